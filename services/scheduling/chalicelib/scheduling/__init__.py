@@ -1,0 +1,1 @@
+"""Scheduling service: shift types, ward rosters and the auto-rostering engine."""

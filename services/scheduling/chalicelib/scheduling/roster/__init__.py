@@ -1,0 +1,40 @@
+"""Roster engine: the rostering model, its evaluator, the CP-SAT solver and the product operations.
+
+Importing this package (or its model/evaluate modules) never imports OR-Tools; only the solve
+functions do, when they are called.
+"""
+
+from chalicelib.scheduling.roster.evaluate import Evaluation, evaluate
+from chalicelib.scheduling.roster.model import (
+    Assignment,
+    Contract,
+    Demand,
+    Fairness,
+    Leave,
+    Nurse,
+    NurseHistory,
+    Pin,
+    Roster,
+    RosterProblem,
+    ShiftRequest,
+    ShiftType,
+    Weights,
+)
+
+__all__ = [
+    "Assignment",
+    "Contract",
+    "Demand",
+    "Evaluation",
+    "Fairness",
+    "Leave",
+    "Nurse",
+    "NurseHistory",
+    "Pin",
+    "Roster",
+    "RosterProblem",
+    "ShiftRequest",
+    "ShiftType",
+    "Weights",
+    "evaluate",
+]
