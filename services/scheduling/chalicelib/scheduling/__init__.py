@@ -1,1 +1,1 @@
-"""Scheduling service: shift types, ward rosters and the auto-rostering engine."""
+"""Scheduling: ward rosters, coverage, leave and the auto-rostering engine (``roster``)."""

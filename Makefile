@@ -1,0 +1,48 @@
+# The README's commands. `make test` and `make dev` install whatever is missing first.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.deps-stamp
+# pip prints a warning per package for this machine's missing local mirrors; they are noise.
+QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+
+.PHONY: install dev test lint typecheck pytest bench lock clean
+
+$(PY):
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.lock pyproject.toml | $(PY)
+	$(PY) -m pip install -q "pip<26.3" $(QUIET_PIP)
+	$(PY) -m pip install -q --require-hashes -r requirements.lock $(QUIET_PIP)
+	$(PY) -m pip install -q --no-deps -e . $(QUIET_PIP)
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+dev: install
+	$(VENV)/bin/fh dev $(ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy shared services/messaging/chalicelib/messaging/domain.py
+
+pytest: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+bench: install
+	$(PY) bench/roster_bench.py $(BENCH_ARGS)
+
+# Regenerate the lock after changing dependencies in pyproject.toml.
+lock: | $(PY)
+	$(PY) -m pip install -q uv==0.13.8 $(QUIET_PIP)
+	$(VENV)/bin/uv pip compile pyproject.toml --all-extras --python-version 3.11 --generate-hashes -o requirements.lock -q
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build chalice.out cdk.out

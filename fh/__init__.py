@@ -1,0 +1,1 @@
+"""The project's tooling: the ``fh`` CLI, the local runtime and the dev token issuer."""

@@ -1,0 +1,121 @@
+"""``fh``: the project's command line — the local stack, dev tokens, roster benchmark, schemas."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+
+
+def _dev(args: argparse.Namespace) -> int:
+    from fh.dev_issuer import default_home
+    from fh.local.seed import DEMO_ROLES, DEMO_TENANT, seed
+    from fh.local.stack import LocalStack
+
+    stack = LocalStack(home=default_home(), host=args.host, port=args.port)
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stack.start()
+    try:
+        print(f"Future Hospital local stack on {stack.url}  (API docs: {stack.url}/docs)")
+        print("State is in memory (embedded moto server): it is gone when you stop this.")
+        if not args.no_seed:
+            made = seed(stack)
+            print(f"Seeded {DEMO_TENANT}: {len(made['departments'])} units, {len(made['staff'])} staff.")
+            print("Tokens (12 h) for the demo hospital:")
+            for label, roles in DEMO_ROLES.items():
+                print(f"  {label:16s} {stack.token(DEMO_TENANT, f'demo-{label}', roles)}")
+        print(f"Try: curl -H 'Authorization: Bearer <token>' {stack.url}/messaging/staff")
+        print("Ctrl-C stops.", flush=True)
+        stop.wait()
+    finally:
+        stack.stop()
+        print("stopped.")
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    from fh.dev_issuer import DevIssuer, default_home
+
+    roles = [r for r in (args.roles or "").split(",") if r]
+    scopes = [s for s in (args.scopes or "").split(",") if s]
+    token = DevIssuer(default_home()).token(
+        args.tenant, args.user, roles, kind=args.kind, scopes=scopes, ttl_seconds=args.ttl
+    )
+    print(token)
+    return 0
+
+
+def _roster_bench(argv: list[str]) -> int:
+    from fh.services import add_service_paths
+
+    add_service_paths()
+    from chalicelib.scheduling.roster import bench
+
+    return int(bench.main(argv))
+
+
+def _schemas(args: argparse.Namespace) -> int:
+    from fh.services import load_apps
+    from shared import openapi
+
+    out = Path(args.out)
+    (out / "events").mkdir(parents=True, exist_ok=True)
+    apps = load_apps()
+    count = 0
+    for name, app in apps.items():
+        doc = openapi.build(name, app.fh_routes)
+        (out / f"{name}.openapi.json").write_text(
+            json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8"
+        )
+        for event_type in app.fh_event_types:
+            target = out / "events" / f"{event_type.name}.v{event_type.version}.schema.json"
+            target.write_text(
+                json.dumps(event_type.json_schema(), indent=2, ensure_ascii=False), encoding="utf-8"
+            )
+            count += 1
+    print(f"wrote {len(apps)} OpenAPI documents and {count} event schemas to {out}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:2] == ["roster", "bench"]:
+        return _roster_bench(argv[2:])
+    parser = argparse.ArgumentParser(prog="fh", description="Future Hospital tooling")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    dev = sub.add_parser("dev", help="run the whole stack locally on an embedded moto server")
+    dev.add_argument("--port", type=int, default=8000)
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--no-seed", action="store_true", help="do not create the demo hospital")
+    dev_sub = dev.add_subparsers(dest="dev_command")
+    token = dev_sub.add_parser("token", help="print a dev token (last line of output)")
+    token.add_argument("--tenant", required=True)
+    token.add_argument("--user", required=True)
+    token.add_argument("--roles", default="")
+    token.add_argument("--scopes", default="")
+    token.add_argument("--kind", default="staff", choices=["staff", "patient", "partner", "service"])
+    token.add_argument("--ttl", type=int, default=12 * 3600, help="lifetime in seconds")
+
+    roster = sub.add_parser("roster", help="the roster engine")
+    roster.add_argument("roster_command", choices=["bench"])
+
+    schemas = sub.add_parser("schemas", help="export OpenAPI documents and event JSON Schemas")
+    schemas.add_argument("--out", default="build/schemas")
+
+    args = parser.parse_args(argv)
+    if args.command == "dev":
+        return _token(args) if args.dev_command == "token" else _dev(args)
+    if args.command == "schemas":
+        return _schemas(args)
+    parser.error("unknown command")
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,126 @@
+"""One local HTTP gateway for all five services under their base paths, as the production domain does."""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from chalice.config import Config
+from chalice.local import LocalGateway, LocalGatewayException
+
+from shared import openapi
+from shared.problems import PROBLEM_CONTENT_TYPE, Problem
+
+DOCS_HTML = """<!doctype html>
+<html><head><meta charset="utf-8"><title>Future Hospital API</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><redoc spec-url="/openapi.json"></redoc>
+<script src="/docs/static/redoc.standalone.js"></script>
+</body></html>"""
+
+
+def _docs_dir() -> Path | None:
+    """Redoc's files, shipped in a PyPI package so the docs page works offline (Redoc renders OpenAPI 3.1)."""
+    try:
+        from openapi_ui_bundles import redoc  # type: ignore[import-untyped]
+    except ImportError:
+        return None
+    return Path(redoc.static_path)
+
+
+class Gateway:
+    """Dispatches ``/<service>/...`` to that service's Chalice app (one request at a time per app,
+    as one Lambda instance would), and serves the merged OpenAPI, the docs page and the dev JWKS."""
+
+    def __init__(self, apps: dict[str, Any], jwks: dict[str, Any]):
+        self.apps = apps
+        self.jwks = jwks
+        self._gateways = {
+            name: LocalGateway(app, Config.create(lambda_timeout=60)) for name, app in apps.items()
+        }
+        self._locks = {name: threading.Lock() for name in apps}
+        self._openapi: dict[str, Any] | None = None
+
+    def openapi(self) -> dict[str, Any]:
+        if self._openapi is None:
+            self._openapi = openapi.merge(
+                {name: openapi.build(name, app.fh_routes) for name, app in self.apps.items()}
+            )
+        return self._openapi
+
+    def handle(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        route = path.split("?", 1)[0]
+        if route in ("/openapi.json",):
+            return (
+                200,
+                {"Content-Type": "application/json"},
+                json.dumps(self.openapi(), ensure_ascii=False).encode(),
+            )
+        if route == "/.well-known/jwks.json":
+            return 200, {"Content-Type": "application/json"}, json.dumps(self.jwks).encode()
+        if route in ("/", "/docs", "/docs/"):
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, DOCS_HTML.encode()
+        if route.startswith("/docs/static/"):
+            return self._static(route.removeprefix("/docs/static/"))
+        service, _, rest = path.lstrip("/").partition("/")
+        if service not in self._gateways:
+            return self._problem(Problem(404, "not-found", "Not found", f"No service at /{service}"), path)
+        with self._locks[service]:
+            try:
+                response = self._gateways[service].handle_request(method, "/" + rest, headers, body)
+            except LocalGatewayException:
+                return self._problem(
+                    Problem(404, "not-found", "Not found", f"No route {method} {route}"), path
+                )
+        out_headers = {k: v for k, v in (response.get("headers") or {}).items()}
+        raw = response.get("body") or b""
+        payload = raw.encode() if isinstance(raw, str) else raw
+        return int(response["statusCode"]), out_headers, payload
+
+    def _static(self, name: str) -> tuple[int, dict[str, str], bytes]:
+        base = _docs_dir()
+        target = (base / name).resolve() if base else None
+        if base is None or target is None or base.resolve() not in target.parents or not target.is_file():
+            return self._problem(
+                Problem(404, "not-found", "Not found", "No such file"), "/docs/static/" + name
+            )
+        kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        return 200, {"Content-Type": kind}, target.read_bytes()
+
+    @staticmethod
+    def _problem(problem: Problem, path: str) -> tuple[int, dict[str, str], bytes]:
+        return problem.status, {"Content-Type": PROBLEM_CONTENT_TYPE}, json.dumps(problem.body(path)).encode()
+
+
+def serve(gateway: Gateway, host: str, port: int) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _handle(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            status, headers, payload = gateway.handle(
+                self.command, self.path, dict(self.headers.items()), body
+            )
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer((host, port), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, name="fh-gateway", daemon=True).start()
+    return server

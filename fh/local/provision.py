@@ -1,0 +1,94 @@
+"""Creates a stack's resources from the shared definitions: tables, bus, consumer queues and rules."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from shared.events.consumer import Subscription
+from shared.persistence.tables import TABLES, TableSpec
+from shared.settings import Settings
+
+MAX_RECEIVES = 5
+
+
+def create_table(ddb: Any, spec: TableSpec, settings: Settings) -> None:
+    keys = [{"AttributeName": spec.pk, "KeyType": "HASH"}]
+    if spec.sk:
+        keys.append({"AttributeName": spec.sk, "KeyType": "RANGE"})
+    kwargs: dict[str, Any] = {
+        "TableName": settings.table_name(spec.suffix),
+        "KeySchema": keys,
+        "AttributeDefinitions": [{"AttributeName": n, "AttributeType": "S"} for n in spec.attribute_names()],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    if spec.indexes:
+        kwargs["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": ix.name,
+                "KeySchema": [
+                    {"AttributeName": ix.pk, "KeyType": "HASH"},
+                    {"AttributeName": ix.sk, "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for ix in spec.indexes
+        ]
+    if spec.stream:
+        kwargs["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
+    ddb.create_table(**kwargs)
+    if spec.ttl_attribute:
+        ddb.update_time_to_live(
+            TableName=kwargs["TableName"],
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute},
+        )
+
+
+def queue_name(settings: Settings, subscription: Subscription) -> str:
+    return f"{settings.table_prefix}-{subscription.queue_name}"
+
+
+def create_consumer(
+    sqs: Any, events: Any, settings: Settings, subscription: Subscription, visibility_timeout: int
+) -> str:
+    """Queue + DLQ + a rule on the province bus targeting the queue. Returns the queue URL."""
+    name = queue_name(settings, subscription)
+    dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    url = sqs.create_queue(
+        QueueName=name,
+        Attributes={
+            "VisibilityTimeout": str(visibility_timeout),
+            "RedrivePolicy": json.dumps(
+                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVES)}
+            ),
+        },
+    )["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    rule = f"{name}-rule"
+    events.put_rule(
+        Name=rule,
+        EventBusName=settings.event_bus_name,
+        EventPattern=json.dumps(subscription.event_pattern()),
+        State="ENABLED",
+    )
+    events.put_targets(Rule=rule, EventBusName=settings.event_bus_name, Targets=[{"Id": "queue", "Arn": arn}])
+    return str(url)
+
+
+def provision(
+    clients: dict[str, Any],
+    settings: Settings,
+    subscriptions: list[Subscription],
+    visibility_timeout: int = 30,
+) -> dict[str, str]:
+    """Everything a province's data stack and consumers hold. Returns logical queue name → URL."""
+    for spec in TABLES:
+        create_table(clients["dynamodb"], spec, settings)
+    clients["events"].create_event_bus(Name=settings.event_bus_name)
+    return {
+        sub.queue_name: create_consumer(clients["sqs"], clients["events"], settings, sub, visibility_timeout)
+        for sub in subscriptions
+    }

@@ -1,0 +1,107 @@
+"""The demo hospital: a campus, departments, wards and a few dozen staff, created over the real API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fh.local.stack import LocalStack
+
+DEMO_TENANT = "demo-hospital"
+DEMO_ROLES: dict[str, list[str]] = {
+    "admin": ["hospital_admin"],
+    "department-head": ["department_head", "doctor"],
+    "head-nurse": ["head_nurse", "nurse"],
+    "doctor": ["doctor"],
+    "nurse": ["nurse"],
+}
+CAMPUSES = ["东院区"]
+DEPARTMENTS = {
+    "心血管内科": ["心内一病区", "心内二病区"],
+    "呼吸与危重症医学科": ["呼吸病区"],
+    "普通外科": ["普外一病区"],
+    "骨科": ["骨科病区"],
+    "儿科": ["儿科病区"],
+    "急诊科": [],
+    "重症医学科": ["ICU"],
+    "护理部": [],
+}
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "洋",
+    "艳",
+    "勇",
+    "军",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "霞",
+    "平",
+]
+DOCTOR_TITLES = ["主任医师", "副主任医师", "主治医师", "住院医师"]
+NURSE_TITLES = ["主任护师", "副主任护师", "主管护师", "护师", "护士"]
+
+
+def _ok(result: tuple[int, Any], what: str) -> dict[str, Any]:
+    status, body = result
+    if status != 201:
+        raise RuntimeError(f"seeding {what} failed: {status} {body}")
+    assert isinstance(body, dict)
+    return body
+
+
+def seed(stack: LocalStack, tenant: str = DEMO_TENANT) -> dict[str, Any]:
+    """Create the demo hospital through the gateway with an admin token; returns what was made."""
+    token = stack.token(tenant, "seed-admin", ["hospital_admin"])
+    made: dict[str, Any] = {"departments": [], "staff": []}
+    campus = _ok(
+        stack.request("POST", "/messaging/departments", token, {"name": CAMPUSES[0], "kind": "campus"}),
+        "campus",
+    )
+    made["departments"].append(campus)
+    n = 0
+    for dept_name, wards in DEPARTMENTS.items():
+        dept = _ok(
+            stack.request(
+                "POST", "/messaging/departments", token, {"name": dept_name, "parent_id": campus["id"]}
+            ),
+            dept_name,
+        )
+        made["departments"].append(dept)
+        units = [dept] + [
+            _ok(
+                stack.request(
+                    "POST",
+                    "/messaging/departments",
+                    token,
+                    {"name": ward, "kind": "ward", "parent_id": dept["id"]},
+                ),
+                ward,
+            )
+            for ward in wards
+        ]
+        made["departments"].extend(units[1:])
+        for i in range(4):
+            n += 1
+            nurse = i >= 2 or dept_name == "护理部"
+            name = SURNAMES[n % len(SURNAMES)] + GIVEN[(n * 7) % len(GIVEN)]
+            unit = units[min(i, len(units) - 1)] if nurse else dept
+            body = {
+                "name": name,
+                "employee_no": f"E{n:04d}",
+                "department_id": unit["id"],
+                "title": (NURSE_TITLES if nurse else DOCTOR_TITLES)[n % (5 if nurse else 4)],
+                "roles": ["nurse"] if nurse else ["doctor"],
+            }
+            made["staff"].append(_ok(stack.request("POST", "/messaging/staff", token, body), name))
+    return made

@@ -1,0 +1,161 @@
+"""The whole province stack in one process: moto server, resources, gateway, trigger runner, demo seed."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from fh.dev_issuer import DevIssuer
+from fh.local.gateway import Gateway, serve
+from fh.local.provision import provision
+from fh.local.runner import QueueTrigger, StreamTrigger, TriggerRunner
+from fh.services import load_apps
+from shared import aws, idempotency
+from shared.auth import get_verifier
+from shared.persistence.tables import TABLES
+from shared.settings import get_settings, reset_settings
+
+LOCAL_REGION = "cn-northwest-1"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class LocalStack:
+    """Start with ``start()``; ``url`` is the gateway. All state is in memory and gone on ``stop()``."""
+
+    home: Path
+    host: str = "127.0.0.1"
+    port: int = 0
+    moto_port: int = 0
+    table_prefix: str = "fh-local"
+    visibility_timeout: int = 5
+    apps: dict[str, Any] = field(default_factory=dict)
+    issuer: DevIssuer | None = None
+    _moto: Any = None
+    _server: Any = None
+    runner: TriggerRunner | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def moto_url(self) -> str:
+        return f"http://{self.host}:{self.moto_port}"
+
+    def start(self) -> LocalStack:
+        self.port = self.port or free_port(self.host)
+        self.moto_port = self.moto_port or free_port(self.host)
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self._moto = ThreadedMotoServer(ip_address=self.host, port=self.moto_port, verbose=False)
+        self._moto.start()
+        self.issuer = DevIssuer(self.home)
+        self.issuer.ensure_key()
+        self.configure_environment()
+        self.apps = load_apps()
+        subscriptions = [sub for app in self.apps.values() for sub in app.fh_subscriptions]
+        clients = {
+            name: boto3.client(name, region_name=LOCAL_REGION) for name in ("dynamodb", "events", "sqs")
+        }
+        queues = provision(clients, get_settings(), subscriptions, self.visibility_timeout)
+        self.runner = TriggerRunner(self._triggers(queues))
+        self.runner.start()
+        self._server = serve(Gateway(self.apps, self.issuer.jwks()), self.host, self.port)
+        return self
+
+    def configure_environment(self) -> None:
+        """Point the same code at the embedded moto server: only endpoints and names change."""
+        assert self.issuer is not None
+        os.environ.update(
+            {
+                "AWS_ENDPOINT_URL": self.moto_url,
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+                "AWS_DEFAULT_REGION": LOCAL_REGION,
+                "FH_TABLE_PREFIX": self.table_prefix,
+                "FH_EVENT_BUS_NAME": f"{self.table_prefix}-bus",
+                "FH_JWT_ISSUER": self.issuer.issuer,
+                "FH_JWT_AUDIENCE": self.issuer.audience,
+                "FH_JWKS_URL": f"{self.url}/.well-known/jwks.json",
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+            }
+        )
+        reset_settings()
+        aws.reset()
+        idempotency.reset()
+        get_verifier.cache_clear()
+
+    def _triggers(self, queues: dict[str, str]) -> list[StreamTrigger | QueueTrigger]:
+        settings = get_settings()
+        ddb = boto3.client("dynamodb", region_name=LOCAL_REGION)
+        streams = boto3.client("dynamodbstreams", region_name=LOCAL_REGION)
+        sqs = boto3.client("sqs", region_name=LOCAL_REGION)
+        triggers: list[StreamTrigger | QueueTrigger] = []
+        for service, app in self.apps.items():
+            relay = next(f for f in app.pure_lambda_functions if f.name == "relay")
+            table = ddb.describe_table(TableName=settings.table_name(service))["Table"]
+            triggers.append(StreamTrigger(f"{service}-relay", table["LatestStreamArn"], relay, streams))
+            for source in app.event_sources:
+                url = queues[source.queue]
+                arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+                    "QueueArn"
+                ]
+                handler = app.handler_map[source.name]
+                triggers.append(QueueTrigger(source.name, url, arn, handler, sqs, source.batch_size))
+        return triggers
+
+    def token(self, tenant: str, user: str, roles: list[str] | tuple[str, ...] = (), **kw: Any) -> str:
+        assert self.issuer is not None
+        return self.issuer.token(tenant, user, roles, **kw)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any]:
+        """A real HTTP request to the gateway (what curl or the mobile app does)."""
+        data = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else None)
+        req = urllib.request.Request(self.url + path, data=data, method=method)  # noqa: S310 - our own loopback URL
+        req.add_header("Content-Type", "application/json")
+        if token:
+            req.add_header("Authorization", f"Bearer {token}")
+        for key, value in (headers or {}).items():
+            req.add_header(key, value)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310
+                raw = resp.read()
+                status = resp.status
+        except urllib.error.HTTPError as err:
+            raw = err.read()
+            status = err.code
+        return status, (json.loads(raw) if raw else None)
+
+    def stop(self) -> None:
+        if self.runner:
+            self.runner.stop()
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._moto:
+            self._moto.stop()
+
+
+__all__ = ["TABLES", "LocalStack", "free_port"]

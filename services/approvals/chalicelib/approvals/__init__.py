@@ -1,0 +1,1 @@
+"""Approvals: collaboration online — approval flows and document circulation."""

@@ -1,0 +1,7 @@
+"""Approvals's HTTP routes (its features land with their own issue; health and OpenAPI come from the app)."""
+
+from __future__ import annotations
+
+from shared.http import ServiceAPI
+
+api = ServiceAPI("approvals", __name__)

@@ -1,0 +1,1 @@
+"""Follow-up: post-discharge follow-up, chronic revisits and two-way referral."""

@@ -1,0 +1,1 @@
+"""Marketplace: partner apps, per-hospital installs and signed event webhooks."""

@@ -1,0 +1,1 @@
+"""Messaging: organisation online (the hospital directory) and communication online."""

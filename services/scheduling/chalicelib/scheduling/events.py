@@ -1,0 +1,22 @@
+"""Scheduling's event consumers: thin SQS handlers calling the service layer once per event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint  # type: ignore[attr-defined]
+from chalicelib.scheduling import service
+
+from shared.events.consumer import Subscription, consume_batch
+
+events = Blueprint(__name__)
+
+STAFF_PROJECTION = Subscription(
+    service="scheduling", name="staff-projection", source="messaging", event_types=("staff.created",)
+)
+SUBSCRIPTIONS = (STAFF_PROJECTION,)
+
+
+@events.on_sqs_message(queue=STAFF_PROJECTION.queue_name, batch_size=10)
+def on_directory_staff(event: Any) -> dict[str, Any]:
+    return consume_batch(event.to_dict(), STAFF_PROJECTION, service.project_staff)

@@ -1,0 +1,174 @@
+"""Authentication: a bearer JWT from any OIDC issuer becomes a ``Principal``; routes declare their needs."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import jwt
+
+from shared.errors import Forbidden, Unauthenticated
+from shared.settings import Settings, get_settings
+
+Kind = Literal["staff", "patient", "partner", "service"]
+KINDS: frozenset[str] = frozenset({"staff", "patient", "partner", "service"})
+# Asymmetric only, spelled exactly: 'none', 'None', HS256 and friends never reach signature checking.
+ALLOWED_ALGORITHMS: tuple[str, ...] = ("RS256", "ES256")
+# Headers that would let a token name its own key; we only trust the configured issuer's JWKS.
+FORBIDDEN_HEADERS = ("jwk", "jku", "x5u", "x5c")
+MAX_TOKEN_BYTES = 8 * 1024
+TENANT_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: always scoped to one tenant (hospital)."""
+
+    tenant: str
+    user: str
+    kind: Kind = "staff"
+    roles: frozenset[str] = field(default_factory=frozenset)
+    scopes: frozenset[str] = field(default_factory=frozenset)
+
+    def has_any_role(self, roles: Iterable[str]) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+def require(
+    principal: Principal,
+    *,
+    roles: Iterable[str] = (),
+    scopes: Iterable[str] = (),
+    kinds: Iterable[str] = (),
+) -> None:
+    """Raise ``Forbidden`` unless the principal has one of ``roles``, all ``scopes`` and an allowed kind."""
+    kinds = tuple(kinds)
+    if kinds and principal.kind not in kinds:
+        raise Forbidden(f"callers of kind '{principal.kind}' may not use this operation")
+    roles = tuple(roles)
+    if roles and not principal.has_any_role(roles):
+        raise Forbidden("requires one of the roles: " + ", ".join(roles))
+    missing = sorted(set(scopes) - principal.scopes)
+    if missing:
+        raise Forbidden("requires the scopes: " + ", ".join(missing))
+
+
+class TokenVerifier:
+    """Verifies bearer tokens against the configured issuer's JWKS (fetched lazily, cached)."""
+
+    def __init__(self, issuer: str, audience: str, jwks_url: str, tenant_claim: str, cache_seconds: int):
+        self.issuer = issuer
+        self.audience = audience
+        self.tenant_claim = tenant_claim
+        self._jwks_url = jwks_url
+        self._cache_seconds = cache_seconds
+        self._client: jwt.PyJWKClient | None = None
+        self._file_keys: tuple[float, jwt.PyJWKSet] | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TokenVerifier:
+        return cls(
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            jwks_url=settings.jwks_url,
+            tenant_claim=settings.tenant_claim,
+            cache_seconds=settings.jwks_cache_seconds,
+        )
+
+    def _signing_key(self, kid: str) -> jwt.PyJWK:
+        """The issuer's key ``kid``: over HTTPS (cached, refetched on an unknown kid) or from a JWKS file."""
+        if not self._jwks_url:
+            raise Unauthenticated("token verification is not configured (FH_JWKS_URL)")
+        if self._jwks_url.startswith("file://"):
+            return self._file_key(kid)
+        with self._lock:
+            if self._client is None:
+                self._client = jwt.PyJWKClient(
+                    self._jwks_url, cache_jwk_set=True, lifespan=self._cache_seconds, timeout=5
+                )
+            client = self._client
+        try:
+            return client.get_signing_key(kid)
+        except jwt.PyJWKClientError as exc:
+            raise Unauthenticated("unknown signing key") from exc
+
+    def _file_key(self, kid: str) -> jwt.PyJWK:
+        path = Path(self._jwks_url.removeprefix("file://"))
+        with self._lock:
+            try:
+                mtime = path.stat().st_mtime
+                if self._file_keys is None or self._file_keys[0] != mtime:
+                    self._file_keys = (mtime, jwt.PyJWKSet.from_json(path.read_text(encoding="utf-8")))
+            except (OSError, jwt.PyJWTError) as exc:
+                raise Unauthenticated("signing keys unavailable") from exc
+            keys = self._file_keys[1]
+        try:
+            return keys[kid]
+        except KeyError as exc:
+            raise Unauthenticated("unknown signing key") from exc
+
+    def verify_header(self, authorization: str | None) -> Principal:
+        if not authorization:
+            raise Unauthenticated("missing Authorization header")
+        scheme, _, token = authorization.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("expected 'Authorization: Bearer <token>'")
+        return self.verify(token.strip())
+
+    def verify(self, token: str) -> Principal:
+        if len(token) > MAX_TOKEN_BYTES:
+            raise Unauthenticated("token too large")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated("malformed token") from exc
+        alg = header.get("alg")
+        if alg not in ALLOWED_ALGORITHMS:
+            raise Unauthenticated("token algorithm not allowed")
+        if any(name in header for name in FORBIDDEN_HEADERS):
+            raise Unauthenticated("token may not carry its own key")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise Unauthenticated("token has no key id")
+        key = self._signing_key(kid)
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key.key,
+                algorithms=[alg],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=30,
+                options={"require": ["iss", "aud", "exp", "sub"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated(f"invalid token: {exc}") from exc
+        return self._principal(claims)
+
+    def _principal(self, claims: dict[str, Any]) -> Principal:
+        tenant = claims.get(self.tenant_claim)
+        if not isinstance(tenant, str) or not TENANT_PATTERN.match(tenant):
+            raise Unauthenticated(f"token lacks a valid '{self.tenant_claim}' claim")
+        sub = claims["sub"]
+        if not isinstance(sub, str) or not sub or "#" in sub:
+            raise Unauthenticated("token has an invalid subject")
+        kind = claims.get("kind", "staff")
+        if kind not in KINDS:
+            raise Unauthenticated("token has an unknown principal kind")
+        roles = claims.get("roles", [])
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            raise Unauthenticated("token roles must be a list of strings")
+        scope = claims.get("scope", "")
+        scopes = scope.split() if isinstance(scope, str) else []
+        return Principal(tenant=tenant, user=sub, kind=kind, roles=frozenset(roles), scopes=frozenset(scopes))
+
+
+@lru_cache(maxsize=1)
+def get_verifier() -> TokenVerifier:
+    return TokenVerifier.from_settings(get_settings())

@@ -1,0 +1,1 @@
+"""Events: the thin envelope, the transactional outbox relay, and the idempotent consumer helper."""

@@ -1,0 +1,91 @@
+"""Consuming bus events from SQS: partial batch failures (Powertools) and one effect per event id."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from shared.auth import Principal
+from shared.errors import Conflict
+from shared.events.envelope import EventEnvelope
+from shared.persistence.models import now_utc, service_item_models, tenant_key
+from shared.persistence.uow import UnitOfWork
+
+logger = Logger(service="consumer")
+
+Handler = Callable[[EventEnvelope, UnitOfWork], None]
+
+
+class AlreadyProcessed(Conflict):
+    pass
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A consumer: which events it takes (by producing service and type) and where they queue."""
+
+    service: str
+    name: str
+    source: str
+    event_types: tuple[str, ...]
+
+    @property
+    def queue_name(self) -> str:
+        """The logical queue name; the stack prefixes it with ``fh-<province>-``."""
+        return f"{self.service}-{self.name}"
+
+    def event_pattern(self) -> dict[str, Any]:
+        return {"source": [f"fh.{self.source}"], "detail-type": list(self.event_types)}
+
+
+def envelope_from_sqs_body(body: str) -> EventEnvelope:
+    """SQS bodies from an EventBridge rule target hold the whole bus event; the envelope is its detail."""
+    message = json.loads(body)
+    detail = message.get("detail", message)
+    if isinstance(detail, str):
+        detail = json.loads(detail)
+    return EventEnvelope.model_validate(detail)
+
+
+def handle_once(subscription: Subscription, envelope: EventEnvelope, handler: Handler) -> bool:
+    """Apply ``handler`` in a unit of work with an inbox marker; a repeat of the same event id is a no-op."""
+    inbox_cls = service_item_models(subscription.service)["inbox"]
+    ttl = int((now_utc() + timedelta(days=14)).timestamp())
+    marker = inbox_cls(
+        tenant_key(envelope.tenant, "inbox"),
+        f"{subscription.name}#{envelope.id}",
+        entity="inbox",
+        tenant=envelope.tenant,
+        expires_at=ttl,
+    )
+    principal = Principal(tenant=envelope.tenant, user=f"service:{subscription.service}", kind="service")
+    with UnitOfWork(service=subscription.service, principal=principal, request_id=envelope.id) as uow:
+        handler(envelope, uow)
+        uow.create(marker, on_conflict=AlreadyProcessed("event already processed"))
+        try:
+            uow.commit()
+        except AlreadyProcessed:
+            logger.info("duplicate event skipped", extra={"event_id": envelope.id, "type": envelope.type})
+            return False
+    return True
+
+
+def consume_batch(event: dict[str, Any], subscription: Subscription, handler: Handler) -> dict[str, Any]:
+    """Process an SQS batch; failed records are reported back so only they are retried (then DLQ)."""
+    processor = BatchProcessor(event_type=EventType.SQS)
+
+    def record_handler(record: SQSRecord) -> None:
+        envelope = envelope_from_sqs_body(record.body)
+        if envelope.type not in subscription.event_types:
+            logger.warning("unexpected event type ignored", extra={"type": envelope.type})
+            return
+        handle_once(subscription, envelope, handler)
+
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor)

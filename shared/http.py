@@ -1,0 +1,280 @@
+"""Routes: authenticate → authorise → validate → handler → response, with problem+json for every error.
+
+``ServiceAPI.route`` wraps a Chalice blueprint route and records a ``RouteSpec`` for OpenAPI and the
+quality gates (which discover routes from this registry instead of listing them by hand).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import json
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from aws_lambda_powertools import Logger
+from chalice import Blueprint, Response  # type: ignore[attr-defined]
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from shared import idempotency, problems
+from shared.auth import Principal, get_verifier, require
+from shared.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    RuleViolation,
+    TransientStoreError,
+    Unauthenticated,
+)
+from shared.problems import FieldError, Problem
+from shared.settings import get_settings
+
+logger = Logger(service="http")
+T = TypeVar("T")
+PATH_PARAM = re.compile(r"{(\w+)}")
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list; pass ``next_cursor`` back as ``cursor`` for the next page."""
+
+    items: list[T]
+    next_cursor: str | None = None
+
+
+class ListQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(50, ge=1, le=200)
+    cursor: str | None = Field(None, max_length=2048)
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    service: str
+    method: str
+    path: str
+    name: str
+    summary: str
+    status: int
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: Any
+    roles: tuple[str, ...]
+    scopes: tuple[str, ...]
+    kinds: tuple[str, ...]
+    public: bool
+    idempotent: bool
+    budget: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def path_params(self) -> list[str]:
+        return PATH_PARAM.findall(self.path)
+
+
+@dataclass
+class RequestContext:
+    principal: Principal
+    request_id: str
+    path: str
+    headers: dict[str, str]
+
+
+def encode_cursor(last_key: dict[str, Any] | None) -> str | None:
+    if not last_key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(last_key, separators=(",", ":")).encode()).decode()
+
+
+def decode_cursor(cursor: str | None, partition: str, pk_name: str = "pk") -> dict[str, Any] | None:
+    """Decode a cursor and check it belongs to the partition being listed (no cross-tenant paging)."""
+    if not cursor:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (binascii.Error, ValueError) as exc:
+        raise RuleViolation("invalid cursor", field="cursor") from exc
+    if not isinstance(key, dict) or key.get(pk_name, {}).get("S") != partition:
+        raise RuleViolation("invalid cursor", field="cursor")
+    return key
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "body"
+
+
+def validation_problem(exc: ValidationError, prefix: str = "") -> Problem:
+    errors = [
+        FieldError(field=prefix + _field_name(err["loc"]), message=err["msg"], code=err["type"])
+        for err in exc.errors()
+    ]
+    return problems.validation_failed(errors)
+
+
+def to_problem(exc: BaseException) -> Problem:
+    """The one place where exceptions become HTTP problems."""
+    if isinstance(exc, Problem):
+        return exc
+    if isinstance(exc, Unauthenticated):
+        return problems.unauthorized(str(exc))
+    if isinstance(exc, Forbidden):
+        return problems.forbidden(str(exc))
+    if isinstance(exc, NotFound):
+        return problems.not_found(exc.what)
+    if isinstance(exc, Conflict):
+        return problems.conflict(str(exc))
+    if isinstance(exc, RuleViolation):
+        if exc.field:
+            return problems.validation_failed([FieldError(exc.field, str(exc), "rule")])
+        return Problem(422, "rule-violated", "Business rule violated", str(exc))
+    if isinstance(exc, TransientStoreError):
+        return problems.unavailable(str(exc), exc.retry_after)
+    if isinstance(exc, DomainError):
+        return Problem(422, "rule-violated", "Business rule violated", str(exc))
+    return problems.internal_error()
+
+
+def problem_response(problem: Problem, path: str, request_id: str) -> Response:
+    headers = {"Content-Type": problems.PROBLEM_CONTENT_TYPE, **problem.headers}
+    return Response(
+        body=json.dumps(problem.body(path, request_id), ensure_ascii=False),
+        status_code=problem.status,
+        headers=headers,
+    )
+
+
+def _dump(result: Any) -> Any:
+    if isinstance(result, BaseModel):
+        return result.model_dump(mode="json")
+    if isinstance(result, list):
+        return [_dump(r) for r in result]
+    return result
+
+
+class ServiceAPI:
+    """A service's HTTP surface: a Chalice blueprint plus the registry of its routes."""
+
+    def __init__(self, service: str, import_name: str):
+        self.service = service
+        self.blueprint = Blueprint(import_name)
+        self.routes: list[RouteSpec] = []
+
+    def route(
+        self,
+        path: str,
+        method: str = "GET",
+        *,
+        summary: str,
+        response: Any = None,
+        status: int = 200,
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        roles: tuple[str, ...] = (),
+        scopes: tuple[str, ...] = (),
+        kinds: tuple[str, ...] = ("staff", "service"),
+        public: bool = False,
+        idempotent: bool = False,
+        budget: dict[str, int] | None = None,
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+            spec = RouteSpec(
+                service=self.service,
+                method=method.upper(),
+                path=path,
+                name=fn.__name__,
+                summary=summary,
+                status=status,
+                body=body,
+                query=query,
+                response=response,
+                roles=roles,
+                scopes=scopes,
+                kinds=kinds,
+                public=public,
+                idempotent=idempotent,
+                budget=budget or {},
+            )
+
+            @functools.wraps(fn)
+            def view(**path_params: str) -> Response:
+                return self._dispatch(spec, fn, path_params)
+
+            self.blueprint.route(path, methods=[spec.method])(view)
+            self.routes.append(spec)
+            return fn
+
+        return register
+
+    def _dispatch(self, spec: RouteSpec, fn: Callable[..., Any], path_params: dict[str, str]) -> Response:
+        request = self.blueprint.current_request
+        context = request.context or {}
+        request_id = str(context.get("requestId") or uuid.uuid4())
+        path = f"/{self.service}{request.to_original_event().get('path') or spec.path}"
+        logger.set_correlation_id(request_id)
+        try:
+            return self._run(spec, fn, path_params, request, request_id, path)
+        except Exception as exc:
+            problem = to_problem(exc)
+            if problem.status >= 500:
+                logger.exception("request failed", extra={"route": f"{spec.method} {spec.path}"})
+            return problem_response(problem, path, request_id)
+
+    def _run(
+        self,
+        spec: RouteSpec,
+        fn: Callable[..., Any],
+        path_params: dict[str, str],
+        request: Any,
+        request_id: str,
+        path: str,
+    ) -> Response:
+        headers = {k.lower(): v for k, v in (request.headers or {}).items()}
+        if spec.public:
+            principal = Principal(tenant="public", user="anonymous", kind="service")
+        else:
+            principal = get_verifier().verify_header(headers.get("authorization"))
+            require(principal, roles=spec.roles, scopes=spec.scopes, kinds=spec.kinds)
+        for name, value in path_params.items():
+            if not ID_PATTERN.match(value):
+                raise NotFound(name.removesuffix("_id"))
+        kwargs: dict[str, Any] = dict(path_params)
+        payload: Any = None
+        if spec.body is not None:
+            raw = request.raw_body or b""
+            limit = get_settings().max_body_bytes
+            if len(raw) > limit:
+                raise problems.payload_too_large(limit)
+            try:
+                payload = json.loads(raw) if raw else None
+            except (UnicodeDecodeError, ValueError) as exc:
+                raise problems.bad_request("the body is not valid JSON") from exc
+            try:
+                kwargs["body"] = spec.body.model_validate(payload)
+            except ValidationError as exc:
+                raise validation_problem(exc) from exc
+        if spec.query is not None:
+            try:
+                kwargs["query"] = spec.query.model_validate(dict(request.query_params or {}))
+            except ValidationError as exc:
+                raise validation_problem(exc, prefix="query.") from exc
+        ctx = RequestContext(principal=principal, request_id=request_id, path=path, headers=headers)
+
+        def produce() -> dict[str, Any]:
+            return {"status": spec.status, "body": _dump(fn(ctx, **kwargs))}
+
+        key = headers.get("idempotency-key")
+        if spec.idempotent and key is not None:
+            scope = f"{principal.tenant}|{principal.user}|{spec.method} {spec.path}|{json.dumps(path_params)}"
+            result = idempotency.run_once(scope, key, payload, produce)
+        else:
+            result = produce()
+        return Response(
+            body=json.dumps(result["body"], ensure_ascii=False),
+            status_code=result["status"],
+            headers={"Content-Type": "application/json"},
+        )

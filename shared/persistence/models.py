@@ -1,0 +1,103 @@
+"""PynamoDB base models: table names resolved from settings when used, tenant-first keys, versions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
+from pynamodb.models import Model
+
+from shared.settings import get_settings
+
+
+class _TableMeta(type):
+    """A PynamoDB ``Meta`` whose table name and region come from the settings at call time, not import."""
+
+    table_suffix: str
+
+    @property
+    def table_name(cls) -> str:
+        return get_settings().table_name(cls.table_suffix)
+
+    @property
+    def region(cls) -> str:
+        return get_settings().region
+
+
+def table_meta(suffix: str) -> type:
+    """A fresh ``Meta`` class for a model stored in the table ``suffix``."""
+    return _TableMeta("Meta", (), {"table_suffix": suffix})
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def tenant_key(tenant: str, *parts: str) -> str:
+    """A partition key: always the tenant first, so no query can cross tenants by accident."""
+    if not tenant or "#" in tenant:
+        raise ValueError("invalid tenant id")
+    return "#".join((tenant, *parts))
+
+
+class TenantItem(Model):
+    """Fields every item carries. Subclasses set ``Meta = table_meta(...)`` and their entity name."""
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    entity = UnicodeAttribute()
+    tenant = UnicodeAttribute()
+
+
+class Aggregate(TenantItem):
+    """An aggregate root: optimistic locking by version, created/updated times."""
+
+    version = VersionAttribute()
+    created_at = UTCDateTimeAttribute(default=now_utc)
+    updated_at = UTCDateTimeAttribute(default=now_utc)
+
+
+_service_models: dict[str, dict[str, type[Model]]] = {}
+
+
+def service_item_models(suffix: str) -> dict[str, type[Model]]:
+    """Outbox and inbox item models for one service table (made once per table)."""
+    if suffix not in _service_models:
+        meta = table_meta(suffix)
+
+        class OutboxItem(TenantItem):
+            Meta = meta
+            event = UnicodeAttribute()
+            event_type = UnicodeAttribute()
+            expires_at = NumberAttribute()
+
+        class InboxItem(TenantItem):
+            Meta = meta
+            expires_at = NumberAttribute()
+
+        OutboxItem.__name__ = f"OutboxItem_{suffix}"
+        InboxItem.__name__ = f"InboxItem_{suffix}"
+        _service_models[suffix] = {"outbox": OutboxItem, "inbox": InboxItem}
+    return _service_models[suffix]
+
+
+class AuditRecord(TenantItem):
+    """Who did what to which resource, with before/after. Append-only: no API updates or deletes it."""
+
+    Meta = table_meta("audit")
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    actor_kind = UnicodeAttribute()
+    action = UnicodeAttribute()
+    resource_type = UnicodeAttribute()
+    resource_id = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+    request_id = UnicodeAttribute(null=True)
+    before = UnicodeAttribute(null=True)
+    after = UnicodeAttribute(null=True)
+
+
+def item_attributes(item: Model) -> dict[str, Any]:
+    return {name: getattr(item, name) for name in item.get_attributes()}

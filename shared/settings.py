@@ -1,0 +1,49 @@
+"""Runtime settings, parsed once from the environment (prefix ``FH_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """What a function needs to know about the stack it runs in.
+
+    AWS endpoints are not here on purpose: boto3 and PynamoDB read ``AWS_ENDPOINT_URL`` themselves,
+    which is how the local runtime points the same code at its embedded moto server.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="FH_", extra="ignore")
+
+    province: str = "local"
+    region: str = Field(default="cn-northwest-1", validation_alias="AWS_DEFAULT_REGION")
+    table_prefix: str = "fh-local"
+    event_bus_name: str = "fh-local-bus"
+    # Token verification: any OIDC issuer (Cognito is not in every region, nothing depends on it).
+    jwt_issuer: str = "https://dev-issuer.future-hospital.local"
+    jwt_audience: str = "future-hospital"
+    jwks_url: str = ""
+    jwks_cache_seconds: int = 300
+    tenant_claim: str = "tenant"
+    max_body_bytes: int = 256 * 1024
+    idempotency_ttl_seconds: int = 24 * 3600
+    outbox_ttl_days: int = 7
+
+    def table_name(self, suffix: str) -> str:
+        return f"{self.table_prefix}-{suffix}"
+
+    @property
+    def idempotency_table(self) -> str:
+        return self.table_name("idempotency")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget the parsed settings (the local runtime and tests set the environment, then call this)."""
+    get_settings.cache_clear()
