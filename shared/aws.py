@@ -15,7 +15,8 @@ _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeou
 
 @cache
 def client(name: str) -> Any:
-    return boto3.session.Session().client(name, region_name=get_settings().region, config=_CONFIG)
+    session: Any = boto3.session.Session()
+    return session.client(name, region_name=get_settings().region, config=_CONFIG)
 
 
 def reset() -> None:

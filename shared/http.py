@@ -140,7 +140,7 @@ def to_problem(exc: BaseException) -> Problem:
 
 
 def problem_response(problem: Problem, path: str, request_id: str) -> Response:
-    headers = {"Content-Type": problems.PROBLEM_CONTENT_TYPE, **problem.headers}
+    headers: dict[str, str | list[str]] = {"Content-Type": problems.PROBLEM_CONTENT_TYPE, **problem.headers}
     return Response(
         body=json.dumps(problem.body(path, request_id), ensure_ascii=False),
         status_code=problem.status,
@@ -270,7 +270,7 @@ class ServiceAPI:
         key = headers.get("idempotency-key")
         if spec.idempotent and key is not None:
             scope = f"{principal.tenant}|{principal.user}|{spec.method} {spec.path}|{json.dumps(path_params)}"
-            result = idempotency.run_once(scope, key, payload, produce)
+            result = idempotency.run_once(scope, key, payload, produce, request.lambda_context)
         else:
             result = produce()
         return Response(

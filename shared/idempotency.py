@@ -42,8 +42,13 @@ def reset() -> None:
     _config.cache_clear()
 
 
-def run_once(scope: str, key: str, payload: Any, produce: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+def run_once(
+    scope: str, key: str, payload: Any, produce: Callable[[], dict[str, Any]], lambda_context: Any = None
+) -> dict[str, Any]:
     """Run ``produce`` once per (scope, key); repeats get its stored result. ``scope`` holds the tenant."""
+    if lambda_context is not None:
+        # lets an in-progress record expire with the invocation if the function times out
+        _config().register_lambda_context(lambda_context)
     if not key or len(key) > MAX_KEY_LENGTH:
         raise RuleViolation(
             f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters", field="Idempotency-Key"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
@@ -58,7 +58,10 @@ def _models(routes: list[RouteSpec]) -> list[type[BaseModel]]:
 
 def build(service: str, routes: list[RouteSpec], prefix: str = "", title: str = "") -> dict[str, Any]:
     models = _models(routes)
-    keys = [(m, "validation") for m in models if any(r.body is m for r in routes)]
+    Mode = Literal["validation", "serialization"]
+    keys: list[tuple[type[BaseModel], Mode]] = [
+        (m, "validation") for m in models if any(r.body is m for r in routes)
+    ]
     keys += [(m, "serialization") for m in models if any(r.response is m for r in routes)]
     refs, defs = models_json_schema(keys, ref_template="#/components/schemas/{model}")
     schemas: dict[str, Any] = dict(defs.get("$defs", {}))

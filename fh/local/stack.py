@@ -15,6 +15,7 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from fh.dev_issuer import DevIssuer
+from fh.local import moto_fixes
 from fh.local.gateway import Gateway, serve
 from fh.local.provision import provision
 from fh.local.runner import QueueTrigger, StreamTrigger, TriggerRunner
@@ -61,6 +62,7 @@ class LocalStack:
         self.port = self.port or free_port(self.host)
         self.moto_port = self.moto_port or free_port(self.host)
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        moto_fixes.apply()
         self._moto = ThreadedMotoServer(ip_address=self.host, port=self.moto_port, verbose=False)
         self._moto.start()
         self.issuer = DevIssuer(self.home)

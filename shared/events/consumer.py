@@ -88,4 +88,4 @@ def consume_batch(event: dict[str, Any], subscription: Subscription, handler: Ha
             return
         handle_once(subscription, envelope, handler)
 
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor)
+    return dict(process_partial_response(event=event, record_handler=record_handler, processor=processor))

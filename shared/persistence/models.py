@@ -25,7 +25,7 @@ class _TableMeta(type):
         return get_settings().region
 
 
-def table_meta(suffix: str) -> type:
+def table_meta(suffix: str) -> Any:
     """A fresh ``Meta`` class for a model stored in the table ``suffix``."""
     return _TableMeta("Meta", (), {"table_suffix": suffix})
 

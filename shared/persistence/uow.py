@@ -22,6 +22,7 @@ from shared.persistence.models import AuditRecord, now_utc, service_item_models,
 from shared.settings import get_settings
 
 MAX_TRANSACTION_ITEMS = 100
+_SEND_ORDER = {"check": 0, "delete": 1, "save": 2, "update": 3}
 _THROTTLE_CODES = {
     "ThrottlingError",
     "ProvisionedThroughputExceeded",
@@ -65,7 +66,7 @@ class UnitOfWork:
 
     def create(self, item: Model, on_conflict: DomainError | None = None) -> None:
         """Create-only: fails with ``on_conflict`` if an item with the same key exists."""
-        cls = type(item)
+        cls: Any = type(item)
         self.save(item, condition=cls._hash_key_attribute().does_not_exist(), on_conflict=on_conflict)
 
     def update(
@@ -156,6 +157,8 @@ class UnitOfWork:
         if not ops:
             self.committed = True
             return
+        # PynamoDB sends checks, deletes, puts, then updates; cancellation reasons follow that order.
+        ops.sort(key=lambda op: _SEND_ORDER[op.kind])
         if len(ops) > MAX_TRANSACTION_ITEMS:
             raise DomainError(f"one change may write at most {MAX_TRANSACTION_ITEMS} items")
         try:

@@ -1,0 +1,69 @@
+"""Shared fixtures. One local stack (embedded moto server, gateway, trigger runner) per test session,
+started only when a test asks for it; tests isolate themselves by using a fresh tenant each."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+# Before anything imports boto3/pynamodb: tests never reach real AWS, whatever the machine has configured.
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+os.environ.setdefault("AWS_DEFAULT_REGION", "cn-northwest-1")
+os.environ.pop("AWS_PROFILE", None)
+os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from fh.local.stack import LocalStack
+
+    local = LocalStack(home=tmp_path_factory.mktemp("fh-home"), table_prefix="fh-test").start()
+    yield local
+    local.stop()
+
+
+@pytest.fixture
+def tenant() -> str:
+    return f"t-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def token(stack: Any) -> Callable[..., str]:
+    """``token(tenant, user="u1", roles=(...), **claims)`` signed by the stack's dev issuer."""
+
+    def make(tenant: str, user: str = "u1", roles: tuple[str, ...] | list[str] = (), **kw: Any) -> str:
+        return str(stack.token(tenant, user, list(roles), **kw))
+
+    return make
+
+
+@pytest.fixture
+def admin(tenant: str, token: Callable[..., str]) -> str:
+    return token(tenant, "admin-1", ["hospital_admin"])
+
+
+@pytest.fixture(scope="session")
+def clients(stack: Any) -> dict[str, Any]:
+    """chalice.test clients per service: the real app, invoked in-process, against the stack's moto."""
+    from chalice.test import Client
+
+    return {name: Client(app) for name, app in stack.apps.items()}
+
+
+def eventually(check: Callable[[], Any], timeout: float = 20.0, interval: float = 0.1) -> Any:
+    """Poll ``check`` until it returns something truthy, or fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")

@@ -1,0 +1,137 @@
+"""The local stack over real HTTP, as a mobile app or curl uses it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fh.local.stack import free_port
+from fh.services import SERVICES
+from tests.conftest import eventually
+
+pytestmark = pytest.mark.e2e
+
+
+def test_staff_created_over_http_appears_in_scheduling(stack: Any, tenant: str, admin: str) -> None:
+    status, dept = stack.request(
+        "POST", "/messaging/departments", admin, {"name": "重症医学科", "kind": "department"}
+    )
+    assert status == 201
+    status, staff = stack.request(
+        "POST",
+        "/messaging/staff",
+        admin,
+        {"name": "欧阳娜娜", "employee_no": "ICU-01", "department_id": dept["id"], "roles": ["nurse"]},
+    )
+    assert status == 201
+
+    def projected() -> list[dict[str, Any]]:
+        code, body = stack.request("GET", "/scheduling/staff", admin)
+        assert code == 200
+        return list(body["items"])
+
+    [seen] = eventually(projected, timeout=20)
+    assert (seen["id"], seen["name"], seen["employee_no"]) == (staff["id"], "欧阳娜娜", "ICU-01")
+
+
+def test_other_tenant_cannot_read_over_http(stack: Any, admin: str, token: Any) -> None:
+    _, dept = stack.request("POST", "/messaging/departments", admin, {"name": "儿科"})
+    status, body = stack.request(
+        "GET", f"/messaging/departments/{dept['id']}", token("t-elsewhere-1", "x", ["doctor"])
+    )
+    assert status == 404
+    assert body["type"] == "urn:fh:problem:not-found"
+
+
+def test_every_service_is_served_with_docs(stack: Any) -> None:
+    for service in SERVICES:
+        assert stack.request("GET", f"/{service}/health") == (200, {"service": service, "status": "ok"})
+        status, doc = stack.request("GET", f"/{service}/openapi.json")
+        assert status == 200 and doc["openapi"] == "3.1.0"
+    status, merged = stack.request("GET", "/openapi.json")
+    assert "/messaging/staff" in merged["paths"] and "/scheduling/staff" in merged["paths"]
+    with urllib.request.urlopen(stack.url + "/docs", timeout=10) as page:  # noqa: S310 - loopback
+        html = page.read().decode()
+    assert "/openapi.json" in html
+    with urllib.request.urlopen(stack.url + "/docs/static/redoc.standalone.js", timeout=10) as js:  # noqa: S310
+        assert js.status == 200 and len(js.read()) > 100_000
+    assert stack.request("GET", "/nowhere/at-all")[0] == 404
+
+
+def _fh(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "fh.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+    )
+
+
+def test_fh_dev_serves_seeds_prints_tokens_and_stops_cleanly(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "FH_DEV_HOME": str(tmp_path / "home")}
+    for name in ("AWS_ENDPOINT_URL", "FH_JWKS_URL", "FH_TABLE_PREFIX", "FH_EVENT_BUS_NAME"):
+        env.pop(name, None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fh.cli", "dev", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    try:
+        lines: list[str] = []
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if "Ctrl-C stops" in line:
+                break
+        output = "".join(lines)
+        assert f"http://127.0.0.1:{port}" in output, output
+        admin_token = re.search(r"^\s+admin\s+(\S+)$", output, re.M)
+        assert admin_token, output
+
+        def get(path: str) -> Any:
+            req = urllib.request.Request(
+                f"http://127.0.0.1:{port}{path}",
+                headers={"Authorization": f"Bearer {admin_token.group(1)}"},
+            )
+            with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
+                return json.loads(resp.read())
+
+        staff = get("/messaging/staff?limit=200")["items"]
+        assert len(staff) >= 30 and any("\u4e00" <= s["name"][0] <= "\u9fff" for s in staff)
+        eventually(lambda: len(get("/scheduling/staff?limit=200")["items"]) == len(staff), timeout=30)
+
+        # A token made separately by `fh dev token` works against the running stack (same dev issuer).
+        printed = _fh(
+            "dev", "token", "--tenant", "demo-hospital", "--user", "u9", "--roles", "doctor", env=env
+        )
+        cli_token = printed.stdout.strip().splitlines()[-1]
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{port}/messaging/departments",
+            headers={"Authorization": f"Bearer {cli_token}"},
+        )
+        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
+            assert resp.status == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        rest = proc.communicate(timeout=30)[0]
+    assert proc.returncode == 0
+    assert "stopped." in rest
