@@ -36,6 +36,7 @@ def create_app(
     obs = for_service(service)
     app.register_middleware(ConvertToMiddleware(obs.logger.inject_lambda_context(clear_state=True)))
     app.register_middleware(ConvertToMiddleware(obs.tracer.capture_lambda_handler))
+    app.register_middleware(ConvertToMiddleware(obs.metrics.log_metrics))
 
     meta = ServiceAPI(service, f"shared.app.{service}")
     routes = [route for api in apis for route in api.routes]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.metrics import MetricUnit
 from chalice import Blueprint, Response  # type: ignore[attr-defined]
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -31,6 +32,7 @@ from shared.errors import (
     TransientStoreError,
     Unauthenticated,
 )
+from shared.observability import for_service
 from shared.problems import FieldError, Problem
 from shared.settings import get_settings
 
@@ -216,11 +218,14 @@ class ServiceAPI:
         request_id = str(context.get("requestId") or uuid.uuid4())
         path = f"/{self.service}{request.to_original_event().get('path') or spec.path}"
         logger.set_correlation_id(request_id)
+        metrics = for_service(self.service).metrics
+        metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
         try:
             return self._run(spec, fn, path_params, request, request_id, path)
-        except Exception as exc:
+        except Exception as exc:  # the one place every failure becomes problem+json
             problem = to_problem(exc)
             if problem.status >= 500:
+                metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
                 logger.exception("request failed", extra={"route": f"{spec.method} {spec.path}"})
             return problem_response(problem, path, request_id)
 

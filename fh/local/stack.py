@@ -94,6 +94,8 @@ class LocalStack:
                 "FH_JWT_AUDIENCE": self.issuer.audience,
                 "FH_JWKS_URL": f"{self.url}/.well-known/jwks.json",
                 "POWERTOOLS_TRACE_DISABLED": "true",
+                # metrics are recorded as in AWS; locally they are not printed to the console
+                "POWERTOOLS_METRICS_DISABLED": "true",
                 "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
             }
         )

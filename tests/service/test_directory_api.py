@@ -188,3 +188,19 @@ def test_changes_are_audited(messaging: Api, tenant: str) -> None:
         dept["id"],
     )
     assert json.loads(records[0].after)["name"] == "审计科"
+
+
+def test_unexpected_failure_is_a_bare_500_with_request_id(
+    messaging: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.messaging import service
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("db password is hunter2")
+
+    monkeypatch.setattr(service, "list_departments", broken)
+    resp = messaging.call("GET", "/departments")
+    assert resp.status_code == 500
+    assert resp.json_body["type"] == "urn:fh:problem:internal"
+    assert "hunter2" not in resp.body.decode()
+    assert resp.json_body["request_id"]
