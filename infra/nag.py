@@ -1,0 +1,99 @@
+"""cdk-nag: the AwsSolutions and HIPAA Security packs on every stack, and each accepted finding's reason.
+
+A suppression names the rule, the reason, and where the rule allows it, the exact findings (``applies_to``),
+so a new wildcard or a new resource type still fails the checks.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Aspects, Stack
+from cdk_nag import (
+    AwsSolutionsChecks,
+    HIPAASecurityChecks,
+    NagPackSuppression,
+    NagSuppressions,
+    RegexAppliesTo,
+)
+from constructs import IConstruct
+
+
+def apply_packs(scope: IConstruct) -> None:
+    Aspects.of(scope).add(AwsSolutionsChecks(verbose=True))
+    Aspects.of(scope).add(HIPAASecurityChecks(verbose=True))
+
+
+def _suppress(stack: Stack, rules: list[tuple[str, str]]) -> None:
+    NagSuppressions.add_stack_suppressions(
+        stack,
+        [NagPackSuppression(id=rule, reason=reason) for rule, reason in rules],
+        apply_to_nested_stacks=True,
+    )
+
+
+DATA_STACK: list[tuple[str, str]] = [
+    (
+        "HIPAA.Security-DynamoDBInBackupPlan",
+        "Every table has point-in-time recovery (35 days, restorable to the second) and deletion protection; "
+        "an AWS Backup plan is an account-level choice of each hospital group's operators, outside this app.",
+    ),
+    (
+        "HIPAA.Security-DynamoDBAutoscalingEnabled",
+        "Tables are on-demand (PAY_PER_REQUEST): there is no provisioned capacity to scale.",
+    ),
+    (
+        "AwsSolutions-SNS3",
+        "The alarm topic enforces TLS with a resource policy (enforce_ssl); the rule does not see the "
+        "policy that the topic construct adds.",
+    ),
+]
+
+SERVICE_STACK: list[tuple[str, str]] = []
+# The only wildcards a service's policies hold; anything else (a '*' on data) still fails the check.
+ALLOWED_WILDCARDS: list[tuple[str, str]] = [
+    ("Resource::*", "X-Ray's PutTraceSegments/PutTelemetryRecords have no resource-level permissions."),
+    (
+        r"regex:/^Resource::arn:<AWS::Partition>:logs:.*:log-group:\/aws\/lambda\/fh-[a-z0-9-]+:\*$/",
+        "A function writes log streams in its own log group; stream names are made by Lambda.",
+    ),
+    (
+        r"regex:/^Resource::arn:<AWS::Partition>:dynamodb:.*:table\/fh-[a-z0-9-]+\/stream\/\*$/",
+        "The relay reads its own table's stream, whose label changes when the stream is re-enabled.",
+    ),
+]
+FAILURE_DESTINATION: list[tuple[str, str]] = [
+    (
+        "AwsSolutions-SQS3",
+        "This queue is itself a dead-letter destination (failed deliveries or failed stream batches); "
+        "nothing consumes it automatically, so it has no DLQ of its own.",
+    )
+]
+
+
+def suppress_data(stack: Stack) -> None:
+    _suppress(stack, DATA_STACK)
+
+
+def suppress_service(stack: Stack) -> None:
+    if SERVICE_STACK:
+        _suppress(stack, SERVICE_STACK)
+
+
+def allow_wildcards(policy: IConstruct) -> None:
+    """IAM5 on a policy, for exactly the wildcards of ``ALLOWED_WILDCARDS``."""
+    for applies_to, reason in ALLOWED_WILDCARDS:
+        target: str | RegexAppliesTo = (
+            RegexAppliesTo(regex=applies_to.removeprefix("regex:"))
+            if applies_to.startswith("regex:")
+            else applies_to
+        )
+        NagSuppressions.add_resource_suppressions(
+            policy, [NagPackSuppression(id="AwsSolutions-IAM5", reason=reason, applies_to=[target])]
+        )
+
+
+def suppress_resource(resource: IConstruct, rules: list[tuple[str, str]]) -> None:
+    NagSuppressions.add_resource_suppressions(
+        resource,
+        [NagPackSuppression(id=rule, reason=reason) for rule, reason in rules],
+        apply_to_children=True,
+    )

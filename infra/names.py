@@ -1,0 +1,74 @@
+"""Every deployed name in one place: ``fh-<province>-<component>``, the same names the functions read."""
+
+from __future__ import annotations
+
+APP = "future-hospital"
+PREFIX = "fh"
+SERVICES: tuple[str, ...] = ("messaging", "approvals", "scheduling", "followup", "marketplace")
+LAMBDA_RUNTIME = "python3.11"
+# Redrives before a message is parked in its DLQ (the local runtime uses the same number).
+MAX_RECEIVES = 5
+# SQS visibility must exceed the consumer's timeout (AWS recommends 6x for batches).
+CONSUMER_TIMEOUT_SECONDS = 60
+QUEUE_VISIBILITY_SECONDS = 6 * CONSUMER_TIMEOUT_SECONDS
+
+
+def prefix(province: str) -> str:
+    """``FH_TABLE_PREFIX`` of a province: table, queue and bus names all start with it."""
+    return f"{PREFIX}-{province}"
+
+
+def component(province: str, name: str) -> str:
+    return f"{prefix(province)}-{name}"
+
+
+def table(province: str, suffix: str) -> str:
+    return component(province, suffix)
+
+
+def bus(province: str) -> str:
+    return component(province, "bus")
+
+
+def archive(province: str) -> str:
+    return component(province, "bus-archive")
+
+
+def queue(province: str, logical: str) -> str:
+    """A consumer's queue; ``logical`` is ``Subscription.queue_name`` (``scheduling-staff-projection``)."""
+    return component(province, logical)
+
+
+def dlq(province: str, logical: str) -> str:
+    return component(province, f"{logical}-dlq")
+
+
+def rule(province: str, logical: str) -> str:
+    return component(province, f"{logical}-rule")
+
+
+def data_key_alias(province: str) -> str:
+    return f"alias/{component(province, 'data')}"
+
+
+def alarm_topic(province: str) -> str:
+    return component(province, "alarms")
+
+
+def data_stack(province: str) -> str:
+    return component(province, "data")
+
+
+def service_stack(province: str, service: str) -> str:
+    return component(province, service)
+
+
+def function(province: str, service: str, handler: str) -> str:
+    """A Lambda function name (at most 64 characters)."""
+    name = component(province, f"{service}-{handler}")
+    return name[:64]
+
+
+def export(province: str, what: str) -> str:
+    """A CloudFormation export of the data stack that service stacks import by name."""
+    return component(province, what)

@@ -1,0 +1,191 @@
+"""A province's data stack: what outlives any one service deploy.
+
+Tables (from ``shared.persistence.tables.TABLES``, PITR, deletion protection, the province's customer-managed
+key, streams for the outbox), the event bus with its archive, and for every consumer its queue, DLQ and the
+rule on the province bus that feeds it. Queues live here rather than in the service stacks so that rolling a
+service stack back, or replacing it, never drops events that are waiting for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import ArnFormat, CfnOutput, Duration, Fn, RemovalPolicy, Stack, Tags
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra import nag, names
+from infra.config import Province
+from infra.tagging import tag
+from shared.events.consumer import Subscription
+from shared.persistence.tables import TABLES, TableSpec
+
+
+def _attribute(name: str) -> dynamodb.Attribute:
+    return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING)
+
+
+class DataStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        province: Province,
+        consumers: Sequence[Subscription],
+        **kwargs: object,
+    ) -> None:
+        super().__init__(scope, names.data_stack(province.code), **kwargs)  # type: ignore[arg-type]
+        self.province = province
+        code = province.code
+        tag(self, code, "data", "confidential")
+        self.termination_protection = True
+
+        self.key = kms.Key(
+            self,
+            "DataKey",
+            alias=names.data_key_alias(code),
+            description=f"Future Hospital {province.name} ({code}): tables, queues, topics, logs",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        # CloudWatch Logs (service stacks' log groups), EventBridge (delivering to encrypted queues) and
+        # CloudWatch alarms (publishing to the encrypted topic) use the key as services, not as roles.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal(Fn.sub("logs.${AWS::Region}.${AWS::URLSuffix}"))],
+                actions=[
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
+                resources=["*"],
+                conditions={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": self.format_arn(
+                            service="logs",
+                            resource="log-group",
+                            resource_name="*",
+                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    }
+                },
+            )
+        )
+        for service_principal in ("events.amazonaws.com", "cloudwatch.amazonaws.com"):
+            self.key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    principals=[iam.ServicePrincipal(service_principal)],
+                    actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                    resources=["*"],
+                    conditions={"StringEquals": {"aws:SourceAccount": self.account}},
+                )
+            )
+
+        self.tables = {spec.suffix: self._table(spec) for spec in TABLES}
+
+        self.bus = events.EventBus(self, "Bus", event_bus_name=names.bus(code))
+        archive = self.bus.archive(
+            "Archive",
+            archive_name=names.archive(code),
+            description=f"every event of {code}, for replay",
+            event_pattern=events.EventPattern(account=[self.account]),
+            retention=Duration.days(province.retention.bus_archive_days),
+        )
+        # The construct writes an empty key id when none is given; leave the property out instead.
+        archive.node.default_child.add_property_deletion_override("KmsKeyIdentifier")  # type: ignore[union-attr]
+        # Events a rule could not deliver to its queue (e.g. a queue policy mistake) land here.
+        self.delivery_dlq = self._queue("DeliveryDlq", names.component(code, "bus-delivery-dlq"))
+        nag.suppress_resource(self.delivery_dlq, nag.FAILURE_DESTINATION)
+        self.queues = {sub.queue_name: self._consumer(sub) for sub in consumers}
+
+        self.alarm_topic = sns.Topic(
+            self,
+            "AlarmTopic",
+            topic_name=names.alarm_topic(code),
+            display_name=f"Future Hospital {code} alarms",
+            master_key=self.key,
+            enforce_ssl=True,
+        )
+        if province.alarms.email:
+            self.alarm_topic.add_subscription(subscriptions.EmailSubscription(province.alarms.email))
+
+        self._export("data-key-arn", self.key.key_arn)
+        for spec in TABLES:
+            if spec.stream:
+                self._export(f"{spec.suffix}-stream-arn", self.tables[spec.suffix].table_stream_arn or "")
+
+    def _export(self, what: str, value: str) -> None:
+        name = names.export(self.province.code, what)
+        CfnOutput(self, f"Export-{what}", value=value, export_name=name)
+
+    def _table(self, spec: TableSpec) -> dynamodb.Table:
+        table = dynamodb.Table(
+            self,
+            f"Table-{spec.suffix}",
+            table_name=names.table(self.province.code, spec.suffix),
+            partition_key=_attribute(spec.pk),
+            sort_key=_attribute(spec.sk) if spec.sk else None,
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
+            encryption_key=self.key,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            deletion_protection=True,
+            removal_policy=RemovalPolicy.RETAIN,
+            stream=dynamodb.StreamViewType.NEW_IMAGE if spec.stream else None,
+            time_to_live_attribute=spec.ttl_attribute,
+        )
+        for index in spec.indexes:
+            table.add_global_secondary_index(
+                index_name=index.name, partition_key=_attribute(index.pk), sort_key=_attribute(index.sk)
+            )
+        Tags.of(table).add("data-classification", spec.data_classification)
+        Tags.of(table).add("service", spec.owner)
+        return table
+
+    def _queue(self, construct_id: str, name: str, dead_letter: sqs.IQueue | None = None) -> sqs.Queue:
+        return sqs.Queue(
+            self,
+            construct_id,
+            queue_name=name,
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self.key,
+            enforce_ssl=True,
+            retention_period=Duration.days(self.province.retention.dlq_days if dead_letter is None else 4),
+            visibility_timeout=Duration.seconds(names.QUEUE_VISIBILITY_SECONDS),
+            dead_letter_queue=(
+                sqs.DeadLetterQueue(queue=dead_letter, max_receive_count=names.MAX_RECEIVES)
+                if dead_letter
+                else None
+            ),
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+
+    def _consumer(self, subscription: Subscription) -> sqs.Queue:
+        """Queue + DLQ + one rule on the province's custom bus, for one consumer (``Subscription``)."""
+        code = self.province.code
+        logical = subscription.queue_name
+        dlq = self._queue(f"Dlq-{logical}", names.dlq(code, logical))
+        queue = self._queue(f"Queue-{logical}", names.queue(code, logical), dead_letter=dlq)
+        pattern = subscription.event_pattern()
+        rule = events.Rule(
+            self,
+            f"Rule-{logical}",
+            rule_name=names.rule(code, logical),
+            event_bus=self.bus,
+            description=f"{subscription.source} events for {logical}",
+            event_pattern=events.EventPattern(source=pattern["source"], detail_type=pattern["detail-type"]),
+        )
+        rule.add_target(targets.SqsQueue(queue, dead_letter_queue=self.delivery_dlq, retry_attempts=20))
+        Tags.of(queue).add("service", subscription.service)
+        Tags.of(dlq).add("service", subscription.service)
+        return queue

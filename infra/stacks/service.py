@@ -1,0 +1,319 @@
+"""One service's stack in a province: its Chalice app (API, relay, consumers), roles, triggers, logs, alarms.
+
+Deploys on its own: it reads the data stack only through exports by name and ARNs built from the names in
+``infra.names``, so rolling one service back or forward touches no other stack.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aws_cdk import ArnFormat, Duration, Fn, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra import nag, names
+from infra.chalice_app import ServiceApp
+from infra.config import Province
+from infra.tagging import tag
+from shared.persistence.tables import TABLES, TableSpec
+
+RELAY = "Relay"
+API = "APIHandler"
+READ = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"]
+WRITE = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+CONSUME = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+STREAM = [
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+]
+KEY_USE = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+
+
+def handler_name(logical_id: str) -> str:
+    """``APIHandler`` → ``api``, ``OnDirectoryStaff`` → ``on-directory-staff`` (for function names)."""
+    if logical_id == API:
+        return "api"
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", logical_id).lower()
+
+
+def table_access(service: str, spec: TableSpec) -> list[str]:
+    """What a service's functions may do on a table: their own in full, the directory read-only (written by
+    its owner, messaging), audit append + read, idempotency records read/write; nothing on other services'."""
+    if spec.owner == service:
+        return READ + WRITE
+    if spec.suffix == "directory":
+        return READ
+    if spec.suffix == "audit":
+        return ["dynamodb:PutItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:Query"]
+    if spec.suffix == "idempotency":
+        return READ + WRITE
+    return []
+
+
+class ServiceStack(Stack):
+    def __init__(self, scope: Construct, province: Province, service: str, **kwargs: Any) -> None:
+        super().__init__(scope, names.service_stack(province.code, service), **kwargs)
+        self.province = province
+        self.service = service
+        code = province.code
+        spec = next(t for t in TABLES if t.suffix == service)
+        tag(self, code, service, spec.data_classification)
+
+        self.key = kms.Key.from_key_arn(self, "DataKey", Fn.import_value(names.export(code, "data-key-arn")))
+        self.alarm_topic = sns.Topic.from_topic_arn(
+            self, "AlarmTopic", self._arn("sns", names.alarm_topic(code))
+        )
+        self.app = ServiceApp(self, "App", service=service, region=province.region)
+        self.functions = self.app.functions()
+        self.function_names = {
+            logical_id: names.function(code, service, handler_name(logical_id))
+            for logical_id in self.functions
+        }
+        self.log_groups = {logical_id: self._log_group(logical_id) for logical_id in self.functions}
+
+        self.policies: dict[str, iam.ManagedPolicy] = {}
+        self.app_role = self._role("AppRole", "app", [f for f in self.functions if f != RELAY])
+        self.relay_role = self._role("RelayRole", "relay", [RELAY])
+        self._grant_app()
+        self.relay_dlq = sqs.Queue(
+            self,
+            "RelayDlq",
+            queue_name=names.component(code, f"{service}-relay-dlq"),
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self.key,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        nag.suppress_resource(self.relay_dlq, nag.FAILURE_DESTINATION)
+        self._grant_relay()
+
+        for logical_id, resource in self.functions.items():
+            self._configure_function(logical_id, resource)
+        if "ManagedLayer" in self.app.sam["Resources"]:
+            # Chalice names the layer after the app and stage; give it the province's name.
+            self.app.get_resource("ManagedLayer").add_property_override(
+                "LayerName", names.component(code, f"{service}-dependencies")
+            )
+        self._relay_trigger()
+        self._alarms()
+
+    # -- names and ARNs -------------------------------------------------------------------------------
+    def _arn(self, service: str, resource: str) -> str:
+        return self.format_arn(service=service, resource=resource, arn_format=ArnFormat.NO_RESOURCE_NAME)
+
+    def _table_arn(self, suffix: str) -> str:
+        return self.format_arn(
+            service="dynamodb", resource="table", resource_name=names.table(self.province.code, suffix)
+        )
+
+    def _queue_arn(self, name: str) -> str:
+        return self._arn("sqs", name)
+
+    def _consumer_queues(self) -> dict[str, str]:
+        """SAM consumer function → the logical queue name it was declared with (``on_sqs_message``)."""
+        found = {}
+        for logical_id, resource in self.functions.items():
+            for event in resource["Properties"].get("Events", {}).values():
+                if event["Type"] == "SQS":
+                    found[logical_id] = event["Properties"]["Queue"]["Fn::Sub"].rsplit(":", 1)[1]
+        return found
+
+    # -- functions ------------------------------------------------------------------------------------
+    def _log_group(self, logical_id: str) -> logs.CfnLogGroup:
+        return logs.CfnLogGroup(
+            self,
+            f"Logs{logical_id}",
+            log_group_name=f"/aws/lambda/{self.function_names[logical_id]}",
+            retention_in_days=self.province.retention.log_days,
+            kms_key_id=self.key.key_arn,
+        )
+
+    def _configure_function(self, logical_id: str, resource: dict[str, Any]) -> None:
+        code = self.province.code
+        function = self.app.get_resource(logical_id)
+        identity = self.province.identity
+        function.add_property_override("FunctionName", self.function_names[logical_id])
+        function.add_property_override(
+            "Role", (self.relay_role if logical_id == RELAY else self.app_role).role_arn
+        )
+        function.add_property_override(
+            "Environment.Variables",
+            {
+                "FH_PROVINCE": code,
+                "FH_TABLE_PREFIX": names.prefix(code),
+                "FH_EVENT_BUS_NAME": names.bus(code),
+                "FH_JWT_ISSUER": identity.issuer,
+                "FH_JWT_AUDIENCE": identity.audience,
+                "FH_JWKS_URL": identity.jwks_url,
+                "FH_TENANT_CLAIM": identity.tenant_claim,
+                "POWERTOOLS_SERVICE_NAME": self.service,
+            },
+        )
+        function.add_property_override(
+            "Tags",
+            {
+                "app": names.APP,
+                "province": code,
+                "service": self.service,
+                "data-classification": next(
+                    t for t in TABLES if t.suffix == self.service
+                ).data_classification,
+            },
+        )
+        function.add_resource_dependency(self.log_groups[logical_id])
+        queues = self._consumer_queues()
+        if logical_id in queues:
+            # Chalice names the queue as declared (the logical name) and has no switch for partial batch
+            # responses: point the trigger at the province's real queue and turn them on.
+            (event_id,) = resource["Properties"]["Events"]
+            base = f"Events.{event_id}.Properties"
+            function.add_property_override(
+                f"{base}.Queue", self._queue_arn(names.queue(code, queues[logical_id]))
+            )
+            function.add_property_override(f"{base}.FunctionResponseTypes", ["ReportBatchItemFailures"])
+
+    def _relay_trigger(self) -> None:
+        code = self.province.code
+        relay = self.app.get_resource(RELAY)
+        mapping = lambda_.CfnEventSourceMapping(
+            self,
+            "RelayTrigger",
+            function_name=relay.ref,
+            event_source_arn=Fn.import_value(names.export(code, f"{self.service}-stream-arn")),
+            # Outbox items written before the first deploy are still published.
+            starting_position="TRIM_HORIZON",
+            batch_size=100,
+            maximum_batching_window_in_seconds=1,
+            bisect_batch_on_function_error=True,
+            maximum_retry_attempts=20,
+            destination_config=lambda_.CfnEventSourceMapping.DestinationConfigProperty(
+                on_failure=lambda_.CfnEventSourceMapping.OnFailureProperty(
+                    destination=self.relay_dlq.queue_arn
+                )
+            ),
+        )
+        # The trigger is validated against the role when it is created: its permissions must exist first.
+        mapping.add_resource_dependency(self.policies["relay"].node.default_child)  # type: ignore[arg-type]
+
+    # -- permissions ----------------------------------------------------------------------------------
+    def _role(self, construct_id: str, kind: str, functions: list[str]) -> iam.Role:
+        name = names.component(self.province.code, f"{self.service}-{kind}")[:64]
+        # A customer-managed policy rather than an inline one (HIPAA IAMNoInlinePolicy): it can be reviewed
+        # and versioned on its own.
+        policy = iam.ManagedPolicy(self, f"{construct_id}Policy", managed_policy_name=name)
+        role = iam.Role(
+            self,
+            construct_id,
+            role_name=name,
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{self.service} {kind} functions in {self.province.code}",
+            managed_policies=[policy],
+        )
+        self.policies[kind] = policy
+        nag.allow_wildcards(policy)
+        log_arns = [
+            self.format_arn(
+                service="logs",
+                resource="log-group",
+                resource_name=f"/aws/lambda/{self.function_names[f]}:*",
+                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+            )
+            for f in functions
+        ]
+        if log_arns:
+            policy.add_statements(
+                iam.PolicyStatement(actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=log_arns)
+            )
+        # X-Ray has no resource-level permissions: these two actions only ever take "*".
+        policy.add_statements(
+            iam.PolicyStatement(
+                actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"]
+            )
+        )
+        policy.add_statements(iam.PolicyStatement(actions=KEY_USE, resources=[self.key.key_arn]))
+        return role
+
+    def _grant_app(self) -> None:
+        for spec in TABLES:
+            allowed = table_access(self.service, spec)
+            if not allowed:
+                continue
+            arn = self._table_arn(spec.suffix)
+            resources = [arn] + ([f"{arn}/index/{ix.name}" for ix in spec.indexes])
+            self.policies["app"].add_statements(iam.PolicyStatement(actions=allowed, resources=resources))
+        queues = [
+            self._queue_arn(names.queue(self.province.code, q)) for q in self._consumer_queues().values()
+        ]
+        if queues:
+            self.policies["app"].add_statements(iam.PolicyStatement(actions=CONSUME, resources=queues))
+
+    def _grant_relay(self) -> None:
+        self.policies["relay"].add_statements(
+            iam.PolicyStatement(actions=STREAM, resources=[f"{self._table_arn(self.service)}/stream/*"])
+        )
+        bus_arn = self.format_arn(
+            service="events", resource="event-bus", resource_name=names.bus(self.province.code)
+        )
+        self.policies["relay"].add_statements(
+            iam.PolicyStatement(actions=["events:PutEvents"], resources=[bus_arn])
+        )
+        self.policies["relay"].add_statements(
+            iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[self.relay_dlq.queue_arn])
+        )
+
+    # -- alarms ---------------------------------------------------------------------------------------
+    def _alarm(self, construct_id: str, metric: cloudwatch.Metric, description: str) -> None:
+        alarm = cloudwatch.Alarm(
+            self,
+            construct_id,
+            alarm_name=names.component(self.province.code, f"{self.service}-{construct_id}"),
+            alarm_description=description,
+            metric=metric,
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(actions.SnsAction(self.alarm_topic))
+
+    def _alarms(self) -> None:
+        period = Duration.minutes(5)
+        for logical_id, function_name in self.function_names.items():
+            for metric_name in ("Errors", "Throttles"):
+                self._alarm(
+                    f"{handler_name(logical_id)}-{metric_name.lower()}",
+                    cloudwatch.Metric(
+                        namespace="AWS/Lambda",
+                        metric_name=metric_name,
+                        dimensions_map={"FunctionName": function_name},
+                        statistic="Sum",
+                        period=period,
+                    ),
+                    f"{function_name}: {metric_name.lower()} in the last 5 minutes",
+                )
+        code = self.province.code
+        dlqs = {f"{q}-dlq": names.dlq(code, q) for q in self._consumer_queues().values()}
+        dlqs["relay-dlq"] = names.component(code, f"{self.service}-relay-dlq")
+        for label, queue_name in dlqs.items():
+            self._alarm(
+                f"{label}-depth",
+                cloudwatch.Metric(
+                    namespace="AWS/SQS",
+                    metric_name="ApproximateNumberOfMessagesVisible",
+                    dimensions_map={"QueueName": queue_name},
+                    statistic="Maximum",
+                    period=period,
+                ),
+                f"{queue_name} holds messages that failed every retry: inspect, fix, redrive",
+            )
