@@ -1,11 +1,17 @@
-"""The hospital directory read model: written by messaging, read by every service (one GetItem / Query)."""
+"""The hospital directory read model: written by messaging, read by every service (one GetItem / Query).
+
+Other services use the read functions at the bottom (a member of staff, a department and its head,
+the supervisor chain, people by role in a department); only messaging writes these items.
+"""
 
 from __future__ import annotations
 
-from pynamodb.attributes import ListAttribute, UnicodeAttribute
+from pynamodb.attributes import ListAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist
 
 from shared.persistence.models import Aggregate, TenantItem, table_meta, tenant_key
+
+STAFF_STATUSES = ("active", "on_leave", "left")
 
 
 class DepartmentItem(Aggregate):
@@ -13,6 +19,7 @@ class DepartmentItem(Aggregate):
     name = UnicodeAttribute()
     kind = UnicodeAttribute(default="department")
     parent_id = UnicodeAttribute(null=True)
+    head_id = UnicodeAttribute(null=True)
 
     @staticmethod
     def partition(tenant: str) -> str:
@@ -25,12 +32,25 @@ class StaffItem(Aggregate):
     employee_no = UnicodeAttribute()
     department_id = UnicodeAttribute()
     title = UnicodeAttribute(null=True)
+    nurse_grade = UnicodeAttribute(null=True)
     roles = ListAttribute(of=UnicodeAttribute, default=list)
+    supervisor_id = UnicodeAttribute(null=True)
     status = UnicodeAttribute(default="active")
+    left_at = UTCDateTimeAttribute(null=True)
+    # Personal data: the mobile is stored encrypted (shared.crypto), with a masked copy for lists and a
+    # blind index for exact lookups. Nothing else about it is stored in clear.
+    mobile_encrypted = UnicodeAttribute(null=True)
+    mobile_masked = UnicodeAttribute(null=True)
+    mobile_index = UnicodeAttribute(null=True)
+    search_terms = ListAttribute(of=UnicodeAttribute, default=list)
 
     @staticmethod
     def partition(tenant: str) -> str:
         return tenant_key(tenant, "staff")
+
+    @property
+    def id(self) -> str:
+        return str(self.sk)
 
 
 class EmployeeNumberClaim(TenantItem):
@@ -56,3 +76,27 @@ def get_staff(tenant: str, staff_id: str) -> StaffItem | None:
         return StaffItem.get(StaffItem.partition(tenant), staff_id)
     except DoesNotExist:
         return None
+
+
+def department_head(tenant: str, department_id: str) -> StaffItem | None:
+    """The head of a department (科主任/护士长 as set by the hospital), if one is set and still active."""
+    department = get_department(tenant, department_id)
+    if department is None or not department.head_id:
+        return None
+    head = get_staff(tenant, department.head_id)
+    return head if head is not None and head.status == "active" else None
+
+
+def supervisor_chain(tenant: str, staff_id: str, levels: int) -> list[StaffItem]:
+    """The direct supervisor, theirs, … up to ``levels`` (stops early at the top or on a cycle)."""
+    chain: list[StaffItem] = []
+    seen = {staff_id}
+    current = get_staff(tenant, staff_id)
+    while current is not None and current.supervisor_id and len(chain) < levels:
+        if current.supervisor_id in seen:
+            break
+        seen.add(current.supervisor_id)
+        current = get_staff(tenant, current.supervisor_id)
+        if current is not None:
+            chain.append(current)
+    return chain
