@@ -58,5 +58,5 @@ def on_duty(tenant: str, ward_id: str, at: datetime) -> OnDuty:
     ]
     if not shifts:
         return OnDuty((), known=False, reason="no published roster covers this ward at this time")
-    ids = tuple(dict.fromkeys(staff for s in shifts for staff in s.staff_ids))
+    ids = tuple(dict.fromkeys(str(staff) for s in shifts for staff in s.staff_ids))
     return OnDuty(ids, known=True)
