@@ -137,6 +137,9 @@ class TokenVerifier:
         if not isinstance(kid, str) or not kid:
             raise Unauthenticated("token has no key id")
         key = self._signing_key(kid)
+        if key.algorithm_name != alg:
+            # The key decides the algorithm: an RS256 header naming an EC key is a forgery, not a 500.
+            raise Unauthenticated("token algorithm does not match its key")
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,

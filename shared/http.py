@@ -40,6 +40,8 @@ logger = Logger(service="http")
 T = TypeVar("T")
 PATH_PARAM = re.compile(r"{(\w+)}")
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# The key attributes of every table and index (tables.py): all a page cursor may carry.
+CURSOR_KEY_NAMES = frozenset({"pk", "sk", "gsi1pk", "gsi1sk", "id"})
 
 
 class Page(BaseModel, Generic[T]):
@@ -101,9 +103,19 @@ def decode_cursor(cursor: str | None, partition: str, pk_name: str = "pk") -> di
         key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (binascii.Error, ValueError) as exc:
         raise RuleViolation("invalid cursor", field="cursor") from exc
-    if not isinstance(key, dict) or key.get(pk_name, {}).get("S") != partition:
+    if (
+        not isinstance(key, dict)
+        or not set(key) <= CURSOR_KEY_NAMES
+        or not all(_key_value(value) for value in key.values())
+        or key.get(pk_name, {}).get("S") != partition
+    ):
+        # Only key attributes, well-typed, in the caller's partition: nothing else may reach DynamoDB.
         raise RuleViolation("invalid cursor", field="cursor")
     return key
+
+
+def _key_value(value: Any) -> bool:
+    return isinstance(value, dict) and len(value) == 1 and isinstance(value.get("S", value.get("N")), str)
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from chalicelib.messaging.domain import ROLES
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.events.envelope import EventType
 
 DepartmentKind = Literal["campus", "department", "ward", "team"]
-TEXT = {"min_length": 1, "max_length": 100}
+# The pattern says in the schema what the blank check enforces: at least one non-space character.
+TEXT = {"min_length": 1, "max_length": 100, "pattern": r"\S"}
 
 
 class CreateDepartment(BaseModel):
@@ -45,7 +47,12 @@ class CreateStaff(BaseModel):
     employee_no: str = Field(description="工号, unique within the hospital", pattern=r"^[A-Za-z0-9_-]{1,32}$")
     department_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
     title: str | None = Field(None, description="职称, e.g. 主治医师", max_length=50)
-    roles: list[str] = Field(default_factory=list, max_length=20)
+    roles: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        # Documented as the enum the validator below enforces, so clients know the accepted roles.
+        json_schema_extra={"items": {"type": "string", "enum": sorted(ROLES)}},
+    )
 
     @field_validator("name")
     @classmethod

@@ -1,0 +1,66 @@
+"""Fixtures of the quality gates: the discovered routes, resource making, full-permission tokens and
+in-process calls (chalice.test) whose DynamoDB traffic the botocore hooks can attribute to one request."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.quality import botocore_hooks
+from tests.quality.surface import ResourceMaker, all_roles, all_routes, all_scopes
+
+# Before the session's stack makes its first DynamoDB client.
+botocore_hooks.install()
+
+# `make test` keeps the gates bounded; `make fuzz` raises these (see docs/quality.md).
+FUZZ_EXAMPLES = int(os.environ.get("FH_FUZZ_EXAMPLES", "12"))
+
+
+@pytest.fixture(scope="session")
+def routes(stack: Any) -> tuple[Any, ...]:
+    return all_routes()
+
+
+@pytest.fixture
+def maker(stack: Any, routes: tuple[Any, ...]) -> ResourceMaker:
+    return ResourceMaker(call=stack.request, routes=routes)
+
+
+@pytest.fixture
+def full_token(token: Callable[..., str], routes: tuple[Any, ...]) -> Callable[..., str]:
+    """A staff token holding every role and scope any route asks for (so only the tenant differs)."""
+
+    def make(tenant: str, user: str = "gate-user", **kw: Any) -> str:
+        scopes = all_scopes(routes)
+        extra = {"scopes": scopes} if scopes else {}
+        return token(tenant, user, all_roles(routes), **extra, **kw)
+
+    return make
+
+
+@pytest.fixture
+def inproc(clients: dict[str, Any]) -> Callable[..., tuple[int, dict[str, str], Any]]:
+    """Call a route in this thread through chalice.test: ``inproc(method, "/svc/path", token, body)``."""
+
+    def call(
+        method: str,
+        path: str,
+        token: str | None = None,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, dict[str, str], Any]:
+        service, _, rest = path.lstrip("/").partition("/")
+        all_headers = {"Content-Type": "application/json", **(headers or {})}
+        if token:
+            all_headers["Authorization"] = f"Bearer {token}"
+        data = json.dumps(body) if body is not None else None
+        response = getattr(clients[service].http, method.lower())("/" + rest, headers=all_headers, body=data)
+        text = response.body.decode() if isinstance(response.body, bytes) else response.body
+        payload = json.loads(text) if text else None
+        return response.status_code, {k.lower(): v for k, v in response.headers.items()}, payload
+
+    return call

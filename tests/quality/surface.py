@@ -1,0 +1,254 @@
+"""The API surface the quality gates sweep, discovered from the route registry — never listed by hand.
+
+Besides discovery this module knows how to make a valid instance of any resource a route takes an id
+of, so the isolation and budget gates work for routes that land later without edits here:
+
+- the resource behind ``{x_id}`` in ``/a/{a_id}/xs/{x_id}`` is created by ``POST /a/{a_id}/xs``;
+- its body is the body model's own example (``json_schema_extra={"examples": [...]}``) when it has one,
+  otherwise the smallest valid body built from its JSON schema (required fields only, unique strings);
+- a body field that names another resource is filled with a freshly made one: either declared with
+  ``json_schema_extra={"x-fh-ref": "/departments"}`` or, by convention, a field called ``<x>_id`` when
+  some route of the service has a ``{<x>_id}`` path parameter (``department_id`` →
+  ``/departments/{department_id}`` → made by ``POST /departments``).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from hypothesis import find
+from hypothesis import strategies as st
+
+from shared.http import RouteSpec
+
+REF_KEY = "x-fh-ref"
+PARAM = re.compile(r"{(\w+)}")
+
+# Requests go through a callable (method, path, token, body, headers) -> (status, json), normally
+# ``LocalStack.request``: a real HTTP call to the local gateway.
+Caller = Callable[..., tuple[int, Any]]
+
+
+@cache
+def all_routes() -> tuple[RouteSpec, ...]:
+    """Every route of every service, as registered (the same registry the OpenAPI documents come from)."""
+    from fh.services import load_apps
+
+    return tuple(route for app in load_apps().values() for route in app.fh_routes)
+
+
+def services() -> tuple[str, ...]:
+    from fh.services import SERVICES
+
+    return SERVICES
+
+
+def route_id(route: RouteSpec) -> str:
+    return f"{route.service}:{route.method} {route.path}"
+
+
+def protected(routes: Iterable[RouteSpec]) -> list[RouteSpec]:
+    return [r for r in routes if not r.public]
+
+
+def with_ids(routes: Iterable[RouteSpec]) -> list[RouteSpec]:
+    return [r for r in routes if r.path_params and not r.public]
+
+
+def is_list(route: RouteSpec) -> bool:
+    """A list route: a GET whose response is a ``Page`` (items + next_cursor)."""
+    response = route.response
+    fields = getattr(response, "model_fields", {})
+    return route.method == "GET" and "items" in fields and "next_cursor" in fields
+
+
+def list_routes(routes: Iterable[RouteSpec]) -> list[RouteSpec]:
+    return [r for r in routes if is_list(r) and not r.public]
+
+
+def all_roles(routes: Iterable[RouteSpec]) -> list[str]:
+    return sorted({role for r in routes for role in r.roles})
+
+
+def all_scopes(routes: Iterable[RouteSpec]) -> list[str]:
+    return sorted({scope for r in routes for scope in r.scopes})
+
+
+def collection_of(path: str, param: str) -> str:
+    """``/a/{a_id}/xs/{x_id}``, ``x_id`` → ``/a/{a_id}/xs``: where the resource named by ``param`` lives."""
+    marker = "/{" + param + "}"
+    index = path.index(marker)
+    return path[:index]
+
+
+def creator(service: str, collection: str, routes: Iterable[RouteSpec]) -> RouteSpec | None:
+    for route in routes:
+        if route.service == service and route.method == "POST" and route.path == collection:
+            return route
+    return None
+
+
+def fill(path: str, values: dict[str, str]) -> str:
+    return PARAM.sub(lambda m: values[m.group(1)], path)
+
+
+def _unique_string(schema: dict[str, Any]) -> str:
+    """A string the schema accepts, unique per call where the schema allows it (names, employee numbers)."""
+    if "enum" in schema:
+        return str(schema["enum"][0])
+    low = int(schema.get("minLength", 1))
+    high = int(schema.get("maxLength", 32))
+    candidate = ("q" + uuid.uuid4().hex)[: max(low, min(high, 16))]
+    pattern = schema.get("pattern")
+    if pattern is None or re.search(pattern, candidate):
+        return candidate
+    # Odd pattern: the smallest string it matches (deterministic, found by Hypothesis's shrinker).
+    return str(find(st.from_regex(pattern, fullmatch=True), lambda s: low <= len(s) <= high))
+
+
+def _resolve(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = defs[schema["$ref"].rsplit("/", 1)[-1]]
+    if "anyOf" in schema:
+        options = [s for s in schema["anyOf"] if s.get("type") != "null"]
+        if options:
+            return _resolve(options[0], defs)
+    return schema
+
+
+def value_for(schema: dict[str, Any], defs: dict[str, Any]) -> Any:
+    """The smallest valid value for a JSON schema fragment (only what the gates' models use)."""
+    schema = _resolve(schema, defs)
+    if schema.get("examples"):
+        return schema["examples"][0]
+    if "const" in schema:
+        return schema["const"]
+    if "default" in schema and schema["default"] is not None:
+        return schema["default"]
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        props = schema.get("properties", {})
+        return {name: value_for(props[name], defs) for name in schema.get("required", [])}
+    if kind == "array":
+        count = int(schema.get("minItems", 0))
+        return [value_for(schema.get("items", {}), defs) for _ in range(count)]
+    if kind == "integer":
+        return int(schema.get("minimum", schema.get("exclusiveMinimum", -1) + 1))
+    if kind == "number":
+        return float(schema.get("minimum", 0))
+    if kind == "boolean":
+        return False
+    return _unique_string(schema)
+
+
+def reference_fields(route: RouteSpec, routes: Iterable[RouteSpec]) -> dict[str, str]:
+    """Body fields of ``route`` that hold another resource's id → the collection path that makes it."""
+    if route.body is None:
+        return {}
+    routes = list(routes)
+    params = {
+        param: collection_of(r.path, param)
+        for r in routes
+        if r.service == route.service
+        for param in r.path_params
+    }
+    schema = route.body.model_json_schema()
+    out: dict[str, str] = {}
+    for name, prop in schema.get("properties", {}).items():
+        if REF_KEY in prop:
+            out[name] = str(prop[REF_KEY])
+        elif name in params and not collection_of_route_is(route, params[name]):
+            out[name] = params[name]
+    return out
+
+
+def collection_of_route_is(route: RouteSpec, collection: str) -> bool:
+    return route.path == collection
+
+
+def example_body(route: RouteSpec) -> dict[str, Any]:
+    """The body model's declared example, or the smallest valid body built from its schema."""
+    assert route.body is not None
+    schema = route.body.model_json_schema()
+    if schema.get("examples"):
+        return dict(schema["examples"][0])
+    return dict(value_for(schema, schema.get("$defs", {})))
+
+
+@dataclass
+class Made:
+    """A resource made for a gate: where it lives, its id and its JSON as the creator returned it."""
+
+    service: str
+    collection: str
+    path: str
+    id: str
+    body: dict[str, Any]
+    parents: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ResourceMaker:
+    """Makes valid resources through the public API, as a given tenant's caller."""
+
+    call: Caller
+    routes: tuple[RouteSpec, ...]
+    made: list[Made] = field(default_factory=list)
+
+    def for_route(self, route: RouteSpec, token: str) -> tuple[str, dict[str, str], list[Made]]:
+        """Make what ``route``'s path parameters name; returns the concrete path, the values and the made."""
+        values: dict[str, str] = {}
+        made: list[Made] = []
+        for param in route.path_params:
+            template = collection_of(route.path, param)
+            thing = self.make(route.service, template, token, values)
+            values[param] = thing.id
+            made.append(thing)
+        return fill(route.path, values), values, made
+
+    def make(self, service: str, collection: str, token: str, parents: dict[str, str] | None = None) -> Made:
+        parents = dict(parents or {})
+        route = creator(service, collection, self.routes)
+        if route is None:
+            raise LookupError(
+                f"no POST {collection} in {service}: the gates cannot make what its routes take an id "
+                "of; add a create route or teach tests/quality/surface.py how to make it"
+            )
+        body = self.body_for(route, token, parents) if route.body is not None else None
+        path = "/" + service + fill(collection, parents)
+        status, payload = self.call("POST", path, token, body)
+        if status not in (200, 201) or not isinstance(payload, dict) or "id" not in payload:
+            raise AssertionError(f"making a resource with POST {path} {body!r} gave {status}: {payload!r}")
+        thing = Made(
+            service, collection, path + "/" + str(payload["id"]), str(payload["id"]), payload, parents
+        )
+        self.made.append(thing)
+        return thing
+
+    def make_everything(self, token: str) -> list[Made]:
+        """One of every resource a POST collection route makes (parents made first), as ``token``'s tenant."""
+        out = []
+        for route in self.routes:
+            if route.method != "POST" or route.public:
+                continue
+            _, parents, made = self.for_route(route, token)
+            out += made
+            out.append(self.make(route.service, route.path, token, parents))
+        return out
+
+    def body_for(self, route: RouteSpec, token: str, parents: dict[str, str]) -> dict[str, Any]:
+        body = example_body(route)
+        for name, collection in reference_fields(route, self.routes).items():
+            if name in body or _required(route, name):
+                body[name] = self.make(route.service, collection, token, parents).id
+        return body
+
+
+def _required(route: RouteSpec, name: str) -> bool:
+    assert route.body is not None
+    return name in route.body.model_json_schema().get("required", [])
