@@ -108,7 +108,14 @@ def main(argv: list[str] | None = None) -> int:
     schemas = sub.add_parser("schemas", help="export OpenAPI documents and event JSON Schemas")
     schemas.add_argument("--out", default="build/schemas")
 
+    from fh import stack_cli, tenant_cli
+
+    stack_cli.register(sub)
+    tenant_cli.register(sub)
+
     args = parser.parse_args(argv)
+    if getattr(args, "handler", None):
+        return int(args.handler(args))
     if args.command == "dev":
         return _token(args) if args.dev_command == "token" else _dev(args)
     if args.command == "schemas":

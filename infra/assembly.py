@@ -17,9 +17,6 @@ from infra.config import InfraConfig, Province, load
 from infra.stacks.data import DataStack
 from infra.stacks.service import ServiceStack
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
-
 
 def consumers() -> list[Any]:
     """Every consumer (``Subscription``) of the five apps: their queues and rules live in the data stack."""

@@ -1,0 +1,112 @@
+"""Writes an onboarding to a province's tables: the tenant record, the administrator's unit and the
+administrator, in one transaction with their outbox events and audit records (as messaging would).
+
+Works against whatever DynamoDB the environment points at: a deployed province (credentials + region) or
+the local runtime's moto server (``AWS_ENDPOINT_URL``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DoesNotExist
+
+from fh.tenancy import ADMIN_ROLE, Onboarding
+from shared.auth import Principal
+from shared.directory import DepartmentItem, EmployeeNumberClaim, StaffItem
+from shared.errors import Conflict
+from shared.events.envelope import EventEnvelope
+from shared.ids import new_id
+from shared.persistence.models import TenantItem, now_utc, table_meta, tenant_key
+from shared.persistence.uow import UnitOfWork
+
+# Onboarding writes the directory, which messaging owns: its outbox carries the events.
+OWNER = "messaging"
+# A province-wide index of hospitals (for operators): the only key that does not start with a tenant id.
+PROVINCE_TENANTS = "_province#tenants"
+
+
+class TenantRecord(TenantItem):
+    """A hospital of the province: ``pk = <tenant>#tenant``, ``sk = <tenant>``."""
+
+    Meta = table_meta("directory")
+    name = UnicodeAttribute()
+    province = UnicodeAttribute()
+    timezone = UnicodeAttribute()
+    status = UnicodeAttribute(default="active")
+    created_at = UTCDateTimeAttribute(default=now_utc)
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "tenant")
+
+
+@dataclass(frozen=True)
+class Onboarded:
+    tenant: str
+    unit_id: str
+    admin_id: str
+
+
+def _event(tenant: str, type_: str, data: dict[str, str | None]) -> EventEnvelope:
+    return EventEnvelope(source=OWNER, type=type_, tenant=tenant, data=data)
+
+
+def get_tenant(tenant: str) -> TenantRecord | None:
+    try:
+        return TenantRecord.get(TenantRecord.partition(tenant), tenant)
+    except DoesNotExist:
+        return None
+
+
+def onboard(plan: Onboarding, operator: str) -> Onboarded:
+    """Create the hospital; a tenant id that exists already is a ``Conflict`` and nothing is written."""
+    tenant = plan.tenant
+    unit_id, admin_id = new_id(), new_id()
+    record = TenantRecord(
+        TenantRecord.partition(tenant),
+        tenant,
+        entity="tenant",
+        tenant=tenant,
+        name=plan.name,
+        province=plan.province,
+        timezone=plan.timezone,
+        gsi1pk=PROVINCE_TENANTS,
+        gsi1sk=tenant,
+    )
+    unit = DepartmentItem(
+        DepartmentItem.partition(tenant), unit_id, entity="department", tenant=tenant, name=plan.admin_unit
+    )
+    admin = StaffItem(
+        StaffItem.partition(tenant),
+        admin_id,
+        entity="staff",
+        tenant=tenant,
+        name=plan.admin_name,
+        employee_no=plan.admin_employee_no,
+        department_id=unit_id,
+        roles=[ADMIN_ROLE],
+    )
+    claim = EmployeeNumberClaim(
+        EmployeeNumberClaim.partition(tenant),
+        plan.admin_employee_no,
+        entity="staffno",
+        tenant=tenant,
+        staff_id=admin_id,
+    )
+    principal = Principal(tenant=tenant, user=f"devops:{operator}", kind="service")
+    with UnitOfWork(OWNER, principal, request_id=f"onboard-{tenant}") as uow:
+        uow.create(record, on_conflict=Conflict(f"tenant {tenant} already exists"))
+        uow.create(unit)
+        uow.create(admin)
+        uow.create(claim)
+        uow.emit(_event(tenant, "department.created", {"department_id": unit_id, "parent_id": None}))
+        uow.emit(_event(tenant, "staff.created", {"staff_id": admin_id, "department_id": unit_id}))
+        uow.audit("tenant.create", "tenant", tenant, after={"name": plan.name, "province": plan.province})
+        uow.audit("department.create", "department", unit_id, after={"name": plan.admin_unit})
+        uow.audit("staff.create", "staff", admin_id, after={"name": plan.admin_name, "roles": [ADMIN_ROLE]})
+        uow.commit()
+    return Onboarded(tenant=tenant, unit_id=unit_id, admin_id=admin_id)
