@@ -20,6 +20,10 @@ def relay_outbox(event: dict[str, Any], context: Any = None) -> dict[str, int]:
     """The stream trigger of a service table: publish its new outbox items on the province bus."""
     envelopes = outbox_envelopes(event)
     published = publish(envelopes, aws.client("events"), get_settings().event_bus_name) if envelopes else 0
+    if envelopes:
+        for_service(envelopes[0].source).metrics.add_metric(
+            name="EventsPublished", unit="Count", value=published
+        )
     return {"published": published}
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pynamodb.attributes import ListAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist
 
-from shared.persistence.models import Aggregate, TenantItem, table_meta, tenant_key
+from shared.persistence.models import Aggregate, Gsi1, TenantItem, table_meta, tenant_key
 
 STAFF_STATUSES = ("active", "on_leave", "left")
 
@@ -42,7 +42,12 @@ class StaffItem(Aggregate):
     mobile_encrypted = UnicodeAttribute(null=True)
     mobile_masked = UnicodeAttribute(null=True)
     mobile_index = UnicodeAttribute(null=True)
-    search_terms = ListAttribute(of=UnicodeAttribute, default=list)
+    search_blob = UnicodeAttribute(default="")
+    # The identity provider's subject for this person, found through gsi1 (``<tenant>#user`` / user id).
+    user_id = UnicodeAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_user = Gsi1()
 
     @staticmethod
     def partition(tenant: str) -> str:
@@ -76,6 +81,13 @@ def get_staff(tenant: str, staff_id: str) -> StaffItem | None:
         return StaffItem.get(StaffItem.partition(tenant), staff_id)
     except DoesNotExist:
         return None
+
+
+def staff_for_user(tenant: str, user_id: str) -> StaffItem | None:
+    """The staff record of an identity-provider subject (one Query on gsi1)."""
+    for item in StaffItem.by_user.query(tenant_key(tenant, "user"), StaffItem.gsi1sk == user_id, limit=1):
+        return item if item.tenant == tenant else None
+    return None
 
 
 def department_head(tenant: str, department_id: str) -> StaffItem | None:

@@ -39,3 +39,32 @@ class TransientStoreError(Exception):
     def __init__(self, message: str, retry_after: int = 1):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+# DynamoDB's "busy, try again": error codes of a failed call and reasons in a cancelled transaction.
+THROTTLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "TransactionConflictException",
+        "ThrottlingError",
+        "ProvisionedThroughputExceeded",
+        "TransactionConflict",
+    }
+)
+
+
+def is_throttle(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what caused it) is the store throttling: PynamoDB and botocore errors alike."""
+    seen = 0
+    while exc is not None and seen < 5:
+        code = getattr(exc, "cause_response_code", None)
+        response = getattr(exc, "response", None)
+        if code is None and isinstance(response, dict):
+            code = response.get("Error", {}).get("Code")
+        if code in THROTTLE_CODES:
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False

@@ -31,6 +31,7 @@ from shared.errors import (
     RuleViolation,
     TransientStoreError,
     Unauthenticated,
+    is_throttle,
 )
 from shared.observability import for_service
 from shared.problems import FieldError, Problem
@@ -150,6 +151,9 @@ def to_problem(exc: BaseException) -> Problem:
         return problems.unavailable(str(exc), exc.retry_after)
     if isinstance(exc, DomainError):
         return Problem(422, "rule-violated", "Business rule violated", str(exc))
+    if is_throttle(exc):
+        # A read (or any call outside the unit of work) throttled past its retries: retry later, not 500.
+        return problems.unavailable("the store is busy, retry shortly")
     return problems.internal_error()
 
 

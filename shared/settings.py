@@ -30,6 +30,18 @@ class Settings(BaseSettings):
     max_body_bytes: int = 256 * 1024
     idempotency_ttl_seconds: int = 24 * 3600
     outbox_ttl_days: int = 7
+    # KMS keys of the province: a symmetric key for field encryption, an HMAC key for blind indexes.
+    # Empty means the stack's aliases: alias/<table_prefix>-data and alias/<table_prefix>-index.
+    kms_data_key_id: str = ""
+    kms_index_key_id: str = ""
+
+    @property
+    def kms_data_key(self) -> str:
+        return self.kms_data_key_id or f"alias/{self.table_prefix}-data"
+
+    @property
+    def kms_index_key(self) -> str:
+        return self.kms_index_key_id or f"alias/{self.table_prefix}-index"
 
     def table_name(self, suffix: str) -> str:
         return f"{self.table_prefix}-{suffix}"

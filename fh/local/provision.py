@@ -78,6 +78,14 @@ def create_consumer(
     return str(url)
 
 
+def create_keys(kms: Any, settings: Settings) -> None:
+    """The province's KMS keys: field encryption (symmetric) and blind indexes (HMAC)."""
+    data = kms.create_key(Description="fh field encryption", KeyUsage="ENCRYPT_DECRYPT")
+    kms.create_alias(AliasName=settings.kms_data_key, TargetKeyId=data["KeyMetadata"]["KeyId"])
+    index = kms.create_key(Description="fh blind index", KeyUsage="GENERATE_VERIFY_MAC", KeySpec="HMAC_256")
+    kms.create_alias(AliasName=settings.kms_index_key, TargetKeyId=index["KeyMetadata"]["KeyId"])
+
+
 def provision(
     clients: dict[str, Any],
     settings: Settings,
@@ -85,6 +93,7 @@ def provision(
     visibility_timeout: int = 30,
 ) -> dict[str, str]:
     """Everything a province's data stack and consumers hold. Returns logical queue name → URL."""
+    create_keys(clients["kms"], settings)
     for spec in TABLES:
         create_table(clients["dynamodb"], spec, settings)
     clients["events"].create_event_bus(Name=settings.event_bus_name)

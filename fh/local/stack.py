@@ -20,7 +20,7 @@ from fh.local.gateway import Gateway, serve
 from fh.local.provision import provision
 from fh.local.runner import QueueTrigger, StreamTrigger, TriggerRunner
 from fh.services import load_apps
-from shared import aws, idempotency
+from shared import aws, crypto, idempotency
 from shared.auth import get_verifier
 from shared.persistence.tables import TABLES
 from shared.settings import get_settings, reset_settings
@@ -71,7 +71,8 @@ class LocalStack:
         self.apps = load_apps()
         subscriptions = [sub for app in self.apps.values() for sub in app.fh_subscriptions]
         clients = {
-            name: boto3.client(name, region_name=LOCAL_REGION) for name in ("dynamodb", "events", "sqs")
+            name: boto3.client(name, region_name=LOCAL_REGION)
+            for name in ("dynamodb", "events", "sqs", "kms")
         }
         queues = provision(clients, get_settings(), subscriptions, self.visibility_timeout)
         self.runner = TriggerRunner(self._triggers(queues))
@@ -101,6 +102,7 @@ class LocalStack:
         )
         reset_settings()
         aws.reset()
+        crypto.reset()
         idempotency.reset()
         get_verifier.cache_clear()
 

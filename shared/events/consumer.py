@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from shared.auth import Principal
 from shared.errors import Conflict
 from shared.events.envelope import EventEnvelope
+from shared.observability import for_service
 from shared.persistence.models import now_utc, service_item_models, tenant_key
 from shared.persistence.uow import UnitOfWork
 
@@ -67,8 +68,10 @@ def handle_once(subscription: Subscription, envelope: EventEnvelope, handler: Ha
     )
     principal = Principal(tenant=envelope.tenant, user=f"service:{subscription.service}", kind="service")
     with UnitOfWork(service=subscription.service, principal=principal, request_id=envelope.id) as uow:
-        handler(envelope, uow)
+        # The marker goes in first: on a repeat every condition may fail, and the first failing write
+        # names the outcome — it must say "already processed", not the handler's own "already exists".
         uow.create(marker, on_conflict=AlreadyProcessed("event already processed"))
+        handler(envelope, uow)
         try:
             uow.commit()
         except AlreadyProcessed:
@@ -86,6 +89,8 @@ def consume_batch(event: dict[str, Any], subscription: Subscription, handler: Ha
         if envelope.type not in subscription.event_types:
             logger.warning("unexpected event type ignored", extra={"type": envelope.type})
             return
-        handle_once(subscription, envelope, handler)
+        applied = handle_once(subscription, envelope, handler)
+        metrics.add_metric(name="EventsApplied" if applied else "DuplicateEvents", unit="Count", value=1)
 
+    metrics = for_service(subscription.service).metrics
     return dict(process_partial_response(event=event, record_handler=record_handler, processor=processor))

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from shared.settings import get_settings
@@ -39,6 +40,17 @@ def tenant_key(tenant: str, *parts: str) -> str:
     if not tenant or "#" in tenant:
         raise ValueError("invalid tenant id")
     return "#".join((tenant, *parts))
+
+
+class Gsi1(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
+    """The generic secondary access path every table has (``gsi1pk`` / ``gsi1sk``, sparse)."""
+
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
 
 
 class TenantItem(Model):

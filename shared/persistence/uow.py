@@ -16,19 +16,13 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from shared.auth import Principal
-from shared.errors import Conflict, DomainError, TransientStoreError
+from shared.errors import THROTTLE_CODES, Conflict, DomainError, TransientStoreError, is_throttle
 from shared.events.envelope import EventEnvelope
 from shared.persistence.models import AuditRecord, now_utc, service_item_models, tenant_key
 from shared.settings import get_settings
 
 MAX_TRANSACTION_ITEMS = 100
 _SEND_ORDER = {"check": 0, "delete": 1, "save": 2, "update": 3}
-_THROTTLE_CODES = {
-    "ThrottlingError",
-    "ProvisionedThroughputExceeded",
-    "RequestLimitExceeded",
-    "TransactionConflict",
-}
 
 
 @dataclass
@@ -82,6 +76,17 @@ class UnitOfWork:
                 (item, actions),
                 {"condition": condition},
                 on_conflict or Conflict("changed meanwhile"),
+            )
+        )
+
+    def delete(self, item: Model, condition: Condition | None = None) -> None:
+        """Delete if present (no version check: the caller decides from current state)."""
+        self.ops.append(
+            _Op(
+                "delete",
+                (item,),
+                {"condition": condition, "add_version_condition": False},
+                Conflict("changed"),
             )
         )
 
@@ -180,7 +185,7 @@ class UnitOfWork:
 
 
 def _is_throttle(exc: PynamoDBException) -> bool:
-    return getattr(exc, "cause_response_code", None) in _THROTTLE_CODES
+    return is_throttle(exc)
 
 
 def _translate(exc: TransactWriteError, ops: list[_Op]) -> Exception:
@@ -188,6 +193,6 @@ def _translate(exc: TransactWriteError, ops: list[_Op]) -> Exception:
     for op, reason in zip(ops, reasons, strict=False):
         if reason is not None and reason.code == "ConditionalCheckFailed":
             return op.on_conflict
-    if any(reason is not None and reason.code in _THROTTLE_CODES for reason in reasons) or _is_throttle(exc):
+    if any(reason is not None and reason.code in THROTTLE_CODES for reason in reasons) or _is_throttle(exc):
         return TransientStoreError("the store is busy, retry shortly")
     return exc

@@ -44,3 +44,37 @@ def test_staff_roles_must_be_known() -> None:
     assert staff.roles == ["doctor", "nurse"]
     with pytest.raises(ValidationError, match="unknown roles: wizard"):
         CreateStaff(name="张三", employee_no="E1", department_id="d1", roles=["wizard"])
+
+
+def test_search_blob_covers_name_pinyin_initials_and_number() -> None:
+    from chalicelib.messaging.domain import search_blob, search_key
+
+    blob = search_blob("欧阳娜娜", "N0042")
+    for query in ("欧阳", "ouyangnana", "oyn", "n0042", search_key("Ou Yang"), search_key(" OYNN ")):
+        assert query in blob, query
+    assert "zhang" not in blob
+
+
+def test_a_unit_cannot_move_into_its_own_subtree() -> None:
+    from chalicelib.messaging.domain import check_move
+
+    tree = {"campus": None, "dept": "campus", "ward": "dept", "team": "ward"}
+
+    def lookup(unit: str) -> ParentUnit | None:
+        return ParentUnit(unit, "x", tree[unit]) if unit in tree else None
+
+    check_move("ward", "campus", lookup)
+    check_move("dept", None, lookup)
+    for target in ("dept", "ward", "team"):
+        with pytest.raises(RuleViolation):
+            check_move("dept", target, lookup)
+
+
+def test_supervisor_lines_cannot_cycle() -> None:
+    from chalicelib.messaging.domain import check_supervisor
+
+    check_supervisor("a", "b", chain=["c", "d"])
+    with pytest.raises(RuleViolation):
+        check_supervisor("a", "a", chain=[])
+    with pytest.raises(RuleViolation):
+        check_supervisor("a", "b", chain=["c", "a"])

@@ -12,7 +12,10 @@ from shared.events.consumer import Subscription, consume_batch
 events = Blueprint(__name__)
 
 STAFF_PROJECTION = Subscription(
-    service="scheduling", name="staff-projection", source="messaging", event_types=("staff.created",)
+    service="scheduling",
+    name="staff-projection",
+    source="messaging",
+    event_types=("staff.created", "staff.updated", "staff.left"),
 )
 SUBSCRIPTIONS = (STAFF_PROJECTION,)
 

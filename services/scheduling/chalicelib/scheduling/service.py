@@ -14,13 +14,20 @@ from shared.persistence.uow import UnitOfWork
 
 
 def project_staff(envelope: EventEnvelope, uow: UnitOfWork) -> None:
-    """staff.created → read the directory record (events are thin) → upsert our projection."""
+    """staff.created/updated/left → read the directory record (events are thin) → upsert our projection.
+
+    The projection always takes the directory's current state, so events arriving out of order or twice
+    converge on the same result; people who left are removed from rostering.
+    """
     staff_id = str(envelope.data["staff_id"])
     record = directory.get_staff(envelope.tenant, staff_id)
     if record is None:
         # The directory is written before the event exists, so this is a bug or a deletion; fail loudly
         # so the message is retried and, if it persists, lands in the DLQ for a person to look at.
         raise LookupError(f"staff {staff_id} of {envelope.tenant} is not in the directory")
+    if record.status == "left":
+        uow.delete(RosterStaffItem(RosterStaffItem.partition(envelope.tenant), staff_id))
+        return
     item = RosterStaffItem(
         RosterStaffItem.partition(envelope.tenant),
         staff_id,

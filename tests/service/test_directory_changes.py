@@ -1,0 +1,166 @@
+"""Directory changes over the app: update, move, leave, search, reveal and the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import eventually
+from tests.service.test_directory_api import Api, make_department
+
+
+@pytest.fixture
+def messaging(clients: dict[str, Any], admin: str) -> Api:
+    return Api(clients["messaging"], admin)
+
+
+def add_staff(api: Api, dept: str, name: str, number: str, **extra: Any) -> dict[str, Any]:
+    resp = api.call("POST", "/staff", {"name": name, "employee_no": number, "department_id": dept, **extra})
+    assert resp.status_code == 201, resp.body
+    return dict(resp.json_body)
+
+
+def test_search_by_name_pinyin_initials_and_number(messaging: Api) -> None:
+    dept = make_department(messaging)
+    other = make_department(messaging, "骨科")
+    zhang = add_staff(messaging, dept["id"], "张三丰", "E100")
+    add_staff(messaging, dept["id"], "李四", "E200")
+    add_staff(messaging, other["id"], "张伟", "E300")
+
+    def names(query: str) -> list[str]:
+        resp = messaging.call("GET", "/staff?limit=200&" + query)
+        assert resp.status_code == 200, resp.body
+        return sorted(s["name"] for s in resp.json_body["items"])
+
+    assert names("q=zhangsanfeng") == ["张三丰"]
+    assert names("q=zsf") == ["张三丰"]
+    assert names("q=ZHANG") == ["张三丰", "张伟"]
+    assert names("q=%E5%BC%A0") == ["张三丰", "张伟"]  # 张
+    assert names("q=e200") == ["李四"]
+    assert names(f"q=zhang&department_id={dept['id']}") == ["张三丰"]
+    assert names(f"department_id={other['id']}") == ["张伟"]
+    assert messaging.call("GET", f"/staff/{zhang['id']}").json_body["name"] == "张三丰"
+
+
+def test_update_with_version_and_stale_update_is_409(messaging: Api) -> None:
+    dept = make_department(messaging)
+    nurse = add_staff(messaging, dept["id"], "王芳", "N1", roles=["nurse"], nurse_grade="N1")
+    updated = messaging.call(
+        "PATCH", f"/staff/{nurse['id']}", {"version": 1, "nurse_grade": "N2", "title": "护师"}
+    )
+    assert updated.status_code == 200, updated.body
+    assert (updated.json_body["nurse_grade"], updated.json_body["version"]) == ("N2", 2)
+    stale = messaging.call("PATCH", f"/staff/{nurse['id']}", {"version": 1, "title": "主管护师"})
+    assert stale.status_code == 409
+    assert messaging.call("GET", f"/staff/{nurse['id']}").json_body["title"] == "护师"
+
+
+def test_supervisor_must_exist_and_not_cycle(messaging: Api) -> None:
+    dept = make_department(messaging)
+    boss = add_staff(messaging, dept["id"], "主任", "B1")
+    worker = add_staff(messaging, dept["id"], "医生", "W1", supervisor_id=boss["id"])
+    assert worker["supervisor_id"] == boss["id"]
+    cycle = messaging.call("PATCH", f"/staff/{boss['id']}", {"version": 1, "supervisor_id": worker["id"]})
+    assert cycle.status_code == 422
+    assert cycle.json_body["errors"][0]["field"] == "supervisor_id"
+    ghost = messaging.call(
+        "POST",
+        "/staff",
+        {"name": "x", "employee_no": "X9", "department_id": dept["id"], "supervisor_id": "nobody"},
+    )
+    assert ghost.status_code == 422
+
+
+def test_move_department_and_refuse_cycles(messaging: Api) -> None:
+    campus = make_department(messaging, "西院区", kind="campus")
+    dept = make_department(messaging, "内科")
+    ward = make_department(messaging, "内科一病区", kind="ward", parent_id=dept["id"])
+    moved = messaging.call(
+        "POST", f"/departments/{dept['id']}/move", {"version": 1, "parent_id": campus["id"]}
+    )
+    assert moved.status_code == 200, moved.body
+    assert moved.json_body["parent_id"] == campus["id"]
+    into_child = messaging.call(
+        "POST", f"/departments/{dept['id']}/move", {"version": 2, "parent_id": ward["id"]}
+    )
+    assert into_child.status_code == 422
+    ward_to_top = messaging.call("POST", f"/departments/{ward['id']}/move", {"version": 1, "parent_id": None})
+    assert ward_to_top.status_code == 422  # a ward must belong to a department or campus
+
+
+def test_department_head(messaging: Api) -> None:
+    dept = make_department(messaging)
+    head = add_staff(messaging, dept["id"], "科主任", "H1", roles=["department_head", "doctor"])
+    resp = messaging.call("PATCH", f"/departments/{dept['id']}", {"version": 1, "head_id": head["id"]})
+    assert resp.status_code == 200
+    assert resp.json_body["head_id"] == head["id"]
+
+
+def test_leave_keeps_history_revokes_roles_and_reaches_scheduling(
+    messaging: Api, clients: dict[str, Any], admin: str
+) -> None:
+    dept = make_department(messaging)
+    nurse = add_staff(messaging, dept["id"], "赵敏", "N9", roles=["nurse"])
+    scheduling = Api(clients["scheduling"], admin)
+    eventually(
+        lambda: [s["id"] for s in scheduling.call("GET", "/staff").json_body["items"]] == [nurse["id"]]
+    )
+    left = messaging.call("POST", f"/staff/{nurse['id']}/leave", {"version": 1})
+    assert left.status_code == 200
+    assert (left.json_body["status"], left.json_body["roles"]) == ("left", [])
+    assert messaging.call("POST", f"/staff/{nurse['id']}/leave", {"version": 2}).status_code == 409
+    assert messaging.call("GET", f"/staff/{nurse['id']}").json_body["status"] == "left"
+    assert messaging.call("GET", "/staff?status=active").json_body["items"] == []
+    eventually(lambda: scheduling.call("GET", "/staff").json_body["items"] == [])
+
+
+def test_mobile_is_masked_everywhere_and_revealed_only_with_audit(
+    messaging: Api, clients: dict[str, Any], token: Any, tenant: str
+) -> None:
+    dept = make_department(messaging)
+    me = add_staff(messaging, dept["id"], "孙丽", "M1", mobile="+86 138-1234-5678", user_id="sunli")
+    assert me["mobile"] == "138****5678"
+    listed = messaging.call("GET", "/staff").json_body["items"]
+    assert [s["mobile"] for s in listed] == ["138****5678"]
+    assert "13812345678" not in messaging.call("GET", f"/staff/{me['id']}").body.decode()
+
+    colleague = Api(clients["messaging"], token(tenant, "someone-else", ["nurse"]))
+    assert colleague.call("GET", f"/staff/{me['id']}/mobile").status_code == 403
+    myself = Api(clients["messaging"], token(tenant, "sunli", ["nurse"]))
+    assert myself.call("GET", f"/staff/{me['id']}/mobile").json_body == {
+        "staff_id": me["id"],
+        "mobile": "13812345678",
+    }
+    assert messaging.call("GET", f"/staff/{me['id']}/mobile").json_body["mobile"] == "13812345678"
+
+    trail = messaging.call("GET", f"/audit?resource_type=staff&resource_id={me['id']}").json_body["items"]
+    actions = [(e["action"], e["actor"]) for e in trail]
+    assert ("staff.create", "admin-1") in actions
+    assert ("reveal:mobile", "sunli") in actions and ("reveal:mobile", "admin-1") in actions
+    assert "13812345678" not in str(trail)
+    # only admins read the trail
+    assert myself.call("GET", f"/audit?resource_type=staff&resource_id={me['id']}").status_code == 403
+
+
+def test_audit_trail_has_before_and_after(messaging: Api) -> None:
+    dept = make_department(messaging, "旧名")
+    messaging.call("PATCH", f"/departments/{dept['id']}", {"version": 1, "name": "新名"})
+    trail = messaging.call("GET", f"/audit?resource_type=department&resource_id={dept['id']}").json_body[
+        "items"
+    ]
+    update = next(e for e in trail if e["action"] == "department.update")
+    assert (update["before"]["name"], update["after"]["name"]) == ("旧名", "新名")
+
+
+def test_my_colleagues(messaging: Api, clients: dict[str, Any], token: Any, tenant: str) -> None:
+    dept = make_department(messaging)
+    other = make_department(messaging, "药剂科")
+    add_staff(messaging, dept["id"], "甲", "C1", user_id="user-a")
+    add_staff(messaging, dept["id"], "乙", "C2")
+    add_staff(messaging, other["id"], "丙", "C3")
+    me = Api(clients["messaging"], token(tenant, "user-a", ["doctor"]))
+    names = sorted(s["name"] for s in me.call("GET", "/staff/me/colleagues").json_body["items"])
+    assert names == ["乙", "甲"]
+    stranger = Api(clients["messaging"], token(tenant, "no-record", ["doctor"]))
+    assert stranger.call("GET", "/staff/me/colleagues").status_code == 404
