@@ -60,6 +60,17 @@ ALLOWED_WILDCARDS: list[tuple[str, str]] = [
         "The relay reads its own table's stream, whose label changes when the stream is re-enabled.",
     ),
 ]
+HMAC_KEY: list[tuple[str, str]] = [
+    (
+        "AwsSolutions-KMS5",
+        "KMS cannot rotate HMAC keys automatically; rotating by hand means re-indexing every blind index, "
+        "a planned data migration rather than a key setting.",
+    ),
+    (
+        "HIPAA.Security-KMSBackingKeyRotationEnabled",
+        "KMS cannot rotate HMAC keys automatically (see AwsSolutions-KMS5 on this key).",
+    ),
+]
 FAILURE_DESTINATION: list[tuple[str, str]] = [
     (
         "AwsSolutions-SQS3",

@@ -48,7 +48,13 @@ def rule(province: str, logical: str) -> str:
 
 
 def data_key_alias(province: str) -> str:
+    """The province's CMK: tables, queues, logs, field encryption (``Settings.kms_data_key`` default)."""
     return f"alias/{component(province, 'data')}"
+
+
+def index_key_alias(province: str) -> str:
+    """The HMAC key of blind indexes (``Settings.kms_index_key`` defaults to this)."""
+    return f"alias/{component(province, 'index')}"
 
 
 def alarm_topic(province: str) -> str:

@@ -89,6 +89,19 @@ class DataStack(Stack):
                 )
             )
 
+        # Blind indexes of patient identifiers (HMAC of name, ID number, phone): a separate key, so the
+        # lookup capability can be granted without the power to decrypt.
+        self.index_key = kms.Key(
+            self,
+            "IndexKey",
+            alias=names.index_key_alias(code),
+            description=f"Future Hospital {province.name} ({code}): blind indexes (HMAC)",
+            key_spec=kms.KeySpec.HMAC_256,
+            key_usage=kms.KeyUsage.GENERATE_VERIFY_MAC,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        nag.suppress_resource(self.index_key, nag.HMAC_KEY)
+
         self.tables = {spec.suffix: self._table(spec) for spec in TABLES}
 
         self.bus = events.EventBus(self, "Bus", event_bus_name=names.bus(code))
@@ -118,6 +131,7 @@ class DataStack(Stack):
             self.alarm_topic.add_subscription(subscriptions.EmailSubscription(province.alarms.email))
 
         self._export("data-key-arn", self.key.key_arn)
+        self._export("index-key-arn", self.index_key.key_arn)
         for spec in TABLES:
             if spec.stream:
                 self._export(f"{spec.suffix}-stream-arn", self.tables[spec.suffix].table_stream_arn or "")

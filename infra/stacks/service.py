@@ -71,6 +71,7 @@ class ServiceStack(Stack):
         tag(self, code, service, spec.data_classification)
 
         self.key = kms.Key.from_key_arn(self, "DataKey", Fn.import_value(names.export(code, "data-key-arn")))
+        self.index_key_arn = Fn.import_value(names.export(code, "index-key-arn"))
         self.alarm_topic = sns.Topic.from_topic_arn(
             self, "AlarmTopic", self._arn("sns", names.alarm_topic(code))
         )
@@ -252,6 +253,9 @@ class ServiceStack(Stack):
             arn = self._table_arn(spec.suffix)
             resources = [arn] + ([f"{arn}/index/{ix.name}" for ix in spec.indexes])
             self.policies["app"].add_statements(iam.PolicyStatement(actions=allowed, resources=resources))
+        self.policies["app"].add_statements(
+            iam.PolicyStatement(actions=["kms:GenerateMac", "kms:VerifyMac"], resources=[self.index_key_arn])
+        )
         queues = [
             self._queue_arn(names.queue(self.province.code, q)) for q in self._consumer_queues().values()
         ]
