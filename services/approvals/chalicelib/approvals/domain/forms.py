@@ -1,0 +1,169 @@
+"""Form templates: the fields a hospital's form may have and the rules that check a filled-in form."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FieldType = Literal[
+    "text",
+    "textarea",
+    "number",
+    "money",
+    "date",
+    "date_range",
+    "select",
+    "multi_select",
+    "staff",
+    "department",
+    "attachment",
+    "table",
+]
+NAME = r"^[a-z][a-z0-9_]{0,39}$"
+
+
+class FormField(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=NAME, description="machine name, used in conditions and events")
+    label: str = Field(min_length=1, max_length=100, description="e.g. 请假类型")
+    type: FieldType
+    required: bool = False
+    options: list[str] = Field(default_factory=list, max_length=100, description="select/multi_select")
+    min: float | None = Field(None, description="number/money lower bound")
+    max: float | None = Field(None, description="number/money upper bound")
+    max_length: int | None = Field(None, ge=1, le=10_000, description="text length limit")
+    pattern: str | None = Field(None, max_length=200, description="a regular expression text must match")
+    columns: list[FormField] = Field(default_factory=list, max_length=30, description="detail-table columns")
+
+
+FieldErrors = list[tuple[str, str]]
+
+
+def check_fields(fields: list[FormField]) -> FieldErrors:
+    """Rules for a template's field list itself (unique names, options for selects, columns for tables)."""
+    errors: FieldErrors = []
+    seen: set[str] = set()
+    for i, f in enumerate(fields):
+        where = f"fields.{i}"
+        if f.name in seen:
+            errors.append((f"{where}.name", f"duplicate field name {f.name}"))
+        seen.add(f.name)
+        if f.type in ("select", "multi_select") and not f.options:
+            errors.append((f"{where}.options", "a select needs options"))
+        if f.type == "table":
+            if not f.columns:
+                errors.append((f"{where}.columns", "a detail table needs columns"))
+            if any(c.type == "table" for c in f.columns):
+                errors.append((f"{where}.columns", "tables do not nest"))
+        if f.pattern is not None:
+            try:
+                re.compile(f.pattern)
+            except re.error:
+                errors.append((f"{where}.pattern", "not a valid regular expression"))
+    return errors
+
+
+def _date(value: Any) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def _check_value(f: FormField, value: Any, where: str) -> FieldErrors:
+    if f.type in ("text", "textarea"):
+        if not isinstance(value, str):
+            return [(where, "must be text")]
+        if f.required and not value.strip():
+            return [(where, "is required")]
+        if len(value) > (f.max_length or 2000):
+            return [(where, f"at most {f.max_length or 2000} characters")]
+        if f.pattern and value and not re.fullmatch(f.pattern, value):
+            return [(where, "does not match the expected format")]
+        return []
+    if f.type in ("number", "money"):
+        number = _number(value)
+        if number is None:
+            return [(where, "must be a number")]
+        if f.type == "money" and number.as_tuple().exponent < -2:  # type: ignore[operator]
+            return [(where, "money has at most two decimals")]
+        if f.min is not None and number < Decimal(str(f.min)):
+            return [(where, f"must be at least {f.min:g}")]
+        if f.max is not None and number > Decimal(str(f.max)):
+            return [(where, f"must be at most {f.max:g}")]
+        return []
+    if f.type == "date":
+        return [] if _date(value) else [(where, "must be a date (YYYY-MM-DD)")]
+    if f.type == "date_range":
+        if not isinstance(value, dict) or set(value) != {"start", "end"}:
+            return [(where, "must be {start, end}")]
+        start, end = _date(value["start"]), _date(value["end"])
+        if start is None or end is None:
+            return [(where, "start and end must be dates (YYYY-MM-DD)")]
+        return [] if start <= end else [(where, "end is before start")]
+    if f.type == "select":
+        return [] if value in f.options else [(where, "must be one of the options")]
+    if f.type == "multi_select":
+        if not isinstance(value, list) or not all(v in f.options for v in value):
+            return [(where, "must be a list of the options")]
+        return [(where, "is required")] if f.required and not value else []
+    if f.type in ("staff", "department"):
+        if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value):
+            return [(where, f"must be a {f.type} id")]
+        return []
+    if f.type == "attachment":
+        if not isinstance(value, list) or not all(isinstance(v, str) and 0 < len(v) <= 500 for v in value):
+            return [(where, "must be a list of attachment references")]
+        return [(where, "is required")] if f.required and not value else []
+    # a detail table: a list of rows, each a small form of its own
+    if not isinstance(value, list) or len(value) > 200:
+        return [(where, "must be a list of at most 200 rows")]
+    if f.required and not value:
+        return [(where, "is required")]
+    errors: FieldErrors = []
+    for r, row in enumerate(value):
+        errors += validate_form(f.columns, row, prefix=f"{where}.{r}.")
+    return errors
+
+
+def validate_form(fields: list[FormField], values: Any, prefix: str = "form.") -> FieldErrors:
+    """Every problem with a filled-in form, as (field path, message); empty means valid."""
+    if not isinstance(values, dict):
+        return [(prefix.rstrip(".") or "form", "must be an object")]
+    known = {f.name for f in fields}
+    errors: FieldErrors = [(prefix + name, "unknown field") for name in values if name not in known]
+    for f in fields:
+        value = values.get(f.name)
+        if value is None or value == "":
+            if f.required:
+                errors.append((prefix + f.name, "is required"))
+            continue
+        errors += _check_value(f, value, prefix + f.name)
+    return errors
+
+
+def date_range_days(value: Any) -> int | None:
+    """Calendar days a date range covers, both ends included (a one-day leave is 1)."""
+    if not isinstance(value, dict):
+        return None
+    start, end = _date(value.get("start")), _date(value.get("end"))
+    if start is None or end is None:
+        return None
+    return (end - start).days + 1
