@@ -31,6 +31,8 @@ class Onboarding:
     admin_employee_no: str
     admin_unit: str = DEFAULT_ADMIN_UNIT
     timezone: str = "Asia/Shanghai"
+    # The administrator's subject at the province's OIDC issuer (the tokens' ``sub``), when known.
+    admin_user: str | None = None
 
 
 def new_tenant_id(province: str) -> str:
@@ -56,6 +58,7 @@ def plan(
     admin_employee_no: str = "admin",
     admin_unit: str = DEFAULT_ADMIN_UNIT,
     timezone: str = "Asia/Shanghai",
+    admin_user: str | None = None,
 ) -> Onboarding:
     """Check an onboarding request and fill in what was left out (the tenant id)."""
     if not PROVINCE_CODE.match(province):
@@ -79,4 +82,5 @@ def plan(
         admin_employee_no=admin_employee_no,
         admin_unit=_text(admin_unit, "admin_unit"),
         timezone=timezone,
+        admin_user=_text(admin_user, "admin_user") if admin_user is not None else None,
     )

@@ -90,6 +90,11 @@ def onboard(plan: Onboarding, operator: str) -> Onboarded:
         department_id=unit_id,
         roles=[ADMIN_ROLE],
     )
+    if plan.admin_user:
+        # Links the administrator to their identity-provider subject, as messaging does for staff.
+        admin.user_id = plan.admin_user
+        admin.gsi1pk = tenant_key(tenant, "user")
+        admin.gsi1sk = plan.admin_user
     claim = EmployeeNumberClaim(
         EmployeeNumberClaim.partition(tenant),
         plan.admin_employee_no,

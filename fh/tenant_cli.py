@@ -23,6 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add.add_argument("--name", required=True, help="the hospital's name, e.g. 浙江省人民医院")
     add.add_argument("--admin", required=True, help="the first administrator's name")
     add.add_argument("--id", dest="tenant", default=None, help="tenant id (default: <province>-<random>)")
+    add.add_argument(
+        "--admin-user", default=None, help="the administrator's subject (sub) at the OIDC issuer"
+    )
     add.add_argument("--admin-employee-no", default="admin", help="the administrator's 工号")
     add.add_argument("--admin-unit", default=None, help="the unit the administrator belongs to (院办)")
     add.add_argument("--timezone", default="Asia/Shanghai")
@@ -71,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
             admin_employee_no=args.admin_employee_no,
             admin_unit=args.admin_unit or tenancy.DEFAULT_ADMIN_UNIT,
             timezone=args.timezone,
+            admin_user=args.admin_user,
         )
         region = _region(args.province, args.config) if args.province != "local" else None
         configure(args.province, args.table_prefix, args.endpoint_url, region)

@@ -1,0 +1,94 @@
+"""Onboarding a hospital: the rules (no AWS) and ``fh tenant add`` against the local stack's moto."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from typing import Any
+
+import pytest
+
+from fh import tenancy
+from shared.errors import RuleViolation
+from tests.conftest import eventually
+
+
+def test_plan_fills_in_a_tenant_id_for_a_chinese_name() -> None:
+    plan = tenancy.plan("zj", " 浙江省人民医院 ", "王伟")
+    assert re.fullmatch(r"zj-[0-9a-f]{8}", plan.tenant)
+    assert (plan.name, plan.admin_name, plan.admin_unit) == (
+        "浙江省人民医院",
+        "王伟",
+        tenancy.DEFAULT_ADMIN_UNIT,
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"tenant": "Upper"}, "tenant"),
+        ({"tenant": "-leading"}, "tenant"),
+        ({"tenant": "x"}, "tenant"),
+        ({"tenant": "a" * 64}, "tenant"),
+        ({"admin_employee_no": "工号 1"}, "admin_employee_no"),
+        ({"admin_unit": "  "}, "admin_unit"),
+    ],
+)
+def test_plan_rejects(kwargs: dict[str, Any], field: str) -> None:
+    with pytest.raises(RuleViolation) as raised:
+        tenancy.plan("zj", "医院", "王伟", **kwargs)
+    assert raised.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("province", "name", "admin"), [("ZJ", "医院", "王伟"), ("zj", " ", "王伟"), ("zj", "医院", "")]
+)
+def test_plan_rejects_blank_names_and_bad_provinces(province: str, name: str, admin: str) -> None:
+    with pytest.raises(RuleViolation):
+        tenancy.plan(province, name, admin)
+
+
+@pytest.fixture
+def restore_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``fh tenant add`` configures the process (it is a command); put the variables back afterwards."""
+    for name in ("FH_PROVINCE", "FH_TABLE_PREFIX", "AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION"):
+        if name in os.environ:
+            monkeypatch.setenv(name, os.environ[name])
+        else:
+            monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.e2e
+def test_tenant_add_onboards_a_hospital_and_its_first_admin(
+    stack: Any, restore_environment: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fh.cli import main
+
+    tenant = f"t-{uuid.uuid4().hex[:12]}"
+    argv = ["tenant", "add", "--province", "local", "--name", "宁夏医科大学总医院", "--admin", "马丽"]
+    argv += ["--id", tenant, "--admin-user", "sso|ma-li", "--endpoint-url", stack.moto_url]
+    argv += ["--table-prefix", stack.table_prefix]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    admin_id = re.search(r"staff id (\w+)", out)
+    assert admin_id, out
+
+    token = stack.token(tenant, "sso|ma-li", ["hospital_admin"])
+    status, admin = stack.request("GET", f"/messaging/staff/{admin_id.group(1)}", token)
+    assert status == 200, admin
+    assert (admin["name"], admin["roles"], admin["employee_no"]) == ("马丽", ["hospital_admin"], "admin")
+    status, units = stack.request("GET", "/messaging/departments", token)
+    assert [u["name"] for u in units["items"]] == ["院办"]
+
+    # The onboarding's events went through the outbox like any directory change: scheduling hears of her.
+    def projected() -> list[Any]:
+        return list(stack.request("GET", "/scheduling/staff", token)[1]["items"])
+
+    [seen] = eventually(projected, timeout=30)
+    assert seen["name"] == "马丽"
+
+    # The same tenant twice is refused, and nothing more is written.
+    assert main(argv) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert len(stack.request("GET", "/messaging/staff", token)[1]["items"]) == 1
