@@ -19,7 +19,13 @@ $(STAMP): requirements.lock pyproject.toml | $(PY)
 	$(PY) -m pip install -q --no-deps -e . $(QUIET_PIP)
 	@touch $(STAMP)
 
-install: $(STAMP)
+# The aws-cdk CLI that `fh stack diff|deploy` wraps (package.json pins 2.1148.x; 3.x refuses the assembly).
+NPM_STAMP := node_modules/.npm-stamp
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NPM_STAMP)
+
+install: $(STAMP) $(NPM_STAMP)
 
 dev: install
 	$(VENV)/bin/fh dev $(ARGS)
@@ -45,4 +51,4 @@ lock: | $(PY)
 	$(VENV)/bin/uv pip compile pyproject.toml --all-extras --python-version 3.11 --generate-hashes -o requirements.lock -q
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build chalice.out cdk.out
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build chalice.out cdk.out node_modules
