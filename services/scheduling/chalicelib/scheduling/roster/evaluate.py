@@ -106,8 +106,13 @@ def evaluate(problem: RosterProblem, roster: Roster) -> Evaluation:
         elif a.skill not in nurse.skills:
             ev.hard["H4"] += 1
     cover = Counter((a.day, a.shift, a.skill) for a in roster.assignments)
+    ward_of = {n.id: n.ward for n in problem.nurses}
+    ward_cover = Counter((a.day, a.shift, a.skill, ward_of.get(a.nurse)) for a in roster.assignments)
     for dem in problem.demand:
-        got = cover[(dem.day, dem.shift, dem.skill)]
+        if dem.ward:
+            got = ward_cover[(dem.day, dem.shift, dem.skill, dem.ward)]
+        else:
+            got = cover[(dem.day, dem.shift, dem.skill)]
         ev.hard["H2"] += max(0, dem.minimum - got)
         ev._charge(None, "S1", w.under_optimal * max(0, dem.optimal - got))
     forbidden = problem.forbidden()

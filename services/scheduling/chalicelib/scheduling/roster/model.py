@@ -77,13 +77,17 @@ class NurseHistory:
 
 @dataclass(frozen=True)
 class Demand:
-    """Coverage of one (day, shift, skill): `minimum` is hard, up to `optimal` is soft."""
+    """Coverage of one (day, shift, skill): `minimum` is hard, up to `optimal` is soft.
+
+    With a `ward`, only that ward's nurses count towards it (several wards rostered together).
+    """
 
     day: int
     shift: str
     skill: str
     minimum: int
     optimal: int
+    ward: str = ""
 
 
 @dataclass(frozen=True)
@@ -230,8 +234,13 @@ class RosterProblem:
                         pairs.add((a.id, b.id))
         return frozenset(pairs)
 
-    def demand_map(self) -> dict[tuple[int, str, str], Demand]:
-        return {(d.day, d.shift, d.skill): d for d in self.demand}
+    def demand_map(self) -> dict[tuple[int, str, str, str], Demand]:
+        """Demand by (day, shift, skill, ward)."""
+        return {(d.day, d.shift, d.skill, d.ward): d for d in self.demand}
+
+    def counts_for(self, nurse: Nurse, demand: Demand) -> bool:
+        """Whether an assignment of `nurse` with the demand's skill counts towards `demand`."""
+        return demand.skill in nurse.skills and (not demand.ward or demand.ward == nurse.ward)
 
     def with_pins(self, pins: Iterable[Pin]) -> RosterProblem:
         return replace(self, pins=tuple(pins))

@@ -14,15 +14,17 @@ OR-Tools is imported inside the functions, so importing this module is cheap.
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Any
 
 from chalicelib.scheduling.roster.evaluate import evaluate
-from chalicelib.scheduling.roster.model import UNLIMITED, Assignment, Roster, RosterProblem
+from chalicelib.scheduling.roster.model import UNLIMITED, Assignment, Nurse, Pin, Roster, RosterProblem
 
 ProgressCallback = Callable[[float, int], None]
 """Called with (seconds since the start, best cost so far) whenever the best roster improves."""
@@ -34,8 +36,9 @@ class SolveOptions:
     num_workers: int = 2
     seed: int = 0
     lns: bool = True
-    first_phase: float = 0.1  # share of the time given to the whole-model solve before the LNS
+    first_phase: float = 0.15  # share of the time given to the whole-model solve before the LNS
     sub_time: float = 2.0  # seconds per neighbourhood re-solve
+    chunk_days: int = 7  # the constructive start rosters the horizon this many days at a time
     log: bool = False
 
 
@@ -61,10 +64,13 @@ Lit = Any  # a CP-SAT literal (BoolVar or its negation) or an int constant 0/1
 class RosterModel:
     """The CP-SAT model of a problem, with handles to its decision variables."""
 
-    def __init__(self, problem: RosterProblem) -> None:
+    def __init__(self, problem: RosterProblem, fixed: Sequence[tuple[Nurse, Assignment]] = ()) -> None:
+        """`fixed`: assignments of nurses outside the problem that count towards its demand; only
+        their skills are decided (the LNS re-optimises a few nurses while the others may swap roles)."""
         from ortools.sat.python import cp_model
 
         self.problem = problem
+        self.fixed = list(fixed)
         self.cp = cp_model
         m = self.model = cp_model.CpModel()
         self.obj_vars: list[Any] = []
@@ -159,7 +165,11 @@ class RosterModel:
             prev_q: Any = None
             for j in range(1, low):
                 if d + j >= D:
-                    break
+                    # Past the horizon: only a run that already ended inside it is charged.
+                    if prev_q is None:
+                        break
+                    self._cost(prev_q, weight)
+                    continue
                 if d + j < 0:
                     continue
                 end = at(d + j)
@@ -181,13 +191,13 @@ class RosterModel:
         P, m = self.problem, self.model
         self.y: dict[tuple[int, int, int, str], Any] = {}
         demand = P.demand_map()
-        by_ds: dict[tuple[int, int], list[str]] = {}
-        for (d, sid, k), dem in demand.items():
+        by_ds: dict[tuple[int, int], set[str]] = {}
+        for (d, sid, k, _), dem in demand.items():
             if dem.optimal > 0:
-                by_ds.setdefault((d, self.shift_index[sid]), []).append(k)
+                by_ds.setdefault((d, self.shift_index[sid]), set()).add(k)
         for n, nurse in enumerate(P.nurses):
             for (d, s), skills in by_ds.items():
-                mine = [k for k in skills if k in nurse.skills]
+                mine = sorted(k for k in skills if k in nurse.skills)
                 if len(nurse.skills) == 1 and mine:
                     self.y[(n, d, s, mine[0])] = self.x[n][d][s]
                     continue
@@ -198,23 +208,38 @@ class RosterModel:
                     ys.append(v)
                 if ys:
                     m.add(sum(ys) <= self.x[n][d][s])
-        self.short: dict[tuple[int, int, str], Any] = {}
-        for (d, sid, k), dem in demand.items():
+        self.fixed_y: list[dict[str, Any]] = []
+        fixed_on: dict[tuple[int, int], int] = {}
+        fixed_by_dsk: dict[tuple[int, int, str], list[tuple[Nurse, Any]]] = {}
+        for nurse, a in self.fixed:
+            s = self.shift_index[a.shift]
+            fixed_on[(a.day, s)] = fixed_on.get((a.day, s), 0) + 1
+            roles = {k: m.new_bool_var("") for k in sorted(by_ds.get((a.day, s), set())) if k in nurse.skills}
+            if len(roles) > 1:
+                m.add_at_most_one(roles.values())
+            self.fixed_y.append(roles)
+            for k, v in roles.items():
+                fixed_by_dsk.setdefault((a.day, s, k), []).append((nurse, v))
+        need: dict[tuple[int, int], int] = {}
+        for (d, sid, k, _), dem in demand.items():
             s = self.shift_index[sid]
-            cover = [self.y[(n, d, s, k)] for n in range(len(P.nurses)) if (n, d, s, k) in self.y]
+            cover = [
+                self.y[(n, d, s, k)]
+                for n, nurse in enumerate(P.nurses)
+                if (n, d, s, k) in self.y and P.counts_for(nurse, dem)
+            ]
+            cover += [v for nurse, v in fixed_by_dsk.get((d, s, k), []) if P.counts_for(nurse, dem)]
             if dem.minimum > 0:
                 m.add(sum(cover) >= dem.minimum)
+                need[(d, s)] = need.get((d, s), 0) + dem.minimum
             if dem.optimal > dem.minimum:
                 short = m.new_int_var(0, dem.optimal - dem.minimum, "")
                 m.add(short >= dem.optimal - sum(cover))
-                self.short[(d, s, k)] = short
                 self._cost(short, P.weights.under_optimal)
         # Aggregate link: nurses on a (day, shift) at least the sum of its minimums.
-        for d in range(P.num_days):
-            for sid, s in self.shift_index.items():
-                need = sum(dem.minimum for (dd, ss, _), dem in demand.items() if dd == d and ss == sid)
-                if need > 0:
-                    m.add(sum(self.x[n][d][s] for n in range(len(P.nurses))) >= need)
+        for (d, s), total in need.items():
+            if total > fixed_on.get((d, s), 0):
+                m.add(sum(self.x[n][d][s] for n in range(len(P.nurses))) >= total - fixed_on.get((d, s), 0))
 
     def _successions(self) -> None:
         P, m = self.problem, self.model
@@ -373,9 +398,19 @@ class RosterModel:
                         skill = k
                         break
                 if skill is None:  # not needed for coverage: label it with a demanded skill if any
-                    skill = next((k for k in nurse.skills if (d, sid, k) in demand), nurse.skills[0])
+                    skill = next(
+                        (k for k in nurse.skills if (d, sid, k, nurse.ward) in demand), nurse.skills[0]
+                    )
                 out.append(Assignment(nurse.id, d, sid, skill))
         return Roster(tuple(out))
+
+    def relabelled(self, solution: Sequence[int]) -> list[Assignment]:
+        """The fixed assignments with the skills this solution gives them."""
+        out = []
+        for (_, a), ys in zip(self.fixed, self.fixed_y, strict=True):
+            skill = next((k for k, v in ys.items() if solution[v.index]), a.skill)
+            out.append(replace(a, skill=skill))
+        return out
 
     def hint(self, grid: Sequence[Sequence[int]]) -> None:
         """Hint the shift variables with a grid (shift index per nurse and day, -1 = off)."""
@@ -467,11 +502,30 @@ def solve(
     prm.num_workers = opts.num_workers
     prm.random_seed = opts.seed
     prm.log_search_progress = opts.log
+    status = cp_model.UNKNOWN
+    constructed = False
+    stats: dict[str, Any] = {"build_seconds": round(build_seconds, 2)}
     if initial is not None:
         rm.hint(grid_of(problem, initial))
-    first = max(1.0, (deadline - time.monotonic()) * (opts.first_phase if opts.lns else 1.0))
-    prm.max_time_in_seconds = first
-    status = solver.solve(rm.model, _Callback())
+    elif opts.lns and problem.num_days > opts.chunk_days:
+        # Constructive start: roster the horizon chunk by chunk (each chunk solved with the earlier
+        # ones fixed and the contract totals scaled to the days so far), then complete the model's
+        # auxiliary variables with every shift fixed.
+        t_construct = time.monotonic()
+        grid = construct(problem, opts.time_limit * opts.first_phase, opts)
+        stats["construct_seconds"] = round(time.monotonic() - t_construct, 2)
+        if grid is not None:
+            rm.fix(grid, lambda n, d: False)
+            prm.max_time_in_seconds = max(1.0, deadline - time.monotonic())
+            status = solver.solve(rm.model)
+            rm.unfix()
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                status = cp_model.FEASIBLE
+                constructed = True
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        first = max(1.0, (deadline - time.monotonic()) * (opts.first_phase if opts.lns else 1.0))
+        prm.max_time_in_seconds = first
+        status = solver.solve(rm.model, _Callback())
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         # No roster yet: keep searching with the whole model for the rest of the time.
         prm.max_time_in_seconds = max(1.0, deadline - time.monotonic())
@@ -480,20 +534,19 @@ def solve(
             raise InfeasibleRoster(f"{problem.name}: {solver.status_name(status)}")
     best = list(solver.response_proto.solution)
     best_cost = round(solver.objective_value)
-    bound = solver.best_objective_bound
+    bound = 0.0 if constructed else solver.best_objective_bound
     progress.report(best_cost)
-    stats: dict[str, Any] = {"build_seconds": round(build_seconds, 2), "first_phase_cost": best_cost}
+    stats["first_phase_cost"] = best_cost
     iterations = 0
+    roster = rm.roster(best)
     if opts.lns and status != cp_model.OPTIMAL and best_cost > bound:
-        models = [rm] + [RosterModel(problem) for _ in range(max(1, opts.num_workers) - 1)]
-        search = _Search(models, best, best_cost, deadline, opts, progress, bound)
+        search = _Search(problem, roster, deadline, opts, progress, bound)
         search.run()
-        best, best_cost, iterations = search.best, search.best_cost, search.iterations
+        roster, best_cost, iterations = search.roster, search.cost, search.iterations
         stats["neighbourhoods"] = search.stats()
         status_name = "OPTIMAL" if best_cost <= bound else "FEASIBLE"
     else:
         status_name = solver.status_name(status)
-    roster = rm.roster(best)
     return SolveResult(
         roster=roster,
         cost=best_cost,
@@ -504,6 +557,68 @@ def solve(
         iterations=iterations,
         stats=stats,
     )
+
+
+def truncated(problem: RosterProblem, days: int) -> RosterProblem:
+    """The first `days` days of a problem, with the contracts' horizon totals scaled to them."""
+    frac = days / problem.num_days
+    n_weekends = len(problem.weekends()) or 1
+    kept_weekends = len([wk for wk in problem.weekends() if wk[0] < days])
+    contracts = {
+        cid: replace(
+            c,
+            min_assignments=math.floor(c.min_assignments * frac),
+            max_assignments=c.max_assignments
+            if c.max_assignments >= UNLIMITED
+            else math.ceil(c.max_assignments * frac),
+            max_working_weekends=c.max_working_weekends
+            if c.max_working_weekends >= UNLIMITED
+            else math.ceil(c.max_working_weekends * kept_weekends / n_weekends),
+            min_hours=c.min_hours * frac,
+            max_hours=c.max_hours if c.max_hours >= UNLIMITED else c.max_hours * frac,
+        )
+        for cid, c in problem.contracts.items()
+    }
+    return replace(
+        problem,
+        num_days=days,
+        contracts=MappingProxyType(contracts),
+        demand=tuple(x for x in problem.demand if x.day < days),
+        leave=tuple(x for x in problem.leave if x.day < days),
+        requests=tuple(x for x in problem.requests if x.day < days),
+        pins=tuple(x for x in problem.pins if x.day < days),
+    )
+
+
+def construct(problem: RosterProblem, budget: float, opts: SolveOptions) -> list[list[int]] | None:
+    """A first roster built chunk by chunk (as a week-by-week planner would); None if a chunk fails."""
+    from ortools.sat.python import cp_model
+
+    D = problem.num_days
+    ends = [*range(opts.chunk_days, D, opts.chunk_days), D]
+    grid: list[list[int]] = [[-1] * D for _ in problem.nurses]
+    deadline = time.monotonic() + budget
+    solver = cp_model.CpSolver()
+    prm = solver.parameters
+    prm.num_workers = max(2, opts.num_workers)  # a single worker often finds no first roster at all
+    prm.random_seed = opts.seed
+    begin = 0
+    for i, end in enumerate(ends):
+        rm = RosterModel(truncated(problem, end))
+        rm.fix(grid, lambda n, d, begin=begin: d >= begin)  # type: ignore[misc]
+        share = max(2.0, (deadline - time.monotonic()) / (len(ends) - i))
+        for attempt in range(3):  # a chunk that found nothing yet gets more time
+            prm.max_time_in_seconds = share * (2**attempt)
+            status = solver.solve(rm.model)
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) or status == cp_model.INFEASIBLE:
+                break
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        part = rm.values(list(solver.response_proto.solution))
+        for n, row in enumerate(part):
+            grid[n][begin:end] = row[begin:end]
+        begin = end
+    return grid
 
 
 @dataclass
@@ -518,27 +633,55 @@ class _Neighbourhood:
     optimal: int = 0
 
 
+def subproblem(
+    problem: RosterProblem, roster: Roster, free: set[str], lo: int, hi: int
+) -> tuple[RosterProblem, list[tuple[Nurse, Assignment]]]:
+    """The problem left when everything but the `free` nurses' days [lo, hi) is kept as in `roster`:
+    only the free nurses (their cells outside the window pinned), plus the other nurses' assignments
+    as fixed shifts whose skills may still change. Its cost differs from the full problem's by a
+    constant, so it is optimised on its own, in a model a fraction of the size."""
+    nurses = {n.id: n for n in problem.nurses}
+    pins = [p for p in problem.pins if p.nurse in free]
+    pinned_cells = {(p.nurse, p.day) for p in pins}
+    cells = roster.by_nurse_day()
+    fixed = [(nurses[a.nurse], a) for a in roster.assignments if a.nurse not in free]
+    for nurse_id in free:
+        for d in range(problem.num_days):
+            if lo <= d < hi or (nurse_id, d) in pinned_cells:
+                continue
+            a = cells.get((nurse_id, d))
+            pins.append(Pin(nurse_id, d, a.shift if a else None, a.skill if a else None))
+    sub = replace(
+        problem,
+        nurses=tuple(n for n in problem.nurses if n.id in free),
+        leave=tuple(x for x in problem.leave if x.nurse in free),
+        requests=tuple(x for x in problem.requests if x.nurse in free),
+        pins=tuple(pins),
+    )
+    return sub, fixed
+
+
 class _Search:
-    """Parallel large-neighbourhood search: one thread per core, each with its own copy of the model,
-    re-optimising neighbourhoods of the shared best roster with single-worker CP-SAT solves (with
-    linearization level 2, which closes these sub-problems far faster than the portfolio does)."""
+    """Parallel large-neighbourhood search: one thread per core. Each iteration picks a neighbourhood
+    (nurses over the whole horizon, or nurses over a window of days), builds the small model of the
+    sub-problem (`subproblem`), and re-optimises it with a single-worker CP-SAT solve at
+    linearization level 2, which closes such sub-problems far faster than the portfolio does. The
+    result is merged into the shared best roster if the evaluator's cost does not get worse."""
 
     def __init__(
         self,
-        models: list[RosterModel],
-        best: list[int],
-        best_cost: int,
+        problem: RosterProblem,
+        roster: Roster,
         deadline: float,
         opts: SolveOptions,
         progress: _Progress,
         bound: float,
     ) -> None:
-        P = models[0].problem
-        self.models = models
-        self.problem = P
-        self.best = best
-        self.best_cost = best_cost
-        self.grid = models[0].values(best)
+        P = self.problem = problem
+        self.roster = roster
+        ev = evaluate(problem, roster)
+        self.cost = ev.cost
+        self.per_nurse_cost = self._nurse_costs(ev.per_nurse)
         self.deadline = deadline
         self.opts = opts
         self.progress = progress
@@ -546,21 +689,20 @@ class _Search:
         self.lock = threading.Lock()
         self.iterations = 0
         N, D = len(P.nurses), P.num_days
+        start = min(3.0, float(N))
         self.hoods = [
-            _Neighbourhood("nurses", min(N, max(3.0, N * 0.1)), 2, N),
-            _Neighbourhood("skill_nurses", min(N, max(3.0, N * 0.1)), 2, N),
-            _Neighbourhood("costly_nurses", min(N, max(3.0, N * 0.1)), 2, N),
+            _Neighbourhood("nurses", min(N, start), 1, N),
+            _Neighbourhood("skill_nurses", min(N, start), 1, N),
+            _Neighbourhood("costly_nurses", min(N, start), 1, N),
             _Neighbourhood("days", min(D, 3.0), 1, D),
-            _Neighbourhood("nurses_days", min(N, max(4.0, N * 0.2)), 2, N),
+            _Neighbourhood("nurses_days", min(N, 2 * start), 2, N),
         ]
         self.skills_of = {k: [n for n, nurse in enumerate(P.nurses) if k in nurse.skills] for k in P.skills}
-        self.per_nurse_cost = self._nurse_costs()
 
-    def _nurse_costs(self) -> list[int]:
-        per = evaluate(self.problem, self.models[0].roster(self.best)).per_nurse
+    def _nurse_costs(self, per: dict[str, dict[str, int]]) -> list[int]:
         return [1 + sum(per.get(n.id, {}).values()) for n in self.problem.nurses]
 
-    def _choose(self, rng: random.Random) -> tuple[_Neighbourhood, Callable[[int, int], bool]]:
+    def _choose(self, rng: random.Random) -> tuple[_Neighbourhood, set[str], int, int]:
         P = self.problem
         N, D = len(P.nurses), P.num_days
         pick = rng.random() * sum(h.reward for h in self.hoods)
@@ -585,18 +727,17 @@ class _Search:
             span = min(D, size)
             lo = rng.randrange(0, D - span + 1)
             hi = lo + span
-            nurses = set(range(N))
+            nurses = set(range(N)) if N <= 40 else set(rng.sample(range(N), 40))
         else:
             span = min(D, 14)
             lo = rng.randrange(0, D - span + 1)
             hi = lo + span
             nurses = set(rng.sample(range(N), min(N, size)))
-        return hood, lambda n, d: n in nurses and lo <= d < hi
+        return hood, {P.nurses[n].id for n in nurses}, lo, hi
 
     def worker(self, k: int) -> None:
         from ortools.sat.python import cp_model
 
-        rm = self.models[k]
         rng = random.Random(self.opts.seed * 1009 + k)  # noqa: S311 - search, not security
         solver = cp_model.CpSolver()
         prm = solver.parameters
@@ -605,42 +746,51 @@ class _Search:
         while True:
             remaining = self.deadline - time.monotonic()
             with self.lock:
-                if remaining < 0.2 or self.best_cost <= self.bound:
+                if remaining < 0.3 or self.cost <= self.bound:
                     return
                 self.iterations += 1
                 prm.random_seed = self.opts.seed + self.iterations
-                hood, free = self._choose(rng)
-                grid, best, base_cost = self.grid, self.best, self.best_cost
-            rm.fix(grid, free)
-            rm.hint_solution(best)
-            prm.max_time_in_seconds = min(self.opts.sub_time, remaining)
-            status = solver.solve(rm.model)
+                hood, free, lo, hi = self._choose(rng)
+                roster, base_cost = self.roster, self.cost
+            sub, fixed = subproblem(self.problem, roster, free, lo, hi)
+            rm = RosterModel(sub, fixed)
+            # A complete hint (every auxiliary variable too) lets CP-SAT start from the current roster.
+            rm.fix(grid_of(sub, roster), lambda n, d: False)
+            prm.max_time_in_seconds = max(0.1, min(5.0, remaining))
+            if solver.solve(rm.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                continue  # cannot happen unless the roster breaks a pin; skip this neighbourhood
             rm.unfix()
+            rm.hint_solution(list(solver.response_proto.solution))
+            prm.max_time_in_seconds = max(0.1, min(self.opts.sub_time, self.deadline - time.monotonic()))
+            status = solver.solve(rm.model)
+            candidate = None
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                solution = list(solver.response_proto.solution)
+                candidate = Roster(tuple(rm.relabelled(solution)) + rm.roster(solution).assignments)
+                ev = evaluate(self.problem, candidate)
             with self.lock:
                 hood.tries += 1
                 gain = 0
-                if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                    cost = round(solver.objective_value)
-                    gain = base_cost - cost
-                    if cost < self.best_cost or (cost == self.best_cost and base_cost == self.best_cost):
-                        improved = cost < self.best_cost
-                        self.best = list(solver.response_proto.solution)
-                        self.grid = rm.values(self.best)
-                        self.best_cost = cost
+                if candidate is not None and ev.hard_violations == 0:
+                    gain = base_cost - ev.cost
+                    if ev.cost < self.cost or (ev.cost == self.cost and base_cost == self.cost):
+                        improved = ev.cost < self.cost
+                        self.roster, self.cost = candidate, ev.cost
                         if improved:
                             hood.gains += 1
-                            self.progress.report(cost)
-                            self.per_nurse_cost = self._nurse_costs()
+                            self.progress.report(ev.cost)
+                            self.per_nurse_cost = self._nurse_costs(ev.per_nurse)
                 if status == cp_model.OPTIMAL:
                     hood.optimal += 1
                     hood.size = min(hood.hi, hood.size * 1.1)
                 else:
                     hood.size = max(hood.lo, hood.size * 0.9)
-                hood.reward = 0.9 * hood.reward + 0.1 * (0.2 + 100.0 * max(0, gain) / max(1, self.best_cost))
+                hood.reward = 0.9 * hood.reward + 0.1 * (0.2 + 100.0 * max(0, gain) / max(1, self.cost))
 
     def run(self) -> None:
         threads = [
-            threading.Thread(target=self.worker, args=(k,), daemon=True) for k in range(len(self.models))
+            threading.Thread(target=self.worker, args=(k,), daemon=True)
+            for k in range(max(1, self.opts.num_workers))
         ]
         for t in threads:
             t.start()

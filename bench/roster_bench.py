@@ -1,0 +1,11 @@
+"""Run the roster benchmark on INRC-II (`make bench`): a thin wrapper over `fh roster bench`."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "scheduling"))
+
+from chalicelib.scheduling.roster.bench import main
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
