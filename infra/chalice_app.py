@@ -69,7 +69,7 @@ def _package(service: str, project_dir: Path, out: Path, region: str) -> Path:
     return out
 
 
-class ServiceApp(Chalice):  # type: ignore[misc]
+class ServiceApp(Chalice):
     """``chalice.cdk.Chalice`` for ``services/<service>``; ``sam`` is the packaged SAM template."""
 
     def __init__(self, scope: Construct, construct_id: str, *, service: str, region: str) -> None:

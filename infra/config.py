@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -104,7 +105,7 @@ class InfraConfig(_Strict):
         known = ", ".join(p.code for p in self.provinces)
         raise KeyError(f"no province {code!r} in the config (known: {known})")
 
-    def select(self, codes: list[str] | tuple[str, ...] | None) -> tuple[Province, ...]:
+    def select(self, codes: Sequence[str] | None) -> tuple[Province, ...]:
         return tuple(self.province(c) for c in codes) if codes else self.provinces
 
 

@@ -4,15 +4,19 @@ deploys: in moto's CloudFormation, an event the relay publishes reaches its cons
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from cfnlint.api import ManualArgs, lint_file
 
 from infra import names
 from tests.infra.conftest import Assembly
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("code", ["zj", "nx", "hk"])
@@ -47,50 +51,33 @@ def moto_compatible(template: dict[str, Any]) -> dict[str, Any]:
     return template
 
 
-# moto has no CloudFormation model for queue/topic policies and subscriptions; it skips them with a warning.
-@pytest.mark.filterwarnings("ignore:Tried to parse AWS::")
-def test_data_stack_deploys_and_the_bus_feeds_the_consumer_queue(
-    assembly: Assembly, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import moto.events.models
-    from moto import mock_aws
-
-    from shared.events.consumer import envelope_from_sqs_body
-    from shared.events.envelope import EventEnvelope
-    from shared.events.relay import publish
-
-    # moto bug: an AWS::Events::Rule whose EventBusName is {"Ref": <custom bus>} gets moto's EventBus
-    # object instead of its name ("'EventBus' object has no attribute 'split'"), because moto's EventBus
-    # has no physical_resource_id. A Ref to an event bus is its name in CloudFormation; teach moto that.
-    monkeypatch.setattr(
-        moto.events.models.EventBus, "physical_resource_id", property(lambda bus: bus.name), raising=False
-    )
-    # The local stack of other tests may have pointed boto3 at its moto server; this test is in-process.
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+def test_data_stack_deploys_and_the_bus_feeds_the_consumer_queue(assembly: Assembly, tmp_path: Path) -> None:
     code, region = "nx", "cn-northwest-1"
-    template = moto_compatible(assembly.template(names.data_stack(code)))
-    with mock_aws():
-        cfn = boto3.client("cloudformation", region_name=region)
-        cfn.create_stack(StackName=names.data_stack(code), TemplateBody=json.dumps(template))
-        stack = cfn.describe_stacks(StackName=names.data_stack(code))["Stacks"][0]
-        assert stack["StackStatus"] == "CREATE_COMPLETE"
-        exports = {o["ExportName"] for o in stack["Outputs"]}
-        assert names.export(code, "scheduling-stream-arn") in exports
-
-        ddb = boto3.client("dynamodb", region_name=region)
-        table = ddb.describe_table(TableName=names.table(code, "scheduling"))["Table"]
-        assert table["StreamSpecification"]["StreamEnabled"]
-
-        event = EventEnvelope(
-            source="messaging", type="staff.created", tenant="nx-general", data={"staff_id": "s1"}
-        )
-        events = boto3.client("events", region_name=region)
-        assert publish([event], events, names.bus(code)) == 1
-
-        sqs = boto3.client("sqs", region_name=region)
-        url = sqs.get_queue_url(QueueName=names.queue(code, "scheduling-staff-projection"))["QueueUrl"]
-        messages = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"]
-        assert [envelope_from_sqs_body(m["Body"]) for m in messages] == [event]
-        # The event went only where a rule asked for it: the DLQs are empty.
-        dlq = sqs.get_queue_url(QueueName=names.dlq(code, "scheduling-staff-projection"))["QueueUrl"]
-        assert "Messages" not in sqs.receive_message(QueueUrl=dlq)
+    template = tmp_path / "data.template.json"
+    template.write_text(
+        json.dumps(moto_compatible(assembly.template(names.data_stack(code)))), encoding="utf-8"
+    )
+    logical = "scheduling-staff-projection"
+    argv = [str(template), names.data_stack(code), region, names.bus(code)]
+    argv += [names.queue(code, logical), names.dlq(code, logical)]
+    # In-process only for this: the child gets the test credentials but never the local stack's endpoint.
+    env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
+    env["PYTHONWARNINGS"] = "ignore"  # moto skips queue/topic policies and subscriptions with a warning
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.infra.moto_deploy", *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["status"] == "CREATE_COMPLETE"
+    assert names.export(code, "scheduling-stream-arn") in report["exports"]
+    assert names.table(code, "scheduling") in report["tables"]
+    assert report["published"] == 1
+    # The event the relay put on the province bus is in the consumer's queue, exactly as sent.
+    assert report["received"] == [report["sent"]]
+    assert report["parked"] == 0
