@@ -507,12 +507,12 @@ def solve(
     stats: dict[str, Any] = {"build_seconds": round(build_seconds, 2)}
     if initial is not None:
         rm.hint(grid_of(problem, initial))
-    elif opts.lns and problem.num_days > opts.chunk_days:
+    elif opts.lns and problem.num_days > opts.chunk_days and len(problem.nurses) >= 20:
         # Constructive start: roster the horizon chunk by chunk (each chunk solved with the earlier
         # ones fixed and the contract totals scaled to the days so far), then complete the model's
         # auxiliary variables with every shift fixed.
         t_construct = time.monotonic()
-        grid = construct(problem, opts.time_limit * opts.first_phase, opts)
+        grid = construct(problem, opts.time_limit * opts.first_phase, opts, deadline - 1.0)
         stats["construct_seconds"] = round(time.monotonic() - t_construct, 2)
         if grid is not None:
             rm.fix(grid, lambda n, d: False)
@@ -523,7 +523,8 @@ def solve(
                 status = cp_model.FEASIBLE
                 constructed = True
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        first = max(1.0, (deadline - time.monotonic()) * (opts.first_phase if opts.lns else 1.0))
+        share = max(opts.first_phase, 0.3) if len(problem.nurses) < 20 else opts.first_phase
+        first = max(1.0, (deadline - time.monotonic()) * (share if opts.lns else 1.0))
         prm.max_time_in_seconds = first
         status = solver.solve(rm.model, _Callback())
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -590,7 +591,9 @@ def truncated(problem: RosterProblem, days: int) -> RosterProblem:
     )
 
 
-def construct(problem: RosterProblem, budget: float, opts: SolveOptions) -> list[list[int]] | None:
+def construct(
+    problem: RosterProblem, budget: float, opts: SolveOptions, hard_deadline: float | None = None
+) -> list[list[int]] | None:
     """A first roster built chunk by chunk (as a week-by-week planner would); None if a chunk fails."""
     from ortools.sat.python import cp_model
 
@@ -598,6 +601,7 @@ def construct(problem: RosterProblem, budget: float, opts: SolveOptions) -> list
     ends = [*range(opts.chunk_days, D, opts.chunk_days), D]
     grid: list[list[int]] = [[-1] * D for _ in problem.nurses]
     deadline = time.monotonic() + budget
+    hard_deadline = hard_deadline if hard_deadline is not None else deadline + 60.0
     solver = cp_model.CpSolver()
     prm = solver.parameters
     prm.num_workers = max(2, opts.num_workers)  # a single worker often finds no first roster at all
@@ -606,9 +610,10 @@ def construct(problem: RosterProblem, budget: float, opts: SolveOptions) -> list
     for i, end in enumerate(ends):
         rm = RosterModel(truncated(problem, end))
         rm.fix(grid, lambda n, d, begin=begin: d >= begin)  # type: ignore[misc]
-        share = max(2.0, (deadline - time.monotonic()) / (len(ends) - i))
+        left = len(ends) - i
+        share = max(min(2.0, (hard_deadline - time.monotonic()) / left), (deadline - time.monotonic()) / left)
         for attempt in range(3):  # a chunk that found nothing yet gets more time
-            prm.max_time_in_seconds = share * (2**attempt)
+            prm.max_time_in_seconds = max(0.1, min(share * (2**attempt), hard_deadline - time.monotonic()))
             status = solver.solve(rm.model)
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) or status == cp_model.INFEASIBLE:
                 break
