@@ -112,3 +112,16 @@ def supervisor_chain(tenant: str, staff_id: str, levels: int) -> list[StaffItem]
         if current is not None:
             chain.append(current)
     return chain
+
+
+def staff_with_role(tenant: str, role: str, department_id: str | None = None) -> list[StaffItem]:
+    """Active staff holding ``role`` (in one department, or hospital-wide when ``department_id`` is None).
+
+    Cost: a filtered Query over the tenant's whole staff partition (the filter applies after the read),
+    so read capacity grows with the hospital's headcount; a (department, role) index entry would make
+    it one narrow Query once the directory items carry one.
+    """
+    condition = StaffItem.roles.contains(role) & (StaffItem.status == "active")
+    if department_id is not None:
+        condition = condition & (StaffItem.department_id == department_id)
+    return list(StaffItem.query(StaffItem.partition(tenant), filter_condition=condition))

@@ -15,7 +15,7 @@ class FakeDirectory:
     departments: dict[str, str] = field(default_factory=dict)  # staff → department
     supervisor: dict[str, str] = field(default_factory=dict)  # staff → supervisor
     heads: dict[str, str] = field(default_factory=dict)  # department → head
-    roles: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (department, role) → staff
+    roles: dict[tuple[str | None, str], list[str]] = field(default_factory=dict)  # (department, role) → staff
     duty: dict[str, list[str]] = field(default_factory=dict)  # ward → staff on duty
 
     def department_of(self, staff_id: str) -> str | None:
@@ -31,7 +31,7 @@ class FakeDirectory:
     def department_head(self, department_id: str) -> str | None:
         return self.heads.get(department_id)
 
-    def with_role(self, department_id: str, role: str) -> list[str]:
+    def with_role(self, department_id: str | None, role: str) -> list[str]:
         return self.roles.get((department_id, role), [])
 
     def on_duty(self, ward_id: str) -> tuple[list[str], str]:

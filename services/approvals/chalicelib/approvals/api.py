@@ -1,7 +1,185 @@
-"""Approvals's HTTP routes (its features land with their own issue; health and OpenAPI come from the app)."""
+"""Approvals' HTTP routes: thin — validate, call the service layer, return its model."""
 
 from __future__ import annotations
 
-from shared.http import ServiceAPI
+from chalicelib.approvals import service
+from chalicelib.approvals.contracts import (
+    Approval,
+    ApprovalAction,
+    BatchApprove,
+    BatchOutcome,
+    CreateTemplate,
+    InboxItem,
+    InboxQuery,
+    InstallBuiltins,
+    OperationRecord,
+    Preview,
+    PublishTemplate,
+    SubmitApproval,
+    Template,
+    TemplateSummary,
+)
+
+from shared.http import ListQuery, Page, RequestContext, ServiceAPI
 
 api = ServiceAPI("approvals", __name__)
+ADMIN = ("hospital_admin",)
+GET = {"GetItem": 1}
+LIST = {"Query": 1}
+STAFF = ("staff",)
+
+
+@api.route(
+    "/templates",
+    "POST",
+    summary="Create a form template with its approval flow (version 1)",
+    body=CreateTemplate,
+    response=Template,
+    status=201,
+    roles=ADMIN,
+    idempotent=True,
+    budget={"TransactWriteItems": 1},
+)
+def create_template(ctx: RequestContext, body: CreateTemplate) -> Template:
+    return service.create_template(ctx.principal, body, ctx.request_id)
+
+
+@api.route(
+    "/templates", summary="List form templates", query=ListQuery, response=Page[TemplateSummary], budget=LIST
+)
+def list_templates(ctx: RequestContext, query: ListQuery) -> Page[TemplateSummary]:
+    return service.list_templates(ctx.principal, query.limit, query.cursor)
+
+
+@api.route(
+    "/templates/{template_id}", summary="Get a template's current version", response=Template, budget=GET
+)
+def get_template(ctx: RequestContext, template_id: str) -> Template:
+    return service.get_template(ctx.principal, template_id)
+
+
+@api.route(
+    "/templates/{template_id}/versions",
+    "POST",
+    summary="Publish a new version (running approvals keep theirs)",
+    body=PublishTemplate,
+    response=Template,
+    status=201,
+    roles=ADMIN,
+    idempotent=True,
+    budget={"GetItem": 1, "TransactWriteItems": 1},
+)
+def publish_template(ctx: RequestContext, template_id: str, body: PublishTemplate) -> Template:
+    return service.publish_template(ctx.principal, template_id, body, ctx.request_id)
+
+
+@api.route(
+    "/templates/{template_id}/versions/{version}",
+    summary="Get one version of a template",
+    response=Template,
+    budget={"GetItem": 2},
+)
+def get_template_version(ctx: RequestContext, template_id: str, version: str) -> Template:
+    if not version.isdigit():
+        from shared.errors import NotFound
+
+        raise NotFound("template version")
+    return service.get_template_version(ctx.principal, template_id, int(version))
+
+
+@api.route(
+    "/templates/builtin",
+    "POST",
+    summary="Install the built-in templates (leave, shift swap, purchase, repair, inspection, 公文流转)",
+    body=InstallBuiltins,
+    response=list[TemplateSummary],
+    status=201,
+    roles=ADMIN,
+)
+def install_builtins(ctx: RequestContext, body: InstallBuiltins) -> list[TemplateSummary]:
+    return service.install_builtins(ctx.principal, body.fallback_staff_id, ctx.request_id)
+
+
+@api.route(
+    "/approvals/preview",
+    "POST",
+    summary="Preview the resolved approval path before submitting",
+    body=SubmitApproval,
+    response=Preview,
+    kinds=STAFF,
+)
+def preview(ctx: RequestContext, body: SubmitApproval) -> Preview:
+    return service.preview(ctx.principal, body)
+
+
+@api.route(
+    "/approvals",
+    "POST",
+    summary="Submit an approval",
+    body=SubmitApproval,
+    response=Approval,
+    status=201,
+    kinds=STAFF,
+    idempotent=True,
+    budget={"GetItem": 1, "TransactWriteItems": 1},
+)
+def submit(ctx: RequestContext, body: SubmitApproval) -> Approval:
+    return service.submit(ctx.principal, body, ctx.request_id, ctx.headers.get("idempotency-key"))
+
+
+@api.route("/approvals/{instance_id}", summary="Get an approval", response=Approval, budget=GET)
+def get_approval(ctx: RequestContext, instance_id: str) -> Approval:
+    return service.get_approval(ctx.principal, instance_id)
+
+
+@api.route(
+    "/approvals/{instance_id}/actions",
+    "POST",
+    summary="Act: approve, reject, transfer, add_sign, return, withdraw, resubmit, comment or urge",
+    body=ApprovalAction,
+    response=Approval,
+    kinds=STAFF,
+    idempotent=True,
+    budget={"GetItem": 1, "TransactWriteItems": 1},
+)
+def act(ctx: RequestContext, instance_id: str, body: ApprovalAction) -> Approval:
+    return service.act(ctx.principal, instance_id, body, ctx.request_id, ctx.headers.get("idempotency-key"))
+
+
+@api.route(
+    "/approvals/{instance_id}/records",
+    summary="The approval's operation record (append-only)",
+    query=ListQuery,
+    response=Page[OperationRecord],
+    budget={"GetItem": 1, "Query": 1},
+)
+def records(ctx: RequestContext, instance_id: str, query: ListQuery) -> Page[OperationRecord]:
+    return service.records(ctx.principal, instance_id, query.limit, query.cursor)
+
+
+@api.route(
+    "/batch-approve",
+    "POST",
+    summary="Approve several approvals at once (each result reported)",
+    body=BatchApprove,
+    response=BatchOutcome,
+    kinds=STAFF,
+)
+def batch_approve(ctx: RequestContext, body: BatchApprove) -> BatchOutcome:
+    return service.batch_approve(ctx.principal, body, ctx.request_id)
+
+
+def _inbox(box: str, summary: str) -> None:
+    def listing(ctx: RequestContext, query: InboxQuery) -> Page[InboxItem]:
+        return service.inbox(ctx.principal, box, query)
+
+    listing.__name__ = f"inbox_{box}"  # the OpenAPI operation id
+    api.route(f"/inbox/{box}", summary=summary, query=InboxQuery, response=Page[InboxItem], budget=LIST)(
+        listing
+    )
+
+
+_inbox("pending", "My pending tasks")
+_inbox("submitted", "Approvals I submitted")
+_inbox("cc", "Approvals CC'd to me")
+_inbox("handled", "Approvals I handled")

@@ -246,9 +246,9 @@ def _acting_task(inst: Instance, cmd: Command) -> tuple[StepState, Task]:
     task = step.open_task(approver)
     if task is not None:
         return step, task
-    if any(t.approver == approver for s in inst.steps for t in s.tasks):
+    if any(t.approver == approver and t.status not in OPEN_TASK for s in inst.steps for t in s.tasks):
         raise Conflict("this task has already been handled or the step decided")
-    raise Forbidden("you have no pending task on this approval")
+    raise Forbidden("it is not your turn on this approval")
 
 
 def _act(task: Task, cmd: Command, status: TaskStatus) -> None:

@@ -42,6 +42,9 @@ class ApproverRule(BaseModel):
         None, pattern=ID, description="role/department_head: this department (default: the submitter's)"
     )
     department_field: str | None = Field(None, max_length=40, description="…or the department in this field")
+    scope: Literal["department", "hospital"] = Field(
+        "department", description="role: look in one department, or hospital-wide (e.g. 院领导)"
+    )
     level: int = Field(1, ge=1, le=10, description="supervisor: 1 = direct, 2 = their supervisor, …")
     field: str | None = Field(None, max_length=40, description="chosen: the staff field the submitter filled")
     ward_id: str | None = Field(None, pattern=ID, description="on_duty: whoever is on duty on this ward")
@@ -117,7 +120,7 @@ class Directory(Protocol):
     def department_of(self, staff_id: str) -> str | None: ...
     def supervisors(self, staff_id: str, levels: int) -> list[str]: ...
     def department_head(self, department_id: str) -> str | None: ...
-    def with_role(self, department_id: str, role: str) -> list[str]: ...
+    def with_role(self, department_id: str | None, role: str) -> list[str]: ...
     def on_duty(self, ward_id: str) -> tuple[list[str], str]: ...
 
 
@@ -195,6 +198,9 @@ def _resolve_rule(
     if rule.kind == "on_duty":
         staff, reason = directory.on_duty(str(rule.ward_id))
         return staff, reason if not staff else ""
+    if rule.kind == "role" and rule.scope == "hospital":
+        people = directory.with_role(None, str(rule.role))
+        return people, "" if people else f"no {rule.role} in the hospital"
     if not isinstance(dept, str):
         return [], "no department to look in"
     if rule.kind == "department_head":

@@ -1,0 +1,148 @@
+"""Approvals' DynamoDB items (PynamoDB) and the directory adapter route resolution reads through."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.expressions.condition import Condition
+
+from shared import directory, onduty
+from shared.errors import Conflict
+from shared.http import decode_cursor, encode_cursor
+from shared.persistence.models import Aggregate, TenantItem, table_meta, tenant_key
+from shared.persistence.uow import UnitOfWork, _Op
+
+
+class TemplateItem(Aggregate):
+    """A form template; its ``version`` is the template version (publishing a new one bumps it)."""
+
+    Meta = table_meta("approvals")
+    code = UnicodeAttribute()
+    name = UnicodeAttribute()
+    category = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
+    builtin = BooleanAttribute(default=False)
+    definition = UnicodeAttribute()  # JSON: fields + flow of the current version
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "template")
+
+
+class TemplateVersionItem(TenantItem):
+    """One published version, kept for the instances started with it. Create-only."""
+
+    Meta = table_meta("approvals")
+    name = UnicodeAttribute()
+    definition = UnicodeAttribute()
+
+    @staticmethod
+    def partition(tenant: str, template_id: str) -> str:
+        return tenant_key(tenant, "template", template_id)
+
+    @staticmethod
+    def sort_key(version: int) -> str:
+        return f"v{version:06d}"
+
+
+class TemplateCodeClaim(TenantItem):
+    """Makes a template code unique within a hospital (and installing the built-ins repeatable)."""
+
+    Meta = table_meta("approvals")
+    template_id = UnicodeAttribute()
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "template-code")
+
+
+class InstanceItem(Aggregate):
+    """An approval instance: its engine state as JSON, versioned for optimistic locking."""
+
+    Meta = table_meta("approvals")
+    template_id = UnicodeAttribute()
+    submitter = UnicodeAttribute()
+    status = UnicodeAttribute()
+    state = UnicodeAttribute()
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "approval")
+
+
+class RecordItem(TenantItem):
+    """One accepted command of one instance: the append-only operation record. Create-only."""
+
+    Meta = table_meta("approvals")
+    action = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    command = UnicodeAttribute()
+
+    @staticmethod
+    def partition(tenant: str, instance_id: str) -> str:
+        return tenant_key(tenant, "approval", instance_id, "record")
+
+
+class BoxItem(TenantItem):
+    """One line of someone's list (pending / submitted / cc / handled): a page is one Query."""
+
+    Meta = table_meta("approvals")
+    instance_id = UnicodeAttribute()
+    template_id = UnicodeAttribute()
+    template_code = UnicodeAttribute()
+    title = UnicodeAttribute()
+    submitter = UnicodeAttribute()
+    status = UnicodeAttribute()
+    at = UnicodeAttribute()
+    seq = NumberAttribute(default=0)
+
+    @staticmethod
+    def partition(tenant: str, box: str, staff_id: str) -> str:
+        return tenant_key(tenant, "box", box, staff_id)
+
+
+def delete(uow: UnitOfWork, item: TenantItem) -> None:
+    """A delete inside the unit of work (it has no public delete yet; the transaction supports one)."""
+    uow.ops.append(_Op("delete", (item,), {"condition": None}, Conflict("changed meanwhile")))
+
+
+def page(
+    model: Any, partition: str, limit: int, cursor: str | None, condition: Condition | None = None
+) -> tuple[list[Any], str | None]:
+    """One page = one Query on one partition (filters apply after the read, within the page)."""
+    start = decode_cursor(cursor, partition)
+    result = model.query(
+        partition, limit=limit, last_evaluated_key=start, filter_condition=condition, scan_index_forward=False
+    )
+    items = list(result)
+    return items, encode_cursor(result.last_evaluated_key)
+
+
+class DirectoryAdapter:
+    """``flow.Directory`` over the shared directory and on-duty read models (one tenant, one request)."""
+
+    def __init__(self, tenant: str, now: datetime | None = None):
+        self.tenant = tenant
+        self.now = now or datetime.now(UTC)
+        self._staff = cache(lambda staff_id: directory.get_staff(tenant, staff_id))
+
+    def department_of(self, staff_id: str) -> str | None:
+        staff = self._staff(staff_id)
+        return str(staff.department_id) if staff is not None else None
+
+    def supervisors(self, staff_id: str, levels: int) -> list[str]:
+        return [s.id for s in directory.supervisor_chain(self.tenant, staff_id, levels)]
+
+    def department_head(self, department_id: str) -> str | None:
+        head = directory.department_head(self.tenant, department_id)
+        return head.id if head is not None else None
+
+    def with_role(self, department_id: str | None, role: str) -> list[str]:
+        return [s.id for s in directory.staff_with_role(self.tenant, role, department_id)]
+
+    def on_duty(self, ward_id: str) -> tuple[list[str], str]:
+        found = onduty.on_duty(self.tenant, ward_id, self.now)
+        return list(found.staff_ids), found.reason

@@ -1,0 +1,288 @@
+"""The templates a hospital gets on day one: leave, shift swap, purchase, repair, record inspection and
+document circulation (公文流转). Hospitals copy and adapt them; the codes are what other services key on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.approvals.contracts import CreateTemplate
+
+LEAVE = "leave"
+SHIFT_SWAP = "shift_swap"
+
+
+def _rule(kind: str, **kw: Any) -> dict[str, Any]:
+    return {"kind": kind, **kw}
+
+
+HEAD = [_rule("department_head"), _rule("role", role="department_head")]
+HEAD_NURSE = [_rule("role", role="head_nurse")]
+LEADERS = [_rule("role", role="hospital_admin", scope="hospital")]
+
+
+def _template(
+    code: str, name: str, category: str, fields: list[dict[str, Any]], flow: dict[str, Any]
+) -> CreateTemplate:
+    return CreateTemplate.model_validate(
+        {"code": code, "name": name, "category": category, "fields": fields, "flow": flow}
+    )
+
+
+def templates(fallback: str) -> list[CreateTemplate]:
+    """The built-in templates; ``fallback`` approves any step whose approvers cannot be found."""
+    return [
+        _template(
+            LEAVE,
+            "请假",
+            "人事",
+            [
+                {
+                    "name": "leave_type",
+                    "label": "请假类型",
+                    "type": "select",
+                    "required": True,
+                    "options": ["年假", "病假", "事假", "婚假", "产假", "调休"],
+                },
+                {"name": "period", "label": "请假时间", "type": "date_range", "required": True},
+                {
+                    "name": "reason",
+                    "label": "请假事由",
+                    "type": "textarea",
+                    "required": True,
+                    "max_length": 500,
+                },
+                {"name": "handover", "label": "工作交接人", "type": "staff"},
+                {"name": "attachments", "label": "附件（病假证明等）", "type": "attachment"},
+            ],
+            {
+                "steps": [
+                    {
+                        "id": "department",
+                        "name": "科室负责人审批",
+                        "mode": "any",
+                        "approvers": HEAD + HEAD_NURSE,
+                        "sla_hours": 24,
+                    },
+                    {
+                        "id": "leader",
+                        "name": "院领导审批",
+                        "mode": "any",
+                        "approvers": LEADERS,
+                        "when": [{"field": "period.days", "op": "gt", "value": 3}],
+                        "sla_hours": 48,
+                    },
+                ],
+                "cc_on_finish": [_rule("chosen", field="handover")],
+                "fallback_staff_id": fallback,
+                "withdraw": "while_pending",
+            },
+        ),
+        _template(
+            SHIFT_SWAP,
+            "换班",
+            "排班",
+            [
+                {"name": "colleague", "label": "换班同事", "type": "staff", "required": True},
+                {"name": "my_shift", "label": "我的班次日期", "type": "date", "required": True},
+                {"name": "their_shift", "label": "对方班次日期", "type": "date", "required": True},
+                {"name": "reason", "label": "原因", "type": "text"},
+            ],
+            {
+                "steps": [
+                    {
+                        "id": "colleague",
+                        "name": "换班同事确认",
+                        "approvers": [_rule("chosen", field="colleague")],
+                    },
+                    {"id": "head-nurse", "name": "护士长审批", "mode": "any", "approvers": HEAD_NURSE + HEAD},
+                ],
+                "fallback_staff_id": fallback,
+                "withdraw": "before_first_approval",
+            },
+        ),
+        _template(
+            "purchase",
+            "采购申请",
+            "行政",
+            [
+                {
+                    "name": "items",
+                    "label": "采购明细",
+                    "type": "table",
+                    "required": True,
+                    "columns": [
+                        {"name": "item", "label": "物品", "type": "text", "required": True},
+                        {"name": "quantity", "label": "数量", "type": "number", "required": True, "min": 1},
+                        {"name": "unit_price", "label": "单价", "type": "money", "required": True, "min": 0},
+                    ],
+                },
+                {"name": "amount", "label": "总金额", "type": "money", "required": True, "min": 0},
+                {"name": "reason", "label": "用途", "type": "textarea", "required": True},
+                {"name": "quotes", "label": "报价单", "type": "attachment"},
+            ],
+            {
+                "steps": [
+                    {"id": "department", "name": "科室负责人审批", "mode": "any", "approvers": HEAD},
+                    {
+                        "id": "equipment",
+                        "name": "设备科/采购办",
+                        "mode": "any",
+                        "approvers": [_rule("role", role="clerk", scope="hospital")],
+                    },
+                    {
+                        "id": "leaders",
+                        "name": "院领导会签",
+                        "mode": "k_of_n",
+                        "k": 2,
+                        "approvers": LEADERS,
+                        "when": [{"field": "amount", "op": "gt", "value": 50000}],
+                    },
+                ],
+                "cc_on_finish": LEADERS,
+                "fallback_staff_id": fallback,
+            },
+        ),
+        _template(
+            "repair",
+            "设备报修",
+            "后勤",
+            [
+                {"name": "equipment", "label": "设备名称/编号", "type": "text", "required": True},
+                {"name": "location", "label": "位置", "type": "department", "required": True},
+                {"name": "fault", "label": "故障描述", "type": "textarea", "required": True},
+                {
+                    "name": "urgency",
+                    "label": "紧急程度",
+                    "type": "select",
+                    "options": ["一般", "紧急", "危急"],
+                    "required": True,
+                },
+                {"name": "photos", "label": "照片", "type": "attachment"},
+            ],
+            {
+                "steps": [
+                    {
+                        "id": "engineer",
+                        "name": "工程师受理",
+                        "mode": "any",
+                        "sla_hours": 4,
+                        "approvers": [_rule("role", role="technician", scope="hospital")],
+                        "action_label": "受理",
+                    },
+                    {
+                        "id": "confirm",
+                        "name": "报修人确认",
+                        "approvers": [_rule("person", staff_id=fallback)],
+                        "action_label": "确认修复",
+                    },
+                ],
+                "skip_submitter": False,
+                "fallback_staff_id": fallback,
+            },
+        ),
+        _template(
+            "record_inspection",
+            "病历质控检查",
+            "医务",
+            [
+                {"name": "record_no", "label": "病历号", "type": "text", "required": True, "max_length": 40},
+                {"name": "department", "label": "被检科室", "type": "department", "required": True},
+                {"name": "score", "label": "评分", "type": "number", "required": True, "min": 0, "max": 100},
+                {
+                    "name": "defects",
+                    "label": "缺陷",
+                    "type": "multi_select",
+                    "options": ["首程超时", "病程缺项", "知情同意缺签", "医嘱不规范", "其他"],
+                },
+                {"name": "opinion", "label": "质控意见", "type": "textarea"},
+            ],
+            {
+                "steps": [
+                    {
+                        "id": "department",
+                        "name": "被检科室主任确认",
+                        "mode": "any",
+                        "approvers": [
+                            _rule("department_head", department_field="department"),
+                            _rule("role", role="department_head", department_field="department"),
+                        ],
+                    },
+                    {
+                        "id": "medical-office",
+                        "name": "医务科复核",
+                        "mode": "any",
+                        "approvers": [_rule("role", role="clerk", scope="hospital")],
+                        "when": [{"field": "score", "op": "lt", "value": 80}],
+                    },
+                ],
+                "fallback_staff_id": fallback,
+            },
+        ),
+        _template(
+            "document_circulation",
+            "公文流转",
+            "办公",
+            [
+                {"name": "doc_no", "label": "文号", "type": "text", "required": True, "max_length": 60},
+                {"name": "doc_title", "label": "标题", "type": "text", "required": True, "max_length": 200},
+                {
+                    "name": "classification",
+                    "label": "密级",
+                    "type": "select",
+                    "required": True,
+                    "options": ["公开", "内部", "秘密", "机密"],
+                },
+                {"name": "issuer", "label": "来文单位", "type": "text", "required": True},
+                {"name": "received_on", "label": "收文日期", "type": "date", "required": True},
+                {"name": "proposal", "label": "拟办意见", "type": "textarea"},
+                {"name": "handling_department", "label": "承办科室", "type": "department"},
+                {"name": "readers", "label": "传阅人", "type": "staff"},
+                {"name": "body", "label": "正文及附件", "type": "attachment", "required": True},
+            ],
+            {
+                "steps": [
+                    {
+                        "id": "office",
+                        "name": "办公室拟办",
+                        "mode": "any",
+                        "approvers": [_rule("role", role="clerk", scope="hospital")],
+                        "action_label": "拟办",
+                    },
+                    {
+                        "id": "leader",
+                        "name": "领导批示",
+                        "mode": "any",
+                        "approvers": LEADERS,
+                        "action_label": "批示",
+                    },
+                    {
+                        "id": "reading",
+                        "name": "传阅",
+                        "mode": "all",
+                        "action_label": "已阅",
+                        "approvers": [*LEADERS, _rule("chosen", field="readers")],
+                    },
+                    {
+                        "id": "handling",
+                        "name": "承办科室办理",
+                        "mode": "any",
+                        "action_label": "办结",
+                        "approvers": [
+                            _rule("department_head", department_field="handling_department"),
+                            _rule("role", role="department_head", department_field="handling_department"),
+                        ],
+                    },
+                    {
+                        "id": "archive",
+                        "name": "归档",
+                        "mode": "any",
+                        "action_label": "归档",
+                        "approvers": [_rule("role", role="clerk", scope="hospital")],
+                    },
+                ],
+                "skip_submitter": False,
+                "fallback_staff_id": fallback,
+                "withdraw": "before_first_approval",
+            },
+        ),
+    ]

@@ -1,0 +1,175 @@
+"""The approvals service over its real Chalice app (in-process) against moto."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from shared.persistence.models import AuditRecord, service_item_models, tenant_key
+from tests.service.approvals.conftest import Hospital
+
+
+def leave(days: int = 5) -> dict[str, Any]:
+    end = f"2026-12-{days:02d}"
+    return {"leave_type": "年假", "period": {"start": "2026-12-01", "end": end}, "reason": "探亲"}
+
+
+def submit(
+    h: Hospital, who: str = "nurse", form: dict[str, Any] | None = None, key: str | None = None
+) -> Any:
+    body = {"template_id": h.templates["leave"], "form": form or leave()}
+    resp = h.as_(who)("POST", "/approvals", body, key=key)
+    assert resp.status_code == 201, resp.body
+    return resp.json_body
+
+
+def act(h: Hospital, who: str, instance: str, action: str = "approve", **body: Any) -> Any:
+    key = body.pop("key", None)
+    return h.as_(who)("POST", f"/approvals/{instance}/actions", {"action": action, **body}, key=key)
+
+
+def mine(h: Hospital, who: str, box: str, instance: str) -> list[dict[str, Any]]:
+    page = h.as_(who)("GET", f"/inbox/{box}{'&' if '?' in box else '?'}limit=200").json_body
+    return [i for i in page["items"] if i["instance_id"] == instance]
+
+
+def test_leave_goes_through_two_steps_with_records_inboxes_audit_and_events(hospital: Hospital) -> None:
+    h = hospital
+    preview = h.as_("nurse")(
+        "POST", "/approvals/preview", {"template_id": h.templates["leave"], "form": leave()}
+    )
+    assert [s["id"] for s in preview.json_body["route"]["steps"]] == ["department", "leader"]
+    assert preview.json_body["route"]["steps"][1]["approvers"] == [h.staff["leader"]]
+    approval = submit(h)
+    assert approval["status"] == "pending" and approval["current_step"] == "department"
+    assert sorted(approval["pending_approvers"]) == sorted([h.staff["head"], h.staff["head2"]])
+    pending = h.as_("head")("GET", "/inbox/pending").json_body["items"]
+    assert pending[0]["instance_id"] == approval["id"]  # newest first
+
+    approved = act(h, "head", approval["id"], comment="同意")
+    assert approved.status_code == 200, approved.body
+    assert approved.json_body["pending_approvers"] == [h.staff["leader"]]
+    assert mine(h, "head2", "pending", approval["id"]) == []  # 或签: the other's task closed
+    done = act(h, "leader", approval["id"]).json_body
+    assert done["status"] == "approved" and done["finished_at"]
+
+    records = h.as_("nurse")("GET", f"/approvals/{approval['id']}/records").json_body["items"]
+    assert [(r["action"], r["actor"]) for r in records] == [
+        ("submit", h.staff["nurse"]),
+        ("approve", h.staff["head"]),
+        ("approve", h.staff["leader"]),
+    ]
+    assert records[1]["comment"] == "同意"
+    assert [i["status"] for i in mine(h, "nurse", "submitted?status=approved", approval["id"])] == [
+        "approved"
+    ]
+    assert mine(h, "nurse", "submitted?status=pending", approval["id"]) == []
+    assert len(mine(h, "leader", "handled", approval["id"])) == 1
+    audit = list(AuditRecord.query(tenant_key(h.tenant, "approval", approval["id"])))
+    assert [a.action for a in audit] == ["approval.submit", "approval.approve", "approval.approve"]
+    outbox = service_item_models("approvals")["outbox"]
+    types = [o.event_type for o in outbox.query(tenant_key(h.tenant, "outbox")) if approval["id"] in o.event]
+    assert types.count("approval.task.assigned") == 3
+    assert "approval.instance.approved" in types and "approval.leave.approved" in types
+
+
+def test_short_leave_skips_the_leader_step(hospital: Hospital) -> None:
+    approval = submit(hospital, form=leave(days=2))
+    assert [s["id"] for s in approval["steps"]] == ["department"]
+    assert act(hospital, "head2", approval["id"]).json_body["status"] == "approved"
+
+
+def test_two_approvers_at_once_on_an_any_step_exactly_one_counts(hospital: Hospital) -> None:
+    approval = submit(hospital)
+    results: dict[str, int] = {}
+
+    def go(who: str) -> None:
+        results[who] = act(hospital, who, approval["id"]).status_code
+
+    threads = [threading.Thread(target=go, args=(who,)) for who in ("head", "head2")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results.values()) == [200, 409]
+    got = hospital.as_("nurse")("GET", f"/approvals/{approval['id']}").json_body
+    decided = [t for t in got["steps"][0]["tasks"] if t["status"] == "approved"]
+    assert len(decided) == 1 and got["current_step"] == "leader"
+
+
+def test_stale_version_is_409_and_a_repeated_request_key_applies_once(hospital: Hospital) -> None:
+    approval = submit(hospital)
+    stale = act(hospital, "head", approval["id"], version=approval["version"] + 1)
+    assert stale.status_code == 409
+    first = act(hospital, "head", approval["id"], comment="ok", key="req-1")
+    again = act(hospital, "head", approval["id"], comment="ok", key="req-1")
+    assert first.status_code == again.status_code == 200 and first.json_body == again.json_body
+    records = hospital.as_("nurse")("GET", f"/approvals/{approval['id']}/records").json_body["items"]
+    assert len(records) == 2
+
+
+def test_transfer_add_sign_and_return(hospital: Hospital) -> None:
+    h = hospital
+    approval = submit(h)
+    moved = act(h, "head", approval["id"], "add_sign", staff_ids=[h.staff["office"]])
+    assert moved.json_body["pending_approvers"] == [h.staff["office"]]
+    assert act(h, "office", approval["id"]).status_code == 200
+    assert sorted(
+        act(h, "head", approval["id"], "comment", comment="已看").json_body["pending_approvers"]
+    ) == sorted([h.staff["head"], h.staff["head2"]])
+    assert act(h, "head", approval["id"]).json_body["current_step"] == "leader"
+    transferred = act(h, "leader", approval["id"], "transfer", to=h.staff["nurse2"])
+    assert transferred.json_body["pending_approvers"] == [h.staff["nurse2"]]
+    returned = act(h, "nurse2", approval["id"], "return", target_step="department", comment="补充")
+    assert returned.json_body["current_step"] == "department"
+    back = act(h, "head", approval["id"], "return", comment="请补充证明")
+    assert back.json_body["status"] == "returned"
+    again = act(h, "nurse", approval["id"], "resubmit", form=leave(days=2))
+    assert again.json_body["status"] == "pending" and again.json_body["round"] == 2
+    assert act(h, "nurse", approval["id"], "withdraw").json_body["status"] == "withdrawn"
+    assert act(h, "head", approval["id"]).status_code == 409  # nothing after completion
+
+
+def test_form_validation_and_who_may_see_or_act(hospital: Hospital, token: Any, clients: Any) -> None:
+    h = hospital
+    bad = h.as_("nurse")(
+        "POST",
+        "/approvals",
+        {
+            "template_id": h.templates["leave"],
+            "form": {"leave_type": "旅游", "period": {"start": "x", "end": "y"}},
+        },
+    )
+    assert bad.status_code == 422
+    fields = {e["field"] for e in bad.json_body["errors"]}
+    assert {"form.leave_type", "form.period", "form.reason"} <= fields
+    approval = submit(h)
+    assert act(h, "nurse2", approval["id"]).status_code == 404  # not on it: as if it did not exist
+    assert h.as_("nurse2")("GET", f"/approvals/{approval['id']}").status_code == 404
+    assert act(h, "leader", approval["id"]).status_code == 403  # on the path, but not their turn
+    other = token("t-another-hospital-ap", h.staff["head"], ["department_head"])
+    from tests.service.approvals.conftest import Call
+
+    assert Call(clients["approvals"], other)("GET", f"/approvals/{approval['id']}").status_code == 404
+
+
+def test_template_versions_pin_running_approvals(hospital: Hospital) -> None:
+    h = hospital
+    tid = h.templates["leave"]
+    running = submit(h)
+    current = h.admin("GET", f"/templates/{tid}").json_body
+    body = {k: current[k] for k in ("name", "category", "description", "fields", "flow")}
+    body["flow"]["steps"] = body["flow"]["steps"][:1]
+    published = h.admin("POST", f"/templates/{tid}/versions", {**body, "version": 1})
+    assert published.status_code == 201 and published.json_body["version"] == 2
+    assert h.admin("POST", f"/templates/{tid}/versions", {**body, "version": 1}).status_code == 409
+    assert len(h.admin("GET", f"/templates/{tid}/versions/1").json_body["flow"]["steps"]) == 2
+    assert submit(h)["template_version"] == 2
+    got = h.as_("nurse")("GET", f"/approvals/{running['id']}").json_body
+    assert got["template_version"] == 1 and len(got["steps"]) == 2
+    assert h.as_("nurse")("POST", "/templates", {}).status_code == 403
+    codes = {t["code"] for t in h.admin("GET", "/templates").json_body["items"]}
+    assert {"leave", "shift_swap", "purchase", "repair", "record_inspection", "document_circulation"} <= codes
+    # give the others back the two-step leave flow
+    restored = {**body, "flow": current["flow"], "version": 2}
+    assert h.admin("POST", f"/templates/{tid}/versions", restored).status_code == 201
