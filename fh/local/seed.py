@@ -104,4 +104,7 @@ def seed(stack: LocalStack, tenant: str = DEMO_TENANT) -> dict[str, Any]:
                 "roles": ["nurse"] if nurse else ["doctor"],
             }
             made["staff"].append(_ok(stack.request("POST", "/messaging/staff", token, body), name))
+    from chalicelib.approvals.builtin import install_over_http  # loaded with the apps
+
+    made["templates"] = install_over_http(stack.request, token, fallback_staff_id=made["staff"][-1]["id"])
     return made

@@ -286,3 +286,14 @@ def templates(fallback: str) -> list[CreateTemplate]:
             },
         ),
     ]
+
+
+def install_over_http(request: Any, token: str, fallback_staff_id: str) -> list[dict[str, Any]]:
+    """Install the built-ins through the public API (the local seed uses it): ``request`` is
+    ``(method, path, token, body) -> (status, json)``, as ``LocalStack.request``."""
+    status, body = request(
+        "POST", "/approvals/templates/builtin", token, {"fallback_staff_id": fallback_staff_id}
+    )
+    if status != 201:
+        raise RuntimeError(f"installing the built-in approval templates failed: {status} {body}")
+    return list(body)

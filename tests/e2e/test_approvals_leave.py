@@ -1,0 +1,58 @@
+"""A leave request through a two-step flow over real HTTP, as docs/approvals.md shows it with curl."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from fh.local.seed import seed
+
+pytestmark = pytest.mark.e2e
+
+
+def test_demo_hospital_leave_request_two_steps_over_http(
+    stack: Any, tenant: str, admin: str, token: Any
+) -> None:
+    made = seed(stack, tenant)
+    leave = next(t for t in made["templates"] if t["code"] == "leave")
+    assert {t["code"] for t in made["templates"]} >= {"leave", "shift_swap", "document_circulation"}
+
+    _, dept = stack.request("POST", "/messaging/departments", admin, {"name": "康复医学科"})
+
+    def staff(name: str, no: str, roles: list[str]) -> str:
+        status, body = stack.request(
+            "POST",
+            "/messaging/staff",
+            admin,
+            {"name": name, "employee_no": no, "department_id": dept["id"], "roles": roles},
+        )
+        assert status == 201, body
+        return str(body["id"])
+
+    nurse, head, dean = (
+        staff("林晓", "R1", ["nurse"]),
+        staff("陈主任", "R2", ["department_head"]),
+        staff("周院长", "R3", ["hospital_admin"]),
+    )
+    as_nurse = token(tenant, nurse, ["nurse"])
+    form = {"leave_type": "年假", "period": {"start": "2026-12-01", "end": "2026-12-05"}, "reason": "探亲"}
+    status, preview = stack.request(
+        "POST", "/approvals/approvals/preview", as_nurse, {"template_id": leave["id"], "form": form}
+    )
+    assert status == 200 and [s["approvers"] for s in preview["route"]["steps"]] == [[head], [dean]]
+    status, approval = stack.request(
+        "POST", "/approvals/approvals", as_nurse, {"template_id": leave["id"], "form": form}
+    )
+    assert status == 201 and approval["pending_approvers"] == [head]
+
+    as_head = token(tenant, head, ["department_head"])
+    status, pending = stack.request("GET", "/approvals/inbox/pending", as_head)
+    assert [i["instance_id"] for i in pending["items"]] == [approval["id"]]
+    path = f"/approvals/approvals/{approval['id']}/actions"
+    status, step1 = stack.request("POST", path, as_head, {"action": "approve", "comment": "同意"})
+    assert status == 200 and step1["pending_approvers"] == [dean]
+    status, done = stack.request("POST", path, token(tenant, dean, ["hospital_admin"]), {"action": "approve"})
+    assert status == 200 and done["status"] == "approved"
+    status, records = stack.request("GET", f"/approvals/approvals/{approval['id']}/records", as_nurse)
+    assert [r["action"] for r in records["items"]] == ["submit", "approve", "approve"]
