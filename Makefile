@@ -43,6 +43,7 @@ pytest: install
 test: lint typecheck pytest
 
 bench: install
+	$(PY) bench/messaging_fanout.py --recipients 5000
 	$(PY) bench/roster_bench.py $(BENCH_ARGS)
 
 # Regenerate the lock after changing dependencies in pyproject.toml.

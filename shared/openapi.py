@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -67,9 +69,14 @@ def build(service: str, routes: list[RouteSpec], prefix: str = "", title: str = 
     schemas: dict[str, Any] = dict(defs.get("$defs", {}))
     schemas["Problem"] = PROBLEM_SCHEMA
     paths: dict[str, Any] = {}
+    names = Counter(route.name for route in routes)
     for route in routes:
+        # Operation ids must be unique: a handler name used for several routes gets method and path added.
+        slug = re.sub(r"[^A-Za-z0-9]+", "_", f"{route.method}_{route.path}").strip("_").lower()
         op: dict[str, Any] = {
-            "operationId": f"{service}_{route.name}",
+            "operationId": f"{service}_{route.name}"
+            if names[route.name] == 1
+            else f"{service}_{route.name}_{slug}",
             "summary": route.summary,
             "tags": [service],
             "responses": {},

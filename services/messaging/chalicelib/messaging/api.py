@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from chalicelib.messaging import service
+from chalicelib.messaging import notifications, service
 from chalicelib.messaging.contracts import (
     AuditEntry,
     AuditQuery,
     CreateDepartment,
     CreateStaff,
     Department,
+    InboxItem,
     LeaveStaff,
     MoveDepartment,
+    Notification,
+    RecipientQuery,
+    RecipientStatus,
     RevealedMobile,
+    SendNotification,
     Staff,
     StaffQuery,
     UpdateDepartment,
@@ -170,3 +175,77 @@ def audit_trail(ctx: RequestContext, query: AuditQuery) -> Page[AuditEntry]:
     return service.audit_trail(
         ctx.principal, query.resource_type, query.resource_id, query.limit, query.cursor
     )
+
+
+# --- work notifications ------------------------------------------------------------------------
+
+
+@api.route(
+    "/notifications",
+    "POST",
+    summary="Send a work notification to people, departments, roles or whoever is on duty",
+    body=SendNotification,
+    response=Notification,
+    status=202,
+    idempotent=True,
+    roles=("hospital_admin", "department_head", "head_nurse", "doctor", "nurse"),
+    budget={"Query": 3, "TransactWriteItems": 1},
+)
+def send_notification(ctx: RequestContext, body: SendNotification) -> Notification:
+    return notifications.send(ctx.principal, body, ctx.request_id)
+
+
+@api.route(
+    "/notifications/inbox",
+    summary="My notifications, newest first",
+    query=ListQuery,
+    response=Page[InboxItem],
+    budget={"Query": 2},
+)
+def my_inbox(ctx: RequestContext, query: ListQuery) -> Page[InboxItem]:
+    return notifications.inbox(ctx.principal, query.limit, query.cursor)
+
+
+@api.route(
+    "/notifications/{notification_id}",
+    summary="A notification with its read/ack counts",
+    response=Notification,
+    budget=GET,
+)
+def get_notification(ctx: RequestContext, notification_id: str) -> Notification:
+    return notifications.get(ctx.principal, notification_id)
+
+
+@api.route(
+    "/notifications/{notification_id}/recipients",
+    summary="Who has (not) read or acknowledged",
+    query=RecipientQuery,
+    response=Page[RecipientStatus],
+    budget=LIST,
+)
+def notification_recipients(
+    ctx: RequestContext, notification_id: str, query: RecipientQuery
+) -> Page[RecipientStatus]:
+    return notifications.recipients(ctx.principal, notification_id, query)
+
+
+@api.route(
+    "/notifications/{notification_id}/read",
+    "POST",
+    summary="Mark it read",
+    response=RecipientStatus,
+    budget={"Query": 1, "GetItem": 1, "TransactWriteItems": 1},
+)
+def read_notification(ctx: RequestContext, notification_id: str) -> RecipientStatus:
+    return notifications.mark(ctx.principal, notification_id, "read", ctx.request_id)
+
+
+@api.route(
+    "/notifications/{notification_id}/ack",
+    "POST",
+    summary="Acknowledge it",
+    response=RecipientStatus,
+    budget={"Query": 1, "GetItem": 1, "TransactWriteItems": 1},
+)
+def ack_notification(ctx: RequestContext, notification_id: str) -> RecipientStatus:
+    return notifications.mark(ctx.principal, notification_id, "ack", ctx.request_id)

@@ -32,6 +32,10 @@ def _known_roles(value: list[str]) -> list[str]:
     return sorted(set(value))
 
 
+# What normalise_mobile accepts, said in the schema: 11 digits from 1[3-9], spaces/dashes, +86 or 86 first.
+MOBILE_INPUT = r"^[ -]*(\+[ -]*8[ -]*6[ -]*|8[ -]*6[ -]*)?1[ -]*[3-9]([ -]*[0-9]){9}[ -]*$"
+
+
 def _mobile(value: str | None) -> str | None:
     return normalise_mobile(value) if value is not None else None
 
@@ -83,7 +87,9 @@ class CreateStaff(BaseModel):
     nurse_grade: NurseGrade | None = None
     roles: list[str] = Field(default_factory=list, max_length=20)
     supervisor_id: str | None = Field(None, pattern=ID)
-    mobile: str | None = Field(None, description="stored encrypted; shown masked", max_length=20)
+    mobile: str | None = Field(
+        None, description="stored encrypted; shown masked", max_length=20, pattern=MOBILE_INPUT
+    )
     user_id: str | None = Field(
         None, description="the identity provider's subject for this person", max_length=128
     )
@@ -103,7 +109,7 @@ class UpdateStaff(BaseModel):
     nurse_grade: NurseGrade | None = None
     roles: list[str] | None = Field(None, max_length=20)
     supervisor_id: str | None = Field(None, pattern=ID)
-    mobile: str | None = Field(None, max_length=20)
+    mobile: str | None = Field(None, max_length=20, pattern=MOBILE_INPUT)
 
     _name = field_validator("name")(lambda v: _clean_name(v) if v is not None else v)
     _roles = field_validator("roles")(lambda v: _known_roles(v) if v is not None else v)
@@ -201,3 +207,94 @@ EVENT_TYPES = (
     STAFF_UPDATED,
     STAFF_LEFT,
 )
+
+
+# --- work notifications -----------------------------------------------------------------------
+
+MAX_RECIPIENTS = 10_000
+
+
+class Recipients(BaseModel):
+    """Who a notification is for; the union of everything named here (active staff only)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    staff_ids: list[str] = Field(default_factory=list, max_length=1000)
+    department_ids: list[str] = Field(default_factory=list, max_length=100)
+    include_sub_departments: bool = False
+    roles: list[str] = Field(default_factory=list, max_length=20)
+    on_duty_ward_id: str | None = Field(None, pattern=ID, description="whoever is on duty on this ward now")
+
+    @field_validator("staff_ids", "department_ids")
+    @classmethod
+    def _ids(cls, value: list[str]) -> list[str]:
+        import re
+
+        bad = [v for v in value if not re.match(ID, v)]
+        if bad:
+            raise ValueError(f"invalid ids: {', '.join(bad[:5])}")
+        return sorted(set(value))
+
+    _roles = field_validator("roles")(_known_roles)
+
+
+class SendNotification(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=100)
+    body: str = Field(min_length=1, max_length=4000)
+    to: Recipients
+    ack_required: bool = Field(False, description="recipients must acknowledge, not only read")
+
+
+class Notification(BaseModel):
+    id: str
+    title: str
+    body: str
+    sender: str
+    ack_required: bool
+    status: Literal["fanning_out", "delivered"]
+    recipient_count: int
+    delivered_count: int
+    read_count: int
+    ack_count: int
+    created_at: datetime
+
+
+class InboxItem(BaseModel):
+    notification_id: str
+    title: str
+    sender: str
+    ack_required: bool
+    status: Literal["delivered", "read", "acknowledged"]
+    created_at: datetime
+    read_at: datetime | None = None
+    acked_at: datetime | None = None
+
+
+class RecipientStatus(BaseModel):
+    staff_id: str
+    status: Literal["delivered", "read", "acknowledged"]
+    read_at: datetime | None = None
+    acked_at: datetime | None = None
+
+
+class RecipientQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pending: Literal["read", "ack"] | None = Field(
+        None, description="only those who have not read / acknowledged"
+    )
+    limit: int = Field(100, ge=1, le=200)
+    cursor: str | None = Field(None, max_length=2048)
+
+
+class NotificationSent(BaseModel):
+    notification_id: str
+    recipient_count: int
+
+
+NOTIFICATION_SENT = EventType(
+    "notification.sent", "messaging", NotificationSent, description="A work notification was sent"
+)
+EVENT_TYPES = (*EVENT_TYPES, NOTIFICATION_SENT)

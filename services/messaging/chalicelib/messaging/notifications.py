@@ -1,0 +1,316 @@
+"""Work notifications (工作通知): recipients resolved at send time, fanned out in the background,
+read and acknowledged per recipient, with counts and pending lists for the sender."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from chalicelib.messaging.adapters import list_page
+from chalicelib.messaging.contracts import (
+    MAX_RECIPIENTS,
+    NOTIFICATION_SENT,
+    InboxItem,
+    Notification,
+    NotificationSent,
+    RecipientQuery,
+    Recipients,
+    RecipientStatus,
+    SendNotification,
+)
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.expressions.condition import Condition
+
+from shared import directory, onduty
+from shared.auth import Principal
+from shared.errors import Conflict, NotFound, RuleViolation
+from shared.events.envelope import EventEnvelope
+from shared.http import Page
+from shared.ids import new_id
+from shared.persistence.batch import put_all
+from shared.persistence.models import Gsi1, TenantItem, now_utc, table_meta, tenant_key
+from shared.persistence.uow import UnitOfWork
+
+SERVICE = "messaging"
+CHECKPOINT_EVERY = 1000  # recipients between progress checkpoints during fan-out
+
+
+class NotificationItem(TenantItem):
+    """Not versioned on purpose: its counters move by atomic ADDs from many recipients at once."""
+
+    Meta = table_meta("messaging")
+    created_at = UTCDateTimeAttribute(default=now_utc)
+    sender = UnicodeAttribute()
+    title = UnicodeAttribute()
+    body = UnicodeAttribute()
+    ack_required = BooleanAttribute(default=False)
+    status = UnicodeAttribute(default="fanning_out")
+    recipient_ids = ListAttribute(of=UnicodeAttribute, default=list)
+    delivered_count = NumberAttribute(default=0)
+    read_count = NumberAttribute(default=0)
+    ack_count = NumberAttribute(default=0)
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "notif")
+
+
+class RecipientItem(TenantItem):
+    """One recipient of one notification; also the recipient's inbox entry (through gsi1)."""
+
+    Meta = table_meta("messaging")
+    title = UnicodeAttribute()
+    sender = UnicodeAttribute()
+    ack_required = BooleanAttribute(default=False)
+    status = UnicodeAttribute(default="delivered")
+    created_at = UTCDateTimeAttribute()
+    read_at = UTCDateTimeAttribute(null=True)
+    acked_at = UTCDateTimeAttribute(null=True)
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    inbox = Gsi1()
+
+    @staticmethod
+    def partition(tenant: str, notification_id: str) -> str:
+        return tenant_key(tenant, "notif", notification_id)
+
+    @staticmethod
+    def inbox_partition(tenant: str, staff_id: str) -> str:
+        return tenant_key(tenant, "inbox", staff_id)
+
+
+def _notification(item: NotificationItem) -> Notification:
+    return Notification(
+        id=item.sk,
+        title=item.title,
+        body=item.body,
+        sender=item.sender,
+        ack_required=item.ack_required,
+        status=item.status,  # type: ignore[arg-type]
+        recipient_count=len(item.recipient_ids),
+        delivered_count=int(item.delivered_count),
+        read_count=int(item.read_count),
+        ack_count=int(item.ack_count),
+        created_at=item.created_at,
+    )
+
+
+def _subtree(tenant: str, roots: list[str], include_sub: bool) -> set[str]:
+    """The named departments (each must exist), and with ``include_sub`` everything below them."""
+    units = list(directory.DepartmentItem.query(directory.DepartmentItem.partition(tenant)))
+    known = {u.sk for u in units}
+    missing = sorted(set(roots) - known)
+    if missing:
+        raise RuleViolation(f"no such departments: {', '.join(missing[:5])}", field="to.department_ids")
+    chosen = set(roots)
+    if include_sub:
+        children: dict[str, list[str]] = {}
+        for unit in units:
+            if unit.parent_id:
+                children.setdefault(unit.parent_id, []).append(unit.sk)
+        stack = list(roots)
+        while stack:
+            for child in children.get(stack.pop(), []):
+                if child not in chosen:
+                    chosen.add(child)
+                    stack.append(child)
+    return chosen
+
+
+def resolve(tenant: str, to: Recipients, at: datetime) -> list[str]:
+    """Active staff ids for ``to``, sorted; a named person or unit that does not exist is an error."""
+    ids: set[str] = set()
+    if to.on_duty_ward_id:
+        duty = onduty.on_duty(tenant, to.on_duty_ward_id, at)
+        if not duty.known:
+            raise RuleViolation(f"nobody can be resolved on duty: {duty.reason}", field="to.on_duty_ward_id")
+        ids.update(duty.staff_ids)
+    if to.department_ids or to.roles or to.staff_ids:
+        departments = (
+            _subtree(tenant, to.department_ids, to.include_sub_departments) if to.department_ids else set()
+        )
+        wanted = set(to.staff_ids)
+        for staff in directory.StaffItem.query(
+            directory.StaffItem.partition(tenant), filter_condition=directory.StaffItem.status == "active"
+        ):
+            if (
+                staff.sk in wanted
+                or staff.department_id in departments
+                or set(staff.roles or []) & set(to.roles)
+            ):
+                ids.add(staff.sk)
+        unknown = sorted(wanted - ids)
+        if unknown:
+            raise RuleViolation(f"not active staff: {', '.join(unknown[:5])}", field="to.staff_ids")
+    if not ids:
+        raise RuleViolation("these recipients resolve to nobody", field="to")
+    if len(ids) > MAX_RECIPIENTS:
+        raise RuleViolation(f"{len(ids)} recipients; at most {MAX_RECIPIENTS} per notification", field="to")
+    return sorted(ids)
+
+
+def send(principal: Principal, cmd: SendNotification, request_id: str) -> Notification:
+    tenant = principal.tenant
+    recipients = resolve(tenant, cmd.to, datetime.now(UTC))
+    item = NotificationItem(
+        NotificationItem.partition(tenant),
+        new_id(),
+        entity="notification",
+        tenant=tenant,
+        sender=principal.user,
+        title=cmd.title,
+        body=cmd.body,
+        ack_required=cmd.ack_required,
+        recipient_ids=recipients,
+    )
+    with UnitOfWork(SERVICE, principal, request_id) as uow:
+        uow.create(item)
+        uow.emit(
+            NOTIFICATION_SENT.envelope(
+                tenant, NotificationSent(notification_id=item.sk, recipient_count=len(recipients))
+            )
+        )
+        uow.commit()
+    return _notification(item)
+
+
+def fan_out(envelope: EventEnvelope, uow: UnitOfWork) -> None:
+    """notification.sent → one recipient item per person, in BatchWrites of 25, resumable.
+
+    Progress is checkpointed every ``CHECKPOINT_EVERY`` recipients, so a crash or a throttled batch
+    makes the redelivered event resume where it stopped instead of starting over.
+    """
+    tenant = envelope.tenant
+    notification = NotificationItem.get(
+        NotificationItem.partition(tenant), str(envelope.data["notification_id"])
+    )
+    recipients = list(notification.recipient_ids)
+    done = int(notification.delivered_count)
+    while done < len(recipients):
+        chunk = recipients[done : done + CHECKPOINT_EVERY]
+        put_all(
+            [
+                RecipientItem(
+                    RecipientItem.partition(tenant, notification.sk),
+                    staff_id,
+                    entity="recipient",
+                    tenant=tenant,
+                    title=notification.title,
+                    sender=notification.sender,
+                    ack_required=notification.ack_required,
+                    created_at=notification.created_at,
+                    gsi1pk=RecipientItem.inbox_partition(tenant, staff_id),
+                    gsi1sk=f"{notification.created_at.isoformat()}#{notification.sk}",
+                )
+                for staff_id in chunk
+            ]
+        )
+        done += len(chunk)
+        if done < len(recipients):
+            notification.update(actions=[NotificationItem.delivered_count.set(done)])
+    uow.update(
+        notification, [NotificationItem.delivered_count.set(done), NotificationItem.status.set("delivered")]
+    )
+
+
+def get(principal: Principal, notification_id: str) -> Notification:
+    try:
+        return _notification(
+            NotificationItem.get(NotificationItem.partition(principal.tenant), notification_id)
+        )
+    except NotificationItem.DoesNotExist as exc:
+        raise NotFound("notification") from exc
+
+
+def recipients(principal: Principal, notification_id: str, query: RecipientQuery) -> Page[RecipientStatus]:
+    """The sender's view: everyone, or those who have not yet read / acknowledged."""
+    condition: Condition | None = None
+    if query.pending == "read":
+        condition = RecipientItem.status == "delivered"
+    elif query.pending == "ack":
+        condition = RecipientItem.status != "acknowledged"
+    items, cursor = list_page(
+        RecipientItem,
+        RecipientItem.partition(principal.tenant, notification_id),
+        query.limit,
+        query.cursor,
+        condition,
+    )
+    return Page[RecipientStatus](
+        items=[
+            RecipientStatus(staff_id=i.sk, status=i.status, read_at=i.read_at, acked_at=i.acked_at)
+            for i in items
+        ],  # type: ignore[arg-type]
+        next_cursor=cursor,
+    )
+
+
+def _me(principal: Principal) -> str:
+    me = directory.staff_for_user(principal.tenant, principal.user)
+    if me is None:
+        raise NotFound("staff record for this user")
+    return me.sk
+
+
+def inbox(principal: Principal, limit: int, cursor: str | None) -> Page[InboxItem]:
+    from shared.http import decode_cursor, encode_cursor
+
+    partition = RecipientItem.inbox_partition(principal.tenant, _me(principal))
+    result = RecipientItem.inbox.query(
+        partition,
+        limit=limit,
+        scan_index_forward=False,
+        last_evaluated_key=decode_cursor(cursor, partition, "gsi1pk"),
+    )
+    items = [
+        InboxItem(
+            notification_id=i.gsi1sk.split("#", 1)[1],
+            title=i.title,
+            sender=i.sender,
+            ack_required=i.ack_required,
+            status=i.status,
+            created_at=i.created_at,
+            read_at=i.read_at,
+            acked_at=i.acked_at,  # type: ignore[arg-type]
+        )
+        for i in result
+    ]
+    return Page[InboxItem](items=items, next_cursor=encode_cursor(result.last_evaluated_key))
+
+
+def _status(item: RecipientItem) -> RecipientStatus:
+    return RecipientStatus(staff_id=item.sk, status=item.status, read_at=item.read_at, acked_at=item.acked_at)  # type: ignore[arg-type]
+
+
+def mark(principal: Principal, notification_id: str, action: str, request_id: str) -> RecipientStatus:
+    """The caller reads or acknowledges (idempotent); the sender's counts move in the same transaction."""
+    tenant = principal.tenant
+    staff_id = _me(principal)
+    try:
+        item = RecipientItem.get(RecipientItem.partition(tenant, notification_id), staff_id)
+    except RecipientItem.DoesNotExist as exc:
+        raise NotFound("notification") from exc
+    before = item.status
+    if (action == "read" and before != "delivered") or (action == "ack" and before == "acknowledged"):
+        return _status(item)
+    now = now_utc()
+    counters = []
+    if before == "delivered":
+        item.status, item.read_at = "read", now
+        counters.append(NotificationItem.read_count.add(1))
+    if action == "ack":
+        item.status, item.acked_at = "acknowledged", now
+        counters.append(NotificationItem.ack_count.add(1))
+    with UnitOfWork(SERVICE, principal, request_id) as uow:
+        uow.save(
+            item, condition=RecipientItem.status == before, on_conflict=Conflict("changed meanwhile; reload")
+        )
+        notification = NotificationItem(NotificationItem.partition(tenant), notification_id)
+        uow.update(notification, counters, condition=NotificationItem.pk.exists())
+        uow.commit()
+    return _status(item)

@@ -1,0 +1,125 @@
+"""Work notifications: recipients, fan-out, inbox, read/ack with counts, pending lists, limits."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from shared.onduty import OnDutyShift
+from tests.conftest import eventually
+from tests.service.test_directory_api import Api, make_department
+from tests.service.test_directory_changes import add_staff
+
+
+@pytest.fixture
+def messaging(clients: dict[str, Any], admin: str) -> Api:
+    return Api(clients["messaging"], admin)
+
+
+def send(api: Api, **body: Any) -> Any:
+    return api.call("POST", "/notifications", {"title": "交班提醒", "body": "请按时交班", **body})
+
+
+def test_department_notification_reaches_everyone_and_counts_reads_and_acks(
+    messaging: Api, clients: dict[str, Any], token: Any, tenant: str
+) -> None:
+    dept = make_department(messaging, "心内科")
+    ward = make_department(messaging, "心内一病区", kind="ward", parent_id=dept["id"])
+    other = make_department(messaging, "骨科")
+    people = [add_staff(messaging, ward["id"], f"护士{i}", f"W{i}", user_id=f"nurse-{i}") for i in range(3)]
+    people.append(add_staff(messaging, dept["id"], "主任", "D1", user_id="chief"))
+    add_staff(messaging, other["id"], "外人", "O1", user_id="outsider")
+
+    only_dept = send(messaging, to={"department_ids": [dept["id"]]})
+    assert only_dept.status_code == 202
+    assert only_dept.json_body["recipient_count"] == 1
+    resp = send(
+        messaging, to={"department_ids": [dept["id"]], "include_sub_departments": True}, ack_required=True
+    )
+    assert resp.status_code == 202, resp.body
+    notification = resp.json_body
+    assert notification["recipient_count"] == 4
+    nid = notification["id"]
+    eventually(lambda: messaging.call("GET", f"/notifications/{nid}").json_body["status"] == "delivered")
+
+    nurse = Api(clients["messaging"], token(tenant, "nurse-0", ["nurse"]))
+    inbox = nurse.call("GET", "/notifications/inbox").json_body["items"]
+    assert (inbox[0]["notification_id"], inbox[0]["status"]) == (nid, "delivered")
+    outsider = Api(clients["messaging"], token(tenant, "outsider", ["nurse"]))
+    assert all(
+        i["notification_id"] != nid for i in outsider.call("GET", "/notifications/inbox").json_body["items"]
+    )
+    assert outsider.call("POST", f"/notifications/{nid}/read").status_code == 404
+
+    assert nurse.call("POST", f"/notifications/{nid}/read").json_body["status"] == "read"
+    assert nurse.call("POST", f"/notifications/{nid}/read").json_body["status"] == "read"  # idempotent
+    chief = Api(clients["messaging"], token(tenant, "chief", ["doctor"]))
+    assert chief.call("POST", f"/notifications/{nid}/ack").json_body["status"] == "acknowledged"
+    assert chief.call("POST", f"/notifications/{nid}/ack").status_code == 200
+
+    counts = messaging.call("GET", f"/notifications/{nid}").json_body
+    assert (counts["read_count"], counts["ack_count"], counts["delivered_count"]) == (2, 1, 4)
+    unread = messaging.call("GET", f"/notifications/{nid}/recipients?pending=read").json_body["items"]
+    assert sorted(r["staff_id"] for r in unread) == sorted(p["id"] for p in people[1:3])
+    unacked = messaging.call("GET", f"/notifications/{nid}/recipients?pending=ack").json_body["items"]
+    assert len(unacked) == 3
+
+
+def test_roles_and_named_staff(messaging: Api) -> None:
+    dept = make_department(messaging)
+    head = add_staff(messaging, dept["id"], "护士长", "H1", roles=["head_nurse", "nurse"])
+    doc = add_staff(messaging, dept["id"], "医生", "D1", roles=["doctor"])
+    add_staff(messaging, dept["id"], "护士", "N1", roles=["nurse"])
+    resp = send(messaging, to={"roles": ["head_nurse"], "staff_ids": [doc["id"]]})
+    assert resp.status_code == 202
+    assert resp.json_body["recipient_count"] == 2
+    nid = resp.json_body["id"]
+    eventually(lambda: messaging.call("GET", f"/notifications/{nid}").json_body["status"] == "delivered")
+    listed = messaging.call("GET", f"/notifications/{nid}/recipients").json_body["items"]
+    assert sorted(r["staff_id"] for r in listed) == sorted([head["id"], doc["id"]])
+
+
+def test_clear_errors_never_silent_drops(messaging: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    dept = make_department(messaging)
+    add_staff(messaging, dept["id"], "甲", "A1")
+    add_staff(messaging, dept["id"], "乙", "A2")
+    unknown = send(messaging, to={"department_ids": ["nope"]})
+    assert unknown.status_code == 422 and unknown.json_body["errors"][0]["field"] == "to.department_ids"
+    ghost = send(messaging, to={"staff_ids": ["ghost"]})
+    assert ghost.status_code == 422 and "ghost" in ghost.json_body["errors"][0]["message"]
+    nobody = send(messaging, to={"roles": ["pharmacist"]})
+    assert nobody.status_code == 422
+    no_roster = send(messaging, to={"on_duty_ward_id": dept["id"]})
+    assert no_roster.status_code == 422 and "roster" in no_roster.json_body["errors"][0]["message"]
+
+    from chalicelib.messaging import notifications
+
+    monkeypatch.setattr(notifications, "MAX_RECIPIENTS", 1)
+    too_many = send(messaging, to={"department_ids": [dept["id"]]})
+    assert too_many.status_code == 422 and "at most 1" in too_many.json_body["errors"][0]["message"]
+
+
+def test_on_duty_recipients_come_from_the_published_roster(messaging: Api, tenant: str) -> None:
+    ward = make_department(messaging, "ICU", kind="ward", parent_id=make_department(messaging)["id"])
+    day, night = (add_staff(messaging, ward["id"], name, no) for name, no in (("白班", "S1"), ("夜班", "S2")))
+    now = datetime.now(UTC)
+    for code, staff, start in (("D", day, now - timedelta(hours=2)), ("N", night, now - timedelta(hours=14))):
+        OnDutyShift(
+            OnDutyShift.partition(tenant, ward["id"]),
+            OnDutyShift.sort_key(start, code),
+            entity="onduty",
+            tenant=tenant,
+            ward_id=ward["id"],
+            shift_code=code,
+            starts_at=start,
+            ends_at=start + timedelta(hours=8),
+            staff_ids=[staff["id"]],
+        ).save()
+    resp = send(messaging, to={"on_duty_ward_id": ward["id"]})
+    assert resp.status_code == 202, resp.body
+    nid = resp.json_body["id"]
+    eventually(lambda: messaging.call("GET", f"/notifications/{nid}").json_body["status"] == "delivered")
+    listed = messaging.call("GET", f"/notifications/{nid}/recipients").json_body["items"]
+    assert [r["staff_id"] for r in listed] == [day["id"]]
