@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     # Empty means the stack's aliases: alias/<table_prefix>-data and alias/<table_prefix>-index.
     kms_data_key_id: str = ""
     kms_index_key_id: str = ""
+    # Urgent-alert voice calls: "pinpoint" (Pinpoint SMS and Voice v2) or "log" (delivery log only).
+    voice_channel: str = "pinpoint"
+    voice_origination: str = ""
 
     @property
     def kms_data_key(self) -> str:

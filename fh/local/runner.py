@@ -1,11 +1,14 @@
-"""Plays the Lambda triggers locally: table streams → each service's relay, queues → its consumers."""
+"""Plays the Lambda triggers locally: streams → relays, queues → consumers, schedules → their handlers."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from chalice.local import LambdaContext
@@ -94,10 +97,40 @@ class QueueTrigger:
         }
 
 
+@dataclass
+class ScheduleTrigger:
+    """Plays an EventBridge schedule (``rate(...)``): calls the handler every ``period`` seconds."""
+
+    name: str
+    handler: Handler
+    period: float
+    region: str = "cn-northwest-1"
+    last: float = 0.0
+
+    def poll(self) -> int:
+        now = time.monotonic()
+        if now - self.last < self.period:
+            return 0
+        self.last = now
+        event = {
+            "version": "0",
+            "id": uuid.uuid4().hex,
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": "000000000000",
+            "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": self.region,
+            "resources": [],
+            "detail": {},
+        }
+        self.handler(event, _context(self.name))
+        return 0  # scheduled work does not count as backlog
+
+
 class TriggerRunner:
     """Runs every trigger in one background thread until stopped."""
 
-    def __init__(self, triggers: list[StreamTrigger | QueueTrigger], interval: float = 0.2):
+    def __init__(self, triggers: list[StreamTrigger | QueueTrigger | ScheduleTrigger], interval: float = 0.2):
         self.triggers = triggers
         self.interval = interval
         self._stop = threading.Event()

@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from chalice.app import ScheduledEventConfig
 from moto.server import ThreadedMotoServer
 
 from fh.dev_issuer import DevIssuer
 from fh.local import moto_fixes
 from fh.local.gateway import Gateway, serve
 from fh.local.provision import provision
-from fh.local.runner import QueueTrigger, StreamTrigger, TriggerRunner
+from fh.local.runner import QueueTrigger, ScheduleTrigger, StreamTrigger, TriggerRunner
 from fh.services import load_apps
 from shared import aws, crypto, idempotency
 from shared.auth import get_verifier
@@ -44,6 +45,8 @@ class LocalStack:
     moto_port: int = 0
     table_prefix: str = "fh-local"
     visibility_timeout: int = 5
+    # Schedules (``rate(1 minute)``) are played more often locally, so escalations show up promptly.
+    schedule_seconds: float = 5.0
     apps: dict[str, Any] = field(default_factory=dict)
     issuer: DevIssuer | None = None
     _moto: Any = None
@@ -97,6 +100,8 @@ class LocalStack:
                 "POWERTOOLS_TRACE_DISABLED": "true",
                 # metrics are recorded as in AWS; locally they are not printed to the console
                 "POWERTOOLS_METRICS_DISABLED": "true",
+                # moto has no voice-call API: calls are kept in the delivery log (SMS go through moto's SNS)
+                "FH_VOICE_CHANNEL": "log",
                 "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
             }
         )
@@ -106,17 +111,22 @@ class LocalStack:
         idempotency.reset()
         get_verifier.cache_clear()
 
-    def _triggers(self, queues: dict[str, str]) -> list[StreamTrigger | QueueTrigger]:
+    def _triggers(self, queues: dict[str, str]) -> list[StreamTrigger | QueueTrigger | ScheduleTrigger]:
         settings = get_settings()
         ddb = boto3.client("dynamodb", region_name=LOCAL_REGION)
         streams = boto3.client("dynamodbstreams", region_name=LOCAL_REGION)
         sqs = boto3.client("sqs", region_name=LOCAL_REGION)
-        triggers: list[StreamTrigger | QueueTrigger] = []
+        triggers: list[StreamTrigger | QueueTrigger | ScheduleTrigger] = []
         for service, app in self.apps.items():
             relay = next(f for f in app.pure_lambda_functions if f.name == "relay")
             table = ddb.describe_table(TableName=settings.table_name(service))["Table"]
             triggers.append(StreamTrigger(f"{service}-relay", table["LatestStreamArn"], relay, streams))
             for source in app.event_sources:
+                if isinstance(source, ScheduledEventConfig):
+                    triggers.append(
+                        ScheduleTrigger(source.name, app.handler_map[source.name], self.schedule_seconds)
+                    )
+                    continue
                 url = queues[source.queue]
                 arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
                     "QueueArn"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from chalicelib.messaging import notifications, service
+from chalicelib.messaging import ding, notifications, service
 from chalicelib.messaging.contracts import (
+    AlertRecord,
     AuditEntry,
     AuditQuery,
     CreateDepartment,
@@ -249,3 +250,15 @@ def read_notification(ctx: RequestContext, notification_id: str) -> RecipientSta
 )
 def ack_notification(ctx: RequestContext, notification_id: str) -> RecipientStatus:
     return notifications.mark(ctx.principal, notification_id, "ack", ctx.request_id)
+
+
+@api.route(
+    "/alerts",
+    summary="Delivery log of urgent SMS and calls (numbers masked)",
+    query=ListQuery,
+    response=Page[AlertRecord],
+    roles=ADMIN,
+    budget=LIST,
+)
+def alert_log(ctx: RequestContext, query: ListQuery) -> Page[AlertRecord]:
+    return ding.alert_log(ctx.principal.tenant, query.limit, query.cursor)

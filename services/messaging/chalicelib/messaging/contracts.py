@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.events.envelope import EventType
 from shared.personal import normalise_mobile
@@ -238,6 +238,21 @@ class Recipients(BaseModel):
     _roles = field_validator("roles")(_known_roles)
 
 
+class DingPolicy(BaseModel):
+    """Escalation of an urgent (DING) notification while people have not acknowledged it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sms_after_minutes: int = Field(5, ge=0, le=1440)
+    call_after_minutes: int | None = Field(15, ge=0, le=1440, description="null: no call step")
+
+    @model_validator(mode="after")
+    def _ladder(self) -> DingPolicy:
+        if self.call_after_minutes is not None and self.call_after_minutes < self.sms_after_minutes:
+            raise ValueError("the call step cannot come before the SMS step")
+        return self
+
+
 class SendNotification(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -245,6 +260,17 @@ class SendNotification(BaseModel):
     body: str = Field(min_length=1, max_length=4000)
     to: Recipients
     ack_required: bool = Field(False, description="recipients must acknowledge, not only read")
+    ding: DingPolicy | None = Field(None, description="urgent: requires acknowledgement and escalates")
+
+
+class AlertRecord(BaseModel):
+    notification_id: str
+    staff_id: str
+    channel: Literal["sms", "call"]
+    to: str | None = Field(None, description="masked number")
+    status: Literal["sent", "failed", "skipped"]
+    detail: str | None
+    at: datetime
 
 
 class Notification(BaseModel):
@@ -253,6 +279,7 @@ class Notification(BaseModel):
     body: str
     sender: str
     ack_required: bool
+    ding: bool = False
     status: Literal["fanning_out", "delivered"]
     recipient_count: int
     delivered_count: int

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from chalice import Blueprint  # type: ignore[attr-defined]
-from chalicelib.messaging import notifications
+from chalicelib.messaging import ding, notifications
 
 from shared.events.consumer import Subscription, consume_batch
 
@@ -20,3 +21,9 @@ SUBSCRIPTIONS = (FANOUT,)
 @events.on_sqs_message(queue=FANOUT.queue_name, batch_size=1)
 def on_notification_sent(event: Any) -> dict[str, Any]:
     return consume_batch(event.to_dict(), FANOUT, notifications.fan_out)
+
+
+@events.schedule("rate(1 minute)", name="ding-escalation-sweep")
+def escalate_due_dings(event: Any) -> dict[str, int]:
+    """Every minute: SMS, then call, whoever has not acknowledged a DING whose step is due."""
+    return {"alerts": ding.sweep(datetime.now(UTC))}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from chalicelib.messaging import ding
 from chalicelib.messaging.adapters import list_page
 from chalicelib.messaging.contracts import (
     MAX_RECIPIENTS,
@@ -49,6 +50,7 @@ class NotificationItem(TenantItem):
     title = UnicodeAttribute()
     body = UnicodeAttribute()
     ack_required = BooleanAttribute(default=False)
+    ding = BooleanAttribute(default=False)
     status = UnicodeAttribute(default="fanning_out")
     recipient_ids = ListAttribute(of=UnicodeAttribute, default=list)
     delivered_count = NumberAttribute(default=0)
@@ -91,6 +93,7 @@ def _notification(item: NotificationItem) -> Notification:
         body=item.body,
         sender=item.sender,
         ack_required=item.ack_required,
+        ding=bool(item.ding),
         status=item.status,  # type: ignore[arg-type]
         recipient_count=len(item.recipient_ids),
         delivered_count=int(item.delivered_count),
@@ -165,11 +168,14 @@ def send(principal: Principal, cmd: SendNotification, request_id: str) -> Notifi
         sender=principal.user,
         title=cmd.title,
         body=cmd.body,
-        ack_required=cmd.ack_required,
+        ack_required=cmd.ack_required or cmd.ding is not None,
+        ding=cmd.ding is not None,
         recipient_ids=recipients,
     )
     with UnitOfWork(SERVICE, principal, request_id) as uow:
         uow.create(item)
+        if cmd.ding is not None:
+            uow.create(ding.timer_for(tenant, item.sk, cmd.ding, item.created_at))
         uow.emit(
             NOTIFICATION_SENT.envelope(
                 tenant, NotificationSent(notification_id=item.sk, recipient_count=len(recipients))

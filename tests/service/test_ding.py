@@ -1,0 +1,101 @@
+"""DING: urgent notifications escalate SMS → call to whoever has not acknowledged, from stored timers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.sns.models import sns_backends
+
+from fh.local.runner import TriggerRunner
+from fh.local.stack import LOCAL_REGION
+from tests.conftest import eventually
+from tests.service.test_directory_api import Api, make_department
+from tests.service.test_directory_changes import add_staff
+
+
+@pytest.fixture
+def messaging(clients: dict[str, Any], admin: str) -> Api:
+    return Api(clients["messaging"], admin)
+
+
+def sms_sent_to(number: str) -> list[str]:
+    backend = sns_backends[DEFAULT_ACCOUNT_ID][LOCAL_REGION]
+    return [text for phone, text in backend.sms_messages.values() if phone == f"+86{number}"]
+
+
+def alerts_for(messaging: Api, nid: str) -> list[dict[str, Any]]:
+    items = messaging.call("GET", "/alerts?limit=200").json_body["items"]
+    return [e for e in items if e["notification_id"] == nid]
+
+
+def test_ding_escalates_to_the_unacknowledged_only_and_survives_a_runner_restart(
+    stack: Any, messaging: Api, clients: dict[str, Any], token: Any, tenant: str
+) -> None:
+    from chalicelib.messaging import ding
+
+    dept = make_department(messaging, "急诊科")
+    quick = add_staff(messaging, dept["id"], "快", "Q1", user_id="quick", mobile="13900000001")
+    slow = add_staff(messaging, dept["id"], "慢", "S1", user_id="slow", mobile="13900000002")
+    nophone = add_staff(messaging, dept["id"], "无号", "N1", user_id="nophone")
+    resp = messaging.call(
+        "POST",
+        "/notifications",
+        {
+            "title": "抢救室需要支援",
+            "body": "请立即到抢救室",
+            "to": {"department_ids": [dept["id"]]},
+            "ding": {"sms_after_minutes": 5, "call_after_minutes": 15},
+        },
+    )
+    assert resp.status_code == 202, resp.body
+    nid = resp.json_body["id"]
+    assert resp.json_body["ding"] and resp.json_body["ack_required"]
+    eventually(lambda: messaging.call("GET", f"/notifications/{nid}").json_body["status"] == "delivered")
+    quick_api = Api(clients["messaging"], token(tenant, "quick", ["doctor"]))
+    assert quick_api.call("POST", f"/notifications/{nid}/ack").status_code == 200
+
+    sent = datetime.now(UTC)
+    ding.sweep(sent + timedelta(minutes=1))
+    assert alerts_for(messaging, nid) == []  # nothing due yet
+    # The process holding the runner goes away; a fresh one finds the timers in the table.
+    stack.runner.stop()
+    try:
+        TriggerRunner(stack.runner.triggers).run_once()
+        ding.sweep(sent + timedelta(minutes=6))
+        assert len(sms_sent_to("13900000002")) == 1 and "抢救室需要支援" in sms_sent_to("13900000002")[0]
+        assert sms_sent_to("13900000001") == []  # acknowledged in time
+        log = {(e["staff_id"], e["channel"]): e for e in alerts_for(messaging, nid)}
+        assert log[(slow["id"], "sms")]["status"] == "sent" and log[(slow["id"], "sms")]["to"] == "139****0002"
+        assert log[(nophone["id"], "sms")]["status"] == "skipped"  # no number on record: said, not dropped
+        assert (quick["id"], "sms") not in log
+
+        ding.sweep(sent + timedelta(minutes=16))
+        calls = [e for e in alerts_for(messaging, nid) if e["channel"] == "call"]
+        assert sorted((e["staff_id"], e["status"]) for e in calls) == sorted(
+            [(slow["id"], "sent"), (nophone["id"], "skipped")]
+        )
+        ding.sweep(sent + timedelta(minutes=60))  # the ladder is finished: nothing more goes out
+        assert len(alerts_for(messaging, nid)) == 4
+        assert len(sms_sent_to("13900000002")) == 1
+    finally:
+        stack.runner = TriggerRunner(stack.runner.triggers)
+        stack.runner.start()
+
+
+def test_ding_policy_is_validated(messaging: Api) -> None:
+    dept = make_department(messaging)
+    add_staff(messaging, dept["id"], "甲", "A1")
+    bad = messaging.call(
+        "POST",
+        "/notifications",
+        {
+            "title": "x",
+            "body": "y",
+            "to": {"department_ids": [dept["id"]]},
+            "ding": {"sms_after_minutes": 10, "call_after_minutes": 5},
+        },
+    )
+    assert bad.status_code == 422 and bad.json_body["errors"][0]["field"] == "ding"
