@@ -7,7 +7,7 @@ STAMP := $(VENV)/.deps-stamp
 # pip prints a warning per package for this machine's missing local mirrors; they are noise.
 QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
-.PHONY: install dev test lint typecheck pytest bench lock clean
+.PHONY: install dev test lint typecheck pytest bench fuzz lock clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -35,7 +35,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 typecheck: install
-	$(VENV)/bin/mypy shared services/messaging/chalicelib/messaging/domain.py
+	$(VENV)/bin/mypy shared services/messaging/chalicelib/messaging/domain.py services/messaging/chalicelib/messaging/importing.py
 
 pytest: install
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -45,6 +45,13 @@ test: lint typecheck pytest
 bench: install
 	$(PY) bench/messaging_fanout.py --recipients 5000
 	$(PY) bench/roster_bench.py $(BENCH_ARGS)
+	$(PY) bench/ddb_budget.py
+	$(PY) bench/load.py --clients 20 --requests 2000
+	FH_IMPORT_BUDGET=1 $(PY) -m pytest -q -s tests/quality/test_import_budget.py
+
+# The quality gates' long variants: many more fuzzing examples per operation (docs/quality.md).
+fuzz: install
+	FH_FUZZ_EXAMPLES=$${FH_FUZZ_EXAMPLES:-300} $(PY) -m pytest tests/quality/test_fuzz.py --timeout 3600 $(PYTEST_ARGS)
 
 # Regenerate the lock after changing dependencies in pyproject.toml.
 lock: | $(PY)

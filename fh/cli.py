@@ -108,10 +108,11 @@ def main(argv: list[str] | None = None) -> int:
     schemas = sub.add_parser("schemas", help="export OpenAPI documents and event JSON Schemas")
     schemas.add_argument("--out", default="build/schemas")
 
-    from fh import stack_cli, tenant_cli
+    from fh import directory_cli, stack_cli, tenant_cli
 
     stack_cli.register(sub)
     tenant_cli.register(sub)
+    directory_cli.register(sub)
 
     args = parser.parse_args(argv)
     if getattr(args, "handler", None):

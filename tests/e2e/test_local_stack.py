@@ -135,3 +135,18 @@ def test_fh_dev_serves_seeds_prints_tokens_and_stops_cleanly(tmp_path: Path) -> 
         rest = proc.communicate(timeout=30)[0]
     assert proc.returncode == 0
     assert "stopped." in rest
+
+
+def test_fh_directory_import_follows_the_job(stack: Any, admin: str, tenant: str, tmp_path: Path) -> None:
+    from fh.cli import main
+
+    stack.request("POST", "/messaging/departments", admin, {"name": "检验科"})
+    csv_file = tmp_path / "hr.csv"
+    csv_file.write_text("姓名,工号,科室\n钱一,L1,检验科\n钱二,L2,检验科\n", encoding="utf-8")
+    args = ["directory", "import", str(csv_file), "--tenant", tenant, "--api", stack.url, "--token", admin]
+    assert main(args) == 0
+    _, staff = stack.request("GET", "/messaging/staff", admin)
+    assert sorted(s["name"] for s in staff["items"]) == ["钱一", "钱二"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("姓名,工号,科室\n钱三,L3,没有这个科\n", encoding="utf-8")
+    assert main([*args[:2], str(bad), *args[3:]]) == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.messaging import ding, notifications, service
+from chalicelib.messaging import ding, imports, notifications, service
 from chalicelib.messaging.contracts import (
     AlertRecord,
     AuditEntry,
@@ -10,6 +10,7 @@ from chalicelib.messaging.contracts import (
     CreateDepartment,
     CreateStaff,
     Department,
+    ImportJob,
     InboxItem,
     LeaveStaff,
     MoveDepartment,
@@ -20,6 +21,7 @@ from chalicelib.messaging.contracts import (
     SendNotification,
     Staff,
     StaffQuery,
+    StartImport,
     UpdateDepartment,
     UpdateStaff,
 )
@@ -262,3 +264,25 @@ def ack_notification(ctx: RequestContext, notification_id: str) -> RecipientStat
 )
 def alert_log(ctx: RequestContext, query: ListQuery) -> Page[AlertRecord]:
     return ding.alert_log(ctx.principal.tenant, query.limit, query.cursor)
+
+
+@api.route(
+    "/imports",
+    "POST",
+    summary="Import staff from an HR export (CSV or XLSX): validated whole, applied with progress",
+    body=StartImport,
+    response=ImportJob,
+    status=202,
+    roles=ADMIN,
+    idempotent=True,
+    budget={"Query": 1, "TransactWriteItems": 1},
+)
+def start_import(ctx: RequestContext, body: StartImport) -> ImportJob:
+    return imports.start(ctx.principal, body, ctx.request_id)
+
+
+@api.route(
+    "/imports/{job_id}", summary="An import job and its progress", response=ImportJob, roles=ADMIN, budget=GET
+)
+def get_import(ctx: RequestContext, job_id: str) -> ImportJob:
+    return imports.get(ctx.principal, job_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -23,6 +23,16 @@ def _clean_name(value: str) -> str:
     return value
 
 
+def _role_enum(schema: dict[str, Any]) -> None:
+    """Documents the roles ``_known_roles`` accepts as the items' enum (so clients and fuzzers know)."""
+    from chalicelib.messaging.domain import ROLES
+
+    items = {"type": "string", "enum": sorted(ROLES)}
+    for branch in schema.get("anyOf", [schema]):
+        if branch.get("type") == "array":
+            branch["items"] = items
+
+
 def _known_roles(value: list[str]) -> list[str]:
     from chalicelib.messaging.domain import ROLES
 
@@ -30,6 +40,10 @@ def _known_roles(value: list[str]) -> list[str]:
     if unknown:
         raise ValueError("unknown roles: " + ", ".join(unknown))
     return sorted(set(value))
+
+
+# What normalise_mobile accepts, said in the schema: 11 digits from 1[3-9], spaces/dashes, +86 or 86 first.
+MOBILE_INPUT = r"^[ -]*(\+[ -]*8[ -]*6[ -]*|8[ -]*6[ -]*)?1[ -]*[3-9]([ -]*[0-9]){9}[ -]*$"
 
 
 # What normalise_mobile accepts, said in the schema: 11 digits from 1[3-9], spaces/dashes, +86 or 86 first.
@@ -85,7 +99,7 @@ class CreateStaff(BaseModel):
     department_id: str = Field(pattern=ID)
     title: str | None = Field(None, description="职称, e.g. 主治医师", max_length=50)
     nurse_grade: NurseGrade | None = None
-    roles: list[str] = Field(default_factory=list, max_length=20)
+    roles: list[str] = Field(default_factory=list, max_length=20, json_schema_extra=_role_enum)
     supervisor_id: str | None = Field(None, pattern=ID)
     mobile: str | None = Field(
         None, description="stored encrypted; shown masked", max_length=20, pattern=MOBILE_INPUT
@@ -107,7 +121,7 @@ class UpdateStaff(BaseModel):
     department_id: str | None = Field(None, pattern=ID)
     title: str | None = Field(None, max_length=50)
     nurse_grade: NurseGrade | None = None
-    roles: list[str] | None = Field(None, max_length=20)
+    roles: list[str] | None = Field(None, max_length=20, json_schema_extra=_role_enum)
     supervisor_id: str | None = Field(None, pattern=ID)
     mobile: str | None = Field(None, max_length=20, pattern=MOBILE_INPUT)
 
@@ -222,7 +236,7 @@ class Recipients(BaseModel):
     staff_ids: list[str] = Field(default_factory=list, max_length=1000)
     department_ids: list[str] = Field(default_factory=list, max_length=100)
     include_sub_departments: bool = False
-    roles: list[str] = Field(default_factory=list, max_length=20)
+    roles: list[str] = Field(default_factory=list, max_length=20, json_schema_extra=_role_enum)
     on_duty_ward_id: str | None = Field(None, pattern=ID, description="whoever is on duty on this ward now")
 
     @field_validator("staff_ids", "department_ids")
@@ -325,3 +339,39 @@ NOTIFICATION_SENT = EventType(
     "notification.sent", "messaging", NotificationSent, description="A work notification was sent"
 )
 EVENT_TYPES = (*EVENT_TYPES, NOTIFICATION_SENT)
+
+
+# --- bulk import -------------------------------------------------------------------------------
+
+
+class StartImport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["csv", "xlsx"]
+    content_base64: str = Field(min_length=4, description="the file, base64-encoded")
+    filename: str | None = Field(None, max_length=200)
+
+
+class ImportJob(BaseModel):
+    id: str
+    status: Literal["queued", "running", "done"]
+    filename: str | None
+    total: int
+    processed: int
+    percent: int
+    created: int
+    updated: int
+    unchanged: int
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class ImportRequested(BaseModel):
+    job_id: str
+    offset: int = 0
+
+
+IMPORT_REQUESTED = EventType(
+    "directory.import.requested", "messaging", ImportRequested, description="Import a slice of a staff file"
+)
+EVENT_TYPES = (*EVENT_TYPES, IMPORT_REQUESTED)

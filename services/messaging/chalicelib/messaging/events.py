@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalice import Blueprint  # type: ignore[attr-defined]
-from chalicelib.messaging import ding, notifications
+from chalicelib.messaging import ding, imports, notifications
 
 from shared.events.consumer import Subscription, consume_batch
 
@@ -15,7 +15,13 @@ events = Blueprint(__name__)
 FANOUT = Subscription(
     service="messaging", name="notification-fanout", source="messaging", event_types=("notification.sent",)
 )
-SUBSCRIPTIONS = (FANOUT,)
+IMPORTS = Subscription(
+    service="messaging",
+    name="directory-import",
+    source="messaging",
+    event_types=("directory.import.requested",),
+)
+SUBSCRIPTIONS = (FANOUT, IMPORTS)
 
 
 @events.on_sqs_message(queue=FANOUT.queue_name, batch_size=1)
@@ -27,3 +33,8 @@ def on_notification_sent(event: Any) -> dict[str, Any]:
 def escalate_due_dings(event: Any) -> dict[str, int]:
     """Every minute: SMS, then call, whoever has not acknowledged a DING whose step is due."""
     return {"alerts": ding.sweep(datetime.now(UTC))}
+
+
+@events.on_sqs_message(queue=IMPORTS.queue_name, batch_size=1)
+def on_import_requested(event: Any) -> dict[str, Any]:
+    return consume_batch(event.to_dict(), IMPORTS, imports.apply_slice)

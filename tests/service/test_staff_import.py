@@ -1,0 +1,64 @@
+"""Staff import jobs over the app: validation errors, progress, idempotent re-import."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+
+from tests.conftest import eventually
+from tests.service.test_directory_api import Api, make_department
+
+
+@pytest.fixture
+def messaging(clients: dict[str, Any], admin: str) -> Api:
+    return Api(clients["messaging"], admin)
+
+
+def upload(api: Api, text: str, fmt: str = "csv") -> Any:
+    body = {"format": fmt, "content_base64": base64.b64encode(text.encode()).decode(), "filename": "hr.csv"}
+    return api.call("POST", "/imports", body)
+
+
+def finished(api: Api, job_id: str) -> dict[str, Any]:
+    def done() -> dict[str, Any] | None:
+        job = api.call("GET", f"/imports/{job_id}").json_body
+        return job if job["status"] == "done" else None
+
+    return dict(eventually(done, timeout=90))
+
+
+def test_a_bad_file_is_refused_whole_with_row_and_column(messaging: Api) -> None:
+    make_department(messaging, "心内科")
+    resp = upload(messaging, "姓名,工号,科室\n张三,E1,心内科\n李四,E1,不存在科\n")
+    assert resp.status_code == 422
+    fields = {e["field"] for e in resp.json_body["errors"]}
+    assert fields == {"rows[3].employee_no", "rows[3].department"}
+    assert "nothing was imported" in resp.json_body["detail"]
+    assert messaging.call("GET", "/staff").json_body["items"] == []
+    assert upload(messaging, "%%%not base64").status_code == 422
+
+
+def test_import_applies_in_slices_and_a_rerun_changes_nothing(messaging: Api) -> None:
+    make_department(messaging, "心内科")
+    make_department(messaging, "骨科")
+    lines = ["姓名,工号,科室,职称,角色"]
+    lines += [f"员工{i},E{i:04d},{'心内科' if i % 2 else '骨科'},护士,护士" for i in range(60)]
+    text = "\n".join(lines) + "\n"
+
+    started = upload(messaging, text)
+    assert started.status_code == 202, started.body
+    assert (started.json_body["total"], started.json_body["status"]) == (60, "queued")
+    job = finished(messaging, started.json_body["id"])
+    assert (job["created"], job["updated"], job["unchanged"], job["percent"]) == (60, 0, 0, 100)
+    staff = messaging.call("GET", "/staff?limit=200").json_body["items"]
+    assert len(staff) == 60 and {s["roles"][0] for s in staff} == {"nurse"}
+
+    again = finished(messaging, upload(messaging, text).json_body["id"])
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 60)
+
+    changed = text.replace("员工7,E0007,心内科,护士", "员工7,E0007,心内科,主管护师")
+    third = finished(messaging, upload(messaging, changed).json_body["id"])
+    assert (third["created"], third["updated"], third["unchanged"]) == (0, 1, 59)
+    assert len(messaging.call("GET", "/staff?limit=200").json_body["items"]) == 60

@@ -1,0 +1,84 @@
+"""Parsing and validating an HR export, without AWS: every error by row and column."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from chalicelib.messaging.importing import apply_rows, parse, read_table
+
+DEPTS = {"心内科": "d1", "骨科": "d2"}
+
+
+def table(text: str) -> list[list[str]]:
+    return read_table(text.encode("utf-8"), "csv")
+
+
+def test_chinese_headers_roles_and_gbk() -> None:
+    csv_text = "姓名,工号,科室,职称,角色,手机\n张三,E001,心内科,主治医师,医生，科主任,138 1234 5678\n"
+    parsed = parse(table(csv_text), DEPTS)
+    assert parsed.errors == []
+    assert parsed.rows == [
+        {
+            "row": 2,
+            "name": "张三",
+            "employee_no": "E001",
+            "department_id": "d1",
+            "title": "主治医师",
+            "roles": ["department_head", "doctor"],
+            "mobile": "13812345678",
+        }
+    ]
+    assert read_table(csv_text.encode("gb18030"), "csv") == table(csv_text)
+
+
+def test_every_problem_is_reported_by_row_and_column() -> None:
+    csv_text = (
+        "name,employee_no,department,grade\n"
+        "李四,E1,心内科,N2\n"
+        ",E2,骨科,\n"
+        "王五,E1,心内科,\n"
+        "赵六,E3,妇产科,N9\n"
+    )
+    parsed = parse(table(csv_text), DEPTS)
+    found = {(e.row, e.column) for e in parsed.errors}
+    assert found == {(3, "name"), (4, "employee_no"), (5, "department"), (5, "nurse_grade")}
+
+
+def test_missing_columns_and_empty_file() -> None:
+    assert [(e.row, e.column) for e in parse(table("姓名,科室\n张三,心内科\n"), DEPTS).errors] == [
+        (1, "employee_no")
+    ]
+    assert parse([], DEPTS).errors[0].message == "the file is empty"
+
+
+def test_xlsx_is_read_like_csv() -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["姓名", "工号", "科室"])
+    sheet.append(["孙七", 1007, "骨科"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    parsed = parse(read_table(buffer.getvalue(), "xlsx"), DEPTS)
+    assert parsed.rows == [
+        {"row": 2, "name": "孙七", "employee_no": "1007", "department_id": "d2", "roles": []}
+    ]
+
+
+def test_apply_is_idempotent() -> None:
+    store: dict[str, dict[str, Any]] = {}
+    rows = [{"row": 2, "employee_no": "E1", "name": "甲"}, {"row": 3, "employee_no": "E2", "name": "乙"}]
+
+    def create(data: dict[str, Any]) -> None:
+        store[data["employee_no"]] = dict(data)
+
+    def update(current: dict[str, Any], changes: dict[str, Any]) -> None:
+        current.update(changes)
+
+    first = apply_rows(rows, store.get, create, update)
+    again = apply_rows(rows, store.get, create, update)
+    changed = apply_rows([{**rows[0], "name": "甲甲"}], store.get, create, update)
+    assert (first.created, again.unchanged, changed.updated) == (2, 2, 1)
+    assert store["E1"]["name"] == "甲甲"
