@@ -16,12 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import MetricUnit
 from chalice import Blueprint, Response  # type: ignore[attr-defined]
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from shared import idempotency, problems
+from shared import idempotency, observability, problems
 from shared.auth import Principal, get_verifier, require
 from shared.errors import (
     Conflict,
@@ -37,7 +36,7 @@ from shared.observability import for_service
 from shared.problems import FieldError, Problem
 from shared.settings import get_settings
 
-logger = Logger(service="http")
+logger = observability.logger("http")
 T = TypeVar("T")
 PATH_PARAM = re.compile(r"{(\w+)}")
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

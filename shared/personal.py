@@ -40,4 +40,12 @@ def mask_name(name: str) -> str:
 
 def mask_mobiles_in(text: str) -> str:
     """Masks every mobile number inside free text (log lines, error messages)."""
-    return re.sub(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)", r"\1****\3", text)
+    return re.sub(
+        r"(?<!\d)(\+?86)?(1[3-9]\d)\d{4}(\d{4})(?!\d)", lambda m: f"{m[1] or ''}{m[2]}****{m[3]}", text
+    )
+
+
+def mask_identifiers_in(text: str) -> str:
+    """Masks mobiles and resident ID numbers inside free text (log lines, error messages)."""
+    text = re.sub(r"(?<![\dA-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![\dA-Za-z])", r"\1********\2", text)
+    return mask_mobiles_in(text)

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from shared import observability
 from shared.auth import Principal
 from shared.errors import Conflict
 from shared.events.envelope import EventEnvelope
@@ -19,7 +19,7 @@ from shared.observability import for_service
 from shared.persistence.models import now_utc, service_item_models, tenant_key
 from shared.persistence.uow import UnitOfWork
 
-logger = Logger(service="consumer")
+logger = observability.logger("consumer")
 
 Handler = Callable[[EventEnvelope, UnitOfWork], None]
 

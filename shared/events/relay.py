@@ -9,12 +9,11 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
-from aws_lambda_powertools import Logger
-
+from shared import observability
 from shared.events.envelope import EventEnvelope
 
 PUT_EVENTS_MAX_ENTRIES = 10
-logger = Logger(service="relay")
+logger = observability.logger("relay")
 
 
 class EventsClient(Protocol):
