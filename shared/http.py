@@ -294,7 +294,7 @@ class ServiceAPI:
         else:
             result = produce()
         return Response(
-            body=json.dumps(result["body"], ensure_ascii=False),
+            body="" if result["status"] == 204 else json.dumps(result["body"], ensure_ascii=False),
             status_code=result["status"],
             headers={"Content-Type": "application/json"},
         )

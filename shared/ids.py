@@ -8,3 +8,8 @@ import time
 
 def new_id() -> str:
     return f"{int(time.time() * 1000):012x}{secrets.token_hex(5)}"
+
+
+def id_floor(at_ms: int) -> str:
+    """The smallest id made at ``at_ms`` (milliseconds since the epoch): ids below it are older."""
+    return f"{at_ms:012x}"

@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
-from chalicelib.messaging import ding, imports, notifications, service
+from chalicelib.messaging import conversations, ding, imports, notifications, service
 from chalicelib.messaging.contracts import (
     AlertRecord,
     AuditEntry,
     AuditQuery,
+    Conversation,
     CreateDepartment,
     CreateStaff,
     Department,
     ImportJob,
     InboxItem,
     LeaveStaff,
+    Message,
     MoveDepartment,
     Notification,
+    PostMessage,
+    ReadUpTo,
+    Receipt,
     RecipientQuery,
     RecipientStatus,
     RevealedMobile,
     SendNotification,
     Staff,
     StaffQuery,
+    StartConversation,
     StartImport,
+    SyncPage,
+    SyncQuery,
     UpdateDepartment,
     UpdateStaff,
 )
@@ -286,3 +294,88 @@ def start_import(ctx: RequestContext, body: StartImport) -> ImportJob:
 )
 def get_import(ctx: RequestContext, job_id: str) -> ImportJob:
     return imports.get(ctx.principal, job_id)
+
+
+# --- conversations and mobile sync -------------------------------------------------------------
+
+
+@api.route(
+    "/conversations",
+    "POST",
+    summary="Start a 1:1 or group conversation",
+    body=StartConversation,
+    response=Conversation,
+    status=201,
+    idempotent=True,
+    budget={"Query": 1, "GetItem": 3, "TransactWriteItems": 1},
+)
+def start_conversation(ctx: RequestContext, body: StartConversation) -> Conversation:
+    return conversations.start(ctx.principal, body, ctx.request_id)
+
+
+@api.route(
+    "/conversations/{conversation_id}/messages",
+    "POST",
+    summary="Send a message",
+    body=PostMessage,
+    response=Message,
+    status=201,
+    budget={"Query": 1, "GetItem": 1, "PutItem": 1},
+)
+def post_message(ctx: RequestContext, conversation_id: str, body: PostMessage) -> Message:
+    return conversations.post(ctx.principal, conversation_id, body, ctx.request_id)
+
+
+@api.route(
+    "/conversations/{conversation_id}/messages",
+    summary="Messages, newest first",
+    query=ListQuery,
+    response=Page[Message],
+    budget={"Query": 2, "GetItem": 1},
+)
+def conversation_history(ctx: RequestContext, conversation_id: str, query: ListQuery) -> Page[Message]:
+    return conversations.history(ctx.principal, conversation_id, query.limit, query.cursor)
+
+
+@api.route(
+    "/conversations/{conversation_id}/messages/{message_id}/recall",
+    "POST",
+    summary="Recall your message (within 2 minutes)",
+    response=Message,
+    budget={"Query": 1, "GetItem": 2, "UpdateItem": 1},
+)
+def recall_message(ctx: RequestContext, conversation_id: str, message_id: str) -> Message:
+    return conversations.recall(ctx.principal, conversation_id, message_id)
+
+
+@api.route(
+    "/conversations/{conversation_id}/read",
+    "POST",
+    summary="I have read up to this message",
+    body=ReadUpTo,
+    status=204,
+    budget={"Query": 1, "GetItem": 1, "PutItem": 1},
+)
+def read_conversation(ctx: RequestContext, conversation_id: str, body: ReadUpTo) -> None:
+    conversations.mark_read(ctx.principal, conversation_id, body.message_id)
+
+
+@api.route(
+    "/conversations/{conversation_id}/messages/{message_id}/receipts",
+    summary="Who has read a message",
+    response=list[Receipt],
+    budget={"Query": 2, "GetItem": 1},
+)
+def message_receipts(ctx: RequestContext, conversation_id: str, message_id: str) -> list[Receipt]:
+    return conversations.receipts(ctx.principal, conversation_id, message_id)
+
+
+@api.route(
+    "/sync",
+    summary="Everything new for me since my cursor (messages, notifications, recalls)",
+    query=SyncQuery,
+    response=SyncPage,
+    budget={"Query": 2},
+)
+def sync(ctx: RequestContext, query: SyncQuery) -> SyncPage:
+    return conversations.sync(ctx.principal, query.cursor, query.limit)

@@ -375,3 +375,85 @@ IMPORT_REQUESTED = EventType(
     "directory.import.requested", "messaging", ImportRequested, description="Import a slice of a staff file"
 )
 EVENT_TYPES = (*EVENT_TYPES, IMPORT_REQUESTED)
+
+
+# --- conversations and sync --------------------------------------------------------------------
+
+MAX_MEMBERS = 500
+RECALL_SECONDS = 120
+
+
+class StartConversation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["direct", "group"]
+    member_ids: list[str] = Field(min_length=1, max_length=MAX_MEMBERS, description="staff ids besides you")
+    name: str | None = Field(None, max_length=100)
+
+    _ids = field_validator("member_ids")(lambda v: sorted(set(v)))
+
+    @model_validator(mode="after")
+    def _shape(self) -> StartConversation:
+        if self.kind == "direct" and len(self.member_ids) != 1:
+            raise ValueError("a direct conversation has exactly one other member")
+        if self.kind == "group" and not self.name:
+            raise ValueError("a group needs a name")
+        return self
+
+
+class Conversation(BaseModel):
+    id: str
+    kind: Literal["direct", "group"]
+    name: str | None
+    member_ids: list[str]
+    created_at: datetime
+
+
+class PostMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class Message(BaseModel):
+    id: str
+    conversation_id: str
+    sender_id: str
+    text: str | None = Field(description="null once recalled")
+    recalled: bool
+    sent_at: datetime
+
+
+class ReadUpTo(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message_id: str = Field(pattern=ID)
+
+
+class Receipt(BaseModel):
+    staff_id: str
+    read: bool
+
+
+class SyncQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    cursor: str | None = Field(
+        None, pattern=r"^[0-9a-f]{1,64}$", description="next_cursor from your last sync"
+    )
+    limit: int = Field(100, ge=1, le=200)
+
+
+class SyncItem(BaseModel):
+    kind: Literal["notification", "message", "recall"]
+    id: str = Field(description="the notification or message id")
+    conversation_id: str | None = None
+    title: str | None = None
+    text: str | None = None
+    sender: str
+    at: datetime
+
+
+class SyncPage(BaseModel):
+    items: list[SyncItem]
+    next_cursor: str = Field(description="pass it back next time; unchanged when nothing is new")

@@ -83,7 +83,8 @@ class RecipientItem(TenantItem):
 
     @staticmethod
     def inbox_partition(tenant: str, staff_id: str) -> str:
-        return tenant_key(tenant, "inbox", staff_id)
+        """The person's feed (shared with chat messages, read by sync); the inbox filters it."""
+        return tenant_key(tenant, "feed", staff_id)
 
 
 def _notification(item: NotificationItem) -> Notification:
@@ -211,7 +212,7 @@ def fan_out(envelope: EventEnvelope, uow: UnitOfWork) -> None:
                     ack_required=notification.ack_required,
                     created_at=notification.created_at,
                     gsi1pk=RecipientItem.inbox_partition(tenant, staff_id),
-                    gsi1sk=f"{notification.created_at.isoformat()}#{notification.sk}",
+                    gsi1sk=new_id(),  # made when written, so sync never skips it (see feed.sync)
                 )
                 for staff_id in chunk
             ]
@@ -269,13 +270,14 @@ def inbox(principal: Principal, limit: int, cursor: str | None) -> Page[InboxIte
     partition = RecipientItem.inbox_partition(principal.tenant, _me(principal))
     result = RecipientItem.inbox.query(
         partition,
+        filter_condition=RecipientItem.entity == "recipient",
         limit=limit,
         scan_index_forward=False,
         last_evaluated_key=decode_cursor(cursor, partition, "gsi1pk"),
     )
     items = [
         InboxItem(
-            notification_id=i.gsi1sk.split("#", 1)[1],
+            notification_id=i.pk.rsplit("#", 1)[1],
             title=i.title,
             sender=i.sender,
             ack_required=i.ack_required,

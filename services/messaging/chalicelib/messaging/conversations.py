@@ -1,0 +1,294 @@
+"""Conversations (1:1 and groups), messages with recall and read receipts, and the mobile sync feed.
+
+Every message is copied into each member's feed (one item per member, BatchWrites of 25) under the
+same index as notification deliveries, so ``GET /sync`` is one Query per page for everything new.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from chalicelib.messaging.contracts import (
+    RECALL_SECONDS,
+    Conversation,
+    Message,
+    PostMessage,
+    Receipt,
+    StartConversation,
+    SyncItem,
+    SyncPage,
+)
+from chalicelib.messaging.notifications import RecipientItem, _me
+from pynamodb.attributes import BooleanAttribute, ListAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import PutError
+
+from shared import directory
+from shared.auth import Principal
+from shared.errors import Conflict, Forbidden, NotFound, RuleViolation
+from shared.http import Page, decode_cursor, encode_cursor
+from shared.ids import id_floor, new_id
+from shared.persistence.batch import put_all
+from shared.persistence.models import Gsi1, TenantItem, now_utc, table_meta, tenant_key
+from shared.persistence.uow import UnitOfWork
+
+SERVICE = "messaging"
+SETTLE_MS = 2000  # sync never reads the newest 2 s: a slower concurrent writer cannot land behind a cursor
+
+
+class ConversationItem(TenantItem):
+    Meta = table_meta("messaging")
+    kind = UnicodeAttribute()
+    name = UnicodeAttribute(null=True)
+    member_ids = ListAttribute(of=UnicodeAttribute)
+    created_at = UTCDateTimeAttribute(default=now_utc)
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "conv")
+
+
+class MessageItem(TenantItem):
+    Meta = table_meta("messaging")
+    sender_id = UnicodeAttribute()
+    text = UnicodeAttribute(null=True)
+    recalled = BooleanAttribute(default=False)
+    sent_at = UTCDateTimeAttribute()
+
+    @staticmethod
+    def partition(tenant: str, conversation_id: str) -> str:
+        return tenant_key(tenant, "conv", conversation_id)
+
+
+class FeedEntry(TenantItem):
+    """A message (or its recall) as it appears in one member's feed.
+
+    The feed index also holds notification deliveries (``RecipientItem``), read through this class
+    too, hence every field optional and ``title``/``created_at`` here.
+    """
+
+    Meta = table_meta("messaging")
+    kind = UnicodeAttribute(null=True)
+    ref_id = UnicodeAttribute(null=True)
+    conversation_id = UnicodeAttribute(null=True)
+    sender = UnicodeAttribute(null=True)
+    text = UnicodeAttribute(null=True)
+    title = UnicodeAttribute(null=True)
+    at = UTCDateTimeAttribute(null=True)
+    created_at = UTCDateTimeAttribute(null=True)
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    feed = Gsi1()
+
+
+class ReadMark(TenantItem):
+    """How far one member has read one conversation (messages up to and including ``up_to``)."""
+
+    Meta = table_meta("messaging")
+    up_to = UnicodeAttribute()
+
+    @staticmethod
+    def partition(tenant: str, conversation_id: str) -> str:
+        return tenant_key(tenant, "reads", conversation_id)
+
+
+def _conversation(item: ConversationItem) -> Conversation:
+    return Conversation(
+        id=item.sk,
+        kind=item.kind,
+        name=item.name,
+        member_ids=list(item.member_ids),  # type: ignore[arg-type]
+        created_at=item.created_at,
+    )
+
+
+def start(principal: Principal, cmd: StartConversation, request_id: str) -> Conversation:
+    tenant = principal.tenant
+    me = _me(principal)
+    members = sorted({me, *cmd.member_ids})
+    for staff_id in cmd.member_ids:
+        staff = directory.get_staff(tenant, staff_id)
+        if staff is None or staff.status == "left":
+            raise RuleViolation(f"not active staff: {staff_id}", field="member_ids")
+    # A direct conversation between two people is one conversation, however often it is "started".
+    conversation_id = f"d-{'-'.join(members)}"[:64] if cmd.kind == "direct" else new_id()
+    if cmd.kind == "direct":
+        found = _get(tenant, conversation_id)
+        if found is not None:
+            return _conversation(found)
+    item = ConversationItem(
+        ConversationItem.partition(tenant),
+        conversation_id,
+        entity="conversation",
+        tenant=tenant,
+        kind=cmd.kind,
+        name=cmd.name,
+        member_ids=members,
+    )
+    with UnitOfWork(SERVICE, principal, request_id) as uow:
+        uow.create(item, on_conflict=Conflict("this conversation already exists"))
+        uow.audit("conversation.start", "conversation", conversation_id, after={"members": members})
+        uow.commit()
+    return _conversation(item)
+
+
+def _get(tenant: str, conversation_id: str) -> ConversationItem | None:
+    try:
+        return ConversationItem.get(ConversationItem.partition(tenant), conversation_id)
+    except ConversationItem.DoesNotExist:
+        return None
+
+
+def _member_of(principal: Principal, conversation_id: str) -> tuple[ConversationItem, str]:
+    conversation = _get(principal.tenant, conversation_id)
+    me = _me(principal)
+    if conversation is None or me not in conversation.member_ids:
+        raise NotFound("conversation")  # not a member: indistinguishable from absent
+    return conversation, me
+
+
+def _feed(tenant: str, conversation: ConversationItem, kind: str, message: MessageItem) -> None:
+    put_all(
+        [
+            FeedEntry(
+                tenant_key(tenant, "feedmsg", message.sk),
+                f"{kind}#{member}",
+                entity="feed",
+                tenant=tenant,
+                kind=kind,
+                ref_id=message.sk,
+                conversation_id=conversation.sk,
+                sender=message.sender_id,
+                text=message.text,
+                at=now_utc(),
+                gsi1pk=RecipientItem.inbox_partition(tenant, member),
+                gsi1sk=new_id(),
+            )
+            for member in conversation.member_ids
+        ]
+    )
+
+
+def _message(conversation_id: str, item: MessageItem) -> Message:
+    return Message(
+        id=item.sk,
+        conversation_id=conversation_id,
+        sender_id=item.sender_id,
+        text=item.text,
+        recalled=bool(item.recalled),
+        sent_at=item.sent_at,
+    )
+
+
+def post(principal: Principal, conversation_id: str, cmd: PostMessage, request_id: str) -> Message:
+    conversation, me = _member_of(principal, conversation_id)
+    tenant = principal.tenant
+    item = MessageItem(
+        MessageItem.partition(tenant, conversation_id),
+        new_id(),
+        entity="message",
+        tenant=tenant,
+        sender_id=me,
+        text=cmd.text,
+        sent_at=now_utc(),
+    )
+    item.save(MessageItem.pk.does_not_exist())
+    _feed(tenant, conversation, "message", item)
+    return _message(conversation_id, item)
+
+
+def history(principal: Principal, conversation_id: str, limit: int, cursor: str | None) -> Page[Message]:
+    _member_of(principal, conversation_id)
+    partition = MessageItem.partition(principal.tenant, conversation_id)
+    result = MessageItem.query(
+        partition, limit=limit, scan_index_forward=False, last_evaluated_key=decode_cursor(cursor, partition)
+    )
+    return Page[Message](
+        items=[_message(conversation_id, m) for m in result],
+        next_cursor=encode_cursor(result.last_evaluated_key),
+    )
+
+
+def recall(principal: Principal, conversation_id: str, message_id: str) -> Message:
+    """The sender takes a message back within two minutes; members' feeds get a recall entry."""
+    conversation, me = _member_of(principal, conversation_id)
+    tenant = principal.tenant
+    try:
+        item = MessageItem.get(MessageItem.partition(tenant, conversation_id), message_id)
+    except MessageItem.DoesNotExist as exc:
+        raise NotFound("message") from exc
+    if item.sender_id != me:
+        raise Forbidden("only the sender may recall a message")
+    if item.recalled:
+        return _message(conversation_id, item)
+    if now_utc() - item.sent_at > timedelta(seconds=RECALL_SECONDS):
+        raise Conflict(f"a message can be recalled only within {RECALL_SECONDS // 60} minutes")
+    item.update(
+        actions=[MessageItem.recalled.set(True), MessageItem.text.remove()],
+        condition=MessageItem.recalled == False,  # noqa: E712 - a DynamoDB condition, not a Python test
+    )
+    _feed(tenant, conversation, "recall", item)
+    return _message(conversation_id, item)
+
+
+def mark_read(principal: Principal, conversation_id: str, message_id: str) -> None:
+    _, me = _member_of(principal, conversation_id)
+    mark = ReadMark(
+        ReadMark.partition(principal.tenant, conversation_id),
+        me,
+        entity="readmark",
+        tenant=principal.tenant,
+        up_to=message_id,
+    )
+    # Only ever forward: an older "read up to" arriving late does not undo a newer one.
+    try:
+        mark.save(ReadMark.up_to.does_not_exist() | (ReadMark.up_to < message_id))
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
+def receipts(principal: Principal, conversation_id: str, message_id: str) -> list[Receipt]:
+    conversation, _ = _member_of(principal, conversation_id)
+    marks = {m.sk: m.up_to for m in ReadMark.query(ReadMark.partition(principal.tenant, conversation_id))}
+    return [
+        Receipt(staff_id=member, read=marks.get(member, "") >= message_id)
+        for member in conversation.member_ids
+    ]
+
+
+def sync(principal: Principal, cursor: str | None, limit: int) -> SyncPage:
+    """Everything new for the caller since ``cursor``, oldest first: one Query on their feed."""
+    tenant = principal.tenant
+    partition = RecipientItem.inbox_partition(tenant, _me(principal))
+    settled = id_floor(int(time.time() * 1000) - SETTLE_MS)
+    start = cursor or ""
+    if start >= settled:
+        return SyncPage(items=[], next_cursor=start)
+    condition = FeedEntry.gsi1sk.between(start + "\x00", settled) if start else FeedEntry.gsi1sk < settled
+    entries = list(FeedEntry.feed.query(partition, condition, limit=limit))
+    items: list[SyncItem] = []
+    for entry in entries:
+        if entry.entity == "recipient":
+            notification_id = entry.pk.rsplit("#", 1)[1]
+            items.append(
+                SyncItem(
+                    kind="notification",
+                    id=notification_id,
+                    title=entry.title,
+                    sender=entry.sender or "",
+                    at=entry.created_at,
+                )
+            )  # type: ignore[arg-type]
+        else:
+            items.append(
+                SyncItem(
+                    kind=entry.kind,
+                    id=entry.ref_id,
+                    conversation_id=entry.conversation_id,  # type: ignore[arg-type]
+                    text=entry.text,
+                    sender=entry.sender or "",
+                    at=entry.at,
+                )
+            )  # type: ignore[arg-type]
+    return SyncPage(items=items, next_cursor=entries[-1].gsi1sk if entries else start)

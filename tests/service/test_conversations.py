@@ -1,0 +1,79 @@
+"""Conversations, recall, read receipts and the mobile sync feed over the app."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from tests.conftest import eventually
+from tests.service.test_directory_api import Api, make_department
+from tests.service.test_directory_changes import add_staff
+
+
+@pytest.fixture
+def people(
+    clients: dict[str, Any], admin: str, token: Any, tenant: str
+) -> dict[str, tuple[dict[str, Any], Api]]:
+    api = Api(clients["messaging"], admin)
+    dept = make_department(api, "呼吸科")
+    out = {}
+    for user in ("wang", "li", "zhao"):
+        staff = add_staff(api, dept["id"], user, user.upper(), user_id=user)
+        out[user] = (staff, Api(clients["messaging"], token(tenant, user, ["nurse"])))
+    return out
+
+
+def test_direct_conversation_is_one_and_only_members_see_it(people: dict[str, Any]) -> None:
+    (wang, wang_api), (li, li_api), (_, zhao_api) = people["wang"], people["li"], people["zhao"]
+    first = wang_api.call("POST", "/conversations", {"kind": "direct", "member_ids": [li["id"]]})
+    again = li_api.call("POST", "/conversations", {"kind": "direct", "member_ids": [wang["id"]]})
+    assert first.status_code == 201 and again.json_body["id"] == first.json_body["id"]
+    cid = first.json_body["id"]
+    sent = wang_api.call("POST", f"/conversations/{cid}/messages", {"text": "今晚换班吗？"})
+    assert sent.status_code == 201
+    assert [m["text"] for m in li_api.call("GET", f"/conversations/{cid}/messages").json_body["items"]] == [
+        "今晚换班吗？"
+    ]
+    assert zhao_api.call("GET", f"/conversations/{cid}/messages").status_code == 404
+    assert zhao_api.call("POST", f"/conversations/{cid}/messages", {"text": "x"}).status_code == 404
+    bad = wang_api.call("POST", "/conversations", {"kind": "direct", "member_ids": [li["id"], "x2"]})
+    assert bad.status_code == 422
+
+
+def test_recall_receipts_and_sync(people: dict[str, Any]) -> None:
+    (wang, wang_api), (li, li_api), (zhao, _) = people["wang"], people["li"], people["zhao"]
+    group = wang_api.call(
+        "POST", "/conversations", {"kind": "group", "name": "夜班群", "member_ids": [li["id"], zhao["id"]]}
+    )
+    assert group.status_code == 201, group.body
+    cid = group.json_body["id"]
+    first = wang_api.call("POST", f"/conversations/{cid}/messages", {"text": "第一条"}).json_body
+    second = wang_api.call("POST", f"/conversations/{cid}/messages", {"text": "发错了"}).json_body
+
+    assert li_api.call("POST", f"/conversations/{cid}/messages/{second['id']}/recall").status_code == 403
+    recalled = wang_api.call("POST", f"/conversations/{cid}/messages/{second['id']}/recall").json_body
+    assert recalled["recalled"] and recalled["text"] is None
+    texts = [m["text"] for m in li_api.call("GET", f"/conversations/{cid}/messages").json_body["items"]]
+    assert texts == [None, "第一条"]
+
+    assert li_api.call("POST", f"/conversations/{cid}/read", {"message_id": first["id"]}).status_code == 204
+    receipts = {
+        r["staff_id"]: r["read"]
+        for r in wang_api.call("GET", f"/conversations/{cid}/messages/{first['id']}/receipts").json_body
+    }
+    assert receipts == {wang["id"]: False, li["id"]: True, zhao["id"]: False}
+
+    time.sleep(2.1)  # sync does not read the newest two seconds
+
+    def synced() -> dict[str, Any] | None:
+        page = li_api.call("GET", "/sync").json_body
+        return page if len(page["items"]) >= 3 else None
+
+    page = eventually(synced, timeout=10)
+    kinds = [(i["kind"], i["id"]) for i in page["items"]]
+    assert kinds == [("message", first["id"]), ("message", second["id"]), ("recall", second["id"])]
+    nothing_new = li_api.call("GET", f"/sync?cursor={page['next_cursor']}").json_body
+    assert nothing_new == {"items": [], "next_cursor": page["next_cursor"]}
+    assert li_api.call("GET", "/sync?cursor=not-hex").status_code == 422
