@@ -77,3 +77,33 @@ def test_recall_receipts_and_sync(people: dict[str, Any]) -> None:
     nothing_new = li_api.call("GET", f"/sync?cursor={page['next_cursor']}").json_body
     assert nothing_new == {"items": [], "next_cursor": page["next_cursor"]}
     assert li_api.call("GET", "/sync?cursor=not-hex").status_code == 422
+
+
+def test_department_groups_follow_the_directory(
+    clients: dict[str, Any], admin: str, token: Any, tenant: str
+) -> None:
+    api = Api(clients["messaging"], admin)
+    ward = make_department(api, "肾内科")
+    other = make_department(api, "血液科")
+    a = add_staff(api, ward["id"], "甲", "G1", user_id="ga")
+    b = add_staff(api, ward["id"], "乙", "G2", user_id="gb")
+    group = f"dept-{ward['id']}"
+    a_api = Api(clients["messaging"], token(tenant, "ga", ["nurse"]))
+
+    def members(conversation: str) -> list[str] | None:
+        from chalicelib.messaging.conversations import ConversationItem
+
+        try:
+            item = ConversationItem.get(ConversationItem.partition(tenant), conversation)
+        except ConversationItem.DoesNotExist:
+            return None
+        return sorted(item.member_ids or ())
+
+    eventually(lambda: members(group) == sorted([a["id"], b["id"]]))
+    assert a_api.call("POST", f"/conversations/{group}/messages", {"text": "科室群你好"}).status_code == 201
+
+    api.call("PATCH", f"/staff/{b['id']}", {"version": 1, "department_id": other["id"]})
+    eventually(lambda: members(group) == [a["id"]] and members(f"dept-{other['id']}") == [b["id"]])
+    api.call("POST", f"/staff/{a['id']}/leave", {"version": 1})
+    eventually(lambda: members(group) == [])
+    assert a_api.call("GET", f"/conversations/{group}/messages").status_code == 404

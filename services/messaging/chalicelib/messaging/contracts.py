@@ -403,7 +403,7 @@ class StartConversation(BaseModel):
 
 class Conversation(BaseModel):
     id: str
-    kind: Literal["direct", "group"]
+    kind: Literal["direct", "group", "department"]
     name: str | None
     member_ids: list[str]
     created_at: datetime

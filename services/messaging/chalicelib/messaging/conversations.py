@@ -20,7 +20,7 @@ from chalicelib.messaging.contracts import (
     SyncPage,
 )
 from chalicelib.messaging.notifications import RecipientItem, _me
-from pynamodb.attributes import BooleanAttribute, ListAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, UnicodeSetAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import PutError
 
 from shared import directory
@@ -40,7 +40,8 @@ class ConversationItem(TenantItem):
     Meta = table_meta("messaging")
     kind = UnicodeAttribute()
     name = UnicodeAttribute(null=True)
-    member_ids = ListAttribute(of=UnicodeAttribute)
+    member_ids = UnicodeSetAttribute(null=True)  # a set: joins and leaves are atomic ADD / DELETE
+    department_id = UnicodeAttribute(null=True)  # set on a department's own group
     created_at = UTCDateTimeAttribute(default=now_utc)
 
     @staticmethod
@@ -97,7 +98,7 @@ def _conversation(item: ConversationItem) -> Conversation:
         id=item.sk,
         kind=item.kind,
         name=item.name,
-        member_ids=list(item.member_ids),  # type: ignore[arg-type]
+        member_ids=sorted(item.member_ids or ()),
         created_at=item.created_at,
     )
 
@@ -123,7 +124,7 @@ def start(principal: Principal, cmd: StartConversation, request_id: str) -> Conv
         tenant=tenant,
         kind=cmd.kind,
         name=cmd.name,
-        member_ids=members,
+        member_ids=set(members),
     )
     with UnitOfWork(SERVICE, principal, request_id) as uow:
         uow.create(item, on_conflict=Conflict("this conversation already exists"))
@@ -142,7 +143,7 @@ def _get(tenant: str, conversation_id: str) -> ConversationItem | None:
 def _member_of(principal: Principal, conversation_id: str) -> tuple[ConversationItem, str]:
     conversation = _get(principal.tenant, conversation_id)
     me = _me(principal)
-    if conversation is None or me not in conversation.member_ids:
+    if conversation is None or me not in (conversation.member_ids or ()):
         raise NotFound("conversation")  # not a member: indistinguishable from absent
     return conversation, me
 
@@ -164,7 +165,7 @@ def _feed(tenant: str, conversation: ConversationItem, kind: str, message: Messa
                 gsi1pk=RecipientItem.inbox_partition(tenant, member),
                 gsi1sk=new_id(),
             )
-            for member in conversation.member_ids
+            for member in sorted(conversation.member_ids or ())
         ]
     )
 
@@ -253,7 +254,7 @@ def receipts(principal: Principal, conversation_id: str, message_id: str) -> lis
     marks = {m.sk: m.up_to for m in ReadMark.query(ReadMark.partition(principal.tenant, conversation_id))}
     return [
         Receipt(staff_id=member, read=marks.get(member, "") >= message_id)
-        for member in conversation.member_ids
+        for member in sorted(conversation.member_ids or ())
     ]
 
 

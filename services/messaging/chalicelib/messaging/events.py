@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalice import Blueprint  # type: ignore[attr-defined]
-from chalicelib.messaging import ding, imports, notifications
+from chalicelib.messaging import ding, groups, imports, notifications
 
 from shared.events.consumer import Subscription, consume_batch
+from shared.observability import for_service
 
 events = Blueprint(__name__)
 
@@ -21,7 +22,13 @@ IMPORTS = Subscription(
     source="messaging",
     event_types=("directory.import.requested",),
 )
-SUBSCRIPTIONS = (FANOUT, IMPORTS)
+GROUPS = Subscription(
+    service="messaging",
+    name="department-groups",
+    source="messaging",
+    event_types=("department.created", "department.updated", "staff.created", "staff.updated", "staff.left"),
+)
+SUBSCRIPTIONS = (FANOUT, IMPORTS, GROUPS)
 
 
 @events.on_sqs_message(queue=FANOUT.queue_name, batch_size=1)
@@ -32,9 +39,16 @@ def on_notification_sent(event: Any) -> dict[str, Any]:
 @events.schedule("rate(1 minute)", name="ding-escalation-sweep")
 def escalate_due_dings(event: Any) -> dict[str, int]:
     """Every minute: SMS, then call, whoever has not acknowledged a DING whose step is due."""
-    return {"alerts": ding.sweep(datetime.now(UTC))}
+    alerts = ding.sweep(datetime.now(UTC))
+    for_service("messaging").metrics.add_metric(name="DingAlerts", unit="Count", value=alerts)
+    return {"alerts": alerts}
 
 
 @events.on_sqs_message(queue=IMPORTS.queue_name, batch_size=1)
 def on_import_requested(event: Any) -> dict[str, Any]:
     return consume_batch(event.to_dict(), IMPORTS, imports.apply_slice)
+
+
+@events.on_sqs_message(queue=GROUPS.queue_name, batch_size=10)
+def on_directory_change(event: Any) -> dict[str, Any]:
+    return consume_batch(event.to_dict(), GROUPS, groups.sync)
