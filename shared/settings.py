@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     # Empty means the stack's aliases: alias/<table_prefix>-data and alias/<table_prefix>-index.
     kms_data_key_id: str = ""
     kms_index_key_id: str = ""
+    attachments_bucket: str = ""  # empty: <table_prefix>-attachments
     # Urgent-alert voice calls: "pinpoint" (Pinpoint SMS and Voice v2) or "log" (delivery log only).
     voice_channel: str = "pinpoint"
     voice_origination: str = ""
@@ -41,6 +42,10 @@ class Settings(BaseSettings):
     @property
     def kms_data_key(self) -> str:
         return self.kms_data_key_id or f"alias/{self.table_prefix}-data"
+
+    @property
+    def attachments_bucket_name(self) -> str:
+        return self.attachments_bucket or f"{self.table_prefix}-attachments"
 
     @property
     def kms_index_key(self) -> str:

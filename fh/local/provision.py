@@ -94,6 +94,10 @@ def provision(
 ) -> dict[str, str]:
     """Everything a province's data stack and consumers hold. Returns logical queue name → URL."""
     create_keys(clients["kms"], settings)
+    clients["s3"].create_bucket(
+        Bucket=settings.attachments_bucket_name,
+        CreateBucketConfiguration={"LocationConstraint": settings.region},
+    )
     for spec in TABLES:
         create_table(clients["dynamodb"], spec, settings)
     clients["events"].create_event_bus(Name=settings.event_bus_name)

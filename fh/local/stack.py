@@ -75,7 +75,7 @@ class LocalStack:
         subscriptions = [sub for app in self.apps.values() for sub in app.fh_subscriptions]
         clients = {
             name: boto3.client(name, region_name=LOCAL_REGION)
-            for name in ("dynamodb", "events", "sqs", "kms")
+            for name in ("dynamodb", "events", "sqs", "kms", "s3")
         }
         queues = provision(clients, get_settings(), subscriptions, self.visibility_timeout)
         self.runner = TriggerRunner(self._triggers(queues))

@@ -60,10 +60,10 @@ def test_every_service_is_served_with_docs(stack: Any) -> None:
         assert status == 200 and doc["openapi"] == "3.1.0"
     status, merged = stack.request("GET", "/openapi.json")
     assert "/messaging/staff" in merged["paths"] and "/scheduling/staff" in merged["paths"]
-    with urllib.request.urlopen(stack.url + "/docs", timeout=10) as page:  # noqa: S310 - loopback
+    with urllib.request.urlopen(stack.url + "/docs", timeout=10) as page:
         html = page.read().decode()
     assert "/openapi.json" in html
-    with urllib.request.urlopen(stack.url + "/docs/static/redoc.standalone.js", timeout=10) as js:  # noqa: S310
+    with urllib.request.urlopen(stack.url + "/docs/static/redoc.standalone.js", timeout=10) as js:
         assert js.status == 200 and len(js.read()) > 100_000
     assert stack.request("GET", "/nowhere/at-all")[0] == 404
 
@@ -112,7 +112,7 @@ def test_fh_dev_serves_seeds_prints_tokens_and_stops_cleanly(tmp_path: Path) -> 
                 f"http://127.0.0.1:{port}{path}",
                 headers={"Authorization": f"Bearer {admin_token.group(1)}"},
             )
-            with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
+            with urllib.request.urlopen(req, timeout=10) as resp:
                 return json.loads(resp.read())
 
         staff = get("/messaging/staff?limit=200")["items"]
@@ -128,7 +128,7 @@ def test_fh_dev_serves_seeds_prints_tokens_and_stops_cleanly(tmp_path: Path) -> 
             f"http://127.0.0.1:{port}/messaging/departments",
             headers={"Authorization": f"Bearer {cli_token}"},
         )
-        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
+        with urllib.request.urlopen(req, timeout=10) as resp:
             assert resp.status == 200
     finally:
         proc.send_signal(signal.SIGINT)

@@ -107,3 +107,39 @@ def test_department_groups_follow_the_directory(
     api.call("POST", f"/staff/{a['id']}/leave", {"version": 1})
     eventually(lambda: members(group) == [])
     assert a_api.call("GET", f"/conversations/{group}/messages").status_code == 404
+
+
+def test_attachments_upload_and_download_through_presigned_urls(people: dict[str, Any]) -> None:
+    import urllib.request
+
+    (_, wang_api), (li, li_api), (_, zhao_api) = people["wang"], people["li"], people["zhao"]
+    cid = wang_api.call("POST", "/conversations", {"kind": "direct", "member_ids": [li["id"]]}).json_body[
+        "id"
+    ]
+    content = "交班记录：3床血压偏高".encode()
+    ticket = wang_api.call(
+        "POST",
+        f"/conversations/{cid}/attachments",
+        {"filename": "交班.txt", "content_type": "text/plain", "size": len(content)},
+    )
+    assert ticket.status_code == 201, ticket.body
+    put = urllib.request.Request(
+        ticket.json_body["upload_url"], data=content, method="PUT", headers={"Content-Type": "text/plain"}
+    )
+    with urllib.request.urlopen(put, timeout=10) as resp:
+        assert resp.status == 200
+    aid = ticket.json_body["attachment_id"]
+    sent = wang_api.call("POST", f"/conversations/{cid}/messages", {"text": "见附件", "attachments": [aid]})
+    assert sent.status_code == 201 and sent.json_body["attachments"] == [aid]
+    link = li_api.call("GET", f"/conversations/{cid}/attachments/{aid}").json_body
+    with urllib.request.urlopen(link["download_url"], timeout=10) as resp:
+        assert resp.read() == content
+    assert zhao_api.call("GET", f"/conversations/{cid}/attachments/{aid}").status_code == 404
+    bogus = wang_api.call("POST", f"/conversations/{cid}/messages", {"text": "x", "attachments": ["nope"]})
+    assert bogus.status_code == 422
+    too_big = wang_api.call(
+        "POST",
+        f"/conversations/{cid}/attachments",
+        {"filename": "a.bin", "content_type": "application/octet-stream", "size": 10**9},
+    )
+    assert too_big.status_code == 422

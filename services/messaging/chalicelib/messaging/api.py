@@ -5,6 +5,9 @@ from __future__ import annotations
 from chalicelib.messaging import conversations, ding, imports, notifications, service
 from chalicelib.messaging.contracts import (
     AlertRecord,
+    AttachmentLink,
+    AttachmentRequest,
+    AttachmentTicket,
     AuditEntry,
     AuditQuery,
     Conversation,
@@ -379,3 +382,26 @@ def message_receipts(ctx: RequestContext, conversation_id: str, message_id: str)
 )
 def sync(ctx: RequestContext, query: SyncQuery) -> SyncPage:
     return conversations.sync(ctx.principal, query.cursor, query.limit)
+
+
+@api.route(
+    "/conversations/{conversation_id}/attachments",
+    "POST",
+    summary="Get a presigned URL to upload a file",
+    body=AttachmentRequest,
+    response=AttachmentTicket,
+    status=201,
+    budget={"Query": 1, "GetItem": 1, "PutItem": 1},
+)
+def request_upload(ctx: RequestContext, conversation_id: str, body: AttachmentRequest) -> AttachmentTicket:
+    return conversations.request_upload(ctx.principal, conversation_id, body)
+
+
+@api.route(
+    "/conversations/{conversation_id}/attachments/{attachment_id}",
+    summary="A presigned download URL",
+    response=AttachmentLink,
+    budget={"Query": 1, "GetItem": 2},
+)
+def download_attachment(ctx: RequestContext, conversation_id: str, attachment_id: str) -> AttachmentLink:
+    return conversations.download(ctx.principal, conversation_id, attachment_id)

@@ -413,6 +413,35 @@ class PostMessage(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=1, max_length=4000)
+    attachments: list[str] = Field(
+        default_factory=list, max_length=9, description="ids from POST …/attachments"
+    )
+
+
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+
+
+class AttachmentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    filename: str = Field(min_length=1, max_length=200)
+    content_type: str = Field(pattern=r"^[\w.+-]+/[\w.+-]+$", max_length=100)
+    size: int = Field(ge=1, le=MAX_ATTACHMENT_BYTES)
+
+
+class AttachmentTicket(BaseModel):
+    attachment_id: str
+    upload_url: str = Field(
+        description="PUT the file here with the same Content-Type, within expires_in seconds"
+    )
+    expires_in: int
+
+
+class AttachmentLink(BaseModel):
+    attachment_id: str
+    filename: str
+    download_url: str
+    expires_in: int
 
 
 class Message(BaseModel):
@@ -420,6 +449,7 @@ class Message(BaseModel):
     conversation_id: str
     sender_id: str
     text: str | None = Field(description="null once recalled")
+    attachments: list[str] = Field(default_factory=list)
     recalled: bool
     sent_at: datetime
 

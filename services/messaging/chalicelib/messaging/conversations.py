@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from urllib.parse import quote
 
 from chalicelib.messaging.contracts import (
     RECALL_SECONDS,
+    AttachmentLink,
+    AttachmentRequest,
+    AttachmentTicket,
     Conversation,
     Message,
     PostMessage,
@@ -20,10 +24,17 @@ from chalicelib.messaging.contracts import (
     SyncPage,
 )
 from chalicelib.messaging.notifications import RecipientItem, _me
-from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, UnicodeSetAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.exceptions import PutError
 
-from shared import directory
+from shared import aws, directory
 from shared.auth import Principal
 from shared.errors import Conflict, Forbidden, NotFound, RuleViolation
 from shared.http import Page, decode_cursor, encode_cursor
@@ -31,6 +42,7 @@ from shared.ids import id_floor, new_id
 from shared.persistence.batch import put_all
 from shared.persistence.models import Gsi1, TenantItem, now_utc, table_meta, tenant_key
 from shared.persistence.uow import UnitOfWork
+from shared.settings import get_settings
 
 SERVICE = "messaging"
 SETTLE_MS = 2000  # sync never reads the newest 2 s: a slower concurrent writer cannot land behind a cursor
@@ -53,6 +65,7 @@ class MessageItem(TenantItem):
     Meta = table_meta("messaging")
     sender_id = UnicodeAttribute()
     text = UnicodeAttribute(null=True)
+    attachments = ListAttribute(of=UnicodeAttribute, default=list)
     recalled = BooleanAttribute(default=False)
     sent_at = UTCDateTimeAttribute()
 
@@ -80,6 +93,23 @@ class FeedEntry(TenantItem):
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
     feed = Gsi1()
+
+
+class AttachmentItem(TenantItem):
+    Meta = table_meta("messaging")
+    filename = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+    uploader = UnicodeAttribute()
+
+    @staticmethod
+    def partition(tenant: str, conversation_id: str) -> str:
+        return tenant_key(tenant, "conv", conversation_id, "att")
+
+    @property
+    def object_key(self) -> str:
+        """Tenant first, like every key: ``<tenant>/<conversation>/<attachment>``."""
+        return "/".join((self.tenant, self.pk.split("#")[2], self.sk))
 
 
 class ReadMark(TenantItem):
@@ -172,6 +202,7 @@ def _feed(tenant: str, conversation: ConversationItem, kind: str, message: Messa
 
 def _message(conversation_id: str, item: MessageItem) -> Message:
     return Message(
+        attachments=list(item.attachments or []),
         id=item.sk,
         conversation_id=conversation_id,
         sender_id=item.sender_id,
@@ -184,6 +215,8 @@ def _message(conversation_id: str, item: MessageItem) -> Message:
 def post(principal: Principal, conversation_id: str, cmd: PostMessage, request_id: str) -> Message:
     conversation, me = _member_of(principal, conversation_id)
     tenant = principal.tenant
+    for attachment_id in cmd.attachments:
+        _attachment(tenant, conversation_id, attachment_id, field="attachments")
     item = MessageItem(
         MessageItem.partition(tenant, conversation_id),
         new_id(),
@@ -191,6 +224,7 @@ def post(principal: Principal, conversation_id: str, cmd: PostMessage, request_i
         tenant=tenant,
         sender_id=me,
         text=cmd.text,
+        attachments=cmd.attachments,
         sent_at=now_utc(),
     )
     item.save(MessageItem.pk.does_not_exist())
@@ -293,3 +327,60 @@ def sync(principal: Principal, cursor: str | None, limit: int) -> SyncPage:
                 )
             )  # type: ignore[arg-type]
     return SyncPage(items=items, next_cursor=entries[-1].gsi1sk if entries else start)
+
+
+UPLOAD_SECONDS = 900
+DOWNLOAD_SECONDS = 300
+
+
+def _attachment(tenant: str, conversation_id: str, attachment_id: str, field: str = "") -> AttachmentItem:
+    try:
+        return AttachmentItem.get(AttachmentItem.partition(tenant, conversation_id), attachment_id)
+    except AttachmentItem.DoesNotExist as exc:
+        if field:
+            raise RuleViolation(f"no attachment {attachment_id} in this conversation", field=field) from exc
+        raise NotFound("attachment") from exc
+
+
+def request_upload(principal: Principal, conversation_id: str, cmd: AttachmentRequest) -> AttachmentTicket:
+    """A presigned PUT for one file into this conversation (members only; size and type fixed now)."""
+    _, me = _member_of(principal, conversation_id)
+    item = AttachmentItem(
+        AttachmentItem.partition(principal.tenant, conversation_id),
+        new_id(),
+        entity="attachment",
+        tenant=principal.tenant,
+        filename=cmd.filename,
+        content_type=cmd.content_type,
+        size=cmd.size,
+        uploader=me,
+    )
+    item.save(AttachmentItem.pk.does_not_exist())
+    url = aws.client("s3").generate_presigned_url(
+        "put_object",
+        Params={
+            "Bucket": get_settings().attachments_bucket_name,
+            "Key": item.object_key,
+            "ContentType": cmd.content_type,
+            "ContentLength": cmd.size,
+        },
+        ExpiresIn=UPLOAD_SECONDS,
+    )
+    return AttachmentTicket(attachment_id=item.sk, upload_url=url, expires_in=UPLOAD_SECONDS)
+
+
+def download(principal: Principal, conversation_id: str, attachment_id: str) -> AttachmentLink:
+    _member_of(principal, conversation_id)
+    item = _attachment(principal.tenant, conversation_id, attachment_id)
+    url = aws.client("s3").generate_presigned_url(
+        "get_object",
+        Params={
+            "Bucket": get_settings().attachments_bucket_name,
+            "Key": item.object_key,
+            "ResponseContentDisposition": f"attachment; filename*=UTF-8''{quote(item.filename)}",
+        },
+        ExpiresIn=DOWNLOAD_SECONDS,
+    )
+    return AttachmentLink(
+        attachment_id=item.sk, filename=item.filename, download_url=url, expires_in=DOWNLOAD_SECONDS
+    )
