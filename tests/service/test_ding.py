@@ -68,7 +68,9 @@ def test_ding_escalates_to_the_unacknowledged_only_and_survives_a_runner_restart
         assert len(sms_sent_to("13900000002")) == 1 and "抢救室需要支援" in sms_sent_to("13900000002")[0]
         assert sms_sent_to("13900000001") == []  # acknowledged in time
         log = {(e["staff_id"], e["channel"]): e for e in alerts_for(messaging, nid)}
-        assert log[(slow["id"], "sms")]["status"] == "sent" and log[(slow["id"], "sms")]["to"] == "139****0002"
+        assert (
+            log[(slow["id"], "sms")]["status"] == "sent" and log[(slow["id"], "sms")]["to"] == "139****0002"
+        )
         assert log[(nophone["id"], "sms")]["status"] == "skipped"  # no number on record: said, not dropped
         assert (quick["id"], "sms") not in log
 
