@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     # Empty means the stack's aliases: alias/<table_prefix>-data and alias/<table_prefix>-index.
     kms_data_key_id: str = ""
     kms_index_key_id: str = ""
+    # SNS platform application ARNs for mobile push, by platform: {"fcm": "...", "apns": "..."}.
+    push_apps: dict[str, str] = {}
     attachments_bucket: str = ""  # empty: <table_prefix>-attachments
     # Urgent-alert voice calls: "pinpoint" (Pinpoint SMS and Voice v2) or "log" (delivery log only).
     voice_channel: str = "pinpoint"

@@ -91,9 +91,17 @@ def provision(
     settings: Settings,
     subscriptions: list[Subscription],
     visibility_timeout: int = 30,
-) -> dict[str, str]:
-    """Everything a province's data stack and consumers hold. Returns logical queue name → URL."""
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Everything a province's data stack and consumers hold: (logical queue → URL, push platform → app)."""
     create_keys(clients["kms"], settings)
+    push_apps = {
+        platform: clients["sns"].create_platform_application(
+            Name=f"{settings.table_prefix}-{platform}",
+            Platform=kind,
+            Attributes={"PlatformCredential": "local"},
+        )["PlatformApplicationArn"]
+        for platform, kind in (("fcm", "GCM"), ("apns", "APNS"))
+    }
     clients["s3"].create_bucket(
         Bucket=settings.attachments_bucket_name,
         CreateBucketConfiguration={"LocationConstraint": settings.region},
@@ -101,7 +109,8 @@ def provision(
     for spec in TABLES:
         create_table(clients["dynamodb"], spec, settings)
     clients["events"].create_event_bus(Name=settings.event_bus_name)
-    return {
+    queues = {
         sub.queue_name: create_consumer(clients["sqs"], clients["events"], settings, sub, visibility_timeout)
         for sub in subscriptions
     }
+    return queues, push_apps

@@ -75,9 +75,11 @@ class LocalStack:
         subscriptions = [sub for app in self.apps.values() for sub in app.fh_subscriptions]
         clients = {
             name: boto3.client(name, region_name=LOCAL_REGION)
-            for name in ("dynamodb", "events", "sqs", "kms", "s3")
+            for name in ("dynamodb", "events", "sqs", "kms", "s3", "sns")
         }
-        queues = provision(clients, get_settings(), subscriptions, self.visibility_timeout)
+        queues, push_apps = provision(clients, get_settings(), subscriptions, self.visibility_timeout)
+        os.environ["FH_PUSH_APPS"] = json.dumps(push_apps)
+        reset_settings()
         self.runner = TriggerRunner(self._triggers(queues))
         self.runner.start()
         self._server = serve(Gateway(self.apps, self.issuer.jwks()), self.host, self.port)

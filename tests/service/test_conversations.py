@@ -143,3 +143,22 @@ def test_attachments_upload_and_download_through_presigned_urls(people: dict[str
         {"filename": "a.bin", "content_type": "application/octet-stream", "size": 10**9},
     )
     assert too_big.status_code == 422
+
+
+def test_new_messages_are_pushed_to_registered_devices(people: dict[str, Any]) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sns.models import sns_backends
+
+    from fh.local.stack import LOCAL_REGION
+
+    (_, wang_api), (li, li_api) = people["wang"], people["li"]
+    device = li_api.call("POST", "/devices", {"platform": "fcm", "token": "li-phone-token-123"})
+    assert device.status_code == 201, device.body
+    assert li_api.call("POST", "/devices", {"platform": "windows", "token": "abcdefgh1"}).status_code == 422
+    cid = wang_api.call("POST", "/conversations", {"kind": "direct", "member_ids": [li["id"]]}).json_body[
+        "id"
+    ]
+    wang_api.call("POST", f"/conversations/{cid}/messages", {"text": "在吗"})
+    backend = sns_backends[DEFAULT_ACCOUNT_ID][LOCAL_REGION]
+    endpoint = next(e for e in backend.platform_endpoints.values() if e.token == "li-phone-token-123")
+    assert len(endpoint.messages) == 1

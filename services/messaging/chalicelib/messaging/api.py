@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.messaging import conversations, ding, imports, notifications, service
+from chalicelib.messaging import conversations, ding, imports, notifications, push, service
 from chalicelib.messaging.contracts import (
     AlertRecord,
     AttachmentLink,
@@ -14,6 +14,7 @@ from chalicelib.messaging.contracts import (
     CreateDepartment,
     CreateStaff,
     Department,
+    Device,
     ImportJob,
     InboxItem,
     LeaveStaff,
@@ -25,6 +26,7 @@ from chalicelib.messaging.contracts import (
     Receipt,
     RecipientQuery,
     RecipientStatus,
+    RegisterDevice,
     RevealedMobile,
     SendNotification,
     Staff,
@@ -405,3 +407,17 @@ def request_upload(ctx: RequestContext, conversation_id: str, body: AttachmentRe
 )
 def download_attachment(ctx: RequestContext, conversation_id: str, attachment_id: str) -> AttachmentLink:
     return conversations.download(ctx.principal, conversation_id, attachment_id)
+
+
+@api.route(
+    "/devices",
+    "POST",
+    summary="Register this phone for push notifications",
+    body=RegisterDevice,
+    response=Device,
+    status=201,
+    budget={"Query": 1, "GetItem": 1, "PutItem": 1},
+)
+def register_device(ctx: RequestContext, body: RegisterDevice) -> Device:
+    staff_id = notifications._me(ctx.principal)
+    return Device(device_id=push.register(ctx.principal.tenant, staff_id, body.platform, body.token))

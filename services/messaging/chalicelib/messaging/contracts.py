@@ -487,3 +487,14 @@ class SyncItem(BaseModel):
 class SyncPage(BaseModel):
     items: list[SyncItem]
     next_cursor: str = Field(description="pass it back next time; unchanged when nothing is new")
+
+
+class RegisterDevice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    platform: Literal["fcm", "apns", "apns_sandbox", "baidu"]
+    token: str = Field(min_length=8, max_length=4096)
+
+
+class Device(BaseModel):
+    device_id: str

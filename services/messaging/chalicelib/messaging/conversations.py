@@ -10,6 +10,7 @@ import time
 from datetime import timedelta
 from urllib.parse import quote
 
+from chalicelib.messaging import push
 from chalicelib.messaging.contracts import (
     RECALL_SECONDS,
     AttachmentLink,
@@ -229,6 +230,12 @@ def post(principal: Principal, conversation_id: str, cmd: PostMessage, request_i
     )
     item.save(MessageItem.pk.does_not_exist())
     _feed(tenant, conversation, "message", item)
+    push.notify(
+        tenant,
+        [m for m in sorted(conversation.member_ids or ()) if m != me],
+        conversation.name or "新消息",
+        "message",
+    )
     return _message(conversation_id, item)
 
 

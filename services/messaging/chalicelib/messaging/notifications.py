@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from chalicelib.messaging import ding
+from chalicelib.messaging import ding, push
 from chalicelib.messaging.adapters import list_page
 from chalicelib.messaging.contracts import (
     MAX_RECIPIENTS,
@@ -217,6 +217,7 @@ def fan_out(envelope: EventEnvelope, uow: UnitOfWork) -> None:
                 for staff_id in chunk
             ]
         )
+        push.notify(tenant, chunk, notification.title, "notification")
         done += len(chunk)
         if done < len(recipients):
             notification.update(actions=[NotificationItem.delivered_count.set(done)])
