@@ -1,9 +1,9 @@
 """Botocore event hooks on every DynamoDB client the process makes: count calls, inject faults.
 
 ``install()`` wraps ``botocore.session.Session.create_client`` once, so each DynamoDB client (PynamoDB's
-per-thread ones, boto3's, Powertools') gets two handlers: ``before-call`` counts API calls per operation
-and ``before-send`` can answer a request with a fake error instead of sending it. Both act only for the
-threads a test selected, so the trigger runner's background work never pollutes a count.
+per-thread ones, boto3's, Powertools') gets two handlers: ``before-parameter-build`` counts API calls per
+operation and ``before-send`` can answer a request with a fake error instead of sending it. Both act only
+for the threads a test selected, so the trigger runner's background work never pollutes a count.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def _on_send(request: Any, **_: Any) -> AWSResponse | None:
 
 def _register(client: Any) -> None:
     if client.meta.service_model.service_name == "dynamodb":
-        client.meta.events.register("before-call.dynamodb", _on_call)
+        client.meta.events.register("before-parameter-build.dynamodb", _on_call)
         client.meta.events.register_first("before-send.dynamodb", _on_send)
 
 

