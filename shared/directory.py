@@ -43,6 +43,7 @@ class StaffItem(Aggregate):
     mobile_masked = UnicodeAttribute(null=True)
     mobile_index = UnicodeAttribute(null=True)
     search_blob = UnicodeAttribute(default="")
+    certificates = UnicodeAttribute(default="[]")  # JSON [{"type", "number", "valid_until"}]
     # The identity provider's subject for this person, found through gsi1 (``<tenant>#user`` / user id).
     user_id = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)

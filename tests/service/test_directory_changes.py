@@ -164,3 +164,53 @@ def test_my_colleagues(messaging: Api, clients: dict[str, Any], token: Any, tena
     assert names == ["乙", "甲"]
     stranger = Api(clients["messaging"], token(tenant, "no-record", ["doctor"]))
     assert stranger.call("GET", "/staff/me/colleagues").status_code == 404
+
+
+def test_certificates_are_announced_once_thirty_days_before_expiry(
+    messaging: Api, tenant: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import date, timedelta
+
+    from chalicelib.messaging import certificates
+
+    import shared.persistence.uow as uow_module
+
+    emitted: list[dict[str, Any]] = []
+    original = uow_module.UnitOfWork.emit
+
+    def capture(self: Any, event: Any) -> None:
+        if event.type == "certificate.expiring" and event.tenant == tenant:
+            emitted.append(event.data)
+        original(self, event)
+
+    monkeypatch.setattr(uow_module.UnitOfWork, "emit", capture)
+    dept = make_department(messaging)
+    soon = (date.today() + timedelta(days=40)).isoformat()
+    later = (date.today() + timedelta(days=400)).isoformat()
+    nurse = add_staff(
+        messaging,
+        dept["id"],
+        "周护士",
+        "C1",
+        certificates=[
+            {"type": "护士执业证书", "number": "N-001", "valid_until": soon},
+            {"type": "BLS", "number": "B-9", "valid_until": later},
+        ],
+    )
+    assert [c["type"] for c in nurse["certificates"]] == ["护士执业证书", "BLS"]
+
+    assert certificates.sweep(date.today() + timedelta(days=5)) >= 0 and emitted == []
+    certificates.sweep(date.today() + timedelta(days=11))
+    assert emitted == [{"staff_id": nurse["id"], "certificate_type": "护士执业证书", "valid_until": soon}]
+    certificates.sweep(date.today() + timedelta(days=12))
+    assert len(emitted) == 1  # announced once
+
+    renewed = (date.today() + timedelta(days=800)).isoformat()
+    resp = messaging.call(
+        "PATCH",
+        f"/staff/{nurse['id']}",
+        {"version": 1, "certificates": [{"type": "护士执业证书", "number": "N-002", "valid_until": renewed}]},
+    )
+    assert resp.status_code == 200, resp.body
+    certificates.sweep(date.today() + timedelta(days=500))
+    assert len(emitted) == 1  # the BLS reminder went with the certificate; the renewal is far off

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -91,6 +91,16 @@ class Department(BaseModel):
     created_at: datetime
 
 
+class Certificate(BaseModel):
+    """A licence or qualification (执业证书, 护士执业证, 资格证…); reminded 30 days before it expires."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: str = Field(min_length=1, max_length=50)
+    number: str = Field(min_length=1, max_length=64)
+    valid_until: date
+
+
 class CreateStaff(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -107,6 +117,7 @@ class CreateStaff(BaseModel):
     user_id: str | None = Field(
         None, description="the identity provider's subject for this person", max_length=128
     )
+    certificates: list[Certificate] = Field(default_factory=list, max_length=20)
 
     _name = field_validator("name")(_clean_name)
     _roles = field_validator("roles")(_known_roles)
@@ -124,6 +135,7 @@ class UpdateStaff(BaseModel):
     roles: list[str] | None = Field(None, max_length=20, json_schema_extra=_role_enum)
     supervisor_id: str | None = Field(None, pattern=ID)
     mobile: str | None = Field(None, max_length=20, pattern=MOBILE_INPUT)
+    certificates: list[Certificate] | None = Field(None, max_length=20)
 
     _name = field_validator("name")(lambda v: _clean_name(v) if v is not None else v)
     _roles = field_validator("roles")(lambda v: _known_roles(v) if v is not None else v)
@@ -147,6 +159,7 @@ class Staff(BaseModel):
     supervisor_id: str | None = None
     mobile: str | None = Field(None, description="masked, e.g. 138****5678")
     user_id: str | None = None
+    certificates: list[Certificate] = Field(default_factory=list)
     status: str
     version: int
     created_at: datetime
@@ -498,3 +511,18 @@ class RegisterDevice(BaseModel):
 
 class Device(BaseModel):
     device_id: str
+
+
+class CertificateExpiring(BaseModel):
+    staff_id: str
+    certificate_type: str
+    valid_until: date
+
+
+CERTIFICATE_EXPIRING = EventType(
+    "certificate.expiring",
+    "messaging",
+    CertificateExpiring,
+    description="A certificate expires within 30 days",
+)
+EVENT_TYPES = (*EVENT_TYPES, CERTIFICATE_EXPIRING)

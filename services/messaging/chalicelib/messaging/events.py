@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalice import Blueprint  # type: ignore[attr-defined]
-from chalicelib.messaging import ding, groups, imports, notifications
+from chalicelib.messaging import certificates, ding, groups, imports, notifications
 
 from shared.events.consumer import Subscription, consume_batch
 from shared.observability import for_service
@@ -52,3 +52,11 @@ def on_import_requested(event: Any) -> dict[str, Any]:
 @events.on_sqs_message(queue=GROUPS.queue_name, batch_size=10)
 def on_directory_change(event: Any) -> dict[str, Any]:
     return consume_batch(event.to_dict(), GROUPS, groups.sync)
+
+
+@events.schedule("cron(0 1 * * ? *)", name="certificate-reminders")
+def remind_expiring_certificates(event: Any) -> dict[str, int]:
+    """Daily: announce certificates that expire within 30 days."""
+    published = certificates.sweep(datetime.now(UTC).date())
+    for_service("messaging").metrics.add_metric(name="CertificatesExpiring", unit="Count", value=published)
+    return {"published": published}

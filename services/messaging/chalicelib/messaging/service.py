@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chalicelib.messaging import domain
+from chalicelib.messaging import certificates, domain
 from chalicelib.messaging.adapters import (
     DepartmentItem,
     EmployeeNumberClaim,
@@ -22,6 +22,7 @@ from chalicelib.messaging.contracts import (
     STAFF_LEFT,
     STAFF_UPDATED,
     AuditEntry,
+    Certificate,
     CreateDepartment,
     CreateStaff,
     Department,
@@ -63,6 +64,10 @@ def _department(item: DepartmentItem) -> Department:
     )
 
 
+def _certificates_json(certs: list[Certificate]) -> str:
+    return json.dumps([c.model_dump(mode="json") for c in certs], ensure_ascii=False)
+
+
 def _staff(item: StaffItem) -> Staff:
     return Staff(
         id=item.sk,
@@ -75,6 +80,7 @@ def _staff(item: StaffItem) -> Staff:
         supervisor_id=item.supervisor_id,
         mobile=item.mobile_masked,
         user_id=item.user_id,
+        certificates=json.loads(item.certificates or "[]"),
         status=item.status,
         version=item.version,
         created_at=item.created_at,
@@ -260,6 +266,7 @@ def create_staff(principal: Principal, cmd: CreateStaff, request_id: str) -> Sta
         supervisor_id=cmd.supervisor_id,
         search_blob=domain.search_blob(cmd.name, cmd.employee_no),
         user_id=cmd.user_id,
+        certificates=_certificates_json(cmd.certificates),
     )
     if cmd.user_id:
         item.gsi1pk, item.gsi1sk = tenant_key(tenant, "user"), cmd.user_id
@@ -275,6 +282,7 @@ def create_staff(principal: Principal, cmd: CreateStaff, request_id: str) -> Sta
         uow.create(item)
         uow.create(claim, on_conflict=Conflict(f"employee number {cmd.employee_no} is already taken"))
         _check_department(uow, tenant, cmd.department_id)
+        certificates.keep_in_step(uow, tenant, staff_id, "[]", json.loads(item.certificates))
         uow.emit(
             STAFF_CREATED.envelope(tenant, StaffChanged(staff_id=staff_id, department_id=cmd.department_id))
         )
@@ -307,6 +315,10 @@ def update_staff(principal: Principal, staff_id: str, cmd: UpdateStaff, request_
         _check_supervisor(tenant, staff_id, changes["supervisor_id"])
     if "mobile" in changes:
         _set_mobile(item, tenant, changes.pop("mobile"))
+    certificates_before = item.certificates
+    if "certificates" in changes:
+        item.certificates = _certificates_json(cmd.certificates or [])
+        changes.pop("certificates")
     for key, value in changes.items():
         setattr(item, key, value)
     item.search_blob = domain.search_blob(item.name, item.employee_no)
@@ -315,6 +327,10 @@ def update_staff(principal: Principal, staff_id: str, cmd: UpdateStaff, request_
         uow.save(item, on_conflict=STALE)
         if "department_id" in changes:
             _check_department(uow, tenant, item.department_id)
+        if item.certificates != certificates_before:
+            certificates.keep_in_step(
+                uow, tenant, staff_id, certificates_before, json.loads(item.certificates)
+            )
         uow.emit(
             STAFF_UPDATED.envelope(tenant, StaffChanged(staff_id=staff_id, department_id=item.department_id))
         )
