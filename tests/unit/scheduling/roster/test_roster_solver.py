@@ -89,3 +89,24 @@ def test_truncated_problem_scales_contract_totals(inrc2_dir: Path) -> None:
     full, part = problem.contracts["FullTime"], half.contracts["FullTime"]
     assert part.min_assignments == full.min_assignments // 2
     assert part.max_assignments == -(-full.max_assignments // 2)
+
+
+def test_weekly_windows_carry_the_history_exactly(inrc2_dir: Path) -> None:
+    """Split at a week boundary, with the history carried over, the run, request, weekend and
+    coverage costs add up to the whole horizon's (the competition's weekly evaluation)."""
+    from dataclasses import replace
+
+    from chalicelib.scheduling.roster.inrc2 import read_solution
+    from chalicelib.scheduling.roster.model import Roster, Weights
+    from chalicelib.scheduling.roster.solver import grid_of, window_problem
+
+    folder = inrc2_dir / "reference_solutions" / "n005w4" / "Solution_H_0-WD_1-2-3-3"
+    problem = load_instance(inrc2_dir, "n005w4_0_1-2-3-3")
+    problem = replace(problem, weights=Weights(total_assignments=0, working_weekends=0))
+    roster = read_solution(folder, problem)
+    grid = grid_of(problem, roster)
+    for cut in (7, 14, 21):
+        head, tail = window_problem(problem, grid, 0, cut), window_problem(problem, grid, cut, 28)
+        first = Roster(tuple(a for a in roster.assignments if a.day < cut))
+        rest = Roster(tuple(replace(a, day=a.day - cut) for a in roster.assignments if a.day >= cut))
+        assert evaluate(head, first).cost + evaluate(tail, rest).cost == evaluate(problem, roster).cost

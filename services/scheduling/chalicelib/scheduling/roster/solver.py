@@ -24,7 +24,15 @@ from types import MappingProxyType
 from typing import Any
 
 from chalicelib.scheduling.roster.evaluate import evaluate
-from chalicelib.scheduling.roster.model import UNLIMITED, Assignment, Nurse, Pin, Roster, RosterProblem
+from chalicelib.scheduling.roster.model import (
+    UNLIMITED,
+    Assignment,
+    Nurse,
+    NurseHistory,
+    Pin,
+    Roster,
+    RosterProblem,
+)
 
 ProgressCallback = Callable[[float, int], None]
 """Called with (seconds since the start, best cost so far) whenever the best roster improves."""
@@ -36,9 +44,14 @@ class SolveOptions:
     num_workers: int = 2
     seed: int = 0
     lns: bool = True
-    first_phase: float = 0.15  # share of the time given to the whole-model solve before the LNS
+    # share of the time for the first roster (constructive start); None = 0.15 up to 40 nurses,
+    # 0.4 above (where polishing week by week beats the whole-horizon search from a poor start)
+    first_phase: float | None = None
     sub_time: float = 2.0  # seconds per neighbourhood re-solve
     chunk_days: int = 7  # the constructive start rosters the horizon this many days at a time
+    window_days: int = 14  # the day window of the nurses x days neighbourhood
+    window_share: float = 0.0  # its initial share of the nurses (it then adapts)
+    chunk_lns: bool = True  # polish each chunk of the constructive start with the LNS
     log: bool = False
 
 
@@ -504,6 +517,9 @@ def solve(
     prm.log_search_progress = opts.log
     status = cp_model.UNKNOWN
     constructed = False
+    first_phase = (
+        opts.first_phase if opts.first_phase is not None else (0.15 if len(problem.nurses) <= 40 else 0.4)
+    )
     stats: dict[str, Any] = {"build_seconds": round(build_seconds, 2)}
     if initial is not None:
         rm.hint(grid_of(problem, initial))
@@ -512,7 +528,7 @@ def solve(
         # ones fixed and the contract totals scaled to the days so far), then complete the model's
         # auxiliary variables with every shift fixed.
         t_construct = time.monotonic()
-        grid = construct(problem, opts.time_limit * opts.first_phase, opts, deadline - 1.0)
+        grid = construct(problem, opts.time_limit * first_phase, opts, deadline - 1.0)
         stats["construct_seconds"] = round(time.monotonic() - t_construct, 2)
         if grid is not None:
             rm.fix(grid, lambda n, d: False)
@@ -523,7 +539,7 @@ def solve(
                 status = cp_model.FEASIBLE
                 constructed = True
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        share = max(opts.first_phase, 0.3) if len(problem.nurses) < 20 else opts.first_phase
+        share = max(first_phase, 0.3) if len(problem.nurses) < 20 else first_phase
         first = max(1.0, (deadline - time.monotonic()) * (share if opts.lns else 1.0))
         prm.max_time_in_seconds = first
         status = solver.solve(rm.model, _Callback())
@@ -591,6 +607,84 @@ def truncated(problem: RosterProblem, days: int) -> RosterProblem:
     )
 
 
+def _equals(value: int) -> Callable[[int], bool]:
+    return lambda v: v == value
+
+
+def _streak(row: Sequence[int], pred: Callable[[int], bool], carried: int) -> int:
+    """Days at the end of `row` satisfying `pred`, plus `carried` if the whole row does."""
+    k = 0
+    while k < len(row) and pred(row[len(row) - 1 - k]):
+        k += 1
+    return k + carried if k == len(row) else k
+
+
+def history_at(problem: RosterProblem, grid: Sequence[Sequence[int]], begin: int) -> dict[str, NurseHistory]:
+    """The history each nurse carries into day `begin`, given the shifts of days [0, begin) in `grid`."""
+    out = {}
+    for n, nurse in enumerate(problem.nurses):
+        h = problem.history_of(nurse.id)
+        row = grid[n][:begin]
+        if not row:
+            out[nurse.id] = h
+            continue
+        worked = sum(1 for v in row if v >= 0)
+        weekends = sum(1 for wk in problem.weekends() if wk[-1] < begin and any(row[d] >= 0 for d in wk))
+        last = row[-1]
+
+        if last >= 0:
+            last_id = problem.shift_types[last].id
+            same = _streak(
+                row,
+                _equals(last),
+                h.consecutive_same_shift if h.last_shift == last_id else 0,
+            )
+            work = _streak(row, lambda v: v >= 0, h.consecutive_work)
+            out[nurse.id] = NurseHistory(
+                h.assignments + worked,
+                h.working_weekends + weekends,
+                last_id,
+                same,
+                work,
+                0,
+                h.hours + sum(problem.shift_types[v].hours for v in row if v >= 0),
+            )
+        else:
+            off = _streak(row, lambda v: v < 0, h.consecutive_off)
+            out[nurse.id] = NurseHistory(
+                h.assignments + worked,
+                h.working_weekends + weekends,
+                None,
+                0,
+                0,
+                off,
+                h.hours + sum(problem.shift_types[v].hours for v in row if v >= 0),
+            )
+    return out
+
+
+def window_problem(
+    problem: RosterProblem, grid: Sequence[Sequence[int]], begin: int, end: int
+) -> RosterProblem:
+    """Days [begin, end) as a problem of their own: the history carried in from the grid's earlier
+    days, and the contracts' totals scaled to the first `end` days (as a week-by-week planner does)."""
+    head = truncated(problem, end)
+
+    def shifted(items: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(replace(x, day=x.day - begin) for x in items if x.day >= begin)
+
+    return replace(
+        head,
+        start=problem.date_of(begin),
+        num_days=end - begin,
+        demand=shifted(head.demand),
+        leave=shifted(head.leave),
+        requests=shifted(head.requests),
+        pins=shifted(head.pins),
+        history=MappingProxyType(history_at(problem, grid, begin)),
+    )
+
+
 def construct(
     problem: RosterProblem, budget: float, opts: SolveOptions, hard_deadline: float | None = None
 ) -> list[list[int]] | None:
@@ -608,8 +702,7 @@ def construct(
     prm.random_seed = opts.seed
     begin = 0
     for i, end in enumerate(ends):
-        rm = RosterModel(truncated(problem, end))
-        rm.fix(grid, lambda n, d, begin=begin: d >= begin)  # type: ignore[misc]
+        rm = RosterModel(window_problem(problem, grid, begin, end))
         left = len(ends) - i
         share = max(min(2.0, (hard_deadline - time.monotonic()) / left), (deadline - time.monotonic()) / left)
         for attempt in range(3):  # a chunk that found nothing yet gets more time
@@ -620,8 +713,21 @@ def construct(
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
         part = rm.values(list(solver.response_proto.solution))
+        chunk_deadline = time.monotonic() + max(0.0, (deadline - time.monotonic()) / left)
+        if opts.chunk_lns and status != cp_model.OPTIMAL and chunk_deadline - time.monotonic() > 0.5:
+            # Polish the week with the same neighbourhood search: 7-day sub-problems close fast.
+            search = _Search(
+                rm.problem,
+                rm.roster(list(solver.response_proto.solution)),
+                chunk_deadline,
+                opts,
+                _Progress(0, None),
+                0.0,
+            )
+            search.run()
+            part = grid_of(rm.problem, search.roster)
         for n, row in enumerate(part):
-            grid[n][begin:end] = row[begin:end]
+            grid[n][begin:end] = row
         begin = end
     return grid
 
@@ -700,7 +806,7 @@ class _Search:
             _Neighbourhood("skill_nurses", min(N, start), 1, N),
             _Neighbourhood("costly_nurses", min(N, start), 1, N),
             _Neighbourhood("days", min(D, 3.0), 1, D),
-            _Neighbourhood("nurses_days", min(N, 2 * start), 2, N),
+            _Neighbourhood("nurses_days", min(N, max(2 * start, N * opts.window_share)), 2, N),
         ]
         self.skills_of = {k: [n for n, nurse in enumerate(P.nurses) if k in nurse.skills] for k in P.skills}
 
@@ -734,7 +840,7 @@ class _Search:
             hi = lo + span
             nurses = set(range(N)) if N <= 40 else set(rng.sample(range(N), 40))
         else:
-            span = min(D, 14)
+            span = min(D, self.opts.window_days)
             lo = rng.randrange(0, D - span + 1)
             hi = lo + span
             nurses = set(rng.sample(range(N), min(N, size)))
