@@ -12,7 +12,8 @@ from typing import Any
 
 import aws_cdk as cdk
 
-from infra import nag, names
+from infra import bundle, nag, names
+from infra.chalice_app import forget_packages
 from infra.config import InfraConfig, Province, load
 from infra.stacks.data import DataStack
 from infra.stacks.service import ServiceStack
@@ -103,15 +104,18 @@ def synthesize(
     outdir = Path(outdir).resolve()
     if outdir.exists():
         shutil.rmtree(outdir)
-    app, _ = build(config, provinces, services, outdir, with_data=with_data)
-    assembly = app.synth()
+    with bundle.exclusive():
+        app, _ = build(config, provinces, services, outdir, with_data=with_data)
+        assembly = app.synth()
+        # chalice.out holds one copy of every package; the assets are in outdir now.
+        shutil.rmtree(Path.cwd() / "chalice.out", ignore_errors=True)
+        forget_packages()
+        bundle.prune_cache()
     findings = [
         f"{stack.stack_name} {entry.path}: {entry.data}"
         for stack in assembly.stacks
         for entry in stack.find_metadata_by_type("aws:cdk:error")
     ]
-    # chalice.out holds one copy of every package; the assets are in outdir now.
-    shutil.rmtree(Path.cwd() / "chalice.out", ignore_errors=True)
     return Synthesis(outdir, [s.stack_name for s in assembly.stacks], findings, time.monotonic() - started)
 
 
@@ -119,8 +123,9 @@ def main() -> None:
     """Entry point for the cdk CLI (``infra/cdk.json``): FH_PROVINCES / FH_SERVICES narrow the selection."""
     provinces = [p for p in os.environ.get("FH_PROVINCES", "").split(",") if p]
     services = [s for s in os.environ.get("FH_SERVICES", "").split(",") if s]
-    app, _ = build(provinces=provinces or None, services=services or None)
-    app.synth()
+    with bundle.exclusive():
+        app, _ = build(provinces=provinces or None, services=services or None)
+        app.synth()
 
 
 if __name__ == "__main__":

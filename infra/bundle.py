@@ -9,16 +9,22 @@ requirements and vendored code are identical, so a warm cache packages every ser
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import re
 import shutil
+import time
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build" / "chalice"
 # Installed in the Lambda runtime by Chalice itself, or not needed there.
 NOT_BUNDLED = {"chalice"}
+# Chalice keeps a zip per dependency/app hash and never deletes one; older ones are rebuilt on demand.
+CACHE_DAYS = 7
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".chalice", "vendor", "requirements.txt")
 
 
@@ -76,3 +82,29 @@ def stage(service: str, build: Path = BUILD) -> Path:
             shutil.rmtree(link)
         link.symlink_to(cache, target_is_directory=True)
     return target
+
+
+@contextlib.contextmanager
+def exclusive(build: Path = BUILD) -> Iterator[None]:
+    """One synth at a time per work tree: the staged projects, the package cache and ``chalice.out`` are
+    shared, and several test runs (or engineers) may synthesize at once."""
+    build.mkdir(parents=True, exist_ok=True)
+    with (build / ".synth.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def prune_cache(build: Path = BUILD, days: int = CACHE_DAYS) -> int:
+    """Delete cached packages older than ``days`` (Chalice reuses a zip without touching it, so an old one
+    still in use is simply rebuilt once). Returns how many were deleted."""
+    cache = build / "_deployments"
+    if not cache.is_dir():
+        return 0
+    cutoff = time.time() - days * 24 * 3600
+    stale = [z for z in cache.glob("*.zip") if z.stat().st_mtime < cutoff]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
