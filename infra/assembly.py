@@ -126,6 +126,7 @@ def main() -> None:
     with bundle.exclusive():
         app, _ = build(provinces=provinces or None, services=services or None)
         app.synth()
+        shutil.rmtree(Path.cwd() / "chalice.out", ignore_errors=True)
 
 
 if __name__ == "__main__":
