@@ -116,6 +116,19 @@ def _bootstrap(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    try:
+        return _run(args)
+    except KeyError as exc:  # an unknown province or service: say which ones exist
+        print(f"fh stack: {exc.args[0]}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:
+        print(f"fh stack: the provinces file is not valid:\n{exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     command = args.stack_command
     if command == "list":
         return _list(args)

@@ -61,5 +61,16 @@ def test_cdk_cli_is_pinned_below_3() -> None:
 
 
 def test_unknown_province_is_an_error(capsys: pytest.CaptureFixture[str], cdk_calls: Any) -> None:
-    with pytest.raises(KeyError, match="known: zj, nx, hk"):
-        main(["stack", "diff", "--province", "xx"])
+    assert main(["stack", "diff", "--province", "xx"]) == 2
+    assert "known: zj, nx, hk" in capsys.readouterr().err
+    assert cdk_calls == []
+
+
+def test_an_invalid_provinces_file_names_the_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "provinces.toml"
+    bad.write_text('[[province]]\ncode = "zj"\nname = "浙江"\npartition = "aws"\nregion = "cn-north-1"\n')
+    assert main(["stack", "--config", str(bad), "list"]) == 2
+    err = capsys.readouterr().err
+    assert "province.0.identity" in err and "Field required" in err
