@@ -17,6 +17,7 @@ from chalicelib.approvals.contracts import (
     PublishTemplate,
     SubmitApproval,
     Template,
+    TemplateQuery,
     TemplateSummary,
 )
 
@@ -27,6 +28,9 @@ ADMIN = ("hospital_admin",)
 GET = {"GetItem": 1}
 LIST = {"Query": 1}
 STAFF = ("staff",)
+# The template and the submitter's directory entry; each approver rule of the flow adds the reads it needs
+# (a department head: 2 GetItem; a role: 1 Query; the Nth supervisor: N GetItem; on duty: 1 Query).
+RESOLVE = {"GetItem": 2}
 
 
 @api.route(
@@ -52,10 +56,16 @@ def list_templates(ctx: RequestContext, query: ListQuery) -> Page[TemplateSummar
 
 
 @api.route(
-    "/templates/{template_id}", summary="Get a template's current version", response=Template, budget=GET
+    "/templates/{template_id}",
+    summary="Get a template: its current version, or ?version=N",
+    query=TemplateQuery,
+    response=Template,
+    budget={"GetItem": 2},
 )
-def get_template(ctx: RequestContext, template_id: str) -> Template:
-    return service.get_template(ctx.principal, template_id)
+def get_template(ctx: RequestContext, template_id: str, query: TemplateQuery) -> Template:
+    if query.version is None:
+        return service.get_template(ctx.principal, template_id)
+    return service.get_template_version(ctx.principal, template_id, query.version)
 
 
 @api.route(
@@ -64,27 +74,12 @@ def get_template(ctx: RequestContext, template_id: str) -> Template:
     summary="Publish a new version (running approvals keep theirs)",
     body=PublishTemplate,
     response=Template,
-    status=201,
     roles=ADMIN,
     idempotent=True,
     budget={"GetItem": 1, "TransactWriteItems": 1},
 )
 def publish_template(ctx: RequestContext, template_id: str, body: PublishTemplate) -> Template:
     return service.publish_template(ctx.principal, template_id, body, ctx.request_id)
-
-
-@api.route(
-    "/templates/{template_id}/versions/{version}",
-    summary="Get one version of a template",
-    response=Template,
-    budget={"GetItem": 2},
-)
-def get_template_version(ctx: RequestContext, template_id: str, version: str) -> Template:
-    if not version.isdigit():
-        from shared.errors import NotFound
-
-        raise NotFound("template version")
-    return service.get_template_version(ctx.principal, template_id, int(version))
 
 
 @api.route(
@@ -95,6 +90,8 @@ def get_template_version(ctx: RequestContext, template_id: str, version: str) ->
     response=list[TemplateSummary],
     status=201,
     roles=ADMIN,
+    # one transaction per template, so installing again skips the codes a hospital already has
+    budget={"TransactWriteItems": 6},
 )
 def install_builtins(ctx: RequestContext, body: InstallBuiltins) -> list[TemplateSummary]:
     return service.install_builtins(ctx.principal, body.fallback_staff_id, ctx.request_id)
@@ -107,6 +104,7 @@ def install_builtins(ctx: RequestContext, body: InstallBuiltins) -> list[Templat
     body=SubmitApproval,
     response=Preview,
     kinds=STAFF,
+    budget=RESOLVE,
 )
 def preview(ctx: RequestContext, body: SubmitApproval) -> Preview:
     return service.preview(ctx.principal, body)
@@ -121,7 +119,7 @@ def preview(ctx: RequestContext, body: SubmitApproval) -> Preview:
     status=201,
     kinds=STAFF,
     idempotent=True,
-    budget={"GetItem": 1, "TransactWriteItems": 1},
+    budget={**RESOLVE, "TransactWriteItems": 1},
 )
 def submit(ctx: RequestContext, body: SubmitApproval) -> Approval:
     return service.submit(ctx.principal, body, ctx.request_id, ctx.headers.get("idempotency-key"))
@@ -164,6 +162,8 @@ def records(ctx: RequestContext, instance_id: str, query: ListQuery) -> Page[Ope
     body=BatchApprove,
     response=BatchOutcome,
     kinds=STAFF,
+    # each approval is its own read and transaction (at most 50 per call)
+    budget={"GetItem": 50, "TransactWriteItems": 50},
 )
 def batch_approve(ctx: RequestContext, body: BatchApprove) -> BatchOutcome:
     return service.batch_approve(ctx.principal, body, ctx.request_id)

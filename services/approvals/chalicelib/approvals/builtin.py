@@ -172,7 +172,7 @@ def templates(fallback: str) -> list[CreateTemplate]:
                     {
                         "id": "confirm",
                         "name": "报修人确认",
-                        "approvers": [_rule("person", staff_id=fallback)],
+                        "approvers": [_rule("submitter")],
                         "action_label": "确认修复",
                     },
                 ],

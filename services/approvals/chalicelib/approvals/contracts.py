@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from chalicelib.approvals.domain.engine import CarbonCopy, StepState
 from chalicelib.approvals.domain.flow import FlowDefinition, Route
@@ -14,8 +14,8 @@ from shared.events.envelope import EventType
 
 ID = r"^[A-Za-z0-9_-]{1,64}$"
 CODE = r"^[a-z][a-z0-9_-]{0,39}$"
+StaffId = Annotated[str, Field(pattern=ID)]
 LEAVE_EXAMPLE: dict[str, Any] = {
-    "code": "overtime",
     "name": "加班申请",
     "category": "人事",
     "fields": [
@@ -24,13 +24,15 @@ LEAVE_EXAMPLE: dict[str, Any] = {
     ],
     "flow": {
         "steps": [
+            {"id": "confirm", "name": "本人确认", "approvers": [{"kind": "submitter"}]},
             {
                 "id": "head",
                 "name": "科室负责人",
                 "approvers": [{"kind": "department_head"}],
                 "fallback_staff_id": "fallback-approver",
-            }
-        ]
+            },
+        ],
+        "cc_on_start": [{"kind": "submitter"}],
     },
 }
 
@@ -48,7 +50,9 @@ class TemplateBody(BaseModel):
 class CreateTemplate(TemplateBody):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [LEAVE_EXAMPLE]})
 
-    code: str = Field(pattern=CODE, description="unique within the hospital, e.g. leave")
+    code: str | None = Field(
+        None, pattern=CODE, description="unique within the hospital, e.g. leave (default: made from the id)"
+    )
 
 
 class PublishTemplate(TemplateBody):
@@ -56,12 +60,16 @@ class PublishTemplate(TemplateBody):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={
-            "examples": [{k: v for k, v in LEAVE_EXAMPLE.items() if k != "code"} | {"version": 1}]
-        },
+        json_schema_extra={"examples": [{**LEAVE_EXAMPLE, "version": 1}]},
     )
 
     version: int = Field(ge=1, description="the version this one replaces (a stale one is 409)")
+
+
+class TemplateQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = Field(None, ge=1, description="an earlier version (default: the current one)")
 
 
 class Template(BaseModel):
@@ -96,7 +104,10 @@ class InstallBuiltins(BaseModel):
 
 
 class SubmitApproval(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"template_id": "<from POST /templates>", "form": {"hours": 2}}]},
+    )
 
     template_id: str = Field(pattern=ID)
     form: dict[str, Any]
@@ -123,7 +134,7 @@ class ApprovalAction(BaseModel):
     comment: str = Field("", max_length=2000)
     attachments: list[str] = Field(default_factory=list, max_length=20)
     to: str | None = Field(None, pattern=ID, description="transfer: the new approver")
-    staff_ids: list[str] = Field(default_factory=list, max_length=20, description="add_sign: who to add")
+    staff_ids: list[StaffId] = Field(default_factory=list, max_length=20, description="add_sign: who to add")
     position: Literal["before", "after"] = Field("before", description="add_sign: before or after me")
     target_step: str | None = Field(None, pattern=ID, description="return: a step id; omit for the submitter")
     form: dict[str, Any] | None = Field(None, description="resubmit: the corrected form")
@@ -134,7 +145,7 @@ class ApprovalAction(BaseModel):
 class BatchApprove(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    instance_ids: list[str] = Field(min_length=1, max_length=50)
+    instance_ids: list[StaffId] = Field(min_length=1, max_length=50)
     comment: str = Field("", max_length=2000)
 
 

@@ -108,13 +108,14 @@ def create_template(
 ) -> Template:
     tenant = principal.tenant
     template_id = new_id()
+    code = cmd.code or f"c{template_id.lower()}"[:40]
     definition = _definition(cmd)
     item = TemplateItem(
         TemplateItem.partition(tenant),
         template_id,
         entity="template",
         tenant=tenant,
-        code=cmd.code,
+        code=code,
         name=cmd.name,
         category=cmd.category,
         description=cmd.description,
@@ -136,12 +137,12 @@ def create_template(
         uow.create(
             TemplateCodeClaim(
                 TemplateCodeClaim.partition(tenant),
-                cmd.code,
+                code,
                 entity="template-code",
                 tenant=tenant,
                 template_id=template_id,
             ),
-            on_conflict=Conflict(f"template code {cmd.code} is already taken"),
+            on_conflict=Conflict(f"template code {code} is already taken"),
         )
         uow.audit("template.create", "approval-template", template_id, after=json.loads(definition))
         uow.commit()

@@ -35,7 +35,7 @@ class ApproverRule(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["person", "role", "supervisor", "department_head", "chosen", "on_duty"]
+    kind: Literal["person", "role", "supervisor", "department_head", "chosen", "on_duty", "submitter"]
     staff_id: str | None = Field(None, pattern=ID, description="person: this member of staff")
     role: str | None = Field(None, max_length=40, description="role: e.g. head_nurse")
     department_id: str | None = Field(
@@ -187,6 +187,8 @@ def _resolve_rule(
     dept = rule.department_id or (form.get(rule.department_field) if rule.department_field else department)
     if rule.kind == "person":
         return [str(rule.staff_id)], ""
+    if rule.kind == "submitter":  # e.g. the reporter confirms a repair
+        return [submitter], ""
     if rule.kind == "chosen":
         chosen = form.get(str(rule.field))
         return ([chosen], "") if isinstance(chosen, str) else ([], f"no one chosen in {rule.field}")
@@ -243,7 +245,8 @@ def resolve_route(flow: FlowDefinition, form: dict[str, Any], submitter: str, di
             continue
         people, reasons = resolve_people(step.approvers, form, submitter, directory)
         note = ""
-        if flow.skip_submitter and submitter in people:
+        asks_submitter = any(rule.kind == "submitter" for rule in step.approvers)
+        if flow.skip_submitter and submitter in people and not asks_submitter:
             people = [p for p in people if p != submitter]
             note = "the submitter is not their own approver"
             if not people:
