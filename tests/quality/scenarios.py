@@ -18,7 +18,41 @@ if TYPE_CHECKING:
 # Gates a route does not pass yet, each with its reason: "<gate> <service>:<METHOD> <path>" → why.
 # The gate is marked xfail(strict=True) for it, so the day the route passes, the gate fails until the
 # entry is removed. Gates: budget, throttle, fuzz-positive, fuzz-negative, isolation-404, isolation-list.
-KNOWN_GAPS: dict[str, str] = {}
+# Found by the gates on the routes of main at the time of writing; each owner to fix or explain.
+KNOWN_GAPS: dict[str, str] = {
+    "budget approvals:POST /batch-approve": "makes GetItem calls, declares no budget",
+    "budget approvals:POST /templates/builtin": "makes 6 TransactWriteItems, declares no budget",
+    "budget messaging:POST /departments/{department_id}/move": "reads the department (GetItem), declares only TransactWriteItems",
+    "fuzz-negative approvals:POST /batch-approve": "fuzzing finds failures (see make fuzz)",
+    "fuzz-positive approvals:POST /approvals": "fuzzing finds failures (see make fuzz)",
+    "fuzz-positive approvals:POST /approvals/{instance_id}/actions": "fuzzing finds failures (see make fuzz)",
+    "fuzz-positive approvals:POST /batch-approve": "fuzzing finds failures (see make fuzz)",
+    "fuzz-positive approvals:POST /templates/builtin": "fuzzing finds failures (see make fuzz)",
+    "fuzz-positive approvals:POST /templates/{template_id}/versions": "fuzzing finds failures (see make fuzz)",
+    "fuzz-positive messaging:POST /conversations": "fuzzing finds failures (see make fuzz)",
+    "fuzz-positive messaging:POST /conversations/{conversation_id}/attachments": "fuzzing finds failures (see make fuzz)",
+    "fuzz-positive messaging:POST /conversations/{conversation_id}/messages": "fuzzing finds failures (see make fuzz)",
+    "fuzz-positive messaging:POST /conversations/{conversation_id}/read": "fuzzing finds failures (see make fuzz)",
+    "fuzz-positive messaging:POST /departments": "fuzzing finds failures (see make fuzz)",
+    "fuzz-positive messaging:POST /devices": "fuzzing finds failures (see make fuzz)",
+    "fuzz-positive messaging:POST /imports": "fuzzing finds failures (see make fuzz)",
+    "fuzz-positive messaging:POST /notifications": "fuzzing finds failures (see make fuzz)",
+    "isolation-404 approvals:GET /templates/{template_id}/versions/{version}": "another tenant's id does not give a clean 404",
+    "isolation-404 messaging:POST /notifications/{notification_id}/ack": "another tenant's id does not give a clean 404",
+    "isolation-list approvals:GET /inbox/cc": "the list check cannot see tenant A's items (needs a recipe)",
+    "isolation-list approvals:GET /inbox/pending": "the list check cannot see tenant A's items (needs a recipe)",
+    "isolation-list approvals:GET /inbox/submitted": "the list check cannot see tenant A's items (needs a recipe)",
+    "isolation-list messaging:GET /alerts": "the list check cannot see tenant A's items (needs a recipe)",
+    "isolation-list messaging:GET /audit": "the list check cannot see tenant A's items (needs a recipe)",
+    "isolation-list messaging:GET /notifications/{notification_id}/recipients": "the list check cannot see tenant A's items (needs a recipe)",
+    "isolation-list messaging:GET /staff/me/colleagues": "the list check cannot see tenant A's items (needs a recipe)",
+    "isolation-list messaging:GET /sync": "the list check cannot see tenant A's items (needs a recipe)",
+    "throttle approvals:POST /approvals": "throttling is not a clean 503 + Retry-After",
+    "throttle messaging:GET /notifications/inbox": "throttling is not a clean 503 + Retry-After",
+    "throttle messaging:GET /sync": "throttling is not a clean 503 + Retry-After",
+    "throttle messaging:POST /conversations": "throttling is not a clean 503 + Retry-After",
+    "throttle messaging:POST /devices": "throttling is not a clean 503 + Retry-After",
+}
 
 
 def gap(gate: str, route_key: str) -> str | None:
