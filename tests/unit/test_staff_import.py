@@ -27,6 +27,7 @@ def test_chinese_headers_roles_and_gbk() -> None:
             "title": "主治医师",
             "roles": ["department_head", "doctor"],
             "mobile": "13812345678",
+            "certificates": [],
         }
     ]
     assert read_table(csv_text.encode("gb18030"), "csv") == table(csv_text)
@@ -63,7 +64,14 @@ def test_xlsx_is_read_like_csv() -> None:
     book.save(buffer)
     parsed = parse(read_table(buffer.getvalue(), "xlsx"), DEPTS)
     assert parsed.rows == [
-        {"row": 2, "name": "孙七", "employee_no": "1007", "department_id": "d2", "roles": []}
+        {
+            "row": 2,
+            "name": "孙七",
+            "employee_no": "1007",
+            "department_id": "d2",
+            "roles": [],
+            "certificates": [],
+        }
     ]
 
 

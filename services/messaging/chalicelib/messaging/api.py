@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.messaging import conversations, ding, imports, notifications, push, service
+from chalicelib.messaging import conversations, ding, domain, imports, notifications, push, service
 from chalicelib.messaging.contracts import (
     AlertRecord,
     AttachmentLink,
@@ -95,7 +95,7 @@ def update_department(ctx: RequestContext, department_id: str, body: UpdateDepar
     body=MoveDepartment,
     response=Department,
     roles=ADMIN,
-    budget={"TransactWriteItems": 1},
+    budget={"GetItem": 2 + domain.MAX_DEPTH, "TransactWriteItems": 1},
 )
 def move_department(ctx: RequestContext, department_id: str, body: MoveDepartment) -> Department:
     return service.move_department(ctx.principal, department_id, body, ctx.request_id)

@@ -136,6 +136,10 @@ def _conversation(item: ConversationItem) -> Conversation:
 
 def start(principal: Principal, cmd: StartConversation, request_id: str) -> Conversation:
     tenant = principal.tenant
+    if cmd.kind == "direct" and len(cmd.member_ids) != 1:
+        raise RuleViolation("a direct conversation has exactly one other member", field="member_ids")
+    if cmd.kind == "group" and not cmd.name:
+        raise RuleViolation("a group needs a name", field="name")
     me = _me(principal)
     members = sorted({me, *cmd.member_ids})
     for staff_id in cmd.member_ids:

@@ -132,7 +132,7 @@ def parse(table: list[list[str]], departments: dict[str, str]) -> Parsed:
                 column = str(err["loc"][0]) if err["loc"] else ""
                 out.errors.append(RowError(number, column, err["msg"]))
             continue
-        out.rows.append({"row": number, **staff.model_dump(exclude_none=True)})
+        out.rows.append({"row": number, **staff.model_dump(mode="json", exclude_none=True)})
     return out
 
 

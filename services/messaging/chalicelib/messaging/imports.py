@@ -89,15 +89,18 @@ def start(principal: Principal, cmd: StartImport, request_id: str) -> ImportJob:
     try:
         content = base64.b64decode(cmd.content_base64, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise validation_failed([FieldError("content_base64", "not valid base64")]) from exc
+        raise validation_failed([FieldError("content_base64", "not valid base64", "rule")]) from exc
     try:
         table = importing.read_table(content, cmd.format)
     except Exception as exc:  # a broken or mislabelled file is the client's to fix
-        raise validation_failed([FieldError("content_base64", f"cannot read the {cmd.format} file")]) from exc
+        raise validation_failed(
+            [FieldError("content_base64", f"cannot read the {cmd.format} file", "rule")]
+        ) from exc
     parsed = importing.parse(table, _departments(principal.tenant))
     if parsed.errors:
         errors = [
-            FieldError(f"rows[{e.row}].{e.column}", e.message) for e in parsed.errors[:MAX_REPORTED_ERRORS]
+            FieldError(f"rows[{e.row}].{e.column}", e.message, "rule")
+            for e in parsed.errors[:MAX_REPORTED_ERRORS]
         ]
         problem = validation_failed(errors)
         problem.detail = f"{len(parsed.errors)} problems in the file; nothing was imported"
@@ -157,6 +160,8 @@ def apply_slice(envelope: EventEnvelope, uow: UnitOfWork) -> None:
             return current.get("mobile_index") != index.digest(tenant, "mobile", value)
         if key == "roles":
             return sorted(current.get("roles") or []) != sorted(value)
+        if key == "certificates":
+            return bool(json.loads(current.get("certificates") or "[]") != value)
         return current.get(key) != value
 
     def create(data: dict[str, Any]) -> None:

@@ -160,6 +160,10 @@ def resolve(tenant: str, to: Recipients, at: datetime) -> list[str]:
 
 def send(principal: Principal, cmd: SendNotification, request_id: str) -> Notification:
     tenant = principal.tenant
+    policy = cmd.ding
+    if policy is not None and policy.call_after_minutes is not None:
+        if policy.call_after_minutes < policy.sms_after_minutes:
+            raise RuleViolation("the call step cannot come before the SMS step", field="ding")
     recipients = resolve(tenant, cmd.to, datetime.now(UTC))
     item = NotificationItem(
         NotificationItem.partition(tenant),
