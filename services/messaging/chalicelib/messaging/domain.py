@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from pypinyin import Style, lazy_pinyin
-
 from shared.errors import Conflict, RuleViolation
 
 ROLES = frozenset(
@@ -68,6 +66,8 @@ def search_blob(name: str, employee_no: str) -> str:
 
     ``|张三|zhangsan|zs|e001|`` — a query matches if it is contained in it (case-insensitive).
     """
+    from pypinyin import Style, lazy_pinyin  # its dictionaries are large: loaded on first write, not import
+
     full = "".join(lazy_pinyin(name)).lower()
     initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower()
     return "|" + "|".join((name.lower(), full, initials, employee_no.lower())) + "|"
