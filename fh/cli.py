@@ -23,6 +23,7 @@ def _dev(args: argparse.Namespace) -> int:
     try:
         print(f"Future Hospital local stack on {stack.url}  (API docs: {stack.url}/docs)")
         print("State is in memory (embedded moto server): it is gone when you stop this.")
+        print(f"AWS endpoint (moto), for fh tenant add --province local --endpoint-url: {stack.moto_url}")
         if not args.no_seed:
             made = seed(stack)
             print(f"Seeded {DEMO_TENANT}: {len(made['departments'])} units, {len(made['staff'])} staff.")

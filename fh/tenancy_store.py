@@ -62,6 +62,16 @@ def get_tenant(tenant: str) -> TenantRecord | None:
         return None
 
 
+def _search_blob(name: str, employee_no: str) -> str:
+    """The admin is found by name, pinyin or 工号 like everyone messaging adds."""
+    from fh.services import add_service_paths
+
+    add_service_paths()
+    from chalicelib.messaging.domain import search_blob
+
+    return str(search_blob(name, employee_no))
+
+
 def onboard(plan: Onboarding, operator: str) -> Onboarded:
     """Create the hospital; a tenant id that exists already is a ``Conflict`` and nothing is written."""
     tenant = plan.tenant
@@ -89,6 +99,7 @@ def onboard(plan: Onboarding, operator: str) -> Onboarded:
         employee_no=plan.admin_employee_no,
         department_id=unit_id,
         roles=[ADMIN_ROLE],
+        search_blob=_search_blob(plan.admin_name, plan.admin_employee_no),
     )
     if plan.admin_user:
         # Links the administrator to their identity-provider subject, as messaging does for staff.

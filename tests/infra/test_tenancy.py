@@ -80,6 +80,8 @@ def test_tenant_add_onboards_a_hospital_and_its_first_admin(
     assert (admin["name"], admin["roles"], admin["employee_no"]) == ("马丽", ["hospital_admin"], "admin")
     status, units = stack.request("GET", "/messaging/departments", token)
     assert [u["name"] for u in units["items"]] == ["院办"]
+    status, found = stack.request("GET", "/messaging/staff?q=mali", token)  # pinyin search finds her
+    assert [s["id"] for s in found["items"]] == [admin_id.group(1)]
 
     # The onboarding's events went through the outbox like any directory change: scheduling hears of her.
     def projected() -> list[Any]:
