@@ -63,11 +63,14 @@ class LocalStack:
 
     def start(self) -> LocalStack:
         self.port = self.port or free_port(self.host)
-        self.moto_port = self.moto_port or free_port(self.host)
+
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         moto_fixes.apply()
+        # Port 0: the OS assigns a free port atomically. (Picking one first and binding later races with
+        # other processes, and moto's start() waits for ever when its bind fails.)
         self._moto = ThreadedMotoServer(ip_address=self.host, port=self.moto_port, verbose=False)
         self._moto.start()
+        self.moto_port = int(self._moto.get_host_and_port()[1])
         self.issuer = DevIssuer(self.home)
         self.issuer.ensure_key()
         self.configure_environment()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -91,17 +93,23 @@ def test_fh_dev_serves_seeds_prints_tokens_and_stops_cleanly(tmp_path: Path) -> 
         text=True,
         env=env,
     )
+    # Read the child's output on a thread: a deadline holds even if it prints nothing, and the pipe keeps
+    # draining after start-up (a full pipe would block the child).
+    assert proc.stdout is not None
+    out: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(
+        target=lambda: [out.put(line) for line in iter(proc.stdout.readline, "")], daemon=True
+    )
+    reader.start()
     try:
         lines: list[str] = []
-        assert proc.stdout is not None
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            if "Ctrl-C stops" in line:
-                break
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not any("Ctrl-C stops" in line for line in lines):
+            try:
+                lines.append(out.get(timeout=1))
+            except queue.Empty:
+                if proc.poll() is not None:
+                    break
         output = "".join(lines)
         assert f"http://127.0.0.1:{port}" in output, output
         admin_token = re.search(r"^\s+admin\s+(\S+)$", output, re.M)
@@ -132,7 +140,13 @@ def test_fh_dev_serves_seeds_prints_tokens_and_stops_cleanly(tmp_path: Path) -> 
             assert resp.status == 200
     finally:
         proc.send_signal(signal.SIGINT)
-        rest = proc.communicate(timeout=30)[0]
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+        reader.join(timeout=10)
+    rest = "".join(out.get() for _ in range(out.qsize()))
     assert proc.returncode == 0
     assert "stopped." in rest
 
