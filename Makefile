@@ -37,8 +37,9 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy shared services/messaging/chalicelib/messaging/domain.py services/messaging/chalicelib/messaging/importing.py
 
+# make test fuzzes each operation with a few examples; make fuzz runs many more.
 pytest: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	FH_FUZZ_EXAMPLES=$${FH_FUZZ_EXAMPLES:-4} $(PY) -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 
@@ -49,7 +50,7 @@ bench: install
 	$(PY) bench/load.py --clients 20 --requests 2000
 	FH_IMPORT_BUDGET=1 $(PY) -m pytest -q -s tests/quality/test_import_budget.py
 
-# The quality gates' long variants: many more fuzzing examples per operation (docs/quality.md).
+# The quality gates' long variants: many more fuzzing examples per operation (README: Quality gates).
 fuzz: install
 	FH_FUZZ_EXAMPLES=$${FH_FUZZ_EXAMPLES:-300} $(PY) -m pytest tests/quality/test_fuzz.py --timeout 3600 $(PYTEST_ARGS)
 
