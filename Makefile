@@ -52,7 +52,7 @@ bench: install
 
 # The quality gates' long variants: many more fuzzing examples per operation (README: Quality gates).
 fuzz: install
-	FH_FUZZ_EXAMPLES=$${FH_FUZZ_EXAMPLES:-300} $(PY) -m pytest tests/quality/test_fuzz.py --timeout 3600 $(PYTEST_ARGS)
+	FH_FUZZ_RANDOM=1 FH_FUZZ_EXAMPLES=$${FH_FUZZ_EXAMPLES:-300} $(PY) -m pytest tests/quality/test_fuzz.py --timeout 3600 $(PYTEST_ARGS)
 
 # Regenerate the lock after changing dependencies in pyproject.toml.
 lock: | $(PY)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -100,6 +101,8 @@ def test_fuzz_operation(
         database=None,
         suppress_health_check=list(HealthCheck),
         print_blob=True,
+        # make test replays the same examples every run (a red CI can be reproduced); make fuzz explores.
+        derandomize=os.environ.get("FH_FUZZ_RANDOM") != "1",
     )
     @given(case=strategy)
     def run(case: Any) -> None:
