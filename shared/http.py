@@ -118,6 +118,26 @@ def _key_value(value: Any) -> bool:
     return isinstance(value, dict) and len(value) == 1 and isinstance(value.get("S", value.get("N")), str)
 
 
+def query_page(
+    model: Any,
+    partition: str,
+    limit: int,
+    cursor: str | None,
+    condition: Any = None,
+    newest_first: bool = False,
+) -> tuple[list[Any], str | None]:
+    """One list page = one Query on one tenant partition (a filter applies within the page)."""
+    result = model.query(
+        partition,
+        limit=limit,
+        last_evaluated_key=decode_cursor(cursor, partition),
+        filter_condition=condition,
+        scan_index_forward=not newest_first,
+    )
+    items = list(result)
+    return items, encode_cursor(result.last_evaluated_key)
+
+
 def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc) or "body"
 

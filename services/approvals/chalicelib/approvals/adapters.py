@@ -10,10 +10,9 @@ from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttrib
 from pynamodb.expressions.condition import Condition
 
 from shared import directory, onduty
-from shared.errors import Conflict
-from shared.http import decode_cursor, encode_cursor
+from shared.http import query_page
 from shared.persistence.models import Aggregate, TenantItem, table_meta, tenant_key
-from shared.persistence.uow import UnitOfWork, _Op
+from shared.persistence.uow import UnitOfWork
 
 
 class TemplateItem(Aggregate):
@@ -105,20 +104,14 @@ class BoxItem(TenantItem):
 
 
 def delete(uow: UnitOfWork, item: TenantItem) -> None:
-    """A delete inside the unit of work (it has no public delete yet; the transaction supports one)."""
-    uow.ops.append(_Op("delete", (item,), {"condition": None}, Conflict("changed meanwhile")))
+    uow.delete(item)
 
 
 def page(
     model: Any, partition: str, limit: int, cursor: str | None, condition: Condition | None = None
 ) -> tuple[list[Any], str | None]:
-    """One page = one Query on one partition (filters apply after the read, within the page)."""
-    start = decode_cursor(cursor, partition)
-    result = model.query(
-        partition, limit=limit, last_evaluated_key=start, filter_condition=condition, scan_index_forward=False
-    )
-    items = list(result)
-    return items, encode_cursor(result.last_evaluated_key)
+    """One page = one Query on one partition, newest first."""
+    return query_page(model, partition, limit, cursor, condition, newest_first=True)
 
 
 class DirectoryAdapter:

@@ -7,18 +7,8 @@ from typing import Any
 from pynamodb.expressions.condition import Condition
 
 from shared.directory import DepartmentItem, EmployeeNumberClaim, StaffItem
-from shared.http import decode_cursor, encode_cursor
+from shared.http import query_page as list_page
 from shared.persistence.models import AuditRecord, tenant_key
-
-
-def list_page(
-    model: Any, partition: str, limit: int, cursor: str | None, condition: Condition | None = None
-) -> tuple[list[Any], str | None]:
-    """One page = one Query on the tenant's partition (a filter, if any, applies within the page)."""
-    start = decode_cursor(cursor, partition)
-    result = model.query(partition, limit=limit, last_evaluated_key=start, filter_condition=condition)
-    items = list(result)
-    return items, encode_cursor(result.last_evaluated_key)
 
 
 def audit_page(tenant: str, resource_type: str, resource_id: str, limit: int, cursor: str | None) -> Any:
