@@ -66,6 +66,8 @@ class LocalStack:
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         moto_fixes.apply()
+        # A local stack runs for hours; ten minutes of stream records is plenty for its relays.
+        moto_fixes.set_stream_retention(600)
         # Port 0: the OS assigns a free port atomically. (Picking one first and binding later races with
         # other processes, and moto's start() waits for ever when its bind fails.)
         self._moto = ThreadedMotoServer(ip_address=self.host, port=self.moto_port, verbose=False)
