@@ -6,12 +6,14 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from chalicelib.approvals.domain.deputies import Delegation
+from chalicelib.approvals.domain.engine import SlaTimer
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.expressions.condition import Condition
 
 from shared import directory, onduty
 from shared.http import query_page
-from shared.persistence.models import Aggregate, TenantItem, table_meta, tenant_key
+from shared.persistence.models import Aggregate, Gsi1, TenantItem, table_meta, tenant_key
 from shared.persistence.uow import UnitOfWork
 
 
@@ -101,6 +103,84 @@ class BoxItem(TenantItem):
     @staticmethod
     def partition(tenant: str, box: str, staff_id: str) -> str:
         return tenant_key(tenant, "box", box, staff_id)
+
+
+SLA_DUE_INDEX = "approvalsla"  # a system index for the SLA sweep; every item it returns names its tenant
+
+
+class SlaTimerItem(TenantItem):
+    """The next SLA step of one pending task, found by the sweep through a sparse due-time index.
+
+    Kept in step with the instance in the same transaction, so a restart or a crashed sweep loses none."""
+
+    Meta = table_meta("approvals")
+    instance_id = UnicodeAttribute()
+    approver = UnicodeAttribute()
+    stage = UnicodeAttribute()  # remind | escalate
+    due_at = UTCDateTimeAttribute()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    due = Gsi1()
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "sla")
+
+
+def timer_item(tenant: str, instance_id: str, timer: SlaTimer) -> SlaTimerItem:
+    sk = f"{instance_id}#{timer.key}"
+    return SlaTimerItem(
+        SlaTimerItem.partition(tenant),
+        sk,
+        entity="sla-timer",
+        tenant=tenant,
+        instance_id=instance_id,
+        approver=timer.approver,
+        stage=timer.stage,
+        due_at=timer.due,
+        gsi1pk=SLA_DUE_INDEX,
+        gsi1sk=f"{timer.due.isoformat()}#{tenant}#{sk}",
+    )
+
+
+def due_timers(now: datetime, limit: int) -> list[SlaTimerItem]:
+    """Timers due by ``now``, oldest first: one Query on the due index (never a scan)."""
+    return list(
+        SlaTimerItem.due.query(SLA_DUE_INDEX, SlaTimerItem.gsi1sk <= f"{now.isoformat()}~", limit=limit)
+    )
+
+
+class DelegationItem(TenantItem):
+    """An approver's deputy (代理人) for a period: one per approver, replaced when they set another."""
+
+    Meta = table_meta("approvals")
+    deputy_id = UnicodeAttribute()
+    start = UTCDateTimeAttribute()
+    end = UTCDateTimeAttribute()
+    reason = UnicodeAttribute(default="")
+    set_at = UTCDateTimeAttribute()
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "deputy")
+
+    def delegation(self) -> Delegation:
+        return Delegation(
+            approver=self.sk, deputy=self.deputy_id, start=self.start, end=self.end, reason=self.reason
+        )
+
+
+def delegation_of(tenant: str, approver: str) -> DelegationItem | None:
+    try:
+        return DelegationItem.get(DelegationItem.partition(tenant), approver)
+    except DelegationItem.DoesNotExist:
+        return None
+
+
+def delegations_of(tenant: str, approvers: set[str]) -> list[Delegation]:
+    """The delegations of several approvers in one BatchGetItem."""
+    keys = [(DelegationItem.partition(tenant), a) for a in sorted(approvers)][:100]
+    return [item.delegation() for item in DelegationItem.batch_get(keys)] if keys else []
 
 
 def delete(uow: UnitOfWork, item: TenantItem) -> None:

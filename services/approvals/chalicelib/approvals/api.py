@@ -9,12 +9,14 @@ from chalicelib.approvals.contracts import (
     BatchApprove,
     BatchOutcome,
     CreateTemplate,
+    Deputy,
     InboxItem,
     InboxQuery,
     InstallBuiltins,
     OperationRecord,
     Preview,
     PublishTemplate,
+    SetDeputy,
     SubmitApproval,
     Template,
     TemplateQuery,
@@ -31,6 +33,8 @@ STAFF = ("staff",)
 # The template and the submitter's directory entry; each approver rule of the flow adds the reads it needs
 # (a department head: 2 GetItem; a role: 1 Query; the Nth supervisor: N GetItem; on duty: 1 Query).
 RESOLVE = {"GetItem": 2}
+# The deputies of the approvers a change assigns tasks to, in one read.
+DEPUTIES = {"BatchGetItem": 1}
 
 
 @api.route(
@@ -119,7 +123,7 @@ def preview(ctx: RequestContext, body: SubmitApproval) -> Preview:
     status=201,
     kinds=STAFF,
     idempotent=True,
-    budget={**RESOLVE, "TransactWriteItems": 1},
+    budget={**RESOLVE, **DEPUTIES, "TransactWriteItems": 1},
 )
 def submit(ctx: RequestContext, body: SubmitApproval) -> Approval:
     return service.submit(ctx.principal, body, ctx.request_id, ctx.headers.get("idempotency-key"))
@@ -138,7 +142,8 @@ def get_approval(ctx: RequestContext, instance_id: str) -> Approval:
     response=Approval,
     kinds=STAFF,
     idempotent=True,
-    budget={"GetItem": 1, "TransactWriteItems": 1},
+    # the approval, and the approver's delegation when acting for them (on_behalf_of)
+    budget={"GetItem": 2, **DEPUTIES, "TransactWriteItems": 1},
 )
 def act(ctx: RequestContext, instance_id: str, body: ApprovalAction) -> Approval:
     return service.act(ctx.principal, instance_id, body, ctx.request_id, ctx.headers.get("idempotency-key"))
@@ -162,11 +167,44 @@ def records(ctx: RequestContext, instance_id: str, query: ListQuery) -> Page[Ope
     body=BatchApprove,
     response=BatchOutcome,
     kinds=STAFF,
+    idempotent=True,
     # each approval is its own read and transaction (at most 50 per call)
-    budget={"GetItem": 50, "TransactWriteItems": 50},
+    budget={"GetItem": 50, "BatchGetItem": 50, "TransactWriteItems": 50},
 )
 def batch_approve(ctx: RequestContext, body: BatchApprove) -> BatchOutcome:
-    return service.batch_approve(ctx.principal, body, ctx.request_id)
+    return service.batch_approve(ctx.principal, body, ctx.request_id, ctx.headers.get("idempotency-key"))
+
+
+@api.route(
+    "/deputy",
+    "POST",
+    summary="Name my deputy (代理人) for a period: my new tasks go to them too, and they act for me",
+    body=SetDeputy,
+    response=Deputy,
+    kinds=STAFF,
+    budget={"GetItem": 1, "TransactWriteItems": 1},
+)
+def set_deputy(ctx: RequestContext, body: SetDeputy) -> Deputy:
+    return service.set_deputy(ctx.principal, body, ctx.request_id)
+
+
+@api.route(
+    "/deputy", summary="My deputy and their period (404: none set)", response=Deputy, kinds=STAFF, budget=GET
+)
+def get_deputy(ctx: RequestContext) -> Deputy:
+    return service.get_deputy(ctx.principal)
+
+
+@api.route(
+    "/deputy",
+    "DELETE",
+    summary="Clear my deputy (tasks already handed to them stay theirs to act on)",
+    status=204,
+    kinds=STAFF,
+    budget={"TransactWriteItems": 1},
+)
+def clear_deputy(ctx: RequestContext) -> None:
+    service.clear_deputy(ctx.principal, ctx.request_id)
 
 
 def _inbox(box: str, summary: str) -> None:

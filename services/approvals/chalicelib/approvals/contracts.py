@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from chalicelib.approvals.domain.engine import CarbonCopy, StepState
 from chalicelib.approvals.domain.flow import FlowDefinition, Route
 from chalicelib.approvals.domain.forms import FormField
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.events.envelope import EventType
 
@@ -159,6 +159,31 @@ class BatchOutcome(BaseModel):
     results: list[BatchResult]
 
 
+class SetDeputy(BaseModel):
+    """Name my deputy (代理人) for a period; setting another replaces it."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"deputy_id": "<a staff id>", "end": "2030-01-08T00:00:00+08:00", "reason": "年假"}]
+        },
+    )
+
+    deputy_id: str = Field(pattern=ID, description="the member of staff who stands in for me")
+    start: AwareDatetime | None = Field(None, description="from when (default: now)")
+    end: AwareDatetime = Field(description="until when (at most a year after the start)")
+    reason: str = Field("", max_length=200, description="e.g. 年假, 外出进修")
+
+
+class Deputy(BaseModel):
+    approver: str
+    deputy_id: str
+    start: datetime
+    end: datetime
+    reason: str
+    active: bool = Field(description="whether the period covers now")
+
+
 class Approval(BaseModel):
     id: str
     template_id: str
@@ -239,6 +264,14 @@ class CarbonCopied(BaseModel):
     when: Literal["start", "finish"]
 
 
+class TaskEscalated(BaseModel):
+    instance_id: str
+    template_code: str
+    step_id: str
+    staff_id: str = Field(description="the approver whose task was overdue")
+    escalated_to: str | None = Field(description="who has the task now (None: nobody to escalate to)")
+
+
 class LeaveApproved(BaseModel):
     instance_id: str
     staff_id: str
@@ -269,7 +302,28 @@ TASK_COMPLETED = EventType(
 )
 URGED = EventType("approval.instance.urged", "approvals", Urged, description="The submitter urged (催办)")
 CC = EventType("approval.instance.cc", "approvals", CarbonCopied, description="People were CC'd (抄送)")
+REMINDED = EventType(
+    "approval.task.reminded",
+    "approvals",
+    TaskEvent,
+    description="An approver's task passed its SLA: a reminder to act",
+)
+ESCALATED = EventType(
+    "approval.task.escalated",
+    "approvals",
+    TaskEscalated,
+    description="An overdue task was escalated (to the approver's supervisor or the step's target)",
+)
 LEAVE_APPROVED = EventType(
     "approval.leave.approved", "approvals", LeaveApproved, description="A leave request was approved"
 )
-EVENT_TYPES = (*INSTANCE_EVENTS.values(), TASK_ASSIGNED, TASK_COMPLETED, URGED, CC, LEAVE_APPROVED)
+EVENT_TYPES = (
+    *INSTANCE_EVENTS.values(),
+    TASK_ASSIGNED,
+    TASK_COMPLETED,
+    REMINDED,
+    ESCALATED,
+    URGED,
+    CC,
+    LEAVE_APPROVED,
+)

@@ -9,19 +9,25 @@ from typing import Any
 from chalicelib.approvals import builtin
 from chalicelib.approvals.adapters import (
     BoxItem,
+    DelegationItem,
     DirectoryAdapter,
     InstanceItem,
     RecordItem,
     TemplateCodeClaim,
     TemplateItem,
     TemplateVersionItem,
+    delegation_of,
+    delegations_of,
     delete,
     page,
+    timer_item,
 )
 from chalicelib.approvals.contracts import (
     CC,
+    ESCALATED,
     INSTANCE_EVENTS,
     LEAVE_APPROVED,
+    REMINDED,
     TASK_ASSIGNED,
     TASK_COMPLETED,
     URGED,
@@ -32,6 +38,7 @@ from chalicelib.approvals.contracts import (
     BatchResult,
     CarbonCopied,
     CreateTemplate,
+    Deputy,
     InboxItem,
     InboxQuery,
     InstanceEvent,
@@ -39,14 +46,16 @@ from chalicelib.approvals.contracts import (
     OperationRecord,
     Preview,
     PublishTemplate,
+    SetDeputy,
     SubmitApproval,
+    TaskEscalated,
     TaskEvent,
     Template,
     TemplateBody,
     TemplateSummary,
     Urged,
 )
-from chalicelib.approvals.domain import engine, flow, forms
+from chalicelib.approvals.domain import deputies, engine, flow, forms
 from chalicelib.approvals.domain.engine import Command, Instance, Submission
 from pynamodb.exceptions import DoesNotExist
 
@@ -289,7 +298,7 @@ def submit(principal: Principal, body: SubmitApproval, request_id: str, key: str
         route=route,
         submission=submission,
     )
-    after = engine.execute(None, command)
+    command, after = execute(principal.tenant, None, command)
     item = InstanceItem(
         InstanceItem.partition(principal.tenant),
         after.id,
@@ -300,11 +309,11 @@ def submit(principal: Principal, body: SubmitApproval, request_id: str, key: str
         status=after.status,
         state=after.model_dump_json(),
     )
-    _commit(principal, request_id, item, None, after, command, create=True)
+    commit(principal, request_id, item, None, after, command, create=True)
     return _approval(after, 1)
 
 
-def _load(tenant: str, instance_id: str) -> tuple[InstanceItem, Instance]:
+def load(tenant: str, instance_id: str) -> tuple[InstanceItem, Instance]:
     try:
         item = InstanceItem.get(InstanceItem.partition(tenant), instance_id)
     except DoesNotExist:
@@ -317,7 +326,7 @@ def _visible(principal: Principal, inst: Instance) -> bool:
 
 
 def get_approval(principal: Principal, instance_id: str) -> Approval:
-    item, inst = _load(principal.tenant, instance_id)
+    item, inst = load(principal.tenant, instance_id)
     if not _visible(principal, inst):
         raise NotFound("approval")  # as if it did not exist: no probing other people's requests
     return _approval(inst, item.version)
@@ -328,8 +337,11 @@ def act(
 ) -> Approval:
     """Apply one action; a lost race is retried on fresh state unless the caller sent ``version``."""
     for attempt in range(ATTEMPTS):
-        item, before = _load(principal.tenant, instance_id)
-        if not _visible(principal, before):
+        item, before = load(principal.tenant, instance_id)
+        standing_in = body.on_behalf_of not in (None, principal.user)
+        if not _visible(principal, before) and not (
+            standing_in and _delegated(principal, str(body.on_behalf_of))
+        ):
             raise NotFound("approval")
         if body.version is not None and body.version != item.version:
             raise Conflict(f"the approval is at version {item.version}, not {body.version}")
@@ -356,14 +368,17 @@ def act(
             command = command.model_copy(
                 update={"form": form, "route": _route(principal, fields, definition, form)}
             )
-        if body.on_behalf_of and body.on_behalf_of != principal.user:
-            _check_deputy(principal, body.on_behalf_of)
-        after = engine.execute(before, command)
+        command = engine.acting_as(before, command)
+        if command.on_behalf_of is not None and not engine.deputy_of(
+            before, command.on_behalf_of, principal.user
+        ):
+            _check_deputy(principal, command.on_behalf_of)
+        command, after = execute(principal.tenant, before, command)
         if after is before:
             return _approval(before, item.version)  # the same request again: already applied
         item.status, item.state, item.updated_at = after.status, after.model_dump_json(), command.at
         try:
-            _commit(principal, request_id, item, before, after, command)
+            commit(principal, request_id, item, before, after, command)
         except StaleApproval:
             if body.version is not None or attempt == ATTEMPTS - 1:
                 raise
@@ -372,16 +387,104 @@ def act(
     raise StaleApproval("the approval changed meanwhile; reload and retry")
 
 
+def _delegated(principal: Principal, approver: str) -> bool:
+    """Whether ``approver`` has named the caller their deputy for a period covering now."""
+    item = delegation_of(principal.tenant, approver)
+    return item is not None and item.deputy_id == principal.user and item.delegation().covers(_now())
+
+
 def _check_deputy(principal: Principal, approver: str) -> None:
-    """A deputy may act for an approver who is on leave (the directory says so); it is recorded as such."""
+    """A deputy acts for an approver only while the approver's delegation to them runs; it is recorded."""
+    if not _delegated(principal, approver):
+        raise Forbidden("you may act for someone only while you are their deputy (代理人)")
+
+
+def execute(tenant: str, before: Instance | None, command: Command) -> tuple[Command, Instance]:
+    """Run the engine; the tasks it assigns go to their approvers' deputies too, which the command
+    then names, so the operation record replays to the same state."""
+    command = engine.acting_as(before, command)
+    after = engine.execute(before, command)
+    if after is before:
+        return command, after
+    fresh = {c.staff_id for c in engine.changes(before, after) if c.kind == "task_assigned"}
+    if fresh:
+        found = deputies.deputies_at(delegations_of(tenant, fresh), fresh, command.at)
+        if found:
+            command = command.model_copy(update={"deputies": found})
+            after = engine.execute(before, command)
+    return command, after
+
+
+# ---- deputies --------------------------------------------------------------------------------------
+
+
+def _deputy(item: DelegationItem) -> Deputy:
+    d = item.delegation()
+    return Deputy(
+        approver=d.approver,
+        deputy_id=d.deputy,
+        start=d.start,
+        end=d.end,
+        reason=d.reason,
+        active=d.covers(_now()),
+    )
+
+
+def set_deputy(principal: Principal, body: SetDeputy, request_id: str) -> Deputy:
     from shared import directory
 
-    absent = directory.get_staff(principal.tenant, approver)
-    if absent is None or absent.status != "on_leave":
-        raise Forbidden("you may act for someone else only while they are on leave")
+    now = _now()
+    delegation = deputies.Delegation(
+        approver=principal.user,
+        deputy=body.deputy_id,
+        start=body.start or now,
+        end=body.end,
+        reason=body.reason,
+    )
+    errors = deputies.check_delegation(delegation, now)
+    if errors:
+        raise _field_problem(errors)
+    staff = directory.get_staff(principal.tenant, body.deputy_id)
+    if staff is None or staff.status == "left":
+        raise _field_problem([("deputy_id", "no such member of staff in this hospital")])
+    item = DelegationItem(
+        DelegationItem.partition(principal.tenant),
+        principal.user,
+        entity="deputy",
+        tenant=principal.tenant,
+        deputy_id=delegation.deputy,
+        start=delegation.start,
+        end=delegation.end,
+        reason=delegation.reason,
+        set_at=now,
+    )
+    with UnitOfWork(SERVICE, principal, request_id) as uow:
+        uow.save(item)
+        uow.audit("deputy.set", "approval-deputy", principal.user, after=delegation.model_dump(mode="json"))
+        uow.commit()
+    return _deputy(item)
 
 
-def batch_approve(principal: Principal, body: BatchApprove, request_id: str) -> BatchOutcome:
+def get_deputy(principal: Principal) -> Deputy:
+    item = delegation_of(principal.tenant, principal.user)
+    if item is None:
+        raise NotFound("deputy")
+    return _deputy(item)
+
+
+def clear_deputy(principal: Principal, request_id: str) -> None:
+    """Clearing is idempotent: no deputy set is already the state asked for."""
+    with UnitOfWork(SERVICE, principal, request_id) as uow:
+        delete(uow, DelegationItem(DelegationItem.partition(principal.tenant), principal.user))
+        uow.audit("deputy.clear", "approval-deputy", principal.user)
+        uow.commit()
+
+
+def batch_approve(
+    principal: Principal, body: BatchApprove, request_id: str, key: str | None = None
+) -> BatchOutcome:
+    """Each approval on its own (one failing does not stop the others); with an Idempotency-Key each one
+    is keyed too, so a retry after a crash half-way approves none twice."""
     results = []
     for instance_id in dict.fromkeys(body.instance_ids):
         try:
@@ -390,7 +493,7 @@ def batch_approve(principal: Principal, body: BatchApprove, request_id: str) -> 
                 instance_id,
                 ApprovalAction(action="approve", comment=body.comment),
                 request_id,
-                None,
+                f"batch:{key}:{instance_id}" if key else None,
             )
             results.append(BatchResult(instance_id=instance_id, status=200))
         except (DomainError, problems.Problem) as exc:
@@ -400,7 +503,7 @@ def batch_approve(principal: Principal, body: BatchApprove, request_id: str) -> 
 
 
 def records(principal: Principal, instance_id: str, limit: int, cursor: str | None) -> Page[OperationRecord]:
-    _, inst = _load(principal.tenant, instance_id)
+    _, inst = load(principal.tenant, instance_id)
     if not _visible(principal, inst):
         raise NotFound("approval")
     from shared.http import decode_cursor, encode_cursor
@@ -508,7 +611,7 @@ def _box_items(tenant: str, inst: Instance) -> dict[tuple[str, str], BoxItem]:
     return out
 
 
-def _commit(
+def commit(
     principal: Principal,
     request_id: str | None,
     item: InstanceItem,
@@ -544,6 +647,15 @@ def _commit(
         for key, entry in new.items():
             if key not in old or old[key].status != entry.status:
                 uow.save(entry)
+        # The SLA timers follow the state in the same transaction: none is lost, none outlives its task.
+        old_timers = {t.key: t for t in engine.timers(before)} if before is not None else {}
+        new_timers = {t.key: t for t in engine.timers(after)}
+        for key, timer in old_timers.items():
+            if key not in new_timers:
+                delete(uow, timer_item(tenant, after.id, timer))
+        for key, timer in new_timers.items():
+            if old_timers.get(key) != timer:
+                uow.save(timer_item(tenant, after.id, timer))
         for event in _events(tenant, before, after, command):
             uow.emit(event)
         uow.audit(
@@ -593,6 +705,22 @@ def _events(tenant: str, before: Instance | None, after: Instance, command: Comm
                 CarbonCopied(instance_id=after.id, template_code=code, staff_ids=people, when=when),  # type: ignore[arg-type]
             )
         )
+    step = after.current_step()
+    if command.action == "remind" and step is not None:
+        data = TaskEvent(
+            instance_id=after.id, template_code=code, step_id=step.id, staff_id=str(command.approver)
+        )
+        out.append(REMINDED.envelope(tenant, data))
+    if command.action == "escalate" and step is not None:
+        moved = command.to if command.to and step.open_task(command.to) is not None else None
+        escalated = TaskEscalated(
+            instance_id=after.id,
+            template_code=code,
+            step_id=step.id,
+            staff_id=str(command.approver),
+            escalated_to=moved,
+        )
+        out.append(ESCALATED.envelope(tenant, escalated))
     if command.action == "urge":
         out.append(
             URGED.envelope(

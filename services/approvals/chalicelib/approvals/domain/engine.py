@@ -27,6 +27,8 @@ Action = Literal[
     "resubmit",
     "comment",
     "urge",
+    "remind",
+    "escalate",
 ]
 Status = Literal["pending", "approved", "rejected", "withdrawn", "returned"]
 TaskStatus = Literal["waiting", "pending", "approved", "rejected", "transferred", "cancelled"]
@@ -37,6 +39,9 @@ OPEN_TASK: frozenset[str] = frozenset({"waiting", "pending"})
 STATE_CHANGING: frozenset[str] = frozenset(
     {"submit", "approve", "reject", "transfer", "add_sign", "return", "withdraw", "resubmit"}
 )
+# Actions on one's own task: a deputy may take them for the approver they stand in for.
+ON_A_TASK: frozenset[str] = frozenset({"approve", "reject", "transfer", "add_sign", "return"})
+SYSTEM = "system"  # the actor of the SLA sweep's reminders and escalations
 
 
 class Submission(BaseModel):
@@ -68,6 +73,10 @@ class Command(BaseModel):
     form: dict[str, Any] | None = None
     route: Route | None = None
     submission: Submission | None = None
+    approver: str | None = Field(None, description="remind/escalate: whose overdue task")
+    deputies: dict[str, str] = Field(
+        default_factory=dict, description="approver → deputy for the tasks this command assigns"
+    )
 
 
 class Task(BaseModel):
@@ -79,6 +88,9 @@ class Task(BaseModel):
     acted_by: str | None = Field(None, description="set when a deputy acted for the approver")
     auto: bool = Field(False, description="approved automatically (the approver just approved)")
     comment: str = ""
+    deputy: str | None = Field(None, description="who stands in for the approver (their deputy)")
+    reminded_at: datetime | None = Field(None, description="when the SLA reminder went out")
+    escalated_at: datetime | None = Field(None, description="when the overdue task was escalated")
 
 
 class StepState(BaseModel):
@@ -92,6 +104,8 @@ class StepState(BaseModel):
     note: str = ""
     added_by: str | None = None
     sla_hours: int | None = None
+    escalate_after_hours: int | None = None
+    escalate_to: str | None = None
     action_label: str | None = None
 
     def open_task(self, approver: str) -> Task | None:
@@ -136,6 +150,7 @@ class Instance(BaseModel):
 
     def participants(self) -> set[str]:
         people = {self.submitter} | {c.staff_id for c in self.cc}
+        people |= {t.deputy for s in self.steps for t in s.tasks if t.deputy}
         return people | {t.approver for s in self.steps for t in s.tasks}
 
 
@@ -153,6 +168,8 @@ def _step_state(step: RouteStep, added_by: str | None = None) -> StepState:
         note=step.note,
         added_by=added_by,
         sla_hours=step.sla_hours,
+        escalate_after_hours=step.escalate_after_hours,
+        escalate_to=step.escalate_to,
         action_label=step.action_label,
     )
 
@@ -318,6 +335,8 @@ def _add_sign(inst: Instance, cmd: Command) -> None:
             approvers=people,
             need=len(people),
             sla_hours=step.sla_hours,
+            escalate_after_hours=step.escalate_after_hours,
+            escalate_to=step.escalate_to,
         ),
         added_by=cmd.actor,
     )
@@ -398,6 +417,62 @@ def _urge(inst: Instance, cmd: Command) -> None:
         raise Conflict(f"the approval is {inst.status}")
 
 
+def _overdue_task(inst: Instance, cmd: Command) -> tuple[StepState, Task]:
+    """The approver's pending task on the current step that the SLA timer is about."""
+    if cmd.actor != SYSTEM:
+        raise Forbidden("reminders and escalations come from the SLA timer")
+    if inst.status != "pending":
+        raise Conflict(f"the approval is {inst.status}")
+    step = inst.current_step()
+    assert step is not None
+    task = step.open_task(cmd.approver or "")
+    if task is None or task.due_at is None:
+        raise Conflict("this approver has no task with an SLA on the current step")
+    return step, task
+
+
+def _remind(inst: Instance, cmd: Command) -> None:
+    _, task = _overdue_task(inst, cmd)
+    assert task.due_at is not None
+    if task.reminded_at is not None:
+        raise Conflict("already reminded")
+    if task.due_at > cmd.at:
+        raise Conflict("the task is not overdue yet")
+    task.reminded_at = cmd.at
+
+
+def escalation_due(step: StepState, task: Task) -> datetime | None:
+    """When an overdue, reminded task escalates (None: it does not, or already did)."""
+    if task.due_at is None or task.reminded_at is None or task.escalated_at is not None:
+        return None
+    if step.escalate_after_hours is None:
+        return None
+    return task.due_at + timedelta(hours=step.escalate_after_hours)
+
+
+def _escalate(inst: Instance, cmd: Command) -> None:
+    """Hand the overdue task to ``cmd.to`` (the supervisor or the step's target), or, with nobody to hand
+    it to, record the escalation and leave it where it is."""
+    step, task = _overdue_task(inst, cmd)
+    due = escalation_due(step, task)
+    if due is None:
+        raise Conflict("this task does not escalate (not reminded yet, or already escalated)")
+    if due > cmd.at:
+        raise Conflict("the escalation is not due yet")
+    task.escalated_at = cmd.at
+    target = cmd.to
+    if (
+        target is None
+        or target in (task.approver, inst.submitter)
+        or any(t.approver == target and t.status in OPEN_TASK for t in step.tasks)
+    ):
+        return
+    task.status, task.comment = "transferred", f"overdue: escalated to {target}"
+    new = Task(approver=target)
+    step.tasks.insert(step.tasks.index(task) + 1, new)
+    _assign(step, new, cmd.at)
+
+
 _HANDLERS = {
     "approve": _decide,
     "reject": _decide,
@@ -408,7 +483,48 @@ _HANDLERS = {
     "resubmit": _resubmit,
     "comment": _comment,
     "urge": _urge,
+    "remind": _remind,
+    "escalate": _escalate,
 }
+
+
+def acting_as(inst: Instance | None, cmd: Command) -> Command:
+    """The command as it will be recorded: a deputy acting on a task they stand in for is acting for its
+    approver (``on_behalf_of``), even when they did not say so."""
+    if inst is None or cmd.action not in ON_A_TASK or inst.status != "pending":
+        return cmd
+    if cmd.on_behalf_of == cmd.actor:
+        return cmd.model_copy(update={"on_behalf_of": None})
+    step = inst.current_step()
+    if cmd.on_behalf_of is not None or step is None or step.open_task(cmd.actor) is not None:
+        return cmd
+    for task in step.tasks:
+        if task.status == "pending" and task.deputy == cmd.actor:
+            return cmd.model_copy(update={"on_behalf_of": task.approver})
+    return cmd
+
+
+def deputy_of(inst: Instance, approver: str, actor: str) -> bool:
+    """Whether ``actor`` is the recorded deputy of ``approver``'s pending task."""
+    step = inst.current_step()
+    task = step.open_task(approver) if step is not None else None
+    return task is not None and task.deputy == actor
+
+
+def _hand_to_deputies(inst: Instance, cmd: Command) -> None:
+    """Tasks this command assigned go to their approver's deputy as well (not the submitter's own)."""
+    if not cmd.deputies:
+        return
+    for step in inst.steps:
+        for task in step.tasks:
+            deputy = cmd.deputies.get(task.approver)
+            if (
+                task.status == "pending"
+                and task.assigned_at == cmd.at
+                and task.deputy is None
+                and deputy not in (None, task.approver, inst.submitter)
+            ):
+                task.deputy = deputy
 
 
 def execute(inst: Instance | None, cmd: Command) -> Instance:
@@ -420,10 +536,12 @@ def execute(inst: Instance | None, cmd: Command) -> Instance:
             raise Conflict("not submitted")
         if cmd.key is not None and cmd.key in inst.keys:
             return inst  # a retry of an applied action: nothing more happens
+        cmd = acting_as(inst, cmd)
         if cmd.on_behalf_of == cmd.actor:
             cmd = cmd.model_copy(update={"on_behalf_of": None})
         new = inst.model_copy(deep=True)
         _HANDLERS[cmd.action](new, cmd)
+    _hand_to_deputies(new, cmd)
     new.records += 1
     new.updated_at = cmd.at
     if cmd.key is not None:
@@ -470,6 +588,8 @@ def changes(before: Instance | None, after: Instance) -> list[Change]:
         was = old.get((step_id, approver, at))
         if task.status == "pending" and (was is None or was.status != "pending"):
             out.append(Change(kind="task_assigned", step_id=step_id, staff_id=approver))
+            if task.deputy:
+                out.append(Change(kind="task_assigned", step_id=step_id, staff_id=task.deputy))
         if (
             was is not None
             and was.status == "pending"
@@ -497,11 +617,10 @@ def inbox(inst: Instance) -> list[InboxEntry]:
     entries = [InboxEntry(box="submitted", staff_id=inst.submitter, sort=f"{inst.submitted_at.isoformat()}")]
     step = inst.current_step()
     if step is not None:
-        entries += [
-            InboxEntry(box="pending", staff_id=t.approver, sort=f"{t.assigned_at.isoformat()}")
-            for t in step.tasks
-            if t.status == "pending" and t.assigned_at is not None
-        ]
+        for t in step.tasks:
+            if t.status == "pending" and t.assigned_at is not None:
+                for who in filter(None, (t.approver, t.deputy)):
+                    entries.append(InboxEntry(box="pending", staff_id=who, sort=t.assigned_at.isoformat()))
     first_cc: dict[str, datetime] = {}
     for c in inst.cc:
         first_cc.setdefault(c.staff_id, c.at)
@@ -514,3 +633,35 @@ def inbox(inst: Instance) -> list[InboxEntry]:
                 handled[who] = max(handled.get(who, t.acted_at), t.acted_at)
     entries += [InboxEntry(box="handled", staff_id=s, sort=at.isoformat()) for s, at in handled.items()]
     return entries
+
+
+class SlaTimer(BaseModel):
+    """The next SLA step of one pending task: a reminder when it falls due, then an escalation."""
+
+    step_id: str
+    approver: str
+    assigned_at: datetime
+    stage: Literal["remind", "escalate"]
+    due: datetime
+
+    @property
+    def key(self) -> str:
+        """Stable for the life of the task, so the escalation replaces the reminder in place."""
+        return f"{self.step_id}#{self.approver}#{self.assigned_at.isoformat()}"
+
+
+def timers(inst: Instance) -> list[SlaTimer]:
+    """The SLA timers the instance's current state calls for (none once it is finished)."""
+    step = inst.current_step()
+    if step is None or inst.status != "pending":
+        return []
+    out = []
+    for t in step.tasks:
+        if t.status != "pending" or t.due_at is None or t.assigned_at is None:
+            continue
+        base = {"step_id": step.id, "approver": t.approver, "assigned_at": t.assigned_at}
+        if t.reminded_at is None:
+            out.append(SlaTimer(**base, stage="remind", due=t.due_at))
+        elif (escalate_at := escalation_due(step, t)) is not None:
+            out.append(SlaTimer(**base, stage="escalate", due=escalate_at))
+    return out

@@ -61,7 +61,15 @@ class StepDefinition(BaseModel):
     percent: int | None = Field(None, ge=1, le=100, description="percentage: share of approvals needed")
     when: list[Condition] = Field(default_factory=list, description="the step applies only if all hold")
     fallback_staff_id: str | None = Field(None, pattern=ID, description="when resolution finds nobody")
-    sla_hours: int | None = Field(None, ge=1, le=24 * 30)
+    sla_hours: int | None = Field(
+        None, ge=1, le=24 * 30, description="hours an approver has before a reminder goes out"
+    )
+    escalate_after_hours: int | None = Field(
+        None, ge=1, le=24 * 30, description="hours after the reminder before the task is escalated"
+    )
+    escalate_to: str | None = Field(
+        None, pattern=ID, description="who an overdue task escalates to (default: the approver's supervisor)"
+    )
     action_label: str | None = Field(None, max_length=20, description="e.g. 已阅 for a reading step")
 
 
@@ -91,6 +99,8 @@ def check_flow(flow: FlowDefinition, fields: list[FormField]) -> list[tuple[str,
             errors.append((f"{where}.k", "k_of_n needs k"))
         if step.mode == "percentage" and step.percent is None:
             errors.append((f"{where}.percent", "percentage needs percent"))
+        if step.sla_hours is None and (step.escalate_after_hours is not None or step.escalate_to is not None):
+            errors.append((f"{where}.sla_hours", "escalation needs sla_hours (the reminder comes first)"))
         for j, cond in enumerate(step.when):
             base = cond.field.split(".")[0]
             if base != "submitter" and base not in names:
@@ -134,6 +144,8 @@ class RouteStep(BaseModel):
     need: int = Field(description="approvals that decide the step")
     note: str = ""
     sla_hours: int | None = None
+    escalate_after_hours: int | None = None
+    escalate_to: str | None = None
     action_label: str | None = None
 
 
@@ -275,5 +287,7 @@ def _route_step(step: StepDefinition, people: list[str], note: str) -> RouteStep
         need=_need(step.mode, len(people), step.k, step.percent) if people else 0,
         note=note,
         sla_hours=step.sla_hours,
+        escalate_after_hours=step.escalate_after_hours,
+        escalate_to=step.escalate_to,
         action_label=step.action_label,
     )
