@@ -39,8 +39,9 @@ def create_app(
     app = Chalice(app_name=f"fh-{service}")
     obs = for_service(service)
     app.register_middleware(ConvertToMiddleware(obs.logger.inject_lambda_context(clear_state=True)))
-    app.register_middleware(ConvertToMiddleware(obs.tracer.capture_lambda_handler))
-    app.register_middleware(ConvertToMiddleware(obs.metrics.log_metrics))
+    # Chalice applies these decorators per invocation, so the tracer and metrics are built on first use.
+    app.register_middleware(ConvertToMiddleware(lambda handler: obs.tracer.capture_lambda_handler(handler)))
+    app.register_middleware(ConvertToMiddleware(lambda handler: obs.metrics.log_metrics(handler)))
 
     meta = ServiceAPI(service, f"shared.app.{service}")
     routes = [route for api in apis for route in api.routes]

@@ -8,12 +8,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
-
-import jwt
+from typing import TYPE_CHECKING, Any, Literal
 
 from shared.errors import Forbidden, Unauthenticated
-from shared.settings import Settings, get_settings
+from shared.settings import get_settings
+
+if TYPE_CHECKING:
+    import jwt
+
+    from shared.settings import Settings
 
 Kind = Literal["staff", "patient", "partner", "service"]
 KINDS: frozenset[str] = frozenset({"staff", "patient", "partner", "service"})
@@ -83,6 +86,8 @@ class TokenVerifier:
 
     def _signing_key(self, kid: str) -> jwt.PyJWK:
         """The issuer's key ``kid``: over HTTPS (cached, refetched on an unknown kid) or from a JWKS file."""
+        import jwt  # on first use: PyJWT and cryptography are ~50 ms of a cold start
+
         if not self._jwks_url:
             raise Unauthenticated("token verification is not configured (FH_JWKS_URL)")
         if self._jwks_url.startswith("file://"):
@@ -99,6 +104,8 @@ class TokenVerifier:
             raise Unauthenticated("unknown signing key") from exc
 
     def _file_key(self, kid: str) -> jwt.PyJWK:
+        import jwt  # on first use: PyJWT and cryptography are ~50 ms of a cold start
+
         path = Path(self._jwks_url.removeprefix("file://"))
         with self._lock:
             try:
@@ -122,6 +129,8 @@ class TokenVerifier:
         return self.verify(token.strip())
 
     def verify(self, token: str) -> Principal:
+        import jwt  # on first use: PyJWT and cryptography are ~50 ms of a cold start
+
         if len(token) > MAX_TOKEN_BYTES:
             raise Unauthenticated("token too large")
         try:

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from shared import aws
 from shared.settings import get_settings
 
@@ -76,6 +74,8 @@ class FieldCipher:
     def encrypt(self, tenant: str, plaintext: str) -> str:
         key = self._data_key(tenant)
         nonce = os.urandom(12)
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # on first use (cold start)
+
         sealed = AESGCM(key.plaintext).encrypt(nonce, plaintext.encode(), tenant.encode())
         return ".".join((VERSION, _b64(key.encrypted), _b64(nonce + sealed)))
 
@@ -86,6 +86,8 @@ class FieldCipher:
                 raise ValueError(version)
             encrypted_key, payload = _unb64(encrypted_key_text), _unb64(payload_text)
             plain_key = self._plain_key(tenant, encrypted_key)
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
             return AESGCM(plain_key).decrypt(payload[:12], payload[12:], tenant.encode()).decode()
         except DecryptionError:
             raise

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from aws_lambda_powertools.metrics import MetricUnit
 from chalice import Blueprint, Response  # type: ignore[attr-defined]
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -254,13 +253,13 @@ class ServiceAPI:
         path = f"/{self.service}{request.to_original_event().get('path') or spec.path}"
         logger.set_correlation_id(request_id)
         metrics = for_service(self.service).metrics
-        metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="Requests", unit="Count", value=1)
         try:
             return self._run(spec, fn, path_params, request, request_id, path)
         except Exception as exc:  # the one place every failure becomes problem+json
             problem = to_problem(exc)
             if problem.status >= 500:
-                metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
+                metrics.add_metric(name="ServerErrors", unit="Count", value=1)
                 logger.exception("request failed", extra={"route": f"{spec.method} {spec.path}"})
             return problem_response(problem, path, request_id)
 

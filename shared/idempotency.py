@@ -4,32 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
-
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyPersistenceLayerError,
-    IdempotencyValidationError,
-)
+from typing import TYPE_CHECKING, Any
 
 from shared.errors import Conflict, RuleViolation, TransientStoreError
 from shared.settings import get_settings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 
 MAX_KEY_LENGTH = 255
 
 
 @lru_cache(maxsize=1)
 def _persistence() -> DynamoDBPersistenceLayer:
+    # Imported on first use: Powertools' idempotency utility is a sizeable share of a cold start.
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
     return DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table)
 
 
 @lru_cache(maxsize=1)
 def _config() -> IdempotencyConfig:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
     return IdempotencyConfig(
         event_key_jmespath="key",
         payload_validation_jmespath="payload",
@@ -46,6 +43,13 @@ def run_once(
     scope: str, key: str, payload: Any, produce: Callable[[], dict[str, Any]], lambda_context: Any = None
 ) -> dict[str, Any]:
     """Run ``produce`` once per (scope, key); repeats get its stored result. ``scope`` holds the tenant."""
+    from aws_lambda_powertools.utilities.idempotency import idempotent_function
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyPersistenceLayerError,
+        IdempotencyValidationError,
+    )
+
     if lambda_context is not None:
         # lets an in-progress record expire with the invocation if the function times out
         _config().register_lambda_context(lambda_context)

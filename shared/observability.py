@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cache
-from typing import Any
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 from shared.personal import mask_identifiers_in
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Metrics, Tracer
 
 METRICS_NAMESPACE = "FutureHospital"
 
@@ -26,17 +28,30 @@ def logger(service: str) -> Logger:
     return Logger(service=service, logger_formatter=MaskingFormatter())
 
 
-@dataclass(frozen=True)
 class Observability:
-    logger: Logger
-    metrics: Metrics
-    tracer: Tracer
+    """Each part is built when first used: the X-Ray SDK behind the Tracer alone costs ~100 ms of a cold
+    start, which a request that is never traced (tests, the local runtime) should not pay at import."""
+
+    def __init__(self, service: str):
+        self.service = service
+
+    @cached_property
+    def logger(self) -> Logger:
+        return logger(self.service)
+
+    @cached_property
+    def metrics(self) -> Metrics:
+        from aws_lambda_powertools import Metrics
+
+        return Metrics(namespace=METRICS_NAMESPACE, service=self.service)
+
+    @cached_property
+    def tracer(self) -> Tracer:
+        from aws_lambda_powertools import Tracer
+
+        return Tracer(service=self.service)
 
 
 @cache
 def for_service(service: str) -> Observability:
-    return Observability(
-        logger=logger(service),
-        metrics=Metrics(namespace=METRICS_NAMESPACE, service=service),
-        tracer=Tracer(service=service),
-    )
+    return Observability(service)

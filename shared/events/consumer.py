@@ -8,9 +8,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-
 from shared import observability
 from shared.auth import Principal
 from shared.errors import Conflict
@@ -82,6 +79,10 @@ def handle_once(subscription: Subscription, envelope: EventEnvelope, handler: Ha
 
 def consume_batch(event: dict[str, Any], subscription: Subscription, handler: Handler) -> dict[str, Any]:
     """Process an SQS batch; failed records are reported back so only they are retried (then DLQ)."""
+    # Imported when a batch arrives, not when an API function starts.
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
     processor = BatchProcessor(event_type=EventType.SQS)
 
     def record_handler(record: SQSRecord) -> None:

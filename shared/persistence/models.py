@@ -9,7 +9,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAt
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from shared.settings import get_settings
+from shared.settings import get_settings, region_name
 
 
 class _TableMeta(type):
@@ -23,7 +23,7 @@ class _TableMeta(type):
 
     @property
     def region(cls) -> str:
-        return get_settings().region
+        return region_name()
 
 
 def table_meta(suffix: str) -> Any:

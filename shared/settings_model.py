@@ -1,0 +1,61 @@
+"""The settings model (pydantic-settings), imported when settings are first read (see ``shared.settings``)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.settings import DEFAULT_REGION, REGION_VARIABLE
+
+
+class Settings(BaseSettings):
+    """What a function needs to know about the stack it runs in.
+
+    AWS endpoints are not here on purpose: boto3 and PynamoDB read ``AWS_ENDPOINT_URL`` themselves,
+    which is how the local runtime points the same code at its embedded moto server.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="FH_", extra="ignore")
+
+    province: str = "local"
+    region: str = Field(default=DEFAULT_REGION, validation_alias=REGION_VARIABLE)
+    table_prefix: str = "fh-local"
+    event_bus_name: str = "fh-local-bus"
+    # Token verification: any OIDC issuer (Cognito is not in every region, nothing depends on it).
+    jwt_issuer: str = "https://dev-issuer.future-hospital.local"
+    jwt_audience: str = "future-hospital"
+    jwks_url: str = ""
+    jwks_cache_seconds: int = 300
+    tenant_claim: str = "tenant"
+    max_body_bytes: int = 256 * 1024
+    idempotency_ttl_seconds: int = 24 * 3600
+    outbox_ttl_days: int = 7
+    # KMS keys of the province: a symmetric key for field encryption, an HMAC key for blind indexes.
+    # Empty means the stack's aliases: alias/<table_prefix>-data and alias/<table_prefix>-index.
+    kms_data_key_id: str = ""
+    kms_index_key_id: str = ""
+    # SNS platform application ARNs for mobile push, by platform: {"fcm": "...", "apns": "..."}.
+    push_apps: dict[str, str] = {}
+    attachments_bucket: str = ""  # empty: <table_prefix>-attachments
+    # Urgent-alert voice calls: "pinpoint" (Pinpoint SMS and Voice v2) or "log" (delivery log only).
+    voice_channel: str = "pinpoint"
+    voice_origination: str = ""
+
+    @property
+    def kms_data_key(self) -> str:
+        return self.kms_data_key_id or f"alias/{self.table_prefix}-data"
+
+    @property
+    def attachments_bucket_name(self) -> str:
+        return self.attachments_bucket or f"{self.table_prefix}-attachments"
+
+    @property
+    def kms_index_key(self) -> str:
+        return self.kms_index_key_id or f"alias/{self.table_prefix}-index"
+
+    def table_name(self, suffix: str) -> str:
+        return f"{self.table_prefix}-{suffix}"
+
+    @property
+    def idempotency_table(self) -> str:
+        return self.table_name("idempotency")
