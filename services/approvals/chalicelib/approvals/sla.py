@@ -29,7 +29,7 @@ def _escalation_target(tenant: str, inst: Instance, approver: str) -> str | None
     """The step's configured target, else the approver's direct supervisor (None: there is nobody)."""
     step = inst.current_step()
     if step is not None and step.escalate_to:
-        return step.escalate_to
+        return str(step.escalate_to)
     chain = DirectoryAdapter(tenant).supervisors(approver, 1)
     return str(chain[0]) if chain else None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 
-from shared.persistence.models import Aggregate, table_meta, tenant_key
+from shared.persistence.models import Aggregate, Gsi1, TenantItem, table_meta, tenant_key
 
 
 class RosterStaffItem(Aggregate):
@@ -18,3 +18,26 @@ class RosterStaffItem(Aggregate):
     @staticmethod
     def partition(tenant: str) -> str:
         return tenant_key(tenant, "staff")
+
+
+class LeaveItem(TenantItem):
+    """Approved leave: a hard unavailability for rostering. Keyed by start date, and by staff on gsi1."""
+
+    Meta = table_meta("scheduling")
+    staff_id = UnicodeAttribute()
+    instance_id = UnicodeAttribute()
+    leave_type = UnicodeAttribute()
+    start = UnicodeAttribute()  # local dates, ISO
+    end = UnicodeAttribute()
+    recorded_at = UTCDateTimeAttribute()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_staff = Gsi1()
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "leave")
+
+    @staticmethod
+    def staff_partition(tenant: str, staff_id: str) -> str:
+        return tenant_key(tenant, "leave", staff_id)

@@ -1,10 +1,10 @@
-"""Scheduling's responses."""
+"""Scheduling's requests and responses."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class RosterStaff(BaseModel):
@@ -16,3 +16,26 @@ class RosterStaff(BaseModel):
     department_id: str
     title: str | None
     projected_at: datetime
+
+
+class LeaveQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    staff_id: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]{1,64}$", description="one member of staff")
+    from_: date = Field(
+        alias="from", description="first day of the window (local date)", examples=["2026-12-01"]
+    )
+    to: date = Field(description="last day of the window (local date)", examples=["2026-12-31"])
+    limit: int = Field(50, ge=1, le=200)
+    cursor: str | None = Field(None, max_length=2048)
+
+
+class Leave(BaseModel):
+    """Approved leave (from approvals' ``approval.leave.approved``): the person is not available."""
+
+    staff_id: str
+    instance_id: str = Field(description="the approval it came from")
+    leave_type: str
+    start: date
+    end: date
+    recorded_at: datetime

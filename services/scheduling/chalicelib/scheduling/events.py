@@ -17,9 +17,20 @@ STAFF_PROJECTION = Subscription(
     source="messaging",
     event_types=("staff.created", "staff.updated", "staff.left"),
 )
-SUBSCRIPTIONS = (STAFF_PROJECTION,)
+APPROVED_LEAVE = Subscription(
+    service="scheduling",
+    name="approved-leave",
+    source="approvals",
+    event_types=("approval.leave.approved",),
+)
+SUBSCRIPTIONS = (STAFF_PROJECTION, APPROVED_LEAVE)
 
 
 @events.on_sqs_message(queue=STAFF_PROJECTION.queue_name, batch_size=10)
 def on_directory_staff(event: Any) -> dict[str, Any]:
     return consume_batch(event.to_dict(), STAFF_PROJECTION, service.project_staff)
+
+
+@events.on_sqs_message(queue=APPROVED_LEAVE.queue_name, batch_size=10)
+def on_leave_approved(event: Any) -> dict[str, Any]:
+    return consume_batch(event.to_dict(), APPROVED_LEAVE, service.record_leave)
