@@ -79,14 +79,16 @@ class UnitOfWork:
             )
         )
 
-    def delete(self, item: Model, condition: Condition | None = None) -> None:
+    def delete(
+        self, item: Model, condition: Condition | None = None, on_conflict: DomainError | None = None
+    ) -> None:
         """Delete if present (no version check: the caller decides from current state)."""
         self.ops.append(
             _Op(
                 "delete",
                 (item,),
                 {"condition": condition, "add_version_condition": False},
-                Conflict("changed"),
+                on_conflict or Conflict("changed"),
             )
         )
 

@@ -76,5 +76,52 @@ def _register() -> None:
         department = maker.make("messaging", "/departments", token)
         return Prepared("/audit", query={"resource_type": "department", "resource_id": department.id})
 
+    def other_hospital(maker: ResourceMaker, token: str) -> tuple[str, str]:
+        """A second hospital's admin token (same roles), for consortium links: (its tenant, its token)."""
+        import uuid
+
+        import jwt
+
+        claims = jwt.decode(token, options={"verify_signature": False})
+        stack = maker.call.__self__  # type: ignore[attr-defined]  # LocalStack.request: mint a token too
+        tenant = f"t-ot{uuid.uuid4().hex[:10]}"
+        scopes = claims.get("scope", "").split()
+        extra = {"scopes": scopes} if scopes else {}
+        return tenant, str(stack.token(tenant, "gate-lead", claims.get("roles", []), **extra))
+
+    def invited_by_another_hospital(maker: ResourceMaker, token: str) -> str:
+        """Another hospital's consortium that invited the caller's hospital; returns its id."""
+        import jwt
+
+        me = jwt.decode(token, options={"verify_signature": False})["tenant"]
+        _, lead = other_hospital(maker, token)
+        consortium = maker.make("messaging", "/consortia", lead)
+        status, body = maker.call(
+            "POST", f"/messaging/consortia/{consortium.id}/invitations", lead, {"hospital_id": me}
+        )
+        assert status == 200, body
+        return consortium.id
+
+    @scenario("messaging", "POST", "/consortia/{consortium_id}/accept")
+    def accept_an_invitation(maker: ResourceMaker, token: str) -> Prepared:
+        consortium_id = invited_by_another_hospital(maker, token)
+        return Prepared(f"/consortia/{consortium_id}/accept", body={"hospital_name": "浦沿镇卫生院"})
+
+    @scenario("messaging", "POST", "/consortia/{consortium_id}/decline")
+    def decline_an_invitation(maker: ResourceMaker, token: str) -> Prepared:
+        return Prepared(f"/consortia/{invited_by_another_hospital(maker, token)}/decline")
+
+    @scenario("messaging", "POST", "/consortia/{consortium_id}/remove")
+    def withdraw_an_invitation(maker: ResourceMaker, token: str) -> Prepared:
+        consortium = maker.make("messaging", "/consortia", token)
+        invitee, _ = other_hospital(maker, token)
+        status, body = maker.call(
+            "POST", f"/messaging/consortia/{consortium.id}/invitations", token, {"hospital_id": invitee}
+        )
+        assert status == 200, body
+        return Prepared(
+            f"/consortia/{consortium.id}/remove", body={"hospital_id": invitee}, made=[consortium]
+        )
+
 
 _register()

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from chalicelib.messaging import conversations, ding, domain, imports, notifications, push, service
+from chalicelib.messaging import consortia, conversations, ding, domain, imports, notifications, push, service
 from chalicelib.messaging.contracts import (
+    AcceptInvitation,
     AlertRecord,
     AttachmentLink,
     AttachmentRequest,
     AttachmentTicket,
     AuditEntry,
     AuditQuery,
+    Consortium,
+    ConsortiumMember,
     Conversation,
+    CreateConsortium,
     CreateDepartment,
     CreateStaff,
     Department,
     Device,
     ImportJob,
     InboxItem,
+    InviteHospital,
     LeaveStaff,
     Message,
     MoveDepartment,
@@ -27,6 +32,7 @@ from chalicelib.messaging.contracts import (
     RecipientQuery,
     RecipientStatus,
     RegisterDevice,
+    RemoveHospital,
     RevealedMobile,
     SendNotification,
     Staff,
@@ -421,3 +427,114 @@ def download_attachment(ctx: RequestContext, conversation_id: str, attachment_id
 def register_device(ctx: RequestContext, body: RegisterDevice) -> Device:
     staff_id = notifications._me(ctx.principal)
     return Device(device_id=push.register(ctx.principal.tenant, staff_id, body.platform, body.token))
+
+
+# --- consortium links (医共体/医联体) ------------------------------------------------------------------
+# Authorised by the caller's own hospital link: another hospital's consortium is a 404, like an unknown one.
+
+
+@api.route(
+    "/consortia",
+    "POST",
+    summary="Create a consortium led by my hospital",
+    body=CreateConsortium,
+    response=Consortium,
+    status=201,
+    roles=ADMIN,
+    idempotent=True,
+    budget={"TransactWriteItems": 1},
+)
+def create_consortium(ctx: RequestContext, body: CreateConsortium) -> Consortium:
+    return consortia.create(ctx.principal, body, ctx.request_id)
+
+
+@api.route(
+    "/consortia",
+    summary="My hospital's consortia and pending invitations",
+    query=ListQuery,
+    response=Page[Consortium],
+    budget=LIST,
+)
+def list_consortia(ctx: RequestContext, query: ListQuery) -> Page[Consortium]:
+    return consortia.mine(ctx.principal, query.limit, query.cursor)
+
+
+@api.route(
+    "/consortia/{consortium_id}", summary="A consortium of my hospital", response=Consortium, budget=GET
+)
+def get_consortium(ctx: RequestContext, consortium_id: str) -> Consortium:
+    return consortia.get(ctx.principal, consortium_id)
+
+
+@api.route(
+    "/consortia/{consortium_id}/members",
+    summary="The hospitals of a consortium (ids and names only)",
+    query=ListQuery,
+    response=Page[ConsortiumMember],
+    budget={"GetItem": 1, "Query": 1},
+)
+def consortium_members(ctx: RequestContext, consortium_id: str, query: ListQuery) -> Page[ConsortiumMember]:
+    return consortia.members(ctx.principal, consortium_id, query.limit, query.cursor)
+
+
+@api.route(
+    "/consortia/{consortium_id}/invitations",
+    "POST",
+    summary="Invite a hospital (lead only; inviting a pending one again answers the same invitation)",
+    body=InviteHospital,
+    response=ConsortiumMember,
+    roles=ADMIN,
+    budget={"GetItem": 2, "TransactWriteItems": 1},
+)
+def invite_hospital(ctx: RequestContext, consortium_id: str, body: InviteHospital) -> ConsortiumMember:
+    return consortia.invite(ctx.principal, consortium_id, body, ctx.request_id)
+
+
+@api.route(
+    "/consortia/{consortium_id}/accept",
+    "POST",
+    summary="Accept my hospital's invitation",
+    body=AcceptInvitation,
+    response=Consortium,
+    roles=ADMIN,
+    budget={"GetItem": 1, "TransactWriteItems": 1},
+)
+def accept_invitation(ctx: RequestContext, consortium_id: str, body: AcceptInvitation) -> Consortium:
+    return consortia.accept(ctx.principal, consortium_id, body, ctx.request_id)
+
+
+@api.route(
+    "/consortia/{consortium_id}/decline",
+    "POST",
+    summary="Decline my hospital's invitation",
+    status=204,
+    roles=ADMIN,
+    budget={"GetItem": 1, "TransactWriteItems": 1},
+)
+def decline_invitation(ctx: RequestContext, consortium_id: str) -> None:
+    consortia.decline(ctx.principal, consortium_id, ctx.request_id)
+
+
+@api.route(
+    "/consortia/{consortium_id}/leave",
+    "POST",
+    summary="My hospital leaves (the lead only once alone, which dissolves it)",
+    status=204,
+    roles=ADMIN,
+    budget={"GetItem": 1, "Query": 1, "TransactWriteItems": 1},
+)
+def leave_consortium(ctx: RequestContext, consortium_id: str) -> None:
+    consortia.leave(ctx.principal, consortium_id, ctx.request_id)
+
+
+@api.route(
+    "/consortia/{consortium_id}/remove",
+    "POST",
+    summary="Remove a hospital or withdraw its invitation (lead only)",
+    body=RemoveHospital,
+    status=204,
+    roles=ADMIN,
+    budget={"GetItem": 2, "TransactWriteItems": 1},
+)
+def remove_hospital(ctx: RequestContext, consortium_id: str, body: RemoveHospital) -> None:
+    consortia.remove(ctx.principal, consortium_id, body.hospital_id, ctx.request_id)

@@ -388,6 +388,14 @@ class StartConversation(BaseModel):
     kind: Literal["direct", "group"]
     member_ids: list[Id] = Field(min_length=1, max_length=MAX_MEMBERS, description="staff ids besides you")
     name: str | None = Field(None, max_length=100)
+    consortium_id: str | None = Field(
+        None, pattern=ID, description="a cross-hospital group (转诊群) inside this consortium"
+    )
+    guests: list[Guest] = Field(
+        default_factory=list,
+        max_length=50,
+        description="staff of other member hospitals (with consortium_id)",
+    )
 
     _ids = field_validator("member_ids")(lambda v: sorted(set(v)))
 
@@ -396,7 +404,11 @@ class Conversation(BaseModel):
     id: str
     kind: Literal["direct", "group", "department"]
     name: str | None
-    member_ids: list[str]
+    member_ids: list[str] = Field(
+        description="staff ids; members from other hospitals as hospital_id:staff_id"
+    )
+    consortium_id: str | None = None
+    home_hospital_id: str | None = Field(None, description="the hospital holding a cross-hospital group")
     created_at: datetime
 
 
@@ -504,3 +516,111 @@ CERTIFICATE_EXPIRING = EventType(
     description="A certificate expires within 30 days",
 )
 EVENT_TYPES = (*EVENT_TYPES, CERTIFICATE_EXPIRING)
+
+
+# --- consortium links (医共体/医联体) ----------------------------------------------------------------
+
+ConsortiumKind = Literal["medical_community", "medical_alliance"]
+HOSPITAL_ID = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+class CreateConsortium(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="e.g. 滨江区医共体", **TEXT)
+    kind: ConsortiumKind = Field("medical_community", description="医共体 or 医联体")
+    hospital_name: str = Field(description="your hospital's name as the members will see it", **TEXT)
+
+    _name = field_validator("name", "hospital_name")(_clean_name)
+
+
+class InviteHospital(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    hospital_id: str = Field(pattern=HOSPITAL_ID, description="the invited hospital's tenant id")
+    hospital_name: str | None = Field(
+        None, description="how you know it; it names itself on accepting", **TEXT
+    )
+
+
+class AcceptInvitation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    hospital_name: str = Field(description="your hospital's name as the members will see it", **TEXT)
+
+    _name = field_validator("hospital_name")(_clean_name)
+
+
+class RemoveHospital(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    hospital_id: str = Field(pattern=HOSPITAL_ID)
+
+
+class Consortium(BaseModel):
+    """A consortium as one hospital sees it: its own role and whether it has joined yet."""
+
+    id: str
+    name: str
+    kind: ConsortiumKind
+    lead_hospital_id: str
+    my_role: Literal["lead", "member"]
+    my_status: Literal["invited", "active"]
+    since: datetime
+
+
+class ConsortiumMember(BaseModel):
+    """A hospital in a consortium: ids and names only (never anything about its staff)."""
+
+    id: str = Field(description="the hospital's tenant id")
+    hospital_name: str | None
+    role: Literal["lead", "member"]
+    status: Literal["invited", "active"]
+
+
+class ConsortiumChanged(BaseModel):
+    consortium_id: str
+    lead_hospital_id: str
+    hospital_id: str = Field(description="the hospital the change is about")
+
+
+def _consortium_event(name: str, what: str) -> EventType:
+    return EventType(f"consortium.{name}", "messaging", ConsortiumChanged, description=what)
+
+
+CONSORTIUM_CREATED = _consortium_event("created", "A lead hospital created a consortium")
+CONSORTIUM_INVITED = _consortium_event("invited", "A lead hospital invited another hospital")
+CONSORTIUM_JOINED = _consortium_event("joined", "An invited hospital accepted")
+CONSORTIUM_DECLINED = _consortium_event("declined", "An invited hospital declined")
+CONSORTIUM_LEFT = _consortium_event("left", "A hospital left (or was removed from) a consortium")
+EVENT_TYPES = (
+    *EVENT_TYPES,
+    CONSORTIUM_CREATED,
+    CONSORTIUM_INVITED,
+    CONSORTIUM_JOINED,
+    CONSORTIUM_DECLINED,
+    CONSORTIUM_LEFT,
+)
+
+
+# --- cross-hospital groups -----------------------------------------------------------------------
+
+
+class Guest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    hospital_id: str = Field(pattern=HOSPITAL_ID, description="a member hospital of the consortium")
+    staff_id: str = Field(pattern=ID, description="a member of that hospital's staff")
+
+
+class ConsortiumGroup(BaseModel):
+    """A cross-hospital group in my list (its messages go through /conversations/{id})."""
+
+    id: str
+    name: str | None
+    consortium_id: str
+    home_hospital_id: str = Field(description="the hospital that holds the conversation")
+    joined_at: datetime
+
+
+StartConversation.model_rebuild()  # it names Guest, defined above it

@@ -1,0 +1,296 @@
+"""Consortium links (医共体/医联体): a lead hospital, the hospitals it invited, and who has joined.
+
+Every hospital's own keys stay its own: each participating hospital holds a link item under its own
+tenant (``<hospital>#consortia`` / consortium id: its role and whether it has joined), and the lead holds
+the roster (``<lead>#consortium#<id>#members``). A hospital reaches a consortium only through its own
+link, so another hospital's consortium id answers 404 exactly like an unknown one; the roster is read
+from the lead's partition only after the caller's link says it is an active member.
+"""
+
+from __future__ import annotations
+
+from chalicelib.messaging import domain
+from chalicelib.messaging.contracts import (
+    CONSORTIUM_CREATED,
+    CONSORTIUM_DECLINED,
+    CONSORTIUM_INVITED,
+    CONSORTIUM_JOINED,
+    CONSORTIUM_LEFT,
+    AcceptInvitation,
+    Consortium,
+    ConsortiumChanged,
+    ConsortiumMember,
+    CreateConsortium,
+    InviteHospital,
+)
+from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+
+from shared.auth import Principal
+from shared.errors import Conflict, NotFound
+from shared.events.envelope import EventType
+from shared.http import Page, query_page
+from shared.ids import new_id
+from shared.persistence.models import TenantItem, now_utc, table_meta, tenant_key
+from shared.persistence.uow import UnitOfWork
+
+SERVICE = "messaging"
+
+
+class HospitalLink(TenantItem):
+    """One hospital's own record of one consortium (under that hospital's tenant)."""
+
+    Meta = table_meta("messaging")
+    consortium_name = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    lead_hospital_id = UnicodeAttribute()
+    role = UnicodeAttribute()  # lead | member
+    status = UnicodeAttribute()  # invited | active
+    since = UTCDateTimeAttribute(default=now_utc)
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "consortia")
+
+
+class RosterEntry(TenantItem):
+    """A hospital in the lead's roster of a consortium (under the lead's tenant)."""
+
+    Meta = table_meta("messaging")
+    hospital_name = UnicodeAttribute(null=True)
+    role = UnicodeAttribute()
+    status = UnicodeAttribute()
+
+    @staticmethod
+    def partition(lead: str, consortium_id: str) -> str:
+        return tenant_key(lead, "consortium", consortium_id, "members")
+
+
+def _view(link: HospitalLink) -> Consortium:
+    return Consortium(
+        id=link.sk,
+        name=link.consortium_name,
+        kind=link.kind,  # type: ignore[arg-type]
+        lead_hospital_id=link.lead_hospital_id,
+        my_role=link.role,  # type: ignore[arg-type]
+        my_status=link.status,  # type: ignore[arg-type]
+        since=link.since,
+    )
+
+
+def _member(entry: RosterEntry) -> ConsortiumMember:
+    return ConsortiumMember(
+        id=entry.sk,
+        hospital_name=entry.hospital_name,
+        role=entry.role,  # type: ignore[arg-type]
+        status=entry.status,  # type: ignore[arg-type]
+    )
+
+
+def link_of(hospital_id: str, consortium_id: str) -> HospitalLink | None:
+    """The hospital's own link to a consortium (one GetItem under its own tenant), if any."""
+    try:
+        return HospitalLink.get(HospitalLink.partition(hospital_id), consortium_id)
+    except HospitalLink.DoesNotExist:
+        return None
+
+
+def _link(principal: Principal, consortium_id: str, status: str | None = "active") -> HospitalLink:
+    link = link_of(principal.tenant, consortium_id)
+    if link is None or (status is not None and link.status != status):
+        raise NotFound("consortium")  # not ours (or not yet joined): indistinguishable from absent
+    return link
+
+
+def _event(
+    uow: UnitOfWork, event: EventType, tenant: str, consortium_id: str, lead: str, hospital_id: str
+) -> None:
+    data = ConsortiumChanged(consortium_id=consortium_id, lead_hospital_id=lead, hospital_id=hospital_id)
+    uow.emit(event.envelope(tenant, data))
+
+
+def create(principal: Principal, cmd: CreateConsortium, request_id: str) -> Consortium:
+    lead = principal.tenant
+    consortium_id = new_id()
+    link = HospitalLink(
+        HospitalLink.partition(lead),
+        consortium_id,
+        entity="consortium_link",
+        tenant=lead,
+        consortium_name=cmd.name,
+        kind=cmd.kind,
+        lead_hospital_id=lead,
+        role="lead",
+        status="active",
+    )
+    entry = RosterEntry(
+        RosterEntry.partition(lead, consortium_id),
+        lead,
+        entity="consortium_member",
+        tenant=lead,
+        hospital_name=cmd.hospital_name,
+        role="lead",
+        status="active",
+    )
+    with UnitOfWork(SERVICE, principal, request_id) as uow:
+        uow.create(link)
+        uow.create(entry)
+        uow.audit(
+            "consortium.create", "consortium", consortium_id, after={"name": cmd.name, "kind": cmd.kind}
+        )
+        _event(uow, CONSORTIUM_CREATED, lead, consortium_id, lead, lead)
+        uow.commit()
+    return _view(link)
+
+
+def mine(principal: Principal, limit: int, cursor: str | None) -> Page[Consortium]:
+    """The caller's hospital's consortia and pending invitations: one Query on its own partition."""
+    items, next_cursor = query_page(HospitalLink, HospitalLink.partition(principal.tenant), limit, cursor)
+    return Page[Consortium](items=[_view(i) for i in items], next_cursor=next_cursor)
+
+
+def get(principal: Principal, consortium_id: str) -> Consortium:
+    return _view(_link(principal, consortium_id, status=None))
+
+
+def members(
+    principal: Principal, consortium_id: str, limit: int, cursor: str | None
+) -> Page[ConsortiumMember]:
+    """The hospitals of a consortium the caller's hospital has joined (the lead's roster, one Query)."""
+    link = _link(principal, consortium_id)
+    partition = RosterEntry.partition(link.lead_hospital_id, consortium_id)
+    items, next_cursor = query_page(RosterEntry, partition, limit, cursor)
+    return Page[ConsortiumMember](items=[_member(i) for i in items], next_cursor=next_cursor)
+
+
+def active_hospitals(lead: str, consortium_id: str) -> list[str]:
+    """Ids of the hospitals that have joined (one Query on the lead's roster; a consortium is small)."""
+    return [
+        entry.sk
+        for entry in RosterEntry.query(
+            RosterEntry.partition(lead, consortium_id), filter_condition=RosterEntry.status == "active"
+        )
+    ]
+
+
+def invite(
+    principal: Principal, consortium_id: str, cmd: InviteHospital, request_id: str
+) -> ConsortiumMember:
+    """The lead invites a hospital; inviting one already invited answers the same invitation."""
+    link = _link(principal, consortium_id)
+    if link.role != "lead":
+        raise NotFound("consortium")  # only the lead manages its roster; members see no such action
+    lead = principal.tenant
+    domain.check_invitation(lead, cmd.hospital_id)
+    entry = RosterEntry(
+        RosterEntry.partition(lead, consortium_id),
+        cmd.hospital_id,
+        entity="consortium_member",
+        tenant=lead,
+        hospital_name=cmd.hospital_name,
+        role="member",
+        status="invited",
+    )
+    invitation = HospitalLink(
+        HospitalLink.partition(cmd.hospital_id),
+        consortium_id,
+        entity="consortium_link",
+        tenant=cmd.hospital_id,
+        consortium_name=link.consortium_name,
+        kind=link.kind,
+        lead_hospital_id=lead,
+        role="member",
+        status="invited",
+    )
+    try:
+        existing = RosterEntry.get(entry.pk, entry.sk)
+    except RosterEntry.DoesNotExist:
+        existing = None
+    if existing is not None:
+        if existing.status == "invited":
+            return _member(existing)
+        raise Conflict("this hospital is already a member")
+    with UnitOfWork(SERVICE, principal, request_id) as uow:
+        uow.create(entry, on_conflict=Conflict("this hospital was invited meanwhile"))
+        uow.create(invitation, on_conflict=Conflict("this hospital was invited meanwhile"))
+        uow.audit("consortium.invite", "consortium", consortium_id, after={"hospital_id": cmd.hospital_id})
+        _event(uow, CONSORTIUM_INVITED, lead, consortium_id, lead, cmd.hospital_id)
+        uow.commit()
+    return _member(entry)
+
+
+def accept(principal: Principal, consortium_id: str, cmd: AcceptInvitation, request_id: str) -> Consortium:
+    """The invited hospital joins; an invitation not addressed to it is a 404."""
+    me = principal.tenant
+    link = _link(principal, consortium_id, status="invited")
+    lead = link.lead_hospital_id
+    link.status, link.since = "active", now_utc()
+    with UnitOfWork(SERVICE, principal, request_id) as uow:
+        uow.save(link, condition=HospitalLink.status == "invited", on_conflict=Conflict("answered meanwhile"))
+        uow.update(
+            RosterEntry(RosterEntry.partition(lead, consortium_id), me),
+            [RosterEntry.status.set("active"), RosterEntry.hospital_name.set(cmd.hospital_name)],
+            condition=RosterEntry.status == "invited",
+            on_conflict=NotFound("consortium"),  # the lead withdrew the invitation meanwhile
+        )
+        uow.audit(
+            "consortium.accept", "consortium", consortium_id, after={"hospital_name": cmd.hospital_name}
+        )
+        _event(uow, CONSORTIUM_JOINED, me, consortium_id, lead, me)
+        uow.commit()
+    return _view(link)
+
+
+def decline(principal: Principal, consortium_id: str, request_id: str) -> None:
+    me = principal.tenant
+    link = _link(principal, consortium_id, status="invited")
+    _drop(principal, link, me, "invited", CONSORTIUM_DECLINED, "consortium.decline", request_id)
+
+
+def leave(principal: Principal, consortium_id: str, request_id: str) -> None:
+    """A member leaves; the lead leaves (dissolving the consortium) once it is alone in it."""
+    me = principal.tenant
+    link = _link(principal, consortium_id)
+    if link.role == "lead":
+        others = [
+            e.sk for e in RosterEntry.query(RosterEntry.partition(me, consortium_id), limit=2) if e.sk != me
+        ]
+        domain.check_can_leave_consortium(link.role, len(others))
+    _drop(principal, link, me, "active", CONSORTIUM_LEFT, "consortium.leave", request_id)
+
+
+def remove(principal: Principal, consortium_id: str, hospital_id: str, request_id: str) -> None:
+    """The lead ends a hospital's membership (or withdraws its invitation)."""
+    lead = principal.tenant
+    link = _link(principal, consortium_id)
+    if link.role != "lead":
+        raise NotFound("consortium")
+    domain.check_removal(lead, hospital_id)
+    theirs = link_of(hospital_id, consortium_id)
+    if theirs is None or theirs.lead_hospital_id != lead:
+        raise NotFound("hospital in this consortium")
+    _drop(principal, theirs, hospital_id, theirs.status, CONSORTIUM_LEFT, "consortium.remove", request_id)
+
+
+def _drop(
+    principal: Principal,
+    link: HospitalLink,
+    hospital_id: str,
+    status: str,
+    event: EventType,
+    action: str,
+    request_id: str,
+) -> None:
+    """Delete a hospital's link and its roster entry together (both only if still in ``status``)."""
+    lead, consortium_id = link.lead_hospital_id, link.sk
+    gone = NotFound("consortium")
+    with UnitOfWork(SERVICE, principal, request_id) as uow:
+        # Both only if still as read: answered or removed meanwhile, it is no longer there (404).
+        uow.delete(link, condition=HospitalLink.status == status, on_conflict=gone)
+        uow.delete(
+            RosterEntry(RosterEntry.partition(lead, consortium_id), hospital_id),
+            condition=RosterEntry.status == status,
+            on_conflict=gone,
+        )
+        uow.audit(action, "consortium", consortium_id, before={"hospital_id": hospital_id, "status": status})
+        _event(uow, event, principal.tenant, consortium_id, lead, hospital_id)
+        uow.commit()
