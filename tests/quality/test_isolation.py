@@ -9,7 +9,9 @@ or principal kind (403).
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -136,6 +138,24 @@ def test_other_tenants_id_is_404_and_leaks_nothing(
         assert payload_a == before[1]
 
 
+@pytest.fixture(scope="module")
+def tenant_a(stack: Any, routes: tuple[Any, ...]) -> SimpleNamespace:
+    """One tenant A for the whole list sweep, holding two of everything: making them per list route
+    was most of the sweep's time, and every list check asks the same question of the same data."""
+    scopes = all_scopes(routes)
+    token = str(
+        stack.token(
+            f"t-a{uuid.uuid4().hex[:10]}",
+            "gate-user",
+            all_roles(routes),
+            **({"scopes": scopes} if scopes else {}),
+        )
+    )
+    maker = ResourceMaker(call=stack.request, routes=routes)
+    made = maker.make_everything(token) + maker.make_everything(token)
+    return SimpleNamespace(token=token, maker=maker, made=made)
+
+
 @pytest.mark.parametrize(
     "route",
     [
@@ -144,16 +164,12 @@ def test_other_tenants_id_is_404_and_leaks_nothing(
     ],
 )
 def test_lists_never_show_another_tenants_items(
-    stack: Any, maker: ResourceMaker, full_token: Callable[..., str], route: Any
+    stack: Any, tenant_a: SimpleNamespace, full_token: Callable[..., str], route: Any
 ) -> None:
-    import uuid
-
-    token_a = full_token(f"t-a{uuid.uuid4().hex[:10]}")
+    token_a = tenant_a.token
     token_b = full_token(f"t-b{uuid.uuid4().hex[:10]}")
-    made = maker.make_everything(token_a) + maker.make_everything(token_a)
-    request = maker.prepare_or_skip(route, token_a)
-    made += request.made
-    secrets = _secrets(made)
+    request = tenant_a.maker.prepare_or_skip(route, token_a)
+    secrets = _secrets(tenant_a.made + request.made)
     sep = "&" if request.query else "?"
     url = request.url(route.service)
 
