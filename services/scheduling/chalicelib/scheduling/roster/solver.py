@@ -14,6 +14,7 @@ OR-Tools is imported inside the functions, so importing this module is cheap.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import threading
@@ -47,11 +48,10 @@ class SolveOptions:
     # share of the time for the first roster (constructive start); None = 0.15 up to 40 nurses,
     # 0.4 above (where polishing week by week beats the whole-horizon search from a poor start)
     first_phase: float | None = None
-    sub_time: float = 2.0  # seconds per neighbourhood re-solve
+    sub_time: float = 1.0  # seconds per neighbourhood re-solve
     chunk_days: int = 7  # the constructive start rosters the horizon this many days at a time
-    window_days: int = 14  # the day window of the nurses x days neighbourhood
-    window_share: float = 0.0  # its initial share of the nurses (it then adapts)
-    chunk_lns: bool = True  # polish each chunk of the constructive start with the LNS
+    window_days: int = 10  # the day window of the nurses x days neighbourhoods
+    chunk_lns: bool = False  # polish each chunk with the LNS (CP-SAT alone does better on a week)
     log: bool = False
 
 
@@ -221,18 +221,36 @@ class RosterModel:
                     ys.append(v)
                 if ys:
                     m.add(sum(ys) <= self.x[n][d][s])
-        self.fixed_y: list[dict[str, Any]] = []
+        # The other nurses' fixed shifts: their roles may still change. Instead of one role boolean
+        # per fixed assignment, one count per (day, shift, ward, skill) whose feasible vectors are
+        # exactly the Hall inequalities of the nurses-to-skills bipartite graph (a polymatroid:
+        # Σ_{k∈T} c_k ≤ #nurses having a skill in T), so any integer solution has a role assignment.
         fixed_on: dict[tuple[int, int], int] = {}
-        fixed_by_dsk: dict[tuple[int, int, str], list[tuple[Nurse, Any]]] = {}
-        for nurse, a in self.fixed:
+        groups: dict[tuple[int, int, str], list[int]] = {}
+        for i, (nurse, a) in enumerate(self.fixed):
             s = self.shift_index[a.shift]
             fixed_on[(a.day, s)] = fixed_on.get((a.day, s), 0) + 1
-            roles = {k: m.new_bool_var("") for k in sorted(by_ds.get((a.day, s), set())) if k in nurse.skills}
-            if len(roles) > 1:
-                m.add_at_most_one(roles.values())
-            self.fixed_y.append(roles)
-            for k, v in roles.items():
-                fixed_by_dsk.setdefault((a.day, s, k), []).append((nurse, v))
+            groups.setdefault((a.day, s, nurse.ward), []).append(i)
+        self.fixed_groups: list[tuple[list[int], dict[str, Any]]] = []
+        fixed_count: dict[tuple[int, int, str], list[tuple[str, Any]]] = {}
+        for (d, s, ward), members in groups.items():
+            wanted = sorted(
+                k for k in by_ds.get((d, s), set()) if any(k in self.fixed[i][0].skills for i in members)
+            )
+            if not wanted:
+                continue
+            sets = [frozenset(k for k in wanted if k in self.fixed[i][0].skills) for i in members]
+            counts = {k: m.new_int_var(0, sum(1 for st in sets if k in st), "") for k in wanted}
+            for r in range(2, min(len(wanted), 6) + 1):
+                for subset in itertools.combinations(wanted, r):
+                    bound = sum(1 for st in sets if st.intersection(subset))
+                    if bound < sum(sum(1 for st in sets if k in st) for k in subset):
+                        m.add(sum(counts[k] for k in subset) <= bound)
+            if len(wanted) > 6:  # beyond 6 skills only the total is bounded (rare; relabel repairs)
+                m.add(sum(counts.values()) <= sum(1 for st in sets if st))
+            self.fixed_groups.append((members, counts))
+            for k, v in counts.items():
+                fixed_count.setdefault((d, s, k), []).append((ward, v))
         need: dict[tuple[int, int], int] = {}
         for (d, sid, k, _), dem in demand.items():
             s = self.shift_index[sid]
@@ -241,7 +259,7 @@ class RosterModel:
                 for n, nurse in enumerate(P.nurses)
                 if (n, d, s, k) in self.y and P.counts_for(nurse, dem)
             ]
-            cover += [v for nurse, v in fixed_by_dsk.get((d, s, k), []) if P.counts_for(nurse, dem)]
+            cover += [v for ward, v in fixed_count.get((d, s, k), []) if not dem.ward or dem.ward == ward]
             if dem.minimum > 0:
                 m.add(sum(cover) >= dem.minimum)
                 need[(d, s)] = need.get((d, s), 0) + dem.minimum
@@ -418,12 +436,32 @@ class RosterModel:
         return Roster(tuple(out))
 
     def relabelled(self, solution: Sequence[int]) -> list[Assignment]:
-        """The fixed assignments with the skills this solution gives them."""
-        out = []
-        for (_, a), ys in zip(self.fixed, self.fixed_y, strict=True):
-            skill = next((k for k, v in ys.items() if solution[v.index]), a.skill)
-            out.append(replace(a, skill=skill))
-        return out
+        """The fixed assignments with the roles this solution counts: per (day, shift, ward), a
+        matching of the nurses to the counted skill slots (it exists by the Hall inequalities)."""
+        skill = [a.skill for _, a in self.fixed]
+        for members, counts in self.fixed_groups:
+            slots = [k for k, v in counts.items() for _ in range(solution[v.index])]
+            owner: list[int | None] = [None] * len(slots)
+
+            def augment(
+                i: int, seen: set[int], slots: list[str] = slots, owner: list[int | None] = owner
+            ) -> bool:
+                for j, k in enumerate(slots):
+                    if j in seen or k not in self.fixed[i][0].skills:
+                        continue
+                    seen.add(j)
+                    prev = owner[j]
+                    if prev is None or augment(prev, seen):
+                        owner[j] = i
+                        return True
+                return False
+
+            for i in members:
+                augment(i, set())
+            for j, i in enumerate(owner):
+                if i is not None:
+                    skill[i] = slots[j]
+        return [replace(a, skill=k) for (_, a), k in zip(self.fixed, skill, strict=True)]
 
     def hint(self, grid: Sequence[Sequence[int]]) -> None:
         """Hint the shift variables with a grid (shift index per nurse and day, -1 = off)."""
@@ -735,13 +773,15 @@ def construct(
 @dataclass
 class _Neighbourhood:
     name: str
-    size: float
+    size: float  # nurses
     lo: float
     hi: float
+    span: int  # days (the whole horizon for the pair kinds)
     reward: float = 1.0
     tries: int = 0
     gains: int = 0
     optimal: int = 0
+    seconds: float = 0.0
 
 
 def subproblem(
@@ -755,7 +795,9 @@ def subproblem(
     pins = [p for p in problem.pins if p.nurse in free]
     pinned_cells = {(p.nurse, p.day) for p in pins}
     cells = roster.by_nurse_day()
-    fixed = [(nurses[a.nurse], a) for a in roster.assignments if a.nurse not in free]
+    # Outside the window every cell is kept, so coverage there is a constant: only the window's
+    # demand and the other nurses' shifts inside it enter the sub-model.
+    fixed = [(nurses[a.nurse], a) for a in roster.assignments if a.nurse not in free and lo <= a.day < hi]
     for nurse_id in free:
         for d in range(problem.num_days):
             if lo <= d < hi or (nurse_id, d) in pinned_cells:
@@ -765,6 +807,7 @@ def subproblem(
     sub = replace(
         problem,
         nurses=tuple(n for n in problem.nurses if n.id in free),
+        demand=tuple(x for x in problem.demand if lo <= x.day < hi),
         leave=tuple(x for x in problem.leave if x.nurse in free),
         requests=tuple(x for x in problem.requests if x.nurse in free),
         pins=tuple(pins),
@@ -799,14 +842,18 @@ class _Search:
         self.bound = bound
         self.lock = threading.Lock()
         self.iterations = 0
+        self.timing: dict[str, float] = {}
         N, D = len(P.nurses), P.num_days
-        start = min(3.0, float(N))
+        span = min(D, opts.window_days)
+        # What a sub-solve of 1 s closes best (measured on n030w4): 5-8 nurses over 7-14 days, or
+        # 2 nurses over the whole horizon; 3-4 nurses over 28 days mostly time out (weak LP).
         self.hoods = [
-            _Neighbourhood("nurses", min(N, start), 1, N),
-            _Neighbourhood("skill_nurses", min(N, start), 1, N),
-            _Neighbourhood("costly_nurses", min(N, start), 1, N),
-            _Neighbourhood("days", min(D, 3.0), 1, D),
-            _Neighbourhood("nurses_days", min(N, max(2 * start, N * opts.window_share)), 2, N),
+            _Neighbourhood("window", min(N, 5.0), 2, N, span),
+            _Neighbourhood("skill_window", min(N, 5.0), 2, N, span),
+            _Neighbourhood("costly_window", min(N, 5.0), 2, N, span),
+            _Neighbourhood("days", min(N, 15.0), 2, N, min(D, 3)),
+            _Neighbourhood("pair", min(N, 2.0), 1, min(N, 3), D),
+            _Neighbourhood("costly_pair", min(N, 2.0), 1, min(N, 3), D),
         ]
         self.skills_of = {k: [n for n, nurse in enumerate(P.nurses) if k in nurse.skills] for k in P.skills}
 
@@ -823,27 +870,30 @@ class _Search:
             if pick <= 0:
                 hood = h
                 break
-        size = max(1, round(hood.size))
+        size = min(N, max(1, round(hood.size)))
+        span = hood.span
+        lo = rng.randrange(0, D - span + 1)
+        hi = lo + span
         nurses: set[int] = set()
-        lo, hi = 0, D
-        if hood.name == "nurses":
-            nurses = set(rng.sample(range(N), min(N, size)))
-        elif hood.name == "skill_nurses":
+        if hood.name in ("window", "pair"):
+            nurses = set(rng.sample(range(N), size))
+        elif hood.name in ("costly_window", "costly_pair"):
+            # One nurse by her share of the cost, then others who can take over her shifts.
+            first = rng.choices(range(N), weights=self.per_nurse_cost)[0]
+            nurses.add(first)
+            mates = sorted({m for k in P.nurses[first].skills for m in self.skills_of[k]} - {first})
+            weights = [self.per_nurse_cost[m] for m in mates]
+            while mates and len(nurses) < size:
+                j = rng.choices(range(len(mates)), weights=weights)[0]
+                nurses.add(mates.pop(j))
+                weights.pop(j)
+        elif hood.name == "skill_window":
             pool = self.skills_of[rng.choice(P.skills)] or list(range(N))
             nurses = set(rng.sample(pool, min(len(pool), size)))
-        elif hood.name == "costly_nurses":
-            while len(nurses) < min(N, size):
-                nurses.add(rng.choices(range(N), weights=self.per_nurse_cost)[0])
-        elif hood.name == "days":
-            span = min(D, size)
-            lo = rng.randrange(0, D - span + 1)
-            hi = lo + span
-            nurses = set(range(N)) if N <= 40 else set(rng.sample(range(N), 40))
-        else:
-            span = min(D, self.opts.window_days)
-            lo = rng.randrange(0, D - span + 1)
-            hi = lo + span
-            nurses = set(rng.sample(range(N), min(N, size)))
+        else:  # days: many nurses over a few days
+            nurses = set(rng.sample(range(N), size))
+        while len(nurses) < size:
+            nurses.add(rng.randrange(N))
         return hood, {P.nurses[n].id for n in nurses}, lo, hi
 
     def worker(self, k: int) -> None:
@@ -863,8 +913,10 @@ class _Search:
                 prm.random_seed = self.opts.seed + self.iterations
                 hood, free, lo, hi = self._choose(rng)
                 roster, base_cost = self.roster, self.cost
+            t_a = time.monotonic()
             sub, fixed = subproblem(self.problem, roster, free, lo, hi)
             rm = RosterModel(sub, fixed)
+            t_b = time.monotonic()
             # A complete hint (every auxiliary variable too) lets CP-SAT start from the current roster.
             rm.fix(grid_of(sub, roster), lambda n, d: False)
             prm.max_time_in_seconds = max(0.1, min(5.0, remaining))
@@ -872,13 +924,27 @@ class _Search:
                 continue  # cannot happen unless the roster breaks a pin; skip this neighbourhood
             rm.unfix()
             rm.hint_solution(list(solver.response_proto.solution))
+            t_c = time.monotonic()
             prm.max_time_in_seconds = max(0.1, min(self.opts.sub_time, self.deadline - time.monotonic()))
             status = solver.solve(rm.model)
+            t_d = time.monotonic()
             candidate = None
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 solution = list(solver.response_proto.solution)
-                candidate = Roster(tuple(rm.relabelled(solution)) + rm.roster(solution).assignments)
+                # Outside the window nothing changed (the sub-model has no roles there).
+                kept = tuple(a for a in roster.assignments if not lo <= a.day < hi)
+                inside = tuple(a for a in rm.roster(solution).assignments if lo <= a.day < hi)
+                candidate = Roster(kept + tuple(rm.relabelled(solution)) + inside)
                 ev = evaluate(self.problem, candidate)
+            t_e = time.monotonic()
+            with self.lock:
+                for key, dt in (
+                    ("build", t_b - t_a),
+                    ("hint", t_c - t_b),
+                    ("solve", t_d - t_c),
+                    ("eval", t_e - t_d),
+                ):
+                    self.timing[key] = self.timing.get(key, 0.0) + dt
             with self.lock:
                 hood.tries += 1
                 gain = 0
@@ -891,12 +957,18 @@ class _Search:
                             hood.gains += 1
                             self.progress.report(ev.cost)
                             self.per_nurse_cost = self._nurse_costs(ev.per_nurse)
+                spent = t_e - t_a
+                hood.seconds += spent
+                # Grow while the sub-problems close well inside the limit, shrink when they do not;
+                # reward the improvement per second so the cheap productive kinds are picked more.
                 if status == cp_model.OPTIMAL:
                     hood.optimal += 1
-                    hood.size = min(hood.hi, hood.size * 1.1)
+                    if t_d - t_c < 0.4 * self.opts.sub_time:
+                        hood.size = min(hood.hi, hood.size * 1.1)
                 else:
-                    hood.size = max(hood.lo, hood.size * 0.9)
-                hood.reward = 0.9 * hood.reward + 0.1 * (0.2 + 100.0 * max(0, gain) / max(1, self.cost))
+                    hood.size = max(hood.lo, hood.size * 0.85)
+                rate = max(0, gain) / max(1, self.cost) / max(0.05, spent)
+                hood.reward = 0.9 * hood.reward + 0.1 * (0.2 + 100.0 * rate)
 
     def run(self) -> None:
         threads = [
@@ -909,7 +981,15 @@ class _Search:
             t.join()
 
     def stats(self) -> dict[str, Any]:
-        return {
-            h.name: {"tries": h.tries, "gains": h.gains, "optimal": h.optimal, "size": round(h.size, 1)}
+        out: dict[str, Any] = {
+            h.name: {
+                "tries": h.tries,
+                "gains": h.gains,
+                "optimal": h.optimal,
+                "size": round(h.size, 1),
+                "seconds": round(h.seconds, 1),
+            }
             for h in self.hoods
         }
+        out["timing"] = {k: round(v, 1) for k, v in self.timing.items()}
+        return out
