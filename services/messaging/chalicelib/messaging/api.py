@@ -12,6 +12,7 @@ from chalicelib.messaging.contracts import (
     AuditEntry,
     AuditQuery,
     Consortium,
+    ConsortiumGroup,
     ConsortiumMember,
     Conversation,
     CreateConsortium,
@@ -52,6 +53,9 @@ ADMIN = ("hospital_admin",)
 GET = {"GetItem": 1}
 LIST = {"Query": 1}
 CHANGE = {"GetItem": 1, "TransactWriteItems": 1}
+# A member of a cross-hospital group reaches it through their pointer, their hospital's consortium link and
+# the conversation in its home hospital: up to three GetItems more than a conversation at home.
+REACH = 3
 
 
 @api.route(
@@ -318,7 +322,8 @@ def get_import(ctx: RequestContext, job_id: str) -> ImportJob:
     response=Conversation,
     status=201,
     idempotent=True,
-    budget={"Query": 1, "GetItem": 3, "TransactWriteItems": 1},
+    # cross-hospital: + the link, the member hospitals (Query) and each guest (GetItem)
+    budget={"Query": 2, "GetItem": 4, "TransactWriteItems": 1},
 )
 def start_conversation(ctx: RequestContext, body: StartConversation) -> Conversation:
     return conversations.start(ctx.principal, body, ctx.request_id)
@@ -331,7 +336,8 @@ def start_conversation(ctx: RequestContext, body: StartConversation) -> Conversa
     body=PostMessage,
     response=Message,
     status=201,
-    budget={"Query": 1, "GetItem": 1, "PutItem": 1},
+    # + the members' feed entries (a BatchWrite per 25) and their push devices (a BatchGet per 100)
+    budget={"Query": 1, "GetItem": 1 + REACH, "PutItem": 1, "BatchWriteItem": 1, "BatchGetItem": 1},
 )
 def post_message(ctx: RequestContext, conversation_id: str, body: PostMessage) -> Message:
     return conversations.post(ctx.principal, conversation_id, body, ctx.request_id)
@@ -342,7 +348,7 @@ def post_message(ctx: RequestContext, conversation_id: str, body: PostMessage) -
     summary="Messages, newest first",
     query=ListQuery,
     response=Page[Message],
-    budget={"Query": 2, "GetItem": 1},
+    budget={"Query": 2, "GetItem": 1 + REACH},
 )
 def conversation_history(ctx: RequestContext, conversation_id: str, query: ListQuery) -> Page[Message]:
     return conversations.history(ctx.principal, conversation_id, query.limit, query.cursor)
@@ -353,7 +359,7 @@ def conversation_history(ctx: RequestContext, conversation_id: str, query: ListQ
     "POST",
     summary="Recall your message (within 2 minutes)",
     response=Message,
-    budget={"Query": 1, "GetItem": 2, "UpdateItem": 1},
+    budget={"Query": 1, "GetItem": 2 + REACH, "UpdateItem": 1, "BatchWriteItem": 1},
 )
 def recall_message(ctx: RequestContext, conversation_id: str, message_id: str) -> Message:
     return conversations.recall(ctx.principal, conversation_id, message_id)
@@ -365,7 +371,7 @@ def recall_message(ctx: RequestContext, conversation_id: str, message_id: str) -
     summary="I have read up to this message",
     body=ReadUpTo,
     status=204,
-    budget={"Query": 1, "GetItem": 1, "PutItem": 1},
+    budget={"Query": 1, "GetItem": 1 + REACH, "PutItem": 1},
 )
 def read_conversation(ctx: RequestContext, conversation_id: str, body: ReadUpTo) -> None:
     conversations.mark_read(ctx.principal, conversation_id, body.message_id)
@@ -375,7 +381,7 @@ def read_conversation(ctx: RequestContext, conversation_id: str, body: ReadUpTo)
     "/conversations/{conversation_id}/messages/{message_id}/receipts",
     summary="Who has read a message",
     response=list[Receipt],
-    budget={"Query": 2, "GetItem": 1},
+    budget={"Query": 2, "GetItem": 1 + REACH},
 )
 def message_receipts(ctx: RequestContext, conversation_id: str, message_id: str) -> list[Receipt]:
     return conversations.receipts(ctx.principal, conversation_id, message_id)
@@ -399,7 +405,7 @@ def sync(ctx: RequestContext, query: SyncQuery) -> SyncPage:
     body=AttachmentRequest,
     response=AttachmentTicket,
     status=201,
-    budget={"Query": 1, "GetItem": 1, "PutItem": 1},
+    budget={"Query": 1, "GetItem": 1 + REACH, "PutItem": 1},
 )
 def request_upload(ctx: RequestContext, conversation_id: str, body: AttachmentRequest) -> AttachmentTicket:
     return conversations.request_upload(ctx.principal, conversation_id, body)
@@ -409,7 +415,7 @@ def request_upload(ctx: RequestContext, conversation_id: str, body: AttachmentRe
     "/conversations/{conversation_id}/attachments/{attachment_id}",
     summary="A presigned download URL",
     response=AttachmentLink,
-    budget={"Query": 1, "GetItem": 2},
+    budget={"Query": 1, "GetItem": 2 + REACH},
 )
 def download_attachment(ctx: RequestContext, conversation_id: str, attachment_id: str) -> AttachmentLink:
     return conversations.download(ctx.principal, conversation_id, attachment_id)
@@ -538,3 +544,14 @@ def leave_consortium(ctx: RequestContext, consortium_id: str) -> None:
 )
 def remove_hospital(ctx: RequestContext, consortium_id: str, body: RemoveHospital) -> None:
     consortia.remove(ctx.principal, consortium_id, body.hospital_id, ctx.request_id)
+
+
+@api.route(
+    "/consortium-groups",
+    summary="My cross-hospital groups (转诊群…), newest first; their messages are under /conversations/{id}",
+    query=ListQuery,
+    response=Page[ConsortiumGroup],
+    budget={"Query": 2},
+)
+def my_consortium_groups(ctx: RequestContext, query: ListQuery) -> Page[ConsortiumGroup]:
+    return conversations.cross_hospital_groups(ctx.principal, query.limit, query.cursor)

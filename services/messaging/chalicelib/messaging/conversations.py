@@ -2,6 +2,12 @@
 
 Every message is copied into each member's feed (one item per member, BatchWrites of 25) under the
 same index as notification deliveries, so ``GET /sync`` is one Query per page for everything new.
+
+A cross-hospital group (转诊群) inside a consortium lives under the hospital that started it (its home);
+members from other hospitals are named ``hospital:staff`` in it, and every participant gets a pointer
+under their own hospital's tenant (their list of such groups is one Query) and feed entries under their
+own tenant too. A pointer only says where to look: each read checks the conversation's members and the
+caller's hospital's consortium link, so a hospital that leaves the consortium loses access.
 """
 
 from __future__ import annotations
@@ -10,12 +16,13 @@ import time
 from datetime import timedelta
 from urllib.parse import quote
 
-from chalicelib.messaging import push
+from chalicelib.messaging import consortia, domain, push
 from chalicelib.messaging.contracts import (
     RECALL_SECONDS,
     AttachmentLink,
     AttachmentRequest,
     AttachmentTicket,
+    ConsortiumGroup,
     Conversation,
     Message,
     PostMessage,
@@ -55,11 +62,26 @@ class ConversationItem(TenantItem):
     name = UnicodeAttribute(null=True)
     member_ids = UnicodeSetAttribute(null=True)  # a set: joins and leaves are atomic ADD / DELETE
     department_id = UnicodeAttribute(null=True)  # set on a department's own group
+    consortium_id = UnicodeAttribute(null=True)  # set on a cross-hospital group
     created_at = UTCDateTimeAttribute(default=now_utc)
 
     @staticmethod
     def partition(tenant: str) -> str:
         return tenant_key(tenant, "conv")
+
+
+class ConversationPointer(TenantItem):
+    """A participant's entry for a cross-hospital group, under their own hospital: where it lives."""
+
+    Meta = table_meta("messaging")
+    home_hospital_id = UnicodeAttribute()
+    consortium_id = UnicodeAttribute()
+    name = UnicodeAttribute(null=True)
+    joined_at = UTCDateTimeAttribute(default=now_utc)
+
+    @staticmethod
+    def partition(tenant: str, staff_id: str) -> str:
+        return tenant_key(tenant, "convptr", staff_id)
 
 
 class MessageItem(TenantItem):
@@ -130,12 +152,101 @@ def _conversation(item: ConversationItem) -> Conversation:
         kind=item.kind,
         name=item.name,
         member_ids=sorted(item.member_ids or ()),
+        consortium_id=item.consortium_id,
+        home_hospital_id=item.tenant if item.consortium_id else None,
         created_at=item.created_at,
     )
 
 
+def _active_staff(tenant: str, staff_id: str, field: str) -> None:
+    staff = directory.get_staff(tenant, staff_id)
+    if staff is None or staff.status == "left":
+        raise RuleViolation(f"not active staff: {staff_id}", field=field)
+
+
+def _start_cross_hospital(principal: Principal, cmd: StartConversation, request_id: str) -> Conversation:
+    """A group inside a consortium: only its active member hospitals' staff, added by one of its members."""
+    tenant = principal.tenant
+    if cmd.kind != "group" or not cmd.name or cmd.consortium_id is None:
+        raise RuleViolation(
+            "a cross-hospital group is a named group with a consortium_id", field="consortium_id"
+        )
+    link = consortia.link_of(tenant, cmd.consortium_id)
+    if link is None or link.status != "active":
+        raise RuleViolation("your hospital has not joined this consortium", field="consortium_id")
+    me = _me(principal)
+    members = {me, *cmd.member_ids}
+    domain.check_consortium_group(
+        tenant,
+        [g.hospital_id for g in cmd.guests],
+        consortia.active_hospitals(link.lead_hospital_id, cmd.consortium_id),
+        len(members) + len({(g.hospital_id, g.staff_id) for g in cmd.guests}),
+    )
+    for staff_id in cmd.member_ids:
+        _active_staff(tenant, staff_id, "member_ids")
+    people = [(tenant, staff_id) for staff_id in sorted(members)]
+    for guest in cmd.guests:
+        # Another hospital's directory: read only because both hospitals are active members (above).
+        _active_staff(guest.hospital_id, guest.staff_id, "guests")
+        people.append((guest.hospital_id, guest.staff_id))
+    people = sorted(set(people))
+    item = ConversationItem(
+        ConversationItem.partition(tenant),
+        new_id(),
+        entity="conversation",
+        tenant=tenant,
+        kind="group",
+        name=cmd.name,
+        member_ids={domain.member_key(tenant, h, s) for h, s in people},
+        consortium_id=cmd.consortium_id,
+    )
+    with UnitOfWork(SERVICE, principal, request_id) as uow:
+        uow.create(item)
+        for hospital_id, staff_id in people:
+            uow.create(
+                ConversationPointer(
+                    ConversationPointer.partition(hospital_id, staff_id),
+                    item.sk,
+                    entity="convptr",
+                    tenant=hospital_id,
+                    home_hospital_id=tenant,
+                    consortium_id=cmd.consortium_id,
+                    name=cmd.name,
+                )
+            )
+        uow.audit(
+            "conversation.start",
+            "conversation",
+            item.sk,
+            after={"members": sorted(item.member_ids), "consortium_id": cmd.consortium_id},
+        )
+        uow.commit()
+    return _conversation(item)
+
+
+def cross_hospital_groups(principal: Principal, limit: int, cursor: str | None) -> Page[ConsortiumGroup]:
+    """The caller's cross-hospital groups, newest first: one Query on their own pointers."""
+    partition = ConversationPointer.partition(principal.tenant, _me(principal))
+    result = ConversationPointer.query(
+        partition, limit=limit, scan_index_forward=False, last_evaluated_key=decode_cursor(cursor, partition)
+    )
+    items = [
+        ConsortiumGroup(
+            id=p.sk,
+            name=p.name,
+            consortium_id=p.consortium_id,
+            home_hospital_id=p.home_hospital_id,
+            joined_at=p.joined_at,
+        )
+        for p in result
+    ]
+    return Page[ConsortiumGroup](items=items, next_cursor=encode_cursor(result.last_evaluated_key))
+
+
 def start(principal: Principal, cmd: StartConversation, request_id: str) -> Conversation:
     tenant = principal.tenant
+    if cmd.consortium_id is not None or cmd.guests:
+        return _start_cross_hospital(principal, cmd, request_id)
     if cmd.kind == "direct" and len(cmd.member_ids) != 1:
         raise RuleViolation("a direct conversation has exactly one other member", field="member_ids")
     if cmd.kind == "group" and not cmd.name:
@@ -176,33 +287,69 @@ def _get(tenant: str, conversation_id: str) -> ConversationItem | None:
 
 
 def _member_of(principal: Principal, conversation_id: str) -> tuple[ConversationItem, str]:
-    conversation = _get(principal.tenant, conversation_id)
+    """The conversation (at home, or in another hospital through my pointer) and my name among its members.
+
+    The conversation's own tenant is ``conversation.tenant``; every key of its messages starts with it.
+    """
     me = _me(principal)
-    if conversation is None or me not in (conversation.member_ids or ()):
-        raise NotFound("conversation")  # not a member: indistinguishable from absent
-    return conversation, me
+    conversation = _get(principal.tenant, conversation_id)
+    if conversation is not None and me in (conversation.member_ids or ()):
+        return conversation, me
+    if conversation is None:
+        try:
+            pointer = ConversationPointer.get(
+                ConversationPointer.partition(principal.tenant, me), conversation_id
+            )
+        except ConversationPointer.DoesNotExist:
+            pointer = None
+        home = pointer.home_hospital_id if pointer is not None else principal.tenant
+        if pointer is not None and home != principal.tenant:
+            link = consortia.link_of(principal.tenant, pointer.consortium_id)
+            conversation = _get(home, conversation_id) if link and link.status == "active" else None
+            key = domain.member_key(home, principal.tenant, me)
+            if conversation is not None and key in (conversation.member_ids or ()):
+                return conversation, key
+    raise NotFound("conversation")  # not a member: indistinguishable from absent
 
 
-def _feed(tenant: str, conversation: ConversationItem, kind: str, message: MessageItem) -> None:
+def _people(conversation: ConversationItem) -> list[tuple[str, str]]:
+    """(hospital, staff id) of every member."""
+    home = conversation.tenant
+    return [domain.split_member_key(home, key) for key in sorted(conversation.member_ids or ())]
+
+
+def _feed(conversation: ConversationItem, kind: str, message: MessageItem) -> None:
+    """One feed entry per member, each under the member's own hospital's tenant."""
     put_all(
         [
             FeedEntry(
-                tenant_key(tenant, "feedmsg", message.sk),
-                f"{kind}#{member}",
+                tenant_key(hospital_id, "feedmsg", message.sk),
+                f"{kind}#{staff_id}",
                 entity="feed",
-                tenant=tenant,
+                tenant=hospital_id,
                 kind=kind,
                 ref_id=message.sk,
                 conversation_id=conversation.sk,
                 sender=message.sender_id,
                 text=message.text,
                 at=now_utc(),
-                gsi1pk=RecipientItem.inbox_partition(tenant, member),
+                gsi1pk=RecipientItem.inbox_partition(hospital_id, staff_id),
                 gsi1sk=new_id(),
             )
-            for member in sorted(conversation.member_ids or ())
+            for hospital_id, staff_id in _people(conversation)
         ]
     )
+
+
+def _push(conversation: ConversationItem, sender: str, title: str) -> None:
+    by_hospital: dict[str, list[str]] = {}
+    for key, (hospital_id, staff_id) in zip(
+        sorted(conversation.member_ids or ()), _people(conversation), strict=True
+    ):
+        if key != sender:
+            by_hospital.setdefault(hospital_id, []).append(staff_id)
+    for hospital_id, staff_ids in by_hospital.items():
+        push.notify(hospital_id, staff_ids, title, "message")
 
 
 def _message(conversation_id: str, item: MessageItem) -> Message:
@@ -219,7 +366,7 @@ def _message(conversation_id: str, item: MessageItem) -> Message:
 
 def post(principal: Principal, conversation_id: str, cmd: PostMessage, request_id: str) -> Message:
     conversation, me = _member_of(principal, conversation_id)
-    tenant = principal.tenant
+    tenant = conversation.tenant
     for attachment_id in cmd.attachments:
         _attachment(tenant, conversation_id, attachment_id, field="attachments")
     item = MessageItem(
@@ -233,19 +380,14 @@ def post(principal: Principal, conversation_id: str, cmd: PostMessage, request_i
         sent_at=now_utc(),
     )
     item.save(MessageItem.pk.does_not_exist())
-    _feed(tenant, conversation, "message", item)
-    push.notify(
-        tenant,
-        [m for m in sorted(conversation.member_ids or ()) if m != me],
-        conversation.name or "新消息",
-        "message",
-    )
+    _feed(conversation, "message", item)
+    _push(conversation, me, conversation.name or "新消息")
     return _message(conversation_id, item)
 
 
 def history(principal: Principal, conversation_id: str, limit: int, cursor: str | None) -> Page[Message]:
-    _member_of(principal, conversation_id)
-    partition = MessageItem.partition(principal.tenant, conversation_id)
+    conversation, _ = _member_of(principal, conversation_id)
+    partition = MessageItem.partition(conversation.tenant, conversation_id)
     result = MessageItem.query(
         partition, limit=limit, scan_index_forward=False, last_evaluated_key=decode_cursor(cursor, partition)
     )
@@ -258,7 +400,7 @@ def history(principal: Principal, conversation_id: str, limit: int, cursor: str 
 def recall(principal: Principal, conversation_id: str, message_id: str) -> Message:
     """The sender takes a message back within two minutes; members' feeds get a recall entry."""
     conversation, me = _member_of(principal, conversation_id)
-    tenant = principal.tenant
+    tenant = conversation.tenant
     try:
         item = MessageItem.get(MessageItem.partition(tenant, conversation_id), message_id)
     except MessageItem.DoesNotExist as exc:
@@ -273,17 +415,17 @@ def recall(principal: Principal, conversation_id: str, message_id: str) -> Messa
         actions=[MessageItem.recalled.set(True), MessageItem.text.remove()],
         condition=MessageItem.recalled == False,  # noqa: E712 - a DynamoDB condition, not a Python test
     )
-    _feed(tenant, conversation, "recall", item)
+    _feed(conversation, "recall", item)
     return _message(conversation_id, item)
 
 
 def mark_read(principal: Principal, conversation_id: str, message_id: str) -> None:
-    _, me = _member_of(principal, conversation_id)
+    conversation, me = _member_of(principal, conversation_id)
     mark = ReadMark(
-        ReadMark.partition(principal.tenant, conversation_id),
+        ReadMark.partition(conversation.tenant, conversation_id),
         me,
         entity="readmark",
-        tenant=principal.tenant,
+        tenant=conversation.tenant,
         up_to=message_id,
     )
     # Only ever forward: an older "read up to" arriving late does not undo a newer one.
@@ -296,7 +438,7 @@ def mark_read(principal: Principal, conversation_id: str, message_id: str) -> No
 
 def receipts(principal: Principal, conversation_id: str, message_id: str) -> list[Receipt]:
     conversation, _ = _member_of(principal, conversation_id)
-    marks = {m.sk: m.up_to for m in ReadMark.query(ReadMark.partition(principal.tenant, conversation_id))}
+    marks = {m.sk: m.up_to for m in ReadMark.query(ReadMark.partition(conversation.tenant, conversation_id))}
     return [
         Receipt(staff_id=member, read=marks.get(member, "") >= message_id)
         for member in sorted(conversation.member_ids or ())
@@ -355,12 +497,12 @@ def _attachment(tenant: str, conversation_id: str, attachment_id: str, field: st
 
 def request_upload(principal: Principal, conversation_id: str, cmd: AttachmentRequest) -> AttachmentTicket:
     """A presigned PUT for one file into this conversation (members only; size and type fixed now)."""
-    _, me = _member_of(principal, conversation_id)
+    conversation, me = _member_of(principal, conversation_id)
     item = AttachmentItem(
-        AttachmentItem.partition(principal.tenant, conversation_id),
+        AttachmentItem.partition(conversation.tenant, conversation_id),
         new_id(),
         entity="attachment",
-        tenant=principal.tenant,
+        tenant=conversation.tenant,
         filename=cmd.filename,
         content_type=cmd.content_type,
         size=cmd.size,
@@ -381,8 +523,8 @@ def request_upload(principal: Principal, conversation_id: str, cmd: AttachmentRe
 
 
 def download(principal: Principal, conversation_id: str, attachment_id: str) -> AttachmentLink:
-    _member_of(principal, conversation_id)
-    item = _attachment(principal.tenant, conversation_id, attachment_id)
+    conversation, _ = _member_of(principal, conversation_id)
+    item = _attachment(conversation.tenant, conversation_id, attachment_id)
     url = aws.client("s3").generate_presigned_url(
         "get_object",
         Params={

@@ -1,0 +1,151 @@
+"""Cross-hospital groups (转诊群) inside a consortium, over the app, with staff of two hospitals."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from tests.conftest import eventually
+from tests.service.test_directory_api import Api, make_department
+from tests.service.test_directory_changes import add_staff
+
+
+class Hospital:
+    """A hospital (tenant) with its admin and some staff who can log in."""
+
+    def __init__(self, clients: dict[str, Any], token: Any, name: str, people: tuple[str, ...]):
+        self.id = f"t-{name}-{uuid.uuid4().hex[:8]}"
+        self.admin = Api(clients["messaging"], token(self.id, "admin", ["hospital_admin"]))
+        dept = make_department(self.admin, "转诊中心")
+        self.staff: dict[str, dict[str, Any]] = {}
+        self.api: dict[str, Api] = {}
+        for n, user in enumerate(people):
+            self.staff[user] = add_staff(self.admin, dept["id"], user, f"E{n}", user_id=user)
+            self.api[user] = Api(clients["messaging"], token(self.id, user, ["doctor"]))
+
+
+@pytest.fixture
+def world(clients: dict[str, Any], token: Any) -> tuple[Hospital, Hospital, Hospital, str]:
+    """County hospital (lead) and town clinic in one consortium; an outside hospital not in it."""
+    county = Hospital(clients, token, "county", ("wang", "li"))
+    town = Hospital(clients, token, "town", ("zhou",))
+    outside = Hospital(clients, token, "outside", ("chen",))
+    made = county.admin.call("POST", "/consortia", {"name": "县域医共体", "hospital_name": "县人民医院"})
+    cid = made.json_body["id"]
+    assert (
+        county.admin.call("POST", f"/consortia/{cid}/invitations", {"hospital_id": town.id}).status_code
+        == 200
+    )
+    accepted = town.admin.call("POST", f"/consortia/{cid}/accept", {"hospital_name": "镇卫生院"})
+    assert accepted.status_code == 200, accepted.body
+    return county, town, outside, cid
+
+
+def test_referral_group_spans_hospitals_and_nobody_else_sees_it(
+    world: tuple[Hospital, Hospital, Hospital, str],
+) -> None:
+    county, town, outside, cid = world
+    wang, li, zhou = county.staff["wang"], county.staff["li"], town.staff["zhou"]
+    body = {
+        "kind": "group",
+        "name": "转诊群",
+        "member_ids": [li["id"]],
+        "consortium_id": cid,
+        "guests": [{"hospital_id": town.id, "staff_id": zhou["id"]}],
+    }
+    made = county.api["wang"].call("POST", "/conversations", body)
+    assert made.status_code == 201, made.body
+    group = made.json_body
+    assert group["consortium_id"] == cid and group["home_hospital_id"] == county.id
+    assert sorted(group["member_ids"]) == sorted([wang["id"], li["id"], f"{town.id}:{zhou['id']}"])
+    gid = group["id"]
+
+    # Each participant finds it in their own list (one Query under their own hospital).
+    for api in (county.api["wang"], county.api["li"], town.api["zhou"]):
+        listed = api.call("GET", "/consortium-groups").json_body["items"]
+        assert [(g["id"], g["home_hospital_id"]) for g in listed] == [(gid, county.id)]
+
+    # The town doctor writes into it; the county doctors read it, and the message reaches their sync.
+    sent = town.api["zhou"].call("POST", f"/conversations/{gid}/messages", {"text": "患者已转出，请接收"})
+    assert sent.status_code == 201, sent.body
+    assert sent.json_body["sender_id"] == f"{town.id}:{zhou['id']}"
+    reply = county.api["wang"].call("POST", f"/conversations/{gid}/messages", {"text": "收到"})
+    assert reply.status_code == 201
+    history = county.api["li"].call("GET", f"/conversations/{gid}/messages").json_body["items"]
+    assert [m["text"] for m in history] == ["收到", "患者已转出，请接收"]
+    assert (
+        town.api["zhou"]
+        .call("POST", f"/conversations/{gid}/read", {"message_id": reply.json_body["id"]})
+        .status_code
+        == 204
+    )
+    receipts = county.api["wang"].call(
+        "GET", f"/conversations/{gid}/messages/{reply.json_body['id']}/receipts"
+    )
+    assert {r["staff_id"]: r["read"] for r in receipts.json_body}[f"{town.id}:{zhou['id']}"] is True
+
+    def zhou_synced() -> Any:
+        items = town.api["zhou"].call("GET", "/sync").json_body["items"]
+        return [i["text"] for i in items if i["conversation_id"] == gid] == ["患者已转出，请接收", "收到"]
+
+    eventually(zhou_synced, timeout=10)
+
+    # A hospital outside the consortium: nothing, whatever it asks.
+    chen = outside.api["chen"]
+    assert chen.call("GET", "/consortium-groups").json_body["items"] == []
+    for method, path, payload in (
+        ("GET", f"/conversations/{gid}/messages", None),
+        ("POST", f"/conversations/{gid}/messages", {"text": "x"}),
+        ("GET", f"/conversations/{gid}/messages/{reply.json_body['id']}/receipts", None),
+    ):
+        resp = chen.call(method, path, payload)
+        assert resp.status_code == 404 and "转诊" not in resp.body.decode(), resp.body
+    assert not [i for i in chen.call("GET", "/sync").json_body["items"] if i.get("conversation_id") == gid]
+
+    # When the town clinic leaves the consortium, its staff lose the group.
+    assert town.admin.call("POST", f"/consortia/{cid}/leave").status_code == 204
+    assert town.api["zhou"].call("GET", f"/conversations/{gid}/messages").status_code == 404
+
+
+def test_only_member_hospitals_staff_join_and_only_members_add_them(
+    world: tuple[Hospital, Hospital, Hospital, str],
+) -> None:
+    county, town, outside, cid = world
+    zhou, chen = town.staff["zhou"], outside.staff["chen"]
+
+    def start(api: Api, guests: list[dict[str, str]], members: list[str] | None = None, **extra: Any) -> Any:
+        members = members or [county.staff["li"]["id"]]
+        body = {"kind": "group", "name": "转诊群", "consortium_id": cid, "guests": guests}
+        return api.call("POST", "/conversations", {**body, "member_ids": members, **extra})
+
+    outsider = start(county.api["wang"], [{"hospital_id": outside.id, "staff_id": chen["id"]}])
+    assert outsider.status_code == 422 and outsider.json_body["errors"][0]["field"] == "guests"
+    unknown = start(county.api["wang"], [{"hospital_id": town.id, "staff_id": "nobody"}])
+    assert unknown.status_code == 422 and unknown.json_body["errors"][0]["field"] == "guests"
+    # A hospital that is not in the consortium cannot start one in it (nor learn who is).
+    foreign = start(outside.api["chen"], [{"hospital_id": town.id, "staff_id": zhou["id"]}], [chen["id"]])
+    assert foreign.status_code == 422 and foreign.json_body["errors"][0]["field"] == "consortium_id"
+    no_consortium = county.api["wang"].call(
+        "POST",
+        "/conversations",
+        {
+            "kind": "group",
+            "name": "x",
+            "member_ids": [],
+            "guests": [{"hospital_id": town.id, "staff_id": zhou["id"]}],
+        },
+    )
+    assert no_consortium.status_code == 422
+    # The town clinic's staff start one too: it then lives under the town clinic.
+    theirs = start(
+        town.api["zhou"], [{"hospital_id": county.id, "staff_id": county.staff["li"]["id"]}], [zhou["id"]]
+    )
+    assert theirs.status_code == 201 and theirs.json_body["home_hospital_id"] == town.id, theirs.body
+    assert (
+        county.api["li"].call("GET", f"/conversations/{theirs.json_body['id']}/messages").status_code == 200
+    )
+    assert (
+        county.api["wang"].call("GET", f"/conversations/{theirs.json_body['id']}/messages").status_code == 404
+    )
