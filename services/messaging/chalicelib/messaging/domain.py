@@ -143,3 +143,16 @@ def check_consortium_group(
         raise RuleViolation(
             f"a cross-hospital group has at most {CONSORTIUM_GROUP_MAX_MEMBERS} members", field="guests"
         )
+
+
+# --- approval notices -------------------------------------------------------------------------------
+
+APPROVAL_ASSIGNED = "approval.task.assigned"
+APPROVAL_URGED = "approval.instance.urged"
+
+
+def approval_notice(event_type: str, template_code: str, instance_id: str) -> tuple[str, str]:
+    """The work notification's (title, body) for an approval event (events are thin: codes and ids)."""
+    if event_type == APPROVAL_URGED:
+        return f"催办：审批 {template_code}", f"审批单 {instance_id} 的提交人催您尽快处理。"
+    return f"待审批：{template_code}", f"审批单 {instance_id} 等待您审批。"

@@ -1,4 +1,4 @@
-"""Messaging's own consumers: the notification fan-out runs off the ``notification.sent`` event."""
+"""Messaging's consumers: notification fan-out, imports, department groups and approval notices."""
 
 from __future__ import annotations
 
@@ -28,7 +28,13 @@ GROUPS = Subscription(
     source="messaging",
     event_types=("department.created", "department.updated", "staff.created", "staff.updated", "staff.left"),
 )
-SUBSCRIPTIONS = (FANOUT, IMPORTS, GROUPS)
+APPROVALS = Subscription(
+    service="messaging",
+    name="approval-notices",
+    source="approvals",
+    event_types=("approval.task.assigned", "approval.instance.urged"),
+)
+SUBSCRIPTIONS = (FANOUT, IMPORTS, GROUPS, APPROVALS)
 
 
 @events.on_sqs_message(queue=FANOUT.queue_name, batch_size=1)
@@ -60,3 +66,9 @@ def remind_expiring_certificates(event: Any) -> dict[str, int]:
     published = certificates.sweep(datetime.now(UTC).date())
     for_service("messaging").metrics.add_metric(name="CertificatesExpiring", unit="Count", value=published)
     return {"published": published}
+
+
+@events.on_sqs_message(queue=APPROVALS.queue_name, batch_size=10)
+def on_approval_event(event: Any) -> dict[str, Any]:
+    """An approver has something to act on (or is urged to): a work notification in their inbox."""
+    return consume_batch(event.to_dict(), APPROVALS, notifications.from_approval)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from chalicelib.messaging import ding, push
+from chalicelib.messaging import ding, domain, push
 from chalicelib.messaging.adapters import list_page
 from chalicelib.messaging.contracts import (
     MAX_RECIPIENTS,
@@ -27,7 +27,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.expressions.condition import Condition
 
-from shared import directory, onduty
+from shared import directory, observability, onduty
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound, RuleViolation
 from shared.events.envelope import EventEnvelope
@@ -38,6 +38,7 @@ from shared.persistence.models import Gsi1, TenantItem, now_utc, table_meta, ten
 from shared.persistence.uow import UnitOfWork
 
 SERVICE = "messaging"
+logger = observability.logger("notifications")
 CHECKPOINT_EVERY = 1000  # recipients between progress checkpoints during fan-out
 
 
@@ -227,6 +228,40 @@ def fan_out(envelope: EventEnvelope, uow: UnitOfWork) -> None:
             notification.update(actions=[NotificationItem.delivered_count.set(done)])
     uow.update(
         notification, [NotificationItem.delivered_count.set(done), NotificationItem.status.set("delivered")]
+    )
+
+
+def from_approval(envelope: EventEnvelope, uow: UnitOfWork) -> None:
+    """approval.task.assigned / approval.instance.urged → a work notification to the approver(s).
+
+    Runs inside the consumer's unit of work (one effect per event id); the notification's id is derived
+    from the event's, so even a replay past the inbox marker cannot make a second one.
+    """
+    data = envelope.data
+    if envelope.type == domain.APPROVAL_URGED:
+        staff_ids = sorted({str(s) for s in data.get("staff_ids", [])})
+    else:
+        staff_ids = [str(data["staff_id"])]
+    if not staff_ids:
+        logger.warning("approval event names nobody to notify", extra={"event_id": envelope.id})
+        return
+    title, body = domain.approval_notice(envelope.type, str(data["template_code"]), str(data["instance_id"]))
+    item = NotificationItem(
+        NotificationItem.partition(envelope.tenant),
+        f"ap-{envelope.id}"[:64],
+        entity="notification",
+        tenant=envelope.tenant,
+        sender="service:approvals",
+        title=title,
+        body=body,
+        ack_required=False,
+        recipient_ids=staff_ids,
+    )
+    uow.create(item)
+    uow.emit(
+        NOTIFICATION_SENT.envelope(
+            envelope.tenant, NotificationSent(notification_id=item.sk, recipient_count=len(staff_ids))
+        )
     )
 
 

@@ -1,0 +1,55 @@
+"""Approvals → messaging: an approver finds a work notification when an approval reaches them or is urged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import eventually
+from tests.service.test_directory_api import Api, make_department
+from tests.service.test_directory_changes import add_staff
+
+
+def test_assigned_and_urged_approvals_reach_the_approvers_inbox(
+    clients: dict[str, Any], admin: str, tenant: str, token: Any
+) -> None:
+    messaging = Api(clients["messaging"], admin)
+    dept = make_department(messaging, "康复医学科")
+    head = add_staff(messaging, dept["id"], "周主任", "E1", roles=["department_head"], user_id="zhou")
+    nurse = add_staff(messaging, dept["id"], "林护士", "E2", roles=["nurse"])
+    clerk = add_staff(messaging, dept["id"], "办公室", "E3", roles=["clerk"])
+    set_head = messaging.call(
+        "PATCH", f"/departments/{dept['id']}", {"version": dept["version"], "head_id": head["id"]}
+    )
+    assert set_head.status_code == 200, set_head.body
+
+    approvals_admin = Api(clients["approvals"], admin)
+    installed = approvals_admin.call("POST", "/templates/builtin", {"fallback_staff_id": clerk["id"]})
+    assert installed.status_code == 201, installed.body
+    leave = next(t["id"] for t in installed.json_body if t["code"] == "leave")
+    # Approvals knows people by staff id as the token subject; messaging by the staff record's user_id.
+    submitter = Api(clients["approvals"], token(tenant, nurse["id"], ["nurse"]))
+    form = {"leave_type": "年假", "period": {"start": "2026-12-01", "end": "2026-12-02"}, "reason": "探亲"}
+    submitted = submitter.call("POST", "/approvals", {"template_id": leave, "form": form})
+    assert submitted.status_code == 201, submitted.body
+    approval = submitted.json_body
+    assert head["id"] in approval["pending_approvers"]
+
+    head_inbox = Api(clients["messaging"], token(tenant, "zhou", ["department_head"]))
+
+    def titles() -> list[str]:
+        resp = head_inbox.call("GET", "/notifications/inbox")
+        assert resp.status_code == 200, resp.body
+        return [i["title"] for i in resp.json_body["items"]]
+
+    assert eventually(lambda: titles() == ["待审批：leave"])
+
+    urged = submitter.call("POST", f"/approvals/{approval['id']}/actions", {"action": "urge"})
+    assert urged.status_code == 200, urged.body
+    assert eventually(lambda: titles() == ["催办：审批 leave", "待审批：leave"])
+
+    # The sender's view of the notice: one recipient, the head, reading it moves the count.
+    notice = head_inbox.call("GET", "/notifications/inbox").json_body["items"][0]
+    assert notice["sender"] == "service:approvals"
+    assert head_inbox.call("POST", f"/notifications/{notice['notification_id']}/read").status_code == 200
+    counts = messaging.call("GET", f"/notifications/{notice['notification_id']}").json_body
+    assert (counts["recipient_count"], counts["read_count"]) == (1, 1)
