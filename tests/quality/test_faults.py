@@ -383,27 +383,46 @@ def _fixed_response(body: dict[str, Any]) -> Callable[[Any], Any]:
     return respond
 
 
-def test_unprocessed_items_are_retried_then_raised_not_dropped(stack: Any, tenant: str) -> None:
-    """Batch writes (the pattern adapters use for bulk work such as roster publishing) retry the
-    UnprocessedItems with backoff a bounded number of times, then fail loudly."""
-    from pynamodb.exceptions import PutError
-
+def _departments(tenant: str, n: int) -> list[Any]:
     from shared.directory import DepartmentItem
 
+    return [
+        DepartmentItem(
+            DepartmentItem.partition(tenant), f"d{i:03d}", entity="department", tenant=tenant, name="x"
+        )
+        for i in range(n)
+    ]
+
+
+def test_unprocessed_items_are_retried_until_every_item_is_stored(stack: Any, tenant: str) -> None:
+    """The bulk-write helper the fan-outs use (``shared.persistence.batch.put_all``), on moto: items
+    DynamoDB leaves unprocessed are sent again with backoff, and in the end every one is stored."""
+    from shared.directory import DepartmentItem
+    from shared.persistence.batch import put_all
+
+    fault = Fault("", "BatchWriteItem", times=2, unprocessed=True)
+    with botocore_hooks.counting() as log, botocore_hooks.injecting(fault):
+        calls = put_all(_departments(tenant, 30), base_delay=0.001)
+    assert fault.injected == 2
+    assert calls == log.attempts["BatchWriteItem"] == 4  # two batches of 25 + 5, the first sent three times
+    stored = list(DepartmentItem.query(DepartmentItem.partition(tenant)))
+    assert sorted(d.sk for d in stored) == [f"d{i:03d}" for i in range(30)]
+
+
+def test_items_still_unprocessed_after_the_attempts_are_an_error_not_a_loss(stack: Any, tenant: str) -> None:
+    """When DynamoDB keeps refusing, the helper raises ``TransientStoreError`` (a 503 with Retry-After at
+    the API, a redelivery for a consumer) after a bounded number of attempts instead of dropping items."""
+    from shared.errors import TransientStoreError
+    from shared.persistence.batch import put_all
+
     fault = Fault("", "BatchWriteItem", unprocessed=True)
-    with botocore_hooks.counting() as log, botocore_hooks.injecting(fault), pytest.raises(PutError):
-        with DepartmentItem.batch_write() as batch:
-            for n in range(3):
-                batch.save(
-                    DepartmentItem(
-                        DepartmentItem.partition(tenant),
-                        f"d{n}",
-                        entity="department",
-                        tenant=tenant,
-                        name="x",
-                    )
-                )
-    assert 1 < log.attempts["BatchWriteItem"] <= MAX_ATTEMPTS_PER_CALL
+    with (
+        botocore_hooks.counting() as log,
+        botocore_hooks.injecting(fault),
+        pytest.raises(TransientStoreError, match="25 items still unprocessed after 4 attempts"),
+    ):
+        put_all(_departments(tenant, 25), attempts=4, base_delay=0.001)
+    assert log.attempts["BatchWriteItem"] == 4
 
 
 # --- Condition failures ---------------------------------------------------------------------------------
