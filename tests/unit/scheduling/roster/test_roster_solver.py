@@ -22,13 +22,19 @@ from chalicelib.scheduling.roster.solver import (  # noqa: E402
 )
 
 
-def _encoded_penalty(worked: list[bool], streak: int, low: int, high: int, negate: bool) -> int:
-    """The run encodings of the model, on a fixed sequence: the optimum is their penalty."""
+def _encoded_penalty(
+    worked: list[bool], streak: int, low: int, high: int, negate: bool, known: int = 0
+) -> int:
+    """The run encodings of the model, on a fixed sequence: the optimum is their penalty. Positions
+    whose bit is set in `known` are passed as constants (cells pinned in a sub-problem)."""
     rm = RosterModel.__new__(RosterModel)
     rm.model = cp_model.CpModel()
-    rm.obj_vars, rm.obj_coefs = [], []
+    rm.obj_vars, rm.obj_coefs, rm.offset = [], [], 0
     xs = [rm.model.new_bool_var("") for _ in worked]
-    lits = [x.Not() for x in xs] if negate else xs
+    lits: list = [x.Not() for x in xs] if negate else list(xs)
+    for i, v in enumerate(worked):
+        if known >> i & 1:
+            lits[i] = int(v)
     for x, v in zip(xs, worked, strict=True):
         rm.model.add(x == int(v != negate))
     rm._max_run(lits, streak, high, 1)
@@ -37,7 +43,7 @@ def _encoded_penalty(worked: list[bool], streak: int, low: int, high: int, negat
         rm.model.minimize(cp_model.LinearExpr.weighted_sum(rm.obj_vars, rm.obj_coefs))
     solver = cp_model.CpSolver()
     assert solver.solve(rm.model) == cp_model.OPTIMAL
-    return round(solver.objective_value) if rm.obj_vars else 0
+    return rm.offset + (round(solver.objective_value) if rm.obj_vars else 0)
 
 
 @settings(max_examples=150, deadline=None)
@@ -53,6 +59,22 @@ def test_run_encodings_match_the_evaluator(
 ) -> None:
     high = low + extra
     assert _encoded_penalty(worked, streak, low, high, negate) == run_penalty(worked, streak, low, high)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    worked=st.lists(st.booleans(), min_size=1, max_size=10),
+    streak=st.integers(0, 7),
+    low=st.integers(1, 5),
+    extra=st.integers(0, 3),
+    known=st.integers(0, 1023),
+)
+def test_run_encodings_with_known_cells_match_the_evaluator(
+    worked: list[bool], streak: int, low: int, extra: int, known: int
+) -> None:
+    high = low + extra
+    penalty = _encoded_penalty(worked, streak, low, high, False, known)
+    assert penalty == run_penalty(worked, streak, low, high)
 
 
 def test_solves_n005w4_in_seconds_and_the_evaluator_agrees(inrc2_dir: Path) -> None:

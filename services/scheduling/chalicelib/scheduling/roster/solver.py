@@ -99,6 +99,14 @@ class RosterModel:
         for n in range(N):
             for d in range(D):
                 m.add(sum(self.x[n][d]) == self.w[n][d])  # H1
+        self.known: dict[tuple[int, int], int] = {}  # (nurse, day) -> shift index, -1 = off
+        for lv in P.leave:
+            if lv.nurse in self.nurse_index:
+                self.known[(self.nurse_index[lv.nurse], lv.day)] = -1
+        for pin in P.pins:
+            if pin.nurse in self.nurse_index:
+                key = (self.nurse_index[pin.nurse], pin.day)
+                self.known[key] = -1 if pin.shift is None else self.shift_index[pin.shift]
         self._coverage()
         self._successions()
         self._availability()
@@ -132,7 +140,8 @@ class RosterModel:
             if any(isinstance(lit, int) and lit == 0 for lit in lits):
                 continue
             lits = [lit for lit in lits if not isinstance(lit, int)]
-            if not lits:
+            if not lits:  # a window worked on known days only: a constant cost
+                self.offset += weight
                 continue
             if len(lits) == 1:
                 self._cost(lits[0], weight)
@@ -313,15 +322,18 @@ class RosterModel:
         nurse = P.nurses[n]
         c = P.contract_of(nurse)
         h = P.history_of(nurse.id)
-        w = self.w[n]
         D = P.num_days
+        # Cells known in advance (pins, leave) enter the run encodings as constants, so the
+        # windows and run starts wholly outside a sub-problem's free days cost no variables.
+        cell = [self.known.get((n, d)) for d in range(D)]
+        w: list[Lit] = [self.w[n][d] if k is None else int(k >= 0) for d, k in enumerate(cell)]
         self._max_run(w, h.consecutive_work, c.max_consecutive_work, W.consecutive_work)
         self._min_run(w, h.consecutive_work, c.min_consecutive_work, W.consecutive_work)
-        off = [v.Not() for v in w]
+        off = [1 - v if isinstance(v, int) else v.Not() for v in w]
         self._max_run(off, h.consecutive_off, c.max_consecutive_off, W.consecutive_off)
         self._min_run(off, h.consecutive_off, c.min_consecutive_off, W.consecutive_off)
         for s, st in enumerate(P.shift_types):
-            seq = [self.x[n][d][s] for d in range(D)]
+            seq: list[Lit] = [self.x[n][d][s] if k is None else int(k == s) for d, k in enumerate(cell)]
             streak = h.consecutive_same_shift if h.last_shift == st.id else 0
             self._max_run(seq, streak, st.max_consecutive, W.consecutive_shift)
             self._min_run(seq, streak, st.min_consecutive, W.consecutive_shift)
