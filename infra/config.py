@@ -59,6 +59,87 @@ class Alarms(_Strict):
     email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+# An SNS platform application: ``arn:<partition>:sns:<region>:<account>:app/<PLATFORM>/<name>``.
+PLATFORM_APP_ARN = re.compile(
+    r"^arn:(?P<partition>aws|aws-cn|aws-us-gov):sns:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
+    r"app/(?P<platform>[A-Z_]+)/(?P<name>[A-Za-z0-9_.-]{1,256})$"
+)
+# A Pinpoint SMS and Voice v2 origination identity IAM can scope: a phone number id or a pool id, or the
+# ARN of either (an E.164 number or a sender id has no resource ARN a policy could name).
+ORIGINATION = re.compile(
+    r"^(?:arn:(?P<partition>aws|aws-cn|aws-us-gov):sms-voice:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
+    r"(?P<kind>phone-number|pool)/)?(?P<id>(?:phone|pool)-[a-z0-9]{1,64})$"
+)
+
+
+class PushApp(_Strict):
+    """A mobile push platform application parsed from its ARN (the template rebuilds it per partition)."""
+
+    platform: str
+    region: str
+    account: str
+    resource: str  # ``<PLATFORM>/<name>``
+    partition: str
+
+
+def parse_push_app(arn: str) -> PushApp:
+    match = PLATFORM_APP_ARN.fullmatch(arn)
+    if match is None:
+        raise ValueError(f"{arn!r} is not an SNS platform application ARN (arn:…:sns:…:app/PLATFORM/name)")
+    return PushApp(
+        platform=match["platform"],
+        region=match["region"],
+        account=match["account"],
+        resource=f"{match['platform']}/{match['name']}",
+        partition=match["partition"],
+    )
+
+
+class Messaging(_Strict):
+    """What messaging reaches people through beyond the app: mobile push and DING voice calls.
+
+    ``push_apps``: SNS platform application ARNs by the platform name clients register with
+    (``{ fcm = "arn:…:app/GCM/…", apns = "arn:…:app/APNS/…" }``); none means push is off.
+    ``voice_origination``: the Pinpoint SMS and Voice v2 phone number id (``phone-…``), pool id (``pool-…``)
+    or the ARN of either that DING calls come from; none means calls are only written to the delivery log
+    (regions without Pinpoint SMS and Voice v2, e.g. the China regions).
+    """
+
+    push_apps: dict[str, str] = {}
+    voice_origination: str | None = None
+
+    @field_validator("push_apps")
+    @classmethod
+    def _push_apps(cls, value: dict[str, str]) -> dict[str, str]:
+        for platform, arn in value.items():
+            if not re.fullmatch(r"^[a-z][a-z0-9_]{1,31}$", platform):
+                raise ValueError(f"push platform {platform!r}: lower-case letters, digits, _ (e.g. fcm)")
+            parse_push_app(arn)
+        return value
+
+    @field_validator("voice_origination")
+    @classmethod
+    def _voice_origination(cls, value: str | None) -> str | None:
+        if value is not None and ORIGINATION.fullmatch(value) is None:
+            raise ValueError(
+                "voice_origination is a phone number id (phone-…), a pool id (pool-…) or the ARN of either"
+            )
+        return value
+
+    @property
+    def voice_channel(self) -> str:
+        """``FH_VOICE_CHANNEL``: Pinpoint when an origination identity is configured, else the log."""
+        return "pinpoint" if self.voice_origination else "log"
+
+    def voice_resource(self) -> tuple[str, str, str | None]:
+        """(``phone-number`` or ``pool``, its id, its account when given as an ARN) of the origination."""
+        match = ORIGINATION.fullmatch(self.voice_origination or "")
+        if match is None:
+            raise ValueError("no voice origination configured")
+        kind = "phone-number" if match["id"].startswith("phone-") else "pool"
+        return kind, match["id"], match["account"]
+
+
 class Hospital(_Strict):
     """A hospital onboarded in the province: its tenant id and display name."""
 
@@ -75,6 +156,7 @@ class Province(_Strict):
     identity: Identity
     retention: Retention = Retention()
     alarms: Alarms = Alarms()
+    messaging: Messaging = Messaging()
     hospitals: tuple[Hospital, ...] = ()
 
     @model_validator(mode="after")
@@ -82,6 +164,22 @@ class Province(_Strict):
         expected = partition_of(self.region)
         if self.partition != expected:
             raise ValueError(f"region {self.region} is in the {expected} partition, not {self.partition}")
+        # Data residency: the push applications and the voice number are the province's own.
+        for platform, arn in self.messaging.push_apps.items():
+            app = parse_push_app(arn)
+            if (app.partition, app.region) != (self.partition, self.region):
+                raise ValueError(f"messaging.push_apps.{platform} is not in {self.partition} {self.region}")
+        voice = ORIGINATION.fullmatch(self.messaging.voice_origination or "")
+        if (
+            voice is not None
+            and voice["partition"]
+            and (voice["partition"], voice["region"])
+            != (
+                self.partition,
+                self.region,
+            )
+        ):
+            raise ValueError(f"messaging.voice_origination is not in {self.partition} {self.region}")
         ids = [h.id for h in self.hospitals]
         if len(ids) != len(set(ids)):
             raise ValueError("a hospital id appears twice")

@@ -7,13 +7,16 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from infra.config import InfraConfig, load, partition_of
+from infra.config import InfraConfig, load, parse_push_app, partition_of
 
 IDENTITY = {
     "issuer": "https://sso.example.cn/realms/h",
     "jwks_url": "https://sso.example.cn/realms/h/certs",
     "audience": "future-hospital",
 }
+
+
+PUSH_APP = "arn:aws-cn:sns:cn-north-1:111111111111:app/BAIDU/fh-zj-baidu"
 
 
 def province(**overrides: Any) -> dict[str, Any]:
@@ -58,6 +61,25 @@ def test_partition_of_region(region: str, partition: str) -> None:
         ({"retention": {"log_days": 42}}, "CloudWatch Logs"),
         ({"identity": {**IDENTITY, "issuer": "http://plain"}}, "issuer"),
         ({"unknown": 1}, "unknown"),
+        ({"messaging": {"push_apps": {"fcm": "fh-zj-fcm"}}}, "not an SNS platform application ARN"),
+        (
+            {"messaging": {"push_apps": {"fcm": "arn:aws:sns:cn-north-1:111111111111:app/GCM/fh"}}},
+            "push_apps.fcm is not in aws-cn cn-north-1",
+        ),
+        (
+            {"messaging": {"push_apps": {"fcm": "arn:aws-cn:sns:cn-northwest-1:111111111111:app/GCM/fh"}}},
+            "push_apps.fcm is not in aws-cn cn-north-1",
+        ),
+        ({"messaging": {"push_apps": {"FCM!": PUSH_APP}}}, "push platform"),
+        ({"messaging": {"voice_origination": "+8657100000000"}}, "phone number id"),
+        (
+            {
+                "messaging": {
+                    "voice_origination": "arn:aws-cn:sms-voice:cn-northwest-1:111111111111:pool/pool-abc"
+                }
+            },
+            "voice_origination is not in aws-cn cn-north-1",
+        ),
     ],
 )
 def test_mistakes_are_rejected_with_the_field(overrides: dict[str, Any], message: str) -> None:
@@ -73,3 +95,27 @@ def test_province_codes_are_unique() -> None:
 def test_select_unknown_province_names_the_known_ones() -> None:
     with pytest.raises(KeyError, match="zj"):
         load().select(["xx"])
+
+
+def test_messaging_channels_are_optional_and_parsed() -> None:
+    bare = InfraConfig.model_validate({"province": [province()]}).provinces[0].messaging
+    assert bare.push_apps == {} and bare.voice_origination is None and bare.voice_channel == "log"
+    configured = (
+        InfraConfig.model_validate(
+            {
+                "province": [
+                    province(
+                        messaging={
+                            "push_apps": {"baidu": PUSH_APP},
+                            "voice_origination": "arn:aws-cn:sms-voice:cn-north-1:222222222222:pool/pool-abc1",
+                        }
+                    )
+                ]
+            }
+        )
+        .provinces[0]
+        .messaging
+    )
+    assert configured.voice_channel == "pinpoint"
+    assert configured.voice_resource() == ("pool", "pool-abc1", "222222222222")
+    assert parse_push_app(PUSH_APP).resource == "BAIDU/fh-zj-baidu"
