@@ -18,12 +18,34 @@ from infra.config import InfraConfig, Province, load
 from infra.stacks.data import DataStack
 from infra.stacks.service import ServiceStack
 
+# Feature flags of the CDK library this app relies on (the same whether run by ``fh stack`` or the cdk CLI).
+CONTEXT = {
+    # Server access logs are let in by a bucket policy, not the legacy LogDeliveryWrite ACL (ACLs are off).
+    "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True,
+}
+
 
 def consumers() -> list[Any]:
-    """Every consumer (``Subscription``) of the five apps: their queues and rules live in the data stack."""
+    """Every consumer (``Subscription``) of the five apps: their queues and rules live in the data stack.
+
+    The service stacks find their consumers' triggers in the Chalice package (``on_sqs_message``); a trigger
+    whose queue no ``Subscription`` declares would point at a queue no stack creates, so it stops the synth.
+    """
+    from chalice.app import SQSEventConfig
+
     from fh.services import load_apps
 
-    return [sub for app in load_apps().values() for sub in app.fh_subscriptions]
+    found = []
+    for service, app in load_apps().items():
+        declared = {sub.queue_name for sub in app.fh_subscriptions}
+        for source in app.event_sources:
+            if isinstance(source, SQSEventConfig) and source.queue not in declared:
+                raise ValueError(
+                    f"{service}: {source.name} reads queue {source.queue!r} but no Subscription declares it "
+                    "(pass it to create_app(subscriptions=...))"
+                )
+        found += list(app.fh_subscriptions)
+    return found
 
 
 @dataclass
@@ -52,7 +74,7 @@ def build(
     for service in selected_services:
         if service not in names.SERVICES:
             raise KeyError(f"no service {service!r} (known: {', '.join(names.SERVICES)})")
-    app = cdk.App(outdir=str(outdir) if outdir else None, analytics_reporting=False)
+    app = cdk.App(outdir=str(outdir) if outdir else None, analytics_reporting=False, context=CONTEXT)
     subscriptions = consumers()
     built: dict[str, ProvinceStacks] = {}
     for province in config.select(provinces):

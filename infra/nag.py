@@ -60,6 +60,22 @@ ALLOWED_WILDCARDS: list[tuple[str, str]] = [
         "The relay reads its own table's stream, whose label changes when the stream is re-enabled.",
     ),
 ]
+# Wildcards only messaging's policy holds, each added where the permission is granted.
+ATTACHMENT_OBJECTS = (
+    r"regex:/^Resource::arn:<AWS::Partition>:s3:::fh-[a-z0-9]+-attachments-.+\/\*$/",
+    "Attachments are uploaded and downloaded through presigned URLs for keys made per message "
+    "(<tenant>/<conversation>/<attachment>); the role may put and get objects in this one bucket only.",
+)
+SMS_TO_PHONE_NUMBERS = (
+    "Resource::*",
+    "DING escalation texts a phone number with sns:Publish(PhoneNumber=...): SNS has no resource ARN for a "
+    "phone number and authorizes direct SMS only on '*'. The statement holds sns:Publish alone.",
+)
+PUSH_ENDPOINTS = (
+    r"regex:/^Resource::arn:<AWS::Partition>:sns:.*:endpoint\/[A-Z_]+\/[A-Za-z0-9_.-]+\/\*$/",
+    "A device's SNS endpoint is created at registration with an id SNS makes; the role may publish to the "
+    "endpoints of the province's configured platform applications only.",
+)
 HMAC_KEY: list[tuple[str, str]] = [
     (
         "AwsSolutions-KMS5",
@@ -79,6 +95,30 @@ FAILURE_DESTINATION: list[tuple[str, str]] = [
     )
 ]
 
+RESIDENCY = (
+    "A province is the data-residency boundary: replicating hospital data to another region would take it "
+    "out of the province; versioning and retention keep it recoverable in place."
+)
+ATTACHMENTS_BUCKET: list[tuple[str, str]] = [
+    ("HIPAA.Security-S3BucketReplicationEnabled", RESIDENCY),
+]
+ACCESS_LOG_BUCKET: list[tuple[str, str]] = [
+    ("HIPAA.Security-S3BucketReplicationEnabled", RESIDENCY),
+    (
+        "AwsSolutions-S1",
+        "This bucket is the server access log destination itself; logging its own access would log forever.",
+    ),
+    (
+        "HIPAA.Security-S3BucketLoggingEnabled",
+        "This bucket is the server access log destination itself; logging its own access would log forever.",
+    ),
+    (
+        "HIPAA.Security-S3DefaultEncryptionKMS",
+        "S3 delivers server access logs only to buckets whose default encryption is SSE-S3, not SSE-KMS; the "
+        "logs hold request metadata (keys are tenant/conversation/attachment ids), no message content.",
+    ),
+]
+
 
 def suppress_data(stack: Stack) -> None:
     _suppress(stack, DATA_STACK)
@@ -92,14 +132,17 @@ def suppress_service(stack: Stack) -> None:
 def allow_wildcards(policy: IConstruct) -> None:
     """IAM5 on a policy, for exactly the wildcards of ``ALLOWED_WILDCARDS``."""
     for applies_to, reason in ALLOWED_WILDCARDS:
-        target: str | RegexAppliesTo = (
-            RegexAppliesTo(regex=applies_to.removeprefix("regex:"))
-            if applies_to.startswith("regex:")
-            else applies_to
-        )
-        NagSuppressions.add_resource_suppressions(
-            policy, [NagPackSuppression(id="AwsSolutions-IAM5", reason=reason, applies_to=[target])]
-        )
+        allow_wildcard(policy, applies_to, reason)
+
+
+def allow_wildcard(policy: IConstruct, applies_to: str, reason: str) -> None:
+    """IAM5 on a policy for one wildcard (``regex:/.../`` or the finding itself), with its reason."""
+    target: str | RegexAppliesTo = applies_to
+    if applies_to.startswith("regex:"):
+        target = RegexAppliesTo(regex=applies_to.removeprefix("regex:"))
+    NagSuppressions.add_resource_suppressions(
+        policy, [NagPackSuppression(id="AwsSolutions-IAM5", reason=reason, applies_to=[target])]
+    )
 
 
 def suppress_resource(resource: IConstruct, rules: list[tuple[str, str]]) -> None:

@@ -57,6 +57,22 @@ def index_key_alias(province: str) -> str:
     return f"alias/{component(province, 'index')}"
 
 
+def attachments_bucket(province: str, account: str) -> str:
+    """Messaging's conversation attachments (``FH_ATTACHMENTS_BUCKET``). Bucket names are global within a
+    partition, so the account id makes the name one no other deployment of this code already holds."""
+    return component(province, f"attachments-{account}")
+
+
+def access_logs_bucket(province: str, account: str) -> str:
+    """Server access logs of the province's buckets."""
+    return component(province, f"access-logs-{account}")
+
+
+def schedule_rule(province: str, service: str, schedule: str) -> str:
+    """The EventBridge rule of a scheduled function (``schedule`` is its Chalice name)."""
+    return component(province, f"{service}-{schedule}")[:64]
+
+
 def alarm_topic(province: str) -> str:
     return component(province, "alarms")
 

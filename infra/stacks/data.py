@@ -16,6 +16,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
@@ -119,6 +120,8 @@ class DataStack(Stack):
         nag.suppress_resource(self.delivery_dlq, nag.FAILURE_DESTINATION)
         self.queues = {sub.queue_name: self._consumer(sub) for sub in consumers}
 
+        self.access_logs, self.attachments = self._attachments()
+
         self.alarm_topic = sns.Topic(
             self,
             "AlarmTopic",
@@ -135,6 +138,60 @@ class DataStack(Stack):
         for spec in TABLES:
             if spec.stream:
                 self._export(f"{spec.suffix}-stream-arn", self.tables[spec.suffix].table_stream_arn or "")
+
+    def _attachments(self) -> tuple[s3.Bucket, s3.Bucket]:
+        """Messaging's conversation attachments (presigned uploads and downloads), and their access logs.
+
+        Objects are encrypted with the province's key (the presigning role's KMS permissions apply to the
+        upload), versioned so an overwrite or a delete can be undone for a month, and never public.
+        """
+        code = self.province.code
+        # Server access logs can only be delivered to an SSE-S3 bucket (S3 refuses a KMS default there).
+        logs_bucket = s3.Bucket(
+            self,
+            "AccessLogs",
+            bucket_name=names.access_logs_bucket(code, self.account),
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            versioned=True,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="keep-logs-as-configured",
+                    expiration=Duration.days(self.province.retention.log_days),
+                    noncurrent_version_expiration=Duration.days(1),
+                )
+            ],
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        nag.suppress_resource(logs_bucket, nag.ACCESS_LOG_BUCKET)
+        bucket = s3.Bucket(
+            self,
+            "Attachments",
+            bucket_name=names.attachments_bucket(code, self.account),
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self.key,
+            bucket_key_enabled=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            versioned=True,
+            server_access_logs_bucket=logs_bucket,
+            server_access_logs_prefix="attachments/",
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="undo-window-and-abandoned-uploads",
+                    noncurrent_version_expiration=Duration.days(30),
+                    abort_incomplete_multipart_upload_after=Duration.days(1),
+                )
+            ],
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        nag.suppress_resource(bucket, nag.ATTACHMENTS_BUCKET)
+        Tags.of(bucket).add("service", "messaging")
+        Tags.of(bucket).add("data-classification", "confidential")
+        return logs_bucket, bucket
 
     def _export(self, what: str, value: str) -> None:
         name = names.export(self.province.code, what)

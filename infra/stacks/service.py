@@ -22,7 +22,8 @@ from constructs import Construct
 
 from infra import nag, names
 from infra.chalice_app import ServiceApp
-from infra.config import Province
+from infra.config import Province, parse_push_app
+from infra.needs import NEEDS, Needs
 from infra.tagging import tag
 from shared.persistence.tables import TABLES, TableSpec
 
@@ -30,6 +31,8 @@ RELAY = "Relay"
 API = "APIHandler"
 READ = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"]
 WRITE = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+# Fan-outs (a notification's recipients, a message's feed entries) write their own table 25 items a call.
+BULK_WRITE = ["dynamodb:BatchWriteItem"]
 CONSUME = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
 STREAM = [
     "dynamodb:DescribeStream",
@@ -51,7 +54,7 @@ def table_access(service: str, spec: TableSpec) -> list[str]:
     """What a service's functions may do on a table: their own in full, the directory read-only (written by
     its owner, messaging), audit append + read, idempotency records read/write; nothing on other services'."""
     if spec.owner == service:
-        return READ + WRITE
+        return READ + WRITE + BULK_WRITE
     if spec.suffix == "directory":
         return READ
     if spec.suffix == "audit":
@@ -70,8 +73,8 @@ class ServiceStack(Stack):
         spec = next(t for t in TABLES if t.suffix == service)
         tag(self, code, service, spec.data_classification)
 
+        self.needs: Needs = NEEDS[service]
         self.key = kms.Key.from_key_arn(self, "DataKey", Fn.import_value(names.export(code, "data-key-arn")))
-        self.index_key_arn = Fn.import_value(names.export(code, "index-key-arn"))
         self.alarm_topic = sns.Topic.from_topic_arn(
             self, "AlarmTopic", self._arn("sns", names.alarm_topic(code))
         )
@@ -118,6 +121,17 @@ class ServiceStack(Stack):
             service="dynamodb", resource="table", resource_name=names.table(self.province.code, suffix)
         )
 
+    def _push_app_arn(self, arn: str, endpoints: bool = False) -> str:
+        """A configured platform application (or its endpoints), rebuilt so no partition is written out."""
+        app = parse_push_app(arn)
+        return self.format_arn(
+            service="sns",
+            region=app.region,
+            account=app.account,
+            resource="endpoint" if endpoints else "app",
+            resource_name=f"{app.resource}/*" if endpoints else app.resource,
+        )
+
     def _queue_arn(self, name: str) -> str:
         return self._arn("sqs", name)
 
@@ -159,6 +173,7 @@ class ServiceStack(Stack):
                 "FH_JWKS_URL": identity.jwks_url,
                 "FH_TENANT_CLAIM": identity.tenant_claim,
                 "POWERTOOLS_SERVICE_NAME": self.service,
+                **self._environment(),
             },
         )
         function.add_property_override(
@@ -183,6 +198,29 @@ class ServiceStack(Stack):
                 f"{base}.Queue", self._queue_arn(names.queue(code, queues[logical_id]))
             )
             function.add_property_override(f"{base}.FunctionResponseTypes", ["ReportBatchItemFailures"])
+        for event_id, event in resource["Properties"].get("Events", {}).items():
+            if event["Type"] == "Schedule":
+                # SAM would name the rule after the stack; give it the province's name like everything else.
+                function.add_property_override(
+                    f"Events.{event_id}.Properties.Name",
+                    names.schedule_rule(code, self.service, handler_name(logical_id)),
+                )
+
+    def _environment(self) -> dict[str, str]:
+        """What a service's needs add to ``FH_*`` (see ``shared.settings_model``)."""
+        env: dict[str, str] = {}
+        messaging = self.province.messaging
+        if self.needs.attachments:
+            env["FH_ATTACHMENTS_BUCKET"] = names.attachments_bucket(self.province.code, self.account)
+        if self.needs.push:
+            env["FH_PUSH_APPS"] = self.to_json_string(
+                {platform: self._push_app_arn(arn) for platform, arn in messaging.push_apps.items()}
+            )
+        if self.needs.alerts:
+            env["FH_VOICE_CHANNEL"] = messaging.voice_channel
+            if messaging.voice_origination:
+                env["FH_VOICE_ORIGINATION"] = messaging.voice_origination
+        return env
 
     def _relay_trigger(self) -> None:
         code = self.province.code
@@ -253,14 +291,75 @@ class ServiceStack(Stack):
             arn = self._table_arn(spec.suffix)
             resources = [arn] + ([f"{arn}/index/{ix.name}" for ix in spec.indexes])
             self.policies["app"].add_statements(iam.PolicyStatement(actions=allowed, resources=resources))
-        self.policies["app"].add_statements(
-            iam.PolicyStatement(actions=["kms:GenerateMac", "kms:VerifyMac"], resources=[self.index_key_arn])
-        )
+        for model in self.needs.read_models:
+            # Another service's read model: queries on its items only, never the rest of that table.
+            self.policies["app"].add_statements(
+                iam.PolicyStatement(
+                    actions=["dynamodb:Query"],
+                    resources=[self._table_arn(model.table)],
+                    conditions={
+                        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"*#{model.partition}#*"]}
+                    },
+                )
+            )
+        self._grant_needs()
         queues = [
             self._queue_arn(names.queue(self.province.code, q)) for q in self._consumer_queues().values()
         ]
         if queues:
             self.policies["app"].add_statements(iam.PolicyStatement(actions=CONSUME, resources=queues))
+
+    def _grant_needs(self) -> None:
+        policy = self.policies["app"]
+        code = self.province.code
+        if self.needs.blind_index:
+            # Blind indexes are computed (GenerateMac), never verified against a stored MAC: nothing else.
+            index_key_arn = Fn.import_value(names.export(code, "index-key-arn"))
+            policy.add_statements(iam.PolicyStatement(actions=["kms:GenerateMac"], resources=[index_key_arn]))
+        if self.needs.attachments:
+            # Presigned URLs carry the role's permissions: uploads and downloads of objects, nothing else
+            # (no listing, no deletes). The objects' KMS use is the data key statement every role has.
+            bucket = names.attachments_bucket(code, self.account)
+            policy.add_statements(
+                iam.PolicyStatement(
+                    actions=["s3:PutObject", "s3:GetObject"],
+                    resources=[self.format_arn(service="s3", region="", account="", resource=f"{bucket}/*")],
+                )
+            )
+            nag.allow_wildcard(policy, *nag.ATTACHMENT_OBJECTS)
+        if self.needs.alerts:
+            # SMS to a phone number has no resource ARN: SNS only authorizes it on "*" (reason in infra.nag).
+            policy.add_statements(
+                iam.PolicyStatement(sid="SmsToPhoneNumbers", actions=["sns:Publish"], resources=["*"])
+            )
+            nag.allow_wildcard(policy, *nag.SMS_TO_PHONE_NUMBERS)
+            messaging = self.province.messaging
+            if messaging.voice_origination:
+                kind, origination_id, account = messaging.voice_resource()
+                policy.add_statements(
+                    iam.PolicyStatement(
+                        actions=["sms-voice:SendVoiceMessage"],
+                        resources=[
+                            self.format_arn(
+                                service="sms-voice",
+                                account=account or self.account,
+                                resource=kind,
+                                resource_name=origination_id,
+                            )
+                        ],
+                    )
+                )
+        if self.needs.push and self.province.messaging.push_apps:
+            apps = self.province.messaging.push_apps.values()
+            policy.add_statements(
+                iam.PolicyStatement(
+                    actions=["sns:CreatePlatformEndpoint"], resources=[self._push_app_arn(a) for a in apps]
+                ),
+                iam.PolicyStatement(
+                    actions=["sns:Publish"], resources=[self._push_app_arn(a, endpoints=True) for a in apps]
+                ),
+            )
+            nag.allow_wildcard(policy, *nag.PUSH_ENDPOINTS)
 
     def _grant_relay(self) -> None:
         self.policies["relay"].add_statements(

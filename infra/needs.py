@@ -1,0 +1,45 @@
+"""What each service's functions call beyond their own table, the shared tables and their queues.
+
+The service stack grants exactly this, and ``tests/infra/test_needs.py`` reads the services' code to check
+that every declaration here is used and every AWS call in the code is declared — so a service that starts
+calling something new fails the infra checks until its permission is added here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ReadModel:
+    """Items of another service's table that a service may query: ``<tenant>#<partition>#...`` only."""
+
+    table: str
+    partition: str
+    purpose: str
+
+
+# Scheduling's published rosters (``shared.onduty``): "who is on duty on ward W now".
+ON_DUTY = ReadModel("scheduling", "onduty", "who is on duty now (shared.onduty)")
+
+
+@dataclass(frozen=True)
+class Needs:
+    # kms:GenerateMac on the province's HMAC key: blind indexes of personal identifiers (shared.crypto).
+    blind_index: bool = False
+    # s3:PutObject/GetObject on the attachments bucket, for presigned uploads and downloads.
+    attachments: bool = False
+    # sns:Publish to phone numbers (SMS) and sms-voice:SendVoiceMessage (calls) for DING escalation.
+    alerts: bool = False
+    # sns:CreatePlatformEndpoint/Publish on the province's push platform applications.
+    push: bool = False
+    read_models: tuple[ReadModel, ...] = ()
+
+
+NEEDS: dict[str, Needs] = {
+    "messaging": Needs(blind_index=True, attachments=True, alerts=True, push=True, read_models=(ON_DUTY,)),
+    "approvals": Needs(read_models=(ON_DUTY,)),
+    "scheduling": Needs(),
+    "followup": Needs(),
+    "marketplace": Needs(),
+}

@@ -1,0 +1,315 @@
+"""What the services do at runtime is deployed: every consumer and schedule the apps declare, the attachments
+bucket, and exactly the permissions the code calls for (read from the services' own declarations and code,
+so the next consumer, schedule or AWS call cannot be forgotten)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match, Template
+from chalice.app import ScheduledEventConfig, SQSEventConfig
+
+from fh.services import load_apps
+from infra import names
+from infra.needs import NEEDS, ON_DUTY
+from tests.infra.conftest import Assembly, resources
+
+ROOT = Path(__file__).resolve().parents[2]
+PROVINCES = ("zj", "nx", "hk")
+
+
+def _data(assembly: Assembly, code: str) -> dict[str, Any]:
+    return assembly.template(names.data_stack(code))
+
+
+def _service(assembly: Assembly, code: str, svc: str) -> dict[str, Any]:
+    return assembly.template(names.service_stack(code, svc))
+
+
+def _app_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
+    (policy,) = [
+        p
+        for p in resources(template, "AWS::IAM::ManagedPolicy").values()
+        if p["Properties"]["ManagedPolicyName"].endswith("-app")
+    ]
+    return list(policy["Properties"]["PolicyDocument"]["Statement"])
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _granted(statements: list[dict[str, Any]], action: str) -> list[dict[str, Any]]:
+    return [s for s in statements if action in _listed(s["Action"])]
+
+
+# -- consumers and schedules, derived from the apps -----------------------------------------------------------
+@pytest.mark.parametrize("code", PROVINCES)
+def test_every_subscription_of_the_apps_has_its_rule_queue_dlq_and_trigger(
+    assembly: Assembly, code: str
+) -> None:
+    data = _data(assembly, code)
+    queues = {q["Properties"]["QueueName"]: qid for qid, q in resources(data, "AWS::SQS::Queue").items()}
+    rules = {r["Properties"]["Name"]: r["Properties"] for r in resources(data, "AWS::Events::Rule").values()}
+    subscriptions = [(svc, sub) for svc, app in load_apps().items() for sub in app.fh_subscriptions]
+    assert subscriptions
+    for svc, sub in subscriptions:
+        queue, dlq = names.queue(code, sub.queue_name), names.dlq(code, sub.queue_name)
+        assert queue in queues and dlq in queues, sub
+        redrive = resources(data, "AWS::SQS::Queue")[queues[queue]]["Properties"]["RedrivePolicy"]
+        assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": [queues[dlq], "Arn"]}
+        rule = rules[names.rule(code, sub.queue_name)]
+        assert rule["EventPattern"] == sub.event_pattern()
+        assert [t["Arn"] for t in rule["Targets"]] == [{"Fn::GetAtt": [queues[queue], "Arn"]}]
+        triggers = [
+            event["Properties"]
+            for function in resources(_service(assembly, code, svc), "AWS::Serverless::Function").values()
+            for event in function["Properties"].get("Events", {}).values()
+            if event["Type"] == "SQS" and json.dumps(event["Properties"]["Queue"]).endswith(f':{queue}"]]}}')
+        ]
+        assert len(triggers) == 1, sub
+        assert triggers[0]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+@pytest.mark.parametrize("code", PROVINCES)
+def test_every_schedule_of_the_apps_is_deployed_named_logged_and_alarmed(
+    assembly: Assembly, code: str
+) -> None:
+    found = 0
+    for svc, app in load_apps().items():
+        template = _service(assembly, code, svc)
+        functions = resources(template, "AWS::Serverless::Function")
+        groups = {
+            g["Properties"]["LogGroupName"] for g in resources(template, "AWS::Logs::LogGroup").values()
+        }
+        alarmed = {
+            a["Properties"]["Dimensions"][0]["Value"]
+            for a in resources(template, "AWS::CloudWatch::Alarm").values()
+            if a["Properties"]["MetricName"] == "Errors"
+        }
+        for source in app.event_sources:
+            if not isinstance(source, ScheduledEventConfig):
+                continue
+            found += 1
+            scheduled = [
+                (function["Properties"], event["Properties"])
+                for function in functions.values()
+                for event in function["Properties"].get("Events", {}).values()
+                if event["Type"] == "Schedule"
+                and event["Properties"]["Schedule"] == source.schedule_expression
+            ]
+            assert len(scheduled) == 1, (svc, source.name)
+            function, event = scheduled[0]
+            assert event["Name"] == names.schedule_rule(code, svc, source.name)
+            assert function["FunctionName"] == names.function(code, svc, source.name)
+            assert f"/aws/lambda/{function['FunctionName']}" in groups
+            assert function["FunctionName"] in alarmed
+    # The messaging DING and certificate sweeps and the approvals SLA sweep at least.
+    assert found >= 3
+
+
+def test_every_queue_trigger_is_a_declared_subscription() -> None:
+    """The synth refuses an ``on_sqs_message`` without its ``Subscription`` (no stack would create the queue)."""
+    for svc, app in load_apps().items():
+        declared = {sub.queue_name for sub in app.fh_subscriptions}
+        for source in app.event_sources:
+            if isinstance(source, SQSEventConfig):
+                assert source.queue in declared, (svc, source.name)
+
+
+def test_a_queue_trigger_without_its_subscription_stops_the_synth(monkeypatch: pytest.MonkeyPatch) -> None:
+    import fh.services
+    from infra.assembly import consumers
+
+    trigger = SQSEventConfig("on_x", "app.on_x", "messaging-new", None, 1, 0, None)
+    app = type("App", (), {"fh_subscriptions": (), "event_sources": [trigger]})()
+    monkeypatch.setattr(fh.services, "load_apps", lambda: {"messaging": app})
+    with pytest.raises(ValueError, match="messaging-new"):
+        consumers()
+
+
+# -- the attachments bucket -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("code", PROVINCES)
+def test_attachments_bucket_is_private_encrypted_versioned_logged_and_tls_only(
+    assembly: Assembly, code: str, config: Any
+) -> None:
+    account = config.province(code).account
+    template = Template.from_json(_data(assembly, code))
+    buckets = resources(_data(assembly, code), "AWS::S3::Bucket")
+    (logs_id,) = [k for k in buckets if k.startswith("AccessLogs")]
+    private = {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    template.has_resource(
+        "AWS::S3::Bucket",
+        {
+            "Properties": Match.object_like(
+                {
+                    "BucketName": (f"fh-{code}-attachments-{account}" if account else Match.object_like({})),
+                    "BucketEncryption": {
+                        "ServerSideEncryptionConfiguration": [
+                            {
+                                "BucketKeyEnabled": True,
+                                "ServerSideEncryptionByDefault": {
+                                    "SSEAlgorithm": "aws:kms",
+                                    "KMSMasterKeyID": {
+                                        "Fn::GetAtt": [Match.string_like_regexp("^DataKey"), "Arn"]
+                                    },
+                                },
+                            }
+                        ]
+                    },
+                    "PublicAccessBlockConfiguration": private,
+                    "VersioningConfiguration": {"Status": "Enabled"},
+                    "LoggingConfiguration": {
+                        "DestinationBucketName": {"Ref": logs_id},
+                        "LogFilePrefix": "attachments/",
+                    },
+                    "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                }
+            ),
+            "DeletionPolicy": "Retain",
+        },
+    )
+    assert buckets[logs_id]["Properties"]["PublicAccessBlockConfiguration"] == private
+    policies = resources(_data(assembly, code), "AWS::S3::BucketPolicy").values()
+    for bucket_id in buckets:
+        (policy,) = [p for p in policies if p["Properties"]["Bucket"] == {"Ref": bucket_id}]
+        assert {
+            "Action": "s3:*",
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+        }.items() <= policy["Properties"]["PolicyDocument"]["Statement"][0].items()
+
+
+# -- messaging's permissions and settings ---------------------------------------------------------------------
+@pytest.mark.parametrize("code", PROVINCES)
+def test_messaging_role_reaches_attachments_sms_push_voice_and_the_index_key_scoped(
+    assembly: Assembly, code: str, config: Any
+) -> None:
+    messaging = config.province(code).messaging
+    statements = _app_statements(_service(assembly, code, "messaging"))
+
+    (s3,) = [s for s in statements if any(a.startswith("s3:") for a in _listed(s["Action"]))]
+    assert sorted(_listed(s3["Action"])) == ["s3:GetObject", "s3:PutObject"]
+    assert re.search(rf":s3:::fh-{code}-attachments-.*/\*\"\]\]\}}$", json.dumps(s3["Resource"]))
+
+    (mac,) = [s for s in statements if any(a.startswith("kms:") and "Mac" in a for a in _listed(s["Action"]))]
+    assert mac["Action"] == "kms:GenerateMac"
+    assert mac["Resource"] == {"Fn::ImportValue": names.export(code, "index-key-arn")}
+    (key,) = _granted(statements, "kms:GenerateDataKey")
+    assert key["Resource"] == {"Fn::ImportValue": names.export(code, "data-key-arn")}
+    assert "kms:Decrypt" in key["Action"]
+
+    publish = _granted(statements, "sns:Publish")
+    (sms,) = [s for s in publish if s["Resource"] == "*"]
+    assert sms == {"Sid": "SmsToPhoneNumbers", "Action": "sns:Publish", "Effect": "Allow", "Resource": "*"}
+    endpoints = [s for s in publish if s is not sms]
+    created = _granted(statements, "sns:CreatePlatformEndpoint")
+    if messaging.push_apps:
+        (push,) = endpoints
+        (create,) = created
+        text = json.dumps([push["Resource"], create["Resource"]])
+        for arn in messaging.push_apps.values():
+            resource = arn.split(":app/", 1)[1]
+            assert f':app/{resource}"' in text and f':endpoint/{resource}/*"' in text
+        assert len(_listed(create["Resource"])) == len(messaging.push_apps)
+    else:
+        assert endpoints == [] and created == []
+
+    voice = _granted(statements, "sms-voice:SendVoiceMessage")
+    if messaging.voice_origination:
+        (call,) = voice
+        kind, origination_id, _ = messaging.voice_resource()
+        assert json.dumps(call["Resource"]).endswith(f':{kind}/{origination_id}"]]}}')
+    else:
+        assert voice == []
+
+
+@pytest.mark.parametrize("code", PROVINCES)
+def test_messaging_functions_are_told_the_bucket_push_apps_and_voice_channel(
+    assembly: Assembly, code: str, config: Any
+) -> None:
+    messaging = config.province(code).messaging
+    functions = resources(_service(assembly, code, "messaging"), "AWS::Serverless::Function").values()
+    for function in functions:
+        env = function["Properties"]["Environment"]["Variables"]
+        assert f"fh-{code}-attachments-" in json.dumps(env["FH_ATTACHMENTS_BUCKET"])
+        assert env["FH_VOICE_CHANNEL"] == messaging.voice_channel
+        assert env.get("FH_VOICE_ORIGINATION") == messaging.voice_origination
+        push = json.dumps(env["FH_PUSH_APPS"])
+        if messaging.push_apps:
+            for platform, arn in messaging.push_apps.items():
+                assert f'\\"{platform}\\":\\"arn:' in push and arn.split(":app/", 1)[1] in push
+        else:
+            assert env["FH_PUSH_APPS"] == "{}"
+
+
+@pytest.mark.parametrize("code", PROVINCES)
+def test_only_the_services_that_need_them_get_buckets_phones_push_and_the_index_key(
+    assembly: Assembly, code: str
+) -> None:
+    for svc, needs in NEEDS.items():
+        statements = _app_statements(_service(assembly, code, svc))
+        actions = {a for s in statements for a in _listed(s["Action"])}
+        assert ("kms:GenerateMac" in actions) == needs.blind_index, svc
+        assert ("s3:GetObject" in actions) == needs.attachments, svc
+        assert ("sns:Publish" in actions) == needs.alerts, svc
+        assert "kms:VerifyMac" not in actions
+        for model in needs.read_models:
+            (query,) = [
+                s
+                for s in _granted(statements, "dynamodb:Query")
+                if json.dumps(s["Resource"]).endswith(f':table/{names.table(code, model.table)}"]]}}')
+            ]
+            assert query["Action"] == "dynamodb:Query"
+            assert query["Condition"] == {
+                "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"*#{model.partition}#*"]}
+            }
+
+
+@pytest.mark.parametrize("code", PROVINCES)
+def test_fan_outs_may_batch_write_their_own_table_only(assembly: Assembly, code: str) -> None:
+    for svc in names.SERVICES:
+        for statement in _granted(_app_statements(_service(assembly, code, svc)), "dynamodb:BatchWriteItem"):
+            tables = re.findall(r":table/(fh-[a-z0-9]+-[a-z]+)", json.dumps(statement["Resource"]))
+            owned = {names.table(code, svc)} | (
+                {names.table(code, "directory")} if svc == "messaging" else set()
+            )
+            assert set(tables) <= owned, (svc, tables)
+
+
+# -- the declarations match the code --------------------------------------------------------------------------
+def _source(svc: str) -> str:
+    return "\n".join(
+        p.read_text(encoding="utf-8")
+        for p in sorted((ROOT / "services" / svc / "chalicelib").rglob("*.py"))
+        if "tests" not in p.parts
+    )
+
+
+KNOWN_CLIENTS = {"s3", "sns", "pinpoint-sms-voice-v2"}
+
+
+@pytest.mark.parametrize("svc", names.SERVICES)
+def test_infra_needs_match_what_the_service_code_calls(svc: str) -> None:
+    """A service that starts calling a new AWS API (or stops) must change ``infra/needs.py`` with it."""
+    code = _source(svc)
+    clients = set(re.findall(r"""aws\.client\(\s*["']([a-z0-9-]+)["']""", code))
+    assert clients <= KNOWN_CLIENTS, f"{svc} calls {clients - KNOWN_CLIENTS}: grant it in infra/needs.py"
+    assert "boto3.client(" not in code and "boto3.resource(" not in code
+    needs = NEEDS[svc]
+    assert needs.attachments == ("s3" in clients)
+    assert needs.alerts == ("PhoneNumber=" in code or "pinpoint-sms-voice-v2" in clients)
+    assert needs.push == ("create_platform_endpoint" in code)
+    assert needs.blind_index == ("get_blind_index" in code)
+    reads_on_duty = bool(re.search(r"from shared import [^\n]*\bonduty\b|shared\.onduty", code))
+    assert (ON_DUTY in needs.read_models) == reads_on_duty
