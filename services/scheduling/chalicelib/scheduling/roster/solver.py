@@ -852,12 +852,19 @@ class _Search:
         ev = evaluate(problem, roster)
         self.cost = ev.cost
         self.per_nurse_cost = self._nurse_costs(ev.per_nurse)
+        self.excess: dict[str, int] = {}  # shifts and (x3) weekends above the contract's maximum
+        self.spare = self._spare(roster)
         self.deadline = deadline
         self.opts = opts
         self.progress = progress
         self.bound = bound
         self.lock = threading.Lock()
         self.iterations = 0
+        # Re-solve time per neighbourhood: doubled (up to 8x) whenever the search stalls, so the
+        # neighbourhoods grow past the local optimum of the small ones.
+        self.sub_time = opts.sub_time
+        self.last_gain = time.monotonic()
+        self.escalations = 0
         self.timing: dict[str, float] = {}
         N, D = len(P.nurses), P.num_days
         span = min(D, opts.window_days)
@@ -870,11 +877,30 @@ class _Search:
             _Neighbourhood("days", min(N, 15.0), 2, N, min(D, 3)),
             _Neighbourhood("pair", min(N, 2.0), 1, min(N, 3), D),
             _Neighbourhood("costly_pair", min(N, 2.0), 1, min(N, 3), D),
+            _Neighbourhood("transfer", min(N, 2.0), 1, min(N, 3), D),
         ]
         self.skills_of = {k: [n for n, nurse in enumerate(P.nurses) if k in nurse.skills] for k in P.skills}
 
     def _nurse_costs(self, per: dict[str, dict[str, int]]) -> list[int]:
         return [1 + sum(per.get(n.id, {}).values()) for n in self.problem.nurses]
+
+    def _spare(self, roster: Roster) -> list[int]:
+        """Per nurse, 1 + the assignments and (x3) weekends she may still take within her contract."""
+        P = self.problem
+        days: dict[str, set[int]] = {}
+        for a in roster.assignments:
+            days.setdefault(a.nurse, set()).add(a.day)
+        out = []
+        for n in P.nurses:
+            c, h, mine = P.contract_of(n), P.history_of(n.id), days.get(n.id, set())
+            weekends = h.working_weekends + sum(1 for wk in P.weekends() if mine.intersection(wk))
+            spare = max(0, min(c.max_assignments, 10**3) - h.assignments - len(mine))
+            spare += 3 * max(0, min(c.max_working_weekends, 10**3) - weekends)
+            out.append(1 + spare)
+            over = max(0, h.assignments + len(mine) - c.max_assignments)
+            over += 3 * max(0, weekends - c.max_working_weekends)
+            self.excess[n.id] = over
+        return out
 
     def _choose(self, rng: random.Random) -> tuple[_Neighbourhood, set[str], int, int]:
         P = self.problem
@@ -893,12 +919,20 @@ class _Search:
         nurses: set[int] = set()
         if hood.name in ("window", "pair"):
             nurses = set(rng.sample(range(N), size))
-        elif hood.name in ("costly_window", "costly_pair"):
+        elif hood.name in ("costly_window", "costly_pair", "transfer"):
             # One nurse by her share of the cost, then others who can take over her shifts.
             first = rng.choices(range(N), weights=self.per_nurse_cost)[0]
+            over = [self.excess.get(nurse.id, 0) for nurse in P.nurses]
+            if hood.name == "transfer" and any(over):
+                # One nurse above her maximum (shifts, weekends), mates with room below theirs.
+                first = rng.choices(range(N), weights=over)[0]
             nurses.add(first)
             mates = sorted({m for k in P.nurses[first].skills for m in self.skills_of[k]} - {first})
-            weights = [self.per_nurse_cost[m] for m in mates]
+            # Half the time the mates are costly too (swaps between two bad rows), half the time
+            # they have room (shifts and weekends under their maximum) to take hers over.
+            costly = hood.name != "transfer" and rng.random() < 0.5
+            spread = self.per_nurse_cost if costly else self.spare
+            weights = [spread[m] for m in mates]
             while mates and len(nurses) < size:
                 j = rng.choices(range(len(mates)), weights=weights)[0]
                 nurses.add(mates.pop(j))
@@ -937,7 +971,8 @@ class _Search:
             # solve with every shift fixed, to hint them too, cost a third of the time for nothing).
             rm.hint(grid_of(sub, roster))
             t_c = time.monotonic()
-            prm.max_time_in_seconds = max(0.1, min(self.opts.sub_time, self.deadline - time.monotonic()))
+            sub_time = self.sub_time
+            prm.max_time_in_seconds = max(0.1, min(sub_time, self.deadline - time.monotonic()))
             status = solver.solve(rm.model)
             t_d = time.monotonic()
             candidate = None
@@ -966,17 +1001,28 @@ class _Search:
                         improved = ev.cost < self.cost
                         self.roster, self.cost = candidate, ev.cost
                         if improved:
+                            self.last_gain = t_e
                             hood.gains += 1
                             self.progress.report(ev.cost)
                             self.per_nurse_cost = self._nurse_costs(ev.per_nurse)
+                            self.spare = self._spare(candidate)
                 spent = t_e - t_a
+                if t_e - self.last_gain > 10 * self.sub_time and self.sub_time < 8 * self.opts.sub_time:
+                    self.sub_time *= 2
+                    self.escalations += 1
+                    self.last_gain = t_e
                 hood.seconds += spent
                 # Grow while the sub-problems close well inside the limit, shrink when they do not;
                 # reward the improvement per second so the cheap productive kinds are picked more.
                 if status == cp_model.OPTIMAL:
                     hood.optimal += 1
-                    if t_d - t_c < 0.4 * self.opts.sub_time:
+                    if t_d - t_c < 0.4 * sub_time:
+                        if hood.name == "days" and hood.size >= hood.hi:
+                            # Every nurse is free already: widen the window of days instead.
+                            hood.span = min(self.problem.num_days, hood.span + 1)
                         hood.size = min(hood.hi, hood.size * 1.1)
+                elif hood.name == "days" and hood.span > 2:
+                    hood.span -= 1
                 else:
                     hood.size = max(hood.lo, hood.size * 0.85)
                 rate = max(0, gain) / max(1, self.cost) / max(0.05, spent)
@@ -1000,8 +1046,10 @@ class _Search:
                 "optimal": h.optimal,
                 "size": round(h.size, 1),
                 "seconds": round(h.seconds, 1),
+                "span": h.span,
             }
             for h in self.hoods
         }
         out["timing"] = {k: round(v, 1) for k, v in self.timing.items()}
+        out["sub_time"] = {"final": self.sub_time, "escalations": self.escalations}
         return out
