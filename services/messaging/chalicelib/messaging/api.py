@@ -247,7 +247,7 @@ def get_notification(ctx: RequestContext, notification_id: str) -> Notification:
     summary="Who has (not) read or acknowledged",
     query=RecipientQuery,
     response=Page[RecipientStatus],
-    budget=LIST,
+    budget={"GetItem": 1, "Query": 1},
 )
 def notification_recipients(
     ctx: RequestContext, notification_id: str, query: RecipientQuery

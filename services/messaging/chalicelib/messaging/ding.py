@@ -14,7 +14,7 @@ from chalicelib.messaging.channels import get_channel
 from chalicelib.messaging.contracts import AlertRecord, DingPolicy
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
-from shared import directory
+from shared import directory, observability
 from shared.crypto import get_cipher
 from shared.errors import Conflict
 from shared.http import Page
@@ -23,6 +23,7 @@ from shared.persistence.models import Gsi1, TenantItem, now_utc, table_meta, ten
 from shared.persistence.uow import UnitOfWork
 from shared.personal import mask_mobile
 
+logger = observability.logger("ding")
 DUE_INDEX = "dingdue"  # a system index for the sweep; every item it returns names its tenant
 SWEEP_BATCH = 100
 
@@ -163,6 +164,8 @@ def sweep(now: datetime) -> int:
             alerts += escalate(timer, now)
         except Conflict:
             continue  # another sweep advanced it first
+        except Exception:  # one timer that cannot be escalated now must not hold up everyone else's
+            logger.exception("DING escalation failed; retried next sweep", extra={"timer": timer.gsi1sk})
     return alerts
 
 

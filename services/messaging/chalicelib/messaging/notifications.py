@@ -276,6 +276,7 @@ def get(principal: Principal, notification_id: str) -> Notification:
 
 def recipients(principal: Principal, notification_id: str, query: RecipientQuery) -> Page[RecipientStatus]:
     """The sender's view: everyone, or those who have not yet read / acknowledged."""
+    get(principal, notification_id)  # another hospital's (or an unknown) id is a 404, not an empty page
     condition: Condition | None = None
     if query.pending == "read":
         condition = RecipientItem.status == "delivered"

@@ -39,9 +39,14 @@ def register(tenant: str, staff_id: str, platform: str, token: str) -> str:
     apps = get_settings().push_apps
     if platform not in apps:
         raise RuleViolation(f"push platform '{platform}' is not configured here", field="platform")
-    arn = aws.client("sns").create_platform_endpoint(
-        PlatformApplicationArn=apps[platform], Token=token, CustomUserData=f"{tenant}/{staff_id}"
-    )["EndpointArn"]
+    sns = aws.client("sns")
+    # Created without attributes, so the same phone token again (a reinstall, another person on a shared
+    # phone) returns the existing endpoint instead of "already exists with different attributes"; then
+    # it is pointed at this person and re-enabled.
+    arn = sns.create_platform_endpoint(PlatformApplicationArn=apps[platform], Token=token)["EndpointArn"]
+    sns.set_endpoint_attributes(
+        EndpointArn=arn, Attributes={"CustomUserData": f"{tenant}/{staff_id}", "Enabled": "true"}
+    )
     device_id = hashlib.sha256(token.encode()).hexdigest()[:16]
     try:
         item = DeviceRegistry.get(DeviceRegistry.partition(tenant), staff_id)
