@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from shared.persistence.models import service_item_models, tenant_key
 from tests.service.test_directory_api import Api
 
 
@@ -89,6 +90,16 @@ def test_invite_accept_list_and_leave(hospitals: dict[str, tuple[str, Api]]) -> 
     assert [m["id"] for m in roster] == [lead_id]
     assert lead.call("POST", f"/consortia/{cid}/leave").status_code == 204  # alone now: dissolves it
     assert lead.call("GET", "/consortia").json_body["items"] == []
+
+    # Each change went out with its event, under the hospital that made it.
+    outbox = service_item_models("messaging")["outbox"]
+
+    def events(tenant: str) -> list[str]:
+        return [o.event_type for o in outbox.query(tenant_key(tenant, "outbox")) if cid in o.event]
+
+    assert events(lead_id) == ["consortium.created", "consortium.invited", "consortium.left"]
+    assert events(town_id) == ["consortium.joined", "consortium.left"]
+    assert events(other_id) == []
 
 
 def test_wrong_moves_are_problems(
