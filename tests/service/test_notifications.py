@@ -65,6 +65,9 @@ def test_department_notification_reaches_everyone_and_counts_reads_and_acks(
     assert sorted(r["staff_id"] for r in unread) == sorted(p["id"] for p in people[1:3])
     unacked = messaging.call("GET", f"/notifications/{nid}/recipients?pending=ack").json_body["items"]
     assert len(unacked) == 3
+    # Counts and who has not read are the sender's (and admins'): a recipient does not see them.
+    assert nurse.call("GET", f"/notifications/{nid}").status_code == 404
+    assert nurse.call("GET", f"/notifications/{nid}/recipients").status_code == 404
 
 
 def test_roles_and_named_staff(messaging: Api) -> None:

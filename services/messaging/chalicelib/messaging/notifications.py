@@ -266,12 +266,14 @@ def from_approval(envelope: EventEnvelope, uow: UnitOfWork) -> None:
 
 
 def get(principal: Principal, notification_id: str) -> Notification:
+    """The sender's view (or a hospital admin's); to anyone else it does not exist."""
     try:
-        return _notification(
-            NotificationItem.get(NotificationItem.partition(principal.tenant), notification_id)
-        )
+        item = NotificationItem.get(NotificationItem.partition(principal.tenant), notification_id)
     except NotificationItem.DoesNotExist as exc:
         raise NotFound("notification") from exc
+    if item.sender != principal.user and "hospital_admin" not in principal.roles:
+        raise NotFound("notification")  # who read what is the sender's business, not every colleague's
+    return _notification(item)
 
 
 def recipients(principal: Principal, notification_id: str, query: RecipientQuery) -> Page[RecipientStatus]:
