@@ -44,8 +44,9 @@ def _token(args: argparse.Namespace) -> int:
 
     roles = [r for r in (args.roles or "").split(",") if r]
     scopes = [s for s in (args.scopes or "").split(",") if s]
+    extra = {"staff_id": args.staff_id} if args.staff_id else {}
     token = DevIssuer(default_home()).token(
-        args.tenant, args.user, roles, kind=args.kind, scopes=scopes, ttl_seconds=args.ttl
+        args.tenant, args.user, roles, kind=args.kind, scopes=scopes, ttl_seconds=args.ttl, **extra
     )
     print(token)
     return 0
@@ -102,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--scopes", default="")
     token.add_argument("--kind", default="staff", choices=["staff", "patient", "partner", "service"])
     token.add_argument("--ttl", type=int, default=12 * 3600, help="lifetime in seconds")
+    token.add_argument("--staff-id", default="", help="bind the account to a staff record (staff_id claim)")
 
     roster = sub.add_parser("roster", help="the roster engine")
     roster.add_argument("roster_command", choices=["bench"])

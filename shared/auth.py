@@ -26,6 +26,7 @@ ALLOWED_ALGORITHMS: tuple[str, ...] = ("RS256", "ES256")
 FORBIDDEN_HEADERS = ("jwk", "jku", "x5u", "x5c")
 MAX_TOKEN_BYTES = 8 * 1024
 TENANT_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+STAFF_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,13 @@ class Principal:
     kind: Kind = "staff"
     roles: frozenset[str] = field(default_factory=frozenset)
     scopes: frozenset[str] = field(default_factory=frozenset)
+    # The caller's staff record, when the identity provider says so (claim ``staff_id`` by default).
+    staff_id: str | None = None
+
+    @property
+    def staff(self) -> str:
+        """The staff id this caller acts as: the token's staff claim, else its subject."""
+        return self.staff_id or self.user
 
     def has_any_role(self, roles: Iterable[str]) -> bool:
         return bool(self.roles.intersection(roles))
@@ -64,7 +72,16 @@ def require(
 class TokenVerifier:
     """Verifies bearer tokens against the configured issuer's JWKS (fetched lazily, cached)."""
 
-    def __init__(self, issuer: str, audience: str, jwks_url: str, tenant_claim: str, cache_seconds: int):
+    def __init__(
+        self,
+        issuer: str,
+        audience: str,
+        jwks_url: str,
+        tenant_claim: str,
+        cache_seconds: int,
+        staff_claim: str = "staff_id",
+    ):
+        self.staff_claim = staff_claim
         self.issuer = issuer
         self.audience = audience
         self.tenant_claim = tenant_claim
@@ -82,6 +99,7 @@ class TokenVerifier:
             jwks_url=settings.jwks_url,
             tenant_claim=settings.tenant_claim,
             cache_seconds=settings.jwks_cache_seconds,
+            staff_claim=settings.staff_claim,
         )
 
     def _signing_key(self, kid: str) -> jwt.PyJWK:
@@ -178,7 +196,17 @@ class TokenVerifier:
             raise Unauthenticated("token roles must be a list of strings")
         scope = claims.get("scope", "")
         scopes = scope.split() if isinstance(scope, str) else []
-        return Principal(tenant=tenant, user=sub, kind=kind, roles=frozenset(roles), scopes=frozenset(scopes))
+        staff_id = claims.get(self.staff_claim)
+        if staff_id is not None and (not isinstance(staff_id, str) or not STAFF_ID_PATTERN.match(staff_id)):
+            raise Unauthenticated(f"token has an invalid '{self.staff_claim}' claim")
+        return Principal(
+            tenant=tenant,
+            user=sub,
+            kind=kind,
+            roles=frozenset(roles),
+            scopes=frozenset(scopes),
+            staff_id=staff_id,
+        )
 
 
 @lru_cache(maxsize=1)

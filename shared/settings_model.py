@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     jwks_url: str = ""
     jwks_cache_seconds: int = 300
     tenant_claim: str = "tenant"
+    # The claim naming the caller's staff record (set by the identity provider when the account is
+    # bound to a member of staff); without it a staff token's subject is taken as the staff id.
+    staff_claim: str = "staff_id"
     max_body_bytes: int = 256 * 1024
     idempotency_ttl_seconds: int = 24 * 3600
     outbox_ttl_days: int = 7

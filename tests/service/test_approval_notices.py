@@ -26,7 +26,7 @@ def test_assigned_and_urged_approvals_reach_the_approvers_inbox(
     installed = approvals_admin.call("POST", "/templates/builtin", {"fallback_staff_id": clerk["id"]})
     assert installed.status_code == 201, installed.body
     leave = next(t["id"] for t in installed.json_body if t["code"] == "leave")
-    # Approvals knows people by staff id as the token subject; messaging by the staff record's user_id.
+    # A token without the staff_id claim acts as the staff id in its subject.
     submitter = Api(clients["approvals"], token(tenant, nurse["id"], ["nurse"]))
     form = {"leave_type": "年假", "period": {"start": "2026-12-01", "end": "2026-12-02"}, "reason": "探亲"}
     submitted = submitter.call("POST", "/approvals", {"template_id": leave, "form": form})
@@ -34,7 +34,13 @@ def test_assigned_and_urged_approvals_reach_the_approvers_inbox(
     approval = submitted.json_body
     assert head["id"] in approval["pending_approvers"]
 
-    head_inbox = Api(clients["messaging"], token(tenant, "zhou", ["department_head"]))
+    # One token for the head in every service: the identity provider's subject ("zhou", the staff
+    # record's user_id) plus the staff_id claim binding the account to the staff record.
+    head_token = token(tenant, "zhou", ["department_head"], staff_id=head["id"])
+    pending = Api(clients["approvals"], head_token).call("GET", "/inbox/pending")
+    assert pending.status_code == 200, pending.body
+    assert [i["instance_id"] for i in pending.json_body["items"]] == [approval["id"]]
+    head_inbox = Api(clients["messaging"], head_token)
 
     def titles() -> list[str]:
         resp = head_inbox.call("GET", "/notifications/inbox")

@@ -134,3 +134,19 @@ def test_require_roles_scopes_kinds() -> None:
         require(nurse, scopes=("a", "b"))
     with pytest.raises(Forbidden):
         require(nurse, kinds=("partner",))
+
+
+def test_a_staff_id_claim_binds_the_account_to_a_staff_record(
+    issuer: DevIssuer, verifier: TokenVerifier
+) -> None:
+    bound = verifier.verify(issuer.token("t-1", "idp-zhou", ["nurse"], staff_id="01abc"))
+    assert (bound.user, bound.staff_id, bound.staff) == ("idp-zhou", "01abc", "01abc")
+    unbound = verifier.verify(issuer.token("t-1", "01abc", ["nurse"]))
+    assert (unbound.staff_id, unbound.staff) == (None, "01abc")  # the subject is the staff id
+
+
+@pytest.mark.parametrize("value", ["", "a#b", 42, ["01abc"], "x" * 65])
+def test_a_malformed_staff_id_claim_is_refused(
+    issuer: DevIssuer, verifier: TokenVerifier, value: object
+) -> None:
+    assert "staff_id" in _refused(verifier, issuer.token("t-1", "u1", ["nurse"], staff_id=value))

@@ -266,7 +266,7 @@ def _route(principal: Principal, fields: list[Any], definition: Any, form: dict[
     errors = forms.validate_form(fields, form)
     if errors:
         raise _field_problem(errors)
-    return flow.resolve_route(definition, form, principal.user, DirectoryAdapter(principal.tenant))
+    return flow.resolve_route(definition, form, principal.staff, DirectoryAdapter(principal.tenant))
 
 
 def preview(principal: Principal, body: SubmitApproval) -> Preview:
@@ -291,7 +291,7 @@ def submit(principal: Principal, body: SubmitApproval, request_id: str, key: str
     )
     command = Command(
         action="submit",
-        actor=principal.user,
+        actor=principal.staff,
         at=_now(),
         key=key,
         form=body.form,
@@ -305,7 +305,7 @@ def submit(principal: Principal, body: SubmitApproval, request_id: str, key: str
         entity="approval",
         tenant=principal.tenant,
         template_id=template.sk,
-        submitter=principal.user,
+        submitter=principal.staff,
         status=after.status,
         state=after.model_dump_json(),
     )
@@ -322,7 +322,7 @@ def load(tenant: str, instance_id: str) -> tuple[InstanceItem, Instance]:
 
 
 def _visible(principal: Principal, inst: Instance) -> bool:
-    return ADMIN_ROLE in principal.roles or principal.user in inst.participants()
+    return ADMIN_ROLE in principal.roles or principal.staff in inst.participants()
 
 
 def get_approval(principal: Principal, instance_id: str) -> Approval:
@@ -338,7 +338,7 @@ def act(
     """Apply one action; a lost race is retried on fresh state unless the caller sent ``version``."""
     for attempt in range(ATTEMPTS):
         item, before = load(principal.tenant, instance_id)
-        standing_in = body.on_behalf_of not in (None, principal.user)
+        standing_in = body.on_behalf_of not in (None, principal.staff)
         if not _visible(principal, before) and not (
             standing_in and _delegated(principal, str(body.on_behalf_of))
         ):
@@ -347,7 +347,7 @@ def act(
             raise Conflict(f"the approval is at version {item.version}, not {body.version}")
         command = Command(
             action=body.action,
-            actor=principal.user,
+            actor=principal.staff,
             at=_now(),
             key=key,
             on_behalf_of=body.on_behalf_of,
@@ -370,7 +370,7 @@ def act(
             )
         command = engine.acting_as(before, command)
         if command.on_behalf_of is not None and not engine.deputy_of(
-            before, command.on_behalf_of, principal.user
+            before, command.on_behalf_of, principal.staff
         ):
             _check_deputy(principal, command.on_behalf_of)
         command, after = execute(principal.tenant, before, command)
@@ -390,7 +390,7 @@ def act(
 def _delegated(principal: Principal, approver: str) -> bool:
     """Whether ``approver`` has named the caller their deputy for a period covering now."""
     item = delegation_of(principal.tenant, approver)
-    return item is not None and item.deputy_id == principal.user and item.delegation().covers(_now())
+    return item is not None and item.deputy_id == principal.staff and item.delegation().covers(_now())
 
 
 def _check_deputy(principal: Principal, approver: str) -> None:
@@ -435,7 +435,7 @@ def set_deputy(principal: Principal, body: SetDeputy, request_id: str) -> Deputy
 
     now = _now()
     delegation = deputies.Delegation(
-        approver=principal.user,
+        approver=principal.staff,
         deputy=body.deputy_id,
         start=body.start or now,
         end=body.end,
@@ -449,7 +449,7 @@ def set_deputy(principal: Principal, body: SetDeputy, request_id: str) -> Deputy
         raise _field_problem([("deputy_id", "no such member of staff in this hospital")])
     item = DelegationItem(
         DelegationItem.partition(principal.tenant),
-        principal.user,
+        principal.staff,
         entity="deputy",
         tenant=principal.tenant,
         deputy_id=delegation.deputy,
@@ -460,13 +460,13 @@ def set_deputy(principal: Principal, body: SetDeputy, request_id: str) -> Deputy
     )
     with UnitOfWork(SERVICE, principal, request_id) as uow:
         uow.save(item)
-        uow.audit("deputy.set", "approval-deputy", principal.user, after=delegation.model_dump(mode="json"))
+        uow.audit("deputy.set", "approval-deputy", principal.staff, after=delegation.model_dump(mode="json"))
         uow.commit()
     return _deputy(item)
 
 
 def get_deputy(principal: Principal) -> Deputy:
-    item = delegation_of(principal.tenant, principal.user)
+    item = delegation_of(principal.tenant, principal.staff)
     if item is None:
         raise NotFound("deputy")
     return _deputy(item)
@@ -475,8 +475,8 @@ def get_deputy(principal: Principal) -> Deputy:
 def clear_deputy(principal: Principal, request_id: str) -> None:
     """Clearing is idempotent: no deputy set is already the state asked for."""
     with UnitOfWork(SERVICE, principal, request_id) as uow:
-        delete(uow, DelegationItem(DelegationItem.partition(principal.tenant), principal.user))
-        uow.audit("deputy.clear", "approval-deputy", principal.user)
+        delete(uow, DelegationItem(DelegationItem.partition(principal.tenant), principal.staff))
+        uow.audit("deputy.clear", "approval-deputy", principal.staff)
         uow.commit()
 
 
@@ -542,7 +542,7 @@ def inbox(principal: Principal, box: str, query: InboxQuery) -> Page[InboxItem]:
         condition = by_status if condition is None else condition & by_status
     items, next_cursor = page(
         BoxItem,
-        BoxItem.partition(principal.tenant, box, principal.user),
+        BoxItem.partition(principal.tenant, box, principal.staff),
         query.limit,
         query.cursor,
         condition,

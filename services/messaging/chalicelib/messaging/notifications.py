@@ -301,6 +301,8 @@ def recipients(principal: Principal, notification_id: str, query: RecipientQuery
 
 
 def _me(principal: Principal) -> str:
+    if principal.staff_id:  # the identity provider bound this account to a staff record
+        return principal.staff_id
     me = directory.staff_for_user(principal.tenant, principal.user)
     if me is None:
         raise NotFound("staff record for this user")
