@@ -48,3 +48,18 @@ def test_approval_notices_say_what_to_do() -> None:
     assert domain.approval_notice(domain.APPROVAL_ASSIGNED, "leave", "i1")[0] == "待审批：leave"
     title, body = domain.approval_notice(domain.APPROVAL_URGED, "leave", "i1")
     assert title.startswith("催办") and "i1" in body
+
+
+def test_overdue_and_escalated_tasks_reach_the_people_they_concern() -> None:
+    overdue = {"instance_id": "i1", "template_code": "leave", "step_id": "s1", "staff_id": "head"}
+    assert domain.approval_recipients(domain.APPROVAL_REMINDED, overdue) == ["head"]
+    assert domain.approval_notice(domain.APPROVAL_REMINDED, "leave", "i1")[0].startswith("超时提醒")
+    escalated = {**overdue, "escalated_to": "dean"}
+    # the new holder must act; the approver who let it run over is told it left their hands
+    assert domain.approval_recipients(domain.APPROVAL_ESCALATED, escalated) == ["dean", "head"]
+    assert domain.approval_recipients(domain.APPROVAL_ESCALATED, {**overdue, "escalated_to": None}) == [
+        "head"
+    ]
+    assert domain.approval_notice(domain.APPROVAL_ESCALATED, "leave", "i1")[0].startswith("已升级")
+    assert domain.approval_recipients(domain.APPROVAL_URGED, {"staff_ids": ["b", "a", "b"]}) == ["a", "b"]
+    assert domain.APPROVAL_REMINDED in domain.APPROVAL_NOTICE_TYPES

@@ -9,6 +9,7 @@ from chalicelib.approvals import sla
 from chalicelib.approvals.adapters import SlaTimerItem
 
 from shared.persistence.models import service_item_models, tenant_key
+from tests.conftest import eventually
 from tests.service.approvals.conftest import Call, Hospital
 from tests.service.approvals.test_approvals_api import act, leave, mine, submit
 
@@ -27,8 +28,16 @@ def events(h: Hospital, instance: str, kind: str) -> list[str]:
     ]
 
 
+def _notices(clients: dict[str, Any], stack: Any, tenant: str, staff_id: str) -> list[str]:
+    """The titles in a person's messaging inbox (their account bound to the staff record by the claim)."""
+    token = stack.token(tenant, f"idp-{staff_id}", ["nurse"], staff_id=staff_id)
+    inbox = Call(clients["messaging"], token)("GET", "/notifications/inbox")
+    assert inbox.status_code == 200, inbox.body
+    return [n["title"] for n in inbox.json_body["items"]]
+
+
 def test_an_overdue_task_is_reminded_once_then_escalated_to_the_supervisor(
-    hospital: Hospital, clients: dict[str, Any]
+    hospital: Hospital, clients: dict[str, Any], stack: Any
 ) -> None:
     h = hospital
     messaging = Call(clients["messaging"], h.admin.token)
@@ -80,6 +89,8 @@ def test_an_overdue_task_is_reminded_once_then_escalated_to_the_supervisor(
     sla.sweep(started + timedelta(minutes=62))  # the sweep running again reminds no one twice
     assert records(h, approval["id"]) == [("submit", h.staff["nurse"], None), ("remind", "system", None)]
     assert len(events(h, approval["id"], "approval.task.reminded")) == 1
+    # messaging tells the approver (once, whatever the sweep did twice)
+    eventually(lambda: "超时提醒：审批" in " ".join(_notices(clients, stack, h.tenant, approver_id)))
 
     sla.sweep(started + timedelta(minutes=125))
     assert [a for a, _, _ in records(h, approval["id"])] == ["submit", "remind", "escalate"]
@@ -89,6 +100,10 @@ def test_an_overdue_task_is_reminded_once_then_escalated_to_the_supervisor(
     [escalated] = events(h, approval["id"], "approval.task.escalated")
     assert boss_id in escalated
     assert len(mine(h, boss_id, "pending", approval["id"])) == 1
+    # the supervisor hears of it: the task assigned to them, and why
+    eventually(lambda: {"已升级", "待审批"} <= {t[:3] for t in _notices(clients, stack, h.tenant, boss_id)})
+    reminded = [t for t in _notices(clients, stack, h.tenant, approver_id) if t.startswith("超时提醒")]
+    assert len(reminded) == 1
     # the supervisor now has their own SLA; once they act no timer is left behind
     assert act(h, boss_id, approval["id"]).json_body["status"] == "approved"
     left = [

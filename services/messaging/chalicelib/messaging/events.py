@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalice import Blueprint  # type: ignore[attr-defined]
-from chalicelib.messaging import certificates, ding, groups, imports, notifications
+from chalicelib.messaging import certificates, ding, domain, groups, imports, notifications
 
 from shared.events.consumer import Subscription, consume_batch
 from shared.observability import for_service
@@ -32,7 +32,7 @@ APPROVALS = Subscription(
     service="messaging",
     name="approval-notices",
     source="approvals",
-    event_types=("approval.task.assigned", "approval.instance.urged"),
+    event_types=domain.APPROVAL_NOTICE_TYPES,
 )
 SUBSCRIPTIONS = (FANOUT, IMPORTS, GROUPS, APPROVALS)
 

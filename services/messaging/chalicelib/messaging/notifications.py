@@ -232,16 +232,13 @@ def fan_out(envelope: EventEnvelope, uow: UnitOfWork) -> None:
 
 
 def from_approval(envelope: EventEnvelope, uow: UnitOfWork) -> None:
-    """approval.task.assigned / approval.instance.urged → a work notification to the approver(s).
+    """An approval task assigned, urged, overdue or escalated → a work notification to the approver(s).
 
     Runs inside the consumer's unit of work (one effect per event id); the notification's id is derived
     from the event's, so even a replay past the inbox marker cannot make a second one.
     """
     data = envelope.data
-    if envelope.type == domain.APPROVAL_URGED:
-        staff_ids = sorted({str(s) for s in data.get("staff_ids", [])})
-    else:
-        staff_ids = [str(data["staff_id"])]
+    staff_ids = domain.approval_recipients(envelope.type, data)
     if not staff_ids:
         logger.warning("approval event names nobody to notify", extra={"event_id": envelope.id})
         return
