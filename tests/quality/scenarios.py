@@ -19,18 +19,7 @@ if TYPE_CHECKING:
 # The gate is marked xfail(strict=True) for it, so the day the route passes, the gate fails until the
 # entry is removed. Gates: budget, throttle, fuzz-positive, fuzz-negative, isolation-404, isolation-list.
 # Found by the gates on the routes of main at the time of writing; each owner to fix or explain.
-KNOWN_GAPS: dict[str, str] = {
-    # The fuzzer calls as a user who is not in the directory, with random conversation ids and members,
-    # and does not use the recipes: these routes refuse it (404/422, correctly), so it never sees a 201.
-    "fuzz-positive messaging:POST /conversations": "needs the fuzzer to call as staff with real members",
-    "fuzz-positive messaging:POST /conversations/{conversation_id}/attachments": "needs the fuzzer to use a "
-    "conversation the caller is in (random ids are 404)",
-    "fuzz-positive messaging:POST /conversations/{conversation_id}/messages": "needs the fuzzer to use a "
-    "conversation the caller is in (random ids are 404)",
-    "fuzz-positive messaging:POST /conversations/{conversation_id}/read": "the fuzzer cannot make the "
-    "message_id body reference (its collection is nested under the conversation): KeyError in surface.py",
-    "fuzz-positive messaging:POST /devices": "needs the fuzzer to call as a member of staff",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def gap(gate: str, route_key: str) -> str | None:
