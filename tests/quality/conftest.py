@@ -3,7 +3,6 @@ in-process calls (chalice.test) whose DynamoDB traffic the botocore hooks can at
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.quality import botocore_hooks
+from tests.quality.budget import inproc_caller
 from tests.quality.surface import ResourceMaker, all_roles, all_routes, all_scopes
 
 # Before the session's stack makes its first DynamoDB client.
@@ -45,22 +45,4 @@ def full_token(token: Callable[..., str], routes: tuple[Any, ...]) -> Callable[.
 @pytest.fixture
 def inproc(clients: dict[str, Any]) -> Callable[..., tuple[int, dict[str, str], Any]]:
     """Call a route in this thread through chalice.test: ``inproc(method, "/svc/path", token, body)``."""
-
-    def call(
-        method: str,
-        path: str,
-        token: str | None = None,
-        body: Any = None,
-        headers: dict[str, str] | None = None,
-    ) -> tuple[int, dict[str, str], Any]:
-        service, _, rest = path.lstrip("/").partition("/")
-        all_headers = {"Content-Type": "application/json", **(headers or {})}
-        if token:
-            all_headers["Authorization"] = f"Bearer {token}"
-        data = json.dumps(body) if body is not None else None
-        response = getattr(clients[service].http, method.lower())("/" + rest, headers=all_headers, body=data)
-        text = response.body.decode() if isinstance(response.body, bytes) else response.body
-        payload = json.loads(text) if text else None
-        return response.status_code, {k.lower(): v for k, v in response.headers.items()}, payload
-
-    return call
+    return inproc_caller(clients)
