@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from shared.settings import get_settings, region_name
+
+if TYPE_CHECKING:
+    from shared.auth import Principal
 
 
 class _TableMeta(type):
@@ -109,6 +114,38 @@ class AuditRecord(TenantItem):
     request_id = UnicodeAttribute(null=True)
     before = UnicodeAttribute(null=True)
     after = UnicodeAttribute(null=True)
+
+    @classmethod
+    def of(
+        cls,
+        principal: Principal,
+        action: str,
+        resource_type: str,
+        resource_id: str,
+        request_id: str | None,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> AuditRecord:
+        """A record under the resource (its trail) and, through gsi1, under the tenant's day (a sweep)."""
+        at = now_utc()
+        record_id = uuid.uuid4().hex
+        return cls(
+            tenant_key(principal.tenant, resource_type, resource_id),
+            f"{at.isoformat()}#{record_id}",
+            entity="audit",
+            tenant=principal.tenant,
+            gsi1pk=tenant_key(principal.tenant, "audit", at.strftime("%Y-%m-%d")),
+            gsi1sk=f"{at.isoformat()}#{record_id}",
+            actor=principal.user,
+            actor_kind=principal.kind,
+            action=action,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            at=at,
+            request_id=request_id,
+            before=json.dumps(before, ensure_ascii=False, default=str) if before is not None else None,
+            after=json.dumps(after, ensure_ascii=False, default=str) if after is not None else None,
+        )
 
 
 def item_attributes(item: Model) -> dict[str, Any]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -114,25 +112,7 @@ class UnitOfWork:
         after: dict[str, Any] | None = None,
     ) -> None:
         principal = self._require_principal()
-        at = now_utc()
-        record_id = uuid.uuid4().hex
-        record = AuditRecord(
-            tenant_key(principal.tenant, resource_type, resource_id),
-            f"{at.isoformat()}#{record_id}",
-            entity="audit",
-            tenant=principal.tenant,
-            gsi1pk=tenant_key(principal.tenant, "audit", at.strftime("%Y-%m-%d")),
-            gsi1sk=f"{at.isoformat()}#{record_id}",
-            actor=principal.user,
-            actor_kind=principal.kind,
-            action=action,
-            resource_type=resource_type,
-            resource_id=resource_id,
-            at=at,
-            request_id=self.request_id,
-            before=json.dumps(before, ensure_ascii=False, default=str) if before is not None else None,
-            after=json.dumps(after, ensure_ascii=False, default=str) if after is not None else None,
-        )
+        record = AuditRecord.of(principal, action, resource_type, resource_id, self.request_id, before, after)
         self.create(record)
 
     def _require_principal(self) -> Principal:
