@@ -125,16 +125,29 @@ def query_page(
     condition: Any = None,
     newest_first: bool = False,
 ) -> tuple[list[Any], str | None]:
-    """One list page = one Query on one tenant partition (a filter applies within the page)."""
+    """One list page = exactly one Query on one tenant partition.
+
+    A filter applies within the ``limit`` items that Query reads, so a filtered page may hold fewer items
+    (even none) and still carry a cursor: PynamoDB's iterator would instead keep querying until it had
+    ``limit`` matches, an unbounded number of calls on a large partition.
+    """
     result = model.query(
         partition,
         limit=limit,
+        page_size=limit,
         last_evaluated_key=decode_cursor(cursor, partition),
         filter_condition=condition,
         scan_index_forward=not newest_first,
     )
-    items = list(result)
-    return items, encode_cursor(result.last_evaluated_key)
+    return one_page(model, result)
+
+
+def one_page(model: Any, result: Any) -> tuple[list[Any], str | None]:
+    """The items of the first page of a PynamoDB query (``limit`` sets its size) and the cursor after it:
+    exactly one Query, whatever a filter drops."""
+    page = next(result.page_iter)
+    items = [model.from_raw_data(raw) for raw in page.get("Items", [])]
+    return items, encode_cursor(result.page_iter.last_evaluated_key)
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:

@@ -307,7 +307,7 @@ def _me(principal: Principal) -> str:
 
 
 def inbox(principal: Principal, limit: int, cursor: str | None) -> Page[InboxItem]:
-    from shared.http import decode_cursor, encode_cursor
+    from shared.http import decode_cursor, one_page
 
     partition = RecipientItem.inbox_partition(principal.tenant, _me(principal))
     result = RecipientItem.inbox.query(
@@ -317,6 +317,7 @@ def inbox(principal: Principal, limit: int, cursor: str | None) -> Page[InboxIte
         scan_index_forward=False,
         last_evaluated_key=decode_cursor(cursor, partition, "gsi1pk"),
     )
+    page, next_cursor = one_page(RecipientItem, result)
     items = [
         InboxItem(
             notification_id=i.pk.rsplit("#", 1)[1],
@@ -328,9 +329,9 @@ def inbox(principal: Principal, limit: int, cursor: str | None) -> Page[InboxIte
             read_at=i.read_at,
             acked_at=i.acked_at,  # type: ignore[arg-type]
         )
-        for i in result
+        for i in page
     ]
-    return Page[InboxItem](items=items, next_cursor=encode_cursor(result.last_evaluated_key))
+    return Page[InboxItem](items=items, next_cursor=next_cursor)
 
 
 def _status(item: RecipientItem) -> RecipientStatus:

@@ -11,7 +11,7 @@ from shared import directory
 from shared.auth import Principal
 from shared.errors import Forbidden, RuleViolation
 from shared.events.envelope import EventEnvelope
-from shared.http import Page, decode_cursor, encode_cursor
+from shared.http import Page, decode_cursor, encode_cursor, one_page
 from shared.persistence.models import now_utc
 from shared.persistence.uow import UnitOfWork
 
@@ -103,7 +103,7 @@ def list_leave(principal: Principal, query: LeaveQuery) -> Page[Leave]:
         raise RuleViolation("the window ends before it starts", field="to")
     if query.to - query.from_ > LONGEST_WINDOW:
         raise RuleViolation("ask for at most a year at a time", field="to")
-    if query.staff_id != principal.user and not principal.has_any_role(LEAVE_READERS):
+    if query.staff_id != principal.staff and not principal.has_any_role(LEAVE_READERS):
         raise Forbidden("only your own leave, unless you roster others")
     # Leave overlapping the window started at most LONGEST_LEAVE before it and ends on or after its start.
     since, until = (query.from_ - LONGEST_LEAVE).isoformat(), f"{query.to.isoformat()}~"
@@ -126,6 +126,7 @@ def list_leave(principal: Principal, query: LeaveQuery) -> Page[Leave]:
             limit=query.limit,
             last_evaluated_key=decode_cursor(query.cursor, partition),
         )
+    page, cursor = one_page(LeaveItem, result)
     items = [
         Leave(
             staff_id=i.staff_id,
@@ -135,6 +136,6 @@ def list_leave(principal: Principal, query: LeaveQuery) -> Page[Leave]:
             end=date.fromisoformat(i.end),
             recorded_at=i.recorded_at,
         )
-        for i in result
+        for i in page
     ]
-    return Page[Leave](items=items, next_cursor=encode_cursor(result.last_evaluated_key))
+    return Page[Leave](items=items, next_cursor=cursor)
