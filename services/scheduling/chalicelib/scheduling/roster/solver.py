@@ -5,9 +5,10 @@ The model has one boolean per (nurse, day, shift) and, for nurses with several s
 a run longer than a maximum M costs one unit per fully worked window of M+1 days, and a run
 shorter than a minimum m costs, for each run start, one unit per "the run ended within j days"
 indicator (j < m). On top of it, the search repeatedly fixes most of the roster and re-optimises
-a neighbourhood (a group of nurses over the whole horizon, all nurses over a window of days, or
-nurses x days), chosen by a bandit that rewards the neighbourhood kinds that improved the cost,
-with sizes that adapt to how quickly CP-SAT closes the sub-problems.
+a neighbourhood (groups of nurses over a window of days, all nurses over a few days, or two or
+three nurses over the whole horizon, e.g. one above her maximum with mates who have room), chosen
+by a bandit that rewards the cost gained per second, with sizes that adapt to how quickly CP-SAT
+closes the sub-problems and a re-solve time that grows when the search stalls.
 
 OR-Tools is imported inside the functions, so importing this module is cheap.
 """
@@ -833,8 +834,8 @@ def subproblem(
 
 class _Search:
     """Parallel large-neighbourhood search: one thread per core. Each iteration picks a neighbourhood
-    (nurses over the whole horizon, or nurses over a window of days), builds the small model of the
-    sub-problem (`subproblem`), and re-optimises it with a single-worker CP-SAT solve at
+    (nurses over a window of days, or a few nurses over the whole horizon), builds the small model
+    of the sub-problem (`subproblem`), and re-optimises it with a single-worker CP-SAT solve at
     linearization level 2, which closes such sub-problems far faster than the portfolio does. The
     result is merged into the shared best roster if the evaluator's cost does not get worse."""
 
