@@ -133,7 +133,7 @@ def test_only_member_hospitals_staff_join_and_only_members_add_them(
         {
             "kind": "group",
             "name": "x",
-            "member_ids": [],
+            "member_ids": [town.staff["zhou"]["id"]],
             "guests": [{"hospital_id": town.id, "staff_id": zhou["id"]}],
         },
     )
@@ -149,3 +149,33 @@ def test_only_member_hospitals_staff_join_and_only_members_add_them(
     assert (
         county.api["wang"].call("GET", f"/conversations/{theirs.json_body['id']}/messages").status_code == 404
     )
+
+
+def test_a_group_whose_home_hospital_leaves_is_closed_to_the_others(
+    world: tuple[Hospital, Hospital, Hospital, str],
+) -> None:
+    county, town, _, cid = world
+    body = {
+        "kind": "group",
+        "name": "镇转县群",
+        "member_ids": [town.staff["zhou"]["id"]],
+        "consortium_id": cid,
+        "guests": [{"hospital_id": county.id, "staff_id": county.staff["wang"]["id"]}],
+    }
+    made = town.api["zhou"].call("POST", "/conversations", body)
+    assert made.status_code == 201, made.body
+    gid = made.json_body["id"]
+    assert county.api["wang"].call("GET", f"/conversations/{gid}/messages").status_code == 200
+
+    # The lead ends the town clinic's membership: the county doctor's own link is still active, but the
+    # group lives at the town clinic, which is no longer in the consortium.
+    removed = county.admin.call("POST", f"/consortia/{cid}/remove", {"hospital_id": town.id})
+    assert removed.status_code == 204, removed.body
+    for method, path, payload in (
+        ("GET", f"/conversations/{gid}/messages", None),
+        ("POST", f"/conversations/{gid}/messages", {"text": "还在吗"}),
+    ):
+        resp = county.api["wang"].call(method, path, payload)
+        assert resp.status_code == 404, resp.body
+    # at home it is still the town clinic's own conversation
+    assert town.api["zhou"].call("GET", f"/conversations/{gid}/messages").status_code == 200

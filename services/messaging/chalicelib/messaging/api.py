@@ -53,9 +53,9 @@ ADMIN = ("hospital_admin",)
 GET = {"GetItem": 1}
 LIST = {"Query": 1}
 CHANGE = {"GetItem": 1, "TransactWriteItems": 1}
-# A member of a cross-hospital group reaches it through their pointer, their hospital's consortium link and
-# the conversation in its home hospital: up to three GetItems more than a conversation at home.
-REACH = 3
+# A member of a cross-hospital group reaches it through their pointer, their hospital's and the home
+# hospital's consortium links and the conversation in its home hospital: up to four GetItems more.
+REACH = 4
 
 
 @api.route(

@@ -304,8 +304,13 @@ def _member_of(principal: Principal, conversation_id: str) -> tuple[Conversation
             pointer = None
         home = pointer.home_hospital_id if pointer is not None else principal.tenant
         if pointer is not None and home != principal.tenant:
-            link = consortia.link_of(principal.tenant, pointer.consortium_id)
-            conversation = _get(home, conversation_id) if link and link.status == "active" else None
+            # Both my hospital and the group's home must still be in the consortium: a group whose home
+            # hospital left is closed to the other hospitals.
+            mine = consortia.link_of(principal.tenant, pointer.consortium_id)
+            theirs = (
+                consortia.link_of(home, pointer.consortium_id) if mine and mine.status == "active" else None
+            )
+            conversation = _get(home, conversation_id) if theirs and theirs.status == "active" else None
             key = domain.member_key(home, principal.tenant, me)
             if conversation is not None and key in (conversation.member_ids or ()):
                 return conversation, key
