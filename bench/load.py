@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
     os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # the figures, not EMF lines, on stdout
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
 
     from fh.local.stack import LocalStack
