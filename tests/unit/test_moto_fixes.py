@@ -10,16 +10,18 @@ from moto.dynamodb.models import DynamoDBBackend
 from fh.local import moto_fixes
 
 
-def _backend_with_stream_table() -> Any:
+def _backend(table: str, *, range_key: bool, view: str = "NEW_IMAGE") -> Any:
+    """A DynamoDB backend with one streamed table keyed ``pk`` (and ``sk`` when ``range_key``)."""
+    keys = ["pk", "sk"] if range_key else ["pk"]
     backend = DynamoDBBackend("cn-northwest-1", "123456789012")
     backend.create_table(
-        "t",
-        schema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        table,
+        schema=[{"AttributeName": k, "KeyType": "HASH" if k == "pk" else "RANGE"} for k in keys],
         throughput=None,
-        attr=[{"AttributeName": "pk", "AttributeType": "S"}],
+        attr=[{"AttributeName": k, "AttributeType": "S"} for k in keys],
         global_indexes=None,
         indexes=None,
-        streams={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+        streams={"StreamEnabled": True, "StreamViewType": view},
         billing_mode="PAY_PER_REQUEST",
         sse_specification=None,
         tags=[],
@@ -27,6 +29,10 @@ def _backend_with_stream_table() -> Any:
         warm_throughput=None,
     )
     return backend
+
+
+def _backend_with_stream_table() -> Any:
+    return _backend("t", range_key=False)
 
 
 def test_cancelled_transaction_leaves_the_readers_shard_clean() -> None:
@@ -54,22 +60,7 @@ def test_cancelled_transaction_leaves_the_readers_shard_clean() -> None:
 
 
 def _backend_with_range_table() -> Any:
-    backend = DynamoDBBackend("cn-northwest-1", "123456789012")
-    backend.create_table(
-        "r",
-        schema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        throughput=None,
-        attr=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
-        global_indexes=None,
-        indexes=None,
-        streams={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-        billing_mode="PAY_PER_REQUEST",
-        sse_specification=None,
-        tags=[],
-        deletion_protection_enabled=False,
-        warm_throughput=None,
-    )
-    return backend
+    return _backend("r", range_key=True, view="NEW_AND_OLD_IMAGES")
 
 
 def _item(backend: Any, pk: str, sk: str) -> dict[str, Any] | None:

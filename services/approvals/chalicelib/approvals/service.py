@@ -221,17 +221,16 @@ def get_template_version(principal: Principal, template_id: str, version: int) -
 
 
 def list_templates(principal: Principal, limit: int, cursor: str | None) -> Page[TemplateSummary]:
-    partition = TemplateItem.partition(principal.tenant)
-    from shared.http import decode_cursor, encode_cursor
+    from shared.http import query_page
 
-    result = TemplateItem.query(partition, limit=limit, last_evaluated_key=decode_cursor(cursor, partition))
+    templates, next_cursor = query_page(TemplateItem, TemplateItem.partition(principal.tenant), limit, cursor)
     items = [
         TemplateSummary(
             id=i.sk, code=i.code, name=i.name, category=i.category, version=i.version, builtin=i.builtin
         )
-        for i in result
+        for i in templates
     ]
-    return Page[TemplateSummary](items=items, next_cursor=encode_cursor(result.last_evaluated_key))
+    return Page[TemplateSummary](items=items, next_cursor=next_cursor)
 
 
 def install_builtins(principal: Principal, fallback_staff_id: str, request_id: str) -> list[TemplateSummary]:
@@ -506,12 +505,13 @@ def records(principal: Principal, instance_id: str, limit: int, cursor: str | No
     _, inst = load(principal.tenant, instance_id)
     if not _visible(principal, inst):
         raise NotFound("approval")
-    from shared.http import decode_cursor, encode_cursor
+    from shared.http import query_page
 
-    partition = RecordItem.partition(principal.tenant, instance_id)
-    result = RecordItem.query(partition, limit=limit, last_evaluated_key=decode_cursor(cursor, partition))
+    page, next_cursor = query_page(
+        RecordItem, RecordItem.partition(principal.tenant, instance_id), limit, cursor
+    )
     out = []
-    for r in result:
+    for r in page:
         c = Command.model_validate_json(r.command)
         detail = c.model_dump(
             mode="json",
@@ -530,7 +530,7 @@ def records(principal: Principal, instance_id: str, limit: int, cursor: str | No
                 detail=detail,
             )
         )
-    return Page[OperationRecord](items=out, next_cursor=encode_cursor(result.last_evaluated_key))
+    return Page[OperationRecord](items=out, next_cursor=next_cursor)
 
 
 def inbox(principal: Principal, box: str, query: InboxQuery) -> Page[InboxItem]:

@@ -45,7 +45,7 @@ from pynamodb.exceptions import PutError
 from shared import aws, directory
 from shared.auth import Principal
 from shared.errors import Conflict, Forbidden, NotFound, RuleViolation
-from shared.http import Page, decode_cursor, encode_cursor
+from shared.http import Page, query_page
 from shared.ids import id_floor, new_id
 from shared.persistence.batch import put_all
 from shared.persistence.models import Gsi1, TenantItem, now_utc, table_meta, tenant_key
@@ -227,9 +227,7 @@ def _start_cross_hospital(principal: Principal, cmd: StartConversation, request_
 def cross_hospital_groups(principal: Principal, limit: int, cursor: str | None) -> Page[ConsortiumGroup]:
     """The caller's cross-hospital groups, newest first: one Query on their own pointers."""
     partition = ConversationPointer.partition(principal.tenant, _me(principal))
-    result = ConversationPointer.query(
-        partition, limit=limit, scan_index_forward=False, last_evaluated_key=decode_cursor(cursor, partition)
-    )
+    pointers, next_cursor = query_page(ConversationPointer, partition, limit, cursor, newest_first=True)
     items = [
         ConsortiumGroup(
             id=p.sk,
@@ -238,9 +236,9 @@ def cross_hospital_groups(principal: Principal, limit: int, cursor: str | None) 
             home_hospital_id=p.home_hospital_id,
             joined_at=p.joined_at,
         )
-        for p in result
+        for p in pointers
     ]
-    return Page[ConsortiumGroup](items=items, next_cursor=encode_cursor(result.last_evaluated_key))
+    return Page[ConsortiumGroup](items=items, next_cursor=next_cursor)
 
 
 def start(principal: Principal, cmd: StartConversation, request_id: str) -> Conversation:
@@ -393,13 +391,8 @@ def post(principal: Principal, conversation_id: str, cmd: PostMessage, request_i
 def history(principal: Principal, conversation_id: str, limit: int, cursor: str | None) -> Page[Message]:
     conversation, _ = _member_of(principal, conversation_id)
     partition = MessageItem.partition(conversation.tenant, conversation_id)
-    result = MessageItem.query(
-        partition, limit=limit, scan_index_forward=False, last_evaluated_key=decode_cursor(cursor, partition)
-    )
-    return Page[Message](
-        items=[_message(conversation_id, m) for m in result],
-        next_cursor=encode_cursor(result.last_evaluated_key),
-    )
+    messages, next_cursor = query_page(MessageItem, partition, limit, cursor, newest_first=True)
+    return Page[Message](items=[_message(conversation_id, m) for m in messages], next_cursor=next_cursor)
 
 
 def recall(principal: Principal, conversation_id: str, message_id: str) -> Message:

@@ -11,7 +11,7 @@ from shared import directory
 from shared.auth import Principal
 from shared.errors import Forbidden, RuleViolation
 from shared.events.envelope import EventEnvelope
-from shared.http import Page, decode_cursor, encode_cursor, one_page
+from shared.http import Page, decode_cursor, one_page, query_page
 from shared.persistence.models import now_utc
 from shared.persistence.uow import UnitOfWork
 
@@ -47,9 +47,7 @@ def project_staff(envelope: EventEnvelope, uow: UnitOfWork) -> None:
 
 def list_staff(principal: Principal, limit: int, cursor: str | None) -> Page[RosterStaff]:
     partition = RosterStaffItem.partition(principal.tenant)
-    result = RosterStaffItem.query(
-        partition, limit=limit, last_evaluated_key=decode_cursor(cursor, partition)
-    )
+    rows, next_cursor = query_page(RosterStaffItem, partition, limit, cursor)
     items = [
         RosterStaff(
             id=i.sk,
@@ -59,9 +57,9 @@ def list_staff(principal: Principal, limit: int, cursor: str | None) -> Page[Ros
             title=i.title,
             projected_at=i.projected_at,
         )
-        for i in result
+        for i in rows
     ]
-    return Page[RosterStaff](items=items, next_cursor=encode_cursor(result.last_evaluated_key))
+    return Page[RosterStaff](items=items, next_cursor=next_cursor)
 
 
 # Who may see other people's leave (to roster around it); everyone sees their own.
