@@ -64,17 +64,18 @@ def _roster_bench(argv: list[str]) -> int:
 def _schemas(args: argparse.Namespace) -> int:
     from fh.services import load_apps
     from shared import openapi
+    from shared.app import event_types, route_specs
 
     out = Path(args.out)
     (out / "events").mkdir(parents=True, exist_ok=True)
     apps = load_apps()
     count = 0
     for name, app in apps.items():
-        doc = openapi.build(name, app.fh_routes)
+        doc = openapi.build(name, route_specs(app))
         (out / f"{name}.openapi.json").write_text(
             json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8"
         )
-        for event_type in app.fh_event_types:
+        for event_type in event_types(app):
             target = out / "events" / f"{event_type.name}.v{event_type.version}.schema.json"
             target.write_text(
                 json.dumps(event_type.json_schema(), indent=2, ensure_ascii=False), encoding="utf-8"
@@ -111,8 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     schemas = sub.add_parser("schemas", help="export OpenAPI documents and event JSON Schemas")
     schemas.add_argument("--out", default="build/schemas")
 
-    from fh import directory_cli, stack_cli, tenant_cli
+    from fh import directory_cli, routes, stack_cli, tenant_cli
 
+    routes.register(sub)
     stack_cli.register(sub)
     tenant_cli.register(sub)
     directory_cli.register(sub)

@@ -1,23 +1,24 @@
 """Routes: authenticate → authorise → validate → handler → response, with problem+json for every error.
 
-``ServiceAPI.route`` wraps a Chalice blueprint route and records a ``RouteSpec`` for OpenAPI and the
-quality gates (which discover routes from this registry instead of listing them by hand).
+``ServiceAPI.route`` records a ``RouteSpec`` and its handler in a route module's registry, which OpenAPI,
+the route tables and the quality gates read (they discover routes here instead of listing them by hand).
+``shared.app`` mounts the routes on the Chalice app from the service's route table and calls
+``ServiceAPI.dispatch``. This module does not import pydantic: a service starts without it, and the
+route module that needs it brings it on its route's first request.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import json
 import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from chalice import Blueprint, Response  # type: ignore[attr-defined]
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from chalice import Response  # type: ignore[attr-defined]
 
 from shared import idempotency, observability, problems
 from shared.auth import Principal, get_verifier, require
@@ -35,26 +36,14 @@ from shared.observability import for_service
 from shared.problems import FieldError, Problem
 from shared.settings import get_settings
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
+
 logger = observability.logger("http")
-T = TypeVar("T")
 PATH_PARAM = re.compile(r"{(\w+)}")
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # The key attributes of every table and index (tables.py): all a page cursor may carry.
 CURSOR_KEY_NAMES = frozenset({"pk", "sk", "gsi1pk", "gsi1sk", "id"})
-
-
-class Page(BaseModel, Generic[T]):
-    """One page of a list; pass ``next_cursor`` back as ``cursor`` for the next page."""
-
-    items: list[T]
-    next_cursor: str | None = None
-
-
-class ListQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    limit: int = Field(50, ge=1, le=200)
-    cursor: str | None = Field(None, max_length=2048)
 
 
 @dataclass(frozen=True)
@@ -198,7 +187,7 @@ def problem_response(problem: Problem, path: str, request_id: str) -> Response:
 
 
 def _dump(result: Any) -> Any:
-    if isinstance(result, BaseModel):
+    if hasattr(result, "model_dump"):  # a pydantic model
         return result.model_dump(mode="json")
     if isinstance(result, list):
         return [_dump(r) for r in result]
@@ -206,12 +195,17 @@ def _dump(result: Any) -> Any:
 
 
 class ServiceAPI:
-    """A service's HTTP surface: a Chalice blueprint plus the registry of its routes."""
+    """The routes of one route module: their specs (for OpenAPI and the gates) and their handlers.
+
+    It holds no Chalice objects: ``shared.app`` mounts each route on the app from the service's route
+    table and calls ``dispatch`` with the app's current request.
+    """
 
     def __init__(self, service: str, import_name: str):
         self.service = service
-        self.blueprint = Blueprint(import_name)
+        self.module = import_name
         self.routes: list[RouteSpec] = []
+        self._handlers: dict[str, tuple[RouteSpec, Callable[..., Any]]] = {}
 
     def route(
         self,
@@ -248,19 +242,17 @@ class ServiceAPI:
                 idempotent=idempotent,
                 budget=budget or {},
             )
-
-            @functools.wraps(fn)
-            def view(**path_params: str) -> Response:
-                return self._dispatch(spec, fn, path_params)
-
-            self.blueprint.route(path, methods=[spec.method])(view)
+            if spec.name in self._handlers:
+                raise ValueError(f"{self.module}: two routes are named {spec.name}")
+            self._handlers[spec.name] = (spec, fn)
             self.routes.append(spec)
             return fn
 
         return register
 
-    def _dispatch(self, spec: RouteSpec, fn: Callable[..., Any], path_params: dict[str, str]) -> Response:
-        request = self.blueprint.current_request
+    def dispatch(self, name: str, request: Any, path_params: dict[str, str]) -> Response:
+        """Serve ``request`` with the handler named ``name``; every failure becomes problem+json."""
+        spec, fn = self._handlers[name]
         context = request.context or {}
         request_id = str(context.get("requestId") or uuid.uuid4())
         path = f"/{self.service}{request.to_original_event().get('path') or spec.path}"
@@ -296,6 +288,9 @@ class ServiceAPI:
                 raise NotFound(name.removesuffix("_id"))
         kwargs: dict[str, Any] = dict(path_params)
         payload: Any = None
+        if spec.body is not None or spec.query is not None:
+            # Loaded already with the route module's models; a route without models never needs it.
+            from pydantic import ValidationError
         if spec.body is not None:
             raw = request.raw_body or b""
             limit = get_settings().max_body_bytes

@@ -13,6 +13,7 @@ from chalice.config import Config
 from chalice.local import LocalGateway, LocalGatewayException
 
 from shared import openapi
+from shared.app import route_specs
 from shared.problems import PROBLEM_CONTENT_TYPE, Problem
 
 DOCS_HTML = """<!doctype html>
@@ -48,7 +49,7 @@ class Gateway:
     def openapi(self) -> dict[str, Any]:
         if self._openapi is None:
             self._openapi = openapi.merge(
-                {name: openapi.build(name, app.fh_routes) for name, app in self.apps.items()}
+                {name: openapi.build(name, route_specs(app)) for name, app in self.apps.items()}
             )
         return self._openapi
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from shared.events.consumer import Subscription
+from shared.events.subscription import Subscription
 from shared.persistence.tables import TABLES, TableSpec
 from shared.settings import Settings
 

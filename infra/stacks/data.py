@@ -25,7 +25,7 @@ from constructs import Construct
 from infra import nag, names
 from infra.config import Province
 from infra.tagging import tag
-from shared.events.consumer import Subscription
+from shared.events.subscription import Subscription
 from shared.persistence.tables import TABLES, TableSpec
 
 

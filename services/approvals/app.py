@@ -1,7 +1,12 @@
-"""The approvals function group."""
+"""The approvals function group (routes are imported on first use: see ``shared.app``)."""
 
-from chalicelib.approvals import api, contracts, events
+from chalicelib.approvals import events, route_table
 
 from shared.app import create_app
 
-app = create_app("approvals", [api.api], event_blueprints=(events.events,), event_types=contracts.EVENT_TYPES)
+app = create_app(
+    "approvals",
+    route_table.ROUTES,
+    event_blueprints=(events.events,),
+    event_types="chalicelib.approvals.contracts",
+)

@@ -1,7 +1,7 @@
-"""The marketplace function group."""
+"""The marketplace function group (routes are imported on first use: see ``shared.app``)."""
 
-from chalicelib.marketplace import api
+from chalicelib.marketplace import route_table
 
 from shared.app import create_app
 
-app = create_app("marketplace", [api.api])
+app = create_app("marketplace", route_table.ROUTES)

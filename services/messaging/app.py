@@ -1,13 +1,13 @@
-"""The messaging function group."""
+"""The messaging function group (routes are imported on first use: see ``shared.app``)."""
 
-from chalicelib.messaging import api, contracts, events
+from chalicelib.messaging import events, route_table
 
 from shared.app import create_app
 
 app = create_app(
     "messaging",
-    [api.api],
+    route_table.ROUTES,
     event_blueprints=(events.events,),
-    event_types=contracts.EVENT_TYPES,
+    event_types="chalicelib.messaging.contracts",
     subscriptions=events.SUBSCRIPTIONS,
 )

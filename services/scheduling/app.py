@@ -1,9 +1,9 @@
-"""The scheduling function group."""
+"""The scheduling function group (routes are imported on first use: see ``shared.app``)."""
 
-from chalicelib.scheduling import api, events
+from chalicelib.scheduling import events, route_table
 
 from shared.app import create_app
 
 app = create_app(
-    "scheduling", [api.api], event_blueprints=(events.events,), subscriptions=events.SUBSCRIPTIONS
+    "scheduling", route_table.ROUTES, event_blueprints=(events.events,), subscriptions=events.SUBSCRIPTIONS
 )

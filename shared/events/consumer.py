@@ -4,47 +4,33 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared import observability
 from shared.auth import Principal
 from shared.errors import Conflict
-from shared.events.envelope import EventEnvelope
+from shared.events.subscription import Subscription
 from shared.observability import for_service
 from shared.persistence.models import now_utc, service_item_models, tenant_key
 from shared.persistence.uow import UnitOfWork
 
+if TYPE_CHECKING:
+    from shared.events.envelope import EventEnvelope
+
 logger = observability.logger("consumer")
 
-Handler = Callable[[EventEnvelope, UnitOfWork], None]
+Handler = Callable[["EventEnvelope", UnitOfWork], None]
 
 
 class AlreadyProcessed(Conflict):
     pass
 
 
-@dataclass(frozen=True)
-class Subscription:
-    """A consumer: which events it takes (by producing service and type) and where they queue."""
-
-    service: str
-    name: str
-    source: str
-    event_types: tuple[str, ...]
-
-    @property
-    def queue_name(self) -> str:
-        """The logical queue name; the stack prefixes it with ``fh-<province>-``."""
-        return f"{self.service}-{self.name}"
-
-    def event_pattern(self) -> dict[str, Any]:
-        return {"source": [f"fh.{self.source}"], "detail-type": list(self.event_types)}
-
-
 def envelope_from_sqs_body(body: str) -> EventEnvelope:
     """SQS bodies from an EventBridge rule target hold the whole bus event; the envelope is its detail."""
+    from shared.events.envelope import EventEnvelope  # with the first batch, not at start-up
+
     message = json.loads(body)
     detail = message.get("detail", message)
     if isinstance(detail, str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
@@ -15,9 +15,11 @@ from pynamodb.transactions import TransactWrite
 
 from shared.auth import Principal
 from shared.errors import THROTTLE_CODES, Conflict, DomainError, TransientStoreError, is_throttle
-from shared.events.envelope import EventEnvelope
 from shared.persistence.models import AuditRecord, now_utc, service_item_models, tenant_key
 from shared.settings import get_settings
+
+if TYPE_CHECKING:
+    from shared.events.envelope import EventEnvelope
 
 MAX_TRANSACTION_ITEMS = 100
 _SEND_ORDER = {"check": 0, "delete": 1, "save": 2, "update": 3}

@@ -39,8 +39,9 @@ Caller = Callable[..., tuple[int, Any]]
 def all_routes() -> tuple[RouteSpec, ...]:
     """Every route of every service, as registered (the same registry the OpenAPI documents come from)."""
     from fh.services import load_apps
+    from shared.app import route_specs
 
-    return tuple(route for app in load_apps().values() for route in app.fh_routes)
+    return tuple(route for app in load_apps().values() for route in route_specs(app))
 
 
 def services() -> tuple[str, ...]:

@@ -7,12 +7,13 @@ from openapi_spec_validator import validate
 
 from fh.services import SERVICES, load_app
 from shared import openapi
+from shared.app import event_types, route_specs
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_service_document_is_valid_openapi_31(service: str) -> None:
     app = load_app(service)
-    doc = openapi.build(service, app.fh_routes)
+    doc = openapi.build(service, route_specs(app))
     validate(doc)
     assert doc["openapi"] == "3.1.0"
     assert "/health" in doc["paths"]
@@ -20,7 +21,7 @@ def test_service_document_is_valid_openapi_31(service: str) -> None:
 
 
 def test_messaging_routes_document_bodies_and_problems() -> None:
-    doc = openapi.build("messaging", load_app("messaging").fh_routes)
+    doc = openapi.build("messaging", route_specs(load_app("messaging")))
     create = doc["paths"]["/staff"]["post"]
     assert create["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/CreateStaff"
@@ -31,7 +32,7 @@ def test_messaging_routes_document_bodies_and_problems() -> None:
 
 
 def test_merged_document_prefixes_every_service() -> None:
-    docs = {name: openapi.build(name, load_app(name).fh_routes) for name in SERVICES}
+    docs = {name: openapi.build(name, route_specs(load_app(name))) for name in SERVICES}
     merged = openapi.merge(docs)
     validate(merged)
     for name in SERVICES:
@@ -41,7 +42,7 @@ def test_merged_document_prefixes_every_service() -> None:
 def test_event_types_export_json_schema() -> None:
     from jsonschema import Draft202012Validator
 
-    types = load_app("messaging").fh_event_types
+    types = event_types(load_app("messaging"))
     assert {t.name for t in types} >= {"staff.created", "department.created"}
     for event_type in types:
         schema = event_type.json_schema()

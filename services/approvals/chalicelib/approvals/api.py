@@ -23,7 +23,8 @@ from chalicelib.approvals.contracts import (
     TemplateSummary,
 )
 
-from shared.http import ListQuery, Page, RequestContext, ServiceAPI
+from shared.http import RequestContext, ServiceAPI
+from shared.pages import ListQuery, Page
 
 api = ServiceAPI("approvals", __name__)
 ADMIN = ("hospital_admin",)

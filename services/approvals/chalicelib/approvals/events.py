@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalice import Blueprint  # type: ignore[attr-defined]
-from chalicelib.approvals import sla
 
 from shared.observability import for_service
 
@@ -16,6 +15,8 @@ events = Blueprint(__name__)
 @events.schedule("rate(5 minutes)", name="approval-sla-sweep")
 def remind_overdue_tasks(event: Any) -> dict[str, int]:
     """Every five minutes: remind approvers of overdue tasks, and escalate those still overdue later."""
+    from chalicelib.approvals import sla  # when the sweep runs (see shared.app)
+
     fired = sla.sweep(datetime.now(UTC))
     for_service("approvals").metrics.add_metric(name="SlaTimersFired", unit="Count", value=fired)
     return {"fired": fired}

@@ -62,8 +62,9 @@ from pynamodb.exceptions import DoesNotExist
 from shared import problems
 from shared.auth import Principal
 from shared.errors import Conflict, DomainError, Forbidden, NotFound
-from shared.http import Page, to_problem
+from shared.http import to_problem
 from shared.ids import new_id
+from shared.pages import Page
 from shared.persistence.uow import UnitOfWork
 
 SERVICE = "approvals"

@@ -46,7 +46,8 @@ from chalicelib.messaging.contracts import (
     UpdateStaff,
 )
 
-from shared.http import ListQuery, Page, RequestContext, ServiceAPI
+from shared.http import RequestContext, ServiceAPI
+from shared.pages import ListQuery, Page
 
 api = ServiceAPI("messaging", __name__)
 ADMIN = ("hospital_admin",)

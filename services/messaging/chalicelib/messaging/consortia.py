@@ -28,8 +28,9 @@ from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound
 from shared.events.envelope import EventType
-from shared.http import Page, query_page
+from shared.http import query_page
 from shared.ids import new_id
+from shared.pages import Page
 from shared.persistence.models import TenantItem, now_utc, table_meta, tenant_key
 from shared.persistence.uow import UnitOfWork
 

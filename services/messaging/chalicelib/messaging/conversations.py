@@ -45,8 +45,9 @@ from pynamodb.exceptions import PutError
 from shared import aws, directory
 from shared.auth import Principal
 from shared.errors import Conflict, Forbidden, NotFound, RuleViolation
-from shared.http import Page, query_page
+from shared.http import query_page
 from shared.ids import id_floor, new_id
+from shared.pages import Page
 from shared.persistence.batch import put_all
 from shared.persistence.models import Gsi1, TenantItem, now_utc, table_meta, tenant_key
 from shared.persistence.uow import UnitOfWork

@@ -17,8 +17,8 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAt
 from shared import directory, observability
 from shared.crypto import get_cipher
 from shared.errors import Conflict
-from shared.http import Page
 from shared.ids import new_id
+from shared.pages import Page
 from shared.persistence.models import Gsi1, TenantItem, now_utc, table_meta, tenant_key
 from shared.persistence.uow import UnitOfWork
 from shared.personal import mask_mobile

@@ -1,4 +1,8 @@
-"""Messaging's consumers: notification fan-out, imports, department groups and approval notices."""
+"""Messaging's consumers: notification fan-out, imports, department groups and approval notices.
+
+Each function imports the module it needs when it runs: every Lambda function of the service loads
+this module, and one consumer should not start up with the others' code (see ``shared.app``).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalice import Blueprint  # type: ignore[attr-defined]
-from chalicelib.messaging import certificates, ding, domain, groups, imports, notifications
+from chalicelib.messaging import domain
 
-from shared.events.consumer import Subscription, consume_batch
+from shared.events.subscription import Subscription
 from shared.observability import for_service
 
 events = Blueprint(__name__)
@@ -39,12 +43,18 @@ SUBSCRIPTIONS = (FANOUT, IMPORTS, GROUPS, APPROVALS)
 
 @events.on_sqs_message(queue=FANOUT.queue_name, batch_size=1)
 def on_notification_sent(event: Any) -> dict[str, Any]:
+    from chalicelib.messaging import notifications
+
+    from shared.events.consumer import consume_batch
+
     return consume_batch(event.to_dict(), FANOUT, notifications.fan_out)
 
 
 @events.schedule("rate(1 minute)", name="ding-escalation-sweep")
 def escalate_due_dings(event: Any) -> dict[str, int]:
     """Every minute: SMS, then call, whoever has not acknowledged a DING whose step is due."""
+    from chalicelib.messaging import ding
+
     alerts = ding.sweep(datetime.now(UTC))
     for_service("messaging").metrics.add_metric(name="DingAlerts", unit="Count", value=alerts)
     return {"alerts": alerts}
@@ -52,17 +62,27 @@ def escalate_due_dings(event: Any) -> dict[str, int]:
 
 @events.on_sqs_message(queue=IMPORTS.queue_name, batch_size=1)
 def on_import_requested(event: Any) -> dict[str, Any]:
+    from chalicelib.messaging import imports
+
+    from shared.events.consumer import consume_batch
+
     return consume_batch(event.to_dict(), IMPORTS, imports.apply_slice)
 
 
 @events.on_sqs_message(queue=GROUPS.queue_name, batch_size=10)
 def on_directory_change(event: Any) -> dict[str, Any]:
+    from chalicelib.messaging import groups
+
+    from shared.events.consumer import consume_batch
+
     return consume_batch(event.to_dict(), GROUPS, groups.sync)
 
 
 @events.schedule("cron(0 1 * * ? *)", name="certificate-reminders")
 def remind_expiring_certificates(event: Any) -> dict[str, int]:
     """Daily: announce certificates that expire within 30 days."""
+    from chalicelib.messaging import certificates
+
     published = certificates.sweep(datetime.now(UTC).date())
     for_service("messaging").metrics.add_metric(name="CertificatesExpiring", unit="Count", value=published)
     return {"published": published}
@@ -71,4 +91,8 @@ def remind_expiring_certificates(event: Any) -> dict[str, int]:
 @events.on_sqs_message(queue=APPROVALS.queue_name, batch_size=10)
 def on_approval_event(event: Any) -> dict[str, Any]:
     """An approver has something to act on (or is urged to): a work notification in their inbox."""
+    from chalicelib.messaging import notifications
+
+    from shared.events.consumer import consume_batch
+
     return consume_batch(event.to_dict(), APPROVALS, notifications.from_approval)

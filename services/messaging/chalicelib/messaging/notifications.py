@@ -31,8 +31,8 @@ from shared import directory, observability, onduty
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound, RuleViolation
 from shared.events.envelope import EventEnvelope
-from shared.http import Page
 from shared.ids import new_id
+from shared.pages import Page
 from shared.persistence.batch import put_all
 from shared.persistence.models import Gsi1, TenantItem, now_utc, table_meta, tenant_key
 from shared.persistence.uow import UnitOfWork

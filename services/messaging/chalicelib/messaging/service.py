@@ -41,8 +41,8 @@ from shared.audit import record_access
 from shared.auth import Principal
 from shared.crypto import get_blind_index, get_cipher
 from shared.errors import Conflict, Forbidden, NotFound, RuleViolation
-from shared.http import Page
 from shared.ids import new_id
+from shared.pages import Page
 from shared.persistence.models import now_utc, tenant_key
 from shared.persistence.uow import UnitOfWork
 from shared.personal import mask_mobile

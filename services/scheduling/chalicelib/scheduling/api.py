@@ -5,7 +5,8 @@ from __future__ import annotations
 from chalicelib.scheduling import service
 from chalicelib.scheduling.contracts import Leave, LeaveQuery, RosterStaff
 
-from shared.http import ListQuery, Page, RequestContext, ServiceAPI
+from shared.http import RequestContext, ServiceAPI
+from shared.pages import ListQuery, Page
 
 api = ServiceAPI("scheduling", __name__)
 

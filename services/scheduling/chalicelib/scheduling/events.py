@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Blueprint  # type: ignore[attr-defined]
-from chalicelib.scheduling import service
 
-from shared.events.consumer import Subscription, consume_batch
+from shared.events.subscription import Subscription
 
 events = Blueprint(__name__)
 
@@ -28,9 +27,17 @@ SUBSCRIPTIONS = (STAFF_PROJECTION, APPROVED_LEAVE)
 
 @events.on_sqs_message(queue=STAFF_PROJECTION.queue_name, batch_size=10)
 def on_directory_staff(event: Any) -> dict[str, Any]:
+    from chalicelib.scheduling import service  # when a batch arrives (see shared.app)
+
+    from shared.events.consumer import consume_batch
+
     return consume_batch(event.to_dict(), STAFF_PROJECTION, service.project_staff)
 
 
 @events.on_sqs_message(queue=APPROVED_LEAVE.queue_name, batch_size=10)
 def on_leave_approved(event: Any) -> dict[str, Any]:
+    from chalicelib.scheduling import service  # when a batch arrives (see shared.app)
+
+    from shared.events.consumer import consume_batch
+
     return consume_batch(event.to_dict(), APPROVED_LEAVE, service.record_leave)

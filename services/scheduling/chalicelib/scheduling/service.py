@@ -11,7 +11,8 @@ from shared import directory
 from shared.auth import Principal
 from shared.errors import Forbidden, RuleViolation
 from shared.events.envelope import EventEnvelope
-from shared.http import Page, decode_cursor, one_page, query_page
+from shared.http import decode_cursor, one_page, query_page
+from shared.pages import Page
 from shared.persistence.models import now_utc
 from shared.persistence.uow import UnitOfWork
 
