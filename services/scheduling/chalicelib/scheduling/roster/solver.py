@@ -26,6 +26,7 @@ from types import MappingProxyType
 from typing import Any
 
 from chalicelib.scheduling.roster.evaluate import evaluate
+from chalicelib.scheduling.roster.localsearch import LocalSearch
 from chalicelib.scheduling.roster.model import (
     UNLIMITED,
     Assignment,
@@ -54,6 +55,9 @@ class SolveOptions:
     window_days: int = 10  # the day window of the nurses x days neighbourhoods
     chunk_lns: bool = False  # polish each chunk with the LNS (CP-SAT alone does better on a week)
     construct_params: dict[str, Any] | None = None  # CP-SAT parameters of the week solves
+    moves: float = 0.3  # seconds per local-search iteration (block swaps, cell changes); 0 = off
+    chain_slack: int = 0  # the local search's ejection chains: a first swap may cost this much
+    chain_tries: int = 0  # follow-up swaps tried to pay it back (0 = no chains)
     log: bool = False
 
 
@@ -880,6 +884,10 @@ class _Search:
             _Neighbourhood("costly_pair", min(N, 2.0), 1, min(N, 3), D),
             _Neighbourhood("transfer", min(N, 2.0), 1, min(N, 3), D),
         ]
+        self.moves: LocalSearch | None = None
+        if opts.moves > 0 and LocalSearch.applicable(P):
+            self.moves = LocalSearch(P, opts.chain_slack, opts.chain_tries)
+            self.hoods.append(_Neighbourhood("moves", 0.0, 0, 0, D))
         self.skills_of = {k: [n for n, nurse in enumerate(P.nurses) if k in nurse.skills] for k in P.skills}
 
     def _nurse_costs(self, per: dict[str, dict[str, int]]) -> list[int]:
@@ -965,6 +973,12 @@ class _Search:
                 hood, free, lo, hi = self._choose(rng)
                 roster, base_cost = self.roster, self.cost
             t_a = time.monotonic()
+            if hood.name == "moves" and self.moves is not None:
+                # Block swaps and cell changes priced per nurse, without CP-SAT.
+                candidate = self.moves.run(roster, rng, self.opts.moves)
+                ev = evaluate(self.problem, candidate)
+                self._merge(hood, candidate, ev, base_cost, t_a, None)
+                continue
             sub, fixed = subproblem(self.problem, roster, free, lo, hi)
             rm = RosterModel(sub, fixed)
             t_b = time.monotonic()
@@ -993,41 +1007,66 @@ class _Search:
                     ("eval", t_e - t_d),
                 ):
                     self.timing[key] = self.timing.get(key, 0.0) + dt
-            with self.lock:
-                hood.tries += 1
-                gain = 0
-                if candidate is not None and ev.hard_violations == 0:
-                    gain = base_cost - ev.cost
-                    if ev.cost < self.cost or (ev.cost == self.cost and base_cost == self.cost):
-                        improved = ev.cost < self.cost
-                        self.roster, self.cost = candidate, ev.cost
-                        if improved:
-                            self.last_gain = t_e
-                            hood.gains += 1
-                            self.progress.report(ev.cost)
-                            self.per_nurse_cost = self._nurse_costs(ev.per_nurse)
-                            self.spare = self._spare(candidate)
-                spent = t_e - t_a
-                if t_e - self.last_gain > 10 * self.sub_time and self.sub_time < 8 * self.opts.sub_time:
-                    self.sub_time *= 2
-                    self.escalations += 1
-                    self.last_gain = t_e
-                hood.seconds += spent
-                # Grow while the sub-problems close well inside the limit, shrink when they do not;
-                # reward the improvement per second so the cheap productive kinds are picked more.
-                if status == cp_model.OPTIMAL:
-                    hood.optimal += 1
-                    if t_d - t_c < 0.4 * sub_time:
-                        if hood.name == "days" and hood.size >= hood.hi:
-                            # Every nurse is free already: widen the window of days instead.
-                            hood.span = min(self.problem.num_days, hood.span + 1)
-                        hood.size = min(hood.hi, hood.size * 1.1)
-                elif hood.name == "days" and hood.span > 2:
-                    hood.span -= 1
-                else:
-                    hood.size = max(hood.lo, hood.size * 0.85)
+            self._merge(
+                hood, candidate, ev if candidate else None, base_cost, t_a, status, sub_time, t_c, t_d
+            )
+
+    def _merge(
+        self,
+        hood: _Neighbourhood,
+        candidate: Roster | None,
+        ev: Any,
+        base_cost: int,
+        t_a: float,
+        status: Any,
+        sub_time: float = 0.0,
+        t_c: float = 0.0,
+        t_d: float = 0.0,
+    ) -> None:
+        """Keep `candidate` if it is no worse than the best roster; adapt the neighbourhood's size
+        and reward (cost gained per second)."""
+        from ortools.sat.python import cp_model
+
+        t_e = time.monotonic()
+        with self.lock:
+            hood.tries += 1
+            gain = 0
+            if candidate is not None and ev.hard_violations == 0:
+                gain = base_cost - ev.cost
+                if ev.cost < self.cost or (ev.cost == self.cost and base_cost == self.cost):
+                    improved = ev.cost < self.cost
+                    self.roster, self.cost = candidate, ev.cost
+                    if improved:
+                        self.last_gain = t_e
+                        hood.gains += 1
+                        self.progress.report(ev.cost)
+                        self.per_nurse_cost = self._nurse_costs(ev.per_nurse)
+                        self.spare = self._spare(candidate)
+            spent = t_e - t_a
+            if t_e - self.last_gain > 10 * self.sub_time and self.sub_time < 8 * self.opts.sub_time:
+                self.sub_time *= 2
+                self.escalations += 1
+                self.last_gain = t_e
+            hood.seconds += spent
+            if status is None:  # the local search: no size to adapt
                 rate = max(0, gain) / max(1, self.cost) / max(0.05, spent)
                 hood.reward = 0.9 * hood.reward + 0.1 * (0.2 + 100.0 * rate)
+                return
+            # Grow while the sub-problems close well inside the limit, shrink when they do not;
+            # reward the improvement per second so the cheap productive kinds are picked more.
+            if status == cp_model.OPTIMAL:
+                hood.optimal += 1
+                if t_d - t_c < 0.4 * sub_time:
+                    if hood.name == "days" and hood.size >= hood.hi:
+                        # Every nurse is free already: widen the window of days instead.
+                        hood.span = min(self.problem.num_days, hood.span + 1)
+                    hood.size = min(hood.hi, hood.size * 1.1)
+            elif hood.name == "days" and hood.span > 2:
+                hood.span -= 1
+            else:
+                hood.size = max(hood.lo, hood.size * 0.85)
+            rate = max(0, gain) / max(1, self.cost) / max(0.05, spent)
+            hood.reward = 0.9 * hood.reward + 0.1 * (0.2 + 100.0 * rate)
 
     def run(self) -> None:
         threads = [

@@ -1,0 +1,76 @@
+"""The per-nurse local search: its pricing is the evaluator's, and its moves keep the hard rules."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from chalicelib.scheduling.roster.evaluate import evaluate
+from chalicelib.scheduling.roster.inrc2 import load_instance, read_solution
+from chalicelib.scheduling.roster.localsearch import LocalSearch
+from chalicelib.scheduling.roster.model import Assignment, Pin, Roster, RosterProblem, Weights
+
+
+def _reference(inrc2_dir: Path) -> tuple[RosterProblem, Roster]:
+    folder = inrc2_dir / "reference_solutions" / "n005w4" / "Solution_H_0-WD_1-2-3-3"
+    problem = load_instance(inrc2_dir, "n005w4_0_1-2-3-3")
+    return problem, read_solution(folder, problem)
+
+
+def test_row_cost_is_the_evaluators_per_nurse_cost(inrc2_dir: Path) -> None:
+    problem, roster = _reference(inrc2_dir)
+    ls = LocalSearch(problem)
+    rng = random.Random(3)
+    rosters = [roster]
+    for _ in range(30):  # random rows (skills ignored: only the per-nurse rules are compared)
+        rosters.append(
+            Roster(
+                tuple(
+                    Assignment(n.id, d, rng.choice(problem.shift_types).id, n.skills[0])
+                    for n in problem.nurses
+                    for d in range(problem.num_days)
+                    if rng.random() < 0.6
+                )
+            )
+        )
+    index = {s.id: i for i, s in enumerate(problem.shift_types)}
+    for r in rosters:
+        ev = evaluate(problem, r)
+        cells = r.by_nurse_day()
+        for n, nurse in enumerate(problem.nurses):
+            row = [index[cells[(nurse.id, d)].shift] if (nurse.id, d) in cells else -1 for d in range(28)]
+            expected = sum(v for rule, v in ev.per_nurse.get(nurse.id, {}).items() if rule != "S1")
+            assert ls.row_cost(n, row) == expected
+
+
+def test_moves_lower_the_cost_exactly_and_keep_the_hard_rules(inrc2_dir: Path) -> None:
+    problem, roster = _reference(inrc2_dir)
+    before = evaluate(problem, roster)
+    ls = LocalSearch(problem)
+    out = ls.run(roster, random.Random(0), 0.5)
+    after = evaluate(problem, out)
+    assert after.hard_violations == 0, after.hard
+    assert after.cost == before.cost - ls.gained
+    assert after.cost <= before.cost and ls.tries > 100
+
+
+def test_moves_respect_pins_and_leave(inrc2_dir: Path) -> None:
+    problem, roster = _reference(inrc2_dir)
+    cells = roster.by_nurse_day()
+    nurse = problem.nurses[0].id
+    pins = tuple(
+        Pin(nurse, d, cells[(nurse, d)].shift if (nurse, d) in cells else None) for d in range(0, 28, 2)
+    )
+    problem = replace(problem, pins=pins, weights=replace(problem.weights, total_assignments=40))
+    out = LocalSearch(problem).run(roster, random.Random(1), 0.4)
+    ev = evaluate(problem, out)
+    assert ev.hard_violations == 0, ev.hard
+
+
+def test_not_applicable_with_fairness_or_ward_demand(ward_factory: Callable[..., RosterProblem]) -> None:
+    ward = ward_factory(nurses=8, days=14)
+    assert LocalSearch.applicable(ward)
+    assert not LocalSearch.applicable(replace(ward, weights=Weights(fairness=5)))
+    assert not LocalSearch.applicable(ward_factory(nurses=8, days=14, wards=("A", "B")))
