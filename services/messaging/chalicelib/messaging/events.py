@@ -12,6 +12,7 @@ from typing import Any
 from chalice import Blueprint  # type: ignore[attr-defined]
 from chalicelib.messaging import domain
 
+from shared.events.consumer import consume_batch
 from shared.events.subscription import Subscription
 from shared.observability import for_service
 
@@ -45,8 +46,6 @@ SUBSCRIPTIONS = (FANOUT, IMPORTS, GROUPS, APPROVALS)
 def on_notification_sent(event: Any) -> dict[str, Any]:
     from chalicelib.messaging import notifications
 
-    from shared.events.consumer import consume_batch
-
     return consume_batch(event.to_dict(), FANOUT, notifications.fan_out)
 
 
@@ -64,16 +63,12 @@ def escalate_due_dings(event: Any) -> dict[str, int]:
 def on_import_requested(event: Any) -> dict[str, Any]:
     from chalicelib.messaging import imports
 
-    from shared.events.consumer import consume_batch
-
     return consume_batch(event.to_dict(), IMPORTS, imports.apply_slice)
 
 
 @events.on_sqs_message(queue=GROUPS.queue_name, batch_size=10)
 def on_directory_change(event: Any) -> dict[str, Any]:
     from chalicelib.messaging import groups
-
-    from shared.events.consumer import consume_batch
 
     return consume_batch(event.to_dict(), GROUPS, groups.sync)
 
@@ -92,7 +87,5 @@ def remind_expiring_certificates(event: Any) -> dict[str, int]:
 def on_approval_event(event: Any) -> dict[str, Any]:
     """An approver has something to act on (or is urged to): a work notification in their inbox."""
     from chalicelib.messaging import notifications
-
-    from shared.events.consumer import consume_batch
 
     return consume_batch(event.to_dict(), APPROVALS, notifications.from_approval)

@@ -6,6 +6,7 @@ from typing import Any
 
 from chalice import Blueprint  # type: ignore[attr-defined]
 
+from shared.events.consumer import consume_batch
 from shared.events.subscription import Subscription
 
 events = Blueprint(__name__)
@@ -29,15 +30,11 @@ SUBSCRIPTIONS = (STAFF_PROJECTION, APPROVED_LEAVE)
 def on_directory_staff(event: Any) -> dict[str, Any]:
     from chalicelib.scheduling import service  # when a batch arrives (see shared.app)
 
-    from shared.events.consumer import consume_batch
-
     return consume_batch(event.to_dict(), STAFF_PROJECTION, service.project_staff)
 
 
 @events.on_sqs_message(queue=APPROVED_LEAVE.queue_name, batch_size=10)
 def on_leave_approved(event: Any) -> dict[str, Any]:
     from chalicelib.scheduling import service  # when a batch arrives (see shared.app)
-
-    from shared.events.consumer import consume_batch
 
     return consume_batch(event.to_dict(), APPROVED_LEAVE, service.record_leave)
