@@ -70,7 +70,7 @@ def measure(
     tenant = f"t-bg{uuid.uuid4().hex[:10]}"
     scopes = all_scopes(routes)
     token = stack.token(tenant, "budget-user", all_roles(routes), **({"scopes": scopes} if scopes else {}))
-    maker = ResourceMaker(call=stack.request, routes=routes)
+    maker = ResourceMaker(call=stack.request, mint=stack.token, routes=routes)
     if only is None or is_list(only):
         maker.make_everything(token)  # lists then have something to page through
     call = inproc_caller(clients)

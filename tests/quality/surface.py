@@ -241,6 +241,8 @@ class ResourceMaker:
 
     call: Caller
     routes: tuple[RouteSpec, ...]
+    # Mints a token for another tenant (tenant, user, roles, scopes=...): recipes that need a second hospital.
+    mint: Callable[..., str] | None = None
     made: list[Made] = field(default_factory=list)
     staff_of: dict[str, Made] = field(default_factory=dict)
 

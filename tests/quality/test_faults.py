@@ -332,7 +332,7 @@ def test_throttled_store_is_503_with_retry_after(
     code: str,
 ) -> None:
     token = full_token(f"t-th{uuid.uuid4().hex[:10]}")
-    maker = ResourceMaker(call=stack.request, routes=all_routes())
+    maker = ResourceMaker(call=stack.request, mint=stack.token, routes=all_routes())
     request = maker.prepare_or_skip(route, token)
     body = request.body
     if route.method == "POST" and isinstance(body, dict) and "parent_id" in route.body.model_fields:

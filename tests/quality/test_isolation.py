@@ -151,7 +151,7 @@ def tenant_a(stack: Any, routes: tuple[Any, ...]) -> SimpleNamespace:
             **({"scopes": scopes} if scopes else {}),
         )
     )
-    maker = ResourceMaker(call=stack.request, routes=routes)
+    maker = ResourceMaker(call=stack.request, mint=stack.token, routes=routes)
     made = maker.make_everything(token) + maker.make_everything(token)
     return SimpleNamespace(token=token, maker=maker, made=made)
 
