@@ -12,15 +12,14 @@ from shared.auth import Principal
 from shared.errors import Conflict
 from shared.events.subscription import Subscription
 from shared.observability import for_service
-from shared.persistence.models import now_utc, service_item_models, tenant_key
-from shared.persistence.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from shared.events.envelope import EventEnvelope
+    from shared.persistence.uow import UnitOfWork
 
 logger = observability.logger("consumer")
 
-Handler = Callable[["EventEnvelope", UnitOfWork], None]
+Handler = Callable[["EventEnvelope", "UnitOfWork"], None]
 
 
 class AlreadyProcessed(Conflict):
@@ -40,6 +39,10 @@ def envelope_from_sqs_body(body: str) -> EventEnvelope:
 
 def handle_once(subscription: Subscription, envelope: EventEnvelope, handler: Handler) -> bool:
     """Apply ``handler`` in a unit of work with an inbox marker; a repeat of the same event id is a no-op."""
+    # With the first batch, not when the function starts (see shared.app).
+    from shared.persistence.models import now_utc, service_item_models, tenant_key
+    from shared.persistence.uow import UnitOfWork
+
     inbox_cls = service_item_models(subscription.service)["inbox"]
     ttl = int((now_utc() + timedelta(days=14)).timestamp())
     marker = inbox_cls(
