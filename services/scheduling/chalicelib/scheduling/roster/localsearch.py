@@ -9,12 +9,13 @@ Moves:
 - **cell change**: one nurse's day becomes off or another (shift, role); priced by her row and the
   coverage of the two (day, shift, skill) cells it touches (S1, and the hard minimum).
 
-Each move is priced by recomputing only the rows it touches with the evaluator's own run rule
-(`run_penalty`), so it is exact for the per-nurse soft rules (S2-S7, hours). Moves that break a
-hard rule (succession, leave, pin, skill, minimum coverage) are never made. Fairness couples the
-rows, and ward-tagged demand the coverage, so problems with either are left to the CP-SAT search
-(`LocalSearch.applicable`). The search accepts moves that do not make the cost worse (plateaus
-included) and returns the best roster it met; the caller re-checks it with the full evaluator.
+Each move is priced by recomputing only the rows it touches, with the evaluator's run rule
+(`evaluate.run_penalty`) applied to the row's runs, so it is exact for the per-nurse soft rules
+(S2-S7, hours). Moves that break a hard rule (succession, leave, pin, skill, minimum coverage) are
+never made. Fairness couples the rows, and ward-tagged demand the coverage, so problems with
+either are left to the CP-SAT search (`LocalSearch.applicable`). The search accepts moves that do
+not make the cost worse (plateaus included) and returns the best roster it met; the caller
+re-checks it with the full evaluator.
 """
 
 from __future__ import annotations
@@ -23,8 +24,22 @@ import random
 import time
 from collections.abc import Sequence
 
-from chalicelib.scheduling.roster.evaluate import run_penalty
 from chalicelib.scheduling.roster.model import Assignment, Roster, RosterProblem
+
+
+def _penalty(runs: Sequence[tuple[int, int]], n: int, streak: int, low: int, high: int) -> int:
+    """`run_penalty` given the maximal runs [first, end) of True in a sequence of length n."""
+    cost = 0
+    if streak > 0 and n > 0 and (not runs or runs[0][0] != 0):
+        cost += max(0, low - streak)
+    for d, e in runs:
+        before = streak if d == 0 else 0
+        total = before + e - d
+        cost += max(0, total - high) - max(0, before - high)
+        if e < n and total < low:
+            cost += low - total
+    return cost
+
 
 Move = tuple[int, tuple[tuple[int, list[int], list[int], int], ...]]
 """(cost change, the rows it sets: (nurse, shifts, roles, row cost))."""
@@ -59,6 +74,19 @@ class LocalSearch:
                 s = -1 if r.shift is None else self.sidx[r.shift]
                 self.requests[self.nidx[r.nurse]].append((r.day, s, r.on, W.request * r.weight))
         self.skills = [set(n.skills) for n in P.nurses]
+        self.contract = [P.contract_of(n) for n in P.nurses]
+        self.history = [P.history_of(n.id) for n in P.nurses]
+        self.shift_rules = [
+            [
+                (
+                    st.min_consecutive,
+                    st.max_consecutive,
+                    h.consecutive_same_shift if h.last_shift == st.id else 0,
+                )
+                for st in P.shift_types
+            ]
+            for h in self.history
+        ]
         self.skill_list = list(P.skills)
         self.kidx = {k: i for i, k in enumerate(self.skill_list)}
         self.mates = [
@@ -76,35 +104,51 @@ class LocalSearch:
 
     # --- pricing ---------------------------------------------------------------------------
     def row_cost(self, n: int, row: Sequence[int]) -> int:
-        """The per-nurse soft cost of a row (shift index per day, -1 = off), as the evaluator has it."""
-        P, W = self.problem, self.W
-        nurse = P.nurses[n]
-        c = P.contract_of(nurse)
-        h = P.history_of(nurse.id)
-        worked = [v >= 0 for v in row]
-        cost = W.consecutive_work * run_penalty(
-            worked, h.consecutive_work, c.min_consecutive_work, c.max_consecutive_work
+        """The per-nurse soft cost of a row (shift index per day, -1 = off), as the evaluator has it
+        (`run_penalty` over the row's runs, computed in one pass)."""
+        c, h, W, D = self.contract[n], self.history[n], self.W, self.D
+        # maximal segments of one value: [value, first day, end day)
+        segs: list[list[int]] = []
+        prev = -2
+        for d, v in enumerate(row):
+            if v == prev:
+                segs[-1][2] = d + 1
+            else:
+                segs.append([v, d, d + 1])
+                prev = v
+        work: list[tuple[int, int]] = []
+        off: list[tuple[int, int]] = []
+        same: list[list[tuple[int, int]]] = [[] for _ in range(self.S)]
+        for v, a, b in segs:
+            if v < 0:
+                off.append((a, b))
+            else:
+                same[v].append((a, b))
+                if work and work[-1][1] == a:
+                    work[-1] = (work[-1][0], b)
+                else:
+                    work.append((a, b))
+        cost = W.consecutive_work * _penalty(
+            work, D, h.consecutive_work, c.min_consecutive_work, c.max_consecutive_work
         )
-        for s, st in enumerate(P.shift_types):
-            same = [v == s for v in row]
-            if not any(same) and not (h.last_shift == st.id and h.consecutive_same_shift):
-                continue
-            streak = h.consecutive_same_shift if h.last_shift == st.id else 0
-            cost += W.consecutive_shift * run_penalty(same, streak, st.min_consecutive, st.max_consecutive)
-        off = [not x for x in worked]
-        cost += W.consecutive_off * run_penalty(
-            off, h.consecutive_off, c.min_consecutive_off, c.max_consecutive_off
+        cost += W.consecutive_off * _penalty(
+            off, D, h.consecutive_off, c.min_consecutive_off, c.max_consecutive_off
         )
-        total = h.assignments + sum(worked)
+        for s, (low, high, streak) in enumerate(self.shift_rules[n]):
+            if same[s] or streak:
+                cost += W.consecutive_shift * _penalty(same[s], D, streak, low, high)
+        worked = D - sum(b - a for a, b in off)
+        total = h.assignments + worked
         cost += W.total_assignments * (max(0, c.min_assignments - total) + max(0, total - c.max_assignments))
-        weekends = sum(1 for wk in self.weekends if any(worked[d] for d in wk))
+        weekends = sum(1 for wk in self.weekends if any(row[d] >= 0 for d in wk))
         cost += W.working_weekends * max(0, h.working_weekends + weekends - c.max_working_weekends)
         if c.complete_weekends:
             cost += W.complete_weekend * sum(
-                1 for wk in self.weekends if len(wk) == 2 and worked[wk[0]] != worked[wk[1]]
+                1 for wk in self.weekends if len(wk) == 2 and (row[wk[0]] >= 0) != (row[wk[1]] >= 0)
             )
         if W.hours:
-            hours = h.hours + sum(P.shift_types[v].hours for v in row if v >= 0)
+            types = self.problem.shift_types
+            hours = h.hours + sum(types[v].hours for v in row if v >= 0)
             cost += round(W.hours * (max(0.0, c.min_hours - hours) + max(0.0, hours - c.max_hours)))
         for d, s, on, weight in self.requests[n]:
             v = row[d]

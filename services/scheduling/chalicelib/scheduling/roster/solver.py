@@ -8,7 +8,10 @@ indicator (j < m). On top of it, the search repeatedly fixes most of the roster 
 a neighbourhood (groups of nurses over a window of days, all nurses over a few days, or two or
 three nurses over the whole horizon, e.g. one above her maximum with mates who have room), chosen
 by a bandit that rewards the cost gained per second, with sizes that adapt to how quickly CP-SAT
-closes the sub-problems and a re-solve time that grows when the search stalls.
+closes the sub-problems and a re-solve time that grows when the search stalls. One more kind
+needs no CP-SAT: a per-nurse local search (`localsearch.py`: block swaps between skill-mates and
+single-cell changes, priced exactly by the rows they touch), which also gives the start roster a
+first descent.
 
 OR-Tools is imported inside the functions, so importing this module is cheap.
 """
@@ -48,7 +51,7 @@ class SolveOptions:
     seed: int = 0
     lns: bool = True
     # share of the time for the first roster (constructive start); None = 0.15 up to 40 nurses,
-    # 0.4 above (where polishing week by week beats the whole-horizon search from a poor start)
+    # 0.25 above (a longer week-by-week start pays less since the local search repairs a poor one)
     first_phase: float | None = None
     sub_time: float = 1.0  # seconds per neighbourhood re-solve
     chunk_days: int = 7  # the constructive start rosters the horizon this many days at a time
@@ -56,6 +59,7 @@ class SolveOptions:
     chunk_lns: bool = False  # polish each chunk with the LNS (CP-SAT alone does better on a week)
     construct_params: dict[str, Any] | None = None  # CP-SAT parameters of the week solves
     moves: float = 0.3  # seconds per local-search iteration (block swaps, cell changes); 0 = off
+    descent: float = 5.0  # seconds of local search on the start roster (first thread; <= 10 % of the time)
     chain_slack: int = 0  # the local search's ejection chains: a first swap may cost this much
     chain_tries: int = 0  # follow-up swaps tried to pay it back (0 = no chains)
     log: bool = False
@@ -574,7 +578,7 @@ def solve(
     status = cp_model.UNKNOWN
     constructed = False
     first_phase = (
-        opts.first_phase if opts.first_phase is not None else (0.15 if len(problem.nurses) <= 40 else 0.4)
+        opts.first_phase if opts.first_phase is not None else (0.15 if len(problem.nurses) <= 40 else 0.25)
     )
     stats: dict[str, Any] = {"build_seconds": round(build_seconds, 2)}
     if initial is not None:
@@ -885,6 +889,7 @@ class _Search:
             _Neighbourhood("transfer", min(N, 2.0), 1, min(N, 3), D),
         ]
         self.moves: LocalSearch | None = None
+        self.moves_busy = False
         if opts.moves > 0 and LocalSearch.applicable(P):
             self.moves = LocalSearch(P, opts.chain_slack, opts.chain_tries)
             self.hoods.append(_Neighbourhood("moves", 0.0, 0, 0, D))
@@ -914,13 +919,17 @@ class _Search:
     def _choose(self, rng: random.Random) -> tuple[_Neighbourhood, set[str], int, int]:
         P = self.problem
         N, D = len(P.nurses), P.num_days
-        pick = rng.random() * sum(h.reward for h in self.hoods)
-        hood = self.hoods[-1]
-        for h in self.hoods:
+        # One local search at a time: it holds the GIL, so two would only slow each other.
+        hoods = [h for h in self.hoods if not (h.name == "moves" and self.moves_busy)]
+        pick = rng.random() * sum(h.reward for h in hoods)
+        hood = hoods[-1]
+        for h in hoods:
             pick -= h.reward
             if pick <= 0:
                 hood = h
                 break
+        if hood.name == "moves":
+            self.moves_busy = True
         size = min(N, max(1, round(hood.size)))
         span = hood.span
         lo = rng.randrange(0, D - span + 1)
@@ -963,6 +972,7 @@ class _Search:
         prm = solver.parameters
         prm.num_workers = 1
         prm.linearization_level = 2
+        descent = min(self.opts.descent, 0.1 * max(0.0, self.deadline - time.monotonic()))
         while True:
             remaining = self.deadline - time.monotonic()
             with self.lock:
@@ -971,11 +981,18 @@ class _Search:
                 self.iterations += 1
                 prm.random_seed = self.opts.seed + self.iterations
                 hood, free, lo, hi = self._choose(rng)
+                budget = self.opts.moves
+                if k == 0 and descent > 0 and self.moves is not None:
+                    # First a longer descent by the local search from the start roster, while
+                    # the other thread runs CP-SAT neighbourhoods.
+                    hood, budget, descent = self.hoods[-1], descent, 0.0
+                    self.moves_busy = True
                 roster, base_cost = self.roster, self.cost
             t_a = time.monotonic()
             if hood.name == "moves" and self.moves is not None:
                 # Block swaps and cell changes priced per nurse, without CP-SAT.
-                candidate = self.moves.run(roster, rng, self.opts.moves)
+                candidate = self.moves.run(roster, rng, budget)
+                self.moves_busy = False
                 ev = evaluate(self.problem, candidate)
                 self._merge(hood, candidate, ev, base_cost, t_a, None)
                 continue
