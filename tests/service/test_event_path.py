@@ -110,3 +110,26 @@ def test_the_same_event_delivered_twice_has_one_effect(
     eventually(lambda: stack.runner.run_once() == 0, timeout=10)
     assert effects[first] == 1
     assert _projected(clients, admin) == [staff_id]
+
+
+def test_changes_and_leaving_reach_the_scheduling_projection(
+    stack: Any, clients: dict[str, Any], admin: str
+) -> None:
+    """staff.updated rewrites the projection (it once failed on a version condition, retried to the DLQ)."""
+    [staff_id] = _create_staff(clients, admin, 1)
+    eventually(lambda: _projected(clients, admin) == [staff_id])
+    headers = {"Authorization": f"Bearer {admin}", "Content-Type": "application/json"}
+    http = clients["messaging"].http
+    changed = http.patch(
+        f"/staff/{staff_id}", headers=headers, body=json.dumps({"title": "主管护师", "version": 1})
+    )
+    assert changed.status_code == 200, changed.json_body
+
+    def title() -> str | None:
+        resp = clients["scheduling"].http.get("/staff", headers={"Authorization": f"Bearer {admin}"})
+        return next((s["title"] for s in resp.json_body["items"] if s["id"] == staff_id), None)
+
+    assert eventually(lambda: title() == "主管护师" or None)
+    left = http.post(f"/staff/{staff_id}/leave", headers=headers, body=json.dumps({"version": 2}))
+    assert left.status_code == 200, left.json_body
+    eventually(lambda: _projected(clients, admin) == [] or None)

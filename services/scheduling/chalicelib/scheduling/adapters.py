@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 
-from shared.persistence.models import Aggregate, Gsi1, TenantItem, table_meta, tenant_key
+from shared.persistence.models import Gsi1, TenantItem, table_meta, tenant_key
 
 
-class RosterStaffItem(Aggregate):
+class RosterStaffItem(TenantItem):
+    """The staff projection. Not versioned: each event rewrites it from the directory's current state, so
+    an update must overwrite whatever is there (a version condition refused every staff.updated)."""
+
     Meta = table_meta("scheduling")
     name = UnicodeAttribute()
     employee_no = UnicodeAttribute()
