@@ -6,7 +6,8 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -134,6 +135,7 @@ class TriggerRunner:
         self.triggers = triggers
         self.interval = interval
         self._stop = threading.Event()
+        self._round = threading.Lock()  # held for each round of polls; paused() holds it in between
         self._thread = threading.Thread(target=self._run, name="fh-trigger-runner", daemon=True)
 
     def start(self) -> None:
@@ -142,6 +144,13 @@ class TriggerRunner:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=10)
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """No trigger runs inside the block (the round in progress finishes first); nothing is lost:
+        stream records and queue messages wait, and flow when the block ends."""
+        with self._round:
+            yield
 
     def run_once(self) -> int:
         handled = 0
@@ -154,5 +163,7 @@ class TriggerRunner:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            if not self.run_once():
+            with self._round:
+                handled = self.run_once()
+            if not handled:
                 self._stop.wait(self.interval)

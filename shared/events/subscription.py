@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -14,6 +16,17 @@ class Subscription:
     name: str
     source: str
     event_types: tuple[str, ...]
+    # DynamoDB calls per API operation that applying one event may make, the inbox marker included
+    # (it shares the handler's TransactWriteItems), checked by tests/quality/test_consumer_budget.py.
+    # A consumer whose work grows with what the event names (recipients, rows) adds ``per_item`` calls
+    # for each of them, rounded up: {"BatchWriteItem": 1 / 25} is one BatchWriteItem per 25 items.
+    budget: Mapping[str, int] = field(default_factory=dict, compare=False, hash=False)
+    per_item: Mapping[str, float] = field(default_factory=dict, compare=False, hash=False)
+
+    def allowed(self, items: int = 0) -> dict[str, int]:
+        """The calls one event may make when it names ``items`` items."""
+        ops = set(self.budget) | set(self.per_item)
+        return {op: self.budget.get(op, 0) + math.ceil(self.per_item.get(op, 0) * items) for op in ops}
 
     @property
     def queue_name(self) -> str:

@@ -19,25 +19,40 @@ from shared.observability import for_service
 events = Blueprint(__name__)
 
 FANOUT = Subscription(
-    service="messaging", name="notification-fanout", source="messaging", event_types=("notification.sent",)
+    service="messaging",
+    name="notification-fanout",
+    source="messaging",
+    event_types=("notification.sent",),
+    # the notification, then per recipient: its inbox item (BatchWrites of 25), its devices (BatchGets of
+    # 100), a progress checkpoint every 1,000; the final status with the inbox marker
+    budget={"GetItem": 1, "TransactWriteItems": 1},
+    per_item={"BatchWriteItem": 1 / 25, "BatchGetItem": 1 / 100, "UpdateItem": 1 / 1000},
 )
 IMPORTS = Subscription(
     service="messaging",
     name="directory-import",
     source="messaging",
     event_types=("directory.import.requested",),
+    # the job, then per row of the slice: its employee-number claim, the staff it names and the rules'
+    # reads, and one transaction to create or update it; the progress (and next slice) with the marker
+    budget={"GetItem": 1, "TransactWriteItems": 1},
+    per_item={"GetItem": 3, "TransactWriteItems": 1},
 )
 GROUPS = Subscription(
     service="messaging",
     name="department-groups",
     source="messaging",
     event_types=("department.created", "department.updated", "staff.created", "staff.updated", "staff.left"),
+    # the unit or person, its group and membership; the group made once (conditional put), its member
+    # count kept; the membership change with the marker
+    budget={"GetItem": 3, "PutItem": 1, "UpdateItem": 1, "TransactWriteItems": 1},
 )
 APPROVALS = Subscription(
     service="messaging",
     name="approval-notices",
     source="approvals",
     event_types=domain.APPROVAL_NOTICE_TYPES,
+    budget={"TransactWriteItems": 1},  # the notice and its inbox entry, with the marker
 )
 SUBSCRIPTIONS = (FANOUT, IMPORTS, GROUPS, APPROVALS)
 

@@ -16,12 +16,14 @@ STAFF_PROJECTION = Subscription(
     name="staff-projection",
     source="messaging",
     event_types=("staff.created", "staff.updated", "staff.left"),
+    budget={"GetItem": 1, "TransactWriteItems": 1},  # the projection read, then written with the marker
 )
 APPROVED_LEAVE = Subscription(
     service="scheduling",
     name="approved-leave",
     source="approvals",
     event_types=("approval.leave.approved",),
+    budget={"TransactWriteItems": 1},  # the leave item with the marker
 )
 SUBSCRIPTIONS = (STAFF_PROJECTION, APPROVED_LEAVE)
 

@@ -1,0 +1,201 @@
+"""Consumers stay within their declared DynamoDB call budget, per event applied (as routes do per request).
+
+A scripted scenario over the API (a seeded hospital, a leave request approved in two steps, a notification
+to a department, a staff import) emits the events every consumer takes, while the local stack's trigger
+runner is paused. Each consumer is then handed those events in this thread, in the order they were
+emitted, through its own Lambda handler, and the botocore hook counts the DynamoDB calls of each event.
+Afterwards the runner resumes: the relay publishes the same events, and the consumers see them as
+already processed (the inbox marker), so nothing is applied twice.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+from chalice.app import SQSEventConfig  # type: ignore[attr-defined]
+
+from fh.local.seed import seed
+from shared.events.subscription import Subscription
+from shared.persistence.uow import UnitOfWork
+from tests.quality import botocore_hooks
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass
+class ConsumerRow:
+    queue: str
+    budget: dict[str, int]
+    events: int = 0
+    failed: list[str] = field(default_factory=list)
+    worst: dict[str, int] = field(default_factory=dict)  # the most calls one event made, per operation
+    worst_event: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def over(self) -> dict[str, tuple[int, int, str]]:
+        return {
+            op: (n, self.budget.get(op, 0), self.worst_event[op])
+            for op, n in self.worst.items()
+            if n > self.budget.get(op, 0)
+        }
+
+
+def _consumers(stack: Any) -> list[tuple[Subscription, Any]]:
+    out = []
+    for app in stack.apps.values():
+        for sub in app.fh_subscriptions:
+            (source,) = [
+                s for s in app.event_sources if isinstance(s, SQSEventConfig) and s.queue == sub.queue_name
+            ]
+            out.append((sub, app.handler_map[source.name]))
+    return out
+
+
+def _sqs_event(envelope: Any) -> dict[str, Any]:
+    body = {
+        "detail-type": envelope.type,
+        "source": f"fh.{envelope.source}",
+        "detail": envelope.model_dump(mode="json"),
+    }
+    return {
+        "Records": [
+            {
+                "messageId": uuid.uuid4().hex,
+                "receiptHandle": "gate",
+                "body": json.dumps(body, ensure_ascii=False),
+                "attributes": {},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws-cn:sqs:cn-northwest-1:000000000000:gate",
+                "awsRegion": "cn-northwest-1",
+            }
+        ]
+    }
+
+
+class _Context:
+    function_name = "gate-consumer"
+    memory_limit_in_mb = 256
+    invoked_function_arn = "arn:aws-cn:lambda:cn-northwest-1:000000000000:function:gate-consumer"
+    aws_request_id = "gate"
+
+
+def _scenario(stack: Any, tenant: str) -> None:
+    """Every event type a consumer takes, made through the API as a hospital would."""
+    made = seed(stack, tenant)
+    admin = stack.token(tenant, "gate-admin", ["hospital_admin"])
+    leave = next(t for t in made["templates"] if t["code"] == "leave")
+    _, dept = stack.request("POST", "/messaging/departments", admin, {"name": "康复医学科"})
+
+    def staff(name: str, no: str, roles: list[str]) -> str:
+        status, body = stack.request(
+            "POST",
+            "/messaging/staff",
+            admin,
+            {"name": name, "employee_no": no, "department_id": dept["id"], "roles": roles},
+        )
+        assert status == 201, body
+        return str(body["id"])
+
+    nurse, head, dean = (
+        staff("林晓", "G1", ["nurse"]),
+        staff("陈主任", "G2", ["department_head"]),
+        staff("周院长", "G3", ["hospital_admin"]),
+    )
+    form = {"leave_type": "年假", "period": {"start": "2026-12-01", "end": "2026-12-05"}, "reason": "探亲"}
+    status, approval = stack.request(
+        "POST",
+        "/approvals/approvals",
+        stack.token(tenant, nurse, ["nurse"]),
+        {"template_id": leave["id"], "form": form},
+    )
+    assert status == 201, approval
+    path = f"/approvals/approvals/{approval['id']}/actions"
+    for who, roles in ((head, ["department_head"]), (dean, ["hospital_admin"])):
+        status, body = stack.request("POST", path, stack.token(tenant, who, roles), {"action": "approve"})
+        assert status == 200, body
+    status, body = stack.request(
+        "PATCH", f"/messaging/staff/{nurse}", admin, {"title": "主管护师", "version": 1}
+    )
+    assert status == 200, body
+    status, body = stack.request(
+        "POST",
+        "/messaging/notifications",
+        admin,
+        {"title": "院感培训", "body": "周五下午两点", "to": {"department_ids": [dept["id"]]}},
+    )
+    assert status == 202, body  # accepted: the fan-out consumer delivers it
+    csv = "姓名,工号,科室\n王五,G4,康复医学科\n赵六,G5,康复医学科\n"
+    status, body = stack.request(
+        "POST",
+        "/messaging/imports",
+        admin,
+        {"format": "csv", "content_base64": base64.b64encode(csv.encode()).decode(), "filename": "hr.csv"},
+    )
+    assert status in (201, 202), body
+
+
+@pytest.fixture(scope="module")
+def rows(stack: Any) -> Iterator[dict[str, ConsumerRow]]:
+    botocore_hooks.install()
+    tenant = f"t-cb{uuid.uuid4().hex[:10]}"
+    emitted: list[Any] = []
+    original = UnitOfWork.emit
+
+    def capture(self: UnitOfWork, event: Any) -> None:
+        if event.tenant == tenant:
+            emitted.append(event)
+        original(self, event)
+
+    result: dict[str, ConsumerRow] = {}
+    with stack.runner.paused():
+        UnitOfWork.emit = capture  # type: ignore[method-assign]
+        try:
+            _scenario(stack, tenant)
+        finally:
+            UnitOfWork.emit = original  # type: ignore[method-assign]
+        for sub, handler in _consumers(stack):
+            row = result[sub.queue_name] = ConsumerRow(sub.queue_name, {})
+            for envelope in [e for e in emitted if e.type in sub.event_types and e.source == sub.source]:
+                with botocore_hooks.counting() as log:
+                    try:
+                        failures = (handler(_sqs_event(envelope), _Context()) or {}).get("batchItemFailures")
+                    except BatchProcessingError as exc:  # a batch whose every record failed raises
+                        failures = [f"{type(exc).__name__}: {exc.__cause__ or exc}"[:300]]
+                row.events += 1
+                if failures:
+                    row.failed.append(f"{envelope.type} {envelope.data}: {failures}")
+                for op, n in log.calls.items():
+                    if n > row.worst.get(op, 0):
+                        row.worst[op], row.worst_event[op] = n, envelope.type
+    yield result
+
+
+def _subscriptions() -> list[Subscription]:
+    from fh.services import load_apps
+
+    return [sub for app in load_apps().values() for sub in app.fh_subscriptions]
+
+
+# What the scenario's events name, for consumers whose work grows with it (Subscription.per_item): the
+# notification goes to the three staff of its department; the import file has two rows.
+ITEMS = {"messaging-notification-fanout": 3, "messaging-directory-import": 2}
+
+
+@pytest.mark.parametrize("sub", _subscriptions(), ids=lambda s: s.queue_name)
+def test_consumer_is_within_its_budget(rows: dict[str, ConsumerRow], sub: Subscription) -> None:
+    row = rows[sub.queue_name]
+    row.budget = sub.allowed(ITEMS.get(sub.queue_name, 0))
+    print(f"\n{row.queue}: {row.events} events, worst {row.worst}, budget {row.budget}")
+    assert sub.budget, f"{sub.queue_name} declares no DynamoDB budget (Subscription(budget=...))"
+    assert row.events, f"the scenario made no event {sub.queue_name} takes: extend _scenario"
+    assert not row.failed, f"{sub.queue_name} failed on {row.failed}"
+    assert not row.over, f"{sub.queue_name} over budget (calls, budget, event): {row.over}"
