@@ -100,7 +100,13 @@ class LocalSearch:
 
     @staticmethod
     def applicable(problem: RosterProblem) -> bool:
-        return not problem.weights.fairness and not any(d.ward for d in problem.demand)
+        skills = set(problem.skills)
+        return (
+            not problem.weights.fairness
+            and not any(d.ward for d in problem.demand)
+            and all(d.skill in skills for d in problem.demand)
+            and all(k in skills for n in problem.nurses for k in n.skills)
+        )
 
     # --- pricing ---------------------------------------------------------------------------
     def row_cost(self, n: int, row: Sequence[int]) -> int:
