@@ -64,7 +64,7 @@ def _roster_bench(argv: list[str]) -> int:
 def _schemas(args: argparse.Namespace) -> int:
     from fh.services import load_apps
     from shared import openapi
-    from shared.app import event_types, route_specs
+    from shared.app import published_event_types, route_specs
 
     out = Path(args.out)
     (out / "events").mkdir(parents=True, exist_ok=True)
@@ -75,7 +75,7 @@ def _schemas(args: argparse.Namespace) -> int:
         (out / f"{name}.openapi.json").write_text(
             json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8"
         )
-        for event_type in event_types(app):
+        for event_type in published_event_types(app):
             target = out / "events" / f"{event_type.name}.v{event_type.version}.schema.json"
             target.write_text(
                 json.dumps(event_type.json_schema(), indent=2, ensure_ascii=False), encoding="utf-8"

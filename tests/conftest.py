@@ -58,6 +58,18 @@ def clients(stack: Any) -> dict[str, Any]:
     return {name: Client(app) for name, app in stack.apps.items()}
 
 
+def make_staff(stack: Any, token: str, department_id: str, name: str, number: str, roles: list[str]) -> str:
+    """A member of staff created over the local stack's API; returns the id."""
+    status, body = stack.request(
+        "POST",
+        "/messaging/staff",
+        token,
+        {"name": name, "employee_no": number, "department_id": department_id, "roles": roles},
+    )
+    assert status == 201, body
+    return str(body["id"])
+
+
 def eventually(check: Callable[[], Any], timeout: float = 20.0, interval: float = 0.1) -> Any:
     """Poll ``check`` until it returns something truthy, or fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from fh.local.seed import seed
+from tests.conftest import make_staff
 
 pytestmark = pytest.mark.e2e
 
@@ -20,20 +21,10 @@ def test_demo_hospital_leave_request_two_steps_over_http(
 
     _, dept = stack.request("POST", "/messaging/departments", admin, {"name": "康复医学科"})
 
-    def staff(name: str, no: str, roles: list[str]) -> str:
-        status, body = stack.request(
-            "POST",
-            "/messaging/staff",
-            admin,
-            {"name": name, "employee_no": no, "department_id": dept["id"], "roles": roles},
-        )
-        assert status == 201, body
-        return str(body["id"])
-
     nurse, head, dean = (
-        staff("林晓", "R1", ["nurse"]),
-        staff("陈主任", "R2", ["department_head"]),
-        staff("周院长", "R3", ["hospital_admin"]),
+        make_staff(stack, admin, dept["id"], "林晓", "R1", ["nurse"]),
+        make_staff(stack, admin, dept["id"], "陈主任", "R2", ["department_head"]),
+        make_staff(stack, admin, dept["id"], "周院长", "R3", ["hospital_admin"]),
     )
     as_nurse = token(tenant, nurse, ["nurse"])
     form = {"leave_type": "年假", "period": {"start": "2026-12-01", "end": "2026-12-05"}, "reason": "探亲"}
