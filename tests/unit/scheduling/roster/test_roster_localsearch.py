@@ -78,3 +78,25 @@ def test_not_applicable_with_fairness_or_ward_demand(ward_factory: Callable[...,
     assert LocalSearch.applicable(ward)
     assert not LocalSearch.applicable(replace(ward, weights=Weights(fairness=5)))
     assert not LocalSearch.applicable(ward_factory(nurses=8, days=14, wards=("A", "B")))
+
+
+def test_annealing_returns_the_best_roster_met_and_where_it_stopped(inrc2_dir: Path) -> None:
+    """Hot enough, annealing accepts worse rosters: where it stops is worse than the start, yet
+    the roster it returns is the best it met, never worse than the start, priced exactly."""
+    problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
+    start = LocalSearch(problem).run(_feasible_start(inrc2_dir, problem), random.Random(0), 1.0)
+    before = evaluate(problem, start)
+    ls = LocalSearch(problem)
+    best = ls.run(start, random.Random(2), 1.0, t0=500.0, t1=200.0)
+    after, stopped = evaluate(problem, best), evaluate(problem, ls.current)
+    assert after.hard_violations == 0 and stopped.hard_violations == 0, (after.hard, stopped.hard)
+    assert after.cost == before.cost - ls.gained <= before.cost
+    assert stopped.cost == before.cost - ls.current_gain
+    assert stopped.cost > before.cost  # it did walk uphill
+
+
+def _feasible_start(inrc2_dir: Path, problem: RosterProblem) -> Roster:
+    pytest.importorskip("ortools.sat.python.cp_model")
+    from chalicelib.scheduling.roster.solver import SolveOptions, solve
+
+    return solve(problem, SolveOptions(time_limit=3, seed=0, lns=False)).roster

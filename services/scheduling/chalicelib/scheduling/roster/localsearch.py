@@ -20,6 +20,7 @@ re-checks it with the full evaluator.
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Sequence
@@ -230,7 +231,13 @@ class LocalSearch:
         return -delta, undo
 
     # --- search ----------------------------------------------------------------------------
-    def run(self, roster: Roster, rng: random.Random, seconds: float) -> Roster:
+    def run(
+        self, roster: Roster, rng: random.Random, seconds: float, t0: float = 0.0, t1: float = 0.0
+    ) -> Roster:
+        """Search from `roster` for `seconds`; returns the best roster met. With a temperature
+        `t0` > 0 this is simulated annealing: a move that costs delta > 0 is accepted with
+        probability exp(-delta / T), T falling geometrically from `t0` to `t1` over the time.
+        Afterwards `current` is the roster where the search stopped, `current_gain` what it gained."""
         P, D = self.problem, self.D
         N = len(P.nurses)
         grid = [[-1] * D for _ in range(N)]
@@ -242,13 +249,25 @@ class LocalSearch:
             cover[(a.day, s, k)] = cover.get((a.day, s, k), 0) + 1
         costs = [self.row_cost(n, grid[n]) for n in range(N)]
         under = self.W.under_optimal
-        deadline = time.monotonic() + seconds
-        gained = 0
+        start = time.monotonic()
+        deadline = start + seconds
+        gained = 0  # cost gained so far by the current roster (negative: worse than the start)
+        best_gain, best = 0, (grid[:], role[:])  # rows are replaced, never changed in place
+        temp = t0
+        ratio = (t1 / t0) if t0 > 0 and t1 > 0 else 0.0
         tries = 0
         while True:
             tries += 1
-            if tries % 64 == 0 and time.monotonic() > deadline:
-                break
+            if tries % 64 == 0:
+                now = time.monotonic()
+                if now > deadline:
+                    break
+                if t0 > 0:
+                    temp = (
+                        t0 * ratio ** ((now - start) / seconds) if ratio else t0 * (deadline - now) / seconds
+                    )
+            if gained > best_gain:
+                best_gain, best = gained, (grid[:], role[:])
             a = rng.randrange(N)
             if rng.random() < 0.7:
                 mates = self.mates[a]
@@ -260,7 +279,7 @@ class LocalSearch:
                 if move is None:
                     continue
                 delta = move[0]
-                if delta <= 0:
+                if delta <= 0 or (temp > 0 and rng.random() < math.exp(-delta / temp)):
                     self._apply(grid, role, costs, move)
                     gained -= delta
                     continue
@@ -317,7 +336,7 @@ class LocalSearch:
                 delta += under * (max(0, opt - got - 1) - max(0, opt - got))
             ca = self.row_cost(a, row)
             delta += ca - costs[a]
-            if delta > 0:
+            if delta > 0 and (temp <= 0 or rng.random() >= math.exp(-delta / temp)):
                 continue
             if old_s >= 0:
                 cover[(d, old_s, old_k)] -= 1
@@ -327,11 +346,19 @@ class LocalSearch:
             role[a] = role[a][:]
             role[a][d] = new_k
             gained -= delta
+        if gained > best_gain:
+            best_gain, best = gained, (grid[:], role[:])
         self.tries = tries
-        self.gained = gained
+        self.gained = best_gain
+        self.current = self._roster(grid, role)
+        self.current_gain = gained
+        return self._roster(*best)
+
+    def _roster(self, grid: Sequence[Sequence[int]], role: Sequence[Sequence[int]]) -> Roster:
+        P = self.problem
         out = []
         for n, nurse in enumerate(P.nurses):
-            for d in range(D):
+            for d in range(self.D):
                 if grid[n][d] >= 0:
                     out.append(
                         Assignment(nurse.id, d, P.shift_types[grid[n][d]].id, self.skill_list[role[n][d]])

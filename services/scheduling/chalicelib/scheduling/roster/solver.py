@@ -62,6 +62,14 @@ class SolveOptions:
     descent: float = 5.0  # seconds of local search on the start roster (first thread; <= 10 % of the time)
     chain_slack: int = 0  # the local search's ejection chains: a first swap may cost this much
     chain_tries: int = 0  # follow-up swaps tried to pay it back (0 = no chains)
+    # Simulated annealing with the local search's moves in a process of its own (one core), in
+    # segments of `anneal_segment` s from the best roster, while CP-SAT neighbourhoods run on the
+    # other cores; the temperature falls from `anneal_t0` to `anneal_t1` per segment, in units of
+    # the largest soft weight / 30 (INRC-II's scale). Needs num_workers >= 2; 0 = off.
+    anneal_segment: float = 5.0
+    anneal_t0: float = 4.0
+    anneal_t1: float = 0.5
+    anneal_after: float = 0.6  # share of the search time before annealing takes a CP-SAT thread's core
     log: bool = False
 
 
@@ -840,6 +848,88 @@ def subproblem(
     return sub, fixed
 
 
+class _Annealer:
+    """Simulated annealing (`LocalSearch.run` with a temperature) in a forked process, so that it
+    has a core of its own instead of sharing the GIL with the threads that drive CP-SAT. It is
+    pure Python. One long cooling runs over the whole search, in segments: after each the process
+    sends back the best roster it met, and the parent answers with a roster to continue from
+    (the best one, when the CP-SAT neighbourhoods found better) or None to go on where it stopped."""
+
+    def __init__(self, conn: Any, process: Any) -> None:
+        self.conn = conn
+        self.process = process
+
+    @staticmethod
+    def start(moves: LocalSearch, opts: SolveOptions) -> _Annealer | None:
+        import multiprocessing
+
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return None  # no fork (Windows, macOS default): the in-thread local search instead
+        ctx = multiprocessing.get_context("fork")
+        try:
+            parent, child = ctx.Pipe()
+            process = ctx.Process(target=_anneal_main, args=(child, moves), daemon=True)
+            process.start()
+        except OSError:
+            return None
+        child.close()
+        return _Annealer(parent, process)
+
+    def begin(
+        self, roster: Roster, seed: int, seconds: float, segment: float, temps: tuple[float, float]
+    ) -> bool:
+        try:
+            self.conn.send((roster, seed, seconds, segment, temps))
+            return True
+        except OSError:
+            return False
+
+    def segment(self, timeout: float) -> tuple[Roster, int] | None:
+        """The next segment's best roster and the cost where the search stands, None if it is over."""
+        try:
+            if not self.conn.poll(timeout):
+                return None
+            out: tuple[Roster, int] | None = self.conn.recv()
+            return out
+        except (EOFError, OSError):
+            return None
+
+    def reply(self, roster: Roster | None) -> None:
+        try:
+            self.conn.send(roster)
+        except OSError:
+            pass
+
+    def stop(self) -> None:
+        self.conn.close()
+        self.process.join(timeout=2.0)
+        if self.process.is_alive():
+            self.process.kill()
+
+
+def _anneal_main(conn: Any, moves: LocalSearch) -> None:
+    """The annealing process: one cooling from `t0` to `t1` over `seconds`, reported per segment."""
+    try:
+        job = conn.recv()
+        if job is None:
+            return
+        current, seed, seconds, segment, (t0, t1) = job
+        rng = random.Random(seed)  # noqa: S311 - search, not security
+        start = time.monotonic()
+        while (left := start + seconds - time.monotonic()) > 0.05:
+            begin = (time.monotonic() - start) / seconds
+            end = min(1.0, begin + segment / seconds)
+            best = moves.run(current, rng, min(segment, left), t0 * (t1 / t0) ** begin, t0 * (t1 / t0) ** end)
+            current = moves.current
+            conn.send((best, evaluate(moves.problem, current).cost))
+            adopt = conn.recv()
+            if adopt is not None:
+                current = adopt
+        conn.send(None)
+    except (EOFError, OSError):
+        return
+
+
 class _Search:
     """Parallel large-neighbourhood search: one thread per core. Each iteration picks a neighbourhood
     (nurses over a window of days, or a few nurses over the whole horizon), builds the small model
@@ -890,9 +980,15 @@ class _Search:
         ]
         self.moves: LocalSearch | None = None
         self.moves_busy = False
+        self.annealer: _Annealer | None = None
+        if LocalSearch.applicable(P) and opts.anneal_segment > 0 and opts.num_workers >= 2:
+            self.annealer = _Annealer.start(LocalSearch(P), opts)
         if opts.moves > 0 and LocalSearch.applicable(P):
             self.moves = LocalSearch(P, opts.chain_slack, opts.chain_tries)
             self.hoods.append(_Neighbourhood("moves", 0.0, 0, 0, D))
+        self.anneal_hood = _Neighbourhood("anneal", 0.0, 0, 0, D)
+        now = time.monotonic()
+        self.anneal_from = now + opts.anneal_after * max(0.0, deadline - now)
         self.skills_of = {k: [n for n, nurse in enumerate(P.nurses) if k in nurse.skills] for k in P.skills}
 
     def _nurse_costs(self, per: dict[str, dict[str, int]]) -> list[int]:
@@ -978,6 +1074,12 @@ class _Search:
             with self.lock:
                 if remaining < 0.3 or self.cost <= self.bound:
                     return
+                if (
+                    self.annealer is not None
+                    and k == self.opts.num_workers - 1
+                    and time.monotonic() >= self.anneal_from
+                ):
+                    return  # its core goes to the annealing process
                 self.iterations += 1
                 prm.random_seed = self.opts.seed + self.iterations
                 hood, free, lo, hi = self._choose(rng)
@@ -1085,11 +1187,46 @@ class _Search:
             rate = max(0, gain) / max(1, self.cost) / max(0.05, spent)
             hood.reward = 0.9 * hood.reward + 0.1 * (0.2 + 100.0 * rate)
 
+    def anneal(self, annealer: _Annealer) -> None:
+        """Drive the annealing process and merge what it finds; waiting on the pipe holds no lock,
+        so the CP-SAT threads run meanwhile."""
+        try:
+            # The CP-SAT neighbourhoods gain fastest at first; annealing pays once they stall.
+            time.sleep(max(0.0, self.anneal_from - time.monotonic()))
+            with self.lock:
+                roster, seconds = self.roster, self.deadline - time.monotonic() - 0.5
+            scale = max(1, *vars(self.problem.weights).values()) / 30
+            temps = (self.opts.anneal_t0 * scale, self.opts.anneal_t1 * scale)
+            if seconds < 1.0 or not annealer.begin(
+                roster, self.opts.seed, seconds, self.opts.anneal_segment, temps
+            ):
+                return
+            while True:
+                t_a = time.monotonic()
+                with self.lock:
+                    base_cost = self.cost
+                got = annealer.segment(self.opts.anneal_segment + 30.0)
+                if got is None:  # over, or the process is gone: the CP-SAT threads go on alone
+                    return
+                best, _ = got
+                ev = evaluate(self.problem, best)
+                self._merge(self.anneal_hood, best, ev, base_cost, t_a, None)
+                with self.lock:
+                    # Better than anything the annealing met: the CP-SAT neighbourhoods found it.
+                    adopt = self.roster if self.cost < ev.cost else None
+                annealer.reply(adopt)
+        finally:
+            annealer.stop()
+
     def run(self) -> None:
-        threads = [
-            threading.Thread(target=self.worker, args=(k,), daemon=True)
-            for k in range(max(1, self.opts.num_workers))
-        ]
+        workers = max(1, self.opts.num_workers)
+        targets: list[Callable[[], None]] = []
+        if self.annealer is not None:
+            # The annealer takes the last CP-SAT thread's core when it starts.
+            annealer = self.annealer
+            targets.append(lambda: self.anneal(annealer))
+        targets += [lambda k=k: self.worker(k) for k in range(workers)]
+        threads = [threading.Thread(target=t, daemon=True) for t in targets]
         for t in threads:
             t.start()
         for t in threads:
@@ -1105,7 +1242,8 @@ class _Search:
                 "seconds": round(h.seconds, 1),
                 "span": h.span,
             }
-            for h in self.hoods
+            for h in [*self.hoods, self.anneal_hood]
+            if h.tries
         }
         out["timing"] = {k: round(v, 1) for k, v in self.timing.items()}
         out["sub_time"] = {"final": self.sub_time, "escalations": self.escalations}
