@@ -62,10 +62,10 @@ class SolveOptions:
     descent: float = 5.0  # seconds of local search on the start roster (first thread; <= 10 % of the time)
     chain_slack: int = 0  # the local search's ejection chains: a first swap may cost this much
     chain_tries: int = 0  # follow-up swaps tried to pay it back (0 = no chains)
-    # Simulated annealing with the local search's moves in a process of its own (one core), in
-    # segments of `anneal_segment` s from the best roster, while CP-SAT neighbourhoods run on the
-    # other cores; the temperature falls from `anneal_t0` to `anneal_t1` per segment, in units of
-    # the largest soft weight / 30 (INRC-II's scale). Needs num_workers >= 2; 0 = off.
+    # Simulated annealing with the local search's moves in a process of its own (one core), from
+    # `anneal_after` of the search time on, while CP-SAT neighbourhoods run on the other cores: one
+    # cooling from `anneal_t0` to `anneal_t1` (in units of the largest soft weight / 30, INRC-II's
+    # scale) over the time left, reported every `anneal_segment` s. Needs num_workers >= 2; 0 = off.
     anneal_segment: float = 5.0
     anneal_t0: float = 4.0
     anneal_t1: float = 0.5
@@ -860,7 +860,7 @@ class _Annealer:
         self.process = process
 
     @staticmethod
-    def start(moves: LocalSearch, opts: SolveOptions) -> _Annealer | None:
+    def start(moves: LocalSearch) -> _Annealer | None:
         import multiprocessing
 
         if "fork" not in multiprocessing.get_all_start_methods():
@@ -884,12 +884,12 @@ class _Annealer:
         except OSError:
             return False
 
-    def segment(self, timeout: float) -> tuple[Roster, int] | None:
-        """The next segment's best roster and the cost where the search stands, None if it is over."""
+    def segment(self, timeout: float) -> Roster | None:
+        """The best roster of the next segment, None if the annealing is over."""
         try:
             if not self.conn.poll(timeout):
                 return None
-            out: tuple[Roster, int] | None = self.conn.recv()
+            out: Roster | None = self.conn.recv()
             return out
         except (EOFError, OSError):
             return None
@@ -921,7 +921,7 @@ def _anneal_main(conn: Any, moves: LocalSearch) -> None:
             end = min(1.0, begin + segment / seconds)
             best = moves.run(current, rng, min(segment, left), t0 * (t1 / t0) ** begin, t0 * (t1 / t0) ** end)
             current = moves.current
-            conn.send((best, evaluate(moves.problem, current).cost))
+            conn.send(best)
             adopt = conn.recv()
             if adopt is not None:
                 current = adopt
@@ -981,11 +981,14 @@ class _Search:
         self.moves: LocalSearch | None = None
         self.moves_busy = False
         self.annealer: _Annealer | None = None
-        if LocalSearch.applicable(P) and opts.anneal_segment > 0 and opts.num_workers >= 2:
-            self.annealer = _Annealer.start(LocalSearch(P), opts)
-        if opts.moves > 0 and LocalSearch.applicable(P):
-            self.moves = LocalSearch(P, opts.chain_slack, opts.chain_tries)
-            self.hoods.append(_Neighbourhood("moves", 0.0, 0, 0, D))
+        if LocalSearch.applicable(P):
+            # One instance serves both: the forked annealer works on its own copy.
+            moves = LocalSearch(P, opts.chain_slack, opts.chain_tries)
+            if opts.anneal_segment > 0 and opts.num_workers >= 2:
+                self.annealer = _Annealer.start(moves)
+            if opts.moves > 0:
+                self.moves = moves
+                self.hoods.append(_Neighbourhood("moves", 0.0, 0, 0, D))
         self.anneal_hood = _Neighbourhood("anneal", 0.0, 0, 0, D)
         now = time.monotonic()
         self.anneal_from = now + opts.anneal_after * max(0.0, deadline - now)
@@ -1205,10 +1208,9 @@ class _Search:
                 t_a = time.monotonic()
                 with self.lock:
                     base_cost = self.cost
-                got = annealer.segment(self.opts.anneal_segment + 30.0)
-                if got is None:  # over, or the process is gone: the CP-SAT threads go on alone
+                best = annealer.segment(self.opts.anneal_segment + 30.0)
+                if best is None:  # over, or the process is gone: the CP-SAT threads go on alone
                     return
-                best, _ = got
                 ev = evaluate(self.problem, best)
                 self._merge(self.anneal_hood, best, ev, base_cost, t_a, None)
                 with self.lock:
