@@ -28,17 +28,17 @@ def test_row_cost_is_the_evaluators_per_nurse_cost(inrc2_dir: Path, instance: st
     ls = LocalSearch(problem)
     rng = random.Random(3)
     rosters = [roster] if instance.startswith("n005") else []
-    for _ in range(30):  # skills ignored: only the per-nurse rules are compared
-        rosters.append(
-            Roster(
-                tuple(
-                    Assignment(n.id, d, rng.choice(problem.shift_types).id, n.skills[0])
-                    for n in problem.nurses
-                    for d in range(problem.num_days)
-                    if rng.random() < 0.6
-                )
-            )
-        )
+    for i in range(30):  # skills ignored: only the per-nurse rules are compared
+        # Blocks of 1, 4 or 7 days of one value: short runs, and runs past the maximum.
+        block = (1, 4, 7)[i % 3]
+        cells = {}
+        for n in problem.nurses:
+            for d in range(0, problem.num_days, block):
+                if rng.random() < 0.6:
+                    shift = rng.choice(problem.shift_types).id
+                    for day in range(d, min(d + block, problem.num_days)):
+                        cells[(n.id, day)] = Assignment(n.id, day, shift, n.skills[0])
+        rosters.append(Roster(tuple(cells.values())))
     index = {s.id: i for i, s in enumerate(problem.shift_types)}
     for r in rosters:
         ev = evaluate(problem, r)

@@ -28,17 +28,16 @@ from collections.abc import Sequence
 from chalicelib.scheduling.roster.model import Assignment, Roster, RosterProblem
 
 
-def _penalty(runs: Sequence[tuple[int, int]], n: int, streak: int, low: int, high: int) -> int:
-    """`run_penalty` given the maximal runs [first, end) of True in a sequence of length n."""
+def _run_cost(d: int, e: int, D: int, streak: int, low: int, high: int) -> int:
+    """`evaluate.run_penalty`'s charge for one maximal run [d, e) of a horizon of D days, given the
+    `streak` carried in from the history (which counts only for a run starting on day 0)."""
+    before = streak if d == 0 else 0
+    total = before + e - d
     cost = 0
-    if streak > 0 and n > 0 and (not runs or runs[0][0] != 0):
-        cost += max(0, low - streak)
-    for d, e in runs:
-        before = streak if d == 0 else 0
-        total = before + e - d
-        cost += max(0, total - high) - max(0, before - high)
-        if e < n and total < low:
-            cost += low - total
+    if total > high:
+        cost = total - high - (before - high if before > high else 0)
+    if e < D and total < low:
+        cost += low - total
     return cost
 
 
@@ -88,6 +87,26 @@ class LocalSearch:
             ]
             for h in self.history
         ]
+        # per nurse, the row rules' constants, unpacked once per priced row
+        self.rules = [
+            (
+                h.consecutive_work,
+                c.min_consecutive_work,
+                c.max_consecutive_work,
+                h.consecutive_off,
+                c.min_consecutive_off,
+                c.max_consecutive_off,
+                tuple(self.shift_rules[n]),
+                c.min_assignments - h.assignments,
+                c.max_assignments - h.assignments,
+                c.max_working_weekends - h.working_weekends,
+                c.complete_weekends,
+            )
+            for n, (c, h) in enumerate(zip(self.contract, self.history, strict=True))
+        ]
+        # weekends as (first, last) day; a weekend cut by the horizon has first == last
+        self.weekend_days = [(wk[0], wk[-1]) for wk in self.weekends]
+        self.full_weekends = [(a, b) for a, b in self.weekend_days if a != b]
         self.skill_list = list(P.skills)
         self.kidx = {k: i for i, k in enumerate(self.skill_list)}
         self.mates = [
@@ -112,55 +131,65 @@ class LocalSearch:
     # --- pricing ---------------------------------------------------------------------------
     def row_cost(self, n: int, row: Sequence[int]) -> int:
         """The per-nurse soft cost of a row (shift index per day, -1 = off), as the evaluator has it
-        (`run_penalty` over the row's runs, computed in one pass)."""
-        c, h, W, D = self.contract[n], self.history[n], self.W, self.D
-        # maximal segments of one value: [value, first day, end day)
-        segs: list[list[int]] = []
-        prev = -2
-        for d, v in enumerate(row):
-            if v == prev:
-                segs[-1][2] = d + 1
-            else:
-                segs.append([v, d, d + 1])
-                prev = v
-        work: list[tuple[int, int]] = []
-        off: list[tuple[int, int]] = []
-        same: list[list[tuple[int, int]]] = [[] for _ in range(self.S)]
-        for v, a, b in segs:
-            if v < 0:
-                off.append((a, b))
-            else:
-                same[v].append((a, b))
-                if work and work[-1][1] == a:
-                    work[-1] = (work[-1][0], b)
-                else:
-                    work.append((a, b))
-        cost = W.consecutive_work * _penalty(
-            work, D, h.consecutive_work, c.min_consecutive_work, c.max_consecutive_work
+        (`run_penalty` over the row's runs of work, of days off and of each shift, in one pass over
+        the row's maximal segments of one value)."""
+        D, W = self.D, self.W
+        (w_streak, w_low, w_high, o_streak, o_low, o_high, shift_rules, a_min, a_max, wk_max, complete) = (
+            self.rules[n]
         )
-        cost += W.consecutive_off * _penalty(
-            off, D, h.consecutive_off, c.min_consecutive_off, c.max_consecutive_off
-        )
-        for s, (low, high, streak) in enumerate(self.shift_rules[n]):
-            if same[s] or streak:
-                cost += W.consecutive_shift * _penalty(same[s], D, streak, low, high)
-        worked = D - sum(b - a for a, b in off)
-        total = h.assignments + worked
-        cost += W.total_assignments * (max(0, c.min_assignments - total) + max(0, total - c.max_assignments))
-        weekends = sum(1 for wk in self.weekends if any(row[d] >= 0 for d in wk))
-        cost += W.working_weekends * max(0, h.working_weekends + weekends - c.max_working_weekends)
-        if c.complete_weekends:
-            cost += W.complete_weekend * sum(
-                1 for wk in self.weekends if len(wk) == 2 and (row[wk[0]] >= 0) != (row[wk[1]] >= 0)
-            )
+        cuts = [d for d in range(1, D) if row[d] != row[d - 1]]
+        cuts.append(D)
+        work = off = same = off_days = 0
+        work_from = -1  # first day of the run of work in progress
+        a = 0
+        for b in cuts:  # segment [a, b) of one value
+            v = row[a]
+            if v < 0:  # a whole run of days off; it ends a run of work
+                if work_from >= 0:
+                    work += _run_cost(work_from, a, D, w_streak, w_low, w_high)
+                    work_from = -1
+                off += _run_cost(a, b, D, o_streak, o_low, o_high)
+                off_days += b - a
+            else:  # a whole run of shift v, inside a run of work
+                if work_from < 0:
+                    work_from = a
+                low, high, streak = shift_rules[v]
+                same += _run_cost(a, b, D, streak, low, high)
+            a = b
+        if work_from >= 0:
+            work += _run_cost(work_from, D, D, w_streak, w_low, w_high)
+        # A streak from the history that day 0 ends is charged against its minimum.
+        first = row[0]
+        if w_streak > 0 and first < 0 and w_low > w_streak:
+            work += w_low - w_streak
+        if o_streak > 0 and first >= 0 and o_low > o_streak:
+            off += o_low - o_streak
+        for s, (low, _, streak) in enumerate(shift_rules):
+            if streak > 0 and first != s and low > streak:
+                same += low - streak
+        cost = W.consecutive_work * work + W.consecutive_off * off + W.consecutive_shift * same
+        worked = D - off_days
+        if worked < a_min:
+            cost += W.total_assignments * (a_min - worked)
+        elif worked > a_max:
+            cost += W.total_assignments * (worked - a_max)
+        weekends = 0
+        for x, y in self.weekend_days:
+            if row[x] >= 0 or row[y] >= 0:
+                weekends += 1
+        if weekends > wk_max:
+            cost += W.working_weekends * (weekends - wk_max)
+        if complete:
+            split = sum(1 for x, y in self.full_weekends if (row[x] >= 0) != (row[y] >= 0))
+            cost += W.complete_weekend * split
         if W.hours:
+            c, h = self.contract[n], self.history[n]
             types = self.problem.shift_types
             hours = h.hours + sum(types[v].hours for v in row if v >= 0)
             cost += round(W.hours * (max(0.0, c.min_hours - hours) + max(0.0, hours - c.max_hours)))
         for d, s, on, weight in self.requests[n]:
             v = row[d]
-            hit = v >= 0 and (s < 0 or v == s)
-            if hit != on:
+            if (v >= 0 and (s < 0 or v == s)) != on:
                 cost += weight
         return cost
 
@@ -183,21 +212,21 @@ class LocalSearch:
     # --- moves -----------------------------------------------------------------------------
     def _block(self, rng: random.Random, src: Sequence[int]) -> tuple[int, int]:
         """Days [lo, hi]: half the time a whole run of `src` (sometimes with a day around it)."""
-        D = self.D
-        if rng.random() < 0.5:
-            d = rng.randrange(D)
+        D, rand = self.D, rng.random  # int(rand() * k): randrange's draw, at a fraction of its cost
+        if rand() < 0.5:
+            d = int(rand() * D)
             if src[d] >= 0:
                 lo = hi = d
                 while lo > 0 and src[lo - 1] >= 0:
                     lo -= 1
                 while hi < D - 1 and src[hi + 1] >= 0:
                     hi += 1
-                if rng.random() < 0.3:
-                    lo = max(0, lo - rng.randint(0, 1))
-                    hi = min(D - 1, hi + rng.randint(0, 1))
+                if rand() < 0.3:
+                    lo = max(0, lo - (rand() < 0.5))
+                    hi = min(D - 1, hi + (rand() < 0.5))
                 return lo, hi
-        lo = rng.randrange(D)
-        return lo, min(D - 1, lo + rng.randrange(rng.choice((1, 3, 7))))
+        lo = int(rand() * D)
+        return lo, min(D - 1, lo + int(rand() * (1, 3, 7)[int(rand() * 3)]))
 
     def _swap(
         self, grid: list[list[int]], role: list[list[int]], costs: list[int], a: int, b: int, lo: int, hi: int
@@ -207,11 +236,15 @@ class LocalSearch:
         if all(ga[d] == gb[d] for d in range(lo, hi + 1)):
             return None
         sk_a, sk_b, names = self.skills[a], self.skills[b], self.skill_list
-        for d in range(lo, hi + 1):
-            if (ra[d] >= 0 and names[ra[d]] not in sk_b) or (rb[d] >= 0 and names[rb[d]] not in sk_a):
-                return None
-            if d in self.locked[a] or d in self.locked[b]:
-                return None
+        if sk_a != sk_b:
+            for d in range(lo, hi + 1):
+                if (ra[d] >= 0 and names[ra[d]] not in sk_b) or (rb[d] >= 0 and names[rb[d]] not in sk_a):
+                    return None
+        locked_a, locked_b = self.locked[a], self.locked[b]
+        if locked_a or locked_b:
+            for d in range(lo, hi + 1):
+                if d in locked_a or d in locked_b:
+                    return None
         new_a = ga[:lo] + gb[lo : hi + 1] + ga[hi + 1 :]
         new_b = gb[:lo] + ga[lo : hi + 1] + gb[hi + 1 :]
         if not self.legal(a, new_a, lo, hi) or not self.legal(b, new_b, lo, hi):
@@ -253,6 +286,7 @@ class LocalSearch:
         deadline = start + seconds
         gained = 0  # cost gained so far by the current roster (negative: worse than the start)
         best_gain, best = 0, (grid[:], role[:])  # rows are replaced, never changed in place
+        rand = rng.random
         temp = t0
         ratio = (t1 / t0) if t0 > 0 and t1 > 0 else 0.0
         tries = 0
@@ -268,18 +302,18 @@ class LocalSearch:
                     )
             if gained > best_gain:
                 best_gain, best = gained, (grid[:], role[:])
-            a = rng.randrange(N)
-            if rng.random() < 0.7:
+            a = int(rand() * N)
+            if rand() < 0.7:
                 mates = self.mates[a]
                 if not mates:
                     continue
-                b = rng.choice(mates)
-                lo, hi = self._block(rng, grid[a] if rng.random() < 0.5 else grid[b])
+                b = mates[int(rand() * len(mates))]
+                lo, hi = self._block(rng, grid[a] if rand() < 0.5 else grid[b])
                 move = self._swap(grid, role, costs, a, b, lo, hi)
                 if move is None:
                     continue
                 delta = move[0]
-                if delta <= 0 or (temp > 0 and rng.random() < math.exp(-delta / temp)):
+                if delta <= 0 or (temp > 0 and rand() < math.exp(-delta / temp)):
                     self._apply(grid, role, costs, move)
                     gained -= delta
                     continue
@@ -306,14 +340,14 @@ class LocalSearch:
             # cell change
             if not self.skills[a]:
                 continue
-            d = rng.randrange(D)
+            d = int(rand() * D)
             if d in self.locked[a]:
                 continue
             old_s, old_k = grid[a][d], role[a][d]
-            if rng.random() < 0.3:
+            if rand() < 0.3:
                 new_s, new_k = -1, -1
             else:
-                new_s = rng.randrange(self.S)
+                new_s = int(rand() * self.S)
                 new_k = self.kidx[rng.choice(P.nurses[a].skills)]
             if (new_s, new_k) == (old_s, old_k) or (new_s >= 0 and d in self.leave[a]):
                 continue
@@ -336,7 +370,7 @@ class LocalSearch:
                 delta += under * (max(0, opt - got - 1) - max(0, opt - got))
             ca = self.row_cost(a, row)
             delta += ca - costs[a]
-            if delta > 0 and (temp <= 0 or rng.random() >= math.exp(-delta / temp)):
+            if delta > 0 and (temp <= 0 or rand() >= math.exp(-delta / temp)):
                 continue
             if old_s >= 0:
                 cover[(d, old_s, old_k)] -= 1
