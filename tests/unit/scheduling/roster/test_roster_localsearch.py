@@ -20,11 +20,20 @@ def _reference(inrc2_dir: Path) -> tuple[RosterProblem, Roster]:
     return problem, read_solution(folder, problem)
 
 
-@pytest.mark.parametrize("instance", ["n005w4_0_1-2-3-3", "n030w4_1_6-2-9-1"])
-def test_row_cost_is_the_evaluators_per_nurse_cost(inrc2_dir: Path, instance: str) -> None:
-    """Random rows (history streaks on the first days included) priced as the evaluator does."""
+@pytest.mark.parametrize(
+    ("instance", "inverted"),
+    [("n005w4_0_1-2-3-3", False), ("n030w4_1_6-2-9-1", False), ("n005w4_0_1-2-3-3", True)],
+)
+def test_row_cost_is_the_evaluators_per_nurse_cost(inrc2_dir: Path, instance: str, inverted: bool) -> None:
+    """Random rows (history streaks on the first days included) priced as the evaluator does;
+    `inverted`: contracts whose minimum total is above their maximum are charged both ways."""
     problem, roster = _reference(inrc2_dir)
     problem = load_instance(inrc2_dir, instance)
+    if inverted:
+        contracts = {
+            k: replace(c, min_assignments=c.max_assignments + 3) for k, c in problem.contracts.items()
+        }
+        problem = replace(problem, contracts=contracts)
     ls = LocalSearch(problem)
     rng = random.Random(3)
     rosters = [roster] if instance.startswith("n005") else []

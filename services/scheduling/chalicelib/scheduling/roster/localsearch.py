@@ -169,9 +169,9 @@ class LocalSearch:
                 same += low - streak
         cost = W.consecutive_work * work + W.consecutive_off * off + W.consecutive_shift * same
         worked = D - off_days
-        if worked < a_min:
+        if worked < a_min:  # both, as the evaluator has it, even for a contract with min > max
             cost += W.total_assignments * (a_min - worked)
-        elif worked > a_max:
+        if worked > a_max:
             cost += W.total_assignments * (worked - a_max)
         weekends = 0
         for x, y in self.weekend_days:
