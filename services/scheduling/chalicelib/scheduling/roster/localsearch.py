@@ -59,7 +59,6 @@ class LocalSearch:
         W = P.weights
         self.W = W
         self.forbidden = {(self.sidx[a], self.sidx[b]) for a, b in P.forbidden()}
-        self.weekends = P.weekends()
         self.locked: list[set[int]] = [set() for _ in P.nurses]  # pinned cells: never changed
         self.leave: list[set[int]] = [set() for _ in P.nurses]
         for lv in P.leave:
@@ -76,18 +75,8 @@ class LocalSearch:
         self.skills = [set(n.skills) for n in P.nurses]
         self.contract = [P.contract_of(n) for n in P.nurses]
         self.history = [P.history_of(n.id) for n in P.nurses]
-        self.shift_rules = [
-            [
-                (
-                    st.min_consecutive,
-                    st.max_consecutive,
-                    h.consecutive_same_shift if h.last_shift == st.id else 0,
-                )
-                for st in P.shift_types
-            ]
-            for h in self.history
-        ]
-        # per nurse, the row rules' constants, unpacked once per priced row
+        # per nurse, the row rules' constants, unpacked once per priced row; per shift type its
+        # (min, max) run and the streak of it carried in from the history
         self.rules = [
             (
                 h.consecutive_work,
@@ -96,16 +85,23 @@ class LocalSearch:
                 h.consecutive_off,
                 c.min_consecutive_off,
                 c.max_consecutive_off,
-                tuple(self.shift_rules[n]),
+                tuple(
+                    (
+                        st.min_consecutive,
+                        st.max_consecutive,
+                        h.consecutive_same_shift if h.last_shift == st.id else 0,
+                    )
+                    for st in P.shift_types
+                ),
                 c.min_assignments - h.assignments,
                 c.max_assignments - h.assignments,
                 c.max_working_weekends - h.working_weekends,
                 c.complete_weekends,
             )
-            for n, (c, h) in enumerate(zip(self.contract, self.history, strict=True))
+            for c, h in zip(self.contract, self.history, strict=True)
         ]
         # weekends as (first, last) day; a weekend cut by the horizon has first == last
-        self.weekend_days = [(wk[0], wk[-1]) for wk in self.weekends]
+        self.weekend_days = [(wk[0], wk[-1]) for wk in P.weekends()]
         self.full_weekends = [(a, b) for a, b in self.weekend_days if a != b]
         self.skill_list = list(P.skills)
         self.kidx = {k: i for i, k in enumerate(self.skill_list)}
