@@ -7,7 +7,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
+from chalicelib.scheduling.roster import kernel
 from chalicelib.scheduling.roster.evaluate import evaluate
 from chalicelib.scheduling.roster.inrc2 import load_instance, read_solution
 from chalicelib.scheduling.roster.localsearch import LocalSearch
@@ -56,6 +58,9 @@ def test_row_cost_is_the_evaluators_per_nurse_cost(inrc2_dir: Path, instance: st
             row = [index[cells[(nurse.id, d)].shift] if (nurse.id, d) in cells else -1 for d in range(28)]
             expected = sum(v for rule, v in ev.per_nurse.get(nurse.id, {}).items() if rule != "S1")
             assert ls.row_cost(n, row) == expected
+            if n < 3:  # the same function uncompiled (numba's py_func): what runs without numba
+                plain = getattr(kernel.row_cost, "py_func", kernel.row_cost)
+                assert plain(n, np.array(row, np.int64), *ls.pricing) == expected
 
 
 def test_moves_lower_the_cost_exactly_and_keep_the_hard_rules(inrc2_dir: Path) -> None:

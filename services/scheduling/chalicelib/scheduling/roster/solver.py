@@ -60,8 +60,6 @@ class SolveOptions:
     construct_params: dict[str, Any] | None = None  # CP-SAT parameters of the week solves
     moves: float = 0.3  # seconds per local-search iteration (block swaps, cell changes); 0 = off
     descent: float = 5.0  # seconds of local search on the start roster (first thread; <= 10 % of the time)
-    chain_slack: int = 0  # the local search's ejection chains: a first swap may cost this much
-    chain_tries: int = 0  # follow-up swaps tried to pay it back (0 = no chains)
     # Simulated annealing with the local search's moves in a process of its own (one core), from
     # `anneal_after` of the search time on, while CP-SAT neighbourhoods run on the other cores: one
     # cooling from `anneal_t0` to `anneal_t1` (in units of the largest soft weight / 30, INRC-II's
@@ -983,7 +981,7 @@ class _Search:
         self.annealer: _Annealer | None = None
         if LocalSearch.applicable(P):
             # One instance serves both: the forked annealer works on its own copy.
-            moves = LocalSearch(P, opts.chain_slack, opts.chain_tries)
+            moves = LocalSearch(P)
             if opts.anneal_segment > 0 and opts.num_workers >= 2:
                 self.annealer = _Annealer.start(moves)
             if opts.moves > 0:

@@ -1,0 +1,324 @@
+"""The local search's inner loop over numpy arrays, compiled by numba (`solver` extra).
+
+`LocalSearch` packs a problem into the arrays below once and drives `search` in chunks of moves;
+everything per move (drawing it, checking the hard rules, pricing the rows it touches, accepting it)
+happens here, some 30x faster than the same loop in Python. Without numba the functions run as
+plain Python over the same arrays: the same results, far slower.
+
+Arrays (all int64 unless said; N nurses, D days, S shift types, K skills):
+
+- `grid[N, D]` shift index per day (-1 = off), `role[N, D]` skill index of the cell (-1 = off);
+- `cover[D, S, K]` nurses on each cell, `dmin`/`dopt[D, S, K]` its minimum and optimal demand;
+- `rules[N, 10]` per nurse: work streak, min, max run of work; off streak, min, max run of days
+  off; min, max total assignments (less the history's); max working weekends (less the
+  history's); complete weekends (0/1);
+- `shift_rules[N, S, 3]` per nurse and shift type: min run, max run, streak carried in;
+- `weekends[W, 2]` first and last day of each weekend (equal when the horizon cuts it);
+- `req_ptr[N + 1]`, `req[R, 4]` each nurse's requests: day, shift (-1 = any), on (0/1), weight;
+- `weights[8]`: consecutive work, consecutive off, consecutive shift, total assignments, working
+  weekends, complete weekends, hours, under optimal;
+- `hours[S]` (float) per shift type, `hour_rules[N, 3]` (float) min, max hours and the history's;
+- `forbidden[S, S]` (0/1) successions, `last[N]` the history's last shift;
+- `leave[N, D]`, `locked[N, D]` (0/1) days a nurse may not work, cells never changed;
+- `skill_ok[N, K]` (0/1), `nurse_skills_ptr[N + 1]`/`nurse_skills[...]` each nurse's skills;
+- `mates_ptr[N + 1]`/`mates[...]` the nurses sharing a skill with each nurse.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+try:
+    from numba import njit
+except ImportError:  # pragma: no cover - numba comes with the solver extra
+
+    def njit(*args: Any, **kwargs: Any) -> Any:
+        if len(args) == 1 and callable(args[0]) and not kwargs:
+            return args[0]
+        return lambda f: f
+
+
+@njit(cache=True, nogil=True)
+def run_cost(d: int, e: int, D: int, streak: int, low: int, high: int) -> int:
+    """`evaluate.run_penalty`'s charge for one maximal run [d, e) of a horizon of D days, given the
+    `streak` carried in from the history (which counts only for a run starting on day 0)."""
+    before = streak if d == 0 else 0
+    total = before + e - d
+    cost = 0
+    if total > high:
+        cost = total - high - (before - high if before > high else 0)
+    if e < D and total < low:
+        cost += low - total
+    return cost
+
+
+@njit(cache=True, nogil=True)
+def row_cost(n, row, rules, shift_rules, weekends, req_ptr, req, weights, hours, hour_rules):  # type: ignore[no-untyped-def]
+    """The per-nurse soft cost of a row, as the evaluator has it: `run_penalty` over the row's runs
+    of work, of days off and of each shift (one pass over its maximal segments of one value), the
+    totals, the weekends, the hours and the requests."""
+    D = row.shape[0]
+    S = shift_rules.shape[1]
+    w_streak, w_low, w_high = rules[n, 0], rules[n, 1], rules[n, 2]
+    o_streak, o_low, o_high = rules[n, 3], rules[n, 4], rules[n, 5]
+    work = 0
+    off = 0
+    same = 0
+    off_days = 0
+    work_from = -1  # first day of the run of work in progress
+    a = 0
+    for b in range(1, D + 1):
+        if b < D and row[b] == row[b - 1]:
+            continue
+        v = row[a]  # segment [a, b) of one value
+        if v < 0:  # a whole run of days off; it ends a run of work
+            if work_from >= 0:
+                work += run_cost(work_from, a, D, w_streak, w_low, w_high)
+                work_from = -1
+            off += run_cost(a, b, D, o_streak, o_low, o_high)
+            off_days += b - a
+        else:  # a whole run of shift v, inside a run of work
+            if work_from < 0:
+                work_from = a
+            same += run_cost(a, b, D, shift_rules[n, v, 2], shift_rules[n, v, 0], shift_rules[n, v, 1])
+        a = b
+    if work_from >= 0:
+        work += run_cost(work_from, D, D, w_streak, w_low, w_high)
+    # A streak from the history that day 0 ends is charged against its minimum.
+    first = row[0]
+    if w_streak > 0 and first < 0 and w_low > w_streak:
+        work += w_low - w_streak
+    if o_streak > 0 and first >= 0 and o_low > o_streak:
+        off += o_low - o_streak
+    for s in range(S):
+        streak = shift_rules[n, s, 2]
+        if streak > 0 and first != s and shift_rules[n, s, 0] > streak:
+            same += shift_rules[n, s, 0] - streak
+    cost = weights[0] * work + weights[1] * off + weights[2] * same
+    worked = D - off_days
+    if worked < rules[n, 6]:  # both, as the evaluator has it, even for a contract with min > max
+        cost += weights[3] * (rules[n, 6] - worked)
+    if worked > rules[n, 7]:
+        cost += weights[3] * (worked - rules[n, 7])
+    working = 0
+    split = 0
+    for i in range(weekends.shape[0]):
+        x, y = weekends[i, 0], weekends[i, 1]
+        if row[x] >= 0 or row[y] >= 0:
+            working += 1
+        if x != y and (row[x] >= 0) != (row[y] >= 0):
+            split += 1
+    if working > rules[n, 8]:
+        cost += weights[4] * (working - rules[n, 8])
+    if rules[n, 9]:
+        cost += weights[5] * split
+    if weights[6] != 0:
+        total = 0.0
+        for d in range(D):
+            if row[d] >= 0:
+                total += hours[row[d]]
+        total += hour_rules[n, 2]
+        outside = max(0.0, hour_rules[n, 0] - total) + max(0.0, total - hour_rules[n, 1])
+        cost += int(np.rint(weights[6] * outside))  # round half to even, as Python's round
+    for i in range(req_ptr[n], req_ptr[n + 1]):
+        v = row[req[i, 0]]
+        s = req[i, 1]
+        works = v >= 0 and (s < 0 or v == s)
+        if works != (req[i, 2] != 0):
+            cost += req[i, 3]
+    return cost
+
+
+@njit(cache=True, nogil=True)
+def legal(n, row, lo, hi, forbidden, last, leave):  # type: ignore[no-untyped-def]
+    """Successions around and inside days [lo, hi] and leave there (the rest is unchanged)."""
+    D = row.shape[0]
+    prev = row[lo - 1] if lo > 0 else last[n]
+    for d in range(lo, min(hi + 2, D)):
+        cur = row[d]
+        if prev >= 0 and cur >= 0 and forbidden[prev, cur]:
+            return False
+        prev = cur
+    for d in range(lo, hi + 1):
+        if leave[n, d] and row[d] >= 0:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def seed(value: int) -> None:
+    """Seeds the compiled code's random stream (its own, apart from NumPy's)."""
+    np.random.seed(value)
+
+
+@njit(cache=True, nogil=True)
+def _block(src):  # type: ignore[no-untyped-def]
+    """Days [lo, hi]: half the time a whole run of `src` (sometimes with a day around it), else
+    1, 3 or 7 days from a random day."""
+    D = src.shape[0]
+    if np.random.random() < 0.5:
+        d = int(np.random.random() * D)
+        if src[d] >= 0:
+            lo = d
+            hi = d
+            while lo > 0 and src[lo - 1] >= 0:
+                lo -= 1
+            while hi < D - 1 and src[hi + 1] >= 0:
+                hi += 1
+            if np.random.random() < 0.3:
+                if np.random.random() < 0.5:
+                    lo = max(0, lo - 1)
+                if np.random.random() < 0.5:
+                    hi = min(D - 1, hi + 1)
+            return lo, hi
+    lo = int(np.random.random() * D)
+    r = np.random.random()
+    span = 1 if r < 1 / 3 else (3 if r < 2 / 3 else 7)
+    return lo, min(D - 1, lo + int(np.random.random() * span))
+
+
+@njit(cache=True, nogil=True)
+def search(  # type: ignore[no-untyped-def]
+    grid,
+    role,
+    cover,
+    costs,
+    best_grid,
+    best_role,
+    state,
+    moves,
+    temp,
+    dmin,
+    dopt,
+    rules,
+    shift_rules,
+    weekends,
+    req_ptr,
+    req,
+    weights,
+    hours,
+    hour_rules,
+    forbidden,
+    last,
+    leave,
+    locked,
+    skill_ok,
+    nurse_skills_ptr,
+    nurse_skills,
+    mates_ptr,
+    mates,
+):
+    """Tries `moves` moves at temperature `temp` (0 = descent: only moves that do not make the
+    cost worse), changing `grid`, `role`, `cover` and `costs` in place. `state` is [gained, best
+    gained, tries]: the cost gained by the current roster since the start, the best gain met (whose
+    roster is kept in `best_grid`/`best_role`), and the moves tried so far."""
+    N, D = grid.shape
+    S = shift_rules.shape[1]
+    under = weights[7]
+    new_a = np.empty(D, np.int64)
+    new_b = np.empty(D, np.int64)
+    gained = state[0]
+    best_gain = state[1]
+    for _ in range(moves):
+        a = int(np.random.random() * N)
+        if np.random.random() < 0.7:
+            # Block swap: a and a mate exchange their cells over days [lo, hi].
+            count = mates_ptr[a + 1] - mates_ptr[a]
+            if count == 0:
+                continue
+            b = mates[mates_ptr[a] + int(np.random.random() * count)]
+            if np.random.random() < 0.5:
+                lo, hi = _block(grid[a])
+            else:
+                lo, hi = _block(grid[b])
+            differ = False
+            ok = True
+            for d in range(lo, hi + 1):
+                ga, gb = grid[a, d], grid[b, d]
+                if ga != gb:
+                    differ = True
+                ra, rb = role[a, d], role[b, d]
+                if (ra >= 0 and not skill_ok[b, ra]) or (rb >= 0 and not skill_ok[a, rb]):
+                    ok = False
+                    break
+                if locked[a, d] or locked[b, d]:
+                    ok = False
+                    break
+            if not differ or not ok:
+                continue
+            for d in range(D):
+                new_a[d] = grid[a, d]
+                new_b[d] = grid[b, d]
+            for d in range(lo, hi + 1):
+                new_a[d] = grid[b, d]
+                new_b[d] = grid[a, d]
+            if not legal(a, new_a, lo, hi, forbidden, last, leave) or not legal(
+                b, new_b, lo, hi, forbidden, last, leave
+            ):
+                continue
+            ca = row_cost(a, new_a, rules, shift_rules, weekends, req_ptr, req, weights, hours, hour_rules)
+            cb = row_cost(b, new_b, rules, shift_rules, weekends, req_ptr, req, weights, hours, hour_rules)
+            delta = ca + cb - costs[a] - costs[b]
+            if delta > 0 and (temp <= 0 or np.random.random() >= np.exp(-delta / temp)):
+                continue
+            for d in range(lo, hi + 1):
+                grid[a, d] = new_a[d]
+                grid[b, d] = new_b[d]
+                r = role[a, d]
+                role[a, d] = role[b, d]
+                role[b, d] = r
+            costs[a] = ca
+            costs[b] = cb
+        else:
+            # Cell change: a's day d becomes off, or another (shift, role).
+            count = nurse_skills_ptr[a + 1] - nurse_skills_ptr[a]
+            if count == 0:
+                continue
+            d = int(np.random.random() * D)
+            if locked[a, d]:
+                continue
+            old_s, old_k = grid[a, d], role[a, d]
+            if np.random.random() < 0.3:
+                new_s, new_k = -1, -1
+            else:
+                new_s = int(np.random.random() * S)
+                new_k = nurse_skills[nurse_skills_ptr[a] + int(np.random.random() * count)]
+            if (new_s == old_s and new_k == old_k) or (new_s >= 0 and leave[a, d]):
+                continue
+            for e in range(D):
+                new_a[e] = grid[a, e]
+            new_a[d] = new_s
+            if new_s >= 0 and not legal(a, new_a, d, d, forbidden, last, leave):
+                continue
+            delta = 0
+            if old_s >= 0:
+                got = cover[d, old_s, old_k]
+                if got - 1 < dmin[d, old_s, old_k]:
+                    continue
+                opt = dopt[d, old_s, old_k]
+                delta += under * (max(0, opt - got + 1) - max(0, opt - got))
+            if new_s >= 0:
+                got = cover[d, new_s, new_k]
+                opt = dopt[d, new_s, new_k]
+                delta += under * (max(0, opt - got - 1) - max(0, opt - got))
+            ca = row_cost(a, new_a, rules, shift_rules, weekends, req_ptr, req, weights, hours, hour_rules)
+            delta += ca - costs[a]
+            if delta > 0 and (temp <= 0 or np.random.random() >= np.exp(-delta / temp)):
+                continue
+            if old_s >= 0:
+                cover[d, old_s, old_k] -= 1
+            if new_s >= 0:
+                cover[d, new_s, new_k] += 1
+            grid[a, d] = new_s
+            role[a, d] = new_k
+            costs[a] = ca
+        gained -= delta
+        if gained > best_gain:
+            best_gain = gained
+            best_grid[:, :] = grid
+            best_role[:, :] = role
+    state[0] = gained
+    state[1] = best_gain
+    state[2] += moves
