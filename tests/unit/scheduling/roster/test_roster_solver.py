@@ -134,16 +134,23 @@ def test_weekly_windows_carry_the_history_exactly(inrc2_dir: Path) -> None:
         assert evaluate(head, first).cost + evaluate(tail, rest).cost == evaluate(problem, roster).cost
 
 
-def test_annealing_runs_in_a_process_of_its_own_and_is_merged(inrc2_dir: Path) -> None:
-    """With two workers the annealing takes one core in a forked process; its rosters are checked
-    by the evaluator and merged, and the process is gone when the solve returns."""
+@pytest.mark.parametrize(("workers", "chains"), [(2, 1), (3, 2)])
+def test_annealing_runs_in_a_process_of_its_own_and_is_merged(
+    inrc2_dir: Path, workers: int, chains: int
+) -> None:
+    """Each annealing chain takes one core in a forked process (one CP-SAT thread stays); its
+    rosters are checked by the evaluator and merged, and the processes are gone when the solve
+    returns."""
     import multiprocessing
 
     problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
-    result = solve(
-        problem, SolveOptions(time_limit=14, seed=0, num_workers=2, anneal_after=0.0, anneal_segment=2.0)
+    opts = SolveOptions(
+        time_limit=14, seed=0, num_workers=workers, anneal_after=0.0, anneal_segment=2.0, anneal_chains=chains
     )
+    result = solve(problem, opts)
     ev = evaluate(problem, result.roster)
     assert ev.hard_violations == 0 and result.cost == ev.cost
-    assert result.stats["neighbourhoods"]["anneal"]["tries"] >= 2
+    assert result.stats["neighbourhoods"]["anneal_chains"] == chains
+    # each chain reports a segment every 2 s of the ~10 s it anneals
+    assert result.stats["neighbourhoods"]["anneal"]["tries"] >= 2 * chains
     assert not multiprocessing.active_children()

@@ -60,14 +60,16 @@ class SolveOptions:
     construct_params: dict[str, Any] | None = None  # CP-SAT parameters of the week solves
     moves: float = 0.3  # seconds per local-search iteration (block swaps, cell changes); 0 = off
     descent: float = 5.0  # seconds of local search on the start roster (first thread; <= 10 % of the time)
-    # Simulated annealing with the local search's moves in a process of its own (one core), from
-    # `anneal_after` of the search time on, while CP-SAT neighbourhoods run on the other cores: one
-    # cooling from `anneal_t0` to `anneal_t1` (in units of the largest soft weight / 30, INRC-II's
-    # scale) over the time left, reported every `anneal_segment` s. Needs num_workers >= 2; 0 = off.
+    # Simulated annealing with the local search's moves, `anneal_chains` independent chains, each
+    # in a process of its own that takes one CP-SAT thread's core from `anneal_after` of the search
+    # time on (CP-SAT neighbourhoods run on the cores left): one cooling from `anneal_t0` to
+    # `anneal_t1` (in units of the largest soft weight / 30, INRC-II's scale) over the time left,
+    # reported every `anneal_segment` s. Needs num_workers >= 2; anneal_segment 0 = off.
     anneal_segment: float = 5.0
-    anneal_t0: float = 4.0
+    anneal_t0: float = 10.0
     anneal_t1: float = 0.5
-    anneal_after: float = 0.6  # share of the search time before annealing takes a CP-SAT thread's core
+    anneal_after: float = 0.0
+    anneal_chains: int = 1  # at most num_workers - 1: one CP-SAT thread always stays
     log: bool = False
 
 
@@ -848,10 +850,9 @@ def subproblem(
 
 class _Annealer:
     """Simulated annealing (`LocalSearch.run` with a temperature) in a forked process, so that it
-    has a core of its own instead of sharing the GIL with the threads that drive CP-SAT. It is
-    pure Python. One long cooling runs over the whole search, in segments: after each the process
-    sends back the best roster it met, and the parent answers with a roster to continue from
-    (the best one, when the CP-SAT neighbourhoods found better) or None to go on where it stopped."""
+    has a core of its own and no OR-Tools in it. One long cooling runs over the whole search, in
+    segments: after each the process sends back the best roster it met and goes on where it
+    stopped."""
 
     def __init__(self, conn: Any, process: Any) -> None:
         self.conn = conn
@@ -892,12 +893,6 @@ class _Annealer:
         except (EOFError, OSError):
             return None
 
-    def reply(self, roster: Roster | None) -> None:
-        try:
-            self.conn.send(roster)
-        except OSError:
-            pass
-
     def stop(self) -> None:
         self.conn.close()
         self.process.join(timeout=2.0)
@@ -920,9 +915,6 @@ def _anneal_main(conn: Any, moves: LocalSearch) -> None:
             best = moves.run(current, rng, min(segment, left), t0 * (t1 / t0) ** begin, t0 * (t1 / t0) ** end)
             current = moves.current
             conn.send(best)
-            adopt = conn.recv()
-            if adopt is not None:
-                current = adopt
         conn.send(None)
     except (EOFError, OSError):
         return
@@ -978,12 +970,14 @@ class _Search:
         ]
         self.moves: LocalSearch | None = None
         self.moves_busy = False
-        self.annealer: _Annealer | None = None
+        self.annealers: list[_Annealer] = []
         if LocalSearch.applicable(P):
-            # One instance serves both: the forked annealer works on its own copy.
+            # One instance serves all: each forked annealer works on its own copy.
             moves = LocalSearch(P)
             if opts.anneal_segment > 0 and opts.num_workers >= 2:
-                self.annealer = _Annealer.start(moves)
+                for _ in range(max(1, min(opts.anneal_chains, opts.num_workers - 1))):
+                    if (annealer := _Annealer.start(moves)) is not None:
+                        self.annealers.append(annealer)
             if opts.moves > 0:
                 self.moves = moves
                 self.hoods.append(_Neighbourhood("moves", 0.0, 0, 0, D))
@@ -1075,12 +1069,8 @@ class _Search:
             with self.lock:
                 if remaining < 0.3 or self.cost <= self.bound:
                     return
-                if (
-                    self.annealer is not None
-                    and k == self.opts.num_workers - 1
-                    and time.monotonic() >= self.anneal_from
-                ):
-                    return  # its core goes to the annealing process
+                if k >= self.opts.num_workers - len(self.annealers) and time.monotonic() >= self.anneal_from:
+                    return  # its core goes to an annealing process
                 self.iterations += 1
                 prm.random_seed = self.opts.seed + self.iterations
                 hood, free, lo, hi = self._choose(rng)
@@ -1188,9 +1178,10 @@ class _Search:
             rate = max(0, gain) / max(1, self.cost) / max(0.05, spent)
             hood.reward = 0.9 * hood.reward + 0.1 * (0.2 + 100.0 * rate)
 
-    def anneal(self, annealer: _Annealer) -> None:
-        """Drive the annealing process and merge what it finds; waiting on the pipe holds no lock,
-        so the CP-SAT threads run meanwhile."""
+    def anneal(self, annealer: _Annealer, chain: int) -> None:
+        """Drive one annealing process and merge what it finds; waiting on the pipe holds no lock,
+        so the CP-SAT threads run meanwhile. The chain goes its own way: it does not take up the
+        rosters the others find (a hot chain would lose its walk to a colder local optimum)."""
         try:
             # The CP-SAT neighbourhoods gain fastest at first; annealing pays once they stall.
             time.sleep(max(0.0, self.anneal_from - time.monotonic()))
@@ -1199,7 +1190,7 @@ class _Search:
             scale = max(1, *vars(self.problem.weights).values()) / 30
             temps = (self.opts.anneal_t0 * scale, self.opts.anneal_t1 * scale)
             if seconds < 1.0 or not annealer.begin(
-                roster, self.opts.seed, seconds, self.opts.anneal_segment, temps
+                roster, self.opts.seed + 7919 * chain, seconds, self.opts.anneal_segment, temps
             ):
                 return
             while True:
@@ -1211,20 +1202,14 @@ class _Search:
                     return
                 ev = evaluate(self.problem, best)
                 self._merge(self.anneal_hood, best, ev, base_cost, t_a, None)
-                with self.lock:
-                    # Better than anything the annealing met: the CP-SAT neighbourhoods found it.
-                    adopt = self.roster if self.cost < ev.cost else None
-                annealer.reply(adopt)
         finally:
             annealer.stop()
 
     def run(self) -> None:
         workers = max(1, self.opts.num_workers)
         targets: list[Callable[[], None]] = []
-        if self.annealer is not None:
-            # The annealer takes the last CP-SAT thread's core when it starts.
-            annealer = self.annealer
-            targets.append(lambda: self.anneal(annealer))
+        # Each annealer takes a CP-SAT thread's core (the last ones) when it starts.
+        targets += [lambda a=a, i=i: self.anneal(a, i) for i, a in enumerate(self.annealers)]
         targets += [lambda k=k: self.worker(k) for k in range(workers)]
         threads = [threading.Thread(target=t, daemon=True) for t in targets]
         for t in threads:
@@ -1245,6 +1230,7 @@ class _Search:
             for h in [*self.hoods, self.anneal_hood]
             if h.tries
         }
+        out["anneal_chains"] = len(self.annealers)
         out["timing"] = {k: round(v, 1) for k, v in self.timing.items()}
         out["sub_time"] = {"final": self.sub_time, "escalations": self.escalations}
         return out
