@@ -98,3 +98,20 @@ def test_breaking_a_reference_solution_is_reported(inrc2_dir: Path) -> None:
 )
 def test_run_border_rules(worked: list[bool], streak: int, low: int, high: int, expected: int) -> None:
     assert run_penalty(worked, streak, low, high) == expected
+
+
+def test_the_roster_package_imports_no_solver_libraries() -> None:
+    """The API functions import the model and the evaluator; OR-Tools, numba and numpy are loaded
+    only when a solve starts (they come with the `solver` extra)."""
+    import subprocess
+    import sys
+
+    service = Path(__file__).resolve().parents[4] / "services" / "scheduling"
+    code = (
+        "import sys, chalicelib.scheduling.roster, chalicelib.scheduling.roster.solver;"
+        "print(sorted(m for m in ('ortools', 'numba', 'numpy') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=service, capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

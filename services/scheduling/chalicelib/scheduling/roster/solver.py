@@ -26,10 +26,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.scheduling.roster.evaluate import evaluate
-from chalicelib.scheduling.roster.localsearch import LocalSearch
 from chalicelib.scheduling.roster.model import (
     UNLIMITED,
     Assignment,
@@ -39,6 +38,9 @@ from chalicelib.scheduling.roster.model import (
     Roster,
     RosterProblem,
 )
+
+if TYPE_CHECKING:  # imported where a search starts: numpy and numba, like OR-Tools, cost only a solve
+    from chalicelib.scheduling.roster.localsearch import LocalSearch
 
 ProgressCallback = Callable[[float, int], None]
 """Called with (seconds since the start, best cost so far) whenever the best roster improves."""
@@ -971,6 +973,8 @@ class _Search:
         self.moves: LocalSearch | None = None
         self.moves_busy = False
         self.annealers: list[_Annealer] = []
+        from chalicelib.scheduling.roster.localsearch import LocalSearch
+
         if LocalSearch.applicable(P):
             # One instance serves all: each forked annealer works on its own copy.
             moves = LocalSearch(P)
