@@ -2,8 +2,9 @@
 
 `LocalSearch` packs a problem into the arrays below once and drives `search` in chunks of moves;
 everything per move (drawing it, checking the hard rules, pricing the rows it touches, accepting it)
-happens here, some 30x faster than the same loop in Python. Without numba the functions run as
-plain Python over the same arrays: the same results, far slower.
+happens here, about 24x faster than the same loop in Python (4.1 M against 172 k moves tried a
+second on n100w4). Without numba the functions run as plain Python over the same arrays: the
+same rules and pricing, far slower.
 
 Arrays (all int64 unless said; N nurses, D days, S shift types, K skills):
 
