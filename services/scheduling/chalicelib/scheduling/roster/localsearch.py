@@ -134,12 +134,11 @@ class LocalSearch:
         for dem in P.demand:
             key = (dem.day, self.sidx[dem.shift], self.kidx[dem.skill])
             self.dmin[key], self.dopt[key] = dem.minimum, dem.optimal
+        # everything `kernel.search` takes after its state, move count and temperature
+        self.packed = (self.dmin, self.dopt, *self.pricing, *self.rules_moves)
         # Compile the kernel now (or load it from numba's cache), not inside a timed search.
-        empty, zeros = np.full((N, D), -1, np.int64), np.zeros(N, np.int64)
-        kernel.search(
-            empty, empty, self.dmin.copy(), zeros, empty, empty, np.zeros(3, np.int64), 0, 0.0,
-            self.dmin, self.dopt, *self.pricing, *self.rules_moves,
-        )  # fmt: skip
+        empty, costs, state = np.full((N, D), -1, np.int64), np.zeros(N, np.int64), np.zeros(3, np.int64)
+        kernel.search(empty, empty, self.dmin.copy(), costs, empty, empty, state, 0, 0.0, *self.packed)
 
     @staticmethod
     def applicable(problem: RosterProblem) -> bool:
@@ -183,10 +182,7 @@ class LocalSearch:
         while (now := time.monotonic()) < deadline:
             done = (now - start) / seconds
             temp = 0.0 if t0 <= 0 else (t0 * ratio**done if ratio else t0 * (1.0 - done))
-            kernel.search(
-                grid, role, cover, costs, best_grid, best_role, state, chunk, temp,
-                self.dmin, self.dopt, *self.pricing, *self.rules_moves,
-            )  # fmt: skip
+            kernel.search(grid, role, cover, costs, best_grid, best_role, state, chunk, temp, *self.packed)
             # chunks of about 20 ms: the temperature and the deadline are checked between them
             took = time.monotonic() - now
             chunk = max(64, min(1 << 20, int(chunk * (0.02 / took if took > 0 else 2.0))))
