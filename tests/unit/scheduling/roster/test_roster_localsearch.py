@@ -114,3 +114,57 @@ def _feasible_start(inrc2_dir: Path, problem: RosterProblem) -> Roster:
     from chalicelib.scheduling.roster.solver import SolveOptions, solve
 
     return solve(problem, SolveOptions(time_limit=3, seed=0, lns=False)).roster
+
+
+def test_the_uncompiled_search_loop_prices_and_keeps_the_rules_too(
+    inrc2_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without numba the move loop runs as plain Python (`py_func`): the same exact pricing, the
+    same hard rules, annealing included."""
+    plain = getattr(kernel.search, "py_func", None)
+    if plain is None:  # pragma: no cover - numba is in the solver extra
+        pytest.skip("numba is not installed: every run is already uncompiled")
+    monkeypatch.setattr(kernel, "search", plain)
+    problem, roster = _reference(inrc2_dir)
+    before = evaluate(problem, roster)
+    ls = LocalSearch(problem)
+    best = ls.run(roster, random.Random(4), 0.6, t0=60.0, t1=20.0)
+    after, stopped = evaluate(problem, best), evaluate(problem, ls.current)
+    assert after.hard_violations == 0 and stopped.hard_violations == 0, (after.hard, stopped.hard)
+    assert after.cost == before.cost - ls.gained <= before.cost
+    assert stopped.cost == before.cost - ls.current_gain
+    assert ls.tries > 100 and stopped.cost != before.cost  # it did move
+
+
+def test_the_kernel_compiles_where_no_cache_folder_is_writable(inrc2_dir: Path) -> None:
+    """In a read-only deployment numba has no folder to cache machine code in and refuses
+    `cache=True`; the kernel then compiles per process instead of failing every solve."""
+    import subprocess
+    import sys
+
+    service = Path(__file__).resolve().parents[4] / "services" / "scheduling"
+    code = (
+        "import random, sys\n"
+        "from pathlib import Path\n"
+        "from numba.core import caching\n"
+        "caching.CacheImpl._locator_classes = []  # no cache folder anywhere, as on a read-only disk\n"
+        "from chalicelib.scheduling.roster.evaluate import evaluate\n"
+        "from chalicelib.scheduling.roster.inrc2 import load_instance, read_solution\n"
+        "from chalicelib.scheduling.roster.localsearch import LocalSearch\n"
+        "data = Path(sys.argv[1])\n"
+        "problem = load_instance(data, 'n005w4_0_1-2-3-3')\n"
+        "roster = read_solution(data / 'reference_solutions/n005w4/Solution_H_0-WD_1-2-3-3', problem)\n"
+        "ls = LocalSearch(problem)\n"
+        "out = ls.run(roster, random.Random(0), 0.3)\n"
+        "ev = evaluate(problem, out)\n"
+        "print(ev.hard_violations, ev.cost == evaluate(problem, roster).cost - ls.gained)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(inrc2_dir)],
+        cwd=service,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["0", "True"], out.stdout + out.stderr[-2000:]

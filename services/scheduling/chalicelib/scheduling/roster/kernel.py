@@ -41,7 +41,18 @@ except ImportError:  # pragma: no cover - numba comes with the solver extra
         return lambda f: f
 
 
-@njit(cache=True, nogil=True)
+def _compiled(function: Any) -> Any:
+    """`function` compiled without the GIL, its machine code cached on disk: in `__pycache__` beside
+    this file, else numba's user-wide cache (or `NUMBA_CACHE_DIR`). Where none of them is writable
+    (a read-only deployment such as Lambda, whose only writable folder is /tmp) numba refuses to
+    cache at all; then each process compiles once (a few seconds) instead of failing the solve."""
+    try:
+        return njit(cache=True, nogil=True)(function)
+    except RuntimeError:  # "cannot cache function ...: no locator available"
+        return njit(nogil=True)(function)
+
+
+@_compiled
 def run_cost(d: int, e: int, D: int, streak: int, low: int, high: int) -> int:
     """`evaluate.run_penalty`'s charge for one maximal run [d, e) of a horizon of D days, given the
     `streak` carried in from the history (which counts only for a run starting on day 0)."""
@@ -55,7 +66,7 @@ def run_cost(d: int, e: int, D: int, streak: int, low: int, high: int) -> int:
     return cost
 
 
-@njit(cache=True, nogil=True)
+@_compiled
 def row_cost(n, row, rules, shift_rules, weekends, req_ptr, req, weights, hours, hour_rules):  # type: ignore[no-untyped-def]
     """The per-nurse soft cost of a row, as the evaluator has it: `run_penalty` over the row's runs
     of work, of days off and of each shift (one pass over its maximal segments of one value), the
@@ -132,7 +143,7 @@ def row_cost(n, row, rules, shift_rules, weekends, req_ptr, req, weights, hours,
     return cost
 
 
-@njit(cache=True, nogil=True)
+@_compiled
 def legal(n, row, lo, hi, forbidden, last, leave):  # type: ignore[no-untyped-def]
     """Successions around and inside days [lo, hi] and leave there (the rest is unchanged)."""
     D = row.shape[0]
@@ -148,13 +159,13 @@ def legal(n, row, lo, hi, forbidden, last, leave):  # type: ignore[no-untyped-de
     return True
 
 
-@njit(cache=True, nogil=True)
+@_compiled
 def seed(value: int) -> None:
     """Seeds the compiled code's random stream (its own, apart from NumPy's)."""
     np.random.seed(value)
 
 
-@njit(cache=True, nogil=True)
+@_compiled
 def _block(src):  # type: ignore[no-untyped-def]
     """Days [lo, hi]: half the time a whole run of `src` (sometimes with a day around it), else
     1, 3 or 7 days from a random day."""
@@ -180,7 +191,7 @@ def _block(src):  # type: ignore[no-untyped-def]
     return lo, min(D - 1, lo + int(np.random.random() * span))
 
 
-@njit(cache=True, nogil=True)
+@_compiled
 def search(  # type: ignore[no-untyped-def]
     grid,
     role,
