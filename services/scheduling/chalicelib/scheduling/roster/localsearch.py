@@ -126,7 +126,9 @@ class LocalSearch:
         own = [[self.kidx[k] for k in n.skills if k in self.kidx] for n in P.nurses]
         for n, ks in enumerate(own):
             skill_ok[n, ks] = 1
-        mates = [[m for m in range(N) if m != n and skill_ok[n] @ skill_ok[m] > 0] for n in range(N)]
+        share = skill_ok @ skill_ok.T > 0  # nurses with a skill in common
+        np.fill_diagonal(share, False)
+        mates = [np.flatnonzero(row).tolist() for row in share]
         self.rules_moves = (forbidden, last, leave, locked, skill_ok, *_csr(own), *_csr(mates))
         # demand by (day, shift, skill index): minimum and optimal
         self.dmin = np.zeros((D, S, K), np.int64)
