@@ -61,6 +61,15 @@ def _roster_bench(argv: list[str]) -> int:
     return int(bench.main(argv))
 
 
+def _roster_bound(argv: list[str]) -> int:
+    from fh.services import add_service_paths
+
+    add_service_paths()
+    from chalicelib.scheduling.roster import bound
+
+    return int(bound.main(argv))
+
+
 def _schemas(args: argparse.Namespace) -> int:
     from fh.services import load_apps
     from shared import openapi
@@ -89,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:2] == ["roster", "bench"]:
         return _roster_bench(argv[2:])
+    if argv[:2] == ["roster", "bound"]:
+        return _roster_bound(argv[2:])
     parser = argparse.ArgumentParser(prog="fh", description="Future Hospital tooling")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -107,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--staff-id", default="", help="bind the account to a staff record (staff_id claim)")
 
     roster = sub.add_parser("roster", help="the roster engine")
-    roster.add_argument("roster_command", choices=["bench"])
+    roster.add_argument("roster_command", choices=["bench", "bound"])
 
     schemas = sub.add_parser("schemas", help="export OpenAPI documents and event JSON Schemas")
     schemas.add_argument("--out", default="build/schemas")

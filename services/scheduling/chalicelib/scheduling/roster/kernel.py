@@ -144,6 +144,141 @@ def row_cost(n, row, rules, shift_rules, weekends, req_ptr, req, weights, hours,
 
 
 @_compiled
+def best_row(  # type: ignore[no-untyped-def]
+    n, daycost, rules, shift_rules, weekends, weights, forbidden, last, leave, locked, grid, out
+):
+    """The exact cheapest row for nurse `n` (into `out[D]`, shift index per day, -1 = off) and its
+    price: the row rules of `row_cost` except requests and hours (runs of work, of days off and of
+    each shift, with the history's streaks; totals; working and complete weekends), plus
+    `daycost[d, v + 1]` for value v on day d, under the hard rules of one row (successions, leave;
+    a locked day keeps `grid[n, d]`). A dynamic program over the days whose state is the last
+    value, the lengths of the runs in progress, the total and the weekends worked, each capped
+    where the charge stops changing; a same-shift run is charged only up to 10 days (a row is never
+    over-charged). Requests go into `daycost`: `bound.ColumnGeneration` does that."""
+    D = daycost.shape[0]
+    S = shift_rules.shape[1]
+    W = weights
+    w_streak, w_low, w_high = rules[n, 0], rules[n, 1], rules[n, 2]
+    o_streak, o_low, o_high = rules[n, 3], rules[n, 4], rules[n, 5]
+    t_min, t_max, wk_max, complete = rules[n, 6], rules[n, 7], rules[n, 8], rules[n, 9]
+    CW = max(w_low, w_high + 1) + 1
+    CO = max(o_low, o_high + 1) + 1
+    CS = 1
+    for s in range(S):
+        CS = max(CS, max(shift_rules[n, s, 0], min(shift_rules[n, s, 1], 10) + 1) + 1)
+    CT = max(t_min, t_max + 1, 0) + 1
+    CK = max(wk_max + 1, 0) + 1
+    V = S + 1
+    wk_first = np.full(D, -1, np.int64)  # for a weekend's last day, its first day
+    for i in range(weekends.shape[0]):
+        wk_first[weekends[i, 1]] = weekends[i, 0]
+    size = V * CW * CS * CO * CT * CK
+    INF = 1e18
+    cur = np.full(size, INF)
+    nxt = np.full(size, INF)
+    back = np.full((D, size), -1, np.int32)
+    v0 = last[n]
+    cw0 = min(w_streak, CW - 1) if v0 >= 0 else 0
+    cs0 = min(shift_rules[n, v0, 2], CS - 1) if v0 >= 0 else 0
+    co0 = min(o_streak, CO - 1) if v0 < 0 else 0
+    cur[((((v0 + 1) * CW + cw0) * CS + cs0) * CO + co0) * CT * CK] = 0.0
+    for d in range(D):
+        nxt[:] = INF
+        for idx in range(size):
+            c = cur[idx]
+            if c >= INF:
+                continue
+            r = idx
+            wk = r % CK
+            r //= CK
+            t = r % CT
+            r //= CT
+            co = r % CO
+            r //= CO
+            cs = r % CS
+            r //= CS
+            cw = r % CW
+            r //= CW
+            v = r - 1
+            for u in range(-1, S):
+                if locked[n, d] and u != grid[n, d]:
+                    continue
+                if u >= 0 and leave[n, d]:
+                    continue
+                if v >= 0 and u >= 0 and forbidden[v, u]:
+                    continue
+                add = daycost[d, u + 1]
+                if u < 0:
+                    if v >= 0:
+                        if cw > 0 and cw < w_low:
+                            add += W[0] * (w_low - cw)
+                        lo_v = shift_rules[n, v, 0]
+                        if cs > 0 and cs < lo_v:
+                            add += W[2] * (lo_v - cs)
+                        co2 = 1
+                    else:
+                        co2 = co + 1
+                    if co2 > o_high:
+                        add += W[1]
+                    ncw, ncs, nco, nt = 0, 0, min(co2, CO - 1), t
+                else:
+                    if v < 0:
+                        if co > 0 and co < o_low:
+                            add += W[1] * (o_low - co)
+                        cw2 = 1
+                    else:
+                        cw2 = cw + 1
+                    if cw2 > w_high:
+                        add += W[0]
+                    if v >= 0 and v != u:
+                        lo_v = shift_rules[n, v, 0]
+                        if cs > 0 and cs < lo_v:
+                            add += W[2] * (lo_v - cs)
+                        cs2 = 1
+                    elif v == u:
+                        cs2 = cs + 1
+                    else:
+                        cs2 = 1
+                    if cs2 > shift_rules[n, u, 1]:
+                        add += W[2]
+                    if t + 1 > t_max:
+                        add += W[3]
+                    ncw, ncs, nco, nt = min(cw2, CW - 1), min(cs2, CS - 1), 0, min(t + 1, CT - 1)
+                nwk = wk
+                x = wk_first[d]
+                if x >= 0:
+                    worked_x = (v >= 0) if x == d - 1 else (u >= 0)
+                    if worked_x or u >= 0:
+                        if wk + 1 > wk_max:
+                            add += W[4]
+                        nwk = min(wk + 1, CK - 1)
+                    if complete and x != d and worked_x != (u >= 0):
+                        add += W[5]
+                j = (((((u + 1) * CW + ncw) * CS + ncs) * CO + nco) * CT + nt) * CK + nwk
+                if c + add < nxt[j]:
+                    nxt[j] = c + add
+                    back[d, j] = idx
+        cur, nxt = nxt, cur
+    best = INF
+    bj = -1
+    for idx in range(size):
+        c = cur[idx]
+        if c >= INF:
+            continue
+        t = (idx // CK) % CT
+        if t < t_min:
+            c += W[3] * (t_min - t)
+        if c < best:
+            best = c
+            bj = idx
+    j = bj
+    for d in range(D - 1, -1, -1):
+        out[d] = j // (CW * CS * CO * CT * CK) - 1
+        j = back[d, j]
+    return best
+
+
+@_compiled
 def legal(n, row, lo, hi, forbidden, last, leave):  # type: ignore[no-untyped-def]
     """Successions around and inside days [lo, hi] and leave there (the rest is unchanged)."""
     D = row.shape[0]

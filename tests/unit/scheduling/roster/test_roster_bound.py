@@ -1,0 +1,52 @@
+"""The lower bound: its row pricing is exact and optimal, and the bound never exceeds a real roster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from chalicelib.scheduling.roster import kernel
+from chalicelib.scheduling.roster.bound import ColumnGeneration, lower_bound
+from chalicelib.scheduling.roster.evaluate import evaluate
+from chalicelib.scheduling.roster.inrc2 import load_instance, read_solution
+
+
+def test_best_row_is_exact_and_no_single_day_change_beats_it(inrc2_dir: Path) -> None:
+    """At random day prices the returned price is the row's own cost (the evaluator's rules, via
+    `row_cost`) plus its prices, and changing any one day to another legal value costs more."""
+    problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
+    cg = ColumnGeneration(problem)
+    ls, S, D = cg.ls, cg.S, cg.D
+    forbidden, last, leave = ls.rules_moves[:3]
+    rng = np.random.default_rng(5)
+    row = np.zeros(D, np.int64)
+    for _ in range(30):
+        n = int(rng.integers(cg.N))
+        extra = rng.normal(0, 40, (D, S + 1))
+        price = kernel.best_row(n, cg.requests[n] + extra, *cg.dp_args, row)
+
+        def priced(r: np.ndarray, n: int = n, extra: np.ndarray = extra) -> float:
+            return kernel.row_cost(n, r, *ls.pricing) + sum(extra[d, r[d] + 1] for d in range(D))
+
+        assert abs(price - priced(row)) < 1e-6
+        for d in range(D):
+            for v in range(-1, S):
+                other = row.copy()
+                other[d] = v
+                if v == row[d] or not kernel.legal(n, other, d, d, forbidden, last, leave):
+                    continue
+                assert priced(other) >= price - 1e-6, (n, d, v)
+
+
+def test_bound_is_below_the_reference_roster_and_an_early_stop_is_weaker(inrc2_dir: Path) -> None:
+    folder = inrc2_dir / "reference_solutions" / "n005w4" / "Solution_H_0-WD_1-2-3-3"
+    problem = load_instance(inrc2_dir, "n005w4_0_1-2-3-3")
+    reference = evaluate(problem, read_solution(folder, problem)).cost
+    full = lower_bound(problem, seconds=120)
+    assert full.proved_optimal_lp
+    assert abs(full.value - full.lp) < 1e-6
+    # well above the trivial bound 0, and no roster (the reference one, 1695) costs less
+    assert 0.8 * reference < full.value <= reference
+    early = lower_bound(problem, seconds=120, rounds=20)
+    assert not early.proved_optimal_lp
+    assert early.value <= full.value + 1e-6
