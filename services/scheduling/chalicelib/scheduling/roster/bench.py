@@ -34,6 +34,15 @@ def default_data_dir() -> Path:
     return Path(env) if env else repo_root().parent / "shared" / "bench" / "inrc2"
 
 
+def data_folder(given: Path | None) -> Path | None:
+    """`given`, else the default data folder; None (with a message on stderr) if it is missing."""
+    data = given or default_data_dir()
+    if not data.is_dir():
+        print(f"INRC-II data folder not found: {data} (use --data or FH_INRC2_DIR)", file=sys.stderr)
+        return None
+    return data
+
+
 def default_instances(best_known: dict[str, int]) -> list[str]:
     """The 4-week instances of the best-known table, in its order."""
     return [name for name in best_known if parse_instance_name(name).dataset.endswith("w4")]
@@ -100,9 +109,8 @@ def run_instance(
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    data: Path = args.data or default_data_dir()
-    if not data.is_dir():
-        print(f"INRC-II data folder not found: {data} (use --data or FH_INRC2_DIR)", file=sys.stderr)
+    data = data_folder(args.data)
+    if data is None:
         return 2
     table = args.best_known or data / "README.md"
     best = parse_best_known(table) if table.exists() else {}

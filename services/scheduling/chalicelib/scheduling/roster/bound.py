@@ -152,7 +152,7 @@ class ColumnGeneration:
             done = added == 0
             if time.monotonic() - start > seconds:
                 break
-        if done:
+        if done:  # the relaxation is optimal (a row priced out only within tolerance was a known one)
             best = max(best, value)
         return Bound(
             value=best,
@@ -169,7 +169,7 @@ def lower_bound(problem: RosterProblem, seconds: float = 300.0, rounds: int = 10
 
 
 def main(argv: list[str] | None = None) -> int:
-    from chalicelib.scheduling.roster.bench import default_data_dir
+    from chalicelib.scheduling.roster.bench import data_folder
     from chalicelib.scheduling.roster.inrc2 import load_instance, parse_best_known
 
     p = argparse.ArgumentParser(prog="fh roster bound", description=__doc__.splitlines()[0])
@@ -179,9 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--time-limit", type=float, default=300.0, help="seconds per instance (default 300)")
     args = p.parse_args(argv)
-    data = args.data or default_data_dir()
-    if not data.is_dir():
-        print(f"INRC-II data folder not found: {data} (use --data or FH_INRC2_DIR)", file=sys.stderr)
+    data = data_folder(args.data)
+    if data is None:
         return 2
     table = data / "README.md"
     best_known = parse_best_known(table) if table.exists() else {}
