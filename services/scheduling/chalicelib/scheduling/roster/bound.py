@@ -27,6 +27,7 @@ import json
 import math
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,12 @@ class Bound:
 
 
 class ColumnGeneration:
+    """The relaxation over the rows generated so far, its pricing, and a dive to a roster.
+
+    Nurses with the same skills are interchangeable in the coverage, so the link between the rows
+    and the roles is one constraint per (skill set, day, shift), not per nurse: a tenth of the
+    rows of a per-nurse model, and the same bound (fractional roles aggregate by skill set)."""
+
     def __init__(self, problem: RosterProblem) -> None:
         from chalicelib.scheduling.roster.localsearch import LocalSearch
         from ortools.linear_solver import pywraplp
@@ -78,12 +85,17 @@ class ColumnGeneration:
                 for u in range(-1, S):
                     if (u >= 0 and (s < 0 or u == s)) != bool(on):
                         self.requests[n, d, u + 1] += w
+        sets: dict[tuple[int, ...], int] = {}
+        self.group = np.array([sets.setdefault(tuple(np.flatnonzero(k)), len(sets)) for k in skill_ok])
+        size = np.bincount(self.group, minlength=len(sets))
         m = self.lp = pywraplp.Solver.CreateSolver("GLOP")
         objective = m.Objective()
         objective.SetMinimization()
         self.one = [m.Constraint(1, 1) for _ in range(N)]  # one row per nurse
-        # nurse n works shift s on day d (by her row) = the roles she fills there
-        self.link = {(n, d, s): m.Constraint(0, 0) for n in range(N) for d in range(D) for s in range(S)}
+        # the nurses of skill set g working shift s on day d (by their rows) = the roles they fill
+        self.link = {
+            (g, d, s): m.Constraint(0, 0) for g in range(len(sets)) for d in range(D) for s in range(S)
+        }
         covers: dict[tuple[int, int, int], list[Any]] = {}
         for d in range(D):
             for s in range(S):
@@ -101,15 +113,18 @@ class ColumnGeneration:
                         c.SetCoefficient(under, 1)
                         objective.SetCoefficient(under, float(weights[7]))
                         covers.setdefault((d, s, k), []).append(c)
-        for n in range(N):
+        for skills, g in sets.items():
             for d in range(D):
                 for s in range(S):
-                    for k in np.flatnonzero(skill_ok[n]):
-                        z = m.NumVar(0, 1, "")
-                        self.link[n, d, s].SetCoefficient(z, 1)
+                    for k in skills:
+                        z = m.NumVar(0, float(size[g]), "")
+                        self.link[g, d, s].SetCoefficient(z, 1)
                         for c in covers.get((d, s, int(k)), []):
                             c.SetCoefficient(z, 1)
-        self.rows: list[set[tuple[int, ...]]] = [set() for _ in range(N)]
+        self.rows: list[dict[tuple[int, ...], Any]] = [{} for _ in range(N)]  # row -> its variable
+        self.fixed: dict[int, tuple[int, ...]] = {}  # nurses whose row the dive has chosen
+        self.value = -math.inf
+        self.bound: Bound | None = None  # the relaxation's, before the dive fixed any row
         for n in range(N):  # a first column each: the row off every day
             self.add(n, np.full(D, -1, np.int64))
 
@@ -117,51 +132,117 @@ class ColumnGeneration:
         key = tuple(int(v) for v in row)
         if key in self.rows[n]:
             return False
-        self.rows[n].add(key)
         cost = kernel.row_cost(n, np.asarray(key, np.int64), *self.ls.pricing)
-        y = self.lp.NumVar(0, 1, "")
+        y = self.rows[n][key] = self.lp.NumVar(0, 0 if n in self.fixed else 1, "")
         self.lp.Objective().SetCoefficient(y, float(cost))
         self.one[n].SetCoefficient(y, 1)
+        g = self.group[n]
         for d, s in enumerate(key):
             if s >= 0:
-                self.link[n, d, s].SetCoefficient(y, -1)
+                self.link[g, d, s].SetCoefficient(y, -1)
         return True
 
-    def run(self, seconds: float, rounds: int = 1000) -> Bound:
+    def solve(self) -> tuple[np.ndarray, list[float]]:
+        """Solve the relaxation; its value, and the dual prices per (nurse, day, value + 1) and of
+        each nurse's one-row constraint (read before any column is added)."""
+        if self.lp.Solve() != 0:  # the relaxation always has a solution (shortfalls priced)
+            raise RuntimeError("the relaxation did not solve")
+        self.value = self.lp.Objective().Value()
+        links = np.zeros((int(self.group.max()) + 1, self.D, self.S + 1))
+        for (g, d, s), c in self.link.items():
+            links[g, d, s + 1] = c.dual_value()
+        return self.requests + links[self.group], [c.dual_value() for c in self.one]
+
+    def price(self, prices: np.ndarray, one: list[float], pool: Any) -> tuple[float, int]:
+        """Each free nurse's cheapest row at the prices (two threads: the dynamic program runs
+        without the GIL); adds those with a negative reduced cost. Returns the sum of the reduced
+        costs (for the Lagrangian bound) and the rows added."""
+        free = [n for n in range(self.N) if n not in self.fixed]
+
+        def cheapest(part: list[int]) -> list[tuple[int, float, np.ndarray]]:
+            found = []
+            for n in part:
+                row = np.zeros(self.D, np.int64)
+                found.append((n, kernel.best_row(n, prices[n], *self.dp_args, row) - one[n], row))
+            return found
+
+        reduced, added = 0.0, 0
+        for part in pool.map(cheapest, [free[0::2], free[1::2]]):
+            for n, r, row in part:
+                if r < -1e-6:
+                    reduced += r
+                    added += self.add(n, row)
+        return reduced, added
+
+    def run(self, seconds: float, rounds: int = 1000, pool: Any = None) -> Bound:
         """Rounds of (relaxation, pricing) until no row prices out, `rounds` or `seconds`."""
+        if pool is None:
+            with ThreadPoolExecutor(2) as own:
+                return self.run(seconds, rounds, own)
         start = time.monotonic()
         best = -math.inf
-        row = np.zeros(self.D, np.int64)
-        value, done, r = -math.inf, False, 0
+        done, r = False, 0
         while r < rounds and not done:
             r += 1
-            if self.lp.Solve() != 0:  # the relaxation always has a solution (shortfalls priced)
-                raise RuntimeError("the relaxation did not solve")
-            value = self.lp.Objective().Value()
-            prices = np.zeros((self.N, self.D, self.S + 1))
-            for (n, d, s), c in self.link.items():
-                prices[n, d, s + 1] = c.dual_value()
-            one = [c.dual_value() for c in self.one]  # read before any column is added
-            lagrangian, added = value, 0
-            for n in range(self.N):
-                reduced = kernel.best_row(n, self.requests[n] + prices[n], *self.dp_args, row) - one[n]
-                if reduced < -1e-6:
-                    lagrangian += reduced
-                    added += self.add(n, row)
-            best = max(best, lagrangian)
+            prices, one = self.solve()
+            reduced, added = self.price(prices, one, pool)
+            if not self.fixed:  # with rows fixed by a dive it bounds only the rosters that keep them
+                best = max(best, self.value + reduced)
             done = added == 0
             if time.monotonic() - start > seconds:
                 break
         if done:  # the relaxation is optimal (a row priced out only within tolerance was a known one)
-            best = max(best, value)
+            best = max(best, self.value) if not self.fixed else best
         return Bound(
             value=best,
-            lp=value,
+            lp=self.value,
             proved_optimal_lp=done,
             rounds=r,
             columns=sum(len(x) for x in self.rows),
             seconds=time.monotonic() - start,
         )
+
+    def dive(self, seconds: float, rounds: int = 3) -> list[list[int]] | None:
+        """A roster's rows from the relaxation (price and dive): solve the relaxation to optimality
+        within 60 % of `seconds` (else give up: None; a dive from a relaxation far from its optimum
+        gave rosters ten times the cost on 8-week instances), then repeatedly fix the free nurse
+        whose row has the largest value (and every nurse whose row is already 1), and re-price the
+        others for up to `rounds` rounds, until every nurse has her row. As the time runs out more
+        nurses are fixed per step and the re-pricing stops, so it ends with a row per nurse (shift
+        index per day, -1 = off). Pins are not kept: the solver dives only for problems without."""
+        deadline = time.monotonic() + seconds
+        step = 0.0  # seconds per step of the dive so far (mean)
+        with ThreadPoolExecutor(2) as pool:
+            self.bound = self.run(0.6 * seconds, pool=pool)
+            if not self.bound.proved_optimal_lp:
+                return None
+            while len(self.fixed) < self.N:
+                began = time.monotonic()
+                self.solve()  # the values of every row, the ones just priced out included
+                value = {
+                    (n, key): y.solution_value()
+                    for n in range(self.N)
+                    if n not in self.fixed
+                    for key, y in self.rows[n].items()
+                }
+                ranked = sorted(value, key=value.__getitem__, reverse=True)
+                # one nurse a step while the time allows, else as many as end the dive within it
+                free = self.N - len(self.fixed)
+                steps = (deadline - began) / step if step > 0 else free
+                count = max(1, math.ceil(free / max(1.0, steps)))
+                chosen: dict[int, tuple[int, ...]] = {}
+                for n, key in ranked:
+                    if n not in chosen and (len(chosen) < count or value[n, key] > 0.99):
+                        chosen[n] = key
+                for n, key in chosen.items():
+                    self.fixed[n] = key
+                    for other, y in self.rows[n].items():
+                        y.SetBounds(*((1, 1) if other == key else (0, 0)))
+                if len(self.fixed) < self.N and time.monotonic() < deadline:
+                    self.run(deadline - time.monotonic(), rounds, pool)
+                took = time.monotonic() - began
+                step = took if step == 0 else 0.8 * step + 0.2 * took
+        return [list(self.fixed[n]) for n in range(self.N)]
 
 
 def lower_bound(problem: RosterProblem, seconds: float = 300.0, rounds: int = 1000) -> Bound:
