@@ -145,7 +145,13 @@ def test_annealing_runs_in_a_process_of_its_own_and_is_merged(
 
     problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
     opts = SolveOptions(
-        time_limit=14, seed=0, num_workers=workers, anneal_after=0.0, anneal_segment=2.0, anneal_chains=chains
+        time_limit=14,
+        seed=0,
+        num_workers=workers,
+        anneal_after=0.0,
+        anneal_segment=2.0,
+        anneal_chains=chains,
+        dive=0.0,  # the week-by-week start: a dive would take half of these 14 s
     )
     result = solve(problem, opts)
     ev = evaluate(problem, result.roster)
@@ -154,3 +160,32 @@ def test_annealing_runs_in_a_process_of_its_own_and_is_merged(
     # each chain reports a segment every 2 s of the ~10 s it anneals
     assert result.stats["neighbourhoods"]["anneal"]["tries"] >= 2 * chains
     assert not multiprocessing.active_children()
+
+
+def test_starts_from_the_dive_and_stops_at_no_roster_below_its_bound(inrc2_dir: Path) -> None:
+    """Without pins the first roster comes from the dive on the relaxation; the relaxation's bound
+    is reported, and the returned roster costs no less (nor more than 15 % above it)."""
+    problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
+    # up to 90 % of the time for the dive, so that the relaxation converges on a loaded machine too
+    # (about 15 s alone); the dive ends when every nurse has her row, and the search goes on
+    result = solve(problem, SolveOptions(time_limit=60, seed=0, dive=0.9))
+    ev = evaluate(problem, result.roster)
+    assert result.stats["start"] == "dive"
+    assert ev.hard_violations == 0 and result.cost == ev.cost
+    assert 0.8 * 1670 < result.lower_bound <= ev.cost <= 1.15 * result.lower_bound  # best known 1670
+
+
+def test_pinned_problem_starts_week_by_week_and_keeps_its_pins(inrc2_dir: Path) -> None:
+    """The dive does not keep pins, so a problem with pins starts from the constructive start."""
+    from chalicelib.scheduling.roster.model import Pin
+
+    problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
+    nurse = problem.nurses[0]
+    shift = problem.shift_types[0].id
+    pins = [Pin(nurse.id, 3, shift, nurse.skills[0]), Pin(nurse.id, 10, None)]
+    problem = problem.with_pins(pins)
+    result = solve(problem, SolveOptions(time_limit=15, seed=0))
+    assert result.stats["start"] == "construct"
+    assert evaluate(problem, result.roster).hard_violations == 0
+    cells = {(a.nurse, a.day): (a.shift, a.skill) for a in result.roster.assignments}
+    assert cells[nurse.id, 3] == (shift, nurse.skills[0]) and (nurse.id, 10) not in cells

@@ -72,6 +72,12 @@ class SolveOptions:
     anneal_t1: float = 0.5
     anneal_after: float = 0.0
     anneal_chains: int = 1  # at most num_workers - 1: one CP-SAT thread always stays
+    # Start from a dive on the column-generation relaxation (`bound.ColumnGeneration.dive`) where
+    # the local search applies and nothing is pinned, taking at most this share of the time (0 =
+    # off, the week-by-week start instead); the annealing then starts cooler, at `dive_anneal_t0`,
+    # so that it refines the dive's roster instead of walking away from it.
+    dive: float = 0.5
+    dive_anneal_t0: float = 3.0
     log: bool = False
 
 
@@ -330,10 +336,11 @@ class RosterModel:
                 continue
             s = self.shift_index[pin.shift]
             m.add(self.x[n][pin.day][s] == 1)
-            if pin.skill is not None:
-                key = (n, pin.day, s, pin.skill)
-                if key in self.y and self.y[key] is not self.x[n][pin.day][s]:
-                    m.add(self.y[key] == 1)
+            if pin.skill is not None:  # that role, and no other (where no demand counts it, none)
+                for k in P.nurses[n].skills:
+                    key = (n, pin.day, s, k)
+                    if key in self.y and self.y[key] is not self.x[n][pin.day][s]:
+                        m.add(self.y[key] == int(k == pin.skill))
 
     def _nurse_rules(self, n: int) -> None:
         P, m = self.problem, self.model
@@ -447,6 +454,7 @@ class RosterModel:
     def roster(self, solution: Sequence[int]) -> Roster:
         P = self.problem
         demand = P.demand_map()
+        pinned = {(self.nurse_index[p.nurse], p.day): p.skill for p in P.pins if p.skill is not None}
         out = []
         for n, row in enumerate(self.values(solution)):
             nurse = P.nurses[n]
@@ -460,6 +468,8 @@ class RosterModel:
                     if v is not None and solution[v.index]:
                         skill = k
                         break
+                if skill is None and (n, d) in pinned:  # a pinned role no demand counts
+                    skill = pinned[n, d]
                 if skill is None:  # not needed for coverage: label it with a demanded skill if any
                     skill = next(
                         (k for k in nurse.skills if (d, sid, k, nurse.ward) in demand), nurse.skills[0]
@@ -594,13 +604,21 @@ def solve(
     if initial is not None:
         rm.hint(grid_of(problem, initial))
     elif opts.lns and problem.num_days > opts.chunk_days and len(problem.nurses) >= 20:
-        # Constructive start: roster the horizon chunk by chunk (each chunk solved with the earlier
-        # ones fixed and the contract totals scaled to the days so far), then complete the model's
-        # auxiliary variables with every shift fixed.
-        t_construct = time.monotonic()
-        grid = construct(problem, opts.time_limit * first_phase, opts, deadline - 1.0)
-        stats["construct_seconds"] = round(time.monotonic() - t_construct, 2)
-        if grid is not None:
+        # A first roster's shifts, then the model's auxiliary variables (and the roles) completed
+        # with every shift fixed. From a dive on the relaxation where it applies; otherwise, or if
+        # that fails, the constructive start: the horizon rostered chunk by chunk (each chunk
+        # solved with the earlier ones fixed and the contract totals scaled to the days so far).
+        starts: list[tuple[str, Callable[[], list[list[int]] | None]]] = []
+        if opts.dive > 0 and not problem.pins and _dive_applies(problem):
+            starts.append(("dive", lambda: _dive(problem, opts.time_limit * opts.dive, stats)))
+        budget = opts.time_limit * first_phase
+        starts.append(("construct", lambda: construct(problem, budget, opts, deadline - 1.0)))
+        for name, make in starts:
+            t_start = time.monotonic()
+            grid = make()
+            stats[f"{name}_seconds"] = round(time.monotonic() - t_start, 2)
+            if grid is None:
+                continue
             rm.fix(grid, lambda n, d: False)
             prm.max_time_in_seconds = max(1.0, deadline - time.monotonic())
             status = solver.solve(rm.model)
@@ -608,6 +626,10 @@ def solve(
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 status = cp_model.FEASIBLE
                 constructed = True
+                stats["start"] = name
+                if name == "dive":
+                    opts = replace(opts, anneal_t0=opts.dive_anneal_t0)
+                break
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         share = max(first_phase, 0.3) if len(problem.nurses) < 20 else first_phase
         first = max(1.0, (deadline - time.monotonic()) * (share if opts.lns else 1.0))
@@ -621,7 +643,7 @@ def solve(
             raise InfeasibleRoster(f"{problem.name}: {solver.status_name(status)}")
     best = list(solver.response_proto.solution)
     best_cost = round(solver.objective_value)
-    bound = 0.0 if constructed else solver.best_objective_bound
+    bound = stats.get("dive_bound", 0.0) if constructed else solver.best_objective_bound
     progress.report(best_cost)
     stats["first_phase_cost"] = best_cost
     iterations = 0
@@ -644,6 +666,26 @@ def solve(
         iterations=iterations,
         stats=stats,
     )
+
+
+def _dive_applies(problem: RosterProblem) -> bool:
+    from chalicelib.scheduling.roster.localsearch import LocalSearch
+
+    return LocalSearch.applicable(problem)
+
+
+def _dive(problem: RosterProblem, seconds: float, stats: dict[str, Any]) -> list[list[int]] | None:
+    """The rows of a dive on the column-generation relaxation (None if the relaxation did not
+    converge in time); the relaxation's bound goes into `stats` (the search stops if it is reached)."""
+    from chalicelib.scheduling.roster.bound import ColumnGeneration
+
+    cg = ColumnGeneration(problem)
+    grid = cg.dive(seconds)
+    if cg.bound is not None:
+        stats["dive_lp_rounds"] = cg.bound.rounds
+        if cg.bound.proved_optimal_lp:
+            stats["dive_bound"] = math.ceil(cg.bound.value - 1e-6)
+    return grid
 
 
 def truncated(problem: RosterProblem, days: int) -> RosterProblem:
@@ -832,7 +874,18 @@ def subproblem(
     cells = roster.by_nurse_day()
     # Outside the window every cell is kept, so coverage there is a constant: only the window's
     # demand and the other nurses' shifts inside it enter the sub-model.
-    fixed = [(nurses[a.nurse], a) for a in roster.assignments if a.nurse not in free and lo <= a.day < hi]
+    # A pinned role stays: such a cell counts as a nurse with that one skill.
+    role = {(p.nurse, p.day): p.skill for p in problem.pins if p.skill is not None}
+    fixed = [
+        (
+            replace(nurses[a.nurse], skills=(role[a.nurse, a.day],))
+            if (a.nurse, a.day) in role
+            else nurses[a.nurse],
+            a,
+        )
+        for a in roster.assignments
+        if a.nurse not in free and lo <= a.day < hi
+    ]
     for nurse_id in free:
         for d in range(problem.num_days):
             if lo <= d < hi or (nurse_id, d) in pinned_cells:
