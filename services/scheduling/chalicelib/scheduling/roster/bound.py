@@ -1,4 +1,5 @@
-"""A lower bound on a roster problem's cost, by column generation (`fh roster bound`).
+"""A lower bound on a roster problem's cost, by column generation (`fh roster bound`), and a
+roster from it (the solver's start).
 
 The cost splits into one part per nurse (her row: runs, totals, weekends, requests) and the
 coverage (S1, and the hard minimum). So the problem is: choose one row per nurse, minimising the
@@ -16,6 +17,11 @@ instead of being forbidden; and the dynamic program leaves out the hours rule an
 same-shift run at most up to 10 days (it never over-charges a row). Fairness couples the rows
 and ward-tagged demand the coverage, so problems with either are not bounded here (the same
 condition as the local search: `LocalSearch.applicable`).
+
+The dive (`ColumnGeneration.dive`) turns the relaxation into one row per nurse by fixing rows and
+re-pricing. Its rows keep successions and leave; the rest is priced, so the solver completes the
+roles with CP-SAT and scores the roster with the evaluator (a minimum coverage the rows miss makes
+that completion infeasible, and the solver starts otherwise).
 
 This module imports OR-Tools and numba; the API paths never import it.
 """
@@ -97,6 +103,8 @@ class ColumnGeneration:
             (g, d, s): m.Constraint(0, 0) for g in range(len(sets)) for d in range(D) for s in range(S)
         }
         covers: dict[tuple[int, int, int], list[Any]] = {}
+        self.shortfalls: list[tuple[int, Any]] = []  # (day, a minimum coverage's shortfall)
+        self.missed: list[int] = []  # after a dive: the days whose minimum coverage its rows miss
         for d in range(D):
             for s in range(S):
                 for k in range(K):
@@ -104,6 +112,7 @@ class ColumnGeneration:
                     if low > 0:
                         c = m.Constraint(low, m.infinity())
                         short = m.NumVar(0, low, "")
+                        self.shortfalls.append((d, short))
                         c.SetCoefficient(short, 1)
                         objective.SetCoefficient(short, SHORTFALL)
                         covers.setdefault((d, s, k), []).append(c)
@@ -209,7 +218,9 @@ class ColumnGeneration:
         whose row has the largest value (and every nurse whose row is already 1), and re-price the
         others for up to `rounds` rounds, until every nurse has her row. As the time runs out more
         nurses are fixed per step and the re-pricing stops, so it ends with a row per nurse (shift
-        index per day, -1 = off). Pins are not kept: the solver dives only for problems without."""
+        index per day, -1 = off). Greedy fixing can leave a minimum coverage that no free nurse
+        can fill: those days are in `missed` afterwards (the solver re-rosters them). Pins are not
+        kept: the solver dives only for problems without."""
         deadline = time.monotonic() + seconds
         step = 0.0  # seconds per step of the dive so far (mean)
         with ThreadPoolExecutor(2) as pool:
@@ -242,6 +253,8 @@ class ColumnGeneration:
                     self.run(deadline - time.monotonic(), rounds, pool)
                 took = time.monotonic() - began
                 step = took if step == 0 else 0.8 * step + 0.2 * took
+        self.solve()
+        self.missed = sorted({d for d, short in self.shortfalls if short.solution_value() > 1e-6})
         return [list(self.fixed[n]) for n in range(self.N)]
 
 

@@ -608,19 +608,26 @@ def solve(
         # with every shift fixed. From a dive on the relaxation where it applies; otherwise, or if
         # that fails, the constructive start: the horizon rostered chunk by chunk (each chunk
         # solved with the earlier ones fixed and the contract totals scaled to the days so far).
-        starts: list[tuple[str, Callable[[], list[list[int]] | None]]] = []
+        starts: list[tuple[str, Callable[[], tuple[list[list[int]], set[int]] | None]]] = []
         if opts.dive > 0 and not problem.pins and _dive_applies(problem):
             starts.append(("dive", lambda: _dive(problem, opts.time_limit * opts.dive, stats)))
         budget = opts.time_limit * first_phase
-        starts.append(("construct", lambda: construct(problem, budget, opts, deadline - 1.0)))
+
+        def constructed_grid() -> tuple[list[list[int]], set[int]] | None:
+            grid = construct(problem, budget, opts, deadline - 1.0)
+            return None if grid is None else (grid, set())
+
+        starts.append(("construct", constructed_grid))
         for name, make in starts:
             t_start = time.monotonic()
-            grid = make()
+            made = make()
             stats[f"{name}_seconds"] = round(time.monotonic() - t_start, 2)
-            if grid is None:
+            if made is None:
                 continue
-            rm.fix(grid, lambda n, d: False)
-            prm.max_time_in_seconds = max(1.0, deadline - time.monotonic())
+            grid, free_days = made  # the days a dive's rows leave short are solved again in full
+            rm.fix(grid, lambda n, d, free=free_days: d in free)
+            left = deadline - time.monotonic()
+            prm.max_time_in_seconds = max(1.0, min(left, 0.1 * opts.time_limit) if free_days else left)
             status = solver.solve(rm.model)
             rm.unfix()
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -674,9 +681,13 @@ def _dive_applies(problem: RosterProblem) -> bool:
     return LocalSearch.applicable(problem)
 
 
-def _dive(problem: RosterProblem, seconds: float, stats: dict[str, Any]) -> list[list[int]] | None:
+def _dive(
+    problem: RosterProblem, seconds: float, stats: dict[str, Any]
+) -> tuple[list[list[int]], set[int]] | None:
     """The rows of a dive on the column-generation relaxation (None if the relaxation did not
-    converge in time); the relaxation's bound goes into `stats` (the search stops if it is reached)."""
+    converge in time), and the days to roster again: those whose minimum coverage the rows miss,
+    with the day before and after (successions). The relaxation's bound goes into `stats` (the
+    search stops if it is reached)."""
     from chalicelib.scheduling.roster.bound import ColumnGeneration
 
     cg = ColumnGeneration(problem)
@@ -685,7 +696,10 @@ def _dive(problem: RosterProblem, seconds: float, stats: dict[str, Any]) -> list
         stats["dive_lp_rounds"] = cg.bound.rounds
         if cg.bound.proved_optimal_lp:
             stats["dive_bound"] = math.ceil(cg.bound.value - 1e-6)
-    return grid
+    if grid is None:
+        return None
+    stats["dive_missed_days"] = len(cg.missed)
+    return grid, {d + e for d in cg.missed for e in (-1, 0, 1) if 0 <= d + e < problem.num_days}
 
 
 def truncated(problem: RosterProblem, days: int) -> RosterProblem:
