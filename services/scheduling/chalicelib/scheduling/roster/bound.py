@@ -34,7 +34,7 @@ import math
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -201,8 +201,8 @@ class ColumnGeneration:
             done = added == 0
             if time.monotonic() - start > seconds:
                 break
-        if done:  # the relaxation is optimal (a row priced out only within tolerance was a known one)
-            best = max(best, self.value) if not self.fixed else best
+        if done and not self.fixed:  # optimal (a row priced out only within tolerance was a known one)
+            best = max(best, self.value)
         return Bound(
             value=best,
             lp=self.value,
@@ -229,15 +229,14 @@ class ColumnGeneration:
             # a few rounds first: if at their pace even 60 rounds (the 4-week instances converge
             # in 56-167) do not fit, give up now rather than at the end of the share
             share = 0.6 * seconds
-            probe = self.run(share, PROBE, pool)
-            if not probe.proved_optimal_lp:
-                if probe.seconds / probe.rounds * 60 > share - probe.seconds:
-                    return None
-                self.bound = self.run(share - probe.seconds, pool=pool)
-                if not self.bound.proved_optimal_lp:
-                    return None
-            else:
-                self.bound = probe
+            probe = self.bound = self.run(share, PROBE, pool)
+            if not probe.proved_optimal_lp and probe.seconds / probe.rounds * 60 <= share - probe.seconds:
+                rest = self.run(share - probe.seconds, pool=pool)
+                self.bound = replace(
+                    rest, rounds=probe.rounds + rest.rounds, seconds=probe.seconds + rest.seconds
+                )
+            if not self.bound.proved_optimal_lp:
+                return None
             while len(self.fixed) < self.N:
                 began = time.monotonic()
                 self.solve()  # the values of every row, the ones just priced out included
