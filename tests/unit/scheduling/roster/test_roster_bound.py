@@ -102,3 +102,37 @@ def test_dive_out_of_time_still_rosters_every_nurse(inrc2_dir: Path) -> None:
     assert grid is not None
     _assert_legal_rows(cg, grid)
     assert time.monotonic() - began < 10
+
+
+def test_a_dive_in_a_fresh_process_does_not_count_the_first_compile(inrc2_dir: Path) -> None:
+    """The dive gives up when its first rounds' pace says the relaxation cannot converge in its
+    time. In a fresh process the pricing's first call compiles it (about 2 s, longer than the
+    whole relaxation of a small ward); that must not count as the pace, or the first solve after
+    a deployment would never start from the dive."""
+    import subprocess
+    import sys
+
+    service = Path(__file__).resolve().parents[4] / "services" / "scheduling"
+    code = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from numba.core import caching\n"
+        "caching.CacheImpl._locator_classes = []  # nothing cached: every kernel compiles here\n"
+        "from chalicelib.scheduling.roster.bound import ColumnGeneration\n"
+        "from chalicelib.scheduling.roster.inrc2 import load_instance\n"
+        "problem = load_instance(Path(sys.argv[1]), 'n005w4_0_1-2-3-3')\n"
+        "cg = ColumnGeneration(problem)\n"
+        "began = time.monotonic()\n"
+        "grid = cg.dive(8.0)\n"
+        "print(grid is not None and len(grid) == len(problem.nurses), cg.bound.proved_optimal_lp,\n"
+        "      round(time.monotonic() - began, 1), file=sys.stdout)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(inrc2_dir)],
+        cwd=service,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split()[:2] == ["True", "True"], out.stdout + out.stderr[-2000:]

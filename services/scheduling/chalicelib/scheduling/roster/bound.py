@@ -84,6 +84,9 @@ class ColumnGeneration:
             rules, shift_rules, weekends, weights, forbidden, last, leave,
             np.zeros((N, D), np.int64), np.full((N, D), -1, np.int64),
         )  # fmt: skip
+        # Compile the pricing now (or load it from numba's cache), not inside the dive's timed
+        # probe: a first compile (about 2 s) made the probe's pace look too slow to converge.
+        kernel.best_row(0, np.zeros((D, S + 1)), *self.dp_args, np.zeros(D, np.int64))
         # each nurse's requests as a price per (day, value + 1): the rows' costs include them
         self.requests = np.zeros((N, D, S + 1))
         for n in range(N):
