@@ -77,7 +77,11 @@ class SolveOptions:
     # off, the week-by-week start instead); the annealing then starts cooler, at `dive_anneal_t0`,
     # so that it refines the dive's roster instead of walking away from it.
     dive: float = 0.5
-    dive_anneal_t0: float = 3.0
+    dive_anneal_t0: float = 1.5  # 3 before the dive left nurses open: a better start wants a cooler walk
+    # The dive stops with this many nurses still free (at most a quarter of them), and CP-SAT
+    # rosters them around the dive's rows in at most `dive_open_time` of the time.
+    dive_open: int = 10
+    dive_open_time: float = 0.1
     log: bool = False
 
 
@@ -608,14 +612,15 @@ def solve(
         # with every shift fixed. From a dive on the relaxation where it applies; otherwise, or if
         # that fails, the constructive start: the horizon rostered chunk by chunk (each chunk
         # solved with the earlier ones fixed and the contract totals scaled to the days so far).
-        starts: list[tuple[str, Callable[[], tuple[list[list[int]], set[int]] | None]]] = []
+        starts: list[tuple[str, Callable[[], tuple[list[list[int]], set[int], set[int]] | None]]] = []
         if opts.dive > 0 and not problem.pins and _dive_applies(problem):
-            starts.append(("dive", lambda: _dive(problem, opts.time_limit * opts.dive, stats)))
+            open_rows = min(opts.dive_open, len(problem.nurses) // 4)
+            starts.append(("dive", lambda: _dive(problem, opts.time_limit * opts.dive, open_rows, stats)))
         budget = opts.time_limit * first_phase
 
-        def constructed_grid() -> tuple[list[list[int]], set[int]] | None:
+        def constructed_grid() -> tuple[list[list[int]], set[int], set[int]] | None:
             grid = construct(problem, budget, opts, deadline - 1.0)
-            return None if grid is None else (grid, set())
+            return None if grid is None else (grid, set(), set())
 
         starts.append(("construct", constructed_grid))
         for name, make in starts:
@@ -624,10 +629,15 @@ def solve(
             stats[f"{name}_seconds"] = round(time.monotonic() - t_start, 2)
             if made is None:
                 continue
-            grid, free_days = made  # the days a dive's rows leave short are solved again in full
-            rm.fix(grid, lambda n, d, free=free_days: d in free)
+            # the days a dive's rows leave short are solved again in full, and the nurses it
+            # left open over the whole horizon (from its suggested rows)
+            grid, free_days, free_nurses = made
+            rm.fix(grid, lambda n, d, days=free_days, nurses=free_nurses: d in days or n in nurses)
             left = deadline - time.monotonic()
-            prm.max_time_in_seconds = max(1.0, min(left, 0.1 * opts.time_limit) if free_days else left)
+            prm.max_time_in_seconds = left
+            if free_days or free_nurses:
+                rm.hint(grid)
+                prm.max_time_in_seconds = max(1.0, min(left, opts.dive_open_time * opts.time_limit))
             status = solver.solve(rm.model)
             rm.unfix()
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -682,16 +692,16 @@ def _dive_applies(problem: RosterProblem) -> bool:
 
 
 def _dive(
-    problem: RosterProblem, seconds: float, stats: dict[str, Any]
-) -> tuple[list[list[int]], set[int]] | None:
+    problem: RosterProblem, seconds: float, open_rows: int, stats: dict[str, Any]
+) -> tuple[list[list[int]], set[int], set[int]] | None:
     """The rows of a dive on the column-generation relaxation (None if the relaxation did not
-    converge in time), and the days to roster again: those whose minimum coverage the rows miss,
-    with the day before and after (successions). The relaxation's bound goes into `stats` (the
-    search stops if it is reached)."""
+    converge in time), the days to roster again (those whose minimum coverage the rows miss, with
+    the day before and after: successions) and the `open_rows` nurses the dive left free. The
+    relaxation's bound goes into `stats` (the search stops if it is reached)."""
     from chalicelib.scheduling.roster.bound import ColumnGeneration
 
     cg = ColumnGeneration(problem)
-    grid = cg.dive(seconds)
+    grid = cg.dive(seconds, leave_open=open_rows)
     if cg.bound is not None:
         stats["dive_lp_rounds"] = cg.bound.rounds
         if cg.bound.proved_optimal_lp:
@@ -699,7 +709,9 @@ def _dive(
     if grid is None:
         return None
     stats["dive_missed_days"] = len(cg.missed)
-    return grid, {d + e for d in cg.missed for e in (-1, 0, 1) if 0 <= d + e < problem.num_days}
+    stats["dive_open_nurses"] = len(cg.open)
+    days = {d + e for d in cg.missed for e in (-1, 0, 1) if 0 <= d + e < problem.num_days}
+    return grid, days, set(cg.open)
 
 
 def truncated(problem: RosterProblem, days: int) -> RosterProblem:
