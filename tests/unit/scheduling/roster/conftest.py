@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import random
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import date, time
 from pathlib import Path
@@ -30,6 +32,31 @@ def inrc2_dir() -> Path:
     if not (folder / "n005w4").is_dir():
         pytest.skip(f"INRC-II data not found at {folder} (CI keeps it beside the repository)")
     return folder
+
+
+@pytest.fixture(scope="session")
+def fresh_process(inrc2_dir: Path) -> Callable[[str], str]:
+    """Runs `code` in a new Python process where numba caches nothing (as on a read-only disk,
+    or a fresh deployment): every kernel compiles there. `sys.argv[1]` is the INRC-II folder.
+    Returns its standard output; fails the test if the process does."""
+    service = REPO / "services" / "scheduling"
+    prelude = (
+        "from numba.core import caching\n"
+        "caching.CacheImpl._locator_classes = []  # no cache folder anywhere\n"
+    )
+
+    def run(code: str) -> str:
+        out = subprocess.run(
+            [sys.executable, "-c", prelude + code, str(inrc2_dir)],
+            cwd=service,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert out.returncode == 0, out.stderr[-2000:]
+        return out.stdout
+
+    return run
 
 
 def make_ward(
