@@ -88,10 +88,14 @@ def test_dive_gives_every_nurse_a_legal_row_close_to_the_bound(inrc2_dir: Path) 
     assert set(np.flatnonzero(short)) <= set(cg.missed)
 
 
-def test_dive_out_of_time_still_rosters_every_nurse(inrc2_dir: Path) -> None:
+def test_dive_out_of_time_still_rosters_every_nurse_and_can_leave_the_last_open(
+    inrc2_dir: Path,
+) -> None:
     """With little time left after the relaxation, the dive fixes many rows a step instead of one,
     and still ends with a legal row for every nurse, within a few seconds of its limit; with too
-    little time for the relaxation itself it gives up (None), and the solver starts otherwise."""
+    little time for the relaxation itself it gives up (None), and the solver starts otherwise.
+    With `leave_open` (as the solver dives) it stops with at most that many nurses free, for
+    CP-SAT to roster; each of them has a suggested row, one the relaxation generated for her."""
     import time
 
     problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
@@ -99,20 +103,10 @@ def test_dive_out_of_time_still_rosters_every_nurse(inrc2_dir: Path) -> None:
     cg = ColumnGeneration(problem)
     assert cg.run(120).proved_optimal_lp
     began = time.monotonic()
-    grid = cg.dive(seconds=1.0)
+    grid = cg.dive(seconds=1.0, leave_open=7)
     assert grid is not None
     _assert_legal_rows(cg, grid)
     assert time.monotonic() - began < 10
-
-
-def test_dive_can_leave_the_last_nurses_open_with_a_suggested_row(inrc2_dir: Path) -> None:
-    """`leave_open`: the dive stops with at most that many nurses free (the solver lets CP-SAT
-    roster them); each of them still gets a legal row, one the relaxation generated for her."""
-    problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
-    cg = ColumnGeneration(problem)
-    grid = cg.dive(seconds=60, leave_open=7)
-    assert grid is not None and cg.bound is not None and cg.bound.proved_optimal_lp
-    _assert_legal_rows(cg, grid)
     assert 1 <= len(cg.open) <= 7
     assert set(cg.open).isdisjoint(cg.fixed) and len(cg.open) + len(cg.fixed) == len(problem.nurses)
     for n in cg.open:
