@@ -25,7 +25,11 @@ os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from fh.local.stack import LocalStack
 
-    local = LocalStack(home=tmp_path_factory.mktemp("fh-home"), table_prefix="fh-test").start()
+    # No background trigger thread: a test that needs the event path's effects calls
+    # ``stack.drain()``, which runs it to completion in the test's own thread (nothing waits on a
+    # clock, and nothing polls moto between tests).
+    local = LocalStack(home=tmp_path_factory.mktemp("fh-home"), table_prefix="fh-test", background=False)
+    local.start()
     yield local
     local.stop()
 
@@ -68,6 +72,19 @@ def make_staff(stack: Any, token: str, department_id: str, name: str, number: st
     )
     assert status == 201, body
     return str(body["id"])
+
+
+@pytest.fixture
+def sync_settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``GET /sync`` never reads its newest two seconds (a slower concurrent writer must not land
+    behind a cursor); under this fixture its clock reads that much later, so a test sees what it
+    just wrote without sleeping."""
+    from types import SimpleNamespace
+
+    from chalicelib.messaging import conversations
+
+    ahead = conversations.SETTLE_MS / 1000 + 0.001
+    monkeypatch.setattr(conversations, "time", SimpleNamespace(time=lambda: time.time() + ahead))
 
 
 def eventually(check: Callable[[], Any], timeout: float = 20.0, interval: float = 0.1) -> Any:

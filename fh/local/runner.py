@@ -33,6 +33,8 @@ class StreamTrigger:
     iterators: dict[str, str] = field(default_factory=dict)
 
     def poll(self) -> int:
+        """Hands each shard's new records to the relay; returns how many it handled. Raises when
+        the relay fails: the iterator stays, and the same records come again next round."""
         shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
         handled = 0
         for shard in shards:
@@ -62,6 +64,9 @@ class QueueTrigger:
     handler: Handler
     sqs: Any
     batch_size: int = 10
+    # Receipt handles of messages the consumer reported failed: SQS shows them again after the
+    # visibility timeout; a drain (``TriggerRunner.drain``) makes them visible at once instead.
+    failed: list[str] = field(default_factory=list)
 
     def poll(self) -> int:
         messages = self.sqs.receive_message(
@@ -74,8 +79,13 @@ class QueueTrigger:
         if not messages:
             return 0
         event = {"Records": [self._record(m) for m in messages]}
-        result = self.handler(event, _context(self.name)) or {}
+        try:
+            result = self.handler(event, _context(self.name)) or {}
+        except Exception:
+            self.failed += [m["ReceiptHandle"] for m in messages]  # Lambda retries the whole batch
+            raise
         failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        self.failed += [m["ReceiptHandle"] for m in messages if m["MessageId"] in failed]
         done = [m for m in messages if m["MessageId"] not in failed]
         if done:
             self.sqs.delete_message_batch(
@@ -83,6 +93,20 @@ class QueueTrigger:
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
             )
         return len(messages)
+
+    def retry_now(self) -> int:
+        """Makes the messages that failed visible again now (Lambda's retry, without the wait for
+        the visibility timeout); returns how many. A handle that has gone stale (the message was
+        received again meanwhile, or moved to the DLQ) is skipped."""
+        handles, self.failed = self.failed, []
+        for handle in handles:
+            try:
+                self.sqs.change_message_visibility(
+                    QueueUrl=self.queue_url, ReceiptHandle=handle, VisibilityTimeout=0
+                )
+            except Exception:  # noqa: BLE001 - a stale receipt handle: that message is elsewhere now
+                log.debug("%s: receipt handle no longer valid", self.name)
+        return len(handles)
 
     def _record(self, message: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -128,8 +152,14 @@ class ScheduleTrigger:
         return 0  # scheduled work does not count as backlog
 
 
+class NotIdle(AssertionError):
+    """A drain that still had work after its rounds: a record or message that keeps failing."""
+
+
 class TriggerRunner:
-    """Runs every trigger in one background thread until stopped."""
+    """Plays every trigger: in a background thread (``start``), as ``fh dev`` does, or round by
+    round in the caller's thread (``drain``), as the tests do: they run the event path to
+    completion instead of waiting for a thread on a clock."""
 
     def __init__(self, triggers: list[StreamTrigger | QueueTrigger | ScheduleTrigger], interval: float = 0.2):
         self.triggers = triggers
@@ -143,7 +173,8 @@ class TriggerRunner:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=10)
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
 
     @contextmanager
     def paused(self) -> Iterator[None]:
@@ -153,6 +184,7 @@ class TriggerRunner:
             yield
 
     def run_once(self) -> int:
+        """One round: each trigger polled once. Returns what was handled (records and messages)."""
         handled = 0
         for trigger in self.triggers:
             try:
@@ -160,6 +192,38 @@ class TriggerRunner:
             except Exception:
                 log.exception("trigger %s failed; will retry", trigger.name)
         return handled
+
+    def drain(self, max_rounds: int = 200) -> int:
+        """Runs rounds in this thread until one finds nothing to do: every stream record relayed,
+        every queue message consumed, deleted or (after its receives) in its DLQ. A message that
+        failed is retried in the next round rather than after the visibility timeout, so the
+        result does not depend on how fast the machine is. Schedules do not fire: a timer is
+        tested by calling its sweep with the ``now`` the test sets. Returns the rounds run; raises
+        ``NotIdle`` if work is still failing after ``max_rounds`` (a poison record in a stream, a
+        relay that cannot publish), so nothing hangs and nothing is dropped silently."""
+        queues = [t for t in self.triggers if isinstance(t, QueueTrigger)]
+        with self._round:
+            for rounds in range(1, max_rounds + 1):
+                retried = sum(q.retry_now() for q in queues)
+                handled = failures = 0
+                for trigger in self.triggers:
+                    if isinstance(trigger, ScheduleTrigger):
+                        continue
+                    # Each trigger until it is empty (a backlog comes 100 records or 10 messages a
+                    # poll): fewer empty polls of the others than round after round of all.
+                    for _ in range(max_rounds):
+                        try:
+                            got = trigger.poll()
+                        except Exception:
+                            failures += 1
+                            log.exception("trigger %s failed; will retry", trigger.name)
+                            break
+                        handled += got
+                        if not got or (isinstance(trigger, QueueTrigger) and trigger.failed):
+                            break
+                if not (handled or failures or retried):
+                    return rounds
+        raise NotIdle(f"the event path still had work after {max_rounds} rounds (see the log)")
 
     def _run(self) -> None:
         while not self._stop.is_set():

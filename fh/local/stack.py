@@ -7,6 +7,8 @@ import logging
 import os
 import socket
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,9 @@ class LocalStack:
     visibility_timeout: int = 5
     # Schedules (``rate(1 minute)``) are played more often locally, so escalations show up promptly.
     schedule_seconds: float = 5.0
+    # ``fh dev`` plays the triggers in a background thread; the tests turn it off and call
+    # ``drain()`` to run the event path to completion when they need its effects.
+    background: bool = True
     apps: dict[str, Any] = field(default_factory=dict)
     issuer: DevIssuer | None = None
     _moto: Any = None
@@ -86,7 +91,8 @@ class LocalStack:
         os.environ["FH_PUSH_APPS"] = json.dumps(push_apps)
         reset_settings()
         self.runner = TriggerRunner(self._triggers(queues))
-        self.runner.start()
+        if self.background:
+            self.runner.start()
         self._server = serve(Gateway(self.apps, self.issuer.jwks()), self.host, self.port)
         return self
 
@@ -141,6 +147,27 @@ class LocalStack:
                 handler = app.handler_map[source.name]
                 triggers.append(QueueTrigger(source.name, url, arn, handler, sqs, source.batch_size))
         return triggers
+
+    @contextmanager
+    def triggers_running(self) -> Iterator[None]:
+        """The triggers in a background thread for the block, as under ``fh dev``: for a test that
+        drives a client which itself follows a job over HTTP (``fh directory import``)."""
+        assert self.runner is not None, "the stack is not started"
+        if self.background:
+            yield
+            return
+        runner = TriggerRunner(self.runner.triggers)
+        runner.start()
+        try:
+            yield
+        finally:
+            runner.stop()
+
+    def drain(self, max_rounds: int = 200) -> int:
+        """Runs the event path (streams → relays → bus → queues → consumers) in this thread until
+        nothing is left to do; see ``TriggerRunner.drain``."""
+        assert self.runner is not None, "the stack is not started"
+        return self.runner.drain(max_rounds)
 
     def token(self, tenant: str, user: str, roles: list[str] | tuple[str, ...] = (), **kw: Any) -> str:
         assert self.issuer is not None

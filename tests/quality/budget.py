@@ -78,7 +78,9 @@ class BudgetCaller:
         token = stack.token(
             tenant, "budget-user", all_roles(routes), **({"scopes": scopes} if scopes else {})
         )
-        return cls(token, ResourceMaker(call=stack.request, mint=stack.token, routes=routes))
+        return cls(
+            token, ResourceMaker(call=stack.request, mint=stack.token, settle=stack.drain, routes=routes)
+        )
 
 
 def measure(

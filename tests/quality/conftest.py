@@ -27,7 +27,7 @@ def routes(stack: Any) -> tuple[Any, ...]:
 
 @pytest.fixture
 def maker(stack: Any, routes: tuple[Any, ...]) -> ResourceMaker:
-    return ResourceMaker(call=stack.request, mint=stack.token, routes=routes)
+    return ResourceMaker(call=stack.request, mint=stack.token, settle=stack.drain, routes=routes)
 
 
 @pytest.fixture

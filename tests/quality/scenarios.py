@@ -167,8 +167,6 @@ def _register() -> None:
 
     def notified(maker: ResourceMaker, token: str, **extra: Any) -> str:
         """A notification to the caller (a 202, so not through ``make``), once it is in their inbox."""
-        from tests.conftest import eventually
-
         body = {**notification_to_the_caller(maker, token, {}), **extra}
         status, sent = maker.call("POST", "/messaging/notifications", token, body)
         assert status == 202, sent
@@ -177,7 +175,9 @@ def _register() -> None:
             status, page = maker.call("GET", "/messaging/notifications/inbox", token)
             return status == 200 and any(i["notification_id"] == sent["id"] for i in page["items"])
 
-        eventually(delivered, timeout=20)
+        assert maker.settle is not None, "this recipe needs the event path: give the maker settle=stack.drain"
+        maker.settle()
+        assert delivered(), f"notification {sent['id']} did not reach the caller's inbox"
         return str(sent["id"])
 
     for path in ("/notifications/inbox", "/sync"):

@@ -243,6 +243,9 @@ class ResourceMaker:
     routes: tuple[RouteSpec, ...]
     # Mints a token for another tenant (tenant, user, roles, scopes=...): recipes that need a second hospital.
     mint: Callable[..., str] | None = None
+    # Runs the event path to completion (the stack's ``drain``): recipes whose resource appears
+    # through events (a notification in an inbox) call it instead of waiting.
+    settle: Callable[[], Any] | None = None
     made: list[Made] = field(default_factory=list)
     staff_of: dict[str, Made] = field(default_factory=dict)
 

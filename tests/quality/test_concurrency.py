@@ -19,13 +19,13 @@ CLIENTS = int(os.environ.get("FH_LOAD_CLIENTS", "20"))
 REQUESTS = int(os.environ.get("FH_LOAD_REQUESTS", "400"))
 
 
+@pytest.mark.timeout(1000)
 def test_concurrent_load_has_no_5xx_and_no_lost_update(stack: Any, admin: str) -> None:
-    result, seed = run_load(stack.url, admin, clients=CLIENTS, total=REQUESTS, deadline_seconds=150)
+    # Bounded by count: every request runs, however slow the machine; the time bound (generous)
+    # only stops a hang.
+    result, seed = run_load(stack.url, admin, clients=CLIENTS, total=REQUESTS, deadline_seconds=900)
     print("\n" + result.summary())
-    # A busy CI machine may hit the time bound first; the books must balance for whatever did run.
-    assert len(result.latencies) >= REQUESTS // 4, (
-        f"too few requests ran to prove anything: {result.summary()}"
-    )
+    assert len(result.latencies) == REQUESTS, f"the load stopped at its time bound: {result.summary()}"
     problems = audit_books(result, seed)
     assert not problems, "\n".join(problems)
     assert result.statuses[409] > 0, "no contention happened: raise the mix's contested share"

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import eventually
 from tests.quality.scenarios import marks
 from tests.quality.surface import (
     ResourceMaker,
@@ -151,7 +150,7 @@ def tenant_a(stack: Any, routes: tuple[Any, ...]) -> SimpleNamespace:
             **({"scopes": scopes} if scopes else {}),
         )
     )
-    maker = ResourceMaker(call=stack.request, mint=stack.token, routes=routes)
+    maker = ResourceMaker(call=stack.request, mint=stack.token, settle=stack.drain, routes=routes)
     made = maker.make_everything(token) + maker.make_everything(token)
     return SimpleNamespace(token=token, maker=maker, made=made)
 
@@ -186,7 +185,9 @@ def test_lists_never_show_another_tenants_items(
         return None
 
     # A's list must show A's items first (events may project them later), or the check below proves nothing.
-    page_a = eventually(a_sees_items, timeout=20)
+    stack.drain()
+    page_a = a_sees_items()
+    assert page_a, f"{url}: A sees none of its own items"
 
     status, page_b = stack.request("GET", url, token_b)
     assert status in (200, 404), page_b

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import eventually
 from tests.service.test_directory_api import Api, make_department
 from tests.service.test_directory_changes import add_staff
 
@@ -44,7 +43,7 @@ def world(clients: dict[str, Any], token: Any) -> tuple[Hospital, Hospital, Hosp
 
 
 def test_referral_group_spans_hospitals_and_nobody_else_sees_it(
-    world: tuple[Hospital, Hospital, Hospital, str],
+    world: tuple[Hospital, Hospital, Hospital, str], stack: Any, sync_settled: None
 ) -> None:
     county, town, outside, cid = world
     wang, li, zhou = county.staff["wang"], county.staff["li"], town.staff["zhou"]
@@ -90,7 +89,8 @@ def test_referral_group_spans_hospitals_and_nobody_else_sees_it(
         items = town.api["zhou"].call("GET", "/sync").json_body["items"]
         return [i["text"] for i in items if i["conversation_id"] == gid] == ["患者已转出，请接收", "收到"]
 
-    eventually(zhou_synced, timeout=10)
+    stack.drain()
+    assert zhou_synced()
 
     # A hospital outside the consortium: nothing, whatever it asks.
     chen = outside.api["chen"]

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
 
-from tests.conftest import eventually
 from tests.service.test_directory_api import Api, make_department
 from tests.service.test_directory_changes import add_staff
 
@@ -42,7 +40,7 @@ def test_direct_conversation_is_one_and_only_members_see_it(people: dict[str, An
     assert bad.status_code == 422
 
 
-def test_recall_receipts_and_sync(people: dict[str, Any]) -> None:
+def test_recall_receipts_and_sync(people: dict[str, Any], stack: Any, sync_settled: None) -> None:
     (wang, wang_api), (li, li_api), (zhao, _) = people["wang"], people["li"], people["zhao"]
     group = wang_api.call(
         "POST", "/conversations", {"kind": "group", "name": "夜班群", "member_ids": [li["id"], zhao["id"]]}
@@ -65,13 +63,8 @@ def test_recall_receipts_and_sync(people: dict[str, Any]) -> None:
     }
     assert receipts == {wang["id"]: False, li["id"]: True, zhao["id"]: False}
 
-    time.sleep(2.1)  # sync does not read the newest two seconds
-
-    def synced() -> dict[str, Any] | None:
-        page = li_api.call("GET", "/sync").json_body
-        return page if len(page["items"]) >= 3 else None
-
-    page = eventually(synced, timeout=10)
+    stack.drain()
+    page = li_api.call("GET", "/sync").json_body
     kinds = [(i["kind"], i["id"]) for i in page["items"]]
     assert kinds == [("message", first["id"]), ("message", second["id"]), ("recall", second["id"])]
     nothing_new = li_api.call("GET", f"/sync?cursor={page['next_cursor']}").json_body
@@ -80,7 +73,7 @@ def test_recall_receipts_and_sync(people: dict[str, Any]) -> None:
 
 
 def test_department_groups_follow_the_directory(
-    clients: dict[str, Any], admin: str, token: Any, tenant: str
+    clients: dict[str, Any], admin: str, token: Any, tenant: str, stack: Any
 ) -> None:
     api = Api(clients["messaging"], admin)
     ward = make_department(api, "肾内科")
@@ -99,13 +92,16 @@ def test_department_groups_follow_the_directory(
             return None
         return sorted(item.member_ids or ())
 
-    eventually(lambda: members(group) == sorted([a["id"], b["id"]]))
+    stack.drain()  # the directory's events → messaging's group consumer
+    assert members(group) == sorted([a["id"], b["id"]])
     assert a_api.call("POST", f"/conversations/{group}/messages", {"text": "科室群你好"}).status_code == 201
 
     api.call("PATCH", f"/staff/{b['id']}", {"version": 1, "department_id": other["id"]})
-    eventually(lambda: members(group) == [a["id"]] and members(f"dept-{other['id']}") == [b["id"]])
+    stack.drain()
+    assert members(group) == [a["id"]] and members(f"dept-{other['id']}") == [b["id"]]
     api.call("POST", f"/staff/{a['id']}/leave", {"version": 1})
-    eventually(lambda: members(group) == [])
+    stack.drain()
+    assert members(group) == []
     assert a_api.call("GET", f"/conversations/{group}/messages").status_code == 404
 
 

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import eventually
 from tests.service.test_directory_api import Api, make_department
 
 
@@ -98,21 +97,21 @@ def test_department_head(messaging: Api) -> None:
 
 
 def test_leave_keeps_history_revokes_roles_and_reaches_scheduling(
-    messaging: Api, clients: dict[str, Any], admin: str
+    messaging: Api, clients: dict[str, Any], admin: str, stack: Any
 ) -> None:
     dept = make_department(messaging)
     nurse = add_staff(messaging, dept["id"], "赵敏", "N9", roles=["nurse"])
     scheduling = Api(clients["scheduling"], admin)
-    eventually(
-        lambda: [s["id"] for s in scheduling.call("GET", "/staff").json_body["items"]] == [nurse["id"]]
-    )
+    stack.drain()
+    assert [s["id"] for s in scheduling.call("GET", "/staff").json_body["items"]] == [nurse["id"]]
     left = messaging.call("POST", f"/staff/{nurse['id']}/leave", {"version": 1})
     assert left.status_code == 200
     assert (left.json_body["status"], left.json_body["roles"]) == ("left", [])
     assert messaging.call("POST", f"/staff/{nurse['id']}/leave", {"version": 2}).status_code == 409
     assert messaging.call("GET", f"/staff/{nurse['id']}").json_body["status"] == "left"
     assert messaging.call("GET", "/staff?status=active").json_body["items"] == []
-    eventually(lambda: scheduling.call("GET", "/staff").json_body["items"] == [])
+    stack.drain()
+    assert scheduling.call("GET", "/staff").json_body["items"] == []
 
 
 def test_mobile_is_masked_everywhere_and_revealed_only_with_audit(

@@ -13,7 +13,6 @@ import shared.events.consumer as consumer
 from shared.events.envelope import EventEnvelope
 from shared.events.relay import publish
 from shared.settings import get_settings
-from tests.conftest import eventually
 
 
 class FlakyEvents:
@@ -84,10 +83,12 @@ def test_failed_put_events_entries_still_arrive_exactly_once(
     monkeypatch.setattr(shared.aws, "client", lambda name: flaky if name == "events" else real_client(name))
 
     staff_ids = _create_staff(clients, admin, 12)
-    eventually(lambda: sorted(_projected(clients, admin)) == sorted(staff_ids))
+    stack.drain()
+    assert sorted(_projected(clients, admin)) == sorted(staff_ids)
 
     assert flaky.failed_once, "the fault was never injected, so this test proved nothing"
-    staff_events = eventually(lambda: [e for e in effects if effects[e]] if len(effects) >= 12 else None)
+    staff_events = [e for e in effects if effects[e]]
+    assert len(staff_events) >= 12
     assert all(effects[e] == 1 for e in staff_events)
 
 
@@ -95,9 +96,11 @@ def test_the_same_event_delivered_twice_has_one_effect(
     stack: Any, clients: dict[str, Any], admin: str, effects: Counter[str], tenant: str
 ) -> None:
     [staff_id] = _create_staff(clients, admin, 1)
-    eventually(lambda: _projected(clients, admin) == [staff_id])
+    stack.drain()
+    assert _projected(clients, admin) == [staff_id]
     # Deliver one more copy of an event the consumer has already applied.
-    first = eventually(lambda: next((k for k in effects if k.startswith("scheduling-")), None))
+    first = next((k for k in effects if k.startswith("scheduling-")), None)
+    assert first is not None
     envelope = EventEnvelope(
         id=first.rpartition("/")[2],
         source="messaging",
@@ -106,8 +109,7 @@ def test_the_same_event_delivered_twice_has_one_effect(
         data={"staff_id": staff_id, "department_id": "x"},
     )
     publish([envelope], shared.aws.client("events"), get_settings().event_bus_name)
-    stack.runner.run_once()
-    eventually(lambda: stack.runner.run_once() == 0, timeout=10)
+    stack.drain()
     assert effects[first] == 1
     assert _projected(clients, admin) == [staff_id]
 
@@ -117,7 +119,8 @@ def test_changes_and_leaving_reach_the_scheduling_projection(
 ) -> None:
     """staff.updated rewrites the projection (it once failed on a version condition, retried to the DLQ)."""
     [staff_id] = _create_staff(clients, admin, 1)
-    eventually(lambda: _projected(clients, admin) == [staff_id])
+    stack.drain()
+    assert _projected(clients, admin) == [staff_id]
     headers = {"Authorization": f"Bearer {admin}", "Content-Type": "application/json"}
     http = clients["messaging"].http
     changed = http.patch(
@@ -129,7 +132,9 @@ def test_changes_and_leaving_reach_the_scheduling_projection(
         resp = clients["scheduling"].http.get("/staff", headers={"Authorization": f"Bearer {admin}"})
         return next((s["title"] for s in resp.json_body["items"] if s["id"] == staff_id), None)
 
-    assert eventually(lambda: title() == "主管护师" or None)
+    stack.drain()
+    assert title() == "主管护师"
     left = http.post(f"/staff/{staff_id}/leave", headers=headers, body=json.dumps({"version": 2}))
     assert left.status_code == 200, left.json_body
-    eventually(lambda: _projected(clients, admin) == [] or None)
+    stack.drain()
+    assert _projected(clients, admin) == []

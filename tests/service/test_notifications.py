@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from shared.onduty import OnDutyShift
-from tests.conftest import eventually
 from tests.service.test_directory_api import Api, make_department
 from tests.service.test_directory_changes import add_staff
 
@@ -23,7 +22,7 @@ def send(api: Api, **body: Any) -> Any:
 
 
 def test_department_notification_reaches_everyone_and_counts_reads_and_acks(
-    messaging: Api, clients: dict[str, Any], token: Any, tenant: str
+    messaging: Api, clients: dict[str, Any], token: Any, tenant: str, stack: Any
 ) -> None:
     dept = make_department(messaging, "心内科")
     ward = make_department(messaging, "心内一病区", kind="ward", parent_id=dept["id"])
@@ -42,7 +41,8 @@ def test_department_notification_reaches_everyone_and_counts_reads_and_acks(
     notification = resp.json_body
     assert notification["recipient_count"] == 4
     nid = notification["id"]
-    eventually(lambda: messaging.call("GET", f"/notifications/{nid}").json_body["status"] == "delivered")
+    stack.drain()
+    assert messaging.call("GET", f"/notifications/{nid}").json_body["status"] == "delivered"
 
     nurse = Api(clients["messaging"], token(tenant, "nurse-0", ["nurse"]))
     inbox = nurse.call("GET", "/notifications/inbox").json_body["items"]
@@ -70,7 +70,7 @@ def test_department_notification_reaches_everyone_and_counts_reads_and_acks(
     assert nurse.call("GET", f"/notifications/{nid}/recipients").status_code == 404
 
 
-def test_roles_and_named_staff(messaging: Api) -> None:
+def test_roles_and_named_staff(messaging: Api, stack: Any) -> None:
     dept = make_department(messaging)
     head = add_staff(messaging, dept["id"], "护士长", "H1", roles=["head_nurse", "nurse"])
     doc = add_staff(messaging, dept["id"], "医生", "D1", roles=["doctor"])
@@ -79,7 +79,8 @@ def test_roles_and_named_staff(messaging: Api) -> None:
     assert resp.status_code == 202
     assert resp.json_body["recipient_count"] == 2
     nid = resp.json_body["id"]
-    eventually(lambda: messaging.call("GET", f"/notifications/{nid}").json_body["status"] == "delivered")
+    stack.drain()
+    assert messaging.call("GET", f"/notifications/{nid}").json_body["status"] == "delivered"
     listed = messaging.call("GET", f"/notifications/{nid}/recipients").json_body["items"]
     assert sorted(r["staff_id"] for r in listed) == sorted([head["id"], doc["id"]])
 
@@ -104,7 +105,7 @@ def test_clear_errors_never_silent_drops(messaging: Api, monkeypatch: pytest.Mon
     assert too_many.status_code == 422 and "at most 1" in too_many.json_body["errors"][0]["message"]
 
 
-def test_on_duty_recipients_come_from_the_published_roster(messaging: Api, tenant: str) -> None:
+def test_on_duty_recipients_come_from_the_published_roster(messaging: Api, tenant: str, stack: Any) -> None:
     ward = make_department(messaging, "ICU", kind="ward", parent_id=make_department(messaging)["id"])
     day, night = (add_staff(messaging, ward["id"], name, no) for name, no in (("白班", "S1"), ("夜班", "S2")))
     now = datetime.now(UTC)
@@ -123,6 +124,7 @@ def test_on_duty_recipients_come_from_the_published_roster(messaging: Api, tenan
     resp = send(messaging, to={"on_duty_ward_id": ward["id"]})
     assert resp.status_code == 202, resp.body
     nid = resp.json_body["id"]
-    eventually(lambda: messaging.call("GET", f"/notifications/{nid}").json_body["status"] == "delivered")
+    stack.drain()
+    assert messaging.call("GET", f"/notifications/{nid}").json_body["status"] == "delivered"
     listed = messaging.call("GET", f"/notifications/{nid}/recipients").json_body["items"]
     assert [r["staff_id"] for r in listed] == [day["id"]]

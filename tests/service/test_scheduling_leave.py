@@ -10,7 +10,6 @@ from chalicelib.scheduling.adapters import LeaveItem
 from chalicelib.scheduling.events import APPROVED_LEAVE
 
 from shared.events.consumer import handle_once
-from tests.conftest import eventually
 from tests.service.approvals.conftest import Call, Hospital, hospital  # noqa: F401 - the fixture
 from tests.service.approvals.test_approvals_api import act, submit
 
@@ -22,6 +21,7 @@ def leave_of(call: Call, query: str) -> Any:
 def test_an_approved_leave_shows_as_unavailability_in_scheduling(
     hospital: Hospital,  # noqa: F811
     clients: dict[str, Any],
+    stack: Any,
 ) -> None:
     h = hospital
     form = {"leave_type": "年假", "period": {"start": "2026-12-01", "end": "2026-12-05"}, "reason": "探亲"}
@@ -32,7 +32,8 @@ def test_an_approved_leave_shows_as_unavailability_in_scheduling(
     mine = Call(clients["scheduling"], h.as_("nurse2").token)
     query = f"staff_id={h.staff['nurse2']}&from=2026-12-05&to=2026-12-31"
 
-    page = eventually(lambda: leave_of(head, query).json_body["items"])  # outbox → bus → queue → consumer
+    stack.drain()  # outbox → bus → queue → consumer
+    page = leave_of(head, query).json_body["items"]
     assert [(i["instance_id"], i["leave_type"], i["start"], i["end"]) for i in page] == [
         (approval["id"], "年假", "2026-12-01", "2026-12-05")
     ]

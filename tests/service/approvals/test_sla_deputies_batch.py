@@ -9,7 +9,6 @@ from chalicelib.approvals import sla
 from chalicelib.approvals.adapters import SlaTimerItem
 
 from shared.persistence.models import service_item_models, tenant_key
-from tests.conftest import eventually
 from tests.service.approvals.conftest import Call, Hospital
 from tests.service.approvals.test_approvals_api import act, leave, mine, submit
 
@@ -90,7 +89,8 @@ def test_an_overdue_task_is_reminded_once_then_escalated_to_the_supervisor(
     assert records(h, approval["id"]) == [("submit", h.staff["nurse"], None), ("remind", "system", None)]
     assert len(events(h, approval["id"], "approval.task.reminded")) == 1
     # messaging tells the approver (once, whatever the sweep did twice)
-    eventually(lambda: "超时提醒：审批" in " ".join(_notices(clients, stack, h.tenant, approver_id)))
+    stack.drain()
+    assert "超时提醒：审批" in " ".join(_notices(clients, stack, h.tenant, approver_id))
 
     sla.sweep(started + timedelta(minutes=125))
     assert [a for a, _, _ in records(h, approval["id"])] == ["submit", "remind", "escalate"]
@@ -101,7 +101,8 @@ def test_an_overdue_task_is_reminded_once_then_escalated_to_the_supervisor(
     assert boss_id in escalated
     assert len(mine(h, boss_id, "pending", approval["id"])) == 1
     # the supervisor hears of it: the task assigned to them, and why
-    eventually(lambda: {"已升级", "待审批"} <= {t[:3] for t in _notices(clients, stack, h.tenant, boss_id)})
+    stack.drain()
+    assert {"已升级", "待审批"} <= {t[:3] for t in _notices(clients, stack, h.tenant, boss_id)}
     reminded = [t for t in _notices(clients, stack, h.tenant, approver_id) if t.startswith("超时提醒")]
     assert len(reminded) == 1
     # the supervisor now has their own SLA; once they act no timer is left behind
