@@ -1,4 +1,9 @@
-"""The CP-SAT solver: its encodings agree with the evaluator, and it solves small instances fast."""
+"""The CP-SAT solver: its encodings agree with the evaluator, and it solves small instances.
+
+Every solve here runs on a budget of work (`Work`: relaxation rounds, neighbourhoods, moves,
+CP-SAT deterministic time), never on the clock: what a test asserts of the result holds however
+loaded the machine is. `time_limit` only bounds a hang. How good a roster gets in a given time
+is measured by `make bench`, which reports and does not fail."""
 
 from __future__ import annotations
 
@@ -17,9 +22,12 @@ cp_model = pytest.importorskip("ortools.sat.python.cp_model")
 from chalicelib.scheduling.roster.solver import (  # noqa: E402
     RosterModel,
     SolveOptions,
+    Work,
     solve,
     truncated,
 )
+
+HANG = 600.0  # seconds: only a solve that hangs meets it
 
 
 def _encoded_penalty(
@@ -77,30 +85,33 @@ def test_run_encodings_with_known_cells_match_the_evaluator(
     assert penalty == run_penalty(worked, streak, low, high)
 
 
-def test_solves_n005w4_in_seconds_and_the_evaluator_agrees(inrc2_dir: Path) -> None:
+def test_solves_n005w4_and_the_evaluator_agrees(inrc2_dir: Path) -> None:
     problem = load_instance(inrc2_dir, "n005w4_0_1-2-3-3")
     progress: list[tuple[float, int]] = []
-    result = solve(problem, SolveOptions(time_limit=8, seed=1), lambda t, c: progress.append((t, c)))
+    work = Work(start_dtime=3, iterations=15, sub_dtime=0.5)
+    result = solve(problem, SolveOptions(HANG, seed=1, work=work), lambda t, c: progress.append((t, c)))
     ev = evaluate(problem, result.roster)
     assert ev.hard_violations == 0, ev.hard
     assert result.cost == ev.cost  # the model's objective is exactly the rules' cost
-    assert result.seconds < 12
+    assert result.iterations == work.iterations  # the budget, spent whole: no roster at the bound
     # progress is reported as it improves, and ends at the returned cost
     assert progress and progress[-1][1] == result.cost
     assert all(b[1] < a[1] for a, b in itertools.pairwise(progress))
-    # close to the competition's reference solution of the same instance (1695, dynamic setting);
-    # typically below it (1600-1700 in 8 s), with slack for a loaded machine
+    # close to the competition's reference solution of the same instance (1695, dynamic setting):
+    # 1740 on this budget
     assert ev.cost < 1695 * 1.2
     print(f"n005w4_0_1-2-3-3: {ev.cost} in {result.seconds}s", file=sys.stderr)
 
 
 def test_solves_a_30_nurse_instance_feasibly(inrc2_dir: Path) -> None:
     problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
-    result = solve(problem, SolveOptions(time_limit=15, seed=0))
+    work = Work(start_dtime=0.5, iterations=10, sub_dtime=0.5)
+    result = solve(problem, SolveOptions(HANG, seed=0, dive=0.0, work=work))
     ev = evaluate(problem, result.roster)
     assert ev.hard_violations == 0
     assert result.cost == ev.cost
-    assert result.iterations > 0  # the neighbourhood search ran on top of the first roster
+    assert result.stats["start"] == "construct"  # week by week, each week on its CP-SAT budget
+    assert result.iterations == work.iterations  # the neighbourhood search ran on top of the first roster
     assert ev.cost < result.stats["first_phase_cost"]
 
 
@@ -145,20 +156,20 @@ def test_annealing_runs_in_a_process_of_its_own_and_is_merged(
 
     problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
     opts = SolveOptions(
-        time_limit=14,
+        HANG,
         seed=0,
         num_workers=workers,
         anneal_after=0.0,
-        anneal_segment=2.0,
         anneal_chains=chains,
-        dive=0.0,  # the week-by-week start: a dive would take half of these 14 s
+        dive=0.0,  # the week-by-week start: cheaper than the relaxation's dive
+        work=Work(start_dtime=0.5, iterations=4, sub_dtime=0.5, anneal_segments=3),
     )
     result = solve(problem, opts)
     ev = evaluate(problem, result.roster)
     assert ev.hard_violations == 0 and result.cost == ev.cost
     assert result.stats["neighbourhoods"]["anneal_chains"] == chains
-    # each chain reports a segment every 2 s of the ~10 s it anneals
-    assert result.stats["neighbourhoods"]["anneal"]["tries"] >= 2 * chains
+    # each chain reports each of its segments, and every one is merged
+    assert result.stats["neighbourhoods"]["anneal"]["tries"] == 3 * chains
     assert not multiprocessing.active_children()
 
 
@@ -166,11 +177,13 @@ def test_starts_from_the_dive_and_stops_at_no_roster_below_its_bound(inrc2_dir: 
     """Without pins the first roster comes from the dive on the relaxation; the relaxation's bound
     is reported, and the returned roster costs no less (nor more than 15 % above it)."""
     problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
-    # up to 90 % of the time for the dive, so that the relaxation converges on a loaded machine too
-    # (about 15 s alone); the dive ends when every nurse has her row, and the search goes on
-    result = solve(problem, SolveOptions(time_limit=60, seed=0, dive=0.9))
+    # the relaxation converges within its rounds (about 150), however long they take; the dive
+    # ends when every nurse but the open ones has her row, and the search goes on
+    work = Work(relax_rounds=1000, start_dtime=1.0, iterations=4, sub_dtime=0.5)
+    result = solve(problem, SolveOptions(HANG, seed=0, work=work))
     ev = evaluate(problem, result.roster)
     assert result.stats["start"] == "dive"
+    assert result.stats["dive_lp_rounds"] < work.relax_rounds
     # the dive left its last nurses (up to a quarter of 30) to the CP-SAT completion
     assert 1 <= result.stats["dive_open_nurses"] <= 7
     assert ev.hard_violations == 0 and result.cost == ev.cost
@@ -186,7 +199,8 @@ def test_pinned_problem_starts_week_by_week_and_keeps_its_pins(inrc2_dir: Path) 
     shift = problem.shift_types[0].id
     pins = [Pin(nurse.id, 3, shift, nurse.skills[0]), Pin(nurse.id, 10, None)]
     problem = problem.with_pins(pins)
-    result = solve(problem, SolveOptions(time_limit=15, seed=0))
+    work = Work(start_dtime=0.5, iterations=4, sub_dtime=0.5)
+    result = solve(problem, SolveOptions(HANG, seed=0, work=work))
     assert result.stats["start"] == "construct"
     assert evaluate(problem, result.roster).hard_violations == 0
     cells = {(a.nurse, a.day): (a.shift, a.skill) for a in result.roster.assignments}

@@ -33,6 +33,7 @@ import json
 import math
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -67,12 +68,15 @@ class ColumnGeneration:
     and the roles is one constraint per (skill set, day, shift), not per nurse: a tenth of the
     rows of a per-nurse model, and the same bound (fractional roles aggregate by skill set)."""
 
-    def __init__(self, problem: RosterProblem) -> None:
+    def __init__(self, problem: RosterProblem, clock: Callable[[], float] = time.monotonic) -> None:
+        """`clock`: what the time limits of `run` and `dive` are measured on (seconds); a test
+        passes one it controls."""
         from chalicelib.scheduling.roster.localsearch import LocalSearch
         from ortools.linear_solver import pywraplp
 
         if not LocalSearch.applicable(problem):
             raise ValueError("no bound for rosters with fairness weights or ward-tagged demand")
+        self.clock = clock
         ls = self.ls = LocalSearch(problem)
         N, D = len(problem.nurses), ls.D
         S, K = ls.dmin.shape[1:]
@@ -193,7 +197,7 @@ class ColumnGeneration:
         if pool is None:
             with ThreadPoolExecutor(2) as own:
                 return self.run(seconds, rounds, own)
-        start = time.monotonic()
+        start = self.clock()
         best = -math.inf
         done, r = False, 0
         while r < rounds and not done:
@@ -203,7 +207,7 @@ class ColumnGeneration:
             if not self.fixed:  # with rows fixed by a dive it bounds only the rosters that keep them
                 best = max(best, self.value + reduced)
             done = added == 0
-            if time.monotonic() - start > seconds:
+            if self.clock() - start > seconds:
                 break
         if done and not self.fixed:  # optimal (a row priced out only within tolerance was a known one)
             best = max(best, self.value)
@@ -213,10 +217,12 @@ class ColumnGeneration:
             proved_optimal_lp=done,
             rounds=r,
             columns=sum(len(x) for x in self.rows),
-            seconds=time.monotonic() - start,
+            seconds=self.clock() - start,
         )
 
-    def dive(self, seconds: float, rounds: int = 3, leave_open: int = 0) -> list[list[int]] | None:
+    def dive(
+        self, seconds: float, rounds: int = 3, leave_open: int = 0, relax_rounds: int | None = None
+    ) -> list[list[int]] | None:
         """A roster's rows from the relaxation (price and dive): solve the relaxation to optimality
         within 60 % of `seconds` (else give up: None, as soon as the first rounds' pace says it
         cannot; on n120w8_0 a dive from a relaxation far from its optimum gave a roster at 23
@@ -231,15 +237,26 @@ class ColumnGeneration:
         With `leave_open` > 0 the dive stops when that many nurses are still free: they are in
         `open` afterwards, with their largest-valued row as a suggestion. The last fixings of a
         greedy dive are its worst (on n040w4_0 the last ten nurses took the rows' cost from 1690
-        to 2300): the solver lets CP-SAT roster those nurses around the others instead."""
-        deadline = time.monotonic() + seconds
+        to 2300): the solver lets CP-SAT roster those nurses around the others instead.
+
+        With `relax_rounds` the dive is bounded by work instead of `seconds`: the relaxation gets
+        that many rounds (None if it has not converged by then), and each step fixes one nurse
+        (and those already at 1) and re-prices for `rounds` rounds, whatever the clock says."""
+        deadline = self.clock() + seconds
         step = 0.0  # seconds per step of the dive so far (mean)
         with ThreadPoolExecutor(2) as pool:
             # a few rounds first: if at their pace even 60 rounds (the 4-week instances converge
             # in 56-167) do not fit, give up now rather than at the end of the share
             share = 0.6 * seconds
-            probe = self.bound = self.run(share, PROBE, pool)
-            if not probe.proved_optimal_lp and probe.seconds / probe.rounds * 60 <= share - probe.seconds:
+            if relax_rounds is not None:
+                self.bound = probe = self.run(math.inf, relax_rounds, pool)
+            else:
+                probe = self.bound = self.run(share, PROBE, pool)
+            if (
+                relax_rounds is None
+                and not probe.proved_optimal_lp
+                and probe.seconds / probe.rounds * 60 <= share - probe.seconds
+            ):
                 rest = self.run(share - probe.seconds, pool=pool)
                 self.bound = replace(
                     rest, rounds=probe.rounds + rest.rounds, seconds=probe.seconds + rest.seconds
@@ -247,7 +264,7 @@ class ColumnGeneration:
             if not self.bound.proved_optimal_lp:
                 return None
             while self.N - len(self.fixed) > leave_open:
-                began = time.monotonic()
+                began = self.clock()
                 self.solve()  # the values of every row, the ones just priced out included
                 value = {
                     (n, key): y.solution_value()
@@ -258,7 +275,7 @@ class ColumnGeneration:
                 ranked = sorted(value, key=value.__getitem__, reverse=True)
                 # one nurse a step while the time allows, else as many as end the dive within it
                 free = self.N - len(self.fixed) - leave_open
-                steps = (deadline - began) / step if step > 0 else free
+                steps = (deadline - began) / step if step > 0 and relax_rounds is None else free
                 count = max(1, math.ceil(free / max(1.0, steps)))
                 chosen: dict[int, tuple[int, ...]] = {}
                 for n, key in ranked:
@@ -268,9 +285,11 @@ class ColumnGeneration:
                     self.fixed[n] = key
                     for other, y in self.rows[n].items():
                         y.SetBounds(*((1, 1) if other == key else (0, 0)))
-                if self.N - len(self.fixed) > leave_open and time.monotonic() < deadline:
-                    self.run(deadline - time.monotonic(), rounds, pool)
-                took = time.monotonic() - began
+                if relax_rounds is not None and self.N - len(self.fixed) > leave_open:
+                    self.run(math.inf, rounds, pool)
+                elif self.N - len(self.fixed) > leave_open and self.clock() < deadline:
+                    self.run(deadline - self.clock(), rounds, pool)
+                took = self.clock() - began
                 step = took if step == 0 else 0.8 * step + 0.2 * took
         self.solve()
         self.missed = sorted({d for d, short in self.shortfalls if short.solution_value() > 1e-6})

@@ -157,9 +157,17 @@ class LocalSearch:
         return int(kernel.row_cost(n, np.asarray(row, np.int64), *self.pricing))
 
     def run(
-        self, roster: Roster, rng: random.Random, seconds: float, t0: float = 0.0, t1: float = 0.0
+        self,
+        roster: Roster,
+        rng: random.Random,
+        seconds: float,
+        t0: float = 0.0,
+        t1: float = 0.0,
+        moves: int | None = None,
     ) -> Roster:
-        """Search from `roster` for `seconds`; returns the best roster met. With a temperature
+        """Search from `roster` for `seconds`, or for exactly `moves` moves when that is given (a
+        budget of work: the same search on any machine, the temperature falling over the moves
+        instead of the time); returns the best roster met. With a temperature
         `t0` > 0 this is simulated annealing: a move that costs delta > 0 is accepted with
         probability exp(-delta / T), T falling geometrically from `t0` to `t1` over the time
         (linearly to 0 if `t1` is 0). Afterwards `current` is the roster where the search stopped,
@@ -178,6 +186,16 @@ class LocalSearch:
         state = np.zeros(3, np.int64)  # gained, best gained, tries
         kernel.seed(rng.getrandbits(31))
         ratio = (t1 / t0) if t0 > 0 and t1 > 0 else 0.0
+        if moves is not None:
+            chunk = min(4096, max(64, moves // 50))
+            tried = 0
+            while tried < moves:
+                done = tried / moves
+                temp = 0.0 if t0 <= 0 else (t0 * ratio**done if ratio else t0 * (1.0 - done))
+                step = min(chunk, moves - tried)
+                kernel.search(grid, role, cover, costs, best_grid, best_role, state, step, temp, *self.packed)
+                tried += step
+            seconds = 0.0  # the loop below does not run
         start = time.monotonic()
         deadline = start + seconds
         chunk = 256

@@ -47,6 +47,23 @@ ProgressCallback = Callable[[float, int], None]
 
 
 @dataclass(frozen=True)
+class Work:
+    """A budget of work instead of time. Every stage of the solve stops on what it has done,
+    never on the clock, so the same options search as much on a loaded machine as on a quiet one
+    (the tests; a reproducible run). `SolveOptions.time_limit` then only bounds a hang. CP-SAT's
+    share is its deterministic time (roughly a second of one core on a quiet machine), the
+    relaxation's its rounds, the local search's its moves. Threads still interleave as they will,
+    so two runs may take different paths; each does the same amount of work."""
+
+    relax_rounds: int = 1000  # the dive's relaxation; it dives only if it converged within them
+    start_dtime: float = 20.0  # each CP-SAT solve towards a first roster (a chunk, the completion)
+    iterations: int = 30  # neighbourhoods (CP-SAT sub-solves and local-search runs), all threads
+    sub_dtime: float = 1.0  # each neighbourhood's CP-SAT sub-solve
+    moves: int = 20_000  # each local-search run; the first descent makes ten times as many
+    anneal_segments: int = 2  # each annealing chain's segments, of `moves` moves each
+
+
+@dataclass(frozen=True)
 class SolveOptions:
     time_limit: float = 60.0
     num_workers: int = 2
@@ -83,6 +100,8 @@ class SolveOptions:
     dive_open: int = 10
     dive_open_time: float = 0.1
     log: bool = False
+    # A budget of work instead of time (`Work`); None: every stage is timed against `time_limit`.
+    work: Work | None = None
 
 
 @dataclass
@@ -615,7 +634,9 @@ def solve(
         starts: list[tuple[str, Callable[[], tuple[list[list[int]], set[int], set[int]] | None]]] = []
         if opts.dive > 0 and not problem.pins and _dive_applies(problem):
             open_rows = min(opts.dive_open, len(problem.nurses) // 4)
-            starts.append(("dive", lambda: _dive(problem, opts.time_limit * opts.dive, open_rows, stats)))
+            starts.append(
+                ("dive", lambda: _dive(problem, opts.time_limit * opts.dive, open_rows, stats, opts.work))
+            )
         budget = opts.time_limit * first_phase
 
         def constructed_grid() -> tuple[list[list[int]], set[int], set[int]] | None:
@@ -637,7 +658,10 @@ def solve(
             prm.max_time_in_seconds = left
             if free_days or free_nurses:
                 rm.hint(grid)
-                prm.max_time_in_seconds = max(1.0, min(left, opts.dive_open_time * opts.time_limit))
+                if opts.work is None:
+                    prm.max_time_in_seconds = max(1.0, min(left, opts.dive_open_time * opts.time_limit))
+            if opts.work is not None:
+                prm.max_deterministic_time = opts.work.start_dtime
             status = solver.solve(rm.model)
             rm.unfix()
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -651,10 +675,15 @@ def solve(
         share = max(first_phase, 0.3) if len(problem.nurses) < 20 else first_phase
         first = max(1.0, (deadline - time.monotonic()) * (share if opts.lns else 1.0))
         prm.max_time_in_seconds = first
+        if opts.work is not None:
+            prm.max_time_in_seconds = max(1.0, deadline - time.monotonic())
+            prm.max_deterministic_time = opts.work.start_dtime
         status = solver.solve(rm.model, _Callback())
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         # No roster yet: keep searching with the whole model for the rest of the time.
         prm.max_time_in_seconds = max(1.0, deadline - time.monotonic())
+        if opts.work is not None:
+            prm.max_deterministic_time = 4 * opts.work.start_dtime
         status = solver.solve(rm.model, _Callback())
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             raise InfeasibleRoster(f"{problem.name}: {solver.status_name(status)}")
@@ -692,7 +721,7 @@ def _dive_applies(problem: RosterProblem) -> bool:
 
 
 def _dive(
-    problem: RosterProblem, seconds: float, open_rows: int, stats: dict[str, Any]
+    problem: RosterProblem, seconds: float, open_rows: int, stats: dict[str, Any], work: Work | None = None
 ) -> tuple[list[list[int]], set[int], set[int]] | None:
     """The rows of a dive on the column-generation relaxation (None if the relaxation did not
     converge in time), the days to roster again (those whose minimum coverage the rows miss, with
@@ -701,7 +730,7 @@ def _dive(
     from chalicelib.scheduling.roster.bound import ColumnGeneration
 
     cg = ColumnGeneration(problem)
-    grid = cg.dive(seconds, leave_open=open_rows)
+    grid = cg.dive(seconds, leave_open=open_rows, relax_rounds=None if work is None else work.relax_rounds)
     if cg.bound is not None:
         stats["dive_lp_rounds"] = cg.bound.rounds
         if cg.bound.proved_optimal_lp:
@@ -848,6 +877,9 @@ def construct(
         share = max(min(2.0, (hard_deadline - time.monotonic()) / left), (deadline - time.monotonic()) / left)
         for attempt in range(3):  # a chunk that found nothing yet gets more time
             prm.max_time_in_seconds = max(0.1, min(share * (2**attempt), hard_deadline - time.monotonic()))
+            if opts.work is not None:
+                prm.max_time_in_seconds = max(0.1, hard_deadline - time.monotonic())
+                prm.max_deterministic_time = opts.work.start_dtime * (2**attempt)
             status = solver.solve(rm.model)
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) or status == cp_model.INFEASIBLE:
                 break
@@ -855,7 +887,12 @@ def construct(
             return None
         part = rm.values(list(solver.response_proto.solution))
         chunk_deadline = time.monotonic() + max(0.0, (deadline - time.monotonic()) / left)
-        if opts.chunk_lns and status != cp_model.OPTIMAL and chunk_deadline - time.monotonic() > 0.5:
+        if (
+            opts.chunk_lns
+            and opts.work is None
+            and status != cp_model.OPTIMAL
+            and chunk_deadline - time.monotonic() > 0.5
+        ):
             # Polish the week with the same neighbourhood search: 7-day sub-problems close fast.
             search = _Search(
                 rm.problem,
@@ -956,10 +993,18 @@ class _Annealer:
         return _Annealer(parent, process)
 
     def begin(
-        self, roster: Roster, seed: int, seconds: float, segment: float, temps: tuple[float, float]
+        self,
+        roster: Roster,
+        seed: int,
+        seconds: float,
+        segment: float,
+        temps: tuple[float, float],
+        work: tuple[int, int] | None = None,
     ) -> bool:
+        """Starts the cooling: over `seconds` in segments of `segment` s, or with `work` (segments,
+        moves a segment) over exactly that many moves."""
         try:
-            self.conn.send((roster, seed, seconds, segment, temps))
+            self.conn.send((roster, seed, seconds, segment, temps, work))
             return True
         except OSError:
             return False
@@ -987,8 +1032,16 @@ def _anneal_main(conn: Any, moves: LocalSearch) -> None:
         job = conn.recv()
         if job is None:
             return
-        current, seed, seconds, segment, (t0, t1) = job
+        current, seed, seconds, segment, (t0, t1), work = job
         rng = random.Random(seed)  # noqa: S311 - search, not security
+        if work is not None:
+            segments, count = work
+            for i in range(segments):
+                high, low = t0 * (t1 / t0) ** (i / segments), t0 * (t1 / t0) ** ((i + 1) / segments)
+                conn.send(moves.run(current, rng, 0.0, high, low, moves=count))
+                current = moves.current
+            conn.send(None)
+            return
         start = time.monotonic()
         while (left := start + seconds - time.monotonic()) > 0.05:
             begin = (time.monotonic() - start) / seconds
@@ -1067,6 +1120,9 @@ class _Search:
         self.anneal_hood = _Neighbourhood("anneal", 0.0, 0, 0, D)
         now = time.monotonic()
         self.anneal_from = now + opts.anneal_after * max(0.0, deadline - now)
+        self.work = opts.work
+        if self.work is not None:
+            self.anneal_from = now  # a budget of work anneals from the start roster
         self.skills_of = {k: [n for n, nurse in enumerate(P.nurses) if k in nurse.skills] for k in P.skills}
 
     def _nurse_costs(self, per: dict[str, dict[str, int]]) -> list[int]:
@@ -1146,18 +1202,25 @@ class _Search:
         prm = solver.parameters
         prm.num_workers = 1
         prm.linearization_level = 2
+        work = self.work
+        # the first descent and each local-search run: seconds, or moves under a budget of work
         descent = min(self.opts.descent, 0.1 * max(0.0, self.deadline - time.monotonic()))
+        each: float = self.opts.moves
+        if work is not None:
+            descent, each = (10.0 * work.moves if self.opts.descent > 0 else 0.0), float(work.moves)
         while True:
             remaining = self.deadline - time.monotonic()
             with self.lock:
                 if remaining < 0.3 or self.cost <= self.bound:
+                    return
+                if work is not None and self.iterations >= work.iterations:
                     return
                 if k >= self.opts.num_workers - len(self.annealers) and time.monotonic() >= self.anneal_from:
                     return  # its core goes to an annealing process
                 self.iterations += 1
                 prm.random_seed = self.opts.seed + self.iterations
                 hood, free, lo, hi = self._choose(rng)
-                budget = self.opts.moves
+                budget = each
                 if k == 0 and descent > 0 and self.moves is not None:
                     # First a longer descent by the local search from the start roster, while
                     # the other thread runs CP-SAT neighbourhoods.
@@ -1167,7 +1230,10 @@ class _Search:
             t_a = time.monotonic()
             if hood.name == "moves" and self.moves is not None:
                 # Block swaps and cell changes priced per nurse, without CP-SAT.
-                candidate = self.moves.run(roster, rng, budget)
+                if work is None:
+                    candidate = self.moves.run(roster, rng, budget)
+                else:
+                    candidate = self.moves.run(roster, rng, 0.0, moves=round(budget))
                 self.moves_busy = False
                 ev = evaluate(self.problem, candidate)
                 self._merge(hood, candidate, ev, base_cost, t_a, None)
@@ -1181,6 +1247,9 @@ class _Search:
             t_c = time.monotonic()
             sub_time = self.sub_time
             prm.max_time_in_seconds = max(0.1, min(sub_time, self.deadline - time.monotonic()))
+            if work is not None:
+                prm.max_time_in_seconds = max(0.1, self.deadline - time.monotonic())
+                prm.max_deterministic_time = work.sub_dtime
             status = solver.solve(rm.model)
             t_d = time.monotonic()
             candidate = None
@@ -1200,9 +1269,12 @@ class _Search:
                     ("eval", t_e - t_d),
                 ):
                     self.timing[key] = self.timing.get(key, 0.0) + dt
-            self._merge(
-                hood, candidate, ev if candidate else None, base_cost, t_a, status, sub_time, t_c, t_d
-            )
+            # how long the sub-solve took against its limit: its deterministic time under a budget
+            # of work (so that the neighbourhoods grow and shrink alike on any machine)
+            used, limit = t_d - t_c, sub_time
+            if work is not None:
+                used, limit = solver.response_proto.deterministic_time, work.sub_dtime
+            self._merge(hood, candidate, ev if candidate else None, base_cost, t_a, status, used, limit)
 
     def _merge(
         self,
@@ -1212,9 +1284,8 @@ class _Search:
         base_cost: int,
         t_a: float,
         status: Any,
-        sub_time: float = 0.0,
-        t_c: float = 0.0,
-        t_d: float = 0.0,
+        used: float = 0.0,
+        limit: float = 0.0,
     ) -> None:
         """Keep `candidate` if it is no worse than the best roster; adapt the neighbourhood's size
         and reward (cost gained per second)."""
@@ -1236,7 +1307,8 @@ class _Search:
                         self.per_nurse_cost = self._nurse_costs(ev.per_nurse)
                         self.spare = self._spare(candidate)
             spent = t_e - t_a
-            if t_e - self.last_gain > 10 * self.sub_time and self.sub_time < 8 * self.opts.sub_time:
+            stalled = self.work is None and t_e - self.last_gain > 10 * self.sub_time
+            if stalled and self.sub_time < 8 * self.opts.sub_time:
                 self.sub_time *= 2
                 self.escalations += 1
                 self.last_gain = t_e
@@ -1249,7 +1321,7 @@ class _Search:
             # reward the improvement per second so the cheap productive kinds are picked more.
             if status == cp_model.OPTIMAL:
                 hood.optimal += 1
-                if t_d - t_c < 0.4 * sub_time:
+                if used < 0.4 * limit:
                     if hood.name == "days" and hood.size >= hood.hi:
                         # Every nurse is free already: widen the window of days instead.
                         hood.span = min(self.problem.num_days, hood.span + 1)
@@ -1273,15 +1345,19 @@ class _Search:
                 roster, seconds = self.roster, self.deadline - time.monotonic() - 0.5
             scale = max(1, *vars(self.problem.weights).values()) / 30
             temps = (self.opts.anneal_t0 * scale, self.opts.anneal_t1 * scale)
+            work = None if self.work is None else (self.work.anneal_segments, self.work.moves)
             if seconds < 1.0 or not annealer.begin(
-                roster, self.opts.seed + 7919 * chain, seconds, self.opts.anneal_segment, temps
+                roster, self.opts.seed + 7919 * chain, seconds, self.opts.anneal_segment, temps, work
             ):
                 return
             while True:
                 t_a = time.monotonic()
                 with self.lock:
                     base_cost = self.cost
-                best = annealer.segment(self.opts.anneal_segment + 30.0)
+                wait = self.opts.anneal_segment + 30.0
+                if work is not None:  # a segment takes what its moves take: only a hang is bounded
+                    wait = max(1.0, self.deadline - time.monotonic())
+                best = annealer.segment(wait)
                 if best is None:  # over, or the process is gone: the CP-SAT threads go on alone
                     return
                 ev = evaluate(self.problem, best)
