@@ -1,0 +1,100 @@
+"""The local trigger runner's drain: runs the event path to completion in the caller's thread, with
+no clock in it. A failed message is retried in the next round (not after its visibility timeout),
+work that keeps failing ends in ``NotIdle`` instead of a hang, and schedules do not fire."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from fh.local.runner import NotIdle, QueueTrigger, ScheduleTrigger, TriggerRunner
+
+
+class FakeQueue:
+    """The few SQS calls the queue trigger makes, on a list; a message received and not deleted is
+    invisible until ``change_message_visibility`` (there is no clock here to time it out)."""
+
+    def __init__(self, bodies: list[str]) -> None:
+        self.messages = [{"MessageId": f"m{i}", "Body": b, "visible": True} for i, b in enumerate(bodies)]
+        self.receives = 0
+
+    def receive_message(self, **kw: Any) -> dict[str, Any]:
+        self.receives += 1
+        out = [m for m in self.messages if m["visible"]][: kw["MaxNumberOfMessages"]]
+        for m in out:
+            m["visible"] = False
+        return {"Messages": [{**m, "ReceiptHandle": "h-" + m["MessageId"]} for m in out]}
+
+    def delete_message_batch(self, QueueUrl: str, Entries: list[dict[str, str]]) -> None:  # noqa: N803
+        gone = {e["ReceiptHandle"] for e in Entries}
+        self.messages = [m for m in self.messages if "h-" + m["MessageId"] not in gone]
+
+    def change_message_visibility(self, QueueUrl: str, ReceiptHandle: str, VisibilityTimeout: int) -> None:  # noqa: N803
+        for m in self.messages:
+            if "h-" + m["MessageId"] == ReceiptHandle:
+                m["visible"] = True
+
+
+def _queue(sqs: FakeQueue, handler: Any) -> QueueTrigger:
+    arn = "arn:aws-cn:sqs:cn-northwest-1:000000000000:q"
+    return QueueTrigger("q", "https://q", arn, handler, sqs, batch_size=10)
+
+
+def test_a_failed_message_is_retried_in_the_next_round_until_it_goes_through() -> None:
+    attempts: dict[str, int] = {}
+
+    def consumer(event: dict[str, Any], _: Any) -> dict[str, Any]:
+        failed = []
+        for record in event["Records"]:
+            attempts[record["body"]] = attempts.get(record["body"], 0) + 1
+            if record["body"] == "flaky" and attempts["flaky"] < 3:
+                failed.append({"itemIdentifier": record["messageId"]})
+        return {"batchItemFailures": failed}
+
+    sqs = FakeQueue(["ok", "flaky"])
+    rounds = TriggerRunner([_queue(sqs, consumer)]).drain()
+    assert attempts == {"ok": 1, "flaky": 3}  # the good one once, the flaky one until it passed
+    assert sqs.messages == []
+    assert rounds == 4  # three rounds with work, one that found none
+
+
+def test_a_consumer_that_raises_has_its_whole_batch_retried() -> None:
+    calls: list[int] = []
+
+    def consumer(event: dict[str, Any], _: Any) -> None:
+        calls.append(len(event["Records"]))
+        if len(calls) == 1:
+            raise RuntimeError("the first invocation fails")
+
+    sqs = FakeQueue(["a", "b"])
+    TriggerRunner([_queue(sqs, consumer)]).drain()
+    assert calls == [2, 2] and sqs.messages == []
+
+
+class FailingStream:
+    """A stream trigger whose relay always fails: its records stay, round after round."""
+
+    name = "stream"
+
+    def __init__(self) -> None:
+        self.polls = 0
+
+    def poll(self) -> int:
+        self.polls += 1
+        raise RuntimeError("the bus refuses every entry")
+
+
+def test_work_that_keeps_failing_is_not_idle_after_the_rounds_rather_than_a_hang() -> None:
+    stream = FailingStream()
+    runner = TriggerRunner([stream])  # type: ignore[list-item]
+    with pytest.raises(NotIdle, match="after 5 rounds"):
+        runner.drain(max_rounds=5)
+    assert stream.polls == 5
+
+
+def test_schedules_do_not_fire_in_a_drain() -> None:
+    fired: list[Any] = []
+    schedule = ScheduleTrigger("sweep", lambda event, _: fired.append(event), period=0.0)
+    assert TriggerRunner([schedule]).drain() == 1
+    assert fired == []  # a timer is tested by calling its sweep with the test's own `now`
