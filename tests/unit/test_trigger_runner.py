@@ -26,11 +26,11 @@ class FakeQueue:
             m["visible"] = False
         return {"Messages": [{**m, "ReceiptHandle": "h-" + m["MessageId"]} for m in out]}
 
-    def delete_message_batch(self, QueueUrl: str, Entries: list[dict[str, str]]) -> None:  # noqa: N803
+    def delete_message_batch(self, QueueUrl: str, Entries: list[dict[str, str]]) -> None:
         gone = {e["ReceiptHandle"] for e in Entries}
         self.messages = [m for m in self.messages if "h-" + m["MessageId"] not in gone]
 
-    def change_message_visibility(self, QueueUrl: str, ReceiptHandle: str, VisibilityTimeout: int) -> None:  # noqa: N803
+    def change_message_visibility(self, QueueUrl: str, ReceiptHandle: str, VisibilityTimeout: int) -> None:
         for m in self.messages:
             if "h-" + m["MessageId"] == ReceiptHandle:
                 m["visible"] = True
