@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import hypothesis
 import pytest
 
 # Before anything imports boto3/pynamodb: tests never reach real AWS, whatever the machine has configured.
@@ -19,6 +20,11 @@ os.environ.pop("AWS_PROFILE", None)
 os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
 os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+
+# Hypothesis fails an example that takes longer than its deadline (200 ms by default): a wall-clock
+# assertion that a loaded machine breaks. No test here asserts a duration; `make bench` measures.
+hypothesis.settings.register_profile("fh", deadline=None)
+hypothesis.settings.load_profile("fh")
 
 
 @pytest.fixture(scope="session")
