@@ -24,7 +24,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES = ("messaging", "approvals", "scheduling", "followup", "marketplace")
+sys.path.insert(0, str(ROOT))
+from shared.services import SERVICES  # noqa: E402 - the one list of services
 
 # What a minimal Chalice service on the same stack imports: the framework, the SDK and the ORM.
 BASELINE_APP = """

@@ -14,10 +14,10 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-for extra in [
-    ROOT,
-    *(ROOT / "services" / s for s in ("messaging", "approvals", "scheduling", "followup", "marketplace")),
-]:
+sys.path.insert(0, str(ROOT))
+from shared.services import SERVICES  # noqa: E402 - the one list of services
+
+for extra in [ROOT / "services" / s for s in SERVICES]:
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 

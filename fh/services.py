@@ -8,8 +8,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from shared.services import SERVICES  # the one list of services
+
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES = ("messaging", "approvals", "scheduling", "followup", "marketplace")
+
+__all__ = ["ROOT", "SERVICES", "add_service_paths", "load_app", "load_apps"]
 
 
 def add_service_paths() -> None:

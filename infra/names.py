@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from shared.services import SERVICES as SERVICES  # the one list of services, re-exported
+
 APP = "future-hospital"
 PREFIX = "fh"
-SERVICES: tuple[str, ...] = ("messaging", "approvals", "scheduling", "followup", "marketplace")
 LAMBDA_RUNTIME = "python3.11"
 # Redrives before a message is parked in its DLQ (the local runtime uses the same number).
 MAX_RECEIVES = 5

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from shared.services import SERVICES
+
 
 @dataclass(frozen=True)
 class IndexSpec:
@@ -49,7 +51,7 @@ SERVICE_TABLES: tuple[TableSpec, ...] = tuple(
         ttl_attribute="expires_at",
         data_classification="confidential" if svc == "followup" else "internal",
     )
-    for svc in ("messaging", "approvals", "scheduling", "followup", "marketplace")
+    for svc in SERVICES
 )
 
 DIRECTORY = TableSpec(

@@ -28,7 +28,7 @@ def test_route_is_within_its_budget(
 ) -> None:
     (row,) = measure(stack, clients, only=route, caller=stocked if is_list(route) else None)
     if not row.driven:
-        pytest.skip(f"not driven ({row.status}): add a recipe in tests/quality/scenarios.py: {row.problem}")
+        pytest.fail(f"not driven ({row.status}): add a recipe in tests/quality/scenarios.py: {row.problem}")
     assert not row.over, "over budget:\n" + table([row])
 
 

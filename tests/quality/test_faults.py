@@ -337,7 +337,7 @@ def test_throttled_store_is_503_with_retry_after(
 ) -> None:
     token = full_token(f"t-th{uuid.uuid4().hex[:10]}")
     maker = ResourceMaker(call=stack.request, mint=stack.token, settle=stack.drain, routes=all_routes())
-    request = maker.prepare_or_skip(route, token)
+    request = maker.prepare_or_fail(route, token)
     body = request.body
     if route.method == "POST" and isinstance(body, dict) and "parent_id" in route.body.model_fields:
         # Take the branch that reads the parent too, so every declared operation is exercised.

@@ -119,7 +119,7 @@ def test_other_tenants_id_is_404_and_leaks_nothing(
 
     tenant_a, tenant_b = f"t-a{uuid.uuid4().hex[:10]}", f"t-b{uuid.uuid4().hex[:10]}"
     token_a, token_b = full_token(tenant_a), full_token(tenant_b)
-    request = maker.prepare_or_skip(route, token_a)
+    request = maker.prepare_or_fail(route, token_a)
     path, made = request.path, request.made
     body = maker.body_for(route, token_b, {}) if route.body is not None else None
     before = stack.request("GET", _call_path(route, path), token_a) if route.method != "GET" else None
@@ -167,7 +167,7 @@ def test_lists_never_show_another_tenants_items(
 ) -> None:
     token_a = tenant_a.token
     token_b = full_token(f"t-b{uuid.uuid4().hex[:10]}")
-    request = tenant_a.maker.prepare_or_skip(route, token_a)
+    request = tenant_a.maker.prepare_or_fail(route, token_a)
     secrets = _secrets(tenant_a.made + request.made)
     sep = "&" if request.query else "?"
     url = request.url(route.service)
