@@ -27,7 +27,7 @@ DOCS_HTML = """<!doctype html>
 def _docs_dir() -> Path | None:
     """Redoc's files, shipped in a PyPI package so the docs page works offline (Redoc renders OpenAPI 3.1)."""
     try:
-        from openapi_ui_bundles import redoc  # type: ignore[import-untyped]
+        from openapi_ui_bundles import redoc
     except ImportError:
         return None
     return Path(redoc.static_path)

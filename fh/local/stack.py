@@ -83,8 +83,9 @@ class LocalStack:
         self.configure_environment()
         self.apps = load_apps()
         subscriptions = [sub for app in self.apps.values() for sub in app.fh_subscriptions]
+        make_client: Any = boto3.client  # one call per service name (the stubs type each name apart)
         clients = {
-            name: boto3.client(name, region_name=LOCAL_REGION)
+            name: make_client(name, region_name=LOCAL_REGION)
             for name in ("dynamodb", "events", "sqs", "kms", "s3", "sns")
         }
         queues, push_apps = provision(clients, get_settings(), subscriptions, self.visibility_timeout)

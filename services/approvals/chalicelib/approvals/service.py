@@ -651,11 +651,11 @@ def commit(
         # The SLA timers follow the state in the same transaction: none is lost, none outlives its task.
         old_timers = {t.key: t for t in engine.timers(before)} if before is not None else {}
         new_timers = {t.key: t for t in engine.timers(after)}
-        for key, timer in old_timers.items():
-            if key not in new_timers:
+        for timer_key, timer in old_timers.items():
+            if timer_key not in new_timers:
                 delete(uow, timer_item(tenant, after.id, timer))
-        for key, timer in new_timers.items():
-            if old_timers.get(key) != timer:
+        for timer_key, timer in new_timers.items():
+            if old_timers.get(timer_key) != timer:
                 uow.save(timer_item(tenant, after.id, timer))
         for event in _events(tenant, before, after, command):
             uow.emit(event)
@@ -703,7 +703,7 @@ def _events(tenant: str, before: Instance | None, after: Instance, command: Comm
         out.append(
             CC.envelope(
                 tenant,
-                CarbonCopied(instance_id=after.id, template_code=code, staff_ids=people, when=when),  # type: ignore[arg-type]
+                CarbonCopied(instance_id=after.id, template_code=code, staff_ids=people, when=when),
             )
         )
     step = after.current_step()

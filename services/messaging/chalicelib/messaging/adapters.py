@@ -18,7 +18,7 @@ def audit_page(tenant: str, resource_type: str, resource_id: str, limit: int, cu
 
 def staff_filter(search: str | None, department_id: str | None, status: str | None) -> Condition | None:
     condition: Condition | None = None
-    parts = []
+    parts: list[Condition] = []
     if search:
         parts.append(StaffItem.search_blob.contains(search))
     if department_id:

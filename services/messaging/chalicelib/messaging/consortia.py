@@ -70,10 +70,10 @@ def _view(link: HospitalLink) -> Consortium:
     return Consortium(
         id=link.sk,
         name=link.consortium_name,
-        kind=link.kind,  # type: ignore[arg-type]
+        kind=link.kind,
         lead_hospital_id=link.lead_hospital_id,
-        my_role=link.role,  # type: ignore[arg-type]
-        my_status=link.status,  # type: ignore[arg-type]
+        my_role=link.role,
+        my_status=link.status,
         since=link.since,
     )
 
@@ -82,8 +82,8 @@ def _member(entry: RosterEntry) -> ConsortiumMember:
     return ConsortiumMember(
         id=entry.sk,
         hospital_name=entry.hospital_name,
-        role=entry.role,  # type: ignore[arg-type]
-        status=entry.status,  # type: ignore[arg-type]
+        role=entry.role,
+        status=entry.status,
     )
 
 

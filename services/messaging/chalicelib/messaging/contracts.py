@@ -223,7 +223,7 @@ STAFF_UPDATED = EventType("staff.updated", "messaging", StaffChanged, descriptio
 STAFF_LEFT = EventType(
     "staff.left", "messaging", StaffChanged, description="A member of staff left the hospital"
 )
-EVENT_TYPES = (
+EVENT_TYPES: tuple[EventType, ...] = (
     DEPARTMENT_CREATED,
     DEPARTMENT_UPDATED,
     DEPARTMENT_MOVED,

@@ -466,18 +466,18 @@ def sync(principal: Principal, cursor: str | None, limit: int) -> SyncPage:
                     sender=entry.sender or "",
                     at=entry.created_at,
                 )
-            )  # type: ignore[arg-type]
+            )
         else:
             items.append(
                 SyncItem(
                     kind=entry.kind,
                     id=entry.ref_id,
-                    conversation_id=entry.conversation_id,  # type: ignore[arg-type]
+                    conversation_id=entry.conversation_id,
                     text=entry.text,
                     sender=entry.sender or "",
                     at=entry.at,
                 )
-            )  # type: ignore[arg-type]
+            )
     return SyncPage(items=items, next_cursor=entries[-1].gsi1sk if entries else start)
 
 

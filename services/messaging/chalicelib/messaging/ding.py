@@ -178,12 +178,12 @@ def alert_log(tenant: str, limit: int, cursor: str | None) -> Page[AlertRecord]:
             AlertRecord(
                 notification_id=i.notification_id,
                 staff_id=i.staff_id,
-                channel=i.channel,  # type: ignore[arg-type]
+                channel=i.channel,
                 to=i.to_masked,
                 status=i.status,
                 detail=i.detail,
                 at=i.at,
-            )  # type: ignore[arg-type]
+            )
             for i in items
         ],
         next_cursor=next_cursor,

@@ -65,7 +65,7 @@ def _job(item: ImportJobItem) -> ImportJob:
         id=item.sk,
         status=item.status,
         filename=item.filename,
-        total=total,  # type: ignore[arg-type]
+        total=total,
         processed=int(item.processed),
         percent=100 if total == 0 else int(item.processed) * 100 // total,
         created=int(item.created),
@@ -162,7 +162,7 @@ def apply_slice(envelope: EventEnvelope, uow: UnitOfWork) -> None:
             return sorted(current.get("roles") or []) != sorted(value)
         if key == "certificates":
             return bool(json.loads(current.get("certificates") or "[]") != value)
-        return current.get(key) != value
+        return bool(current.get(key) != value)
 
     def create(data: dict[str, Any]) -> None:
         service.create_staff(principal, CreateStaff.model_validate(data), envelope.id)

@@ -96,7 +96,7 @@ def _notification(item: NotificationItem) -> Notification:
         sender=item.sender,
         ack_required=item.ack_required,
         ding=bool(item.ding),
-        status=item.status,  # type: ignore[arg-type]
+        status=item.status,
         recipient_count=len(item.recipient_ids),
         delivered_count=int(item.delivered_count),
         read_count=int(item.read_count),
@@ -201,7 +201,7 @@ def fan_out(envelope: EventEnvelope, uow: UnitOfWork) -> None:
     notification = NotificationItem.get(
         NotificationItem.partition(tenant), str(envelope.data["notification_id"])
     )
-    recipients = list(notification.recipient_ids)
+    recipients: list[str] = [str(r) for r in notification.recipient_ids]
     done = int(notification.delivered_count)
     while done < len(recipients):
         chunk = recipients[done : done + CHECKPOINT_EVERY]
@@ -292,7 +292,7 @@ def recipients(principal: Principal, notification_id: str, query: RecipientQuery
         items=[
             RecipientStatus(staff_id=i.sk, status=i.status, read_at=i.read_at, acked_at=i.acked_at)
             for i in items
-        ],  # type: ignore[arg-type]
+        ],
         next_cursor=cursor,
     )
 
@@ -327,7 +327,7 @@ def inbox(principal: Principal, limit: int, cursor: str | None) -> Page[InboxIte
             status=i.status,
             created_at=i.created_at,
             read_at=i.read_at,
-            acked_at=i.acked_at,  # type: ignore[arg-type]
+            acked_at=i.acked_at,
         )
         for i in page
     ]
@@ -335,7 +335,7 @@ def inbox(principal: Principal, limit: int, cursor: str | None) -> Page[InboxIte
 
 
 def _status(item: RecipientItem) -> RecipientStatus:
-    return RecipientStatus(staff_id=item.sk, status=item.status, read_at=item.read_at, acked_at=item.acked_at)  # type: ignore[arg-type]
+    return RecipientStatus(staff_id=item.sk, status=item.status, read_at=item.read_at, acked_at=item.acked_at)
 
 
 def mark(principal: Principal, notification_id: str, action: str, request_id: str) -> RecipientStatus:

@@ -57,7 +57,7 @@ def _department(item: DepartmentItem) -> Department:
         id=item.sk,
         name=item.name,
         kind=item.kind,
-        parent_id=item.parent_id,  # type: ignore[arg-type]
+        parent_id=item.parent_id,
         head_id=item.head_id,
         version=item.version,
         created_at=item.created_at,
@@ -90,7 +90,8 @@ def _staff(item: StaffItem) -> Staff:
 def _snapshot(item: StaffItem | DepartmentItem) -> dict[str, Any]:
     """What the audit trail keeps of a record: its fields, with personal data only as masked."""
     data = {k: v for k, v in item.attribute_values.items() if k not in ("mobile_encrypted", "mobile_index")}
-    return json.loads(json.dumps(data, default=str))
+    snapshot: dict[str, Any] = json.loads(json.dumps(data, default=str))
+    return snapshot
 
 
 # --- departments -------------------------------------------------------------------------------

@@ -296,7 +296,7 @@ class ColumnGeneration:
         self.open = [n for n in range(self.N) if n not in self.fixed]
         rows = dict(self.fixed)
         for n in self.open:
-            rows[n] = max(self.rows[n], key=lambda key, n=n: self.rows[n][key].solution_value())
+            rows[n] = max(self.rows[n].items(), key=lambda row: row[1].solution_value())[0]
         return [list(rows[n]) for n in range(self.N)]
 
 

@@ -119,19 +119,23 @@ def evaluate(problem: RosterProblem, roster: Roster) -> Evaluation:
     for n in problem.nurses:
         prev = problem.history_of(n.id).last_shift
         for d in range(problem.num_days):
-            a = cells.get((n.id, d))
-            cur = a.shift if a else None
+            cell = cells.get((n.id, d))
+            cur = cell.shift if cell else None
             if prev is not None and cur is not None and (prev, cur) in forbidden:
                 ev.hard["H3"] += 1
             prev = cur
     leave = {(lv.nurse, lv.day) for lv in problem.leave}
     ev.hard["leave"] = sum(1 for key in cells if key in leave)
     for pin in problem.pins:
-        a = cells.get((pin.nurse, pin.day))
+        cell = cells.get((pin.nurse, pin.day))
         if pin.shift is None:
-            ok = a is None
+            ok = cell is None
         else:
-            ok = a is not None and a.shift == pin.shift and (pin.skill is None or a.skill == pin.skill)
+            ok = (
+                cell is not None
+                and cell.shift == pin.shift
+                and (pin.skill is None or cell.skill == pin.skill)
+            )
         ev.hard["pin"] += 0 if ok else 1
 
     # soft rules, per nurse
@@ -182,8 +186,8 @@ def evaluate(problem: RosterProblem, roster: Roster) -> Evaluation:
             outside = max(0.0, c.min_hours - hours) + max(0.0, hours - c.max_hours)
             ev._charge(n.id, "hours", round(w.hours * outside))
     for r in problem.requests:
-        a = cells.get((r.nurse, r.day))
-        hit = a is not None and (r.shift is None or a.shift == r.shift)
+        cell = cells.get((r.nurse, r.day))
+        hit = cell is not None and (r.shift is None or cell.shift == r.shift)
         if hit != r.on:
             ev._charge(r.nurse, "S4", w.request * r.weight)
 

@@ -35,7 +35,7 @@ try:
     from numba import njit
 except ImportError:  # pragma: no cover - numba comes with the solver extra
 
-    def njit(*args: Any, **kwargs: Any) -> Any:
+    def njit(*args: Any, **kwargs: Any) -> Any:  # type: ignore[no-redef]
         if len(args) == 1 and callable(args[0]) and not kwargs:
             return args[0]
         return lambda f: f

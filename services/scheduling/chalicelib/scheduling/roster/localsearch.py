@@ -26,13 +26,14 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from chalicelib.scheduling.roster import kernel
 from chalicelib.scheduling.roster.model import Assignment, Roster, RosterProblem
 
 
-def _csr(lists: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+def _csr(lists: Sequence[Sequence[Any]]) -> tuple[np.ndarray, np.ndarray]:
     """Lists of ints as (pointers, values): list i is values[pointers[i]:pointers[i + 1]]."""
     ptr = np.zeros(len(lists) + 1, np.int64)
     ptr[1:] = np.cumsum([len(x) for x in lists])

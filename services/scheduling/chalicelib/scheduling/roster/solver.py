@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -341,11 +342,11 @@ class RosterModel:
         for n, nurse in enumerate(P.nurses):
             last = P.history_of(nurse.id).last_shift
             if last is not None and last in self.shift_index:
-                for b in after.get(self.shift_index[last], []):
-                    m.add(self.x[n][0][b] == 0)
+                for banned in after.get(self.shift_index[last], []):
+                    m.add(self.x[n][0][banned] == 0)
             for d in range(P.num_days - 1):
-                for a, bs in after.items():
-                    m.add(self.x[n][d][a] + sum(self.x[n][d + 1][b] for b in bs) <= 1)
+                for first, bs in after.items():
+                    m.add(self.x[n][d][first] + sum(self.x[n][d + 1][b] for b in bs) <= 1)
 
     def _availability(self) -> None:
         P, m = self.problem, self.model
@@ -523,9 +524,9 @@ class RosterModel:
 
             for i in members:
                 augment(i, set())
-            for j, i in enumerate(owner):
-                if i is not None:
-                    skill[i] = slots[j]
+            for j, holder in enumerate(owner):
+                if holder is not None:
+                    skill[holder] = slots[j]
         return [replace(a, skill=k) for (_, a), k in zip(self.fixed, skill, strict=True)]
 
     def hint(self, grid: Sequence[Sequence[int]]) -> None:
@@ -653,7 +654,11 @@ def solve(
             # the days a dive's rows leave short are solved again in full, and the nurses it
             # left open over the whole horizon (from its suggested rows)
             grid, free_days, free_nurses = made
-            rm.fix(grid, lambda n, d, days=free_days, nurses=free_nurses: d in days or n in nurses)
+
+            def free(n: int, d: int, days: set[int] = free_days, nurses: set[int] = free_nurses) -> bool:
+                return d in days or n in nurses
+
+            rm.fix(grid, free)
             left = deadline - time.monotonic()
             prm.max_time_in_seconds = left
             if free_days or free_nurses:
@@ -1231,12 +1236,11 @@ class _Search:
             if hood.name == "moves" and self.moves is not None:
                 # Block swaps and cell changes priced per nurse, without CP-SAT.
                 if work is None:
-                    candidate = self.moves.run(roster, rng, budget)
+                    moved = self.moves.run(roster, rng, budget)
                 else:
-                    candidate = self.moves.run(roster, rng, 0.0, moves=round(budget))
+                    moved = self.moves.run(roster, rng, 0.0, moves=round(budget))
                 self.moves_busy = False
-                ev = evaluate(self.problem, candidate)
-                self._merge(hood, candidate, ev, base_cost, t_a, None)
+                self._merge(hood, moved, evaluate(self.problem, moved), base_cost, t_a, None)
                 continue
             sub, fixed = subproblem(self.problem, roster, free, lo, hi)
             rm = RosterModel(sub, fixed)
@@ -1369,8 +1373,8 @@ class _Search:
         workers = max(1, self.opts.num_workers)
         targets: list[Callable[[], None]] = []
         # Each annealer takes a CP-SAT thread's core (the last ones) when it starts.
-        targets += [lambda a=a, i=i: self.anneal(a, i) for i, a in enumerate(self.annealers)]
-        targets += [lambda k=k: self.worker(k) for k in range(workers)]
+        targets += [partial(self.anneal, a, i) for i, a in enumerate(self.annealers)]
+        targets += [partial(self.worker, k) for k in range(workers)]
         threads = [threading.Thread(target=t, daemon=True) for t in targets]
         for t in threads:
             t.start()
