@@ -34,6 +34,8 @@ class LoadResult:
     updates_ok: Counter[str] = field(default_factory=Counter)
     server_errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    operations: int = 0  # the mix's operations run (a read-modify-write update is one, of two requests)
+    stopped_early: bool = False  # the time bound cut the run short (it only stops a hang)
 
     def percentile(self, p: float) -> float:
         ordered = sorted(self.latencies)
@@ -116,7 +118,10 @@ def run_load(
         client = Client(base_url, token)
         for _ in range(share[index]):
             if time.monotonic() > stop_at:
+                result.stopped_early = True
                 return
+            with lock:
+                result.operations += 1
             roll = rng.random()
             if roll < 0.45:
                 path = rng.choice(["/messaging/departments?limit=20", "/messaging/staff?limit=20"])
