@@ -249,18 +249,14 @@ class ColumnGeneration:
             # in 56-167) do not fit, give up now rather than at the end of the share
             share = 0.6 * seconds
             if relax_rounds is not None:
-                self.bound = probe = self.run(math.inf, relax_rounds, pool)
+                self.bound = self.run(math.inf, relax_rounds, pool)
             else:
                 probe = self.bound = self.run(share, PROBE, pool)
-            if (
-                relax_rounds is None
-                and not probe.proved_optimal_lp
-                and probe.seconds / probe.rounds * 60 <= share - probe.seconds
-            ):
-                rest = self.run(share - probe.seconds, pool=pool)
-                self.bound = replace(
-                    rest, rounds=probe.rounds + rest.rounds, seconds=probe.seconds + rest.seconds
-                )
+                if not probe.proved_optimal_lp and probe.seconds / probe.rounds * 60 <= share - probe.seconds:
+                    rest = self.run(share - probe.seconds, pool=pool)
+                    self.bound = replace(
+                        rest, rounds=probe.rounds + rest.rounds, seconds=probe.seconds + rest.seconds
+                    )
             if not self.bound.proved_optimal_lp:
                 return None
             while self.N - len(self.fixed) > leave_open:
@@ -285,10 +281,9 @@ class ColumnGeneration:
                     self.fixed[n] = key
                     for other, y in self.rows[n].items():
                         y.SetBounds(*((1, 1) if other == key else (0, 0)))
-                if relax_rounds is not None and self.N - len(self.fixed) > leave_open:
-                    self.run(math.inf, rounds, pool)
-                elif self.N - len(self.fixed) > leave_open and self.clock() < deadline:
-                    self.run(deadline - self.clock(), rounds, pool)
+                left = math.inf if relax_rounds is not None else deadline - self.clock()
+                if self.N - len(self.fixed) > leave_open and left > 0:
+                    self.run(left, rounds, pool)
                 took = self.clock() - began
                 step = took if step == 0 else 0.8 * step + 0.2 * took
         self.solve()

@@ -187,26 +187,24 @@ class LocalSearch:
         state = np.zeros(3, np.int64)  # gained, best gained, tries
         kernel.seed(rng.getrandbits(31))
         ratio = (t1 / t0) if t0 > 0 and t1 > 0 else 0.0
+
+        def search(count: int, done: float) -> None:
+            """`count` moves at the temperature of `done` (the share of the run behind)."""
+            temp = 0.0 if t0 <= 0 else (t0 * ratio**done if ratio else t0 * (1.0 - done))
+            kernel.search(grid, role, cover, costs, best_grid, best_role, state, count, temp, *self.packed)
+
         if moves is not None:
             chunk = min(4096, max(64, moves // 50))
-            tried = 0
-            while tried < moves:
-                done = tried / moves
-                temp = 0.0 if t0 <= 0 else (t0 * ratio**done if ratio else t0 * (1.0 - done))
-                step = min(chunk, moves - tried)
-                kernel.search(grid, role, cover, costs, best_grid, best_role, state, step, temp, *self.packed)
-                tried += step
-            seconds = 0.0  # the loop below does not run
-        start = time.monotonic()
-        deadline = start + seconds
-        chunk = 256
-        while (now := time.monotonic()) < deadline:
-            done = (now - start) / seconds
-            temp = 0.0 if t0 <= 0 else (t0 * ratio**done if ratio else t0 * (1.0 - done))
-            kernel.search(grid, role, cover, costs, best_grid, best_role, state, chunk, temp, *self.packed)
-            # chunks of about 20 ms: the temperature and the deadline are checked between them
-            took = time.monotonic() - now
-            chunk = max(64, min(1 << 20, int(chunk * (0.02 / took if took > 0 else 2.0))))
+            for tried in range(0, moves, chunk):
+                search(min(chunk, moves - tried), tried / moves)
+        else:
+            start = time.monotonic()
+            chunk = 256
+            while (now := time.monotonic()) < start + seconds:
+                search(chunk, (now - start) / seconds)
+                # chunks of about 20 ms: the temperature and the deadline are checked between them
+                took = time.monotonic() - now
+                chunk = max(64, min(1 << 20, int(chunk * (0.02 / took if took > 0 else 2.0))))
         self.tries = int(state[2])
         self.gained = int(state[1])
         self.current = self._roster(grid, role)
