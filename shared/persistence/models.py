@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -59,12 +59,31 @@ class Gsi1(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
 
 
 class TenantItem(Model):
-    """Fields every item carries. Subclasses set ``Meta = table_meta(...)`` and their entity name."""
+    """Fields every item carries. Subclasses set ``Meta = table_meta(...)``, their ``ENTITY`` name and,
+    usually, a ``partition(tenant)`` static method; ``Item.new(tenant, sk, **attributes)`` makes one."""
+
+    ENTITY: ClassVar[str] = ""
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     entity = UnicodeAttribute()
     tenant = UnicodeAttribute()
+
+    @classmethod
+    def new(cls, tenant: str, sk: str, *, pk: str | None = None, **attributes: Any) -> Self:
+        """A new item of this entity for ``tenant``: in ``pk`` if given, else in ``cls.partition(tenant)``.
+
+        The partition always starts with the tenant (``tenant_key``), whichever way it is given."""
+        if not cls.ENTITY:
+            raise TypeError(f"{cls.__name__} names no ENTITY")
+        if pk is None:
+            partition = getattr(cls, "partition", None)
+            if partition is None:
+                raise TypeError(f"{cls.__name__} has no partition(tenant); pass pk=")
+            pk = str(partition(tenant))
+        if pk != tenant and not pk.startswith(f"{tenant}#"):
+            raise ValueError(f"the partition of a {cls.ENTITY} must start with its tenant")
+        return cls(pk, sk, entity=cls.ENTITY, tenant=tenant, **attributes)
 
 
 class Aggregate(TenantItem):

@@ -1,7 +1,0 @@
-"""Followup's HTTP routes (its features land with their own issue; health and OpenAPI come from the app)."""
-
-from __future__ import annotations
-
-from shared.http import ServiceAPI
-
-api = ServiceAPI("followup", __name__)
