@@ -132,7 +132,7 @@ def route_specs(app: Chalice) -> list[RouteSpec]:
     return [spec for module in modules for spec in route_module(module).routes] + meta.routes
 
 
-def published_event_types(app: Chalice) -> tuple[EventType, ...]:
+def published_event_types(app: Chalice) -> tuple[EventType[Any], ...]:
     """The event types ``app``'s service publishes (imports its contracts)."""
     module = app.fh_event_types_module  # type: ignore[attr-defined]
     return tuple(importlib.import_module(module).EVENT_TYPES) if module else ()

@@ -66,6 +66,27 @@ def handle_once(subscription: Subscription, envelope: EventEnvelope, handler: Ha
     return True
 
 
+def check_payload(envelope: EventEnvelope) -> None:
+    """Refuse, before any effect, an event whose type, schema version or data the catalog does not accept:
+    that message alone fails (retried, then the DLQ), logged with its id."""
+    from pydantic import ValidationError
+
+    from shared.events.envelope import UnknownSchema
+    from shared.events.published import event_type
+
+    known = event_type(envelope.type)
+    try:
+        if known is None:
+            raise UnknownSchema(f"event {envelope.id}: {envelope.type} is not in the published catalog")
+        known.parse(envelope)
+    except (UnknownSchema, ValidationError) as exc:
+        logger.error(
+            "event refused: unknown schema or invalid data",
+            extra={"event_id": envelope.id, "type": envelope.type, "schema_version": envelope.schema_version},
+        )
+        raise UnknownSchema(str(exc)) from exc
+
+
 def consume_batch(event: dict[str, Any], subscription: Subscription, handler: Handler) -> dict[str, Any]:
     """Process an SQS batch; failed records are reported back so only they are retried (then DLQ)."""
     # Imported when a batch arrives, not when an API function starts.
@@ -79,6 +100,7 @@ def consume_batch(event: dict[str, Any], subscription: Subscription, handler: Ha
         if envelope.type not in subscription.event_types:
             logger.warning("unexpected event type ignored", extra={"type": envelope.type})
             return
+        check_payload(envelope)
         applied = handle_once(subscription, envelope, handler)
         metrics.add_metric(name="EventsApplied" if applied else "DuplicateEvents", unit="Count", value=1)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,13 +24,20 @@ class EventEnvelope(BaseModel):
     data: dict[str, Any]
 
 
+P = TypeVar("P", bound=BaseModel)
+
+
+class UnknownSchema(ValueError):
+    """An event whose schema version this code does not know: it fails alone (retried, then the DLQ)."""
+
+
 @dataclass(frozen=True)
-class EventType:
+class EventType(Generic[P]):
     """A published event type: its name, producer, version and the pydantic model of its data."""
 
     name: str
     source: str
-    data_model: type[BaseModel]
+    data_model: type[P]
     version: int = 1
     description: str = ""
 
@@ -45,7 +52,16 @@ class EventType:
             data=data.model_dump(mode="json"),
         )
 
-    def parse(self, envelope: EventEnvelope) -> BaseModel:
+    def parse(self, envelope: EventEnvelope) -> P:
+        """The event's data as this type's model; an envelope of another type or schema version is refused
+        (``UnknownSchema``) rather than half-read."""
+        if envelope.type != self.name:
+            raise UnknownSchema(f"event {envelope.id} is a {envelope.type}, not a {self.name}")
+        if envelope.schema_version != self.version:
+            raise UnknownSchema(
+                f"event {envelope.id}: {self.name} v{envelope.schema_version}"
+                f" (this code reads v{self.version})"
+            )
         return self.data_model.model_validate(envelope.data)
 
     def json_schema(self) -> dict[str, Any]:

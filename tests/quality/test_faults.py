@@ -229,6 +229,35 @@ def test_poison_message_fails_alone_in_its_batch(stack: Any, tenant: str, admin:
     assert _invoke(handler, records) == {poison["messageId"], garbage["messageId"]}
 
 
+def test_every_consumer_refuses_an_unknown_schema_version_or_malformed_data_alone(
+    stack: Any, tenant: str
+) -> None:
+    """For every subscription of every service: an event of a type it takes, but of a schema version
+    this code does not know, or whose data does not fit the published model, fails alone (retried,
+    then the DLQ) before any effect: no inbox marker, so a fixed consumer can still apply it."""
+    from shared.events.envelope import EventEnvelope
+    from shared.persistence.models import service_item_models, tenant_key
+
+    checked = 0
+    for app in stack.apps.values():
+        for subscription in app.fh_subscriptions:
+            handler = next(
+                h for _, source, h in _consumers(stack) if source.queue.endswith(subscription.queue_name)
+            )
+            kind = subscription.event_types[0]
+            newer = EventEnvelope(
+                source=subscription.source, type=kind, tenant=tenant, schema_version=99, data={}
+            )
+            malformed = EventEnvelope(source=subscription.source, type=kind, tenant=tenant, data={"x": 1})
+            records = [_sqs_record(_bus_body(newer)), _sqs_record(_bus_body(malformed))]
+            assert _invoke(handler, records) == {r["messageId"] for r in records}, subscription.name
+            inbox = service_item_models(subscription.service)["inbox"]
+            markers = {i.sk for i in inbox.query(tenant_key(tenant, "inbox"))}
+            assert not markers & {f"{subscription.name}#{newer.id}", f"{subscription.name}#{malformed.id}"}
+            checked += 1
+    assert checked >= 6, checked
+
+
 def test_poison_message_reaches_the_dlq_and_the_rest_flows(stack: Any, tenant: str, admin: str) -> None:
     """Through the real queue: the poison message is received max-receives times, then lands in the
     DLQ; a staff member created meanwhile is projected as usual."""
