@@ -56,7 +56,7 @@ def _roster_bench(argv: list[str]) -> int:
     from fh.services import add_service_paths
 
     add_service_paths()
-    from chalicelib.scheduling.roster import bench
+    from fh.roster import bench
 
     return int(bench.main(argv))
 
@@ -65,7 +65,7 @@ def _roster_bound(argv: list[str]) -> int:
     from fh.services import add_service_paths
 
     add_service_paths()
-    from chalicelib.scheduling.roster import bound
+    from fh.roster import bound
 
     return int(bound.main(argv))
 

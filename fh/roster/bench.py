@@ -15,8 +15,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from chalicelib.scheduling.roster.evaluate import evaluate
-from chalicelib.scheduling.roster.inrc2 import (
+from chalicelib.scheduling.domain.roster.evaluate import evaluate
+
+from fh.roster.inrc2 import (
     load_instance,
     parse_best_known,
     parse_instance_name,
@@ -26,7 +27,7 @@ from chalicelib.scheduling.roster.inrc2 import (
 
 def repo_root() -> Path:
     """The repository root: the parent of `services/`."""
-    return Path(__file__).resolve().parents[5]
+    return Path(__file__).resolve().parents[2]
 
 
 def default_data_dir() -> Path:
@@ -79,7 +80,7 @@ def run_instance(
     quiet: bool,
     out: Path | None,
 ) -> dict[str, Any]:
-    from chalicelib.scheduling.roster.solver import InfeasibleRoster, SolveOptions, solve
+    from chalicelib.scheduling.domain.roster.solver import InfeasibleRoster, SolveOptions, solve
 
     problem = load_instance(data, name)
     t0 = time.monotonic()

@@ -12,7 +12,7 @@ from datetime import date, time
 from pathlib import Path
 from types import MappingProxyType
 
-from chalicelib.scheduling.roster.model import (
+from chalicelib.scheduling.domain.roster.model import (
     Assignment,
     Contract,
     Demand,

@@ -1,9 +1,12 @@
 """The scheduling function group (routes are imported on first use: see ``shared.app``)."""
 
-from chalicelib.scheduling import events, route_table
+from chalicelib.scheduling import consumers, route_table
 
 from shared.app import create_app
 
 app = create_app(
-    "scheduling", route_table.ROUTES, event_blueprints=(events.events,), subscriptions=events.SUBSCRIPTIONS
+    "scheduling",
+    route_table.ROUTES,
+    event_blueprints=(consumers.consumers,),
+    subscriptions=consumers.SUBSCRIPTIONS,
 )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.approvals.contracts import LEAVE_APPROVED, LeaveApproved
-from chalicelib.scheduling import service as scheduling
-from chalicelib.scheduling.adapters import LeaveItem
-from chalicelib.scheduling.events import APPROVED_LEAVE
+from chalicelib.scheduling.adapters.dynamodb import LeaveItem
+from chalicelib.scheduling.consumers import APPROVED_LEAVE
+from chalicelib.scheduling.service import leave as scheduling
 
 from shared.events.consumer import handle_once
+from shared.events.published.approvals import LEAVE_APPROVED, LeaveApproved
 from tests.service.approvals.conftest import Call, Hospital, hospital  # noqa: F401 - the fixture
 from tests.service.approvals.test_approvals_api import act, submit
 

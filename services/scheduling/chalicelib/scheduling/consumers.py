@@ -9,7 +9,7 @@ from chalice import Blueprint  # type: ignore[attr-defined]
 from shared.events.consumer import consume_batch
 from shared.events.subscription import Subscription
 
-events = Blueprint(__name__)
+consumers = Blueprint(__name__)
 
 STAFF_PROJECTION = Subscription(
     service="scheduling",
@@ -28,15 +28,15 @@ APPROVED_LEAVE = Subscription(
 SUBSCRIPTIONS = (STAFF_PROJECTION, APPROVED_LEAVE)
 
 
-@events.on_sqs_message(queue=STAFF_PROJECTION.queue_name, batch_size=10)
+@consumers.on_sqs_message(queue=STAFF_PROJECTION.queue_name, batch_size=10)
 def on_directory_staff(event: Any) -> dict[str, Any]:
-    from chalicelib.scheduling import service  # when a batch arrives (see shared.app)
+    from chalicelib.scheduling.service import staff  # when a batch arrives (see shared.app)
 
-    return consume_batch(event.to_dict(), STAFF_PROJECTION, service.project_staff)
+    return consume_batch(event.to_dict(), STAFF_PROJECTION, staff.project_staff)
 
 
-@events.on_sqs_message(queue=APPROVED_LEAVE.queue_name, batch_size=10)
+@consumers.on_sqs_message(queue=APPROVED_LEAVE.queue_name, batch_size=10)
 def on_leave_approved(event: Any) -> dict[str, Any]:
-    from chalicelib.scheduling import service  # when a batch arrives (see shared.app)
+    from chalicelib.scheduling.service import leave  # when a batch arrives (see shared.app)
 
-    return consume_batch(event.to_dict(), APPROVED_LEAVE, service.record_leave)
+    return consume_batch(event.to_dict(), APPROVED_LEAVE, leave.record_leave)

@@ -12,7 +12,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 import pytest
-from chalicelib.scheduling.roster.model import (
+from chalicelib.scheduling.domain.roster.model import (
     Contract,
     Demand,
     Leave,

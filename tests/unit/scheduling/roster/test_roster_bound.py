@@ -10,10 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from chalicelib.scheduling.roster import kernel
-from chalicelib.scheduling.roster.bound import ColumnGeneration, lower_bound
-from chalicelib.scheduling.roster.evaluate import evaluate
-from chalicelib.scheduling.roster.inrc2 import load_instance, read_solution
+from chalicelib.scheduling.domain.roster import kernel
+from chalicelib.scheduling.domain.roster.bound import ColumnGeneration, lower_bound
+from chalicelib.scheduling.domain.roster.evaluate import evaluate
+
+from fh.roster.inrc2 import load_instance, read_solution
 
 
 def test_best_row_is_exact_and_no_single_day_change_beats_it(inrc2_dir: Path) -> None:
@@ -146,9 +147,9 @@ def test_a_dive_in_a_fresh_process_does_not_count_the_first_compile(
     out = fresh_process(
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from chalicelib.scheduling.roster import kernel\n"
-        "from chalicelib.scheduling.roster.bound import ColumnGeneration\n"
-        "from chalicelib.scheduling.roster.inrc2 import load_instance\n"
+        "from chalicelib.scheduling.domain.roster import kernel\n"
+        "from chalicelib.scheduling.domain.roster.bound import ColumnGeneration\n"
+        "from fh.roster.inrc2 import load_instance\n"
         "problem = load_instance(Path(sys.argv[1]), 'n005w4_0_1-2-3-3')\n"
         "compiled = []\n"
         "def clock():\n"

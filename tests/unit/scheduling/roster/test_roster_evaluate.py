@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from chalicelib.scheduling.roster.evaluate import evaluate, run_penalty
-from chalicelib.scheduling.roster.inrc2 import load_instance, read_solution, reference_instance
+from chalicelib.scheduling.domain.roster.evaluate import evaluate, run_penalty
+
+from fh.roster.inrc2 import load_instance, read_solution, reference_instance
 
 
 def _validator_breakdown(path: Path) -> dict[str, int]:
@@ -71,7 +72,7 @@ def test_breaking_a_reference_solution_is_reported(inrc2_dir: Path) -> None:
     first = roster.assignments[0]
     from dataclasses import replace
 
-    from chalicelib.scheduling.roster.model import Roster
+    from chalicelib.scheduling.domain.roster.model import Roster
 
     doubled = Roster((*roster.assignments, replace(first, shift="Early")))
     assert evaluate(problem, doubled).hard["H1"] == 1
@@ -108,7 +109,7 @@ def test_the_roster_package_imports_no_solver_libraries() -> None:
 
     service = Path(__file__).resolve().parents[4] / "services" / "scheduling"
     code = (
-        "import sys, chalicelib.scheduling.roster, chalicelib.scheduling.roster.solver;"
+        "import sys, chalicelib.scheduling.domain.roster, chalicelib.scheduling.domain.roster.solver;"
         "print(sorted(m for m in ('ortools', 'numba', 'numpy') if m in sys.modules))"
     )
     out = subprocess.run(

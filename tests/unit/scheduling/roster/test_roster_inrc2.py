@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from chalicelib.scheduling.roster.bench import default_instances
-from chalicelib.scheduling.roster.evaluate import evaluate
-from chalicelib.scheduling.roster.inrc2 import (
+from chalicelib.scheduling.domain.roster.evaluate import evaluate
+
+from fh.roster.bench import default_instances
+from fh.roster.inrc2 import (
     load_instance,
     parse_best_known,
     parse_instance_name,

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from chalicelib.scheduling.roster import kernel
-from chalicelib.scheduling.roster.evaluate import evaluate
-from chalicelib.scheduling.roster.inrc2 import load_instance, read_solution
-from chalicelib.scheduling.roster.localsearch import LocalSearch
-from chalicelib.scheduling.roster.model import Assignment, Pin, Roster, RosterProblem, Weights
+from chalicelib.scheduling.domain.roster import kernel
+from chalicelib.scheduling.domain.roster.evaluate import evaluate
+from chalicelib.scheduling.domain.roster.localsearch import LocalSearch
+from chalicelib.scheduling.domain.roster.model import Assignment, Pin, Roster, RosterProblem, Weights
+
+from fh.roster.inrc2 import load_instance, read_solution
 
 
 def _reference(inrc2_dir: Path) -> tuple[RosterProblem, Roster]:
@@ -120,7 +121,7 @@ def _check_annealed(problem: RosterProblem, before: int, ls: LocalSearch, best: 
 
 def _feasible_start(inrc2_dir: Path, problem: RosterProblem) -> Roster:
     pytest.importorskip("ortools.sat.python.cp_model")
-    from chalicelib.scheduling.roster.solver import SolveOptions, Work, solve
+    from chalicelib.scheduling.domain.roster.solver import SolveOptions, Work, solve
 
     return solve(problem, SolveOptions(600, seed=0, lns=False, work=Work(start_dtime=3))).roster
 
@@ -150,9 +151,9 @@ def test_the_kernel_compiles_where_no_cache_folder_is_writable(
     out = fresh_process(
         "import random, sys\n"
         "from pathlib import Path\n"
-        "from chalicelib.scheduling.roster.evaluate import evaluate\n"
-        "from chalicelib.scheduling.roster.inrc2 import load_instance, read_solution\n"
-        "from chalicelib.scheduling.roster.localsearch import LocalSearch\n"
+        "from chalicelib.scheduling.domain.roster.evaluate import evaluate\n"
+        "from fh.roster.inrc2 import load_instance, read_solution\n"
+        "from chalicelib.scheduling.domain.roster.localsearch import LocalSearch\n"
         "data = Path(sys.argv[1])\n"
         "problem = load_instance(data, 'n005w4_0_1-2-3-3')\n"
         "roster = read_solution(data / 'reference_solutions/n005w4/Solution_H_0-WD_1-2-3-3', problem)\n"

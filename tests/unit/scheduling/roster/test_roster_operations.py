@@ -6,9 +6,9 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from chalicelib.scheduling.roster.evaluate import evaluate
-from chalicelib.scheduling.roster.model import Assignment, Pin, Roster, RosterProblem
-from chalicelib.scheduling.roster.operations import (
+from chalicelib.scheduling.domain.roster.evaluate import evaluate
+from chalicelib.scheduling.domain.roster.model import Assignment, Pin, Roster, RosterProblem
+from chalicelib.scheduling.domain.roster.operations import (
     apply_rotation,
     copy_block,
     explain,
@@ -19,7 +19,7 @@ from chalicelib.scheduling.roster.operations import (
 )
 
 pytest.importorskip("ortools")
-from chalicelib.scheduling.roster.solver import SolveOptions, SolveResult, Work
+from chalicelib.scheduling.domain.roster.solver import SolveOptions, SolveResult, Work
 
 # A budget of work, not of seconds (the result does not depend on the machine's load); 600 s only
 # bounds a hang. The week-by-week start: the relaxation's dive is tested on its own.

@@ -12,14 +12,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from chalicelib.scheduling.roster.evaluate import evaluate, run_penalty
-from chalicelib.scheduling.roster.inrc2 import load_instance
+from chalicelib.scheduling.domain.roster.evaluate import evaluate, run_penalty
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fh.roster.inrc2 import load_instance
+
 cp_model = pytest.importorskip("ortools.sat.python.cp_model")
 
-from chalicelib.scheduling.roster.solver import (  # noqa: E402
+from chalicelib.scheduling.domain.roster.solver import (  # noqa: E402
     RosterModel,
     SolveOptions,
     Work,
@@ -129,9 +130,10 @@ def test_weekly_windows_carry_the_history_exactly(inrc2_dir: Path) -> None:
     coverage costs add up to the whole horizon's (the competition's weekly evaluation)."""
     from dataclasses import replace
 
-    from chalicelib.scheduling.roster.inrc2 import read_solution
-    from chalicelib.scheduling.roster.model import Roster, Weights
-    from chalicelib.scheduling.roster.solver import grid_of, window_problem
+    from chalicelib.scheduling.domain.roster.model import Roster, Weights
+    from chalicelib.scheduling.domain.roster.solver import grid_of, window_problem
+
+    from fh.roster.inrc2 import read_solution
 
     folder = inrc2_dir / "reference_solutions" / "n005w4" / "Solution_H_0-WD_1-2-3-3"
     problem = load_instance(inrc2_dir, "n005w4_0_1-2-3-3")
@@ -192,7 +194,7 @@ def test_starts_from_the_dive_and_stops_at_no_roster_below_its_bound(inrc2_dir: 
 
 def test_pinned_problem_starts_week_by_week_and_keeps_its_pins(inrc2_dir: Path) -> None:
     """The dive does not keep pins, so a problem with pins starts from the constructive start."""
-    from chalicelib.scheduling.roster.model import Pin
+    from chalicelib.scheduling.domain.roster.model import Pin
 
     problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
     nurse = problem.nurses[0]

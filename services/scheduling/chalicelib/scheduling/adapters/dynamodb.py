@@ -1,16 +1,26 @@
-"""Scheduling's DynamoDB items."""
+"""Scheduling's DynamoDB items and the reads on them: the only module of the service that touches DynamoDB."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
+from chalicelib.scheduling.domain.leave import Window
+from chalicelib.scheduling.domain.ports import DirectoryStaff, LeavePage, Page
+from chalicelib.scheduling.domain.records import LeaveRecord, StaffRecord
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 
+from shared import directory
 from shared.persistence.models import Gsi1, TenantItem, table_meta, tenant_key
+from shared.persistence.paging import decode_cursor, one_page, query_page
+from shared.persistence.uow import UnitOfWork
 
 
 class RosterStaffItem(TenantItem):
     """The staff projection. Not versioned: each event rewrites it from the directory's current state, so
     an update must overwrite whatever is there (a version condition refused every staff.updated)."""
 
+    ENTITY = "roster_staff"
     Meta = table_meta("scheduling")
     name = UnicodeAttribute()
     employee_no = UnicodeAttribute()
@@ -26,6 +36,7 @@ class RosterStaffItem(TenantItem):
 class LeaveItem(TenantItem):
     """Approved leave: a hard unavailability for rostering. Keyed by start date, and by staff on gsi1."""
 
+    ENTITY = "leave"
     Meta = table_meta("scheduling")
     staff_id = UnicodeAttribute()
     instance_id = UnicodeAttribute()
@@ -44,3 +55,149 @@ class LeaveItem(TenantItem):
     @staticmethod
     def staff_partition(tenant: str, staff_id: str) -> str:
         return tenant_key(tenant, "leave", staff_id)
+
+    @staticmethod
+    def sort_key(start: date, staff_id: str, instance_id: str) -> str:
+        """Keyed by the approval, so the same leave arriving again overwrites itself."""
+        return f"{start.isoformat()}#{staff_id}#{instance_id}"
+
+
+def _staff(item: RosterStaffItem) -> StaffRecord:
+    return StaffRecord(
+        id=item.sk,
+        name=item.name,
+        employee_no=item.employee_no,
+        department_id=item.department_id,
+        title=item.title,
+        projected_at=item.projected_at,
+    )
+
+
+def _leave(item: LeaveItem) -> LeaveRecord:
+    return LeaveRecord(
+        staff_id=item.staff_id,
+        instance_id=item.instance_id,
+        leave_type=item.leave_type,
+        start=date.fromisoformat(item.start),
+        end=date.fromisoformat(item.end),
+        recorded_at=item.recorded_at,
+    )
+
+
+@dataclass
+class DynamoStaff:
+    """``StaffRepository`` on the scheduling table (one Query a page; writes staged in the unit of work)."""
+
+    tenant: str
+    uow: UnitOfWork | None
+
+    def put(self, record: StaffRecord) -> None:
+        item = RosterStaffItem.new(
+            self.tenant,
+            record.id,
+            name=record.name,
+            employee_no=record.employee_no,
+            department_id=record.department_id,
+            title=record.title,
+            projected_at=record.projected_at,
+        )
+        _writes(self.uow).save(item, condition=None)
+
+    def remove(self, staff_id: str) -> None:
+        _writes(self.uow).delete(RosterStaffItem(RosterStaffItem.partition(self.tenant), staff_id))
+
+    def page(self, limit: int, cursor: str | None) -> Page:
+        rows, next_cursor = query_page(RosterStaffItem, RosterStaffItem.partition(self.tenant), limit, cursor)
+        return [_staff(row) for row in rows], next_cursor
+
+
+@dataclass
+class DynamoLeave:
+    """``LeaveRepository``: by start date in the hospital's partition, and by person on gsi1."""
+
+    tenant: str
+    uow: UnitOfWork | None
+
+    def put(self, record: LeaveRecord) -> None:
+        item = LeaveItem.new(
+            self.tenant,
+            LeaveItem.sort_key(record.start, record.staff_id, record.instance_id),
+            staff_id=record.staff_id,
+            instance_id=record.instance_id,
+            leave_type=record.leave_type,
+            start=record.start.isoformat(),
+            end=record.end.isoformat(),
+            recorded_at=record.recorded_at,
+            gsi1pk=LeaveItem.staff_partition(self.tenant, record.staff_id),
+            gsi1sk=f"{record.start.isoformat()}#{record.instance_id}",
+        )
+        _writes(self.uow).save(item)
+
+    def overlapping(self, staff_id: str | None, window: Window, limit: int, cursor: str | None) -> LeavePage:
+        """One Query: leave that started in [window start - the longest leave, window end] and ends on
+        or after the window's start (a filter within the page read)."""
+        since, until = window.starts_from.isoformat(), f"{window.last.isoformat()}~"
+        overlaps = LeaveItem.end >= window.first.isoformat()
+        if staff_id is not None:
+            partition = LeaveItem.staff_partition(self.tenant, staff_id)
+            result = LeaveItem.by_staff.query(
+                partition,
+                LeaveItem.gsi1sk.between(since, until),
+                filter_condition=overlaps,
+                limit=limit,
+                last_evaluated_key=decode_cursor(cursor, partition, pk_name="gsi1pk"),
+            )
+        else:
+            partition = LeaveItem.partition(self.tenant)
+            result = LeaveItem.query(
+                partition,
+                LeaveItem.sk.between(since, until),
+                filter_condition=overlaps,
+                limit=limit,
+                last_evaluated_key=decode_cursor(cursor, partition),
+            )
+        rows, next_cursor = one_page(LeaveItem, result)
+        return [_leave(row) for row in rows], next_cursor
+
+
+def _writes(uow: UnitOfWork | None) -> UnitOfWork:
+    if uow is None:
+        raise RuntimeError("this store reads only: open it with a unit of work to write")
+    return uow
+
+
+@dataclass
+class DynamoStore:
+    """``Store`` on DynamoDB for one tenant; writes go into ``uow`` (none: a read-only store)."""
+
+    tenant: str
+    uow: UnitOfWork | None = None
+
+    @property
+    def staff(self) -> DynamoStaff:
+        return DynamoStaff(self.tenant, self.uow)
+
+    @property
+    def leave(self) -> DynamoLeave:
+        return DynamoLeave(self.tenant, self.uow)
+
+
+class DirectoryReadModel:
+    """``Directory`` on the shared directory read model (one GetItem)."""
+
+    def staff(self, tenant: str, staff_id: str) -> DirectoryStaff | None:
+        item = directory.get_staff(tenant, staff_id)
+        return (
+            DirectoryRecord(item.name, item.employee_no, item.department_id, item.title, item.status)
+            if item
+            else None
+        )
+
+
+@dataclass
+class DirectoryRecord:
+    name: str
+    employee_no: str
+    department_id: str
+    title: str | None
+    status: str

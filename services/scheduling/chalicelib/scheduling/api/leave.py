@@ -1,25 +1,14 @@
-"""Scheduling's HTTP routes."""
+"""Approved leave: when people are unavailable."""
 
 from __future__ import annotations
 
-from chalicelib.scheduling import service
-from chalicelib.scheduling.contracts import Leave, LeaveQuery, RosterStaff
+from chalicelib.scheduling.contracts.leave import Leave, LeaveQuery
+from chalicelib.scheduling.service import leave
 
 from shared.http import RequestContext, ServiceAPI
-from shared.pages import ListQuery, Page
+from shared.pages import Page
 
 api = ServiceAPI("scheduling", __name__)
-
-
-@api.route(
-    "/staff",
-    summary="Staff known to scheduling",
-    query=ListQuery,
-    response=Page[RosterStaff],
-    budget={"Query": 1},
-)
-def list_staff(ctx: RequestContext, query: ListQuery) -> Page[RosterStaff]:
-    return service.list_staff(ctx.principal, query.limit, query.cursor)
 
 
 @api.route(
@@ -31,4 +20,4 @@ def list_staff(ctx: RequestContext, query: ListQuery) -> Page[RosterStaff]:
     budget={"Query": 1},
 )
 def list_leave(ctx: RequestContext, query: LeaveQuery) -> Page[Leave]:
-    return service.list_leave(ctx.principal, query)
+    return leave.list_leave(ctx.principal, query)

@@ -1,21 +1,10 @@
-"""Scheduling's requests and responses."""
+"""Approved leave as scheduling serves it: the window query and the leave in it."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
-
-
-class RosterStaff(BaseModel):
-    """A member of staff as scheduling knows them (projected from the directory's events)."""
-
-    id: str
-    name: str
-    employee_no: str
-    department_id: str
-    title: str | None
-    projected_at: datetime
 
 
 class LeaveQuery(BaseModel):

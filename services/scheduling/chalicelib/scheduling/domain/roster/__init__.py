@@ -4,8 +4,8 @@ Importing this package (or its model/evaluate modules) never imports OR-Tools; o
 functions do, when they are called.
 """
 
-from chalicelib.scheduling.roster.evaluate import Evaluation, evaluate
-from chalicelib.scheduling.roster.model import (
+from chalicelib.scheduling.domain.roster.evaluate import Evaluation, evaluate
+from chalicelib.scheduling.domain.roster.model import (
     Assignment,
     Contract,
     Demand,

@@ -1,5 +1,5 @@
-"""A lower bound on a roster problem's cost, by column generation (`fh roster bound`), and a
-roster from it (the solver's start).
+"""A lower bound on a roster problem's cost, by column generation (`fh roster bound`, in
+``fh/roster/bound.py``), and a roster from it (the solver's start).
 
 The cost splits into one part per nurse (her row: runs, totals, weekends, requests) and the
 coverage (S1, and the hard minimum). So the problem is: choose one row per nurse, minimising the
@@ -28,20 +28,16 @@ This module imports OR-Tools and numba; the API paths never import it.
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
-import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from chalicelib.scheduling.roster import kernel
-from chalicelib.scheduling.roster.model import RosterProblem
+from chalicelib.scheduling.domain.roster import kernel
+from chalicelib.scheduling.domain.roster.model import RosterProblem
 
 SHORTFALL = 5000.0  # the relaxation's price for a nurse missing from a minimum coverage
 PROBE = 3  # the dive's first rounds, that tell whether the relaxation can converge in its time
@@ -71,7 +67,7 @@ class ColumnGeneration:
     def __init__(self, problem: RosterProblem, clock: Callable[[], float] = time.monotonic) -> None:
         """`clock`: what the time limits of `run` and `dive` are measured on (seconds); a test
         passes one it controls."""
-        from chalicelib.scheduling.roster.localsearch import LocalSearch
+        from chalicelib.scheduling.domain.roster.localsearch import LocalSearch
         from ortools.linear_solver import pywraplp
 
         if not LocalSearch.applicable(problem):
@@ -297,44 +293,3 @@ class ColumnGeneration:
 
 def lower_bound(problem: RosterProblem, seconds: float = 300.0, rounds: int = 1000) -> Bound:
     return ColumnGeneration(problem).run(seconds, rounds)
-
-
-def main(argv: list[str] | None = None) -> int:
-    from chalicelib.scheduling.roster.bench import data_folder
-    from chalicelib.scheduling.roster.inrc2 import load_instance, parse_best_known
-
-    p = argparse.ArgumentParser(prog="fh roster bound", description=__doc__.splitlines()[0])
-    p.add_argument("instances", help="comma-separated INRC-II instance names")
-    p.add_argument(
-        "--data", type=Path, default=None, help="INRC-II data folder (default ../shared/bench/inrc2)"
-    )
-    p.add_argument("--time-limit", type=float, default=300.0, help="seconds per instance (default 300)")
-    args = p.parse_args(argv)
-    data = data_folder(args.data)
-    if data is None:
-        return 2
-    table = data / "README.md"
-    best_known = parse_best_known(table) if table.exists() else {}
-    for name in args.instances.split(","):
-        b = lower_bound(load_instance(data, name), args.time_limit)
-        known = best_known.get(name)
-        print(
-            json.dumps(
-                {
-                    "instance": name,
-                    "lower_bound": math.floor(b.value + 1e-6),
-                    "converged": b.proved_optimal_lp,
-                    "best_known": known,
-                    "best_known_over_bound": round(known / b.value, 4) if known and b.value > 0 else None,
-                    "rounds": b.rounds,
-                    "columns": b.columns,
-                    "seconds": round(b.seconds, 1),
-                }
-            ),
-            flush=True,
-        )
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from chalicelib.scheduling.roster.model import Roster, RosterProblem
+from chalicelib.scheduling.domain.roster.model import Roster, RosterProblem
 
 HARD_RULES = {
     "H1": "single assignment per day",

@@ -29,8 +29,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from chalicelib.scheduling.roster import kernel
-from chalicelib.scheduling.roster.model import Assignment, Roster, RosterProblem
+from chalicelib.scheduling.domain.roster import kernel
+from chalicelib.scheduling.domain.roster.model import Assignment, Roster, RosterProblem
 
 
 def _csr(lists: Sequence[Sequence[Any]]) -> tuple[np.ndarray, np.ndarray]:

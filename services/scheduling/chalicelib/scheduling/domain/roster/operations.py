@@ -15,9 +15,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from chalicelib.scheduling.roster.evaluate import SOFT_RULES, evaluate
-from chalicelib.scheduling.roster.model import Assignment, Pin, Roster, RosterProblem, Weights
-from chalicelib.scheduling.roster.solver import ProgressCallback, SolveOptions, SolveResult, solve
+from chalicelib.scheduling.domain.roster.evaluate import SOFT_RULES, evaluate
+from chalicelib.scheduling.domain.roster.model import Assignment, Pin, Roster, RosterProblem, Weights
+from chalicelib.scheduling.domain.roster.solver import ProgressCallback, SolveOptions, SolveResult, solve
 
 
 def restrict_to_wards(problem: RosterProblem, wards: Iterable[str]) -> RosterProblem:

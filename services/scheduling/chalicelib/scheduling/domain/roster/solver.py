@@ -29,8 +29,8 @@ from functools import partial
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.scheduling.roster.evaluate import evaluate
-from chalicelib.scheduling.roster.model import (
+from chalicelib.scheduling.domain.roster.evaluate import evaluate
+from chalicelib.scheduling.domain.roster.model import (
     UNLIMITED,
     Assignment,
     Nurse,
@@ -41,7 +41,7 @@ from chalicelib.scheduling.roster.model import (
 )
 
 if TYPE_CHECKING:  # imported where a search starts: numpy and numba, like OR-Tools, cost only a solve
-    from chalicelib.scheduling.roster.localsearch import LocalSearch
+    from chalicelib.scheduling.domain.roster.localsearch import LocalSearch
 
 ProgressCallback = Callable[[float, int], None]
 """Called with (seconds since the start, best cost so far) whenever the best roster improves."""
@@ -443,7 +443,7 @@ class RosterModel:
                 self._cost(lit, coef)
 
     def _fairness(self) -> None:
-        from chalicelib.scheduling.roster.evaluate import comparable_groups
+        from chalicelib.scheduling.domain.roster.evaluate import comparable_groups
 
         P, m = self.problem, self.model
         nights = [s for s, st in enumerate(P.shift_types) if st.night]
@@ -720,7 +720,7 @@ def solve(
 
 
 def _dive_applies(problem: RosterProblem) -> bool:
-    from chalicelib.scheduling.roster.localsearch import LocalSearch
+    from chalicelib.scheduling.domain.roster.localsearch import LocalSearch
 
     return LocalSearch.applicable(problem)
 
@@ -732,7 +732,7 @@ def _dive(
     converge in time), the days to roster again (those whose minimum coverage the rows miss, with
     the day before and after: successions) and the `open_rows` nurses the dive left free. The
     relaxation's bound goes into `stats` (the search stops if it is reached)."""
-    from chalicelib.scheduling.roster.bound import ColumnGeneration
+    from chalicelib.scheduling.domain.roster.bound import ColumnGeneration
 
     cg = ColumnGeneration(problem)
     grid = cg.dive(seconds, leave_open=open_rows, relax_rounds=None if work is None else work.relax_rounds)
@@ -1110,7 +1110,7 @@ class _Search:
         self.moves: LocalSearch | None = None
         self.moves_busy = False
         self.annealers: list[_Annealer] = []
-        from chalicelib.scheduling.roster.localsearch import LocalSearch
+        from chalicelib.scheduling.domain.roster.localsearch import LocalSearch
 
         if LocalSearch.applicable(P):
             # One instance serves all: each forked annealer works on its own copy.

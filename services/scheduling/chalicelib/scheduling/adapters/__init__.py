@@ -1,0 +1,1 @@
+"""Scheduling's adapters: the only code that touches DynamoDB."""

@@ -1,0 +1,1 @@
+"""Scheduling's routes, one module per feature."""

@@ -1,0 +1,1 @@
+"""Scheduling's request, response and event models, one module per feature."""

@@ -1,0 +1,1 @@
+"""Scheduling's rules, free of AWS: the roster engine (``domain.roster``)."""

@@ -1,0 +1,1 @@
+"""Scheduling's use cases, one module per feature."""

@@ -1,0 +1,22 @@
+"""The adapters scheduling's use cases run on unless a caller (a test) passes its own.
+
+A use case takes ``store=`` and ``directory=``; left out, they are these DynamoDB ones, imported when
+first asked for (a route module does not pay for PynamoDB models it does not use)."""
+
+from __future__ import annotations
+
+from chalicelib.scheduling.domain.ports import Directory, Store
+
+from shared.persistence.uow import UnitOfWork
+
+
+def store(tenant: str, uow: UnitOfWork | None = None) -> Store:
+    from chalicelib.scheduling.adapters.dynamodb import DynamoStore
+
+    return DynamoStore(tenant, uow)
+
+
+def directory() -> Directory:
+    from chalicelib.scheduling.adapters.dynamodb import DirectoryReadModel
+
+    return DirectoryReadModel()

@@ -1,0 +1,96 @@
+"""Scheduling's repositories in memory (the ports of ``chalicelib.scheduling.domain.ports``).
+
+``tests/service/test_scheduling_store.py`` runs the same checks on these and on the DynamoDB
+adapters, so a fake cannot drift from what it stands in for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.scheduling.domain.leave import Window
+from chalicelib.scheduling.domain.records import LeaveRecord, StaffRecord
+
+from tests.fakes import MemoryUnitOfWork, page_after
+
+
+@dataclass
+class Tables:
+    """What the fakes hold, across tenants (a test can check one tenant never sees another's)."""
+
+    staff: dict[tuple[str, str], StaffRecord] = field(default_factory=dict)
+    leave: dict[tuple[str, str, str, str], LeaveRecord] = field(default_factory=dict)
+
+
+@dataclass
+class FakeStaff:
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+
+    def put(self, record: StaffRecord) -> None:
+        self.uow.stage(lambda: self.tables.staff.__setitem__((self.tenant, record.id), record))
+
+    def remove(self, staff_id: str) -> None:
+        self.uow.stage(lambda: self.tables.staff.pop((self.tenant, staff_id), None))
+
+    def page(self, limit: int, cursor: str | None) -> tuple[list[StaffRecord], str | None]:
+        rows = [(sid, r) for (tenant, sid), r in self.tables.staff.items() if tenant == self.tenant]
+        return page_after(rows, limit, cursor, f"{self.tenant}#staff")
+
+
+@dataclass
+class FakeLeave:
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+
+    def put(self, record: LeaveRecord) -> None:
+        key = (self.tenant, record.start.isoformat(), record.staff_id, record.instance_id)
+        self.uow.stage(lambda: self.tables.leave.__setitem__(key, record))
+
+    def overlapping(
+        self, staff_id: str | None, window: Window, limit: int, cursor: str | None
+    ) -> tuple[list[LeaveRecord], str | None]:
+        rows = [
+            (f"{start}#{sid}#{iid}" if staff_id is None else f"{start}#{iid}", r)
+            for (tenant, start, sid, iid), r in self.tables.leave.items()
+            if tenant == self.tenant
+            and (staff_id is None or sid == staff_id)
+            and window.starts_from <= r.start <= window.last
+            and r.end >= window.first
+        ]
+        partition = f"{self.tenant}#leave" + (f"#{staff_id}" if staff_id else "")
+        return page_after(rows, limit, cursor, partition)
+
+
+@dataclass
+class FakeStore:
+    tenant: str
+    tables: Tables = field(default_factory=Tables)
+    uow: MemoryUnitOfWork = field(default_factory=MemoryUnitOfWork)
+
+    @property
+    def staff(self) -> FakeStaff:
+        return FakeStaff(self.tenant, self.tables, self.uow)
+
+    @property
+    def leave(self) -> FakeLeave:
+        return FakeLeave(self.tenant, self.tables, self.uow)
+
+
+@dataclass
+class Person:
+    name: str
+    employee_no: str
+    department_id: str
+    title: str | None = None
+    status: str = "active"
+
+
+@dataclass
+class FakeDirectory:
+    people: dict[tuple[str, str], Person] = field(default_factory=dict)
+
+    def staff(self, tenant: str, staff_id: str) -> Any:
+        return self.people.get((tenant, staff_id))

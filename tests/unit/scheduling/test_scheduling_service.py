@@ -1,0 +1,155 @@
+"""Scheduling's use cases on in-memory fakes: the projection, approved leave and who may read it.
+
+No AWS here: the store and the directory are the fakes of ``fakes.py`` (held to the DynamoDB adapters
+by ``test_store_contract.py``); the event path and the HTTP routes are tested on moto in
+``tests/service/test_scheduling_leave.py``."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from chalicelib.scheduling.contracts.leave import LeaveQuery
+from chalicelib.scheduling.service import leave, staff
+from pydantic import ValidationError
+
+from shared.auth import Principal
+from shared.errors import Forbidden, RuleViolation
+from shared.events.envelope import EventEnvelope, UnknownSchema
+from shared.events.published.approvals import LEAVE_APPROVED, LeaveApproved
+from shared.events.published.messaging import STAFF_CREATED, STAFF_LEFT, STAFF_UPDATED, StaffChanged
+from tests.unit.scheduling.fakes import FakeDirectory, FakeStore, Person
+
+T = "t-hospital"
+
+
+def staff_event(kind: object, staff_id: str = "s1") -> EventEnvelope:
+    return kind.envelope(T, StaffChanged(staff_id=staff_id, department_id="d1"))  # type: ignore[attr-defined]
+
+
+def project(store: FakeStore, directory: FakeDirectory, envelope: EventEnvelope) -> None:
+    with store.uow as uow:
+        staff.project_staff(envelope, uow, store=store, directory=directory)  # type: ignore[arg-type]
+        uow.commit()
+
+
+def names(store: FakeStore, principal: Principal) -> list[str]:
+    return [s.name for s in staff.list_staff(principal, 50, None, store=store).items]  # type: ignore[arg-type]
+
+
+ADMIN = Principal(tenant=T, user="admin", roles=frozenset({"hospital_admin"}))
+
+
+def test_the_projection_follows_the_directory_whatever_the_event_order() -> None:
+    store, directory = FakeStore(T), FakeDirectory()
+    directory.people[(T, "s1")] = Person("李娜", "E1", "d1", "护师")
+    project(store, directory, staff_event(STAFF_CREATED))
+    assert names(store, ADMIN) == ["李娜"]
+
+    directory.people[(T, "s1")] = Person("李娜娜", "E1", "d2", "主管护师")
+    project(store, directory, staff_event(STAFF_CREATED))  # late or repeated: still today's record
+    (row,) = staff.list_staff(ADMIN, 50, None, store=store).items  # type: ignore[arg-type]
+    assert (row.name, row.department_id, row.title) == ("李娜娜", "d2", "主管护师")
+
+    directory.people[(T, "s1")] = Person("李娜娜", "E1", "d2", status="left")
+    project(store, directory, staff_event(STAFF_UPDATED))  # whatever the event says, she has left
+    assert names(store, ADMIN) == []
+
+
+def test_someone_missing_from_the_directory_fails_the_event_and_changes_nothing() -> None:
+    store, directory = FakeStore(T), FakeDirectory()
+    with pytest.raises(LookupError):
+        project(store, directory, staff_event(STAFF_LEFT, "ghost"))
+    assert store.uow.commits == 0 and store.tables.staff == {}
+
+
+def test_an_unknown_schema_version_or_a_malformed_payload_is_refused_before_any_effect() -> None:
+    store, directory = FakeStore(T), FakeDirectory()
+    directory.people[(T, "s1")] = Person("李娜", "E1", "d1")
+    newer = staff_event(STAFF_CREATED).model_copy(update={"schema_version": 2})
+    with pytest.raises(UnknownSchema, match="v2"):
+        project(store, directory, newer)
+    malformed = staff_event(STAFF_CREATED).model_copy(update={"data": {"id": "s1"}})
+    with pytest.raises(ValidationError):
+        project(store, directory, malformed)
+    assert store.tables.staff == {}
+
+
+def test_the_projection_pages_through_everyone_once() -> None:
+    store, directory = FakeStore(T), FakeDirectory()
+    for n in range(7):
+        directory.people[(T, f"s{n}")] = Person(f"护士{n}", f"E{n}", "d1")
+        project(store, directory, staff_event(STAFF_CREATED, f"s{n}"))
+    seen, cursor = [], None
+    while True:
+        page = staff.list_staff(ADMIN, 3, cursor, store=store)  # type: ignore[arg-type]
+        seen += [s.id for s in page.items]
+        if not (cursor := page.next_cursor):
+            break
+    assert seen == [f"s{n}" for n in range(7)]
+    other = FakeStore("t-other", tables=store.tables)
+    assert staff.list_staff(ADMIN.__class__(tenant="t-other", user="a"), 50, None, store=other).items == []  # type: ignore[arg-type]
+    with pytest.raises(RuleViolation):  # a cursor of one hospital's list is refused by another's
+        staff.list_staff(Principal(tenant="t-other", user="a"), 3, page_cursor(store), store=other)  # type: ignore[arg-type]
+
+
+def page_cursor(store: FakeStore) -> str:
+    cursor = staff.list_staff(ADMIN, 1, None, store=store).next_cursor  # type: ignore[arg-type]
+    assert cursor
+    return cursor
+
+
+def approve(store: FakeStore, staff_id: str, instance: str, start: str, end: str) -> None:
+    data = LeaveApproved(
+        instance_id=instance,
+        staff_id=staff_id,
+        leave_type="年假",
+        start=date.fromisoformat(start),
+        end=date.fromisoformat(end),
+    )
+    with store.uow as uow:
+        leave.record_leave(LEAVE_APPROVED.envelope(T, data), uow, store=store)  # type: ignore[arg-type]
+        uow.commit()
+
+
+def window(
+    principal: Principal, store: FakeStore, first: str, last: str, staff_id: str | None = None
+) -> list[str]:
+    query = LeaveQuery.model_validate({"from": first, "to": last, "staff_id": staff_id})
+    return [i.instance_id for i in leave.list_leave(principal, query, store=store).items]  # type: ignore[arg-type]
+
+
+def test_leave_overlapping_a_window_includes_leave_still_running_and_nothing_outside() -> None:
+    store = FakeStore(T)
+    approve(store, "s1", "before", "2026-11-01", "2026-11-30")  # over before the window
+    approve(store, "s1", "running", "2026-11-20", "2026-12-03")  # started before, still running
+    approve(store, "s2", "inside", "2026-12-10", "2026-12-12")
+    approve(store, "s2", "after", "2027-01-02", "2027-01-05")
+    approve(store, "s1", "running", "2026-11-20", "2026-12-03")  # the same approval again: once
+    assert window(ADMIN, store, "2026-12-01", "2026-12-31") == ["running", "inside"]
+    assert window(ADMIN, store, "2026-12-01", "2026-12-31", staff_id="s2") == ["inside"]
+
+
+def test_leave_that_ends_before_it_starts_is_refused() -> None:
+    store = FakeStore(T)
+    with pytest.raises(ValueError, match="ends before it starts"):
+        approve(store, "s1", "bad", "2026-12-05", "2026-12-01")
+    assert store.tables.leave == {}
+
+
+def test_who_may_read_whose_leave_and_which_windows() -> None:
+    store = FakeStore(T)
+    approve(store, "s1", "mine", "2026-12-01", "2026-12-02")
+    nurse = Principal(tenant=T, user="u1", staff_id="s1", roles=frozenset({"nurse"}))
+    head = Principal(tenant=T, user="u2", staff_id="s9", roles=frozenset({"head_nurse"}))
+    assert window(nurse, store, "2026-12-01", "2026-12-31", staff_id="s1") == ["mine"]
+    with pytest.raises(Forbidden):
+        window(nurse, store, "2026-12-01", "2026-12-31")  # everyone's: only for those who roster
+    with pytest.raises(Forbidden):
+        window(nurse, store, "2026-12-01", "2026-12-31", staff_id="s2")
+    assert window(head, store, "2026-12-01", "2026-12-31") == ["mine"]
+    with pytest.raises(RuleViolation) as backwards:
+        window(head, store, "2026-12-31", "2026-12-01")
+    assert backwards.value.field == "to"
+    with pytest.raises(RuleViolation, match="at most a year"):
+        window(head, store, "2026-01-01", "2027-01-03")
