@@ -33,7 +33,7 @@ def marks(gate: str, route_key: str) -> list[Any]:
 
 def _register_approvals() -> None:
     """Approvals (and the leave it hands to scheduling): a template the caller can approve alone."""
-    from tests.quality.surface import Prepared, body_recipe, scenario
+    from tests.quality.surface import Prepared, body_recipe, branch, scenario
 
     @body_recipe("approvals", "/templates")
     def template_the_submitter_confirms(
@@ -85,6 +85,33 @@ def _register_approvals() -> None:
         )
         assert status == 200 and done["status"] == "approved", done
         return str(approval["id"])
+
+    def two_steps_pending(maker: ResourceMaker, token: str) -> str:
+        """An approval at its first of two steps, both the submitter's: approving it assigns the
+        second, which looks up the new approver's deputies (a BatchGetItem) in the same request."""
+        confirm = {"name": "本人确认", "approvers": [{"kind": "submitter"}]}
+        template = {
+            "name": "两步确认",
+            "fields": [{"name": "note", "label": "说明", "type": "text"}],
+            "flow": {"steps": [{"id": "first", **confirm}, {"id": "second", **confirm}]},
+        }
+        status, made = maker.call("POST", "/approvals/templates", token, template)
+        assert status == 201, made
+        status, approval = maker.call(
+            "POST", "/approvals/approvals", token, {"template_id": made["id"], "form": {}}
+        )
+        assert status == 201 and approval["status"] == "pending", approval
+        return str(approval["id"])
+
+    @branch("approvals", "POST", "/approvals/{instance_id}/actions", "BatchGetItem")
+    def approve_into_a_second_step(maker: ResourceMaker, token: str) -> Prepared:
+        instance = two_steps_pending(maker, token)
+        return Prepared(f"/approvals/{instance}/actions", {"action": "approve"})
+
+    @branch("approvals", "POST", "/batch-approve", "BatchGetItem")
+    @branch("approvals", "POST", "/batch-approve", "TransactWriteItems")
+    def batch_approve_into_a_second_step(maker: ResourceMaker, token: str) -> Prepared:
+        return Prepared("/batch-approve", {"instance_ids": [two_steps_pending(maker, token)]})
 
     @scenario("approvals", "GET", "/inbox/handled")
     def an_approval_i_handled(maker: ResourceMaker, token: str) -> Prepared:

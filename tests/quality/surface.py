@@ -213,6 +213,19 @@ Recipe = Callable[["ResourceMaker", str], Prepared]
 SCENARIOS: dict[str, Recipe] = {}
 
 
+# Requests that take a route down the branch making one of its declared operations, for the gates
+# that inject a fault per operation (throttle): "<service>:<METHOD> <path> <operation>" → recipe.
+BRANCHES: dict[str, Recipe] = {}
+
+
+def branch(service: str, method: str, path: str, operation: str) -> Callable[[Recipe], Recipe]:
+    def register(recipe: Recipe) -> Recipe:
+        BRANCHES[f"{service}:{method} {path} {operation}"] = recipe
+        return recipe
+
+    return register
+
+
 # Bodies for creating a resource where the schema is not enough (recipients who exist, ...):
 # "<service>:<collection path>" → (maker, token, parent ids) → body. Also registered in scenarios.py.
 BodyRecipe = Callable[["ResourceMaker", str, dict[str, str]], dict[str, Any]]
@@ -293,6 +306,19 @@ class ResourceMaker:
             return self.prepare(route, token)
         except (AssertionError, LookupError) as exc:
             pytest.fail(f"not driven: add a recipe in tests/quality/scenarios.py ({str(exc)[:200]})")
+
+    def prepare_branch(self, route: RouteSpec, operation: str, token: str) -> Prepared:
+        """A request to ``route`` that makes ``operation`` on its way (its branch recipe, else the
+        route's usual request)."""
+        recipe = BRANCHES.get(f"{route_id(route)} {operation}")
+        if recipe is None:
+            return self.prepare_or_fail(route, token)
+        try:
+            return recipe(self, token)
+        except (AssertionError, LookupError) as exc:
+            import pytest
+
+            pytest.fail(f"the branch recipe for {operation} failed: {str(exc)[:200]}")
 
     def prepare(self, route: RouteSpec, token: str) -> Prepared:
         """A request to ``route`` that should succeed for ``token``'s caller (its scenario, or the generic one)."""
