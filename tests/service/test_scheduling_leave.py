@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.approvals.contracts import LEAVE_APPROVED, LeaveApproved
+from chalicelib.approvals.contracts.events import LEAVE_APPROVED, LeaveApproved
 from chalicelib.scheduling import service as scheduling
 from chalicelib.scheduling.adapters import LeaveItem
 from chalicelib.scheduling.events import APPROVED_LEAVE

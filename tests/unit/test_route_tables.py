@@ -84,7 +84,11 @@ def test_a_function_starts_without_route_modules_or_pydantic(service: str) -> No
         timeout=120,
     )
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    light = {f"chalicelib.{service}.{name}" for name in ("route_table", "events", "domain")}
+    # the event and timer handlers (``events``, or ``consumers``/``schedules`` in the service template)
+    light = {
+        f"chalicelib.{service}.{name}"
+        for name in ("route_table", "events", "consumers", "schedules", "domain")
+    }
     assert set(result["loaded"]) <= light, result["loaded"]
     assert result["health"] == 200
     assert set(result["after_health"]) <= light, "a health check loaded route modules"
