@@ -60,6 +60,16 @@ def _ok(result: tuple[int, Any], what: str) -> dict[str, Any]:
     return body
 
 
+def _install_builtin_templates(stack: LocalStack, token: str, fallback_staff_id: str) -> list[dict[str, Any]]:
+    """Install approvals' built-in templates through the public API, as a hospital admin would."""
+    status, body = stack.request(
+        "POST", "/approvals/templates/builtin", token, {"fallback_staff_id": fallback_staff_id}
+    )
+    if status != 201:
+        raise RuntimeError(f"installing the built-in approval templates failed: {status} {body}")
+    return list(body)
+
+
 def seed(stack: LocalStack, tenant: str = DEMO_TENANT) -> dict[str, Any]:
     """Create the demo hospital through the gateway with an admin token; returns what was made."""
     token = stack.token(tenant, "seed-admin", ["hospital_admin"])
@@ -104,7 +114,5 @@ def seed(stack: LocalStack, tenant: str = DEMO_TENANT) -> dict[str, Any]:
                 "roles": ["nurse"] if nurse else ["doctor"],
             }
             made["staff"].append(_ok(stack.request("POST", "/messaging/staff", token, body), name))
-    from chalicelib.approvals.builtin import install_over_http  # loaded with the apps
-
-    made["templates"] = install_over_http(stack.request, token, fallback_staff_id=made["staff"][-1]["id"])
+    made["templates"] = _install_builtin_templates(stack, token, fallback_staff_id=made["staff"][-1]["id"])
     return made

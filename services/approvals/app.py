@@ -1,12 +1,12 @@
 """The approvals function group (routes are imported on first use: see ``shared.app``)."""
 
-from chalicelib.approvals import events, route_table
+from chalicelib.approvals import route_table, schedules
 
 from shared.app import create_app
 
 app = create_app(
     "approvals",
     route_table.ROUTES,
-    event_blueprints=(events.events,),
-    event_types="chalicelib.approvals.contracts",
+    event_blueprints=(schedules.schedules,),
+    event_types="chalicelib.approvals.contracts.events",
 )

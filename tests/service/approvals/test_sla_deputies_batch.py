@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.approvals import sla
-from chalicelib.approvals.adapters import SlaTimerItem
+from chalicelib.approvals.adapters.dynamodb import SlaTimerItem
+from chalicelib.approvals.service import sla
 
 from shared.persistence.models import service_item_models, tenant_key
 from tests.service.approvals.conftest import Call, Hospital

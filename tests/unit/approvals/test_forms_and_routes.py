@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from chalicelib.approvals.builtin import templates
+from chalicelib.approvals.domain.builtin_templates import templates
 from chalicelib.approvals.domain.flow import FlowDefinition, check_flow, resolve_route
 from chalicelib.approvals.domain.forms import FormField, check_fields, validate_form
 

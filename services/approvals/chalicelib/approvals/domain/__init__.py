@@ -1,1 +1,1 @@
-"""The approvals domain, free of AWS: form templates, flow definitions and the instance engine."""
+"""The approvals domain, free of AWS: form templates (built-ins too), flows, the instance engine, deputies."""

@@ -1,6 +1,6 @@
 """The SLA sweep: reminders for overdue approval tasks, then escalation.
 
-Every pending task with an SLA has one timer item (``adapters.SlaTimerItem``), written in the same
+Every pending task with an SLA has one timer item (``adapters.dynamodb.SlaTimerItem``), written in the same
 transaction as the instance, found here through a sparse due-time index. Firing a timer is an ordinary
 engine command (``remind`` / ``escalate`` by the system) committed like any approver's action: the
 instance's version condition makes two overlapping sweeps apply it once, and the commit replaces the
@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chalicelib.approvals import service
-from chalicelib.approvals.adapters import DirectoryAdapter, SlaTimerItem, due_timers
+from chalicelib.approvals.adapters.directory import DirectoryAdapter
+from chalicelib.approvals.adapters.dynamodb import SlaTimerItem, due_timers
 from chalicelib.approvals.domain import engine
 from chalicelib.approvals.domain.engine import Command, Instance
+from chalicelib.approvals.service import instances
+from chalicelib.approvals.service._common import SERVICE
 
 from shared import observability
 from shared.auth import Principal
@@ -36,7 +38,7 @@ def _escalation_target(tenant: str, inst: Instance, approver: str) -> str | None
 
 def _discard(timer: SlaTimerItem) -> None:
     """A timer the instance no longer calls for (it moved on): drop it, unless it changed meanwhile."""
-    with UnitOfWork(service.SERVICE) as uow:
+    with UnitOfWork(SERVICE) as uow:
         uow.delete(timer, condition=SlaTimerItem.stage == timer.stage)
         uow.commit()
 
@@ -44,9 +46,9 @@ def _discard(timer: SlaTimerItem) -> None:
 def fire(timer: SlaTimerItem, now: datetime) -> bool:
     """Apply one due timer; False when there was nothing (more) to do for it."""
     tenant = timer.tenant
-    principal = Principal(tenant=tenant, user=f"service:{service.SERVICE}", kind="service")
+    principal = Principal(tenant=tenant, user=f"service:{SERVICE}", kind="service")
     try:
-        item, before = service.load(tenant, timer.instance_id)
+        item, before = instances.load(tenant, timer.instance_id)
     except NotFound:
         _discard(timer)
         return False
@@ -63,11 +65,11 @@ def fire(timer: SlaTimerItem, now: datetime) -> bool:
         approver=current.approver,
         to=_escalation_target(tenant, before, current.approver) if current.stage == "escalate" else None,
     )
-    command, after = service.execute(tenant, before, command)
+    command, after = instances.execute(tenant, before, command)
     if after is before:
         return False
     item.status, item.state, item.updated_at = after.status, after.model_dump_json(), now
-    service.commit(principal, None, item, before, after, command)
+    instances.commit(principal, None, item, before, after, command)
     return True
 
 

@@ -1,4 +1,4 @@
-"""Approvals' scheduled handlers: the SLA sweep (reminders, then escalation, of overdue tasks)."""
+"""Approvals' timers: the SLA sweep (reminders, then escalation, of overdue tasks)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from chalice import Blueprint  # type: ignore[attr-defined]
 
 from shared.observability import for_service
 
-events = Blueprint(__name__)
+schedules = Blueprint(__name__)
 
 
-@events.schedule("rate(5 minutes)", name="approval-sla-sweep")
+@schedules.schedule("rate(5 minutes)", name="approval-sla-sweep")
 def remind_overdue_tasks(event: Any) -> dict[str, int]:
     """Every five minutes: remind approvers of overdue tasks, and escalate those still overdue later."""
-    from chalicelib.approvals import sla  # when the sweep runs (see shared.app)
+    from chalicelib.approvals.service import sla  # when the sweep runs (see shared.app)
 
     fired = sla.sweep(datetime.now(UTC))
     for_service("approvals").metrics.add_metric(name="SlaTimersFired", unit="Count", value=fired)

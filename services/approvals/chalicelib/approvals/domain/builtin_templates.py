@@ -1,11 +1,16 @@
 """The templates a hospital gets on day one: leave, shift swap, purchase, repair, record inspection and
-document circulation (公文流转). Hospitals copy and adapt them; the codes are what other services key on."""
+document circulation (公文流转). Hospitals copy and adapt them; the codes are what other services key on.
+
+Pure data checked by the domain's own models; the service installs them as ordinary templates.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.approvals.contracts import CreateTemplate
+from chalicelib.approvals.domain.flow import FlowDefinition
+from chalicelib.approvals.domain.forms import FormField
+from pydantic import BaseModel, ConfigDict
 
 LEAVE = "leave"
 SHIFT_SWAP = "shift_swap"
@@ -20,15 +25,27 @@ HEAD_NURSE = [_rule("role", role="head_nurse")]
 LEADERS = [_rule("role", role="hospital_admin", scope="hospital")]
 
 
+class BuiltinTemplate(BaseModel):
+    """One built-in template: its code, names, form fields and approval flow."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    name: str
+    category: str
+    fields: list[FormField]
+    flow: FlowDefinition
+
+
 def _template(
     code: str, name: str, category: str, fields: list[dict[str, Any]], flow: dict[str, Any]
-) -> CreateTemplate:
-    return CreateTemplate.model_validate(
+) -> BuiltinTemplate:
+    return BuiltinTemplate.model_validate(
         {"code": code, "name": name, "category": category, "fields": fields, "flow": flow}
     )
 
 
-def templates(fallback: str) -> list[CreateTemplate]:
+def templates(fallback: str) -> list[BuiltinTemplate]:
     """The built-in templates; ``fallback`` approves any step whose approvers cannot be found."""
     return [
         _template(
@@ -286,14 +303,3 @@ def templates(fallback: str) -> list[CreateTemplate]:
             },
         ),
     ]
-
-
-def install_over_http(request: Any, token: str, fallback_staff_id: str) -> list[dict[str, Any]]:
-    """Install the built-ins through the public API (the local seed uses it): ``request`` is
-    ``(method, path, token, body) -> (status, json)``, as ``LocalStack.request``."""
-    status, body = request(
-        "POST", "/approvals/templates/builtin", token, {"fallback_staff_id": fallback_staff_id}
-    )
-    if status != 201:
-        raise RuntimeError(f"installing the built-in approval templates failed: {status} {body}")
-    return list(body)

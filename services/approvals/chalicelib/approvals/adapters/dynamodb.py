@@ -1,17 +1,17 @@
-"""Approvals' DynamoDB items (PynamoDB) and the directory adapter route resolution reads through."""
+"""Approvals' DynamoDB items (PynamoDB) and every read of them: the only module that touches the table.
+
+The service layer builds items and hands them to the unit of work; it reads through the functions here,
+which return ``None`` for a missing item and leave it to the service to say what is not found."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from functools import cache
-from typing import Any
+from datetime import datetime
 
 from chalicelib.approvals.domain.deputies import Delegation
 from chalicelib.approvals.domain.engine import SlaTimer
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.expressions.condition import Condition
 
-from shared import directory, onduty
 from shared.http import query_page
 from shared.persistence.models import Aggregate, Gsi1, TenantItem, table_meta, tenant_key
 from shared.persistence.uow import UnitOfWork
@@ -187,35 +187,59 @@ def delete(uow: UnitOfWork, item: TenantItem) -> None:
     uow.delete(item)
 
 
-def page(
-    model: Any, partition: str, limit: int, cursor: str | None, condition: Condition | None = None
-) -> tuple[list[Any], str | None]:
-    """One page = one Query on one partition, newest first."""
-    return query_page(model, partition, limit, cursor, condition, newest_first=True)
+# ---- reads: each is one GetItem or one Query (the routes' budgets count on it) --------------------------
 
 
-class DirectoryAdapter:
-    """``flow.Directory`` over the shared directory and on-duty read models (one tenant, one request)."""
+def template(tenant: str, template_id: str) -> TemplateItem | None:
+    try:
+        return TemplateItem.get(TemplateItem.partition(tenant), template_id)
+    except TemplateItem.DoesNotExist:
+        return None
 
-    def __init__(self, tenant: str, now: datetime | None = None):
-        self.tenant = tenant
-        self.now = now or datetime.now(UTC)
-        self._staff = cache(lambda staff_id: directory.get_staff(tenant, staff_id))
 
-    def department_of(self, staff_id: str) -> str | None:
-        staff = self._staff(staff_id)
-        return str(staff.department_id) if staff is not None else None
+def template_version(tenant: str, template_id: str, version: int) -> TemplateVersionItem | None:
+    try:
+        return TemplateVersionItem.get(
+            TemplateVersionItem.partition(tenant, template_id), TemplateVersionItem.sort_key(version)
+        )
+    except TemplateVersionItem.DoesNotExist:
+        return None
 
-    def supervisors(self, staff_id: str, levels: int) -> list[str]:
-        return [s.id for s in directory.supervisor_chain(self.tenant, staff_id, levels)]
 
-    def department_head(self, department_id: str) -> str | None:
-        head = directory.department_head(self.tenant, department_id)
-        return head.id if head is not None else None
+def templates_page(tenant: str, limit: int, cursor: str | None) -> tuple[list[TemplateItem], str | None]:
+    return query_page(TemplateItem, TemplateItem.partition(tenant), limit, cursor)
 
-    def with_role(self, department_id: str | None, role: str) -> list[str]:
-        return [s.id for s in directory.staff_with_role(self.tenant, role, department_id)]
 
-    def on_duty(self, ward_id: str) -> tuple[list[str], str]:
-        found = onduty.on_duty(self.tenant, ward_id, self.now)
-        return list(found.staff_ids), found.reason
+def instance(tenant: str, instance_id: str) -> InstanceItem | None:
+    try:
+        return InstanceItem.get(InstanceItem.partition(tenant), instance_id)
+    except InstanceItem.DoesNotExist:
+        return None
+
+
+def records_page(
+    tenant: str, instance_id: str, limit: int, cursor: str | None
+) -> tuple[list[RecordItem], str | None]:
+    """The operation record in the order it was written."""
+    return query_page(RecordItem, RecordItem.partition(tenant, instance_id), limit, cursor)
+
+
+def box_page(
+    tenant: str,
+    box: str,
+    staff_id: str,
+    limit: int,
+    cursor: str | None,
+    template_id: str | None = None,
+    status: str | None = None,
+) -> tuple[list[BoxItem], str | None]:
+    """One page of someone's list = one Query on one partition, newest first (filters apply within it)."""
+    condition: Condition | None = None
+    if template_id:
+        condition = BoxItem.template_id == template_id
+    if status:
+        by_status = BoxItem.status == status
+        condition = by_status if condition is None else condition & by_status
+    return query_page(
+        BoxItem, BoxItem.partition(tenant, box, staff_id), limit, cursor, condition, newest_first=True
+    )

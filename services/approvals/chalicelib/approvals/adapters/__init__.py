@@ -1,0 +1,1 @@
+"""Approvals' adapters: the DynamoDB items and queries, and the directory route resolution reads."""

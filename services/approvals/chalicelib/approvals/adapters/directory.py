@@ -1,0 +1,41 @@
+"""``flow.Directory`` over the shared directory and on-duty read models: who heads, supervises, is on duty."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cache
+
+from shared import directory, onduty
+from shared.directory import StaffItem
+
+
+class DirectoryAdapter:
+    """``flow.Directory`` over the shared directory and on-duty read models (one tenant, one request)."""
+
+    def __init__(self, tenant: str, now: datetime | None = None):
+        self.tenant = tenant
+        self.now = now or datetime.now(UTC)
+        self._staff = cache(lambda staff_id: directory.get_staff(tenant, staff_id))
+
+    def department_of(self, staff_id: str) -> str | None:
+        staff = self._staff(staff_id)
+        return str(staff.department_id) if staff is not None else None
+
+    def supervisors(self, staff_id: str, levels: int) -> list[str]:
+        return [s.id for s in directory.supervisor_chain(self.tenant, staff_id, levels)]
+
+    def department_head(self, department_id: str) -> str | None:
+        head = directory.department_head(self.tenant, department_id)
+        return head.id if head is not None else None
+
+    def with_role(self, department_id: str | None, role: str) -> list[str]:
+        return [s.id for s in directory.staff_with_role(self.tenant, role, department_id)]
+
+    def on_duty(self, ward_id: str) -> tuple[list[str], str]:
+        found = onduty.on_duty(self.tenant, ward_id, self.now)
+        return list(found.staff_ids), found.reason
+
+
+def staff_member(tenant: str, staff_id: str) -> StaffItem | None:
+    """One member of staff as the directory read model holds them (None: nobody by that id)."""
+    return directory.get_staff(tenant, staff_id)

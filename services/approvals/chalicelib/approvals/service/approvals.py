@@ -1,0 +1,248 @@
+"""Approvals: preview the route, submit, read, act (approve, reject, ...), batch-approve, the record."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalicelib.approvals.adapters import dynamodb
+from chalicelib.approvals.adapters.directory import DirectoryAdapter
+from chalicelib.approvals.adapters.dynamodb import InstanceItem, TemplateItem
+from chalicelib.approvals.contracts.approvals import (
+    Approval,
+    ApprovalAction,
+    BatchApprove,
+    BatchOutcome,
+    BatchResult,
+    OperationRecord,
+    Preview,
+    SubmitApproval,
+)
+from chalicelib.approvals.domain import engine, flow, forms
+from chalicelib.approvals.domain.engine import Command, Instance, Submission
+from chalicelib.approvals.service._common import ADMIN_ROLE, field_problem, now, template_item
+from chalicelib.approvals.service.instances import StaleApproval, commit, execute, load
+
+from shared import problems
+from shared.auth import Principal
+from shared.errors import Conflict, DomainError, Forbidden, NotFound
+from shared.http import to_problem
+from shared.ids import new_id
+from shared.pages import Page
+
+ATTEMPTS = 3
+
+
+def _version_body(principal: Principal, template: TemplateItem, version: int) -> tuple[list[Any], Any]:
+    definition = template.definition
+    if version != template.version:
+        old = dynamodb.template_version(principal.tenant, template.sk, version)
+        if old is None:  # versions are create-only: one an approval started with is never gone
+            raise LookupError(f"template {template.sk} has no version {version}")
+        definition = old.definition
+    data = json.loads(definition)
+    return [forms.FormField.model_validate(f) for f in data["fields"]], flow.FlowDefinition.model_validate(
+        data["flow"]
+    )
+
+
+def _route(principal: Principal, fields: list[Any], definition: Any, form: dict[str, Any]) -> flow.Route:
+    errors = forms.validate_form(fields, form)
+    if errors:
+        raise field_problem(errors)
+    return flow.resolve_route(definition, form, principal.staff, DirectoryAdapter(principal.tenant))
+
+
+def preview(principal: Principal, body: SubmitApproval) -> Preview:
+    template = template_item(principal.tenant, body.template_id)
+    fields, definition = _version_body(principal, template, template.version)
+    route = _route(principal, fields, definition, body.form)
+    return Preview(template_id=template.sk, template_version=template.version, route=route)
+
+
+def submit(principal: Principal, body: SubmitApproval, request_id: str, key: str | None) -> Approval:
+    template = template_item(principal.tenant, body.template_id)
+    fields, definition = _version_body(principal, template, template.version)
+    route = _route(principal, fields, definition, body.form)
+    submission = Submission(
+        instance_id=new_id(),
+        template_id=template.sk,
+        template_version=template.version,
+        template_code=template.code,
+        title=body.title or template.name,
+        withdraw=definition.withdraw,
+        skip_just_approved=definition.skip_just_approved,
+    )
+    command = Command(
+        action="submit",
+        actor=principal.staff,
+        at=now(),
+        key=key,
+        form=body.form,
+        route=route,
+        submission=submission,
+    )
+    command, after = execute(principal.tenant, None, command)
+    item = InstanceItem(
+        InstanceItem.partition(principal.tenant),
+        after.id,
+        entity="approval",
+        tenant=principal.tenant,
+        template_id=template.sk,
+        submitter=principal.staff,
+        status=after.status,
+        state=after.model_dump_json(),
+    )
+    commit(principal, request_id, item, None, after, command, create=True)
+    return _approval(after, 1)
+
+
+def _visible(principal: Principal, inst: Instance) -> bool:
+    return ADMIN_ROLE in principal.roles or principal.staff in inst.participants()
+
+
+def get_approval(principal: Principal, instance_id: str) -> Approval:
+    item, inst = load(principal.tenant, instance_id)
+    if not _visible(principal, inst):
+        raise NotFound("approval")  # as if it did not exist: no probing other people's requests
+    return _approval(inst, item.version)
+
+
+def act(
+    principal: Principal, instance_id: str, body: ApprovalAction, request_id: str, key: str | None
+) -> Approval:
+    """Apply one action; a lost race is retried on fresh state unless the caller sent ``version``."""
+    for attempt in range(ATTEMPTS):
+        item, before = load(principal.tenant, instance_id)
+        standing_in = body.on_behalf_of not in (None, principal.staff)
+        if not _visible(principal, before) and not (
+            standing_in and _delegated(principal, str(body.on_behalf_of))
+        ):
+            raise NotFound("approval")
+        if body.version is not None and body.version != item.version:
+            raise Conflict(f"the approval is at version {item.version}, not {body.version}")
+        command = Command(
+            action=body.action,
+            actor=principal.staff,
+            at=now(),
+            key=key,
+            on_behalf_of=body.on_behalf_of,
+            comment=body.comment,
+            attachments=body.attachments,
+            to=body.to,
+            staff_ids=body.staff_ids,
+            position=body.position,
+            target_step=body.target_step,
+        )
+        if body.action == "resubmit":
+            fields, definition = _version_body(
+                principal,
+                template_item(principal.tenant, before.submission.template_id),
+                before.submission.template_version,
+            )
+            form = body.form if body.form is not None else before.form
+            command = command.model_copy(
+                update={"form": form, "route": _route(principal, fields, definition, form)}
+            )
+        command = engine.acting_as(before, command)
+        if command.on_behalf_of is not None and not engine.deputy_of(
+            before, command.on_behalf_of, principal.staff
+        ):
+            _check_deputy(principal, command.on_behalf_of)
+        command, after = execute(principal.tenant, before, command)
+        if after is before:
+            return _approval(before, item.version)  # the same request again: already applied
+        item.status, item.state, item.updated_at = after.status, after.model_dump_json(), command.at
+        try:
+            commit(principal, request_id, item, before, after, command)
+        except StaleApproval:
+            if body.version is not None or attempt == ATTEMPTS - 1:
+                raise
+            continue
+        return _approval(after, item.version + 1)
+    raise StaleApproval("the approval changed meanwhile; reload and retry")
+
+
+def _delegated(principal: Principal, approver: str) -> bool:
+    """Whether ``approver`` has named the caller their deputy for a period covering now."""
+    item = dynamodb.delegation_of(principal.tenant, approver)
+    return item is not None and item.deputy_id == principal.staff and item.delegation().covers(now())
+
+
+def _check_deputy(principal: Principal, approver: str) -> None:
+    """A deputy acts for an approver only while the approver's delegation to them runs; it is recorded."""
+    if not _delegated(principal, approver):
+        raise Forbidden("you may act for someone only while you are their deputy (代理人)")
+
+
+def batch_approve(
+    principal: Principal, body: BatchApprove, request_id: str, key: str | None = None
+) -> BatchOutcome:
+    """Each approval on its own (one failing does not stop the others); with an Idempotency-Key each one
+    is keyed too, so a retry after a crash half-way approves none twice."""
+    results = []
+    for instance_id in dict.fromkeys(body.instance_ids):
+        try:
+            act(
+                principal,
+                instance_id,
+                ApprovalAction(action="approve", comment=body.comment),
+                request_id,
+                f"batch:{key}:{instance_id}" if key else None,
+            )
+            results.append(BatchResult(instance_id=instance_id, status=200))
+        except (DomainError, problems.Problem) as exc:
+            problem = to_problem(exc)
+            results.append(BatchResult(instance_id=instance_id, status=problem.status, detail=str(exc)))
+    return BatchOutcome(results=results)
+
+
+def records(principal: Principal, instance_id: str, limit: int, cursor: str | None) -> Page[OperationRecord]:
+    _, inst = load(principal.tenant, instance_id)
+    if not _visible(principal, inst):
+        raise NotFound("approval")
+    page, next_cursor = dynamodb.records_page(principal.tenant, instance_id, limit, cursor)
+    out = []
+    for r in page:
+        c = Command.model_validate_json(r.command)
+        detail = c.model_dump(
+            mode="json",
+            exclude={"action", "actor", "at", "key", "on_behalf_of", "comment", "attachments"},
+            exclude_defaults=True,
+        )
+        out.append(
+            OperationRecord(
+                seq=int(r.sk),
+                action=c.action,
+                actor=c.actor,
+                on_behalf_of=c.on_behalf_of,
+                at=c.at,
+                comment=c.comment,
+                attachments=c.attachments,
+                detail=detail,
+            )
+        )
+    return Page[OperationRecord](items=out, next_cursor=next_cursor)
+
+
+def _approval(inst: Instance, version: int) -> Approval:
+    step = inst.current_step()
+    return Approval(
+        id=inst.id,
+        template_id=inst.submission.template_id,
+        template_version=inst.submission.template_version,
+        template_code=inst.submission.template_code,
+        title=inst.submission.title,
+        submitter=inst.submitter,
+        status=inst.status,
+        form=inst.form,
+        steps=inst.steps,
+        current_step=step.id if step else None,
+        pending_approvers=inst.pending_approvers(),
+        cc=inst.cc,
+        round=inst.round,
+        version=version,
+        submitted_at=inst.submitted_at,
+        updated_at=inst.updated_at,
+        finished_at=inst.finished_at,
+    )

@@ -1,0 +1,101 @@
+"""The events one change of an approval publishes (put in the outbox by ``instances.commit``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.approvals.contracts.events import (
+    CC,
+    ESCALATED,
+    INSTANCE_EVENTS,
+    LEAVE_APPROVED,
+    REMINDED,
+    TASK_ASSIGNED,
+    TASK_COMPLETED,
+    URGED,
+    CarbonCopied,
+    InstanceEvent,
+    LeaveApproved,
+    TaskEscalated,
+    TaskEvent,
+    Urged,
+)
+from chalicelib.approvals.domain import engine
+from chalicelib.approvals.domain.builtin_templates import LEAVE
+from chalicelib.approvals.domain.engine import Command, Instance
+
+
+def events(tenant: str, before: Instance | None, after: Instance, command: Command) -> list[Any]:
+    code = after.submission.template_code
+    out = []
+    cc: dict[str, list[str]] = {}
+    for change in engine.changes(before, after):
+        if change.kind == "instance":
+            out.append(
+                INSTANCE_EVENTS[change.status].envelope(
+                    tenant,
+                    InstanceEvent(
+                        instance_id=after.id,
+                        template_id=after.submission.template_id,
+                        template_code=code,
+                        submitter=after.submitter,
+                        status=after.status,
+                    ),
+                )
+            )
+        elif change.kind == "cc":
+            cc.setdefault(change.status, []).append(change.staff_id)
+        else:
+            event = TASK_ASSIGNED if change.kind == "task_assigned" else TASK_COMPLETED
+            data = TaskEvent(
+                instance_id=after.id,
+                template_code=code,
+                step_id=change.step_id,
+                staff_id=change.staff_id,
+                outcome=change.status or None,
+            )
+            out.append(event.envelope(tenant, data))
+    for when, people in cc.items():
+        out.append(
+            CC.envelope(
+                tenant,
+                CarbonCopied(instance_id=after.id, template_code=code, staff_ids=people, when=when),
+            )
+        )
+    step = after.current_step()
+    if command.action == "remind" and step is not None:
+        data = TaskEvent(
+            instance_id=after.id, template_code=code, step_id=step.id, staff_id=str(command.approver)
+        )
+        out.append(REMINDED.envelope(tenant, data))
+    if command.action == "escalate" and step is not None:
+        moved = command.to if command.to and step.open_task(command.to) is not None else None
+        escalated = TaskEscalated(
+            instance_id=after.id,
+            template_code=code,
+            step_id=step.id,
+            staff_id=str(command.approver),
+            escalated_to=moved,
+        )
+        out.append(ESCALATED.envelope(tenant, escalated))
+    if command.action == "urge":
+        out.append(
+            URGED.envelope(
+                tenant, Urged(instance_id=after.id, template_code=code, staff_ids=after.pending_approvers())
+            )
+        )
+    if code == LEAVE and after.status == "approved" and (before is None or before.status != "approved"):
+        period = after.form.get("period") or {}
+        out.append(
+            LEAVE_APPROVED.envelope(
+                tenant,
+                LeaveApproved(
+                    instance_id=after.id,
+                    staff_id=after.submitter,
+                    leave_type=str(after.form.get("leave_type", "")),
+                    start=str(period.get("start", "")),
+                    end=str(period.get("end", "")),
+                ),
+            )
+        )
+    return out
