@@ -108,6 +108,22 @@ def test_stale_version_is_409_and_a_repeated_request_key_applies_once(hospital: 
     assert len(records) == 2
 
 
+def test_the_version_an_action_returns_is_the_one_to_send_next(hospital: Hospital) -> None:
+    """A client that keeps the version each response gives can act again with it (no false 409)."""
+    approval = submit(hospital)
+    assert (
+        hospital.as_("nurse")("GET", f"/approvals/{approval['id']}").json_body["version"]
+        == approval["version"]
+    )
+    first = act(hospital, "head", approval["id"], version=approval["version"])
+    assert first.status_code == 200, first.body
+    got = hospital.as_("nurse")("GET", f"/approvals/{approval['id']}").json_body
+    assert first.json_body["version"] == got["version"] == approval["version"] + 1
+    second = act(hospital, "leader", approval["id"], version=first.json_body["version"])
+    assert second.status_code == 200, second.body
+    assert second.json_body["status"] == "approved"
+
+
 def test_transfer_add_sign_and_return(hospital: Hospital) -> None:
     h = hospital
     approval = submit(h)

@@ -12,8 +12,8 @@ from chalicelib.approvals.domain.engine import SlaTimer
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.expressions.condition import Condition
 
-from shared.http import query_page
 from shared.persistence.models import Aggregate, Gsi1, TenantItem, table_meta, tenant_key
+from shared.persistence.paging import query_page
 from shared.persistence.uow import UnitOfWork
 
 

@@ -1,106 +1,46 @@
-"""The events approvals publishes: their payloads, and the types ``create_app(event_types=...)`` exports.
+"""The events approvals publishes: their types and payloads live in the published catalog
+(``shared.events.published.approvals``), where their consumers parse them with the same models;
+``create_app(event_types=...)`` exports ``EVENT_TYPES`` from here.
 
 Events are thin: ids, codes and statuses, never form contents (except the leave facts scheduling needs).
 """
 
 from __future__ import annotations
 
-from typing import Literal
-
-from pydantic import BaseModel, Field
-
-from shared.events.envelope import EventType
-
-
-class InstanceEvent(BaseModel):
-    instance_id: str
-    template_id: str
-    template_code: str
-    submitter: str
-    status: str
-
-
-class TaskEvent(BaseModel):
-    instance_id: str
-    template_code: str
-    step_id: str
-    staff_id: str
-    outcome: str | None = None
-
-
-class Urged(BaseModel):
-    instance_id: str
-    template_code: str
-    staff_ids: list[str]
-
-
-class CarbonCopied(BaseModel):
-    instance_id: str
-    template_code: str
-    staff_ids: list[str]
-    when: Literal["start", "finish"]
-
-
-class TaskEscalated(BaseModel):
-    instance_id: str
-    template_code: str
-    step_id: str
-    staff_id: str = Field(description="the approver whose task was overdue")
-    escalated_to: str | None = Field(description="who has the task now (None: nobody to escalate to)")
-
-
-class LeaveApproved(BaseModel):
-    instance_id: str
-    staff_id: str
-    leave_type: str
-    start: str
-    end: str
-
-
-def _instance(name: str, what: str) -> EventType:
-    return EventType(f"approval.instance.{name}", "approvals", InstanceEvent, description=what)
-
-
-INSTANCE_EVENTS = {
-    "submitted": _instance("submitted", "An approval was submitted (or resubmitted)"),
-    "approved": _instance("approved", "An approval was approved at its last step"),
-    "rejected": _instance("rejected", "An approval was rejected"),
-    "withdrawn": _instance("withdrawn", "The submitter withdrew an approval"),
-    "returned": _instance("returned", "An approver returned an approval to its submitter"),
-}
-TASK_ASSIGNED = EventType(
-    "approval.task.assigned", "approvals", TaskEvent, description="Someone has an approval to act on"
-)
-TASK_COMPLETED = EventType(
-    "approval.task.completed",
-    "approvals",
-    TaskEvent,
-    description="An approver approved, rejected or passed on",
-)
-URGED = EventType("approval.instance.urged", "approvals", Urged, description="The submitter urged (催办)")
-CC = EventType("approval.instance.cc", "approvals", CarbonCopied, description="People were CC'd (抄送)")
-REMINDED = EventType(
-    "approval.task.reminded",
-    "approvals",
-    TaskEvent,
-    description="An approver's task passed its SLA: a reminder to act",
-)
-ESCALATED = EventType(
-    "approval.task.escalated",
-    "approvals",
-    TaskEscalated,
-    description="An overdue task was escalated (to the approver's supervisor or the step's target)",
-)
-LEAVE_APPROVED = EventType(
-    "approval.leave.approved", "approvals", LeaveApproved, description="A leave request was approved"
-)
-EVENT_TYPES = (
-    *INSTANCE_EVENTS.values(),
+from shared.events.published.approvals import (
+    APPROVALS_EVENTS,
+    CC,
+    ESCALATED,
+    INSTANCE_EVENTS,
+    LEAVE_APPROVED,
+    REMINDED,
     TASK_ASSIGNED,
     TASK_COMPLETED,
-    REMINDED,
-    ESCALATED,
     URGED,
-    CC,
-    LEAVE_APPROVED,
+    CarbonCopied,
+    InstanceEvent,
+    LeaveApproved,
+    TaskEscalated,
+    TaskEvent,
+    Urged,
 )
+
+EVENT_TYPES = APPROVALS_EVENTS
+
+__all__ = [
+    "CC",
+    "ESCALATED",
+    "EVENT_TYPES",
+    "INSTANCE_EVENTS",
+    "LEAVE_APPROVED",
+    "REMINDED",
+    "TASK_ASSIGNED",
+    "TASK_COMPLETED",
+    "URGED",
+    "CarbonCopied",
+    "InstanceEvent",
+    "LeaveApproved",
+    "TaskEscalated",
+    "TaskEvent",
+    "Urged",
+]

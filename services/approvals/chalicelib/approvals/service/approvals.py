@@ -159,7 +159,7 @@ def act(
             if body.version is not None or attempt == ATTEMPTS - 1:
                 raise
             continue
-        return _approval(after, item.version + 1)
+        return _approval(after, item.version)  # the commit moved the item to its stored version
     raise StaleApproval("the approval changed meanwhile; reload and retry")
 
 

@@ -23,6 +23,11 @@ from chalicelib.approvals.contracts.events import (
 from chalicelib.approvals.domain import engine
 from chalicelib.approvals.domain.builtin_templates import LEAVE
 from chalicelib.approvals.domain.engine import Command, Instance
+from pydantic import ValidationError
+
+from shared.observability import logger as _logger
+
+logger = _logger("approvals")
 
 
 def events(tenant: str, before: Instance | None, after: Instance, command: Command) -> list[Any]:
@@ -86,16 +91,20 @@ def events(tenant: str, before: Instance | None, after: Instance, command: Comma
         )
     if code == LEAVE and after.status == "approved" and (before is None or before.status != "approved"):
         period = after.form.get("period") or {}
-        out.append(
-            LEAVE_APPROVED.envelope(
-                tenant,
-                LeaveApproved(
-                    instance_id=after.id,
-                    staff_id=after.submitter,
-                    leave_type=str(after.form.get("leave_type", "")),
-                    start=str(period.get("start", "")),
-                    end=str(period.get("end", "")),
-                ),
+        try:
+            leave = LeaveApproved(
+                instance_id=after.id,
+                staff_id=after.submitter,
+                leave_type=str(after.form.get("leave_type", "")),
+                start=period.get("start"),
+                end=period.get("end"),
             )
-        )
+        except ValidationError:
+            # A hospital's own leave template without a usable period: approved all the same, but
+            # scheduling cannot roster around it; said loudly rather than sent half-filled.
+            logger.warning(
+                "approved leave without a period: not sent to scheduling", extra={"instance": after.id}
+            )
+        else:
+            out.append(LEAVE_APPROVED.envelope(tenant, leave))
     return out

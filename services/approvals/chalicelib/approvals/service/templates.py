@@ -91,8 +91,7 @@ def create_template(
             on_conflict=Conflict(f"template code {code} is already taken"),
         )
         uow.audit("template.create", "approval-template", template_id, after=json.loads(definition))
-        uow.commit()
-    item.version = 1
+        uow.commit()  # the transaction sets the item's version (1), as for every save
     return _template(item)
 
 
@@ -128,8 +127,7 @@ def publish_template(
         uow.audit(
             "template.publish", "approval-template", template_id, before=before, after=json.loads(definition)
         )
-        uow.commit()
-    item.version = cmd.version + 1
+        uow.commit()  # the transaction moves the item to cmd.version + 1
     return _template(item)
 
 
