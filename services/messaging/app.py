@@ -8,6 +8,6 @@ app = create_app(
     "messaging",
     route_table.ROUTES,
     event_blueprints=(events.events,),
-    event_types="chalicelib.messaging.contracts",
+    event_types="chalicelib.messaging.contracts.events",
     subscriptions=events.SUBSCRIPTIONS,
 )

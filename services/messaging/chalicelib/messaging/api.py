@@ -2,49 +2,54 @@
 
 from __future__ import annotations
 
-from chalicelib.messaging import consortia, conversations, ding, domain, imports, notifications, push, service
-from chalicelib.messaging.contracts import (
+from chalicelib.messaging import consortia, conversations, ding, imports, notifications, push, service
+from chalicelib.messaging.contracts.consortia import (
     AcceptInvitation,
-    AlertRecord,
-    AttachmentLink,
-    AttachmentRequest,
-    AttachmentTicket,
-    AuditEntry,
-    AuditQuery,
     Consortium,
     ConsortiumGroup,
     ConsortiumMember,
-    Conversation,
     CreateConsortium,
-    CreateDepartment,
-    CreateStaff,
-    Department,
-    Device,
-    ImportJob,
-    InboxItem,
     InviteHospital,
-    LeaveStaff,
+    RemoveHospital,
+)
+from chalicelib.messaging.contracts.conversations import (
+    AttachmentLink,
+    AttachmentRequest,
+    AttachmentTicket,
+    Conversation,
     Message,
-    MoveDepartment,
-    Notification,
     PostMessage,
     ReadUpTo,
     Receipt,
-    RecipientQuery,
-    RecipientStatus,
-    RegisterDevice,
-    RemoveHospital,
-    RevealedMobile,
-    SendNotification,
-    Staff,
-    StaffQuery,
     StartConversation,
-    StartImport,
     SyncPage,
     SyncQuery,
+)
+from chalicelib.messaging.contracts.devices import Device, RegisterDevice
+from chalicelib.messaging.contracts.directory import (
+    AuditEntry,
+    AuditQuery,
+    CreateDepartment,
+    CreateStaff,
+    Department,
+    LeaveStaff,
+    MoveDepartment,
+    RevealedMobile,
+    Staff,
+    StaffQuery,
     UpdateDepartment,
     UpdateStaff,
 )
+from chalicelib.messaging.contracts.imports import ImportJob, StartImport
+from chalicelib.messaging.contracts.notifications import (
+    AlertRecord,
+    InboxItem,
+    Notification,
+    RecipientQuery,
+    RecipientStatus,
+    SendNotification,
+)
+from chalicelib.messaging.domain import directory as domain
 
 from shared.http import RequestContext, ServiceAPI
 from shared.pages import ListQuery, Page

@@ -11,7 +11,7 @@ import json
 from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.messaging.contracts import CERTIFICATE_EXPIRING, CertificateExpiring
+from chalicelib.messaging.contracts.events import CERTIFICATE_EXPIRING, CertificateExpiring
 from pynamodb.attributes import UnicodeAttribute
 
 from shared.auth import Principal

@@ -9,20 +9,22 @@ from the lead's partition only after the caller's link says it is an active memb
 
 from __future__ import annotations
 
-from chalicelib.messaging import domain
-from chalicelib.messaging.contracts import (
+from chalicelib.messaging.contracts.consortia import (
+    AcceptInvitation,
+    Consortium,
+    ConsortiumMember,
+    CreateConsortium,
+    InviteHospital,
+)
+from chalicelib.messaging.contracts.events import (
     CONSORTIUM_CREATED,
     CONSORTIUM_DECLINED,
     CONSORTIUM_INVITED,
     CONSORTIUM_JOINED,
     CONSORTIUM_LEFT,
-    AcceptInvitation,
-    Consortium,
     ConsortiumChanged,
-    ConsortiumMember,
-    CreateConsortium,
-    InviteHospital,
 )
+from chalicelib.messaging.domain import consortia as domain
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 
 from shared.auth import Principal

@@ -16,13 +16,13 @@ import time
 from datetime import timedelta
 from urllib.parse import quote
 
-from chalicelib.messaging import consortia, domain, push
-from chalicelib.messaging.contracts import (
+from chalicelib.messaging import consortia, push
+from chalicelib.messaging.contracts.consortia import ConsortiumGroup
+from chalicelib.messaging.contracts.conversations import (
     RECALL_SECONDS,
     AttachmentLink,
     AttachmentRequest,
     AttachmentTicket,
-    ConsortiumGroup,
     Conversation,
     Message,
     PostMessage,
@@ -31,6 +31,7 @@ from chalicelib.messaging.contracts import (
     SyncItem,
     SyncPage,
 )
+from chalicelib.messaging.domain import consortia as domain
 from chalicelib.messaging.notifications import RecipientItem, _me
 from pynamodb.attributes import (
     BooleanAttribute,

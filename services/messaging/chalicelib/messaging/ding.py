@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from chalicelib.messaging.channels import get_channel
-from chalicelib.messaging.contracts import AlertRecord, DingPolicy
+from chalicelib.messaging.contracts.notifications import AlertRecord, DingPolicy
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
 from shared import directory, observability

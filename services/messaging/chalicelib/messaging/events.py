@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalice import Blueprint  # type: ignore[attr-defined]
-from chalicelib.messaging import domain
+from chalicelib.messaging.domain import approval_notices as domain
 
 from shared.events.consumer import consume_batch
 from shared.events.subscription import Subscription

@@ -14,15 +14,11 @@ import json
 import zlib
 from typing import Any
 
-from chalicelib.messaging import importing, service
-from chalicelib.messaging.contracts import (
-    IMPORT_REQUESTED,
-    CreateStaff,
-    ImportJob,
-    ImportRequested,
-    StartImport,
-    UpdateStaff,
-)
+from chalicelib.messaging import service
+from chalicelib.messaging.contracts.directory import CreateStaff, UpdateStaff
+from chalicelib.messaging.contracts.events import IMPORT_REQUESTED, ImportRequested
+from chalicelib.messaging.contracts.imports import ImportJob, StartImport
+from chalicelib.messaging.domain import staff_import as importing
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
 from shared import directory

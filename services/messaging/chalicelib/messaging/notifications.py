@@ -5,19 +5,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from chalicelib.messaging import ding, domain, push
+from chalicelib.messaging import ding, push
 from chalicelib.messaging.adapters import list_page
-from chalicelib.messaging.contracts import (
+from chalicelib.messaging.contracts.events import NOTIFICATION_SENT, NotificationSent
+from chalicelib.messaging.contracts.notifications import (
     MAX_RECIPIENTS,
-    NOTIFICATION_SENT,
     InboxItem,
     Notification,
-    NotificationSent,
     RecipientQuery,
     Recipients,
     RecipientStatus,
     SendNotification,
 )
+from chalicelib.messaging.domain import approval_notices as domain
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chalicelib.messaging import certificates, domain
+from chalicelib.messaging import certificates
 from chalicelib.messaging.adapters import (
     DepartmentItem,
     EmployeeNumberClaim,
@@ -14,27 +14,30 @@ from chalicelib.messaging.adapters import (
     list_page,
     staff_filter,
 )
-from chalicelib.messaging.contracts import (
+from chalicelib.messaging.contracts.directory import (
+    AuditEntry,
+    Certificate,
+    CreateDepartment,
+    CreateStaff,
+    Department,
+    MoveDepartment,
+    RevealedMobile,
+    Staff,
+    StaffQuery,
+    UpdateDepartment,
+    UpdateStaff,
+)
+from chalicelib.messaging.contracts.events import (
     DEPARTMENT_CREATED,
     DEPARTMENT_MOVED,
     DEPARTMENT_UPDATED,
     STAFF_CREATED,
     STAFF_LEFT,
     STAFF_UPDATED,
-    AuditEntry,
-    Certificate,
-    CreateDepartment,
-    CreateStaff,
-    Department,
     DepartmentChanged,
-    MoveDepartment,
-    RevealedMobile,
-    Staff,
     StaffChanged,
-    StaffQuery,
-    UpdateDepartment,
-    UpdateStaff,
 )
+from chalicelib.messaging.domain import directory as domain
 
 from shared import directory
 from shared.audit import record_access
