@@ -122,9 +122,7 @@ def main(argv: list[str] | None = None) -> int:
             if item.status == "delivered":
                 break
         seconds = time.perf_counter() - started
-        delivered = sum(
-            1 for _ in RecipientItem.query(RecipientItem.partition(tenant, nid))
-        )
+        delivered = sum(1 for _ in RecipientItem.query(RecipientItem.partition(tenant, nid)))
     finally:
         stack.stop()
 
