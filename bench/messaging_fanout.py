@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         assert stack.runner is not None
         stack.runner.stop()  # this script drives the triggers itself, so nothing else runs meanwhile
-        from chalicelib.messaging import notifications
+        from chalicelib.messaging.adapters.dynamodb import NotificationItem, RecipientItem
 
         from shared.directory import DepartmentItem, StaffItem
         from shared.persistence.batch import put_all
@@ -118,13 +118,11 @@ def main(argv: list[str] | None = None) -> int:
             counter.local.ignore = False
             stack.runner.run_once()  # stream → relay → bus → queue → fan-out consumer
             counter.local.ignore = True  # our own progress checks are not part of the cost
-            item = notifications.NotificationItem.get(notifications.NotificationItem.partition(tenant), nid)
+            item = NotificationItem.get(NotificationItem.partition(tenant), nid)
             if item.status == "delivered":
                 break
         seconds = time.perf_counter() - started
-        delivered = sum(
-            1 for _ in notifications.RecipientItem.query(notifications.RecipientItem.partition(tenant, nid))
-        )
+        delivered = sum(1 for _ in RecipientItem.query(RecipientItem.partition(tenant, nid)))
     finally:
         stack.stop()
 

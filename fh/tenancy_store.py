@@ -67,7 +67,7 @@ def _search_blob(name: str, employee_no: str) -> str:
     from fh.services import add_service_paths
 
     add_service_paths()
-    from chalicelib.messaging.domain import search_blob
+    from chalicelib.messaging.domain.directory import search_blob
 
     return str(search_blob(name, employee_no))
 

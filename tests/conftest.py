@@ -87,7 +87,7 @@ def sync_settled(monkeypatch: pytest.MonkeyPatch) -> None:
     just wrote without sleeping."""
     from types import SimpleNamespace
 
-    from chalicelib.messaging import conversations
+    from chalicelib.messaging.service import conversations
 
     ahead = conversations.SETTLE_MS / 1000 + 0.001
     monkeypatch.setattr(conversations, "time", SimpleNamespace(time=lambda: time.time() + ahead))

@@ -259,7 +259,7 @@ def _register() -> None:
         # on the test's clock, and records the SMS attempt.
         from datetime import UTC, datetime, timedelta
 
-        from chalicelib.messaging import ding
+        from chalicelib.messaging.service import ding
 
         notified(maker, token, ding={"sms_after_minutes": 0, "call_after_minutes": None})
         now = datetime.now(UTC) + timedelta(seconds=1)

@@ -84,7 +84,7 @@ def test_department_groups_follow_the_directory(
     a_api = Api(clients["messaging"], token(tenant, "ga", ["nurse"]))
 
     def members(conversation: str) -> list[str] | None:
-        from chalicelib.messaging.conversations import ConversationItem
+        from chalicelib.messaging.adapters.dynamodb import ConversationItem
 
         try:
             item = ConversationItem.get(ConversationItem.partition(tenant), conversation)

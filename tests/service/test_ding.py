@@ -33,7 +33,7 @@ def alerts_for(messaging: Api, nid: str) -> list[dict[str, Any]]:
 def test_ding_escalates_to_the_unacknowledged_only_and_survives_a_runner_restart(
     stack: Any, messaging: Api, clients: dict[str, Any], token: Any, tenant: str
 ) -> None:
-    from chalicelib.messaging import ding
+    from chalicelib.messaging.service import ding
 
     dept = make_department(messaging, "急诊科")
     quick = add_staff(messaging, dept["id"], "快", "Q1", user_id="quick", mobile="13900000001")

@@ -193,12 +193,12 @@ def test_changes_are_audited(messaging: Api, tenant: str) -> None:
 def test_unexpected_failure_is_a_bare_500_with_request_id(
     messaging: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chalicelib.messaging import service
+    from chalicelib.messaging.service import directory
 
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("db password is hunter2")
 
-    monkeypatch.setattr(service, "list_departments", broken)
+    monkeypatch.setattr(directory, "list_departments", broken)
     resp = messaging.call("GET", "/departments")
     assert resp.status_code == 500
     assert resp.json_body["type"] == "urn:fh:problem:internal"

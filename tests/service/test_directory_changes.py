@@ -170,7 +170,7 @@ def test_certificates_are_announced_once_thirty_days_before_expiry(
 ) -> None:
     from datetime import date, timedelta
 
-    from chalicelib.messaging import certificates
+    from chalicelib.messaging.service import certificates
 
     import shared.persistence.uow as uow_module
 

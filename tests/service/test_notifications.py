@@ -98,7 +98,7 @@ def test_clear_errors_never_silent_drops(messaging: Api, monkeypatch: pytest.Mon
     no_roster = send(messaging, to={"on_duty_ward_id": dept["id"]})
     assert no_roster.status_code == 422 and "roster" in no_roster.json_body["errors"][0]["message"]
 
-    from chalicelib.messaging import notifications
+    from chalicelib.messaging.service import notifications
 
     monkeypatch.setattr(notifications, "MAX_RECIPIENTS", 1)
     too_many = send(messaging, to={"department_ids": [dept["id"]]})

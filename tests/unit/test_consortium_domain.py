@@ -3,63 +3,75 @@
 from __future__ import annotations
 
 import pytest
-from chalicelib.messaging import domain
+from chalicelib.messaging.domain import approval_notices, consortia
 
 from shared.errors import Conflict, RuleViolation
 
 
 def test_a_hospital_cannot_invite_or_remove_itself() -> None:
     with pytest.raises(RuleViolation) as invited:
-        domain.check_invitation("t-lead", "t-lead")
+        consortia.check_invitation("t-lead", "t-lead")
     assert invited.value.field == "hospital_id"
-    domain.check_invitation("t-lead", "t-town")
+    consortia.check_invitation("t-lead", "t-town")
     with pytest.raises(RuleViolation):
-        domain.check_removal("t-lead", "t-lead")
+        consortia.check_removal("t-lead", "t-lead")
 
 
 def test_the_lead_leaves_only_once_alone() -> None:
     with pytest.raises(Conflict):
-        domain.check_can_leave_consortium("lead", other_members=1)
-    domain.check_can_leave_consortium("lead", other_members=0)
-    domain.check_can_leave_consortium("member", other_members=5)
+        consortia.check_can_leave_consortium("lead", other_members=1)
+    consortia.check_can_leave_consortium("lead", other_members=0)
+    consortia.check_can_leave_consortium("member", other_members=5)
 
 
 def test_a_cross_hospital_group_stays_inside_its_consortium() -> None:
     active = ["t-lead", "t-town"]
-    domain.check_consortium_group("t-lead", ["t-town"], active, member_count=3)
+    consortia.check_consortium_group("t-lead", ["t-town"], active, member_count=3)
     with pytest.raises(RuleViolation) as outside:
-        domain.check_consortium_group("t-lead", ["t-town", "t-far"], active, member_count=3)
+        consortia.check_consortium_group("t-lead", ["t-town", "t-far"], active, member_count=3)
     assert outside.value.field == "guests" and "t-far" in str(outside.value)
     with pytest.raises(RuleViolation) as not_joined:
-        domain.check_consortium_group("t-far", ["t-town"], active, member_count=2)
+        consortia.check_consortium_group("t-far", ["t-town"], active, member_count=2)
     assert not_joined.value.field == "consortium_id"
     with pytest.raises(RuleViolation):
-        domain.check_consortium_group("t-lead", [], active, domain.CONSORTIUM_GROUP_MAX_MEMBERS + 1)
+        consortia.check_consortium_group("t-lead", [], active, consortia.CONSORTIUM_GROUP_MAX_MEMBERS + 1)
 
 
 def test_member_keys_name_guests_by_their_hospital() -> None:
-    assert domain.member_key("t-lead", "t-lead", "s1") == "s1"
-    assert domain.member_key("t-lead", "t-town", "s2") == "t-town:s2"
-    assert domain.split_member_key("t-lead", "s1") == ("t-lead", "s1")
-    assert domain.split_member_key("t-lead", "t-town:s2") == ("t-town", "s2")
+    assert consortia.member_key("t-lead", "t-lead", "s1") == "s1"
+    assert consortia.member_key("t-lead", "t-town", "s2") == "t-town:s2"
+    assert consortia.split_member_key("t-lead", "s1") == ("t-lead", "s1")
+    assert consortia.split_member_key("t-lead", "t-town:s2") == ("t-town", "s2")
 
 
 def test_approval_notices_say_what_to_do() -> None:
-    assert domain.approval_notice(domain.APPROVAL_ASSIGNED, "leave", "i1")[0] == "待审批：leave"
-    title, body = domain.approval_notice(domain.APPROVAL_URGED, "leave", "i1")
+    assert (
+        approval_notices.approval_notice(approval_notices.APPROVAL_ASSIGNED, "leave", "i1")[0]
+        == "待审批：leave"
+    )
+    title, body = approval_notices.approval_notice(approval_notices.APPROVAL_URGED, "leave", "i1")
     assert title.startswith("催办") and "i1" in body
 
 
 def test_overdue_and_escalated_tasks_reach_the_people_they_concern() -> None:
     overdue = {"instance_id": "i1", "template_code": "leave", "step_id": "s1", "staff_id": "head"}
-    assert domain.approval_recipients(domain.APPROVAL_REMINDED, overdue) == ["head"]
-    assert domain.approval_notice(domain.APPROVAL_REMINDED, "leave", "i1")[0].startswith("超时提醒")
+    assert approval_notices.approval_recipients(approval_notices.APPROVAL_REMINDED, overdue) == ["head"]
+    assert approval_notices.approval_notice(approval_notices.APPROVAL_REMINDED, "leave", "i1")[0].startswith(
+        "超时提醒"
+    )
     escalated = {**overdue, "escalated_to": "dean"}
     # the new holder must act; the approver who let it run over is told it left their hands
-    assert domain.approval_recipients(domain.APPROVAL_ESCALATED, escalated) == ["dean", "head"]
-    assert domain.approval_recipients(domain.APPROVAL_ESCALATED, {**overdue, "escalated_to": None}) == [
-        "head"
+    assert approval_notices.approval_recipients(approval_notices.APPROVAL_ESCALATED, escalated) == [
+        "dean",
+        "head",
     ]
-    assert domain.approval_notice(domain.APPROVAL_ESCALATED, "leave", "i1")[0].startswith("已升级")
-    assert domain.approval_recipients(domain.APPROVAL_URGED, {"staff_ids": ["b", "a", "b"]}) == ["a", "b"]
-    assert domain.APPROVAL_REMINDED in domain.APPROVAL_NOTICE_TYPES
+    assert approval_notices.approval_recipients(
+        approval_notices.APPROVAL_ESCALATED, {**overdue, "escalated_to": None}
+    ) == ["head"]
+    assert approval_notices.approval_notice(approval_notices.APPROVAL_ESCALATED, "leave", "i1")[0].startswith(
+        "已升级"
+    )
+    assert approval_notices.approval_recipients(
+        approval_notices.APPROVAL_URGED, {"staff_ids": ["b", "a", "b"]}
+    ) == ["a", "b"]
+    assert approval_notices.APPROVAL_REMINDED in approval_notices.APPROVAL_NOTICE_TYPES

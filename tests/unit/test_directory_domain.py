@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from chalicelib.messaging.contracts import CreateDepartment, CreateStaff
-from chalicelib.messaging.domain import ParentUnit, check_placement
+from chalicelib.messaging.contracts.directory import CreateDepartment, CreateStaff
+from chalicelib.messaging.domain.directory import ParentUnit, check_placement
 from pydantic import ValidationError
 
 from shared.errors import RuleViolation
@@ -47,7 +47,7 @@ def test_staff_roles_must_be_known() -> None:
 
 
 def test_search_blob_covers_name_pinyin_initials_and_number() -> None:
-    from chalicelib.messaging.domain import search_blob, search_key
+    from chalicelib.messaging.domain.directory import search_blob, search_key
 
     blob = search_blob("欧阳娜娜", "N0042")
     for query in ("欧阳", "ouyangnana", "oyn", "n0042", search_key("Ou Yang"), search_key(" OYNN ")):
@@ -56,7 +56,7 @@ def test_search_blob_covers_name_pinyin_initials_and_number() -> None:
 
 
 def test_a_unit_cannot_move_into_its_own_subtree() -> None:
-    from chalicelib.messaging.domain import check_move
+    from chalicelib.messaging.domain.directory import check_move
 
     tree = {"campus": None, "dept": "campus", "ward": "dept", "team": "ward"}
 
@@ -71,7 +71,7 @@ def test_a_unit_cannot_move_into_its_own_subtree() -> None:
 
 
 def test_supervisor_lines_cannot_cycle() -> None:
-    from chalicelib.messaging.domain import check_supervisor
+    from chalicelib.messaging.domain.directory import check_supervisor
 
     check_supervisor("a", "b", chain=["c", "d"])
     with pytest.raises(RuleViolation):

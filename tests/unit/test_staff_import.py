@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from chalicelib.messaging.importing import apply_rows, parse, read_table
+from chalicelib.messaging.domain.staff_import import apply_rows, parse, read_table
 
 DEPTS = {"心内科": "d1", "骨科": "d2"}
 

@@ -14,49 +14,26 @@ import json
 import zlib
 from typing import Any
 
-from chalicelib.messaging import importing, service
-from chalicelib.messaging.contracts import (
-    IMPORT_REQUESTED,
-    CreateStaff,
-    ImportJob,
-    ImportRequested,
-    StartImport,
-    UpdateStaff,
-)
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from chalicelib.messaging.adapters import dynamodb
+from chalicelib.messaging.adapters.dynamodb import ImportJobItem
+from chalicelib.messaging.contracts.directory import CreateStaff, UpdateStaff
+from chalicelib.messaging.contracts.events import IMPORT_REQUESTED, ImportRequested
+from chalicelib.messaging.contracts.imports import ImportJob, StartImport
+from chalicelib.messaging.domain import staff_import
+from chalicelib.messaging.service import directory
 
-from shared import directory
 from shared.auth import Principal
 from shared.crypto import get_blind_index
 from shared.errors import NotFound
 from shared.events.envelope import EventEnvelope
 from shared.ids import new_id
-from shared.persistence.models import TenantItem, now_utc, table_meta, tenant_key
+from shared.persistence.models import now_utc
 from shared.persistence.uow import UnitOfWork
 from shared.problems import FieldError, validation_failed
 
+SERVICE = "messaging"
 SLICE = 50
 MAX_REPORTED_ERRORS = 500
-
-
-class ImportJobItem(TenantItem):
-    Meta = table_meta("messaging")
-    requested_by = UnicodeAttribute()
-    filename = UnicodeAttribute(null=True)
-    file_sha256 = UnicodeAttribute()
-    status = UnicodeAttribute(default="queued")
-    rows_blob = UnicodeAttribute()
-    total = NumberAttribute()
-    processed = NumberAttribute(default=0)
-    created = NumberAttribute(default=0)
-    updated = NumberAttribute(default=0)
-    unchanged = NumberAttribute(default=0)
-    created_at = UTCDateTimeAttribute(default=now_utc)
-    finished_at = UTCDateTimeAttribute(null=True)
-
-    @staticmethod
-    def partition(tenant: str) -> str:
-        return tenant_key(tenant, "import")
 
 
 def _job(item: ImportJobItem) -> ImportJob:
@@ -79,7 +56,7 @@ def _job(item: ImportJobItem) -> ImportJob:
 def _departments(tenant: str) -> dict[str, str]:
     """Unit name → id (and id → id), for the department column."""
     names: dict[str, str] = {}
-    for unit in directory.DepartmentItem.query(directory.DepartmentItem.partition(tenant)):
+    for unit in dynamodb.departments_of(tenant):
         names.setdefault(unit.name, unit.sk)
         names[unit.sk] = unit.sk
     return names
@@ -91,12 +68,12 @@ def start(principal: Principal, cmd: StartImport, request_id: str) -> ImportJob:
     except (binascii.Error, ValueError) as exc:
         raise validation_failed([FieldError("content_base64", "not valid base64", "rule")]) from exc
     try:
-        table = importing.read_table(content, cmd.format)
+        table = staff_import.read_table(content, cmd.format)
     except Exception as exc:  # a broken or mislabelled file is the client's to fix
         raise validation_failed(
             [FieldError("content_base64", f"cannot read the {cmd.format} file", "rule")]
         ) from exc
-    parsed = importing.parse(table, _departments(principal.tenant))
+    parsed = staff_import.parse(table, _departments(principal.tenant))
     if parsed.errors:
         errors = [
             FieldError(f"rows[{e.row}].{e.column}", e.message, "rule")
@@ -119,7 +96,7 @@ def start(principal: Principal, cmd: StartImport, request_id: str) -> ImportJob:
         ).decode(),
         total=len(parsed.rows),
     )
-    with UnitOfWork(service.SERVICE, principal, request_id) as uow:
+    with UnitOfWork(SERVICE, principal, request_id) as uow:
         uow.create(job)
         uow.emit(IMPORT_REQUESTED.envelope(tenant, ImportRequested(job_id=job.sk)))
         uow.commit()
@@ -127,17 +104,17 @@ def start(principal: Principal, cmd: StartImport, request_id: str) -> ImportJob:
 
 
 def get(principal: Principal, job_id: str) -> ImportJob:
-    try:
-        return _job(ImportJobItem.get(ImportJobItem.partition(principal.tenant), job_id))
-    except ImportJobItem.DoesNotExist as exc:
-        raise NotFound("import") from exc
+    job = dynamodb.find_import_job(principal.tenant, job_id)
+    if job is None:
+        raise NotFound("import")
+    return _job(job)
 
 
 def apply_slice(envelope: EventEnvelope, uow: UnitOfWork) -> None:
     """directory.import.requested → apply rows [offset, offset+SLICE), record progress, queue the rest."""
     tenant = envelope.tenant
     request = ImportRequested.model_validate(envelope.data)
-    job = ImportJobItem.get(ImportJobItem.partition(tenant), request.job_id)
+    job = dynamodb.import_job(tenant, request.job_id)
     rows: list[dict[str, Any]] = json.loads(zlib.decompress(base64.b64decode(job.rows_blob)))
     end = min(request.offset + SLICE, len(rows))
     principal = Principal(
@@ -146,13 +123,10 @@ def apply_slice(envelope: EventEnvelope, uow: UnitOfWork) -> None:
     index = get_blind_index()
 
     def existing(employee_no: str) -> dict[str, Any] | None:
-        try:
-            claim = directory.EmployeeNumberClaim.get(
-                directory.EmployeeNumberClaim.partition(tenant), employee_no
-            )
-        except directory.EmployeeNumberClaim.DoesNotExist:
+        claim = dynamodb.find_employee_number(tenant, employee_no)
+        if claim is None:
             return None
-        staff = directory.get_staff(tenant, claim.staff_id)
+        staff = dynamodb.get_staff(tenant, claim.staff_id)
         return None if staff is None else {**staff.attribute_values, "id": staff.sk}
 
     def differs(current: dict[str, Any], key: str, value: Any) -> bool:
@@ -165,15 +139,15 @@ def apply_slice(envelope: EventEnvelope, uow: UnitOfWork) -> None:
         return bool(current.get(key) != value)
 
     def create(data: dict[str, Any]) -> None:
-        service.create_staff(principal, CreateStaff.model_validate(data), envelope.id)
+        directory.create_staff(principal, CreateStaff.model_validate(data), envelope.id)
 
     def update(current: dict[str, Any], changes: dict[str, Any]) -> None:
         changes.pop("employee_no", None)
-        service.update_staff(
+        directory.update_staff(
             principal, current["id"], UpdateStaff(version=current["version"], **changes), envelope.id
         )
 
-    outcome = importing.apply_rows(rows[request.offset : end], existing, create, update, differs)
+    outcome = staff_import.apply_rows(rows[request.offset : end], existing, create, update, differs)
     actions = [
         ImportJobItem.processed.set(end),
         ImportJobItem.created.add(outcome.created),

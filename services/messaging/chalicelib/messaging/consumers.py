@@ -1,22 +1,20 @@
 """Messaging's consumers: notification fan-out, imports, department groups and approval notices.
 
-Each function imports the module it needs when it runs: every Lambda function of the service loads
-this module, and one consumer should not start up with the others' code (see ``shared.app``).
+Each function imports the service module it needs when it runs: every Lambda function of the service
+loads this module, and one consumer should not start up with the others' code (see ``shared.app``).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from chalice import Blueprint  # type: ignore[attr-defined]
-from chalicelib.messaging import domain
+from chalicelib.messaging.domain.approval_notices import APPROVAL_NOTICE_TYPES
 
 from shared.events.consumer import consume_batch
 from shared.events.subscription import Subscription
-from shared.observability import for_service
 
-events = Blueprint(__name__)
+consumers = Blueprint(__name__)
 
 FANOUT = Subscription(
     service="messaging",
@@ -51,56 +49,36 @@ APPROVALS = Subscription(
     service="messaging",
     name="approval-notices",
     source="approvals",
-    event_types=domain.APPROVAL_NOTICE_TYPES,
+    event_types=APPROVAL_NOTICE_TYPES,
     budget={"TransactWriteItems": 1},  # the notice and its inbox entry, with the marker
 )
 SUBSCRIPTIONS = (FANOUT, IMPORTS, GROUPS, APPROVALS)
 
 
-@events.on_sqs_message(queue=FANOUT.queue_name, batch_size=1)
+@consumers.on_sqs_message(queue=FANOUT.queue_name, batch_size=1)
 def on_notification_sent(event: Any) -> dict[str, Any]:
-    from chalicelib.messaging import notifications
+    from chalicelib.messaging.service import notifications
 
     return consume_batch(event.to_dict(), FANOUT, notifications.fan_out)
 
 
-@events.schedule("rate(1 minute)", name="ding-escalation-sweep")
-def escalate_due_dings(event: Any) -> dict[str, int]:
-    """Every minute: SMS, then call, whoever has not acknowledged a DING whose step is due."""
-    from chalicelib.messaging import ding
-
-    alerts = ding.sweep(datetime.now(UTC))
-    for_service("messaging").metrics.add_metric(name="DingAlerts", unit="Count", value=alerts)
-    return {"alerts": alerts}
-
-
-@events.on_sqs_message(queue=IMPORTS.queue_name, batch_size=1)
+@consumers.on_sqs_message(queue=IMPORTS.queue_name, batch_size=1)
 def on_import_requested(event: Any) -> dict[str, Any]:
-    from chalicelib.messaging import imports
+    from chalicelib.messaging.service import imports
 
     return consume_batch(event.to_dict(), IMPORTS, imports.apply_slice)
 
 
-@events.on_sqs_message(queue=GROUPS.queue_name, batch_size=10)
+@consumers.on_sqs_message(queue=GROUPS.queue_name, batch_size=10)
 def on_directory_change(event: Any) -> dict[str, Any]:
-    from chalicelib.messaging import groups
+    from chalicelib.messaging.service import department_groups
 
-    return consume_batch(event.to_dict(), GROUPS, groups.sync)
-
-
-@events.schedule("cron(0 1 * * ? *)", name="certificate-reminders")
-def remind_expiring_certificates(event: Any) -> dict[str, int]:
-    """Daily: announce certificates that expire within 30 days."""
-    from chalicelib.messaging import certificates
-
-    published = certificates.sweep(datetime.now(UTC).date())
-    for_service("messaging").metrics.add_metric(name="CertificatesExpiring", unit="Count", value=published)
-    return {"published": published}
+    return consume_batch(event.to_dict(), GROUPS, department_groups.sync)
 
 
-@events.on_sqs_message(queue=APPROVALS.queue_name, batch_size=10)
+@consumers.on_sqs_message(queue=APPROVALS.queue_name, batch_size=10)
 def on_approval_event(event: Any) -> dict[str, Any]:
     """An approver has something to act on (or is urged to): a work notification in their inbox."""
-    from chalicelib.messaging import notifications
+    from chalicelib.messaging.service import notifications
 
     return consume_batch(event.to_dict(), APPROVALS, notifications.from_approval)

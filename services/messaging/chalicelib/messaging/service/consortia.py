@@ -9,61 +9,36 @@ from the lead's partition only after the caller's link says it is an active memb
 
 from __future__ import annotations
 
-from chalicelib.messaging import domain
-from chalicelib.messaging.contracts import (
+from chalicelib.messaging.adapters import dynamodb
+from chalicelib.messaging.adapters.dynamodb import HospitalLink, RosterEntry
+from chalicelib.messaging.contracts.consortia import (
+    AcceptInvitation,
+    Consortium,
+    ConsortiumGroup,
+    ConsortiumMember,
+    CreateConsortium,
+    InviteHospital,
+)
+from chalicelib.messaging.contracts.events import (
     CONSORTIUM_CREATED,
     CONSORTIUM_DECLINED,
     CONSORTIUM_INVITED,
     CONSORTIUM_JOINED,
     CONSORTIUM_LEFT,
-    AcceptInvitation,
-    Consortium,
     ConsortiumChanged,
-    ConsortiumMember,
-    CreateConsortium,
-    InviteHospital,
 )
-from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+from chalicelib.messaging.domain import consortia as rules
+from chalicelib.messaging.service import caller
 
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound
 from shared.events.envelope import EventType
-from shared.http import query_page
 from shared.ids import new_id
 from shared.pages import Page
-from shared.persistence.models import TenantItem, now_utc, table_meta, tenant_key
+from shared.persistence.models import now_utc
 from shared.persistence.uow import UnitOfWork
 
 SERVICE = "messaging"
-
-
-class HospitalLink(TenantItem):
-    """One hospital's own record of one consortium (under that hospital's tenant)."""
-
-    Meta = table_meta("messaging")
-    consortium_name = UnicodeAttribute()
-    kind = UnicodeAttribute()
-    lead_hospital_id = UnicodeAttribute()
-    role = UnicodeAttribute()  # lead | member
-    status = UnicodeAttribute()  # invited | active
-    since = UTCDateTimeAttribute(default=now_utc)
-
-    @staticmethod
-    def partition(tenant: str) -> str:
-        return tenant_key(tenant, "consortia")
-
-
-class RosterEntry(TenantItem):
-    """A hospital in the lead's roster of a consortium (under the lead's tenant)."""
-
-    Meta = table_meta("messaging")
-    hospital_name = UnicodeAttribute(null=True)
-    role = UnicodeAttribute()
-    status = UnicodeAttribute()
-
-    @staticmethod
-    def partition(lead: str, consortium_id: str) -> str:
-        return tenant_key(lead, "consortium", consortium_id, "members")
 
 
 def _view(link: HospitalLink) -> Consortium:
@@ -87,16 +62,8 @@ def _member(entry: RosterEntry) -> ConsortiumMember:
     )
 
 
-def link_of(hospital_id: str, consortium_id: str) -> HospitalLink | None:
-    """The hospital's own link to a consortium (one GetItem under its own tenant), if any."""
-    try:
-        return HospitalLink.get(HospitalLink.partition(hospital_id), consortium_id)
-    except HospitalLink.DoesNotExist:
-        return None
-
-
 def _link(principal: Principal, consortium_id: str, status: str | None = "active") -> HospitalLink:
-    link = link_of(principal.tenant, consortium_id)
+    link = dynamodb.hospital_link(principal.tenant, consortium_id)
     if link is None or (status is not None and link.status != status):
         raise NotFound("consortium")  # not ours (or not yet joined): indistinguishable from absent
     return link
@@ -145,7 +112,7 @@ def create(principal: Principal, cmd: CreateConsortium, request_id: str) -> Cons
 
 def mine(principal: Principal, limit: int, cursor: str | None) -> Page[Consortium]:
     """The caller's hospital's consortia and pending invitations: one Query on its own partition."""
-    items, next_cursor = query_page(HospitalLink, HospitalLink.partition(principal.tenant), limit, cursor)
+    items, next_cursor = dynamodb.link_page(principal.tenant, limit, cursor)
     return Page[Consortium](items=[_view(i) for i in items], next_cursor=next_cursor)
 
 
@@ -158,19 +125,28 @@ def members(
 ) -> Page[ConsortiumMember]:
     """The hospitals of a consortium the caller's hospital has joined (the lead's roster, one Query)."""
     link = _link(principal, consortium_id)
-    partition = RosterEntry.partition(link.lead_hospital_id, consortium_id)
-    items, next_cursor = query_page(RosterEntry, partition, limit, cursor)
+    items, next_cursor = dynamodb.roster_page(link.lead_hospital_id, consortium_id, limit, cursor)
     return Page[ConsortiumMember](items=[_member(i) for i in items], next_cursor=next_cursor)
 
 
-def active_hospitals(lead: str, consortium_id: str) -> list[str]:
-    """Ids of the hospitals that have joined (one Query on the lead's roster; a consortium is small)."""
-    return [
-        entry.sk
-        for entry in RosterEntry.query(
-            RosterEntry.partition(lead, consortium_id), filter_condition=RosterEntry.status == "active"
+def groups(principal: Principal, limit: int, cursor: str | None) -> Page[ConsortiumGroup]:
+    """The caller's cross-hospital groups (转诊群…), newest first: one Query on their own pointers.
+
+    The groups themselves are conversations (``service.conversations`` starts them and checks each read
+    against this hospital's consortium link); a pointer only says where one lives.
+    """
+    pointers, next_cursor = dynamodb.pointer_page(principal.tenant, caller.staff_id(principal), limit, cursor)
+    items = [
+        ConsortiumGroup(
+            id=p.sk,
+            name=p.name,
+            consortium_id=p.consortium_id,
+            home_hospital_id=p.home_hospital_id,
+            joined_at=p.joined_at,
         )
+        for p in pointers
     ]
+    return Page[ConsortiumGroup](items=items, next_cursor=next_cursor)
 
 
 def invite(
@@ -181,7 +157,7 @@ def invite(
     if link.role != "lead":
         raise NotFound("consortium")  # only the lead manages its roster; members see no such action
     lead = principal.tenant
-    domain.check_invitation(lead, cmd.hospital_id)
+    rules.check_invitation(lead, cmd.hospital_id)
     entry = RosterEntry(
         RosterEntry.partition(lead, consortium_id),
         cmd.hospital_id,
@@ -202,10 +178,7 @@ def invite(
         role="member",
         status="invited",
     )
-    try:
-        existing = RosterEntry.get(entry.pk, entry.sk)
-    except RosterEntry.DoesNotExist:
-        existing = None
+    existing = dynamodb.find_roster_entry(lead, consortium_id, cmd.hospital_id)
     if existing is not None:
         if existing.status == "invited":
             return _member(existing)
@@ -252,10 +225,8 @@ def leave(principal: Principal, consortium_id: str, request_id: str) -> None:
     me = principal.tenant
     link = _link(principal, consortium_id)
     if link.role == "lead":
-        others = [
-            e.sk for e in RosterEntry.query(RosterEntry.partition(me, consortium_id), limit=2) if e.sk != me
-        ]
-        domain.check_can_leave_consortium(link.role, len(others))
+        others = [hospital for hospital in dynamodb.roster_ids(me, consortium_id, limit=2) if hospital != me]
+        rules.check_can_leave_consortium(link.role, len(others))
     _drop(principal, link, me, "active", CONSORTIUM_LEFT, "consortium.leave", request_id)
 
 
@@ -265,8 +236,8 @@ def remove(principal: Principal, consortium_id: str, hospital_id: str, request_i
     link = _link(principal, consortium_id)
     if link.role != "lead":
         raise NotFound("consortium")
-    domain.check_removal(lead, hospital_id)
-    theirs = link_of(hospital_id, consortium_id)
+    rules.check_removal(lead, hospital_id)
+    theirs = dynamodb.hospital_link(hospital_id, consortium_id)
     if theirs is None or theirs.lead_hospital_id != lead:
         raise NotFound("hospital in this consortium")
     _drop(principal, theirs, hospital_id, theirs.status, CONSORTIUM_LEFT, "consortium.remove", request_id)

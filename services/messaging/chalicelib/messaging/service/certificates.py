@@ -11,29 +11,14 @@ import json
 from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.messaging.contracts import CERTIFICATE_EXPIRING, CertificateExpiring
-from pynamodb.attributes import UnicodeAttribute
+from chalicelib.messaging.adapters import dynamodb
+from chalicelib.messaging.adapters.dynamodb import CERTIFICATE_DUE_INDEX, CertificateReminder
+from chalicelib.messaging.contracts.events import CERTIFICATE_EXPIRING, CertificateExpiring
 
 from shared.auth import Principal
-from shared.persistence.models import Gsi1, TenantItem, table_meta, tenant_key
 from shared.persistence.uow import UnitOfWork
 
 NOTICE = timedelta(days=30)
-DUE_INDEX = "certdue"  # a system index for the sweep; every item it returns names its tenant
-
-
-class CertificateReminder(TenantItem):
-    Meta = table_meta("messaging")
-    staff_id = UnicodeAttribute()
-    certificate_type = UnicodeAttribute()
-    valid_until = UnicodeAttribute()
-    gsi1pk = UnicodeAttribute(null=True)
-    gsi1sk = UnicodeAttribute(null=True)
-    due = Gsi1()
-
-    @staticmethod
-    def partition(tenant: str) -> str:
-        return tenant_key(tenant, "certremind")
 
 
 def _key(staff_id: str, cert: dict[str, Any]) -> str:
@@ -60,7 +45,7 @@ def keep_in_step(
                 staff_id=staff_id,
                 certificate_type=cert["type"],
                 valid_until=str(cert["valid_until"]),
-                gsi1pk=DUE_INDEX,
+                gsi1pk=CERTIFICATE_DUE_INDEX,
                 gsi1sk=f"{remind_on.isoformat()}#{tenant}#{key}",
             )
         )
@@ -69,9 +54,7 @@ def keep_in_step(
 def sweep(today: date) -> int:
     """Publish ``certificate.expiring`` for every reminder due by ``today``; returns how many."""
     published = 0
-    for reminder in CertificateReminder.due.query(
-        DUE_INDEX, CertificateReminder.gsi1sk <= f"{today.isoformat()}~"
-    ):
+    for reminder in dynamodb.due_certificate_reminders(today):
         principal = Principal(tenant=reminder.tenant, user="service:messaging", kind="service")
         event = CertificateExpiring(
             staff_id=reminder.staff_id,

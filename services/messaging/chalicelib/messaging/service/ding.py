@@ -10,55 +10,21 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from chalicelib.messaging.channels import get_channel
-from chalicelib.messaging.contracts import AlertRecord, DingPolicy
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from chalicelib.messaging.adapters import dynamodb, sns
+from chalicelib.messaging.adapters.dynamodb import DING_DUE_INDEX, AlertLogItem, DingTimer
+from chalicelib.messaging.contracts.notifications import AlertRecord, DingPolicy
+from chalicelib.messaging.domain.alerts import AlertChannel
 
-from shared import directory, observability
+from shared import observability
 from shared.crypto import get_cipher
 from shared.errors import Conflict
 from shared.ids import new_id
 from shared.pages import Page
-from shared.persistence.models import Gsi1, TenantItem, now_utc, table_meta, tenant_key
 from shared.persistence.uow import UnitOfWork
 from shared.personal import mask_mobile
 
 logger = observability.logger("ding")
-DUE_INDEX = "dingdue"  # a system index for the sweep; every item it returns names its tenant
 SWEEP_BATCH = 100
-
-
-class DingTimer(TenantItem):
-    Meta = table_meta("messaging")
-    notification_id = UnicodeAttribute()
-    step = UnicodeAttribute()  # sms | call
-    due_at = UTCDateTimeAttribute()
-    sent_at = UTCDateTimeAttribute()
-    call_after_minutes = NumberAttribute(null=True)
-    gsi1pk = UnicodeAttribute(null=True)
-    gsi1sk = UnicodeAttribute(null=True)
-    due = Gsi1()
-
-    @staticmethod
-    def partition(tenant: str) -> str:
-        return tenant_key(tenant, "ding")
-
-
-class AlertLogItem(TenantItem):
-    """The delivery log of SMS and calls: what went to whom (masked), when, and how it went."""
-
-    Meta = table_meta("messaging")
-    notification_id = UnicodeAttribute()
-    staff_id = UnicodeAttribute()
-    channel = UnicodeAttribute()
-    to_masked = UnicodeAttribute(null=True)
-    status = UnicodeAttribute()
-    detail = UnicodeAttribute(null=True)
-    at = UTCDateTimeAttribute()
-
-    @staticmethod
-    def partition(tenant: str) -> str:
-        return tenant_key(tenant, "alerts")
 
 
 def timer_for(tenant: str, notification_id: str, policy: DingPolicy, sent_at: datetime) -> DingTimer:
@@ -85,35 +51,25 @@ def _timer(
         due_at=due,
         sent_at=sent_at,
         call_after_minutes=call_after,
-        gsi1pk=DUE_INDEX,
+        gsi1pk=DING_DUE_INDEX,
         gsi1sk=f"{due.isoformat()}#{tenant}#{nid}",
     )
 
 
-def _unacknowledged(tenant: str, notification_id: str) -> list[str]:
-    from chalicelib.messaging.notifications import RecipientItem
-
-    return [
-        r.sk
-        for r in RecipientItem.query(
-            RecipientItem.partition(tenant, notification_id),
-            filter_condition=RecipientItem.status != "acknowledged",
-        )
-    ]
+def get_channel() -> AlertChannel:
+    return sns.AwsChannel()
 
 
 def escalate(timer: DingTimer, now: datetime) -> int:
     """Alert the unacknowledged for this step, log each alert, then advance or finish the timer."""
-    from chalicelib.messaging.notifications import NotificationItem
-
     tenant = timer.tenant
-    notification = NotificationItem.get(NotificationItem.partition(tenant), timer.notification_id)
-    pending = _unacknowledged(tenant, timer.notification_id)
+    notification = dynamodb.notification(tenant, timer.notification_id)
+    pending = dynamodb.unacknowledged(tenant, timer.notification_id)
     channel = get_channel()
     text = f"【紧急】{notification.title}：请在应用内确认。"
     logs = []
     for staff_id in pending:
-        staff = directory.get_staff(tenant, staff_id)
+        staff = dynamodb.get_staff(tenant, staff_id)
         status, detail, masked = "skipped", "no mobile on record", None
         if staff is not None and staff.mobile_encrypted:
             phone = get_cipher().decrypt(tenant, staff.mobile_encrypted)
@@ -152,14 +108,14 @@ def escalate(timer: DingTimer, now: datetime) -> int:
             uow.delete(timer, condition=DingTimer.step == timer.step)
         uow.commit()
     for log in logs[90:]:
-        log.save()
+        dynamodb.save(log)
     return len(pending)
 
 
 def sweep(now: datetime) -> int:
     """Escalate every timer due by ``now``; returns how many alerts were attempted."""
     alerts = 0
-    for timer in DingTimer.due.query(DUE_INDEX, DingTimer.gsi1sk <= f"{now.isoformat()}~", limit=SWEEP_BATCH):
+    for timer in dynamodb.due_ding_timers(now, SWEEP_BATCH):
         try:
             alerts += escalate(timer, now)
         except Conflict:
@@ -170,9 +126,7 @@ def sweep(now: datetime) -> int:
 
 
 def alert_log(tenant: str, limit: int, cursor: str | None) -> Page[AlertRecord]:
-    from chalicelib.messaging.adapters import list_page
-
-    items, next_cursor = list_page(AlertLogItem, AlertLogItem.partition(tenant), limit, cursor)
+    items, next_cursor = dynamodb.alert_page(tenant, limit, cursor)
     return Page[AlertRecord](
         items=[
             AlertRecord(
@@ -192,10 +146,4 @@ def alert_log(tenant: str, limit: int, cursor: str | None) -> Page[AlertRecord]:
 
 def stop(tenant: str, notification_id: str) -> None:
     """Everyone acknowledged: the timer has nothing left to do (the sweep would also find no one)."""
-    try:
-        DingTimer.get(DingTimer.partition(tenant), notification_id).delete()
-    except DingTimer.DoesNotExist:
-        return
-
-
-__all__ = ["AlertLogItem", "DingTimer", "alert_log", "now_utc", "sweep", "timer_for"]
+    dynamodb.delete_ding_timer(tenant, notification_id)

@@ -14,15 +14,22 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from urllib.parse import quote
 
-from chalicelib.messaging import consortia, domain, push
-from chalicelib.messaging.contracts import (
+from chalicelib.messaging.adapters import dynamodb, s3
+from chalicelib.messaging.adapters.dynamodb import (
+    AttachmentItem,
+    ConversationItem,
+    ConversationPointer,
+    FeedEntry,
+    MessageItem,
+    ReadMark,
+    RecipientItem,
+)
+from chalicelib.messaging.contracts.conversations import (
     RECALL_SECONDS,
     AttachmentLink,
     AttachmentRequest,
     AttachmentTicket,
-    ConsortiumGroup,
     Conversation,
     Message,
     PostMessage,
@@ -31,120 +38,18 @@ from chalicelib.messaging.contracts import (
     SyncItem,
     SyncPage,
 )
-from chalicelib.messaging.notifications import RecipientItem, _me
-from pynamodb.attributes import (
-    BooleanAttribute,
-    ListAttribute,
-    NumberAttribute,
-    UnicodeAttribute,
-    UnicodeSetAttribute,
-    UTCDateTimeAttribute,
-)
-from pynamodb.exceptions import PutError
+from chalicelib.messaging.domain import consortia
+from chalicelib.messaging.service import caller, devices
 
-from shared import aws, directory
 from shared.auth import Principal
 from shared.errors import Conflict, Forbidden, NotFound, RuleViolation
-from shared.http import query_page
 from shared.ids import id_floor, new_id
 from shared.pages import Page
-from shared.persistence.batch import put_all
-from shared.persistence.models import Gsi1, TenantItem, now_utc, table_meta, tenant_key
+from shared.persistence.models import now_utc
 from shared.persistence.uow import UnitOfWork
-from shared.settings import get_settings
 
 SERVICE = "messaging"
 SETTLE_MS = 2000  # sync never reads the newest 2 s: a slower concurrent writer cannot land behind a cursor
-
-
-class ConversationItem(TenantItem):
-    Meta = table_meta("messaging")
-    kind = UnicodeAttribute()
-    name = UnicodeAttribute(null=True)
-    member_ids = UnicodeSetAttribute(null=True)  # a set: joins and leaves are atomic ADD / DELETE
-    department_id = UnicodeAttribute(null=True)  # set on a department's own group
-    consortium_id = UnicodeAttribute(null=True)  # set on a cross-hospital group
-    created_at = UTCDateTimeAttribute(default=now_utc)
-
-    @staticmethod
-    def partition(tenant: str) -> str:
-        return tenant_key(tenant, "conv")
-
-
-class ConversationPointer(TenantItem):
-    """A participant's entry for a cross-hospital group, under their own hospital: where it lives."""
-
-    Meta = table_meta("messaging")
-    home_hospital_id = UnicodeAttribute()
-    consortium_id = UnicodeAttribute()
-    name = UnicodeAttribute(null=True)
-    joined_at = UTCDateTimeAttribute(default=now_utc)
-
-    @staticmethod
-    def partition(tenant: str, staff_id: str) -> str:
-        return tenant_key(tenant, "convptr", staff_id)
-
-
-class MessageItem(TenantItem):
-    Meta = table_meta("messaging")
-    sender_id = UnicodeAttribute()
-    text = UnicodeAttribute(null=True)
-    attachments = ListAttribute(of=UnicodeAttribute, default=list)
-    recalled = BooleanAttribute(default=False)
-    sent_at = UTCDateTimeAttribute()
-
-    @staticmethod
-    def partition(tenant: str, conversation_id: str) -> str:
-        return tenant_key(tenant, "conv", conversation_id)
-
-
-class FeedEntry(TenantItem):
-    """A message (or its recall) as it appears in one member's feed.
-
-    The feed index also holds notification deliveries (``RecipientItem``), read through this class
-    too, hence every field optional and ``title``/``created_at`` here.
-    """
-
-    Meta = table_meta("messaging")
-    kind = UnicodeAttribute(null=True)
-    ref_id = UnicodeAttribute(null=True)
-    conversation_id = UnicodeAttribute(null=True)
-    sender = UnicodeAttribute(null=True)
-    text = UnicodeAttribute(null=True)
-    title = UnicodeAttribute(null=True)
-    at = UTCDateTimeAttribute(null=True)
-    created_at = UTCDateTimeAttribute(null=True)
-    gsi1pk = UnicodeAttribute()
-    gsi1sk = UnicodeAttribute()
-    feed = Gsi1()
-
-
-class AttachmentItem(TenantItem):
-    Meta = table_meta("messaging")
-    filename = UnicodeAttribute()
-    content_type = UnicodeAttribute()
-    size = NumberAttribute()
-    uploader = UnicodeAttribute()
-
-    @staticmethod
-    def partition(tenant: str, conversation_id: str) -> str:
-        return tenant_key(tenant, "conv", conversation_id, "att")
-
-    @property
-    def object_key(self) -> str:
-        """Tenant first, like every key: ``<tenant>/<conversation>/<attachment>``."""
-        return "/".join((self.tenant, self.pk.split("#")[2], self.sk))
-
-
-class ReadMark(TenantItem):
-    """How far one member has read one conversation (messages up to and including ``up_to``)."""
-
-    Meta = table_meta("messaging")
-    up_to = UnicodeAttribute()
-
-    @staticmethod
-    def partition(tenant: str, conversation_id: str) -> str:
-        return tenant_key(tenant, "reads", conversation_id)
 
 
 def _conversation(item: ConversationItem) -> Conversation:
@@ -160,7 +65,7 @@ def _conversation(item: ConversationItem) -> Conversation:
 
 
 def _active_staff(tenant: str, staff_id: str, field: str) -> None:
-    staff = directory.get_staff(tenant, staff_id)
+    staff = dynamodb.get_staff(tenant, staff_id)
     if staff is None or staff.status == "left":
         raise RuleViolation(f"not active staff: {staff_id}", field=field)
 
@@ -172,15 +77,15 @@ def _start_cross_hospital(principal: Principal, cmd: StartConversation, request_
         raise RuleViolation(
             "a cross-hospital group is a named group with a consortium_id", field="consortium_id"
         )
-    link = consortia.link_of(tenant, cmd.consortium_id)
+    link = dynamodb.hospital_link(tenant, cmd.consortium_id)
     if link is None or link.status != "active":
         raise RuleViolation("your hospital has not joined this consortium", field="consortium_id")
-    me = _me(principal)
+    me = caller.staff_id(principal)
     members = {me, *cmd.member_ids}
-    domain.check_consortium_group(
+    consortia.check_consortium_group(
         tenant,
         [g.hospital_id for g in cmd.guests],
-        consortia.active_hospitals(link.lead_hospital_id, cmd.consortium_id),
+        dynamodb.active_hospitals(link.lead_hospital_id, cmd.consortium_id),
         len(members) + len({(g.hospital_id, g.staff_id) for g in cmd.guests}),
     )
     for staff_id in cmd.member_ids:
@@ -198,7 +103,7 @@ def _start_cross_hospital(principal: Principal, cmd: StartConversation, request_
         tenant=tenant,
         kind="group",
         name=cmd.name,
-        member_ids={domain.member_key(tenant, h, s) for h, s in people},
+        member_ids={consortia.member_key(tenant, h, s) for h, s in people},
         consortium_id=cmd.consortium_id,
     )
     with UnitOfWork(SERVICE, principal, request_id) as uow:
@@ -225,23 +130,6 @@ def _start_cross_hospital(principal: Principal, cmd: StartConversation, request_
     return _conversation(item)
 
 
-def cross_hospital_groups(principal: Principal, limit: int, cursor: str | None) -> Page[ConsortiumGroup]:
-    """The caller's cross-hospital groups, newest first: one Query on their own pointers."""
-    partition = ConversationPointer.partition(principal.tenant, _me(principal))
-    pointers, next_cursor = query_page(ConversationPointer, partition, limit, cursor, newest_first=True)
-    items = [
-        ConsortiumGroup(
-            id=p.sk,
-            name=p.name,
-            consortium_id=p.consortium_id,
-            home_hospital_id=p.home_hospital_id,
-            joined_at=p.joined_at,
-        )
-        for p in pointers
-    ]
-    return Page[ConsortiumGroup](items=items, next_cursor=next_cursor)
-
-
 def start(principal: Principal, cmd: StartConversation, request_id: str) -> Conversation:
     tenant = principal.tenant
     if cmd.consortium_id is not None or cmd.guests:
@@ -250,10 +138,10 @@ def start(principal: Principal, cmd: StartConversation, request_id: str) -> Conv
         raise RuleViolation("a direct conversation has exactly one other member", field="member_ids")
     if cmd.kind == "group" and not cmd.name:
         raise RuleViolation("a group needs a name", field="name")
-    me = _me(principal)
+    me = caller.staff_id(principal)
     members = sorted({me, *cmd.member_ids})
     for staff_id in cmd.member_ids:
-        staff = directory.get_staff(tenant, staff_id)
+        staff = dynamodb.get_staff(tenant, staff_id)
         if staff is None or staff.status == "left":
             raise RuleViolation(f"not active staff: {staff_id}", field="member_ids")
     # A direct conversation between two people is one conversation, however often it is "started".
@@ -279,10 +167,7 @@ def start(principal: Principal, cmd: StartConversation, request_id: str) -> Conv
 
 
 def _get(tenant: str, conversation_id: str) -> ConversationItem | None:
-    try:
-        return ConversationItem.get(ConversationItem.partition(tenant), conversation_id)
-    except ConversationItem.DoesNotExist:
-        return None
+    return dynamodb.find_conversation(tenant, conversation_id)
 
 
 def _member_of(principal: Principal, conversation_id: str) -> tuple[ConversationItem, str]:
@@ -290,27 +175,24 @@ def _member_of(principal: Principal, conversation_id: str) -> tuple[Conversation
 
     The conversation's own tenant is ``conversation.tenant``; every key of its messages starts with it.
     """
-    me = _me(principal)
+    me = caller.staff_id(principal)
     conversation = _get(principal.tenant, conversation_id)
     if conversation is not None and me in (conversation.member_ids or ()):
         return conversation, me
     if conversation is None:
-        try:
-            pointer = ConversationPointer.get(
-                ConversationPointer.partition(principal.tenant, me), conversation_id
-            )
-        except ConversationPointer.DoesNotExist:
-            pointer = None
+        pointer = dynamodb.find_pointer(principal.tenant, me, conversation_id)
         home = pointer.home_hospital_id if pointer is not None else principal.tenant
         if pointer is not None and home != principal.tenant:
             # Both my hospital and the group's home must still be in the consortium: a group whose home
             # hospital left is closed to the other hospitals.
-            mine = consortia.link_of(principal.tenant, pointer.consortium_id)
+            mine = dynamodb.hospital_link(principal.tenant, pointer.consortium_id)
             theirs = (
-                consortia.link_of(home, pointer.consortium_id) if mine and mine.status == "active" else None
+                dynamodb.hospital_link(home, pointer.consortium_id)
+                if mine and mine.status == "active"
+                else None
             )
             conversation = _get(home, conversation_id) if theirs and theirs.status == "active" else None
-            key = domain.member_key(home, principal.tenant, me)
+            key = consortia.member_key(home, principal.tenant, me)
             if conversation is not None and key in (conversation.member_ids or ()):
                 return conversation, key
     raise NotFound("conversation")  # not a member: indistinguishable from absent
@@ -319,15 +201,15 @@ def _member_of(principal: Principal, conversation_id: str) -> tuple[Conversation
 def _people(conversation: ConversationItem) -> list[tuple[str, str]]:
     """(hospital, staff id) of every member."""
     home = conversation.tenant
-    return [domain.split_member_key(home, key) for key in sorted(conversation.member_ids or ())]
+    return [consortia.split_member_key(home, key) for key in sorted(conversation.member_ids or ())]
 
 
 def _feed(conversation: ConversationItem, kind: str, message: MessageItem) -> None:
     """One feed entry per member, each under the member's own hospital's tenant."""
-    put_all(
+    dynamodb.put_all(
         [
             FeedEntry(
-                tenant_key(hospital_id, "feedmsg", message.sk),
+                FeedEntry.partition(hospital_id, message.sk),
                 f"{kind}#{staff_id}",
                 entity="feed",
                 tenant=hospital_id,
@@ -353,7 +235,7 @@ def _push(conversation: ConversationItem, sender: str, title: str) -> None:
         if key != sender:
             by_hospital.setdefault(hospital_id, []).append(staff_id)
     for hospital_id, staff_ids in by_hospital.items():
-        push.notify(hospital_id, staff_ids, title, "message")
+        devices.notify(hospital_id, staff_ids, title, "message")
 
 
 def _message(conversation_id: str, item: MessageItem) -> Message:
@@ -383,7 +265,7 @@ def post(principal: Principal, conversation_id: str, cmd: PostMessage, request_i
         attachments=cmd.attachments,
         sent_at=now_utc(),
     )
-    item.save(MessageItem.pk.does_not_exist())
+    dynamodb.save_new(item)
     _feed(conversation, "message", item)
     _push(conversation, me, conversation.name or "新消息")
     return _message(conversation_id, item)
@@ -391,8 +273,7 @@ def post(principal: Principal, conversation_id: str, cmd: PostMessage, request_i
 
 def history(principal: Principal, conversation_id: str, limit: int, cursor: str | None) -> Page[Message]:
     conversation, _ = _member_of(principal, conversation_id)
-    partition = MessageItem.partition(conversation.tenant, conversation_id)
-    messages, next_cursor = query_page(MessageItem, partition, limit, cursor, newest_first=True)
+    messages, next_cursor = dynamodb.message_page(conversation.tenant, conversation_id, limit, cursor)
     return Page[Message](items=[_message(conversation_id, m) for m in messages], next_cursor=next_cursor)
 
 
@@ -400,20 +281,16 @@ def recall(principal: Principal, conversation_id: str, message_id: str) -> Messa
     """The sender takes a message back within two minutes; members' feeds get a recall entry."""
     conversation, me = _member_of(principal, conversation_id)
     tenant = conversation.tenant
-    try:
-        item = MessageItem.get(MessageItem.partition(tenant, conversation_id), message_id)
-    except MessageItem.DoesNotExist as exc:
-        raise NotFound("message") from exc
+    item = dynamodb.find_message(tenant, conversation_id, message_id)
+    if item is None:
+        raise NotFound("message")
     if item.sender_id != me:
         raise Forbidden("only the sender may recall a message")
     if item.recalled:
         return _message(conversation_id, item)
     if now_utc() - item.sent_at > timedelta(seconds=RECALL_SECONDS):
         raise Conflict(f"a message can be recalled only within {RECALL_SECONDS // 60} minutes")
-    item.update(
-        actions=[MessageItem.recalled.set(True), MessageItem.text.remove()],
-        condition=MessageItem.recalled == False,  # noqa: E712 - a DynamoDB condition, not a Python test
-    )
+    dynamodb.recall_message(item)
     _feed(conversation, "recall", item)
     return _message(conversation_id, item)
 
@@ -427,17 +304,12 @@ def mark_read(principal: Principal, conversation_id: str, message_id: str) -> No
         tenant=conversation.tenant,
         up_to=message_id,
     )
-    # Only ever forward: an older "read up to" arriving late does not undo a newer one.
-    try:
-        mark.save(ReadMark.up_to.does_not_exist() | (ReadMark.up_to < message_id))
-    except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    dynamodb.advance_read_mark(mark)  # only ever forward
 
 
 def receipts(principal: Principal, conversation_id: str, message_id: str) -> list[Receipt]:
     conversation, _ = _member_of(principal, conversation_id)
-    marks = {m.sk: m.up_to for m in ReadMark.query(ReadMark.partition(conversation.tenant, conversation_id))}
+    marks = dynamodb.read_marks(conversation.tenant, conversation_id)
     return [
         Receipt(staff_id=member, read=marks.get(member, "") >= message_id)
         for member in sorted(conversation.member_ids or ())
@@ -447,13 +319,12 @@ def receipts(principal: Principal, conversation_id: str, message_id: str) -> lis
 def sync(principal: Principal, cursor: str | None, limit: int) -> SyncPage:
     """Everything new for the caller since ``cursor``, oldest first: one Query on their feed."""
     tenant = principal.tenant
-    partition = RecipientItem.inbox_partition(tenant, _me(principal))
+    me = caller.staff_id(principal)
     settled = id_floor(int(time.time() * 1000) - SETTLE_MS)
     start = cursor or ""
     if start >= settled:
         return SyncPage(items=[], next_cursor=start)
-    condition = FeedEntry.gsi1sk.between(start + "\x00", settled) if start else FeedEntry.gsi1sk < settled
-    entries = list(FeedEntry.feed.query(partition, condition, limit=limit))
+    entries = dynamodb.feed_entries(tenant, me, start, settled, limit)
     items: list[SyncItem] = []
     for entry in entries:
         if entry.entity == "recipient":
@@ -486,12 +357,12 @@ DOWNLOAD_SECONDS = 300
 
 
 def _attachment(tenant: str, conversation_id: str, attachment_id: str, field: str = "") -> AttachmentItem:
-    try:
-        return AttachmentItem.get(AttachmentItem.partition(tenant, conversation_id), attachment_id)
-    except AttachmentItem.DoesNotExist as exc:
+    item = dynamodb.find_attachment(tenant, conversation_id, attachment_id)
+    if item is None:
         if field:
-            raise RuleViolation(f"no attachment {attachment_id} in this conversation", field=field) from exc
-        raise NotFound("attachment") from exc
+            raise RuleViolation(f"no attachment {attachment_id} in this conversation", field=field)
+        raise NotFound("attachment")
+    return item
 
 
 def request_upload(principal: Principal, conversation_id: str, cmd: AttachmentRequest) -> AttachmentTicket:
@@ -507,32 +378,15 @@ def request_upload(principal: Principal, conversation_id: str, cmd: AttachmentRe
         size=cmd.size,
         uploader=me,
     )
-    item.save(AttachmentItem.pk.does_not_exist())
-    url = aws.client("s3").generate_presigned_url(
-        "put_object",
-        Params={
-            "Bucket": get_settings().attachments_bucket_name,
-            "Key": item.object_key,
-            "ContentType": cmd.content_type,
-            "ContentLength": cmd.size,
-        },
-        ExpiresIn=UPLOAD_SECONDS,
-    )
+    dynamodb.save_new(item)
+    url = s3.upload_url(item.object_key, cmd.content_type, cmd.size, UPLOAD_SECONDS)
     return AttachmentTicket(attachment_id=item.sk, upload_url=url, expires_in=UPLOAD_SECONDS)
 
 
 def download(principal: Principal, conversation_id: str, attachment_id: str) -> AttachmentLink:
     conversation, _ = _member_of(principal, conversation_id)
     item = _attachment(conversation.tenant, conversation_id, attachment_id)
-    url = aws.client("s3").generate_presigned_url(
-        "get_object",
-        Params={
-            "Bucket": get_settings().attachments_bucket_name,
-            "Key": item.object_key,
-            "ResponseContentDisposition": f"attachment; filename*=UTF-8''{quote(item.filename)}",
-        },
-        ExpiresIn=DOWNLOAD_SECONDS,
-    )
+    url = s3.download_url(item.object_key, item.filename, DOWNLOAD_SECONDS)
     return AttachmentLink(
         attachment_id=item.sk, filename=item.filename, download_url=url, expires_in=DOWNLOAD_SECONDS
     )

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.messaging.contracts import CreateStaff
+from chalicelib.messaging.contracts.directory import CreateStaff
 from pydantic import ValidationError
 
 # Header names hospitals use in their HR exports, Chinese or English → our field.

@@ -5,87 +5,33 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from chalicelib.messaging import ding, domain, push
-from chalicelib.messaging.adapters import list_page
-from chalicelib.messaging.contracts import (
+from chalicelib.messaging.adapters import dynamodb
+from chalicelib.messaging.adapters.dynamodb import NotificationItem, RecipientItem
+from chalicelib.messaging.contracts.events import NOTIFICATION_SENT, NotificationSent
+from chalicelib.messaging.contracts.notifications import (
     MAX_RECIPIENTS,
-    NOTIFICATION_SENT,
     InboxItem,
     Notification,
-    NotificationSent,
     RecipientQuery,
     Recipients,
     RecipientStatus,
     SendNotification,
 )
-from pynamodb.attributes import (
-    BooleanAttribute,
-    ListAttribute,
-    NumberAttribute,
-    UnicodeAttribute,
-    UTCDateTimeAttribute,
-)
-from pynamodb.expressions.condition import Condition
+from chalicelib.messaging.domain import approval_notices
+from chalicelib.messaging.service import caller, devices, ding
 
-from shared import directory, observability, onduty
+from shared import observability
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound, RuleViolation
 from shared.events.envelope import EventEnvelope
 from shared.ids import new_id
 from shared.pages import Page
-from shared.persistence.batch import put_all
-from shared.persistence.models import Gsi1, TenantItem, now_utc, table_meta, tenant_key
+from shared.persistence.models import now_utc
 from shared.persistence.uow import UnitOfWork
 
 SERVICE = "messaging"
 logger = observability.logger("notifications")
 CHECKPOINT_EVERY = 1000  # recipients between progress checkpoints during fan-out
-
-
-class NotificationItem(TenantItem):
-    """Not versioned on purpose: its counters move by atomic ADDs from many recipients at once."""
-
-    Meta = table_meta("messaging")
-    created_at = UTCDateTimeAttribute(default=now_utc)
-    sender = UnicodeAttribute()
-    title = UnicodeAttribute()
-    body = UnicodeAttribute()
-    ack_required = BooleanAttribute(default=False)
-    ding = BooleanAttribute(default=False)
-    status = UnicodeAttribute(default="fanning_out")
-    recipient_ids = ListAttribute(of=UnicodeAttribute, default=list)
-    delivered_count = NumberAttribute(default=0)
-    read_count = NumberAttribute(default=0)
-    ack_count = NumberAttribute(default=0)
-
-    @staticmethod
-    def partition(tenant: str) -> str:
-        return tenant_key(tenant, "notif")
-
-
-class RecipientItem(TenantItem):
-    """One recipient of one notification; also the recipient's inbox entry (through gsi1)."""
-
-    Meta = table_meta("messaging")
-    title = UnicodeAttribute()
-    sender = UnicodeAttribute()
-    ack_required = BooleanAttribute(default=False)
-    status = UnicodeAttribute(default="delivered")
-    created_at = UTCDateTimeAttribute()
-    read_at = UTCDateTimeAttribute(null=True)
-    acked_at = UTCDateTimeAttribute(null=True)
-    gsi1pk = UnicodeAttribute()
-    gsi1sk = UnicodeAttribute()
-    inbox = Gsi1()
-
-    @staticmethod
-    def partition(tenant: str, notification_id: str) -> str:
-        return tenant_key(tenant, "notif", notification_id)
-
-    @staticmethod
-    def inbox_partition(tenant: str, staff_id: str) -> str:
-        """The person's feed (shared with chat messages, read by sync); the inbox filters it."""
-        return tenant_key(tenant, "feed", staff_id)
 
 
 def _notification(item: NotificationItem) -> Notification:
@@ -107,7 +53,7 @@ def _notification(item: NotificationItem) -> Notification:
 
 def _subtree(tenant: str, roots: list[str], include_sub: bool) -> set[str]:
     """The named departments (each must exist), and with ``include_sub`` everything below them."""
-    units = list(directory.DepartmentItem.query(directory.DepartmentItem.partition(tenant)))
+    units = dynamodb.departments_of(tenant)
     known = {u.sk for u in units}
     missing = sorted(set(roots) - known)
     if missing:
@@ -131,7 +77,7 @@ def resolve(tenant: str, to: Recipients, at: datetime) -> list[str]:
     """Active staff ids for ``to``, sorted; a named person or unit that does not exist is an error."""
     ids: set[str] = set()
     if to.on_duty_ward_id:
-        duty = onduty.on_duty(tenant, to.on_duty_ward_id, at)
+        duty = dynamodb.on_duty(tenant, to.on_duty_ward_id, at)
         if not duty.known:
             raise RuleViolation(f"nobody can be resolved on duty: {duty.reason}", field="to.on_duty_ward_id")
         ids.update(duty.staff_ids)
@@ -140,9 +86,7 @@ def resolve(tenant: str, to: Recipients, at: datetime) -> list[str]:
             _subtree(tenant, to.department_ids, to.include_sub_departments) if to.department_ids else set()
         )
         wanted = set(to.staff_ids)
-        for staff in directory.StaffItem.query(
-            directory.StaffItem.partition(tenant), filter_condition=directory.StaffItem.status == "active"
-        ):
+        for staff in dynamodb.active_staff(tenant):
             if (
                 staff.sk in wanted
                 or staff.department_id in departments
@@ -198,14 +142,12 @@ def fan_out(envelope: EventEnvelope, uow: UnitOfWork) -> None:
     makes the redelivered event resume where it stopped instead of starting over.
     """
     tenant = envelope.tenant
-    notification = NotificationItem.get(
-        NotificationItem.partition(tenant), str(envelope.data["notification_id"])
-    )
+    notification = dynamodb.notification(tenant, str(envelope.data["notification_id"]))
     recipients: list[str] = [str(r) for r in notification.recipient_ids]
     done = int(notification.delivered_count)
     while done < len(recipients):
         chunk = recipients[done : done + CHECKPOINT_EVERY]
-        put_all(
+        dynamodb.put_all(
             [
                 RecipientItem(
                     RecipientItem.partition(tenant, notification.sk),
@@ -222,10 +164,10 @@ def fan_out(envelope: EventEnvelope, uow: UnitOfWork) -> None:
                 for staff_id in chunk
             ]
         )
-        push.notify(tenant, chunk, notification.title, "notification")
+        devices.notify(tenant, chunk, notification.title, "notification")
         done += len(chunk)
         if done < len(recipients):
-            notification.update(actions=[NotificationItem.delivered_count.set(done)])
+            dynamodb.checkpoint_delivered(notification, done)
     uow.update(
         notification, [NotificationItem.delivered_count.set(done), NotificationItem.status.set("delivered")]
     )
@@ -238,11 +180,13 @@ def from_approval(envelope: EventEnvelope, uow: UnitOfWork) -> None:
     from the event's, so even a replay past the inbox marker cannot make a second one.
     """
     data = envelope.data
-    staff_ids = domain.approval_recipients(envelope.type, data)
+    staff_ids = approval_notices.approval_recipients(envelope.type, data)
     if not staff_ids:
         logger.warning("approval event names nobody to notify", extra={"event_id": envelope.id})
         return
-    title, body = domain.approval_notice(envelope.type, str(data["template_code"]), str(data["instance_id"]))
+    title, body = approval_notices.approval_notice(
+        envelope.type, str(data["template_code"]), str(data["instance_id"])
+    )
     item = NotificationItem(
         NotificationItem.partition(envelope.tenant),
         f"ap-{envelope.id}"[:64],
@@ -264,10 +208,9 @@ def from_approval(envelope: EventEnvelope, uow: UnitOfWork) -> None:
 
 def get(principal: Principal, notification_id: str) -> Notification:
     """The sender's view (or a hospital admin's); to anyone else it does not exist."""
-    try:
-        item = NotificationItem.get(NotificationItem.partition(principal.tenant), notification_id)
-    except NotificationItem.DoesNotExist as exc:
-        raise NotFound("notification") from exc
+    item = dynamodb.find_notification(principal.tenant, notification_id)
+    if item is None:
+        raise NotFound("notification")
     if item.sender != principal.user and "hospital_admin" not in principal.roles:
         raise NotFound("notification")  # who read what is the sender's business, not every colleague's
     return _notification(item)
@@ -276,17 +219,8 @@ def get(principal: Principal, notification_id: str) -> Notification:
 def recipients(principal: Principal, notification_id: str, query: RecipientQuery) -> Page[RecipientStatus]:
     """The sender's view: everyone, or those who have not yet read / acknowledged."""
     get(principal, notification_id)  # another hospital's (or an unknown) id is a 404, not an empty page
-    condition: Condition | None = None
-    if query.pending == "read":
-        condition = RecipientItem.status == "delivered"
-    elif query.pending == "ack":
-        condition = RecipientItem.status != "acknowledged"
-    items, cursor = list_page(
-        RecipientItem,
-        RecipientItem.partition(principal.tenant, notification_id),
-        query.limit,
-        query.cursor,
-        condition,
+    items, cursor = dynamodb.recipient_page(
+        principal.tenant, notification_id, query.pending, query.limit, query.cursor
     )
     return Page[RecipientStatus](
         items=[
@@ -297,27 +231,8 @@ def recipients(principal: Principal, notification_id: str, query: RecipientQuery
     )
 
 
-def _me(principal: Principal) -> str:
-    if principal.staff_id:  # the identity provider bound this account to a staff record
-        return principal.staff_id
-    me = directory.staff_for_user(principal.tenant, principal.user)
-    if me is None:
-        raise NotFound("staff record for this user")
-    return me.sk
-
-
 def inbox(principal: Principal, limit: int, cursor: str | None) -> Page[InboxItem]:
-    from shared.http import decode_cursor, one_page
-
-    partition = RecipientItem.inbox_partition(principal.tenant, _me(principal))
-    result = RecipientItem.inbox.query(
-        partition,
-        filter_condition=RecipientItem.entity == "recipient",
-        limit=limit,
-        scan_index_forward=False,
-        last_evaluated_key=decode_cursor(cursor, partition, "gsi1pk"),
-    )
-    page, next_cursor = one_page(RecipientItem, result)
+    page, next_cursor = dynamodb.inbox_page(principal.tenant, caller.staff_id(principal), limit, cursor)
     items = [
         InboxItem(
             notification_id=i.pk.rsplit("#", 1)[1],
@@ -341,11 +256,10 @@ def _status(item: RecipientItem) -> RecipientStatus:
 def mark(principal: Principal, notification_id: str, action: str, request_id: str) -> RecipientStatus:
     """The caller reads or acknowledges (idempotent); the sender's counts move in the same transaction."""
     tenant = principal.tenant
-    staff_id = _me(principal)
-    try:
-        item = RecipientItem.get(RecipientItem.partition(tenant, notification_id), staff_id)
-    except RecipientItem.DoesNotExist as exc:
-        raise NotFound("notification") from exc
+    staff_id = caller.staff_id(principal)
+    item = dynamodb.find_recipient(tenant, notification_id, staff_id)
+    if item is None:
+        raise NotFound("notification")
     before = item.status
     if (action == "read" and before != "delivered") or (action == "ack" and before == "acknowledged"):
         return _status(item)

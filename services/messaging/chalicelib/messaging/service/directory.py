@@ -1,54 +1,51 @@
-"""Messaging's service layer: directory commands and queries, each change in one unit of work."""
+"""The directory's use cases: departments, staff and the audit trail, each change in one unit of work."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from chalicelib.messaging import certificates, domain
-from chalicelib.messaging.adapters import (
-    DepartmentItem,
-    EmployeeNumberClaim,
-    StaffItem,
-    audit_page,
-    list_page,
-    staff_filter,
+from chalicelib.messaging.adapters import dynamodb
+from chalicelib.messaging.adapters.dynamodb import DepartmentItem, EmployeeNumberClaim, StaffItem
+from chalicelib.messaging.contracts.directory import (
+    AuditEntry,
+    Certificate,
+    CreateDepartment,
+    CreateStaff,
+    Department,
+    MoveDepartment,
+    RevealedMobile,
+    Staff,
+    StaffQuery,
+    UpdateDepartment,
+    UpdateStaff,
 )
-from chalicelib.messaging.contracts import (
+from chalicelib.messaging.contracts.events import (
     DEPARTMENT_CREATED,
     DEPARTMENT_MOVED,
     DEPARTMENT_UPDATED,
     STAFF_CREATED,
     STAFF_LEFT,
     STAFF_UPDATED,
-    AuditEntry,
-    Certificate,
-    CreateDepartment,
-    CreateStaff,
-    Department,
     DepartmentChanged,
-    MoveDepartment,
-    RevealedMobile,
-    Staff,
     StaffChanged,
-    StaffQuery,
-    UpdateDepartment,
-    UpdateStaff,
 )
+from chalicelib.messaging.domain import directory as domain
+from chalicelib.messaging.service import certificates
 
-from shared import directory
 from shared.audit import record_access
 from shared.auth import Principal
 from shared.crypto import get_blind_index, get_cipher
 from shared.errors import Conflict, Forbidden, NotFound, RuleViolation
 from shared.ids import new_id
 from shared.pages import Page
-from shared.persistence.models import now_utc, tenant_key
+from shared.persistence.models import now_utc
 from shared.persistence.uow import UnitOfWork
 from shared.personal import mask_mobile
 
 SERVICE = "messaging"
 ADMIN = "hospital_admin"
+MAX_DEPTH = domain.MAX_DEPTH  # the deepest unit tree (and supervisor chain) the rules walk
 STALE = Conflict("this record was changed by someone else; reload it and try again")
 
 
@@ -100,7 +97,7 @@ def _snapshot(item: StaffItem | DepartmentItem) -> dict[str, Any]:
 def _parent(tenant: str, parent_id: str | None) -> domain.ParentUnit | None:
     if not parent_id:
         return None
-    found = directory.get_department(tenant, parent_id)
+    found = dynamodb.get_department(tenant, parent_id)
     if found is None:
         raise RuleViolation("no such parent unit", field="parent_id")
     return domain.ParentUnit(found.sk, found.kind, found.parent_id)
@@ -145,7 +142,7 @@ def create_department(principal: Principal, cmd: CreateDepartment, request_id: s
 
 
 def _load_department(tenant: str, department_id: str, version: int) -> DepartmentItem:
-    item = directory.get_department(tenant, department_id)
+    item = dynamodb.get_department(tenant, department_id)
     if item is None:
         raise NotFound("department")
     if item.version != version:
@@ -164,7 +161,7 @@ def update_department(
         raise RuleViolation("name cannot be removed", field="name")
     head = None
     if changes.get("head_id"):
-        head = directory.get_staff(tenant, changes["head_id"])
+        head = dynamodb.get_staff(tenant, changes["head_id"])
         if head is None or head.status == "left":
             raise RuleViolation("no such active member of staff", field="head_id")
     for key, value in changes.items():
@@ -206,14 +203,14 @@ def move_department(
 
 
 def get_department(principal: Principal, department_id: str) -> Department:
-    item = directory.get_department(principal.tenant, department_id)
+    item = dynamodb.get_department(principal.tenant, department_id)
     if item is None:
         raise NotFound("department")
     return _department(item)
 
 
 def list_departments(principal: Principal, limit: int, cursor: str | None) -> Page[Department]:
-    items, next_cursor = list_page(DepartmentItem, DepartmentItem.partition(principal.tenant), limit, cursor)
+    items, next_cursor = dynamodb.department_page(principal.tenant, limit, cursor)
     return Page[Department](items=[_department(i) for i in items], next_cursor=next_cursor)
 
 
@@ -242,10 +239,10 @@ def _check_department(uow: UnitOfWork, tenant: str, department_id: str) -> None:
 def _check_supervisor(tenant: str, staff_id: str, supervisor_id: str | None) -> None:
     if supervisor_id is None:
         return
-    supervisor = directory.get_staff(tenant, supervisor_id)
+    supervisor = dynamodb.get_staff(tenant, supervisor_id)
     if supervisor is None or supervisor.status == "left":
         raise RuleViolation("no such active member of staff", field="supervisor_id")
-    chain = [s.sk for s in directory.supervisor_chain(tenant, supervisor_id, levels=domain.MAX_DEPTH)]
+    chain = [s.sk for s in dynamodb.supervisor_chain(tenant, supervisor_id, levels=domain.MAX_DEPTH)]
     domain.check_supervisor(staff_id, supervisor_id, chain)
 
 
@@ -270,7 +267,7 @@ def create_staff(principal: Principal, cmd: CreateStaff, request_id: str) -> Sta
         certificates=_certificates_json(cmd.certificates),
     )
     if cmd.user_id:
-        item.gsi1pk, item.gsi1sk = tenant_key(tenant, "user"), cmd.user_id
+        item.gsi1pk, item.gsi1sk = dynamodb.user_index_key(tenant), cmd.user_id
     _set_mobile(item, tenant, cmd.mobile)
     claim = EmployeeNumberClaim(
         EmployeeNumberClaim.partition(tenant),
@@ -294,7 +291,7 @@ def create_staff(principal: Principal, cmd: CreateStaff, request_id: str) -> Sta
 
 
 def _load_staff(tenant: str, staff_id: str, version: int | None = None) -> StaffItem:
-    item = directory.get_staff(tenant, staff_id)
+    item = dynamodb.get_staff(tenant, staff_id)
     if item is None:
         raise NotFound("staff")
     if version is not None and item.version != version:
@@ -363,9 +360,8 @@ def get_staff(principal: Principal, staff_id: str) -> Staff:
 
 def list_staff(principal: Principal, query: StaffQuery) -> Page[Staff]:
     search = domain.search_key(query.q) if query.q else None
-    condition = staff_filter(search, query.department_id, query.status)
-    items, next_cursor = list_page(
-        StaffItem, StaffItem.partition(principal.tenant), query.limit, query.cursor, condition
+    items, next_cursor = dynamodb.staff_page(
+        principal.tenant, query.limit, query.cursor, search, query.department_id, query.status
     )
     return Page[Staff](items=[_staff(i) for i in items], next_cursor=next_cursor)
 
@@ -381,7 +377,7 @@ def reveal_mobile(principal: Principal, staff_id: str, request_id: str) -> Revea
 
 
 def my_colleagues(principal: Principal, limit: int, cursor: str | None) -> Page[Staff]:
-    me = directory.staff_for_user(principal.tenant, principal.user)
+    me = dynamodb.staff_for_user(principal.tenant, principal.user)
     if me is None:
         raise NotFound("staff record for this user")
     return list_staff(
@@ -392,7 +388,7 @@ def my_colleagues(principal: Principal, limit: int, cursor: str | None) -> Page[
 def audit_trail(
     principal: Principal, resource_type: str, resource_id: str, limit: int, cursor: str | None
 ) -> Page[AuditEntry]:
-    records, next_cursor = audit_page(principal.tenant, resource_type, resource_id, limit, cursor)
+    records, next_cursor = dynamodb.audit_page(principal.tenant, resource_type, resource_id, limit, cursor)
     return Page[AuditEntry](
         items=[
             AuditEntry(

@@ -1,0 +1,654 @@
+"""Messaging's DynamoDB access: every PynamoDB item it stores, and every read (and lone write) on them.
+
+The service layer builds items and hands them to its unit of work; everything else that touches the
+tables — each GetItem, Query, BatchGetItem, batch write and the few single writes made outside a
+transaction — is a function here. The directory items themselves are the shared read model
+(``shared.directory``), re-exported so the service layer finds all of its data in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.exceptions import PutError
+from pynamodb.expressions.condition import Condition
+from pynamodb.models import Model
+
+from shared.directory import (
+    DepartmentItem,
+    EmployeeNumberClaim,
+    StaffItem,
+    get_department,
+    get_staff,
+    staff_for_user,
+    supervisor_chain,
+)
+from shared.http import decode_cursor, one_page, query_page
+from shared.persistence.batch import put_all
+from shared.persistence.models import AuditRecord, Gsi1, TenantItem, now_utc, table_meta, tenant_key
+
+if TYPE_CHECKING:
+    from shared.onduty import OnDuty
+
+ItemPage = tuple[list[Any], str | None]  # one page of items and the cursor after it
+
+__all__ = [
+    "DepartmentItem",
+    "EmployeeNumberClaim",
+    "StaffItem",
+    "get_department",
+    "get_staff",
+    "put_all",
+    "staff_for_user",
+    "supervisor_chain",
+]
+
+
+def save(item: Model) -> None:
+    """A single unconditional put, outside any transaction."""
+    item.save()
+
+
+def save_new(item: TenantItem) -> None:
+    """A single put that only creates (its key must be new)."""
+    item.save(type(item).pk.does_not_exist())
+
+
+# --- the directory (shared read model) ------------------------------------------------------------
+
+
+def departments_of(tenant: str) -> list[DepartmentItem]:
+    """Every unit of the hospital (its whole department partition)."""
+    return list(DepartmentItem.query(DepartmentItem.partition(tenant)))
+
+
+def department_page(tenant: str, limit: int, cursor: str | None) -> ItemPage:
+    return query_page(DepartmentItem, DepartmentItem.partition(tenant), limit, cursor)
+
+
+def staff_filter(search: str | None, department_id: str | None, status: str | None) -> Condition | None:
+    condition: Condition | None = None
+    parts: list[Condition] = []
+    if search:
+        parts.append(StaffItem.search_blob.contains(search))
+    if department_id:
+        parts.append(StaffItem.department_id == department_id)
+    if status:
+        parts.append(StaffItem.status == status)
+    for part in parts:
+        condition = part if condition is None else condition & part
+    return condition
+
+
+def staff_page(
+    tenant: str,
+    limit: int,
+    cursor: str | None,
+    search: str | None = None,
+    department_id: str | None = None,
+    status: str | None = None,
+) -> ItemPage:
+    condition = staff_filter(search, department_id, status)
+    return query_page(StaffItem, StaffItem.partition(tenant), limit, cursor, condition)
+
+
+def active_staff(tenant: str) -> Iterator[StaffItem]:
+    """Every active member of staff of the hospital (a filtered Query over its staff partition)."""
+    return StaffItem.query(StaffItem.partition(tenant), filter_condition=StaffItem.status == "active")
+
+
+def find_employee_number(tenant: str, employee_no: str) -> EmployeeNumberClaim | None:
+    try:
+        return EmployeeNumberClaim.get(EmployeeNumberClaim.partition(tenant), employee_no)
+    except EmployeeNumberClaim.DoesNotExist:
+        return None
+
+
+def user_index_key(tenant: str) -> str:
+    """The gsi1 partition through which a staff record is found by its identity-provider subject."""
+    return tenant_key(tenant, "user")
+
+
+def audit_page(tenant: str, resource_type: str, resource_id: str, limit: int, cursor: str | None) -> ItemPage:
+    partition = tenant_key(tenant, resource_type, resource_id)
+    return query_page(AuditRecord, partition, limit, cursor)
+
+
+def on_duty(tenant: str, ward_id: str, at: datetime) -> OnDuty:
+    """Who is on duty on a ward now (scheduling's roster read model)."""
+    from shared import onduty  # only a notification to "whoever is on duty" reads it
+
+    return onduty.on_duty(tenant, ward_id, at)
+
+
+# --- certificate reminders ------------------------------------------------------------------------
+
+CERTIFICATE_DUE_INDEX = "certdue"  # a system index for the sweep; every item it returns names its tenant
+
+
+class CertificateReminder(TenantItem):
+    Meta = table_meta("messaging")
+    staff_id = UnicodeAttribute()
+    certificate_type = UnicodeAttribute()
+    valid_until = UnicodeAttribute()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    due = Gsi1()
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "certremind")
+
+
+def due_certificate_reminders(today: date) -> Iterator[CertificateReminder]:
+    """The reminders due by ``today``, of every hospital."""
+    return CertificateReminder.due.query(
+        CERTIFICATE_DUE_INDEX, CertificateReminder.gsi1sk <= f"{today.isoformat()}~"
+    )
+
+
+# --- staff imports --------------------------------------------------------------------------------
+
+
+class ImportJobItem(TenantItem):
+    Meta = table_meta("messaging")
+    requested_by = UnicodeAttribute()
+    filename = UnicodeAttribute(null=True)
+    file_sha256 = UnicodeAttribute()
+    status = UnicodeAttribute(default="queued")
+    rows_blob = UnicodeAttribute()
+    total = NumberAttribute()
+    processed = NumberAttribute(default=0)
+    created = NumberAttribute(default=0)
+    updated = NumberAttribute(default=0)
+    unchanged = NumberAttribute(default=0)
+    created_at = UTCDateTimeAttribute(default=now_utc)
+    finished_at = UTCDateTimeAttribute(null=True)
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "import")
+
+
+def import_job(tenant: str, job_id: str) -> ImportJobItem:
+    """The job (``ImportJobItem.DoesNotExist`` if there is none)."""
+    return ImportJobItem.get(ImportJobItem.partition(tenant), job_id)
+
+
+def find_import_job(tenant: str, job_id: str) -> ImportJobItem | None:
+    try:
+        return import_job(tenant, job_id)
+    except ImportJobItem.DoesNotExist:
+        return None
+
+
+# --- work notifications ---------------------------------------------------------------------------
+
+
+class NotificationItem(TenantItem):
+    """Not versioned on purpose: its counters move by atomic ADDs from many recipients at once."""
+
+    Meta = table_meta("messaging")
+    created_at = UTCDateTimeAttribute(default=now_utc)
+    sender = UnicodeAttribute()
+    title = UnicodeAttribute()
+    body = UnicodeAttribute()
+    ack_required = BooleanAttribute(default=False)
+    ding = BooleanAttribute(default=False)
+    status = UnicodeAttribute(default="fanning_out")
+    recipient_ids = ListAttribute(of=UnicodeAttribute, default=list)
+    delivered_count = NumberAttribute(default=0)
+    read_count = NumberAttribute(default=0)
+    ack_count = NumberAttribute(default=0)
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "notif")
+
+
+class RecipientItem(TenantItem):
+    """One recipient of one notification; also the recipient's inbox entry (through gsi1)."""
+
+    Meta = table_meta("messaging")
+    title = UnicodeAttribute()
+    sender = UnicodeAttribute()
+    ack_required = BooleanAttribute(default=False)
+    status = UnicodeAttribute(default="delivered")
+    created_at = UTCDateTimeAttribute()
+    read_at = UTCDateTimeAttribute(null=True)
+    acked_at = UTCDateTimeAttribute(null=True)
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    inbox = Gsi1()
+
+    @staticmethod
+    def partition(tenant: str, notification_id: str) -> str:
+        return tenant_key(tenant, "notif", notification_id)
+
+    @staticmethod
+    def inbox_partition(tenant: str, staff_id: str) -> str:
+        """The person's feed (shared with chat messages, read by sync); the inbox filters it."""
+        return tenant_key(tenant, "feed", staff_id)
+
+
+def notification(tenant: str, notification_id: str) -> NotificationItem:
+    """The notification (``NotificationItem.DoesNotExist`` if there is none)."""
+    return NotificationItem.get(NotificationItem.partition(tenant), notification_id)
+
+
+def find_notification(tenant: str, notification_id: str) -> NotificationItem | None:
+    try:
+        return notification(tenant, notification_id)
+    except NotificationItem.DoesNotExist:
+        return None
+
+
+def checkpoint_delivered(item: NotificationItem, delivered: int) -> None:
+    """Fan-out progress, outside the consumer's transaction, so a redelivery resumes from here."""
+    item.update(actions=[NotificationItem.delivered_count.set(delivered)])
+
+
+def recipient_page(
+    tenant: str, notification_id: str, pending: str | None, limit: int, cursor: str | None
+) -> ItemPage:
+    """A notification's recipients: all, or those who have not read (``read``) / acknowledged (``ack``)."""
+    condition: Condition | None = None
+    if pending == "read":
+        condition = RecipientItem.status == "delivered"
+    elif pending == "ack":
+        condition = RecipientItem.status != "acknowledged"
+    partition = RecipientItem.partition(tenant, notification_id)
+    return query_page(RecipientItem, partition, limit, cursor, condition)
+
+
+def find_recipient(tenant: str, notification_id: str, staff_id: str) -> RecipientItem | None:
+    try:
+        return RecipientItem.get(RecipientItem.partition(tenant, notification_id), staff_id)
+    except RecipientItem.DoesNotExist:
+        return None
+
+
+def unacknowledged(tenant: str, notification_id: str) -> list[str]:
+    """Staff ids of the recipients who have not acknowledged yet."""
+    return [
+        r.sk
+        for r in RecipientItem.query(
+            RecipientItem.partition(tenant, notification_id),
+            filter_condition=RecipientItem.status != "acknowledged",
+        )
+    ]
+
+
+def inbox_page(tenant: str, staff_id: str, limit: int, cursor: str | None) -> ItemPage:
+    """The person's notification deliveries, newest first: one Query on their feed."""
+    partition = RecipientItem.inbox_partition(tenant, staff_id)
+    result = RecipientItem.inbox.query(
+        partition,
+        filter_condition=RecipientItem.entity == "recipient",
+        limit=limit,
+        scan_index_forward=False,
+        last_evaluated_key=decode_cursor(cursor, partition, "gsi1pk"),
+    )
+    return one_page(RecipientItem, result)
+
+
+# --- DING escalation ------------------------------------------------------------------------------
+
+DING_DUE_INDEX = "dingdue"  # a system index for the sweep; every item it returns names its tenant
+
+
+class DingTimer(TenantItem):
+    Meta = table_meta("messaging")
+    notification_id = UnicodeAttribute()
+    step = UnicodeAttribute()  # sms | call
+    due_at = UTCDateTimeAttribute()
+    sent_at = UTCDateTimeAttribute()
+    call_after_minutes = NumberAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    due = Gsi1()
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "ding")
+
+
+class AlertLogItem(TenantItem):
+    """The delivery log of SMS and calls: what went to whom (masked), when, and how it went."""
+
+    Meta = table_meta("messaging")
+    notification_id = UnicodeAttribute()
+    staff_id = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    to_masked = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    detail = UnicodeAttribute(null=True)
+    at = UTCDateTimeAttribute()
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "alerts")
+
+
+def due_ding_timers(now: datetime, limit: int) -> Iterator[DingTimer]:
+    """Up to ``limit`` escalation timers due by ``now``, of every hospital."""
+    return DingTimer.due.query(DING_DUE_INDEX, DingTimer.gsi1sk <= f"{now.isoformat()}~", limit=limit)
+
+
+def delete_ding_timer(tenant: str, notification_id: str) -> None:
+    try:
+        DingTimer.get(DingTimer.partition(tenant), notification_id).delete()
+    except DingTimer.DoesNotExist:
+        return
+
+
+def alert_page(tenant: str, limit: int, cursor: str | None) -> ItemPage:
+    return query_page(AlertLogItem, AlertLogItem.partition(tenant), limit, cursor)
+
+
+# --- push devices ---------------------------------------------------------------------------------
+
+DEVICE_BATCH_GET = 100  # keys per BatchGetItem
+
+
+class DeviceRegistry(TenantItem):
+    """One item per person: their devices as JSON {token hash: SNS endpoint arn}, the latest five."""
+
+    Meta = table_meta("messaging")
+    endpoints = UnicodeAttribute(default="{}")
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "devices")
+
+
+def find_devices(tenant: str, staff_id: str) -> DeviceRegistry | None:
+    try:
+        return DeviceRegistry.get(DeviceRegistry.partition(tenant), staff_id)
+    except DeviceRegistry.DoesNotExist:
+        return None
+
+
+def device_registries(tenant: str, staff_ids: Sequence[str]) -> Iterator[DeviceRegistry]:
+    """The registries of these people that exist (one BatchGetItem per 100 people)."""
+    for start in range(0, len(staff_ids), DEVICE_BATCH_GET):
+        keys = [
+            (DeviceRegistry.partition(tenant), staff_id)
+            for staff_id in staff_ids[start : start + DEVICE_BATCH_GET]
+        ]
+        yield from DeviceRegistry.batch_get(keys)
+
+
+# --- conversations --------------------------------------------------------------------------------
+
+
+class ConversationItem(TenantItem):
+    Meta = table_meta("messaging")
+    kind = UnicodeAttribute()
+    name = UnicodeAttribute(null=True)
+    member_ids = UnicodeSetAttribute(null=True)  # a set: joins and leaves are atomic ADD / DELETE
+    department_id = UnicodeAttribute(null=True)  # set on a department's own group
+    consortium_id = UnicodeAttribute(null=True)  # set on a cross-hospital group
+    created_at = UTCDateTimeAttribute(default=now_utc)
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "conv")
+
+
+class ConversationPointer(TenantItem):
+    """A participant's entry for a cross-hospital group, under their own hospital: where it lives."""
+
+    Meta = table_meta("messaging")
+    home_hospital_id = UnicodeAttribute()
+    consortium_id = UnicodeAttribute()
+    name = UnicodeAttribute(null=True)
+    joined_at = UTCDateTimeAttribute(default=now_utc)
+
+    @staticmethod
+    def partition(tenant: str, staff_id: str) -> str:
+        return tenant_key(tenant, "convptr", staff_id)
+
+
+class MessageItem(TenantItem):
+    Meta = table_meta("messaging")
+    sender_id = UnicodeAttribute()
+    text = UnicodeAttribute(null=True)
+    attachments = ListAttribute(of=UnicodeAttribute, default=list)
+    recalled = BooleanAttribute(default=False)
+    sent_at = UTCDateTimeAttribute()
+
+    @staticmethod
+    def partition(tenant: str, conversation_id: str) -> str:
+        return tenant_key(tenant, "conv", conversation_id)
+
+
+class FeedEntry(TenantItem):
+    """A message (or its recall) as it appears in one member's feed.
+
+    The feed index also holds notification deliveries (``RecipientItem``), read through this class
+    too, hence every field optional and ``title``/``created_at`` here.
+    """
+
+    Meta = table_meta("messaging")
+    kind = UnicodeAttribute(null=True)
+    ref_id = UnicodeAttribute(null=True)
+    conversation_id = UnicodeAttribute(null=True)
+    sender = UnicodeAttribute(null=True)
+    text = UnicodeAttribute(null=True)
+    title = UnicodeAttribute(null=True)
+    at = UTCDateTimeAttribute(null=True)
+    created_at = UTCDateTimeAttribute(null=True)
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    feed = Gsi1()
+
+    @staticmethod
+    def partition(tenant: str, message_id: str) -> str:
+        return tenant_key(tenant, "feedmsg", message_id)
+
+
+class AttachmentItem(TenantItem):
+    Meta = table_meta("messaging")
+    filename = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+    uploader = UnicodeAttribute()
+
+    @staticmethod
+    def partition(tenant: str, conversation_id: str) -> str:
+        return tenant_key(tenant, "conv", conversation_id, "att")
+
+    @property
+    def object_key(self) -> str:
+        """Tenant first, like every key: ``<tenant>/<conversation>/<attachment>``."""
+        return "/".join((self.tenant, self.pk.split("#")[2], self.sk))
+
+
+class ReadMark(TenantItem):
+    """How far one member has read one conversation (messages up to and including ``up_to``)."""
+
+    Meta = table_meta("messaging")
+    up_to = UnicodeAttribute()
+
+    @staticmethod
+    def partition(tenant: str, conversation_id: str) -> str:
+        return tenant_key(tenant, "reads", conversation_id)
+
+
+class GroupMembership(TenantItem):
+    """Which department group a person is in (so a move can take them out of the old one)."""
+
+    Meta = table_meta("messaging")
+    department_id = UnicodeAttribute()
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "deptgroup")
+
+
+def find_conversation(tenant: str, conversation_id: str) -> ConversationItem | None:
+    try:
+        return ConversationItem.get(ConversationItem.partition(tenant), conversation_id)
+    except ConversationItem.DoesNotExist:
+        return None
+
+
+def find_pointer(tenant: str, staff_id: str, conversation_id: str) -> ConversationPointer | None:
+    try:
+        return ConversationPointer.get(ConversationPointer.partition(tenant, staff_id), conversation_id)
+    except ConversationPointer.DoesNotExist:
+        return None
+
+
+def pointer_page(tenant: str, staff_id: str, limit: int, cursor: str | None) -> ItemPage:
+    """A person's cross-hospital groups, newest first: one Query on their own pointers."""
+    partition = ConversationPointer.partition(tenant, staff_id)
+    return query_page(ConversationPointer, partition, limit, cursor, newest_first=True)
+
+
+def message_page(tenant: str, conversation_id: str, limit: int, cursor: str | None) -> ItemPage:
+    partition = MessageItem.partition(tenant, conversation_id)
+    return query_page(MessageItem, partition, limit, cursor, newest_first=True)
+
+
+def find_message(tenant: str, conversation_id: str, message_id: str) -> MessageItem | None:
+    try:
+        return MessageItem.get(MessageItem.partition(tenant, conversation_id), message_id)
+    except MessageItem.DoesNotExist:
+        return None
+
+
+def recall_message(item: MessageItem) -> None:
+    """Mark it recalled and drop its text, unless it was recalled meanwhile."""
+    item.update(
+        actions=[MessageItem.recalled.set(True), MessageItem.text.remove()],
+        condition=MessageItem.recalled == False,  # noqa: E712 - a DynamoDB condition, not a Python test
+    )
+
+
+def advance_read_mark(mark: ReadMark) -> None:
+    """Only ever forward: an older "read up to" arriving late does not undo a newer one."""
+    try:
+        mark.save(ReadMark.up_to.does_not_exist() | (ReadMark.up_to < mark.up_to))
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
+def read_marks(tenant: str, conversation_id: str) -> dict[str, str]:
+    """How far each member has read: member → message id."""
+    return {m.sk: m.up_to for m in ReadMark.query(ReadMark.partition(tenant, conversation_id))}
+
+
+def feed_entries(tenant: str, staff_id: str, after: str, before: str, limit: int) -> list[FeedEntry]:
+    """Up to ``limit`` entries of a person's feed, oldest first, after the cursor ``after`` (none: from
+    the start) and before ``before``: one Query."""
+    partition = RecipientItem.inbox_partition(tenant, staff_id)
+    condition = FeedEntry.gsi1sk.between(after + "\x00", before) if after else FeedEntry.gsi1sk < before
+    return list(FeedEntry.feed.query(partition, condition, limit=limit))
+
+
+def find_attachment(tenant: str, conversation_id: str, attachment_id: str) -> AttachmentItem | None:
+    try:
+        return AttachmentItem.get(AttachmentItem.partition(tenant, conversation_id), attachment_id)
+    except AttachmentItem.DoesNotExist:
+        return None
+
+
+def find_group_membership(tenant: str, staff_id: str) -> GroupMembership | None:
+    try:
+        return GroupMembership.get(GroupMembership.partition(tenant), staff_id)
+    except GroupMembership.DoesNotExist:
+        return None
+
+
+def ensure_group(group: ConversationItem) -> None:
+    """Create a department's group, or (it exists) give it the department's current name."""
+    try:
+        group.save(ConversationItem.pk.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        group.update(actions=[ConversationItem.name.set(group.name)])
+
+
+# --- consortium links (医共体/医联体) ----------------------------------------------------------------
+
+
+class HospitalLink(TenantItem):
+    """One hospital's own record of one consortium (under that hospital's tenant)."""
+
+    Meta = table_meta("messaging")
+    consortium_name = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    lead_hospital_id = UnicodeAttribute()
+    role = UnicodeAttribute()  # lead | member
+    status = UnicodeAttribute()  # invited | active
+    since = UTCDateTimeAttribute(default=now_utc)
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "consortia")
+
+
+class RosterEntry(TenantItem):
+    """A hospital in the lead's roster of a consortium (under the lead's tenant)."""
+
+    Meta = table_meta("messaging")
+    hospital_name = UnicodeAttribute(null=True)
+    role = UnicodeAttribute()
+    status = UnicodeAttribute()
+
+    @staticmethod
+    def partition(lead: str, consortium_id: str) -> str:
+        return tenant_key(lead, "consortium", consortium_id, "members")
+
+
+def hospital_link(hospital_id: str, consortium_id: str) -> HospitalLink | None:
+    """The hospital's own link to a consortium (one GetItem under its own tenant), if any."""
+    try:
+        return HospitalLink.get(HospitalLink.partition(hospital_id), consortium_id)
+    except HospitalLink.DoesNotExist:
+        return None
+
+
+def link_page(hospital_id: str, limit: int, cursor: str | None) -> ItemPage:
+    """A hospital's consortia and pending invitations: one Query on its own partition."""
+    return query_page(HospitalLink, HospitalLink.partition(hospital_id), limit, cursor)
+
+
+def roster_page(lead: str, consortium_id: str, limit: int, cursor: str | None) -> ItemPage:
+    return query_page(RosterEntry, RosterEntry.partition(lead, consortium_id), limit, cursor)
+
+
+def find_roster_entry(lead: str, consortium_id: str, hospital_id: str) -> RosterEntry | None:
+    try:
+        return RosterEntry.get(RosterEntry.partition(lead, consortium_id), hospital_id)
+    except RosterEntry.DoesNotExist:
+        return None
+
+
+def roster_ids(lead: str, consortium_id: str, limit: int) -> list[str]:
+    """The first ``limit`` hospital ids of a roster (one Query)."""
+    return [e.sk for e in RosterEntry.query(RosterEntry.partition(lead, consortium_id), limit=limit)]
+
+
+def active_hospitals(lead: str, consortium_id: str) -> list[str]:
+    """Ids of the hospitals that have joined (one Query on the lead's roster; a consortium is small)."""
+    return [
+        entry.sk
+        for entry in RosterEntry.query(
+            RosterEntry.partition(lead, consortium_id), filter_condition=RosterEntry.status == "active"
+        )
+    ]

@@ -1,0 +1,104 @@
+"""Work notification routes: send, inbox, read/ack, the sender's counts and the DING alert log."""
+
+from __future__ import annotations
+
+from chalicelib.messaging.contracts.notifications import (
+    AlertRecord,
+    InboxItem,
+    Notification,
+    RecipientQuery,
+    RecipientStatus,
+    SendNotification,
+)
+from chalicelib.messaging.service import ding, notifications
+
+from shared.http import RequestContext, ServiceAPI
+from shared.pages import ListQuery, Page
+
+api = ServiceAPI("messaging", __name__)
+ADMIN = ("hospital_admin",)
+GET = {"GetItem": 1}
+LIST = {"Query": 1}
+
+
+@api.route(
+    "/notifications",
+    "POST",
+    summary="Send a work notification to people, departments, roles or whoever is on duty",
+    body=SendNotification,
+    response=Notification,
+    status=202,
+    idempotent=True,
+    roles=("hospital_admin", "department_head", "head_nurse", "doctor", "nurse"),
+    budget={"Query": 3, "TransactWriteItems": 1},
+)
+def send_notification(ctx: RequestContext, body: SendNotification) -> Notification:
+    return notifications.send(ctx.principal, body, ctx.request_id)
+
+
+@api.route(
+    "/notifications/inbox",
+    summary="My notifications, newest first",
+    query=ListQuery,
+    response=Page[InboxItem],
+    budget={"Query": 2},
+)
+def my_inbox(ctx: RequestContext, query: ListQuery) -> Page[InboxItem]:
+    return notifications.inbox(ctx.principal, query.limit, query.cursor)
+
+
+@api.route(
+    "/notifications/{notification_id}",
+    summary="A notification with its read/ack counts",
+    response=Notification,
+    budget=GET,
+)
+def get_notification(ctx: RequestContext, notification_id: str) -> Notification:
+    return notifications.get(ctx.principal, notification_id)
+
+
+@api.route(
+    "/notifications/{notification_id}/recipients",
+    summary="Who has (not) read or acknowledged",
+    query=RecipientQuery,
+    response=Page[RecipientStatus],
+    budget={"GetItem": 1, "Query": 1},
+)
+def notification_recipients(
+    ctx: RequestContext, notification_id: str, query: RecipientQuery
+) -> Page[RecipientStatus]:
+    return notifications.recipients(ctx.principal, notification_id, query)
+
+
+@api.route(
+    "/notifications/{notification_id}/read",
+    "POST",
+    summary="Mark it read",
+    response=RecipientStatus,
+    budget={"Query": 1, "GetItem": 1, "TransactWriteItems": 1},
+)
+def read_notification(ctx: RequestContext, notification_id: str) -> RecipientStatus:
+    return notifications.mark(ctx.principal, notification_id, "read", ctx.request_id)
+
+
+@api.route(
+    "/notifications/{notification_id}/ack",
+    "POST",
+    summary="Acknowledge it",
+    response=RecipientStatus,
+    budget={"Query": 1, "GetItem": 1, "TransactWriteItems": 1},
+)
+def ack_notification(ctx: RequestContext, notification_id: str) -> RecipientStatus:
+    return notifications.mark(ctx.principal, notification_id, "ack", ctx.request_id)
+
+
+@api.route(
+    "/alerts",
+    summary="Delivery log of urgent SMS and calls (numbers masked)",
+    query=ListQuery,
+    response=Page[AlertRecord],
+    roles=ADMIN,
+    budget=LIST,
+)
+def alert_log(ctx: RequestContext, query: ListQuery) -> Page[AlertRecord]:
+    return ding.alert_log(ctx.principal.tenant, query.limit, query.cursor)

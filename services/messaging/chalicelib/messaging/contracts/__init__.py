@@ -1,0 +1,1 @@
+"""Messaging's contracts: each feature's requests and responses, and the events it publishes."""

@@ -1,0 +1,102 @@
+"""Work notifications' requests and responses, DING policies and the alert log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from chalicelib.messaging.contracts.fields import ID, Id, known_roles, role_enum
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MAX_RECIPIENTS = 10_000
+
+
+class Recipients(BaseModel):
+    """Who a notification is for; the union of everything named here (active staff only)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    staff_ids: list[Id] = Field(default_factory=list, max_length=1000)
+    department_ids: list[Id] = Field(default_factory=list, max_length=100)
+    include_sub_departments: bool = False
+    roles: list[str] = Field(default_factory=list, max_length=20, json_schema_extra=role_enum)
+    on_duty_ward_id: str | None = Field(None, pattern=ID, description="whoever is on duty on this ward now")
+
+    @field_validator("staff_ids", "department_ids")
+    @classmethod
+    def _ids(cls, value: list[str]) -> list[str]:
+        return sorted(set(value))
+
+    _roles = field_validator("roles")(known_roles)
+
+
+class DingPolicy(BaseModel):
+    """Escalation of an urgent (DING) notification while people have not acknowledged it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sms_after_minutes: int = Field(5, ge=0, le=1440)
+    call_after_minutes: int | None = Field(15, ge=0, le=1440, description="null: no call step")
+
+
+class SendNotification(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=100)
+    body: str = Field(min_length=1, max_length=4000)
+    to: Recipients
+    ack_required: bool = Field(False, description="recipients must acknowledge, not only read")
+    ding: DingPolicy | None = Field(None, description="urgent: requires acknowledgement and escalates")
+
+
+class AlertRecord(BaseModel):
+    notification_id: str
+    staff_id: str
+    channel: Literal["sms", "call"]
+    to: str | None = Field(None, description="masked number")
+    status: Literal["sent", "failed", "skipped"]
+    detail: str | None
+    at: datetime
+
+
+class Notification(BaseModel):
+    id: str
+    title: str
+    body: str
+    sender: str
+    ack_required: bool
+    ding: bool = False
+    status: Literal["fanning_out", "delivered"]
+    recipient_count: int
+    delivered_count: int
+    read_count: int
+    ack_count: int
+    created_at: datetime
+
+
+class InboxItem(BaseModel):
+    notification_id: str
+    title: str
+    sender: str
+    ack_required: bool
+    status: Literal["delivered", "read", "acknowledged"]
+    created_at: datetime
+    read_at: datetime | None = None
+    acked_at: datetime | None = None
+
+
+class RecipientStatus(BaseModel):
+    staff_id: str
+    status: Literal["delivered", "read", "acknowledged"]
+    read_at: datetime | None = None
+    acked_at: datetime | None = None
+
+
+class RecipientQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pending: Literal["read", "ack"] | None = Field(
+        None, description="only those who have not read / acknowledged"
+    )
+    limit: int = Field(100, ge=1, le=200)
+    cursor: str | None = Field(None, max_length=2048)

@@ -1,0 +1,91 @@
+"""Directory rules, free of AWS: placement of units, moves without cycles, search terms, leaving."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from shared.errors import Conflict, RuleViolation
+
+ROLES = frozenset(
+    {
+        "hospital_admin",
+        "department_head",
+        "head_nurse",
+        "doctor",
+        "nurse",
+        "pharmacist",
+        "technician",
+        "clerk",
+    }
+)
+# Which kinds of unit may sit under which: a ward belongs to a department or a campus, never the reverse.
+ALLOWED_PARENTS: dict[str, frozenset[str | None]] = {
+    "campus": frozenset({None}),
+    "department": frozenset({None, "campus", "department"}),
+    "ward": frozenset({"campus", "department"}),
+    "team": frozenset({"department", "ward"}),
+}
+MAX_DEPTH = 12
+
+
+@dataclass(frozen=True)
+class ParentUnit:
+    id: str
+    kind: str
+    parent_id: str | None = None
+
+
+def check_placement(kind: str, parent: ParentUnit | None) -> None:
+    """A unit of ``kind`` may be placed under ``parent`` (None = top level)."""
+    parent_kind = parent.kind if parent else None
+    if parent_kind not in ALLOWED_PARENTS[kind]:
+        where = f"a {parent_kind}" if parent_kind else "the top level"
+        raise RuleViolation(f"a {kind} cannot be placed under {where}", field="parent_id")
+
+
+def check_move(unit_id: str, new_parent_id: str | None, lookup: Callable[[str], ParentUnit | None]) -> None:
+    """Moving ``unit_id`` under ``new_parent_id`` must not put it inside its own subtree."""
+    current = new_parent_id
+    for _ in range(MAX_DEPTH):
+        if current is None:
+            return
+        if current == unit_id:
+            raise RuleViolation(
+                "a unit cannot be moved under itself or one of its own sub-units", field="parent_id"
+            )
+        parent = lookup(current)
+        if parent is None:
+            return
+        current = parent.parent_id
+    raise RuleViolation(f"the unit tree may be at most {MAX_DEPTH} levels deep", field="parent_id")
+
+
+def search_blob(name: str, employee_no: str) -> str:
+    """What staff search matches against: the name, its full pinyin, its initials and the 工号.
+
+    ``|张三|zhangsan|zs|e001|`` — a query matches if it is contained in it (case-insensitive).
+    """
+    from pypinyin import Style, lazy_pinyin  # its dictionaries are large: loaded on first write, not import
+
+    full = "".join(lazy_pinyin(name)).lower()
+    initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower()
+    return "|" + "|".join((name.lower(), full, initials, employee_no.lower())) + "|"
+
+
+def search_key(query: str) -> str:
+    """A query as it is matched: trimmed, lower case, spaces removed (``Zhang San`` → ``zhangsan``)."""
+    return "".join(query.split()).lower()
+
+
+def check_can_leave(status: str) -> None:
+    if status == "left":
+        raise Conflict("this member of staff has already left")
+
+
+def check_supervisor(staff_id: str, supervisor_id: str | None, chain: Iterable[str]) -> None:
+    """A supervisor must not be the person themselves, nor someone they (indirectly) supervise."""
+    if supervisor_id is None:
+        return
+    if supervisor_id == staff_id or staff_id in chain:
+        raise RuleViolation("supervisor lines cannot form a cycle", field="supervisor_id")
