@@ -259,12 +259,3 @@ class ServiceAPI:
             status_code=result["status"],
             headers={"Content-Type": "application/json"},
         )
-
-
-def __getattr__(name: str) -> Any:
-    # Paging moved to shared.persistence.paging; kept reachable here until every service imports it there.
-    if name in {"query_page", "one_page", "decode_cursor", "encode_cursor"}:
-        from shared.persistence import paging
-
-        return getattr(paging, name)
-    raise AttributeError(name)

@@ -33,9 +33,9 @@ from shared.directory import (
     staff_for_user,
     supervisor_chain,
 )
-from shared.http import decode_cursor, one_page, query_page
 from shared.persistence.batch import put_all
 from shared.persistence.models import AuditRecord, Gsi1, TenantItem, now_utc, table_meta, tenant_key
+from shared.persistence.paging import decode_cursor, one_page, query_page
 
 if TYPE_CHECKING:
     from shared.onduty import OnDuty

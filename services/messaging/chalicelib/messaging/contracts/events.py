@@ -1,122 +1,55 @@
-"""The events messaging publishes: their payloads, their types and the registry ``create_app`` points at."""
+"""The events messaging publishes: their types and payloads live in the published catalog
+(``shared.events.published.messaging``), where their consumers parse them with the same models;
+``create_app(event_types=...)`` exports ``EVENT_TYPES`` from here, in the order they were declared."""
 
 from __future__ import annotations
 
-from datetime import date
-
-from pydantic import BaseModel, Field
-
-from shared.events.envelope import EventType
-
-# --- the directory ----------------------------------------------------------------------------
-
-
-class DepartmentChanged(BaseModel):
-    department_id: str
-    parent_id: str | None = None
-
-
-class StaffChanged(BaseModel):
-    staff_id: str
-    department_id: str
-
-
-DEPARTMENT_CREATED = EventType(
-    "department.created", "messaging", DepartmentChanged, description="A unit was added"
-)
-
-DEPARTMENT_UPDATED = EventType(
-    "department.updated", "messaging", DepartmentChanged, description="A unit changed"
-)
-
-DEPARTMENT_MOVED = EventType("department.moved", "messaging", DepartmentChanged, description="A unit moved")
-
-STAFF_CREATED = EventType(
-    "staff.created", "messaging", StaffChanged, description="A member of staff was added"
-)
-
-STAFF_UPDATED = EventType("staff.updated", "messaging", StaffChanged, description="A member of staff changed")
-
-STAFF_LEFT = EventType(
-    "staff.left", "messaging", StaffChanged, description="A member of staff left the hospital"
-)
-
-
-# --- work notifications, imports, certificates ---------------------------------------------
-
-
-class NotificationSent(BaseModel):
-    notification_id: str
-    recipient_count: int
-
-
-NOTIFICATION_SENT = EventType(
-    "notification.sent", "messaging", NotificationSent, description="A work notification was sent"
-)
-
-
-class ImportRequested(BaseModel):
-    job_id: str
-    offset: int = 0
-
-
-IMPORT_REQUESTED = EventType(
-    "directory.import.requested", "messaging", ImportRequested, description="Import a slice of a staff file"
-)
-
-
-class CertificateExpiring(BaseModel):
-    staff_id: str
-    certificate_type: str
-    valid_until: date
-
-
-CERTIFICATE_EXPIRING = EventType(
-    "certificate.expiring",
-    "messaging",
-    CertificateExpiring,
-    description="A certificate expires within 30 days",
-)
-
-
-# --- consortium links (医共体/医联体) ----------------------------------------------------------------
-
-
-class ConsortiumChanged(BaseModel):
-    consortium_id: str
-    lead_hospital_id: str
-    hospital_id: str = Field(description="the hospital the change is about")
-
-
-def _consortium_event(name: str, what: str) -> EventType:
-    return EventType(f"consortium.{name}", "messaging", ConsortiumChanged, description=what)
-
-
-CONSORTIUM_CREATED = _consortium_event("created", "A lead hospital created a consortium")
-
-CONSORTIUM_INVITED = _consortium_event("invited", "A lead hospital invited another hospital")
-
-CONSORTIUM_JOINED = _consortium_event("joined", "An invited hospital accepted")
-
-CONSORTIUM_DECLINED = _consortium_event("declined", "An invited hospital declined")
-
-CONSORTIUM_LEFT = _consortium_event("left", "A hospital left (or was removed from) a consortium")
-
-
-# In the order they were declared (the exported schemas and the docs list them so).
-EVENT_TYPES: tuple[EventType, ...] = (
-    DEPARTMENT_CREATED,
-    DEPARTMENT_UPDATED,
-    DEPARTMENT_MOVED,
-    STAFF_CREATED,
-    STAFF_UPDATED,
-    STAFF_LEFT,
-    NOTIFICATION_SENT,
-    IMPORT_REQUESTED,
+from shared.events.published.messaging import (
     CERTIFICATE_EXPIRING,
     CONSORTIUM_CREATED,
+    CONSORTIUM_DECLINED,
     CONSORTIUM_INVITED,
     CONSORTIUM_JOINED,
-    CONSORTIUM_DECLINED,
     CONSORTIUM_LEFT,
+    DEPARTMENT_CREATED,
+    DEPARTMENT_MOVED,
+    DEPARTMENT_UPDATED,
+    IMPORT_REQUESTED,
+    MESSAGING_EVENTS,
+    NOTIFICATION_SENT,
+    STAFF_CREATED,
+    STAFF_LEFT,
+    STAFF_UPDATED,
+    CertificateExpiring,
+    ConsortiumChanged,
+    DepartmentChanged,
+    ImportRequested,
+    NotificationSent,
+    StaffChanged,
 )
+
+EVENT_TYPES = MESSAGING_EVENTS
+
+__all__ = [
+    "CERTIFICATE_EXPIRING",
+    "CONSORTIUM_CREATED",
+    "CONSORTIUM_DECLINED",
+    "CONSORTIUM_INVITED",
+    "CONSORTIUM_JOINED",
+    "CONSORTIUM_LEFT",
+    "DEPARTMENT_CREATED",
+    "DEPARTMENT_MOVED",
+    "DEPARTMENT_UPDATED",
+    "EVENT_TYPES",
+    "IMPORT_REQUESTED",
+    "NOTIFICATION_SENT",
+    "STAFF_CREATED",
+    "STAFF_LEFT",
+    "STAFF_UPDATED",
+    "CertificateExpiring",
+    "ConsortiumChanged",
+    "DepartmentChanged",
+    "ImportRequested",
+    "NotificationSent",
+    "StaffChanged",
+]

@@ -70,7 +70,12 @@ def _link(principal: Principal, consortium_id: str, status: str | None = "active
 
 
 def _event(
-    uow: UnitOfWork, event: EventType, tenant: str, consortium_id: str, lead: str, hospital_id: str
+    uow: UnitOfWork,
+    event: EventType[ConsortiumChanged],
+    tenant: str,
+    consortium_id: str,
+    lead: str,
+    hospital_id: str,
 ) -> None:
     data = ConsortiumChanged(consortium_id=consortium_id, lead_hospital_id=lead, hospital_id=hospital_id)
     uow.emit(event.envelope(tenant, data))
@@ -248,7 +253,7 @@ def _drop(
     link: HospitalLink,
     hospital_id: str,
     status: str,
-    event: EventType,
+    event: EventType[ConsortiumChanged],
     action: str,
     request_id: str,
 ) -> None:

@@ -136,8 +136,7 @@ def create_department(principal: Principal, cmd: CreateDepartment, request_id: s
             )
         )
         uow.audit("department.create", "department", item.sk, after=_snapshot(item))
-        uow.commit()
-    item.version = 1
+        uow.commit()  # the transaction sets the new item's version (1)
     return _department(item)
 
 
@@ -285,8 +284,7 @@ def create_staff(principal: Principal, cmd: CreateStaff, request_id: str) -> Sta
             STAFF_CREATED.envelope(tenant, StaffChanged(staff_id=staff_id, department_id=cmd.department_id))
         )
         uow.audit("staff.create", "staff", staff_id, after=_snapshot(item))
-        uow.commit()
-    item.version = 1
+        uow.commit()  # the transaction sets the new item's version (1)
     return _staff(item)
 
 
