@@ -53,6 +53,26 @@ class StreamTrigger:
                 self.iterators[shard_id] = response["NextShardIterator"]
         return handled
 
+    def discard(self) -> int:
+        """Moves past every record the stream holds now without relaying it; returns how many."""
+        shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
+        dropped = 0
+        for shard in shards:
+            shard_id = shard["ShardId"]
+            if shard_id not in self.iterators:
+                self.iterators[shard_id] = self.streams.get_shard_iterator(
+                    StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+            while True:
+                response = self.streams.get_records(ShardIterator=self.iterators[shard_id], Limit=1000)
+                records = response.get("Records", [])
+                dropped += len(records)
+                if response.get("NextShardIterator"):
+                    self.iterators[shard_id] = response["NextShardIterator"]
+                if not records:
+                    break
+        return dropped
+
 
 @dataclass
 class QueueTrigger:
@@ -93,6 +113,22 @@ class QueueTrigger:
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
             )
         return len(messages)
+
+    def discard(self) -> int:
+        """Deletes every message the queue holds now without consuming it; returns how many."""
+        self.failed = []
+        dropped = 0
+        while True:
+            messages = self.sqs.receive_message(
+                QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0, VisibilityTimeout=30
+            ).get("Messages", [])
+            if not messages:
+                return dropped
+            self.sqs.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+            )
+            dropped += len(messages)
 
     def retry_now(self) -> int:
         """Makes the messages that failed visible again now (Lambda's retry, without the wait for
@@ -224,6 +260,14 @@ class TriggerRunner:
                 if not (handled or failures or retried):
                     return rounds
         raise NotIdle(f"the event path still had work after {max_rounds} rounds (see the log)")
+
+    def discard(self) -> int:
+        """Drops the event path's backlog, unprocessed: stream records not yet relayed and queue
+        messages not yet consumed (a message already received and failed is dropped too). For test
+        sessions that share one stack: what one test module left behind and never drained, no
+        later module pays for. Returns how many records and messages were dropped."""
+        with self._round:
+            return sum(t.discard() for t in self.triggers if not isinstance(t, ScheduleTrigger))
 
     def _run(self) -> None:
         while not self._stop.is_set():

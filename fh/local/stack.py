@@ -164,6 +164,11 @@ class LocalStack:
         finally:
             runner.stop()
 
+    def discard(self) -> int:
+        """Drops the event path's backlog unprocessed; see ``TriggerRunner.discard``."""
+        assert self.runner is not None, "the stack is not started"
+        return self.runner.discard()
+
     def drain(self, max_rounds: int = 200) -> int:
         """Runs the event path (streams → relays → bus → queues → consumers) in this thread until
         nothing is left to do; see ``TriggerRunner.drain``."""

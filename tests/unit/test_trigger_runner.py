@@ -98,3 +98,19 @@ def test_schedules_do_not_fire_in_a_drain() -> None:
     schedule = ScheduleTrigger("sweep", lambda event, _: fired.append(event), period=0.0)
     assert TriggerRunner([schedule]).drain() == 1
     assert fired == []  # a timer is tested by calling its sweep with the test's own `now`
+
+
+def test_discard_drops_the_backlog_unconsumed_and_what_comes_after_still_flows() -> None:
+    consumed: list[str] = []
+
+    def consumer(event: dict[str, Any], _: Any) -> dict[str, Any]:
+        consumed.extend(r["body"] for r in event["Records"])
+        return {"batchItemFailures": []}
+
+    sqs = FakeQueue([f"left-behind-{i}" for i in range(23)])
+    runner = TriggerRunner([_queue(sqs, consumer)])
+    assert runner.discard() == 23
+    assert consumed == [] and sqs.messages == []
+    sqs.messages.append({"MessageId": "new", "Body": "after", "visible": True})
+    runner.drain()
+    assert consumed == ["after"]
