@@ -7,7 +7,7 @@ STAMP := $(VENV)/.deps-stamp
 # pip prints a warning per package for this machine's missing local mirrors; they are noise.
 QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
-.PHONY: install dev test lint typecheck pytest bench fuzz lock clean
+.PHONY: install dev test lint typecheck pytest coverage bench fuzz lock clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -44,9 +44,18 @@ typecheck: install
 		(cd $$dir && MYPYPATH=../.. ../../$(VENV)/bin/mypy --config-file ../../pyproject.toml --explicit-package-bases app.py chalicelib); \
 	done
 
-# make test fuzzes each operation with a few examples; make fuzz runs many more.
+# make test fuzzes each operation with a few examples; make fuzz runs many more. The suite runs on
+# PYTEST_WORKERS processes (one local stack each; a test module stays on one worker, so its
+# module-wide fixtures are made once): docs/testing.md.
+PYTEST_WORKERS ?= 2
 pytest: install
-	FH_FUZZ_EXAMPLES=$${FH_FUZZ_EXAMPLES:-4} $(PY) -m pytest $(PYTEST_ARGS)
+	FH_FUZZ_EXAMPLES=$${FH_FUZZ_EXAMPLES:-4} $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
+
+# The suite with line coverage of the shared layer, fh/, infra/ and the services (build/coverage.json).
+coverage: install
+	FH_FUZZ_EXAMPLES=$${FH_FUZZ_EXAMPLES:-4} $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadscope \
+		--cov=shared --cov=fh --cov=infra --cov=services --cov-report=term:skip-covered \
+		--cov-report=json:build/coverage.json $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 
