@@ -132,6 +132,10 @@ class Tables:
     audit: list[tuple[str, str, str]] = field(default_factory=list)
 
 
+def _drop(table: dict[Any, Any], key: Any) -> None:
+    table.pop(key, None)
+
+
 def _refuse(error: Exception) -> None:
     raise error
 
@@ -249,7 +253,7 @@ class FakeInbox:
         self.uow.stage(lambda: self.tables.inbox.__setitem__((self.tenant, *line.key), line))
 
     def remove(self, line: BoxLine) -> None:
-        self.uow.stage(lambda: self.tables.inbox.pop((self.tenant, *line.key), None))
+        self.uow.stage(lambda: _drop(self.tables.inbox, (self.tenant, *line.key)))
 
     def page(
         self,
@@ -282,7 +286,7 @@ class FakeTimers:
         self.uow.stage(lambda: self.tables.timers.__setitem__((self.tenant, instance_id, timer.key), due))
 
     def remove(self, instance_id: str, timer: SlaTimer) -> None:
-        self.uow.stage(lambda: self.tables.timers.pop((self.tenant, instance_id, timer.key), None))
+        self.uow.stage(lambda: _drop(self.tables.timers, (self.tenant, instance_id, timer.key)))
 
     def discard(self, timer: DueTimer) -> None:
         key = (self.tenant, timer.instance_id, timer.key)
@@ -293,7 +297,7 @@ class FakeTimers:
                 raise Conflict("changed")
 
         self.uow.check(same_stage)
-        self.uow.stage(lambda: self.tables.timers.pop(key, None))
+        self.uow.stage(lambda: _drop(self.tables.timers, key))
 
 
 @dataclass
@@ -313,7 +317,7 @@ class FakeDeputies:
         self.uow.stage(lambda: self.tables.deputies.__setitem__(key, delegation))
 
     def remove(self, approver: str) -> None:
-        self.uow.stage(lambda: self.tables.deputies.pop((self.tenant, approver), None))
+        self.uow.stage(lambda: _drop(self.tables.deputies, (self.tenant, approver)))
 
 
 @dataclass
@@ -324,7 +328,7 @@ class FakeStore:
     tenant: str
     tables: Tables = field(default_factory=Tables)
     uow: CheckedUnitOfWork = field(default_factory=CheckedUnitOfWork)
-    meanwhile: Callable[[], None] | None = None
+    meanwhile: Callable[[], object] | None = None
 
     def __enter__(self) -> FakeStore:
         self.uow.__enter__()

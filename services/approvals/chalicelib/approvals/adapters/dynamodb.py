@@ -227,8 +227,7 @@ class DynamoTemplates:
         return [_template(row) for row in rows], next_cursor
 
     def _item(self, template: TemplateRecord, version: int | None) -> TemplateItem:
-        at_version = {} if version is None else {"version": version}
-        return TemplateItem(
+        item = TemplateItem(
             TemplateItem.partition(self.tenant),
             template.id,
             entity="template",
@@ -241,8 +240,10 @@ class DynamoTemplates:
             definition=template.definition,
             created_at=template.created_at,
             updated_at=template.updated_at,
-            **at_version,
         )
+        if version is not None:  # left out, the transaction creates it at version 1
+            item.version = version
+        return item
 
     def _version_item(self, template: TemplateRecord) -> TemplateVersionItem:
         return TemplateVersionItem(
