@@ -1,4 +1,7 @@
-"""The approvals service over its real Chalice app (in-process) against moto."""
+"""The approvals service over its real Chalice app (in-process) against moto: the HTTP surface end to end
+(status codes, problem+json, who may call), the audit and outbox rows the transaction writes, and what
+only DynamoDB can show (concurrent writers, the version the transaction stores). The rules behind the
+routes are tested on fakes in ``tests/unit/approvals/test_approvals_service.py``."""
 
 from __future__ import annotations
 
@@ -73,12 +76,6 @@ def test_leave_goes_through_two_steps_with_records_inboxes_audit_and_events(hosp
     assert "approval.instance.approved" in types and "approval.leave.approved" in types
 
 
-def test_short_leave_skips_the_leader_step(hospital: Hospital) -> None:
-    approval = submit(hospital, form=leave(days=2))
-    assert [s["id"] for s in approval["steps"]] == ["department"]
-    assert act(hospital, "head2", approval["id"]).json_body["status"] == "approved"
-
-
 def test_two_approvers_at_once_on_an_any_step_exactly_one_counts(hospital: Hospital) -> None:
     approval = submit(hospital)
     results: dict[str, int] = {}
@@ -124,28 +121,6 @@ def test_the_version_an_action_returns_is_the_one_to_send_next(hospital: Hospita
     assert second.json_body["status"] == "approved"
 
 
-def test_transfer_add_sign_and_return(hospital: Hospital) -> None:
-    h = hospital
-    approval = submit(h)
-    moved = act(h, "head", approval["id"], "add_sign", staff_ids=[h.staff["office"]])
-    assert moved.json_body["pending_approvers"] == [h.staff["office"]]
-    assert act(h, "office", approval["id"]).status_code == 200
-    assert sorted(
-        act(h, "head", approval["id"], "comment", comment="已看").json_body["pending_approvers"]
-    ) == sorted([h.staff["head"], h.staff["head2"]])
-    assert act(h, "head", approval["id"]).json_body["current_step"] == "leader"
-    transferred = act(h, "leader", approval["id"], "transfer", to=h.staff["nurse2"])
-    assert transferred.json_body["pending_approvers"] == [h.staff["nurse2"]]
-    returned = act(h, "nurse2", approval["id"], "return", target_step="department", comment="补充")
-    assert returned.json_body["current_step"] == "department"
-    back = act(h, "head", approval["id"], "return", comment="请补充证明")
-    assert back.json_body["status"] == "returned"
-    again = act(h, "nurse", approval["id"], "resubmit", form=leave(days=2))
-    assert again.json_body["status"] == "pending" and again.json_body["round"] == 2
-    assert act(h, "nurse", approval["id"], "withdraw").json_body["status"] == "withdrawn"
-    assert act(h, "head", approval["id"]).status_code == 409  # nothing after completion
-
-
 def test_form_validation_and_who_may_see_or_act(hospital: Hospital, token: Any, clients: Any) -> None:
     h = hospital
     bad = h.as_("nurse")(
@@ -169,10 +144,9 @@ def test_form_validation_and_who_may_see_or_act(hospital: Hospital, token: Any, 
     assert Call(clients["approvals"], other)("GET", f"/approvals/{approval['id']}").status_code == 404
 
 
-def test_template_versions_pin_running_approvals(hospital: Hospital) -> None:
+def test_template_versions_over_http(hospital: Hospital) -> None:
     h = hospital
     tid = h.templates["leave"]
-    running = submit(h)
     current = h.admin("GET", f"/templates/{tid}").json_body
     body = {k: current[k] for k in ("name", "category", "description", "fields", "flow")}
     body["flow"]["steps"] = body["flow"]["steps"][:1]
@@ -180,9 +154,6 @@ def test_template_versions_pin_running_approvals(hospital: Hospital) -> None:
     assert published.status_code == 200 and published.json_body["version"] == 2
     assert h.admin("POST", f"/templates/{tid}/versions", {**body, "version": 1}).status_code == 409
     assert len(h.admin("GET", f"/templates/{tid}?version=1").json_body["flow"]["steps"]) == 2
-    assert submit(h)["template_version"] == 2
-    got = h.as_("nurse")("GET", f"/approvals/{running['id']}").json_body
-    assert got["template_version"] == 1 and len(got["steps"]) == 2
     assert h.as_("nurse")("POST", "/templates", {}).status_code == 403
     codes = {t["code"] for t in h.admin("GET", "/templates").json_body["items"]}
     assert {"leave", "shift_swap", "purchase", "repair", "record_inspection", "document_circulation"} <= codes

@@ -1,4 +1,6 @@
-"""SLA reminders and escalation, deputies and batch approval, over the approvals HTTP API against moto."""
+"""SLA reminders and escalation, deputies and batch approval, over the approvals HTTP API against moto:
+the timers as stored and found through the due index, the notices that reach messaging, the deputy and
+batch routes end to end. Their rules are tested on fakes in ``tests/unit/approvals/test_approvals_service.py``."""
 
 from __future__ import annotations
 
@@ -88,9 +90,6 @@ def test_an_overdue_task_is_reminded_once_then_escalated_to_the_supervisor(
     sla.sweep(started + timedelta(minutes=62))  # the sweep running again reminds no one twice
     assert records(h, approval["id"]) == [("submit", h.staff["nurse"], None), ("remind", "system", None)]
     assert len(events(h, approval["id"], "approval.task.reminded")) == 1
-    # messaging tells the approver (once, whatever the sweep did twice)
-    stack.drain()
-    assert "超时提醒：审批" in " ".join(_notices(clients, stack, h.tenant, approver_id))
 
     sla.sweep(started + timedelta(minutes=125))
     assert [a for a, _, _ in records(h, approval["id"])] == ["submit", "remind", "escalate"]
@@ -100,7 +99,8 @@ def test_an_overdue_task_is_reminded_once_then_escalated_to_the_supervisor(
     [escalated] = events(h, approval["id"], "approval.task.escalated")
     assert boss_id in escalated
     assert len(mine(h, boss_id, "pending", approval["id"])) == 1
-    # the supervisor hears of it: the task assigned to them, and why
+    # the supervisor hears of it: the task assigned to them, and why; the approver was reminded once,
+    # whatever the sweep did twice (one drain plays the whole event path)
     stack.drain()
     assert {"已升级", "待审批"} <= {t[:3] for t in _notices(clients, stack, h.tenant, boss_id)}
     reminded = [t for t in _notices(clients, stack, h.tenant, approver_id) if t.startswith("超时提醒")]
@@ -113,7 +113,7 @@ def test_an_overdue_task_is_reminded_once_then_escalated_to_the_supervisor(
     assert left == []
 
 
-def test_a_deputy_gets_new_tasks_and_is_recorded_acting_for_the_approver(hospital: Hospital) -> None:
+def test_deputy_routes_refuse_set_read_and_clear(hospital: Hospital) -> None:
     h = hospital
     end = (datetime.now(UTC) + timedelta(days=7)).isoformat()
     bad = [
@@ -128,34 +128,9 @@ def test_a_deputy_gets_new_tasks_and_is_recorded_acting_for_the_approver(hospita
     set_ = h.as_("leader")("POST", "/deputy", {"deputy_id": h.staff["nurse2"], "end": end, "reason": "年假"})
     assert set_.status_code == 200, set_.body
     assert set_.json_body["active"] and h.as_("leader")("GET", "/deputy").json_body == set_.json_body
-
-    approval = submit(h)
-    assert act(h, "head", approval["id"]).json_body["current_step"] == "leader"
-    assert len(mine(h, "nurse2", "pending", approval["id"])) == 1  # the leader's new task went to the deputy
-    done = act(h, "nurse2", approval["id"], comment="代院长审批")
-    assert done.status_code == 200, done.body
-    assert done.json_body["status"] == "approved"
-    assert records(h, approval["id"])[-1] == ("approve", h.staff["nurse2"], h.staff["leader"])
-    assert done.json_body["steps"][1]["tasks"][0]["acted_by"] == h.staff["nurse2"]
-
     assert h.as_("leader")("DELETE", "/deputy").status_code == 204
     assert h.as_("leader")("GET", "/deputy").status_code == 404
     assert h.as_("leader")("DELETE", "/deputy").status_code == 204  # clearing again is fine
-    later = submit(h)
-    act(h, "head", later["id"])
-    assert mine(h, "nurse2", "pending", later["id"]) == []
-
-
-def test_a_deputy_may_act_on_a_task_assigned_before_and_no_one_else_may(hospital: Hospital) -> None:
-    h = hospital
-    approval = submit(h, form=leave(days=2))
-    assert act(h, "office", approval["id"], on_behalf_of=h.staff["head"]).status_code == 404  # no delegation
-    end = (datetime.now(UTC) + timedelta(days=1)).isoformat()
-    assert h.as_("head")("POST", "/deputy", {"deputy_id": h.staff["office"], "end": end}).status_code == 200
-    done = act(h, "office", approval["id"], on_behalf_of=h.staff["head"])
-    assert done.status_code == 200, done.body
-    assert records(h, approval["id"])[-1] == ("approve", h.staff["office"], h.staff["head"])
-    assert h.as_("head")("DELETE", "/deputy").status_code == 204
 
 
 def test_batch_approve_reports_each_and_a_retry_approves_none_twice(hospital: Hospital) -> None:

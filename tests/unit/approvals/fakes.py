@@ -1,13 +1,31 @@
-"""A dict-backed directory for the approvals domain tests."""
+"""In-memory stand-ins for approvals' ports: the directory, the store (repositories + unit of work), the
+due-timer index; and helpers to build engine commands for the domain tests.
+
+``tests/service/test_approvals_store.py`` runs the same checks on the store here and on the DynamoDB
+adapters, so the fake cannot drift from what it stands in for."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from itertools import count
+from typing import Any
 
-from chalicelib.approvals.domain.engine import Command, Submission
+from chalicelib.approvals.domain.deputies import Delegation
+from chalicelib.approvals.domain.engine import Command, Instance, SlaTimer, Submission
 from chalicelib.approvals.domain.flow import Route, RouteStep
+from chalicelib.approvals.domain.records import (
+    BoxLine,
+    DueTimer,
+    RecordEntry,
+    StoredApproval,
+    TemplateRecord,
+    TemplateVersion,
+)
+
+from shared.errors import Conflict, DomainError
+from tests.fakes import MemoryUnitOfWork, decode_cursor, encode_cursor, page_after
 
 
 @dataclass
@@ -17,6 +35,12 @@ class FakeDirectory:
     heads: dict[str, str] = field(default_factory=dict)  # department → head
     roles: dict[tuple[str | None, str], list[str]] = field(default_factory=dict)  # (department, role) → staff
     duty: dict[str, list[str]] = field(default_factory=dict)  # ward → staff on duty
+    members: dict[str, str] = field(default_factory=dict)  # staff → status (active, left, ...)
+
+    def member_status(self, staff_id: str) -> str | None:
+        if staff_id in self.members:
+            return self.members[staff_id]
+        return "active" if staff_id in self.departments else None
 
     def department_of(self, staff_id: str) -> str | None:
         return self.departments.get(staff_id)
@@ -66,3 +90,306 @@ def submit(r: Route, submitter: str = "sub", form: dict[str, object] | None = No
 
 def cmd(action: str, actor: str, **kw: object) -> Command:
     return Command(action=action, actor=actor, at=at(), **kw)  # type: ignore[arg-type]
+
+
+# ---- the store --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CheckedUnitOfWork(MemoryUnitOfWork):
+    """``MemoryUnitOfWork`` with conditions: every check runs on commit before any write is applied, and
+    the first that fails raises its conflict with nothing written (DynamoDB's one transaction)."""
+
+    checks: list[Callable[[], None]] = field(default_factory=list)
+
+    def check(self, condition: Callable[[], None]) -> None:
+        self.checks.append(condition)
+
+    def __exit__(self, *exc: object) -> None:
+        super().__exit__(*exc)
+        self.checks.clear()
+
+    def commit(self) -> None:
+        for condition in self.checks:
+            condition()
+        self.checks.clear()
+        super().commit()
+
+
+@dataclass
+class Tables:
+    """What the fakes hold, across hospitals (a test can check one never sees another's)."""
+
+    templates: dict[tuple[str, str], TemplateRecord] = field(default_factory=dict)
+    versions: dict[tuple[str, str, int], TemplateVersion] = field(default_factory=dict)
+    codes: dict[tuple[str, str], str] = field(default_factory=dict)
+    approvals: dict[tuple[str, str], StoredApproval] = field(default_factory=dict)
+    records: dict[tuple[str, str, int], RecordEntry] = field(default_factory=dict)
+    inbox: dict[tuple[str, str, str, str, str], BoxLine] = field(default_factory=dict)
+    timers: dict[tuple[str, str, str], DueTimer] = field(default_factory=dict)
+    deputies: dict[tuple[str, str], Delegation] = field(default_factory=dict)
+    outbox: list[Any] = field(default_factory=list)  # the events every commit published
+    audit: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def _drop(table: dict[Any, Any], key: Any) -> None:
+    table.pop(key, None)
+
+
+def _refuse(error: Exception) -> None:
+    raise error
+
+
+def _page_newest_first(
+    rows: list[tuple[str, Any]], limit: int, cursor: str | None, partition: str
+) -> tuple[list[Any], str | None]:
+    """``page_after`` in descending sort-key order."""
+    before = decode_cursor(cursor, partition)
+    ordered = sorted((r for r in rows if before is None or r[0] < before), key=lambda r: r[0], reverse=True)
+    chunk = ordered[:limit]
+    more = len(ordered) > limit
+    return [value for _, value in chunk], encode_cursor(chunk[-1][0], partition) if more else None
+
+
+@dataclass
+class FakeTemplates:
+    tenant: str
+    tables: Tables
+    uow: CheckedUnitOfWork
+
+    def get(self, template_id: str) -> TemplateRecord | None:
+        return self.tables.templates.get((self.tenant, template_id))
+
+    def version(self, template_id: str, version: int) -> TemplateVersion | None:
+        return self.tables.versions.get((self.tenant, template_id, version))
+
+    def page(self, limit: int, cursor: str | None) -> tuple[list[TemplateRecord], str | None]:
+        rows = [(tid, t) for (tenant, tid), t in self.tables.templates.items() if tenant == self.tenant]
+        return page_after(rows, limit, cursor, f"{self.tenant}#template")
+
+    def _stage_version(self, template: TemplateRecord, changed: Exception) -> None:
+        key = (self.tenant, template.id, template.version)
+        self.uow.check(lambda: _refuse(changed) if key in self.tables.versions else None)
+        version = TemplateVersion(template.name, template.definition)
+        self.uow.stage(lambda: self.tables.versions.__setitem__(key, version))
+
+    def add(self, template: TemplateRecord, code_taken: DomainError) -> None:
+        key, code = (self.tenant, template.id), (self.tenant, template.code)
+        self.uow.check(lambda: _refuse(Conflict("already exists")) if key in self.tables.templates else None)
+        self.uow.check(lambda: _refuse(code_taken) if code in self.tables.codes else None)
+        stored = replace(template, version=1)
+        self.uow.stage(lambda: self.tables.templates.__setitem__(key, stored))
+        self.uow.stage(lambda: self.tables.codes.__setitem__(code, template.id))
+        self._stage_version(stored, Conflict("already exists"))
+
+    def publish(self, template: TemplateRecord, changed: DomainError) -> None:
+        key = (self.tenant, template.id)
+
+        def at_previous_version() -> None:
+            current = self.tables.templates.get(key)
+            if current is None or current.version != template.version - 1:
+                raise changed
+
+        self.uow.check(at_previous_version)
+        self.uow.stage(lambda: self.tables.templates.__setitem__(key, template))
+        self._stage_version(template, changed)
+
+
+@dataclass
+class FakeApprovals:
+    tenant: str
+    tables: Tables
+    uow: CheckedUnitOfWork
+
+    def get(self, instance_id: str) -> StoredApproval | None:
+        return self.tables.approvals.get((self.tenant, instance_id))
+
+    def add(self, instance: Instance) -> None:
+        key = (self.tenant, instance.id)
+        self.uow.check(lambda: _refuse(Conflict("already exists")) if key in self.tables.approvals else None)
+        stored = StoredApproval(instance, 1, instance.updated_at)
+        self.uow.stage(lambda: self.tables.approvals.__setitem__(key, stored))
+
+    def save(self, stored: StoredApproval, after: Instance, stale: DomainError) -> None:
+        key = (self.tenant, after.id)
+
+        def unchanged() -> None:
+            current = self.tables.approvals.get(key)
+            if current is None or current.version != stored.version:
+                raise stale
+
+        self.uow.check(unchanged)
+        saved = StoredApproval(after, stored.version + 1, stored.created_at)
+        self.uow.stage(lambda: self.tables.approvals.__setitem__(key, saved))
+
+
+@dataclass
+class FakeRecords:
+    tenant: str
+    tables: Tables
+    uow: CheckedUnitOfWork
+
+    def add(self, instance_id: str, seq: int, command: Command, stale: DomainError) -> None:
+        key = (self.tenant, instance_id, seq)
+        self.uow.check(lambda: _refuse(stale) if key in self.tables.records else None)
+        self.uow.stage(lambda: self.tables.records.__setitem__(key, RecordEntry(seq, command)))
+
+    def page(self, instance_id: str, limit: int, cursor: str | None) -> tuple[list[RecordEntry], str | None]:
+        rows = [
+            (f"{seq:06d}", r)
+            for (tenant, iid, seq), r in self.tables.records.items()
+            if (tenant, iid) == (self.tenant, instance_id)
+        ]
+        return page_after(rows, limit, cursor, f"{self.tenant}#approval#{instance_id}#record")
+
+
+@dataclass
+class FakeInbox:
+    tenant: str
+    tables: Tables
+    uow: CheckedUnitOfWork
+
+    def put(self, line: BoxLine) -> None:
+        self.uow.stage(lambda: self.tables.inbox.__setitem__((self.tenant, *line.key), line))
+
+    def remove(self, line: BoxLine) -> None:
+        self.uow.stage(lambda: _drop(self.tables.inbox, (self.tenant, *line.key)))
+
+    def page(
+        self,
+        box: str,
+        staff_id: str,
+        limit: int,
+        cursor: str | None,
+        template_id: str | None = None,
+        status: str | None = None,
+    ) -> tuple[list[BoxLine], str | None]:
+        rows = [
+            (f"{line.at}#{line.instance_id}", line)
+            for (tenant, *_), line in self.tables.inbox.items()
+            if tenant == self.tenant
+            and (line.box, line.staff_id) == (box, staff_id)
+            and (not template_id or line.template_id == template_id)
+            and (not status or line.status == status)
+        ]
+        return _page_newest_first(rows, limit, cursor, f"{self.tenant}#box#{box}#{staff_id}")
+
+
+@dataclass
+class FakeTimers:
+    tenant: str
+    tables: Tables
+    uow: CheckedUnitOfWork
+
+    def put(self, instance_id: str, timer: SlaTimer) -> None:
+        due = DueTimer(self.tenant, instance_id, timer.key, timer.approver, timer.stage, timer.due)
+        self.uow.stage(lambda: self.tables.timers.__setitem__((self.tenant, instance_id, timer.key), due))
+
+    def remove(self, instance_id: str, timer: SlaTimer) -> None:
+        self.uow.stage(lambda: _drop(self.tables.timers, (self.tenant, instance_id, timer.key)))
+
+    def discard(self, timer: DueTimer) -> None:
+        key = (self.tenant, timer.instance_id, timer.key)
+
+        def same_stage() -> None:
+            current = self.tables.timers.get(key)
+            if current is None or current.stage != timer.stage:
+                raise Conflict("changed")
+
+        self.uow.check(same_stage)
+        self.uow.stage(lambda: _drop(self.tables.timers, key))
+
+
+@dataclass
+class FakeDeputies:
+    tenant: str
+    tables: Tables
+    uow: CheckedUnitOfWork
+
+    def get(self, approver: str) -> Delegation | None:
+        return self.tables.deputies.get((self.tenant, approver))
+
+    def of(self, approvers: set[str]) -> list[Delegation]:
+        return [d for a in sorted(approvers) if (d := self.tables.deputies.get((self.tenant, a))) is not None]
+
+    def put(self, delegation: Delegation, set_at: datetime) -> None:
+        key = (self.tenant, delegation.approver)
+        self.uow.stage(lambda: self.tables.deputies.__setitem__(key, delegation))
+
+    def remove(self, approver: str) -> None:
+        self.uow.stage(lambda: _drop(self.tables.deputies, (self.tenant, approver)))
+
+
+@dataclass
+class FakeStore:
+    """``Store`` in memory for one hospital. ``meanwhile`` (if set) runs once just before the next commit:
+    a test's way to let someone else's change land between this store's read and its write."""
+
+    tenant: str
+    tables: Tables = field(default_factory=Tables)
+    uow: CheckedUnitOfWork = field(default_factory=CheckedUnitOfWork)
+    meanwhile: Callable[[], object] | None = None
+
+    def __enter__(self) -> FakeStore:
+        self.uow.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.uow.__exit__(*exc)
+
+    @property
+    def templates(self) -> FakeTemplates:
+        return FakeTemplates(self.tenant, self.tables, self.uow)
+
+    @property
+    def approvals(self) -> FakeApprovals:
+        return FakeApprovals(self.tenant, self.tables, self.uow)
+
+    @property
+    def records(self) -> FakeRecords:
+        return FakeRecords(self.tenant, self.tables, self.uow)
+
+    @property
+    def inbox(self) -> FakeInbox:
+        return FakeInbox(self.tenant, self.tables, self.uow)
+
+    @property
+    def timers(self) -> FakeTimers:
+        return FakeTimers(self.tenant, self.tables, self.uow)
+
+    @property
+    def deputies(self) -> FakeDeputies:
+        return FakeDeputies(self.tenant, self.tables, self.uow)
+
+    def emit(self, event: Any) -> None:
+        self.uow.emit(event)
+
+    def audit(
+        self,
+        action: str,
+        resource_type: str,
+        resource_id: str,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        self.uow.audit(action, resource_type, resource_id)
+
+    def commit(self) -> None:
+        if self.meanwhile is not None:
+            meanwhile, self.meanwhile = self.meanwhile, None
+            meanwhile()
+        events, audits = list(self.uow.events), list(self.uow.audits)
+        self.uow.commit()
+        self.tables.outbox += events
+        self.tables.audit += audits
+
+
+@dataclass
+class FakeDueTimers:
+    """``DueTimers`` over the fakes' tables: every hospital's timers due by ``now``, oldest first."""
+
+    tables: Tables
+
+    def due(self, now: datetime, limit: int) -> list[DueTimer]:
+        due = [t for t in self.tables.timers.values() if t.due <= now]
+        return sorted(due, key=lambda t: (t.due, t.tenant, t.instance_id, t.key))[:limit]

@@ -1,4 +1,5 @@
-"""``flow.Directory`` over the shared directory and on-duty read models: who heads, supervises, is on duty."""
+"""``domain.ports.Directory`` over the shared directory and on-duty read models: who heads, supervises, is
+on duty, is on the staff."""
 
 from __future__ import annotations
 
@@ -6,11 +7,10 @@ from datetime import UTC, datetime
 from functools import cache
 
 from shared import directory, onduty
-from shared.directory import StaffItem
 
 
 class DirectoryAdapter:
-    """``flow.Directory`` over the shared directory and on-duty read models (one tenant, one request)."""
+    """``Directory`` over the shared directory and on-duty read models (one tenant, one request)."""
 
     def __init__(self, tenant: str, now: datetime | None = None):
         self.tenant = tenant
@@ -20,6 +20,10 @@ class DirectoryAdapter:
     def department_of(self, staff_id: str) -> str | None:
         staff = self._staff(staff_id)
         return str(staff.department_id) if staff is not None else None
+
+    def member_status(self, staff_id: str) -> str | None:
+        staff = self._staff(staff_id)
+        return str(staff.status) if staff is not None else None
 
     def supervisors(self, staff_id: str, levels: int) -> list[str]:
         return [s.id for s in directory.supervisor_chain(self.tenant, staff_id, levels)]
@@ -34,8 +38,3 @@ class DirectoryAdapter:
     def on_duty(self, ward_id: str) -> tuple[list[str], str]:
         found = onduty.on_duty(self.tenant, ward_id, self.now)
         return list(found.staff_ids), found.reason
-
-
-def staff_member(tenant: str, staff_id: str) -> StaffItem | None:
-    """One member of staff as the directory read model holds them (None: nobody by that id)."""
-    return directory.get_staff(tenant, staff_id)

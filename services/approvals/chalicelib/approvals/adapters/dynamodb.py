@@ -1,20 +1,37 @@
-"""Approvals' DynamoDB items (PynamoDB) and every read of them: the only module that touches the table.
+"""Approvals' DynamoDB items (PynamoDB) and the ports' implementations on them: the only module of the
+service that touches its table.
 
-The service layer builds items and hands them to the unit of work; it reads through the functions here,
-which return ``None`` for a missing item and leave it to the service to say what is not found."""
+``DynamoStore`` is ``domain.ports.Store`` for one hospital: its reads are one GetItem, BatchGetItem or
+Query each (the routes' budgets count on it); its writes go into a ``shared.persistence.uow.UnitOfWork``
+opened by ``with store:``, so a change, its outbox events and its audit record are one transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from chalicelib.approvals.domain.deputies import Delegation
-from chalicelib.approvals.domain.engine import SlaTimer
+from chalicelib.approvals.domain.engine import Command, Instance, SlaTimer
+from chalicelib.approvals.domain.records import (
+    BoxLine,
+    DueTimer,
+    RecordEntry,
+    StoredApproval,
+    TemplateRecord,
+    TemplateVersion,
+)
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.expressions.condition import Condition
 
+from shared.auth import Principal
+from shared.errors import DomainError
 from shared.persistence.models import Aggregate, Gsi1, TenantItem, table_meta, tenant_key
 from shared.persistence.paging import query_page
 from shared.persistence.uow import UnitOfWork
+
+SERVICE = "approvals"
 
 
 class TemplateItem(Aggregate):
@@ -127,29 +144,6 @@ class SlaTimerItem(TenantItem):
         return tenant_key(tenant, "sla")
 
 
-def timer_item(tenant: str, instance_id: str, timer: SlaTimer) -> SlaTimerItem:
-    sk = f"{instance_id}#{timer.key}"
-    return SlaTimerItem(
-        SlaTimerItem.partition(tenant),
-        sk,
-        entity="sla-timer",
-        tenant=tenant,
-        instance_id=instance_id,
-        approver=timer.approver,
-        stage=timer.stage,
-        due_at=timer.due,
-        gsi1pk=SLA_DUE_INDEX,
-        gsi1sk=f"{timer.due.isoformat()}#{tenant}#{sk}",
-    )
-
-
-def due_timers(now: datetime, limit: int) -> list[SlaTimerItem]:
-    """Timers due by ``now``, oldest first: one Query on the due index (never a scan)."""
-    return list(
-        SlaTimerItem.due.query(SLA_DUE_INDEX, SlaTimerItem.gsi1sk <= f"{now.isoformat()}~", limit=limit)
-    )
-
-
 class DelegationItem(TenantItem):
     """An approver's deputy (代理人) for a period: one per approver, replaced when they set another."""
 
@@ -170,76 +164,392 @@ class DelegationItem(TenantItem):
         )
 
 
-def delegation_of(tenant: str, approver: str) -> DelegationItem | None:
-    try:
-        return DelegationItem.get(DelegationItem.partition(tenant), approver)
-    except DelegationItem.DoesNotExist:
-        return None
-
-
-def delegations_of(tenant: str, approvers: set[str]) -> list[Delegation]:
-    """The delegations of several approvers in one BatchGetItem."""
-    keys = [(DelegationItem.partition(tenant), a) for a in sorted(approvers)][:100]
-    return [item.delegation() for item in DelegationItem.batch_get(keys)] if keys else []
-
-
-def delete(uow: UnitOfWork, item: TenantItem) -> None:
-    uow.delete(item)
-
-
-# ---- reads: each is one GetItem or one Query (the routes' budgets count on it) --------------------------
-
-
-def template(tenant: str, template_id: str) -> TemplateItem | None:
-    try:
-        return TemplateItem.get(TemplateItem.partition(tenant), template_id)
-    except TemplateItem.DoesNotExist:
-        return None
-
-
-def template_version(tenant: str, template_id: str, version: int) -> TemplateVersionItem | None:
-    try:
-        return TemplateVersionItem.get(
-            TemplateVersionItem.partition(tenant, template_id), TemplateVersionItem.sort_key(version)
-        )
-    except TemplateVersionItem.DoesNotExist:
-        return None
-
-
-def templates_page(tenant: str, limit: int, cursor: str | None) -> tuple[list[TemplateItem], str | None]:
-    return query_page(TemplateItem, TemplateItem.partition(tenant), limit, cursor)
-
-
-def instance(tenant: str, instance_id: str) -> InstanceItem | None:
-    try:
-        return InstanceItem.get(InstanceItem.partition(tenant), instance_id)
-    except InstanceItem.DoesNotExist:
-        return None
-
-
-def records_page(
-    tenant: str, instance_id: str, limit: int, cursor: str | None
-) -> tuple[list[RecordItem], str | None]:
-    """The operation record in the order it was written."""
-    return query_page(RecordItem, RecordItem.partition(tenant, instance_id), limit, cursor)
-
-
-def box_page(
-    tenant: str,
-    box: str,
-    staff_id: str,
-    limit: int,
-    cursor: str | None,
-    template_id: str | None = None,
-    status: str | None = None,
-) -> tuple[list[BoxItem], str | None]:
-    """One page of someone's list = one Query on one partition, newest first (filters apply within it)."""
-    condition: Condition | None = None
-    if template_id:
-        condition = BoxItem.template_id == template_id
-    if status:
-        by_status = BoxItem.status == status
-        condition = by_status if condition is None else condition & by_status
-    return query_page(
-        BoxItem, BoxItem.partition(tenant, box, staff_id), limit, cursor, condition, newest_first=True
+def _timer_item(tenant: str, instance_id: str, timer: SlaTimer) -> SlaTimerItem:
+    sk = f"{instance_id}#{timer.key}"
+    return SlaTimerItem(
+        SlaTimerItem.partition(tenant),
+        sk,
+        entity="sla-timer",
+        tenant=tenant,
+        instance_id=instance_id,
+        approver=timer.approver,
+        stage=timer.stage,
+        due_at=timer.due,
+        gsi1pk=SLA_DUE_INDEX,
+        gsi1sk=f"{timer.due.isoformat()}#{tenant}#{sk}",
     )
+
+
+# ---- the ports on these items ----------------------------------------------------------------------------
+
+Writes = Callable[[], UnitOfWork]  # the store's open unit of work (raises outside ``with store:``)
+
+
+def _template(item: TemplateItem) -> TemplateRecord:
+    return TemplateRecord(
+        id=item.sk,
+        code=item.code,
+        name=item.name,
+        category=item.category,
+        description=item.description,
+        builtin=item.builtin,
+        definition=item.definition,
+        version=item.version,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )
+
+
+@dataclass
+class DynamoTemplates:
+    """``TemplateRepository``: the template (versioned), its published versions, its code's claim."""
+
+    tenant: str
+    writes: Writes
+
+    def get(self, template_id: str) -> TemplateRecord | None:
+        try:
+            return _template(TemplateItem.get(TemplateItem.partition(self.tenant), template_id))
+        except TemplateItem.DoesNotExist:
+            return None
+
+    def version(self, template_id: str, version: int) -> TemplateVersion | None:
+        try:
+            item = TemplateVersionItem.get(
+                TemplateVersionItem.partition(self.tenant, template_id), TemplateVersionItem.sort_key(version)
+            )
+        except TemplateVersionItem.DoesNotExist:
+            return None
+        return TemplateVersion(name=item.name, definition=item.definition)
+
+    def page(self, limit: int, cursor: str | None) -> tuple[list[TemplateRecord], str | None]:
+        rows, next_cursor = query_page(TemplateItem, TemplateItem.partition(self.tenant), limit, cursor)
+        return [_template(row) for row in rows], next_cursor
+
+    def _item(self, template: TemplateRecord, version: int | None) -> TemplateItem:
+        item = TemplateItem(
+            TemplateItem.partition(self.tenant),
+            template.id,
+            entity="template",
+            tenant=self.tenant,
+            code=template.code,
+            name=template.name,
+            category=template.category,
+            description=template.description,
+            builtin=template.builtin,
+            definition=template.definition,
+            created_at=template.created_at,
+            updated_at=template.updated_at,
+        )
+        if version is not None:  # left out, the transaction creates it at version 1
+            item.version = version
+        return item
+
+    def _version_item(self, template: TemplateRecord) -> TemplateVersionItem:
+        return TemplateVersionItem(
+            TemplateVersionItem.partition(self.tenant, template.id),
+            TemplateVersionItem.sort_key(template.version),
+            entity="template-version",
+            tenant=self.tenant,
+            name=template.name,
+            definition=template.definition,
+        )
+
+    def add(self, template: TemplateRecord, code_taken: DomainError) -> None:
+        uow = self.writes()
+        uow.create(self._item(template, None))  # the transaction sets its version (1)
+        uow.create(self._version_item(template))
+        uow.create(
+            TemplateCodeClaim(
+                TemplateCodeClaim.partition(self.tenant),
+                template.code,
+                entity="template-code",
+                tenant=self.tenant,
+                template_id=template.id,
+            ),
+            on_conflict=code_taken,
+        )
+
+    def publish(self, template: TemplateRecord, changed: DomainError) -> None:
+        uow = self.writes()
+        # Saved at the version it was read at: the version attribute makes the put conditional on it,
+        # and the transaction moves it to ``template.version``.
+        uow.save(self._item(template, template.version - 1), on_conflict=changed)
+        uow.create(self._version_item(template), on_conflict=changed)
+
+
+@dataclass
+class DynamoApprovals:
+    """``ApprovalRepository``: the instance's engine state as JSON, versioned for optimistic locking."""
+
+    tenant: str
+    writes: Writes
+
+    def get(self, instance_id: str) -> StoredApproval | None:
+        try:
+            item = InstanceItem.get(InstanceItem.partition(self.tenant), instance_id)
+        except InstanceItem.DoesNotExist:
+            return None
+        return StoredApproval(Instance.model_validate_json(item.state), item.version, item.created_at)
+
+    def _item(self, instance: Instance, **attributes: Any) -> InstanceItem:
+        return InstanceItem(
+            InstanceItem.partition(self.tenant),
+            instance.id,
+            entity="approval",
+            tenant=self.tenant,
+            template_id=instance.submission.template_id,
+            submitter=instance.submitter,
+            status=instance.status,
+            state=instance.model_dump_json(),
+            **attributes,
+        )
+
+    def add(self, instance: Instance) -> None:
+        self.writes().create(self._item(instance))
+
+    def save(self, stored: StoredApproval, after: Instance, stale: DomainError) -> None:
+        item = self._item(
+            after, version=stored.version, created_at=stored.created_at, updated_at=after.updated_at
+        )
+        self.writes().save(item, on_conflict=stale)  # the version attribute makes this conditional
+
+
+@dataclass
+class DynamoRecords:
+    """``RecordRepository``: the append-only operation record, one create-only item per command."""
+
+    tenant: str
+    writes: Writes
+
+    def add(self, instance_id: str, seq: int, command: Command, stale: DomainError) -> None:
+        item = RecordItem(
+            RecordItem.partition(self.tenant, instance_id),
+            f"{seq:06d}",
+            entity="approval-record",
+            tenant=self.tenant,
+            action=command.action,
+            actor=command.actor,
+            command=command.model_dump_json(),
+        )
+        self.writes().create(item, on_conflict=stale)
+
+    def page(self, instance_id: str, limit: int, cursor: str | None) -> tuple[list[RecordEntry], str | None]:
+        rows, next_cursor = query_page(
+            RecordItem, RecordItem.partition(self.tenant, instance_id), limit, cursor
+        )
+        return [RecordEntry(int(r.sk), Command.model_validate_json(r.command)) for r in rows], next_cursor
+
+
+@dataclass
+class DynamoInbox:
+    """``InboxRepository``: one partition per person and list, so a page is one Query."""
+
+    tenant: str
+    writes: Writes
+
+    def _key(self, line: BoxLine) -> tuple[str, str]:
+        return BoxItem.partition(self.tenant, line.box, line.staff_id), f"{line.at}#{line.instance_id}"
+
+    def put(self, line: BoxLine) -> None:
+        partition, sort = self._key(line)
+        item = BoxItem(
+            partition,
+            sort,
+            entity="box",
+            tenant=self.tenant,
+            instance_id=line.instance_id,
+            template_id=line.template_id,
+            template_code=line.template_code,
+            title=line.title,
+            submitter=line.submitter,
+            status=line.status,
+            at=line.at,
+        )
+        self.writes().save(item)
+
+    def remove(self, line: BoxLine) -> None:
+        self.writes().delete(BoxItem(*self._key(line)))
+
+    def page(
+        self,
+        box: str,
+        staff_id: str,
+        limit: int,
+        cursor: str | None,
+        template_id: str | None = None,
+        status: str | None = None,
+    ) -> tuple[list[BoxLine], str | None]:
+        """One Query on one partition, newest first (filters apply within it)."""
+        condition: Condition | None = None
+        if template_id:
+            condition = BoxItem.template_id == template_id
+        if status:
+            by_status = BoxItem.status == status
+            condition = by_status if condition is None else condition & by_status
+        rows, next_cursor = query_page(
+            BoxItem,
+            BoxItem.partition(self.tenant, box, staff_id),
+            limit,
+            cursor,
+            condition,
+            newest_first=True,
+        )
+        lines = [
+            BoxLine(
+                box=box,
+                staff_id=staff_id,
+                at=i.at,
+                instance_id=i.instance_id,
+                template_id=i.template_id,
+                template_code=i.template_code,
+                title=i.title,
+                submitter=i.submitter,
+                status=i.status,
+            )
+            for i in rows
+        ]
+        return lines, next_cursor
+
+
+@dataclass
+class DynamoTimers:
+    """``TimerRepository``: one item per pending task with an SLA, on the sparse due index."""
+
+    tenant: str
+    writes: Writes
+
+    def put(self, instance_id: str, timer: SlaTimer) -> None:
+        self.writes().save(_timer_item(self.tenant, instance_id, timer))
+
+    def remove(self, instance_id: str, timer: SlaTimer) -> None:
+        self.writes().delete(_timer_item(self.tenant, instance_id, timer))
+
+    def discard(self, timer: DueTimer) -> None:
+        item = SlaTimerItem(SlaTimerItem.partition(self.tenant), f"{timer.instance_id}#{timer.key}")
+        self.writes().delete(item, condition=SlaTimerItem.stage == timer.stage)
+
+
+@dataclass
+class DynamoDeputies:
+    """``DeputyRepository``: one delegation per approver."""
+
+    tenant: str
+    writes: Writes
+
+    def get(self, approver: str) -> Delegation | None:
+        try:
+            return DelegationItem.get(DelegationItem.partition(self.tenant), approver).delegation()
+        except DelegationItem.DoesNotExist:
+            return None
+
+    def of(self, approvers: set[str]) -> list[Delegation]:
+        """One BatchGetItem."""
+        keys = [(DelegationItem.partition(self.tenant), a) for a in sorted(approvers)][:100]
+        return [item.delegation() for item in DelegationItem.batch_get(keys)] if keys else []
+
+    def put(self, delegation: Delegation, set_at: datetime) -> None:
+        item = DelegationItem(
+            DelegationItem.partition(self.tenant),
+            delegation.approver,
+            entity="deputy",
+            tenant=self.tenant,
+            deputy_id=delegation.deputy,
+            start=delegation.start,
+            end=delegation.end,
+            reason=delegation.reason,
+            set_at=set_at,
+        )
+        self.writes().save(item)
+
+    def remove(self, approver: str) -> None:
+        self.writes().delete(DelegationItem(DelegationItem.partition(self.tenant), approver))
+
+
+@dataclass
+class DynamoStore:
+    """``Store`` on the approvals table for the principal's hospital; ``with store:`` opens its unit of
+    work."""
+
+    principal: Principal
+    request_id: str | None = None
+    _uow: UnitOfWork | None = field(default=None, init=False, repr=False)
+
+    @property
+    def tenant(self) -> str:
+        return self.principal.tenant
+
+    def _writes(self) -> UnitOfWork:
+        if self._uow is None:
+            raise RuntimeError("write inside `with store:` (it opens the unit of work)")
+        return self._uow
+
+    def __enter__(self) -> DynamoStore:
+        self._uow = UnitOfWork(SERVICE, self.principal, self.request_id)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._uow is not None:
+            self._uow.__exit__(*exc)
+        self._uow = None
+
+    @property
+    def templates(self) -> DynamoTemplates:
+        return DynamoTemplates(self.tenant, self._writes)
+
+    @property
+    def approvals(self) -> DynamoApprovals:
+        return DynamoApprovals(self.tenant, self._writes)
+
+    @property
+    def records(self) -> DynamoRecords:
+        return DynamoRecords(self.tenant, self._writes)
+
+    @property
+    def inbox(self) -> DynamoInbox:
+        return DynamoInbox(self.tenant, self._writes)
+
+    @property
+    def timers(self) -> DynamoTimers:
+        return DynamoTimers(self.tenant, self._writes)
+
+    @property
+    def deputies(self) -> DynamoDeputies:
+        return DynamoDeputies(self.tenant, self._writes)
+
+    def emit(self, event: Any) -> None:
+        self._writes().emit(event)
+
+    def audit(
+        self,
+        action: str,
+        resource_type: str,
+        resource_id: str,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        self._writes().audit(action, resource_type, resource_id, before=before, after=after)
+
+    def commit(self) -> None:
+        self._writes().commit()
+
+
+class DynamoDueTimers:
+    """``DueTimers`` on the system-wide due index: every item it returns names its hospital."""
+
+    def due(self, now: datetime, limit: int) -> list[DueTimer]:
+        """One Query on the due index (never a scan), oldest first."""
+        items = SlaTimerItem.due.query(
+            SLA_DUE_INDEX, SlaTimerItem.gsi1sk <= f"{now.isoformat()}~", limit=limit
+        )
+        return [
+            DueTimer(
+                tenant=t.tenant,
+                instance_id=t.instance_id,
+                key=t.sk[len(t.instance_id) + 1 :],
+                approver=t.approver,
+                stage=t.stage,
+                due=t.due_at,
+            )
+            for t in items
+        ]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from chalicelib.approvals.adapters import dynamodb
-from chalicelib.approvals.adapters.dynamodb import TemplateItem
+from chalicelib.approvals.domain.ports import Store
+from chalicelib.approvals.domain.records import TemplateRecord
 
 from shared import problems
 from shared.errors import NotFound
@@ -22,9 +22,9 @@ def field_problem(errors: list[tuple[str, str]]) -> Exception:
     return problems.validation_failed([problems.FieldError(f, m, "rule") for f, m in errors])
 
 
-def template_item(tenant: str, template_id: str) -> TemplateItem:
+def template_of(store: Store, template_id: str) -> TemplateRecord:
     """The template as stored (its current version); 404 when there is none."""
-    item = dynamodb.template(tenant, template_id)
-    if item is None:
+    template = store.templates.get(template_id)
+    if template is None:
         raise NotFound("template")
-    return item
+    return template

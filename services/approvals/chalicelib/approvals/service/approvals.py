@@ -5,9 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chalicelib.approvals.adapters import dynamodb
-from chalicelib.approvals.adapters.directory import DirectoryAdapter
-from chalicelib.approvals.adapters.dynamodb import InstanceItem, TemplateItem
 from chalicelib.approvals.contracts.approvals import (
     Approval,
     ApprovalAction,
@@ -20,7 +17,10 @@ from chalicelib.approvals.contracts.approvals import (
 )
 from chalicelib.approvals.domain import engine, flow, forms
 from chalicelib.approvals.domain.engine import Command, Instance, Submission
-from chalicelib.approvals.service._common import ADMIN_ROLE, field_problem, now, template_item
+from chalicelib.approvals.domain.ports import Directory, Store
+from chalicelib.approvals.domain.records import TemplateRecord
+from chalicelib.approvals.service import wiring
+from chalicelib.approvals.service._common import ADMIN_ROLE, field_problem, now, template_of
 from chalicelib.approvals.service.instances import StaleApproval, commit, execute, load
 
 from shared import problems
@@ -33,12 +33,12 @@ from shared.pages import Page
 ATTEMPTS = 3
 
 
-def _version_body(principal: Principal, template: TemplateItem, version: int) -> tuple[list[Any], Any]:
+def _version_body(store: Store, template: TemplateRecord, version: int) -> tuple[list[Any], Any]:
     definition = template.definition
     if version != template.version:
-        old = dynamodb.template_version(principal.tenant, template.sk, version)
+        old = store.templates.version(template.id, version)
         if old is None:  # versions are create-only: one an approval started with is never gone
-            raise LookupError(f"template {template.sk} has no version {version}")
+            raise LookupError(f"template {template.id} has no version {version}")
         definition = old.definition
     data = json.loads(definition)
     return [forms.FormField.model_validate(f) for f in data["fields"]], flow.FlowDefinition.model_validate(
@@ -46,27 +46,40 @@ def _version_body(principal: Principal, template: TemplateItem, version: int) ->
     )
 
 
-def _route(principal: Principal, fields: list[Any], definition: Any, form: dict[str, Any]) -> flow.Route:
+def _route(
+    principal: Principal, directory: Directory, fields: list[Any], definition: Any, form: dict[str, Any]
+) -> flow.Route:
     errors = forms.validate_form(fields, form)
     if errors:
         raise field_problem(errors)
-    return flow.resolve_route(definition, form, principal.staff, DirectoryAdapter(principal.tenant))
+    return flow.resolve_route(definition, form, principal.staff, directory)
 
 
-def preview(principal: Principal, body: SubmitApproval) -> Preview:
-    template = template_item(principal.tenant, body.template_id)
-    fields, definition = _version_body(principal, template, template.version)
-    route = _route(principal, fields, definition, body.form)
-    return Preview(template_id=template.sk, template_version=template.version, route=route)
+def preview(
+    principal: Principal, body: SubmitApproval, store: Store | None = None, directory: Directory | None = None
+) -> Preview:
+    store = store or wiring.store(principal)
+    template = template_of(store, body.template_id)
+    fields, definition = _version_body(store, template, template.version)
+    route = _route(principal, directory or wiring.directory(principal.tenant), fields, definition, body.form)
+    return Preview(template_id=template.id, template_version=template.version, route=route)
 
 
-def submit(principal: Principal, body: SubmitApproval, request_id: str, key: str | None) -> Approval:
-    template = template_item(principal.tenant, body.template_id)
-    fields, definition = _version_body(principal, template, template.version)
-    route = _route(principal, fields, definition, body.form)
+def submit(
+    principal: Principal,
+    body: SubmitApproval,
+    request_id: str,
+    key: str | None,
+    store: Store | None = None,
+    directory: Directory | None = None,
+) -> Approval:
+    store = store or wiring.store(principal, request_id)
+    template = template_of(store, body.template_id)
+    fields, definition = _version_body(store, template, template.version)
+    route = _route(principal, directory or wiring.directory(principal.tenant), fields, definition, body.form)
     submission = Submission(
         instance_id=new_id(),
-        template_id=template.sk,
+        template_id=template.id,
         template_version=template.version,
         template_code=template.code,
         title=body.title or template.name,
@@ -82,45 +95,42 @@ def submit(principal: Principal, body: SubmitApproval, request_id: str, key: str
         route=route,
         submission=submission,
     )
-    command, after = execute(principal.tenant, None, command)
-    item = InstanceItem(
-        InstanceItem.partition(principal.tenant),
-        after.id,
-        entity="approval",
-        tenant=principal.tenant,
-        template_id=template.sk,
-        submitter=principal.staff,
-        status=after.status,
-        state=after.model_dump_json(),
-    )
-    commit(principal, request_id, item, None, after, command, create=True)
-    return _approval(after, 1)
+    command, after = execute(store, None, command)
+    return _approval(after, commit(store, None, after, command))
 
 
 def _visible(principal: Principal, inst: Instance) -> bool:
     return ADMIN_ROLE in principal.roles or principal.staff in inst.participants()
 
 
-def get_approval(principal: Principal, instance_id: str) -> Approval:
-    item, inst = load(principal.tenant, instance_id)
-    if not _visible(principal, inst):
+def get_approval(principal: Principal, instance_id: str, store: Store | None = None) -> Approval:
+    stored = load(store or wiring.store(principal), instance_id)
+    if not _visible(principal, stored.instance):
         raise NotFound("approval")  # as if it did not exist: no probing other people's requests
-    return _approval(inst, item.version)
+    return _approval(stored.instance, stored.version)
 
 
 def act(
-    principal: Principal, instance_id: str, body: ApprovalAction, request_id: str, key: str | None
+    principal: Principal,
+    instance_id: str,
+    body: ApprovalAction,
+    request_id: str,
+    key: str | None,
+    store: Store | None = None,
+    directory: Directory | None = None,
 ) -> Approval:
     """Apply one action; a lost race is retried on fresh state unless the caller sent ``version``."""
+    store = store or wiring.store(principal, request_id)
     for attempt in range(ATTEMPTS):
-        item, before = load(principal.tenant, instance_id)
+        stored = load(store, instance_id)
+        before = stored.instance
         standing_in = body.on_behalf_of not in (None, principal.staff)
         if not _visible(principal, before) and not (
-            standing_in and _delegated(principal, str(body.on_behalf_of))
+            standing_in and _delegated(principal, store, str(body.on_behalf_of))
         ):
             raise NotFound("approval")
-        if body.version is not None and body.version != item.version:
-            raise Conflict(f"the approval is at version {item.version}, not {body.version}")
+        if body.version is not None and body.version != stored.version:
+            raise Conflict(f"the approval is at version {stored.version}, not {body.version}")
         command = Command(
             action=body.action,
             actor=principal.staff,
@@ -136,50 +146,56 @@ def act(
         )
         if body.action == "resubmit":
             fields, definition = _version_body(
-                principal,
-                template_item(principal.tenant, before.submission.template_id),
+                store,
+                template_of(store, before.submission.template_id),
                 before.submission.template_version,
             )
             form = body.form if body.form is not None else before.form
+            directory = directory or wiring.directory(principal.tenant)
             command = command.model_copy(
-                update={"form": form, "route": _route(principal, fields, definition, form)}
+                update={"form": form, "route": _route(principal, directory, fields, definition, form)}
             )
         command = engine.acting_as(before, command)
         if command.on_behalf_of is not None and not engine.deputy_of(
             before, command.on_behalf_of, principal.staff
         ):
-            _check_deputy(principal, command.on_behalf_of)
-        command, after = execute(principal.tenant, before, command)
+            _check_deputy(principal, store, command.on_behalf_of)
+        command, after = execute(store, before, command)
         if after is before:
-            return _approval(before, item.version)  # the same request again: already applied
-        item.status, item.state, item.updated_at = after.status, after.model_dump_json(), command.at
+            return _approval(before, stored.version)  # the same request again: already applied
         try:
-            commit(principal, request_id, item, before, after, command)
+            version = commit(store, stored, after, command)
         except StaleApproval:
             if body.version is not None or attempt == ATTEMPTS - 1:
                 raise
             continue
-        return _approval(after, item.version)  # the commit moved the item to its stored version
+        return _approval(after, version)
     raise StaleApproval("the approval changed meanwhile; reload and retry")
 
 
-def _delegated(principal: Principal, approver: str) -> bool:
+def _delegated(principal: Principal, store: Store, approver: str) -> bool:
     """Whether ``approver`` has named the caller their deputy for a period covering now."""
-    item = dynamodb.delegation_of(principal.tenant, approver)
-    return item is not None and item.deputy_id == principal.staff and item.delegation().covers(now())
+    delegation = store.deputies.get(approver)
+    return delegation is not None and delegation.deputy == principal.staff and delegation.covers(now())
 
 
-def _check_deputy(principal: Principal, approver: str) -> None:
+def _check_deputy(principal: Principal, store: Store, approver: str) -> None:
     """A deputy acts for an approver only while the approver's delegation to them runs; it is recorded."""
-    if not _delegated(principal, approver):
+    if not _delegated(principal, store, approver):
         raise Forbidden("you may act for someone only while you are their deputy (代理人)")
 
 
 def batch_approve(
-    principal: Principal, body: BatchApprove, request_id: str, key: str | None = None
+    principal: Principal,
+    body: BatchApprove,
+    request_id: str,
+    key: str | None = None,
+    store: Store | None = None,
+    directory: Directory | None = None,
 ) -> BatchOutcome:
     """Each approval on its own (one failing does not stop the others); with an Idempotency-Key each one
     is keyed too, so a retry after a crash half-way approves none twice."""
+    store = store or wiring.store(principal, request_id)
     results = []
     for instance_id in dict.fromkeys(body.instance_ids):
         try:
@@ -189,6 +205,8 @@ def batch_approve(
                 ApprovalAction(action="approve", comment=body.comment),
                 request_id,
                 f"batch:{key}:{instance_id}" if key else None,
+                store=store,
+                directory=directory,
             )
             results.append(BatchResult(instance_id=instance_id, status=200))
         except (DomainError, problems.Problem) as exc:
@@ -197,14 +215,16 @@ def batch_approve(
     return BatchOutcome(results=results)
 
 
-def records(principal: Principal, instance_id: str, limit: int, cursor: str | None) -> Page[OperationRecord]:
-    _, inst = load(principal.tenant, instance_id)
-    if not _visible(principal, inst):
+def records(
+    principal: Principal, instance_id: str, limit: int, cursor: str | None, store: Store | None = None
+) -> Page[OperationRecord]:
+    store = store or wiring.store(principal)
+    if not _visible(principal, load(store, instance_id).instance):
         raise NotFound("approval")
-    page, next_cursor = dynamodb.records_page(principal.tenant, instance_id, limit, cursor)
+    page, next_cursor = store.records.page(instance_id, limit, cursor)
     out = []
     for r in page:
-        c = Command.model_validate_json(r.command)
+        c = r.command
         detail = c.model_dump(
             mode="json",
             exclude={"action", "actor", "at", "key", "on_behalf_of", "comment", "attachments"},
@@ -212,7 +232,7 @@ def records(principal: Principal, instance_id: str, limit: int, cursor: str | No
         )
         out.append(
             OperationRecord(
-                seq=int(r.sk),
+                seq=r.seq,
                 action=c.action,
                 actor=c.actor,
                 on_behalf_of=c.on_behalf_of,

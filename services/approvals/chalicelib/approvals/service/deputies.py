@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from chalicelib.approvals.adapters import dynamodb
-from chalicelib.approvals.adapters.directory import staff_member
-from chalicelib.approvals.adapters.dynamodb import DelegationItem, delete
 from chalicelib.approvals.contracts.deputies import Deputy, SetDeputy
 from chalicelib.approvals.domain import deputies
-from chalicelib.approvals.service._common import SERVICE, field_problem, now
+from chalicelib.approvals.domain.ports import Directory, Store
+from chalicelib.approvals.service import wiring
+from chalicelib.approvals.service._common import field_problem, now
 
 from shared.auth import Principal
 from shared.errors import NotFound
-from shared.persistence.uow import UnitOfWork
 
 
-def _deputy(item: DelegationItem) -> Deputy:
-    d = item.delegation()
+def _deputy(d: deputies.Delegation) -> Deputy:
     return Deputy(
         approver=d.approver,
         deputy_id=d.deputy,
@@ -26,7 +23,13 @@ def _deputy(item: DelegationItem) -> Deputy:
     )
 
 
-def set_deputy(principal: Principal, body: SetDeputy, request_id: str) -> Deputy:
+def set_deputy(
+    principal: Principal,
+    body: SetDeputy,
+    request_id: str,
+    store: Store | None = None,
+    directory: Directory | None = None,
+) -> Deputy:
     at = now()
     delegation = deputies.Delegation(
         approver=principal.staff,
@@ -38,37 +41,30 @@ def set_deputy(principal: Principal, body: SetDeputy, request_id: str) -> Deputy
     errors = deputies.check_delegation(delegation, at)
     if errors:
         raise field_problem(errors)
-    staff = staff_member(principal.tenant, body.deputy_id)
-    if staff is None or staff.status == "left":
+    status = (directory or wiring.directory(principal.tenant)).member_status(body.deputy_id)
+    if status is None or status == "left":
         raise field_problem([("deputy_id", "no such member of staff in this hospital")])
-    item = DelegationItem(
-        DelegationItem.partition(principal.tenant),
-        principal.staff,
-        entity="deputy",
-        tenant=principal.tenant,
-        deputy_id=delegation.deputy,
-        start=delegation.start,
-        end=delegation.end,
-        reason=delegation.reason,
-        set_at=at,
-    )
-    with UnitOfWork(SERVICE, principal, request_id) as uow:
-        uow.save(item)
-        uow.audit("deputy.set", "approval-deputy", principal.staff, after=delegation.model_dump(mode="json"))
-        uow.commit()
-    return _deputy(item)
+    store = store or wiring.store(principal, request_id)
+    with store:
+        store.deputies.put(delegation, set_at=at)
+        store.audit(
+            "deputy.set", "approval-deputy", principal.staff, after=delegation.model_dump(mode="json")
+        )
+        store.commit()
+    return _deputy(delegation)
 
 
-def get_deputy(principal: Principal) -> Deputy:
-    item = dynamodb.delegation_of(principal.tenant, principal.staff)
-    if item is None:
+def get_deputy(principal: Principal, store: Store | None = None) -> Deputy:
+    delegation = (store or wiring.store(principal)).deputies.get(principal.staff)
+    if delegation is None:
         raise NotFound("deputy")
-    return _deputy(item)
+    return _deputy(delegation)
 
 
-def clear_deputy(principal: Principal, request_id: str) -> None:
+def clear_deputy(principal: Principal, request_id: str, store: Store | None = None) -> None:
     """Clearing is idempotent: no deputy set is already the state asked for."""
-    with UnitOfWork(SERVICE, principal, request_id) as uow:
-        delete(uow, DelegationItem(DelegationItem.partition(principal.tenant), principal.staff))
-        uow.audit("deputy.clear", "approval-deputy", principal.staff)
-        uow.commit()
+    store = store or wiring.store(principal, request_id)
+    with store:
+        store.deputies.remove(principal.staff)
+        store.audit("deputy.clear", "approval-deputy", principal.staff)
+        store.commit()

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from chalicelib.approvals.adapters import dynamodb
 from chalicelib.approvals.contracts.inbox import InboxItem, InboxQuery
+from chalicelib.approvals.domain.ports import Store
+from chalicelib.approvals.service import wiring
 
 from shared.auth import Principal
 from shared.pages import Page
 
 
-def inbox(principal: Principal, box: str, query: InboxQuery) -> Page[InboxItem]:
-    items, next_cursor = dynamodb.box_page(
-        principal.tenant, box, principal.staff, query.limit, query.cursor, query.template_id, query.status
+def inbox(principal: Principal, box: str, query: InboxQuery, store: Store | None = None) -> Page[InboxItem]:
+    lines, next_cursor = (store or wiring.store(principal)).inbox.page(
+        box, principal.staff, query.limit, query.cursor, query.template_id, query.status
     )
     return Page[InboxItem](
         items=[
@@ -24,7 +25,7 @@ def inbox(principal: Principal, box: str, query: InboxQuery) -> Page[InboxItem]:
                 status=i.status,
                 at=i.at,
             )
-            for i in items
+            for i in lines
         ],
         next_cursor=next_cursor,
     )

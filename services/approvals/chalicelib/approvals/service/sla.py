@@ -1,84 +1,96 @@
 """The SLA sweep: reminders for overdue approval tasks, then escalation.
 
-Every pending task with an SLA has one timer item (``adapters.dynamodb.SlaTimerItem``), written in the same
-transaction as the instance, found here through a sparse due-time index. Firing a timer is an ordinary
-engine command (``remind`` / ``escalate`` by the system) committed like any approver's action: the
-instance's version condition makes two overlapping sweeps apply it once, and the commit replaces the
-timer with the task's next stage (or removes it), so running the sweep again reminds no one twice.
+Every pending task with an SLA has one timer (``domain.records.DueTimer``), written in the same transaction
+as the instance, found here through a sparse due-time index. Firing a timer is an ordinary engine command
+(``remind`` / ``escalate`` by the system) committed like any approver's action: the instance's version
+condition makes two overlapping sweeps apply it once, and the commit replaces the timer with the task's
+next stage (or removes it), so running the sweep again reminds no one twice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
-from chalicelib.approvals.adapters.directory import DirectoryAdapter
-from chalicelib.approvals.adapters.dynamodb import SlaTimerItem, due_timers
 from chalicelib.approvals.domain import engine
 from chalicelib.approvals.domain.engine import Command, Instance
-from chalicelib.approvals.service import instances
+from chalicelib.approvals.domain.ports import Directory, DueTimers, Store
+from chalicelib.approvals.domain.records import DueTimer
+from chalicelib.approvals.service import instances, wiring
 from chalicelib.approvals.service._common import SERVICE
 
 from shared import observability
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound
-from shared.persistence.uow import UnitOfWork
 
 SWEEP_BATCH = 100
 logger = observability.logger("approvals.sla")
 
 
-def _escalation_target(tenant: str, inst: Instance, approver: str) -> str | None:
+def _escalation_target(directory: Directory, inst: Instance, approver: str) -> str | None:
     """The step's configured target, else the approver's direct supervisor (None: there is nobody)."""
     step = inst.current_step()
     if step is not None and step.escalate_to:
         return str(step.escalate_to)
-    chain = DirectoryAdapter(tenant).supervisors(approver, 1)
+    chain = directory.supervisors(approver, 1)
     return str(chain[0]) if chain else None
 
 
-def _discard(timer: SlaTimerItem) -> None:
+def _discard(store: Store, timer: DueTimer) -> None:
     """A timer the instance no longer calls for (it moved on): drop it, unless it changed meanwhile."""
-    with UnitOfWork(SERVICE) as uow:
-        uow.delete(timer, condition=SlaTimerItem.stage == timer.stage)
-        uow.commit()
+    with store:
+        store.timers.discard(timer)
+        store.commit()
 
 
-def fire(timer: SlaTimerItem, now: datetime) -> bool:
-    """Apply one due timer; False when there was nothing (more) to do for it."""
-    tenant = timer.tenant
-    principal = Principal(tenant=tenant, user=f"service:{SERVICE}", kind="service")
+def fire(timer: DueTimer, now: datetime, store: Store, directory: Directory | None = None) -> bool:
+    """Apply one due timer with its hospital's store; False when there was nothing (more) to do for it."""
     try:
-        item, before = instances.load(tenant, timer.instance_id)
+        stored = instances.load(store, timer.instance_id)
     except NotFound:
-        _discard(timer)
+        _discard(store, timer)
         return False
-    wanted = {f"{before.id}#{t.key}": t for t in engine.timers(before)}
-    current = wanted.get(timer.sk)
+    before = stored.instance
+    current = {t.key: t for t in engine.timers(before)}.get(timer.key)
     if current is None or current.stage != timer.stage:
-        _discard(timer)
+        _discard(store, timer)
         return False
+    to = None
+    if current.stage == "escalate":
+        to = _escalation_target(directory or wiring.directory(timer.tenant), before, current.approver)
     command = Command(
         action=current.stage,
         actor=engine.SYSTEM,
         at=now,
         key=f"sla:{current.key}:{current.stage}",
         approver=current.approver,
-        to=_escalation_target(tenant, before, current.approver) if current.stage == "escalate" else None,
+        to=to,
     )
-    command, after = instances.execute(tenant, before, command)
+    command, after = instances.execute(store, before, command)
     if after is before:
         return False
-    item.status, item.state, item.updated_at = after.status, after.model_dump_json(), now
-    instances.commit(principal, None, item, before, after, command)
+    instances.commit(store, stored, after, command)
     return True
 
 
-def sweep(now: datetime) -> int:
-    """Fire every SLA timer due by ``now``; returns how many reminders and escalations went out."""
+def _service_store(tenant: str) -> Store:
+    return wiring.store(Principal(tenant=tenant, user=f"service:{SERVICE}", kind="service"))
+
+
+def sweep(
+    now: datetime,
+    timers: DueTimers | None = None,
+    stores: Callable[[str], Store] = _service_store,
+    directories: Callable[[str], Directory] = wiring.directory,
+) -> int:
+    """Fire every SLA timer due by ``now``; returns how many reminders and escalations went out.
+
+    The due index spans every hospital: each timer is fired with its own hospital's store (``stores``)
+    and directory (``directories``), acting as the service."""
     fired = 0
-    for timer in due_timers(now, SWEEP_BATCH):
+    for timer in (timers or wiring.due_timers()).due(now, SWEEP_BATCH):
         try:
-            fired += fire(timer, now)
+            fired += fire(timer, now, stores(timer.tenant), directories(timer.tenant))
         except Conflict:
             continue  # another sweep or an approver got there first; a timer still due is fired next time
     return fired

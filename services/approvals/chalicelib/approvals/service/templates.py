@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
-from chalicelib.approvals.adapters import dynamodb
-from chalicelib.approvals.adapters.dynamodb import TemplateCodeClaim, TemplateItem, TemplateVersionItem
 from chalicelib.approvals.contracts.templates import (
     CreateTemplate,
     PublishTemplate,
@@ -14,13 +13,15 @@ from chalicelib.approvals.contracts.templates import (
     TemplateSummary,
 )
 from chalicelib.approvals.domain import builtin_templates, flow, forms
-from chalicelib.approvals.service._common import SERVICE, field_problem, now, template_item
+from chalicelib.approvals.domain.ports import Store
+from chalicelib.approvals.domain.records import TemplateRecord
+from chalicelib.approvals.service import wiring
+from chalicelib.approvals.service._common import field_problem, now, template_of
 
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound
 from shared.ids import new_id
 from shared.pages import Page
-from shared.persistence.uow import UnitOfWork
 
 
 def _definition(body: TemplateBody) -> str:
@@ -32,131 +33,118 @@ def _definition(body: TemplateBody) -> str:
     )
 
 
-def _template(item: TemplateItem, definition: str | None = None) -> Template:
-    data = json.loads(definition or item.definition)
+def _template(record: TemplateRecord, definition: str | None = None) -> Template:
+    data = json.loads(definition or record.definition)
     return Template(
-        id=item.sk,
-        code=item.code,
-        name=item.name,
-        category=item.category,
-        description=item.description,
-        version=item.version,
-        builtin=item.builtin,
+        id=record.id,
+        code=record.code,
+        name=record.name,
+        category=record.category,
+        description=record.description,
+        version=record.version,
+        builtin=record.builtin,
         fields=data["fields"],
         flow=data["flow"],
-        created_at=item.created_at,
-        updated_at=item.updated_at,
+        created_at=record.created_at,
+        updated_at=record.updated_at,
     )
 
 
 def create_template(
-    principal: Principal, cmd: CreateTemplate, request_id: str | None, builtin_template: bool = False
+    principal: Principal,
+    cmd: CreateTemplate,
+    request_id: str | None,
+    builtin_template: bool = False,
+    store: Store | None = None,
 ) -> Template:
-    tenant = principal.tenant
+    store = store or wiring.store(principal, request_id)
     template_id = new_id()
-    code = cmd.code or f"c{template_id.lower()}"[:40]
-    definition = _definition(cmd)
-    item = TemplateItem(
-        TemplateItem.partition(tenant),
-        template_id,
-        entity="template",
-        tenant=tenant,
-        code=code,
+    at = now()
+    record = TemplateRecord(
+        id=template_id,
+        code=cmd.code or f"c{template_id.lower()}"[:40],
         name=cmd.name,
         category=cmd.category,
         description=cmd.description,
         builtin=builtin_template,
-        definition=definition,
+        definition=_definition(cmd),
+        version=1,
+        created_at=at,
+        updated_at=at,
     )
-    with UnitOfWork(SERVICE, principal, request_id) as uow:
-        uow.create(item)
-        uow.create(
-            TemplateVersionItem(
-                TemplateVersionItem.partition(tenant, template_id),
-                TemplateVersionItem.sort_key(1),
-                entity="template-version",
-                tenant=tenant,
-                name=cmd.name,
-                definition=definition,
-            )
-        )
-        uow.create(
-            TemplateCodeClaim(
-                TemplateCodeClaim.partition(tenant),
-                code,
-                entity="template-code",
-                tenant=tenant,
-                template_id=template_id,
-            ),
-            on_conflict=Conflict(f"template code {code} is already taken"),
-        )
-        uow.audit("template.create", "approval-template", template_id, after=json.loads(definition))
-        uow.commit()  # the transaction sets the item's version (1), as for every save
-    return _template(item)
+    with store:
+        store.templates.add(record, code_taken=Conflict(f"template code {record.code} is already taken"))
+        store.audit("template.create", "approval-template", template_id, after=json.loads(record.definition))
+        store.commit()
+    return _template(record)
 
 
 def publish_template(
-    principal: Principal, template_id: str, cmd: PublishTemplate, request_id: str
+    principal: Principal, template_id: str, cmd: PublishTemplate, request_id: str, store: Store | None = None
 ) -> Template:
-    tenant = principal.tenant
-    item = template_item(tenant, template_id)
-    if item.version != cmd.version:
-        raise Conflict(f"the template is at version {item.version}, not {cmd.version}")
-    before = json.loads(item.definition)
-    definition = _definition(cmd)
-    item.name, item.category, item.description, item.definition = (
-        cmd.name,
-        cmd.category,
-        cmd.description,
-        definition,
+    store = store or wiring.store(principal, request_id)
+    current = template_of(store, template_id)
+    if current.version != cmd.version:
+        raise Conflict(f"the template is at version {current.version}, not {cmd.version}")
+    before = json.loads(current.definition)
+    published = replace(
+        current,
+        name=cmd.name,
+        category=cmd.category,
+        description=cmd.description,
+        definition=_definition(cmd),
+        version=cmd.version + 1,
+        updated_at=now(),
     )
-    item.updated_at = now()
-    with UnitOfWork(SERVICE, principal, request_id) as uow:
-        uow.save(item, on_conflict=Conflict("the template changed meanwhile; reload and retry"))
-        uow.create(
-            TemplateVersionItem(
-                TemplateVersionItem.partition(tenant, template_id),
-                TemplateVersionItem.sort_key(cmd.version + 1),
-                entity="template-version",
-                tenant=tenant,
-                name=cmd.name,
-                definition=definition,
-            ),
-            on_conflict=Conflict("the template changed meanwhile; reload and retry"),
+    with store:
+        store.templates.publish(
+            published, changed=Conflict("the template changed meanwhile; reload and retry")
         )
-        uow.audit(
-            "template.publish", "approval-template", template_id, before=before, after=json.loads(definition)
+        store.audit(
+            "template.publish",
+            "approval-template",
+            template_id,
+            before=before,
+            after=json.loads(published.definition),
         )
-        uow.commit()  # the transaction moves the item to cmd.version + 1
-    return _template(item)
+        store.commit()
+    return _template(published)
 
 
-def get_template(principal: Principal, template_id: str) -> Template:
-    return _template(template_item(principal.tenant, template_id))
+def get_template(principal: Principal, template_id: str, store: Store | None = None) -> Template:
+    return _template(template_of(store or wiring.store(principal), template_id))
 
 
-def get_template_version(principal: Principal, template_id: str, version: int) -> Template:
-    item = template_item(principal.tenant, template_id)
-    old = dynamodb.template_version(principal.tenant, template_id, version)
+def get_template_version(
+    principal: Principal, template_id: str, version: int, store: Store | None = None
+) -> Template:
+    store = store or wiring.store(principal)
+    current = template_of(store, template_id)
+    old = store.templates.version(template_id, version)
     if old is None:
         raise NotFound("template version")
-    template = _template(item, old.definition)
+    template = _template(current, old.definition)
     return template.model_copy(update={"version": version, "name": old.name})
 
 
-def list_templates(principal: Principal, limit: int, cursor: str | None) -> Page[TemplateSummary]:
-    templates, next_cursor = dynamodb.templates_page(principal.tenant, limit, cursor)
+def list_templates(
+    principal: Principal, limit: int, cursor: str | None, store: Store | None = None
+) -> Page[TemplateSummary]:
+    templates, next_cursor = (store or wiring.store(principal)).templates.page(limit, cursor)
     items = [
         TemplateSummary(
-            id=i.sk, code=i.code, name=i.name, category=i.category, version=i.version, builtin=i.builtin
+            id=t.id, code=t.code, name=t.name, category=t.category, version=t.version, builtin=t.builtin
         )
-        for i in templates
+        for t in templates
     ]
     return Page[TemplateSummary](items=items, next_cursor=next_cursor)
 
 
-def install_builtins(principal: Principal, fallback_staff_id: str, request_id: str) -> list[TemplateSummary]:
+def install_builtins(
+    principal: Principal, fallback_staff_id: str, request_id: str, store: Store | None = None
+) -> list[TemplateSummary]:
     """The templates a hospital gets on day one; installing again skips the codes it already has."""
+    store = store or wiring.store(principal, request_id)
     made: list[TemplateSummary] = []
     for builtin in builtin_templates.templates(fallback_staff_id):
         template = CreateTemplate(
@@ -167,7 +155,7 @@ def install_builtins(principal: Principal, fallback_staff_id: str, request_id: s
             flow=builtin.flow,
         )
         try:
-            created = create_template(principal, template, request_id, builtin_template=True)
+            created = create_template(principal, template, request_id, builtin_template=True, store=store)
         except Conflict:
             continue
         made.append(TemplateSummary(**created.model_dump(include=set(TemplateSummary.model_fields))))

@@ -1,0 +1,81 @@
+"""What approvals keeps, as its use cases see it: templates and their versions, stored approvals, the
+operation record, people's lists, SLA timers. The adapters map these to and from their items."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from chalicelib.approvals.domain.engine import Command, Instance
+
+
+@dataclass(frozen=True)
+class TemplateRecord:
+    """A form template at its current version; ``definition`` is the JSON of its fields and flow."""
+
+    id: str
+    code: str
+    name: str
+    category: str
+    description: str
+    builtin: bool
+    definition: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class TemplateVersion:
+    """One published version of a template, kept for the approvals started with it."""
+
+    name: str
+    definition: str
+
+
+@dataclass(frozen=True)
+class StoredApproval:
+    """An approval instance as stored: its engine state and the version its next write must match."""
+
+    instance: Instance
+    version: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class RecordEntry:
+    """One accepted command of an approval (the operation record), by its sequence number."""
+
+    seq: int
+    command: Command
+
+
+@dataclass(frozen=True)
+class BoxLine:
+    """One line of someone's list (pending / submitted / cc / handled), sorted by ``at`` within it."""
+
+    box: str
+    staff_id: str
+    at: str
+    instance_id: str
+    template_id: str
+    template_code: str
+    title: str
+    submitter: str
+    status: str
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.box, self.staff_id, self.at, self.instance_id)
+
+
+@dataclass(frozen=True)
+class DueTimer:
+    """An SLA timer as the sweep finds it: which hospital, which approval, which task and stage."""
+
+    tenant: str
+    instance_id: str
+    key: str
+    approver: str
+    stage: str
+    due: datetime

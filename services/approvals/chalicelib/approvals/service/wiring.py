@@ -1,0 +1,29 @@
+"""The adapters approvals' use cases run on unless a caller (a test) passes its own.
+
+A use case takes ``store=`` and ``directory=``; left out, they are these DynamoDB ones, imported when
+first asked for (a route module does not pay for PynamoDB models it does not use)."""
+
+from __future__ import annotations
+
+from chalicelib.approvals.domain.ports import Directory, DueTimers, Store
+
+from shared.auth import Principal
+
+
+def store(principal: Principal, request_id: str | None = None) -> Store:
+    """The principal's hospital's store; its writes, events and audit are one transaction per ``with``."""
+    from chalicelib.approvals.adapters.dynamodb import DynamoStore
+
+    return DynamoStore(principal, request_id)
+
+
+def directory(tenant: str) -> Directory:
+    from chalicelib.approvals.adapters.directory import DirectoryAdapter
+
+    return DirectoryAdapter(tenant)
+
+
+def due_timers() -> DueTimers:
+    from chalicelib.approvals.adapters.dynamodb import DynamoDueTimers
+
+    return DynamoDueTimers()
