@@ -70,7 +70,7 @@ def person(n: int, **extra: Any) -> StaffRecord:
     return StaffRecord(id=f"s{n:02d}", created_at=AT, updated_at=AT, **values)
 
 
-def commit(store: Any, change: Callable[[Any], None]) -> None:
+def commit(store: Any, change: Callable[[Any], object]) -> None:
     with store:
         change(store)
         store.commit()

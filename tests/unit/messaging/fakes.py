@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import count
-from typing import Any
+from typing import Any, TypeAlias
 
 from chalicelib.messaging.domain.directory import STALE, number_taken
 from chalicelib.messaging.domain.records import DepartmentRecord, Reminder, StaffRecord, TrailEntry
@@ -26,7 +26,7 @@ from shared.errors import Conflict, DomainError
 from shared.persistence.models import now_utc
 from tests.fakes import MemoryUnitOfWork, page_after
 
-Record = DepartmentRecord | StaffRecord
+Record: TypeAlias = DepartmentRecord | StaffRecord
 
 
 @dataclass
