@@ -32,12 +32,10 @@ def test_search_by_name_pinyin_initials_and_number(messaging: Api) -> None:
         assert resp.status_code == 200, resp.body
         return sorted(s["name"] for s in resp.json_body["items"])
 
-    assert names("q=zhangsanfeng") == ["张三丰"]
-    assert names("q=zsf") == ["张三丰"]
-    assert names("q=ZHANG") == ["张三丰", "张伟"]
+    # The search rules are tested on the fakes (tests/unit/messaging); here the query string and the
+    # DynamoDB filter: the Chinese query arrives intact, department and status combine with it.
     assert names("q=%E5%BC%A0") == ["张三丰", "张伟"]  # 张
-    assert names("q=e200") == ["李四"]
-    assert names(f"q=zhang&department_id={dept['id']}") == ["张三丰"]
+    assert names(f"q=zhang&department_id={dept['id']}&status=active") == ["张三丰"]
     assert names(f"department_id={other['id']}") == ["张伟"]
     assert messaging.call("GET", f"/staff/{zhang['id']}").json_body["name"] == "张三丰"
 
@@ -55,22 +53,6 @@ def test_update_with_version_and_stale_update_is_409(messaging: Api) -> None:
     assert messaging.call("GET", f"/staff/{nurse['id']}").json_body["title"] == "护师"
 
 
-def test_supervisor_must_exist_and_not_cycle(messaging: Api) -> None:
-    dept = make_department(messaging)
-    boss = add_staff(messaging, dept["id"], "主任", "B1")
-    worker = add_staff(messaging, dept["id"], "医生", "W1", supervisor_id=boss["id"])
-    assert worker["supervisor_id"] == boss["id"]
-    cycle = messaging.call("PATCH", f"/staff/{boss['id']}", {"version": 1, "supervisor_id": worker["id"]})
-    assert cycle.status_code == 422
-    assert cycle.json_body["errors"][0]["field"] == "supervisor_id"
-    ghost = messaging.call(
-        "POST",
-        "/staff",
-        {"name": "x", "employee_no": "X9", "department_id": dept["id"], "supervisor_id": "nobody"},
-    )
-    assert ghost.status_code == 422
-
-
 def test_move_department_and_refuse_cycles(messaging: Api) -> None:
     campus = make_department(messaging, "西院区", kind="campus")
     dept = make_department(messaging, "内科")
@@ -84,16 +66,6 @@ def test_move_department_and_refuse_cycles(messaging: Api) -> None:
         "POST", f"/departments/{dept['id']}/move", {"version": 2, "parent_id": ward["id"]}
     )
     assert into_child.status_code == 422
-    ward_to_top = messaging.call("POST", f"/departments/{ward['id']}/move", {"version": 1, "parent_id": None})
-    assert ward_to_top.status_code == 422  # a ward must belong to a department or campus
-
-
-def test_department_head(messaging: Api) -> None:
-    dept = make_department(messaging)
-    head = add_staff(messaging, dept["id"], "科主任", "H1", roles=["department_head", "doctor"])
-    resp = messaging.call("PATCH", f"/departments/{dept['id']}", {"version": 1, "head_id": head["id"]})
-    assert resp.status_code == 200
-    assert resp.json_body["head_id"] == head["id"]
 
 
 def test_leave_keeps_history_revokes_roles_and_reaches_scheduling(
@@ -108,8 +80,6 @@ def test_leave_keeps_history_revokes_roles_and_reaches_scheduling(
     assert left.status_code == 200
     assert (left.json_body["status"], left.json_body["roles"]) == ("left", [])
     assert messaging.call("POST", f"/staff/{nurse['id']}/leave", {"version": 2}).status_code == 409
-    assert messaging.call("GET", f"/staff/{nurse['id']}").json_body["status"] == "left"
-    assert messaging.call("GET", "/staff?status=active").json_body["items"] == []
     stack.drain()
     assert scheduling.call("GET", "/staff").json_body["items"] == []
 
@@ -140,16 +110,6 @@ def test_mobile_is_masked_everywhere_and_revealed_only_with_audit(
     assert "13812345678" not in str(trail)
     # only admins read the trail
     assert myself.call("GET", f"/audit?resource_type=staff&resource_id={me['id']}").status_code == 403
-
-
-def test_audit_trail_has_before_and_after(messaging: Api) -> None:
-    dept = make_department(messaging, "旧名")
-    messaging.call("PATCH", f"/departments/{dept['id']}", {"version": 1, "name": "新名"})
-    trail = messaging.call("GET", f"/audit?resource_type=department&resource_id={dept['id']}").json_body[
-        "items"
-    ]
-    update = next(e for e in trail if e["action"] == "department.update")
-    assert (update["before"]["name"], update["after"]["name"]) == ("旧名", "新名")
 
 
 def test_my_colleagues(messaging: Api, clients: dict[str, Any], token: Any, tenant: str) -> None:

@@ -1,17 +1,22 @@
 """Messaging's DynamoDB access: every PynamoDB item it stores, and every read (and lone write) on them.
 
-The service layer builds items and hands them to its unit of work; everything else that touches the
-tables — each GetItem, Query, BatchGetItem, batch write and the few single writes made outside a
-transaction — is a function here. The directory items themselves are the shared read model
-(``shared.directory``), re-exported so the service layer finds all of its data in one place.
+The directory's use cases see none of this: they work on records through ``DynamoDirectoryStore`` (the
+ports of ``domain/ports.py``, at the bottom). The other use cases still build items and hand them to
+their unit of work; everything else that touches the tables — each GetItem, Query, BatchGetItem, batch
+write and the few single writes made outside a transaction — is a function here. The directory items
+themselves are the shared read model (``shared.directory``), re-exported here.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.messaging.domain.directory import STALE, number_taken
+from chalicelib.messaging.domain.records import DepartmentRecord, Reminder, StaffRecord, TrailEntry
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
@@ -24,6 +29,8 @@ from pynamodb.exceptions import PutError
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
+from shared.audit import record_access
+from shared.auth import Principal
 from shared.directory import (
     DepartmentItem,
     EmployeeNumberClaim,
@@ -33,11 +40,14 @@ from shared.directory import (
     staff_for_user,
     supervisor_chain,
 )
+from shared.errors import DomainError
 from shared.persistence.batch import put_all
 from shared.persistence.models import AuditRecord, Gsi1, TenantItem, now_utc, table_meta, tenant_key
 from shared.persistence.paging import decode_cursor, one_page, query_page
+from shared.persistence.uow import UnitOfWork
 
 if TYPE_CHECKING:
+    from shared.events.envelope import EventEnvelope
     from shared.onduty import OnDuty
 
 ItemPage = tuple[list[Any], str | None]  # one page of items and the cursor after it
@@ -652,3 +662,319 @@ def active_hospitals(lead: str, consortium_id: str) -> list[str]:
             RosterEntry.partition(lead, consortium_id), filter_condition=RosterEntry.status == "active"
         )
     ]
+
+
+# --- the directory's store (the ports of domain/ports.py) -----------------------------------------
+
+
+def _department_record(item: DepartmentItem) -> DepartmentRecord:
+    return DepartmentRecord(
+        id=item.sk,
+        name=item.name,
+        kind=item.kind,
+        parent_id=item.parent_id,
+        head_id=item.head_id,
+        version=item.version,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )
+
+
+def _department_item(tenant: str, record: DepartmentRecord) -> DepartmentItem:
+    item = DepartmentItem(
+        DepartmentItem.partition(tenant),
+        record.id,
+        entity="department",
+        tenant=tenant,
+        name=record.name,
+        kind=record.kind,
+        parent_id=record.parent_id,
+        head_id=record.head_id,
+        created_at=record.created_at,
+        updated_at=record.updated_at,
+    )
+    if record.version is not None:
+        item.version = record.version
+    return item
+
+
+def _staff_record(item: StaffItem) -> StaffRecord:
+    return StaffRecord(
+        id=item.sk,
+        name=item.name,
+        employee_no=item.employee_no,
+        department_id=item.department_id,
+        title=item.title,
+        nurse_grade=item.nurse_grade,
+        roles=[str(role) for role in item.roles or []],
+        supervisor_id=item.supervisor_id,
+        status=item.status,
+        left_at=item.left_at,
+        mobile_encrypted=item.mobile_encrypted,
+        mobile_masked=item.mobile_masked,
+        mobile_index=item.mobile_index,
+        search_blob=item.search_blob,
+        certificates=json.loads(item.certificates or "[]"),
+        user_id=item.user_id,
+        version=item.version,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )
+
+
+def _staff_item(tenant: str, record: StaffRecord) -> StaffItem:
+    item = StaffItem(
+        StaffItem.partition(tenant),
+        record.id,
+        entity="staff",
+        tenant=tenant,
+        name=record.name,
+        employee_no=record.employee_no,
+        department_id=record.department_id,
+        title=record.title,
+        nurse_grade=record.nurse_grade,
+        roles=list(record.roles),
+        supervisor_id=record.supervisor_id,
+        status=record.status,
+        left_at=record.left_at,
+        mobile_encrypted=record.mobile_encrypted,
+        mobile_masked=record.mobile_masked,
+        mobile_index=record.mobile_index,
+        search_blob=record.search_blob,
+        certificates=json.dumps(record.certificates, ensure_ascii=False),
+        user_id=record.user_id,
+        created_at=record.created_at,
+        updated_at=record.updated_at,
+    )
+    if record.user_id:
+        item.gsi1pk, item.gsi1sk = user_index_key(tenant), record.user_id
+    if record.version is not None:
+        item.version = record.version
+    return item
+
+
+def _snapshot(item: StaffItem | DepartmentItem) -> dict[str, Any]:
+    """What the audit trail keeps of a record: its stored fields, with personal data only as masked."""
+    data = {k: v for k, v in item.attribute_values.items() if k not in ("mobile_encrypted", "mobile_index")}
+    snapshot: dict[str, Any] = json.loads(json.dumps(data, default=str))
+    return snapshot
+
+
+Record = DepartmentRecord | StaffRecord
+
+
+@dataclass
+class _Saved:
+    """Records staged for saving and their items: the commit gives each record its item's new version."""
+
+    pairs: list[tuple[Record, DepartmentItem | StaffItem]] = field(default_factory=list)
+
+    def add(self, record: Record, item: DepartmentItem | StaffItem) -> None:
+        self.pairs.append((record, item))
+
+    def settle(self) -> None:
+        for record, item in self.pairs:
+            record.version = item.version
+        self.pairs.clear()
+
+
+@dataclass
+class DynamoDepartments:
+    """``Departments`` on the directory table (GetItem / Query; writes staged in the unit of work)."""
+
+    tenant: str
+    uow: UnitOfWork
+    saved: _Saved
+
+    def get(self, department_id: str) -> DepartmentRecord | None:
+        item = get_department(self.tenant, department_id)
+        return _department_record(item) if item else None
+
+    def page(self, limit: int, cursor: str | None) -> tuple[list[DepartmentRecord], str | None]:
+        items, next_cursor = department_page(self.tenant, limit, cursor)
+        return [_department_record(i) for i in items], next_cursor
+
+    def create(self, record: DepartmentRecord) -> None:
+        item = _department_item(self.tenant, record)
+        self.uow.create(item)
+        self.saved.add(record, item)
+
+    def save(self, record: DepartmentRecord) -> None:
+        item = _department_item(self.tenant, record)
+        self.uow.save(item, on_conflict=STALE)
+        self.saved.add(record, item)
+
+    def require(self, department_id: str, error: DomainError) -> None:
+        self.uow.check(
+            DepartmentItem,
+            DepartmentItem.partition(self.tenant),
+            department_id,
+            DepartmentItem.pk.exists(),
+            on_conflict=error,
+        )
+
+
+@dataclass
+class DynamoStaff:
+    """``StaffRegister`` on the directory table; a new member of staff also claims their 工号 there."""
+
+    tenant: str
+    uow: UnitOfWork
+    saved: _Saved
+
+    def get(self, staff_id: str) -> StaffRecord | None:
+        item = get_staff(self.tenant, staff_id)
+        return _staff_record(item) if item else None
+
+    def for_user(self, user_id: str) -> StaffRecord | None:
+        item = staff_for_user(self.tenant, user_id)
+        return _staff_record(item) if item else None
+
+    def supervisors(self, staff_id: str, levels: int) -> list[StaffRecord]:
+        return [_staff_record(i) for i in supervisor_chain(self.tenant, staff_id, levels=levels)]
+
+    def page(
+        self,
+        limit: int,
+        cursor: str | None,
+        search: str | None,
+        department_id: str | None,
+        status: str | None,
+    ) -> tuple[list[StaffRecord], str | None]:
+        items, next_cursor = staff_page(self.tenant, limit, cursor, search, department_id, status)
+        return [_staff_record(i) for i in items], next_cursor
+
+    def create(self, record: StaffRecord) -> None:
+        item = _staff_item(self.tenant, record)
+        claim = EmployeeNumberClaim(
+            EmployeeNumberClaim.partition(self.tenant),
+            record.employee_no,
+            entity="staffno",
+            tenant=self.tenant,
+            staff_id=record.id,
+        )
+        self.uow.create(item)
+        self.uow.create(claim, on_conflict=number_taken(record.employee_no))
+        self.saved.add(record, item)
+
+    def save(self, record: StaffRecord) -> None:
+        item = _staff_item(self.tenant, record)
+        self.uow.save(item, on_conflict=STALE)
+        self.saved.add(record, item)
+
+
+@dataclass
+class DynamoReminders:
+    """``CertificateReminders``: one item per certificate in the sweep's due index."""
+
+    tenant: str
+    uow: UnitOfWork
+
+    def add(self, reminder: Reminder) -> None:
+        self.uow.save(
+            CertificateReminder(
+                CertificateReminder.partition(self.tenant),
+                reminder.key,
+                entity="certremind",
+                tenant=self.tenant,
+                staff_id=reminder.staff_id,
+                certificate_type=reminder.certificate_type,
+                valid_until=reminder.valid_until,
+                gsi1pk=CERTIFICATE_DUE_INDEX,
+                gsi1sk=f"{reminder.remind_on.isoformat()}#{self.tenant}#{reminder.key}",
+            )
+        )
+
+    def remove(self, key: str) -> None:
+        self.uow.delete(CertificateReminder(CertificateReminder.partition(self.tenant), key))
+
+
+@dataclass
+class DynamoAuditTrail:
+    """``AuditTrail`` on the audit table: a resource's records in one partition."""
+
+    tenant: str
+    principal: Principal | None
+    request_id: str | None
+
+    def page(
+        self, resource_type: str, resource_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[TrailEntry], str | None]:
+        records, next_cursor = audit_page(self.tenant, resource_type, resource_id, limit, cursor)
+        return [
+            TrailEntry(
+                at=r.at,
+                actor=r.actor,
+                action=r.action,
+                resource_type=r.resource_type,
+                resource_id=r.resource_id,
+                before=json.loads(r.before) if r.before else None,
+                after=json.loads(r.after) if r.after else None,
+                request_id=r.request_id,
+            )
+            for r in records
+        ], next_cursor
+
+    def record_access(self, resource_type: str, resource_id: str, fields: list[str]) -> None:
+        if self.principal is None:
+            raise RuntimeError("this store has no principal to audit")
+        record_access(self.principal, resource_type, resource_id, fields, self.request_id)
+
+
+class DynamoDirectoryStore:
+    """``DirectoryStore`` of one hospital on DynamoDB: the change goes out as the unit of work's one
+    TransactWriteItems (state, outbox events and audit record); reads are GetItems and Queries."""
+
+    def __init__(self, tenant: str, uow: UnitOfWork) -> None:
+        self.tenant, self.uow, self._saved = tenant, uow, _Saved()
+
+    @property
+    def departments(self) -> DynamoDepartments:
+        return DynamoDepartments(self.tenant, self.uow, self._saved)
+
+    @property
+    def staff(self) -> DynamoStaff:
+        return DynamoStaff(self.tenant, self.uow, self._saved)
+
+    @property
+    def reminders(self) -> DynamoReminders:
+        return DynamoReminders(self.tenant, self.uow)
+
+    @property
+    def trail(self) -> DynamoAuditTrail:
+        return DynamoAuditTrail(self.tenant, self.uow.principal, self.uow.request_id)
+
+    def emit(self, event: EventEnvelope) -> None:
+        self.uow.emit(event)
+
+    def audit(
+        self,
+        action: str,
+        resource_type: str,
+        resource_id: str,
+        before: DepartmentRecord | StaffRecord | None = None,
+        after: DepartmentRecord | StaffRecord | None = None,
+    ) -> None:
+        self.uow.audit(
+            action,
+            resource_type,
+            resource_id,
+            before=self._snapshot(before) if before is not None else None,
+            after=self._snapshot(after) if after is not None else None,
+        )
+
+    def _snapshot(self, record: DepartmentRecord | StaffRecord) -> dict[str, Any]:
+        if isinstance(record, StaffRecord):
+            return _snapshot(_staff_item(self.tenant, record))
+        return _snapshot(_department_item(self.tenant, record))
+
+    def commit(self) -> None:
+        self.uow.commit()  # the transaction bumps each saved item's version
+        self._saved.settle()
+
+    def __enter__(self) -> DynamoDirectoryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.uow.__exit__(*exc)
+        self._saved.pairs.clear()

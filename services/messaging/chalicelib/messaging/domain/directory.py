@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from chalicelib.messaging.domain.records import Reminder
 
 from shared.errors import Conflict, RuleViolation
 
@@ -27,6 +31,9 @@ ALLOWED_PARENTS: dict[str, frozenset[str | None]] = {
     "team": frozenset({"department", "ward"}),
 }
 MAX_DEPTH = 12
+# A write based on a record someone else has saved since it was read (its version moved on).
+STALE = Conflict("this record was changed by someone else; reload it and try again")
+CERTIFICATE_NOTICE = timedelta(days=30)  # certificate.expiring goes out this long before the expiry
 
 
 @dataclass(frozen=True)
@@ -89,3 +96,30 @@ def check_supervisor(staff_id: str, supervisor_id: str | None, chain: Iterable[s
         return
     if supervisor_id == staff_id or staff_id in chain:
         raise RuleViolation("supervisor lines cannot form a cycle", field="supervisor_id")
+
+
+def number_taken(employee_no: str) -> Conflict:
+    return Conflict(f"employee number {employee_no} is already taken")
+
+
+def _reminder_key(staff_id: str, cert: dict[str, Any]) -> str:
+    return f"{staff_id}#{cert['type']}#{cert['number']}#{cert['valid_until']}"
+
+
+def reminder_changes(
+    staff_id: str, before: list[dict[str, Any]], after: list[dict[str, Any]]
+) -> tuple[list[str], list[Reminder]]:
+    """The reminders to drop (removed or renewed certificates) and to add (new ones), by key."""
+    old = {_reminder_key(staff_id, c): c for c in before}
+    new = {_reminder_key(staff_id, c): c for c in after}
+    added = [
+        Reminder(
+            key=key,
+            staff_id=staff_id,
+            certificate_type=new[key]["type"],
+            valid_until=str(new[key]["valid_until"]),
+            remind_on=date.fromisoformat(str(new[key]["valid_until"])) - CERTIFICATE_NOTICE,
+        )
+        for key in new.keys() - old.keys()
+    ]
+    return sorted(old.keys() - new.keys()), sorted(added, key=lambda r: r.key)

@@ -1,12 +1,13 @@
-"""The directory's use cases: departments, staff and the audit trail, each change in one unit of work."""
+"""The directory's use cases: departments, staff and the audit trail, each change in one unit of work.
+
+Each takes the store it works on (``store=``, and ``personal_data=`` where a mobile number is handled);
+left out, ``service/wiring.py`` opens the DynamoDB one for the caller's hospital.
+"""
 
 from __future__ import annotations
 
-import json
-from typing import Any
+import copy
 
-from chalicelib.messaging.adapters import dynamodb
-from chalicelib.messaging.adapters.dynamodb import DepartmentItem, EmployeeNumberClaim, StaffItem
 from chalicelib.messaging.contracts.directory import (
     AuditEntry,
     Certificate,
@@ -31,375 +32,407 @@ from chalicelib.messaging.contracts.events import (
     StaffChanged,
 )
 from chalicelib.messaging.domain import directory as domain
-from chalicelib.messaging.service import certificates
+from chalicelib.messaging.domain.ports import DirectoryStore, PersonalData
+from chalicelib.messaging.domain.records import DepartmentRecord, StaffRecord
+from chalicelib.messaging.service import wiring
 
-from shared.audit import record_access
 from shared.auth import Principal
-from shared.crypto import get_blind_index, get_cipher
 from shared.errors import Conflict, Forbidden, NotFound, RuleViolation
 from shared.ids import new_id
 from shared.pages import Page
 from shared.persistence.models import now_utc
-from shared.persistence.uow import UnitOfWork
 from shared.personal import mask_mobile
 
-SERVICE = "messaging"
 ADMIN = "hospital_admin"
 MAX_DEPTH = domain.MAX_DEPTH  # the deepest unit tree (and supervisor chain) the rules walk
-STALE = Conflict("this record was changed by someone else; reload it and try again")
+STALE = domain.STALE
 
 
-def _department(item: DepartmentItem) -> Department:
+def _no_parent() -> RuleViolation:
+    return RuleViolation("no such parent unit", field="parent_id")
+
+
+def _no_department() -> RuleViolation:
+    return RuleViolation("no such department", field="department_id")
+
+
+def _department(record: DepartmentRecord) -> Department:
     return Department(
-        id=item.sk,
-        name=item.name,
-        kind=item.kind,
-        parent_id=item.parent_id,
-        head_id=item.head_id,
-        version=item.version,
-        created_at=item.created_at,
+        id=record.id,
+        name=record.name,
+        kind=record.kind,
+        parent_id=record.parent_id,
+        head_id=record.head_id,
+        version=record.version or 0,
+        created_at=record.created_at,
     )
 
 
-def _certificates_json(certs: list[Certificate]) -> str:
-    return json.dumps([c.model_dump(mode="json") for c in certs], ensure_ascii=False)
+def _certificates(certs: list[Certificate]) -> list[dict[str, object]]:
+    return [c.model_dump(mode="json") for c in certs]
 
 
-def _staff(item: StaffItem) -> Staff:
+def _staff(record: StaffRecord) -> Staff:
     return Staff(
-        id=item.sk,
-        name=item.name,
-        employee_no=item.employee_no,
-        department_id=item.department_id,
-        title=item.title,
-        nurse_grade=item.nurse_grade,
-        roles=list(item.roles or []),
-        supervisor_id=item.supervisor_id,
-        mobile=item.mobile_masked,
-        user_id=item.user_id,
-        certificates=json.loads(item.certificates or "[]"),
-        status=item.status,
-        version=item.version,
-        created_at=item.created_at,
+        id=record.id,
+        name=record.name,
+        employee_no=record.employee_no,
+        department_id=record.department_id,
+        title=record.title,
+        nurse_grade=record.nurse_grade,
+        roles=list(record.roles),
+        supervisor_id=record.supervisor_id,
+        mobile=record.mobile_masked,
+        user_id=record.user_id,
+        certificates=record.certificates,
+        status=record.status,
+        version=record.version or 0,
+        created_at=record.created_at,
     )
-
-
-def _snapshot(item: StaffItem | DepartmentItem) -> dict[str, Any]:
-    """What the audit trail keeps of a record: its fields, with personal data only as masked."""
-    data = {k: v for k, v in item.attribute_values.items() if k not in ("mobile_encrypted", "mobile_index")}
-    snapshot: dict[str, Any] = json.loads(json.dumps(data, default=str))
-    return snapshot
 
 
 # --- departments -------------------------------------------------------------------------------
 
 
-def _parent(tenant: str, parent_id: str | None) -> domain.ParentUnit | None:
+def _parent(store: DirectoryStore, parent_id: str | None) -> domain.ParentUnit | None:
     if not parent_id:
         return None
-    found = dynamodb.get_department(tenant, parent_id)
+    found = store.departments.get(parent_id)
     if found is None:
-        raise RuleViolation("no such parent unit", field="parent_id")
-    return domain.ParentUnit(found.sk, found.kind, found.parent_id)
+        raise _no_parent()
+    return domain.ParentUnit(found.id, found.kind, found.parent_id)
 
 
-def _check_parent_exists(uow: UnitOfWork, tenant: str, parent_id: str | None) -> None:
-    if parent_id:
-        # The parent must still exist when we commit (it may be removed meanwhile).
-        uow.check(
-            DepartmentItem,
-            DepartmentItem.partition(tenant),
-            parent_id,
-            DepartmentItem.pk.exists(),
-            on_conflict=RuleViolation("no such parent unit", field="parent_id"),
-        )
-
-
-def create_department(principal: Principal, cmd: CreateDepartment, request_id: str) -> Department:
-    tenant = principal.tenant
-    domain.check_placement(cmd.kind, _parent(tenant, cmd.parent_id))
-    item = DepartmentItem(
-        DepartmentItem.partition(tenant),
-        new_id(),
-        entity="department",
-        tenant=tenant,
-        name=cmd.name,
-        kind=cmd.kind,
-        parent_id=cmd.parent_id,
+def create_department(
+    principal: Principal, cmd: CreateDepartment, request_id: str, store: DirectoryStore | None = None
+) -> Department:
+    store = store or wiring.open_store(principal, request_id)
+    domain.check_placement(cmd.kind, _parent(store, cmd.parent_id))
+    now = now_utc()
+    record = DepartmentRecord(
+        id=new_id(), name=cmd.name, kind=cmd.kind, parent_id=cmd.parent_id, created_at=now, updated_at=now
     )
-    with UnitOfWork(SERVICE, principal, request_id) as uow:
-        uow.create(item)
-        _check_parent_exists(uow, tenant, cmd.parent_id)
-        uow.emit(
+    with store:
+        store.departments.create(record)
+        if cmd.parent_id:
+            store.departments.require(cmd.parent_id, _no_parent())  # it may be removed meanwhile
+        store.emit(
             DEPARTMENT_CREATED.envelope(
-                tenant, DepartmentChanged(department_id=item.sk, parent_id=cmd.parent_id)
+                principal.tenant, DepartmentChanged(department_id=record.id, parent_id=cmd.parent_id)
             )
         )
-        uow.audit("department.create", "department", item.sk, after=_snapshot(item))
-        uow.commit()  # the transaction sets the new item's version (1)
-    return _department(item)
+        store.audit("department.create", "department", record.id, after=record)
+        store.commit()  # the new unit gets its version (1)
+    return _department(record)
 
 
-def _load_department(tenant: str, department_id: str, version: int) -> DepartmentItem:
-    item = dynamodb.get_department(tenant, department_id)
-    if item is None:
+def _load_department(store: DirectoryStore, department_id: str, version: int) -> DepartmentRecord:
+    record = store.departments.get(department_id)
+    if record is None:
         raise NotFound("department")
-    if item.version != version:
+    if record.version != version:
         raise STALE
-    return item
+    return record
 
 
 def update_department(
-    principal: Principal, department_id: str, cmd: UpdateDepartment, request_id: str
+    principal: Principal,
+    department_id: str,
+    cmd: UpdateDepartment,
+    request_id: str,
+    store: DirectoryStore | None = None,
 ) -> Department:
-    tenant = principal.tenant
-    item = _load_department(tenant, department_id, cmd.version)
-    before = _snapshot(item)
+    store = store or wiring.open_store(principal, request_id)
+    record = _load_department(store, department_id, cmd.version)
+    before = copy.deepcopy(record)
     changes = cmd.model_dump(exclude_unset=True, exclude={"version"})
     if "name" in changes and changes["name"] is None:
         raise RuleViolation("name cannot be removed", field="name")
-    head = None
     if changes.get("head_id"):
-        head = dynamodb.get_staff(tenant, changes["head_id"])
+        head = store.staff.get(changes["head_id"])
         if head is None or head.status == "left":
             raise RuleViolation("no such active member of staff", field="head_id")
     for key, value in changes.items():
-        setattr(item, key, value)
-    item.updated_at = now_utc()
-    with UnitOfWork(SERVICE, principal, request_id) as uow:
-        uow.save(item, on_conflict=STALE)
-        uow.emit(
+        setattr(record, key, value)
+    record.updated_at = now_utc()
+    with store:
+        store.departments.save(record)
+        store.emit(
             DEPARTMENT_UPDATED.envelope(
-                tenant, DepartmentChanged(department_id=item.sk, parent_id=item.parent_id)
+                principal.tenant, DepartmentChanged(department_id=record.id, parent_id=record.parent_id)
             )
         )
-        uow.audit("department.update", "department", item.sk, before=before, after=_snapshot(item))
-        uow.commit()
-    return _department(item)
+        store.audit("department.update", "department", record.id, before=before, after=record)
+        store.commit()
+    return _department(record)
 
 
 def move_department(
-    principal: Principal, department_id: str, cmd: MoveDepartment, request_id: str
+    principal: Principal,
+    department_id: str,
+    cmd: MoveDepartment,
+    request_id: str,
+    store: DirectoryStore | None = None,
 ) -> Department:
-    tenant = principal.tenant
-    item = _load_department(tenant, department_id, cmd.version)
-    before = _snapshot(item)
-    domain.check_placement(item.kind, _parent(tenant, cmd.parent_id))
-    domain.check_move(item.sk, cmd.parent_id, lambda unit_id: _parent(tenant, unit_id))
-    item.parent_id = cmd.parent_id
-    item.updated_at = now_utc()
-    with UnitOfWork(SERVICE, principal, request_id) as uow:
-        uow.save(item, on_conflict=STALE)
-        _check_parent_exists(uow, tenant, cmd.parent_id)
-        uow.emit(
+    store = store or wiring.open_store(principal, request_id)
+    record = _load_department(store, department_id, cmd.version)
+    before = copy.deepcopy(record)
+    domain.check_placement(record.kind, _parent(store, cmd.parent_id))
+    domain.check_move(record.id, cmd.parent_id, lambda unit_id: _parent(store, unit_id))
+    record.parent_id = cmd.parent_id
+    record.updated_at = now_utc()
+    with store:
+        store.departments.save(record)
+        if cmd.parent_id:
+            store.departments.require(cmd.parent_id, _no_parent())
+        store.emit(
             DEPARTMENT_MOVED.envelope(
-                tenant, DepartmentChanged(department_id=item.sk, parent_id=cmd.parent_id)
+                principal.tenant, DepartmentChanged(department_id=record.id, parent_id=cmd.parent_id)
             )
         )
-        uow.audit("department.move", "department", item.sk, before=before, after=_snapshot(item))
-        uow.commit()
-    return _department(item)
+        store.audit("department.move", "department", record.id, before=before, after=record)
+        store.commit()
+    return _department(record)
 
 
-def get_department(principal: Principal, department_id: str) -> Department:
-    item = dynamodb.get_department(principal.tenant, department_id)
-    if item is None:
+def get_department(
+    principal: Principal, department_id: str, store: DirectoryStore | None = None
+) -> Department:
+    record = (store or wiring.open_store(principal)).departments.get(department_id)
+    if record is None:
         raise NotFound("department")
-    return _department(item)
+    return _department(record)
 
 
-def list_departments(principal: Principal, limit: int, cursor: str | None) -> Page[Department]:
-    items, next_cursor = dynamodb.department_page(principal.tenant, limit, cursor)
-    return Page[Department](items=[_department(i) for i in items], next_cursor=next_cursor)
+def list_departments(
+    principal: Principal, limit: int, cursor: str | None, store: DirectoryStore | None = None
+) -> Page[Department]:
+    records, next_cursor = (store or wiring.open_store(principal)).departments.page(limit, cursor)
+    return Page[Department](items=[_department(r) for r in records], next_cursor=next_cursor)
 
 
 # --- staff -------------------------------------------------------------------------------------
 
 
-def _set_mobile(item: StaffItem, tenant: str, mobile: str | None) -> None:
+def _set_mobile(
+    record: StaffRecord, tenant: str, mobile: str | None, personal_data: PersonalData | None
+) -> None:
+    """The use case decides what is kept of a mobile: encrypted, masked and a blind index, never clear."""
     if mobile is None:
-        item.mobile_encrypted = item.mobile_masked = item.mobile_index = None
+        record.mobile_encrypted = record.mobile_masked = record.mobile_index = None
         return
-    item.mobile_encrypted = get_cipher().encrypt(tenant, mobile)
-    item.mobile_masked = mask_mobile(mobile)
-    item.mobile_index = get_blind_index().digest(tenant, "mobile", mobile)
+    personal_data = personal_data or wiring.personal_data()
+    record.mobile_encrypted = personal_data.encrypt(tenant, mobile)
+    record.mobile_masked = mask_mobile(mobile)
+    record.mobile_index = personal_data.digest(tenant, "mobile", mobile)
 
 
-def _check_department(uow: UnitOfWork, tenant: str, department_id: str) -> None:
-    uow.check(
-        DepartmentItem,
-        DepartmentItem.partition(tenant),
-        department_id,
-        DepartmentItem.pk.exists(),
-        on_conflict=RuleViolation("no such department", field="department_id"),
-    )
-
-
-def _check_supervisor(tenant: str, staff_id: str, supervisor_id: str | None) -> None:
+def _check_supervisor(store: DirectoryStore, staff_id: str, supervisor_id: str | None) -> None:
     if supervisor_id is None:
         return
-    supervisor = dynamodb.get_staff(tenant, supervisor_id)
+    supervisor = store.staff.get(supervisor_id)
     if supervisor is None or supervisor.status == "left":
         raise RuleViolation("no such active member of staff", field="supervisor_id")
-    chain = [s.sk for s in dynamodb.supervisor_chain(tenant, supervisor_id, levels=domain.MAX_DEPTH)]
+    chain = [s.id for s in store.staff.supervisors(supervisor_id, domain.MAX_DEPTH)]
     domain.check_supervisor(staff_id, supervisor_id, chain)
 
 
-def create_staff(principal: Principal, cmd: CreateStaff, request_id: str) -> Staff:
+def _keep_reminders_in_step(
+    store: DirectoryStore, staff_id: str, before: list[dict[str, object]], after: list[dict[str, object]]
+) -> None:
+    """Add reminders for new certificates, drop those of removed or renewed ones (same transaction)."""
+    removed, added = domain.reminder_changes(staff_id, before, after)
+    for key in removed:
+        store.reminders.remove(key)
+    for reminder in added:
+        store.reminders.add(reminder)
+
+
+def create_staff(
+    principal: Principal,
+    cmd: CreateStaff,
+    request_id: str,
+    store: DirectoryStore | None = None,
+    personal_data: PersonalData | None = None,
+) -> Staff:
     tenant = principal.tenant
+    store = store or wiring.open_store(principal, request_id)
     staff_id = new_id()
-    _check_supervisor(tenant, staff_id, cmd.supervisor_id)
-    item = StaffItem(
-        StaffItem.partition(tenant),
-        staff_id,
-        entity="staff",
-        tenant=tenant,
+    _check_supervisor(store, staff_id, cmd.supervisor_id)
+    now = now_utc()
+    record = StaffRecord(
+        id=staff_id,
         name=cmd.name,
         employee_no=cmd.employee_no,
         department_id=cmd.department_id,
         title=cmd.title,
         nurse_grade=cmd.nurse_grade,
-        roles=cmd.roles,
+        roles=list(cmd.roles),
         supervisor_id=cmd.supervisor_id,
         search_blob=domain.search_blob(cmd.name, cmd.employee_no),
         user_id=cmd.user_id,
-        certificates=_certificates_json(cmd.certificates),
+        certificates=_certificates(cmd.certificates),
+        created_at=now,
+        updated_at=now,
     )
-    if cmd.user_id:
-        item.gsi1pk, item.gsi1sk = dynamodb.user_index_key(tenant), cmd.user_id
-    _set_mobile(item, tenant, cmd.mobile)
-    claim = EmployeeNumberClaim(
-        EmployeeNumberClaim.partition(tenant),
-        cmd.employee_no,
-        entity="staffno",
-        tenant=tenant,
-        staff_id=staff_id,
-    )
-    with UnitOfWork(SERVICE, principal, request_id) as uow:
-        uow.create(item)
-        uow.create(claim, on_conflict=Conflict(f"employee number {cmd.employee_no} is already taken"))
-        _check_department(uow, tenant, cmd.department_id)
-        certificates.keep_in_step(uow, tenant, staff_id, "[]", json.loads(item.certificates))
-        uow.emit(
+    _set_mobile(record, tenant, cmd.mobile, personal_data)
+    with store:
+        store.staff.create(record)  # and the claim on the 工号: Conflict if the hospital has it already
+        store.departments.require(cmd.department_id, _no_department())
+        _keep_reminders_in_step(store, staff_id, [], record.certificates)
+        store.emit(
             STAFF_CREATED.envelope(tenant, StaffChanged(staff_id=staff_id, department_id=cmd.department_id))
         )
-        uow.audit("staff.create", "staff", staff_id, after=_snapshot(item))
-        uow.commit()  # the transaction sets the new item's version (1)
-    return _staff(item)
+        store.audit("staff.create", "staff", staff_id, after=record)
+        store.commit()  # the new record gets its version (1)
+    return _staff(record)
 
 
-def _load_staff(tenant: str, staff_id: str, version: int | None = None) -> StaffItem:
-    item = dynamodb.get_staff(tenant, staff_id)
-    if item is None:
+def _load_staff(store: DirectoryStore, staff_id: str, version: int | None = None) -> StaffRecord:
+    record = store.staff.get(staff_id)
+    if record is None:
         raise NotFound("staff")
-    if version is not None and item.version != version:
+    if version is not None and record.version != version:
         raise STALE
-    return item
+    return record
 
 
-def update_staff(principal: Principal, staff_id: str, cmd: UpdateStaff, request_id: str) -> Staff:
+def update_staff(
+    principal: Principal,
+    staff_id: str,
+    cmd: UpdateStaff,
+    request_id: str,
+    store: DirectoryStore | None = None,
+    personal_data: PersonalData | None = None,
+) -> Staff:
     tenant = principal.tenant
-    item = _load_staff(tenant, staff_id, cmd.version)
-    if item.status == "left":
+    store = store or wiring.open_store(principal, request_id)
+    record = _load_staff(store, staff_id, cmd.version)
+    if record.status == "left":
         raise Conflict("this member of staff has left; their record is kept as history")
-    before = _snapshot(item)
+    before = copy.deepcopy(record)
     changes = cmd.model_dump(exclude_unset=True, exclude={"version"})
     for required in ("name", "department_id", "roles"):
         if required in changes and changes[required] is None:
             raise RuleViolation(f"{required} cannot be removed", field=required)
     if "supervisor_id" in changes:
-        _check_supervisor(tenant, staff_id, changes["supervisor_id"])
+        _check_supervisor(store, staff_id, changes["supervisor_id"])
     if "mobile" in changes:
-        _set_mobile(item, tenant, changes.pop("mobile"))
-    certificates_before = item.certificates
+        _set_mobile(record, tenant, changes.pop("mobile"), personal_data)
     if "certificates" in changes:
-        item.certificates = _certificates_json(cmd.certificates or [])
+        record.certificates = _certificates(cmd.certificates or [])
         changes.pop("certificates")
     for key, value in changes.items():
-        setattr(item, key, value)
-    item.search_blob = domain.search_blob(item.name, item.employee_no)
-    item.updated_at = now_utc()
-    with UnitOfWork(SERVICE, principal, request_id) as uow:
-        uow.save(item, on_conflict=STALE)
+        setattr(record, key, value)
+    record.search_blob = domain.search_blob(record.name, record.employee_no)
+    record.updated_at = now_utc()
+    with store:
+        store.staff.save(record)
         if "department_id" in changes:
-            _check_department(uow, tenant, item.department_id)
-        if item.certificates != certificates_before:
-            certificates.keep_in_step(
-                uow, tenant, staff_id, certificates_before, json.loads(item.certificates)
+            store.departments.require(record.department_id, _no_department())
+        if record.certificates != before.certificates:
+            _keep_reminders_in_step(store, staff_id, before.certificates, record.certificates)
+        store.emit(
+            STAFF_UPDATED.envelope(
+                tenant, StaffChanged(staff_id=staff_id, department_id=record.department_id)
             )
-        uow.emit(
-            STAFF_UPDATED.envelope(tenant, StaffChanged(staff_id=staff_id, department_id=item.department_id))
         )
-        uow.audit("staff.update", "staff", staff_id, before=before, after=_snapshot(item))
-        uow.commit()
-    return _staff(item)
+        store.audit("staff.update", "staff", staff_id, before=before, after=record)
+        store.commit()
+    return _staff(record)
 
 
-def leave_staff(principal: Principal, staff_id: str, version: int, request_id: str) -> Staff:
+def leave_staff(
+    principal: Principal, staff_id: str, version: int, request_id: str, store: DirectoryStore | None = None
+) -> Staff:
     """Someone leaves: the record stays as history, their roles (and so their access) are revoked."""
     tenant = principal.tenant
-    item = _load_staff(tenant, staff_id, version)
-    domain.check_can_leave(item.status)
-    before = _snapshot(item)
-    item.status, item.roles, item.left_at, item.updated_at = "left", [], now_utc(), now_utc()
-    with UnitOfWork(SERVICE, principal, request_id) as uow:
-        uow.save(item, on_conflict=STALE)
-        uow.emit(
-            STAFF_LEFT.envelope(tenant, StaffChanged(staff_id=staff_id, department_id=item.department_id))
+    store = store or wiring.open_store(principal, request_id)
+    record = _load_staff(store, staff_id, version)
+    domain.check_can_leave(record.status)
+    before = copy.deepcopy(record)
+    record.status, record.roles, record.left_at, record.updated_at = "left", [], now_utc(), now_utc()
+    with store:
+        store.staff.save(record)
+        store.emit(
+            STAFF_LEFT.envelope(tenant, StaffChanged(staff_id=staff_id, department_id=record.department_id))
         )
-        uow.audit("staff.leave", "staff", staff_id, before=before, after=_snapshot(item))
-        uow.commit()
-    return _staff(item)
+        store.audit("staff.leave", "staff", staff_id, before=before, after=record)
+        store.commit()
+    return _staff(record)
 
 
-def get_staff(principal: Principal, staff_id: str) -> Staff:
-    return _staff(_load_staff(principal.tenant, staff_id))
+def get_staff(principal: Principal, staff_id: str, store: DirectoryStore | None = None) -> Staff:
+    return _staff(_load_staff(store or wiring.open_store(principal), staff_id))
 
 
-def list_staff(principal: Principal, query: StaffQuery) -> Page[Staff]:
+def list_staff(principal: Principal, query: StaffQuery, store: DirectoryStore | None = None) -> Page[Staff]:
     search = domain.search_key(query.q) if query.q else None
-    items, next_cursor = dynamodb.staff_page(
-        principal.tenant, query.limit, query.cursor, search, query.department_id, query.status
+    records, next_cursor = (store or wiring.open_store(principal)).staff.page(
+        query.limit, query.cursor, search, query.department_id, query.status
     )
-    return Page[Staff](items=[_staff(i) for i in items], next_cursor=next_cursor)
+    return Page[Staff](items=[_staff(r) for r in records], next_cursor=next_cursor)
 
 
-def reveal_mobile(principal: Principal, staff_id: str, request_id: str) -> RevealedMobile:
+def reveal_mobile(
+    principal: Principal,
+    staff_id: str,
+    request_id: str,
+    store: DirectoryStore | None = None,
+    personal_data: PersonalData | None = None,
+) -> RevealedMobile:
     """The full mobile number: only to the person themselves and to admins, and always audited."""
-    item = _load_staff(principal.tenant, staff_id)
-    if ADMIN not in principal.roles and (not item.user_id or item.user_id != principal.user):
+    store = store or wiring.open_store(principal, request_id)
+    record = _load_staff(store, staff_id)
+    if ADMIN not in principal.roles and (not record.user_id or record.user_id != principal.user):
         raise Forbidden("only the person themselves or a hospital admin may see the full number")
-    record_access(principal, "staff", staff_id, ["mobile"], request_id)
-    mobile = get_cipher().decrypt(principal.tenant, item.mobile_encrypted) if item.mobile_encrypted else None
+    store.trail.record_access("staff", staff_id, ["mobile"])
+    mobile = (
+        (personal_data or wiring.personal_data()).decrypt(principal.tenant, record.mobile_encrypted)
+        if record.mobile_encrypted
+        else None
+    )
     return RevealedMobile(staff_id=staff_id, mobile=mobile)
 
 
-def my_colleagues(principal: Principal, limit: int, cursor: str | None) -> Page[Staff]:
-    me = dynamodb.staff_for_user(principal.tenant, principal.user)
+def my_colleagues(
+    principal: Principal, limit: int, cursor: str | None, store: DirectoryStore | None = None
+) -> Page[Staff]:
+    store = store or wiring.open_store(principal)
+    me = store.staff.for_user(principal.user)
     if me is None:
         raise NotFound("staff record for this user")
     return list_staff(
-        principal, StaffQuery(limit=limit, cursor=cursor, department_id=me.department_id, status="active")
+        principal,
+        StaffQuery(limit=limit, cursor=cursor, department_id=me.department_id, status="active"),
+        store=store,
     )
 
 
 def audit_trail(
-    principal: Principal, resource_type: str, resource_id: str, limit: int, cursor: str | None
+    principal: Principal,
+    resource_type: str,
+    resource_id: str,
+    limit: int,
+    cursor: str | None,
+    store: DirectoryStore | None = None,
 ) -> Page[AuditEntry]:
-    records, next_cursor = dynamodb.audit_page(principal.tenant, resource_type, resource_id, limit, cursor)
+    entries, next_cursor = (store or wiring.open_store(principal)).trail.page(
+        resource_type, resource_id, limit, cursor
+    )
     return Page[AuditEntry](
         items=[
             AuditEntry(
-                at=r.at,
-                actor=r.actor,
-                action=r.action,
-                resource_type=r.resource_type,
-                resource_id=r.resource_id,
-                before=json.loads(r.before) if r.before else None,
-                after=json.loads(r.after) if r.after else None,
-                request_id=r.request_id,
+                at=e.at,
+                actor=e.actor,
+                action=e.action,
+                resource_type=e.resource_type,
+                resource_id=e.resource_id,
+                before=e.before,
+                after=e.after,
+                request_id=e.request_id,
             )
-            for r in records
+            for e in entries
         ],
         next_cursor=next_cursor,
     )

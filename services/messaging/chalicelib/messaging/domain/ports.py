@@ -1,0 +1,130 @@
+"""What the directory's use cases need from the outside world, as Protocols.
+
+``adapters/dynamodb.py`` implements them on DynamoDB (the shared directory items, one transaction per
+change); the service-layer tests use in-memory fakes (``tests/unit/messaging/fakes.py``), and
+``tests/service/test_messaging_store.py`` runs the same checks on both. A store is opened per use case,
+bound to one hospital and (for writes) to one unit of work: its reads are immediate, its writes, events
+and audit records are staged and land together when ``commit()`` succeeds, or not at all.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from chalicelib.messaging.domain.records import DepartmentRecord, Reminder, StaffRecord, TrailEntry
+
+from shared.errors import DomainError
+
+if TYPE_CHECKING:
+    from shared.events.envelope import EventEnvelope
+
+
+class Departments(Protocol):
+    def get(self, department_id: str) -> DepartmentRecord | None: ...
+
+    def page(self, limit: int, cursor: str | None) -> tuple[list[DepartmentRecord], str | None]:
+        """One page of the hospital's units, by id; RuleViolation on a cursor not of this list."""
+
+    def create(self, record: DepartmentRecord) -> None:
+        """Stage a new unit; the commit gives it version 1."""
+
+    def save(self, record: DepartmentRecord) -> None:
+        """Stage the changed unit; the commit fails with ``domain.directory.STALE`` if it was saved
+        since ``record.version`` was read."""
+
+    def require(self, department_id: str, error: DomainError) -> None:
+        """The unit must still exist when the change commits (it may be removed meanwhile), else ``error``."""
+
+
+class StaffRegister(Protocol):
+    def get(self, staff_id: str) -> StaffRecord | None: ...
+
+    def for_user(self, user_id: str) -> StaffRecord | None:
+        """The record of an identity-provider subject."""
+
+    def supervisors(self, staff_id: str, levels: int) -> list[StaffRecord]:
+        """The direct supervisor of ``staff_id``, theirs, … up to ``levels`` (stops at the top or a cycle)."""
+
+    def page(
+        self,
+        limit: int,
+        cursor: str | None,
+        search: str | None,
+        department_id: str | None,
+        status: str | None,
+    ) -> tuple[list[StaffRecord], str | None]:
+        """One page of the hospital's staff, by id; ``search`` is contained in the record's search blob."""
+
+    def create(self, record: StaffRecord) -> None:
+        """Stage a new member of staff and the claim on their 工号; the commit fails with
+        ``domain.directory.number_taken`` if the hospital already has that number."""
+
+    def save(self, record: StaffRecord) -> None:
+        """Stage the changed record; the commit fails with ``domain.directory.STALE`` if it was saved
+        since ``record.version`` was read."""
+
+
+class CertificateReminders(Protocol):
+    def add(self, reminder: Reminder) -> None:
+        """Stage a reminder (its certificate's key: the same one again overwrites itself)."""
+
+    def remove(self, key: str) -> None:
+        """Stage the removal of a reminder (nothing happens if it is not there)."""
+
+
+class AuditTrail(Protocol):
+    def page(
+        self, resource_type: str, resource_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[TrailEntry], str | None]:
+        """One page of a resource's trail, oldest first."""
+
+    def record_access(self, resource_type: str, resource_id: str, fields: list[str]) -> None:
+        """Record, now and not in the unit of work, that the caller read these personal-data fields:
+        reading personal data and auditing it are not separable."""
+
+
+class DirectoryStore(Protocol):
+    """The directory of one hospital, for one use case: repositories plus the unit of work."""
+
+    @property
+    def departments(self) -> Departments: ...
+
+    @property
+    def staff(self) -> StaffRegister: ...
+
+    @property
+    def reminders(self) -> CertificateReminders: ...
+
+    @property
+    def trail(self) -> AuditTrail: ...
+
+    def emit(self, event: EventEnvelope) -> None:
+        """Stage an event: published (through the outbox) if and only if the change commits."""
+
+    def audit(
+        self,
+        action: str,
+        resource_type: str,
+        resource_id: str,
+        before: DepartmentRecord | StaffRecord | None = None,
+        after: DepartmentRecord | StaffRecord | None = None,
+    ) -> None:
+        """Stage the change's audit record: the records' fields, personal data only as masked."""
+
+    def commit(self) -> None:
+        """Apply every staged write, event and audit record at once, or raise and apply none."""
+
+    def __enter__(self) -> DirectoryStore: ...
+
+    def __exit__(self, *exc: object) -> None:
+        """Leaving without a commit discards what was staged."""
+
+
+class PersonalData(Protocol):
+    """Field encryption and blind indexes for personal data, bound to the hospital (tenant)."""
+
+    def encrypt(self, tenant: str, plaintext: str) -> str: ...
+
+    def decrypt(self, tenant: str, token: str) -> str: ...
+
+    def digest(self, tenant: str, kind: str, value: str) -> str: ...

@@ -1,0 +1,76 @@
+"""The directory as the use cases see it: plain records, whatever stores them.
+
+``adapters/dynamodb.py`` maps them to and from the shared directory items; the service-layer tests keep
+them in memory (``tests/unit/messaging/fakes.py``). A record read from a store carries the version it
+was read at; the store's commit gives a saved record its new version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+
+@dataclass
+class DepartmentRecord:
+    """A unit of the hospital: campus, department, ward or team."""
+
+    id: str
+    name: str
+    kind: str
+    parent_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    head_id: str | None = None
+    version: int | None = None  # None until the store has created it
+
+
+@dataclass
+class StaffRecord:
+    """A member of staff. Their mobile is held only encrypted, masked and as a blind index."""
+
+    id: str
+    name: str
+    employee_no: str
+    department_id: str
+    created_at: datetime
+    updated_at: datetime
+    title: str | None = None
+    nurse_grade: str | None = None
+    roles: list[str] = field(default_factory=list)
+    supervisor_id: str | None = None
+    status: str = "active"
+    left_at: datetime | None = None
+    mobile_encrypted: str | None = None
+    mobile_masked: str | None = None
+    mobile_index: str | None = None
+    search_blob: str = ""
+    certificates: list[dict[str, Any]] = field(default_factory=list)  # JSON-ready: type, number, valid_until
+    user_id: str | None = None
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A certificate's reminder, due ``remind_on``; keyed by the certificate, so a renewal is a new one."""
+
+    key: str
+    staff_id: str
+    certificate_type: str
+    valid_until: str
+    remind_on: date
+
+
+@dataclass(frozen=True)
+class TrailEntry:
+    """One line of a resource's audit trail (a change with before/after, or a reveal of personal data)."""
+
+    at: datetime
+    actor: str
+    action: str
+    resource_type: str
+    resource_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    request_id: str | None

@@ -1,0 +1,1 @@
+"""Messaging's service-layer tests, on in-memory fakes of its ports."""
