@@ -37,6 +37,7 @@ SERVICE = "approvals"
 class TemplateItem(Aggregate):
     """A form template; its ``version`` is the template version (publishing a new one bumps it)."""
 
+    ENTITY = "template"
     Meta = table_meta("approvals")
     code = UnicodeAttribute()
     name = UnicodeAttribute()
@@ -53,6 +54,7 @@ class TemplateItem(Aggregate):
 class TemplateVersionItem(TenantItem):
     """One published version, kept for the instances started with it. Create-only."""
 
+    ENTITY = "template-version"
     Meta = table_meta("approvals")
     name = UnicodeAttribute()
     definition = UnicodeAttribute()
@@ -69,6 +71,7 @@ class TemplateVersionItem(TenantItem):
 class TemplateCodeClaim(TenantItem):
     """Makes a template code unique within a hospital (and installing the built-ins repeatable)."""
 
+    ENTITY = "template-code"
     Meta = table_meta("approvals")
     template_id = UnicodeAttribute()
 
@@ -80,6 +83,7 @@ class TemplateCodeClaim(TenantItem):
 class InstanceItem(Aggregate):
     """An approval instance: its engine state as JSON, versioned for optimistic locking."""
 
+    ENTITY = "approval"
     Meta = table_meta("approvals")
     template_id = UnicodeAttribute()
     submitter = UnicodeAttribute()
@@ -94,6 +98,7 @@ class InstanceItem(Aggregate):
 class RecordItem(TenantItem):
     """One accepted command of one instance: the append-only operation record. Create-only."""
 
+    ENTITY = "approval-record"
     Meta = table_meta("approvals")
     action = UnicodeAttribute()
     actor = UnicodeAttribute()
@@ -107,6 +112,7 @@ class RecordItem(TenantItem):
 class BoxItem(TenantItem):
     """One line of someone's list (pending / submitted / cc / handled): a page is one Query."""
 
+    ENTITY = "box"
     Meta = table_meta("approvals")
     instance_id = UnicodeAttribute()
     template_id = UnicodeAttribute()
@@ -130,6 +136,7 @@ class SlaTimerItem(TenantItem):
 
     Kept in step with the instance in the same transaction, so a restart or a crashed sweep loses none."""
 
+    ENTITY = "sla-timer"
     Meta = table_meta("approvals")
     instance_id = UnicodeAttribute()
     approver = UnicodeAttribute()
@@ -147,6 +154,7 @@ class SlaTimerItem(TenantItem):
 class DelegationItem(TenantItem):
     """An approver's deputy (代理人) for a period: one per approver, replaced when they set another."""
 
+    ENTITY = "deputy"
     Meta = table_meta("approvals")
     deputy_id = UnicodeAttribute()
     start = UTCDateTimeAttribute()
@@ -166,11 +174,9 @@ class DelegationItem(TenantItem):
 
 def _timer_item(tenant: str, instance_id: str, timer: SlaTimer) -> SlaTimerItem:
     sk = f"{instance_id}#{timer.key}"
-    return SlaTimerItem(
-        SlaTimerItem.partition(tenant),
+    return SlaTimerItem.new(
+        tenant,
         sk,
-        entity="sla-timer",
-        tenant=tenant,
         instance_id=instance_id,
         approver=timer.approver,
         stage=timer.stage,
@@ -227,11 +233,9 @@ class DynamoTemplates:
         return [_template(row) for row in rows], next_cursor
 
     def _item(self, template: TemplateRecord, version: int | None) -> TemplateItem:
-        item = TemplateItem(
-            TemplateItem.partition(self.tenant),
+        item = TemplateItem.new(
+            self.tenant,
             template.id,
-            entity="template",
-            tenant=self.tenant,
             code=template.code,
             name=template.name,
             category=template.category,
@@ -246,11 +250,10 @@ class DynamoTemplates:
         return item
 
     def _version_item(self, template: TemplateRecord) -> TemplateVersionItem:
-        return TemplateVersionItem(
-            TemplateVersionItem.partition(self.tenant, template.id),
+        return TemplateVersionItem.new(
+            self.tenant,
             TemplateVersionItem.sort_key(template.version),
-            entity="template-version",
-            tenant=self.tenant,
+            pk=TemplateVersionItem.partition(self.tenant, template.id),
             name=template.name,
             definition=template.definition,
         )
@@ -260,11 +263,9 @@ class DynamoTemplates:
         uow.create(self._item(template, None))  # the transaction sets its version (1)
         uow.create(self._version_item(template))
         uow.create(
-            TemplateCodeClaim(
-                TemplateCodeClaim.partition(self.tenant),
+            TemplateCodeClaim.new(
+                self.tenant,
                 template.code,
-                entity="template-code",
-                tenant=self.tenant,
                 template_id=template.id,
             ),
             on_conflict=code_taken,
@@ -293,11 +294,9 @@ class DynamoApprovals:
         return StoredApproval(Instance.model_validate_json(item.state), item.version, item.created_at)
 
     def _item(self, instance: Instance, **attributes: Any) -> InstanceItem:
-        return InstanceItem(
-            InstanceItem.partition(self.tenant),
+        return InstanceItem.new(
+            self.tenant,
             instance.id,
-            entity="approval",
-            tenant=self.tenant,
             template_id=instance.submission.template_id,
             submitter=instance.submitter,
             status=instance.status,
@@ -323,11 +322,10 @@ class DynamoRecords:
     writes: Writes
 
     def add(self, instance_id: str, seq: int, command: Command, stale: DomainError) -> None:
-        item = RecordItem(
-            RecordItem.partition(self.tenant, instance_id),
+        item = RecordItem.new(
+            self.tenant,
             f"{seq:06d}",
-            entity="approval-record",
-            tenant=self.tenant,
+            pk=RecordItem.partition(self.tenant, instance_id),
             action=command.action,
             actor=command.actor,
             command=command.model_dump_json(),
@@ -353,11 +351,10 @@ class DynamoInbox:
 
     def put(self, line: BoxLine) -> None:
         partition, sort = self._key(line)
-        item = BoxItem(
-            partition,
+        item = BoxItem.new(
+            self.tenant,
             sort,
-            entity="box",
-            tenant=self.tenant,
+            pk=partition,
             instance_id=line.instance_id,
             template_id=line.template_id,
             template_code=line.template_code,
@@ -449,11 +446,9 @@ class DynamoDeputies:
         return [item.delegation() for item in DelegationItem.batch_get(keys)] if keys else []
 
     def put(self, delegation: Delegation, set_at: datetime) -> None:
-        item = DelegationItem(
-            DelegationItem.partition(self.tenant),
+        item = DelegationItem.new(
+            self.tenant,
             delegation.approver,
-            entity="deputy",
-            tenant=self.tenant,
             deputy_id=delegation.deputy,
             start=delegation.start,
             end=delegation.end,

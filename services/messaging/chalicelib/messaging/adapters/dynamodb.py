@@ -171,6 +171,7 @@ def due_certificate_reminders(today: date) -> Iterator[CertificateReminder]:
 
 
 class ImportJobItem(TenantItem):
+    ENTITY = "import"
     Meta = table_meta("messaging")
     requested_by = UnicodeAttribute()
     filename = UnicodeAttribute(null=True)
@@ -403,6 +404,7 @@ def device_registries(tenant: str, staff_ids: Sequence[str]) -> Iterator[DeviceR
 
 
 class ConversationItem(TenantItem):
+    ENTITY = "conversation"
     Meta = table_meta("messaging")
     kind = UnicodeAttribute()
     name = UnicodeAttribute(null=True)
@@ -419,6 +421,7 @@ class ConversationItem(TenantItem):
 class ConversationPointer(TenantItem):
     """A participant's entry for a cross-hospital group, under their own hospital: where it lives."""
 
+    ENTITY = "convptr"
     Meta = table_meta("messaging")
     home_hospital_id = UnicodeAttribute()
     consortium_id = UnicodeAttribute()
@@ -431,6 +434,7 @@ class ConversationPointer(TenantItem):
 
 
 class MessageItem(TenantItem):
+    ENTITY = "message"
     Meta = table_meta("messaging")
     sender_id = UnicodeAttribute()
     text = UnicodeAttribute(null=True)
@@ -450,6 +454,7 @@ class FeedEntry(TenantItem):
     too, hence every field optional and ``title``/``created_at`` here.
     """
 
+    ENTITY = "feed"
     Meta = table_meta("messaging")
     kind = UnicodeAttribute(null=True)
     ref_id = UnicodeAttribute(null=True)
@@ -469,6 +474,7 @@ class FeedEntry(TenantItem):
 
 
 class AttachmentItem(TenantItem):
+    ENTITY = "attachment"
     Meta = table_meta("messaging")
     filename = UnicodeAttribute()
     content_type = UnicodeAttribute()
@@ -488,6 +494,7 @@ class AttachmentItem(TenantItem):
 class ReadMark(TenantItem):
     """How far one member has read one conversation (messages up to and including ``up_to``)."""
 
+    ENTITY = "readmark"
     Meta = table_meta("messaging")
     up_to = UnicodeAttribute()
 
@@ -499,6 +506,7 @@ class ReadMark(TenantItem):
 class GroupMembership(TenantItem):
     """Which department group a person is in (so a move can take them out of the old one)."""
 
+    ENTITY = "deptgroup"
     Meta = table_meta("messaging")
     department_id = UnicodeAttribute()
 
@@ -599,6 +607,7 @@ def ensure_group(group: ConversationItem) -> None:
 class HospitalLink(TenantItem):
     """One hospital's own record of one consortium (under that hospital's tenant)."""
 
+    ENTITY = "consortium_link"
     Meta = table_meta("messaging")
     consortium_name = UnicodeAttribute()
     kind = UnicodeAttribute()
@@ -615,6 +624,7 @@ class HospitalLink(TenantItem):
 class RosterEntry(TenantItem):
     """A hospital in the lead's roster of a consortium (under the lead's tenant)."""
 
+    ENTITY = "consortium_member"
     Meta = table_meta("messaging")
     hospital_name = UnicodeAttribute(null=True)
     role = UnicodeAttribute()

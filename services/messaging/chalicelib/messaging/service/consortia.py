@@ -84,22 +84,19 @@ def _event(
 def create(principal: Principal, cmd: CreateConsortium, request_id: str) -> Consortium:
     lead = principal.tenant
     consortium_id = new_id()
-    link = HospitalLink(
-        HospitalLink.partition(lead),
+    link = HospitalLink.new(
+        lead,
         consortium_id,
-        entity="consortium_link",
-        tenant=lead,
         consortium_name=cmd.name,
         kind=cmd.kind,
         lead_hospital_id=lead,
         role="lead",
         status="active",
     )
-    entry = RosterEntry(
-        RosterEntry.partition(lead, consortium_id),
+    entry = RosterEntry.new(
         lead,
-        entity="consortium_member",
-        tenant=lead,
+        lead,
+        pk=RosterEntry.partition(lead, consortium_id),
         hospital_name=cmd.hospital_name,
         role="lead",
         status="active",
@@ -163,20 +160,17 @@ def invite(
         raise NotFound("consortium")  # only the lead manages its roster; members see no such action
     lead = principal.tenant
     rules.check_invitation(lead, cmd.hospital_id)
-    entry = RosterEntry(
-        RosterEntry.partition(lead, consortium_id),
+    entry = RosterEntry.new(
+        lead,
         cmd.hospital_id,
-        entity="consortium_member",
-        tenant=lead,
+        pk=RosterEntry.partition(lead, consortium_id),
         hospital_name=cmd.hospital_name,
         role="member",
         status="invited",
     )
-    invitation = HospitalLink(
-        HospitalLink.partition(cmd.hospital_id),
+    invitation = HospitalLink.new(
+        cmd.hospital_id,
         consortium_id,
-        entity="consortium_link",
-        tenant=cmd.hospital_id,
         consortium_name=link.consortium_name,
         kind=link.kind,
         lead_hospital_id=lead,

@@ -96,11 +96,9 @@ def _start_cross_hospital(principal: Principal, cmd: StartConversation, request_
         _active_staff(guest.hospital_id, guest.staff_id, "guests")
         people.append((guest.hospital_id, guest.staff_id))
     people = sorted(set(people))
-    item = ConversationItem(
-        ConversationItem.partition(tenant),
+    item = ConversationItem.new(
+        tenant,
         new_id(),
-        entity="conversation",
-        tenant=tenant,
         kind="group",
         name=cmd.name,
         member_ids={consortia.member_key(tenant, h, s) for h, s in people},
@@ -110,11 +108,10 @@ def _start_cross_hospital(principal: Principal, cmd: StartConversation, request_
         uow.create(item)
         for hospital_id, staff_id in people:
             uow.create(
-                ConversationPointer(
-                    ConversationPointer.partition(hospital_id, staff_id),
+                ConversationPointer.new(
+                    hospital_id,
                     item.sk,
-                    entity="convptr",
-                    tenant=hospital_id,
+                    pk=ConversationPointer.partition(hospital_id, staff_id),
                     home_hospital_id=tenant,
                     consortium_id=cmd.consortium_id,
                     name=cmd.name,
@@ -150,11 +147,9 @@ def start(principal: Principal, cmd: StartConversation, request_id: str) -> Conv
         found = _get(tenant, conversation_id)
         if found is not None:
             return _conversation(found)
-    item = ConversationItem(
-        ConversationItem.partition(tenant),
+    item = ConversationItem.new(
+        tenant,
         conversation_id,
-        entity="conversation",
-        tenant=tenant,
         kind=cmd.kind,
         name=cmd.name,
         member_ids=set(members),
@@ -208,11 +203,10 @@ def _feed(conversation: ConversationItem, kind: str, message: MessageItem) -> No
     """One feed entry per member, each under the member's own hospital's tenant."""
     dynamodb.put_all(
         [
-            FeedEntry(
-                FeedEntry.partition(hospital_id, message.sk),
+            FeedEntry.new(
+                hospital_id,
                 f"{kind}#{staff_id}",
-                entity="feed",
-                tenant=hospital_id,
+                pk=FeedEntry.partition(hospital_id, message.sk),
                 kind=kind,
                 ref_id=message.sk,
                 conversation_id=conversation.sk,
@@ -255,11 +249,10 @@ def post(principal: Principal, conversation_id: str, cmd: PostMessage, request_i
     tenant = conversation.tenant
     for attachment_id in cmd.attachments:
         _attachment(tenant, conversation_id, attachment_id, field="attachments")
-    item = MessageItem(
-        MessageItem.partition(tenant, conversation_id),
+    item = MessageItem.new(
+        tenant,
         new_id(),
-        entity="message",
-        tenant=tenant,
+        pk=MessageItem.partition(tenant, conversation_id),
         sender_id=me,
         text=cmd.text,
         attachments=cmd.attachments,
@@ -297,11 +290,10 @@ def recall(principal: Principal, conversation_id: str, message_id: str) -> Messa
 
 def mark_read(principal: Principal, conversation_id: str, message_id: str) -> None:
     conversation, me = _member_of(principal, conversation_id)
-    mark = ReadMark(
-        ReadMark.partition(conversation.tenant, conversation_id),
+    mark = ReadMark.new(
+        conversation.tenant,
         me,
-        entity="readmark",
-        tenant=conversation.tenant,
+        pk=ReadMark.partition(conversation.tenant, conversation_id),
         up_to=message_id,
     )
     dynamodb.advance_read_mark(mark)  # only ever forward
@@ -368,11 +360,10 @@ def _attachment(tenant: str, conversation_id: str, attachment_id: str, field: st
 def request_upload(principal: Principal, conversation_id: str, cmd: AttachmentRequest) -> AttachmentTicket:
     """A presigned PUT for one file into this conversation (members only; size and type fixed now)."""
     conversation, me = _member_of(principal, conversation_id)
-    item = AttachmentItem(
-        AttachmentItem.partition(conversation.tenant, conversation_id),
+    item = AttachmentItem.new(
+        conversation.tenant,
         new_id(),
-        entity="attachment",
-        tenant=conversation.tenant,
+        pk=AttachmentItem.partition(conversation.tenant, conversation_id),
         filename=cmd.filename,
         content_type=cmd.content_type,
         size=cmd.size,

@@ -20,11 +20,9 @@ def group_id(department_id: str) -> str:
 
 
 def _ensure_group(tenant: str, department: DepartmentItem) -> None:
-    group = ConversationItem(
-        ConversationItem.partition(tenant),
+    group = ConversationItem.new(
+        tenant,
         group_id(department.sk),
-        entity="conversation",
-        tenant=tenant,
         kind="department",
         name=department.name,
         department_id=department.sk,
@@ -63,11 +61,9 @@ def sync(envelope: EventEnvelope, uow: UnitOfWork) -> None:
             condition=ConversationItem.pk.exists(),
         )
         uow.save(
-            GroupMembership(
-                GroupMembership.partition(tenant),
+            GroupMembership.new(
+                tenant,
                 staff_id,
-                entity="deptgroup",
-                tenant=tenant,
                 department_id=new,
             )
         )

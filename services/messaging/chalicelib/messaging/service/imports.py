@@ -83,11 +83,9 @@ def start(principal: Principal, cmd: StartImport, request_id: str) -> ImportJob:
         problem.detail = f"{len(parsed.errors)} problems in the file; nothing was imported"
         raise problem
     tenant = principal.tenant
-    job = ImportJobItem(
-        ImportJobItem.partition(tenant),
+    job = ImportJobItem.new(
+        tenant,
         new_id(),
-        entity="import",
-        tenant=tenant,
         requested_by=principal.user,
         filename=cmd.filename,
         file_sha256=hashlib.sha256(content).hexdigest(),
