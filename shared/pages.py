@@ -6,7 +6,8 @@ imports these when its route is first called (see ``shared.app``).
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Any, Generic, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,6 +19,13 @@ class Page(BaseModel, Generic[T]):
 
     items: list[T]
     next_cursor: str | None = None
+
+    @classmethod
+    def of(cls, page: tuple[Iterable[Any], str | None], to_view: Callable[[Any], T]) -> Self:
+        """A repository's page (its rows and the cursor after them), each row mapped to the view:
+        ``Page[Staff].of(store.staff.page(limit, cursor), to_staff)``."""
+        rows, next_cursor = page
+        return cls(items=[to_view(row) for row in rows], next_cursor=next_cursor)
 
 
 class ListQuery(BaseModel):

@@ -1,9 +1,9 @@
 """List pages over DynamoDB: one Query per page, cursors that cannot leave the caller's partition.
 
-A list route's use case reads ``page_of(View, Item, partition, query.limit, query.cursor, to_view)``:
-query, map each item to its response model, wrap in ``Page[View]``. Cursors are opaque to clients
-(base64 of the last evaluated key) and checked on the way back in: key attributes only, well typed, in
-the partition being listed (so no cursor pages through another tenant's items).
+An adapter's list read is ``query_page(Item, partition, limit, cursor)``: one Query, its items and the
+cursor after them; the use case maps them with ``Page[View].of(...)`` (``shared.pages``). Cursors are
+opaque to clients (base64 of the last evaluated key) and checked on the way back in: key attributes
+only, well typed, in the partition being listed (so no cursor pages through another tenant's items).
 """
 
 from __future__ import annotations
@@ -11,14 +11,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any
 
 from shared.errors import RuleViolation
-from shared.pages import Page
-
-I = TypeVar("I")  # noqa: E741 - an item
-V = TypeVar("V")  # the view a page holds
 
 # The key attributes of every table and index (tables.py): all a page cursor may carry.
 CURSOR_KEY_NAMES = frozenset({"pk", "sk", "gsi1pk", "gsi1sk", "id"})
@@ -84,23 +79,3 @@ def one_page(model: Any, result: Any) -> tuple[list[Any], str | None]:
     page = next(result.page_iter)
     items = [model.from_raw_data(raw) for raw in page.get("Items", [])]
     return items, encode_cursor(result.page_iter.last_evaluated_key)
-
-
-def page(view: type[V], rows: Iterable[I], next_cursor: str | None, to_view: Callable[[I], V]) -> Page[V]:
-    """``rows`` mapped to ``view`` and wrapped in ``Page[view]`` with the cursor after them."""
-    return Page[view](items=[to_view(row) for row in rows], next_cursor=next_cursor)  # type: ignore[valid-type]
-
-
-def page_of(
-    view: type[V],
-    model: Any,
-    partition: str,
-    limit: int,
-    cursor: str | None,
-    to_view: Callable[[Any], V],
-    condition: Any = None,
-    newest_first: bool = False,
-) -> Page[V]:
-    """One Query of ``partition`` (see ``query_page``), each item mapped to ``view``: a list route's page."""
-    rows, next_cursor = query_page(model, partition, limit, cursor, condition, newest_first)
-    return page(view, rows, next_cursor, to_view)

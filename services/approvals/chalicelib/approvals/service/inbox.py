@@ -11,21 +11,17 @@ from shared.pages import Page
 
 
 def inbox(principal: Principal, box: str, query: InboxQuery, store: Store | None = None) -> Page[InboxItem]:
-    lines, next_cursor = (store or wiring.store(principal)).inbox.page(
-        box, principal.staff, query.limit, query.cursor, query.template_id, query.status
-    )
-    return Page[InboxItem](
-        items=[
-            InboxItem(
-                instance_id=i.instance_id,
-                template_id=i.template_id,
-                template_code=i.template_code,
-                title=i.title,
-                submitter=i.submitter,
-                status=i.status,
-                at=i.at,
-            )
-            for i in lines
-        ],
-        next_cursor=next_cursor,
+    return Page[InboxItem].of(
+        (store or wiring.store(principal)).inbox.page(
+            box, principal.staff, query.limit, query.cursor, query.template_id, query.status
+        ),
+        lambda i: InboxItem(
+            instance_id=i.instance_id,
+            template_id=i.template_id,
+            template_code=i.template_code,
+            title=i.title,
+            submitter=i.submitter,
+            status=i.status,
+            at=i.at,
+        ),
     )

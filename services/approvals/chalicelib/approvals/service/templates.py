@@ -130,14 +130,12 @@ def get_template_version(
 def list_templates(
     principal: Principal, limit: int, cursor: str | None, store: Store | None = None
 ) -> Page[TemplateSummary]:
-    templates, next_cursor = (store or wiring.store(principal)).templates.page(limit, cursor)
-    items = [
-        TemplateSummary(
+    return Page[TemplateSummary].of(
+        (store or wiring.store(principal)).templates.page(limit, cursor),
+        lambda t: TemplateSummary(
             id=t.id, code=t.code, name=t.name, category=t.category, version=t.version, builtin=t.builtin
-        )
-        for t in templates
-    ]
-    return Page[TemplateSummary](items=items, next_cursor=next_cursor)
+        ),
+    )
 
 
 def install_builtins(

@@ -114,8 +114,7 @@ def create(principal: Principal, cmd: CreateConsortium, request_id: str) -> Cons
 
 def mine(principal: Principal, limit: int, cursor: str | None) -> Page[Consortium]:
     """The caller's hospital's consortia and pending invitations: one Query on its own partition."""
-    items, next_cursor = dynamodb.link_page(principal.tenant, limit, cursor)
-    return Page[Consortium](items=[_view(i) for i in items], next_cursor=next_cursor)
+    return Page[Consortium].of(dynamodb.link_page(principal.tenant, limit, cursor), _view)
 
 
 def get(principal: Principal, consortium_id: str) -> Consortium:
@@ -127,8 +126,9 @@ def members(
 ) -> Page[ConsortiumMember]:
     """The hospitals of a consortium the caller's hospital has joined (the lead's roster, one Query)."""
     link = _link(principal, consortium_id)
-    items, next_cursor = dynamodb.roster_page(link.lead_hospital_id, consortium_id, limit, cursor)
-    return Page[ConsortiumMember](items=[_member(i) for i in items], next_cursor=next_cursor)
+    return Page[ConsortiumMember].of(
+        dynamodb.roster_page(link.lead_hospital_id, consortium_id, limit, cursor), _member
+    )
 
 
 def groups(principal: Principal, limit: int, cursor: str | None) -> Page[ConsortiumGroup]:
@@ -137,18 +137,16 @@ def groups(principal: Principal, limit: int, cursor: str | None) -> Page[Consort
     The groups themselves are conversations (``service.conversations`` starts them and checks each read
     against this hospital's consortium link); a pointer only says where one lives.
     """
-    pointers, next_cursor = dynamodb.pointer_page(principal.tenant, caller.staff_id(principal), limit, cursor)
-    items = [
-        ConsortiumGroup(
+    return Page[ConsortiumGroup].of(
+        dynamodb.pointer_page(principal.tenant, caller.staff_id(principal), limit, cursor),
+        lambda p: ConsortiumGroup(
             id=p.sk,
             name=p.name,
             consortium_id=p.consortium_id,
             home_hospital_id=p.home_hospital_id,
             joined_at=p.joined_at,
-        )
-        for p in pointers
-    ]
-    return Page[ConsortiumGroup](items=items, next_cursor=next_cursor)
+        ),
+    )
 
 
 def invite(

@@ -266,8 +266,10 @@ def post(principal: Principal, conversation_id: str, cmd: PostMessage, request_i
 
 def history(principal: Principal, conversation_id: str, limit: int, cursor: str | None) -> Page[Message]:
     conversation, _ = _member_of(principal, conversation_id)
-    messages, next_cursor = dynamodb.message_page(conversation.tenant, conversation_id, limit, cursor)
-    return Page[Message](items=[_message(conversation_id, m) for m in messages], next_cursor=next_cursor)
+    return Page[Message].of(
+        dynamodb.message_page(conversation.tenant, conversation_id, limit, cursor),
+        lambda m: _message(conversation_id, m),
+    )
 
 
 def recall(principal: Principal, conversation_id: str, message_id: str) -> Message:

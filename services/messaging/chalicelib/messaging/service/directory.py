@@ -207,8 +207,9 @@ def get_department(
 def list_departments(
     principal: Principal, limit: int, cursor: str | None, store: DirectoryStore | None = None
 ) -> Page[Department]:
-    records, next_cursor = (store or wiring.open_store(principal)).departments.page(limit, cursor)
-    return Page[Department](items=[_department(r) for r in records], next_cursor=next_cursor)
+    return Page[Department].of(
+        (store or wiring.open_store(principal)).departments.page(limit, cursor), _department
+    )
 
 
 # --- staff -------------------------------------------------------------------------------------
@@ -368,10 +369,12 @@ def get_staff(principal: Principal, staff_id: str, store: DirectoryStore | None 
 
 def list_staff(principal: Principal, query: StaffQuery, store: DirectoryStore | None = None) -> Page[Staff]:
     search = domain.search_key(query.q) if query.q else None
-    records, next_cursor = (store or wiring.open_store(principal)).staff.page(
-        query.limit, query.cursor, search, query.department_id, query.status
+    return Page[Staff].of(
+        (store or wiring.open_store(principal)).staff.page(
+            query.limit, query.cursor, search, query.department_id, query.status
+        ),
+        _staff,
     )
-    return Page[Staff](items=[_staff(r) for r in records], next_cursor=next_cursor)
 
 
 def reveal_mobile(

@@ -37,9 +37,9 @@ def record_leave(envelope: EventEnvelope, uow: UnitOfWork, store: Store | None =
 def list_leave(principal: Principal, query: LeaveQuery, store: Store | None = None) -> Page[Leave]:
     """Leave overlapping [from, to], by start date: one Query (of one person's leave, or the hospital's)."""
     window = rules.window(principal, query.staff_id, query.from_, query.to)
-    rows, cursor = (store or wiring.store(principal.tenant)).leave.overlapping(
-        query.staff_id, window, query.limit, query.cursor
-    )
-    return Page[Leave](
-        items=[Leave.model_validate(row, from_attributes=True) for row in rows], next_cursor=cursor
+    return Page[Leave].of(
+        (store or wiring.store(principal.tenant)).leave.overlapping(
+            query.staff_id, window, query.limit, query.cursor
+        ),
+        lambda row: Leave.model_validate(row, from_attributes=True),
     )

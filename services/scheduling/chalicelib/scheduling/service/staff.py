@@ -48,7 +48,7 @@ def project_staff(
 def list_staff(
     principal: Principal, limit: int, cursor: str | None, store: Store | None = None
 ) -> Page[RosterStaff]:
-    rows, next_cursor = (store or wiring.store(principal.tenant)).staff.page(limit, cursor)
-    return Page[RosterStaff](
-        items=[RosterStaff.model_validate(row, from_attributes=True) for row in rows], next_cursor=next_cursor
+    return Page[RosterStaff].of(
+        (store or wiring.store(principal.tenant)).staff.page(limit, cursor),
+        lambda row: RosterStaff.model_validate(row, from_attributes=True),
     )
