@@ -12,6 +12,7 @@ from chalicelib.messaging.adapters import dynamodb
 from chalicelib.messaging.adapters.dynamodb import ConversationItem, DepartmentItem, GroupMembership
 
 from shared.events.envelope import EventEnvelope
+from shared.events.published.messaging import DEPARTMENT_CHANGES, STAFF_CHANGES
 from shared.persistence.uow import UnitOfWork
 
 
@@ -33,11 +34,12 @@ def _ensure_group(tenant: str, department: DepartmentItem) -> None:
 def sync(envelope: EventEnvelope, uow: UnitOfWork) -> None:
     tenant = envelope.tenant
     if envelope.type.startswith("department."):
-        department = dynamodb.get_department(tenant, str(envelope.data["department_id"]))
+        changed = DEPARTMENT_CHANGES[envelope.type].parse(envelope)
+        department = dynamodb.get_department(tenant, changed.department_id)
         if department is not None and department.kind != "campus":
             _ensure_group(tenant, department)
         return
-    staff_id = str(envelope.data["staff_id"])
+    staff_id = STAFF_CHANGES[envelope.type].parse(envelope).staff_id
     staff = dynamodb.get_staff(tenant, staff_id)
     marker = dynamodb.find_group_membership(tenant, staff_id)
     old = marker.department_id if marker else None

@@ -111,7 +111,7 @@ def get(principal: Principal, job_id: str) -> ImportJob:
 def apply_slice(envelope: EventEnvelope, uow: UnitOfWork) -> None:
     """directory.import.requested → apply rows [offset, offset+SLICE), record progress, queue the rest."""
     tenant = envelope.tenant
-    request = ImportRequested.model_validate(envelope.data)
+    request = IMPORT_REQUESTED.parse(envelope)
     job = dynamodb.import_job(tenant, request.job_id)
     rows: list[dict[str, Any]] = json.loads(zlib.decompress(base64.b64decode(job.rows_blob)))
     end = min(request.offset + SLICE, len(rows))
