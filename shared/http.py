@@ -40,6 +40,21 @@ if TYPE_CHECKING:
 logger = observability.logger("http")
 PATH_PARAM = re.compile(r"{(\w+)}")
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# No request body of any route nests deeper than a handful of levels; far deeper is an attack on the
+# parser and the validators (a RecursionError was a 500), refused as a bad request before either.
+MAX_DEPTH = 32
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` (parsed JSON) nests lists and objects, counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, depth)
+            if depth <= MAX_DEPTH:
+                stack += [(child, depth + 1) for child in (node.values() if isinstance(node, dict) else node)]
+    return deepest
 
 
 @dataclass(frozen=True)
@@ -234,6 +249,10 @@ class ServiceAPI:
                 payload = json.loads(raw) if raw else None
             except (UnicodeDecodeError, ValueError) as exc:
                 raise problems.bad_request("the body is not valid JSON") from exc
+            except RecursionError as exc:  # nesting deeper than the parser's stack
+                raise problems.bad_request(f"the body is nested deeper than {MAX_DEPTH} levels") from exc
+            if _depth(payload) > MAX_DEPTH:
+                raise problems.bad_request(f"the body is nested deeper than {MAX_DEPTH} levels")
             try:
                 kwargs["body"] = spec.body.model_validate(payload)
             except ValidationError as exc:

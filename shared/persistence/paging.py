@@ -45,7 +45,9 @@ def decode_cursor(cursor: str | None, partition: str, pk_name: str = "pk") -> di
 
 
 def _key_value(value: Any) -> bool:
-    return isinstance(value, dict) and len(value) == 1 and isinstance(value.get("S", value.get("N")), str)
+    # Every key attribute of every table is a string (tables.py): a number or any other type
+    # would reach DynamoDB as a ValidationException, a 500.
+    return isinstance(value, dict) and len(value) == 1 and isinstance(value.get("S"), str)
 
 
 def query_page(

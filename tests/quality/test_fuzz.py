@@ -180,7 +180,14 @@ HOSTILE_CURSORS = {
     "pk not a map": _cursor({"pk": "x"}),
     "pk value not a string": _cursor({"pk": {"S": 5}}),
     "own partition, odd sort key": None,  # filled per tenant below
+    "own partition, number sort key": None,
     "own partition, extra attribute": None,
+}
+EXTRA = {
+    "own partition, odd sort key": {"sk": 5},
+    # Well-formed, but every key of every table is a string: a number must not reach DynamoDB.
+    "own partition, number sort key": {"sk": {"N": "5"}},
+    "own partition, extra attribute": {"sk": {"S": "x"}, "evil": {"N": "1"}},
 }
 
 
@@ -193,10 +200,28 @@ def test_hostile_cursor_is_a_4xx(
     if cursor is None:
         # A cursor that names the caller's own partition but carries junk: it must not reach DynamoDB raw.
         partitions = [f"{tenant}#{part}" for part in ("dept", "staff")]
-        extra = {"sk": 5} if "sort key" in kind else {"sk": {"S": "x"}, "evil": {"N": "1"}}
+        extra = EXTRA[kind]
         cursor = ",".join(_cursor({"pk": {"S": p}, **extra}) for p in partitions)
     for value in cursor.split(","):
         status, body = stack.request(
             "GET", f"/{route.service}{route.path}?cursor={value}", full_token(tenant)
         )
         assert 400 <= status < 500, (kind, status, body)
+
+
+def _nested(depth: int) -> str:
+    return '{"a":' * depth + "1" + "}" * depth
+
+
+@pytest.mark.parametrize("route", [r for r in all_routes() if r.body is not None], ids=route_id)
+def test_a_deeply_nested_body_is_a_4xx(
+    stack: Any, full_token: Callable[..., str], tenant: str, route: Any
+) -> None:
+    """JSON nested deeper than any request needs (100,000 levels fit in 600 KB) must be refused as a
+    bad request, not crash the parser or the validator into a 500."""
+    path = re.sub(r"\{\w+\}", "x1", route.path)
+    for depth in (40, 5_000, 100_000):
+        status, body = stack.request(
+            route.method, f"/{route.service}{path}", full_token(tenant), _nested(depth).encode()
+        )
+        assert 400 <= status < 500, (depth, status, body)
