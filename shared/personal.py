@@ -40,9 +40,15 @@ def mask_name(name: str) -> str:
 
 def mask_mobiles_in(text: str) -> str:
     """Masks every mobile number inside free text (log lines, error messages)."""
-    return re.sub(
-        r"(?<!\d)(\+?86)?(1[3-9]\d)\d{4}(\d{4})(?!\d)", lambda m: f"{m[1] or ''}{m[2]}****{m[3]}", text
-    )
+    return _MOBILE.sub(lambda m: f"{m['cc'] or ''}{m['head']}{m['s1']}****{m['s2']}{m['tail']}", text)
+
+
+# A mainland mobile as people write it: 13812345678, 138-1234-5678, 138 1234 5678, +86 138 1234 5678
+# (one separator style at a time: a space or a hyphen between the groups, or none).
+_MOBILE = re.compile(
+    r"(?<![\d+])(?P<cc>(?:\+?86)[ -]?)?(?P<head>1[3-9]\d)"
+    r"(?P<s1>[ -]?)\d{4}(?P<s2>(?P=s1))(?P<tail>\d{4})(?!\d)"
+)
 
 
 def mask_identifiers_in(text: str) -> str:

@@ -24,7 +24,20 @@ def test_log_lines_are_masked() -> None:
     assert "13900001111" not in text
 
 
+def test_mobiles_written_with_separators_or_a_country_code_are_masked_too() -> None:
+    for written in (
+        "138-1234-5678",
+        "138 1234 5678",
+        "+86 138 1234 5678",
+        "+86-138-1234-5678",
+        "86 13812345678",
+    ):
+        masked = mask_identifiers_in(f"call {written} now")
+        assert "1234" not in masked and "138" in masked and "5678" in masked, (written, masked)
+
+
 def test_other_numbers_are_left_alone() -> None:
     assert mask_identifiers_in("order 20261123 took 1234 ms, id 01a2090b9c20b61c07695d") == (
         "order 20261123 took 1234 ms, id 01a2090b9c20b61c07695d"
     )
+    assert mask_identifiers_in("2026-12-04 13:05, room 138 1234") == "2026-12-04 13:05, room 138 1234"
