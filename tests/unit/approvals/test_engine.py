@@ -137,6 +137,17 @@ def test_repeated_request_key_is_a_no_op() -> None:
     assert execute(once, cmd("approve", "a", key="k1")) is once
 
 
+def test_a_request_key_is_the_actors_own_another_approver_with_the_same_key_still_acts() -> None:
+    """#20 (5): keys are scoped to who sent them; one approver's key never swallows another's action,
+    and nobody can pre-poison a key for someone else."""
+    inst = run(submit(route(("s", "all", ["a", "b"]))))
+    first = execute(inst, cmd("approve", "a", key="k1"))
+    second = execute(first, cmd("approve", "b", key="k1"))
+    assert second is not first and second.status == "approved"
+    commented = execute(inst, cmd("comment", "sub", comment="催一下", key="k2"))
+    assert execute(commented, cmd("approve", "a", key="k2")).steps[0].tasks[0].status == "approved"
+
+
 def test_replay_rebuilds_state_and_changes_describe_it() -> None:
     commands = [
         submit(route(("one", "any", ["a", "b"]), ("two", "all", ["c"]), cc_on_finish=["boss"])),

@@ -534,7 +534,7 @@ def execute(inst: Instance | None, cmd: Command) -> Instance:
     else:
         if inst is None:
             raise Conflict("not submitted")
-        if cmd.key is not None and cmd.key in inst.keys:
+        if is_duplicate(inst, cmd):
             return inst  # a retry of an applied action: nothing more happens
         cmd = acting_as(inst, cmd)
         if cmd.on_behalf_of == cmd.actor:
@@ -545,8 +545,14 @@ def execute(inst: Instance | None, cmd: Command) -> Instance:
     new.records += 1
     new.updated_at = cmd.at
     if cmd.key is not None:
-        new.keys = [*new.keys, cmd.key][-50:]
+        new.keys = [*new.keys, _request_key(cmd)][-50:]
     return new
+
+
+def _request_key(cmd: Command) -> str:
+    """A request's key as this approval remembers it: the sender's own (the HTTP layer scopes keys to
+    the caller too), so one approver's key never stands for another's action."""
+    return f"{cmd.actor}|{cmd.key}"
 
 
 def replay(commands: list[Command]) -> Instance:
@@ -560,7 +566,7 @@ def replay(commands: list[Command]) -> Instance:
 
 
 def is_duplicate(inst: Instance, cmd: Command) -> bool:
-    return cmd.action != "submit" and cmd.key is not None and cmd.key in inst.keys
+    return cmd.action != "submit" and cmd.key is not None and _request_key(cmd) in inst.keys
 
 
 class Change(BaseModel):
