@@ -144,9 +144,21 @@ def test_resolution_of_every_approver_kind_with_branch_and_on_duty_fallback() ->
     ]
 
 
-def test_submitter_is_skipped_and_nobody_without_fallback_is_refused() -> None:
+def test_submitter_is_never_their_own_approver_and_nobody_without_fallback_is_refused() -> None:
+    """#20 (4): a step whose only approver is the submitter used to be skipped, so a department
+    head's own request approved itself. Now the step's or the flow's fallback, else the supervisor,
+    takes it; a colleague's consent given to oneself, or nobody at all, is refused at submit."""
     route = resolve_route(flow(), {"amount": 1, "who": "x"}, "head", directory())
-    assert route.steps[0].approvers == [] and "skipped" in route.steps[0].note
+    assert route.steps[0].approvers == ["dean"] and "supervisor" in route.steps[0].note
+    covered = resolve_route(flow(fallback_staff_id="office"), {"amount": 1, "who": "x"}, "head", directory())
+    assert covered.steps[0].approvers == ["office"]
+    alone = directory()
+    alone.supervisor.pop("head")
+    with pytest.raises(RuleViolation, match="only approver"):
+        resolve_route(flow(), {"amount": 1, "who": "x"}, "head", alone)
+    with pytest.raises(RuleViolation) as myself:
+        resolve_route(flow(), {"amount": 1, "who": "nurse"}, "nurse", directory())
+    assert myself.value.field == "form.who"
     with pytest.raises(RuleViolation):
         resolve_route(flow(), {"amount": 1}, "nurse", directory())  # nobody chosen, no fallback
     fallback = resolve_route(flow(fallback_staff_id="office"), {"amount": 1}, "nurse", directory())

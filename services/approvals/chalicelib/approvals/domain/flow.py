@@ -262,8 +262,8 @@ def resolve_route(flow: FlowDefinition, form: dict[str, Any], submitter: str, di
             people = [p for p in people if p != submitter]
             note = "the submitter is not their own approver"
             if not people:
-                steps.append(_route_step(step, [], note + "; step skipped"))
-                continue
+                # Never an emptied step that lets a request approve itself: someone else decides.
+                people, note = _instead_of_submitter(step, flow, submitter, directory, note)
         if not people:
             fallback = step.fallback_staff_id or flow.fallback_staff_id
             why = "; ".join(reasons) or "no approver found"
@@ -276,6 +276,30 @@ def resolve_route(flow: FlowDefinition, form: dict[str, Any], submitter: str, di
     cc_start, _ = resolve_people(flow.cc_on_start, form, submitter, directory)
     cc_finish, _ = resolve_people(flow.cc_on_finish, form, submitter, directory)
     return Route(steps=steps, cc_on_start=cc_start, cc_on_finish=cc_finish)
+
+
+def _instead_of_submitter(
+    step: StepDefinition, flow: FlowDefinition, submitter: str, directory: Directory, note: str
+) -> tuple[list[str], str]:
+    """Who approves a step whose only approver is the submitter: the step's fallback, else the flow's,
+    else the submitter's supervisor; a consent the submitter gave themselves (a colleague chosen in a
+    field) or a step nobody else can take is refused at submit."""
+    chosen = [rule.field for rule in step.approvers if rule.kind == "chosen" and rule.field]
+    if chosen:
+        raise RuleViolation(
+            f"step {step.name}: the person chosen here may not be the submitter", field=f"form.{chosen[0]}"
+        )
+    fallback = step.fallback_staff_id or flow.fallback_staff_id
+    if fallback is not None and fallback != submitter:
+        return [fallback], f"{note}; fallback approver"
+    supervisor = next(iter(directory.supervisors(submitter, 1)), None)
+    if supervisor is not None and supervisor != submitter:
+        return [supervisor], f"{note}; the submitter's supervisor instead"
+    raise RuleViolation(
+        f"step {step.name}: the submitter is its only approver, and there is no fallback approver"
+        " or supervisor to take it",
+        field="form",
+    )
 
 
 def _route_step(step: StepDefinition, people: list[str], note: str) -> RouteStep:
