@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from chalicelib.messaging.adapters import dynamodb, sns
-from chalicelib.messaging.adapters.dynamodb import DING_DUE_INDEX, AlertLogItem, DingTimer
+from chalicelib.messaging.adapters.dynamodb import AlertLogItem, DingTimer
 from chalicelib.messaging.contracts.notifications import AlertRecord, DingPolicy
 from chalicelib.messaging.domain.alerts import AlertChannel
 
@@ -41,19 +41,7 @@ def timer_for(tenant: str, notification_id: str, policy: DingPolicy, sent_at: da
 def _timer(
     tenant: str, nid: str, step: str, due: datetime, sent_at: datetime, call_after: int | None
 ) -> DingTimer:
-    return DingTimer(
-        DingTimer.partition(tenant),
-        nid,
-        entity="ding",
-        tenant=tenant,
-        notification_id=nid,
-        step=step,
-        due_at=due,
-        sent_at=sent_at,
-        call_after_minutes=call_after,
-        gsi1pk=DING_DUE_INDEX,
-        gsi1sk=f"{due.isoformat()}#{tenant}#{nid}",
-    )
+    return dynamodb.ding_timer(tenant, nid, step, due, sent_at, call_after)
 
 
 def get_channel() -> AlertChannel:
