@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.messaging.domain.directory import STALE, number_taken
 from chalicelib.messaging.domain.records import (
+    AlertEntry,
     Colleague,
     DepartmentRecord,
+    DingTimerRecord,
     Duty,
     NotificationRecord,
     RecipientRecord,
@@ -1215,3 +1217,94 @@ class DynamoNotificationStore:
 
     def __exit__(self, *exc: object) -> None:
         self.uow.__exit__(*exc)
+
+
+# --- DING escalation, as the port of domain/ports.py ----------------------------------------------
+
+ALERTS_PER_TRANSACTION = 90  # a transaction holds 100 items; larger groups log the rest right after
+
+
+def _timer_record(item: DingTimer) -> DingTimerRecord:
+    return DingTimerRecord(
+        tenant=item.tenant,
+        notification_id=item.notification_id,
+        step=item.step,
+        due_at=item.due_at,
+        sent_at=item.sent_at,
+        call_after_minutes=int(item.call_after_minutes) if item.call_after_minutes is not None else None,
+    )
+
+
+def _alert_item(tenant: str, entry: AlertEntry) -> AlertLogItem:
+    return AlertLogItem(
+        AlertLogItem.partition(tenant),
+        f"{entry.at.isoformat()}#{new_id()}",
+        entity="alert",
+        tenant=tenant,
+        notification_id=entry.notification_id,
+        staff_id=entry.staff_id,
+        channel=entry.channel,
+        to_masked=entry.to_masked,
+        status=entry.status,
+        detail=entry.detail,
+        at=entry.at,
+    )
+
+
+class DynamoDingStore:
+    """``DingStore`` on the messaging table: the sparse due index, GetItems and Queries; an escalation's
+    log and timer step in one TransactWriteItems (the timer's step as its condition)."""
+
+    def due(self, now: datetime, limit: int) -> list[DingTimerRecord]:
+        return [_timer_record(t) for t in due_ding_timers(now, limit)]
+
+    def title(self, tenant: str, notification_id: str) -> str | None:
+        item = find_notification(tenant, notification_id)
+        return item.title if item else None
+
+    def unacknowledged(self, tenant: str, notification_id: str) -> list[str]:
+        return unacknowledged(tenant, notification_id)
+
+    def sealed_mobile(self, tenant: str, staff_id: str) -> str | None:
+        staff = get_staff(tenant, staff_id)
+        return staff.mobile_encrypted if staff is not None and staff.mobile_encrypted else None
+
+    def escalated(
+        self, timer: DingTimerRecord, alerts: list[AlertEntry], then: DingTimerRecord | None
+    ) -> None:
+        tenant, nid = timer.tenant, timer.notification_id
+        logs = [_alert_item(tenant, a) for a in alerts]
+        with UnitOfWork("messaging") as uow:
+            for log in logs[:ALERTS_PER_TRANSACTION]:
+                uow.create(log)
+            if then is not None:
+                uow.save(
+                    ding_timer(tenant, nid, then.step, then.due_at, then.sent_at, then.call_after_minutes),
+                    condition=DingTimer.step == timer.step,
+                    on_conflict=Conflict("escalated meanwhile"),
+                )
+            else:
+                uow.delete(
+                    DingTimer(DingTimer.partition(tenant), nid), condition=DingTimer.step == timer.step
+                )
+            uow.commit()
+        for log in logs[ALERTS_PER_TRANSACTION:]:
+            save(log)
+
+    def stop(self, tenant: str, notification_id: str) -> None:
+        delete_ding_timer(tenant, notification_id)
+
+    def alerts(self, tenant: str, limit: int, cursor: str | None) -> tuple[list[AlertEntry], str | None]:
+        items, next_cursor = alert_page(tenant, limit, cursor)
+        return [
+            AlertEntry(
+                notification_id=i.notification_id,
+                staff_id=i.staff_id,
+                channel=i.channel,
+                to_masked=i.to_masked,
+                status=i.status,
+                detail=i.detail,
+                at=i.at,
+            )
+            for i in items
+        ], next_cursor

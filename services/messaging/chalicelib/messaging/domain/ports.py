@@ -13,8 +13,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from chalicelib.messaging.domain.records import (
+    AlertEntry,
     Colleague,
     DepartmentRecord,
+    DingTimerRecord,
     Duty,
     NotificationRecord,
     RecipientRecord,
@@ -225,3 +227,35 @@ class Push(Protocol):
     """Mobile push to people's registered devices (a nudge: a failed push is logged, never raised)."""
 
     def notify(self, tenant: str, staff_ids: list[str], title: str, kind: str) -> int: ...
+
+
+# --- DING escalation ------------------------------------------------------------------------------
+
+
+class DingStore(Protocol):
+    """What the DING sweep reads and writes, across hospitals (the timers' due index is system-wide)."""
+
+    def due(self, now: datetime, limit: int) -> list[DingTimerRecord]:
+        """Up to ``limit`` timers due by ``now``, of every hospital, soonest first."""
+
+    def title(self, tenant: str, notification_id: str) -> str | None:
+        """The notification's title (None if there is no such notification)."""
+
+    def unacknowledged(self, tenant: str, notification_id: str) -> list[str]:
+        """Staff ids of the recipients who have not acknowledged yet."""
+
+    def sealed_mobile(self, tenant: str, staff_id: str) -> str | None:
+        """The person's encrypted mobile, if they have one on record."""
+
+    def escalated(
+        self, timer: DingTimerRecord, alerts: list[AlertEntry], then: DingTimerRecord | None
+    ) -> None:
+        """Log the alerts and move the timer to ``then`` (or remove it) at once; Conflict if another
+        sweep moved the timer on meanwhile (then nothing is logged). A log too large for one
+        transaction has its remainder written right after."""
+
+    def stop(self, tenant: str, notification_id: str) -> None:
+        """Remove the timer now, if there is one."""
+
+    def alerts(self, tenant: str, limit: int, cursor: str | None) -> tuple[list[AlertEntry], str | None]:
+        """One page of the hospital's alert log, oldest first."""

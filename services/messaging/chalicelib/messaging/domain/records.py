@@ -139,3 +139,31 @@ class Duty:
     staff_ids: tuple[str, ...]
     known: bool
     reason: str = ""
+
+
+# --- DING escalation ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DingTimerRecord:
+    """A DING's escalation timer: its next step (sms | call), when that is due, and the policy's call."""
+
+    tenant: str
+    notification_id: str
+    step: str
+    due_at: datetime
+    sent_at: datetime
+    call_after_minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class AlertEntry:
+    """One line of the alert log: an SMS or call to one person (number masked), and how it went."""
+
+    notification_id: str
+    staff_id: str
+    channel: str  # sms | call
+    to_masked: str | None
+    status: str  # sent | failed | skipped
+    detail: str | None
+    at: datetime

@@ -7,7 +7,8 @@ module does not pay for the adapters it does not use)."""
 
 from __future__ import annotations
 
-from chalicelib.messaging.domain.ports import DirectoryStore, NotificationStore, PersonalData, Push
+from chalicelib.messaging.domain.alerts import AlertChannel
+from chalicelib.messaging.domain.ports import DingStore, DirectoryStore, NotificationStore, PersonalData, Push
 
 from shared.auth import Principal
 from shared.persistence.uow import UnitOfWork
@@ -53,3 +54,17 @@ class _DevicePush:
 
 def push() -> Push:
     return _DevicePush()
+
+
+def ding_store() -> DingStore:
+    """The DING timers and alert log, across hospitals (the sweep's due index is system-wide)."""
+    from chalicelib.messaging.adapters.dynamodb import DynamoDingStore
+
+    return DynamoDingStore()
+
+
+def alert_channel() -> AlertChannel:
+    """SMS through SNS, calls through Pinpoint."""
+    from chalicelib.messaging.adapters.sns import AwsChannel
+
+    return AwsChannel()
