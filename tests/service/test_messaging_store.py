@@ -1,4 +1,4 @@
-"""Messaging's directory and notification stores, the same checks on the DynamoDB adapter (on moto) and on the in-memory
+"""Messaging's directory, notification and DING stores, the same checks on the DynamoDB adapter (on moto) and on the in-memory
 fake the service-layer tests use: a fake that drifts from the adapter fails here."""
 
 from __future__ import annotations
@@ -6,19 +6,23 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from chalicelib.messaging.adapters.dynamodb import (
     CertificateReminder,
     DingTimer,
+    DynamoDingStore,
     DynamoDirectoryStore,
     DynamoNotificationStore,
 )
 from chalicelib.messaging.domain.records import (
+    AlertEntry,
     Colleague,
     DepartmentRecord,
+    DingTimerRecord,
     NotificationRecord,
     Reminder,
     StaffRecord,
@@ -28,7 +32,13 @@ from chalicelib.messaging.domain.records import (
 from shared.auth import Principal
 from shared.errors import Conflict, RuleViolation
 from shared.persistence.uow import UnitOfWork
-from tests.unit.messaging.fakes import FakeDirectoryStore, FakeNotificationStore, NotificationTables, Tables
+from tests.unit.messaging.fakes import (
+    FakeDingStore,
+    FakeDirectoryStore,
+    FakeNotificationStore,
+    NotificationTables,
+    Tables,
+)
 
 AT = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 # (tenant, user) -> a fresh store of that hospital for that caller
@@ -444,3 +454,99 @@ def test_the_audience_is_the_directorys_units_and_active_staff(notes: Opener) ->
     )
     other = notes(new_tenant(), "x")
     assert other.audience.units() == [] and other.audience.active_staff() == []
+
+
+# --- DING escalation ------------------------------------------------------------------------------
+
+_DING = FakeDingStore(_NOTE_TABLES)
+
+
+@dataclass
+class DingWorld:
+    """A DING store and, to set the scene, the notification store of a hospital on the same tables."""
+
+    store: Any
+    notes: Opener
+    seal: Callable[[str, str, str], None]  # (tenant, staff id, sealed mobile)
+
+
+def _dynamo_seal(tenant: str, staff_id: str, sealed: str) -> None:
+    n = int(staff_id[1:])
+    commit(_dynamo(tenant, "admin"), lambda s: s.staff.create(person(n, mobile_encrypted=sealed)))
+
+
+def _fake_seal(tenant: str, staff_id: str, sealed: str) -> None:
+    _DING.mobiles[(tenant, staff_id)] = sealed
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def dings(request: pytest.FixtureRequest) -> Iterator[DingWorld]:
+    if request.param == "dynamodb":
+        request.getfixturevalue("stack")
+        yield DingWorld(DynamoDingStore(), _dynamo_notes, _dynamo_seal)
+    else:
+        yield DingWorld(_DING, _fake_notes, _fake_seal)
+
+
+def timers_of(world: DingWorld, tenant: str) -> dict[str, DingTimerRecord]:
+    far = datetime(2100, 1, 1, tzinfo=UTC)
+    return {t.notification_id: t for t in world.store.due(far, 100) if t.tenant == tenant}
+
+
+def alert(n: int, staff_id: str = "s01", channel: str = "sms") -> AlertEntry:
+    return AlertEntry("n1", staff_id, channel, "139****0002", "sent", f"msg-{n}", AT + timedelta(seconds=n))
+
+
+def test_ding_reads_due_timers_titles_the_unacknowledged_and_sealed_mobiles(dings: DingWorld) -> None:
+    tenant = new_tenant()
+    notes = dings.notes(tenant, "sender")
+    sent = note("n1", "s01", "s02", ack_required=True, ding=True)
+    commit(notes, lambda s: [s.notifications.create(sent), s.notifications.start_ding("n1", 5, 15, AT)])
+    notes.notifications.deliver(sent, ["s01", "s02"])
+    acked = notes.notifications.recipient("n1", "s02")
+    acked.status, acked.read_at, acked.acked_at = "acknowledged", AT, AT
+    commit(notes, lambda s: s.notifications.mark(acked, "delivered", read=True, ack=True))
+    dings.seal(tenant, "s01", "sealed-mobile")
+
+    due = [t for t in dings.store.due(AT + timedelta(minutes=5), 100) if t.tenant == tenant]
+    assert due == [DingTimerRecord(tenant, "n1", "sms", AT + timedelta(minutes=5), AT, 15)]
+    assert [t for t in dings.store.due(AT + timedelta(minutes=4), 100) if t.tenant == tenant] == []
+    assert dings.store.title(tenant, "n1") == "通知n1" and dings.store.title(tenant, "nope") is None
+    assert dings.store.unacknowledged(tenant, "n1") == ["s01"]
+    assert dings.store.sealed_mobile(tenant, "s01") == "sealed-mobile"
+    assert dings.store.sealed_mobile(tenant, "s09") is None
+    assert dings.store.sealed_mobile(new_tenant(), "s01") is None
+
+
+def test_an_escalation_logs_and_moves_the_timer_on_once(dings: DingWorld) -> None:
+    tenant = new_tenant()
+    commit(dings.notes(tenant, "sender"), lambda s: s.notifications.start_ding("n1", 5, 15, AT))
+    timer = timers_of(dings, tenant)["n1"]
+    call = DingTimerRecord(tenant, "n1", "call", AT + timedelta(minutes=15), AT, None)
+    dings.store.escalated(timer, [alert(1), alert(2, "s02")], call)
+    assert timers_of(dings, tenant) == {"n1": call}
+    with pytest.raises(Conflict):  # the sms step again: another sweep moved it on meanwhile
+        dings.store.escalated(timer, [alert(3)], None)
+    assert timers_of(dings, tenant) == {"n1": call}
+    dings.store.escalated(call, [alert(4, channel="call")], None)
+    assert timers_of(dings, tenant) == {}
+    logged = all_pages(lambda c: dings.store.alerts(tenant, 2, c))
+    assert [(e.staff_id, e.channel, e.detail) for e in logged] == [
+        ("s01", "sms", "msg-1"),
+        ("s02", "sms", "msg-2"),
+        ("s01", "call", "msg-4"),
+    ]
+    assert logged[0] == alert(1)
+    assert dings.store.alerts(new_tenant(), 10, None) == ([], None)
+
+
+def test_a_large_escalation_logs_every_alert_and_stop_removes_a_timer(dings: DingWorld) -> None:
+    tenant = new_tenant()
+    commit(dings.notes(tenant, "sender"), lambda s: s.notifications.start_ding("n1", 5, None, AT))
+    commit(dings.notes(tenant, "sender"), lambda s: s.notifications.start_ding("n2", 5, None, AT))
+    many = [alert(n, f"s{n:03d}") for n in range(95)]  # beyond one transaction's 90
+    dings.store.escalated(timers_of(dings, tenant)["n1"], many, None)
+    assert len(all_pages(lambda c: dings.store.alerts(tenant, 50, c))) == 95
+    dings.store.stop(tenant, "n2")
+    dings.store.stop(tenant, "n2")  # nothing there: nothing happens
+    assert timers_of(dings, tenant) == {}

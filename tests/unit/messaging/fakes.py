@@ -21,8 +21,10 @@ from typing import Any, TypeAlias
 
 from chalicelib.messaging.domain.directory import STALE, number_taken
 from chalicelib.messaging.domain.records import (
+    AlertEntry,
     Colleague,
     DepartmentRecord,
+    DingTimerRecord,
     Duty,
     NotificationRecord,
     RecipientRecord,
@@ -366,6 +368,7 @@ class NotificationTables:
     notifications: dict[tuple[str, str], NotificationRecord] = field(default_factory=dict)
     recipients: dict[tuple[str, str, str], RecipientRecord] = field(default_factory=dict)
     dings: dict[tuple[str, str], tuple[datetime, datetime, int | None]] = field(default_factory=dict)
+    ding_steps: dict[tuple[str, str], str] = field(default_factory=dict)  # a timer's step, if not "sms"
     units: dict[str, list[UnitRecord]] = field(default_factory=dict)
     staff: dict[str, list[Colleague]] = field(default_factory=dict)
     rosters: dict[tuple[str, str], Duty] = field(default_factory=dict)
@@ -565,3 +568,89 @@ class FakePush:
     def notify(self, tenant: str, staff_ids: list[str], title: str, kind: str) -> int:
         self.sent.append((tenant, tuple(staff_ids), title, kind))
         return len(staff_ids)
+
+
+# --- DING escalation ------------------------------------------------------------------------------
+
+
+@dataclass
+class FakeDingStore:
+    """``DingStore`` in memory, reading the notification fakes' tables (timers, recipients) and a
+    directory of sealed mobiles; an escalation is all-or-nothing, conditional on the timer's step."""
+
+    tables: NotificationTables = field(default_factory=NotificationTables)
+    mobiles: dict[tuple[str, str], str] = field(default_factory=dict)  # (tenant, staff id) -> sealed
+    log: dict[str, list[tuple[str, AlertEntry]]] = field(default_factory=dict)  # tenant -> (key, entry)
+    sequence: count[int] = field(default_factory=count)
+
+    def due(self, now: datetime, limit: int) -> list[DingTimerRecord]:
+        timers = [
+            DingTimerRecord(tenant, nid, step, due, sent_at, call_after)
+            for (tenant, nid), (due, sent_at, call_after, step) in self._timers()
+            if due <= now
+        ]
+        return sorted(timers, key=lambda t: (t.due_at, t.tenant, t.notification_id))[:limit]
+
+    def _timers(self) -> list[tuple[tuple[str, str], tuple[datetime, datetime, int | None, str]]]:
+        return [
+            (key, (*value, self.tables.ding_steps.get(key, "sms")))
+            for key, value in self.tables.dings.items()
+        ]
+
+    def title(self, tenant: str, notification_id: str) -> str | None:
+        found = self.tables.notifications.get((tenant, notification_id))
+        return found.title if found else None
+
+    def unacknowledged(self, tenant: str, notification_id: str) -> list[str]:
+        return sorted(
+            s
+            for (t, n, s), r in self.tables.recipients.items()
+            if t == tenant and n == notification_id and r.status != "acknowledged"
+        )
+
+    def sealed_mobile(self, tenant: str, staff_id: str) -> str | None:
+        return self.mobiles.get((tenant, staff_id))
+
+    def escalated(
+        self, timer: DingTimerRecord, alerts: list[AlertEntry], then: DingTimerRecord | None
+    ) -> None:
+        key = (timer.tenant, timer.notification_id)
+        if key not in self.tables.dings or self.tables.ding_steps.get(key, "sms") != timer.step:
+            raise Conflict("escalated meanwhile")
+        for entry in alerts:
+            self.log.setdefault(timer.tenant, []).append(
+                (f"{entry.at.isoformat()}#{next(self.sequence):08d}", entry)
+            )
+        if then is None:
+            del self.tables.dings[key]
+            self.tables.ding_steps.pop(key, None)
+        else:
+            self.tables.dings[key] = (then.due_at, then.sent_at, then.call_after_minutes)
+            self.tables.ding_steps[key] = then.step
+
+    def stop(self, tenant: str, notification_id: str) -> None:
+        self.tables.dings.pop((tenant, notification_id), None)
+        self.tables.ding_steps.pop((tenant, notification_id), None)
+
+    def alerts(self, tenant: str, limit: int, cursor: str | None) -> tuple[list[AlertEntry], str | None]:
+        return page_after(list(self.log.get(tenant, [])), limit, cursor, f"{tenant}#alerts")
+
+
+class FakeChannel:
+    """SMS and calls that only remember what was sent; a number in ``failing`` fails."""
+
+    def __init__(self, failing: tuple[str, ...] = ()) -> None:
+        self.sent: list[tuple[str, str, str]] = []  # (sms | call, phone, text)
+        self.failing = failing
+
+    def send_sms(self, phone: str, text: str) -> str:
+        return self._send("sms", phone, text)
+
+    def call(self, phone: str, text: str) -> str:
+        return self._send("call", phone, text)
+
+    def _send(self, kind: str, phone: str, text: str) -> str:
+        if phone in self.failing:
+            raise TimeoutError("the carrier did not answer")
+        self.sent.append((kind, phone, text))
+        return f"{kind}-{len(self.sent)}"
