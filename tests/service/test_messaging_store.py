@@ -1,21 +1,44 @@
-"""Messaging's directory store, the same checks on the DynamoDB adapter (on moto) and on the in-memory
+"""Messaging's directory, notification and DING stores, the same checks on the DynamoDB adapter (on moto) and on the in-memory
 fake the service-layer tests use: a fake that drifts from the adapter fails here."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from chalicelib.messaging.adapters.dynamodb import CertificateReminder, DynamoDirectoryStore
-from chalicelib.messaging.domain.records import DepartmentRecord, Reminder, StaffRecord
+from chalicelib.messaging.adapters.dynamodb import (
+    CertificateReminder,
+    DingTimer,
+    DynamoDingStore,
+    DynamoDirectoryStore,
+    DynamoNotificationStore,
+)
+from chalicelib.messaging.domain.records import (
+    AlertEntry,
+    Colleague,
+    DepartmentRecord,
+    DingTimerRecord,
+    NotificationRecord,
+    Reminder,
+    StaffRecord,
+    UnitRecord,
+)
 
 from shared.auth import Principal
 from shared.errors import Conflict, RuleViolation
 from shared.persistence.uow import UnitOfWork
-from tests.unit.messaging.fakes import FakeDirectoryStore, Tables
+from tests.unit.messaging.fakes import (
+    FakeDingStore,
+    FakeDirectoryStore,
+    FakeNotificationStore,
+    NotificationTables,
+    Tables,
+)
 
 AT = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 # (tenant, user) -> a fresh store of that hospital for that caller
@@ -242,3 +265,288 @@ def test_nothing_is_written_without_a_commit(opener: Opener) -> None:
         store.reminders.add(Reminder("k", "s01", "BLS", "2027-01-01", date(2026, 12, 2)))
     assert store.departments.get("d01") is None and store.staff.get("s01") is None
     assert reminder_keys(store) == set()
+
+
+# --- work notifications ---------------------------------------------------------------------------
+
+_NOTE_TABLES = NotificationTables()
+
+
+def _dynamo_notes(tenant: str, user: str) -> Any:
+    return DynamoNotificationStore(tenant, UnitOfWork("messaging", _principal(tenant, user), "req-1"))
+
+
+def _fake_notes(tenant: str, user: str) -> Any:
+    return FakeNotificationStore(tenant, _NOTE_TABLES)
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def notes(request: pytest.FixtureRequest) -> Iterator[Opener]:
+    if request.param == "dynamodb":
+        request.getfixturevalue("stack")
+        yield _dynamo_notes
+    else:
+        yield _fake_notes
+
+
+def note(nid: str, *recipients: str, **extra: Any) -> NotificationRecord:
+    return NotificationRecord(
+        id=nid,
+        sender="sender",
+        title=f"通知{nid}",
+        body="正文",
+        created_at=AT,
+        recipient_ids=list(recipients),
+        **extra,
+    )
+
+
+def ding_timer_of(store: Any, nid: str) -> tuple[datetime, datetime, int | None] | None:
+    if isinstance(store, FakeNotificationStore):
+        return store.tables.dings.get((store.tenant, nid))
+    try:
+        timer = DingTimer.get(DingTimer.partition(store.tenant), nid)
+    except DingTimer.DoesNotExist:
+        return None
+    assert timer.step == "sms" and timer.gsi1pk == "dingdue"
+    return timer.due_at, timer.sent_at, timer.call_after_minutes
+
+
+def test_notifications_round_trip_are_create_only_and_start_their_ding(notes: Opener) -> None:
+    store = notes(new_tenant(), "sender")
+    full = note("n1", "s01", "s02", ack_required=True, ding=True)
+    commit(store, lambda s: [s.notifications.create(full), s.notifications.start_ding("n1", 5, 15, AT)])
+    assert store.notifications.get("n1") == full
+    assert ding_timer_of(store, "n1") == (datetime(2026, 12, 1, 8, 5, tzinfo=UTC), AT, 15)
+    with pytest.raises(Conflict), store:
+        store.notifications.create(note("n2", "s01"))
+        store.notifications.create(note("n1", "s09"))
+        store.commit()
+    assert store.notifications.get("n2") is None and store.notifications.get("n1") == full
+    with store:
+        store.notifications.create(note("n3", "s01"))  # never committed
+    assert store.notifications.get("n3") is None and store.notifications.get("missing") is None
+    assert notes(new_tenant(), "x").notifications.get("n1") is None
+
+
+def test_delivery_checkpoints_and_finish(notes: Opener) -> None:
+    store = notes(new_tenant(), "sender")
+    sent = note("n1", "s01", "s02", "s03", ack_required=True)
+    commit(store, lambda s: s.notifications.create(sent))
+    store.notifications.deliver(sent, ["s01", "s02"])  # lands at once
+    store.notifications.checkpoint(sent, 2)
+    assert store.notifications.get("n1").delivered_count == 2
+    got = store.notifications.recipient("n1", "s02")
+    assert (got.notification_id, got.staff_id, got.title, got.sender, got.created_at) == (
+        "n1",
+        "s02",
+        "通知n1",
+        "sender",
+        AT,
+    )
+    assert (got.ack_required, got.status, got.read_at, got.acked_at) == (True, "delivered", None, None)
+    assert got.feed_key
+    assert store.notifications.recipient("n1", "s03") is None
+    store.notifications.deliver(sent, ["s03"])
+    with store:
+        store.notifications.finish(sent, 3)  # not committed: still fanning out
+    assert store.notifications.get("n1").status == "fanning_out"
+    commit(store, lambda s: s.notifications.finish(sent, 3))
+    done = store.notifications.get("n1")
+    assert (done.status, done.delivered_count, done.read_count) == ("delivered", 3, 0)
+
+
+def test_marks_are_conditional_and_move_the_counts(notes: Opener) -> None:
+    store = notes(new_tenant(), "sender")
+    sent = note("n1", "s01", "s02", "s03")
+    commit(store, lambda s: s.notifications.create(sent))
+    store.notifications.deliver(sent, ["s01", "s02", "s03"])
+    first = store.notifications.recipient("n1", "s01")
+    first.status, first.read_at = "read", AT
+    commit(store, lambda s: s.notifications.mark(first, "delivered", read=True, ack=False))
+    both = store.notifications.recipient("n1", "s02")
+    both.status, both.read_at, both.acked_at = "acknowledged", AT, AT
+    commit(store, lambda s: s.notifications.mark(both, "delivered", read=True, ack=True))
+    assert store.notifications.recipient("n1", "s01") == first
+    assert store.notifications.recipient("n1", "s02") == both
+    stale = store.notifications.recipient("n1", "s03")
+    stale.status, stale.read_at = "read", AT
+    with pytest.raises(Conflict, match="reload"), store:
+        store.notifications.mark(stale, "acknowledged", read=True, ack=False)  # it is not what was read
+        store.commit()
+    counts = store.notifications.get("n1")
+    assert (counts.read_count, counts.ack_count) == (2, 1)
+    assert store.notifications.recipient("n1", "s03").status == "delivered"
+
+    def ids(pending: str | None) -> list[str]:
+        return [r.staff_id for r in all_pages(lambda c: store.notifications.recipients("n1", pending, 1, c))]
+
+    assert ids(None) == ["s01", "s02", "s03"]
+    assert ids("read") == ["s03"]
+    assert ids("ack") == ["s01", "s03"]
+    _, cursor = store.notifications.recipients("n1", None, 1, None)
+    with pytest.raises(RuleViolation):
+        store.notifications.recipients("n2", None, 1, cursor)  # a cursor of another list
+
+
+def test_a_mark_on_a_notification_that_is_gone_fails(notes: Opener) -> None:
+    store = notes(new_tenant(), "sender")
+    orphan = note("n1", "s01")
+    store.notifications.deliver(orphan, ["s01"])  # its recipient entry, but no notification
+    entry = store.notifications.recipient("n1", "s01")
+    entry.status = "read"
+    with pytest.raises(Conflict), store:
+        store.notifications.mark(entry, "delivered", read=True, ack=False)
+        store.commit()
+    assert store.notifications.recipient("n1", "s01").status == "delivered"
+
+
+def test_the_inbox_is_the_persons_deliveries_newest_first(notes: Opener) -> None:
+    store = notes(new_tenant(), "sender")
+    older, newer = note("n1", "s01", "s02"), note("n2", "s01")
+    commit(store, lambda s: [s.notifications.create(older), s.notifications.create(newer)])
+    store.notifications.deliver(older, ["s01", "s02"])
+    time.sleep(0.003)  # feed positions are time-ordered ids
+    store.notifications.deliver(newer, ["s01"])
+    inbox = all_pages(lambda c: store.notifications.inbox("s01", 1, c))
+    assert [(r.notification_id, r.title) for r in inbox] == [("n2", "通知n2"), ("n1", "通知n1")]
+    assert [r.notification_id for r in all_pages(lambda c: store.notifications.inbox("s02", 5, c))] == ["n1"]
+    assert store.notifications.inbox("s09", 5, None) == ([], None)
+
+
+def seed_audience(store: Any, tenant: str) -> None:
+    units = [unit(1), unit(2, parent="d01", kind="ward")]
+    people = [
+        person(1, roles=["nurse"], user_id="user-1"),
+        person(2, department_id="d02", roles=["doctor", "head_nurse"]),
+        person(3, status="left", roles=["nurse"]),
+    ]
+    if isinstance(store, FakeNotificationStore):
+        store.tables.units[tenant] = [UnitRecord(u.id, u.parent_id) for u in units]
+        store.tables.staff[tenant] = [
+            Colleague(p.id, p.department_id, tuple(p.roles)) for p in people if p.status == "active"
+        ]
+        store.tables.users[(tenant, "user-1")] = "s01"
+        return
+    commit(_dynamo(tenant, "admin"), lambda s: [s.departments.create(u) for u in units])
+    commit(_dynamo(tenant, "admin"), lambda s: [s.staff.create(p) for p in people])
+
+
+def test_the_audience_is_the_directorys_units_and_active_staff(notes: Opener) -> None:
+    tenant = new_tenant()
+    store = notes(tenant, "sender")
+    seed_audience(store, tenant)
+    assert sorted(store.audience.units(), key=lambda u: u.id) == [
+        UnitRecord("d01", None),
+        UnitRecord("d02", "d01"),
+    ]
+    assert sorted(store.audience.active_staff(), key=lambda c: c.id) == [
+        Colleague("s01", "d01", ("nurse",)),
+        Colleague("s02", "d02", ("doctor", "head_nurse")),
+    ]
+    assert store.audience.staff_id_for_user("user-1") == "s01"
+    assert store.audience.staff_id_for_user("nobody") is None
+    duty = store.audience.on_duty("d02", AT)
+    assert (duty.known, duty.staff_ids, duty.reason) == (
+        False,
+        (),
+        "no published roster covers this ward at this time",
+    )
+    other = notes(new_tenant(), "x")
+    assert other.audience.units() == [] and other.audience.active_staff() == []
+
+
+# --- DING escalation ------------------------------------------------------------------------------
+
+_DING = FakeDingStore(_NOTE_TABLES)
+
+
+@dataclass
+class DingWorld:
+    """A DING store and, to set the scene, the notification store of a hospital on the same tables."""
+
+    store: Any
+    notes: Opener
+    seal: Callable[[str, str, str], None]  # (tenant, staff id, sealed mobile)
+
+
+def _dynamo_seal(tenant: str, staff_id: str, sealed: str) -> None:
+    n = int(staff_id[1:])
+    commit(_dynamo(tenant, "admin"), lambda s: s.staff.create(person(n, mobile_encrypted=sealed)))
+
+
+def _fake_seal(tenant: str, staff_id: str, sealed: str) -> None:
+    _DING.mobiles[(tenant, staff_id)] = sealed
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def dings(request: pytest.FixtureRequest) -> Iterator[DingWorld]:
+    if request.param == "dynamodb":
+        request.getfixturevalue("stack")
+        yield DingWorld(DynamoDingStore(), _dynamo_notes, _dynamo_seal)
+    else:
+        yield DingWorld(_DING, _fake_notes, _fake_seal)
+
+
+def timers_of(world: DingWorld, tenant: str) -> dict[str, DingTimerRecord]:
+    far = datetime(2100, 1, 1, tzinfo=UTC)
+    return {t.notification_id: t for t in world.store.due(far, 100) if t.tenant == tenant}
+
+
+def alert(n: int, staff_id: str = "s01", channel: str = "sms") -> AlertEntry:
+    return AlertEntry("n1", staff_id, channel, "139****0002", "sent", f"msg-{n}", AT + timedelta(seconds=n))
+
+
+def test_ding_reads_due_timers_titles_the_unacknowledged_and_sealed_mobiles(dings: DingWorld) -> None:
+    tenant = new_tenant()
+    notes = dings.notes(tenant, "sender")
+    sent = note("n1", "s01", "s02", ack_required=True, ding=True)
+    commit(notes, lambda s: [s.notifications.create(sent), s.notifications.start_ding("n1", 5, 15, AT)])
+    notes.notifications.deliver(sent, ["s01", "s02"])
+    acked = notes.notifications.recipient("n1", "s02")
+    acked.status, acked.read_at, acked.acked_at = "acknowledged", AT, AT
+    commit(notes, lambda s: s.notifications.mark(acked, "delivered", read=True, ack=True))
+    dings.seal(tenant, "s01", "sealed-mobile")
+
+    due = [t for t in dings.store.due(AT + timedelta(minutes=5), 100) if t.tenant == tenant]
+    assert due == [DingTimerRecord(tenant, "n1", "sms", AT + timedelta(minutes=5), AT, 15)]
+    assert [t for t in dings.store.due(AT + timedelta(minutes=4), 100) if t.tenant == tenant] == []
+    assert dings.store.title(tenant, "n1") == "通知n1" and dings.store.title(tenant, "nope") is None
+    assert dings.store.unacknowledged(tenant, "n1") == ["s01"]
+    assert dings.store.sealed_mobile(tenant, "s01") == "sealed-mobile"
+    assert dings.store.sealed_mobile(tenant, "s09") is None
+    assert dings.store.sealed_mobile(new_tenant(), "s01") is None
+
+
+def test_an_escalation_logs_and_moves_the_timer_on_once(dings: DingWorld) -> None:
+    tenant = new_tenant()
+    commit(dings.notes(tenant, "sender"), lambda s: s.notifications.start_ding("n1", 5, 15, AT))
+    timer = timers_of(dings, tenant)["n1"]
+    call = DingTimerRecord(tenant, "n1", "call", AT + timedelta(minutes=15), AT, None)
+    dings.store.escalated(timer, [alert(1), alert(2, "s02")], call)
+    assert timers_of(dings, tenant) == {"n1": call}
+    with pytest.raises(Conflict):  # the sms step again: another sweep moved it on meanwhile
+        dings.store.escalated(timer, [alert(3)], None)
+    assert timers_of(dings, tenant) == {"n1": call}
+    dings.store.escalated(call, [alert(4, channel="call")], None)
+    assert timers_of(dings, tenant) == {}
+    logged = all_pages(lambda c: dings.store.alerts(tenant, 2, c))
+    assert [(e.staff_id, e.channel, e.detail) for e in logged] == [
+        ("s01", "sms", "msg-1"),
+        ("s02", "sms", "msg-2"),
+        ("s01", "call", "msg-4"),
+    ]
+    assert logged[0] == alert(1)
+    assert dings.store.alerts(new_tenant(), 10, None) == ([], None)
+
+
+def test_a_large_escalation_logs_every_alert_and_stop_removes_a_timer(dings: DingWorld) -> None:
+    tenant = new_tenant()
+    commit(dings.notes(tenant, "sender"), lambda s: s.notifications.start_ding("n1", 5, None, AT))
+    commit(dings.notes(tenant, "sender"), lambda s: s.notifications.start_ding("n2", 5, None, AT))
+    many = [alert(n, f"s{n:03d}") for n in range(95)]  # beyond one transaction's 90
+    dings.store.escalated(timers_of(dings, tenant)["n1"], many, None)
+    assert len(all_pages(lambda c: dings.store.alerts(tenant, 50, c))) == 95
+    dings.store.stop(tenant, "n2")
+    dings.store.stop(tenant, "n2")  # nothing there: nothing happens
+    assert timers_of(dings, tenant) == {}

@@ -1,4 +1,4 @@
-"""Messaging's directory in memory (the ports of ``chalicelib.messaging.domain.ports``).
+"""Messaging's directory and work notifications in memory (the ports of ``chalicelib.messaging.domain.ports``).
 
 ``tests/service/test_messaging_store.py`` runs the same checks on these and on the DynamoDB adapters,
 so a fake cannot drift from what it stands in for. What the real store enforces the fake enforces too:
@@ -15,11 +15,24 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from itertools import count
 from typing import Any, TypeAlias
 
 from chalicelib.messaging.domain.directory import STALE, number_taken
-from chalicelib.messaging.domain.records import DepartmentRecord, Reminder, StaffRecord, TrailEntry
+from chalicelib.messaging.domain.records import (
+    AlertEntry,
+    Colleague,
+    DepartmentRecord,
+    DingTimerRecord,
+    Duty,
+    NotificationRecord,
+    RecipientRecord,
+    Reminder,
+    StaffRecord,
+    TrailEntry,
+    UnitRecord,
+)
 
 from shared.auth import Principal
 from shared.errors import Conflict, DomainError
@@ -342,3 +355,302 @@ class FakePersonalData:
     def digest(self, tenant: str, kind: str, value: str) -> str:
         self.calls.append("digest")
         return hashlib.sha256(f"{tenant}|{kind}|{value}".encode()).hexdigest()
+
+
+# --- work notifications ---------------------------------------------------------------------------
+
+
+@dataclass
+class NotificationTables:
+    """What the notification fakes hold, across hospitals; ``calls`` counts the writes made at once
+    (deliveries and checkpoints) as the fan-out's resumability depends on them."""
+
+    notifications: dict[tuple[str, str], NotificationRecord] = field(default_factory=dict)
+    recipients: dict[tuple[str, str, str], RecipientRecord] = field(default_factory=dict)
+    dings: dict[tuple[str, str], tuple[datetime, datetime, int | None]] = field(default_factory=dict)
+    ding_steps: dict[tuple[str, str], str] = field(default_factory=dict)  # a timer's step, if not "sms"
+    units: dict[str, list[UnitRecord]] = field(default_factory=dict)
+    staff: dict[str, list[Colleague]] = field(default_factory=dict)
+    rosters: dict[tuple[str, str], Duty] = field(default_factory=dict)
+    users: dict[tuple[str, str], str] = field(default_factory=dict)  # (tenant, user) -> staff id
+    feed: count[int] = field(default_factory=count)
+    calls: list[str] = field(default_factory=list)
+    fail_deliveries_after: int | None = None  # a crash after so many deliver() calls
+
+    def add_staff(
+        self, tenant: str, staff_id: str, department_id: str, *roles: str, user: str | None = None
+    ) -> None:
+        self.staff.setdefault(tenant, []).append(Colleague(staff_id, department_id, tuple(roles)))
+        if user:
+            self.users[(tenant, user)] = staff_id
+
+
+@dataclass
+class FakeNotifications:
+    tenant: str
+    tables: NotificationTables
+    uow: MemoryUnitOfWork
+    tx: _Transaction
+
+    def get(self, notification_id: str) -> NotificationRecord | None:
+        return copy.deepcopy(self.tables.notifications.get((self.tenant, notification_id)))
+
+    def create(self, record: NotificationRecord) -> None:
+        key = (self.tenant, record.id)
+        stored = copy.deepcopy(record)
+
+        def is_new() -> None:
+            if key in self.tables.notifications:
+                raise Conflict("already exists")
+
+        self.tx.checks.append(is_new)
+        self.uow.stage(lambda: self.tables.notifications.__setitem__(key, stored))
+
+    def start_ding(
+        self, notification_id: str, sms_after_minutes: int, call_after_minutes: int | None, sent_at: datetime
+    ) -> None:
+        key = (self.tenant, notification_id)
+        timer = (sent_at + timedelta(minutes=sms_after_minutes), sent_at, call_after_minutes)
+
+        def is_new() -> None:
+            if key in self.tables.dings:
+                raise Conflict("already exists")
+
+        self.tx.checks.append(is_new)
+        self.uow.stage(lambda: self.tables.dings.__setitem__(key, timer))
+
+    def deliver(self, record: NotificationRecord, staff_ids: list[str]) -> None:
+        limit = self.tables.fail_deliveries_after
+        if limit is not None and self.tables.calls.count("deliver") >= limit:
+            raise RuntimeError("the batch write was throttled")
+        self.tables.calls.append("deliver")
+        for staff_id in staff_ids:
+            self.tables.recipients[(self.tenant, record.id, staff_id)] = RecipientRecord(
+                notification_id=record.id,
+                staff_id=staff_id,
+                title=record.title,
+                sender=record.sender,
+                created_at=record.created_at,
+                ack_required=record.ack_required,
+                feed_key=f"{next(self.tables.feed):012d}",
+            )
+
+    def checkpoint(self, record: NotificationRecord, delivered: int) -> None:
+        self.tables.calls.append(f"checkpoint:{delivered}")
+        stored = self.tables.notifications.get((self.tenant, record.id))
+        if stored is not None:
+            stored.delivered_count = delivered
+
+    def finish(self, record: NotificationRecord, delivered: int) -> None:
+        def apply() -> None:
+            stored = self.tables.notifications.get((self.tenant, record.id))
+            if stored is not None:
+                stored.delivered_count, stored.status = delivered, "delivered"
+
+        self.uow.stage(apply)
+
+    def recipient(self, notification_id: str, staff_id: str) -> RecipientRecord | None:
+        return copy.deepcopy(self.tables.recipients.get((self.tenant, notification_id, staff_id)))
+
+    def recipients(
+        self, notification_id: str, pending: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[RecipientRecord], str | None]:
+        rows = [
+            (s, copy.deepcopy(r))
+            for (t, n, s), r in self.tables.recipients.items()
+            if t == self.tenant
+            and n == notification_id
+            and (
+                pending is None
+                or (pending == "read" and r.status == "delivered")
+                or (pending == "ack" and r.status != "acknowledged")
+            )
+        ]
+        return page_after(rows, limit, cursor, f"{self.tenant}#notif#{notification_id}")
+
+    def inbox(
+        self, staff_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[RecipientRecord], str | None]:
+        mine = [r for (t, _, s), r in self.tables.recipients.items() if t == self.tenant and s == staff_id]
+        # newest first: the sort key counts down from the latest feed position
+        rows = [(f"{10**12 - int(r.feed_key or 0):013d}", copy.deepcopy(r)) for r in mine]
+        return page_after(rows, limit, cursor, f"{self.tenant}#feed#{staff_id}")
+
+    def mark(self, recipient: RecipientRecord, before: str, read: bool, ack: bool) -> None:
+        key = (self.tenant, recipient.notification_id, recipient.staff_id)
+        stored = copy.deepcopy(recipient)
+        notification_key = (self.tenant, recipient.notification_id)
+
+        def unchanged_since_read() -> None:
+            current = self.tables.recipients.get(key)
+            if current is None or current.status != before:
+                raise Conflict("changed meanwhile; reload")
+
+        def notification_exists() -> None:
+            if notification_key not in self.tables.notifications:
+                raise Conflict("changed meanwhile")
+
+        def apply() -> None:
+            self.tables.recipients[key] = stored
+            counts = self.tables.notifications[notification_key]
+            counts.read_count += int(read)
+            counts.ack_count += int(ack)
+
+        self.tx.checks += [unchanged_since_read, notification_exists]
+        self.uow.stage(apply)
+
+
+@dataclass
+class FakeAudience:
+    tenant: str
+    tables: NotificationTables
+
+    def units(self) -> list[UnitRecord]:
+        return list(self.tables.units.get(self.tenant, []))
+
+    def active_staff(self) -> list[Colleague]:
+        return list(self.tables.staff.get(self.tenant, []))
+
+    def on_duty(self, ward_id: str, at: datetime) -> Duty:
+        return self.tables.rosters.get(
+            (self.tenant, ward_id), Duty((), False, "no published roster covers this ward at this time")
+        )
+
+    def staff_id_for_user(self, user_id: str) -> str | None:
+        return self.tables.users.get((self.tenant, user_id))
+
+
+@dataclass
+class FakeNotificationStore:
+    """``NotificationStore`` in memory for one hospital; ``uow.published`` shows what a commit emitted.
+
+    For a consumer's use case, the test commits (as the consumer does) with ``commit()``."""
+
+    tenant: str
+    tables: NotificationTables = field(default_factory=NotificationTables)
+    uow: MemoryUnitOfWork = field(default_factory=MemoryUnitOfWork)
+    tx: _Transaction = field(default_factory=_Transaction)
+
+    @property
+    def notifications(self) -> FakeNotifications:
+        return FakeNotifications(self.tenant, self.tables, self.uow, self.tx)
+
+    @property
+    def audience(self) -> FakeAudience:
+        return FakeAudience(self.tenant, self.tables)
+
+    def emit(self, event: Any) -> None:
+        self.uow.emit(event)
+
+    def commit(self) -> None:
+        try:
+            for check in self.tx.checks:
+                check()  # all conditions first: a failing one leaves everything as it was
+            self.uow.commit()
+        finally:
+            self.tx.clear()
+
+    def __enter__(self) -> FakeNotificationStore:
+        self.uow.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.uow.__exit__(*exc)
+        self.tx.clear()
+
+
+@dataclass
+class FakePush:
+    """Counts the pushes asked for: (tenant, staff ids, title, kind)."""
+
+    sent: list[tuple[str, tuple[str, ...], str, str]] = field(default_factory=list)
+
+    def notify(self, tenant: str, staff_ids: list[str], title: str, kind: str) -> int:
+        self.sent.append((tenant, tuple(staff_ids), title, kind))
+        return len(staff_ids)
+
+
+# --- DING escalation ------------------------------------------------------------------------------
+
+
+@dataclass
+class FakeDingStore:
+    """``DingStore`` in memory, reading the notification fakes' tables (timers, recipients) and a
+    directory of sealed mobiles; an escalation is all-or-nothing, conditional on the timer's step."""
+
+    tables: NotificationTables = field(default_factory=NotificationTables)
+    mobiles: dict[tuple[str, str], str] = field(default_factory=dict)  # (tenant, staff id) -> sealed
+    log: dict[str, list[tuple[str, AlertEntry]]] = field(default_factory=dict)  # tenant -> (key, entry)
+    sequence: count[int] = field(default_factory=count)
+
+    def due(self, now: datetime, limit: int) -> list[DingTimerRecord]:
+        timers = [
+            DingTimerRecord(tenant, nid, step, due, sent_at, call_after)
+            for (tenant, nid), (due, sent_at, call_after, step) in self._timers()
+            if due <= now
+        ]
+        return sorted(timers, key=lambda t: (t.due_at, t.tenant, t.notification_id))[:limit]
+
+    def _timers(self) -> list[tuple[tuple[str, str], tuple[datetime, datetime, int | None, str]]]:
+        return [
+            (key, (*value, self.tables.ding_steps.get(key, "sms")))
+            for key, value in self.tables.dings.items()
+        ]
+
+    def title(self, tenant: str, notification_id: str) -> str | None:
+        found = self.tables.notifications.get((tenant, notification_id))
+        return found.title if found else None
+
+    def unacknowledged(self, tenant: str, notification_id: str) -> list[str]:
+        return sorted(
+            s
+            for (t, n, s), r in self.tables.recipients.items()
+            if t == tenant and n == notification_id and r.status != "acknowledged"
+        )
+
+    def sealed_mobile(self, tenant: str, staff_id: str) -> str | None:
+        return self.mobiles.get((tenant, staff_id))
+
+    def escalated(
+        self, timer: DingTimerRecord, alerts: list[AlertEntry], then: DingTimerRecord | None
+    ) -> None:
+        key = (timer.tenant, timer.notification_id)
+        if key not in self.tables.dings or self.tables.ding_steps.get(key, "sms") != timer.step:
+            raise Conflict("escalated meanwhile")
+        for entry in alerts:
+            self.log.setdefault(timer.tenant, []).append(
+                (f"{entry.at.isoformat()}#{next(self.sequence):08d}", entry)
+            )
+        if then is None:
+            del self.tables.dings[key]
+            self.tables.ding_steps.pop(key, None)
+        else:
+            self.tables.dings[key] = (then.due_at, then.sent_at, then.call_after_minutes)
+            self.tables.ding_steps[key] = then.step
+
+    def stop(self, tenant: str, notification_id: str) -> None:
+        self.tables.dings.pop((tenant, notification_id), None)
+        self.tables.ding_steps.pop((tenant, notification_id), None)
+
+    def alerts(self, tenant: str, limit: int, cursor: str | None) -> tuple[list[AlertEntry], str | None]:
+        return page_after(list(self.log.get(tenant, [])), limit, cursor, f"{tenant}#alerts")
+
+
+class FakeChannel:
+    """SMS and calls that only remember what was sent; a number in ``failing`` fails."""
+
+    def __init__(self, failing: tuple[str, ...] = ()) -> None:
+        self.sent: list[tuple[str, str, str]] = []  # (sms | call, phone, text)
+        self.failing = failing
+
+    def send_sms(self, phone: str, text: str) -> str:
+        return self._send("sms", phone, text)
+
+    def call(self, phone: str, text: str) -> str:
+        return self._send("call", phone, text)
+
+    def _send(self, kind: str, phone: str, text: str) -> str:
+        if phone in self.failing:
+            raise TimeoutError("the carrier did not answer")
+        self.sent.append((kind, phone, text))
+        return f"{kind}-{len(self.sent)}"

@@ -1,7 +1,8 @@
 """Messaging's DynamoDB access: every PynamoDB item it stores, and every read (and lone write) on them.
 
-The directory's use cases see none of this: they work on records through ``DynamoDirectoryStore`` (the
-ports of ``domain/ports.py``, at the bottom). The other use cases still build items and hand them to
+The directory's and the work notifications' use cases see none of this: they work on records through
+``DynamoDirectoryStore`` and ``DynamoNotificationStore`` (the ports of ``domain/ports.py``, at the
+bottom). The other use cases still build items and hand them to
 their unit of work; everything else that touches the tables — each GetItem, Query, BatchGetItem, batch
 write and the few single writes made outside a transaction — is a function here. The directory items
 themselves are the shared read model (``shared.directory``), re-exported here.
@@ -12,11 +13,23 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.messaging.domain.directory import STALE, number_taken
-from chalicelib.messaging.domain.records import DepartmentRecord, Reminder, StaffRecord, TrailEntry
+from chalicelib.messaging.domain.records import (
+    AlertEntry,
+    Colleague,
+    DepartmentRecord,
+    DingTimerRecord,
+    Duty,
+    NotificationRecord,
+    RecipientRecord,
+    Reminder,
+    StaffRecord,
+    TrailEntry,
+    UnitRecord,
+)
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
@@ -40,7 +53,8 @@ from shared.directory import (
     staff_for_user,
     supervisor_chain,
 )
-from shared.errors import DomainError
+from shared.errors import Conflict, DomainError
+from shared.ids import new_id
 from shared.persistence.batch import put_all
 from shared.persistence.models import AuditRecord, Gsi1, TenantItem, now_utc, table_meta, tenant_key
 from shared.persistence.paging import decode_cursor, one_page, query_page
@@ -349,6 +363,25 @@ class AlertLogItem(TenantItem):
     @staticmethod
     def partition(tenant: str) -> str:
         return tenant_key(tenant, "alerts")
+
+
+def ding_timer(
+    tenant: str, notification_id: str, step: str, due: datetime, sent_at: datetime, call_after: int | None
+) -> DingTimer:
+    """A DING's escalation timer at ``step`` (sms | call), due ``due``, in the sweep's due index."""
+    return DingTimer(
+        DingTimer.partition(tenant),
+        notification_id,
+        entity="ding",
+        tenant=tenant,
+        notification_id=notification_id,
+        step=step,
+        due_at=due,
+        sent_at=sent_at,
+        call_after_minutes=call_after,
+        gsi1pk=DING_DUE_INDEX,
+        gsi1sk=f"{due.isoformat()}#{tenant}#{notification_id}",
+    )
 
 
 def due_ding_timers(now: datetime, limit: int) -> Iterator[DingTimer]:
@@ -988,3 +1021,300 @@ class DynamoDirectoryStore:
     def __exit__(self, *exc: object) -> None:
         self.uow.__exit__(*exc)
         self._saved.pairs.clear()
+
+
+# --- work notifications, as the ports of domain/ports.py ------------------------------------------
+
+
+def _notification_record(item: NotificationItem) -> NotificationRecord:
+    return NotificationRecord(
+        id=item.sk,
+        sender=item.sender,
+        title=item.title,
+        body=item.body,
+        created_at=item.created_at,
+        recipient_ids=[str(r) for r in item.recipient_ids],
+        ack_required=bool(item.ack_required),
+        ding=bool(item.ding),
+        status=item.status,
+        delivered_count=int(item.delivered_count),
+        read_count=int(item.read_count),
+        ack_count=int(item.ack_count),
+    )
+
+
+def _notification_item(tenant: str, record: NotificationRecord) -> NotificationItem:
+    return NotificationItem(
+        NotificationItem.partition(tenant),
+        record.id,
+        entity="notification",
+        tenant=tenant,
+        created_at=record.created_at,
+        sender=record.sender,
+        title=record.title,
+        body=record.body,
+        ack_required=record.ack_required,
+        ding=record.ding,
+        status=record.status,
+        recipient_ids=list(record.recipient_ids),
+        delivered_count=record.delivered_count,
+        read_count=record.read_count,
+        ack_count=record.ack_count,
+    )
+
+
+def _recipient_record(item: RecipientItem) -> RecipientRecord:
+    return RecipientRecord(
+        notification_id=item.pk.rsplit("#", 1)[1],
+        staff_id=item.sk,
+        title=item.title,
+        sender=item.sender,
+        created_at=item.created_at,
+        ack_required=bool(item.ack_required),
+        status=item.status,
+        read_at=item.read_at,
+        acked_at=item.acked_at,
+        feed_key=item.gsi1sk,
+    )
+
+
+def _recipient_item(tenant: str, record: RecipientRecord) -> RecipientItem:
+    return RecipientItem(
+        RecipientItem.partition(tenant, record.notification_id),
+        record.staff_id,
+        entity="recipient",
+        tenant=tenant,
+        title=record.title,
+        sender=record.sender,
+        ack_required=record.ack_required,
+        status=record.status,
+        created_at=record.created_at,
+        read_at=record.read_at,
+        acked_at=record.acked_at,
+        gsi1pk=RecipientItem.inbox_partition(tenant, record.staff_id),
+        gsi1sk=record.feed_key or new_id(),
+    )
+
+
+@dataclass
+class DynamoNotifications:
+    """``Notifications`` on the messaging table: GetItem / Query reads; the fan-out's batch writes and
+    checkpoints go out at once, everything else is staged in the unit of work."""
+
+    tenant: str
+    uow: UnitOfWork
+
+    def get(self, notification_id: str) -> NotificationRecord | None:
+        item = find_notification(self.tenant, notification_id)
+        return _notification_record(item) if item else None
+
+    def create(self, record: NotificationRecord) -> None:
+        self.uow.create(_notification_item(self.tenant, record))
+
+    def start_ding(
+        self, notification_id: str, sms_after_minutes: int, call_after_minutes: int | None, sent_at: datetime
+    ) -> None:
+        due = sent_at + timedelta(minutes=sms_after_minutes)
+        self.uow.create(ding_timer(self.tenant, notification_id, "sms", due, sent_at, call_after_minutes))
+
+    def deliver(self, record: NotificationRecord, staff_ids: list[str]) -> None:
+        put_all(
+            [
+                RecipientItem(
+                    RecipientItem.partition(self.tenant, record.id),
+                    staff_id,
+                    entity="recipient",
+                    tenant=self.tenant,
+                    title=record.title,
+                    sender=record.sender,
+                    ack_required=record.ack_required,
+                    created_at=record.created_at,
+                    gsi1pk=RecipientItem.inbox_partition(self.tenant, staff_id),
+                    gsi1sk=new_id(),  # made when written, so sync never skips it (see feed.sync)
+                )
+                for staff_id in staff_ids
+            ]
+        )
+
+    def checkpoint(self, record: NotificationRecord, delivered: int) -> None:
+        item = NotificationItem(NotificationItem.partition(self.tenant), record.id)
+        checkpoint_delivered(item, delivered)
+
+    def finish(self, record: NotificationRecord, delivered: int) -> None:
+        item = NotificationItem(NotificationItem.partition(self.tenant), record.id)
+        self.uow.update(
+            item, [NotificationItem.delivered_count.set(delivered), NotificationItem.status.set("delivered")]
+        )
+
+    def recipient(self, notification_id: str, staff_id: str) -> RecipientRecord | None:
+        item = find_recipient(self.tenant, notification_id, staff_id)
+        return _recipient_record(item) if item else None
+
+    def recipients(
+        self, notification_id: str, pending: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[RecipientRecord], str | None]:
+        items, next_cursor = recipient_page(self.tenant, notification_id, pending, limit, cursor)
+        return [_recipient_record(i) for i in items], next_cursor
+
+    def inbox(
+        self, staff_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[RecipientRecord], str | None]:
+        items, next_cursor = inbox_page(self.tenant, staff_id, limit, cursor)
+        return [_recipient_record(i) for i in items], next_cursor
+
+    def mark(self, recipient: RecipientRecord, before: str, read: bool, ack: bool) -> None:
+        self.uow.save(
+            _recipient_item(self.tenant, recipient),
+            condition=RecipientItem.status == before,
+            on_conflict=Conflict("changed meanwhile; reload"),
+        )
+        counters = []
+        if read:
+            counters.append(NotificationItem.read_count.add(1))
+        if ack:
+            counters.append(NotificationItem.ack_count.add(1))
+        notification = NotificationItem(NotificationItem.partition(self.tenant), recipient.notification_id)
+        self.uow.update(notification, counters, condition=NotificationItem.pk.exists())
+
+
+@dataclass
+class DynamoAudience:
+    """``Audience``: the directory's units and active staff (one Query each), the roster's duty."""
+
+    tenant: str
+
+    def units(self) -> list[UnitRecord]:
+        return [UnitRecord(u.sk, u.parent_id) for u in departments_of(self.tenant)]
+
+    def active_staff(self) -> list[Colleague]:
+        return [
+            Colleague(s.sk, s.department_id, tuple(str(r) for r in s.roles or []))
+            for s in active_staff(self.tenant)
+        ]
+
+    def on_duty(self, ward_id: str, at: datetime) -> Duty:
+        duty = on_duty(self.tenant, ward_id, at)
+        return Duty(tuple(duty.staff_ids), duty.known, duty.reason)
+
+    def staff_id_for_user(self, user_id: str) -> str | None:
+        me = staff_for_user(self.tenant, user_id)
+        return me.sk if me else None
+
+
+class DynamoNotificationStore:
+    """``NotificationStore`` of one hospital on DynamoDB, on a request's unit of work (one
+    TransactWriteItems with the outbox) or on a consumer's (which the consumer commits)."""
+
+    def __init__(self, tenant: str, uow: UnitOfWork) -> None:
+        self.tenant, self.uow = tenant, uow
+
+    @property
+    def notifications(self) -> DynamoNotifications:
+        return DynamoNotifications(self.tenant, self.uow)
+
+    @property
+    def audience(self) -> DynamoAudience:
+        return DynamoAudience(self.tenant)
+
+    def emit(self, event: EventEnvelope) -> None:
+        self.uow.emit(event)
+
+    def commit(self) -> None:
+        self.uow.commit()
+
+    def __enter__(self) -> DynamoNotificationStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.uow.__exit__(*exc)
+
+
+# --- DING escalation, as the port of domain/ports.py ----------------------------------------------
+
+ALERTS_PER_TRANSACTION = 90  # a transaction holds 100 items; larger groups log the rest right after
+
+
+def _timer_record(item: DingTimer) -> DingTimerRecord:
+    return DingTimerRecord(
+        tenant=item.tenant,
+        notification_id=item.notification_id,
+        step=item.step,
+        due_at=item.due_at,
+        sent_at=item.sent_at,
+        call_after_minutes=int(item.call_after_minutes) if item.call_after_minutes is not None else None,
+    )
+
+
+def _alert_item(tenant: str, entry: AlertEntry) -> AlertLogItem:
+    return AlertLogItem(
+        AlertLogItem.partition(tenant),
+        f"{entry.at.isoformat()}#{new_id()}",
+        entity="alert",
+        tenant=tenant,
+        notification_id=entry.notification_id,
+        staff_id=entry.staff_id,
+        channel=entry.channel,
+        to_masked=entry.to_masked,
+        status=entry.status,
+        detail=entry.detail,
+        at=entry.at,
+    )
+
+
+class DynamoDingStore:
+    """``DingStore`` on the messaging table: the sparse due index, GetItems and Queries; an escalation's
+    log and timer step in one TransactWriteItems (the timer's step as its condition)."""
+
+    def due(self, now: datetime, limit: int) -> list[DingTimerRecord]:
+        return [_timer_record(t) for t in due_ding_timers(now, limit)]
+
+    def title(self, tenant: str, notification_id: str) -> str | None:
+        item = find_notification(tenant, notification_id)
+        return item.title if item else None
+
+    def unacknowledged(self, tenant: str, notification_id: str) -> list[str]:
+        return unacknowledged(tenant, notification_id)
+
+    def sealed_mobile(self, tenant: str, staff_id: str) -> str | None:
+        staff = get_staff(tenant, staff_id)
+        return staff.mobile_encrypted if staff is not None and staff.mobile_encrypted else None
+
+    def escalated(
+        self, timer: DingTimerRecord, alerts: list[AlertEntry], then: DingTimerRecord | None
+    ) -> None:
+        tenant, nid = timer.tenant, timer.notification_id
+        logs = [_alert_item(tenant, a) for a in alerts]
+        with UnitOfWork("messaging") as uow:
+            for log in logs[:ALERTS_PER_TRANSACTION]:
+                uow.create(log)
+            if then is not None:
+                uow.save(
+                    ding_timer(tenant, nid, then.step, then.due_at, then.sent_at, then.call_after_minutes),
+                    condition=DingTimer.step == timer.step,
+                    on_conflict=Conflict("escalated meanwhile"),
+                )
+            else:
+                uow.delete(
+                    DingTimer(DingTimer.partition(tenant), nid), condition=DingTimer.step == timer.step
+                )
+            uow.commit()
+        for log in logs[ALERTS_PER_TRANSACTION:]:
+            save(log)
+
+    def stop(self, tenant: str, notification_id: str) -> None:
+        delete_ding_timer(tenant, notification_id)
+
+    def alerts(self, tenant: str, limit: int, cursor: str | None) -> tuple[list[AlertEntry], str | None]:
+        items, next_cursor = alert_page(tenant, limit, cursor)
+        return [
+            AlertEntry(
+                notification_id=i.notification_id,
+                staff_id=i.staff_id,
+                channel=i.channel,
+                to_masked=i.to_masked,
+                status=i.status,
+                detail=i.detail,
+                at=i.at,
+            )
+            for i in items
+        ], next_cursor

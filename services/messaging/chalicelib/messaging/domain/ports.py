@@ -1,4 +1,4 @@
-"""What the directory's use cases need from the outside world, as Protocols.
+"""What the directory's and the work notifications' use cases need from the outside world, as Protocols.
 
 ``adapters/dynamodb.py`` implements them on DynamoDB (the shared directory items, one transaction per
 change); the service-layer tests use in-memory fakes (``tests/unit/messaging/fakes.py``), and
@@ -9,9 +9,22 @@ and audit records are staged and land together when ``commit()`` succeeds, or no
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from chalicelib.messaging.domain.records import DepartmentRecord, Reminder, StaffRecord, TrailEntry
+from chalicelib.messaging.domain.records import (
+    AlertEntry,
+    Colleague,
+    DepartmentRecord,
+    DingTimerRecord,
+    Duty,
+    NotificationRecord,
+    RecipientRecord,
+    Reminder,
+    StaffRecord,
+    TrailEntry,
+    UnitRecord,
+)
 
 from shared.errors import DomainError
 
@@ -128,3 +141,121 @@ class PersonalData(Protocol):
     def decrypt(self, tenant: str, token: str) -> str: ...
 
     def digest(self, tenant: str, kind: str, value: str) -> str: ...
+
+
+# --- work notifications ---------------------------------------------------------------------------
+
+
+class Notifications(Protocol):
+    """The hospital's work notifications and their recipients (who are also inbox entries)."""
+
+    def get(self, notification_id: str) -> NotificationRecord | None: ...
+
+    def create(self, record: NotificationRecord) -> None:
+        """Stage a new notification (create-only: Conflict if the id is taken)."""
+
+    def start_ding(
+        self, notification_id: str, sms_after_minutes: int, call_after_minutes: int | None, sent_at: datetime
+    ) -> None:
+        """Stage the DING's escalation timer: its SMS step due ``sms_after_minutes`` after ``sent_at``."""
+
+    def deliver(self, record: NotificationRecord, staff_ids: list[str]) -> None:
+        """Write these recipients' entries now, outside the unit of work (batch writes; a redelivery
+        writes the same entries again, as new inbox positions)."""
+
+    def checkpoint(self, record: NotificationRecord, delivered: int) -> None:
+        """Record fan-out progress now, outside the unit of work, so a redelivery resumes there."""
+
+    def finish(self, record: NotificationRecord, delivered: int) -> None:
+        """Stage the end of the fan-out: ``delivered`` recipients, status ``delivered``."""
+
+    def recipient(self, notification_id: str, staff_id: str) -> RecipientRecord | None: ...
+
+    def recipients(
+        self, notification_id: str, pending: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[RecipientRecord], str | None]:
+        """One page of recipients by staff id: all, or those who have not read (``read``) or
+        acknowledged (``ack``)."""
+
+    def inbox(
+        self, staff_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[RecipientRecord], str | None]:
+        """One page of the person's deliveries, newest first."""
+
+    def mark(self, recipient: RecipientRecord, before: str, read: bool, ack: bool) -> None:
+        """Stage the recipient's new state (the commit fails with Conflict if their status is no longer
+        ``before``) and one more read and/or ack on the notification's counts (it must still exist)."""
+
+
+class Audience(Protocol):
+    """What recipient resolution reads of the directory and the roster."""
+
+    def units(self) -> list[UnitRecord]:
+        """Every unit of the hospital."""
+
+    def active_staff(self) -> list[Colleague]: ...
+
+    def on_duty(self, ward_id: str, at: datetime) -> Duty: ...
+
+    def staff_id_for_user(self, user_id: str) -> str | None:
+        """The staff record an identity-provider subject is bound to."""
+
+
+class NotificationStore(Protocol):
+    """Work notifications of one hospital, for one use case: repositories plus the unit of work (the
+    request's own, or the consumer's, which the consumer commits)."""
+
+    @property
+    def notifications(self) -> Notifications: ...
+
+    @property
+    def audience(self) -> Audience: ...
+
+    def emit(self, event: EventEnvelope) -> None:
+        """Stage an event: published (through the outbox) if and only if the change commits."""
+
+    def commit(self) -> None:
+        """Apply every staged write and event at once, or raise and apply none."""
+
+    def __enter__(self) -> NotificationStore: ...
+
+    def __exit__(self, *exc: object) -> None:
+        """Leaving without a commit discards what was staged."""
+
+
+class Push(Protocol):
+    """Mobile push to people's registered devices (a nudge: a failed push is logged, never raised)."""
+
+    def notify(self, tenant: str, staff_ids: list[str], title: str, kind: str) -> int: ...
+
+
+# --- DING escalation ------------------------------------------------------------------------------
+
+
+class DingStore(Protocol):
+    """What the DING sweep reads and writes, across hospitals (the timers' due index is system-wide)."""
+
+    def due(self, now: datetime, limit: int) -> list[DingTimerRecord]:
+        """Up to ``limit`` timers due by ``now``, of every hospital, soonest first."""
+
+    def title(self, tenant: str, notification_id: str) -> str | None:
+        """The notification's title (None if there is no such notification)."""
+
+    def unacknowledged(self, tenant: str, notification_id: str) -> list[str]:
+        """Staff ids of the recipients who have not acknowledged yet."""
+
+    def sealed_mobile(self, tenant: str, staff_id: str) -> str | None:
+        """The person's encrypted mobile, if they have one on record."""
+
+    def escalated(
+        self, timer: DingTimerRecord, alerts: list[AlertEntry], then: DingTimerRecord | None
+    ) -> None:
+        """Log the alerts and move the timer to ``then`` (or remove it) at once; Conflict if another
+        sweep moved the timer on meanwhile (then nothing is logged). A log too large for one
+        transaction has its remainder written right after."""
+
+    def stop(self, tenant: str, notification_id: str) -> None:
+        """Remove the timer now, if there is one."""
+
+    def alerts(self, tenant: str, limit: int, cursor: str | None) -> tuple[list[AlertEntry], str | None]:
+        """One page of the hospital's alert log, oldest first."""

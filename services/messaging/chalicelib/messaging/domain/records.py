@@ -74,3 +74,96 @@ class TrailEntry:
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     request_id: str | None
+
+
+# --- work notifications ---------------------------------------------------------------------------
+
+
+@dataclass
+class NotificationRecord:
+    """A work notification as its sender sees it: whom it goes to and how far it has got.
+
+    Not versioned: its counters move by atomic increments from many recipients at once."""
+
+    id: str
+    sender: str
+    title: str
+    body: str
+    created_at: datetime
+    recipient_ids: list[str]
+    ack_required: bool = False
+    ding: bool = False
+    status: str = "fanning_out"  # fanning_out | delivered
+    delivered_count: int = 0
+    read_count: int = 0
+    ack_count: int = 0
+
+
+@dataclass
+class RecipientRecord:
+    """One recipient of one notification, and their inbox entry: delivered → read → acknowledged."""
+
+    notification_id: str
+    staff_id: str
+    title: str
+    sender: str
+    created_at: datetime
+    ack_required: bool = False
+    status: str = "delivered"
+    read_at: datetime | None = None
+    acked_at: datetime | None = None
+    feed_key: str | None = None  # its place in the person's feed (chat and notifications), set on delivery
+
+
+@dataclass(frozen=True)
+class UnitRecord:
+    """A unit of the hospital as recipient resolution sees it: its place in the tree."""
+
+    id: str
+    parent_id: str | None
+
+
+@dataclass(frozen=True)
+class Colleague:
+    """An active member of staff as recipient resolution sees them."""
+
+    id: str
+    department_id: str
+    roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Duty:
+    """Who is on duty on a ward now, by the published roster; ``known`` False (and why) if there is none."""
+
+    staff_ids: tuple[str, ...]
+    known: bool
+    reason: str = ""
+
+
+# --- DING escalation ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DingTimerRecord:
+    """A DING's escalation timer: its next step (sms | call), when that is due, and the policy's call."""
+
+    tenant: str
+    notification_id: str
+    step: str
+    due_at: datetime
+    sent_at: datetime
+    call_after_minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class AlertEntry:
+    """One line of the alert log: an SMS or call to one person (number masked), and how it went."""
+
+    notification_id: str
+    staff_id: str
+    channel: str  # sms | call
+    to_masked: str | None
+    status: str  # sent | failed | skipped
+    detail: str | None
+    at: datetime

@@ -1,149 +1,113 @@
 """DING (urgent) notifications: acknowledgement required, escalating in-app → SMS → voice call.
 
-Each DING stores an escalation timer item; a scheduled sweep finds the due ones through a sparse index
-and alerts whoever has not acknowledged yet. Timers live in the table, not in memory, so a restart or a
+Each DING stores an escalation timer; a scheduled sweep finds the due ones through a sparse index and
+alerts whoever has not acknowledged yet. Timers live in the table, not in memory, so a restart or a
 crashed sweep loses none: an alert is sent before its step is advanced (at least once — a crash in
 between re-sends, which for an urgent alert beats silence).
+
+Each use case takes the store it works on (``store=``, and ``channel=`` / ``personal_data=`` where it
+alerts); left out, ``service/wiring.py`` gives the DynamoDB, SNS/Pinpoint and KMS ones.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from chalicelib.messaging.adapters import dynamodb, sns
-from chalicelib.messaging.adapters.dynamodb import DING_DUE_INDEX, AlertLogItem, DingTimer
-from chalicelib.messaging.contracts.notifications import AlertRecord, DingPolicy
+from chalicelib.messaging.contracts.notifications import AlertRecord
 from chalicelib.messaging.domain.alerts import AlertChannel
+from chalicelib.messaging.domain.ports import DingStore, PersonalData
+from chalicelib.messaging.domain.records import AlertEntry, DingTimerRecord
+from chalicelib.messaging.service import wiring
 
 from shared import observability
-from shared.crypto import get_cipher
-from shared.errors import Conflict
-from shared.ids import new_id
+from shared.errors import Conflict, NotFound
 from shared.pages import Page
-from shared.persistence.uow import UnitOfWork
 from shared.personal import mask_mobile
 
 logger = observability.logger("ding")
 SWEEP_BATCH = 100
 
 
-def timer_for(tenant: str, notification_id: str, policy: DingPolicy, sent_at: datetime) -> DingTimer:
-    return _timer(
-        tenant,
-        notification_id,
-        "sms",
-        sent_at + timedelta(minutes=policy.sms_after_minutes),
-        sent_at,
-        policy.call_after_minutes,
-    )
-
-
-def _timer(
-    tenant: str, nid: str, step: str, due: datetime, sent_at: datetime, call_after: int | None
-) -> DingTimer:
-    return DingTimer(
-        DingTimer.partition(tenant),
-        nid,
-        entity="ding",
-        tenant=tenant,
-        notification_id=nid,
-        step=step,
-        due_at=due,
-        sent_at=sent_at,
-        call_after_minutes=call_after,
-        gsi1pk=DING_DUE_INDEX,
-        gsi1sk=f"{due.isoformat()}#{tenant}#{nid}",
-    )
-
-
-def get_channel() -> AlertChannel:
-    return sns.AwsChannel()
-
-
-def escalate(timer: DingTimer, now: datetime) -> int:
+def escalate(
+    timer: DingTimerRecord,
+    now: datetime,
+    store: DingStore | None = None,
+    channel: AlertChannel | None = None,
+    personal_data: PersonalData | None = None,
+) -> int:
     """Alert the unacknowledged for this step, log each alert, then advance or finish the timer."""
     tenant = timer.tenant
-    notification = dynamodb.notification(tenant, timer.notification_id)
-    pending = dynamodb.unacknowledged(tenant, timer.notification_id)
-    channel = get_channel()
-    text = f"【紧急】{notification.title}：请在应用内确认。"
-    logs = []
+    store = store or wiring.ding_store()
+    title = store.title(tenant, timer.notification_id)
+    if title is None:
+        raise NotFound("notification")
+    pending = store.unacknowledged(tenant, timer.notification_id)
+    channel = channel or wiring.alert_channel()
+    text = f"【紧急】{title}：请在应用内确认。"
+    alerts = []
     for staff_id in pending:
-        staff = dynamodb.get_staff(tenant, staff_id)
+        sealed = store.sealed_mobile(tenant, staff_id)
         status, detail, masked = "skipped", "no mobile on record", None
-        if staff is not None and staff.mobile_encrypted:
-            phone = get_cipher().decrypt(tenant, staff.mobile_encrypted)
+        if sealed:
+            phone = (personal_data or wiring.personal_data()).decrypt(tenant, sealed)
             masked = mask_mobile(phone)
             try:
                 detail = channel.send_sms(phone, text) if timer.step == "sms" else channel.call(phone, text)
                 status = "sent"
             except Exception as exc:  # noqa: BLE001 - logged per recipient; others still get theirs
                 status, detail = "failed", type(exc).__name__
-        logs.append(
-            AlertLogItem(
-                AlertLogItem.partition(tenant),
-                f"{now.isoformat()}#{new_id()}",
-                entity="alert",
-                tenant=tenant,
-                notification_id=timer.notification_id,
-                staff_id=staff_id,
-                channel=timer.step,
-                to_masked=masked,
-                status=status,
-                detail=detail,
-                at=now,
-            )
-        )
-    with UnitOfWork("messaging") as uow:
-        for log in logs[:90]:  # a transaction holds 100 items; larger groups log the rest right after
-            uow.create(log)
-        if pending and timer.step == "sms" and timer.call_after_minutes is not None:
-            due = timer.sent_at + timedelta(minutes=int(timer.call_after_minutes))
-            uow.save(
-                _timer(tenant, timer.notification_id, "call", max(due, now), timer.sent_at, None),
-                condition=DingTimer.step == timer.step,
-                on_conflict=Conflict("escalated meanwhile"),
-            )
-        else:
-            uow.delete(timer, condition=DingTimer.step == timer.step)
-        uow.commit()
-    for log in logs[90:]:
-        dynamodb.save(log)
+        alerts.append(AlertEntry(timer.notification_id, staff_id, timer.step, masked, status, detail, now))
+    then = None
+    if pending and timer.step == "sms" and timer.call_after_minutes is not None:
+        due = timer.sent_at + timedelta(minutes=int(timer.call_after_minutes))
+        then = DingTimerRecord(tenant, timer.notification_id, "call", max(due, now), timer.sent_at, None)
+    store.escalated(timer, alerts, then)
     return len(pending)
 
 
-def sweep(now: datetime) -> int:
+def sweep(
+    now: datetime,
+    store: DingStore | None = None,
+    channel: AlertChannel | None = None,
+    personal_data: PersonalData | None = None,
+) -> int:
     """Escalate every timer due by ``now``; returns how many alerts were attempted."""
+    store = store or wiring.ding_store()
     alerts = 0
-    for timer in dynamodb.due_ding_timers(now, SWEEP_BATCH):
+    for timer in store.due(now, SWEEP_BATCH):
         try:
-            alerts += escalate(timer, now)
+            alerts += escalate(timer, now, store=store, channel=channel, personal_data=personal_data)
         except Conflict:
             continue  # another sweep advanced it first
         except Exception:  # one timer that cannot be escalated now must not hold up everyone else's
-            logger.exception("DING escalation failed; retried next sweep", extra={"timer": timer.gsi1sk})
+            logger.exception(
+                "DING escalation failed; retried next sweep",
+                extra={"timer": f"{timer.due_at.isoformat()}#{timer.tenant}#{timer.notification_id}"},
+            )
     return alerts
 
 
-def alert_log(tenant: str, limit: int, cursor: str | None) -> Page[AlertRecord]:
-    items, next_cursor = dynamodb.alert_page(tenant, limit, cursor)
+def alert_log(
+    tenant: str, limit: int, cursor: str | None, store: DingStore | None = None
+) -> Page[AlertRecord]:
+    entries, next_cursor = (store or wiring.ding_store()).alerts(tenant, limit, cursor)
     return Page[AlertRecord](
         items=[
             AlertRecord(
-                notification_id=i.notification_id,
-                staff_id=i.staff_id,
-                channel=i.channel,
-                to=i.to_masked,
-                status=i.status,
-                detail=i.detail,
-                at=i.at,
+                notification_id=e.notification_id,
+                staff_id=e.staff_id,
+                channel=e.channel,
+                to=e.to_masked,
+                status=e.status,
+                detail=e.detail,
+                at=e.at,
             )
-            for i in items
+            for e in entries
         ],
         next_cursor=next_cursor,
     )
 
 
-def stop(tenant: str, notification_id: str) -> None:
+def stop(tenant: str, notification_id: str, store: DingStore | None = None) -> None:
     """Everyone acknowledged: the timer has nothing left to do (the sweep would also find no one)."""
-    dynamodb.delete_ding_timer(tenant, notification_id)
+    (store or wiring.ding_store()).stop(tenant, notification_id)

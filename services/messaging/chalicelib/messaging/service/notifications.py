@@ -1,12 +1,14 @@
 """Work notifications (工作通知): recipients resolved at send time, fanned out in the background,
-read and acknowledged per recipient, with counts and pending lists for the sender."""
+read and acknowledged per recipient, with counts and pending lists for the sender.
+
+Each use case takes the store it works on (``store=``, and ``push=`` for the fan-out); left out,
+``service/wiring.py`` opens the DynamoDB one for the caller's (or the event's) hospital.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from chalicelib.messaging.adapters import dynamodb
-from chalicelib.messaging.adapters.dynamodb import NotificationItem, RecipientItem
 from chalicelib.messaging.contracts.events import NOTIFICATION_SENT, NotificationSent
 from chalicelib.messaging.contracts.notifications import (
     MAX_RECIPIENTS,
@@ -18,11 +20,13 @@ from chalicelib.messaging.contracts.notifications import (
     SendNotification,
 )
 from chalicelib.messaging.domain import approval_notices
-from chalicelib.messaging.service import caller, devices, ding
+from chalicelib.messaging.domain.ports import NotificationStore, Push
+from chalicelib.messaging.domain.records import NotificationRecord, RecipientRecord
+from chalicelib.messaging.service import wiring
 
 from shared import observability
 from shared.auth import Principal
-from shared.errors import Conflict, NotFound, RuleViolation
+from shared.errors import NotFound, RuleViolation
 from shared.events.envelope import EventEnvelope
 from shared.ids import new_id
 from shared.pages import Page
@@ -34,27 +38,27 @@ logger = observability.logger("notifications")
 CHECKPOINT_EVERY = 1000  # recipients between progress checkpoints during fan-out
 
 
-def _notification(item: NotificationItem) -> Notification:
+def _notification(record: NotificationRecord) -> Notification:
     return Notification(
-        id=item.sk,
-        title=item.title,
-        body=item.body,
-        sender=item.sender,
-        ack_required=item.ack_required,
-        ding=bool(item.ding),
-        status=item.status,
-        recipient_count=len(item.recipient_ids),
-        delivered_count=int(item.delivered_count),
-        read_count=int(item.read_count),
-        ack_count=int(item.ack_count),
-        created_at=item.created_at,
+        id=record.id,
+        title=record.title,
+        body=record.body,
+        sender=record.sender,
+        ack_required=record.ack_required,
+        ding=record.ding,
+        status=record.status,
+        recipient_count=len(record.recipient_ids),
+        delivered_count=record.delivered_count,
+        read_count=record.read_count,
+        ack_count=record.ack_count,
+        created_at=record.created_at,
     )
 
 
-def _subtree(tenant: str, roots: list[str], include_sub: bool) -> set[str]:
+def _subtree(store: NotificationStore, roots: list[str], include_sub: bool) -> set[str]:
     """The named departments (each must exist), and with ``include_sub`` everything below them."""
-    units = dynamodb.departments_of(tenant)
-    known = {u.sk for u in units}
+    units = store.audience.units()
+    known = {u.id for u in units}
     missing = sorted(set(roots) - known)
     if missing:
         raise RuleViolation(f"no such departments: {', '.join(missing[:5])}", field="to.department_ids")
@@ -63,7 +67,7 @@ def _subtree(tenant: str, roots: list[str], include_sub: bool) -> set[str]:
         children: dict[str, list[str]] = {}
         for unit in units:
             if unit.parent_id:
-                children.setdefault(unit.parent_id, []).append(unit.sk)
+                children.setdefault(unit.parent_id, []).append(unit.id)
         stack = list(roots)
         while stack:
             for child in children.get(stack.pop(), []):
@@ -73,26 +77,22 @@ def _subtree(tenant: str, roots: list[str], include_sub: bool) -> set[str]:
     return chosen
 
 
-def resolve(tenant: str, to: Recipients, at: datetime) -> list[str]:
+def resolve(store: NotificationStore, to: Recipients, at: datetime) -> list[str]:
     """Active staff ids for ``to``, sorted; a named person or unit that does not exist is an error."""
     ids: set[str] = set()
     if to.on_duty_ward_id:
-        duty = dynamodb.on_duty(tenant, to.on_duty_ward_id, at)
+        duty = store.audience.on_duty(to.on_duty_ward_id, at)
         if not duty.known:
             raise RuleViolation(f"nobody can be resolved on duty: {duty.reason}", field="to.on_duty_ward_id")
         ids.update(duty.staff_ids)
     if to.department_ids or to.roles or to.staff_ids:
         departments = (
-            _subtree(tenant, to.department_ids, to.include_sub_departments) if to.department_ids else set()
+            _subtree(store, to.department_ids, to.include_sub_departments) if to.department_ids else set()
         )
         wanted = set(to.staff_ids)
-        for staff in dynamodb.active_staff(tenant):
-            if (
-                staff.sk in wanted
-                or staff.department_id in departments
-                or set(staff.roles or []) & set(to.roles)
-            ):
-                ids.add(staff.sk)
+        for staff in store.audience.active_staff():
+            if staff.id in wanted or staff.department_id in departments or set(staff.roles) & set(to.roles):
+                ids.add(staff.id)
         unknown = sorted(wanted - ids)
         if unknown:
             raise RuleViolation(f"not active staff: {', '.join(unknown[:5])}", field="to.staff_ids")
@@ -103,77 +103,72 @@ def resolve(tenant: str, to: Recipients, at: datetime) -> list[str]:
     return sorted(ids)
 
 
-def send(principal: Principal, cmd: SendNotification, request_id: str) -> Notification:
+def send(
+    principal: Principal, cmd: SendNotification, request_id: str, store: NotificationStore | None = None
+) -> Notification:
     tenant = principal.tenant
     policy = cmd.ding
     if policy is not None and policy.call_after_minutes is not None:
         if policy.call_after_minutes < policy.sms_after_minutes:
             raise RuleViolation("the call step cannot come before the SMS step", field="ding")
-    recipients = resolve(tenant, cmd.to, datetime.now(UTC))
-    item = NotificationItem(
-        NotificationItem.partition(tenant),
-        new_id(),
-        entity="notification",
-        tenant=tenant,
+    store = store or wiring.open_notifications(principal, request_id)
+    recipients = resolve(store, cmd.to, datetime.now(UTC))
+    record = NotificationRecord(
+        id=new_id(),
         sender=principal.user,
         title=cmd.title,
         body=cmd.body,
-        ack_required=cmd.ack_required or cmd.ding is not None,
-        ding=cmd.ding is not None,
+        created_at=now_utc(),
         recipient_ids=recipients,
+        ack_required=cmd.ack_required or policy is not None,
+        ding=policy is not None,
     )
-    with UnitOfWork(SERVICE, principal, request_id) as uow:
-        uow.create(item)
-        if cmd.ding is not None:
-            uow.create(ding.timer_for(tenant, item.sk, cmd.ding, item.created_at))
-        uow.emit(
+    with store:
+        store.notifications.create(record)
+        if policy is not None:
+            store.notifications.start_ding(
+                record.id, policy.sms_after_minutes, policy.call_after_minutes, record.created_at
+            )
+        store.emit(
             NOTIFICATION_SENT.envelope(
-                tenant, NotificationSent(notification_id=item.sk, recipient_count=len(recipients))
+                tenant, NotificationSent(notification_id=record.id, recipient_count=len(recipients))
             )
         )
-        uow.commit()
-    return _notification(item)
+        store.commit()
+    return _notification(record)
 
 
-def fan_out(envelope: EventEnvelope, uow: UnitOfWork) -> None:
-    """notification.sent → one recipient item per person, in BatchWrites of 25, resumable.
+def fan_out(
+    envelope: EventEnvelope,
+    uow: UnitOfWork,
+    store: NotificationStore | None = None,
+    push: Push | None = None,
+) -> None:
+    """notification.sent → one recipient entry per person, in batch writes, resumable.
 
     Progress is checkpointed every ``CHECKPOINT_EVERY`` recipients, so a crash or a throttled batch
-    makes the redelivered event resume where it stopped instead of starting over.
+    makes the redelivered event resume where it stopped instead of starting over. The final status is
+    staged in the consumer's unit of work (committed with its inbox marker).
     """
     tenant = envelope.tenant
-    notification = dynamodb.notification(tenant, str(envelope.data["notification_id"]))
-    recipients: list[str] = [str(r) for r in notification.recipient_ids]
-    done = int(notification.delivered_count)
+    store = store or wiring.consumer_notifications(tenant, uow)
+    push = push or wiring.push()
+    notification = store.notifications.get(str(envelope.data["notification_id"]))
+    if notification is None:
+        raise NotFound("notification")  # as before: the event names a notification that must exist
+    recipients = notification.recipient_ids
+    done = notification.delivered_count
     while done < len(recipients):
         chunk = recipients[done : done + CHECKPOINT_EVERY]
-        dynamodb.put_all(
-            [
-                RecipientItem(
-                    RecipientItem.partition(tenant, notification.sk),
-                    staff_id,
-                    entity="recipient",
-                    tenant=tenant,
-                    title=notification.title,
-                    sender=notification.sender,
-                    ack_required=notification.ack_required,
-                    created_at=notification.created_at,
-                    gsi1pk=RecipientItem.inbox_partition(tenant, staff_id),
-                    gsi1sk=new_id(),  # made when written, so sync never skips it (see feed.sync)
-                )
-                for staff_id in chunk
-            ]
-        )
-        devices.notify(tenant, chunk, notification.title, "notification")
+        store.notifications.deliver(notification, chunk)
+        push.notify(tenant, chunk, notification.title, "notification")
         done += len(chunk)
         if done < len(recipients):
-            dynamodb.checkpoint_delivered(notification, done)
-    uow.update(
-        notification, [NotificationItem.delivered_count.set(done), NotificationItem.status.set("delivered")]
-    )
+            store.notifications.checkpoint(notification, done)
+    store.notifications.finish(notification, done)
 
 
-def from_approval(envelope: EventEnvelope, uow: UnitOfWork) -> None:
+def from_approval(envelope: EventEnvelope, uow: UnitOfWork, store: NotificationStore | None = None) -> None:
     """An approval task assigned, urged, overdue or escalated → a work notification to the approver(s).
 
     Runs inside the consumer's unit of work (one effect per event id); the notification's id is derived
@@ -187,95 +182,105 @@ def from_approval(envelope: EventEnvelope, uow: UnitOfWork) -> None:
     title, body = approval_notices.approval_notice(
         envelope.type, str(data["template_code"]), str(data["instance_id"])
     )
-    item = NotificationItem(
-        NotificationItem.partition(envelope.tenant),
-        f"ap-{envelope.id}"[:64],
-        entity="notification",
-        tenant=envelope.tenant,
+    store = store or wiring.consumer_notifications(envelope.tenant, uow)
+    record = NotificationRecord(
+        id=f"ap-{envelope.id}"[:64],
         sender="service:approvals",
         title=title,
         body=body,
+        created_at=now_utc(),
+        recipient_ids=list(staff_ids),
         ack_required=False,
-        recipient_ids=staff_ids,
     )
-    uow.create(item)
-    uow.emit(
+    store.notifications.create(record)
+    store.emit(
         NOTIFICATION_SENT.envelope(
-            envelope.tenant, NotificationSent(notification_id=item.sk, recipient_count=len(staff_ids))
+            envelope.tenant, NotificationSent(notification_id=record.id, recipient_count=len(staff_ids))
         )
     )
 
 
-def get(principal: Principal, notification_id: str) -> Notification:
+def get(principal: Principal, notification_id: str, store: NotificationStore | None = None) -> Notification:
     """The sender's view (or a hospital admin's); to anyone else it does not exist."""
-    item = dynamodb.find_notification(principal.tenant, notification_id)
-    if item is None:
+    record = (store or wiring.open_notifications(principal)).notifications.get(notification_id)
+    if record is None:
         raise NotFound("notification")
-    if item.sender != principal.user and "hospital_admin" not in principal.roles:
+    if record.sender != principal.user and "hospital_admin" not in principal.roles:
         raise NotFound("notification")  # who read what is the sender's business, not every colleague's
-    return _notification(item)
+    return _notification(record)
 
 
-def recipients(principal: Principal, notification_id: str, query: RecipientQuery) -> Page[RecipientStatus]:
+def _status(record: RecipientRecord) -> RecipientStatus:
+    return RecipientStatus(
+        staff_id=record.staff_id, status=record.status, read_at=record.read_at, acked_at=record.acked_at
+    )
+
+
+def recipients(
+    principal: Principal, notification_id: str, query: RecipientQuery, store: NotificationStore | None = None
+) -> Page[RecipientStatus]:
     """The sender's view: everyone, or those who have not yet read / acknowledged."""
-    get(principal, notification_id)  # another hospital's (or an unknown) id is a 404, not an empty page
-    items, cursor = dynamodb.recipient_page(
-        principal.tenant, notification_id, query.pending, query.limit, query.cursor
+    store = store or wiring.open_notifications(principal)
+    get(principal, notification_id, store=store)  # another hospital's (or an unknown) id is a 404
+    records, cursor = store.notifications.recipients(
+        notification_id, query.pending, query.limit, query.cursor
     )
-    return Page[RecipientStatus](
-        items=[
-            RecipientStatus(staff_id=i.sk, status=i.status, read_at=i.read_at, acked_at=i.acked_at)
-            for i in items
-        ],
-        next_cursor=cursor,
-    )
+    return Page[RecipientStatus](items=[_status(r) for r in records], next_cursor=cursor)
 
 
-def inbox(principal: Principal, limit: int, cursor: str | None) -> Page[InboxItem]:
-    page, next_cursor = dynamodb.inbox_page(principal.tenant, caller.staff_id(principal), limit, cursor)
+def _caller(principal: Principal, store: NotificationStore) -> str:
+    """The caller's staff id: bound by the identity provider, else found by their user id (one Query)."""
+    if principal.staff_id:
+        return principal.staff_id
+    staff_id = store.audience.staff_id_for_user(principal.user)
+    if staff_id is None:
+        raise NotFound("staff record for this user")
+    return staff_id
+
+
+def inbox(
+    principal: Principal, limit: int, cursor: str | None, store: NotificationStore | None = None
+) -> Page[InboxItem]:
+    store = store or wiring.open_notifications(principal)
+    records, next_cursor = store.notifications.inbox(_caller(principal, store), limit, cursor)
     items = [
         InboxItem(
-            notification_id=i.pk.rsplit("#", 1)[1],
-            title=i.title,
-            sender=i.sender,
-            ack_required=i.ack_required,
-            status=i.status,
-            created_at=i.created_at,
-            read_at=i.read_at,
-            acked_at=i.acked_at,
+            notification_id=r.notification_id,
+            title=r.title,
+            sender=r.sender,
+            ack_required=r.ack_required,
+            status=r.status,
+            created_at=r.created_at,
+            read_at=r.read_at,
+            acked_at=r.acked_at,
         )
-        for i in page
+        for r in records
     ]
     return Page[InboxItem](items=items, next_cursor=next_cursor)
 
 
-def _status(item: RecipientItem) -> RecipientStatus:
-    return RecipientStatus(staff_id=item.sk, status=item.status, read_at=item.read_at, acked_at=item.acked_at)
-
-
-def mark(principal: Principal, notification_id: str, action: str, request_id: str) -> RecipientStatus:
+def mark(
+    principal: Principal,
+    notification_id: str,
+    action: str,
+    request_id: str,
+    store: NotificationStore | None = None,
+) -> RecipientStatus:
     """The caller reads or acknowledges (idempotent); the sender's counts move in the same transaction."""
-    tenant = principal.tenant
-    staff_id = caller.staff_id(principal)
-    item = dynamodb.find_recipient(tenant, notification_id, staff_id)
-    if item is None:
+    store = store or wiring.open_notifications(principal, request_id)
+    record = store.notifications.recipient(notification_id, _caller(principal, store))
+    if record is None:
         raise NotFound("notification")
-    before = item.status
+    before = record.status
     if (action == "read" and before != "delivered") or (action == "ack" and before == "acknowledged"):
-        return _status(item)
+        return _status(record)
     now = now_utc()
-    counters = []
-    if before == "delivered":
-        item.status, item.read_at = "read", now
-        counters.append(NotificationItem.read_count.add(1))
+    read = before == "delivered"
+    if read:
+        record.status, record.read_at = "read", now
     if action == "ack":
-        item.status, item.acked_at = "acknowledged", now
-        counters.append(NotificationItem.ack_count.add(1))
-    with UnitOfWork(SERVICE, principal, request_id) as uow:
-        uow.save(
-            item, condition=RecipientItem.status == before, on_conflict=Conflict("changed meanwhile; reload")
-        )
-        notification = NotificationItem(NotificationItem.partition(tenant), notification_id)
-        uow.update(notification, counters, condition=NotificationItem.pk.exists())
-        uow.commit()
-    return _status(item)
+        record.status, record.acked_at = "acknowledged", now
+    with store:
+        store.notifications.mark(record, before, read=read, ack=action == "ack")
+        store.commit()
+    return _status(record)

@@ -1,12 +1,14 @@
-"""The adapters messaging's directory use cases run on unless a caller (a test) passes its own.
+"""The adapters messaging's directory and notification use cases run on unless a caller (a test)
+passes its own.
 
-A use case takes ``store=`` (and, where it handles a mobile number, ``personal_data=``); left out, they
-are these DynamoDB and KMS ones, imported when first asked for (a route module does not pay for the
-adapters it does not use)."""
+A use case takes ``store=`` (and, where it handles a mobile number, ``personal_data=``; where it pushes,
+``push=``); left out, they are these DynamoDB, KMS and SNS ones, imported when first asked for (a route
+module does not pay for the adapters it does not use)."""
 
 from __future__ import annotations
 
-from chalicelib.messaging.domain.ports import DirectoryStore, PersonalData
+from chalicelib.messaging.domain.alerts import AlertChannel
+from chalicelib.messaging.domain.ports import DingStore, DirectoryStore, NotificationStore, PersonalData, Push
 
 from shared.auth import Principal
 from shared.persistence.uow import UnitOfWork
@@ -25,3 +27,44 @@ def personal_data() -> PersonalData:
     from chalicelib.messaging.adapters.kms import KmsPersonalData
 
     return KmsPersonalData()
+
+
+def open_notifications(principal: Principal, request_id: str | None = None) -> NotificationStore:
+    """The work notifications of the caller's hospital, with a fresh unit of work for one change."""
+    from chalicelib.messaging.adapters.dynamodb import DynamoNotificationStore
+
+    return DynamoNotificationStore(principal.tenant, UnitOfWork(SERVICE, principal, request_id))
+
+
+def consumer_notifications(tenant: str, uow: UnitOfWork) -> NotificationStore:
+    """The work notifications of an event's hospital, on the consumer's unit of work (it commits)."""
+    from chalicelib.messaging.adapters.dynamodb import DynamoNotificationStore
+
+    return DynamoNotificationStore(tenant, uow)
+
+
+class _DevicePush:
+    """``Push`` through the registered devices' SNS endpoints (``service/devices.py``)."""
+
+    def notify(self, tenant: str, staff_ids: list[str], title: str, kind: str) -> int:
+        from chalicelib.messaging.service import devices
+
+        return devices.notify(tenant, staff_ids, title, kind)
+
+
+def push() -> Push:
+    return _DevicePush()
+
+
+def ding_store() -> DingStore:
+    """The DING timers and alert log, across hospitals (the sweep's due index is system-wide)."""
+    from chalicelib.messaging.adapters.dynamodb import DynamoDingStore
+
+    return DynamoDingStore()
+
+
+def alert_channel() -> AlertChannel:
+    """SMS through SNS, calls through Pinpoint."""
+    from chalicelib.messaging.adapters.sns import AwsChannel
+
+    return AwsChannel()
