@@ -15,6 +15,7 @@ STAFF_STATUSES = ("active", "on_leave", "left")
 
 
 class DepartmentItem(Aggregate):
+    ENTITY = "department"
     Meta = table_meta("directory")
     name = UnicodeAttribute()
     kind = UnicodeAttribute(default="department")
@@ -27,6 +28,7 @@ class DepartmentItem(Aggregate):
 
 
 class StaffItem(Aggregate):
+    ENTITY = "staff"
     Meta = table_meta("directory")
     name = UnicodeAttribute()
     employee_no = UnicodeAttribute()
@@ -62,6 +64,7 @@ class StaffItem(Aggregate):
 class EmployeeNumberClaim(TenantItem):
     """Makes 工号 unique within a hospital: created in the same transaction as the staff member."""
 
+    ENTITY = "staffno"
     Meta = table_meta("directory")
     staff_id = UnicodeAttribute()
 

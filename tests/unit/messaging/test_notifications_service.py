@@ -227,8 +227,14 @@ def test_fan_out_of_an_unknown_notification_fails_the_event(tables: Notification
 
 
 def _approval(event_type: str, **data: Any) -> EventEnvelope:
-    payload = {"template_code": "leave", "instance_id": "i-1", **data}
-    return EventEnvelope(id="ev-1", source="approvals", type=event_type, tenant=T, data=payload)
+    """An approvals event as approvals publishes it (its published model), so the consumer parses it."""
+    from shared.events.published import event_type as published
+
+    kind = published(event_type)
+    assert kind is not None, event_type
+    task = {"step_id": "s1", "staff_id": ""} if "staff_ids" not in data else {}
+    payload = kind.data_model.model_validate({"template_code": "leave", "instance_id": "i-1", **task, **data})
+    return kind.envelope(T, payload).model_copy(update={"id": "ev-1"})
 
 
 def test_approval_events_become_notices_to_the_approvers(tables: NotificationTables) -> None:

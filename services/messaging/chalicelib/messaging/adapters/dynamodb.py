@@ -161,6 +161,7 @@ CERTIFICATE_DUE_INDEX = "certdue"  # a system index for the sweep; every item it
 
 
 class CertificateReminder(TenantItem):
+    ENTITY = "certremind"
     Meta = table_meta("messaging")
     staff_id = UnicodeAttribute()
     certificate_type = UnicodeAttribute()
@@ -223,6 +224,7 @@ def find_import_job(tenant: str, job_id: str) -> ImportJobItem | None:
 class NotificationItem(TenantItem):
     """Not versioned on purpose: its counters move by atomic ADDs from many recipients at once."""
 
+    ENTITY = "notification"
     Meta = table_meta("messaging")
     created_at = UTCDateTimeAttribute(default=now_utc)
     sender = UnicodeAttribute()
@@ -244,6 +246,7 @@ class NotificationItem(TenantItem):
 class RecipientItem(TenantItem):
     """One recipient of one notification; also the recipient's inbox entry (through gsi1)."""
 
+    ENTITY = "recipient"
     Meta = table_meta("messaging")
     title = UnicodeAttribute()
     sender = UnicodeAttribute()
@@ -333,6 +336,7 @@ DING_DUE_INDEX = "dingdue"  # a system index for the sweep; every item it return
 
 
 class DingTimer(TenantItem):
+    ENTITY = "ding"
     Meta = table_meta("messaging")
     notification_id = UnicodeAttribute()
     step = UnicodeAttribute()  # sms | call
@@ -351,6 +355,7 @@ class DingTimer(TenantItem):
 class AlertLogItem(TenantItem):
     """The delivery log of SMS and calls: what went to whom (masked), when, and how it went."""
 
+    ENTITY = "alert"
     Meta = table_meta("messaging")
     notification_id = UnicodeAttribute()
     staff_id = UnicodeAttribute()
@@ -369,11 +374,9 @@ def ding_timer(
     tenant: str, notification_id: str, step: str, due: datetime, sent_at: datetime, call_after: int | None
 ) -> DingTimer:
     """A DING's escalation timer at ``step`` (sms | call), due ``due``, in the sweep's due index."""
-    return DingTimer(
-        DingTimer.partition(tenant),
+    return DingTimer.new(
+        tenant,
         notification_id,
-        entity="ding",
-        tenant=tenant,
         notification_id=notification_id,
         step=step,
         due_at=due,
@@ -408,6 +411,7 @@ DEVICE_BATCH_GET = 100  # keys per BatchGetItem
 class DeviceRegistry(TenantItem):
     """One item per person: their devices as JSON {token hash: SNS endpoint arn}, the latest five."""
 
+    ENTITY = "devices"
     Meta = table_meta("messaging")
     endpoints = UnicodeAttribute(default="{}")
 
@@ -724,11 +728,9 @@ def _department_record(item: DepartmentItem) -> DepartmentRecord:
 
 
 def _department_item(tenant: str, record: DepartmentRecord) -> DepartmentItem:
-    item = DepartmentItem(
-        DepartmentItem.partition(tenant),
+    item = DepartmentItem.new(
+        tenant,
         record.id,
-        entity="department",
-        tenant=tenant,
         name=record.name,
         kind=record.kind,
         parent_id=record.parent_id,
@@ -766,11 +768,9 @@ def _staff_record(item: StaffItem) -> StaffRecord:
 
 
 def _staff_item(tenant: str, record: StaffRecord) -> StaffItem:
-    item = StaffItem(
-        StaffItem.partition(tenant),
+    item = StaffItem.new(
+        tenant,
         record.id,
-        entity="staff",
-        tenant=tenant,
         name=record.name,
         employee_no=record.employee_no,
         department_id=record.department_id,
@@ -889,11 +889,9 @@ class DynamoStaff:
 
     def create(self, record: StaffRecord) -> None:
         item = _staff_item(self.tenant, record)
-        claim = EmployeeNumberClaim(
-            EmployeeNumberClaim.partition(self.tenant),
+        claim = EmployeeNumberClaim.new(
+            self.tenant,
             record.employee_no,
-            entity="staffno",
-            tenant=self.tenant,
             staff_id=record.id,
         )
         self.uow.create(item)
@@ -915,11 +913,9 @@ class DynamoReminders:
 
     def add(self, reminder: Reminder) -> None:
         self.uow.save(
-            CertificateReminder(
-                CertificateReminder.partition(self.tenant),
+            CertificateReminder.new(
+                self.tenant,
                 reminder.key,
-                entity="certremind",
-                tenant=self.tenant,
                 staff_id=reminder.staff_id,
                 certificate_type=reminder.certificate_type,
                 valid_until=reminder.valid_until,
@@ -1044,11 +1040,9 @@ def _notification_record(item: NotificationItem) -> NotificationRecord:
 
 
 def _notification_item(tenant: str, record: NotificationRecord) -> NotificationItem:
-    return NotificationItem(
-        NotificationItem.partition(tenant),
+    return NotificationItem.new(
+        tenant,
         record.id,
-        entity="notification",
-        tenant=tenant,
         created_at=record.created_at,
         sender=record.sender,
         title=record.title,
@@ -1079,11 +1073,10 @@ def _recipient_record(item: RecipientItem) -> RecipientRecord:
 
 
 def _recipient_item(tenant: str, record: RecipientRecord) -> RecipientItem:
-    return RecipientItem(
-        RecipientItem.partition(tenant, record.notification_id),
+    return RecipientItem.new(
+        tenant,
         record.staff_id,
-        entity="recipient",
-        tenant=tenant,
+        pk=RecipientItem.partition(tenant, record.notification_id),
         title=record.title,
         sender=record.sender,
         ack_required=record.ack_required,
@@ -1120,11 +1113,10 @@ class DynamoNotifications:
     def deliver(self, record: NotificationRecord, staff_ids: list[str]) -> None:
         put_all(
             [
-                RecipientItem(
-                    RecipientItem.partition(self.tenant, record.id),
+                RecipientItem.new(
+                    self.tenant,
                     staff_id,
-                    entity="recipient",
-                    tenant=self.tenant,
+                    pk=RecipientItem.partition(self.tenant, record.id),
                     title=record.title,
                     sender=record.sender,
                     ack_required=record.ack_required,
@@ -1246,11 +1238,9 @@ def _timer_record(item: DingTimer) -> DingTimerRecord:
 
 
 def _alert_item(tenant: str, entry: AlertEntry) -> AlertLogItem:
-    return AlertLogItem(
-        AlertLogItem.partition(tenant),
+    return AlertLogItem.new(
+        tenant,
         f"{entry.at.isoformat()}#{new_id()}",
-        entity="alert",
-        tenant=tenant,
         notification_id=entry.notification_id,
         staff_id=entry.staff_id,
         channel=entry.channel,

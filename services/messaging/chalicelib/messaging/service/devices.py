@@ -39,7 +39,7 @@ def register_token(tenant: str, staff_id: str, platform: str, token: str) -> str
     device_id = hashlib.sha256(token.encode()).hexdigest()[:16]
     item = dynamodb.find_devices(tenant, staff_id)
     if item is None:
-        item = DeviceRegistry(DeviceRegistry.partition(tenant), staff_id, entity="devices", tenant=tenant)
+        item = DeviceRegistry.new(tenant, staff_id)
     endpoints: dict[str, str] = json.loads(item.endpoints)
     endpoints.pop(device_id, None)
     endpoints[device_id] = arn

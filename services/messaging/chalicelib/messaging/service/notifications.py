@@ -27,7 +27,8 @@ from chalicelib.messaging.service import wiring
 from shared import observability
 from shared.auth import Principal
 from shared.errors import NotFound, RuleViolation
-from shared.events.envelope import EventEnvelope
+from shared.events.envelope import EventEnvelope, UnknownSchema
+from shared.events.published import event_type
 from shared.ids import new_id
 from shared.pages import Page
 from shared.persistence.models import now_utc
@@ -153,7 +154,7 @@ def fan_out(
     tenant = envelope.tenant
     store = store or wiring.consumer_notifications(tenant, uow)
     push = push or wiring.push()
-    notification = store.notifications.get(str(envelope.data["notification_id"]))
+    notification = store.notifications.get(NOTIFICATION_SENT.parse(envelope).notification_id)
     if notification is None:
         raise NotFound("notification")  # as before: the event names a notification that must exist
     recipients = notification.recipient_ids
@@ -174,7 +175,10 @@ def from_approval(envelope: EventEnvelope, uow: UnitOfWork, store: NotificationS
     Runs inside the consumer's unit of work (one effect per event id); the notification's id is derived
     from the event's, so even a replay past the inbox marker cannot make a second one.
     """
-    data = envelope.data
+    published = event_type(envelope.type)
+    if published is None:  # the consumer framework refuses these before we run; never half-read one
+        raise UnknownSchema(f"event {envelope.id}: {envelope.type} is not in the published catalog")
+    data = published.parse(envelope).model_dump()
     staff_ids = approval_notices.approval_recipients(envelope.type, data)
     if not staff_ids:
         logger.warning("approval event names nobody to notify", extra={"event_id": envelope.id})
