@@ -433,6 +433,29 @@ def test_a_deputy_may_act_on_a_task_assigned_before_and_no_one_else_may(h: Hospi
     assert h.records(a)[-1] == ("approve", "office", "head")
 
 
+def test_no_one_acts_on_their_own_request_as_a_deputy_and_a_deputy_acts_only_on_pending_tasks(
+    h: Hospital,
+) -> None:
+    """#20 (3): the head names the nurse as deputy; the nurse may not approve her own leave on the
+    head's behalf, nor comment for the head on an approval the head has no task on (that read the
+    whole form and wrote a record in the head's name)."""
+    set_deputy(h, "head", "nurse", days=3)
+    mine = h.submit("nurse", form=leave(days=2)).id
+    with pytest.raises(Forbidden, match="your own request"):
+        h.act("nurse", mine, on_behalf_of="head")
+    with pytest.raises(Forbidden, match="your own request"):
+        h.act("nurse", mine, "comment", on_behalf_of="head", comment="同意")
+    assert h.get(mine).status == "pending" and [r[0] for r in h.records(mine)] == ["submit"]
+    assert h.mine("nurse", "pending", mine) == []  # her own request's task was never handed to her
+
+    theirs = h.submit("nurse2", form=leave(days=2)).id
+    assert h.act("head", theirs).status == "approved"  # the head's task is done
+    # The nurse saw it (the head's task was handed to her too), but nothing of the head's is pending.
+    with pytest.raises(Forbidden, match="no task pending"):
+        h.act("nurse", theirs, "comment", on_behalf_of="head", comment="看看")
+    assert [r[0] for r in h.records(theirs)] == ["submit", "approve"]
+
+
 def test_a_delegation_not_yet_begun_does_not_hand_over_tasks(h: Hospital) -> None:
     start = datetime.now(UTC) + timedelta(days=2)
     set_deputy(h, "head", "office", days=7, start=start)

@@ -156,6 +156,8 @@ def act(
                 update={"form": form, "route": _route(principal, directory, fields, definition, form)}
             )
         command = engine.acting_as(before, command)
+        if command.on_behalf_of is not None and command.on_behalf_of != principal.staff:
+            _may_stand_in(principal, before, command.on_behalf_of)
         if command.on_behalf_of is not None and not engine.deputy_of(
             before, command.on_behalf_of, principal.staff
         ):
@@ -171,6 +173,16 @@ def act(
             continue
         return _approval(after, version)
     raise StaleApproval("the approval changed meanwhile; reload and retry")
+
+
+def _may_stand_in(principal: Principal, before: Instance, approver: str) -> None:
+    """A deputy acts on the approver's pending tasks only, and never on their own request."""
+    if before.submitter == principal.staff:
+        raise Forbidden("you may not act on your own request, as a deputy or otherwise")
+    if approver not in before.pending_approvers():
+        if not _visible(principal, before):
+            raise NotFound("approval")
+        raise Forbidden("the approver you stand in for has no task pending on this approval")
 
 
 def _delegated(principal: Principal, store: Store, approver: str) -> bool:

@@ -34,6 +34,8 @@ def execute(store: Store, before: Instance | None, command: Command) -> tuple[Co
     fresh = {c.staff_id for c in engine.changes(before, after) if c.kind == "task_assigned"}
     if fresh:
         found = deputies.deputies_at(store.deputies.of(fresh), fresh, command.at)
+        # A task never goes to its request's submitter, as a deputy either (they could not act on it).
+        found = {approver: deputy for approver, deputy in found.items() if deputy != after.submitter}
         if found:
             command = command.model_copy(update={"deputies": found})
             after = engine.execute(before, command)
