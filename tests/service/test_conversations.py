@@ -57,6 +57,10 @@ def test_recall_receipts_and_sync(people: dict[str, Any], stack: Any, sync_settl
     assert texts == [None, "第一条"]
 
     assert li_api.call("POST", f"/conversations/{cid}/read", {"message_id": first["id"]}).status_code == 204
+    # #20 (11): a read mark names a message of this conversation; a made-up id (which would mark
+    # everything up to it read) is a 422 on the field, and the mark stays where it was.
+    ahead = li_api.call("POST", f"/conversations/{cid}/read", {"message_id": "zzzzzzzzzzzz"})
+    assert ahead.status_code == 422 and ahead.json_body["errors"][0]["field"] == "message_id", ahead.body
     receipts = {
         r["staff_id"]: r["read"]
         for r in wang_api.call("GET", f"/conversations/{cid}/messages/{first['id']}/receipts").json_body
@@ -133,6 +137,16 @@ def test_attachments_upload_and_download_through_presigned_urls(people: dict[str
     assert zhao_api.call("GET", f"/conversations/{cid}/attachments/{aid}").status_code == 404
     bogus = wang_api.call("POST", f"/conversations/{cid}/messages", {"text": "x", "attachments": ["nope"]})
     assert bogus.status_code == 422
+    # #20 (11): a name that climbs out of its folder or carries control characters is stored safe.
+    odd = wang_api.call(
+        "POST",
+        f"/conversations/{cid}/attachments",
+        {"filename": "../../etc/\u0000pass\u202ewd.txt", "content_type": "text/plain", "size": 4},
+    )
+    assert odd.status_code == 201, odd.body
+    odd_id = odd.json_body["attachment_id"]
+    stored = wang_api.call("GET", f"/conversations/{cid}/attachments/{odd_id}").json_body["filename"]
+    assert stored == "passwd.txt", stored
     too_big = wang_api.call(
         "POST",
         f"/conversations/{cid}/attachments",

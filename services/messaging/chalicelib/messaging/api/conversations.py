@@ -83,7 +83,7 @@ def recall_message(ctx: RequestContext, conversation_id: str, message_id: str) -
     summary="I have read up to this message",
     body=ReadUpTo,
     status=204,
-    budget={"Query": 1, "GetItem": 1 + REACH, "PutItem": 1},
+    budget={"Query": 1, "GetItem": 2 + REACH, "PutItem": 1},  # the message read marks must exist
 )
 def read_conversation(ctx: RequestContext, conversation_id: str, body: ReadUpTo) -> None:
     conversations.mark_read(ctx.principal, conversation_id, body.message_id)

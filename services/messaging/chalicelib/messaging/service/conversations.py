@@ -38,7 +38,7 @@ from chalicelib.messaging.contracts.conversations import (
     SyncItem,
     SyncPage,
 )
-from chalicelib.messaging.domain import consortia
+from chalicelib.messaging.domain import attachments, consortia
 from chalicelib.messaging.service import caller, devices
 
 from shared.auth import Principal
@@ -292,6 +292,9 @@ def recall(principal: Principal, conversation_id: str, message_id: str) -> Messa
 
 def mark_read(principal: Principal, conversation_id: str, message_id: str) -> None:
     conversation, me = _member_of(principal, conversation_id)
+    if dynamodb.find_message(conversation.tenant, conversation_id, message_id) is None:
+        # A made-up id sorting after every message would mark everything, even what comes later, read.
+        raise RuleViolation("no such message in this conversation", field="message_id")
     mark = ReadMark.new(
         conversation.tenant,
         me,
@@ -366,7 +369,7 @@ def request_upload(principal: Principal, conversation_id: str, cmd: AttachmentRe
         conversation.tenant,
         new_id(),
         pk=AttachmentItem.partition(conversation.tenant, conversation_id),
-        filename=cmd.filename,
+        filename=attachments.safe_filename(cmd.filename),
         content_type=cmd.content_type,
         size=cmd.size,
         uploader=me,
