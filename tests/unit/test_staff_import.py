@@ -90,3 +90,41 @@ def test_apply_is_idempotent() -> None:
     changed = apply_rows([{**rows[0], "name": "甲甲"}], store.get, create, update)
     assert (first.created, again.unchanged, changed.updated) == (2, 2, 1)
     assert store["E1"]["name"] == "甲甲"
+
+
+def test_a_file_declaring_too_many_rows_is_refused_while_streaming() -> None:
+    """#20 (10): a small xlsx can hold a million rows; the read stops past the limit instead of
+    materialising them all (a minute and 260 MB before)."""
+    import tracemalloc
+
+    import pytest
+    from chalicelib.messaging.domain.staff_import import MAX_ROWS, FileTooLarge
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(["姓名", "工号", "科室"])
+    for n in range(MAX_ROWS + 100):
+        sheet.append(["张三", n, "骨科"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    tracemalloc.start()
+    try:
+        with pytest.raises(FileTooLarge, match=f"more than {MAX_ROWS} rows"):
+            read_table(buffer.getvalue(), "xlsx")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 2**20, peak
+    wide = ("姓名,工号,科室" + ",x" * 5000 + "\n张三,1,骨科\n").encode()
+    assert [len(row) for row in read_table(wide, "csv")] == [64, 3]
+    blank = ("姓名,工号,科室\n" + "\n" * (MAX_ROWS * 6)).encode()
+    with pytest.raises(FileTooLarge):
+        read_table(blank, "csv")
+
+
+def test_a_report_never_quotes_a_mobile_or_id_number_whole() -> None:
+    """#20 (11): a mobile typed into the unit column came back verbatim in the 422."""
+    parsed = parse(table("姓名,工号,科室\n张三,9,13812345678\n"), DEPTS)
+    assert [e.column for e in parsed.errors] == ["department"]
+    assert "13812345678" not in parsed.errors[0].message and "138****5678" in parsed.errors[0].message

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.messaging.contracts.directory import CreateStaff
 from pydantic import ValidationError
+
+from shared.personal import mask_identifiers_in
 
 # Header names hospitals use in their HR exports, Chinese or English → our field.
 HEADERS = {
@@ -65,24 +67,44 @@ class Parsed:
     errors: list[RowError] = field(default_factory=list)
 
 
+# A file is read as a stream and given up on as soon as it is too big: a few kilobytes of xlsx can
+# declare a million rows (or columns), and reading them all took a minute and 260 MB.
+MAX_COLUMNS = 64  # an HR export has a dozen; cells past this are not read
+MAX_SCANNED = 5 * MAX_ROWS  # rows looked at, blank or not
+
+
+class FileTooLarge(ValueError):
+    """More rows than one import takes; said before the rest of the file is read."""
+
+
 def read_table(content: bytes, fmt: str) -> list[list[str]]:
-    """The cells of the first sheet (XLSX) or the file (CSV, UTF-8 with or without BOM, or GBK)."""
+    """The cells of the first sheet (XLSX) or the file (CSV, UTF-8 with or without BOM, or GBK), read
+    row by row and refused (``FileTooLarge``) past MAX_ROWS rows with content (or MAX_SCANNED rows)."""
+    rows: Iterable[Sequence[Any]]
     if fmt == "xlsx":
         from openpyxl import load_workbook  # lazy: only the import path pays for it
 
         sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
-        return [
-            ["" if c is None else str(c).strip() for c in row] for row in sheet.iter_rows(values_only=True)
-        ]
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
+        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
     else:
-        raise ValueError("the file is neither UTF-8 nor GBK text")
-    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = content.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise ValueError("the file is neither UTF-8 nor GBK text")
+        rows = csv.reader(io.StringIO(text))
+    table: list[list[str]] = []
+    filled = 0
+    for scanned, row in enumerate(rows, start=1):
+        cells = ["" if c is None else str(c).strip() for c in row[:MAX_COLUMNS]]
+        filled += any(cells)
+        if filled > MAX_ROWS + 1 or scanned > MAX_SCANNED:  # the header and MAX_ROWS rows
+            raise FileTooLarge(f"more than {MAX_ROWS} rows; at most {MAX_ROWS} per import")
+        table.append(cells)
+    return table
 
 
 def parse(table: list[list[str]], departments: dict[str, str]) -> Parsed:
@@ -102,7 +124,7 @@ def parse(table: list[list[str]], departments: dict[str, str]) -> Parsed:
         return out
     body = [r for r in table[1:] if any(c.strip() for c in r)]
     if len(body) > MAX_ROWS:
-        out.errors.append(RowError(1, "", f"{len(body)} rows; at most {MAX_ROWS} per import"))
+        out.errors.append(RowError(1, "", f"more than {MAX_ROWS} rows; at most {MAX_ROWS} per import"))
         return out
     seen: dict[str, int] = {}
     for number, row in enumerate(table[1:], start=2):
@@ -133,6 +155,8 @@ def parse(table: list[list[str]], departments: dict[str, str]) -> Parsed:
                 out.errors.append(RowError(number, column, err["msg"]))
             continue
         out.rows.append({"row": number, **staff.model_dump(mode="json", exclude_none=True)})
+    # A message may quote a cell; a mobile or ID number in the wrong column is not sent back whole.
+    out.errors = [RowError(e.row, e.column, mask_identifiers_in(e.message)) for e in out.errors]
     return out
 
 

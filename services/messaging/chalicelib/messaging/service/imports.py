@@ -69,6 +69,8 @@ def start(principal: Principal, cmd: StartImport, request_id: str) -> ImportJob:
         raise validation_failed([FieldError("content_base64", "not valid base64", "rule")]) from exc
     try:
         table = staff_import.read_table(content, cmd.format)
+    except staff_import.FileTooLarge as exc:
+        raise validation_failed([FieldError("content_base64", str(exc), "rule")]) from exc
     except Exception as exc:  # a broken or mislabelled file is the client's to fix
         raise validation_failed(
             [FieldError("content_base64", f"cannot read the {cmd.format} file", "rule")]
