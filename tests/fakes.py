@@ -19,6 +19,9 @@ from shared.errors import RuleViolation
 @dataclass
 class MemoryUnitOfWork:
     staged: list[Callable[[], None]] = field(default_factory=list)
+    # Conditions (create-only, a version to match): all run on commit before any write is applied,
+    # and the first that fails raises its conflict with nothing written (DynamoDB's one transaction).
+    checks: list[Callable[[], None]] = field(default_factory=list)
     events: list[Any] = field(default_factory=list)
     audits: list[tuple[str, str, str]] = field(default_factory=list)
     published: list[Any] = field(default_factory=list)
@@ -30,11 +33,15 @@ class MemoryUnitOfWork:
 
     def __exit__(self, *exc: object) -> None:
         self.staged.clear()
+        self.checks.clear()
         self.events.clear()
         self.audits.clear()
 
     def stage(self, write: Callable[[], None]) -> None:
         self.staged.append(write)
+
+    def check(self, condition: Callable[[], None]) -> None:
+        self.checks.append(condition)
 
     def emit(self, event: Any) -> None:
         self.events.append(event)
@@ -43,6 +50,9 @@ class MemoryUnitOfWork:
         self.audits.append((action, resource_type, resource_id))
 
     def commit(self) -> None:
+        for condition in self.checks:
+            condition()
+        self.checks.clear()
         for write in self.staged:
             write()
         self.published += self.events
@@ -71,14 +81,19 @@ def decode_cursor(cursor: str | None, partition: str) -> Any:
 
 
 def page_after(
-    rows: list[tuple[str, Any]], limit: int, cursor: str | None, partition: str
+    rows: list[tuple[str, Any]], limit: int, cursor: str | None, partition: str, newest_first: bool = False
 ) -> tuple[list[Any], str | None]:
-    """One page of ``rows`` (sort key, value) in sort-key order, after the cursor's position.
+    """One page of ``rows`` (sort key, value) in sort-key order (descending with ``newest_first``),
+    after the cursor's position.
 
     Unlike DynamoDB, a filter a fake applies comes before the limit; a test compares what all pages
     hold, never where one page ends."""
     after = decode_cursor(cursor, partition)
-    ordered = sorted((row for row in rows if after is None or row[0] > after), key=lambda row: row[0])
+    ordered = sorted(
+        (row for row in rows if after is None or (row[0] < after if newest_first else row[0] > after)),
+        key=lambda row: row[0],
+        reverse=newest_first,
+    )
     chunk = ordered[:limit]
     more = len(ordered) > limit
     return [value for _, value in chunk], encode_cursor(chunk[-1][0], partition) if more else None

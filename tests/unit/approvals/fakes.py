@@ -25,7 +25,7 @@ from chalicelib.approvals.domain.records import (
 )
 
 from shared.errors import Conflict, DomainError
-from tests.fakes import MemoryUnitOfWork, decode_cursor, encode_cursor, page_after
+from tests.fakes import MemoryUnitOfWork, page_after
 
 
 @dataclass
@@ -96,27 +96,6 @@ def cmd(action: str, actor: str, **kw: object) -> Command:
 
 
 @dataclass
-class CheckedUnitOfWork(MemoryUnitOfWork):
-    """``MemoryUnitOfWork`` with conditions: every check runs on commit before any write is applied, and
-    the first that fails raises its conflict with nothing written (DynamoDB's one transaction)."""
-
-    checks: list[Callable[[], None]] = field(default_factory=list)
-
-    def check(self, condition: Callable[[], None]) -> None:
-        self.checks.append(condition)
-
-    def __exit__(self, *exc: object) -> None:
-        super().__exit__(*exc)
-        self.checks.clear()
-
-    def commit(self) -> None:
-        for condition in self.checks:
-            condition()
-        self.checks.clear()
-        super().commit()
-
-
-@dataclass
 class Tables:
     """What the fakes hold, across hospitals (a test can check one never sees another's)."""
 
@@ -140,22 +119,11 @@ def _refuse(error: Exception) -> None:
     raise error
 
 
-def _page_newest_first(
-    rows: list[tuple[str, Any]], limit: int, cursor: str | None, partition: str
-) -> tuple[list[Any], str | None]:
-    """``page_after`` in descending sort-key order."""
-    before = decode_cursor(cursor, partition)
-    ordered = sorted((r for r in rows if before is None or r[0] < before), key=lambda r: r[0], reverse=True)
-    chunk = ordered[:limit]
-    more = len(ordered) > limit
-    return [value for _, value in chunk], encode_cursor(chunk[-1][0], partition) if more else None
-
-
 @dataclass
 class FakeTemplates:
     tenant: str
     tables: Tables
-    uow: CheckedUnitOfWork
+    uow: MemoryUnitOfWork
 
     def get(self, template_id: str) -> TemplateRecord | None:
         return self.tables.templates.get((self.tenant, template_id))
@@ -199,7 +167,7 @@ class FakeTemplates:
 class FakeApprovals:
     tenant: str
     tables: Tables
-    uow: CheckedUnitOfWork
+    uow: MemoryUnitOfWork
 
     def get(self, instance_id: str) -> StoredApproval | None:
         return self.tables.approvals.get((self.tenant, instance_id))
@@ -227,7 +195,7 @@ class FakeApprovals:
 class FakeRecords:
     tenant: str
     tables: Tables
-    uow: CheckedUnitOfWork
+    uow: MemoryUnitOfWork
 
     def add(self, instance_id: str, seq: int, command: Command, stale: DomainError) -> None:
         key = (self.tenant, instance_id, seq)
@@ -247,7 +215,7 @@ class FakeRecords:
 class FakeInbox:
     tenant: str
     tables: Tables
-    uow: CheckedUnitOfWork
+    uow: MemoryUnitOfWork
 
     def put(self, line: BoxLine) -> None:
         self.uow.stage(lambda: self.tables.inbox.__setitem__((self.tenant, *line.key), line))
@@ -272,14 +240,14 @@ class FakeInbox:
             and (not template_id or line.template_id == template_id)
             and (not status or line.status == status)
         ]
-        return _page_newest_first(rows, limit, cursor, f"{self.tenant}#box#{box}#{staff_id}")
+        return page_after(rows, limit, cursor, f"{self.tenant}#box#{box}#{staff_id}", newest_first=True)
 
 
 @dataclass
 class FakeTimers:
     tenant: str
     tables: Tables
-    uow: CheckedUnitOfWork
+    uow: MemoryUnitOfWork
 
     def put(self, instance_id: str, timer: SlaTimer) -> None:
         due = DueTimer(self.tenant, instance_id, timer.key, timer.approver, timer.stage, timer.due)
@@ -304,7 +272,7 @@ class FakeTimers:
 class FakeDeputies:
     tenant: str
     tables: Tables
-    uow: CheckedUnitOfWork
+    uow: MemoryUnitOfWork
 
     def get(self, approver: str) -> Delegation | None:
         return self.tables.deputies.get((self.tenant, approver))
@@ -327,7 +295,7 @@ class FakeStore:
 
     tenant: str
     tables: Tables = field(default_factory=Tables)
-    uow: CheckedUnitOfWork = field(default_factory=CheckedUnitOfWork)
+    uow: MemoryUnitOfWork = field(default_factory=MemoryUnitOfWork)
     meanwhile: Callable[[], object] | None = None
 
     def __enter__(self) -> FakeStore:
