@@ -27,6 +27,20 @@ FORBIDDEN_HEADERS = ("jwk", "jku", "x5u", "x5c")
 MAX_TOKEN_BYTES = 8 * 1024
 TENANT_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 STAFF_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# The roles the hospital directory assigns to its staff (messaging's directory validates against these);
+# for a member of staff with a directory record, the record, not the token, says which of them they hold.
+DIRECTORY_ROLES: frozenset[str] = frozenset(
+    {
+        "hospital_admin",
+        "department_head",
+        "head_nurse",
+        "doctor",
+        "nurse",
+        "pharmacist",
+        "technician",
+        "clerk",
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from pynamodb.exceptions import DoesNotExist
 from shared.persistence.models import Aggregate, Gsi1, TenantItem, table_meta, tenant_key
 
 STAFF_STATUSES = ("active", "on_leave", "left")
+UNBOUND = "unbound"  # a sign-in's status once its person was bound to another subject
 
 
 class DepartmentItem(Aggregate):
@@ -71,6 +72,33 @@ class EmployeeNumberClaim(TenantItem):
     @staticmethod
     def partition(tenant: str) -> str:
         return tenant_key(tenant, "staffno")
+
+
+class SignInItem(TenantItem):
+    """Who a sign-in is in the directory: one per member of staff, keyed by the identity provider's
+    subject bound to them (``user_id``), or by their staff id while none is bound (a token whose subject
+    is the staff id). Written by messaging in the same transaction as the staff record; read by
+    ``shared.standing`` on every staff request (one GetItem). Create-only per subject, so one sign-in
+    is never bound to two people; a subject rebound away stays, ``unbound``, so it is refused rather
+    than forgotten."""
+
+    ENTITY = "signin"
+    Meta = table_meta("directory")
+    staff_id = UnicodeAttribute()
+    status = UnicodeAttribute(default="active")
+    roles = ListAttribute(of=UnicodeAttribute, default=list)
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "signin")
+
+
+def sign_in(tenant: str, subject: str) -> SignInItem | None:
+    """The directory's binding of ``subject`` (a token's ``sub``), if any (one GetItem)."""
+    try:
+        return SignInItem.get(SignInItem.partition(tenant), subject)
+    except DoesNotExist:
+        return None
 
 
 def get_department(tenant: str, department_id: str) -> DepartmentItem | None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalice import Response  # type: ignore[attr-defined]
 
-from shared import idempotency, observability, problems
+from shared import idempotency, observability, problems, standing
 from shared.auth import Principal, get_verifier, require
 from shared.errors import (
     Conflict,
@@ -74,6 +74,14 @@ class RouteSpec:
     public: bool
     idempotent: bool
     budget: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def charged_budget(self) -> dict[str, int]:
+        """The route's own DynamoDB budget plus what authorising its caller costs: a staff caller's
+        standing is one GetItem on the directory (``shared.standing``)."""
+        if self.public or "staff" not in self.kinds:
+            return dict(self.budget)
+        return {**self.budget, "GetItem": self.budget.get("GetItem", 0) + 1}
 
     @property
     def path_params(self) -> list[str]:
@@ -230,7 +238,7 @@ class ServiceAPI:
         if spec.public:
             principal = Principal(tenant="public", user="anonymous", kind="service")
         else:
-            principal = get_verifier().verify_header(headers.get("authorization"))
+            principal = standing.check(get_verifier().verify_header(headers.get("authorization")))
             require(principal, roles=spec.roles, scopes=spec.scopes, kinds=spec.kinds)
         for name, value in path_params.items():
             if not ID_PATTERN.match(value):

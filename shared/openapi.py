@@ -83,8 +83,8 @@ def build(service: str, routes: list[RouteSpec], prefix: str = "", title: str = 
             "x-fh-roles": list(route.roles),
             "x-fh-kinds": list(route.kinds),
         }
-        if route.budget:
-            op["x-fh-ddb-budget"] = route.budget
+        if route.charged_budget:
+            op["x-fh-ddb-budget"] = route.charged_budget
         params: list[dict[str, Any]] = [
             {
                 "name": name,

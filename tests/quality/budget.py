@@ -106,7 +106,7 @@ def measure(
         try:
             request = maker.prepare(route, token)
         except (AssertionError, LookupError) as exc:
-            rows.append(BudgetRow(route_id(route), 0, {}, dict(route.budget), problem=str(exc)[:300]))
+            rows.append(BudgetRow(route_id(route), 0, {}, route.charged_budget, problem=str(exc)[:300]))
             continue
         headers = {"Idempotency-Key": uuid.uuid4().hex} if with_idempotency_key and route.idempotent else {}
         with botocore_hooks.counting() as log:
@@ -114,7 +114,7 @@ def measure(
         problem = "" if status < 300 else f"{payload}"[:300]
         rows.append(
             BudgetRow(
-                route_id(route), status, dict(log.calls), dict(route.budget), dict(log.idempotency), problem
+                route_id(route), status, dict(log.calls), route.charged_budget, dict(log.idempotency), problem
             )
         )
     return rows

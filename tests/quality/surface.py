@@ -356,10 +356,14 @@ class ResourceMaker:
 
         if token in self.staff_of:
             return self.staff_of[token]
-        subject = jwt.decode(token, options={"verify_signature": False})["sub"]
+        from shared.auth import DIRECTORY_ROLES
+
+        claims = jwt.decode(token, options={"verify_signature": False})
         route = creator(service, "/staff", self.routes)
         assert route is not None
-        body = {**self.body_for(route, token, {}), "user_id": subject}
+        # The record holds the token's directory roles: the directory, not the token, grants them.
+        roles = [r for r in claims.get("roles", []) if r in DIRECTORY_ROLES]
+        body = {**self.body_for(route, token, {}), "user_id": claims["sub"], "roles": roles}
         status, payload = self.call("POST", f"/{service}/staff", token, body)
         assert status == 201, payload
         thing = Made(service, "/staff", f"/{service}/staff/{payload['id']}", str(payload["id"]), payload)

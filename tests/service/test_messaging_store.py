@@ -194,6 +194,37 @@ def test_staff_round_trip_every_field_and_the_number_claim(opener: Opener) -> No
     assert store.staff.get("s01") == full and full.version == 2
 
 
+def test_a_sign_in_is_bound_to_one_person_and_can_be_moved(opener: Opener) -> None:
+    import dataclasses
+
+    from chalicelib.messaging.domain.directory import SIGN_IN_TAKEN
+
+    tenant = new_tenant()
+    store = opener(tenant, "admin")
+    commit(store, lambda s: [s.staff.create(person(1, user_id="idp-1")), s.staff.create(person(2))])
+    with pytest.raises(Conflict) as taken, store:
+        store.staff.create(person(3, user_id="idp-1"))
+        store.commit()
+    assert taken.value is SIGN_IN_TAKEN and store.staff.get("s03") is None
+    # s02 signs in as its own id until bound; binding it to a subject someone holds fails
+    second = store.staff.get("s02")
+    assert second is not None
+    with pytest.raises(Conflict) as taken, store:
+        store.staff.save(dataclasses.replace(second, user_id="idp-1"), previous_sign_in="s02")
+        store.commit()
+    assert taken.value is SIGN_IN_TAKEN and store.staff.get("s02") == second
+    # moved to a free subject; the one it left can be bound again
+    first = store.staff.get("s01")
+    assert first is not None
+    commit(
+        store, lambda s: s.staff.save(dataclasses.replace(first, user_id="idp-9"), previous_sign_in="idp-1")
+    )
+    commit(
+        store, lambda s: s.staff.save(dataclasses.replace(second, user_id="idp-1"), previous_sign_in="s02")
+    )
+    assert store.staff.for_user("idp-1").id == "s02" and store.staff.for_user("idp-9").id == "s01"
+
+
 def test_staff_pages_filter_and_supervisor_chains_stop_at_a_cycle(opener: Opener) -> None:
     tenant = new_tenant()
     store = opener(tenant, "admin")
@@ -426,7 +457,6 @@ def seed_audience(store: Any, tenant: str) -> None:
         store.tables.staff[tenant] = [
             Colleague(p.id, p.department_id, tuple(p.roles)) for p in people if p.status == "active"
         ]
-        store.tables.users[(tenant, "user-1")] = "s01"
         return
     commit(_dynamo(tenant, "admin"), lambda s: [s.departments.create(u) for u in units])
     commit(_dynamo(tenant, "admin"), lambda s: [s.staff.create(p) for p in people])
@@ -444,8 +474,6 @@ def test_the_audience_is_the_directorys_units_and_active_staff(notes: Opener) ->
         Colleague("s01", "d01", ("nurse",)),
         Colleague("s02", "d02", ("doctor", "head_nurse")),
     ]
-    assert store.audience.staff_id_for_user("user-1") == "s01"
-    assert store.audience.staff_id_for_user("nobody") is None
     duty = store.audience.on_duty("d02", AT)
     assert (duty.known, duty.staff_ids, duty.reason) == (
         False,

@@ -29,9 +29,9 @@ def events(h: Hospital, instance: str, kind: str) -> list[str]:
     ]
 
 
-def _notices(clients: dict[str, Any], stack: Any, tenant: str, staff_id: str) -> list[str]:
-    """The titles in a person's messaging inbox (their account bound to the staff record by the claim)."""
-    token = stack.token(tenant, f"idp-{staff_id}", ["nurse"], staff_id=staff_id)
+def _notices(clients: dict[str, Any], stack: Any, tenant: str, staff_id: str, user: str) -> list[str]:
+    """The titles in a person's messaging inbox (their sign-in bound to the staff record by the claim)."""
+    token = stack.token(tenant, user, ["nurse"], staff_id=staff_id)
     inbox = Call(clients["messaging"], token)("GET", "/notifications/inbox")
     assert inbox.status_code == 200, inbox.body
     return [n["title"] for n in inbox.json_body["items"]]
@@ -42,7 +42,11 @@ def test_an_overdue_task_is_reminded_once_then_escalated_to_the_supervisor(
 ) -> None:
     h = hospital
     messaging = Call(clients["messaging"], h.admin.token)
-    boss = messaging("POST", "/staff", {"name": "护理部主任", "employee_no": "S1", "department_id": h.dept})
+    boss = messaging(
+        "POST",
+        "/staff",
+        {"name": "护理部主任", "employee_no": "S1", "department_id": h.dept, "user_id": "idp-boss"},
+    )
     approver = messaging(
         "POST",
         "/staff",
@@ -51,6 +55,7 @@ def test_an_overdue_task_is_reminded_once_then_escalated_to_the_supervisor(
             "employee_no": "S2",
             "department_id": h.dept,
             "supervisor_id": boss.json_body["id"],
+            "user_id": "idp-approver",
         },
     )
     boss_id, approver_id = boss.json_body["id"], approver.json_body["id"]
@@ -102,8 +107,10 @@ def test_an_overdue_task_is_reminded_once_then_escalated_to_the_supervisor(
     # the supervisor hears of it: the task assigned to them, and why; the approver was reminded once,
     # whatever the sweep did twice (one drain plays the whole event path)
     stack.drain()
-    assert {"已升级", "待审批"} <= {t[:3] for t in _notices(clients, stack, h.tenant, boss_id)}
-    reminded = [t for t in _notices(clients, stack, h.tenant, approver_id) if t.startswith("超时提醒")]
+    assert {"已升级", "待审批"} <= {t[:3] for t in _notices(clients, stack, h.tenant, boss_id, "idp-boss")}
+    reminded = [
+        t for t in _notices(clients, stack, h.tenant, approver_id, "idp-approver") if t.startswith("超时提醒")
+    ]
     assert len(reminded) == 1
     # the supervisor now has their own SLA; once they act no timer is left behind
     assert act(h, boss_id, approval["id"]).json_body["status"] == "approved"

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from itertools import count
 from typing import Any, TypeAlias
 
-from chalicelib.messaging.domain.directory import STALE, number_taken
+from chalicelib.messaging.domain.directory import SIGN_IN_TAKEN, STALE, number_taken, sign_in_subject
 from chalicelib.messaging.domain.records import (
     AlertEntry,
     Colleague,
@@ -161,13 +161,26 @@ class FakeStaff:
                 raise number_taken(record.employee_no)
 
         self.tx.checks.append(claim_is_free)
+        self.tx.checks.append(self._sign_in_is_free(record))
         self.uow.stage(lambda: self.tables.numbers.__setitem__(key, record.id))
         _create(
             self.tables.staff, (self.tenant, record.id), record, self.uow, self.tx, Conflict("already exists")
         )
 
-    def save(self, record: StaffRecord) -> None:
+    def save(self, record: StaffRecord, previous_sign_in: str | None = None) -> None:
+        if previous_sign_in is not None:
+            self.tx.checks.append(self._sign_in_is_free(record))
         _save(self.tables.staff, (self.tenant, record.id), record, self.uow, self.tx)
+
+    def _sign_in_is_free(self, record: StaffRecord) -> Callable[[], None]:
+        """The sign-in ``record`` would be bound to is no one else's (as the create-only sign-in item)."""
+        subject = sign_in_subject(record.user_id, record.id)
+
+        def check() -> None:
+            if any(sign_in_subject(r.user_id, r.id) == subject for r in self._mine() if r.id != record.id):
+                raise SIGN_IN_TAKEN
+
+        return check
 
 
 def _create(
@@ -372,17 +385,12 @@ class NotificationTables:
     units: dict[str, list[UnitRecord]] = field(default_factory=dict)
     staff: dict[str, list[Colleague]] = field(default_factory=dict)
     rosters: dict[tuple[str, str], Duty] = field(default_factory=dict)
-    users: dict[tuple[str, str], str] = field(default_factory=dict)  # (tenant, user) -> staff id
     feed: count[int] = field(default_factory=count)
     calls: list[str] = field(default_factory=list)
     fail_deliveries_after: int | None = None  # a crash after so many deliver() calls
 
-    def add_staff(
-        self, tenant: str, staff_id: str, department_id: str, *roles: str, user: str | None = None
-    ) -> None:
+    def add_staff(self, tenant: str, staff_id: str, department_id: str, *roles: str) -> None:
         self.staff.setdefault(tenant, []).append(Colleague(staff_id, department_id, tuple(roles)))
-        if user:
-            self.users[(tenant, user)] = staff_id
 
 
 @dataclass
@@ -515,9 +523,6 @@ class FakeAudience:
         return self.tables.rosters.get(
             (self.tenant, ward_id), Duty((), False, "no published roster covers this ward at this time")
         )
-
-    def staff_id_for_user(self, user_id: str) -> str | None:
-        return self.tables.users.get((self.tenant, user_id))
 
 
 @dataclass

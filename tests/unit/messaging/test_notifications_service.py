@@ -42,10 +42,10 @@ def tables() -> NotificationTables:
         UnitRecord("d2", None),
     ]
     for n in range(3):
-        t.add_staff(T, f"s-ward-{n}", "w1", "nurse", user=f"nurse-{n}")
-    t.add_staff(T, "s-chief", "d1", "doctor", "department_head", user="chief")
-    t.add_staff(T, "s-team", "w2", "nurse", "head_nurse", user="team")
-    t.add_staff(T, "s-out", "d2", "nurse", user="outsider")
+        t.add_staff(T, f"s-ward-{n}", "w1", "nurse")
+    t.add_staff(T, "s-chief", "d1", "doctor", "department_head")
+    t.add_staff(T, "s-team", "w2", "nurse", "head_nurse")
+    t.add_staff(T, "s-out", "d2", "nurse")
     return t
 
 
@@ -71,8 +71,17 @@ def deliver(tables: NotificationTables, nid: str, push: FakePush | None = None) 
     return consumer
 
 
+# The sign-ins the directory binds (the hospital above): over HTTP ``shared.standing`` sets the
+# principal's staff id from the directory, so a use case sees it on the principal.
+BOUND = {f"nurse-{n}": f"s-ward-{n}" for n in range(3)} | {
+    "chief": "s-chief",
+    "team": "s-team",
+    "outsider": "s-out",
+}
+
+
 def as_user(user: str, roles: str = "nurse", staff_id: str | None = None) -> Principal:
-    return Principal(tenant=T, user=user, roles=frozenset({roles}), staff_id=staff_id)
+    return Principal(tenant=T, user=user, roles=frozenset({roles}), staff_id=staff_id or BOUND.get(user))
 
 
 # --- recipients -----------------------------------------------------------------------------------
@@ -347,8 +356,7 @@ def test_the_inbox_is_newest_first_and_only_ones_own(tables: NotificationTables,
     newer = send(tables, staff_ids=["s-ward-0"])
     deliver(tables, newer.id)
     mark(tables, "nurse-0", delivered, "read")
-    by_claim = as_user("someone", staff_id="s-ward-0")  # the identity provider's staff_id claim
-    for who in (as_user("nurse-0"), by_claim):
+    for who in (as_user("nurse-0"), as_user("someone", staff_id="s-ward-0")):
         page = notifications.inbox(who, 10, None, store=store(tables))
         assert [(i.notification_id, i.status) for i in page.items] == [
             (newer.id, "delivered"),

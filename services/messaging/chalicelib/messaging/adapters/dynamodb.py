@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.messaging.domain.directory import STALE, number_taken
+from chalicelib.messaging.domain.directory import SIGN_IN_TAKEN, STALE, number_taken, sign_in_subject
 from chalicelib.messaging.domain.records import (
     AlertEntry,
     Colleague,
@@ -45,8 +45,10 @@ from pynamodb.models import Model
 from shared.audit import record_access
 from shared.auth import Principal
 from shared.directory import (
+    UNBOUND,
     DepartmentItem,
     EmployeeNumberClaim,
+    SignInItem,
     StaffItem,
     get_department,
     get_staff,
@@ -896,12 +898,37 @@ class DynamoStaff:
         )
         self.uow.create(item)
         self.uow.create(claim, on_conflict=number_taken(record.employee_no))
+        self._claim(self._sign_in(record))
         self.saved.add(record, item)
 
-    def save(self, record: StaffRecord) -> None:
+    def save(self, record: StaffRecord, previous_sign_in: str | None = None) -> None:
         item = _staff_item(self.tenant, record)
         self.uow.save(item, on_conflict=STALE)
+        sign_in = self._sign_in(record)
+        if previous_sign_in is not None and previous_sign_in != sign_in.sk:
+            # The old sign-in is kept as "unbound" (refused, not forgotten: a forgotten subject would act
+            # with whatever roles its token carries) until someone is bound to it again.
+            self.uow.save(
+                SignInItem.new(self.tenant, previous_sign_in, staff_id=record.id, status=UNBOUND, roles=[])
+            )
+            self._claim(sign_in)
+        else:
+            self.uow.save(sign_in)
         self.saved.add(record, item)
+
+    def _claim(self, sign_in: SignInItem) -> None:
+        """Create-only, or over an unbound one: a sign-in is never bound to two people."""
+        free = SignInItem.sk.does_not_exist() | (SignInItem.status == UNBOUND)
+        self.uow.save(sign_in, condition=free, on_conflict=SIGN_IN_TAKEN)
+
+    def _sign_in(self, record: StaffRecord) -> SignInItem:
+        return SignInItem.new(
+            self.tenant,
+            sign_in_subject(record.user_id, record.id),
+            staff_id=record.id,
+            status=record.status,
+            roles=list(record.roles),
+        )
 
 
 @dataclass
@@ -1187,10 +1214,6 @@ class DynamoAudience:
     def on_duty(self, ward_id: str, at: datetime) -> Duty:
         duty = on_duty(self.tenant, ward_id, at)
         return Duty(tuple(duty.staff_ids), duty.known, duty.reason)
-
-    def staff_id_for_user(self, user_id: str) -> str | None:
-        me = staff_for_user(self.tenant, user_id)
-        return me.sk if me else None
 
 
 class DynamoNotificationStore:

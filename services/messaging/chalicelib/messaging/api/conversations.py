@@ -35,7 +35,7 @@ REACH = 4
     status=201,
     idempotent=True,
     # cross-hospital: + the link, the member hospitals (Query) and each guest (GetItem)
-    budget={"Query": 2, "GetItem": 4, "TransactWriteItems": 1},
+    budget={"Query": 1, "GetItem": 4, "TransactWriteItems": 1},
 )
 def start_conversation(ctx: RequestContext, body: StartConversation) -> Conversation:
     return conversations.start(ctx.principal, body, ctx.request_id)
@@ -49,7 +49,7 @@ def start_conversation(ctx: RequestContext, body: StartConversation) -> Conversa
     response=Message,
     status=201,
     # + the members' feed entries (a BatchWrite per 25) and their push devices (a BatchGet per 100)
-    budget={"Query": 1, "GetItem": 1 + REACH, "PutItem": 1, "BatchWriteItem": 1, "BatchGetItem": 1},
+    budget={"GetItem": 1 + REACH, "PutItem": 1, "BatchWriteItem": 1, "BatchGetItem": 1},
 )
 def post_message(ctx: RequestContext, conversation_id: str, body: PostMessage) -> Message:
     return conversations.post(ctx.principal, conversation_id, body, ctx.request_id)
@@ -60,7 +60,7 @@ def post_message(ctx: RequestContext, conversation_id: str, body: PostMessage) -
     summary="Messages, newest first",
     query=ListQuery,
     response=Page[Message],
-    budget={"Query": 2, "GetItem": 1 + REACH},
+    budget={"Query": 1, "GetItem": 1 + REACH},
 )
 def conversation_history(ctx: RequestContext, conversation_id: str, query: ListQuery) -> Page[Message]:
     return conversations.history(ctx.principal, conversation_id, query.limit, query.cursor)
@@ -71,7 +71,7 @@ def conversation_history(ctx: RequestContext, conversation_id: str, query: ListQ
     "POST",
     summary="Recall your message (within 2 minutes)",
     response=Message,
-    budget={"Query": 1, "GetItem": 2 + REACH, "UpdateItem": 1, "BatchWriteItem": 1},
+    budget={"GetItem": 2 + REACH, "UpdateItem": 1, "BatchWriteItem": 1},
 )
 def recall_message(ctx: RequestContext, conversation_id: str, message_id: str) -> Message:
     return conversations.recall(ctx.principal, conversation_id, message_id)
@@ -83,7 +83,7 @@ def recall_message(ctx: RequestContext, conversation_id: str, message_id: str) -
     summary="I have read up to this message",
     body=ReadUpTo,
     status=204,
-    budget={"Query": 1, "GetItem": 2 + REACH, "PutItem": 1},  # the message read marks must exist
+    budget={"GetItem": 2 + REACH, "PutItem": 1},  # the message read marks must exist
 )
 def read_conversation(ctx: RequestContext, conversation_id: str, body: ReadUpTo) -> None:
     conversations.mark_read(ctx.principal, conversation_id, body.message_id)
@@ -93,7 +93,7 @@ def read_conversation(ctx: RequestContext, conversation_id: str, body: ReadUpTo)
     "/conversations/{conversation_id}/messages/{message_id}/receipts",
     summary="Who has read a message",
     response=list[Receipt],
-    budget={"Query": 2, "GetItem": 1 + REACH},
+    budget={"Query": 1, "GetItem": 1 + REACH},
 )
 def message_receipts(ctx: RequestContext, conversation_id: str, message_id: str) -> list[Receipt]:
     return conversations.receipts(ctx.principal, conversation_id, message_id)
@@ -104,7 +104,7 @@ def message_receipts(ctx: RequestContext, conversation_id: str, message_id: str)
     summary="Everything new for me since my cursor (messages, notifications, recalls)",
     query=SyncQuery,
     response=SyncPage,
-    budget={"Query": 2},
+    budget={"Query": 1},
 )
 def sync(ctx: RequestContext, query: SyncQuery) -> SyncPage:
     return conversations.sync(ctx.principal, query.cursor, query.limit)
@@ -117,7 +117,7 @@ def sync(ctx: RequestContext, query: SyncQuery) -> SyncPage:
     body=AttachmentRequest,
     response=AttachmentTicket,
     status=201,
-    budget={"Query": 1, "GetItem": 1 + REACH, "PutItem": 1},
+    budget={"GetItem": 1 + REACH, "PutItem": 1},
 )
 def request_upload(ctx: RequestContext, conversation_id: str, body: AttachmentRequest) -> AttachmentTicket:
     return conversations.request_upload(ctx.principal, conversation_id, body)
@@ -127,7 +127,7 @@ def request_upload(ctx: RequestContext, conversation_id: str, body: AttachmentRe
     "/conversations/{conversation_id}/attachments/{attachment_id}",
     summary="A presigned download URL",
     response=AttachmentLink,
-    budget={"Query": 1, "GetItem": 2 + REACH},
+    budget={"GetItem": 2 + REACH},
 )
 def download_attachment(ctx: RequestContext, conversation_id: str, attachment_id: str) -> AttachmentLink:
     return conversations.download(ctx.principal, conversation_id, attachment_id)

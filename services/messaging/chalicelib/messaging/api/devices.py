@@ -17,7 +17,7 @@ api = ServiceAPI("messaging", __name__)
     body=RegisterDevice,
     response=Device,
     status=201,
-    budget={"Query": 1, "GetItem": 1, "PutItem": 1},
+    budget={"GetItem": 1, "PutItem": 1},
 )
 def register_device(ctx: RequestContext, body: RegisterDevice) -> Device:
     return devices.register(ctx.principal, body)

@@ -41,7 +41,7 @@ def send_notification(ctx: RequestContext, body: SendNotification) -> Notificati
     summary="My notifications, newest first",
     query=ListQuery,
     response=Page[InboxItem],
-    budget={"Query": 2},
+    budget={"Query": 1},
 )
 def my_inbox(ctx: RequestContext, query: ListQuery) -> Page[InboxItem]:
     return notifications.inbox(ctx.principal, query.limit, query.cursor)
@@ -75,7 +75,7 @@ def notification_recipients(
     "POST",
     summary="Mark it read",
     response=RecipientStatus,
-    budget={"Query": 1, "GetItem": 1, "TransactWriteItems": 1},
+    budget={"GetItem": 1, "TransactWriteItems": 1},
 )
 def read_notification(ctx: RequestContext, notification_id: str) -> RecipientStatus:
     return notifications.mark(ctx.principal, notification_id, "read", ctx.request_id)
@@ -86,7 +86,7 @@ def read_notification(ctx: RequestContext, notification_id: str) -> RecipientSta
     "POST",
     summary="Acknowledge it",
     response=RecipientStatus,
-    budget={"Query": 1, "GetItem": 1, "TransactWriteItems": 1},
+    budget={"GetItem": 1, "TransactWriteItems": 1},
 )
 def ack_notification(ctx: RequestContext, notification_id: str) -> RecipientStatus:
     return notifications.mark(ctx.principal, notification_id, "ack", ctx.request_id)

@@ -102,6 +102,12 @@ class UpdateStaff(BaseModel):
     roles: list[str] | None = Field(None, max_length=20, json_schema_extra=role_enum)
     supervisor_id: str | None = Field(None, pattern=ID)
     mobile: str | None = Field(None, max_length=20, pattern=MOBILE_INPUT)
+    user_id: str | None = Field(
+        None,
+        description="bind the identity provider's subject to this person (null unbinds it); "
+        "a token's staff_id claim is honoured only for the sign-in bound here",
+        max_length=128,
+    )
     certificates: list[Certificate] | None = Field(None, max_length=20)
 
     _name = field_validator("name")(lambda v: clean_name(v) if v is not None else v)

@@ -9,20 +9,10 @@ from typing import Any
 
 from chalicelib.messaging.domain.records import Reminder
 
+from shared.auth import DIRECTORY_ROLES
 from shared.errors import Conflict, RuleViolation
 
-ROLES = frozenset(
-    {
-        "hospital_admin",
-        "department_head",
-        "head_nurse",
-        "doctor",
-        "nurse",
-        "pharmacist",
-        "technician",
-        "clerk",
-    }
-)
+ROLES = DIRECTORY_ROLES
 # Which kinds of unit may sit under which: a ward belongs to a department or a campus, never the reverse.
 ALLOWED_PARENTS: dict[str, frozenset[str | None]] = {
     "campus": frozenset({None}),
@@ -96,6 +86,15 @@ def check_supervisor(staff_id: str, supervisor_id: str | None, chain: Iterable[s
         return
     if supervisor_id == staff_id or staff_id in chain:
         raise RuleViolation("supervisor lines cannot form a cycle", field="supervisor_id")
+
+
+# A sign-in (the identity provider's subject) already bound to another member of staff.
+SIGN_IN_TAKEN = Conflict("this sign-in is bound to another member of staff already")
+
+
+def sign_in_subject(user_id: str | None, staff_id: str) -> str:
+    """The subject a member of staff signs in as: the bound identity-provider subject, else their id."""
+    return user_id or staff_id
 
 
 def number_taken(employee_no: str) -> Conflict:

@@ -69,12 +69,15 @@ class StaffRegister(Protocol):
         """One page of the hospital's staff, by id; ``search`` is contained in the record's search blob."""
 
     def create(self, record: StaffRecord) -> None:
-        """Stage a new member of staff and the claim on their 工号; the commit fails with
-        ``domain.directory.number_taken`` if the hospital already has that number."""
+        """Stage a new member of staff, the claim on their 工号 and their sign-in; the commit fails with
+        ``domain.directory.number_taken`` if the hospital already has that number, and with
+        ``domain.directory.SIGN_IN_TAKEN`` if their ``user_id`` is bound to someone else."""
 
-    def save(self, record: StaffRecord) -> None:
-        """Stage the changed record; the commit fails with ``domain.directory.STALE`` if it was saved
-        since ``record.version`` was read."""
+    def save(self, record: StaffRecord, previous_sign_in: str | None = None) -> None:
+        """Stage the changed record (and its sign-in's status and roles); the commit fails with
+        ``domain.directory.STALE`` if it was saved since ``record.version`` was read. With
+        ``previous_sign_in`` (the record's subject changed) that sign-in is removed and the new one
+        claimed: ``SIGN_IN_TAKEN`` if someone else holds it."""
 
 
 class CertificateReminders(Protocol):
@@ -196,9 +199,6 @@ class Audience(Protocol):
     def active_staff(self) -> list[Colleague]: ...
 
     def on_duty(self, ward_id: str, at: datetime) -> Duty: ...
-
-    def staff_id_for_user(self, user_id: str) -> str | None:
-        """The staff record an identity-provider subject is bound to."""
 
 
 class NotificationStore(Protocol):

@@ -327,8 +327,11 @@ def update_staff(
         setattr(record, key, value)
     record.search_blob = domain.search_blob(record.name, record.employee_no)
     record.updated_at = now_utc()
+    before_sign_in = domain.sign_in_subject(before.user_id, staff_id)
+    rebound = domain.sign_in_subject(record.user_id, staff_id) != before_sign_in
     with store:
-        store.staff.save(record)
+        # A new sign-in is claimed (create-only) and the old one dropped: the old sign-in stops at once.
+        store.staff.save(record, previous_sign_in=before_sign_in if rebound else None)
         if "department_id" in changes:
             store.departments.require(record.department_id, _no_department())
         if record.certificates != before.certificates:

@@ -233,13 +233,10 @@ def recipients(
 
 
 def _caller(principal: Principal, store: NotificationStore) -> str:
-    """The caller's staff id: bound by the identity provider, else found by their user id (one Query)."""
+    """The caller's staff id, as the directory binds their sign-in (set by ``shared.standing``)."""
     if principal.staff_id:
         return principal.staff_id
-    staff_id = store.audience.staff_id_for_user(principal.user)
-    if staff_id is None:
-        raise NotFound("staff record for this user")
-    return staff_id
+    raise NotFound("staff record for this user")
 
 
 def inbox(
