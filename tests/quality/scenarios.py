@@ -103,6 +103,19 @@ def _register_approvals() -> None:
         assert status == 201 and approval["status"] == "pending", approval
         return str(approval["id"])
 
+    @branch("approvals", "POST", "/approvals/preview", "BatchGetItem")
+    def preview_naming_a_colleague(maker: ResourceMaker, token: str) -> Prepared:
+        """A form with a staff picker: the person it names is checked to be active staff (one batch read)."""
+        template = {
+            "name": "交接确认",
+            "fields": [{"name": "handover", "label": "交接人", "type": "staff"}],
+            "flow": {"steps": [{"id": "confirm", "name": "本人确认", "approvers": [{"kind": "submitter"}]}]},
+        }
+        status, made = maker.call("POST", "/approvals/templates", token, template)
+        assert status == 201, made
+        colleague = maker.make("messaging", "/staff", token)
+        return Prepared("/approvals/preview", {"template_id": made["id"], "form": {"handover": colleague.id}})
+
     @branch("approvals", "POST", "/approvals/{instance_id}/actions", "BatchGetItem")
     def approve_into_a_second_step(maker: ResourceMaker, token: str) -> Prepared:
         instance = two_steps_pending(maker, token)
@@ -150,7 +163,7 @@ def _register_approvals() -> None:
 
 
 def _register() -> None:
-    from tests.quality.surface import Made, Prepared, body_recipe, scenario
+    from tests.quality.surface import Made, Prepared, body_recipe, branch, scenario
 
     @body_recipe("messaging", "/notifications")
     def notification_to_the_caller(
@@ -281,6 +294,15 @@ def _register() -> None:
     def my_phone(maker: ResourceMaker, token: str) -> Prepared:
         maker.caller_is_staff(token)
         return Prepared("/devices", body={"platform": "fcm", "token": "device-" + token[-24:]})
+
+    @branch("messaging", "POST", "/conversations", "Query")
+    def a_cross_hospital_group(maker: ResourceMaker, token: str) -> Prepared:
+        # A consortium group reads the consortium's member hospitals (the caller is known by standing).
+        maker.caller_is_staff(token)
+        consortium = maker.make("messaging", "/consortia", token)
+        other = maker.make("messaging", "/staff", token)
+        body = {"kind": "group", "name": "转诊群", "member_ids": [other.id], "consortium_id": consortium.id}
+        return Prepared("/conversations", body)
 
     @scenario("messaging", "GET", "/consortium-groups")
     def my_cross_hospital_group(maker: ResourceMaker, token: str) -> Prepared:

@@ -245,3 +245,32 @@ def test_deputies_replace_read_in_one_batch_and_clear(kind: str) -> None:
 
 def test_stored_approval_records_are_plain_values() -> None:
     assert StoredApproval(instance("a1"), 1, AT) == StoredApproval(instance("a1"), 1, AT)
+
+
+def test_the_directory_says_who_is_an_active_member_in_one_batch(kind: str) -> None:
+    tenant = f"t-{uuid.uuid4().hex[:10]}"
+    people = {"s-active": "active", "s-left": "left", "s-away": "on_leave"}
+    if kind == "dynamodb":
+        from chalicelib.approvals.adapters.directory import DirectoryAdapter
+
+        from shared.directory import StaffItem
+
+        for staff_id, status in people.items():
+            StaffItem.new(
+                tenant, staff_id, name="某", employee_no=staff_id, department_id="d1", status=status
+            ).save()
+        # the same id in another hospital does not make it a member of this one
+        StaffItem.new("t-elsewhere", "s-other", name="某", employee_no="x", department_id="d1").save()
+        directory: Any = DirectoryAdapter(tenant)
+    else:
+        from tests.unit.approvals.fakes import FakeDirectory
+
+        directory = FakeDirectory(members=dict(people))
+    assert directory.member_status("s-left") == "left" and directory.member_status("s-other") is None
+    assert directory.inactive({"s-active", "s-left", "s-away", "s-other", "ghost"}) == {
+        "s-left",
+        "s-away",
+        "s-other",
+        "ghost",
+    }
+    assert directory.inactive(set()) == set()

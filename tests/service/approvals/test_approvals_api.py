@@ -144,6 +144,22 @@ def test_form_validation_and_who_may_see_or_act(hospital: Hospital, token: Any, 
     assert Call(clients["approvals"], other)("GET", f"/approvals/{approval['id']}").status_code == 404
 
 
+def test_a_phantom_handover_or_approver_is_a_422_naming_the_field(hospital: Hospital) -> None:
+    h = hospital
+    bad = h.as_("nurse")(
+        "POST",
+        "/approvals",
+        {"template_id": h.templates["leave"], "form": {**leave(), "handover": "ghost-nobody"}},
+    )
+    assert bad.status_code == 422 and [e["field"] for e in bad.json_body["errors"]] == ["form.handover"]
+    approval = submit(h, form={**leave(), "handover": h.staff["nurse2"]})
+    moved = act(h, "head", approval["id"], "transfer", to="ghost-nobody")
+    assert moved.status_code == 422 and moved.json_body["errors"][0]["field"] == "to"
+    added = act(h, "head", approval["id"], "add_sign", staff_ids=[h.staff["office"], "t-other-staff"])
+    assert added.status_code == 422 and added.json_body["errors"][0]["field"] == "staff_ids.1"
+    assert act(h, "head", approval["id"], "transfer", to=h.staff["office"]).status_code == 200
+
+
 def test_template_versions_over_http(hospital: Hospital) -> None:
     h = hospital
     tid = h.templates["leave"]

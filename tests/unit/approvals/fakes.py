@@ -42,6 +42,9 @@ class FakeDirectory:
             return self.members[staff_id]
         return "active" if staff_id in self.departments else None
 
+    def inactive(self, staff_ids: set[str]) -> set[str]:
+        return {s for s in staff_ids if self.member_status(s) != "active"}
+
     def department_of(self, staff_id: str) -> str | None:
         return self.departments.get(staff_id)
 

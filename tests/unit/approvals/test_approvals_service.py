@@ -616,3 +616,23 @@ def test_the_fakes_are_the_ports() -> None:
     store: Store = FakeStore(T)
     directory: Directory = FakeDirectory()
     assert store.tenant == T and directory.member_status("nobody") is None
+
+
+def test_everyone_a_form_or_an_action_names_is_active_staff_of_this_hospital(h: Hospital) -> None:
+    """A phantom approver (another hospital's id, someone who left, a typo) would hold an approval up."""
+    h.directory.members["gone"] = "left"
+    for phantom in ("gone", "ghost-nobody"):
+        with pytest.raises(problems.Problem) as refused:
+            h.submit(form={**leave(days=2), "handover": phantom})
+        assert [e.field for e in refused.value.errors] == ["form.handover"]
+        assert phantom in refused.value.errors[0].message
+    a = h.submit(form={**leave(), "handover": "nurse2"}).id  # an active colleague: fine
+    with pytest.raises(problems.Problem) as refused:
+        h.act("head", a, "add_sign", staff_ids=["office", "gone"])
+    assert [e.field for e in refused.value.errors] == ["staff_ids.1"]
+    h.act("head", a)
+    with pytest.raises(problems.Problem) as refused:
+        h.act("leader", a, "transfer", to="ghost-nobody")
+    assert [e.field for e in refused.value.errors] == ["to"]
+    assert h.get(a).pending_approvers == ["leader"]  # nothing changed
+    assert h.act("leader", a, "transfer", to="nurse2").pending_approvers == ["nurse2"]

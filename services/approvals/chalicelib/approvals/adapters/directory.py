@@ -25,6 +25,17 @@ class DirectoryAdapter:
         staff = self._staff(staff_id)
         return str(staff.status) if staff is not None else None
 
+    def inactive(self, staff_ids: set[str]) -> set[str]:
+        partition = directory.StaffItem.partition(self.tenant)
+        active = {
+            str(item.sk)
+            for item in directory.StaffItem.batch_get(
+                [(partition, staff_id) for staff_id in sorted(staff_ids)]
+            )
+            if item.status == "active"
+        }
+        return set(staff_ids) - active
+
     def supervisors(self, staff_id: str, levels: int) -> list[str]:
         return [s.id for s in directory.supervisor_chain(self.tenant, staff_id, levels)]
 

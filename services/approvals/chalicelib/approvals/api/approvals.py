@@ -22,8 +22,11 @@ STAFF = ("staff",)
 # The template and the submitter's directory entry; each approver rule of the flow adds the reads it needs
 # (a department head: 2 GetItem; a role: 1 Query; the Nth supervisor: N GetItem; on duty: 1 Query).
 RESOLVE = {"GetItem": 2}
-# The deputies of the approvers a change assigns tasks to, in one read.
+# The deputies of the approvers a change assigns tasks to, in one read; and the people a form's staff
+# pickers or a transfer/add-sign name, checked to be active staff, in one more.
 DEPUTIES = {"BatchGetItem": 1}
+NAMED = {"BatchGetItem": 1}
+NAMED_AND_DEPUTIES = {"BatchGetItem": 2}
 
 
 @api.route(
@@ -33,7 +36,7 @@ DEPUTIES = {"BatchGetItem": 1}
     body=SubmitApproval,
     response=Preview,
     kinds=STAFF,
-    budget=RESOLVE,
+    budget={**RESOLVE, **NAMED},
 )
 def preview(ctx: RequestContext, body: SubmitApproval) -> Preview:
     return service.preview(ctx.principal, body)
@@ -48,7 +51,7 @@ def preview(ctx: RequestContext, body: SubmitApproval) -> Preview:
     status=201,
     kinds=STAFF,
     idempotent=True,
-    budget={**RESOLVE, **DEPUTIES, "TransactWriteItems": 1},
+    budget={**RESOLVE, **NAMED_AND_DEPUTIES, "TransactWriteItems": 1},
 )
 def submit(ctx: RequestContext, body: SubmitApproval) -> Approval:
     return service.submit(ctx.principal, body, ctx.request_id, ctx.headers.get("idempotency-key"))
@@ -68,7 +71,7 @@ def get_approval(ctx: RequestContext, instance_id: str) -> Approval:
     kinds=STAFF,
     idempotent=True,
     # the approval, and the approver's delegation when acting for them (on_behalf_of)
-    budget={"GetItem": 2, **DEPUTIES, "TransactWriteItems": 1},
+    budget={"GetItem": 2, **NAMED_AND_DEPUTIES, "TransactWriteItems": 1},
 )
 def act(ctx: RequestContext, instance_id: str, body: ApprovalAction) -> Approval:
     return service.act(ctx.principal, instance_id, body, ctx.request_id, ctx.headers.get("idempotency-key"))

@@ -159,6 +159,21 @@ def validate_form(fields: list[FormField], values: Any, prefix: str = "form.") -
     return errors
 
 
+def staff_references(fields: list[FormField], values: Any, prefix: str = "form.") -> list[tuple[str, str]]:
+    """Every staff id a (valid) form names, with its field path: top-level pickers and detail-table cells."""
+    if not isinstance(values, dict):
+        return []
+    found: list[tuple[str, str]] = []
+    for f in fields:
+        value = values.get(f.name)
+        if f.type == "staff" and isinstance(value, str) and value:
+            found.append((prefix + f.name, value))
+        elif f.type == "table" and isinstance(value, list):
+            for r, row in enumerate(value):
+                found += staff_references(f.columns, row, prefix=f"{prefix}{f.name}.{r}.")
+    return found
+
+
 def date_range_days(value: Any) -> int | None:
     """Calendar days a date range covers, both ends included (a one-day leave is 1)."""
     if not isinstance(value, dict):

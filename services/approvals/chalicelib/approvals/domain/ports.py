@@ -163,3 +163,6 @@ class Directory(flow.Directory, Protocol):
 
     def member_status(self, staff_id: str) -> str | None:
         """The member's status (``active``, ``left``, ...); None: nobody by that id."""
+
+    def inactive(self, staff_ids: set[str]) -> set[str]:
+        """Those of ``staff_ids`` who are not active members of this hospital's staff (one batch read)."""

@@ -52,7 +52,23 @@ def _route(
     errors = forms.validate_form(fields, form)
     if errors:
         raise field_problem(errors)
+    _require_active(directory, forms.staff_references(fields, form))
     return flow.resolve_route(definition, form, principal.staff, directory)
+
+
+def _require_active(directory: Directory, references: list[tuple[str, str]]) -> None:
+    """Everyone a form or an action names is an active member of this hospital's staff: a phantom (another
+    hospital's id, someone who left, a typo) would hold the approval up with nobody to act."""
+    if not references:
+        return
+    inactive = directory.inactive({staff_id for _, staff_id in references})
+    errors = [
+        (where, f"{staff_id} is not an active member of this hospital's staff")
+        for where, staff_id in references
+        if staff_id in inactive
+    ]
+    if errors:
+        raise field_problem(errors)
 
 
 def preview(
@@ -155,6 +171,15 @@ def act(
             command = command.model_copy(
                 update={"form": form, "route": _route(principal, directory, fields, definition, form)}
             )
+        if body.action in ("transfer", "add_sign") and attempt == 0:
+            directory = directory or wiring.directory(principal.tenant)
+            named = [("to", body.to)] if body.action == "transfer" and body.to else []
+            named += (
+                [(f"staff_ids.{n}", s) for n, s in enumerate(body.staff_ids)]
+                if body.action == "add_sign"
+                else []
+            )
+            _require_active(directory, named)
         command = engine.acting_as(before, command)
         if command.on_behalf_of is not None and command.on_behalf_of != principal.staff:
             _may_stand_in(principal, before, command.on_behalf_of)
