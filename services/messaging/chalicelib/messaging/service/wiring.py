@@ -8,7 +8,15 @@ module does not pay for the adapters it does not use)."""
 from __future__ import annotations
 
 from chalicelib.messaging.domain.alerts import AlertChannel
-from chalicelib.messaging.domain.ports import DingStore, DirectoryStore, NotificationStore, PersonalData, Push
+from chalicelib.messaging.domain.ports import (
+    ConversationStore,
+    DingStore,
+    DirectoryStore,
+    Files,
+    NotificationStore,
+    PersonalData,
+    Push,
+)
 
 from shared.auth import Principal
 from shared.persistence.uow import UnitOfWork
@@ -68,3 +76,21 @@ def alert_channel() -> AlertChannel:
     from chalicelib.messaging.adapters.sns import AwsChannel
 
     return AwsChannel()
+
+
+# --- conversations --------------------------------------------------------------------------------
+
+
+def open_conversations(principal: Principal, request_id: str | None = None) -> ConversationStore:
+    """Conversations as the caller sees them (their hospital's, and cross-hospital groups they are in),
+    with a fresh unit of work for starting one."""
+    from chalicelib.messaging.adapters.dynamodb import DynamoConversationStore
+
+    return DynamoConversationStore(principal.tenant, UnitOfWork(SERVICE, principal, request_id))
+
+
+def files() -> Files:
+    """Attachments in S3, through presigned URLs."""
+    from chalicelib.messaging.adapters.s3 import S3Files
+
+    return S3Files()
