@@ -708,9 +708,19 @@ class ConversationTables:
         self._last = (now, 0) if now > ms else (ms, n + 1)
         return f"{self._last[0]:012x}{self._last[1]:010x}"
 
-    def deliver(self, hospital_id: str, staff_id: str, notification_id: str, title: str, sender: str) -> None:
+    def deliver(
+        self,
+        hospital_id: str,
+        staff_id: str,
+        notification_id: str,
+        title: str,
+        sender: str,
+        at: datetime | None = None,
+    ) -> None:
         """A notification delivery landing in the person's feed (the fan-out's part of it)."""
-        entry = FeedRecord(self.position(), "notification", notification_id, sender, now_utc(), title=title)
+        entry = FeedRecord(
+            self.position(), "notification", notification_id, sender, at or now_utc(), title=title
+        )
         self.feeds.setdefault((hospital_id, staff_id), []).append(entry)
 
 
