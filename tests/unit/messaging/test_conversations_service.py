@@ -534,3 +534,20 @@ def test_a_cross_hospital_groups_files_live_under_its_home(tables: ConversationT
     assert tables.attachments[(T, gid, ticket.attachment_id)].uploader == f"{TOWN}:s-zhou"
     link = conversations.download(LI, gid, ticket.attachment_id, store=store(tables, LI), files=files)
     assert link.filename == "交班.txt"
+
+
+def test_a_member_hospitals_staff_start_one_too_and_it_lives_with_them(tables: ConversationTables) -> None:
+    made = start(
+        tables,
+        ZHOU,
+        kind="group",
+        name="镇转县群",
+        member_ids=["s-zhou"],
+        consortium_id=CID,
+        guests=[{"hospital_id": T, "staff_id": "s-li"}],
+    )
+    assert (made.home_hospital_id, made.member_ids) == (TOWN, ["s-zhou", f"{T}:s-li"])
+    assert (TOWN, made.id) in tables.conversations and (T, made.id) not in tables.conversations
+    assert history(tables, made.id, LI) == []
+    with pytest.raises(NotFound):
+        history(tables, made.id, WANG)  # a colleague of the guest, not in the group
