@@ -1,4 +1,4 @@
-"""Messaging's directory, notification, DING and conversation stores, the same checks on the DynamoDB adapter (on moto) and on the in-memory
+"""Messaging's directory, notification, DING, conversation and device stores, the same checks on the DynamoDB adapter (on moto) and on the in-memory
 fake the service-layer tests use: a fake that drifts from the adapter fails here."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from chalicelib.messaging.adapters.dynamodb import (
     CertificateReminder,
     DingTimer,
     DynamoConversationStore,
+    DynamoDeviceStore,
     DynamoDingStore,
     DynamoDirectoryStore,
     DynamoNotificationStore,
@@ -43,7 +44,9 @@ from shared.errors import Conflict, RuleViolation
 from shared.persistence.uow import UnitOfWork
 from tests.unit.messaging.fakes import (
     ConversationTables,
+    DeviceTables,
     FakeConversationStore,
+    FakeDeviceStore,
     FakeDingStore,
     FakeDirectoryStore,
     FakeNotificationStore,
@@ -766,3 +769,57 @@ def test_cross_hospital_access_reads_each_hospitals_own_link(convs: Conversation
     convs.join(town, "k1", lead, "active")
     assert access.active_lead(town, "k1") == lead
     assert access.active_hospitals(lead, "k1") == [lead, town]
+
+
+# --- push devices ---------------------------------------------------------------------------------
+
+_DEVICE_TABLES = DeviceTables()
+
+
+@dataclass
+class DeviceWorld:
+    open: Callable[[str], Any]  # hospital -> its device store
+    user: Callable[[str, int, str], None]  # (hospital, n of s0n, user id)
+
+
+def _fake_device_user(hospital: str, n: int, user: str) -> None:
+    _DEVICE_TABLES.users[(hospital, user)] = f"s{n:02d}"
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def devs(request: pytest.FixtureRequest) -> Iterator[DeviceWorld]:
+    if request.param == "dynamodb":
+        request.getfixturevalue("stack")
+        yield DeviceWorld(DynamoDeviceStore, lambda h, n, user: _dynamo_staff(h, n, "active", user))
+    else:
+        yield DeviceWorld(lambda h: FakeDeviceStore(h, _DEVICE_TABLES), _fake_device_user)
+
+
+def test_a_persons_devices_are_kept_in_their_order_and_replaced_whole(devs: DeviceWorld) -> None:
+    store = devs.open(new_tenant())
+    assert store.endpoints("s01") == {}
+    store.save("s01", {"d2": "arn:2", "d1": "arn:1"})
+    assert list(store.endpoints("s01").items()) == [("d2", "arn:2"), ("d1", "arn:1")]
+    store.save("s01", {"d1": "arn:1"})
+    assert store.endpoints("s01") == {"d1": "arn:1"} and store.endpoints("s02") == {}
+    assert devs.open(new_tenant()).endpoints("s01") == {}
+
+
+def test_the_endpoints_of_many_people_are_read_in_batches(devs: DeviceWorld) -> None:
+    store = devs.open(new_tenant())
+    for n in (5, 120, 230):
+        store.save(f"s{n:03d}", {f"d{n}": f"arn:{n}", f"e{n}": f"arn:e{n}"})
+    people = [f"s{n:03d}" for n in range(250)]  # three batches of up to 100
+    assert sorted(store.endpoints_of(people)) == sorted(
+        f"arn:{p}{n}" for n in (5, 120, 230) for p in ("", "e")
+    )
+    assert list(store.endpoints_of([])) == []
+    assert list(devs.open(new_tenant()).endpoints_of(people)) == []
+
+
+def test_the_device_store_finds_the_callers_staff_record(devs: DeviceWorld) -> None:
+    tenant = new_tenant()
+    devs.user(tenant, 1, "user-1")
+    assert devs.open(tenant).staff_id_for_user("user-1") == "s01"
+    assert devs.open(tenant).staff_id_for_user("nobody") is None
+    assert devs.open(new_tenant()).staff_id_for_user("user-1") is None

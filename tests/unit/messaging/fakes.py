@@ -14,7 +14,7 @@ import dataclasses
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import count
@@ -950,3 +950,59 @@ class FakeFiles:
     def download_url(self, object_key: str, filename: str, expires_in: int) -> str:
         self.made.append(("GET", object_key, filename, str(expires_in)))
         return f"https://files.test/{object_key}?method=GET&expires={expires_in}"
+
+
+# --- push devices ---------------------------------------------------------------------------------
+
+
+@dataclass
+class DeviceTables:
+    """Every hospital's registered phones, and who its users are; ``reads`` counts the batch reads."""
+
+    registries: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # (tenant, staff)
+    users: dict[tuple[str, str], str] = field(default_factory=dict)  # (tenant, user) -> staff id
+    reads: int = 0
+
+
+@dataclass
+class FakeDeviceStore:
+    tenant: str
+    tables: DeviceTables = field(default_factory=DeviceTables)
+
+    def staff_id_for_user(self, user_id: str) -> str | None:
+        return self.tables.users.get((self.tenant, user_id))
+
+    def endpoints(self, staff_id: str) -> dict[str, str]:
+        return dict(self.tables.registries.get((self.tenant, staff_id), {}))
+
+    def save(self, staff_id: str, endpoints: dict[str, str]) -> None:
+        self.tables.registries[(self.tenant, staff_id)] = dict(endpoints)
+
+    def endpoints_of(self, staff_ids: Sequence[str]) -> Iterator[str]:
+        for start in range(0, len(staff_ids), 100):
+            self.tables.reads += 1
+            for staff_id in staff_ids[start : start + 100]:
+                yield from self.tables.registries.get((self.tenant, staff_id), {}).values()
+
+
+class FakePushEndpoints:
+    """Endpoints and pushes that are only remembered: the same token gets the same endpoint (as SNS
+    gives), pointed at the latest ``user_data``; a push to an endpoint in ``dead`` fails."""
+
+    def __init__(self, dead: tuple[str, ...] = ()) -> None:
+        self.by_token: dict[tuple[str, str], str] = {}
+        self.user_data: dict[str, str] = {}
+        self.pushed: list[tuple[str, dict[str, Any]]] = []  # (endpoint, payload)
+        self.dead = dead
+
+    def endpoint(self, platform_application_arn: str, token: str, user_data: str) -> str:
+        arn = self.by_token.setdefault(
+            (platform_application_arn, token), f"{platform_application_arn}/endpoint-{len(self.by_token)}"
+        )
+        self.user_data[arn] = user_data
+        return arn
+
+    def push(self, endpoint_arn: str, payload: str) -> None:
+        if endpoint_arn in self.dead:
+            raise ConnectionError("the endpoint is disabled")
+        self.pushed.append((endpoint_arn, json.loads(payload)))

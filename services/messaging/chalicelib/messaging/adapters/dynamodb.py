@@ -1599,3 +1599,29 @@ class DynamoConversationStore:
 
     def __exit__(self, *exc: object) -> None:
         self.uow.__exit__(*exc)
+
+
+# --- push devices, as the port of domain/ports.py -------------------------------------------------
+
+
+@dataclass
+class DynamoDeviceStore:
+    """``DeviceStore``: one item per person (GetItem, a single put, BatchGetItems of 100)."""
+
+    tenant: str
+
+    def staff_id_for_user(self, user_id: str) -> str | None:
+        me = staff_for_user(self.tenant, user_id)
+        return me.sk if me else None
+
+    def endpoints(self, staff_id: str) -> dict[str, str]:
+        item = find_devices(self.tenant, staff_id)
+        endpoints: dict[str, str] = json.loads(item.endpoints) if item else {}
+        return endpoints
+
+    def save(self, staff_id: str, endpoints: dict[str, str]) -> None:
+        save(DeviceRegistry.new(self.tenant, staff_id, endpoints=json.dumps(endpoints)))
+
+    def endpoints_of(self, staff_ids: Sequence[str]) -> Iterator[str]:
+        for registry in device_registries(self.tenant, staff_ids):
+            yield from json.loads(registry.endpoints).values()

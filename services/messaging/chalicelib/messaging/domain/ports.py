@@ -9,6 +9,7 @@ and audit records are staged and land together when ``commit()`` succeeds, or no
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -403,3 +404,33 @@ class Files(Protocol):
 
     def download_url(self, object_key: str, filename: str, expires_in: int) -> str:
         """A presigned GET that saves the file under ``filename``."""
+
+
+# --- push devices ---------------------------------------------------------------------------------
+
+
+class DeviceStore(Protocol):
+    """The registered phones of one hospital's staff: per person, device id → push endpoint."""
+
+    def staff_id_for_user(self, user_id: str) -> str | None:
+        """The staff record an identity-provider subject is bound to."""
+
+    def endpoints(self, staff_id: str) -> dict[str, str]:
+        """The person's devices (device id → endpoint), oldest registration first; empty if none."""
+
+    def save(self, staff_id: str, endpoints: dict[str, str]) -> None:
+        """Replace the person's devices, now (in this order)."""
+
+    def endpoints_of(self, staff_ids: Sequence[str]) -> Iterator[str]:
+        """Every endpoint of these people (read in batches as it is consumed)."""
+
+
+class PushEndpoints(Protocol):
+    """The push service: a phone's token becomes an endpoint; a push goes to one endpoint."""
+
+    def endpoint(self, platform_application_arn: str, token: str, user_data: str) -> str:
+        """The token's endpoint (the same token again: the same endpoint), pointed at ``user_data`` and
+        enabled."""
+
+    def push(self, endpoint_arn: str, payload: str) -> None:
+        """One push (a JSON message per platform) to one device; raises if it fails."""

@@ -10,12 +10,14 @@ from __future__ import annotations
 from chalicelib.messaging.domain.alerts import AlertChannel
 from chalicelib.messaging.domain.ports import (
     ConversationStore,
+    DeviceStore,
     DingStore,
     DirectoryStore,
     Files,
     NotificationStore,
     PersonalData,
     Push,
+    PushEndpoints,
 )
 
 from shared.auth import Principal
@@ -94,3 +96,20 @@ def files() -> Files:
     from chalicelib.messaging.adapters.s3 import S3Files
 
     return S3Files()
+
+
+# --- push devices ---------------------------------------------------------------------------------
+
+
+def device_store(tenant: str) -> DeviceStore:
+    """The registered phones of the hospital's staff."""
+    from chalicelib.messaging.adapters.dynamodb import DynamoDeviceStore
+
+    return DynamoDeviceStore(tenant)
+
+
+def push_endpoints() -> PushEndpoints:
+    """SNS platform endpoints."""
+    from chalicelib.messaging.adapters.sns import SnsPushEndpoints
+
+    return SnsPushEndpoints()
