@@ -1,7 +1,8 @@
 """Messaging's DynamoDB access: every PynamoDB item it stores, and every read (and lone write) on them.
 
-The directory's and the work notifications' use cases see none of this: they work on records through
-``DynamoDirectoryStore`` and ``DynamoNotificationStore`` (the ports of ``domain/ports.py``, at the
+The directory's, the work notifications', the conversations' and the push devices' use cases see none
+of this: they work on records through ``DynamoDirectoryStore``, ``DynamoNotificationStore``,
+``DynamoConversationStore`` and ``DynamoDeviceStore`` (the ports of ``domain/ports.py``, at the
 bottom). The other use cases still build items and hand them to
 their unit of work; everything else that touches the tables — each GetItem, Query, BatchGetItem, batch
 write and the few single writes made outside a transaction — is a function here. The directory items
