@@ -2,8 +2,8 @@
 passes its own.
 
 A use case takes ``store=`` (and, where it handles a mobile number, ``personal_data=``; where it pushes,
-``push=``); left out, they are these DynamoDB, KMS and SNS ones, imported when first asked for (a route
-module does not pay for the adapters it does not use)."""
+``push=``; where it presigns a file, ``files=``); left out, they are these DynamoDB, KMS, SNS and S3 ones,
+imported when first asked for (a route module does not pay for the adapters it does not use)."""
 
 from __future__ import annotations
 
