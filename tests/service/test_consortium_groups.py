@@ -1,4 +1,8 @@
-"""Cross-hospital groups (转诊群) inside a consortium, over the app, with staff of two hospitals."""
+"""Cross-hospital groups (转诊群) inside a consortium, over the app, with staff of two hospitals.
+
+Who may start one with whom (active member hospitals only, their active staff, a named group with a
+consortium) and where it then lives are tested on the fakes in
+``tests/unit/messaging/test_conversations_service.py``."""
 
 from __future__ import annotations
 
@@ -107,48 +111,6 @@ def test_referral_group_spans_hospitals_and_nobody_else_sees_it(
     # When the town clinic leaves the consortium, its staff lose the group.
     assert town.admin.call("POST", f"/consortia/{cid}/leave").status_code == 204
     assert town.api["zhou"].call("GET", f"/conversations/{gid}/messages").status_code == 404
-
-
-def test_only_member_hospitals_staff_join_and_only_members_add_them(
-    world: tuple[Hospital, Hospital, Hospital, str],
-) -> None:
-    county, town, outside, cid = world
-    zhou, chen = town.staff["zhou"], outside.staff["chen"]
-
-    def start(api: Api, guests: list[dict[str, str]], members: list[str] | None = None, **extra: Any) -> Any:
-        members = members or [county.staff["li"]["id"]]
-        body = {"kind": "group", "name": "转诊群", "consortium_id": cid, "guests": guests}
-        return api.call("POST", "/conversations", {**body, "member_ids": members, **extra})
-
-    outsider = start(county.api["wang"], [{"hospital_id": outside.id, "staff_id": chen["id"]}])
-    assert outsider.status_code == 422 and outsider.json_body["errors"][0]["field"] == "guests"
-    unknown = start(county.api["wang"], [{"hospital_id": town.id, "staff_id": "nobody"}])
-    assert unknown.status_code == 422 and unknown.json_body["errors"][0]["field"] == "guests"
-    # A hospital that is not in the consortium cannot start one in it (nor learn who is).
-    foreign = start(outside.api["chen"], [{"hospital_id": town.id, "staff_id": zhou["id"]}], [chen["id"]])
-    assert foreign.status_code == 422 and foreign.json_body["errors"][0]["field"] == "consortium_id"
-    no_consortium = county.api["wang"].call(
-        "POST",
-        "/conversations",
-        {
-            "kind": "group",
-            "name": "x",
-            "member_ids": [town.staff["zhou"]["id"]],
-            "guests": [{"hospital_id": town.id, "staff_id": zhou["id"]}],
-        },
-    )
-    assert no_consortium.status_code == 422
-    # The town clinic's staff start one too: it then lives under the town clinic.
-    theirs = start(
-        town.api["zhou"], [{"hospital_id": county.id, "staff_id": county.staff["li"]["id"]}], [zhou["id"]]
-    )
-    assert theirs.status_code == 201 and theirs.json_body["home_hospital_id"] == town.id, theirs.body
-    assert (
-        county.api["li"].call("GET", f"/conversations/{theirs.json_body['id']}/messages").status_code == 200
-    )
-    assert (
-        county.api["wang"].call("GET", f"/conversations/{theirs.json_body['id']}/messages").status_code == 404
-    )
 
 
 def test_a_group_whose_home_hospital_leaves_is_closed_to_the_others(

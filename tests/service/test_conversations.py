@@ -1,4 +1,13 @@
-"""Conversations, recall, read receipts and the mobile sync feed over the app."""
+"""Conversations over HTTP and the event path, on moto: start → message → history, recall, read marks
+and receipts, sync, department groups following the directory, attachments through real presigned S3
+URLs and pushes to registered SNS endpoints, each route family's status codes and a refusal as
+problem+json.
+
+The rules (who may start what with whom, who reaches a conversation, recall's sender and window, read
+marks naming a message and only moving forward, sync's order and settling window, attachments belonging
+to their conversation and stored under a safe name) are tested on the fakes in
+``tests/unit/messaging/test_conversations_service.py``; the DynamoDB store's behaviour in
+``tests/service/test_messaging_store.py``."""
 
 from __future__ import annotations
 
@@ -24,10 +33,9 @@ def people(
 
 
 def test_direct_conversation_is_one_and_only_members_see_it(people: dict[str, Any]) -> None:
-    (wang, wang_api), (li, li_api), (_, zhao_api) = people["wang"], people["li"], people["zhao"]
+    (_, wang_api), (li, li_api), (_, zhao_api) = people["wang"], people["li"], people["zhao"]
     first = wang_api.call("POST", "/conversations", {"kind": "direct", "member_ids": [li["id"]]})
-    again = li_api.call("POST", "/conversations", {"kind": "direct", "member_ids": [wang["id"]]})
-    assert first.status_code == 201 and again.json_body["id"] == first.json_body["id"]
+    assert first.status_code == 201
     cid = first.json_body["id"]
     sent = wang_api.call("POST", f"/conversations/{cid}/messages", {"text": "今晚换班吗？"})
     assert sent.status_code == 201
@@ -37,7 +45,8 @@ def test_direct_conversation_is_one_and_only_members_see_it(people: dict[str, An
     assert zhao_api.call("GET", f"/conversations/{cid}/messages").status_code == 404
     assert zhao_api.call("POST", f"/conversations/{cid}/messages", {"text": "x"}).status_code == 404
     bad = wang_api.call("POST", "/conversations", {"kind": "direct", "member_ids": [li["id"], "x2"]})
-    assert bad.status_code == 422
+    assert bad.status_code == 422 and bad.headers["Content-Type"] == "application/problem+json"
+    assert bad.json_body["errors"][0]["field"] == "member_ids"
 
 
 def test_recall_receipts_and_sync(people: dict[str, Any], stack: Any, sync_settled: None) -> None:
@@ -53,8 +62,6 @@ def test_recall_receipts_and_sync(people: dict[str, Any], stack: Any, sync_settl
     assert li_api.call("POST", f"/conversations/{cid}/messages/{second['id']}/recall").status_code == 403
     recalled = wang_api.call("POST", f"/conversations/{cid}/messages/{second['id']}/recall").json_body
     assert recalled["recalled"] and recalled["text"] is None
-    texts = [m["text"] for m in li_api.call("GET", f"/conversations/{cid}/messages").json_body["items"]]
-    assert texts == [None, "第一条"]
 
     assert li_api.call("POST", f"/conversations/{cid}/read", {"message_id": first["id"]}).status_code == 204
     # #20 (11): a read mark names a message of this conversation; a made-up id (which would mark
@@ -113,7 +120,7 @@ def test_department_groups_follow_the_directory(
 def test_attachments_upload_and_download_through_presigned_urls(people: dict[str, Any]) -> None:
     import urllib.request
 
-    (_, wang_api), (li, li_api), (_, zhao_api) = people["wang"], people["li"], people["zhao"]
+    (_, wang_api), (li, li_api) = people["wang"], people["li"]
     cid = wang_api.call("POST", "/conversations", {"kind": "direct", "member_ids": [li["id"]]}).json_body[
         "id"
     ]
@@ -133,21 +140,9 @@ def test_attachments_upload_and_download_through_presigned_urls(people: dict[str
     sent = wang_api.call("POST", f"/conversations/{cid}/messages", {"text": "见附件", "attachments": [aid]})
     assert sent.status_code == 201 and sent.json_body["attachments"] == [aid]
     link = li_api.call("GET", f"/conversations/{cid}/attachments/{aid}").json_body
+    assert link["filename"] == "交班.txt"
     with urllib.request.urlopen(link["download_url"], timeout=10) as resp:
         assert resp.read() == content
-    assert zhao_api.call("GET", f"/conversations/{cid}/attachments/{aid}").status_code == 404
-    bogus = wang_api.call("POST", f"/conversations/{cid}/messages", {"text": "x", "attachments": ["nope"]})
-    assert bogus.status_code == 422
-    # #20 (11): a name that climbs out of its folder or carries control characters is stored safe.
-    odd = wang_api.call(
-        "POST",
-        f"/conversations/{cid}/attachments",
-        {"filename": "../../etc/\u0000pass\u202ewd.txt", "content_type": "text/plain", "size": 4},
-    )
-    assert odd.status_code == 201, odd.body
-    odd_id = odd.json_body["attachment_id"]
-    stored = wang_api.call("GET", f"/conversations/{cid}/attachments/{odd_id}").json_body["filename"]
-    assert stored == "passwd.txt", stored
     too_big = wang_api.call(
         "POST",
         f"/conversations/{cid}/attachments",

@@ -1,8 +1,9 @@
-"""Messaging's directory, notification and DING stores, the same checks on the DynamoDB adapter (on moto) and on the in-memory
+"""Messaging's directory, notification, DING, conversation and device stores, the same checks on the DynamoDB adapter (on moto) and on the in-memory
 fake the service-layer tests use: a fake that drifts from the adapter fails here."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -14,16 +15,25 @@ import pytest
 from chalicelib.messaging.adapters.dynamodb import (
     CertificateReminder,
     DingTimer,
+    DynamoConversationStore,
+    DynamoDeviceStore,
     DynamoDingStore,
     DynamoDirectoryStore,
     DynamoNotificationStore,
+    HospitalLink,
+    RosterEntry,
 )
 from chalicelib.messaging.domain.records import (
     AlertEntry,
+    AttachmentRecord,
     Colleague,
+    ConversationRecord,
     DepartmentRecord,
     DingTimerRecord,
+    FeedRecord,
+    MessageRecord,
     NotificationRecord,
+    PointerRecord,
     Reminder,
     StaffRecord,
     UnitRecord,
@@ -33,6 +43,10 @@ from shared.auth import Principal
 from shared.errors import Conflict, RuleViolation
 from shared.persistence.uow import UnitOfWork
 from tests.unit.messaging.fakes import (
+    ConversationTables,
+    DeviceTables,
+    FakeConversationStore,
+    FakeDeviceStore,
     FakeDingStore,
     FakeDirectoryStore,
     FakeNotificationStore,
@@ -578,3 +592,262 @@ def test_a_large_escalation_logs_every_alert_and_stop_removes_a_timer(dings: Din
     dings.store.stop(tenant, "n2")
     dings.store.stop(tenant, "n2")  # nothing there: nothing happens
     assert timers_of(dings, tenant) == {}
+
+
+# --- conversations --------------------------------------------------------------------------------
+
+_CONV_TABLES = ConversationTables()
+
+
+@dataclass
+class ConversationWorld:
+    """A conversation store for a caller of a hospital, and what it reads, set up on the same backend."""
+
+    open: Callable[[str], Any]  # hospital -> a store for a caller of that hospital
+    staff: Callable[[str, int, str, str | None], None]  # (hospital, n of s0n, status, user)
+    join: Callable[[str, str, str, str], None]  # (hospital, consortium, lead, status)
+    deliver: Callable[[str, str, str], None]  # (hospital, staff id, notification id)
+
+
+def _dynamo_staff(hospital: str, n: int, status: str, user: str | None) -> None:
+    commit(_dynamo(hospital, "admin"), lambda s: s.staff.create(person(n, status=status, user_id=user)))
+
+
+def _dynamo_join(hospital: str, consortium: str, lead: str, status: str) -> None:
+    role = "lead" if hospital == lead else "member"
+    HospitalLink.new(
+        hospital,
+        consortium,
+        consortium_name="县域医共体",
+        kind="medical_community",
+        lead_hospital_id=lead,
+        role=role,
+        status=status,
+    ).save()
+    RosterEntry.new(
+        lead, hospital, pk=RosterEntry.partition(lead, consortium), role=role, status=status
+    ).save()
+
+
+def _dynamo_deliver(hospital: str, staff_id: str, nid: str) -> None:
+    _dynamo_notes(hospital, "sender").notifications.deliver(note(nid, staff_id), [staff_id])
+
+
+def _fake_deliver(hospital: str, staff_id: str, nid: str) -> None:
+    _CONV_TABLES.deliver(hospital, staff_id, nid, f"通知{nid}", "sender", AT)
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def convs(request: pytest.FixtureRequest) -> Iterator[ConversationWorld]:
+    if request.param == "dynamodb":
+        request.getfixturevalue("stack")
+        yield ConversationWorld(
+            lambda h: DynamoConversationStore(h, UnitOfWork("messaging", _principal(h, "user"), "req-1")),
+            _dynamo_staff,
+            _dynamo_join,
+            _dynamo_deliver,
+        )
+    else:
+        yield ConversationWorld(
+            lambda h: FakeConversationStore(h, _CONV_TABLES),
+            lambda h, n, status, user: _CONV_TABLES.add_staff(h, f"s{n:02d}", user, status),
+            _CONV_TABLES.join,
+            _fake_deliver,
+        )
+
+
+def conversation(cid: str, hospital: str, *members: str, **extra: Any) -> ConversationRecord:
+    return ConversationRecord(cid, hospital, "group", "夜班群", frozenset(members), AT, **extra)
+
+
+def test_conversations_are_create_only_and_start_with_their_pointers_at_once(
+    convs: ConversationWorld,
+) -> None:
+    home, town = new_tenant(), new_tenant()
+    store = convs.open(home)
+    group = conversation("c1", home, "s01", f"{town}:s02", consortium_id="k1")
+    pointer = PointerRecord(town, "s02", "c1", home, "k1", "夜班群", AT)
+    commit(store, lambda s: [s.conversations.create(group), s.conversations.add_pointer(pointer)])
+    assert store.conversations.get(home, "c1") == group
+    assert store.conversations.pointer(town, "s02", "c1") == pointer
+    assert (
+        store.conversations.get(town, "c1") is None and store.conversations.pointer(home, "s02", "c1") is None
+    )
+    direct = ConversationRecord("d-s01-s02", home, "direct", None, frozenset({"s01", "s02"}), AT)
+    with pytest.raises(Conflict, match="this conversation already exists"), store:
+        store.conversations.create(direct)
+        store.conversations.create(group, on_conflict=Conflict("this conversation already exists"))
+        store.commit()
+    with pytest.raises(Conflict), store:
+        store.conversations.add_pointer(pointer)
+        store.commit()
+    with store:
+        store.conversations.create(direct)  # never committed
+    assert store.conversations.get(home, "d-s01-s02") is None
+    commit(store, lambda s: s.conversations.create(direct))
+    assert convs.open(town).conversations.get(home, "d-s01-s02") == direct  # read where it lives
+
+
+def test_messages_page_newest_first_and_a_recall_drops_the_text_once(convs: ConversationWorld) -> None:
+    home = new_tenant()
+    store = convs.open(home)
+    sent = [
+        MessageRecord(f"m{n:02d}", "c1", "s01", f"第{n}条", AT, attachments=["a1"] * (n % 2))
+        for n in range(5)
+    ]
+    for message in sent:
+        store.messages.add(home, message)
+    assert store.messages.get(home, "c1", "m01") == sent[1]
+    assert (
+        store.messages.get(home, "c2", "m01") is None
+        and store.messages.get(new_tenant(), "c1", "m01") is None
+    )
+    paged = all_pages(lambda c: store.messages.page(home, "c1", 2, c))
+    assert paged == sent[::-1]
+    _, cursor = store.messages.page(home, "c1", 2, None)
+    with pytest.raises(RuleViolation):
+        store.messages.page(home, "c2", 2, cursor)  # a cursor of another conversation
+    with pytest.raises(Exception):  # the store's own error: create-only
+        store.messages.add(home, sent[0])
+    store.messages.recall(home, sent[3])
+    recalled = store.messages.get(home, "c1", "m03")
+    assert (recalled.recalled, recalled.text, recalled.sender_id) == (True, None, "s01")
+    with pytest.raises(Exception):  # recalled meanwhile: the store's own error
+        store.messages.recall(home, sent[3])
+    with pytest.raises(Exception):  # no such message
+        store.messages.recall(home, MessageRecord("m99", "c1", "s01", "x", AT))
+    assert store.messages.get(home, "c1", "m99") is None
+
+
+def test_feeds_hold_each_persons_entries_in_the_order_they_landed(convs: ConversationWorld) -> None:
+    home, town = new_tenant(), new_tenant()
+    store = convs.open(home)
+    message = MessageRecord("m1", "c1", "s01", "你好", AT)
+    people = [(home, "s01"), (home, "s02"), (town, "s03")]
+    store.feeds.add(people, "message", "c1", message, AT)
+    time.sleep(0.003)  # feed positions are time-ordered ids
+    convs.deliver(home, "s02", "n1")
+    time.sleep(0.003)
+    recalled = MessageRecord("m1", "c1", "s01", None, AT, recalled=True)
+    store.feeds.add(people, "recall", "c1", recalled, AT + timedelta(minutes=1))
+    before = f"{int(time.time() * 1000) + 1000:012x}"
+    feed = store.feeds.read(home, "s02", "", before, 10)
+    assert [dataclasses.replace(e, position="") for e in feed] == [
+        FeedRecord("", "message", "m1", "s01", AT, conversation_id="c1", text="你好"),
+        FeedRecord("", "notification", "n1", "sender", AT, title="通知n1"),
+        FeedRecord("", "recall", "m1", "s01", AT + timedelta(minutes=1), conversation_id="c1"),
+    ]
+    positions = [e.position for e in feed]
+    assert positions == sorted(positions) and len(set(positions)) == 3
+    assert store.feeds.read(home, "s02", positions[0], before, 10) == feed[1:]
+    assert store.feeds.read(home, "s02", "", before, 1) == feed[:1]
+    assert store.feeds.read(home, "s02", "", positions[0], 10) == []
+    assert [e.kind for e in store.feeds.read(town, "s03", "", before, 10)] == ["message", "recall"]
+    assert store.feeds.read(home, "s03", "", before, 10) == []  # another hospital's feed
+    time.sleep(0.003)
+    store.feeds.add([(home, "s01")], "message", "c1", message, AT)  # the same entry again replaces it
+    again = store.feeds.read(home, "s01", "", f"{int(time.time() * 1000) + 1000:012x}", 10)
+    assert [e.kind for e in again] == ["recall", "message"]
+
+
+def test_read_marks_only_move_forward(convs: ConversationWorld) -> None:
+    home = new_tenant()
+    store = convs.open(home)
+    store.read_marks.advance(home, "c1", "s01", "m02")
+    store.read_marks.advance(home, "c1", "s01", "m01")  # late: ignored
+    store.read_marks.advance(home, "c1", "t-x:s02", "m03")
+    assert store.read_marks.of(home, "c1") == {"s01": "m02", "t-x:s02": "m03"}
+    assert store.read_marks.of(home, "c2") == {} and store.read_marks.of(new_tenant(), "c1") == {}
+
+
+def test_attachments_round_trip_under_their_conversation(convs: ConversationWorld) -> None:
+    home = new_tenant()
+    store = convs.open(home)
+    file = AttachmentRecord("a1", "c1", "交班.txt", "text/plain", 24, "t-x:s02")
+    store.attachments.add(home, file)
+    assert store.attachments.get(home, "c1", "a1") == file
+    assert (
+        store.attachments.get(home, "c2", "a1") is None
+        and store.attachments.get(new_tenant(), "c1", "a1") is None
+    )
+    with pytest.raises(Exception):  # the store's own error: create-only
+        store.attachments.add(home, file)
+
+
+def test_people_are_each_hospitals_active_staff(convs: ConversationWorld) -> None:
+    home, other = new_tenant(), new_tenant()
+    convs.staff(home, 1, "active", "user-1")
+    convs.staff(home, 2, "left", None)
+    people = convs.open(home).people
+    assert [people.is_active(home, s) for s in ("s01", "s02", "s09")] == [True, False, False]
+    assert people.is_active(other, "s01") is False
+    assert people.staff_id_for_user("user-1") == "s01" and people.staff_id_for_user("nobody") is None
+    assert convs.open(other).people.staff_id_for_user("user-1") is None
+
+
+def test_cross_hospital_access_reads_each_hospitals_own_link(convs: ConversationWorld) -> None:
+    lead, town, invited = sorted(new_tenant() for _ in range(3))
+    convs.join(lead, "k1", lead, "active")
+    convs.join(invited, "k1", lead, "invited")
+    access = convs.open(town).access
+    assert access.active_lead(lead, "k1") == lead
+    assert access.active_lead(invited, "k1") is None and access.active_lead(town, "k1") is None
+    assert access.active_lead(lead, "k2") is None
+    assert access.active_hospitals(lead, "k1") == [lead]
+    convs.join(town, "k1", lead, "active")
+    assert access.active_lead(town, "k1") == lead
+    assert access.active_hospitals(lead, "k1") == [lead, town]
+
+
+# --- push devices ---------------------------------------------------------------------------------
+
+_DEVICE_TABLES = DeviceTables()
+
+
+@dataclass
+class DeviceWorld:
+    open: Callable[[str], Any]  # hospital -> its device store
+    user: Callable[[str, int, str], None]  # (hospital, n of s0n, user id)
+
+
+def _fake_device_user(hospital: str, n: int, user: str) -> None:
+    _DEVICE_TABLES.users[(hospital, user)] = f"s{n:02d}"
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def devs(request: pytest.FixtureRequest) -> Iterator[DeviceWorld]:
+    if request.param == "dynamodb":
+        request.getfixturevalue("stack")
+        yield DeviceWorld(DynamoDeviceStore, lambda h, n, user: _dynamo_staff(h, n, "active", user))
+    else:
+        yield DeviceWorld(lambda h: FakeDeviceStore(h, _DEVICE_TABLES), _fake_device_user)
+
+
+def test_a_persons_devices_are_kept_in_their_order_and_replaced_whole(devs: DeviceWorld) -> None:
+    store = devs.open(new_tenant())
+    assert store.endpoints("s01") == {}
+    store.save("s01", {"d2": "arn:2", "d1": "arn:1"})
+    assert list(store.endpoints("s01").items()) == [("d2", "arn:2"), ("d1", "arn:1")]
+    store.save("s01", {"d1": "arn:1"})
+    assert store.endpoints("s01") == {"d1": "arn:1"} and store.endpoints("s02") == {}
+    assert devs.open(new_tenant()).endpoints("s01") == {}
+
+
+def test_the_endpoints_of_many_people_are_read_in_batches(devs: DeviceWorld) -> None:
+    store = devs.open(new_tenant())
+    for n in (5, 120, 230):
+        store.save(f"s{n:03d}", {f"d{n}": f"arn:{n}", f"e{n}": f"arn:e{n}"})
+    people = [f"s{n:03d}" for n in range(250)]  # three batches of up to 100
+    assert sorted(store.endpoints_of(people)) == sorted(
+        f"arn:{p}{n}" for n in (5, 120, 230) for p in ("", "e")
+    )
+    assert list(store.endpoints_of([])) == []
+    assert list(devs.open(new_tenant()).endpoints_of(people)) == []
+
+
+def test_the_device_store_finds_the_callers_staff_record(devs: DeviceWorld) -> None:
+    tenant = new_tenant()
+    devs.user(tenant, 1, "user-1")
+    assert devs.open(tenant).staff_id_for_user("user-1") == "s01"
+    assert devs.open(tenant).staff_id_for_user("nobody") is None
+    assert devs.open(new_tenant()).staff_id_for_user("user-1") is None

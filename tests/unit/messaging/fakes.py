@@ -13,7 +13,8 @@ import copy
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import count
@@ -22,11 +23,16 @@ from typing import Any, TypeAlias
 from chalicelib.messaging.domain.directory import SIGN_IN_TAKEN, STALE, number_taken, sign_in_subject
 from chalicelib.messaging.domain.records import (
     AlertEntry,
+    AttachmentRecord,
     Colleague,
+    ConversationRecord,
     DepartmentRecord,
     DingTimerRecord,
     Duty,
+    FeedRecord,
+    MessageRecord,
     NotificationRecord,
+    PointerRecord,
     RecipientRecord,
     Reminder,
     StaffRecord,
@@ -659,3 +665,349 @@ class FakeChannel:
             raise TimeoutError("the carrier did not answer")
         self.sent.append((kind, phone, text))
         return f"{kind}-{len(self.sent)}"
+
+
+# --- conversations --------------------------------------------------------------------------------
+
+
+@dataclass
+class ConversationTables:
+    """What the conversation fakes hold, across hospitals, and what they read of the directories and
+    the consortium links. Feed positions are time-ordered like the adapter's ids (so sync's settling
+    window works the same), and strictly increasing."""
+
+    conversations: dict[tuple[str, str], ConversationRecord] = field(default_factory=dict)
+    pointers: dict[tuple[str, str, str], PointerRecord] = field(default_factory=dict)  # hospital, staff, conv
+    messages: dict[tuple[str, str, str], MessageRecord] = field(default_factory=dict)  # hospital, conv, id
+    feeds: dict[tuple[str, str], list[FeedRecord]] = field(default_factory=dict)  # (hospital, staff)
+    marks: dict[tuple[str, str, str], str] = field(default_factory=dict)  # hospital, conv, member -> id
+    attachments: dict[tuple[str, str, str], AttachmentRecord] = field(default_factory=dict)
+    staff: dict[tuple[str, str], str] = field(default_factory=dict)  # (hospital, staff id) -> status
+    users: dict[tuple[str, str], str] = field(default_factory=dict)  # (hospital, user) -> staff id
+    links: dict[tuple[str, str], tuple[str, str]] = field(
+        default_factory=dict
+    )  # (hospital, cons) -> lead, status
+    rosters: dict[tuple[str, str], dict[str, str]] = field(
+        default_factory=dict
+    )  # (lead, cons) -> hospital: status
+    audits: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)  # committed only
+    writes: list[str] = field(default_factory=list)  # the writes made at once, in order
+    _last: tuple[int, int] = (0, 0)
+
+    def add_staff(
+        self, hospital_id: str, staff_id: str, user: str | None = None, status: str = "active"
+    ) -> None:
+        self.staff[(hospital_id, staff_id)] = status
+        if user:
+            self.users[(hospital_id, user)] = staff_id
+
+    def join(self, hospital_id: str, consortium_id: str, lead: str, status: str = "active") -> None:
+        """The hospital's own link to the consortium, and its line in the lead's roster."""
+        self.links[(hospital_id, consortium_id)] = (lead, status)
+        self.rosters.setdefault((lead, consortium_id), {})[hospital_id] = status
+
+    def position(self) -> str:
+        """A feed position like the adapter's ids (milliseconds, then more), never repeating."""
+        ms, n = self._last
+        now = int(time.time() * 1000)
+        self._last = (now, 0) if now > ms else (ms, n + 1)
+        return f"{self._last[0]:012x}{self._last[1]:010x}"
+
+    def deliver(
+        self,
+        hospital_id: str,
+        staff_id: str,
+        notification_id: str,
+        title: str,
+        sender: str,
+        at: datetime | None = None,
+    ) -> None:
+        """A notification delivery landing in the person's feed (the fan-out's part of it)."""
+        entry = FeedRecord(
+            self.position(), "notification", notification_id, sender, at or now_utc(), title=title
+        )
+        self.feeds.setdefault((hospital_id, staff_id), []).append(entry)
+
+
+@dataclass
+class FakeConversations:
+    tables: ConversationTables
+    uow: MemoryUnitOfWork
+
+    def get(self, hospital_id: str, conversation_id: str) -> ConversationRecord | None:
+        return copy.deepcopy(self.tables.conversations.get((hospital_id, conversation_id)))
+
+    def create(self, record: ConversationRecord, on_conflict: DomainError | None = None) -> None:
+        key, stored = (record.hospital_id, record.id), copy.deepcopy(record)
+
+        def is_new() -> None:
+            if key in self.tables.conversations:
+                raise on_conflict or Conflict("already exists")
+
+        self.uow.check(is_new)
+        self.uow.stage(lambda: self.tables.conversations.__setitem__(key, stored))
+
+    def pointer(self, hospital_id: str, staff_id: str, conversation_id: str) -> PointerRecord | None:
+        return self.tables.pointers.get((hospital_id, staff_id, conversation_id))
+
+    def add_pointer(self, record: PointerRecord) -> None:
+        key = (record.hospital_id, record.staff_id, record.conversation_id)
+
+        def is_new() -> None:
+            if key in self.tables.pointers:
+                raise Conflict("already exists")
+
+        self.uow.check(is_new)
+        self.uow.stage(lambda: self.tables.pointers.__setitem__(key, record))
+
+
+@dataclass
+class FakeMessages:
+    tables: ConversationTables
+
+    def get(self, hospital_id: str, conversation_id: str, message_id: str) -> MessageRecord | None:
+        return copy.deepcopy(self.tables.messages.get((hospital_id, conversation_id, message_id)))
+
+    def page(
+        self, hospital_id: str, conversation_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[MessageRecord], str | None]:
+        rows = [
+            (m, copy.deepcopy(r))
+            for (h, c, m), r in self.tables.messages.items()
+            if h == hospital_id and c == conversation_id
+        ]
+        partition = f"{hospital_id}#conv#{conversation_id}"
+        return page_after(rows, limit, cursor, partition, newest_first=True)
+
+    def add(self, hospital_id: str, record: MessageRecord) -> None:
+        key = (hospital_id, record.conversation_id, record.id)
+        if key in self.tables.messages:
+            raise Conflict("already exists")
+        self.tables.writes.append("message")
+        self.tables.messages[key] = copy.deepcopy(record)
+
+    def recall(self, hospital_id: str, record: MessageRecord) -> None:
+        stored = self.tables.messages.get((hospital_id, record.conversation_id, record.id))
+        if stored is None or stored.recalled:
+            raise RuntimeError("the conditional request failed")  # as PynamoDB's UpdateError does
+        self.tables.writes.append("recall")
+        stored.recalled, stored.text = True, None
+
+
+@dataclass
+class FakeFeeds:
+    tables: ConversationTables
+
+    def add(
+        self,
+        people: list[tuple[str, str]],
+        kind: str,
+        conversation_id: str,
+        message: MessageRecord,
+        at: datetime,
+    ) -> None:
+        self.tables.writes.append(f"feed:{kind}:{len(people)}")
+        for hospital_id, staff_id in people:
+            feed = self.tables.feeds.setdefault((hospital_id, staff_id), [])
+            # the same entry again replaces it (its key is the message, the kind and the person)
+            feed[:] = [e for e in feed if (e.kind, e.id) != (kind, message.id)]
+            feed.append(
+                FeedRecord(
+                    position=self.tables.position(),
+                    kind=kind,
+                    id=message.id,
+                    sender=message.sender_id,
+                    at=at,
+                    conversation_id=conversation_id,
+                    text=message.text,
+                )
+            )
+
+    def read(self, hospital_id: str, staff_id: str, after: str, before: str, limit: int) -> list[FeedRecord]:
+        entries = sorted(self.tables.feeds.get((hospital_id, staff_id), []), key=lambda e: e.position)
+        if after:
+            kept = [e for e in entries if after < e.position <= before]  # DynamoDB's BETWEEN is inclusive
+        else:
+            kept = [e for e in entries if e.position < before]
+        return kept[:limit]
+
+
+@dataclass
+class FakeReadMarks:
+    tables: ConversationTables
+
+    def advance(self, hospital_id: str, conversation_id: str, member: str, up_to: str) -> None:
+        key = (hospital_id, conversation_id, member)
+        if key not in self.tables.marks or self.tables.marks[key] < up_to:
+            self.tables.marks[key] = up_to
+
+    def of(self, hospital_id: str, conversation_id: str) -> dict[str, str]:
+        return {
+            m: up for (h, c, m), up in self.tables.marks.items() if (h, c) == (hospital_id, conversation_id)
+        }
+
+
+@dataclass
+class FakeAttachments:
+    tables: ConversationTables
+
+    def get(self, hospital_id: str, conversation_id: str, attachment_id: str) -> AttachmentRecord | None:
+        return self.tables.attachments.get((hospital_id, conversation_id, attachment_id))
+
+    def add(self, hospital_id: str, record: AttachmentRecord) -> None:
+        key = (hospital_id, record.conversation_id, record.id)
+        if key in self.tables.attachments:
+            raise Conflict("already exists")
+        self.tables.writes.append("attachment")
+        self.tables.attachments[key] = record
+
+
+@dataclass
+class FakePeople:
+    tenant: str
+    tables: ConversationTables
+
+    def is_active(self, hospital_id: str, staff_id: str) -> bool:
+        return self.tables.staff.get((hospital_id, staff_id), "left") != "left"
+
+    def staff_id_for_user(self, user_id: str) -> str | None:
+        return self.tables.users.get((self.tenant, user_id))
+
+
+@dataclass
+class FakeCrossHospitalAccess:
+    tables: ConversationTables
+
+    def active_lead(self, hospital_id: str, consortium_id: str) -> str | None:
+        lead, status = self.tables.links.get((hospital_id, consortium_id), ("", ""))
+        return lead if status == "active" else None
+
+    def active_hospitals(self, lead_hospital_id: str, consortium_id: str) -> list[str]:
+        roster = self.tables.rosters.get((lead_hospital_id, consortium_id), {})
+        return sorted(h for h, status in roster.items() if status == "active")
+
+
+@dataclass
+class FakeConversationStore:
+    """``ConversationStore`` in memory for a caller of ``tenant``; a started conversation, its pointers
+    and audit record land together on commit (``tables.audits``), the rest at once (``tables.writes``)."""
+
+    tenant: str
+    tables: ConversationTables = field(default_factory=ConversationTables)
+    uow: MemoryUnitOfWork = field(default_factory=MemoryUnitOfWork)
+
+    @property
+    def conversations(self) -> FakeConversations:
+        return FakeConversations(self.tables, self.uow)
+
+    @property
+    def messages(self) -> FakeMessages:
+        return FakeMessages(self.tables)
+
+    @property
+    def feeds(self) -> FakeFeeds:
+        return FakeFeeds(self.tables)
+
+    @property
+    def read_marks(self) -> FakeReadMarks:
+        return FakeReadMarks(self.tables)
+
+    @property
+    def attachments(self) -> FakeAttachments:
+        return FakeAttachments(self.tables)
+
+    @property
+    def people(self) -> FakePeople:
+        return FakePeople(self.tenant, self.tables)
+
+    @property
+    def access(self) -> FakeCrossHospitalAccess:
+        return FakeCrossHospitalAccess(self.tables)
+
+    def audit(self, action: str, resource_type: str, resource_id: str, after: dict[str, Any]) -> None:
+        self.uow.audit(action, resource_type, resource_id)
+        entry = (action, resource_type, resource_id, copy.deepcopy(after))
+        self.uow.stage(lambda: self.tables.audits.append(entry))
+
+    def commit(self) -> None:
+        self.uow.commit()
+
+    def __enter__(self) -> FakeConversationStore:
+        self.uow.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.uow.__exit__(*exc)
+
+
+class FakeFiles:
+    """Presigned URLs that only say what they were made for; ``made`` keeps every request."""
+
+    def __init__(self) -> None:
+        self.made: list[tuple[str, ...]] = []
+
+    def upload_url(self, object_key: str, content_type: str, size: int, expires_in: int) -> str:
+        self.made.append(("PUT", object_key, content_type, str(size), str(expires_in)))
+        return (
+            f"https://files.test/{object_key}?method=PUT&type={content_type}&size={size}&expires={expires_in}"
+        )
+
+    def download_url(self, object_key: str, filename: str, expires_in: int) -> str:
+        self.made.append(("GET", object_key, filename, str(expires_in)))
+        return f"https://files.test/{object_key}?method=GET&expires={expires_in}"
+
+
+# --- push devices ---------------------------------------------------------------------------------
+
+
+@dataclass
+class DeviceTables:
+    """Every hospital's registered phones, and who its users are; ``reads`` counts the batch reads."""
+
+    registries: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # (tenant, staff)
+    users: dict[tuple[str, str], str] = field(default_factory=dict)  # (tenant, user) -> staff id
+    reads: int = 0
+
+
+@dataclass
+class FakeDeviceStore:
+    tenant: str
+    tables: DeviceTables = field(default_factory=DeviceTables)
+
+    def staff_id_for_user(self, user_id: str) -> str | None:
+        return self.tables.users.get((self.tenant, user_id))
+
+    def endpoints(self, staff_id: str) -> dict[str, str]:
+        return dict(self.tables.registries.get((self.tenant, staff_id), {}))
+
+    def save(self, staff_id: str, endpoints: dict[str, str]) -> None:
+        self.tables.registries[(self.tenant, staff_id)] = dict(endpoints)
+
+    def endpoints_of(self, staff_ids: Sequence[str]) -> Iterator[str]:
+        for start in range(0, len(staff_ids), 100):
+            self.tables.reads += 1
+            for staff_id in staff_ids[start : start + 100]:
+                yield from self.tables.registries.get((self.tenant, staff_id), {}).values()
+
+
+class FakePushEndpoints:
+    """Endpoints and pushes that are only remembered: the same token gets the same endpoint (as SNS
+    gives), pointed at the latest ``user_data``; a push to an endpoint in ``dead`` fails."""
+
+    def __init__(self, dead: tuple[str, ...] = ()) -> None:
+        self.by_token: dict[tuple[str, str], str] = {}
+        self.user_data: dict[str, str] = {}
+        self.pushed: list[tuple[str, dict[str, Any]]] = []  # (endpoint, payload)
+        self.dead = dead
+
+    def endpoint(self, platform_application_arn: str, token: str, user_data: str) -> str:
+        arn = self.by_token.setdefault(
+            (platform_application_arn, token), f"{platform_application_arn}/endpoint-{len(self.by_token)}"
+        )
+        self.user_data[arn] = user_data
+        return arn
+
+    def push(self, endpoint_arn: str, payload: str) -> None:
+        if endpoint_arn in self.dead:
+            raise ConnectionError("the endpoint is disabled")
+        self.pushed.append((endpoint_arn, json.loads(payload)))

@@ -1,7 +1,8 @@
 """Messaging's DynamoDB access: every PynamoDB item it stores, and every read (and lone write) on them.
 
-The directory's and the work notifications' use cases see none of this: they work on records through
-``DynamoDirectoryStore`` and ``DynamoNotificationStore`` (the ports of ``domain/ports.py``, at the
+The directory's, the work notifications', the conversations' and the push devices' use cases see none
+of this: they work on records through ``DynamoDirectoryStore``, ``DynamoNotificationStore``,
+``DynamoConversationStore`` and ``DynamoDeviceStore`` (the ports of ``domain/ports.py``, at the
 bottom). The other use cases still build items and hand them to
 their unit of work; everything else that touches the tables — each GetItem, Query, BatchGetItem, batch
 write and the few single writes made outside a transaction — is a function here. The directory items
@@ -19,11 +20,16 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.messaging.domain.directory import SIGN_IN_TAKEN, STALE, number_taken, sign_in_subject
 from chalicelib.messaging.domain.records import (
     AlertEntry,
+    AttachmentRecord,
     Colleague,
+    ConversationRecord,
     DepartmentRecord,
     DingTimerRecord,
     Duty,
+    FeedRecord,
+    MessageRecord,
     NotificationRecord,
+    PointerRecord,
     RecipientRecord,
     Reminder,
     StaffRecord,
@@ -523,11 +529,6 @@ class AttachmentItem(TenantItem):
     @staticmethod
     def partition(tenant: str, conversation_id: str) -> str:
         return tenant_key(tenant, "conv", conversation_id, "att")
-
-    @property
-    def object_key(self) -> str:
-        """Tenant first, like every key: ``<tenant>/<conversation>/<attachment>``."""
-        return "/".join((self.tenant, self.pk.split("#")[2], self.sk))
 
 
 class ReadMark(TenantItem):
@@ -1331,3 +1332,320 @@ class DynamoDingStore:
             )
             for i in items
         ], next_cursor
+
+
+# --- conversations, as the ports of domain/ports.py -----------------------------------------------
+
+
+def _conversation_record(item: ConversationItem) -> ConversationRecord:
+    return ConversationRecord(
+        id=item.sk,
+        hospital_id=item.tenant,
+        kind=item.kind,
+        name=item.name,
+        member_ids=frozenset(str(m) for m in item.member_ids or ()),
+        created_at=item.created_at,
+        consortium_id=item.consortium_id,
+        department_id=item.department_id,
+    )
+
+
+def _conversation_item(record: ConversationRecord) -> ConversationItem:
+    return ConversationItem.new(
+        record.hospital_id,
+        record.id,
+        kind=record.kind,
+        name=record.name,
+        member_ids=set(record.member_ids) or None,
+        consortium_id=record.consortium_id,
+        department_id=record.department_id,
+        created_at=record.created_at,
+    )
+
+
+def _pointer_record(item: ConversationPointer) -> PointerRecord:
+    return PointerRecord(
+        hospital_id=item.tenant,
+        staff_id=item.pk.rsplit("#", 1)[1],
+        conversation_id=item.sk,
+        home_hospital_id=item.home_hospital_id,
+        consortium_id=item.consortium_id,
+        name=item.name,
+        joined_at=item.joined_at,
+    )
+
+
+def _message_record(conversation_id: str, item: MessageItem) -> MessageRecord:
+    return MessageRecord(
+        id=item.sk,
+        conversation_id=conversation_id,
+        sender_id=item.sender_id,
+        text=item.text,
+        sent_at=item.sent_at,
+        attachments=[str(a) for a in item.attachments or []],
+        recalled=bool(item.recalled),
+    )
+
+
+def _feed_record(entry: FeedEntry) -> FeedRecord:
+    if entry.entity == "recipient":  # a notification delivery (``RecipientItem``) in the same feed
+        return FeedRecord(
+            position=entry.gsi1sk,
+            kind="notification",
+            id=entry.pk.rsplit("#", 1)[1],
+            sender=entry.sender or "",
+            at=entry.created_at,
+            title=entry.title,
+        )
+    return FeedRecord(
+        position=entry.gsi1sk,
+        kind=entry.kind or "",
+        id=entry.ref_id or "",
+        sender=entry.sender or "",
+        at=entry.at,
+        conversation_id=entry.conversation_id,
+        text=entry.text,
+    )
+
+
+def _attachment_record(conversation_id: str, item: AttachmentItem) -> AttachmentRecord:
+    return AttachmentRecord(
+        id=item.sk,
+        conversation_id=conversation_id,
+        filename=item.filename,
+        content_type=item.content_type,
+        size=int(item.size),
+        uploader=item.uploader,
+    )
+
+
+@dataclass
+class DynamoConversations:
+    """``Conversations``: GetItems; a new conversation and its pointers are staged in the unit of work."""
+
+    uow: UnitOfWork
+
+    def get(self, hospital_id: str, conversation_id: str) -> ConversationRecord | None:
+        item = find_conversation(hospital_id, conversation_id)
+        return _conversation_record(item) if item else None
+
+    def create(self, record: ConversationRecord, on_conflict: DomainError | None = None) -> None:
+        self.uow.create(_conversation_item(record), on_conflict=on_conflict)
+
+    def pointer(self, hospital_id: str, staff_id: str, conversation_id: str) -> PointerRecord | None:
+        item = find_pointer(hospital_id, staff_id, conversation_id)
+        return _pointer_record(item) if item else None
+
+    def add_pointer(self, record: PointerRecord) -> None:
+        self.uow.create(
+            ConversationPointer.new(
+                record.hospital_id,
+                record.conversation_id,
+                pk=ConversationPointer.partition(record.hospital_id, record.staff_id),
+                home_hospital_id=record.home_hospital_id,
+                consortium_id=record.consortium_id,
+                name=record.name,
+                joined_at=record.joined_at,
+            )
+        )
+
+
+class DynamoMessages:
+    """``Messages``: one partition per conversation, newest first by id; written at once."""
+
+    def get(self, hospital_id: str, conversation_id: str, message_id: str) -> MessageRecord | None:
+        item = find_message(hospital_id, conversation_id, message_id)
+        return _message_record(conversation_id, item) if item else None
+
+    def page(
+        self, hospital_id: str, conversation_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[MessageRecord], str | None]:
+        items, next_cursor = message_page(hospital_id, conversation_id, limit, cursor)
+        return [_message_record(conversation_id, i) for i in items], next_cursor
+
+    def add(self, hospital_id: str, record: MessageRecord) -> None:
+        save_new(
+            MessageItem.new(
+                hospital_id,
+                record.id,
+                pk=MessageItem.partition(hospital_id, record.conversation_id),
+                sender_id=record.sender_id,
+                text=record.text,
+                attachments=list(record.attachments),
+                recalled=record.recalled,
+                sent_at=record.sent_at,
+            )
+        )
+
+    def recall(self, hospital_id: str, record: MessageRecord) -> None:
+        recall_message(MessageItem(MessageItem.partition(hospital_id, record.conversation_id), record.id))
+
+
+class DynamoFeeds:
+    """``Feeds`` on the feed index (``gsi1``), shared with notification deliveries."""
+
+    def add(
+        self,
+        people: list[tuple[str, str]],
+        kind: str,
+        conversation_id: str,
+        message: MessageRecord,
+        at: datetime,
+    ) -> None:
+        put_all(
+            [
+                FeedEntry.new(
+                    hospital_id,
+                    f"{kind}#{staff_id}",
+                    pk=FeedEntry.partition(hospital_id, message.id),
+                    kind=kind,
+                    ref_id=message.id,
+                    conversation_id=conversation_id,
+                    sender=message.sender_id,
+                    text=message.text,
+                    at=at,
+                    gsi1pk=RecipientItem.inbox_partition(hospital_id, staff_id),
+                    gsi1sk=new_id(),
+                )
+                for hospital_id, staff_id in people
+            ]
+        )
+
+    def read(self, hospital_id: str, staff_id: str, after: str, before: str, limit: int) -> list[FeedRecord]:
+        return [_feed_record(e) for e in feed_entries(hospital_id, staff_id, after, before, limit)]
+
+
+class DynamoReadMarks:
+    """``ReadMarks``: one item per member in the conversation's marks partition."""
+
+    def advance(self, hospital_id: str, conversation_id: str, member: str, up_to: str) -> None:
+        advance_read_mark(
+            ReadMark.new(
+                hospital_id, member, pk=ReadMark.partition(hospital_id, conversation_id), up_to=up_to
+            )
+        )
+
+    def of(self, hospital_id: str, conversation_id: str) -> dict[str, str]:
+        return read_marks(hospital_id, conversation_id)
+
+
+class DynamoAttachments:
+    """``AttachmentRecords``: one item per file under its conversation."""
+
+    def get(self, hospital_id: str, conversation_id: str, attachment_id: str) -> AttachmentRecord | None:
+        item = find_attachment(hospital_id, conversation_id, attachment_id)
+        return _attachment_record(conversation_id, item) if item else None
+
+    def add(self, hospital_id: str, record: AttachmentRecord) -> None:
+        save_new(
+            AttachmentItem.new(
+                hospital_id,
+                record.id,
+                pk=AttachmentItem.partition(hospital_id, record.conversation_id),
+                filename=record.filename,
+                content_type=record.content_type,
+                size=record.size,
+                uploader=record.uploader,
+            )
+        )
+
+
+@dataclass
+class DynamoPeople:
+    """``People``: a GetItem on a hospital's staff, the user index of the store's own hospital."""
+
+    tenant: str
+
+    def is_active(self, hospital_id: str, staff_id: str) -> bool:
+        staff = get_staff(hospital_id, staff_id)
+        return staff is not None and staff.status != "left"
+
+    def staff_id_for_user(self, user_id: str) -> str | None:
+        me = staff_for_user(self.tenant, user_id)
+        return me.sk if me else None
+
+
+class DynamoCrossHospitalAccess:
+    """``CrossHospitalAccess``: a hospital's own link (GetItem), the lead's roster (Query)."""
+
+    def active_lead(self, hospital_id: str, consortium_id: str) -> str | None:
+        link = hospital_link(hospital_id, consortium_id)
+        return link.lead_hospital_id if link is not None and link.status == "active" else None
+
+    def active_hospitals(self, lead_hospital_id: str, consortium_id: str) -> list[str]:
+        return active_hospitals(lead_hospital_id, consortium_id)
+
+
+class DynamoConversationStore:
+    """``ConversationStore`` for a caller of one hospital on DynamoDB: a new conversation, its pointers
+    and its audit record go out as the unit of work's one TransactWriteItems; messages, feeds, read
+    marks and attachments are single writes and batch writes made at once."""
+
+    def __init__(self, tenant: str, uow: UnitOfWork) -> None:
+        self.tenant, self.uow = tenant, uow
+
+    @property
+    def conversations(self) -> DynamoConversations:
+        return DynamoConversations(self.uow)
+
+    @property
+    def messages(self) -> DynamoMessages:
+        return DynamoMessages()
+
+    @property
+    def feeds(self) -> DynamoFeeds:
+        return DynamoFeeds()
+
+    @property
+    def read_marks(self) -> DynamoReadMarks:
+        return DynamoReadMarks()
+
+    @property
+    def attachments(self) -> DynamoAttachments:
+        return DynamoAttachments()
+
+    @property
+    def people(self) -> DynamoPeople:
+        return DynamoPeople(self.tenant)
+
+    @property
+    def access(self) -> DynamoCrossHospitalAccess:
+        return DynamoCrossHospitalAccess()
+
+    def audit(self, action: str, resource_type: str, resource_id: str, after: dict[str, Any]) -> None:
+        self.uow.audit(action, resource_type, resource_id, after=after)
+
+    def commit(self) -> None:
+        self.uow.commit()
+
+    def __enter__(self) -> DynamoConversationStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.uow.__exit__(*exc)
+
+
+# --- push devices, as the port of domain/ports.py -------------------------------------------------
+
+
+@dataclass
+class DynamoDeviceStore:
+    """``DeviceStore``: one item per person (GetItem, a single put, BatchGetItems of 100)."""
+
+    tenant: str
+
+    def staff_id_for_user(self, user_id: str) -> str | None:
+        me = staff_for_user(self.tenant, user_id)
+        return me.sk if me else None
+
+    def endpoints(self, staff_id: str) -> dict[str, str]:
+        item = find_devices(self.tenant, staff_id)
+        endpoints: dict[str, str] = json.loads(item.endpoints) if item else {}
+        return endpoints
+
+    def save(self, staff_id: str, endpoints: dict[str, str]) -> None:
+        save(DeviceRegistry.new(self.tenant, staff_id, endpoints=json.dumps(endpoints)))
+
+    def endpoints_of(self, staff_ids: Sequence[str]) -> Iterator[str]:
+        for registry in device_registries(self.tenant, staff_ids):
+            yield from json.loads(registry.endpoints).values()

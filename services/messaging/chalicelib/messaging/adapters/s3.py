@@ -37,3 +37,13 @@ def download_url(object_key: str, filename: str, expires_in: int) -> str:
             ExpiresIn=expires_in,
         )
     )
+
+
+class S3Files:
+    """``Files`` (``domain/ports.py``) in the attachments bucket."""
+
+    def upload_url(self, object_key: str, content_type: str, size: int, expires_in: int) -> str:
+        return upload_url(object_key, content_type, size, expires_in)
+
+    def download_url(self, object_key: str, filename: str, expires_in: int) -> str:
+        return download_url(object_key, filename, expires_in)

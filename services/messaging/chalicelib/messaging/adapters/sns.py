@@ -42,3 +42,13 @@ class AwsChannel:
 
     def call(self, phone: str, text: str) -> str:
         return pinpoint.call(phone, text)
+
+
+class SnsPushEndpoints:
+    """``PushEndpoints`` (``domain/ports.py``) on SNS platform endpoints."""
+
+    def endpoint(self, platform_application_arn: str, token: str, user_data: str) -> str:
+        return push_endpoint(platform_application_arn, token, user_data)
+
+    def push(self, endpoint_arn: str, payload: str) -> None:
+        push(endpoint_arn, payload)

@@ -1,4 +1,4 @@
-"""Attachment rules, free of AWS: the name a file is stored and offered for download under."""
+"""Attachment rules, free of AWS: the name a file is stored and offered for download under, and its key."""
 
 from __future__ import annotations
 
@@ -16,3 +16,8 @@ def safe_filename(name: str) -> str:
     kept = "".join(ch for ch in last if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn"))
     kept = re.sub(r"\s+", " ", kept).strip().lstrip(". ")
     return kept[:MAX_NAME] or "attachment"
+
+
+def object_key(hospital_id: str, conversation_id: str, attachment_id: str) -> str:
+    """Where the file is kept: tenant first, like every key (``<tenant>/<conversation>/<attachment>``)."""
+    return "/".join((hospital_id, conversation_id, attachment_id))

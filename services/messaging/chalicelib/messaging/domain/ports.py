@@ -9,16 +9,22 @@ and audit records are staged and land together when ``commit()`` succeeds, or no
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.messaging.domain.records import (
     AlertEntry,
+    AttachmentRecord,
     Colleague,
+    ConversationRecord,
     DepartmentRecord,
     DingTimerRecord,
     Duty,
+    FeedRecord,
+    MessageRecord,
     NotificationRecord,
+    PointerRecord,
     RecipientRecord,
     Reminder,
     StaffRecord,
@@ -259,3 +265,172 @@ class DingStore(Protocol):
 
     def alerts(self, tenant: str, limit: int, cursor: str | None) -> tuple[list[AlertEntry], str | None]:
         """One page of the hospital's alert log, oldest first."""
+
+
+# --- conversations --------------------------------------------------------------------------------
+#
+# A conversation lives in one hospital, but a cross-hospital group's participants reach it from theirs:
+# the store is opened for the caller's hospital, and the conversation repositories name the hospital
+# they read or write on every call.
+
+
+class Conversations(Protocol):
+    def get(self, hospital_id: str, conversation_id: str) -> ConversationRecord | None: ...
+
+    def create(self, record: ConversationRecord, on_conflict: DomainError | None = None) -> None:
+        """Stage a new conversation under ``record.hospital_id`` (create-only: ``on_conflict``, by
+        default Conflict, if the id is taken)."""
+
+    def pointer(self, hospital_id: str, staff_id: str, conversation_id: str) -> PointerRecord | None:
+        """The person's pointer to a cross-hospital group, under their own hospital."""
+
+    def add_pointer(self, record: PointerRecord) -> None:
+        """Stage a participant's pointer (create-only)."""
+
+
+class Messages(Protocol):
+    def get(self, hospital_id: str, conversation_id: str, message_id: str) -> MessageRecord | None: ...
+
+    def page(
+        self, hospital_id: str, conversation_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[MessageRecord], str | None]:
+        """One page of the conversation's messages, newest first."""
+
+    def add(self, hospital_id: str, record: MessageRecord) -> None:
+        """Write the message now, outside any unit of work (create-only)."""
+
+    def recall(self, hospital_id: str, record: MessageRecord) -> None:
+        """Mark it recalled and drop its text, now; fails (the store's own error) if it was recalled
+        meanwhile."""
+
+
+class Feeds(Protocol):
+    """Every person's feed: messages, recalls and notification deliveries, in the order they landed."""
+
+    def add(
+        self,
+        people: list[tuple[str, str]],
+        kind: str,
+        conversation_id: str,
+        message: MessageRecord,
+        at: datetime,
+    ) -> None:
+        """Write one ``kind`` (message | recall) entry for ``message`` into the feed of each (hospital,
+        staff id), now, in batch writes; each entry's position is made when it is written."""
+
+    def read(self, hospital_id: str, staff_id: str, after: str, before: str, limit: int) -> list[FeedRecord]:
+        """Up to ``limit`` entries of the person's feed, oldest first, positioned after ``after`` (none:
+        from the start) and before ``before``: one Query."""
+
+
+class ReadMarks(Protocol):
+    def advance(self, hospital_id: str, conversation_id: str, member: str, up_to: str) -> None:
+        """The member has read up to ``up_to``, now; only ever forward (an older mark arriving late is
+        ignored)."""
+
+    def of(self, hospital_id: str, conversation_id: str) -> dict[str, str]:
+        """How far each member has read: member → message id."""
+
+
+class AttachmentRecords(Protocol):
+    def get(self, hospital_id: str, conversation_id: str, attachment_id: str) -> AttachmentRecord | None: ...
+
+    def add(self, hospital_id: str, record: AttachmentRecord) -> None:
+        """Write the attachment's record now, outside any unit of work (create-only)."""
+
+
+class People(Protocol):
+    """What conversations read of the directories."""
+
+    def is_active(self, hospital_id: str, staff_id: str) -> bool:
+        """Whether the hospital has this member of staff and they have not left."""
+
+    def staff_id_for_user(self, user_id: str) -> str | None:
+        """The staff record an identity-provider subject of the store's hospital is bound to."""
+
+
+class CrossHospitalAccess(Protocol):
+    """What a cross-hospital group reads of its consortium: each hospital's own link to it."""
+
+    def active_lead(self, hospital_id: str, consortium_id: str) -> str | None:
+        """The consortium's lead hospital, if this hospital is an active member of it (else None)."""
+
+    def active_hospitals(self, lead_hospital_id: str, consortium_id: str) -> list[str]:
+        """The hospitals that have joined, by the lead's roster."""
+
+
+class ConversationStore(Protocol):
+    """Conversations as one caller sees them: repositories plus the unit of work of a change (starting
+    a conversation); messages, feeds, read marks and attachments are written at once."""
+
+    @property
+    def conversations(self) -> Conversations: ...
+
+    @property
+    def messages(self) -> Messages: ...
+
+    @property
+    def feeds(self) -> Feeds: ...
+
+    @property
+    def read_marks(self) -> ReadMarks: ...
+
+    @property
+    def attachments(self) -> AttachmentRecords: ...
+
+    @property
+    def people(self) -> People: ...
+
+    @property
+    def access(self) -> CrossHospitalAccess: ...
+
+    def audit(self, action: str, resource_type: str, resource_id: str, after: dict[str, Any]) -> None:
+        """Stage the change's audit record."""
+
+    def commit(self) -> None:
+        """Apply every staged write and audit record at once, or raise and apply none."""
+
+    def __enter__(self) -> ConversationStore: ...
+
+    def __exit__(self, *exc: object) -> None:
+        """Leaving without a commit discards what was staged."""
+
+
+class Files(Protocol):
+    """Where attachments are kept: presigned URLs, so the files never pass through a function."""
+
+    def upload_url(self, object_key: str, content_type: str, size: int, expires_in: int) -> str:
+        """A presigned PUT of exactly this type and size."""
+
+    def download_url(self, object_key: str, filename: str, expires_in: int) -> str:
+        """A presigned GET that saves the file under ``filename``."""
+
+
+# --- push devices ---------------------------------------------------------------------------------
+
+
+class DeviceStore(Protocol):
+    """The registered phones of one hospital's staff: per person, device id → push endpoint."""
+
+    def staff_id_for_user(self, user_id: str) -> str | None:
+        """The staff record an identity-provider subject is bound to."""
+
+    def endpoints(self, staff_id: str) -> dict[str, str]:
+        """The person's devices (device id → endpoint), oldest registration first; empty if none."""
+
+    def save(self, staff_id: str, endpoints: dict[str, str]) -> None:
+        """Replace the person's devices, now (in this order)."""
+
+    def endpoints_of(self, staff_ids: Sequence[str]) -> Iterator[str]:
+        """Every endpoint of these people (read in batches as it is consumed)."""
+
+
+class PushEndpoints(Protocol):
+    """The push service: a phone's token becomes an endpoint; a push goes to one endpoint."""
+
+    def endpoint(self, platform_application_arn: str, token: str, user_data: str) -> str:
+        """The token's endpoint (the same token again: the same endpoint), pointed at ``user_data`` and
+        enabled."""
+
+    def push(self, endpoint_arn: str, payload: str) -> None:
+        """One push (a JSON message per platform) to one device; raises if it fails."""

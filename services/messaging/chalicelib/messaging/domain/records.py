@@ -167,3 +167,75 @@ class AlertEntry:
     status: str  # sent | failed | skipped
     detail: str | None
     at: datetime
+
+
+# --- conversations --------------------------------------------------------------------------------
+
+
+@dataclass
+class ConversationRecord:
+    """A 1:1 conversation or a group. It lives in one hospital (``hospital_id``; a cross-hospital
+    group's home), and every key of its messages starts with that hospital; members from other
+    hospitals are named ``hospital:staff`` (``domain.consortia.member_key``)."""
+
+    id: str
+    hospital_id: str
+    kind: str  # direct | group | department
+    name: str | None
+    member_ids: frozenset[str]
+    created_at: datetime
+    consortium_id: str | None = None  # set on a cross-hospital group
+    department_id: str | None = None  # set on a department's own group
+
+
+@dataclass(frozen=True)
+class PointerRecord:
+    """A participant's entry for a cross-hospital group, under their own hospital: where it lives."""
+
+    hospital_id: str
+    staff_id: str
+    conversation_id: str
+    home_hospital_id: str
+    consortium_id: str
+    name: str | None
+    joined_at: datetime
+
+
+@dataclass
+class MessageRecord:
+    """A message of one conversation; a recalled one keeps its place but loses its text."""
+
+    id: str
+    conversation_id: str
+    sender_id: str
+    text: str | None
+    sent_at: datetime
+    attachments: list[str] = field(default_factory=list)
+    recalled: bool = False
+
+
+@dataclass(frozen=True)
+class FeedRecord:
+    """One entry of a person's feed, as sync hands it out: a message, a recall or a notification
+    delivery, at its ``position`` (the feed's order, and the cursor after it)."""
+
+    position: str
+    kind: str  # message | recall | notification
+    id: str  # the message or notification id
+    sender: str
+    at: datetime | None
+    conversation_id: str | None = None
+    title: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class AttachmentRecord:
+    """A file of one conversation: what was announced before its presigned upload."""
+
+    id: str
+    conversation_id: str
+    filename: str
+    content_type: str
+    size: int
+    uploader: str

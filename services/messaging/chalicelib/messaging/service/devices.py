@@ -3,6 +3,9 @@
 A device registers its token once and becomes an SNS endpoint (``adapters.sns``); delivery then looks
 devices up 100 people per BatchGetItem. Push is a nudge to sync, not the delivery itself: a failed push
 is logged and never holds up a notification.
+
+Each use case takes the device store (``store=``) and the push service (``endpoints=``); left out,
+``service/wiring.py`` gives the DynamoDB and SNS ones.
 """
 
 from __future__ import annotations
@@ -11,44 +14,72 @@ import hashlib
 import json
 from collections.abc import Iterable
 
-from chalicelib.messaging.adapters import dynamodb, sns
-from chalicelib.messaging.adapters.dynamodb import DeviceRegistry
 from chalicelib.messaging.contracts.devices import Device, RegisterDevice
-from chalicelib.messaging.service import caller
+from chalicelib.messaging.domain.ports import DeviceStore, PushEndpoints
+from chalicelib.messaging.service import wiring
 
 from shared import observability
 from shared.auth import Principal
-from shared.errors import RuleViolation
+from shared.errors import NotFound, RuleViolation
 from shared.settings import get_settings
 
 logger = observability.logger("push")
 MAX_DEVICES = 5
 
 
-def register(principal: Principal, cmd: RegisterDevice) -> Device:
+def _caller(principal: Principal, store: DeviceStore) -> str:
+    """The caller's staff id: bound by the identity provider, else found by their user id (one Query)."""
+    if principal.staff_id:
+        return principal.staff_id
+    staff_id = store.staff_id_for_user(principal.user)
+    if staff_id is None:
+        raise NotFound("staff record for this user")
+    return staff_id
+
+
+def register(
+    principal: Principal,
+    cmd: RegisterDevice,
+    store: DeviceStore | None = None,
+    endpoints: PushEndpoints | None = None,
+) -> Device:
     """This phone, for the caller's pushes (the latest five devices per person are kept)."""
-    staff_id = caller.staff_id(principal)
-    return Device(device_id=register_token(principal.tenant, staff_id, cmd.platform, cmd.token))
+    store = store or wiring.device_store(principal.tenant)
+    staff_id = _caller(principal, store)
+    return Device(
+        device_id=register_token(principal.tenant, staff_id, cmd.platform, cmd.token, store, endpoints)
+    )
 
 
-def register_token(tenant: str, staff_id: str, platform: str, token: str) -> str:
+def register_token(
+    tenant: str,
+    staff_id: str,
+    platform: str,
+    token: str,
+    store: DeviceStore | None = None,
+    endpoints: PushEndpoints | None = None,
+) -> str:
     apps = get_settings().push_apps
     if platform not in apps:
         raise RuleViolation(f"push platform '{platform}' is not configured here", field="platform")
-    arn = sns.push_endpoint(apps[platform], token, f"{tenant}/{staff_id}")
+    store = store or wiring.device_store(tenant)
+    arn = (endpoints or wiring.push_endpoints()).endpoint(apps[platform], token, f"{tenant}/{staff_id}")
     device_id = hashlib.sha256(token.encode()).hexdigest()[:16]
-    item = dynamodb.find_devices(tenant, staff_id)
-    if item is None:
-        item = DeviceRegistry.new(tenant, staff_id)
-    endpoints: dict[str, str] = json.loads(item.endpoints)
-    endpoints.pop(device_id, None)
-    endpoints[device_id] = arn
-    item.endpoints = json.dumps(dict(list(endpoints.items())[-MAX_DEVICES:]))
-    dynamodb.save(item)
+    devices = store.endpoints(staff_id)
+    devices.pop(device_id, None)
+    devices[device_id] = arn
+    store.save(staff_id, dict(list(devices.items())[-MAX_DEVICES:]))
     return device_id
 
 
-def notify(tenant: str, staff_ids: Iterable[str], title: str, kind: str) -> int:
+def notify(
+    tenant: str,
+    staff_ids: Iterable[str],
+    title: str,
+    kind: str,
+    store: DeviceStore | None = None,
+    endpoints: PushEndpoints | None = None,
+) -> int:
     """Push ``title`` to every device of these people; returns how many pushes went out."""
     ids = list(staff_ids)
     payload = json.dumps(
@@ -59,12 +90,13 @@ def notify(tenant: str, staff_ids: Iterable[str], title: str, kind: str) -> int:
         },
         ensure_ascii=False,
     )
+    store = store or wiring.device_store(tenant)
+    endpoints = endpoints or wiring.push_endpoints()
     sent = 0
-    for registry in dynamodb.device_registries(tenant, ids):
-        for arn in json.loads(registry.endpoints).values():
-            try:
-                sns.push(arn, payload)
-                sent += 1
-            except Exception as exc:  # noqa: BLE001 - a dead device must not stop the others
-                logger.warning("push failed", extra={"error": type(exc).__name__})
+    for arn in store.endpoints_of(ids):
+        try:
+            endpoints.push(arn, payload)
+            sent += 1
+        except Exception as exc:  # noqa: BLE001 - a dead device must not stop the others
+            logger.warning("push failed", extra={"error": type(exc).__name__})
     return sent

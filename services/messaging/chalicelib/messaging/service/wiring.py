@@ -2,13 +2,23 @@
 passes its own.
 
 A use case takes ``store=`` (and, where it handles a mobile number, ``personal_data=``; where it pushes,
-``push=``); left out, they are these DynamoDB, KMS and SNS ones, imported when first asked for (a route
-module does not pay for the adapters it does not use)."""
+``push=``; where it presigns a file, ``files=``); left out, they are these DynamoDB, KMS, SNS and S3 ones,
+imported when first asked for (a route module does not pay for the adapters it does not use)."""
 
 from __future__ import annotations
 
 from chalicelib.messaging.domain.alerts import AlertChannel
-from chalicelib.messaging.domain.ports import DingStore, DirectoryStore, NotificationStore, PersonalData, Push
+from chalicelib.messaging.domain.ports import (
+    ConversationStore,
+    DeviceStore,
+    DingStore,
+    DirectoryStore,
+    Files,
+    NotificationStore,
+    PersonalData,
+    Push,
+    PushEndpoints,
+)
 
 from shared.auth import Principal
 from shared.persistence.uow import UnitOfWork
@@ -68,3 +78,38 @@ def alert_channel() -> AlertChannel:
     from chalicelib.messaging.adapters.sns import AwsChannel
 
     return AwsChannel()
+
+
+# --- conversations --------------------------------------------------------------------------------
+
+
+def open_conversations(principal: Principal, request_id: str | None = None) -> ConversationStore:
+    """Conversations as the caller sees them (their hospital's, and cross-hospital groups they are in),
+    with a fresh unit of work for starting one."""
+    from chalicelib.messaging.adapters.dynamodb import DynamoConversationStore
+
+    return DynamoConversationStore(principal.tenant, UnitOfWork(SERVICE, principal, request_id))
+
+
+def files() -> Files:
+    """Attachments in S3, through presigned URLs."""
+    from chalicelib.messaging.adapters.s3 import S3Files
+
+    return S3Files()
+
+
+# --- push devices ---------------------------------------------------------------------------------
+
+
+def device_store(tenant: str) -> DeviceStore:
+    """The registered phones of the hospital's staff."""
+    from chalicelib.messaging.adapters.dynamodb import DynamoDeviceStore
+
+    return DynamoDeviceStore(tenant)
+
+
+def push_endpoints() -> PushEndpoints:
+    """SNS platform endpoints."""
+    from chalicelib.messaging.adapters.sns import SnsPushEndpoints
+
+    return SnsPushEndpoints()
