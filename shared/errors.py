@@ -33,6 +33,14 @@ class Forbidden(DomainError):
     pass
 
 
+class RateLimited(DomainError):
+    """Too many requests of a kind in a window (429); ``retry_after`` seconds until the window turns."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
+
+
 class TransientStoreError(Exception):
     """The store throttled or was unavailable after bounded retries: the client should retry later."""
 

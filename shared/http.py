@@ -25,6 +25,7 @@ from shared.errors import (
     DomainError,
     Forbidden,
     NotFound,
+    RateLimited,
     RuleViolation,
     TransientStoreError,
     Unauthenticated,
@@ -124,6 +125,8 @@ def to_problem(exc: BaseException) -> Problem:
         if exc.field:
             return problems.validation_failed([FieldError(exc.field, str(exc), "rule")])
         return Problem(422, "rule-violated", "Business rule violated", str(exc))
+    if isinstance(exc, RateLimited):
+        return problems.too_many_requests(str(exc), exc.retry_after)
     if isinstance(exc, TransientStoreError):
         return problems.unavailable(str(exc), exc.retry_after)
     if isinstance(exc, DomainError):

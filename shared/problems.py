@@ -79,6 +79,12 @@ def payload_too_large(limit: int) -> Problem:
     return Problem(413, "payload-too-large", "Payload too large", f"The body exceeds {limit} bytes")
 
 
+def too_many_requests(detail: str, retry_after: int) -> Problem:
+    return Problem(
+        429, "rate-limited", "Too many requests", detail, headers={"Retry-After": str(retry_after)}
+    )
+
+
 def unavailable(detail: str, retry_after: int = 1) -> Problem:
     return Problem(
         503, "unavailable", "Service unavailable", detail, headers={"Retry-After": str(retry_after)}

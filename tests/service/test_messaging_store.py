@@ -467,9 +467,9 @@ def seed_audience(store: Any, tenant: str) -> None:
         person(3, status="left", roles=["nurse"]),
     ]
     if isinstance(store, FakeNotificationStore):
-        store.tables.units[tenant] = [UnitRecord(u.id, u.parent_id) for u in units]
+        store.tables.units[tenant] = [UnitRecord(u.id, u.parent_id, u.kind) for u in units]
         store.tables.staff[tenant] = [
-            Colleague(p.id, p.department_id, tuple(p.roles)) for p in people if p.status == "active"
+            Colleague(p.id, p.department_id, tuple(p.roles), p.name) for p in people if p.status == "active"
         ]
         return
     commit(_dynamo(tenant, "admin"), lambda s: [s.departments.create(u) for u in units])
@@ -481,12 +481,13 @@ def test_the_audience_is_the_directorys_units_and_active_staff(notes: Opener) ->
     store = notes(tenant, "sender")
     seed_audience(store, tenant)
     assert sorted(store.audience.units(), key=lambda u: u.id) == [
-        UnitRecord("d01", None),
-        UnitRecord("d02", "d01"),
+        UnitRecord("d01", None, "department"),
+        UnitRecord("d02", "d01", "ward"),
     ]
+    names = {p.id: p.name for p in (person(1), person(2))}
     assert sorted(store.audience.active_staff(), key=lambda c: c.id) == [
-        Colleague("s01", "d01", ("nurse",)),
-        Colleague("s02", "d02", ("doctor", "head_nurse")),
+        Colleague("s01", "d01", ("nurse",), names["s01"]),
+        Colleague("s02", "d02", ("doctor", "head_nurse"), names["s02"]),
     ]
     duty = store.audience.on_duty("d02", AT)
     assert (duty.known, duty.staff_ids, duty.reason) == (
@@ -542,7 +543,7 @@ def alert(n: int, staff_id: str = "s01", channel: str = "sms") -> AlertEntry:
 def test_ding_reads_due_timers_titles_the_unacknowledged_and_sealed_mobiles(dings: DingWorld) -> None:
     tenant = new_tenant()
     notes = dings.notes(tenant, "sender")
-    sent = note("n1", "s01", "s02", ack_required=True, ding=True)
+    sent = note("n1", "s01", "s02", ack_required=True, ding=True, sender_name="李护士长")
     commit(notes, lambda s: [s.notifications.create(sent), s.notifications.start_ding("n1", 5, 15, AT)])
     notes.notifications.deliver(sent, ["s01", "s02"])
     acked = notes.notifications.recipient("n1", "s02")
@@ -553,7 +554,15 @@ def test_ding_reads_due_timers_titles_the_unacknowledged_and_sealed_mobiles(ding
     due = [t for t in dings.store.due(AT + timedelta(minutes=5), 100) if t.tenant == tenant]
     assert due == [DingTimerRecord(tenant, "n1", "sms", AT + timedelta(minutes=5), AT, 15)]
     assert [t for t in dings.store.due(AT + timedelta(minutes=4), 100) if t.tenant == tenant] == []
-    assert dings.store.title(tenant, "n1") == "通知n1" and dings.store.title(tenant, "nope") is None
+    assert (
+        dings.store.sender_name(tenant, "n1") == "李护士长"
+        and dings.store.sender_name(tenant, "nope") is None
+    )
+    assert dings.store.policy(tenant).daily_alerts == 2000  # the default until the hospital sets one
+    assert dings.store.reserve_alerts(tenant, "2026-12-01", 3, 4) == 3
+    assert dings.store.reserve_alerts(tenant, "2026-12-01", 3, 4) == 1  # what was left
+    assert dings.store.reserve_alerts(tenant, "2026-12-01", 1, 4) == 0
+    assert dings.store.reserve_alerts(tenant, "2026-12-02", 2, 4) == 2  # a new day
     assert dings.store.unacknowledged(tenant, "n1") == ["s01"]
     assert dings.store.sealed_mobile(tenant, "s01") == "sealed-mobile"
     assert dings.store.sealed_mobile(tenant, "s09") is None
@@ -650,7 +659,7 @@ def convs(request: pytest.FixtureRequest) -> Iterator[ConversationWorld]:
     else:
         yield ConversationWorld(
             lambda h: FakeConversationStore(h, _CONV_TABLES),
-            lambda h, n, status, user: _CONV_TABLES.add_staff(h, f"s{n:02d}", user, status),
+            lambda h, n, status, user: _CONV_TABLES.add_staff(h, f"s{n:02d}", status),
             _CONV_TABLES.join,
             _fake_deliver,
         )
@@ -781,8 +790,6 @@ def test_people_are_each_hospitals_active_staff(convs: ConversationWorld) -> Non
     people = convs.open(home).people
     assert [people.is_active(home, s) for s in ("s01", "s02", "s09")] == [True, False, False]
     assert people.is_active(other, "s01") is False
-    assert people.staff_id_for_user("user-1") == "s01" and people.staff_id_for_user("nobody") is None
-    assert convs.open(other).people.staff_id_for_user("user-1") is None
 
 
 def test_cross_hospital_access_reads_each_hospitals_own_link(convs: ConversationWorld) -> None:
@@ -807,20 +814,15 @@ _DEVICE_TABLES = DeviceTables()
 @dataclass
 class DeviceWorld:
     open: Callable[[str], Any]  # hospital -> its device store
-    user: Callable[[str, int, str], None]  # (hospital, n of s0n, user id)
-
-
-def _fake_device_user(hospital: str, n: int, user: str) -> None:
-    _DEVICE_TABLES.users[(hospital, user)] = f"s{n:02d}"
 
 
 @pytest.fixture(params=["dynamodb", "memory"])
 def devs(request: pytest.FixtureRequest) -> Iterator[DeviceWorld]:
     if request.param == "dynamodb":
         request.getfixturevalue("stack")
-        yield DeviceWorld(DynamoDeviceStore, lambda h, n, user: _dynamo_staff(h, n, "active", user))
+        yield DeviceWorld(DynamoDeviceStore)
     else:
-        yield DeviceWorld(lambda h: FakeDeviceStore(h, _DEVICE_TABLES), _fake_device_user)
+        yield DeviceWorld(lambda h: FakeDeviceStore(h, _DEVICE_TABLES))
 
 
 def test_a_persons_devices_are_kept_in_their_order_and_replaced_whole(devs: DeviceWorld) -> None:
@@ -845,9 +847,31 @@ def test_the_endpoints_of_many_people_are_read_in_batches(devs: DeviceWorld) -> 
     assert list(devs.open(new_tenant()).endpoints_of(people)) == []
 
 
-def test_the_device_store_finds_the_callers_staff_record(devs: DeviceWorld) -> None:
+def test_the_policy_round_trips_and_counters_stop_at_their_limit(notes: Opener) -> None:
+    from chalicelib.messaging.domain.notify_policy import DEFAULT, NotifyPolicy
+
+    from shared.errors import RateLimited
+
     tenant = new_tenant()
-    devs.user(tenant, 1, "user-1")
-    assert devs.open(tenant).staff_id_for_user("user-1") == "s01"
-    assert devs.open(tenant).staff_id_for_user("nobody") is None
-    assert devs.open(new_tenant()).staff_id_for_user("user-1") is None
+    store = notes(tenant, "admin")
+    assert store.notifications.policy() == DEFAULT
+    mine = NotifyPolicy(
+        broadcast_roles=frozenset({"hospital_admin", "department_head"}),
+        emergency_roles=frozenset({"head_nurse"}),
+        per_sender_per_hour=2,
+        updated_by="admin",
+        updated_at=AT,
+    )
+    commit(store, lambda s: s.notifications.set_policy(mine))
+    assert store.notifications.policy() == mine and notes(new_tenant(), "x").notifications.policy() == DEFAULT
+    full = RateLimited("full", 60)
+    for _ in range(2):
+        commit(store, lambda s: s.notifications.count("sender#u1", "2026-12-01T08", 2, full))
+    with pytest.raises(RateLimited), store:
+        store.notifications.count("sender#u1", "2026-12-01T08", 2, full)
+        store.notifications.create(note("n-late", "s01"))
+        store.commit()
+    assert store.notifications.get("n-late") is None  # nothing of the refused change
+    assert store.notifications.used("sender#u1", "2026-12-01T08") == 2
+    assert store.notifications.used("sender#u1", "2026-12-01T09") == 0
+    commit(store, lambda s: s.notifications.count("sender#u1", "2026-12-01T09", 2, full))

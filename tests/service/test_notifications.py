@@ -104,3 +104,29 @@ def test_on_duty_recipients_come_from_the_published_roster(messaging: Api, tenan
     assert messaging.call("GET", f"/notifications/{nid}").json_body["status"] == "delivered"
     listed = messaging.call("GET", f"/notifications/{nid}/recipients").json_body["items"]
     assert [r["staff_id"] for r in listed] == [day["id"]]
+
+
+def test_a_nurse_cannot_ding_the_hospital_and_a_sender_past_the_rate_gets_a_429(
+    messaging: Api, clients: dict[str, Any], token: Any, tenant: str
+) -> None:
+    """The outside test's attack: a nurse's token, every role, 0-minute SMS and calls → refused."""
+    dept = make_department(messaging, "心内科")
+    add_staff(messaging, dept["id"], "护士甲", "P1", roles=["nurse"], user_id="nurse-a")
+    add_staff(messaging, dept["id"], "护士乙", "P2", roles=["nurse"], user_id="nurse-b")
+    nurse = Api(clients["messaging"], token(tenant, "nurse-a", ["nurse"]))
+    everyone = {"roles": ["hospital_admin", "department_head", "head_nurse", "doctor", "nurse"]}
+    attack = send(nurse, to=everyone, ding={"sms_after_minutes": 0, "call_after_minutes": 0})
+    assert attack.status_code == 403 and attack.json_body["type"] == "urn:fh:problem:forbidden"
+    soon = send(nurse, to={"department_ids": [dept["id"]]}, ding={"sms_after_minutes": 0})
+    assert soon.status_code == 422 and soon.json_body["errors"][0]["field"] == "ding.sms_after_minutes"
+
+    policy = messaging.call("GET", "/notification-policy").json_body
+    assert policy["broadcast_roles"] == ["hospital_admin"] and policy["per_sender_per_hour"] == 30
+    policy = {k: v for k, v in policy.items() if k not in ("updated_by", "updated_at")}
+    changed = messaging.call("PUT", "/notification-policy", {**policy, "per_sender_per_hour": 1})
+    assert changed.status_code == 200 and changed.json_body["updated_by"] == "admin-1"
+    assert nurse.call("PUT", "/notification-policy", policy).status_code == 403
+    assert send(nurse, to={"department_ids": [dept["id"]]}).status_code == 202
+    limited = send(nurse, to={"department_ids": [dept["id"]]})
+    assert limited.status_code == 429 and limited.json_body["type"] == "urn:fh:problem:rate-limited"
+    assert 0 < int({k.lower(): v for k, v in limited.headers.items()}["retry-after"]) <= 3600

@@ -21,6 +21,8 @@ from itertools import count
 from typing import Any, TypeAlias
 
 from chalicelib.messaging.domain.directory import SIGN_IN_TAKEN, STALE, number_taken, sign_in_subject
+from chalicelib.messaging.domain.notify_policy import DEFAULT as DEFAULT_POLICY
+from chalicelib.messaging.domain.notify_policy import NotifyPolicy
 from chalicelib.messaging.domain.records import (
     AlertEntry,
     AttachmentRecord,
@@ -394,9 +396,12 @@ class NotificationTables:
     feed: count[int] = field(default_factory=count)
     calls: list[str] = field(default_factory=list)
     fail_deliveries_after: int | None = None  # a crash after so many deliver() calls
+    policies: dict[str, NotifyPolicy] = field(default_factory=dict)
+    counters: dict[tuple[str, str, str], int] = field(default_factory=dict)  # (tenant, scope, window)
+    audits: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)  # committed only
 
-    def add_staff(self, tenant: str, staff_id: str, department_id: str, *roles: str) -> None:
-        self.staff.setdefault(tenant, []).append(Colleague(staff_id, department_id, tuple(roles)))
+    def add_staff(self, tenant: str, staff_id: str, department_id: str, *roles: str, name: str = "") -> None:
+        self.staff.setdefault(tenant, []).append(Colleague(staff_id, department_id, tuple(roles), name))
 
 
 @dataclass
@@ -408,6 +413,25 @@ class FakeNotifications:
 
     def get(self, notification_id: str) -> NotificationRecord | None:
         return copy.deepcopy(self.tables.notifications.get((self.tenant, notification_id)))
+
+    def policy(self) -> NotifyPolicy:
+        return self.tables.policies.get(self.tenant, DEFAULT_POLICY)
+
+    def set_policy(self, policy: NotifyPolicy) -> None:
+        self.uow.stage(lambda: self.tables.policies.__setitem__(self.tenant, policy))
+
+    def used(self, scope: str, window: str) -> int:
+        return self.tables.counters.get((self.tenant, scope, window), 0)
+
+    def count(self, scope: str, window: str, limit: int, error: DomainError) -> None:
+        key = (self.tenant, scope, window)
+
+        def below_limit() -> None:
+            if self.tables.counters.get(key, 0) >= limit:
+                raise error
+
+        self.tx.checks.append(below_limit)
+        self.uow.stage(lambda: self.tables.counters.__setitem__(key, self.tables.counters.get(key, 0) + 1))
 
     def create(self, record: NotificationRecord) -> None:
         key = (self.tenant, record.id)
@@ -550,6 +574,10 @@ class FakeNotificationStore:
     def audience(self) -> FakeAudience:
         return FakeAudience(self.tenant, self.tables)
 
+    def audit(self, action: str, resource_type: str, resource_id: str, after: dict[str, Any]) -> None:
+        entry = (action, resource_type, resource_id, after)
+        self.uow.stage(lambda: self.tables.audits.append(entry))
+
     def emit(self, event: Any) -> None:
         self.uow.emit(event)
 
@@ -608,9 +636,19 @@ class FakeDingStore:
             for key, value in self.tables.dings.items()
         ]
 
-    def title(self, tenant: str, notification_id: str) -> str | None:
+    def sender_name(self, tenant: str, notification_id: str) -> str | None:
         found = self.tables.notifications.get((tenant, notification_id))
-        return found.title if found else None
+        return found.sender_name if found else None
+
+    def policy(self, tenant: str) -> NotifyPolicy:
+        return self.tables.policies.get(tenant, DEFAULT_POLICY)
+
+    def reserve_alerts(self, tenant: str, day: str, wanted: int, limit: int) -> int:
+        key = (tenant, "alerts", day)
+        used = self.tables.counters.get(key, 0)
+        granted = max(0, min(wanted, limit - used))
+        self.tables.counters[key] = used + granted
+        return granted
 
     def unacknowledged(self, tenant: str, notification_id: str) -> list[str]:
         return sorted(
@@ -683,7 +721,6 @@ class ConversationTables:
     marks: dict[tuple[str, str, str], str] = field(default_factory=dict)  # hospital, conv, member -> id
     attachments: dict[tuple[str, str, str], AttachmentRecord] = field(default_factory=dict)
     staff: dict[tuple[str, str], str] = field(default_factory=dict)  # (hospital, staff id) -> status
-    users: dict[tuple[str, str], str] = field(default_factory=dict)  # (hospital, user) -> staff id
     links: dict[tuple[str, str], tuple[str, str]] = field(
         default_factory=dict
     )  # (hospital, cons) -> lead, status
@@ -694,12 +731,8 @@ class ConversationTables:
     writes: list[str] = field(default_factory=list)  # the writes made at once, in order
     _last: tuple[int, int] = (0, 0)
 
-    def add_staff(
-        self, hospital_id: str, staff_id: str, user: str | None = None, status: str = "active"
-    ) -> None:
+    def add_staff(self, hospital_id: str, staff_id: str, status: str = "active") -> None:
         self.staff[(hospital_id, staff_id)] = status
-        if user:
-            self.users[(hospital_id, user)] = staff_id
 
     def join(self, hospital_id: str, consortium_id: str, lead: str, status: str = "active") -> None:
         """The hospital's own link to the consortium, and its line in the lead's roster."""
@@ -870,9 +903,6 @@ class FakePeople:
     def is_active(self, hospital_id: str, staff_id: str) -> bool:
         return self.tables.staff.get((hospital_id, staff_id), "left") != "left"
 
-    def staff_id_for_user(self, user_id: str) -> str | None:
-        return self.tables.users.get((self.tenant, user_id))
-
 
 @dataclass
 class FakeCrossHospitalAccess:
@@ -962,10 +992,9 @@ class FakeFiles:
 
 @dataclass
 class DeviceTables:
-    """Every hospital's registered phones, and who its users are; ``reads`` counts the batch reads."""
+    """Every hospital's registered phones; ``reads`` counts the batch reads."""
 
     registries: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # (tenant, staff)
-    users: dict[tuple[str, str], str] = field(default_factory=dict)  # (tenant, user) -> staff id
     reads: int = 0
 
 
@@ -973,9 +1002,6 @@ class DeviceTables:
 class FakeDeviceStore:
     tenant: str
     tables: DeviceTables = field(default_factory=DeviceTables)
-
-    def staff_id_for_user(self, user_id: str) -> str | None:
-        return self.tables.users.get((self.tenant, user_id))
 
     def endpoints(self, staff_id: str) -> dict[str, str]:
         return dict(self.tables.registries.get((self.tenant, staff_id), {}))

@@ -39,18 +39,23 @@ CID = "c-county"
 def tables() -> ConversationTables:
     """Three nurses (and one who left) here; a town clinic in our consortium, and a hospital outside it."""
     t = ConversationTables()
-    for staff_id, user in (("s-wang", "wang"), ("s-li", "li"), ("s-zhao", "zhao")):
-        t.add_staff(T, staff_id, user=user)
-    t.add_staff(T, "s-gone", user="gone", status="left")
-    t.add_staff(TOWN, "s-zhou", user="zhou")
-    t.add_staff(OUTSIDE, "s-chen", user="chen")
+    for staff_id in ("s-wang", "s-li", "s-zhao"):
+        t.add_staff(T, staff_id)
+    t.add_staff(T, "s-gone", status="left")
+    t.add_staff(TOWN, "s-zhou")
+    t.add_staff(OUTSIDE, "s-chen")
     t.join(T, CID, lead=T)
     t.join(TOWN, CID, lead=T)
     return t
 
 
 def who(user: str, tenant: str = T) -> Principal:
-    return Principal(tenant=tenant, user=user, roles=frozenset({"nurse"}))
+    """A nurse's principal as the HTTP layer hands it over: the directory binds sign-in ``x`` to ``s-x``
+    (``shared.standing`` sets the staff id); a sign-in it does not know has none."""
+    known = {"wang", "li", "zhao", "gone", "zhou", "chen", "qian"}
+    return Principal(
+        tenant=tenant, user=user, roles=frozenset({"nurse"}), staff_id=f"s-{user}" if user in known else None
+    )
 
 
 WANG, LI, ZHAO, ZHOU, CHEN = who("wang"), who("li"), who("zhao"), who("zhou", TOWN), who("chen", OUTSIDE)
@@ -175,7 +180,7 @@ def test_refusals_write_nothing(
     assert tables.conversations == {} and tables.audits == []
 
 
-def test_the_caller_is_their_bound_staff_record_or_the_one_of_their_user(tables: ConversationTables) -> None:
+def test_the_caller_is_the_staff_record_their_sign_in_is_bound_to(tables: ConversationTables) -> None:
     bound = Principal(tenant=T, user="no-such-user", roles=frozenset({"nurse"}), staff_id="s-zhao")
     made = start(tables, bound, kind="direct", member_ids=["s-li"])
     assert made.member_ids == ["s-li", "s-zhao"]
@@ -259,7 +264,7 @@ def test_a_guest_reaches_the_group_through_both_hospitals_links(tables: Conversa
     assert history(tables, gid, ZHOU) == ["患者已转出，请接收"]
     with pytest.raises(NotFound):
         history(tables, gid, CHEN)  # a hospital outside: nothing
-    tables.add_staff(TOWN, "s-qian", user="qian")
+    tables.add_staff(TOWN, "s-qian")
     with pytest.raises(NotFound):
         history(tables, gid, who("qian", TOWN))  # a colleague of the guest without a pointer
 

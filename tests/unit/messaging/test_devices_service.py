@@ -21,7 +21,8 @@ from tests.unit.messaging.fakes import DeviceTables, FakeDeviceStore, FakePushEn
 
 T = "t-push"
 APPS = {"fcm": "arn:fcm-app", "apns": "arn:apns-app"}
-LI = Principal(tenant=T, user="li", roles=frozenset({"nurse"}))
+# As the HTTP layer hands it over: the directory binds the sign-in to the staff record (shared.standing).
+LI = Principal(tenant=T, user="li", roles=frozenset({"nurse"}), staff_id="s-li")
 
 
 @pytest.fixture(autouse=True)
@@ -32,10 +33,7 @@ def configured(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def tables() -> DeviceTables:
-    t = DeviceTables()
-    t.users[(T, "li")] = "s-li"
-    t.users[(T, "wang")] = "s-wang"
-    return t
+    return DeviceTables()
 
 
 def register(
@@ -90,7 +88,12 @@ def test_a_push_reaches_every_device_of_everyone_but_a_dead_one(tables: DeviceTa
     sns = FakePushEndpoints()
     for token in ("li-phone-1", "li-pad-1"):
         register(tables, token, sns=sns)
-    register(tables, "wang-phone-1", who=Principal(tenant=T, user="wang", roles=frozenset()), sns=sns)
+    register(
+        tables,
+        "wang-phone-1",
+        who=Principal(tenant=T, user="wang", roles=frozenset(), staff_id="s-wang"),
+        sns=sns,
+    )
     dead = sns.by_token[("arn:fcm-app", "li-pad-1")]
     sns.dead = (dead,)
     sent = devices.notify(

@@ -26,14 +26,16 @@ from tests.unit.messaging.fakes import (
 )
 
 T = "t-ding"
-SENDER = Principal(tenant=T, user="sender", roles=frozenset({"head_nurse"}))
+# The head nurse of 急诊科 (the emergency department above the ER ward), bound by the directory.
+SENDER = Principal(tenant=T, user="sender", roles=frozenset({"head_nurse"}), staff_id="s-lead")
 KEYS = FakePersonalData()
 
 
 @pytest.fixture
 def dings() -> FakeDingStore:
     tables = NotificationTables()
-    tables.units[T] = [UnitRecord("er", None)]
+    tables.units[T] = [UnitRecord("emergency", None, "department"), UnitRecord("er", "emergency", "ward")]
+    tables.add_staff(T, "s-lead", "emergency", "head_nurse", name="李护士长")
     store = FakeDingStore(tables)
     for staff_id, mobile in (
         ("s-quick", "13900000001"),
@@ -54,7 +56,7 @@ def send_ding(store: FakeDingStore, call_after: int | None = 15, tenant: str = T
         "to": {"department_ids": ["er"]},
         "ding": {"sms_after_minutes": 5, "call_after_minutes": call_after},
     }
-    who = Principal(tenant=tenant, user="sender", roles=frozenset({"head_nurse"}))
+    who = Principal(tenant=tenant, user="sender", roles=frozenset({"head_nurse"}), staff_id="s-lead")
     sent = notifications.send(who, SendNotification.model_validate(body), "req-1", store=notes)
     fan_out = FakeNotificationStore(tenant, store.tables)
     envelope = NOTIFICATION_SENT.envelope(
@@ -88,7 +90,10 @@ def test_the_ladder_alerts_the_unacknowledged_only_sms_then_call_then_stops(ding
     assert channel.sent == [] and log(dings, nid) == {}
 
     assert sweep(dings, sent + timedelta(minutes=6), channel) == 2
-    assert channel.sent == [("sms", "13900000002", "【紧急】抢救室需要支援：请在应用内确认。")]
+    # a fixed text naming the sender and the app: never the title (it could carry a phishing link)
+    assert channel.sent == [
+        ("sms", "13900000002", "【未来医院】李护士长给您发来一条紧急工作通知，请打开未来医院确认。")
+    ]
     sms = log(dings, nid)
     assert (sms[("s-slow", "sms")].status, sms[("s-slow", "sms")].to) == ("sent", "139****0002")
     assert sms[("s-slow", "sms")].detail == "sms-1"
@@ -98,7 +103,8 @@ def test_the_ladder_alerts_the_unacknowledged_only_sms_then_call_then_stops(ding
     assert dings.tables.dings[(T, nid)][0] == sent + timedelta(minutes=15)  # the call step is next
 
     assert sweep(dings, sent + timedelta(minutes=16), channel) == 2
-    assert channel.sent[-1][:2] == ("call", "13900000002")
+    assert channel.sent[-1][:2] == ("call", "13900000002") and "抢救室" not in channel.sent[-1][2]
+    assert "李护士长" in channel.sent[-1][2]
     calls = {k: e.status for k, e in log(dings, nid).items() if k[1] == "call"}
     assert calls == {("s-slow", "call"): "sent", ("s-nophone", "call"): "skipped"}
     assert (T, nid) not in dings.tables.dings  # the ladder is finished
@@ -173,14 +179,19 @@ def test_stop_removes_the_timer(dings: FakeDingStore) -> None:
 
 
 def test_timers_of_every_hospital_are_swept(dings: FakeDingStore) -> None:
-    dings.tables.units["t-b"] = [UnitRecord("er", None)]
+    dings.tables.units["t-b"] = [UnitRecord("emergency", None), UnitRecord("er", "emergency", "ward")]
+    dings.tables.add_staff("t-b", "s-lead", "emergency", "head_nurse")  # no name on record
     dings.tables.add_staff("t-b", "s-b", "er", "doctor")
     dings.mobiles[("t-b", "s-b")] = KEYS.encrypt("t-b", "13900000009")
     send_ding(dings)
     _, sent = send_ding(dings, tenant="t-b")
     channel = FakeChannel()
     sweep(dings, sent + timedelta(minutes=6), channel)
-    assert ("sms", "13900000009", "【紧急】抢救室需要支援：请在应用内确认。") in channel.sent
+    assert (
+        "sms",
+        "13900000009",
+        "【未来医院】同事给您发来一条紧急工作通知，请打开未来医院确认。",
+    ) in channel.sent
     assert [e.staff_id for e in ding.alert_log("t-b", 10, None, store=dings).items] == ["s-b"]
 
 

@@ -27,7 +27,8 @@ from shared.persistence.uow import UnitOfWork
 from tests.unit.messaging.fakes import FakeNotifications, FakeNotificationStore, FakePush, NotificationTables
 
 T = "t-notify"
-SENDER = Principal(tenant=T, user="sender", roles=frozenset({"head_nurse"}))
+# The head nurse of team w2 (her department: d1), as the HTTP layer hands her over (shared.standing).
+SENDER = Principal(tenant=T, user="sender", roles=frozenset({"head_nurse"}), staff_id="s-team")
 ADMIN = Principal(tenant=T, user="admin", roles=frozenset({"hospital_admin"}))
 
 
@@ -36,10 +37,10 @@ def tables() -> NotificationTables:
     """A hospital: 心内科 (d1) with ward w1 below it and team w2 below that, 骨科 (d2)."""
     t = NotificationTables()
     t.units[T] = [
-        UnitRecord("d1", None),
-        UnitRecord("w1", "d1"),
-        UnitRecord("w2", "w1"),
-        UnitRecord("d2", None),
+        UnitRecord("d1", None, "department"),
+        UnitRecord("w1", "d1", "ward"),
+        UnitRecord("w2", "w1", "team"),
+        UnitRecord("d2", None, "department"),
     ]
     for n in range(3):
         t.add_staff(T, f"s-ward-{n}", "w1", "nurse")
@@ -118,7 +119,7 @@ def test_roles_named_staff_and_duty_are_a_union_of_active_staff(tables: Notifica
 )
 def test_clear_errors_never_silent_drops(tables: NotificationTables, to: Any, field: str, words: str) -> None:
     with pytest.raises(RuleViolation) as refused:
-        send(tables, **to)
+        send(tables, ADMIN, **to)  # an admin may address anyone: only resolution refuses
     assert refused.value.field == field and words in str(refused.value)
     assert tables.notifications == {}
 

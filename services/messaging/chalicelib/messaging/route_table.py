@@ -41,6 +41,8 @@ ROUTES = (
     ("POST", "/imports", "chalicelib.messaging.api.imports", "start_import"),
     ("GET", "/imports/{job_id}", "chalicelib.messaging.api.imports", "get_import"),
     ("POST", "/notifications", "chalicelib.messaging.api.notifications", "send_notification"),
+    ("GET", "/notification-policy", "chalicelib.messaging.api.notifications", "get_notification_policy"),
+    ("PUT", "/notification-policy", "chalicelib.messaging.api.notifications", "set_notification_policy"),
     ("GET", "/notifications/inbox", "chalicelib.messaging.api.notifications", "my_inbox"),
     ("GET", "/notifications/{notification_id}", "chalicelib.messaging.api.notifications", "get_notification"),
     ("GET", "/notifications/{notification_id}/recipients", "chalicelib.messaging.api.notifications", "notification_recipients"),

@@ -18,6 +18,8 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.messaging.domain.directory import SIGN_IN_TAKEN, STALE, number_taken, sign_in_subject
+from chalicelib.messaging.domain.notify_policy import DEFAULT as DEFAULT_POLICY
+from chalicelib.messaging.domain.notify_policy import NotifyPolicy, policy_from_json, policy_to_json
 from chalicelib.messaging.domain.records import (
     AlertEntry,
     AttachmentRecord,
@@ -44,7 +46,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
@@ -240,6 +242,7 @@ class NotificationItem(TenantItem):
     body = UnicodeAttribute()
     ack_required = BooleanAttribute(default=False)
     ding = BooleanAttribute(default=False)
+    sender_name = UnicodeAttribute(null=True)
     status = UnicodeAttribute(default="fanning_out")
     recipient_ids = ListAttribute(of=UnicodeAttribute, default=list)
     delivered_count = NumberAttribute(default=0)
@@ -249,6 +252,52 @@ class NotificationItem(TenantItem):
     @staticmethod
     def partition(tenant: str) -> str:
         return tenant_key(tenant, "notif")
+
+
+class NotifyPolicyItem(TenantItem):
+    """The hospital's notification policy (one item; absent: the defaults)."""
+
+    ENTITY = "notifypolicy"
+    Meta = table_meta("messaging")
+    policy = UnicodeAttribute()  # JSON of domain.notify_policy.NotifyPolicy
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "notifypolicy")
+
+
+class SendCounter(TenantItem):
+    """How many of something (a sender's notifications this hour, the hospital's SMS today) in a window;
+    moved by conditional ADDs, gone two days after the window by TTL."""
+
+    ENTITY = "counter"
+    Meta = table_meta("messaging")
+    tally = NumberAttribute(default=0)
+    expires_at = NumberAttribute(null=True)
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "counter")
+
+
+def _policy_of(tenant: str) -> NotifyPolicy:
+    try:
+        item = NotifyPolicyItem.get(NotifyPolicyItem.partition(tenant), "policy")
+    except NotifyPolicyItem.DoesNotExist:
+        return DEFAULT_POLICY
+    return policy_from_json(item.policy)
+
+
+def _condition_failed(exc: UpdateError) -> bool:
+    return bool(exc.cause_response_code == "ConditionalCheckFailedException")
+
+
+def _counter(tenant: str, scope: str, window: str) -> SendCounter:
+    return SendCounter(SendCounter.partition(tenant), f"{scope}#{window}")
+
+
+def _counter_expiry() -> int:
+    return int((now_utc() + timedelta(days=2)).timestamp())
 
 
 class RecipientItem(TenantItem):
@@ -1060,6 +1109,7 @@ def _notification_record(item: NotificationItem) -> NotificationRecord:
         recipient_ids=[str(r) for r in item.recipient_ids],
         ack_required=bool(item.ack_required),
         ding=bool(item.ding),
+        sender_name=item.sender_name or "",
         status=item.status,
         delivered_count=int(item.delivered_count),
         read_count=int(item.read_count),
@@ -1077,6 +1127,7 @@ def _notification_item(tenant: str, record: NotificationRecord) -> NotificationI
         body=record.body,
         ack_required=record.ack_required,
         ding=record.ding,
+        sender_name=record.sender_name or None,
         status=record.status,
         recipient_ids=list(record.recipient_ids),
         delivered_count=record.delivered_count,
@@ -1128,6 +1179,33 @@ class DynamoNotifications:
     def get(self, notification_id: str) -> NotificationRecord | None:
         item = find_notification(self.tenant, notification_id)
         return _notification_record(item) if item else None
+
+    def policy(self) -> NotifyPolicy:
+        return _policy_of(self.tenant)
+
+    def set_policy(self, policy: NotifyPolicy) -> None:
+        self.uow.save(NotifyPolicyItem.new(self.tenant, "policy", policy=policy_to_json(policy)))
+
+    def used(self, scope: str, window: str) -> int:
+        counter = _counter(self.tenant, scope, window)
+        try:
+            return int(SendCounter.get(counter.pk, counter.sk).tally)
+        except SendCounter.DoesNotExist:
+            return 0
+
+    def count(self, scope: str, window: str, limit: int, error: DomainError) -> None:
+        counter = _counter(self.tenant, scope, window)
+        self.uow.update(
+            counter,
+            [
+                SendCounter.tally.add(1),
+                SendCounter.entity.set(SendCounter.ENTITY),
+                SendCounter.tenant.set(self.tenant),
+                SendCounter.expires_at.set(_counter_expiry()),
+            ],
+            condition=SendCounter.tally.does_not_exist() | (SendCounter.tally < limit),
+            on_conflict=error,
+        )
 
     def create(self, record: NotificationRecord) -> None:
         self.uow.create(_notification_item(self.tenant, record))
@@ -1204,11 +1282,11 @@ class DynamoAudience:
     tenant: str
 
     def units(self) -> list[UnitRecord]:
-        return [UnitRecord(u.sk, u.parent_id) for u in departments_of(self.tenant)]
+        return [UnitRecord(u.sk, u.parent_id, u.kind or "department") for u in departments_of(self.tenant)]
 
     def active_staff(self) -> list[Colleague]:
         return [
-            Colleague(s.sk, s.department_id, tuple(str(r) for r in s.roles or []))
+            Colleague(s.sk, s.department_id, tuple(str(r) for r in s.roles or []), s.name)
             for s in active_staff(self.tenant)
         ]
 
@@ -1231,6 +1309,9 @@ class DynamoNotificationStore:
     @property
     def audience(self) -> DynamoAudience:
         return DynamoAudience(self.tenant)
+
+    def audit(self, action: str, resource_type: str, resource_id: str, after: dict[str, Any]) -> None:
+        self.uow.audit(action, resource_type, resource_id, after=after)
 
     def emit(self, event: EventEnvelope) -> None:
         self.uow.emit(event)
@@ -1282,9 +1363,49 @@ class DynamoDingStore:
     def due(self, now: datetime, limit: int) -> list[DingTimerRecord]:
         return [_timer_record(t) for t in due_ding_timers(now, limit)]
 
-    def title(self, tenant: str, notification_id: str) -> str | None:
+    def sender_name(self, tenant: str, notification_id: str) -> str | None:
         item = find_notification(tenant, notification_id)
-        return item.title if item else None
+        return (item.sender_name or "") if item else None
+
+    def policy(self, tenant: str) -> NotifyPolicy:
+        return _policy_of(tenant)
+
+    def reserve_alerts(self, tenant: str, day: str, wanted: int, limit: int) -> int:
+        """One conditional ADD of all ``wanted``; if that would pass the limit, what is left (read, then
+        taken on the condition that nobody took any meanwhile; else none this time)."""
+        if wanted <= 0:
+            return 0
+        counter = _counter(tenant, "alerts", day)
+        actions = [
+            SendCounter.entity.set(SendCounter.ENTITY),
+            SendCounter.tenant.set(tenant),
+            SendCounter.expires_at.set(_counter_expiry()),
+        ]
+        try:
+            counter.update(
+                actions=[SendCounter.tally.add(wanted), *actions],
+                condition=SendCounter.tally.does_not_exist() | (SendCounter.tally <= limit - wanted),
+            )
+            return wanted
+        except UpdateError as exc:
+            if not _condition_failed(exc):
+                raise
+        try:
+            used = int(SendCounter.get(counter.pk, counter.sk).tally)
+        except SendCounter.DoesNotExist:
+            used = 0
+        left = min(wanted, limit - used)
+        if left <= 0:
+            return 0
+        try:
+            counter.update(
+                actions=[SendCounter.tally.add(left), *actions], condition=SendCounter.tally == used
+            )
+        except UpdateError as exc:
+            if not _condition_failed(exc):
+                raise
+            return 0
+        return left
 
     def unacknowledged(self, tenant: str, notification_id: str) -> list[str]:
         return unacknowledged(tenant, notification_id)
@@ -1560,10 +1681,6 @@ class DynamoPeople:
         staff = get_staff(hospital_id, staff_id)
         return staff is not None and staff.status != "left"
 
-    def staff_id_for_user(self, user_id: str) -> str | None:
-        me = staff_for_user(self.tenant, user_id)
-        return me.sk if me else None
-
 
 class DynamoCrossHospitalAccess:
     """``CrossHospitalAccess``: a hospital's own link (GetItem), the lead's roster (Query)."""
@@ -1633,10 +1750,6 @@ class DynamoDeviceStore:
     """``DeviceStore``: one item per person (GetItem, a single put, BatchGetItems of 100)."""
 
     tenant: str
-
-    def staff_id_for_user(self, user_id: str) -> str | None:
-        me = staff_for_user(self.tenant, user_id)
-        return me.sk if me else None
 
     def endpoints(self, staff_id: str) -> dict[str, str]:
         item = find_devices(self.tenant, staff_id)

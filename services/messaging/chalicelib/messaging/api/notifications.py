@@ -6,6 +6,8 @@ from chalicelib.messaging.contracts.notifications import (
     AlertRecord,
     InboxItem,
     Notification,
+    NotificationPolicy,
+    NotificationPolicyBody,
     RecipientQuery,
     RecipientStatus,
     SendNotification,
@@ -30,10 +32,35 @@ LIST = {"Query": 1}
     status=202,
     idempotent=True,
     roles=("hospital_admin", "department_head", "head_nurse", "doctor", "nurse"),
-    budget={"Query": 3, "TransactWriteItems": 1},
+    # the units, the active staff and who is on duty; the policy and (a DING) today's SMS/call count
+    budget={"Query": 3, "GetItem": 2, "TransactWriteItems": 1},
 )
 def send_notification(ctx: RequestContext, body: SendNotification) -> Notification:
     return notifications.send(ctx.principal, body, ctx.request_id)
+
+
+@api.route(
+    "/notification-policy",
+    summary="Who may notify whom, how urgently and how often, in this hospital",
+    response=NotificationPolicy,
+    roles=ADMIN,
+    budget=GET,
+)
+def get_notification_policy(ctx: RequestContext) -> NotificationPolicy:
+    return notifications.get_policy(ctx.principal)
+
+
+@api.route(
+    "/notification-policy",
+    "PUT",
+    summary="Set the hospital's notification policy (audited)",
+    body=NotificationPolicyBody,
+    response=NotificationPolicy,
+    roles=ADMIN,
+    budget={"GetItem": 1, "TransactWriteItems": 1},
+)
+def set_notification_policy(ctx: RequestContext, body: NotificationPolicyBody) -> NotificationPolicy:
+    return notifications.set_policy(ctx.principal, body, ctx.request_id)
 
 
 @api.route(

@@ -35,8 +35,15 @@ class DingPolicy(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    sms_after_minutes: int = Field(5, ge=0, le=1440)
-    call_after_minutes: int | None = Field(15, ge=0, le=1440, description="null: no call step")
+    sms_after_minutes: int = Field(
+        5, ge=0, le=1440, description="at least the hospital's minimum (default 5), unless emergency"
+    )
+    call_after_minutes: int | None = Field(
+        15, ge=0, le=1440, description="null: no call step; at least the hospital's minimum (default 10)"
+    )
+    emergency: bool = Field(
+        False, description="escalate without the minimum wait: only roles the hospital enabled for it"
+    )
 
 
 class SendNotification(BaseModel):
@@ -100,3 +107,38 @@ class RecipientQuery(BaseModel):
     )
     limit: int = Field(100, ge=1, le=200)
     cursor: str | None = Field(None, max_length=2048)
+
+
+class NotificationPolicyBody(BaseModel):
+    """Who may notify whom, how urgently and how often, in this hospital (see docs/messaging.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    broadcast_roles: list[str] = Field(
+        description="may notify any unit or a role hospital-wide", max_length=20, json_schema_extra=role_enum
+    )
+    ding_roles: list[str] = Field(
+        description="may DING more than ding_many people", max_length=20, json_schema_extra=role_enum
+    )
+    emergency_roles: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="may send an emergency DING (no minimum wait before SMS and calls)",
+        json_schema_extra=role_enum,
+    )
+    ding_many: int = Field(10, ge=1, le=10_000)
+    max_named: int = Field(50, ge=1, le=1000, description="colleagues a non-broadcaster may name at once")
+    sms_min_minutes: int = Field(5, ge=1, le=1440)
+    call_min_minutes: int = Field(10, ge=1, le=1440)
+    per_sender_per_hour: int = Field(30, ge=1, le=10_000)
+    per_hospital_per_hour: int = Field(600, ge=1, le=100_000)
+    daily_alerts: int = Field(2000, ge=0, le=1_000_000, description="SMS and calls a day, in all")
+
+    _roles = field_validator("broadcast_roles", "ding_roles", "emergency_roles")(known_roles)
+
+
+class NotificationPolicy(NotificationPolicyBody):
+    model_config = ConfigDict(extra="ignore")
+
+    updated_by: str | None = None
+    updated_at: datetime | None = None

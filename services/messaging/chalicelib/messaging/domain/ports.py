@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from chalicelib.messaging.domain.notify_policy import NotifyPolicy
 from chalicelib.messaging.domain.records import (
     AlertEntry,
     AttachmentRecord,
@@ -160,6 +161,19 @@ class Notifications(Protocol):
 
     def get(self, notification_id: str) -> NotificationRecord | None: ...
 
+    def policy(self) -> NotifyPolicy:
+        """The hospital's notification policy (``notify_policy.DEFAULT`` until an admin sets one)."""
+
+    def set_policy(self, policy: NotifyPolicy) -> None:
+        """Stage the hospital's new policy."""
+
+    def used(self, scope: str, window: str) -> int:
+        """What the counter of ``scope`` holds for ``window`` (0 if nothing was counted)."""
+
+    def count(self, scope: str, window: str, limit: int, error: DomainError) -> None:
+        """Stage one more in the counter of ``scope`` for ``window``; the commit fails with ``error`` if it
+        already holds ``limit`` (counters expire two days after their window)."""
+
     def create(self, record: NotificationRecord) -> None:
         """Stage a new notification (create-only: Conflict if the id is taken)."""
 
@@ -217,6 +231,9 @@ class NotificationStore(Protocol):
     @property
     def audience(self) -> Audience: ...
 
+    def audit(self, action: str, resource_type: str, resource_id: str, after: dict[str, Any]) -> None:
+        """Stage the audit record of this change (the same transaction)."""
+
     def emit(self, event: EventEnvelope) -> None:
         """Stage an event: published (through the outbox) if and only if the change commits."""
 
@@ -244,8 +261,14 @@ class DingStore(Protocol):
     def due(self, now: datetime, limit: int) -> list[DingTimerRecord]:
         """Up to ``limit`` timers due by ``now``, of every hospital, soonest first."""
 
-    def title(self, tenant: str, notification_id: str) -> str | None:
-        """The notification's title (None if there is no such notification)."""
+    def sender_name(self, tenant: str, notification_id: str) -> str | None:
+        """The name of the notification's sender ("" if it was not recorded; None: no such notification)."""
+
+    def policy(self, tenant: str) -> NotifyPolicy:
+        """The hospital's notification policy (its daily SMS and call budget)."""
+
+    def reserve_alerts(self, tenant: str, day: str, wanted: int, limit: int) -> int:
+        """Take up to ``wanted`` of the hospital's ``limit`` SMS and calls for ``day``; how many it got."""
 
     def unacknowledged(self, tenant: str, notification_id: str) -> list[str]:
         """Staff ids of the recipients who have not acknowledged yet."""
@@ -345,9 +368,6 @@ class People(Protocol):
     def is_active(self, hospital_id: str, staff_id: str) -> bool:
         """Whether the hospital has this member of staff and they have not left."""
 
-    def staff_id_for_user(self, user_id: str) -> str | None:
-        """The staff record an identity-provider subject of the store's hospital is bound to."""
-
 
 class CrossHospitalAccess(Protocol):
     """What a cross-hospital group reads of its consortium: each hospital's own link to it."""
@@ -411,9 +431,6 @@ class Files(Protocol):
 
 class DeviceStore(Protocol):
     """The registered phones of one hospital's staff: per person, device id → push endpoint."""
-
-    def staff_id_for_user(self, user_id: str) -> str | None:
-        """The staff record an identity-provider subject is bound to."""
 
     def endpoints(self, staff_id: str) -> dict[str, str]:
         """The person's devices (device id → endpoint), oldest registration first; empty if none."""

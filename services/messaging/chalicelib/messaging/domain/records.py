@@ -93,6 +93,7 @@ class NotificationRecord:
     recipient_ids: list[str]
     ack_required: bool = False
     ding: bool = False
+    sender_name: str = ""  # as the directory named the sender when they sent it
     status: str = "fanning_out"  # fanning_out | delivered
     delivered_count: int = 0
     read_count: int = 0
@@ -121,6 +122,7 @@ class UnitRecord:
 
     id: str
     parent_id: str | None
+    kind: str = "department"
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,7 @@ class Colleague:
     id: str
     department_id: str
     roles: tuple[str, ...] = ()
+    name: str = ""
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from chalicelib.messaging.domain.records import (
     MessageRecord,
     PointerRecord,
 )
-from chalicelib.messaging.service import wiring
+from chalicelib.messaging.service import caller, wiring
 
 from shared.auth import Principal
 from shared.errors import Conflict, Forbidden, NotFound, RuleViolation
@@ -64,13 +64,8 @@ def _conversation(record: ConversationRecord) -> Conversation:
 
 
 def _caller(principal: Principal, store: ConversationStore) -> str:
-    """The caller's staff id: bound by the identity provider, else found by their user id (one Query)."""
-    if principal.staff_id:
-        return principal.staff_id
-    staff_id = store.people.staff_id_for_user(principal.user)
-    if staff_id is None:
-        raise NotFound("staff record for this user")
-    return staff_id
+    """The caller's staff id, as the directory binds their sign-in (``shared.standing``)."""
+    return caller.staff_id(principal)
 
 
 def _active_staff(store: ConversationStore, hospital_id: str, staff_id: str, field: str) -> None:

@@ -16,11 +16,11 @@ from collections.abc import Iterable
 
 from chalicelib.messaging.contracts.devices import Device, RegisterDevice
 from chalicelib.messaging.domain.ports import DeviceStore, PushEndpoints
-from chalicelib.messaging.service import wiring
+from chalicelib.messaging.service import caller, wiring
 
 from shared import observability
 from shared.auth import Principal
-from shared.errors import NotFound, RuleViolation
+from shared.errors import RuleViolation
 from shared.settings import get_settings
 
 logger = observability.logger("push")
@@ -28,13 +28,8 @@ MAX_DEVICES = 5
 
 
 def _caller(principal: Principal, store: DeviceStore) -> str:
-    """The caller's staff id: bound by the identity provider, else found by their user id (one Query)."""
-    if principal.staff_id:
-        return principal.staff_id
-    staff_id = store.staff_id_for_user(principal.user)
-    if staff_id is None:
-        raise NotFound("staff record for this user")
-    return staff_id
+    """The caller's staff id, as the directory binds their sign-in (``shared.standing``)."""
+    return caller.staff_id(principal)
 
 
 def register(

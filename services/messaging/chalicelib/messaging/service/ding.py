@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from chalicelib.messaging.contracts.notifications import AlertRecord
+from chalicelib.messaging.domain import notify_policy as rules
 from chalicelib.messaging.domain.alerts import AlertChannel
 from chalicelib.messaging.domain.ports import DingStore, PersonalData
 from chalicelib.messaging.domain.records import AlertEntry, DingTimerRecord
@@ -38,17 +39,30 @@ def escalate(
     """Alert the unacknowledged for this step, log each alert, then advance or finish the timer."""
     tenant = timer.tenant
     store = store or wiring.ding_store()
-    title = store.title(tenant, timer.notification_id)
-    if title is None:
+    sender_name = store.sender_name(tenant, timer.notification_id)
+    if sender_name is None:
         raise NotFound("notification")
     pending = store.unacknowledged(tenant, timer.notification_id)
     channel = channel or wiring.alert_channel()
-    text = f"【紧急】{title}：请在应用内确认。"
+    # Never the sender's words (a title can carry a phishing link): a fixed text naming them and the app.
+    text = rules.alert_text(sender_name, "sms" if timer.step == "sms" else "call")
+    reachable = {s: store.sealed_mobile(tenant, s) for s in pending}
+    day, _ = rules.day_window(now)
+    wanted = sum(1 for sealed in reachable.values() if sealed)
+    granted = store.reserve_alerts(tenant, day, wanted, store.policy(tenant).daily_alerts) if wanted else 0
+    if granted < wanted:
+        logger.warning(
+            "daily SMS/call budget reached: alerts skipped",
+            extra={"tenant": tenant, "notification": timer.notification_id, "skipped": wanted - granted},
+        )
     alerts = []
     for staff_id in pending:
-        sealed = store.sealed_mobile(tenant, staff_id)
+        sealed = reachable[staff_id]
         status, detail, masked = "skipped", "no mobile on record", None
-        if sealed:
+        if sealed and granted <= 0:
+            detail = "the hospital's daily SMS/call budget is spent"
+        elif sealed:
+            granted -= 1
             phone = (personal_data or wiring.personal_data()).decrypt(tenant, sealed)
             masked = mask_mobile(phone)
             try:

@@ -14,19 +14,22 @@ from chalicelib.messaging.contracts.notifications import (
     MAX_RECIPIENTS,
     InboxItem,
     Notification,
+    NotificationPolicy,
+    NotificationPolicyBody,
     RecipientQuery,
     Recipients,
     RecipientStatus,
     SendNotification,
 )
 from chalicelib.messaging.domain import approval_notices
+from chalicelib.messaging.domain import notify_policy as rules
 from chalicelib.messaging.domain.ports import NotificationStore, Push
-from chalicelib.messaging.domain.records import NotificationRecord, RecipientRecord
+from chalicelib.messaging.domain.records import Colleague, NotificationRecord, RecipientRecord
 from chalicelib.messaging.service import wiring
 
 from shared import observability
 from shared.auth import Principal
-from shared.errors import NotFound, RuleViolation
+from shared.errors import Forbidden, NotFound, RateLimited, RuleViolation
 from shared.events.envelope import EventEnvelope, UnknownSchema
 from shared.events.published import event_type
 from shared.ids import new_id
@@ -78,7 +81,9 @@ def _subtree(store: NotificationStore, roots: list[str], include_sub: bool) -> s
     return chosen
 
 
-def resolve(store: NotificationStore, to: Recipients, at: datetime) -> list[str]:
+def resolve(
+    store: NotificationStore, to: Recipients, at: datetime, staff: list[Colleague] | None = None
+) -> list[str]:
     """Active staff ids for ``to``, sorted; a named person or unit that does not exist is an error."""
     ids: set[str] = set()
     if to.on_duty_ward_id:
@@ -91,9 +96,13 @@ def resolve(store: NotificationStore, to: Recipients, at: datetime) -> list[str]
             _subtree(store, to.department_ids, to.include_sub_departments) if to.department_ids else set()
         )
         wanted = set(to.staff_ids)
-        for staff in store.audience.active_staff():
-            if staff.id in wanted or staff.department_id in departments or set(staff.roles) & set(to.roles):
-                ids.add(staff.id)
+        for person in staff if staff is not None else store.audience.active_staff():
+            if (
+                person.id in wanted
+                or person.department_id in departments
+                or set(person.roles) & set(to.roles)
+            ):
+                ids.add(person.id)
         unknown = sorted(wanted - ids)
         if unknown:
             raise RuleViolation(f"not active staff: {', '.join(unknown[:5])}", field="to.staff_ids")
@@ -107,29 +116,92 @@ def resolve(store: NotificationStore, to: Recipients, at: datetime) -> list[str]
 def send(
     principal: Principal, cmd: SendNotification, request_id: str, store: NotificationStore | None = None
 ) -> Notification:
+    """Send within the hospital's policy (``domain.notify_policy``): the audience the sender may reach,
+    DING minima and who may DING many, a rate per sender and per hospital (429 past it), audited."""
     tenant = principal.tenant
-    policy = cmd.ding
-    if policy is not None and policy.call_after_minutes is not None:
-        if policy.call_after_minutes < policy.sms_after_minutes:
+    ding = cmd.ding
+    if ding is not None and ding.call_after_minutes is not None:
+        if ding.call_after_minutes < ding.sms_after_minutes:
             raise RuleViolation("the call step cannot come before the SMS step", field="ding")
     store = store or wiring.open_notifications(principal, request_id)
-    recipients = resolve(store, cmd.to, datetime.now(UTC))
+    policy = store.notifications.policy()
+    staff = store.audience.active_staff()
+    me = next((s for s in staff if s.id == principal.staff_id), None) if principal.staff_id else None
+    sender = rules.Sender(roles=principal.roles, unit_id=me.department_id if me else None)
+    units = {u.id: rules.Unit(u.id, u.parent_id, u.kind) for u in store.audience.units()}
+    try:
+        rules.check_audience(policy, sender, units, cmd.to.department_ids, cmd.to.roles, cmd.to.staff_ids)
+        recipients = resolve(store, cmd.to, datetime.now(UTC), staff)
+        if ding is not None:
+            rules.check_ding(
+                policy,
+                sender,
+                len(recipients),
+                ding.sms_after_minutes,
+                ding.call_after_minutes,
+                ding.emergency,
+            )
+            day, until_tomorrow = rules.day_window(now_utc())
+            if store.notifications.used("alerts", day) >= policy.daily_alerts:
+                raise RateLimited(
+                    "the hospital's SMS and call budget for today is spent: a DING could not escalate; "
+                    "send it as a notification, or DING again tomorrow",
+                    until_tomorrow,
+                )
+    except (Forbidden, RuleViolation, RateLimited) as refused:
+        logger.warning(
+            "notification refused",
+            extra={"sender": principal.user, "reason": str(refused), "ding": ding is not None},
+        )
+        raise
+    now = now_utc()
     record = NotificationRecord(
         id=new_id(),
         sender=principal.user,
         title=cmd.title,
         body=cmd.body,
-        created_at=now_utc(),
+        created_at=now,
         recipient_ids=recipients,
-        ack_required=cmd.ack_required or policy is not None,
-        ding=policy is not None,
+        ack_required=cmd.ack_required or ding is not None,
+        ding=ding is not None,
+        sender_name=me.name if me else "",
     )
+    hour, retry_after = rules.hour_window(now)
     with store:
+        store.notifications.count(
+            f"sender#{principal.user}",
+            hour,
+            policy.per_sender_per_hour,
+            RateLimited(
+                f"you have sent {policy.per_sender_per_hour} notifications this hour; try again later",
+                retry_after,
+            ),
+        )
+        store.notifications.count(
+            "hospital",
+            hour,
+            policy.per_hospital_per_hour,
+            RateLimited(
+                f"the hospital has sent {policy.per_hospital_per_hour} notifications this hour; "
+                "try again later",
+                retry_after,
+            ),
+        )
         store.notifications.create(record)
-        if policy is not None:
+        if ding is not None:
             store.notifications.start_ding(
-                record.id, policy.sms_after_minutes, policy.call_after_minutes, record.created_at
+                record.id, ding.sms_after_minutes, ding.call_after_minutes, record.created_at
             )
+        store.audit(
+            "notification.send",
+            "notification",
+            record.id,
+            after={
+                "recipients": len(recipients),
+                "to": cmd.to.model_dump(exclude_defaults=True),
+                "ding": ding.model_dump() if ding else None,
+            },
+        )
         store.emit(
             NOTIFICATION_SENT.envelope(
                 tenant, NotificationSent(notification_id=record.id, recipient_count=len(recipients))
@@ -137,6 +209,62 @@ def send(
         )
         store.commit()
     return _notification(record)
+
+
+def get_policy(principal: Principal, store: NotificationStore | None = None) -> NotificationPolicy:
+    policy = (store or wiring.open_notifications(principal)).notifications.policy()
+    return _policy_view(policy)
+
+
+def set_policy(
+    principal: Principal,
+    body: NotificationPolicyBody,
+    request_id: str,
+    store: NotificationStore | None = None,
+) -> NotificationPolicy:
+    store = store or wiring.open_notifications(principal, request_id)
+    before = store.notifications.policy()
+    policy = rules.NotifyPolicy(
+        broadcast_roles=frozenset(body.broadcast_roles),
+        ding_roles=frozenset(body.ding_roles),
+        emergency_roles=frozenset(body.emergency_roles),
+        ding_many=body.ding_many,
+        max_named=body.max_named,
+        sms_min_minutes=body.sms_min_minutes,
+        call_min_minutes=body.call_min_minutes,
+        per_sender_per_hour=body.per_sender_per_hour,
+        per_hospital_per_hour=body.per_hospital_per_hour,
+        daily_alerts=body.daily_alerts,
+        updated_by=principal.user,
+        updated_at=now_utc(),
+    )
+    with store:
+        store.notifications.set_policy(policy)
+        store.audit(
+            "notification.policy",
+            "notification-policy",
+            "policy",
+            after={"before": _policy_view(before).model_dump(mode="json"), **body.model_dump()},
+        )
+        store.commit()
+    return _policy_view(policy)
+
+
+def _policy_view(policy: rules.NotifyPolicy) -> NotificationPolicy:
+    return NotificationPolicy(
+        broadcast_roles=sorted(policy.broadcast_roles),
+        ding_roles=sorted(policy.ding_roles),
+        emergency_roles=sorted(policy.emergency_roles),
+        ding_many=policy.ding_many,
+        max_named=policy.max_named,
+        sms_min_minutes=policy.sms_min_minutes,
+        call_min_minutes=policy.call_min_minutes,
+        per_sender_per_hour=policy.per_sender_per_hour,
+        per_hospital_per_hour=policy.per_hospital_per_hour,
+        daily_alerts=policy.daily_alerts,
+        updated_by=policy.updated_by,
+        updated_at=policy.updated_at,
+    )
 
 
 def fan_out(
