@@ -8,7 +8,17 @@ module does not pay for the adapters it does not use)."""
 from __future__ import annotations
 
 from chalicelib.messaging.domain.alerts import AlertChannel
-from chalicelib.messaging.domain.ports import DingStore, DirectoryStore, NotificationStore, PersonalData, Push
+from chalicelib.messaging.domain.ports import (
+    CertificateSweep,
+    ConsortiumStore,
+    DepartmentGroupStore,
+    DingStore,
+    DirectoryStore,
+    ImportStore,
+    NotificationStore,
+    PersonalData,
+    Push,
+)
 
 from shared.auth import Principal
 from shared.persistence.uow import UnitOfWork
@@ -68,3 +78,41 @@ def alert_channel() -> AlertChannel:
     from chalicelib.messaging.adapters.sns import AwsChannel
 
     return AwsChannel()
+
+
+# --- consortia, department groups, imports, the certificate sweep ---------------------------------
+
+
+def open_consortia(principal: Principal, request_id: str | None = None) -> ConsortiumStore:
+    """Consortium links and rosters as the caller's hospital sees them, with a fresh unit of work."""
+    from chalicelib.messaging.adapters.dynamodb import DynamoConsortiumStore
+
+    return DynamoConsortiumStore(principal.tenant, UnitOfWork(SERVICE, principal, request_id))
+
+
+def consumer_department_groups(tenant: str, uow: UnitOfWork) -> DepartmentGroupStore:
+    """The department groups of an event's hospital, on the consumer's unit of work (it commits)."""
+    from chalicelib.messaging.adapters.dynamodb import DynamoDepartmentGroupStore
+
+    return DynamoDepartmentGroupStore(tenant, uow)
+
+
+def open_imports(principal: Principal, request_id: str | None = None) -> ImportStore:
+    """The import jobs of the caller's hospital, with a fresh unit of work for one change."""
+    from chalicelib.messaging.adapters.dynamodb import DynamoImportStore
+
+    return DynamoImportStore(principal.tenant, UnitOfWork(SERVICE, principal, request_id))
+
+
+def consumer_imports(tenant: str, uow: UnitOfWork) -> ImportStore:
+    """The import jobs of an event's hospital, on the consumer's unit of work (it commits)."""
+    from chalicelib.messaging.adapters.dynamodb import DynamoImportStore
+
+    return DynamoImportStore(tenant, uow)
+
+
+def certificate_sweep() -> CertificateSweep:
+    """The certificate reminders' due index, across hospitals."""
+    from chalicelib.messaging.adapters.dynamodb import DynamoCertificateSweep
+
+    return DynamoCertificateSweep()
