@@ -683,6 +683,11 @@ class ConsortiumTables:
         self.pointers[(hospital_id, staff_id, pointer.conversation_id)] = pointer
 
 
+def _drop(table: dict[Any, Any], key: Any) -> None:
+    """Remove ``key`` if it is there (a delete of what is gone does nothing)."""
+    table.pop(key, None)
+
+
 def _status_is(current: Any, status: str, conflict: DomainError) -> None:
     """DynamoDB's ``status == x`` condition: an absent item fails it too."""
     if current is None or current.status != status:
@@ -721,7 +726,7 @@ class FakeConsortiumLinks:
     def delete(self, link: ConsortiumLink, status: str, conflict: DomainError) -> None:
         key = (link.hospital_id, link.consortium_id)
         self.uow.check(lambda: _status_is(self.tables.links.get(key), status, conflict))
-        self.uow.stage(lambda: self.tables.links.pop(key, None))
+        self.uow.stage(lambda: _drop(self.tables.links, key))
 
 
 @dataclass
@@ -775,7 +780,7 @@ class FakeConsortiumRosters:
     ) -> None:
         key = (lead, consortium_id, hospital_id)
         self.uow.check(lambda: _status_is(self.tables.rosters.get(key), status, conflict))
-        self.uow.stage(lambda: self.tables.rosters.pop(key, None))
+        self.uow.stage(lambda: _drop(self.tables.rosters, key))
 
 
 @dataclass
@@ -901,7 +906,7 @@ class FakeDepartmentGroupStore:
         self.uow.stage(lambda: self.tables.memberships.__setitem__((self.tenant, staff_id), department_id))
 
     def forget(self, staff_id: str) -> None:
-        self.uow.stage(lambda: self.tables.memberships.pop((self.tenant, staff_id), None))
+        self.uow.stage(lambda: _drop(self.tables.memberships, (self.tenant, staff_id)))
 
     def commit(self) -> None:
         self.uow.commit()

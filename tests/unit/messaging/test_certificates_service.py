@@ -72,7 +72,7 @@ def test_a_renewal_replaces_the_reminders_of_the_certificates_it_drops() -> None
     renewed = (TODAY + timedelta(days=800)).isoformat()
     cmd = UpdateStaff(
         version=1, certificates=[{"type": "护士执业证书", "number": "N-002", "valid_until": renewed}]
-    )  # type: ignore[list-item]
+    )
     store = FakeDirectoryStore("t-a", tables, admin("t-a"), "req-2")
     directory.update_staff(
         admin("t-a"), nurse.id, cmd, "req-2", store=store, personal_data=FakePersonalData()

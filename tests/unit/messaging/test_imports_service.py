@@ -60,7 +60,7 @@ class Hospital:
 
     def start(self, text: str, fmt: str = "csv", who: Principal = ADMIN) -> ImportJob:
         content = base64.b64encode(text.encode()).decode()
-        cmd = StartImport(format=fmt, content_base64=content, filename="hr.csv")  # type: ignore[arg-type]
+        cmd = StartImport(format=fmt, content_base64=content, filename="hr.csv")
         store = self.store(who.tenant)
         job = imports.start(who, cmd, "req-1", store=store)
         self.queued += store.uow.published
