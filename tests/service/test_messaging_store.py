@@ -4,6 +4,7 @@ fake the service-layer tests use: a fake that drifts from the adapter fails here
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -14,42 +15,63 @@ from typing import Any
 import pytest
 from chalicelib.messaging.adapters.dynamodb import (
     CertificateReminder,
+    ConversationPointer,
     DingTimer,
+    DynamoCertificateSweep,
+    DynamoConsortiumStore,
     DynamoConversationStore,
+    DynamoDepartmentGroupStore,
     DynamoDeviceStore,
     DynamoDingStore,
     DynamoDirectoryStore,
+    DynamoImportStore,
     DynamoNotificationStore,
     HospitalLink,
     RosterEntry,
+    find_conversation,
 )
+from chalicelib.messaging.contracts.events import CERTIFICATE_EXPIRING, CertificateExpiring
 from chalicelib.messaging.domain.records import (
     AlertEntry,
     AttachmentRecord,
     Colleague,
+    ConsortiumGroupPointer,
+    ConsortiumLink,
     ConversationRecord,
+    DepartmentGroupRecord,
     DepartmentRecord,
     DingTimerRecord,
+    DueReminder,
     FeedRecord,
+    ImportJobRecord,
     MessageRecord,
     NotificationRecord,
     PointerRecord,
     Reminder,
+    RosterMember,
     StaffRecord,
     UnitRecord,
 )
 
 from shared.auth import Principal
-from shared.errors import Conflict, RuleViolation
+from shared.errors import Conflict, NotFound, RuleViolation
+from shared.persistence.models import AuditRecord, service_item_models, tenant_key
 from shared.persistence.uow import UnitOfWork
 from tests.unit.messaging.fakes import (
+    ConsortiumTables,
     ConversationTables,
     DeviceTables,
+    FakeCertificateSweep,
+    FakeConsortiumStore,
     FakeConversationStore,
+    FakeDepartmentGroupStore,
     FakeDeviceStore,
     FakeDingStore,
     FakeDirectoryStore,
+    FakeImportStore,
     FakeNotificationStore,
+    GroupTables,
+    ImportTables,
     NotificationTables,
     Tables,
 )
@@ -875,3 +897,419 @@ def test_the_policy_round_trips_and_counters_stop_at_their_limit(notes: Opener) 
     assert store.notifications.used("sender#u1", "2026-12-01T08") == 2
     assert store.notifications.used("sender#u1", "2026-12-01T09") == 0
     commit(store, lambda s: s.notifications.count("sender#u1", "2026-12-01T09", 2, full))
+
+
+# --- consortia (医共体/医联体) -----------------------------------------------------------------------
+
+_CONSORTIA = ConsortiumTables()
+
+
+def _dynamo_consortia(tenant: str, user: str) -> Any:
+    return DynamoConsortiumStore(tenant, UnitOfWork("messaging", _principal(tenant, user), "req-1"))
+
+
+def _fake_consortia(tenant: str, user: str) -> Any:
+    return FakeConsortiumStore(tenant, _CONSORTIA)
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def consortia_of(request: pytest.FixtureRequest) -> Iterator[Opener]:
+    if request.param == "dynamodb":
+        request.getfixturevalue("stack")
+        yield _dynamo_consortia
+    else:
+        yield _fake_consortia
+
+
+def link_of(
+    hospital: str, cid: str, lead: str, role: str = "member", status: str = "invited"
+) -> ConsortiumLink:
+    return ConsortiumLink(hospital, cid, "县域医共体", "medical_community", lead, role, status, AT)
+
+
+def consortium_audits(store: Any, cid: str) -> list[tuple[str, Any, Any]]:
+    if isinstance(store, FakeConsortiumStore):
+        return [(a, b, c) for a, _, r, b, c in store.tables.audits if r == cid]
+    records = AuditRecord.query(tenant_key(store.tenant, "consortium", cid))
+    return [
+        (r.action, json.loads(r.before) if r.before else None, json.loads(r.after) if r.after else None)
+        for r in records
+    ]
+
+
+def test_links_and_rosters_round_trip_and_are_create_only(consortia_of: Opener) -> None:
+    lead, town, cid = new_tenant(), new_tenant(), uuid.uuid4().hex
+    store = consortia_of(lead, "admin")
+    mine = link_of(lead, cid, lead, "lead", "active")
+    theirs = link_of(town, cid, lead)
+    head = RosterMember(lead, cid, lead, "县人民医院", "lead", "active")
+    invited = RosterMember(lead, cid, town, None, "member", "invited")
+
+    def create(s: Any) -> None:
+        s.links.create(mine)
+        s.rosters.create(head)
+        s.links.create(theirs)
+        s.rosters.create(invited)
+        s.audit("consortium.create", "consortium", cid, after={"name": "县域医共体"})
+
+    commit(store, create)
+    assert store.links.get(lead, cid) == mine and store.links.get(town, cid) == theirs
+    assert store.rosters.get(lead, cid, town) == invited and store.rosters.get(lead, cid, lead) == head
+    assert store.links.get(new_tenant(), cid) is None and store.rosters.get(lead, cid, "t-none") is None
+    assert consortium_audits(store, cid) == [("consortium.create", None, {"name": "县域医共体"})]
+    again = link_of(town, cid, lead, status="active")
+    with pytest.raises(NotFound, match="taken"), store:
+        store.links.create(link_of(new_tenant(), cid, lead))  # would be fine on its own
+        store.rosters.create(invited, NotFound("taken"))
+        store.commit()
+    with pytest.raises(Conflict), store:
+        store.links.create(again)  # no conflict named: the unit of work's own
+        store.commit()
+    assert store.links.get(town, cid) == theirs
+    assert [h.hospital_id for h in all_pages(lambda c: store.links.page(town, 5, c))] == [town]
+
+
+def test_a_link_and_its_roster_entry_change_only_as_read(consortia_of: Opener) -> None:
+    lead, town, cid = new_tenant(), new_tenant(), uuid.uuid4().hex
+    store = consortia_of(lead, "admin")
+    theirs = link_of(town, cid, lead)
+    commit(
+        store,
+        lambda s: [
+            s.links.create(theirs),
+            s.rosters.create(RosterMember(lead, cid, town, None, "member", "invited")),
+        ],
+    )
+    joined = link_of(town, cid, lead, status="active")
+    commit(
+        store,
+        lambda s: [
+            s.links.save(joined, "invited", Conflict("answered")),
+            s.rosters.join(lead, cid, town, "镇卫生院", NotFound("gone")),
+        ],
+    )
+    assert store.links.get(town, cid) == joined
+    assert store.rosters.get(lead, cid, town) == RosterMember(lead, cid, town, "镇卫生院", "member", "active")
+    with pytest.raises(Conflict, match="answered"), store:
+        store.links.save(joined, "invited", Conflict("answered"))
+        store.commit()
+    with pytest.raises(NotFound, match="gone"), store:
+        store.rosters.join(lead, cid, town, "又一次", NotFound("gone"))
+        store.commit()
+    with pytest.raises(NotFound, match="not as read"), store:
+        store.links.delete(joined, "active", NotFound("not as read"))  # would succeed alone
+        store.rosters.delete(lead, cid, town, "invited", NotFound("not as read"))
+        store.commit()
+    assert store.links.get(town, cid) == joined and store.rosters.get(lead, cid, town) is not None
+    commit(
+        store,
+        lambda s: [
+            s.links.delete(joined, "active", NotFound("x")),
+            s.rosters.delete(lead, cid, town, "active", NotFound("x")),
+        ],
+    )
+    assert store.links.get(town, cid) is None and store.rosters.get(lead, cid, town) is None
+    with pytest.raises(NotFound), store:
+        store.links.delete(joined, "active", NotFound("already gone"))
+        store.commit()
+
+
+def test_links_and_rosters_page_within_their_hospital_and_consortium(consortia_of: Opener) -> None:
+    lead, cid = new_tenant(), uuid.uuid4().hex
+    store = consortia_of(lead, "admin")
+    ids = [f"k{n}" for n in range(4)]
+    members = sorted(new_tenant() for _ in range(4))
+    commit(store, lambda s: [s.links.create(link_of(lead, k, lead, "lead", "active")) for k in ids])
+    commit(
+        store,
+        lambda s: [s.rosters.create(RosterMember(lead, cid, m, None, "member", "active")) for m in members],
+    )
+    assert [link.consortium_id for link in all_pages(lambda c: store.links.page(lead, 3, c))] == ids
+    assert [m.hospital_id for m in all_pages(lambda c: store.rosters.page(lead, cid, 3, c))] == members
+    assert store.rosters.first(lead, cid, 2) == members[:2]
+    assert store.rosters.page(lead, "other", 5, None) == ([], None)
+    _, cursor = store.links.page(lead, 1, None)
+    with pytest.raises(RuleViolation):
+        store.links.page(new_tenant(), 1, cursor)
+    _, cursor = store.rosters.page(lead, cid, 1, None)
+    with pytest.raises(RuleViolation):
+        store.rosters.page(lead, "other", 1, cursor)
+
+
+def test_group_pointers_are_the_persons_own_newest_first(consortia_of: Opener) -> None:
+    tenant, home = new_tenant(), new_tenant()
+    store = consortia_of(tenant, "zhou")
+    pointers = [ConsortiumGroupPointer(f"c{n}", f"转诊群{n}", "k1", home, AT) for n in range(3)]
+    if isinstance(store, FakeConsortiumStore):
+        for p in pointers:
+            store.tables.add_pointer(tenant, "s01", p)
+    else:
+        for p in pointers:
+            ConversationPointer.new(
+                tenant,
+                p.conversation_id,
+                pk=ConversationPointer.partition(tenant, "s01"),
+                home_hospital_id=home,
+                consortium_id="k1",
+                name=p.name,
+                joined_at=AT,
+            ).save()
+        commit(_dynamo(tenant, "admin"), lambda s: s.staff.create(person(1, user_id="zhou")))
+    assert all_pages(lambda c: store.groups.page("s01", 2, c)) == pointers[::-1]
+    assert store.groups.page("s02", 5, None) == ([], None)
+    assert consortia_of(new_tenant(), "x").groups.page("s01", 5, None) == ([], None)
+
+
+# --- department groups ----------------------------------------------------------------------------
+
+_GROUPS = GroupTables()
+
+
+@dataclass
+class GroupWorld:
+    open: Callable[[str], Any]  # tenant -> a store on a fresh consumer unit of work
+    commit: Callable[[Any], None]
+    group: Callable[[str, str], DepartmentGroupRecord | None]  # (tenant, group id)
+
+    def members(self, tenant: str, gid: str) -> frozenset[str]:
+        found = self.group(tenant, gid)
+        assert found is not None, gid
+        return found.member_ids
+
+
+def _dynamo_group(tenant: str, gid: str) -> DepartmentGroupRecord | None:
+    item = find_conversation(tenant, gid)
+    if item is None:
+        return None
+    assert item.kind == "department"
+    return DepartmentGroupRecord(
+        item.sk, item.department_id or "", item.name, frozenset(item.member_ids or ())
+    )
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def groups(request: pytest.FixtureRequest) -> Iterator[GroupWorld]:
+    if request.param == "dynamodb":
+        request.getfixturevalue("stack")
+        yield GroupWorld(
+            lambda t: DynamoDepartmentGroupStore(t, UnitOfWork("messaging", _principal(t, "service"))),
+            lambda s: s.uow.commit(),
+            _dynamo_group,
+        )
+    else:
+        yield GroupWorld(
+            lambda t: FakeDepartmentGroupStore(t, _TABLES, _GROUPS),
+            lambda s: s.commit(),
+            lambda t, gid: _GROUPS.groups.get((t, gid)),
+        )
+
+
+def seed_directory(
+    groups: GroupWorld, tenant: str, units: list[DepartmentRecord], people: list[StaffRecord]
+) -> None:
+    directory = _dynamo if "Dynamo" in type(groups.open(tenant)).__name__ else _fake
+    commit(directory(tenant, "admin"), lambda s: [s.departments.create(u) for u in units])
+    commit(directory(tenant, "admin"), lambda s: [s.staff.create(p) for p in people])
+
+
+def test_department_groups_read_the_directory_and_are_made_at_once(groups: GroupWorld) -> None:
+    tenant = new_tenant()
+    seed_directory(groups, tenant, [unit(1), unit(2, kind="campus")], [person(1, status="left")])
+    store = groups.open(tenant)
+    got = store.department("d01")
+    assert (got.id, got.name, got.kind, got.version) == ("d01", "科室1", "department", 1)
+    assert store.department("d02").kind == "campus" and store.department("d09") is None
+    assert (store.staff("s01").department_id, store.staff("s01").status) == ("d01", "left")
+    assert store.staff("s09") is None and store.membership("s01") is None
+    store.ensure_group("dept-d01", got)  # at once, no commit
+    assert groups.group(tenant, "dept-d01") == DepartmentGroupRecord("dept-d01", "d01", "科室1")
+    assert groups.open(new_tenant()).department("d01") is None
+
+
+def test_joining_and_leaving_are_staged_and_need_the_group(groups: GroupWorld) -> None:
+    tenant = new_tenant()
+    seed_directory(groups, tenant, [unit(1), unit(2)], [])
+    store = groups.open(tenant)
+    store.ensure_group("dept-d01", store.department("d01"))
+    store.join("dept-d01", "s01", "d01")
+    assert groups.members(tenant, "dept-d01") == frozenset()  # not before the commit
+    groups.commit(store)
+    second = groups.open(tenant)
+    second.join("dept-d01", "s02", "d01")  # one person a change (one transaction touches an item once)
+    groups.commit(second)
+    assert groups.members(tenant, "dept-d01") == {"s01", "s02"}
+    assert groups.open(tenant).membership("s01") == "d01"
+
+    renamed = store.department("d01")
+    renamed.name = "改名"
+    groups.open(tenant).ensure_group("dept-d01", renamed)
+    assert groups.group(tenant, "dept-d01") == DepartmentGroupRecord(
+        "dept-d01", "d01", "改名", frozenset({"s01", "s02"})
+    )
+
+    moving = groups.open(tenant)
+    moving.leave("dept-d01", "s02")
+    moving.join("dept-d02", "s02", "d02")  # no such group: the change fails whole
+    with pytest.raises(Conflict):
+        groups.commit(moving)
+    assert groups.members(tenant, "dept-d01") == {"s01", "s02"}
+    assert groups.open(tenant).membership("s02") == "d01"
+
+    leaving = groups.open(tenant)
+    leaving.leave("dept-d01", "s01")
+    leaving.forget("s01")
+    groups.commit(leaving)
+    assert groups.members(tenant, "dept-d01") == {"s02"}
+    assert groups.open(tenant).membership("s01") is None
+
+
+# --- staff imports --------------------------------------------------------------------------------
+
+_IMPORTS = ImportTables()
+
+
+def _dynamo_imports(tenant: str, user: str) -> Any:
+    return DynamoImportStore(tenant, UnitOfWork("messaging", _principal(tenant, user), "req-1"))
+
+
+def _fake_imports(tenant: str, user: str) -> Any:
+    return FakeImportStore(tenant, _TABLES, _IMPORTS)
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def imports_of(request: pytest.FixtureRequest) -> Iterator[Opener]:
+    if request.param == "dynamodb":
+        request.getfixturevalue("stack")
+        yield _dynamo_imports
+    else:
+        yield _fake_imports
+
+
+def job(job_id: str = "j1", **extra: Any) -> ImportJobRecord:
+    return ImportJobRecord(
+        job_id, "hr-admin", "sha", "packed-rows", 60, AT, **{"filename": "hr.csv", **extra}
+    )
+
+
+def test_import_jobs_round_trip_are_create_only_and_advance_from_where_they_stand(imports_of: Opener) -> None:
+    tenant = new_tenant()
+    store = imports_of(tenant, "admin")
+    queued = job()
+    commit(store, lambda s: s.jobs.create(queued))
+    assert store.jobs.get("j1") == queued
+    assert store.jobs.get("j2") is None and imports_of(new_tenant(), "x").jobs.get("j1") is None
+    with pytest.raises(Conflict), store:
+        store.jobs.create(job(filename="other.csv"))
+        store.commit()
+    with store:
+        store.jobs.advance(queued, 0, 50, 40, 5, 5, None)  # never committed
+    assert store.jobs.get("j1") == queued
+    commit(store, lambda s: s.jobs.advance(queued, 0, 50, 40, 5, 5, None))
+    running = store.jobs.get("j1")
+    assert (running.status, running.processed, running.created, running.updated, running.unchanged) == (
+        "running",
+        50,
+        40,
+        5,
+        5,
+    )
+    with pytest.raises(Conflict), store:
+        store.jobs.advance(queued, 0, 50, 40, 5, 5, None)  # a redelivered slice
+        store.commit()
+    finished = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    commit(store, lambda s: s.jobs.advance(queued, 50, 60, 10, 0, 0, finished))
+    done = store.jobs.get("j1")
+    assert (done.status, done.processed, done.created, done.finished_at) == ("done", 60, 50, finished)
+    assert done.rows_blob == "packed-rows" and done.file_sha256 == "sha"
+
+
+def test_an_import_reads_the_hospitals_units_and_staff_by_number(imports_of: Opener) -> None:
+    tenant = new_tenant()
+    store = imports_of(tenant, "admin")
+    directory = _dynamo if isinstance(store, DynamoImportStore) else _fake
+    commit(directory(tenant, "admin"), lambda s: [s.departments.create(unit(n)) for n in (2, 1, 3)])
+    commit(directory(tenant, "admin"), lambda s: s.staff.create(person(1, roles=["nurse"])))
+    assert [(u.id, u.name) for u in store.departments()] == [
+        ("d01", "科室1"),
+        ("d02", "科室2"),
+        ("d03", "科室3"),
+    ]
+    found = store.staff_by_number("E1")
+    assert (found.id, found.employee_no, found.roles, found.version) == ("s01", "E1", ["nurse"], 1)
+    assert store.staff_by_number("E2") is None
+    other = imports_of(new_tenant(), "x")
+    assert other.staff_by_number("E1") is None and other.departments() == []
+
+
+# --- the certificate sweep ------------------------------------------------------------------------
+
+_SWEEP = FakeCertificateSweep(_TABLES)
+
+
+@dataclass
+class SweepWorld:
+    store: Any
+    directory: Opener
+    announced: Callable[[str], list[str]]  # tenant -> the staff ids of its published certificate.expiring
+
+
+def _dynamo_announced(tenant: str) -> list[str]:
+    outbox: Any = service_item_models("messaging")["outbox"]
+    return [
+        json.loads(o.event)["data"]["staff_id"]
+        for o in outbox.query(tenant_key(tenant, "outbox"))
+        if o.event_type == "certificate.expiring"
+    ]
+
+
+def _fake_announced(tenant: str) -> list[str]:
+    return [e.data["staff_id"] for e in _SWEEP.published if e.tenant == tenant]
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def sweeps(request: pytest.FixtureRequest) -> Iterator[SweepWorld]:
+    if request.param == "dynamodb":
+        request.getfixturevalue("stack")
+        yield SweepWorld(DynamoCertificateSweep(), _dynamo, _dynamo_announced)
+    else:
+        yield SweepWorld(_SWEEP, _fake, _fake_announced)
+
+
+def expiring(tenant: str, staff_id: str) -> Any:
+    data = CertificateExpiring(staff_id=staff_id, certificate_type="BLS", valid_until=date(2001, 2, 1))
+    return CERTIFICATE_EXPIRING.envelope(tenant, data)
+
+
+def test_the_sweep_finds_every_hospitals_due_reminders_soonest_first(sweeps: SweepWorld) -> None:
+    a, b = sorted([new_tenant(), new_tenant()])
+    first = Reminder("s01#BLS#B-1#2001-02-01", "s01", "BLS", "2001-02-01", date(2001, 1, 2))
+    second = Reminder("s02#BLS#B-2#2001-02-03", "s02", "BLS", "2001-02-03", date(2001, 1, 4))
+    later = Reminder("s03#BLS#B-3#2001-03-01", "s03", "BLS", "2001-03-01", date(2001, 1, 30))
+    commit(sweeps.directory(b, "admin"), lambda s: [s.reminders.add(first), s.reminders.add(later)])
+    commit(sweeps.directory(a, "admin"), lambda s: s.reminders.add(second))
+    commit(sweeps.directory(a, "admin"), lambda s: s.reminders.add(first))
+
+    def due(today: date) -> list[DueReminder]:
+        return [d for d in sweeps.store.due(today) if d.tenant in (a, b)]
+
+    assert due(date(2001, 1, 4)) == [
+        DueReminder(a, first),
+        DueReminder(b, first),
+        DueReminder(a, second),
+    ]
+    assert due(date(2001, 1, 1)) == []
+    assert len(due(date(2001, 1, 30))) == 4
+
+
+def test_an_announcement_publishes_and_removes_its_reminder_once(sweeps: SweepWorld) -> None:
+    tenant = new_tenant()
+    reminder = Reminder("s01#BLS#B-1#2001-02-01", "s01", "BLS", "2001-02-01", date(2001, 1, 2))
+    commit(sweeps.directory(tenant, "admin"), lambda s: s.reminders.add(reminder))
+    (due,) = [d for d in sweeps.store.due(date(2001, 1, 2)) if d.tenant == tenant]
+    assert sweeps.announced(tenant) == []
+    sweeps.store.announce(due, expiring(tenant, "s01"))
+    assert sweeps.announced(tenant) == ["s01"]
+    assert [d for d in sweeps.store.due(date(2001, 1, 2)) if d.tenant == tenant] == []
+    with pytest.raises(Conflict):
+        sweeps.store.announce(due, expiring(tenant, "s01"))  # removed meanwhile: nothing published
+    assert sweeps.announced(tenant) == ["s01"]

@@ -16,7 +16,7 @@ import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from itertools import count
 from typing import Any, TypeAlias
 
@@ -27,16 +27,22 @@ from chalicelib.messaging.domain.records import (
     AlertEntry,
     AttachmentRecord,
     Colleague,
+    ConsortiumGroupPointer,
+    ConsortiumLink,
     ConversationRecord,
+    DepartmentGroupRecord,
     DepartmentRecord,
     DingTimerRecord,
+    DueReminder,
     Duty,
     FeedRecord,
+    ImportJobRecord,
     MessageRecord,
     NotificationRecord,
     PointerRecord,
     RecipientRecord,
     Reminder,
+    RosterMember,
     StaffRecord,
     TrailEntry,
     UnitRecord,
@@ -1037,3 +1043,366 @@ class FakePushEndpoints:
         if endpoint_arn in self.dead:
             raise ConnectionError("the endpoint is disabled")
         self.pushed.append((endpoint_arn, json.loads(payload)))
+
+
+# --- consortia (医共体/医联体) -----------------------------------------------------------------------
+
+
+@dataclass
+class ConsortiumTables:
+    """What the consortium fakes hold, across hospitals: each hospital's links, each lead's rosters,
+    each person's group pointers, and the audit records of committed changes."""
+
+    links: dict[tuple[str, str], ConsortiumLink] = field(default_factory=dict)  # (hospital, consortium)
+    rosters: dict[tuple[str, str, str], RosterMember] = field(default_factory=dict)  # (lead, cid, hospital)
+    pointers: dict[tuple[str, str, str], ConsortiumGroupPointer] = field(default_factory=dict)
+    audits: list[tuple[str, str, str, dict[str, Any] | None, dict[str, Any] | None]] = field(
+        default_factory=list
+    )
+
+    def add_pointer(self, hospital_id: str, staff_id: str, pointer: ConsortiumGroupPointer) -> None:
+        """What starting a cross-hospital group leaves under each participant's hospital."""
+        self.pointers[(hospital_id, staff_id, pointer.conversation_id)] = pointer
+
+
+def _drop(table: dict[Any, Any], key: Any) -> None:
+    """Remove ``key`` if it is there (a delete of what is gone does nothing)."""
+    table.pop(key, None)
+
+
+def _status_is(current: Any, status: str, conflict: DomainError) -> None:
+    """DynamoDB's ``status == x`` condition: an absent item fails it too."""
+    if current is None or current.status != status:
+        raise conflict
+
+
+@dataclass
+class FakeConsortiumLinks:
+    tables: ConsortiumTables
+    uow: MemoryUnitOfWork
+
+    def get(self, hospital_id: str, consortium_id: str) -> ConsortiumLink | None:
+        return copy.deepcopy(self.tables.links.get((hospital_id, consortium_id)))
+
+    def page(
+        self, hospital_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[ConsortiumLink], str | None]:
+        rows = [(c, copy.deepcopy(r)) for (h, c), r in self.tables.links.items() if h == hospital_id]
+        return page_after(rows, limit, cursor, f"{hospital_id}#consortia")
+
+    def create(self, link: ConsortiumLink, conflict: DomainError | None = None) -> None:
+        key, stored = (link.hospital_id, link.consortium_id), copy.deepcopy(link)
+
+        def is_new() -> None:
+            if key in self.tables.links:
+                raise conflict or Conflict("already exists")
+
+        self.uow.check(is_new)
+        self.uow.stage(lambda: self.tables.links.__setitem__(key, stored))
+
+    def save(self, link: ConsortiumLink, status: str, conflict: DomainError) -> None:
+        key, stored = (link.hospital_id, link.consortium_id), copy.deepcopy(link)
+        self.uow.check(lambda: _status_is(self.tables.links.get(key), status, conflict))
+        self.uow.stage(lambda: self.tables.links.__setitem__(key, stored))
+
+    def delete(self, link: ConsortiumLink, status: str, conflict: DomainError) -> None:
+        key = (link.hospital_id, link.consortium_id)
+        self.uow.check(lambda: _status_is(self.tables.links.get(key), status, conflict))
+        self.uow.stage(lambda: _drop(self.tables.links, key))
+
+
+@dataclass
+class FakeConsortiumRosters:
+    tables: ConsortiumTables
+    uow: MemoryUnitOfWork
+
+    def get(self, lead: str, consortium_id: str, hospital_id: str) -> RosterMember | None:
+        return copy.deepcopy(self.tables.rosters.get((lead, consortium_id, hospital_id)))
+
+    def _of(self, lead: str, consortium_id: str) -> list[tuple[str, RosterMember]]:
+        return [
+            (h, copy.deepcopy(r))
+            for (l_, c, h), r in self.tables.rosters.items()
+            if (l_, c) == (lead, consortium_id)
+        ]
+
+    def page(
+        self, lead: str, consortium_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[RosterMember], str | None]:
+        return page_after(self._of(lead, consortium_id), limit, cursor, f"{lead}#consortium#{consortium_id}")
+
+    def first(self, lead: str, consortium_id: str, limit: int) -> list[str]:
+        return sorted(h for h, _ in self._of(lead, consortium_id))[:limit]
+
+    def create(self, member: RosterMember, conflict: DomainError | None = None) -> None:
+        key = (member.lead_hospital_id, member.consortium_id, member.hospital_id)
+        stored = copy.deepcopy(member)
+
+        def is_new() -> None:
+            if key in self.tables.rosters:
+                raise conflict or Conflict("already exists")
+
+        self.uow.check(is_new)
+        self.uow.stage(lambda: self.tables.rosters.__setitem__(key, stored))
+
+    def join(
+        self, lead: str, consortium_id: str, hospital_id: str, hospital_name: str, conflict: DomainError
+    ) -> None:
+        key = (lead, consortium_id, hospital_id)
+
+        def apply() -> None:
+            entry = self.tables.rosters[key]
+            entry.status, entry.hospital_name = "active", hospital_name
+
+        self.uow.check(lambda: _status_is(self.tables.rosters.get(key), "invited", conflict))
+        self.uow.stage(apply)
+
+    def delete(
+        self, lead: str, consortium_id: str, hospital_id: str, status: str, conflict: DomainError
+    ) -> None:
+        key = (lead, consortium_id, hospital_id)
+        self.uow.check(lambda: _status_is(self.tables.rosters.get(key), status, conflict))
+        self.uow.stage(lambda: _drop(self.tables.rosters, key))
+
+
+@dataclass
+class FakeConsortiumGroupPointers:
+    tenant: str
+    tables: ConsortiumTables
+
+    def page(
+        self, staff_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[ConsortiumGroupPointer], str | None]:
+        rows = [(c, p) for (t, s, c), p in self.tables.pointers.items() if (t, s) == (self.tenant, staff_id)]
+        return page_after(rows, limit, cursor, f"{self.tenant}#convptr#{staff_id}", newest_first=True)
+
+
+@dataclass
+class FakeConsortiumStore:
+    """``ConsortiumStore`` in memory, as one hospital sees it; ``uow.published`` shows what a commit
+    emitted, ``tables.audits`` what it audited (with before/after)."""
+
+    tenant: str
+    tables: ConsortiumTables = field(default_factory=ConsortiumTables)
+    uow: MemoryUnitOfWork = field(default_factory=MemoryUnitOfWork)
+
+    @property
+    def links(self) -> FakeConsortiumLinks:
+        return FakeConsortiumLinks(self.tables, self.uow)
+
+    @property
+    def rosters(self) -> FakeConsortiumRosters:
+        return FakeConsortiumRosters(self.tables, self.uow)
+
+    @property
+    def groups(self) -> FakeConsortiumGroupPointers:
+        return FakeConsortiumGroupPointers(self.tenant, self.tables)
+
+    def emit(self, event: Any) -> None:
+        self.uow.emit(event)
+
+    def audit(
+        self,
+        action: str,
+        resource_type: str,
+        resource_id: str,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        self.uow.audit(action, resource_type, resource_id)
+        record = (action, resource_type, resource_id, before, after)
+        self.uow.stage(lambda: self.tables.audits.append(record))
+
+    def commit(self) -> None:
+        self.uow.commit()
+
+    def __enter__(self) -> FakeConsortiumStore:
+        self.uow.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.uow.__exit__(*exc)
+
+
+# --- department groups ----------------------------------------------------------------------------
+
+
+@dataclass
+class GroupTables:
+    """The department groups (conversations) and each person's membership marker, across hospitals."""
+
+    groups: dict[tuple[str, str], DepartmentGroupRecord] = field(default_factory=dict)
+    memberships: dict[tuple[str, str], str] = field(default_factory=dict)  # (tenant, staff) -> unit
+
+
+@dataclass
+class FakeDepartmentGroupStore:
+    """``DepartmentGroupStore`` in memory: the unit and the person read from the directory fakes'
+    ``Tables``; the group made or renamed at once; membership changes staged, each conditional on the
+    group existing at commit. The test commits (as the consumer does) with ``commit()``."""
+
+    tenant: str
+    directory: Tables = field(default_factory=Tables)
+    tables: GroupTables = field(default_factory=GroupTables)
+    uow: MemoryUnitOfWork = field(default_factory=MemoryUnitOfWork)
+
+    def department(self, department_id: str) -> DepartmentRecord | None:
+        return copy.deepcopy(self.directory.departments.get((self.tenant, department_id)))
+
+    def staff(self, staff_id: str) -> StaffRecord | None:
+        return copy.deepcopy(self.directory.staff.get((self.tenant, staff_id)))
+
+    def membership(self, staff_id: str) -> str | None:
+        return self.tables.memberships.get((self.tenant, staff_id))
+
+    def ensure_group(self, group_id: str, department: DepartmentRecord) -> None:
+        key = (self.tenant, group_id)
+        found = self.tables.groups.get(key)
+        if found is None:
+            self.tables.groups[key] = DepartmentGroupRecord(group_id, department.id, department.name)
+        else:
+            self.tables.groups[key] = dataclasses.replace(found, name=department.name)
+
+    def _members(self, group_id: str, change: Callable[[frozenset[str]], frozenset[str]]) -> None:
+        key = (self.tenant, group_id)
+
+        def exists() -> None:
+            if key not in self.tables.groups:
+                raise Conflict("changed meanwhile")
+
+        def apply() -> None:
+            group = self.tables.groups[key]
+            self.tables.groups[key] = dataclasses.replace(group, member_ids=change(group.member_ids))
+
+        self.uow.check(exists)
+        self.uow.stage(apply)
+
+    def leave(self, group_id: str, staff_id: str) -> None:
+        self._members(group_id, lambda members: members - {staff_id})
+
+    def join(self, group_id: str, staff_id: str, department_id: str) -> None:
+        self._members(group_id, lambda members: members | {staff_id})
+        self.uow.stage(lambda: self.tables.memberships.__setitem__((self.tenant, staff_id), department_id))
+
+    def forget(self, staff_id: str) -> None:
+        self.uow.stage(lambda: _drop(self.tables.memberships, (self.tenant, staff_id)))
+
+    def commit(self) -> None:
+        self.uow.commit()
+
+
+# --- staff imports --------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportTables:
+    jobs: dict[tuple[str, str], ImportJobRecord] = field(default_factory=dict)
+
+
+@dataclass
+class FakeImportJobs:
+    tenant: str
+    tables: ImportTables
+    uow: MemoryUnitOfWork
+
+    def get(self, job_id: str) -> ImportJobRecord | None:
+        return copy.deepcopy(self.tables.jobs.get((self.tenant, job_id)))
+
+    def create(self, job: ImportJobRecord) -> None:
+        key, stored = (self.tenant, job.id), copy.deepcopy(job)
+
+        def is_new() -> None:
+            if key in self.tables.jobs:
+                raise Conflict("already exists")
+
+        self.uow.check(is_new)
+        self.uow.stage(lambda: self.tables.jobs.__setitem__(key, stored))
+
+    def advance(
+        self,
+        job: ImportJobRecord,
+        offset: int,
+        end: int,
+        created: int,
+        updated: int,
+        unchanged: int,
+        finished_at: datetime | None,
+    ) -> None:
+        key = (self.tenant, job.id)
+
+        def where_it_stands() -> None:
+            current = self.tables.jobs.get(key)
+            if current is None or current.processed != offset:
+                raise Conflict("changed meanwhile")
+
+        def apply() -> None:
+            current = self.tables.jobs[key]
+            current.processed = end
+            current.created += created
+            current.updated += updated
+            current.unchanged += unchanged
+            current.status = "done" if finished_at is not None else "running"
+            if finished_at is not None:
+                current.finished_at = finished_at
+
+        self.uow.check(where_it_stands)
+        self.uow.stage(apply)
+
+
+@dataclass
+class FakeImportStore:
+    """``ImportStore`` in memory: jobs of its own, the units and 工号 claims of the directory fakes'
+    ``Tables``. For the consumer's use case, the test commits (as the consumer does)."""
+
+    tenant: str
+    directory: Tables = field(default_factory=Tables)
+    tables: ImportTables = field(default_factory=ImportTables)
+    uow: MemoryUnitOfWork = field(default_factory=MemoryUnitOfWork)
+
+    @property
+    def jobs(self) -> FakeImportJobs:
+        return FakeImportJobs(self.tenant, self.tables, self.uow)
+
+    def departments(self) -> list[DepartmentRecord]:
+        mine = [(i, r) for (t, i), r in self.directory.departments.items() if t == self.tenant]
+        return [copy.deepcopy(r) for _, r in sorted(mine, key=lambda row: row[0])]
+
+    def staff_by_number(self, employee_no: str) -> StaffRecord | None:
+        staff_id = self.directory.numbers.get((self.tenant, employee_no))
+        return copy.deepcopy(self.directory.staff.get((self.tenant, staff_id))) if staff_id else None
+
+    def emit(self, event: Any) -> None:
+        self.uow.emit(event)
+
+    def commit(self) -> None:
+        self.uow.commit()
+
+    def __enter__(self) -> FakeImportStore:
+        self.uow.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.uow.__exit__(*exc)
+
+
+# --- the certificate sweep ------------------------------------------------------------------------
+
+
+@dataclass
+class FakeCertificateSweep:
+    """``CertificateSweep`` on the directory fakes' reminders, across hospitals, in the due index's order
+    (due date, hospital, key); ``published`` holds what announcements published."""
+
+    directory: Tables = field(default_factory=Tables)
+    published: list[Any] = field(default_factory=list)
+
+    def due(self, today: date) -> list[DueReminder]:
+        due = [DueReminder(t, r) for (t, _), r in self.directory.reminders.items() if r.remind_on <= today]
+        return sorted(due, key=lambda d: f"{d.reminder.remind_on.isoformat()}#{d.tenant}#{d.reminder.key}")
+
+    def announce(self, due: DueReminder, event: Any) -> None:
+        key = (due.tenant, due.reminder.key)
+        if key not in self.directory.reminders:
+            raise Conflict("changed")
+        del self.directory.reminders[key]
+        self.published.append(event)

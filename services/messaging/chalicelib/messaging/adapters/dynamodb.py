@@ -24,16 +24,21 @@ from chalicelib.messaging.domain.records import (
     AlertEntry,
     AttachmentRecord,
     Colleague,
+    ConsortiumGroupPointer,
+    ConsortiumLink,
     ConversationRecord,
     DepartmentRecord,
     DingTimerRecord,
+    DueReminder,
     Duty,
     FeedRecord,
+    ImportJobRecord,
     MessageRecord,
     NotificationRecord,
     PointerRecord,
     RecipientRecord,
     Reminder,
+    RosterMember,
     StaffRecord,
     TrailEntry,
     UnitRecord,
@@ -1762,3 +1767,370 @@ class DynamoDeviceStore:
     def endpoints_of(self, staff_ids: Sequence[str]) -> Iterator[str]:
         for registry in device_registries(self.tenant, staff_ids):
             yield from json.loads(registry.endpoints).values()
+
+
+# --- consortia, as the ports of domain/ports.py ---------------------------------------------------
+
+
+def _link_record(item: HospitalLink) -> ConsortiumLink:
+    return ConsortiumLink(
+        hospital_id=item.tenant,
+        consortium_id=item.sk,
+        name=item.consortium_name,
+        kind=item.kind,
+        lead_hospital_id=item.lead_hospital_id,
+        role=item.role,
+        status=item.status,
+        since=item.since,
+    )
+
+
+def _link_item(link: ConsortiumLink) -> HospitalLink:
+    return HospitalLink.new(
+        link.hospital_id,
+        link.consortium_id,
+        consortium_name=link.name,
+        kind=link.kind,
+        lead_hospital_id=link.lead_hospital_id,
+        role=link.role,
+        status=link.status,
+        since=link.since,
+    )
+
+
+def _roster_record(item: RosterEntry) -> RosterMember:
+    return RosterMember(
+        lead_hospital_id=item.tenant,
+        consortium_id=item.pk.split("#")[-2],  # <lead>#consortium#<id>#members
+        hospital_id=item.sk,
+        hospital_name=item.hospital_name,
+        role=item.role,
+        status=item.status,
+    )
+
+
+def _roster_key(lead: str, consortium_id: str, hospital_id: str) -> RosterEntry:
+    return RosterEntry(RosterEntry.partition(lead, consortium_id), hospital_id)
+
+
+@dataclass
+class DynamoConsortiumLinks:
+    """``ConsortiumLinks``: one item per hospital and consortium, under that hospital's tenant."""
+
+    uow: UnitOfWork
+
+    def get(self, hospital_id: str, consortium_id: str) -> ConsortiumLink | None:
+        item = hospital_link(hospital_id, consortium_id)
+        return _link_record(item) if item else None
+
+    def page(
+        self, hospital_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[ConsortiumLink], str | None]:
+        items, next_cursor = link_page(hospital_id, limit, cursor)
+        return [_link_record(i) for i in items], next_cursor
+
+    def create(self, link: ConsortiumLink, conflict: DomainError | None = None) -> None:
+        self.uow.create(_link_item(link), on_conflict=conflict)
+
+    def save(self, link: ConsortiumLink, status: str, conflict: DomainError) -> None:
+        self.uow.save(_link_item(link), condition=HospitalLink.status == status, on_conflict=conflict)
+
+    def delete(self, link: ConsortiumLink, status: str, conflict: DomainError) -> None:
+        item = HospitalLink(HospitalLink.partition(link.hospital_id), link.consortium_id)
+        self.uow.delete(item, condition=HospitalLink.status == status, on_conflict=conflict)
+
+
+@dataclass
+class DynamoConsortiumRosters:
+    """``ConsortiumRosters``: one item per hospital of a consortium, under the lead's tenant."""
+
+    uow: UnitOfWork
+
+    def get(self, lead: str, consortium_id: str, hospital_id: str) -> RosterMember | None:
+        item = find_roster_entry(lead, consortium_id, hospital_id)
+        return _roster_record(item) if item else None
+
+    def page(
+        self, lead: str, consortium_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[RosterMember], str | None]:
+        items, next_cursor = roster_page(lead, consortium_id, limit, cursor)
+        return [_roster_record(i) for i in items], next_cursor
+
+    def first(self, lead: str, consortium_id: str, limit: int) -> list[str]:
+        return roster_ids(lead, consortium_id, limit)
+
+    def create(self, member: RosterMember, conflict: DomainError | None = None) -> None:
+        lead, consortium_id = member.lead_hospital_id, member.consortium_id
+        item = RosterEntry.new(
+            lead,
+            member.hospital_id,
+            pk=RosterEntry.partition(lead, consortium_id),
+            hospital_name=member.hospital_name,
+            role=member.role,
+            status=member.status,
+        )
+        self.uow.create(item, on_conflict=conflict)
+
+    def join(
+        self, lead: str, consortium_id: str, hospital_id: str, hospital_name: str, conflict: DomainError
+    ) -> None:
+        self.uow.update(
+            _roster_key(lead, consortium_id, hospital_id),
+            [RosterEntry.status.set("active"), RosterEntry.hospital_name.set(hospital_name)],
+            condition=RosterEntry.status == "invited",
+            on_conflict=conflict,
+        )
+
+    def delete(
+        self, lead: str, consortium_id: str, hospital_id: str, status: str, conflict: DomainError
+    ) -> None:
+        self.uow.delete(
+            _roster_key(lead, consortium_id, hospital_id),
+            condition=RosterEntry.status == status,
+            on_conflict=conflict,
+        )
+
+
+@dataclass
+class DynamoConsortiumGroupPointers:
+    """``ConsortiumGroupPointers``: a person's pointers, one Query under their own hospital."""
+
+    tenant: str
+
+    def page(
+        self, staff_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[ConsortiumGroupPointer], str | None]:
+        items, next_cursor = pointer_page(self.tenant, staff_id, limit, cursor)
+        return [
+            ConsortiumGroupPointer(
+                conversation_id=p.sk,
+                name=p.name,
+                consortium_id=p.consortium_id,
+                home_hospital_id=p.home_hospital_id,
+                joined_at=p.joined_at,
+            )
+            for p in items
+        ], next_cursor
+
+
+class DynamoConsortiumStore:
+    """``ConsortiumStore`` on DynamoDB: a change to both sides of a link (each under its own hospital)
+    goes out as the unit of work's one TransactWriteItems, with its outbox event and audit record."""
+
+    def __init__(self, tenant: str, uow: UnitOfWork) -> None:
+        self.tenant, self.uow = tenant, uow
+
+    @property
+    def links(self) -> DynamoConsortiumLinks:
+        return DynamoConsortiumLinks(self.uow)
+
+    @property
+    def rosters(self) -> DynamoConsortiumRosters:
+        return DynamoConsortiumRosters(self.uow)
+
+    @property
+    def groups(self) -> DynamoConsortiumGroupPointers:
+        return DynamoConsortiumGroupPointers(self.tenant)
+
+    def emit(self, event: EventEnvelope) -> None:
+        self.uow.emit(event)
+
+    def audit(
+        self,
+        action: str,
+        resource_type: str,
+        resource_id: str,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        self.uow.audit(action, resource_type, resource_id, before=before, after=after)
+
+    def commit(self) -> None:
+        self.uow.commit()
+
+    def __enter__(self) -> DynamoConsortiumStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.uow.__exit__(*exc)
+
+
+# --- department groups, as the port of domain/ports.py --------------------------------------------
+
+
+class DynamoDepartmentGroupStore:
+    """``DepartmentGroupStore`` on the consumer's unit of work: GetItems of the unit, the person and
+    their marker; the group made (or renamed) at once; membership changes staged."""
+
+    def __init__(self, tenant: str, uow: UnitOfWork) -> None:
+        self.tenant, self.uow = tenant, uow
+
+    def department(self, department_id: str) -> DepartmentRecord | None:
+        item = get_department(self.tenant, department_id)
+        return _department_record(item) if item else None
+
+    def staff(self, staff_id: str) -> StaffRecord | None:
+        item = get_staff(self.tenant, staff_id)
+        return _staff_record(item) if item else None
+
+    def membership(self, staff_id: str) -> str | None:
+        marker = find_group_membership(self.tenant, staff_id)
+        return marker.department_id if marker else None
+
+    def ensure_group(self, group_id: str, department: DepartmentRecord) -> None:
+        ensure_group(
+            ConversationItem.new(
+                self.tenant, group_id, kind="department", name=department.name, department_id=department.id
+            )
+        )
+
+    def _members(self, group_id: str, action: Any) -> None:
+        group = ConversationItem(ConversationItem.partition(self.tenant), group_id)
+        self.uow.update(group, [action], condition=ConversationItem.pk.exists())
+
+    def leave(self, group_id: str, staff_id: str) -> None:
+        self._members(group_id, ConversationItem.member_ids.delete({staff_id}))
+
+    def join(self, group_id: str, staff_id: str, department_id: str) -> None:
+        self._members(group_id, ConversationItem.member_ids.add({staff_id}))
+        self.uow.save(GroupMembership.new(self.tenant, staff_id, department_id=department_id))
+
+    def forget(self, staff_id: str) -> None:
+        self.uow.delete(GroupMembership(GroupMembership.partition(self.tenant), staff_id))
+
+
+# --- staff imports, as the port of domain/ports.py ------------------------------------------------
+
+
+def _job_record(item: ImportJobItem) -> ImportJobRecord:
+    return ImportJobRecord(
+        id=item.sk,
+        requested_by=item.requested_by,
+        file_sha256=item.file_sha256,
+        rows_blob=item.rows_blob,
+        total=int(item.total),
+        created_at=item.created_at,
+        filename=item.filename,
+        status=item.status,
+        processed=int(item.processed),
+        created=int(item.created),
+        updated=int(item.updated),
+        unchanged=int(item.unchanged),
+        finished_at=item.finished_at,
+    )
+
+
+@dataclass
+class DynamoImportJobs:
+    """``ImportJobs``: one item per job (its rows packed on it), progress by conditional update."""
+
+    tenant: str
+    uow: UnitOfWork
+
+    def get(self, job_id: str) -> ImportJobRecord | None:
+        item = find_import_job(self.tenant, job_id)
+        return _job_record(item) if item else None
+
+    def create(self, job: ImportJobRecord) -> None:
+        item = ImportJobItem.new(
+            self.tenant,
+            job.id,
+            requested_by=job.requested_by,
+            filename=job.filename,
+            file_sha256=job.file_sha256,
+            status=job.status,
+            rows_blob=job.rows_blob,
+            total=job.total,
+            processed=job.processed,
+            created=job.created,
+            updated=job.updated,
+            unchanged=job.unchanged,
+            created_at=job.created_at,
+            finished_at=job.finished_at,
+        )
+        self.uow.create(item)
+
+    def advance(
+        self,
+        job: ImportJobRecord,
+        offset: int,
+        end: int,
+        created: int,
+        updated: int,
+        unchanged: int,
+        finished_at: datetime | None,
+    ) -> None:
+        actions = [
+            ImportJobItem.processed.set(end),
+            ImportJobItem.created.add(created),
+            ImportJobItem.updated.add(updated),
+            ImportJobItem.unchanged.add(unchanged),
+            ImportJobItem.status.set("done" if finished_at is not None else "running"),
+        ]
+        if finished_at is not None:
+            actions.append(ImportJobItem.finished_at.set(finished_at))
+        item = ImportJobItem(ImportJobItem.partition(self.tenant), job.id)
+        self.uow.update(item, actions, condition=ImportJobItem.processed == offset)
+
+
+class DynamoImportStore:
+    """``ImportStore`` of one hospital on DynamoDB, on a request's unit of work (one TransactWriteItems
+    with the outbox) or on a consumer's (which the consumer commits)."""
+
+    def __init__(self, tenant: str, uow: UnitOfWork) -> None:
+        self.tenant, self.uow = tenant, uow
+
+    @property
+    def jobs(self) -> DynamoImportJobs:
+        return DynamoImportJobs(self.tenant, self.uow)
+
+    def departments(self) -> list[DepartmentRecord]:
+        return [_department_record(d) for d in departments_of(self.tenant)]
+
+    def staff_by_number(self, employee_no: str) -> StaffRecord | None:
+        claim = find_employee_number(self.tenant, employee_no)
+        if claim is None:
+            return None
+        staff = get_staff(self.tenant, claim.staff_id)
+        return _staff_record(staff) if staff else None
+
+    def emit(self, event: EventEnvelope) -> None:
+        self.uow.emit(event)
+
+    def commit(self) -> None:
+        self.uow.commit()
+
+    def __enter__(self) -> DynamoImportStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.uow.__exit__(*exc)
+
+
+# --- the certificate sweep, as the port of domain/ports.py ----------------------------------------
+
+
+class DynamoCertificateSweep:
+    """``CertificateSweep``: the sparse due index across hospitals; each announcement one
+    TransactWriteItems (the event's outbox item and the reminder's conditional delete)."""
+
+    def due(self, today: date) -> Iterator[DueReminder]:
+        for item in due_certificate_reminders(today):
+            yield DueReminder(
+                item.tenant,
+                Reminder(
+                    key=item.sk,
+                    staff_id=item.staff_id,
+                    certificate_type=item.certificate_type,
+                    valid_until=item.valid_until,
+                    remind_on=date.fromisoformat((item.gsi1sk or "").split("#", 1)[0]),
+                ),
+            )
+
+    def announce(self, due: DueReminder, event: EventEnvelope) -> None:
+        principal = Principal(tenant=due.tenant, user="service:messaging", kind="service")
+        reminder = CertificateReminder(CertificateReminder.partition(due.tenant), due.reminder.key)
+        with UnitOfWork("messaging", principal) as uow:
+            uow.emit(event)
+            uow.delete(reminder, condition=CertificateReminder.pk.exists())
+            uow.commit()

@@ -9,8 +9,8 @@ and audit records are staged and land together when ``commit()`` succeeds, or no
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.messaging.domain.notify_policy import NotifyPolicy
@@ -18,16 +18,21 @@ from chalicelib.messaging.domain.records import (
     AlertEntry,
     AttachmentRecord,
     Colleague,
+    ConsortiumGroupPointer,
+    ConsortiumLink,
     ConversationRecord,
     DepartmentRecord,
     DingTimerRecord,
+    DueReminder,
     Duty,
     FeedRecord,
+    ImportJobRecord,
     MessageRecord,
     NotificationRecord,
     PointerRecord,
     RecipientRecord,
     Reminder,
+    RosterMember,
     StaffRecord,
     TrailEntry,
     UnitRecord,
@@ -451,3 +456,189 @@ class PushEndpoints(Protocol):
 
     def push(self, endpoint_arn: str, payload: str) -> None:
         """One push (a JSON message per platform) to one device; raises if it fails."""
+
+
+# --- consortia (医共体/医联体) -----------------------------------------------------------------------
+
+
+class ConsortiumLinks(Protocol):
+    """Each hospital's own links to consortia, kept under that hospital (``hospital_id`` says whose)."""
+
+    def get(self, hospital_id: str, consortium_id: str) -> ConsortiumLink | None: ...
+
+    def page(
+        self, hospital_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[ConsortiumLink], str | None]:
+        """One page of a hospital's consortia and pending invitations, by consortium id."""
+
+    def create(self, link: ConsortiumLink, conflict: DomainError | None = None) -> None:
+        """Stage a new link; the commit fails with ``conflict`` (else Conflict) if the hospital has one."""
+
+    def save(self, link: ConsortiumLink, status: str, conflict: DomainError) -> None:
+        """Stage the changed link; the commit fails with ``conflict`` unless its status is ``status``."""
+
+    def delete(self, link: ConsortiumLink, status: str, conflict: DomainError) -> None:
+        """Stage its removal; the commit fails with ``conflict`` unless its status is still ``status``."""
+
+
+class ConsortiumRosters(Protocol):
+    """The hospitals of each consortium, kept under its lead."""
+
+    def get(self, lead: str, consortium_id: str, hospital_id: str) -> RosterMember | None: ...
+
+    def page(
+        self, lead: str, consortium_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[RosterMember], str | None]:
+        """One page of the roster, by hospital id."""
+
+    def first(self, lead: str, consortium_id: str, limit: int) -> list[str]:
+        """The first ``limit`` hospital ids of the roster (one read)."""
+
+    def create(self, member: RosterMember, conflict: DomainError | None = None) -> None:
+        """Stage a new entry; the commit fails with ``conflict`` (else Conflict) if the hospital has one."""
+
+    def join(
+        self, lead: str, consortium_id: str, hospital_id: str, hospital_name: str, conflict: DomainError
+    ) -> None:
+        """Stage: the invited hospital is active, under this name; the commit fails with ``conflict``
+        unless it is still invited."""
+
+    def delete(
+        self, lead: str, consortium_id: str, hospital_id: str, status: str, conflict: DomainError
+    ) -> None:
+        """Stage the entry's removal; the commit fails with ``conflict`` unless its status is ``status``."""
+
+
+class ConsortiumGroupPointers(Protocol):
+    """The caller's hospital's pointers to the cross-hospital groups its staff are in (the groups
+    themselves are conversations)."""
+
+    def page(
+        self, staff_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[ConsortiumGroupPointer], str | None]:
+        """One page of the person's cross-hospital groups, newest first."""
+
+
+class ConsortiumStore(Protocol):
+    """Consortium links and rosters across hospitals, for one use case of one hospital: repositories
+    plus the unit of work (a change to both sides of a link lands in one transaction)."""
+
+    @property
+    def links(self) -> ConsortiumLinks: ...
+
+    @property
+    def rosters(self) -> ConsortiumRosters: ...
+
+    @property
+    def groups(self) -> ConsortiumGroupPointers: ...
+
+    def emit(self, event: EventEnvelope) -> None:
+        """Stage an event: published (through the outbox) if and only if the change commits."""
+
+    def audit(
+        self,
+        action: str,
+        resource_type: str,
+        resource_id: str,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        """Stage the change's audit record."""
+
+    def commit(self) -> None:
+        """Apply every staged write, event and audit record at once, or raise and apply none."""
+
+    def __enter__(self) -> ConsortiumStore: ...
+
+    def __exit__(self, *exc: object) -> None:
+        """Leaving without a commit discards what was staged."""
+
+
+# --- department groups ----------------------------------------------------------------------------
+
+
+class DepartmentGroupStore(Protocol):
+    """What keeping a hospital's department groups in step with its directory reads and writes, on the
+    consumer's unit of work (the consumer commits the staged changes with its inbox marker)."""
+
+    def department(self, department_id: str) -> DepartmentRecord | None: ...
+
+    def staff(self, staff_id: str) -> StaffRecord | None: ...
+
+    def membership(self, staff_id: str) -> str | None:
+        """The unit whose group the person is in (by their membership marker), if any."""
+
+    def ensure_group(self, group_id: str, department: DepartmentRecord) -> None:
+        """Now, outside the unit of work: create the unit's group, or (it exists) give it the unit's name."""
+
+    def leave(self, group_id: str, staff_id: str) -> None:
+        """Stage the person's removal from the group's members (the group must still exist)."""
+
+    def join(self, group_id: str, staff_id: str, department_id: str) -> None:
+        """Stage the person's addition to the group's members (it must exist) and their marker."""
+
+    def forget(self, staff_id: str) -> None:
+        """Stage the removal of the person's membership marker."""
+
+
+# --- staff imports --------------------------------------------------------------------------------
+
+
+class ImportJobs(Protocol):
+    def get(self, job_id: str) -> ImportJobRecord | None: ...
+
+    def create(self, job: ImportJobRecord) -> None:
+        """Stage a new job (create-only)."""
+
+    def advance(
+        self,
+        job: ImportJobRecord,
+        offset: int,
+        end: int,
+        created: int,
+        updated: int,
+        unchanged: int,
+        finished_at: datetime | None,
+    ) -> None:
+        """Stage the progress after rows [offset, end): the counts added, ``done`` with ``finished_at``
+        (else ``running``). The commit fails with Conflict unless the job still stands at ``offset``
+        (a redelivered slice adds nothing)."""
+
+
+class ImportStore(Protocol):
+    """A hospital's import jobs and what an import reads of its directory, for one use case: on a
+    request's unit of work or a consumer's (which the consumer commits)."""
+
+    @property
+    def jobs(self) -> ImportJobs: ...
+
+    def departments(self) -> list[DepartmentRecord]:
+        """Every unit of the hospital (one read)."""
+
+    def staff_by_number(self, employee_no: str) -> StaffRecord | None:
+        """The member of staff holding this 工号, if any."""
+
+    def emit(self, event: EventEnvelope) -> None:
+        """Stage an event: published (through the outbox) if and only if the change commits."""
+
+    def commit(self) -> None:
+        """Apply every staged write and event at once, or raise and apply none."""
+
+    def __enter__(self) -> ImportStore: ...
+
+    def __exit__(self, *exc: object) -> None:
+        """Leaving without a commit discards what was staged."""
+
+
+# --- the certificate sweep ------------------------------------------------------------------------
+
+
+class CertificateSweep(Protocol):
+    """The certificate reminders due, across hospitals (the due index is system-wide)."""
+
+    def due(self, today: date) -> Iterable[DueReminder]:
+        """The reminders due by ``today``, of every hospital, soonest first."""
+
+    def announce(self, due: DueReminder, event: EventEnvelope) -> None:
+        """Publish the event and remove the reminder in one transaction, on behalf of its hospital;
+        Conflict (and nothing published) if the reminder was removed meanwhile."""

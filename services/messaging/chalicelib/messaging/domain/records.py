@@ -242,3 +242,91 @@ class AttachmentRecord:
     content_type: str
     size: int
     uploader: str
+
+
+# --- consortia (医共体/医联体) -----------------------------------------------------------------------
+
+
+@dataclass
+class ConsortiumLink:
+    """One hospital's own record of one consortium (kept under that hospital): its role and whether it
+    has joined. A hospital reaches a consortium only through its own link."""
+
+    hospital_id: str
+    consortium_id: str
+    name: str
+    kind: str
+    lead_hospital_id: str
+    role: str  # lead | member
+    status: str  # invited | active
+    since: datetime
+
+
+@dataclass
+class RosterMember:
+    """A hospital in the lead's roster of a consortium (kept under the lead)."""
+
+    lead_hospital_id: str
+    consortium_id: str
+    hospital_id: str
+    hospital_name: str | None
+    role: str  # lead | member
+    status: str  # invited | active
+
+
+@dataclass(frozen=True)
+class ConsortiumGroupPointer:
+    """A participant's entry for a cross-hospital group, under their own hospital: where it lives."""
+
+    conversation_id: str
+    name: str | None
+    consortium_id: str
+    home_hospital_id: str
+    joined_at: datetime
+
+
+# --- department groups ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DepartmentGroupRecord:
+    """A unit's group chat as the directory keeps it in step: its name and members."""
+
+    id: str
+    department_id: str
+    name: str | None
+    member_ids: frozenset[str] = frozenset()
+
+
+# --- staff imports --------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportJobRecord:
+    """A validated staff file being applied in slices: its rows (packed, see ``domain.staff_import``)
+    and how far it has got."""
+
+    id: str
+    requested_by: str
+    file_sha256: str
+    rows_blob: str
+    total: int
+    created_at: datetime
+    filename: str | None = None
+    status: str = "queued"  # queued | running | done
+    processed: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    finished_at: datetime | None = None
+
+
+# --- the certificate sweep ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """A certificate reminder that is due, with the hospital it belongs to (the sweep crosses them)."""
+
+    tenant: str
+    reminder: Reminder

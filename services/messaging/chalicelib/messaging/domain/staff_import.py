@@ -7,8 +7,11 @@ number is created, a known one is updated only if something differs. Parsing and
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
+import json
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -191,3 +194,13 @@ def apply_rows(
             else:
                 outcome.unchanged += 1
     return outcome
+
+
+def pack_rows(rows: list[dict[str, Any]]) -> str:
+    """The validated rows as a job keeps them: JSON, compressed, base64 (an item holds 400 KB)."""
+    return base64.b64encode(zlib.compress(json.dumps(rows, ensure_ascii=False).encode())).decode()
+
+
+def unpack_rows(blob: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = json.loads(zlib.decompress(base64.b64decode(blob)))
+    return rows

@@ -3,33 +3,30 @@
 A reminder item per certificate sits in a due index and is kept in step with the staff record in the
 same transaction (``service/directory.py``, through the store's ``reminders``); a daily sweep publishes
 the event and removes the reminder, both in one transaction, so each certificate is announced once.
+
+The sweep takes the store it works on (``store=``); left out, ``service/wiring.py`` gives the DynamoDB one.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from chalicelib.messaging.adapters import dynamodb
-from chalicelib.messaging.adapters.dynamodb import CertificateReminder
 from chalicelib.messaging.contracts.events import CERTIFICATE_EXPIRING, CertificateExpiring
+from chalicelib.messaging.domain.ports import CertificateSweep
+from chalicelib.messaging.service import wiring
 
-from shared.auth import Principal
-from shared.persistence.uow import UnitOfWork
 
-
-def sweep(today: date) -> int:
+def sweep(today: date, store: CertificateSweep | None = None) -> int:
     """Publish ``certificate.expiring`` for every reminder due by ``today``; returns how many."""
+    store = store or wiring.certificate_sweep()
     published = 0
-    for reminder in dynamodb.due_certificate_reminders(today):
-        principal = Principal(tenant=reminder.tenant, user="service:messaging", kind="service")
+    for due in store.due(today):
+        reminder = due.reminder
         event = CertificateExpiring(
             staff_id=reminder.staff_id,
             certificate_type=reminder.certificate_type,
             valid_until=date.fromisoformat(reminder.valid_until),
         )
-        with UnitOfWork("messaging", principal) as uow:
-            uow.emit(CERTIFICATE_EXPIRING.envelope(reminder.tenant, event))
-            uow.delete(reminder, condition=CertificateReminder.pk.exists())
-            uow.commit()
+        store.announce(due, CERTIFICATE_EXPIRING.envelope(due.tenant, event))
         published += 1
     return published

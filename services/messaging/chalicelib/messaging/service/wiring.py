@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from chalicelib.messaging.domain.alerts import AlertChannel
 from chalicelib.messaging.domain.ports import (
+    CertificateSweep,
+    ConsortiumStore,
     ConversationStore,
+    DepartmentGroupStore,
     DeviceStore,
     DingStore,
     DirectoryStore,
     Files,
+    ImportStore,
     NotificationStore,
     PersonalData,
     Push,
@@ -113,3 +117,41 @@ def push_endpoints() -> PushEndpoints:
     from chalicelib.messaging.adapters.sns import SnsPushEndpoints
 
     return SnsPushEndpoints()
+
+
+# --- consortia, department groups, imports, the certificate sweep ---------------------------------
+
+
+def open_consortia(principal: Principal, request_id: str | None = None) -> ConsortiumStore:
+    """Consortium links and rosters as the caller's hospital sees them, with a fresh unit of work."""
+    from chalicelib.messaging.adapters.dynamodb import DynamoConsortiumStore
+
+    return DynamoConsortiumStore(principal.tenant, UnitOfWork(SERVICE, principal, request_id))
+
+
+def consumer_department_groups(tenant: str, uow: UnitOfWork) -> DepartmentGroupStore:
+    """The department groups of an event's hospital, on the consumer's unit of work (it commits)."""
+    from chalicelib.messaging.adapters.dynamodb import DynamoDepartmentGroupStore
+
+    return DynamoDepartmentGroupStore(tenant, uow)
+
+
+def open_imports(principal: Principal, request_id: str | None = None) -> ImportStore:
+    """The import jobs of the caller's hospital, with a fresh unit of work for one change."""
+    from chalicelib.messaging.adapters.dynamodb import DynamoImportStore
+
+    return DynamoImportStore(principal.tenant, UnitOfWork(SERVICE, principal, request_id))
+
+
+def consumer_imports(tenant: str, uow: UnitOfWork) -> ImportStore:
+    """The import jobs of an event's hospital, on the consumer's unit of work (it commits)."""
+    from chalicelib.messaging.adapters.dynamodb import DynamoImportStore
+
+    return DynamoImportStore(tenant, uow)
+
+
+def certificate_sweep() -> CertificateSweep:
+    """The certificate reminders' due index, across hospitals."""
+    from chalicelib.messaging.adapters.dynamodb import DynamoCertificateSweep
+
+    return DynamoCertificateSweep()
