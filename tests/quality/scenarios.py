@@ -304,6 +304,17 @@ def _register() -> None:
         body = {"kind": "group", "name": "转诊群", "member_ids": [other.id], "consortium_id": consortium.id}
         return Prepared("/conversations", body)
 
+    @branch("messaging", "POST", "/conversations/{conversation_id}/messages", "Query")
+    def a_message_to_a_cross_hospital_group(maker: ResourceMaker, token: str) -> Prepared:
+        # Only the hospitals still in the consortium get it: the consortium's roster is read.
+        maker.caller_is_staff(token)
+        consortium = maker.make("messaging", "/consortia", token)
+        other = maker.make("messaging", "/staff", token)
+        body = {"kind": "group", "name": "转诊群", "member_ids": [other.id], "consortium_id": consortium.id}
+        status, group = maker.call("POST", "/messaging/conversations", token, body)
+        assert status == 201, group
+        return Prepared(f"/conversations/{group['id']}/messages", {"text": "请会诊"})
+
     @scenario("messaging", "GET", "/consortium-groups")
     def my_cross_hospital_group(maker: ResourceMaker, token: str) -> Prepared:
         maker.caller_is_staff(token)

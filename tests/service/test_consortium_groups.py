@@ -108,9 +108,16 @@ def test_referral_group_spans_hospitals_and_nobody_else_sees_it(
         assert resp.status_code == 404 and "转诊" not in resp.body.decode(), resp.body
     assert not [i for i in chen.call("GET", "/sync").json_body["items"] if i.get("conversation_id") == gid]
 
-    # When the town clinic leaves the consortium, its staff lose the group.
+    # When the town clinic leaves the consortium, its staff lose the group, it leaves their list, and
+    # nothing the county side posts afterwards reaches their sync (the outside test's finding).
     assert town.admin.call("POST", f"/consortia/{cid}/leave").status_code == 204
     assert town.api["zhou"].call("GET", f"/conversations/{gid}/messages").status_code == 404
+    assert town.api["zhou"].call("GET", "/consortium-groups").json_body["items"] == []
+    after = county.api["wang"].call("POST", f"/conversations/{gid}/messages", {"text": "离开后的消息"})
+    assert after.status_code == 201, after.body
+    stack.drain()
+    synced = town.api["zhou"].call("GET", "/sync").json_body["items"]
+    assert "离开后的消息" not in [i.get("text") for i in synced]
 
 
 def test_a_group_whose_home_hospital_leaves_is_closed_to_the_others(
@@ -139,5 +146,7 @@ def test_a_group_whose_home_hospital_leaves_is_closed_to_the_others(
     ):
         resp = county.api["wang"].call(method, path, payload)
         assert resp.status_code == 404, resp.body
-    # at home it is still the town clinic's own conversation
+    # at home it is still the town clinic's own conversation, readable but closed: nothing more crosses
     assert town.api["zhou"].call("GET", f"/conversations/{gid}/messages").status_code == 200
+    closed = town.api["zhou"].call("POST", f"/conversations/{gid}/messages", {"text": "我们还能发吗"})
+    assert closed.status_code == 409 and "closed" in closed.json_body["detail"]

@@ -389,19 +389,20 @@ def test_my_consortia_page_and_a_cursor_of_another_hospital_is_refused(
 
 
 def test_my_cross_hospital_groups_newest_first_found_by_my_bound_sign_in(
-    world: World, town: Hospital
+    world: World, lead: Hospital, town: Hospital
 ) -> None:
+    k1 = joined(lead, town)
     for n in range(3):
-        pointer = ConsortiumGroupPointer(f"c{n}", f"转诊群{n}", "k1", "t-lead", AT)
+        pointer = ConsortiumGroupPointer(f"c{n}", f"转诊群{n}", k1, "t-lead", AT)
         world.tables.add_pointer(town.id, "s-zhou", pointer)
-    world.tables.add_pointer(town.id, "s-other", ConsortiumGroupPointer("c9", "别人的", "k1", "t-lead", AT))
-    world.tables.add_pointer("t-elsewhere", "s-zhou", ConsortiumGroupPointer("c8", "x", "k1", "t-lead", AT))
+    world.tables.add_pointer(town.id, "s-other", ConsortiumGroupPointer("c9", "别人的", k1, "t-lead", AT))
+    world.tables.add_pointer("t-elsewhere", "s-zhou", ConsortiumGroupPointer("c8", "x", k1, "t-lead", AT))
     # as the HTTP layer hands zhou over: the directory binds her sign-in to s-zhou (shared.standing)
     zhou = Principal(tenant=town.id, user="zhou", roles=frozenset({"doctor"}), staff_id="s-zhou")
     first = town.do(consortia.groups, 2, None, who=zhou)
     assert [(g.id, g.name, g.home_hospital_id, g.consortium_id) for g in first.items] == [
-        ("c2", "转诊群2", "t-lead", "k1"),
-        ("c1", "转诊群1", "t-lead", "k1"),
+        ("c2", "转诊群2", "t-lead", k1),
+        ("c1", "转诊群1", "t-lead", k1),
     ]
     rest = town.do(consortia.groups, 2, first.next_cursor, who=zhou)
     assert [g.id for g in rest.items] == ["c0"] and rest.next_cursor is None
@@ -410,3 +411,6 @@ def test_my_cross_hospital_groups_newest_first_found_by_my_bound_sign_in(
     stranger = Principal(tenant=town.id, user="nobody", roles=frozenset({"doctor"}))
     with pytest.raises(NotFound, match="staff record"):
         town.do(consortia.groups, 10, None, who=stranger)
+    # once the town clinic has left the consortium, its groups there are closed to it: not listed
+    town.do(consortia.leave, k1, "r")
+    assert town.do(consortia.groups, 10, None, who=zhou).items == []

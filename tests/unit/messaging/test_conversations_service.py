@@ -280,6 +280,36 @@ def test_a_group_closes_to_a_hospital_when_either_link_ends(tables: Conversation
     assert history(tables, gid, LI) == []  # at home it is still the home hospital's own conversation
 
 
+@pytest.mark.parametrize("status", ["left", "removed"])
+def test_nothing_more_crosses_to_a_hospital_that_left_or_was_removed(
+    tables: ConversationTables, status: str
+) -> None:
+    """The outside test: the departed hospital kept receiving the others' messages in full in /sync."""
+    gid = referral(tables).id
+    post(tables, gid, "转诊前请会诊")
+    delivered = len(tables.feeds[(TOWN, "s-zhou")])
+    tables.join(TOWN, CID, lead=T, status=status)
+    push = FakePush()
+    post(tables, gid, "这条不应再到乡镇卫生院", push=push)
+    assert len(tables.feeds[(TOWN, "s-zhou")]) == delivered  # nothing new in the departed hospital's sync
+    assert tables.feeds[(T, "s-li")][-1].text == "这条不应再到乡镇卫生院"  # home members still get it
+    assert all(hospital != TOWN for hospital, *_ in push.sent)
+
+
+@pytest.mark.parametrize("status", ["left", "removed"])
+def test_a_group_whose_own_hospital_left_is_closed_to_posting(
+    tables: ConversationTables, status: str
+) -> None:
+    """The outside test: a removed hospital's doctor kept posting to a group they started, across."""
+    gid = referral(tables).id
+    tables.join(T, CID, lead=T, status=status)
+    before = {person: len(feed) for person, feed in tables.feeds.items()}
+    with pytest.raises(Conflict, match="closed"):
+        post(tables, gid, "我们还能发吗", WANG)
+    assert {person: len(feed) for person, feed in tables.feeds.items()} == before
+    assert history(tables, gid, LI) == []  # its history stays readable at home
+
+
 def test_a_pointer_of_someone_no_longer_a_member_reaches_nothing(tables: ConversationTables) -> None:
     gid = referral(tables).id
     kept = tables.conversations[(T, gid)]

@@ -137,7 +137,7 @@ def remove_hospital(ctx: RequestContext, consortium_id: str, body: RemoveHospita
     summary="My cross-hospital groups (转诊群…), newest first; their messages are under /conversations/{id}",
     query=ListQuery,
     response=Page[ConsortiumGroup],
-    budget={"Query": 1},
+    budget={"Query": 1, "GetItem": 3},  # + this hospital's link to each consortium on the page
 )
 def my_consortium_groups(ctx: RequestContext, query: ListQuery) -> Page[ConsortiumGroup]:
     return consortia.groups(ctx.principal, query.limit, query.cursor)

@@ -49,7 +49,8 @@ def start_conversation(ctx: RequestContext, body: StartConversation) -> Conversa
     response=Message,
     status=201,
     # + the members' feed entries (a BatchWrite per 25) and their push devices (a BatchGet per 100)
-    budget={"GetItem": 1 + REACH, "PutItem": 1, "BatchWriteItem": 1, "BatchGetItem": 1},
+    # a cross-hospital group: + its hospital's link and the consortium's roster (only members still in it)
+    budget={"GetItem": 2 + REACH, "Query": 1, "PutItem": 1, "BatchWriteItem": 1, "BatchGetItem": 1},
 )
 def post_message(ctx: RequestContext, conversation_id: str, body: PostMessage) -> Message:
     return conversations.post(ctx.principal, conversation_id, body, ctx.request_id)

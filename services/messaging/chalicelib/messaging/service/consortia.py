@@ -158,7 +158,13 @@ def groups(
     """
     store = store or wiring.open_consortia(principal)
     staff_id = caller.staff_id(principal)  # as the directory binds the sign-in (shared.standing)
-    return Page[ConsortiumGroup].of(store.groups.page(staff_id, limit, cursor), _group)
+    pointers, next_cursor = store.groups.page(staff_id, limit, cursor)
+    # A group of a consortium this hospital has left (or was removed from) is closed to it: not listed.
+    links = {c: store.links.get(principal.tenant, c) for c in {p.consortium_id for p in pointers}}
+    still_in = {c for c, link in links.items() if link is not None and link.status == "active"}
+    return Page[ConsortiumGroup](
+        items=[_group(p) for p in pointers if p.consortium_id in still_in], next_cursor=next_cursor
+    )
 
 
 def invite(

@@ -203,12 +203,25 @@ def _people(conversation: ConversationRecord) -> list[tuple[str, str]]:
     return [consortia.split_member_key(home, key) for key in sorted(conversation.member_ids)]
 
 
-def _push(conversation: ConversationRecord, sender: str, title: str, push: Push) -> None:
+def _reachable(store: ConversationStore, conversation: ConversationRecord) -> list[tuple[str, str]]:
+    """Whom a new message (or a recall) of this conversation reaches: every member, except that in a
+    cross-hospital group only members of hospitals still in the consortium. A group whose own hospital
+    is no longer in it is closed (409): nothing more crosses, in either direction."""
+    people = _people(conversation)
+    if conversation.consortium_id is None:
+        return people
+    home = conversation.hospital_id
+    lead = store.access.active_lead(home, conversation.consortium_id)
+    if lead is None:
+        raise Conflict("this group is closed: its hospital is no longer in the consortium")
+    active = set(store.access.active_hospitals(lead, conversation.consortium_id)) | {home}
+    return [(hospital_id, staff_id) for hospital_id, staff_id in people if hospital_id in active]
+
+
+def _push(people: list[tuple[str, str]], sender: tuple[str, str], title: str, push: Push) -> None:
     by_hospital: dict[str, list[str]] = {}
-    for key, (hospital_id, staff_id) in zip(
-        sorted(conversation.member_ids), _people(conversation), strict=True
-    ):
-        if key != sender:
+    for hospital_id, staff_id in people:
+        if (hospital_id, staff_id) != sender:
             by_hospital.setdefault(hospital_id, []).append(staff_id)
     for hospital_id, staff_ids in by_hospital.items():
         push.notify(hospital_id, staff_ids, title, "message")
@@ -237,6 +250,7 @@ def post(
     store = store or wiring.open_conversations(principal, request_id)
     conversation, me = _member_of(principal, conversation_id, store)
     home = conversation.hospital_id
+    people = _reachable(store, conversation)
     for attachment_id in cmd.attachments:
         _attachment(store, home, conversation_id, attachment_id, field="attachments")
     record = MessageRecord(
@@ -248,8 +262,8 @@ def post(
         attachments=list(cmd.attachments),
     )
     store.messages.add(home, record)
-    store.feeds.add(_people(conversation), "message", conversation_id, record, now_utc())
-    _push(conversation, me, conversation.name or "新消息", push or wiring.push())
+    store.feeds.add(people, "message", conversation_id, record, now_utc())
+    _push(people, consortia.split_member_key(home, me), conversation.name or "新消息", push or wiring.push())
     return _message(record)
 
 
@@ -285,6 +299,7 @@ def recall(
         raise Conflict(f"a message can be recalled only within {RECALL_SECONDS // 60} minutes")
     store.messages.recall(home, record)
     record.recalled, record.text = True, None
+    # A recall carries no text: it goes wherever the message went, to take the text back there too.
     store.feeds.add(_people(conversation), "recall", conversation_id, record, now_utc())
     return _message(record)
 
