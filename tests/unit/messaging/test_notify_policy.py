@@ -10,8 +10,11 @@ from typing import Any
 import pytest
 from chalicelib.messaging.contracts.events import NOTIFICATION_SENT, NotificationSent
 from chalicelib.messaging.contracts.notifications import NotificationPolicyBody, SendNotification
+from chalicelib.messaging.domain import notify_policy as rules
 from chalicelib.messaging.domain.records import UnitRecord
 from chalicelib.messaging.service import ding, notifications
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shared.auth import Principal
 from shared.errors import Forbidden, RateLimited, RuleViolation
@@ -166,3 +169,47 @@ def test_sends_and_policy_changes_are_audited_and_the_defaults_shown(tables: Not
     after = notifications.get_policy(ADMIN, store=FakeNotificationStore(T, tables))
     assert after.per_sender_per_hour == 5 and after.updated_by == ADMIN.user and after.updated_at is not None
     assert datetime.now(UTC) - after.updated_at < timedelta(minutes=1)
+
+
+# --- the audience rule, for every hospital shape (hypothesis) ------------------------------------------
+
+
+KINDS = ("campus", "department", "ward", "team")
+
+
+@st.composite
+def hospitals(draw: Any) -> dict[str, rules.Unit]:
+    """A tree of up to 12 units of any kinds (each unit's parent comes before it)."""
+    units: dict[str, rules.Unit] = {}
+    for n in range(draw(st.integers(1, 12))):
+        parent = draw(st.sampled_from([None, *units])) if units else None
+        units[f"u{n}"] = rules.Unit(f"u{n}", parent, draw(st.sampled_from(KINDS)))
+    return units
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    units=hospitals(),
+    data=st.data(),
+    roles=st.sets(st.sampled_from(["nurse", "doctor", "head_nurse", "department_head", "hospital_admin"])),
+)
+def test_no_sender_reaches_past_their_department_unless_they_broadcast(
+    units: dict[str, rules.Unit], data: Any, roles: set[str]
+) -> None:
+    sender_unit = data.draw(st.sampled_from([None, *units]))
+    asked = data.draw(st.lists(st.sampled_from(sorted(units)), max_size=4))
+    by_role = data.draw(st.lists(st.sampled_from(["nurse", "doctor"]), max_size=1))
+    sender = rules.Sender(frozenset(roles), sender_unit)
+    policy = rules.DEFAULT
+    try:
+        rules.check_audience(policy, sender, units, asked, by_role, [])
+    except Forbidden:
+        assert not roles & policy.broadcast_roles  # a broadcaster is never refused
+        return
+    if roles & policy.broadcast_roles:
+        return
+    assert not by_role  # hospital-wide by role: broadcasters only
+    home = rules.home_department(units, sender_unit)
+    for unit in asked:  # every unit reached lies in the sender's own department (or is it)
+        assert home is not None and rules.within(units, unit, home)
+        assert units[home].kind == "department" or home == sender_unit
