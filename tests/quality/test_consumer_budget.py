@@ -123,6 +123,34 @@ def _scenario(stack: Any, tenant: str) -> None:
         {"title": "院感培训", "body": "周五下午两点", "to": {"department_ids": [dept["id"]]}},
     )
     assert status == 202, body  # accepted: the fan-out consumer delivers it
+    # A consortium with a town clinic, a referral group across them, and the clinic removed: the
+    # consortium-groups consumer ends the clinic's part in the group (one group, one guest).
+    town = f"{tenant}-town"
+    town_admin = stack.token(town, "gate-admin", ["hospital_admin"])
+    _, town_dept = stack.request("POST", "/messaging/departments", town_admin, {"name": "全科"})
+    guest = make_staff(stack, town_admin, town_dept["id"], "郑医生", "T1", ["doctor"])
+    status, cons = stack.request(
+        "POST", "/messaging/consortia", admin, {"name": "滨江医共体", "hospital_name": "滨江区人民医院"}
+    )
+    assert status == 201, cons
+    path = f"/messaging/consortia/{cons['id']}"
+    status, body = stack.request("POST", f"{path}/invitations", admin, {"hospital_id": town})
+    assert status == 200, body
+    status, body = stack.request("POST", f"{path}/accept", town_admin, {"hospital_name": "浦沿镇卫生院"})
+    assert status == 200, body
+    group = {
+        "kind": "group",
+        "name": "转诊群",
+        "member_ids": [head],
+        "consortium_id": cons["id"],
+        "guests": [{"hospital_id": town, "staff_id": guest}],
+    }
+    status, body = stack.request(
+        "POST", "/messaging/conversations", stack.token(tenant, nurse, ["nurse"]), group
+    )
+    assert status == 201, body
+    status, body = stack.request("POST", f"{path}/remove", admin, {"hospital_id": town})
+    assert status == 204, body
     csv = "姓名,工号,科室\n王五,G4,康复医学科\n赵六,G5,康复医学科\n"
     status, body = stack.request(
         "POST",
@@ -177,8 +205,13 @@ def _subscriptions() -> list[Subscription]:
 
 
 # What the scenario's events name, for consumers whose work grows with it (Subscription.per_item): the
-# notification goes to the three staff of its department; the import file has two rows.
-ITEMS = {"messaging-notification-fanout": 3, "messaging-directory-import": 2}
+# notification goes to the three staff of its department; the import file has two rows; the consortium
+# has one cross-hospital group.
+ITEMS = {
+    "messaging-notification-fanout": 3,
+    "messaging-directory-import": 2,
+    "messaging-consortium-groups": 1,
+}
 
 
 @pytest.mark.parametrize("sub", _subscriptions(), ids=lambda s: s.queue_name)

@@ -691,6 +691,33 @@ def conversation(cid: str, hospital: str, *members: str, **extra: Any) -> Conver
     return ConversationRecord(cid, hospital, "group", "夜班群", frozenset(members), AT, **extra)
 
 
+def test_a_consortiums_groups_are_listed_and_a_departure_is_applied_idempotently(
+    convs: ConversationWorld,
+) -> None:
+    lead, home, town = new_tenant(), new_tenant(), new_tenant()
+    store = convs.open(home)
+    group = conversation("c1", home, "s01", f"{town}:s02", consortium_id="k1")
+    pointer = PointerRecord(town, "s02", "c1", home, "k1", "夜班群", AT)
+    commit(
+        store,
+        lambda s: [
+            s.conversations.create(group),
+            s.conversations.add_pointer(pointer),
+            s.conversations.register(lead, "k1", home, "c1"),
+        ],
+    )
+    commit(store, lambda s: s.conversations.register(lead, "k1", home, "c1"))  # again: still one line
+    assert store.conversations.registered(lead, "k1") == [(home, "c1")]
+    assert (
+        store.conversations.registered(lead, "k2") == [] and store.conversations.registered(town, "k1") == []
+    )
+    for _ in range(2):  # idempotent, as a redelivered event needs
+        store.conversations.remove_members(group, {f"{town}:s02"})
+        store.conversations.drop_pointer(town, "s02", "c1")
+    assert store.conversations.get(home, "c1").member_ids == {"s01"}
+    assert store.conversations.pointer(town, "s02", "c1") is None
+
+
 def test_conversations_are_create_only_and_start_with_their_pointers_at_once(
     convs: ConversationWorld,
 ) -> None:

@@ -735,6 +735,7 @@ class ConversationTables:
     )  # (lead, cons) -> hospital: status
     audits: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)  # committed only
     writes: list[str] = field(default_factory=list)  # the writes made at once, in order
+    registry: set[tuple[str, str, str, str]] = field(default_factory=set)  # lead, consortium, home, conv
     _last: tuple[int, int] = (0, 0)
 
     def add_staff(self, hospital_id: str, staff_id: str, status: str = "active") -> None:
@@ -798,6 +799,27 @@ class FakeConversations:
 
         self.uow.check(is_new)
         self.uow.stage(lambda: self.tables.pointers.__setitem__(key, record))
+
+    def register(
+        self, lead_hospital_id: str, consortium_id: str, home_hospital_id: str, conversation_id: str
+    ) -> None:
+        entry = (lead_hospital_id, consortium_id, home_hospital_id, conversation_id)
+        self.uow.stage(lambda: self.tables.registry.add(entry))
+
+    def registered(self, lead_hospital_id: str, consortium_id: str) -> list[tuple[str, str]]:
+        return sorted(
+            (h, c)
+            for (lead, k, h, c) in self.tables.registry
+            if (lead, k) == (lead_hospital_id, consortium_id)
+        )
+
+    def remove_members(self, record: ConversationRecord, keys: set[str]) -> None:
+        stored = self.tables.conversations.get((record.hospital_id, record.id))
+        if stored is not None:
+            stored.member_ids = frozenset(stored.member_ids - keys)
+
+    def drop_pointer(self, hospital_id: str, staff_id: str, conversation_id: str) -> None:
+        self.tables.pointers.pop((hospital_id, staff_id, conversation_id), None)
 
 
 @dataclass

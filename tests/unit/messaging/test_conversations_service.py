@@ -20,6 +20,7 @@ from chalicelib.messaging.contracts.conversations import (
     PostMessage,
     StartConversation,
 )
+from chalicelib.messaging.contracts.events import CONSORTIUM_LEFT, ConsortiumChanged
 from chalicelib.messaging.domain.consortia import CONSORTIUM_GROUP_MAX_MEMBERS
 from chalicelib.messaging.domain.records import MessageRecord
 from chalicelib.messaging.service import conversations
@@ -27,6 +28,7 @@ from chalicelib.messaging.service import conversations
 from shared.auth import Principal
 from shared.errors import Conflict, Forbidden, NotFound, RuleViolation
 from shared.persistence.models import now_utc
+from shared.persistence.uow import UnitOfWork
 from tests.unit.messaging.fakes import ConversationTables, FakeConversationStore, FakeFiles, FakePush
 
 T = "t-conv"
@@ -586,3 +588,22 @@ def test_a_member_hospitals_staff_start_one_too_and_it_lives_with_them(tables: C
     assert history(tables, made.id, LI) == []
     with pytest.raises(NotFound):
         history(tables, made.id, WANG)  # a colleague of the guest, not in the group
+
+
+@pytest.mark.parametrize("leaving", [TOWN, T])
+def test_leaving_a_consortium_ends_memberships_and_pointers_on_both_sides(
+    tables: ConversationTables, leaving: str
+) -> None:
+    """consortium.left: the departed hospital's staff leave the others' groups and the others' staff
+    leave the departed hospital's groups; pointers go with them; a redelivery changes nothing."""
+    gid = referral(tables).id  # homed at T (wang, li), with zhou of TOWN
+    tables.join(leaving, CID, lead=T, status="left")
+    envelope = CONSORTIUM_LEFT.envelope(
+        T, ConsortiumChanged(consortium_id=CID, lead_hospital_id=T, hospital_id=leaving)
+    )
+    for _ in range(2):
+        conversations.leave_consortium(envelope, UnitOfWork("messaging"), store=store(tables))
+    members = tables.conversations[(T, gid)].member_ids
+    assert members == {"s-wang", "s-li"}  # whichever side left, nobody of the town clinic stays
+    assert (TOWN, "s-zhou", gid) not in tables.pointers
+    assert (T, "s-li", gid) in tables.pointers  # the home hospital's own keep theirs

@@ -52,7 +52,16 @@ APPROVALS = Subscription(
     event_types=APPROVAL_NOTICE_TYPES,
     budget={"TransactWriteItems": 1},  # the notice and its inbox entry, with the marker
 )
-SUBSCRIPTIONS = (FANOUT, IMPORTS, GROUPS, APPROVALS)
+CONSORTIUM_GROUPS = Subscription(
+    service="messaging",
+    name="consortium-groups",
+    source="messaging",
+    event_types=("consortium.left",),
+    # the consortium's list of groups; per group: the group, its departing members out, their pointers
+    budget={"Query": 1, "TransactWriteItems": 1},
+    per_item={"GetItem": 1, "UpdateItem": 1, "DeleteItem": 2},
+)
+SUBSCRIPTIONS = (FANOUT, IMPORTS, GROUPS, APPROVALS, CONSORTIUM_GROUPS)
 
 
 @consumers.on_sqs_message(queue=FANOUT.queue_name, batch_size=1)
@@ -74,6 +83,14 @@ def on_directory_change(event: Any) -> dict[str, Any]:
     from chalicelib.messaging.service import department_groups
 
     return consume_batch(event.to_dict(), GROUPS, department_groups.sync)
+
+
+@consumers.on_sqs_message(queue=CONSORTIUM_GROUPS.queue_name, batch_size=1)
+def on_consortium_left(event: Any) -> dict[str, Any]:
+    """A hospital left (or was removed from) a consortium: its part in the cross-hospital groups ends."""
+    from chalicelib.messaging.service import conversations
+
+    return consume_batch(event.to_dict(), CONSORTIUM_GROUPS, conversations.leave_consortium)
 
 
 @consumers.on_sqs_message(queue=APPROVALS.queue_name, batch_size=10)

@@ -517,6 +517,18 @@ class ConversationItem(TenantItem):
         return tenant_key(tenant, "conv")
 
 
+class ConsortiumGroupEntry(TenantItem):
+    """One cross-hospital group in its consortium's list, under the lead (``<lead>#cgroups#<consortium>``,
+    sort key ``<home>#<conversation>``): what a hospital's leaving is applied to."""
+
+    ENTITY = "cgroup"
+    Meta = table_meta("messaging")
+
+    @staticmethod
+    def partition(lead: str, consortium_id: str) -> str:
+        return tenant_key(lead, "cgroups", consortium_id)
+
+
 class ConversationPointer(TenantItem):
     """A participant's entry for a cross-hospital group, under their own hospital: where it lives."""
 
@@ -1561,6 +1573,29 @@ class DynamoConversations:
     def pointer(self, hospital_id: str, staff_id: str, conversation_id: str) -> PointerRecord | None:
         item = find_pointer(hospital_id, staff_id, conversation_id)
         return _pointer_record(item) if item else None
+
+    def register(
+        self, lead_hospital_id: str, consortium_id: str, home_hospital_id: str, conversation_id: str
+    ) -> None:
+        self.uow.save(
+            ConsortiumGroupEntry.new(
+                lead_hospital_id,
+                f"{home_hospital_id}#{conversation_id}",
+                pk=ConsortiumGroupEntry.partition(lead_hospital_id, consortium_id),
+            )
+        )
+
+    def registered(self, lead_hospital_id: str, consortium_id: str) -> list[tuple[str, str]]:
+        entries = ConsortiumGroupEntry.query(ConsortiumGroupEntry.partition(lead_hospital_id, consortium_id))
+        return [tuple(str(e.sk).split("#", 1)) for e in entries]  # type: ignore[misc]
+
+    def remove_members(self, record: ConversationRecord, keys: set[str]) -> None:
+        if keys:
+            item = ConversationItem(ConversationItem.partition(record.hospital_id), record.id)
+            item.update(actions=[ConversationItem.member_ids.delete(keys)])
+
+    def drop_pointer(self, hospital_id: str, staff_id: str, conversation_id: str) -> None:
+        ConversationPointer(ConversationPointer.partition(hospital_id, staff_id), conversation_id).delete()
 
     def add_pointer(self, record: PointerRecord) -> None:
         self.uow.create(

@@ -315,6 +315,20 @@ class Conversations(Protocol):
     def add_pointer(self, record: PointerRecord) -> None:
         """Stage a participant's pointer (create-only)."""
 
+    def register(
+        self, lead_hospital_id: str, consortium_id: str, home_hospital_id: str, conversation_id: str
+    ) -> None:
+        """Stage the group's line in its consortium's list of groups (kept under the lead)."""
+
+    def registered(self, lead_hospital_id: str, consortium_id: str) -> list[tuple[str, str]]:
+        """(home hospital, conversation id) of every cross-hospital group of the consortium (one Query)."""
+
+    def remove_members(self, record: ConversationRecord, keys: set[str]) -> None:
+        """Take these members out of the group, at once (removing one already gone changes nothing)."""
+
+    def drop_pointer(self, hospital_id: str, staff_id: str, conversation_id: str) -> None:
+        """Delete the person's pointer to the group, at once (if it is there)."""
+
 
 class Messages(Protocol):
     def get(self, hospital_id: str, conversation_id: str, message_id: str) -> MessageRecord | None: ...

@@ -31,6 +31,7 @@ from chalicelib.messaging.contracts.conversations import (
     SyncItem,
     SyncPage,
 )
+from chalicelib.messaging.contracts.events import CONSORTIUM_LEFT
 from chalicelib.messaging.domain import attachments, consortia
 from chalicelib.messaging.domain.ports import ConversationStore, Files, Push
 from chalicelib.messaging.domain.records import (
@@ -44,9 +45,11 @@ from chalicelib.messaging.service import caller, wiring
 
 from shared.auth import Principal
 from shared.errors import Conflict, Forbidden, NotFound, RuleViolation
+from shared.events.envelope import EventEnvelope
 from shared.ids import id_floor, new_id
 from shared.pages import Page
 from shared.persistence.models import now_utc
+from shared.persistence.uow import UnitOfWork
 
 SETTLE_MS = 2000  # sync never reads the newest 2 s: a slower concurrent writer cannot land behind a cursor
 
@@ -112,6 +115,7 @@ def _start_cross_hospital(
     )
     with store:
         store.conversations.create(record)
+        store.conversations.register(lead, cmd.consortium_id, tenant, record.id)
         for hospital_id, staff_id in people:
             store.conversations.add_pointer(
                 PointerRecord(
@@ -411,3 +415,28 @@ def download(
     return AttachmentLink(
         attachment_id=record.id, filename=record.filename, download_url=url, expires_in=DOWNLOAD_SECONDS
     )
+
+
+def leave_consortium(
+    envelope: EventEnvelope, uow: UnitOfWork, store: ConversationStore | None = None
+) -> None:
+    """consortium.left → end the departed hospital's part in the consortium's cross-hospital groups, on
+    both sides: its staff leave the groups of other hospitals (and their pointers go), and the other
+    hospitals' staff leave its groups (theirs go too). Each step is idempotent, so a redelivery repeats
+    nothing that matters. Reads and posts check the links anyway; this clears lists and memberships."""
+    left = CONSORTIUM_LEFT.parse(envelope)
+    store = store or wiring.consumer_conversations(envelope.tenant, uow)
+    gone_hospital = left.hospital_id
+    for home, conversation_id in store.conversations.registered(left.lead_hospital_id, left.consortium_id):
+        conversation = store.conversations.get(home, conversation_id)
+        if conversation is None:
+            continue
+        members = zip(sorted(conversation.member_ids), _people(conversation), strict=True)
+        if home == gone_hospital:  # its own group: everyone of the other hospitals leaves it
+            leaving = {key for key, (hospital_id, _) in members if hospital_id != home}
+        else:  # another hospital's group: the departed hospital's staff leave it
+            leaving = {key for key, (hospital_id, _) in members if hospital_id == gone_hospital}
+        for key in sorted(leaving):
+            hospital_id, staff_id = consortia.split_member_key(home, key)
+            store.conversations.drop_pointer(hospital_id, staff_id, conversation_id)
+        store.conversations.remove_members(conversation, leaving)

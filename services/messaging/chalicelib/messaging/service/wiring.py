@@ -95,6 +95,13 @@ def open_conversations(principal: Principal, request_id: str | None = None) -> C
     return DynamoConversationStore(principal.tenant, UnitOfWork(SERVICE, principal, request_id))
 
 
+def consumer_conversations(tenant: str, uow: UnitOfWork) -> ConversationStore:
+    """Conversations for a consumer of ``tenant``'s events, on the consumer's unit of work."""
+    from chalicelib.messaging.adapters.dynamodb import DynamoConversationStore
+
+    return DynamoConversationStore(tenant, uow)
+
+
 def files() -> Files:
     """Attachments in S3, through presigned URLs."""
     from chalicelib.messaging.adapters.s3 import S3Files
