@@ -268,14 +268,14 @@ def _register() -> None:
 
     @scenario("messaging", "GET", "/alerts")
     def alerts_of_an_urgent_notice(maker: ResourceMaker, token: str) -> Prepared:
-        # A DING due at once; its sweep (a schedule, which never fires inside a drain) runs here,
-        # on the test's clock, and records the SMS attempt.
+        # A DING (its SMS step at the policy's minimum); its sweep (a schedule, which never fires inside
+        # a drain) runs here, on a clock past that step, and records the SMS attempt.
         from datetime import UTC, datetime, timedelta
 
         from chalicelib.messaging.service import ding
 
-        notified(maker, token, ding={"sms_after_minutes": 0, "call_after_minutes": None})
-        now = datetime.now(UTC) + timedelta(seconds=1)
+        notified(maker, token, ding={"sms_after_minutes": 5, "call_after_minutes": None})
+        now = datetime.now(UTC) + timedelta(minutes=5, seconds=1)
         for _ in range(100):  # a sweep takes a batch of the due timers, other tests' first
             ding.sweep(now)
             status, page = maker.call("GET", "/messaging/alerts", token)
