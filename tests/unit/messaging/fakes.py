@@ -847,12 +847,13 @@ class FakeMessages:
         self.tables.writes.append("message")
         self.tables.messages[key] = copy.deepcopy(record)
 
-    def recall(self, hospital_id: str, record: MessageRecord) -> None:
+    def recall(self, hospital_id: str, record: MessageRecord) -> bool:
         stored = self.tables.messages.get((hospital_id, record.conversation_id, record.id))
         if stored is None or stored.recalled:
-            raise RuntimeError("the conditional request failed")  # as PynamoDB's UpdateError does
+            return False
         self.tables.writes.append("recall")
         stored.recalled, stored.text = True, None
+        return True
 
 
 @dataclass

@@ -607,3 +607,24 @@ def test_leaving_a_consortium_ends_memberships_and_pointers_on_both_sides(
     assert members == {"s-wang", "s-li"}  # whichever side left, nobody of the town clinic stays
     assert (TOWN, "s-zhou", gid) not in tables.pointers
     assert (T, "s-li", gid) in tables.pointers  # the home hospital's own keep theirs
+
+
+def test_a_recall_raced_by_another_of_the_senders_answers_recalled_and_tells_the_feeds_once(
+    tables: ConversationTables, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two phones of the sender recall at once: the second is answered, not a 500, and adds nothing."""
+    from tests.unit.messaging.fakes import FakeMessages
+
+    cid = group(tables)
+    oops = post(tables, cid, "发错了")
+    first = FakeMessages.recall
+
+    def raced(self: Any, hospital_id: str, record: Any) -> bool:
+        first(self, hospital_id, record)  # the other phone's recall lands first
+        return first(self, hospital_id, record)
+
+    monkeypatch.setattr(FakeMessages, "recall", raced)
+    feed = len(tables.feeds[(T, "s-li")])
+    answered = conversations.recall(WANG, cid, oops.id, store=store(tables))
+    assert (answered.recalled, answered.text) == (True, None)
+    assert len(tables.feeds[(T, "s-li")]) == feed  # the recall that won told the feeds (not here)

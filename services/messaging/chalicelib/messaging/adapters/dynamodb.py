@@ -653,12 +653,18 @@ def find_message(tenant: str, conversation_id: str, message_id: str) -> MessageI
         return None
 
 
-def recall_message(item: MessageItem) -> None:
-    """Mark it recalled and drop its text, unless it was recalled meanwhile."""
-    item.update(
-        actions=[MessageItem.recalled.set(True), MessageItem.text.remove()],
-        condition=MessageItem.recalled == False,  # noqa: E712 - a DynamoDB condition, not a Python test
-    )
+def recall_message(item: MessageItem) -> bool:
+    """Mark it recalled and drop its text, unless it was recalled meanwhile (then False)."""
+    try:
+        item.update(
+            actions=[MessageItem.recalled.set(True), MessageItem.text.remove()],
+            condition=MessageItem.recalled == False,  # noqa: E712 - a DynamoDB condition, not a Python test
+        )
+    except UpdateError as exc:
+        if not _condition_failed(exc):
+            raise
+        return False
+    return True
 
 
 def advance_read_mark(mark: ReadMark) -> None:
@@ -1638,8 +1644,10 @@ class DynamoMessages:
             )
         )
 
-    def recall(self, hospital_id: str, record: MessageRecord) -> None:
-        recall_message(MessageItem(MessageItem.partition(hospital_id, record.conversation_id), record.id))
+    def recall(self, hospital_id: str, record: MessageRecord) -> bool:
+        return recall_message(
+            MessageItem(MessageItem.partition(hospital_id, record.conversation_id), record.id)
+        )
 
 
 class DynamoFeeds:

@@ -341,9 +341,9 @@ class Messages(Protocol):
     def add(self, hospital_id: str, record: MessageRecord) -> None:
         """Write the message now, outside any unit of work (create-only)."""
 
-    def recall(self, hospital_id: str, record: MessageRecord) -> None:
-        """Mark it recalled and drop its text, now; fails (the store's own error) if it was recalled
-        meanwhile."""
+    def recall(self, hospital_id: str, record: MessageRecord) -> bool:
+        """Mark it recalled and drop its text, now; False (and nothing changed) if it was recalled
+        meanwhile or is gone."""
 
 
 class Feeds(Protocol):

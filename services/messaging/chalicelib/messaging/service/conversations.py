@@ -301,7 +301,9 @@ def recall(
         return _message(record)
     if now_utc() - record.sent_at > timedelta(seconds=RECALL_SECONDS):
         raise Conflict(f"a message can be recalled only within {RECALL_SECONDS // 60} minutes")
-    store.messages.recall(home, record)
+    if not store.messages.recall(home, record):
+        # recalled meanwhile (the sender's other phone, a retry): that recall told the feeds already
+        return _message(store.messages.get(home, conversation_id, message_id) or record)
     record.recalled, record.text = True, None
     # A recall carries no text: it goes wherever the message went, to take the text back there too.
     store.feeds.add(_people(conversation), "recall", conversation_id, record, now_utc())
