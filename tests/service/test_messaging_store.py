@@ -800,6 +800,15 @@ def test_feeds_hold_each_persons_entries_in_the_order_they_landed(convs: Convers
     assert store.feeds.read(home, "s02", "", positions[0], 10) == []
     assert [e.kind for e in store.feeds.read(town, "s03", "", before, 10)] == ["message", "recall"]
     assert store.feeds.read(home, "s03", "", before, 10) == []  # another hospital's feed
+    store.feeds.strip({home, town}, "m1")  # a recall takes the text out where it was delivered
+    stripped = store.feeds.read(home, "s02", "", before, 10)
+    assert [(e.kind, e.text, e.position) for e in stripped] == [
+        ("message", None, positions[0]),  # same place in the feed, no text
+        ("notification", None, positions[1]),
+        ("recall", None, positions[2]),
+    ]
+    assert [e.text for e in store.feeds.read(town, "s03", "", before, 10)] == [None, None]
+    store.feeds.strip({home}, "m-none")  # nothing to strip: nothing happens
     time.sleep(0.003)
     store.feeds.add([(home, "s01")], "message", "c1", message, AT)  # the same entry again replaces it
     again = store.feeds.read(home, "s01", "", f"{int(time.time() * 1000) + 1000:012x}", 10)

@@ -885,6 +885,15 @@ class FakeFeeds:
                 )
             )
 
+    def strip(self, hospital_ids: set[str], message_id: str) -> None:
+        self.tables.writes.append("feed:strip")
+        for (hospital_id, _), feed in self.tables.feeds.items():
+            if hospital_id in hospital_ids:
+                feed[:] = [
+                    dataclasses.replace(e, text=None) if (e.kind, e.id) == ("message", message_id) else e
+                    for e in feed
+                ]
+
     def read(self, hospital_id: str, staff_id: str, after: str, before: str, limit: int) -> list[FeedRecord]:
         entries = sorted(self.tables.feeds.get((hospital_id, staff_id), []), key=lambda e: e.position)
         if after:

@@ -1683,6 +1683,19 @@ class DynamoFeeds:
     def read(self, hospital_id: str, staff_id: str, after: str, before: str, limit: int) -> list[FeedRecord]:
         return [_feed_record(e) for e in feed_entries(hospital_id, staff_id, after, before, limit)]
 
+    def strip(self, hospital_ids: set[str], message_id: str) -> None:
+        """One Query per hospital (the message's entries share a partition there), then the entries
+        written back without their text in batch writes (same keys, same feed positions)."""
+        stripped = []
+        for hospital_id in sorted(hospital_ids):
+            for entry in FeedEntry.query(
+                FeedEntry.partition(hospital_id, message_id), FeedEntry.sk.startswith("message#")
+            ):
+                entry.text = None
+                stripped.append(entry)
+        if stripped:
+            put_all(stripped)
+
 
 class DynamoReadMarks:
     """``ReadMarks``: one item per member in the conversation's marks partition."""

@@ -70,9 +70,11 @@ def conversation_history(ctx: RequestContext, conversation_id: str, query: ListQ
 @api.route(
     "/conversations/{conversation_id}/messages/{message_id}/recall",
     "POST",
-    summary="Recall your message (within 2 minutes)",
+    summary="Recall your message (within 2 minutes): its text leaves every feed it reached",
     response=Message,
-    budget={"GetItem": 2 + REACH, "UpdateItem": 1, "BatchWriteItem": 1},
+    # + per hospital of the members, a Query of the message's feed entries; their text-less copies and
+    # the recall entries in batch writes
+    budget={"GetItem": 2 + REACH, "UpdateItem": 1, "Query": 1, "BatchWriteItem": 2},
 )
 def recall_message(ctx: RequestContext, conversation_id: str, message_id: str) -> Message:
     return conversations.recall(ctx.principal, conversation_id, message_id)

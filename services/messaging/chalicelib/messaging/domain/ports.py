@@ -364,6 +364,10 @@ class Feeds(Protocol):
         """Up to ``limit`` entries of the person's feed, oldest first, positioned after ``after`` (none:
         from the start) and before ``before``: one Query."""
 
+    def strip(self, hospital_ids: set[str], message_id: str) -> None:
+        """Take the message's text out of every feed entry that carries it, in these hospitals (a recall:
+        a phone syncing from the start must not get it back), now; each entry keeps its place."""
+
 
 class ReadMarks(Protocol):
     def advance(self, hospital_id: str, conversation_id: str, member: str, up_to: str) -> None:

@@ -305,8 +305,11 @@ def recall(
         # recalled meanwhile (the sender's other phone, a retry): that recall told the feeds already
         return _message(store.messages.get(home, conversation_id, message_id) or record)
     record.recalled, record.text = True, None
-    # A recall carries no text: it goes wherever the message went, to take the text back there too.
-    store.feeds.add(_people(conversation), "recall", conversation_id, record, now_utc())
+    # A recall carries no text: it goes wherever the message went, and takes the text out of every
+    # feed entry that delivered it (a phone syncing from the start must not get it back).
+    people = _people(conversation)
+    store.feeds.strip({hospital_id for hospital_id, _ in people}, message_id)
+    store.feeds.add(people, "recall", conversation_id, record, now_utc())
     return _message(record)
 
 
