@@ -220,6 +220,11 @@ def _register() -> None:
         assert delivered(), f"notification {sent['id']} did not reach the caller's inbox"
         return str(sent["id"])
 
+    @branch("messaging", "GET", "/notifications/{notification_id}", "TransactWriteItems")
+    def a_recipient_reads_it(maker: ResourceMaker, token: str) -> Prepared:
+        # The caller's own delivery, unread: reading it marks it read (one transaction).
+        return Prepared(f"/notifications/{notified(maker, token)}")
+
     for path in ("/notifications/inbox", "/sync"):
 
         @scenario("messaging", "GET", path)

@@ -68,9 +68,16 @@ def test_department_notification_reaches_everyone_and_counts_reads_and_acks(
     assert sorted(r["staff_id"] for r in unread) == sorted(p["id"] for p in people[1:3])
     unacked = messaging.call("GET", f"/notifications/{nid}/recipients?pending=ack").json_body["items"]
     assert len(unacked) == 3
-    # Counts and who has not read are the sender's (and admins'): a recipient does not see them.
-    assert nurse.call("GET", f"/notifications/{nid}").status_code == 404
+    # A recipient reads it whole (which marks it read); counts and who has not read are the sender's
+    # (and admins'): a recipient does not see them.
+    mine = nurse.call("GET", f"/notifications/{nid}").json_body
+    assert (mine["title"], mine["body"], mine["my_status"]) == ("交班提醒", "请按时交班", "read")
+    assert mine["read_count"] is None and mine["recipient_count"] is None
     assert nurse.call("GET", f"/notifications/{nid}/recipients").status_code == 404
+    unread_nurse = Api(clients["messaging"], token(tenant, "nurse-2", ["nurse"]))
+    assert unread_nurse.call("GET", f"/notifications/{nid}").json_body["my_status"] == "read"
+    assert messaging.call("GET", f"/notifications/{nid}").json_body["read_count"] == 3
+    assert outsider.call("GET", f"/notifications/{nid}").status_code == 404
 
 
 def test_a_refused_send_is_problem_json_naming_the_field(messaging: Api) -> None:

@@ -155,7 +155,7 @@ def test_send_stores_the_notification_and_emits_one_event(tables: NotificationTa
         3,
         0,
         "fanning_out",
-        "sender",
+        "s-team",  # the staff id the directory binds the sender to, not their sign-in
     )
     assert (sent.ack_required, sent.ding) == (False, False)
     assert [(e.type, e.data) for e in s.uow.published] == [
@@ -363,7 +363,7 @@ def test_the_inbox_is_newest_first_and_only_ones_own(tables: NotificationTables,
             (newer.id, "delivered"),
             (delivered, "read"),
         ]
-        assert page.items[1].ack_required and page.items[1].sender == "sender"
+        assert page.items[1].ack_required and page.items[1].sender == "s-team"
     first = notifications.inbox(as_user("nurse-0"), 1, None, store=store(tables))
     second = notifications.inbox(as_user("nurse-0"), 1, first.next_cursor, store=store(tables))
     assert [i.notification_id for i in first.items + second.items] == [newer.id, delivered]
@@ -400,3 +400,23 @@ def test_a_read_racing_another_change_is_a_conflict_and_counts_nothing(
     assert (view.read_count, view.ack_count) == (1, 1)
     page = notifications.recipients(SENDER, delivered, RecipientQuery(pending="ack"), store=store(tables))
     assert "s-ward-1" not in [r.staff_id for r in page.items]
+
+
+def test_a_recipient_reads_it_whole_which_marks_it_read_and_sees_no_counts(
+    tables: NotificationTables,
+) -> None:
+    sent = send(tables, staff_ids=["s-ward-0", "s-ward-1"])
+    deliver(tables, sent.id)
+    mine = notifications.read(as_user("nurse-0"), sent.id, "req-3", store=store(tables))
+    assert (mine.title, mine.body, mine.my_status, mine.sender) == (
+        "交班提醒",
+        "请按时交班",
+        "read",
+        "s-team",
+    )
+    assert (mine.recipient_count, mine.read_count, mine.ack_count) == (None, None, None)
+    assert notifications.read(as_user("nurse-0"), sent.id, "req-4", store=store(tables)).my_status == "read"
+    seen = notifications.read(SENDER, sent.id, "req-5", store=store(tables))
+    assert (seen.read_count, seen.recipient_count, seen.my_status) == (1, 2, None)
+    with pytest.raises(NotFound):
+        notifications.read(as_user("outsider"), sent.id, "req-6", store=store(tables))

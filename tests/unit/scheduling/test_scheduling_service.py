@@ -142,12 +142,13 @@ def test_who_may_read_whose_leave_and_which_windows() -> None:
     approve(store, "s1", "mine", "2026-12-01", "2026-12-02")
     nurse = Principal(tenant=T, user="u1", staff_id="s1", roles=frozenset({"nurse"}))
     head = Principal(tenant=T, user="u2", staff_id="s9", roles=frozenset({"head_nurse"}))
+    approve(store, "s2", "theirs", "2026-12-01", "2026-12-02")
     assert window(nurse, store, "2026-12-01", "2026-12-31", staff_id="s1") == ["mine"]
-    with pytest.raises(Forbidden):
-        window(nurse, store, "2026-12-01", "2026-12-31")  # everyone's: only for those who roster
+    # without staff_id a nurse gets her own (everyone's is only for those who roster others)
+    assert window(nurse, store, "2026-12-01", "2026-12-31") == ["mine"]
     with pytest.raises(Forbidden):
         window(nurse, store, "2026-12-01", "2026-12-31", staff_id="s2")
-    assert window(head, store, "2026-12-01", "2026-12-31") == ["mine"]
+    assert sorted(window(head, store, "2026-12-01", "2026-12-31")) == ["mine", "theirs"]
     with pytest.raises(RuleViolation) as backwards:
         window(head, store, "2026-12-31", "2026-12-01")
     assert backwards.value.field == "to"

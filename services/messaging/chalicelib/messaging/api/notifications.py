@@ -76,12 +76,12 @@ def my_inbox(ctx: RequestContext, query: ListQuery) -> Page[InboxItem]:
 
 @api.route(
     "/notifications/{notification_id}",
-    summary="A notification with its read/ack counts",
+    summary="A notification: a recipient reads it whole (marking it read); its sender sees the counts",
     response=Notification,
-    budget=GET,
+    budget={"GetItem": 2, "TransactWriteItems": 1},  # the notification, my delivery; marking it read
 )
 def get_notification(ctx: RequestContext, notification_id: str) -> Notification:
-    return notifications.get(ctx.principal, notification_id)
+    return notifications.read(ctx.principal, notification_id, ctx.request_id)
 
 
 @api.route(

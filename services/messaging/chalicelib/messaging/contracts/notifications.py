@@ -67,17 +67,24 @@ class AlertRecord(BaseModel):
 
 
 class Notification(BaseModel):
+    """A notification: its recipients read it whole (and reading marks it read); the counts are the
+    sender's and admins' view only (null for a recipient)."""
+
     id: str
     title: str
     body: str
-    sender: str
+    sender: str = Field(description="the sender's staff id (or the system, e.g. service:approvals)")
+    sender_name: str | None = Field(None, description="as the directory named the sender")
     ack_required: bool
     ding: bool = False
     status: Literal["fanning_out", "delivered"]
-    recipient_count: int
-    delivered_count: int
-    read_count: int
-    ack_count: int
+    recipient_count: int | None = None
+    delivered_count: int | None = None
+    read_count: int | None = None
+    ack_count: int | None = None
+    my_status: Literal["delivered", "read", "acknowledged"] | None = Field(
+        None, description="a recipient's own status (after this read)"
+    )
     created_at: datetime
 
 

@@ -405,7 +405,8 @@ def my_colleagues(
     principal: Principal, limit: int, cursor: str | None, store: DirectoryStore | None = None
 ) -> Page[Staff]:
     store = store or wiring.open_store(principal)
-    me = store.staff.for_user(principal.user)
+    # the record the directory binds the sign-in to (shared.standing), like every other route
+    me = store.staff.get(principal.staff_id) if principal.staff_id else store.staff.for_user(principal.user)
     if me is None:
         raise NotFound("staff record for this user")
     return list_staff(

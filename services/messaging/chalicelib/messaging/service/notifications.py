@@ -48,6 +48,7 @@ def _notification(record: NotificationRecord) -> Notification:
         title=record.title,
         body=record.body,
         sender=record.sender,
+        sender_name=record.sender_name or None,
         ack_required=record.ack_required,
         ding=record.ding,
         status=record.status,
@@ -157,7 +158,7 @@ def send(
     now = now_utc()
     record = NotificationRecord(
         id=new_id(),
-        sender=principal.user,
+        sender=principal.staff,  # the staff id the directory binds the sign-in to (else the subject)
         title=cmd.title,
         body=cmd.body,
         created_at=now,
@@ -332,14 +333,42 @@ def from_approval(envelope: EventEnvelope, uow: UnitOfWork, store: NotificationS
     )
 
 
+def _sends(principal: Principal, record: NotificationRecord) -> bool:
+    """Whether the caller may see who read what: the sender (or a hospital admin)."""
+    return record.sender in (principal.staff, principal.user) or "hospital_admin" in principal.roles
+
+
 def get(principal: Principal, notification_id: str, store: NotificationStore | None = None) -> Notification:
     """The sender's view (or a hospital admin's); to anyone else it does not exist."""
     record = (store or wiring.open_notifications(principal)).notifications.get(notification_id)
-    if record is None:
-        raise NotFound("notification")
-    if record.sender != principal.user and "hospital_admin" not in principal.roles:
+    if record is None or not _sends(principal, record):
         raise NotFound("notification")  # who read what is the sender's business, not every colleague's
     return _notification(record)
+
+
+def read(
+    principal: Principal, notification_id: str, request_id: str, store: NotificationStore | None = None
+) -> Notification:
+    """A notification as the caller may see it: a recipient reads it whole (which marks it read), the
+    sender and admins see the counts too; to anyone else it does not exist."""
+    store = store or wiring.open_notifications(principal, request_id)
+    record = store.notifications.get(notification_id)
+    if record is None:
+        raise NotFound("notification")
+    mine = store.notifications.recipient(notification_id, principal.staff_id) if principal.staff_id else None
+    if mine is None and not _sends(principal, record):
+        raise NotFound("notification")
+    view = _notification(record)
+    if mine is not None:
+        if mine.status == "delivered":
+            before, mine.status, mine.read_at = mine.status, "read", now_utc()
+            with store:
+                store.notifications.mark(mine, before, read=True, ack=False)
+                store.commit()
+        view.my_status = _status(mine).status
+    if not _sends(principal, record):
+        view.recipient_count = view.delivered_count = view.read_count = view.ack_count = None
+    return view
 
 
 def _status(record: RecipientRecord) -> RecipientStatus:

@@ -35,11 +35,15 @@ def record_leave(envelope: EventEnvelope, uow: UnitOfWork, store: Store | None =
 
 
 def list_leave(principal: Principal, query: LeaveQuery, store: Store | None = None) -> Page[Leave]:
-    """Leave overlapping [from, to], by start date: one Query (of one person's leave, or the hospital's)."""
-    window = rules.window(principal, query.staff_id, query.from_, query.to)
+    """Leave overlapping [from, to], by start date: one Query (of one person's leave, or the hospital's).
+    Without ``staff_id``: the hospital's for those who roster others, the caller's own for everyone else."""
+    staff_id = query.staff_id
+    if staff_id is None and not principal.has_any_role(rules.LEAVE_READERS):
+        staff_id = principal.staff
+    window = rules.window(principal, staff_id, query.from_, query.to)
     return Page[Leave].of(
         (store or wiring.store(principal.tenant)).leave.overlapping(
-            query.staff_id, window, query.limit, query.cursor
+            staff_id, window, query.limit, query.cursor
         ),
         lambda row: Leave.model_validate(row, from_attributes=True),
     )
