@@ -27,9 +27,10 @@ def _dev(args: argparse.Namespace) -> int:
         if not args.no_seed:
             made = seed(stack)
             print(f"Seeded {DEMO_TENANT}: {len(made['departments'])} units, {len(made['staff'])} staff.")
-            print("Tokens (12 h) for the demo hospital:")
+            print("Tokens (12 h) for the demo hospital, each signing in as its demo person:")
             for label, roles in DEMO_ROLES.items():
-                print(f"  {label:16s} {stack.token(DEMO_TENANT, f'demo-{label}', roles)}")
+                who = made["demo"][label]["name"]
+                print(f"  {label:16s} {who}  {stack.token(DEMO_TENANT, f'demo-{label}', roles)}")
         print(f"Try: curl -H 'Authorization: Bearer <token>' {stack.url}/messaging/staff")
         print("Ctrl-C stops.", flush=True)
         stop.wait()

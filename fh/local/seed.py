@@ -114,5 +114,46 @@ def seed(stack: LocalStack, tenant: str = DEMO_TENANT) -> dict[str, Any]:
                 "roles": ["nurse"] if nurse else ["doctor"],
             }
             made["staff"].append(_ok(stack.request("POST", "/messaging/staff", token, body), name))
+    made["demo"] = _demo_people(stack, token, made["departments"])
+    made["staff"].extend(made["demo"].values())
     made["templates"] = _install_builtin_templates(stack, token, fallback_staff_id=made["staff"][-1]["id"])
     return made
+
+
+# The people the tokens ``make dev`` prints sign in as (``demo-<label>``, bound by ``user_id``), so the
+# personal routes (inbox, colleagues, approvals) answer for someone: label → (name, unit, roles, boss).
+DEMO_PEOPLE: dict[str, tuple[str, str, str | None]] = {
+    "admin": ("郑晓岚", "护理部", None),
+    "department-head": ("钱国栋", "心血管内科", None),
+    "head-nurse": ("孙丽华", "心内一病区", "department-head"),
+    "doctor": ("冯志远", "心血管内科", "department-head"),
+    "nurse": ("陈思雨", "心内一病区", "head-nurse"),
+}
+
+
+def _demo_people(stack: LocalStack, token: str, units: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """One member of staff per demo role, bound to that role's token; the department head and the head
+    nurse head their units, so a demo nurse's leave goes to the demo head nurse and department head."""
+    by_name = {u["name"]: u for u in units}
+    people: dict[str, dict[str, Any]] = {}
+    for n, (label, (name, unit, boss)) in enumerate(DEMO_PEOPLE.items(), start=1):
+        body = {
+            "name": name,
+            "employee_no": f"D{n:03d}",
+            "department_id": by_name[unit]["id"],
+            "roles": DEMO_ROLES[label],
+            "user_id": f"demo-{label}",
+            **({"supervisor_id": people[boss]["id"]} if boss else {}),
+        }
+        people[label] = _ok(stack.request("POST", "/messaging/staff", token, body), name)
+    for label, unit in (("department-head", "心血管内科"), ("head-nurse", "心内一病区")):
+        department = by_name[unit]
+        status, body = stack.request(
+            "PATCH",
+            f"/messaging/departments/{department['id']}",
+            token,
+            {"version": department["version"], "head_id": people[label]["id"]},
+        )
+        if status != 200:
+            raise RuntimeError(f"making {people[label]['name']} head of {unit} failed: {status} {body}")
+    return people

@@ -31,7 +31,8 @@ def test_demo_hospital_leave_request_two_steps_over_http(
     status, preview = stack.request(
         "POST", "/approvals/approvals/preview", as_nurse, {"template_id": leave["id"], "form": form}
     )
-    assert status == 200 and [s["approvers"] for s in preview["route"]["steps"]] == [[head], [dean]]
+    leaders = sorted([dean, made["demo"]["admin"]["id"]])  # the hospital's admins: the dean and the demo one
+    assert status == 200 and [sorted(s["approvers"]) for s in preview["route"]["steps"]] == [[head], leaders]
     status, approval = stack.request(
         "POST", "/approvals/approvals", as_nurse, {"template_id": leave["id"], "form": form}
     )
@@ -42,8 +43,32 @@ def test_demo_hospital_leave_request_two_steps_over_http(
     assert [i["instance_id"] for i in pending["items"]] == [approval["id"]]
     path = f"/approvals/approvals/{approval['id']}/actions"
     status, step1 = stack.request("POST", path, as_head, {"action": "approve", "comment": "同意"})
-    assert status == 200 and step1["pending_approvers"] == [dean]
+    assert status == 200 and sorted(step1["pending_approvers"]) == leaders
     status, done = stack.request("POST", path, token(tenant, dean, ["hospital_admin"]), {"action": "approve"})
     assert status == 200 and done["status"] == "approved"
     status, records = stack.request("GET", f"/approvals/approvals/{approval['id']}/records", as_nurse)
     assert [r["action"] for r in records["items"]] == ["submit", "approve", "approve"]
+
+
+def test_the_demo_tokens_sign_in_as_seeded_people(stack: Any, tenant: str) -> None:
+    """make dev prints a token per demo role: each is someone, so the personal routes answer for them."""
+    from fh.local.seed import DEMO_ROLES
+
+    made = seed(stack, tenant)
+    demo = made["demo"]
+    nurse = stack.token(tenant, "demo-nurse", DEMO_ROLES["nurse"])
+    status, colleagues = stack.request("GET", "/messaging/staff/me/colleagues?limit=200", nurse)
+    assert status == 200 and demo["head-nurse"]["name"] in [s["name"] for s in colleagues["items"]]
+    for path in ("/messaging/notifications/inbox", "/approvals/inbox/pending", "/messaging/sync"):
+        status, body = stack.request("GET", path, nurse)
+        assert status == 200, (path, body)
+    leave = next(t for t in made["templates"] if t["code"] == "leave")
+    form = {"leave_type": "年假", "period": {"start": "2026-12-01", "end": "2026-12-02"}, "reason": "探亲"}
+    status, approval = stack.request(
+        "POST", "/approvals/approvals", nurse, {"template_id": leave["id"], "form": form}
+    )
+    assert status == 201 and approval["submitter"] == demo["nurse"]["id"], approval
+    # the nurse's unit is the ward her head nurse heads: the leave waits on the demo head nurse
+    head = stack.token(tenant, "demo-head-nurse", DEMO_ROLES["head-nurse"])
+    status, pending = stack.request("GET", "/approvals/inbox/pending", head)
+    assert status == 200 and approval["id"] in [i["instance_id"] for i in pending["items"]], pending
