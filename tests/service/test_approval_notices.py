@@ -1,4 +1,5 @@
-"""Approvals → messaging: an approver finds a work notification when an approval reaches them or is urged."""
+"""Approvals → messaging: an approver finds a work notification saying who asks for what when an
+approval reaches them or is urged, and the submitter hears how it ended."""
 
 from __future__ import annotations
 
@@ -47,12 +48,12 @@ def test_assigned_and_urged_approvals_reach_the_approvers_inbox(
         return [i["title"] for i in resp.json_body["items"]]
 
     stack.drain()
-    assert titles() == ["待审批：leave"]
+    assert titles() == ["待审批：林护士的请假"]  # who asks for what, by name: not "leave"
 
     urged = submitter.call("POST", f"/approvals/{approval['id']}/actions", {"action": "urge"})
     assert urged.status_code == 200, urged.body
     stack.drain()
-    assert titles() == ["催办：审批 leave", "待审批：leave"]
+    assert titles() == ["催办：林护士的请假", "待审批：林护士的请假"]
 
     # The sender's view of the notice: one recipient, the head, reading it moves the count.
     notice = head_inbox.call("GET", "/notifications/inbox").json_body["items"][0]
@@ -60,3 +61,14 @@ def test_assigned_and_urged_approvals_reach_the_approvers_inbox(
     assert head_inbox.call("POST", f"/notifications/{notice['notification_id']}/read").status_code == 200
     counts = messaging.call("GET", f"/notifications/{notice['notification_id']}").json_body
     assert (counts["recipient_count"], counts["read_count"]) == (1, 1)
+
+    # The submitter is told how it ended.
+    done = Api(clients["approvals"], head_token).call(
+        "POST", f"/approvals/{approval['id']}/actions", {"action": "approve"}
+    )
+    assert done.status_code == 200 and done.json_body["status"] == "approved", done.body
+    stack.drain()
+    mine = Api(clients["messaging"], token(tenant, nurse["id"], ["nurse"])).call(
+        "GET", "/notifications/inbox"
+    )
+    assert [i["title"] for i in mine.json_body["items"]] == ["审批已通过：请假"]

@@ -511,6 +511,7 @@ def test_the_audience_is_the_directorys_units_and_active_staff(notes: Opener) ->
         Colleague("s01", "d01", ("nurse",), names["s01"]),
         Colleague("s02", "d02", ("doctor", "head_nurse"), names["s02"]),
     ]
+    assert store.audience.name_of("s01") == names["s01"] and store.audience.name_of("s99") is None
     duty = store.audience.on_duty("d02", AT)
     assert (duty.known, duty.staff_ids, duty.reason) == (
         False,

@@ -44,19 +44,35 @@ def test_member_keys_name_guests_by_their_hospital() -> None:
     assert consortia.split_member_key("t-lead", "t-town:s2") == ("t-town", "s2")
 
 
-def test_approval_notices_say_what_to_do() -> None:
+def test_approval_notices_say_who_asks_for_what() -> None:
+    data = {"instance_id": "i1", "template_code": "leave", "title": "请假", "submitter": "s-lin"}
+    notice = approval_notices.approval_notice
+    assert notice(approval_notices.APPROVAL_ASSIGNED, data, "林晓")[0] == "待审批：林晓的请假"
+    title, body = notice(approval_notices.APPROVAL_URGED, data, "林晓")
+    assert title == "催办：林晓的请假" and "i1" in body and "林晓" in body
+    # an older event without the title or a name still reads: the code, no name
     assert (
-        approval_notices.approval_notice(approval_notices.APPROVAL_ASSIGNED, "leave", "i1")[0]
+        notice(approval_notices.APPROVAL_ASSIGNED, {"instance_id": "i1", "template_code": "leave"}, None)[0]
         == "待审批：leave"
     )
-    title, body = approval_notices.approval_notice(approval_notices.APPROVAL_URGED, "leave", "i1")
-    assert title.startswith("催办") and "i1" in body
+
+
+def test_the_submitter_hears_how_the_request_ended() -> None:
+    data = {"instance_id": "i1", "template_code": "leave", "title": "请假", "submitter": "s-lin"}
+    for event_type, outcome in (
+        (approval_notices.APPROVAL_APPROVED, "已通过"),
+        (approval_notices.APPROVAL_REJECTED, "已驳回"),
+        (approval_notices.APPROVAL_RETURNED, "已退回"),
+    ):
+        assert approval_notices.approval_recipients(event_type, data) == ["s-lin"]
+        title, body = approval_notices.approval_notice(event_type, data, "林晓")
+        assert title == f"审批{outcome}：请假" and "您提交的「请假」" in body
 
 
 def test_overdue_and_escalated_tasks_reach_the_people_they_concern() -> None:
     overdue = {"instance_id": "i1", "template_code": "leave", "step_id": "s1", "staff_id": "head"}
     assert approval_notices.approval_recipients(approval_notices.APPROVAL_REMINDED, overdue) == ["head"]
-    assert approval_notices.approval_notice(approval_notices.APPROVAL_REMINDED, "leave", "i1")[0].startswith(
+    assert approval_notices.approval_notice(approval_notices.APPROVAL_REMINDED, overdue, None)[0].startswith(
         "超时提醒"
     )
     escalated = {**overdue, "escalated_to": "dean"}
@@ -68,7 +84,7 @@ def test_overdue_and_escalated_tasks_reach_the_people_they_concern() -> None:
     assert approval_notices.approval_recipients(
         approval_notices.APPROVAL_ESCALATED, {**overdue, "escalated_to": None}
     ) == ["head"]
-    assert approval_notices.approval_notice(approval_notices.APPROVAL_ESCALATED, "leave", "i1")[0].startswith(
+    assert approval_notices.approval_notice(approval_notices.APPROVAL_ESCALATED, overdue, None)[0].startswith(
         "已升级"
     )
     assert approval_notices.approval_recipients(

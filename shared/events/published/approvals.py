@@ -17,6 +17,9 @@ class InstanceEvent(BaseModel):
     template_code: str
     submitter: str
     status: str
+    title: str = Field(
+        "", description="the approval's title (its template's name unless the submitter gave one)"
+    )
 
 
 class TaskEvent(BaseModel):
@@ -25,12 +28,20 @@ class TaskEvent(BaseModel):
     step_id: str
     staff_id: str
     outcome: str | None = None
+    title: str = Field(
+        "", description="the approval's title (its template's name unless the submitter gave one)"
+    )
+    submitter: str = Field("", description="the submitter's staff id")
 
 
 class Urged(BaseModel):
     instance_id: str
     template_code: str
     staff_ids: list[str]
+    title: str = Field(
+        "", description="the approval's title (its template's name unless the submitter gave one)"
+    )
+    submitter: str = Field("", description="the submitter's staff id")
 
 
 class CarbonCopied(BaseModel):
@@ -46,6 +57,10 @@ class TaskEscalated(BaseModel):
     step_id: str
     staff_id: str = Field(description="the approver whose task was overdue")
     escalated_to: str | None = Field(description="who has the task now (None: nobody to escalate to)")
+    title: str = Field(
+        "", description="the approval's title (its template's name unless the submitter gave one)"
+    )
+    submitter: str = Field("", description="the submitter's staff id")
 
 
 class LeaveApproved(BaseModel):

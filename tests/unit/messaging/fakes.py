@@ -560,6 +560,9 @@ class FakeAudience:
             (self.tenant, ward_id), Duty((), False, "no published roster covers this ward at this time")
         )
 
+    def name_of(self, staff_id: str) -> str | None:
+        return next((c.name for c in self.tables.staff.get(self.tenant, []) if c.id == staff_id), None)
+
 
 @dataclass
 class FakeNotificationStore:

@@ -50,7 +50,8 @@ APPROVALS = Subscription(
     name="approval-notices",
     source="approvals",
     event_types=APPROVAL_NOTICE_TYPES,
-    budget={"TransactWriteItems": 1},  # the notice and its inbox entry, with the marker
+    # the submitter's name; the notice and its inbox entry, with the marker
+    budget={"GetItem": 1, "TransactWriteItems": 1},
 )
 CONSORTIUM_GROUPS = Subscription(
     service="messaging",

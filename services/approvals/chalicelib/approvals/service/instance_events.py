@@ -32,6 +32,8 @@ logger = _logger("approvals")
 
 def events(tenant: str, before: Instance | None, after: Instance, command: Command) -> list[Any]:
     code = after.submission.template_code
+    # what a person reads of it (the notices messaging sends): its title and who submitted it
+    named = {"title": after.submission.title, "submitter": after.submitter}
     out = []
     cc: dict[str, list[str]] = {}
     for change in engine.changes(before, after):
@@ -45,6 +47,7 @@ def events(tenant: str, before: Instance | None, after: Instance, command: Comma
                         template_code=code,
                         submitter=after.submitter,
                         status=after.status,
+                        title=after.submission.title,
                     ),
                 )
             )
@@ -58,6 +61,7 @@ def events(tenant: str, before: Instance | None, after: Instance, command: Comma
                 step_id=change.step_id,
                 staff_id=change.staff_id,
                 outcome=change.status or None,
+                **named,
             )
             out.append(event.envelope(tenant, data))
     for when, people in cc.items():
@@ -70,7 +74,11 @@ def events(tenant: str, before: Instance | None, after: Instance, command: Comma
     step = after.current_step()
     if command.action == "remind" and step is not None:
         data = TaskEvent(
-            instance_id=after.id, template_code=code, step_id=step.id, staff_id=str(command.approver)
+            instance_id=after.id,
+            template_code=code,
+            step_id=step.id,
+            staff_id=str(command.approver),
+            **named,
         )
         out.append(REMINDED.envelope(tenant, data))
     if command.action == "escalate" and step is not None:
@@ -81,12 +89,14 @@ def events(tenant: str, before: Instance | None, after: Instance, command: Comma
             step_id=step.id,
             staff_id=str(command.approver),
             escalated_to=moved,
+            **named,
         )
         out.append(ESCALATED.envelope(tenant, escalated))
     if command.action == "urge":
         out.append(
             URGED.envelope(
-                tenant, Urged(instance_id=after.id, template_code=code, staff_ids=after.pending_approvers())
+                tenant,
+                Urged(instance_id=after.id, template_code=code, staff_ids=after.pending_approvers(), **named),
             )
         )
     if code == LEAVE and after.status == "approved" and (before is None or before.status != "approved"):

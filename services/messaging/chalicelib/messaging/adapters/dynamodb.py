@@ -1317,6 +1317,10 @@ class DynamoAudience:
         duty = on_duty(self.tenant, ward_id, at)
         return Duty(tuple(duty.staff_ids), duty.known, duty.reason)
 
+    def name_of(self, staff_id: str) -> str | None:
+        staff = get_staff(self.tenant, staff_id)
+        return str(staff.name) if staff is not None else None
+
 
 class DynamoNotificationStore:
     """``NotificationStore`` of one hospital on DynamoDB, on a request's unit of work (one

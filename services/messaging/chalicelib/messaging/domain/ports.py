@@ -225,6 +225,9 @@ class Audience(Protocol):
 
     def on_duty(self, ward_id: str, at: datetime) -> Duty: ...
 
+    def name_of(self, staff_id: str) -> str | None:
+        """A member of staff's name, as the directory has it (one GetItem); None if there is none."""
+
 
 class NotificationStore(Protocol):
     """Work notifications of one hospital, for one use case: repositories plus the unit of work (the

@@ -312,10 +312,10 @@ def from_approval(envelope: EventEnvelope, uow: UnitOfWork, store: NotificationS
     if not staff_ids:
         logger.warning("approval event names nobody to notify", extra={"event_id": envelope.id})
         return
-    title, body = approval_notices.approval_notice(
-        envelope.type, str(data["template_code"]), str(data["instance_id"])
-    )
     store = store or wiring.consumer_notifications(envelope.tenant, uow)
+    submitter = str(data.get("submitter") or "")
+    name = store.audience.name_of(submitter) if submitter else None
+    title, body = approval_notices.approval_notice(envelope.type, data, name)
     record = NotificationRecord(
         id=f"ap-{envelope.id}"[:64],
         sender="service:approvals",
