@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import mimetypes
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -106,9 +107,17 @@ def serve(gateway: Gateway, host: str, port: int) -> ThreadingHTTPServer:
         def _handle(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            status, headers, payload = gateway.handle(
-                self.command, self.path, dict(self.headers.items()), body
-            )
+            try:
+                status, headers, payload = gateway.handle(
+                    self.command, self.path, dict(self.headers.items()), body
+                )
+            except Exception:  # a 500 the client can see, never a reset connection
+                logging.getLogger("fh.gateway").exception(
+                    "the gateway failed on %s %s", self.command, self.path
+                )
+                status, headers, payload = gateway._problem(  # the gateway's own problem shape
+                    Problem(500, "internal-error", "Internal error", "the local gateway failed"), self.path
+                )
             self.send_response(status)
             for key, value in headers.items():
                 self.send_header(key, value)
@@ -121,7 +130,12 @@ def serve(gateway: Gateway, host: str, port: int) -> ThreadingHTTPServer:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer((host, port), Handler)
+    class Server(ThreadingHTTPServer):
+        # Many phones (or load-test clients) connect at once: the default backlog of 5 let a busy
+        # machine's accept loop fall behind and the kernel reset connections it could not queue.
+        request_queue_size = 128
+
+    server = Server((host, port), Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="fh-gateway", daemon=True).start()
     return server
