@@ -113,7 +113,7 @@ def test_fh_dev_serves_seeds_prints_tokens_and_stops_cleanly(tmp_path: Path) -> 
                     break
         output = "".join(lines)
         assert f"http://127.0.0.1:{port}" in output, output
-        admin_token = re.search(r"^\s+admin\s+(\S+)$", output, re.M)
+        admin_token = re.search(r"^\s+admin\s+\S+\s+(\S+)$", output, re.M)  # label, person, token
         assert admin_token, output
 
         def get(path: str) -> Any:

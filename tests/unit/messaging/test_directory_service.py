@@ -378,12 +378,13 @@ def test_leaving_keeps_history_revokes_roles_and_happens_once(h: Hospital) -> No
 
 def test_my_colleagues_are_the_active_staff_of_my_department(h: Hospital) -> None:
     dept, other = h.department(), h.department("药剂科")
-    h.add_staff(dept.id, "甲", "C1", user_id="user-a")
+    mine = h.add_staff(dept.id, "甲", "C1", user_id="user-a")
     h.add_staff(dept.id, "乙", "C2")
     gone = h.add_staff(dept.id, "丁", "C4")
     h.add_staff(other.id, "丙", "C3")
     directory.leave_staff(ADMIN, gone.id, 1, "r", store=h.store())
-    me = who("user-a", "doctor")
+    # as the HTTP layer hands her over: the directory binds user-a to her record (shared.standing)
+    me = Principal(tenant=TENANT, user="user-a", roles=frozenset({"doctor"}), staff_id=mine.id)
     page = directory.my_colleagues(me, 50, None, store=h.store(me))
     assert sorted(s.name for s in page.items) == ["乙", "甲"]
     stranger = who("no-record", "doctor")

@@ -112,7 +112,7 @@ def list_staff(ctx: RequestContext, query: StaffQuery) -> Page[Staff]:
     summary="Active staff of my department",
     query=ListQuery,
     response=Page[Staff],
-    budget={"Query": 2},
+    budget={"GetItem": 1, "Query": 1},  # my record (bound by standing), my department's page
 )
 def my_colleagues(ctx: RequestContext, query: ListQuery) -> Page[Staff]:
     return directory.my_colleagues(ctx.principal, query.limit, query.cursor)

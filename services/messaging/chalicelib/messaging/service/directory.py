@@ -406,7 +406,7 @@ def my_colleagues(
 ) -> Page[Staff]:
     store = store or wiring.open_store(principal)
     # the record the directory binds the sign-in to (shared.standing), like every other route
-    me = store.staff.get(principal.staff_id) if principal.staff_id else store.staff.for_user(principal.user)
+    me = store.staff.get(principal.staff_id) if principal.staff_id else None
     if me is None:
         raise NotFound("staff record for this user")
     return list_staff(
