@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from chalicelib.messaging.domain.directory import SIGN_IN_TAKEN, STALE, number_taken, sign_in_subject
 from chalicelib.messaging.domain.notify_policy import DEFAULT as DEFAULT_POLICY
@@ -1060,6 +1060,27 @@ class DynamoAuditTrail:
         record_access(self.principal, resource_type, resource_id, fields, self.request_id)
 
 
+class _OnUnitOfWork:
+    """A store of one hospital whose writes, events and audit records go into one unit of work: staged
+    inside ``with store:``, applied together by ``commit()``, discarded if the block is left without it
+    (a request's own unit of work, or a consumer's, which the consumer commits)."""
+
+    def __init__(self, tenant: str, uow: UnitOfWork) -> None:
+        self.tenant, self.uow = tenant, uow
+
+    def emit(self, event: EventEnvelope) -> None:
+        self.uow.emit(event)
+
+    def commit(self) -> None:
+        self.uow.commit()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.uow.__exit__(*exc)
+
+
 class DynamoDirectoryStore:
     """``DirectoryStore`` of one hospital on DynamoDB: the change goes out as the unit of work's one
     TransactWriteItems (state, outbox events and audit record); reads are GetItems and Queries."""
@@ -1322,12 +1343,9 @@ class DynamoAudience:
         return str(staff.name) if staff is not None else None
 
 
-class DynamoNotificationStore:
+class DynamoNotificationStore(_OnUnitOfWork):
     """``NotificationStore`` of one hospital on DynamoDB, on a request's unit of work (one
     TransactWriteItems with the outbox) or on a consumer's (which the consumer commits)."""
-
-    def __init__(self, tenant: str, uow: UnitOfWork) -> None:
-        self.tenant, self.uow = tenant, uow
 
     @property
     def notifications(self) -> DynamoNotifications:
@@ -1339,15 +1357,6 @@ class DynamoNotificationStore:
 
     def audit(self, action: str, resource_type: str, resource_id: str, after: dict[str, Any]) -> None:
         self.uow.audit(action, resource_type, resource_id, after=after)
-
-    def emit(self, event: EventEnvelope) -> None:
-        self.uow.emit(event)
-
-    def commit(self) -> None:
-        self.uow.commit()
-
-    def __enter__(self) -> DynamoNotificationStore:
-        return self
 
     def __exit__(self, *exc: object) -> None:
         self.uow.__exit__(*exc)
@@ -1758,13 +1767,10 @@ class DynamoCrossHospitalAccess:
         return active_hospitals(lead_hospital_id, consortium_id)
 
 
-class DynamoConversationStore:
+class DynamoConversationStore(_OnUnitOfWork):
     """``ConversationStore`` for a caller of one hospital on DynamoDB: a new conversation, its pointers
     and its audit record go out as the unit of work's one TransactWriteItems; messages, feeds, read
     marks and attachments are single writes and batch writes made at once."""
-
-    def __init__(self, tenant: str, uow: UnitOfWork) -> None:
-        self.tenant, self.uow = tenant, uow
 
     @property
     def conversations(self) -> DynamoConversations:
@@ -1796,12 +1802,6 @@ class DynamoConversationStore:
 
     def audit(self, action: str, resource_type: str, resource_id: str, after: dict[str, Any]) -> None:
         self.uow.audit(action, resource_type, resource_id, after=after)
-
-    def commit(self) -> None:
-        self.uow.commit()
-
-    def __enter__(self) -> DynamoConversationStore:
-        return self
 
     def __exit__(self, *exc: object) -> None:
         self.uow.__exit__(*exc)
@@ -1973,12 +1973,9 @@ class DynamoConsortiumGroupPointers:
         ], next_cursor
 
 
-class DynamoConsortiumStore:
+class DynamoConsortiumStore(_OnUnitOfWork):
     """``ConsortiumStore`` on DynamoDB: a change to both sides of a link (each under its own hospital)
     goes out as the unit of work's one TransactWriteItems, with its outbox event and audit record."""
-
-    def __init__(self, tenant: str, uow: UnitOfWork) -> None:
-        self.tenant, self.uow = tenant, uow
 
     @property
     def links(self) -> DynamoConsortiumLinks:
@@ -1992,9 +1989,6 @@ class DynamoConsortiumStore:
     def groups(self) -> DynamoConsortiumGroupPointers:
         return DynamoConsortiumGroupPointers(self.tenant)
 
-    def emit(self, event: EventEnvelope) -> None:
-        self.uow.emit(event)
-
     def audit(
         self,
         action: str,
@@ -2004,12 +1998,6 @@ class DynamoConsortiumStore:
         after: dict[str, Any] | None = None,
     ) -> None:
         self.uow.audit(action, resource_type, resource_id, before=before, after=after)
-
-    def commit(self) -> None:
-        self.uow.commit()
-
-    def __enter__(self) -> DynamoConsortiumStore:
-        return self
 
     def __exit__(self, *exc: object) -> None:
         self.uow.__exit__(*exc)
@@ -2133,12 +2121,9 @@ class DynamoImportJobs:
         self.uow.update(item, actions, condition=ImportJobItem.processed == offset)
 
 
-class DynamoImportStore:
+class DynamoImportStore(_OnUnitOfWork):
     """``ImportStore`` of one hospital on DynamoDB, on a request's unit of work (one TransactWriteItems
     with the outbox) or on a consumer's (which the consumer commits)."""
-
-    def __init__(self, tenant: str, uow: UnitOfWork) -> None:
-        self.tenant, self.uow = tenant, uow
 
     @property
     def jobs(self) -> DynamoImportJobs:
@@ -2153,15 +2138,6 @@ class DynamoImportStore:
             return None
         staff = get_staff(self.tenant, claim.staff_id)
         return _staff_record(staff) if staff else None
-
-    def emit(self, event: EventEnvelope) -> None:
-        self.uow.emit(event)
-
-    def commit(self) -> None:
-        self.uow.commit()
-
-    def __enter__(self) -> DynamoImportStore:
-        return self
 
     def __exit__(self, *exc: object) -> None:
         self.uow.__exit__(*exc)

@@ -21,8 +21,9 @@ not a field of the request:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from shared.errors import Forbidden, RuleViolation
@@ -51,8 +52,6 @@ ROLE_SETS = ("broadcast_roles", "ding_roles", "emergency_roles")
 
 
 def policy_to_json(policy: NotifyPolicy) -> str:
-    import json
-
     data = {k: v for k, v in policy.__dict__.items() if k != "updated_at"}
     data.update({k: sorted(getattr(policy, k)) for k in ROLE_SETS})
     data["updated_at"] = policy.updated_at.isoformat() if policy.updated_at else None
@@ -60,8 +59,6 @@ def policy_to_json(policy: NotifyPolicy) -> str:
 
 
 def policy_from_json(text: str) -> NotifyPolicy:
-    import json
-
     data = json.loads(text)
     known = {k: v for k, v in data.items() if k in NotifyPolicy.__dataclass_fields__}
     for k in ROLE_SETS:
@@ -182,7 +179,5 @@ def hour_window(at: datetime) -> tuple[str, int]:
 
 def day_window(at: datetime) -> tuple[str, int]:
     """The day (UTC+8, the hospital's day) ``at`` falls in and the seconds until the next one."""
-    from datetime import timedelta
-
     local = at + timedelta(hours=8)
     return local.strftime("%Y-%m-%d"), 86400 - (local.hour * 3600 + local.minute * 60 + local.second)
