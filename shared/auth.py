@@ -54,6 +54,8 @@ class Principal:
     scopes: frozenset[str] = field(default_factory=frozenset)
     # The caller's staff record, when the identity provider says so (claim ``staff_id`` by default).
     staff_id: str | None = None
+    # Their display name, as the directory's sign-in has it (set by ``shared.standing``), if any.
+    staff_name: str | None = None
 
     @property
     def staff(self) -> str:

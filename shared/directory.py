@@ -6,6 +6,8 @@ the supervisor chain, people by role in a department); only messaging writes the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pynamodb.attributes import ListAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist
 
@@ -87,6 +89,7 @@ class SignInItem(TenantItem):
     staff_id = UnicodeAttribute()
     status = UnicodeAttribute(default="active")
     roles = ListAttribute(of=UnicodeAttribute, default=list)
+    name = UnicodeAttribute(null=True)  # the person's display name, so what they write can carry it
 
     @staticmethod
     def partition(tenant: str) -> str:
@@ -113,6 +116,23 @@ def get_staff(tenant: str, staff_id: str) -> StaffItem | None:
         return StaffItem.get(StaffItem.partition(tenant), staff_id)
     except DoesNotExist:
         return None
+
+
+def staff_names(tenant: str, staff_ids: Iterable[str]) -> dict[str, str]:
+    """Display names of these members of staff, left or not (one BatchGetItem per 100 distinct ids, of
+    the name alone); an id the directory does not have is left out. A colleague's name is not personal
+    data here: colleagues see each other's names; mobiles and patients' data never come this way."""
+    wanted = sorted(set(staff_ids))
+    if not wanted:
+        return {}
+    partition = StaffItem.partition(tenant)
+    return {
+        str(item.sk): str(item.name)
+        for item in StaffItem.batch_get(
+            [(partition, staff_id) for staff_id in wanted], attributes_to_get=["pk", "sk", "name"]
+        )
+        if item.name
+    }
 
 
 def staff_for_user(tenant: str, user_id: str) -> StaffItem | None:

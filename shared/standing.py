@@ -8,8 +8,8 @@ directory table, charged to every staff route by the budget gate) and:
 - refuses a person who has **left** (``POST /staff/{id}/leave`` takes effect on their next request);
 - refuses a ``staff_id`` claim the directory does not bind to this subject (a token naming someone
   else's record, or a record no sign-in is bound to);
-- sets the principal's staff id to the record bound to the subject, so every service acts as the
-  person the directory says, not as whatever the token claims;
+- sets the principal's staff id (and display name) to the record bound to the subject, so every
+  service acts as the person the directory says, not as whatever the token claims;
 - keeps only the **directory roles** the record still holds: a role taken away in the directory is
   gone at once, whatever the token says. Roles the directory does not manage stay as the token has them.
 
@@ -48,4 +48,4 @@ def check(principal: Principal) -> Principal:
         raise Forbidden("this sign-in is no longer bound to a member of staff")
     held = set(binding.roles or ())
     roles = frozenset(r for r in principal.roles if r not in DIRECTORY_ROLES or r in held)
-    return replace(principal, roles=roles, staff_id=binding.staff_id)
+    return replace(principal, roles=roles, staff_id=binding.staff_id, staff_name=binding.name or None)

@@ -463,7 +463,9 @@ class FakeNotifications:
         self.tx.checks.append(is_new)
         self.uow.stage(lambda: self.tables.dings.__setitem__(key, timer))
 
-    def deliver(self, record: NotificationRecord, staff_ids: list[str]) -> None:
+    def deliver(
+        self, record: NotificationRecord, staff_ids: list[str], names: dict[str, str] | None = None
+    ) -> None:
         limit = self.tables.fail_deliveries_after
         if limit is not None and self.tables.calls.count("deliver") >= limit:
             raise RuntimeError("the batch write was throttled")
@@ -477,6 +479,8 @@ class FakeNotifications:
                 created_at=record.created_at,
                 ack_required=record.ack_required,
                 feed_key=f"{next(self.tables.feed):012d}",
+                name=(names or {}).get(staff_id, ""),
+                sender_name=record.sender_name,
             )
 
     def checkpoint(self, record: NotificationRecord, delivered: int) -> None:
@@ -563,6 +567,10 @@ class FakeAudience:
     def name_of(self, staff_id: str) -> str | None:
         return next((c.name for c in self.tables.staff.get(self.tenant, []) if c.id == staff_id), None)
 
+    def names(self, staff_ids: Sequence[str]) -> dict[str, str]:
+        wanted = set(staff_ids)
+        return {c.id: c.name for c in self.tables.staff.get(self.tenant, []) if c.id in wanted and c.name}
+
 
 @dataclass
 class FakeNotificationStore:
@@ -628,6 +636,7 @@ class FakeDingStore:
 
     tables: NotificationTables = field(default_factory=NotificationTables)
     mobiles: dict[tuple[str, str], str] = field(default_factory=dict)  # (tenant, staff id) -> sealed
+    names: dict[tuple[str, str], str] = field(default_factory=dict)  # (tenant, staff id) -> display name
     log: dict[str, list[tuple[str, AlertEntry]]] = field(default_factory=dict)  # tenant -> (key, entry)
     sequence: count[int] = field(default_factory=count)
 
@@ -666,8 +675,8 @@ class FakeDingStore:
             if t == tenant and n == notification_id and r.status != "acknowledged"
         )
 
-    def sealed_mobile(self, tenant: str, staff_id: str) -> str | None:
-        return self.mobiles.get((tenant, staff_id))
+    def contact(self, tenant: str, staff_id: str) -> tuple[str, str | None]:
+        return self.names.get((tenant, staff_id), ""), self.mobiles.get((tenant, staff_id))
 
     def escalated(
         self, timer: DingTimerRecord, alerts: list[AlertEntry], then: DingTimerRecord | None
@@ -730,6 +739,8 @@ class ConversationTables:
     marks: dict[tuple[str, str, str], str] = field(default_factory=dict)  # hospital, conv, member -> id
     attachments: dict[tuple[str, str, str], AttachmentRecord] = field(default_factory=dict)
     staff: dict[tuple[str, str], str] = field(default_factory=dict)  # (hospital, staff id) -> status
+    names: dict[tuple[str, str], str] = field(default_factory=dict)  # (hospital, staff id) -> display name
+    hospital_names: dict[str, str] = field(default_factory=dict)  # as each named itself in the roster
     links: dict[tuple[str, str], tuple[str, str]] = field(
         default_factory=dict
     )  # (hospital, cons) -> lead, status
@@ -741,8 +752,10 @@ class ConversationTables:
     registry: set[tuple[str, str, str, str]] = field(default_factory=set)  # lead, consortium, home, conv
     _last: tuple[int, int] = (0, 0)
 
-    def add_staff(self, hospital_id: str, staff_id: str, status: str = "active") -> None:
+    def add_staff(self, hospital_id: str, staff_id: str, status: str = "active", name: str = "") -> None:
         self.staff[(hospital_id, staff_id)] = status
+        if name:
+            self.names[(hospital_id, staff_id)] = name
 
     def join(self, hospital_id: str, consortium_id: str, lead: str, status: str = "active") -> None:
         """The hospital's own link to the consortium, and its line in the lead's roster."""
@@ -820,6 +833,7 @@ class FakeConversations:
         stored = self.tables.conversations.get((record.hospital_id, record.id))
         if stored is not None:
             stored.member_ids = frozenset(stored.member_ids - keys)
+            stored.member_names = {k: n for k, n in stored.member_names.items() if k not in keys}
 
     def drop_pointer(self, hospital_id: str, staff_id: str, conversation_id: str) -> None:
         self.tables.pointers.pop((hospital_id, staff_id, conversation_id), None)
@@ -885,6 +899,7 @@ class FakeFeeds:
                     at=at,
                     conversation_id=conversation_id,
                     text=message.text,
+                    sender_name=message.sender_name,
                 )
             )
 
@@ -941,8 +956,10 @@ class FakePeople:
     tenant: str
     tables: ConversationTables
 
-    def is_active(self, hospital_id: str, staff_id: str) -> bool:
-        return self.tables.staff.get((hospital_id, staff_id), "left") != "left"
+    def active_name(self, hospital_id: str, staff_id: str) -> str | None:
+        if self.tables.staff.get((hospital_id, staff_id), "left") == "left":
+            return None
+        return self.tables.names.get((hospital_id, staff_id), "")
 
 
 @dataclass
@@ -956,6 +973,10 @@ class FakeCrossHospitalAccess:
     def active_hospitals(self, lead_hospital_id: str, consortium_id: str) -> list[str]:
         roster = self.tables.rosters.get((lead_hospital_id, consortium_id), {})
         return sorted(h for h, status in roster.items() if status == "active")
+
+    def active_members(self, lead_hospital_id: str, consortium_id: str) -> dict[str, str]:
+        names = self.tables.hospital_names
+        return {h: names.get(h, "") for h in self.active_hospitals(lead_hospital_id, consortium_id)}
 
 
 @dataclass
@@ -1298,7 +1319,12 @@ class FakeDepartmentGroupStore:
         else:
             self.tables.groups[key] = dataclasses.replace(found, name=department.name)
 
-    def _members(self, group_id: str, change: Callable[[frozenset[str]], frozenset[str]]) -> None:
+    def _members(
+        self,
+        group_id: str,
+        change: Callable[[frozenset[str]], frozenset[str]],
+        names: dict[str, str | None],
+    ) -> None:
         key = (self.tenant, group_id)
 
         def exists() -> None:
@@ -1307,16 +1333,21 @@ class FakeDepartmentGroupStore:
 
         def apply() -> None:
             group = self.tables.groups[key]
-            self.tables.groups[key] = dataclasses.replace(group, member_ids=change(group.member_ids))
+            kept = {**group.member_names, **names}
+            self.tables.groups[key] = dataclasses.replace(
+                group,
+                member_ids=change(group.member_ids),
+                member_names={k: n for k, n in kept.items() if n is not None},
+            )
 
         self.uow.check(exists)
         self.uow.stage(apply)
 
     def leave(self, group_id: str, staff_id: str) -> None:
-        self._members(group_id, lambda members: members - {staff_id})
+        self._members(group_id, lambda members: members - {staff_id}, {staff_id: None})
 
-    def join(self, group_id: str, staff_id: str, department_id: str) -> None:
-        self._members(group_id, lambda members: members | {staff_id})
+    def join(self, group_id: str, staff_id: str, department_id: str, name: str) -> None:
+        self._members(group_id, lambda members: members | {staff_id}, {staff_id: name})
         self.uow.stage(lambda: self.tables.memberships.__setitem__((self.tenant, staff_id), department_id))
 
     def forget(self, staff_id: str) -> None:

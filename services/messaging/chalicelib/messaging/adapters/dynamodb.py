@@ -46,6 +46,7 @@ from chalicelib.messaging.domain.records import (
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
+    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
@@ -66,6 +67,7 @@ from shared.directory import (
     get_department,
     get_staff,
     staff_for_user,
+    staff_names,
     supervisor_chain,
 )
 from shared.errors import Conflict, DomainError
@@ -312,6 +314,8 @@ class RecipientItem(TenantItem):
     Meta = table_meta("messaging")
     title = UnicodeAttribute()
     sender = UnicodeAttribute()
+    sender_name = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)  # the recipient's display name at delivery
     ack_required = BooleanAttribute(default=False)
     status = UnicodeAttribute(default="delivered")
     created_at = UTCDateTimeAttribute()
@@ -426,6 +430,7 @@ class AlertLogItem(TenantItem):
     status = UnicodeAttribute()
     detail = UnicodeAttribute(null=True)
     at = UTCDateTimeAttribute()
+    name = UnicodeAttribute(null=True)  # the person's display name when alerted
 
     @staticmethod
     def partition(tenant: str) -> str:
@@ -511,6 +516,10 @@ class ConversationItem(TenantItem):
     department_id = UnicodeAttribute(null=True)  # set on a department's own group
     consortium_id = UnicodeAttribute(null=True)  # set on a cross-hospital group
     created_at = UTCDateTimeAttribute(default=now_utc)
+    # member key → display name, hospital id → name: kept as people join (a map: one person's name is
+    # set or removed on its own, atomically, like their place in member_ids)
+    member_names = MapAttribute[str, Any](null=True)
+    hospital_names = MapAttribute[str, Any](null=True)
 
     @staticmethod
     def partition(tenant: str) -> str:
@@ -548,6 +557,7 @@ class MessageItem(TenantItem):
     ENTITY = "message"
     Meta = table_meta("messaging")
     sender_id = UnicodeAttribute()
+    sender_name = UnicodeAttribute(null=True)  # as the sender was named when they sent it
     text = UnicodeAttribute(null=True)
     attachments = ListAttribute(of=UnicodeAttribute, default=list)
     recalled = BooleanAttribute(default=False)
@@ -571,6 +581,7 @@ class FeedEntry(TenantItem):
     ref_id = UnicodeAttribute(null=True)
     conversation_id = UnicodeAttribute(null=True)
     sender = UnicodeAttribute(null=True)
+    sender_name = UnicodeAttribute(null=True)
     text = UnicodeAttribute(null=True)
     title = UnicodeAttribute(null=True)
     at = UTCDateTimeAttribute(null=True)
@@ -710,7 +721,13 @@ def ensure_group(group: ConversationItem) -> None:
     except PutError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
-        group.update(actions=[ConversationItem.name.set(group.name)])
+        # a group made before names were kept gets its (empty) map here, before anyone joins it
+        group.update(
+            actions=[
+                ConversationItem.name.set(group.name),
+                ConversationItem.member_names.set(ConversationItem.member_names | MapAttribute()),
+            ]
+        )
 
 
 # --- consortium links (医共体/医联体) ----------------------------------------------------------------
@@ -778,12 +795,17 @@ def roster_ids(lead: str, consortium_id: str, limit: int) -> list[str]:
 
 def active_hospitals(lead: str, consortium_id: str) -> list[str]:
     """Ids of the hospitals that have joined (one Query on the lead's roster; a consortium is small)."""
-    return [
-        entry.sk
+    return list(active_hospital_names(lead, consortium_id))
+
+
+def active_hospital_names(lead: str, consortium_id: str) -> dict[str, str]:
+    """The hospitals that have joined and the names they gave ("" if none): one Query on the roster."""
+    return {
+        entry.sk: entry.hospital_name or ""
         for entry in RosterEntry.query(
             RosterEntry.partition(lead, consortium_id), filter_condition=RosterEntry.status == "active"
         )
-    ]
+    }
 
 
 # --- the directory's store (the ports of domain/ports.py) -----------------------------------------
@@ -1001,6 +1023,7 @@ class DynamoStaff:
             staff_id=record.id,
             status=record.status,
             roles=list(record.roles),
+            name=record.name,
         )
 
 
@@ -1192,6 +1215,8 @@ def _recipient_record(item: RecipientItem) -> RecipientRecord:
         read_at=item.read_at,
         acked_at=item.acked_at,
         feed_key=item.gsi1sk,
+        name=item.name or "",
+        sender_name=item.sender_name or "",
     )
 
 
@@ -1202,6 +1227,8 @@ def _recipient_item(tenant: str, record: RecipientRecord) -> RecipientItem:
         pk=RecipientItem.partition(tenant, record.notification_id),
         title=record.title,
         sender=record.sender,
+        sender_name=record.sender_name or None,
+        name=record.name or None,
         ack_required=record.ack_required,
         status=record.status,
         created_at=record.created_at,
@@ -1260,7 +1287,10 @@ class DynamoNotifications:
         due = sent_at + timedelta(minutes=sms_after_minutes)
         self.uow.create(ding_timer(self.tenant, notification_id, "sms", due, sent_at, call_after_minutes))
 
-    def deliver(self, record: NotificationRecord, staff_ids: list[str]) -> None:
+    def deliver(
+        self, record: NotificationRecord, staff_ids: list[str], names: dict[str, str] | None = None
+    ) -> None:
+        names = names or {}
         put_all(
             [
                 RecipientItem.new(
@@ -1269,6 +1299,8 @@ class DynamoNotifications:
                     pk=RecipientItem.partition(self.tenant, record.id),
                     title=record.title,
                     sender=record.sender,
+                    sender_name=record.sender_name or None,
+                    name=names.get(staff_id) or None,
                     ack_required=record.ack_required,
                     created_at=record.created_at,
                     gsi1pk=RecipientItem.inbox_partition(self.tenant, staff_id),
@@ -1342,6 +1374,9 @@ class DynamoAudience:
         staff = get_staff(self.tenant, staff_id)
         return str(staff.name) if staff is not None else None
 
+    def names(self, staff_ids: Sequence[str]) -> dict[str, str]:
+        return staff_names(self.tenant, staff_ids)
+
 
 class DynamoNotificationStore(_OnUnitOfWork):
     """``NotificationStore`` of one hospital on DynamoDB, on a request's unit of work (one
@@ -1389,6 +1424,7 @@ def _alert_item(tenant: str, entry: AlertEntry) -> AlertLogItem:
         status=entry.status,
         detail=entry.detail,
         at=entry.at,
+        name=entry.name or None,
     )
 
 
@@ -1446,9 +1482,11 @@ class DynamoDingStore:
     def unacknowledged(self, tenant: str, notification_id: str) -> list[str]:
         return unacknowledged(tenant, notification_id)
 
-    def sealed_mobile(self, tenant: str, staff_id: str) -> str | None:
+    def contact(self, tenant: str, staff_id: str) -> tuple[str, str | None]:
         staff = get_staff(tenant, staff_id)
-        return staff.mobile_encrypted if staff is not None and staff.mobile_encrypted else None
+        if staff is None:
+            return "", None
+        return str(staff.name or ""), staff.mobile_encrypted or None
 
     def escalated(
         self, timer: DingTimerRecord, alerts: list[AlertEntry], then: DingTimerRecord | None
@@ -1486,6 +1524,7 @@ class DynamoDingStore:
                 status=i.status,
                 detail=i.detail,
                 at=i.at,
+                name=i.name or "",
             )
             for i in items
         ], next_cursor
@@ -1504,7 +1543,13 @@ def _conversation_record(item: ConversationItem) -> ConversationRecord:
         created_at=item.created_at,
         consortium_id=item.consortium_id,
         department_id=item.department_id,
+        member_names=_names(item.member_names),
+        hospital_names=_names(item.hospital_names),
     )
+
+
+def _names(names: MapAttribute[str, Any] | None) -> dict[str, str]:
+    return {str(k): str(v) for k, v in (names.as_dict() if names is not None else {}).items()}
 
 
 def _conversation_item(record: ConversationRecord) -> ConversationItem:
@@ -1517,6 +1562,8 @@ def _conversation_item(record: ConversationRecord) -> ConversationItem:
         consortium_id=record.consortium_id,
         department_id=record.department_id,
         created_at=record.created_at,
+        member_names=MapAttribute(**record.member_names),
+        hospital_names=MapAttribute(**record.hospital_names) if record.hospital_names else None,
     )
 
 
@@ -1541,6 +1588,7 @@ def _message_record(conversation_id: str, item: MessageItem) -> MessageRecord:
         sent_at=item.sent_at,
         attachments=[str(a) for a in item.attachments or []],
         recalled=bool(item.recalled),
+        sender_name=item.sender_name or "",
     )
 
 
@@ -1553,6 +1601,7 @@ def _feed_record(entry: FeedEntry) -> FeedRecord:
             sender=entry.sender or "",
             at=entry.created_at,
             title=entry.title,
+            sender_name=entry.sender_name or "",
         )
     return FeedRecord(
         position=entry.gsi1sk,
@@ -1562,6 +1611,7 @@ def _feed_record(entry: FeedEntry) -> FeedRecord:
         at=entry.at,
         conversation_id=entry.conversation_id,
         text=entry.text,
+        sender_name=entry.sender_name or "",
     )
 
 
@@ -1611,7 +1661,8 @@ class DynamoConversations:
     def remove_members(self, record: ConversationRecord, keys: set[str]) -> None:
         if keys:
             item = ConversationItem(ConversationItem.partition(record.hospital_id), record.id)
-            item.update(actions=[ConversationItem.member_ids.delete(keys)])
+            names = [ConversationItem.member_names[k].remove() for k in sorted(keys) if k in record.member_names]
+            item.update(actions=[ConversationItem.member_ids.delete(keys), *names])
 
     def drop_pointer(self, hospital_id: str, staff_id: str, conversation_id: str) -> None:
         ConversationPointer(ConversationPointer.partition(hospital_id, staff_id), conversation_id).delete()
@@ -1650,6 +1701,7 @@ class DynamoMessages:
                 record.id,
                 pk=MessageItem.partition(hospital_id, record.conversation_id),
                 sender_id=record.sender_id,
+                sender_name=record.sender_name or None,
                 text=record.text,
                 attachments=list(record.attachments),
                 recalled=record.recalled,
@@ -1684,6 +1736,7 @@ class DynamoFeeds:
                     ref_id=message.id,
                     conversation_id=conversation_id,
                     sender=message.sender_id,
+                    sender_name=message.sender_name or None,
                     text=message.text,
                     at=at,
                     gsi1pk=RecipientItem.inbox_partition(hospital_id, staff_id),
@@ -1751,9 +1804,9 @@ class DynamoPeople:
 
     tenant: str
 
-    def is_active(self, hospital_id: str, staff_id: str) -> bool:
+    def active_name(self, hospital_id: str, staff_id: str) -> str | None:
         staff = get_staff(hospital_id, staff_id)
-        return staff is not None and staff.status != "left"
+        return str(staff.name or "") if staff is not None and staff.status != "left" else None
 
 
 class DynamoCrossHospitalAccess:
@@ -1765,6 +1818,9 @@ class DynamoCrossHospitalAccess:
 
     def active_hospitals(self, lead_hospital_id: str, consortium_id: str) -> list[str]:
         return active_hospitals(lead_hospital_id, consortium_id)
+
+    def active_members(self, lead_hospital_id: str, consortium_id: str) -> dict[str, str]:
+        return active_hospital_names(lead_hospital_id, consortium_id)
 
 
 class DynamoConversationStore(_OnUnitOfWork):
@@ -2028,19 +2084,32 @@ class DynamoDepartmentGroupStore:
     def ensure_group(self, group_id: str, department: DepartmentRecord) -> None:
         ensure_group(
             ConversationItem.new(
-                self.tenant, group_id, kind="department", name=department.name, department_id=department.id
+                self.tenant,
+                group_id,
+                kind="department",
+                name=department.name,
+                department_id=department.id,
+                member_names=MapAttribute(),
             )
         )
 
-    def _members(self, group_id: str, action: Any) -> None:
+    def _members(self, group_id: str, *actions: Any) -> None:
         group = ConversationItem(ConversationItem.partition(self.tenant), group_id)
-        self.uow.update(group, [action], condition=ConversationItem.pk.exists())
+        self.uow.update(group, list(actions), condition=ConversationItem.pk.exists())
 
     def leave(self, group_id: str, staff_id: str) -> None:
-        self._members(group_id, ConversationItem.member_ids.delete({staff_id}))
+        self._members(
+            group_id,
+            ConversationItem.member_ids.delete({staff_id}),
+            ConversationItem.member_names[staff_id].remove(),
+        )
 
-    def join(self, group_id: str, staff_id: str, department_id: str) -> None:
-        self._members(group_id, ConversationItem.member_ids.add({staff_id}))
+    def join(self, group_id: str, staff_id: str, department_id: str, name: str) -> None:
+        self._members(
+            group_id,
+            ConversationItem.member_ids.add({staff_id}),
+            ConversationItem.member_names[staff_id].set(name),
+        )
         self.uow.save(GroupMembership.new(self.tenant, staff_id, department_id=department_id))
 
     def forget(self, staff_id: str) -> None:

@@ -42,6 +42,16 @@ def start_conversation(ctx: RequestContext, body: StartConversation) -> Conversa
 
 
 @api.route(
+    "/conversations/{conversation_id}",
+    summary="A conversation: its members by name (another hospital's staff with their hospital's name)",
+    response=Conversation,
+    budget={"GetItem": 1 + REACH},
+)
+def get_conversation(ctx: RequestContext, conversation_id: str) -> Conversation:
+    return conversations.get(ctx.principal, conversation_id)
+
+
+@api.route(
     "/conversations/{conversation_id}/messages",
     "POST",
     summary="Send a message",

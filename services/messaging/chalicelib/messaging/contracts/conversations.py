@@ -38,6 +38,16 @@ class StartConversation(BaseModel):
     _ids = field_validator("member_ids")(lambda v: sorted(set(v)))
 
 
+class Member(BaseModel):
+    """A member of a conversation by name: another hospital's staff too, with their hospital's name."""
+
+    id: str = Field(description="as in member_ids: the staff id, or hospital_id:staff_id from another hospital")
+    staff_id: str
+    name: str | None = Field(None, description="their display name when they joined")
+    hospital_id: str
+    hospital_name: str | None = Field(None, description="in a cross-hospital group: as the hospital named itself")
+
+
 class Conversation(BaseModel):
     id: str
     kind: Literal["direct", "group", "department"]
@@ -45,6 +55,7 @@ class Conversation(BaseModel):
     member_ids: list[str] = Field(
         description="staff ids; members from other hospitals as hospital_id:staff_id"
     )
+    members: list[Member] = Field(default_factory=list, description="member_ids with their names, in that order")
     consortium_id: str | None = None
     home_hospital_id: str | None = Field(None, description="the hospital holding a cross-hospital group")
     created_at: datetime
@@ -89,6 +100,7 @@ class Message(BaseModel):
     id: str
     conversation_id: str
     sender_id: str
+    sender_name: str | None = Field(None, description="the sender's display name when they sent it")
     text: str | None = Field(description="null once recalled")
     attachments: list[str] = Field(default_factory=list)
     recalled: bool
@@ -102,7 +114,9 @@ class ReadUpTo(BaseModel):
 
 
 class Receipt(BaseModel):
-    staff_id: str
+    staff_id: str = Field(description="as in the conversation's member_ids")
+    name: str | None = Field(None, description="their display name when they joined")
+    hospital_name: str | None = Field(None, description="in a cross-hospital group: their hospital's name")
     read: bool
 
 
@@ -122,6 +136,7 @@ class SyncItem(BaseModel):
     title: str | None = None
     text: str | None = None
     sender: str
+    sender_name: str | None = Field(None, description="the sender's display name when it was sent")
     at: datetime
 
 

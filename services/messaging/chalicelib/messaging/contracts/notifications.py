@@ -59,6 +59,7 @@ class SendNotification(BaseModel):
 class AlertRecord(BaseModel):
     notification_id: str
     staff_id: str
+    name: str | None = Field(None, description="the person's display name when alerted")
     channel: Literal["sms", "call"]
     to: str | None = Field(None, description="masked number")
     status: Literal["sent", "failed", "skipped"]
@@ -92,6 +93,7 @@ class InboxItem(BaseModel):
     notification_id: str
     title: str
     sender: str
+    sender_name: str | None = Field(None, description="the sender's display name when it was sent")
     ack_required: bool
     status: Literal["delivered", "read", "acknowledged"]
     created_at: datetime
@@ -101,6 +103,7 @@ class InboxItem(BaseModel):
 
 class RecipientStatus(BaseModel):
     staff_id: str
+    name: str | None = Field(None, description="the recipient's display name when it was delivered")
     status: Literal["delivered", "read", "acknowledged"]
     read_at: datetime | None = None
     acked_at: datetime | None = None

@@ -187,9 +187,12 @@ class Notifications(Protocol):
     ) -> None:
         """Stage the DING's escalation timer: its SMS step due ``sms_after_minutes`` after ``sent_at``."""
 
-    def deliver(self, record: NotificationRecord, staff_ids: list[str]) -> None:
+    def deliver(
+        self, record: NotificationRecord, staff_ids: list[str], names: dict[str, str] | None = None
+    ) -> None:
         """Write these recipients' entries now, outside the unit of work (batch writes; a redelivery
-        writes the same entries again, as new inbox positions)."""
+        writes the same entries again, as new inbox positions), each with its recipient's display name
+        from ``names`` and the sender's name (denormalised: the names of the day it was sent)."""
 
     def checkpoint(self, record: NotificationRecord, delivered: int) -> None:
         """Record fan-out progress now, outside the unit of work, so a redelivery resumes there."""
@@ -227,6 +230,10 @@ class Audience(Protocol):
 
     def name_of(self, staff_id: str) -> str | None:
         """A member of staff's name, as the directory has it (one GetItem); None if there is none."""
+
+    def names(self, staff_ids: Sequence[str]) -> dict[str, str]:
+        """Display names of these members of staff, as the directory has them (left or not): one
+        BatchGetItem per 100; an id the directory does not have is left out."""
 
 
 class NotificationStore(Protocol):
@@ -281,8 +288,9 @@ class DingStore(Protocol):
     def unacknowledged(self, tenant: str, notification_id: str) -> list[str]:
         """Staff ids of the recipients who have not acknowledged yet."""
 
-    def sealed_mobile(self, tenant: str, staff_id: str) -> str | None:
-        """The person's encrypted mobile, if they have one on record."""
+    def contact(self, tenant: str, staff_id: str) -> tuple[str, str | None]:
+        """The person's display name ("" if the directory has none) and encrypted mobile, if they have
+        one on record (one GetItem)."""
 
     def escalated(
         self, timer: DingTimerRecord, alerts: list[AlertEntry], then: DingTimerRecord | None
@@ -391,8 +399,9 @@ class AttachmentRecords(Protocol):
 class People(Protocol):
     """What conversations read of the directories."""
 
-    def is_active(self, hospital_id: str, staff_id: str) -> bool:
-        """Whether the hospital has this member of staff and they have not left."""
+    def active_name(self, hospital_id: str, staff_id: str) -> str | None:
+        """The display name of the hospital's member of staff ("" if it has none), if they have not left;
+        None if the hospital has no such active member of staff (one GetItem)."""
 
 
 class CrossHospitalAccess(Protocol):
@@ -403,6 +412,9 @@ class CrossHospitalAccess(Protocol):
 
     def active_hospitals(self, lead_hospital_id: str, consortium_id: str) -> list[str]:
         """The hospitals that have joined, by the lead's roster."""
+
+    def active_members(self, lead_hospital_id: str, consortium_id: str) -> dict[str, str]:
+        """The hospitals that have joined, by the lead's roster, with the names they gave (one Query)."""
 
 
 class ConversationStore(Protocol):
@@ -593,10 +605,11 @@ class DepartmentGroupStore(Protocol):
         """Now, outside the unit of work: create the unit's group, or (it exists) give it the unit's name."""
 
     def leave(self, group_id: str, staff_id: str) -> None:
-        """Stage the person's removal from the group's members (the group must still exist)."""
+        """Stage the person's removal from the group's members, name and all (the group must still exist)."""
 
-    def join(self, group_id: str, staff_id: str, department_id: str) -> None:
-        """Stage the person's addition to the group's members (it must exist) and their marker."""
+    def join(self, group_id: str, staff_id: str, department_id: str, name: str) -> None:
+        """Stage the person's addition to the group's members with their display name (it must exist)
+        and their marker."""
 
     def forget(self, staff_id: str) -> None:
         """Stage the removal of the person's membership marker."""

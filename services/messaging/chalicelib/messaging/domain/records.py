@@ -114,6 +114,9 @@ class RecipientRecord:
     read_at: datetime | None = None
     acked_at: datetime | None = None
     feed_key: str | None = None  # its place in the person's feed (chat and notifications), set on delivery
+    # Display names as the directory had them at delivery (a renamed person keeps the name of then).
+    name: str = ""  # the recipient's
+    sender_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,7 @@ class AlertEntry:
     status: str  # sent | failed | skipped
     detail: str | None
     at: datetime
+    name: str = ""  # the person's display name when alerted
 
 
 # --- conversations --------------------------------------------------------------------------------
@@ -189,6 +193,10 @@ class ConversationRecord:
     created_at: datetime
     consortium_id: str | None = None  # set on a cross-hospital group
     department_id: str | None = None  # set on a department's own group
+    # Display names, kept when people join (another hospital's directory cannot be read later):
+    # member key → the person's name, hospital id → the hospital's name (a cross-hospital group).
+    member_names: dict[str, str] = field(default_factory=dict)
+    hospital_names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -215,6 +223,7 @@ class MessageRecord:
     sent_at: datetime
     attachments: list[str] = field(default_factory=list)
     recalled: bool = False
+    sender_name: str = ""  # as the sender was named when they sent it
 
 
 @dataclass(frozen=True)
@@ -230,6 +239,7 @@ class FeedRecord:
     conversation_id: str | None = None
     title: str | None = None
     text: str | None = None
+    sender_name: str = ""  # as it was when the entry was written
 
 
 @dataclass(frozen=True)
@@ -296,6 +306,7 @@ class DepartmentGroupRecord:
     department_id: str
     name: str | None
     member_ids: frozenset[str] = frozenset()
+    member_names: dict[str, str] = field(default_factory=dict)  # staff id → display name
 
 
 # --- staff imports --------------------------------------------------------------------------------

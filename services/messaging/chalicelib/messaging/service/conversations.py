@@ -24,6 +24,7 @@ from chalicelib.messaging.contracts.conversations import (
     AttachmentRequest,
     AttachmentTicket,
     Conversation,
+    Member,
     Message,
     PostMessage,
     Receipt,
@@ -54,12 +55,24 @@ from shared.persistence.uow import UnitOfWork
 SETTLE_MS = 2000  # sync never reads the newest 2 s: a slower concurrent writer cannot land behind a cursor
 
 
+def _member(record: ConversationRecord, key: str) -> Member:
+    hospital_id, staff_id = consortia.split_member_key(record.hospital_id, key)
+    return Member(
+        id=key,
+        staff_id=staff_id,
+        name=record.member_names.get(key) or None,
+        hospital_id=hospital_id,
+        hospital_name=record.hospital_names.get(hospital_id) or None,
+    )
+
+
 def _conversation(record: ConversationRecord) -> Conversation:
     return Conversation(
         id=record.id,
         kind=record.kind,
         name=record.name,
         member_ids=sorted(record.member_ids),
+        members=[_member(record, key) for key in sorted(record.member_ids)],
         consortium_id=record.consortium_id,
         home_hospital_id=record.hospital_id if record.consortium_id else None,
         created_at=record.created_at,
@@ -71,9 +84,12 @@ def _caller(principal: Principal, store: ConversationStore) -> str:
     return caller.staff_id(principal)
 
 
-def _active_staff(store: ConversationStore, hospital_id: str, staff_id: str, field: str) -> None:
-    if not store.people.is_active(hospital_id, staff_id):
+def _active_staff(store: ConversationStore, hospital_id: str, staff_id: str, field: str) -> str:
+    """The display name of an active member of the hospital's staff (a 422 on ``field`` otherwise)."""
+    name = store.people.active_name(hospital_id, staff_id)
+    if name is None:
         raise RuleViolation(f"not active staff: {staff_id}", field=field)
+    return name
 
 
 def _start_cross_hospital(
@@ -90,20 +106,23 @@ def _start_cross_hospital(
         raise RuleViolation("your hospital has not joined this consortium", field="consortium_id")
     me = _caller(principal, store)
     members = {me, *cmd.member_ids}
+    hospitals = store.access.active_members(lead, cmd.consortium_id)
     consortia.check_consortium_group(
         tenant,
         [g.hospital_id for g in cmd.guests],
-        store.access.active_hospitals(lead, cmd.consortium_id),
+        hospitals,
         len(members) + len({(g.hospital_id, g.staff_id) for g in cmd.guests}),
     )
+    # Names are kept on the group now: later, this hospital cannot read another's directory.
+    names = {(tenant, me): principal.staff_name or ""}
     for staff_id in cmd.member_ids:
-        _active_staff(store, tenant, staff_id, "member_ids")
-    people = [(tenant, staff_id) for staff_id in sorted(members)]
+        names[(tenant, staff_id)] = _active_staff(store, tenant, staff_id, "member_ids")
     for guest in cmd.guests:
         # Another hospital's directory: read only because both hospitals are active members (above).
-        _active_staff(store, guest.hospital_id, guest.staff_id, "guests")
-        people.append((guest.hospital_id, guest.staff_id))
-    people = sorted(set(people))
+        names[(guest.hospital_id, guest.staff_id)] = _active_staff(
+            store, guest.hospital_id, guest.staff_id, "guests"
+        )
+    people = sorted(names)
     record = ConversationRecord(
         id=new_id(),
         hospital_id=tenant,
@@ -112,6 +131,8 @@ def _start_cross_hospital(
         member_ids=frozenset(consortia.member_key(tenant, h, s) for h, s in people),
         created_at=now_utc(),
         consortium_id=cmd.consortium_id,
+        member_names={consortia.member_key(tenant, h, s): n for (h, s), n in names.items() if n},
+        hospital_names={h: hospitals[h] for h, _ in people if hospitals.get(h)},
     )
     with store:
         store.conversations.create(record)
@@ -151,8 +172,9 @@ def start(
         raise RuleViolation("a group needs a name", field="name")
     me = _caller(principal, store)
     members = sorted({me, *cmd.member_ids})
+    names = {me: principal.staff_name or ""}
     for staff_id in cmd.member_ids:
-        _active_staff(store, tenant, staff_id, "member_ids")
+        names[staff_id] = _active_staff(store, tenant, staff_id, "member_ids")
     # A direct conversation between two people is one conversation, however often it is "started".
     conversation_id = f"d-{'-'.join(members)}"[:64] if cmd.kind == "direct" else new_id()
     if cmd.kind == "direct":
@@ -166,12 +188,19 @@ def start(
         name=cmd.name,
         member_ids=frozenset(members),
         created_at=now_utc(),
+        member_names={staff_id: name for staff_id, name in names.items() if name},
     )
     with store:
         store.conversations.create(record, on_conflict=Conflict("this conversation already exists"))
         store.audit("conversation.start", "conversation", conversation_id, after={"members": members})
         store.commit()
     return _conversation(record)
+
+
+def get(principal: Principal, conversation_id: str, store: ConversationStore | None = None) -> Conversation:
+    """A conversation its members see: who is in it, by name (another hospital's staff too)."""
+    conversation, _ = _member_of(principal, conversation_id, store or wiring.open_conversations(principal))
+    return _conversation(conversation)
 
 
 def _member_of(
@@ -237,6 +266,7 @@ def _message(record: MessageRecord) -> Message:
         id=record.id,
         conversation_id=record.conversation_id,
         sender_id=record.sender_id,
+        sender_name=record.sender_name or None,
         text=record.text,
         recalled=record.recalled,
         sent_at=record.sent_at,
@@ -264,6 +294,7 @@ def post(
         text=cmd.text,
         sent_at=now_utc(),
         attachments=list(cmd.attachments),
+        sender_name=principal.staff_name or conversation.member_names.get(me, ""),
     )
     store.messages.add(home, record)
     store.feeds.add(people, "message", conversation_id, record, now_utc())
@@ -331,20 +362,33 @@ def receipts(
     conversation, _ = _member_of(principal, conversation_id, store)
     marks = store.read_marks.of(conversation.hospital_id, conversation_id)
     return [
-        Receipt(staff_id=member, read=marks.get(member, "") >= message_id)
-        for member in sorted(conversation.member_ids)
+        Receipt(
+            staff_id=member.id,
+            name=member.name,
+            hospital_name=member.hospital_name,
+            read=marks.get(member.id, "") >= message_id,
+        )
+        for member in (_member(conversation, key) for key in sorted(conversation.member_ids))
     ]
 
 
 def _sync_item(entry: FeedRecord) -> SyncItem:
     if entry.kind == "notification":
-        return SyncItem(kind="notification", id=entry.id, title=entry.title, sender=entry.sender, at=entry.at)
+        return SyncItem(
+            kind="notification",
+            id=entry.id,
+            title=entry.title,
+            sender=entry.sender,
+            sender_name=entry.sender_name or None,
+            at=entry.at,
+        )
     return SyncItem(
         kind=entry.kind,
         id=entry.id,
         conversation_id=entry.conversation_id,
         text=entry.text,
         sender=entry.sender,
+        sender_name=entry.sender_name or None,
         at=entry.at,
     )
 

@@ -1,9 +1,10 @@
 """Department groups: every department, ward and team has a group chat kept in step with the directory.
 
 Driven by directory events (order-independent: each handler reads the directory's current state), a
-unit's group is created when first needed and renamed with it; a person joins their unit's group, moves
-with their department and leaves it when they leave the hospital. A marker per person remembers which
-group they are in, so a move can take them out of the old one.
+unit's group is created when first needed and renamed with it; a person joins their unit's group (with
+their display name as it is then), moves with their department and leaves it when they leave the
+hospital. A marker per person remembers which group they are in, so a move can take them out of the
+old one.
 
 ``sync`` takes the store it works on (``store=``); left out, ``service/wiring.py`` gives the DynamoDB one
 on the consumer's unit of work.
@@ -43,8 +44,8 @@ def sync(envelope: EventEnvelope, uow: UnitOfWork, store: DepartmentGroupStore |
         return
     if old:
         store.leave(group_id(old), staff_id)
-    if new and department is not None:
+    if new and department is not None and staff is not None:
         store.ensure_group(group_id(new), department)
-        store.join(group_id(new), staff_id, new)
+        store.join(group_id(new), staff_id, new, staff.name)
     elif old is not None:
         store.forget(staff_id)

@@ -46,7 +46,8 @@ def escalate(
     channel = channel or wiring.alert_channel()
     # Never the sender's words (a title can carry a phishing link): a fixed text naming them and the app.
     text = rules.alert_text(sender_name, "sms" if timer.step == "sms" else "call")
-    reachable = {s: store.sealed_mobile(tenant, s) for s in pending}
+    contacts = {s: store.contact(tenant, s) for s in pending}
+    reachable = {s: sealed for s, (_, sealed) in contacts.items()}
     day, _ = rules.day_window(now)
     wanted = sum(1 for sealed in reachable.values() if sealed)
     granted = store.reserve_alerts(tenant, day, wanted, store.policy(tenant).daily_alerts) if wanted else 0
@@ -70,7 +71,10 @@ def escalate(
                 status = "sent"
             except Exception as exc:  # noqa: BLE001 - logged per recipient; others still get theirs
                 status, detail = "failed", type(exc).__name__
-        alerts.append(AlertEntry(timer.notification_id, staff_id, timer.step, masked, status, detail, now))
+        name = contacts[staff_id][0]
+        alerts.append(
+            AlertEntry(timer.notification_id, staff_id, timer.step, masked, status, detail, now, name)
+        )
     then = None
     if pending and timer.step == "sms" and timer.call_after_minutes is not None:
         due = timer.sent_at + timedelta(minutes=int(timer.call_after_minutes))
@@ -110,6 +114,7 @@ def alert_log(
             AlertRecord(
                 notification_id=e.notification_id,
                 staff_id=e.staff_id,
+                name=e.name or None,
                 channel=e.channel,
                 to=e.to_masked,
                 status=e.status,
