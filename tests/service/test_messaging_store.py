@@ -398,9 +398,9 @@ def test_notifications_round_trip_are_create_only_and_start_their_ding(notes: Op
 
 def test_delivery_checkpoints_and_finish(notes: Opener) -> None:
     store = notes(new_tenant(), "sender")
-    sent = note("n1", "s01", "s02", "s03", ack_required=True)
+    sent = note("n1", "s01", "s02", "s03", ack_required=True, sender_name="李护士长")
     commit(store, lambda s: s.notifications.create(sent))
-    store.notifications.deliver(sent, ["s01", "s02"])  # lands at once
+    store.notifications.deliver(sent, ["s01", "s02"], {"s02": "护士2"})  # lands at once
     store.notifications.checkpoint(sent, 2)
     assert store.notifications.get("n1").delivered_count == 2
     got = store.notifications.recipient("n1", "s02")
@@ -413,6 +413,9 @@ def test_delivery_checkpoints_and_finish(notes: Opener) -> None:
     )
     assert (got.ack_required, got.status, got.read_at, got.acked_at) == (True, "delivered", None, None)
     assert got.feed_key
+    # the names of the day it was delivered: the recipient's and the sender's
+    assert (got.name, got.sender_name) == ("护士2", "李护士长")
+    assert store.notifications.recipient("n1", "s01").name == ""  # no name given: none
     assert store.notifications.recipient("n1", "s03") is None
     store.notifications.deliver(sent, ["s03"])
     with store:
@@ -425,9 +428,9 @@ def test_delivery_checkpoints_and_finish(notes: Opener) -> None:
 
 def test_marks_are_conditional_and_move_the_counts(notes: Opener) -> None:
     store = notes(new_tenant(), "sender")
-    sent = note("n1", "s01", "s02", "s03")
+    sent = note("n1", "s01", "s02", "s03", sender_name="李护士长")
     commit(store, lambda s: s.notifications.create(sent))
-    store.notifications.deliver(sent, ["s01", "s02", "s03"])
+    store.notifications.deliver(sent, ["s01", "s02", "s03"], {"s01": "护士1", "s02": "护士2"})
     first = store.notifications.recipient("n1", "s01")
     first.status, first.read_at = "read", AT
     commit(store, lambda s: s.notifications.mark(first, "delivered", read=True, ack=False))
@@ -436,6 +439,7 @@ def test_marks_are_conditional_and_move_the_counts(notes: Opener) -> None:
     commit(store, lambda s: s.notifications.mark(both, "delivered", read=True, ack=True))
     assert store.notifications.recipient("n1", "s01") == first
     assert store.notifications.recipient("n1", "s02") == both
+    assert (first.name, both.name, both.sender_name) == ("护士1", "护士2", "李护士长")  # a mark keeps them
     stale = store.notifications.recipient("n1", "s03")
     stale.status, stale.read_at = "read", AT
     with pytest.raises(Conflict, match="reload"), store:
@@ -512,6 +516,8 @@ def test_the_audience_is_the_directorys_units_and_active_staff(notes: Opener) ->
         Colleague("s02", "d02", ("doctor", "head_nurse"), names["s02"]),
     ]
     assert store.audience.name_of("s01") == names["s01"] and store.audience.name_of("s99") is None
+    assert store.audience.names(["s01", "s02", "s99"]) == {"s01": names["s01"], "s02": names["s02"]}
+    assert store.audience.names([]) == {}
     duty = store.audience.on_duty("d02", AT)
     assert (duty.known, duty.staff_ids, duty.reason) == (
         False,
@@ -543,6 +549,7 @@ def _dynamo_seal(tenant: str, staff_id: str, sealed: str) -> None:
 
 def _fake_seal(tenant: str, staff_id: str, sealed: str) -> None:
     _DING.mobiles[(tenant, staff_id)] = sealed
+    _DING.names[(tenant, staff_id)] = f"护士{int(staff_id[1:])}"  # as person(n) names them
 
 
 @pytest.fixture(params=["dynamodb", "memory"])
@@ -587,9 +594,9 @@ def test_ding_reads_due_timers_titles_the_unacknowledged_and_sealed_mobiles(ding
     assert dings.store.reserve_alerts(tenant, "2026-12-01", 1, 4) == 0
     assert dings.store.reserve_alerts(tenant, "2026-12-02", 2, 4) == 2  # a new day
     assert dings.store.unacknowledged(tenant, "n1") == ["s01"]
-    assert dings.store.sealed_mobile(tenant, "s01") == "sealed-mobile"
-    assert dings.store.sealed_mobile(tenant, "s09") is None
-    assert dings.store.sealed_mobile(new_tenant(), "s01") is None
+    assert dings.store.contact(tenant, "s01") == ("护士1", "sealed-mobile")
+    assert dings.store.contact(tenant, "s09") == ("", None)
+    assert dings.store.contact(new_tenant(), "s01") == ("", None)
 
 
 def test_an_escalation_logs_and_moves_the_timer_on_once(dings: DingWorld) -> None:
@@ -657,16 +664,27 @@ def _dynamo_join(hospital: str, consortium: str, lead: str, status: str) -> None
         status=status,
     ).save()
     RosterEntry.new(
-        lead, hospital, pk=RosterEntry.partition(lead, consortium), role=role, status=status
+        lead,
+        hospital,
+        pk=RosterEntry.partition(lead, consortium),
+        role=role,
+        status=status,
+        hospital_name=f"医院-{hospital}",
     ).save()
 
 
+def _fake_join(hospital: str, consortium: str, lead: str, status: str) -> None:
+    _CONV_TABLES.join(hospital, consortium, lead, status)
+    _CONV_TABLES.hospital_names[hospital] = f"医院-{hospital}"  # as it named itself
+
+
 def _dynamo_deliver(hospital: str, staff_id: str, nid: str) -> None:
-    _dynamo_notes(hospital, "sender").notifications.deliver(note(nid, staff_id), [staff_id])
+    sent = note(nid, staff_id, sender_name="李护士长")
+    _dynamo_notes(hospital, "sender").notifications.deliver(sent, [staff_id])
 
 
 def _fake_deliver(hospital: str, staff_id: str, nid: str) -> None:
-    _CONV_TABLES.deliver(hospital, staff_id, nid, f"通知{nid}", "sender", AT)
+    _CONV_TABLES.deliver(hospital, staff_id, nid, f"通知{nid}", "sender", AT, sender_name="李护士长")
 
 
 @pytest.fixture(params=["dynamodb", "memory"])
@@ -682,8 +700,8 @@ def convs(request: pytest.FixtureRequest) -> Iterator[ConversationWorld]:
     else:
         yield ConversationWorld(
             lambda h: FakeConversationStore(h, _CONV_TABLES),
-            lambda h, n, status, user: _CONV_TABLES.add_staff(h, f"s{n:02d}", status),
-            _CONV_TABLES.join,
+            lambda h, n, status, user: _CONV_TABLES.add_staff(h, f"s{n:02d}", status, f"护士{n}"),
+            _fake_join,
             _fake_deliver,
         )
 
@@ -697,7 +715,15 @@ def test_a_consortiums_groups_are_listed_and_a_departure_is_applied_idempotently
 ) -> None:
     lead, home, town = new_tenant(), new_tenant(), new_tenant()
     store = convs.open(home)
-    group = conversation("c1", home, "s01", f"{town}:s02", consortium_id="k1")
+    group = conversation(
+        "c1",
+        home,
+        "s01",
+        f"{town}:s02",
+        consortium_id="k1",
+        member_names={"s01": "王医生", f"{town}:s02": "赵医生"},
+        hospital_names={home: "县人民医院", town: "镇卫生院"},
+    )
     pointer = PointerRecord(town, "s02", "c1", home, "k1", "夜班群", AT)
     commit(
         store,
@@ -715,7 +741,9 @@ def test_a_consortiums_groups_are_listed_and_a_departure_is_applied_idempotently
     for _ in range(2):  # idempotent, as a redelivered event needs
         store.conversations.remove_members(group, {f"{town}:s02"})
         store.conversations.drop_pointer(town, "s02", "c1")
-    assert store.conversations.get(home, "c1").member_ids == {"s01"}
+    left = store.conversations.get(home, "c1")
+    assert left.member_ids == {"s01"} and left.member_names == {"s01": "王医生"}  # the name left too
+    assert left.hospital_names == {home: "县人民医院", town: "镇卫生院"}
     assert store.conversations.pointer(town, "s02", "c1") is None
 
 
@@ -724,7 +752,15 @@ def test_conversations_are_create_only_and_start_with_their_pointers_at_once(
 ) -> None:
     home, town = new_tenant(), new_tenant()
     store = convs.open(home)
-    group = conversation("c1", home, "s01", f"{town}:s02", consortium_id="k1")
+    group = conversation(
+        "c1",
+        home,
+        "s01",
+        f"{town}:s02",
+        consortium_id="k1",
+        member_names={"s01": "王医生", f"{town}:s02": "赵医生"},
+        hospital_names={home: "县人民医院", town: "镇卫生院"},
+    )
     pointer = PointerRecord(town, "s02", "c1", home, "k1", "夜班群", AT)
     commit(store, lambda s: [s.conversations.create(group), s.conversations.add_pointer(pointer)])
     assert store.conversations.get(home, "c1") == group
@@ -751,7 +787,9 @@ def test_messages_page_newest_first_and_a_recall_drops_the_text_once(convs: Conv
     home = new_tenant()
     store = convs.open(home)
     sent = [
-        MessageRecord(f"m{n:02d}", "c1", "s01", f"第{n}条", AT, attachments=["a1"] * (n % 2))
+        MessageRecord(
+            f"m{n:02d}", "c1", "s01", f"第{n}条", AT, attachments=["a1"] * (n % 2), sender_name="护士1"
+        )
         for n in range(5)
     ]
     for message in sent:
@@ -779,7 +817,7 @@ def test_messages_page_newest_first_and_a_recall_drops_the_text_once(convs: Conv
 def test_feeds_hold_each_persons_entries_in_the_order_they_landed(convs: ConversationWorld) -> None:
     home, town = new_tenant(), new_tenant()
     store = convs.open(home)
-    message = MessageRecord("m1", "c1", "s01", "你好", AT)
+    message = MessageRecord("m1", "c1", "s01", "你好", AT, sender_name="护士1")
     people = [(home, "s01"), (home, "s02"), (town, "s03")]
     store.feeds.add(people, "message", "c1", message, AT)
     time.sleep(0.003)  # feed positions are time-ordered ids
@@ -790,8 +828,8 @@ def test_feeds_hold_each_persons_entries_in_the_order_they_landed(convs: Convers
     before = f"{int(time.time() * 1000) + 1000:012x}"
     feed = store.feeds.read(home, "s02", "", before, 10)
     assert [dataclasses.replace(e, position="") for e in feed] == [
-        FeedRecord("", "message", "m1", "s01", AT, conversation_id="c1", text="你好"),
-        FeedRecord("", "notification", "n1", "sender", AT, title="通知n1"),
+        FeedRecord("", "message", "m1", "s01", AT, conversation_id="c1", text="你好", sender_name="护士1"),
+        FeedRecord("", "notification", "n1", "sender", AT, title="通知n1", sender_name="李护士长"),
         FeedRecord("", "recall", "m1", "s01", AT + timedelta(minutes=1), conversation_id="c1"),
     ]
     positions = [e.position for e in feed]
@@ -845,8 +883,8 @@ def test_people_are_each_hospitals_active_staff(convs: ConversationWorld) -> Non
     convs.staff(home, 1, "active", "user-1")
     convs.staff(home, 2, "left", None)
     people = convs.open(home).people
-    assert [people.is_active(home, s) for s in ("s01", "s02", "s09")] == [True, False, False]
-    assert people.is_active(other, "s01") is False
+    assert [people.active_name(home, s) for s in ("s01", "s02", "s09")] == ["护士1", None, None]
+    assert people.active_name(other, "s01") is None
 
 
 def test_cross_hospital_access_reads_each_hospitals_own_link(convs: ConversationWorld) -> None:
@@ -861,6 +899,10 @@ def test_cross_hospital_access_reads_each_hospitals_own_link(convs: Conversation
     convs.join(town, "k1", lead, "active")
     assert access.active_lead(town, "k1") == lead
     assert access.active_hospitals(lead, "k1") == [lead, town]
+    assert access.active_members(lead, "k1") == {
+        lead: f"医院-{lead}",
+        town: f"医院-{town}",
+    }  # as each named itself
 
 
 # --- push devices ---------------------------------------------------------------------------------
@@ -1116,8 +1158,9 @@ def _dynamo_group(tenant: str, gid: str) -> DepartmentGroupRecord | None:
     if item is None:
         return None
     assert item.kind == "department"
+    names = item.member_names.as_dict() if item.member_names is not None else {}
     return DepartmentGroupRecord(
-        item.sk, item.department_id or "", item.name, frozenset(item.member_ids or ())
+        item.sk, item.department_id or "", item.name, frozenset(item.member_ids or ()), names
     )
 
 
@@ -1165,11 +1208,11 @@ def test_joining_and_leaving_are_staged_and_need_the_group(groups: GroupWorld) -
     seed_directory(groups, tenant, [unit(1), unit(2)], [])
     store = groups.open(tenant)
     store.ensure_group("dept-d01", store.department("d01"))
-    store.join("dept-d01", "s01", "d01")
+    store.join("dept-d01", "s01", "d01", "护士1")
     assert groups.members(tenant, "dept-d01") == frozenset()  # not before the commit
     groups.commit(store)
     second = groups.open(tenant)
-    second.join("dept-d01", "s02", "d01")  # one person a change (one transaction touches an item once)
+    second.join("dept-d01", "s02", "d01", "护士2")  # one person a change (one transaction, one item)
     groups.commit(second)
     assert groups.members(tenant, "dept-d01") == {"s01", "s02"}
     assert groups.open(tenant).membership("s01") == "d01"
@@ -1178,12 +1221,12 @@ def test_joining_and_leaving_are_staged_and_need_the_group(groups: GroupWorld) -
     renamed.name = "改名"
     groups.open(tenant).ensure_group("dept-d01", renamed)
     assert groups.group(tenant, "dept-d01") == DepartmentGroupRecord(
-        "dept-d01", "d01", "改名", frozenset({"s01", "s02"})
+        "dept-d01", "d01", "改名", frozenset({"s01", "s02"}), {"s01": "护士1", "s02": "护士2"}
     )
 
     moving = groups.open(tenant)
     moving.leave("dept-d01", "s02")
-    moving.join("dept-d02", "s02", "d02")  # no such group: the change fails whole
+    moving.join("dept-d02", "s02", "d02", "护士2")  # no such group: the change fails whole
     with pytest.raises(Conflict):
         groups.commit(moving)
     assert groups.members(tenant, "dept-d01") == {"s01", "s02"}
@@ -1194,6 +1237,7 @@ def test_joining_and_leaving_are_staged_and_need_the_group(groups: GroupWorld) -
     leaving.forget("s01")
     groups.commit(leaving)
     assert groups.members(tenant, "dept-d01") == {"s02"}
+    assert groups.group(tenant, "dept-d01").member_names == {"s02": "护士2"}  # their name left with them
     assert groups.open(tenant).membership("s01") is None
 
 

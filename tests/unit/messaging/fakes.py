@@ -777,10 +777,17 @@ class ConversationTables:
         title: str,
         sender: str,
         at: datetime | None = None,
+        sender_name: str = "",
     ) -> None:
         """A notification delivery landing in the person's feed (the fan-out's part of it)."""
         entry = FeedRecord(
-            self.position(), "notification", notification_id, sender, at or now_utc(), title=title
+            self.position(),
+            "notification",
+            notification_id,
+            sender,
+            at or now_utc(),
+            title=title,
+            sender_name=sender_name,
         )
         self.feeds.setdefault((hospital_id, staff_id), []).append(entry)
 
