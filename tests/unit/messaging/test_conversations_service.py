@@ -629,3 +629,89 @@ def test_a_recall_raced_by_another_of_the_senders_answers_recalled_and_tells_the
     answered = conversations.recall(WANG, cid, oops.id, store=store(tables))
     assert (answered.recalled, answered.text) == (True, None)
     assert len(tables.feeds[(T, "s-li")]) == feed  # the recall that won told the feeds (not here)
+
+
+# --- names where a person reads (#21.4) -----------------------------------------------------------
+
+
+@pytest.fixture
+def named(tables: ConversationTables) -> ConversationTables:
+    """The same people with the names the directories give them, and the hospitals' own names."""
+    for hospital_id, staff_id, name in (
+        (T, "s-wang", "王护士"),
+        (T, "s-li", "李护士"),
+        (T, "s-zhao", "赵护士"),
+        (TOWN, "s-zhou", "周医生"),
+    ):
+        tables.names[(hospital_id, staff_id)] = name
+    tables.hospital_names.update({T: "县人民医院", TOWN: "镇卫生院"})
+    return tables
+
+
+def named_who(user: str, name: str, tenant: str = T) -> Principal:
+    """As ``shared.standing`` hands a principal over: with the name their sign-in carries."""
+    return Principal(tenant, user, roles=frozenset({"nurse"}), staff_id=f"s-{user}", staff_name=name)
+
+
+def test_a_groups_members_are_named_and_so_are_its_messages_senders(named: ConversationTables) -> None:
+    wang = named_who("wang", "王护士")
+    started = start(named, wang, kind="group", name="夜班群", member_ids=["s-li", "s-zhao"])
+    assert [(m.id, m.name) for m in started.members] == [
+        ("s-li", "李护士"),
+        ("s-wang", "王护士"),
+        ("s-zhao", "赵护士"),
+    ]
+    assert started.member_ids == ["s-li", "s-wang", "s-zhao"]  # the ids stay, for clients
+    sent = post(named, started.id, "交班了", wang)
+    assert (sent.sender_id, sent.sender_name) == ("s-wang", "王护士")
+    page = conversations.history(LI, started.id, 50, None, store=store(named, LI))
+    assert [(m.sender_id, m.sender_name) for m in page.items] == [("s-wang", "王护士")]
+    again = conversations.get(LI, started.id, store=store(named, LI))
+    assert again == started
+    receipts = conversations.receipts(LI, started.id, sent.id, store=store(named, LI))
+    assert [(r.staff_id, r.name, r.read) for r in receipts] == [
+        ("s-li", "李护士", False),
+        ("s-wang", "王护士", False),
+        ("s-zhao", "赵护士", False),
+    ]
+    direct = start(named, wang, kind="direct", member_ids=["s-li"])
+    assert [(m.staff_id, m.name) for m in direct.members] == [("s-li", "李护士"), ("s-wang", "王护士")]
+
+
+def test_a_sender_without_a_name_on_their_sign_in_is_named_from_the_group(named: ConversationTables) -> None:
+    started = start(named, named_who("wang", "王护士"), kind="group", name="夜班群", member_ids=["s-li"])
+    assert post(named, started.id, "收到", LI).sender_name == "李护士"  # LI's principal carries no name
+
+
+def test_another_hospitals_staff_are_named_with_their_hospital_in_a_referral_group(
+    named: ConversationTables,
+) -> None:
+    """This hospital cannot read the town clinic's directory later: the guest's name is kept on the group
+    when they join, with their hospital's name from the consortium's roster."""
+    made = referral(named, named_who("wang", "王护士"))
+    assert [(m.id, m.staff_id, m.name, m.hospital_id, m.hospital_name) for m in made.members] == [
+        ("s-li", "s-li", "李护士", T, "县人民医院"),
+        ("s-wang", "s-wang", "王护士", T, "县人民医院"),
+        (f"{TOWN}:s-zhou", "s-zhou", "周医生", TOWN, "镇卫生院"),
+    ]
+    zhou = named_who("zhou", "周医生", TOWN)
+    assert conversations.get(zhou, made.id, store=store(named, zhou)).members == made.members
+    sent = post(named, made.id, "患者已转出", zhou)
+    assert (sent.sender_id, sent.sender_name) == (f"{TOWN}:s-zhou", "周医生")
+    receipts = conversations.receipts(WANG, made.id, sent.id, store=store(named))
+    assert [(r.staff_id, r.name, r.hospital_name) for r in receipts][-1] == (
+        f"{TOWN}:s-zhou",
+        "周医生",
+        "镇卫生院",
+    )
+
+
+def test_sync_names_the_senders_of_messages_and_notifications(named: ConversationTables, settled: None) -> None:
+    cid = group(named)
+    post(named, cid, "第一条", named_who("wang", "王护士"))
+    named.deliver(T, "s-li", "n1", "交班提醒", "head", sender_name="李护士长")
+    page = conversations.sync(LI, None, 100, store=store(named, LI))
+    assert [(i.kind, i.sender, i.sender_name) for i in page.items] == [
+        ("message", "s-wang", "王护士"),
+        ("notification", "head", "李护士长"),
+    ]

@@ -154,3 +154,17 @@ def test_a_group_removed_meanwhile_fails_the_change_and_writes_nothing(h: Hospit
         h.staff_changed("a", "updated")
     assert h.groups.memberships[(T, "a")] == "d1"  # the marker was not moved either
     assert h.members("d2") == set()  # made at once, before the change; it stays empty
+
+
+def test_members_are_named_as_the_directory_names_them_when_they_join(h: Hospital) -> None:
+    h.person("a", "d1")
+    h.person("b", "d1")
+    h.staff_changed("a")
+    h.staff_changed("b")
+    assert h.group("d1").member_names == {"a": "员工a", "b": "员工b"}
+    h.person("b", "d2")
+    h.staff_changed("b", "updated")  # moved: named in the new group, gone from the old one
+    assert h.group("d1").member_names == {"a": "员工a"} and h.group("d2").member_names == {"b": "员工b"}
+    h.person("a", "d1", status="left")
+    h.staff_changed("a", "left")
+    assert h.group("d1").member_names == {}

@@ -202,3 +202,16 @@ def test_due_timers_are_soonest_first_and_limited(dings: FakeDingStore) -> None:
     assert [t.notification_id for t in dings.due(now, 2)] == ["n2", "n1"]
     assert dings.due(now - timedelta(minutes=3), 10) == []
     assert dings.due(now, 1) == [DingTimerRecord(T, "n2", "sms", now - timedelta(minutes=2), now, None)]
+
+
+def test_the_alert_log_names_each_person_alerted(dings: FakeDingStore) -> None:
+    """Read from the same directory record as their sealed mobile (no read more), kept on the log line."""
+    dings.names.update({(T, "s-quick"): "周医生", (T, "s-slow"): "吴医生", (T, "s-nophone"): "郑医生"})
+    nid, sent_at = send_ding(dings, call_after=None)
+    sweep(dings, sent_at + timedelta(minutes=5), FakeChannel())
+    page = ding.alert_log(T, 50, None, store=dings)
+    assert sorted((a.staff_id, a.name, a.status, a.to) for a in page.items) == [
+        ("s-nophone", "郑医生", "skipped", None),
+        ("s-quick", "周医生", "sent", "139****0001"),
+        ("s-slow", "吴医生", "sent", "139****0002"),
+    ]

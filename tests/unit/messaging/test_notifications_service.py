@@ -420,3 +420,41 @@ def test_a_recipient_reads_it_whole_which_marks_it_read_and_sees_no_counts(
     assert (seen.read_count, seen.recipient_count, seen.my_status) == (1, 2, None)
     with pytest.raises(NotFound):
         notifications.read(as_user("outsider"), sent.id, "req-6", store=store(tables))
+
+
+# --- names where a person reads (#21.4) -----------------------------------------------------------
+
+
+def test_the_sender_reads_who_has_not_read_by_name_and_recipients_read_who_sent_it(
+    tables: NotificationTables,
+) -> None:
+    """The names are kept on each delivery when it is written (one batch read per 100 recipients), so
+    the pending list and the inbox name people without a read per row; ids stay for clients."""
+    named = NotificationTables(units=tables.units)
+    named.add_staff(T, "s-team", "w2", "nurse", "head_nurse", name="李护士长")
+    named.add_staff(T, "s-ward-0", "w1", "nurse", name="陈思雨")
+    named.add_staff(T, "s-ward-1", "w1", "nurse", name="王芳")
+    sender = Principal(T, "sender", roles=frozenset({"head_nurse"}), staff_id="s-team", staff_name="李护士长")
+    sent = notifications.send(sender, cmd(department_ids=["w1"]), "req-1", store=store(named))
+    deliver(named, sent.id)
+    notifications.mark(as_user("nurse-0"), sent.id, "read", "req-2", store=store(named))
+
+    pending = notifications.recipients(sender, sent.id, RecipientQuery(pending="read"), store=store(named))
+    assert [(r.staff_id, r.name) for r in pending.items] == [("s-ward-1", "王芳")]
+    everyone = notifications.recipients(sender, sent.id, RecipientQuery(), store=store(named))
+    assert [(r.staff_id, r.name) for r in everyone.items] == [("s-ward-0", "陈思雨"), ("s-ward-1", "王芳")]
+    inbox = notifications.inbox(as_user("nurse-1"), 10, None, store=store(named))
+    assert [(i.sender, i.sender_name) for i in inbox.items] == [("s-team", "李护士长")]
+    read = notifications.mark(as_user("nurse-1"), sent.id, "read", "req-3", store=store(named))
+    assert (read.staff_id, read.name) == ("s-ward-1", "王芳")  # reading keeps the name on the entry
+
+
+def test_an_approval_notice_names_its_sender(tables: NotificationTables) -> None:
+    consumer = store(tables)
+    notifications.from_approval(
+        _approval(APPROVAL_ASSIGNED, staff_id="s-chief"), UnitOfWork("m"), store=consumer
+    )
+    consumer.commit()
+    deliver(tables, "ap-ev-1")
+    inbox = notifications.inbox(as_user("chief"), 10, None, store=store(tables))
+    assert [(i.sender, i.sender_name) for i in inbox.items] == [("service:approvals", "审批")]
