@@ -36,6 +36,13 @@ class FakeDirectory:
     roles: dict[tuple[str | None, str], list[str]] = field(default_factory=dict)  # (department, role) → staff
     duty: dict[str, list[str]] = field(default_factory=dict)  # ward → staff on duty
     members: dict[str, str] = field(default_factory=dict)  # staff → status (active, left, ...)
+    names_of: dict[str, str] = field(default_factory=dict)  # staff → display name
+    name_reads: list[list[str]] = field(default_factory=list)  # each batch read of names, as asked
+
+    def names(self, staff_ids: list[str]) -> dict[str, str]:
+        assert len(staff_ids) <= 100, "one BatchGetItem reads at most 100 keys"
+        self.name_reads.append(list(staff_ids))
+        return {s: self.names_of[s] for s in staff_ids if s in self.names_of}
 
     def member_status(self, staff_id: str) -> str | None:
         if staff_id in self.members:

@@ -61,10 +61,12 @@ class Hospital:
         )
 
     def get(self, instance: str, staff: str = "nurse") -> Any:
-        return approvals.get_approval(self.who(staff), instance, store=self.store())
+        return approvals.get_approval(self.who(staff), instance, store=self.store(), directory=self.directory)
 
     def records(self, instance: str) -> list[tuple[str, str, str | None]]:
-        page = approvals.records(self.who("nurse"), instance, 200, None, store=self.store())
+        page = approvals.records(
+            self.who("nurse"), instance, 200, None, store=self.store(), directory=self.directory
+        )
         return [(r.action, r.actor, r.on_behalf_of) for r in page.items]
 
     def mine(self, staff: str, box: str, instance: str, status: str | None = None) -> list[Any]:
@@ -203,7 +205,7 @@ def test_leave_goes_through_two_steps_with_records_lists_audit_and_events(h: Hos
         ("approve", "head", None),
         ("approve", "leader", None),
     ]
-    page = approvals.records(h.who("nurse"), approval.id, 200, None, store=h.store())
+    page = approvals.records(h.who("nurse"), approval.id, 200, None, store=h.store(), directory=h.directory)
     assert page.items[1].comment == "同意" and [r.seq for r in page.items] == [1, 2, 3]
     assert [i.status for i in h.mine("nurse", "submitted", approval.id, status="approved")] == ["approved"]
     assert h.mine("nurse", "submitted", approval.id, status="pending") == []
@@ -333,7 +335,8 @@ def test_form_validation_and_who_may_see_or_act(h: Hospital) -> None:
         h.get(a, "nurse2")
     with pytest.raises(NotFound):
         approvals.records(h.who("nurse2"), a, 10, None, store=h.store())
-    assert approvals.get_approval(h.who("admin-1", "hospital_admin"), a, store=h.store()).id == a
+    admin = h.who("admin-1", "hospital_admin")
+    assert approvals.get_approval(admin, a, store=h.store(), directory=h.directory).id == a
     with pytest.raises(Forbidden):
         h.act("leader", a)  # on the path, but not their turn
     other = Principal(tenant="t-another-hospital", user="head")
@@ -636,3 +639,64 @@ def test_everyone_a_form_or_an_action_names_is_active_staff_of_this_hospital(h: 
     assert [e.field for e in refused.value.errors] == ["to"]
     assert h.get(a).pending_approvers == ["leader"]  # nothing changed
     assert h.act("leader", a, "transfer", to="nurse2").pending_approvers == ["nurse2"]
+
+
+# ---- names where a person reads (#21.4) --------------------------------------------------------------
+
+
+NAMES = {"nurse": "陈思雨", "head": "陈主任", "head2": "李主任", "leader": "周院长", "office": "王干事"}
+
+
+def test_an_approval_and_its_record_name_everyone_in_one_read_each(h: Hospital) -> None:
+    """The approval names its submitter, approvers and CC'd people, and each line of its record the
+    actor and whoever it hands to (a transfer's new approver, those added to sign): the ids stay, the
+    display names beside them, each view or page in one batch read of the directory."""
+    h.directory.names_of.update(NAMES)
+    a = h.submit().id
+    h.act("head", a, "add_sign", staff_ids=["office"])
+    h.act("office", a)
+    h.act("head", a)
+    h.act("leader", a, "transfer", to="head2")
+    h.directory.name_reads.clear()
+
+    got = h.get(a)
+    assert (got.submitter, got.submitter_name) == ("nurse", "陈思雨")
+    tasks = [(t.approver, t.approver_name, t.status) for s in got.steps for t in s.tasks]
+    assert ("office", "王干事", "approved") in tasks and ("head", "陈主任", "approved") in tasks
+    assert ("leader", "周院长", "transferred") in tasks and ("head2", "李主任", "pending") in tasks
+    assert len(h.directory.name_reads) == 1  # the whole approval: one batch read
+
+    page = approvals.records(h.who("nurse"), a, 200, None, store=h.store(), directory=h.directory)
+    assert [(r.action, r.actor, r.actor_name) for r in page.items] == [
+        ("submit", "nurse", "陈思雨"),
+        ("add_sign", "head", "陈主任"),
+        ("approve", "office", "王干事"),
+        ("approve", "head", "陈主任"),
+        ("transfer", "leader", "周院长"),
+    ]
+    assert page.items[1].names == {"office": "王干事"} and page.items[4].names == {"head2": "李主任"}
+    assert len(h.directory.name_reads) == 2  # the page: one more
+
+
+def test_a_view_names_at_most_a_hundred_people_in_its_one_read(h: Hospital) -> None:
+    """One BatchGetItem reads 100 keys: a view naming more (a hospital-wide role step) names the first
+    hundred, the submitter and the approvers first; the others keep their ids."""
+    people = [f"p{n:03d}" for n in range(150)]
+    h.directory.names_of.update({p: f"员工{p}" for p in people})
+    names = approvals._names(h.directory, ["nurse", None, *people, "nurse"])
+    assert [len(r) for r in h.directory.name_reads] == [100]
+    assert "p098" in names and "p099" not in names  # the submitter took the first place
+    assert approvals._names(h.directory, [None, ""]) == {} and len(h.directory.name_reads) == 1
+
+
+def test_the_inbox_entry_names_the_submitter_as_they_were_when_they_submitted(h: Hospital) -> None:
+    """Kept on the entry when it is written (from the sign-in the submitter came with), not read per row."""
+    nurse = Principal(tenant=T, user="nurse", roles=frozenset(), staff_name="陈思雨")
+    body = SubmitApproval(template_id=h.templates["leave"], form=leave())
+    a = approvals.submit(nurse, body, "req", None, store=h.store(), directory=h.directory).id
+    h.directory.name_reads.clear()
+    pending = h.mine("head", "pending", a)
+    assert [(i.submitter, i.submitter_name) for i in pending] == [("nurse", "陈思雨")]
+    assert h.directory.name_reads == []
+    h.act("head", a)
+    assert [(i.submitter, i.submitter_name) for i in h.mine("head", "handled", a)] == [("nurse", "陈思雨")]

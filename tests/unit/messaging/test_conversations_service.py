@@ -706,7 +706,9 @@ def test_another_hospitals_staff_are_named_with_their_hospital_in_a_referral_gro
     )
 
 
-def test_sync_names_the_senders_of_messages_and_notifications(named: ConversationTables, settled: None) -> None:
+def test_sync_names_the_senders_of_messages_and_notifications(
+    named: ConversationTables, settled: None
+) -> None:
     cid = group(named)
     post(named, cid, "第一条", named_who("wang", "王护士"))
     named.deliver(T, "s-li", "n1", "交班提醒", "head", sender_name="李护士长")

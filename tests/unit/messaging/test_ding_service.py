@@ -207,7 +207,7 @@ def test_due_timers_are_soonest_first_and_limited(dings: FakeDingStore) -> None:
 def test_the_alert_log_names_each_person_alerted(dings: FakeDingStore) -> None:
     """Read from the same directory record as their sealed mobile (no read more), kept on the log line."""
     dings.names.update({(T, "s-quick"): "周医生", (T, "s-slow"): "吴医生", (T, "s-nophone"): "郑医生"})
-    nid, sent_at = send_ding(dings, call_after=None)
+    _, sent_at = send_ding(dings, call_after=None)
     sweep(dings, sent_at + timedelta(minutes=5), FakeChannel())
     page = ding.alert_log(T, 50, None, store=dings)
     assert sorted((a.staff_id, a.name, a.status, a.to) for a in page.items) == [

@@ -36,6 +36,9 @@ class DirectoryAdapter:
         }
         return set(staff_ids) - active
 
+    def names(self, staff_ids: list[str]) -> dict[str, str]:
+        return directory.staff_names(self.tenant, staff_ids)
+
     def supervisors(self, staff_id: str, levels: int) -> list[str]:
         return [s.id for s in directory.supervisor_chain(self.tenant, staff_id, levels)]
 

@@ -119,6 +119,7 @@ class BoxItem(TenantItem):
     template_code = UnicodeAttribute()
     title = UnicodeAttribute()
     submitter = UnicodeAttribute()
+    submitter_name = UnicodeAttribute(null=True)
     status = UnicodeAttribute()
     at = UnicodeAttribute()
     seq = NumberAttribute(default=0)
@@ -360,6 +361,7 @@ class DynamoInbox:
             template_code=line.template_code,
             title=line.title,
             submitter=line.submitter,
+            submitter_name=line.submitter_name or None,
             status=line.status,
             at=line.at,
         )
@@ -403,6 +405,7 @@ class DynamoInbox:
                 title=i.title,
                 submitter=i.submitter,
                 status=i.status,
+                submitter_name=i.submitter_name or "",
             )
             for i in rows
         ]

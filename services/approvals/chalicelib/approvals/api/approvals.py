@@ -27,6 +27,9 @@ RESOLVE = {"GetItem": 2}
 DEPUTIES = {"BatchGetItem": 1}
 NAMED = {"BatchGetItem": 1}
 NAMED_AND_DEPUTIES = {"BatchGetItem": 2}
+# An approval (or a page of its record) as people read it: the display names of everyone it names, in
+# one batch read of the directory (service.approvals.NAMED_PER_READ people at most).
+NAMES = {"BatchGetItem": 1}
 
 
 @api.route(
@@ -51,13 +54,18 @@ def preview(ctx: RequestContext, body: SubmitApproval) -> Preview:
     status=201,
     kinds=STAFF,
     idempotent=True,
-    budget={**RESOLVE, **NAMED_AND_DEPUTIES, "TransactWriteItems": 1},
+    budget={**RESOLVE, "BatchGetItem": NAMED_AND_DEPUTIES["BatchGetItem"] + 1, "TransactWriteItems": 1},
 )
 def submit(ctx: RequestContext, body: SubmitApproval) -> Approval:
     return service.submit(ctx.principal, body, ctx.request_id, ctx.headers.get("idempotency-key"))
 
 
-@api.route("/approvals/{instance_id}", summary="Get an approval", response=Approval, budget=GET)
+@api.route(
+    "/approvals/{instance_id}",
+    summary="Get an approval (its people named)",
+    response=Approval,
+    budget={**GET, **NAMES},
+)
 def get_approval(ctx: RequestContext, instance_id: str) -> Approval:
     return service.get_approval(ctx.principal, instance_id)
 
@@ -70,8 +78,8 @@ def get_approval(ctx: RequestContext, instance_id: str) -> Approval:
     response=Approval,
     kinds=STAFF,
     idempotent=True,
-    # the approval, and the approver's delegation when acting for them (on_behalf_of)
-    budget={"GetItem": 2, **NAMED_AND_DEPUTIES, "TransactWriteItems": 1},
+    # the approval, and the approver's delegation when acting for them (on_behalf_of); the names it answers
+    budget={"GetItem": 2, "BatchGetItem": NAMED_AND_DEPUTIES["BatchGetItem"] + 1, "TransactWriteItems": 1},
 )
 def act(ctx: RequestContext, instance_id: str, body: ApprovalAction) -> Approval:
     return service.act(ctx.principal, instance_id, body, ctx.request_id, ctx.headers.get("idempotency-key"))
@@ -82,7 +90,7 @@ def act(ctx: RequestContext, instance_id: str, body: ApprovalAction) -> Approval
     summary="The approval's operation record (append-only)",
     query=ListQuery,
     response=Page[OperationRecord],
-    budget={"GetItem": 1, "Query": 1},
+    budget={"GetItem": 1, "Query": 1, **NAMES},
 )
 def records(ctx: RequestContext, instance_id: str, query: ListQuery) -> Page[OperationRecord]:
     return service.records(ctx.principal, instance_id, query.limit, query.cursor)

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from chalicelib.approvals.contracts._ids import ID, StaffId
-from chalicelib.approvals.domain.engine import CarbonCopy, StepState
+from chalicelib.approvals.domain.engine import CarbonCopy, StepState, Task
 from chalicelib.approvals.domain.flow import Route
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -50,6 +50,22 @@ class ApprovalAction(BaseModel):
     version: int | None = Field(None, ge=1, description="the version you saw: a stale one is 409")
 
 
+class NamedTask(Task):
+    """A task with the display names of the people it names (their ids stay beside them)."""
+
+    approver_name: str | None = None
+    deputy_name: str | None = None
+    acted_by_name: str | None = None
+
+
+class NamedStep(StepState):
+    tasks: list[NamedTask]  # type: ignore[assignment]  # the same tasks, named
+
+
+class NamedCarbonCopy(CarbonCopy):
+    name: str | None = None
+
+
 class Approval(BaseModel):
     id: str
     template_id: str
@@ -57,12 +73,13 @@ class Approval(BaseModel):
     template_code: str
     title: str
     submitter: str
+    submitter_name: str | None = None
     status: str
     form: dict[str, Any]
-    steps: list[StepState]
+    steps: list[NamedStep]
     current_step: str | None
     pending_approvers: list[str]
-    cc: list[CarbonCopy]
+    cc: list[NamedCarbonCopy]
     round: int
     version: int
     submitted_at: datetime
@@ -74,11 +91,17 @@ class OperationRecord(BaseModel):
     seq: int
     action: str
     actor: str
+    actor_name: str | None = None
     on_behalf_of: str | None
+    on_behalf_of_name: str | None = None
     at: datetime
     comment: str
     attachments: list[str]
     detail: dict[str, Any]
+    names: dict[str, str] = Field(
+        default_factory=dict,
+        description="display names of those detail names (a transfer's to, add_sign's staff_ids, deputies)",
+    )
 
 
 class BatchApprove(BaseModel):

@@ -23,5 +23,6 @@ class InboxItem(BaseModel):
     template_code: str
     title: str
     submitter: str
+    submitter_name: str | None = Field(None, description="as the directory named them when they submitted")
     status: str
     at: str

@@ -54,6 +54,7 @@ class Submission(BaseModel):
     title: str
     withdraw: Literal["never", "before_first_approval", "while_pending"] = "while_pending"
     skip_just_approved: bool = False
+    submitter_name: str = Field("", description="as the directory named the submitter when they submitted")
 
 
 class Command(BaseModel):

@@ -166,3 +166,7 @@ class Directory(flow.Directory, Protocol):
 
     def inactive(self, staff_ids: set[str]) -> set[str]:
         """Those of ``staff_ids`` who are not active members of this hospital's staff (one batch read)."""
+
+    def names(self, staff_ids: list[str]) -> dict[str, str]:
+        """Display names of up to 100 members of staff, left or not (one batch read); an id the
+        directory does not have is left out."""

@@ -63,6 +63,7 @@ class BoxLine:
     title: str
     submitter: str
     status: str
+    submitter_name: str = ""  # as the directory named them when they submitted
 
     @property
     def key(self) -> tuple[str, str, str, str]:

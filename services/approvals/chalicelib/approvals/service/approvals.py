@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from chalicelib.approvals.contracts.approvals import (
@@ -11,6 +12,8 @@ from chalicelib.approvals.contracts.approvals import (
     BatchApprove,
     BatchOutcome,
     BatchResult,
+    NamedCarbonCopy,
+    NamedStep,
     OperationRecord,
     Preview,
     SubmitApproval,
@@ -31,6 +34,25 @@ from shared.ids import new_id
 from shared.pages import Page
 
 ATTEMPTS = 3
+NAMED_PER_READ = 100  # people named per view or page: one BatchGetItem (DynamoDB's 100 keys)
+
+
+def _names(directory: Directory, people: Iterable[str | None]) -> dict[str, str]:
+    """Display names of the people a view names, in one batch read: the first ``NAMED_PER_READ`` of them
+    in the order given (the submitter and the approvers first; a view naming more is rare, and the rest
+    keep their ids only)."""
+    wanted = [p for p in dict.fromkeys(people) if p][:NAMED_PER_READ]
+    return directory.names(wanted) if wanted else {}
+
+
+def _people(inst: Instance) -> list[str | None]:
+    """Everyone an approval names, the submitter and the approvers first."""
+    people: list[str | None] = [inst.submitter]
+    for step in inst.steps:
+        people += [t.approver for t in step.tasks]
+    for step in inst.steps:
+        people += [p for t in step.tasks for p in (t.deputy, t.acted_by)]
+    return people + [c.staff_id for c in inst.cc]
 
 
 def _version_body(store: Store, template: TemplateRecord, version: int) -> tuple[list[Any], Any]:
@@ -101,6 +123,7 @@ def submit(
         title=body.title or template.name,
         withdraw=definition.withdraw,
         skip_just_approved=definition.skip_just_approved,
+        submitter_name=principal.staff_name or "",  # as the directory's sign-in names them now
     )
     command = Command(
         action="submit",
@@ -112,18 +135,22 @@ def submit(
         submission=submission,
     )
     command, after = execute(store, None, command)
-    return _approval(after, commit(store, None, after, command))
+    version = commit(store, None, after, command)
+    return _approval(after, version, _names(directory or wiring.directory(principal.tenant), _people(after)))
 
 
 def _visible(principal: Principal, inst: Instance) -> bool:
     return ADMIN_ROLE in principal.roles or principal.staff in inst.participants()
 
 
-def get_approval(principal: Principal, instance_id: str, store: Store | None = None) -> Approval:
+def get_approval(
+    principal: Principal, instance_id: str, store: Store | None = None, directory: Directory | None = None
+) -> Approval:
     stored = load(store or wiring.store(principal), instance_id)
     if not _visible(principal, stored.instance):
         raise NotFound("approval")  # as if it did not exist: no probing other people's requests
-    return _approval(stored.instance, stored.version)
+    people = _names(directory or wiring.directory(principal.tenant), _people(stored.instance))
+    return _approval(stored.instance, stored.version, people)
 
 
 def act(
@@ -134,8 +161,10 @@ def act(
     key: str | None,
     store: Store | None = None,
     directory: Directory | None = None,
+    named: bool = True,
 ) -> Approval:
-    """Apply one action; a lost race is retried on fresh state unless the caller sent ``version``."""
+    """Apply one action; a lost race is retried on fresh state unless the caller sent ``version``.
+    The approval it answers names its people (one batch read), unless ``named`` is False."""
     store = store or wiring.store(principal, request_id)
     for attempt in range(ATTEMPTS):
         stored = load(store, instance_id)
@@ -188,15 +217,20 @@ def act(
         ):
             _check_deputy(principal, store, command.on_behalf_of)
         command, after = execute(store, before, command)
-        if after is before:
-            return _approval(before, stored.version)  # the same request again: already applied
-        try:
-            version = commit(store, stored, after, command)
-        except StaleApproval:
-            if body.version is not None or attempt == ATTEMPTS - 1:
-                raise
-            continue
-        return _approval(after, version)
+        if after is not before:
+            try:
+                version = commit(store, stored, after, command)
+            except StaleApproval:
+                if body.version is not None or attempt == ATTEMPTS - 1:
+                    raise
+                continue
+        else:
+            version = stored.version  # the same request again: already applied
+        if not named:
+            return _approval(after, version, {})
+        return _approval(
+            after, version, _names(directory or wiring.directory(principal.tenant), _people(after))
+        )
     raise StaleApproval("the approval changed meanwhile; reload and retry")
 
 
@@ -244,6 +278,7 @@ def batch_approve(
                 f"batch:{key}:{instance_id}" if key else None,
                 store=store,
                 directory=directory,
+                named=False,  # the outcome lists statuses, not the approvals
             )
             results.append(BatchResult(instance_id=instance_id, status=200))
         except (DomainError, problems.Problem) as exc:
@@ -252,13 +287,28 @@ def batch_approve(
     return BatchOutcome(results=results)
 
 
+def _named_in_detail(command: Command) -> list[str]:
+    """Who a record's detail names: a transfer's new approver, those added to sign, deputies."""
+    deputies = [p for pair in command.deputies.items() for p in pair]
+    return [p for p in (command.to, *command.staff_ids, *deputies) if p]
+
+
 def records(
-    principal: Principal, instance_id: str, limit: int, cursor: str | None, store: Store | None = None
+    principal: Principal,
+    instance_id: str,
+    limit: int,
+    cursor: str | None,
+    store: Store | None = None,
+    directory: Directory | None = None,
 ) -> Page[OperationRecord]:
+    """The operation record, each line naming its people (the whole page in one batch read)."""
     store = store or wiring.store(principal)
     if not _visible(principal, load(store, instance_id).instance):
         raise NotFound("approval")
     page, next_cursor = store.records.page(instance_id, limit, cursor)
+    people: list[str | None] = [r.command.actor for r in page] + [r.command.on_behalf_of for r in page]
+    people += [p for r in page for p in _named_in_detail(r.command)]
+    names = _names(directory or wiring.directory(principal.tenant), people)
     out = []
     for r in page:
         c = r.command
@@ -272,17 +322,34 @@ def records(
                 seq=r.seq,
                 action=c.action,
                 actor=c.actor,
+                actor_name=names.get(c.actor),
                 on_behalf_of=c.on_behalf_of,
+                on_behalf_of_name=names.get(c.on_behalf_of) if c.on_behalf_of else None,
                 at=c.at,
                 comment=c.comment,
                 attachments=c.attachments,
                 detail=detail,
+                names={p: names[p] for p in _named_in_detail(c) if p in names},
             )
         )
     return Page[OperationRecord](items=out, next_cursor=next_cursor)
 
 
-def _approval(inst: Instance, version: int) -> Approval:
+def _named_step(step: engine.StepState, names: dict[str, str]) -> NamedStep:
+    tasks = [
+        {
+            **task.model_dump(),
+            "approver_name": names.get(task.approver),
+            "deputy_name": names.get(task.deputy) if task.deputy else None,
+            "acted_by_name": names.get(task.acted_by) if task.acted_by else None,
+        }
+        for task in step.tasks
+    ]
+    return NamedStep.model_validate({**step.model_dump(), "tasks": tasks})
+
+
+def _approval(inst: Instance, version: int, names: dict[str, str]) -> Approval:
+    """The approval as people read it: every staff id with the display name beside it (``names``)."""
     step = inst.current_step()
     return Approval(
         id=inst.id,
@@ -291,12 +358,13 @@ def _approval(inst: Instance, version: int) -> Approval:
         template_code=inst.submission.template_code,
         title=inst.submission.title,
         submitter=inst.submitter,
+        submitter_name=names.get(inst.submitter) or inst.submission.submitter_name or None,
         status=inst.status,
         form=inst.form,
-        steps=inst.steps,
+        steps=[_named_step(s, names) for s in inst.steps],
         current_step=step.id if step else None,
         pending_approvers=inst.pending_approvers(),
-        cc=inst.cc,
+        cc=[NamedCarbonCopy(**c.model_dump(), name=names.get(c.staff_id)) for c in inst.cc],
         round=inst.round,
         version=version,
         submitted_at=inst.submitted_at,

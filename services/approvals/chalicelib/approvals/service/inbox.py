@@ -21,6 +21,7 @@ def inbox(principal: Principal, box: str, query: InboxQuery, store: Store | None
             template_code=i.template_code,
             title=i.title,
             submitter=i.submitter,
+            submitter_name=i.submitter_name or None,
             status=i.status,
             at=i.at,
         ),

@@ -55,6 +55,7 @@ def box_lines(inst: Instance) -> dict[tuple[str, str, str, str], BoxLine]:
             title=inst.submission.title,
             submitter=inst.submitter,
             status=inst.status,
+            submitter_name=inst.submission.submitter_name,
         )
         for entry in engine.inbox(inst)
     )

@@ -1661,7 +1661,9 @@ class DynamoConversations:
     def remove_members(self, record: ConversationRecord, keys: set[str]) -> None:
         if keys:
             item = ConversationItem(ConversationItem.partition(record.hospital_id), record.id)
-            names = [ConversationItem.member_names[k].remove() for k in sorted(keys) if k in record.member_names]
+            names = [
+                ConversationItem.member_names[k].remove() for k in sorted(keys) if k in record.member_names
+            ]
             item.update(actions=[ConversationItem.member_ids.delete(keys), *names])
 
     def drop_pointer(self, hospital_id: str, staff_id: str, conversation_id: str) -> None:

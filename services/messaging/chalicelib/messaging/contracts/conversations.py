@@ -41,11 +41,15 @@ class StartConversation(BaseModel):
 class Member(BaseModel):
     """A member of a conversation by name: another hospital's staff too, with their hospital's name."""
 
-    id: str = Field(description="as in member_ids: the staff id, or hospital_id:staff_id from another hospital")
+    id: str = Field(
+        description="as in member_ids: the staff id, or hospital_id:staff_id from another hospital"
+    )
     staff_id: str
     name: str | None = Field(None, description="their display name when they joined")
     hospital_id: str
-    hospital_name: str | None = Field(None, description="in a cross-hospital group: as the hospital named itself")
+    hospital_name: str | None = Field(
+        None, description="in a cross-hospital group: as the hospital named itself"
+    )
 
 
 class Conversation(BaseModel):
@@ -55,7 +59,9 @@ class Conversation(BaseModel):
     member_ids: list[str] = Field(
         description="staff ids; members from other hospitals as hospital_id:staff_id"
     )
-    members: list[Member] = Field(default_factory=list, description="member_ids with their names, in that order")
+    members: list[Member] = Field(
+        default_factory=list, description="member_ids with their names, in that order"
+    )
     consortium_id: str | None = None
     home_hospital_id: str | None = Field(None, description="the hospital holding a cross-hospital group")
     created_at: datetime
