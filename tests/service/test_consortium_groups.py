@@ -64,6 +64,18 @@ def test_referral_group_spans_hospitals_and_nobody_else_sees_it(
     assert group["consortium_id"] == cid and group["home_hospital_id"] == county.id
     assert sorted(group["member_ids"]) == sorted([wang["id"], li["id"], f"{town.id}:{zhou['id']}"])
     gid = group["id"]
+    # Everyone by name, the town doctor with their hospital's name (#21.4): the county cannot read the
+    # town clinic's directory, so both were kept on the group when it was made.
+    guest = f"{town.id}:{zhou['id']}"
+    expected = [
+        (wang["id"], "wang", "县人民医院"),
+        (li["id"], "li", "县人民医院"),
+        (guest, "zhou", "镇卫生院"),
+    ]
+    assert sorted((m["id"], m["name"], m["hospital_name"]) for m in group["members"]) == sorted(expected)
+    seen = county.api["li"].call("GET", f"/conversations/{gid}").json_body  # the group as li reads it
+    assert sorted((m["id"], m["name"], m["hospital_name"]) for m in seen["members"]) == sorted(expected)
+    assert town.api["zhou"].call("GET", f"/conversations/{gid}").json_body["members"] == seen["members"]
 
     # Each participant finds it in their own list (one Query under their own hospital).
     for api in (county.api["wang"], county.api["li"], town.api["zhou"]):
@@ -73,7 +85,7 @@ def test_referral_group_spans_hospitals_and_nobody_else_sees_it(
     # The town doctor writes into it; the county doctors read it, and the message reaches their sync.
     sent = town.api["zhou"].call("POST", f"/conversations/{gid}/messages", {"text": "患者已转出，请接收"})
     assert sent.status_code == 201, sent.body
-    assert sent.json_body["sender_id"] == f"{town.id}:{zhou['id']}"
+    assert (sent.json_body["sender_id"], sent.json_body["sender_name"]) == (guest, "zhou")
     reply = county.api["wang"].call("POST", f"/conversations/{gid}/messages", {"text": "收到"})
     assert reply.status_code == 201
     history = county.api["li"].call("GET", f"/conversations/{gid}/messages").json_body["items"]
@@ -88,6 +100,10 @@ def test_referral_group_spans_hospitals_and_nobody_else_sees_it(
         "GET", f"/conversations/{gid}/messages/{reply.json_body['id']}/receipts"
     )
     assert {r["staff_id"]: r["read"] for r in receipts.json_body}[f"{town.id}:{zhou['id']}"] is True
+    assert {r["staff_id"]: (r["name"], r["hospital_name"]) for r in receipts.json_body}[guest] == (
+        "zhou",
+        "镇卫生院",
+    )
 
     def zhou_synced() -> Any:
         items = town.api["zhou"].call("GET", "/sync").json_body["items"]
@@ -100,6 +116,7 @@ def test_referral_group_spans_hospitals_and_nobody_else_sees_it(
     chen = outside.api["chen"]
     assert chen.call("GET", "/consortium-groups").json_body["items"] == []
     for method, path, payload in (
+        ("GET", f"/conversations/{gid}", None),
         ("GET", f"/conversations/{gid}/messages", None),
         ("POST", f"/conversations/{gid}/messages", {"text": "x"}),
         ("GET", f"/conversations/{gid}/messages/{reply.json_body['id']}/receipts", None),

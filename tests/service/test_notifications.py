@@ -66,6 +66,8 @@ def test_department_notification_reaches_everyone_and_counts_reads_and_acks(
     assert (counts["read_count"], counts["ack_count"], counts["delivered_count"]) == (2, 1, 4)
     unread = messaging.call("GET", f"/notifications/{nid}/recipients?pending=read").json_body["items"]
     assert sorted(r["staff_id"] for r in unread) == sorted(p["id"] for p in people[1:3])
+    # by name, kept on each delivery by the fan-out (#21.4): the list needs no read per person
+    assert sorted((r["staff_id"], r["name"]) for r in unread) == [(p["id"], p["name"]) for p in people[1:3]]
     unacked = messaging.call("GET", f"/notifications/{nid}/recipients?pending=ack").json_body["items"]
     assert len(unacked) == 3
     # A recipient reads it whole (which marks it read); counts and who has not read are the sender's

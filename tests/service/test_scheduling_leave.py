@@ -37,6 +37,7 @@ def test_an_approved_leave_shows_as_unavailability_in_scheduling(
     assert [(i["instance_id"], i["leave_type"], i["start"], i["end"]) for i in page] == [
         (approval["id"], "年假", "2026-12-01", "2026-12-05")
     ]
+    assert [(i["staff_id"], i["staff_name"]) for i in page] == [(h.staff["nurse2"], "nurse2")]  # named
     assert [i["staff_id"] for i in leave_of(head, "from=2026-11-01&to=2026-12-01").json_body["items"]] == [
         h.staff["nurse2"]
     ]

@@ -176,3 +176,25 @@ def test_template_versions_over_http(hospital: Hospital) -> None:
     # give the others back the two-step leave flow
     restored = {**body, "flow": current["flow"], "version": 2}
     assert h.admin("POST", f"/templates/{tid}/versions", restored).status_code == 200
+
+
+def test_the_approval_its_history_and_the_inbox_name_people_beside_their_ids(hospital: Hospital) -> None:
+    """#21.4: the submitter, approvers and a transfer's new approver by name (one batch read of the
+    directory for the approval, one for a page of its record); the inbox entry keeps the submitter's
+    name from their sign-in (the directory's sign-in item carries it)."""
+    h = hospital
+    approval = submit(h, "nurse2")
+    pending = mine(h, "head", "pending", approval["id"])
+    assert [(i["submitter"], i["submitter_name"]) for i in pending] == [(h.staff["nurse2"], "nurse2")]
+    assert act(h, "head", approval["id"], "transfer", to=h.staff["office"]).status_code == 200
+    got = h.as_("nurse2")("GET", f"/approvals/{approval['id']}").json_body
+    assert (got["submitter"], got["submitter_name"]) == (h.staff["nurse2"], "nurse2")
+    tasks = {(t["approver"], t["approver_name"], t["status"]) for s in got["steps"] for t in s["tasks"]}
+    assert (h.staff["head"], "head", "transferred") in tasks
+    assert (h.staff["office"], "office", "pending") in tasks
+    records = h.as_("nurse2")("GET", f"/approvals/{approval['id']}/records").json_body["items"]
+    assert [(r["action"], r["actor"], r["actor_name"]) for r in records] == [
+        ("submit", h.staff["nurse2"], "nurse2"),
+        ("transfer", h.staff["head"], "head"),
+    ]
+    assert records[1]["names"] == {h.staff["office"]: "office"}  # whom it was handed to

@@ -99,7 +99,14 @@ def page_cursor(store: FakeStore) -> str:
     return cursor
 
 
-def approve(store: FakeStore, staff_id: str, instance: str, start: str, end: str) -> None:
+def approve(
+    store: FakeStore,
+    staff_id: str,
+    instance: str,
+    start: str,
+    end: str,
+    directory: FakeDirectory | None = None,
+) -> None:
     data = LeaveApproved(
         instance_id=instance,
         staff_id=staff_id,
@@ -108,7 +115,12 @@ def approve(store: FakeStore, staff_id: str, instance: str, start: str, end: str
         end=date.fromisoformat(end),
     )
     with store.uow as uow:
-        leave.record_leave(LEAVE_APPROVED.envelope(T, data), uow, store=store)  # type: ignore[arg-type]
+        leave.record_leave(
+            LEAVE_APPROVED.envelope(T, data),
+            uow,
+            store=store,  # type: ignore[arg-type]
+            directory=directory or FakeDirectory(),
+        )
         uow.commit()
 
 
@@ -154,3 +166,14 @@ def test_who_may_read_whose_leave_and_which_windows() -> None:
     assert backwards.value.field == "to"
     with pytest.raises(RuleViolation, match="at most a year"):
         window(head, store, "2026-01-01", "2027-01-03")
+
+
+def test_leave_names_the_person_as_the_directory_named_them_when_it_was_approved() -> None:
+    """Kept on the leave when it is recorded, so the hospital's list names everyone without a read a row."""
+    store = FakeStore(T)
+    directory = FakeDirectory({(T, "s1"): Person("陈思雨", "E1", "d1")})
+    approve(store, "s1", "mine", "2026-12-01", "2026-12-02", directory)
+    approve(store, "s-unknown", "theirs", "2026-12-01", "2026-12-02", directory)  # still recorded
+    query = LeaveQuery.model_validate({"from": "2026-12-01", "to": "2026-12-31"})
+    page = leave.list_leave(ADMIN, query, store=store)  # type: ignore[arg-type]
+    assert sorted((i.staff_id, i.staff_name) for i in page.items) == [("s-unknown", None), ("s1", "陈思雨")]

@@ -23,7 +23,7 @@ APPROVED_LEAVE = Subscription(
     name="approved-leave",
     source="approvals",
     event_types=("approval.leave.approved",),
-    budget={"TransactWriteItems": 1},  # the leave item with the marker
+    budget={"GetItem": 1, "TransactWriteItems": 1},  # the person's name; the leave item with the marker
 )
 SUBSCRIPTIONS = (STAFF_PROJECTION, APPROVED_LEAVE)
 

@@ -39,6 +39,7 @@ class LeaveItem(TenantItem):
     ENTITY = "leave"
     Meta = table_meta("scheduling")
     staff_id = UnicodeAttribute()
+    staff_name = UnicodeAttribute(null=True)
     instance_id = UnicodeAttribute()
     leave_type = UnicodeAttribute()
     start = UnicodeAttribute()  # local dates, ISO
@@ -81,6 +82,7 @@ def _leave(item: LeaveItem) -> LeaveRecord:
         start=date.fromisoformat(item.start),
         end=date.fromisoformat(item.end),
         recorded_at=item.recorded_at,
+        staff_name=item.staff_name or "",
     )
 
 
@@ -123,6 +125,7 @@ class DynamoLeave:
             self.tenant,
             LeaveItem.sort_key(record.start, record.staff_id, record.instance_id),
             staff_id=record.staff_id,
+            staff_name=record.staff_name or None,
             instance_id=record.instance_id,
             leave_type=record.leave_type,
             start=record.start.isoformat(),

@@ -23,6 +23,7 @@ class Leave(BaseModel):
     """Approved leave (from approvals' ``approval.leave.approved``): the person is not available."""
 
     staff_id: str
+    staff_name: str | None = Field(None, description="as the directory named them when it was approved")
     instance_id: str = Field(description="the approval it came from")
     leave_type: str
     start: date

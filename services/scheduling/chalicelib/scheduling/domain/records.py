@@ -28,3 +28,4 @@ class LeaveRecord:
     start: date
     end: date
     recorded_at: datetime
+    staff_name: str = ""  # as the directory named them when the leave was approved

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalicelib.scheduling.contracts.leave import Leave, LeaveQuery
 from chalicelib.scheduling.domain import leave as rules
-from chalicelib.scheduling.domain.ports import Store
+from chalicelib.scheduling.domain.ports import Directory, Store
 from chalicelib.scheduling.domain.records import LeaveRecord
 from chalicelib.scheduling.service import wiring
 
@@ -16,15 +16,21 @@ from shared.persistence.models import now_utc
 from shared.persistence.uow import UnitOfWork
 
 
-def record_leave(envelope: EventEnvelope, uow: UnitOfWork, store: Store | None = None) -> None:
+def record_leave(
+    envelope: EventEnvelope, uow: UnitOfWork, store: Store | None = None, directory: Directory | None = None
+) -> None:
     """approval.leave.approved → the leave read model (one effect per event id: the consumer's inbox).
 
-    Keyed by the approval, so the same leave arriving again overwrites itself rather than doubling."""
+    Keyed by the approval, so the same leave arriving again overwrites itself rather than doubling. The
+    person's name is kept on it from the directory (one GetItem), so a list of leave names people
+    without a read per row."""
     data = LEAVE_APPROVED.parse(envelope)
     rules.check_leave(data.start, data.end, data.instance_id)
+    person = (directory or wiring.directory()).staff(envelope.tenant, data.staff_id)
     (store or wiring.store(envelope.tenant, uow)).leave.put(
         LeaveRecord(
             staff_id=data.staff_id,
+            staff_name=person.name if person is not None else "",
             instance_id=data.instance_id,
             leave_type=data.leave_type,
             start=data.start,
@@ -45,5 +51,7 @@ def list_leave(principal: Principal, query: LeaveQuery, store: Store | None = No
         (store or wiring.store(principal.tenant)).leave.overlapping(
             staff_id, window, query.limit, query.cursor
         ),
-        lambda row: Leave.model_validate(row, from_attributes=True),
+        lambda row: Leave.model_validate(row, from_attributes=True).model_copy(
+            update={"staff_name": row.staff_name or None}
+        ),
     )
