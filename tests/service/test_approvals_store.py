@@ -169,7 +169,7 @@ def test_the_record_pages_in_the_order_written(kind: str) -> None:
 def line(
     box: str, staff: str, at: str, instance_id: str, status: str = "pending", template_id: str = "t1"
 ) -> BoxLine:
-    return BoxLine(box, staff, at, instance_id, template_id, "leave", "请假", "nurse", status)
+    return BoxLine(box, staff, at, instance_id, template_id, "leave", "请假", "nurse", status, "陈思雨")
 
 
 def test_lists_page_newest_first_filter_and_forget(kind: str) -> None:

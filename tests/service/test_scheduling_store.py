@@ -111,7 +111,8 @@ def test_nothing_is_written_without_a_commit(opener: Opener) -> None:
 
 
 def leave(staff: str, instance: str, start: str, end: str) -> LeaveRecord:
-    return LeaveRecord(staff, instance, "年假", date.fromisoformat(start), date.fromisoformat(end), AT)
+    start_day, end_day = date.fromisoformat(start), date.fromisoformat(end)
+    return LeaveRecord(staff, instance, "年假", start_day, end_day, AT, staff_name=f"员工{staff}")
 
 
 def test_leave_overlapping_a_window_by_person_and_by_hospital(opener: Opener) -> None:

@@ -161,10 +161,10 @@ def act(
     key: str | None,
     store: Store | None = None,
     directory: Directory | None = None,
-    named: bool = True,
+    with_names: bool = True,
 ) -> Approval:
     """Apply one action; a lost race is retried on fresh state unless the caller sent ``version``.
-    The approval it answers names its people (one batch read), unless ``named`` is False."""
+    The approval it answers names its people (one batch read), unless ``with_names`` is False."""
     store = store or wiring.store(principal, request_id)
     for attempt in range(ATTEMPTS):
         stored = load(store, instance_id)
@@ -226,7 +226,7 @@ def act(
                 continue
         else:
             version = stored.version  # the same request again: already applied
-        if not named:
+        if not with_names:
             return _approval(after, version, {})
         return _approval(
             after, version, _names(directory or wiring.directory(principal.tenant), _people(after))
@@ -278,7 +278,7 @@ def batch_approve(
                 f"batch:{key}:{instance_id}" if key else None,
                 store=store,
                 directory=directory,
-                named=False,  # the outcome lists statuses, not the approvals
+                with_names=False,  # the outcome lists statuses, not the approvals
             )
             results.append(BatchResult(instance_id=instance_id, status=200))
         except (DomainError, problems.Problem) as exc:
@@ -306,7 +306,8 @@ def records(
     if not _visible(principal, load(store, instance_id).instance):
         raise NotFound("approval")
     page, next_cursor = store.records.page(instance_id, limit, cursor)
-    people: list[str | None] = [r.command.actor for r in page] + [r.command.on_behalf_of for r in page]
+    people: list[str | None] = [r.command.actor for r in page]
+    people += [r.command.on_behalf_of for r in page]
     people += [p for r in page for p in _named_in_detail(r.command)]
     names = _names(directory or wiring.directory(principal.tenant), people)
     out = []

@@ -518,8 +518,8 @@ class ConversationItem(TenantItem):
     created_at = UTCDateTimeAttribute(default=now_utc)
     # member key → display name, hospital id → name: kept as people join (a map: one person's name is
     # set or removed on its own, atomically, like their place in member_ids)
-    member_names = MapAttribute[str, Any](null=True)
-    hospital_names = MapAttribute[str, Any](null=True)
+    member_names = MapAttribute[str, Any](null=True)  # type: ignore[no-untyped-call]
+    hospital_names = MapAttribute[str, Any](null=True)  # type: ignore[no-untyped-call]
 
     @staticmethod
     def partition(tenant: str) -> str:
@@ -725,7 +725,7 @@ def ensure_group(group: ConversationItem) -> None:
         group.update(
             actions=[
                 ConversationItem.name.set(group.name),
-                ConversationItem.member_names.set(ConversationItem.member_names | MapAttribute()),
+                ConversationItem.member_names.set(ConversationItem.member_names | _name_map({})),
             ]
         )
 
@@ -1549,7 +1549,13 @@ def _conversation_record(item: ConversationItem) -> ConversationRecord:
 
 
 def _names(names: MapAttribute[str, Any] | None) -> dict[str, str]:
-    return {str(k): str(v) for k, v in (names.as_dict() if names is not None else {}).items()}
+    raw = names.as_dict() if names is not None else {}  # type: ignore[no-untyped-call]
+    return {str(k): str(v) for k, v in raw.items()}
+
+
+def _name_map(names: dict[str, str]) -> MapAttribute[str, Any]:
+    """A raw map (any key: ids, ``hospital:staff``) of display names."""
+    return MapAttribute(**names)  # type: ignore[no-untyped-call]
 
 
 def _conversation_item(record: ConversationRecord) -> ConversationItem:
@@ -1562,8 +1568,8 @@ def _conversation_item(record: ConversationRecord) -> ConversationItem:
         consortium_id=record.consortium_id,
         department_id=record.department_id,
         created_at=record.created_at,
-        member_names=MapAttribute(**record.member_names),
-        hospital_names=MapAttribute(**record.hospital_names) if record.hospital_names else None,
+        member_names=_name_map(record.member_names),
+        hospital_names=_name_map(record.hospital_names) if record.hospital_names else None,
     )
 
 
@@ -2091,7 +2097,7 @@ class DynamoDepartmentGroupStore:
                 kind="department",
                 name=department.name,
                 department_id=department.id,
-                member_names=MapAttribute(),
+                member_names=_name_map({}),
             )
         )
 
