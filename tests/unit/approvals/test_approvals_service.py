@@ -664,6 +664,8 @@ def test_an_approval_and_its_record_name_everyone_in_one_read_each(h: Hospital) 
     tasks = [(t.approver, t.approver_name, t.status) for s in got.steps for t in s.tasks]
     assert ("office", "王干事", "approved") in tasks and ("head", "陈主任", "approved") in tasks
     assert ("leader", "周院长", "transferred") in tasks and ("head2", "李主任", "pending") in tasks
+    added = next(s for s in got.steps if s.added_by)  # the step add_sign put in: who added it
+    assert (added.added_by, added.added_by_name) == ("head", "陈主任")
     assert len(h.directory.name_reads) == 1  # the whole approval: one batch read
 
     page = approvals.records(h.who("nurse"), a, 200, None, store=h.store(), directory=h.directory)

@@ -60,6 +60,8 @@ class NamedTask(Task):
 
 class NamedStep(StepState):
     tasks: list[NamedTask]  # type: ignore[assignment]  # the same tasks, named
+    added_by_name: str | None = None
+    escalate_to_name: str | None = None
 
 
 class NamedCarbonCopy(CarbonCopy):

@@ -52,6 +52,7 @@ def _people(inst: Instance) -> list[str | None]:
         people += [t.approver for t in step.tasks]
     for step in inst.steps:
         people += [p for t in step.tasks for p in (t.deputy, t.acted_by)]
+    people += [p for step in inst.steps for p in (step.added_by, step.escalate_to)]
     return people + [c.staff_id for c in inst.cc]
 
 
@@ -346,7 +347,12 @@ def _named_step(step: engine.StepState, names: dict[str, str]) -> NamedStep:
         }
         for task in step.tasks
     ]
-    return NamedStep.model_validate({**step.model_dump(), "tasks": tasks})
+    named = {
+        "tasks": tasks,
+        "added_by_name": names.get(step.added_by) if step.added_by else None,
+        "escalate_to_name": names.get(step.escalate_to) if step.escalate_to else None,
+    }
+    return NamedStep.model_validate({**step.model_dump(), **named})
 
 
 def _approval(inst: Instance, version: int, names: dict[str, str]) -> Approval:
