@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist
 
 from fh.tenancy import ADMIN_ROLE, Onboarding
 from shared.auth import Principal
-from shared.directory import DepartmentItem, EmployeeNumberClaim, StaffItem
+from shared.directory import DepartmentItem, EmployeeNumberClaim, HospitalItem, SignInItem, StaffItem
 from shared.errors import Conflict
 from shared.events.envelope import EventEnvelope
 from shared.ids import new_id
-from shared.persistence.models import TenantItem, now_utc, table_meta, tenant_key
+from shared.persistence.models import tenant_key
 from shared.persistence.uow import UnitOfWork
 
 # Onboarding writes the directory, which messaging owns: its outbox carries the events.
@@ -27,21 +26,8 @@ OWNER = "messaging"
 PROVINCE_TENANTS = "_province#tenants"
 
 
-class TenantRecord(TenantItem):
-    """A hospital of the province: ``pk = <tenant>#tenant``, ``sk = <tenant>``."""
-
-    Meta = table_meta("directory")
-    name = UnicodeAttribute()
-    province = UnicodeAttribute()
-    timezone = UnicodeAttribute()
-    status = UnicodeAttribute(default="active")
-    created_at = UTCDateTimeAttribute(default=now_utc)
-    gsi1pk = UnicodeAttribute()
-    gsi1sk = UnicodeAttribute()
-
-    @staticmethod
-    def partition(tenant: str) -> str:
-        return tenant_key(tenant, "tenant")
+# The tenant record is the shared directory's ``HospitalItem`` (messaging reads it to invite a hospital).
+TenantRecord = HospitalItem
 
 
 @dataclass(frozen=True)
@@ -55,9 +41,9 @@ def _event(tenant: str, type_: str, data: dict[str, str | None]) -> EventEnvelop
     return EventEnvelope(source=OWNER, type=type_, tenant=tenant, data=data)
 
 
-def get_tenant(tenant: str) -> TenantRecord | None:
+def get_tenant(tenant: str) -> HospitalItem | None:
     try:
-        return TenantRecord.get(TenantRecord.partition(tenant), tenant)
+        return HospitalItem.get(HospitalItem.partition(tenant), tenant)
     except DoesNotExist:
         return None
 
@@ -113,12 +99,15 @@ def onboard(plan: Onboarding, operator: str) -> Onboarded:
         tenant=tenant,
         staff_id=admin_id,
     )
+    # Her sign-in, as messaging binds one for every member of staff: her token acts as her record.
+    sign_in = SignInItem.new(tenant, plan.admin_user or admin_id, staff_id=admin_id, roles=[ADMIN_ROLE])
     principal = Principal(tenant=tenant, user=f"devops:{operator}", kind="service")
     with UnitOfWork(OWNER, principal, request_id=f"onboard-{tenant}") as uow:
         uow.create(record, on_conflict=Conflict(f"tenant {tenant} already exists"))
         uow.create(unit)
         uow.create(admin)
         uow.create(claim)
+        uow.create(sign_in)
         uow.emit(_event(tenant, "department.created", {"department_id": unit_id, "parent_id": None}))
         uow.emit(_event(tenant, "staff.created", {"staff_id": admin_id, "department_id": unit_id}))
         uow.audit("tenant.create", "tenant", tenant, after={"name": plan.name, "province": plan.province})

@@ -77,6 +77,9 @@ def test_tenant_add_onboards_a_hospital_and_its_first_admin(
     status, admin = stack.request("GET", f"/messaging/staff/{admin_id.group(1)}", token)
     assert status == 200, admin
     assert (admin["name"], admin["roles"], admin["employee_no"]) == ("马丽", ["hospital_admin"], "admin")
+    # Her token acts as her record: a personal route answers for her (the sign-in was bound).
+    status, colleagues = stack.request("GET", "/messaging/staff/me/colleagues", token)
+    assert status == 200, colleagues
     status, units = stack.request("GET", "/messaging/departments", token)
     assert [u["name"] for u in units["items"]] == ["院办"]
     status, found = stack.request("GET", "/messaging/staff?q=mali", token)  # pinyin search finds her
