@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -333,7 +334,7 @@ def localise(problem: Problem, lang: str) -> Problem:
     )
 
 
-def field_message(error: dict[str, Any]) -> str:
+def field_message(error: Mapping[str, Any]) -> str:
     """A pydantic error as a sentence a person reads: no regular expressions, no internals."""
     kind = error.get("type", "")
     if kind == "string_pattern_mismatch":
