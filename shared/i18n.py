@@ -74,6 +74,7 @@ NOUNS = {
     "conversation": "会话",
     "department": "科室",
     "deputy": "代理人设置",
+    "hospital": "医院",
     "hospital in this consortium": "该医联体中的医院",
     "import": "导入任务",
     "message": "消息",

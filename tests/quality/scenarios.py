@@ -346,7 +346,10 @@ def _register() -> None:
 
         claims = jwt.decode(token, options={"verify_signature": False})
         assert maker.mint is not None, "this recipe needs a ResourceMaker that can mint tokens"
+        from tests.conftest import register_hospital
+
         tenant = f"t-ot{uuid.uuid4().hex[:10]}"
+        register_hospital(tenant)
         scopes = claims.get("scope", "").split()
         extra = {"scopes": scopes} if scopes else {}
         return tenant, str(maker.mint(tenant, "gate-lead", claims.get("roles", []), **extra))
@@ -355,7 +358,10 @@ def _register() -> None:
         """Another hospital's consortium that invited the caller's hospital; returns its id."""
         import jwt
 
+        from tests.conftest import register_hospital
+
         me = jwt.decode(token, options={"verify_signature": False})["tenant"]
+        register_hospital(me)
         _, lead = other_hospital(maker, token)
         consortium = maker.make("messaging", "/consortia", lead)
         status, body = maker.call(

@@ -24,7 +24,7 @@ from chalice.app import SQSEventConfig  # type: ignore[attr-defined]
 from fh.local.seed import seed
 from shared.events.subscription import Subscription
 from shared.persistence.uow import UnitOfWork
-from tests.conftest import make_staff
+from tests.conftest import make_staff, register_hospital
 from tests.quality import botocore_hooks
 
 pytestmark = pytest.mark.e2e
@@ -126,6 +126,7 @@ def _scenario(stack: Any, tenant: str) -> None:
     # A consortium with a town clinic, a referral group across them, and the clinic removed: the
     # consortium-groups consumer ends the clinic's part in the group (one group, one guest).
     town = f"{tenant}-town"
+    register_hospital(town, "浦沿镇卫生院")
     town_admin = stack.token(town, "gate-admin", ["hospital_admin"])
     _, town_dept = stack.request("POST", "/messaging/departments", town_admin, {"name": "全科"})
     guest = make_staff(stack, town_admin, town_dept["id"], "郑医生", "T1", ["doctor"])

@@ -1091,6 +1091,7 @@ class ConsortiumTables:
     links: dict[tuple[str, str], ConsortiumLink] = field(default_factory=dict)  # (hospital, consortium)
     rosters: dict[tuple[str, str, str], RosterMember] = field(default_factory=dict)  # (lead, cid, hospital)
     pointers: dict[tuple[str, str, str], ConsortiumGroupPointer] = field(default_factory=dict)
+    hospitals: dict[str, str] = field(default_factory=dict)  # the province's tenants: id → name
     audits: list[tuple[str, str, str, dict[str, Any] | None, dict[str, Any] | None]] = field(
         default_factory=list
     )
@@ -1213,6 +1214,14 @@ class FakeConsortiumGroupPointers:
 
 
 @dataclass
+class FakeHospitals:
+    tables: ConsortiumTables
+
+    def name(self, hospital_id: str) -> str | None:
+        return self.tables.hospitals.get(hospital_id)
+
+
+@dataclass
 class FakeConsortiumStore:
     """``ConsortiumStore`` in memory, as one hospital sees it; ``uow.published`` shows what a commit
     emitted, ``tables.audits`` what it audited (with before/after)."""
@@ -1232,6 +1241,10 @@ class FakeConsortiumStore:
     @property
     def groups(self) -> FakeConsortiumGroupPointers:
         return FakeConsortiumGroupPointers(self.tenant, self.tables)
+
+    @property
+    def hospitals(self) -> FakeHospitals:
+        return FakeHospitals(self.tables)
 
     def emit(self, event: Any) -> None:
         self.uow.emit(event)

@@ -68,6 +68,9 @@ from shared.directory import (
     staff_for_user,
     supervisor_chain,
 )
+from shared.directory import (
+    hospital as registered_hospital,
+)
 from shared.errors import Conflict, DomainError
 from shared.ids import new_id
 from shared.persistence.batch import put_all
@@ -1973,6 +1976,14 @@ class DynamoConsortiumGroupPointers:
         ], next_cursor
 
 
+class DynamoHospitals:
+    """``Hospitals``: the shared directory's tenant record (one GetItem)."""
+
+    def name(self, hospital_id: str) -> str | None:
+        item = registered_hospital(hospital_id)
+        return str(item.name) if item is not None and item.status == "active" else None
+
+
 class DynamoConsortiumStore(_OnUnitOfWork):
     """``ConsortiumStore`` on DynamoDB: a change to both sides of a link (each under its own hospital)
     goes out as the unit of work's one TransactWriteItems, with its outbox event and audit record."""
@@ -1988,6 +1999,10 @@ class DynamoConsortiumStore(_OnUnitOfWork):
     @property
     def groups(self) -> DynamoConsortiumGroupPointers:
         return DynamoConsortiumGroupPointers(self.tenant)
+
+    @property
+    def hospitals(self) -> DynamoHospitals:
+        return DynamoHospitals()
 
     def audit(
         self,

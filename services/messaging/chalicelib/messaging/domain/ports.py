@@ -540,6 +540,13 @@ class ConsortiumGroupPointers(Protocol):
         """One page of the person's cross-hospital groups, newest first."""
 
 
+class Hospitals(Protocol):
+    """The province's hospitals (tenants), as one hospital may name another."""
+
+    def name(self, hospital_id: str) -> str | None:
+        """The registered name of ``hospital_id`` if the province onboarded it and it is active."""
+
+
 class ConsortiumStore(Protocol):
     """Consortium links and rosters across hospitals, for one use case of one hospital: repositories
     plus the unit of work (a change to both sides of a link lands in one transaction)."""
@@ -552,6 +559,9 @@ class ConsortiumStore(Protocol):
 
     @property
     def groups(self) -> ConsortiumGroupPointers: ...
+
+    @property
+    def hospitals(self) -> Hospitals: ...
 
     def emit(self, event: EventEnvelope) -> None:
         """Stage an event: published (through the outbox) if and only if the change commits."""
