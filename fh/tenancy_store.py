@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, PutError
 
 from fh.tenancy import ADMIN_ROLE, Onboarding
 from shared.auth import Principal
@@ -56,6 +56,27 @@ def _search_blob(name: str, employee_no: str) -> str:
     from chalicelib.messaging.domain.directory import search_blob
 
     return str(search_blob(name, employee_no))
+
+
+def register(tenant: str, name: str, province: str, timezone: str = "Asia/Shanghai") -> None:
+    """The province's record of a hospital whose directory is made another way (the local demo seed,
+    through the API); an existing record is kept."""
+    record = HospitalItem(
+        HospitalItem.partition(tenant),
+        tenant,
+        entity="tenant",
+        tenant=tenant,
+        name=name,
+        province=province,
+        timezone=timezone,
+        gsi1pk=PROVINCE_TENANTS,
+        gsi1sk=tenant,
+    )
+    try:
+        record.save(condition=HospitalItem.sk.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
 
 
 def onboard(plan: Onboarding, operator: str) -> Onboarded:
