@@ -379,6 +379,15 @@ def _register() -> None:
     def decline_an_invitation(maker: ResourceMaker, token: str) -> Prepared:
         return Prepared(f"/consortia/{invited_by_another_hospital(maker, token)}/decline")
 
+    @scenario("messaging", "POST", "/consortia/{consortium_id}/invitations")
+    def invite_a_hospital(maker: ResourceMaker, token: str) -> Prepared:
+        # Only a hospital the province onboarded can be invited.
+        consortium = maker.make("messaging", "/consortia", token)
+        invitee, _ = other_hospital(maker, token)
+        return Prepared(
+            f"/consortia/{consortium.id}/invitations", body={"hospital_id": invitee}, made=[consortium]
+        )
+
     @scenario("messaging", "POST", "/consortia/{consortium_id}/remove")
     def withdraw_an_invitation(maker: ResourceMaker, token: str) -> Prepared:
         consortium = maker.make("messaging", "/consortia", token)
