@@ -44,6 +44,8 @@ from chalicelib.messaging.domain.records import (
     DueReminder,
     FeedRecord,
     ImportJobRecord,
+    LastMessage,
+    ListingRecord,
     MessageRecord,
     NotificationRecord,
     PointerRecord,
@@ -682,7 +684,7 @@ def convs(request: pytest.FixtureRequest) -> Iterator[ConversationWorld]:
     else:
         yield ConversationWorld(
             lambda h: FakeConversationStore(h, _CONV_TABLES),
-            lambda h, n, status, user: _CONV_TABLES.add_staff(h, f"s{n:02d}", status),
+            lambda h, n, status, user: _CONV_TABLES.add_staff(h, f"s{n:02d}", status, name=f"护士{n}"),
             _CONV_TABLES.join,
             _fake_deliver,
         )
@@ -847,6 +849,71 @@ def test_people_are_each_hospitals_active_staff(convs: ConversationWorld) -> Non
     people = convs.open(home).people
     assert [people.is_active(home, s) for s in ("s01", "s02", "s09")] == [True, False, False]
     assert people.is_active(other, "s01") is False
+
+
+def test_people_are_named_in_one_batch_across_hospitals(convs: ConversationWorld) -> None:
+    home, other = new_tenant(), new_tenant()
+    convs.staff(home, 1, "active", None)
+    convs.staff(home, 2, "left", None)
+    convs.staff(other, 3, "active", None)
+    people = convs.open(home).people
+    wanted = [(home, "s01"), (home, "s02"), (other, "s03"), (home, "s09"), (other, "s01")]
+    assert people.names(wanted) == {(home, "s01"): "护士1", (home, "s02"): "护士2", (other, "s03"): "护士3"}
+
+
+def test_conversation_lists_order_by_moves_and_read_the_conversation_with_my_mark(
+    convs: ConversationWorld,
+) -> None:
+    home, town = new_tenant(), new_tenant()
+    store = convs.open(home)
+    night = conversation("c1", home, "s01", "s02", f"{town}:s03")
+    quiet = conversation("c2", home, "s01")
+    lines = [ListingRecord(home, "s01", "c1", home), ListingRecord(town, "s03", "c1", home)]
+    commit(store, lambda s: [s.conversations.create(night), s.conversations.list_in(lines)])
+    with store:  # staged, never committed: nothing
+        store.conversations.list_in([ListingRecord(home, "s02", "c1", home)])
+    assert store.conversations.listed(home, "s02", 10, None) == ([], None)
+    time.sleep(0.003)  # moves are time-ordered ids
+    quiet_line = ListingRecord(home, "s01", "c2", home)
+    commit(store, lambda s: [s.conversations.create(quiet), s.conversations.list_in([quiet_line])])
+    assert all_pages(lambda c: store.conversations.listed(home, "s01", 1, c)) == [quiet_line, lines[0]]
+    assert store.conversations.listed(town, "s03", 10, None) == ([lines[1]], None)  # under their hospital
+    assert store.conversations.listed(town, "s01", 10, None) == ([], None)
+    _, cursor = store.conversations.listed(home, "s01", 1, None)
+    with pytest.raises(RuleViolation):
+        store.conversations.listed(home, "s02", 1, cursor)  # a cursor of someone else's list
+    time.sleep(0.003)
+    store.conversations.list_now([lines[0]])  # the same line again: moved to the top, still one
+    assert store.conversations.listed(home, "s01", 10, None)[0] == [lines[0], quiet_line]
+
+    # the newest message, recorded only forward, and the window it reports
+    first = MessageRecord("m01", "c1", "s02", "交班" * 40, AT)
+    assert store.conversations.touch(night, first, "w1") is True
+    assert store.conversations.touch(night, MessageRecord("m02", "c1", "s01", "好", AT), "w1") is False
+    assert store.conversations.touch(night, MessageRecord("m00", "c1", "s01", "旧", AT), "w2") is False
+    assert store.conversations.touch(night, MessageRecord("m03", "c1", "s02", "再", AT), "w2") is True
+    store.read_marks.advance(home, "c1", "s01", "m02")
+    found = store.conversations.overview([(home, "c1", "s01"), (home, "c2", "s01"), (home, "c9", "s01")])
+    assert set(found) == {(home, "c1"), (home, "c2")}  # c9 is no conversation
+    record, mark = found[(home, "c1")]
+    assert (record.member_ids, mark) == (night.member_ids, "m02")
+    assert record.last == LastMessage("m03", "s02", "再", AT)
+    assert found[(home, "c2")] == (quiet, None)
+    assert store.conversations.overview([(home, "c1", f"{town}:s03")])[(home, "c1")][1] is None
+    assert convs.open(town).conversations.overview([(town, "c1", "s03")]) == {}  # it lives at home
+
+    store.conversations.recalled(home, "c1", "m01")  # not the newest: the preview stays
+    assert store.conversations.overview([(home, "c1", "s01")])[(home, "c1")][0].last.text == "再"
+    store.conversations.recalled(home, "c1", "m03")
+    last = store.conversations.overview([(home, "c1", "s01")])[(home, "c1")][0].last
+    assert (last.id, last.text, last.recalled) == ("m03", None, True)
+    long = MessageRecord("m04", "c1", "s02", "长" * 100, AT)
+    store.conversations.touch(night, long, "w3")
+    assert store.conversations.get(home, "c1").last.text == "长" * 60  # a preview, not a copy
+
+    store.conversations.unlist(lines[1])
+    store.conversations.unlist(lines[1])  # gone already: nothing happens
+    assert store.conversations.listed(town, "s03", 10, None) == ([], None)
 
 
 def test_cross_hospital_access_reads_each_hospitals_own_link(convs: ConversationWorld) -> None:
@@ -1104,6 +1171,7 @@ class GroupWorld:
     open: Callable[[str], Any]  # tenant -> a store on a fresh consumer unit of work
     commit: Callable[[Any], None]
     group: Callable[[str, str], DepartmentGroupRecord | None]  # (tenant, group id)
+    listed: Callable[[str, str], set[str]]  # (tenant, staff id) -> the conversations in their list
 
     def members(self, tenant: str, gid: str) -> frozenset[str]:
         found = self.group(tenant, gid)
@@ -1129,12 +1197,23 @@ def groups(request: pytest.FixtureRequest) -> Iterator[GroupWorld]:
             lambda t: DynamoDepartmentGroupStore(t, UnitOfWork("messaging", _principal(t, "service"))),
             lambda s: s.uow.commit(),
             _dynamo_group,
+            lambda t, staff_id: {
+                line.conversation_id
+                for line in DynamoConversationStore(t, UnitOfWork("messaging")).conversations.listed(
+                    t, staff_id, 50, None
+                )[0]
+            },
         )
     else:
         yield GroupWorld(
             lambda t: FakeDepartmentGroupStore(t, _TABLES, _GROUPS),
             lambda s: s.commit(),
             lambda t, gid: _GROUPS.groups.get((t, gid)),
+            lambda t, staff_id: {
+                line.conversation_id
+                for line in _GROUPS.lines
+                if (line.hospital_id, line.staff_id) == (t, staff_id)
+            },
         )
 
 
@@ -1173,6 +1252,7 @@ def test_joining_and_leaving_are_staged_and_need_the_group(groups: GroupWorld) -
     groups.commit(second)
     assert groups.members(tenant, "dept-d01") == {"s01", "s02"}
     assert groups.open(tenant).membership("s01") == "d01"
+    assert groups.listed(tenant, "s01") == {"dept-d01"}  # in their conversation list, with the join
 
     renamed = store.department("d01")
     renamed.name = "改名"
@@ -1188,6 +1268,7 @@ def test_joining_and_leaving_are_staged_and_need_the_group(groups: GroupWorld) -
         groups.commit(moving)
     assert groups.members(tenant, "dept-d01") == {"s01", "s02"}
     assert groups.open(tenant).membership("s02") == "d01"
+    assert groups.listed(tenant, "s02") == {"dept-d01"}
 
     leaving = groups.open(tenant)
     leaving.leave("dept-d01", "s01")
@@ -1195,6 +1276,7 @@ def test_joining_and_leaving_are_staged_and_need_the_group(groups: GroupWorld) -
     groups.commit(leaving)
     assert groups.members(tenant, "dept-d01") == {"s02"}
     assert groups.open(tenant).membership("s01") is None
+    assert groups.listed(tenant, "s01") == set()  # out of their list with the leave
 
 
 # --- staff imports --------------------------------------------------------------------------------

@@ -37,6 +37,8 @@ from chalicelib.messaging.domain.records import (
     Duty,
     FeedRecord,
     ImportJobRecord,
+    LastMessage,
+    ListingRecord,
     MessageRecord,
     NotificationRecord,
     PointerRecord,
@@ -739,10 +741,15 @@ class ConversationTables:
     audits: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)  # committed only
     writes: list[str] = field(default_factory=list)  # the writes made at once, in order
     registry: set[tuple[str, str, str, str]] = field(default_factory=set)  # lead, consortium, home, conv
+    lines: dict[ListingRecord, str] = field(default_factory=dict)  # a person's line -> when it moved up
+    windows: dict[tuple[str, str], str] = field(default_factory=dict)  # (home, conv) -> listing window
+    names: dict[tuple[str, str], str] = field(default_factory=dict)  # (hospital, staff id) -> name
     _last: tuple[int, int] = (0, 0)
 
-    def add_staff(self, hospital_id: str, staff_id: str, status: str = "active") -> None:
+    def add_staff(self, hospital_id: str, staff_id: str, status: str = "active", name: str = "") -> None:
         self.staff[(hospital_id, staff_id)] = status
+        if name:
+            self.names[(hospital_id, staff_id)] = name
 
     def join(self, hospital_id: str, consortium_id: str, lead: str, status: str = "active") -> None:
         """The hospital's own link to the consortium, and its line in the lead's roster."""
@@ -823,6 +830,58 @@ class FakeConversations:
 
     def drop_pointer(self, hospital_id: str, staff_id: str, conversation_id: str) -> None:
         self.tables.pointers.pop((hospital_id, staff_id, conversation_id), None)
+
+    def list_in(self, lines: Sequence[ListingRecord]) -> None:
+        for line in lines:
+            self.uow.stage(lambda line=line: self.tables.lines.__setitem__(line, self.tables.position()))
+
+    def list_now(self, lines: Sequence[ListingRecord]) -> None:
+        self.tables.writes.append(f"lines:{len(lines)}")
+        for line in lines:
+            self.tables.lines[line] = self.tables.position()
+
+    def unlist(self, line: ListingRecord) -> None:
+        self.tables.lines.pop(line, None)
+
+    def listed(
+        self, hospital_id: str, staff_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[ListingRecord], str | None]:
+        rows = [
+            (f"{at}#{line.home_hospital_id}#{line.conversation_id}", line)
+            for line, at in self.tables.lines.items()
+            if (line.hospital_id, line.staff_id) == (hospital_id, staff_id)
+        ]
+        return page_after(rows, limit, cursor, f"{hospital_id}#convlist#{staff_id}", newest_first=True)
+
+    def overview(
+        self, wanted: Sequence[tuple[str, str, str]]
+    ) -> dict[tuple[str, str], tuple[ConversationRecord, str | None]]:
+        assert len(wanted) <= 50, "one BatchGetItem holds 100 keys: two per conversation"
+        found = {}
+        for home, conversation_id, member in wanted:
+            record = self.get(home, conversation_id)
+            if record is not None:
+                found[(home, conversation_id)] = (
+                    record,
+                    self.tables.marks.get((home, conversation_id, member)),
+                )
+        return found
+
+    def touch(self, record: ConversationRecord, message: MessageRecord, window: str) -> bool:
+        stored = self.tables.conversations.get((record.hospital_id, record.id))
+        if stored is None or (stored.last is not None and stored.last.id >= message.id):
+            return False
+        self.tables.writes.append("touch")
+        text = message.text[:60] if message.text is not None else None
+        stored.last = LastMessage(message.id, message.sender_id, text, message.sent_at)
+        before = self.tables.windows.get((record.hospital_id, record.id))
+        self.tables.windows[(record.hospital_id, record.id)] = window
+        return before != window
+
+    def recalled(self, hospital_id: str, conversation_id: str, message_id: str) -> None:
+        stored = self.tables.conversations.get((hospital_id, conversation_id))
+        if stored is not None and stored.last is not None and stored.last.id == message_id:
+            stored.last = dataclasses.replace(stored.last, text=None, recalled=True)
 
 
 @dataclass
@@ -943,6 +1002,10 @@ class FakePeople:
 
     def is_active(self, hospital_id: str, staff_id: str) -> bool:
         return self.tables.staff.get((hospital_id, staff_id), "left") != "left"
+
+    def names(self, people: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        assert len(set(people)) <= 100, "one BatchGetItem holds 100 keys"
+        return {p: self.tables.names[p] for p in people if p in self.tables.names}
 
 
 @dataclass
@@ -1268,6 +1331,7 @@ class GroupTables:
 
     groups: dict[tuple[str, str], DepartmentGroupRecord] = field(default_factory=dict)
     memberships: dict[tuple[str, str], str] = field(default_factory=dict)  # (tenant, staff) -> unit
+    lines: set[ListingRecord] = field(default_factory=set)  # the groups' lines in people's lists
 
 
 @dataclass
@@ -1314,10 +1378,14 @@ class FakeDepartmentGroupStore:
 
     def leave(self, group_id: str, staff_id: str) -> None:
         self._members(group_id, lambda members: members - {staff_id})
+        line = ListingRecord(self.tenant, staff_id, group_id, self.tenant)
+        self.uow.stage(lambda: self.tables.lines.discard(line))
 
     def join(self, group_id: str, staff_id: str, department_id: str) -> None:
         self._members(group_id, lambda members: members | {staff_id})
         self.uow.stage(lambda: self.tables.memberships.__setitem__((self.tenant, staff_id), department_id))
+        line = ListingRecord(self.tenant, staff_id, group_id, self.tenant)
+        self.uow.stage(lambda: self.tables.lines.add(line))
 
     def forget(self, staff_id: str) -> None:
         self.uow.stage(lambda: _drop(self.tables.memberships, (self.tenant, staff_id)))

@@ -16,6 +16,7 @@ ROUTES = (
     ("POST", "/consortia/{consortium_id}/remove", "chalicelib.messaging.api.consortia", "remove_hospital"),
     ("GET", "/consortium-groups", "chalicelib.messaging.api.consortia", "my_consortium_groups"),
     ("POST", "/conversations", "chalicelib.messaging.api.conversations", "start_conversation"),
+    ("GET", "/conversations", "chalicelib.messaging.api.conversations", "my_conversations"),
     ("POST", "/conversations/{conversation_id}/messages", "chalicelib.messaging.api.conversations", "post_message"),
     ("GET", "/conversations/{conversation_id}/messages", "chalicelib.messaging.api.conversations", "conversation_history"),
     ("POST", "/conversations/{conversation_id}/messages/{message_id}/recall", "chalicelib.messaging.api.conversations", "recall_message"),

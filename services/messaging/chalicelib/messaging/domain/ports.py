@@ -27,6 +27,7 @@ from chalicelib.messaging.domain.records import (
     Duty,
     FeedRecord,
     ImportJobRecord,
+    ListingRecord,
     MessageRecord,
     NotificationRecord,
     PointerRecord,
@@ -332,6 +333,40 @@ class Conversations(Protocol):
     def drop_pointer(self, hospital_id: str, staff_id: str, conversation_id: str) -> None:
         """Delete the person's pointer to the group, at once (if it is there)."""
 
+    # Each person's conversation list: a line per conversation under their own hospital, ordered by
+    # when it last moved up; the conversation itself holds its newest message.
+
+    def list_in(self, lines: Sequence[ListingRecord]) -> None:
+        """Stage these people's lines in the unit of work (they land with the conversation)."""
+
+    def list_now(self, lines: Sequence[ListingRecord]) -> None:
+        """Write these lines at once (batch writes), each moved to the top of its person's list; the
+        same line again only moves it."""
+
+    def unlist(self, line: ListingRecord) -> None:
+        """Delete the person's line at once (if it is there)."""
+
+    def listed(
+        self, hospital_id: str, staff_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[ListingRecord], str | None]:
+        """One page of the person's lines, the most recently moved first: one Query."""
+
+    def overview(
+        self, wanted: Sequence[tuple[str, str, str]]
+    ) -> dict[tuple[str, str], tuple[ConversationRecord, str | None]]:
+        """For each (home hospital, conversation id, member key): the conversation, with its newest
+        message, and how far that member has read it (a message id; None: nothing read), keyed by
+        (home hospital, conversation id); absent conversations are left out. One BatchGetItem (at most
+        50 wanted)."""
+
+    def touch(self, record: ConversationRecord, message: MessageRecord, window: str) -> bool:
+        """Record ``message`` as the conversation's newest (at once), unless a newer one is recorded.
+        True if it became the newest and the conversation's recorded ``window`` was another one (the
+        window is then recorded): its members' lines are due to move up."""
+
+    def recalled(self, hospital_id: str, conversation_id: str, message_id: str) -> None:
+        """If this message is the conversation's newest, its preview loses its text (at once)."""
+
 
 class Messages(Protocol):
     def get(self, hospital_id: str, conversation_id: str, message_id: str) -> MessageRecord | None: ...
@@ -393,6 +428,10 @@ class People(Protocol):
 
     def is_active(self, hospital_id: str, staff_id: str) -> bool:
         """Whether the hospital has this member of staff and they have not left."""
+
+    def names(self, people: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The directory's name of each (hospital, staff id) that has a record: one BatchGetItem (at
+        most 100 people)."""
 
 
 class CrossHospitalAccess(Protocol):
@@ -593,10 +632,12 @@ class DepartmentGroupStore(Protocol):
         """Now, outside the unit of work: create the unit's group, or (it exists) give it the unit's name."""
 
     def leave(self, group_id: str, staff_id: str) -> None:
-        """Stage the person's removal from the group's members (the group must still exist)."""
+        """Stage the person's removal from the group's members (the group must still exist) and from
+        their conversation list."""
 
     def join(self, group_id: str, staff_id: str, department_id: str) -> None:
-        """Stage the person's addition to the group's members (it must exist) and their marker."""
+        """Stage the person's addition to the group's members (it must exist), their marker and the
+        group's line in their conversation list."""
 
     def forget(self, staff_id: str) -> None:
         """Stage the removal of the person's membership marker."""
