@@ -51,6 +51,7 @@ from chalicelib.messaging.domain.records import (
     PointerRecord,
     Reminder,
     RosterMember,
+    SentRecord,
     StaffRecord,
     UnitRecord,
 )
@@ -481,6 +482,29 @@ def test_the_inbox_is_the_persons_deliveries_newest_first(notes: Opener) -> None
     assert [(r.notification_id, r.title) for r in inbox] == [("n2", "通知n2"), ("n1", "通知n1")]
     assert [r.notification_id for r in all_pages(lambda c: store.notifications.inbox("s02", 5, c))] == ["n1"]
     assert store.notifications.inbox("s09", 5, None) == ([], None)
+
+
+def test_a_senders_list_is_theirs_newest_first_with_the_counts(notes: Opener) -> None:
+    tenant = new_tenant()
+    store = notes(tenant, "sender")
+    older = note("n1", *(f"s{n:02d}" for n in range(40)), ack_required=True)
+    newer, theirs = note("n2", "s01", ding=True), dataclasses.replace(note("n3", "s01"), sender="other")
+    commit(store, lambda s: [s.notifications.create(n) for n in (older, newer, theirs)])
+    store.notifications.deliver(older, ["s01", "s02"])
+    commit(store, lambda s: s.notifications.finish(older, 2))
+    recipient = store.notifications.recipient("n1", "s01")
+    recipient.status = "acknowledged"
+    commit(store, lambda s: s.notifications.mark(recipient, "delivered", read=True, ack=True))
+    mine = all_pages(lambda c: store.notifications.sent("sender", 1, c))
+    assert mine == [
+        SentRecord("n2", "通知n2", AT, 1, ding=True),
+        SentRecord("n1", "通知n1", AT, 40, True, False, "delivered", 2, 1, 1),
+    ]
+    assert [r.id for r in store.notifications.sent("other", 5, None)[0]] == ["n3"]
+    assert notes(new_tenant(), "sender").notifications.sent("sender", 5, None) == ([], None)
+    _, cursor = store.notifications.sent("sender", 1, None)
+    with pytest.raises(RuleViolation):
+        store.notifications.sent("other", 1, cursor)  # a cursor of another sender's list
 
 
 def seed_audience(store: Any, tenant: str) -> None:

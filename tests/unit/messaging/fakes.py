@@ -45,6 +45,7 @@ from chalicelib.messaging.domain.records import (
     RecipientRecord,
     Reminder,
     RosterMember,
+    SentRecord,
     StaffRecord,
     TrailEntry,
     UnitRecord,
@@ -521,6 +522,28 @@ class FakeNotifications:
         # newest first: the sort key counts down from the latest feed position
         rows = [(f"{10**12 - int(r.feed_key or 0):013d}", copy.deepcopy(r)) for r in mine]
         return page_after(rows, limit, cursor, f"{self.tenant}#feed#{staff_id}")
+
+    def sent(self, sender: str, limit: int, cursor: str | None) -> tuple[list[SentRecord], str | None]:
+        rows = [
+            (
+                n.id,
+                SentRecord(
+                    id=n.id,
+                    title=n.title,
+                    created_at=n.created_at,
+                    recipient_count=len(n.recipient_ids),
+                    ack_required=n.ack_required,
+                    ding=n.ding,
+                    status=n.status,
+                    delivered_count=n.delivered_count,
+                    read_count=n.read_count,
+                    ack_count=n.ack_count,
+                ),
+            )
+            for (t, _), n in self.tables.notifications.items()
+            if t == self.tenant and n.sender == sender
+        ]
+        return page_after(rows, limit, cursor, f"{self.tenant}#sent#{sender}", newest_first=True)
 
     def mark(self, recipient: RecipientRecord, before: str, read: bool, ack: bool) -> None:
         key = (self.tenant, recipient.notification_id, recipient.staff_id)

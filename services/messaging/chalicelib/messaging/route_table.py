@@ -45,6 +45,7 @@ ROUTES = (
     ("GET", "/notification-policy", "chalicelib.messaging.api.notifications", "get_notification_policy"),
     ("PUT", "/notification-policy", "chalicelib.messaging.api.notifications", "set_notification_policy"),
     ("GET", "/notifications/inbox", "chalicelib.messaging.api.notifications", "my_inbox"),
+    ("GET", "/notifications/sent", "chalicelib.messaging.api.notifications", "my_sent_notifications"),
     ("GET", "/notifications/{notification_id}", "chalicelib.messaging.api.notifications", "get_notification"),
     ("GET", "/notifications/{notification_id}/recipients", "chalicelib.messaging.api.notifications", "notification_recipients"),
     ("POST", "/notifications/{notification_id}/read", "chalicelib.messaging.api.notifications", "read_notification"),

@@ -41,6 +41,7 @@ from chalicelib.messaging.domain.records import (
     RecipientRecord,
     Reminder,
     RosterMember,
+    SentRecord,
     StaffRecord,
     TrailEntry,
     UnitRecord,
@@ -255,10 +256,19 @@ class NotificationItem(TenantItem):
     delivered_count = NumberAttribute(default=0)
     read_count = NumberAttribute(default=0)
     ack_count = NumberAttribute(default=0)
+    recipient_count = NumberAttribute(null=True)
+    # The sender's list of sent notifications (``<tenant>#sent#<sender>``, by id: newest last).
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_sender = Gsi1()
 
     @staticmethod
     def partition(tenant: str) -> str:
         return tenant_key(tenant, "notif")
+
+    @staticmethod
+    def sent_partition(tenant: str, sender: str) -> str:
+        return tenant_key(tenant, "sent", sender)
 
 
 class NotifyPolicyItem(TenantItem):
@@ -379,6 +389,41 @@ def unacknowledged(tenant: str, notification_id: str) -> list[str]:
             filter_condition=RecipientItem.status != "acknowledged",
         )
     ]
+
+
+# What the list of sent notifications reads of each: not the body nor the (up to 10,000) recipient ids.
+SENT_FIELDS = [
+    "pk",
+    "sk",
+    "gsi1pk",
+    "gsi1sk",
+    "entity",
+    "tenant",
+    "title",
+    "created_at",
+    "sender",
+    "ack_required",
+    "ding",
+    "status",
+    "recipient_count",
+    "delivered_count",
+    "read_count",
+    "ack_count",
+]
+
+
+def sent_page(tenant: str, sender: str, limit: int, cursor: str | None) -> ItemPage:
+    """The notifications a sender sent, newest first: one Query on gsi1, without bodies or recipients."""
+    partition = NotificationItem.sent_partition(tenant, sender)
+    result = NotificationItem.by_sender.query(
+        partition,
+        limit=limit,
+        page_size=limit,
+        scan_index_forward=False,
+        attributes_to_get=SENT_FIELDS,
+        last_evaluated_key=decode_cursor(cursor, partition, "gsi1pk"),
+    )
+    return one_page(NotificationItem, result)
 
 
 def inbox_page(tenant: str, staff_id: str, limit: int, cursor: str | None) -> ItemPage:
@@ -1222,6 +1267,24 @@ def _notification_item(tenant: str, record: NotificationRecord) -> NotificationI
         delivered_count=record.delivered_count,
         read_count=record.read_count,
         ack_count=record.ack_count,
+        recipient_count=len(record.recipient_ids),
+        gsi1pk=NotificationItem.sent_partition(tenant, record.sender),
+        gsi1sk=record.id,
+    )
+
+
+def _sent_record(item: NotificationItem) -> SentRecord:
+    return SentRecord(
+        id=item.sk,
+        title=item.title,
+        created_at=item.created_at,
+        recipient_count=int(item.recipient_count or 0),
+        ack_required=bool(item.ack_required),
+        ding=bool(item.ding),
+        status=item.status,
+        delivered_count=int(item.delivered_count or 0),
+        read_count=int(item.read_count or 0),
+        ack_count=int(item.ack_count or 0),
     )
 
 
@@ -1348,6 +1411,10 @@ class DynamoNotifications:
     ) -> tuple[list[RecipientRecord], str | None]:
         items, next_cursor = inbox_page(self.tenant, staff_id, limit, cursor)
         return [_recipient_record(i) for i in items], next_cursor
+
+    def sent(self, sender: str, limit: int, cursor: str | None) -> tuple[list[SentRecord], str | None]:
+        items, next_cursor = sent_page(self.tenant, sender, limit, cursor)
+        return [_sent_record(i) for i in items], next_cursor
 
     def mark(self, recipient: RecipientRecord, before: str, read: bool, ack: bool) -> None:
         self.uow.save(

@@ -34,6 +34,7 @@ from chalicelib.messaging.domain.records import (
     RecipientRecord,
     Reminder,
     RosterMember,
+    SentRecord,
     StaffRecord,
     TrailEntry,
     UnitRecord,
@@ -210,6 +211,9 @@ class Notifications(Protocol):
         self, staff_id: str, limit: int, cursor: str | None
     ) -> tuple[list[RecipientRecord], str | None]:
         """One page of the person's deliveries, newest first."""
+
+    def sent(self, sender: str, limit: int, cursor: str | None) -> tuple[list[SentRecord], str | None]:
+        """One page of the notifications ``sender`` sent, newest first, with their counts: one Query."""
 
     def mark(self, recipient: RecipientRecord, before: str, read: bool, ack: bool) -> None:
         """Stage the recipient's new state (the commit fails with Conflict if their status is no longer

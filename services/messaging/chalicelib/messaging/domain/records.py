@@ -100,6 +100,22 @@ class NotificationRecord:
     ack_count: int = 0
 
 
+@dataclass(frozen=True)
+class SentRecord:
+    """A notification as its sender's list of sent ones shows it: no body, no recipient ids."""
+
+    id: str
+    title: str
+    created_at: datetime
+    recipient_count: int
+    ack_required: bool = False
+    ding: bool = False
+    status: str = "fanning_out"
+    delivered_count: int = 0
+    read_count: int = 0
+    ack_count: int = 0
+
+
 @dataclass
 class RecipientRecord:
     """One recipient of one notification, and their inbox entry: delivered → read → acknowledged."""
