@@ -10,20 +10,28 @@ import time
 from itertools import count
 
 import pytest
+from chalicelib.messaging.contracts.notifications import SentNotification
+from chalicelib.messaging.domain.records import UnitRecord
 from chalicelib.messaging.service import notifications
 
 from shared.auth import Principal
 from shared.errors import RuleViolation
+from shared.pages import Page
 from tests.unit.messaging.fakes import NotificationTables
-from tests.unit.messaging.test_notifications_service import (  # noqa: F401 - the hospital fixture
-    SENDER,
-    T,
-    as_user,
-    deliver,
-    send,
-    store,
-    tables,
-)
+from tests.unit.messaging.test_notifications_service import SENDER, T, as_user, deliver, send, store
+
+
+@pytest.fixture
+def tables() -> NotificationTables:
+    """The ward of three nurses, their head nurse (the sender) and a department head."""
+    t = NotificationTables()
+    t.units[T] = [UnitRecord("d1", None, "department"), UnitRecord("w1", "d1", "ward")]
+    t.units[T].append(UnitRecord("w2", "w1", "team"))
+    for n in range(3):
+        t.add_staff(T, f"s-ward-{n}", "w1", "nurse")
+    t.add_staff(T, "s-chief", "d1", "doctor", "department_head")
+    t.add_staff(T, "s-team", "w2", "nurse", "head_nurse")
+    return t
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +41,9 @@ def ordered_ids(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(notifications, "new_id", lambda: f"{int(time.time() * 1000):012x}{next(made):010x}")
 
 
-def sent(tables: NotificationTables, who: Principal = SENDER, limit: int = 50, cursor: str | None = None):  # type: ignore[no-untyped-def]
+def sent(
+    tables: NotificationTables, who: Principal = SENDER, limit: int = 50, cursor: str | None = None
+) -> Page[SentNotification]:
     return notifications.sent(who, limit, cursor, store=store(tables, who.tenant))
 
 

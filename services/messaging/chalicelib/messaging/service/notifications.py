@@ -425,7 +425,7 @@ def _sent(record: SentRecord) -> SentNotification:
         sent_at=record.created_at,
         ack_required=record.ack_required,
         ding=record.ding,
-        status=record.status,  # type: ignore[arg-type]
+        status=record.status,
         recipient_count=record.recipient_count,
         delivered_count=record.delivered_count,
         read_count=record.read_count,
