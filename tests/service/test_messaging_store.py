@@ -170,6 +170,43 @@ def test_departments_are_created_at_version_one_saved_with_the_next_and_paged(op
     ]
 
 
+def test_all_units_at_once_and_a_removal_conditional_on_the_version_read(opener: Opener) -> None:
+    tenant = new_tenant()
+    store = opener(tenant, "admin")
+    commit(store, lambda s: [s.departments.create(u) for u in (unit(2, "d01"), unit(1), unit(3, "d01"))])
+    assert [(u.id, u.parent_id) for u in store.departments.all()] == [
+        ("d01", None),
+        ("d02", "d01"),
+        ("d03", "d01"),
+    ]
+    assert opener(new_tenant(), "admin").departments.all() == []
+    stale = store.departments.get("d02")
+    renamed = store.departments.get("d02")
+    renamed.name = "改名"
+    commit(store, lambda s: s.departments.save(renamed))
+    with pytest.raises(Conflict, match="changed by someone else"), store:
+        store.departments.remove(stale)
+        store.commit()
+    with store:
+        store.departments.remove(renamed)  # never committed
+    assert store.departments.get("d02") == renamed
+    commit(store, lambda s: s.departments.remove(renamed))
+    assert store.departments.get("d02") is None
+    assert [u.id for u in store.departments.all()] == ["d01", "d03"]
+    with pytest.raises(Conflict), store:  # gone meanwhile
+        store.departments.remove(renamed)
+        store.commit()
+
+
+def test_staff_are_counted_by_unit_until_they_leave(opener: Opener) -> None:
+    tenant = new_tenant()
+    store = opener(tenant, "admin")
+    people = [person(1), person(2), person(3, department_id="d02"), person(4, status="left")]
+    commit(store, lambda s: [s.staff.create(p) for p in people])
+    assert [store.staff.count_in(d) for d in ("d01", "d02", "d09")] == [2, 1, 0]
+    assert opener(new_tenant(), "admin").staff.count_in("d01") == 0
+
+
 def test_a_stale_save_or_a_missing_required_unit_fails_the_commit_and_writes_nothing(opener: Opener) -> None:
     tenant = new_tenant()
     store = opener(tenant, "admin")

@@ -123,6 +123,20 @@ class FakeDepartments:
 
         self.tx.checks.append(check)
 
+    def all(self) -> list[DepartmentRecord]:
+        return [copy.deepcopy(r) for (t, _), r in sorted(self.tables.departments.items()) if t == self.tenant]
+
+    def remove(self, record: DepartmentRecord) -> None:
+        key = (self.tenant, record.id)
+
+        def unchanged_since_read() -> None:
+            current = self.tables.departments.get(key)
+            if current is None or current.version != record.version:
+                raise STALE
+
+        self.tx.checks.append(unchanged_since_read)
+        self.uow.stage(lambda: _drop(self.tables.departments, key))
+
 
 @dataclass
 class FakeStaff:
@@ -133,6 +147,9 @@ class FakeStaff:
 
     def _mine(self) -> list[StaffRecord]:
         return [r for (t, _), r in self.tables.staff.items() if t == self.tenant]
+
+    def count_in(self, department_id: str) -> int:
+        return sum(1 for r in self._mine() if r.department_id == department_id and r.status != "left")
 
     def get(self, staff_id: str) -> StaffRecord | None:
         return copy.deepcopy(self.tables.staff.get((self.tenant, staff_id)))

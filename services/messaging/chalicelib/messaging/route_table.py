@@ -28,6 +28,8 @@ ROUTES = (
     ("POST", "/devices", "chalicelib.messaging.api.devices", "register_device"),
     ("POST", "/departments", "chalicelib.messaging.api.directory", "create_department"),
     ("GET", "/departments", "chalicelib.messaging.api.directory", "list_departments"),
+    ("GET", "/departments/tree", "chalicelib.messaging.api.directory", "department_tree"),
+    ("DELETE", "/departments/{department_id}", "chalicelib.messaging.api.directory", "remove_department"),
     ("GET", "/departments/{department_id}", "chalicelib.messaging.api.directory", "get_department"),
     ("PATCH", "/departments/{department_id}", "chalicelib.messaging.api.directory", "update_department"),
     ("POST", "/departments/{department_id}/move", "chalicelib.messaging.api.directory", "move_department"),

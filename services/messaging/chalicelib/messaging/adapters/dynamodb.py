@@ -149,6 +149,13 @@ def active_staff(tenant: str) -> Iterator[StaffItem]:
     return StaffItem.query(StaffItem.partition(tenant), filter_condition=StaffItem.status == "active")
 
 
+def staff_in(tenant: str, department_id: str) -> int:
+    """How many staff who have not left are in a unit: a counting Query over the hospital's staff (a
+    call per MB of staff records; no unit-to-staff index exists)."""
+    condition = (StaffItem.department_id == department_id) & (StaffItem.status != "left")
+    return int(StaffItem.count(StaffItem.partition(tenant), filter_condition=condition))
+
+
 def find_employee_number(tenant: str, employee_no: str) -> EmployeeNumberClaim | None:
     try:
         return EmployeeNumberClaim.get(EmployeeNumberClaim.partition(tenant), employee_no)
@@ -1012,6 +1019,16 @@ class DynamoDepartments:
         self.uow.save(item, on_conflict=STALE)
         self.saved.add(record, item)
 
+    def all(self) -> list[DepartmentRecord]:
+        return [_department_record(i) for i in departments_of(self.tenant)]
+
+    def remove(self, record: DepartmentRecord) -> None:
+        self.uow.delete(
+            DepartmentItem(DepartmentItem.partition(self.tenant), record.id),
+            condition=DepartmentItem.version == record.version,
+            on_conflict=STALE,
+        )
+
     def require(self, department_id: str, error: DomainError) -> None:
         self.uow.check(
             DepartmentItem,
@@ -1037,6 +1054,9 @@ class DynamoStaff:
     def for_user(self, user_id: str) -> StaffRecord | None:
         item = staff_for_user(self.tenant, user_id)
         return _staff_record(item) if item else None
+
+    def count_in(self, department_id: str) -> int:
+        return staff_in(self.tenant, department_id)
 
     def supervisors(self, staff_id: str, levels: int) -> list[StaffRecord]:
         return [_staff_record(i) for i in supervisor_chain(self.tenant, staff_id, levels=levels)]

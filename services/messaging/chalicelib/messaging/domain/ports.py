@@ -52,6 +52,13 @@ class Departments(Protocol):
     def page(self, limit: int, cursor: str | None) -> tuple[list[DepartmentRecord], str | None]:
         """One page of the hospital's units, by id; RuleViolation on a cursor not of this list."""
 
+    def all(self) -> list[DepartmentRecord]:
+        """Every unit of the hospital, by id (one Query of its units)."""
+
+    def remove(self, record: DepartmentRecord) -> None:
+        """Stage the unit's removal; the commit fails with ``domain.directory.STALE`` if it was saved
+        since ``record.version`` was read (or is gone)."""
+
     def create(self, record: DepartmentRecord) -> None:
         """Stage a new unit; the commit gives it version 1."""
 
@@ -68,6 +75,10 @@ class StaffRegister(Protocol):
 
     def for_user(self, user_id: str) -> StaffRecord | None:
         """The record of an identity-provider subject."""
+
+    def count_in(self, department_id: str) -> int:
+        """How many members of staff who have not left are in this unit (a counting Query over the
+        hospital's staff)."""
 
     def supervisors(self, staff_id: str, levels: int) -> list[StaffRecord]:
         """The direct supervisor of ``staff_id``, theirs, … up to ``levels`` (stops at the top or a cycle)."""
