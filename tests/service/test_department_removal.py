@@ -38,7 +38,7 @@ def test_the_tree_and_removing_an_empty_unit(
     assert held.status_code == 409 and held.headers["Content-Type"] == "application/problem+json"
     assert (
         held.json_body["detail"]
-        == "内科 still holds 1 member of staff and 1 unit (心内一病区): move or remove them first"
+        == "内科 still holds staff: 1, units under it: 1 (心内一病区); move or remove them first"
     )
     assert nurse.call("DELETE", f"/departments/{ward['id']}").status_code == 403
     other = Api(clients["messaging"], token("t-other-hospital", "admin-1", ["hospital_admin"]))

@@ -74,7 +74,7 @@ def test_a_unit_that_still_holds_staff_or_units_is_a_409_saying_what(h: Hospital
         directory.remove_department(ADMIN, medicine.id, None, "r", store=h.store())
     assert (
         str(refused.value)
-        == "内科 still holds 2 members of staff and 2 units (呼吸科, 心内科): move or remove them first"
+        == "内科 still holds staff: 2, units under it: 2 (呼吸科、心内科); move or remove them first"
     )
     assert ("department.remove", "department", medicine.id) not in h.audited()
     assert [e for e, _ in h.published() if e == "department.removed"] == []

@@ -248,12 +248,10 @@ def remove_department(
     children = sorted(u.name for u in store.departments.all() if u.parent_id == department_id)
     staff = store.staff.count_in(department_id)
     if children or staff:
-        held = []
-        if staff:
-            held.append(f"{staff} member{'s' if staff > 1 else ''} of staff")
-        if children:
-            held.append(f"{len(children)} unit{'s' if len(children) > 1 else ''} ({', '.join(children)})")
-        raise Conflict(f"{record.name} still holds {' and '.join(held)}: move or remove them first")
+        raise Conflict(
+            f"{record.name} still holds staff: {staff}, units under it: {len(children)} "
+            f"({'、'.join(children) or '-'}); move or remove them first"
+        )
     with store:
         store.departments.remove(record)
         store.emit(
