@@ -320,6 +320,26 @@ def _register() -> None:
         assert status == 201, group
         return Prepared(f"/conversations/{group['id']}/messages", {"text": "请会诊"})
 
+    @scenario("messaging", "GET", "/conversations")
+    def my_conversations_with_news(maker: ResourceMaker, token: str) -> Prepared:
+        # A 1:1 with a message, so the names (the other person, the sender) are read in their batch.
+        maker.caller_is_staff(token)
+        other = maker.make("messaging", "/staff", token)
+        body = {"kind": "direct", "member_ids": [other.id]}
+        status, direct = maker.call("POST", "/messaging/conversations", token, body)
+        assert status == 201, direct
+        path = f"/messaging/conversations/{direct['id']}/messages"
+        status, sent = maker.call("POST", path, token, {"text": "交班"})
+        assert status == 201, sent
+        return Prepared("/conversations")
+
+    @branch("messaging", "POST", "/conversations", "BatchWriteItem")
+    def a_group_too_large_for_one_transaction(maker: ResourceMaker, token: str) -> Prepared:
+        # Its members' list lines cannot share the conversation's transaction (100 items): written first.
+        maker.caller_is_staff(token)
+        members = [maker.make("messaging", "/staff", token).id for _ in range(99)]
+        return Prepared("/conversations", {"kind": "group", "name": "全院群", "member_ids": members})
+
     @scenario("messaging", "GET", "/consortium-groups")
     def my_cross_hospital_group(maker: ResourceMaker, token: str) -> Prepared:
         maker.caller_is_staff(token)

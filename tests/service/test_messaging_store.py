@@ -44,11 +44,14 @@ from chalicelib.messaging.domain.records import (
     DueReminder,
     FeedRecord,
     ImportJobRecord,
+    LastMessage,
+    ListingRecord,
     MessageRecord,
     NotificationRecord,
     PointerRecord,
     Reminder,
     RosterMember,
+    SentRecord,
     StaffRecord,
     UnitRecord,
 )
@@ -165,6 +168,43 @@ def test_departments_are_created_at_version_one_saved_with_the_next_and_paged(op
         ("d04", "科室4", 1),
         ("d05", "科室5", 1),
     ]
+
+
+def test_all_units_at_once_and_a_removal_conditional_on_the_version_read(opener: Opener) -> None:
+    tenant = new_tenant()
+    store = opener(tenant, "admin")
+    commit(store, lambda s: [s.departments.create(u) for u in (unit(2, "d01"), unit(1), unit(3, "d01"))])
+    assert [(u.id, u.parent_id) for u in store.departments.all()] == [
+        ("d01", None),
+        ("d02", "d01"),
+        ("d03", "d01"),
+    ]
+    assert opener(new_tenant(), "admin").departments.all() == []
+    stale = store.departments.get("d02")
+    renamed = store.departments.get("d02")
+    renamed.name = "改名"
+    commit(store, lambda s: s.departments.save(renamed))
+    with pytest.raises(Conflict, match="changed by someone else"), store:
+        store.departments.remove(stale)
+        store.commit()
+    with store:
+        store.departments.remove(renamed)  # never committed
+    assert store.departments.get("d02") == renamed
+    commit(store, lambda s: s.departments.remove(renamed))
+    assert store.departments.get("d02") is None
+    assert [u.id for u in store.departments.all()] == ["d01", "d03"]
+    with pytest.raises(Conflict), store:  # gone meanwhile
+        store.departments.remove(renamed)
+        store.commit()
+
+
+def test_staff_are_counted_by_unit_until_they_leave(opener: Opener) -> None:
+    tenant = new_tenant()
+    store = opener(tenant, "admin")
+    people = [person(1), person(2), person(3, department_id="d02"), person(4, status="left")]
+    commit(store, lambda s: [s.staff.create(p) for p in people])
+    assert [store.staff.count_in(d) for d in ("d01", "d02", "d09")] == [2, 1, 0]
+    assert opener(new_tenant(), "admin").staff.count_in("d01") == 0
 
 
 def test_a_stale_save_or_a_missing_required_unit_fails_the_commit_and_writes_nothing(opener: Opener) -> None:
@@ -481,6 +521,29 @@ def test_the_inbox_is_the_persons_deliveries_newest_first(notes: Opener) -> None
     assert store.notifications.inbox("s09", 5, None) == ([], None)
 
 
+def test_a_senders_list_is_theirs_newest_first_with_the_counts(notes: Opener) -> None:
+    tenant = new_tenant()
+    store = notes(tenant, "sender")
+    older = note("n1", *(f"s{n:02d}" for n in range(40)), ack_required=True)
+    newer, theirs = note("n2", "s01", ding=True), dataclasses.replace(note("n3", "s01"), sender="other")
+    commit(store, lambda s: [s.notifications.create(n) for n in (older, newer, theirs)])
+    store.notifications.deliver(older, ["s01", "s02"])
+    commit(store, lambda s: s.notifications.finish(older, 2))
+    recipient = store.notifications.recipient("n1", "s01")
+    recipient.status = "acknowledged"
+    commit(store, lambda s: s.notifications.mark(recipient, "delivered", read=True, ack=True))
+    mine = all_pages(lambda c: store.notifications.sent("sender", 1, c))
+    assert mine == [
+        SentRecord("n2", "通知n2", AT, 1, ding=True),
+        SentRecord("n1", "通知n1", AT, 40, True, False, "delivered", 2, 1, 1),
+    ]
+    assert [r.id for r in store.notifications.sent("other", 5, None)[0]] == ["n3"]
+    assert notes(new_tenant(), "sender").notifications.sent("sender", 5, None) == ([], None)
+    _, cursor = store.notifications.sent("sender", 1, None)
+    with pytest.raises(RuleViolation):
+        store.notifications.sent("other", 1, cursor)  # a cursor of another sender's list
+
+
 def seed_audience(store: Any, tenant: str) -> None:
     units = [unit(1), unit(2, parent="d01", kind="ward")]
     people = [
@@ -682,7 +745,7 @@ def convs(request: pytest.FixtureRequest) -> Iterator[ConversationWorld]:
     else:
         yield ConversationWorld(
             lambda h: FakeConversationStore(h, _CONV_TABLES),
-            lambda h, n, status, user: _CONV_TABLES.add_staff(h, f"s{n:02d}", status),
+            lambda h, n, status, user: _CONV_TABLES.add_staff(h, f"s{n:02d}", status, name=f"护士{n}"),
             _CONV_TABLES.join,
             _fake_deliver,
         )
@@ -847,6 +910,71 @@ def test_people_are_each_hospitals_active_staff(convs: ConversationWorld) -> Non
     people = convs.open(home).people
     assert [people.is_active(home, s) for s in ("s01", "s02", "s09")] == [True, False, False]
     assert people.is_active(other, "s01") is False
+
+
+def test_people_are_named_in_one_batch_across_hospitals(convs: ConversationWorld) -> None:
+    home, other = new_tenant(), new_tenant()
+    convs.staff(home, 1, "active", None)
+    convs.staff(home, 2, "left", None)
+    convs.staff(other, 3, "active", None)
+    people = convs.open(home).people
+    wanted = [(home, "s01"), (home, "s02"), (other, "s03"), (home, "s09"), (other, "s01")]
+    assert people.names(wanted) == {(home, "s01"): "护士1", (home, "s02"): "护士2", (other, "s03"): "护士3"}
+
+
+def test_conversation_lists_order_by_moves_and_read_the_conversation_with_my_mark(
+    convs: ConversationWorld,
+) -> None:
+    home, town = new_tenant(), new_tenant()
+    store = convs.open(home)
+    night = conversation("c1", home, "s01", "s02", f"{town}:s03")
+    quiet = conversation("c2", home, "s01")
+    lines = [ListingRecord(home, "s01", "c1", home), ListingRecord(town, "s03", "c1", home)]
+    commit(store, lambda s: [s.conversations.create(night), s.conversations.list_in(lines)])
+    with store:  # staged, never committed: nothing
+        store.conversations.list_in([ListingRecord(home, "s02", "c1", home)])
+    assert store.conversations.listed(home, "s02", 10, None) == ([], None)
+    time.sleep(0.003)  # moves are time-ordered ids
+    quiet_line = ListingRecord(home, "s01", "c2", home)
+    commit(store, lambda s: [s.conversations.create(quiet), s.conversations.list_in([quiet_line])])
+    assert all_pages(lambda c: store.conversations.listed(home, "s01", 1, c)) == [quiet_line, lines[0]]
+    assert store.conversations.listed(town, "s03", 10, None) == ([lines[1]], None)  # under their hospital
+    assert store.conversations.listed(town, "s01", 10, None) == ([], None)
+    _, cursor = store.conversations.listed(home, "s01", 1, None)
+    with pytest.raises(RuleViolation):
+        store.conversations.listed(home, "s02", 1, cursor)  # a cursor of someone else's list
+    time.sleep(0.003)
+    store.conversations.list_now([lines[0]])  # the same line again: moved to the top, still one
+    assert store.conversations.listed(home, "s01", 10, None)[0] == [lines[0], quiet_line]
+
+    # the newest message, recorded only forward, and the window it reports
+    first = MessageRecord("m01", "c1", "s02", "交班" * 40, AT)
+    assert store.conversations.touch(night, first, "w1") is True
+    assert store.conversations.touch(night, MessageRecord("m02", "c1", "s01", "好", AT), "w1") is False
+    assert store.conversations.touch(night, MessageRecord("m00", "c1", "s01", "旧", AT), "w2") is False
+    assert store.conversations.touch(night, MessageRecord("m03", "c1", "s02", "再", AT), "w2") is True
+    store.read_marks.advance(home, "c1", "s01", "m02")
+    found = store.conversations.overview([(home, "c1", "s01"), (home, "c2", "s01"), (home, "c9", "s01")])
+    assert set(found) == {(home, "c1"), (home, "c2")}  # c9 is no conversation
+    record, mark = found[(home, "c1")]
+    assert (record.member_ids, mark) == (night.member_ids, "m02")
+    assert record.last == LastMessage("m03", "s02", "再", AT)
+    assert found[(home, "c2")] == (quiet, None)
+    assert store.conversations.overview([(home, "c1", f"{town}:s03")])[(home, "c1")][1] is None
+    assert convs.open(town).conversations.overview([(town, "c1", "s03")]) == {}  # it lives at home
+
+    store.conversations.recalled(home, "c1", "m01")  # not the newest: the preview stays
+    assert store.conversations.overview([(home, "c1", "s01")])[(home, "c1")][0].last.text == "再"
+    store.conversations.recalled(home, "c1", "m03")
+    last = store.conversations.overview([(home, "c1", "s01")])[(home, "c1")][0].last
+    assert (last.id, last.text, last.recalled) == ("m03", None, True)
+    long = MessageRecord("m04", "c1", "s02", "长" * 100, AT)
+    store.conversations.touch(night, long, "w3")
+    assert store.conversations.get(home, "c1").last.text == "长" * 60  # a preview, not a copy
+
+    store.conversations.unlist(lines[1])
+    store.conversations.unlist(lines[1])  # gone already: nothing happens
+    assert store.conversations.listed(town, "s03", 10, None) == ([], None)
 
 
 def test_cross_hospital_access_reads_each_hospitals_own_link(convs: ConversationWorld) -> None:
@@ -1104,6 +1232,7 @@ class GroupWorld:
     open: Callable[[str], Any]  # tenant -> a store on a fresh consumer unit of work
     commit: Callable[[Any], None]
     group: Callable[[str, str], DepartmentGroupRecord | None]  # (tenant, group id)
+    listed: Callable[[str, str], set[str]]  # (tenant, staff id) -> the conversations in their list
 
     def members(self, tenant: str, gid: str) -> frozenset[str]:
         found = self.group(tenant, gid)
@@ -1129,12 +1258,23 @@ def groups(request: pytest.FixtureRequest) -> Iterator[GroupWorld]:
             lambda t: DynamoDepartmentGroupStore(t, UnitOfWork("messaging", _principal(t, "service"))),
             lambda s: s.uow.commit(),
             _dynamo_group,
+            lambda t, staff_id: {
+                line.conversation_id
+                for line in DynamoConversationStore(t, UnitOfWork("messaging")).conversations.listed(
+                    t, staff_id, 50, None
+                )[0]
+            },
         )
     else:
         yield GroupWorld(
             lambda t: FakeDepartmentGroupStore(t, _TABLES, _GROUPS),
             lambda s: s.commit(),
             lambda t, gid: _GROUPS.groups.get((t, gid)),
+            lambda t, staff_id: {
+                line.conversation_id
+                for line in _GROUPS.lines
+                if (line.hospital_id, line.staff_id) == (t, staff_id)
+            },
         )
 
 
@@ -1173,6 +1313,7 @@ def test_joining_and_leaving_are_staged_and_need_the_group(groups: GroupWorld) -
     groups.commit(second)
     assert groups.members(tenant, "dept-d01") == {"s01", "s02"}
     assert groups.open(tenant).membership("s01") == "d01"
+    assert groups.listed(tenant, "s01") == {"dept-d01"}  # in their conversation list, with the join
 
     renamed = store.department("d01")
     renamed.name = "改名"
@@ -1188,6 +1329,7 @@ def test_joining_and_leaving_are_staged_and_need_the_group(groups: GroupWorld) -
         groups.commit(moving)
     assert groups.members(tenant, "dept-d01") == {"s01", "s02"}
     assert groups.open(tenant).membership("s02") == "d01"
+    assert groups.listed(tenant, "s02") == {"dept-d01"}
 
     leaving = groups.open(tenant)
     leaving.leave("dept-d01", "s01")
@@ -1195,6 +1337,7 @@ def test_joining_and_leaving_are_staged_and_need_the_group(groups: GroupWorld) -
     groups.commit(leaving)
     assert groups.members(tenant, "dept-d01") == {"s02"}
     assert groups.open(tenant).membership("s01") is None
+    assert groups.listed(tenant, "s01") == set()  # out of their list with the leave
 
 
 # --- staff imports --------------------------------------------------------------------------------

@@ -28,6 +28,9 @@ DEPARTMENT_UPDATED = EventType(
     "department.updated", "messaging", DepartmentChanged, description="A unit changed"
 )
 DEPARTMENT_MOVED = EventType("department.moved", "messaging", DepartmentChanged, description="A unit moved")
+DEPARTMENT_REMOVED = EventType(
+    "department.removed", "messaging", DepartmentChanged, description="An empty unit was removed"
+)
 STAFF_CREATED = EventType(
     "staff.created", "messaging", StaffChanged, description="A member of staff was added"
 )
@@ -105,4 +108,5 @@ MESSAGING_EVENTS: tuple[EventType[Any], ...] = (
     CONSORTIUM_JOINED,
     CONSORTIUM_DECLINED,
     CONSORTIUM_LEFT,
+    DEPARTMENT_REMOVED,  # last: the catalog lists schemas in the order they were added
 )

@@ -37,12 +37,15 @@ from chalicelib.messaging.domain.records import (
     Duty,
     FeedRecord,
     ImportJobRecord,
+    LastMessage,
+    ListingRecord,
     MessageRecord,
     NotificationRecord,
     PointerRecord,
     RecipientRecord,
     Reminder,
     RosterMember,
+    SentRecord,
     StaffRecord,
     TrailEntry,
     UnitRecord,
@@ -120,6 +123,20 @@ class FakeDepartments:
 
         self.tx.checks.append(check)
 
+    def all(self) -> list[DepartmentRecord]:
+        return [copy.deepcopy(r) for (t, _), r in sorted(self.tables.departments.items()) if t == self.tenant]
+
+    def remove(self, record: DepartmentRecord) -> None:
+        key = (self.tenant, record.id)
+
+        def unchanged_since_read() -> None:
+            current = self.tables.departments.get(key)
+            if current is None or current.version != record.version:
+                raise STALE
+
+        self.tx.checks.append(unchanged_since_read)
+        self.uow.stage(lambda: _drop(self.tables.departments, key))
+
 
 @dataclass
 class FakeStaff:
@@ -130,6 +147,9 @@ class FakeStaff:
 
     def _mine(self) -> list[StaffRecord]:
         return [r for (t, _), r in self.tables.staff.items() if t == self.tenant]
+
+    def count_in(self, department_id: str) -> int:
+        return sum(1 for r in self._mine() if r.department_id == department_id and r.status != "left")
 
     def get(self, staff_id: str) -> StaffRecord | None:
         return copy.deepcopy(self.tables.staff.get((self.tenant, staff_id)))
@@ -520,6 +540,28 @@ class FakeNotifications:
         rows = [(f"{10**12 - int(r.feed_key or 0):013d}", copy.deepcopy(r)) for r in mine]
         return page_after(rows, limit, cursor, f"{self.tenant}#feed#{staff_id}")
 
+    def sent(self, sender: str, limit: int, cursor: str | None) -> tuple[list[SentRecord], str | None]:
+        rows = [
+            (
+                n.id,
+                SentRecord(
+                    id=n.id,
+                    title=n.title,
+                    created_at=n.created_at,
+                    recipient_count=len(n.recipient_ids),
+                    ack_required=n.ack_required,
+                    ding=n.ding,
+                    status=n.status,
+                    delivered_count=n.delivered_count,
+                    read_count=n.read_count,
+                    ack_count=n.ack_count,
+                ),
+            )
+            for (t, _), n in self.tables.notifications.items()
+            if t == self.tenant and n.sender == sender
+        ]
+        return page_after(rows, limit, cursor, f"{self.tenant}#sent#{sender}", newest_first=True)
+
     def mark(self, recipient: RecipientRecord, before: str, read: bool, ack: bool) -> None:
         key = (self.tenant, recipient.notification_id, recipient.staff_id)
         stored = copy.deepcopy(recipient)
@@ -739,10 +781,15 @@ class ConversationTables:
     audits: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)  # committed only
     writes: list[str] = field(default_factory=list)  # the writes made at once, in order
     registry: set[tuple[str, str, str, str]] = field(default_factory=set)  # lead, consortium, home, conv
+    lines: dict[ListingRecord, str] = field(default_factory=dict)  # a person's line -> when it moved up
+    windows: dict[tuple[str, str], str] = field(default_factory=dict)  # (home, conv) -> listing window
+    names: dict[tuple[str, str], str] = field(default_factory=dict)  # (hospital, staff id) -> name
     _last: tuple[int, int] = (0, 0)
 
-    def add_staff(self, hospital_id: str, staff_id: str, status: str = "active") -> None:
+    def add_staff(self, hospital_id: str, staff_id: str, status: str = "active", name: str = "") -> None:
         self.staff[(hospital_id, staff_id)] = status
+        if name:
+            self.names[(hospital_id, staff_id)] = name
 
     def join(self, hospital_id: str, consortium_id: str, lead: str, status: str = "active") -> None:
         """The hospital's own link to the consortium, and its line in the lead's roster."""
@@ -823,6 +870,58 @@ class FakeConversations:
 
     def drop_pointer(self, hospital_id: str, staff_id: str, conversation_id: str) -> None:
         self.tables.pointers.pop((hospital_id, staff_id, conversation_id), None)
+
+    def list_in(self, lines: Sequence[ListingRecord]) -> None:
+        for line in lines:
+            self.uow.stage(lambda line=line: self.tables.lines.__setitem__(line, self.tables.position()))
+
+    def list_now(self, lines: Sequence[ListingRecord]) -> None:
+        self.tables.writes.append(f"lines:{len(lines)}")
+        for line in lines:
+            self.tables.lines[line] = self.tables.position()
+
+    def unlist(self, line: ListingRecord) -> None:
+        self.tables.lines.pop(line, None)
+
+    def listed(
+        self, hospital_id: str, staff_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[ListingRecord], str | None]:
+        rows = [
+            (f"{at}#{line.home_hospital_id}#{line.conversation_id}", line)
+            for line, at in self.tables.lines.items()
+            if (line.hospital_id, line.staff_id) == (hospital_id, staff_id)
+        ]
+        return page_after(rows, limit, cursor, f"{hospital_id}#convlist#{staff_id}", newest_first=True)
+
+    def overview(
+        self, wanted: Sequence[tuple[str, str, str]]
+    ) -> dict[tuple[str, str], tuple[ConversationRecord, str | None]]:
+        assert len(wanted) <= 50, "one BatchGetItem holds 100 keys: two per conversation"
+        found = {}
+        for home, conversation_id, member in wanted:
+            record = self.get(home, conversation_id)
+            if record is not None:
+                found[(home, conversation_id)] = (
+                    record,
+                    self.tables.marks.get((home, conversation_id, member)),
+                )
+        return found
+
+    def touch(self, record: ConversationRecord, message: MessageRecord, window: str) -> bool:
+        stored = self.tables.conversations.get((record.hospital_id, record.id))
+        if stored is None or (stored.last is not None and stored.last.id >= message.id):
+            return False
+        self.tables.writes.append("touch")
+        text = message.text[:60] if message.text is not None else None
+        stored.last = LastMessage(message.id, message.sender_id, text, message.sent_at)
+        before = self.tables.windows.get((record.hospital_id, record.id))
+        self.tables.windows[(record.hospital_id, record.id)] = window
+        return before != window
+
+    def recalled(self, hospital_id: str, conversation_id: str, message_id: str) -> None:
+        stored = self.tables.conversations.get((hospital_id, conversation_id))
+        if stored is not None and stored.last is not None and stored.last.id == message_id:
+            stored.last = dataclasses.replace(stored.last, text=None, recalled=True)
 
 
 @dataclass
@@ -943,6 +1042,10 @@ class FakePeople:
 
     def is_active(self, hospital_id: str, staff_id: str) -> bool:
         return self.tables.staff.get((hospital_id, staff_id), "left") != "left"
+
+    def names(self, people: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        assert len(set(people)) <= 100, "one BatchGetItem holds 100 keys"
+        return {p: self.tables.names[p] for p in people if p in self.tables.names}
 
 
 @dataclass
@@ -1281,6 +1384,7 @@ class GroupTables:
 
     groups: dict[tuple[str, str], DepartmentGroupRecord] = field(default_factory=dict)
     memberships: dict[tuple[str, str], str] = field(default_factory=dict)  # (tenant, staff) -> unit
+    lines: set[ListingRecord] = field(default_factory=set)  # the groups' lines in people's lists
 
 
 @dataclass
@@ -1327,10 +1431,14 @@ class FakeDepartmentGroupStore:
 
     def leave(self, group_id: str, staff_id: str) -> None:
         self._members(group_id, lambda members: members - {staff_id})
+        line = ListingRecord(self.tenant, staff_id, group_id, self.tenant)
+        self.uow.stage(lambda: self.tables.lines.discard(line))
 
     def join(self, group_id: str, staff_id: str, department_id: str) -> None:
         self._members(group_id, lambda members: members | {staff_id})
         self.uow.stage(lambda: self.tables.memberships.__setitem__((self.tenant, staff_id), department_id))
+        line = ListingRecord(self.tenant, staff_id, group_id, self.tenant)
+        self.uow.stage(lambda: self.tables.lines.add(line))
 
     def forget(self, staff_id: str) -> None:
         self.uow.stage(lambda: _drop(self.tables.memberships, (self.tenant, staff_id)))

@@ -154,3 +154,23 @@ def test_a_group_removed_meanwhile_fails_the_change_and_writes_nothing(h: Hospit
         h.staff_changed("a", "updated")
     assert h.groups.memberships[(T, "a")] == "d1"  # the marker was not moved either
     assert h.members("d2") == set()  # made at once, before the change; it stays empty
+
+
+def test_a_unit_group_is_in_its_members_conversation_lists_while_they_belong(h: Hospital) -> None:
+    """Joining puts the group in the person's list (the same transaction as the membership); moving or
+    leaving takes it out."""
+    from chalicelib.messaging.domain.records import ListingRecord
+
+    def listed() -> set[tuple[str, str]]:
+        return {(line.staff_id, line.conversation_id) for line in h.groups.lines}
+
+    h.person("a", "d1")
+    h.staff_changed("a")
+    assert listed() == {("a", "dept-d1")}
+    h.person("a", "d2")
+    h.staff_changed("a", "updated")
+    assert listed() == {("a", "dept-d2")}
+    assert ListingRecord(T, "a", "dept-d2", T) in h.groups.lines
+    h.person("a", "d2", status="left")
+    h.staff_changed("a", "left")
+    assert listed() == set()

@@ -33,12 +33,15 @@ from chalicelib.messaging.domain.records import (
     Duty,
     FeedRecord,
     ImportJobRecord,
+    LastMessage,
+    ListingRecord,
     MessageRecord,
     NotificationRecord,
     PointerRecord,
     RecipientRecord,
     Reminder,
     RosterMember,
+    SentRecord,
     StaffRecord,
     TrailEntry,
     UnitRecord,
@@ -149,6 +152,13 @@ def active_staff(tenant: str) -> Iterator[StaffItem]:
     return StaffItem.query(StaffItem.partition(tenant), filter_condition=StaffItem.status == "active")
 
 
+def staff_in(tenant: str, department_id: str) -> int:
+    """How many staff who have not left are in a unit: a counting Query over the hospital's staff (a
+    call per MB of staff records; no unit-to-staff index exists)."""
+    condition = (StaffItem.department_id == department_id) & (StaffItem.status != "left")
+    return int(StaffItem.count(StaffItem.partition(tenant), filter_condition=condition))
+
+
 def find_employee_number(tenant: str, employee_no: str) -> EmployeeNumberClaim | None:
     try:
         return EmployeeNumberClaim.get(EmployeeNumberClaim.partition(tenant), employee_no)
@@ -256,10 +266,19 @@ class NotificationItem(TenantItem):
     delivered_count = NumberAttribute(default=0)
     read_count = NumberAttribute(default=0)
     ack_count = NumberAttribute(default=0)
+    recipient_count = NumberAttribute(null=True)
+    # The sender's list of sent notifications (``<tenant>#sent#<sender>``, by id: newest last).
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_sender = Gsi1()
 
     @staticmethod
     def partition(tenant: str) -> str:
         return tenant_key(tenant, "notif")
+
+    @staticmethod
+    def sent_partition(tenant: str, sender: str) -> str:
+        return tenant_key(tenant, "sent", sender)
 
 
 class NotifyPolicyItem(TenantItem):
@@ -382,6 +401,41 @@ def unacknowledged(tenant: str, notification_id: str) -> list[str]:
     ]
 
 
+# What the list of sent notifications reads of each: not the body nor the (up to 10,000) recipient ids.
+SENT_FIELDS = [
+    "pk",
+    "sk",
+    "gsi1pk",
+    "gsi1sk",
+    "entity",
+    "tenant",
+    "title",
+    "created_at",
+    "sender",
+    "ack_required",
+    "ding",
+    "status",
+    "recipient_count",
+    "delivered_count",
+    "read_count",
+    "ack_count",
+]
+
+
+def sent_page(tenant: str, sender: str, limit: int, cursor: str | None) -> ItemPage:
+    """The notifications a sender sent, newest first: one Query on gsi1, without bodies or recipients."""
+    partition = NotificationItem.sent_partition(tenant, sender)
+    result = NotificationItem.by_sender.query(
+        partition,
+        limit=limit,
+        page_size=limit,
+        scan_index_forward=False,
+        attributes_to_get=SENT_FIELDS,
+        last_evaluated_key=decode_cursor(cursor, partition, "gsi1pk"),
+    )
+    return one_page(NotificationItem, result)
+
+
 def inbox_page(tenant: str, staff_id: str, limit: int, cursor: str | None) -> ItemPage:
     """The person's notification deliveries, newest first: one Query on their feed."""
     partition = RecipientItem.inbox_partition(tenant, staff_id)
@@ -471,6 +525,7 @@ def alert_page(tenant: str, limit: int, cursor: str | None) -> ItemPage:
 # --- push devices ---------------------------------------------------------------------------------
 
 DEVICE_BATCH_GET = 100  # keys per BatchGetItem
+PREVIEW_CHARS = 60  # of a conversation's newest message, kept on the conversation for the lists
 
 
 class DeviceRegistry(TenantItem):
@@ -514,10 +569,52 @@ class ConversationItem(TenantItem):
     department_id = UnicodeAttribute(null=True)  # set on a department's own group
     consortium_id = UnicodeAttribute(null=True)  # set on a cross-hospital group
     created_at = UTCDateTimeAttribute(default=now_utc)
+    # Its newest message, for the members' conversation lists (set by each post, newer only).
+    last_message_id = UnicodeAttribute(null=True)
+    last_sender_id = UnicodeAttribute(null=True)
+    last_text = UnicodeAttribute(null=True)
+    last_at = UTCDateTimeAttribute(null=True)
+    last_recalled = BooleanAttribute(null=True)
+    listed_window = UnicodeAttribute(null=True)  # when its members' lines last moved up
 
     @staticmethod
     def partition(tenant: str) -> str:
         return tenant_key(tenant, "conv")
+
+
+class ConversationLine(TenantItem):
+    """A person's line in their conversation list (``<tenant>#convlist#<staff>``, sort key
+    ``<home>#<conversation>``); gsi1 orders the person's lines by when each last moved up."""
+
+    ENTITY = "convline"
+    Meta = table_meta("messaging")
+    conversation_id = UnicodeAttribute()
+    home_hospital_id = UnicodeAttribute()
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    by_activity = Gsi1()
+
+    @staticmethod
+    def partition(tenant: str, staff_id: str) -> str:
+        return tenant_key(tenant, "convlist", staff_id)
+
+
+class ConversationOverview(TenantItem):
+    """Read-only: a conversation or a read mark (same table), so one BatchGetItem fetches both."""
+
+    kind = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    member_ids = UnicodeSetAttribute(null=True)
+    department_id = UnicodeAttribute(null=True)
+    consortium_id = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute(null=True)
+    last_message_id = UnicodeAttribute(null=True)
+    last_sender_id = UnicodeAttribute(null=True)
+    last_text = UnicodeAttribute(null=True)
+    last_at = UTCDateTimeAttribute(null=True)
+    last_recalled = BooleanAttribute(null=True)
+    up_to = UnicodeAttribute(null=True)  # a read mark's
+    Meta = table_meta("messaging")
 
 
 class ConsortiumGroupEntry(TenantItem):
@@ -925,6 +1022,16 @@ class DynamoDepartments:
         self.uow.save(item, on_conflict=STALE)
         self.saved.add(record, item)
 
+    def all(self) -> list[DepartmentRecord]:
+        return [_department_record(i) for i in departments_of(self.tenant)]
+
+    def remove(self, record: DepartmentRecord) -> None:
+        self.uow.delete(
+            DepartmentItem(DepartmentItem.partition(self.tenant), record.id),
+            condition=DepartmentItem.version == record.version,
+            on_conflict=STALE,
+        )
+
     def require(self, department_id: str, error: DomainError) -> None:
         self.uow.check(
             DepartmentItem,
@@ -950,6 +1057,9 @@ class DynamoStaff:
     def for_user(self, user_id: str) -> StaffRecord | None:
         item = staff_for_user(self.tenant, user_id)
         return _staff_record(item) if item else None
+
+    def count_in(self, department_id: str) -> int:
+        return staff_in(self.tenant, department_id)
 
     def supervisors(self, staff_id: str, levels: int) -> list[StaffRecord]:
         return [_staff_record(i) for i in supervisor_chain(self.tenant, staff_id, levels=levels)]
@@ -1180,6 +1290,24 @@ def _notification_item(tenant: str, record: NotificationRecord) -> NotificationI
         delivered_count=record.delivered_count,
         read_count=record.read_count,
         ack_count=record.ack_count,
+        recipient_count=len(record.recipient_ids),
+        gsi1pk=NotificationItem.sent_partition(tenant, record.sender),
+        gsi1sk=record.id,
+    )
+
+
+def _sent_record(item: NotificationItem) -> SentRecord:
+    return SentRecord(
+        id=item.sk,
+        title=item.title,
+        created_at=item.created_at,
+        recipient_count=int(item.recipient_count or 0),
+        ack_required=bool(item.ack_required),
+        ding=bool(item.ding),
+        status=item.status,
+        delivered_count=int(item.delivered_count or 0),
+        read_count=int(item.read_count or 0),
+        ack_count=int(item.ack_count or 0),
     )
 
 
@@ -1306,6 +1434,10 @@ class DynamoNotifications:
     ) -> tuple[list[RecipientRecord], str | None]:
         items, next_cursor = inbox_page(self.tenant, staff_id, limit, cursor)
         return [_recipient_record(i) for i in items], next_cursor
+
+    def sent(self, sender: str, limit: int, cursor: str | None) -> tuple[list[SentRecord], str | None]:
+        items, next_cursor = sent_page(self.tenant, sender, limit, cursor)
+        return [_sent_record(i) for i in items], next_cursor
 
     def mark(self, recipient: RecipientRecord, before: str, read: bool, ack: bool) -> None:
         self.uow.save(
@@ -1497,17 +1629,128 @@ class DynamoDingStore:
 # --- conversations, as the ports of domain/ports.py -----------------------------------------------
 
 
-def _conversation_record(item: ConversationItem) -> ConversationRecord:
+def _conversation_record(item: ConversationItem | ConversationOverview) -> ConversationRecord:
+    last = None
+    if item.last_message_id and item.last_sender_id and item.last_at:
+        last = LastMessage(
+            id=item.last_message_id,
+            sender_id=item.last_sender_id,
+            text=item.last_text,
+            sent_at=item.last_at,
+            recalled=bool(item.last_recalled),
+        )
     return ConversationRecord(
         id=item.sk,
         hospital_id=item.tenant,
-        kind=item.kind,
+        kind=item.kind or "group",
         name=item.name,
         member_ids=frozenset(str(m) for m in item.member_ids or ()),
-        created_at=item.created_at,
+        created_at=item.created_at or now_utc(),
         consortium_id=item.consortium_id,
         department_id=item.department_id,
+        last=last,
     )
+
+
+def _line_item(line: ListingRecord) -> ConversationLine:
+    partition = ConversationLine.partition(line.hospital_id, line.staff_id)
+    return ConversationLine.new(
+        line.hospital_id,
+        f"{line.home_hospital_id}#{line.conversation_id}",
+        pk=partition,
+        conversation_id=line.conversation_id,
+        home_hospital_id=line.home_hospital_id,
+        gsi1pk=partition,
+        gsi1sk=new_id(),  # time-ordered: the line moves to the top of the person's list
+    )
+
+
+def _line_record(item: ConversationLine) -> ListingRecord:
+    return ListingRecord(
+        hospital_id=item.tenant,
+        staff_id=item.pk.rsplit("#", 1)[1],
+        conversation_id=item.conversation_id,
+        home_hospital_id=item.home_hospital_id,
+    )
+
+
+def line_page(tenant: str, staff_id: str, limit: int, cursor: str | None) -> ItemPage:
+    """A person's conversation lines, the most recently moved first: one Query on gsi1."""
+    partition = ConversationLine.partition(tenant, staff_id)
+    result = ConversationLine.by_activity.query(
+        partition,
+        limit=limit,
+        page_size=limit,
+        scan_index_forward=False,
+        last_evaluated_key=decode_cursor(cursor, partition, "gsi1pk"),
+    )
+    return one_page(ConversationLine, result)
+
+
+def touch_conversation(tenant: str, conversation_id: str, message: MessageRecord, window: str) -> bool:
+    """Record the newest message (unless a newer one is recorded) and the listing window, in one
+    UpdateItem; True if the message is now the newest and the window recorded before was another."""
+    item = ConversationItem(ConversationItem.partition(tenant), conversation_id)
+    actions = [
+        ConversationItem.last_message_id.set(message.id),
+        ConversationItem.last_sender_id.set(message.sender_id),
+        ConversationItem.last_at.set(message.sent_at),
+        ConversationItem.last_recalled.set(False),
+        ConversationItem.listed_window.set(window),
+    ]
+    if message.text is not None:
+        actions.append(ConversationItem.last_text.set(message.text[:PREVIEW_CHARS]))
+    condition = ConversationItem.pk.exists() & (
+        ConversationItem.last_message_id.does_not_exist() | (ConversationItem.last_message_id < message.id)
+    )
+    try:
+        old = ConversationItem._get_connection().update_item(
+            item.pk, item.sk, actions=actions, condition=condition, return_values="ALL_OLD"
+        )
+    except UpdateError as exc:
+        if not _condition_failed(exc):
+            raise
+        return False  # a newer message is recorded (or the conversation is gone)
+    before = (old or {}).get("Attributes", {}).get("listed_window", {}).get("S")
+    return bool(before != window)
+
+
+def recall_preview(tenant: str, conversation_id: str, message_id: str) -> None:
+    """The preview loses its text if this message is the conversation's newest."""
+    item = ConversationItem(ConversationItem.partition(tenant), conversation_id)
+    try:
+        item.update(
+            actions=[ConversationItem.last_text.remove(), ConversationItem.last_recalled.set(True)],
+            condition=ConversationItem.last_message_id == message_id,
+        )
+    except UpdateError as exc:
+        if not _condition_failed(exc):
+            raise
+
+
+def conversation_overview(
+    wanted: Sequence[tuple[str, str, str]],
+) -> dict[tuple[str, str], tuple[ConversationRecord, str | None]]:
+    """The conversations and the members' read marks of ``wanted`` in one BatchGetItem."""
+    keys: list[tuple[str, str]] = []
+    for home, conversation_id, member in wanted:
+        keys.append((ConversationItem.partition(home), conversation_id))
+        keys.append((ReadMark.partition(home, conversation_id), member))
+    conversations: dict[tuple[str, str], ConversationRecord] = {}
+    marks: dict[tuple[str, str], str] = {}
+    for item in ConversationOverview.batch_get(list(dict.fromkeys(keys))):
+        if item.entity == ConversationItem.ENTITY:
+            conversations[(item.tenant, item.sk)] = _conversation_record(item)
+        elif item.entity == ReadMark.ENTITY and item.up_to:
+            marks[(str(item.pk), str(item.sk))] = item.up_to
+    return {
+        (home, conversation_id): (
+            conversations[(home, conversation_id)],
+            marks.get((ReadMark.partition(home, conversation_id), member)),
+        )
+        for home, conversation_id, member in wanted
+        if (home, conversation_id) in conversations
+    }
 
 
 def _conversation_item(record: ConversationRecord) -> ConversationItem:
@@ -1618,6 +1861,33 @@ class DynamoConversations:
 
     def drop_pointer(self, hospital_id: str, staff_id: str, conversation_id: str) -> None:
         ConversationPointer(ConversationPointer.partition(hospital_id, staff_id), conversation_id).delete()
+
+    def list_in(self, lines: Sequence[ListingRecord]) -> None:
+        for line in lines:
+            self.uow.save(_line_item(line))
+
+    def list_now(self, lines: Sequence[ListingRecord]) -> None:
+        put_all([_line_item(line) for line in lines])
+
+    def unlist(self, line: ListingRecord) -> None:
+        _line_item(line).delete()
+
+    def listed(
+        self, hospital_id: str, staff_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[ListingRecord], str | None]:
+        items, next_cursor = line_page(hospital_id, staff_id, limit, cursor)
+        return [_line_record(i) for i in items], next_cursor
+
+    def overview(
+        self, wanted: Sequence[tuple[str, str, str]]
+    ) -> dict[tuple[str, str], tuple[ConversationRecord, str | None]]:
+        return conversation_overview(wanted) if wanted else {}
+
+    def touch(self, record: ConversationRecord, message: MessageRecord, window: str) -> bool:
+        return touch_conversation(record.hospital_id, record.id, message, window)
+
+    def recalled(self, hospital_id: str, conversation_id: str, message_id: str) -> None:
+        recall_preview(hospital_id, conversation_id, message_id)
 
     def add_pointer(self, record: PointerRecord) -> None:
         self.uow.create(
@@ -1757,6 +2027,10 @@ class DynamoPeople:
     def is_active(self, hospital_id: str, staff_id: str) -> bool:
         staff = get_staff(hospital_id, staff_id)
         return staff is not None and staff.status != "left"
+
+    def names(self, people: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        keys = list(dict.fromkeys((StaffItem.partition(h), s) for h, s in people))
+        return {(item.tenant, item.id): item.name for item in StaffItem.batch_get(keys)} if keys else {}
 
 
 class DynamoCrossHospitalAccess:
@@ -2051,12 +2325,17 @@ class DynamoDepartmentGroupStore:
         group = ConversationItem(ConversationItem.partition(self.tenant), group_id)
         self.uow.update(group, [action], condition=ConversationItem.pk.exists())
 
+    def _line(self, group_id: str, staff_id: str) -> ConversationLine:
+        return _line_item(ListingRecord(self.tenant, staff_id, group_id, self.tenant))
+
     def leave(self, group_id: str, staff_id: str) -> None:
         self._members(group_id, ConversationItem.member_ids.delete({staff_id}))
+        self.uow.delete(self._line(group_id, staff_id))
 
     def join(self, group_id: str, staff_id: str, department_id: str) -> None:
         self._members(group_id, ConversationItem.member_ids.add({staff_id}))
         self.uow.save(GroupMembership.new(self.tenant, staff_id, department_id=department_id))
+        self.uow.save(self._line(group_id, staff_id))
 
     def forget(self, staff_id: str) -> None:
         self.uow.delete(GroupMembership(GroupMembership.partition(self.tenant), staff_id))

@@ -58,6 +58,23 @@ class Department(BaseModel):
     created_at: datetime
 
 
+class DepartmentNode(BaseModel):
+    """A unit in the hospital's tree, with the units under it."""
+
+    id: str
+    name: str
+    kind: DepartmentKind
+    head_id: str | None = None
+    version: int
+    children: list[DepartmentNode] = Field(default_factory=list)
+
+
+class RemoveDepartment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = Field(None, ge=1, description="the version you read: a stale one is 409")
+
+
 class Certificate(BaseModel):
     """A licence or qualification (执业证书, 护士执业证, 资格证…); reminded 30 days before it expires."""
 

@@ -27,12 +27,14 @@ from chalicelib.messaging.domain.records import (
     Duty,
     FeedRecord,
     ImportJobRecord,
+    ListingRecord,
     MessageRecord,
     NotificationRecord,
     PointerRecord,
     RecipientRecord,
     Reminder,
     RosterMember,
+    SentRecord,
     StaffRecord,
     TrailEntry,
     UnitRecord,
@@ -50,6 +52,13 @@ class Departments(Protocol):
     def page(self, limit: int, cursor: str | None) -> tuple[list[DepartmentRecord], str | None]:
         """One page of the hospital's units, by id; RuleViolation on a cursor not of this list."""
 
+    def all(self) -> list[DepartmentRecord]:
+        """Every unit of the hospital, by id (one Query of its units)."""
+
+    def remove(self, record: DepartmentRecord) -> None:
+        """Stage the unit's removal; the commit fails with ``domain.directory.STALE`` if it was saved
+        since ``record.version`` was read (or is gone)."""
+
     def create(self, record: DepartmentRecord) -> None:
         """Stage a new unit; the commit gives it version 1."""
 
@@ -66,6 +75,10 @@ class StaffRegister(Protocol):
 
     def for_user(self, user_id: str) -> StaffRecord | None:
         """The record of an identity-provider subject."""
+
+    def count_in(self, department_id: str) -> int:
+        """How many members of staff who have not left are in this unit (a counting Query over the
+        hospital's staff)."""
 
     def supervisors(self, staff_id: str, levels: int) -> list[StaffRecord]:
         """The direct supervisor of ``staff_id``, theirs, … up to ``levels`` (stops at the top or a cycle)."""
@@ -210,6 +223,9 @@ class Notifications(Protocol):
     ) -> tuple[list[RecipientRecord], str | None]:
         """One page of the person's deliveries, newest first."""
 
+    def sent(self, sender: str, limit: int, cursor: str | None) -> tuple[list[SentRecord], str | None]:
+        """One page of the notifications ``sender`` sent, newest first, with their counts: one Query."""
+
     def mark(self, recipient: RecipientRecord, before: str, read: bool, ack: bool) -> None:
         """Stage the recipient's new state (the commit fails with Conflict if their status is no longer
         ``before``) and one more read and/or ack on the notification's counts (it must still exist)."""
@@ -332,6 +348,40 @@ class Conversations(Protocol):
     def drop_pointer(self, hospital_id: str, staff_id: str, conversation_id: str) -> None:
         """Delete the person's pointer to the group, at once (if it is there)."""
 
+    # Each person's conversation list: a line per conversation under their own hospital, ordered by
+    # when it last moved up; the conversation itself holds its newest message.
+
+    def list_in(self, lines: Sequence[ListingRecord]) -> None:
+        """Stage these people's lines in the unit of work (they land with the conversation)."""
+
+    def list_now(self, lines: Sequence[ListingRecord]) -> None:
+        """Write these lines at once (batch writes), each moved to the top of its person's list; the
+        same line again only moves it."""
+
+    def unlist(self, line: ListingRecord) -> None:
+        """Delete the person's line at once (if it is there)."""
+
+    def listed(
+        self, hospital_id: str, staff_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[ListingRecord], str | None]:
+        """One page of the person's lines, the most recently moved first: one Query."""
+
+    def overview(
+        self, wanted: Sequence[tuple[str, str, str]]
+    ) -> dict[tuple[str, str], tuple[ConversationRecord, str | None]]:
+        """For each (home hospital, conversation id, member key): the conversation, with its newest
+        message, and how far that member has read it (a message id; None: nothing read), keyed by
+        (home hospital, conversation id); absent conversations are left out. One BatchGetItem (at most
+        50 wanted)."""
+
+    def touch(self, record: ConversationRecord, message: MessageRecord, window: str) -> bool:
+        """Record ``message`` as the conversation's newest (at once), unless a newer one is recorded.
+        True if it became the newest and the conversation's recorded ``window`` was another one (the
+        window is then recorded): its members' lines are due to move up."""
+
+    def recalled(self, hospital_id: str, conversation_id: str, message_id: str) -> None:
+        """If this message is the conversation's newest, its preview loses its text (at once)."""
+
 
 class Messages(Protocol):
     def get(self, hospital_id: str, conversation_id: str, message_id: str) -> MessageRecord | None: ...
@@ -393,6 +443,10 @@ class People(Protocol):
 
     def is_active(self, hospital_id: str, staff_id: str) -> bool:
         """Whether the hospital has this member of staff and they have not left."""
+
+    def names(self, people: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The directory's name of each (hospital, staff id) that has a record: one BatchGetItem (at
+        most 100 people)."""
 
 
 class CrossHospitalAccess(Protocol):
@@ -603,10 +657,12 @@ class DepartmentGroupStore(Protocol):
         """Now, outside the unit of work: create the unit's group, or (it exists) give it the unit's name."""
 
     def leave(self, group_id: str, staff_id: str) -> None:
-        """Stage the person's removal from the group's members (the group must still exist)."""
+        """Stage the person's removal from the group's members (the group must still exist) and from
+        their conversation list."""
 
     def join(self, group_id: str, staff_id: str, department_id: str) -> None:
-        """Stage the person's addition to the group's members (it must exist) and their marker."""
+        """Stage the person's addition to the group's members (it must exist), their marker and the
+        group's line in their conversation list."""
 
     def forget(self, staff_id: str) -> None:
         """Stage the removal of the person's membership marker."""

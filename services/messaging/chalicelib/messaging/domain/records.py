@@ -100,6 +100,22 @@ class NotificationRecord:
     ack_count: int = 0
 
 
+@dataclass(frozen=True)
+class SentRecord:
+    """A notification as its sender's list of sent ones shows it: no body, no recipient ids."""
+
+    id: str
+    title: str
+    created_at: datetime
+    recipient_count: int
+    ack_required: bool = False
+    ding: bool = False
+    status: str = "fanning_out"
+    delivered_count: int = 0
+    read_count: int = 0
+    ack_count: int = 0
+
+
 @dataclass
 class RecipientRecord:
     """One recipient of one notification, and their inbox entry: delivered → read → acknowledged."""
@@ -175,6 +191,17 @@ class AlertEntry:
 # --- conversations --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class LastMessage:
+    """The newest message of a conversation, as its list line previews it (no text once recalled)."""
+
+    id: str
+    sender_id: str
+    text: str | None
+    sent_at: datetime
+    recalled: bool = False
+
+
 @dataclass
 class ConversationRecord:
     """A 1:1 conversation or a group. It lives in one hospital (``hospital_id``; a cross-hospital
@@ -189,6 +216,19 @@ class ConversationRecord:
     created_at: datetime
     consortium_id: str | None = None  # set on a cross-hospital group
     department_id: str | None = None  # set on a department's own group
+    last: LastMessage | None = None  # its newest message (None: no message yet)
+
+
+@dataclass(frozen=True)
+class ListingRecord:
+    """A person's line in their conversation list, under their own hospital: which conversation and
+    where it lives. Only a hint: the list keeps a line only while the conversation has them as a
+    member, so a line left behind (a failed start, a race with leaving) shows nothing."""
+
+    hospital_id: str
+    staff_id: str
+    conversation_id: str
+    home_hospital_id: str
 
 
 @dataclass(frozen=True)

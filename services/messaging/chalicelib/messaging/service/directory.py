@@ -14,6 +14,7 @@ from chalicelib.messaging.contracts.directory import (
     CreateDepartment,
     CreateStaff,
     Department,
+    DepartmentNode,
     MoveDepartment,
     RevealedMobile,
     Staff,
@@ -24,6 +25,7 @@ from chalicelib.messaging.contracts.directory import (
 from chalicelib.messaging.contracts.events import (
     DEPARTMENT_CREATED,
     DEPARTMENT_MOVED,
+    DEPARTMENT_REMOVED,
     DEPARTMENT_UPDATED,
     STAFF_CREATED,
     STAFF_LEFT,
@@ -210,6 +212,55 @@ def list_departments(
     return Page[Department].of(
         (store or wiring.open_store(principal)).departments.page(limit, cursor), _department
     )
+
+
+def department_tree(principal: Principal, store: DirectoryStore | None = None) -> list[DepartmentNode]:
+    """The hospital's units nested under their parents (roots first, each level by name), from one Query
+    of its units. No member counts: counting needs every staff record of the hospital read."""
+    units = (store or wiring.open_store(principal)).departments.all()
+    nodes = {
+        u.id: DepartmentNode(id=u.id, name=u.name, kind=u.kind, head_id=u.head_id, version=u.version or 0)
+        for u in units
+    }
+    roots: list[DepartmentNode] = []
+    for unit in sorted(units, key=lambda u: (u.name, u.id)):
+        parent = nodes.get(unit.parent_id) if unit.parent_id else None
+        (parent.children if parent is not None else roots).append(nodes[unit.id])
+    return roots
+
+
+def remove_department(
+    principal: Principal,
+    department_id: str,
+    version: int | None,
+    request_id: str,
+    store: DirectoryStore | None = None,
+) -> None:
+    """Remove an empty unit: none of its staff still there (only people who left may name it) and no
+    unit under it, else a 409 saying what it holds. Audited and published (``department.removed``);
+    once removed its name resolves nowhere (pickers, the tree, imports read the same units)."""
+    store = store or wiring.open_store(principal, request_id)
+    record = store.departments.get(department_id)
+    if record is None:
+        raise NotFound("department")
+    if version is not None and record.version != version:
+        raise STALE
+    children = sorted(u.name for u in store.departments.all() if u.parent_id == department_id)
+    staff = store.staff.count_in(department_id)
+    if children or staff:
+        raise Conflict(
+            f"{record.name} still holds staff: {staff}, units under it: {len(children)} "
+            f"({'、'.join(children) or '-'}); move or remove them first"
+        )
+    with store:
+        store.departments.remove(record)
+        store.emit(
+            DEPARTMENT_REMOVED.envelope(
+                principal.tenant, DepartmentChanged(department_id=record.id, parent_id=record.parent_id)
+            )
+        )
+        store.audit("department.remove", "department", record.id, before=record)
+        store.commit()
 
 
 # --- staff -------------------------------------------------------------------------------------
