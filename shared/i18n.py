@@ -241,6 +241,7 @@ MESSAGES = {
     "your hospital is not an active member of this consortium": "本院不是该医联体的在册成员",
     "{} cannot be removed": "{} 不能删除",
     "{} recipients; at most {} per notification": "接收人 {} 名；每条通知最多 {} 名",
+    "{} still holds staff: {}, units under it: {} ({}); move or remove them first": "{}仍有在职人员 {} 名、下级单位 {} 个（{}），请先调出或删除",
     # approvals
     "already reminded": "已经提醒过",
     "already submitted": "已经提交",
