@@ -203,7 +203,7 @@ def staff_search_page(
     kept: list[StaffSearchEntry] = []
     for used, data in enumerate(raw, start=1):
         entry = StaffSearchEntry.from_raw_data(data)
-        if matched_token(list(entry.tokens or []), key) == entry.token:
+        if matched_token([str(t) for t in entry.tokens or []], key) == entry.token:
             kept.append(entry)
         if len(kept) == limit:
             if used < len(raw) or result.page_iter.last_evaluated_key:
