@@ -38,8 +38,8 @@ def register(sub: Any) -> None:
         "reindex",
         help="give every member of staff of a hospital the search entries their name and 工号 make",
         description=(
-            "Writes to the province's tables with the AWS credentials of the environment; for the local "
-            "runtime pass --endpoint-url (the moto server) and --province local."
+            "Writes to the province's tables with the AWS credentials of the environment; "
+            "--province local writes to the running `make dev`."
         ),
     )
     reindex.add_argument("--tenant", required=True)
@@ -109,11 +109,16 @@ def run_reindex(args: argparse.Namespace) -> int:
     import getpass
 
     from fh.services import add_service_paths
-    from fh.tenant_cli import _region, configure
+    from fh.tenant_cli import _local, _region, configure
     from shared.auth import Principal
     from shared.errors import DomainError
 
-    region = _region(args.province, args.config) if args.province != "local" else None
+    if args.province == "local":  # the running `make dev`'s moto server, as for fh tenant add
+        if not _local(args, "fh directory reindex"):
+            return 1
+        region = None
+    else:
+        region = _region(args.province, args.config)
     configure(args.province, args.table_prefix, args.endpoint_url, region)
     add_service_paths()
     from chalicelib.messaging.service.directory import reindex_staff
