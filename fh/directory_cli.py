@@ -1,8 +1,14 @@
 """``fh directory import FILE --tenant T``: send an HR export to the import API and show its progress.
+``fh directory reindex --tenant T --province P``: give a hospital's staff their search entries.
 
-It goes through the same HTTP API as the admin console (``--api``, default the local stack), so what it
-imports is validated, audited and published exactly as any other change. Without ``--token`` it signs
-a dev admin token with the local dev issuer (works against ``fh dev`` only).
+The import goes through the same HTTP API as the admin console (``--api``, default the local stack), so
+what it imports is validated, audited and published exactly as any other change. Without ``--token`` it
+signs a dev admin token with the local dev issuer (works against ``fh dev`` only).
+
+The reindex writes to the province's tables directly (like ``fh tenant add``): staff added before search
+had its index, or whose tokens a newer pinyin dictionary reads differently, get them through the same
+write path as any change to a member of staff; those already right are left alone, so it can be run
+again at any time.
 """
 
 from __future__ import annotations
@@ -28,6 +34,22 @@ def register(sub: Any) -> None:
     imp.add_argument("--token", help="a hospital_admin bearer token (default: a dev token, local only)")
     imp.add_argument("--timeout", type=float, default=1800, help="seconds to wait for the job")
     imp.set_defaults(handler=run_import)
+    reindex = commands.add_parser(
+        "reindex",
+        help="give every member of staff of a hospital the search entries their name and 工号 make",
+        description=(
+            "Writes to the province's tables with the AWS credentials of the environment; "
+            "--province local writes to the running `make dev`."
+        ),
+    )
+    reindex.add_argument("--tenant", required=True)
+    reindex.add_argument(
+        "--province", required=True, help="province code from infra/provinces.toml, or local"
+    )
+    reindex.add_argument("--endpoint-url", default=None, help="AWS endpoint (the local moto server)")
+    reindex.add_argument("--table-prefix", default=None, help="override fh-<province> (tests, local runtime)")
+    reindex.add_argument("--config", default=None, help="provinces file (default infra/provinces.toml)")
+    reindex.set_defaults(handler=run_reindex)
 
 
 def _call(api: str, token: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
@@ -80,4 +102,32 @@ def run_import(args: argparse.Namespace) -> int:
             return 1
     print(f"\r{job['total']}/{job['total']} rows (100%)")
     print(f"created {job['created']}, updated {job['updated']}, unchanged {job['unchanged']}")
+    return 0
+
+
+def run_reindex(args: argparse.Namespace) -> int:
+    import getpass
+
+    from fh.services import add_service_paths
+    from fh.tenant_cli import _local, _region, configure
+    from shared.auth import Principal
+    from shared.errors import DomainError
+
+    if args.province == "local":  # the running `make dev`'s moto server, as for fh tenant add
+        if not _local(args, "fh directory reindex"):
+            return 1
+        region = None
+    else:
+        region = _region(args.province, args.config)
+    configure(args.province, args.table_prefix, args.endpoint_url, region)
+    add_service_paths()
+    from chalicelib.messaging.service.directory import reindex_staff
+
+    operator = Principal(tenant=args.tenant, user=f"devops:{getpass.getuser()}", kind="service")
+    try:
+        reindexed, unchanged = reindex_staff(operator)
+    except DomainError as exc:
+        print(f"fh directory reindex: {exc}", file=sys.stderr)
+        return 1
+    print(f"{args.tenant}: {reindexed} staff reindexed, {unchanged} already indexed")
     return 0

@@ -8,6 +8,7 @@ the local runtime's moto server (``AWS_ENDPOINT_URL``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
@@ -17,7 +18,7 @@ from shared.directory import DepartmentItem, EmployeeNumberClaim, HospitalItem, 
 from shared.errors import Conflict
 from shared.events.envelope import EventEnvelope
 from shared.ids import new_id
-from shared.persistence.models import tenant_key
+from shared.persistence.models import now_utc, tenant_key
 from shared.persistence.uow import UnitOfWork
 
 # Onboarding writes the directory, which messaging owns: its outbox carries the events.
@@ -48,14 +49,36 @@ def get_tenant(tenant: str) -> HospitalItem | None:
         return None
 
 
-def _search_blob(name: str, employee_no: str) -> str:
-    """The admin is found by name, pinyin or 工号 like everyone messaging adds."""
+def _search_entries(admin: StaffItem) -> list[Any]:
+    """The admin's search entries, as messaging writes them with every member of staff it adds: found
+    by name, pinyin, initials or 工号 from the start."""
     from fh.services import add_service_paths
 
     add_service_paths()
-    from chalicelib.messaging.domain.directory import search_blob
+    from chalicelib.messaging.adapters.dynamodb import search_entries
+    from chalicelib.messaging.domain.records import StaffRecord
 
-    return str(search_blob(name, employee_no))
+    record = StaffRecord(
+        id=admin.sk,
+        name=admin.name,
+        employee_no=admin.employee_no,
+        department_id=admin.department_id,
+        created_at=admin.created_at,
+        updated_at=admin.updated_at,
+        roles=list(admin.roles),
+        user_id=admin.user_id,
+        search_tokens=list(admin.search_tokens),
+    )
+    return list(search_entries(admin.tenant, record, version=1))
+
+
+def _search_tokens(name: str, employee_no: str) -> list[str]:
+    from fh.services import add_service_paths
+
+    add_service_paths()
+    from chalicelib.messaging.domain.staff_search import search_tokens
+
+    return list(search_tokens(name, employee_no))
 
 
 def register(tenant: str, name: str, province: str, timezone: str = "Asia/Shanghai") -> None:
@@ -106,7 +129,9 @@ def onboard(plan: Onboarding, operator: str) -> Onboarded:
         employee_no=plan.admin_employee_no,
         department_id=unit_id,
         roles=[ADMIN_ROLE],
-        search_blob=_search_blob(plan.admin_name, plan.admin_employee_no),
+        search_tokens=_search_tokens(plan.admin_name, plan.admin_employee_no),
+        created_at=now_utc(),
+        updated_at=now_utc(),
     )
     if plan.admin_user:
         # Links the administrator to their identity-provider subject, as messaging does for staff.
@@ -129,6 +154,8 @@ def onboard(plan: Onboarding, operator: str) -> Onboarded:
         uow.create(admin)
         uow.create(claim)
         uow.create(sign_in)
+        for entry in _search_entries(admin):
+            uow.save(entry)
         uow.emit(_event(tenant, "department.created", {"department_id": unit_id, "parent_id": None}))
         uow.emit(_event(tenant, "staff.created", {"staff_id": admin_id, "department_id": unit_id}))
         uow.audit("tenant.create", "tenant", tenant, after={"name": plan.name, "province": plan.province})

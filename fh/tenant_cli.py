@@ -60,7 +60,7 @@ def configure(province: str, table_prefix: str | None, endpoint_url: str | None,
     aws.reset()
 
 
-def _local(args: argparse.Namespace) -> bool:
+def _local(args: argparse.Namespace, command: str = "fh tenant add") -> bool:
     """The local runtime: its moto server and table prefix from the running ``fh dev``, and the dummy
     credentials moto takes, so the command needs nothing but ``--province local``."""
     from fh.dev_issuer import default_home
@@ -71,7 +71,7 @@ def _local(args: argparse.Namespace) -> bool:
     if args.endpoint_url is None:
         if running is None:
             print(
-                "fh tenant add: no local stack is running: start it with `make dev` (or pass --endpoint-url)",
+                f"{command}: no local stack is running: start it with `make dev` (or pass --endpoint-url)",
                 file=sys.stderr,
             )
             return False

@@ -45,7 +45,8 @@ class StaffItem(Aggregate):
     mobile_encrypted = UnicodeAttribute(null=True)
     mobile_masked = UnicodeAttribute(null=True)
     mobile_index = UnicodeAttribute(null=True)
-    search_blob = UnicodeAttribute(default="")
+    # The tokens messaging's staff search finds this person by (one search entry each, same transaction).
+    search_tokens = ListAttribute(of=UnicodeAttribute, default=list)
     certificates = UnicodeAttribute(default="[]")  # JSON [{"type", "number", "valid_until"}]
     # The identity provider's subject for this person, found through gsi1 (``<tenant>#user`` / user id).
     user_id = UnicodeAttribute(null=True)

@@ -152,3 +152,39 @@ def test_a_command_that_fails_deep_down_says_why_in_one_line() -> None:
         line = describe_error(exc)
     assert line.startswith("cannot reach") and "make dev" in line
     assert describe_error(ValueError("a\nmulti-line\n  reason")) == "a multi-line reason"
+
+
+@pytest.mark.e2e
+def test_directory_reindex_gives_staff_added_before_search_their_entries_once(
+    stack: Any, restore_environment: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from chalicelib.messaging.adapters.dynamodb import StaffSearchEntry
+
+    from fh.cli import main
+    from shared.directory import StaffItem
+
+    tenant = f"t-{uuid.uuid4().hex[:12]}"
+    token = stack.token(tenant, "admin", ["hospital_admin"])
+    _, unit = stack.request("POST", "/messaging/departments", token, {"name": "药剂科"})
+    made = [
+        stack.request(
+            "POST", "/messaging/staff", token, {"name": name, "employee_no": no, "department_id": unit["id"]}
+        )[1]
+        for name, no in (("单雪", "R1"), ("曾乐", "R2"))
+    ]
+    # As a stack that had these staff before search had its index: no tokens, no entries.
+    for entry in StaffSearchEntry.query(StaffSearchEntry.partition(tenant)):
+        entry.delete()
+    for item in StaffItem.query(StaffItem.partition(tenant)):
+        item.update(actions=[StaffItem.search_tokens.set([])])
+    assert stack.request("GET", "/messaging/staff?q=shanxue", token)[1]["items"] == []
+
+    argv = ["directory", "reindex", "--province", "local", "--tenant", tenant]
+    argv += ["--endpoint-url", stack.moto_url, "--table-prefix", stack.table_prefix]
+    assert main(argv) == 0
+    assert f"{tenant}: 2 staff reindexed, 0 already indexed" in capsys.readouterr().out
+    for query, person in (("shanxue", made[0]), ("zengyue", made[1]), ("sx", made[0])):
+        status, found = stack.request("GET", f"/messaging/staff?q={query}", token)
+        assert status == 200 and [s["id"] for s in found["items"]] == [person["id"]], (query, found)
+    assert main(argv) == 0  # again: nothing to do, nothing changes
+    assert f"{tenant}: 0 staff reindexed, 2 already indexed" in capsys.readouterr().out

@@ -178,6 +178,13 @@ def _register() -> None:
             "ack_required": True,
         }
 
+    @scenario("messaging", "GET", "/staff")
+    def search_staff(maker: ResourceMaker, token: str) -> Prepared:
+        # A search (the search index's Query), for someone who is there: the list without q is the
+        # same one Query on the staff partition, driven by every other recipe that makes staff.
+        someone = maker.make("messaging", "/staff", token)
+        return Prepared("/staff", query={"q": someone.body["name"]}, made=[someone])
+
     @scenario("messaging", "GET", "/staff/me/colleagues")
     def my_colleagues(maker: ResourceMaker, token: str) -> Prepared:
         # A colleague in the caller's own department, so the list has someone in it.

@@ -55,6 +55,7 @@ from chalicelib.messaging.domain.records import (
     StaffRecord,
     UnitRecord,
 )
+from chalicelib.messaging.domain.staff_search import search_key, search_tokens
 
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound, RuleViolation
@@ -122,13 +123,8 @@ def unit(n: int, parent: str | None = None, kind: str = "department") -> Departm
 
 
 def person(n: int, **extra: Any) -> StaffRecord:
-    values: dict[str, Any] = {
-        "name": f"护士{n}",
-        "employee_no": f"E{n}",
-        "department_id": "d01",
-        "search_blob": f"|护士{n}|hushi{n}|hs|e{n}|",
-        **extra,
-    }
+    values: dict[str, Any] = {"name": f"护士{n}", "employee_no": f"E{n}", "department_id": "d01", **extra}
+    values.setdefault("search_tokens", search_tokens(values["name"], values["employee_no"]))
     return StaffRecord(id=f"s{n:02d}", created_at=AT, updated_at=AT, **values)
 
 
@@ -308,21 +304,90 @@ def test_staff_pages_filter_and_supervisor_chains_stop_at_a_cycle(opener: Opener
         person(1, supervisor_id="s02"),
         person(2, supervisor_id="s03", department_id="d02"),
         person(3, supervisor_id="s01", status="left"),  # a cycle back to s01
-        person(4, name="张三", search_blob="|张三|zhangsan|zs|e4|"),
+        person(4, name="张三"),
     ]
     commit(store, lambda s: [s.staff.create(p) for p in people])
 
     def ids(**query: Any) -> list[str]:
-        args = {"search": None, "department_id": None, "status": None, **query}
+        args = {"department_id": None, "status": None, **query}
         return [r.id for r in all_pages(lambda c: store.staff.page(1, c, **args))]
 
     assert ids() == ["s01", "s02", "s03", "s04"]
-    assert ids(search="zhang") == ["s04"]
     assert ids(department_id="d01") == ["s01", "s03", "s04"]
     assert ids(status="active", department_id="d01") == ["s01", "s04"]
     assert [s.id for s in store.staff.supervisors("s01", 12)] == ["s02", "s03"]
     assert [s.id for s in store.staff.supervisors("s01", 1)] == ["s02"]
     assert store.staff.supervisors("s04", 12) == []
+
+
+def searched(store: Any, query: str, limit: int = 50, **filters: Any) -> list[StaffRecord]:
+    args = {"department_id": None, "status": None, **filters}
+    return all_pages(lambda c: store.staff.search(search_key(query), limit, c, **args))
+
+
+def test_a_search_finds_a_match_on_its_first_page_however_late_it_sorts(opener: Opener) -> None:
+    # 12 people before her by id and by name; a page of 3 read by id would hold none of them.
+    tenant = new_tenant()
+    store = opener(tenant, "admin")
+    for n in range(1, 13):
+        commit(store, lambda s, n=n: s.staff.create(person(n, name=f"王{n:02d}")))
+    commit(store, lambda s: s.staff.create(person(99, name="曾乐", employee_no="Z99", title="护师")))
+    first, _ = store.staff.search(search_key("zengyue"), 3, None, None, None)
+    assert [(r.id, r.name, r.title, r.version) for r in first] == [("s99", "曾乐", "护师", 1)]
+    assert [r.id for r in store.staff.search(search_key("曾"), 3, None, None, None)[0]] == ["s99"]
+    assert store.staff.search(search_key("ceng"), 3, None, None, None) == ([], None)
+
+
+def test_a_search_pages_over_its_matches_each_person_once(opener: Opener) -> None:
+    tenant = new_tenant()
+    store = opener(tenant, "admin")
+    people = [person(n, name=f"李{c}") for n, c in enumerate("四伟娜强磊军杰", start=1)]
+    for someone in [*people, person(20, name="张三")]:
+        commit(store, lambda s, p=someone: s.staff.create(p))
+    # "l" begins two tokens of each (lisi and ls): each person once, pages of 2 over the matches only
+    assert sorted(r.id for r in searched(store, "l", limit=2)) == [p.id for p in people]
+    assert [r.name for r in searched(store, "李四")] == ["李四"]
+    assert [r.name for r in searched(store, "li", department_id="d02")] == []
+    _, cursor = store.staff.search(search_key("li"), 2, None, None, None)
+    with pytest.raises(RuleViolation):  # a cursor of another search
+        store.staff.search(search_key("zhang"), 2, cursor, None, None)
+
+
+def test_a_rename_a_move_and_a_departure_rewrite_the_search_entries(opener: Opener) -> None:
+    tenant = new_tenant()
+    store = opener(tenant, "admin")
+    commit(store, lambda s: s.staff.create(person(1, name="钱七")))
+    before = store.staff.get("s01")
+    after = dataclasses.replace(
+        before, name="孙八", department_id="d02", search_tokens=search_tokens("孙八", "E1")
+    )
+    commit(store, lambda s: s.staff.save(after, before=before))
+    assert searched(store, "qianqi") == [] and searched(store, "钱") == []
+    assert [(r.name, r.department_id, r.version) for r in searched(store, "sunba")] == [("孙八", "d02", 2)]
+    assert [r.name for r in searched(store, "e1")] == ["孙八"]  # kept (it did not change), carrying the move
+    gone = dataclasses.replace(store.staff.get("s01"), status="left")
+    commit(store, lambda s: s.staff.save(gone, before=store.staff.get("s01")))
+    assert searched(store, "sunba") == [] and searched(store, "sunba", status="active") == []
+    assert [(r.name, r.status) for r in searched(store, "sunba", status="left")] == [("孙八", "left")]
+    assert opener(new_tenant(), "admin").staff.search(search_key("sunba"), 5, None, None, "left") == (
+        [],
+        None,
+    )
+
+
+def test_a_search_filters_by_department_and_status_within_its_matches(opener: Opener) -> None:
+    tenant = new_tenant()
+    store = opener(tenant, "admin")
+    for someone in (
+        person(1, name="张伟"),
+        person(2, name="张敏", department_id="d02"),
+        person(3, name="张静", status="on_leave"),
+    ):
+        commit(store, lambda s, p=someone: s.staff.create(p))
+    assert sorted(r.name for r in searched(store, "zhang")) == ["张伟", "张敏", "张静"]
+    assert [r.name for r in searched(store, "zhang", department_id="d02")] == ["张敏"]
+    assert [r.name for r in searched(store, "zhang", status="on_leave")] == ["张静"]
+    assert opener(new_tenant(), "admin").staff.search(search_key("zhang"), 5, None, None, None) == ([], None)
 
 
 def test_reminders_are_added_and_removed_with_the_change(opener: Opener) -> None:

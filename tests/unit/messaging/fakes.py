@@ -50,11 +50,12 @@ from chalicelib.messaging.domain.records import (
     TrailEntry,
     UnitRecord,
 )
+from chalicelib.messaging.domain.staff_search import matched_token
 
 from shared.auth import Principal
-from shared.errors import Conflict, DomainError
+from shared.errors import Conflict, DomainError, RuleViolation
 from shared.persistence.models import now_utc
-from tests.fakes import MemoryUnitOfWork, page_after
+from tests.fakes import MemoryUnitOfWork, decode_cursor, encode_cursor, page_after
 
 Record: TypeAlias = DepartmentRecord | StaffRecord
 
@@ -67,6 +68,8 @@ class Tables:
     staff: dict[tuple[str, str], StaffRecord] = field(default_factory=dict)
     numbers: dict[tuple[str, str], str] = field(default_factory=dict)  # (tenant, 工号) -> staff id
     reminders: dict[tuple[str, str], Reminder] = field(default_factory=dict)
+    # the search index: (partition, "<token>#<staff id>") -> the record as of its last change
+    search: dict[tuple[str, str], StaffRecord] = field(default_factory=dict)
     trail: dict[tuple[str, str, str], list[tuple[str, TrailEntry]]] = field(default_factory=dict)
     sequence: count[int] = field(default_factory=count)
 
@@ -171,21 +174,59 @@ class FakeStaff:
         return chain
 
     def page(
-        self,
-        limit: int,
-        cursor: str | None,
-        search: str | None,
-        department_id: str | None,
-        status: str | None,
+        self, limit: int, cursor: str | None, department_id: str | None, status: str | None
     ) -> tuple[list[StaffRecord], str | None]:
         rows = [
             (r.id, copy.deepcopy(r))
             for r in self._mine()
-            if (not search or search in r.search_blob)
-            and (not department_id or r.department_id == department_id)
-            and (not status or r.status == status)
+            if (not department_id or r.department_id == department_id) and (not status or r.status == status)
         ]
         return page_after(rows, limit, cursor, f"{self.tenant}#staff")
+
+    def _partition(self, left: bool) -> str:
+        return f"{self.tenant}#staffsearch#left" if left else f"{self.tenant}#staffsearch"
+
+    def search(
+        self, key: str, limit: int, cursor: str | None, department_id: str | None, status: str | None
+    ) -> tuple[list[StaffRecord], str | None]:
+        """The index read as the adapter's Query reads it: entries of the partition whose token ``key``
+        begins, in key order, each person at the first token it matches."""
+        partition = self._partition(status == "left")
+        after = decode_cursor(cursor, partition)
+        if after is not None and not str(after).startswith(key):
+            raise RuleViolation("invalid cursor", field="cursor")
+        rows = sorted(
+            (sk, copy.deepcopy(r))
+            for (p, sk), r in self.tables.search.items()
+            if p == partition
+            and sk.startswith(key)
+            and (after is None or sk > after)
+            and (not department_id or r.department_id == department_id)
+            and (not status or status == "left" or r.status == status)
+            and matched_token(r.search_tokens, key) == sk.rsplit("#", 1)[0]
+        )
+        chunk = rows[:limit]
+        more = len(rows) > limit
+        return [r for _, r in chunk], encode_cursor(chunk[-1][0], partition) if more else None
+
+    def _index(self, record: StaffRecord, before: StaffRecord | None) -> None:
+        """Stage the person's entries: exactly their tokens, in the partition of their status, carrying
+        the record at its next version; ``before``'s entries go."""
+        stored = dataclasses.replace(copy.deepcopy(record), version=(record.version or 0) + 1)
+        old = (
+            [(self._partition(before.status == "left"), f"{t}#{record.id}") for t in before.search_tokens]
+            if before is not None
+            else []
+        )
+        new = [(self._partition(record.status == "left"), f"{t}#{record.id}") for t in record.search_tokens]
+
+        def write() -> None:
+            for key in old:
+                self.tables.search.pop(key, None)
+            for key in new:
+                self.tables.search[key] = stored
+
+        self.uow.stage(write)
 
     def create(self, record: StaffRecord) -> None:
         key = (self.tenant, record.employee_no)
@@ -197,13 +238,17 @@ class FakeStaff:
         self.tx.checks.append(claim_is_free)
         self.tx.checks.append(self._sign_in_is_free(record))
         self.uow.stage(lambda: self.tables.numbers.__setitem__(key, record.id))
+        self._index(record, None)
         _create(
             self.tables.staff, (self.tenant, record.id), record, self.uow, self.tx, Conflict("already exists")
         )
 
-    def save(self, record: StaffRecord, previous_sign_in: str | None = None) -> None:
+    def save(
+        self, record: StaffRecord, previous_sign_in: str | None = None, before: StaffRecord | None = None
+    ) -> None:
         if previous_sign_in is not None:
             self.tx.checks.append(self._sign_in_is_free(record))
+        self._index(record, before)
         _save(self.tables.staff, (self.tenant, record.id), record, self.uow, self.tx)
 
     def _sign_in_is_free(self, record: StaffRecord) -> Callable[[], None]:
@@ -302,9 +347,8 @@ class FakeTrail:
 
 def snapshot(record: Record) -> dict[str, Any]:
     """The fake's audit snapshot: the record's fields, personal data only as masked."""
-    data = {
-        k: v for k, v in dataclasses.asdict(record).items() if k not in ("mobile_encrypted", "mobile_index")
-    }
+    unaudited = ("mobile_encrypted", "mobile_index", "search_tokens")
+    data = {k: v for k, v in dataclasses.asdict(record).items() if k not in unaudited}
     loaded: dict[str, Any] = json.loads(json.dumps(data, default=str, ensure_ascii=False))
     return loaded
 

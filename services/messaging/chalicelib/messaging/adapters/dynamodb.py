@@ -11,6 +11,7 @@ themselves are the shared read model (``shared.directory``), re-exported here.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ from chalicelib.messaging.domain.records import (
     TrailEntry,
     UnitRecord,
 )
+from chalicelib.messaging.domain.staff_search import matched_token
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
@@ -74,11 +76,11 @@ from shared.directory import (
 from shared.directory import (
     hospital as registered_hospital,
 )
-from shared.errors import Conflict, DomainError
+from shared.errors import Conflict, DomainError, RuleViolation
 from shared.ids import new_id
 from shared.persistence.batch import put_all
 from shared.persistence.models import AuditRecord, Gsi1, TenantItem, now_utc, table_meta, tenant_key
-from shared.persistence.paging import decode_cursor, one_page, query_page
+from shared.persistence.paging import decode_cursor, encode_cursor, one_page, query_page
 from shared.persistence.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -121,11 +123,9 @@ def department_page(tenant: str, limit: int, cursor: str | None) -> ItemPage:
     return query_page(DepartmentItem, DepartmentItem.partition(tenant), limit, cursor)
 
 
-def staff_filter(search: str | None, department_id: str | None, status: str | None) -> Condition | None:
+def staff_filter(department_id: str | None, status: str | None) -> Condition | None:
     condition: Condition | None = None
     parts: list[Condition] = []
-    if search:
-        parts.append(StaffItem.search_blob.contains(search))
     if department_id:
         parts.append(StaffItem.department_id == department_id)
     if status:
@@ -139,12 +139,80 @@ def staff_page(
     tenant: str,
     limit: int,
     cursor: str | None,
-    search: str | None = None,
     department_id: str | None = None,
     status: str | None = None,
 ) -> ItemPage:
-    condition = staff_filter(search, department_id, status)
+    condition = staff_filter(department_id, status)
     return query_page(StaffItem, StaffItem.partition(tenant), limit, cursor, condition)
+
+
+# --- staff search ---------------------------------------------------------------------------------
+
+
+class StaffSearchEntry(TenantItem):
+    """One search token of a member of staff: ``pk = <tenant>#staffsearch`` (``<tenant>#staffsearch#left``
+    once they have left), ``sk = <token>#<staff id>``. It carries the record as a list shows it (and all
+    of the person's tokens), so a search page is one Query with no read per hit. Written in the staff
+    change's own transaction: a rename or a departure removes the entries it no longer has."""
+
+    ENTITY = "staffsearch"
+    Meta = table_meta("directory")
+    staff_id = UnicodeAttribute()
+    tokens = ListAttribute(of=UnicodeAttribute, default=list)
+    department_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    staff = UnicodeAttribute()  # JSON: the record's fields, without the sealed mobile and its index
+
+    @staticmethod
+    def partition(tenant: str, left: bool = False) -> str:
+        return tenant_key(tenant, "staffsearch", "left") if left else tenant_key(tenant, "staffsearch")
+
+    @property
+    def token(self) -> str:
+        return str(self.sk).rsplit("#", 1)[0]
+
+
+SEARCH_READ_FACTOR = 2  # a search reads up to twice the page (a person can match by two tokens) to fill it
+
+
+def staff_search_page(
+    tenant: str, key: str, limit: int, cursor: str | None, department_id: str | None, status: str | None
+) -> ItemPage:
+    """One Query (``begins_with`` on the token) of the search entries ``key`` begins, each person once:
+    an entry is kept only when its token is the first of the person's that ``key`` begins, so a person
+    found by two tokens shows once, on whichever page holds the first. The cursor is the last entry
+    used, so a page stopped short at ``limit`` goes on from there."""
+    partition = StaffSearchEntry.partition(tenant, left=status == "left")
+    start = decode_cursor(cursor, partition)
+    if start is not None and not str(start.get("sk", {}).get("S", "")).startswith(key):
+        raise RuleViolation("invalid cursor", field="cursor")  # a cursor of another query
+    parts: list[Condition] = []
+    if department_id:
+        parts.append(StaffSearchEntry.department_id == department_id)
+    if status and status != "left":
+        parts.append(StaffSearchEntry.status == status)
+    condition: Condition | None = None
+    for part in parts:
+        condition = part if condition is None else condition & part
+    result = StaffSearchEntry.query(
+        partition,
+        StaffSearchEntry.sk.startswith(key),
+        filter_condition=condition,
+        limit=limit * SEARCH_READ_FACTOR,
+        page_size=limit * SEARCH_READ_FACTOR,
+        last_evaluated_key=start,
+    )
+    raw = next(result.page_iter).get("Items", [])
+    kept: list[StaffSearchEntry] = []
+    for used, data in enumerate(raw, start=1):
+        entry = StaffSearchEntry.from_raw_data(data)
+        if matched_token([str(t) for t in entry.tokens or []], key) == entry.token:
+            kept.append(entry)
+        if len(kept) == limit:
+            if used < len(raw) or result.page_iter.last_evaluated_key:
+                return kept, encode_cursor({"pk": {"S": partition}, "sk": {"S": entry.sk}})
+            return kept, None
+    return kept, encode_cursor(result.page_iter.last_evaluated_key)
 
 
 def active_staff(tenant: str) -> Iterator[StaffItem]:
@@ -933,7 +1001,7 @@ def _staff_record(item: StaffItem) -> StaffRecord:
         mobile_encrypted=item.mobile_encrypted,
         mobile_masked=item.mobile_masked,
         mobile_index=item.mobile_index,
-        search_blob=item.search_blob,
+        search_tokens=[str(token) for token in item.search_tokens or []],
         certificates=json.loads(item.certificates or "[]"),
         user_id=item.user_id,
         version=item.version,
@@ -958,7 +1026,7 @@ def _staff_item(tenant: str, record: StaffRecord) -> StaffItem:
         mobile_encrypted=record.mobile_encrypted,
         mobile_masked=record.mobile_masked,
         mobile_index=record.mobile_index,
-        search_blob=record.search_blob,
+        search_tokens=list(record.search_tokens),
         certificates=json.dumps(record.certificates, ensure_ascii=False),
         user_id=record.user_id,
         created_at=record.created_at,
@@ -971,11 +1039,36 @@ def _staff_item(tenant: str, record: StaffRecord) -> StaffItem:
     return item
 
 
+_UNAUDITED = ("mobile_encrypted", "mobile_index", "search_tokens")  # sealed, or derived from the name
+
+
 def _snapshot(item: StaffItem | DepartmentItem) -> dict[str, Any]:
     """What the audit trail keeps of a record: its stored fields, with personal data only as masked."""
-    data = {k: v for k, v in item.attribute_values.items() if k not in ("mobile_encrypted", "mobile_index")}
+    data = {k: v for k, v in item.attribute_values.items() if k not in _UNAUDITED}
     snapshot: dict[str, Any] = json.loads(json.dumps(data, default=str))
     return snapshot
+
+
+_VIEW_DATES = ("created_at", "updated_at", "left_at")
+
+
+def _search_view(record: StaffRecord, version: int) -> str:
+    """The record as a search entry carries it: what a list shows, never the sealed mobile."""
+    view = {
+        k: v
+        for k, v in dataclasses.asdict(record).items()
+        if k not in ("mobile_encrypted", "mobile_index", "search_tokens")
+    }
+    view["version"] = version
+    return json.dumps(view, ensure_ascii=False, default=lambda d: d.isoformat())
+
+
+def _found_record(entry: StaffSearchEntry) -> StaffRecord:
+    view: dict[str, Any] = json.loads(entry.staff)
+    for name in _VIEW_DATES:
+        if view.get(name):
+            view[name] = datetime.fromisoformat(view[name])
+    return StaffRecord(**view)
 
 
 Record = DepartmentRecord | StaffRecord
@@ -1065,15 +1158,16 @@ class DynamoStaff:
         return [_staff_record(i) for i in supervisor_chain(self.tenant, staff_id, levels=levels)]
 
     def page(
-        self,
-        limit: int,
-        cursor: str | None,
-        search: str | None,
-        department_id: str | None,
-        status: str | None,
+        self, limit: int, cursor: str | None, department_id: str | None, status: str | None
     ) -> tuple[list[StaffRecord], str | None]:
-        items, next_cursor = staff_page(self.tenant, limit, cursor, search, department_id, status)
+        items, next_cursor = staff_page(self.tenant, limit, cursor, department_id, status)
         return [_staff_record(i) for i in items], next_cursor
+
+    def search(
+        self, key: str, limit: int, cursor: str | None, department_id: str | None, status: str | None
+    ) -> tuple[list[StaffRecord], str | None]:
+        entries, next_cursor = staff_search_page(self.tenant, key, limit, cursor, department_id, status)
+        return [_found_record(e) for e in entries], next_cursor
 
     def create(self, record: StaffRecord) -> None:
         item = _staff_item(self.tenant, record)
@@ -1085,10 +1179,14 @@ class DynamoStaff:
         self.uow.create(item)
         self.uow.create(claim, on_conflict=number_taken(record.employee_no))
         self._claim(self._sign_in(record))
+        self._index(record, None)
         self.saved.add(record, item)
 
-    def save(self, record: StaffRecord, previous_sign_in: str | None = None) -> None:
+    def save(
+        self, record: StaffRecord, previous_sign_in: str | None = None, before: StaffRecord | None = None
+    ) -> None:
         item = _staff_item(self.tenant, record)
+        self._index(record, before)
         self.uow.save(item, on_conflict=STALE)
         sign_in = self._sign_in(record)
         if previous_sign_in is not None and previous_sign_in != sign_in.sk:
@@ -1101,6 +1199,21 @@ class DynamoStaff:
         else:
             self.uow.save(sign_in)
         self.saved.add(record, item)
+
+    def _index(self, record: StaffRecord, before: StaffRecord | None) -> None:
+        """Stage the record's search entries (rewritten: they carry the record at its next version) and
+        the removal of those ``before`` had that it no longer has; never two writes to one entry."""
+        for entry in search_entries(self.tenant, record, (record.version or 0) + 1):
+            self.uow.save(entry)
+        if before is None:
+            return
+        left = before.status == "left"
+        kept = set(record.search_tokens) if left == (record.status == "left") else set()
+        for token in before.search_tokens:
+            if token not in kept:
+                self.uow.delete(
+                    StaffSearchEntry(StaffSearchEntry.partition(self.tenant, left), f"{token}#{record.id}")
+                )
 
     def _claim(self, sign_in: SignInItem) -> None:
         """Create-only, or over an unbound one: a sign-in is never bound to two people."""
@@ -1115,6 +1228,25 @@ class DynamoStaff:
             status=record.status,
             roles=list(record.roles),
         )
+
+
+def search_entries(tenant: str, record: StaffRecord, version: int) -> list[StaffSearchEntry]:
+    """The search entries of a member of staff as of ``version`` (one per search token)."""
+    partition = StaffSearchEntry.partition(tenant, left=record.status == "left")
+    view = _search_view(record, version)
+    return [
+        StaffSearchEntry.new(
+            tenant,
+            f"{token}#{record.id}",
+            pk=partition,
+            staff_id=record.id,
+            tokens=list(record.search_tokens),
+            department_id=record.department_id,
+            status=record.status,
+            staff=view,
+        )
+        for token in record.search_tokens
+    ]
 
 
 @dataclass

@@ -128,7 +128,7 @@ def create_staff(ctx: RequestContext, body: CreateStaff) -> Staff:
     summary="List or search staff (name, pinyin, initials, 工号; by department, status)",
     query=StaffQuery,
     response=Page[Staff],
-    budget=LIST,
+    budget=LIST,  # the list, or with q the search index: one Query either way
 )
 def list_staff(ctx: RequestContext, query: StaffQuery) -> Page[Staff]:
     return directory.list_staff(ctx.principal, query)

@@ -161,7 +161,11 @@ class StaffQuery(BaseModel):
     limit: int = Field(50, ge=1, le=200)
     cursor: str | None = Field(None, max_length=2048)
     q: str | None = Field(
-        None, min_length=1, max_length=50, description="name, pinyin (zhangsan), initials (zs) or 工号"
+        None,
+        min_length=1,
+        max_length=50,
+        description="search: the beginning of a name (张), its pinyin (zhang, zhangsan, san), initials (zs) "
+        "or 工号; case, spaces and ü/v/yu do not matter. Staff who left only with status=left",
     )
     department_id: str | None = Field(None, pattern=ID)
     status: Literal["active", "on_leave", "left"] | None = None

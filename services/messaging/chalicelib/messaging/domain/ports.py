@@ -84,25 +84,33 @@ class StaffRegister(Protocol):
         """The direct supervisor of ``staff_id``, theirs, … up to ``levels`` (stops at the top or a cycle)."""
 
     def page(
-        self,
-        limit: int,
-        cursor: str | None,
-        search: str | None,
-        department_id: str | None,
-        status: str | None,
+        self, limit: int, cursor: str | None, department_id: str | None, status: str | None
     ) -> tuple[list[StaffRecord], str | None]:
-        """One page of the hospital's staff, by id; ``search`` is contained in the record's search blob."""
+        """One page of the hospital's staff, by id (one Query; the filters apply within it)."""
+
+    def search(
+        self, key: str, limit: int, cursor: str | None, department_id: str | None, status: str | None
+    ) -> tuple[list[StaffRecord], str | None]:
+        """One page of the staff one of whose ``search_tokens`` begins with ``key`` (a
+        ``staff_search.search_key``), each once, in the order of the token they matched by, then id:
+        one Query on the search index. Without ``status`` (or with ``active``/``on_leave``) the staff
+        who have not left; with ``left``, those who have. RuleViolation on a cursor of another search."""
 
     def create(self, record: StaffRecord) -> None:
-        """Stage a new member of staff, the claim on their 工号 and their sign-in; the commit fails with
-        ``domain.directory.number_taken`` if the hospital already has that number, and with
-        ``domain.directory.SIGN_IN_TAKEN`` if their ``user_id`` is bound to someone else."""
+        """Stage a new member of staff, the claim on their 工号, their sign-in and their search entries
+        (one per ``search_tokens``); the commit fails with ``domain.directory.number_taken`` if the
+        hospital already has that number, and with ``domain.directory.SIGN_IN_TAKEN`` if their
+        ``user_id`` is bound to someone else."""
 
-    def save(self, record: StaffRecord, previous_sign_in: str | None = None) -> None:
+    def save(
+        self, record: StaffRecord, previous_sign_in: str | None = None, before: StaffRecord | None = None
+    ) -> None:
         """Stage the changed record (and its sign-in's status and roles); the commit fails with
         ``domain.directory.STALE`` if it was saved since ``record.version`` was read. With
         ``previous_sign_in`` (the record's subject changed) that sign-in is removed and the new one
-        claimed: ``SIGN_IN_TAKEN`` if someone else holds it."""
+        claimed: ``SIGN_IN_TAKEN`` if someone else holds it. Its search entries are rewritten (they
+        carry the record) under its ``search_tokens``; those of ``before`` (the record as read, if its
+        tokens or status changed) that it no longer has are removed, in the same transaction."""
 
 
 class CertificateReminders(Protocol):

@@ -45,7 +45,7 @@ class StaffRecord:
     mobile_encrypted: str | None = None
     mobile_masked: str | None = None
     mobile_index: str | None = None
-    search_blob: str = ""
+    search_tokens: list[str] = field(default_factory=list)  # what search finds them by (domain.staff_search)
     certificates: list[dict[str, Any]] = field(default_factory=list)  # JSON-ready: type, number, valid_until
     user_id: str | None = None
     version: int | None = None
