@@ -65,7 +65,7 @@ def get_approval(ctx: RequestContext, instance_id: str) -> Approval:
 @api.route(
     "/approvals/{instance_id}/actions",
     "POST",
-    summary="Act: approve, reject, transfer, add_sign, return, withdraw, resubmit, comment or urge",
+    summary="Act: approve, reject, transfer, add_sign, return, withdraw, resubmit, comment, urge or cancel",
     body=ApprovalAction,
     response=Approval,
     kinds=STAFF,
