@@ -111,7 +111,9 @@ def commit(
                 store.timers.put(after.id, timer)
         old_entry, new_entry = leave_book.entry_of(before), leave_book.entry_of(after)
         if old_entry != new_entry:
-            if old_entry is not None:
+            # an entry is keyed by its end and approval: one that keeps both is replaced, not removed
+            # (a transaction may not write one item twice)
+            if old_entry is not None and (new_entry is None or new_entry.end != old_entry.end):
                 store.leave.remove(after.submitter, old_entry)
             if new_entry is not None:
                 store.leave.put(after.submitter, new_entry)
