@@ -20,11 +20,13 @@ FieldType = Literal[
     "select",
     "multi_select",
     "staff",
+    "staff_list",
     "department",
     "attachment",
     "table",
 ]
 NAME = r"^[a-z][a-z0-9_]{0,39}$"
+MAX_STAFF_LIST = 40  # as many as a step may have approvers
 
 
 class FormField(BaseModel):
@@ -129,6 +131,14 @@ def _check_value(f: FormField, value: Any, where: str) -> FieldErrors:
         if not isinstance(value, list) or not all(v in f.options for v in value):
             return [(where, "must be a list of the options")]
         return [(where, "is required")] if f.required and not value else []
+    if f.type == "staff_list":  # several people at once (传阅人: the readers of a document)
+        if (
+            not isinstance(value, list)
+            or len(value) > MAX_STAFF_LIST
+            or not all(isinstance(v, str) and re.fullmatch(r"[A-Za-z0-9_-]{1,64}", v) for v in value)
+        ):
+            return [(where, f"must be a list of at most {MAX_STAFF_LIST} staff ids")]
+        return [(where, "is required")] if f.required and not value else []
     if f.type in ("staff", "department"):
         if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value):
             return [(where, f"must be a {f.type} id")]
@@ -173,6 +183,8 @@ def staff_references(fields: list[FormField], values: Any, prefix: str = "form."
         value = values.get(f.name)
         if f.type == "staff" and isinstance(value, str) and value:
             found.append((prefix + f.name, value))
+        elif f.type == "staff_list" and isinstance(value, list):
+            found += [(f"{prefix}{f.name}.{n}", v) for n, v in enumerate(value) if isinstance(v, str)]
         elif f.type == "table" and isinstance(value, list):
             for r, row in enumerate(value):
                 found += staff_references(f.columns, row, prefix=f"{prefix}{f.name}.{r}.")

@@ -15,7 +15,7 @@ from chalicelib.approvals.contracts.approvals import (
     Preview,
     SubmitApproval,
 )
-from chalicelib.approvals.domain import engine, flow, forms
+from chalicelib.approvals.domain import builtin_templates, engine, flow, forms
 from chalicelib.approvals.domain.engine import Command, Instance, Submission
 from chalicelib.approvals.domain.ports import Directory, Store
 from chalicelib.approvals.domain.records import TemplateRecord
@@ -103,7 +103,7 @@ def submit(
         template_id=template.id,
         template_version=template.version,
         template_code=template.code,
-        title=body.title or template.name,
+        title=body.title or builtin_templates.default_title(template.code, template.name, body.form),
         withdraw=definition.withdraw,
         skip_just_approved=definition.skip_just_approved,
     )
