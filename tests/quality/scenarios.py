@@ -132,10 +132,9 @@ def _register_approvals() -> None:
         approved(maker, token, template.id, {})
         return Prepared("/inbox/handled", made=[template])
 
-    @scenario("scheduling", "GET", "/leave")
-    def leave_approved_in_approvals(maker: ResourceMaker, token: str) -> Prepared:
-        # The built-in leave template (installed if the tenant has none yet), republished with the
-        # submitter as its one approver; its approval reaches scheduling through the bus.
+    def my_leave_template(maker: ResourceMaker, token: str) -> str:
+        """The built-in leave template (installed if the tenant has none yet), republished with the
+        submitter as its one approver, so the caller takes a leave to the end on their own."""
         status, page = maker.call("GET", "/approvals/templates?limit=200", token)
         if not any(t["code"] == "leave" for t in page["items"]):
             maker.call("POST", "/approvals/templates/builtin", token, {"fallback_staff_id": "gate-office"})
@@ -153,12 +152,41 @@ def _register_approvals() -> None:
             {**body, "version": current["version"]},
         )
         assert status == 200, published
+        return str(leave["id"])
+
+    def leave_form() -> dict[str, Any]:
+        """A leave in a month of its own (a person's leave requests may not overlap)."""
+        import random
+
+        month = f"{random.randrange(2030, 2090)}-{random.randrange(1, 13):02d}"
+        period = {"start": f"{month}-03", "end": f"{month}-04", "start_half": "pm"}
+        return {"leave_type": "年假", "period": period, "reason": "探亲"}
+
+    @branch("approvals", "POST", "/approvals", "Query")
+    def submit_a_leave(maker: ResourceMaker, token: str) -> Prepared:
+        """A leave is checked against the submitter's leave book (one Query)."""
+        return Prepared("/approvals", {"template_id": my_leave_template(maker, token), "form": leave_form()})
+
+    @branch("approvals", "POST", "/approvals/{instance_id}/actions", "Query")
+    def resubmit_a_returned_leave(maker: ResourceMaker, token: str) -> Prepared:
+        """A returned leave freed its days; resubmitting claims them again, read from the leave book."""
+        body = {"template_id": my_leave_template(maker, token), "form": leave_form()}
+        status, approval = maker.call("POST", "/approvals/approvals", token, body)
+        assert status == 201, approval
+        path = f"/approvals/{approval['id']}/actions"
+        status, returned = maker.call("POST", f"/approvals{path}", token, {"action": "return"})
+        assert status == 200 and returned["status"] == "returned", returned
+        return Prepared(path, {"action": "resubmit"})
+
+    @scenario("scheduling", "GET", "/leave")
+    def leave_approved_in_approvals(maker: ResourceMaker, token: str) -> Prepared:
+        # The caller's own leave, approved; its approval reaches scheduling through the bus.
         form = {
             "leave_type": "年假",
             "period": {"start": "2026-12-01", "end": "2026-12-03"},
             "reason": "探亲",
         }
-        approved(maker, token, leave["id"], form)
+        approved(maker, token, my_leave_template(maker, token), form)
         return Prepared("/leave", query={"from": "2026-12-01", "to": "2026-12-31"})
 
 

@@ -1,6 +1,6 @@
 """Consumers stay within their declared DynamoDB call budget, per event applied (as routes do per request).
 
-A scripted scenario over the API (a seeded hospital, a leave request approved in two steps, a notification
+A scripted scenario over the API (a seeded hospital, a leave request approved in two steps and cancelled, a notification
 to a department, a staff import) emits the events every consumer takes, while the local stack's trigger
 runner is paused. Each consumer is then handed those events in this thread, in the order they were
 emitted, through its own Lambda handler, and the botocore hook counts the DynamoDB calls of each event.
@@ -112,6 +112,9 @@ def _scenario(stack: Any, tenant: str) -> None:
     for who, roles in ((head, ["department_head"]), (dean, ["hospital_admin"])):
         status, body = stack.request("POST", path, stack.token(tenant, who, roles), {"action": "approve"})
         assert status == 200, body
+    # 销假: the nurse cancels it again (scheduling frees the days, the approvers are told)
+    status, body = stack.request("POST", path, stack.token(tenant, nurse, ["nurse"]), {"action": "cancel"})
+    assert status == 200 and body["status"] == "cancelled", body
     status, body = stack.request(
         "PATCH", f"/messaging/staff/{nurse}", admin, {"title": "主管护师", "version": 1}
     )

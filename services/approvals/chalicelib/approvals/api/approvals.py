@@ -27,6 +27,8 @@ RESOLVE = {"GetItem": 2}
 DEPUTIES = {"BatchGetItem": 1}
 NAMED = {"BatchGetItem": 1}
 NAMED_AND_DEPUTIES = {"BatchGetItem": 2}
+# A leave submitted (or resubmitted) reads the submitter's leave book from its first day on: one Query.
+LEAVE_BOOK = {"Query": 1}
 
 
 @api.route(
@@ -51,7 +53,7 @@ def preview(ctx: RequestContext, body: SubmitApproval) -> Preview:
     status=201,
     kinds=STAFF,
     idempotent=True,
-    budget={**RESOLVE, **NAMED_AND_DEPUTIES, "TransactWriteItems": 1},
+    budget={**RESOLVE, **NAMED_AND_DEPUTIES, **LEAVE_BOOK, "TransactWriteItems": 1},
 )
 def submit(ctx: RequestContext, body: SubmitApproval) -> Approval:
     return service.submit(ctx.principal, body, ctx.request_id, ctx.headers.get("idempotency-key"))
@@ -65,13 +67,13 @@ def get_approval(ctx: RequestContext, instance_id: str) -> Approval:
 @api.route(
     "/approvals/{instance_id}/actions",
     "POST",
-    summary="Act: approve, reject, transfer, add_sign, return, withdraw, resubmit, comment or urge",
+    summary="Act: approve, reject, transfer, add_sign, return, withdraw, resubmit, comment, urge or cancel",
     body=ApprovalAction,
     response=Approval,
     kinds=STAFF,
     idempotent=True,
     # the approval, and the approver's delegation when acting for them (on_behalf_of)
-    budget={"GetItem": 2, **NAMED_AND_DEPUTIES, "TransactWriteItems": 1},
+    budget={"GetItem": 2, **NAMED_AND_DEPUTIES, **LEAVE_BOOK, "TransactWriteItems": 1},
 )
 def act(ctx: RequestContext, instance_id: str, body: ApprovalAction) -> Approval:
     return service.act(ctx.principal, instance_id, body, ctx.request_id, ctx.headers.get("idempotency-key"))
