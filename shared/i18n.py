@@ -278,6 +278,11 @@ MESSAGES = {
     "submit needs the submission, form and route": "提交需要申请内容、表单和审批路线",
     "they already have this task": "对方已有此任务",
     "transfer to another member of staff": "请转交给其他员工",
+    "only the submitter or a hospital admin may cancel leave": "只有提交人或医院管理员可以销假",
+    'the leave is still pending: withdraw it instead ({"action": "withdraw"})': '该请假仍在审批中：请改为撤回（{"action": "withdraw"}）',
+    "the approval is {}: only approved leave can be cancelled": "该审批{}：只有已批准的请假可以销假",
+    "only leave can be cancelled (销假); this approval stays approved": "只有请假可以销假；该审批仍为已通过",
+    "overlaps your leave 「{}」 {} ({}, approval {}): cancel or withdraw it first, or choose other dates": "与您的请假「{}」{}（{}，审批 {}）重叠：请先销假或撤回，或选择其他日期",
     # scheduling
     "only your own leave, unless you roster others": "只能查看自己的请假，除非您负责排班",
     "ask for at most a year at a time": "一次最多查询一年",
@@ -315,7 +320,8 @@ def translate(text: str, lang: str) -> str:
         match = pattern.match(text)
         if match:
             values = [_value(group) for group in match.groups()]
-            return chinese.format(*values)
+            parts = chinese.split("{}")
+            return parts[0] + "".join(v + rest for v, rest in zip(values, parts[1:], strict=False))
     return text
 
 
