@@ -136,7 +136,8 @@ def start(
     except Exception as exc:  # a broken or mislabelled file is the client's to fix
         raise unreadable("file_unreadable", format=cmd.format) from exc
     store = store or wiring.open_imports(principal, request_id)
-    parsed = staff_import.parse(table, _units(store))
+    units = _units(store)  # one Query: the hospital's units
+    parsed = staff_import.parse(table, units)
     if parsed.errors:
         errors = [
             FieldError(f"rows[{e.row}].{e.column}", render(e.code, e.params, lang, e.column), "rule")
@@ -149,7 +150,7 @@ def start(
         requested_by=principal.user,
         filename=cmd.filename,
         file_sha256=hashlib.sha256(content).hexdigest(),
-        rows_blob=staff_import.pack_rows(parsed.rows, _units(store)),
+        rows_blob=staff_import.pack_rows(parsed.rows, units),
         total=len(parsed.rows),
         created_at=now,
         page_size=SLICE,
