@@ -1227,7 +1227,7 @@ def job(job_id: str = "j1", **extra: Any) -> ImportJobRecord:
         job_id,
         "hr-admin",
         "sha",
-        "packed-rows",
+        "packed-units",
         60,
         AT,
         **{"filename": "hr.csv", "preview_until": AT, **extra},
@@ -1240,12 +1240,18 @@ def test_import_jobs_round_trip_are_create_only_and_move_only_from_where_they_st
     tenant = new_tenant()
     store = imports_of(tenant, "admin")
     uploaded = job()
-    commit(store, lambda s: s.jobs.create(uploaded))
+    commit(store, lambda s: s.jobs.create(uploaded, ["rows-0", "rows-1"]))
     assert store.jobs.get("j1") == uploaded and uploaded.status == "previewing"
+    assert (store.jobs.chunk("j1", 0), store.jobs.chunk("j1", 1), store.jobs.chunk("j1", 2)) == (
+        "rows-0",
+        "rows-1",
+        None,
+    )
     assert store.jobs.get("j2") is None and imports_of(new_tenant(), "x").jobs.get("j1") is None
     with pytest.raises(Conflict), store:
-        store.jobs.create(job(filename="other.csv"))
+        store.jobs.create(job(filename="other.csv"), ["other"])
         store.commit()
+    assert store.jobs.chunk("j1", 0) == "rows-0"
 
     # The preview: only from where it stands, only while previewing.
     with store:
@@ -1301,7 +1307,7 @@ def test_import_jobs_round_trip_are_create_only_and_move_only_from_where_they_st
     commit(store, lambda s: s.jobs.advance(uploaded, 50, 60, ApplyTally(10, 0, 0, 0, 0), finished))
     done = store.jobs.get("j1")
     assert (done.status, done.processed, done.created, done.finished_at) == ("done", 60, 50, finished)
-    assert done.rows_blob == "packed-rows" and done.file_sha256 == "sha" and done.preview_until == AT
+    assert done.units_blob == "packed-units" and done.file_sha256 == "sha" and done.preview_until == AT
 
 
 def test_import_pages_round_trip_and_are_replaced_whole(imports_of: Opener) -> None:

@@ -259,3 +259,23 @@ def test_the_apply_tells_a_row_changed_since_the_preview_from_one_applied_alread
     assert decide(created, None, new["data"]) == "apply"
     assert decide(created, person(name="王五", employee_no="E9", department_id="d2"), new["data"]) == "done"
     assert decide(created, person(name="赵六", employee_no="E9"), new["data"]) == "stale"
+
+
+def test_twenty_thousand_rows_with_mobiles_are_kept_in_chunks_an_item_holds() -> None:
+    """Packed whole on the job, 20,000 rows with mobiles came to 500 KB: past an item's 400 KB."""
+    import random
+
+    from chalicelib.messaging.domain.staff_import import MAX_CHUNK, MAX_ROWS, pack_rows, unpack_rows
+
+    draw = random.Random(21)
+    units = Units([Unit(f"dept{i:04d}", f"科室{i}", None) for i in range(300)])
+    lines = ["姓名,工号,科室,职称,角色,手机,护理层级"]
+    lines += [
+        f"员工{i},E{i:06d},科室{i % 300},主管护师,护士,1{draw.randint(3, 9)}{draw.randint(0, 10**9 - 1):09d},N{i % 5}"
+        for i in range(MAX_ROWS)
+    ]
+    parsed = checked("\n".join(lines), units)
+    assert parsed.errors == [] and len(parsed.rows) == MAX_ROWS
+    chunks = pack_rows(parsed.rows)
+    assert len(chunks) == 20 and max(len(c) for c in chunks) < MAX_CHUNK
+    assert unpack_rows(chunks[7])[0]["row"] == 7_002

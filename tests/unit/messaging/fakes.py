@@ -1335,6 +1335,7 @@ class FakeDepartmentGroupStore:
 @dataclass
 class ImportTables:
     jobs: dict[tuple[str, str], ImportJobRecord] = field(default_factory=dict)
+    chunks: dict[tuple[str, str, int], str] = field(default_factory=dict)
     pages: dict[tuple[str, str, int], ImportPageRecord] = field(default_factory=dict)
 
 
@@ -1347,15 +1348,23 @@ class FakeImportJobs:
     def get(self, job_id: str) -> ImportJobRecord | None:
         return copy.deepcopy(self.tables.jobs.get((self.tenant, job_id)))
 
-    def create(self, job: ImportJobRecord) -> None:
+    def create(self, job: ImportJobRecord, chunks: Sequence[str]) -> None:
         key, stored = (self.tenant, job.id), copy.deepcopy(job)
 
         def is_new() -> None:
             if key in self.tables.jobs:
                 raise Conflict("already exists")
 
+        def write() -> None:
+            self.tables.jobs[key] = stored
+            for number, blob in enumerate(chunks):
+                self.tables.chunks[(self.tenant, job.id, number)] = blob
+
         self.uow.check(is_new)
-        self.uow.stage(lambda: self.tables.jobs.__setitem__(key, stored))
+        self.uow.stage(write)
+
+    def chunk(self, job_id: str, number: int) -> str | None:
+        return self.tables.chunks.get((self.tenant, job_id, number))
 
     def _when(
         self,

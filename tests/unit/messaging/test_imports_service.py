@@ -489,8 +489,26 @@ def test_the_job_keeps_the_files_digest_and_who_uploaded_it(h: Hospital) -> None
     stored = h.jobs.jobs[(T, job.id)]
     assert stored.requested_by == "hr-admin"
     assert stored.file_sha256 == hashlib.sha256(text.encode()).hexdigest()
-    rows, _ = staff_import.unpack_rows(stored.rows_blob)
+    rows = staff_import.unpack_rows(h.jobs.chunks[(T, job.id, 0)])
     assert [(r["row"], r["data"]["employee_no"], r["data"]["department_id"]) for r in rows] == [
         (2, "E1", "d1"),
         (3, "E2", "d2"),
     ]
+
+
+def test_a_file_is_kept_in_chunks_and_each_slice_reads_its_own(
+    h: Hospital, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 20,000-row file packed into the job's one item outgrew DynamoDB's 400 KB (mobiles do not
+    compress); the rows are kept in chunks beside it, and a slice reads the chunk holding its rows."""
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 100)
+    job = h.previewed(staff_file(230))
+    assert sorted(n for (t, j, n) in h.jobs.chunks if j == job.id) == [0, 1, 2]
+    assert (job.summary.create, h.get(job.id, page=5).rows[0].row) == (230, 202)
+    h.confirm(job.id)
+    h.drain()
+    assert h.get(job.id).created == 230 and len(h.staff()) == 230
+    monkeypatch.setattr(staff_import, "MAX_CHUNK", 100)
+    with pytest.raises(Problem) as dense:
+        h.upload(staff_file(10))
+    assert dense.value.errors[0].message.startswith("the file holds too much")

@@ -31,10 +31,11 @@ IMPORTS = Subscription(
     name="directory-import",
     source="messaging",
     event_types=("directory.import.requested",),
-    # the job (and, applying, the slice's preview page); the slice's 工号 claims and the staff they name
-    # (two BatchGetItems of at most 100); applying, per row: the directory's use case (it reads the
-    # record it updates) in its own transaction; the page and the progress (and next slice) with the marker
-    budget={"GetItem": 2, "BatchGetItem": 2, "TransactWriteItems": 1},
+    # the job, the chunk of rows holding the slice (and, applying, the slice's preview page); the slice's
+    # 工号 claims and the staff they name (two BatchGetItems of at most 100); applying, per row: the
+    # directory's use case (it reads the record it updates) in its own transaction; the page and the
+    # progress (and next slice) with the marker
+    budget={"GetItem": 3, "BatchGetItem": 2, "TransactWriteItems": 1},
     per_item={"GetItem": 1, "TransactWriteItems": 1},
 )
 GROUPS = Subscription(

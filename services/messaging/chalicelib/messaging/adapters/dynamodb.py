@@ -210,9 +210,10 @@ class ImportJobItem(TenantItem):
     filename = UnicodeAttribute(null=True)
     file_sha256 = UnicodeAttribute()
     status = UnicodeAttribute(default="previewing")
-    rows_blob = UnicodeAttribute()
+    units_blob = UnicodeAttribute()
     total = NumberAttribute()
     page_size = NumberAttribute(default=50)
+    chunk_rows = NumberAttribute(default=1000)
     preview_until = UTCDateTimeAttribute(null=True)
     previewed = NumberAttribute(default=0)
     to_create = NumberAttribute(default=0)
@@ -234,6 +235,23 @@ class ImportJobItem(TenantItem):
     @staticmethod
     def partition(tenant: str) -> str:
         return tenant_key(tenant, "import")
+
+
+class ImportChunkItem(TenantItem):
+    """A job's rows, a chunk at a time (packed; a slice reads only its own)."""
+
+    ENTITY = "importrows"
+    Meta = table_meta("messaging")
+    rows_blob = UnicodeAttribute()
+    expires_at = NumberAttribute(null=True)  # the table's TTL: the rows go a month after their job
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "importrows")
+
+    @staticmethod
+    def key(job_id: str, number: int) -> str:
+        return f"{job_id}#{number:04d}"
 
 
 class ImportPageItem(TenantItem):
@@ -2089,6 +2107,7 @@ _JOB_FIELDS = (
     "filename",
     "status",
     "page_size",
+    "chunk_rows",
     "preview_until",
     "previewed",
     "to_create",
@@ -2118,7 +2137,7 @@ def _job_record(item: ImportJobItem) -> ImportJobRecord:
         id=item.sk,
         requested_by=item.requested_by,
         file_sha256=item.file_sha256,
-        rows_blob=item.rows_blob,
+        units_blob=item.units_blob,
         total=int(item.total),
         created_at=item.created_at,
         **extra,
@@ -2136,18 +2155,29 @@ class DynamoImportJobs:
         item = find_import_job(self.tenant, job_id)
         return _job_record(item) if item else None
 
-    def create(self, job: ImportJobRecord) -> None:
+    def create(self, job: ImportJobRecord, chunks: Sequence[str]) -> None:
+        expires = int((now_utc() + timedelta(days=IMPORT_PAGE_DAYS)).timestamp())
+        for number, blob in enumerate(chunks):
+            key = ImportChunkItem.key(job.id, number)
+            self.uow.create(ImportChunkItem.new(self.tenant, key, rows_blob=blob, expires_at=expires))
         item = ImportJobItem.new(
             self.tenant,
             job.id,
             requested_by=job.requested_by,
             file_sha256=job.file_sha256,
-            rows_blob=job.rows_blob,
+            units_blob=job.units_blob,
             total=job.total,
             created_at=job.created_at,
             **{name: getattr(job, name) for name in _JOB_FIELDS},
         )
         self.uow.create(item)
+
+    def chunk(self, job_id: str, number: int) -> str | None:
+        try:
+            key = ImportChunkItem.key(job_id, number)
+            return str(ImportChunkItem.get(ImportChunkItem.partition(self.tenant), key).rows_blob)
+        except ImportChunkItem.DoesNotExist:
+            return None
 
     def _item(self, job: ImportJobRecord) -> ImportJobItem:
         return ImportJobItem(ImportJobItem.partition(self.tenant), job.id)

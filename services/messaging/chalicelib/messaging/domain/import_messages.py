@@ -35,6 +35,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "超过 {max} 行；每次最多导入 {max} 行",
         "more than {max} rows; at most {max} per import",
     ),
+    "file_too_dense": (
+        "文件内容过多（单元格过长），请拆分后分批导入",
+        "the file holds too much (cells too long) to import at once; split it",
+    ),
     "not_base64": ("文件内容不是有效的 base64", "the file is not valid base64"),
     "missing_column": ("缺少“{label}”列", "missing column '{label}'"),
     "required": ("{label}不能为空", "{label} must not be empty"),

@@ -611,8 +611,11 @@ class DepartmentGroupStore(Protocol):
 class ImportJobs(Protocol):
     def get(self, job_id: str) -> ImportJobRecord | None: ...
 
-    def create(self, job: ImportJobRecord) -> None:
-        """Stage a new job (create-only)."""
+    def create(self, job: ImportJobRecord, chunks: Sequence[str]) -> None:
+        """Stage a new job (create-only) and its packed rows, chunk by chunk."""
+
+    def chunk(self, job_id: str, number: int) -> str | None:
+        """The job's packed rows [number * chunk_rows, (number + 1) * chunk_rows)."""
 
     def previewed(self, job: ImportJobRecord, offset: int, end: int, tally: PreviewTally, done: bool) -> None:
         """Stage the preview's progress after rows [offset, end): the counts added, ``preview`` when

@@ -304,18 +304,20 @@ class DepartmentGroupRecord:
 @dataclass
 class ImportJobRecord:
     """A checked staff file: previewed in slices (``previewing`` → ``preview``), then, once an admin
-    confirms it, applied in slices (``queued`` → ``running`` → ``done``). Its rows are packed (see
-    ``domain.staff_import``); each slice's preview and outcome is a page (``ImportPageRecord``)."""
+    confirms it, applied in slices (``queued`` → ``running`` → ``done``). Its rows are kept packed in
+    chunks beside it (see ``domain.staff_import``); each slice's preview and outcome is a page
+    (``ImportPageRecord``)."""
 
     id: str
     requested_by: str
     file_sha256: str
-    rows_blob: str
+    units_blob: str  # the hospital's units when the file was checked (packed), for showing them by path
     total: int
     created_at: datetime
     filename: str | None = None
     status: str = "previewing"  # previewing | preview | queued | running | done
     page_size: int = 50
+    chunk_rows: int = 1_000  # the rows are kept in chunks of this many (``ImportJobs.chunk``)
     preview_until: datetime | None = None  # a confirmation after this is refused: preview again
     previewed: int = 0
     to_create: int = 0

@@ -79,6 +79,7 @@ CLEAR = "-"
 YES = frozenset({"是", "yes", "y", "true", "1", "更正"})
 NO = frozenset({"否", "no", "n", "false", "0", ""})
 MAX_ROWS = 20_000
+QUOTED = 100  # characters of a cell a message quotes back
 
 
 @dataclass(frozen=True)
@@ -313,8 +314,8 @@ def parse(table: list[list[str]], units: Units) -> Parsed:
                 {
                     "row": number,
                     # A cell may be quoted back; a mobile or ID number in the wrong column is not, whole.
-                    "employee_no": mask_identifiers_in(employee_no),
-                    "name": mask_identifiers_in(raw.get("name", "")),
+                    "employee_no": mask_identifiers_in(employee_no[:QUOTED]),
+                    "name": mask_identifiers_in(raw.get("name", "")[:QUOTED]),
                     "errors": [_masked(p).as_json() for p in problems],
                 }
             )
@@ -325,9 +326,9 @@ def parse(table: list[list[str]], units: Units) -> Parsed:
 
 def _masked(problem: RowError) -> RowError:
     params = {
-        k: mask_identifiers_in(v)
+        k: mask_identifiers_in(v[:QUOTED])
         if isinstance(v, str)
-        else [mask_identifiers_in(str(x)) for x in v]
+        else [mask_identifiers_in(str(x)[:QUOTED]) for x in v]
         if isinstance(v, list)
         else v
         for k, v in problem.params.items()
@@ -451,13 +452,32 @@ def decide(planned: dict[str, Any], current: StaffRecord | None, data: dict[str,
     return "stale"
 
 
-def pack_rows(rows: list[dict[str, Any]], units: Units) -> str:
-    """The checked rows and the units they name, as a job keeps them: JSON, compressed, base64 (an
-    item holds 400 KB; 20,000 rows of an HR export pack into a few dozen)."""
-    blob = {"rows": rows, "units": units.as_json()}
-    return base64.b64encode(zlib.compress(json.dumps(blob, ensure_ascii=False).encode())).decode()
+CHUNK_ROWS = 1_000  # rows kept per chunk item: a slice reads its own chunk, never the whole file
+MAX_CHUNK = 300_000  # characters of a packed chunk, well inside an item's 400 KB
 
 
-def unpack_rows(blob: str) -> tuple[list[dict[str, Any]], Units]:
-    packed: dict[str, Any] = json.loads(zlib.decompress(base64.b64decode(blob)))
-    return list(packed["rows"]), Units.from_json(packed["units"])
+def _pack(value: Any) -> str:
+    return base64.b64encode(zlib.compress(json.dumps(value, ensure_ascii=False).encode(), 9)).decode()
+
+
+def _unpack(blob: str) -> Any:
+    return json.loads(zlib.decompress(base64.b64decode(blob)))
+
+
+def pack_rows(rows: list[dict[str, Any]], chunk_rows: int = CHUNK_ROWS) -> list[str]:
+    """The checked rows as a job keeps them: ``chunk_rows`` to a chunk, each JSON, compressed and
+    base64 (1,000 rows of an HR export pack into some 25 KB)."""
+    starts = range(0, len(rows), chunk_rows)
+    return [_pack(rows[start : start + chunk_rows]) for start in starts] or [_pack([])]
+
+
+def unpack_rows(blob: str) -> list[dict[str, Any]]:
+    return list(_unpack(blob))
+
+
+def pack_units(units: Units) -> str:
+    return _pack(units.as_json())
+
+
+def unpack_units(blob: str) -> Units:
+    return Units.from_json(_unpack(blob))

@@ -1,12 +1,13 @@
 """Import jobs: an HR file is checked, previewed, and applied only once a hospital admin confirms it.
 
 1. ``start`` (``POST /imports``) reads and checks the whole file against the hospital's units in the
-   request (a file that cannot be imported at all is a 422, nothing kept) and keeps its rows, packed, on
-   a job that is ``previewing``; nothing of the directory is written.
+   request (a file that cannot be imported at all is a 422, nothing kept) and keeps its rows, packed in
+   chunks of 1,000, beside a job that is ``previewing``; nothing of the directory is written.
 2. The consumer previews the job ``SLICE`` rows per event (``run_slice``, phase ``preview``): it reads
-   the staff the slice's 工号 name in two batch reads and writes the slice's page (per row: create,
-   update with each field's before → after, unchanged, or error) and the counts; the last slice makes
-   the job a ``preview``. A 20,000-row file is 400 short invocations, none reading more than 100 items.
+   its chunk of rows and the staff the slice's 工号 name (two batch reads), and writes the slice's page
+   (per row: create, update with each field's before → after, unchanged, or error) and the counts; the
+   last slice makes the job a ``preview``. A 20,000-row file is 400 short invocations, none reading
+   more than its chunk and 100 items.
 3. ``get`` (``GET /imports/{id}?page=``) shows the job, its counts and one page of rows, in the
    reader's language.
 4. ``confirm`` (``POST /imports/{id}/confirm``) queues the apply: once (a second confirmation returns
@@ -66,6 +67,7 @@ from shared.persistence.uow import UnitOfWork
 from shared.problems import FieldError, Problem, conflict, validation_failed
 
 SLICE = 50  # rows per event, and per page of the preview
+CHUNK_ROWS = 1_000  # rows per chunk kept beside the job (a multiple of SLICE: a slice reads one chunk)
 PREVIEW_TTL = timedelta(hours=24)
 
 
@@ -144,20 +146,25 @@ def start(
             for e in parsed.errors
         ]
         raise _refused(errors, lang)
+    chunk_rows = CHUNK_ROWS - CHUNK_ROWS % SLICE  # whole slices to a chunk
+    chunks = staff_import.pack_rows(parsed.rows, chunk_rows)
+    if max(len(c) for c in chunks) > staff_import.MAX_CHUNK:  # only rows of very long cells get here
+        raise unreadable("file_too_dense")
     now = now_utc()
     job = ImportJobRecord(
         id=new_id(),
         requested_by=principal.user,
         filename=cmd.filename,
         file_sha256=hashlib.sha256(content).hexdigest(),
-        rows_blob=staff_import.pack_rows(parsed.rows, units),
+        units_blob=staff_import.pack_units(units),
         total=len(parsed.rows),
         created_at=now,
         page_size=SLICE,
+        chunk_rows=chunk_rows,
         preview_until=now + PREVIEW_TTL,
     )
     with store:
-        store.jobs.create(job)
+        store.jobs.create(job, chunks)
         store.emit(
             IMPORT_REQUESTED.envelope(principal.tenant, ImportRequested(job_id=job.id, phase="preview"))
         )
@@ -305,11 +312,16 @@ def run_slice(
             found.append(wiring.personal_data())  # only a file with mobiles needs the key
         return found[0].digest(tenant, "mobile", mobile)
 
-    rows, units = staff_import.unpack_rows(job.rows_blob)
-    end = min(request.offset + job.page_size, len(rows))
-    done = end >= len(rows)
+    number, first = divmod(request.offset, job.chunk_rows)
+    blob = store.jobs.chunk(job.id, number)
+    if blob is None:
+        raise NotFound("import rows")
+    end = min(request.offset + job.page_size, job.total)
+    done = end >= job.total
+    entries = staff_import.unpack_rows(blob)[first : first + end - request.offset]
     if request.phase == "preview":
-        page = _preview(store, job, rows[request.offset : end], units, mobile_index)
+        units = staff_import.unpack_units(job.units_blob)
+        page = _preview(store, entries, units, mobile_index)
         store.pages.put(ImportPageRecord(job.id, request.offset // job.page_size, page))
         tally = Counter(r["action"] for r in page)
         store.jobs.previewed(
@@ -335,7 +347,7 @@ def run_slice(
             store,
             principal,
             envelope.id,
-            rows[request.offset : end],
+            entries,
             previewed,
             open_directory or wiring.open_store,
             personal_data,
@@ -349,7 +361,6 @@ def run_slice(
 
 def _preview(
     store: ImportStore,
-    job: ImportJobRecord,
     entries: list[dict[str, Any]],
     units: staff_import.Units,
     mobile_index: Callable[[str], str],
