@@ -65,6 +65,22 @@ TITLES = {
     "rule-violated": "违反业务规则",
 }
 
+# A problem whose slug has no title of its own reads by its status.
+STATUS_TITLES = {
+    400: "请求格式错误",
+    401: "未认证",
+    403: "无权操作",
+    404: "未找到",
+    409: "冲突",
+    410: "已失效",
+    413: "请求体过大",
+    415: "不支持的内容类型",
+    422: "校验未通过",
+    429: "请求过于频繁",
+    500: "内部错误",
+    503: "服务暂不可用",
+}
+
 # What ``NotFound(what)`` names, for "No such {what}".
 NOUNS = {
     "resource": "资源",
@@ -77,6 +93,8 @@ NOUNS = {
     "hospital": "医院",
     "hospital in this consortium": "该医联体中的医院",
     "import": "导入任务",
+    "import rows": "导入数据",
+    "import page": "导入预览页",
     "message": "消息",
     "notification": "通知",
     "staff": "员工",
@@ -242,6 +260,7 @@ MESSAGES = {
     "{} cannot be removed": "{} 不能删除",
     "{} recipients; at most {} per notification": "接收人 {} 名；每条通知最多 {} 名",
     "{} still holds staff: {}, units under it: {} ({}); move or remove them first": "{}仍有在职人员 {} 名、下级单位 {} 个（{}），请先调出或删除",
+    "this import is {}: only a confirmed one is applied": "该导入任务{}：只有确认后的导入才会执行",
     # approvals
     "already reminded": "已经提醒过",
     "already submitted": "已经提交",
@@ -336,7 +355,7 @@ def localise(problem: Problem, lang: str) -> Problem:
         return problem
     return dataclasses.replace(
         problem,
-        title=TITLES.get(problem.slug, problem.title),
+        title=TITLES.get(problem.slug) or STATUS_TITLES.get(problem.status, problem.title),
         detail=translate(problem.detail, lang),
         errors=[FieldError(e.field, translate(e.message, lang), e.code) for e in problem.errors],
     )

@@ -166,11 +166,25 @@ def test_fh_directory_import_follows_the_job(stack: Any, admin: str, tenant: str
     stack.request("POST", "/messaging/departments", admin, {"name": "检验科"})
     csv_file = tmp_path / "hr.csv"
     csv_file.write_text("姓名,工号,科室\n钱一,L1,检验科\n钱二,L2,检验科\n", encoding="utf-8")
-    args = ["directory", "import", str(csv_file), "--tenant", tenant, "--api", stack.url, "--token", admin]
-    with stack.triggers_running():  # the command follows the job over HTTP while the stack runs it
+    args = [
+        "directory",
+        "import",
+        str(csv_file),
+        "--tenant",
+        tenant,
+        "--api",
+        stack.url,
+        "--token",
+        admin,
+        "--yes",
+    ]
+    with stack.triggers_running():  # the command follows the preview, then the apply, over HTTP
         assert main(args) == 0
     _, staff = stack.request("GET", "/messaging/staff", admin)
     assert sorted(s["name"] for s in staff["items"]) == ["钱一", "钱二"]
     bad = tmp_path / "bad.csv"
     bad.write_text("姓名,工号,科室\n钱三,L3,没有这个科\n", encoding="utf-8")
-    assert main([*args[:2], str(bad), *args[3:]]) == 1
+    with stack.triggers_running():  # previewed, then refused: its one row is in error
+        assert main([*args[:2], str(bad), *args[3:]]) == 1
+    _, staff = stack.request("GET", "/messaging/staff", admin)
+    assert len(staff["items"]) == 2

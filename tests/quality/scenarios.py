@@ -283,11 +283,21 @@ def _register() -> None:
         csv = f"姓名,工号,科室\n林晓,I{uuid.uuid4().hex[:10]},{department.id}\n"
         return {"format": "csv", "content_base64": base64.b64encode(csv.encode()).decode()}
 
-    @scenario("messaging", "GET", "/imports/{job_id}")
-    def an_import_job(maker: ResourceMaker, token: str) -> Prepared:
+    def previewed_import(maker: ResourceMaker, token: str) -> str:
+        """An uploaded file, previewed by the consumer to the end (its first page written)."""
         status, job = maker.call("POST", "/messaging/imports", token, an_hr_file(maker, token, {}))
         assert status == 202, job
-        return Prepared(f"/imports/{job['id']}")
+        assert maker.settle is not None, "this recipe needs the event path: give the maker settle=stack.drain"
+        maker.settle()
+        return str(job["id"])
+
+    @scenario("messaging", "GET", "/imports/{job_id}")
+    def an_import_job(maker: ResourceMaker, token: str) -> Prepared:
+        return Prepared(f"/imports/{previewed_import(maker, token)}")
+
+    @scenario("messaging", "POST", "/imports/{job_id}/confirm")
+    def confirm_a_previewed_import(maker: ResourceMaker, token: str) -> Prepared:
+        return Prepared(f"/imports/{previewed_import(maker, token)}/confirm", {})
 
     @scenario("messaging", "GET", "/notifications/{notification_id}")
     def my_notification(maker: ResourceMaker, token: str) -> Prepared:

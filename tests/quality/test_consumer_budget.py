@@ -88,8 +88,9 @@ class _Context:
     aws_request_id = "gate"
 
 
-def _scenario(stack: Any, tenant: str) -> None:
-    """Every event type a consumer takes, made through the API as a hospital would."""
+def _scenario(stack: Any, tenant: str, emitted: list[Any]) -> None:
+    """Every event type a consumer takes, made through the API as a hospital would (``emitted``: the
+    events so far, for a step that needs a consumer's effect before the next request)."""
     made = seed(stack, tenant)
     admin = stack.token(tenant, "gate-admin", ["hospital_admin"])
     leave = next(t for t in made["templates"] if t["code"] == "leave")
@@ -155,14 +156,26 @@ def _scenario(stack: Any, tenant: str) -> None:
     assert status == 201, body
     status, body = stack.request("POST", f"{path}/remove", admin, {"hospital_id": town})
     assert status == 204, body
-    csv = "姓名,工号,科室\n王五,G4,康复医学科\n赵六,G5,康复医学科\n"
-    status, body = stack.request(
-        "POST",
-        "/messaging/imports",
-        admin,
-        {"format": "csv", "content_base64": base64.b64encode(csv.encode()).decode(), "filename": "hr.csv"},
-    )
-    assert status in (201, 202), body
+
+    def upload(csv: str) -> str:
+        content = base64.b64encode(csv.encode()).decode()
+        body = {"format": "csv", "content_base64": content, "filename": "hr.csv"}
+        status, job = stack.request("POST", "/messaging/imports", admin, body)
+        assert status == 202, job
+        return str(job["id"])
+
+    # One file previewed (its preview slice is measured), and one previewed here, through the import
+    # consumer's own handler (so the measured replay finds it applied), and confirmed: its apply slice,
+    # which creates one person and moves another, is measured.
+    upload("姓名,工号,科室\n王五,G4,康复医学科\n赵六,G5,康复医学科\n")
+    applied = upload("姓名,工号,科室,职称\n孙七,G6,康复医学科,护师\n林晓,G1,康复医学科,副主任护师\n")
+    (handler,) = [h for sub, h in _consumers(stack) if sub.name == "directory-import"]
+    (preview,) = [
+        e for e in emitted if e.type == "directory.import.requested" and e.data["job_id"] == applied
+    ]
+    assert not (handler(_sqs_event(preview), _Context()) or {}).get("batchItemFailures")
+    status, body = stack.request("POST", f"/messaging/imports/{applied}/confirm", admin, {})
+    assert status == 202, body
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +194,7 @@ def rows(stack: Any) -> Iterator[dict[str, ConsumerRow]]:
     with stack.runner.paused():
         UnitOfWork.emit = capture  # type: ignore[method-assign]
         try:
-            _scenario(stack, tenant)
+            _scenario(stack, tenant, emitted)
         finally:
             UnitOfWork.emit = original  # type: ignore[method-assign]
         for sub, handler in _consumers(stack):

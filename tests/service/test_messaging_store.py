@@ -33,6 +33,7 @@ from chalicelib.messaging.adapters.dynamodb import (
 from chalicelib.messaging.contracts.events import CERTIFICATE_EXPIRING, CertificateExpiring
 from chalicelib.messaging.domain.records import (
     AlertEntry,
+    ApplyTally,
     AttachmentRecord,
     Colleague,
     ConsortiumGroupPointer,
@@ -44,11 +45,13 @@ from chalicelib.messaging.domain.records import (
     DueReminder,
     FeedRecord,
     ImportJobRecord,
+    ImportPageRecord,
     LastMessage,
     ListingRecord,
     MessageRecord,
     NotificationRecord,
     PointerRecord,
+    PreviewTally,
     Reminder,
     RosterMember,
     SentRecord,
@@ -1429,40 +1432,108 @@ def imports_of(request: pytest.FixtureRequest) -> Iterator[Opener]:
 
 def job(job_id: str = "j1", **extra: Any) -> ImportJobRecord:
     return ImportJobRecord(
-        job_id, "hr-admin", "sha", "packed-rows", 60, AT, **{"filename": "hr.csv", **extra}
+        job_id,
+        "hr-admin",
+        "sha",
+        "packed-units",
+        60,
+        AT,
+        **{"filename": "hr.csv", "preview_until": AT, **extra},
     )
 
 
-def test_import_jobs_round_trip_are_create_only_and_advance_from_where_they_stand(imports_of: Opener) -> None:
+def test_import_jobs_round_trip_are_create_only_and_move_only_from_where_they_stand(
+    imports_of: Opener,
+) -> None:
     tenant = new_tenant()
     store = imports_of(tenant, "admin")
-    queued = job()
-    commit(store, lambda s: s.jobs.create(queued))
-    assert store.jobs.get("j1") == queued
+    uploaded = job()
+    commit(store, lambda s: s.jobs.create(uploaded, ["rows-0", "rows-1"]))
+    assert store.jobs.get("j1") == uploaded and uploaded.status == "previewing"
+    assert (store.jobs.chunk("j1", 0), store.jobs.chunk("j1", 1), store.jobs.chunk("j1", 2)) == (
+        "rows-0",
+        "rows-1",
+        None,
+    )
     assert store.jobs.get("j2") is None and imports_of(new_tenant(), "x").jobs.get("j1") is None
     with pytest.raises(Conflict), store:
-        store.jobs.create(job(filename="other.csv"))
+        store.jobs.create(job(filename="other.csv"), ["other"])
         store.commit()
+    assert store.jobs.chunk("j1", 0) == "rows-0"
+
+    # The preview: only from where it stands, only while previewing.
     with store:
-        store.jobs.advance(queued, 0, 50, 40, 5, 5, None)  # never committed
-    assert store.jobs.get("j1") == queued
-    commit(store, lambda s: s.jobs.advance(queued, 0, 50, 40, 5, 5, None))
+        store.jobs.previewed(uploaded, 0, 50, PreviewTally(40, 5, 3, 2), False)  # never committed
+    assert store.jobs.get("j1") == uploaded
+    with pytest.raises(Conflict), store:
+        store.jobs.confirm(uploaded, "admin", AT, False)  # not previewed yet
+        store.commit()
+    commit(store, lambda s: s.jobs.previewed(uploaded, 0, 50, PreviewTally(40, 5, 3, 2), False))
+    with pytest.raises(Conflict), store:
+        store.jobs.previewed(uploaded, 0, 50, PreviewTally(40, 5, 3, 2), False)  # a redelivered slice
+        store.commit()
+    commit(store, lambda s: s.jobs.previewed(uploaded, 50, 60, PreviewTally(10, 0, 0, 0), True))
+    previewed = store.jobs.get("j1")
+    assert (previewed.status, previewed.previewed, previewed.to_create, previewed.to_update) == (
+        "preview",
+        60,
+        50,
+        5,
+    )
+    assert (previewed.to_keep, previewed.errors) == (3, 2)
+
+    # Applying: not before the confirmation, which happens once.
+    with pytest.raises(Conflict), store:
+        store.jobs.advance(uploaded, 0, 50, ApplyTally(40, 5, 5, 0, 0), None)
+        store.commit()
+    confirmed_at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    commit(store, lambda s: s.jobs.confirm(uploaded, "admin-2", confirmed_at, True))
+    with pytest.raises(Conflict), store:
+        store.jobs.confirm(uploaded, "admin-3", confirmed_at, False)
+        store.commit()
+    queued = store.jobs.get("j1")
+    assert (queued.status, queued.confirmed_by, queued.confirmed_at, queued.skip_errors) == (
+        "queued",
+        "admin-2",
+        confirmed_at,
+        True,
+    )
+    commit(store, lambda s: s.jobs.advance(uploaded, 0, 50, ApplyTally(40, 5, 3, 1, 1), None))
     running = store.jobs.get("j1")
     assert (running.status, running.processed, running.created, running.updated, running.unchanged) == (
         "running",
         50,
         40,
         5,
-        5,
+        3,
     )
+    assert (running.conflicts, running.skipped) == (1, 1)
     with pytest.raises(Conflict), store:
-        store.jobs.advance(queued, 0, 50, 40, 5, 5, None)  # a redelivered slice
+        store.jobs.advance(uploaded, 0, 50, ApplyTally(40, 5, 5, 0, 0), None)  # a redelivered slice
         store.commit()
-    finished = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-    commit(store, lambda s: s.jobs.advance(queued, 50, 60, 10, 0, 0, finished))
+    finished = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    commit(store, lambda s: s.jobs.advance(uploaded, 50, 60, ApplyTally(10, 0, 0, 0, 0), finished))
     done = store.jobs.get("j1")
     assert (done.status, done.processed, done.created, done.finished_at) == ("done", 60, 50, finished)
-    assert done.rows_blob == "packed-rows" and done.file_sha256 == "sha"
+    assert done.units_blob == "packed-units" and done.file_sha256 == "sha" and done.preview_until == AT
+
+
+def test_import_pages_round_trip_and_are_replaced_whole(imports_of: Opener) -> None:
+    tenant = new_tenant()
+    store = imports_of(tenant, "admin")
+    rows = [{"row": 2, "action": "update", "changes": [["title", "护士", "护师"]], "name": "张三"}]
+    assert store.pages.get("j1", 0) is None
+    with store:
+        store.pages.put(ImportPageRecord("j1", 0, rows))  # never committed
+    assert store.pages.get("j1", 0) is None
+    commit(store, lambda s: s.pages.put(ImportPageRecord("j1", 0, rows)))
+    commit(store, lambda s: s.pages.put(ImportPageRecord("j1", 1, [])))
+    assert store.pages.get("j1", 0) == ImportPageRecord("j1", 0, rows)
+    applied = [{**rows[0], "outcome": "applied"}]
+    commit(store, lambda s: s.pages.put(ImportPageRecord("j1", 0, applied)))
+    assert store.pages.get("j1", 0) == ImportPageRecord("j1", 0, applied)
+    assert store.pages.get("j1", 1) == ImportPageRecord("j1", 1, [])
+    assert store.pages.get("j2", 0) is None and imports_of(new_tenant(), "x").pages.get("j1", 0) is None
 
 
 def test_an_import_reads_the_hospitals_units_and_staff_by_number(imports_of: Opener) -> None:
@@ -1471,16 +1542,25 @@ def test_an_import_reads_the_hospitals_units_and_staff_by_number(imports_of: Ope
     directory = _dynamo if isinstance(store, DynamoImportStore) else _fake
     commit(directory(tenant, "admin"), lambda s: [s.departments.create(unit(n)) for n in (2, 1, 3)])
     commit(directory(tenant, "admin"), lambda s: s.staff.create(person(1, roles=["nurse"])))
+    commit(directory(tenant, "admin"), lambda s: s.staff.create(person(2)))
     assert [(u.id, u.name) for u in store.departments()] == [
         ("d01", "科室1"),
         ("d02", "科室2"),
         ("d03", "科室3"),
     ]
-    found = store.staff_by_number("E1")
-    assert (found.id, found.employee_no, found.roles, found.version) == ("s01", "E1", ["nurse"], 1)
-    assert store.staff_by_number("E2") is None
+    found = store.staff_by_numbers(["E1", "E9", "E2", "E1"])
+    assert sorted(found) == ["E1", "E2"]
+    assert (found["E1"].id, found["E1"].employee_no, found["E1"].roles, found["E1"].version) == (
+        "s01",
+        "E1",
+        ["nurse"],
+        1,
+    )
+    assert store.staff_by_numbers([]) == {}
+    many = store.staff_by_numbers([f"X{n}" for n in range(150)] + ["E2"])  # past one batch of 100
+    assert list(many) == ["E2"]
     other = imports_of(new_tenant(), "x")
-    assert other.staff_by_number("E1") is None and other.departments() == []
+    assert other.staff_by_numbers(["E1"]) == {} and other.departments() == []
 
 
 # --- the certificate sweep ------------------------------------------------------------------------

@@ -56,6 +56,11 @@ def test_a_problem_reads_in_chinese_with_its_values_carried_over() -> None:
     assert i18n.localise(problem, "en") is problem  # English is what the code wrote
 
 
+def test_a_problem_of_a_slug_without_a_title_reads_by_its_status() -> None:
+    problem = problems.conflict("已在导入中", "import-not-ready")
+    assert i18n.localise(problem, "zh").title == "冲突"
+
+
 def test_known_words_in_a_message_are_translated_too() -> None:
     assert i18n.translate("the approval is approved", "zh") == "该审批已通过"
     assert i18n.translate("No such approval", "zh") == "未找到审批"

@@ -4,7 +4,7 @@ notifications, imports, certificates and consortium links."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -55,10 +55,15 @@ NOTIFICATION_SENT = EventType(
 class ImportRequested(BaseModel):
     job_id: str
     offset: int = 0
+    # A job is previewed slice by slice when it is uploaded, and applied slice by slice once confirmed.
+    phase: Literal["preview", "apply"] = "apply"
 
 
 IMPORT_REQUESTED = EventType(
-    "directory.import.requested", "messaging", ImportRequested, description="Import a slice of a staff file"
+    "directory.import.requested",
+    "messaging",
+    ImportRequested,
+    description="Preview or apply a slice of a staff file",
 )
 
 

@@ -25,6 +25,7 @@ from chalicelib.messaging.domain.notify_policy import DEFAULT as DEFAULT_POLICY
 from chalicelib.messaging.domain.notify_policy import NotifyPolicy
 from chalicelib.messaging.domain.records import (
     AlertEntry,
+    ApplyTally,
     AttachmentRecord,
     Colleague,
     ConsortiumGroupPointer,
@@ -37,11 +38,13 @@ from chalicelib.messaging.domain.records import (
     Duty,
     FeedRecord,
     ImportJobRecord,
+    ImportPageRecord,
     LastMessage,
     ListingRecord,
     MessageRecord,
     NotificationRecord,
     PointerRecord,
+    PreviewTally,
     RecipientRecord,
     Reminder,
     RosterMember,
@@ -1497,6 +1500,8 @@ class FakeDepartmentGroupStore:
 @dataclass
 class ImportTables:
     jobs: dict[tuple[str, str], ImportJobRecord] = field(default_factory=dict)
+    chunks: dict[tuple[str, str, int], str] = field(default_factory=dict)
+    pages: dict[tuple[str, str, int], ImportPageRecord] = field(default_factory=dict)
 
 
 @dataclass
@@ -1508,51 +1513,98 @@ class FakeImportJobs:
     def get(self, job_id: str) -> ImportJobRecord | None:
         return copy.deepcopy(self.tables.jobs.get((self.tenant, job_id)))
 
-    def create(self, job: ImportJobRecord) -> None:
+    def create(self, job: ImportJobRecord, chunks: Sequence[str]) -> None:
         key, stored = (self.tenant, job.id), copy.deepcopy(job)
 
         def is_new() -> None:
             if key in self.tables.jobs:
                 raise Conflict("already exists")
 
+        def write() -> None:
+            self.tables.jobs[key] = stored
+            for number, blob in enumerate(chunks):
+                self.tables.chunks[(self.tenant, job.id, number)] = blob
+
         self.uow.check(is_new)
-        self.uow.stage(lambda: self.tables.jobs.__setitem__(key, stored))
+        self.uow.stage(write)
+
+    def chunk(self, job_id: str, number: int) -> str | None:
+        return self.tables.chunks.get((self.tenant, job_id, number))
+
+    def _when(
+        self,
+        job: ImportJobRecord,
+        holds: Callable[[ImportJobRecord], bool],
+        change: Callable[[ImportJobRecord], None],
+    ) -> None:
+        key = (self.tenant, job.id)
+
+        def where_it_stands() -> None:
+            current = self.tables.jobs.get(key)
+            if current is None or not holds(current):
+                raise Conflict("changed meanwhile")
+
+        self.uow.check(where_it_stands)
+        self.uow.stage(lambda: change(self.tables.jobs[key]))
+
+    def previewed(self, job: ImportJobRecord, offset: int, end: int, tally: PreviewTally, done: bool) -> None:
+        def apply(current: ImportJobRecord) -> None:
+            current.previewed = end
+            current.to_create += tally.create
+            current.to_update += tally.update
+            current.to_keep += tally.unchanged
+            current.errors += tally.error
+            current.status = "preview" if done else "previewing"
+
+        self._when(job, lambda c: c.status == "previewing" and c.previewed == offset, apply)
+
+    def confirm(self, job: ImportJobRecord, by: str, at: datetime, skip_errors: bool) -> None:
+        def apply(current: ImportJobRecord) -> None:
+            current.status, current.confirmed_by, current.confirmed_at = "queued", by, at
+            current.skip_errors = skip_errors
+
+        self._when(job, lambda c: c.status == "preview", apply)
 
     def advance(
         self,
         job: ImportJobRecord,
         offset: int,
         end: int,
-        created: int,
-        updated: int,
-        unchanged: int,
+        tally: ApplyTally,
         finished_at: datetime | None,
     ) -> None:
-        key = (self.tenant, job.id)
-
-        def where_it_stands() -> None:
-            current = self.tables.jobs.get(key)
-            if current is None or current.processed != offset:
-                raise Conflict("changed meanwhile")
-
-        def apply() -> None:
-            current = self.tables.jobs[key]
+        def apply(current: ImportJobRecord) -> None:
             current.processed = end
-            current.created += created
-            current.updated += updated
-            current.unchanged += unchanged
+            current.created += tally.created
+            current.updated += tally.updated
+            current.unchanged += tally.unchanged
+            current.conflicts += tally.conflicts
+            current.skipped += tally.skipped
             current.status = "done" if finished_at is not None else "running"
             if finished_at is not None:
                 current.finished_at = finished_at
 
-        self.uow.check(where_it_stands)
-        self.uow.stage(apply)
+        self._when(job, lambda c: c.status in ("queued", "running") and c.processed == offset, apply)
+
+
+@dataclass
+class FakeImportPages:
+    tenant: str
+    tables: ImportTables
+    uow: MemoryUnitOfWork
+
+    def get(self, job_id: str, number: int) -> ImportPageRecord | None:
+        return copy.deepcopy(self.tables.pages.get((self.tenant, job_id, number)))
+
+    def put(self, page: ImportPageRecord) -> None:
+        key, stored = (self.tenant, page.job_id, page.number), copy.deepcopy(page)
+        self.uow.stage(lambda: self.tables.pages.__setitem__(key, stored))
 
 
 @dataclass
 class FakeImportStore:
-    """``ImportStore`` in memory: jobs of its own, the units and 工号 claims of the directory fakes'
-    ``Tables``. For the consumer's use case, the test commits (as the consumer does)."""
+    """``ImportStore`` in memory: jobs and pages of its own, the units and 工号 claims of the directory
+    fakes' ``Tables``. For the consumer's use case, the test commits (as the consumer does)."""
 
     tenant: str
     directory: Tables = field(default_factory=Tables)
@@ -1563,13 +1615,22 @@ class FakeImportStore:
     def jobs(self) -> FakeImportJobs:
         return FakeImportJobs(self.tenant, self.tables, self.uow)
 
+    @property
+    def pages(self) -> FakeImportPages:
+        return FakeImportPages(self.tenant, self.tables, self.uow)
+
     def departments(self) -> list[DepartmentRecord]:
         mine = [(i, r) for (t, i), r in self.directory.departments.items() if t == self.tenant]
         return [copy.deepcopy(r) for _, r in sorted(mine, key=lambda row: row[0])]
 
-    def staff_by_number(self, employee_no: str) -> StaffRecord | None:
-        staff_id = self.directory.numbers.get((self.tenant, employee_no))
-        return copy.deepcopy(self.directory.staff.get((self.tenant, staff_id))) if staff_id else None
+    def staff_by_numbers(self, employee_nos: Sequence[str]) -> dict[str, StaffRecord]:
+        found: dict[str, StaffRecord] = {}
+        for number in employee_nos:
+            staff_id = self.directory.numbers.get((self.tenant, number))
+            staff = self.directory.staff.get((self.tenant, staff_id)) if staff_id else None
+            if staff is not None:
+                found[number] = copy.deepcopy(staff)
+        return found
 
     def emit(self, event: Any) -> None:
         self.uow.emit(event)

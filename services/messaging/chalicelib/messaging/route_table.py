@@ -43,6 +43,7 @@ ROUTES = (
     ("GET", "/audit", "chalicelib.messaging.api.directory", "audit_trail"),
     ("POST", "/imports", "chalicelib.messaging.api.imports", "start_import"),
     ("GET", "/imports/{job_id}", "chalicelib.messaging.api.imports", "get_import"),
+    ("POST", "/imports/{job_id}/confirm", "chalicelib.messaging.api.imports", "confirm_import"),
     ("POST", "/notifications", "chalicelib.messaging.api.notifications", "send_notification"),
     ("GET", "/notification-policy", "chalicelib.messaging.api.notifications", "get_notification_policy"),
     ("PUT", "/notification-policy", "chalicelib.messaging.api.notifications", "set_notification_policy"),

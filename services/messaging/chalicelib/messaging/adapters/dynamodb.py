@@ -23,6 +23,7 @@ from chalicelib.messaging.domain.notify_policy import DEFAULT as DEFAULT_POLICY
 from chalicelib.messaging.domain.notify_policy import NotifyPolicy, policy_from_json, policy_to_json
 from chalicelib.messaging.domain.records import (
     AlertEntry,
+    ApplyTally,
     AttachmentRecord,
     Colleague,
     ConsortiumGroupPointer,
@@ -34,11 +35,13 @@ from chalicelib.messaging.domain.records import (
     Duty,
     FeedRecord,
     ImportJobRecord,
+    ImportPageRecord,
     LastMessage,
     ListingRecord,
     MessageRecord,
     NotificationRecord,
     PointerRecord,
+    PreviewTally,
     RecipientRecord,
     Reminder,
     RosterMember,
@@ -287,19 +290,69 @@ class ImportJobItem(TenantItem):
     requested_by = UnicodeAttribute()
     filename = UnicodeAttribute(null=True)
     file_sha256 = UnicodeAttribute()
-    status = UnicodeAttribute(default="queued")
-    rows_blob = UnicodeAttribute()
+    status = UnicodeAttribute(default="previewing")
+    units_blob = UnicodeAttribute()
     total = NumberAttribute()
+    page_size = NumberAttribute(default=50)
+    chunk_rows = NumberAttribute(default=1000)
+    preview_until = UTCDateTimeAttribute(null=True)
+    previewed = NumberAttribute(default=0)
+    to_create = NumberAttribute(default=0)
+    to_update = NumberAttribute(default=0)
+    to_keep = NumberAttribute(default=0)
+    errors = NumberAttribute(default=0)
+    confirmed_by = UnicodeAttribute(null=True)
+    confirmed_at = UTCDateTimeAttribute(null=True)
+    skip_errors = BooleanAttribute(default=False)
     processed = NumberAttribute(default=0)
     created = NumberAttribute(default=0)
     updated = NumberAttribute(default=0)
     unchanged = NumberAttribute(default=0)
+    conflicts = NumberAttribute(default=0)
+    skipped = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute(default=now_utc)
     finished_at = UTCDateTimeAttribute(null=True)
 
     @staticmethod
     def partition(tenant: str) -> str:
         return tenant_key(tenant, "import")
+
+
+class ImportChunkItem(TenantItem):
+    """A job's rows, a chunk at a time (packed; a slice reads only its own)."""
+
+    ENTITY = "importrows"
+    Meta = table_meta("messaging")
+    rows_blob = UnicodeAttribute()
+    expires_at = NumberAttribute(null=True)  # the table's TTL: the rows go a month after their job
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "importrows")
+
+    @staticmethod
+    def key(job_id: str, number: int) -> str:
+        return f"{job_id}#{number:04d}"
+
+
+class ImportPageItem(TenantItem):
+    """One slice of a job's rows: their preview, then their outcome (JSON; 50 rows are a few KB)."""
+
+    ENTITY = "importpage"
+    Meta = table_meta("messaging")
+    rows = UnicodeAttribute()
+    expires_at = NumberAttribute(null=True)  # the table's TTL: pages go a month after their job
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "importpage")
+
+    @staticmethod
+    def key(job_id: str, number: int) -> str:
+        return f"{job_id}#{number:05d}"
+
+
+IMPORT_PAGE_DAYS = 31
 
 
 def import_job(tenant: str, job_id: str) -> ImportJobItem:
@@ -2476,21 +2529,44 @@ class DynamoDepartmentGroupStore:
 # --- staff imports, as the port of domain/ports.py ------------------------------------------------
 
 
+_JOB_FIELDS = (
+    "filename",
+    "status",
+    "page_size",
+    "chunk_rows",
+    "preview_until",
+    "previewed",
+    "to_create",
+    "to_update",
+    "to_keep",
+    "errors",
+    "confirmed_by",
+    "confirmed_at",
+    "skip_errors",
+    "processed",
+    "created",
+    "updated",
+    "unchanged",
+    "conflicts",
+    "skipped",
+    "finished_at",
+)
+
+
 def _job_record(item: ImportJobItem) -> ImportJobRecord:
+    # PynamoDB gives numbers back as they were stored; the record's counts are ints.
+    extra: dict[str, Any] = {}
+    for name in _JOB_FIELDS:
+        value = getattr(item, name)
+        extra[name] = int(value) if isinstance(value, float) else value
     return ImportJobRecord(
         id=item.sk,
         requested_by=item.requested_by,
         file_sha256=item.file_sha256,
-        rows_blob=item.rows_blob,
+        units_blob=item.units_blob,
         total=int(item.total),
         created_at=item.created_at,
-        filename=item.filename,
-        status=item.status,
-        processed=int(item.processed),
-        created=int(item.created),
-        updated=int(item.updated),
-        unchanged=int(item.unchanged),
-        finished_at=item.finished_at,
+        **extra,
     )
 
 
@@ -2505,46 +2581,105 @@ class DynamoImportJobs:
         item = find_import_job(self.tenant, job_id)
         return _job_record(item) if item else None
 
-    def create(self, job: ImportJobRecord) -> None:
+    def create(self, job: ImportJobRecord, chunks: Sequence[str]) -> None:
+        expires = int((now_utc() + timedelta(days=IMPORT_PAGE_DAYS)).timestamp())
+        for number, blob in enumerate(chunks):
+            key = ImportChunkItem.key(job.id, number)
+            self.uow.create(ImportChunkItem.new(self.tenant, key, rows_blob=blob, expires_at=expires))
         item = ImportJobItem.new(
             self.tenant,
             job.id,
             requested_by=job.requested_by,
-            filename=job.filename,
             file_sha256=job.file_sha256,
-            status=job.status,
-            rows_blob=job.rows_blob,
+            units_blob=job.units_blob,
             total=job.total,
-            processed=job.processed,
-            created=job.created,
-            updated=job.updated,
-            unchanged=job.unchanged,
             created_at=job.created_at,
-            finished_at=job.finished_at,
+            **{name: getattr(job, name) for name in _JOB_FIELDS},
         )
         self.uow.create(item)
+
+    def chunk(self, job_id: str, number: int) -> str | None:
+        try:
+            key = ImportChunkItem.key(job_id, number)
+            return str(ImportChunkItem.get(ImportChunkItem.partition(self.tenant), key).rows_blob)
+        except ImportChunkItem.DoesNotExist:
+            return None
+
+    def _item(self, job: ImportJobRecord) -> ImportJobItem:
+        return ImportJobItem(ImportJobItem.partition(self.tenant), job.id)
+
+    def previewed(self, job: ImportJobRecord, offset: int, end: int, tally: PreviewTally, done: bool) -> None:
+        actions = [
+            ImportJobItem.previewed.set(end),
+            ImportJobItem.to_create.add(tally.create),
+            ImportJobItem.to_update.add(tally.update),
+            ImportJobItem.to_keep.add(tally.unchanged),
+            ImportJobItem.errors.add(tally.error),
+            ImportJobItem.status.set("preview" if done else "previewing"),
+        ]
+        where = (ImportJobItem.status == "previewing") & (ImportJobItem.previewed == offset)
+        self.uow.update(self._item(job), actions, condition=where)
+
+    def confirm(self, job: ImportJobRecord, by: str, at: datetime, skip_errors: bool) -> None:
+        actions = [
+            ImportJobItem.status.set("queued"),
+            ImportJobItem.confirmed_by.set(by),
+            ImportJobItem.confirmed_at.set(at),
+            ImportJobItem.skip_errors.set(skip_errors),
+        ]
+        self.uow.update(self._item(job), actions, condition=ImportJobItem.status == "preview")
 
     def advance(
         self,
         job: ImportJobRecord,
         offset: int,
         end: int,
-        created: int,
-        updated: int,
-        unchanged: int,
+        tally: ApplyTally,
         finished_at: datetime | None,
     ) -> None:
         actions = [
             ImportJobItem.processed.set(end),
-            ImportJobItem.created.add(created),
-            ImportJobItem.updated.add(updated),
-            ImportJobItem.unchanged.add(unchanged),
+            ImportJobItem.created.add(tally.created),
+            ImportJobItem.updated.add(tally.updated),
+            ImportJobItem.unchanged.add(tally.unchanged),
+            ImportJobItem.conflicts.add(tally.conflicts),
+            ImportJobItem.skipped.add(tally.skipped),
             ImportJobItem.status.set("done" if finished_at is not None else "running"),
         ]
         if finished_at is not None:
             actions.append(ImportJobItem.finished_at.set(finished_at))
-        item = ImportJobItem(ImportJobItem.partition(self.tenant), job.id)
-        self.uow.update(item, actions, condition=ImportJobItem.processed == offset)
+        where = ImportJobItem.status.is_in("queued", "running") & (ImportJobItem.processed == offset)
+        self.uow.update(self._item(job), actions, condition=where)
+
+
+@dataclass
+class DynamoImportPages:
+    """``ImportPages``: one item per slice of a job, put whole (in the slice's transaction)."""
+
+    tenant: str
+    uow: UnitOfWork
+
+    def get(self, job_id: str, number: int) -> ImportPageRecord | None:
+        try:
+            item = ImportPageItem.get(
+                ImportPageItem.partition(self.tenant), ImportPageItem.key(job_id, number)
+            )
+        except ImportPageItem.DoesNotExist:
+            return None
+        return ImportPageRecord(job_id, number, json.loads(item.rows))
+
+    def put(self, page: ImportPageRecord) -> None:
+        expires = now_utc() + timedelta(days=IMPORT_PAGE_DAYS)
+        item = ImportPageItem.new(
+            self.tenant,
+            ImportPageItem.key(page.job_id, page.number),
+            rows=json.dumps(page.rows, ensure_ascii=False),
+            expires_at=int(expires.timestamp()),
+        )
+        self.uow.save(item)
+
+
+IMPORT_BATCH_GET = 100  # keys per BatchGetItem
 
 
 class DynamoImportStore(_OnUnitOfWork):
@@ -2555,15 +2690,31 @@ class DynamoImportStore(_OnUnitOfWork):
     def jobs(self) -> DynamoImportJobs:
         return DynamoImportJobs(self.tenant, self.uow)
 
+    @property
+    def pages(self) -> DynamoImportPages:
+        return DynamoImportPages(self.tenant, self.uow)
+
     def departments(self) -> list[DepartmentRecord]:
         return [_department_record(d) for d in departments_of(self.tenant)]
 
-    def staff_by_number(self, employee_no: str) -> StaffRecord | None:
-        claim = find_employee_number(self.tenant, employee_no)
-        if claim is None:
-            return None
-        staff = get_staff(self.tenant, claim.staff_id)
-        return _staff_record(staff) if staff else None
+    def staff_by_numbers(self, employee_nos: Sequence[str]) -> dict[str, StaffRecord]:
+        """Two BatchGetItems per 100 numbers: their claims, then the staff the claims name."""
+        numbers = list(dict.fromkeys(employee_nos))
+        staff_ids: list[str] = []
+        for start in range(0, len(numbers), IMPORT_BATCH_GET):
+            keys = [
+                (EmployeeNumberClaim.partition(self.tenant), n)
+                for n in numbers[start : start + IMPORT_BATCH_GET]
+            ]
+            staff_ids += [claim.staff_id for claim in EmployeeNumberClaim.batch_get(keys)]
+        found: dict[str, StaffRecord] = {}
+        for start in range(0, len(staff_ids), IMPORT_BATCH_GET):
+            keys = [
+                (StaffItem.partition(self.tenant), s) for s in staff_ids[start : start + IMPORT_BATCH_GET]
+            ]
+            for item in StaffItem.batch_get(keys):
+                found[item.employee_no] = _staff_record(item)
+        return found
 
     def __exit__(self, *exc: object) -> None:
         self.uow.__exit__(*exc)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from chalicelib.messaging.domain.notify_policy import NotifyPolicy
 from chalicelib.messaging.domain.records import (
     AlertEntry,
+    ApplyTally,
     AttachmentRecord,
     Colleague,
     ConsortiumGroupPointer,
@@ -27,10 +28,12 @@ from chalicelib.messaging.domain.records import (
     Duty,
     FeedRecord,
     ImportJobRecord,
+    ImportPageRecord,
     ListingRecord,
     MessageRecord,
     NotificationRecord,
     PointerRecord,
+    PreviewTally,
     RecipientRecord,
     Reminder,
     RosterMember,
@@ -682,22 +685,38 @@ class DepartmentGroupStore(Protocol):
 class ImportJobs(Protocol):
     def get(self, job_id: str) -> ImportJobRecord | None: ...
 
-    def create(self, job: ImportJobRecord) -> None:
-        """Stage a new job (create-only)."""
+    def create(self, job: ImportJobRecord, chunks: Sequence[str]) -> None:
+        """Stage a new job (create-only) and its packed rows, chunk by chunk."""
+
+    def chunk(self, job_id: str, number: int) -> str | None:
+        """The job's packed rows [number * chunk_rows, (number + 1) * chunk_rows)."""
+
+    def previewed(self, job: ImportJobRecord, offset: int, end: int, tally: PreviewTally, done: bool) -> None:
+        """Stage the preview's progress after rows [offset, end): the counts added, ``preview`` when
+        ``done``. The commit fails with Conflict unless the job is ``previewing`` at ``offset``."""
+
+    def confirm(self, job: ImportJobRecord, by: str, at: datetime, skip_errors: bool) -> None:
+        """Stage the admin's go-ahead: ``queued``, by whom and when. The commit fails with Conflict
+        unless the job is still a ``preview`` (a second confirmation applies nothing)."""
 
     def advance(
         self,
         job: ImportJobRecord,
         offset: int,
         end: int,
-        created: int,
-        updated: int,
-        unchanged: int,
+        tally: ApplyTally,
         finished_at: datetime | None,
     ) -> None:
         """Stage the progress after rows [offset, end): the counts added, ``done`` with ``finished_at``
-        (else ``running``). The commit fails with Conflict unless the job still stands at ``offset``
-        (a redelivered slice adds nothing)."""
+        (else ``running``). The commit fails with Conflict unless the job is confirmed and still
+        stands at ``offset`` (a redelivered slice adds nothing)."""
+
+
+class ImportPages(Protocol):
+    def get(self, job_id: str, number: int) -> ImportPageRecord | None: ...
+
+    def put(self, page: ImportPageRecord) -> None:
+        """Stage the page, replacing what it held (its preview, then its outcome)."""
 
 
 class ImportStore(Protocol):
@@ -707,11 +726,14 @@ class ImportStore(Protocol):
     @property
     def jobs(self) -> ImportJobs: ...
 
+    @property
+    def pages(self) -> ImportPages: ...
+
     def departments(self) -> list[DepartmentRecord]:
         """Every unit of the hospital (one read)."""
 
-    def staff_by_number(self, employee_no: str) -> StaffRecord | None:
-        """The member of staff holding this 工号, if any."""
+    def staff_by_numbers(self, employee_nos: Sequence[str]) -> dict[str, StaffRecord]:
+        """The members of staff holding these 工号, by 工号 (batch reads, not one per number)."""
 
     def emit(self, event: EventEnvelope) -> None:
         """Stage an event: published (through the outbox) if and only if the change commits."""

@@ -343,22 +343,68 @@ class DepartmentGroupRecord:
 
 @dataclass
 class ImportJobRecord:
-    """A validated staff file being applied in slices: its rows (packed, see ``domain.staff_import``)
-    and how far it has got."""
+    """A checked staff file: previewed in slices (``previewing`` → ``preview``), then, once an admin
+    confirms it, applied in slices (``queued`` → ``running`` → ``done``). Its rows are kept packed in
+    chunks beside it (see ``domain.staff_import``); each slice's preview and outcome is a page
+    (``ImportPageRecord``)."""
 
     id: str
     requested_by: str
     file_sha256: str
-    rows_blob: str
+    units_blob: str  # the hospital's units when the file was checked (packed), for showing them by path
     total: int
     created_at: datetime
     filename: str | None = None
-    status: str = "queued"  # queued | running | done
+    status: str = "previewing"  # previewing | preview | queued | running | done
+    page_size: int = 50
+    chunk_rows: int = 1_000  # the rows are kept in chunks of this many (``ImportJobs.chunk``)
+    preview_until: datetime | None = None  # a confirmation after this is refused: preview again
+    previewed: int = 0
+    to_create: int = 0
+    to_update: int = 0
+    to_keep: int = 0
+    errors: int = 0
+    confirmed_by: str | None = None
+    confirmed_at: datetime | None = None
+    skip_errors: bool = False
     processed: int = 0
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    conflicts: int = 0
+    skipped: int = 0
     finished_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PreviewTally:
+    """What a preview slice found: rows to create, to update, unchanged, in error."""
+
+    create: int = 0
+    update: int = 0
+    unchanged: int = 0
+    error: int = 0
+
+
+@dataclass(frozen=True)
+class ApplyTally:
+    """What an apply slice did: created, updated, left unchanged, not applied (the directory changed
+    since the preview), skipped (rows in error)."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    conflicts: int = 0
+    skipped: int = 0
+
+
+@dataclass
+class ImportPageRecord:
+    """One slice of a job's rows as previewed (and, once applied, with each row's outcome)."""
+
+    job_id: str
+    number: int  # 0-based: rows [number * page_size, (number + 1) * page_size)
+    rows: list[dict[str, Any]] = field(default_factory=list)
 
 
 # --- the certificate sweep ------------------------------------------------------------------------
