@@ -64,6 +64,7 @@ bench: install
 	$(PY) bench/roster_bench.py $(BENCH_ARGS)
 	$(PY) bench/ddb_budget.py
 	$(PY) bench/load.py --clients 20 --requests 2000
+	$(PY) bench/local_latency.py --staff 5
 	FH_IMPORT_BUDGET=1 $(PY) -m pytest -q -s tests/quality/test_import_budget.py
 
 # The quality gates' long variants: many more fuzzing examples per operation (README: Quality gates).

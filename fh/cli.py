@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -12,20 +13,26 @@ from pathlib import Path
 
 def _dev(args: argparse.Namespace) -> int:
     from fh.dev_issuer import default_home
+    from fh.local import state
     from fh.local.seed import DEMO_ROLES, DEMO_TENANT, seed
     from fh.local.stack import LocalStack
 
-    stack = LocalStack(home=default_home(), host=args.host, port=args.port)
+    home = default_home()
+    stack = LocalStack(home=home, host=args.host, port=args.port, metrics=args.metrics)
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     stack.start()
     try:
+        state.write(home, url=stack.url, moto_url=stack.moto_url, table_prefix=stack.table_prefix)
         print(f"Future Hospital local stack on {stack.url}  (API docs: {stack.url}/docs)")
         print("State is in memory (embedded moto server): it is gone when you stop this.")
-        print(f"AWS endpoint (moto), for fh tenant add --province local --endpoint-url: {stack.moto_url}")
+        print("fh tenant add --province local and fh directory import find this stack by themselves.")
         if not args.no_seed:
             made = seed(stack)
+            # The seed's events (projections, department groups) are through before anyone is told
+            # the stack is ready: what a person does next is not queued behind them.
+            stack.drain()
             print(f"Seeded {DEMO_TENANT}: {len(made['departments'])} units, {len(made['staff'])} staff.")
             print("Tokens (12 h) for the demo hospital, each signing in as its demo person:")
             for label, roles in DEMO_ROLES.items():
@@ -35,9 +42,30 @@ def _dev(args: argparse.Namespace) -> int:
         print("Ctrl-C stops.", flush=True)
         stop.wait()
     finally:
+        state.clear(home)
         stack.stop()
         print("stopped.")
     return 0
+
+
+def describe_error(exc: BaseException) -> str:
+    """What went wrong, in one line a person can act on (the cause chain is searched for the reason)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        name = type(seen).__name__
+        if name in ("EndpointConnectionError", "ConnectionRefusedError", "ConnectTimeoutError") or (
+            isinstance(seen, OSError) and "Connection refused" in str(seen)
+        ):
+            where = getattr(seen, "kwargs", {}).get("endpoint_url", "") if hasattr(seen, "kwargs") else ""
+            target = f" {where}" if where else ""
+            return f"cannot reach{target}: is the local stack running (make dev), or the address right?"
+        if name in ("NoCredentialsError", "PartialCredentialsError"):
+            return "no AWS credentials: configure the province's account (AWS_PROFILE or aws configure)"
+        if name == "ClientError" and "ExpiredToken" in str(seen):
+            return "the AWS credentials have expired: sign in again"
+        seen = seen.__cause__ or seen.__context__
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:300]
 
 
 def _token(args: argparse.Namespace) -> int:
@@ -108,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     dev.add_argument("--port", type=int, default=8000)
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--no-seed", action="store_true", help="do not create the demo hospital")
+    dev.add_argument(
+        "--metrics", action="store_true", help="print the services' metrics (EMF JSON) on the console"
+    )
     dev_sub = dev.add_subparsers(dest="dev_command")
     token = dev_sub.add_parser("token", help="print a dev token (last line of output)")
     token.add_argument("--tenant", required=True)
@@ -133,7 +164,15 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     if getattr(args, "handler", None):
-        return int(args.handler(args))
+        try:
+            return int(args.handler(args))
+        except KeyboardInterrupt:
+            return 130
+        except Exception as exc:  # one clear line, not a traceback (FH_DEBUG=1 shows it)
+            if os.environ.get("FH_DEBUG"):
+                raise
+            print(f"fh {args.command}: {describe_error(exc)}", file=sys.stderr)
+            return 1
     if args.command == "dev":
         return _token(args) if args.dev_command == "token" else _dev(args)
     if args.command == "schemas":

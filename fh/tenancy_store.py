@@ -8,17 +8,17 @@ the local runtime's moto server (``AWS_ENDPOINT_URL``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, PutError
 
 from fh.tenancy import ADMIN_ROLE, Onboarding
 from shared.auth import Principal
-from shared.directory import DepartmentItem, EmployeeNumberClaim, StaffItem
+from shared.directory import DepartmentItem, EmployeeNumberClaim, HospitalItem, SignInItem, StaffItem
 from shared.errors import Conflict
 from shared.events.envelope import EventEnvelope
 from shared.ids import new_id
-from shared.persistence.models import TenantItem, now_utc, table_meta, tenant_key
+from shared.persistence.models import now_utc, tenant_key
 from shared.persistence.uow import UnitOfWork
 
 # Onboarding writes the directory, which messaging owns: its outbox carries the events.
@@ -27,21 +27,8 @@ OWNER = "messaging"
 PROVINCE_TENANTS = "_province#tenants"
 
 
-class TenantRecord(TenantItem):
-    """A hospital of the province: ``pk = <tenant>#tenant``, ``sk = <tenant>``."""
-
-    Meta = table_meta("directory")
-    name = UnicodeAttribute()
-    province = UnicodeAttribute()
-    timezone = UnicodeAttribute()
-    status = UnicodeAttribute(default="active")
-    created_at = UTCDateTimeAttribute(default=now_utc)
-    gsi1pk = UnicodeAttribute()
-    gsi1sk = UnicodeAttribute()
-
-    @staticmethod
-    def partition(tenant: str) -> str:
-        return tenant_key(tenant, "tenant")
+# The tenant record is the shared directory's ``HospitalItem`` (messaging reads it to invite a hospital).
+TenantRecord = HospitalItem
 
 
 @dataclass(frozen=True)
@@ -55,21 +42,64 @@ def _event(tenant: str, type_: str, data: dict[str, str | None]) -> EventEnvelop
     return EventEnvelope(source=OWNER, type=type_, tenant=tenant, data=data)
 
 
-def get_tenant(tenant: str) -> TenantRecord | None:
+def get_tenant(tenant: str) -> HospitalItem | None:
     try:
-        return TenantRecord.get(TenantRecord.partition(tenant), tenant)
+        return HospitalItem.get(HospitalItem.partition(tenant), tenant)
     except DoesNotExist:
         return None
 
 
-def _search_blob(name: str, employee_no: str) -> str:
-    """The admin is found by name, pinyin or 工号 like everyone messaging adds."""
+def _search_entries(admin: StaffItem) -> list[Any]:
+    """The admin's search entries, as messaging writes them with every member of staff it adds: found
+    by name, pinyin, initials or 工号 from the start."""
     from fh.services import add_service_paths
 
     add_service_paths()
-    from chalicelib.messaging.domain.directory import search_blob
+    from chalicelib.messaging.adapters.dynamodb import search_entries
+    from chalicelib.messaging.domain.records import StaffRecord
 
-    return str(search_blob(name, employee_no))
+    record = StaffRecord(
+        id=admin.sk,
+        name=admin.name,
+        employee_no=admin.employee_no,
+        department_id=admin.department_id,
+        created_at=admin.created_at,
+        updated_at=admin.updated_at,
+        roles=list(admin.roles),
+        user_id=admin.user_id,
+        search_tokens=list(admin.search_tokens),
+    )
+    return list(search_entries(admin.tenant, record, version=1))
+
+
+def _search_tokens(name: str, employee_no: str) -> list[str]:
+    from fh.services import add_service_paths
+
+    add_service_paths()
+    from chalicelib.messaging.domain.staff_search import search_tokens
+
+    return list(search_tokens(name, employee_no))
+
+
+def register(tenant: str, name: str, province: str, timezone: str = "Asia/Shanghai") -> None:
+    """The province's record of a hospital whose directory is made another way (the local demo seed,
+    through the API); an existing record is kept."""
+    record = HospitalItem(
+        HospitalItem.partition(tenant),
+        tenant,
+        entity="tenant",
+        tenant=tenant,
+        name=name,
+        province=province,
+        timezone=timezone,
+        gsi1pk=PROVINCE_TENANTS,
+        gsi1sk=tenant,
+    )
+    try:
+        record.save(condition=HospitalItem.sk.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
 
 
 def onboard(plan: Onboarding, operator: str) -> Onboarded:
@@ -99,7 +129,9 @@ def onboard(plan: Onboarding, operator: str) -> Onboarded:
         employee_no=plan.admin_employee_no,
         department_id=unit_id,
         roles=[ADMIN_ROLE],
-        search_blob=_search_blob(plan.admin_name, plan.admin_employee_no),
+        search_tokens=_search_tokens(plan.admin_name, plan.admin_employee_no),
+        created_at=now_utc(),
+        updated_at=now_utc(),
     )
     if plan.admin_user:
         # Links the administrator to their identity-provider subject, as messaging does for staff.
@@ -113,12 +145,17 @@ def onboard(plan: Onboarding, operator: str) -> Onboarded:
         tenant=tenant,
         staff_id=admin_id,
     )
+    # Her sign-in, as messaging binds one for every member of staff: her token acts as her record.
+    sign_in = SignInItem.new(tenant, plan.admin_user or admin_id, staff_id=admin_id, roles=[ADMIN_ROLE])
     principal = Principal(tenant=tenant, user=f"devops:{operator}", kind="service")
     with UnitOfWork(OWNER, principal, request_id=f"onboard-{tenant}") as uow:
         uow.create(record, on_conflict=Conflict(f"tenant {tenant} already exists"))
         uow.create(unit)
         uow.create(admin)
         uow.create(claim)
+        uow.create(sign_in)
+        for entry in _search_entries(admin):
+            uow.save(entry)
         uow.emit(_event(tenant, "department.created", {"department_id": unit_id, "parent_id": None}))
         uow.emit(_event(tenant, "staff.created", {"staff_id": admin_id, "department_id": unit_id}))
         uow.audit("tenant.create", "tenant", tenant, after={"name": plan.name, "province": plan.province})

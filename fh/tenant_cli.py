@@ -60,6 +60,30 @@ def configure(province: str, table_prefix: str | None, endpoint_url: str | None,
     aws.reset()
 
 
+def _local(args: argparse.Namespace, command: str = "fh tenant add") -> bool:
+    """The local runtime: its moto server and table prefix from the running ``fh dev``, and the dummy
+    credentials moto takes, so the command needs nothing but ``--province local``."""
+    from fh.dev_issuer import default_home
+    from fh.local import state
+    from fh.local.stack import LOCAL_REGION
+
+    running = state.read(default_home())
+    if args.endpoint_url is None:
+        if running is None:
+            print(
+                f"{command}: no local stack is running: start it with `make dev` (or pass --endpoint-url)",
+                file=sys.stderr,
+            )
+            return False
+        args.endpoint_url = running["moto_url"]
+    if args.table_prefix is None and running is not None:
+        args.table_prefix = running["table_prefix"]
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    os.environ["AWS_DEFAULT_REGION"] = LOCAL_REGION
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
     from fh import tenancy
     from fh.tenancy_store import onboard
@@ -76,7 +100,12 @@ def run(args: argparse.Namespace) -> int:
             timezone=args.timezone,
             admin_user=args.admin_user,
         )
-        region = _region(args.province, args.config) if args.province != "local" else None
+        if args.province == "local":
+            if not _local(args):
+                return 1
+            region = None
+        else:
+            region = _region(args.province, args.config)
         configure(args.province, args.table_prefix, args.endpoint_url, region)
         done = onboard(plan, operator=getpass.getuser())
     except DomainError as exc:

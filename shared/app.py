@@ -97,7 +97,9 @@ def create_app(
             return routes().dispatch(name, app.current_request, path_params)
 
         view.__name__ = view.__qualname__ = name
-        app.route(path, methods=[method])(view)
+        # Every body reaches the route, which answers a non-JSON one with a 415 problem+json (Chalice
+        # would answer with its own raw body).
+        app.route(path, methods=[method], content_types=["*/*"])(view)
 
     mount("GET", "/health", "health", lambda: meta)
     for method, path, module, name in route_table:

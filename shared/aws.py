@@ -21,3 +21,6 @@ def client(name: str) -> Any:
 
 def reset() -> None:
     client.cache_clear()
+    from shared.persistence.uow import reset_connection
+
+    reset_connection()

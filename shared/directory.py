@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pynamodb.attributes import ListAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist
 
-from shared.persistence.models import Aggregate, Gsi1, TenantItem, table_meta, tenant_key
+from shared.persistence.models import Aggregate, Gsi1, TenantItem, now_utc, table_meta, tenant_key
 
 STAFF_STATUSES = ("active", "on_leave", "left")
 UNBOUND = "unbound"  # a sign-in's status once its person was bound to another subject
@@ -47,7 +47,8 @@ class StaffItem(Aggregate):
     mobile_encrypted = UnicodeAttribute(null=True)
     mobile_masked = UnicodeAttribute(null=True)
     mobile_index = UnicodeAttribute(null=True)
-    search_blob = UnicodeAttribute(default="")
+    # The tokens messaging's staff search finds this person by (one search entry each, same transaction).
+    search_tokens = ListAttribute(of=UnicodeAttribute, default=list)
     certificates = UnicodeAttribute(default="[]")  # JSON [{"type", "number", "valid_until"}]
     # The identity provider's subject for this person, found through gsi1 (``<tenant>#user`` / user id).
     user_id = UnicodeAttribute(null=True)
@@ -94,6 +95,35 @@ class SignInItem(TenantItem):
     @staticmethod
     def partition(tenant: str) -> str:
         return tenant_key(tenant, "signin")
+
+
+class HospitalItem(TenantItem):
+    """A hospital of the province (a tenant): ``pk = <tenant>#tenant``, ``sk = <tenant>``.
+
+    Written when devops onboards the hospital (``fh tenant add``); read where one hospital names
+    another (a consortium invitation), so only a hospital that exists can be invited, under its name.
+    """
+
+    Meta = table_meta("directory")
+    name = UnicodeAttribute()
+    province = UnicodeAttribute()
+    timezone = UnicodeAttribute()
+    status = UnicodeAttribute(default="active")
+    created_at = UTCDateTimeAttribute(default=now_utc)
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "tenant")
+
+
+def hospital(tenant: str) -> HospitalItem | None:
+    """The province's record of hospital ``tenant``, if it was onboarded (one GetItem)."""
+    try:
+        return HospitalItem.get(HospitalItem.partition(tenant), tenant)
+    except DoesNotExist:
+        return None
 
 
 def sign_in(tenant: str, subject: str) -> SignInItem | None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalice import Response  # type: ignore[attr-defined]
 
-from shared import idempotency, observability, problems, standing
+from shared import i18n, idempotency, observability, problems, standing
 from shared.auth import Principal, get_verifier, require
 from shared.errors import (
     Conflict,
@@ -97,13 +97,26 @@ class RequestContext:
     headers: dict[str, str]
 
 
+def _header(request: Any, name: str) -> str | None:
+    for key, value in (request.headers or {}).items():
+        if key.lower() == name:
+            return str(value)
+    return None
+
+
+def _is_json(media_type: str) -> bool:
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
 def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc) or "body"
 
 
 def validation_problem(exc: ValidationError, prefix: str = "") -> Problem:
     errors = [
-        FieldError(field=prefix + _field_name(err["loc"]), message=err["msg"], code=err["type"])
+        FieldError(field=prefix + _field_name(err["loc"]), message=i18n.field_message(err), code=err["type"])
         for err in exc.errors()
     ]
     return problems.validation_failed(errors)
@@ -226,7 +239,8 @@ class ServiceAPI:
             if problem.status >= 500:
                 metrics.add_metric(name="ServerErrors", unit="Count", value=1)
                 logger.exception("request failed", extra={"route": f"{spec.method} {spec.path}"})
-            return problem_response(problem, path, request_id)
+            lang = i18n.language(_header(request, "accept-language"))
+            return problem_response(i18n.localise(problem, lang), path, request_id)
 
     def _run(
         self,
@@ -256,6 +270,9 @@ class ServiceAPI:
             limit = get_settings().max_body_bytes
             if len(raw) > limit:
                 raise problems.payload_too_large(limit)
+            kind = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+            if raw and kind and not _is_json(kind):
+                raise problems.unsupported_media_type(kind)
             try:
                 payload = json.loads(raw) if raw else None
             except (UnicodeDecodeError, ValueError) as exc:

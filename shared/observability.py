@@ -42,7 +42,10 @@ class Observability:
     @cached_property
     def metrics(self) -> Metrics:
         from aws_lambda_powertools import Metrics
+        from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
+        if is_metrics_disabled():
+            return _quiet_metrics(Metrics)(namespace=METRICS_NAMESPACE, service=self.service)
         return Metrics(namespace=METRICS_NAMESPACE, service=self.service)
 
     @cached_property
@@ -50,6 +53,26 @@ class Observability:
         from aws_lambda_powertools import Tracer
 
         return Tracer(service=self.service)
+
+
+def _quiet_metrics(base: type[Metrics]) -> type[Metrics]:
+    """Metrics where they are disabled (``POWERTOOLS_METRICS_DISABLED``, the local runtime): nothing is
+    recorded. Powertools' own switch only stops the flush, so values piled up until its 100-value limit
+    printed them anyway, and every empty flush warned on the console."""
+
+    class QuietMetrics(base):  # type: ignore[valid-type,misc]
+        def add_metric(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+        def flush_metrics(self, raise_on_empty_metrics: bool = False) -> None:
+            return None
+
+        def log_metrics(self, lambda_handler: Any = None, **options: Any) -> Any:
+            if lambda_handler is None:
+                return lambda handler: handler
+            return lambda_handler
+
+    return QuietMetrics
 
 
 @cache

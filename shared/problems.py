@@ -79,6 +79,15 @@ def payload_too_large(limit: int) -> Problem:
     return Problem(413, "payload-too-large", "Payload too large", f"The body exceeds {limit} bytes")
 
 
+def unsupported_media_type(media_type: str) -> Problem:
+    return Problem(
+        415,
+        "unsupported-media-type",
+        "Unsupported media type",
+        f"a body is sent as application/json, not {media_type}",
+    )
+
+
 def too_many_requests(detail: str, retry_after: int) -> Problem:
     return Problem(
         429, "rate-limited", "Too many requests", detail, headers={"Retry-After": str(retry_after)}

@@ -95,6 +95,24 @@ def make_staff(stack: Any, token: str, department_id: str, name: str, number: st
     return str(body["id"])
 
 
+def register_hospital(tenant: str, name: str | None = None) -> None:
+    """The province's record of a hospital, as ``fh tenant add`` writes it (only such a hospital can
+    be invited into a consortium)."""
+    from shared.directory import HospitalItem
+
+    HospitalItem(
+        HospitalItem.partition(tenant),
+        tenant,
+        entity="tenant",
+        tenant=tenant,
+        name=name or tenant,
+        province="local",
+        timezone="Asia/Shanghai",
+        gsi1pk="_province#tenants",
+        gsi1sk=tenant,
+    ).save()
+
+
 @pytest.fixture
 def sync_settled(monkeypatch: pytest.MonkeyPatch) -> None:
     """``GET /sync`` never reads its newest two seconds (a slower concurrent writer must not land

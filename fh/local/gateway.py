@@ -13,7 +13,7 @@ from typing import Any
 from chalice.config import Config
 from chalice.local import LocalGateway, LocalGatewayException
 
-from shared import openapi
+from shared import i18n, openapi
 from shared.app import route_specs
 from shared.problems import PROBLEM_CONTENT_TYPE, Problem
 
@@ -71,14 +71,17 @@ class Gateway:
         if route.startswith("/docs/static/"):
             return self._static(route.removeprefix("/docs/static/"))
         service, _, rest = path.lstrip("/").partition("/")
+        lang = i18n.language(next((v for k, v in headers.items() if k.lower() == "accept-language"), None))
         if service not in self._gateways:
-            return self._problem(Problem(404, "not-found", "Not found", f"No service at /{service}"), path)
+            return self._problem(
+                Problem(404, "not-found", "Not found", f"No service at /{service}"), path, lang
+            )
         with self._locks[service]:
             try:
                 response = self._gateways[service].handle_request(method, "/" + rest, headers, body)
             except LocalGatewayException:
                 return self._problem(
-                    Problem(404, "not-found", "Not found", f"No route {method} {route}"), path
+                    Problem(404, "not-found", "Not found", f"No route {method} {route}"), path, lang
                 )
         out_headers = {k: v for k, v in (response.get("headers") or {}).items()}
         raw = response.get("body") or b""
@@ -96,8 +99,13 @@ class Gateway:
         return 200, {"Content-Type": kind}, target.read_bytes()
 
     @staticmethod
-    def _problem(problem: Problem, path: str) -> tuple[int, dict[str, str], bytes]:
-        return problem.status, {"Content-Type": PROBLEM_CONTENT_TYPE}, json.dumps(problem.body(path)).encode()
+    def _problem(problem: Problem, path: str, lang: str = i18n.EN) -> tuple[int, dict[str, str], bytes]:
+        body = i18n.localise(problem, lang).body(path)
+        return (
+            problem.status,
+            {"Content-Type": PROBLEM_CONTENT_TYPE},
+            json.dumps(body, ensure_ascii=False).encode(),
+        )
 
 
 def serve(gateway: Gateway, host: str, port: int) -> ThreadingHTTPServer:

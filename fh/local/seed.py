@@ -6,6 +6,7 @@ from typing import Any
 
 from fh.local.stack import LocalStack
 
+DEMO_HOSPITAL_NAME = "未来医院（演示）"
 DEMO_TENANT = "demo-hospital"
 DEMO_ROLES: dict[str, list[str]] = {
     "admin": ["hospital_admin"],
@@ -72,6 +73,10 @@ def _install_builtin_templates(stack: LocalStack, token: str, fallback_staff_id:
 
 def seed(stack: LocalStack, tenant: str = DEMO_TENANT) -> dict[str, Any]:
     """Create the demo hospital through the gateway with an admin token; returns what was made."""
+    from fh.tenancy_store import register
+
+    # A hospital of the (local) province, so other hospitals' consortia can invite it.
+    register(tenant, DEMO_HOSPITAL_NAME, "local")
     token = stack.token(tenant, "seed-admin", ["hospital_admin"])
     made: dict[str, Any] = {"departments": [], "staff": []}
     campus = _ok(

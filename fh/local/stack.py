@@ -52,6 +52,8 @@ class LocalStack:
     # ``fh dev`` plays the triggers in a background thread; the tests turn it off and call
     # ``drain()`` to run the event path to completion when they need its effects.
     background: bool = True
+    # Metrics are recorded as in AWS only when asked (``fh dev --metrics`` prints them as EMF JSON).
+    metrics: bool = False
     apps: dict[str, Any] = field(default_factory=dict)
     issuer: DevIssuer | None = None
     _moto: Any = None
@@ -112,8 +114,8 @@ class LocalStack:
                 "FH_JWT_AUDIENCE": self.issuer.audience,
                 "FH_JWKS_URL": f"{self.url}/.well-known/jwks.json",
                 "POWERTOOLS_TRACE_DISABLED": "true",
-                # metrics are recorded as in AWS; locally they are not printed to the console
-                "POWERTOOLS_METRICS_DISABLED": "true",
+                # metrics go to the console as EMF JSON only when asked (fh dev --metrics)
+                "POWERTOOLS_METRICS_DISABLED": "false" if self.metrics else "true",
                 # moto has no voice-call API: calls are kept in the delivery log (SMS go through moto's SNS)
                 "FH_VOICE_CHANNEL": "log",
                 "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),

@@ -62,6 +62,16 @@ def test_the_demo_tokens_sign_in_as_seeded_people(stack: Any, tenant: str) -> No
     for path in ("/messaging/notifications/inbox", "/approvals/inbox/pending", "/messaging/sync"):
         status, body = stack.request("GET", path, nurse)
         assert status == 200, (path, body)
+    # The demo hospital is a hospital of the province: another hospital's consortium can invite it.
+    lead = stack.token(f"{tenant}-lead", "admin", ["hospital_admin"])
+    status, consortium = stack.request(
+        "POST", "/messaging/consortia", lead, {"name": "医联体", "hospital_name": "县医院"}
+    )
+    assert status == 201, consortium
+    status, invited = stack.request(
+        "POST", f"/messaging/consortia/{consortium['id']}/invitations", lead, {"hospital_id": tenant}
+    )
+    assert status == 200 and invited["hospital_name"] == "未来医院（演示）", invited
     leave = next(t for t in made["templates"] if t["code"] == "leave")
     form = {"leave_type": "年假", "period": {"start": "2026-12-01", "end": "2026-12-02"}, "reason": "探亲"}
     status, approval = stack.request(

@@ -19,7 +19,6 @@ import pytest
 
 from fh.local.stack import free_port
 from fh.services import SERVICES
-from tests.conftest import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -126,8 +125,12 @@ def test_fh_dev_serves_seeds_prints_tokens_and_stops_cleanly(tmp_path: Path) -> 
 
         staff = get("/messaging/staff?limit=200")["items"]
         assert len(staff) >= 30 and any("\u4e00" <= s["name"][0] <= "\u9fff" for s in staff)
-        # `fh dev` runs its triggers in a thread of its own: the wait only bounds a hang, generously
-        eventually(lambda: len(get("/scheduling/staff?limit=200")["items"]) == len(staff), timeout=120)
+        # The seed's events went through before the tokens were printed: scheduling knows everyone
+        # already, and what a person does next is not queued behind the seed.
+        assert len(get("/scheduling/staff?limit=200")["items"]) == len(staff)
+        # The other local commands find this stack through the dev home.
+        running = json.loads((tmp_path / "home" / "local-stack.json").read_text())
+        assert running["url"] == f"http://127.0.0.1:{port}"
 
         # A token made separately by `fh dev token` works against the running stack (same dev issuer).
         printed = _fh(
@@ -151,6 +154,10 @@ def test_fh_dev_serves_seeds_prints_tokens_and_stops_cleanly(tmp_path: Path) -> 
     rest = "".join(out.get() for _ in range(out.qsize()))
     assert proc.returncode == 0
     assert "stopped." in rest
+    # The console carries what a person reads: no metric JSON, no warnings (fh dev --metrics shows them).
+    everything = output + rest
+    assert '"_aws"' not in everything and "Warning" not in everything, everything[-2000:]
+    assert not (tmp_path / "home" / "local-stack.json").exists()
 
 
 def test_fh_directory_import_follows_the_job(stack: Any, admin: str, tenant: str, tmp_path: Path) -> None:
@@ -159,11 +166,25 @@ def test_fh_directory_import_follows_the_job(stack: Any, admin: str, tenant: str
     stack.request("POST", "/messaging/departments", admin, {"name": "检验科"})
     csv_file = tmp_path / "hr.csv"
     csv_file.write_text("姓名,工号,科室\n钱一,L1,检验科\n钱二,L2,检验科\n", encoding="utf-8")
-    args = ["directory", "import", str(csv_file), "--tenant", tenant, "--api", stack.url, "--token", admin]
-    with stack.triggers_running():  # the command follows the job over HTTP while the stack runs it
+    args = [
+        "directory",
+        "import",
+        str(csv_file),
+        "--tenant",
+        tenant,
+        "--api",
+        stack.url,
+        "--token",
+        admin,
+        "--yes",
+    ]
+    with stack.triggers_running():  # the command follows the preview, then the apply, over HTTP
         assert main(args) == 0
     _, staff = stack.request("GET", "/messaging/staff", admin)
     assert sorted(s["name"] for s in staff["items"]) == ["钱一", "钱二"]
     bad = tmp_path / "bad.csv"
     bad.write_text("姓名,工号,科室\n钱三,L3,没有这个科\n", encoding="utf-8")
-    assert main([*args[:2], str(bad), *args[3:]]) == 1
+    with stack.triggers_running():  # previewed, then refused: its one row is in error
+        assert main([*args[:2], str(bad), *args[3:]]) == 1
+    _, staff = stack.request("GET", "/messaging/staff", admin)
+    assert len(staff["items"]) == 2

@@ -132,10 +132,9 @@ def _register_approvals() -> None:
         approved(maker, token, template.id, {})
         return Prepared("/inbox/handled", made=[template])
 
-    @scenario("scheduling", "GET", "/leave")
-    def leave_approved_in_approvals(maker: ResourceMaker, token: str) -> Prepared:
-        # The built-in leave template (installed if the tenant has none yet), republished with the
-        # submitter as its one approver; its approval reaches scheduling through the bus.
+    def my_leave_template(maker: ResourceMaker, token: str) -> str:
+        """The built-in leave template (installed if the tenant has none yet), republished with the
+        submitter as its one approver, so the caller takes a leave to the end on their own."""
         status, page = maker.call("GET", "/approvals/templates?limit=200", token)
         if not any(t["code"] == "leave" for t in page["items"]):
             maker.call("POST", "/approvals/templates/builtin", token, {"fallback_staff_id": "gate-office"})
@@ -153,12 +152,41 @@ def _register_approvals() -> None:
             {**body, "version": current["version"]},
         )
         assert status == 200, published
+        return str(leave["id"])
+
+    def leave_form() -> dict[str, Any]:
+        """A leave in a month of its own (a person's leave requests may not overlap)."""
+        import random
+
+        month = f"{random.randrange(2030, 2090)}-{random.randrange(1, 13):02d}"
+        period = {"start": f"{month}-03", "end": f"{month}-04", "start_half": "pm"}
+        return {"leave_type": "年假", "period": period, "reason": "探亲"}
+
+    @branch("approvals", "POST", "/approvals", "Query")
+    def submit_a_leave(maker: ResourceMaker, token: str) -> Prepared:
+        """A leave is checked against the submitter's leave book (one Query)."""
+        return Prepared("/approvals", {"template_id": my_leave_template(maker, token), "form": leave_form()})
+
+    @branch("approvals", "POST", "/approvals/{instance_id}/actions", "Query")
+    def resubmit_a_returned_leave(maker: ResourceMaker, token: str) -> Prepared:
+        """A returned leave freed its days; resubmitting claims them again, read from the leave book."""
+        body = {"template_id": my_leave_template(maker, token), "form": leave_form()}
+        status, approval = maker.call("POST", "/approvals/approvals", token, body)
+        assert status == 201, approval
+        path = f"/approvals/{approval['id']}/actions"
+        status, returned = maker.call("POST", f"/approvals{path}", token, {"action": "return"})
+        assert status == 200 and returned["status"] == "returned", returned
+        return Prepared(path, {"action": "resubmit"})
+
+    @scenario("scheduling", "GET", "/leave")
+    def leave_approved_in_approvals(maker: ResourceMaker, token: str) -> Prepared:
+        # The caller's own leave, approved; its approval reaches scheduling through the bus.
         form = {
             "leave_type": "年假",
             "period": {"start": "2026-12-01", "end": "2026-12-03"},
             "reason": "探亲",
         }
-        approved(maker, token, leave["id"], form)
+        approved(maker, token, my_leave_template(maker, token), form)
         return Prepared("/leave", query={"from": "2026-12-01", "to": "2026-12-31"})
 
 
@@ -177,6 +205,13 @@ def _register() -> None:
             "to": {"staff_ids": [me.id]},
             "ack_required": True,
         }
+
+    @scenario("messaging", "GET", "/staff")
+    def search_staff(maker: ResourceMaker, token: str) -> Prepared:
+        # A search (the search index's Query), for someone who is there: the list without q is the
+        # same one Query on the staff partition, driven by every other recipe that makes staff.
+        someone = maker.make("messaging", "/staff", token)
+        return Prepared("/staff", query={"q": someone.body["name"]}, made=[someone])
 
     @scenario("messaging", "GET", "/staff/me/colleagues")
     def my_colleagues(maker: ResourceMaker, token: str) -> Prepared:
@@ -248,11 +283,21 @@ def _register() -> None:
         csv = f"姓名,工号,科室\n林晓,I{uuid.uuid4().hex[:10]},{department.id}\n"
         return {"format": "csv", "content_base64": base64.b64encode(csv.encode()).decode()}
 
-    @scenario("messaging", "GET", "/imports/{job_id}")
-    def an_import_job(maker: ResourceMaker, token: str) -> Prepared:
+    def previewed_import(maker: ResourceMaker, token: str) -> str:
+        """An uploaded file, previewed by the consumer to the end (its first page written)."""
         status, job = maker.call("POST", "/messaging/imports", token, an_hr_file(maker, token, {}))
         assert status == 202, job
-        return Prepared(f"/imports/{job['id']}")
+        assert maker.settle is not None, "this recipe needs the event path: give the maker settle=stack.drain"
+        maker.settle()
+        return str(job["id"])
+
+    @scenario("messaging", "GET", "/imports/{job_id}")
+    def an_import_job(maker: ResourceMaker, token: str) -> Prepared:
+        return Prepared(f"/imports/{previewed_import(maker, token)}")
+
+    @scenario("messaging", "POST", "/imports/{job_id}/confirm")
+    def confirm_a_previewed_import(maker: ResourceMaker, token: str) -> Prepared:
+        return Prepared(f"/imports/{previewed_import(maker, token)}/confirm", {})
 
     @scenario("messaging", "GET", "/notifications/{notification_id}")
     def my_notification(maker: ResourceMaker, token: str) -> Prepared:
@@ -320,6 +365,26 @@ def _register() -> None:
         assert status == 201, group
         return Prepared(f"/conversations/{group['id']}/messages", {"text": "请会诊"})
 
+    @scenario("messaging", "GET", "/conversations")
+    def my_conversations_with_news(maker: ResourceMaker, token: str) -> Prepared:
+        # A 1:1 with a message, so the names (the other person, the sender) are read in their batch.
+        maker.caller_is_staff(token)
+        other = maker.make("messaging", "/staff", token)
+        body = {"kind": "direct", "member_ids": [other.id]}
+        status, direct = maker.call("POST", "/messaging/conversations", token, body)
+        assert status == 201, direct
+        path = f"/messaging/conversations/{direct['id']}/messages"
+        status, sent = maker.call("POST", path, token, {"text": "交班"})
+        assert status == 201, sent
+        return Prepared("/conversations")
+
+    @branch("messaging", "POST", "/conversations", "BatchWriteItem")
+    def a_group_too_large_for_one_transaction(maker: ResourceMaker, token: str) -> Prepared:
+        # Its members' list lines cannot share the conversation's transaction (100 items): written first.
+        maker.caller_is_staff(token)
+        members = [maker.make("messaging", "/staff", token).id for _ in range(99)]
+        return Prepared("/conversations", {"kind": "group", "name": "全院群", "member_ids": members})
+
     @scenario("messaging", "GET", "/consortium-groups")
     def my_cross_hospital_group(maker: ResourceMaker, token: str) -> Prepared:
         maker.caller_is_staff(token)
@@ -346,7 +411,10 @@ def _register() -> None:
 
         claims = jwt.decode(token, options={"verify_signature": False})
         assert maker.mint is not None, "this recipe needs a ResourceMaker that can mint tokens"
+        from tests.conftest import register_hospital
+
         tenant = f"t-ot{uuid.uuid4().hex[:10]}"
+        register_hospital(tenant)
         scopes = claims.get("scope", "").split()
         extra = {"scopes": scopes} if scopes else {}
         return tenant, str(maker.mint(tenant, "gate-lead", claims.get("roles", []), **extra))
@@ -355,7 +423,10 @@ def _register() -> None:
         """Another hospital's consortium that invited the caller's hospital; returns its id."""
         import jwt
 
+        from tests.conftest import register_hospital
+
         me = jwt.decode(token, options={"verify_signature": False})["tenant"]
+        register_hospital(me)
         _, lead = other_hospital(maker, token)
         consortium = maker.make("messaging", "/consortia", lead)
         status, body = maker.call(
@@ -372,6 +443,15 @@ def _register() -> None:
     @scenario("messaging", "POST", "/consortia/{consortium_id}/decline")
     def decline_an_invitation(maker: ResourceMaker, token: str) -> Prepared:
         return Prepared(f"/consortia/{invited_by_another_hospital(maker, token)}/decline")
+
+    @scenario("messaging", "POST", "/consortia/{consortium_id}/invitations")
+    def invite_a_hospital(maker: ResourceMaker, token: str) -> Prepared:
+        # Only a hospital the province onboarded can be invited.
+        consortium = maker.make("messaging", "/consortia", token)
+        invitee, _ = other_hospital(maker, token)
+        return Prepared(
+            f"/consortia/{consortium.id}/invitations", body={"hospital_id": invitee}, made=[consortium]
+        )
 
     @scenario("messaging", "POST", "/consortia/{consortium_id}/remove")
     def withdraw_an_invitation(maker: ResourceMaker, token: str) -> Prepared:

@@ -1,6 +1,6 @@
 """Consumers stay within their declared DynamoDB call budget, per event applied (as routes do per request).
 
-A scripted scenario over the API (a seeded hospital, a leave request approved in two steps, a notification
+A scripted scenario over the API (a seeded hospital, a leave request approved in two steps and cancelled, a notification
 to a department, a staff import) emits the events every consumer takes, while the local stack's trigger
 runner is paused. Each consumer is then handed those events in this thread, in the order they were
 emitted, through its own Lambda handler, and the botocore hook counts the DynamoDB calls of each event.
@@ -24,7 +24,7 @@ from chalice.app import SQSEventConfig  # type: ignore[attr-defined]
 from fh.local.seed import seed
 from shared.events.subscription import Subscription
 from shared.persistence.uow import UnitOfWork
-from tests.conftest import make_staff
+from tests.conftest import make_staff, register_hospital
 from tests.quality import botocore_hooks
 
 pytestmark = pytest.mark.e2e
@@ -88,8 +88,9 @@ class _Context:
     aws_request_id = "gate"
 
 
-def _scenario(stack: Any, tenant: str) -> None:
-    """Every event type a consumer takes, made through the API as a hospital would."""
+def _scenario(stack: Any, tenant: str, emitted: list[Any]) -> None:
+    """Every event type a consumer takes, made through the API as a hospital would (``emitted``: the
+    events so far, for a step that needs a consumer's effect before the next request)."""
     made = seed(stack, tenant)
     admin = stack.token(tenant, "gate-admin", ["hospital_admin"])
     leave = next(t for t in made["templates"] if t["code"] == "leave")
@@ -112,6 +113,9 @@ def _scenario(stack: Any, tenant: str) -> None:
     for who, roles in ((head, ["department_head"]), (dean, ["hospital_admin"])):
         status, body = stack.request("POST", path, stack.token(tenant, who, roles), {"action": "approve"})
         assert status == 200, body
+    # 销假: the nurse cancels it again (scheduling frees the days, the approvers are told)
+    status, body = stack.request("POST", path, stack.token(tenant, nurse, ["nurse"]), {"action": "cancel"})
+    assert status == 200 and body["status"] == "cancelled", body
     status, body = stack.request(
         "PATCH", f"/messaging/staff/{nurse}", admin, {"title": "主管护师", "version": 1}
     )
@@ -126,6 +130,7 @@ def _scenario(stack: Any, tenant: str) -> None:
     # A consortium with a town clinic, a referral group across them, and the clinic removed: the
     # consortium-groups consumer ends the clinic's part in the group (one group, one guest).
     town = f"{tenant}-town"
+    register_hospital(town, "浦沿镇卫生院")
     town_admin = stack.token(town, "gate-admin", ["hospital_admin"])
     _, town_dept = stack.request("POST", "/messaging/departments", town_admin, {"name": "全科"})
     guest = make_staff(stack, town_admin, town_dept["id"], "郑医生", "T1", ["doctor"])
@@ -151,14 +156,26 @@ def _scenario(stack: Any, tenant: str) -> None:
     assert status == 201, body
     status, body = stack.request("POST", f"{path}/remove", admin, {"hospital_id": town})
     assert status == 204, body
-    csv = "姓名,工号,科室\n王五,G4,康复医学科\n赵六,G5,康复医学科\n"
-    status, body = stack.request(
-        "POST",
-        "/messaging/imports",
-        admin,
-        {"format": "csv", "content_base64": base64.b64encode(csv.encode()).decode(), "filename": "hr.csv"},
-    )
-    assert status in (201, 202), body
+
+    def upload(csv: str) -> str:
+        content = base64.b64encode(csv.encode()).decode()
+        body = {"format": "csv", "content_base64": content, "filename": "hr.csv"}
+        status, job = stack.request("POST", "/messaging/imports", admin, body)
+        assert status == 202, job
+        return str(job["id"])
+
+    # One file previewed (its preview slice is measured), and one previewed here, through the import
+    # consumer's own handler (so the measured replay finds it applied), and confirmed: its apply slice,
+    # which creates one person and moves another, is measured.
+    upload("姓名,工号,科室\n王五,G4,康复医学科\n赵六,G5,康复医学科\n")
+    applied = upload("姓名,工号,科室,职称\n孙七,G6,康复医学科,护师\n林晓,G1,康复医学科,副主任护师\n")
+    (handler,) = [h for sub, h in _consumers(stack) if sub.name == "directory-import"]
+    (preview,) = [
+        e for e in emitted if e.type == "directory.import.requested" and e.data["job_id"] == applied
+    ]
+    assert not (handler(_sqs_event(preview), _Context()) or {}).get("batchItemFailures")
+    status, body = stack.request("POST", f"/messaging/imports/{applied}/confirm", admin, {})
+    assert status == 202, body
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +194,7 @@ def rows(stack: Any) -> Iterator[dict[str, ConsumerRow]]:
     with stack.runner.paused():
         UnitOfWork.emit = capture  # type: ignore[method-assign]
         try:
-            _scenario(stack, tenant)
+            _scenario(stack, tenant, emitted)
         finally:
             UnitOfWork.emit = original  # type: ignore[method-assign]
         for sub, handler in _consumers(stack):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +13,7 @@ from chalicelib.approvals.adapters.dynamodb import DynamoDueTimers, DynamoStore
 from chalicelib.approvals.domain.deputies import Delegation
 from chalicelib.approvals.domain.engine import Command, Instance, SlaTimer, Submission
 from chalicelib.approvals.domain.flow import Route, RouteStep
-from chalicelib.approvals.domain.records import BoxLine, StoredApproval, TemplateRecord
+from chalicelib.approvals.domain.records import BoxLine, LeaveBook, LeaveEntry, StoredApproval, TemplateRecord
 
 from shared.auth import Principal
 from shared.errors import Conflict, RuleViolation
@@ -241,6 +241,33 @@ def test_deputies_replace_read_in_one_batch_and_clear(kind: str) -> None:
     assert store.deputies.of(set()) == []
     write(store, lambda s: [s.deputies.remove("leader"), s.deputies.remove("never-set")])
     assert store.deputies.get("leader") is None and open_store(kind).deputies.get("head") is None
+
+
+def test_a_leave_book_reads_from_a_day_on_and_its_version_guards_a_claim(kind: str) -> None:
+    store = open_store(kind)
+    assert store.leave.of("nurse", date(2026, 1, 1)) == LeaveBook("nurse", [], 0)
+    over = LeaveEntry("a-over", "请假", "approved", date(2026, 11, 2), date(2026, 11, 3))
+    running = LeaveEntry("a-run", "请假", "pending", date(2026, 11, 30), date(2026, 12, 2), "pm", "am")
+    book = store.leave.of("nurse", date(2026, 12, 1))
+    write(
+        store,
+        lambda s: (
+            s.leave.put("nurse", over),
+            s.leave.put("nurse", running),
+            s.leave.guard(book, Conflict("x")),
+        ),
+    )
+    seen = store.leave.of("nurse", date(2026, 12, 1))
+    assert seen == LeaveBook("nurse", [running], 1)  # ended before the day: not read
+    assert store.leave.of("nurse", date(2026, 11, 1)).entries == [over, running]
+    assert open_store(kind, store.tenant).leave.of("nurse2", date(2026, 1, 1)).entries == []
+    with pytest.raises(Conflict, match="meanwhile"):  # claimed on the book as it was before
+        write(store, lambda s: (s.leave.put("nurse", over), s.leave.guard(book, Conflict("meanwhile"))))
+    approved = LeaveEntry("a-run", "请假", "approved", date(2026, 11, 30), date(2026, 12, 2), "pm", "am")
+    write(store, lambda s: (s.leave.put("nurse", approved), s.leave.remove("nurse", over)))
+    assert store.leave.of("nurse", date(2026, 1, 1)) == LeaveBook("nurse", [approved], 1)
+    other = open_store(kind)
+    assert other.leave.of("nurse", date(2026, 1, 1)).entries == []  # another hospital's nurse
 
 
 def test_stored_approval_records_are_plain_values() -> None:

@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 
 from shared.persistence.models import service_item_models, tenant_key
+from tests.conftest import register_hospital
 from tests.service.test_directory_api import Api
 
 
 def _hospital(clients: dict[str, Any], token: Any, name: str) -> tuple[str, Api]:
     tenant = f"t-{name}-{uuid.uuid4().hex[:8]}"
+    register_hospital(tenant, f"{name} hospital")
     return tenant, Api(clients["messaging"], token(tenant, "admin", ["hospital_admin"]))
 
 
@@ -50,8 +52,11 @@ def test_invite_accept_list_and_leave(hospitals: dict[str, tuple[str, Api]]) -> 
         "since": None,
     }
 
+    # A hospital id the province never onboarded is nobody to invite: 404, and nothing is written.
+    _problem(lead.call("POST", f"/consortia/{cid}/invitations", {"hospital_id": "t-nosuchplace"}), 404)
     invited = lead.call("POST", f"/consortia/{cid}/invitations", {"hospital_id": town_id})
     assert invited.status_code == 200 and invited.json_body["status"] == "invited", invited.body
+    assert invited.json_body["hospital_name"] == "town hospital"  # named as the province registered it
 
     # The invited hospital sees the invitation in its own list; another hospital gets a 404 that names
     # nothing of the consortium.

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import register_hospital
 from tests.service.test_directory_api import Api, make_department
 from tests.service.test_directory_changes import add_staff
 
@@ -20,6 +21,7 @@ class Hospital:
 
     def __init__(self, clients: dict[str, Any], token: Any, name: str, people: tuple[str, ...]):
         self.id = f"t-{name}-{uuid.uuid4().hex[:8]}"
+        register_hospital(self.id)
         self.admin = Api(clients["messaging"], token(self.id, "admin", ["hospital_admin"]))
         dept = make_department(self.admin, "转诊中心")
         self.staff: dict[str, dict[str, Any]] = {}

@@ -20,24 +20,53 @@ def add_staff(api: Api, dept: str, name: str, number: str, **extra: Any) -> dict
     return dict(resp.json_body)
 
 
-def test_search_by_name_pinyin_initials_and_number(messaging: Api) -> None:
+def test_search_answers_the_matches_on_the_first_page(messaging: Api) -> None:
     dept = make_department(messaging)
     other = make_department(messaging, "骨科")
-    zhang = add_staff(messaging, dept["id"], "张三丰", "E100")
-    add_staff(messaging, dept["id"], "李四", "E200")
+    for n in range(12):  # before 李四 by id; a page read first and filtered after would miss her
+        add_staff(messaging, dept["id"], f"王{n:02d}", f"W{n:02d}")
+    li = add_staff(messaging, dept["id"], "李四", "E200")
     add_staff(messaging, other["id"], "张伟", "E300")
+    lv = add_staff(messaging, dept["id"], "吕布", "E400")
 
-    def names(query: str) -> list[str]:
-        resp = messaging.call("GET", "/staff?limit=200&" + query)
+    def search(query: str) -> tuple[list[str], str | None]:
+        resp = messaging.call("GET", "/staff?" + query)
         assert resp.status_code == 200, resp.body
-        return sorted(s["name"] for s in resp.json_body["items"])
+        return [s["name"] for s in resp.json_body["items"]], resp.json_body["next_cursor"]
 
-    # The search rules are tested on the fakes (tests/unit/messaging); here the query string and the
-    # DynamoDB filter: the Chinese query arrives intact, department and status combine with it.
-    assert names("q=%E5%BC%A0") == ["张三丰", "张伟"]  # 张
-    assert names(f"q=zhang&department_id={dept['id']}&status=active") == ["张三丰"]
-    assert names(f"department_id={other['id']}") == ["张伟"]
-    assert messaging.call("GET", f"/staff/{zhang['id']}").json_body["name"] == "张三丰"
+    # the default page and the Chinese query as a phone sends it (percent-encoded UTF-8)
+    assert search("q=%E6%9D%8E%E5%9B%9B") == (["李四"], None)  # 李四
+    assert search("limit=3&q=lis") == (["李四"], None)
+    for spelling in ("lyu", "lv", "l%C3%BC", "Lu%3A+Bu"):  # lü, Lu: Bu
+        assert search(f"q={spelling}") == (["吕布"], None), spelling
+    assert search(f"q=zhang&department_id={other['id']}&status=active") == (["张伟"], None)
+    names, cursor = search("q=wang&limit=5")
+    assert len(names) == 5 and cursor
+    assert len(search(f"q=wang&limit=5&cursor={cursor}")[0]) == 5
+
+    # A rename, a move, 20 new certificates and a new sign-in in one change: the search entries are
+    # replaced in the same transaction, which stays within DynamoDB's 100 items.
+    certificates = [{"type": "BLS", "number": f"B{n}", "valid_until": "2030-01-01"} for n in range(20)]
+    changed = messaging.call(
+        "PATCH",
+        f"/staff/{li['id']}",
+        {
+            "version": 1,
+            "name": "欧阳乐乐",
+            "department_id": other["id"],
+            "certificates": certificates,
+            "user_id": "idp-ouyang",
+        },
+    )
+    assert changed.status_code == 200, changed.body
+    assert search("q=lisi") == ([], None)
+    renamed = messaging.call("GET", "/staff?q=ouyangyue").json_body["items"]
+    assert [(s["name"], s["department_id"], s["version"]) for s in renamed] == [("欧阳乐乐", other["id"], 2)]
+
+    left = messaging.call("POST", f"/staff/{lv['id']}/leave", {"version": 1})
+    assert left.status_code == 200, left.body
+    assert search("q=lvbu") == ([], None)
+    assert search("q=lvbu&status=left") == (["吕布"], None)
 
 
 def test_update_with_version_and_stale_update_is_409(messaging: Api) -> None:

@@ -33,6 +33,7 @@ from chalicelib.messaging.adapters.dynamodb import (
 from chalicelib.messaging.contracts.events import CERTIFICATE_EXPIRING, CertificateExpiring
 from chalicelib.messaging.domain.records import (
     AlertEntry,
+    ApplyTally,
     AttachmentRecord,
     Colleague,
     ConsortiumGroupPointer,
@@ -44,14 +45,20 @@ from chalicelib.messaging.domain.records import (
     DueReminder,
     FeedRecord,
     ImportJobRecord,
+    ImportPageRecord,
+    LastMessage,
+    ListingRecord,
     MessageRecord,
     NotificationRecord,
     PointerRecord,
+    PreviewTally,
     Reminder,
     RosterMember,
+    SentRecord,
     StaffRecord,
     UnitRecord,
 )
+from chalicelib.messaging.domain.staff_search import search_key, search_tokens
 
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound, RuleViolation
@@ -119,13 +126,8 @@ def unit(n: int, parent: str | None = None, kind: str = "department") -> Departm
 
 
 def person(n: int, **extra: Any) -> StaffRecord:
-    values: dict[str, Any] = {
-        "name": f"护士{n}",
-        "employee_no": f"E{n}",
-        "department_id": "d01",
-        "search_blob": f"|护士{n}|hushi{n}|hs|e{n}|",
-        **extra,
-    }
+    values: dict[str, Any] = {"name": f"护士{n}", "employee_no": f"E{n}", "department_id": "d01", **extra}
+    values.setdefault("search_tokens", search_tokens(values["name"], values["employee_no"]))
     return StaffRecord(id=f"s{n:02d}", created_at=AT, updated_at=AT, **values)
 
 
@@ -165,6 +167,43 @@ def test_departments_are_created_at_version_one_saved_with_the_next_and_paged(op
         ("d04", "科室4", 1),
         ("d05", "科室5", 1),
     ]
+
+
+def test_all_units_at_once_and_a_removal_conditional_on_the_version_read(opener: Opener) -> None:
+    tenant = new_tenant()
+    store = opener(tenant, "admin")
+    commit(store, lambda s: [s.departments.create(u) for u in (unit(2, "d01"), unit(1), unit(3, "d01"))])
+    assert [(u.id, u.parent_id) for u in store.departments.all()] == [
+        ("d01", None),
+        ("d02", "d01"),
+        ("d03", "d01"),
+    ]
+    assert opener(new_tenant(), "admin").departments.all() == []
+    stale = store.departments.get("d02")
+    renamed = store.departments.get("d02")
+    renamed.name = "改名"
+    commit(store, lambda s: s.departments.save(renamed))
+    with pytest.raises(Conflict, match="changed by someone else"), store:
+        store.departments.remove(stale)
+        store.commit()
+    with store:
+        store.departments.remove(renamed)  # never committed
+    assert store.departments.get("d02") == renamed
+    commit(store, lambda s: s.departments.remove(renamed))
+    assert store.departments.get("d02") is None
+    assert [u.id for u in store.departments.all()] == ["d01", "d03"]
+    with pytest.raises(Conflict), store:  # gone meanwhile
+        store.departments.remove(renamed)
+        store.commit()
+
+
+def test_staff_are_counted_by_unit_until_they_leave(opener: Opener) -> None:
+    tenant = new_tenant()
+    store = opener(tenant, "admin")
+    people = [person(1), person(2), person(3, department_id="d02"), person(4, status="left")]
+    commit(store, lambda s: [s.staff.create(p) for p in people])
+    assert [store.staff.count_in(d) for d in ("d01", "d02", "d09")] == [2, 1, 0]
+    assert opener(new_tenant(), "admin").staff.count_in("d01") == 0
 
 
 def test_a_stale_save_or_a_missing_required_unit_fails_the_commit_and_writes_nothing(opener: Opener) -> None:
@@ -268,21 +307,90 @@ def test_staff_pages_filter_and_supervisor_chains_stop_at_a_cycle(opener: Opener
         person(1, supervisor_id="s02"),
         person(2, supervisor_id="s03", department_id="d02"),
         person(3, supervisor_id="s01", status="left"),  # a cycle back to s01
-        person(4, name="张三", search_blob="|张三|zhangsan|zs|e4|"),
+        person(4, name="张三"),
     ]
     commit(store, lambda s: [s.staff.create(p) for p in people])
 
     def ids(**query: Any) -> list[str]:
-        args = {"search": None, "department_id": None, "status": None, **query}
+        args = {"department_id": None, "status": None, **query}
         return [r.id for r in all_pages(lambda c: store.staff.page(1, c, **args))]
 
     assert ids() == ["s01", "s02", "s03", "s04"]
-    assert ids(search="zhang") == ["s04"]
     assert ids(department_id="d01") == ["s01", "s03", "s04"]
     assert ids(status="active", department_id="d01") == ["s01", "s04"]
     assert [s.id for s in store.staff.supervisors("s01", 12)] == ["s02", "s03"]
     assert [s.id for s in store.staff.supervisors("s01", 1)] == ["s02"]
     assert store.staff.supervisors("s04", 12) == []
+
+
+def searched(store: Any, query: str, limit: int = 50, **filters: Any) -> list[StaffRecord]:
+    args = {"department_id": None, "status": None, **filters}
+    return all_pages(lambda c: store.staff.search(search_key(query), limit, c, **args))
+
+
+def test_a_search_finds_a_match_on_its_first_page_however_late_it_sorts(opener: Opener) -> None:
+    # 12 people before her by id and by name; a page of 3 read by id would hold none of them.
+    tenant = new_tenant()
+    store = opener(tenant, "admin")
+    for n in range(1, 13):
+        commit(store, lambda s, n=n: s.staff.create(person(n, name=f"王{n:02d}")))
+    commit(store, lambda s: s.staff.create(person(99, name="曾乐", employee_no="Z99", title="护师")))
+    first, _ = store.staff.search(search_key("zengyue"), 3, None, None, None)
+    assert [(r.id, r.name, r.title, r.version) for r in first] == [("s99", "曾乐", "护师", 1)]
+    assert [r.id for r in store.staff.search(search_key("曾"), 3, None, None, None)[0]] == ["s99"]
+    assert store.staff.search(search_key("ceng"), 3, None, None, None) == ([], None)
+
+
+def test_a_search_pages_over_its_matches_each_person_once(opener: Opener) -> None:
+    tenant = new_tenant()
+    store = opener(tenant, "admin")
+    people = [person(n, name=f"李{c}") for n, c in enumerate("四伟娜强磊军杰", start=1)]
+    for someone in [*people, person(20, name="张三")]:
+        commit(store, lambda s, p=someone: s.staff.create(p))
+    # "l" begins two tokens of each (lisi and ls): each person once, pages of 2 over the matches only
+    assert sorted(r.id for r in searched(store, "l", limit=2)) == [p.id for p in people]
+    assert [r.name for r in searched(store, "李四")] == ["李四"]
+    assert [r.name for r in searched(store, "li", department_id="d02")] == []
+    _, cursor = store.staff.search(search_key("li"), 2, None, None, None)
+    with pytest.raises(RuleViolation):  # a cursor of another search
+        store.staff.search(search_key("zhang"), 2, cursor, None, None)
+
+
+def test_a_rename_a_move_and_a_departure_rewrite_the_search_entries(opener: Opener) -> None:
+    tenant = new_tenant()
+    store = opener(tenant, "admin")
+    commit(store, lambda s: s.staff.create(person(1, name="钱七")))
+    before = store.staff.get("s01")
+    after = dataclasses.replace(
+        before, name="孙八", department_id="d02", search_tokens=search_tokens("孙八", "E1")
+    )
+    commit(store, lambda s: s.staff.save(after, before=before))
+    assert searched(store, "qianqi") == [] and searched(store, "钱") == []
+    assert [(r.name, r.department_id, r.version) for r in searched(store, "sunba")] == [("孙八", "d02", 2)]
+    assert [r.name for r in searched(store, "e1")] == ["孙八"]  # kept (it did not change), carrying the move
+    gone = dataclasses.replace(store.staff.get("s01"), status="left")
+    commit(store, lambda s: s.staff.save(gone, before=store.staff.get("s01")))
+    assert searched(store, "sunba") == [] and searched(store, "sunba", status="active") == []
+    assert [(r.name, r.status) for r in searched(store, "sunba", status="left")] == [("孙八", "left")]
+    assert opener(new_tenant(), "admin").staff.search(search_key("sunba"), 5, None, None, "left") == (
+        [],
+        None,
+    )
+
+
+def test_a_search_filters_by_department_and_status_within_its_matches(opener: Opener) -> None:
+    tenant = new_tenant()
+    store = opener(tenant, "admin")
+    for someone in (
+        person(1, name="张伟"),
+        person(2, name="张敏", department_id="d02"),
+        person(3, name="张静", status="on_leave"),
+    ):
+        commit(store, lambda s, p=someone: s.staff.create(p))
+    assert sorted(r.name for r in searched(store, "zhang")) == ["张伟", "张敏", "张静"]
+    assert [r.name for r in searched(store, "zhang", department_id="d02")] == ["张敏"]
+    assert [r.name for r in searched(store, "zhang", status="on_leave")] == ["张静"]
+    assert opener(new_tenant(), "admin").staff.search(search_key("zhang"), 5, None, None, None) == ([], None)
 
 
 def test_reminders_are_added_and_removed_with_the_change(opener: Opener) -> None:
@@ -483,6 +591,29 @@ def test_the_inbox_is_the_persons_deliveries_newest_first(notes: Opener) -> None
     assert [(r.notification_id, r.title) for r in inbox] == [("n2", "通知n2"), ("n1", "通知n1")]
     assert [r.notification_id for r in all_pages(lambda c: store.notifications.inbox("s02", 5, c))] == ["n1"]
     assert store.notifications.inbox("s09", 5, None) == ([], None)
+
+
+def test_a_senders_list_is_theirs_newest_first_with_the_counts(notes: Opener) -> None:
+    tenant = new_tenant()
+    store = notes(tenant, "sender")
+    older = note("n1", *(f"s{n:02d}" for n in range(40)), ack_required=True)
+    newer, theirs = note("n2", "s01", ding=True), dataclasses.replace(note("n3", "s01"), sender="other")
+    commit(store, lambda s: [s.notifications.create(n) for n in (older, newer, theirs)])
+    store.notifications.deliver(older, ["s01", "s02"])
+    commit(store, lambda s: s.notifications.finish(older, 2))
+    recipient = store.notifications.recipient("n1", "s01")
+    recipient.status = "acknowledged"
+    commit(store, lambda s: s.notifications.mark(recipient, "delivered", read=True, ack=True))
+    mine = all_pages(lambda c: store.notifications.sent("sender", 1, c))
+    assert mine == [
+        SentRecord("n2", "通知n2", AT, 1, ding=True),
+        SentRecord("n1", "通知n1", AT, 40, True, False, "delivered", 2, 1, 1),
+    ]
+    assert [r.id for r in store.notifications.sent("other", 5, None)[0]] == ["n3"]
+    assert notes(new_tenant(), "sender").notifications.sent("sender", 5, None) == ([], None)
+    _, cursor = store.notifications.sent("sender", 1, None)
+    with pytest.raises(RuleViolation):
+        store.notifications.sent("other", 1, cursor)  # a cursor of another sender's list
 
 
 def seed_audience(store: Any, tenant: str) -> None:
@@ -700,7 +831,7 @@ def convs(request: pytest.FixtureRequest) -> Iterator[ConversationWorld]:
     else:
         yield ConversationWorld(
             lambda h: FakeConversationStore(h, _CONV_TABLES),
-            lambda h, n, status, user: _CONV_TABLES.add_staff(h, f"s{n:02d}", status, f"护士{n}"),
+            lambda h, n, status, user: _CONV_TABLES.add_staff(h, f"s{n:02d}", status, name=f"护士{n}"),
             _fake_join,
             _fake_deliver,
         )
@@ -885,6 +1016,71 @@ def test_people_are_each_hospitals_active_staff(convs: ConversationWorld) -> Non
     people = convs.open(home).people
     assert [people.active_name(home, s) for s in ("s01", "s02", "s09")] == ["护士1", None, None]
     assert people.active_name(other, "s01") is None
+
+
+def test_people_are_named_in_one_batch_across_hospitals(convs: ConversationWorld) -> None:
+    home, other = new_tenant(), new_tenant()
+    convs.staff(home, 1, "active", None)
+    convs.staff(home, 2, "left", None)
+    convs.staff(other, 3, "active", None)
+    people = convs.open(home).people
+    wanted = [(home, "s01"), (home, "s02"), (other, "s03"), (home, "s09"), (other, "s01")]
+    assert people.names(wanted) == {(home, "s01"): "护士1", (home, "s02"): "护士2", (other, "s03"): "护士3"}
+
+
+def test_conversation_lists_order_by_moves_and_read_the_conversation_with_my_mark(
+    convs: ConversationWorld,
+) -> None:
+    home, town = new_tenant(), new_tenant()
+    store = convs.open(home)
+    night = conversation("c1", home, "s01", "s02", f"{town}:s03")
+    quiet = conversation("c2", home, "s01")
+    lines = [ListingRecord(home, "s01", "c1", home), ListingRecord(town, "s03", "c1", home)]
+    commit(store, lambda s: [s.conversations.create(night), s.conversations.list_in(lines)])
+    with store:  # staged, never committed: nothing
+        store.conversations.list_in([ListingRecord(home, "s02", "c1", home)])
+    assert store.conversations.listed(home, "s02", 10, None) == ([], None)
+    time.sleep(0.003)  # moves are time-ordered ids
+    quiet_line = ListingRecord(home, "s01", "c2", home)
+    commit(store, lambda s: [s.conversations.create(quiet), s.conversations.list_in([quiet_line])])
+    assert all_pages(lambda c: store.conversations.listed(home, "s01", 1, c)) == [quiet_line, lines[0]]
+    assert store.conversations.listed(town, "s03", 10, None) == ([lines[1]], None)  # under their hospital
+    assert store.conversations.listed(town, "s01", 10, None) == ([], None)
+    _, cursor = store.conversations.listed(home, "s01", 1, None)
+    with pytest.raises(RuleViolation):
+        store.conversations.listed(home, "s02", 1, cursor)  # a cursor of someone else's list
+    time.sleep(0.003)
+    store.conversations.list_now([lines[0]])  # the same line again: moved to the top, still one
+    assert store.conversations.listed(home, "s01", 10, None)[0] == [lines[0], quiet_line]
+
+    # the newest message, recorded only forward, and the window it reports
+    first = MessageRecord("m01", "c1", "s02", "交班" * 40, AT)
+    assert store.conversations.touch(night, first, "w1") is True
+    assert store.conversations.touch(night, MessageRecord("m02", "c1", "s01", "好", AT), "w1") is False
+    assert store.conversations.touch(night, MessageRecord("m00", "c1", "s01", "旧", AT), "w2") is False
+    assert store.conversations.touch(night, MessageRecord("m03", "c1", "s02", "再", AT), "w2") is True
+    store.read_marks.advance(home, "c1", "s01", "m02")
+    found = store.conversations.overview([(home, "c1", "s01"), (home, "c2", "s01"), (home, "c9", "s01")])
+    assert set(found) == {(home, "c1"), (home, "c2")}  # c9 is no conversation
+    record, mark = found[(home, "c1")]
+    assert (record.member_ids, mark) == (night.member_ids, "m02")
+    assert record.last == LastMessage("m03", "s02", "再", AT)
+    assert found[(home, "c2")] == (quiet, None)
+    assert store.conversations.overview([(home, "c1", f"{town}:s03")])[(home, "c1")][1] is None
+    assert convs.open(town).conversations.overview([(town, "c1", "s03")]) == {}  # it lives at home
+
+    store.conversations.recalled(home, "c1", "m01")  # not the newest: the preview stays
+    assert store.conversations.overview([(home, "c1", "s01")])[(home, "c1")][0].last.text == "再"
+    store.conversations.recalled(home, "c1", "m03")
+    last = store.conversations.overview([(home, "c1", "s01")])[(home, "c1")][0].last
+    assert (last.id, last.text, last.recalled) == ("m03", None, True)
+    long = MessageRecord("m04", "c1", "s02", "长" * 100, AT)
+    store.conversations.touch(night, long, "w3")
+    assert store.conversations.get(home, "c1").last.text == "长" * 60  # a preview, not a copy
+
+    store.conversations.unlist(lines[1])
+    store.conversations.unlist(lines[1])  # gone already: nothing happens
+    assert store.conversations.listed(town, "s03", 10, None) == ([], None)
 
 
 def test_cross_hospital_access_reads_each_hospitals_own_link(convs: ConversationWorld) -> None:
@@ -1146,6 +1342,7 @@ class GroupWorld:
     open: Callable[[str], Any]  # tenant -> a store on a fresh consumer unit of work
     commit: Callable[[Any], None]
     group: Callable[[str, str], DepartmentGroupRecord | None]  # (tenant, group id)
+    listed: Callable[[str, str], set[str]]  # (tenant, staff id) -> the conversations in their list
 
     def members(self, tenant: str, gid: str) -> frozenset[str]:
         found = self.group(tenant, gid)
@@ -1172,12 +1369,23 @@ def groups(request: pytest.FixtureRequest) -> Iterator[GroupWorld]:
             lambda t: DynamoDepartmentGroupStore(t, UnitOfWork("messaging", _principal(t, "service"))),
             lambda s: s.uow.commit(),
             _dynamo_group,
+            lambda t, staff_id: {
+                line.conversation_id
+                for line in DynamoConversationStore(t, UnitOfWork("messaging")).conversations.listed(
+                    t, staff_id, 50, None
+                )[0]
+            },
         )
     else:
         yield GroupWorld(
             lambda t: FakeDepartmentGroupStore(t, _TABLES, _GROUPS),
             lambda s: s.commit(),
             lambda t, gid: _GROUPS.groups.get((t, gid)),
+            lambda t, staff_id: {
+                line.conversation_id
+                for line in _GROUPS.lines
+                if (line.hospital_id, line.staff_id) == (t, staff_id)
+            },
         )
 
 
@@ -1216,6 +1424,7 @@ def test_joining_and_leaving_are_staged_and_need_the_group(groups: GroupWorld) -
     groups.commit(second)
     assert groups.members(tenant, "dept-d01") == {"s01", "s02"}
     assert groups.open(tenant).membership("s01") == "d01"
+    assert groups.listed(tenant, "s01") == {"dept-d01"}  # in their conversation list, with the join
 
     renamed = store.department("d01")
     renamed.name = "改名"
@@ -1231,6 +1440,7 @@ def test_joining_and_leaving_are_staged_and_need_the_group(groups: GroupWorld) -
         groups.commit(moving)
     assert groups.members(tenant, "dept-d01") == {"s01", "s02"}
     assert groups.open(tenant).membership("s02") == "d01"
+    assert groups.listed(tenant, "s02") == {"dept-d01"}
 
     leaving = groups.open(tenant)
     leaving.leave("dept-d01", "s01")
@@ -1239,6 +1449,7 @@ def test_joining_and_leaving_are_staged_and_need_the_group(groups: GroupWorld) -
     assert groups.members(tenant, "dept-d01") == {"s02"}
     assert groups.group(tenant, "dept-d01").member_names == {"s02": "护士2"}  # their name left with them
     assert groups.open(tenant).membership("s01") is None
+    assert groups.listed(tenant, "s01") == set()  # out of their list with the leave
 
 
 # --- staff imports --------------------------------------------------------------------------------
@@ -1265,40 +1476,108 @@ def imports_of(request: pytest.FixtureRequest) -> Iterator[Opener]:
 
 def job(job_id: str = "j1", **extra: Any) -> ImportJobRecord:
     return ImportJobRecord(
-        job_id, "hr-admin", "sha", "packed-rows", 60, AT, **{"filename": "hr.csv", **extra}
+        job_id,
+        "hr-admin",
+        "sha",
+        "packed-units",
+        60,
+        AT,
+        **{"filename": "hr.csv", "preview_until": AT, **extra},
     )
 
 
-def test_import_jobs_round_trip_are_create_only_and_advance_from_where_they_stand(imports_of: Opener) -> None:
+def test_import_jobs_round_trip_are_create_only_and_move_only_from_where_they_stand(
+    imports_of: Opener,
+) -> None:
     tenant = new_tenant()
     store = imports_of(tenant, "admin")
-    queued = job()
-    commit(store, lambda s: s.jobs.create(queued))
-    assert store.jobs.get("j1") == queued
+    uploaded = job()
+    commit(store, lambda s: s.jobs.create(uploaded, ["rows-0", "rows-1"]))
+    assert store.jobs.get("j1") == uploaded and uploaded.status == "previewing"
+    assert (store.jobs.chunk("j1", 0), store.jobs.chunk("j1", 1), store.jobs.chunk("j1", 2)) == (
+        "rows-0",
+        "rows-1",
+        None,
+    )
     assert store.jobs.get("j2") is None and imports_of(new_tenant(), "x").jobs.get("j1") is None
     with pytest.raises(Conflict), store:
-        store.jobs.create(job(filename="other.csv"))
+        store.jobs.create(job(filename="other.csv"), ["other"])
         store.commit()
+    assert store.jobs.chunk("j1", 0) == "rows-0"
+
+    # The preview: only from where it stands, only while previewing.
     with store:
-        store.jobs.advance(queued, 0, 50, 40, 5, 5, None)  # never committed
-    assert store.jobs.get("j1") == queued
-    commit(store, lambda s: s.jobs.advance(queued, 0, 50, 40, 5, 5, None))
+        store.jobs.previewed(uploaded, 0, 50, PreviewTally(40, 5, 3, 2), False)  # never committed
+    assert store.jobs.get("j1") == uploaded
+    with pytest.raises(Conflict), store:
+        store.jobs.confirm(uploaded, "admin", AT, False)  # not previewed yet
+        store.commit()
+    commit(store, lambda s: s.jobs.previewed(uploaded, 0, 50, PreviewTally(40, 5, 3, 2), False))
+    with pytest.raises(Conflict), store:
+        store.jobs.previewed(uploaded, 0, 50, PreviewTally(40, 5, 3, 2), False)  # a redelivered slice
+        store.commit()
+    commit(store, lambda s: s.jobs.previewed(uploaded, 50, 60, PreviewTally(10, 0, 0, 0), True))
+    previewed = store.jobs.get("j1")
+    assert (previewed.status, previewed.previewed, previewed.to_create, previewed.to_update) == (
+        "preview",
+        60,
+        50,
+        5,
+    )
+    assert (previewed.to_keep, previewed.errors) == (3, 2)
+
+    # Applying: not before the confirmation, which happens once.
+    with pytest.raises(Conflict), store:
+        store.jobs.advance(uploaded, 0, 50, ApplyTally(40, 5, 5, 0, 0), None)
+        store.commit()
+    confirmed_at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    commit(store, lambda s: s.jobs.confirm(uploaded, "admin-2", confirmed_at, True))
+    with pytest.raises(Conflict), store:
+        store.jobs.confirm(uploaded, "admin-3", confirmed_at, False)
+        store.commit()
+    queued = store.jobs.get("j1")
+    assert (queued.status, queued.confirmed_by, queued.confirmed_at, queued.skip_errors) == (
+        "queued",
+        "admin-2",
+        confirmed_at,
+        True,
+    )
+    commit(store, lambda s: s.jobs.advance(uploaded, 0, 50, ApplyTally(40, 5, 3, 1, 1), None))
     running = store.jobs.get("j1")
     assert (running.status, running.processed, running.created, running.updated, running.unchanged) == (
         "running",
         50,
         40,
         5,
-        5,
+        3,
     )
+    assert (running.conflicts, running.skipped) == (1, 1)
     with pytest.raises(Conflict), store:
-        store.jobs.advance(queued, 0, 50, 40, 5, 5, None)  # a redelivered slice
+        store.jobs.advance(uploaded, 0, 50, ApplyTally(40, 5, 5, 0, 0), None)  # a redelivered slice
         store.commit()
-    finished = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-    commit(store, lambda s: s.jobs.advance(queued, 50, 60, 10, 0, 0, finished))
+    finished = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    commit(store, lambda s: s.jobs.advance(uploaded, 50, 60, ApplyTally(10, 0, 0, 0, 0), finished))
     done = store.jobs.get("j1")
     assert (done.status, done.processed, done.created, done.finished_at) == ("done", 60, 50, finished)
-    assert done.rows_blob == "packed-rows" and done.file_sha256 == "sha"
+    assert done.units_blob == "packed-units" and done.file_sha256 == "sha" and done.preview_until == AT
+
+
+def test_import_pages_round_trip_and_are_replaced_whole(imports_of: Opener) -> None:
+    tenant = new_tenant()
+    store = imports_of(tenant, "admin")
+    rows = [{"row": 2, "action": "update", "changes": [["title", "护士", "护师"]], "name": "张三"}]
+    assert store.pages.get("j1", 0) is None
+    with store:
+        store.pages.put(ImportPageRecord("j1", 0, rows))  # never committed
+    assert store.pages.get("j1", 0) is None
+    commit(store, lambda s: s.pages.put(ImportPageRecord("j1", 0, rows)))
+    commit(store, lambda s: s.pages.put(ImportPageRecord("j1", 1, [])))
+    assert store.pages.get("j1", 0) == ImportPageRecord("j1", 0, rows)
+    applied = [{**rows[0], "outcome": "applied"}]
+    commit(store, lambda s: s.pages.put(ImportPageRecord("j1", 0, applied)))
+    assert store.pages.get("j1", 0) == ImportPageRecord("j1", 0, applied)
+    assert store.pages.get("j1", 1) == ImportPageRecord("j1", 1, [])
+    assert store.pages.get("j2", 0) is None and imports_of(new_tenant(), "x").pages.get("j1", 0) is None
 
 
 def test_an_import_reads_the_hospitals_units_and_staff_by_number(imports_of: Opener) -> None:
@@ -1307,16 +1586,25 @@ def test_an_import_reads_the_hospitals_units_and_staff_by_number(imports_of: Ope
     directory = _dynamo if isinstance(store, DynamoImportStore) else _fake
     commit(directory(tenant, "admin"), lambda s: [s.departments.create(unit(n)) for n in (2, 1, 3)])
     commit(directory(tenant, "admin"), lambda s: s.staff.create(person(1, roles=["nurse"])))
+    commit(directory(tenant, "admin"), lambda s: s.staff.create(person(2)))
     assert [(u.id, u.name) for u in store.departments()] == [
         ("d01", "科室1"),
         ("d02", "科室2"),
         ("d03", "科室3"),
     ]
-    found = store.staff_by_number("E1")
-    assert (found.id, found.employee_no, found.roles, found.version) == ("s01", "E1", ["nurse"], 1)
-    assert store.staff_by_number("E2") is None
+    found = store.staff_by_numbers(["E1", "E9", "E2", "E1"])
+    assert sorted(found) == ["E1", "E2"]
+    assert (found["E1"].id, found["E1"].employee_no, found["E1"].roles, found["E1"].version) == (
+        "s01",
+        "E1",
+        ["nurse"],
+        1,
+    )
+    assert store.staff_by_numbers([]) == {}
+    many = store.staff_by_numbers([f"X{n}" for n in range(150)] + ["E2"])  # past one batch of 100
+    assert list(many) == ["E2"]
     other = imports_of(new_tenant(), "x")
-    assert other.staff_by_number("E1") is None and other.departments() == []
+    assert other.staff_by_numbers(["E1"]) == {} and other.departments() == []
 
 
 # --- the certificate sweep ------------------------------------------------------------------------

@@ -136,3 +136,24 @@ def test_leave_overlapping_a_window_by_person_and_by_hospital(opener: Opener) ->
     assert [r.instance_id for r in s1] == ["running", "last-day"]
     other, _ = opener(f"t-{uuid.uuid4().hex[:10]}")
     assert other.leave.overlapping(None, december, 10, None) == ([], None)
+
+
+def test_leave_cancelled_before_or_after_its_approval_stays_cancelled_and_out_of_the_window(
+    opener: Opener,
+) -> None:
+    tenant = f"t-{uuid.uuid4().hex[:10]}"
+    store, write = opener(tenant)
+    half = LeaveRecord("s1", "half", "事假", date(2026, 12, 7), date(2026, 12, 8), AT, "pm", "am", 1.0)
+    write(lambda s: s.leave.put(half))
+    december = Window(date(2026, 12, 1), date(2026, 12, 31))
+    assert store.leave.overlapping("s1", december, 10, None)[0] == [half]
+    later = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    write(lambda s: s.leave.cancel(half, AT))
+    write(lambda s: s.leave.cancel(half, later))  # again: the first time stays
+    write(lambda s: s.leave.put(half))  # the approval again (redriven): still cancelled
+    assert store.leave.overlapping("s1", december, 10, None) == ([], None)
+    assert store.leave.overlapping(None, december, 10, None) == ([], None)
+    early = leave("s2", "early", "2026-12-20", "2026-12-21")
+    write(lambda s: s.leave.cancel(early, AT))  # the cancellation first
+    write(lambda s: s.leave.put(early))
+    assert store.leave.overlapping(None, december, 10, None) == ([], None)

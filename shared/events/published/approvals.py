@@ -63,18 +63,46 @@ class TaskEscalated(BaseModel):
     submitter: str = Field("", description="the submitter's staff id")
 
 
+Half = Literal["am", "pm"]
+
+
 class LeaveApproved(BaseModel):
-    """A leave request approved: who is away, from when to when (local dates, both included)."""
+    """A leave request approved: who is away, from when to when (local dates, both included).
+
+    The halves came later: a payload without them is whole days (from the morning of ``start`` to the
+    afternoon of ``end``), and a consumer that does not read them still sees the right dates."""
 
     instance_id: str
     staff_id: str
     leave_type: str
     start: date
     end: date
+    start_half: Half = Field("am", description="am (上午): from the morning of start; pm (下午): afternoon")
+    end_half: Half = Field("pm", description="pm (下午): to the end of the end date; am (上午): its noon")
+    days: float | None = Field(None, description="days away, in half-day steps (None: not given)")
 
 
 LEAVE_APPROVED = EventType(
     "approval.leave.approved", "approvals", LeaveApproved, description="A leave request was approved"
+)
+
+
+class LeaveCancelled(LeaveApproved):
+    """Approved leave cancelled (销假): the person is available again for the whole of it. The same facts
+    as its approval (so a consumer that has not seen the approval can still key it), plus who cancelled
+    it and the approvers who had approved it (they are told)."""
+
+    cancelled_by: str = Field(description="the submitter, or the hospital admin who cancelled it")
+    approvers: list[str] = Field(default_factory=list, description="who approved the leave")
+    title: str = Field("", description="the approval's title")
+    submitter: str = Field("", description="the submitter's staff id (whose leave it was)")
+
+
+LEAVE_CANCELLED = EventType(
+    "approval.leave.cancelled",
+    "approvals",
+    LeaveCancelled,
+    description="Approved leave was cancelled (销假): the person is available again",
 )
 
 
@@ -88,6 +116,7 @@ INSTANCE_EVENTS = {
     "rejected": _instance("rejected", "An approval was rejected"),
     "withdrawn": _instance("withdrawn", "The submitter withdrew an approval"),
     "returned": _instance("returned", "An approver returned an approval to its submitter"),
+    "cancelled": _instance("cancelled", "An approved approval was cancelled (销假 for leave)"),
 }
 TASK_ASSIGNED = EventType(
     "approval.task.assigned", "approvals", TaskEvent, description="Someone has an approval to act on"
@@ -123,4 +152,5 @@ APPROVALS_EVENTS: tuple[EventType[Any], ...] = (
     URGED,
     CC,
     LEAVE_APPROVED,
+    LEAVE_CANCELLED,
 )

@@ -4,7 +4,7 @@ notifications, imports, certificates and consortium links."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -28,6 +28,9 @@ DEPARTMENT_UPDATED = EventType(
     "department.updated", "messaging", DepartmentChanged, description="A unit changed"
 )
 DEPARTMENT_MOVED = EventType("department.moved", "messaging", DepartmentChanged, description="A unit moved")
+DEPARTMENT_REMOVED = EventType(
+    "department.removed", "messaging", DepartmentChanged, description="An empty unit was removed"
+)
 STAFF_CREATED = EventType(
     "staff.created", "messaging", StaffChanged, description="A member of staff was added"
 )
@@ -52,10 +55,15 @@ NOTIFICATION_SENT = EventType(
 class ImportRequested(BaseModel):
     job_id: str
     offset: int = 0
+    # A job is previewed slice by slice when it is uploaded, and applied slice by slice once confirmed.
+    phase: Literal["preview", "apply"] = "apply"
 
 
 IMPORT_REQUESTED = EventType(
-    "directory.import.requested", "messaging", ImportRequested, description="Import a slice of a staff file"
+    "directory.import.requested",
+    "messaging",
+    ImportRequested,
+    description="Preview or apply a slice of a staff file",
 )
 
 
@@ -105,4 +113,5 @@ MESSAGING_EVENTS: tuple[EventType[Any], ...] = (
     CONSORTIUM_JOINED,
     CONSORTIUM_DECLINED,
     CONSORTIUM_LEFT,
+    DEPARTMENT_REMOVED,  # last: the catalog lists schemas in the order they were added
 )

@@ -6,15 +6,24 @@ routes are tested on fakes in ``tests/unit/approvals/test_approvals_service.py``
 from __future__ import annotations
 
 import threading
+from itertools import count
 from typing import Any
 
 from shared.persistence.models import AuditRecord, service_item_models, tenant_key
 from tests.service.approvals.conftest import Hospital
 
+_months = count()
+
 
 def leave(days: int = 5) -> dict[str, Any]:
-    end = f"2026-12-{days:02d}"
-    return {"leave_type": "年假", "period": {"start": "2026-12-01", "end": end}, "reason": "探亲"}
+    """``days`` whole days in a month no other call used (a person's leave requests may not overlap)."""
+    n = next(_months)
+    month = f"{2031 + n // 12}-{n % 12 + 1:02d}"
+    return {
+        "leave_type": "年假",
+        "period": {"start": f"{month}-01", "end": f"{month}-{days:02d}"},
+        "reason": "探亲",
+    }
 
 
 def submit(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import count
 from typing import Any
 
@@ -18,6 +18,8 @@ from chalicelib.approvals.domain.flow import Route, RouteStep
 from chalicelib.approvals.domain.records import (
     BoxLine,
     DueTimer,
+    LeaveBook,
+    LeaveEntry,
     RecordEntry,
     StoredApproval,
     TemplateRecord,
@@ -117,6 +119,8 @@ class Tables:
     inbox: dict[tuple[str, str, str, str, str], BoxLine] = field(default_factory=dict)
     timers: dict[tuple[str, str, str], DueTimer] = field(default_factory=dict)
     deputies: dict[tuple[str, str], Delegation] = field(default_factory=dict)
+    leave: dict[tuple[str, str, str], LeaveEntry] = field(default_factory=dict)  # (tenant, staff, key)
+    leave_versions: dict[tuple[str, str], int] = field(default_factory=dict)
     outbox: list[Any] = field(default_factory=list)  # the events every commit published
     audit: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -299,6 +303,44 @@ class FakeDeputies:
 
 
 @dataclass
+class FakeLeaveBook:
+    """Entries keyed like the adapter's (by end date and approval), read from a day on."""
+
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+
+    @staticmethod
+    def _key(entry: LeaveEntry) -> str:
+        return f"{entry.end.isoformat()}#{entry.instance_id}"
+
+    def of(self, staff_id: str, since: date) -> LeaveBook:
+        entries = [
+            e
+            for (tenant, staff, key), e in sorted(self.tables.leave.items())
+            if (tenant, staff) == (self.tenant, staff_id) and e.end >= since
+        ]
+        return LeaveBook(staff_id, entries, self.tables.leave_versions.get((self.tenant, staff_id), 0))
+
+    def put(self, staff_id: str, entry: LeaveEntry) -> None:
+        key = (self.tenant, staff_id, self._key(entry))
+        self.uow.stage(lambda: self.tables.leave.__setitem__(key, entry))
+
+    def remove(self, staff_id: str, entry: LeaveEntry) -> None:
+        self.uow.stage(lambda: _drop(self.tables.leave, (self.tenant, staff_id, self._key(entry))))
+
+    def guard(self, book: LeaveBook, changed: DomainError) -> None:
+        key = (self.tenant, book.staff_id)
+
+        def unchanged() -> None:
+            if self.tables.leave_versions.get(key, 0) != book.version:
+                raise changed
+
+        self.uow.check(unchanged)
+        self.uow.stage(lambda: self.tables.leave_versions.__setitem__(key, book.version + 1))
+
+
+@dataclass
 class FakeStore:
     """``Store`` in memory for one hospital. ``meanwhile`` (if set) runs once just before the next commit:
     a test's way to let someone else's change land between this store's read and its write."""
@@ -338,6 +380,10 @@ class FakeStore:
     @property
     def deputies(self) -> FakeDeputies:
         return FakeDeputies(self.tenant, self.tables, self.uow)
+
+    @property
+    def leave(self) -> FakeLeaveBook:
+        return FakeLeaveBook(self.tenant, self.tables, self.uow)
 
     def emit(self, event: Any) -> None:
         self.uow.emit(event)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import count
 from typing import Any
 
 import pytest
@@ -47,6 +48,10 @@ class Hospital:
             self.who(staff), body, "req", None, store=self.store(), directory=self.directory
         )
 
+    def submit_with(self, store: FakeStore, form: dict[str, Any], staff: str = "nurse") -> Any:
+        body = SubmitApproval(template_id=self.templates["leave"], form=form)
+        return approvals.submit(self.who(staff), body, "req", None, store=store, directory=self.directory)
+
     def act(self, staff: str, instance: str, action: str = "approve", **body: Any) -> Any:
         key = body.pop("key", None)
         store = body.pop("store", None) or self.store()
@@ -81,10 +86,17 @@ class Hospital:
 ADMIN = Principal(tenant=T, user="admin-1", roles=frozenset({"hospital_admin"}))
 
 
+_months = count()
+
+
 def leave(days: int = 5) -> dict[str, Any]:
+    """A leave form for ``days`` whole days in a month no other call used: a person's leave requests
+    must not overlap (the overlap tests name their dates)."""
+    n = next(_months)
+    month = f"{2030 + n // 12}-{n % 12 + 1:02d}"
     return {
         "leave_type": "年假",
-        "period": {"start": "2026-12-01", "end": f"2026-12-{days:02d}"},
+        "period": {"start": f"{month}-01", "end": f"{month}-{days:02d}"},
         "reason": "探亲",
     }
 

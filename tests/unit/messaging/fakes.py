@@ -25,6 +25,7 @@ from chalicelib.messaging.domain.notify_policy import DEFAULT as DEFAULT_POLICY
 from chalicelib.messaging.domain.notify_policy import NotifyPolicy
 from chalicelib.messaging.domain.records import (
     AlertEntry,
+    ApplyTally,
     AttachmentRecord,
     Colleague,
     ConsortiumGroupPointer,
@@ -37,21 +38,27 @@ from chalicelib.messaging.domain.records import (
     Duty,
     FeedRecord,
     ImportJobRecord,
+    ImportPageRecord,
+    LastMessage,
+    ListingRecord,
     MessageRecord,
     NotificationRecord,
     PointerRecord,
+    PreviewTally,
     RecipientRecord,
     Reminder,
     RosterMember,
+    SentRecord,
     StaffRecord,
     TrailEntry,
     UnitRecord,
 )
+from chalicelib.messaging.domain.staff_search import matched_token
 
 from shared.auth import Principal
-from shared.errors import Conflict, DomainError
+from shared.errors import Conflict, DomainError, RuleViolation
 from shared.persistence.models import now_utc
-from tests.fakes import MemoryUnitOfWork, page_after
+from tests.fakes import MemoryUnitOfWork, decode_cursor, encode_cursor, page_after
 
 Record: TypeAlias = DepartmentRecord | StaffRecord
 
@@ -64,6 +71,8 @@ class Tables:
     staff: dict[tuple[str, str], StaffRecord] = field(default_factory=dict)
     numbers: dict[tuple[str, str], str] = field(default_factory=dict)  # (tenant, 工号) -> staff id
     reminders: dict[tuple[str, str], Reminder] = field(default_factory=dict)
+    # the search index: (partition, "<token>#<staff id>") -> the record as of its last change
+    search: dict[tuple[str, str], StaffRecord] = field(default_factory=dict)
     trail: dict[tuple[str, str, str], list[tuple[str, TrailEntry]]] = field(default_factory=dict)
     sequence: count[int] = field(default_factory=count)
 
@@ -120,6 +129,20 @@ class FakeDepartments:
 
         self.tx.checks.append(check)
 
+    def all(self) -> list[DepartmentRecord]:
+        return [copy.deepcopy(r) for (t, _), r in sorted(self.tables.departments.items()) if t == self.tenant]
+
+    def remove(self, record: DepartmentRecord) -> None:
+        key = (self.tenant, record.id)
+
+        def unchanged_since_read() -> None:
+            current = self.tables.departments.get(key)
+            if current is None or current.version != record.version:
+                raise STALE
+
+        self.tx.checks.append(unchanged_since_read)
+        self.uow.stage(lambda: _drop(self.tables.departments, key))
+
 
 @dataclass
 class FakeStaff:
@@ -130,6 +153,9 @@ class FakeStaff:
 
     def _mine(self) -> list[StaffRecord]:
         return [r for (t, _), r in self.tables.staff.items() if t == self.tenant]
+
+    def count_in(self, department_id: str) -> int:
+        return sum(1 for r in self._mine() if r.department_id == department_id and r.status != "left")
 
     def get(self, staff_id: str) -> StaffRecord | None:
         return copy.deepcopy(self.tables.staff.get((self.tenant, staff_id)))
@@ -151,21 +177,59 @@ class FakeStaff:
         return chain
 
     def page(
-        self,
-        limit: int,
-        cursor: str | None,
-        search: str | None,
-        department_id: str | None,
-        status: str | None,
+        self, limit: int, cursor: str | None, department_id: str | None, status: str | None
     ) -> tuple[list[StaffRecord], str | None]:
         rows = [
             (r.id, copy.deepcopy(r))
             for r in self._mine()
-            if (not search or search in r.search_blob)
-            and (not department_id or r.department_id == department_id)
-            and (not status or r.status == status)
+            if (not department_id or r.department_id == department_id) and (not status or r.status == status)
         ]
         return page_after(rows, limit, cursor, f"{self.tenant}#staff")
+
+    def _partition(self, left: bool) -> str:
+        return f"{self.tenant}#staffsearch#left" if left else f"{self.tenant}#staffsearch"
+
+    def search(
+        self, key: str, limit: int, cursor: str | None, department_id: str | None, status: str | None
+    ) -> tuple[list[StaffRecord], str | None]:
+        """The index read as the adapter's Query reads it: entries of the partition whose token ``key``
+        begins, in key order, each person at the first token it matches."""
+        partition = self._partition(status == "left")
+        after = decode_cursor(cursor, partition)
+        if after is not None and not str(after).startswith(key):
+            raise RuleViolation("invalid cursor", field="cursor")
+        rows = sorted(
+            (sk, copy.deepcopy(r))
+            for (p, sk), r in self.tables.search.items()
+            if p == partition
+            and sk.startswith(key)
+            and (after is None or sk > after)
+            and (not department_id or r.department_id == department_id)
+            and (not status or status == "left" or r.status == status)
+            and matched_token(r.search_tokens, key) == sk.rsplit("#", 1)[0]
+        )
+        chunk = rows[:limit]
+        more = len(rows) > limit
+        return [r for _, r in chunk], encode_cursor(chunk[-1][0], partition) if more else None
+
+    def _index(self, record: StaffRecord, before: StaffRecord | None) -> None:
+        """Stage the person's entries: exactly their tokens, in the partition of their status, carrying
+        the record at its next version; ``before``'s entries go."""
+        stored = dataclasses.replace(copy.deepcopy(record), version=(record.version or 0) + 1)
+        old = (
+            [(self._partition(before.status == "left"), f"{t}#{record.id}") for t in before.search_tokens]
+            if before is not None
+            else []
+        )
+        new = [(self._partition(record.status == "left"), f"{t}#{record.id}") for t in record.search_tokens]
+
+        def write() -> None:
+            for key in old:
+                self.tables.search.pop(key, None)
+            for key in new:
+                self.tables.search[key] = stored
+
+        self.uow.stage(write)
 
     def create(self, record: StaffRecord) -> None:
         key = (self.tenant, record.employee_no)
@@ -177,13 +241,17 @@ class FakeStaff:
         self.tx.checks.append(claim_is_free)
         self.tx.checks.append(self._sign_in_is_free(record))
         self.uow.stage(lambda: self.tables.numbers.__setitem__(key, record.id))
+        self._index(record, None)
         _create(
             self.tables.staff, (self.tenant, record.id), record, self.uow, self.tx, Conflict("already exists")
         )
 
-    def save(self, record: StaffRecord, previous_sign_in: str | None = None) -> None:
+    def save(
+        self, record: StaffRecord, previous_sign_in: str | None = None, before: StaffRecord | None = None
+    ) -> None:
         if previous_sign_in is not None:
             self.tx.checks.append(self._sign_in_is_free(record))
+        self._index(record, before)
         _save(self.tables.staff, (self.tenant, record.id), record, self.uow, self.tx)
 
     def _sign_in_is_free(self, record: StaffRecord) -> Callable[[], None]:
@@ -282,9 +350,8 @@ class FakeTrail:
 
 def snapshot(record: Record) -> dict[str, Any]:
     """The fake's audit snapshot: the record's fields, personal data only as masked."""
-    data = {
-        k: v for k, v in dataclasses.asdict(record).items() if k not in ("mobile_encrypted", "mobile_index")
-    }
+    unaudited = ("mobile_encrypted", "mobile_index", "search_tokens")
+    data = {k: v for k, v in dataclasses.asdict(record).items() if k not in unaudited}
     loaded: dict[str, Any] = json.loads(json.dumps(data, default=str, ensure_ascii=False))
     return loaded
 
@@ -524,6 +591,28 @@ class FakeNotifications:
         rows = [(f"{10**12 - int(r.feed_key or 0):013d}", copy.deepcopy(r)) for r in mine]
         return page_after(rows, limit, cursor, f"{self.tenant}#feed#{staff_id}")
 
+    def sent(self, sender: str, limit: int, cursor: str | None) -> tuple[list[SentRecord], str | None]:
+        rows = [
+            (
+                n.id,
+                SentRecord(
+                    id=n.id,
+                    title=n.title,
+                    created_at=n.created_at,
+                    recipient_count=len(n.recipient_ids),
+                    ack_required=n.ack_required,
+                    ding=n.ding,
+                    status=n.status,
+                    delivered_count=n.delivered_count,
+                    read_count=n.read_count,
+                    ack_count=n.ack_count,
+                ),
+            )
+            for (t, _), n in self.tables.notifications.items()
+            if t == self.tenant and n.sender == sender
+        ]
+        return page_after(rows, limit, cursor, f"{self.tenant}#sent#{sender}", newest_first=True)
+
     def mark(self, recipient: RecipientRecord, before: str, read: bool, ack: bool) -> None:
         key = (self.tenant, recipient.notification_id, recipient.staff_id)
         stored = copy.deepcopy(recipient)
@@ -750,6 +839,8 @@ class ConversationTables:
     audits: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)  # committed only
     writes: list[str] = field(default_factory=list)  # the writes made at once, in order
     registry: set[tuple[str, str, str, str]] = field(default_factory=set)  # lead, consortium, home, conv
+    lines: dict[ListingRecord, str] = field(default_factory=dict)  # a person's line -> when it moved up
+    windows: dict[tuple[str, str], str] = field(default_factory=dict)  # (home, conv) -> listing window
     _last: tuple[int, int] = (0, 0)
 
     def add_staff(self, hospital_id: str, staff_id: str, status: str = "active", name: str = "") -> None:
@@ -844,6 +935,58 @@ class FakeConversations:
 
     def drop_pointer(self, hospital_id: str, staff_id: str, conversation_id: str) -> None:
         self.tables.pointers.pop((hospital_id, staff_id, conversation_id), None)
+
+    def list_in(self, lines: Sequence[ListingRecord]) -> None:
+        for line in lines:
+            self.uow.stage(lambda line=line: self.tables.lines.__setitem__(line, self.tables.position()))
+
+    def list_now(self, lines: Sequence[ListingRecord]) -> None:
+        self.tables.writes.append(f"lines:{len(lines)}")
+        for line in lines:
+            self.tables.lines[line] = self.tables.position()
+
+    def unlist(self, line: ListingRecord) -> None:
+        self.tables.lines.pop(line, None)
+
+    def listed(
+        self, hospital_id: str, staff_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[ListingRecord], str | None]:
+        rows = [
+            (f"{at}#{line.home_hospital_id}#{line.conversation_id}", line)
+            for line, at in self.tables.lines.items()
+            if (line.hospital_id, line.staff_id) == (hospital_id, staff_id)
+        ]
+        return page_after(rows, limit, cursor, f"{hospital_id}#convlist#{staff_id}", newest_first=True)
+
+    def overview(
+        self, wanted: Sequence[tuple[str, str, str]]
+    ) -> dict[tuple[str, str], tuple[ConversationRecord, str | None]]:
+        assert len(wanted) <= 50, "one BatchGetItem holds 100 keys: two per conversation"
+        found = {}
+        for home, conversation_id, member in wanted:
+            record = self.get(home, conversation_id)
+            if record is not None:
+                found[(home, conversation_id)] = (
+                    record,
+                    self.tables.marks.get((home, conversation_id, member)),
+                )
+        return found
+
+    def touch(self, record: ConversationRecord, message: MessageRecord, window: str) -> bool:
+        stored = self.tables.conversations.get((record.hospital_id, record.id))
+        if stored is None or (stored.last is not None and stored.last.id >= message.id):
+            return False
+        self.tables.writes.append("touch")
+        text = message.text[:60] if message.text is not None else None
+        stored.last = LastMessage(message.id, message.sender_id, text, message.sent_at)
+        before = self.tables.windows.get((record.hospital_id, record.id))
+        self.tables.windows[(record.hospital_id, record.id)] = window
+        return before != window
+
+    def recalled(self, hospital_id: str, conversation_id: str, message_id: str) -> None:
+        stored = self.tables.conversations.get((hospital_id, conversation_id))
+        if stored is not None and stored.last is not None and stored.last.id == message_id:
+            stored.last = dataclasses.replace(stored.last, text=None, recalled=True)
 
 
 @dataclass
@@ -967,6 +1110,10 @@ class FakePeople:
         if self.tables.staff.get((hospital_id, staff_id), "left") == "left":
             return None
         return self.tables.names.get((hospital_id, staff_id), "")
+
+    def names(self, people: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        assert len(set(people)) <= 100, "one BatchGetItem holds 100 keys"
+        return {p: self.tables.names[p] for p in people if p in self.tables.names}
 
 
 @dataclass
@@ -1119,6 +1266,7 @@ class ConsortiumTables:
     links: dict[tuple[str, str], ConsortiumLink] = field(default_factory=dict)  # (hospital, consortium)
     rosters: dict[tuple[str, str, str], RosterMember] = field(default_factory=dict)  # (lead, cid, hospital)
     pointers: dict[tuple[str, str, str], ConsortiumGroupPointer] = field(default_factory=dict)
+    hospitals: dict[str, str] = field(default_factory=dict)  # the province's tenants: id → name
     audits: list[tuple[str, str, str, dict[str, Any] | None, dict[str, Any] | None]] = field(
         default_factory=list
     )
@@ -1241,6 +1389,14 @@ class FakeConsortiumGroupPointers:
 
 
 @dataclass
+class FakeHospitals:
+    tables: ConsortiumTables
+
+    def name(self, hospital_id: str) -> str | None:
+        return self.tables.hospitals.get(hospital_id)
+
+
+@dataclass
 class FakeConsortiumStore:
     """``ConsortiumStore`` in memory, as one hospital sees it; ``uow.published`` shows what a commit
     emitted, ``tables.audits`` what it audited (with before/after)."""
@@ -1260,6 +1416,10 @@ class FakeConsortiumStore:
     @property
     def groups(self) -> FakeConsortiumGroupPointers:
         return FakeConsortiumGroupPointers(self.tenant, self.tables)
+
+    @property
+    def hospitals(self) -> FakeHospitals:
+        return FakeHospitals(self.tables)
 
     def emit(self, event: Any) -> None:
         self.uow.emit(event)
@@ -1296,6 +1456,7 @@ class GroupTables:
 
     groups: dict[tuple[str, str], DepartmentGroupRecord] = field(default_factory=dict)
     memberships: dict[tuple[str, str], str] = field(default_factory=dict)  # (tenant, staff) -> unit
+    lines: set[ListingRecord] = field(default_factory=set)  # the groups' lines in people's lists
 
 
 @dataclass
@@ -1352,10 +1513,14 @@ class FakeDepartmentGroupStore:
 
     def leave(self, group_id: str, staff_id: str) -> None:
         self._members(group_id, lambda members: members - {staff_id}, {staff_id: None})
+        line = ListingRecord(self.tenant, staff_id, group_id, self.tenant)
+        self.uow.stage(lambda: self.tables.lines.discard(line))
 
     def join(self, group_id: str, staff_id: str, department_id: str, name: str) -> None:
         self._members(group_id, lambda members: members | {staff_id}, {staff_id: name})
         self.uow.stage(lambda: self.tables.memberships.__setitem__((self.tenant, staff_id), department_id))
+        line = ListingRecord(self.tenant, staff_id, group_id, self.tenant)
+        self.uow.stage(lambda: self.tables.lines.add(line))
 
     def forget(self, staff_id: str) -> None:
         self.uow.stage(lambda: _drop(self.tables.memberships, (self.tenant, staff_id)))
@@ -1370,6 +1535,8 @@ class FakeDepartmentGroupStore:
 @dataclass
 class ImportTables:
     jobs: dict[tuple[str, str], ImportJobRecord] = field(default_factory=dict)
+    chunks: dict[tuple[str, str, int], str] = field(default_factory=dict)
+    pages: dict[tuple[str, str, int], ImportPageRecord] = field(default_factory=dict)
 
 
 @dataclass
@@ -1381,51 +1548,98 @@ class FakeImportJobs:
     def get(self, job_id: str) -> ImportJobRecord | None:
         return copy.deepcopy(self.tables.jobs.get((self.tenant, job_id)))
 
-    def create(self, job: ImportJobRecord) -> None:
+    def create(self, job: ImportJobRecord, chunks: Sequence[str]) -> None:
         key, stored = (self.tenant, job.id), copy.deepcopy(job)
 
         def is_new() -> None:
             if key in self.tables.jobs:
                 raise Conflict("already exists")
 
+        def write() -> None:
+            self.tables.jobs[key] = stored
+            for number, blob in enumerate(chunks):
+                self.tables.chunks[(self.tenant, job.id, number)] = blob
+
         self.uow.check(is_new)
-        self.uow.stage(lambda: self.tables.jobs.__setitem__(key, stored))
+        self.uow.stage(write)
+
+    def chunk(self, job_id: str, number: int) -> str | None:
+        return self.tables.chunks.get((self.tenant, job_id, number))
+
+    def _when(
+        self,
+        job: ImportJobRecord,
+        holds: Callable[[ImportJobRecord], bool],
+        change: Callable[[ImportJobRecord], None],
+    ) -> None:
+        key = (self.tenant, job.id)
+
+        def where_it_stands() -> None:
+            current = self.tables.jobs.get(key)
+            if current is None or not holds(current):
+                raise Conflict("changed meanwhile")
+
+        self.uow.check(where_it_stands)
+        self.uow.stage(lambda: change(self.tables.jobs[key]))
+
+    def previewed(self, job: ImportJobRecord, offset: int, end: int, tally: PreviewTally, done: bool) -> None:
+        def apply(current: ImportJobRecord) -> None:
+            current.previewed = end
+            current.to_create += tally.create
+            current.to_update += tally.update
+            current.to_keep += tally.unchanged
+            current.errors += tally.error
+            current.status = "preview" if done else "previewing"
+
+        self._when(job, lambda c: c.status == "previewing" and c.previewed == offset, apply)
+
+    def confirm(self, job: ImportJobRecord, by: str, at: datetime, skip_errors: bool) -> None:
+        def apply(current: ImportJobRecord) -> None:
+            current.status, current.confirmed_by, current.confirmed_at = "queued", by, at
+            current.skip_errors = skip_errors
+
+        self._when(job, lambda c: c.status == "preview", apply)
 
     def advance(
         self,
         job: ImportJobRecord,
         offset: int,
         end: int,
-        created: int,
-        updated: int,
-        unchanged: int,
+        tally: ApplyTally,
         finished_at: datetime | None,
     ) -> None:
-        key = (self.tenant, job.id)
-
-        def where_it_stands() -> None:
-            current = self.tables.jobs.get(key)
-            if current is None or current.processed != offset:
-                raise Conflict("changed meanwhile")
-
-        def apply() -> None:
-            current = self.tables.jobs[key]
+        def apply(current: ImportJobRecord) -> None:
             current.processed = end
-            current.created += created
-            current.updated += updated
-            current.unchanged += unchanged
+            current.created += tally.created
+            current.updated += tally.updated
+            current.unchanged += tally.unchanged
+            current.conflicts += tally.conflicts
+            current.skipped += tally.skipped
             current.status = "done" if finished_at is not None else "running"
             if finished_at is not None:
                 current.finished_at = finished_at
 
-        self.uow.check(where_it_stands)
-        self.uow.stage(apply)
+        self._when(job, lambda c: c.status in ("queued", "running") and c.processed == offset, apply)
+
+
+@dataclass
+class FakeImportPages:
+    tenant: str
+    tables: ImportTables
+    uow: MemoryUnitOfWork
+
+    def get(self, job_id: str, number: int) -> ImportPageRecord | None:
+        return copy.deepcopy(self.tables.pages.get((self.tenant, job_id, number)))
+
+    def put(self, page: ImportPageRecord) -> None:
+        key, stored = (self.tenant, page.job_id, page.number), copy.deepcopy(page)
+        self.uow.stage(lambda: self.tables.pages.__setitem__(key, stored))
 
 
 @dataclass
 class FakeImportStore:
-    """``ImportStore`` in memory: jobs of its own, the units and 工号 claims of the directory fakes'
-    ``Tables``. For the consumer's use case, the test commits (as the consumer does)."""
+    """``ImportStore`` in memory: jobs and pages of its own, the units and 工号 claims of the directory
+    fakes' ``Tables``. For the consumer's use case, the test commits (as the consumer does)."""
 
     tenant: str
     directory: Tables = field(default_factory=Tables)
@@ -1436,13 +1650,22 @@ class FakeImportStore:
     def jobs(self) -> FakeImportJobs:
         return FakeImportJobs(self.tenant, self.tables, self.uow)
 
+    @property
+    def pages(self) -> FakeImportPages:
+        return FakeImportPages(self.tenant, self.tables, self.uow)
+
     def departments(self) -> list[DepartmentRecord]:
         mine = [(i, r) for (t, i), r in self.directory.departments.items() if t == self.tenant]
         return [copy.deepcopy(r) for _, r in sorted(mine, key=lambda row: row[0])]
 
-    def staff_by_number(self, employee_no: str) -> StaffRecord | None:
-        staff_id = self.directory.numbers.get((self.tenant, employee_no))
-        return copy.deepcopy(self.directory.staff.get((self.tenant, staff_id))) if staff_id else None
+    def staff_by_numbers(self, employee_nos: Sequence[str]) -> dict[str, StaffRecord]:
+        found: dict[str, StaffRecord] = {}
+        for number in employee_nos:
+            staff_id = self.directory.numbers.get((self.tenant, number))
+            staff = self.directory.staff.get((self.tenant, staff_id)) if staff_id else None
+            if staff is not None:
+                found[number] = copy.deepcopy(staff)
+        return found
 
     def emit(self, event: Any) -> None:
         self.uow.emit(event)

@@ -32,7 +32,9 @@ class World:
     tables: ConsortiumTables = field(default_factory=ConsortiumTables)
     published: list[Any] = field(default_factory=list)
 
-    def hospital(self, tenant: str) -> Hospital:
+    def hospital(self, tenant: str, name: str | None = None) -> Hospital:
+        """A hospital the province onboarded (under ``name``, by default its id)."""
+        self.tables.hospitals[tenant] = name or tenant
         return Hospital(tenant, self)
 
     def events(self, consortium_id: str) -> list[tuple[str, str, str]]:
@@ -211,6 +213,20 @@ def test_invitations_the_rules_refuse(world: World, lead: Hospital, town: Hospit
     with pytest.raises(NotFound):
         town.invite(cid, "t-third")  # a member does not manage the roster
     assert len(world.tables.rosters) == 2
+
+
+def test_only_a_hospital_of_the_province_can_be_invited_and_it_is_named_as_registered(
+    world: World, lead: Hospital
+) -> None:
+    cid = lead.create()
+    with pytest.raises(NotFound) as unknown:
+        lead.invite(cid, "t-no-such-hospital")
+    assert unknown.value.what == "hospital"
+    assert len(world.tables.rosters) == 1 and len(world.tables.links) == 1  # nothing was written
+    clinic = world.hospital("t-clinic", "浦沿镇卫生院")
+    invited = lead.invite(cid, clinic.id)  # no name given: the province's record names it
+    assert invited.hospital_name == "浦沿镇卫生院"
+    assert [m[1] for m in lead.roster(cid)].count("浦沿镇卫生院") == 1
 
 
 # --- decline, leave, remove -----------------------------------------------------------------------

@@ -168,3 +168,23 @@ def test_members_are_named_as_the_directory_names_them_when_they_join(h: Hospita
     h.person("a", "d1", status="left")
     h.staff_changed("a", "left")
     assert h.group("d1").member_names == {}
+
+
+def test_a_unit_group_is_in_its_members_conversation_lists_while_they_belong(h: Hospital) -> None:
+    """Joining puts the group in the person's list (the same transaction as the membership); moving or
+    leaving takes it out."""
+    from chalicelib.messaging.domain.records import ListingRecord
+
+    def listed() -> set[tuple[str, str]]:
+        return {(line.staff_id, line.conversation_id) for line in h.groups.lines}
+
+    h.person("a", "d1")
+    h.staff_changed("a")
+    assert listed() == {("a", "dept-d1")}
+    h.person("a", "d2")
+    h.staff_changed("a", "updated")
+    assert listed() == {("a", "dept-d2")}
+    assert ListingRecord(T, "a", "dept-d2", T) in h.groups.lines
+    h.person("a", "d2", status="left")
+    h.staff_changed("a", "left")
+    assert listed() == set()

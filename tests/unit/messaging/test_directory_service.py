@@ -299,11 +299,92 @@ def test_search_by_name_pinyin_initials_number_department_and_status(h: Hospital
     assert h.list_staff(q="ZHANG") == ["张三丰", "张伟"]
     assert h.list_staff(q="Zhang San") == ["张三丰"]
     assert h.list_staff(q="张") == ["张三丰", "张伟"]
-    assert h.list_staff(q="e200") == ["李四"]
+    assert h.list_staff(q="sanfeng") == ["张三丰"]  # the given name
+    assert h.list_staff(q="e200") == []  # who has left is not found…
+    assert h.list_staff(q="e200", status="left") == ["李四"]  # …unless asked for
     assert h.list_staff(q="zhang", department_id=dept.id) == ["张三丰"]
+    assert h.list_staff(q="  ") == ["张三丰", "张伟", "李四"]  # nothing to search by: the list
     assert h.list_staff(department_id=other.id) == ["张伟"]
     assert h.list_staff(status="active") == ["张三丰", "张伟"]
     assert h.list_staff(status="left") == ["李四"]
+
+
+def test_the_first_page_of_a_search_holds_the_match_in_a_hospital_of_500(h: Hospital) -> None:
+    # The match sorts last by name, by pinyin and by id: a page of the hospital filtered afterwards
+    # would answer nothing (and a cursor) until the phone had paged through everyone.
+    dept = h.department()
+    for n in range(500):
+        h.add_staff(dept.id, f"王{n:03d}", f"W{n:03d}")
+    zeng = h.add_staff(dept.id, "曾乐", "Z999")
+    for query in ("zengyue", "zengle", "zy", "曾", "曾乐", "Zeng Yue", "yue", "z999"):
+        page = directory.list_staff(ADMIN, StaffQuery(q=query), store=h.store())  # the default page
+        assert [s.id for s in page.items] == [zeng.id], query
+        assert page.next_cursor is None, query
+    page = directory.list_staff(ADMIN, StaffQuery(q="wang", limit=50), store=h.store())
+    assert len(page.items) == 50 and page.next_cursor  # many matches page over the matches
+
+
+def test_a_search_pages_over_its_matches_only_each_person_once(h: Hospital) -> None:
+    dept = h.department()
+    names = ["李四", "李伟", "李娜", "李强", "刘洋", "罗敏"]
+    for n, name in enumerate(names):
+        h.add_staff(dept.id, name, f"L{n}")
+    h.add_staff(dept.id, "张三", "Z1")
+    seen, cursor = [], None
+    while True:  # "l" begins two tokens of each (lisi, ls): still each person once
+        page = directory.list_staff(ADMIN, StaffQuery(q="l", limit=2, cursor=cursor), store=h.store())
+        assert len(page.items) <= 2
+        seen += [s.name for s in page.items]
+        if not (cursor := page.next_cursor):
+            break
+    assert sorted(seen) == sorted(names)
+    # exact matches first: the token ordering puts "li" (李's whole pinyin) before lisi, liwei…
+    first = directory.list_staff(ADMIN, StaffQuery(q="李四"), store=h.store()).items
+    assert [s.name for s in first] == ["李四"]
+
+
+def test_renaming_replaces_the_search_tokens(h: Hospital) -> None:
+    dept = h.department()
+    staff = h.add_staff(dept.id, "钱七", "M7")
+    h.update_staff(staff.id, version=1, name="孙八")
+    assert h.list_staff(q="qianqi") == [] and h.list_staff(q="qq") == [] and h.list_staff(q="钱") == []
+    assert h.list_staff(q="sunba") == h.list_staff(q="sb") == h.list_staff(q="m7") == ["孙八"]
+    entries = {sk for (p, sk) in h.tables.search if p == f"{TENANT}#staffsearch"}
+    assert entries == {f"{t}#{staff.id}" for t in ("孙八", "八", "sunba", "sb", "ba", "m7")}
+    moved = h.update_staff(staff.id, version=2, title="药师")
+    found = directory.list_staff(ADMIN, StaffQuery(q="sunba"), store=h.store()).items
+    assert [(s.title, s.version) for s in found] == [("药师", moved.version)]  # entries carry the record
+
+
+def test_departed_staff_are_not_found_and_other_hospitals_never(h: Hospital) -> None:
+    dept = h.department()
+    li = h.add_staff(dept.id, "李四", "E1")
+    directory.leave_staff(ADMIN, li.id, 1, "r", store=h.store())
+    assert h.list_staff(q="lisi") == [] and h.list_staff(q="lisi", status="active") == []
+    assert h.list_staff(q="lisi", status="left") == ["李四"]
+    other = who("a", "hospital_admin", tenant="h-second")
+    h.add_staff(h.department(principal=other).id, "李斯", "E1", principal=other)
+    assert h.list_staff(q="lisi") == []  # 李斯 is another hospital's
+    assert h.list_staff(other, q="lisi") == ["李斯"] and h.list_staff(other, q="lisi", status="left") == []
+    first = directory.list_staff(other, StaffQuery(q="l", limit=1), store=h.store(other))
+    with pytest.raises(RuleViolation):  # a cursor of another search, or of another hospital's
+        directory.list_staff(ADMIN, StaffQuery(q="l", cursor=first.next_cursor or "x"), store=h.store())
+
+
+def test_reindex_gives_staff_without_tokens_their_entries_once(h: Hospital) -> None:
+    dept = h.department()
+    staff = h.add_staff(dept.id, "单雪", "S1")
+    gone = h.add_staff(dept.id, "吕布", "S2")
+    directory.leave_staff(ADMIN, gone.id, 1, "r", store=h.store())
+    for record in h.tables.staff.values():  # as staff added before search had an index
+        record.search_tokens = []
+    h.tables.search.clear()
+    assert h.list_staff(q="shanxue") == []
+    assert directory.reindex_staff(ADMIN, store=h.store()) == (2, 0)
+    assert h.list_staff(q="shanxue") == ["单雪"] and h.list_staff(q="lyubu", status="left") == ["吕布"]
+    assert h.list_staff(q="lyubu") == []
+    assert directory.reindex_staff(ADMIN, store=h.store()) == (0, 2)  # again: nothing changes
+    assert directory.get_staff(ADMIN, staff.id, store=h.store()).version == 2
 
 
 def test_an_update_needs_the_current_version(h: Hospital) -> None:

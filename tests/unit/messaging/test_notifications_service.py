@@ -16,6 +16,7 @@ from chalicelib.messaging.domain.approval_notices import (
     APPROVAL_ASSIGNED,
     APPROVAL_ESCALATED,
     APPROVAL_URGED,
+    LEAVE_CANCELLED,
 )
 from chalicelib.messaging.domain.records import Duty, UnitRecord
 from chalicelib.messaging.service import notifications
@@ -267,6 +268,27 @@ def test_approval_events_become_notices_to_the_approvers(tables: NotificationTab
     notifications.from_approval(escalated, UnitOfWork("m"), store=consumer)
     consumer.commit()
     assert tables.notifications[(T, "ap-ev-2")].recipient_ids == ["s-chief", "s-team"]
+
+
+def test_cancelled_leave_is_a_notice_to_the_approvers_who_granted_it(tables: NotificationTables) -> None:
+    consumer = store(tables)
+    leave = {"staff_id": "s-nurse", "leave_type": "年假", "start": "2026-12-07", "end": "2026-12-08"}
+    event = _approval(
+        LEAVE_CANCELLED,
+        **leave,
+        start_half="pm",
+        end_half="am",
+        cancelled_by="s-nurse",
+        approvers=["s-head", "s-chief"],
+        title="请假",
+        submitter="s-nurse",
+    )
+    notifications.from_approval(event, UnitOfWork("m"), store=consumer)
+    consumer.commit()
+    notice = tables.notifications[(T, "ap-ev-1")]
+    assert notice.recipient_ids == ["s-chief", "s-head"]
+    assert notice.title == "销假：请假"  # with the submitter's name when the directory has it
+    assert "2026-12-07 下午 至 2026-12-08 上午" in notice.body
 
 
 def test_an_approval_replayed_past_the_marker_makes_no_second_notice(tables: NotificationTables) -> None:

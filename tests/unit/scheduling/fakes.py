@@ -5,7 +5,8 @@ adapters, so a fake cannot drift from what it stands in for."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from chalicelib.scheduling.domain.leave import Window
@@ -45,9 +46,22 @@ class FakeLeave:
     tables: Tables
     uow: MemoryUnitOfWork
 
+    def _key(self, record: LeaveRecord) -> tuple[str, str, str, str]:
+        return (self.tenant, record.start.isoformat(), record.staff_id, record.instance_id)
+
+    def _merge(self, record: LeaveRecord, cancelled_at: datetime | None) -> None:
+        key = self._key(record)
+        was = self.tables.leave.get(key)
+        first = was.cancelled_at if was is not None and was.cancelled_at else cancelled_at
+        days = record.days if record.days is not None else (was.days if was is not None else None)
+        name = record.staff_name or (was.staff_name if was is not None else "")  # like the adapter's update
+        self.tables.leave[key] = replace(record, cancelled_at=first, days=days, staff_name=name)
+
     def put(self, record: LeaveRecord) -> None:
-        key = (self.tenant, record.start.isoformat(), record.staff_id, record.instance_id)
-        self.uow.stage(lambda: self.tables.leave.__setitem__(key, record))
+        self.uow.stage(lambda: self._merge(record, None))
+
+    def cancel(self, record: LeaveRecord, at: datetime) -> None:
+        self.uow.stage(lambda: self._merge(record, at))
 
     def overlapping(
         self, staff_id: str | None, window: Window, limit: int, cursor: str | None
@@ -59,6 +73,7 @@ class FakeLeave:
             and (staff_id is None or sid == staff_id)
             and window.starts_from <= r.start <= window.last
             and r.end >= window.first
+            and r.cancelled_at is None
         ]
         partition = f"{self.tenant}#leave" + (f"#{staff_id}" if staff_id else "")
         return page_after(rows, limit, cursor, partition)

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from shared.auth import Principal
 from shared.errors import Forbidden, RuleViolation
 from shared.events.envelope import EventEnvelope, UnknownSchema
-from shared.events.published.approvals import LEAVE_APPROVED, LeaveApproved
+from shared.events.published.approvals import LEAVE_APPROVED, LEAVE_CANCELLED, LeaveApproved, LeaveCancelled
 from shared.events.published.messaging import STAFF_CREATED, STAFF_LEFT, STAFF_UPDATED, StaffChanged
 from tests.unit.scheduling.fakes import FakeDirectory, FakeStore, Person
 
@@ -177,3 +177,61 @@ def test_leave_names_the_person_as_the_directory_named_them_when_it_was_approved
     query = LeaveQuery.model_validate({"from": "2026-12-01", "to": "2026-12-31"})
     page = leave.list_leave(ADMIN, query, store=store)  # type: ignore[arg-type]
     assert sorted((i.staff_id, i.staff_name) for i in page.items) == [("s-unknown", None), ("s1", "陈思雨")]
+
+
+def test_half_day_leave_keeps_its_halves_and_days() -> None:
+    store = FakeStore(T)
+    data = LeaveApproved(
+        instance_id="half",
+        staff_id="s1",
+        leave_type="事假",
+        start=date(2026, 12, 7),
+        end=date(2026, 12, 8),
+        start_half="pm",
+        end_half="am",
+        days=1.0,
+    )
+    with store.uow as uow:
+        leave.record_leave(
+            LEAVE_APPROVED.envelope(T, data),
+            uow,
+            store=store,  # type: ignore[arg-type]
+            directory=FakeDirectory(),
+        )
+        uow.commit()
+    query = LeaveQuery.model_validate({"from": "2026-12-01", "to": "2026-12-31"})
+    (row,) = leave.list_leave(ADMIN, query, store=store).items  # type: ignore[arg-type]
+    assert (row.start_half, row.end_half, row.days) == ("pm", "am", 1.0)
+
+
+def cancel(store: FakeStore, staff_id: str, instance: str, start: str, end: str) -> EventEnvelope:
+    data = LeaveCancelled(
+        instance_id=instance,
+        staff_id=staff_id,
+        leave_type="年假",
+        start=date.fromisoformat(start),
+        end=date.fromisoformat(end),
+        cancelled_by=staff_id,
+        approvers=["head"],
+    )
+    envelope = LEAVE_CANCELLED.envelope(T, data)
+    with store.uow as uow:
+        leave.cancel_leave(envelope, uow, store=store)  # type: ignore[arg-type]
+        uow.commit()
+    return envelope
+
+
+def test_cancelled_leave_no_longer_makes_anyone_unavailable_whichever_event_comes_first() -> None:
+    store = FakeStore(T)
+    approve(store, "s1", "kept", "2026-12-01", "2026-12-02")
+    approve(store, "s1", "taken-back", "2026-12-10", "2026-12-12")
+    first = cancel(store, "s1", "taken-back", "2026-12-10", "2026-12-12")
+    assert window(ADMIN, store, "2026-12-01", "2026-12-31") == ["kept"]
+    when = store.tables.leave[(T, "2026-12-10", "s1", "taken-back")].cancelled_at
+    assert when == first.time
+    cancel(store, "s1", "taken-back", "2026-12-10", "2026-12-12")  # again: the first time stays
+    assert store.tables.leave[(T, "2026-12-10", "s1", "taken-back")].cancelled_at == when
+    # the cancellation ahead of its approval (a redriven message): the approval does not revive it
+    cancel(store, "s2", "late", "2026-12-20", "2026-12-21")
+    approve(store, "s2", "late", "2026-12-20", "2026-12-21")
+    assert window(ADMIN, store, "2026-12-01", "2026-12-31") == ["kept"]

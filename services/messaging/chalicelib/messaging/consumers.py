@@ -32,10 +32,12 @@ IMPORTS = Subscription(
     name="directory-import",
     source="messaging",
     event_types=("directory.import.requested",),
-    # the job, then per row of the slice: its employee-number claim, the staff it names and the rules'
-    # reads, and one transaction to create or update it; the progress (and next slice) with the marker
-    budget={"GetItem": 1, "TransactWriteItems": 1},
-    per_item={"GetItem": 3, "TransactWriteItems": 1},
+    # the job, the chunk of rows holding the slice (and, applying, the slice's preview page); the slice's
+    # 工号 claims and the staff they name (two BatchGetItems of at most 100); applying, per row: the
+    # directory's use case (it reads the record it updates) in its own transaction; the page and the
+    # progress (and next slice) with the marker
+    budget={"GetItem": 3, "BatchGetItem": 2, "TransactWriteItems": 1},
+    per_item={"GetItem": 1, "TransactWriteItems": 1},
 )
 GROUPS = Subscription(
     service="messaging",
@@ -77,7 +79,7 @@ def on_notification_sent(event: Any) -> dict[str, Any]:
 def on_import_requested(event: Any) -> dict[str, Any]:
     from chalicelib.messaging.service import imports
 
-    return consume_batch(event.to_dict(), IMPORTS, imports.apply_slice)
+    return consume_batch(event.to_dict(), IMPORTS, imports.run_slice)
 
 
 @consumers.on_sqs_message(queue=GROUPS.queue_name, batch_size=10)

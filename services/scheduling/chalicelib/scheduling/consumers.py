@@ -25,7 +25,14 @@ APPROVED_LEAVE = Subscription(
     event_types=("approval.leave.approved",),
     budget={"GetItem": 1, "TransactWriteItems": 1},  # the person's name; the leave item with the marker
 )
-SUBSCRIPTIONS = (STAFF_PROJECTION, APPROVED_LEAVE)
+CANCELLED_LEAVE = Subscription(
+    service="scheduling",
+    name="cancelled-leave",
+    source="approvals",
+    event_types=("approval.leave.cancelled",),
+    budget={"TransactWriteItems": 1},  # the leave marked cancelled (an update, no read) with the marker
+)
+SUBSCRIPTIONS = (STAFF_PROJECTION, APPROVED_LEAVE, CANCELLED_LEAVE)
 
 
 @consumers.on_sqs_message(queue=STAFF_PROJECTION.queue_name, batch_size=10)
@@ -40,3 +47,10 @@ def on_leave_approved(event: Any) -> dict[str, Any]:
     from chalicelib.scheduling.service import leave  # when a batch arrives (see shared.app)
 
     return consume_batch(event.to_dict(), APPROVED_LEAVE, leave.record_leave)
+
+
+@consumers.on_sqs_message(queue=CANCELLED_LEAVE.queue_name, batch_size=10)
+def on_leave_cancelled(event: Any) -> dict[str, Any]:
+    from chalicelib.scheduling.service import leave  # when a batch arrives (see shared.app)
+
+    return consume_batch(event.to_dict(), CANCELLED_LEAVE, leave.cancel_leave)

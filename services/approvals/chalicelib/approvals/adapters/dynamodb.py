@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from chalicelib.approvals.domain.deputies import Delegation
@@ -17,6 +17,8 @@ from chalicelib.approvals.domain.engine import Command, Instance, SlaTimer
 from chalicelib.approvals.domain.records import (
     BoxLine,
     DueTimer,
+    LeaveBook,
+    LeaveEntry,
     RecordEntry,
     StoredApproval,
     TemplateRecord,
@@ -170,6 +172,43 @@ class DelegationItem(TenantItem):
     def delegation(self) -> Delegation:
         return Delegation(
             approver=self.sk, deputy=self.deputy_id, start=self.start, end=self.end, reason=self.reason
+        )
+
+
+class LeaveBookItem(TenantItem):
+    """A person's leave book: one item per leave request holding an interval (pending or approved), sorted
+    by its end date, and the book's head (its version, sorted after every date), so one Query from a
+    day on reads both what could overlap a new request and the version its submit is conditioned on."""
+
+    ENTITY = "leave-book"
+    Meta = table_meta("approvals")
+    HEAD = "until#~"  # '~' sorts after every ISO date
+    seq = NumberAttribute(null=True)  # the head's version
+    instance_id = UnicodeAttribute(null=True)
+    title = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    start = UnicodeAttribute(null=True)
+    end = UnicodeAttribute(null=True)
+    start_half = UnicodeAttribute(null=True)
+    end_half = UnicodeAttribute(null=True)
+
+    @staticmethod
+    def partition(tenant: str, staff_id: str) -> str:
+        return tenant_key(tenant, "leave-book", staff_id)
+
+    @staticmethod
+    def entry_key(entry: LeaveEntry) -> str:
+        return f"until#{entry.end.isoformat()}#{entry.instance_id}"
+
+    def entry(self) -> LeaveEntry:
+        return LeaveEntry(
+            instance_id=str(self.instance_id),
+            title=self.title or "",
+            status=self.status or "",
+            start=date.fromisoformat(str(self.start)),
+            end=date.fromisoformat(str(self.end)),
+            start_half=self.start_half or "am",
+            end_half=self.end_half or "pm",
         )
 
 
@@ -465,6 +504,50 @@ class DynamoDeputies:
 
 
 @dataclass
+class DynamoLeaveBook:
+    """``LeaveBookRepository``: one partition per person; a read is one Query from a day on."""
+
+    tenant: str
+    writes: Writes
+
+    def of(self, staff_id: str, since: date) -> LeaveBook:
+        partition = LeaveBookItem.partition(self.tenant, staff_id)
+        rows = LeaveBookItem.query(partition, LeaveBookItem.sk >= f"until#{since.isoformat()}")
+        entries, version = [], 0
+        for row in rows:
+            if row.sk == LeaveBookItem.HEAD:
+                version = int(row.seq or 0)
+            else:
+                entries.append(row.entry())
+        return LeaveBook(staff_id, entries, version)
+
+    def put(self, staff_id: str, entry: LeaveEntry) -> None:
+        item = LeaveBookItem.new(
+            self.tenant,
+            LeaveBookItem.entry_key(entry),
+            pk=LeaveBookItem.partition(self.tenant, staff_id),
+            instance_id=entry.instance_id,
+            title=entry.title,
+            status=entry.status,
+            start=entry.start.isoformat(),
+            end=entry.end.isoformat(),
+            start_half=entry.start_half,
+            end_half=entry.end_half,
+        )
+        self.writes().save(item)
+
+    def remove(self, staff_id: str, entry: LeaveEntry) -> None:
+        partition = LeaveBookItem.partition(self.tenant, staff_id)
+        self.writes().delete(LeaveBookItem(partition, LeaveBookItem.entry_key(entry)))
+
+    def guard(self, book: LeaveBook, changed: DomainError) -> None:
+        partition = LeaveBookItem.partition(self.tenant, book.staff_id)
+        head = LeaveBookItem.new(self.tenant, LeaveBookItem.HEAD, pk=partition, seq=book.version + 1)
+        condition = LeaveBookItem.seq == book.version if book.version else LeaveBookItem.pk.does_not_exist()
+        self.writes().save(head, condition=condition, on_conflict=changed)
+
+
+@dataclass
 class DynamoStore:
     """``Store`` on the approvals table for the principal's hospital; ``with store:`` opens its unit of
     work."""
@@ -514,6 +597,10 @@ class DynamoStore:
     @property
     def deputies(self) -> DynamoDeputies:
         return DynamoDeputies(self.tenant, self._writes)
+
+    @property
+    def leave(self) -> DynamoLeaveBook:
+        return DynamoLeaveBook(self.tenant, self._writes)
 
     def emit(self, event: Any) -> None:
         self._writes().emit(event)

@@ -30,6 +30,8 @@ NAMED_AND_DEPUTIES = {"BatchGetItem": 2}
 # An approval (or a page of its record) as people read it: the display names of everyone it names, in
 # one batch read of the directory (service.approvals.NAMED_PER_READ people at most).
 NAMES = {"BatchGetItem": 1}
+# A leave submitted (or resubmitted) reads the submitter's leave book from its first day on: one Query.
+LEAVE_BOOK = {"Query": 1}
 
 
 @api.route(
@@ -54,7 +56,12 @@ def preview(ctx: RequestContext, body: SubmitApproval) -> Preview:
     status=201,
     kinds=STAFF,
     idempotent=True,
-    budget={**RESOLVE, "BatchGetItem": NAMED_AND_DEPUTIES["BatchGetItem"] + 1, "TransactWriteItems": 1},
+    budget={
+        **RESOLVE,
+        "BatchGetItem": NAMED_AND_DEPUTIES["BatchGetItem"] + NAMES["BatchGetItem"],
+        **LEAVE_BOOK,
+        "TransactWriteItems": 1,
+    },
 )
 def submit(ctx: RequestContext, body: SubmitApproval) -> Approval:
     return service.submit(ctx.principal, body, ctx.request_id, ctx.headers.get("idempotency-key"))
@@ -73,13 +80,18 @@ def get_approval(ctx: RequestContext, instance_id: str) -> Approval:
 @api.route(
     "/approvals/{instance_id}/actions",
     "POST",
-    summary="Act: approve, reject, transfer, add_sign, return, withdraw, resubmit, comment or urge",
+    summary="Act: approve, reject, transfer, add_sign, return, withdraw, resubmit, comment, urge or cancel",
     body=ApprovalAction,
     response=Approval,
     kinds=STAFF,
     idempotent=True,
     # the approval, and the approver's delegation when acting for them (on_behalf_of); the names it answers
-    budget={"GetItem": 2, "BatchGetItem": NAMED_AND_DEPUTIES["BatchGetItem"] + 1, "TransactWriteItems": 1},
+    budget={
+        "GetItem": 2,
+        "BatchGetItem": NAMED_AND_DEPUTIES["BatchGetItem"] + NAMES["BatchGetItem"],
+        **LEAVE_BOOK,
+        "TransactWriteItems": 1,
+    },
 )
 def act(ctx: RequestContext, instance_id: str, body: ApprovalAction) -> Approval:
     return service.act(ctx.principal, instance_id, body, ctx.request_id, ctx.headers.get("idempotency-key"))

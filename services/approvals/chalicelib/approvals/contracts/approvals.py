@@ -22,14 +22,18 @@ class SubmitApproval(BaseModel):
     title: str | None = Field(None, max_length=100)
 
 
+DAYS = 'the days each date range of the form covers, in half-day steps (e.g. {"period": 1.5})'
+
+
 class Preview(BaseModel):
     template_id: str
     template_version: int
     route: Route
+    days: dict[str, float] = Field(default_factory=dict, description=DAYS)
 
 
 ActionName = Literal[
-    "approve", "reject", "transfer", "add_sign", "return", "withdraw", "resubmit", "comment", "urge"
+    "approve", "reject", "transfer", "add_sign", "return", "withdraw", "resubmit", "comment", "urge", "cancel"
 ]
 
 
@@ -78,6 +82,7 @@ class Approval(BaseModel):
     submitter_name: str | None = None
     status: str
     form: dict[str, Any]
+    days: dict[str, float] = Field(default_factory=dict, description=DAYS)
     steps: list[NamedStep]
     current_step: str | None
     pending_approvers: list[str]
@@ -87,6 +92,7 @@ class Approval(BaseModel):
     submitted_at: datetime
     updated_at: datetime
     finished_at: datetime | None
+    cancelled_at: datetime | None = None
 
 
 class OperationRecord(BaseModel):

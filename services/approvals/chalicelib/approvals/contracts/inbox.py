@@ -14,7 +14,7 @@ class InboxQuery(BaseModel):
     limit: int = Field(50, ge=1, le=200)
     cursor: str | None = Field(None, max_length=2048)
     template_id: str | None = Field(None, pattern=ID)
-    status: Literal["pending", "approved", "rejected", "withdrawn", "returned"] | None = None
+    status: Literal["pending", "approved", "rejected", "withdrawn", "returned", "cancelled"] | None = None
 
 
 class InboxItem(BaseModel):

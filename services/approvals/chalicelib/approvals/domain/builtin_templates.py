@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 LEAVE = "leave"
 SHIFT_SWAP = "shift_swap"
+DOCUMENT_CIRCULATION = "document_circulation"
 
 
 def _rule(kind: str, **kw: Any) -> dict[str, Any]:
@@ -43,6 +44,16 @@ def _template(
     return BuiltinTemplate.model_validate(
         {"code": code, "name": name, "category": category, "fields": fields, "flow": flow}
     )
+
+
+def default_title(code: str, name: str, form: dict[str, Any]) -> str:
+    """An approval's title when the submitter gives none: a document (公文) is its 文号 and title, as the
+    office files it (``〔2026〕12号 关于…的通知``); anything else is its template's name."""
+    if code == DOCUMENT_CIRCULATION:
+        doc_no, doc_title = form.get("doc_no"), form.get("doc_title")
+        if isinstance(doc_no, str) and isinstance(doc_title, str) and (doc_no.strip() or doc_title.strip()):
+            return f"{doc_no.strip()} {doc_title.strip()}".strip()
+    return name
 
 
 def templates(fallback: str) -> list[BuiltinTemplate]:
@@ -236,7 +247,7 @@ def templates(fallback: str) -> list[BuiltinTemplate]:
             },
         ),
         _template(
-            "document_circulation",
+            DOCUMENT_CIRCULATION,
             "公文流转",
             "办公",
             [
@@ -253,7 +264,7 @@ def templates(fallback: str) -> list[BuiltinTemplate]:
                 {"name": "received_on", "label": "收文日期", "type": "date", "required": True},
                 {"name": "proposal", "label": "拟办意见", "type": "textarea"},
                 {"name": "handling_department", "label": "承办科室", "type": "department"},
-                {"name": "readers", "label": "传阅人", "type": "staff"},
+                {"name": "readers", "label": "传阅人", "type": "staff_list"},
                 {"name": "body", "label": "正文及附件", "type": "attachment", "required": True},
             ],
             {

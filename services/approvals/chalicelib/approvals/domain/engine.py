@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from chalicelib.approvals.domain.builtin_templates import LEAVE
 from chalicelib.approvals.domain.flow import Mode, Route, RouteStep
 from pydantic import BaseModel, Field
 
@@ -29,15 +30,16 @@ Action = Literal[
     "urge",
     "remind",
     "escalate",
+    "cancel",
 ]
-Status = Literal["pending", "approved", "rejected", "withdrawn", "returned"]
+Status = Literal["pending", "approved", "rejected", "withdrawn", "returned", "cancelled"]
 TaskStatus = Literal["waiting", "pending", "approved", "rejected", "transferred", "cancelled"]
 Outcome = Literal["approved", "rejected", "skipped"]
-FINISHED: frozenset[str] = frozenset({"approved", "rejected", "withdrawn"})
+FINISHED: frozenset[str] = frozenset({"approved", "rejected", "withdrawn", "cancelled"})
 OPEN_TASK: frozenset[str] = frozenset({"waiting", "pending"})
 # Actions that move the flow; comments and urging only add to the record.
 STATE_CHANGING: frozenset[str] = frozenset(
-    {"submit", "approve", "reject", "transfer", "add_sign", "return", "withdraw", "resubmit"}
+    {"submit", "approve", "reject", "transfer", "add_sign", "return", "withdraw", "resubmit", "cancel"}
 )
 # Actions on one's own task: a deputy may take them for the approver they stand in for.
 ON_A_TASK: frozenset[str] = frozenset({"approve", "reject", "transfer", "add_sign", "return"})
@@ -78,6 +80,7 @@ class Command(BaseModel):
     deputies: dict[str, str] = Field(
         default_factory=dict, description="approver → deputy for the tasks this command assigns"
     )
+    as_admin: bool = Field(False, description="cancel: by a hospital admin rather than the submitter")
 
 
 class Task(BaseModel):
@@ -137,6 +140,7 @@ class Instance(BaseModel):
     submitted_at: datetime
     updated_at: datetime
     finished_at: datetime | None = None
+    cancelled_at: datetime | None = Field(None, description="when approved leave was cancelled (销假)")
 
     @property
     def id(self) -> str:
@@ -391,6 +395,20 @@ def _withdraw(inst: Instance, cmd: Command) -> None:
     _finish(inst, "withdrawn", cmd.at)
 
 
+def _cancel(inst: Instance, cmd: Command) -> None:
+    """销假: the submitter (or a hospital admin) cancels approved leave, the whole of it. A request still
+    pending is withdrawn instead; other approvals are not cancelled (they finish as they are)."""
+    if cmd.actor != inst.submitter and not cmd.as_admin:
+        raise Forbidden("only the submitter or a hospital admin may cancel leave")
+    if inst.status == "pending":
+        raise Conflict('the leave is still pending: withdraw it instead ({"action": "withdraw"})')
+    if inst.status != "approved":
+        raise Conflict(f"the approval is {inst.status}: only approved leave can be cancelled")
+    if inst.submission.template_code != LEAVE:
+        raise Conflict("only leave can be cancelled (销假); this approval stays approved")
+    inst.status, inst.cancelled_at = "cancelled", cmd.at
+
+
 def _resubmit(inst: Instance, cmd: Command) -> None:
     if cmd.actor != inst.submitter:
         raise Forbidden("only the submitter may resubmit")
@@ -486,6 +504,7 @@ _HANDLERS = {
     "urge": _urge,
     "remind": _remind,
     "escalate": _escalate,
+    "cancel": _cancel,
 }
 
 

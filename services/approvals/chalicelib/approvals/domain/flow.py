@@ -117,8 +117,10 @@ def _check_rule(rule: ApproverRule, fields: dict[str, FormField], where: str) ->
     needs = {"person": "staff_id", "role": "role", "on_duty": "ward_id", "chosen": "field"}
     if rule.kind in needs and getattr(rule, needs[rule.kind]) is None:
         return [(f"{where}.{needs[rule.kind]}", f"{rule.kind} needs {needs[rule.kind]}")]
-    if rule.kind == "chosen" and (rule.field not in fields or fields[rule.field].type != "staff"):
-        return [(f"{where}.field", "chosen needs a staff field of the form")]
+    if rule.kind == "chosen" and (
+        rule.field not in fields or fields[rule.field].type not in ("staff", "staff_list")
+    ):
+        return [(f"{where}.field", "chosen needs a staff (or staff_list) field of the form")]
     if rule.department_field is not None and rule.department_field not in fields:
         return [(f"{where}.department_field", f"no form field {rule.department_field}")]
     return []
@@ -203,6 +205,8 @@ def _resolve_rule(
         return [submitter], ""
     if rule.kind == "chosen":
         chosen = form.get(str(rule.field))
+        if isinstance(chosen, list) and chosen:  # a staff_list: everyone in it
+            return [str(c) for c in chosen], ""
         return ([chosen], "") if isinstance(chosen, str) else ([], f"no one chosen in {rule.field}")
     if rule.kind == "supervisor":
         chain = directory.supervisors(submitter, rule.level)

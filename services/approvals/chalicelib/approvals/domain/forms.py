@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
@@ -19,11 +20,13 @@ FieldType = Literal[
     "select",
     "multi_select",
     "staff",
+    "staff_list",
     "department",
     "attachment",
     "table",
 ]
 NAME = r"^[a-z][a-z0-9_]{0,39}$"
+MAX_STAFF_LIST = 40  # as many as a step may have approvers
 
 
 class FormField(BaseModel):
@@ -112,17 +115,29 @@ def _check_value(f: FormField, value: Any, where: str) -> FieldErrors:
     if f.type == "date":
         return [] if _date(value) else [(where, "must be a date (YYYY-MM-DD)")]
     if f.type == "date_range":
-        if not isinstance(value, dict) or set(value) != {"start", "end"}:
-            return [(where, "must be {start, end}")]
+        if not isinstance(value, dict) or not {"start", "end"} <= set(value) <= RANGE_KEYS:
+            return [(where, "must be {start, end} (and start_half, end_half: am or pm)")]
         start, end = _date(value["start"]), _date(value["end"])
         if start is None or end is None:
             return [(where, "start and end must be dates (YYYY-MM-DD)")]
-        return [] if start <= end else [(where, "end is before start")]
+        halves = [value[k] for k in ("start_half", "end_half") if k in value]
+        if any(h not in HALVES for h in halves):
+            return [(where, "start_half and end_half are am (上午) or pm (下午)")]
+        span = date_span(value)
+        return [] if span is not None else [(where, "end is before start")]
     if f.type == "select":
         return [] if value in f.options else [(where, "must be one of the options")]
     if f.type == "multi_select":
         if not isinstance(value, list) or not all(v in f.options for v in value):
             return [(where, "must be a list of the options")]
+        return [(where, "is required")] if f.required and not value else []
+    if f.type == "staff_list":  # several people at once (传阅人: the readers of a document)
+        if (
+            not isinstance(value, list)
+            or len(value) > MAX_STAFF_LIST
+            or not all(isinstance(v, str) and re.fullmatch(r"[A-Za-z0-9_-]{1,64}", v) for v in value)
+        ):
+            return [(where, f"must be a list of at most {MAX_STAFF_LIST} staff ids")]
         return [(where, "is required")] if f.required and not value else []
     if f.type in ("staff", "department"):
         if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value):
@@ -168,17 +183,76 @@ def staff_references(fields: list[FormField], values: Any, prefix: str = "form."
         value = values.get(f.name)
         if f.type == "staff" and isinstance(value, str) and value:
             found.append((prefix + f.name, value))
+        elif f.type == "staff_list" and isinstance(value, list):
+            found += [(f"{prefix}{f.name}.{n}", v) for n, v in enumerate(value) if isinstance(v, str)]
         elif f.type == "table" and isinstance(value, list):
             for r, row in enumerate(value):
                 found += staff_references(f.columns, row, prefix=f"{prefix}{f.name}.{r}.")
     return found
 
 
-def date_range_days(value: Any) -> int | None:
-    """Calendar days a date range covers, both ends included (a one-day leave is 1)."""
+HALVES = ("am", "pm")  # 上午, 下午
+HALF_LABEL = {"am": "上午", "pm": "下午"}
+RANGE_KEYS = frozenset({"start", "end", "start_half", "end_half"})
+
+
+@dataclass(frozen=True)
+class Span:
+    """A date range in half days: from ``start``'s ``start_half`` to ``end``'s ``end_half``, both included.
+
+    Without halves a range is whole days (from the morning of ``start`` to the afternoon of ``end``), so
+    ``2026-12-07 下午`` to ``2026-12-08 上午`` is one day and a morning and an afternoon do not overlap."""
+
+    start: date
+    end: date
+    start_half: str = "am"
+    end_half: str = "pm"
+
+    def _first(self) -> int:
+        return self.start.toordinal() * 2 + HALVES.index(self.start_half)
+
+    def _last(self) -> int:
+        return self.end.toordinal() * 2 + HALVES.index(self.end_half)
+
+    @property
+    def days(self) -> float:
+        """Days covered, in steps of a half."""
+        return (self._last() - self._first() + 1) / 2
+
+    def overlaps(self, other: Span) -> bool:
+        return self._first() <= other._last() and other._first() <= self._last()
+
+    def label(self) -> str:
+        """As a person reads it: ``2026-12-07 下午 至 2026-12-08 上午``."""
+        first = f"{self.start.isoformat()} {HALF_LABEL[self.start_half]}"
+        return f"{first} 至 {self.end.isoformat()} {HALF_LABEL[self.end_half]}"
+
+
+def date_span(value: Any) -> Span | None:
+    """A (valid) date range value as a ``Span``; None when it is not one or ends before it starts."""
     if not isinstance(value, dict):
         return None
     start, end = _date(value.get("start")), _date(value.get("end"))
-    if start is None or end is None:
+    start_half, end_half = value.get("start_half", "am"), value.get("end_half", "pm")
+    if start is None or end is None or start_half not in HALVES or end_half not in HALVES:
         return None
-    return (end - start).days + 1
+    span = Span(start, end, start_half, end_half)
+    return span if span.days > 0 else None
+
+
+def date_range_days(value: Any) -> float | None:
+    """Days a date range covers, both ends included, in half-day steps (a one-day leave is 1, a
+    morning 0.5)."""
+    span = date_span(value)
+    return span.days if span is not None else None
+
+
+def form_days(values: Any) -> dict[str, float]:
+    """The days each date range of a filled-in form covers, by field name (shown with the approval)."""
+    if not isinstance(values, dict):
+        return {}
+    return {
+        name: span.days
+        for name, value in values.items()
+        if isinstance(value, dict) and (span := date_span(value)) is not None
+    }

@@ -13,7 +13,7 @@ A write's condition (create-only, a version to match) is checked on commit, whic
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol, Self
 
 from chalicelib.approvals.domain import flow
@@ -22,6 +22,8 @@ from chalicelib.approvals.domain.engine import Command, Instance, SlaTimer
 from chalicelib.approvals.domain.records import (
     BoxLine,
     DueTimer,
+    LeaveBook,
+    LeaveEntry,
     RecordEntry,
     StoredApproval,
     TemplateRecord,
@@ -110,6 +112,20 @@ class DeputyRepository(Protocol):
         """Stage clearing the approver's delegation (nothing happens if there is none)."""
 
 
+class LeaveBookRepository(Protocol):
+    def of(self, staff_id: str, since: date) -> LeaveBook:
+        """The person's leave entries that end on or after ``since``, and the book's version (one Query)."""
+
+    def put(self, staff_id: str, entry: LeaveEntry) -> None:
+        """Stage the entry (replacing the instance's entry with the same end)."""
+
+    def remove(self, staff_id: str, entry: LeaveEntry) -> None: ...
+
+    def guard(self, book: LeaveBook, changed: DomainError) -> None:
+        """Stage the book's version moving on from ``book.version``; if another change moved it first,
+        the commit raises ``changed``."""
+
+
 class Store(Protocol):
     """One hospital's repositories and the unit of work their writes go into."""
 
@@ -133,6 +149,9 @@ class Store(Protocol):
 
     @property
     def deputies(self) -> DeputyRepository: ...
+
+    @property
+    def leave(self) -> LeaveBookRepository: ...
 
     def __enter__(self) -> Self: ...
 

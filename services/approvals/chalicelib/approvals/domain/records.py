@@ -4,9 +4,10 @@ operation record, people's lists, SLA timers. The adapters map these to and from
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from chalicelib.approvals.domain.engine import Command, Instance
+from chalicelib.approvals.domain.forms import Span
 
 
 @dataclass(frozen=True)
@@ -80,3 +81,30 @@ class DueTimer:
     approver: str
     stage: str
     due: datetime
+
+
+@dataclass(frozen=True)
+class LeaveEntry:
+    """One leave request's interval in its submitter's leave book, while it is pending or approved."""
+
+    instance_id: str
+    title: str
+    status: str
+    start: date
+    end: date
+    start_half: str = "am"
+    end_half: str = "pm"
+
+    @property
+    def span(self) -> Span:
+        return Span(self.start, self.end, self.start_half, self.end_half)
+
+
+@dataclass(frozen=True)
+class LeaveBook:
+    """A person's leave that still runs on or after a day, and the book's version (0: none yet): a
+    submit that adds to the book moves the version on, so two overlapping submits cannot both land."""
+
+    staff_id: str
+    entries: list[LeaveEntry]
+    version: int

@@ -18,13 +18,13 @@ from chalicelib.approvals.contracts.approvals import (
     Preview,
     SubmitApproval,
 )
-from chalicelib.approvals.domain import engine, flow, forms
+from chalicelib.approvals.domain import builtin_templates, engine, flow, forms
 from chalicelib.approvals.domain.engine import Command, Instance, Submission
 from chalicelib.approvals.domain.ports import Directory, Store
 from chalicelib.approvals.domain.records import TemplateRecord
 from chalicelib.approvals.service import wiring
 from chalicelib.approvals.service._common import ADMIN_ROLE, field_problem, now, template_of
-from chalicelib.approvals.service.instances import StaleApproval, commit, execute, load
+from chalicelib.approvals.service.instances import StaleApproval, book_for, commit, execute, load
 
 from shared import problems
 from shared.auth import Principal
@@ -101,7 +101,12 @@ def preview(
     template = template_of(store, body.template_id)
     fields, definition = _version_body(store, template, template.version)
     route = _route(principal, directory or wiring.directory(principal.tenant), fields, definition, body.form)
-    return Preview(template_id=template.id, template_version=template.version, route=route)
+    return Preview(
+        template_id=template.id,
+        template_version=template.version,
+        route=route,
+        days=forms.form_days(body.form),
+    )
 
 
 def submit(
@@ -121,7 +126,7 @@ def submit(
         template_id=template.id,
         template_version=template.version,
         template_code=template.code,
-        title=body.title or template.name,
+        title=body.title or builtin_templates.default_title(template.code, template.name, body.form),
         withdraw=definition.withdraw,
         skip_just_approved=definition.skip_just_approved,
         submitter_name=principal.staff_name or "",  # as the directory's sign-in names them now
@@ -136,8 +141,20 @@ def submit(
         submission=submission,
     )
     command, after = execute(store, None, command)
-    version = commit(store, None, after, command)
-    return _approval(after, version, _names(directory or wiring.directory(principal.tenant), _people(after)))
+    for attempt in range(ATTEMPTS):
+        # A leave is checked against the submitter's book; another of theirs landing meanwhile is
+        # re-checked on the fresh book (an overlap is then 409, anything else goes through).
+        book = book_for(store, None, after)
+        try:
+            version = commit(store, None, after, command, book)
+        except StaleApproval:
+            if book is None or attempt == ATTEMPTS - 1:
+                raise
+            continue
+        return _approval(
+            after, version, _names(directory or wiring.directory(principal.tenant), _people(after))
+        )
+    raise StaleApproval("your leave changed meanwhile; reload and retry")
 
 
 def _visible(principal: Principal, inst: Instance) -> bool:
@@ -201,6 +218,8 @@ def act(
             command = command.model_copy(
                 update={"form": form, "route": _route(principal, directory, fields, definition, form)}
             )
+        if body.action == "cancel":
+            command = command.model_copy(update={"as_admin": ADMIN_ROLE in principal.roles})
         if body.action in ("transfer", "add_sign") and attempt == 0:
             directory = directory or wiring.directory(principal.tenant)
             named = [("to", body.to)] if body.action == "transfer" and body.to else []
@@ -219,8 +238,9 @@ def act(
             _check_deputy(principal, store, command.on_behalf_of)
         command, after = execute(store, before, command)
         if after is not before:
+            book = book_for(store, before, after)
             try:
-                version = commit(store, stored, after, command)
+                version = commit(store, stored, after, command, book)
             except StaleApproval:
                 if body.version is not None or attempt == ATTEMPTS - 1:
                     raise
@@ -368,6 +388,7 @@ def _approval(inst: Instance, version: int, names: dict[str, str]) -> Approval:
         submitter_name=names.get(inst.submitter) or inst.submission.submitter_name or None,
         status=inst.status,
         form=inst.form,
+        days=forms.form_days(inst.form),
         steps=[_named_step(s, names) for s in inst.steps],
         current_step=step.id if step else None,
         pending_approvers=inst.pending_approvers(),
@@ -377,4 +398,5 @@ def _approval(inst: Instance, version: int, names: dict[str, str]) -> Approval:
         submitted_at=inst.submitted_at,
         updated_at=inst.updated_at,
         finished_at=inst.finished_at,
+        cancelled_at=inst.cancelled_at,
     )

@@ -9,6 +9,7 @@ from chalicelib.approvals.contracts.events import (
     ESCALATED,
     INSTANCE_EVENTS,
     LEAVE_APPROVED,
+    LEAVE_CANCELLED,
     REMINDED,
     TASK_ASSIGNED,
     TASK_COMPLETED,
@@ -16,11 +17,12 @@ from chalicelib.approvals.contracts.events import (
     CarbonCopied,
     InstanceEvent,
     LeaveApproved,
+    LeaveCancelled,
     TaskEscalated,
     TaskEvent,
     Urged,
 )
-from chalicelib.approvals.domain import engine
+from chalicelib.approvals.domain import engine, forms
 from chalicelib.approvals.domain.builtin_templates import LEAVE
 from chalicelib.approvals.domain.engine import Command, Instance
 from pydantic import ValidationError
@@ -100,21 +102,46 @@ def events(tenant: str, before: Instance | None, after: Instance, command: Comma
             )
         )
     if code == LEAVE and after.status == "approved" and (before is None or before.status != "approved"):
-        period = after.form.get("period") or {}
-        try:
-            leave = LeaveApproved(
-                instance_id=after.id,
-                staff_id=after.submitter,
-                leave_type=str(after.form.get("leave_type", "")),
-                start=period.get("start"),
-                end=period.get("end"),
+        leave = _leave_facts(after)
+        if leave is not None:
+            out.append(LEAVE_APPROVED.envelope(tenant, LeaveApproved(**leave)))
+    if code == LEAVE and after.status == "cancelled" and before is not None and before.status == "approved":
+        leave = _leave_facts(after)
+        if leave is not None:
+            approvers = [
+                t.acted_by or t.approver
+                for s in after.steps
+                for t in s.tasks
+                if t.status == "approved" and not t.auto
+            ]
+            cancelled = LeaveCancelled(
+                **leave,
+                cancelled_by=command.actor,
+                approvers=list(dict.fromkeys(approvers)),
+                **named,
             )
-        except ValidationError:
-            # A hospital's own leave template without a usable period: approved all the same, but
-            # scheduling cannot roster around it; said loudly rather than sent half-filled.
-            logger.warning(
-                "approved leave without a period: not sent to scheduling", extra={"instance": after.id}
-            )
-        else:
-            out.append(LEAVE_APPROVED.envelope(tenant, leave))
+            out.append(LEAVE_CANCELLED.envelope(tenant, cancelled))
     return out
+
+
+def _leave_facts(inst: Instance) -> dict[str, Any] | None:
+    """What scheduling needs of a leave (who, which type, from which half day to which)."""
+    period = inst.form.get("period") or {}
+    span = forms.date_span(period)
+    try:
+        leave = LeaveApproved(
+            instance_id=inst.id,
+            staff_id=inst.submitter,
+            leave_type=str(inst.form.get("leave_type", "")),
+            start=period.get("start"),
+            end=period.get("end"),
+            start_half=period.get("start_half", "am"),
+            end_half=period.get("end_half", "pm"),
+            days=span.days if span is not None else None,
+        )
+    except ValidationError:
+        # A hospital's own leave template without a usable period: approved all the same, but
+        # scheduling cannot roster around it; said loudly rather than sent half-filled.
+        logger.warning("leave without a period: not sent to scheduling", extra={"instance": inst.id})
+        return None
+    return leave.model_dump()

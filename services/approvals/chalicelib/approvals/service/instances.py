@@ -4,10 +4,10 @@ unit of work."""
 
 from __future__ import annotations
 
-from chalicelib.approvals.domain import deputies, engine
+from chalicelib.approvals.domain import deputies, engine, leave_book
 from chalicelib.approvals.domain.engine import Command, Instance
 from chalicelib.approvals.domain.ports import Store
-from chalicelib.approvals.domain.records import BoxLine, StoredApproval
+from chalicelib.approvals.domain.records import BoxLine, LeaveBook, StoredApproval
 from chalicelib.approvals.service.instance_events import events
 
 from shared.errors import Conflict, NotFound
@@ -62,10 +62,29 @@ def box_lines(inst: Instance) -> dict[tuple[str, str, str, str], BoxLine]:
     return {line.key: line for line in lines}
 
 
-def commit(store: Store, stored: StoredApproval | None, after: Instance, command: Command) -> int:
+def book_for(store: Store, before: Instance | None, after: Instance) -> LeaveBook | None:
+    """The submitter's leave book when ``after`` claims an interval it did not hold (a leave submitted or
+    resubmitted), checked free of their other pending or approved leave; None when nothing is claimed."""
+    entry = leave_book.entry_of(after)
+    old = leave_book.entry_of(before)
+    if entry is None or (old is not None and old.span == entry.span):
+        return None
+    book = store.leave.of(after.submitter, entry.start)
+    leave_book.check_free(book, entry)
+    return book
+
+
+def commit(
+    store: Store,
+    stored: StoredApproval | None,
+    after: Instance,
+    command: Command,
+    book: LeaveBook | None = None,
+) -> int:
     """Write the change from ``stored`` (None: a new approval) to ``after``; returns its stored version.
 
-    The lists and SLA timers follow the state in the same transaction: none is lost, none outlives its task.
+    The lists, SLA timers and the submitter's leave book follow the state in the same transaction: none is
+    lost, none outlives its task; ``book`` (read by ``book_for``) must not have changed meanwhile.
     """
     before = stored.instance if stored is not None else None
     stale = StaleApproval("the approval changed meanwhile; reload and retry")
@@ -91,6 +110,16 @@ def commit(store: Store, stored: StoredApproval | None, after: Instance, command
         for timer_key, timer in new_timers.items():
             if old_timers.get(timer_key) != timer:
                 store.timers.put(after.id, timer)
+        old_entry, new_entry = leave_book.entry_of(before), leave_book.entry_of(after)
+        if old_entry != new_entry:
+            # an entry is keyed by its end and approval: one that keeps both is replaced, not removed
+            # (a transaction may not write one item twice)
+            if old_entry is not None and (new_entry is None or new_entry.end != old_entry.end):
+                store.leave.remove(after.submitter, old_entry)
+            if new_entry is not None:
+                store.leave.put(after.submitter, new_entry)
+        if book is not None:
+            store.leave.guard(book, StaleApproval("your leave changed meanwhile; reload and retry"))
         for event in events(store.tenant, before, after, command):
             store.emit(event)
         store.audit(

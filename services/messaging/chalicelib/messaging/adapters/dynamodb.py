@@ -11,6 +11,7 @@ themselves are the shared read model (``shared.directory``), re-exported here.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from chalicelib.messaging.domain.notify_policy import DEFAULT as DEFAULT_POLICY
 from chalicelib.messaging.domain.notify_policy import NotifyPolicy, policy_from_json, policy_to_json
 from chalicelib.messaging.domain.records import (
     AlertEntry,
+    ApplyTally,
     AttachmentRecord,
     Colleague,
     ConsortiumGroupPointer,
@@ -33,16 +35,22 @@ from chalicelib.messaging.domain.records import (
     Duty,
     FeedRecord,
     ImportJobRecord,
+    ImportPageRecord,
+    LastMessage,
+    ListingRecord,
     MessageRecord,
     NotificationRecord,
     PointerRecord,
+    PreviewTally,
     RecipientRecord,
     Reminder,
     RosterMember,
+    SentRecord,
     StaffRecord,
     TrailEntry,
     UnitRecord,
 )
+from chalicelib.messaging.domain.staff_search import matched_token
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
@@ -70,11 +78,14 @@ from shared.directory import (
     staff_names,
     supervisor_chain,
 )
-from shared.errors import Conflict, DomainError
+from shared.directory import (
+    hospital as registered_hospital,
+)
+from shared.errors import Conflict, DomainError, RuleViolation
 from shared.ids import new_id
 from shared.persistence.batch import put_all
 from shared.persistence.models import AuditRecord, Gsi1, TenantItem, now_utc, table_meta, tenant_key
-from shared.persistence.paging import decode_cursor, one_page, query_page
+from shared.persistence.paging import decode_cursor, encode_cursor, one_page, query_page
 from shared.persistence.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -117,11 +128,9 @@ def department_page(tenant: str, limit: int, cursor: str | None) -> ItemPage:
     return query_page(DepartmentItem, DepartmentItem.partition(tenant), limit, cursor)
 
 
-def staff_filter(search: str | None, department_id: str | None, status: str | None) -> Condition | None:
+def staff_filter(department_id: str | None, status: str | None) -> Condition | None:
     condition: Condition | None = None
     parts: list[Condition] = []
-    if search:
-        parts.append(StaffItem.search_blob.contains(search))
     if department_id:
         parts.append(StaffItem.department_id == department_id)
     if status:
@@ -135,17 +144,92 @@ def staff_page(
     tenant: str,
     limit: int,
     cursor: str | None,
-    search: str | None = None,
     department_id: str | None = None,
     status: str | None = None,
 ) -> ItemPage:
-    condition = staff_filter(search, department_id, status)
+    condition = staff_filter(department_id, status)
     return query_page(StaffItem, StaffItem.partition(tenant), limit, cursor, condition)
+
+
+# --- staff search ---------------------------------------------------------------------------------
+
+
+class StaffSearchEntry(TenantItem):
+    """One search token of a member of staff: ``pk = <tenant>#staffsearch`` (``<tenant>#staffsearch#left``
+    once they have left), ``sk = <token>#<staff id>``. It carries the record as a list shows it (and all
+    of the person's tokens), so a search page is one Query with no read per hit. Written in the staff
+    change's own transaction: a rename or a departure removes the entries it no longer has."""
+
+    ENTITY = "staffsearch"
+    Meta = table_meta("directory")
+    staff_id = UnicodeAttribute()
+    tokens = ListAttribute(of=UnicodeAttribute, default=list)
+    department_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    staff = UnicodeAttribute()  # JSON: the record's fields, without the sealed mobile and its index
+
+    @staticmethod
+    def partition(tenant: str, left: bool = False) -> str:
+        return tenant_key(tenant, "staffsearch", "left") if left else tenant_key(tenant, "staffsearch")
+
+    @property
+    def token(self) -> str:
+        return str(self.sk).rsplit("#", 1)[0]
+
+
+SEARCH_READ_FACTOR = 2  # a search reads up to twice the page (a person can match by two tokens) to fill it
+
+
+def staff_search_page(
+    tenant: str, key: str, limit: int, cursor: str | None, department_id: str | None, status: str | None
+) -> ItemPage:
+    """One Query (``begins_with`` on the token) of the search entries ``key`` begins, each person once:
+    an entry is kept only when its token is the first of the person's that ``key`` begins, so a person
+    found by two tokens shows once, on whichever page holds the first. The cursor is the last entry
+    used, so a page stopped short at ``limit`` goes on from there."""
+    partition = StaffSearchEntry.partition(tenant, left=status == "left")
+    start = decode_cursor(cursor, partition)
+    if start is not None and not str(start.get("sk", {}).get("S", "")).startswith(key):
+        raise RuleViolation("invalid cursor", field="cursor")  # a cursor of another query
+    parts: list[Condition] = []
+    if department_id:
+        parts.append(StaffSearchEntry.department_id == department_id)
+    if status and status != "left":
+        parts.append(StaffSearchEntry.status == status)
+    condition: Condition | None = None
+    for part in parts:
+        condition = part if condition is None else condition & part
+    result = StaffSearchEntry.query(
+        partition,
+        StaffSearchEntry.sk.startswith(key),
+        filter_condition=condition,
+        limit=limit * SEARCH_READ_FACTOR,
+        page_size=limit * SEARCH_READ_FACTOR,
+        last_evaluated_key=start,
+    )
+    raw = next(result.page_iter).get("Items", [])
+    kept: list[StaffSearchEntry] = []
+    for used, data in enumerate(raw, start=1):
+        entry = StaffSearchEntry.from_raw_data(data)
+        if matched_token([str(t) for t in entry.tokens or []], key) == entry.token:
+            kept.append(entry)
+        if len(kept) == limit:
+            if used < len(raw) or result.page_iter.last_evaluated_key:
+                return kept, encode_cursor({"pk": {"S": partition}, "sk": {"S": entry.sk}})
+            return kept, None
+    return kept, encode_cursor(result.page_iter.last_evaluated_key)
 
 
 def active_staff(tenant: str) -> Iterator[StaffItem]:
     """Every active member of staff of the hospital (a filtered Query over its staff partition)."""
     return StaffItem.query(StaffItem.partition(tenant), filter_condition=StaffItem.status == "active")
+
+
+def staff_in(tenant: str, department_id: str) -> int:
+    """How many staff who have not left are in a unit: a counting Query over the hospital's staff (a
+    call per MB of staff records; no unit-to-staff index exists)."""
+    condition = (StaffItem.department_id == department_id) & (StaffItem.status != "left")
+    return int(StaffItem.count(StaffItem.partition(tenant), filter_condition=condition))
 
 
 def find_employee_number(tenant: str, employee_no: str) -> EmployeeNumberClaim | None:
@@ -208,19 +292,69 @@ class ImportJobItem(TenantItem):
     requested_by = UnicodeAttribute()
     filename = UnicodeAttribute(null=True)
     file_sha256 = UnicodeAttribute()
-    status = UnicodeAttribute(default="queued")
-    rows_blob = UnicodeAttribute()
+    status = UnicodeAttribute(default="previewing")
+    units_blob = UnicodeAttribute()
     total = NumberAttribute()
+    page_size = NumberAttribute(default=50)
+    chunk_rows = NumberAttribute(default=1000)
+    preview_until = UTCDateTimeAttribute(null=True)
+    previewed = NumberAttribute(default=0)
+    to_create = NumberAttribute(default=0)
+    to_update = NumberAttribute(default=0)
+    to_keep = NumberAttribute(default=0)
+    errors = NumberAttribute(default=0)
+    confirmed_by = UnicodeAttribute(null=True)
+    confirmed_at = UTCDateTimeAttribute(null=True)
+    skip_errors = BooleanAttribute(default=False)
     processed = NumberAttribute(default=0)
     created = NumberAttribute(default=0)
     updated = NumberAttribute(default=0)
     unchanged = NumberAttribute(default=0)
+    conflicts = NumberAttribute(default=0)
+    skipped = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute(default=now_utc)
     finished_at = UTCDateTimeAttribute(null=True)
 
     @staticmethod
     def partition(tenant: str) -> str:
         return tenant_key(tenant, "import")
+
+
+class ImportChunkItem(TenantItem):
+    """A job's rows, a chunk at a time (packed; a slice reads only its own)."""
+
+    ENTITY = "importrows"
+    Meta = table_meta("messaging")
+    rows_blob = UnicodeAttribute()
+    expires_at = NumberAttribute(null=True)  # the table's TTL: the rows go a month after their job
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "importrows")
+
+    @staticmethod
+    def key(job_id: str, number: int) -> str:
+        return f"{job_id}#{number:04d}"
+
+
+class ImportPageItem(TenantItem):
+    """One slice of a job's rows: their preview, then their outcome (JSON; 50 rows are a few KB)."""
+
+    ENTITY = "importpage"
+    Meta = table_meta("messaging")
+    rows = UnicodeAttribute()
+    expires_at = NumberAttribute(null=True)  # the table's TTL: pages go a month after their job
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "importpage")
+
+    @staticmethod
+    def key(job_id: str, number: int) -> str:
+        return f"{job_id}#{number:05d}"
+
+
+IMPORT_PAGE_DAYS = 31
 
 
 def import_job(tenant: str, job_id: str) -> ImportJobItem:
@@ -255,10 +389,19 @@ class NotificationItem(TenantItem):
     delivered_count = NumberAttribute(default=0)
     read_count = NumberAttribute(default=0)
     ack_count = NumberAttribute(default=0)
+    recipient_count = NumberAttribute(null=True)
+    # The sender's list of sent notifications (``<tenant>#sent#<sender>``, by id: newest last).
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_sender = Gsi1()
 
     @staticmethod
     def partition(tenant: str) -> str:
         return tenant_key(tenant, "notif")
+
+    @staticmethod
+    def sent_partition(tenant: str, sender: str) -> str:
+        return tenant_key(tenant, "sent", sender)
 
 
 class NotifyPolicyItem(TenantItem):
@@ -383,6 +526,41 @@ def unacknowledged(tenant: str, notification_id: str) -> list[str]:
     ]
 
 
+# What the list of sent notifications reads of each: not the body nor the (up to 10,000) recipient ids.
+SENT_FIELDS = [
+    "pk",
+    "sk",
+    "gsi1pk",
+    "gsi1sk",
+    "entity",
+    "tenant",
+    "title",
+    "created_at",
+    "sender",
+    "ack_required",
+    "ding",
+    "status",
+    "recipient_count",
+    "delivered_count",
+    "read_count",
+    "ack_count",
+]
+
+
+def sent_page(tenant: str, sender: str, limit: int, cursor: str | None) -> ItemPage:
+    """The notifications a sender sent, newest first: one Query on gsi1, without bodies or recipients."""
+    partition = NotificationItem.sent_partition(tenant, sender)
+    result = NotificationItem.by_sender.query(
+        partition,
+        limit=limit,
+        page_size=limit,
+        scan_index_forward=False,
+        attributes_to_get=SENT_FIELDS,
+        last_evaluated_key=decode_cursor(cursor, partition, "gsi1pk"),
+    )
+    return one_page(NotificationItem, result)
+
+
 def inbox_page(tenant: str, staff_id: str, limit: int, cursor: str | None) -> ItemPage:
     """The person's notification deliveries, newest first: one Query on their feed."""
     partition = RecipientItem.inbox_partition(tenant, staff_id)
@@ -473,6 +651,7 @@ def alert_page(tenant: str, limit: int, cursor: str | None) -> ItemPage:
 # --- push devices ---------------------------------------------------------------------------------
 
 DEVICE_BATCH_GET = 100  # keys per BatchGetItem
+PREVIEW_CHARS = 60  # of a conversation's newest message, kept on the conversation for the lists
 
 
 class DeviceRegistry(TenantItem):
@@ -520,10 +699,54 @@ class ConversationItem(TenantItem):
     # set or removed on its own, atomically, like their place in member_ids)
     member_names = MapAttribute[str, Any](null=True)  # type: ignore[no-untyped-call]
     hospital_names = MapAttribute[str, Any](null=True)  # type: ignore[no-untyped-call]
+    # Its newest message, for the members' conversation lists (set by each post, newer only).
+    last_message_id = UnicodeAttribute(null=True)
+    last_sender_id = UnicodeAttribute(null=True)
+    last_text = UnicodeAttribute(null=True)
+    last_at = UTCDateTimeAttribute(null=True)
+    last_recalled = BooleanAttribute(null=True)
+    listed_window = UnicodeAttribute(null=True)  # when its members' lines last moved up
 
     @staticmethod
     def partition(tenant: str) -> str:
         return tenant_key(tenant, "conv")
+
+
+class ConversationLine(TenantItem):
+    """A person's line in their conversation list (``<tenant>#convlist#<staff>``, sort key
+    ``<home>#<conversation>``); gsi1 orders the person's lines by when each last moved up."""
+
+    ENTITY = "convline"
+    Meta = table_meta("messaging")
+    conversation_id = UnicodeAttribute()
+    home_hospital_id = UnicodeAttribute()
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    by_activity = Gsi1()
+
+    @staticmethod
+    def partition(tenant: str, staff_id: str) -> str:
+        return tenant_key(tenant, "convlist", staff_id)
+
+
+class ConversationOverview(TenantItem):
+    """Read-only: a conversation or a read mark (same table), so one BatchGetItem fetches both."""
+
+    kind = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    member_ids = UnicodeSetAttribute(null=True)
+    department_id = UnicodeAttribute(null=True)
+    consortium_id = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute(null=True)
+    last_message_id = UnicodeAttribute(null=True)
+    last_sender_id = UnicodeAttribute(null=True)
+    last_text = UnicodeAttribute(null=True)
+    last_at = UTCDateTimeAttribute(null=True)
+    last_recalled = BooleanAttribute(null=True)
+    member_names = MapAttribute[str, Any](null=True)  # type: ignore[no-untyped-call]
+    hospital_names = MapAttribute[str, Any](null=True)  # type: ignore[no-untyped-call]
+    up_to = UnicodeAttribute(null=True)  # a read mark's
+    Meta = table_meta("messaging")
 
 
 class ConsortiumGroupEntry(TenantItem):
@@ -855,7 +1078,7 @@ def _staff_record(item: StaffItem) -> StaffRecord:
         mobile_encrypted=item.mobile_encrypted,
         mobile_masked=item.mobile_masked,
         mobile_index=item.mobile_index,
-        search_blob=item.search_blob,
+        search_tokens=[str(token) for token in item.search_tokens or []],
         certificates=json.loads(item.certificates or "[]"),
         user_id=item.user_id,
         version=item.version,
@@ -880,7 +1103,7 @@ def _staff_item(tenant: str, record: StaffRecord) -> StaffItem:
         mobile_encrypted=record.mobile_encrypted,
         mobile_masked=record.mobile_masked,
         mobile_index=record.mobile_index,
-        search_blob=record.search_blob,
+        search_tokens=list(record.search_tokens),
         certificates=json.dumps(record.certificates, ensure_ascii=False),
         user_id=record.user_id,
         created_at=record.created_at,
@@ -893,11 +1116,36 @@ def _staff_item(tenant: str, record: StaffRecord) -> StaffItem:
     return item
 
 
+_UNAUDITED = ("mobile_encrypted", "mobile_index", "search_tokens")  # sealed, or derived from the name
+
+
 def _snapshot(item: StaffItem | DepartmentItem) -> dict[str, Any]:
     """What the audit trail keeps of a record: its stored fields, with personal data only as masked."""
-    data = {k: v for k, v in item.attribute_values.items() if k not in ("mobile_encrypted", "mobile_index")}
+    data = {k: v for k, v in item.attribute_values.items() if k not in _UNAUDITED}
     snapshot: dict[str, Any] = json.loads(json.dumps(data, default=str))
     return snapshot
+
+
+_VIEW_DATES = ("created_at", "updated_at", "left_at")
+
+
+def _search_view(record: StaffRecord, version: int) -> str:
+    """The record as a search entry carries it: what a list shows, never the sealed mobile."""
+    view = {
+        k: v
+        for k, v in dataclasses.asdict(record).items()
+        if k not in ("mobile_encrypted", "mobile_index", "search_tokens")
+    }
+    view["version"] = version
+    return json.dumps(view, ensure_ascii=False, default=lambda d: d.isoformat())
+
+
+def _found_record(entry: StaffSearchEntry) -> StaffRecord:
+    view: dict[str, Any] = json.loads(entry.staff)
+    for name in _VIEW_DATES:
+        if view.get(name):
+            view[name] = datetime.fromisoformat(view[name])
+    return StaffRecord(**view)
 
 
 Record = DepartmentRecord | StaffRecord
@@ -944,6 +1192,16 @@ class DynamoDepartments:
         self.uow.save(item, on_conflict=STALE)
         self.saved.add(record, item)
 
+    def all(self) -> list[DepartmentRecord]:
+        return [_department_record(i) for i in departments_of(self.tenant)]
+
+    def remove(self, record: DepartmentRecord) -> None:
+        self.uow.delete(
+            DepartmentItem(DepartmentItem.partition(self.tenant), record.id),
+            condition=DepartmentItem.version == record.version,
+            on_conflict=STALE,
+        )
+
     def require(self, department_id: str, error: DomainError) -> None:
         self.uow.check(
             DepartmentItem,
@@ -970,19 +1228,23 @@ class DynamoStaff:
         item = staff_for_user(self.tenant, user_id)
         return _staff_record(item) if item else None
 
+    def count_in(self, department_id: str) -> int:
+        return staff_in(self.tenant, department_id)
+
     def supervisors(self, staff_id: str, levels: int) -> list[StaffRecord]:
         return [_staff_record(i) for i in supervisor_chain(self.tenant, staff_id, levels=levels)]
 
     def page(
-        self,
-        limit: int,
-        cursor: str | None,
-        search: str | None,
-        department_id: str | None,
-        status: str | None,
+        self, limit: int, cursor: str | None, department_id: str | None, status: str | None
     ) -> tuple[list[StaffRecord], str | None]:
-        items, next_cursor = staff_page(self.tenant, limit, cursor, search, department_id, status)
+        items, next_cursor = staff_page(self.tenant, limit, cursor, department_id, status)
         return [_staff_record(i) for i in items], next_cursor
+
+    def search(
+        self, key: str, limit: int, cursor: str | None, department_id: str | None, status: str | None
+    ) -> tuple[list[StaffRecord], str | None]:
+        entries, next_cursor = staff_search_page(self.tenant, key, limit, cursor, department_id, status)
+        return [_found_record(e) for e in entries], next_cursor
 
     def create(self, record: StaffRecord) -> None:
         item = _staff_item(self.tenant, record)
@@ -994,10 +1256,14 @@ class DynamoStaff:
         self.uow.create(item)
         self.uow.create(claim, on_conflict=number_taken(record.employee_no))
         self._claim(self._sign_in(record))
+        self._index(record, None)
         self.saved.add(record, item)
 
-    def save(self, record: StaffRecord, previous_sign_in: str | None = None) -> None:
+    def save(
+        self, record: StaffRecord, previous_sign_in: str | None = None, before: StaffRecord | None = None
+    ) -> None:
         item = _staff_item(self.tenant, record)
+        self._index(record, before)
         self.uow.save(item, on_conflict=STALE)
         sign_in = self._sign_in(record)
         if previous_sign_in is not None and previous_sign_in != sign_in.sk:
@@ -1010,6 +1276,21 @@ class DynamoStaff:
         else:
             self.uow.save(sign_in)
         self.saved.add(record, item)
+
+    def _index(self, record: StaffRecord, before: StaffRecord | None) -> None:
+        """Stage the record's search entries (rewritten: they carry the record at its next version) and
+        the removal of those ``before`` had that it no longer has; never two writes to one entry."""
+        for entry in search_entries(self.tenant, record, (record.version or 0) + 1):
+            self.uow.save(entry)
+        if before is None:
+            return
+        left = before.status == "left"
+        kept = set(record.search_tokens) if left == (record.status == "left") else set()
+        for token in before.search_tokens:
+            if token not in kept:
+                self.uow.delete(
+                    StaffSearchEntry(StaffSearchEntry.partition(self.tenant, left), f"{token}#{record.id}")
+                )
 
     def _claim(self, sign_in: SignInItem) -> None:
         """Create-only, or over an unbound one: a sign-in is never bound to two people."""
@@ -1025,6 +1306,25 @@ class DynamoStaff:
             roles=list(record.roles),
             name=record.name,
         )
+
+
+def search_entries(tenant: str, record: StaffRecord, version: int) -> list[StaffSearchEntry]:
+    """The search entries of a member of staff as of ``version`` (one per search token)."""
+    partition = StaffSearchEntry.partition(tenant, left=record.status == "left")
+    view = _search_view(record, version)
+    return [
+        StaffSearchEntry.new(
+            tenant,
+            f"{token}#{record.id}",
+            pk=partition,
+            staff_id=record.id,
+            tokens=list(record.search_tokens),
+            department_id=record.department_id,
+            status=record.status,
+            staff=view,
+        )
+        for token in record.search_tokens
+    ]
 
 
 @dataclass
@@ -1200,6 +1500,24 @@ def _notification_item(tenant: str, record: NotificationRecord) -> NotificationI
         delivered_count=record.delivered_count,
         read_count=record.read_count,
         ack_count=record.ack_count,
+        recipient_count=len(record.recipient_ids),
+        gsi1pk=NotificationItem.sent_partition(tenant, record.sender),
+        gsi1sk=record.id,
+    )
+
+
+def _sent_record(item: NotificationItem) -> SentRecord:
+    return SentRecord(
+        id=item.sk,
+        title=item.title,
+        created_at=item.created_at,
+        recipient_count=int(item.recipient_count or 0),
+        ack_required=bool(item.ack_required),
+        ding=bool(item.ding),
+        status=item.status,
+        delivered_count=int(item.delivered_count or 0),
+        read_count=int(item.read_count or 0),
+        ack_count=int(item.ack_count or 0),
     )
 
 
@@ -1335,6 +1653,10 @@ class DynamoNotifications:
     ) -> tuple[list[RecipientRecord], str | None]:
         items, next_cursor = inbox_page(self.tenant, staff_id, limit, cursor)
         return [_recipient_record(i) for i in items], next_cursor
+
+    def sent(self, sender: str, limit: int, cursor: str | None) -> tuple[list[SentRecord], str | None]:
+        items, next_cursor = sent_page(self.tenant, sender, limit, cursor)
+        return [_sent_record(i) for i in items], next_cursor
 
     def mark(self, recipient: RecipientRecord, before: str, read: bool, ack: bool) -> None:
         self.uow.save(
@@ -1533,18 +1855,28 @@ class DynamoDingStore:
 # --- conversations, as the ports of domain/ports.py -----------------------------------------------
 
 
-def _conversation_record(item: ConversationItem) -> ConversationRecord:
+def _conversation_record(item: ConversationItem | ConversationOverview) -> ConversationRecord:
+    last = None
+    if item.last_message_id and item.last_sender_id and item.last_at:
+        last = LastMessage(
+            id=item.last_message_id,
+            sender_id=item.last_sender_id,
+            text=item.last_text,
+            sent_at=item.last_at,
+            recalled=bool(item.last_recalled),
+        )
     return ConversationRecord(
         id=item.sk,
         hospital_id=item.tenant,
-        kind=item.kind,
+        kind=item.kind or "group",
         name=item.name,
         member_ids=frozenset(str(m) for m in item.member_ids or ()),
-        created_at=item.created_at,
+        created_at=item.created_at or now_utc(),
         consortium_id=item.consortium_id,
         department_id=item.department_id,
         member_names=_names(item.member_names),
         hospital_names=_names(item.hospital_names),
+        last=last,
     )
 
 
@@ -1556,6 +1888,107 @@ def _names(names: MapAttribute[str, Any] | None) -> dict[str, str]:
 def _name_map(names: dict[str, str]) -> MapAttribute[str, Any]:
     """A raw map (any key: ids, ``hospital:staff``) of display names."""
     return MapAttribute(**names)  # type: ignore[no-untyped-call]
+
+
+def _line_item(line: ListingRecord) -> ConversationLine:
+    partition = ConversationLine.partition(line.hospital_id, line.staff_id)
+    return ConversationLine.new(
+        line.hospital_id,
+        f"{line.home_hospital_id}#{line.conversation_id}",
+        pk=partition,
+        conversation_id=line.conversation_id,
+        home_hospital_id=line.home_hospital_id,
+        gsi1pk=partition,
+        gsi1sk=new_id(),  # time-ordered: the line moves to the top of the person's list
+    )
+
+
+def _line_record(item: ConversationLine) -> ListingRecord:
+    return ListingRecord(
+        hospital_id=item.tenant,
+        staff_id=item.pk.rsplit("#", 1)[1],
+        conversation_id=item.conversation_id,
+        home_hospital_id=item.home_hospital_id,
+    )
+
+
+def line_page(tenant: str, staff_id: str, limit: int, cursor: str | None) -> ItemPage:
+    """A person's conversation lines, the most recently moved first: one Query on gsi1."""
+    partition = ConversationLine.partition(tenant, staff_id)
+    result = ConversationLine.by_activity.query(
+        partition,
+        limit=limit,
+        page_size=limit,
+        scan_index_forward=False,
+        last_evaluated_key=decode_cursor(cursor, partition, "gsi1pk"),
+    )
+    return one_page(ConversationLine, result)
+
+
+def touch_conversation(tenant: str, conversation_id: str, message: MessageRecord, window: str) -> bool:
+    """Record the newest message (unless a newer one is recorded) and the listing window, in one
+    UpdateItem; True if the message is now the newest and the window recorded before was another."""
+    item = ConversationItem(ConversationItem.partition(tenant), conversation_id)
+    actions = [
+        ConversationItem.last_message_id.set(message.id),
+        ConversationItem.last_sender_id.set(message.sender_id),
+        ConversationItem.last_at.set(message.sent_at),
+        ConversationItem.last_recalled.set(False),
+        ConversationItem.listed_window.set(window),
+    ]
+    if message.text is not None:
+        actions.append(ConversationItem.last_text.set(message.text[:PREVIEW_CHARS]))
+    condition = ConversationItem.pk.exists() & (
+        ConversationItem.last_message_id.does_not_exist() | (ConversationItem.last_message_id < message.id)
+    )
+    try:
+        old = ConversationItem._get_connection().update_item(
+            item.pk, item.sk, actions=actions, condition=condition, return_values="ALL_OLD"
+        )
+    except UpdateError as exc:
+        if not _condition_failed(exc):
+            raise
+        return False  # a newer message is recorded (or the conversation is gone)
+    before = (old or {}).get("Attributes", {}).get("listed_window", {}).get("S")
+    return bool(before != window)
+
+
+def recall_preview(tenant: str, conversation_id: str, message_id: str) -> None:
+    """The preview loses its text if this message is the conversation's newest."""
+    item = ConversationItem(ConversationItem.partition(tenant), conversation_id)
+    try:
+        item.update(
+            actions=[ConversationItem.last_text.remove(), ConversationItem.last_recalled.set(True)],
+            condition=ConversationItem.last_message_id == message_id,
+        )
+    except UpdateError as exc:
+        if not _condition_failed(exc):
+            raise
+
+
+def conversation_overview(
+    wanted: Sequence[tuple[str, str, str]],
+) -> dict[tuple[str, str], tuple[ConversationRecord, str | None]]:
+    """The conversations and the members' read marks of ``wanted`` in one BatchGetItem."""
+    keys: list[tuple[str, str]] = []
+    for home, conversation_id, member in wanted:
+        keys.append((ConversationItem.partition(home), conversation_id))
+        keys.append((ReadMark.partition(home, conversation_id), member))
+    conversations: dict[tuple[str, str], ConversationRecord] = {}
+    marks: dict[tuple[str, str], str] = {}
+    for item in ConversationOverview.batch_get(list(dict.fromkeys(keys))):
+        if item.entity == ConversationItem.ENTITY:
+            conversations[(item.tenant, item.sk)] = _conversation_record(item)
+        elif item.entity == ReadMark.ENTITY and item.up_to:
+            marks[(str(item.pk), str(item.sk))] = item.up_to
+    return {
+        (home, conversation_id): (
+            conversations[(home, conversation_id)],
+            marks.get((ReadMark.partition(home, conversation_id), member)),
+        )
+        for home, conversation_id, member in wanted
+        if (home, conversation_id) in conversations
+    }
 
 
 def _conversation_item(record: ConversationRecord) -> ConversationItem:
@@ -1674,6 +2107,33 @@ class DynamoConversations:
 
     def drop_pointer(self, hospital_id: str, staff_id: str, conversation_id: str) -> None:
         ConversationPointer(ConversationPointer.partition(hospital_id, staff_id), conversation_id).delete()
+
+    def list_in(self, lines: Sequence[ListingRecord]) -> None:
+        for line in lines:
+            self.uow.save(_line_item(line))
+
+    def list_now(self, lines: Sequence[ListingRecord]) -> None:
+        put_all([_line_item(line) for line in lines])
+
+    def unlist(self, line: ListingRecord) -> None:
+        _line_item(line).delete()
+
+    def listed(
+        self, hospital_id: str, staff_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[ListingRecord], str | None]:
+        items, next_cursor = line_page(hospital_id, staff_id, limit, cursor)
+        return [_line_record(i) for i in items], next_cursor
+
+    def overview(
+        self, wanted: Sequence[tuple[str, str, str]]
+    ) -> dict[tuple[str, str], tuple[ConversationRecord, str | None]]:
+        return conversation_overview(wanted) if wanted else {}
+
+    def touch(self, record: ConversationRecord, message: MessageRecord, window: str) -> bool:
+        return touch_conversation(record.hospital_id, record.id, message, window)
+
+    def recalled(self, hospital_id: str, conversation_id: str, message_id: str) -> None:
+        recall_preview(hospital_id, conversation_id, message_id)
 
     def add_pointer(self, record: PointerRecord) -> None:
         self.uow.create(
@@ -1815,6 +2275,10 @@ class DynamoPeople:
     def active_name(self, hospital_id: str, staff_id: str) -> str | None:
         staff = get_staff(hospital_id, staff_id)
         return str(staff.name or "") if staff is not None and staff.status != "left" else None
+
+    def names(self, people: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        keys = list(dict.fromkeys((StaffItem.partition(h), s) for h, s in people))
+        return {(item.tenant, item.id): item.name for item in StaffItem.batch_get(keys)} if keys else {}
 
 
 class DynamoCrossHospitalAccess:
@@ -2037,6 +2501,14 @@ class DynamoConsortiumGroupPointers:
         ], next_cursor
 
 
+class DynamoHospitals:
+    """``Hospitals``: the shared directory's tenant record (one GetItem)."""
+
+    def name(self, hospital_id: str) -> str | None:
+        item = registered_hospital(hospital_id)
+        return str(item.name) if item is not None and item.status == "active" else None
+
+
 class DynamoConsortiumStore(_OnUnitOfWork):
     """``ConsortiumStore`` on DynamoDB: a change to both sides of a link (each under its own hospital)
     goes out as the unit of work's one TransactWriteItems, with its outbox event and audit record."""
@@ -2052,6 +2524,10 @@ class DynamoConsortiumStore(_OnUnitOfWork):
     @property
     def groups(self) -> DynamoConsortiumGroupPointers:
         return DynamoConsortiumGroupPointers(self.tenant)
+
+    @property
+    def hospitals(self) -> DynamoHospitals:
+        return DynamoHospitals()
 
     def audit(
         self,
@@ -2105,12 +2581,16 @@ class DynamoDepartmentGroupStore:
         group = ConversationItem(ConversationItem.partition(self.tenant), group_id)
         self.uow.update(group, list(actions), condition=ConversationItem.pk.exists())
 
+    def _line(self, group_id: str, staff_id: str) -> ConversationLine:
+        return _line_item(ListingRecord(self.tenant, staff_id, group_id, self.tenant))
+
     def leave(self, group_id: str, staff_id: str) -> None:
         self._members(
             group_id,
             ConversationItem.member_ids.delete({staff_id}),
             ConversationItem.member_names[staff_id].remove(),
         )
+        self.uow.delete(self._line(group_id, staff_id))
 
     def join(self, group_id: str, staff_id: str, department_id: str, name: str) -> None:
         self._members(
@@ -2119,6 +2599,7 @@ class DynamoDepartmentGroupStore:
             ConversationItem.member_names[staff_id].set(name),
         )
         self.uow.save(GroupMembership.new(self.tenant, staff_id, department_id=department_id))
+        self.uow.save(self._line(group_id, staff_id))
 
     def forget(self, staff_id: str) -> None:
         self.uow.delete(GroupMembership(GroupMembership.partition(self.tenant), staff_id))
@@ -2127,21 +2608,44 @@ class DynamoDepartmentGroupStore:
 # --- staff imports, as the port of domain/ports.py ------------------------------------------------
 
 
+_JOB_FIELDS = (
+    "filename",
+    "status",
+    "page_size",
+    "chunk_rows",
+    "preview_until",
+    "previewed",
+    "to_create",
+    "to_update",
+    "to_keep",
+    "errors",
+    "confirmed_by",
+    "confirmed_at",
+    "skip_errors",
+    "processed",
+    "created",
+    "updated",
+    "unchanged",
+    "conflicts",
+    "skipped",
+    "finished_at",
+)
+
+
 def _job_record(item: ImportJobItem) -> ImportJobRecord:
+    # PynamoDB gives numbers back as they were stored; the record's counts are ints.
+    extra: dict[str, Any] = {}
+    for name in _JOB_FIELDS:
+        value = getattr(item, name)
+        extra[name] = int(value) if isinstance(value, float) else value
     return ImportJobRecord(
         id=item.sk,
         requested_by=item.requested_by,
         file_sha256=item.file_sha256,
-        rows_blob=item.rows_blob,
+        units_blob=item.units_blob,
         total=int(item.total),
         created_at=item.created_at,
-        filename=item.filename,
-        status=item.status,
-        processed=int(item.processed),
-        created=int(item.created),
-        updated=int(item.updated),
-        unchanged=int(item.unchanged),
-        finished_at=item.finished_at,
+        **extra,
     )
 
 
@@ -2156,46 +2660,105 @@ class DynamoImportJobs:
         item = find_import_job(self.tenant, job_id)
         return _job_record(item) if item else None
 
-    def create(self, job: ImportJobRecord) -> None:
+    def create(self, job: ImportJobRecord, chunks: Sequence[str]) -> None:
+        expires = int((now_utc() + timedelta(days=IMPORT_PAGE_DAYS)).timestamp())
+        for number, blob in enumerate(chunks):
+            key = ImportChunkItem.key(job.id, number)
+            self.uow.create(ImportChunkItem.new(self.tenant, key, rows_blob=blob, expires_at=expires))
         item = ImportJobItem.new(
             self.tenant,
             job.id,
             requested_by=job.requested_by,
-            filename=job.filename,
             file_sha256=job.file_sha256,
-            status=job.status,
-            rows_blob=job.rows_blob,
+            units_blob=job.units_blob,
             total=job.total,
-            processed=job.processed,
-            created=job.created,
-            updated=job.updated,
-            unchanged=job.unchanged,
             created_at=job.created_at,
-            finished_at=job.finished_at,
+            **{name: getattr(job, name) for name in _JOB_FIELDS},
         )
         self.uow.create(item)
+
+    def chunk(self, job_id: str, number: int) -> str | None:
+        try:
+            key = ImportChunkItem.key(job_id, number)
+            return str(ImportChunkItem.get(ImportChunkItem.partition(self.tenant), key).rows_blob)
+        except ImportChunkItem.DoesNotExist:
+            return None
+
+    def _item(self, job: ImportJobRecord) -> ImportJobItem:
+        return ImportJobItem(ImportJobItem.partition(self.tenant), job.id)
+
+    def previewed(self, job: ImportJobRecord, offset: int, end: int, tally: PreviewTally, done: bool) -> None:
+        actions = [
+            ImportJobItem.previewed.set(end),
+            ImportJobItem.to_create.add(tally.create),
+            ImportJobItem.to_update.add(tally.update),
+            ImportJobItem.to_keep.add(tally.unchanged),
+            ImportJobItem.errors.add(tally.error),
+            ImportJobItem.status.set("preview" if done else "previewing"),
+        ]
+        where = (ImportJobItem.status == "previewing") & (ImportJobItem.previewed == offset)
+        self.uow.update(self._item(job), actions, condition=where)
+
+    def confirm(self, job: ImportJobRecord, by: str, at: datetime, skip_errors: bool) -> None:
+        actions = [
+            ImportJobItem.status.set("queued"),
+            ImportJobItem.confirmed_by.set(by),
+            ImportJobItem.confirmed_at.set(at),
+            ImportJobItem.skip_errors.set(skip_errors),
+        ]
+        self.uow.update(self._item(job), actions, condition=ImportJobItem.status == "preview")
 
     def advance(
         self,
         job: ImportJobRecord,
         offset: int,
         end: int,
-        created: int,
-        updated: int,
-        unchanged: int,
+        tally: ApplyTally,
         finished_at: datetime | None,
     ) -> None:
         actions = [
             ImportJobItem.processed.set(end),
-            ImportJobItem.created.add(created),
-            ImportJobItem.updated.add(updated),
-            ImportJobItem.unchanged.add(unchanged),
+            ImportJobItem.created.add(tally.created),
+            ImportJobItem.updated.add(tally.updated),
+            ImportJobItem.unchanged.add(tally.unchanged),
+            ImportJobItem.conflicts.add(tally.conflicts),
+            ImportJobItem.skipped.add(tally.skipped),
             ImportJobItem.status.set("done" if finished_at is not None else "running"),
         ]
         if finished_at is not None:
             actions.append(ImportJobItem.finished_at.set(finished_at))
-        item = ImportJobItem(ImportJobItem.partition(self.tenant), job.id)
-        self.uow.update(item, actions, condition=ImportJobItem.processed == offset)
+        where = ImportJobItem.status.is_in("queued", "running") & (ImportJobItem.processed == offset)
+        self.uow.update(self._item(job), actions, condition=where)
+
+
+@dataclass
+class DynamoImportPages:
+    """``ImportPages``: one item per slice of a job, put whole (in the slice's transaction)."""
+
+    tenant: str
+    uow: UnitOfWork
+
+    def get(self, job_id: str, number: int) -> ImportPageRecord | None:
+        try:
+            item = ImportPageItem.get(
+                ImportPageItem.partition(self.tenant), ImportPageItem.key(job_id, number)
+            )
+        except ImportPageItem.DoesNotExist:
+            return None
+        return ImportPageRecord(job_id, number, json.loads(item.rows))
+
+    def put(self, page: ImportPageRecord) -> None:
+        expires = now_utc() + timedelta(days=IMPORT_PAGE_DAYS)
+        item = ImportPageItem.new(
+            self.tenant,
+            ImportPageItem.key(page.job_id, page.number),
+            rows=json.dumps(page.rows, ensure_ascii=False),
+            expires_at=int(expires.timestamp()),
+        )
+        self.uow.save(item)
+
+
+IMPORT_BATCH_GET = 100  # keys per BatchGetItem
 
 
 class DynamoImportStore(_OnUnitOfWork):
@@ -2206,15 +2769,31 @@ class DynamoImportStore(_OnUnitOfWork):
     def jobs(self) -> DynamoImportJobs:
         return DynamoImportJobs(self.tenant, self.uow)
 
+    @property
+    def pages(self) -> DynamoImportPages:
+        return DynamoImportPages(self.tenant, self.uow)
+
     def departments(self) -> list[DepartmentRecord]:
         return [_department_record(d) for d in departments_of(self.tenant)]
 
-    def staff_by_number(self, employee_no: str) -> StaffRecord | None:
-        claim = find_employee_number(self.tenant, employee_no)
-        if claim is None:
-            return None
-        staff = get_staff(self.tenant, claim.staff_id)
-        return _staff_record(staff) if staff else None
+    def staff_by_numbers(self, employee_nos: Sequence[str]) -> dict[str, StaffRecord]:
+        """Two BatchGetItems per 100 numbers: their claims, then the staff the claims name."""
+        numbers = list(dict.fromkeys(employee_nos))
+        staff_ids: list[str] = []
+        for start in range(0, len(numbers), IMPORT_BATCH_GET):
+            keys = [
+                (EmployeeNumberClaim.partition(self.tenant), n)
+                for n in numbers[start : start + IMPORT_BATCH_GET]
+            ]
+            staff_ids += [claim.staff_id for claim in EmployeeNumberClaim.batch_get(keys)]
+        found: dict[str, StaffRecord] = {}
+        for start in range(0, len(staff_ids), IMPORT_BATCH_GET):
+            keys = [
+                (StaffItem.partition(self.tenant), s) for s in staff_ids[start : start + IMPORT_BATCH_GET]
+            ]
+            for item in StaffItem.batch_get(keys):
+                found[item.employee_no] = _staff_record(item)
+        return found
 
     def __exit__(self, *exc: object) -> None:
         self.uow.__exit__(*exc)

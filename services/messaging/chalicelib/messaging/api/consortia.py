@@ -76,7 +76,7 @@ def consortium_members(ctx: RequestContext, consortium_id: str, query: ListQuery
     body=InviteHospital,
     response=ConsortiumMember,
     roles=ADMIN,
-    budget={"GetItem": 2, "TransactWriteItems": 1},
+    budget={"GetItem": 3, "TransactWriteItems": 1},
 )
 def invite_hospital(ctx: RequestContext, consortium_id: str, body: InviteHospital) -> ConsortiumMember:
     return consortia.invite(ctx.principal, consortium_id, body, ctx.request_id)

@@ -7,6 +7,8 @@ from chalicelib.messaging.contracts.conversations import (
     AttachmentRequest,
     AttachmentTicket,
     Conversation,
+    ConversationLine,
+    ConversationListQuery,
     Message,
     PostMessage,
     ReadUpTo,
@@ -34,11 +36,24 @@ REACH = 4
     response=Conversation,
     status=201,
     idempotent=True,
-    # cross-hospital: + the link, the member hospitals (Query) and each guest (GetItem)
-    budget={"Query": 1, "GetItem": 4, "TransactWriteItems": 1},
+    # cross-hospital: + the link, the member hospitals (Query) and each guest (GetItem); a group too
+    # large for its members' list lines to share its transaction writes them first (a BatchWrite per 25)
+    budget={"Query": 1, "GetItem": 4, "TransactWriteItems": 1, "BatchWriteItem": 1},
 )
 def start_conversation(ctx: RequestContext, body: StartConversation) -> Conversation:
     return conversations.start(ctx.principal, body, ctx.request_id)
+
+
+@api.route(
+    "/conversations",
+    summary="My conversations, newest activity first: name, newest message, unread",
+    query=ConversationListQuery,
+    response=Page[ConversationLine],
+    # my list lines; the conversations with my read marks; the names shown (1:1 partners, senders)
+    budget={"Query": 1, "BatchGetItem": 2},
+)
+def my_conversations(ctx: RequestContext, query: ConversationListQuery) -> Page[ConversationLine]:
+    return conversations.my_conversations(ctx.principal, query.limit, query.cursor)
 
 
 @api.route(
@@ -58,9 +73,18 @@ def get_conversation(ctx: RequestContext, conversation_id: str) -> Conversation:
     body=PostMessage,
     response=Message,
     status=201,
-    # + the members' feed entries (a BatchWrite per 25) and their push devices (a BatchGet per 100)
-    # a cross-hospital group: + its hospital's link and the consortium's roster (only members still in it)
-    budget={"GetItem": 2 + REACH, "Query": 1, "PutItem": 1, "BatchWriteItem": 1, "BatchGetItem": 1},
+    # + the members' feed entries and their list lines (a BatchWrite per 25 each; a group of more than
+    # 50 moves its lines at most once per 5 minutes), the conversation's newest message (UpdateItem)
+    # and their push devices (a BatchGet per 100); a cross-hospital group: + its hospital's link and
+    # the consortium's roster (only members still in it)
+    budget={
+        "GetItem": 2 + REACH,
+        "Query": 1,
+        "PutItem": 1,
+        "UpdateItem": 1,
+        "BatchWriteItem": 2,
+        "BatchGetItem": 1,
+    },
 )
 def post_message(ctx: RequestContext, conversation_id: str, body: PostMessage) -> Message:
     return conversations.post(ctx.principal, conversation_id, body, ctx.request_id)
@@ -83,8 +107,8 @@ def conversation_history(ctx: RequestContext, conversation_id: str, query: ListQ
     summary="Recall your message (within 2 minutes): its text leaves every feed it reached",
     response=Message,
     # + per hospital of the members, a Query of the message's feed entries; their text-less copies and
-    # the recall entries in batch writes
-    budget={"GetItem": 2 + REACH, "UpdateItem": 1, "Query": 1, "BatchWriteItem": 2},
+    # the recall entries in batch writes; the lists' preview loses the text (UpdateItem)
+    budget={"GetItem": 2 + REACH, "UpdateItem": 2, "Query": 1, "BatchWriteItem": 2},
 )
 def recall_message(ctx: RequestContext, conversation_id: str, message_id: str) -> Message:
     return conversations.recall(ctx.principal, conversation_id, message_id)

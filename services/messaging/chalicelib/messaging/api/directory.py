@@ -8,8 +8,10 @@ from chalicelib.messaging.contracts.directory import (
     CreateDepartment,
     CreateStaff,
     Department,
+    DepartmentNode,
     LeaveStaff,
     MoveDepartment,
+    RemoveDepartment,
     RevealedMobile,
     Staff,
     StaffQuery,
@@ -48,6 +50,31 @@ def create_department(ctx: RequestContext, body: CreateDepartment) -> Department
 )
 def list_departments(ctx: RequestContext, query: ListQuery) -> Page[Department]:
     return directory.list_departments(ctx.principal, query.limit, query.cursor)
+
+
+@api.route(
+    "/departments/tree",
+    summary="The hospital's units nested under their parents (name, kind, head)",
+    response=list[DepartmentNode],
+    budget=LIST,  # the hospital's units: one Query
+)
+def department_tree(ctx: RequestContext) -> list[DepartmentNode]:
+    return directory.department_tree(ctx.principal)
+
+
+@api.route(
+    "/departments/{department_id}",
+    "DELETE",
+    summary="Remove an empty unit (409 saying what it still holds); audited and published",
+    query=RemoveDepartment,
+    status=204,
+    roles=ADMIN,
+    # the unit; the hospital's units (children) and a counting Query of its staff (a call per MB of
+    # staff records); the removal, its event and audit record
+    budget={"GetItem": 1, "Query": 2, "TransactWriteItems": 1},
+)
+def remove_department(ctx: RequestContext, department_id: str, query: RemoveDepartment) -> None:
+    directory.remove_department(ctx.principal, department_id, query.version, ctx.request_id)
 
 
 @api.route("/departments/{department_id}", summary="Get a department", response=Department, budget=GET)
@@ -101,7 +128,7 @@ def create_staff(ctx: RequestContext, body: CreateStaff) -> Staff:
     summary="List or search staff (name, pinyin, initials, 工号; by department, status)",
     query=StaffQuery,
     response=Page[Staff],
-    budget=LIST,
+    budget=LIST,  # the list, or with q the search index: one Query either way
 )
 def list_staff(ctx: RequestContext, query: StaffQuery) -> Page[Staff]:
     return directory.list_staff(ctx.principal, query)

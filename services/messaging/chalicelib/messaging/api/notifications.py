@@ -11,6 +11,7 @@ from chalicelib.messaging.contracts.notifications import (
     RecipientQuery,
     RecipientStatus,
     SendNotification,
+    SentNotification,
 )
 from chalicelib.messaging.service import ding, notifications
 
@@ -72,6 +73,17 @@ def set_notification_policy(ctx: RequestContext, body: NotificationPolicyBody) -
 )
 def my_inbox(ctx: RequestContext, query: ListQuery) -> Page[InboxItem]:
     return notifications.inbox(ctx.principal, query.limit, query.cursor)
+
+
+@api.route(
+    "/notifications/sent",
+    summary="The notifications I sent, newest first, with how many were delivered, read, acknowledged",
+    query=ListQuery,
+    response=Page[SentNotification],
+    budget=LIST,
+)
+def my_sent_notifications(ctx: RequestContext, query: ListQuery) -> Page[SentNotification]:
+    return notifications.sent(ctx.principal, query.limit, query.cursor)
 
 
 @api.route(

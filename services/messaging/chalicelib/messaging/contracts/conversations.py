@@ -67,6 +67,33 @@ class Conversation(BaseModel):
     created_at: datetime
 
 
+class ConversationListQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(20, ge=1, le=50)
+    cursor: str | None = Field(None, max_length=2048)
+
+
+class MessagePreview(BaseModel):
+    id: str
+    sender_id: str
+    sender_name: str | None = Field(None, description="as the directory names the sender now")
+    text: str | None = Field(description="its first 60 characters; null once recalled")
+    recalled: bool
+    sent_at: datetime
+
+
+class ConversationLine(BaseModel):
+    id: str
+    kind: Literal["direct", "group", "department"]
+    name: str | None = Field(description="a group's name; for a 1:1, the other person's name")
+    last_message: MessagePreview | None = None
+    unread: bool = Field(description="the newest message is someone else's and you have not read it")
+    active_at: datetime = Field(description="when its newest message came (else when it started)")
+    consortium_id: str | None = None
+    home_hospital_id: str | None = Field(None, description="the hospital holding a cross-hospital group")
+
+
 class PostMessage(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -58,6 +58,23 @@ class Department(BaseModel):
     created_at: datetime
 
 
+class DepartmentNode(BaseModel):
+    """A unit in the hospital's tree, with the units under it."""
+
+    id: str
+    name: str
+    kind: DepartmentKind
+    head_id: str | None = None
+    version: int
+    children: list[DepartmentNode] = Field(default_factory=list)
+
+
+class RemoveDepartment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = Field(None, ge=1, description="the version you read: a stale one is 409")
+
+
 class Certificate(BaseModel):
     """A licence or qualification (执业证书, 护士执业证, 资格证…); reminded 30 days before it expires."""
 
@@ -144,7 +161,11 @@ class StaffQuery(BaseModel):
     limit: int = Field(50, ge=1, le=200)
     cursor: str | None = Field(None, max_length=2048)
     q: str | None = Field(
-        None, min_length=1, max_length=50, description="name, pinyin (zhangsan), initials (zs) or 工号"
+        None,
+        min_length=1,
+        max_length=50,
+        description="search: the beginning of a name (张), its pinyin (zhang, zhangsan, san), initials (zs) "
+        "or 工号; case, spaces and ü/v/yu do not matter. Staff who left only with status=left",
     )
     department_id: str | None = Field(None, pattern=ID)
     status: Literal["active", "on_leave", "left"] | None = None

@@ -101,6 +101,22 @@ class InboxItem(BaseModel):
     acked_at: datetime | None = None
 
 
+class SentNotification(BaseModel):
+    """One of my sent notifications with how far it has got (notifications cannot be recalled, so
+    there is no recalled state to show)."""
+
+    id: str
+    title: str
+    sent_at: datetime
+    ack_required: bool
+    ding: bool
+    status: Literal["fanning_out", "delivered"]
+    recipient_count: int
+    delivered_count: int
+    read_count: int
+    ack_count: int
+
+
 class RecipientStatus(BaseModel):
     staff_id: str
     name: str | None = Field(None, description="the recipient's display name when it was delivered")

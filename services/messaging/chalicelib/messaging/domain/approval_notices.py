@@ -2,7 +2,8 @@
 
 These are the event types messaging consumes from approvals (it publishes none of them), so they are
 rules here, not contracts; the consumers' subscription names them at start-up, so this module stays light.
-An approver reads who asks for what (``陈思雨的请假``); the submitter hears how their request ended.
+An approver reads who asks for what (``陈思雨的请假``); the submitter hears how their request ended; the
+approvers of a leave hear when it is cancelled (销假).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ APPROVAL_ESCALATED = "approval.task.escalated"
 APPROVAL_APPROVED = "approval.instance.approved"
 APPROVAL_REJECTED = "approval.instance.rejected"
 APPROVAL_RETURNED = "approval.instance.returned"
+LEAVE_CANCELLED = "approval.leave.cancelled"
+HALF = {"am": "上午", "pm": "下午"}
 TO_THE_SUBMITTER = {APPROVAL_APPROVED: "已通过", APPROVAL_REJECTED: "已驳回", APPROVAL_RETURNED: "已退回"}
 APPROVAL_NOTICE_TYPES = (
     APPROVAL_ASSIGNED,
@@ -23,6 +26,7 @@ APPROVAL_NOTICE_TYPES = (
     APPROVAL_REMINDED,
     APPROVAL_ESCALATED,
     *TO_THE_SUBMITTER,
+    LEAVE_CANCELLED,
 )
 
 
@@ -33,6 +37,8 @@ def approval_recipients(event_type: str, data: dict[str, Any]) -> list[str]:
         return [str(data["submitter"])] if data.get("submitter") else []
     if event_type == APPROVAL_URGED:
         return sorted({str(s) for s in data.get("staff_ids", [])})
+    if event_type == LEAVE_CANCELLED:
+        return sorted({str(s) for s in data.get("approvers", [])})
     if event_type == APPROVAL_ESCALATED:
         return sorted({str(s) for s in (data.get("escalated_to"), data.get("staff_id")) if s})
     return [str(data["staff_id"])] if data.get("staff_id") else []
@@ -51,6 +57,12 @@ def approval_notice(event_type: str, data: dict[str, Any], submitter_name: str |
     if event_type in TO_THE_SUBMITTER:
         outcome = TO_THE_SUBMITTER[event_type]
         return f"审批{outcome}：{request}", f"您提交的「{request}」{outcome}{number}。"
+    if event_type == LEAVE_CANCELLED:
+        when = (
+            f"{data['start']} {HALF.get(str(data.get('start_half')), '上午')} 至 "
+            f"{data['end']} {HALF.get(str(data.get('end_half')), '下午')}"
+        )
+        return f"销假：{whose}", f"您批准的「{whose}」（{when}）已销假{number}。"
     if event_type == APPROVAL_URGED:
         return f"催办：{whose}", f"{submitter_name or '提交人'}催您尽快处理「{request}」{number}。"
     if event_type == APPROVAL_REMINDED:

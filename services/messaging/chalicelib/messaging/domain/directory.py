@@ -1,4 +1,4 @@
-"""Directory rules, free of AWS: placement of units, moves without cycles, search terms, leaving."""
+"""Directory rules, free of AWS: placement of units, moves without cycles, leaving (search: staff_search)."""
 
 from __future__ import annotations
 
@@ -56,23 +56,6 @@ def check_move(unit_id: str, new_parent_id: str | None, lookup: Callable[[str], 
             return
         current = parent.parent_id
     raise RuleViolation(f"the unit tree may be at most {MAX_DEPTH} levels deep", field="parent_id")
-
-
-def search_blob(name: str, employee_no: str) -> str:
-    """What staff search matches against: the name, its full pinyin, its initials and the 工号.
-
-    ``|张三|zhangsan|zs|e001|`` — a query matches if it is contained in it (case-insensitive).
-    """
-    from pypinyin import Style, lazy_pinyin  # its dictionaries are large: loaded on first write, not import
-
-    full = "".join(lazy_pinyin(name)).lower()
-    initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower()
-    return "|" + "|".join((name.lower(), full, initials, employee_no.lower())) + "|"
-
-
-def search_key(query: str) -> str:
-    """A query as it is matched: trimmed, lower case, spaces removed (``Zhang San`` → ``zhangsan``)."""
-    return "".join(query.split()).lower()
 
 
 def check_can_leave(status: str) -> None:

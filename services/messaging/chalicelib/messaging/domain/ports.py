@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from chalicelib.messaging.domain.notify_policy import NotifyPolicy
 from chalicelib.messaging.domain.records import (
     AlertEntry,
+    ApplyTally,
     AttachmentRecord,
     Colleague,
     ConsortiumGroupPointer,
@@ -27,12 +28,16 @@ from chalicelib.messaging.domain.records import (
     Duty,
     FeedRecord,
     ImportJobRecord,
+    ImportPageRecord,
+    ListingRecord,
     MessageRecord,
     NotificationRecord,
     PointerRecord,
+    PreviewTally,
     RecipientRecord,
     Reminder,
     RosterMember,
+    SentRecord,
     StaffRecord,
     TrailEntry,
     UnitRecord,
@@ -49,6 +54,13 @@ class Departments(Protocol):
 
     def page(self, limit: int, cursor: str | None) -> tuple[list[DepartmentRecord], str | None]:
         """One page of the hospital's units, by id; RuleViolation on a cursor not of this list."""
+
+    def all(self) -> list[DepartmentRecord]:
+        """Every unit of the hospital, by id (one Query of its units)."""
+
+    def remove(self, record: DepartmentRecord) -> None:
+        """Stage the unit's removal; the commit fails with ``domain.directory.STALE`` if it was saved
+        since ``record.version`` was read (or is gone)."""
 
     def create(self, record: DepartmentRecord) -> None:
         """Stage a new unit; the commit gives it version 1."""
@@ -67,29 +79,41 @@ class StaffRegister(Protocol):
     def for_user(self, user_id: str) -> StaffRecord | None:
         """The record of an identity-provider subject."""
 
+    def count_in(self, department_id: str) -> int:
+        """How many members of staff who have not left are in this unit (a counting Query over the
+        hospital's staff)."""
+
     def supervisors(self, staff_id: str, levels: int) -> list[StaffRecord]:
         """The direct supervisor of ``staff_id``, theirs, … up to ``levels`` (stops at the top or a cycle)."""
 
     def page(
-        self,
-        limit: int,
-        cursor: str | None,
-        search: str | None,
-        department_id: str | None,
-        status: str | None,
+        self, limit: int, cursor: str | None, department_id: str | None, status: str | None
     ) -> tuple[list[StaffRecord], str | None]:
-        """One page of the hospital's staff, by id; ``search`` is contained in the record's search blob."""
+        """One page of the hospital's staff, by id (one Query; the filters apply within it)."""
+
+    def search(
+        self, key: str, limit: int, cursor: str | None, department_id: str | None, status: str | None
+    ) -> tuple[list[StaffRecord], str | None]:
+        """One page of the staff one of whose ``search_tokens`` begins with ``key`` (a
+        ``staff_search.search_key``), each once, in the order of the token they matched by, then id:
+        one Query on the search index. Without ``status`` (or with ``active``/``on_leave``) the staff
+        who have not left; with ``left``, those who have. RuleViolation on a cursor of another search."""
 
     def create(self, record: StaffRecord) -> None:
-        """Stage a new member of staff, the claim on their 工号 and their sign-in; the commit fails with
-        ``domain.directory.number_taken`` if the hospital already has that number, and with
-        ``domain.directory.SIGN_IN_TAKEN`` if their ``user_id`` is bound to someone else."""
+        """Stage a new member of staff, the claim on their 工号, their sign-in and their search entries
+        (one per ``search_tokens``); the commit fails with ``domain.directory.number_taken`` if the
+        hospital already has that number, and with ``domain.directory.SIGN_IN_TAKEN`` if their
+        ``user_id`` is bound to someone else."""
 
-    def save(self, record: StaffRecord, previous_sign_in: str | None = None) -> None:
+    def save(
+        self, record: StaffRecord, previous_sign_in: str | None = None, before: StaffRecord | None = None
+    ) -> None:
         """Stage the changed record (and its sign-in's status and roles); the commit fails with
         ``domain.directory.STALE`` if it was saved since ``record.version`` was read. With
         ``previous_sign_in`` (the record's subject changed) that sign-in is removed and the new one
-        claimed: ``SIGN_IN_TAKEN`` if someone else holds it."""
+        claimed: ``SIGN_IN_TAKEN`` if someone else holds it. Its search entries are rewritten (they
+        carry the record) under its ``search_tokens``; those of ``before`` (the record as read, if its
+        tokens or status changed) that it no longer has are removed, in the same transaction."""
 
 
 class CertificateReminders(Protocol):
@@ -212,6 +236,9 @@ class Notifications(Protocol):
         self, staff_id: str, limit: int, cursor: str | None
     ) -> tuple[list[RecipientRecord], str | None]:
         """One page of the person's deliveries, newest first."""
+
+    def sent(self, sender: str, limit: int, cursor: str | None) -> tuple[list[SentRecord], str | None]:
+        """One page of the notifications ``sender`` sent, newest first, with their counts: one Query."""
 
     def mark(self, recipient: RecipientRecord, before: str, read: bool, ack: bool) -> None:
         """Stage the recipient's new state (the commit fails with Conflict if their status is no longer
@@ -340,6 +367,40 @@ class Conversations(Protocol):
     def drop_pointer(self, hospital_id: str, staff_id: str, conversation_id: str) -> None:
         """Delete the person's pointer to the group, at once (if it is there)."""
 
+    # Each person's conversation list: a line per conversation under their own hospital, ordered by
+    # when it last moved up; the conversation itself holds its newest message.
+
+    def list_in(self, lines: Sequence[ListingRecord]) -> None:
+        """Stage these people's lines in the unit of work (they land with the conversation)."""
+
+    def list_now(self, lines: Sequence[ListingRecord]) -> None:
+        """Write these lines at once (batch writes), each moved to the top of its person's list; the
+        same line again only moves it."""
+
+    def unlist(self, line: ListingRecord) -> None:
+        """Delete the person's line at once (if it is there)."""
+
+    def listed(
+        self, hospital_id: str, staff_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[ListingRecord], str | None]:
+        """One page of the person's lines, the most recently moved first: one Query."""
+
+    def overview(
+        self, wanted: Sequence[tuple[str, str, str]]
+    ) -> dict[tuple[str, str], tuple[ConversationRecord, str | None]]:
+        """For each (home hospital, conversation id, member key): the conversation, with its newest
+        message, and how far that member has read it (a message id; None: nothing read), keyed by
+        (home hospital, conversation id); absent conversations are left out. One BatchGetItem (at most
+        50 wanted)."""
+
+    def touch(self, record: ConversationRecord, message: MessageRecord, window: str) -> bool:
+        """Record ``message`` as the conversation's newest (at once), unless a newer one is recorded.
+        True if it became the newest and the conversation's recorded ``window`` was another one (the
+        window is then recorded): its members' lines are due to move up."""
+
+    def recalled(self, hospital_id: str, conversation_id: str, message_id: str) -> None:
+        """If this message is the conversation's newest, its preview loses its text (at once)."""
+
 
 class Messages(Protocol):
     def get(self, hospital_id: str, conversation_id: str, message_id: str) -> MessageRecord | None: ...
@@ -402,6 +463,10 @@ class People(Protocol):
     def active_name(self, hospital_id: str, staff_id: str) -> str | None:
         """The display name of the hospital's member of staff ("" if it has none), if they have not left;
         None if the hospital has no such active member of staff (one GetItem)."""
+
+    def names(self, people: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The directory's name of each (hospital, staff id) that has a record: one BatchGetItem (at
+        most 100 people)."""
 
 
 class CrossHospitalAccess(Protocol):
@@ -552,6 +617,13 @@ class ConsortiumGroupPointers(Protocol):
         """One page of the person's cross-hospital groups, newest first."""
 
 
+class Hospitals(Protocol):
+    """The province's hospitals (tenants), as one hospital may name another."""
+
+    def name(self, hospital_id: str) -> str | None:
+        """The registered name of ``hospital_id`` if the province onboarded it and it is active."""
+
+
 class ConsortiumStore(Protocol):
     """Consortium links and rosters across hospitals, for one use case of one hospital: repositories
     plus the unit of work (a change to both sides of a link lands in one transaction)."""
@@ -564,6 +636,9 @@ class ConsortiumStore(Protocol):
 
     @property
     def groups(self) -> ConsortiumGroupPointers: ...
+
+    @property
+    def hospitals(self) -> Hospitals: ...
 
     def emit(self, event: EventEnvelope) -> None:
         """Stage an event: published (through the outbox) if and only if the change commits."""
@@ -605,11 +680,12 @@ class DepartmentGroupStore(Protocol):
         """Now, outside the unit of work: create the unit's group, or (it exists) give it the unit's name."""
 
     def leave(self, group_id: str, staff_id: str) -> None:
-        """Stage the person's removal from the group's members, name and all (the group must still exist)."""
+        """Stage the person's removal from the group's members, name and all (the group must still exist),
+        and from their conversation list."""
 
     def join(self, group_id: str, staff_id: str, department_id: str, name: str) -> None:
-        """Stage the person's addition to the group's members with their display name (it must exist)
-        and their marker."""
+        """Stage the person's addition to the group's members with their display name (it must exist),
+        their marker and the group's line in their conversation list."""
 
     def forget(self, staff_id: str) -> None:
         """Stage the removal of the person's membership marker."""
@@ -621,22 +697,38 @@ class DepartmentGroupStore(Protocol):
 class ImportJobs(Protocol):
     def get(self, job_id: str) -> ImportJobRecord | None: ...
 
-    def create(self, job: ImportJobRecord) -> None:
-        """Stage a new job (create-only)."""
+    def create(self, job: ImportJobRecord, chunks: Sequence[str]) -> None:
+        """Stage a new job (create-only) and its packed rows, chunk by chunk."""
+
+    def chunk(self, job_id: str, number: int) -> str | None:
+        """The job's packed rows [number * chunk_rows, (number + 1) * chunk_rows)."""
+
+    def previewed(self, job: ImportJobRecord, offset: int, end: int, tally: PreviewTally, done: bool) -> None:
+        """Stage the preview's progress after rows [offset, end): the counts added, ``preview`` when
+        ``done``. The commit fails with Conflict unless the job is ``previewing`` at ``offset``."""
+
+    def confirm(self, job: ImportJobRecord, by: str, at: datetime, skip_errors: bool) -> None:
+        """Stage the admin's go-ahead: ``queued``, by whom and when. The commit fails with Conflict
+        unless the job is still a ``preview`` (a second confirmation applies nothing)."""
 
     def advance(
         self,
         job: ImportJobRecord,
         offset: int,
         end: int,
-        created: int,
-        updated: int,
-        unchanged: int,
+        tally: ApplyTally,
         finished_at: datetime | None,
     ) -> None:
         """Stage the progress after rows [offset, end): the counts added, ``done`` with ``finished_at``
-        (else ``running``). The commit fails with Conflict unless the job still stands at ``offset``
-        (a redelivered slice adds nothing)."""
+        (else ``running``). The commit fails with Conflict unless the job is confirmed and still
+        stands at ``offset`` (a redelivered slice adds nothing)."""
+
+
+class ImportPages(Protocol):
+    def get(self, job_id: str, number: int) -> ImportPageRecord | None: ...
+
+    def put(self, page: ImportPageRecord) -> None:
+        """Stage the page, replacing what it held (its preview, then its outcome)."""
 
 
 class ImportStore(Protocol):
@@ -646,11 +738,14 @@ class ImportStore(Protocol):
     @property
     def jobs(self) -> ImportJobs: ...
 
+    @property
+    def pages(self) -> ImportPages: ...
+
     def departments(self) -> list[DepartmentRecord]:
         """Every unit of the hospital (one read)."""
 
-    def staff_by_number(self, employee_no: str) -> StaffRecord | None:
-        """The member of staff holding this 工号, if any."""
+    def staff_by_numbers(self, employee_nos: Sequence[str]) -> dict[str, StaffRecord]:
+        """The members of staff holding these 工号, by 工号 (batch reads, not one per number)."""
 
     def emit(self, event: EventEnvelope) -> None:
         """Stage an event: published (through the outbox) if and only if the change commits."""

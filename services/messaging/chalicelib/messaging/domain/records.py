@@ -45,7 +45,7 @@ class StaffRecord:
     mobile_encrypted: str | None = None
     mobile_masked: str | None = None
     mobile_index: str | None = None
-    search_blob: str = ""
+    search_tokens: list[str] = field(default_factory=list)  # what search finds them by (domain.staff_search)
     certificates: list[dict[str, Any]] = field(default_factory=list)  # JSON-ready: type, number, valid_until
     user_id: str | None = None
     version: int | None = None
@@ -95,6 +95,22 @@ class NotificationRecord:
     ding: bool = False
     sender_name: str = ""  # as the directory named the sender when they sent it
     status: str = "fanning_out"  # fanning_out | delivered
+    delivered_count: int = 0
+    read_count: int = 0
+    ack_count: int = 0
+
+
+@dataclass(frozen=True)
+class SentRecord:
+    """A notification as its sender's list of sent ones shows it: no body, no recipient ids."""
+
+    id: str
+    title: str
+    created_at: datetime
+    recipient_count: int
+    ack_required: bool = False
+    ding: bool = False
+    status: str = "fanning_out"
     delivered_count: int = 0
     read_count: int = 0
     ack_count: int = 0
@@ -179,6 +195,17 @@ class AlertEntry:
 # --- conversations --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class LastMessage:
+    """The newest message of a conversation, as its list line previews it (no text once recalled)."""
+
+    id: str
+    sender_id: str
+    text: str | None
+    sent_at: datetime
+    recalled: bool = False
+
+
 @dataclass
 class ConversationRecord:
     """A 1:1 conversation or a group. It lives in one hospital (``hospital_id``; a cross-hospital
@@ -197,6 +224,19 @@ class ConversationRecord:
     # member key → the person's name, hospital id → the hospital's name (a cross-hospital group).
     member_names: dict[str, str] = field(default_factory=dict)
     hospital_names: dict[str, str] = field(default_factory=dict)
+    last: LastMessage | None = None  # its newest message (None: no message yet)
+
+
+@dataclass(frozen=True)
+class ListingRecord:
+    """A person's line in their conversation list, under their own hospital: which conversation and
+    where it lives. Only a hint: the list keeps a line only while the conversation has them as a
+    member, so a line left behind (a failed start, a race with leaving) shows nothing."""
+
+    hospital_id: str
+    staff_id: str
+    conversation_id: str
+    home_hospital_id: str
 
 
 @dataclass(frozen=True)
@@ -314,22 +354,68 @@ class DepartmentGroupRecord:
 
 @dataclass
 class ImportJobRecord:
-    """A validated staff file being applied in slices: its rows (packed, see ``domain.staff_import``)
-    and how far it has got."""
+    """A checked staff file: previewed in slices (``previewing`` → ``preview``), then, once an admin
+    confirms it, applied in slices (``queued`` → ``running`` → ``done``). Its rows are kept packed in
+    chunks beside it (see ``domain.staff_import``); each slice's preview and outcome is a page
+    (``ImportPageRecord``)."""
 
     id: str
     requested_by: str
     file_sha256: str
-    rows_blob: str
+    units_blob: str  # the hospital's units when the file was checked (packed), for showing them by path
     total: int
     created_at: datetime
     filename: str | None = None
-    status: str = "queued"  # queued | running | done
+    status: str = "previewing"  # previewing | preview | queued | running | done
+    page_size: int = 50
+    chunk_rows: int = 1_000  # the rows are kept in chunks of this many (``ImportJobs.chunk``)
+    preview_until: datetime | None = None  # a confirmation after this is refused: preview again
+    previewed: int = 0
+    to_create: int = 0
+    to_update: int = 0
+    to_keep: int = 0
+    errors: int = 0
+    confirmed_by: str | None = None
+    confirmed_at: datetime | None = None
+    skip_errors: bool = False
     processed: int = 0
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    conflicts: int = 0
+    skipped: int = 0
     finished_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PreviewTally:
+    """What a preview slice found: rows to create, to update, unchanged, in error."""
+
+    create: int = 0
+    update: int = 0
+    unchanged: int = 0
+    error: int = 0
+
+
+@dataclass(frozen=True)
+class ApplyTally:
+    """What an apply slice did: created, updated, left unchanged, not applied (the directory changed
+    since the preview), skipped (rows in error)."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    conflicts: int = 0
+    skipped: int = 0
+
+
+@dataclass
+class ImportPageRecord:
+    """One slice of a job's rows as previewed (and, once applied, with each row's outcome)."""
+
+    job_id: str
+    number: int  # 0-based: rows [number * page_size, (number + 1) * page_size)
+    rows: list[dict[str, Any]] = field(default_factory=list)
 
 
 # --- the certificate sweep ------------------------------------------------------------------------

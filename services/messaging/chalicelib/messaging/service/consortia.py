@@ -181,9 +181,11 @@ def invite(
         raise NotFound("consortium")  # only the lead manages its roster; members see no such action
     lead = principal.tenant
     rules.check_invitation(lead, cmd.hospital_id)
-    entry = RosterMember(
-        lead, consortium_id, cmd.hospital_id, cmd.hospital_name, role="member", status="invited"
-    )
+    registered = store.hospitals.name(cmd.hospital_id)
+    if registered is None:
+        raise NotFound("hospital")  # not a hospital of this province: nothing to invite
+    hospital_name = cmd.hospital_name or registered
+    entry = RosterMember(lead, consortium_id, cmd.hospital_id, hospital_name, role="member", status="invited")
     invitation = ConsortiumLink(
         hospital_id=cmd.hospital_id,
         consortium_id=consortium_id,

@@ -24,8 +24,10 @@ from chalicelib.messaging.contracts.conversations import (
     AttachmentRequest,
     AttachmentTicket,
     Conversation,
+    ConversationLine,
     Member,
     Message,
+    MessagePreview,
     PostMessage,
     Receipt,
     StartConversation,
@@ -39,6 +41,7 @@ from chalicelib.messaging.domain.records import (
     AttachmentRecord,
     ConversationRecord,
     FeedRecord,
+    ListingRecord,
     MessageRecord,
     PointerRecord,
 )
@@ -50,9 +53,30 @@ from shared.events.envelope import EventEnvelope
 from shared.ids import id_floor, new_id
 from shared.pages import Page
 from shared.persistence.models import now_utc
-from shared.persistence.uow import UnitOfWork
+from shared.persistence.uow import MAX_TRANSACTION_ITEMS, UnitOfWork
 
 SETTLE_MS = 2000  # sync never reads the newest 2 s: a slower concurrent writer cannot land behind a cursor
+# The conversation list. Each member has a line per conversation, ordered by when it last moved up,
+# and the conversation holds its newest message (one UpdateItem per post). A post moves every member's
+# line up in a conversation of up to RELIST_MEMBERS members (a batch write beside the feed entries it
+# writes anyway); a larger group moves them at most once per RELIST_WINDOW_SECONDS, so a 500-member
+# department group costs 500 line writes per five minutes of talk, not per message. Its place may then
+# lag by up to that window across pages; within a page, lines are ordered by the newest message itself.
+RELIST_MEMBERS = 50
+RELIST_WINDOW_SECONDS = 300
+
+
+def _lines(record: ConversationRecord, people: list[tuple[str, str]]) -> list[ListingRecord]:
+    return [ListingRecord(h, s, record.id, record.hospital_id) for h, s in people]
+
+
+def _list_members(store: ConversationStore, lines: list[ListingRecord], staged: int) -> None:
+    """The members' lines land with the conversation when the transaction has room for them; a larger
+    group's are written first (a line whose conversation never lands shows nothing)."""
+    if staged + len(lines) <= MAX_TRANSACTION_ITEMS:
+        store.conversations.list_in(lines)
+    else:
+        store.conversations.list_now(lines)
 
 
 def _member(record: ConversationRecord, key: str) -> Member:
@@ -135,6 +159,8 @@ def _start_cross_hospital(
         hospital_names={h: hospitals[h] for h, _ in people if hospitals.get(h)},
     )
     with store:
+        # the conversation, its registration, a pointer per person and the audit record
+        _list_members(store, _lines(record, people), 3 + len(people))
         store.conversations.create(record)
         store.conversations.register(lead, cmd.consortium_id, tenant, record.id)
         for hospital_id, staff_id in people:
@@ -191,6 +217,7 @@ def start(
         member_names={staff_id: name for staff_id, name in names.items() if name},
     )
     with store:
+        _list_members(store, _lines(record, [(tenant, m) for m in members]), 2)  # + the conversation, audit
         store.conversations.create(record, on_conflict=Conflict("this conversation already exists"))
         store.audit("conversation.start", "conversation", conversation_id, after={"members": members})
         store.commit()
@@ -298,6 +325,10 @@ def post(
     )
     store.messages.add(home, record)
     store.feeds.add(people, "message", conversation_id, record, now_utc())
+    small = len(conversation.member_ids) <= RELIST_MEMBERS
+    window = record.id if small else f"w{int(time.time()) // RELIST_WINDOW_SECONDS}"
+    if store.conversations.touch(conversation, record, window):
+        store.conversations.list_now(_lines(conversation, people))
     _push(people, consortia.split_member_key(home, me), conversation.name or "新消息", push or wiring.push())
     return _message(record)
 
@@ -336,6 +367,7 @@ def recall(
         # recalled meanwhile (the sender's other phone, a retry): that recall told the feeds already
         return _message(store.messages.get(home, conversation_id, message_id) or record)
     record.recalled, record.text = True, None
+    store.conversations.recalled(home, conversation_id, message_id)  # the lists' preview too
     # A recall carries no text: it goes wherever the message went, and takes the text out of every
     # feed entry that delivered it (a phone syncing from the start must not get it back).
     people = _people(conversation)
@@ -370,6 +402,63 @@ def receipts(
         )
         for member in (_member(conversation, key) for key in sorted(conversation.member_ids))
     ]
+
+
+def my_conversations(
+    principal: Principal, limit: int, cursor: str | None, store: ConversationStore | None = None
+) -> Page[ConversationLine]:
+    """The caller's conversations, newest activity first: one Query of their lines, one BatchGetItem of
+    those conversations (with the caller's read marks) and one of the names shown. A line shows only
+    while the conversation has the caller as a member."""
+    store = store or wiring.open_conversations(principal)
+    me, tenant = _caller(principal, store), principal.tenant
+    lines, next_cursor = store.conversations.listed(tenant, me, limit, cursor)
+    keys = {
+        (line.home_hospital_id, line.conversation_id): consortia.member_key(line.home_hospital_id, tenant, me)
+        for line in lines
+    }
+    found = store.conversations.overview([(h, c, member) for (h, c), member in keys.items()])
+    mine = [(conv, mark, keys[key]) for key, (conv, mark) in found.items() if keys[key] in conv.member_ids]
+    wanted: set[tuple[str, str]] = set()
+    for conv, _, member in mine:
+        if conv.kind == "direct":
+            wanted |= {(conv.hospital_id, m) for m in conv.member_ids if m != member}
+        if conv.last is not None:
+            wanted.add(consortia.split_member_key(conv.hospital_id, conv.last.sender_id))
+    names = store.people.names(sorted(wanted)) if wanted else {}
+    items = [_line(conv, mark, member, names) for conv, mark, member in mine]
+    items.sort(key=lambda item: (item.active_at, item.id), reverse=True)
+    return Page[ConversationLine](items=items, next_cursor=next_cursor)
+
+
+def _line(
+    conv: ConversationRecord, mark: str | None, member: str, names: dict[tuple[str, str], str]
+) -> ConversationLine:
+    name = conv.name
+    if conv.kind == "direct":
+        other = next((m for m in sorted(conv.member_ids) if m != member), None)
+        name = names.get((conv.hospital_id, other)) if other else None
+    last = conv.last
+    preview = None
+    if last is not None:
+        preview = MessagePreview(
+            id=last.id,
+            sender_id=last.sender_id,
+            sender_name=names.get(consortia.split_member_key(conv.hospital_id, last.sender_id)),
+            text=None if last.recalled else last.text,
+            recalled=last.recalled,
+            sent_at=last.sent_at,
+        )
+    return ConversationLine(
+        id=conv.id,
+        kind=conv.kind,
+        name=name,
+        last_message=preview,
+        unread=last is not None and last.sender_id != member and (mark or "") < last.id,
+        active_at=last.sent_at if last is not None else conv.created_at,
+        consortium_id=conv.consortium_id,
+        home_hospital_id=conv.hospital_id if conv.consortium_id else None,
+    )
 
 
 def _sync_item(entry: FeedRecord) -> SyncItem:
@@ -488,4 +577,5 @@ def leave_consortium(
         for key in sorted(leaving):
             hospital_id, staff_id = consortia.split_member_key(home, key)
             store.conversations.drop_pointer(hospital_id, staff_id, conversation_id)
+            store.conversations.unlist(ListingRecord(hospital_id, staff_id, conversation_id, home))
         store.conversations.remove_members(conversation, leaving)

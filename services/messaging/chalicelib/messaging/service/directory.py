@@ -14,6 +14,7 @@ from chalicelib.messaging.contracts.directory import (
     CreateDepartment,
     CreateStaff,
     Department,
+    DepartmentNode,
     MoveDepartment,
     RevealedMobile,
     Staff,
@@ -24,6 +25,7 @@ from chalicelib.messaging.contracts.directory import (
 from chalicelib.messaging.contracts.events import (
     DEPARTMENT_CREATED,
     DEPARTMENT_MOVED,
+    DEPARTMENT_REMOVED,
     DEPARTMENT_UPDATED,
     STAFF_CREATED,
     STAFF_LEFT,
@@ -34,6 +36,7 @@ from chalicelib.messaging.contracts.events import (
 from chalicelib.messaging.domain import directory as domain
 from chalicelib.messaging.domain.ports import DirectoryStore, PersonalData
 from chalicelib.messaging.domain.records import DepartmentRecord, StaffRecord
+from chalicelib.messaging.domain.staff_search import search_key, search_tokens
 from chalicelib.messaging.service import wiring
 
 from shared.auth import Principal
@@ -212,6 +215,55 @@ def list_departments(
     )
 
 
+def department_tree(principal: Principal, store: DirectoryStore | None = None) -> list[DepartmentNode]:
+    """The hospital's units nested under their parents (roots first, each level by name), from one Query
+    of its units. No member counts: counting needs every staff record of the hospital read."""
+    units = (store or wiring.open_store(principal)).departments.all()
+    nodes = {
+        u.id: DepartmentNode(id=u.id, name=u.name, kind=u.kind, head_id=u.head_id, version=u.version or 0)
+        for u in units
+    }
+    roots: list[DepartmentNode] = []
+    for unit in sorted(units, key=lambda u: (u.name, u.id)):
+        parent = nodes.get(unit.parent_id) if unit.parent_id else None
+        (parent.children if parent is not None else roots).append(nodes[unit.id])
+    return roots
+
+
+def remove_department(
+    principal: Principal,
+    department_id: str,
+    version: int | None,
+    request_id: str,
+    store: DirectoryStore | None = None,
+) -> None:
+    """Remove an empty unit: none of its staff still there (only people who left may name it) and no
+    unit under it, else a 409 saying what it holds. Audited and published (``department.removed``);
+    once removed its name resolves nowhere (pickers, the tree, imports read the same units)."""
+    store = store or wiring.open_store(principal, request_id)
+    record = store.departments.get(department_id)
+    if record is None:
+        raise NotFound("department")
+    if version is not None and record.version != version:
+        raise STALE
+    children = sorted(u.name for u in store.departments.all() if u.parent_id == department_id)
+    staff = store.staff.count_in(department_id)
+    if children or staff:
+        raise Conflict(
+            f"{record.name} still holds staff: {staff}, units under it: {len(children)} "
+            f"({'、'.join(children) or '-'}); move or remove them first"
+        )
+    with store:
+        store.departments.remove(record)
+        store.emit(
+            DEPARTMENT_REMOVED.envelope(
+                principal.tenant, DepartmentChanged(department_id=record.id, parent_id=record.parent_id)
+            )
+        )
+        store.audit("department.remove", "department", record.id, before=record)
+        store.commit()
+
+
 # --- staff -------------------------------------------------------------------------------------
 
 
@@ -270,7 +322,7 @@ def create_staff(
         nurse_grade=cmd.nurse_grade,
         roles=list(cmd.roles),
         supervisor_id=cmd.supervisor_id,
-        search_blob=domain.search_blob(cmd.name, cmd.employee_no),
+        search_tokens=search_tokens(cmd.name, cmd.employee_no),
         user_id=cmd.user_id,
         certificates=_certificates(cmd.certificates),
         created_at=now,
@@ -325,13 +377,13 @@ def update_staff(
         changes.pop("certificates")
     for key, value in changes.items():
         setattr(record, key, value)
-    record.search_blob = domain.search_blob(record.name, record.employee_no)
+    record.search_tokens = search_tokens(record.name, record.employee_no)  # a rename replaces them
     record.updated_at = now_utc()
     before_sign_in = domain.sign_in_subject(before.user_id, staff_id)
     rebound = domain.sign_in_subject(record.user_id, staff_id) != before_sign_in
     with store:
         # A new sign-in is claimed (create-only) and the old one dropped: the old sign-in stops at once.
-        store.staff.save(record, previous_sign_in=before_sign_in if rebound else None)
+        store.staff.save(record, previous_sign_in=before_sign_in if rebound else None, before=before)
         if "department_id" in changes:
             store.departments.require(record.department_id, _no_department())
         if record.certificates != before.certificates:
@@ -357,7 +409,7 @@ def leave_staff(
     before = copy.deepcopy(record)
     record.status, record.roles, record.left_at, record.updated_at = "left", [], now_utc(), now_utc()
     with store:
-        store.staff.save(record)
+        store.staff.save(record, before=before)  # out of the search, into the search of those who left
         store.emit(
             STAFF_LEFT.envelope(tenant, StaffChanged(staff_id=staff_id, department_id=record.department_id))
         )
@@ -371,13 +423,40 @@ def get_staff(principal: Principal, staff_id: str, store: DirectoryStore | None 
 
 
 def list_staff(principal: Principal, query: StaffQuery, store: DirectoryStore | None = None) -> Page[Staff]:
-    search = domain.search_key(query.q) if query.q else None
-    return Page[Staff].of(
-        (store or wiring.open_store(principal)).staff.page(
-            query.limit, query.cursor, search, query.department_id, query.status
-        ),
-        _staff,
-    )
+    """The hospital's staff by id, or with ``q`` those it finds (one Query on the search index either
+    way): matches come on the first page, the people who have left only with ``status=left``."""
+    staff = (store or wiring.open_store(principal)).staff
+    key = search_key(query.q) if query.q else ""
+    if key:
+        return Page[Staff].of(
+            staff.search(key, query.limit, query.cursor, query.department_id, query.status), _staff
+        )
+    return Page[Staff].of(staff.page(query.limit, query.cursor, query.department_id, query.status), _staff)
+
+
+def reindex_staff(principal: Principal, store: DirectoryStore | None = None) -> tuple[int, int]:
+    """Give every member of staff of the hospital the search entries their name and 工号 make now (staff
+    added before search had its index, or after the tokens changed): one transaction per person whose
+    tokens differ, nothing for the others, so running it again changes nothing. Returns (reindexed,
+    already right). The record's version moves on, as for any change to it."""
+    store = store or wiring.open_store(principal, "reindex")
+    reindexed = unchanged = 0
+    cursor: str | None = None
+    while True:
+        records, cursor = store.staff.page(200, cursor, None, None)
+        for record in records:
+            tokens = search_tokens(record.name, record.employee_no)
+            if tokens == record.search_tokens:
+                unchanged += 1
+                continue
+            before = copy.deepcopy(record)
+            record.search_tokens = tokens
+            with store:
+                store.staff.save(record, before=before)
+                store.commit()
+            reindexed += 1
+        if not cursor:
+            return reindexed, unchanged
 
 
 def reveal_mobile(

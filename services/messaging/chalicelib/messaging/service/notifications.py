@@ -20,11 +20,12 @@ from chalicelib.messaging.contracts.notifications import (
     Recipients,
     RecipientStatus,
     SendNotification,
+    SentNotification,
 )
 from chalicelib.messaging.domain import approval_notices
 from chalicelib.messaging.domain import notify_policy as rules
 from chalicelib.messaging.domain.ports import NotificationStore, Push
-from chalicelib.messaging.domain.records import Colleague, NotificationRecord, RecipientRecord
+from chalicelib.messaging.domain.records import Colleague, NotificationRecord, RecipientRecord, SentRecord
 from chalicelib.messaging.service import wiring
 
 from shared import observability
@@ -424,6 +425,31 @@ def inbox(
         for r in records
     ]
     return Page[InboxItem](items=items, next_cursor=next_cursor)
+
+
+def _sent(record: SentRecord) -> SentNotification:
+    return SentNotification(
+        id=record.id,
+        title=record.title,
+        sent_at=record.created_at,
+        ack_required=record.ack_required,
+        ding=record.ding,
+        status=record.status,
+        recipient_count=record.recipient_count,
+        delivered_count=record.delivered_count,
+        read_count=record.read_count,
+        ack_count=record.ack_count,
+    )
+
+
+def sent(
+    principal: Principal, limit: int, cursor: str | None, store: NotificationStore | None = None
+) -> Page[SentNotification]:
+    """The notifications the caller sent, newest first, with the counts their detail view shows:
+    one Query of the sender's own list (nobody else's)."""
+    store = store or wiring.open_notifications(principal)
+    records, next_cursor = store.notifications.sent(principal.staff, limit, cursor)
+    return Page[SentNotification](items=[_sent(r) for r in records], next_cursor=next_cursor)
 
 
 def mark(

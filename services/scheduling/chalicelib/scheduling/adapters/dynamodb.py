@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from chalicelib.scheduling.domain.leave import Window
 from chalicelib.scheduling.domain.ports import DirectoryStaff, LeavePage, Page
 from chalicelib.scheduling.domain.records import LeaveRecord, StaffRecord
-from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
 from shared import directory
 from shared.persistence.models import Gsi1, TenantItem, table_meta, tenant_key
@@ -34,7 +35,11 @@ class RosterStaffItem(TenantItem):
 
 
 class LeaveItem(TenantItem):
-    """Approved leave: a hard unavailability for rostering. Keyed by start date, and by staff on gsi1."""
+    """Approved leave: a hard unavailability for rostering. Keyed by start date, and by staff on gsi1.
+
+    Written by updates that set every attribute but ``cancelled_at`` (and ``staff_name`` when not known),
+    so the approval and its cancellation (销假) land in either order, a cancelled leave stays cancelled and
+    keeps the name its approval recorded."""
 
     ENTITY = "leave"
     Meta = table_meta("scheduling")
@@ -44,7 +49,11 @@ class LeaveItem(TenantItem):
     leave_type = UnicodeAttribute()
     start = UnicodeAttribute()  # local dates, ISO
     end = UnicodeAttribute()
+    start_half = UnicodeAttribute(default="am")  # older items: whole days
+    end_half = UnicodeAttribute(default="pm")
+    days = NumberAttribute(null=True)
     recorded_at = UTCDateTimeAttribute()
+    cancelled_at = UTCDateTimeAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     by_staff = Gsi1()
@@ -83,6 +92,10 @@ def _leave(item: LeaveItem) -> LeaveRecord:
         end=date.fromisoformat(item.end),
         recorded_at=item.recorded_at,
         staff_name=item.staff_name or "",
+        start_half=item.start_half or "am",
+        end_half=item.end_half or "pm",
+        days=float(item.days) if item.days is not None else None,
+        cancelled_at=item.cancelled_at,
     )
 
 
@@ -120,27 +133,43 @@ class DynamoLeave:
     tenant: str
     uow: UnitOfWork | None
 
+    def _actions(self, record: LeaveRecord) -> tuple[LeaveItem, list[Any]]:
+        key = LeaveItem.sort_key(record.start, record.staff_id, record.instance_id)
+        item = LeaveItem(LeaveItem.partition(self.tenant), key)
+        actions: list[Any] = [
+            LeaveItem.entity.set(LeaveItem.ENTITY),
+            LeaveItem.tenant.set(self.tenant),
+            LeaveItem.staff_id.set(record.staff_id),
+            LeaveItem.instance_id.set(record.instance_id),
+            LeaveItem.leave_type.set(record.leave_type),
+            LeaveItem.start.set(record.start.isoformat()),
+            LeaveItem.end.set(record.end.isoformat()),
+            LeaveItem.start_half.set(record.start_half),
+            LeaveItem.end_half.set(record.end_half),
+            LeaveItem.recorded_at.set(record.recorded_at),
+            LeaveItem.gsi1pk.set(LeaveItem.staff_partition(self.tenant, record.staff_id)),
+            LeaveItem.gsi1sk.set(f"{record.start.isoformat()}#{record.instance_id}"),
+        ]
+        if record.days is not None:
+            actions.append(LeaveItem.days.set(record.days))
+        if record.staff_name:  # a cancellation carries none: it keeps the name its approval recorded
+            actions.append(LeaveItem.staff_name.set(record.staff_name))
+        return item, actions
+
     def put(self, record: LeaveRecord) -> None:
-        item = LeaveItem.new(
-            self.tenant,
-            LeaveItem.sort_key(record.start, record.staff_id, record.instance_id),
-            staff_id=record.staff_id,
-            staff_name=record.staff_name or None,
-            instance_id=record.instance_id,
-            leave_type=record.leave_type,
-            start=record.start.isoformat(),
-            end=record.end.isoformat(),
-            recorded_at=record.recorded_at,
-            gsi1pk=LeaveItem.staff_partition(self.tenant, record.staff_id),
-            gsi1sk=f"{record.start.isoformat()}#{record.instance_id}",
-        )
-        _writes(self.uow).save(item)
+        item, actions = self._actions(record)
+        _writes(self.uow).update(item, actions)
+
+    def cancel(self, record: LeaveRecord, at: datetime) -> None:
+        item, actions = self._actions(record)
+        actions.append(LeaveItem.cancelled_at.set(LeaveItem.cancelled_at | at))  # the first time stays
+        _writes(self.uow).update(item, actions)
 
     def overlapping(self, staff_id: str | None, window: Window, limit: int, cursor: str | None) -> LeavePage:
         """One Query: leave that started in [window start - the longest leave, window end] and ends on
         or after the window's start (a filter within the page read)."""
         since, until = window.starts_from.isoformat(), f"{window.last.isoformat()}~"
-        overlaps = LeaveItem.end >= window.first.isoformat()
+        overlaps = (LeaveItem.end >= window.first.isoformat()) & LeaveItem.cancelled_at.does_not_exist()
         if staff_id is not None:
             partition = LeaveItem.staff_partition(self.tenant, staff_id)
             result = LeaveItem.by_staff.query(

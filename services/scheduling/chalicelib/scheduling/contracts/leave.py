@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,4 +29,7 @@ class Leave(BaseModel):
     leave_type: str
     start: date
     end: date
+    start_half: Literal["am", "pm"] = Field("am", description="am (上午): from the morning; pm (下午)")
+    end_half: Literal["am", "pm"] = Field("pm", description="pm (下午): to the evening; am (上午): to noon")
+    days: float | None = Field(None, description="days away, in half-day steps")
     recorded_at: datetime

@@ -7,6 +7,7 @@ reads are immediate, its writes are staged and land together when the unit of wo
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from chalicelib.scheduling.domain.leave import Window
@@ -30,10 +31,16 @@ class StaffRepository(Protocol):
 
 class LeaveRepository(Protocol):
     def put(self, record: LeaveRecord) -> None:
-        """Stage the leave, keyed by its approval: the same leave again overwrites itself."""
+        """Stage the leave, keyed by its approval: the same leave again overwrites itself, except that a
+        leave already cancelled stays cancelled (the cancellation may arrive first)."""
+
+    def cancel(self, record: LeaveRecord, at: datetime) -> None:
+        """Stage the leave (same key) as cancelled at ``at``, whether or not its approval arrived yet;
+        cancelling again keeps the first time."""
 
     def overlapping(self, staff_id: str | None, window: Window, limit: int, cursor: str | None) -> LeavePage:
-        """One page of the leave overlapping ``window`` (of one person, or everyone's), by start date."""
+        """One page of the leave overlapping ``window`` (of one person, or everyone's), by start date;
+        cancelled leave is left out (a filter within the page read)."""
 
 
 class DirectoryStaff(Protocol):

@@ -20,7 +20,9 @@ class StaffRecord:
 
 @dataclass(frozen=True)
 class LeaveRecord:
-    """Approved leave (one approval): the person is unavailable from ``start`` to ``end``, both included."""
+    """Approved leave (one approval): the person is unavailable from ``start``'s ``start_half`` to
+    ``end``'s ``end_half`` (am 上午 / pm 下午; whole days unless said), both included. Cancelled leave
+    (销假) is kept with ``cancelled_at`` and no longer makes anyone unavailable."""
 
     staff_id: str
     instance_id: str
@@ -28,4 +30,8 @@ class LeaveRecord:
     start: date
     end: date
     recorded_at: datetime
-    staff_name: str = ""  # as the directory named them when the leave was approved
+    start_half: str = "am"
+    end_half: str = "pm"
+    days: float | None = None
+    cancelled_at: datetime | None = None
+    staff_name: str = ""  # as the directory named them when the leave was approved ("": not known)

@@ -10,10 +10,26 @@ from chalicelib.scheduling.service import wiring
 
 from shared.auth import Principal
 from shared.events.envelope import EventEnvelope
-from shared.events.published.approvals import LEAVE_APPROVED
+from shared.events.published.approvals import LEAVE_APPROVED, LEAVE_CANCELLED, LeaveApproved
 from shared.pages import Page
 from shared.persistence.models import now_utc
 from shared.persistence.uow import UnitOfWork
+
+
+def _record(data: LeaveApproved, staff_name: str = "") -> LeaveRecord:
+    rules.check_leave(data.start, data.end, data.instance_id)
+    return LeaveRecord(
+        staff_id=data.staff_id,
+        instance_id=data.instance_id,
+        leave_type=data.leave_type,
+        start=data.start,
+        end=data.end,
+        recorded_at=now_utc(),
+        start_half=data.start_half,
+        end_half=data.end_half,
+        days=data.days,
+        staff_name=staff_name,
+    )
 
 
 def record_leave(
@@ -21,23 +37,23 @@ def record_leave(
 ) -> None:
     """approval.leave.approved → the leave read model (one effect per event id: the consumer's inbox).
 
-    Keyed by the approval, so the same leave arriving again overwrites itself rather than doubling. The
-    person's name is kept on it from the directory (one GetItem), so a list of leave names people
-    without a read per row."""
+    Keyed by the approval, so the same leave arriving again overwrites itself rather than doubling; one
+    cancelled meanwhile stays cancelled. The person's name is kept on it from the directory (one
+    GetItem), so a list of leave names people without a read per row."""
     data = LEAVE_APPROVED.parse(envelope)
     rules.check_leave(data.start, data.end, data.instance_id)
     person = (directory or wiring.directory()).staff(envelope.tenant, data.staff_id)
-    (store or wiring.store(envelope.tenant, uow)).leave.put(
-        LeaveRecord(
-            staff_id=data.staff_id,
-            staff_name=person.name if person is not None else "",
-            instance_id=data.instance_id,
-            leave_type=data.leave_type,
-            start=data.start,
-            end=data.end,
-            recorded_at=now_utc(),
-        )
-    )
+    record = _record(data, person.name if person is not None else "")
+    (store or wiring.store(envelope.tenant, uow)).leave.put(record)
+
+
+def cancel_leave(envelope: EventEnvelope, uow: UnitOfWork, store: Store | None = None) -> None:
+    """approval.leave.cancelled (销假) → the leave is marked cancelled and no longer makes the person
+    unavailable. Keyed like its approval, so it lands whichever of the two arrives first, and a repeat
+    changes nothing (the first cancellation time stays). It reads no name: it keeps the one its
+    approval recorded, and an approval arriving after it records the name then."""
+    data = LEAVE_CANCELLED.parse(envelope)
+    (store or wiring.store(envelope.tenant, uow)).leave.cancel(_record(data), envelope.time)
 
 
 def list_leave(principal: Principal, query: LeaveQuery, store: Store | None = None) -> Page[Leave]:

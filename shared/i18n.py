@@ -1,0 +1,372 @@
+"""Errors in the reader's language: problem titles, details and field messages in Chinese when asked.
+
+Code raises its errors in English, as it always has. When a request's ``Accept-Language`` prefers
+Chinese, the HTTP layer renders the problem through this catalogue: the title by the problem's slug,
+the detail and each field message by its English template (``{}`` stands for a value the code put in,
+which is carried over — translated too when it is a known word such as a status). A test walks every
+raise site of the services and ``shared`` and fails on a message this catalogue does not know, so a
+new error cannot ship in English only.
+
+Pure: no AWS, no Chalice; used by ``shared.http`` and the local gateway.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from shared.problems import FieldError, Problem
+
+ZH = "zh"
+EN = "en"
+
+
+def language(accept_language: str | None) -> str:
+    """``zh`` when the most preferred language the header names is Chinese, else ``en``.
+
+    ``Accept-Language: zh-CN,zh;q=0.9,en;q=0.8`` → zh; ``en-US,zh;q=0.5`` → en; absent → en.
+    """
+    best, best_q = EN, -1.0
+    for index, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        tag = tag.strip().lower()
+        if not tag:
+            continue
+        q = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if q > best_q + 1e-9 or (q == best_q and index == 0):
+            best_q = q
+            best = ZH if tag == "zh" or tag.startswith("zh-") else EN
+    return best
+
+
+TITLES = {
+    "malformed-request": "请求格式错误",
+    "validation-failed": "校验未通过",
+    "unauthorized": "未认证",
+    "forbidden": "无权操作",
+    "not-found": "未找到",
+    "conflict": "冲突",
+    "payload-too-large": "请求体过大",
+    "unsupported-media-type": "不支持的内容类型",
+    "rate-limited": "请求过于频繁",
+    "unavailable": "服务暂不可用",
+    "internal": "内部错误",
+    "internal-error": "内部错误",
+    "rule-violated": "违反业务规则",
+}
+
+# A problem whose slug has no title of its own reads by its status.
+STATUS_TITLES = {
+    400: "请求格式错误",
+    401: "未认证",
+    403: "无权操作",
+    404: "未找到",
+    409: "冲突",
+    410: "已失效",
+    413: "请求体过大",
+    415: "不支持的内容类型",
+    422: "校验未通过",
+    429: "请求过于频繁",
+    500: "内部错误",
+    503: "服务暂不可用",
+}
+
+# What ``NotFound(what)`` names, for "No such {what}".
+NOUNS = {
+    "resource": "资源",
+    "approval": "审批",
+    "attachment": "附件",
+    "consortium": "医联体",
+    "conversation": "会话",
+    "department": "科室",
+    "deputy": "代理人设置",
+    "hospital": "医院",
+    "hospital in this consortium": "该医联体中的医院",
+    "import": "导入任务",
+    "import rows": "导入数据",
+    "import page": "导入预览页",
+    "message": "消息",
+    "notification": "通知",
+    "staff": "员工",
+    "staff record for this user": "该用户对应的员工档案",
+    "template": "审批模板",
+    "template version": "模板版本",
+    "file": "文件",
+    "service": "服务",
+    "unit": "组织单元",
+}
+
+# Values code puts into messages that a reader should see in Chinese too.
+VALUES = {
+    "approved": "已通过",
+    "rejected": "已驳回",
+    "withdrawn": "已撤回",
+    "returned": "已退回",
+    "pending": "审批中",
+    "draft": "草稿",
+    "department": "科室",
+    "ward": "病区",
+    "hospital": "医院",
+    "division": "部门",
+    "team": "小组",
+}
+
+# English template → Chinese template; ``{}`` placeholders in the same order.
+MESSAGES = {
+    # shared: the HTTP layer, auth, persistence
+    "No such {}": "未找到{}",
+    "No service at {}": "{} 处没有服务",
+    "No route {}": "没有路由 {}",
+    "the local gateway failed": "本地网关出错",
+    "Something went wrong on our side": "服务端出错，请稍后重试",
+    "the body is not valid JSON": "请求体不是有效的 JSON",
+    "the body is nested deeper than {} levels": "请求体嵌套超过 {} 层",
+    "The body exceeds {} bytes": "请求体超过 {} 字节",
+    "Invalid fields: {}": "以下字段有误：{}",
+    "A valid bearer token is required": "需要有效的 Bearer 令牌",
+    "a body is sent as application/json, not {}": "请求体须为 application/json，而不是 {}",
+    "the store is busy, retry shortly": "存储繁忙，请稍后重试",
+    "idempotency store unavailable, retry shortly": "幂等存储暂不可用，请稍后重试",
+    "{} items still unprocessed after {} attempts": "{} 项在 {} 次尝试后仍未处理",
+    "already exists": "已存在",
+    "changed": "已被修改",
+    "changed meanwhile": "已被他人修改",
+    "changed meanwhile; reload": "已被他人修改，请刷新",
+    "duplicate event": "重复的事件",
+    "one change may write at most {} items": "一次变更最多写入 {} 项",
+    "invalid cursor": "分页游标无效",
+    "Idempotency-Key must be 1 to {} characters": "Idempotency-Key 须为 1 至 {} 个字符",
+    "this Idempotency-Key was used with a different request body": "此 Idempotency-Key 已用于另一个请求体",
+    "a request with this Idempotency-Key is still in progress": "使用此 Idempotency-Key 的请求仍在处理中",
+    "callers of kind '{}' may not use this operation": "类型为“{}”的调用方不能执行此操作",
+    "requires one of the roles: {}": "需要以下角色之一：{}",
+    "requires the scopes: {}": "需要以下权限范围：{}",
+    "expected 'Authorization: Bearer <token>'": "应为“Authorization: Bearer <令牌>”",
+    "invalid token: {}": "令牌无效：{}",
+    "malformed token": "令牌格式错误",
+    "missing Authorization header": "缺少 Authorization 请求头",
+    "signing keys unavailable": "签名密钥暂不可用",
+    "token algorithm does not match its key": "令牌算法与密钥不符",
+    "token algorithm not allowed": "不允许的令牌算法",
+    "token has an invalid '{}' claim": "令牌的“{}”声明无效",
+    "token has an invalid subject": "令牌的主体无效",
+    "token has an unknown principal kind": "令牌的调用方类型未知",
+    "token has no key id": "令牌缺少密钥标识",
+    "token lacks a valid '{}' claim": "令牌缺少有效的“{}”声明",
+    "token may not carry its own key": "令牌不能自带密钥",
+    "token roles must be a list of strings": "令牌的角色必须是字符串列表",
+    "token too large": "令牌过大",
+    "token verification is not configured (FH_JWKS_URL)": "未配置令牌校验（FH_JWKS_URL）",
+    "unknown signing key": "未知的签名密钥",
+    "the token's staff_id belongs to another member of staff": "令牌中的 staff_id 属于另一名员工",
+    "the token's staff_id is not bound to this sign-in in the directory (a hospital admin binds it: "
+    "PATCH /messaging/staff/{id} with user_id)": "令牌中的 staff_id 未与此登录账号绑定（由医院管理员绑定："
+    "PATCH /messaging/staff/{id}，填写 user_id）",
+    "this member of staff has left the hospital; their sign-in no longer works here": "该员工已离职，其登录账号在本院已失效",
+    "this sign-in is no longer bound to a member of staff": "此登录账号已不再绑定任何员工",
+    # field messages (pydantic and our validators)
+    "Field required": "必填",
+    "must not be blank": "不能为空",
+    "has an invalid format": "格式不正确",
+    "unknown roles: {}": "未知角色：{}",
+    "not a mainland mobile number (11 digits starting with 1)": "不是有效的大陆手机号（以 1 开头的 11 位数字）",
+    "Extra inputs are not permitted": "不允许的多余字段",
+    "Input should be a valid string": "应为字符串",
+    "Input should be a valid integer": "应为整数",
+    "Input should be a valid integer, unable to parse string as an integer": "应为整数",
+    "Input should be a valid number": "应为数字",
+    "Input should be a valid number, unable to parse string as a number": "应为数字",
+    "Input should be a valid boolean": "应为布尔值",
+    "Input should be a valid list": "应为列表",
+    "Input should be a valid dictionary": "应为对象",
+    "Input should be a valid date": "应为日期",
+    "Input should be a valid datetime": "应为日期时间",
+    "String should have at least {} character": "至少 {} 个字符",
+    "String should have at least {} characters": "至少 {} 个字符",
+    "String should have at most {} character": "最多 {} 个字符",
+    "String should have at most {} characters": "最多 {} 个字符",
+    "List should have at least {} item after validation, not {}": "至少 {} 项，当前 {} 项",
+    "List should have at least {} items after validation, not {}": "至少 {} 项，当前 {} 项",
+    "List should have at most {} item after validation, not {}": "最多 {} 项，当前 {} 项",
+    "List should have at most {} items after validation, not {}": "最多 {} 项，当前 {} 项",
+    "Input should be greater than {}": "应大于 {}",
+    "Input should be greater than or equal to {}": "应大于或等于 {}",
+    "Input should be less than {}": "应小于 {}",
+    "Input should be less than or equal to {}": "应小于或等于 {}",
+    "Input should be {}": "应为 {}",
+    # messaging
+    "a message can be recalled only within {} minutes": "消息只能在发送后 {} 分钟内撤回",
+    "answered meanwhile": "已被他人处理",
+    "employee number {} is already taken": "工号 {} 已被占用",
+    "escalated meanwhile": "已在此期间升级",
+    "the lead hospital can leave only after removing the other hospitals": "牵头医院须先移除其他成员医院才能退出",
+    "this conversation already exists": "该会话已存在",
+    "this group is closed: its hospital is no longer in the consortium": "该群已关闭：其所属医院已不在医联体中",
+    "this hospital is already a member": "该医院已是成员",
+    "this hospital was invited meanwhile": "该医院已在此期间被邀请",
+    "this member of staff has already left": "该员工已离职",
+    "this member of staff has left; their record is kept as history": "该员工已离职，其档案作为历史保留",
+    "this record was changed by someone else; reload it and try again": "此记录已被他人修改，请刷新后重试",
+    "this sign-in is bound to another member of staff already": "此登录账号已绑定其他员工",
+    "a DING to more than {} people is for {} only": "超过 {} 人的 DING 仅限 {} 发送",
+    "an emergency DING is not enabled for your role in this hospital": "本院未对您的角色开放紧急 DING",
+    "notifying by role reaches the whole hospital: only {} may": "按角色通知会发给全院：仅限 {}",
+    "only the person themselves or a hospital admin may see the full number": "仅本人或医院管理员可查看完整号码",
+    "only the sender may recall a message": "只有发送人可以撤回消息",
+    "you may name at most {} colleagues in one notification": "一条通知最多指定 {} 名同事",
+    "you may notify your own department and its wards; {} is beyond it (only {} may notify any unit)": "您只能通知本科室及其病区；{} 超出范围（仅 {} 可通知任意单元）",
+    "the hospital has sent {} notifications this hour; try again later": "本院本小时已发送 {} 条通知，请稍后再试",
+    "the hospital's SMS and call budget for today is spent: a DING could not escalate; send it as a "
+    "notification, or DING again tomorrow": "本院今日短信和电话额度已用完：DING 无法升级；请改发工作通知，或明天再 DING",
+    "you have sent {} notifications this hour; try again later": "您本小时已发送 {} 条通知，请稍后再试",
+    "a cross-hospital group has at most {} members": "跨院群最多 {} 人",
+    "a cross-hospital group is a named group with a consortium_id": "跨院群须为带 consortium_id 的命名群",
+    "a direct conversation has exactly one other member": "单聊只能有一位对方成员",
+    "a group needs a name": "群聊需要名称",
+    "a hospital cannot invite itself": "医院不能邀请自己",
+    "a unit cannot be moved under itself or one of its own sub-units": "组织单元不能移到自身或其下级单元之下",
+    "a {} cannot be placed under {}": "{}不能放在{}之下",
+    "name cannot be removed": "姓名不能删除",
+    "no attachment {} in this conversation": "此会话中没有附件 {}",
+    "no such active member of staff": "没有这名在职员工",
+    "no such department": "没有这个科室",
+    "no such departments: {}": "没有这些科室：{}",
+    "no such message in this conversation": "此会话中没有这条消息",
+    "no such parent unit": "没有这个上级单元",
+    "nobody can be resolved on duty: {}": "无法确定值班人员：{}",
+    "not active members of this consortium: {}": "不是该医联体的在册成员：{}",
+    "not active staff: {}": "不是在职员工：{}",
+    "push platform '{}' is not configured here": "此处未配置推送平台“{}”",
+    "supervisor lines cannot form a cycle": "上级关系不能形成环",
+    "the SMS step comes at least {} minutes after sending (sooner only as an emergency DING, where the "
+    "hospital enabled it)": "短信提醒至少在发送 {} 分钟后（更早仅限本院开放的紧急 DING）",
+    "the call step cannot come before the SMS step": "电话提醒不能早于短信提醒",
+    "the call step comes at least {} minutes after sending": "电话提醒至少在发送 {} 分钟后",
+    "the lead hospital leaves, it is not removed": "牵头医院只能主动退出，不能被移除",
+    "the unit tree may be at most {} levels deep": "组织架构最多 {} 层",
+    "these recipients resolve to nobody": "这些接收人对应不到任何人",
+    "your hospital has not joined this consortium": "本院未加入该医联体",
+    "your hospital is not an active member of this consortium": "本院不是该医联体的在册成员",
+    "{} cannot be removed": "{} 不能删除",
+    "{} recipients; at most {} per notification": "接收人 {} 名；每条通知最多 {} 名",
+    "{} still holds staff: {}, units under it: {} ({}); move or remove them first": "{}仍有在职人员 {} 名、下级单位 {} 个（{}），请先调出或删除",
+    "this import is {}: only a confirmed one is applied": "该导入任务{}：只有确认后的导入才会执行",
+    # approvals
+    "already reminded": "已经提醒过",
+    "already submitted": "已经提交",
+    "not submitted": "尚未提交",
+    "someone has already approved: it can no longer be withdrawn": "已有人审批通过，不能再撤回",
+    "template code {} is already taken": "模板编码 {} 已被占用",
+    "the approval is at version {}, not {}": "该审批当前为第 {} 版，而不是第 {} 版",
+    "the approval is {}": "该审批{}",
+    "the escalation is not due yet": "尚未到升级时间",
+    "the task is not overdue yet": "该任务尚未超时",
+    "the template changed meanwhile; reload and retry": "模板已被他人修改，请刷新后重试",
+    "the template is at version {}, not {}": "该模板当前为第 {} 版，而不是第 {} 版",
+    "this approver has no task with an SLA on the current step": "该审批人在当前步骤没有带时限的任务",
+    "this task does not escalate (not reminded yet, or already escalated)": "该任务不能升级（尚未提醒，或已升级）",
+    "this task has already been handled or the step decided": "该任务已处理，或该步骤已有结论",
+    "this template does not allow withdrawing": "该模板不允许撤回",
+    "it is not your turn on this approval": "还没轮到您审批",
+    "only the people on this approval may comment": "只有审批相关人员可以评论",
+    "only the submitter may resubmit": "只有提交人可以重新提交",
+    "only the submitter may urge": "只有提交人可以催办",
+    "only the submitter may withdraw": "只有提交人可以撤回",
+    "reminders and escalations come from the SLA timer": "提醒和升级由时限定时器发起",
+    "the approver you stand in for has no task pending on this approval": "您代理的审批人在此审批上没有待办任务",
+    "you may act for someone only while you are their deputy (代理人)": "只有在担任代理人期间才能代为审批",
+    "you may not act on your own request, as a deputy or otherwise": "不能审批自己的申请（包括以代理人身份）",
+    "a comment needs text or attachments": "评论需要文字或附件",
+    "add other members of staff (not yourself or the submitter)": "请加签其他员工（不能是自己或提交人）",
+    "resubmit needs the form and route": "重新提交需要表单和审批路线",
+    "return to an earlier step that was approved": "只能退回到已通过的较早步骤",
+    "step {}: the person chosen here may not be the submitter": "第 {} 步：此处选择的人不能是提交人",
+    "step {}: the submitter is its only approver, and there is no fallback approver or supervisor to "
+    "take it": "第 {} 步：提交人是唯一审批人，且没有备用审批人或上级可以接手",
+    "step {}: {}, and there is no fallback approver": "第 {} 步：{}，且没有备用审批人",
+    "submit needs the submission, form and route": "提交需要申请内容、表单和审批路线",
+    "they already have this task": "对方已有此任务",
+    "transfer to another member of staff": "请转交给其他员工",
+    "only the submitter or a hospital admin may cancel leave": "只有提交人或医院管理员可以销假",
+    'the leave is still pending: withdraw it instead ({"action": "withdraw"})': '该请假仍在审批中：请改为撤回（{"action": "withdraw"}）',
+    "the approval is {}: only approved leave can be cancelled": "该审批{}：只有已批准的请假可以销假",
+    "only leave can be cancelled (销假); this approval stays approved": "只有请假可以销假；该审批仍为已通过",
+    "overlaps your leave 「{}」 {} ({}, approval {}): cancel or withdraw it first, or choose other dates": "与您的请假「{}」{}（{}，审批 {}）重叠：请先销假或撤回，或选择其他日期",
+    # scheduling
+    "only your own leave, unless you roster others": "只能查看自己的请假，除非您负责排班",
+    "ask for at most a year at a time": "一次最多查询一年",
+    "the window ends before it starts": "结束时间早于开始时间",
+}
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Templates with placeholders, as anchored patterns; longest first so the most specific wins."""
+    out = []
+    for english, chinese in sorted(MESSAGES.items(), key=lambda kv: -len(kv[0])):
+        if "{}" not in english:
+            continue
+        parts = [re.escape(part) for part in english.split("{}")]
+        out.append((re.compile("^" + "(.+?)".join(parts) + "$", re.DOTALL), chinese))
+    return tuple(out)
+
+
+def _value(text: str) -> str:
+    return VALUES.get(text, NOUNS.get(text, text))
+
+
+def translate(text: str, lang: str) -> str:
+    """``text`` in ``lang``: its catalogue translation, or ``text`` itself when none is known."""
+    if lang != ZH or not text:
+        return text
+    exact = MESSAGES.get(text)
+    if exact is not None:
+        return exact
+    if text.startswith("No such "):
+        noun = text.removeprefix("No such ")
+        return "未找到" + NOUNS.get(noun, noun)
+    for pattern, chinese in _patterns():
+        match = pattern.match(text)
+        if match:
+            values = [_value(group) for group in match.groups()]
+            parts = chinese.split("{}")
+            return parts[0] + "".join(v + rest for v, rest in zip(values, parts[1:], strict=False))
+    return text
+
+
+def known(text: str) -> bool:
+    """Whether ``text`` (an English template with ``{}``) has a Chinese translation."""
+    return text in MESSAGES or text.removeprefix("No such ") in NOUNS
+
+
+def localise(problem: Problem, lang: str) -> Problem:
+    """``problem`` as a reader of ``lang`` should see it (the same type, status and fields)."""
+    if lang != ZH:
+        return problem
+    return dataclasses.replace(
+        problem,
+        title=TITLES.get(problem.slug) or STATUS_TITLES.get(problem.status, problem.title),
+        detail=translate(problem.detail, lang),
+        errors=[FieldError(e.field, translate(e.message, lang), e.code) for e in problem.errors],
+    )
+
+
+def field_message(error: Mapping[str, Any]) -> str:
+    """A pydantic error as a sentence a person reads: no regular expressions, no internals."""
+    kind = error.get("type", "")
+    if kind == "string_pattern_mismatch":
+        return "has an invalid format"
+    if kind == "value_error":
+        message = str(error.get("msg", ""))
+        return message.removeprefix("Value error, ")
+    return str(error.get("msg", ""))
