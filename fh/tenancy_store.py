@@ -145,8 +145,11 @@ def onboard(plan: Onboarding, operator: str) -> Onboarded:
         tenant=tenant,
         staff_id=admin_id,
     )
-    # Her sign-in, as messaging binds one for every member of staff: her token acts as her record.
-    sign_in = SignInItem.new(tenant, plan.admin_user or admin_id, staff_id=admin_id, roles=[ADMIN_ROLE])
+    # Her sign-in, as messaging binds one for every member of staff: her token acts as her record, and
+    # what she writes carries her name (as every sign-in messaging binds does).
+    sign_in = SignInItem.new(
+        tenant, plan.admin_user or admin_id, staff_id=admin_id, roles=[ADMIN_ROLE], name=plan.admin_name
+    )
     principal = Principal(tenant=tenant, user=f"devops:{operator}", kind="service")
     with UnitOfWork(OWNER, principal, request_id=f"onboard-{tenant}") as uow:
         uow.create(record, on_conflict=Conflict(f"tenant {tenant} already exists"))

@@ -99,6 +99,23 @@ def test_tenant_add_onboards_a_hospital_and_its_first_admin(
     assert "already exists" in capsys.readouterr().err
     assert len(stack.request("GET", "/messaging/staff", token)[1]["items"]) == 1
 
+    # Her sign-in carries her name, as every sign-in messaging binds does: what she writes names her.
+    _, colleague = stack.request(
+        "POST",
+        "/messaging/staff",
+        token,
+        {"name": "单雪", "employee_no": "R1", "department_id": units["items"][0]["id"]},
+    )
+    status, chat = stack.request(
+        "POST", "/messaging/conversations", token, {"kind": "direct", "member_ids": [colleague["id"]]}
+    )
+    assert status == 201, chat
+    status, sent = stack.request(
+        "POST", f"/messaging/conversations/{chat['id']}/messages", token, {"text": "你好"}
+    )
+    assert status == 201, sent
+    assert (sent["sender_id"], sent["sender_name"]) == (admin_id.group(1), "马丽")
+
 
 @pytest.mark.e2e
 def test_tenant_add_local_finds_the_running_stack_with_no_credentials_or_endpoint_given(
