@@ -235,3 +235,17 @@ def test_cancelled_leave_no_longer_makes_anyone_unavailable_whichever_event_come
     cancel(store, "s2", "late", "2026-12-20", "2026-12-21")
     approve(store, "s2", "late", "2026-12-20", "2026-12-21")
     assert window(ADMIN, store, "2026-12-01", "2026-12-31") == ["kept"]
+
+
+def test_a_cancelled_leave_keeps_the_name_its_approval_recorded_whichever_event_comes_first() -> None:
+    """The cancellation reads no name: it must not erase the approval's, nor stop a later approval's."""
+    store = FakeStore(T)
+    directory = FakeDirectory({(T, "s1"): Person("陈思雨", "E1", "d1")})
+    approve(store, "s1", "first-approved", "2026-12-01", "2026-12-02", directory)
+    cancel(store, "s1", "first-approved", "2026-12-01", "2026-12-02")
+    cancel(store, "s1", "first-cancelled", "2026-12-10", "2026-12-11")
+    approve(store, "s1", "first-cancelled", "2026-12-10", "2026-12-11", directory)
+    names = {
+        key[3]: (row.staff_name, row.cancelled_at is not None) for key, row in store.tables.leave.items()
+    }
+    assert names == {"first-approved": ("陈思雨", True), "first-cancelled": ("陈思雨", True)}
