@@ -115,7 +115,7 @@ def test_a_submit_binds_the_files_it_names_to_the_approval(h: Hospital) -> None:
     assert refused(h, {**document(h), "body": [body]}) == [
         (
             "form.body.0",
-            "「关于开展院感培训的通知.pdf」 is attached to another approval: upload it with POST /attachments again",
+            "「关于开展院感培训的通知.pdf」 is attached to another approval: upload it again",
         )
     ]
 
@@ -135,7 +135,7 @@ def test_a_file_never_uploaded_someone_elses_or_another_hospitals_is_refused_by_
     assert refused(h, document(h, body=[h.upload(), colleagues, foreign])) == [
         (
             "form.body.1",
-            "「同事的.pdf」 was uploaded by someone else: upload it with POST /attachments yourself",
+            "「同事的.pdf」 is someone else's upload: attach your own",
         ),
         ("form.body.2", f"no file {foreign} in this hospital (upload it with POST /attachments)"),
     ]

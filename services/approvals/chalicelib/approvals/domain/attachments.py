@@ -63,17 +63,19 @@ def problems(
     """What is wrong with the files a form names, as (field path, message), before any is checked in S3:
     each must be a file of this hospital, uploaded by the submitter, not bound to another approval."""
     errors: list[tuple[str, str]] = []
-    upload = "upload it with POST /attachments"
     if len(named) > MAX_PER_FORM:
         errors.append(("form", f"a form may name at most {MAX_PER_FORM} files"))
     for where, attachment_id in named:
         record = records.get(attachment_id)
         if record is None:
-            errors.append((where, f"no file {attachment_id} in this hospital ({upload})"))
+            message = f"no file {attachment_id} in this hospital (upload it with POST /attachments)"
         elif record.owner != submitter:
-            errors.append((where, f"「{record.filename}」 was uploaded by someone else: {upload} yourself"))
+            message = f"「{record.filename}」 is someone else's upload: attach your own"
         elif record.instance_id not in (None, instance_id):
-            errors.append((where, f"「{record.filename}」 is attached to another approval: {upload} again"))
+            message = f"「{record.filename}」 is attached to another approval: upload it again"
+        else:
+            continue
+        errors.append((where, message))
     return errors
 
 
