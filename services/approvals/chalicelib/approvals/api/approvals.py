@@ -26,9 +26,11 @@ RESOLVE = {"GetItem": 2}
 # pickers or a transfer/add-sign name, checked to be active staff, in one more.
 DEPUTIES = {"BatchGetItem": 1}
 NAMED = {"BatchGetItem": 1}
-NAMED_AND_DEPUTIES = {"BatchGetItem": 2}
 # A leave submitted (or resubmitted) reads the submitter's leave book from its first day on: one Query.
 LEAVE_BOOK = {"Query": 1}
+# A form naming files reads their records in one more batch (and checks each new one is in S3 with a
+# HeadObject, which is not the table's); binding them is part of the change's one transaction.
+NAMED_DEPUTIES_AND_FILES = {"BatchGetItem": 3}
 
 
 @api.route(
@@ -53,7 +55,7 @@ def preview(ctx: RequestContext, body: SubmitApproval) -> Preview:
     status=201,
     kinds=STAFF,
     idempotent=True,
-    budget={**RESOLVE, **NAMED_AND_DEPUTIES, **LEAVE_BOOK, "TransactWriteItems": 1},
+    budget={**RESOLVE, **NAMED_DEPUTIES_AND_FILES, **LEAVE_BOOK, "TransactWriteItems": 1},
 )
 def submit(ctx: RequestContext, body: SubmitApproval) -> Approval:
     return service.submit(ctx.principal, body, ctx.request_id, ctx.headers.get("idempotency-key"))
@@ -72,8 +74,9 @@ def get_approval(ctx: RequestContext, instance_id: str) -> Approval:
     response=Approval,
     kinds=STAFF,
     idempotent=True,
-    # the approval, and the approver's delegation when acting for them (on_behalf_of)
-    budget={"GetItem": 2, **NAMED_AND_DEPUTIES, **LEAVE_BOOK, "TransactWriteItems": 1},
+    # the approval, and the approver's delegation when acting for them (on_behalf_of); a resubmitted
+    # form's files as on submit
+    budget={"GetItem": 2, **NAMED_DEPUTIES_AND_FILES, **LEAVE_BOOK, "TransactWriteItems": 1},
 )
 def act(ctx: RequestContext, instance_id: str, body: ApprovalAction) -> Approval:
     return service.act(ctx.principal, instance_id, body, ctx.request_id, ctx.headers.get("idempotency-key"))
