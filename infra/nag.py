@@ -60,11 +60,12 @@ ALLOWED_WILDCARDS: list[tuple[str, str]] = [
         "The relay reads its own table's stream, whose label changes when the stream is re-enabled.",
     ),
 ]
-# Wildcards only messaging's policy holds, each added where the permission is granted.
+# Wildcards only messaging's (and approvals') policies hold, each added where the permission is granted.
 ATTACHMENT_OBJECTS = (
     r"regex:/^Resource::arn:<AWS::Partition>:s3:::fh-[a-z0-9]+-attachments-.+\/\*$/",
-    "Attachments are uploaded and downloaded through presigned URLs for keys made per message "
-    "(<tenant>/<conversation>/<attachment>); the role may put and get objects in this one bucket only.",
+    "Attachments are uploaded and downloaded through presigned URLs for keys made per file "
+    "(messaging: <tenant>/<conversation>/<attachment>; approvals: <tenant>/approvals/<attachment>, its "
+    "role limited to those); a role may put and get objects in this one bucket only.",
 )
 SMS_TO_PHONE_NUMBERS = (
     "Resource::*",

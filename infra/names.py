@@ -59,8 +59,9 @@ def index_key_alias(province: str) -> str:
 
 
 def attachments_bucket(province: str, account: str) -> str:
-    """Messaging's conversation attachments (``FH_ATTACHMENTS_BUCKET``). Bucket names are global within a
-    partition, so the account id makes the name one no other deployment of this code already holds."""
+    """Files people attach: conversations' and approval forms' (``FH_ATTACHMENTS_BUCKET``). Bucket names
+    are global within a partition, so the account id makes the name one no other deployment of this code
+    already holds."""
     return component(province, f"attachments-{account}")
 
 

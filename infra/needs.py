@@ -27,8 +27,10 @@ ON_DUTY = ReadModel("scheduling", "onduty", "who is on duty now (shared.onduty)"
 class Needs:
     # kms:GenerateMac on the province's HMAC key: blind indexes of personal identifiers (shared.crypto).
     blind_index: bool = False
-    # s3:PutObject/GetObject on the attachments bucket, for presigned uploads and downloads.
+    # s3:PutObject/GetObject on the attachments bucket, for presigned uploads and downloads (GetObject also
+    # allows HeadObject: whether an upload landed), on the keys matching ``attachment_keys``.
     attachments: bool = False
+    attachment_keys: str = "*"
     # sns:Publish to phone numbers (SMS) and sms-voice:SendVoiceMessage (calls) for DING escalation.
     alerts: bool = False
     # sns:CreatePlatformEndpoint/Publish on the province's push platform applications.
@@ -38,7 +40,8 @@ class Needs:
 
 NEEDS: dict[str, Needs] = {
     "messaging": Needs(blind_index=True, attachments=True, alerts=True, push=True, read_models=(ON_DUTY,)),
-    "approvals": Needs(read_models=(ON_DUTY,)),
+    # approvals' files are <tenant>/approvals/<id>: its role reaches those keys only
+    "approvals": Needs(attachments=True, attachment_keys="*/approvals/*", read_models=(ON_DUTY,)),
     "scheduling": Needs(),
     "followup": Needs(),
     "marketplace": Needs(),

@@ -140,7 +140,8 @@ class DataStack(Stack):
                 self._export(f"{spec.suffix}-stream-arn", self.tables[spec.suffix].table_stream_arn or "")
 
     def _attachments(self) -> tuple[s3.Bucket, s3.Bucket]:
-        """Messaging's conversation attachments (presigned uploads and downloads), and their access logs.
+        """Files people attach — messaging's conversation attachments, approval forms' documents (presigned
+        uploads and downloads) — and their access logs.
 
         Objects are encrypted with the province's key (the presigning role's KMS permissions apply to the
         upload), versioned so an overwrite or a delete can be undone for a month, and never public.
@@ -189,7 +190,7 @@ class DataStack(Stack):
             removal_policy=RemovalPolicy.RETAIN,
         )
         nag.suppress_resource(bucket, nag.ATTACHMENTS_BUCKET)
-        Tags.of(bucket).add("service", "messaging")
+        Tags.of(bucket).add("service", "messaging approvals")
         Tags.of(bucket).add("data-classification", "confidential")
         return logs_bucket, bucket
 

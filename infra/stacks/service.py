@@ -316,14 +316,19 @@ class ServiceStack(Stack):
             # Blind indexes are computed (GenerateMac), never verified against a stored MAC: nothing else.
             index_key_arn = Fn.import_value(names.export(code, "index-key-arn"))
             policy.add_statements(iam.PolicyStatement(actions=["kms:GenerateMac"], resources=[index_key_arn]))
-        if self.needs.attachments:
+        needs = self.needs
+        if needs.attachments:
             # Presigned URLs carry the role's permissions: uploads and downloads of objects, nothing else
             # (no listing, no deletes). The objects' KMS use is the data key statement every role has.
             bucket = names.attachments_bucket(code, self.account)
             policy.add_statements(
                 iam.PolicyStatement(
                     actions=["s3:PutObject", "s3:GetObject"],
-                    resources=[self.format_arn(service="s3", region="", account="", resource=f"{bucket}/*")],
+                    resources=[
+                        self.format_arn(
+                            service="s3", region="", account="", resource=f"{bucket}/{needs.attachment_keys}"
+                        )
+                    ],
                 )
             )
             nag.allow_wildcard(policy, *nag.ATTACHMENT_OBJECTS)

@@ -254,6 +254,21 @@ def test_messaging_functions_are_told_the_bucket_push_apps_and_voice_channel(
 
 
 @pytest.mark.parametrize("code", PROVINCES)
+def test_approvals_reaches_its_own_files_in_the_attachments_bucket_only(
+    assembly: Assembly, code: str
+) -> None:
+    """公文 files are ``<tenant>/approvals/<id>``: approvals' role puts and gets (and so heads) those keys,
+    not messaging's conversations' files, and its functions are told the bucket."""
+    template = _service(assembly, code, "approvals")
+    (s3,) = [s for s in _app_statements(template) if any(a.startswith("s3:") for a in _listed(s["Action"]))]
+    assert sorted(_listed(s3["Action"])) == ["s3:GetObject", "s3:PutObject"]
+    assert re.search(rf":s3:::fh-{code}-attachments-.*/\*/approvals/\*\"\]\]\}}$", json.dumps(s3["Resource"]))
+    for function in resources(template, "AWS::Serverless::Function").values():
+        env = function["Properties"]["Environment"]["Variables"]
+        assert f"fh-{code}-attachments-" in json.dumps(env["FH_ATTACHMENTS_BUCKET"])
+
+
+@pytest.mark.parametrize("code", PROVINCES)
 def test_only_the_services_that_need_them_get_buckets_phones_push_and_the_index_key(
     assembly: Assembly, code: str
 ) -> None:
@@ -297,6 +312,8 @@ def _source(svc: str) -> str:
 
 
 KNOWN_CLIENTS = {"s3", "sns", "pinpoint-sms-voice-v2"}
+# shared modules that make AWS calls for the service that imports them → the client they use
+SHARED_CLIENTS = {r"shared\.files": "s3"}
 
 
 @pytest.mark.parametrize("svc", names.SERVICES)
@@ -304,6 +321,8 @@ def test_infra_needs_match_what_the_service_code_calls(svc: str) -> None:
     """A service that starts calling a new AWS API (or stops) must change ``infra/needs.py`` with it."""
     code = _source(svc)
     clients = set(re.findall(r"""aws\.client\(\s*["']([a-z0-9-]+)["']""", code))
+    # The shared modules that call AWS on a service's behalf count as its calls.
+    clients |= {client for module, client in SHARED_CLIENTS.items() if re.search(rf"\b{module}\b", code)}
     assert clients <= KNOWN_CLIENTS, f"{svc} calls {clients - KNOWN_CLIENTS}: grant it in infra/needs.py"
     assert "boto3.client(" not in code and "boto3.resource(" not in code
     needs = NEEDS[svc]

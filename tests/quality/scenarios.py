@@ -126,6 +126,45 @@ def _register_approvals() -> None:
     def batch_approve_into_a_second_step(maker: ResourceMaker, token: str) -> Prepared:
         return Prepared("/batch-approve", {"instance_ids": [two_steps_pending(maker, token)]})
 
+    def my_uploaded_file(maker: ResourceMaker, token: str) -> str:
+        """A PDF the caller uploaded through its presigned PUT (a submit checks it is in the bucket)."""
+        import urllib.request
+
+        content = b"%PDF-1.7 quality gate"
+        body = {"filename": "正文.pdf", "content_type": "application/pdf", "size": len(content)}
+        status, ticket = maker.call("POST", "/approvals/attachments", token, body)
+        assert status == 201, ticket
+        put = urllib.request.Request(
+            ticket["upload_url"], data=content, method="PUT", headers=ticket["upload_headers"]
+        )
+        with urllib.request.urlopen(put, timeout=10) as resp:
+            assert resp.status == 200
+        return str(ticket["id"])
+
+    def a_form_with_my_file(maker: ResourceMaker, token: str) -> dict[str, Any]:
+        """A submit naming an uploaded file: its record is read in one more batch and it is bound to the
+        approval in the submit's transaction."""
+        template = {
+            "name": "发文确认",
+            "fields": [{"name": "body", "label": "正文", "type": "attachment", "required": True}],
+            "flow": {"steps": [{"id": "confirm", "name": "本人确认", "approvers": [{"kind": "submitter"}]}]},
+        }
+        status, made = maker.call("POST", "/approvals/templates", token, template)
+        assert status == 201, made
+        return {"template_id": made["id"], "form": {"body": [my_uploaded_file(maker, token)]}}
+
+    @scenario("approvals", "POST", "/approvals")
+    @branch("approvals", "POST", "/approvals", "BatchGetItem")
+    def submit_with_a_file(maker: ResourceMaker, token: str) -> Prepared:
+        return Prepared("/approvals", a_form_with_my_file(maker, token))
+
+    @scenario("approvals", "GET", "/approvals/{instance_id}/attachments/{attachment_id}")
+    def open_a_file_of_my_approval(maker: ResourceMaker, token: str) -> Prepared:
+        body = a_form_with_my_file(maker, token)
+        status, approval = maker.call("POST", "/approvals/approvals", token, body)
+        assert status == 201, approval
+        return Prepared(f"/approvals/{approval['id']}/attachments/{body['form']['body'][0]}")
+
     @scenario("approvals", "GET", "/inbox/handled")
     def an_approval_i_handled(maker: ResourceMaker, token: str) -> Prepared:
         template = maker.make("approvals", "/templates", token)

@@ -3,6 +3,7 @@ service-layer tests use: a fake that drifts from the adapter fails here."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -13,7 +14,14 @@ from chalicelib.approvals.adapters.dynamodb import DynamoDueTimers, DynamoStore
 from chalicelib.approvals.domain.deputies import Delegation
 from chalicelib.approvals.domain.engine import Command, Instance, SlaTimer, Submission
 from chalicelib.approvals.domain.flow import Route, RouteStep
-from chalicelib.approvals.domain.records import BoxLine, LeaveBook, LeaveEntry, StoredApproval, TemplateRecord
+from chalicelib.approvals.domain.records import (
+    AttachmentRecord,
+    BoxLine,
+    LeaveBook,
+    LeaveEntry,
+    StoredApproval,
+    TemplateRecord,
+)
 
 from shared.auth import Principal
 from shared.errors import Conflict, RuleViolation
@@ -301,3 +309,56 @@ def test_the_directory_says_who_is_an_active_member_in_one_batch(kind: str) -> N
         "ghost",
     }
     assert directory.inactive(set()) == set()
+
+
+def attachment(attachment_id: str, owner: str = "nurse") -> AttachmentRecord:
+    return AttachmentRecord(attachment_id, owner, "正文.pdf", "application/pdf", 1024, AT)
+
+
+def test_files_are_created_once_read_in_one_batch_and_bound_to_one_approval_only(kind: str) -> None:
+    store = open_store(kind)
+    store.attachments.add(attachment("f1"))  # at once, outside a unit of work
+    store.attachments.add(attachment("f2", owner="nurse2"))
+    with pytest.raises(Conflict):
+        store.attachments.add(attachment("f1", owner="someone"))  # create-only
+    assert store.attachments.get("f1") == attachment("f1")
+    assert store.attachments.get("nope") is None
+    assert store.attachments.of({"f1", "f2", "nope"}) == {
+        "f1": attachment("f1"),
+        "f2": attachment("f2", "nurse2"),
+    }
+    assert store.attachments.of(set()) == {}
+    other = open_store(kind)
+    assert other.attachments.get("f1") is None and other.attachments.of({"f1"}) == {}  # another hospital's
+
+    write(store, lambda s: s.attachments.bind(attachment("f1"), "a1", Conflict("taken")))
+    assert store.attachments.get("f1").instance_id == "a1"
+    write(store, lambda s: s.attachments.bind(attachment("f1"), "a1", Conflict("taken")))  # again: fine
+
+    def take_for_a2(s: Any) -> None:
+        s.approvals.add(instance("a2"))
+        s.attachments.bind(attachment("f1"), "a2", Conflict("taken"))
+
+    with pytest.raises(Conflict, match="taken"):  # bound to a1: the whole change fails
+        write(store, take_for_a2)
+    assert store.approvals.get("a2") is None and store.attachments.get("f1").instance_id == "a1"
+    with pytest.raises(Conflict, match="taken"):  # not the owner's file (nurse2 uploaded f2)
+        write(store, lambda s: s.attachments.bind(attachment("f2", owner="nurse"), "a3", Conflict("taken")))
+    with pytest.raises(Conflict, match="taken"):  # no such file
+        write(store, lambda s: s.attachments.bind(attachment("ghost"), "a3", Conflict("taken")))
+    assert store.attachments.get("f2").instance_id is None and store.attachments.get("ghost") is None
+
+
+def test_an_audit_written_at_once_lands_without_a_commit(kind: str) -> None:
+    store = open_store(kind)
+    detail = {"staff_id": "nurse", "attachment_id": "f1", "filename": "正文.pdf"}
+    store.audit_now("approval.attachment.download", "approval", "a1", detail)
+    if kind == "dynamodb":
+        from shared.persistence.models import AuditRecord, tenant_key
+
+        rows = list(AuditRecord.query(tenant_key(store.tenant, "approval", "a1")))
+        assert [(r.action, r.resource_id, json.loads(r.after or "{}")) for r in rows] == [
+            ("approval.attachment.download", "a1", detail)
+        ]
+    else:
+        assert (store.tenant, "approval.attachment.download", "approval", "a1", detail) in _TABLES.audit_now

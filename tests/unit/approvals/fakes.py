@@ -16,6 +16,7 @@ from chalicelib.approvals.domain.deputies import Delegation
 from chalicelib.approvals.domain.engine import Command, Instance, SlaTimer, Submission
 from chalicelib.approvals.domain.flow import Route, RouteStep
 from chalicelib.approvals.domain.records import (
+    AttachmentRecord,
     BoxLine,
     DueTimer,
     LeaveBook,
@@ -121,8 +122,11 @@ class Tables:
     deputies: dict[tuple[str, str], Delegation] = field(default_factory=dict)
     leave: dict[tuple[str, str, str], LeaveEntry] = field(default_factory=dict)  # (tenant, staff, key)
     leave_versions: dict[tuple[str, str], int] = field(default_factory=dict)
+    attachments: dict[tuple[str, str], AttachmentRecord] = field(default_factory=dict)
     outbox: list[Any] = field(default_factory=list)  # the events every commit published
     audit: list[tuple[str, str, str]] = field(default_factory=list)
+    # audit records written at once (downloads): (tenant, action, resource type, resource id, after)
+    audit_now: list[tuple[str, str, str, str, dict[str, Any]]] = field(default_factory=list)
 
 
 def _drop(table: dict[Any, Any], key: Any) -> None:
@@ -341,6 +345,67 @@ class FakeLeaveBook:
 
 
 @dataclass
+class FakeAttachments:
+    """Files' records: added at once (create-only), bound in the unit of work on the same conditions as
+    the adapter's update (still the owner's, free or already this approval's)."""
+
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+
+    def get(self, attachment_id: str) -> AttachmentRecord | None:
+        return self.tables.attachments.get((self.tenant, attachment_id))
+
+    def of(self, attachment_ids: set[str]) -> dict[str, AttachmentRecord]:
+        found = (self.get(a) for a in sorted(attachment_ids)[:100])
+        return {r.id: r for r in found if r is not None}
+
+    def add(self, record: AttachmentRecord) -> None:
+        key = (self.tenant, record.id)
+        if key in self.tables.attachments:
+            raise Conflict("already exists")
+        self.tables.attachments[key] = replace(record, instance_id=None)
+
+    def bind(self, record: AttachmentRecord, instance_id: str, taken: DomainError) -> None:
+        key = (self.tenant, record.id)
+
+        def free() -> None:
+            current = self.tables.attachments.get(key)
+            if current is None or current.owner != record.owner:
+                raise taken
+            if current.instance_id not in (None, instance_id):
+                raise taken
+
+        self.uow.check(free)
+        self.uow.stage(
+            lambda: self.tables.attachments.__setitem__(
+                key, replace(self.tables.attachments[key], instance_id=instance_id)
+            )
+        )
+
+
+@dataclass
+class FakeFiles:
+    """``Files`` in memory: the keys uploaded (a test "PUTs" with ``put``) and the URLs handed out."""
+
+    objects: dict[str, bytes] = field(default_factory=dict)
+    heads: int = 0
+
+    def upload_url(self, object_key: str, content_type: str, size: int, expires_in: int) -> str:
+        return f"https://files.test/{object_key}?put&type={content_type}&size={size}&expires={expires_in}"
+
+    def download_url(self, object_key: str, filename: str, expires_in: int) -> str:
+        return f"https://files.test/{object_key}?get&name={filename}&expires={expires_in}"
+
+    def uploaded(self, object_key: str) -> bool:
+        self.heads += 1
+        return object_key in self.objects
+
+    def put(self, object_key: str, content: bytes = b"%PDF-1.7") -> None:
+        self.objects[object_key] = content
+
+
+@dataclass
 class FakeStore:
     """``Store`` in memory for one hospital. ``meanwhile`` (if set) runs once just before the next commit:
     a test's way to let someone else's change land between this store's read and its write."""
@@ -384,6 +449,13 @@ class FakeStore:
     @property
     def leave(self) -> FakeLeaveBook:
         return FakeLeaveBook(self.tenant, self.tables, self.uow)
+
+    @property
+    def attachments(self) -> FakeAttachments:
+        return FakeAttachments(self.tenant, self.tables, self.uow)
+
+    def audit_now(self, action: str, resource_type: str, resource_id: str, after: dict[str, Any]) -> None:
+        self.tables.audit_now.append((self.tenant, action, resource_type, resource_id, after))
 
     def emit(self, event: Any) -> None:
         self.uow.emit(event)

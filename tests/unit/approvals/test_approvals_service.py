@@ -7,7 +7,7 @@ messaging and real concurrency stay on moto in ``tests/service/approvals/``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Any
@@ -24,7 +24,7 @@ from chalicelib.approvals.service.instances import StaleApproval
 from shared import problems
 from shared.auth import Principal
 from shared.errors import Conflict, Forbidden, NotFound, RuleViolation
-from tests.unit.approvals.fakes import FakeDirectory, FakeDueTimers, FakeStore, Tables
+from tests.unit.approvals.fakes import FakeDirectory, FakeDueTimers, FakeFiles, FakeStore, Tables
 
 T = "t-hospital"
 STAFF = ("nurse", "nurse2", "head", "head2", "leader", "office", "boss", "charge")
@@ -35,6 +35,19 @@ class Hospital:
     tables: Tables
     directory: FakeDirectory
     templates: dict[str, str]  # code → id
+    files: FakeFiles = field(default_factory=FakeFiles)
+
+    def upload(self, staff: str = "nurse", filename: str = "正文.pdf", put: bool = True) -> str:
+        """A file the person asked to upload (and, with ``put``, PUT to its URL): its id."""
+        from chalicelib.approvals.contracts.attachments import UploadRequest
+        from chalicelib.approvals.domain.attachments import object_key
+        from chalicelib.approvals.service import attachments
+
+        body = UploadRequest(filename=filename, content_type="application/pdf", size=1024)
+        ticket = attachments.request_upload(self.who(staff), body, store=self.store(), files=self.files)
+        if put:
+            self.files.put(object_key(T, ticket.id))
+        return ticket.id
 
     def store(self, tenant: str = T) -> FakeStore:
         return FakeStore(tenant, tables=self.tables)
@@ -45,12 +58,14 @@ class Hospital:
     def submit(self, staff: str = "nurse", form: dict[str, Any] | None = None, code: str = "leave") -> Any:
         body = SubmitApproval(template_id=self.templates[code], form=form if form is not None else leave())
         return approvals.submit(
-            self.who(staff), body, "req", None, store=self.store(), directory=self.directory
+            self.who(staff), body, "req", None, store=self.store(), directory=self.directory, files=self.files
         )
 
     def submit_with(self, store: FakeStore, form: dict[str, Any], staff: str = "nurse") -> Any:
         body = SubmitApproval(template_id=self.templates["leave"], form=form)
-        return approvals.submit(self.who(staff), body, "req", None, store=store, directory=self.directory)
+        return approvals.submit(
+            self.who(staff), body, "req", None, store=store, directory=self.directory, files=self.files
+        )
 
     def act(self, staff: str, instance: str, action: str = "approve", **body: Any) -> Any:
         key = body.pop("key", None)
@@ -63,6 +78,7 @@ class Hospital:
             key,
             store=store,
             directory=self.directory,
+            files=self.files,
         )
 
     def get(self, instance: str, staff: str = "nurse") -> Any:

@@ -13,7 +13,8 @@ from tests.unit.approvals.test_approvals_service import Hospital, h  # noqa: F40
 TITLE = "〔2026〕12号 关于开展院感培训的通知"
 
 
-def document(**form: Any) -> dict[str, Any]:
+def document(h: Hospital, **form: Any) -> dict[str, Any]:  # noqa: F811
+    """A 公文 the nurse registers, its 正文 a PDF she uploaded."""
     return {
         "doc_no": "〔2026〕12号",
         "doc_title": "关于开展院感培训的通知",
@@ -22,7 +23,7 @@ def document(**form: Any) -> dict[str, Any]:
         "received_on": "2026-12-01",
         "handling_department": "d1",
         "readers": ["nurse2", "head2", "charge"],
-        "body": ["att-1"],
+        "body": [h.upload("nurse", "关于开展院感培训的通知.pdf")],
         **form,
     }
 
@@ -30,7 +31,7 @@ def document(**form: Any) -> dict[str, Any]:
 def test_a_document_circulates_to_all_its_named_readers_and_moves_on_when_all_have_read(
     h: Hospital,  # noqa: F811
 ) -> None:
-    a = h.submit("nurse", form=document(), code="document_circulation")
+    a = h.submit("nurse", form=document(h), code="document_circulation")
     assert a.title == TITLE
     h.act("office", a.id)  # 拟办 (the fallback: no clerk in this hospital)
     at_reading = h.act("leader", a.id)  # 批示
@@ -48,10 +49,10 @@ def test_a_document_circulates_to_all_its_named_readers_and_moves_on_when_all_ha
 
 def test_a_reader_who_is_not_active_staff_is_refused_by_position(h: Hospital) -> None:  # noqa: F811
     with pytest.raises(problems.Problem) as refused:
-        h.submit("nurse", form=document(readers=["nurse2", "ghost"]), code="document_circulation")
+        h.submit("nurse", form=document(h, readers=["nurse2", "ghost"]), code="document_circulation")
     assert [e.field for e in refused.value.errors] == ["form.readers.1"]
     with pytest.raises(problems.Problem):
-        h.submit("nurse", form=document(readers="nurse2"), code="document_circulation")
+        h.submit("nurse", form=document(h, readers="nurse2"), code="document_circulation")
 
 
 def test_a_title_the_submitter_gives_wins_and_other_templates_keep_their_name(h: Hospital) -> None:  # noqa: F811
@@ -59,8 +60,10 @@ def test_a_title_the_submitter_gives_wins_and_other_templates_keep_their_name(h:
     from chalicelib.approvals.service import approvals
 
     body = SubmitApproval(
-        template_id=h.templates["document_circulation"], form=document(), title="院感培训通知（转发）"
+        template_id=h.templates["document_circulation"], form=document(h), title="院感培训通知（转发）"
     )
-    given = approvals.submit(h.who("nurse"), body, "req", None, store=h.store(), directory=h.directory)
+    given = approvals.submit(
+        h.who("nurse"), body, "req", None, store=h.store(), directory=h.directory, files=h.files
+    )
     assert given.title == "院感培训通知（转发）"
     assert h.submit().title == "请假"

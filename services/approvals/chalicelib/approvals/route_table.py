@@ -11,6 +11,8 @@ ROUTES = (
     ("POST", "/approvals/{instance_id}/actions", "chalicelib.approvals.api.approvals", "act"),
     ("GET", "/approvals/{instance_id}/records", "chalicelib.approvals.api.approvals", "records"),
     ("POST", "/batch-approve", "chalicelib.approvals.api.approvals", "batch_approve"),
+    ("POST", "/attachments", "chalicelib.approvals.api.attachments", "request_upload"),
+    ("GET", "/approvals/{instance_id}/attachments/{attachment_id}", "chalicelib.approvals.api.attachments", "download"),
     ("POST", "/deputy", "chalicelib.approvals.api.deputies", "set_deputy"),
     ("GET", "/deputy", "chalicelib.approvals.api.deputies", "get_deputy"),
     ("DELETE", "/deputy", "chalicelib.approvals.api.deputies", "clear_deputy"),

@@ -15,6 +15,7 @@ from typing import Any
 from chalicelib.approvals.domain.deputies import Delegation
 from chalicelib.approvals.domain.engine import Command, Instance, SlaTimer
 from chalicelib.approvals.domain.records import (
+    AttachmentRecord,
     BoxLine,
     DueTimer,
     LeaveBook,
@@ -25,11 +26,12 @@ from chalicelib.approvals.domain.records import (
     TemplateVersion,
 )
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import PutError
 from pynamodb.expressions.condition import Condition
 
 from shared.auth import Principal
-from shared.errors import DomainError
-from shared.persistence.models import Aggregate, Gsi1, TenantItem, table_meta, tenant_key
+from shared.errors import Conflict, DomainError
+from shared.persistence.models import Aggregate, AuditRecord, Gsi1, TenantItem, table_meta, tenant_key
 from shared.persistence.paging import query_page
 from shared.persistence.uow import UnitOfWork
 
@@ -209,6 +211,35 @@ class LeaveBookItem(TenantItem):
             end=date.fromisoformat(str(self.end)),
             start_half=self.start_half or "am",
             end_half=self.end_half or "pm",
+        )
+
+
+class AttachmentItem(TenantItem):
+    """A file uploaded for a form (the object itself is in S3): create-only; bound once to the approval
+    whose submitted form names it."""
+
+    ENTITY = "attachment"
+    Meta = table_meta("approvals")
+    owner = UnicodeAttribute()
+    filename = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+    created_at = UTCDateTimeAttribute()
+    instance_id = UnicodeAttribute(null=True)
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "attachment")
+
+    def record(self) -> AttachmentRecord:
+        return AttachmentRecord(
+            id=self.sk,
+            owner=self.owner,
+            filename=self.filename,
+            content_type=self.content_type,
+            size=int(self.size),
+            created_at=self.created_at,
+            instance_id=self.instance_id,
         )
 
 
@@ -548,6 +579,52 @@ class DynamoLeaveBook:
 
 
 @dataclass
+class DynamoAttachments:
+    """``AttachmentRepository``: one partition of the hospital's uploaded files."""
+
+    tenant: str
+    writes: Writes
+
+    def get(self, attachment_id: str) -> AttachmentRecord | None:
+        try:
+            return AttachmentItem.get(AttachmentItem.partition(self.tenant), attachment_id).record()
+        except AttachmentItem.DoesNotExist:
+            return None
+
+    def of(self, attachment_ids: set[str]) -> dict[str, AttachmentRecord]:
+        """One BatchGetItem."""
+        keys = [(AttachmentItem.partition(self.tenant), a) for a in sorted(attachment_ids)][:100]
+        return {item.sk: item.record() for item in AttachmentItem.batch_get(keys)} if keys else {}
+
+    def add(self, record: AttachmentRecord) -> None:
+        item = AttachmentItem.new(
+            self.tenant,
+            record.id,
+            owner=record.owner,
+            filename=record.filename,
+            content_type=record.content_type,
+            size=record.size,
+            created_at=record.created_at,
+        )
+        try:
+            item.save(AttachmentItem.pk.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                raise Conflict("already exists") from exc
+            raise
+
+    def bind(self, record: AttachmentRecord, instance_id: str, taken: DomainError) -> None:
+        item = AttachmentItem(AttachmentItem.partition(self.tenant), record.id)
+        free = AttachmentItem.instance_id.does_not_exist() | (AttachmentItem.instance_id == instance_id)
+        self.writes().update(
+            item,
+            actions=[AttachmentItem.instance_id.set(instance_id)],
+            condition=(AttachmentItem.owner == record.owner) & free,
+            on_conflict=taken,
+        )
+
+
+@dataclass
 class DynamoStore:
     """``Store`` on the approvals table for the principal's hospital; ``with store:`` opens its unit of
     work."""
@@ -602,6 +679,10 @@ class DynamoStore:
     def leave(self) -> DynamoLeaveBook:
         return DynamoLeaveBook(self.tenant, self._writes)
 
+    @property
+    def attachments(self) -> DynamoAttachments:
+        return DynamoAttachments(self.tenant, self._writes)
+
     def emit(self, event: Any) -> None:
         self._writes().emit(event)
 
@@ -614,6 +695,12 @@ class DynamoStore:
         after: dict[str, Any] | None = None,
     ) -> None:
         self._writes().audit(action, resource_type, resource_id, before=before, after=after)
+
+    def audit_now(self, action: str, resource_type: str, resource_id: str, after: dict[str, Any]) -> None:
+        """One create-only PutItem on the audit table."""
+        principal, request_id = self.principal, self.request_id
+        record = AuditRecord.of(principal, action, resource_type, resource_id, request_id, after=after)
+        record.save(AuditRecord.pk.does_not_exist())
 
     def commit(self) -> None:
         self._writes().commit()

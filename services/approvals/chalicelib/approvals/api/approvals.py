@@ -26,12 +26,14 @@ RESOLVE = {"GetItem": 2}
 # pickers or a transfer/add-sign name, checked to be active staff, in one more.
 DEPUTIES = {"BatchGetItem": 1}
 NAMED = {"BatchGetItem": 1}
-NAMED_AND_DEPUTIES = {"BatchGetItem": 2}
 # An approval (or a page of its record) as people read it: the display names of everyone it names, in
 # one batch read of the directory (service.approvals.NAMED_PER_READ people at most).
 NAMES = {"BatchGetItem": 1}
 # A leave submitted (or resubmitted) reads the submitter's leave book from its first day on: one Query.
 LEAVE_BOOK = {"Query": 1}
+# A form naming files reads their records in one more batch (and checks each new one is in S3 with a
+# HeadObject, which is not the table's); binding them is part of the change's one transaction.
+NAMED_DEPUTIES_AND_FILES = {"BatchGetItem": 3}
 
 
 @api.route(
@@ -58,7 +60,7 @@ def preview(ctx: RequestContext, body: SubmitApproval) -> Preview:
     idempotent=True,
     budget={
         **RESOLVE,
-        "BatchGetItem": NAMED_AND_DEPUTIES["BatchGetItem"] + NAMES["BatchGetItem"],
+        "BatchGetItem": NAMED_DEPUTIES_AND_FILES["BatchGetItem"] + NAMES["BatchGetItem"],
         **LEAVE_BOOK,
         "TransactWriteItems": 1,
     },
@@ -85,10 +87,11 @@ def get_approval(ctx: RequestContext, instance_id: str) -> Approval:
     response=Approval,
     kinds=STAFF,
     idempotent=True,
-    # the approval, and the approver's delegation when acting for them (on_behalf_of); the names it answers
+    # the approval, and the approver's delegation when acting for them (on_behalf_of); a resubmitted
+    # form's files as on submit; the names it answers
     budget={
         "GetItem": 2,
-        "BatchGetItem": NAMED_AND_DEPUTIES["BatchGetItem"] + NAMES["BatchGetItem"],
+        "BatchGetItem": NAMED_DEPUTIES_AND_FILES["BatchGetItem"] + NAMES["BatchGetItem"],
         **LEAVE_BOOK,
         "TransactWriteItems": 1,
     },

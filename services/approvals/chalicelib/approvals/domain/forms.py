@@ -27,6 +27,7 @@ FieldType = Literal[
 ]
 NAME = r"^[a-z][a-z0-9_]{0,39}$"
 MAX_STAFF_LIST = 40  # as many as a step may have approvers
+MAX_ATTACHMENTS = 20  # files in one attachment field (domain/attachments.py caps a whole form too)
 
 
 class FormField(BaseModel):
@@ -143,9 +144,13 @@ def _check_value(f: FormField, value: Any, where: str) -> FieldErrors:
         if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value):
             return [(where, f"must be a {f.type} id")]
         return []
-    if f.type == "attachment":
-        if not isinstance(value, list) or not all(isinstance(v, str) and 0 < len(v) <= 500 for v in value):
-            return [(where, "must be a list of attachment references")]
+    if f.type == "attachment":  # files uploaded with POST /attachments, by their ids
+        if (
+            not isinstance(value, list)
+            or len(value) > MAX_ATTACHMENTS
+            or not all(isinstance(v, str) and re.fullmatch(r"[A-Za-z0-9_-]{1,64}", v) for v in value)
+        ):
+            return [(where, f"must be a list of at most {MAX_ATTACHMENTS} attachment ids")]
         return [(where, "is required")] if f.required and not value else []
     # a detail table: a list of rows, each a small form of its own
     if not isinstance(value, list) or len(value) > 200:

@@ -20,6 +20,7 @@ from chalicelib.approvals.domain import flow
 from chalicelib.approvals.domain.deputies import Delegation
 from chalicelib.approvals.domain.engine import Command, Instance, SlaTimer
 from chalicelib.approvals.domain.records import (
+    AttachmentRecord,
     BoxLine,
     DueTimer,
     LeaveBook,
@@ -126,6 +127,34 @@ class LeaveBookRepository(Protocol):
         the commit raises ``changed``."""
 
 
+class AttachmentRepository(Protocol):
+    def get(self, attachment_id: str) -> AttachmentRecord | None: ...
+
+    def of(self, attachment_ids: set[str]) -> dict[str, AttachmentRecord]:
+        """The records of these files (at most 100) that exist in this hospital, by id: one read."""
+
+    def add(self, record: AttachmentRecord) -> None:
+        """Write the file's record now, outside any unit of work (create-only: Conflict if the id is
+        taken)."""
+
+    def bind(self, record: AttachmentRecord, instance_id: str, taken: DomainError) -> None:
+        """Stage binding the file to the approval; the commit fails with ``taken`` unless the file is
+        still the record's owner's and bound to no approval (or already to this one)."""
+
+
+class Files(Protocol):
+    """Where the files are kept: presigned URLs, so no file passes through a function."""
+
+    def upload_url(self, object_key: str, content_type: str, size: int, expires_in: int) -> str:
+        """A presigned PUT of exactly this type and size."""
+
+    def download_url(self, object_key: str, filename: str, expires_in: int) -> str:
+        """A presigned GET that saves the file under ``filename``."""
+
+    def uploaded(self, object_key: str) -> bool:
+        """Whether the file has been uploaded (one HeadObject)."""
+
+
 class Store(Protocol):
     """One hospital's repositories and the unit of work their writes go into."""
 
@@ -153,6 +182,9 @@ class Store(Protocol):
     @property
     def leave(self) -> LeaveBookRepository: ...
 
+    @property
+    def attachments(self) -> AttachmentRepository: ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(self, *exc: object) -> None: ...
@@ -168,6 +200,10 @@ class Store(Protocol):
         before: dict[str, Any] | None = None,
         after: dict[str, Any] | None = None,
     ) -> None: ...
+
+    def audit_now(self, action: str, resource_type: str, resource_id: str, after: dict[str, Any]) -> None:
+        """Write an audit record at once, outside any unit of work: a read that must leave a trail (a
+        download) leaves it whether or not anything else is written."""
 
     def commit(self) -> None: ...
 

@@ -108,3 +108,17 @@ class LeaveBook:
     staff_id: str
     entries: list[LeaveEntry]
     version: int
+
+
+@dataclass(frozen=True)
+class AttachmentRecord:
+    """A file uploaded for an approval form: who uploaded it, what it is, and the approval it is bound to
+    (None until a submitted form names it)."""
+
+    id: str
+    owner: str
+    filename: str
+    content_type: str
+    size: int
+    created_at: datetime
+    instance_id: str | None = None

@@ -20,9 +20,9 @@ from chalicelib.approvals.contracts.approvals import (
 )
 from chalicelib.approvals.domain import builtin_templates, engine, flow, forms
 from chalicelib.approvals.domain.engine import Command, Instance, Submission
-from chalicelib.approvals.domain.ports import Directory, Store
-from chalicelib.approvals.domain.records import TemplateRecord
-from chalicelib.approvals.service import wiring
+from chalicelib.approvals.domain.ports import Directory, Files, Store
+from chalicelib.approvals.domain.records import AttachmentRecord, TemplateRecord
+from chalicelib.approvals.service import attachments, wiring
 from chalicelib.approvals.service._common import ADMIN_ROLE, field_problem, now, template_of
 from chalicelib.approvals.service.instances import StaleApproval, book_for, commit, execute, load
 
@@ -116,13 +116,16 @@ def submit(
     key: str | None,
     store: Store | None = None,
     directory: Directory | None = None,
+    files: Files | None = None,
 ) -> Approval:
     store = store or wiring.store(principal, request_id)
     template = template_of(store, body.template_id)
     fields, definition = _version_body(store, template, template.version)
     route = _route(principal, directory or wiring.directory(principal.tenant), fields, definition, body.form)
+    instance_id = new_id()
+    bind = attachments.to_bind(store, files, fields, body.form, principal.staff, instance_id)
     submission = Submission(
-        instance_id=new_id(),
+        instance_id=instance_id,
         template_id=template.id,
         template_version=template.version,
         template_code=template.code,
@@ -146,7 +149,7 @@ def submit(
         # re-checked on the fresh book (an overlap is then 409, anything else goes through).
         book = book_for(store, None, after)
         try:
-            version = commit(store, None, after, command, book)
+            version = commit(store, None, after, command, book, bind)
         except StaleApproval:
             if book is None or attempt == ATTEMPTS - 1:
                 raise
@@ -179,12 +182,14 @@ def act(
     key: str | None,
     store: Store | None = None,
     directory: Directory | None = None,
+    files: Files | None = None,
     with_names: bool = True,
 ) -> Approval:
     """Apply one action; a lost race is retried on fresh state unless the caller sent ``version``.
     The approval it answers names its people (one batch read), unless ``with_names`` is False."""
     store = store or wiring.store(principal, request_id)
     for attempt in range(ATTEMPTS):
+        bind: list[AttachmentRecord] = []
         stored = load(store, instance_id)
         before = stored.instance
         standing_in = body.on_behalf_of not in (None, principal.staff)
@@ -218,6 +223,9 @@ def act(
             command = command.model_copy(
                 update={"form": form, "route": _route(principal, directory, fields, definition, form)}
             )
+            # only the submitter resubmits (the engine refuses anyone else before anything is bound)
+            if principal.staff == before.submitter:
+                bind = attachments.to_bind(store, files, fields, form, before.submitter, instance_id)
         if body.action == "cancel":
             command = command.model_copy(update={"as_admin": ADMIN_ROLE in principal.roles})
         if body.action in ("transfer", "add_sign") and attempt == 0:
@@ -240,7 +248,7 @@ def act(
         if after is not before:
             book = book_for(store, before, after)
             try:
-                version = commit(store, stored, after, command, book)
+                version = commit(store, stored, after, command, book, bind)
             except StaleApproval:
                 if body.version is not None or attempt == ATTEMPTS - 1:
                     raise

@@ -7,7 +7,7 @@ from __future__ import annotations
 from chalicelib.approvals.domain import deputies, engine, leave_book
 from chalicelib.approvals.domain.engine import Command, Instance
 from chalicelib.approvals.domain.ports import Store
-from chalicelib.approvals.domain.records import BoxLine, LeaveBook, StoredApproval
+from chalicelib.approvals.domain.records import AttachmentRecord, BoxLine, LeaveBook, StoredApproval
 from chalicelib.approvals.service.instance_events import events
 
 from shared.errors import Conflict, NotFound
@@ -80,11 +80,13 @@ def commit(
     after: Instance,
     command: Command,
     book: LeaveBook | None = None,
+    bind: list[AttachmentRecord] | None = None,
 ) -> int:
     """Write the change from ``stored`` (None: a new approval) to ``after``; returns its stored version.
 
     The lists, SLA timers and the submitter's leave book follow the state in the same transaction: none is
-    lost, none outlives its task; ``book`` (read by ``book_for``) must not have changed meanwhile.
+    lost, none outlives its task; ``book`` (read by ``book_for``) must not have changed meanwhile; the files
+    of ``bind`` (the form's new ones) become the approval's, unless another took one first.
     """
     before = stored.instance if stored is not None else None
     stale = StaleApproval("the approval changed meanwhile; reload and retry")
@@ -120,6 +122,9 @@ def commit(
                 store.leave.put(after.submitter, new_entry)
         if book is not None:
             store.leave.guard(book, StaleApproval("your leave changed meanwhile; reload and retry"))
+        for record in bind or ():
+            taken = Conflict(f"「{record.filename}」 was attached to another approval meanwhile")
+            store.attachments.bind(record, after.id, taken)
         for event in events(store.tenant, before, after, command):
             store.emit(event)
         store.audit(

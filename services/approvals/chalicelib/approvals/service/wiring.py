@@ -5,7 +5,7 @@ first asked for (a route module does not pay for PynamoDB models it does not use
 
 from __future__ import annotations
 
-from chalicelib.approvals.domain.ports import Directory, DueTimers, Store
+from chalicelib.approvals.domain.ports import Directory, DueTimers, Files, Store
 
 from shared.auth import Principal
 
@@ -27,3 +27,10 @@ def due_timers() -> DueTimers:
     from chalicelib.approvals.adapters.dynamodb import DynamoDueTimers
 
     return DynamoDueTimers()
+
+
+def files() -> Files:
+    """Files in the province's attachments bucket, through presigned URLs."""
+    from chalicelib.approvals.adapters.s3 import S3Files
+
+    return S3Files()

@@ -1,21 +1,11 @@
-"""Attachment rules, free of AWS: the name a file is stored and offered for download under, and its key."""
+"""Attachment rules, free of AWS: the name a file is stored and offered for download under (the shared
+rule, ``shared.filenames``), and its key."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
+from shared.filenames import MAX_NAME, safe_filename
 
-MAX_NAME = 200
-
-
-def safe_filename(name: str) -> str:
-    """The name as a file in no folder: the last part of any path (``../../etc/passwd`` → ``passwd``),
-    without control or format characters (NUL, right-to-left overrides that disguise an extension),
-    without leading dots or spaces; ``attachment`` when nothing is left."""
-    last = re.split(r"[\\/]", name)[-1]
-    kept = "".join(ch for ch in last if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn"))
-    kept = re.sub(r"\s+", " ", kept).strip().lstrip(". ")
-    return kept[:MAX_NAME] or "attachment"
+__all__ = ["MAX_NAME", "object_key", "safe_filename"]
 
 
 def object_key(hospital_id: str, conversation_id: str, attachment_id: str) -> str:
