@@ -131,3 +131,23 @@ def test_the_documented_template_is_the_one_checked() -> None:
     block = text.split("## The service template", 1)[1].split("```", 2)[1]
     documented = {m.group(1).split("/")[0] for m in re.finditer(r"^chalicelib/<svc>/(\S+)", block, re.M)}
     assert documented == TOP_LEVEL - {"__init__.py"}
+
+
+def test_no_two_test_modules_import_under_one_name() -> None:
+    """With ``--import-mode=importlib`` pytest imports a module inside a package by its package name,
+    counted from the first folder without ``__init__.py``: two such modules of one name
+    (tests/unit/approvals/x.py and tests/service/approvals/x.py) make the second import the first, and
+    its tests vanish or run with the wrong fixtures. (Loose modules are imported by their path.)"""
+    root = Path(__file__).resolve().parents[2]
+    names: dict[str, Path] = {}
+    for path in sorted((root / "tests").rglob("test_*.py")):
+        parts = [path.stem]
+        folder = path.parent
+        while (folder / "__init__.py").exists():
+            parts.insert(0, folder.name)
+            folder = folder.parent
+        if len(parts) == 1:
+            continue
+        name = ".".join(parts)
+        assert name not in names, f"{path} and {names[name]} both import as {name}"
+        names[name] = path
