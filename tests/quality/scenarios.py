@@ -252,6 +252,46 @@ def _register() -> None:
         someone = maker.make("messaging", "/staff", token)
         return Prepared("/staff", query={"q": someone.body["name"]}, made=[someone])
 
+    def someone_with_a_supervisor(maker: ResourceMaker, token: str) -> tuple[Made, dict[str, Any]]:
+        boss = maker.make("messaging", "/staff", token)
+        body = {
+            "name": "下属",
+            "employee_no": "S" + boss.body["employee_no"][-20:],
+            "department_id": boss.body["department_id"],
+            "supervisor_id": boss.id,
+        }
+        status, person = maker.call("POST", "/messaging/staff", token, body)
+        assert status == 201, person
+        return boss, person
+
+    @branch("messaging", "GET", "/staff", "BatchGetItem")
+    def staff_named_with_their_supervisor(maker: ResourceMaker, token: str) -> Prepared:
+        # A page naming a supervisor reads their name (one BatchGetItem for the page).
+        boss, person = someone_with_a_supervisor(maker, token)
+        return Prepared("/staff", query={"q": person["name"]}, made=[boss])
+
+    def a_unit_with_a_head(maker: ResourceMaker, token: str) -> Made:
+        head = maker.make("messaging", "/staff", token)
+        unit = head.body["department_id"]
+        status, current = maker.call("GET", f"/messaging/departments/{unit}", token)
+        assert status == 200, current
+        status, changed = maker.call(
+            "PATCH",
+            f"/messaging/departments/{unit}",
+            token,
+            {"version": current["version"], "head_id": head.id},
+        )
+        assert status == 200, changed
+        return head
+
+    @branch("messaging", "GET", "/departments", "BatchGetItem")
+    def units_named_with_their_heads(maker: ResourceMaker, token: str) -> Prepared:
+        return Prepared("/departments", made=[a_unit_with_a_head(maker, token)])
+
+    @branch("messaging", "GET", "/departments/tree", "BatchGetItem")
+    def the_tree_names_its_heads(maker: ResourceMaker, token: str) -> Prepared:
+        return Prepared("/departments/tree", made=[a_unit_with_a_head(maker, token)])
+
     @scenario("messaging", "GET", "/staff/me/colleagues")
     def my_colleagues(maker: ResourceMaker, token: str) -> Prepared:
         # A colleague in the caller's own department, so the list has someone in it.

@@ -182,3 +182,26 @@ def test_unexpected_failure_is_a_bare_500_with_request_id(
     assert resp.json_body["type"] == "urn:fh:problem:internal"
     assert "hunter2" not in resp.body.decode()
     assert resp.json_body["request_id"]
+
+
+def test_the_lists_name_supervisors_and_heads(messaging: Api) -> None:
+    dept = make_department(messaging, "心内科")
+    boss = messaging.call(
+        "POST", "/staff", {"name": "钱国栋", "employee_no": "E1", "department_id": dept["id"]}
+    ).json_body
+    nurse = messaging.call(
+        "POST",
+        "/staff",
+        {"name": "陈思雨", "employee_no": "E2", "department_id": dept["id"], "supervisor_id": boss["id"]},
+    ).json_body
+    changed = messaging.call("PATCH", f"/departments/{dept['id']}", {"version": 1, "head_id": boss["id"]})
+    assert changed.status_code == 200, changed.body
+    staff = {s["id"]: s for s in messaging.call("GET", "/staff").json_body["items"]}
+    assert (staff[nurse["id"]]["supervisor_id"], staff[nurse["id"]]["supervisor_name"]) == (
+        boss["id"],
+        "钱国栋",
+    )
+    [unit] = messaging.call("GET", "/departments").json_body["items"]
+    assert unit["head_name"] == "钱国栋"
+    [root] = messaging.call("GET", "/departments/tree").json_body
+    assert root["head_name"] == "钱国栋"

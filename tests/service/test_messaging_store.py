@@ -206,6 +206,21 @@ def test_staff_are_counted_by_unit_until_they_leave(opener: Opener) -> None:
     assert opener(new_tenant(), "admin").staff.count_in("d01") == 0
 
 
+def test_names_are_read_for_the_people_asked_who_left_too_and_nobody_of_another_hospital(
+    opener: Opener,
+) -> None:
+    tenant = new_tenant()
+    store = opener(tenant, "admin")
+    people = [person(1), person(2, status="left"), person(3)]
+    commit(store, lambda s: [s.staff.create(p) for p in people])
+    ids = [p.id for p in people]
+    assert store.staff.names([ids[0], ids[1], "nobody", ids[0]]) == {
+        ids[0]: people[0].name,
+        ids[1]: people[1].name,
+    }
+    assert opener(new_tenant(), "admin").staff.names(ids) == {}
+
+
 def test_a_stale_save_or_a_missing_required_unit_fails_the_commit_and_writes_nothing(opener: Opener) -> None:
     tenant = new_tenant()
     store = opener(tenant, "admin")

@@ -39,8 +39,6 @@ STAFF_ID_FIELDS = {
     "updated_by",
 }
 KNOWN_GAPS = {
-    ("messaging", "Staff", "supervisor_id"): "the directory's own lists: not part of #21.4's lists yet",
-    ("messaging", "Department", "head_id"): "the directory's own lists: not part of #21.4's lists yet",
     (
         "messaging",
         "AuditEntry",

@@ -157,6 +157,10 @@ class FakeStaff:
     def count_in(self, department_id: str) -> int:
         return sum(1 for r in self._mine() if r.department_id == department_id and r.status != "left")
 
+    def names(self, staff_ids: Sequence[str]) -> dict[str, str]:
+        wanted = list(dict.fromkeys(staff_ids))[:100]
+        return {i: r.name for i in wanted if (r := self.tables.staff.get((self.tenant, i))) and r.name}
+
     def get(self, staff_id: str) -> StaffRecord | None:
         return copy.deepcopy(self.tables.staff.get((self.tenant, staff_id)))
 

@@ -592,3 +592,34 @@ def test_audit_trail_pages_and_stays_within_its_hospital(h: Hospital) -> None:
     assert seen == ["一", "二", "三", "四"]
     other = who("x", "hospital_admin", tenant="h-other")
     assert directory.audit_trail(other, "department", dept.id, 50, None, store=h.store(other)).items == []
+
+
+def test_lists_name_each_supervisor_and_head_in_one_read_and_a_page_naming_nobody_reads_none(
+    h: Hospital, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dept = h.department("心内科")
+    boss = h.add_staff(dept.id, "钱国栋", "E1")
+    nurse = h.add_staff(dept.id, "陈思雨", "E2", supervisor_id=boss.id)
+    directory.update_department(
+        ADMIN, dept.id, UpdateDepartment(version=1, head_id=boss.id), "r", store=h.store()
+    )
+    reads: list[list[str]] = []
+    store = h.store()
+    names = store.staff.names
+    monkeypatch.setattr(
+        type(store.staff), "names", lambda self, ids: reads.append(list(ids)) or names(ids), raising=True
+    )
+
+    page = directory.list_staff(ADMIN, StaffQuery(limit=200), store=store)
+    named = {s.id: (s.supervisor_id, s.supervisor_name) for s in page.items}
+    assert named == {boss.id: (None, None), nurse.id: (boss.id, "钱国栋")}
+    found = directory.list_staff(ADMIN, StaffQuery(q="chensiyu"), store=store)
+    assert [(s.name, s.supervisor_name) for s in found.items] == [("陈思雨", "钱国栋")]
+    [unit] = directory.list_departments(ADMIN, 50, None, store=store).items
+    assert (unit.head_id, unit.head_name) == (boss.id, "钱国栋")
+    [root] = directory.department_tree(ADMIN, store=store)
+    assert root.head_name == "钱国栋"
+    assert reads == [[boss.id]] * 4  # one read per page, each person once
+
+    directory.list_staff(ADMIN, StaffQuery(q="qianguodong"), store=store)  # names no supervisor
+    assert len(reads) == 4

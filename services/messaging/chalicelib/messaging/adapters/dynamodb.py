@@ -1220,6 +1220,9 @@ class DynamoStaff:
     uow: UnitOfWork
     saved: _Saved
 
+    def names(self, staff_ids: Sequence[str]) -> dict[str, str]:
+        return staff_names(self.tenant, list(dict.fromkeys(staff_ids))[:100])
+
     def get(self, staff_id: str) -> StaffRecord | None:
         item = get_staff(self.tenant, staff_id)
         return _staff_record(item) if item else None

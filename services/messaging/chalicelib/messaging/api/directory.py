@@ -27,6 +27,7 @@ api = ServiceAPI("messaging", __name__)
 ADMIN = ("hospital_admin",)
 GET = {"GetItem": 1}
 LIST = {"Query": 1}
+NAMED_LIST = {"Query": 1, "BatchGetItem": 1}  # and the names of the people the page names
 CHANGE = {"GetItem": 1, "TransactWriteItems": 1}
 
 
@@ -46,7 +47,11 @@ def create_department(ctx: RequestContext, body: CreateDepartment) -> Department
 
 
 @api.route(
-    "/departments", summary="List departments", query=ListQuery, response=Page[Department], budget=LIST
+    "/departments",
+    summary="List departments (each head named)",
+    query=ListQuery,
+    response=Page[Department],
+    budget=NAMED_LIST,
 )
 def list_departments(ctx: RequestContext, query: ListQuery) -> Page[Department]:
     return directory.list_departments(ctx.principal, query.limit, query.cursor)
@@ -56,7 +61,7 @@ def list_departments(ctx: RequestContext, query: ListQuery) -> Page[Department]:
     "/departments/tree",
     summary="The hospital's units nested under their parents (name, kind, head)",
     response=list[DepartmentNode],
-    budget=LIST,  # the hospital's units: one Query
+    budget=NAMED_LIST,  # the hospital's units: one Query; their heads' names: one BatchGetItem
 )
 def department_tree(ctx: RequestContext) -> list[DepartmentNode]:
     return directory.department_tree(ctx.principal)
@@ -128,7 +133,7 @@ def create_staff(ctx: RequestContext, body: CreateStaff) -> Staff:
     summary="List or search staff (name, pinyin, initials, 工号; by department, status)",
     query=StaffQuery,
     response=Page[Staff],
-    budget=LIST,  # the list, or with q the search index: one Query either way
+    budget=NAMED_LIST,  # the list, or with q the search index: one Query; supervisors' names: one batch
 )
 def list_staff(ctx: RequestContext, query: StaffQuery) -> Page[Staff]:
     return directory.list_staff(ctx.principal, query)

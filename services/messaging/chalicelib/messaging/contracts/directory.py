@@ -54,6 +54,7 @@ class Department(BaseModel):
     kind: DepartmentKind
     parent_id: str | None
     head_id: str | None = None
+    head_name: str | None = Field(None, description="in lists and the tree: the head's display name")
     version: int
     created_at: datetime
 
@@ -65,6 +66,7 @@ class DepartmentNode(BaseModel):
     name: str
     kind: DepartmentKind
     head_id: str | None = None
+    head_name: str | None = None
     version: int
     children: list[DepartmentNode] = Field(default_factory=list)
 
@@ -147,6 +149,7 @@ class Staff(BaseModel):
     nurse_grade: str | None = None
     roles: list[str]
     supervisor_id: str | None = None
+    supervisor_name: str | None = Field(None, description="in lists: the supervisor's display name")
     mobile: str | None = Field(None, description="masked, e.g. 138****5678")
     user_id: str | None = None
     certificates: list[Certificate] = Field(default_factory=list)

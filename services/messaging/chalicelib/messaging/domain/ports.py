@@ -86,6 +86,10 @@ class StaffRegister(Protocol):
     def supervisors(self, staff_id: str, levels: int) -> list[StaffRecord]:
         """The direct supervisor of ``staff_id``, theirs, … up to ``levels`` (stops at the top or a cycle)."""
 
+    def names(self, staff_ids: Sequence[str]) -> dict[str, str]:
+        """Display names of at most 100 members of staff (left or not), in one BatchGetItem; an id the
+        directory does not have is left out."""
+
     def page(
         self, limit: int, cursor: str | None, department_id: str | None, status: str | None
     ) -> tuple[list[StaffRecord], str | None]:

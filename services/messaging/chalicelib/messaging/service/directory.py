@@ -210,17 +210,39 @@ def get_department(
 def list_departments(
     principal: Principal, limit: int, cursor: str | None, store: DirectoryStore | None = None
 ) -> Page[Department]:
+    """A page of the hospital's units, each head named (one Query, and one BatchGetItem when a unit on
+    the page has a head)."""
+    store = store or wiring.open_store(principal)
+    units, next_cursor = store.departments.page(limit, cursor)
+    names = _names(store, [u.head_id for u in units])
     return Page[Department].of(
-        (store or wiring.open_store(principal)).departments.page(limit, cursor), _department
+        (units, next_cursor),
+        lambda u: _department(u).model_copy(update={"head_name": names.get(u.head_id or "")}),
     )
+
+
+def _names(store: DirectoryStore, ids: list[str | None]) -> dict[str, str]:
+    """The display names of the people a page names (the first 100 distinct; one BatchGetItem, none when
+    the page names nobody)."""
+    wanted = [i for i in dict.fromkeys(ids) if i]
+    return store.staff.names(wanted) if wanted else {}
 
 
 def department_tree(principal: Principal, store: DirectoryStore | None = None) -> list[DepartmentNode]:
     """The hospital's units nested under their parents (roots first, each level by name), from one Query
     of its units. No member counts: counting needs every staff record of the hospital read."""
-    units = (store or wiring.open_store(principal)).departments.all()
+    store = store or wiring.open_store(principal)
+    units = store.departments.all()
+    names = _names(store, [u.head_id for u in units])
     nodes = {
-        u.id: DepartmentNode(id=u.id, name=u.name, kind=u.kind, head_id=u.head_id, version=u.version or 0)
+        u.id: DepartmentNode(
+            id=u.id,
+            name=u.name,
+            kind=u.kind,
+            head_id=u.head_id,
+            head_name=names.get(u.head_id or ""),
+            version=u.version or 0,
+        )
         for u in units
     }
     roots: list[DepartmentNode] = []
@@ -425,13 +447,18 @@ def get_staff(principal: Principal, staff_id: str, store: DirectoryStore | None 
 def list_staff(principal: Principal, query: StaffQuery, store: DirectoryStore | None = None) -> Page[Staff]:
     """The hospital's staff by id, or with ``q`` those it finds (one Query on the search index either
     way): matches come on the first page, the people who have left only with ``status=left``."""
-    staff = (store or wiring.open_store(principal)).staff
+    store = store or wiring.open_store(principal)
+    staff = store.staff
     key = search_key(query.q) if query.q else ""
     if key:
-        return Page[Staff].of(
-            staff.search(key, query.limit, query.cursor, query.department_id, query.status), _staff
-        )
-    return Page[Staff].of(staff.page(query.limit, query.cursor, query.department_id, query.status), _staff)
+        records, next_cursor = staff.search(key, query.limit, query.cursor, query.department_id, query.status)
+    else:
+        records, next_cursor = staff.page(query.limit, query.cursor, query.department_id, query.status)
+    names = _names(store, [r.supervisor_id for r in records])
+    return Page[Staff].of(
+        (records, next_cursor),
+        lambda r: _staff(r).model_copy(update={"supervisor_name": names.get(r.supervisor_id or "")}),
+    )
 
 
 def reindex_staff(principal: Principal, store: DirectoryStore | None = None) -> tuple[int, int]:
