@@ -125,6 +125,7 @@ class AuditRecord(TenantItem):
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
     actor = UnicodeAttribute()
+    actor_name = UnicodeAttribute(null=True)  # the member of staff's name when the actor is one
     actor_kind = UnicodeAttribute()
     action = UnicodeAttribute()
     resource_type = UnicodeAttribute()
@@ -156,6 +157,7 @@ class AuditRecord(TenantItem):
             gsi1pk=tenant_key(principal.tenant, "audit", at.strftime("%Y-%m-%d")),
             gsi1sk=f"{at.isoformat()}#{record_id}",
             actor=principal.user,
+            actor_name=principal.staff_name,
             actor_kind=principal.kind,
             action=action,
             resource_type=resource_type,

@@ -62,6 +62,21 @@ def test_the_demo_tokens_sign_in_as_seeded_people(stack: Any, tenant: str) -> No
     for path in ("/messaging/notifications/inbox", "/approvals/inbox/pending", "/messaging/sync"):
         status, body = stack.request("GET", path, nurse)
         assert status == 200, (path, body)
+    # The demo admin's changes are on the trail under her name.
+    admin = stack.token(tenant, "demo-admin", DEMO_ROLES["admin"])
+    unit = next(d for d in made["departments"] if d["name"] == "心内一病区")
+    status, renamed = stack.request(
+        "PATCH",
+        f"/messaging/departments/{unit['id']}",
+        admin,
+        {"version": unit["version"] + 1, "name": "心内一病区"},
+    )
+    assert status == 200, renamed
+    status, trail = stack.request(
+        "GET", f"/messaging/audit?resource_type=department&resource_id={unit['id']}", admin
+    )
+    assert status == 200, trail
+    assert demo["admin"]["name"] in [e.get("actor_name") for e in trail["items"]], trail
     # The demo hospital is a hospital of the province: another hospital's consortium can invite it.
     lead = stack.token(f"{tenant}-lead", "admin", ["hospital_admin"])
     status, consortium = stack.request(

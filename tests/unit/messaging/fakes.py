@@ -348,6 +348,7 @@ class FakeTrail:
                 before=None,
                 after=None,
                 request_id=self.request_id,
+                actor_name=self.principal.staff_name,
             ),
         )
 
@@ -410,6 +411,7 @@ class FakeDirectoryStore:
             before=snapshot(before) if before is not None else None,
             after=snapshot(after) if after is not None else None,
             request_id=self.request_id,
+            actor_name=self.principal.staff_name,
         )
         self.uow.audit(action, resource_type, resource_id)
         self.uow.stage(lambda: self.tables.append_trail(self.tenant, entry))

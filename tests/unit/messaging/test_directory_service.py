@@ -594,6 +594,22 @@ def test_audit_trail_pages_and_stays_within_its_hospital(h: Hospital) -> None:
     assert directory.audit_trail(other, "department", dept.id, 50, None, store=h.store(other)).items == []
 
 
+def test_the_trail_names_who_acted_when_it_was_a_member_of_staff(h: Hospital) -> None:
+    dept = h.department("一")  # by an admin who is no member of staff (a set-up account): no name
+    named = Principal(
+        tenant=TENANT,
+        user="sso|zheng",
+        roles=frozenset({"hospital_admin"}),
+        staff_id="s1",
+        staff_name="郑晓岚",
+    )
+    directory.update_department(
+        named, dept.id, UpdateDepartment(version=1, name="二"), "r", store=h.store(named)
+    )
+    trail = directory.audit_trail(ADMIN, "department", dept.id, 50, None, store=h.store()).items
+    assert [(e.actor, e.actor_name) for e in trail] == [("admin-1", None), ("sso|zheng", "郑晓岚")]
+
+
 def test_lists_name_each_supervisor_and_head_in_one_read_and_a_page_naming_nobody_reads_none(
     h: Hospital, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1376,6 +1376,7 @@ class DynamoAuditTrail:
                 before=json.loads(r.before) if r.before else None,
                 after=json.loads(r.after) if r.after else None,
                 request_id=r.request_id,
+                actor_name=r.actor_name,
             )
             for r in records
         ], next_cursor

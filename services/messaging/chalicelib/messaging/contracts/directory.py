@@ -191,6 +191,7 @@ class AuditQuery(BaseModel):
 class AuditEntry(BaseModel):
     at: datetime
     actor: str
+    actor_name: str | None = Field(None, description="the member of staff who acted, when it was one")
     action: str
     resource_type: str
     resource_id: str

@@ -74,6 +74,7 @@ class TrailEntry:
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     request_id: str | None
+    actor_name: str | None = None
 
 
 # --- work notifications ---------------------------------------------------------------------------

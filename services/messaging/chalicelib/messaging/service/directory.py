@@ -538,6 +538,7 @@ def audit_trail(
             AuditEntry(
                 at=e.at,
                 actor=e.actor,
+                actor_name=e.actor_name,
                 action=e.action,
                 resource_type=e.resource_type,
                 resource_id=e.resource_id,
