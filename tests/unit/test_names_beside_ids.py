@@ -39,11 +39,6 @@ STAFF_ID_FIELDS = {
     "updated_by",
 }
 KNOWN_GAPS = {
-    (
-        "approvals",
-        "RouteStep",
-        "escalate_to",
-    ): "a preview of the route names its people by id (approvers too)",
     ("approvals", "StepDefinition", "escalate_to"): "a template's flow as its editor wrote it (a definition)",
     ("approvals", "ApproverRule", "staff_id"): "a template's flow as its editor wrote it (a definition)",
 }

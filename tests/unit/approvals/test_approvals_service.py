@@ -217,6 +217,7 @@ def test_leave_goes_through_two_steps_with_records_lists_audit_and_events(h: Hos
     assert [s.id for s in preview.route.steps] == ["department", "leader"]
     assert preview.route.steps[1].approvers == ["leader"]
     assert h.tables.approvals == {}  # a preview writes nothing
+
     approval = h.submit()
     assert approval.status == "pending" and approval.current_step == "department" and approval.version == 1
     assert sorted(approval.pending_approvers) == ["head", "head2"]
@@ -244,6 +245,20 @@ def test_leave_goes_through_two_steps_with_records_lists_audit_and_events(h: Hos
     assert h.events("approval.instance.approved", approval.id)
     [leave_event] = h.events("approval.leave.approved", approval.id)
     assert leave_event.data["staff_id"] == "nurse" and leave_event.tenant == T
+
+
+def test_a_preview_names_the_approvers_the_nurse_will_wait_on_in_one_read(h: Hospital) -> None:
+    h.directory.names_of.update({"head": "钱国栋", "head2": "孙丽华", "leader": "郑晓岚"})
+    h.directory.name_reads.clear()
+    preview = approvals.preview(
+        h.who("nurse"),
+        SubmitApproval(template_id=h.templates["leave"], form=leave()),
+        store=h.store(),
+        directory=h.directory,
+    )
+    named = [dict(zip(s.approvers, s.approver_names, strict=True)) for s in preview.route.steps]
+    assert named == [{"head": "钱国栋", "head2": "孙丽华"}, {"leader": "郑晓岚"}]
+    assert len(h.directory.name_reads) == 1
 
 
 def test_short_leave_skips_the_leader_step(h: Hospital) -> None:

@@ -43,7 +43,8 @@ NAMED_DEPUTIES_AND_FILES = {"BatchGetItem": 3}
     body=SubmitApproval,
     response=Preview,
     kinds=STAFF,
-    budget={**RESOLVE, **NAMED},
+    # the form's staff pickers checked (NAMED), then the route's people named (NAMES): two batch reads
+    budget={**RESOLVE, "BatchGetItem": NAMED["BatchGetItem"] + NAMES["BatchGetItem"]},
 )
 def preview(ctx: RequestContext, body: SubmitApproval) -> Preview:
     return service.preview(ctx.principal, body)

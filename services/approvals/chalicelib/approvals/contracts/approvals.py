@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from chalicelib.approvals.contracts._ids import ID, StaffId
 from chalicelib.approvals.domain.engine import CarbonCopy, StepState, Task
-from chalicelib.approvals.domain.flow import Route
+from chalicelib.approvals.domain.flow import Route, RouteStep
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -25,10 +25,23 @@ class SubmitApproval(BaseModel):
 DAYS = 'the days each date range of the form covers, in half-day steps (e.g. {"period": 1.5})'
 
 
+class PreviewStep(RouteStep):
+    """A resolved step as the submitter reads it: its people named beside their ids."""
+
+    approver_names: list[str | None] = Field(
+        default_factory=list, description="each approver's display name, in the order of approvers"
+    )
+    escalate_to_name: str | None = None
+
+
+class PreviewRoute(Route):
+    steps: list[PreviewStep]  # type: ignore[assignment]
+
+
 class Preview(BaseModel):
     template_id: str
     template_version: int
-    route: Route
+    route: PreviewRoute
     days: dict[str, float] = Field(default_factory=dict, description=DAYS)
 
 

@@ -16,6 +16,8 @@ from chalicelib.approvals.contracts.approvals import (
     NamedStep,
     OperationRecord,
     Preview,
+    PreviewRoute,
+    PreviewStep,
     SubmitApproval,
 )
 from chalicelib.approvals.domain import builtin_templates, engine, flow, forms
@@ -100,11 +102,21 @@ def preview(
     store = store or wiring.store(principal)
     template = template_of(store, body.template_id)
     fields, definition = _version_body(store, template, template.version)
-    route = _route(principal, directory or wiring.directory(principal.tenant), fields, definition, body.form)
+    directory = directory or wiring.directory(principal.tenant)
+    route = _route(principal, directory, fields, definition, body.form)
+    names = _names(directory, [p for step in route.steps for p in (*step.approvers, step.escalate_to)])
+    steps = [
+        PreviewStep(
+            **step.model_dump(),
+            approver_names=[names.get(a) for a in step.approvers],
+            escalate_to_name=names.get(step.escalate_to or ""),
+        )
+        for step in route.steps
+    ]
     return Preview(
         template_id=template.id,
         template_version=template.version,
-        route=route,
+        route=PreviewRoute(**{**route.model_dump(), "steps": steps}),
         days=forms.form_days(body.form),
     )
 
