@@ -100,6 +100,12 @@ def _messages() -> list[tuple[str, str]]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         validators = "contracts" in path.parts or path.name == "personal.py"
         for node in ast.walk(tree):
+            # a form's field messages: (path, "message") pairs beside the field they name
+            if path.name == "forms.py" and isinstance(node, ast.Tuple) and len(node.elts) == 2:
+                if not isinstance(node.elts[0], ast.Constant):
+                    text = _template(node.elts[1])
+                    if text is not None:
+                        found.append((f"{path.relative_to(ROOT)}:{node.lineno}", text))
             if not isinstance(node, ast.Call) or not node.args:
                 continue
             func = node.func
