@@ -228,11 +228,9 @@ class ServiceAPI:
         spec, fn = self._handlers[name]
         context = request.context or {}
         request_id = str(context.get("requestId") or uuid.uuid4())
-        event = request.to_original_event()
-        # API Gateway gives the request's path at the top; Chalice's local gateway only in requestContext
-        # (where API Gateway's would carry the stage too, so it is the fallback).
-        requested = event.get("path") or (event.get("requestContext") or {}).get("path")
-        path = f"/{self.service}{requested or spec.path}"
+        # A problem's instance is the route (``/approvals/approvals/{instance_id}``), the same in AWS and
+        # locally, and never echoes an id back: the request id names the occurrence.
+        path = f"/{self.service}{spec.path}"
         logger.set_correlation_id(request_id)
         metrics = for_service(self.service).metrics
         metrics.add_metric(name="Requests", unit="Count", value=1)

@@ -13,7 +13,7 @@ def test_a_not_found_reads_in_chinese_when_asked(stack: Any, admin: str) -> None
     assert status == 404
     assert (body["title"], body["detail"]) == ("未找到", "未找到审批")
     assert body["type"] == "urn:fh:problem:not-found"  # what a client branches on does not change
-    assert body["instance"] == "/approvals/approvals/nosuchapproval"  # the path asked, not the route
+    assert body["instance"] == "/approvals/approvals/{instance_id}"  # the route: no id echoed back
     status, body = stack.request("GET", "/approvals/approvals/nosuchapproval", admin)
     assert (status, body["title"], body["detail"]) == (404, "Not found", "No such approval")
 
