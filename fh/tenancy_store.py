@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import PutError
 
 from fh.tenancy import ADMIN_ROLE, Onboarding
 from shared.auth import Principal
@@ -27,10 +27,6 @@ OWNER = "messaging"
 PROVINCE_TENANTS = "_province#tenants"
 
 
-# The tenant record is the shared directory's ``HospitalItem`` (messaging reads it to invite a hospital).
-TenantRecord = HospitalItem
-
-
 @dataclass(frozen=True)
 class Onboarded:
     tenant: str
@@ -40,13 +36,6 @@ class Onboarded:
 
 def _event(tenant: str, type_: str, data: dict[str, str | None]) -> EventEnvelope:
     return EventEnvelope(source=OWNER, type=type_, tenant=tenant, data=data)
-
-
-def get_tenant(tenant: str) -> HospitalItem | None:
-    try:
-        return HospitalItem.get(HospitalItem.partition(tenant), tenant)
-    except DoesNotExist:
-        return None
 
 
 def _search_entries(admin: StaffItem) -> list[Any]:
@@ -81,10 +70,10 @@ def _search_tokens(name: str, employee_no: str) -> list[str]:
     return list(search_tokens(name, employee_no))
 
 
-def register(tenant: str, name: str, province: str, timezone: str = "Asia/Shanghai") -> None:
-    """The province's record of a hospital whose directory is made another way (the local demo seed,
-    through the API); an existing record is kept."""
-    record = HospitalItem(
+def _hospital(tenant: str, name: str, province: str, timezone: str) -> HospitalItem:
+    """The province's record of a hospital (the shared directory's ``HospitalItem``, which messaging
+    reads to invite a hospital), also listed province-wide through gsi1."""
+    return HospitalItem(
         HospitalItem.partition(tenant),
         tenant,
         entity="tenant",
@@ -95,8 +84,13 @@ def register(tenant: str, name: str, province: str, timezone: str = "Asia/Shangh
         gsi1pk=PROVINCE_TENANTS,
         gsi1sk=tenant,
     )
+
+
+def register(tenant: str, name: str, province: str, timezone: str = "Asia/Shanghai") -> None:
+    """The province's record of a hospital whose directory is made another way (the local demo seed,
+    through the API; tests); an existing record is kept."""
     try:
-        record.save(condition=HospitalItem.sk.does_not_exist())
+        _hospital(tenant, name, province, timezone).save(condition=HospitalItem.sk.does_not_exist())
     except PutError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
@@ -106,17 +100,7 @@ def onboard(plan: Onboarding, operator: str) -> Onboarded:
     """Create the hospital; a tenant id that exists already is a ``Conflict`` and nothing is written."""
     tenant = plan.tenant
     unit_id, admin_id = new_id(), new_id()
-    record = TenantRecord(
-        TenantRecord.partition(tenant),
-        tenant,
-        entity="tenant",
-        tenant=tenant,
-        name=plan.name,
-        province=plan.province,
-        timezone=plan.timezone,
-        gsi1pk=PROVINCE_TENANTS,
-        gsi1sk=tenant,
-    )
+    record = _hospital(tenant, plan.name, plan.province, plan.timezone)
     unit = DepartmentItem(
         DepartmentItem.partition(tenant), unit_id, entity="department", tenant=tenant, name=plan.admin_unit
     )

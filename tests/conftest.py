@@ -98,19 +98,9 @@ def make_staff(stack: Any, token: str, department_id: str, name: str, number: st
 def register_hospital(tenant: str, name: str | None = None) -> None:
     """The province's record of a hospital, as ``fh tenant add`` writes it (only such a hospital can
     be invited into a consortium)."""
-    from shared.directory import HospitalItem
+    from fh.tenancy_store import register
 
-    HospitalItem(
-        HospitalItem.partition(tenant),
-        tenant,
-        entity="tenant",
-        tenant=tenant,
-        name=name or tenant,
-        province="local",
-        timezone="Asia/Shanghai",
-        gsi1pk="_province#tenants",
-        gsi1sk=tenant,
-    ).save()
+    register(tenant, name or tenant, "local")
 
 
 @pytest.fixture
