@@ -83,7 +83,9 @@ def _fh(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 def test_fh_dev_serves_seeds_prints_tokens_and_stops_cleanly(tmp_path: Path) -> None:
     port = free_port()
-    env = {**os.environ, "FH_DEV_HOME": str(tmp_path / "home")}
+    # faulthandler: a child that does not stop prints every thread's stack (SIGABRT below), so a
+    # failure says where it hung.
+    env = {**os.environ, "FH_DEV_HOME": str(tmp_path / "home"), "PYTHONFAULTHANDLER": "1"}
     for name in ("AWS_ENDPOINT_URL", "FH_JWKS_URL", "FH_TABLE_PREFIX", "FH_EVENT_BUS_NAME"):
         env.pop(name, None)
     proc = subprocess.Popen(
@@ -148,8 +150,11 @@ def test_fh_dev_serves_seeds_prints_tokens_and_stops_cleanly(tmp_path: Path) -> 
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
+            proc.send_signal(signal.SIGABRT)  # faulthandler dumps the threads, then it dies
+            proc.wait(timeout=10)
+            reader.join(timeout=10)
+            stacks = "".join(out.get() for _ in range(out.qsize()))
+            pytest.fail(f"fh dev did not stop within 30 s of Ctrl-C; its threads:\n{stacks[-12000:]}")
         reader.join(timeout=10)
     rest = "".join(out.get() for _ in range(out.qsize()))
     assert proc.returncode == 0
