@@ -16,8 +16,11 @@ from typing import Any
 from shared.events.envelope import EventType
 from shared.events.published.approvals import APPROVALS_EVENTS
 from shared.events.published.messaging import MESSAGING_EVENTS
+from shared.events.published.scheduling import SCHEDULING_EVENTS
 
-CATALOG: dict[str, EventType[Any]] = {t.name: t for t in (*MESSAGING_EVENTS, *APPROVALS_EVENTS)}
+CATALOG: dict[str, EventType[Any]] = {
+    t.name: t for t in (*MESSAGING_EVENTS, *APPROVALS_EVENTS, *SCHEDULING_EVENTS)
+}
 
 
 def event_type(name: str) -> EventType[Any] | None:

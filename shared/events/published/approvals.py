@@ -142,6 +142,26 @@ ESCALATED = EventType(
     description="An overdue task was escalated (to the approver's supervisor or the step's target)",
 )
 
+
+class RosterDecided(BaseModel):
+    """The 排班审批 approval of a roster period ended (or could not start): scheduling moves the period
+    on (approved) or back to draft (rejected, withdrawn, failed) with the reason shown to the head nurse."""
+
+    period_id: str
+    revision: int = Field(description="the draft revision that was submitted")
+    instance_id: str = Field("", description="the approval ('' when it could not be started)")
+    outcome: Literal["approved", "rejected", "withdrawn", "failed"]
+    reason: str = Field("", description="the approver's comment, or why the approval could not start")
+    by: str = Field("", description="the staff id who decided (the last approver), if any")
+
+
+ROSTER_DECIDED = EventType(
+    "approval.roster.decided",
+    "approvals",
+    RosterDecided,
+    description="A roster period's 排班审批 ended: approved, rejected, withdrawn, or could not start",
+)
+
 # Every type approvals publishes, in the order its schemas are listed.
 APPROVALS_EVENTS: tuple[EventType[Any], ...] = (
     *INSTANCE_EVENTS.values(),
@@ -153,4 +173,5 @@ APPROVALS_EVENTS: tuple[EventType[Any], ...] = (
     CC,
     LEAVE_APPROVED,
     LEAVE_CANCELLED,
+    ROSTER_DECIDED,
 )

@@ -1,0 +1,69 @@
+"""Scheduling's events: a roster period submitted for approval (排班审批), a roster published, and the
+service's own solve-job trigger. Thin: ids, dates and the words a person reads (titles, what moved) —
+never a patient's or a nurse's personal details beyond their staff id."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from shared.events.envelope import EventType
+
+
+class RosterSubmitted(BaseModel):
+    """A head nurse submitted a roster period for approval: approvals starts its built-in 排班审批 flow
+    for it, as the submitter, and answers with ``approval.roster.decided``."""
+
+    period_id: str
+    revision: int = Field(description="the draft's revision submitted (a later edit needs a new submission)")
+    ward_ids: list[str]
+    title: str = Field(description="what the approval is called, e.g. '心血管内科 2027年1月排班'")
+    submitter: str = Field(description="the head nurse's staff id")
+    start: date
+    end: date = Field(description="the period's last day (included)")
+    summary: str = Field("", description="what the approver reads: nurses, shifts, open shifts, cost")
+
+
+ROSTER_SUBMITTED = EventType(
+    "roster.submitted",
+    "scheduling",
+    RosterSubmitted,
+    description="A roster period was submitted for approval (排班审批)",
+)
+
+
+class NurseChange(BaseModel):
+    """One nurse whose shifts changed with a published version, and what moved, in words."""
+
+    staff_id: str
+    lines: list[str] = Field(
+        description="e.g. '12月3日 白班 → 大夜' (at most 20; then '…另有 N 处变动'); on a first version, "
+        "her shifts in the period"
+    )
+
+
+class RosterPublished(BaseModel):
+    """A roster period published (a new version): the on-duty read model follows it, and the nurses whose
+    shifts changed are told (all the period's nurses on version 1)."""
+
+    period_id: str
+    version: int
+    ward_ids: list[str]
+    title: str = Field(description="e.g. '心血管内科 2027年1月排班（第2版）'")
+    start: date
+    end: date = Field(description="the period's last day (included)")
+    published_by: str = Field(description="the staff id who published it")
+    changes: list[NurseChange] = Field(default_factory=list)
+
+
+ROSTER_PUBLISHED = EventType(
+    "roster.published",
+    "scheduling",
+    RosterPublished,
+    description="A roster period was published (a new version): who works when, and whose shifts changed",
+)
+
+# Every type scheduling publishes, in the order its schemas are listed.
+SCHEDULING_EVENTS: tuple[EventType[Any], ...] = (ROSTER_SUBMITTED, ROSTER_PUBLISHED)
