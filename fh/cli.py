@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import os
 import signal
@@ -20,8 +21,16 @@ def _dev(args: argparse.Namespace) -> int:
     home = default_home()
     stack = LocalStack(home=home, host=args.host, port=args.port, metrics=args.metrics)
     stop = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+    def stopping(*_: object) -> None:
+        stop.set()
+        # A second Ctrl-C stops at once; and a stop that hangs (a thread stuck in the embedded server)
+        # prints every thread's stack and exits after 20 s instead of leaving the terminal stuck.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        faulthandler.dump_traceback_later(20, exit=True)
+
+    signal.signal(signal.SIGINT, stopping)
+    signal.signal(signal.SIGTERM, stopping)
     stack.start()
     try:
         state.write(home, url=stack.url, moto_url=stack.moto_url, table_prefix=stack.table_prefix)
@@ -44,8 +53,12 @@ def _dev(args: argparse.Namespace) -> int:
     finally:
         state.clear(home)
         stack.stop()
-        print("stopped.")
-    return 0
+        print("stopped.", flush=True)
+    # Everything was in memory and is stopped: exit now rather than in the interpreter's finalisation,
+    # where a daemon thread still inside the embedded moto server could hold the exit (a CI run saw
+    # fh dev outlive its Ctrl-C by 30 s).
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def describe_error(exc: BaseException) -> str:
