@@ -7,6 +7,8 @@ is answered by ``instance_events`` (``approval.roster.decided``), in the transac
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from chalicelib.approvals.domain import roster
 from chalicelib.approvals.domain.builtin_templates import ROSTER
 from chalicelib.approvals.domain.ports import Directory, Store
@@ -46,13 +48,7 @@ def start_approval(
     data = ROSTER_SUBMITTED.parse(envelope)
     tenant = envelope.tenant
     directory = directory or wiring.directory(tenant)
-    submitter = Principal(
-        tenant=tenant,
-        user=data.submitter,
-        kind="staff",
-        staff_id=data.submitter,
-        staff_name=directory.names([data.submitter]).get(data.submitter),
-    )
+    submitter = Principal(tenant=tenant, user=data.submitter, kind="staff", staff_id=data.submitter)
     store = store or wiring.consumer_store(submitter, uow)
     instance_id = roster.instance_id(data.period_id, data.revision)
     if store.approvals.get(instance_id) is not None:
@@ -71,9 +67,11 @@ def start_approval(
         form = roster.form(
             data.period_id, data.revision, data.ward_ids, wards, data.start, data.end, data.summary
         )
+        # her name as the directory has it now, kept on the approval (its lists name her without a read)
+        named = replace(submitter, staff_name=directory.names([data.submitter]).get(data.submitter))
         try:
             start(
-                submitter,
+                named,
                 template,
                 form,
                 data.title[: roster.TITLE_LENGTH],
