@@ -1,7 +1,7 @@
 """Consumers stay within their declared DynamoDB call budget, per event applied (as routes do per request).
 
 A scripted scenario over the API (a seeded hospital, a leave request approved in two steps and cancelled, a notification
-to a department, a staff import) emits the events every consumer takes, while the local stack's trigger
+to a department, a staff import, a roster submitted for approval and published) emits the events every consumer takes, while the local stack's trigger
 runner is paused. Each consumer is then handed those events in this thread, in the order they were
 emitted, through its own Lambda handler, and the botocore hook counts the DynamoDB calls of each event.
 Afterwards the runner drains: the relay publishes the same events, and the consumers see them as
@@ -15,13 +15,22 @@ import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from chalice.app import SQSEventConfig  # type: ignore[attr-defined]
+from chalicelib.approvals.domain.roster import instance_id
 
 from fh.local.seed import seed
+from shared.events.published.scheduling import (
+    ROSTER_PUBLISHED,
+    ROSTER_SUBMITTED,
+    NurseChange,
+    RosterPublished,
+    RosterSubmitted,
+)
 from shared.events.subscription import Subscription
 from shared.persistence.uow import UnitOfWork
 from tests.conftest import make_staff, register_hospital
@@ -176,6 +185,57 @@ def _scenario(stack: Any, tenant: str, emitted: list[Any]) -> None:
     assert not (handler(_sqs_event(preview), _Context()) or {}).get("batchItemFailures")
     status, body = stack.request("POST", f"/messaging/imports/{applied}/confirm", admin, {})
     assert status == 202, body
+    _roster(stack, tenant, admin, dept["id"], nurse, emitted)
+
+
+def _roster(stack: Any, tenant: str, admin: str, ward: str, nurse: str, emitted: list[Any]) -> None:
+    """Scheduling's roster events (made here as its relay would put them on the bus): one submission
+    started and approved (approvals answers approval.roster.decided), one started, one that cannot start
+    (nobody by that submitter), and a published version naming two nurses and one the directory does not
+    know."""
+    head_nurse = make_staff(stack, admin, ward, "王护士长", "G8", ["head_nurse"])
+
+    def submitted(period: str, submitter: str = head_nurse) -> Any:
+        data = RosterSubmitted(
+            period_id=period,
+            revision=1,
+            ward_ids=[ward],
+            title="康复医学科 2027年1月排班",
+            submitter=submitter,
+            start=date(2027, 1, 1),
+            end=date(2027, 1, 31),
+            summary="4名护士",
+        )
+        return ROSTER_SUBMITTED.envelope(tenant, data)
+
+    first = submitted("gate-p1")
+    (handler,) = [h for sub, h in _consumers(stack) if sub.name == "roster-submitted"]
+    assert not (handler(_sqs_event(first), _Context()) or {}).get("batchItemFailures")
+    emitted.append(first)  # measured as the repeat it then is
+    path = f"/approvals/approvals/{instance_id('gate-p1', 1)}"
+    status, approval = stack.request("GET", path, admin)
+    assert status == 200 and approval["status"] == "pending", approval
+    approver = approval["pending_approvers"][0]
+    status, body = stack.request(
+        "POST", f"{path}/actions", stack.token(tenant, approver, []), {"action": "approve"}
+    )
+    assert status == 200 and body["status"] == "approved", body  # approval.roster.decided
+    emitted += [submitted("gate-p2"), submitted("gate-p3", submitter="gate-nobody")]
+    published = RosterPublished(
+        period_id="gate-p1",
+        version=1,
+        ward_ids=[ward],
+        title="康复医学科 2027年1月排班（第1版）",
+        start=date(2027, 1, 1),
+        end=date(2027, 1, 31),
+        published_by=head_nurse,
+        changes=[
+            NurseChange(staff_id=nurse, lines=["1月3日 白班"]),
+            NurseChange(staff_id=head_nurse, lines=["1月4日 白班"]),
+            NurseChange(staff_id="gate-ghost", lines=["1月5日 白班"]),
+        ],
+    )
+    emitted.append(ROSTER_PUBLISHED.envelope(tenant, published))
 
 
 @pytest.fixture(scope="module")
@@ -223,11 +283,12 @@ def _subscriptions() -> list[Subscription]:
 
 # What the scenario's events name, for consumers whose work grows with it (Subscription.per_item): the
 # notification goes to the three staff of its department; the import file has two rows; the consortium
-# has one cross-hospital group.
+# has one cross-hospital group; the published roster names three nurses.
 ITEMS = {
     "messaging-notification-fanout": 3,
     "messaging-directory-import": 2,
     "messaging-consortium-groups": 1,
+    "messaging-roster-notices": 3,
 }
 
 

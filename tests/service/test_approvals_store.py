@@ -21,6 +21,7 @@ from chalicelib.approvals.domain.records import (
     LeaveEntry,
     StoredApproval,
     TemplateRecord,
+    Unit,
 )
 
 from shared.auth import Principal
@@ -99,6 +100,8 @@ def test_templates_add_publish_versions_and_a_taken_code(kind: str) -> None:
     with pytest.raises(Conflict, match="taken"):
         write(store, lambda s: s.templates.add(template("tpl2", "leave"), Conflict("taken")))
     assert store.templates.get("tpl2") is None  # all or nothing: not even the template itself
+    assert store.templates.by_code("leave") == template("tpl1", "leave")  # found by its code
+    assert store.templates.by_code("roster") is None
 
     v2 = template("tpl1", "leave", version=2, name="请假2")
     write(store, lambda s: s.templates.publish(v2, Conflict("changed")))
@@ -108,6 +111,7 @@ def test_templates_add_publish_versions_and_a_taken_code(kind: str) -> None:
         and store.templates.version("tpl1", 2).name == "请假2"
     )
     assert store.templates.version("tpl1", 3) is None
+    assert store.templates.by_code("leave") == v2  # the code names the template at its current version
     with pytest.raises(Conflict, match="changed"):  # published from version 1 again: stale
         write(store, lambda s: s.templates.publish(v2, Conflict("changed")))
     with pytest.raises(Conflict, match="changed"):  # no such template to publish over
@@ -120,6 +124,7 @@ def test_templates_add_publish_versions_and_a_taken_code(kind: str) -> None:
     assert [t.id for t in all_pages(lambda c: store.templates.page(2, c))] == ["tpl1", "tpl3", "tpl4", "tpl5"]
     other = open_store(kind)
     assert other.templates.page(10, None) == ([], None) and other.templates.get("tpl1") is None
+    assert other.templates.by_code("leave") is None  # another hospital's code is not this one's
     _, cursor = store.templates.page(1, None)
     with pytest.raises(RuleViolation):
         other.templates.page(1, cursor)
@@ -309,6 +314,27 @@ def test_the_directory_says_who_is_an_active_member_in_one_batch(kind: str) -> N
         "ghost",
     }
     assert directory.inactive(set()) == set()
+
+
+def test_the_directory_names_a_unit_and_the_unit_above_it(kind: str) -> None:
+    tenant = f"t-{uuid.uuid4().hex[:10]}"
+    ward = Unit("w1", "心内一病区", "d1", "ward")
+    if kind == "dynamodb":
+        from chalicelib.approvals.adapters.directory import DirectoryAdapter
+
+        from shared.directory import DepartmentItem
+
+        DepartmentItem.new(tenant, "w1", name="心内一病区", kind="ward", parent_id="d1").save()
+        DepartmentItem.new(tenant, "d1", name="心血管内科").save()
+        DepartmentItem.new("t-elsewhere", "d9", name="别院的科室").save()
+        directory: Any = DirectoryAdapter(tenant)
+    else:
+        from tests.unit.approvals.fakes import FakeDirectory
+
+        directory = FakeDirectory(units={"w1": ward, "d1": Unit("d1", "心血管内科")})
+    assert directory.unit("w1") == ward
+    assert directory.unit("d1") == Unit("d1", "心血管内科", None, "department")
+    assert directory.unit("d9") is None and directory.unit("nope") is None
 
 
 def attachment(attachment_id: str, owner: str = "nurse") -> AttachmentRecord:

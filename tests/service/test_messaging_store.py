@@ -549,6 +549,20 @@ def test_delivery_checkpoints_and_finish(notes: Opener) -> None:
     assert (done.status, done.delivered_count, done.read_count) == ("delivered", 3, 0)
 
 
+def test_a_recipients_own_body_reaches_her_entry_and_stays_through_a_mark(notes: Opener) -> None:
+    store = notes(new_tenant(), "sender")
+    sent = note("n1", "s01", "s02", bodies={"s01": "1月3日 白班 → 大夜\n1月4日 大夜 → 休"})
+    commit(store, lambda s: s.notifications.create(sent))
+    assert store.notifications.get("n1") == sent  # the bodies are kept with the notification
+    store.notifications.deliver(sent, ["s01", "s02"])
+    mine = store.notifications.recipient("n1", "s01")
+    assert mine.body == "1月3日 白班 → 大夜\n1月4日 大夜 → 休"
+    assert store.notifications.recipient("n1", "s02").body == ""  # none of her own: the notification's
+    mine.status, mine.read_at = "read", AT
+    commit(store, lambda s: s.notifications.mark(mine, "delivered", read=True, ack=False))
+    assert store.notifications.recipient("n1", "s01") == mine
+
+
 def test_marks_are_conditional_and_move_the_counts(notes: Opener) -> None:
     store = notes(new_tenant(), "sender")
     sent = note("n1", "s01", "s02", "s03", sender_name="李护士长")
@@ -664,6 +678,9 @@ def test_the_audience_is_the_directorys_units_and_active_staff(notes: Opener) ->
     assert store.audience.name_of("s01") == names["s01"] and store.audience.name_of("s99") is None
     assert store.audience.names(["s01", "s02", "s99"]) == {"s01": names["s01"], "s02": names["s02"]}
     assert store.audience.names([]) == {}
+    # who of these is an active member (one who left, or an unknown id, is not)
+    assert store.audience.active(["s01", "s02", "s03", "s99", "s01"]) == {"s01", "s02"}
+    assert store.audience.active([]) == set()
     duty = store.audience.on_duty("d02", AT)
     assert (duty.known, duty.staff_ids, duty.reason) == (
         False,

@@ -25,6 +25,7 @@ from chalicelib.approvals.domain.records import (
     StoredApproval,
     TemplateRecord,
     TemplateVersion,
+    Unit,
 )
 
 from shared.errors import Conflict, DomainError
@@ -41,6 +42,10 @@ class FakeDirectory:
     members: dict[str, str] = field(default_factory=dict)  # staff → status (active, left, ...)
     names_of: dict[str, str] = field(default_factory=dict)  # staff → display name
     name_reads: list[list[str]] = field(default_factory=list)  # each batch read of names, as asked
+    units: dict[str, Unit] = field(default_factory=dict)  # department id → the unit
+
+    def unit(self, department_id: str) -> Unit | None:
+        return self.units.get(department_id)
 
     def names(self, staff_ids: list[str]) -> dict[str, str]:
         assert len(staff_ids) <= 100, "one BatchGetItem reads at most 100 keys"
@@ -148,6 +153,10 @@ class FakeTemplates:
 
     def version(self, template_id: str, version: int) -> TemplateVersion | None:
         return self.tables.versions.get((self.tenant, template_id, version))
+
+    def by_code(self, code: str) -> TemplateRecord | None:
+        template_id = self.tables.codes.get((self.tenant, code))
+        return self.get(template_id) if template_id is not None else None
 
     def page(self, limit: int, cursor: str | None) -> tuple[list[TemplateRecord], str | None]:
         rows = [(tid, t) for (tenant, tid), t in self.tables.templates.items() if tenant == self.tenant]

@@ -174,6 +174,7 @@ def test_builtin_templates_are_valid_and_leave_branches_on_days() -> None:
         "repair",
         "record_inspection",
         "document_circulation",
+        "roster",
     }
     for t in made:
         assert check_fields(t.fields) + check_flow(t.flow, t.fields) == [], t.code

@@ -554,6 +554,7 @@ class FakeNotifications:
                 feed_key=f"{next(self.tables.feed):012d}",
                 name=(names or {}).get(staff_id, ""),
                 sender_name=record.sender_name,
+                body=record.bodies.get(staff_id, ""),
             )
 
     def checkpoint(self, record: NotificationRecord, delivered: int) -> None:
@@ -665,6 +666,10 @@ class FakeAudience:
     def names(self, staff_ids: Sequence[str]) -> dict[str, str]:
         wanted = set(staff_ids)
         return {c.id: c.name for c in self.tables.staff.get(self.tenant, []) if c.id in wanted and c.name}
+
+    def active(self, staff_ids: Sequence[str]) -> set[str]:
+        wanted = set(staff_ids)  # the fake's staff are its active members (as active_staff says)
+        return {c.id for c in self.tables.staff.get(self.tenant, []) if c.id in wanted}
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Messaging's consumers: notification fan-out, imports, department groups and approval notices.
+"""Messaging's consumers: notification fan-out, imports, department groups, approval notices and roster
+change notices.
 
 Each function imports the service module it needs when it runs: every Lambda function of the service
 loads this module, and one consumer should not start up with the others' code (see ``shared.app``).
@@ -65,7 +66,17 @@ CONSORTIUM_GROUPS = Subscription(
     budget={"Query": 1, "TransactWriteItems": 1},
     per_item={"GetItem": 1, "UpdateItem": 1, "DeleteItem": 2},
 )
-SUBSCRIPTIONS = (FANOUT, IMPORTS, GROUPS, APPROVALS, CONSORTIUM_GROUPS)
+ROSTER_NOTICES = Subscription(
+    service="messaging",
+    name="roster-notices",
+    source="scheduling",
+    event_types=("roster.published",),
+    # the publisher's name; the changed nurses' standing (a BatchGetItem per 100); the notification (each
+    # nurse's lines on it) and its notification.sent with the marker — the fan-out consumer delivers it
+    budget={"GetItem": 1, "TransactWriteItems": 1},
+    per_item={"BatchGetItem": 1 / 100},
+)
+SUBSCRIPTIONS = (FANOUT, IMPORTS, GROUPS, APPROVALS, CONSORTIUM_GROUPS, ROSTER_NOTICES)
 
 
 @consumers.on_sqs_message(queue=FANOUT.queue_name, batch_size=1)
@@ -103,3 +114,11 @@ def on_approval_event(event: Any) -> dict[str, Any]:
     from chalicelib.messaging.service import notifications
 
     return consume_batch(event.to_dict(), APPROVALS, notifications.from_approval)
+
+
+@consumers.on_sqs_message(queue=ROSTER_NOTICES.queue_name, batch_size=10)
+def on_roster_published(event: Any) -> dict[str, Any]:
+    """A roster was published: each nurse whose shifts changed gets a work notification with her lines."""
+    from chalicelib.messaging.service import notifications
+
+    return consume_batch(event.to_dict(), ROSTER_NOTICES, notifications.from_roster)

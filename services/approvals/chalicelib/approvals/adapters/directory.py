@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from functools import cache
 
+from chalicelib.approvals.domain.records import Unit
+
 from shared import directory, onduty
 
 
@@ -38,6 +40,12 @@ class DirectoryAdapter:
 
     def names(self, staff_ids: list[str]) -> dict[str, str]:
         return directory.staff_names(self.tenant, staff_ids)
+
+    def unit(self, department_id: str) -> Unit | None:
+        item = directory.get_department(self.tenant, department_id)
+        if item is None:
+            return None
+        return Unit(str(item.sk), str(item.name), item.parent_id or None, str(item.kind or "department"))
 
     def supervisors(self, staff_id: str, levels: int) -> list[str]:
         return [s.id for s in directory.supervisor_chain(self.tenant, staff_id, levels)]

@@ -299,6 +299,14 @@ class DynamoTemplates:
             return None
         return TemplateVersion(name=item.name, definition=item.definition)
 
+    def by_code(self, code: str) -> TemplateRecord | None:
+        """Two GetItems: the code's claim, then the template it names."""
+        try:
+            claim = TemplateCodeClaim.get(TemplateCodeClaim.partition(self.tenant), code)
+        except TemplateCodeClaim.DoesNotExist:
+            return None
+        return self.get(claim.template_id)
+
     def page(self, limit: int, cursor: str | None) -> tuple[list[TemplateRecord], str | None]:
         rows, next_cursor = query_page(TemplateItem, TemplateItem.partition(self.tenant), limit, cursor)
         return [_template(row) for row in rows], next_cursor
@@ -627,10 +635,12 @@ class DynamoAttachments:
 @dataclass
 class DynamoStore:
     """``Store`` on the approvals table for the principal's hospital; ``with store:`` opens its unit of
-    work."""
+    work — or, for a consumer, joins ``consumer``'s (the one holding the event's inbox marker): then the
+    writes land with the marker when the consumer commits, and ``commit()`` leaves that to it."""
 
     principal: Principal
     request_id: str | None = None
+    consumer: UnitOfWork | None = None
     _uow: UnitOfWork | None = field(default=None, init=False, repr=False)
 
     @property
@@ -643,11 +653,11 @@ class DynamoStore:
         return self._uow
 
     def __enter__(self) -> DynamoStore:
-        self._uow = UnitOfWork(SERVICE, self.principal, self.request_id)
+        self._uow = self.consumer or UnitOfWork(SERVICE, self.principal, self.request_id)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._uow is not None:
+        if self._uow is not None and self.consumer is None:
             self._uow.__exit__(*exc)
         self._uow = None
 
@@ -694,7 +704,11 @@ class DynamoStore:
         before: dict[str, Any] | None = None,
         after: dict[str, Any] | None = None,
     ) -> None:
-        self._writes().audit(action, resource_type, resource_id, before=before, after=after)
+        # by the store's principal (on a consumer's unit of work too: the submitter, not the service)
+        record = AuditRecord.of(
+            self.principal, action, resource_type, resource_id, self.request_id, before, after
+        )
+        self._writes().create(record)
 
     def audit_now(self, action: str, resource_type: str, resource_id: str, after: dict[str, Any]) -> None:
         """One create-only PutItem on the audit table."""
@@ -703,7 +717,8 @@ class DynamoStore:
         record.save(AuditRecord.pk.does_not_exist())
 
     def commit(self) -> None:
-        self._writes().commit()
+        if self.consumer is None:
+            self._writes().commit()
 
 
 class DynamoDueTimers:

@@ -72,13 +72,13 @@ def publish_template(ctx: RequestContext, template_id: str, body: PublishTemplat
 @api.route(
     "/templates/builtin",
     "POST",
-    summary="Install the built-in templates (leave, shift swap, purchase, repair, inspection, 公文流转)",
+    summary="Install the built-in templates (leave, swap, purchase, repair, inspection, 公文流转, 排班审批)",
     body=InstallBuiltins,
     response=list[TemplateSummary],
     status=201,
     roles=ADMIN,
     # one transaction per template, so installing again skips the codes a hospital already has
-    budget={"TransactWriteItems": 6},
+    budget={"TransactWriteItems": 7},
 )
 def install_builtins(ctx: RequestContext, body: InstallBuiltins) -> list[TemplateSummary]:
     return service.install_builtins(ctx.principal, body.fallback_staff_id, ctx.request_id)

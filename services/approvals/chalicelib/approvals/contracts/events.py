@@ -2,7 +2,8 @@
 (``shared.events.published.approvals``), where their consumers parse them with the same models;
 ``create_app(event_types=...)`` exports ``EVENT_TYPES`` from here.
 
-Events are thin: ids, codes and statuses, never form contents (except the leave facts scheduling needs).
+Events are thin: ids, codes and statuses, never form contents (except the leave facts and the roster
+period scheduling needs).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from shared.events.published.approvals import (
     LEAVE_APPROVED,
     LEAVE_CANCELLED,
     REMINDED,
+    ROSTER_DECIDED,
     TASK_ASSIGNED,
     TASK_COMPLETED,
     URGED,
@@ -22,6 +24,7 @@ from shared.events.published.approvals import (
     InstanceEvent,
     LeaveApproved,
     LeaveCancelled,
+    RosterDecided,
     TaskEscalated,
     TaskEvent,
     Urged,
@@ -37,6 +40,7 @@ __all__ = [
     "LEAVE_APPROVED",
     "LEAVE_CANCELLED",
     "REMINDED",
+    "ROSTER_DECIDED",
     "TASK_ASSIGNED",
     "TASK_COMPLETED",
     "URGED",
@@ -44,6 +48,7 @@ __all__ = [
     "InstanceEvent",
     "LeaveApproved",
     "LeaveCancelled",
+    "RosterDecided",
     "TaskEscalated",
     "TaskEvent",
     "Urged",

@@ -1,5 +1,6 @@
-"""The templates a hospital gets on day one: leave, shift swap, purchase, repair, record inspection and
-document circulation (公文流转). Hospitals copy and adapt them; the codes are what other services key on.
+"""The templates a hospital gets on day one: leave, shift swap, purchase, repair, record inspection,
+document circulation (公文流转) and roster approval (排班审批). Hospitals copy and adapt them; the codes
+are what other services key on.
 
 Pure data checked by the domain's own models; the service installs them as ordinary templates.
 """
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 LEAVE = "leave"
 SHIFT_SWAP = "shift_swap"
 DOCUMENT_CIRCULATION = "document_circulation"
+ROSTER = "roster"  # started by scheduling's roster.submitted, never by hand (see service/roster.py)
 
 
 def _rule(kind: str, **kw: Any) -> dict[str, Any]:
@@ -23,6 +25,10 @@ def _rule(kind: str, **kw: Any) -> dict[str, Any]:
 
 HEAD = [_rule("department_head"), _rule("role", role="department_head")]
 HEAD_NURSE = [_rule("role", role="head_nurse")]
+# A roster's approver is on the nursing line: the head nurse's own supervisor (科护士长 / 护理部, as the
+# hospital sets supervisors in the directory) or the head of the ward's department (the form's
+# ``department``: the ward's parent unit); either may decide (或签), else the flow's fallback.
+NURSING = [_rule("supervisor", level=1), _rule("department_head", department_field="department")]
 LEADERS = [_rule("role", role="hospital_admin", scope="hospital")]
 
 
@@ -311,6 +317,38 @@ def templates(fallback: str) -> list[BuiltinTemplate]:
                 "skip_submitter": False,
                 "fallback_staff_id": fallback,
                 "withdraw": "before_first_approval",
+            },
+        ),
+        _template(
+            ROSTER,
+            "排班审批",
+            "排班",
+            [
+                {
+                    "name": "period_id",
+                    "label": "排班周期编号",
+                    "type": "text",
+                    "required": True,
+                    "max_length": 64,
+                },
+                {"name": "revision", "label": "排班草稿版本", "type": "number", "required": True, "min": 1},
+                {"name": "wards", "label": "病区", "type": "text", "required": True, "max_length": 500},
+                {"name": "department", "label": "所属科室", "type": "department", "required": True},
+                {"name": "dates", "label": "排班日期", "type": "date_range", "required": True},
+                {"name": "summary", "label": "排班概要", "type": "textarea", "max_length": 2000},
+            ],
+            {
+                "steps": [
+                    {
+                        "id": "nursing",
+                        "name": "护理部审批",
+                        "mode": "any",
+                        "approvers": NURSING,
+                        "sla_hours": 24,
+                    },
+                ],
+                "fallback_staff_id": fallback,
+                "withdraw": "while_pending",
             },
         ),
     ]

@@ -29,6 +29,7 @@ from chalicelib.approvals.domain.records import (
     StoredApproval,
     TemplateRecord,
     TemplateVersion,
+    Unit,
 )
 
 from shared.errors import DomainError
@@ -41,6 +42,9 @@ class TemplateRepository(Protocol):
     def get(self, template_id: str) -> TemplateRecord | None: ...
 
     def version(self, template_id: str, version: int) -> TemplateVersion | None: ...
+
+    def by_code(self, code: str) -> TemplateRecord | None:
+        """The hospital's template with this code (e.g. a built-in's: ``roster``), if it has one."""
 
     def page(self, limit: int, cursor: str | None) -> tuple[list[TemplateRecord], str | None]:
         """One page of the hospital's templates, by id."""
@@ -225,3 +229,6 @@ class Directory(flow.Directory, Protocol):
     def names(self, staff_ids: list[str]) -> dict[str, str]:
         """Display names of up to 100 members of staff, left or not (one batch read); an id the
         directory does not have is left out."""
+
+    def unit(self, department_id: str) -> Unit | None:
+        """A unit of the hospital (its name and the unit above it: one GetItem); None if there is none."""

@@ -122,3 +122,13 @@ class AttachmentRecord:
     size: int
     created_at: datetime
     instance_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A unit of the hospital's directory (科室 / 病区) as a roster approval names it."""
+
+    id: str
+    name: str
+    parent_id: str | None = None
+    kind: str = "department"

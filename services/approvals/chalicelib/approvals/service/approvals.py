@@ -132,16 +132,36 @@ def submit(
 ) -> Approval:
     store = store or wiring.store(principal, request_id)
     template = template_of(store, body.template_id)
+    directory = directory or wiring.directory(principal.tenant)
+    after, version = start(principal, template, body.form, body.title, key, store, directory, files)
+    return _approval(after, version, _names(directory, _people(after)))
+
+
+def start(
+    principal: Principal,
+    template: TemplateRecord,
+    form: dict[str, Any],
+    title: str | None,
+    key: str | None,
+    store: Store,
+    directory: Directory,
+    files: Files | None = None,
+    instance_id: str | None = None,
+) -> tuple[Instance, int]:
+    """Start an approval of ``template``'s current version as ``principal`` (the submitter): the form
+    checked, the route resolved, the instance committed with its lists, timers and events. A new id
+    unless ``instance_id`` is given (a start keyed by what it is for: another with that id is a
+    Conflict on commit). Raises the form's 422 or the route's rule violation before anything is staged."""
     fields, definition = _version_body(store, template, template.version)
-    route = _route(principal, directory or wiring.directory(principal.tenant), fields, definition, body.form)
-    instance_id = new_id()
-    bind = attachments.to_bind(store, files, fields, body.form, principal.staff, instance_id)
+    route = _route(principal, directory, fields, definition, form)
+    instance_id = instance_id or new_id()
+    bind = attachments.to_bind(store, files, fields, form, principal.staff, instance_id)
     submission = Submission(
         instance_id=instance_id,
         template_id=template.id,
         template_version=template.version,
         template_code=template.code,
-        title=body.title or builtin_templates.default_title(template.code, template.name, body.form),
+        title=title or builtin_templates.default_title(template.code, template.name, form),
         withdraw=definition.withdraw,
         skip_just_approved=definition.skip_just_approved,
         submitter_name=principal.staff_name or "",  # as the directory's sign-in names them now
@@ -151,7 +171,7 @@ def submit(
         actor=principal.staff,
         at=now(),
         key=key,
-        form=body.form,
+        form=form,
         route=route,
         submission=submission,
     )
@@ -161,14 +181,11 @@ def submit(
         # re-checked on the fresh book (an overlap is then 409, anything else goes through).
         book = book_for(store, None, after)
         try:
-            version = commit(store, None, after, command, book, bind)
+            return after, commit(store, None, after, command, book, bind)
         except StaleApproval:
             if book is None or attempt == ATTEMPTS - 1:
                 raise
             continue
-        return _approval(
-            after, version, _names(directory or wiring.directory(principal.tenant), _people(after))
-        )
     raise StaleApproval("your leave changed meanwhile; reload and retry")
 
 

@@ -11,6 +11,7 @@ from chalicelib.approvals.contracts.events import (
     LEAVE_APPROVED,
     LEAVE_CANCELLED,
     REMINDED,
+    ROSTER_DECIDED,
     TASK_ASSIGNED,
     TASK_COMPLETED,
     URGED,
@@ -18,12 +19,13 @@ from chalicelib.approvals.contracts.events import (
     InstanceEvent,
     LeaveApproved,
     LeaveCancelled,
+    RosterDecided,
     TaskEscalated,
     TaskEvent,
     Urged,
 )
-from chalicelib.approvals.domain import engine, forms
-from chalicelib.approvals.domain.builtin_templates import LEAVE
+from chalicelib.approvals.domain import engine, forms, roster
+from chalicelib.approvals.domain.builtin_templates import LEAVE, ROSTER
 from chalicelib.approvals.domain.engine import Command, Instance
 from pydantic import ValidationError
 
@@ -121,7 +123,38 @@ def events(tenant: str, before: Instance | None, after: Instance, command: Comma
                 **named,
             )
             out.append(LEAVE_CANCELLED.envelope(tenant, cancelled))
+    if code == ROSTER and after.status != (before.status if before else None):
+        decided = _roster_decided(after, command)
+        if decided is not None:
+            out.append(ROSTER_DECIDED.envelope(tenant, decided))
     return out
+
+
+def _roster_decided(inst: Instance, command: Command) -> RosterDecided | None:
+    """A 排班审批 that ended (approved, rejected, returned to the head nurse, withdrawn by her): what
+    scheduling needs to move the period on or back to draft — the comment of whoever decided, and who."""
+    outcome = roster.ENDINGS.get(inst.status)
+    if outcome is None:  # still pending (submitted, resubmitted)
+        return None
+    period = roster.period_of(inst.form)
+    if period is None:
+        # A hospital's edited roster template without the period: ended all the same, but scheduling
+        # cannot tell which period; said loudly rather than sent half-filled.
+        logger.warning("roster approval without its period: not sent", extra={"instance": inst.id})
+        return None
+    reason = command.comment
+    if inst.status == "returned" and reason:
+        reason = f"退回：{reason}"
+    elif inst.status == "returned":
+        reason = "退回：请修改排班后重新提交"
+    return RosterDecided(
+        period_id=period[0],
+        revision=period[1],
+        instance_id=inst.id,
+        outcome=outcome,
+        reason=reason,
+        by=command.actor,
+    )
 
 
 def _leave_facts(inst: Instance) -> dict[str, Any] | None:

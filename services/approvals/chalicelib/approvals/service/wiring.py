@@ -5,9 +5,14 @@ first asked for (a route module does not pay for PynamoDB models it does not use
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.approvals.domain.ports import Directory, DueTimers, Files, Store
 
 from shared.auth import Principal
+
+if TYPE_CHECKING:
+    from shared.persistence.uow import UnitOfWork
 
 
 def store(principal: Principal, request_id: str | None = None) -> Store:
@@ -15,6 +20,14 @@ def store(principal: Principal, request_id: str | None = None) -> Store:
     from chalicelib.approvals.adapters.dynamodb import DynamoStore
 
     return DynamoStore(principal, request_id)
+
+
+def consumer_store(principal: Principal, uow: UnitOfWork) -> Store:
+    """The store of a consumer's use case: acting as ``principal``, its writes join the consumer's unit
+    of work (with the event's inbox marker) and land when the consumer commits."""
+    from chalicelib.approvals.adapters.dynamodb import DynamoStore
+
+    return DynamoStore(principal, uow.request_id, consumer=uow)
 
 
 def directory(tenant: str) -> Directory:

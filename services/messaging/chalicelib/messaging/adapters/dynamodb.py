@@ -390,6 +390,9 @@ class NotificationItem(TenantItem):
     read_count = NumberAttribute(default=0)
     ack_count = NumberAttribute(default=0)
     recipient_count = NumberAttribute(null=True)
+    # JSON {staff id: body}: recipients' own bodies (a roster change's lines), bounded by the event that
+    # carried them; the fan-out copies each onto its recipient's entry
+    bodies = UnicodeAttribute(null=True)
     # The sender's list of sent notifications (``<tenant>#sent#<sender>``, by id: newest last).
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
@@ -459,6 +462,7 @@ class RecipientItem(TenantItem):
     sender = UnicodeAttribute()
     sender_name = UnicodeAttribute(null=True)
     name = UnicodeAttribute(null=True)  # the recipient's display name at delivery
+    body = UnicodeAttribute(null=True)  # the recipient's own body, when the notification has one for her
     ack_required = BooleanAttribute(default=False)
     status = UnicodeAttribute(default="delivered")
     created_at = UTCDateTimeAttribute()
@@ -1485,6 +1489,7 @@ def _notification_record(item: NotificationItem) -> NotificationRecord:
         delivered_count=int(item.delivered_count),
         read_count=int(item.read_count),
         ack_count=int(item.ack_count),
+        bodies=json.loads(item.bodies) if item.bodies else {},
     )
 
 
@@ -1505,6 +1510,7 @@ def _notification_item(tenant: str, record: NotificationRecord) -> NotificationI
         read_count=record.read_count,
         ack_count=record.ack_count,
         recipient_count=len(record.recipient_ids),
+        bodies=json.dumps(record.bodies, ensure_ascii=False) if record.bodies else None,
         gsi1pk=NotificationItem.sent_partition(tenant, record.sender),
         gsi1sk=record.id,
     )
@@ -1539,6 +1545,7 @@ def _recipient_record(item: RecipientItem) -> RecipientRecord:
         feed_key=item.gsi1sk,
         name=item.name or "",
         sender_name=item.sender_name or "",
+        body=item.body or "",
     )
 
 
@@ -1551,6 +1558,7 @@ def _recipient_item(tenant: str, record: RecipientRecord) -> RecipientItem:
         sender=record.sender,
         sender_name=record.sender_name or None,
         name=record.name or None,
+        body=record.body or None,
         ack_required=record.ack_required,
         status=record.status,
         created_at=record.created_at,
@@ -1623,6 +1631,7 @@ class DynamoNotifications:
                     sender=record.sender,
                     sender_name=record.sender_name or None,
                     name=names.get(staff_id) or None,
+                    body=record.bodies.get(staff_id) or None,
                     ack_required=record.ack_required,
                     created_at=record.created_at,
                     gsi1pk=RecipientItem.inbox_partition(self.tenant, staff_id),
@@ -1702,6 +1711,20 @@ class DynamoAudience:
 
     def names(self, staff_ids: Sequence[str]) -> dict[str, str]:
         return staff_names(self.tenant, staff_ids)
+
+    def active(self, staff_ids: Sequence[str]) -> set[str]:
+        """One BatchGetItem per 100 distinct ids, of the status alone."""
+        wanted = sorted(set(staff_ids))
+        partition = StaffItem.partition(self.tenant)
+        found: set[str] = set()
+        for start in range(0, len(wanted), 100):
+            keys = [(partition, staff_id) for staff_id in wanted[start : start + 100]]
+            found |= {
+                str(item.sk)
+                for item in StaffItem.batch_get(keys, attributes_to_get=["pk", "sk", "status"])
+                if item.status == "active"
+            }
+        return found
 
 
 class DynamoNotificationStore(_OnUnitOfWork):

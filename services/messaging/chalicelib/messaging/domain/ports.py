@@ -266,6 +266,10 @@ class Audience(Protocol):
         """Display names of these members of staff, as the directory has them (left or not): one
         BatchGetItem per 100; an id the directory does not have is left out."""
 
+    def active(self, staff_ids: Sequence[str]) -> set[str]:
+        """Those of these staff ids who are active members of the hospital's staff (one BatchGetItem
+        per 100): someone who left, or an id the directory does not have, is not among them."""
+
 
 class NotificationStore(Protocol):
     """Work notifications of one hospital, for one use case: repositories plus the unit of work (the

@@ -99,6 +99,9 @@ class NotificationRecord:
     delivered_count: int = 0
     read_count: int = 0
     ack_count: int = 0
+    # A recipient's own body instead of ``body`` (a roster change: her shifts that moved), by staff id;
+    # the fan-out keeps each on her entry.
+    bodies: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,7 @@ class RecipientRecord:
     # Display names as the directory had them at delivery (a renamed person keeps the name of then).
     name: str = ""  # the recipient's
     sender_name: str = ""
+    body: str = ""  # her own body, when the notification has one for her ("": the notification's)
 
 
 @dataclass(frozen=True)

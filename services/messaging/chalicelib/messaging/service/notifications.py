@@ -33,6 +33,7 @@ from shared.auth import Principal
 from shared.errors import Forbidden, NotFound, RateLimited, RuleViolation
 from shared.events.envelope import EventEnvelope, UnknownSchema
 from shared.events.published import event_type
+from shared.events.published.scheduling import ROSTER_PUBLISHED
 from shared.ids import new_id
 from shared.pages import Page
 from shared.persistence.models import now_utc
@@ -338,6 +339,52 @@ def from_approval(envelope: EventEnvelope, uow: UnitOfWork, store: NotificationS
     )
 
 
+def from_roster(envelope: EventEnvelope, uow: UnitOfWork, store: NotificationStore | None = None) -> None:
+    """roster.published → one work notification, from whoever published, to every nurse whose shifts
+    changed: titled as the event, each reading her own lines (what moved) as its body, fanned out like any
+    notification (``notification.sent`` → ``fan_out``: her inbox, her feed for sync, a push).
+
+    Runs inside the consumer's unit of work (one effect per event id), and the notification's id is
+    derived from the event's, so a retry sends nothing twice. A nurse who has left, or whom the directory
+    does not know, is skipped — logged by id with a metric, never silently."""
+    data = ROSTER_PUBLISHED.parse(envelope)
+    lines = {change.staff_id: "\n".join(change.lines) for change in data.changes}
+    store = store or wiring.consumer_notifications(envelope.tenant, uow)
+    active = store.audience.active(list(lines)) if lines else set()
+    recipients = sorted(active)
+    skipped = sorted(set(lines) - active)
+    if skipped:
+        logger.warning(
+            "roster change notice skipped: not active staff",
+            extra={"event_id": envelope.id, "period_id": data.period_id, "staff_ids": skipped[:100]},
+        )
+        observability.for_service(SERVICE).metrics.add_metric(
+            name="RosterNoticesSkipped", unit="Count", value=len(skipped)
+        )
+    if not recipients:
+        logger.warning(
+            "roster published with nobody to notify", extra={"event_id": envelope.id, "changes": len(lines)}
+        )
+        return
+    record = NotificationRecord(
+        id=f"rp-{envelope.id}"[:64],
+        sender=data.published_by,
+        title=data.title,
+        body=f"{data.start.isoformat()} 至 {data.end.isoformat()} 的排班已发布（第{data.version}版），"
+        f"{len(recipients)}位护士的班次有变动",
+        created_at=now_utc(),
+        recipient_ids=recipients,
+        sender_name=store.audience.name_of(data.published_by) or "",
+        bodies={staff_id: lines[staff_id] for staff_id in recipients if lines[staff_id]},
+    )
+    store.notifications.create(record)
+    store.emit(
+        NOTIFICATION_SENT.envelope(
+            envelope.tenant, NotificationSent(notification_id=record.id, recipient_count=len(recipients))
+        )
+    )
+
+
 def _sends(principal: Principal, record: NotificationRecord) -> bool:
     """Whether the caller may see who read what: the sender (or a hospital admin)."""
     return record.sender in (principal.staff, principal.user) or "hospital_admin" in principal.roles
@@ -364,6 +411,8 @@ def read(
     if mine is None and not _sends(principal, record):
         raise NotFound("notification")
     view = _notification(record)
+    if mine is not None and mine.body:
+        view.body = mine.body  # her own (a roster change: her shifts that moved)
     if mine is not None:
         if mine.status == "delivered":
             before, mine.status, mine.read_at = mine.status, "read", now_utc()

@@ -1,0 +1,37 @@
+"""Approvals' consumers: a roster period submitted by scheduling starts its 排班审批.
+
+Each function imports the service module it needs when it runs: every Lambda function of the service
+loads this module, and one consumer should not start up with the others' code (see ``shared.app``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint  # type: ignore[attr-defined]
+
+from shared.events.consumer import consume_batch
+from shared.events.subscription import Subscription
+
+consumers = Blueprint(__name__)
+
+ROSTER_SUBMITTED = Subscription(
+    service="approvals",
+    name="roster-submitted",
+    source="scheduling",
+    event_types=("roster.submitted",),
+    # the approval (started already?), the template by its code (claim, template), the wards' units, the
+    # directory for the route (the submitter, her supervisor, the department's head: GetItems), her name
+    # and the approvers' deputies (BatchGets); the approval with its lists, timer, record, events and audit
+    # (or the failure's event) with the marker
+    budget={"GetItem": 9, "BatchGetItem": 2, "TransactWriteItems": 1},
+)
+SUBSCRIPTIONS = (ROSTER_SUBMITTED,)
+
+
+@consumers.on_sqs_message(queue=ROSTER_SUBMITTED.queue_name, batch_size=10)
+def on_roster_submitted(event: Any) -> dict[str, Any]:
+    """A head nurse submitted a roster period: its 排班审批 starts (or the failure is answered)."""
+    from chalicelib.approvals.service import roster
+
+    return consume_batch(event.to_dict(), ROSTER_SUBMITTED, roster.start_approval)

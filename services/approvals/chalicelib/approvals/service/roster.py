@@ -1,0 +1,107 @@
+"""排班审批 from scheduling's side: a submitted roster period starts the hospital's built-in ``roster``
+approval as the head nurse who submitted it; one that cannot start is answered at once.
+
+``roster.submitted`` → ``start_approval`` (approvals' ``roster-submitted`` consumer). The approval's end
+is answered by ``instance_events`` (``approval.roster.decided``), in the transaction that ends it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from chalicelib.approvals.domain import roster
+from chalicelib.approvals.domain.builtin_templates import ROSTER
+from chalicelib.approvals.domain.ports import Directory, Store
+from chalicelib.approvals.service import wiring
+from chalicelib.approvals.service.approvals import start
+
+from shared import observability, problems
+from shared.auth import Principal
+from shared.errors import RuleViolation
+from shared.events.envelope import EventEnvelope
+from shared.events.published.approvals import ROSTER_DECIDED, RosterDecided
+from shared.events.published.scheduling import ROSTER_SUBMITTED
+from shared.observability import for_service
+from shared.persistence.uow import UnitOfWork
+
+logger = observability.logger("approvals.roster")
+
+
+class NotStarted(Exception):
+    """The approval cannot start; ``reason`` is what the head nurse reads (and can act on)."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(reason)
+        self.reason, self.detail = reason, detail
+
+
+def start_approval(
+    envelope: EventEnvelope, uow: UnitOfWork, store: Store | None = None, directory: Directory | None = None
+) -> None:
+    """roster.submitted → a 排班审批 of the period's revision, submitted as the head nurse, titled and
+    filled from the event; committed with the consumer's inbox marker.
+
+    Once per period and revision: the approval's id is derived from them, so a redelivery — or the same
+    revision submitted again — finds it started and does nothing. One that cannot start (no template
+    installed, the submitter has left, nobody to approve, the hospital's edited form refuses it) is
+    answered with ``approval.roster.decided`` ``failed`` and the reason, never dropped."""
+    data = ROSTER_SUBMITTED.parse(envelope)
+    tenant = envelope.tenant
+    directory = directory or wiring.directory(tenant)
+    submitter = Principal(tenant=tenant, user=data.submitter, kind="staff", staff_id=data.submitter)
+    store = store or wiring.consumer_store(submitter, uow)
+    instance_id = roster.instance_id(data.period_id, data.revision)
+    if store.approvals.get(instance_id) is not None:
+        logger.info(
+            "roster approval already started",
+            extra={"event_id": envelope.id, "period_id": data.period_id, "revision": data.revision},
+        )
+        return
+    try:
+        template = store.templates.by_code(ROSTER)
+        if template is None:
+            raise NotStarted(roster.NOT_INSTALLED)
+        if directory.member_status(data.submitter) != "active":
+            raise NotStarted(roster.SUBMITTER_GONE)
+        wards = {ward_id: directory.unit(ward_id) for ward_id in data.ward_ids[: roster.MAX_WARDS]}
+        form = roster.form(
+            data.period_id, data.revision, data.ward_ids, wards, data.start, data.end, data.summary
+        )
+        # her name as the directory has it now, kept on the approval (its lists name her without a read)
+        named = replace(submitter, staff_name=directory.names([data.submitter]).get(data.submitter))
+        try:
+            start(
+                named,
+                template,
+                form,
+                data.title[: roster.TITLE_LENGTH],
+                f"roster:{data.period_id}:{data.revision}",
+                store,
+                directory,
+                instance_id=instance_id,
+            )
+        except RuleViolation as exc:  # the route: nobody to approve (and no fallback)
+            raise NotStarted(roster.NO_APPROVER, str(exc)) from exc
+        except problems.Problem as exc:  # the form, as the hospital's template now has it
+            fields = ", ".join(e.field for e in exc.errors) or exc.detail
+            raise NotStarted(roster.FORM_REFUSED.format(fields), str(exc)) from exc
+    except NotStarted as failed:
+        _failed(store, data.period_id, data.revision, failed, envelope.id)
+
+
+def _failed(store: Store, period_id: str, revision: int, failed: NotStarted, event_id: str) -> None:
+    logger.warning(
+        "roster approval could not start",
+        extra={
+            "event_id": event_id,
+            "period_id": period_id,
+            "revision": revision,
+            "reason": failed.reason,
+            "detail": failed.detail,
+        },
+    )
+    for_service("approvals").metrics.add_metric(name="RosterApprovalsFailed", unit="Count", value=1)
+    decided = RosterDecided(period_id=period_id, revision=revision, outcome="failed", reason=failed.reason)
+    with store:
+        store.emit(ROSTER_DECIDED.envelope(store.tenant, decided))
+        store.commit()
