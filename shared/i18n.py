@@ -104,6 +104,7 @@ NOUNS = {
     "file": "文件",
     "service": "服务",
     "unit": "组织单元",
+    "ward": "病区",
 }
 
 # Values code puts into messages that a reader should see in Chinese too.
@@ -337,6 +338,11 @@ MESSAGES = {
     "「{}」 is attached to another approval: upload it again": "「{}」已附在另一审批上：请重新上传",
     "「{}」 has not been uploaded yet: PUT it to its upload_url first": "「{}」尚未上传：请先 PUT 到其 upload_url",
     "「{}」 was attached to another approval meanwhile": "「{}」刚被附到另一审批上，请重新上传后再提交",
+    # scheduling: who rosters a ward (service/access.py)
+    "rostering a ward needs the role head_nurse, scheduler or hospital_admin": "排班需要护士长（head_nurse）、排班员（scheduler）或医院管理员（hospital_admin）角色",
+    "you roster only the wards of your own unit, the units under it and the units you head: "
+    "this ward is none of them": "您只能为本单元、其下属单元以及您担任负责人的单元排班：该病区不在其中",
+    "a ward's roster is read by its rosterers, its department head and its own staff": "病区排班表仅限其排班人、科室主任和本病区人员查看",
     # scheduling
     "only your own leave, unless you roster others": "只能查看自己的请假，除非您负责排班",
     "ask for at most a year at a time": "一次最多查询一年",

@@ -5,12 +5,13 @@ adapters, so a fake cannot drift from what it stands in for."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from chalicelib.scheduling.domain.leave import Window
-from chalicelib.scheduling.domain.records import LeaveRecord, StaffRecord
+from chalicelib.scheduling.domain.records import LeaveRecord, StaffRecord, Unit
 
 from tests.fakes import MemoryUnitOfWork, page_after
 
@@ -101,11 +102,37 @@ class Person:
     department_id: str
     title: str | None = None
     status: str = "active"
+    nurse_grade: str | None = None
+    roles: tuple[str, ...] = ()
+    certificates: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass
 class FakeDirectory:
+    """The directory read model: people by (tenant, id), units by (tenant, id); counts its reads like
+    the adapter's calls (a person: one GetItem; the units: one Query)."""
+
     people: dict[tuple[str, str], Person] = field(default_factory=dict)
+    unit_records: dict[tuple[str, str], Unit] = field(default_factory=dict)
+    reads: list[str] = field(default_factory=list)
 
     def staff(self, tenant: str, staff_id: str) -> Any:
+        self.reads.append("GetItem")
         return self.people.get((tenant, staff_id))
+
+    def units(self, tenant: str) -> Mapping[str, Unit]:
+        self.reads.append("Query")
+        return {uid: u for (t, uid), u in self.unit_records.items() if t == tenant}
+
+    def add_unit(
+        self,
+        tenant: str,
+        unit_id: str,
+        name: str,
+        parent_id: str | None = None,
+        head_id: str | None = None,
+        kind: str = "ward",
+    ) -> Unit:
+        unit = Unit(unit_id, name, kind, parent_id, head_id)
+        self.unit_records[(tenant, unit_id)] = unit
+        return unit

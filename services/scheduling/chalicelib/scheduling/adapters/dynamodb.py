@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from chalicelib.scheduling.domain.leave import Window
 from chalicelib.scheduling.domain.ports import DirectoryStaff, LeavePage, Page
-from chalicelib.scheduling.domain.records import LeaveRecord, StaffRecord
+from chalicelib.scheduling.domain.records import LeaveRecord, StaffRecord, Unit
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
 from shared import directory
@@ -215,15 +217,33 @@ class DynamoStore:
 
 
 class DirectoryReadModel:
-    """``Directory`` on the shared directory read model (one GetItem)."""
+    """``Directory`` on the shared directory read model: a member of staff (one GetItem), the units
+    (one Query of the hospital's unit partition)."""
 
     def staff(self, tenant: str, staff_id: str) -> DirectoryStaff | None:
         item = directory.get_staff(tenant, staff_id)
-        return (
-            DirectoryRecord(item.name, item.employee_no, item.department_id, item.title, item.status)
-            if item
-            else None
+        if item is None:
+            return None
+        try:
+            certificates = json.loads(item.certificates or "[]")
+        except ValueError:
+            certificates = []
+        return DirectoryRecord(
+            item.name,
+            item.employee_no,
+            item.department_id,
+            item.title,
+            item.status,
+            item.nurse_grade,
+            tuple(str(r) for r in item.roles or ()),
+            tuple(c for c in certificates if isinstance(c, dict)),
         )
+
+    def units(self, tenant: str) -> Mapping[str, Unit]:
+        return {
+            str(u.sk): Unit(str(u.sk), u.name, u.kind or "department", u.parent_id, u.head_id)
+            for u in directory.DepartmentItem.query(directory.DepartmentItem.partition(tenant))
+        }
 
 
 @dataclass
@@ -233,3 +253,6 @@ class DirectoryRecord:
     department_id: str
     title: str | None
     status: str
+    nurse_grade: str | None = None
+    roles: tuple[str, ...] = ()
+    certificates: tuple[dict[str, Any], ...] = ()

@@ -7,11 +7,12 @@ reads are immediate, its writes are staged and land together when the unit of wo
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from chalicelib.scheduling.domain.leave import Window
-from chalicelib.scheduling.domain.records import LeaveRecord, StaffRecord
+from chalicelib.scheduling.domain.records import LeaveRecord, StaffRecord, Unit
 
 # A page of records and the cursor after it (``None`` on the last page).
 Page = tuple[list[StaffRecord], str | None]
@@ -51,10 +52,22 @@ class DirectoryStaff(Protocol):
     department_id: str
     title: str | None
     status: str
+    nurse_grade: str | None
+
+    @property
+    def roles(self) -> Sequence[str]: ...
+
+    @property
+    def certificates(self) -> Sequence[Mapping[str, Any]]:
+        """{"type", "number", "valid_until" (an ISO date, or None: no expiry)} each."""
 
 
 class Directory(Protocol):
-    def staff(self, tenant: str, staff_id: str) -> DirectoryStaff | None: ...
+    def staff(self, tenant: str, staff_id: str) -> DirectoryStaff | None:
+        """A member of staff's directory record (one GetItem), left or not; None if unknown."""
+
+    def units(self, tenant: str) -> Mapping[str, Unit]:
+        """Every unit of the hospital by id, with its parent and head (one Query of the units)."""
 
 
 class Store(Protocol):

@@ -19,6 +19,17 @@ class StaffRecord:
 
 
 @dataclass(frozen=True)
+class Unit:
+    """A unit of the hospital's directory (院区/科室/病区/小组) as rostering sees it: a ward is one."""
+
+    id: str
+    name: str
+    kind: str = "ward"
+    parent_id: str | None = None
+    head_id: str | None = None  # the unit's head (科主任/护士长), as the directory sets it
+
+
+@dataclass(frozen=True)
 class LeaveRecord:
     """Approved leave (one approval): the person is unavailable from ``start``'s ``start_half`` to
     ``end``'s ``end_half`` (am 上午 / pm 下午; whole days unless said), both included. Cancelled leave
