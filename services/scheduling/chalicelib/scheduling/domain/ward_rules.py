@@ -132,7 +132,9 @@ def check(rules: WardRules, hospital: Sequence[ShiftDef], nurses: Collection[str
             raise RuleViolation("the minimum is above the optimal", field=f"demand[{i}].minimum")
         slot = (rule.day, rule.shift, rule.skill)
         if slot in slots:
-            raise RuleViolation(f"the demand for {rule.day} {rule.shift} {rule.skill} is given twice", field=f"demand[{i}]")
+            raise RuleViolation(
+                f"the demand for {rule.day} {rule.shift} {rule.skill} is given twice", field=f"demand[{i}]"
+            )
         slots.add(slot)
 
 
