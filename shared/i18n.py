@@ -104,6 +104,9 @@ NOUNS = {
     "file": "文件",
     "service": "服务",
     "unit": "组织单元",
+    "ward": "病区",
+    "shift type": "班次",
+    "calendar day": "日历日期",
 }
 
 # Values code puts into messages that a reader should see in Chinese too.
@@ -337,6 +340,25 @@ MESSAGES = {
     "「{}」 is attached to another approval: upload it again": "「{}」已附在另一审批上：请重新上传",
     "「{}」 has not been uploaded yet: PUT it to its upload_url first": "「{}」尚未上传：请先 PUT 到其 upload_url",
     "「{}」 was attached to another approval meanwhile": "「{}」刚被附到另一审批上，请重新上传后再提交",
+    # scheduling: who rosters a ward (service/access.py)
+    "rostering a ward needs the role head_nurse, scheduler or hospital_admin": "排班需要护士长（head_nurse）、排班员（scheduler）或医院管理员（hospital_admin）角色",
+    "you roster only the wards of your own unit, the units under it and the units you head: "
+    "this ward is none of them": "您只能为本单元、其下属单元以及您担任负责人的单元排班：该病区不在其中",
+    "a ward's roster is read by its rosterers, its department head and its own staff": "病区排班表仅限其排班人、科室主任和本病区人员查看",
+    # scheduling: ward setup, shift catalogue and calendar
+    "the ward's setup was changed by someone else; reload it and try again": "该病区的排班设置已被他人修改，请刷新后重试",
+    "a ward runs at least one shift": "病区至少要使用一个班次",
+    "shift {} is given twice": "班次 {} 重复",
+    "no shift {} in the catalogue or the ward's own": "班次目录和本病区均没有班次 {}",
+    "no shift {} in this ward's shifts": "本病区的班次中没有 {}",
+    "no contract {} in this ward": "本病区没有合同类型 {}",
+    "{} is not a nurse of this ward": "{} 不是本病区的护士",
+    "the minimum is above the optimal": "最少人数高于理想人数",
+    "the demand for {} {} {} is given twice": "{} {} {} 的人力需求重复",
+    "contract {} is given twice": "合同类型 {} 重复",
+    "{} is above {} in this contract": "该合同中 {} 高于 {}",
+    "a date is YYYY-MM-DD": "日期格式应为 YYYY-MM-DD",
+    "a shift code is at most 16 letters, digits, - or _": "班次代码最多 16 个字母、数字、- 或 _",
     # scheduling
     "only your own leave, unless you roster others": "只能查看自己的请假，除非您负责排班",
     "ask for at most a year at a time": "一次最多查询一年",

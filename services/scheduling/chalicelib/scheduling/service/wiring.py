@@ -5,8 +5,9 @@ first asked for (a route module does not pay for PynamoDB models it does not use
 
 from __future__ import annotations
 
-from chalicelib.scheduling.domain.ports import Directory, Store
+from chalicelib.scheduling.domain.ports import Directory, Store, Transaction
 
+from shared.auth import Principal
 from shared.persistence.uow import UnitOfWork
 
 
@@ -20,3 +21,11 @@ def directory() -> Directory:
     from chalicelib.scheduling.adapters.dynamodb import DirectoryReadModel
 
     return DirectoryReadModel()
+
+
+def writer(principal: Principal, request_id: str) -> tuple[Store, Transaction]:
+    """A store whose writes go into a new unit of work (audited as ``principal``), and that unit."""
+    from chalicelib.scheduling.adapters.dynamodb import DynamoStore
+
+    uow = UnitOfWork("scheduling", principal, request_id)
+    return DynamoStore(principal.tenant, uow), uow
