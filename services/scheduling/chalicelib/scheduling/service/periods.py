@@ -674,6 +674,13 @@ def list_versions(
     )
 
 
+def _number(version: str | int) -> int:
+    text = str(version)
+    if not text.isdigit() or len(text) > 4:
+        raise NotFound("roster version")
+    return int(text)
+
+
 def _version(store: PeriodStore, period_id: str, number: int) -> Snapshot:
     snapshot = store.versions.get(period_id, number) if number > 0 else None
     if snapshot is None:
@@ -684,13 +691,13 @@ def _version(store: PeriodStore, period_id: str, number: int) -> Snapshot:
 def get_version(
     principal: Principal,
     period_id: str,
-    number: int,
+    version: str | int,
     store: PeriodStore | None = None,
     directory: Directory | None = None,
 ) -> api.Version:
     store = store or wiring.period_store(principal, None)
     _readable(principal, period_id, store, directory)
-    s = _version(store, period_id, number)
+    s = _version(store, period_id, _number(version))
     return api.Version(
         version=s.version,
         revision=s.revision,
@@ -715,13 +722,14 @@ def get_version(
 def version_diff(
     principal: Principal,
     period_id: str,
-    number: int,
+    version: str | int,
     store: PeriodStore | None = None,
     directory: Directory | None = None,
 ) -> api.VersionDiff:
-    """What moved in version ``number`` against the one before (on version 1: every shift)."""
+    """What moved in a version against the one before (on version 1: every shift)."""
     store = store or wiring.period_store(principal, None)
     _readable(principal, period_id, store, directory)
+    number = _number(version)
     after = _version(store, period_id, number)
     before = store.versions.get(period_id, number - 1) if number > 1 else None
     names = {**(before.names if before else {}), **after.names}
