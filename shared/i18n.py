@@ -108,6 +108,8 @@ NOUNS = {
     "ward": "病区",
     "roster period": "排班周期",
     "roster version": "排班版本",
+    "shift type": "班次",
+    "calendar day": "日历日期",
 }
 
 # Values code puts into messages that a reader should see in Chinese too.
@@ -348,6 +350,20 @@ MESSAGES = {
     "you roster only the wards of your own unit, the units under it and the units you head: "
     "this ward is none of them": "您只能为本单元、其下属单元以及您担任负责人的单元排班：该病区不在其中",
     "a ward's roster is read by its rosterers, its department head and its own staff": "病区排班表仅限其排班人、科室主任和本病区人员查看",
+    # scheduling: ward setup, shift catalogue and calendar
+    "the ward's setup was changed by someone else; reload it and try again": "该病区的排班设置已被他人修改，请刷新后重试",
+    "a ward runs at least one shift": "病区至少要使用一个班次",
+    "shift {} is given twice": "班次 {} 重复",
+    "no shift {} in the catalogue or the ward's own": "班次目录和本病区均没有班次 {}",
+    "no shift {} in this ward's shifts": "本病区的班次中没有 {}",
+    "no contract {} in this ward": "本病区没有合同类型 {}",
+    "{} is not a nurse of this ward": "{} 不是本病区的护士",
+    "the minimum is above the optimal": "最少人数高于理想人数",
+    "the demand for {} {} {} is given twice": "{} {} {} 的人力需求重复",
+    "contract {} is given twice": "合同类型 {} 重复",
+    "{} is above {} in this contract": "该合同中 {} 高于 {}",
+    "a date is YYYY-MM-DD": "日期格式应为 YYYY-MM-DD",
+    "a shift code is at most 16 letters, digits, - or _": "班次代码最多 16 个字母、数字、- 或 _",
     # scheduling
     "only your own leave, unless you roster others": "只能查看自己的请假，除非您负责排班",
     "ask for at most a year at a time": "一次最多查询一年",

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
 from chalicelib.scheduling.adapters.dynamodb import DynamoStore
 from chalicelib.scheduling.domain.leave import Window
-from chalicelib.scheduling.domain.records import LeaveRecord, StaffRecord
+from chalicelib.scheduling.domain.problem import Certificate
+from chalicelib.scheduling.domain.records import LeaveRecord, StaffRecord, Unit
+from chalicelib.scheduling.domain.setup import CalendarDay, ContractDef, DemandRule, ShiftDef
+from chalicelib.scheduling.domain.ward_rules import WardRules
 
 from shared.auth import Principal
-from shared.errors import RuleViolation
+from shared.errors import Conflict, NotFound, RuleViolation
 from shared.persistence.uow import UnitOfWork
 from tests.unit.scheduling.fakes import FakeStore, Tables
 
@@ -157,3 +161,134 @@ def test_leave_cancelled_before_or_after_its_approval_stays_cancelled_and_out_of
     write(lambda s: s.leave.cancel(early, AT))  # the cancellation first
     write(lambda s: s.leave.put(early))
     assert store.leave.overlapping(None, december, 10, None) == ([], None)
+
+
+# --- rostering setup: the projection by unit, the shift catalogue, a ward's rules, the calendar ----
+
+
+def nurse(n: int, unit: str, **fields: Any) -> StaffRecord:
+    return StaffRecord(f"n{n:02d}", f"护士{n}", f"E{n}", unit, None, AT, **fields)
+
+
+def test_staff_keep_grade_roles_certificates_and_status_and_are_found_by_unit(opener: Opener) -> None:
+    tenant = f"t-{uuid.uuid4().hex[:10]}"
+    store, write = opener(tenant)
+    certified = nurse(
+        1,
+        "w1",
+        nurse_grade="N3",
+        roles=("nurse", "head_nurse"),
+        certificates=(Certificate("ICU专科护士", date(2027, 6, 30)), Certificate("静脉治疗")),
+        status="on_leave",
+    )
+    write(lambda s: [s.staff.put(r) for r in (nurse(2, "w1"), certified, nurse(3, "w2"), nurse(4, "w3"))])
+    assert store.staff.of_units(["w1"]) == [certified, nurse(2, "w1")]
+    assert [r.id for r in store.staff.of_units(["w2", "w1", "w2"])] == ["n03", "n01", "n02"]
+    write(lambda s: s.staff.put(nurse(2, "w2")))  # moved: found under the new unit only
+    assert [r.id for r in store.staff.of_units(["w1"])] == ["n01"]
+    assert [r.id for r in store.staff.of_units(["w2"])] == ["n02", "n03"]
+    other, _ = opener(f"t-{uuid.uuid4().hex[:10]}")
+    assert other.staff.of_units(["w1"]) == []
+
+
+def test_the_shift_catalogue_puts_replaces_and_removes_only_what_is_there(opener: Opener) -> None:
+    tenant = f"t-{uuid.uuid4().hex[:10]}"
+    store, write = opener(tenant)
+    assert store.shift_types.all() == []
+    day = ShiftDef("D", "白班", time(8), time(16))
+    night = ShiftDef("N", "大夜", time(0), time(8), "#7b61ff", "senior", 3)
+    write(lambda s: [s.shift_types.put(x) for x in (night, day)])
+    assert store.shift_types.all() == [day, night]
+    write(lambda s: s.shift_types.put(ShiftDef("D", "白班", time(7, 30), time(15, 30))))
+    assert [s.start for s in store.shift_types.all()] == [time(7, 30), time(0)]
+    write(lambda s: s.shift_types.remove("D"))
+    with pytest.raises(NotFound):
+        write(lambda s: s.shift_types.remove("D"))
+    assert store.shift_types.all() == [night]
+    other, _ = opener(f"t-{uuid.uuid4().hex[:10]}")
+    assert other.shift_types.all() == []
+
+
+def test_a_wards_rules_round_trip_and_a_stale_version_is_refused(opener: Opener) -> None:
+    tenant = f"t-{uuid.uuid4().hex[:10]}"
+    store, write = opener(tenant)
+    assert store.ward_rules.get("w1") == WardRules("w1")
+    rules = WardRules(
+        "w1",
+        shifts=(ShiftDef("A", "值班", time(8), time(8), skill="senior"),),
+        shift_codes=("D", "A"),
+        forbidden_successions=(("A", "D"),),
+        min_rest_hours=12.0,
+        contracts=(ContractDef("full_time", "全职", max_shifts_per_week=5.0),),
+        default_contract="full_time",
+        nurse_contracts={"n01": "full_time"},
+        demand=(DemandRule("holiday", "D", "nurse", 2, 3),),
+        skip_approval=True,
+        updated_at=AT,
+        updated_by="王护士长",
+    )
+    write(lambda s: s.ward_rules.save(rules, 0))
+    assert store.ward_rules.get("w1") == replace(rules, version=1)
+    with pytest.raises(Conflict):
+        write(lambda s: s.ward_rules.save(rules, 0))  # based on a version that is no longer there
+    unset = WardRules("w1", updated_at=AT)
+    write(lambda s: s.ward_rules.save(unset, 1))
+    assert store.ward_rules.get("w1") == replace(unset, version=2)
+    with pytest.raises(Conflict):
+        write(lambda s: s.ward_rules.save(WardRules("w2"), 3))  # a version of a ward with none saved
+    other, _ = opener(f"t-{uuid.uuid4().hex[:10]}")
+    assert other.ward_rules.get("w1").version == 0
+
+
+def test_the_hospitals_calendar_days_by_window(opener: Opener) -> None:
+    tenant = f"t-{uuid.uuid4().hex[:10]}"
+    store, write = opener(tenant)
+    days = [
+        CalendarDay(date(2026, 12, 31), "holiday", "院庆"),
+        CalendarDay(date(2027, 1, 1), "holiday", "元旦"),
+        CalendarDay(date(2027, 2, 6), "workday", "春节调休"),
+    ]
+    write(lambda s: [s.calendar.put(d) for d in days])
+    assert store.calendar.between(date(2027, 1, 1), date(2027, 12, 31)) == days[1:]
+    write(lambda s: s.calendar.put(CalendarDay(date(2027, 1, 1), "holiday", "新年")))
+    write(lambda s: s.calendar.remove(date(2026, 12, 31)))
+    with pytest.raises(NotFound):
+        write(lambda s: s.calendar.remove(date(2026, 12, 31)))
+    assert [d.name for d in store.calendar.between(date(2026, 1, 1), date(2027, 12, 31))] == [
+        "新年",
+        "春节调休",
+    ]
+    other, _ = opener(f"t-{uuid.uuid4().hex[:10]}")
+    assert other.calendar.between(date(2026, 1, 1), date(2027, 12, 31)) == []
+
+
+def test_the_directory_read_model_gives_units_and_a_persons_rostering_details(stack: Any) -> None:
+    """The adapter side of ``Directory`` (the fake is a plain map): units with parents and heads in one
+    Query, a person's grade, roles and certificates in one GetItem."""
+    from chalicelib.scheduling.adapters.dynamodb import DirectoryReadModel
+
+    from shared.directory import DepartmentItem, StaffItem
+
+    tenant = f"t-{uuid.uuid4().hex[:10]}"
+    DepartmentItem.new(tenant, "med", name="内科").save()
+    DepartmentItem.new(tenant, "w1", name="心内科病区", kind="ward", parent_id="med", head_id="hn").save()
+    certificates = '[{"type": "ICU专科护士", "number": "C1", "valid_until": "2027-06-30"}]'
+    StaffItem.new(
+        tenant,
+        "hn",
+        name="王护士长",
+        employee_no="E1",
+        department_id="w1",
+        nurse_grade="N4",
+        roles=["head_nurse"],
+        certificates=certificates,
+    ).save()
+    directory = DirectoryReadModel()
+    units = directory.units(tenant)
+    assert units["w1"] == Unit("w1", "心内科病区", "ward", "med", "hn")
+    assert units["med"].parent_id is None and set(units) == {"med", "w1"}
+    person = directory.staff(tenant, "hn")
+    assert person is not None
+    assert (person.department_id, person.nurse_grade, list(person.roles)) == ("w1", "N4", ["head_nurse"])
+    assert [c["type"] for c in person.certificates] == ["ICU专科护士"]
+    assert directory.units(f"t-{uuid.uuid4().hex[:10]}") == {}

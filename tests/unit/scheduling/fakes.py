@@ -13,8 +13,10 @@ from typing import Any
 from chalicelib.scheduling.domain.leave import Window
 from chalicelib.scheduling.domain.periods import DutyShift, MyShift, NurseRow, PeriodRecord, Snapshot
 from chalicelib.scheduling.domain.records import LeaveRecord, StaffRecord, Unit
+from chalicelib.scheduling.domain.setup import CalendarDay, ShiftDef
+from chalicelib.scheduling.domain.ward_rules import WardRules
 
-from shared.errors import Conflict
+from shared.errors import Conflict, NotFound
 from tests.fakes import MemoryUnitOfWork, page_after
 
 
@@ -24,6 +26,9 @@ class Tables:
 
     staff: dict[tuple[str, str], StaffRecord] = field(default_factory=dict)
     leave: dict[tuple[str, str, str, str], LeaveRecord] = field(default_factory=dict)
+    shift_types: dict[tuple[str, str], ShiftDef] = field(default_factory=dict)
+    ward_rules: dict[tuple[str, str], WardRules] = field(default_factory=dict)
+    calendar: dict[tuple[str, str], CalendarDay] = field(default_factory=dict)
 
 
 @dataclass
@@ -41,6 +46,85 @@ class FakeStaff:
     def page(self, limit: int, cursor: str | None) -> tuple[list[StaffRecord], str | None]:
         rows = [(sid, r) for (tenant, sid), r in self.tables.staff.items() if tenant == self.tenant]
         return page_after(rows, limit, cursor, f"{self.tenant}#staff")
+
+    def of_units(self, unit_ids: Sequence[str]) -> list[StaffRecord]:
+        return [
+            r
+            for unit_id in dict.fromkeys(unit_ids)
+            for (tenant, _), r in sorted(self.tables.staff.items())
+            if tenant == self.tenant and r.department_id == unit_id
+        ]
+
+
+@dataclass
+class FakeShiftTypes:
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+
+    def all(self) -> list[ShiftDef]:
+        return [s for (tenant, _), s in sorted(self.tables.shift_types.items()) if tenant == self.tenant]
+
+    def put(self, shift: ShiftDef) -> None:
+        self.uow.stage(lambda: self.tables.shift_types.__setitem__((self.tenant, shift.code), shift))
+
+    def remove(self, code: str) -> None:
+        def exists() -> None:
+            if (self.tenant, code) not in self.tables.shift_types:
+                raise NotFound("shift type")
+
+        self.uow.check(exists)
+        self.uow.stage(lambda: self.tables.shift_types.pop((self.tenant, code), None))
+
+
+@dataclass
+class FakeWardRules:
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+
+    def get(self, ward_id: str) -> WardRules:
+        return self.tables.ward_rules.get((self.tenant, ward_id), WardRules(ward_id))
+
+    def save(self, rules: WardRules, expected_version: int) -> None:
+        key = (self.tenant, rules.ward_id)
+
+        def same_version() -> None:
+            stored = self.tables.ward_rules.get(key)
+            if (stored.version if stored is not None else 0) != expected_version:
+                raise Conflict("the ward's setup was changed by someone else; reload it and try again")
+
+        self.uow.check(same_version)
+        self.uow.stage(
+            lambda: self.tables.ward_rules.__setitem__(key, replace(rules, version=expected_version + 1))
+        )
+
+
+@dataclass
+class FakeCalendar:
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+
+    def between(self, first: date, last: date) -> list[CalendarDay]:
+        return [
+            d
+            for (tenant, iso), d in sorted(self.tables.calendar.items())
+            if tenant == self.tenant and first.isoformat() <= iso <= last.isoformat()
+        ]
+
+    def put(self, day: CalendarDay) -> None:
+        self.uow.stage(lambda: self.tables.calendar.__setitem__((self.tenant, day.day.isoformat()), day))
+
+    def remove(self, day: date) -> None:
+        key = (self.tenant, day.isoformat())
+
+        def exists() -> None:
+            if key not in self.tables.calendar:
+                raise NotFound("calendar day")
+
+        self.uow.check(exists)
+        self.uow.stage(lambda: self.tables.calendar.pop(key, None))
 
 
 @dataclass
@@ -95,6 +179,18 @@ class FakeStore:
     @property
     def leave(self) -> FakeLeave:
         return FakeLeave(self.tenant, self.tables, self.uow)
+
+    @property
+    def shift_types(self) -> FakeShiftTypes:
+        return FakeShiftTypes(self.tenant, self.tables, self.uow)
+
+    @property
+    def ward_rules(self) -> FakeWardRules:
+        return FakeWardRules(self.tenant, self.tables, self.uow)
+
+    @property
+    def calendar(self) -> FakeCalendar:
+        return FakeCalendar(self.tenant, self.tables, self.uow)
 
 
 @dataclass

@@ -41,8 +41,12 @@ def ward_store() -> FakePeriodStore:
     store = FakePeriodStore(T)
     at = datetime(2026, 12, 1, tzinfo=UTC)
     for staff_id, name in NURSES:
-        store.tables.staff[(T, staff_id)] = StaffRecord(staff_id, name, staff_id, "w-cardio", None, at)
-    store.tables.staff[(T, "s-r")] = StaffRecord("s-r", "呼吸科护士", "E9", "w-resp", None, at)
+        store.tables.staff[(T, staff_id)] = StaffRecord(
+            staff_id, name, staff_id, "w-cardio", None, at, roles=("nurse",)
+        )
+    store.tables.staff[(T, "s-r")] = StaffRecord(
+        "s-r", "呼吸科护士", "E9", "w-resp", None, at, roles=("nurse",)
+    )
     return store
 
 

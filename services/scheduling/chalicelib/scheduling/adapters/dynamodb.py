@@ -3,25 +3,38 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time
 from typing import Any
 
 from chalicelib.scheduling.domain.leave import Window
 from chalicelib.scheduling.domain.ports import DirectoryStaff, LeavePage, Page
+from chalicelib.scheduling.domain.problem import Certificate
 from chalicelib.scheduling.domain.records import LeaveRecord, StaffRecord, Unit
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from chalicelib.scheduling.domain.setup import CalendarDay, ContractDef, DemandRule, ShiftDef
+from chalicelib.scheduling.domain.ward_rules import WardRules
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 
 from shared import directory
-from shared.persistence.models import Gsi1, TenantItem, table_meta, tenant_key
+from shared.errors import Conflict, NotFound
+from shared.persistence.models import Aggregate, Gsi1, TenantItem, now_utc, table_meta, tenant_key
 from shared.persistence.paging import decode_cursor, one_page, query_page
 from shared.persistence.uow import UnitOfWork
 
 
 class RosterStaffItem(TenantItem):
     """The staff projection. Not versioned: each event rewrites it from the directory's current state, so
-    an update must overwrite whatever is there (a version condition refused every staff.updated)."""
+    an update must overwrite whatever is there (a version condition refused every staff.updated).
+
+    By id in the hospital's partition, and by unit on gsi1 (``<t>#staff#unit#<unit_id>`` / staff id), so
+    a ward's nurses are one Query. Items projected before the index existed join it on their next event."""
 
     ENTITY = "roster_staff"
     Meta = table_meta("scheduling")
@@ -30,10 +43,76 @@ class RosterStaffItem(TenantItem):
     department_id = UnicodeAttribute()
     title = UnicodeAttribute(null=True)
     projected_at = UTCDateTimeAttribute()
+    nurse_grade = UnicodeAttribute(null=True)
+    roles = ListAttribute(of=UnicodeAttribute, default=list)
+    certificates = UnicodeAttribute(default="[]")  # JSON [{"type", "valid_until"}]
+    status = UnicodeAttribute(default="active")
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_unit = Gsi1()
 
     @staticmethod
     def partition(tenant: str) -> str:
         return tenant_key(tenant, "staff")
+
+    @staticmethod
+    def unit_partition(tenant: str, unit_id: str) -> str:
+        return tenant_key(tenant, "staff", "unit", unit_id)
+
+
+class ShiftTypeItem(TenantItem):
+    """A shift type of the hospital's catalogue (``<t>#shifttypes`` / code); times are local ``HH:MM``."""
+
+    ENTITY = "shift_type"
+    Meta = table_meta("scheduling")
+    name = UnicodeAttribute()
+    start = UnicodeAttribute()
+    end = UnicodeAttribute()
+    colour = UnicodeAttribute()
+    skill = UnicodeAttribute(null=True)
+    max_consecutive = NumberAttribute(null=True)
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "shifttypes")
+
+
+class WardSetupItem(Aggregate):
+    """A ward's own setup, one item (``<t>#ward#<ward_id>`` / ``setup``): each part a JSON attribute,
+    absent when the ward has not set it. Versioned: a save names the version it was based on."""
+
+    ENTITY = "ward_setup"
+    Meta = table_meta("scheduling")
+    shifts = UnicodeAttribute(default="[]")
+    shift_codes = UnicodeAttribute(null=True)
+    forbidden_successions = UnicodeAttribute(null=True)
+    min_rest_hours = NumberAttribute(null=True)
+    contracts = UnicodeAttribute(null=True)
+    default_contract = UnicodeAttribute(null=True)
+    nurse_contracts = UnicodeAttribute(default="{}")
+    demand = UnicodeAttribute(null=True)
+    skip_approval = BooleanAttribute(null=True)
+    updated_by = UnicodeAttribute(null=True)
+
+    SORT_KEY = "setup"
+
+    @staticmethod
+    def ward_partition(tenant: str, ward_id: str) -> str:
+        return tenant_key(tenant, "ward", ward_id)
+
+
+class CalendarDayItem(TenantItem):
+    """A day the hospital set itself (``<t>#calendar`` / ISO date): a holiday or a 调休 working day."""
+
+    ENTITY = "calendar_day"
+    Meta = table_meta("scheduling")
+    kind = UnicodeAttribute()
+    name = UnicodeAttribute()
+    updated_at = UTCDateTimeAttribute(default=now_utc)
+
+    @staticmethod
+    def partition(tenant: str) -> str:
+        return tenant_key(tenant, "calendar")
 
 
 class LeaveItem(TenantItem):
@@ -82,6 +161,108 @@ def _staff(item: RosterStaffItem) -> StaffRecord:
         department_id=item.department_id,
         title=item.title,
         projected_at=item.projected_at,
+        nurse_grade=item.nurse_grade,
+        roles=tuple(str(r) for r in item.roles or ()),
+        certificates=tuple(
+            Certificate(
+                str(c["type"]), date.fromisoformat(c["valid_until"]) if c.get("valid_until") else None
+            )
+            for c in json.loads(item.certificates or "[]")
+        ),
+        status=item.status or "active",
+    )
+
+
+def _hhmm(value: time) -> str:
+    return value.strftime("%H:%M")
+
+
+def _shift_json(s: ShiftDef) -> dict[str, Any]:
+    return {
+        "code": s.code,
+        "name": s.name,
+        "start": _hhmm(s.start),
+        "end": _hhmm(s.end),
+        "colour": s.colour,
+        "skill": s.skill,
+        "max_consecutive": s.max_consecutive,
+    }
+
+
+def _shift_of(data: dict[str, Any]) -> ShiftDef:
+    return ShiftDef(
+        str(data["code"]),
+        str(data["name"]),
+        time.fromisoformat(data["start"]),
+        time.fromisoformat(data["end"]),
+        str(data.get("colour") or ShiftDef.colour),
+        data.get("skill"),
+        int(data["max_consecutive"]) if data.get("max_consecutive") else None,
+    )
+
+
+def _shift_type(item: ShiftTypeItem) -> ShiftDef:
+    return _shift_of(
+        {
+            "code": item.sk,
+            "name": item.name,
+            "start": item.start,
+            "end": item.end,
+            "colour": item.colour,
+            "skill": item.skill,
+            "max_consecutive": item.max_consecutive,
+        }
+    )
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _rules_item(tenant: str, rules: WardRules, expected_version: int) -> WardSetupItem:
+    item = WardSetupItem.new(
+        tenant,
+        WardSetupItem.SORT_KEY,
+        pk=WardSetupItem.ward_partition(tenant, rules.ward_id),
+        shifts=_json([_shift_json(s) for s in rules.shifts]),
+        shift_codes=_json(list(rules.shift_codes)) if rules.shift_codes is not None else None,
+        forbidden_successions=_json([list(p) for p in rules.forbidden_successions])
+        if rules.forbidden_successions is not None
+        else None,
+        min_rest_hours=rules.min_rest_hours,
+        contracts=_json([asdict(c) for c in rules.contracts]) if rules.contracts is not None else None,
+        default_contract=rules.default_contract,
+        nurse_contracts=_json(dict(rules.nurse_contracts)),
+        demand=_json([asdict(d) for d in rules.demand]) if rules.demand is not None else None,
+        skip_approval=rules.skip_approval,
+        updated_at=rules.updated_at or now_utc(),
+        updated_by=rules.updated_by,
+    )
+    if expected_version:
+        item.version = expected_version
+    return item
+
+
+def _rules(ward_id: str, item: WardSetupItem) -> WardRules:
+    def loaded(value: str | None) -> Any:
+        return json.loads(value) if value is not None else None
+
+    contracts, demand = loaded(item.contracts), loaded(item.demand)
+    successions, codes = loaded(item.forbidden_successions), loaded(item.shift_codes)
+    return WardRules(
+        ward_id=ward_id,
+        shifts=tuple(_shift_of(s) for s in json.loads(item.shifts or "[]")),
+        shift_codes=tuple(codes) if codes is not None else None,
+        forbidden_successions=tuple((a, b) for a, b in successions) if successions is not None else None,
+        min_rest_hours=float(item.min_rest_hours) if item.min_rest_hours is not None else None,
+        contracts=tuple(ContractDef(**c) for c in contracts) if contracts is not None else None,
+        default_contract=item.default_contract,
+        nurse_contracts=json.loads(item.nurse_contracts or "{}"),
+        demand=tuple(DemandRule(**d) for d in demand) if demand is not None else None,
+        skip_approval=item.skip_approval,
+        version=int(item.version or 0),
+        updated_at=item.updated_at,
+        updated_by=item.updated_by,
     )
 
 
@@ -117,6 +298,17 @@ class DynamoStaff:
             department_id=record.department_id,
             title=record.title,
             projected_at=record.projected_at,
+            nurse_grade=record.nurse_grade,
+            roles=list(record.roles),
+            certificates=_json(
+                [
+                    {"type": c.type, "valid_until": c.valid_until.isoformat() if c.valid_until else None}
+                    for c in record.certificates
+                ]
+            ),
+            status=record.status,
+            gsi1pk=RosterStaffItem.unit_partition(self.tenant, record.department_id),
+            gsi1sk=record.id,
         )
         _writes(self.uow).save(item, condition=None)
 
@@ -126,6 +318,96 @@ class DynamoStaff:
     def page(self, limit: int, cursor: str | None) -> Page:
         rows, next_cursor = query_page(RosterStaffItem, RosterStaffItem.partition(self.tenant), limit, cursor)
         return [_staff(row) for row in rows], next_cursor
+
+    def of_units(self, unit_ids: Sequence[str]) -> list[StaffRecord]:
+        return [
+            _staff(row)
+            for unit_id in dict.fromkeys(unit_ids)
+            for row in RosterStaffItem.by_unit.query(RosterStaffItem.unit_partition(self.tenant, unit_id))
+            if row.tenant == self.tenant
+        ]
+
+
+@dataclass
+class DynamoShiftTypes:
+    """``ShiftTypeRepository``: the catalogue is one partition, read whole by one Query."""
+
+    tenant: str
+    uow: UnitOfWork | None
+
+    def all(self) -> list[ShiftDef]:
+        return [_shift_type(i) for i in ShiftTypeItem.query(ShiftTypeItem.partition(self.tenant))]
+
+    def put(self, shift: ShiftDef) -> None:
+        item = ShiftTypeItem.new(
+            self.tenant,
+            shift.code,
+            name=shift.name,
+            start=_hhmm(shift.start),
+            end=_hhmm(shift.end),
+            colour=shift.colour,
+            skill=shift.skill,
+            max_consecutive=shift.max_consecutive,
+        )
+        _writes(self.uow).save(item, condition=None)
+
+    def remove(self, code: str) -> None:
+        _writes(self.uow).delete(
+            ShiftTypeItem(ShiftTypeItem.partition(self.tenant), code),
+            condition=ShiftTypeItem.pk.exists(),
+            on_conflict=NotFound("shift type"),
+        )
+
+
+@dataclass
+class DynamoWardRules:
+    """``WardRulesRepository``: one versioned item per ward."""
+
+    tenant: str
+    uow: UnitOfWork | None
+
+    def get(self, ward_id: str) -> WardRules:
+        try:
+            item = WardSetupItem.get(
+                WardSetupItem.ward_partition(self.tenant, ward_id), WardSetupItem.SORT_KEY
+            )
+        except WardSetupItem.DoesNotExist:
+            return WardRules(ward_id)
+        return _rules(ward_id, item)
+
+    def save(self, rules: WardRules, expected_version: int) -> None:
+        _writes(self.uow).save(
+            _rules_item(self.tenant, rules, expected_version),
+            on_conflict=Conflict("the ward's setup was changed by someone else; reload it and try again"),
+        )
+
+
+@dataclass
+class DynamoCalendar:
+    """``CalendarRepository``: the hospital's days in one partition, by ISO date."""
+
+    tenant: str
+    uow: UnitOfWork | None
+
+    def between(self, first: date, last: date) -> list[CalendarDay]:
+        return [
+            CalendarDay(date.fromisoformat(i.sk), i.kind, i.name)  # type: ignore[arg-type]
+            for i in CalendarDayItem.query(
+                CalendarDayItem.partition(self.tenant),
+                CalendarDayItem.sk.between(first.isoformat(), last.isoformat()),
+            )
+        ]
+
+    def put(self, day: CalendarDay) -> None:
+        item = CalendarDayItem.new(self.tenant, day.day.isoformat(), kind=day.kind, name=day.name)
+        _writes(self.uow).save(item, condition=None)
+
+    def remove(self, day: date) -> None:
+        _writes(self.uow).delete(
+            CalendarDayItem(CalendarDayItem.partition(self.tenant), day.isoformat()),
+            condition=CalendarDayItem.pk.exists(),
+            on_conflict=NotFound("calendar day"),
+        )
 
 
 @dataclass
@@ -214,6 +496,18 @@ class DynamoStore:
     @property
     def leave(self) -> DynamoLeave:
         return DynamoLeave(self.tenant, self.uow)
+
+    @property
+    def shift_types(self) -> DynamoShiftTypes:
+        return DynamoShiftTypes(self.tenant, self.uow)
+
+    @property
+    def ward_rules(self) -> DynamoWardRules:
+        return DynamoWardRules(self.tenant, self.uow)
+
+    @property
+    def calendar(self) -> DynamoCalendar:
+        return DynamoCalendar(self.tenant, self.uow)
 
 
 class DirectoryReadModel:

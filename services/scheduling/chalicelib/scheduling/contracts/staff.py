@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+
+class HeldCertificate(BaseModel):
+    type: str = Field(description="the skill it grants while valid, e.g. ICU专科护士")
+    valid_until: date | None = Field(None, description="none: no expiry")
 
 
 class RosterStaff(BaseModel):
@@ -16,3 +21,7 @@ class RosterStaff(BaseModel):
     department_id: str
     title: str | None
     projected_at: datetime
+    nurse_grade: str | None = Field(None, description="护理层级 N0–N4")
+    roles: list[str] = Field(default_factory=list)
+    certificates: list[HeldCertificate] = Field(default_factory=list)
+    status: str = Field("active", description="active, or on_leave (someone who left is not listed)")

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from chalicelib.scheduling.domain.periods import DutyShift, MyShift, NurseRow, PeriodRecord, Snapshot
-from chalicelib.scheduling.domain.ports import LeaveRepository, StaffRepository
+from chalicelib.scheduling.domain.ports import Store
 
 PeriodPage = tuple[list[PeriodRecord], str | None]
 SnapshotPage = tuple[list[Snapshot], str | None]
@@ -81,8 +81,9 @@ class DutyRepository(Protocol):
         """The ward's published shifts running at ``at`` (one Query)."""
 
 
-class PeriodStore(Protocol):
-    """The repositories a roster-period use case needs, for one tenant, on one unit of work."""
+class PeriodStore(Store, Protocol):
+    """The repositories a roster-period use case needs (``ports.Store``'s: staff, leave, the ward setup;
+    and the periods'), for one tenant, on one unit of work."""
 
     @property
     def uow(self) -> Any:
@@ -96,12 +97,6 @@ class PeriodStore(Protocol):
 
     @property
     def duty(self) -> DutyRepository: ...
-
-    @property
-    def leave(self) -> LeaveRepository: ...
-
-    @property
-    def staff(self) -> StaffRepository: ...
 
 
 def sorted_rows(rows: Sequence[NurseRow]) -> list[NurseRow]:

@@ -8,11 +8,13 @@ reads are immediate, its writes are staged and land together when the unit of wo
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from chalicelib.scheduling.domain.leave import Window
 from chalicelib.scheduling.domain.records import LeaveRecord, StaffRecord, Unit
+from chalicelib.scheduling.domain.setup import CalendarDay, ShiftDef
+from chalicelib.scheduling.domain.ward_rules import WardRules
 
 # A page of records and the cursor after it (``None`` on the last page).
 Page = tuple[list[StaffRecord], str | None]
@@ -28,6 +30,46 @@ class StaffRepository(Protocol):
 
     def page(self, limit: int, cursor: str | None) -> Page:
         """One page of the projection, by id; raises RuleViolation on a cursor not of this list."""
+
+    def of_units(self, unit_ids: Sequence[str]) -> list[StaffRecord]:
+        """Everyone whose unit is one of ``unit_ids``, by unit then id (one Query per unit, on gsi1)."""
+
+
+class ShiftTypeRepository(Protocol):
+    """The hospital's shift catalogue (``<t>#shifttypes`` / code)."""
+
+    def all(self) -> list[ShiftDef]:
+        """Every shift type the hospital defined, by code (one Query); empty until it defines any."""
+
+    def put(self, shift: ShiftDef) -> None:
+        """Stage the shift type, creating or replacing the one of its code."""
+
+    def remove(self, code: str) -> None:
+        """Stage the removal; the transaction fails with NotFound("shift type") if there is none."""
+
+
+class WardRulesRepository(Protocol):
+    """A ward's own setup (``<t>#ward#<ward_id>`` / ``setup``), versioned."""
+
+    def get(self, ward_id: str) -> WardRules:
+        """The ward's rules (one GetItem); version 0 and nothing set when it never saved any."""
+
+    def save(self, rules: WardRules, expected_version: int) -> None:
+        """Stage the rules; the transaction fails with Conflict unless the stored version is still
+        ``expected_version`` (0: none stored yet). The stored version becomes ``expected_version + 1``."""
+
+
+class CalendarRepository(Protocol):
+    """The hospital's own calendar days (``<t>#calendar`` / ISO date)."""
+
+    def between(self, first: date, last: date) -> list[CalendarDay]:
+        """The hospital's days in [first, last], by date (one Query)."""
+
+    def put(self, day: CalendarDay) -> None:
+        """Stage the day, replacing the hospital's entry for that date."""
+
+    def remove(self, day: date) -> None:
+        """Stage the removal; the transaction fails with NotFound("calendar day") if there is none."""
 
 
 class LeaveRepository(Protocol):
@@ -78,3 +120,28 @@ class Store(Protocol):
 
     @property
     def leave(self) -> LeaveRepository: ...
+
+    @property
+    def shift_types(self) -> ShiftTypeRepository: ...
+
+    @property
+    def ward_rules(self) -> WardRulesRepository: ...
+
+    @property
+    def calendar(self) -> CalendarRepository: ...
+
+
+class Transaction(Protocol):
+    """The unit of work a store's writes are staged in (``shared.persistence.uow.UnitOfWork``, or the
+    tests' ``MemoryUnitOfWork``): ``commit`` sends them with the audit record as one transaction."""
+
+    def audit(
+        self,
+        action: str,
+        resource_type: str,
+        resource_id: str,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from chalicelib.scheduling.domain.problem import Certificate
+
 
 @dataclass(frozen=True)
 class StaffRecord:
@@ -16,6 +18,10 @@ class StaffRecord:
     department_id: str
     title: str | None
     projected_at: datetime
+    nurse_grade: str | None = None  # 护理层级 N0–N4
+    roles: tuple[str, ...] = ()
+    certificates: tuple[Certificate, ...] = ()  # each grants the skill named by its type until it expires
+    status: str = "active"  # active or on_leave (someone who left is not in the projection)
 
 
 @dataclass(frozen=True)

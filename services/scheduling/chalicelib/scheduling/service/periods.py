@@ -33,7 +33,7 @@ from chalicelib.scheduling.domain.problem import RosterNurse, resolved
 from chalicelib.scheduling.domain.roster.evaluate import Evaluation, evaluate
 from chalicelib.scheduling.domain.roster.model import Pin, Roster, RosterProblem
 from chalicelib.scheduling.domain.setup import CalendarDay, ShiftDef, WardSetup
-from chalicelib.scheduling.service import access, wiring
+from chalicelib.scheduling.service import access, inputs, wiring
 
 from shared.auth import Principal
 from shared.errors import Conflict, Forbidden, NotFound, RuleViolation
@@ -71,19 +71,13 @@ class Inputs:
 
 
 def ward_inputs(tenant: str, ward_ids: Sequence[str], start: date, end: date, store: PeriodStore) -> Inputs:
-    """The wards' setups, their nurses and the calendar: the one place periods read the ward setup.
-
-    Until the setup feature lands: each ward's defaults, and its nurses from the staff projection (the
-    staff whose unit is the ward)."""
-    nurses: list[RosterNurse] = []
-    cursor: str | None = None
-    wanted = set(ward_ids)
-    while True:
-        page, cursor = store.staff.page(200, cursor)
-        nurses += [RosterNurse(s.id, s.name, s.department_id) for s in page if s.department_id in wanted]
-        if cursor is None:
-            break
-    return Inputs([WardSetup(w) for w in ward_ids], nurses, {})
+    """The wards' setups, their nurses and the calendar: the one place periods read the ward setup
+    (``service/inputs.py``: per ward its item and the catalogue, its nurses; the calendar once)."""
+    return Inputs(
+        [inputs.ward_setup(store, w) for w in ward_ids],
+        inputs.ward_nurses(store, ward_ids, start),
+        inputs.calendar(store, start, end),
+    )
 
 
 # --- reading a period -------------------------------------------------------------------------------

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
 from chalicelib.scheduling.contracts.staff import RosterStaff
 from chalicelib.scheduling.domain.ports import Directory, Store
+from chalicelib.scheduling.domain.problem import Certificate
 from chalicelib.scheduling.domain.records import StaffRecord
 from chalicelib.scheduling.service import wiring
 
@@ -41,8 +46,27 @@ def project_staff(
             department_id=record.department_id,
             title=record.title,
             projected_at=now_utc(),
+            nurse_grade=record.nurse_grade or None,
+            roles=tuple(record.roles),
+            certificates=certificates(record.certificates),
+            status=record.status,
         )
     )
+
+
+def certificates(held: Iterable[Mapping[str, Any]]) -> tuple[Certificate, ...]:
+    """What rostering keeps of the directory's certificates: the type (the skill it grants) and until
+    when. One whose expiry cannot be read grants nothing rather than granting forever."""
+    out = []
+    for cert in held:
+        kind, until = str(cert.get("type") or "").strip(), cert.get("valid_until")
+        if not kind:
+            continue
+        try:
+            out.append(Certificate(kind, date.fromisoformat(str(until)[:10]) if until else None))
+        except ValueError:
+            continue
+    return tuple(out)
 
 
 def list_staff(

@@ -6,13 +6,21 @@ first asked for (a route module does not pay for PynamoDB models it does not use
 from __future__ import annotations
 
 from chalicelib.scheduling.domain.period_ports import PeriodStore
-from chalicelib.scheduling.domain.ports import Directory, Store
+from chalicelib.scheduling.domain.ports import Directory, Store, Transaction
 
 from shared.auth import Principal
 from shared.ids import new_id
 from shared.persistence.uow import UnitOfWork
 
-__all__ = ["consumer_period_store", "directory", "new_id", "period_store", "store", "tenant_period_store"]
+__all__ = [
+    "consumer_period_store",
+    "directory",
+    "new_id",
+    "period_store",
+    "store",
+    "tenant_period_store",
+    "writer",
+]
 
 
 def store(tenant: str, uow: UnitOfWork | None = None) -> Store:
@@ -25,6 +33,14 @@ def directory() -> Directory:
     from chalicelib.scheduling.adapters.dynamodb import DirectoryReadModel
 
     return DirectoryReadModel()
+
+
+def writer(principal: Principal, request_id: str) -> tuple[Store, Transaction]:
+    """A store whose writes go into a new unit of work (audited as ``principal``), and that unit."""
+    from chalicelib.scheduling.adapters.dynamodb import DynamoStore
+
+    uow = UnitOfWork("scheduling", principal, request_id)
+    return DynamoStore(principal.tenant, uow), uow
 
 
 def period_store(principal: Principal, request_id: str | None = None) -> PeriodStore:
