@@ -11,10 +11,12 @@ from shared.pages import Page
 api = ServiceAPI("scheduling", __name__)
 route = api.route
 STAFF = ("staff",)
-# What a period's reads cost: the grid (one Query of its partition), the ward setup and its nurses, the
-# previous published period (its ward's list, one Query; its live version, one GetItem), approved leave
-# (one Query a page), and the access policy (the hospital's units, one Query; the caller's record).
-GRID = {"Query": 5, "GetItem": 2}
+# What a period's reads cost: the grid (one Query of its partition); the ward's setup (its item, one
+# GetItem; the hospital's shift catalogue, one Query), its nurses (one Query) and the calendar (one
+# Query); the previous published period (its ward's list, one Query; its live version, one GetItem);
+# approved leave (one Query a page); the access policy (the hospital's units, one Query; the caller's
+# record, one GetItem unless an admin). A group of wards adds a GetItem and a Query per ward.
+GRID = {"Query": 7, "GetItem": 3}
 
 
 @route(
@@ -114,7 +116,7 @@ def withdraw(ctx: RequestContext, period_id: str, body: models.Revisioned) -> mo
     response=models.Period,
     kinds=STAFF,
     idempotent=True,
-    budget={"Query": 5, "GetItem": 3, "TransactWriteItems": 1},
+    budget={**GRID, "GetItem": 4, "TransactWriteItems": 1},  # and the version before, to say what moved
 )
 def publish(ctx: RequestContext, period_id: str, body: models.Revisioned) -> models.Period:
     return periods.publish(ctx.principal, period_id, body, ctx.headers.get("if-match"), ctx.request_id)
