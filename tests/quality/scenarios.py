@@ -651,7 +651,7 @@ def _register_roster_periods() -> None:
 
     @scenario("scheduling", "GET", "/periods/{period_id}/versions")
     def the_versions(maker: ResourceMaker, token: str) -> Prepared:
-        thing = published(maker, token)
+        thing = published(maker, token, versions=2)  # two, so a page of one has a page after it
         return Prepared(f"/periods/{thing.id}/versions", made=[thing])
 
     @scenario("scheduling", "GET", "/on-duty")
