@@ -645,12 +645,12 @@ def _register_roster_periods() -> None:
         assert status == 201, made
         return Prepared(f"/periods/{made['id']}", made=[before])
 
-    @scenario("scheduling", "GET", "/periods/{period_id}/versions/{version}")
+    @scenario("scheduling", "GET", "/periods/{period_id}/versions/{number}")
     def the_first_version(maker: ResourceMaker, token: str) -> Prepared:
         thing = published(maker, token)
         return Prepared(f"/periods/{thing.id}/versions/1", made=[thing])
 
-    @scenario("scheduling", "GET", "/periods/{period_id}/versions/{version}/diff")
+    @scenario("scheduling", "GET", "/periods/{period_id}/versions/{number}/diff")
     def what_moved_in_the_second_version(maker: ResourceMaker, token: str) -> Prepared:
         thing = published(maker, token, versions=2)
         return Prepared(f"/periods/{thing.id}/versions/2/diff", made=[thing])

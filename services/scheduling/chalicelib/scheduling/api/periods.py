@@ -137,22 +137,22 @@ def list_versions(
 
 
 @route(
-    "/periods/{period_id}/versions/{version}",
+    "/periods/{period_id}/versions/{number}",
     summary="One published version: every nurse's shifts as published",
     response=models.Version,
     kinds=STAFF,
     budget={"Query": 1, "GetItem": 3},
 )
-def get_version(ctx: RequestContext, period_id: str, version: str) -> models.Version:
-    return periods.get_version(ctx.principal, period_id, version)
+def get_version(ctx: RequestContext, period_id: str, number: str) -> models.Version:
+    return periods.get_version(ctx.principal, period_id, number)
 
 
 @route(
-    "/periods/{period_id}/versions/{version}/diff",
+    "/periods/{period_id}/versions/{number}/diff",
     summary="What moved in a version against the one before, by nurse, in words",
     response=models.VersionDiff,
     kinds=STAFF,
     budget={"Query": 1, "GetItem": 4},
 )
-def version_diff(ctx: RequestContext, period_id: str, version: str) -> models.VersionDiff:
-    return periods.version_diff(ctx.principal, period_id, version)
+def version_diff(ctx: RequestContext, period_id: str, number: str) -> models.VersionDiff:
+    return periods.version_diff(ctx.principal, period_id, number)
