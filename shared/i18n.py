@@ -63,6 +63,7 @@ TITLES = {
     "internal": "内部错误",
     "internal-error": "内部错误",
     "rule-violated": "违反业务规则",
+    "roster-rule-violated": "违反排班规则",
 }
 
 # A problem whose slug has no title of its own reads by its status.
@@ -105,6 +106,8 @@ NOUNS = {
     "service": "服务",
     "unit": "组织单元",
     "ward": "病区",
+    "roster period": "排班周期",
+    "roster version": "排班版本",
     "shift type": "班次",
     "calendar day": "日历日期",
 }
@@ -117,6 +120,8 @@ VALUES = {
     "returned": "已退回",
     "pending": "审批中",
     "draft": "草稿",
+    "submitted": "审批中",
+    "published": "已发布",
     "department": "科室",
     "staff": "员工",
     "ward": "病区",
@@ -363,6 +368,27 @@ MESSAGES = {
     "only your own leave, unless you roster others": "只能查看自己的请假，除非您负责排班",
     "ask for at most a year at a time": "一次最多查询一年",
     "the window ends before it starts": "结束时间早于开始时间",
+    # scheduling: roster periods (service/periods.py, domain/periods.py)
+    "the period ends before it starts": "排班周期的结束日期早于开始日期",
+    "a period is at most 62 days (a week or a month)": "排班周期最长 62 天（一周或一个月）",
+    "a ward is named twice": "同一病区重复出现",
+    "{} already has the roster period {} ({} to {})": "{}已有排班周期「{}」（{} 至 {}）",
+    "only a draft that was never published can be deleted": "只能删除从未发布过的草稿",
+    "the roster period is {}": "该排班周期{}",
+    "the roster period is {}: withdraw it before changing it": "该排班周期{}：请先撤回再修改",
+    "the roster period is at revision {}, not {}; reload it": "该排班周期当前为第 {} 次修改，而不是第 {} 次，请刷新",
+    "the roster period changed meanwhile; reload it": "该排班周期已被他人修改，请刷新",
+    "If-Match holds the period's revision, a number": "If-Match 应为排班周期的修改次数（数字）",
+    "{} on {}: {}": "{}（{}）：{}",
+    "the edit breaks a hard rule: {}": "该修改违反硬性规则：{}",
+    "this ward publishes without approval: publish the roster directly": "该病区无需审批：请直接发布排班",
+    "the roster period is published already: change it to publish a new version": "该排班周期已发布：修改后才能发布新版本",
+    "the roster period is draft: submit it for approval before publishing": "该排班周期为草稿：请先提交审批再发布",
+    "version {} is already published": "第 {} 版已发布",
+    "a later version is on duty already": "更新的版本已生效",
+    "the roster names nurses who are not in the period": "排班中有不属于本排班周期的护士",
+    "give the time with its time zone": "请给出带时区的时间",
+    "ask for at most 62 days at a time": "一次最多查询 62 天",
 }
 
 

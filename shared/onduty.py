@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import ClassVar
 
 from pynamodb.attributes import ListAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
@@ -23,14 +24,22 @@ class OnDuty:
 
 
 class OnDutyShift(TenantItem):
-    """One published shift of one ward: written by scheduling when a roster is published."""
+    """One published shift of one ward: written by scheduling when a roster is published (from the
+    ``roster.published`` event, replacing the period's previous version; see docs/scheduling.md)."""
 
+    ENTITY: ClassVar[str] = "onduty_shift"
     Meta = table_meta("scheduling")
     ward_id = UnicodeAttribute()
     shift_code = UnicodeAttribute()
     starts_at = UTCDateTimeAttribute()
     ends_at = UTCDateTimeAttribute()
     staff_ids = ListAttribute(of=UnicodeAttribute, default=list)
+    # Written since rostering publishes (optional, so older items still read): where it came from, the
+    # local day it belongs to, and the words a person reads (the shift's name, the people's names).
+    period_id = UnicodeAttribute(null=True)
+    day = UnicodeAttribute(null=True)
+    shift_name = UnicodeAttribute(null=True)
+    staff_names = ListAttribute(of=UnicodeAttribute, null=True)
 
     @staticmethod
     def partition(tenant: str, ward_id: str) -> str:

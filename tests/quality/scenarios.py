@@ -7,6 +7,7 @@ token (all roles, fresh tenant) and returns the request to send.
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -551,6 +552,127 @@ def _register() -> None:
         )
 
 
+def _register_roster_periods() -> None:
+    """Roster periods: a ward with two nurses (reaching scheduling through the event path), a month of
+    it, edited, submitted, published (the ward skips approval, so the caller publishes alone)."""
+    from tests.quality.surface import Made, Prepared, body_recipe, branch, scenario
+
+    def ward_with_nurses(maker: ResourceMaker, token: str, skip_approval: bool = False) -> str:
+        status, dept = maker.call("POST", "/messaging/departments", token, {"name": "内科"})
+        assert status == 201, dept
+        body = {"name": "心内科病区", "kind": "ward", "parent_id": dept["id"]}
+        status, ward = maker.call("POST", "/messaging/departments", token, body)
+        assert status == 201, ward
+        for name in ("陈思雨", "李娜"):
+            body = {
+                "name": name,
+                "employee_no": f"R{uuid.uuid4().hex[:10]}",
+                "department_id": ward["id"],
+                "roles": ["nurse"],
+            }
+            status, made = maker.call("POST", "/messaging/staff", token, body)
+            assert status == 201, made
+        if skip_approval:
+            path = f"/scheduling/wards/{ward['id']}/setup"
+            status, changed = maker.call("PUT", path, token, {"version": 0, "skip_approval": True})
+            assert status == 200, changed
+        if maker.settle is not None:
+            maker.settle()  # staff.created → the scheduling projection
+        return str(ward["id"])
+
+    @body_recipe("scheduling", "/periods")
+    def a_month_of_a_new_ward(maker: ResourceMaker, token: str, parents: dict[str, str]) -> dict[str, Any]:
+        return {"ward_ids": [ward_with_nurses(maker, token)], "start": "2027-01-01", "end": "2027-01-31"}
+
+    def period(maker: ResourceMaker, token: str, skip_approval: bool = False) -> Made:
+        if not skip_approval:
+            return maker.make("scheduling", "/periods", token)
+        ward = ward_with_nurses(maker, token, skip_approval=True)
+        body = {"ward_ids": [ward], "start": "2027-01-01", "end": "2027-01-31"}
+        status, made = maker.call("POST", "/scheduling/periods", token, body)
+        assert status == 201, made
+        return Made("scheduling", "/periods", f"/scheduling/periods/{made['id']}", made["id"], made)
+
+    def a_change(maker: ResourceMaker, token: str, thing: Made, shift: str = "D") -> dict[str, Any]:
+        status, grid = maker.call("GET", f"/scheduling/periods/{thing.id}", token)
+        assert status == 200, grid
+        nurse = grid["nurses"][0]["staff_id"]
+        return {"changes": [{"staff_id": nurse, "date": "2027-01-04", "shift": shift}]}
+
+    def published(maker: ResourceMaker, token: str, versions: int = 1) -> Made:
+        thing = period(maker, token, skip_approval=True)
+        for n in range(versions):
+            change = a_change(maker, token, thing, "DP"[n % 2])
+            status, body = maker.call("PUT", f"/scheduling/periods/{thing.id}/cells", token, change)
+            assert status == 200, body
+            status, body = maker.call("POST", f"/scheduling/periods/{thing.id}/publish", token, {})
+            assert status == 200, body
+        return thing
+
+    @scenario("scheduling", "GET", "/periods")
+    def a_wards_periods(maker: ResourceMaker, token: str) -> Prepared:
+        thing = period(maker, token)
+        return Prepared("/periods", query={"ward_id": thing.body["ward_ids"][0]}, made=[thing])
+
+    @scenario("scheduling", "PUT", "/periods/{period_id}/cells")
+    def a_nurse_on_a_day_shift(maker: ResourceMaker, token: str) -> Prepared:
+        thing = period(maker, token)
+        return Prepared(f"/periods/{thing.id}/cells", body=a_change(maker, token, thing), made=[thing])
+
+    @scenario("scheduling", "POST", "/periods/{period_id}/withdraw")
+    def withdraw_a_submitted_period(maker: ResourceMaker, token: str) -> Prepared:
+        thing = period(maker, token)
+        status, body = maker.call("POST", f"/scheduling/periods/{thing.id}/submit", token, {})
+        assert status == 200, body
+        return Prepared(f"/periods/{thing.id}/withdraw", body={}, made=[thing])
+
+    @scenario("scheduling", "POST", "/periods/{period_id}/publish")
+    def publish_a_ward_without_approval(maker: ResourceMaker, token: str) -> Prepared:
+        thing = period(maker, token, skip_approval=True)
+        status, body = maker.call(
+            "PUT", f"/scheduling/periods/{thing.id}/cells", token, a_change(maker, token, thing)
+        )
+        assert status == 200, body
+        return Prepared(f"/periods/{thing.id}/publish", body={}, made=[thing])
+
+    @branch("scheduling", "GET", "/periods/{period_id}", "GetItem")
+    def the_grid_after_a_published_month(maker: ResourceMaker, token: str) -> Prepared:
+        """The month after a published one: its history is read from that month's live version."""
+        before = published(maker, token)
+        ward = before.body["ward_ids"][0]
+        body = {"ward_ids": [ward], "start": "2027-02-01", "end": "2027-02-28"}
+        status, made = maker.call("POST", "/scheduling/periods", token, body)
+        assert status == 201, made
+        return Prepared(f"/periods/{made['id']}", made=[before])
+
+    @scenario("scheduling", "GET", "/periods/{period_id}/versions/{number}")
+    def the_first_version(maker: ResourceMaker, token: str) -> Prepared:
+        thing = published(maker, token)
+        return Prepared(f"/periods/{thing.id}/versions/1", made=[thing])
+
+    @scenario("scheduling", "GET", "/periods/{period_id}/versions/{number}/diff")
+    def what_moved_in_the_second_version(maker: ResourceMaker, token: str) -> Prepared:
+        thing = published(maker, token, versions=2)
+        return Prepared(f"/periods/{thing.id}/versions/2/diff", made=[thing])
+
+    @scenario("scheduling", "GET", "/periods/{period_id}/versions")
+    def the_versions(maker: ResourceMaker, token: str) -> Prepared:
+        thing = published(maker, token, versions=2)  # two, so a page of one has a page after it
+        return Prepared(f"/periods/{thing.id}/versions", made=[thing])
+
+    @scenario("scheduling", "GET", "/on-duty")
+    def who_is_on_duty(maker: ResourceMaker, token: str) -> Prepared:
+        thing = published(maker, token)
+        if maker.settle is not None:
+            maker.settle()  # roster.published → the on-duty read model
+        ward = thing.body["ward_ids"][0]
+        return Prepared("/on-duty", query={"ward_id": ward, "at": "2027-01-04T10:00:00+08:00"}, made=[thing])
+
+    @scenario("scheduling", "GET", "/me/shifts")
+    def my_month(maker: ResourceMaker, token: str) -> Prepared:
+        return Prepared("/me/shifts", query={"from": "2027-01-01", "to": "2027-01-31"})
+
+
 def _register_scheduling() -> None:
     """Scheduling's setup: a ward is a directory unit (made in messaging); codes and days are keys the
     hospital gives, so the caller sets one first where the route needs it there."""
@@ -604,4 +726,5 @@ def _register_scheduling() -> None:
 
 _register_approvals()
 _register()
+_register_roster_periods()
 _register_scheduling()

@@ -25,10 +25,7 @@ from chalicelib.approvals.domain.roster import instance_id
 
 from fh.local.seed import seed
 from shared.events.published.scheduling import (
-    ROSTER_PUBLISHED,
     ROSTER_SUBMITTED,
-    NurseChange,
-    RosterPublished,
     RosterSubmitted,
 )
 from shared.events.subscription import Subscription
@@ -186,6 +183,7 @@ def _scenario(stack: Any, tenant: str, emitted: list[Any]) -> None:
     status, body = stack.request("POST", f"/messaging/imports/{applied}/confirm", admin, {})
     assert status == 202, body
     _roster(stack, tenant, admin, dept["id"], nurse, emitted)
+    _roster_scenario(stack, tenant, admin, emitted)
 
 
 def _roster(stack: Any, tenant: str, admin: str, ward: str, nurse: str, emitted: list[Any]) -> None:
@@ -221,21 +219,54 @@ def _roster(stack: Any, tenant: str, admin: str, ward: str, nurse: str, emitted:
     )
     assert status == 200 and body["status"] == "approved", body  # approval.roster.decided
     emitted += [submitted("gate-p2"), submitted("gate-p3", submitter="gate-nobody")]
-    published = RosterPublished(
-        period_id="gate-p1",
-        version=1,
-        ward_ids=[ward],
-        title="康复医学科 2027年1月排班（第1版）",
-        start=date(2027, 1, 1),
-        end=date(2027, 1, 31),
-        published_by=head_nurse,
-        changes=[
-            NurseChange(staff_id=nurse, lines=["1月3日 白班"]),
-            NurseChange(staff_id=head_nurse, lines=["1月4日 白班"]),
-            NurseChange(staff_id="gate-ghost", lines=["1月5日 白班"]),
-        ],
+
+
+def _roster_scenario(stack: Any, tenant: str, admin: str, emitted: list[Any]) -> None:
+    """Two wards' rosters: one submitted for approval, approvals' answer to it (made here as approvals
+    would send it: the approvals side of 排班审批 is its own consumer), and one of a ward that skips
+    approval, published (its roster.published feeds the on-duty read model)."""
+    from shared.events.published.approvals import ROSTER_DECIDED, RosterDecided
+
+    (project,) = [h for sub, h in _consumers(stack) if sub.name == "staff-projection"]
+    _, dept = stack.request("POST", "/messaging/departments", admin, {"name": "内科"})
+    periods = []
+    for n, skip in enumerate((False, True)):
+        body = {"name": f"病区{n}", "kind": "ward", "parent_id": dept["id"]}
+        status, ward = stack.request("POST", "/messaging/departments", admin, body)
+        assert status == 201, ward
+        nurses = [
+            make_staff(stack, admin, ward["id"], f"护士{n}{k}", f"W{n}{k}", ["nurse"]) for k in range(2)
+        ]
+        for envelope in [e for e in emitted if e.type == "staff.created" and e.data["staff_id"] in nurses]:
+            assert not (project(_sqs_event(envelope), _Context()) or {}).get("batchItemFailures")
+        if skip:
+            setup = {"version": 0, "skip_approval": True}
+            status, body = stack.request("PUT", f"/scheduling/wards/{ward['id']}/setup", admin, setup)
+            assert status == 200, body
+        body = {"ward_ids": [ward["id"]], "start": "2027-01-01", "end": "2027-01-31"}
+        status, period = stack.request("POST", "/scheduling/periods", admin, body)
+        assert status == 201, period
+        changes = [
+            {"staff_id": s, "date": "2027-01-04", "shift": c} for s, c in zip(nurses, "DN", strict=True)
+        ]
+        status, body = stack.request(
+            "PUT", f"/scheduling/periods/{period['id']}/cells", admin, {"changes": changes}
+        )
+        assert status == 200, body
+        periods.append(period["id"])
+    status, submitted = stack.request("POST", f"/scheduling/periods/{periods[0]}/submit", admin, {})
+    assert status == 200, submitted
+    decided = RosterDecided(
+        period_id=periods[0], revision=submitted["revision"], instance_id="gate", outcome="approved"
     )
-    emitted.append(ROSTER_PUBLISHED.envelope(tenant, published))
+    emitted.append(ROSTER_DECIDED.envelope(tenant, decided))
+    status, body = stack.request("POST", f"/scheduling/periods/{periods[1]}/publish", admin, {})
+    assert status == 200, body
+    # One of the published nurses leaves before messaging tells them: her notice is skipped and counted.
+    _, person = stack.request("GET", f"/messaging/staff/{nurses[0]}", admin)
+    body = {"version": person["version"]}
+    status, body = stack.request("POST", f"/messaging/staff/{nurses[0]}/leave", admin, body)
+    assert status == 200, body
 
 
 @pytest.fixture(scope="module")
@@ -289,6 +320,7 @@ ITEMS = {
     "messaging-directory-import": 2,
     "messaging-consortium-groups": 1,
     "messaging-roster-notices": 3,
+    "scheduling-on-duty": 4,  # two shifts of one day, two nurses' lists
 }
 
 

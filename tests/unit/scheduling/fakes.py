@@ -5,12 +5,13 @@ adapters, so a fake cannot drift from what it stands in for."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from chalicelib.scheduling.domain.leave import Window
+from chalicelib.scheduling.domain.periods import DutyShift, MyShift, NurseRow, PeriodRecord, Snapshot
 from chalicelib.scheduling.domain.records import LeaveRecord, StaffRecord, Unit
 from chalicelib.scheduling.domain.setup import CalendarDay, ShiftDef
 from chalicelib.scheduling.domain.ward_rules import WardRules
@@ -233,3 +234,190 @@ class FakeDirectory:
         unit = Unit(unit_id, name, kind, parent_id, head_id)
         self.unit_records[(tenant, unit_id)] = unit
         return unit
+
+
+# --- roster periods (the ports of ``chalicelib.scheduling.domain.period_ports``) ------------------------
+
+
+@dataclass
+class PeriodTables:
+    """Roster periods across tenants: headers, rows, versions, the on-duty read model and its markers."""
+
+    periods: dict[tuple[str, str], PeriodRecord] = field(default_factory=dict)
+    rows: dict[tuple[str, str, str], NurseRow] = field(default_factory=dict)
+    versions: dict[tuple[str, str, int], Snapshot] = field(default_factory=dict)
+    duty: dict[tuple[str, str, str], DutyShift] = field(default_factory=dict)  # tenant, ward, sk
+    mine: dict[tuple[str, str, str], list[MyShift]] = field(default_factory=dict)  # tenant, staff, sk
+    markers: dict[tuple[str, str], tuple[int, list[str], list[str]]] = field(default_factory=dict)
+
+
+def _sk(shift: DutyShift) -> str:
+    return f"{shift.starts_at.astimezone(UTC).isoformat()}#{shift.shift}"
+
+
+@dataclass
+class FakePeriods:
+    tenant: str
+    tables: PeriodTables
+    uow: MemoryUnitOfWork
+
+    def get(self, period_id: str) -> PeriodRecord | None:
+        return self.tables.periods.get((self.tenant, period_id))
+
+    def grid(self, period_id: str) -> tuple[PeriodRecord | None, list[NurseRow]]:
+        rows = [r for (t, p, _), r in sorted(self.tables.rows.items()) if t == self.tenant and p == period_id]
+        return self.get(period_id), rows
+
+    def add(self, period: PeriodRecord) -> None:
+        key = (self.tenant, period.id)
+
+        def create_only() -> None:
+            if key in self.tables.periods:
+                raise Conflict("already exists")
+
+        self.uow.check(create_only)
+        self.uow.stage(lambda: self.tables.periods.__setitem__(key, period))
+
+    def _at(self, period_id: str, revision: int) -> None:
+        held = self.tables.periods.get((self.tenant, period_id))
+        if held is None or held.revision != revision:
+            raise Conflict("the roster period changed meanwhile; reload it")
+
+    def save(self, period: PeriodRecord, base_revision: int, rows: Iterable[NurseRow], relist: bool) -> None:
+        self.uow.check(lambda: self._at(period.id, base_revision))
+        self.uow.stage(lambda: self.tables.periods.__setitem__((self.tenant, period.id), period))
+        for row in list(rows):
+            self.uow.stage(
+                lambda row=row: self.tables.rows.__setitem__((self.tenant, period.id, row.staff_id), row)
+            )
+
+    def remove(self, period: PeriodRecord, row_ids: Iterable[str]) -> None:
+        self.uow.check(lambda: self._at(period.id, period.revision))
+        self.uow.stage(lambda: self.tables.periods.pop((self.tenant, period.id), None))
+        for staff_id in list(row_ids):
+            self.uow.stage(lambda s=staff_id: self.tables.rows.pop((self.tenant, period.id, s), None))
+
+    def _of(self, ward_id: str) -> list[PeriodRecord]:
+        return [p for (t, _), p in self.tables.periods.items() if t == self.tenant and ward_id in p.ward_ids]
+
+    def of_ward(self, ward_id: str, limit: int, cursor: str | None) -> tuple[list[PeriodRecord], str | None]:
+        rows = [(f"{p.start.isoformat()}#{p.id}", p) for p in self._of(ward_id)]
+        return page_after(rows, limit, cursor, f"{self.tenant}#ward#{ward_id}#periods", newest_first=True)
+
+    def around(self, ward_id: str, start: date, end: date) -> list[PeriodRecord]:
+        since = start - timedelta(days=63)
+        return sorted(
+            (p for p in self._of(ward_id) if since <= p.start <= end and p.end >= start - timedelta(days=1)),
+            key=lambda p: p.start,
+        )
+
+
+@dataclass
+class FakeVersions:
+    tenant: str
+    tables: PeriodTables
+    uow: MemoryUnitOfWork
+
+    def add(self, snapshot: Snapshot) -> None:
+        key = (self.tenant, snapshot.period_id, snapshot.version)
+
+        def create_only() -> None:
+            if key in self.tables.versions:
+                raise Conflict(f"version {snapshot.version} is already published")
+
+        self.uow.check(create_only)
+        self.uow.stage(lambda: self.tables.versions.__setitem__(key, snapshot))
+
+    def get(self, period_id: str, version: int) -> Snapshot | None:
+        return self.tables.versions.get((self.tenant, period_id, version))
+
+    def page(self, period_id: str, limit: int, cursor: str | None) -> tuple[list[Snapshot], str | None]:
+        rows = [
+            (f"version#{v:04d}", replace(s, cells={}))  # like the adapter: the cells are not read
+            for (t, p, v), s in self.tables.versions.items()
+            if t == self.tenant and p == period_id
+        ]
+        return page_after(rows, limit, cursor, f"{self.tenant}#period#{period_id}", newest_first=True)
+
+
+@dataclass
+class FakeDuty:
+    """The version's items are written at once (the adapter's batch writes are outside the transaction);
+    the marker is staged, and refused when a version as new is held already."""
+
+    tenant: str
+    tables: PeriodTables
+    uow: MemoryUnitOfWork
+
+    def applied(self, period_id: str) -> tuple[int, list[str], list[str]]:
+        return self.tables.markers.get((self.tenant, period_id), (0, [], []))
+
+    def replace(
+        self,
+        period_id: str,
+        version: int,
+        shifts: Sequence[DutyShift],
+        mine: dict[str, list[MyShift]],
+        start: date,
+        stale: tuple[list[str], list[str]],
+    ) -> None:
+        duty_keys = [f"{s.ward_id}|{_sk(s)}" for s in shifts]
+        staff_keys = [f"{k}|{start.isoformat()}#{period_id}" for k, v in sorted(mine.items()) if v]
+        for s in shifts:
+            self.tables.duty[(self.tenant, s.ward_id, _sk(s))] = s
+        for key in set(stale[0]) - set(duty_keys):
+            ward, sk = key.split("|", 1)
+            self.tables.duty.pop((self.tenant, ward, sk), None)
+        for staff_id, items in mine.items():
+            if items:
+                self.tables.mine[(self.tenant, staff_id, f"{start.isoformat()}#{period_id}")] = items
+        for key in set(stale[1]) - set(staff_keys):
+            staff_id, sk = key.split("|", 1)
+            self.tables.mine.pop((self.tenant, staff_id, sk), None)
+
+        def newer() -> None:
+            if self.applied(period_id)[0] >= version:
+                raise Conflict("a later version is on duty already")
+
+        self.uow.check(newer)
+        self.uow.stage(
+            lambda: self.tables.markers.__setitem__(
+                (self.tenant, period_id), (version, duty_keys, staff_keys)
+            )
+        )
+
+    def my_shifts(self, staff_id: str, first: date, last: date) -> list[MyShift]:
+        out = [
+            s
+            for (t, who, _), items in self.tables.mine.items()
+            if t == self.tenant and who == staff_id
+            for s in items
+            if first <= s.day <= last
+        ]
+        return sorted(out, key=lambda s: s.starts_at)
+
+    def on_duty(self, ward_id: str, at: datetime) -> list[DutyShift]:
+        return [
+            s
+            for (t, w, _), s in sorted(self.tables.duty.items())
+            if t == self.tenant and w == ward_id and s.starts_at <= at < s.ends_at
+        ]
+
+
+@dataclass
+class FakePeriodStore(FakeStore):
+    """``PeriodStore`` in memory: the staff and leave fakes plus the periods'."""
+
+    period_tables: PeriodTables = field(default_factory=PeriodTables)
+
+    @property
+    def periods(self) -> FakePeriods:
+        return FakePeriods(self.tenant, self.period_tables, self.uow)
+
+    @property
+    def versions(self) -> FakeVersions:
+        return FakeVersions(self.tenant, self.period_tables, self.uow)
+
+    @property
+    def duty(self) -> FakeDuty:
+        return FakeDuty(self.tenant, self.period_tables, self.uow)

@@ -32,7 +32,25 @@ CANCELLED_LEAVE = Subscription(
     event_types=("approval.leave.cancelled",),
     budget={"TransactWriteItems": 1},  # the leave marked cancelled (an update, no read) with the marker
 )
-SUBSCRIPTIONS = (STAFF_PROJECTION, APPROVED_LEAVE, CANCELLED_LEAVE)
+ROSTER_DECISIONS = Subscription(
+    service="scheduling",
+    name="roster-decisions",
+    source="approvals",
+    event_types=("approval.roster.decided",),
+    budget={"GetItem": 1, "TransactWriteItems": 1},  # the period's header; it moves on, with the marker
+)
+ON_DUTY = Subscription(
+    service="scheduling",
+    name="on-duty",
+    source="scheduling",
+    event_types=("roster.published",),
+    # what the read model holds of the period and the version published (two GetItems), the marker with
+    # the inbox's in one transaction, and the version's items: a BatchWriteItem per 25 of its on-duty
+    # shifts, nurses' shift lists and stale items (``per_item``), at least one for each kind
+    budget={"GetItem": 2, "TransactWriteItems": 1, "BatchWriteItem": 2},
+    per_item={"BatchWriteItem": 1 / 25},
+)
+SUBSCRIPTIONS = (STAFF_PROJECTION, APPROVED_LEAVE, CANCELLED_LEAVE, ROSTER_DECISIONS, ON_DUTY)
 
 
 @consumers.on_sqs_message(queue=STAFF_PROJECTION.queue_name, batch_size=10)
@@ -54,3 +72,17 @@ def on_leave_cancelled(event: Any) -> dict[str, Any]:
     from chalicelib.scheduling.service import leave  # when a batch arrives (see shared.app)
 
     return consume_batch(event.to_dict(), CANCELLED_LEAVE, leave.cancel_leave)
+
+
+@consumers.on_sqs_message(queue=ROSTER_DECISIONS.queue_name, batch_size=10)
+def on_roster_decided(event: Any) -> dict[str, Any]:
+    from chalicelib.scheduling.service import periods  # when a batch arrives (see shared.app)
+
+    return consume_batch(event.to_dict(), ROSTER_DECISIONS, periods.record_decision)
+
+
+@consumers.on_sqs_message(queue=ON_DUTY.queue_name, batch_size=1)
+def on_roster_published(event: Any) -> dict[str, Any]:
+    from chalicelib.scheduling.service import periods  # when a batch arrives (see shared.app)
+
+    return consume_batch(event.to_dict(), ON_DUTY, periods.project_published)

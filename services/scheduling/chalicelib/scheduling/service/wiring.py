@@ -5,10 +5,22 @@ first asked for (a route module does not pay for PynamoDB models it does not use
 
 from __future__ import annotations
 
+from chalicelib.scheduling.domain.period_ports import PeriodStore
 from chalicelib.scheduling.domain.ports import Directory, Store, Transaction
 
 from shared.auth import Principal
+from shared.ids import new_id
 from shared.persistence.uow import UnitOfWork
+
+__all__ = [
+    "consumer_period_store",
+    "directory",
+    "new_id",
+    "period_store",
+    "store",
+    "tenant_period_store",
+    "writer",
+]
 
 
 def store(tenant: str, uow: UnitOfWork | None = None) -> Store:
@@ -29,3 +41,26 @@ def writer(principal: Principal, request_id: str) -> tuple[Store, Transaction]:
 
     uow = UnitOfWork("scheduling", principal, request_id)
     return DynamoStore(principal.tenant, uow), uow
+
+
+def period_store(principal: Principal, request_id: str | None = None) -> PeriodStore:
+    """The roster periods' store for a request: its writes are one unit of work (audited as the caller)."""
+    from chalicelib.scheduling.adapters.periods import PeriodDynamoStore
+
+    return PeriodDynamoStore(principal.tenant, UnitOfWork("scheduling", principal, request_id))
+
+
+def consumer_period_store(tenant: str, uow: UnitOfWork) -> PeriodStore:
+    """The roster periods' store inside a consumer's unit of work (with its inbox marker)."""
+    from chalicelib.scheduling.adapters.periods import PeriodDynamoStore
+
+    return PeriodDynamoStore(tenant, uow)
+
+
+def tenant_period_store(tenant: str) -> PeriodStore:
+    """The roster periods' store for work no person asked for over HTTP (a solve job): audited as the
+    scheduling service."""
+    from chalicelib.scheduling.adapters.periods import PeriodDynamoStore
+
+    principal = Principal(tenant=tenant, user="service:scheduling", kind="service")
+    return PeriodDynamoStore(tenant, UnitOfWork("scheduling", principal, None))

@@ -1,0 +1,103 @@
+"""What the roster-period use cases need from the outside world, as Protocols (beside ``ports.py``).
+
+``adapters/dynamodb.py`` implements them on the scheduling table (keys in ``docs/scheduling.md``), the
+service-layer tests on the fakes of ``tests/unit/scheduling/fakes.py``. Like ``ports.Store``, a
+``PeriodStore`` is bound to one tenant and one unit of work: reads are immediate, writes are staged and
+land together (with the outbox events and the audit record) when the unit of work commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any, Protocol
+
+from chalicelib.scheduling.domain.periods import DutyShift, MyShift, NurseRow, PeriodRecord, Snapshot
+from chalicelib.scheduling.domain.ports import Store
+
+PeriodPage = tuple[list[PeriodRecord], str | None]
+SnapshotPage = tuple[list[Snapshot], str | None]
+
+
+class PeriodRepository(Protocol):
+    def get(self, period_id: str) -> PeriodRecord | None:
+        """The header alone (one GetItem)."""
+
+    def grid(self, period_id: str) -> tuple[PeriodRecord | None, list[NurseRow]]:
+        """The header and every nurse's row: one Query of the period's partition."""
+
+    def add(self, period: PeriodRecord) -> None:
+        """Stage a new period (create-only) and its entry in each of its wards' lists."""
+
+    def save(self, period: PeriodRecord, base_revision: int, rows: Iterable[NurseRow], relist: bool) -> None:
+        """Stage the header (only if it is still at ``base_revision``: else ``Conflict``) and these rows
+        (replacing them); ``relist``: its wards' list entries too (the state or name changed)."""
+
+    def remove(self, period: PeriodRecord, row_ids: Iterable[str]) -> None:
+        """Stage the removal of the header (if still at its revision), these rows and its list entries."""
+
+    def of_ward(self, ward_id: str, limit: int, cursor: str | None) -> PeriodPage:
+        """One page of the ward's periods, newest (latest start) first: one Query."""
+
+    def around(self, ward_id: str, start: date, end: date) -> list[PeriodRecord]:
+        """The ward's periods that end on or after ``start`` - 1 day and start by ``end`` (from its list,
+        one Query): the overlapping ones, and the one ending the day before ``start``."""
+
+
+class VersionRepository(Protocol):
+    def add(self, snapshot: Snapshot) -> None:
+        """Stage a published version (create-only: the same version twice is a ``Conflict``)."""
+
+    def get(self, period_id: str, version: int) -> Snapshot | None:
+        """One version (one GetItem)."""
+
+    def page(self, period_id: str, limit: int, cursor: str | None) -> SnapshotPage:
+        """The period's versions, newest first (one Query); their cells are left out."""
+
+
+class DutyRepository(Protocol):
+    """The on-duty read model (``shared/onduty.OnDutyShift``) and each nurse's published shifts."""
+
+    def applied(self, period_id: str) -> tuple[int, list[str], list[str]]:
+        """The version of the period the read model holds, and the keys it wrote for it (on-duty
+        items, nurses' items); (0, [], []) before the first."""
+
+    def replace(
+        self,
+        period_id: str,
+        version: int,
+        shifts: Sequence[DutyShift],
+        mine: dict[str, list[MyShift]],
+        start: date,
+        stale: tuple[list[str], list[str]],
+    ) -> None:
+        """Write the version's items (idempotent puts), delete the stale ones, and stage the marker
+        (only if the held version is still older)."""
+
+    def my_shifts(self, staff_id: str, first: date, last: date) -> list[MyShift]:
+        """A nurse's published shifts between two local dates (one Query)."""
+
+    def on_duty(self, ward_id: str, at: Any) -> list[DutyShift]:
+        """The ward's published shifts running at ``at`` (one Query)."""
+
+
+class PeriodStore(Store, Protocol):
+    """The repositories a roster-period use case needs (``ports.Store``'s: staff, leave, the ward setup;
+    and the periods'), for one tenant, on one unit of work."""
+
+    @property
+    def uow(self) -> Any:
+        """The unit of work: ``emit`` an event, ``audit`` a change, ``commit``."""
+
+    @property
+    def periods(self) -> PeriodRepository: ...
+
+    @property
+    def versions(self) -> VersionRepository: ...
+
+    @property
+    def duty(self) -> DutyRepository: ...
+
+
+def sorted_rows(rows: Sequence[NurseRow]) -> list[NurseRow]:
+    return sorted(rows, key=lambda r: (r.ward_id, r.staff_name, r.staff_id))

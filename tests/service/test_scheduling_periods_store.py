@@ -1,0 +1,191 @@
+"""The roster periods' repositories: the same checks on the DynamoDB adapter (on moto) and on the fakes
+the service-layer tests use (``tests/unit/scheduling/fakes.py``), so a fake cannot drift. Beside
+``test_scheduling_store.py`` (the staff, leave and setup repositories)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+import pytest
+from chalicelib.scheduling.adapters.periods import PeriodDynamoStore
+from chalicelib.scheduling.domain.periods import (
+    Cell,
+    NurseRow,
+    PeriodRecord,
+    Snapshot,
+    duty_shifts,
+    my_shifts,
+)
+from chalicelib.scheduling.domain.setup import ShiftDef
+
+from shared import onduty
+from shared.auth import Principal
+from shared.errors import Conflict
+from shared.persistence.uow import UnitOfWork
+from tests.unit.scheduling.fakes import FakePeriodStore, PeriodTables, Tables
+
+AT = datetime(2026, 12, 20, 8, 0, tzinfo=UTC)
+Opener = Callable[[str], tuple[Any, Callable[[Callable[[Any], None]], None]]]
+
+
+def _dynamo(tenant: str) -> tuple[Any, Callable[[Callable[[Any], None]], None]]:
+    def write(change: Callable[[Any], None]) -> None:
+        principal = Principal(tenant=tenant, user="service:scheduling", kind="service")
+        with UnitOfWork("scheduling", principal, "test") as uow:
+            change(PeriodDynamoStore(tenant, uow))
+            uow.commit()
+
+    return PeriodDynamoStore(tenant), write
+
+
+_TABLES, _PERIODS = Tables(), PeriodTables()
+
+
+def _fake(tenant: str) -> tuple[Any, Callable[[Callable[[Any], None]], None]]:
+    store = FakePeriodStore(tenant, tables=_TABLES, period_tables=_PERIODS)
+
+    def write(change: Callable[[Any], None]) -> None:
+        with store.uow as uow:
+            change(store)
+            uow.commit()
+
+    return store, write
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def opener(request: pytest.FixtureRequest) -> Iterator[Opener]:
+    if request.param == "dynamodb":
+        request.getfixturevalue("stack")
+        yield _dynamo
+    else:
+        yield _fake
+
+
+def period(pid: str, start: date, end: date, ward: str = "w1", **fields: Any) -> PeriodRecord:
+    return PeriodRecord(
+        id=pid,
+        ward_ids=(ward,),
+        ward_names=("心内科病区",),
+        name="心内科病区 排班",
+        start=start,
+        end=end,
+        state=fields.pop("state", "draft"),
+        revision=fields.pop("revision", 0),
+        version=fields.pop("version", 0),
+        created_at=AT,
+        created_by="s-hn",
+        **fields,
+    )
+
+
+def test_a_period_its_rows_and_its_wards_list(opener: Opener) -> None:
+    store, write = opener(f"t-{uuid.uuid4().hex[:10]}")
+    jan = period("p1", date(2027, 1, 1), date(2027, 1, 31))
+    write(lambda s: s.periods.add(jan))
+    with pytest.raises(Conflict):
+        write(lambda s: s.periods.add(jan))  # create-only
+    row = NurseRow("s1", "陈思雨", "w1", "N2", {date(2027, 1, 4): Cell("D", "nurse", True)})
+    edited = period("p1", date(2027, 1, 1), date(2027, 1, 31), revision=1)
+    write(lambda s: s.periods.save(edited, 0, [row], relist=False))
+    header, rows = store.periods.grid("p1")
+    assert header == edited and rows == [row]
+    assert store.periods.get("p1") == edited
+    with pytest.raises(Conflict):  # the header moved on: a write over revision 0 is refused
+        write(
+            lambda s: s.periods.save(
+                period("p1", date(2027, 1, 1), date(2027, 1, 31), revision=2), 0, [], False
+            )
+        )
+    assert store.periods.grid("p1")[0].revision == 1
+
+    feb = period("p2", date(2027, 2, 1), date(2027, 2, 28))
+    dec = period("p0", date(2026, 12, 1), date(2026, 12, 31), state="published", version=1)
+    write(lambda s: (s.periods.add(feb), s.periods.add(dec)))
+    assert [p.id for p in store.periods.of_ward("w1", 10, None)[0]] == ["p2", "p1", "p0"]  # newest first
+    first, cursor = store.periods.of_ward("w1", 2, None)
+    assert [p.id for p in first] == ["p2", "p1"] and cursor
+    assert [p.id for p in store.periods.of_ward("w1", 2, cursor)[0]] == ["p0"]
+    around = [p.id for p in store.periods.around("w1", date(2027, 2, 1), date(2027, 2, 28))]
+    assert around == ["p1", "p2"]  # the one ending the day before, and the period itself
+    assert [(p.id, p.state) for p in store.periods.around("w1", date(2027, 1, 1), date(2027, 1, 31))] == [
+        ("p0", "published"),
+        ("p1", "draft"),
+    ]
+    assert store.periods.of_ward("w2", 10, None) == ([], None)
+
+    write(lambda s: s.periods.remove(feb, []))
+    assert store.periods.get("p2") is None
+    assert [p.id for p in store.periods.of_ward("w1", 10, None)[0]] == ["p1", "p0"]
+    other, _ = opener(f"t-{uuid.uuid4().hex[:10]}")
+    assert other.periods.get("p1") is None and other.periods.grid("p1") == (None, [])
+
+
+def snapshot(version: int, cells: dict[str, dict[date, Cell]]) -> Snapshot:
+    return Snapshot(
+        period_id="p1",
+        version=version,
+        revision=version,
+        ward_ids=("w1",),
+        ward_names=("心内科病区",),
+        start=date(2027, 1, 1),
+        end=date(2027, 1, 31),
+        published_at=AT,
+        published_by="s-hn",
+        published_by_name="周护士长",
+        shifts=(ShiftDef("D", "白班", time(8), time(16)), ShiftDef("N", "大夜", time(0), time(8))),
+        names={"s1": "陈思雨", "s2": "李娜"},
+        wards={"s1": "w1", "s2": "w1"},
+        cells=cells,
+    )
+
+
+def test_versions_are_create_only_and_listed_newest_first_without_their_cells(opener: Opener) -> None:
+    store, write = opener(f"t-{uuid.uuid4().hex[:10]}")
+    one = snapshot(1, {"s1": {date(2027, 1, 4): Cell("D", "nurse")}})
+    write(lambda s: s.versions.add(one))
+    with pytest.raises(Conflict):
+        write(lambda s: s.versions.add(one))
+    write(lambda s: s.versions.add(snapshot(2, {})))
+    assert store.versions.get("p1", 1) == one
+    assert store.versions.get("p1", 3) is None
+    listed, _ = store.versions.page("p1", 10, None)
+    assert [(v.version, v.published_by_name, dict(v.cells)) for v in listed] == [
+        (2, "周护士长", {}),
+        (1, "周护士长", {}),
+    ]
+
+
+def test_the_on_duty_items_of_a_version_replace_the_previous_versions(opener: Opener) -> None:
+    tenant = f"t-{uuid.uuid4().hex[:10]}"
+    store, write = opener(tenant)
+    one = snapshot(1, {"s1": {date(2027, 1, 4): Cell("D")}, "s2": {date(2027, 1, 5): Cell("N")}})
+
+    def apply(s: Snapshot) -> None:
+        _, duty, staff = store.duty.applied("p1")
+        write(
+            lambda st: st.duty.replace("p1", s.version, duty_shifts(s), my_shifts(s), s.start, (duty, staff))
+        )
+
+    apply(one)
+    assert store.duty.applied("p1")[0] == 1
+    ten = datetime(2027, 1, 4, 2, tzinfo=UTC)  # 10:00 in Shanghai
+    assert [(d.staff_ids, d.staff_names, d.shift_name) for d in store.duty.on_duty("w1", ten)] == [
+        (("s1",), ("陈思雨",), "白班")
+    ]
+    assert [s.day for s in store.duty.my_shifts("s2", date(2027, 1, 1), date(2027, 1, 31))] == [
+        date(2027, 1, 5)
+    ]
+    assert store.duty.my_shifts("s2", date(2027, 1, 6), date(2027, 1, 31)) == []
+
+    two = snapshot(2, {"s2": {date(2027, 1, 4): Cell("D")}})
+    apply(two)
+    assert [d.staff_ids for d in store.duty.on_duty("w1", ten)] == [("s2",)]
+    assert store.duty.on_duty("w1", datetime(2027, 1, 4, 17, tzinfo=UTC)) == []  # 01:00 on the 5th: gone
+    assert store.duty.my_shifts("s1", date(2027, 1, 1), date(2027, 1, 31)) == []
+    with pytest.raises(Conflict):  # an older version after a newer one: the marker refuses it
+        write(lambda st: st.duty.replace("p1", 1, [], {}, one.start, ([], [])))
+    if isinstance(store, PeriodDynamoStore):  # the shared read model messaging and approvals read
+        assert onduty.on_duty(tenant, "w1", ten).staff_ids == ("s2",)
