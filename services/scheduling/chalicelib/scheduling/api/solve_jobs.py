@@ -1,0 +1,84 @@
+"""Auto-roster jobs: start a solve of a period, follow it, cancel it, apply a kept result."""
+
+from __future__ import annotations
+
+from chalicelib.scheduling.contracts.solve_jobs import ApplyRequest, SolveJobView, SolveRequest
+from chalicelib.scheduling.service import solve_jobs
+
+from shared.http import RequestContext, ServiceAPI
+from shared.pages import ListQuery, Page
+
+api = ServiceAPI("scheduling", __name__)
+STAFF = ("staff",)
+
+
+@api.route(
+    "/periods/{period_id}/solve",
+    "POST",
+    summary="Auto-roster a period: a job that solves in a function of its own (202; follow its Location); "
+    "409 names the job already solving it",
+    body=SolveRequest,
+    response=SolveJobView,
+    status=202,
+    kinds=STAFF,
+    idempotent=True,
+    location="/periods/{period_id}/jobs/{id}",
+    # the period (its wards), the period's lock; the job and the lock in one transaction
+    budget={"GetItem": 2, "TransactWriteItems": 1},
+)
+def start_solve(ctx: RequestContext, period_id: str, body: SolveRequest) -> SolveJobView:
+    return solve_jobs.start(ctx.principal, period_id, body)
+
+
+@api.route(
+    "/periods/{period_id}/jobs/{job_id}",
+    summary="A solve job: state, percent, best cost over time, the cost per rule, the draft revision it "
+    "made, or why it failed",
+    response=SolveJobView,
+    kinds=STAFF,
+    budget={"GetItem": 1},
+)
+def get_solve_job(ctx: RequestContext, period_id: str, job_id: str) -> SolveJobView:
+    return solve_jobs.get(ctx.principal, period_id, job_id, ctx.headers.get("accept-language"))
+
+
+@api.route(
+    "/periods/{period_id}/jobs",
+    summary="A period's solve jobs, newest first",
+    query=ListQuery,
+    response=Page[SolveJobView],
+    kinds=STAFF,
+    budget={"GetItem": 1, "Query": 1},
+)
+def list_solve_jobs(ctx: RequestContext, period_id: str, query: ListQuery) -> Page[SolveJobView]:
+    return solve_jobs.list_jobs(
+        ctx.principal, period_id, query.limit, query.cursor, ctx.headers.get("accept-language")
+    )
+
+
+@api.route(
+    "/periods/{period_id}/jobs/{job_id}/cancel",
+    "POST",
+    summary="Cancel a solve job: a queued one at once, a running one at its next heartbeat (nothing kept)",
+    response=SolveJobView,
+    kinds=STAFF,
+    # the job; a queued one ends with its lock (one transaction), a running one is asked (one update)
+    budget={"GetItem": 1, "TransactWriteItems": 1, "UpdateItem": 1},
+)
+def cancel_solve_job(ctx: RequestContext, period_id: str, job_id: str) -> SolveJobView:
+    return solve_jobs.cancel(ctx.principal, period_id, job_id, ctx.headers.get("accept-language"))
+
+
+@api.route(
+    "/periods/{period_id}/jobs/{job_id}/apply",
+    "POST",
+    summary="Apply a result kept because the draft changed while solving: it becomes the draft, on purpose",
+    body=ApplyRequest,
+    response=SolveJobView,
+    kinds=STAFF,
+    idempotent=True,
+    # the job and the period; the new draft revision (the periods' save) and the job marked applied
+    budget={"GetItem": 2, "TransactWriteItems": 1, "UpdateItem": 1},
+)
+def apply_solve_job(ctx: RequestContext, period_id: str, job_id: str, body: ApplyRequest) -> SolveJobView:
+    return solve_jobs.apply(ctx.principal, period_id, job_id, ctx.headers.get("accept-language"))
