@@ -89,7 +89,7 @@ class LocalSolverFunction:
         """Runs every invocation kept so far in this thread, with the function's handler; returns what
         each said (``{"job_id", "outcome"}``)."""
         handle = load_handler()
-        results = []
+        results: list[dict[str, str]] = []
         while True:
             with self._lock:
                 if not self.pending:
