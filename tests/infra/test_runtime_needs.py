@@ -423,10 +423,7 @@ def test_the_solver_image_builds_from_its_dockerfile_with_the_locked_runtime_and
     (image,) = manifest["dockerImages"].values()
     context = assembly.outdir / image["source"]["directory"]
     dockerfile = (context / "Dockerfile").read_text(encoding="utf-8")
-    assert (
-        dockerfile.splitlines()[5] == "FROM public.ecr.aws/lambda/python:3.11"
-        or "FROM public.ecr.aws/lambda/python:3.11" in dockerfile
-    )
+    assert re.findall(r"^FROM (\S+)", dockerfile, re.M) == ["public.ecr.aws/lambda/python:3.11"]
     assert "--require-hashes" in dockerfile and 'CMD ["solver_handler.handle"]' in dockerfile
     requirements = (context / "requirements-solver.txt").read_text(encoding="utf-8")
     pinned = set(re.findall(r"^([a-z0-9_.-]+)==", requirements, re.M))
