@@ -467,3 +467,17 @@ def test_shortages_name_the_day_shift_and_skill() -> None:
     assert [(s.day, s.skill, s.available) for s in short if s.skill != "nurse"] == [
         (date(2026, 3, 2), s.skill, 0) for s in short if s.skill != "nurse"
     ]
+
+
+def test_a_worker_told_to_stop_stops_its_solve_on_the_way_out() -> None:
+    """``fh dev`` stopping sends its workers SIGTERM, which ``fh.local.worker`` turns into SystemExit."""
+    world = World()
+    job = world.start()
+
+    def terminated(call: int) -> None:
+        raise SystemExit(143)
+
+    run = FakeRun(EngineOutcome(a_roster(world.source.problem)), waits=5, during=terminated)
+    with pytest.raises(SystemExit):
+        world.run(job.id, run)
+    assert run.stopped and world.source.saves == []
