@@ -25,13 +25,8 @@ KNOWN_GAPS: dict[str, str] = {}
 # no period exists for a gate to make, so none of these routes can be driven. Remove at the wiring.
 _UNWIRED = "no roster period to solve until wiring.problem_source is wired to the periods (#22 merge)"
 _SOLVE_ROUTES = {
-    "scheduling:POST /periods/{period_id}/solve": (
-        "budget",
-        "throttle",
-        "fuzz-positive",
-        "fuzz-negative",
-        "isolation-404",
-    ),
+    # (its fuzz-negative passes: every invalid body is refused before the period is read)
+    "scheduling:POST /periods/{period_id}/solve": ("budget", "throttle", "fuzz-positive", "isolation-404"),
     "scheduling:GET /periods/{period_id}/jobs/{job_id}": ("budget", "throttle", "isolation-404"),
     "scheduling:GET /periods/{period_id}/jobs": (
         "budget",
