@@ -108,3 +108,66 @@ def prune_cache(build: Path = BUILD, days: int = CACHE_DAYS) -> int:
     for path in stale:
         path.unlink(missing_ok=True)
     return len(stale)
+
+
+# ---- the solver function's image -----------------------------------------------------------------------
+
+SOLVER_SOURCE = ROOT / "services" / "scheduling" / "solver"
+SOLVER_BUILD = ROOT / "build" / "solver"
+
+
+def _lock_entries(lock: Path) -> dict[str, tuple[list[str], set[str]]]:
+    """name → (the entry's lines, with its hashes; the names it is there for: ``# via``)."""
+    entries: dict[str, tuple[list[str], set[str]]] = {}
+    current: str | None = None
+    in_via = False
+    for line in lock.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^([A-Za-z0-9_.\-]+)==", line)
+        if match:
+            current = match.group(1).lower().replace("_", "-")
+            entries[current] = ([line], set())
+            in_via = False
+            continue
+        if current is None:
+            continue
+        stripped = line.strip()
+        if stripped.startswith("--hash=") or line.endswith("\\"):
+            entries[current][0].append(line)
+        elif stripped.startswith("# via"):
+            rest = stripped.removeprefix("# via").strip()
+            in_via = not rest
+            if rest:
+                entries[current][1].add(rest.split(" ")[0].lower().replace("_", "-"))
+        elif in_via and stripped.startswith("#"):
+            entries[current][1].add(stripped.lstrip("#").strip().split(" ")[0].lower().replace("_", "-"))
+    return entries
+
+
+def solver_requirements(lock: Path = ROOT / "requirements.lock") -> str:
+    """The lock's entries, hashes included, for the runtime dependencies, the ``solver`` extra and
+    everything they pull in (the lock's ``# via`` graph): never the dev or infra tools."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = {_name(r) for r in [*project["dependencies"], *project["optional-dependencies"]["solver"]]}
+    wanted -= NOT_BUNDLED  # the worker is no Chalice app (and chalice[cdkv2] would bring the CDK)
+    entries = _lock_entries(lock)
+    changed = True
+    while changed:
+        changed = False
+        for name, (_, via) in entries.items():
+            if name not in wanted and via & wanted:
+                wanted.add(name)
+                changed = True
+    lines = [line for name in sorted(wanted) if name in entries for line in entries[name][0]]
+    return "\n".join(lines) + "\n"
+
+
+def stage_solver(build: Path = SOLVER_BUILD) -> Path:
+    """The solver image's build context: its Dockerfile and handler, the pinned requirements, ``shared/``
+    and scheduling's ``chalicelib/`` (small, so synth fingerprints it quickly)."""
+    build.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(SOLVER_SOURCE / "Dockerfile", build / "Dockerfile")
+    shutil.copy2(SOLVER_SOURCE / "handler.py", build / "handler.py")
+    (build / "requirements-solver.txt").write_text(solver_requirements(), encoding="utf-8")
+    _sync_tree(ROOT / "shared", build / "shared")
+    _sync_tree(ROOT / "services" / "scheduling" / "chalicelib", build / "chalicelib")
+    return build

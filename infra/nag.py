@@ -96,6 +96,27 @@ FAILURE_DESTINATION: list[tuple[str, str]] = [
     )
 ]
 
+# The solver function (scheduling's container image): what the HIPAA pack asks of a Lambda function that
+# the province's other functions (SAM, not checked by the pack) do not do either, each with its reason.
+SOLVER_FUNCTION: list[tuple[str, str]] = [
+    (
+        "HIPAA.Security-LambdaInsideVPC",
+        "No function of a province runs in a VPC: they reach only DynamoDB, EventBridge, SQS and KMS "
+        "through their regional endpoints with IAM, and hold no network-reachable state.",
+    ),
+    (
+        "HIPAA.Security-LambdaConcurrency",
+        "Each auto-roster job is its own invocation so wards solve in parallel; a period has at most one "
+        "live job (409 on a second), which bounds it, and reserving concurrency would take it from the "
+        "province's API and consumers.",
+    ),
+    (
+        "HIPAA.Security-LambdaDLQ",
+        "A failed solve is recorded on its job (failed, with the reason) by the worker or, when the worker "
+        "died, by the sweep within minutes; a DLQ would hold a payload no one needs to replay.",
+    ),
+]
+
 RESIDENCY = (
     "A province is the data-residency boundary: replicating hospital data to another region would take it "
     "out of the province; versioning and retention keep it recoverable in place."

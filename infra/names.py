@@ -93,6 +93,12 @@ def function(province: str, service: str, handler: str) -> str:
     return name[:64]
 
 
+# The solver function: two vCPUs (Lambda gives one vCPU per 1,769 MB) for CP-SAT's two workers and the
+# annealing process; up to Lambda's 15 minutes, above the longest time limit a job may ask (600 s).
+SOLVER_MEMORY_MB = 3538
+SOLVER_TIMEOUT_SECONDS = 15 * 60
+
+
 def export(province: str, what: str) -> str:
     """A CloudFormation export of the data stack that service stacks import by name."""
     return component(province, what)

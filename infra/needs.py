@@ -36,13 +36,16 @@ class Needs:
     # sns:CreatePlatformEndpoint/Publish on the province's push platform applications.
     push: bool = False
     read_models: tuple[ReadModel, ...] = ()
+    # The container-image solver function (scheduling's auto-roster jobs): the stack builds it, and the
+    # service's functions may invoke it (lambda:InvokeFunction on it alone).
+    solver: bool = False
 
 
 NEEDS: dict[str, Needs] = {
     "messaging": Needs(blind_index=True, attachments=True, alerts=True, push=True, read_models=(ON_DUTY,)),
     # approvals' files are <tenant>/approvals/<id>: its role reaches those keys only
     "approvals": Needs(attachments=True, attachment_keys="*/approvals/*", read_models=(ON_DUTY,)),
-    "scheduling": Needs(),
+    "scheduling": Needs(solver=True),
     "followup": Needs(),
     "marketplace": Needs(),
 }

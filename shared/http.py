@@ -75,6 +75,9 @@ class RouteSpec:
     public: bool
     idempotent: bool
     budget: dict[str, int] = field(default_factory=dict)
+    # A ``Location`` header for what the route made, from its path parameters and its response's fields
+    # (``/periods/{period_id}/jobs/{id}``), under the service's base path.
+    location: str | None = None
 
     @property
     def charged_budget(self) -> dict[str, int]:
@@ -196,6 +199,7 @@ class ServiceAPI:
         public: bool = False,
         idempotent: bool = False,
         budget: dict[str, int] | None = None,
+        location: str | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
             spec = RouteSpec(
@@ -214,6 +218,7 @@ class ServiceAPI:
                 public=public,
                 idempotent=idempotent,
                 budget=budget or {},
+                location=location,
             )
             if spec.name in self._handlers:
                 raise ValueError(f"{self.module}: two routes are named {spec.name}")
@@ -295,7 +300,11 @@ class ServiceAPI:
         ctx = RequestContext(principal=principal, request_id=request_id, path=path, headers=headers)
 
         def produce() -> dict[str, Any]:
-            return {"status": spec.status, "body": _dump(fn(ctx, **kwargs))}
+            body = _dump(fn(ctx, **kwargs))
+            produced: dict[str, Any] = {"status": spec.status, "body": body}
+            if spec.location is not None and isinstance(body, dict):
+                produced["location"] = f"/{spec.service}" + spec.location.format(**{**path_params, **body})
+            return produced
 
         key = headers.get("idempotency-key")
         if spec.idempotent and key is not None:
@@ -303,8 +312,11 @@ class ServiceAPI:
             result = idempotency.run_once(scope, key, payload, produce, request.lambda_context)
         else:
             result = produce()
+        out_headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
+        if result.get("location"):  # kept with the first response, so a retry answers the same
+            out_headers["Location"] = str(result["location"])
         return Response(
             body="" if result["status"] == 204 else json.dumps(result["body"], ensure_ascii=False),
             status_code=result["status"],
-            headers={"Content-Type": "application/json"},
+            headers=out_headers,
         )

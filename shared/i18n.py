@@ -93,6 +93,7 @@ NOUNS = {
     "deputy": "代理人设置",
     "hospital": "医院",
     "hospital in this consortium": "该医联体中的医院",
+    "solve job": "排班任务",
     "import": "导入任务",
     "import rows": "导入数据",
     "import page": "导入预览页",
@@ -128,6 +129,16 @@ VALUES = {
     "hospital": "医院",
     "division": "部门",
     "team": "小组",
+    # auto-roster jobs: their states and results, the skills a shortage names
+    "queued": "排队中",
+    "running": "求解中",
+    "succeeded": "已完成",
+    "failed": "已失败",
+    "cancelled": "已取消",
+    "saved": "已保存为草稿",
+    "kept": "已保留待应用",
+    "senior": "高年资护士（N2–N4）",
+    "head_nurse": "护士长",
 }
 
 # English template → Chinese template; ``{}`` placeholders in the same order.
@@ -389,6 +400,23 @@ MESSAGES = {
     "the roster names nurses who are not in the period": "排班中有不属于本排班周期的护士",
     "give the time with its time zone": "请给出带时区的时间",
     "ask for at most 62 days at a time": "一次最多查询 62 天",
+    # scheduling: auto-roster jobs (raised, and the reasons a job records)
+    "a solve of this period is already running: job {}": "该排班周期已有自动排班在进行：任务 {}",
+    "the job has ended ({}): there is nothing to cancel": "该任务已结束（{}）：无可取消",
+    "only a result kept because the draft changed can be applied; this job's is {}": (
+        "只有因草稿在求解期间被修改而保留的结果才能应用；该任务的结果为：{}"
+    ),
+    "the solver could not be started, retry shortly": "无法启动排班求解，请稍后重试",
+    "the solver stopped answering (no heartbeat for {} minutes)": "排班求解已无响应（{} 分钟无心跳）",
+    "no solver took the job within {} minutes": "{} 分钟内没有求解进程接手该任务",
+    "no roster satisfies the hard rules": "没有满足全部硬性规则的排班方案",
+    "no roster satisfies the hard rules: {}": "没有满足全部硬性规则的排班方案：{}",
+    "{} {} needs {} {}, only {} can work": "{} {} 需要 {} 名{}，只有 {} 人可排",
+    "the solver failed: {}": "排班求解失败：{}",
+    "cancelled by {}": "已由 {} 取消",
+    "cancelled while solving: nothing was kept": "求解中被取消：未保留任何结果",
+    "the draft changed while solving (revision {} → {}): the result is kept on the job; apply it to "
+    "replace the draft": "求解期间草稿已被修改（版本 {} → {}）：结果保留在任务中，如需替换草稿请应用该结果",
 }
 
 

@@ -126,6 +126,10 @@ def build(service: str, routes: list[RouteSpec], prefix: str = "", title: str = 
         ok: dict[str, Any] = {"description": "OK"}
         if isinstance(route.response, type) and issubclass(route.response, BaseModel):
             ok["content"] = {"application/json": {"schema": refs[(route.response, "serialization")]}}
+        if route.location is not None:
+            ok["headers"] = {
+                "Location": {"description": "where to follow what was made", "schema": {"type": "string"}}
+            }
         op["responses"][str(route.status)] = ok
         for code, text in _ERRORS.items():
             if route.public and code in ("401", "403"):

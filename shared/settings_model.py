@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     # Urgent-alert voice calls: "pinpoint" (Pinpoint SMS and Voice v2) or "log" (delivery log only).
     voice_channel: str = "pinpoint"
     voice_origination: str = ""
+    # The function that runs scheduling's auto-roster jobs (one asynchronous invocation per job).
+    # Empty: <table_prefix>-scheduling-solver, the name the stacks give it.
+    solver_function: str = ""
 
     @property
     def kms_data_key(self) -> str:
@@ -51,6 +54,10 @@ class Settings(BaseSettings):
     @property
     def attachments_bucket_name(self) -> str:
         return self.attachments_bucket or f"{self.table_prefix}-attachments"
+
+    @property
+    def solver_function_name(self) -> str:
+        return self.solver_function or f"{self.table_prefix}-scheduling-solver"
 
     @property
     def kms_index_key(self) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from chalice.config import Config
 from chalice.local import LocalGateway, LocalGatewayException
 
+from fh.local.solver import LocalSolverFunction
 from shared import i18n, openapi
 from shared.app import route_specs
 from shared.problems import PROBLEM_CONTENT_TYPE, Problem
@@ -38,9 +39,10 @@ class Gateway:
     """Dispatches ``/<service>/...`` to that service's Chalice app (one request at a time per app,
     as one Lambda instance would), and serves the merged OpenAPI, the docs page and the dev JWKS."""
 
-    def __init__(self, apps: dict[str, Any], jwks: dict[str, Any]):
+    def __init__(self, apps: dict[str, Any], jwks: dict[str, Any], solver: LocalSolverFunction | None = None):
         self.apps = apps
         self.jwks = jwks
+        self.solver = solver  # the Lambda Invoke API of the solver function (fh.local.solver)
         self._gateways = {
             name: LocalGateway(app, Config.create(lambda_timeout=60)) for name, app in apps.items()
         }
@@ -70,6 +72,8 @@ class Gateway:
             return 200, {"Content-Type": "text/html; charset=utf-8"}, DOCS_HTML.encode()
         if route.startswith("/docs/static/"):
             return self._static(route.removeprefix("/docs/static/"))
+        if self.solver is not None and self.solver.handles(method, route):
+            return self.solver.invoke(route, headers, body)
         service, _, rest = path.lstrip("/").partition("/")
         lang = i18n.language(next((v for k, v in headers.items() if k.lower() == "accept-language"), None))
         if service not in self._gateways:

@@ -22,6 +22,7 @@ from fh.local import moto_fixes
 from fh.local.gateway import Gateway, serve
 from fh.local.provision import provision
 from fh.local.runner import QueueTrigger, ScheduleTrigger, StreamTrigger, TriggerRunner
+from fh.local.solver import LocalSolverFunction
 from fh.services import load_apps
 from shared import aws, crypto, idempotency
 from shared.auth import get_verifier
@@ -59,6 +60,9 @@ class LocalStack:
     _moto: Any = None
     _server: Any = None
     runner: TriggerRunner | None = None
+    # The solver function's Invoke API: a worker process per job under ``fh dev``; the tests' stack
+    # (``background=False``) keeps the invocations for ``run_solver_jobs``.
+    solver: LocalSolverFunction | None = None
 
     @property
     def url(self) -> str:
@@ -96,7 +100,8 @@ class LocalStack:
         self.runner = TriggerRunner(self._triggers(queues))
         if self.background:
             self.runner.start()
-        self._server = serve(Gateway(self.apps, self.issuer.jwks()), self.host, self.port)
+        self.solver = LocalSolverFunction(get_settings().solver_function_name, deferred=not self.background)
+        self._server = serve(Gateway(self.apps, self.issuer.jwks(), self.solver), self.host, self.port)
         return self
 
     def configure_environment(self) -> None:
@@ -105,6 +110,8 @@ class LocalStack:
         os.environ.update(
             {
                 "AWS_ENDPOINT_URL": self.moto_url,
+                # Lambda's Invoke (the solver function) is answered by the gateway (fh.local.solver)
+                "AWS_ENDPOINT_URL_LAMBDA": self.url,
                 "AWS_ACCESS_KEY_ID": "local",
                 "AWS_SECRET_ACCESS_KEY": "local",
                 "AWS_DEFAULT_REGION": LOCAL_REGION,
@@ -177,6 +184,13 @@ class LocalStack:
         assert self.runner is not None, "the stack is not started"
         return self.runner.drain(max_rounds)
 
+    def run_solver_jobs(self) -> list[dict[str, str]]:
+        """Runs the solver invocations made so far (``POST …/solve``), each to its job's end, in this
+        thread with the solver function's handler; returns what each said. For the tests' stack, whose
+        invocations wait for this (under ``fh dev`` each runs at once in a worker process)."""
+        assert self.solver is not None, "the stack is not started"
+        return self.solver.run_pending()
+
     def token(self, tenant: str, user: str, roles: list[str] | tuple[str, ...] = (), **kw: Any) -> str:
         assert self.issuer is not None
         return self.issuer.token(tenant, user, roles, **kw)
@@ -207,6 +221,8 @@ class LocalStack:
         return status, (json.loads(raw) if raw else None)
 
     def stop(self) -> None:
+        if self.solver:
+            self.solver.stop()  # running solves end with the stack
         if self.runner:
             self.runner.stop()
         if self._server:

@@ -20,7 +20,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra import nag, names
+from infra import bundle, nag, names
 from infra.chalice_app import ServiceApp
 from infra.config import Province, parse_push_app
 from infra.needs import NEEDS, Needs
@@ -29,6 +29,7 @@ from shared.persistence.tables import TABLES, TableSpec
 
 RELAY = "Relay"
 API = "APIHandler"
+SOLVER = "Solver"
 READ = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"]
 WRITE = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
 # Fan-outs (a notification's recipients, a message's feed entries) write their own table 25 items a call.
@@ -84,7 +85,9 @@ class ServiceStack(Stack):
             logical_id: names.function(code, service, handler_name(logical_id))
             for logical_id in self.functions
         }
-        self.log_groups = {logical_id: self._log_group(logical_id) for logical_id in self.functions}
+        if self.needs.solver:
+            self.function_names[SOLVER] = names.function(code, service, "solver")
+        self.log_groups = {logical_id: self._log_group(logical_id) for logical_id in self.function_names}
 
         self.policies: dict[str, iam.ManagedPolicy] = {}
         self.app_role = self._role("AppRole", "app", [f for f in self.functions if f != RELAY])
@@ -110,6 +113,8 @@ class ServiceStack(Stack):
                 "LayerName", names.component(code, f"{service}-dependencies")
             )
         self._relay_trigger()
+        if self.needs.solver:
+            self._solver()
         self._alarms()
 
     # -- names and ARNs -------------------------------------------------------------------------------
@@ -157,24 +162,12 @@ class ServiceStack(Stack):
     def _configure_function(self, logical_id: str, resource: dict[str, Any]) -> None:
         code = self.province.code
         function = self.app.get_resource(logical_id)
-        identity = self.province.identity
         function.add_property_override("FunctionName", self.function_names[logical_id])
         function.add_property_override(
             "Role", (self.relay_role if logical_id == RELAY else self.app_role).role_arn
         )
         function.add_property_override(
-            "Environment.Variables",
-            {
-                "FH_PROVINCE": code,
-                "FH_TABLE_PREFIX": names.prefix(code),
-                "FH_EVENT_BUS_NAME": names.bus(code),
-                "FH_JWT_ISSUER": identity.issuer,
-                "FH_JWT_AUDIENCE": identity.audience,
-                "FH_JWKS_URL": identity.jwks_url,
-                "FH_TENANT_CLAIM": identity.tenant_claim,
-                "POWERTOOLS_SERVICE_NAME": self.service,
-                **self._environment(),
-            },
+            "Environment.Variables", {**self._base_environment(), **self._environment()}
         )
         function.add_property_override(
             "Tags",
@@ -206,9 +199,84 @@ class ServiceStack(Stack):
                     names.schedule_rule(code, self.service, handler_name(logical_id)),
                 )
 
+    def _base_environment(self) -> dict[str, str]:
+        code, identity = self.province.code, self.province.identity
+        return {
+            "FH_PROVINCE": code,
+            "FH_TABLE_PREFIX": names.prefix(code),
+            "FH_EVENT_BUS_NAME": names.bus(code),
+            "FH_JWT_ISSUER": identity.issuer,
+            "FH_JWT_AUDIENCE": identity.audience,
+            "FH_JWKS_URL": identity.jwks_url,
+            "FH_TENANT_CLAIM": identity.tenant_claim,
+            "POWERTOOLS_SERVICE_NAME": self.service,
+        }
+
+    def _solver(self) -> None:
+        """The container-image solver function: auto-roster jobs, one asynchronous invocation each.
+
+        Its image is built at deploy time from the context ``bundle.stage_solver`` stages (the asset is
+        only fingerprinted at synth: no Docker engine needed). Its role reads and writes the service's
+        table (the job, its heartbeat, the draft) and reads the directory (the nurses to roster); the
+        API's role may invoke it and nothing else may."""
+        role = self._role("SolverRole", "solver", [SOLVER])
+        for spec in TABLES:
+            if spec.owner == self.service or spec.suffix == "directory":
+                arn = self._table_arn(spec.suffix)
+                self.policies["solver"].add_statements(
+                    iam.PolicyStatement(
+                        actions=table_access(self.service, spec),
+                        resources=[arn] + [f"{arn}/index/{ix.name}" for ix in spec.indexes],
+                    )
+                )
+        function = lambda_.DockerImageFunction(
+            self,
+            SOLVER,
+            function_name=self.function_names[SOLVER],
+            description="scheduling's auto-roster jobs: one solve per invocation",
+            code=lambda_.DockerImageCode.from_image_asset(str(bundle.stage_solver())),
+            memory_size=names.SOLVER_MEMORY_MB,
+            timeout=Duration.seconds(names.SOLVER_TIMEOUT_SECONDS),
+            role=role,
+            environment=self._base_environment(),
+            # A failed invocation is not retried: the job's state says what happened (the sweep fails a
+            # job whose worker died), and a retry of a job already taken would do nothing anyway.
+            retry_attempts=0,
+            max_event_age=Duration.minutes(5),
+        )
+        # Traced like the other functions; set on the resource, as the construct's switch would add an
+        # inline X-Ray policy (the roles' managed policies already allow the two X-Ray actions).
+        cfn = function.node.default_child
+        assert isinstance(cfn, lambda_.CfnFunction)
+        cfn.tracing_config = lambda_.CfnFunction.TracingConfigProperty(mode="Active")
+        # Its log group and permissions exist before it runs. Set on the resource: the construct's own
+        # dependency on the role repeats what the role's GetAtt already says (cfn-lint W3005).
+        policy = self.policies["solver"].node.default_child
+        assert isinstance(policy, iam.CfnManagedPolicy)
+        cfn.add_override(
+            "DependsOn", [self.get_logical_id(self.log_groups[SOLVER]), self.get_logical_id(policy)]
+        )
+        nag.suppress_resource(function, nag.SOLVER_FUNCTION)
+        self.solver_function = function
+        self.policies["app"].add_statements(
+            iam.PolicyStatement(
+                actions=["lambda:InvokeFunction"],
+                resources=[
+                    self.format_arn(
+                        service="lambda",
+                        resource="function",
+                        resource_name=self.function_names[SOLVER],
+                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                ],
+            )
+        )
+
     def _environment(self) -> dict[str, str]:
         """What a service's needs add to ``FH_*`` (see ``shared.settings_model``)."""
         env: dict[str, str] = {}
+        if self.needs.solver:
+            env["FH_SOLVER_FUNCTION"] = names.function(self.province.code, self.service, "solver")
         messaging = self.province.messaging
         if self.needs.attachments:
             env["FH_ATTACHMENTS_BUCKET"] = names.attachments_bucket(self.province.code, self.account)

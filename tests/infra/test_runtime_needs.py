@@ -311,7 +311,7 @@ def _source(svc: str) -> str:
     )
 
 
-KNOWN_CLIENTS = {"s3", "sns", "pinpoint-sms-voice-v2"}
+KNOWN_CLIENTS = {"s3", "sns", "pinpoint-sms-voice-v2", "lambda"}
 # shared modules that make AWS calls for the service that imports them → the client they use
 SHARED_CLIENTS = {r"shared\.files": "s3"}
 
@@ -330,5 +330,106 @@ def test_infra_needs_match_what_the_service_code_calls(svc: str) -> None:
     assert needs.alerts == ("PhoneNumber=" in code or "pinpoint-sms-voice-v2" in clients)
     assert needs.push == ("create_platform_endpoint" in code)
     assert needs.blind_index == ("get_blind_index" in code)
+    assert needs.solver == ("lambda" in clients)  # only the solver function is ever invoked
     reads_on_duty = bool(re.search(r"from shared import [^\n]*\bonduty\b|shared\.onduty", code))
     assert (ON_DUTY in needs.read_models) == reads_on_duty
+
+
+# -- the solver function (scheduling's auto-roster jobs) -------------------------------------------------------
+def _solver(template: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    (found,) = [
+        (logical_id, f["Properties"])
+        for logical_id, f in resources(template, "AWS::Lambda::Function").items()
+        if f["Properties"].get("PackageType") == "Image"
+    ]
+    return found
+
+
+@pytest.mark.parametrize("code", PROVINCES)
+def test_the_solver_is_a_container_image_function_with_two_vcpus_and_fifteen_minutes(
+    assembly: Assembly, code: str, config: Any
+) -> None:
+    from chalicelib.scheduling.domain.solve_jobs import MAX_TIME_LIMIT
+
+    template = _service(assembly, code, "scheduling")
+    logical_id, solver = _solver(template)
+    assert solver["FunctionName"] == names.function(code, "scheduling", "solver")
+    assert solver["MemorySize"] == 3538  # two vCPUs: CP-SAT's two workers and the annealing process
+    assert MAX_TIME_LIMIT + 60 <= solver["Timeout"] <= 900
+    assert "cdk-hnb659fds-container-assets" in json.dumps(solver["Code"]["ImageUri"])  # built at deploy
+    assert solver["TracingConfig"] == {"Mode": "Active"}
+    env = solver["Environment"]["Variables"]
+    assert env["FH_TABLE_PREFIX"] == names.prefix(code) and env["FH_EVENT_BUS_NAME"] == names.bus(code)
+    assert env["FH_JWKS_URL"] == config.province(code).identity.jwks_url
+    (invoke_config,) = resources(template, "AWS::Lambda::EventInvokeConfig").values()
+    assert invoke_config["Properties"]["FunctionName"] == {"Ref": logical_id}
+    assert invoke_config["Properties"]["MaximumRetryAttempts"] == 0  # the job's state tells what happened
+    groups = {g["Properties"]["LogGroupName"] for g in resources(template, "AWS::Logs::LogGroup").values()}
+    assert f"/aws/lambda/{solver['FunctionName']}" in groups
+    alarmed = {
+        a["Properties"]["Dimensions"][0]["Value"]
+        for a in resources(template, "AWS::CloudWatch::Alarm").values()
+    }
+    assert solver["FunctionName"] in alarmed
+    # the API and the other scheduling functions are told its name; no other service has one
+    for function in resources(template, "AWS::Serverless::Function").values():
+        assert (
+            function["Properties"]["Environment"]["Variables"]["FH_SOLVER_FUNCTION"] == solver["FunctionName"]
+        )
+    for svc in names.SERVICES:
+        if svc != "scheduling":
+            assert not resources(_service(assembly, code, svc), "AWS::Lambda::Function")
+
+
+@pytest.mark.parametrize("code", PROVINCES)
+def test_only_scheduling_may_invoke_the_solver_which_reaches_its_table_and_the_directory_only(
+    assembly: Assembly, code: str
+) -> None:
+    template = _service(assembly, code, "scheduling")
+    _, solver = _solver(template)
+    (invoke,) = _granted(_app_statements(template), "lambda:InvokeFunction")
+    assert _listed(invoke["Action"]) == ["lambda:InvokeFunction"]
+    assert json.dumps(invoke["Resource"]).endswith(f':function:{solver["FunctionName"]}"]]}}')
+    for svc in names.SERVICES:
+        if svc != "scheduling":
+            assert "lambda:" not in json.dumps(_app_statements(_service(assembly, code, svc)))
+    policies = {
+        p["Properties"]["ManagedPolicyName"]: p["Properties"]["PolicyDocument"]["Statement"]
+        for p in resources(template, "AWS::IAM::ManagedPolicy").values()
+    }
+    statements = policies[names.component(code, "scheduling-solver")]
+    tables = set(re.findall(r":table/(fh-[a-z0-9]+-[a-z]+)", json.dumps(statements)))
+    assert tables == {names.table(code, "scheduling"), names.table(code, "directory")}
+    directory = [
+        s for s in statements if f":table/{names.table(code, 'directory')}" in json.dumps(s["Resource"])
+    ]
+    assert all(
+        not any(a in _listed(s["Action"]) for a in ("dynamodb:PutItem", "dynamodb:UpdateItem"))
+        for s in directory
+    )
+    actions = {a for s in statements for a in _listed(s["Action"])}
+    assert not any(a.startswith(("lambda:", "sqs:", "s3:", "sns:")) for a in actions)
+    roles = [r["Properties"] for r in resources(template, "AWS::IAM::Role").values()]
+    (role,) = [r for r in roles if r["RoleName"] == names.component(code, "scheduling-solver")]
+    assert not role.get("Policies")  # no inline policy: the managed one only
+
+
+def test_the_solver_image_builds_from_its_dockerfile_with_the_locked_runtime_and_solver_only(
+    assembly: Assembly,
+) -> None:
+    manifest = json.loads(
+        (assembly.outdir / f"{names.service_stack('nx', 'scheduling')}.assets.json").read_text()
+    )
+    (image,) = manifest["dockerImages"].values()
+    context = assembly.outdir / image["source"]["directory"]
+    dockerfile = (context / "Dockerfile").read_text(encoding="utf-8")
+    assert re.findall(r"^FROM (\S+)", dockerfile, re.M) == ["public.ecr.aws/lambda/python:3.11"]
+    assert "--require-hashes" in dockerfile and 'CMD ["solver_handler.handle"]' in dockerfile
+    requirements = (context / "requirements-solver.txt").read_text(encoding="utf-8")
+    pinned = set(re.findall(r"^([a-z0-9_.-]+)==", requirements, re.M))
+    assert {"ortools", "numba", "numpy", "pynamodb", "pydantic", "aws-lambda-powertools"} <= pinned
+    assert not pinned & {"moto", "pytest", "aws-cdk-lib", "chalice", "cfn-lint", "hypothesis", "schemathesis"}
+    assert requirements.count("--hash=sha256:") >= len(pinned)
+    assert (context / "solver_handler.py").exists() is False and (context / "handler.py").exists()
+    assert (context / "chalicelib" / "scheduling" / "service" / "solve_jobs.py").exists()
+    assert (context / "shared" / "persistence" / "uow.py").exists()

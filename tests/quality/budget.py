@@ -79,7 +79,14 @@ class BudgetCaller:
             tenant, "budget-user", all_roles(routes), **({"scopes": scopes} if scopes else {})
         )
         return cls(
-            token, ResourceMaker(call=stack.request, mint=stack.token, settle=stack.drain, routes=routes)
+            token,
+            ResourceMaker(
+                call=stack.request,
+                mint=stack.token,
+                settle=stack.drain,
+                solve=stack.run_solver_jobs,
+                routes=routes,
+            ),
         )
 
 

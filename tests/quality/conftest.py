@@ -27,7 +27,9 @@ def routes(stack: Any) -> tuple[Any, ...]:
 
 @pytest.fixture
 def maker(stack: Any, routes: tuple[Any, ...]) -> ResourceMaker:
-    return ResourceMaker(call=stack.request, mint=stack.token, settle=stack.drain, routes=routes)
+    return ResourceMaker(
+        call=stack.request, mint=stack.token, settle=stack.drain, solve=stack.run_solver_jobs, routes=routes
+    )
 
 
 @pytest.fixture

@@ -672,6 +672,79 @@ def _register_roster_periods() -> None:
     def my_month(maker: ResourceMaker, token: str) -> Prepared:
         return Prepared("/me/shifts", query={"from": "2027-01-01", "to": "2027-01-31"})
 
+    # Auto-roster jobs. The tests' stack keeps each solver invocation until ``maker.solve()`` runs it.
+    def solving(maker: ResourceMaker, token: str) -> tuple[Made, dict[str, Any]]:
+        thing = period(maker, token)
+        path = f"/scheduling/periods/{thing.id}/solve"
+        status, job = maker.call("POST", path, token, {"time_limit": 10})
+        assert status == 202, job
+        return thing, job
+
+    def stored_job(token: str, thing: Made, job: dict[str, Any]) -> tuple[Any, Any]:
+        """The job's store and record (a state no request reaches at once: running, or a kept result)."""
+        import jwt
+        from chalicelib.scheduling.adapters.dynamodb import DynamoSolveJobs
+
+        tenant = jwt.decode(token, options={"verify_signature": False})["tenant"]
+        jobs = DynamoSolveJobs(tenant)
+        return jobs, jobs.get(thing.id, job["id"])
+
+    @scenario("scheduling", "POST", "/periods/{period_id}/solve")
+    def solve_a_month(maker: ResourceMaker, token: str) -> Prepared:
+        thing = period(maker, token)
+        return Prepared(f"/periods/{thing.id}/solve", body={"time_limit": 10}, made=[thing])
+
+    @scenario("scheduling", "GET", "/periods/{period_id}/jobs/{job_id}")
+    def follow_a_job(maker: ResourceMaker, token: str) -> Prepared:
+        thing, job = solving(maker, token)
+        return Prepared(f"/periods/{thing.id}/jobs/{job['id']}", made=[thing])
+
+    @scenario("scheduling", "GET", "/periods/{period_id}/jobs")
+    def a_periods_jobs(maker: ResourceMaker, token: str) -> Prepared:
+        thing, _ = solving(maker, token)
+        return Prepared(f"/periods/{thing.id}/jobs", made=[thing])
+
+    @scenario("scheduling", "POST", "/periods/{period_id}/jobs/{job_id}/cancel")
+    def cancel_a_queued_job(maker: ResourceMaker, token: str) -> Prepared:
+        thing, job = solving(maker, token)
+        return Prepared(f"/periods/{thing.id}/jobs/{job['id']}/cancel", made=[thing])
+
+    @branch("scheduling", "POST", "/periods/{period_id}/jobs/{job_id}/cancel", "UpdateItem")
+    def cancel_a_running_job(maker: ResourceMaker, token: str) -> Prepared:
+        """A running job is asked to stop at its next beat (its worker taken here, as the function would)."""
+        from datetime import UTC, datetime
+
+        thing, job = solving(maker, token)
+        jobs, record = stored_job(token, thing, job)
+        assert jobs.start(record, datetime.now(UTC)) is not None
+        return Prepared(f"/periods/{thing.id}/jobs/{job['id']}/cancel", made=[thing])
+
+    @scenario("scheduling", "POST", "/periods/{period_id}/jobs/{job_id}/apply")
+    def apply_a_kept_result(maker: ResourceMaker, token: str) -> Prepared:
+        """A result kept because the draft changed while solving (ended here as the worker ends it)."""
+        from dataclasses import replace
+        from datetime import UTC, datetime
+
+        from chalicelib.scheduling.domain.roster.model import Assignment
+
+        thing, job = solving(maker, token)
+        jobs, record = stored_job(token, thing, job)
+        now = datetime.now(UTC)
+        running = jobs.start(record, now)
+        nurse = a_change(maker, token, thing)["changes"][0]["staff_id"]
+        ended = replace(
+            running,
+            state="succeeded",
+            ended_at=now,
+            percent=100,
+            result="kept",
+            base_revision=thing.body["revision"],
+            reason="the draft changed while solving",
+            kept=(Assignment(nurse, 2, "D", "nurse"),),
+        )
+        assert jobs.finish(running, ended)
+        return Prepared(f"/periods/{thing.id}/jobs/{job['id']}/apply", body={}, made=[thing])
+
 
 def _register_scheduling() -> None:
     """Scheduling's setup: a ward is a directory unit (made in messaging); codes and days are keys the

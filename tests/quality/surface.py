@@ -259,6 +259,8 @@ class ResourceMaker:
     # Runs the event path to completion (the stack's ``drain``): recipes whose resource appears
     # through events (a notification in an inbox) call it instead of waiting.
     settle: Callable[[], Any] | None = None
+    # Runs the solver invocations made so far to their end (the stack's ``run_solver_jobs``).
+    solve: Callable[[], Any] | None = None
     made: list[Made] = field(default_factory=list)
     staff_of: dict[str, Made] = field(default_factory=dict)
 

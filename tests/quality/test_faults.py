@@ -365,7 +365,13 @@ def test_throttled_store_is_503_with_retry_after(
     code: str,
 ) -> None:
     token = full_token(f"t-th{uuid.uuid4().hex[:10]}")
-    maker = ResourceMaker(call=stack.request, mint=stack.token, settle=stack.drain, routes=all_routes())
+    maker = ResourceMaker(
+        call=stack.request,
+        mint=stack.token,
+        settle=stack.drain,
+        solve=stack.run_solver_jobs,
+        routes=all_routes(),
+    )
     request = maker.prepare_branch(route, operation, token)
     body = request.body
     if route.method == "POST" and isinstance(body, dict) and "parent_id" in route.body.model_fields:

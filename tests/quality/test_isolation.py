@@ -150,7 +150,9 @@ def tenant_a(stack: Any, routes: tuple[Any, ...]) -> SimpleNamespace:
             **({"scopes": scopes} if scopes else {}),
         )
     )
-    maker = ResourceMaker(call=stack.request, mint=stack.token, settle=stack.drain, routes=routes)
+    maker = ResourceMaker(
+        call=stack.request, mint=stack.token, settle=stack.drain, solve=stack.run_solver_jobs, routes=routes
+    )
     made = maker.make_everything(token) + maker.make_everything(token)
     return SimpleNamespace(token=token, maker=maker, made=made)
 

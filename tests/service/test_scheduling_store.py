@@ -6,21 +6,23 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from chalicelib.scheduling.adapters.dynamodb import DynamoStore
+from chalicelib.scheduling.adapters.dynamodb import DynamoLiveJobs, DynamoSolveJobs, DynamoStore
 from chalicelib.scheduling.domain.leave import Window
 from chalicelib.scheduling.domain.problem import Certificate
 from chalicelib.scheduling.domain.records import LeaveRecord, StaffRecord, Unit
+from chalicelib.scheduling.domain.roster.model import Assignment
 from chalicelib.scheduling.domain.setup import CalendarDay, ContractDef, DemandRule, ShiftDef
+from chalicelib.scheduling.domain.solve_jobs import SolveJob, SolveSettings
 from chalicelib.scheduling.domain.ward_rules import WardRules
 
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound, RuleViolation
 from shared.persistence.uow import UnitOfWork
-from tests.unit.scheduling.fakes import FakeStore, Tables
+from tests.unit.scheduling.fakes import FakeLiveJobs, FakeSolveJobs, FakeStore, JobTables, Tables
 
 AT = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 # A store for a tenant, and how to run a change on it: (tenant) -> (store for reads, write(fn)).
@@ -292,3 +294,120 @@ def test_the_directory_read_model_gives_units_and_a_persons_rostering_details(st
     assert (person.department_id, person.nurse_grade, list(person.roles)) == ("w1", "N4", ["head_nurse"])
     assert [c["type"] for c in person.certificates] == ["ICU专科护士"]
     assert directory.units(f"t-{uuid.uuid4().hex[:10]}") == {}
+
+
+# ---- auto-roster jobs: the same checks on DynamoSolveJobs / DynamoLiveJobs and on their fakes -----------
+
+JobsOpener = Callable[[str], tuple[Any, Any]]  # tenant -> (SolveJobs, LiveJobs)
+_JOB_TABLES = JobTables()
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def jobs_opener(request: pytest.FixtureRequest) -> Iterator[JobsOpener]:
+    if request.param == "dynamodb":
+        request.getfixturevalue("stack")
+        yield lambda tenant: (DynamoSolveJobs(tenant), DynamoLiveJobs())
+    else:
+        yield lambda tenant: (FakeSolveJobs(tenant, _JOB_TABLES), FakeLiveJobs(_JOB_TABLES))
+
+
+def a_job(job_id: str, period_id: str = "p1", at: datetime = AT) -> SolveJob:
+    return SolveJob(
+        id=job_id,
+        period_id=period_id,
+        period_name="3月",
+        ward_ids=("w1", "w2"),
+        settings=SolveSettings(time_limit=90, keep_pinned=False, keep_published_days=True, mode="fill"),
+        state="queued",
+        created_at=at,
+        created_by="s01",
+        created_by_name="王护士长",
+        base_revision=4,
+    )
+
+
+def test_a_job_is_created_with_its_periods_lock_and_a_second_is_refused(jobs_opener: JobsOpener) -> None:
+    jobs, _ = jobs_opener(f"t-{uuid.uuid4().hex[:10]}")
+    assert jobs.running("p1") is None
+    jobs.create(a_job("0001"))
+    assert jobs.running("p1") == "0001"
+    assert jobs.get("p1", "0001") == a_job("0001")
+    with pytest.raises(Conflict, match="0001"):
+        jobs.create(a_job("0002"))
+    assert jobs.get("p1", "0002") is None and jobs.get("p2", "0001") is None
+
+
+def test_a_job_starts_once_beats_while_running_and_is_asked_to_stop(jobs_opener: JobsOpener) -> None:
+    jobs, _ = jobs_opener(f"t-{uuid.uuid4().hex[:10]}")
+    jobs.create(a_job("0001"))
+    queued = jobs.get("p1", "0001")
+    assert jobs.beat(queued, AT, 5, ()) is None  # not running yet
+    assert not jobs.request_cancel(queued)
+    running = jobs.start(queued, AT)
+    assert running is not None and (running.state, running.started_at, running.heartbeat_at) == (
+        "running",
+        AT,
+        AT,
+    )
+    assert jobs.start(queued, AT) is None  # never a second worker
+    later = AT + timedelta(seconds=5)
+    beaten = jobs.beat(running, later, 8, ((1.5, 300), (4.0, 240)))
+    assert beaten is not None and (beaten.percent, beaten.progress, beaten.heartbeat_at) == (
+        8,
+        ((1.5, 300), (4.0, 240)),
+        later,
+    )
+    assert not beaten.cancel_requested
+    assert jobs.request_cancel(beaten)
+    assert jobs.beat(beaten, later + timedelta(seconds=5), 16, ()).cancel_requested
+
+
+def test_a_job_ends_once_from_the_state_and_beat_it_was_read_in(jobs_opener: JobsOpener) -> None:
+    jobs, _ = jobs_opener(f"t-{uuid.uuid4().hex[:10]}")
+    jobs.create(a_job("0001"))
+    running = jobs.start(jobs.get("p1", "0001"), AT)
+    beaten = jobs.beat(running, AT + timedelta(seconds=5), 10, ())
+    assert not jobs.finish(running, replace(running, state="failed"))  # a beat since: still alive
+    roster = (Assignment("n1", 0, "D", "nurse"), Assignment("n2", 3, "N", "senior"))
+    ended = replace(
+        beaten,
+        state="succeeded",
+        ended_at=AT + timedelta(seconds=9),
+        percent=100,
+        cost=120,
+        cost_by_rule={"S1": 90, "S6": 30},
+        result="kept",
+        reason="the draft changed",
+        kept=roster,
+    )
+    assert jobs.finish(beaten, ended)
+    assert jobs.get("p1", "0001") == ended
+    assert jobs.running("p1") is None
+    assert not jobs.finish(beaten, replace(beaten, state="failed"))
+    assert jobs.mark_applied(ended, 7)
+    applied = jobs.get("p1", "0001")
+    assert (applied.result, applied.revision) == ("applied", 7)
+    assert not jobs.mark_applied(applied, 8)
+    jobs.create(a_job("0002"))  # the period is free again
+    assert [j.id for j in all_pages(lambda cursor: jobs.page("p1", 1, cursor))] == ["0002", "0001"]
+
+
+def test_the_live_jobs_index_finds_every_hospitals_overdue_jobs_only(jobs_opener: JobsOpener) -> None:
+    tenants = [f"t-{uuid.uuid4().hex[:10]}" for _ in range(2)]
+    at = datetime(2001, 1, 1, tzinfo=UTC) + timedelta(
+        minutes=uuid.uuid4().int % 10_000
+    )  # this test's own time
+    for n, tenant in enumerate(tenants):
+        jobs, _ = jobs_opener(tenant)
+        jobs.create(a_job(f"000{n}", at=at))
+    jobs, live = jobs_opener(tenants[0])
+    running = jobs.start(jobs.get("p1", "0000"), at + timedelta(minutes=1))  # stale at +3 min
+
+    def overdue(now: datetime) -> set[tuple[str, str]]:
+        return {(tenant, job.id) for tenant, job in live.stale(now, 100) if tenant in tenants}
+
+    assert overdue(at + timedelta(minutes=2)) == set()
+    assert overdue(at + timedelta(minutes=3)) == {(tenants[0], "0000")}
+    assert overdue(at + timedelta(minutes=5)) == {(tenants[0], "0000"), (tenants[1], "0001")}
+    jobs.finish(running, replace(running, state="failed"))
+    assert overdue(at + timedelta(minutes=5)) == {(tenants[1], "0001")}  # an ended job leaves the index

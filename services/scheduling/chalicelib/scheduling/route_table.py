@@ -27,5 +27,10 @@ ROUTES = (
     ("GET", "/shift-types", "chalicelib.scheduling.api.shifts", "list_shift_types"),
     ("PUT", "/shift-types/{code}", "chalicelib.scheduling.api.shifts", "put_shift_type"),
     ("DELETE", "/shift-types/{code}", "chalicelib.scheduling.api.shifts", "delete_shift_type"),
+    ("POST", "/periods/{period_id}/solve", "chalicelib.scheduling.api.solve_jobs", "start_solve"),
+    ("GET", "/periods/{period_id}/jobs/{job_id}", "chalicelib.scheduling.api.solve_jobs", "get_solve_job"),
+    ("GET", "/periods/{period_id}/jobs", "chalicelib.scheduling.api.solve_jobs", "list_solve_jobs"),
+    ("POST", "/periods/{period_id}/jobs/{job_id}/cancel", "chalicelib.scheduling.api.solve_jobs", "cancel_solve_job"),
+    ("POST", "/periods/{period_id}/jobs/{job_id}/apply", "chalicelib.scheduling.api.solve_jobs", "apply_solve_job"),
     ("GET", "/staff", "chalicelib.scheduling.api.staff", "list_staff"),
 )

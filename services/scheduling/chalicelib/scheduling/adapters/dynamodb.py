@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, time
 from typing import Any
 
@@ -12,15 +13,19 @@ from chalicelib.scheduling.domain.leave import Window
 from chalicelib.scheduling.domain.ports import DirectoryStaff, LeavePage, Page
 from chalicelib.scheduling.domain.problem import Certificate
 from chalicelib.scheduling.domain.records import LeaveRecord, StaffRecord, Unit
+from chalicelib.scheduling.domain.roster.model import Assignment
 from chalicelib.scheduling.domain.setup import CalendarDay, ContractDef, DemandRule, ShiftDef
+from chalicelib.scheduling.domain.solve_jobs import SOLVE_RUNNING, SolveJob, SolveSettings, roster_of
 from chalicelib.scheduling.domain.ward_rules import WardRules
 from pynamodb.attributes import (
+    BinaryAttribute,
     BooleanAttribute,
     ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.exceptions import UpdateError
 
 from shared import directory
 from shared.errors import Conflict, NotFound
@@ -550,3 +555,285 @@ class DirectoryRecord:
     nurse_grade: str | None = None
     roles: tuple[str, ...] = ()
     certificates: tuple[dict[str, Any], ...] = ()
+
+
+# ---- auto-roster jobs ------------------------------------------------------------------------------------
+
+LIVE_JOBS_INDEX = "solvejobs"  # a system index for the sweep; every item it returns names its tenant
+
+
+class SolveJobItem(TenantItem):
+    """One auto-roster job, in its period's partition (``job#<id>``, ids in time order: newest first is
+    one Query backwards). While it is live it carries the system key ``gsi1pk = solvejobs`` with
+    ``gsi1sk = <when it goes stale>#<tenant>#<period>#<job>`` (moved on by every heartbeat), so the
+    sweep finds every hospital's overdue jobs with one Query; ending the job removes both (sparse)."""
+
+    ENTITY = "solve_job"
+    Meta = table_meta("scheduling")
+    period_id = UnicodeAttribute()
+    period_name = UnicodeAttribute(default="")
+    ward_ids = ListAttribute(of=UnicodeAttribute, default=list)
+    time_limit = NumberAttribute()
+    keep_pinned = BooleanAttribute(default=True)
+    keep_published_days = BooleanAttribute(default=True)
+    mode = UnicodeAttribute(default="solve")
+    state = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    created_by = UnicodeAttribute()
+    created_by_name = UnicodeAttribute(default="")
+    started_at = UTCDateTimeAttribute(null=True)
+    heartbeat_at = UTCDateTimeAttribute(null=True)
+    ended_at = UTCDateTimeAttribute(null=True)
+    percent = NumberAttribute(default=0)
+    progress = UnicodeAttribute(default="[]")  # JSON [[seconds, cost], ...]
+    cost = NumberAttribute(null=True)
+    cost_by_rule = UnicodeAttribute(default="{}")  # JSON {rule: cost}
+    base_revision = NumberAttribute(null=True)
+    revision = NumberAttribute(null=True)
+    result = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(default="")
+    cancel_requested = BooleanAttribute(default=False)
+    kept = BinaryAttribute(null=True, legacy_encoding=False)  # zlib JSON rows of a kept roster
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    live = Gsi1()
+
+    @staticmethod
+    def partition(tenant: str, period_id: str) -> str:
+        return tenant_key(tenant, "period", period_id)
+
+    @staticmethod
+    def sort_key(job_id: str) -> str:
+        return f"job#{job_id}"
+
+
+class SolveLockItem(TenantItem):
+    """The period's live job (``solving``): created with the job, deleted when it ends, so a period has
+    at most one queued or running job and a second ``POST …/solve`` can name the first."""
+
+    ENTITY = "solve_lock"
+    Meta = table_meta("scheduling")
+    job_id = UnicodeAttribute()
+
+    SORT_KEY = "solving"  # outside the jobs (job#…) and the grid (period … row#~)
+
+
+def _live_key(tenant: str, job: SolveJob) -> str:
+    return f"{job.stale_at().isoformat()}#{tenant}#{job.period_id}#{job.id}"
+
+
+def _kept_blob(rows: tuple[Assignment, ...]) -> bytes | None:
+    if not rows:
+        return None
+    return zlib.compress(json.dumps([[a.nurse, a.day, a.shift, a.skill] for a in rows]).encode())
+
+
+def _job(item: SolveJobItem) -> SolveJob:
+    kept = roster_of(json.loads(zlib.decompress(item.kept))).assignments if item.kept else ()
+    return SolveJob(
+        id=item.sk.removeprefix("job#"),
+        period_id=item.period_id,
+        period_name=item.period_name or "",
+        ward_ids=tuple(str(w) for w in item.ward_ids or ()),
+        settings=SolveSettings(
+            time_limit=int(item.time_limit),
+            keep_pinned=bool(item.keep_pinned),
+            keep_published_days=bool(item.keep_published_days),
+            mode="fill" if item.mode == "fill" else "solve",
+        ),
+        state=item.state,  # type: ignore[arg-type]
+        created_at=item.created_at,
+        created_by=item.created_by,
+        created_by_name=item.created_by_name or "",
+        started_at=item.started_at,
+        heartbeat_at=item.heartbeat_at,
+        ended_at=item.ended_at,
+        percent=int(item.percent or 0),
+        progress=tuple((float(t), int(c)) for t, c in json.loads(item.progress or "[]")),
+        cost=int(item.cost) if item.cost is not None else None,
+        cost_by_rule={k: int(v) for k, v in json.loads(item.cost_by_rule or "{}").items()},
+        base_revision=int(item.base_revision) if item.base_revision is not None else None,
+        revision=int(item.revision) if item.revision is not None else None,
+        result=item.result,  # type: ignore[arg-type]
+        reason=item.reason or "",
+        cancel_requested=bool(item.cancel_requested),
+        kept=kept,
+    )
+
+
+def _job_item(tenant: str, job: SolveJob) -> SolveJobItem:
+    live = job.live
+    return SolveJobItem.new(
+        tenant,
+        SolveJobItem.sort_key(job.id),
+        pk=SolveJobItem.partition(tenant, job.period_id),
+        period_id=job.period_id,
+        period_name=job.period_name,
+        ward_ids=list(job.ward_ids),
+        time_limit=job.settings.time_limit,
+        keep_pinned=job.settings.keep_pinned,
+        keep_published_days=job.settings.keep_published_days,
+        mode=job.settings.mode,
+        state=job.state,
+        created_at=job.created_at,
+        created_by=job.created_by,
+        created_by_name=job.created_by_name,
+        started_at=job.started_at,
+        heartbeat_at=job.heartbeat_at,
+        ended_at=job.ended_at,
+        percent=job.percent,
+        progress=json.dumps([list(p) for p in job.progress]),
+        cost=job.cost,
+        cost_by_rule=json.dumps(dict(job.cost_by_rule)),
+        base_revision=job.base_revision,
+        revision=job.revision,
+        result=job.result,
+        reason=job.reason,
+        cancel_requested=job.cancel_requested,
+        kept=_kept_blob(job.kept),
+        gsi1pk=LIVE_JOBS_INDEX if live else None,
+        gsi1sk=_live_key(tenant, job) if live else None,
+    )
+
+
+def _conditional_update(item: SolveJobItem, actions: list[Any], condition: Any) -> SolveJobItem | None:
+    """One UpdateItem returning the item as stored, or None when ``condition`` did not hold."""
+    try:
+        item.update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return None
+        raise
+    return item
+
+
+@dataclass
+class DynamoSolveJobs:
+    """``SolveJobs`` on the scheduling table: each change one conditional write (the end of a job, with
+    the lock's release, one transaction)."""
+
+    tenant: str
+
+    def _item(self, period_id: str, job_id: str) -> SolveJobItem:
+        return SolveJobItem(SolveJobItem.partition(self.tenant, period_id), SolveJobItem.sort_key(job_id))
+
+    def _lock(self, period_id: str) -> SolveLockItem:
+        return SolveLockItem(SolveJobItem.partition(self.tenant, period_id), SolveLockItem.SORT_KEY)
+
+    def running(self, period_id: str) -> str | None:
+        try:
+            lock = SolveLockItem.get(
+                SolveJobItem.partition(self.tenant, period_id), SolveLockItem.SORT_KEY, consistent_read=True
+            )
+        except SolveLockItem.DoesNotExist:
+            return None
+        return lock.job_id
+
+    def create(self, job: SolveJob) -> None:
+        lock = SolveLockItem.new(
+            self.tenant,
+            SolveLockItem.SORT_KEY,
+            pk=SolveJobItem.partition(self.tenant, job.period_id),
+            job_id=job.id,
+        )
+        uow = UnitOfWork("scheduling")
+        uow.create(_job_item(self.tenant, job))
+        uow.create(lock, on_conflict=Conflict(SOLVE_RUNNING.format("")))
+        try:
+            uow.commit()
+        except Conflict as exc:
+            running = self.running(job.period_id)
+            raise Conflict(SOLVE_RUNNING.format(running or "")) from exc
+
+    def get(self, period_id: str, job_id: str) -> SolveJob | None:
+        try:
+            return _job(
+                SolveJobItem.get(
+                    SolveJobItem.partition(self.tenant, period_id), SolveJobItem.sort_key(job_id)
+                )
+            )
+        except SolveJobItem.DoesNotExist:
+            return None
+
+    def page(self, period_id: str, limit: int, cursor: str | None) -> tuple[list[SolveJob], str | None]:
+        rows, next_cursor = query_page(
+            SolveJobItem,
+            SolveJobItem.partition(self.tenant, period_id),
+            limit,
+            cursor,
+            condition=SolveJobItem.sk.startswith("job#"),
+            newest_first=True,
+        )
+        return [_job(row) for row in rows], next_cursor
+
+    def start(self, job: SolveJob, at: datetime) -> SolveJob | None:
+        started = replace(job, state="running", started_at=at, heartbeat_at=at)
+        item = _conditional_update(
+            self._item(job.period_id, job.id),
+            [
+                SolveJobItem.state.set("running"),
+                SolveJobItem.started_at.set(at),
+                SolveJobItem.heartbeat_at.set(at),
+                SolveJobItem.gsi1sk.set(_live_key(self.tenant, started)),
+            ],
+            SolveJobItem.state == "queued",
+        )
+        return _job(item) if item is not None else None
+
+    def beat(
+        self, job: SolveJob, at: datetime, percent: int, progress: tuple[tuple[float, int], ...]
+    ) -> SolveJob | None:
+        beaten = replace(job, heartbeat_at=at)
+        item = _conditional_update(
+            self._item(job.period_id, job.id),
+            [
+                SolveJobItem.heartbeat_at.set(at),
+                SolveJobItem.percent.set(percent),
+                SolveJobItem.progress.set(json.dumps([list(p) for p in progress])),
+                SolveJobItem.gsi1sk.set(_live_key(self.tenant, beaten)),
+            ],
+            SolveJobItem.state == "running",
+        )
+        return _job(item) if item is not None else None
+
+    def finish(self, job: SolveJob, ended: SolveJob) -> bool:
+        condition = SolveJobItem.state == job.state
+        if job.heartbeat_at is not None:  # a beat since this job was read: its worker is alive after all
+            condition &= SolveJobItem.heartbeat_at == job.heartbeat_at
+        uow = UnitOfWork("scheduling")
+        uow.save(
+            _job_item(self.tenant, ended), condition=condition, on_conflict=Conflict("changed meanwhile")
+        )
+        uow.delete(self._lock(job.period_id), condition=SolveLockItem.job_id == job.id)
+        try:
+            uow.commit()
+        except Conflict:
+            return False
+        return True
+
+    def request_cancel(self, job: SolveJob) -> bool:
+        item = _conditional_update(
+            self._item(job.period_id, job.id),
+            [SolveJobItem.cancel_requested.set(True)],
+            SolveJobItem.state == "running",
+        )
+        return item is not None
+
+    def mark_applied(self, job: SolveJob, revision: int) -> bool:
+        item = _conditional_update(
+            self._item(job.period_id, job.id),
+            [SolveJobItem.result.set("applied"), SolveJobItem.revision.set(revision)],
+            SolveJobItem.result == "kept",
+        )
+        return item is not None
+
+
+class DynamoLiveJobs:
+    """``LiveJobs`` on the system-wide live-jobs index: every item it returns names its hospital."""
+
+    def stale(self, now: datetime, limit: int) -> list[tuple[str, SolveJob]]:
+        """One Query on the live-jobs index (never a scan), the longest overdue first."""
+        items = SolveJobItem.live.query(
+            LIVE_JOBS_INDEX, SolveJobItem.gsi1sk <= f"{now.isoformat()}~", limit=limit
+        )
+        return [(item.tenant, _job(item)) for item in items]

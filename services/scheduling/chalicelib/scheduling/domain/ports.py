@@ -8,12 +8,15 @@ reads are immediate, its writes are staged and land together when the unit of wo
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
 from chalicelib.scheduling.domain.leave import Window
 from chalicelib.scheduling.domain.records import LeaveRecord, StaffRecord, Unit
+from chalicelib.scheduling.domain.roster.model import Roster, RosterProblem
 from chalicelib.scheduling.domain.setup import CalendarDay, ShiftDef
+from chalicelib.scheduling.domain.solve_jobs import Mode, SolveJob
 from chalicelib.scheduling.domain.ward_rules import WardRules
 
 # A page of records and the cursor after it (``None`` on the last page).
@@ -145,3 +148,108 @@ class Transaction(Protocol):
     ) -> None: ...
 
     def commit(self) -> None: ...
+
+
+# ---- auto-roster jobs ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeriodSummary:
+    """What a job needs of a roster period: its wards (who may solve it), its name, the draft's revision."""
+
+    period_id: str
+    name: str
+    ward_ids: tuple[str, ...]
+    revision: int
+
+
+class ProblemSource(Protocol):
+    """The seam between the periods (their grid, setup, history, pins) and the solve jobs.
+
+    Implemented by the periods' service functions; wired in ``service/wiring.problem_source``."""
+
+    def describe(self, tenant: str, period_id: str) -> PeriodSummary:
+        """The period's wards, name and draft revision; raises NotFound."""
+
+    def load(
+        self, tenant: str, period_id: str, keep_pinned: bool, keep_published_days: bool, today: date
+    ) -> tuple[RosterProblem, Roster, int]:
+        """The engine's problem (pins as asked), the draft's current roster and its revision."""
+
+    def save(self, tenant: str, period_id: str, base_revision: int, roster: Roster, note: str) -> int:
+        """The roster as the period's new draft revision (returned); raises Conflict when the draft's
+        revision is no longer ``base_revision`` (someone changed it meanwhile)."""
+
+
+class SolveJobs(Protocol):
+    """The jobs of one tenant. Each write is conditional on the state it moves from, so two workers,
+    a worker and a sweep, or a worker and a cancel never both win."""
+
+    def running(self, period_id: str) -> str | None:
+        """The id of the period's live (queued or running) job, if any (one read of its lock)."""
+
+    def create(self, job: SolveJob) -> None:
+        """Store a queued job and take the period's lock with it; raises Conflict naming the live job
+        when the period has one."""
+
+    def get(self, period_id: str, job_id: str) -> SolveJob | None: ...
+
+    def page(self, period_id: str, limit: int, cursor: str | None) -> tuple[list[SolveJob], str | None]:
+        """The period's jobs, newest first."""
+
+    def start(self, job: SolveJob, at: datetime) -> SolveJob | None:
+        """queued → running; None when the job was not queued (another worker, a cancel, the sweep)."""
+
+    def beat(
+        self, job: SolveJob, at: datetime, percent: int, progress: tuple[tuple[float, int], ...]
+    ) -> SolveJob | None:
+        """Record a running job's heartbeat; returns the job as stored (``cancel_requested`` tells the
+        worker to stop), None when it is no longer running (the sweep failed it)."""
+
+    def finish(self, job: SolveJob, ended: SolveJob) -> bool:
+        """End a live job (``ended`` holds its final state and result) and release the period's lock,
+        if it is still in ``job.state``; False when something else ended it first."""
+
+    def request_cancel(self, job: SolveJob) -> bool:
+        """Ask a running job's worker to stop at its next beat; False when it is not running."""
+
+    def mark_applied(self, job: SolveJob, revision: int) -> bool:
+        """A kept result applied as ``revision``; False when it was applied already."""
+
+
+class LiveJobs(Protocol):
+    def stale(self, now: datetime, limit: int) -> list[tuple[str, SolveJob]]:
+        """(tenant, job) of every hospital's live jobs whose heartbeat (or start) is overdue by ``now``,
+        oldest first: one read of the live-jobs index, never a scan."""
+
+
+class SolverLauncher(Protocol):
+    def launch(self, tenant: str, period_id: str, job_id: str) -> None:
+        """Start the job's worker in its own invocation (asynchronously: returns at once)."""
+
+
+@dataclass(frozen=True)
+class EngineOutcome:
+    """How a solve ended: a roster, or ``infeasible``/``error`` with a message."""
+
+    roster: Roster | None
+    cost: int | None = None
+    error: str = ""  # "" | "infeasible" | "error"
+    message: str = ""
+
+
+class EngineRun(Protocol):
+    def wait(self, seconds: float) -> EngineOutcome | None:
+        """Wait up to ``seconds`` for the solve to end; None while it still runs."""
+
+    def progress(self) -> list[tuple[float, int]]:
+        """(seconds, best cost) each time the best roster improved, so far."""
+
+    def stop(self) -> None:
+        """Stop the solve now (a cancel); nothing it found is kept."""
+
+
+class RosterEngine(Protocol):
+    def start(self, problem: RosterProblem, current: Roster, mode: Mode, time_limit: float) -> EngineRun:
+        """Start ``solve`` (afresh, keeping the problem's pins) or ``fill`` (every assignment of
+        ``current`` kept, the open shifts filled fairly) within ``time_limit`` seconds."""

@@ -28,7 +28,7 @@ from chalicelib.scheduling.domain import periods as rules
 from chalicelib.scheduling.domain.leave import Window
 from chalicelib.scheduling.domain.period_ports import PeriodStore
 from chalicelib.scheduling.domain.periods import Cell, NurseRow, PeriodRecord, Snapshot
-from chalicelib.scheduling.domain.ports import Directory
+from chalicelib.scheduling.domain.ports import Directory, PeriodSummary
 from chalicelib.scheduling.domain.problem import RosterNurse, resolved
 from chalicelib.scheduling.domain.roster.evaluate import Evaluation, evaluate
 from chalicelib.scheduling.domain.roster.model import Pin, Roster, RosterProblem
@@ -739,6 +739,13 @@ def version_diff(
 
 
 # --- the solve seam (ProblemSource) ---------------------------------------------------------------------
+
+
+def summary(tenant: str, period_id: str, store: PeriodStore | None = None) -> PeriodSummary:
+    """``ProblemSource.describe``: the period's wards (who may solve it), name and draft revision (one
+    GetItem of its header); NotFound when the hospital has no such period."""
+    period = _header(store or wiring.tenant_period_store(tenant), period_id)
+    return PeriodSummary(period.id, period.name, period.ward_ids, period.revision)
 
 
 def period_problem(

@@ -5,8 +5,21 @@ first asked for (a route module does not pay for PynamoDB models it does not use
 
 from __future__ import annotations
 
+from datetime import date
+
 from chalicelib.scheduling.domain.period_ports import PeriodStore
-from chalicelib.scheduling.domain.ports import Directory, Store, Transaction
+from chalicelib.scheduling.domain.ports import (
+    Directory,
+    LiveJobs,
+    PeriodSummary,
+    ProblemSource,
+    RosterEngine,
+    SolveJobs,
+    SolverLauncher,
+    Store,
+    Transaction,
+)
+from chalicelib.scheduling.domain.roster.model import Roster, RosterProblem
 
 from shared.auth import Principal
 from shared.ids import new_id
@@ -64,3 +77,58 @@ def tenant_period_store(tenant: str) -> PeriodStore:
 
     principal = Principal(tenant=tenant, user="service:scheduling", kind="service")
     return PeriodDynamoStore(tenant, UnitOfWork("scheduling", principal, None))
+
+
+# ---- auto-roster jobs ------------------------------------------------------------------------------------
+
+
+class PeriodsProblemSource:
+    """The periods' side of the seam: their service functions (``service/periods.py``) read the period's
+    grid, setup, history and pins into the engine's problem and write a result back as a new draft
+    revision (``Conflict`` when the draft moved on meanwhile, so a job never overwrites manual work)."""
+
+    def describe(self, tenant: str, period_id: str) -> PeriodSummary:
+        from chalicelib.scheduling.service import periods
+
+        return periods.summary(tenant, period_id)
+
+    def load(
+        self, tenant: str, period_id: str, keep_pinned: bool, keep_published_days: bool, today: date
+    ) -> tuple[RosterProblem, Roster, int]:
+        from chalicelib.scheduling.service import periods
+
+        return periods.period_problem(tenant, period_id, keep_pinned, keep_published_days, today)
+
+    def save(self, tenant: str, period_id: str, base_revision: int, roster: Roster, note: str) -> int:
+        from chalicelib.scheduling.service import periods
+
+        return periods.save_roster(tenant, period_id, base_revision, roster, note)
+
+
+def problem_source() -> ProblemSource:
+    """The roster periods, as the solve jobs see them."""
+    return PeriodsProblemSource()
+
+
+def solve_jobs(tenant: str) -> SolveJobs:
+    from chalicelib.scheduling.adapters.dynamodb import DynamoSolveJobs
+
+    return DynamoSolveJobs(tenant)
+
+
+def live_jobs() -> LiveJobs:
+    from chalicelib.scheduling.adapters.dynamodb import DynamoLiveJobs
+
+    return DynamoLiveJobs()
+
+
+def solver_launcher() -> SolverLauncher:
+    from chalicelib.scheduling.adapters.solver_function import LambdaLauncher
+
+    return LambdaLauncher()
+
+
+def engine() -> RosterEngine:
+    from chalicelib.scheduling.adapters.engine import ProcessEngine
+
+    return ProcessEngine()

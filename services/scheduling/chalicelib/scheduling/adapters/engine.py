@@ -1,0 +1,105 @@
+"""The roster engine in a process of its own, beside the job's worker: the worker keeps beating while
+it solves, and a cancel stops the solve (and the annealing process it may fork) without stopping the
+invocation. Progress (each better cost) and the result come back through a pipe."""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from typing import Any
+
+from chalicelib.scheduling.domain.ports import EngineOutcome
+from chalicelib.scheduling.domain.roster.model import Roster, RosterProblem
+from chalicelib.scheduling.domain.solve_jobs import Mode
+
+
+def _solve(conn: Any, problem: RosterProblem, current: Roster, mode: Mode, time_limit: float) -> None:
+    """The child: solve or fill, sending ("progress", t, cost) and then how it ended."""
+    from chalicelib.scheduling.domain.roster.operations import fill_open_shifts
+    from chalicelib.scheduling.domain.roster.solver import InfeasibleRoster, SolveOptions, solve
+
+    os.setpgrp()  # a group of its own: stopping it also stops the annealing process the search forks
+    sending = threading.Lock()  # the search reports from several threads
+
+    def send(message: tuple[Any, ...]) -> None:
+        with sending:
+            conn.send(message)
+
+    try:
+        options = SolveOptions(time_limit=time_limit)
+        progress = lambda t, cost: send(("progress", round(t, 2), cost))  # noqa: E731
+        if mode == "fill":
+            result = fill_open_shifts(problem, current, options, on_progress=progress)
+        else:
+            result = solve(problem, options, progress)
+        send(("done", result.roster, result.cost))
+    except InfeasibleRoster as exc:
+        send(("infeasible", str(exc)))
+    except Exception as exc:  # noqa: BLE001 - whatever the engine raised, the worker ends the job with it
+        send(("error", f"{type(exc).__name__}: {exc}"[:300]))
+    finally:
+        conn.close()
+
+
+class ProcessRun:
+    """``EngineRun``: a solve running in a child process."""
+
+    def __init__(self, conn: Any, process: Any) -> None:
+        self.conn = conn
+        self.process = process
+        self._progress: list[tuple[float, int]] = []
+
+    def wait(self, seconds: float) -> EngineOutcome | None:
+        deadline = time.monotonic() + seconds
+        while True:
+            if not self.conn.poll(max(0.0, deadline - time.monotonic())):
+                return None
+            try:
+                message = self.conn.recv()
+            except EOFError:  # the process died without a word (killed, out of memory)
+                self.process.join(timeout=5)
+                return EngineOutcome(
+                    None,
+                    error="error",
+                    message=f"the solve process ended (exit code {self.process.exitcode})",
+                )
+            kind = message[0]
+            if kind == "progress":
+                self._progress.append((float(message[1]), int(message[2])))
+                continue
+            self.process.join(timeout=10)
+            if kind == "done":
+                return EngineOutcome(message[1], cost=int(message[2]))
+            return EngineOutcome(None, error=kind, message=str(message[1]))
+
+    def progress(self) -> list[tuple[float, int]]:
+        return list(self._progress)
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):  # not in its own group yet
+                self.process.kill()
+        self.process.join(timeout=10)
+        with contextlib.suppress(OSError):
+            self.conn.close()
+
+
+class ProcessEngine:
+    """``RosterEngine``: each solve in a forked child (Linux, the Lambda runtime: fork is there)."""
+
+    def start(self, problem: RosterProblem, current: Roster, mode: Mode, time_limit: float) -> ProcessRun:
+        context = multiprocessing.get_context("fork")
+        parent, child = context.Pipe(duplex=False)
+        # Not a daemon: the search forks its annealing process, which a daemon may not.
+        process = context.Process(
+            target=_solve, args=(child, problem, current, mode, time_limit), daemon=False
+        )
+        process.start()
+        child.close()
+        return ProcessRun(parent, process)
