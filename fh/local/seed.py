@@ -121,6 +121,7 @@ def seed(stack: LocalStack, tenant: str = DEMO_TENANT) -> dict[str, Any]:
             made["staff"].append(_ok(stack.request("POST", "/messaging/staff", token, body), name))
     made["demo"] = _demo_people(stack, token, made["departments"])
     made["staff"].extend(made["demo"].values())
+    made["staff"].extend(_demo_ward(stack, token, made["departments"]))
     made["templates"] = _install_builtin_templates(stack, token, fallback_staff_id=made["staff"][-1]["id"])
     return made
 
@@ -162,3 +163,26 @@ def _demo_people(stack: LocalStack, token: str, units: list[dict[str, Any]]) -> 
         if status != 200:
             raise RuntimeError(f"making {people[label]['name']} head of {unit} failed: {status} {body}")
     return people
+
+
+# 心内一病区, the demo head nurse's ward, has a ward's worth of nurses (with the demo nurse and the head
+# nurse: 12), so the rostering walk-through (docs/scheduling.md) auto-rosters it on the defaults.
+DEMO_WARD = "心内一病区"
+DEMO_WARD_GRADES = ["N1", "N1", "N1", "N2", "N2", "N2", "N3", "N3", "N4", "N0"]
+
+
+def _demo_ward(stack: LocalStack, token: str, units: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    ward = next(u for u in units if u["name"] == DEMO_WARD)
+    made = []
+    for n, grade in enumerate(DEMO_WARD_GRADES, start=1):
+        name = SURNAMES[(n * 3) % len(SURNAMES)] + GIVEN[(n * 11) % len(GIVEN)] + ("红" if n % 2 else "")
+        body = {
+            "name": name,
+            "employee_no": f"W{n:03d}",
+            "department_id": ward["id"],
+            "title": NURSE_TITLES[-1 - (n % 3)],
+            "roles": ["nurse"],
+            "nurse_grade": grade,
+        }
+        made.append(_ok(stack.request("POST", "/messaging/staff", token, body), name))
+    return made

@@ -115,7 +115,7 @@ def test_the_readme_tour_runs_as_written(dev: dict[str, str]) -> None:
 
 
 def test_the_leave_example_runs_as_written(dev: dict[str, str]) -> None:
-    [example] = blocks("docs/approvals.md")
+    [example] = [b for b in blocks("docs/approvals.md") if "LEAVE=" in b]
     out, calls = run(example, dev)
     assert len(calls) >= 10 and not failures(calls)
     assert '"status":"approved"' in out.replace(" ", "")
@@ -126,3 +126,12 @@ def test_the_consortium_and_cross_hospital_group_examples_run_as_written(dev: di
     out, calls = run(links + group, dev)
     assert len(calls) >= 8 and not failures(calls)
     assert "转诊群" in out  # the town doctor sees the group in their list
+
+
+def test_the_rostering_walk_through_runs_as_written(dev: dict[str, str]) -> None:
+    """docs/scheduling.md: a ward set up, auto-rostered (a worker process of fh dev), edited, approved
+    through 排班审批, published, and whoever is on duty notified — as a head nurse does it with curl."""
+    [walk] = [b for b in blocks("docs/scheduling.md") if "PERIOD=$(send POST" in b]
+    out, calls = run(walk, dev)
+    assert len(calls) >= 15 and not failures(calls)
+    assert "approved" in out and "published 1" in out and "排班" in out, out[-2000:]
