@@ -48,14 +48,15 @@ def _draft(
 
 
 def _refusal(refused: rules.EditRefused, what: str) -> Problem:
+    """422 with every fault (its rule as the code, the nurse and the day in words), as an edit's."""
     errors = [FieldError(f"{f.staff_id}/{f.day.isoformat()}", f.text(), f.rule) for f in refused.faults]
-    return Problem(
-        422,
-        "roster-rule-violated",
-        "Roster rule violated",
-        f"the {what} breaks a hard rule: {refused.faults[0].text()}",
-        errors,
+    first = refused.faults[0].text()
+    detail = (
+        f"the copy breaks a hard rule: {first}"
+        if what == "copy"
+        else f"the rotation breaks a hard rule: {first}"
     )
+    return Problem(422, "roster-rule-violated", "Roster rule violated", detail, errors)
 
 
 def _save(
