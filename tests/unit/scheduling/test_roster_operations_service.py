@@ -242,20 +242,33 @@ def test_a_copy_is_a_change_of_the_draft_like_an_edit() -> None:
     assert (again.period.state, again.period.version) == ("draft", 1)  # version 1 stays live
 
 
-def test_a_block_that_ends_before_it_starts_is_refused_by_the_contract() -> None:
-    with pytest.raises(ValueError, match="ends before it starts"):
-        ops_models.CopyBlock.model_validate(
-            {"from": "2027-01-10", "to": "2027-01-04", "starts": ["2027-01-11"]}
-        )
-    with pytest.raises(ValueError, match="match or nurse_map"):
-        ops_models.CopyBlock.model_validate(
-            {
+def test_a_block_that_ends_before_it_starts_or_is_mapped_twice_over_is_refused() -> None:
+    w = Ward()
+    pid = w.create(*WEEK)
+    with pytest.raises(RuleViolation, match="ends before it starts"):
+        copy(w, pid, **{"from": "2027-01-10", "to": "2027-01-04", "starts": ["2027-01-11"]})
+    with pytest.raises(RuleViolation, match="match or nurse_map"):
+        copy(
+            w,
+            pid,
+            **{
                 "from": "2027-01-04",
                 "to": "2027-01-04",
                 "starts": ["2027-01-11"],
                 "match": "same",
                 "nurse_map": {},
-            }
+            },
+        )
+    with pytest.raises(RuleViolation, match="target nurse is named twice"):
+        copy(
+            w,
+            pid,
+            **{
+                "from": "2027-01-04",
+                "to": "2027-01-04",
+                "starts": ["2027-01-11"],
+                "nurse_map": {"s-a": "s-c", "s-b": "s-c"},
+            },
         )
 
 
@@ -338,10 +351,10 @@ def test_a_rotation_that_breaks_a_hard_rule_or_names_an_unknown_shift_or_nurse_i
         rotate(w, pid, pattern=CYCLE, **{"from": "2027-02-01"})
     with pytest.raises(Forbidden):
         rotate(w, pid, OUTSIDER, pattern=CYCLE)
-    with pytest.raises(ValueError, match="offsets, or staff_ids and stagger"):
-        ops_models.Rotation.model_validate({"pattern": CYCLE, "offsets": {"s-a": 1}, "stagger": 2})
-    with pytest.raises(ValueError, match="no shift"):
-        ops_models.Rotation.model_validate({"pattern": [None, None]})
+    with pytest.raises(RuleViolation, match="offsets, or staff_ids and stagger"):
+        rotate(w, pid, pattern=CYCLE, offsets={"s-a": 1}, stagger=2)
+    with pytest.raises(RuleViolation, match="the pattern has no shift"):
+        rotate(w, pid, pattern=[None, None])
     assert w.grid(pid).period.revision == 0
 
 

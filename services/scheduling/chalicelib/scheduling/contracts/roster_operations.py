@@ -1,4 +1,7 @@
-"""The engine's operations on a period's draft as scheduling serves them: copy, rotation, explain."""
+"""The engine's operations on a period's draft as scheduling serves them: copy, rotation, explain.
+
+Rules across fields (a block that ends before it starts, offsets or a stagger) are the service's
+(``service/roster_operations.py``), refused as rule violations naming the field."""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from datetime import date
 from typing import Annotated, Literal
 
 from chalicelib.scheduling.contracts.periods import ID, EditResult
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 StaffId = Annotated[str, StringConstraints(pattern=ID)]
 ShiftCode = Annotated[str, StringConstraints(min_length=1, max_length=16)]
@@ -65,16 +68,6 @@ class CopyBlock(BaseModel):
     )
     keep_pinned: bool = Field(True, description="pinned target cells stay as they are (reported as skipped)")
 
-    @model_validator(mode="after")
-    def _block(self) -> CopyBlock:
-        if self.to < self.from_:
-            raise ValueError("the block ends before it starts")
-        if (self.to - self.from_).days + 1 > 62:
-            raise ValueError("a block is at most 62 days")
-        if self.nurse_map is not None and self.match is not None:
-            raise ValueError("give match or nurse_map, not both")
-        return self
-
 
 class Rotation(BaseModel):
     """Lay a cycle of shifts (null: a day off) over some or all nurses, each at her own offset."""
@@ -114,18 +107,6 @@ class Rotation(BaseModel):
         description="each nurse's own position on the first day (instead of staff_ids and stagger)",
     )
     keep_pinned: bool = Field(True, description="pinned cells stay as they are (reported as skipped)")
-
-    @model_validator(mode="after")
-    def _choice(self) -> Rotation:
-        if self.offsets is not None and (self.staff_ids is not None or "stagger" in self.model_fields_set):
-            raise ValueError("give offsets, or staff_ids and stagger, not both")
-        if self.offsets is not None and not self.offsets:
-            raise ValueError("offsets names no nurse")
-        if all(code is None for code in self.pattern):
-            raise ValueError("the pattern has no shift")
-        if self.from_ is not None and self.to is not None and self.to < self.from_:
-            raise ValueError("the range ends before it starts")
-        return self
 
 
 class SkippedCell(BaseModel):

@@ -155,6 +155,12 @@ def copy_block(
 ) -> api.OperationResult:
     """Copy a block of days to other start dates of this period, from this period or another period of
     the same ward, to the same nurses or another ward's (see ``CopyBlock``)."""
+    if body.to < body.from_:
+        raise RuleViolation("the block ends before it starts", field="to")
+    if (body.to - body.from_).days + 1 > rules.LONGEST_PERIOD:
+        raise RuleViolation("a block is at most 62 days", field="to")
+    if body.nurse_map is not None and body.match is not None:
+        raise RuleViolation("give match or nurse_map, not both", field="nurse_map")
     store = periods._store(principal, request_id, store)
     directory = directory or wiring.directory()
     period, rows = _draft(principal, period_id, body.revision, if_match, store, directory)
@@ -219,6 +225,12 @@ def rotation(
     directory: Directory | None = None,
 ) -> api.OperationResult:
     """Lay a rotation pattern over some or all nurses of the period, each at her offset (see ``Rotation``)."""
+    if body.offsets is not None and (body.staff_ids is not None or "stagger" in body.model_fields_set):
+        raise RuleViolation("give offsets, or staff_ids and stagger, not both", field="offsets")
+    if body.offsets is not None and not body.offsets:
+        raise RuleViolation("offsets names no nurse", field="offsets")
+    if all(code is None for code in body.pattern):
+        raise RuleViolation("the pattern has no shift", field="pattern")
     store = periods._store(principal, request_id, store)
     directory = directory or wiring.directory()
     period, rows = _draft(principal, period_id, body.revision, if_match, store, directory)
