@@ -97,6 +97,14 @@ class LocalSolverFunction:
                 payload = self.pending.pop(0)
             results.append(handle(payload, None))
 
+    def discard(self) -> int:
+        """Drops the invocations kept and never run (a test module's solves it did not run), so the next
+        module's ``run_pending`` runs only its own; returns how many."""
+        with self._lock:
+            dropped = len(self.pending)
+            self.pending.clear()
+        return dropped
+
     def running(self) -> list[int]:
         """The pids of the worker processes still running."""
         return [w.pid for w in self.workers if w.poll() is None]

@@ -174,9 +174,10 @@ class LocalStack:
             runner.stop()
 
     def discard(self) -> int:
-        """Drops the event path's backlog unprocessed; see ``TriggerRunner.discard``."""
+        """Drops the event path's backlog unprocessed (``TriggerRunner.discard``) and the solver
+        invocations kept and never run (``LocalSolverFunction.discard``)."""
         assert self.runner is not None, "the stack is not started"
-        return self.runner.discard()
+        return self.runner.discard() + (self.solver.discard() if self.solver else 0)
 
     def drain(self, max_rounds: int = 200) -> int:
         """Runs the event path (streams → relays → bus → queues → consumers) in this thread until
