@@ -50,7 +50,7 @@ def _events(response: Any) -> dict[str, Any]:
 def test_a_nurse_subscribes_to_her_shifts_and_the_feed_follows_republishing(
     clients: dict[str, Any], stack: Any
 ) -> None:
-    tenant, ward, ids, admin = _ward(clients, stack)
+    tenant, ward, ids, _ = _ward(clients, stack)
     head = Call(clients["scheduling"], str(stack.token(tenant, "hn", ["head_nurse"])))
     nurse = Call(clients["scheduling"], str(stack.token(tenant, "n1", ["nurse"])))
     n1 = ids["n1"]
