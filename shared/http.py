@@ -78,6 +78,9 @@ class RouteSpec:
     # A ``Location`` header for what the route made, from its path parameters and its response's fields
     # (``/periods/{period_id}/jobs/{id}``), under the service's base path.
     location: str | None = None
+    # What the route answers with: JSON (a model) unless it says otherwise; a route answering another
+    # media type (a ``text/calendar`` feed) returns its body as text and is documented so.
+    media_type: str = "application/json"
 
     @property
     def charged_budget(self) -> dict[str, int]:
@@ -200,6 +203,7 @@ class ServiceAPI:
         idempotent: bool = False,
         budget: dict[str, int] | None = None,
         location: str | None = None,
+        media_type: str = "application/json",
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
             spec = RouteSpec(
@@ -219,6 +223,7 @@ class ServiceAPI:
                 idempotent=idempotent,
                 budget=budget or {},
                 location=location,
+                media_type=media_type,
             )
             if spec.name in self._handlers:
                 raise ValueError(f"{self.module}: two routes are named {spec.name}")
@@ -315,6 +320,10 @@ class ServiceAPI:
         out_headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
         if result.get("location"):  # kept with the first response, so a retry answers the same
             out_headers["Location"] = str(result["location"])
+        if not _is_json(spec.media_type.split(";", 1)[0].strip()):
+            # A text body as the handler made it (a calendar feed), in the route's own media type.
+            out_headers["Content-Type"] = spec.media_type
+            return Response(body=str(result["body"]), status_code=result["status"], headers=out_headers)
         return Response(
             body="" if result["status"] == 204 else json.dumps(result["body"], ensure_ascii=False),
             status_code=result["status"],

@@ -112,6 +112,7 @@ NOUNS = {
     "nurse of the roster period": "本排班周期的护士",
     "shift type": "班次",
     "calendar day": "日历日期",
+    "calendar feed": "日历订阅",
 }
 
 # Values code puts into messages that a reader should see in Chinese too.
@@ -380,6 +381,9 @@ MESSAGES = {
     "only your own leave, unless you roster others": "只能查看自己的请假，除非您负责排班",
     "ask for at most a year at a time": "一次最多查询一年",
     "the window ends before it starts": "结束时间早于开始时间",
+    # scheduling: a nurse's calendar feed (service/calendar_feeds.py, adapters/calendar_feeds.py)
+    "a calendar feed is a member of staff's own: sign in as one": "日历订阅属于员工本人：请以员工身份登录",
+    "your calendar feed changed meanwhile; try again": "您的日历订阅刚刚已被更改，请重试",
     # scheduling: roster periods (service/periods.py, domain/periods.py)
     "the period ends before it starts": "排班周期的结束日期早于开始日期",
     "a period is at most 62 days (a week or a month)": "排班周期最长 62 天（一周或一个月）",

@@ -124,7 +124,10 @@ def build(service: str, routes: list[RouteSpec], prefix: str = "", title: str = 
                 "content": {"application/json": {"schema": refs[(route.body, "validation")]}},
             }
         ok: dict[str, Any] = {"description": "OK"}
-        if isinstance(route.response, type) and issubclass(route.response, BaseModel):
+        media_type = route.media_type.split(";", 1)[0].strip()
+        if media_type != "application/json":
+            ok["content"] = {media_type: {"schema": {"type": "string"}}}
+        elif isinstance(route.response, type) and issubclass(route.response, BaseModel):
             ok["content"] = {"application/json": {"schema": refs[(route.response, "serialization")]}}
         if route.location is not None:
             ok["headers"] = {

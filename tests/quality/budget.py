@@ -56,7 +56,9 @@ def inproc_caller(clients: dict[str, Any]) -> InProc:
         data = json.dumps(body) if body is not None else None
         response = getattr(clients[service].http, method.lower())("/" + rest, headers=all_headers, body=data)
         text = response.body.decode() if isinstance(response.body, bytes) else response.body
-        payload = json.loads(text) if text else None
+        kind = {k.lower(): v for k, v in response.headers.items()}.get("content-type", "")
+        # JSON (and problem+json) parsed; another media type (a text/calendar feed) as its text.
+        payload = json.loads(text) if text and "json" in kind else (text or None)
         return response.status_code, {k.lower(): v for k, v in response.headers.items()}, payload
 
     return call

@@ -829,7 +829,39 @@ def _register_scheduling() -> None:
         return Prepared(f"/calendar/{day}")
 
 
+def _register_calendar_feeds() -> None:
+    """A nurse's calendar feed: the caller is a member of staff (a feed is hers), with a feed where the
+    route needs one; the public .ics is fetched at the path the feed was made with."""
+    from tests.quality.surface import Prepared, scenario
+
+    def with_feed(maker: ResourceMaker, token: str) -> dict[str, Any]:
+        maker.caller_is_staff(token)
+        status, feed = maker.call("POST", "/scheduling/me/calendar-feed", token)
+        assert status == 201, feed
+        return dict(feed)
+
+    @scenario("scheduling", "POST", "/me/calendar-feed")
+    def make_my_feed(maker: ResourceMaker, token: str) -> Prepared:
+        maker.caller_is_staff(token)
+        return Prepared("/me/calendar-feed")
+
+    @scenario("scheduling", "GET", "/me/calendar-feed")
+    def my_feed(maker: ResourceMaker, token: str) -> Prepared:
+        with_feed(maker, token)
+        return Prepared("/me/calendar-feed")
+
+    @scenario("scheduling", "DELETE", "/me/calendar-feed")
+    def revoke_my_feed(maker: ResourceMaker, token: str) -> Prepared:
+        with_feed(maker, token)
+        return Prepared("/me/calendar-feed")
+
+    @scenario("scheduling", "GET", "/calendar-feeds/{token}/shifts.ics")
+    def fetch_my_feed(maker: ResourceMaker, token: str) -> Prepared:
+        return Prepared(with_feed(maker, token)["path"].removeprefix("/scheduling"))
+
+
 _register_approvals()
 _register()
 _register_roster_periods()
 _register_scheduling()
+_register_calendar_feeds()

@@ -189,3 +189,44 @@ def test_the_on_duty_items_of_a_version_replace_the_previous_versions(opener: Op
         write(lambda st: st.duty.replace("p1", 1, [], {}, one.start, ([], [])))
     if isinstance(store, PeriodDynamoStore):  # the shared read model messaging and approvals read
         assert onduty.on_duty(tenant, "w1", ten).staff_ids == ("s2",)
+    # a nurse's shifts carry the version they are from and when it was published (the feed's SEQUENCE)
+    (mine,) = store.duty.my_shifts("s2", date(2027, 1, 1), date(2027, 1, 31))
+    assert (mine.version, mine.published_at) == (2, two.published_at)
+
+
+def _lookup(store: Any) -> Any:
+    if isinstance(store, PeriodDynamoStore):
+        from chalicelib.scheduling.adapters.calendar_feeds import DynamoFeedLookup
+
+        return DynamoFeedLookup()
+    from tests.unit.scheduling.fakes import FakeFeedLookup
+
+    return FakeFeedLookup(store.period_tables)
+
+
+def test_a_calendar_feed_is_found_by_its_digest_replaced_only_over_itself_and_revoked(opener: Opener) -> None:
+    from chalicelib.scheduling.domain.calendar_feeds import Feed, FeedRef
+
+    tenant = f"t-{uuid.uuid4().hex[:10]}"
+    store, write = opener(tenant)
+    other, _ = opener(f"t-{uuid.uuid4().hex[:10]}")
+    digest = uuid.uuid4().hex * 2
+    first = Feed("s1", "f1", digest, AT)
+    assert store.feeds.get("s1") is None
+    write(lambda st: st.feeds.save(first, None))
+    assert store.feeds.get("s1") == first
+    assert other.feeds.get("s1") is None  # another hospital's nurse of the same id has none
+    assert _lookup(store).find(digest) == FeedRef(tenant, "s1", "f1")  # no tenant asked: the digest finds it
+    with pytest.raises(Conflict):  # made again as if there were none: refused (a racing regeneration)
+        write(lambda st: st.feeds.save(Feed("s1", "f9", "0" * 64, AT), None))
+
+    second = Feed("s1", "f2", uuid.uuid4().hex * 2, AT)
+    write(lambda st: st.feeds.save(second, first))
+    assert _lookup(store).find(digest) is None  # the old digest finds nothing
+    assert _lookup(store).find(second.token_hash) == FeedRef(tenant, "s1", "f2")
+    with pytest.raises(Conflict):  # replacing the feed she no longer has
+        write(lambda st: st.feeds.save(Feed("s1", "f3", "1" * 64, AT), first))
+    with pytest.raises(Conflict):
+        write(lambda st: st.feeds.remove(first))
+    write(lambda st: st.feeds.remove(second))
+    assert store.feeds.get("s1") is None and _lookup(store).find(second.token_hash) is None

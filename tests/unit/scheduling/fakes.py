@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from chalicelib.scheduling.domain.calendar_feeds import Feed, FeedRef
 from chalicelib.scheduling.domain.leave import Window
 from chalicelib.scheduling.domain.periods import DutyShift, MyShift, NurseRow, PeriodRecord, Snapshot
 from chalicelib.scheduling.domain.ports import EngineOutcome, PeriodSummary
@@ -252,6 +253,8 @@ class PeriodTables:
     duty: dict[tuple[str, str, str], DutyShift] = field(default_factory=dict)  # tenant, ward, sk
     mine: dict[tuple[str, str, str], list[MyShift]] = field(default_factory=dict)  # tenant, staff, sk
     markers: dict[tuple[str, str], tuple[int, list[str], list[str]]] = field(default_factory=dict)
+    feeds: dict[tuple[str, str], Feed] = field(default_factory=dict)  # tenant, staff id
+    reads: list[str] = field(default_factory=list)  # the feeds' reads, as the adapter's calls
 
 
 def _sk(shift: DutyShift) -> str:
@@ -407,6 +410,50 @@ class FakeDuty:
         ]
 
 
+CHANGED = "your calendar feed changed meanwhile; try again"
+
+
+@dataclass
+class FakeCalendarFeeds:
+    """A nurse's feed, one per (tenant, staff); saved only over the feed it replaces (or none), like the
+    adapter's conditioned put."""
+
+    tenant: str
+    tables: PeriodTables
+    uow: MemoryUnitOfWork
+
+    def get(self, staff_id: str) -> Feed | None:
+        self.tables.reads.append("GetItem")
+        return self.tables.feeds.get((self.tenant, staff_id))
+
+    def _still(self, staff_id: str, held: Feed | None) -> None:
+        now = self.tables.feeds.get((self.tenant, staff_id))
+        if (now and now.token_hash) != (held and held.token_hash):
+            raise Conflict(CHANGED)
+
+    def save(self, feed: Feed, previous: Feed | None) -> None:
+        self.uow.check(lambda: self._still(feed.staff_id, previous))
+        self.uow.stage(lambda: self.tables.feeds.__setitem__((self.tenant, feed.staff_id), feed))
+
+    def remove(self, feed: Feed) -> None:
+        self.uow.check(lambda: self._still(feed.staff_id, feed))
+        self.uow.stage(lambda: self.tables.feeds.pop((self.tenant, feed.staff_id), None))
+
+
+@dataclass
+class FakeFeedLookup:
+    """The digest index across every hospital (the request names none)."""
+
+    tables: PeriodTables
+
+    def find(self, token_hash: str) -> FeedRef | None:
+        self.tables.reads.append("Query")
+        for (tenant, staff_id), feed in self.tables.feeds.items():
+            if feed.token_hash == token_hash:
+                return FeedRef(tenant, staff_id, feed.feed_id)
+        return None
+
+
 @dataclass
 class FakePeriodStore(FakeStore):
     """``PeriodStore`` in memory: the staff and leave fakes plus the periods'."""
@@ -424,6 +471,10 @@ class FakePeriodStore(FakeStore):
     @property
     def duty(self) -> FakeDuty:
         return FakeDuty(self.tenant, self.period_tables, self.uow)
+
+    @property
+    def feeds(self) -> FakeCalendarFeeds:
+        return FakeCalendarFeeds(self.tenant, self.period_tables, self.uow)
 
 
 # ---- auto-roster jobs ------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.scheduling.adapters.dynamodb import DynamoStore, _writes
 from chalicelib.scheduling.domain.periods import (
@@ -41,6 +41,9 @@ from shared.onduty import MAX_SHIFT, OnDutyShift
 from shared.persistence.models import TenantItem, table_meta, tenant_key
 from shared.persistence.paging import decode_cursor, one_page
 from shared.persistence.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from chalicelib.scheduling.adapters.calendar_feeds import DynamoCalendarFeeds
 
 HEADER = "period"
 ROWS_END = "row#~"
@@ -498,6 +501,8 @@ def _mine_json(shifts: Sequence[MyShift]) -> str:
                 "ends_at": s.ends_at.isoformat(),
                 "ward_id": s.ward_id,
                 "ward_name": s.ward_name,
+                "version": s.version,
+                "published_at": s.published_at.isoformat() if s.published_at else None,
             }
             for s in shifts
         ],
@@ -515,6 +520,8 @@ def _mine(text: str) -> list[MyShift]:
             datetime.fromisoformat(d["ends_at"]),
             d["ward_id"],
             d["ward_name"],
+            int(d.get("version") or 0),
+            datetime.fromisoformat(d["published_at"]) if d.get("published_at") else None,
         )
         for d in json.loads(text or "[]")
     ]
@@ -638,3 +645,9 @@ class PeriodDynamoStore(DynamoStore):
     @property
     def duty(self) -> DynamoDuty:
         return DynamoDuty(self.tenant, self.uow)
+
+    @property
+    def feeds(self) -> DynamoCalendarFeeds:
+        from chalicelib.scheduling.adapters.calendar_feeds import DynamoCalendarFeeds
+
+        return DynamoCalendarFeeds(self.tenant, self.uow)

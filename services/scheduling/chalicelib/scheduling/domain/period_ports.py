@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any, Protocol
 
+from chalicelib.scheduling.domain.calendar_feeds import Feed, FeedRef
 from chalicelib.scheduling.domain.periods import DutyShift, MyShift, NurseRow, PeriodRecord, Snapshot
 from chalicelib.scheduling.domain.ports import Store
 
@@ -81,6 +82,27 @@ class DutyRepository(Protocol):
         """The ward's published shifts running at ``at`` (one Query)."""
 
 
+class CalendarFeedRepository(Protocol):
+    """A nurse's calendar feed (``domain/calendar_feeds.py``): one item, found by her or by its digest."""
+
+    def get(self, staff_id: str) -> Feed | None:
+        """Her feed, if she has one (one GetItem)."""
+
+    def save(self, feed: Feed, previous: Feed | None) -> None:
+        """Stage her feed (replacing ``previous``, whose digest then finds nothing): ``Conflict`` if her
+        feed is no longer ``previous`` (made or changed meanwhile)."""
+
+    def remove(self, feed: Feed) -> None:
+        """Stage deleting her feed (``Conflict`` if it changed meanwhile)."""
+
+
+class FeedLookup(Protocol):
+    """The tenant-free lookup of a token's digest (a public request names no hospital)."""
+
+    def find(self, token_hash: str) -> FeedRef | None:
+        """Whose feed the digest is, if any (one Query of the digest's index entry)."""
+
+
 class PeriodStore(Store, Protocol):
     """The repositories a roster-period use case needs (``ports.Store``'s: staff, leave, the ward setup;
     and the periods'), for one tenant, on one unit of work."""
@@ -97,6 +119,9 @@ class PeriodStore(Store, Protocol):
 
     @property
     def duty(self) -> DutyRepository: ...
+
+    @property
+    def feeds(self) -> CalendarFeedRepository: ...
 
 
 def sorted_rows(rows: Sequence[NurseRow]) -> list[NurseRow]:

@@ -596,6 +596,10 @@ class MyShift:
     ends_at: datetime
     ward_id: str
     ward_name: str
+    # The published version it is from, and when that was published (a calendar feed's SEQUENCE and
+    # LAST-MODIFIED); 0 / None for items written before they were kept.
+    version: int = 0
+    published_at: datetime | None = None
 
 
 def my_shifts(snapshot: Snapshot) -> dict[str, list[MyShift]]:
@@ -611,7 +615,19 @@ def my_shifts(snapshot: Snapshot) -> dict[str, list[MyShift]]:
             if shift is None:
                 continue
             begin, end = window_utc(shift, day)
-            shifts.append(MyShift(day, shift.code, shift.name, begin, end, ward, ward_names.get(ward, "")))
+            shifts.append(
+                MyShift(
+                    day,
+                    shift.code,
+                    shift.name,
+                    begin,
+                    end,
+                    ward,
+                    ward_names.get(ward, ""),
+                    snapshot.version,
+                    snapshot.published_at,
+                )
+            )
         out[staff_id] = shifts
     return out
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from chalicelib.scheduling.domain.period_ports import PeriodStore
+from chalicelib.scheduling.domain.period_ports import FeedLookup, PeriodStore
 from chalicelib.scheduling.domain.ports import (
     Directory,
     LiveJobs,
@@ -28,6 +28,7 @@ from shared.persistence.uow import UnitOfWork
 __all__ = [
     "consumer_period_store",
     "directory",
+    "feed_lookup",
     "new_id",
     "period_store",
     "store",
@@ -77,6 +78,13 @@ def tenant_period_store(tenant: str) -> PeriodStore:
 
     principal = Principal(tenant=tenant, user="service:scheduling", kind="service")
     return PeriodDynamoStore(tenant, UnitOfWork("scheduling", principal, None))
+
+
+def feed_lookup() -> FeedLookup:
+    """The tenant-free index of calendar feeds' token digests (a public fetch names no hospital)."""
+    from chalicelib.scheduling.adapters.calendar_feeds import DynamoFeedLookup
+
+    return DynamoFeedLookup()
 
 
 # ---- auto-roster jobs ------------------------------------------------------------------------------------
