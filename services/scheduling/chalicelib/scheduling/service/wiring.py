@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from chalicelib.scheduling.domain.period_ports import PeriodStore
+from chalicelib.scheduling.domain.period_ports import ExportFiles, PeriodStore
 from chalicelib.scheduling.domain.ports import (
     Directory,
     LiveJobs,
@@ -132,3 +132,9 @@ def engine() -> RosterEngine:
     from chalicelib.scheduling.adapters.engine import ProcessEngine
 
     return ProcessEngine()
+
+
+def export_files() -> ExportFiles:
+    from chalicelib.scheduling.adapters.s3 import S3Files
+
+    return S3Files()
