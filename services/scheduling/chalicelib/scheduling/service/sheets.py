@@ -137,14 +137,15 @@ def import_sheet(
     """A spreadsheet in the export's layout becomes the draft's next revision, or nothing does: every
     fault is listed by its cell (``C7``) — a name that is not a nurse of the period, a shift the ward does
     not run, a date outside the period, a cell breaking a hard rule an edit is refused for."""
+    store = periods._store(principal, request_id, store)
+    # whose period it is, and whether it may change, before anything of the file (another hospital's: 404)
+    ctx = periods.editable(
+        principal, store, period_id, periods.revision_from(body.revision, if_match), directory
+    )
     try:
         content = base64.b64decode(body.content_base64, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise RuleViolation("the file is not base64", field="content_base64") from exc
-    store = periods._store(principal, request_id, store)
-    ctx = periods.editable(
-        principal, store, period_id, periods.revision_from(body.revision, if_match), directory
-    )
     nurses = [sheets.ImportNurse(k, r.staff_name, r.grade) for k, r in ctx.rows.items()]
     try:
         parsed = sheets.parse(sheets.rows_of(content), ctx.period.dates(), nurses, ctx.shifts)
