@@ -715,6 +715,38 @@ def _register_roster_periods() -> None:
     def my_month(maker: ResourceMaker, token: str) -> Prepared:
         return Prepared("/me/shifts", query={"from": "2027-01-01", "to": "2027-01-31"})
 
+    # The engine's operations on a draft (copy, rotation, explain).
+    @scenario("scheduling", "POST", "/periods/{period_id}/copy")
+    def copy_last_months_first_week(maker: ResourceMaker, token: str) -> Prepared:
+        """The costliest copy: from another period of the ward (January, published) into February, whose
+        grid also reads January's live version for the streaks it carries in."""
+        before = published(maker, token)
+        ward = before.body["ward_ids"][0]
+        body = {"ward_ids": [ward], "start": "2027-02-01", "end": "2027-02-28"}
+        status, made = maker.call("POST", "/scheduling/periods", token, body)
+        assert status == 201, made
+        block = {
+            "from": "2027-01-04",
+            "to": "2027-01-10",
+            "starts": ["2027-02-01"],
+            "source_period_id": before.id,
+        }
+        return Prepared(f"/periods/{made['id']}/copy", body=block, made=[before])
+
+    @scenario("scheduling", "POST", "/periods/{period_id}/rotation")
+    def a_day_on_day_off_rotation(maker: ResourceMaker, token: str) -> Prepared:
+        thing = period(maker, token)
+        return Prepared(f"/periods/{thing.id}/rotation", body={"pattern": ["D", None]}, made=[thing])
+
+    @scenario("scheduling", "GET", "/periods/{period_id}/nurses/{staff_id}/explain")
+    def why_a_nurses_roster(maker: ResourceMaker, token: str) -> Prepared:
+        thing = period(maker, token)
+        change = a_change(maker, token, thing, "N")
+        status, body = maker.call("PUT", f"/scheduling/periods/{thing.id}/cells", token, change)
+        assert status == 200, body
+        nurse = change["changes"][0]["staff_id"]
+        return Prepared(f"/periods/{thing.id}/nurses/{nurse}/explain", made=[thing])
+
     # Auto-roster jobs. The tests' stack keeps each solver invocation until ``maker.solve()`` runs it.
     def solving(maker: ResourceMaker, token: str) -> tuple[Made, dict[str, Any]]:
         thing = period(maker, token)
