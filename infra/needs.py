@@ -45,7 +45,8 @@ NEEDS: dict[str, Needs] = {
     "messaging": Needs(blind_index=True, attachments=True, alerts=True, push=True, read_models=(ON_DUTY,)),
     # approvals' files are <tenant>/approvals/<id>: its role reaches those keys only
     "approvals": Needs(attachments=True, attachment_keys="*/approvals/*", read_models=(ON_DUTY,)),
-    "scheduling": Needs(solver=True),
+    # scheduling's spreadsheet exports are <tenant>/scheduling/exports/...: its role reaches those keys only
+    "scheduling": Needs(solver=True, attachments=True, attachment_keys="*/scheduling/*"),
     "followup": Needs(),
     "marketplace": Needs(),
 }

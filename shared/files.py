@@ -45,6 +45,13 @@ def download_url(object_key: str, filename: str, expires_in: int) -> str:
     )
 
 
+def put(object_key: str, content: bytes, content_type: str) -> None:
+    """Store a file the service made itself (an export), to be fetched through ``download_url``."""
+    aws.client("s3").put_object(
+        Bucket=get_settings().attachments_bucket_name, Key=object_key, Body=content, ContentType=content_type
+    )
+
+
 def uploaded(object_key: str) -> bool:
     """Whether the object is there (a HeadObject: S3, not the table; s3:GetObject allows it)."""
     try:
@@ -67,3 +74,6 @@ class S3Files:
 
     def uploaded(self, object_key: str) -> bool:
         return uploaded(object_key)
+
+    def put(self, object_key: str, content: bytes, content_type: str) -> None:
+        put(object_key, content, content_type)

@@ -64,6 +64,7 @@ TITLES = {
     "internal-error": "内部错误",
     "rule-violated": "违反业务规则",
     "roster-rule-violated": "违反排班规则",
+    "roster-import-refused": "排班表无法导入",
 }
 
 # A problem whose slug has no title of its own reads by its status.
@@ -425,6 +426,22 @@ MESSAGES = {
     "a nurse's roster is explained to the ward's rosterers and to herself": "护士的排班说明仅限本病区排班人和本人查看",
     "give the time with its time zone": "请给出带时区的时间",
     "ask for at most 62 days at a time": "一次最多查询 62 天",
+    # scheduling: the grid as a spreadsheet (service/sheets.py, domain/sheets.py), each fault by its cell
+    "the file is not base64": "文件不是 base64 编码",
+    "the file is not an xlsx workbook": "文件不是 xlsx 工作簿",
+    "the file is larger than a roster period: at most {} rows and {} columns": (
+        "文件超出一个排班周期的大小：最多 {} 行、{} 列"
+    ),
+    "{} cells of the spreadsheet cannot be imported; nothing was changed": "排班表有 {} 个单元格无法导入，未做任何修改",
+    "{} is not a date": "{} 不是日期",
+    "{} is outside the period ({} to {})": "{} 不在排班周期内（{} 至 {}）",
+    "{} is in the header twice (also {})": "{} 在表头中出现了两次（另见 {}）",
+    "{} is not a nurse of this roster period": "{} 不是本排班周期的护士",
+    "two nurses of the period are named {}: give each her grade": "本排班周期有两名护士叫 {}：请填写各自的层级",
+    "{} has a row already ({})": "{} 已有一行（{}）",
+    "{} is not a shift of this ward": "{} 不是本病区的班次",
+    "no header row: column A of one row must read 姓名, followed by the days": "没有表头行：须有一行的 A 列为「姓名」，其后为各天日期",
+    "the header row has no day of the period": "表头行中没有本排班周期的日期",
     # scheduling: auto-roster jobs (raised, and the reasons a job records)
     "a solve of this period is already running: job {}": "该排班周期已有自动排班在进行：任务 {}",
     "the job has ended ({}): there is nothing to cancel": "该任务已结束（{}）：无可取消",

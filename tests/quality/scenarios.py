@@ -645,6 +645,49 @@ def _register_roster_periods() -> None:
         assert status == 201, made
         return Prepared(f"/periods/{made['id']}", made=[before])
 
+    # The ward-wall grid as a spreadsheet (service/sheets.py).
+    @scenario("scheduling", "GET", "/periods/{period_id}/export.xlsx")
+    def export_the_draft(maker: ResourceMaker, token: str) -> Prepared:
+        thing = period(maker, token)
+        status, body = maker.call(
+            "PUT", f"/scheduling/periods/{thing.id}/cells", token, a_change(maker, token, thing)
+        )
+        assert status == 200, body
+        return Prepared(f"/periods/{thing.id}/export.xlsx", made=[thing])
+
+    @branch("scheduling", "GET", "/periods/{period_id}/export.xlsx", "GetItem")
+    def export_a_version_after_a_published_month(maker: ResourceMaker, token: str) -> Prepared:
+        """A published version (its snapshot) of the month after a published one (that month's live
+        version carries the history in): every read the export declares."""
+        before = published(maker, token)
+        body = {"ward_ids": [before.body["ward_ids"][0]], "start": "2027-02-01", "end": "2027-02-28"}
+        status, made = maker.call("POST", "/scheduling/periods", token, body)
+        assert status == 201, made
+        status, body = maker.call("POST", f"/scheduling/periods/{made['id']}/publish", token, {})
+        assert status == 200, body
+        return Prepared(f"/periods/{made['id']}/export.xlsx", query={"version": "1"}, made=[before])
+
+    @scenario("scheduling", "POST", "/periods/{period_id}/import")
+    def import_a_sheet(maker: ResourceMaker, token: str) -> Prepared:
+        import base64
+        import io
+
+        from openpyxl import Workbook
+
+        thing = period(maker, token)
+        status, grid = maker.call("GET", f"/scheduling/periods/{thing.id}", token)
+        assert status == 200, grid
+        wb = Workbook()
+        ws = wb.active
+        assert ws is not None
+        ws.append(["排班表"])
+        ws.append(["姓名", "层级", "2027-01-04", "2027-01-05"])
+        ws.append([grid["nurses"][0]["name"], None, "白班", "休"])
+        out = io.BytesIO()
+        wb.save(out)
+        body = {"content_base64": base64.b64encode(out.getvalue()).decode(), "filename": "一月.xlsx"}
+        return Prepared(f"/periods/{thing.id}/import", body=body, made=[thing])
+
     @scenario("scheduling", "GET", "/periods/{period_id}/versions/{number}")
     def the_first_version(maker: ResourceMaker, token: str) -> Prepared:
         thing = published(maker, token)

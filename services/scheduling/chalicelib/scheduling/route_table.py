@@ -31,6 +31,8 @@ ROUTES = (
     ("GET", "/periods/{period_id}/nurses/{staff_id}/explain", "chalicelib.scheduling.api.roster_operations", "explain"),
     ("GET", "/wards/{ward_id}/setup", "chalicelib.scheduling.api.setup", "get_setup"),
     ("PUT", "/wards/{ward_id}/setup", "chalicelib.scheduling.api.setup", "change_setup"),
+    ("GET", "/periods/{period_id}/export.xlsx", "chalicelib.scheduling.api.sheets", "export_sheet"),
+    ("POST", "/periods/{period_id}/import", "chalicelib.scheduling.api.sheets", "import_sheet"),
     ("GET", "/shift-types", "chalicelib.scheduling.api.shifts", "list_shift_types"),
     ("PUT", "/shift-types/{code}", "chalicelib.scheduling.api.shifts", "put_shift_type"),
     ("DELETE", "/shift-types/{code}", "chalicelib.scheduling.api.shifts", "delete_shift_type"),

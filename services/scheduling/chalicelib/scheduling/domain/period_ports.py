@@ -126,3 +126,13 @@ class PeriodStore(Store, Protocol):
 
 def sorted_rows(rows: Sequence[NurseRow]) -> list[NurseRow]:
     return sorted(rows, key=lambda r: (r.ward_id, r.staff_name, r.staff_id))
+
+
+class ExportFiles(Protocol):
+    """Where a spreadsheet export is kept for its presigned download (the attachments bucket)."""
+
+    def put(self, object_key: str, content: bytes, content_type: str) -> None:
+        """Store the file (overwriting one of the same key)."""
+
+    def download_url(self, object_key: str, filename: str, expires_in: int) -> str:
+        """A presigned GET that saves it under ``filename``."""

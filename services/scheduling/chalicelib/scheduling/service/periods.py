@@ -19,7 +19,7 @@ that changed, the wards' list entries when the state changed, the outbox event a
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -127,6 +127,7 @@ class Context:
     rows: dict[str, NurseRow]
     setups: list[WardSetup]
     leave: list[tuple[str, date]]
+    calendar: Mapping[date, CalendarDay]
 
 
 def _leave(store: PeriodStore, first: date, last: date) -> list[tuple[str, date]]:
@@ -171,7 +172,7 @@ def _context(tenant: str, period: PeriodRecord, rows: Sequence[NurseRow], store:
     all_rows = {
         n.staff_id: by_id.get(n.staff_id) or NurseRow(n.staff_id, n.name, n.ward_id, n.grade) for n in nurses
     }
-    return Context(period, problem, shifts, all_rows, setups, leave)
+    return Context(period, problem, shifts, all_rows, setups, leave, inputs.calendar)
 
 
 def _period_view(p: PeriodRecord) -> api.Period:
@@ -388,27 +389,54 @@ def edit_cells(
     a change breaks a hard rule an edit is judged by (``domain/periods.py``); soft costs it adds come back
     as warnings."""
     store = _store(principal, request_id, store)
+    ctx = editable(principal, store, period_id, revision_from(body.revision, if_match), directory)
+    changes = [rules.Change(c.staff_id, c.date, c.shift, c.pinned, c.skill) for c in body.changes]
+    return change_cells(store, ctx, changes, lambda refused: _refusal(refused, changes))
+
+
+def editable(
+    principal: Principal,
+    store: PeriodStore,
+    period_id: str,
+    revision: int | None,
+    directory: Directory | None = None,
+) -> Context:
+    """The period as its rules see it, once the caller may change it, it may be changed, and it is at
+    ``revision`` (else 403, 409, 409)."""
     period, rows = _grid(store, period_id)
     _rosterer(principal, period, directory or wiring.directory())
     rules.require_editable(period)
-    rules.require_revision(period, revision_from(body.revision, if_match))
-    ctx = _context(principal.tenant, period, rows, store)
+    rules.require_revision(period, revision)
+    return _context(principal.tenant, period, rows, store)
+
+
+def change_cells(
+    store: PeriodStore,
+    ctx: Context,
+    changes: Sequence[rules.Change],
+    refusal: Callable[[rules.EditRefused], Problem],
+    action: str = "roster.edit",
+    note: Mapping[str, object] | None = None,
+) -> api.EditResult:
+    """The one path a draft's cells change by (a hand edit, an imported spreadsheet): judged by the hard
+    rules an edit is refused for (``refusal`` says where each fault is), saved as the next revision
+    conditioned on the one read, audited; soft costs come back as warnings."""
+    period = ctx.period
     names = {k: r.staff_name for k, r in ctx.rows.items()}
     before = evaluate(ctx.problem, rules.roster_of(ctx.problem, ctx.rows.values()))
-    changes = [rules.Change(c.staff_id, c.date, c.shift, c.pinned, c.skill) for c in body.changes]
     try:
         after_rows = rules.apply_changes(ctx.problem, ctx.shifts, ctx.rows, changes, names)
     except rules.EditRefused as refused:
-        raise _refusal(refused, changes) from refused
+        raise refusal(refused) from refused
     after = evaluate(ctx.problem, rules.roster_of(ctx.problem, after_rows.values()))
     changed = [r for k, r in after_rows.items() if dict(r.cells) != dict(ctx.rows[k].cells)]
     updated = _reopened(period)
     store.periods.save(updated, period.revision, changed, relist=updated.state != period.state)
     store.uow.audit(
-        "roster.edit",
+        action,
         "roster_period",
         period.id,
-        after={"changes": len(changes), "revision": updated.revision},
+        after={**(note or {}), "changes": len(changes), "revision": updated.revision},
     )
     store.uow.commit()
     return api.EditResult(

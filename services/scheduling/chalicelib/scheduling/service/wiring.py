@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from chalicelib.scheduling.domain.period_ports import FeedLookup, PeriodStore
+from chalicelib.scheduling.domain.period_ports import ExportFiles, FeedLookup, PeriodStore
 from chalicelib.scheduling.domain.ports import (
     Directory,
     LiveJobs,
@@ -140,3 +140,9 @@ def engine() -> RosterEngine:
     from chalicelib.scheduling.adapters.engine import ProcessEngine
 
     return ProcessEngine()
+
+
+def export_files() -> ExportFiles:
+    from chalicelib.scheduling.adapters.s3 import S3Files
+
+    return S3Files()
