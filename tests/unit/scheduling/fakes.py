@@ -14,6 +14,7 @@ from chalicelib.scheduling.domain.leave import Window
 from chalicelib.scheduling.domain.periods import DutyShift, MyShift, NurseRow, PeriodRecord, Snapshot
 from chalicelib.scheduling.domain.ports import EngineOutcome, PeriodSummary
 from chalicelib.scheduling.domain.records import LeaveRecord, StaffRecord, Unit
+from chalicelib.scheduling.domain.requests import RosterRequest
 from chalicelib.scheduling.domain.roster.model import Roster, RosterProblem
 from chalicelib.scheduling.domain.setup import CalendarDay, ShiftDef
 from chalicelib.scheduling.domain.solve_jobs import SOLVE_RUNNING, Mode, SolveJob
@@ -252,6 +253,7 @@ class PeriodTables:
     duty: dict[tuple[str, str, str], DutyShift] = field(default_factory=dict)  # tenant, ward, sk
     mine: dict[tuple[str, str, str], list[MyShift]] = field(default_factory=dict)  # tenant, staff, sk
     markers: dict[tuple[str, str], tuple[int, list[str], list[str]]] = field(default_factory=dict)
+    requests: dict[tuple[str, str, str, date], RosterRequest] = field(default_factory=dict)  # t, p, staff, day
 
 
 def _sk(shift: DutyShift) -> str:
@@ -270,6 +272,13 @@ class FakePeriods:
     def grid(self, period_id: str) -> tuple[PeriodRecord | None, list[NurseRow]]:
         rows = [r for (t, p, _), r in sorted(self.tables.rows.items()) if t == self.tenant and p == period_id]
         return self.get(period_id), rows
+
+    def sheet(self, period_id: str) -> tuple[PeriodRecord | None, list[NurseRow], list[RosterRequest]]:
+        header, rows = self.grid(period_id)
+        mine = [
+            r for (t, p, _, _), r in sorted(self.tables.requests.items()) if t == self.tenant and p == period_id
+        ]
+        return header, rows, mine
 
     def add(self, period: PeriodRecord) -> None:
         key = (self.tenant, period.id)
@@ -313,6 +322,34 @@ class FakePeriods:
             (p for p in self._of(ward_id) if since <= p.start <= end and p.end >= start - timedelta(days=1)),
             key=lambda p: p.start,
         )
+
+
+@dataclass
+class FakeRequests:
+    tenant: str
+    tables: PeriodTables
+    uow: MemoryUnitOfWork
+
+    def add(self, request: RosterRequest) -> None:
+        key = (self.tenant, request.period_id, request.staff_id, request.day)
+
+        def create_only() -> None:
+            if key in self.tables.requests:
+                raise Conflict("there is a request for that day already")
+
+        self.uow.check(create_only)
+        self.uow.stage(lambda: self.tables.requests.__setitem__(key, request))
+
+    def remove(self, request: RosterRequest) -> None:
+        key = (self.tenant, request.period_id, request.staff_id, request.day)
+
+        def same() -> None:
+            held = self.tables.requests.get(key)
+            if held is not None and held.id != request.id:
+                raise Conflict("the request changed meanwhile; reload it")
+
+        self.uow.check(same)
+        self.uow.stage(lambda: self.tables.requests.pop(key, None))
 
 
 @dataclass
@@ -420,6 +457,10 @@ class FakePeriodStore(FakeStore):
     @property
     def versions(self) -> FakeVersions:
         return FakeVersions(self.tenant, self.period_tables, self.uow)
+
+    @property
+    def requests(self) -> FakeRequests:
+        return FakeRequests(self.tenant, self.period_tables, self.uow)
 
     @property
     def duty(self) -> FakeDuty:
