@@ -704,6 +704,38 @@ def _register_roster_periods() -> None:
         nurse = change["changes"][0]["staff_id"]
         return Prepared(f"/periods/{thing.id}/nurses/{nurse}/explain", made=[thing])
 
+    # Nurses' requests: the caller (who rosters every ward) records them for a nurse of the period.
+    def a_request(maker: ResourceMaker, token: str, thing: Made, day: str = "2027-01-05") -> dict[str, Any]:
+        nurse = a_change(maker, token, thing)["changes"][0]["staff_id"]
+        return {"date": day, "kind": "shift_off", "shift": "N", "reason": "家里有事", "staff_id": nurse}
+
+    @scenario("scheduling", "POST", "/periods/{period_id}/requests")
+    def a_nurses_request(maker: ResourceMaker, token: str) -> Prepared:
+        thing = period(maker, token)
+        return Prepared(f"/periods/{thing.id}/requests", body=a_request(maker, token, thing), made=[thing])
+
+    @scenario("scheduling", "GET", "/periods/{period_id}/requests")
+    def the_periods_requests(maker: ResourceMaker, token: str) -> Prepared:
+        thing = period(maker, token)
+        for day in ("2027-01-05", "2027-01-06"):
+            path = f"/scheduling/periods/{thing.id}/requests"
+            status, body = maker.call("POST", path, token, a_request(maker, token, thing, day))
+            assert status == 201, body
+        return Prepared(f"/periods/{thing.id}/requests", made=[thing])
+
+    @scenario("scheduling", "DELETE", "/periods/{period_id}/requests/{request_id}")
+    def withdraw_a_request(maker: ResourceMaker, token: str) -> Prepared:
+        thing = period(maker, token)
+        path = f"/scheduling/periods/{thing.id}/requests"
+        status, body = maker.call("POST", path, token, a_request(maker, token, thing))
+        assert status == 201, body
+        return Prepared(f"/periods/{thing.id}/requests/{body['id']}", made=[thing])
+
+    @scenario("scheduling", "PATCH", "/periods/{period_id}")
+    def move_the_request_deadline(maker: ResourceMaker, token: str) -> Prepared:
+        thing = period(maker, token)
+        return Prepared(f"/periods/{thing.id}", body={"request_deadline": "2026-12-20"}, made=[thing])
+
     # Auto-roster jobs. The tests' stack keeps each solver invocation until ``maker.solve()`` runs it.
     def solving(maker: ResourceMaker, token: str) -> tuple[Made, dict[str, Any]]:
         thing = period(maker, token)

@@ -8,6 +8,7 @@ read with the grid (``PeriodRepository.sheet``), so the grid, every edit and eve
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from chalicelib.scheduling.contracts import periods as api
@@ -102,7 +103,8 @@ def file_request(
         after={"staff_id": who, "date": body.date.isoformat(), "kind": body.kind, "shift": body.shift},
     )
     store.uow.commit()
-    ctx = periods._context(principal.tenant, period, rows, store, [*requests, request])
+    every = [*requests, request]
+    ctx = replace(ctx, problem=replace(ctx.problem, requests=tuple(wishes.to_engine(ctx.problem, every))))
     roster = rules.roster_of(ctx.problem, ctx.rows.values())
     return periods.request_views(ctx, roster, [request])[0]
 
