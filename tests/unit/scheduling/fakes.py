@@ -253,7 +253,9 @@ class PeriodTables:
     duty: dict[tuple[str, str, str], DutyShift] = field(default_factory=dict)  # tenant, ward, sk
     mine: dict[tuple[str, str, str], list[MyShift]] = field(default_factory=dict)  # tenant, staff, sk
     markers: dict[tuple[str, str], tuple[int, list[str], list[str]]] = field(default_factory=dict)
-    requests: dict[tuple[str, str, str, date], RosterRequest] = field(default_factory=dict)  # t, p, staff, day
+    requests: dict[tuple[str, str, str, date], RosterRequest] = field(
+        default_factory=dict
+    )  # t, p, staff, day
 
 
 def _sk(shift: DutyShift) -> str:
@@ -276,7 +278,9 @@ class FakePeriods:
     def sheet(self, period_id: str) -> tuple[PeriodRecord | None, list[NurseRow], list[RosterRequest]]:
         header, rows = self.grid(period_id)
         mine = [
-            r for (t, p, _, _), r in sorted(self.tables.requests.items()) if t == self.tenant and p == period_id
+            r
+            for (t, p, _, _), r in sorted(self.tables.requests.items())
+            if t == self.tenant and p == period_id
         ]
         return header, rows, mine
 

@@ -211,7 +211,9 @@ def test_a_hand_edit_refusing_a_request_warns_of_its_cost() -> None:
     (mine,) = w.listed(period_id, NURSE).items
     # as the draft stands she is the only one on 白班 that day: the minimum needs her there
     assert (mine.status, mine.why) == ("refused", "H2")
-    assert mine.why_name is not None and "1月5日白班最少需要" in mine.why_name and "现有 1 名" in mine.why_name
+    assert (
+        mine.why_name is not None and "1月5日白班最少需要" in mine.why_name and "现有 1 名" in mine.why_name
+    )
 
 
 # --- granted or refused, and why (hand-made rosters) ----------------------------------------------------
@@ -223,7 +225,7 @@ def _problem(w: Requests, period_id: str) -> Any:
 
 
 def _wish(
-    day: date, kind: str = "day_off", shift: str | None = None, staff_id: str = "s-a"
+    day: date, kind: wishes.Kind = "day_off", shift: str | None = None, staff_id: str = "s-a"
 ) -> wishes.RosterRequest:
     return wishes.RosterRequest(
         "r1",
@@ -236,7 +238,7 @@ def _wish(
         2,
         "",
         datetime(2026, 12, 1, tzinfo=UTC),
-        staff_id,  # type: ignore[arg-type]
+        staff_id,
     )
 
 
@@ -317,9 +319,7 @@ def test_after_a_solve_each_request_is_granted_or_refused_with_its_reason() -> N
     refused = w.file(period_id, "2027-01-06", priority=3, reason="搬家")
     zhao = Principal(tenant=T, user="u-d", staff_id="s-d", staff_name="赵敏", roles=frozenset({"nurse"}))
     granted = w.file(period_id, "2027-01-08", priority=3, who=zhao)
-    problem, roster, revision = periods.period_problem(
-        T, period_id, True, True, date(2027, 1, 1), store=w.store
-    )
+    problem, _, revision = periods.period_problem(T, period_id, True, True, date(2027, 1, 1), store=w.store)
     assert len(problem.requests) == 2
     result = solve(problem, SolveOptions(time_limit=3, seed=0))
     periods.save_roster(T, period_id, revision, result.roster, "solve", store=w.store)
