@@ -4,6 +4,7 @@ solved for a few seconds)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ from chalicelib.scheduling.contracts import periods as models
 from chalicelib.scheduling.contracts.setup import SetupChange
 from chalicelib.scheduling.domain import requests as wishes
 from chalicelib.scheduling.domain.records import LeaveRecord
-from chalicelib.scheduling.domain.roster.model import Assignment, Roster, ShiftRequest
+from chalicelib.scheduling.domain.roster.model import Assignment, Leave, Roster, ShiftRequest
 from chalicelib.scheduling.domain.roster.solver import SolveOptions, solve
 from chalicelib.scheduling.service import periods, requests, setup
 
@@ -247,7 +248,6 @@ def test_why_a_shift_on_is_refused_rest_pins_leave_and_the_contracts_maximum() -
     period_id = w.create()
     problem = _problem(w, period_id)
     night_before = Roster((Assignment("s-a", 0, "N", "nurse"), Assignment("s-b", 1, "D", "nurse")))
-    # 大夜 ends 08:00 on the 5th: 白班 that day would follow it without rest
     v = wishes.verdict(
         problem,
         Roster((Assignment("s-a", 0, "P", "nurse"),)),
@@ -268,7 +268,10 @@ def test_why_a_shift_on_is_refused_rest_pins_leave_and_the_contracts_maximum() -
     assert capped == 5  # a full-time week: 4-5 shifts
     v = wishes.verdict(problem, full, _wish(WEEK[0] + timedelta(days=3), "shift_on", "D"))
     assert (v.why, v.detail) == ("contract_maximum", "已排 6 个班，最多 5 个")
-    assert wishes.verdict(problem, Roster(()), _wish(WEEK[0])).status == "pending"
+    away = replace(problem, leave=(Leave("s-a", 1),))
+    v = wishes.verdict(away, night_before, _wish(WEEK[0] + timedelta(days=1), "shift_on", "D"))
+    assert (v.why, v.why_name) == ("leave", "当天已批准请假")
+    assert wishes.verdict(problem, Roster(()), _wish(WEEK[0])).status == "pending"  # nothing rostered yet
 
 
 def test_a_day_off_is_refused_when_the_days_minimum_needs_every_nurse_not_on_leave() -> None:
