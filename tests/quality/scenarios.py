@@ -709,6 +709,11 @@ def _register_roster_periods() -> None:
         nurse = a_change(maker, token, thing)["changes"][0]["staff_id"]
         return {"date": day, "kind": "shift_off", "shift": "N", "reason": "家里有事", "staff_id": nurse}
 
+    @body_recipe("scheduling", "/periods/{period_id}/requests")
+    def a_day_off(maker: ResourceMaker, token: str, parents: dict[str, str]) -> dict[str, Any]:
+        """The caller's own day off (its ``date`` is a day, not a key of ``/calendar``)."""
+        return {"date": "2027-01-05", "kind": "day_off"}
+
     @scenario("scheduling", "POST", "/periods/{period_id}/requests")
     def a_nurses_request(maker: ResourceMaker, token: str) -> Prepared:
         thing = period(maker, token)
