@@ -555,7 +555,7 @@ def _register() -> None:
 def _register_roster_periods() -> None:
     """Roster periods: a ward with two nurses (reaching scheduling through the event path), a month of
     it, edited, submitted, published (the ward skips approval, so the caller publishes alone)."""
-    from tests.quality.surface import Made, Prepared, body_recipe, branch, scenario
+    from tests.quality.surface import Made, Prepared, body_recipe, branch, maker_recipe, scenario
 
     def ward_with_nurses(maker: ResourceMaker, token: str, skip_approval: bool = False) -> str:
         status, dept = maker.call("POST", "/messaging/departments", token, {"name": "内科"})
@@ -708,6 +708,22 @@ def _register_roster_periods() -> None:
     def a_request(maker: ResourceMaker, token: str, thing: Made, day: str = "2027-01-05") -> dict[str, Any]:
         nurse = a_change(maker, token, thing)["changes"][0]["staff_id"]
         return {"date": day, "kind": "shift_off", "shift": "N", "reason": "家里有事", "staff_id": nurse}
+
+    @maker_recipe("scheduling", "/periods/{period_id}/nurses")
+    def a_nurse_of_the_period(maker: ResourceMaker, token: str, parents: dict[str, str]) -> Made:
+        """A nurse of a period is a member of its ward's staff (made with the ward): the grid's first."""
+        path = f"/scheduling/periods/{parents['period_id']}"
+        status, grid = maker.call("GET", path, token)
+        assert status == 200 and grid["nurses"], grid
+        nurse = grid["nurses"][0]
+        return Made(
+            "scheduling",
+            "/periods/{period_id}/nurses",
+            f"{path}/nurses/{nurse['staff_id']}",
+            nurse["staff_id"],
+            nurse,
+            parents,
+        )
 
     @body_recipe("scheduling", "/periods/{period_id}/requests")
     def a_day_off(maker: ResourceMaker, token: str, parents: dict[str, str]) -> dict[str, Any]:

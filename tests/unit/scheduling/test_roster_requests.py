@@ -136,10 +136,10 @@ def test_one_request_per_nurse_and_day_and_at_most_eight_per_period() -> None:
         w.file(period_id, "2027-02-01", who=LI)
     with pytest.raises(RuleViolation, match="no shift X"):
         w.file(period_id, "2027-01-21", "shift_on", "X", who=LI)
-    with pytest.raises(ValueError, match="name the shift"):
-        models.FileRequest.model_validate({"date": "2027-01-21", "kind": "shift_on"})
-    with pytest.raises(ValueError, match="names no shift"):
-        models.FileRequest.model_validate({"date": "2027-01-21", "kind": "day_off", "shift": "D"})
+    with pytest.raises(RuleViolation, match="name the shift"):
+        w.file(period_id, "2027-01-21", "shift_on", who=LI)
+    with pytest.raises(RuleViolation, match="names no shift"):
+        w.file(period_id, "2027-01-21", "day_off", "D", who=LI)
 
 
 def test_only_the_periods_nurses_file_and_each_sees_and_withdraws_her_own() -> None:

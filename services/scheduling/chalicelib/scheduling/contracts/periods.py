@@ -118,14 +118,6 @@ class FileRequest(BaseModel):
         None, pattern=ID, description="a rosterer recording a nurse's request; default: the caller's own"
     )
 
-    @model_validator(mode="after")
-    def _shift(self) -> FileRequest:
-        if self.kind == "day_off" and self.shift is not None:
-            raise ValueError("a day_off request names no shift")
-        if self.kind != "day_off" and self.shift is None:
-            raise ValueError("shift_off and shift_on requests name the shift")
-        return self
-
 
 class RosterRequest(BaseModel):
     """A request, and whether the roster as it stands grants it (and why not)."""

@@ -74,6 +74,10 @@ def file_request(
             f"({period.start.isoformat()} to {period.end.isoformat()})",
             field="date",
         )
+    if body.kind == "day_off" and body.shift is not None:
+        raise RuleViolation("a day_off request names no shift", field="shift")
+    if body.kind != "day_off" and body.shift is None:
+        raise RuleViolation("shift_off and shift_on requests name the shift", field="shift")
     if body.shift is not None and body.shift not in {s.code for s in ctx.shifts}:
         raise RuleViolation(f"the ward has no shift {body.shift}", field="shift")
     name = ctx.rows[who].staff_name
