@@ -555,7 +555,7 @@ def _register() -> None:
 def _register_roster_periods() -> None:
     """Roster periods: a ward with two nurses (reaching scheduling through the event path), a month of
     it, edited, submitted, published (the ward skips approval, so the caller publishes alone)."""
-    from tests.quality.surface import Made, Prepared, body_recipe, branch, scenario
+    from tests.quality.surface import Made, Prepared, body_recipe, branch, maker_recipe, scenario
 
     def ward_with_nurses(maker: ResourceMaker, token: str, skip_approval: bool = False) -> str:
         status, dept = maker.call("POST", "/messaging/departments", token, {"name": "内科"})
@@ -746,6 +746,59 @@ def _register_roster_periods() -> None:
         assert status == 200, body
         nurse = change["changes"][0]["staff_id"]
         return Prepared(f"/periods/{thing.id}/nurses/{nurse}/explain", made=[thing])
+
+    # Nurses' requests: the caller (who rosters every ward) records them for a nurse of the period.
+    def a_request(maker: ResourceMaker, token: str, thing: Made, day: str = "2027-01-05") -> dict[str, Any]:
+        nurse = a_change(maker, token, thing)["changes"][0]["staff_id"]
+        return {"date": day, "kind": "shift_off", "shift": "N", "reason": "家里有事", "staff_id": nurse}
+
+    @maker_recipe("scheduling", "/periods/{period_id}/nurses")
+    def a_nurse_of_the_period(maker: ResourceMaker, token: str, parents: dict[str, str]) -> Made:
+        """A nurse of a period is a member of its ward's staff (made with the ward): the grid's first."""
+        path = f"/scheduling/periods/{parents['period_id']}"
+        status, grid = maker.call("GET", path, token)
+        assert status == 200 and grid["nurses"], grid
+        nurse = grid["nurses"][0]
+        return Made(
+            "scheduling",
+            "/periods/{period_id}/nurses",
+            f"{path}/nurses/{nurse['staff_id']}",
+            nurse["staff_id"],
+            nurse,
+            parents,
+        )
+
+    @body_recipe("scheduling", "/periods/{period_id}/requests")
+    def a_day_off(maker: ResourceMaker, token: str, parents: dict[str, str]) -> dict[str, Any]:
+        """The caller's own day off (its ``date`` is a day, not a key of ``/calendar``)."""
+        return {"date": "2027-01-05", "kind": "day_off"}
+
+    @scenario("scheduling", "POST", "/periods/{period_id}/requests")
+    def a_nurses_request(maker: ResourceMaker, token: str) -> Prepared:
+        thing = period(maker, token)
+        return Prepared(f"/periods/{thing.id}/requests", body=a_request(maker, token, thing), made=[thing])
+
+    @scenario("scheduling", "GET", "/periods/{period_id}/requests")
+    def the_periods_requests(maker: ResourceMaker, token: str) -> Prepared:
+        thing = period(maker, token)
+        for day in ("2027-01-05", "2027-01-06"):
+            path = f"/scheduling/periods/{thing.id}/requests"
+            status, body = maker.call("POST", path, token, a_request(maker, token, thing, day))
+            assert status == 201, body
+        return Prepared(f"/periods/{thing.id}/requests", made=[thing])
+
+    @scenario("scheduling", "DELETE", "/periods/{period_id}/requests/{request_id}")
+    def withdraw_a_request(maker: ResourceMaker, token: str) -> Prepared:
+        thing = period(maker, token)
+        path = f"/scheduling/periods/{thing.id}/requests"
+        status, body = maker.call("POST", path, token, a_request(maker, token, thing))
+        assert status == 201, body
+        return Prepared(f"/periods/{thing.id}/requests/{body['id']}", made=[thing])
+
+    @scenario("scheduling", "PATCH", "/periods/{period_id}")
+    def move_the_request_deadline(maker: ResourceMaker, token: str) -> Prepared:
+        thing = period(maker, token)
+        return Prepared(f"/periods/{thing.id}", body={"request_deadline": "2026-12-20"}, made=[thing])
 
     # Auto-roster jobs. The tests' stack keeps each solver invocation until ``maker.solve()`` runs it.
     def solving(maker: ResourceMaker, token: str) -> tuple[Made, dict[str, Any]]:

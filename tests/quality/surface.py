@@ -164,6 +164,8 @@ def reference_fields(route: RouteSpec, routes: Iterable[RouteSpec]) -> dict[str,
     for name, prop in schema.get("properties", {}).items():
         if REF_KEY in prop:
             out[name] = str(prop[REF_KEY])
+        elif prop.get("format") == "date":
+            continue  # a day (a request's date), not the key of a resource named by a date (/calendar)
         elif name in params and not collection_of_route_is(route, params[name]):
             out[name] = params[name]
     return out
@@ -226,6 +228,20 @@ def branch(service: str, method: str, path: str, operation: str) -> Callable[[Re
     return register
 
 
+# Things no create route of their own makes (a nurse of a roster period is made in the directory):
+# "<service>:<collection path>" → (maker, token, parent ids) → the thing. Registered in scenarios.py.
+MakerRecipe = Callable[["ResourceMaker", str, dict[str, str]], "Made"]
+MAKERS: dict[str, MakerRecipe] = {}
+
+
+def maker_recipe(service: str, collection: str) -> Callable[[MakerRecipe], MakerRecipe]:
+    def register(recipe: MakerRecipe) -> MakerRecipe:
+        MAKERS[f"{service}:{collection}"] = recipe
+        return recipe
+
+    return register
+
+
 # Bodies for creating a resource where the schema is not enough (recipients who exist, ...):
 # "<service>:<collection path>" → (maker, token, parent ids) → body. Also registered in scenarios.py.
 BodyRecipe = Callable[["ResourceMaker", str, dict[str, str]], dict[str, Any]]
@@ -277,6 +293,9 @@ class ResourceMaker:
 
     def make(self, service: str, collection: str, token: str, parents: dict[str, str] | None = None) -> Made:
         parents = dict(parents or {})
+        special = MAKERS.get(f"{service}:{collection}")
+        if special is not None:
+            return special(self, token, parents)
         route = creator(service, collection, self.routes)
         if route is None:
             raise LookupError(

@@ -123,6 +123,39 @@ def test_a_period_its_rows_and_its_wards_list(opener: Opener) -> None:
     assert other.periods.get("p1") is None and other.periods.grid("p1") == (None, [])
 
 
+def test_requests_lie_in_the_grids_query_one_per_nurse_and_day(opener: Opener) -> None:
+    from chalicelib.scheduling.domain.requests import RosterRequest
+
+    store, write = opener(f"t-{uuid.uuid4().hex[:10]}")
+    jan = period("p1", date(2027, 1, 1), date(2027, 1, 31), request_deadline=date(2026, 12, 20))
+    row = NurseRow("s1", "陈思雨", "w1", "N2", {date(2027, 1, 4): Cell("D", "nurse")})
+    write(lambda s: s.periods.add(jan))
+    write(lambda s: s.periods.save(jan, 0, [row], relist=False))
+    wish = RosterRequest("r1", "p1", "s1", "陈思雨", date(2027, 1, 5), "shift_off", "N", 3, "搬家", AT, "s1")
+    write(lambda s: s.requests.add(wish))
+    with pytest.raises(Conflict):  # one per nurse and day, whatever its id
+        write(
+            lambda s: s.requests.add(
+                RosterRequest("r2", "p1", "s1", "陈思雨", wish.day, "day_off", None, 1, "", AT, "s1")
+            )
+        )
+    other_day = RosterRequest("r3", "p1", "s2", "李娜", date(2027, 1, 6), "day_off", None, 1, "", AT, "s-hn")
+    write(lambda s: (s.requests.add(other_day), s.versions.add(snapshot(1, {}))))
+    header, rows, requests = store.periods.sheet("p1")
+    assert header == jan and header.request_deadline == date(2026, 12, 20) and rows == [row]
+    assert requests == [wish, other_day]
+    assert store.periods.grid("p1") == (jan, [row])
+    assert store.periods.of_ward("w1", 10, None)[0][0].request_deadline == date(2026, 12, 20)
+    with pytest.raises(Conflict):  # withdrawing by a stale id: another request holds the day now
+        write(
+            lambda s: s.requests.remove(
+                RosterRequest("old", "p1", "s1", "陈思雨", wish.day, "day_off", None, 1, "", AT, "s1")
+            )
+        )
+    write(lambda s: s.requests.remove(wish))
+    assert store.periods.sheet("p1")[2] == [other_day]
+
+
 def snapshot(version: int, cells: dict[str, dict[date, Cell]]) -> Snapshot:
     return Snapshot(
         period_id="p1",

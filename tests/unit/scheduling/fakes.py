@@ -15,6 +15,7 @@ from chalicelib.scheduling.domain.leave import Window
 from chalicelib.scheduling.domain.periods import DutyShift, MyShift, NurseRow, PeriodRecord, Snapshot
 from chalicelib.scheduling.domain.ports import EngineOutcome, PeriodSummary
 from chalicelib.scheduling.domain.records import LeaveRecord, StaffRecord, Unit
+from chalicelib.scheduling.domain.requests import RosterRequest
 from chalicelib.scheduling.domain.roster.model import Roster, RosterProblem
 from chalicelib.scheduling.domain.setup import CalendarDay, ShiftDef
 from chalicelib.scheduling.domain.solve_jobs import SOLVE_RUNNING, Mode, SolveJob
@@ -255,6 +256,9 @@ class PeriodTables:
     markers: dict[tuple[str, str], tuple[int, list[str], list[str]]] = field(default_factory=dict)
     feeds: dict[tuple[str, str], Feed] = field(default_factory=dict)  # tenant, staff id
     reads: list[str] = field(default_factory=list)  # the feeds' reads, as the adapter's calls
+    requests: dict[tuple[str, str, str, date], RosterRequest] = field(
+        default_factory=dict
+    )  # t, p, staff, day
 
 
 def _sk(shift: DutyShift) -> str:
@@ -273,6 +277,15 @@ class FakePeriods:
     def grid(self, period_id: str) -> tuple[PeriodRecord | None, list[NurseRow]]:
         rows = [r for (t, p, _), r in sorted(self.tables.rows.items()) if t == self.tenant and p == period_id]
         return self.get(period_id), rows
+
+    def sheet(self, period_id: str) -> tuple[PeriodRecord | None, list[NurseRow], list[RosterRequest]]:
+        header, rows = self.grid(period_id)
+        mine = [
+            r
+            for (t, p, _, _), r in sorted(self.tables.requests.items())
+            if t == self.tenant and p == period_id
+        ]
+        return header, rows, mine
 
     def add(self, period: PeriodRecord) -> None:
         key = (self.tenant, period.id)
@@ -316,6 +329,34 @@ class FakePeriods:
             (p for p in self._of(ward_id) if since <= p.start <= end and p.end >= start - timedelta(days=1)),
             key=lambda p: p.start,
         )
+
+
+@dataclass
+class FakeRequests:
+    tenant: str
+    tables: PeriodTables
+    uow: MemoryUnitOfWork
+
+    def add(self, request: RosterRequest) -> None:
+        key = (self.tenant, request.period_id, request.staff_id, request.day)
+
+        def create_only() -> None:
+            if key in self.tables.requests:
+                raise Conflict("there is a request for that day already")
+
+        self.uow.check(create_only)
+        self.uow.stage(lambda: self.tables.requests.__setitem__(key, request))
+
+    def remove(self, request: RosterRequest) -> None:
+        key = (self.tenant, request.period_id, request.staff_id, request.day)
+
+        def same() -> None:
+            held = self.tables.requests.get(key)
+            if held is not None and held.id != request.id:
+                raise Conflict("the request changed meanwhile; reload it")
+
+        self.uow.check(same)
+        self.uow.stage(lambda: self.tables.requests.pop(key, None))
 
 
 @dataclass
@@ -467,6 +508,10 @@ class FakePeriodStore(FakeStore):
     @property
     def versions(self) -> FakeVersions:
         return FakeVersions(self.tenant, self.period_tables, self.uow)
+
+    @property
+    def requests(self) -> FakeRequests:
+        return FakeRequests(self.tenant, self.period_tables, self.uow)
 
     @property
     def duty(self) -> FakeDuty:

@@ -3,9 +3,10 @@
 Keys (the scheduling table; every key starts with the tenant):
 
 - ``<t>#period#<id>`` / ``period``: the header; ``row#<staff_id>``: a nurse's cells (date → shift, skill,
-  pinned, as JSON); ``version#<nnnn>``: a published version's snapshot; ``onduty``: which version the
+  pinned, as JSON); ``request#<staff_id>#<date>``: a nurse's request for a day (create-only: one per
+  nurse and day); ``version#<nnnn>``: a published version's snapshot; ``onduty``: which version the
   on-duty read model holds and the keys it wrote. The grid is ONE Query (sk between ``period`` and
-  ``row#~``: the header and the rows, not the versions).
+  ``row#~``: the header, the requests and the rows, not the versions).
 - ``<t>#ward#<ward_id>#periods`` / ``<start>#<id>``: a ward's list entry of each of its periods (a group
   of wards has one in each), with the header's fields, so the list is one Query, newest first.
 - ``<t>#onduty#<ward_id>`` / ``<starts_at UTC>#<shift>``: ``shared.onduty.OnDutyShift``, one per ward ×
@@ -33,6 +34,7 @@ from chalicelib.scheduling.domain.periods import (
     PeriodRecord,
     Snapshot,
 )
+from chalicelib.scheduling.domain.requests import RosterRequest
 from chalicelib.scheduling.domain.setup import ShiftDef
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
@@ -76,6 +78,26 @@ class PeriodItem(TenantItem):
     published_at = UTCDateTimeAttribute(null=True)
     published_by = UnicodeAttribute(null=True)
     published_by_name = UnicodeAttribute(null=True)
+    request_deadline = UnicodeAttribute(null=True)
+
+
+class RequestItem(TenantItem):
+    """A nurse's request for one day of a period."""
+
+    ENTITY = "roster_request"
+    Meta = table_meta("scheduling")
+    request_id = UnicodeAttribute()
+    staff_name = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    shift = UnicodeAttribute(null=True)
+    priority = NumberAttribute()
+    reason = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    created_by = UnicodeAttribute()
+
+    @staticmethod
+    def sort_key(staff_id: str, day: date) -> str:
+        return f"request#{staff_id}#{day.isoformat()}"
 
 
 class PeriodEntryItem(TenantItem):
@@ -163,6 +185,7 @@ def _header(p: PeriodRecord) -> dict[str, Any]:
         "published_at": p.published_at.isoformat() if p.published_at else None,
         "published_by": p.published_by,
         "published_by_name": p.published_by_name,
+        "request_deadline": p.request_deadline.isoformat() if p.request_deadline else None,
     }
 
 
@@ -185,6 +208,9 @@ def _from_header(data: dict[str, Any]) -> PeriodRecord:
         published_at=datetime.fromisoformat(data["published_at"]) if data.get("published_at") else None,
         published_by=data.get("published_by") or "",
         published_by_name=data.get("published_by_name") or "",
+        request_deadline=date.fromisoformat(data["request_deadline"])
+        if data.get("request_deadline")
+        else None,
     )
 
 
@@ -207,6 +233,7 @@ def _period(item: PeriodItem) -> PeriodRecord:
         published_at=item.published_at,
         published_by=item.published_by or "",
         published_by_name=item.published_by_name or "",
+        request_deadline=date.fromisoformat(item.request_deadline) if item.request_deadline else None,
     )
 
 
@@ -231,6 +258,7 @@ def _period_item(tenant: str, p: PeriodRecord) -> PeriodItem:
         published_at=p.published_at,
         published_by=p.published_by or None,
         published_by_name=p.published_by_name or None,
+        request_deadline=p.request_deadline.isoformat() if p.request_deadline else None,
     )
 
 
@@ -247,6 +275,23 @@ def _cells(text: str) -> dict[date, Cell]:
 def _row(item: RowItem) -> NurseRow:
     return NurseRow(
         item.sk.removeprefix("row#"), item.staff_name, item.ward_id, item.grade or "", _cells(item.cells)
+    )
+
+
+def _request(item: RequestItem) -> RosterRequest:
+    _, staff_id, day = item.sk.rsplit("#", 2)
+    return RosterRequest(
+        id=item.request_id,
+        period_id=item.pk.rsplit("#", 1)[1],
+        staff_id=staff_id,
+        staff_name=item.staff_name,
+        day=date.fromisoformat(day),
+        kind=item.kind,  # type: ignore[arg-type]
+        shift=item.shift,
+        priority=int(item.priority),
+        reason=item.reason or "",
+        created_at=item.created_at,
+        created_by=item.created_by,
     )
 
 
@@ -334,9 +379,14 @@ class DynamoPeriods:
             return None
 
     def grid(self, period_id: str) -> tuple[PeriodRecord | None, list[NurseRow]]:
+        header, rows, _ = self.sheet(period_id)
+        return header, rows
+
+    def sheet(self, period_id: str) -> tuple[PeriodRecord | None, list[NurseRow], list[RosterRequest]]:
         partition = period_partition(self.tenant, period_id)
         header: PeriodRecord | None = None
         rows: list[NurseRow] = []
+        requests: list[RosterRequest] = []
         result = PeriodItem.query(partition, PeriodItem.sk.between(HEADER, ROWS_END))
         for page in result.page_iter:
             for raw in page.get("Items", []):
@@ -345,7 +395,9 @@ class DynamoPeriods:
                     header = _period(PeriodItem.from_raw_data(raw))
                 elif kind == RowItem.ENTITY:
                     rows.append(_row(RowItem.from_raw_data(raw)))
-        return header, rows
+                elif kind == RequestItem.ENTITY:
+                    requests.append(_request(RequestItem.from_raw_data(raw)))
+        return header, rows, requests
 
     def _entries(self, p: PeriodRecord) -> list[PeriodEntryItem]:
         text = json.dumps(_header(p), ensure_ascii=False)
@@ -426,6 +478,40 @@ class DynamoPeriods:
             filter_condition=PeriodEntryItem.end >= (start - timedelta(days=1)).isoformat(),
         )
         return [_from_header(json.loads(i.header)) for i in result]
+
+
+@dataclass
+class DynamoRequests:
+    """``RequestRepository``: one item per nurse and day, create-only."""
+
+    tenant: str
+    uow: UnitOfWork | None
+
+    def add(self, request: RosterRequest) -> None:
+        item = RequestItem.new(
+            self.tenant,
+            RequestItem.sort_key(request.staff_id, request.day),
+            pk=period_partition(self.tenant, request.period_id),
+            request_id=request.id,
+            staff_name=request.staff_name,
+            kind=request.kind,
+            shift=request.shift,
+            priority=request.priority,
+            reason=request.reason or None,
+            created_at=request.created_at,
+            created_by=request.created_by,
+        )
+        _writes(self.uow).create(item, on_conflict=Conflict("there is a request for that day already"))
+
+    def remove(self, request: RosterRequest) -> None:
+        _writes(self.uow).delete(
+            RequestItem(
+                period_partition(self.tenant, request.period_id),
+                RequestItem.sort_key(request.staff_id, request.day),
+            ),
+            condition=RequestItem.request_id == request.id,
+            on_conflict=Conflict("the request changed meanwhile; reload it"),
+        )
 
 
 @dataclass
@@ -641,6 +727,10 @@ class PeriodDynamoStore(DynamoStore):
     @property
     def versions(self) -> DynamoVersions:
         return DynamoVersions(self.tenant, self.uow)
+
+    @property
+    def requests(self) -> DynamoRequests:
+        return DynamoRequests(self.tenant, self.uow)
 
     @property
     def duty(self) -> DynamoDuty:

@@ -70,6 +70,19 @@ def delete_period(ctx: RequestContext, period_id: str) -> None:
 
 
 @route(
+    "/periods/{period_id}",
+    "PATCH",
+    summary="Change the period's settings: the nurses' request deadline",
+    body=models.ChangePeriod,
+    response=models.Period,
+    kinds=STAFF,
+    budget={"Query": 1, "GetItem": 2, "TransactWriteItems": 1},
+)
+def change_period(ctx: RequestContext, period_id: str, body: models.ChangePeriod) -> models.Period:
+    return periods.change_period(ctx.principal, period_id, body, ctx.request_id)
+
+
+@route(
     "/periods/{period_id}/cells",
     "PUT",
     summary="Set, clear or pin cells (If-Match: the revision): hard rules refuse (422), soft ones warn",

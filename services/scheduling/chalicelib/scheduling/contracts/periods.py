@@ -26,6 +26,11 @@ class CreatePeriod(BaseModel):
     start: date = Field(description="first day (local date)")
     end: date = Field(description="last day (included); at most 62 days after start")
     name: str | None = Field(None, min_length=1, max_length=100, description="default: wards and month")
+    request_deadline: date | None = Field(
+        None,
+        description="the last day nurses file requests (local date, included); "
+        "default 7 days before start, or the day the period is made if that is later",
+    )
 
     @model_validator(mode="after")
     def _ids(self) -> CreatePeriod:
@@ -71,6 +76,83 @@ class Period(BaseModel):
     published_by: str | None = None
     published_by_name: str | None = None
     created_at: datetime
+    request_deadline: date = Field(description="the last day nurses file requests (local date, included)")
+    requests_open: bool = Field(description="a draft whose request deadline has not passed")
+
+
+class ChangePeriod(BaseModel):
+    """What a period's rosterers change on its header."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"request_deadline": "2026-12-20"}]}
+    )
+
+    request_deadline: date | None = Field(
+        description="the last day nurses file requests (null: the default, 7 days before the start)"
+    )
+
+
+RequestKind = Literal["day_off", "shift_off", "shift_on"]
+
+
+class FileRequest(BaseModel):
+    """A nurse's request for one day: a day off, not a shift, or a shift."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"date": "2027-01-08", "kind": "day_off", "reason": "孩子家长会", "priority": 2}]
+        },
+    )
+
+    date: date
+    kind: RequestKind
+    shift: str | None = Field(
+        None, min_length=1, max_length=16, description="the shift's code: needed by shift_off and shift_on"
+    )
+    reason: str = Field("", max_length=200)
+    priority: int = Field(
+        2, ge=1, le=3, description="1 一般, 2 重要, 3 非常重要 (the solver's weight 1, 3, 5)"
+    )
+    staff_id: str | None = Field(
+        None, pattern=ID, description="a rosterer recording a nurse's request; default: the caller's own"
+    )
+
+
+class RosterRequest(BaseModel):
+    """A request, and whether the roster as it stands grants it (and why not)."""
+
+    id: str
+    staff_id: str
+    staff_name: str
+    date: date
+    kind: RequestKind
+    kind_name: str = Field(description="休息 / 不上该班 / 希望上该班")
+    shift: str | None = None
+    shift_name: str | None = None
+    priority: int
+    priority_name: str
+    reason: str = ""
+    status: Literal["pending", "granted", "refused"] = Field(
+        description="pending while the draft has no shift; then granted or refused on the draft as it stands"
+    )
+    status_name: str
+    why: str | None = Field(
+        None,
+        description="a refusal's rule: leave, pinned, H4, H3, H2, contract_minimum, contract_maximum, "
+        "outweighed",
+    )
+    why_name: str | None = Field(None, description="the rule in words, with the numbers or shifts behind it")
+    created_at: datetime
+
+
+class RequestList(BaseModel):
+    """The period's requests: all of them for its rosterers, her own for a nurse."""
+
+    items: list[RosterRequest]
+    request_deadline: date
+    requests_open: bool
+    per_nurse: int = Field(description="at most this many requests per nurse in the period")
 
 
 class Cell(BaseModel):
@@ -89,6 +171,11 @@ class GridNurse(BaseModel):
     contract_name: str
     cells: dict[date, Cell] = Field(description="date → the shift she works (a day off has no cell)")
     on_leave: list[date] = Field(default_factory=list, description="days of approved leave in the period")
+    requests: list[RosterRequest] = Field(
+        default_factory=list,
+        description="her requests, granted or refused on the grid as it stands (rosterers see everyone's; "
+        "anyone else only her own)",
+    )
 
 
 class CoverageCell(BaseModel):

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from chalicelib.scheduling.domain.calendar_feeds import Feed, FeedRef
 from chalicelib.scheduling.domain.periods import DutyShift, MyShift, NurseRow, PeriodRecord, Snapshot
 from chalicelib.scheduling.domain.ports import Store
+from chalicelib.scheduling.domain.requests import RosterRequest
 
 PeriodPage = tuple[list[PeriodRecord], str | None]
 SnapshotPage = tuple[list[Snapshot], str | None]
@@ -26,6 +27,10 @@ class PeriodRepository(Protocol):
 
     def grid(self, period_id: str) -> tuple[PeriodRecord | None, list[NurseRow]]:
         """The header and every nurse's row: one Query of the period's partition."""
+
+    def sheet(self, period_id: str) -> tuple[PeriodRecord | None, list[NurseRow], list[RosterRequest]]:
+        """The header, every nurse's row and the nurses' requests: the grid's one Query (the requests'
+        sort keys lie between the header's and the rows')."""
 
     def add(self, period: PeriodRecord) -> None:
         """Stage a new period (create-only) and its entry in each of its wards' lists."""
@@ -43,6 +48,16 @@ class PeriodRepository(Protocol):
     def around(self, ward_id: str, start: date, end: date) -> list[PeriodRecord]:
         """The ward's periods that end on or after ``start`` - 1 day and start by ``end`` (from its list,
         one Query): the overlapping ones, and the one ending the day before ``start``."""
+
+
+class RequestRepository(Protocol):
+    """Nurses' requests, in the period's partition (read with the grid: ``PeriodRepository.sheet``)."""
+
+    def add(self, request: RosterRequest) -> None:
+        """Stage a request (create-only per nurse and day: a second one is a ``Conflict``)."""
+
+    def remove(self, request: RosterRequest) -> None:
+        """Stage its removal."""
 
 
 class VersionRepository(Protocol):
@@ -116,6 +131,9 @@ class PeriodStore(Store, Protocol):
 
     @property
     def versions(self) -> VersionRepository: ...
+
+    @property
+    def requests(self) -> RequestRepository: ...
 
     @property
     def duty(self) -> DutyRepository: ...

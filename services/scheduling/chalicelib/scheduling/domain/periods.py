@@ -108,6 +108,7 @@ class PeriodRecord:
     published_at: datetime | None = None
     published_by: str = ""
     published_by_name: str = ""
+    request_deadline: date | None = None  # None: the default (domain/requests.default_deadline)
 
     @property
     def days(self) -> int:

@@ -140,3 +140,20 @@ def require_reader(principal: Principal, ward_id: str, directory: Directory) -> 
     if principal.kind != "staff" or not reading.reads(ward):
         raise Forbidden("a ward's roster is read by its rosterers, its department head and its own staff")
     return Ward(ward.id, ward.name)
+
+
+def read_rostering(principal: Principal, ward_ids: Sequence[str], directory: Directory) -> bool:
+    """Whether ``principal``, who must read one of the wards (a ward no longer in the directory is
+    skipped; none readable: Forbidden), also rosters every one of them — from one reading of the
+    directory, so a grid that shows rosterers more costs no more reads."""
+    if principal.kind != "staff":
+        raise Forbidden("a ward's roster is read by its rosterers, its department head and its own staff")
+    reading = _Reading(principal, directory)
+    wards = [reading.units[w] for w in ward_ids if w in reading.units]
+    if not any(reading.reads(w) for w in wards):
+        raise Forbidden("a ward's roster is read by its rosterers, its department head and its own staff")
+    return (
+        principal.has_any_role(ROSTERING_ROLES)
+        and len(wards) == len(ward_ids)
+        and all(reading.rosters(w) for w in wards)
+    )

@@ -25,11 +25,13 @@ from datetime import date, timedelta
 
 from chalicelib.scheduling.contracts import periods as api
 from chalicelib.scheduling.domain import periods as rules
+from chalicelib.scheduling.domain import requests as wishes
 from chalicelib.scheduling.domain.leave import Window
 from chalicelib.scheduling.domain.period_ports import PeriodStore
 from chalicelib.scheduling.domain.periods import Cell, NurseRow, PeriodRecord, Snapshot
 from chalicelib.scheduling.domain.ports import Directory, PeriodSummary
 from chalicelib.scheduling.domain.problem import RosterNurse, resolved
+from chalicelib.scheduling.domain.requests import RosterRequest
 from chalicelib.scheduling.domain.roster.evaluate import Evaluation, evaluate
 from chalicelib.scheduling.domain.roster.model import Pin, Roster, RosterProblem
 from chalicelib.scheduling.domain.setup import CalendarDay, ShiftDef, WardSetup
@@ -90,6 +92,23 @@ def _grid(store: PeriodStore, period_id: str) -> tuple[PeriodRecord, list[NurseR
     return period, rows
 
 
+def _sheet(store: PeriodStore, period_id: str) -> tuple[PeriodRecord, list[NurseRow], list[RosterRequest]]:
+    """The grid's one Query with the nurses' requests."""
+    period, rows, requests = store.periods.sheet(period_id)
+    if period is None:
+        raise NotFound("roster period")
+    return period, rows, requests
+
+
+def local_today() -> date:
+    return now_utc().astimezone(rules.HOSPITAL_TZ).date()
+
+
+def deadline(period: PeriodRecord) -> date:
+    created = period.created_at.astimezone(rules.HOSPITAL_TZ).date()
+    return wishes.deadline_of(period.start, created, period.request_deadline)
+
+
 def _header(store: PeriodStore, period_id: str) -> PeriodRecord:
     period = store.periods.get(period_id)
     if period is None:
@@ -128,6 +147,7 @@ class Context:
     setups: list[WardSetup]
     leave: list[tuple[str, date]]
     calendar: Mapping[date, CalendarDay]
+    requests: list[RosterRequest]
 
 
 def _leave(store: PeriodStore, first: date, last: date) -> list[tuple[str, date]]:
@@ -149,7 +169,14 @@ def _previous(store: PeriodStore, period: PeriodRecord) -> Snapshot | None:
     return None
 
 
-def _context(tenant: str, period: PeriodRecord, rows: Sequence[NurseRow], store: PeriodStore) -> Context:
+def _context(
+    tenant: str,
+    period: PeriodRecord,
+    rows: Sequence[NurseRow],
+    store: PeriodStore,
+    requests: Sequence[RosterRequest] = (),
+) -> Context:
+    """The period as the rules see it; with ``requests`` (from ``_sheet``) the problem weighs them (S4)."""
     inputs = ward_inputs(tenant, period.ward_ids, period.start, period.end, store)
     known = {n.staff_id for n in inputs.nurses}
     # A nurse who left the ward but has cells in the period stays on it (her cells are still judged).
@@ -168,14 +195,17 @@ def _context(tenant: str, period: PeriodRecord, rows: Sequence[NurseRow], store:
     problem, shifts = rules.problem_of(
         period, setups, nurses, calendar=inputs.calendar, leave=leave, history=history
     )
+    if requests:
+        problem = replace(problem, requests=tuple(wishes.to_engine(problem, requests)))
     by_id = {r.staff_id: r for r in rows}
     all_rows = {
         n.staff_id: by_id.get(n.staff_id) or NurseRow(n.staff_id, n.name, n.ward_id, n.grade) for n in nurses
     }
-    return Context(period, problem, shifts, all_rows, setups, leave, inputs.calendar)
+    return Context(period, problem, shifts, all_rows, setups, leave, inputs.calendar, list(requests))
 
 
-def _period_view(p: PeriodRecord) -> api.Period:
+def _period_view(p: PeriodRecord, today: date | None = None) -> api.Period:
+    closes = deadline(p)
     return api.Period(
         id=p.id,
         ward_ids=list(p.ward_ids),
@@ -195,6 +225,8 @@ def _period_view(p: PeriodRecord) -> api.Period:
         published_by=p.published_by or None,
         published_by_name=p.published_by_name or None,
         created_at=p.created_at,
+        request_deadline=closes,
+        requests_open=wishes.is_open(p.state, closes, today or local_today()),
     )
 
 
@@ -220,6 +252,8 @@ def create_period(
 ) -> api.Period:
     """A new draft for a ward or a group of wards; refused when it overlaps another period of one of them."""
     rules.check_span(body.start, body.end)
+    if body.request_deadline is not None and body.request_deadline > body.end:
+        raise RuleViolation("the request deadline is after the period ends", field="request_deadline")
     wards = access.require_rosterer_all(principal, body.ward_ids, directory or wiring.directory())
     store = _store(principal, request_id, store)
     for ward in wards:
@@ -242,6 +276,7 @@ def create_period(
         version=0,
         created_at=now_utc(),
         created_by=principal.staff,
+        request_deadline=body.request_deadline,
     )
     store.periods.add(period)
     store.uow.audit("roster.create", "roster_period", period.id, after={"name": period.name})
@@ -269,11 +304,13 @@ def delete_period(
 ) -> None:
     """Only a draft never published goes (a published period's versions are the record of who worked)."""
     store = _store(principal, request_id, store)
-    period, rows = _grid(store, period_id)
+    period, rows, requests = _sheet(store, period_id)
     _rosterer(principal, period, directory or wiring.directory())
     if period.version > 0 or period.state != "draft":
         raise Conflict("only a draft that was never published can be deleted")
     store.periods.remove(period, [r.staff_id for r in rows])
+    for wish in requests:
+        store.requests.remove(wish)
     store.uow.audit("roster.delete", "roster_period", period.id, before={"name": period.name})
     store.uow.commit()
 
@@ -288,16 +325,51 @@ def grid(
     directory: Directory | None = None,
 ) -> api.Grid:
     store = store or wiring.period_store(principal, None)
-    period, rows = _grid(store, period_id)
-    _reader(principal, period, directory or wiring.directory())
-    ctx = _context(principal.tenant, period, rows, store)
-    return _grid_view(ctx)
+    period, rows, requests = _sheet(store, period_id)
+    everyone = access.read_rostering(principal, period.ward_ids, directory or wiring.directory())
+    ctx = _context(principal.tenant, period, rows, store, requests)
+    return _grid_view(ctx, None if everyone else principal.staff)
 
 
-def _grid_view(ctx: Context) -> api.Grid:
+def request_views(ctx: Context, roster: Roster, requests: Sequence[RosterRequest]) -> list[api.RosterRequest]:
+    """Each request with its verdict on ``roster`` (domain/requests.verdict)."""
+    names = {s.code: s.name for s in ctx.shifts}
+    pinned = {(p.nurse, p.day) for p in rules.pins_of(ctx.problem, ctx.rows.values())}
+    out = []
+    for r in sorted(requests, key=lambda x: (x.day, x.staff_name)):
+        v = wishes.verdict(ctx.problem, roster, r, pinned)
+        out.append(
+            api.RosterRequest(
+                id=r.id,
+                staff_id=r.staff_id,
+                staff_name=r.staff_name,
+                date=r.day,
+                kind=r.kind,
+                kind_name=wishes.KIND_NAMES[r.kind],
+                shift=r.shift,
+                shift_name=names.get(r.shift, r.shift) if r.shift else None,
+                priority=r.priority,
+                priority_name=wishes.PRIORITY_NAMES.get(r.priority, str(r.priority)),
+                reason=r.reason,
+                status=v.status,
+                status_name=wishes.STATUS_NAMES[v.status],
+                why=v.why,
+                why_name=v.why_name,
+                created_at=r.created_at,
+            )
+        )
+    return out
+
+
+def _grid_view(ctx: Context, only: str | None = None) -> api.Grid:
+    """The grid; with ``only`` (a staff id) the requests shown are that nurse's alone."""
     problem = ctx.problem
     roster = rules.roster_of(problem, ctx.rows.values())
     ev = evaluate(problem, roster)
+    shown = [r for r in ctx.requests if only is None or r.staff_id == only]
+    views: dict[str, list[api.RosterRequest]] = {}
+    for view in request_views(ctx, roster, shown):
+        views.setdefault(view.staff_id, []).append(view)
     names = {s.code: s.name for s in ctx.shifts}
     contracts = {c.id: c.name for s in ctx.setups for c in resolved(s, len(problem.nurses)).contracts}
     away: dict[str, list[date]] = {}
@@ -321,6 +393,7 @@ def _grid_view(ctx: Context) -> api.Grid:
                     for d, c in sorted(row.cells.items())
                 },
                 on_leave=sorted(away.get(n.id, [])),
+                requests=views.get(n.id, []),
             )
         )
     nurses.sort(
@@ -402,12 +475,13 @@ def editable(
     directory: Directory | None = None,
 ) -> Context:
     """The period as its rules see it, once the caller may change it, it may be changed, and it is at
-    ``revision`` (else 403, 409, 409)."""
-    period, rows = _grid(store, period_id)
+    ``revision`` (else 403, 409, 409). The nurses' requests weigh in (a change refusing one warns of
+    its cost)."""
+    period, rows, requests = _sheet(store, period_id)
     _rosterer(principal, period, directory or wiring.directory())
     rules.require_editable(period)
     rules.require_revision(period, revision)
-    return _context(principal.tenant, period, rows, store)
+    return _context(principal.tenant, period, rows, store, requests)
 
 
 def change_cells(
@@ -503,11 +577,11 @@ def submit(
 ) -> api.Period:
     """draft → submitted: approvals starts its 排班审批 from ``roster.submitted``."""
     store = _store(principal, request_id, store)
-    period, rows = _grid(store, period_id)
+    period, rows, requests = _sheet(store, period_id)
     _rosterer(principal, period, directory or wiring.directory())
     rules.require_state(period, "draft")
     rules.require_revision(period, revision_from(body.revision, if_match))
-    ctx = _context(principal.tenant, period, rows, store)
+    ctx = _context(principal.tenant, period, rows, store, requests)
     if any(s.skip_approval for s in ctx.setups):
         raise Conflict("this ward publishes without approval: publish the roster directly")
     if period.version > 0 and period.submitted_revision == period.revision:
@@ -786,8 +860,8 @@ def period_problem(
 ) -> tuple[RosterProblem, Roster, int]:
     """``ProblemSource.load`` (see the module docstring)."""
     store = store or wiring.tenant_period_store(tenant)
-    period, rows = _grid(store, period_id)
-    ctx = _context(tenant, period, rows, store)
+    period, rows, requests = _sheet(store, period_id)
+    ctx = _context(tenant, period, rows, store, requests)  # the nurses' requests weigh in (S4)
     pins: list[Pin] = rules.pins_of(ctx.problem, ctx.rows.values()) if keep_pinned else []
     if keep_published_days and period.version > 0:
         live = store.versions.get(period.id, period.version)
@@ -931,3 +1005,34 @@ def my_shifts(
             for s in store.duty.my_shifts(principal.staff, query.from_, query.to)
         ]
     )
+
+
+# --- the header's settings ------------------------------------------------------------------------------
+
+
+def change_period(
+    principal: Principal,
+    period_id: str,
+    body: api.ChangePeriod,
+    request_id: str | None = None,
+    store: PeriodStore | None = None,
+    directory: Directory | None = None,
+) -> api.Period:
+    """Set the request deadline (null: back to the default). Not a change of the draft: the revision
+    stays (the header is still conditioned on it), the wards' list entries follow."""
+    store = _store(principal, request_id, store)
+    period = _header(store, period_id)
+    _rosterer(principal, period, directory or wiring.directory())
+    if body.request_deadline is not None and body.request_deadline > period.end:
+        raise RuleViolation("the request deadline is after the period ends", field="request_deadline")
+    updated = replace(period, request_deadline=body.request_deadline)
+    store.periods.save(updated, period.revision, [], relist=True)
+    store.uow.audit(
+        "roster.deadline",
+        "roster_period",
+        period.id,
+        before={"request_deadline": deadline(period).isoformat()},
+        after={"request_deadline": deadline(updated).isoformat()},
+    )
+    store.uow.commit()
+    return _period_view(updated)

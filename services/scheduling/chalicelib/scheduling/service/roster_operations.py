@@ -280,13 +280,13 @@ def explain(
 ) -> api.Explanation:
     """One nurse's roster explained (operations.explain): read by the period's rosterers and by herself."""
     store = store or wiring.period_store(principal, None)
-    period, rows = periods._grid(store, period_id)
+    period, rows, requests = periods._sheet(store, period_id)
     if principal.staff != staff_id:
         try:
             periods._rosterer(principal, period, directory or wiring.directory())
         except Forbidden as exc:
             raise Forbidden("a nurse's roster is explained to the ward's rosterers and to herself") from exc
-    ctx = periods._context(principal.tenant, period, rows, store)
+    ctx = periods._context(principal.tenant, period, rows, store, requests)  # her requests granted or not
     if staff_id not in ctx.rows or staff_id not in {n.id for n in ctx.problem.nurses}:
         raise NotFound("nurse of the roster period")
     lang = i18n.language(language)
