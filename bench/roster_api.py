@@ -4,9 +4,9 @@ who is on duty, with the auto-roster measured against the engine called directly
 Starts a LocalStack like ``fh dev`` (background trigger runner; each solve in a worker process of its own),
 then over HTTP: a ward of 40 nurses (two grades: 24 N1 and 16 N3 senior; 8 of them part-time), its setup
 (three shifts, demand per shift of nurses and seniors, a holiday), a week of approved leave for two
-nurses through approvals' leave flow, a month's period, an auto-roster (``POST …/solve``, 60 s by
-default), the 排班审批, publishing, and the on-duty query. Nurses' own shift requests arrive with issue
-#23 (rostering 2/2): until then the bench has none.
+nurses through approvals' leave flow, a month's period, 25 requests filed by nurses from their phones
+(days off, shifts they would rather not or would like to work, priorities 1–3), an auto-roster
+(``POST …/solve``, 60 s by default), the 排班审批, publishing, and the on-duty query.
 
 Reports, on stdout: the seconds from ``POST …/solve`` to the draft written; the job's cost against
 ``solve()`` called directly in this process with the same problem and time limit (``ratio`` = API cost /
@@ -28,7 +28,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -148,7 +148,7 @@ def main() -> int:
     from fh.local.stack import LocalStack
     from fh.tenancy_store import register
 
-    figures: dict[str, Any] = {"nurses": args.nurses, "days": (MONTH[1] - MONTH[0]).days + 1, "requests": 0}
+    figures: dict[str, Any] = {"nurses": args.nurses, "days": (MONTH[1] - MONTH[0]).days + 1}
     stack = LocalStack(home=Path(tempfile.mkdtemp(prefix="fh-bench-")), background=True)
     stack.start()
     try:
@@ -260,6 +260,27 @@ def main() -> int:
         grid = b.call("GET", base, as_head, route="/scheduling/periods/{period_id}")
         figures["leave_days"] = sum(len(n["on_leave"]) for n in grid["nurses"])
 
+        # 25 requests, filed by the nurses themselves before the period's deadline.
+        kinds = [
+            ("day_off", None),
+            ("shift_off", "N"),
+            ("shift_on", "D"),
+            ("shift_off", "P"),
+            ("day_off", None),
+        ]
+        filed = 0
+        for k in range(25):
+            nurse = nurses[(k * 7) % len(nurses)]
+            kind, shift = kinds[k % len(kinds)]
+            day = MONTH[0] + timedelta(days=(k * 5 + 3) % 31)
+            body = {"date": str(day), "kind": kind, "reason": "家事", "priority": 1 + k % 3}
+            if shift:
+                body["shift"] = shift
+            route = "/scheduling/periods/{period_id}/requests" if k == 0 else ""
+            b.call("POST", f"{base}/requests", b.token(nurse, ["nurse"]), body, route=route, ok=(201,))
+            filed += 1
+        figures["requests"] = filed
+
         # The problem the job will solve, read the way the job reads it, for the direct solve afterwards.
         from chalicelib.scheduling.service import wiring
 
@@ -303,6 +324,9 @@ def main() -> int:
 
         # An edit, the 排班审批, publishing, on duty.
         grid = b.call("GET", base, as_head, route="/scheduling/periods/{period_id}")
+        listed = b.call("GET", f"{base}/requests", as_head)["items"]
+        figures["requests_granted"] = sum(1 for r in listed if r["status"] == "granted")
+        figures["requests_refused"] = sorted(r.get("why") or "" for r in listed if r["status"] == "refused")
         first = next(n for n in grid["nurses"] if n["cells"])
         day, cell = sorted(first["cells"].items())[0]  # she keeps her first shift: pinned by hand
         change = {"staff_id": first["staff_id"], "date": day, "shift": cell["shift"], "pinned": True}

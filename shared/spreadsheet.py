@@ -42,6 +42,22 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return out.getvalue()
 
 
+def workbook() -> Any:
+    """An openpyxl workbook for an export laid out by hand (print setup, fills, merged titles): write
+    every cell of it with ``set_cell``."""
+    from openpyxl import Workbook
+
+    return Workbook()
+
+
+def set_cell(sheet: Any, row: int, column: int, value: Any) -> Any:
+    """Write one cell of such a workbook: a formula-like string is stored as text, never evaluated."""
+    cell = sheet.cell(row=row, column=column, value=value)
+    if is_formula_like(value):
+        cell.data_type = "s"
+    return cell
+
+
 def xlsx_bytes(sheet: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """An xlsx workbook of one sheet (streamed: rows are not held in memory); no cell is a formula."""
     from openpyxl import Workbook

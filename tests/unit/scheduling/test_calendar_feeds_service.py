@@ -154,8 +154,11 @@ def test_a_nurse_who_has_left_gets_nothing_at_once() -> None:
 
 def test_a_feed_is_a_member_of_staffs_own() -> None:
     admin = Principal(tenant=T, user="u-admin", roles=frozenset({"hospital_admin"}))
+    f = Feeds()
     with pytest.raises(Forbidden):
-        Feeds().create(admin)
+        f.create(admin)
+    # asking whether she has one is no error: a sign-in that is not staff has none
+    assert not calendar_feeds.feed_status(admin, store=f.store).active
 
 
 def test_two_regenerations_racing_do_not_both_win() -> None:

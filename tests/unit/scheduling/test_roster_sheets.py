@@ -315,3 +315,13 @@ def test_the_layout_reads_names_codes_and_days_off_and_tells_namesakes_apart_by_
         shifts,
     )
     assert [(f.cell, f.code) for f in twice.faults] == [("D2", "date"), ("A5", "nurse"), ("A7", "nurse")]
+
+
+def test_a_name_that_would_be_a_formula_is_exported_as_text() -> None:
+    """A name imported from HR as '=HYPERLINK(…)' must not run when the head nurse opens the grid."""
+    w = SheetWard()
+    hostile = '=HYPERLINK("http://evil.example","点此")'
+    w.store.tables.staff[(T, "s-b")] = replace(w.store.tables.staff[(T, "s-b")], name=hostile)
+    ws = w.export(a_week(w))
+    (cell,) = [c for (c,) in ws.iter_rows(min_col=1, max_col=1) if c.value == hostile]
+    assert cell.data_type == "s"  # text, never "f" (a formula)

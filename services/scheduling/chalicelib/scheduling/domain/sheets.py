@@ -24,6 +24,8 @@ from datetime import date, datetime
 
 from chalicelib.scheduling.domain.setup import CalendarDay, ShiftDef
 
+from shared import spreadsheet
+
 SHEET = "排班表"
 NAME, GRADE = "姓名", "层级"
 WEEKDAY_ROW_LABEL = "星期"
@@ -114,11 +116,10 @@ def weekday_label(day: date, calendar: Mapping[date, CalendarDay]) -> str:
 
 def write(sheet: Sheet) -> bytes:
     """The grid as an xlsx workbook (A4 landscape, one page wide, the title rows on every page)."""
-    from openpyxl import Workbook  # lazy: only the spreadsheet routes pay for it
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.worksheet.properties import PageSetupProperties
 
-    wb = Workbook()
+    wb = spreadsheet.workbook()  # every cell through set_cell: a name such as '=HYPERLINK(…)' stays text
     ws = wb.active
     ws.title = SHEET
     by_code = {s.code: s for s in sheet.shifts}
@@ -135,7 +136,7 @@ def write(sheet: Sheet) -> bytes:
     def put(
         row: int, col: int, value: object, fill: PatternFill | None = None, font: Font | None = None
     ) -> None:
-        cell = ws.cell(row=row, column=col, value=value)
+        cell = spreadsheet.set_cell(ws, row, col, value)
         cell.border = box
         cell.alignment = centre
         if fill is not None:
@@ -143,7 +144,7 @@ def write(sheet: Sheet) -> bytes:
         if font is not None:
             cell.font = font
 
-    ws.cell(row=1, column=1, value=f"{sheet.title}　{sheet.status}　打印日期：{sheet.printed.isoformat()}")
+    spreadsheet.set_cell(ws, 1, 1, f"{sheet.title}　{sheet.status}　打印日期：{sheet.printed.isoformat()}")
     ws.cell(row=1, column=1).font = Font(bold=True, size=14)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=last_col)
     ws.row_dimensions[1].height = 24
@@ -200,16 +201,16 @@ def write(sheet: Sheet) -> bytes:
     row += 1
     put(row, 1, LEGEND, grey, bold)
     put(row, 2, "代码", grey, bold)
-    ws.cell(row=row, column=3, value="时间").font = bold
-    ws.cell(row=row, column=6, value="工时").font = bold
+    spreadsheet.set_cell(ws, row, 3, "时间").font = bold
+    spreadsheet.set_cell(ws, row, 6, "工时").font = bold
     row += 1
     for shift in sheet.shifts:
         put(row, 1, shift.name, fills[shift.code], fonts[shift.code])
         put(row, 2, shift.code)
-        ws.cell(row=row, column=3, value=f"{shift.start:%H:%M}–{shift.end:%H:%M}")
-        ws.cell(row=row, column=6, value=round(shift.hours, 1))
+        spreadsheet.set_cell(ws, row, 3, f"{shift.start:%H:%M}–{shift.end:%H:%M}")
+        spreadsheet.set_cell(ws, row, 6, round(shift.hours, 1))
         row += 1
-    ws.cell(row=row, column=1, value=f"空白或「{OFF}」为休息；夜班：跨零点或 20:00–06:00 开始的班次")
+    spreadsheet.set_cell(ws, row, 1, f"空白或「{OFF}」为休息；夜班：跨零点或 20:00–06:00 开始的班次")
 
     ws.freeze_panes = ws.cell(row=FIRST_NURSE_ROW, column=FIRST_DAY_COL)
     ws.print_title_rows = f"1:{WEEKDAY_ROW}"

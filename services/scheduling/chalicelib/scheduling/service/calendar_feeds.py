@@ -85,8 +85,11 @@ def create_feed(
 
 
 def feed_status(principal: Principal, store: PeriodStore | None = None) -> api.CalendarFeed:
-    """Whether the caller has a feed and when it was made (one GetItem); never its URL."""
-    feed = _store(principal, None, store).feeds.get(_nurse(principal))
+    """Whether the caller has a feed and when it was made (one GetItem); never its URL. A sign-in the
+    directory does not know as staff has none (and may not make one)."""
+    if principal.staff_id is None:
+        return api.CalendarFeed(active=False, created_at=None)
+    feed = _store(principal, None, store).feeds.get(principal.staff_id)
     return api.CalendarFeed(active=feed is not None, created_at=feed.created_at if feed else None)
 
 
