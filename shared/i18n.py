@@ -378,6 +378,12 @@ MESSAGES = {
     "contract {} is given twice": "合同类型 {} 重复",
     "{} is above {} in this contract": "该合同中 {} 高于 {}",
     "a date is YYYY-MM-DD": "日期格式应为 YYYY-MM-DD",
+    "the chinesecalendar package has no holidays for {} yet and the hospital has added none: a hospital "
+    "admin adds them with PUT /scheduling/calendar/{date} once the State Council announces them (until "
+    "then every day of {} is rostered by its weekday)": (
+        "chinesecalendar 软件包尚未收录 {} 年的节假日，医院也尚未添加：国务院公布后，请医院管理员用 "
+        "PUT /scheduling/calendar/{date} 逐日添加（在此之前，{} 年的每一天按星期排班）"
+    ),
     "a shift code is at most 16 letters, digits, - or _": "班次代码最多 16 个字母、数字、- 或 _",
     # scheduling
     "only your own leave, unless you roster others": "只能查看自己的请假，除非您负责排班",

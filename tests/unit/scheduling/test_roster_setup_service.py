@@ -324,7 +324,10 @@ def test_a_year_the_package_does_not_know_says_so_until_the_hospital_adds_its_da
     store = FakeStore(T)
     empty = calendar.calendar_year(NURSE, 2027, store=store)  # type: ignore[arg-type]
     assert (empty.package_has_year, empty.complete, empty.items) == (False, False, [])
-    assert empty.notice and "PUT /scheduling/calendar/" in empty.notice
+    assert empty.notice and "PUT /scheduling/calendar/{date}" in empty.notice and "2027" in empty.notice
+    # …and in the reader's language: a head nurse reading Chinese is told in Chinese
+    zh = calendar.calendar_year(NURSE, 2027, "zh-CN,zh;q=0.9", store=store)  # type: ignore[arg-type]
+    assert zh.notice and zh.notice.startswith("chinesecalendar 软件包尚未收录 2027 年的节假日")
     new_year = CalendarChange(kind="holiday", name="元旦")
     calendar.put_day(ADMIN, "2027-01-01", new_year, "req", store=store, uow=store.uow)  # type: ignore[arg-type]
     year = calendar.calendar_year(NURSE, 2027, store=store)  # type: ignore[arg-type]

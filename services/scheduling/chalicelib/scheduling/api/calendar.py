@@ -20,7 +20,7 @@ ADMIN = ("hospital_admin",)
     budget={"Query": 1},
 )
 def calendar_year(ctx: RequestContext, query: CalendarQuery) -> CalendarYear:
-    return calendar.calendar_year(ctx.principal, query.year)
+    return calendar.calendar_year(ctx.principal, query.year, ctx.headers.get("accept-language"))
 
 
 @api.route(

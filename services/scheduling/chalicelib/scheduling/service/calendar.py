@@ -11,6 +11,7 @@ from chalicelib.scheduling.domain.ports import Store, Transaction
 from chalicelib.scheduling.domain.setup import CalendarDay
 from chalicelib.scheduling.service import wiring
 
+from shared import i18n
 from shared.auth import Principal
 from shared.errors import RuleViolation
 
@@ -22,8 +23,18 @@ def _day(value: str) -> date:
         raise RuleViolation("a date is YYYY-MM-DD", field="date") from None
 
 
-def calendar_year(principal: Principal, year: int, store: Store | None = None) -> CalendarYear:
-    """The year's special days (one Query), saying when nobody has given this year's days yet."""
+NO_DAYS_YET = (
+    "the chinesecalendar package has no holidays for {} yet and the hospital has added none: a hospital "
+    "admin adds them with PUT /scheduling/calendar/{date} once the State Council announces them (until "
+    "then every day of {} is rostered by its weekday)"
+)
+
+
+def calendar_year(
+    principal: Principal, year: int, language_header: str | None = None, store: Store | None = None
+) -> CalendarYear:
+    """The year's special days (one Query), saying when nobody has given this year's days yet (in the
+    reader's language: ``Accept-Language: zh`` → Chinese)."""
     first, last = holidays.year_bounds(year)
     own = (store or wiring.store(principal.tenant)).calendar.between(first, last)
     days = holidays.merged(first, last, own)
@@ -35,9 +46,7 @@ def calendar_year(principal: Principal, year: int, store: Store | None = None) -
         complete=complete,
         notice=None
         if complete
-        else f"the chinesecalendar package has no holidays for {year} yet and the hospital has added none: "
-        "a hospital admin adds them with PUT /scheduling/calendar/{date} once the State Council announces "
-        f"them (until then every day of {year} is rostered by its weekday)",
+        else i18n.translate(NO_DAYS_YET, i18n.language(language_header)).replace("{}", str(year)),
         items=[
             SpecialDay(date=d, kind=s.day.kind, name=s.day.name, source=s.origin) for d, s in days.items()
         ],
