@@ -493,25 +493,33 @@ def change_cells(
     note: Mapping[str, object] | None = None,
 ) -> api.EditResult:
     """The one path a draft's cells change by (a hand edit, an imported spreadsheet): judged by the hard
-    rules an edit is refused for (``refusal`` says where each fault is), saved as the next revision
-    conditioned on the one read, audited; soft costs come back as warnings."""
-    period = ctx.period
+    rules an edit is refused for (``refusal`` says where each fault is), then saved (``save_rows``)."""
     names = {k: r.staff_name for k, r in ctx.rows.items()}
-    before = evaluate(ctx.problem, rules.roster_of(ctx.problem, ctx.rows.values()))
     try:
         after_rows = rules.apply_changes(ctx.problem, ctx.shifts, ctx.rows, changes, names)
     except rules.EditRefused as refused:
         raise refusal(refused) from refused
+    return save_rows(store, ctx, after_rows, action, {**(note or {}), "changes": len(changes)})
+
+
+def save_rows(
+    store: PeriodStore,
+    ctx: Context,
+    after_rows: Mapping[str, NurseRow],
+    action: str,
+    audit: Mapping[str, object],
+) -> api.EditResult:
+    """Rows already judged by the hard rules, saved as the draft's next revision (conditioned on the one
+    read) with only the rows that changed, audited as ``action``; the soft costs the change added come
+    back as warnings, with the cost per rule."""
+    period = ctx.period
+    names = {k: r.staff_name for k, r in ctx.rows.items()}
+    before = evaluate(ctx.problem, rules.roster_of(ctx.problem, ctx.rows.values()))
     after = evaluate(ctx.problem, rules.roster_of(ctx.problem, after_rows.values()))
     changed = [r for k, r in after_rows.items() if dict(r.cells) != dict(ctx.rows[k].cells)]
     updated = _reopened(period)
     store.periods.save(updated, period.revision, changed, relist=updated.state != period.state)
-    store.uow.audit(
-        action,
-        "roster_period",
-        period.id,
-        after={**(note or {}), "changes": len(changes), "revision": updated.revision},
-    )
+    store.uow.audit(action, "roster_period", period.id, after={**audit, "revision": updated.revision})
     store.uow.commit()
     return api.EditResult(
         period=_period_view(updated),

@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from chalicelib.scheduling.contracts import roster_operations as api
-from chalicelib.scheduling.contracts.periods import EditResult, EditWarning
 from chalicelib.scheduling.domain import periods as rules
 from chalicelib.scheduling.domain import roster_operations as ops
 from chalicelib.scheduling.domain.period_ports import PeriodStore
@@ -22,7 +21,6 @@ from chalicelib.scheduling.domain.periods import NurseRow, PeriodRecord
 from chalicelib.scheduling.domain.ports import Directory
 from chalicelib.scheduling.domain.problem import resolved
 from chalicelib.scheduling.domain.roster import operations
-from chalicelib.scheduling.domain.roster.evaluate import evaluate
 from chalicelib.scheduling.service import periods, wiring
 
 from shared import i18n
@@ -75,35 +73,9 @@ def _save(
     if faults:
         refused = rules.EditRefused(faults)
         raise _refusal(refused, what) from refused
-    before = evaluate(ctx.problem, rules.roster_of(ctx.problem, ctx.rows.values()))
-    after = evaluate(ctx.problem, rules.roster_of(ctx.problem, outcome.rows.values()))
-    changed = [r for k, r in outcome.rows.items() if dict(r.cells) != dict(ctx.rows[k].cells)]
-    period = ctx.period
-    updated = periods._reopened(period)
-    store.periods.save(updated, period.revision, changed, relist=updated.state != period.state)
-    store.uow.audit(
-        action,
-        "roster_period",
-        period.id,
-        after={"cells": len(outcome.touched), "skipped": len(outcome.skipped), "revision": updated.revision},
-    )
-    store.uow.commit()
+    audit = {"cells": len(outcome.touched), "skipped": len(outcome.skipped)}
+    base = periods.save_rows(store, ctx, outcome.rows, action, audit)
     lang = i18n.language(language)
-    base = EditResult(
-        period=periods._period_view(updated),
-        warnings=[
-            EditWarning(
-                rule=w.rule,
-                rule_name=w.rule_name,
-                cost=w.cost,
-                staff_id=w.staff_id,
-                staff_name=names.get(w.staff_id) if w.staff_id else None,
-            )
-            for w in rules.warnings(before, after)
-        ],
-        cost=after.cost,
-        costs=periods._costs(after),
-    )
     return api.OperationResult(
         **base.model_dump(),
         changed=len(outcome.touched),
