@@ -106,7 +106,23 @@ def test_a_head_nurse_sets_up_her_ward_from_the_directory_on_day_one(
     assert bad.status_code == 422 and bad.json_body["errors"][0]["field"] == "demand[0].shift", bad.body
     not_of_ward = {"version": 1, "nurse_contracts": {ids["doc-user"]: "full_time"}}
     assert head("PUT", f"/wards/{ward_id}/setup", not_of_ward).status_code == 422
-    assert nurse("PUT", f"/wards/{ward_id}/setup", {"version": 1, "skip_approval": True}).status_code == 403
+
+    # contracts: the defaults limit nights (8 in 4 weeks full time, 4 part time); a ward sets its own
+    defaults = {c["id"]: c["max_nights_per_4_weeks"] for c in setup["contracts"]["items"]}
+    assert defaults == {"full_time": 8, "part_time": 4}
+    contracts = [
+        {"id": "full_time", "name": "全职", "max_shifts_per_week": 5, "max_nights_per_4_weeks": 6},
+        {"id": "part_time", "name": "兼职", "max_shifts_per_week": 3},
+    ]
+    too_many = [{**contracts[0], "max_nights_per_4_weeks": 29}]
+    refused = head("PUT", f"/wards/{ward_id}/setup", {"version": 1, "contracts": too_many})
+    assert refused.status_code == 422, refused.body
+    assert refused.json_body["errors"][0]["field"].endswith("max_nights_per_4_weeks"), refused.body
+    own = head("PUT", f"/wards/{ward_id}/setup", {"version": 1, "contracts": contracts})
+    assert own.status_code == 200 and own.json_body["contracts"]["source"] == "ward", own.body
+    limits = {c["id"]: c["max_nights_per_4_weeks"] for c in own.json_body["contracts"]["items"]}
+    assert limits == {"full_time": 6, "part_time": 28}  # 28: no limit
+    assert nurse("PUT", f"/wards/{ward_id}/setup", {"version": 2, "skip_approval": True}).status_code == 403
     assert head("GET", f"/wards/{dept}x/setup").status_code == 404
     elsewhere = Call(
         clients["scheduling"], str(stack.token(f"t-{uuid.uuid4().hex[:12]}", "x", ["hospital_admin"]))

@@ -395,6 +395,23 @@ def test_a_nurses_roster_is_explained_with_the_rules_it_costs_in_words() -> None
     assert zh.lines[2] == "班次：大夜 6 个"
     b = explain(w, pid, "s-b")
     assert (b.nights, b.weekends_worked) == (0, 1)  # Saturday the 9th
+    assert why.nights_allowed == 6  # full time: 8 nights in 4 weeks, 6 in these three
+    assert "6 nights (at most 6)" in why.lines[0] and "6 个夜班（最多 6 个）" in zh.lines[0]
+    assert "nights" not in rules_costing
+
+
+def test_nights_above_the_contract_cost_and_are_named_in_the_explanation() -> None:
+    w = Ward()
+    pid = w.create(*WEEK)
+    nights = [(f"2027-01-{d:02d}", "N") for d in (4, 5, 6, 11, 12, 13, 18, 19)]
+    w.edit(pid, *[("s-a", d, code) for d, code in nights])
+    why = explain(w, pid, "s-a")
+    assert (why.nights, why.nights_allowed) == (8, 6)
+    costs = {c.rule: (c.rule_name, c.cost) for c in why.costs}
+    assert costs["nights"] == ("nights above the contract's maximum", 60)  # 2 nights over, 30 each
+    zh = explain(w, pid, "s-a", lang=ZH)
+    assert {c.rule: c.rule_name for c in zh.costs}["nights"] == "夜班数超过合同上限"
+    assert "8 个夜班（最多 6 个）" in zh.lines[0]
 
 
 def test_a_nurse_reads_her_own_explanation_and_no_one_elses() -> None:

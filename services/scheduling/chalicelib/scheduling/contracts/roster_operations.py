@@ -163,6 +163,9 @@ class Explanation(BaseModel):
     assignments_max: int
     hours: float
     nights: int
+    nights_allowed: int | None = Field(
+        description="the most nights her contract allows in the period; null: no limit"
+    )
     weekends_worked: int
     weekends_allowed: int
     requests_granted: int

@@ -46,6 +46,13 @@ class Contract(BaseModel):
     max_consecutive_off: int = Field(7, ge=1, le=14)
     max_weekends_per_4_weeks: int = Field(4, ge=0, le=4)
     complete_weekends: bool = Field(False, description="a weekend is worked whole or not at all")
+    max_nights_per_4_weeks: int = Field(
+        28,
+        ge=0,
+        le=28,
+        description="night shifts (大夜, any shift past midnight) in 4 weeks, scaled to the period; "
+        "28: no limit",
+    )
 
 
 class Demand(BaseModel):

@@ -7,12 +7,14 @@ Pure: the service layer reads the records and passes them in.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from types import MappingProxyType
 
 from chalicelib.scheduling.domain.roster.model import (
+    UNLIMITED,
     Contract,
     Demand,
     Leave,
@@ -108,6 +110,9 @@ def _contract(c: ContractDef, days: int) -> Contract:
         complete_weekends=c.complete_weekends,
         min_hours=c.min_hours_per_week * days / 7,
         max_hours=c.max_hours_per_week * days / 7,
+        max_nights=UNLIMITED
+        if c.max_nights_per_4_weeks >= 28
+        else math.ceil(c.max_nights_per_4_weeks * days / 28 - 1e-9),
     )
 
 

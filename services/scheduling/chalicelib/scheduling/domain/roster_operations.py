@@ -29,7 +29,7 @@ from chalicelib.scheduling.domain import periods as rules
 from chalicelib.scheduling.domain.periods import Cell, Fault, NurseRow
 from chalicelib.scheduling.domain.roster import operations
 from chalicelib.scheduling.domain.roster.evaluate import HARD_RULES, SOFT_RULES
-from chalicelib.scheduling.domain.roster.model import Assignment, Nurse, Roster, RosterProblem
+from chalicelib.scheduling.domain.roster.model import UNLIMITED, Assignment, Nurse, Roster, RosterProblem
 from chalicelib.scheduling.domain.setup import NURSE, ShiftDef
 
 from shared.errors import RuleViolation
@@ -295,10 +295,16 @@ def explain_lines(
     lo, hi = e.assignments_allowed
     by_type = sorted(e.shifts.items())
     costly = sorted(e.costs.items(), key=lambda kv: (-kv[1], kv[0]))
+    limited = e.nights_allowed < UNLIMITED
+    if lang == "zh":
+        night_limit = f"（最多 {e.nights_allowed} 个）" if limited else ""
+    else:
+        night_limit = f" (at most {e.nights_allowed})" if limited else ""
     if lang == "zh":
         lines = [
             f"{name}（{contract_name}）：{e.assignments} 个班（合同 {lo}–{hi}），{e.hours:g} 小时，"
-            f"{e.nights} 个夜班，工作 {e.weekends_worked} 个周末（最多 {e.weekends_allowed} 个）",
+            f"{e.nights} 个夜班{night_limit}，"
+            f"工作 {e.weekends_worked} 个周末（最多 {e.weekends_allowed} 个）",
             f"同合同 {peer.nurses} 人平均：{peer.assignments:g} 个班，{peer.nights:g} 个夜班，"
             f"{peer.weekends_worked:g} 个周末",
             "班次：" + ("，".join(f"{shift_names.get(k, k)} {v} 个" for k, v in by_type) or "无"),
@@ -308,7 +314,8 @@ def explain_lines(
     else:
         lines = [
             f"{name} ({contract_name}): {e.assignments} shifts (contract {lo}-{hi}), {e.hours:g} h, "
-            f"{e.nights} nights, {e.weekends_worked} weekends worked (at most {e.weekends_allowed})",
+            f"{e.nights} nights{night_limit}, "
+            f"{e.weekends_worked} weekends worked (at most {e.weekends_allowed})",
             f"the {peer.nurses} nurses on her contract average {peer.assignments:g} shifts, "
             f"{peer.nights:g} nights, {peer.weekends_worked:g} weekends",
             "shifts: " + (", ".join(f"{shift_names.get(k, k)} x{v}" for k, v in by_type) or "none"),

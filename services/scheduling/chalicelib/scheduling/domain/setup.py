@@ -77,6 +77,7 @@ class ContractDef:
     max_consecutive_off: int = 7
     max_weekends_per_4_weeks: int = 4
     complete_weekends: bool = False
+    max_nights_per_4_weeks: int = 28  # 28: no limit
 
     def scaled(self, per_week: float, days: int, *, up: bool) -> int:
         value = per_week * days / 7
@@ -144,6 +145,7 @@ def default_contracts() -> tuple[ContractDef, ...]:
             min_consecutive_off=1,
             max_consecutive_off=3,
             max_weekends_per_4_weeks=3,
+            max_nights_per_4_weeks=8,
         ),
         ContractDef(
             "part_time",
@@ -154,6 +156,7 @@ def default_contracts() -> tuple[ContractDef, ...]:
             max_consecutive_work=3,
             max_consecutive_off=5,
             max_weekends_per_4_weeks=2,
+            max_nights_per_4_weeks=4,
         ),
     )
 

@@ -21,6 +21,7 @@ from chalicelib.scheduling.domain.periods import NurseRow, PeriodRecord
 from chalicelib.scheduling.domain.ports import Directory
 from chalicelib.scheduling.domain.problem import resolved
 from chalicelib.scheduling.domain.roster import operations
+from chalicelib.scheduling.domain.roster.model import UNLIMITED
 from chalicelib.scheduling.service import periods, wiring
 
 from shared import i18n
@@ -290,6 +291,7 @@ def explain(
         assignments_max=e.assignments_allowed[1],
         hours=e.hours,
         nights=e.nights,
+        nights_allowed=e.nights_allowed if e.nights_allowed < UNLIMITED else None,
         weekends_worked=e.weekends_worked,
         weekends_allowed=e.weekends_allowed,
         requests_granted=e.requests_granted,

@@ -13,7 +13,7 @@ bound too (the Lagrangian one), so a run stopped by its time limit still reports
 
 Relaxed on purpose, which keeps the bound valid: the roles (skills) of the nurses working a
 shift are fractional; pins are not enforced; an unmet minimum coverage costs `SHORTFALL` a nurse
-instead of being forbidden; and the dynamic program leaves out the hours rule and charges a
+instead of being forbidden; and the dynamic program leaves out the hours and nights rules and charges a
 same-shift run at most up to 10 days (it never over-charges a row). Fairness couples the rows
 and ward-tagged demand the coverage, so problems with either are not bounded here (the same
 condition as the local search: `LocalSearch.applicable`).

@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from chalicelib.scheduling.domain.roster.model import Roster, RosterProblem
+from chalicelib.scheduling.domain.roster.model import UNLIMITED, Roster, RosterProblem
 
 HARD_RULES = {
     "H1": "single assignment per day",
@@ -33,6 +33,7 @@ SOFT_RULES = {
     "S7": "max working weekends",
     "hours": "contract hours",
     "fairness": "spread of nights and weekends across comparable staff",
+    "nights": "nights above the contract's maximum",
 }
 
 
@@ -140,6 +141,7 @@ def evaluate(problem: RosterProblem, roster: Roster) -> Evaluation:
 
     # soft rules, per nurse
     weekends = problem.weekends()
+    night_shifts = {s.id for s in problem.shift_types if s.night}
     for n in problem.nurses:
         c = problem.contract_of(n)
         h = problem.history_of(n.id)
@@ -185,6 +187,9 @@ def evaluate(problem: RosterProblem, roster: Roster) -> Evaluation:
             hours = h.hours + sum(problem.shift(a.shift).hours for a in row if a is not None)
             outside = max(0.0, c.min_hours - hours) + max(0.0, hours - c.max_hours)
             ev._charge(n.id, "hours", round(w.hours * outside))
+        if c.max_nights < UNLIMITED:
+            nights = h.nights + sum(1 for a in row if a is not None and a.shift in night_shifts)
+            ev._charge(n.id, "nights", w.nights * max(0, nights - c.max_nights))
     for r in problem.requests:
         cell = cells.get((r.nurse, r.day))
         hit = cell is not None and (r.shift is None or cell.shift == r.shift)

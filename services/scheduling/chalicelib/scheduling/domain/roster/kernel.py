@@ -10,14 +10,14 @@ Arrays (all int64 unless said; N nurses, D days, S shift types, K skills):
 
 - `grid[N, D]` shift index per day (-1 = off), `role[N, D]` skill index of the cell (-1 = off);
 - `cover[D, S, K]` nurses on each cell, `dmin`/`dopt[D, S, K]` its minimum and optimal demand;
-- `rules[N, 10]` per nurse: work streak, min, max run of work; off streak, min, max run of days
+- `rules[N, 11]` per nurse: work streak, min, max run of work; off streak, min, max run of days
   off; min, max total assignments (less the history's); max working weekends (less the
-  history's); complete weekends (0/1);
-- `shift_rules[N, S, 3]` per nurse and shift type: min run, max run, streak carried in;
+  history's); complete weekends (0/1); max nights (less the history's);
+- `shift_rules[N, S, 4]` per nurse and shift type: min run, max run, streak carried in, night (0/1);
 - `weekends[W, 2]` first and last day of each weekend (equal when the horizon cuts it);
 - `req_ptr[N + 1]`, `req[R, 4]` each nurse's requests: day, shift (-1 = any), on (0/1), weight;
-- `weights[8]`: consecutive work, consecutive off, consecutive shift, total assignments, working
-  weekends, complete weekends, hours, under optimal;
+- `weights[9]`: consecutive work, consecutive off, consecutive shift, total assignments, working
+  weekends, complete weekends, hours, under optimal, nights above the contract's maximum;
 - `hours[S]` (float) per shift type, `hour_rules[N, 3]` (float) min, max hours and the history's;
 - `forbidden[S, S]` (0/1) successions, `last[N]` the history's last shift;
 - `leave[N, D]`, `locked[N, D]` (0/1) days a nurse may not work, cells never changed;
@@ -70,7 +70,7 @@ def run_cost(d: int, e: int, D: int, streak: int, low: int, high: int) -> int:
 def row_cost(n, row, rules, shift_rules, weekends, req_ptr, req, weights, hours, hour_rules):  # type: ignore[no-untyped-def]
     """The per-nurse soft cost of a row, as the evaluator has it: `run_penalty` over the row's runs
     of work, of days off and of each shift (one pass over its maximal segments of one value), the
-    totals, the weekends, the hours and the requests."""
+    totals, the nights, the weekends, the hours and the requests."""
     D = row.shape[0]
     S = shift_rules.shape[1]
     w_streak, w_low, w_high = rules[n, 0], rules[n, 1], rules[n, 2]
@@ -79,6 +79,7 @@ def row_cost(n, row, rules, shift_rules, weekends, req_ptr, req, weights, hours,
     off = 0
     same = 0
     off_days = 0
+    nights = 0
     work_from = -1  # first day of the run of work in progress
     a = 0
     for b in range(1, D + 1):
@@ -95,6 +96,8 @@ def row_cost(n, row, rules, shift_rules, weekends, req_ptr, req, weights, hours,
             if work_from < 0:
                 work_from = a
             same += run_cost(a, b, D, shift_rules[n, v, 2], shift_rules[n, v, 0], shift_rules[n, v, 1])
+            if shift_rules[n, v, 3] != 0:
+                nights += b - a
         a = b
     if work_from >= 0:
         work += run_cost(work_from, D, D, w_streak, w_low, w_high)
@@ -122,6 +125,8 @@ def row_cost(n, row, rules, shift_rules, weekends, req_ptr, req, weights, hours,
             working += 1
         if x != y and (row[x] >= 0) != (row[y] >= 0):
             split += 1
+    if nights > rules[n, 10]:
+        cost += weights[8] * (nights - rules[n, 10])
     if working > rules[n, 8]:
         cost += weights[4] * (working - rules[n, 8])
     if rules[n, 9]:
@@ -148,7 +153,7 @@ def best_row(  # type: ignore[no-untyped-def]
     n, daycost, rules, shift_rules, weekends, weights, forbidden, last, leave, locked, grid, out
 ):
     """The exact cheapest row for nurse `n` (into `out[D]`, shift index per day, -1 = off) and its
-    price: the row rules of `row_cost` except requests and hours (runs of work, of days off and of
+    price: the row rules of `row_cost` except requests, hours and nights (runs of work, of days off and of
     each shift, with the history's streaks; totals; working and complete weekends), plus
     `daycost[d, v + 1]` for value v on day d, under the hard rules of one row (successions, leave;
     a locked day keeps `grid[n, d]`). A dynamic program over the days whose state is the last

@@ -11,7 +11,7 @@ Moves:
 
 Each move is priced by recomputing only the rows it touches, with the evaluator's run rule
 (`evaluate.run_penalty`) applied to the row's runs, so it is exact for the per-nurse soft rules
-(S2-S7, hours). Moves that break a hard rule (succession, leave, pin, skill, minimum coverage) are
+(S2-S7, hours, nights). Moves that break a hard rule (succession, leave, pin, skill, minimum coverage) are
 never made. Fairness couples the rows, and ward-tagged demand the coverage, so problems with
 either are left to the CP-SAT search (`LocalSearch.applicable`). The search accepts moves that do
 not make the cost worse (plateaus included), or with a temperature worse ones too (simulated
@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 from chalicelib.scheduling.domain.roster import kernel
-from chalicelib.scheduling.domain.roster.model import Assignment, Roster, RosterProblem
+from chalicelib.scheduling.domain.roster.model import UNLIMITED, Assignment, Roster, RosterProblem
 
 
 def _csr(lists: Sequence[Sequence[Any]]) -> tuple[np.ndarray, np.ndarray]:
@@ -67,21 +67,27 @@ class LocalSearch:
                     c.max_assignments - h.assignments,
                     c.max_working_weekends - h.working_weekends,
                     int(c.complete_weekends),
+                    min(c.max_nights, UNLIMITED) - h.nights,
                 )
                 for c, h in zip(contracts, history, strict=True)
             ],
             np.int64,
-        ).reshape(N, 10)
+        ).reshape(N, 11)
         shift_rules = np.array(
             [
                 [
-                    (s.min_consecutive, s.max_consecutive, h.consecutive_same_shift * (h.last_shift == s.id))
+                    (
+                        s.min_consecutive,
+                        s.max_consecutive,
+                        h.consecutive_same_shift * (h.last_shift == s.id),
+                        int(s.night),
+                    )
                     for s in P.shift_types
                 ]
                 for h in history
             ],
             np.int64,
-        ).reshape(N, S, 3)
+        ).reshape(N, S, 4)
         # weekends as (first, last) day; a weekend cut by the horizon has first == last
         weekends = np.array([(wk[0], wk[-1]) for wk in P.weekends()], np.int64).reshape(-1, 2)
         requests: list[list[tuple[int, int, int, int]]] = [[] for _ in P.nurses]
@@ -101,6 +107,7 @@ class LocalSearch:
                 W.complete_weekend,
                 W.hours,
                 W.under_optimal,
+                W.nights,
             ],
             np.int64,
         )

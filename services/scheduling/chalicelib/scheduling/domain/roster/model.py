@@ -48,6 +48,7 @@ class Contract:
     complete_weekends: bool = False
     min_hours: float = 0.0
     max_hours: float = float(UNLIMITED)
+    max_nights: int = UNLIMITED  # shifts of a night shift type over the horizon (history's included)
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class NurseHistory:
     consecutive_work: int = 0
     consecutive_off: int = 0
     hours: float = 0.0
+    nights: int = 0
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,7 @@ class Weights:
     working_weekends: int = 30  # S7, per weekend above the maximum
     hours: int = 0  # per hour outside the contract's min/max hours
     fairness: int = 0  # per unit of spread (max - min) inside a group of comparable staff
+    nights: int = 30  # per night above the contract's maximum
 
 
 @dataclass(frozen=True)

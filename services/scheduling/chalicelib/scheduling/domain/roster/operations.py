@@ -16,7 +16,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from chalicelib.scheduling.domain.roster.evaluate import SOFT_RULES, evaluate
-from chalicelib.scheduling.domain.roster.model import Assignment, Pin, Roster, RosterProblem, Weights
+from chalicelib.scheduling.domain.roster.model import (
+    UNLIMITED,
+    Assignment,
+    Pin,
+    Roster,
+    RosterProblem,
+    Weights,
+)
 from chalicelib.scheduling.domain.roster.solver import ProgressCallback, SolveOptions, SolveResult, solve
 
 
@@ -157,17 +164,21 @@ class NurseExplanation:
     requests_granted: int
     requests_refused: int
     costs: dict[str, int] = field(default_factory=dict)
+    nights_allowed: int = UNLIMITED
 
     @property
     def cost(self) -> int:
         return sum(self.costs.values())
 
+    def _night_limit(self) -> str:
+        return f" (at most {self.nights_allowed})" if self.nights_allowed < UNLIMITED else ""
+
     def text(self) -> str:
         lo, hi = self.assignments_allowed
         parts = [
             f"{self.nurse} ({self.contract}): {self.assignments} shifts (contract {lo}-{hi}), "
-            f"{self.hours:g} h, {self.nights} nights, {self.weekends_worked} weekends worked "
-            f"(at most {self.weekends_allowed})",
+            f"{self.hours:g} h, {self.nights} nights{self._night_limit()}, "
+            f"{self.weekends_worked} weekends worked (at most {self.weekends_allowed})",
             "shifts: " + ", ".join(f"{k} x{v}" for k, v in sorted(self.shifts.items())),
             f"requests: {self.requests_granted} granted, {self.requests_refused} not granted",
         ]
@@ -213,6 +224,7 @@ def explain(problem: RosterProblem, roster: Roster) -> dict[str, NurseExplanatio
             requests_granted=granted,
             requests_refused=refused,
             costs=dict(ev.per_nurse.get(n.id, {})),
+            nights_allowed=max(0, c.max_nights - h.nights) if c.max_nights < UNLIMITED else UNLIMITED,
         )
     return out
 

@@ -427,6 +427,12 @@ class RosterModel:
                 over_h = m.new_int_var(0, 24 * D + base, "")
                 m.add(over_h >= hours + base - round(c.max_hours))
                 self._cost(over_h, W.hours)
+        night_types = [s for s, st in enumerate(P.shift_types) if st.night]
+        if W.nights and night_types and c.max_nights < UNLIMITED:
+            nights = sum(self.x[n][d][s] for d in range(D) for s in night_types)
+            over_n = m.new_int_var(0, D + h.nights, "")
+            m.add(over_n >= nights + h.nights - c.max_nights)
+            self._cost(over_n, W.nights)
 
     def _requests(self) -> None:
         P = self.problem
@@ -765,6 +771,7 @@ def truncated(problem: RosterProblem, days: int) -> RosterProblem:
             else math.ceil(c.max_working_weekends * kept_weekends / n_weekends),
             min_hours=c.min_hours * frac,
             max_hours=c.max_hours if c.max_hours >= UNLIMITED else c.max_hours * frac,
+            max_nights=c.max_nights if c.max_nights >= UNLIMITED else math.ceil(c.max_nights * frac),
         )
         for cid, c in problem.contracts.items()
     }
@@ -801,6 +808,7 @@ def history_at(problem: RosterProblem, grid: Sequence[Sequence[int]], begin: int
             out[nurse.id] = h
             continue
         worked = sum(1 for v in row if v >= 0)
+        nights = h.nights + sum(1 for v in row if v >= 0 and problem.shift_types[v].night)
         weekends = sum(1 for wk in problem.weekends() if wk[-1] < begin and any(row[d] >= 0 for d in wk))
         last = row[-1]
 
@@ -820,6 +828,7 @@ def history_at(problem: RosterProblem, grid: Sequence[Sequence[int]], begin: int
                 work,
                 0,
                 h.hours + sum(problem.shift_types[v].hours for v in row if v >= 0),
+                nights,
             )
         else:
             off = _streak(row, lambda v: v < 0, h.consecutive_off)
@@ -831,6 +840,7 @@ def history_at(problem: RosterProblem, grid: Sequence[Sequence[int]], begin: int
                 0,
                 off,
                 h.hours + sum(problem.shift_types[v].hours for v in row if v >= 0),
+                nights,
             )
     return out
 
