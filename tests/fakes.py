@@ -26,6 +26,9 @@ class MemoryUnitOfWork:
     audits: list[tuple[str, str, str]] = field(default_factory=list)
     published: list[Any] = field(default_factory=list)
     audited: list[tuple[str, str, str]] = field(default_factory=list)
+    # the committed audit records whole: action, resource type and id, before, after
+    audit_records: list[dict[str, Any]] = field(default_factory=list)
+    staged_records: list[dict[str, Any]] = field(default_factory=list)
     commits: int = 0
 
     def __enter__(self) -> MemoryUnitOfWork:
@@ -36,6 +39,7 @@ class MemoryUnitOfWork:
         self.checks.clear()
         self.events.clear()
         self.audits.clear()
+        self.staged_records.clear()
 
     def stage(self, write: Callable[[], None]) -> None:
         self.staged.append(write)
@@ -46,8 +50,19 @@ class MemoryUnitOfWork:
     def emit(self, event: Any) -> None:
         self.events.append(event)
 
-    def audit(self, action: str, resource_type: str, resource_id: str, **_: Any) -> None:
+    def audit(
+        self,
+        action: str,
+        resource_type: str,
+        resource_id: str,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+        **_: Any,
+    ) -> None:
         self.audits.append((action, resource_type, resource_id))
+        self.staged_records.append(
+            {"action": action, "type": resource_type, "id": resource_id, "before": before, "after": after}
+        )
 
     def commit(self) -> None:
         for condition in self.checks:
@@ -57,10 +72,12 @@ class MemoryUnitOfWork:
             write()
         self.published += self.events
         self.audited += self.audits
+        self.audit_records += self.staged_records
         self.commits += 1
         self.staged.clear()
         self.events.clear()
         self.audits.clear()
+        self.staged_records.clear()
 
 
 def encode_cursor(position: Any, partition: str) -> str:

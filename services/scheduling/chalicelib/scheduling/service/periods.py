@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from chalicelib.scheduling.contracts import periods as api
+from chalicelib.scheduling.domain import amendments as amend
 from chalicelib.scheduling.domain import periods as rules
 from chalicelib.scheduling.domain import requests as wishes
 from chalicelib.scheduling.domain.leave import Window
@@ -669,7 +670,7 @@ def record_decision(envelope: EventEnvelope, uow: UnitOfWork, store: PeriodStore
 # --- publish and versions -------------------------------------------------------------------------------
 
 
-def _snapshot(ctx: Context, version: int, principal: Principal, at: object) -> Snapshot:
+def _snapshot(ctx: Context, version: int, by: str, by_name: str, at: object) -> Snapshot:
     rows = [r for r in ctx.rows.values() if r.cells]
     return Snapshot(
         period_id=ctx.period.id,
@@ -680,8 +681,8 @@ def _snapshot(ctx: Context, version: int, principal: Principal, at: object) -> S
         start=ctx.period.start,
         end=ctx.period.end,
         published_at=at,  # type: ignore[arg-type]
-        published_by=principal.staff,
-        published_by_name=principal.staff_name or "",
+        published_by=by,
+        published_by_name=by_name,
         shifts=ctx.shifts,
         names={r.staff_id: r.staff_name for r in rows},
         wards={r.staff_id: r.ward_id for r in rows},
@@ -715,7 +716,7 @@ def publish(
     rules.require_state(period, "approved", "draft")
     at = now_utc()
     version = period.version + 1
-    snapshot = _snapshot(ctx, version, principal, at)
+    snapshot = _snapshot(ctx, version, principal.staff or "", principal.staff_name or "", at)
     before = store.versions.get(period.id, period.version) if period.version else None
     changes = rules.changes_between(before, snapshot)
     updated = replace(
@@ -744,7 +745,14 @@ def publish(
             ),
         )
     )
-    store.uow.audit("roster.publish", "roster_period", period.id, after={"version": version})
+    moved = amend.snapshot_moves(before, snapshot) if before is not None else []
+    store.uow.audit(
+        "roster.publish",
+        "roster_period",
+        period.id,
+        before={"version": period.version} if before is not None else None,
+        after={"version": version, **amend.audit_cells(moved)},
+    )
     store.uow.commit()
     return _period_view(updated)
 
