@@ -10,7 +10,7 @@ import pytest
 from chalicelib.scheduling.contracts import periods as models
 from chalicelib.scheduling.domain import periods as rules
 from chalicelib.scheduling.service import periods
-from chalicelib.scheduling.service.amendments import Actor, Amended, amend_live
+from chalicelib.scheduling.service.amendments import Actor, Amended, amend_live, preview_live
 
 from shared.auth import Principal
 from shared.errors import Conflict
@@ -77,6 +77,12 @@ def test_a_swap_is_a_new_version_announced_to_the_two_nurses_only_and_audited_ce
 def test_an_amendment_made_on_another_version_or_breaking_a_hard_rule_changes_nothing() -> None:
     w = Ward()
     pid = published(w)
+    swap = [rules.Change("s-a", date(2027, 1, 5), None), rules.Change("s-d", date(2027, 1, 5), "D")]
+    preview = preview_live(w.store, T, pid, swap, refused)  # what it would move, nothing written
+    assert [(m.staff_name, m.before, m.after) for m in preview] == [
+        ("陈思雨", "D", None),
+        ("赵敏", None, "D"),
+    ]
     with pytest.raises(Conflict, match="at version 1, not 2"):
         amend(w, pid, ("s-a", "2027-01-05", None), expected=2)
     with pytest.raises(Problem) as bad:  # 小夜 on the 7th until midnight, then 白班 at 8: too short a rest

@@ -14,8 +14,8 @@ from chalicelib.scheduling.domain import amendments as rules_amend
 from chalicelib.scheduling.domain import periods as rules
 from chalicelib.scheduling.domain.amendments import CellMove
 from chalicelib.scheduling.domain.period_ports import PeriodStore
-from chalicelib.scheduling.domain.periods import PeriodRecord, Snapshot
-from chalicelib.scheduling.service.periods import _context, _sheet, _snapshot
+from chalicelib.scheduling.domain.periods import NurseRow, PeriodRecord, Snapshot
+from chalicelib.scheduling.service.periods import Context, _context, _sheet, _snapshot
 
 from shared.errors import Conflict
 from shared.events.published.scheduling import ROSTER_PUBLISHED, NurseChange, RosterPublished
@@ -41,21 +41,24 @@ class Actor:
     staff_name: str
 
 
-def amend_live(
+@dataclass(frozen=True)
+class _Prepared:
+    period: PeriodRecord
+    live: Snapshot
+    ctx: Context
+    before: dict[str, NurseRow]
+    after: dict[str, NurseRow]
+    moves: list[CellMove]
+
+
+def _prepare(
     store: PeriodStore,
     tenant: str,
     period_id: str,
     changes: Sequence[rules.Change],
-    actor: Actor,
-    action: str,
-    note: Mapping[str, object],
     refusal: Callable[[rules.EditRefused], Problem],
-    expected_version: int | None = None,
-) -> Amended:
-    """Apply ``changes`` to the live version of ``period_id`` as version n+1, in the store's unit of work
-    (committed here). Refused: a period never published (409), a live version other than
-    ``expected_version`` (409: the proposal was made on another version), a hard rule broken by a changed
-    cell (``refusal``), a cell the draft has changed since (409)."""
+    expected_version: int | None,
+) -> _Prepared:
     period, rows, _ = _sheet(store, period_id)
     if period.version == 0:
         raise Conflict("the roster period is not published yet: change its draft instead")
@@ -74,7 +77,39 @@ def amend_live(
         after = rules.apply_changes(ctx.problem, ctx.shifts, before, changes, names)
     except rules.EditRefused as refused:
         raise refusal(refused) from refused
-    moved = rules_amend.moves(before, after)
+    return _Prepared(period, live, ctx, before, after, rules_amend.moves(before, after))
+
+
+def preview_live(
+    store: PeriodStore,
+    tenant: str,
+    period_id: str,
+    changes: Sequence[rules.Change],
+    refusal: Callable[[rules.EditRefused], Problem],
+    expected_version: int | None = None,
+) -> list[CellMove]:
+    """What ``amend_live`` would move, refused the same ways, writing nothing (a swap checked before it
+    goes to approval, a repair shown as a diff)."""
+    return _prepare(store, tenant, period_id, changes, refusal, expected_version).moves
+
+
+def amend_live(
+    store: PeriodStore,
+    tenant: str,
+    period_id: str,
+    changes: Sequence[rules.Change],
+    actor: Actor,
+    action: str,
+    note: Mapping[str, object],
+    refusal: Callable[[rules.EditRefused], Problem],
+    expected_version: int | None = None,
+) -> Amended:
+    """Apply ``changes`` to the live version of ``period_id`` as version n+1, in the store's unit of work
+    (committed here). Refused: a period never published (409), a live version other than
+    ``expected_version`` (409: the proposal was made on another version), a hard rule broken by a changed
+    cell (``refusal``), a cell the draft has changed since (409)."""
+    p = _prepare(store, tenant, period_id, changes, refusal, expected_version)
+    period, live, ctx, before, after, moved = p.period, p.live, p.ctx, p.before, p.after, p.moves
     draft = rules_amend.carried_into_draft(ctx.rows, before, after, changes)
     changed_rows = [r for k, r in draft.items() if dict(r.cells) != dict(ctx.rows[k].cells)]
     at = now_utc()
