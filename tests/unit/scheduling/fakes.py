@@ -15,6 +15,7 @@ from chalicelib.scheduling.domain.leave import Window
 from chalicelib.scheduling.domain.periods import DutyShift, MyShift, NurseRow, PeriodRecord, Snapshot
 from chalicelib.scheduling.domain.ports import EngineOutcome, PeriodSummary
 from chalicelib.scheduling.domain.records import LeaveRecord, StaffRecord, Unit
+from chalicelib.scheduling.domain.repairs import Disruption
 from chalicelib.scheduling.domain.requests import RosterRequest
 from chalicelib.scheduling.domain.roster.model import Roster, RosterProblem
 from chalicelib.scheduling.domain.setup import CalendarDay, ShiftDef
@@ -259,6 +260,7 @@ class PeriodTables:
     requests: dict[tuple[str, str, str, date], RosterRequest] = field(
         default_factory=dict
     )  # t, p, staff, day
+    disruptions: dict[tuple[str, str, str], Disruption] = field(default_factory=dict)  # t, period, id
 
 
 def _sk(shift: DutyShift) -> str:
@@ -496,6 +498,47 @@ class FakeFeedLookup:
 
 
 @dataclass
+class FakeDisruptions:
+    """A period's disruptions: create-only, then saved only over the revision read (like the adapter)."""
+
+    tenant: str
+    tables: PeriodTables
+    uow: MemoryUnitOfWork
+
+    def add(self, disruption: Disruption) -> None:
+        key = (self.tenant, disruption.period_id, disruption.id)
+
+        def create_only() -> None:
+            if key in self.tables.disruptions:
+                raise Conflict("the disruption is recorded already")
+
+        self.uow.check(create_only)
+        self.uow.stage(lambda: self.tables.disruptions.__setitem__(key, disruption))
+
+    def get(self, period_id: str, disruption_id: str) -> Disruption | None:
+        return self.tables.disruptions.get((self.tenant, period_id, disruption_id))
+
+    def page(self, period_id: str, limit: int, cursor: str | None) -> tuple[list[Disruption], str | None]:
+        rows = [
+            (f"disruption#{i}", d)
+            for (t, p, i), d in sorted(self.tables.disruptions.items())
+            if t == self.tenant and p == period_id
+        ]
+        return page_after(rows, limit, cursor, f"{self.tenant}#period#{period_id}")
+
+    def save(self, disruption: Disruption, base_revision: int) -> None:
+        key = (self.tenant, disruption.period_id, disruption.id)
+
+        def same() -> None:
+            held = self.tables.disruptions.get(key)
+            if held is None or held.revision != base_revision:
+                raise Conflict("the disruption changed meanwhile; reload it")
+
+        self.uow.check(same)
+        self.uow.stage(lambda: self.tables.disruptions.__setitem__(key, disruption))
+
+
+@dataclass
 class FakePeriodStore(FakeStore):
     """``PeriodStore`` in memory: the staff and leave fakes plus the periods'."""
 
@@ -520,6 +563,10 @@ class FakePeriodStore(FakeStore):
     @property
     def feeds(self) -> FakeCalendarFeeds:
         return FakeCalendarFeeds(self.tenant, self.period_tables, self.uow)
+
+    @property
+    def disruptions(self) -> FakeDisruptions:
+        return FakeDisruptions(self.tenant, self.period_tables, self.uow)
 
 
 # ---- auto-roster jobs ------------------------------------------------------------------------------------
