@@ -29,7 +29,7 @@ from chalicelib.scheduling.service import periods, solve_jobs, wiring
 from chalicelib.scheduling.service.amendments import Actor, amend_live
 
 from shared.auth import Principal
-from shared.errors import Conflict, Forbidden, NotFound, RuleViolation
+from shared.errors import Conflict, NotFound, RuleViolation
 from shared.events.envelope import EventEnvelope
 from shared.events.published.approvals import LEAVE_APPROVED
 from shared.events.published.scheduling import ROSTER_DISRUPTED, RosterDisrupted
@@ -227,10 +227,6 @@ def report_absence(
     if not own:
         periods._rosterer(principal, period, directory)
     live = _live(store, period)
-    if body.staff_id not in live.names and body.staff_id not in live.cells:
-        if own:
-            raise Forbidden(fix.OWN_ONLY)
-        raise RuleViolation(fix.NOT_IN_PERIOD, field="staff_id")
     fix.check_sick_day(live, body.date, today or periods.local_today())
     cells = fix.affected(live, body.staff_id, [body.date])
     if not cells:
@@ -475,8 +471,7 @@ def accept(
         if body.staff_id == d.staff_id or any(c.day in theirs for c in d.cells):
             raise RuleViolation(fix.NOT_A_CANDIDATE, field="staff_id")
         changes = fix.cover_changes(d, body.staff_id)
-        note["candidate"] = body.staff_id
-        note["candidate_name"] = live.names.get(body.staff_id, "")
+        note["candidate"] = body.staff_id  # named in the audit's cells beside it
     else:
         changes = fix.proposal_changes(fix.ready_proposal(d, body.version))
         note["job_id"] = d.proposal.job_id if d.proposal is not None else ""
