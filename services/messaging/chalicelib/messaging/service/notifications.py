@@ -407,7 +407,7 @@ def from_disruption(envelope: EventEnvelope, uow: UnitOfWork, store: Notificatio
     record = NotificationRecord(
         id=f"rd-{envelope.id}"[:64],
         sender="service:scheduling",
-        title=f"{data.title}需要调整",
+        title=f"{name}{DISRUPTION_KINDS.get(data.kind, data.kind)}，{data.title}需要调整",
         body=f"{name}（{DISRUPTION_KINDS.get(data.kind, data.kind)}）{days}的班次无人上岗，"
         "请在排班中处理调整方案",
         created_at=now_utc(),
