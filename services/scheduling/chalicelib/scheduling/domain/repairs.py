@@ -156,7 +156,7 @@ def check_sick_day(live: Snapshot, day: date, today: date) -> None:
 
 def require_open(d: Disruption) -> None:
     if d.state != "open":
-        raise Conflict(NOT_OPEN.format(STATE_NAMES[d.state]))
+        raise Conflict(NOT_OPEN.format(d.state))
 
 
 def ready_proposal(d: Disruption, version: int) -> Proposal:
