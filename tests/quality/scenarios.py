@@ -957,9 +957,14 @@ def _register_calendar_feeds() -> None:
 
 
 def _register_roster_repairs() -> None:
-    """Late leave, sick calls and repairs: a published week of a ward of two nurses (one on 白班 on the 4th,
-    the ward skipping approval), her sick call that day, and what follows it."""
-    from tests.quality.surface import Made, Prepared, scenario
+    """Late leave, sick calls and repairs: a published week of a ward of two nurses (白班 on the 4th, 小夜
+    on the 6th; the ward skipping approval), the first one's sick call on the 4th, and what follows it."""
+    from tests.quality.surface import Made, Prepared, body_recipe, scenario
+
+    @body_recipe("scheduling", "/periods/{period_id}/absences")
+    def a_sick_call(maker: ResourceMaker, token: str, parents: dict[str, str]) -> dict[str, Any]:
+        """A sick call's body for a caller who has no period to name a nurse of (another hospital's)."""
+        return {"staff_id": f"s-{uuid.uuid4().hex[:8]}", "date": "2027-01-04", "reason": "发热"}
 
     def published_week(maker: ResourceMaker, token: str) -> tuple[Made, list[str]]:
         status, dept = maker.call("POST", "/messaging/departments", token, {"name": "内科"})
@@ -987,7 +992,12 @@ def _register_roster_repairs() -> None:
         status, period = maker.call("POST", "/scheduling/periods", token, body)
         assert status == 201, period
         base = f"/scheduling/periods/{period['id']}"
-        change = {"changes": [{"staff_id": nurses[0], "date": "2027-01-04", "shift": "D"}]}
+        change = {
+            "changes": [
+                {"staff_id": nurses[0], "date": "2027-01-04", "shift": "D"},
+                {"staff_id": nurses[1], "date": "2027-01-06", "shift": "P"},
+            ]
+        }
         status, body = maker.call("PUT", f"{base}/cells", token, change)
         assert status == 200, body
         status, body = maker.call("POST", f"{base}/publish", token, {})
@@ -1009,7 +1019,10 @@ def _register_roster_repairs() -> None:
 
     @scenario("scheduling", "GET", "/periods/{period_id}/disruptions")
     def a_periods_disruptions(maker: ResourceMaker, token: str) -> Prepared:
-        thing, _, _ = sick_call(maker, token)
+        thing, nurses, _ = sick_call(maker, token)
+        call = {"staff_id": nurses[1], "date": "2027-01-06", "reason": "发热"}
+        status, made = maker.call("POST", f"{thing.path}/absences", token, call)
+        assert status == 201, made  # two, so a page of one has a page after it
         return Prepared(f"/periods/{thing.id}/disruptions", made=[thing])
 
     @scenario("scheduling", "GET", "/periods/{period_id}/disruptions/{disruption_id}")
