@@ -213,6 +213,9 @@ class Source:
     ) -> None:
         repairs.propose(tenant, period_id, disruption_id, job_id, version, roster, store=self.w.store)
 
+    def abandon(self, tenant: str, period_id: str, disruption_id: str, job_id: str, reason: str) -> None:
+        repairs.abandon(tenant, period_id, disruption_id, job_id, reason, store=self.w.store)
+
 
 def repair(w: Ward, pid: str, disruption_id: str, move: tuple[str, str]) -> str:
     """Ask for a repair and run its job with an engine that moves the cell from one nurse to another."""
@@ -318,3 +321,22 @@ def test_a_repair_finishing_after_its_disruption_was_resolved_keeps_nothing() ->
     stored = jobs.get(pid, job.id)
     assert stored is not None and stored.result is None and "resolved or dismissed" in stored.reason
     assert repairs.get_disruption(HEAD, pid, d.id, **w.kw()).state == "resolved"
+
+
+def test_a_repair_that_finds_nothing_says_why_on_the_disruption_and_can_be_asked_again() -> None:
+    w = Ward()
+    pid = published(w)
+    d = absent(w, pid, "s-b", "2027-01-06")
+    jobs, launcher = FakeSolveJobs(T), FakeLauncher()
+    job = repairs.start_repair(
+        HEAD, pid, d.id, models.RepairRequest(), jobs=jobs, launcher=launcher, **w.kw()
+    )
+    engine = FakeEngine(FakeRun(EngineOutcome(None, error="error", message="boom")))
+    assert solve_jobs.run_job(T, pid, job.id, jobs=jobs, source=Source(w), engine=engine) == "failed"
+    shown = repairs.get_disruption(HEAD, pid, d.id, "zh-CN", **w.kw())
+    p = shown.proposal
+    assert p is not None and (p.state, p.state_name, p.job_id) == ("failed", "未能生成", job.id)
+    assert p.reason == "排班求解失败：boom"  # the job's reason, in the reader's language
+    assert shown.state == "open"
+    again = repair(w, pid, d.id, ("s-b", "s-d"))
+    assert repairs.get_disruption(HEAD, pid, d.id, **w.kw()).proposal.job_id == again  # type: ignore[union-attr]

@@ -61,6 +61,7 @@ def _proposal_json(p: Proposal | None) -> dict[str, Any] | None:
         "cost_after": p.cost_after,
         "asked_by": p.asked_by,
         "asked_by_name": p.asked_by_name,
+        "reason": p.reason,
     }
 
 
@@ -79,6 +80,7 @@ def _proposal(d: dict[str, Any] | None) -> Proposal | None:
         cost_after=d.get("cost_after"),
         asked_by=d.get("asked_by", ""),
         asked_by_name=d.get("asked_by_name", ""),
+        reason=d.get("reason", ""),
     )
 
 

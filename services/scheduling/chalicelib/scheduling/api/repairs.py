@@ -46,7 +46,9 @@ def report_absence(ctx: RequestContext, period_id: str, body: models.ReportAbsen
     budget={"GetItem": 2, "Query": 2},  # the header, the policy (units; the caller), the disruptions
 )
 def list_disruptions(ctx: RequestContext, period_id: str, query: ListQuery) -> Page[models.DisruptionView]:
-    return repairs.list_disruptions(ctx.principal, period_id, query.limit, query.cursor)
+    return repairs.list_disruptions(
+        ctx.principal, period_id, query.limit, query.cursor, ctx.headers.get("accept-language")
+    )
 
 
 @route(
@@ -58,7 +60,7 @@ def list_disruptions(ctx: RequestContext, period_id: str, query: ListQuery) -> P
     budget=CHECKED,
 )
 def get_disruption(ctx: RequestContext, period_id: str, disruption_id: str) -> models.DisruptionView:
-    return repairs.get_disruption(ctx.principal, period_id, disruption_id)
+    return repairs.get_disruption(ctx.principal, period_id, disruption_id, ctx.headers.get("accept-language"))
 
 
 @route(

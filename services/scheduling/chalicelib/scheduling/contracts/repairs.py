@@ -54,7 +54,7 @@ class ProposalMove(BaseModel):
 
 
 class ProposalView(BaseModel):
-    state: Literal["solving", "ready", "rejected"]
+    state: Literal["solving", "ready", "rejected", "failed"]
     state_name: str
     version: int = Field(description="the live version it was made on")
     job_id: str | None = Field(None, description="the repair job (GET …/jobs/{job_id} follows it)")
@@ -64,6 +64,7 @@ class ProposalView(BaseModel):
     cost_change: int | None = Field(None, description="after − before (lower is better)")
     asked_by: str | None = None
     asked_by_name: str | None = None
+    reason: str | None = Field(None, description="why a failed proposal found nothing (as its job says)")
 
 
 class DisruptionView(BaseModel):

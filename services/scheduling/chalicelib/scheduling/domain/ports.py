@@ -192,6 +192,10 @@ class ProblemSource(Protocol):
         """The repaired roster as the disruption's proposal (a diff against live ``version``); raises
         Conflict when the disruption is no longer open and waiting for ``job_id``."""
 
+    def abandon(self, tenant: str, period_id: str, disruption_id: str, job_id: str, reason: str) -> None:
+        """The repair ``job_id`` ended without a result: the disruption's proposal says why; raises
+        Conflict when the disruption is no longer waiting for it."""
+
 
 class SolveJobs(Protocol):
     """The jobs of one tenant. Each write is conditional on the state it moves from, so two workers,

@@ -30,11 +30,16 @@ from shared.errors import Conflict, RuleViolation
 
 Kind = Literal["leave", "sick"]
 State = Literal["open", "resolved", "dismissed"]
-ProposalState = Literal["solving", "ready", "rejected"]
+ProposalState = Literal["solving", "ready", "rejected", "failed"]
 
 KIND_NAMES: dict[str, str] = {"leave": "发布后请假", "sick": "临时病假缺勤"}
 STATE_NAMES: dict[str, str] = {"open": "待处理", "resolved": "已调整", "dismissed": "已忽略"}
-PROPOSAL_NAMES: dict[str, str] = {"solving": "正在计算", "ready": "待确认", "rejected": "已拒绝"}
+PROPOSAL_NAMES: dict[str, str] = {
+    "solving": "正在计算",
+    "ready": "待确认",
+    "rejected": "已拒绝",
+    "failed": "未能生成",
+}
 
 # What a repair is refused for, in English (shared/i18n.py has each in Chinese).
 NOT_OPEN = "the disruption is {}: there is nothing more to repair"
@@ -85,6 +90,7 @@ class Proposal:
     cost_after: int | None = None
     asked_by: str = ""
     asked_by_name: str = ""
+    reason: str = ""  # why a failed one found nothing (the job's reason)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from chalicelib.scheduling.domain.solve_jobs import SolveSettings
 from chalicelib.scheduling.service import periods, solve_jobs, wiring
 from chalicelib.scheduling.service.amendments import Actor, amend_live
 
+from shared import i18n
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound, RuleViolation
 from shared.events.envelope import EventEnvelope
@@ -72,7 +73,8 @@ def _rostered(
     return period
 
 
-def view(d: Disruption) -> api.DisruptionView:
+def view(d: Disruption, language_header: str | None = None) -> api.DisruptionView:
+    """The disruption as the head nurse reads it (a failed proposal's reason in her language)."""
     p = d.proposal
     proposal = None
     if p is not None:
@@ -101,6 +103,7 @@ def view(d: Disruption) -> api.DisruptionView:
             cost_change=change,
             asked_by=p.asked_by or None,
             asked_by_name=p.asked_by_name or None,
+            reason=solve_jobs.reason_in(p.reason, i18n.language(language_header)) or None,
         )
     return api.DisruptionView(
         id=d.id,
@@ -283,24 +286,28 @@ def list_disruptions(
     period_id: str,
     limit: int,
     cursor: str | None,
+    language_header: str | None = None,
     store: PeriodStore | None = None,
     directory: Directory | None = None,
 ) -> Page[api.DisruptionView]:
     store = store or wiring.period_store(principal, None)
     _rostered(principal, store, period_id, directory)
-    return Page[api.DisruptionView].of(store.disruptions.page(period_id, limit, cursor), view)
+    return Page[api.DisruptionView].of(
+        store.disruptions.page(period_id, limit, cursor), lambda d: view(d, language_header)
+    )
 
 
 def get_disruption(
     principal: Principal,
     period_id: str,
     disruption_id: str,
+    language_header: str | None = None,
     store: PeriodStore | None = None,
     directory: Directory | None = None,
 ) -> api.DisruptionView:
     store = store or wiring.period_store(principal, None)
     _rostered(principal, store, period_id, directory)
-    return view(_disruption(store, period_id, disruption_id))
+    return view(_disruption(store, period_id, disruption_id), language_header)
 
 
 def candidates(
@@ -426,6 +433,26 @@ def propose(
     asked = (d.proposal.asked_by, d.proposal.asked_by_name)
     proposal = fix.proposal_of(ctx.problem, ctx.shifts, live_rows, after, version, job_id, asked)
     store.disruptions.save(replace(d, proposal=proposal, revision=d.revision + 1), d.revision)
+    store.uow.commit()
+
+
+def abandon(
+    tenant: str,
+    period_id: str,
+    disruption_id: str,
+    job_id: str,
+    reason: str,
+    store: PeriodStore | None = None,
+) -> None:
+    """``ProblemSource.abandon``: the repair job ended without a result (infeasible, failed, cancelled):
+    the proposal is ``failed`` with the job's reason. Conflict when the disruption no longer waits for it."""
+    store = store or wiring.tenant_period_store(tenant)
+    d = store.disruptions.get(period_id, disruption_id)
+    p = d.proposal if d is not None else None
+    if d is None or p is None or d.state != "open" or p.state != "solving" or p.job_id != job_id:
+        raise Conflict("the disruption no longer waits for this repair")
+    failed = replace(p, state="failed", reason=reason)
+    store.disruptions.save(replace(d, proposal=failed, revision=d.revision + 1), d.revision)
     store.uow.commit()
 
 

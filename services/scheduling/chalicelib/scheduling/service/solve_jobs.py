@@ -292,9 +292,36 @@ def run_job(
     job = jobs.start(queued, clock())
     if job is None:
         return "skipped"
+    source = source or wiring.problem_source()
+    ended = _run(tenant, period_id, job, jobs, source, engine, clock, beat_seconds)
+    if job.settings.mode == "repair" and ended in ("failed", "cancelled", "lost"):
+        _abandon(tenant, period_id, job, jobs, source)
+    return ended
+
+
+def _abandon(tenant: str, period_id: str, job: SolveJob, jobs: SolveJobs, source: ProblemSource) -> None:
+    """A repair that ended without a result: its disruption's proposal says so (and why), so the head
+    nurse asks again or takes a candidate instead of waiting."""
+    ended = jobs.get(period_id, job.id)
+    reason = ended.reason if ended is not None else ""
+    try:
+        source.abandon(tenant, period_id, job.settings.disruption_id, job.id, reason)
+    except Conflict:
+        logger.info("the disruption no longer waits for this repair", extra={"job_id": job.id})
+
+
+def _run(
+    tenant: str,
+    period_id: str,
+    job: SolveJob,
+    jobs: SolveJobs,
+    source: ProblemSource,
+    engine: RosterEngine | None,
+    clock: Clock,
+    beat_seconds: float,
+) -> str:
     settings = job.settings
     try:
-        source = source or wiring.problem_source()
         if settings.mode == "repair":
             problem, current, base = source.load_repair(
                 tenant, period_id, settings.disruption_id, settings.days
@@ -304,13 +331,13 @@ def run_job(
                 tenant, period_id, settings.keep_pinned, settings.keep_published_days, _local_today(clock())
             )
     except Exception as exc:
-        logger.exception("the problem could not be loaded", extra={"job_id": job_id})
+        logger.exception("the problem could not be loaded", extra={"job_id": job.id})
         return _failed(jobs, job, clock(), rules.SOLVER_ERROR.format(_said(exc)))
     job = replace(job, base_revision=base)
     try:
         run = (engine or wiring.engine()).start(problem, current, settings.mode, settings.time_limit)
     except Exception as exc:
-        logger.exception("the solve could not start", extra={"job_id": job_id})
+        logger.exception("the solve could not start", extra={"job_id": job.id})
         return _failed(jobs, job, clock(), rules.SOLVER_ERROR.format(_said(exc)))
     try:
         while True:

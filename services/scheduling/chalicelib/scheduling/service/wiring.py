@@ -127,6 +127,11 @@ class PeriodsProblemSource:
 
         repairs.propose(tenant, period_id, disruption_id, job_id, version, roster)
 
+    def abandon(self, tenant: str, period_id: str, disruption_id: str, job_id: str, reason: str) -> None:
+        from chalicelib.scheduling.service import repairs
+
+        repairs.abandon(tenant, period_id, disruption_id, job_id, reason)
+
 
 def problem_source() -> ProblemSource:
     """The roster periods, as the solve jobs see them."""
