@@ -689,6 +689,8 @@ class FakeProblemSource:
     loads: list[tuple[bool, bool, date]] = field(default_factory=list)
     saves: list[tuple[int, Roster, str]] = field(default_factory=list)
     fail_load: Exception | None = None
+    proposals: list[tuple[str, str, int, Roster]] = field(default_factory=list)
+    abandoned: list[tuple[str, str, str]] = field(default_factory=list)
 
     def describe(self, tenant: str, period_id: str) -> PeriodSummary:
         if period_id == "missing":
@@ -714,6 +716,20 @@ class FakeProblemSource:
     def edit(self) -> None:
         """A head nurse changes the draft by hand (its revision moves on)."""
         self.revision += 1
+
+    def load_repair(
+        self, tenant: str, period_id: str, disruption_id: str, days: Sequence[date]
+    ) -> tuple[RosterProblem, Roster, int]:
+        """A repair's problem (the one problem; ``revision`` stands for the live version)."""
+        return self.problem, self.roster, self.revision
+
+    def propose(
+        self, tenant: str, period_id: str, disruption_id: str, job_id: str, version: int, roster: Roster
+    ) -> None:
+        self.proposals.append((disruption_id, job_id, version, roster))
+
+    def abandon(self, tenant: str, period_id: str, disruption_id: str, job_id: str, reason: str) -> None:
+        self.abandoned.append((disruption_id, job_id, reason))
 
 
 @dataclass
