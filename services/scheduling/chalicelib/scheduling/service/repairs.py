@@ -184,6 +184,8 @@ def flag_leave(
         if period.version == 0 or period.end < data.start or period.start > data.end:
             continue
         first, last = max(data.start, period.start, today), min(data.end, period.end)
+        if first > last:
+            continue  # the leave's days in this period are past: nothing left to repair
         days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
         live = store.versions.get(period.id, period.version)
         if live is None:
