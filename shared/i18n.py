@@ -488,7 +488,7 @@ MESSAGES = {
     "the draft changed while solving (revision {} → {}): the result is kept on the job; apply it to "
     "replace the draft": "求解期间草稿已被修改（版本 {} → {}）：结果保留在任务中，如需替换草稿请应用该结果",
     # late leave, sick calls and repairs (scheduling/domain/repairs.py, service/repairs.py)
-    "the disruption is {}: there is nothing more to repair": "该排班异动{}：无需再调整",
+    "the disruption is {}: there is nothing more to repair": "该排班异动{}：无需再处理",
     "the disruption has no proposal ready to accept: ask for a repair first": "该排班异动没有可接受的调整方案：请先生成调整方案",
     "the proposal was made on version {} and the live roster is at version {}: ask for a new proposal": "调整方案基于第 {} 版排班，而当前生效的是第 {} 版：请重新生成调整方案",
     "this nurse cannot cover the absent nurse's shifts: choose one of the candidates": "该护士不能顶替缺勤护士的班次：请从候选人中选择",
