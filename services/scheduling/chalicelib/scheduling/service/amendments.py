@@ -77,7 +77,8 @@ def _prepare(
         after = rules.apply_changes(ctx.problem, ctx.shifts, before, changes, names)
     except rules.EditRefused as refused:
         raise refusal(refused) from refused
-    return _Prepared(period, live, ctx, before, after, rules_amend.moves(before, after))
+    moved = rules_amend.moves(before, after, {s.code: s.name for s in ctx.shifts})
+    return _Prepared(period, live, ctx, before, after, moved)
 
 
 def preview_live(
