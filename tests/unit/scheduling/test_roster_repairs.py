@@ -180,6 +180,25 @@ def test_candidates_are_free_skilled_and_break_no_hard_rule_and_one_is_accepted_
     with pytest.raises(Conflict):
         repairs.dismiss(HEAD, pid, d.id, **w.kw())
     hard_ok(w, pid)
+    from chalicelib.scheduling.contracts import history as trail_models
+    from chalicelib.scheduling.service import history
+
+    from tests.unit.scheduling.fakes import FakeAuditTrail
+
+    page = history.period_history(
+        HEAD,
+        pid,
+        trail_models.HistoryQuery(),
+        "zh-CN",
+        store=w.store,
+        trail=FakeAuditTrail(w.store.uow),
+        directory=w.directory,
+    )
+    named = [(e.action_name, e.by_name) for e in page.items[:2]]
+    assert named == [
+        ("排班调整", "周护士长"),
+        ("登记病假缺勤", "周护士长"),
+    ]  # the period's history names both
 
 
 # --- the repair job and its proposal ------------------------------------------------------------------------

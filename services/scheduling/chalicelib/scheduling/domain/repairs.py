@@ -217,10 +217,11 @@ def proposal_of(
     before and after (the evaluator, on the period's problem with her leave or absence in it)."""
     from chalicelib.scheduling.domain.amendments import moves
 
-    names = {s.code: s.name for s in shifts}
     moved = []
-    for m in moves(live_rows, after_rows):
+    for m in moves(live_rows, after_rows, {s.code: s.name for s in shifts}):
         cell = after_rows[m.staff_id].cells.get(m.day) if m.staff_id in after_rows else None
+        skill = cell.skill if cell else None
+        day_off = "休"
         moved.append(
             Move(
                 m.staff_id,
@@ -228,9 +229,9 @@ def proposal_of(
                 m.day,
                 m.before,
                 m.after,
-                cell.skill if cell else None,
-                names.get(m.before, m.before) if m.before else "休",
-                names.get(m.after, m.after) if m.after else "休",
+                skill,
+                m.before_name or day_off,
+                m.after_name or day_off,
             )
         )
     before = evaluate(problem, rules.roster_of(problem, live_rows.values())).cost

@@ -64,6 +64,11 @@ def _disruption(store: PeriodStore, period_id: str, disruption_id: str) -> Disru
     return found
 
 
+def _by(principal: Principal) -> dict[str, str]:
+    """Who made a change, as the period's history names them (like an amendment's record)."""
+    return {"by": principal.staff or principal.user, "by_name": principal.staff_name or ""}
+
+
 def _rostered(
     principal: Principal, store: PeriodStore, period_id: str, directory: Directory | None
 ) -> PeriodRecord:
@@ -270,6 +275,7 @@ def report_absence(
         "roster_period",
         period.id,
         after={
+            **_by(principal),
             "disruption_id": d.id,
             "staff_id": d.staff_id,
             "staff_name": name,
@@ -372,7 +378,10 @@ def start_repair(
     proposal = fix.Proposal("solving", period.version, job.id, asked_by=asked[0], asked_by_name=asked[1])
     store.disruptions.save(replace(d, proposal=proposal, revision=d.revision + 1), d.revision)
     store.uow.audit(
-        "roster.repair.ask", "roster_period", period.id, after={"disruption_id": d.id, "job_id": job.id}
+        "roster.repair.ask",
+        "roster_period",
+        period.id,
+        after={**_by(principal), "disruption_id": d.id, "job_id": job.id},
     )
     store.uow.commit()
     return solve_jobs.view(job)
@@ -543,7 +552,7 @@ def _close(
         after = replace(d, proposal=replace(d.proposal, state="rejected"), revision=d.revision + 1)
         action = "roster.repair.reject"
     store.disruptions.save(after, d.revision)
-    store.uow.audit(action, "roster_period", period.id, after={"disruption_id": d.id})
+    store.uow.audit(action, "roster_period", period.id, after={**_by(principal), "disruption_id": d.id})
     store.uow.commit()
     return view(after)
 
