@@ -115,6 +115,8 @@ NOUNS = {
     "shift type": "班次",
     "calendar day": "日历日期",
     "calendar feed": "日历订阅",
+    # late leave, sick calls and repairs
+    "disruption": "排班异动",
 }
 
 # Values code puts into messages that a reader should see in Chinese too.
@@ -143,6 +145,9 @@ VALUES = {
     "kept": "已保留待应用",
     "senior": "高年资护士（N2–N4）",
     "head_nurse": "护士长",
+    # a disruption's states (late leave, sick calls and repairs)
+    "resolved": "已调整",
+    "dismissed": "已忽略",
 }
 
 # English template → Chinese template; ``{}`` placeholders in the same order.
@@ -483,6 +488,20 @@ MESSAGES = {
     "cancelled while solving: nothing was kept": "求解中被取消：未保留任何结果",
     "the draft changed while solving (revision {} → {}): the result is kept on the job; apply it to "
     "replace the draft": "求解期间草稿已被修改（版本 {} → {}）：结果保留在任务中，如需替换草稿请应用该结果",
+    # late leave, sick calls and repairs (scheduling/domain/repairs.py, service/repairs.py)
+    "the disruption is {}: there is nothing more to repair": "该排班异动{}：无需再处理",
+    "the disruption has no proposal ready to accept: ask for a repair first": "该排班异动没有可接受的调整方案：请先生成调整方案",
+    "the proposal was made on version {} and the live roster is at version {}: ask for a new proposal": "调整方案基于第 {} 版排班，而当前生效的是第 {} 版：请重新生成调整方案",
+    "this nurse cannot cover the absent nurse's shifts: choose one of the candidates": "该护士不能顶替缺勤护士的班次：请从候选人中选择",
+    "the day is not in the roster period": "该日期不在排班周期内",
+    "a sick call is for today or a later day": "病假缺勤只能登记今天或之后的日期",
+    "the nurse has no shift that day in the published roster: nothing to cover": "该护士当天在已发布的排班中没有班次：无需顶替",
+    "a nurse reports only her own sick call; a ward's rosterers report anyone's": "护士只能登记本人的病假缺勤；病区排班人员可为任何护士登记",
+    "the disruption is recorded already": "该排班异动已登记",
+    "the disruption changed meanwhile; reload it": "该排班异动已被他人修改，请刷新后重试",
+    "the disruption no longer waits for this repair": "该排班异动已不再等待此调整方案",
+    "the repair breaks a hard rule: {}": "该调整违反硬性规则：{}",
+    "the disruption was resolved or dismissed while solving: the proposal was not kept": "求解期间该排班异动已被处理或忽略：调整方案未保留",
 }
 
 

@@ -956,8 +956,112 @@ def _register_calendar_feeds() -> None:
         return Prepared(with_feed(maker, token)["path"].removeprefix("/scheduling"))
 
 
+def _register_roster_repairs() -> None:
+    """Late leave, sick calls and repairs: a published week of a ward of two nurses (白班 on the 4th, 小夜
+    on the 6th; the ward skipping approval), the first one's sick call on the 4th, and what follows it."""
+    from tests.quality.surface import Made, Prepared, body_recipe, scenario
+
+    @body_recipe("scheduling", "/periods/{period_id}/absences")
+    def a_sick_call(maker: ResourceMaker, token: str, parents: dict[str, str]) -> dict[str, Any]:
+        """A sick call's body for a caller who has no period to name a nurse of (another hospital's)."""
+        return {"staff_id": f"s-{uuid.uuid4().hex[:8]}", "date": "2027-01-04", "reason": "发热"}
+
+    def published_week(maker: ResourceMaker, token: str) -> tuple[Made, list[str]]:
+        status, dept = maker.call("POST", "/messaging/departments", token, {"name": "内科"})
+        assert status == 201, dept
+        body = {"name": "心内科病区", "kind": "ward", "parent_id": dept["id"]}
+        status, ward = maker.call("POST", "/messaging/departments", token, body)
+        assert status == 201, ward
+        nurses = []
+        for name in ("陈思雨", "李娜"):
+            body = {
+                "name": name,
+                "employee_no": f"X{uuid.uuid4().hex[:10]}",
+                "department_id": ward["id"],
+                "roles": ["nurse"],
+            }
+            status, made = maker.call("POST", "/messaging/staff", token, body)
+            assert status == 201, made
+            nurses.append(str(made["id"]))
+        path = f"/scheduling/wards/{ward['id']}/setup"
+        status, body = maker.call("PUT", path, token, {"version": 0, "skip_approval": True})
+        assert status == 200, body
+        if maker.settle is not None:
+            maker.settle()  # staff.created → the scheduling projection
+        body = {"ward_ids": [ward["id"]], "start": "2027-01-04", "end": "2027-01-10"}
+        status, period = maker.call("POST", "/scheduling/periods", token, body)
+        assert status == 201, period
+        base = f"/scheduling/periods/{period['id']}"
+        change = {
+            "changes": [
+                {"staff_id": nurses[0], "date": "2027-01-04", "shift": "D"},
+                {"staff_id": nurses[1], "date": "2027-01-06", "shift": "P"},
+            ]
+        }
+        status, body = maker.call("PUT", f"{base}/cells", token, change)
+        assert status == 200, body
+        status, body = maker.call("POST", f"{base}/publish", token, {})
+        assert status == 200, body
+        return Made("scheduling", "/periods", base, str(period["id"]), period), nurses
+
+    def sick_call(maker: ResourceMaker, token: str) -> tuple[Made, list[str], str]:
+        thing, nurses = published_week(maker, token)
+        call = {"staff_id": nurses[0], "date": "2027-01-04", "reason": "发热"}
+        status, made = maker.call("POST", f"{thing.path}/absences", token, call)
+        assert status == 201, made
+        return thing, nurses, str(made["id"])
+
+    @scenario("scheduling", "POST", "/periods/{period_id}/absences")
+    def report_a_sick_call(maker: ResourceMaker, token: str) -> Prepared:
+        thing, nurses = published_week(maker, token)
+        body = {"staff_id": nurses[0], "date": "2027-01-04", "reason": "发热"}
+        return Prepared(f"/periods/{thing.id}/absences", body=body, made=[thing])
+
+    @scenario("scheduling", "GET", "/periods/{period_id}/disruptions")
+    def a_periods_disruptions(maker: ResourceMaker, token: str) -> Prepared:
+        thing, nurses, _ = sick_call(maker, token)
+        call = {"staff_id": nurses[1], "date": "2027-01-06", "reason": "发热"}
+        status, made = maker.call("POST", f"{thing.path}/absences", token, call)
+        assert status == 201, made  # two, so a page of one has a page after it
+        return Prepared(f"/periods/{thing.id}/disruptions", made=[thing])
+
+    @scenario("scheduling", "GET", "/periods/{period_id}/disruptions/{disruption_id}")
+    def one_disruption(maker: ResourceMaker, token: str) -> Prepared:
+        thing, _, disruption = sick_call(maker, token)
+        return Prepared(f"/periods/{thing.id}/disruptions/{disruption}", made=[thing])
+
+    @scenario("scheduling", "POST", "/periods/{period_id}/disruptions/{disruption_id}/repair")
+    def ask_for_a_repair(maker: ResourceMaker, token: str) -> Prepared:
+        thing, _, disruption = sick_call(maker, token)
+        return Prepared(f"/periods/{thing.id}/disruptions/{disruption}/repair", body={}, made=[thing])
+
+    @scenario("scheduling", "GET", "/periods/{period_id}/disruptions/{disruption_id}/candidates")
+    def who_can_cover(maker: ResourceMaker, token: str) -> Prepared:
+        thing, _, disruption = sick_call(maker, token)
+        return Prepared(f"/periods/{thing.id}/disruptions/{disruption}/candidates", made=[thing])
+
+    @scenario("scheduling", "POST", "/periods/{period_id}/disruptions/{disruption_id}/accept")
+    def accept_a_candidate(maker: ResourceMaker, token: str) -> Prepared:
+        thing, nurses, disruption = sick_call(maker, token)
+        body = {"version": 1, "staff_id": nurses[1]}
+        return Prepared(f"/periods/{thing.id}/disruptions/{disruption}/accept", body=body, made=[thing])
+
+    @scenario("scheduling", "POST", "/periods/{period_id}/disruptions/{disruption_id}/reject")
+    def reject_the_proposal(maker: ResourceMaker, token: str) -> Prepared:
+        thing, _, disruption = sick_call(maker, token)
+        status, job = maker.call("POST", f"{thing.path}/disruptions/{disruption}/repair", token, {})
+        assert status == 202, job  # the proposal is being made: rejecting it keeps nothing it finds
+        return Prepared(f"/periods/{thing.id}/disruptions/{disruption}/reject", made=[thing])
+
+    @scenario("scheduling", "POST", "/periods/{period_id}/disruptions/{disruption_id}/dismiss")
+    def dismiss_a_disruption(maker: ResourceMaker, token: str) -> Prepared:
+        thing, _, disruption = sick_call(maker, token)
+        return Prepared(f"/periods/{thing.id}/disruptions/{disruption}/dismiss", made=[thing])
+
+
 _register_approvals()
 _register()
 _register_roster_periods()
 _register_scheduling()
 _register_calendar_feeds()
+_register_roster_repairs()

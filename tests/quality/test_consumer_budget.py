@@ -262,11 +262,33 @@ def _roster_scenario(stack: Any, tenant: str, admin: str, emitted: list[Any]) ->
     emitted.append(ROSTER_DECIDED.envelope(tenant, decided))
     status, body = stack.request("POST", f"/scheduling/periods/{periods[1]}/publish", admin, {})
     assert status == 200, body
+    _disruptions(stack, tenant, admin, ward["id"], periods[1], nurses, emitted)
     # One of the published nurses leaves before messaging tells them: her notice is skipped and counted.
     _, person = stack.request("GET", f"/messaging/staff/{nurses[0]}", admin)
     body = {"version": person["version"]}
     status, body = stack.request("POST", f"/messaging/staff/{nurses[0]}/leave", admin, body)
     assert status == 200, body
+
+
+def _disruptions(
+    stack: Any, tenant: str, admin: str, ward: str, period: str, nurses: list[str], emitted: list[Any]
+) -> None:
+    """The published ward disrupted: its head nurse (to be told), a sick call of one nurse (its
+    roster.disrupted → messaging's notice) and leave approved for the other on her published day (made
+    here as approvals sends it: scheduling flags her cell and tells the head nurse)."""
+    from shared.events.published.approvals import LEAVE_APPROVED, LeaveApproved
+
+    (project,) = [h for sub, h in _consumers(stack) if sub.name == "staff-projection"]
+    head = make_staff(stack, admin, ward, "病区护士长", f"WH{uuid.uuid4().hex[:6]}", ["head_nurse"])
+    for envelope in [e for e in emitted if e.type == "staff.created" and e.data["staff_id"] == head]:
+        assert not (project(_sqs_event(envelope), _Context()) or {}).get("batchItemFailures")
+    call = {"staff_id": nurses[1], "date": "2027-01-04", "reason": "发热"}
+    status, body = stack.request("POST", f"/scheduling/periods/{period}/absences", admin, call)
+    assert status == 201, body
+    late = LeaveApproved(
+        instance_id="gate-late", staff_id=nurses[0], leave_type="事假", start="2027-01-04", end="2027-01-04"
+    )
+    emitted.append(LEAVE_APPROVED.envelope(tenant, late))
 
 
 @pytest.fixture(scope="module")

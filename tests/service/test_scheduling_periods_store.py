@@ -263,3 +263,66 @@ def test_a_calendar_feed_is_found_by_its_digest_replaced_only_over_itself_and_re
         write(lambda st: st.feeds.remove(first))
     write(lambda st: st.feeds.remove(second))
     assert store.feeds.get("s1") is None and _lookup(store).find(second.token_hash) is None
+
+
+def test_disruptions_are_create_only_saved_over_their_revision_and_stay_out_of_the_grid(
+    opener: Opener,
+) -> None:
+    from dataclasses import replace
+
+    from chalicelib.scheduling.domain.repairs import Affected, Disruption, Move, Proposal
+
+    store, write = opener(f"t-{uuid.uuid4().hex[:10]}")
+    jan = period("p1", date(2027, 1, 1), date(2027, 1, 31), state="published", version=1)
+    row = NurseRow("s1", "陈思雨", "w1", "N2", {date(2027, 1, 4): Cell("D", "nurse")})
+    write(lambda s: s.periods.add(jan))
+    write(lambda s: s.periods.save(jan, 0, [row], relist=False))
+    sick = Disruption(
+        id="d1",
+        period_id="p1",
+        kind="sick",
+        staff_id="s1",
+        staff_name="陈思雨",
+        cells=(Affected(date(2027, 1, 4), "D", "nurse", "白班"),),
+        version=1,
+        created_at=AT,
+        created_by="s-hn",
+        created_by_name="周护士长",
+        reason="发热",
+    )
+    late = replace(sick, id="d2", kind="leave", leave_id="ap-1", leave_type="年假", reason="")
+    write(lambda s: (s.disruptions.add(sick), s.disruptions.add(late)))
+    with pytest.raises(Conflict):
+        write(lambda s: s.disruptions.add(sick))  # create-only
+    assert store.disruptions.get("p1", "d1") == sick
+    proposal = Proposal(
+        "ready",
+        1,
+        "job-1",
+        (
+            Move("s1", "陈思雨", date(2027, 1, 4), "D", None, None, "白班", "休"),
+            Move("s2", "李娜", date(2027, 1, 4), None, "D", "nurse", "休", "白班"),
+        ),
+        120,
+        150,
+        "s-hn",
+        "周护士长",
+    )
+    proposed = replace(sick, proposal=proposal, revision=1)
+    write(lambda s: s.disruptions.save(proposed, 0))
+    assert store.disruptions.get("p1", "d1") == proposed
+    with pytest.raises(Conflict):  # saved over revision 0 again: it moved on
+        write(lambda s: s.disruptions.save(replace(sick, state="dismissed", revision=1), 0))
+    done = replace(
+        proposed, state="resolved", resolved_version=2, resolved_at=AT, resolved_by="s-hn", revision=2
+    )
+    write(lambda s: s.disruptions.save(done, 1))
+    assert store.disruptions.get("p1", "d1") == done
+    first, cursor = store.disruptions.page("p1", 1, None)
+    rest, end = store.disruptions.page("p1", 1, cursor)
+    last = store.disruptions.page("p1", 1, end)[0] if end else []  # DynamoDB may say "more" on a full page
+    assert [d.id for d in first + rest + last] == ["d1", "d2"]
+    header, rows = store.periods.grid("p1")  # the grid's one Query holds none of them
+    assert header == jan and rows == [row]
+    other, _ = opener(f"t-{uuid.uuid4().hex[:10]}")
+    assert other.disruptions.get("p1", "d1") is None and other.disruptions.page("p1", 10, None) == ([], None)

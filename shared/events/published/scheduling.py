@@ -65,5 +65,29 @@ ROSTER_PUBLISHED = EventType(
     description="A roster period was published (a new version): who works when, and whose shifts changed",
 )
 
+
+class RosterDisrupted(BaseModel):
+    """Cells of a live roster a nurse can no longer work (leave approved after publishing, a sick call):
+    the ward's rosterers are told that a repair is needed. Thin: who is off by staff id, the days; no
+    reason."""
+
+    period_id: str
+    disruption_id: str
+    kind: str = Field(description="leave (approved after publishing) or sick (a sick call)")
+    staff_id: str = Field(description="the nurse who can no longer work the cells")
+    days: list[date]
+    ward_ids: list[str]
+    title: str = Field(description="the roster's title, e.g. '心血管内科 2027年1月排班（第1版）'")
+    notify: list[str] = Field(description="the staff ids of the wards' rosterers to tell")
+    reported_by: str = Field("", description="who reported a sick call (empty: approvals' leave)")
+
+
+ROSTER_DISRUPTED = EventType(
+    "roster.disrupted",
+    "scheduling",
+    RosterDisrupted,
+    description="Cells of a published roster need a repair (late leave, a sick call): its rosterers are told",
+)
+
 # Every type scheduling publishes, in the order its schemas are listed.
-SCHEDULING_EVENTS: tuple[EventType[Any], ...] = (ROSTER_SUBMITTED, ROSTER_PUBLISHED)
+SCHEDULING_EVENTS: tuple[EventType[Any], ...] = (ROSTER_SUBMITTED, ROSTER_PUBLISHED, ROSTER_DISRUPTED)

@@ -15,6 +15,7 @@ from chalicelib.scheduling.domain.leave import Window
 from chalicelib.scheduling.domain.periods import DutyShift, MyShift, NurseRow, PeriodRecord, Snapshot
 from chalicelib.scheduling.domain.ports import EngineOutcome, PeriodSummary, TrailEntry
 from chalicelib.scheduling.domain.records import LeaveRecord, StaffRecord, Unit
+from chalicelib.scheduling.domain.repairs import Disruption
 from chalicelib.scheduling.domain.requests import RosterRequest
 from chalicelib.scheduling.domain.roster.model import Roster, RosterProblem
 from chalicelib.scheduling.domain.setup import CalendarDay, ShiftDef
@@ -259,6 +260,7 @@ class PeriodTables:
     requests: dict[tuple[str, str, str, date], RosterRequest] = field(
         default_factory=dict
     )  # t, p, staff, day
+    disruptions: dict[tuple[str, str, str], Disruption] = field(default_factory=dict)  # t, period, id
 
 
 def _sk(shift: DutyShift) -> str:
@@ -496,6 +498,47 @@ class FakeFeedLookup:
 
 
 @dataclass
+class FakeDisruptions:
+    """A period's disruptions: create-only, then saved only over the revision read (like the adapter)."""
+
+    tenant: str
+    tables: PeriodTables
+    uow: MemoryUnitOfWork
+
+    def add(self, disruption: Disruption) -> None:
+        key = (self.tenant, disruption.period_id, disruption.id)
+
+        def create_only() -> None:
+            if key in self.tables.disruptions:
+                raise Conflict("the disruption is recorded already")
+
+        self.uow.check(create_only)
+        self.uow.stage(lambda: self.tables.disruptions.__setitem__(key, disruption))
+
+    def get(self, period_id: str, disruption_id: str) -> Disruption | None:
+        return self.tables.disruptions.get((self.tenant, period_id, disruption_id))
+
+    def page(self, period_id: str, limit: int, cursor: str | None) -> tuple[list[Disruption], str | None]:
+        rows = [
+            (f"disruption#{i}", d)
+            for (t, p, i), d in sorted(self.tables.disruptions.items())
+            if t == self.tenant and p == period_id
+        ]
+        return page_after(rows, limit, cursor, f"{self.tenant}#period#{period_id}")
+
+    def save(self, disruption: Disruption, base_revision: int) -> None:
+        key = (self.tenant, disruption.period_id, disruption.id)
+
+        def same() -> None:
+            held = self.tables.disruptions.get(key)
+            if held is None or held.revision != base_revision:
+                raise Conflict("the disruption changed meanwhile; reload it")
+
+        self.uow.check(same)
+        self.uow.stage(lambda: self.tables.disruptions.__setitem__(key, disruption))
+
+
+@dataclass
 class FakePeriodStore(FakeStore):
     """``PeriodStore`` in memory: the staff and leave fakes plus the periods'."""
 
@@ -520,6 +563,10 @@ class FakePeriodStore(FakeStore):
     @property
     def feeds(self) -> FakeCalendarFeeds:
         return FakeCalendarFeeds(self.tenant, self.period_tables, self.uow)
+
+    @property
+    def disruptions(self) -> FakeDisruptions:
+        return FakeDisruptions(self.tenant, self.period_tables, self.uow)
 
 
 # ---- auto-roster jobs ------------------------------------------------------------------------------------
@@ -642,6 +689,8 @@ class FakeProblemSource:
     loads: list[tuple[bool, bool, date]] = field(default_factory=list)
     saves: list[tuple[int, Roster, str]] = field(default_factory=list)
     fail_load: Exception | None = None
+    proposals: list[tuple[str, str, int, Roster]] = field(default_factory=list)
+    abandoned: list[tuple[str, str, str]] = field(default_factory=list)
 
     def describe(self, tenant: str, period_id: str) -> PeriodSummary:
         if period_id == "missing":
@@ -667,6 +716,20 @@ class FakeProblemSource:
     def edit(self) -> None:
         """A head nurse changes the draft by hand (its revision moves on)."""
         self.revision += 1
+
+    def load_repair(
+        self, tenant: str, period_id: str, disruption_id: str, days: Sequence[date]
+    ) -> tuple[RosterProblem, Roster, int]:
+        """A repair's problem (the one problem; ``revision`` stands for the live version)."""
+        return self.problem, self.roster, self.revision
+
+    def propose(
+        self, tenant: str, period_id: str, disruption_id: str, job_id: str, version: int, roster: Roster
+    ) -> None:
+        self.proposals.append((disruption_id, job_id, version, roster))
+
+    def abandon(self, tenant: str, period_id: str, disruption_id: str, job_id: str, reason: str) -> None:
+        self.abandoned.append((disruption_id, job_id, reason))
 
 
 @dataclass

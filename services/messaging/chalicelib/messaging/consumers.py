@@ -76,7 +76,16 @@ ROSTER_NOTICES = Subscription(
     budget={"GetItem": 1, "TransactWriteItems": 1},
     per_item={"BatchGetItem": 1 / 100},
 )
-SUBSCRIPTIONS = (FANOUT, IMPORTS, GROUPS, APPROVALS, CONSORTIUM_GROUPS, ROSTER_NOTICES)
+DISRUPTION_NOTICES = Subscription(
+    service="messaging",
+    name="disruption-notices",
+    source="scheduling",
+    event_types=("roster.disrupted",),
+    # the rosterers' standing (a BatchGetItem per 100), the absent nurse's name; the notification and its
+    # notification.sent with the marker — the fan-out consumer delivers it
+    budget={"GetItem": 1, "BatchGetItem": 1, "TransactWriteItems": 1},
+)
+SUBSCRIPTIONS = (FANOUT, IMPORTS, GROUPS, APPROVALS, CONSORTIUM_GROUPS, ROSTER_NOTICES, DISRUPTION_NOTICES)
 
 
 @consumers.on_sqs_message(queue=FANOUT.queue_name, batch_size=1)
@@ -122,3 +131,11 @@ def on_roster_published(event: Any) -> dict[str, Any]:
     from chalicelib.messaging.service import notifications
 
     return consume_batch(event.to_dict(), ROSTER_NOTICES, notifications.from_roster)
+
+
+@consumers.on_sqs_message(queue=DISRUPTION_NOTICES.queue_name, batch_size=10)
+def on_roster_disrupted(event: Any) -> dict[str, Any]:
+    """A live roster needs a repair (late leave, a sick call): its ward's rosterers are told."""
+    from chalicelib.messaging.service import notifications
+
+    return consume_batch(event.to_dict(), DISRUPTION_NOTICES, notifications.from_disruption)

@@ -50,7 +50,24 @@ ON_DUTY = Subscription(
     budget={"GetItem": 2, "TransactWriteItems": 1, "BatchWriteItem": 2},
     per_item={"BatchWriteItem": 1 / 25},
 )
-SUBSCRIPTIONS = (STAFF_PROJECTION, APPROVED_LEAVE, CANCELLED_LEAVE, ROSTER_DECISIONS, ON_DUTY)
+LEAVE_DISRUPTIONS = Subscription(
+    service="scheduling",
+    name="leave-disruptions",
+    source="approvals",
+    event_types=("approval.leave.approved",),
+    # the person's ward and name; the ward's periods around the leave (its list); per published one the
+    # leave touches: its live version and whether the disruption is flagged already; the rosterers to
+    # tell (the units, the ward's staff); the disruptions and their events with the marker
+    budget={"GetItem": 3, "Query": 3, "TransactWriteItems": 1},
+)
+SUBSCRIPTIONS = (
+    STAFF_PROJECTION,
+    APPROVED_LEAVE,
+    CANCELLED_LEAVE,
+    ROSTER_DECISIONS,
+    ON_DUTY,
+    LEAVE_DISRUPTIONS,
+)
 
 
 @consumers.on_sqs_message(queue=STAFF_PROJECTION.queue_name, batch_size=10)
@@ -86,3 +103,11 @@ def on_roster_published(event: Any) -> dict[str, Any]:
     from chalicelib.scheduling.service import periods  # when a batch arrives (see shared.app)
 
     return consume_batch(event.to_dict(), ON_DUTY, periods.project_published)
+
+
+@consumers.on_sqs_message(queue=LEAVE_DISRUPTIONS.queue_name, batch_size=10)
+def on_leave_disrupting(event: Any) -> dict[str, Any]:
+    """Leave approved after publishing: the live cells it takes are flagged for repair."""
+    from chalicelib.scheduling.service import repairs  # when a batch arrives (see shared.app)
+
+    return consume_batch(event.to_dict(), LEAVE_DISRUPTIONS, repairs.flag_leave)

@@ -33,7 +33,7 @@ from shared.auth import Principal
 from shared.errors import Forbidden, NotFound, RateLimited, RuleViolation
 from shared.events.envelope import EventEnvelope, UnknownSchema
 from shared.events.published import event_type
-from shared.events.published.scheduling import ROSTER_PUBLISHED
+from shared.events.published.scheduling import ROSTER_DISRUPTED, ROSTER_PUBLISHED
 from shared.ids import new_id
 from shared.pages import Page
 from shared.persistence.models import now_utc
@@ -376,6 +376,43 @@ def from_roster(envelope: EventEnvelope, uow: UnitOfWork, store: NotificationSto
         recipient_ids=recipients,
         sender_name=store.audience.name_of(data.published_by) or "",
         bodies={staff_id: lines[staff_id] for staff_id in recipients if lines[staff_id]},
+    )
+    store.notifications.create(record)
+    store.emit(
+        NOTIFICATION_SENT.envelope(
+            envelope.tenant, NotificationSent(notification_id=record.id, recipient_count=len(recipients))
+        )
+    )
+
+
+DISRUPTION_KINDS = {"leave": "发布后获批请假", "sick": "临时病假缺勤"}
+
+
+def from_disruption(envelope: EventEnvelope, uow: UnitOfWork, store: NotificationStore | None = None) -> None:
+    """roster.disrupted → one work notification to the ward's rosterers (the event names them): a nurse
+    can no longer work cells of the live roster, a repair is needed. Her name from the directory (one
+    GetItem); the recipients' standing (a BatchGetItem per 100). The id derives from the event's, so a
+    retry sends nothing twice; nobody active to tell is logged, never silent."""
+    data = ROSTER_DISRUPTED.parse(envelope)
+    store = store or wiring.consumer_notifications(envelope.tenant, uow)
+    recipients = sorted(store.audience.active(data.notify)) if data.notify else []
+    if not recipients:
+        logger.warning(
+            "roster disruption with nobody to tell",
+            extra={"event_id": envelope.id, "period_id": data.period_id, "notify": data.notify[:100]},
+        )
+        return
+    name = store.audience.name_of(data.staff_id) or ""
+    days = "、".join(f"{d.month}月{d.day}日" for d in data.days[:10])
+    record = NotificationRecord(
+        id=f"rd-{envelope.id}"[:64],
+        sender="service:scheduling",
+        title=f"{name}{DISRUPTION_KINDS.get(data.kind, data.kind)}，{data.title}需要调整",
+        body=f"{name}（{DISRUPTION_KINDS.get(data.kind, data.kind)}）{days}的班次无人上岗，"
+        "请在排班中处理调整方案",
+        created_at=now_utc(),
+        recipient_ids=recipients,
+        sender_name="排班",
     )
     store.notifications.create(record)
     store.emit(

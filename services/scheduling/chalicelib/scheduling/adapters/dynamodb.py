@@ -577,6 +577,8 @@ class SolveJobItem(TenantItem):
     keep_pinned = BooleanAttribute(default=True)
     keep_published_days = BooleanAttribute(default=True)
     mode = UnicodeAttribute(default="solve")
+    repair_days = UnicodeAttribute(null=True)  # JSON [ISO date] of a repair
+    disruption_id = UnicodeAttribute(null=True)  # a repair's disruption
     state = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     created_by = UnicodeAttribute()
@@ -639,7 +641,9 @@ def _job(item: SolveJobItem) -> SolveJob:
             time_limit=int(item.time_limit),
             keep_pinned=bool(item.keep_pinned),
             keep_published_days=bool(item.keep_published_days),
-            mode="fill" if item.mode == "fill" else "solve",
+            mode=item.mode if item.mode in ("fill", "repair") else "solve",  # type: ignore[arg-type]
+            days=tuple(date.fromisoformat(d) for d in json.loads(item.repair_days or "[]")),
+            disruption_id=item.disruption_id or "",
         ),
         state=item.state,  # type: ignore[arg-type]
         created_at=item.created_at,
@@ -674,6 +678,8 @@ def _job_item(tenant: str, job: SolveJob) -> SolveJobItem:
         keep_pinned=job.settings.keep_pinned,
         keep_published_days=job.settings.keep_published_days,
         mode=job.settings.mode,
+        repair_days=json.dumps([d.isoformat() for d in job.settings.days]) if job.settings.days else None,
+        disruption_id=job.settings.disruption_id or None,
         state=job.state,
         created_at=job.created_at,
         created_by=job.created_by,

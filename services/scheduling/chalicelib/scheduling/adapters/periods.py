@@ -46,6 +46,7 @@ from shared.persistence.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from chalicelib.scheduling.adapters.calendar_feeds import DynamoCalendarFeeds
+    from chalicelib.scheduling.adapters.repairs import DynamoDisruptions
 
 HEADER = "period"
 ROWS_END = "row#~"
@@ -741,3 +742,9 @@ class PeriodDynamoStore(DynamoStore):
         from chalicelib.scheduling.adapters.calendar_feeds import DynamoCalendarFeeds
 
         return DynamoCalendarFeeds(self.tenant, self.uow)
+
+    @property
+    def disruptions(self) -> DynamoDisruptions:
+        from chalicelib.scheduling.adapters.repairs import DynamoDisruptions
+
+        return DynamoDisruptions(self.tenant, self.uow)

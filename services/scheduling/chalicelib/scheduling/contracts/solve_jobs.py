@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from chalicelib.scheduling.domain.solve_jobs import DEFAULT_TIME_LIMIT, MAX_TIME_LIMIT, MIN_TIME_LIMIT
@@ -46,7 +46,11 @@ class SolveJobView(BaseModel):
     time_limit: int
     keep_pinned: bool
     keep_published_days: bool
-    mode: Literal["solve", "fill"]
+    mode: Literal["solve", "fill", "repair"] = Field(
+        description="solve, fill, or repair: a disruption's days re-solved (POST …/disruptions/{id}/repair)"
+    )
+    days: list[date] = Field(default_factory=list, description="a repair's days (the rest is kept as live)")
+    disruption_id: str | None = Field(None, description="a repair's disruption: its proposal is the result")
     created_at: datetime
     created_by: str
     created_by_name: str | None = None
@@ -61,11 +65,14 @@ class SolveJobView(BaseModel):
     cost_by_rule: dict[str, int] = Field(
         default_factory=dict, description="the result's cost per rule that costs anything (roster evaluator)"
     )
-    base_revision: int | None = Field(None, description="the draft revision the solve started from")
+    base_revision: int | None = Field(
+        None, description="the draft revision the solve started from (a repair: the live version)"
+    )
     revision: int | None = Field(None, description="the draft revision the result became")
-    result: Literal["saved", "kept", "applied"] | None = Field(
+    result: Literal["saved", "kept", "applied", "proposed"] | None = Field(
         None,
         description="saved: the result is the new draft; kept: the draft changed while solving, so the "
-        "result waits on the job (POST …/apply); applied: a kept result applied on purpose",
+        "result waits on the job (POST …/apply); applied: a kept result applied on purpose; proposed: a "
+        "repair's result, the disruption's proposal",
     )
     reason: str | None = Field(None, description="why the job failed, or why its result was kept")

@@ -23,6 +23,11 @@ ACTIONS: Mapping[str, tuple[str, str]] = {  # action -> (English, Chinese)
     "roster.publish": ("published", "发布"),
     "roster.swap": ("swap applied", "换班"),
     "roster.repair": ("repair applied", "排班调整"),
+    # late leave, sick calls and repairs (service/repairs.py)
+    "roster.absence": ("sick call reported", "登记病假缺勤"),
+    "roster.repair.ask": ("repair proposal asked for", "生成调整方案"),
+    "roster.repair.reject": ("repair proposal rejected", "拒绝调整方案"),
+    "roster.disruption.dismiss": ("disruption dismissed", "忽略排班异动"),
     "roster.deadline": ("request deadline changed", "修改排班意愿截止日"),
     "roster.request": ("request filed", "提交排班意愿"),
     "roster.request.withdraw": ("request withdrawn", "撤回排班意愿"),

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from chalicelib.scheduling.domain.calendar_feeds import Feed, FeedRef
 from chalicelib.scheduling.domain.periods import DutyShift, MyShift, NurseRow, PeriodRecord, Snapshot
 from chalicelib.scheduling.domain.ports import Store
+from chalicelib.scheduling.domain.repairs import Disruption
 from chalicelib.scheduling.domain.requests import RosterRequest
 
 PeriodPage = tuple[list[PeriodRecord], str | None]
@@ -111,6 +112,24 @@ class CalendarFeedRepository(Protocol):
         """Stage deleting her feed (``Conflict`` if it changed meanwhile)."""
 
 
+class DisruptionRepository(Protocol):
+    """A period's disruptions (late leave, sick calls) and their repair proposals (``domain/repairs.py``),
+    in the period's partition outside the grid's range."""
+
+    def add(self, disruption: Disruption) -> None:
+        """Stage a new disruption (create-only: the same id twice is a ``Conflict``)."""
+
+    def get(self, period_id: str, disruption_id: str) -> Disruption | None:
+        """One disruption (one GetItem)."""
+
+    def page(self, period_id: str, limit: int, cursor: str | None) -> tuple[list[Disruption], str | None]:
+        """The period's disruptions (one Query)."""
+
+    def save(self, disruption: Disruption, base_revision: int) -> None:
+        """Stage the disruption (its ``revision`` the next one): ``Conflict`` unless the stored one is
+        still at ``base_revision``."""
+
+
 class FeedLookup(Protocol):
     """The tenant-free lookup of a token's digest (a public request names no hospital)."""
 
@@ -140,6 +159,9 @@ class PeriodStore(Store, Protocol):
 
     @property
     def feeds(self) -> CalendarFeedRepository: ...
+
+    @property
+    def disruptions(self) -> DisruptionRepository: ...
 
 
 def sorted_rows(rows: Sequence[NurseRow]) -> list[NurseRow]:

@@ -180,6 +180,22 @@ class ProblemSource(Protocol):
         """The roster as the period's new draft revision (returned); raises Conflict when the draft's
         revision is no longer ``base_revision`` (someone changed it meanwhile)."""
 
+    def load_repair(
+        self, tenant: str, period_id: str, disruption_id: str, days: Sequence[date]
+    ) -> tuple[RosterProblem, Roster, int]:
+        """A repair's problem: ``days`` free, everything else pinned as the live version has it; the live
+        roster and its version."""
+
+    def propose(
+        self, tenant: str, period_id: str, disruption_id: str, job_id: str, version: int, roster: Roster
+    ) -> None:
+        """The repaired roster as the disruption's proposal (a diff against live ``version``); raises
+        Conflict when the disruption is no longer open and waiting for ``job_id``."""
+
+    def abandon(self, tenant: str, period_id: str, disruption_id: str, job_id: str, reason: str) -> None:
+        """The repair ``job_id`` ended without a result: the disruption's proposal says why; raises
+        Conflict when the disruption is no longer waiting for it."""
+
 
 class SolveJobs(Protocol):
     """The jobs of one tenant. Each write is conditional on the state it moves from, so two workers,

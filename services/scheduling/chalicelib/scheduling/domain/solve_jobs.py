@@ -20,8 +20,8 @@ from typing import Literal
 from chalicelib.scheduling.domain.roster.model import Assignment, Roster, RosterProblem
 
 State = Literal["queued", "running", "succeeded", "failed", "cancelled"]
-Mode = Literal["solve", "fill"]
-Result = Literal["saved", "kept", "applied"]
+Mode = Literal["solve", "fill", "repair"]  # repair: the days of a disruption re-solved, the rest pinned
+Result = Literal["saved", "kept", "applied", "proposed"]  # proposed: a repair, on its disruption
 LIVE: tuple[State, ...] = ("queued", "running")
 ENDED: tuple[State, ...] = ("succeeded", "failed", "cancelled")
 
@@ -46,6 +46,7 @@ CANCELLED_RUNNING = "cancelled while solving: nothing was kept"
 NOT_LAUNCHED = "the solver could not be started, retry shortly"
 SAVED_NOTE = "auto-roster job {}"
 APPLIED_NOTE = "auto-roster job {}, applied by {}"
+REPAIR_GONE = "the disruption was resolved or dismissed while solving: the proposal was not kept"
 DRAFT_CHANGED = "the draft changed while solving (revision {} → {}): the result is kept on the job; apply it to replace the draft"  # noqa: E501
 
 
@@ -57,6 +58,8 @@ class SolveSettings:
     keep_pinned: bool = True
     keep_published_days: bool = True
     mode: Mode = "solve"
+    days: tuple[date, ...] = ()  # a repair's days (everything else is pinned as the live version has it)
+    disruption_id: str = ""  # a repair's disruption: its proposal is the result (not the draft)
 
 
 @dataclass(frozen=True)

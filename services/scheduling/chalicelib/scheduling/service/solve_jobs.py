@@ -20,6 +20,7 @@ from chalicelib.scheduling.domain.ports import (
     Directory,
     EngineOutcome,
     LiveJobs,
+    PeriodSummary,
     ProblemSource,
     RosterEngine,
     SolveJobs,
@@ -73,6 +74,8 @@ def view(job: SolveJob, language_header: str | None = None) -> SolveJobView:
         keep_pinned=job.settings.keep_pinned,
         keep_published_days=job.settings.keep_published_days,
         mode=job.settings.mode,
+        days=list(job.settings.days),
+        disruption_id=job.settings.disruption_id or None,
         created_at=job.created_at,
         created_by=job.created_by,
         created_by_name=job.created_by_name or None,
@@ -118,17 +121,31 @@ def start(
     jobs = jobs or wiring.solve_jobs(principal.tenant)
     period = (source or wiring.problem_source()).describe(principal.tenant, period_id)
     _require_rosterer(principal, period.ward_ids, directory)
-    running = jobs.running(period_id)
+    settings = SolveSettings(
+        request.time_limit, request.keep_pinned, request.keep_published_days, request.mode
+    )
+    return view(queue(principal, period, settings, jobs, launcher, now))
+
+
+def queue(
+    principal: Principal,
+    period: PeriodSummary,
+    settings: SolveSettings,
+    jobs: SolveJobs,
+    launcher: SolverLauncher | None = None,
+    now: datetime | None = None,
+) -> SolveJob:
+    """Store a queued job of ``period`` (the caller authorised) and start its worker; 409 naming the live
+    job if there is one (a period solves one job at a time, a repair's too)."""
+    running = jobs.running(period.period_id)
     if running is not None:
         raise Conflict(rules.SOLVE_RUNNING.format(running))
     job = SolveJob(
         id=new_id(),
-        period_id=period_id,
+        period_id=period.period_id,
         period_name=period.name,
         ward_ids=period.ward_ids,
-        settings=SolveSettings(
-            request.time_limit, request.keep_pinned, request.keep_published_days, request.mode
-        ),
+        settings=settings,
         state="queued",
         created_at=now or now_utc(),
         created_by=principal.staff,
@@ -137,13 +154,13 @@ def start(
     )
     jobs.create(job)
     try:
-        (launcher or wiring.solver_launcher()).launch(principal.tenant, period_id, job.id)
+        (launcher or wiring.solver_launcher()).launch(principal.tenant, period.period_id, job.id)
     except Exception as exc:
         logger.exception("the solver could not be started", extra={"job_id": job.id})
         failed = replace(job, state="failed", ended_at=now_utc(), reason=rules.NOT_LAUNCHED)
         jobs.finish(job, failed)
         raise TransientStoreError(rules.NOT_LAUNCHED) from exc
-    return view(job)
+    return job
 
 
 def get(
@@ -275,20 +292,52 @@ def run_job(
     job = jobs.start(queued, clock())
     if job is None:
         return "skipped"
+    source = source or wiring.problem_source()
+    ended = _run(tenant, period_id, job, jobs, source, engine, clock, beat_seconds)
+    if job.settings.mode == "repair" and ended in ("failed", "cancelled", "lost"):
+        _abandon(tenant, period_id, job, jobs, source)
+    return ended
+
+
+def _abandon(tenant: str, period_id: str, job: SolveJob, jobs: SolveJobs, source: ProblemSource) -> None:
+    """A repair that ended without a result: its disruption's proposal says so (and why), so the head
+    nurse asks again or takes a candidate instead of waiting."""
+    ended = jobs.get(period_id, job.id)
+    reason = ended.reason if ended is not None else ""
+    try:
+        source.abandon(tenant, period_id, job.settings.disruption_id, job.id, reason)
+    except Conflict:
+        logger.info("the disruption no longer waits for this repair", extra={"job_id": job.id})
+
+
+def _run(
+    tenant: str,
+    period_id: str,
+    job: SolveJob,
+    jobs: SolveJobs,
+    source: ProblemSource,
+    engine: RosterEngine | None,
+    clock: Clock,
+    beat_seconds: float,
+) -> str:
     settings = job.settings
     try:
-        source = source or wiring.problem_source()
-        problem, current, base = source.load(
-            tenant, period_id, settings.keep_pinned, settings.keep_published_days, _local_today(clock())
-        )
+        if settings.mode == "repair":
+            problem, current, base = source.load_repair(
+                tenant, period_id, settings.disruption_id, settings.days
+            )
+        else:
+            problem, current, base = source.load(
+                tenant, period_id, settings.keep_pinned, settings.keep_published_days, _local_today(clock())
+            )
     except Exception as exc:
-        logger.exception("the problem could not be loaded", extra={"job_id": job_id})
+        logger.exception("the problem could not be loaded", extra={"job_id": job.id})
         return _failed(jobs, job, clock(), rules.SOLVER_ERROR.format(_said(exc)))
     job = replace(job, base_revision=base)
     try:
         run = (engine or wiring.engine()).start(problem, current, settings.mode, settings.time_limit)
     except Exception as exc:
-        logger.exception("the solve could not start", extra={"job_id": job_id})
+        logger.exception("the solve could not start", extra={"job_id": job.id})
         return _failed(jobs, job, clock(), rules.SOLVER_ERROR.format(_said(exc)))
     try:
         while True:
@@ -351,6 +400,12 @@ def _finish(
         cost_by_rule=rules.cost_by_rule(evaluation.soft, evaluation.hard),
         base_revision=base,
     )
+    if job.settings.mode == "repair":  # the result is the disruption's proposal, never the draft
+        try:
+            source.propose(tenant, period_id, job.settings.disruption_id, job.id, base, outcome.roster)
+        except Conflict:
+            return _end(jobs, job, replace(scored, ended_at=clock(), reason=rules.REPAIR_GONE))
+        return _end(jobs, job, replace(scored, ended_at=clock(), result="proposed"))
     try:
         revision = source.save(tenant, period_id, base, outcome.roster, rules.SAVED_NOTE.format(job.id))
     except Conflict:

@@ -5,6 +5,7 @@ first asked for (a route module does not pay for PynamoDB models it does not use
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from chalicelib.scheduling.domain.period_ports import ExportFiles, FeedLookup, PeriodStore
@@ -120,6 +121,25 @@ class PeriodsProblemSource:
         from chalicelib.scheduling.service import periods
 
         return periods.save_roster(tenant, period_id, base_revision, roster, note)
+
+    def load_repair(
+        self, tenant: str, period_id: str, disruption_id: str, days: Sequence[date]
+    ) -> tuple[RosterProblem, Roster, int]:
+        from chalicelib.scheduling.service import repairs
+
+        return repairs.load_repair(tenant, period_id, disruption_id, days)
+
+    def propose(
+        self, tenant: str, period_id: str, disruption_id: str, job_id: str, version: int, roster: Roster
+    ) -> None:
+        from chalicelib.scheduling.service import repairs
+
+        repairs.propose(tenant, period_id, disruption_id, job_id, version, roster)
+
+    def abandon(self, tenant: str, period_id: str, disruption_id: str, job_id: str, reason: str) -> None:
+        from chalicelib.scheduling.service import repairs
+
+        repairs.abandon(tenant, period_id, disruption_id, job_id, reason)
 
 
 def problem_source() -> ProblemSource:
