@@ -66,11 +66,9 @@ class Month:
         self.nurses = [
             make_staff(stack, admin, ward["id"], f"护士{i:02d}", f"E{10 + i}", ["nurse"]) for i in range(12)
         ]
-        ok(
-            call("POST", "/approvals/templates/builtin", admin, {"fallback_staff_id": self.director}),
-            200,
-            201,
-        )
+        builtin = {"fallback_staff_id": self.director}
+        made = ok(call("POST", "/approvals/templates/builtin", admin, builtin), 200, 201)
+        self.templates = {t["code"]: t["id"] for t in made}
         stack.drain()  # the directory's events → scheduling's projection
         self.as_head = token(tenant, self.head, ["head_nurse"])
         self.as_director = token(tenant, self.director, ["department_head"])
@@ -174,4 +172,49 @@ def test_a_ward_runs_a_month_requests_solve_publish_leave_repair_swap_republish(
     assert m.call("POST", f"{base}/publish", m.as_head, {})["version"] == 1
     stack.drain()
     v1 = m.check_version(pid, 1)
-    assert v1
+
+    # leave approved after publishing (a 事假 through approvals, her head nurse approving) → the cells flagged,
+    # the head nurse told; a repair job proposes; she accepts → version 2
+    days = [today + timedelta(days=d) for d in range(6, 20)]
+    away, first = next(
+        (n, d)
+        for d in days
+        for n in m.nurses
+        if str(d) in v1.get(n, {}) and str(d + timedelta(days=1)) in v1[n]
+    )
+    leave_days = [str(first), str(first + timedelta(days=1))]
+    form = {"leave_type": "事假", "period": {"start": leave_days[0], "end": leave_days[1]}, "reason": "家事"}
+    body = {"template_id": m.templates["leave"], "form": form}
+    asked = m.call("POST", "/approvals/approvals", m.nurse(away), body, 201)
+    assert asked["pending_approvers"] == [m.head], asked
+    as_head_approver = m.token(m.tenant, m.head, ["head_nurse"])
+    done = m.call(
+        "POST", f"/approvals/approvals/{asked['id']}/actions", as_head_approver, {"action": "approve"}
+    )
+    assert done["status"] == "approved", done
+    stack.drain()  # approval.leave.approved → scheduling's leave and disruptions; the head nurse told
+    (flagged,) = m.call("GET", f"{base}/disruptions", m.as_head)["items"]
+    assert (flagged["kind"], flagged["staff_id"], flagged["state"]) == ("leave", away, "open")
+    assert sorted(c["date"] for c in flagged["cells"]) == leave_days
+    job = m.call("POST", f"{base}/disruptions/{flagged['id']}/repair", m.as_head, {}, 202)
+    assert stack.run_solver_jobs() == [{"job_id": job["id"], "outcome": "succeeded"}]
+    proposal = m.call("GET", f"{base}/disruptions/{flagged['id']}", m.as_head)["proposal"]
+    assert proposal["state"] == "ready" and {x["date"] for x in proposal["moves"]} <= set(leave_days)
+    m.call("POST", f"{base}/disruptions/{flagged['id']}/accept", m.as_head, {"version": 1})
+    stack.drain()
+    v2 = m.check_version(pid, 2)
+    assert not set(leave_days) & set(v2.get(away, {}))
+
+    # a sick call today: the nurses who can cover, one taken → version 3
+    sick = next((n for n in m.nurses if str(today + timedelta(days=1)) in v2.get(n, {})), None)
+    assert sick is not None
+    call = {"staff_id": sick, "date": str(today + timedelta(days=1)), "reason": "发热"}
+    reported = m.call("POST", f"{base}/absences", m.as_head, call, 201)
+    found = m.call("GET", f"{base}/disruptions/{reported['id']}/candidates", m.as_head)
+    cover = found["candidates"][0]["staff_id"]
+    m.call(
+        "POST", f"{base}/disruptions/{reported['id']}/accept", m.as_head, {"version": 2, "staff_id": cover}
+    )
+    stack.drain()
+    v3 = m.check_version(pid, 3)
+    assert v3[cover][call["date"]] == v2[sick][call["date"]] and call["date"] not in v3.get(sick, {})
