@@ -147,6 +147,7 @@ def test_the_running_window_is_the_months_before_not_before_since() -> None:
         date(2027, 4, 30),
     )
     assert rules.running_window(date(2027, 5, 1), FairnessOverTime(True, date(2027, 5, 1))) is None
+    assert rules.year_from(date(2027, 1, 1)) == date(2027, 12, 31)
 
 
 def test_without_the_opt_in_a_solve_carries_nothing_with_it_the_running_totals_and_the_weight() -> None:

@@ -13,8 +13,17 @@ from pydantic import BaseModel, ConfigDict, Field
 class LedgerQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    from_: date = Field(alias="from", description="the window's first day")
-    to: date = Field(description="its last day (included; a year at most)")
+    from_: date | None = Field(
+        None,
+        alias="from",
+        description="the window's first day (default: 1 January this year)",
+        examples=["2027-01-01"],
+    )
+    to: date | None = Field(
+        None,
+        description="its last day, included (default: a year after from, less a day; a year at most)",
+        examples=["2027-12-31"],
+    )
 
 
 class Counts(BaseModel):

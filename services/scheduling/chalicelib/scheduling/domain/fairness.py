@@ -69,6 +69,11 @@ def tally(
     return Tally(nights, len(weekends), on_holidays, shifts, round(hours, 2))
 
 
+def year_from(first: date) -> date:
+    """The last day of the year that starts on ``first``."""
+    return months_before(first, -12) - timedelta(days=1)
+
+
 def running_window(start: date, setting: FairnessOverTime) -> tuple[date, date] | None:
     """The days whose published shifts a solve of a period starting ``start`` carries in: the
     ``months`` months before it, not before ``since``; None when that leaves no day."""

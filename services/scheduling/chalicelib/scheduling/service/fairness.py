@@ -57,7 +57,8 @@ def ledger(
 ) -> api.FairnessLedger:
     """Per nurse and published period overlapping [from, to], her counts from the live version; her
     totals over the window; per contract, the spread of the totals."""
-    first, last = query.from_, query.to
+    first = query.from_ or date(inputs.today().year, 1, 1)
+    last = query.to or rules.year_from(first)
     if last < first:
         raise RuleViolation(rules.WINDOW_REVERSED, field="to")
     if (last - first).days + 1 > rules.MAX_DAYS:
