@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from shared.auth import Principal
 from shared.errors import Forbidden, NotFound, RuleViolation
+from tests.unit.scheduling.fakes import Person
 from tests.unit.scheduling.test_roster_periods import HEAD, NURSE, OUTSIDER, T, Ward
 
 HANG = 600.0
@@ -94,6 +95,16 @@ def test_a_nurse_reads_her_own_line_and_the_spreads_an_outsider_nothing() -> Non
     stranger = Principal(tenant="t-other", user="x", staff_id="x", roles=frozenset({"hospital_admin"}))
     with pytest.raises(NotFound):
         ledger(w, stranger)
+
+
+def test_the_department_head_reads_every_line() -> None:
+    w = Ward()
+    published_fortnight(w)
+    w.directory.add_unit(T, "med", "内科", kind="department", head_id="s-dir")
+    w.directory.people[(T, "s-dir")] = Person("科主任", "E8", "med", roles=("doctor",))
+    head_of_department = Principal(tenant=T, user="u-dir", staff_id="s-dir", roles=frozenset({"doctor"}))
+    view = ledger(w, head_of_department)
+    assert view.scope == "ward" and len(view.nurses) == 4
 
 
 def test_the_window_is_checked() -> None:
