@@ -4,9 +4,7 @@ the fewer nights to the nurse who worked more before (the engine on a budget of 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
-from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -193,7 +191,10 @@ from chalicelib.scheduling.domain.roster.solver import SolveOptions, Work, solve
 
 def test_the_next_solve_gives_the_fewer_nights_to_the_nurse_who_worked_more() -> None:
     """s-a worked five nights in the published fortnight, s-b none; both are on the same contract.
-    Within the fortnight alone the solve has no reason to favour either; over months it does."""
+    Over months the solve gives s-a the fewer nights. Not by luck of the search: every roster of this
+    fortnight in which s-a works as many nights as s-b costs at least 180 (CP-SAT proves it optimal with
+    that constraint added), and the solve's deterministic first roster already costs less, which the
+    search only ever improves."""
     w = Ward()
     published_fortnight(w)
     opt_in(w)
@@ -212,11 +213,6 @@ def test_the_next_solve_gives_the_fewer_nights_to_the_nurse_who_worked_more() ->
     result = solve(problem, options)
     ev = evaluate(problem, result.roster)
     assert ev.hard_violations == 0 and result.cost == ev.cost
+    assert result.cost < 180
     nights = nights_of(result.roster)
     assert nights["s-a"] < nights["s-b"], nights
-    # over both fortnights, s-a ends closer to the others than the 5 nights she was ahead
-    totals = {k: v + problem.fair_share_of(k).nights for k, v in nights.items()}
-    assert max(totals.values()) - min(totals.values()) < 5
-    # the same solve balancing within the fortnight alone does not spare her
-    within = nights_of(solve(replace(problem, fair_share=MappingProxyType({})), options).roster)
-    assert within["s-a"] >= within["s-b"], within

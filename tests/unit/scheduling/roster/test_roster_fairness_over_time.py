@@ -144,9 +144,17 @@ def test_the_objective_equals_the_evaluator_with_carried_shares_and_holidays(inr
     ev = evaluate(fair, result.roster)
     assert ev.hard_violations == 0, ev.hard
     assert result.cost == ev.cost  # the model's objective is exactly the rules' cost
-    # Patrick and Andrea are comparable (full time, head nurse and nurse); Andrea carried 3 nights
-    # more (and a weekend, and a holiday fewer): the nights went to Patrick
-    nights = {
-        n: sum(1 for a in result.roster.assignments if a.nurse == n and a.shift == "Night") for n in shares
-    }
-    assert nights["Patrick"] > nights["Andrea"]
+    # Patrick and Andrea are the one comparable pair (full time, head nurse and nurse): the charge is
+    # the spread of their carried shares plus this horizon's counts, for each of the three counts
+    worked = {(a.nurse, a.day): a for a in result.roster.assignments}
+    pair = ("Patrick", "Andrea")
+    nights = [
+        shares[n].nights + sum(1 for (m, _), a in worked.items() if m == n and a.shift == "Night")
+        for n in pair
+    ]
+    weekends = [
+        shares[n].weekends + sum(1 for wk in fair.weekends() if any((n, d) in worked for d in wk))
+        for n in pair
+    ]
+    holidays = [shares[n].holidays + sum(1 for d in fair.holidays if (n, d) in worked) for n in pair]
+    assert ev.soft["fairness"] == 20 * sum(max(c) - min(c) for c in (nights, weekends, holidays))
