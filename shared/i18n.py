@@ -394,6 +394,8 @@ MESSAGES = {
     "only your own leave, unless you roster others": "只能查看自己的请假，除非您负责排班",
     "ask for at most a year at a time": "一次最多查询一年",
     "the window ends before it starts": "结束时间早于开始时间",
+    # scheduling: fairness over months (domain/fairness.py)
+    "the window is longer than a year (366 days)": "时间范围超过一年（366 天）",
     # scheduling: a nurse's calendar feed (service/calendar_feeds.py, adapters/calendar_feeds.py)
     "a calendar feed is a member of staff's own: sign in as one": "日历订阅属于员工本人：请以员工身份登录",
     "your calendar feed changed meanwhile; try again": "您的日历订阅刚刚已被更改，请重试",

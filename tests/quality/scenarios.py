@@ -645,6 +645,15 @@ def _register_roster_periods() -> None:
         assert status == 201, made
         return Prepared(f"/periods/{made['id']}", made=[before])
 
+    # Fairness over months (service/fairness.py): the ledger of a ward with a published month, so
+    # every read it declares is made (its list, the versions' BatchGetItem, calendar, setup, staff).
+    @scenario("scheduling", "GET", "/wards/{ward_id}/fairness")
+    def the_fairness_ledger_of_a_published_month(maker: ResourceMaker, token: str) -> Prepared:
+        thing = published(maker, token)
+        ward = thing.body["ward_ids"][0]
+        window = {"from": "2027-01-01", "to": "2027-03-31"}
+        return Prepared(f"/wards/{ward}/fairness", query=window, made=[thing])
+
     # The ward-wall grid as a spreadsheet (service/sheets.py).
     @scenario("scheduling", "GET", "/periods/{period_id}/export.xlsx")
     def export_the_draft(maker: ResourceMaker, token: str) -> Prepared:

@@ -191,6 +191,16 @@ def test_versions_are_create_only_and_listed_newest_first_without_their_cells(op
     ]
 
 
+def test_many_versions_are_read_at_once_in_the_order_asked_missing_ones_left_out(opener: Opener) -> None:
+    store, write = opener(f"t-{uuid.uuid4().hex[:10]}")
+    one = snapshot(1, {"s1": {date(2027, 1, 4): Cell("N", "nurse")}})
+    two = snapshot(2, {"s2": {date(2027, 1, 5): Cell("D", "nurse")}})
+    write(lambda s: s.versions.add(one))
+    write(lambda s: s.versions.add(two))
+    assert store.versions.many([("p1", 2), ("p9", 1), ("p1", 1), ("p1", 2)]) == [two, one]
+    assert store.versions.many([]) == []
+
+
 def test_the_on_duty_items_of_a_version_replace_the_previous_versions(opener: Opener) -> None:
     tenant = f"t-{uuid.uuid4().hex[:10]}"
     store, write = opener(tenant)

@@ -15,7 +15,13 @@ from chalicelib.scheduling.domain.leave import Window
 from chalicelib.scheduling.domain.problem import Certificate
 from chalicelib.scheduling.domain.records import LeaveRecord, StaffRecord, Unit
 from chalicelib.scheduling.domain.roster.model import Assignment
-from chalicelib.scheduling.domain.setup import CalendarDay, ContractDef, DemandRule, ShiftDef
+from chalicelib.scheduling.domain.setup import (
+    CalendarDay,
+    ContractDef,
+    DemandRule,
+    FairnessOverTime,
+    ShiftDef,
+)
 from chalicelib.scheduling.domain.solve_jobs import SolveJob, SolveSettings
 from chalicelib.scheduling.domain.ward_rules import WardRules
 
@@ -226,6 +232,7 @@ def test_a_wards_rules_round_trip_and_a_stale_version_is_refused(opener: Opener)
         nurse_contracts={"n01": "full_time"},
         demand=(DemandRule("holiday", "D", "nurse", 2, 3),),
         skip_approval=True,
+        fairness=FairnessOverTime(True, date(2027, 1, 1), 6, 25),
         updated_at=AT,
         updated_by="王护士长",
     )

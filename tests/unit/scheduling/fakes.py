@@ -380,6 +380,10 @@ class FakeVersions:
     def get(self, period_id: str, version: int) -> Snapshot | None:
         return self.tables.versions.get((self.tenant, period_id, version))
 
+    def many(self, refs: Sequence[tuple[str, int]]) -> list[Snapshot]:
+        got = [self.tables.versions.get((self.tenant, p, v)) for p, v in dict.fromkeys(refs)]
+        return [s for s in got if s is not None]
+
     def page(self, period_id: str, limit: int, cursor: str | None) -> tuple[list[Snapshot], str | None]:
         rows = [
             (f"version#{v:04d}", replace(s, cells={}))  # like the adapter: the cells are not read

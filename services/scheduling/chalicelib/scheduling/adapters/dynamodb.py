@@ -14,7 +14,13 @@ from chalicelib.scheduling.domain.ports import DirectoryStaff, LeavePage, Page
 from chalicelib.scheduling.domain.problem import Certificate
 from chalicelib.scheduling.domain.records import LeaveRecord, StaffRecord, Unit
 from chalicelib.scheduling.domain.roster.model import Assignment
-from chalicelib.scheduling.domain.setup import CalendarDay, ContractDef, DemandRule, ShiftDef
+from chalicelib.scheduling.domain.setup import (
+    CalendarDay,
+    ContractDef,
+    DemandRule,
+    FairnessOverTime,
+    ShiftDef,
+)
 from chalicelib.scheduling.domain.solve_jobs import SOLVE_RUNNING, SolveJob, SolveSettings, roster_of
 from chalicelib.scheduling.domain.ward_rules import WardRules
 from pynamodb.attributes import (
@@ -97,6 +103,7 @@ class WardSetupItem(Aggregate):
     nurse_contracts = UnicodeAttribute(default="{}")
     demand = UnicodeAttribute(null=True)
     skip_approval = BooleanAttribute(null=True)
+    fairness = UnicodeAttribute(null=True)  # JSON {over_time, since, months, weight}
     updated_by = UnicodeAttribute(null=True)
 
     SORT_KEY = "setup"
@@ -240,12 +247,26 @@ def _rules_item(tenant: str, rules: WardRules, expected_version: int) -> WardSet
         nurse_contracts=_json(dict(rules.nurse_contracts)),
         demand=_json([asdict(d) for d in rules.demand]) if rules.demand is not None else None,
         skip_approval=rules.skip_approval,
+        fairness=_json({**asdict(rules.fairness), "since": _iso(rules.fairness.since)})
+        if rules.fairness is not None
+        else None,
         updated_at=rules.updated_at or now_utc(),
         updated_by=rules.updated_by,
     )
     if expected_version:
         item.version = expected_version
     return item
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def _fairness(data: dict[str, Any] | None) -> FairnessOverTime | None:
+    if data is None:
+        return None
+    since = data.get("since")
+    return FairnessOverTime(**{**data, "since": date.fromisoformat(since) if since else None})
 
 
 def _rules(ward_id: str, item: WardSetupItem) -> WardRules:
@@ -265,6 +286,7 @@ def _rules(ward_id: str, item: WardSetupItem) -> WardRules:
         nurse_contracts=json.loads(item.nurse_contracts or "{}"),
         demand=tuple(DemandRule(**d) for d in demand) if demand is not None else None,
         skip_approval=item.skip_approval,
+        fairness=_fairness(loaded(item.fairness)),
         version=int(item.version or 0),
         updated_at=item.updated_at,
         updated_by=item.updated_by,

@@ -534,6 +534,14 @@ class DynamoVersions:
         except VersionItem.DoesNotExist:
             return None
 
+    def many(self, refs: Sequence[tuple[str, int]]) -> list[Snapshot]:
+        keys = [(period_partition(self.tenant, p), f"version#{v:04d}") for p, v in dict.fromkeys(refs)]
+        found: dict[tuple[str, str], Snapshot] = {}
+        for first in range(0, len(keys), 100):  # DynamoDB's limit per BatchGetItem
+            for item in VersionItem.batch_get(keys[first : first + 100]):
+                found[(item.pk, item.sk)] = _snapshot(item)
+        return [found[k] for k in keys if k in found]
+
     def page(self, period_id: str, limit: int, cursor: str | None) -> tuple[list[Snapshot], str | None]:
         partition = period_partition(self.tenant, period_id)
         result = VersionItem.query(

@@ -68,6 +68,25 @@ class Demand(BaseModel):
     optimal: int = Field(ge=0, le=99)
 
 
+class Fairness(BaseModel):
+    """Fairness over months (均衡): each solve balances nights, weekends and public holidays against
+    every nurse's totals of the ward's published periods before it, not only within the period."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    over_time: bool = Field(description="balance against the running totals (false: within the period only)")
+    since: date | None = Field(
+        None, description="count published periods from this day on (e.g. 1 January: a year's balance)"
+    )
+    months: int = Field(12, ge=1, le=12, description="and at most this many months before the period")
+    weight: int = Field(
+        20,
+        ge=1,
+        le=100,
+        description="cost per unit of spread (a missing nurse costs 30, a request 10 × its priority)",
+    )
+
+
 class SetupChange(BaseModel):
     """The parts of the ward's setup to change. A part left out stays as it is; a part given as null
     goes back to the hospital's or the default; ``nurse_contracts`` sets (or, with null, clears) the
@@ -91,6 +110,7 @@ class SetupChange(BaseModel):
     nurse_contracts: dict[str, str | None] | None = Field(None, max_length=500)
     demand: list[Demand] | None = Field(None, max_length=1000)
     skip_approval: bool | None = Field(None, description="publish without 排班审批")
+    fairness: Fairness | None = Field(None, description="fairness over months (null: off, the default)")
 
 
 class SetupQuery(BaseModel):
@@ -133,6 +153,11 @@ class ApprovalPart(BaseModel):
     skip_approval: bool
 
 
+class FairnessPart(BaseModel):
+    source: Own
+    settings: Fairness
+
+
 class WardNurse(BaseModel):
     """A nurse of the ward, as rostering will see her on ``skills_on``."""
 
@@ -163,4 +188,5 @@ class WardSetupView(BaseModel):
     contracts: ContractsPart
     demand: DemandPart
     approval: ApprovalPart
+    fairness: FairnessPart
     nurses: list[WardNurse]

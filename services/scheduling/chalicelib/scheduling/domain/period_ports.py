@@ -68,6 +68,10 @@ class VersionRepository(Protocol):
     def get(self, period_id: str, version: int) -> Snapshot | None:
         """One version (one GetItem)."""
 
+    def many(self, refs: Sequence[tuple[str, int]]) -> list[Snapshot]:
+        """These (period id, version) snapshots, those that exist, in the order asked: one BatchGetItem
+        per 100 (the fairness ledger reads a year of a ward's live versions at once)."""
+
     def page(self, period_id: str, limit: int, cursor: str | None) -> SnapshotPage:
         """The period's versions, newest first (one Query); their cells are left out."""
 

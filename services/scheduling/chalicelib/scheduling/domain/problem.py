@@ -93,6 +93,7 @@ def resolved(setup: WardSetup, nurses: int) -> WardSetup:
         else contracts[0].id,
         demand=demand,
         skip_approval=setup.skip_approval,
+        fairness=setup.fairness,
     )
 
 
@@ -190,4 +191,9 @@ def build_problem(
         pins=tuple(pins),
         history=MappingProxyType(dict(history or {})),
         weights=weights or Weights(),
+        holidays=frozenset(  # public holidays (a 调休 working day is not one): fairness's third count
+            d
+            for d in range(days)
+            if (special := cal.get(start + timedelta(days=d))) and special.kind == "holiday"
+        ),
     )

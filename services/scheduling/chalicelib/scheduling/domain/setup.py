@@ -108,6 +108,19 @@ class CalendarDay:
 
 
 @dataclass(frozen=True)
+class FairnessOverTime:
+    """A ward's opt-in to fairness over months (``domain/fairness.py``): each solve starts from every
+    nurse's nights, weekends and public holidays of the ward's published periods of the last
+    ``months`` months before the period (not before ``since``, if set: e.g. 1 January for a year's
+    balance), and charges their spread among comparable nurses ``weight`` per unit."""
+
+    over_time: bool = False
+    since: date | None = None
+    months: int = 12
+    weight: int = 20  # below a missing nurse (30) and a broken run (30), above a request (10 × priority)
+
+
+@dataclass(frozen=True)
 class WardSetup:
     """Everything a ward is rostered by. ``shifts`` is the catalogue as the ward sees it (hospital
     shifts with the ward's overrides applied); empty fields fall back to the defaults."""
@@ -121,6 +134,7 @@ class WardSetup:
     default_contract: str = "full_time"
     demand: tuple[DemandRule, ...] = ()  # empty: sized from the ward's headcount (default_demand)
     skip_approval: bool = False  # publish without 排班审批
+    fairness: FairnessOverTime = FairnessOverTime()
 
 
 def default_shifts() -> tuple[ShiftDef, ...]:

@@ -3,8 +3,9 @@
 A hospital keeps one shift catalogue (none defined: ``setup.default_shifts()``). A ward stores only
 what it changed (``WardRules``): its overrides of catalogue shifts and its own shifts (by code), which
 of the catalogue's shifts it runs, its forbidden successions, minimum rest, contracts, who is on which
-contract, its demand and whether it skips 排班审批. Every part left unset is the hospital's or the
-default, and is marked so (``Source``), so a head nurse sees what she set and what she inherited.
+contract, its demand, whether it skips 排班审批 and whether its solves balance fairness over months.
+Every part left unset is the hospital's or the default, and is marked so (``Source``), so a head nurse
+sees what she set and what she inherited.
 Pure: the service layer reads the records and passes them in.
 """
 
@@ -18,6 +19,7 @@ from typing import Literal
 from chalicelib.scheduling.domain.setup import (
     ContractDef,
     DemandRule,
+    FairnessOverTime,
     ShiftDef,
     WardSetup,
     default_contracts,
@@ -45,6 +47,7 @@ class WardRules:
     nurse_contracts: Mapping[str, str] = field(default_factory=dict)  # staff id -> contract id
     demand: tuple[DemandRule, ...] | None = None
     skip_approval: bool | None = None
+    fairness: FairnessOverTime | None = None  # fairness over months (None: off, the default)
     version: int = 0  # 0: the ward has never saved a setup
     updated_at: datetime | None = None
     updated_by: str | None = None  # the name of who saved it last
@@ -86,6 +89,7 @@ def to_setup(rules: WardRules, hospital: Sequence[ShiftDef]) -> WardSetup:
         default_contract=rules.default_contract or DEFAULT_CONTRACT,
         demand=rules.demand or (),
         skip_approval=bool(rules.skip_approval),
+        fairness=rules.fairness or FairnessOverTime(),
     )
 
 

@@ -168,3 +168,15 @@ def read_rostering(principal: Principal, ward_ids: Sequence[str], directory: Dir
         and len(wards) == len(ward_ids)
         and all(reading.rosters(w) for w in wards)
     )
+
+
+def require_ledger_reader(principal: Principal, ward_id: str, directory: Directory) -> tuple[Ward, bool]:
+    """The ward and whether ``principal`` reads every nurse's line of its fairness ledger (its rosterers,
+    the head of the ward or of a unit above it) or only her own (the ward's own staff); NotFound /
+    Forbidden otherwise. The same one reading of the directory as ``require_reader``."""
+    reading = _Reading(principal, directory)
+    ward = reading.ward(ward_id)
+    if principal.kind != "staff" or not reading.reads(ward):
+        raise Forbidden("a ward's roster is read by its rosterers, its department head and its own staff")
+    everyone = reading.rosters(ward) or any(u.head_id == principal.staff for u in reading.chain(ward))
+    return Ward(ward.id, ward.name), everyone

@@ -10,7 +10,8 @@ that changed, the wards' list entries when the state changed, the outbox event a
   Roster, revision)``: the period as the engine's problem (setup, nurses, calendar, approved leave, the
   history carried in from the previous published period) with the current cells as the roster. With
   ``keep_pinned`` the pinned cells are pins; with ``keep_published_days`` every day before ``today`` of
-  the live published version is pinned as it was published (days off too).
+  the live published version is pinned as it was published (days off too). A ward whose setup asks for
+  fairness over months gets its nurses' running totals and the fairness weight (``service/fairness.py``).
 - ``save_roster(tenant, period_id, base_revision, roster, note)`` → the new revision: the roster becomes
   the draft's cells (a published period becomes a draft again; its version stays live), unless the
   draft moved on from ``base_revision`` — then ``Conflict``, and the job keeps its result for the head
@@ -892,6 +893,12 @@ def period_problem(
             pins = [p for p in pins if ctx.problem.date_of(p.day) >= today]
             pins += _published_pins(ctx.problem, live, today)
     problem = ctx.problem.with_pins(pins)
+    # --- fairness over months (service/fairness.py): a ward that asked for it balances against its
+    # nurses' running totals of earlier published periods; the draft's roster is judged as before
+    from chalicelib.scheduling.service import fairness
+
+    problem = fairness.over_time(store, period, problem, ctx.setups[0])
+    # ---
     return problem, rules.roster_of(problem, ctx.rows.values()), period.revision
 
 

@@ -16,6 +16,8 @@ from chalicelib.scheduling.contracts.setup import (
     ContractsPart,
     Demand,
     DemandPart,
+    Fairness,
+    FairnessPart,
     RestPart,
     SetupChange,
     ShiftsPart,
@@ -28,7 +30,7 @@ from chalicelib.scheduling.domain import ward_rules
 from chalicelib.scheduling.domain.ports import Directory, Store, Transaction
 from chalicelib.scheduling.domain.problem import resolved, skills_of
 from chalicelib.scheduling.domain.records import StaffRecord
-from chalicelib.scheduling.domain.setup import ContractDef, DemandRule, ShiftDef
+from chalicelib.scheduling.domain.setup import ContractDef, DemandRule, FairnessOverTime, ShiftDef
 from chalicelib.scheduling.domain.ward_rules import WardRules
 from chalicelib.scheduling.service import access, inputs, shifts, wiring
 
@@ -104,6 +106,8 @@ def _apply(rules: WardRules, change: SetupChange, nurses: set[str]) -> WardRules
         parts["demand"] = (
             tuple(DemandRule(**d.model_dump()) for d in change.demand) if change.demand is not None else None
         )
+    if "fairness" in given:
+        parts["fairness"] = FairnessOverTime(**change.fairness.model_dump()) if change.fairness else None
     for name in ("min_rest_hours", "default_contract", "skip_approval"):
         if name in given:
             parts[name] = getattr(change, name)
@@ -172,6 +176,9 @@ def _view(
             items=[Demand.model_validate(d, from_attributes=True) for d in full.demand if d.shift in codes],
         ),
         approval=ApprovalPart(source=_own(rules.skip_approval), skip_approval=full.skip_approval),
+        fairness=FairnessPart(
+            source=_own(rules.fairness), settings=Fairness.model_validate(full.fairness, from_attributes=True)
+        ),
         nurses=nurses,
     )
 

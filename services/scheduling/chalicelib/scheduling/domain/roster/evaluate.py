@@ -32,7 +32,7 @@ SOFT_RULES = {
     "S6": "total assignments",
     "S7": "max working weekends",
     "hours": "contract hours",
-    "fairness": "spread of nights and weekends across comparable staff",
+    "fairness": "spread of nights, weekends and public holidays across comparable staff",
     "nights": "nights above the contract's maximum",
 }
 
@@ -198,13 +198,26 @@ def evaluate(problem: RosterProblem, roster: Roster) -> Evaluation:
 
     if w.fairness:
         for members in comparable_groups(problem):
-            if problem.fairness.nights:
-                counts = night_counts(problem, roster, members)
-                ev._charge(None, "fairness", w.fairness * (max(counts) - min(counts)))
-            if problem.fairness.weekends:
-                counts = weekend_counts(problem, roster, members)
+            for counts in fair_counts(problem, roster, members):
                 ev._charge(None, "fairness", w.fairness * (max(counts) - min(counts)))
     return ev
+
+
+def fair_counts(problem: RosterProblem, roster: Roster, nurse_ids: Sequence[str]) -> list[list[int]]:
+    """The counts fairness spreads over these nurses (nights, weekends, holidays: those the problem's
+    `fairness` names), each nurse's carried share (`fair_share`, earlier periods) added."""
+    shares = [problem.fair_share_of(n) for n in nurse_ids]
+    out = []
+    if problem.fairness.nights:
+        counts = night_counts(problem, roster, nurse_ids)
+        out.append([c + s.nights for c, s in zip(counts, shares, strict=True)])
+    if problem.fairness.weekends:
+        counts = weekend_counts(problem, roster, nurse_ids)
+        out.append([c + s.weekends for c, s in zip(counts, shares, strict=True)])
+    if problem.fairness.holidays:
+        counts = holiday_counts(problem, roster, nurse_ids)
+        out.append([c + s.holidays for c, s in zip(counts, shares, strict=True)])
+    return out
 
 
 def comparable_groups(problem: RosterProblem) -> list[list[str]]:
@@ -224,3 +237,9 @@ def night_counts(problem: RosterProblem, roster: Roster, nurse_ids: Sequence[str
 def weekend_counts(problem: RosterProblem, roster: Roster, nurse_ids: Sequence[str]) -> list[int]:
     days = {(a.nurse, a.day) for a in roster.assignments}
     return [sum(1 for wk in problem.weekends() if any((n, d) in days for d in wk)) for n in nurse_ids]
+
+
+def holiday_counts(problem: RosterProblem, roster: Roster, nurse_ids: Sequence[str]) -> list[int]:
+    """Shifts on the problem's public holidays, per nurse."""
+    count = Counter(a.nurse for a in roster.assignments if a.day in problem.holidays)
+    return [count[n] for n in nurse_ids]

@@ -154,6 +154,18 @@ class Fairness:
 
     nights: bool = True
     weekends: bool = True
+    holidays: bool = True  # shifts on the problem's `holidays` (none: nothing to spread)
+
+
+@dataclass(frozen=True)
+class FairShare:
+    """What a nurse already has of each count fairness spreads, from earlier periods (fairness over
+    months): the spread is charged on these plus the horizon's own counts, so a nurse who worked
+    many nights before gets fewer now. None given: zeros, the spread of the horizon alone."""
+
+    nights: int = 0
+    weekends: int = 0
+    holidays: int = 0
 
 
 @dataclass(frozen=True)
@@ -176,6 +188,8 @@ class RosterProblem:
     history: Mapping[str, NurseHistory] = field(default_factory=lambda: MappingProxyType({}))
     weights: Weights = Weights()
     fairness: Fairness = Fairness()
+    holidays: frozenset[int] = frozenset()  # day indices of public holidays (fairness's third count)
+    fair_share: Mapping[str, FairShare] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
         shift_ids = {s.id for s in self.shift_types}
@@ -224,6 +238,9 @@ class RosterProblem:
 
     def history_of(self, nurse_id: str) -> NurseHistory:
         return self.history.get(nurse_id, NurseHistory())
+
+    def fair_share_of(self, nurse_id: str) -> FairShare:
+        return self.fair_share.get(nurse_id, FairShare())
 
     def forbidden(self) -> frozenset[tuple[str, str]]:
         """Forbidden (shift on day d, shift on day d+1) pairs: the explicit ones plus too-short rests."""

@@ -449,24 +449,49 @@ class RosterModel:
                 self._cost(lit, coef)
 
     def _fairness(self) -> None:
+        """The spread (max - min) of each count inside each comparable group, on the carried share
+        plus the horizon's count (`evaluate.fair_counts`); a count that cannot vary here (no night
+        shift types, no holidays) still spreads its carried shares, as a constant."""
         from chalicelib.scheduling.domain.roster.evaluate import comparable_groups
 
         P, m = self.problem, self.model
         nights = [s for s, st in enumerate(P.shift_types) if st.night]
+        holidays = sorted(d for d in P.holidays if 0 <= d < P.num_days)
         for group in comparable_groups(P):
             idx = [self.nurse_index[g] for g in group]
-            counts = []
-            if P.fairness.nights and nights:
-                counts.append([sum(self.x[n][d][s] for d in range(P.num_days) for s in nights) for n in idx])
+            shares = [P.fair_share_of(g) for g in group]
+            counts: list[tuple[list[Any], list[int], int]] = []  # (counts, shares, most the horizon adds)
+            if P.fairness.nights:
+                counts.append(
+                    (
+                        [sum(self.x[n][d][s] for d in range(P.num_days) for s in nights) for n in idx],
+                        [s.nights for s in shares],
+                        P.num_days if nights else 0,
+                    )
+                )
             if P.fairness.weekends:
-                counts.append([sum(self.weekend_vars[n]) for n in idx])
-            for series in counts:
-                hi = m.new_int_var(0, P.num_days, "")
-                lo = m.new_int_var(0, P.num_days, "")
-                for expr in series:
-                    m.add(hi >= expr)
-                    m.add(lo <= expr)
-                spread = m.new_int_var(0, P.num_days, "")
+                counts.append(
+                    ([sum(self.weekend_vars[n]) for n in idx], [s.weekends for s in shares], P.num_days)
+                )
+            if P.fairness.holidays:
+                counts.append(
+                    (
+                        [sum(self.w[n][d] for d in holidays) for n in idx],
+                        [s.holidays for s in shares],
+                        len(holidays),
+                    )
+                )
+            for series, carried, most in counts:
+                low, high = min(carried), max(carried) + most
+                if not most:  # constants: their spread
+                    self.offset += P.weights.fairness * (max(carried) - min(carried))
+                    continue
+                hi = m.new_int_var(low, high, "")
+                lo = m.new_int_var(low, high, "")
+                for expr, base in zip(series, carried, strict=True):
+                    m.add(hi >= expr + base)
+                    m.add(lo <= expr + base)
+                spread = m.new_int_var(0, high - low, "")
                 m.add(spread == hi - lo)
                 self._cost(spread, P.weights.fairness)
 
@@ -783,6 +808,7 @@ def truncated(problem: RosterProblem, days: int) -> RosterProblem:
         leave=tuple(x for x in problem.leave if x.day < days),
         requests=tuple(x for x in problem.requests if x.day < days),
         pins=tuple(x for x in problem.pins if x.day < days),
+        holidays=frozenset(d for d in problem.holidays if d < days),
     )
 
 
@@ -863,6 +889,7 @@ def window_problem(
         leave=shifted(head.leave),
         requests=shifted(head.requests),
         pins=shifted(head.pins),
+        holidays=frozenset(d - begin for d in head.holidays if d >= begin),
         history=MappingProxyType(history_at(problem, grid, begin)),
     )
 
