@@ -50,7 +50,24 @@ ON_DUTY = Subscription(
     budget={"GetItem": 2, "TransactWriteItems": 1, "BatchWriteItem": 2},
     per_item={"BatchWriteItem": 1 / 25},
 )
-SUBSCRIPTIONS = (STAFF_PROJECTION, APPROVED_LEAVE, CANCELLED_LEAVE, ROSTER_DECISIONS, ON_DUTY)
+SWAP_DECISIONS = Subscription(
+    service="scheduling",
+    name="swap-decisions",
+    source="approvals",
+    event_types=("approval.swap.decided",),
+    # the swap, the approver's name (the directory), the live version as the rules see it (the period's
+    # partition, its version, the ward's setup, catalogue, nurses, calendar, the previous period, leave);
+    # the new version, the swap and the marker in one transaction
+    budget={"GetItem": 4, "Query": 6, "TransactWriteItems": 1},
+)
+SUBSCRIPTIONS = (
+    STAFF_PROJECTION,
+    APPROVED_LEAVE,
+    CANCELLED_LEAVE,
+    ROSTER_DECISIONS,
+    ON_DUTY,
+    SWAP_DECISIONS,
+)
 
 
 @consumers.on_sqs_message(queue=STAFF_PROJECTION.queue_name, batch_size=10)
@@ -86,3 +103,10 @@ def on_roster_published(event: Any) -> dict[str, Any]:
     from chalicelib.scheduling.service import periods  # when a batch arrives (see shared.app)
 
     return consume_batch(event.to_dict(), ON_DUTY, periods.project_published)
+
+
+@consumers.on_sqs_message(queue=SWAP_DECISIONS.queue_name, batch_size=10)
+def on_swap_decided(event: Any) -> dict[str, Any]:
+    from chalicelib.scheduling.service import swaps  # when a batch arrives (see shared.app)
+
+    return consume_batch(event.to_dict(), SWAP_DECISIONS, swaps.record_decision)

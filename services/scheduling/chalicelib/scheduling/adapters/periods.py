@@ -46,6 +46,7 @@ from shared.persistence.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from chalicelib.scheduling.adapters.calendar_feeds import DynamoCalendarFeeds
+    from chalicelib.scheduling.adapters.swaps import DynamoSwaps
 
 HEADER = "period"
 ROWS_END = "row#~"
@@ -741,3 +742,9 @@ class PeriodDynamoStore(DynamoStore):
         from chalicelib.scheduling.adapters.calendar_feeds import DynamoCalendarFeeds
 
         return DynamoCalendarFeeds(self.tenant, self.uow)
+
+    @property
+    def swaps(self) -> DynamoSwaps:
+        from chalicelib.scheduling.adapters.swaps import DynamoSwaps
+
+        return DynamoSwaps(self.tenant, self.uow)
