@@ -113,7 +113,7 @@ class CalendarFeedRepository(Protocol):
 
 
 class SwapRepository(Protocol):
-    """Nurses' swaps and give-aways (``domain/swaps.py``): one item each, found by its id, listed by period."""
+    """Nurses' swaps and give-aways (``domain/swaps.py``): one item each, by its id, listed by period."""
 
     def get(self, swap_id: str) -> Swap | None:
         """One swap (one GetItem)."""

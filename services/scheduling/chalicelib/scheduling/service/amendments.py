@@ -133,7 +133,7 @@ def amend_live(
     ``expected_version`` (409: the proposal was made on another version), a hard rule broken by a changed
     cell (``refusal``), a cell the draft has changed since (409)."""
     p = _prepare(store, tenant, period_id, changes, refusal, expected_version)
-    period, live, ctx, before, after, moved = p.period, p.live, p.ctx, p.before, p.after, p.moves
+    period, held, ctx, before, after, moved = p.period, p.live, p.ctx, p.before, p.after, p.moves
     draft = rules_amend.carried_into_draft(ctx.rows, before, after, changes)
     changed_rows = [r for k, r in draft.items() if dict(r.cells) != dict(ctx.rows[k].cells)]
     at = now_utc()
@@ -155,7 +155,7 @@ def amend_live(
     snapshot = _snapshot(shown, version, actor.staff_id, actor.staff_name, at)
     store.periods.save(updated, period.revision, changed_rows, relist=False)
     store.versions.add(snapshot)
-    lines = rules.changes_between(live, snapshot)
+    lines = rules.changes_between(held, snapshot)
     store.uow.emit(
         ROSTER_PUBLISHED.envelope(
             tenant,

@@ -23,6 +23,7 @@ from datetime import date
 from chalicelib.scheduling.contracts import swaps as api
 from chalicelib.scheduling.domain import periods as rules
 from chalicelib.scheduling.domain import swaps as rules_swap
+from chalicelib.scheduling.domain.amendments import CellMove
 from chalicelib.scheduling.domain.period_ports import PeriodStore
 from chalicelib.scheduling.domain.ports import Directory
 from chalicelib.scheduling.domain.swaps import Swap, SwapCell
@@ -120,7 +121,7 @@ def _open_places(live: Live) -> dict[tuple[date, str], int]:
 def _title(kind: str, cells: tuple[SwapCell, ...], reverses: str | None) -> str:
     people = list(dict.fromkeys(c.staff_name for c in cells))
     day = rules.day_label(rules_swap.first_day(cells))
-    what = rules_swap.KIND_NAMES[kind]  # type: ignore[index]
+    what = rules_swap.KIND_NAMES[kind]
     return f"{'撤销' if reverses else ''}{what}：{' ↔ '.join(people)}（{day}）"
 
 
@@ -168,9 +169,7 @@ def _submit(
             "version": swap.version,
             "reverses": swap.reverses,
             "cells": [
-                {"staff_id": c.staff_id, "staff_name": c.staff_name, "date": c.day.isoformat()}
-                | {"before": c.before, "after": c.after}
-                for c in swap.cells
+                CellMove(c.staff_id, c.staff_name, c.day, c.before, c.after).as_audit() for c in swap.cells
             ],
         },
     )
