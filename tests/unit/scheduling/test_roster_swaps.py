@@ -225,6 +225,9 @@ def test_who_sees_cancels_and_hears_the_decisions_of_a_swap() -> None:
         "withdrawn",
         "审批已撤回",
     )
+    fourth = propose(w, C, pid, kind="take", my_date="2027-01-09", shift="D")
+    decide(w, fourth.id, pid, by="")  # approved, but naming no approver: no version can say who
+    assert swaps.get_swap(C, fourth.id, **kw).decision_reason == swaps.NO_APPROVER
     assert len(w.events("roster.published")) == 1  # none of them moved the roster
 
 

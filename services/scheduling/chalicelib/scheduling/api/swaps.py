@@ -62,7 +62,7 @@ def get_swap(ctx: RequestContext, swap_id: str) -> models.Swap:
     summary="Call off a swap not decided yet (the nurse who proposed it)",
     response=models.Swap,
     kinds=STAFF,
-    budget={**ONE, "TransactWriteItems": 1},
+    budget={"GetItem": 1, "TransactWriteItems": 1},  # the swap: only its proposer goes further
 )
 def cancel_swap(ctx: RequestContext, swap_id: str) -> models.Swap:
     return swaps.cancel(ctx.principal, swap_id, ctx.request_id)
@@ -76,7 +76,7 @@ def cancel_swap(ctx: RequestContext, swap_id: str) -> models.Swap:
     status=201,
     kinds=STAFF,
     idempotent=True,
-    budget={"Query": 7, "GetItem": 4, "TransactWriteItems": 1},
+    budget={"Query": LIVE["Query"], "GetItem": LIVE["GetItem"] + 1, "TransactWriteItems": 1},  # + the swap
 )
 def reverse_swap(ctx: RequestContext, swap_id: str) -> models.Swap:
     return swaps.reverse(ctx.principal, swap_id, ctx.request_id)

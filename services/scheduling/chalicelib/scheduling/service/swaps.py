@@ -41,6 +41,7 @@ from shared.persistence.uow import UnitOfWork
 from shared.problems import FieldError, Problem
 
 logger = make_logger("swaps")
+NO_APPROVER = "审批结果未注明审批人，换班未能生效，请重新提出"
 DRAFT_CHANGED = "护士长在发布后已在排班草稿中改动了这些班次，换班未能生效，请联系护士长"
 
 
@@ -400,7 +401,9 @@ def record_decision(
     live = amendments.read_live(store, tenant, swap.period_id)
     moved = rules_swap.changed_since(swap, live.rows)
     failure = ""
-    if moved:
+    if not data.by:  # approvals names who approved; without it no version can say who published it
+        failure = NO_APPROVER
+    elif moved:
         failure = rules_swap.CHANGED_SINCE.format("；".join(c.words() for c in moved))
     else:
         try:
