@@ -58,7 +58,7 @@ SWAP_DECISIONS = Subscription(
     # the swap, the approver's name (the directory), the live version as the rules see it (the period's
     # partition, its version, the ward's setup, catalogue, nurses, calendar, the previous period, leave);
     # the new version, the swap and the marker in one transaction
-    budget={"GetItem": 4, "Query": 6, "TransactWriteItems": 1},
+    budget={"GetItem": 5, "Query": 6, "TransactWriteItems": 1},
 )
 SUBSCRIPTIONS = (
     STAFF_PROJECTION,

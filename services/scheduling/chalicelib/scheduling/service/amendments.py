@@ -131,8 +131,11 @@ def amend_live(
     """Apply ``changes`` to the live version of ``period_id`` as version n+1, in the store's unit of work
     (committed here). Refused: a period never published (409), a live version other than
     ``expected_version`` (409: the proposal was made on another version), a hard rule broken by a changed
-    cell (``refusal``), a cell the draft has changed since (409)."""
-    p = _prepare(store, tenant, period_id, changes, refusal, expected_version)
+    cell (``refusal``), a cell the draft has changed since (409). ``live``: the live version already read
+    (``read_live``); ``commit=False`` leaves the unit of work for the caller to add its own writes to (a
+    swap marked applied in the same transaction) and commit: every refusal is raised before anything is
+    staged."""
+    p = _prepare(store, tenant, period_id, changes, refusal, expected_version, live)
     period, held, ctx, before, after, moved = p.period, p.live, p.ctx, p.before, p.after, p.moves
     draft = rules_amend.carried_into_draft(ctx.rows, before, after, changes)
     changed_rows = [r for k, r in draft.items() if dict(r.cells) != dict(ctx.rows[k].cells)]
