@@ -284,10 +284,12 @@ def _swap_scenario(stack: Any, tenant: str, admin: str, emitted: list[Any]) -> N
     )
     assert status == 201, ward
     ids: dict[str, str] = {}
-    for user, name, roles in (
+    people = [
         ("gate-sw-hn", "吴护士长", ["head_nurse"]),
         ("gate-sw-1", "韩雪", ["nurse"]),
-    ) + (("gate-sw-2", "林悦", ["nurse"]),):
+        ("gate-sw-2", "林悦", ["nurse"]),
+    ]
+    for user, name, roles in people:
         body = {
             "name": name,
             "employee_no": user,
