@@ -161,6 +161,8 @@ def test_what_a_nurse_may_propose() -> None:
     for body, message in refusals:
         with pytest.raises(RuleViolation, match=message):
             propose(w, A, pid, **body)
+    with pytest.raises(RuleViolation, match="no open place"):  # 陈思雨 is the 5th's one 白班 wanted
+        propose(w, D, pid, kind="take", my_date="2027-01-05", shift="D")
     with pytest.raises(RuleViolation, match="already past"):
         swaps.propose(
             A,

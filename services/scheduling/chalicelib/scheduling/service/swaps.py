@@ -110,12 +110,15 @@ def _not_past(days: list[date], today: date) -> None:
         raise RuleViolation("a day already past cannot be swapped", field="my_date")
 
 
-def _open_places(live: Live) -> dict[tuple[date, str], int]:
-    """(day, shift) → the places below the day's optimal on the live roster (every skill together)."""
-    roster = rules.roster_of(live.ctx.problem, live.rows.values())
+def _open_places(live: Live, staff_id: str) -> dict[tuple[date, str], int]:
+    """(day, shift) → the places below the day's optimal on the live roster that ``staff_id`` could fill
+    (those of the skills she has)."""
+    problem = live.ctx.problem
+    skills = set(problem.nurse(staff_id).skills)
     out: dict[tuple[date, str], int] = {}
-    for c in rules.coverage(live.ctx.problem, roster):
-        out[(c.day, c.shift)] = out.get((c.day, c.shift), 0) + max(0, c.optimal - c.count)
+    for c in rules.coverage(problem, rules.roster_of(problem, live.rows.values())):
+        if c.skill in skills:
+            out[(c.day, c.shift)] = out.get((c.day, c.shift), 0) + max(0, c.optimal - c.count)
     return out
 
 
@@ -213,7 +216,7 @@ def propose(
         body.colleague_id,
         body.their_date,
         body.shift,
-        _open_places(live) if body.kind == "take" else {},
+        _open_places(live, me) if body.kind == "take" else {},
     )
     colleague = live.rows[body.colleague_id] if body.colleague_id else None
     swap = Swap(
