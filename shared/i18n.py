@@ -451,6 +451,7 @@ MESSAGES = {
     "only the nurse who proposed a swap cancels it": "只有提出换班的护士可以取消",
     "a swap is reversed by one of its nurses": "只有换班双方可以撤销换班",
     "the swap exists already": "该换班已存在",
+    "{}'s shift on {} is in another swap waiting for approval": "{}在 {} 的班次已在另一项待审批的换班中",
     "the swap changed meanwhile; reload it": "该换班已被更改，请刷新",
     # scheduling: copy, rotation and explain (service/roster_operations.py, domain/roster_operations.py)
     "the copy breaks a hard rule: {}": "该复制违反硬性规则：{}",

@@ -237,17 +237,19 @@ def test_an_approved_swap_the_roster_has_moved_under_fails_with_the_reason() -> 
     w = Ward()
     pid = published(w)
     first = propose(w, A, pid, kind="give", my_date="2027-01-05", colleague_id="s-d")
-    second = propose(w, A, pid, kind="give", my_date="2027-01-05", colleague_id="s-c")
+    with pytest.raises(Conflict, match="waiting for approval"):  # her 白班 is promised already
+        propose(w, A, pid, kind="give", my_date="2027-01-05", colleague_id="s-c")
+    w.edit(pid, ("s-a", "2027-01-05", None), ("s-c", "2027-01-05", "D"))  # the head nurse moves it herself
+    w.approve_and_publish(pid)  # version 2
     decide(w, first.id, pid)
-    decide(w, second.id, pid)  # her 白班 went to 赵敏 meanwhile
-    failed = swaps.get_swap(A, second.id, store=w.store, directory=w.directory)
+    failed = swaps.get_swap(A, first.id, store=w.store, directory=w.directory)
     assert failed.state == "failed" and "陈思雨 1月5日 白班 → 休" in str(failed.decision_reason)
     assert w.store.periods.get(pid).version == 2  # type: ignore[union-attr]
 
-    third = propose(w, D, pid, kind="give", my_date="2027-01-05", colleague_id="s-c")
-    w.edit(pid, ("s-c", "2027-01-05", "N"))  # the head nurse gives 王芳 that day in the draft herself
+    third = propose(w, C, pid, kind="give", my_date="2027-01-05", colleague_id="s-d")
+    w.edit(pid, ("s-d", "2027-01-05", "N"))  # the head nurse gives 赵敏 that day in the draft herself
     decide(w, third.id, pid)
-    drafted = swaps.get_swap(D, third.id, store=w.store, directory=w.directory)
+    drafted = swaps.get_swap(C, third.id, store=w.store, directory=w.directory)
     assert drafted.state == "failed" and "草稿" in str(drafted.decision_reason)
     assert w.store.periods.get(pid).version == 2  # type: ignore[union-attr]
 

@@ -28,7 +28,7 @@ ONE = {"Query": 1, "GetItem": 2}
     status=201,
     kinds=STAFF,
     idempotent=True,
-    budget={**LIVE, "TransactWriteItems": 1},
+    budget={"Query": LIVE["Query"] + 1, "GetItem": LIVE["GetItem"], "TransactWriteItems": 1},  # + the swaps
 )
 def propose_swap(ctx: RequestContext, period_id: str, body: models.ProposeSwap) -> models.Swap:
     return swaps.propose(ctx.principal, period_id, body, ctx.request_id)
@@ -76,7 +76,8 @@ def cancel_swap(ctx: RequestContext, swap_id: str) -> models.Swap:
     status=201,
     kinds=STAFF,
     idempotent=True,
-    budget={"Query": LIVE["Query"], "GetItem": LIVE["GetItem"] + 1, "TransactWriteItems": 1},  # + the swap
+    # + the swap, and the period's swaps
+    budget={"Query": LIVE["Query"] + 1, "GetItem": LIVE["GetItem"] + 1, "TransactWriteItems": 1},
 )
 def reverse_swap(ctx: RequestContext, swap_id: str) -> models.Swap:
     return swaps.reverse(ctx.principal, swap_id, ctx.request_id)

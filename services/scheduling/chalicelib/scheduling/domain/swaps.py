@@ -209,6 +209,17 @@ def require_unchanged(swap: Swap, rows: Mapping[str, NurseRow]) -> None:
         )
 
 
+def require_not_pending(cells: Sequence[SwapCell], swaps: Sequence[Swap]) -> None:
+    """409 when one of ``cells`` is already in a swap waiting for approval (the second to be approved
+    would fail anyway: its cell moved)."""
+    waiting = {(c.staff_id, c.day) for s in swaps if s.state == "requested" for c in s.cells}
+    for c in cells:
+        if (c.staff_id, c.day) in waiting:
+            raise Conflict(
+                f"{c.staff_name}'s shift on {c.day.isoformat()} is in another swap waiting for approval"
+            )
+
+
 def reversal_cells(swap: Swap) -> tuple[SwapCell, ...]:
     """The cells of an applied swap, the other way round."""
     return tuple(c.reversed() for c in swap.cells)

@@ -136,7 +136,9 @@ def _submit(
     swap: Swap,
 ) -> api.Swap:
     """Judge the swap's cells on the live roster (both nurses: every hard rule an amendment is judged by),
-    then store it ``requested`` and send it to approvals, in one transaction."""
+    refuse a cell already in a swap waiting for approval, then store it ``requested`` and send it to
+    approvals, in one transaction."""
+    rules_swap.require_not_pending(swap.cells, store.swaps.of_period(swap.period_id))
     amendments.preview_live(
         store,
         principal.tenant,
@@ -190,8 +192,9 @@ def propose(
     today: date | None = None,
 ) -> api.Swap:
     """201 with the swap ``requested``. Refused: not a nurse of the period (403); the period never
-    published (409); a day past or outside the period, a shift she does not work, a colleague not free,
-    no open place, a hard rule broken for either nurse (422, naming the rule, the nurse and the day)."""
+    published, a cell already in a swap waiting for approval (409); a day past or outside the period, a
+    shift she does not work, a colleague not free, no open place, a hard rule broken for either nurse
+    (422, naming the rule, the nurse and the day)."""
     store = periods._store(principal, request_id, store)
     live = amendments.read_live(store, principal.tenant, period_id)
     me = principal.staff
