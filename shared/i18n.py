@@ -412,6 +412,7 @@ MESSAGES = {
     "the roster period is published already: change it to publish a new version": "该排班周期已发布：修改后才能发布新版本",
     "the head nurse has changed this cell in the roster's draft since it was published; ask her to change it there": "护士长在发布后已在排班草稿中改动了该班次，请联系护士长在草稿中修改",
     "the roster period is not published yet: change its draft instead": "该排班周期尚未发布：请直接修改草稿",
+    "a roster's history is read by the ward's rosterers and the heads of its units": "排班变更记录仅限病区排班人和上级科室负责人查看",
     "the published roster is at version {}, not {}; the change was made on another version": "已发布的排班当前为第 {} 版，而不是第 {} 版：该变更基于其他版本",
     "the roster period is draft: submit it for approval before publishing": "该排班周期为草稿：请先提交审批再发布",
     "version {} is already published": "第 {} 版已发布",

@@ -11,6 +11,7 @@ import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from shared.errors import RuleViolation
@@ -61,7 +62,14 @@ class MemoryUnitOfWork:
     ) -> None:
         self.audits.append((action, resource_type, resource_id))
         self.staged_records.append(
-            {"action": action, "type": resource_type, "id": resource_id, "before": before, "after": after}
+            {
+                "action": action,
+                "type": resource_type,
+                "id": resource_id,
+                "before": before,
+                "after": after,
+                "at": datetime.now(UTC),
+            }
         )
 
     def commit(self) -> None:

@@ -165,6 +165,18 @@ def test_a_month_is_created_edited_approved_published_and_put_on_duty(
     assert {n["name"]: n["shifts"] for n in one["nurses"]}["李娜"] == {"2027-01-04": "P"}
     assert nurse("GET", f"/periods/{pid}/versions/9").status_code == 404
 
+    # the change history on the audit table: who changed what, the cells before and after (not for nurses)
+    trail = head("GET", f"/periods/{pid}/history?limit=3")
+    assert trail.status_code == 200, trail.body
+    newest = trail.json_body["items"][0]
+    assert (newest["action"], newest["action_name"], newest["version"]) == ("roster.publish", "published", 2)
+    assert newest["by_name"] == "周护士长"
+    assert [(c["staff_name"], c["before_name"], c["after"]) for c in newest["cells"]] == [
+        ("陈思雨", "白班", None)
+    ]
+    assert trail.json_body["next_cursor"]
+    assert nurse("GET", f"/periods/{pid}/history").status_code == 403
+
     # a draft never published can be deleted; a published period cannot
     draft = head(
         "POST", "/periods", {"ward_ids": [ward], "start": "2027-02-01", "end": "2027-02-07"}

@@ -13,7 +13,7 @@ from typing import Any
 from chalicelib.scheduling.domain.calendar_feeds import Feed, FeedRef
 from chalicelib.scheduling.domain.leave import Window
 from chalicelib.scheduling.domain.periods import DutyShift, MyShift, NurseRow, PeriodRecord, Snapshot
-from chalicelib.scheduling.domain.ports import EngineOutcome, PeriodSummary
+from chalicelib.scheduling.domain.ports import EngineOutcome, PeriodSummary, TrailEntry
 from chalicelib.scheduling.domain.records import LeaveRecord, StaffRecord, Unit
 from chalicelib.scheduling.domain.requests import RosterRequest
 from chalicelib.scheduling.domain.roster.model import Roster, RosterProblem
@@ -759,3 +759,24 @@ class FakeLauncher:
         if self.fail:
             raise OSError("the function could not be invoked")
         self.launched.append((tenant, period_id, job_id))
+
+
+@dataclass
+class FakeAuditTrail:
+    """``AuditTrail`` over a fake unit of work's committed audit records (newest first)."""
+
+    uow: MemoryUnitOfWork
+
+    def page(
+        self, resource_type: str, resource_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[TrailEntry], str | None]:
+        partition = f"{resource_type}#{resource_id}"
+        rows = [
+            (f"{r['at'].isoformat()}#{i:06d}", r)
+            for i, r in enumerate(self.uow.audit_records)
+            if r["type"] == resource_type and r["id"] == resource_id
+        ]
+        records, next_cursor = page_after(rows, limit, cursor, partition, newest_first=True)
+        return [
+            TrailEntry(r["at"], "u-test", None, r["action"], r["before"], r["after"]) for r in records
+        ], next_cursor

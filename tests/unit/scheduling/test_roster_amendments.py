@@ -63,8 +63,24 @@ def test_a_swap_is_a_new_version_announced_to_the_two_nurses_only_and_audited_ce
     assert record["action"] == "roster.swap" and record["after"]["swap_id"] == "sw1"
     assert record["after"]["by_name"] == "周护士长" and record["before"] == {"version": 1}
     assert record["after"]["cells"] == [
-        {"staff_id": "s-a", "staff_name": "陈思雨", "date": "2027-01-05", "before": "D", "after": None},
-        {"staff_id": "s-d", "staff_name": "赵敏", "date": "2027-01-05", "before": None, "after": "D"},
+        {
+            "staff_id": "s-a",
+            "staff_name": "陈思雨",
+            "date": "2027-01-05",
+            "before": "D",
+            "before_name": "白班",
+            "after": None,
+            "after_name": "",
+        },
+        {
+            "staff_id": "s-d",
+            "staff_name": "赵敏",
+            "date": "2027-01-05",
+            "before": None,
+            "before_name": "",
+            "after": "D",
+            "after_name": "白班",
+        },
     ]
     w.project()
     d = Principal(tenant=T, user="u-d", staff_id="s-d", roles=frozenset({"nurse"}))

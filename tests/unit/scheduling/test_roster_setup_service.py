@@ -12,6 +12,7 @@ from chalicelib.scheduling.contracts.setup import SetupChange
 from chalicelib.scheduling.contracts.shifts import ShiftTypeChange
 from chalicelib.scheduling.domain.problem import build_problem
 from chalicelib.scheduling.domain.roster.evaluate import evaluate
+from chalicelib.scheduling.domain.roster.model import UNLIMITED
 from chalicelib.scheduling.domain.roster.solver import SolveOptions, solve
 from chalicelib.scheduling.domain.setup import day_key, default_shifts
 from chalicelib.scheduling.service import calendar, inputs, setup, shifts, staff
@@ -396,3 +397,24 @@ def test_a_ward_with_only_nurses_in_the_directory_is_rostered_feasibly_on_day_on
     assert {d.shift for d in problem.demand if d.day == 3} == {"D", "P", "N"}  # 1 October: holiday demand
     result = solve(problem, SolveOptions(time_limit=4, seed=0))
     assert evaluate(problem, result.roster).feasible
+
+
+def test_a_contracts_night_limit_reaches_the_problem_scaled_to_the_period() -> None:
+    """8 nights in 4 weeks is 9 in a 31-day month and 2 in a week; 28 means no limit at all."""
+    store, directory = hospital(nurses=4)
+    month, week = date(2027, 1, 1), date(2027, 1, 4)
+    nurses = inputs.ward_nurses(store, [WARD], month)  # type: ignore[arg-type]
+
+    def limits(days: int, start: date = month) -> dict[str, int]:
+        setup = inputs.ward_setup(store, WARD)  # type: ignore[arg-type]
+        problem = build_problem(setup, nurses, start, days)
+        return {k: c.max_nights for k, c in problem.contracts.items()}
+
+    assert limits(31) == {"full_time": 9, "part_time": 5}
+    assert limits(7, week) == {"full_time": 2, "part_time": 1}
+    contracts = [
+        {"id": "full_time", "name": "全职", "max_nights_per_4_weeks": 28},
+        {"id": "part_time", "name": "兼职", "max_nights_per_4_weeks": 0},
+    ]
+    change(store, directory, version=0, contracts=contracts)
+    assert limits(31) == {"full_time": UNLIMITED, "part_time": 0}

@@ -12,6 +12,7 @@ ROUTES = (
     ("GET", "/me/calendar-feed", "chalicelib.scheduling.api.calendar_feeds", "get_calendar_feed"),
     ("DELETE", "/me/calendar-feed", "chalicelib.scheduling.api.calendar_feeds", "revoke_calendar_feed"),
     ("GET", "/calendar-feeds/{token}/shifts.ics", "chalicelib.scheduling.api.calendar_feeds", "calendar_feed"),
+    ("GET", "/periods/{period_id}/history", "chalicelib.scheduling.api.history", "period_history"),
     ("GET", "/leave", "chalicelib.scheduling.api.leave", "list_leave"),
     ("GET", "/on-duty", "chalicelib.scheduling.api.onduty", "on_duty"),
     ("GET", "/me/shifts", "chalicelib.scheduling.api.onduty", "my_shifts"),

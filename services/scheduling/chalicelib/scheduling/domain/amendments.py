@@ -31,6 +31,8 @@ class CellMove:
     day: date
     before: str | None
     after: str | None
+    before_name: str = ""  # the shift's name (白班…); empty for a day off
+    after_name: str = ""
 
     def as_audit(self) -> dict[str, object]:
         return {
@@ -38,7 +40,9 @@ class CellMove:
             "staff_name": self.staff_name,
             "date": self.day.isoformat(),
             "before": self.before,
+            "before_name": self.before_name,
             "after": self.after,
+            "after_name": self.after_name,
         }
 
 
@@ -72,8 +76,14 @@ def live_rows(snapshot: Snapshot, rows: Mapping[str, NurseRow]) -> dict[str, Nur
     return out
 
 
-def moves(before: Mapping[str, NurseRow], after: Mapping[str, NurseRow]) -> list[CellMove]:
-    """Every cell whose shift differs between two sets of rows, by nurse and day."""
+def moves(
+    before: Mapping[str, NurseRow], after: Mapping[str, NurseRow], shift_names: Mapping[str, str]
+) -> list[CellMove]:
+    """Every cell whose shift differs between two sets of rows, by nurse and day, with the shifts' names."""
+
+    def named(code: str | None) -> str:
+        return shift_names.get(code, code) if code is not None else ""
+
     out = []
     for staff_id in sorted(set(before) | set(after)):
         was, now = before.get(staff_id), after.get(staff_id)
@@ -82,8 +92,9 @@ def moves(before: Mapping[str, NurseRow], after: Mapping[str, NurseRow]) -> list
         name = now.staff_name if now is not None else was.staff_name if was is not None else ""
         for day in sorted(set(was_cells) | set(now_cells)):
             a, b = was_cells.get(day), now_cells.get(day)
-            if (a.shift if a else None) != (b.shift if b else None):
-                out.append(CellMove(staff_id, name, day, a.shift if a else None, b.shift if b else None))
+            x, y = (a.shift if a else None), (b.shift if b else None)
+            if x != y:
+                out.append(CellMove(staff_id, name, day, x, y, named(x), named(y)))
     return out
 
 
@@ -93,7 +104,8 @@ def snapshot_moves(before: Snapshot, after: Snapshot) -> list[CellMove]:
     def rows(s: Snapshot) -> dict[str, NurseRow]:
         return {k: NurseRow(k, s.names.get(k, ""), s.wards.get(k, ""), cells=v) for k, v in s.cells.items()}
 
-    return moves(rows(before), rows(after))
+    names = {**{s.code: s.name for s in before.shifts}, **{s.code: s.name for s in after.shifts}}
+    return moves(rows(before), rows(after), names)
 
 
 def carried_into_draft(

@@ -253,3 +253,23 @@ class RosterEngine(Protocol):
     def start(self, problem: RosterProblem, current: Roster, mode: Mode, time_limit: float) -> EngineRun:
         """Start ``solve`` (afresh, keeping the problem's pins) or ``fill`` (every assignment of
         ``current`` kept, the open shifts filled fairly) within ``time_limit`` seconds."""
+
+
+@dataclass(frozen=True)
+class TrailEntry:
+    """One audit record of a resource: who did what, when, with what it held before and after."""
+
+    at: datetime
+    actor: str
+    actor_name: str | None
+    action: str
+    before: Mapping[str, Any] | None
+    after: Mapping[str, Any] | None
+
+
+class AuditTrail(Protocol):
+    """The audit records of one resource (the shared audit table, read only), newest first."""
+
+    def page(
+        self, resource_type: str, resource_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[TrailEntry], str | None]: ...

@@ -92,12 +92,12 @@ class _Reading:
         own = self.own_unit
         return own is not None and any(u.id == own for u in chain)
 
+    def oversees(self, ward: Unit) -> bool:
+        """Its rosterers, and the head of the ward or of a unit above it (科主任)."""
+        return self.rosters(ward) or any(u.head_id == self.principal.staff for u in self.chain(ward))
+
     def reads(self, ward: Unit) -> bool:
-        if self.rosters(ward):
-            return True
-        if any(u.head_id == self.principal.staff for u in self.chain(ward)):
-            return True  # the head of the ward or of its department (科主任)
-        return self.own_unit == ward.id
+        return self.oversees(ward) or self.own_unit == ward.id
 
 
 def _refuse(principal: Principal) -> Forbidden:
@@ -140,6 +140,17 @@ def require_reader(principal: Principal, ward_id: str, directory: Directory) -> 
     if principal.kind != "staff" or not reading.reads(ward):
         raise Forbidden("a ward's roster is read by its rosterers, its department head and its own staff")
     return Ward(ward.id, ward.name)
+
+
+def require_overseer(principal: Principal, ward_ids: Sequence[str], directory: Directory) -> None:
+    """``principal`` oversees one of the wards (a ward no longer in the directory is skipped): its
+    rosterers and the heads above it — who reads a roster's change history, with reasons a ward's
+    nurses do not see (a sick call's)."""
+    if principal.kind == "staff":
+        reading = _Reading(principal, directory)
+        if any(reading.oversees(reading.units[w]) for w in ward_ids if w in reading.units):
+            return
+    raise Forbidden("a roster's history is read by the ward's rosterers and the heads of its units")
 
 
 def read_rostering(principal: Principal, ward_ids: Sequence[str], directory: Directory) -> bool:

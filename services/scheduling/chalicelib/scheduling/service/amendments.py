@@ -98,7 +98,8 @@ def _prepare(
         after = rules.apply_changes(current.ctx.problem, current.ctx.shifts, before, changes, names)
     except rules.EditRefused as refused:
         raise refusal(refused) from refused
-    return _Prepared(period, current.version, current.ctx, before, after, rules_amend.moves(before, after))
+    moved = rules_amend.moves(before, after, {s.code: s.name for s in current.ctx.shifts})
+    return _Prepared(period, current.version, current.ctx, before, after, moved)
 
 
 def preview_live(

@@ -520,7 +520,14 @@ def save_rows(
     changed = [r for k, r in after_rows.items() if dict(r.cells) != dict(ctx.rows[k].cells)]
     updated = _reopened(period)
     store.periods.save(updated, period.revision, changed, relist=updated.state != period.state)
-    store.uow.audit(action, "roster_period", period.id, after={**audit, "revision": updated.revision})
+    moved = amend.moves(ctx.rows, after_rows, {s.code: s.name for s in ctx.shifts})
+    store.uow.audit(
+        action,
+        "roster_period",
+        period.id,
+        before={"revision": period.revision, "state": period.state},
+        after={**audit, "revision": updated.revision, **amend.audit_cells(moved)},
+    )
     store.uow.commit()
     return api.EditResult(
         period=_period_view(updated),
@@ -935,7 +942,14 @@ def save_roster(
     updated = _reopened(period)
     store.periods.save(updated, period.revision, changed, relist=updated.state != period.state)
     store.uow.audit(
-        "roster.solve", "roster_period", period.id, after={"revision": updated.revision, "note": note}
+        "roster.solve",
+        "roster_period",
+        period.id,
+        after={
+            "revision": updated.revision,
+            "note": note,
+            "cells_moved": len(amend.moves(by_id, by_id | {r.staff_id: r for r in changed}, {})),
+        },
     )
     store.uow.commit()
     return updated.revision

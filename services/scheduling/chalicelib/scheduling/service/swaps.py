@@ -175,7 +175,16 @@ def _submit(
             "version": swap.version,
             "reverses": swap.reverses,
             "cells": [
-                CellMove(c.staff_id, c.staff_name, c.day, c.before, c.after).as_audit() for c in swap.cells
+                CellMove(
+                    c.staff_id,
+                    c.staff_name,
+                    c.day,
+                    c.before,
+                    c.after,
+                    c.before_name if c.before else "",
+                    c.after_name if c.after else "",
+                ).as_audit()
+                for c in swap.cells
             ],
         },
     )

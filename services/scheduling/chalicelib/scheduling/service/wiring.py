@@ -9,6 +9,7 @@ from datetime import date
 
 from chalicelib.scheduling.domain.period_ports import ExportFiles, FeedLookup, PeriodStore
 from chalicelib.scheduling.domain.ports import (
+    AuditTrail,
     Directory,
     LiveJobs,
     PeriodSummary,
@@ -26,6 +27,7 @@ from shared.ids import new_id
 from shared.persistence.uow import UnitOfWork
 
 __all__ = [
+    "audit_trail",
     "consumer_period_store",
     "directory",
     "feed_lookup",
@@ -78,6 +80,13 @@ def tenant_period_store(tenant: str) -> PeriodStore:
 
     principal = Principal(tenant=tenant, user="service:scheduling", kind="service")
     return PeriodDynamoStore(tenant, UnitOfWork("scheduling", principal, None))
+
+
+def audit_trail(tenant: str) -> AuditTrail:
+    """The shared audit table's records of one hospital, read only."""
+    from chalicelib.scheduling.adapters.audit import DynamoAuditTrail
+
+    return DynamoAuditTrail(tenant)
 
 
 def feed_lookup() -> FeedLookup:
