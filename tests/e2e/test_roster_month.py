@@ -175,3 +175,47 @@ def test_a_ward_runs_a_month_requests_solve_publish_leave_repair_swap_republish(
     stack.drain()
     v1 = m.check_version(pid, 1)
     assert v1
+
+    # a swap agreed and approved (换班): a nurse gives a shift of the days ahead to a colleague off that
+    # day — the first pair the hard rules allow for both — her colleague accepts, the head nurse approves
+    # in approvals, and approvals' decision makes version 2 (#23's swaps; see tests/service/test_roster_swaps_api.py)
+    swap = None
+    for day in sorted({d for days in v1.values() for d in days if date.fromisoformat(d) > today}):
+        working = [s for s in m.nurses if day in v1.get(s, {})]
+        free = [s for s in m.nurses if day not in v1.get(s, {})]
+        for giver in working:
+            for taker in free:
+                body = {"kind": "give", "my_date": day, "colleague_id": taker}
+                status, made = stack.request("POST", f"{base}/swaps", m.nurse(giver), body)
+                assert status in (201, 422), made  # 422: a hard rule refuses it for one of them
+                if status == 201:
+                    swap = made
+                    break
+            if swap:
+                break
+        if swap:
+            break
+    assert swap is not None and swap["state"] == "requested"
+    stack.drain()  # roster.swap.requested → approvals starts the 换班 as the nurse
+    colleague = m.nurse(swap["colleague_id"])
+    (accept,) = [
+        t
+        for t in m.call("GET", "/approvals/inbox/pending", colleague)["items"]
+        if t["title"].startswith("送班")
+    ]
+    m.call("POST", f"/approvals/approvals/{accept['instance_id']}/actions", colleague, {"action": "approve"})
+    (approve,) = [
+        t
+        for t in m.call("GET", "/approvals/inbox/pending", m.as_head)["items"]
+        if t["instance_id"] == accept["instance_id"]
+    ]
+    m.call("POST", f"/approvals/approvals/{approve['instance_id']}/actions", m.as_head, {"action": "approve"})
+    stack.drain()  # approval.swap.decided → version 2 → on duty, the two nurses' notices
+    applied = m.call("GET", f"/scheduling/swaps/{swap['id']}", m.nurse(swap["proposer_id"]))
+    assert (applied["state"], applied["applied_version"]) == ("applied", 2), applied
+    v2 = m.check_version(pid, 2)
+    day = swap["my_date"]
+    assert (
+        day not in v2.get(swap["proposer_id"], {})
+        and v2[swap["colleague_id"]][day] == v1[swap["proposer_id"]][day]
+    )
