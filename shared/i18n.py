@@ -117,10 +117,13 @@ NOUNS = {
     "calendar feed": "日历订阅",
     # late leave, sick calls and repairs
     "disruption": "排班异动",
+    "swap": "换班",
 }
 
 # Values code puts into messages that a reader should see in Chinese too.
 VALUES = {
+    "requested": "审批中",
+    "applied": "已生效",
     "approved": "已通过",
     "rejected": "已驳回",
     "withdrawn": "已撤回",
@@ -435,6 +438,29 @@ MESSAGES = {
     "at most {} requests per nurse in a roster period": "每位护士每个排班周期最多提交 {} 条排班意愿",
     "a nurse withdraws only her own requests": "护士只能撤回自己的排班意愿",
     "requests are filed by the nurses of the roster period": "只有本排班周期的护士可以提交排班意愿",
+    # scheduling: swaps and give-aways (service/swaps.py, domain/swaps.py, adapters/swaps.py)
+    "the swap breaks a hard rule: {}": "该换班违反硬性规则：{}",
+    "swaps are proposed by the nurses of the roster period, for their own shifts": "只有本排班周期的护士可以为自己的班次提出换班",
+    "a day already past cannot be swapped": "已过去的日期不能换班",
+    "taking an open shift names no colleague": "认领空班不需要指定同事",
+    "taking an open shift names the shift": "认领空班需要指定班次",
+    "you already work {} on {}": "您已有{}（{}）",
+    "{} on {} has no open place: it is fully staffed": "{}（{}）没有空缺：人数已满",
+    "only taking an open shift names the shift": "只有认领空班需要指定班次",
+    "a swap or a give-away names the colleague": "换班或送班需要指定同事",
+    "the colleague is someone other than you": "换班同事不能是您自己",
+    "the colleague is not a nurse of this roster period": "该同事不是本排班周期的护士",
+    "a give-away names no date of the colleague's": "送班不需要指定对方的日期",
+    "you have no shift on {} to give": "您在 {} 没有可送出的班次",
+    "{} already works {} on {}": "{}已有{}（{}）",
+    "the two of you work the same shifts on those days: nothing to swap": "你们在这些日期的班次相同：无需换班",
+    "{}'s shift on {} changed since the swap was proposed": "{}在 {} 的班次在提出换班后已有变动",
+    "the swap is {}": "该换班{}",
+    "only the nurse who proposed a swap cancels it": "只有提出换班的护士可以取消",
+    "a swap is reversed by one of its nurses": "只有换班双方可以撤销换班",
+    "the swap exists already": "该换班已存在",
+    "{}'s shift on {} is in another swap waiting for approval": "{}在 {} 的班次已在另一项待审批的换班中",
+    "the swap changed meanwhile; reload it": "该换班已被更改，请刷新",
     # scheduling: copy, rotation and explain (service/roster_operations.py, domain/roster_operations.py)
     "the copy breaks a hard rule: {}": "该复制违反硬性规则：{}",
     "the rotation breaks a hard rule: {}": "该轮转违反硬性规则：{}",

@@ -218,3 +218,79 @@ def test_a_ward_runs_a_month_requests_solve_publish_leave_repair_swap_republish(
     stack.drain()
     v3 = m.check_version(pid, 3)
     assert v3[cover][call["date"]] == v2[sick][call["date"]] and call["date"] not in v3.get(sick, {})
+
+    # a swap agreed and approved (换班): a nurse gives a shift of the days ahead to a colleague off that
+    # day — the first pair the hard rules allow for both — her colleague accepts, the head nurse approves
+    # in approvals, and approvals' decision makes version 4 (#23's swaps; see tests/service/test_roster_swaps_api.py)
+    swap = None
+    for day in sorted({d for days in v3.values() for d in days if date.fromisoformat(d) > today}):
+        working = [s for s in m.nurses if day in v3.get(s, {})]
+        free = [s for s in m.nurses if day not in v3.get(s, {})]
+        for giver in working:
+            for taker in free:
+                body = {"kind": "give", "my_date": day, "colleague_id": taker}
+                status, made = stack.request("POST", f"{base}/swaps", m.nurse(giver), body)
+                assert status in (201, 422), made  # 422: a hard rule refuses it for one of them
+                if status == 201:
+                    swap = made
+                    break
+            if swap:
+                break
+        if swap:
+            break
+    assert swap is not None and swap["state"] == "requested"
+    stack.drain()  # roster.swap.requested → approvals starts the 换班 as the nurse
+    colleague = m.nurse(swap["colleague_id"])
+    (accept,) = [
+        t
+        for t in m.call("GET", "/approvals/inbox/pending", colleague)["items"]
+        if t["title"].startswith("送班")
+    ]
+    m.call("POST", f"/approvals/approvals/{accept['instance_id']}/actions", colleague, {"action": "approve"})
+    (approve,) = [
+        t
+        for t in m.call("GET", "/approvals/inbox/pending", m.as_head)["items"]
+        if t["instance_id"] == accept["instance_id"]
+    ]
+    m.call("POST", f"/approvals/approvals/{approve['instance_id']}/actions", m.as_head, {"action": "approve"})
+    stack.drain()  # approval.swap.decided → version 4 → on duty, the two nurses' notices
+    applied = m.call("GET", f"/scheduling/swaps/{swap['id']}", m.nurse(swap["proposer_id"]))
+    assert (applied["state"], applied["applied_version"]) == ("applied", 4), applied
+    v4 = m.check_version(pid, 4)
+    day = swap["my_date"]
+    assert (
+        day not in v4.get(swap["proposer_id"], {})
+        and v4[swap["colleague_id"]][day] == v3[swap["proposer_id"]][day]
+    )
+
+    # the head nurse edits the published roster (a draft again, version 4 on duty meanwhile), it goes
+    # through 排班审批 again and is republished as version 5: only the nurses whose shifts moved are told
+    later = sorted(d for d in v4.get(m.nurses[0], {}) if date.fromisoformat(d) > today + timedelta(days=1))
+    assert later
+    grid = m.call("GET", base, m.as_head)
+    edit = {
+        "revision": grid["period"]["revision"],
+        "changes": [{"staff_id": m.nurses[0], "date": later[-1], "shift": None}],
+    }
+    edited = m.call("PUT", f"{base}/cells", m.as_head, edit)
+    assert (edited["period"]["state"], edited["period"]["version"]) == ("draft", 4)
+    m.call("POST", f"{base}/submit", m.as_head, {"revision": edited["period"]["revision"]})
+    stack.drain()
+    (task,) = m.call("GET", "/approvals/inbox/pending", m.as_director)["items"]
+    m.call(
+        "POST", f"/approvals/approvals/{task['instance_id']}/actions", m.as_director, {"action": "approve"}
+    )
+    stack.drain()
+    assert m.call("POST", f"{base}/publish", m.as_head, {})["version"] == 5
+    stack.drain()
+    v5 = m.check_version(pid, 5)
+    assert later[-1] not in v5.get(m.nurses[0], {})
+    history = m.call("GET", f"{base}/history?limit=100", m.as_head)["items"]
+    published = [(e["action"], e["version"]) for e in history if e["version"]]
+    assert published == [
+        ("roster.publish", 5),
+        ("roster.swap", 4),
+        ("roster.repair", 3),
+        ("roster.repair", 2),
+        ("roster.publish", 1),
+    ], published

@@ -965,6 +965,124 @@ def _register_calendar_feeds() -> None:
         return Prepared(with_feed(maker, token)["path"].removeprefix("/scheduling"))
 
 
+def _register_swaps() -> None:
+    """Swaps (换班) on a published week of a ward that skips approval: two nurses with sign-ins (minted
+    tokens), the caller a nurse of the ward too where the route is hers (proposing, cancelling,
+    reversing); an applied swap is decided here as approvals' answer would be (its own consumer)."""
+    from tests.quality.surface import Prepared, scenario
+
+    def live_week(maker: ResourceMaker, token: str, caller_works: bool) -> tuple[str, str, dict[str, str]]:
+        """A published week: 陈思雨 白班 on the 5th (the caller 白班 on the 6th when she works there).
+        Returns the period id, the tenant and the staff ids by user."""
+        import jwt
+
+        from shared.auth import DIRECTORY_ROLES
+
+        claims = jwt.decode(token, options={"verify_signature": False})
+        tenant = str(claims["tenant"])
+        status, dept = maker.call("POST", "/messaging/departments", token, {"name": "内科"})
+        assert status == 201, dept
+        body = {"name": "心内科病区", "kind": "ward", "parent_id": dept["id"]}
+        status, ward = maker.call("POST", "/messaging/departments", token, body)
+        assert status == 201, ward
+        people = [
+            ("陈思雨", f"sw-{uuid.uuid4().hex[:8]}", ["nurse"]),
+            ("李娜", f"sw-{uuid.uuid4().hex[:8]}", ["nurse"]),
+        ]
+        if caller_works:
+            people.append(
+                ("周护士", str(claims["sub"]), [r for r in claims.get("roles", []) if r in DIRECTORY_ROLES])
+            )
+        ids: dict[str, str] = {}
+        for name, user, roles in people:
+            body = {
+                "name": name,
+                "employee_no": f"S{uuid.uuid4().hex[:10]}",
+                "department_id": ward["id"],
+                "roles": roles,
+                "user_id": user,
+            }
+            status, made = maker.call("POST", "/messaging/staff", token, body)
+            assert status == 201, made
+            ids[user] = str(made["id"])
+        path = f"/scheduling/wards/{ward['id']}/setup"
+        status, changed = maker.call("PUT", path, token, {"version": 0, "skip_approval": True})
+        assert status == 200, changed
+        if maker.settle is not None:
+            maker.settle()  # staff.created → the scheduling projection
+        body = {"ward_ids": [ward["id"]], "start": "2027-01-04", "end": "2027-01-10"}
+        status, period = maker.call("POST", "/scheduling/periods", token, body)
+        assert status == 201, period
+        users = list(ids)
+        changes = [{"staff_id": ids[users[0]], "date": "2027-01-05", "shift": "D"}]
+        if caller_works:
+            changes.append({"staff_id": ids[str(claims["sub"])], "date": "2027-01-06", "shift": "D"})
+        status, body = maker.call(
+            "PUT", f"/scheduling/periods/{period['id']}/cells", token, {"changes": changes}
+        )
+        assert status == 200, body
+        status, body = maker.call("POST", f"/scheduling/periods/{period['id']}/publish", token, {})
+        assert status == 200, body
+        return str(period["id"]), tenant, ids
+
+    def nurses_swap(maker: ResourceMaker, token: str) -> tuple[str, str]:
+        """陈思雨 (her own sign-in) gives her 白班 on the 5th to 李娜: (period id, swap id)."""
+        pid, tenant, ids = live_week(maker, token, caller_works=False)
+        first, second = list(ids)
+        assert maker.mint is not None, "this recipe needs a ResourceMaker that can mint tokens"
+        nurse = str(maker.mint(tenant, first, ["nurse"]))
+        body = {"kind": "give", "my_date": "2027-01-05", "colleague_id": ids[second]}
+        status, swap = maker.call("POST", f"/scheduling/periods/{pid}/swaps", nurse, body)
+        assert status == 201, swap
+        return pid, str(swap["id"])
+
+    def my_swap(maker: ResourceMaker, token: str) -> tuple[str, dict[str, Any]]:
+        """The caller gives her 白班 on the 6th to 李娜: (period id, swap)."""
+        pid, _, ids = live_week(maker, token, caller_works=True)
+        body = {"kind": "give", "my_date": "2027-01-06", "colleague_id": list(ids.values())[1]}
+        status, swap = maker.call("POST", f"/scheduling/periods/{pid}/swaps", token, body)
+        assert status == 201, swap
+        return pid, dict(swap)
+
+    @scenario("scheduling", "POST", "/periods/{period_id}/swaps")
+    def give_my_shift_away(maker: ResourceMaker, token: str) -> Prepared:
+        pid, _, ids = live_week(maker, token, caller_works=True)
+        body = {"kind": "give", "my_date": "2027-01-06", "colleague_id": list(ids.values())[1]}
+        return Prepared(f"/periods/{pid}/swaps", body=body)
+
+    @scenario("scheduling", "GET", "/periods/{period_id}/swaps")
+    def the_periods_swaps(maker: ResourceMaker, token: str) -> Prepared:
+        pid, _ = nurses_swap(maker, token)
+        return Prepared(f"/periods/{pid}/swaps")
+
+    @scenario("scheduling", "GET", "/swaps/{swap_id}")
+    def a_nurses_swap(maker: ResourceMaker, token: str) -> Prepared:
+        _, swap_id = nurses_swap(maker, token)
+        return Prepared(f"/swaps/{swap_id}")
+
+    @scenario("scheduling", "POST", "/swaps/{swap_id}/cancel")
+    def call_off_my_swap(maker: ResourceMaker, token: str) -> Prepared:
+        _, swap = my_swap(maker, token)
+        return Prepared(f"/swaps/{swap['id']}/cancel")
+
+    @scenario("scheduling", "POST", "/swaps/{swap_id}/reverse")
+    def reverse_my_applied_swap(maker: ResourceMaker, token: str) -> Prepared:
+        import jwt
+        from chalicelib.scheduling.consumers import SWAP_DECISIONS
+        from chalicelib.scheduling.service import swaps
+
+        from shared.events.consumer import handle_once
+        from shared.events.published.approvals import SWAP_DECIDED, SwapDecided
+
+        pid, swap = my_swap(maker, token)
+        tenant = jwt.decode(token, options={"verify_signature": False})["tenant"]
+        decided = SwapDecided(
+            swap_id=swap["id"], period_id=pid, instance_id="gate", outcome="approved", by=swap["proposer_id"]
+        )
+        assert handle_once(SWAP_DECISIONS, SWAP_DECIDED.envelope(tenant, decided), swaps.record_decision)
+        return Prepared(f"/swaps/{swap['id']}/reverse")
+
+
 def _register_roster_repairs() -> None:
     """Late leave, sick calls and repairs: a published week of a ward of two nurses (白班 on the 4th, 小夜
     on the 6th; the ward skipping approval), the first one's sick call on the 4th, and what follows it."""
@@ -1074,3 +1192,4 @@ _register_roster_periods()
 _register_scheduling()
 _register_calendar_feeds()
 _register_roster_repairs()
+_register_swaps()

@@ -184,6 +184,7 @@ def _scenario(stack: Any, tenant: str, emitted: list[Any]) -> None:
     assert status == 202, body
     _roster(stack, tenant, admin, dept["id"], nurse, emitted)
     _roster_scenario(stack, tenant, admin, emitted)
+    _swap_scenario(stack, tenant, admin, emitted)
 
 
 def _roster(stack: Any, tenant: str, admin: str, ward: str, nurse: str, emitted: list[Any]) -> None:
@@ -289,6 +290,73 @@ def _disruptions(
         instance_id="gate-late", staff_id=nurses[0], leave_type="事假", start="2027-01-04", end="2027-01-04"
     )
     emitted.append(LEAVE_APPROVED.envelope(tenant, late))
+
+
+def _swap_scenario(stack: Any, tenant: str, admin: str, emitted: list[Any]) -> None:
+    """Swaps (换班) on a published week of a ward that skips approval: one proposed, started in
+    approvals (its consumer's handler, here), accepted by the colleague and approved by the head nurse
+    (approvals answers approval.swap.decided, which scheduling applies as a new version); one proposed
+    and left to approvals' consumer (measured starting)."""
+    from chalicelib.approvals.domain.swap import instance_id as swap_approval
+
+    (project,) = [h for sub, h in _consumers(stack) if sub.name == "staff-projection"]
+    _, dept = stack.request("POST", "/messaging/departments", admin, {"name": "外科"})
+    status, ward = stack.request(
+        "POST", "/messaging/departments", admin, {"name": "普外病区", "kind": "ward", "parent_id": dept["id"]}
+    )
+    assert status == 201, ward
+    ids: dict[str, str] = {}
+    people = [
+        ("gate-sw-hn", "吴护士长", ["head_nurse"]),
+        ("gate-sw-1", "韩雪", ["nurse"]),
+        ("gate-sw-2", "林悦", ["nurse"]),
+    ]
+    for user, name, roles in people:
+        body = {
+            "name": name,
+            "employee_no": user,
+            "department_id": ward["id"],
+            "roles": roles,
+            "user_id": user,
+        }
+        status, made = stack.request("POST", "/messaging/staff", admin, body)
+        assert status == 201, made
+        ids[user] = made["id"]
+    for envelope in [e for e in emitted if e.type == "staff.created" and e.data["staff_id"] in ids.values()]:
+        assert not (project(_sqs_event(envelope), _Context()) or {}).get("batchItemFailures")
+    status, body = stack.request(
+        "PUT", f"/scheduling/wards/{ward['id']}/setup", admin, {"version": 0, "skip_approval": True}
+    )
+    assert status == 200, body
+    body = {"ward_ids": [ward["id"]], "start": "2027-01-04", "end": "2027-01-10"}
+    status, period = stack.request("POST", "/scheduling/periods", admin, body)
+    assert status == 201, period
+    pid = period["id"]
+    changes = [{"staff_id": ids["gate-sw-1"], "date": "2027-01-05", "shift": "D"}]
+    status, body = stack.request("PUT", f"/scheduling/periods/{pid}/cells", admin, {"changes": changes})
+    assert status == 200, body
+    status, body = stack.request("POST", f"/scheduling/periods/{pid}/publish", admin, {})
+    assert status == 200, body
+
+    def token(user: str, role: str = "nurse") -> str:
+        return str(stack.token(tenant, user, [role]))
+
+    give = {"kind": "give", "my_date": "2027-01-05", "colleague_id": ids["gate-sw-2"]}
+    status, swap = stack.request("POST", f"/scheduling/periods/{pid}/swaps", token("gate-sw-1"), give)
+    assert status == 201, swap
+    (start,) = [h for sub, h in _consumers(stack) if sub.name == "swap-requested"]
+    (requested,) = [
+        e for e in emitted if e.type == "roster.swap.requested" and e.data["swap_id"] == swap["id"]
+    ]
+    assert not (start(_sqs_event(requested), _Context()) or {}).get("batchItemFailures")
+    path = f"/approvals/approvals/{swap_approval(swap['id'])}/actions"
+    for user, role in (("gate-sw-2", "nurse"), ("gate-sw-hn", "head_nurse")):
+        status, body = stack.request("POST", path, token(user, role), {"action": "approve"})
+        assert status == 200, body
+    assert body["status"] == "approved"  # approval.swap.decided
+    take = {"kind": "take", "my_date": "2027-01-07", "shift": "D"}
+    status, other = stack.request("POST", f"/scheduling/periods/{pid}/swaps", token("gate-sw-2"), take)
+    assert status == 201, other
 
 
 @pytest.fixture(scope="module")

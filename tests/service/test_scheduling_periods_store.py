@@ -336,3 +336,63 @@ def test_disruptions_are_create_only_saved_over_their_revision_and_stay_out_of_t
     assert header == jan and rows == [row]
     other, _ = opener(f"t-{uuid.uuid4().hex[:10]}")
     assert other.disruptions.get("p1", "d1") is None and other.disruptions.page("p1", 10, None) == ([], None)
+
+
+def test_a_swap_is_create_only_saved_over_its_revision_and_listed_by_its_period(opener: Opener) -> None:
+    from dataclasses import replace
+
+    from chalicelib.scheduling.domain.swaps import Swap, SwapCell
+
+    tenant = f"t-{uuid.uuid4().hex[:10]}"
+    store, write = opener(tenant)
+    day = date(2027, 1, 5)
+    cells = (
+        SwapCell("s-a", "陈思雨", day, "D", None, "白班", "休"),
+        SwapCell("s-b", "李娜", day, None, "D", "休", "白班"),
+    )
+    swap = Swap(
+        id="sw-1",
+        period_id="p-1",
+        period_title="心内科病区 2027年1月排班",
+        ward_ids=("w1",),
+        kind="give",
+        state="requested",
+        proposer_id="s-a",
+        proposer_name="陈思雨",
+        colleague_id="s-b",
+        colleague_name="李娜",
+        my_date=day,
+        their_date=None,
+        cells=cells,
+        version=1,
+        created_at=AT,
+        reason="家里有事",
+    )
+    later = replace(
+        swap, id="sw-2", created_at=datetime(2026, 12, 21, tzinfo=UTC), kind="take", colleague_id=None
+    )
+    write(lambda s: s.swaps.add(swap))
+    write(lambda s: s.swaps.add(later))
+    write(lambda s: s.swaps.add(replace(swap, id="sw-3", period_id="p-2")))
+    assert store.swaps.get("sw-1") == swap  # every field, the cells with their names, read back
+    assert store.swaps.get("nope") is None
+    assert [s.id for s in store.swaps.of_period("p-1")] == ["sw-1", "sw-2"]  # oldest first, its period's
+    with pytest.raises(Conflict):
+        write(lambda s: s.swaps.add(swap))  # create-only
+    applied = replace(
+        swap,
+        state="applied",
+        revision=1,
+        applied_version=2,
+        decided_by="s-hn",
+        decided_by_name="周护士长",
+        decided_at=AT,
+        instance_id="ap-1",
+    )
+    write(lambda s: s.swaps.save(applied, 0))
+    assert store.swaps.get("sw-1") == applied
+    with pytest.raises(Conflict):  # decided meanwhile: saved only over the revision read
+        write(lambda s: s.swaps.save(replace(swap, state="failed", revision=1), 0))
+    assert store.swaps.get("sw-1") == applied
+    other, _ = opener(f"t-{uuid.uuid4().hex[:10]}")
+    assert other.swaps.get("sw-1") is None and other.swaps.of_period("p-1") == []  # another hospital's

@@ -162,6 +162,26 @@ ROSTER_DECIDED = EventType(
     description="A roster period's 排班审批 ended: approved, rejected, withdrawn, or could not start",
 )
 
+
+class SwapDecided(BaseModel):
+    """The 换班 approval of a nurse's swap ended (or could not start): scheduling applies the swap to the
+    live roster (approved) or records why not (rejected, withdrawn, failed)."""
+
+    swap_id: str
+    period_id: str
+    instance_id: str = Field("", description="the approval ('' when it could not be started)")
+    outcome: Literal["approved", "rejected", "withdrawn", "failed"]
+    reason: str = Field("", description="the approver's comment, or why the approval could not start")
+    by: str = Field("", description="the staff id who decided (the last approver), if any")
+
+
+SWAP_DECIDED = EventType(
+    "approval.swap.decided",
+    "approvals",
+    SwapDecided,
+    description="A nurse's 换班 approval ended: approved, rejected, withdrawn, or could not start",
+)
+
 # Every type approvals publishes, in the order its schemas are listed.
 APPROVALS_EVENTS: tuple[EventType[Any], ...] = (
     *INSTANCE_EVENTS.values(),
@@ -174,4 +194,5 @@ APPROVALS_EVENTS: tuple[EventType[Any], ...] = (
     LEAVE_APPROVED,
     LEAVE_CANCELLED,
     ROSTER_DECIDED,
+    SWAP_DECIDED,
 )

@@ -5,7 +5,7 @@ never a patient's or a nurse's personal details beyond their staff id."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -89,5 +89,37 @@ ROSTER_DISRUPTED = EventType(
     description="Cells of a published roster need a repair (late leave, a sick call): its rosterers are told",
 )
 
+
+class SwapRequested(BaseModel):
+    """A nurse proposed a swap, a give-away or taking an open shift (换班) on a published roster, checked by
+    every hard rule: approvals starts its built-in 换班 for it, as the proposing nurse (the colleague
+    accepts, then the head nurse), and answers with ``approval.swap.decided``."""
+
+    swap_id: str
+    period_id: str
+    kind: Literal["swap", "give", "take"] = Field(description="swap, give (送班), take (认领空班)")
+    proposer: str = Field(description="the proposing nurse's staff id (the approval's submitter)")
+    colleague: str | None = Field(
+        None, description="the colleague's staff id; none when taking an open shift"
+    )
+    my_date: date
+    their_date: date | None = Field(None, description="the colleague's day of a swap")
+    title: str = Field(description="what the approval is called, e.g. '换班：陈思雨 ↔ 李娜（1月5日）'")
+    summary: str = Field(description="what moves, in words: '陈思雨 1月5日 白班 → 休；李娜 1月5日 休 → 白班'")
+    reason: str = Field("", description="the nurse's reason, as she gave it")
+
+
+ROSTER_SWAP_REQUESTED = EventType(
+    "roster.swap.requested",
+    "scheduling",
+    SwapRequested,
+    description="A nurse proposed a swap, give-away or open shift taken (换班) on a published roster",
+)
+
 # Every type scheduling publishes, in the order its schemas are listed.
-SCHEDULING_EVENTS: tuple[EventType[Any], ...] = (ROSTER_SUBMITTED, ROSTER_PUBLISHED, ROSTER_DISRUPTED)
+SCHEDULING_EVENTS: tuple[EventType[Any], ...] = (
+    ROSTER_SUBMITTED,
+    ROSTER_PUBLISHED,
+    ROSTER_DISRUPTED,
+    ROSTER_SWAP_REQUESTED,
+)

@@ -20,6 +20,7 @@ from chalicelib.scheduling.domain.requests import RosterRequest
 from chalicelib.scheduling.domain.roster.model import Roster, RosterProblem
 from chalicelib.scheduling.domain.setup import CalendarDay, ShiftDef
 from chalicelib.scheduling.domain.solve_jobs import SOLVE_RUNNING, Mode, SolveJob
+from chalicelib.scheduling.domain.swaps import Swap
 from chalicelib.scheduling.domain.ward_rules import WardRules
 
 from shared.errors import Conflict, NotFound
@@ -261,6 +262,7 @@ class PeriodTables:
         default_factory=dict
     )  # t, p, staff, day
     disruptions: dict[tuple[str, str, str], Disruption] = field(default_factory=dict)  # t, period, id
+    swaps: dict[tuple[str, str], Swap] = field(default_factory=dict)  # tenant, swap id
 
 
 def _sk(shift: DutyShift) -> str:
@@ -502,6 +504,43 @@ class FakeFeedLookup:
 
 
 @dataclass
+class FakeSwaps:
+    """Swaps by (tenant, id): create-only, then saved only over the revision read, like the adapter."""
+
+    tenant: str
+    tables: PeriodTables
+    uow: MemoryUnitOfWork
+
+    def get(self, swap_id: str) -> Swap | None:
+        return self.tables.swaps.get((self.tenant, swap_id))
+
+    def of_period(self, period_id: str) -> list[Swap]:
+        mine = [s for (t, _), s in self.tables.swaps.items() if t == self.tenant and s.period_id == period_id]
+        return sorted(mine, key=lambda s: (s.created_at, s.id))
+
+    def add(self, swap: Swap) -> None:
+        key = (self.tenant, swap.id)
+
+        def create_only() -> None:
+            if key in self.tables.swaps:
+                raise Conflict("the swap exists already")
+
+        self.uow.check(create_only)
+        self.uow.stage(lambda: self.tables.swaps.__setitem__(key, swap))
+
+    def save(self, swap: Swap, base_revision: int) -> None:
+        key = (self.tenant, swap.id)
+
+        def same() -> None:
+            held = self.tables.swaps.get(key)
+            if held is None or held.revision != base_revision:
+                raise Conflict("the swap changed meanwhile; reload it")
+
+        self.uow.check(same)
+        self.uow.stage(lambda: self.tables.swaps.__setitem__(key, swap))
+
+
+@dataclass
 class FakeDisruptions:
     """A period's disruptions: create-only, then saved only over the revision read (like the adapter)."""
 
@@ -571,6 +610,10 @@ class FakePeriodStore(FakeStore):
     @property
     def disruptions(self) -> FakeDisruptions:
         return FakeDisruptions(self.tenant, self.period_tables, self.uow)
+
+    @property
+    def swaps(self) -> FakeSwaps:
+        return FakeSwaps(self.tenant, self.period_tables, self.uow)
 
 
 # ---- auto-roster jobs ------------------------------------------------------------------------------------

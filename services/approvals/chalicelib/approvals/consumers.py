@@ -1,4 +1,4 @@
-"""Approvals' consumers: a roster period submitted by scheduling starts its 排班审批.
+"""Approvals' consumers: a roster period submitted by scheduling starts its 排班审批, a nurse's swap its 换班.
 
 Each function imports the service module it needs when it runs: every Lambda function of the service
 loads this module, and one consumer should not start up with the others' code (see ``shared.app``).
@@ -26,7 +26,17 @@ ROSTER_SUBMITTED = Subscription(
     # (or the failure's event) with the marker
     budget={"GetItem": 9, "BatchGetItem": 2, "TransactWriteItems": 1},
 )
-SUBSCRIPTIONS = (ROSTER_SUBMITTED,)
+SWAP_REQUESTED = Subscription(
+    service="approvals",
+    name="swap-requested",
+    source="scheduling",
+    event_types=("roster.swap.requested",),
+    # as roster-submitted: the approval (started already?), the template, the directory for the route
+    # (the nurse, the colleague, the head nurses of her unit, its head), her name and the approvers'
+    # deputies; the approval with its lists, timer, record, events and audit (or the failure) with the marker
+    budget={"GetItem": 9, "Query": 2, "BatchGetItem": 2, "TransactWriteItems": 1},
+)
+SUBSCRIPTIONS = (ROSTER_SUBMITTED, SWAP_REQUESTED)
 
 
 @consumers.on_sqs_message(queue=ROSTER_SUBMITTED.queue_name, batch_size=10)
@@ -35,3 +45,11 @@ def on_roster_submitted(event: Any) -> dict[str, Any]:
     from chalicelib.approvals.service import roster
 
     return consume_batch(event.to_dict(), ROSTER_SUBMITTED, roster.start_approval)
+
+
+@consumers.on_sqs_message(queue=SWAP_REQUESTED.queue_name, batch_size=10)
+def on_swap_requested(event: Any) -> dict[str, Any]:
+    """A nurse proposed a swap in scheduling: its 换班 starts (or the failure is answered)."""
+    from chalicelib.approvals.service import swap
+
+    return consume_batch(event.to_dict(), SWAP_REQUESTED, swap.start_approval)

@@ -60,6 +60,16 @@ LEAVE_DISRUPTIONS = Subscription(
     # tell (the units, the ward's staff); the disruptions and their events with the marker
     budget={"GetItem": 3, "Query": 3, "TransactWriteItems": 1},
 )
+SWAP_DECISIONS = Subscription(
+    service="scheduling",
+    name="swap-decisions",
+    source="approvals",
+    event_types=("approval.swap.decided",),
+    # the swap, the approver's name (the directory), the live version as the rules see it (the period's
+    # partition, its version, the ward's setup, catalogue, nurses, calendar, the previous period, leave);
+    # the new version, the swap and the marker in one transaction
+    budget={"GetItem": 5, "Query": 6, "TransactWriteItems": 1},
+)
 SUBSCRIPTIONS = (
     STAFF_PROJECTION,
     APPROVED_LEAVE,
@@ -67,6 +77,7 @@ SUBSCRIPTIONS = (
     ROSTER_DECISIONS,
     ON_DUTY,
     LEAVE_DISRUPTIONS,
+    SWAP_DECISIONS,
 )
 
 
@@ -111,3 +122,10 @@ def on_leave_disrupting(event: Any) -> dict[str, Any]:
     from chalicelib.scheduling.service import repairs  # when a batch arrives (see shared.app)
 
     return consume_batch(event.to_dict(), LEAVE_DISRUPTIONS, repairs.flag_leave)
+
+
+@consumers.on_sqs_message(queue=SWAP_DECISIONS.queue_name, batch_size=10)
+def on_swap_decided(event: Any) -> dict[str, Any]:
+    from chalicelib.scheduling.service import swaps  # when a batch arrives (see shared.app)
+
+    return consume_batch(event.to_dict(), SWAP_DECISIONS, swaps.record_decision)

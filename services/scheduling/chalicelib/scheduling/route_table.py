@@ -56,4 +56,9 @@ ROUTES = (
     ("POST", "/periods/{period_id}/jobs/{job_id}/cancel", "chalicelib.scheduling.api.solve_jobs", "cancel_solve_job"),
     ("POST", "/periods/{period_id}/jobs/{job_id}/apply", "chalicelib.scheduling.api.solve_jobs", "apply_solve_job"),
     ("GET", "/staff", "chalicelib.scheduling.api.staff", "list_staff"),
+    ("POST", "/periods/{period_id}/swaps", "chalicelib.scheduling.api.swaps", "propose_swap"),
+    ("GET", "/periods/{period_id}/swaps", "chalicelib.scheduling.api.swaps", "list_swaps"),
+    ("GET", "/swaps/{swap_id}", "chalicelib.scheduling.api.swaps", "get_swap"),
+    ("POST", "/swaps/{swap_id}/cancel", "chalicelib.scheduling.api.swaps", "cancel_swap"),
+    ("POST", "/swaps/{swap_id}/reverse", "chalicelib.scheduling.api.swaps", "reverse_swap"),
 )

@@ -115,11 +115,18 @@ def templates(fallback: str) -> list[BuiltinTemplate]:
             SHIFT_SWAP,
             "换班",
             "排班",
+            # Started by scheduling for a nurse's swap checked by the roster's rules (swap_id, period_id:
+            # see domain/swap.py), or filled in by hand. Taking an open shift names no colleague: her
+            # step applies only when there is one.
             [
-                {"name": "colleague", "label": "换班同事", "type": "staff", "required": True},
+                {"name": "kind", "label": "类型", "type": "select", "options": ["换班", "送班", "认领空班"]},
+                {"name": "colleague", "label": "换班同事", "type": "staff"},
                 {"name": "my_shift", "label": "我的班次日期", "type": "date", "required": True},
-                {"name": "their_shift", "label": "对方班次日期", "type": "date", "required": True},
+                {"name": "their_shift", "label": "对方班次日期", "type": "date"},
+                {"name": "summary", "label": "换班内容", "type": "textarea", "max_length": 500},
                 {"name": "reason", "label": "原因", "type": "text"},
+                {"name": "swap_id", "label": "换班编号", "type": "text", "max_length": 64},
+                {"name": "period_id", "label": "排班周期编号", "type": "text", "max_length": 64},
             ],
             {
                 "steps": [
@@ -127,6 +134,7 @@ def templates(fallback: str) -> list[BuiltinTemplate]:
                         "id": "colleague",
                         "name": "换班同事确认",
                         "approvers": [_rule("chosen", field="colleague")],
+                        "when": [{"field": "colleague", "op": "ne", "value": ""}],
                     },
                     {"id": "head-nurse", "name": "护士长审批", "mode": "any", "approvers": HEAD_NURSE + HEAD},
                 ],

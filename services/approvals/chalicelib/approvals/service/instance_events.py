@@ -12,6 +12,7 @@ from chalicelib.approvals.contracts.events import (
     LEAVE_CANCELLED,
     REMINDED,
     ROSTER_DECIDED,
+    SWAP_DECIDED,
     TASK_ASSIGNED,
     TASK_COMPLETED,
     URGED,
@@ -20,12 +21,13 @@ from chalicelib.approvals.contracts.events import (
     LeaveApproved,
     LeaveCancelled,
     RosterDecided,
+    SwapDecided,
     TaskEscalated,
     TaskEvent,
     Urged,
 )
-from chalicelib.approvals.domain import engine, forms, roster
-from chalicelib.approvals.domain.builtin_templates import LEAVE, ROSTER
+from chalicelib.approvals.domain import engine, forms, roster, swap
+from chalicelib.approvals.domain.builtin_templates import LEAVE, ROSTER, SHIFT_SWAP
 from chalicelib.approvals.domain.engine import Command, Instance
 from pydantic import ValidationError
 
@@ -127,6 +129,10 @@ def events(tenant: str, before: Instance | None, after: Instance, command: Comma
         decided = _roster_decided(after, command)
         if decided is not None:
             out.append(ROSTER_DECIDED.envelope(tenant, decided))
+    if code == SHIFT_SWAP and after.status != (before.status if before else None):
+        swapped = _swap_decided(after, command)
+        if swapped is not None:
+            out.append(SWAP_DECIDED.envelope(tenant, swapped))
     return out
 
 
@@ -150,6 +156,28 @@ def _roster_decided(inst: Instance, command: Command) -> RosterDecided | None:
     return RosterDecided(
         period_id=period[0],
         revision=period[1],
+        instance_id=inst.id,
+        outcome=outcome,
+        reason=reason,
+        by=command.actor,
+    )
+
+
+def _swap_decided(inst: Instance, command: Command) -> SwapDecided | None:
+    """A 换班 started for a nurse's swap that ended (approved; rejected or returned by the colleague or
+    the head nurse; withdrawn by her): what scheduling needs to apply it or record why not."""
+    outcome = swap.ENDINGS.get(inst.status)
+    if outcome is None:  # still pending
+        return None
+    found = swap.swap_of(inst.id, inst.form)
+    if found is None:  # a 换班 filled in by hand: nothing in scheduling waits for it
+        return None
+    reason = command.comment
+    if inst.status == "returned":
+        reason = f"退回：{reason}" if reason else "退回：请重新提出换班"
+    return SwapDecided(
+        swap_id=found[0],
+        period_id=found[1],
         instance_id=inst.id,
         outcome=outcome,
         reason=reason,

@@ -47,6 +47,7 @@ from shared.persistence.uow import UnitOfWork
 if TYPE_CHECKING:
     from chalicelib.scheduling.adapters.calendar_feeds import DynamoCalendarFeeds
     from chalicelib.scheduling.adapters.repairs import DynamoDisruptions
+    from chalicelib.scheduling.adapters.swaps import DynamoSwaps
 
 HEADER = "period"
 ROWS_END = "row#~"
@@ -756,3 +757,9 @@ class PeriodDynamoStore(DynamoStore):
         from chalicelib.scheduling.adapters.repairs import DynamoDisruptions
 
         return DynamoDisruptions(self.tenant, self.uow)
+
+    @property
+    def swaps(self) -> DynamoSwaps:
+        from chalicelib.scheduling.adapters.swaps import DynamoSwaps
+
+        return DynamoSwaps(self.tenant, self.uow)

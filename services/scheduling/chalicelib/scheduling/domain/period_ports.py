@@ -17,6 +17,7 @@ from chalicelib.scheduling.domain.periods import DutyShift, MyShift, NurseRow, P
 from chalicelib.scheduling.domain.ports import Store
 from chalicelib.scheduling.domain.repairs import Disruption
 from chalicelib.scheduling.domain.requests import RosterRequest
+from chalicelib.scheduling.domain.swaps import Swap
 
 PeriodPage = tuple[list[PeriodRecord], str | None]
 SnapshotPage = tuple[list[Snapshot], str | None]
@@ -134,6 +135,23 @@ class DisruptionRepository(Protocol):
         still at ``base_revision``."""
 
 
+class SwapRepository(Protocol):
+    """Nurses' swaps and give-aways (``domain/swaps.py``): one item each, by its id, listed by period."""
+
+    def get(self, swap_id: str) -> Swap | None:
+        """One swap (one GetItem)."""
+
+    def of_period(self, period_id: str) -> list[Swap]:
+        """The period's swaps, oldest first (one Query of the period's index entries)."""
+
+    def add(self, swap: Swap) -> None:
+        """Stage a new swap (create-only)."""
+
+    def save(self, swap: Swap, base_revision: int) -> None:
+        """Stage the swap (its revision one on), only if it is still at ``base_revision``: else
+        ``Conflict`` (decided or cancelled meanwhile)."""
+
+
 class FeedLookup(Protocol):
     """The tenant-free lookup of a token's digest (a public request names no hospital)."""
 
@@ -166,6 +184,9 @@ class PeriodStore(Store, Protocol):
 
     @property
     def disruptions(self) -> DisruptionRepository: ...
+
+    @property
+    def swaps(self) -> SwapRepository: ...
 
 
 def sorted_rows(rows: Sequence[NurseRow]) -> list[NurseRow]:

@@ -51,6 +51,31 @@ class _Prepared:
     moves: list[CellMove]
 
 
+@dataclass(frozen=True)
+class Live:
+    """The live version of a period as the rules see it, read once: its header, the version, the period
+    as the rules see it, and every nurse's live row (``read_live``). A caller that must look at the live
+    cells before deciding the changes (a swap: who works what) passes it on to ``preview_live`` /
+    ``amend_live`` instead of having them read it again."""
+
+    period: PeriodRecord
+    version: Snapshot
+    ctx: Context
+    rows: dict[str, NurseRow]
+
+
+def read_live(store: PeriodStore, tenant: str, period_id: str) -> Live:
+    """The live version of ``period_id``; Conflict when it was never published."""
+    period, rows, _ = _sheet(store, period_id)
+    if period.version == 0:
+        raise Conflict("the roster period is not published yet: change its draft instead")
+    live = store.versions.get(period.id, period.version)
+    if live is None:  # written with the header in one transaction
+        raise LookupError(f"version {period.version} of roster period {period.id} is not stored")
+    ctx = _context(tenant, period, rows, store)
+    return Live(period, live, ctx, rules_amend.live_rows(live, ctx.rows))
+
+
 def _prepare(
     store: PeriodStore,
     tenant: str,
@@ -58,27 +83,23 @@ def _prepare(
     changes: Sequence[rules.Change],
     refusal: Callable[[rules.EditRefused], Problem],
     expected_version: int | None,
+    live: Live | None = None,
 ) -> _Prepared:
-    period, rows, _ = _sheet(store, period_id)
-    if period.version == 0:
-        raise Conflict("the roster period is not published yet: change its draft instead")
+    current = live or read_live(store, tenant, period_id)
+    period = current.period
     if expected_version is not None and period.version != expected_version:
         raise Conflict(
             f"the published roster is at version {period.version}, not {expected_version}; "
             "the change was made on another version"
         )
-    live = store.versions.get(period.id, period.version)
-    if live is None:  # written with the header in one transaction
-        raise LookupError(f"version {period.version} of roster period {period.id} is not stored")
-    ctx = _context(tenant, period, rows, store)
-    before = rules_amend.live_rows(live, ctx.rows)
+    before = current.rows
     names = {k: r.staff_name for k, r in before.items()}
     try:
-        after = rules.apply_changes(ctx.problem, ctx.shifts, before, changes, names)
+        after = rules.apply_changes(current.ctx.problem, current.ctx.shifts, before, changes, names)
     except rules.EditRefused as refused:
         raise refusal(refused) from refused
-    moved = rules_amend.moves(before, after, {s.code: s.name for s in ctx.shifts})
-    return _Prepared(period, live, ctx, before, after, moved)
+    moved = rules_amend.moves(before, after, {s.code: s.name for s in current.ctx.shifts})
+    return _Prepared(period, current.version, current.ctx, before, after, moved)
 
 
 def preview_live(
@@ -88,10 +109,11 @@ def preview_live(
     changes: Sequence[rules.Change],
     refusal: Callable[[rules.EditRefused], Problem],
     expected_version: int | None = None,
+    live: Live | None = None,
 ) -> list[CellMove]:
     """What ``amend_live`` would move, refused the same ways, writing nothing (a swap checked before it
-    goes to approval, a repair shown as a diff)."""
-    return _prepare(store, tenant, period_id, changes, refusal, expected_version).moves
+    goes to approval, a repair shown as a diff). ``live``: the live version already read (``read_live``)."""
+    return _prepare(store, tenant, period_id, changes, refusal, expected_version, live).moves
 
 
 def amend_live(
@@ -104,13 +126,18 @@ def amend_live(
     note: Mapping[str, object],
     refusal: Callable[[rules.EditRefused], Problem],
     expected_version: int | None = None,
+    live: Live | None = None,
+    commit: bool = True,
 ) -> Amended:
     """Apply ``changes`` to the live version of ``period_id`` as version n+1, in the store's unit of work
     (committed here). Refused: a period never published (409), a live version other than
     ``expected_version`` (409: the proposal was made on another version), a hard rule broken by a changed
-    cell (``refusal``), a cell the draft has changed since (409)."""
-    p = _prepare(store, tenant, period_id, changes, refusal, expected_version)
-    period, live, ctx, before, after, moved = p.period, p.live, p.ctx, p.before, p.after, p.moves
+    cell (``refusal``), a cell the draft has changed since (409). ``live``: the live version already read
+    (``read_live``); ``commit=False`` leaves the unit of work for the caller to add its own writes to (a
+    swap marked applied in the same transaction) and commit: every refusal is raised before anything is
+    staged."""
+    p = _prepare(store, tenant, period_id, changes, refusal, expected_version, live)
+    period, held, ctx, before, after, moved = p.period, p.live, p.ctx, p.before, p.after, p.moves
     draft = rules_amend.carried_into_draft(ctx.rows, before, after, changes)
     changed_rows = [r for k, r in draft.items() if dict(r.cells) != dict(ctx.rows[k].cells)]
     at = now_utc()
@@ -132,7 +159,7 @@ def amend_live(
     snapshot = _snapshot(shown, version, actor.staff_id, actor.staff_name, at)
     store.periods.save(updated, period.revision, changed_rows, relist=False)
     store.versions.add(snapshot)
-    lines = rules.changes_between(live, snapshot)
+    lines = rules.changes_between(held, snapshot)
     store.uow.emit(
         ROSTER_PUBLISHED.envelope(
             tenant,
@@ -161,5 +188,6 @@ def amend_live(
             **rules_amend.audit_cells(moved),
         },
     )
-    store.uow.commit()
+    if commit:
+        store.uow.commit()
     return Amended(updated, snapshot, moved)

@@ -1,0 +1,97 @@
+"""换班 from scheduling's side: a nurse's swap starts the hospital's built-in ``shift_swap`` approval as
+her; one that cannot start is answered at once.
+
+``roster.swap.requested`` → ``start_approval`` (approvals' ``swap-requested`` consumer). The approval's
+end is answered by ``instance_events`` (``approval.swap.decided``), in the transaction that ends it.
+Mirrors 排班审批 (``service/roster.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from chalicelib.approvals.domain import swap
+from chalicelib.approvals.domain.builtin_templates import SHIFT_SWAP
+from chalicelib.approvals.domain.ports import Directory, Store
+from chalicelib.approvals.service import wiring
+from chalicelib.approvals.service.approvals import start
+from chalicelib.approvals.service.roster import NotStarted
+
+from shared import observability, problems
+from shared.auth import Principal
+from shared.errors import RuleViolation
+from shared.events.envelope import EventEnvelope
+from shared.events.published.approvals import SWAP_DECIDED, SwapDecided
+from shared.events.published.scheduling import ROSTER_SWAP_REQUESTED
+from shared.observability import for_service
+from shared.persistence.uow import UnitOfWork
+
+logger = observability.logger("approvals.swap")
+
+
+def start_approval(
+    envelope: EventEnvelope, uow: UnitOfWork, store: Store | None = None, directory: Directory | None = None
+) -> None:
+    """roster.swap.requested → a 换班 of the swap, submitted as the proposing nurse, titled and filled
+    from the event; committed with the consumer's inbox marker. Once per swap (the approval's id is
+    derived from it). One that cannot start (no template, the nurse has left, nobody to approve, the
+    hospital's edited form refuses it) is answered ``approval.swap.decided`` ``failed`` with the reason."""
+    data = ROSTER_SWAP_REQUESTED.parse(envelope)
+    tenant = envelope.tenant
+    directory = directory or wiring.directory(tenant)
+    proposer = Principal(tenant=tenant, user=data.proposer, kind="staff", staff_id=data.proposer)
+    store = store or wiring.consumer_store(proposer, uow)
+    instance_id = swap.instance_id(data.swap_id)
+    if store.approvals.get(instance_id) is not None:
+        logger.info("swap approval already started", extra={"event_id": envelope.id, "swap_id": data.swap_id})
+        return
+    try:
+        template = store.templates.by_code(SHIFT_SWAP)
+        if template is None:
+            raise NotStarted(swap.NOT_INSTALLED)
+        if directory.member_status(data.proposer) != "active":
+            raise NotStarted(swap.PROPOSER_GONE)
+        form = swap.form(
+            data.swap_id,
+            data.period_id,
+            data.kind,
+            data.colleague,
+            data.my_date,
+            data.their_date,
+            data.summary,
+            data.reason,
+        )
+        named = replace(proposer, staff_name=directory.names([data.proposer]).get(data.proposer))
+        try:
+            start(
+                named,
+                template,
+                form,
+                data.title[: swap.TITLE_LENGTH],
+                f"swap:{data.swap_id}",
+                store,
+                directory,
+                instance_id=instance_id,
+            )
+        except RuleViolation as exc:  # the route: nobody to approve (and no fallback)
+            raise NotStarted(swap.NO_APPROVER, str(exc)) from exc
+        except problems.Problem as exc:  # the form, as the hospital's template now has it
+            fields = ", ".join(e.field for e in exc.errors) or exc.detail
+            raise NotStarted(swap.FORM_REFUSED.format(fields), str(exc)) from exc
+    except NotStarted as failed:
+        logger.warning(
+            "swap approval could not start",
+            extra={
+                "event_id": envelope.id,
+                "swap_id": data.swap_id,
+                "reason": failed.reason,
+                "detail": failed.detail,
+            },
+        )
+        for_service("approvals").metrics.add_metric(name="SwapApprovalsFailed", unit="Count", value=1)
+        decided = SwapDecided(
+            swap_id=data.swap_id, period_id=data.period_id, outcome="failed", reason=failed.reason
+        )
+        with store:
+            store.emit(SWAP_DECIDED.envelope(store.tenant, decided))
+            store.commit()
