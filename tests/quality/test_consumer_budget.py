@@ -357,6 +357,17 @@ def _swap_scenario(stack: Any, tenant: str, admin: str, emitted: list[Any]) -> N
     take = {"kind": "take", "my_date": "2027-01-07", "shift": "D"}
     status, other = stack.request("POST", f"/scheduling/periods/{pid}/swaps", token("gate-sw-2"), take)
     assert status == 201, other
+    # an approved swap that could not be applied, as scheduling tells it (its nurses and the approver)
+    from shared.events.published.scheduling import ROSTER_SWAP_FAILED, SwapFailed
+
+    failed = SwapFailed(
+        swap_id=other["id"],
+        period_id=pid,
+        title="认领空班：林悦（1月7日）",
+        reason="换班违反硬性规则",
+        notify=[ids["gate-sw-2"], ids["gate-sw-hn"]],
+    )
+    emitted.append(ROSTER_SWAP_FAILED.envelope(tenant, failed))
 
 
 @pytest.fixture(scope="module")

@@ -116,10 +116,31 @@ ROSTER_SWAP_REQUESTED = EventType(
     description="A nurse proposed a swap, give-away or open shift taken (换班) on a published roster",
 )
 
+
+class SwapFailed(BaseModel):
+    """A swap (换班) its approval approved could not be applied — the roster moved under it, the draft
+    changed those cells, or a hard rule now refuses it — so the roster stays as it was: its nurses and
+    the approver are told why, since each of them believes it done."""
+
+    swap_id: str
+    period_id: str
+    title: str = Field(description="the swap as the approval named it, e.g. '换班：陈思雨 ↔ 李娜（1月5日）'")
+    reason: str = Field(description="why it could not be applied, in words (the rule, the nurse, the day)")
+    notify: list[str] = Field(description="the staff ids to tell: its two nurses and its approver")
+
+
+ROSTER_SWAP_FAILED = EventType(
+    "roster.swap.failed",
+    "scheduling",
+    SwapFailed,
+    description="An approved swap could not be applied: its nurses and approver are told why",
+)
+
 # Every type scheduling publishes, in the order its schemas are listed.
 SCHEDULING_EVENTS: tuple[EventType[Any], ...] = (
     ROSTER_SUBMITTED,
     ROSTER_PUBLISHED,
     ROSTER_DISRUPTED,
     ROSTER_SWAP_REQUESTED,
+    ROSTER_SWAP_FAILED,
 )

@@ -13,7 +13,13 @@ from chalicelib.messaging.service import notifications
 from shared.auth import Principal
 from shared.errors import Conflict
 from shared.events.envelope import EventEnvelope
-from shared.events.published.scheduling import ROSTER_PUBLISHED, NurseChange, RosterPublished
+from shared.events.published.scheduling import (
+    ROSTER_PUBLISHED,
+    ROSTER_SWAP_FAILED,
+    NurseChange,
+    RosterPublished,
+    SwapFailed,
+)
 from shared.persistence.uow import UnitOfWork
 from tests.unit.messaging.fakes import FakeNotificationStore, FakePush, NotificationTables
 
@@ -136,3 +142,44 @@ def test_many_changed_nurses_go_out_through_the_fan_out(tables: NotificationTabl
     fan.commit()
     assert len(tables.recipients) == 60
     assert tables.recipients[(T, event.data["notification_id"], "n42")].body == "1月15日 白班 → 小夜"
+
+
+def swap_failed(*notify: str) -> EventEnvelope:
+    data = SwapFailed(
+        swap_id="sw-1",
+        period_id="p-2027-01",
+        title="换班：护士0 ↔ 护士1（1月5日）",
+        reason="换班违反硬性规则：护士1 1月5日: 已批准的请假",
+        notify=list(notify),
+    )
+    return ROSTER_SWAP_FAILED.envelope(T, data)
+
+
+def test_an_approved_swap_that_could_not_be_applied_tells_its_nurses_and_approver_why(
+    tables: NotificationTables, caplog: pytest.LogCaptureFixture
+) -> None:
+    envelope = swap_failed("n0", "n1", "hn", "gone")
+    consumer = FakeNotificationStore(T, tables)
+    notifications.from_swap_failure(envelope, UnitOfWork("messaging"), store=consumer)
+    consumer.commit()
+    for sent in consumer.uow.published:
+        fan = FakeNotificationStore(T, tables)
+        notifications.fan_out(sent, UnitOfWork("messaging"), store=fan, push=FakePush())
+        fan.commit()
+    [record] = tables.notifications.values()
+    assert record.recipient_ids == ["hn", "n0", "n1"]  # the one who left is not told
+    for staff_id in ("n0", "n1", "hn"):
+        [entry] = notifications.inbox(nurse(staff_id), 20, None, store=FakeNotificationStore(T, tables)).items
+        assert entry.title == "换班未能生效：换班：护士0 ↔ 护士1（1月5日）" and entry.sender_name == "排班"
+        view = notifications.read(
+            nurse(staff_id), entry.notification_id, "req", store=FakeNotificationStore(T, tables)
+        )
+        assert "已批准的请假" in view.body and "排班保持不变" in view.body
+    retry = FakeNotificationStore(T, tables)
+    with pytest.raises(Conflict):  # a retried event sends nothing twice
+        notifications.from_swap_failure(envelope, UnitOfWork("messaging"), store=retry)
+        retry.commit()
+    consumer = FakeNotificationStore(T, tables)
+    notifications.from_swap_failure(swap_failed("ghost"), UnitOfWork("messaging"), store=consumer)
+    assert consumer.uow.published == [] and len(tables.notifications) == 1
+    assert "failed swap with nobody to tell" in [r.getMessage() for r in caplog.records]

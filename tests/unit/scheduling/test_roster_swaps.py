@@ -244,6 +244,8 @@ def test_an_approved_swap_the_roster_has_moved_under_fails_with_the_reason() -> 
     decide(w, first.id, pid)
     failed = swaps.get_swap(A, first.id, store=w.store, directory=w.directory)
     assert failed.state == "failed" and "陈思雨 1月5日 白班 → 休" in str(failed.decision_reason)
+    (told,) = w.events("roster.swap.failed")  # its nurses and approver believe it done: they are told
+    assert told.data["notify"] == ["s-a", "s-d", "s-hn"] and told.data["reason"] == failed.decision_reason
     assert w.store.periods.get(pid).version == 2  # type: ignore[union-attr]
 
     third = propose(w, C, pid, kind="give", my_date="2027-01-05", colleague_id="s-d")

@@ -85,7 +85,25 @@ DISRUPTION_NOTICES = Subscription(
     # notification.sent with the marker — the fan-out consumer delivers it
     budget={"GetItem": 1, "BatchGetItem": 1, "TransactWriteItems": 1},
 )
-SUBSCRIPTIONS = (FANOUT, IMPORTS, GROUPS, APPROVALS, CONSORTIUM_GROUPS, ROSTER_NOTICES, DISRUPTION_NOTICES)
+SWAP_FAILURE_NOTICES = Subscription(
+    service="messaging",
+    name="swap-failure-notices",
+    source="scheduling",
+    event_types=("roster.swap.failed",),
+    # the recipients' standing (a BatchGetItem per 100); the notification and its notification.sent with
+    # the marker — the fan-out consumer delivers it
+    budget={"BatchGetItem": 1, "TransactWriteItems": 1},
+)
+SUBSCRIPTIONS = (
+    FANOUT,
+    IMPORTS,
+    GROUPS,
+    APPROVALS,
+    CONSORTIUM_GROUPS,
+    ROSTER_NOTICES,
+    DISRUPTION_NOTICES,
+    SWAP_FAILURE_NOTICES,
+)
 
 
 @consumers.on_sqs_message(queue=FANOUT.queue_name, batch_size=1)
@@ -139,3 +157,11 @@ def on_roster_disrupted(event: Any) -> dict[str, Any]:
     from chalicelib.messaging.service import notifications
 
     return consume_batch(event.to_dict(), DISRUPTION_NOTICES, notifications.from_disruption)
+
+
+@consumers.on_sqs_message(queue=SWAP_FAILURE_NOTICES.queue_name, batch_size=10)
+def on_swap_failed(event: Any) -> dict[str, Any]:
+    """An approved swap could not be applied: its nurses and approver are told why."""
+    from chalicelib.messaging.service import notifications  # when a batch arrives (see shared.app)
+
+    return consume_batch(event.to_dict(), SWAP_FAILURE_NOTICES, notifications.from_swap_failure)

@@ -33,7 +33,7 @@ from shared.auth import Principal
 from shared.errors import Forbidden, NotFound, RateLimited, RuleViolation
 from shared.events.envelope import EventEnvelope, UnknownSchema
 from shared.events.published import event_type
-from shared.events.published.scheduling import ROSTER_DISRUPTED, ROSTER_PUBLISHED
+from shared.events.published.scheduling import ROSTER_DISRUPTED, ROSTER_PUBLISHED, ROSTER_SWAP_FAILED
 from shared.ids import new_id
 from shared.pages import Page
 from shared.persistence.models import now_utc
@@ -410,6 +410,39 @@ def from_disruption(envelope: EventEnvelope, uow: UnitOfWork, store: Notificatio
         title=f"{name}{DISRUPTION_KINDS.get(data.kind, data.kind)}，{data.title}需要调整",
         body=f"{name}（{DISRUPTION_KINDS.get(data.kind, data.kind)}）{days}的班次无人上岗，"
         "请在排班中处理调整方案",
+        created_at=now_utc(),
+        recipient_ids=recipients,
+        sender_name="排班",
+    )
+    store.notifications.create(record)
+    store.emit(
+        NOTIFICATION_SENT.envelope(
+            envelope.tenant, NotificationSent(notification_id=record.id, recipient_count=len(recipients))
+        )
+    )
+
+
+def from_swap_failure(
+    envelope: EventEnvelope, uow: UnitOfWork, store: NotificationStore | None = None
+) -> None:
+    """roster.swap.failed → one work notification to the swap's two nurses and its approver: approved, it
+    could not be applied, and the roster stays as it was (each of them believes it done). The recipients'
+    standing (a BatchGetItem per 100); the id derives from the event's, so a retry sends nothing twice;
+    nobody active to tell is logged, never silent."""
+    data = ROSTER_SWAP_FAILED.parse(envelope)
+    store = store or wiring.consumer_notifications(envelope.tenant, uow)
+    recipients = sorted(store.audience.active(data.notify)) if data.notify else []
+    if not recipients:
+        logger.warning(
+            "failed swap with nobody to tell",
+            extra={"event_id": envelope.id, "swap_id": data.swap_id, "notify": data.notify[:10]},
+        )
+        return
+    record = NotificationRecord(
+        id=f"sf-{envelope.id}"[:64],
+        sender="service:scheduling",
+        title=f"换班未能生效：{data.title}",
+        body=f"审批已通过，但换班未能生效：{data.reason}。排班保持不变，如仍需换班请重新申请或联系护士长。",
         created_at=now_utc(),
         recipient_ids=recipients,
         sender_name="排班",

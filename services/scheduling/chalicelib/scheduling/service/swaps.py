@@ -34,7 +34,12 @@ from shared.auth import Principal
 from shared.errors import Conflict, Forbidden, NotFound, RuleViolation
 from shared.events.envelope import EventEnvelope
 from shared.events.published.approvals import SWAP_DECIDED
-from shared.events.published.scheduling import ROSTER_SWAP_REQUESTED, SwapRequested
+from shared.events.published.scheduling import (
+    ROSTER_SWAP_FAILED,
+    ROSTER_SWAP_REQUESTED,
+    SwapFailed,
+    SwapRequested,
+)
 from shared.observability import logger as make_logger
 from shared.persistence.models import now_utc
 from shared.persistence.uow import UnitOfWork
@@ -441,6 +446,19 @@ def record_decision(
     if failure:
         logger.info("approved swap failed", extra={"swap_id": swap.id, "reason": failure})
         store.swaps.save(replace(decided, state="failed", decision_reason=failure), swap.revision)
+        told = [s for s in (swap.proposer_id, swap.colleague_id, data.by) if s]
+        store.uow.emit(
+            ROSTER_SWAP_FAILED.envelope(
+                tenant,
+                SwapFailed(
+                    swap_id=swap.id,
+                    period_id=swap.period_id,
+                    title=_title(swap.kind, swap.cells, swap.reverses),
+                    reason=failure,
+                    notify=list(dict.fromkeys(told)),
+                ),
+            )
+        )
         return
     applied = replace(decided, state="applied", applied_version=done.snapshot.version)
     store.swaps.save(applied, swap.revision)
