@@ -49,7 +49,12 @@ def _dev(args: argparse.Namespace) -> int:
                 print(f"  {label:16s} {who}  {stack.token(DEMO_TENANT, f'demo-{label}', roles)}")
         print(f"Try: curl -H 'Authorization: Bearer <token>' {stack.url}/messaging/staff")
         print("Ctrl-C stops.", flush=True)
-        stop.wait()
+        # Wait in short steps, not one wait without a timeout: the kernel may deliver Ctrl-C to any
+        # thread (the embedded servers' included), and Python runs the handler only in the main thread
+        # — which, blocked in one long lock wait, is not woken by a signal another thread took (a CI run's
+        # thread dump showed exactly that: the main thread still in stop.wait() 30 s after Ctrl-C).
+        while not stop.wait(0.2):
+            pass
     finally:
         state.clear(home)
         stack.stop()
