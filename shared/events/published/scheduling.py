@@ -1,6 +1,7 @@
 """Scheduling's events: a roster period submitted for approval (排班审批) or withdrawn from it, a roster
-published, a swap (换班) requested, cancelled or failed, and the service's own solve-job trigger. Thin: ids, dates and the words a person reads (titles, what moved) —
-never a patient's or a nurse's personal details beyond their staff id."""
+published or disrupted, a swap (换班) requested, cancelled or failed. Thin: ids, dates and the words a
+person reads (titles, what moved) — never a patient's or a nurse's personal details beyond their staff
+id."""
 
 from __future__ import annotations
 

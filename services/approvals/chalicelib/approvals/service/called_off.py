@@ -1,5 +1,6 @@
-"""A request called off where it was made ends its approval: a nurse's swap cancelled (``roster.swap.cancelled``)
-withdraws its 换班, a roster period withdrawn to draft (``roster.withdrawn``) its 排班审批.
+"""A request called off where it was made ends its approval: a nurse's swap cancelled
+(``roster.swap.cancelled``) withdraws its 换班, a roster period withdrawn to draft (``roster.withdrawn``)
+its 排班审批.
 
 The withdrawal is the submitter's own ``withdraw`` (records, inbox lines, SLA timers and the "approval
 ended" events exactly as when she withdraws it herself), marked ``called_off`` so the template's withdraw

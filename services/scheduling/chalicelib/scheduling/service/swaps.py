@@ -10,8 +10,9 @@
   swap ``applied``, in the consumer's one transaction with its inbox marker; a roster that moved under
   it or a rule it now breaks → ``failed`` with the reason; rejected / withdrawn / failed → that state.
   Only a ``requested`` swap moves on: a decision heard twice changes nothing.
-- ``cancel`` (the proposer, while requested: ``roster.swap.cancelled``, approvals withdraws its 换班) and ``reverse`` (either nurse of an applied swap: a new
-  swap of the same cells the other way round, through the same approval).
+- ``cancel`` (the proposer, while requested: ``roster.swap.cancelled``, on which approvals withdraws
+  its 换班) and ``reverse`` (either nurse of an applied swap: a new swap of the same cells the other way
+  round, through the same approval).
 """
 
 from __future__ import annotations
