@@ -26,7 +26,9 @@ from chalicelib.approvals.domain.roster import instance_id
 from fh.local.seed import seed
 from shared.events.published.scheduling import (
     ROSTER_SUBMITTED,
+    ROSTER_WITHDRAWN,
     RosterSubmitted,
+    RosterWithdrawn,
 )
 from shared.events.subscription import Subscription
 from shared.persistence.uow import UnitOfWork
@@ -220,6 +222,12 @@ def _roster(stack: Any, tenant: str, admin: str, ward: str, nurse: str, emitted:
     )
     assert status == 200 and body["status"] == "approved", body  # approval.roster.decided
     emitted += [submitted("gate-p2"), submitted("gate-p3", submitter="gate-nobody")]
+    # gate-p2's approval (started by the measurement above, in order) withdrawn in scheduling; gate-p1's
+    # withdrawal finds it approved already and changes nothing
+    emitted += [
+        ROSTER_WITHDRAWN.envelope(tenant, RosterWithdrawn(period_id=p, revision=1, by=head_nurse))
+        for p in ("gate-p2", "gate-p1")
+    ]
 
 
 def _roster_scenario(stack: Any, tenant: str, admin: str, emitted: list[Any]) -> None:
@@ -295,8 +303,9 @@ def _disruptions(
 def _swap_scenario(stack: Any, tenant: str, admin: str, emitted: list[Any]) -> None:
     """Swaps (换班) on a published week of a ward that skips approval: one proposed, started in
     approvals (its consumer's handler, here), accepted by the colleague and approved by the head nurse
-    (approvals answers approval.swap.decided, which scheduling applies as a new version); one proposed
-    and left to approvals' consumer (measured starting)."""
+    (approvals answers approval.swap.decided, which scheduling applies as a new version); one started and
+    cancelled by the nurse (measured withdrawing); one proposed and left to approvals' consumer (measured
+    starting)."""
     from chalicelib.approvals.domain.swap import instance_id as swap_approval
 
     (project,) = [h for sub, h in _consumers(stack) if sub.name == "staff-projection"]
@@ -354,6 +363,21 @@ def _swap_scenario(stack: Any, tenant: str, admin: str, emitted: list[Any]) -> N
         status, body = stack.request("POST", path, token(user, role), {"action": "approve"})
         assert status == 200, body
     assert body["status"] == "approved"  # approval.swap.decided
+    # one proposed, started and cancelled by the nurse: its roster.swap.cancelled withdraws the 换班
+    # (measured withdrawing); the approved one's cancel, as a late redelivery would find it, changes nothing
+    taken = {"kind": "take", "my_date": "2027-01-08", "shift": "D"}
+    status, called = stack.request("POST", f"/scheduling/periods/{pid}/swaps", token("gate-sw-1"), taken)
+    assert status == 201, called
+    (requested,) = [
+        e for e in emitted if e.type == "roster.swap.requested" and e.data["swap_id"] == called["id"]
+    ]
+    assert not (start(_sqs_event(requested), _Context()) or {}).get("batchItemFailures")
+    status, body = stack.request("POST", f"/scheduling/swaps/{called['id']}/cancel", token("gate-sw-1"), {})
+    assert status == 200, body
+    from shared.events.published.scheduling import ROSTER_SWAP_CANCELLED, SwapCancelled
+
+    done = SwapCancelled(swap_id=swap["id"], period_id=pid, by=ids["gate-sw-1"])
+    emitted.append(ROSTER_SWAP_CANCELLED.envelope(tenant, done))
     take = {"kind": "take", "my_date": "2027-01-07", "shift": "D"}
     status, other = stack.request("POST", f"/scheduling/periods/{pid}/swaps", token("gate-sw-2"), take)
     assert status == 201, other

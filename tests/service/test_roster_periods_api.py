@@ -1,6 +1,7 @@
 """Roster periods over HTTP on moto: a head nurse creates a month, edits it (a hard rule refused, a stale
 revision refused), submits it, approvals' decision approves it, she publishes, and the on-duty read model
-(``shared.onduty``, which messaging and approvals read) and the nurses' own shifts follow."""
+(``shared.onduty``, which messaging and approvals read) and the nurses' own shifts follow. A period withdrawn
+while submitted withdraws its 排班审批 in approvals (its approver's pending inbox no longer has it)."""
 
 from __future__ import annotations
 
@@ -188,3 +189,54 @@ def test_a_month_is_created_edited_approved_published_and_put_on_duty(
         clients["scheduling"], str(stack.token(f"t-{uuid.uuid4().hex[:12]}", "x", ["hospital_admin"]))
     )
     assert other("GET", f"/periods/{pid}").status_code == 404  # another hospital's period is not there
+
+
+def test_a_period_withdrawn_while_submitted_leaves_the_approvers_inbox(
+    clients: dict[str, Any], stack: Any
+) -> None:
+    """Submitted over HTTP, its 排班审批 started by approvals' consumer; withdrawn by the head nurse, the
+    approval is withdrawn too (``roster.withdrawn``): the director has nothing left to decide."""
+    from chalicelib.approvals.domain.roster import instance_id
+
+    tenant, ward, ids, admin = _ward(clients, stack)
+    body = {
+        "name": "护理部主任",
+        "employee_no": "D1",
+        "department_id": ward,
+        "roles": ["nurse"],
+        "user_id": "dir",
+    }
+    director = admin("POST", "/staff", body)
+    assert director.status_code == 201, director.body
+    installed = Call(clients["approvals"], admin.token)(
+        "POST", "/templates/builtin", {"fallback_staff_id": director.json_body["id"]}
+    )
+    assert installed.status_code == 201, installed.body  # nobody else on the nursing line: she approves
+    head = Call(clients["scheduling"], str(stack.token(tenant, "hn", ["head_nurse"])))
+    as_director = Call(clients["approvals"], str(stack.token(tenant, "dir", ["nurse"])))
+    as_hn = Call(clients["approvals"], str(stack.token(tenant, "hn", ["head_nurse"])))
+    pid = head(
+        "POST", "/periods", {"ward_ids": [ward], "start": "2027-02-01", "end": "2027-02-07"}
+    ).json_body["id"]
+    changes = [{"staff_id": ids["n1"], "date": "2027-02-01", "shift": "D"}]
+    assert head("PUT", f"/periods/{pid}/cells", {"changes": changes}).status_code == 200
+    submitted = head("POST", f"/periods/{pid}/submit", {})
+    assert submitted.status_code == 200, submitted.body
+    stack.drain()  # roster.submitted → approvals starts the 排班审批
+    approval_id = instance_id(pid, submitted.json_body["revision"])
+
+    def pending() -> list[str]:
+        items = as_director("GET", "/inbox/pending?limit=200").json_body["items"]
+        return [i["instance_id"] for i in items if i["instance_id"] == approval_id]
+
+    assert pending() == [approval_id]
+    back = head("POST", f"/periods/{pid}/withdraw", {})
+    assert back.status_code == 200 and back.json_body["state"] == "draft", back.body
+    stack.drain()  # roster.withdrawn → withdrawn in approvals; its answer to scheduling is ignored
+    assert pending() == []
+    ended = as_hn("GET", f"/approvals/{approval_id}").json_body
+    assert (ended["status"], ended["pending_approvers"]) == ("withdrawn", [])
+    records = as_hn("GET", f"/approvals/{approval_id}/records").json_body["items"]
+    assert (records[-1]["action"], records[-1]["comment"]) == ("withdraw", "撤回：护士长已撤回排班")
+    period = head("GET", f"/periods/{pid}").json_body["period"]
+    assert (period["state"], period["revision"]) == ("draft", back.json_body["revision"])

@@ -2,7 +2,8 @@
 roster (a hard rule refused, in Chinese too), approvals starts its 换班 as her from scheduling's event,
 her colleague accepts and the head nurse approves over HTTP, and approvals' decision applies it as a new
 version — on duty follows, and each of the two nurses gets exactly one notice of it. A retried decision
-applies nothing twice; the swap is then reversed the same way. The rules are on the fakes in
+applies nothing twice; the swap is then reversed the same way. A swap cancelled after the colleague
+accepted withdraws its 换班 (the head nurse no longer has it pending). The rules are on the fakes in
 ``tests/unit/scheduling/test_roster_swaps.py`` and ``tests/unit/approvals/test_swap_approval.py``."""
 
 from __future__ import annotations
@@ -168,3 +169,37 @@ def test_a_swap_goes_through_approvals_and_is_applied_as_a_new_version_then_reve
     cancelled = nurse1("POST", f"/swaps/{take.json_body['id']}/cancel", {})
     assert cancelled.status_code == 200 and cancelled.json_body["state"] == "cancelled", cancelled.body
     assert nurse1("POST", f"/swaps/{take.json_body['id']}/cancel", {}).status_code == 409
+
+    # cancelled after 李娜 accepted: approvals withdraws the 换班 as 陈思雨 (roster.swap.cancelled), so the
+    # head nurse no longer has it to decide, and its "withdrawn" answer leaves the swap cancelled
+    body = {"kind": "swap", "my_date": "2027-01-05", "colleague_id": n2, "their_date": "2027-01-06"}
+    late = nurse1("POST", f"/periods/{pid}/swaps", body)
+    assert late.status_code == 201, late.body
+    stack.drain()  # roster.swap.requested → the 换班 starts
+    late_id = instance_id(late.json_body["id"])
+
+    def pending(who: Call) -> list[str]:
+        items = who("GET", "/inbox/pending?limit=200").json_body["items"]
+        return [i["instance_id"] for i in items if i["instance_id"] == late_id]
+
+    assert pending(as_n2) == [late_id]
+    assert as_n2("POST", f"/approvals/{late_id}/actions", {"action": "approve"}).status_code == 200
+    assert pending(as_n2) == [] and pending(as_hn) == [late_id]
+    refused = as_n1("POST", f"/approvals/{late_id}/actions", {"action": "withdraw"})
+    assert refused.status_code == 409, refused.body  # by hand, after an approval: the template's policy
+    assert nurse1("POST", f"/swaps/{late.json_body['id']}/cancel", {}).status_code == 200
+    stack.drain()  # roster.swap.cancelled → withdrawn; approval.swap.decided (withdrawn) → ignored
+    assert pending(as_hn) == []
+    ended = as_n1("GET", f"/approvals/{late_id}").json_body
+    assert (ended["status"], ended["pending_approvers"]) == ("withdrawn", [])
+    mine = as_n1("GET", "/inbox/submitted?limit=200").json_body["items"]
+    assert [i["status"] for i in mine if i["instance_id"] == late_id] == ["withdrawn"]
+    records = as_n1("GET", f"/approvals/{late_id}/records").json_body["items"]
+    assert (records[-1]["action"], records[-1]["actor"], records[-1]["comment"]) == (
+        "withdraw",
+        n1,
+        "撤回：申请人已取消换班",
+    )
+    still = nurse1("GET", f"/swaps/{late.json_body['id']}").json_body
+    assert (still["state"], still["decision_reason"]) == ("cancelled", "提出人已取消")
+    assert head("GET", f"/periods/{pid}").json_body["period"]["version"] == 3  # the roster did not move

@@ -1,6 +1,7 @@
-"""Scheduling's events: a roster period submitted for approval (排班审批), a roster published, and the
-service's own solve-job trigger. Thin: ids, dates and the words a person reads (titles, what moved) —
-never a patient's or a nurse's personal details beyond their staff id."""
+"""Scheduling's events: a roster period submitted for approval (排班审批) or withdrawn from it, a roster
+published or disrupted, a swap (换班) requested, cancelled or failed. Thin: ids, dates and the words a
+person reads (titles, what moved) — never a patient's or a nurse's personal details beyond their staff
+id."""
 
 from __future__ import annotations
 
@@ -136,6 +137,40 @@ ROSTER_SWAP_FAILED = EventType(
     description="An approved swap could not be applied: its nurses and approver are told why",
 )
 
+
+class SwapCancelled(BaseModel):
+    """A nurse called off her swap (换班) while it waited for approval: approvals withdraws its 换班 as
+    her, so its approvers no longer see it pending (a decision on it would be ignored)."""
+
+    swap_id: str
+    period_id: str
+    by: str = Field(description="the staff id who cancelled it (the proposing nurse)")
+
+
+ROSTER_SWAP_CANCELLED = EventType(
+    "roster.swap.cancelled",
+    "scheduling",
+    SwapCancelled,
+    description="A nurse cancelled her swap while it waited for approval: its 换班 is withdrawn",
+)
+
+
+class RosterWithdrawn(BaseModel):
+    """A head nurse took a submitted roster period back to draft: approvals withdraws the 排班审批 of the
+    revision submitted, so its approvers no longer see it pending (a decision on it would be ignored)."""
+
+    period_id: str
+    revision: int = Field(description="the revision that was submitted (its approval is the one withdrawn)")
+    by: str = Field(description="the staff id who withdrew it")
+
+
+ROSTER_WITHDRAWN = EventType(
+    "roster.withdrawn",
+    "scheduling",
+    RosterWithdrawn,
+    description="A submitted roster period was withdrawn to draft: its 排班审批 is withdrawn",
+)
+
 # Every type scheduling publishes, in the order its schemas are listed.
 SCHEDULING_EVENTS: tuple[EventType[Any], ...] = (
     ROSTER_SUBMITTED,
@@ -143,4 +178,6 @@ SCHEDULING_EVENTS: tuple[EventType[Any], ...] = (
     ROSTER_DISRUPTED,
     ROSTER_SWAP_REQUESTED,
     ROSTER_SWAP_FAILED,
+    ROSTER_SWAP_CANCELLED,
+    ROSTER_WITHDRAWN,
 )

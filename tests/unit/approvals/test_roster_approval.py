@@ -1,7 +1,8 @@
 """排班审批 on the fakes: scheduling's ``roster.submitted`` starts the built-in roster approval as the head
 nurse (once per period and revision), a submission that cannot start is answered ``failed`` with a reason
 she can act on, and the approval's end — approved, rejected, returned, withdrawn — is answered with
-``approval.roster.decided`` in the transaction that ends it."""
+``approval.roster.decided`` in the transaction that ends it; a period the head nurse withdraws in scheduling
+(``roster.withdrawn``) withdraws the approval of the revision submitted, once."""
 
 from __future__ import annotations
 
@@ -18,7 +19,12 @@ from chalicelib.approvals.service import roster as roster_service
 
 from shared.auth import Principal
 from shared.events.envelope import EventEnvelope
-from shared.events.published.scheduling import ROSTER_SUBMITTED, RosterSubmitted
+from shared.events.published.scheduling import (
+    ROSTER_SUBMITTED,
+    ROSTER_WITHDRAWN,
+    RosterSubmitted,
+    RosterWithdrawn,
+)
 from shared.persistence.uow import UnitOfWork
 from tests.unit.approvals.fakes import FakeDirectory, FakeStore, Tables
 
@@ -247,3 +253,59 @@ def test_other_templates_never_answer_scheduling(tables: Tables) -> None:
     )
     act(tables, "hn", made.id, "approve")
     assert decided(tables) == []
+
+
+def withdrawn(revision: int = 3, by: str = "hn") -> EventEnvelope:
+    return ROSTER_WITHDRAWN.envelope(T, RosterWithdrawn(period_id="p-2027-01", revision=revision, by=by))
+
+
+def withdraw(tables: Tables, envelope: EventEnvelope) -> FakeStore:
+    store = FakeStore(T, tables=tables)
+    roster_service.withdraw_approval(envelope, UnitOfWork("approvals"), store=store)
+    return store
+
+
+def pending(tables: Tables, staff: str) -> list[str]:
+    return [k[4] for k, line in tables.inbox.items() if k[1] == "pending" and k[2] == staff]
+
+
+def test_a_roster_withdrawn_in_scheduling_withdraws_its_approval_once(tables: Tables) -> None:
+    consume(tables, submitted())
+    instance_id = roster.instance_id("p-2027-01", 3)
+    approvers = the_approval(tables).pending_approvers()
+    assert approvers and all(pending(tables, a) == [instance_id] for a in approvers)
+    assert [k for k in tables.timers if k[1] == instance_id]  # the 24-hour SLA runs
+    assert withdraw(tables, withdrawn(revision=2)).uow.commits == 0  # another revision's: not this one
+    # withdrawn by another of the ward's rosterers: still ended as the submitter's own withdrawal
+    store = withdraw(tables, withdrawn(by="hn2"))
+    assert store.uow.commits == 1
+    inst = the_approval(tables)
+    assert inst.status == "withdrawn"
+    assert all(pending(tables, a) == [] for a in approvers)  # no approver has it to decide any more
+    (mine,) = [line for k, line in tables.inbox.items() if k[1] == "submitted" and k[2] == "hn"]
+    assert mine.status == "withdrawn"
+    assert [k for k in tables.timers if k[1] == instance_id] == []  # nobody is reminded of it
+    last = tables.records[(T, instance_id, inst.records)].command
+    assert (last.action, last.actor, last.comment) == ("withdraw", "hn", roster.WITHDRAWN)
+    assert decided(tables) == [
+        {
+            "period_id": "p-2027-01",
+            "revision": 3,
+            "instance_id": instance_id,
+            "outcome": "withdrawn",
+            "reason": roster.WITHDRAWN,
+            "by": "hn",
+        }
+    ]
+    events = len(tables.outbox)
+    assert withdraw(tables, withdrawn()).uow.commits == 0  # heard again: nothing more
+    assert len(tables.outbox) == events
+
+
+def test_a_roster_withdrawn_after_its_approval_ended_changes_nothing(tables: Tables) -> None:
+    consume(tables, submitted())
+    instance_id = roster.instance_id("p-2027-01", 3)
+    act(tables, "area", instance_id, "approve", "同意")
+    events = len(tables.outbox)
+    assert withdraw(tables, withdrawn()).uow.commits == 0
+    assert the_approval(tables).status == "approved" and len(tables.outbox) == events

@@ -1,7 +1,8 @@
 """换班 on the fakes: scheduling's ``roster.swap.requested`` starts the built-in shift_swap approval as the
 proposing nurse (once per swap), her colleague accepts, then the head nurse; taking an open shift has no
 colleague step; a swap that cannot start is answered ``failed``; the approval's end is answered with
-``approval.swap.decided`` in the transaction that ends it — only for the approval started for that swap."""
+``approval.swap.decided`` in the transaction that ends it — only for the approval started for that swap; a
+swap the nurse cancels in scheduling (``roster.swap.cancelled``) withdraws its approval, once."""
 
 from __future__ import annotations
 
@@ -10,13 +11,21 @@ from typing import Any
 
 import pytest
 from chalicelib.approvals.contracts.approvals import ApprovalAction, SubmitApproval
+from chalicelib.approvals.contracts.inbox import InboxQuery
 from chalicelib.approvals.domain import swap
 from chalicelib.approvals.service import approvals, templates
+from chalicelib.approvals.service import inbox as inbox_service
 from chalicelib.approvals.service import swap as swap_service
 
 from shared.auth import Principal
+from shared.errors import Conflict
 from shared.events.envelope import EventEnvelope
-from shared.events.published.scheduling import ROSTER_SWAP_REQUESTED, SwapRequested
+from shared.events.published.scheduling import (
+    ROSTER_SWAP_CANCELLED,
+    ROSTER_SWAP_REQUESTED,
+    SwapCancelled,
+    SwapRequested,
+)
 from shared.persistence.uow import UnitOfWork
 from tests.unit.approvals.fakes import FakeDirectory, FakeStore, Tables
 
@@ -167,3 +176,71 @@ def test_a_shift_swap_filled_in_by_hand_is_not_heard_as_a_swap_decision(tables: 
     act(tables, "n2", made.id, "approve")
     act(tables, "hn", made.id, "approve")
     assert decided(tables) == []  # its id is not the swap's: nothing in scheduling waits for it
+
+
+def cancelled(swap_id: str = "sw-1", by: str = "n1") -> EventEnvelope:
+    return ROSTER_SWAP_CANCELLED.envelope(T, SwapCancelled(swap_id=swap_id, period_id="p-2027-01", by=by))
+
+
+def withdraw(tables: Tables, envelope: EventEnvelope) -> FakeStore:
+    store = FakeStore(T, tables=tables)
+    swap_service.withdraw_approval(envelope, UnitOfWork("approvals"), store=store)
+    return store
+
+
+def box(tables: Tables, name: str, staff: str) -> list[tuple[str, str]]:
+    """(approval, status) of each line of someone's list, as they page it."""
+    page = inbox_service.inbox(
+        Principal(tenant=T, user=staff), name, InboxQuery(), store=FakeStore(T, tables=tables)
+    )
+    return [(i.instance_id, i.status) for i in page.items]
+
+
+def test_a_swap_cancelled_in_scheduling_is_withdrawn_even_after_the_colleague_accepted(
+    tables: Tables,
+) -> None:
+    consume(tables, requested())
+    instance_id = swap.instance_id("sw-1")
+    act(tables, "n2", instance_id, "approve", "可以")
+    assert box(tables, "pending", "hn") == [(instance_id, "pending")]
+    # the template lets her withdraw only before the first approval: by hand, now, she may not
+    with pytest.raises(Conflict):
+        act(tables, "n1", instance_id, "withdraw")
+    store = withdraw(tables, cancelled())
+    assert store.uow.commits == 1
+    stored = tables.approvals[(T, instance_id)]
+    assert stored.instance.status == "withdrawn"
+    assert box(tables, "pending", "hn") == []  # the head nurse no longer has it to decide
+    assert box(tables, "submitted", "n1") == [(instance_id, "withdrawn")]  # the nurse sees it withdrawn
+    assert [k for k in tables.timers if k[1] == instance_id] == []
+    last = tables.records[(T, instance_id, stored.instance.records)].command
+    assert (last.action, last.actor, last.comment, last.called_off) == (
+        "withdraw",
+        "n1",
+        swap.CANCELLED,
+        True,
+    )
+    assert [e.type for e in tables.outbox if e.type.startswith("approval.instance")][-1] == (
+        "approval.instance.withdrawn"
+    )
+    (answer,) = decided(tables)
+    assert (answer["outcome"], answer["reason"], answer["by"]) == ("withdrawn", swap.CANCELLED, "n1")
+    # heard again (a redelivery past the inbox marker): nothing more is recorded or said
+    records, events = len(tables.records), len(tables.outbox)
+    assert withdraw(tables, cancelled()).uow.commits == 0
+    assert (len(tables.records), len(tables.outbox)) == (records, events)
+    # and the head nurse approving it now is refused: it has ended
+    with pytest.raises(Conflict):
+        act(tables, "hn", instance_id, "approve")
+
+
+def test_a_cancel_after_the_swap_was_decided_or_never_started_changes_nothing(tables: Tables) -> None:
+    consume(tables, requested())
+    instance_id = swap.instance_id("sw-1")
+    act(tables, "n2", instance_id, "approve")
+    act(tables, "hn", instance_id, "approve")
+    events = len(tables.outbox)
+    assert withdraw(tables, cancelled()).uow.commits == 0
+    assert tables.approvals[(T, instance_id)].instance.status == "approved"
+    assert withdraw(tables, cancelled("sw-unknown")).uow.commits == 0
+    assert len(tables.outbox) == events and len(tables.approvals) == 1

@@ -278,6 +278,27 @@ def test_a_stale_revision_and_a_period_awaiting_approval_are_conflicts() -> None
     w.edit(period_id, ("s-a", "2027-01-06", "D"))
 
 
+def test_withdrawing_a_submitted_period_tells_approvals_and_its_late_answer_moves_nothing() -> None:
+    w = Ward()
+    period_id = w.create(date(2027, 1, 4), date(2027, 1, 10))
+    w.edit(period_id, ("s-a", "2027-01-04", "D"))
+    submitted = w.submit(period_id)
+    back = periods.withdraw(HEAD, period_id, models.Revisioned(), **w.kw())
+    # in the same transaction: approvals withdraws the 排班审批 of the revision that was submitted
+    assert [e.data for e in w.events("roster.withdrawn")] == [
+        {"period_id": period_id, "revision": submitted.revision, "by": HEAD.staff}
+    ]
+    # approvals' answer to that withdrawal finds a draft of a later revision: ignored
+    w.decide(period_id, submitted.revision, "withdrawn", "撤回：护士长已撤回排班")
+    after = w.grid(period_id).period
+    assert (after.state, after.revision, after.decision_reason) == ("draft", back.revision, None)
+    # an approved period withdrawn: its approval has ended already, nothing to withdraw in approvals
+    again = w.submit(period_id)
+    w.decide(period_id, again.revision, "approved")
+    periods.withdraw(HEAD, period_id, models.Revisioned(), **w.kw())
+    assert len(w.events("roster.withdrawn")) == 1
+
+
 def test_the_store_refuses_a_write_over_a_revision_that_moved_meanwhile() -> None:
     w = Ward()
     period_id = w.create(date(2027, 1, 4), date(2027, 1, 10))

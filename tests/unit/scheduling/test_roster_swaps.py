@@ -204,8 +204,15 @@ def test_who_sees_cancels_and_hears_the_decisions_of_a_swap() -> None:
         swaps.cancel(B, give.id, **kw)
     cancelled = swaps.cancel(A, give.id, **kw)
     assert (cancelled.state, cancelled.state_name) == ("cancelled", "已取消")
+    # said in the same transaction, once: approvals withdraws its 换班 from the approvers' inboxes
+    assert [e.data for e in w.events("roster.swap.cancelled")] == [
+        {"swap_id": give.id, "period_id": pid, "by": "s-a"}
+    ]
     with pytest.raises(Conflict, match="cancelled"):
         swaps.cancel(A, give.id, **kw)
+    assert len(w.events("roster.swap.cancelled")) == 1
+    decide(w, give.id, pid, "withdrawn", by="s-a", reason="撤回：申请人已取消换班")  # approvals' answer
+    assert swaps.get_swap(A, give.id, **kw).decision_reason == "提出人已取消"  # ignored: still hers
     decide(w, give.id, pid)  # approved after she called it off: ignored
     assert swaps.get_swap(A, give.id, **kw).state == "cancelled" and live(w, pid)["s-a"] == {
         "2027-01-05": "D"

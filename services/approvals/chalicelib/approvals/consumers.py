@@ -1,4 +1,5 @@
-"""Approvals' consumers: a roster period submitted by scheduling starts its 排班审批, a nurse's swap its 换班.
+"""Approvals' consumers: a roster period submitted by scheduling starts its 排班审批, a nurse's swap its 换班;
+the period withdrawn or the swap cancelled there withdraws that approval.
 
 Each function imports the service module it needs when it runs: every Lambda function of the service
 loads this module, and one consumer should not start up with the others' code (see ``shared.app``).
@@ -36,7 +37,24 @@ SWAP_REQUESTED = Subscription(
     # deputies; the approval with its lists, timer, record, events and audit (or the failure) with the marker
     budget={"GetItem": 9, "Query": 2, "BatchGetItem": 2, "TransactWriteItems": 1},
 )
-SUBSCRIPTIONS = (ROSTER_SUBMITTED, SWAP_REQUESTED)
+ROSTER_WITHDRAWN = Subscription(
+    service="approvals",
+    name="roster-withdrawn",
+    source="scheduling",
+    event_types=("roster.withdrawn",),
+    # the approval; if still pending, the withdrawal with its record, lists, timer, events and audit
+    # with the marker
+    budget={"GetItem": 1, "TransactWriteItems": 1},
+)
+SWAP_CANCELLED = Subscription(
+    service="approvals",
+    name="swap-cancelled",
+    source="scheduling",
+    event_types=("roster.swap.cancelled",),
+    # as roster-withdrawn
+    budget={"GetItem": 1, "TransactWriteItems": 1},
+)
+SUBSCRIPTIONS = (ROSTER_SUBMITTED, SWAP_REQUESTED, ROSTER_WITHDRAWN, SWAP_CANCELLED)
 
 
 @consumers.on_sqs_message(queue=ROSTER_SUBMITTED.queue_name, batch_size=10)
@@ -53,3 +71,19 @@ def on_swap_requested(event: Any) -> dict[str, Any]:
     from chalicelib.approvals.service import swap
 
     return consume_batch(event.to_dict(), SWAP_REQUESTED, swap.start_approval)
+
+
+@consumers.on_sqs_message(queue=ROSTER_WITHDRAWN.queue_name, batch_size=10)
+def on_roster_withdrawn(event: Any) -> dict[str, Any]:
+    """A head nurse withdrew a submitted roster period: its 排班审批, if still pending, is withdrawn."""
+    from chalicelib.approvals.service import roster
+
+    return consume_batch(event.to_dict(), ROSTER_WITHDRAWN, roster.withdraw_approval)
+
+
+@consumers.on_sqs_message(queue=SWAP_CANCELLED.queue_name, batch_size=10)
+def on_swap_cancelled(event: Any) -> dict[str, Any]:
+    """A nurse cancelled her swap in scheduling: its 换班, if still pending, is withdrawn."""
+    from chalicelib.approvals.service import swap
+
+    return consume_batch(event.to_dict(), SWAP_CANCELLED, swap.withdraw_approval)

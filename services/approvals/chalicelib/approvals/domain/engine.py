@@ -81,6 +81,11 @@ class Command(BaseModel):
         default_factory=dict, description="approver → deputy for the tasks this command assigns"
     )
     as_admin: bool = Field(False, description="cancel: by a hospital admin rather than the submitter")
+    called_off: bool = Field(
+        False,
+        description="withdraw: the request itself was called off where it was made (a swap cancelled, a "
+        "roster withdrawn in scheduling), so the template's withdraw policy does not hold the approval",
+    )
 
 
 class Task(BaseModel):
@@ -381,10 +386,18 @@ def _return(inst: Instance, cmd: Command) -> None:
 
 
 def _withdraw(inst: Instance, cmd: Command) -> None:
+    """The submitter takes a pending approval back, as the template's withdraw policy allows. One whose
+    request was called off where it was made (``called_off``: the nurse cancelled her swap, the head nurse
+    withdrew her roster in scheduling) is withdrawn whatever the policy: the policy keeps a submitter from
+    changing her mind after an approver has acted, but here nothing is left to decide — an approval would
+    be ignored — and leaving it pending would only hold it in its approvers' inboxes."""
     if cmd.actor != inst.submitter:
         raise Forbidden("only the submitter may withdraw")
     if inst.status != "pending":
         raise Conflict(f"the approval is {inst.status}")
+    if cmd.called_off:
+        _finish(inst, "withdrawn", cmd.at)
+        return
     policy = inst.submission.withdraw
     if policy == "never":
         raise Conflict("this template does not allow withdrawing")

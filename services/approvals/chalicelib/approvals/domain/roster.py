@@ -27,6 +27,9 @@ NO_APPROVER = (
 )
 FORM_REFUSED = "排班审批模板的表单与排班不符（{}）：请医院管理员检查排班审批模板是否被修改，然后重新提交"
 
+# The record of a 排班审批 withdrawn because the head nurse withdrew the period in scheduling.
+WITHDRAWN = "撤回：护士长已撤回排班"
+
 # An approval's end, as scheduling hears it: returned to the submitter is a rejection (she edits the draft
 # in scheduling and submits it again, which is a new revision and a new approval).
 ENDINGS: dict[str, Outcome] = {

@@ -32,6 +32,9 @@ FORM_REFUSED = (
     "换班审批模板的表单与换班不符（{}）：请医院管理员为换班模板发布包含这些字段的新版本，然后重新提出"
 )
 
+# The record of a 换班 withdrawn because the nurse cancelled her swap in scheduling.
+CANCELLED = "撤回：申请人已取消换班"
+
 
 def instance_id(swap_id: str) -> str:
     """The approval of one swap: the same id every time it is asked for, so a redelivered request can

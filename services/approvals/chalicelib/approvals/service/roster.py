@@ -3,6 +3,8 @@ approval as the head nurse who submitted it; one that cannot start is answered a
 
 ``roster.submitted`` → ``start_approval`` (approvals' ``roster-submitted`` consumer). The approval's end
 is answered by ``instance_events`` (``approval.roster.decided``), in the transaction that ends it.
+``roster.withdrawn`` → ``withdraw_approval`` (``roster-withdrawn``): the head nurse took the period back
+to draft, so the approval of the revision submitted, still pending, is withdrawn as its submitter's.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import replace
 from chalicelib.approvals.domain import roster
 from chalicelib.approvals.domain.builtin_templates import ROSTER
 from chalicelib.approvals.domain.ports import Directory, Store
-from chalicelib.approvals.service import wiring
+from chalicelib.approvals.service import called_off, wiring
 from chalicelib.approvals.service.approvals import start
 
 from shared import observability, problems
@@ -20,7 +22,7 @@ from shared.auth import Principal
 from shared.errors import RuleViolation
 from shared.events.envelope import EventEnvelope
 from shared.events.published.approvals import ROSTER_DECIDED, RosterDecided
-from shared.events.published.scheduling import ROSTER_SUBMITTED
+from shared.events.published.scheduling import ROSTER_SUBMITTED, ROSTER_WITHDRAWN
 from shared.observability import for_service
 from shared.persistence.uow import UnitOfWork
 
@@ -105,3 +107,17 @@ def _failed(store: Store, period_id: str, revision: int, failed: NotStarted, eve
     with store:
         store.emit(ROSTER_DECIDED.envelope(store.tenant, decided))
         store.commit()
+
+
+def withdraw_approval(envelope: EventEnvelope, uow: UnitOfWork, store: Store | None = None) -> None:
+    """roster.withdrawn → the 排班审批 of the revision submitted, if still pending, withdrawn as the head
+    nurse who submitted it (whoever of the ward's rosterers withdrew it: the audit names them), its
+    record saying why; its approvers' pending lines go, she sees it withdrawn, and its
+    ``approval.roster.decided`` ``withdrawn`` is ignored by scheduling (the period is a draft of a later
+    revision there). One already decided or never started: acknowledged and logged. Committed with the
+    consumer's inbox marker."""
+    data = ROSTER_WITHDRAWN.parse(envelope)
+    by = Principal(tenant=envelope.tenant, user=data.by, kind="staff", staff_id=data.by)
+    store = store or wiring.consumer_store(by, uow)
+    what = {"event_id": envelope.id, "period_id": data.period_id, "revision": data.revision}
+    called_off.withdraw(store, roster.instance_id(data.period_id, data.revision), roster.WITHDRAWN, what)

@@ -3,6 +3,8 @@ her; one that cannot start is answered at once.
 
 ``roster.swap.requested`` → ``start_approval`` (approvals' ``swap-requested`` consumer). The approval's
 end is answered by ``instance_events`` (``approval.swap.decided``), in the transaction that ends it.
+``roster.swap.cancelled`` → ``withdraw_approval`` (``swap-cancelled``): the nurse called it off, so its
+approval, still pending, is withdrawn as hers (``called_off``).
 Mirrors 排班审批 (``service/roster.py``).
 """
 
@@ -13,7 +15,7 @@ from dataclasses import replace
 from chalicelib.approvals.domain import swap
 from chalicelib.approvals.domain.builtin_templates import SHIFT_SWAP
 from chalicelib.approvals.domain.ports import Directory, Store
-from chalicelib.approvals.service import wiring
+from chalicelib.approvals.service import called_off, wiring
 from chalicelib.approvals.service.approvals import start
 from chalicelib.approvals.service.roster import NotStarted
 
@@ -22,7 +24,7 @@ from shared.auth import Principal
 from shared.errors import RuleViolation
 from shared.events.envelope import EventEnvelope
 from shared.events.published.approvals import SWAP_DECIDED, SwapDecided
-from shared.events.published.scheduling import ROSTER_SWAP_REQUESTED
+from shared.events.published.scheduling import ROSTER_SWAP_CANCELLED, ROSTER_SWAP_REQUESTED
 from shared.observability import for_service
 from shared.persistence.uow import UnitOfWork
 
@@ -95,3 +97,16 @@ def start_approval(
         with store:
             store.emit(SWAP_DECIDED.envelope(store.tenant, decided))
             store.commit()
+
+
+def withdraw_approval(envelope: EventEnvelope, uow: UnitOfWork, store: Store | None = None) -> None:
+    """roster.swap.cancelled → the swap's 换班, if still pending, withdrawn as the nurse who proposed it,
+    whatever the template's withdraw policy (her colleague may have accepted already), its record saying
+    why; its approvers' pending lines go, she sees it withdrawn, and its ``approval.swap.decided``
+    ``withdrawn`` is ignored by scheduling (the swap is cancelled there). One already decided or never
+    started: acknowledged and logged. Committed with the consumer's inbox marker."""
+    data = ROSTER_SWAP_CANCELLED.parse(envelope)
+    by = Principal(tenant=envelope.tenant, user=data.by, kind="staff", staff_id=data.by)
+    store = store or wiring.consumer_store(by, uow)
+    what = {"event_id": envelope.id, "swap_id": data.swap_id}
+    called_off.withdraw(store, swap.instance_id(data.swap_id), swap.CANCELLED, what)

@@ -46,9 +46,11 @@ from shared.events.published.approvals import ROSTER_DECIDED
 from shared.events.published.scheduling import (
     ROSTER_PUBLISHED,
     ROSTER_SUBMITTED,
+    ROSTER_WITHDRAWN,
     NurseChange,
     RosterPublished,
     RosterSubmitted,
+    RosterWithdrawn,
 )
 from shared.observability import logger as make_logger
 from shared.pages import Page
@@ -635,7 +637,9 @@ def withdraw(
     directory: Directory | None = None,
 ) -> api.Period:
     """submitted or approved → draft, one revision on, so that the approval's decision on what was
-    submitted is ignored when it comes (withdraw the approval itself in approvals)."""
+    submitted is ignored when it comes. A submitted one also says ``roster.withdrawn`` (the revision
+    submitted) in the same transaction: approvals withdraws that 排班审批, and its approvers no longer see
+    it pending (an approved one's approval has ended already: nothing to withdraw)."""
     store = _store(principal, request_id, store)
     period = _header(store, period_id)
     _rosterer(principal, period, directory or wiring.directory())
@@ -643,6 +647,11 @@ def withdraw(
     rules.require_revision(period, revision_from(body.revision, if_match))
     updated = replace(period, state="draft", revision=period.revision + 1)
     store.periods.save(updated, period.revision, [], relist=True)
+    if period.state == "submitted" and period.submitted_revision is not None:
+        withdrawn = RosterWithdrawn(
+            period_id=period.id, revision=period.submitted_revision, by=str(principal.staff)
+        )
+        store.uow.emit(ROSTER_WITHDRAWN.envelope(principal.tenant, withdrawn))
     store.uow.audit("roster.withdraw", "roster_period", period.id, after={"revision": updated.revision})
     store.uow.commit()
     return _period_view(updated)

@@ -10,8 +10,9 @@
   swap ``applied``, in the consumer's one transaction with its inbox marker; a roster that moved under
   it or a rule it now breaks → ``failed`` with the reason; rejected / withdrawn / failed → that state.
   Only a ``requested`` swap moves on: a decision heard twice changes nothing.
-- ``cancel`` (the proposer, while requested) and ``reverse`` (either nurse of an applied swap: a new
-  swap of the same cells the other way round, through the same approval).
+- ``cancel`` (the proposer, while requested: ``roster.swap.cancelled``, on which approvals withdraws
+  its 换班) and ``reverse`` (either nurse of an applied swap: a new swap of the same cells the other way
+  round, through the same approval).
 """
 
 from __future__ import annotations
@@ -35,8 +36,10 @@ from shared.errors import Conflict, Forbidden, NotFound, RuleViolation
 from shared.events.envelope import EventEnvelope
 from shared.events.published.approvals import SWAP_DECIDED
 from shared.events.published.scheduling import (
+    ROSTER_SWAP_CANCELLED,
     ROSTER_SWAP_FAILED,
     ROSTER_SWAP_REQUESTED,
+    SwapCancelled,
     SwapFailed,
     SwapRequested,
 )
@@ -316,8 +319,9 @@ def cancel(
     store: PeriodStore | None = None,
     directory: Directory | None = None,
 ) -> api.Swap:
-    """The proposer calls it off while it is requested (its approval's decision is then ignored: withdraw
-    the approval itself in approvals). Her colleague or a rosterer: 403; anyone else: 404."""
+    """The proposer calls it off while it is requested: ``roster.swap.cancelled`` in the same transaction,
+    on which approvals withdraws its 换班 (its approvers no longer see it; a decision that crossed it is
+    ignored here, the swap being no longer requested). Her colleague or a rosterer: 403; anyone else: 404."""
     store = periods._store(principal, request_id, store)
     swap = _visible(principal, store, swap_id, directory)
     if swap.proposer_id != principal.staff:
@@ -333,6 +337,12 @@ def cancel(
         decided_at=now_utc(),
     )
     store.swaps.save(updated, swap.revision)
+    store.uow.emit(
+        ROSTER_SWAP_CANCELLED.envelope(
+            principal.tenant,
+            SwapCancelled(swap_id=swap.id, period_id=swap.period_id, by=str(principal.staff)),
+        )
+    )
     store.uow.audit("roster.swap.cancel", "roster_swap", swap.id, before={"state": swap.state})
     store.uow.commit()
     return _view(updated)
