@@ -364,10 +364,14 @@ def test_the_approvals_decision_moves_the_submitted_revision_only() -> None:
     w.decide(period_id, 1, "rejected", "1月4日白班人手不足")
     header = w.grid(period_id).period
     assert (header.state, header.decision_reason) == ("draft", "1月4日白班人手不足")
+    assert header.revision == 2  # a new round: resubmitted unchanged, it is another submission
     w.decide(period_id, 1, "approved")  # the period is no longer submitted: ignored
     assert w.grid(period_id).period.state == "draft"
     w.submit(period_id)
-    w.decide(period_id, 1, "approved")
+    assert [e.data["revision"] for e in w.events("roster.submitted")] == [1, 2]  # so a second approval
+    w.decide(period_id, 1, "approved")  # the first round's: ignored
+    assert w.grid(period_id).period.state == "submitted"
+    w.decide(period_id, 2, "approved")
     header = w.grid(period_id).period
     assert (header.state, header.approval_instance_id, header.decision_reason) == ("approved", "ap1", None)
     w.decide("p-unknown", 1, "approved")  # an unknown period: acknowledged, nothing happens

@@ -678,8 +678,14 @@ def record_decision(envelope: EventEnvelope, uow: UnitOfWork, store: PeriodStore
             data.reason
             or {"rejected": "审批未通过", "withdrawn": "审批已撤回", "failed": "审批未能发起"}[data.outcome]
         )
+        # a new round, one revision on (as a withdrawal is): resubmitting the same cells is another
+        # submission, so approvals starts another approval for it rather than finding the ended one
         updated = replace(
-            period, state="draft", approval_instance_id=data.instance_id, decision_reason=reason
+            period,
+            state="draft",
+            revision=period.revision + 1,
+            approval_instance_id=data.instance_id,
+            decision_reason=reason,
         )
     store.periods.save(updated, period.revision, [], relist=True)
 
