@@ -272,6 +272,11 @@ def test_a_repair_job_frees_only_the_disrupted_days_and_its_result_is_a_proposal
     assert pinned[("s-d", date(2027, 1, 5))] is None  # days off are kept too
     assert pinned[("s-b", date(2027, 1, 6))] is None  # she is off on the day repaired
     assert ("s-d", date(2027, 1, 6)) not in pinned and ("s-a", date(2027, 1, 6)) not in pinned
+    # the others ask to keep what they do that day, so a repair moves as few cells as it must
+    stay = {(r.nurse, problem.date_of(r.day)): (r.shift, r.on) for r in problem.requests}
+    assert stay[("s-d", date(2027, 1, 6))] == (None, False)  # off stays off unless needed
+    assert ("s-b", date(2027, 1, 6)) not in stay  # not her: she is away
+    assert all(day == date(2027, 1, 6) for _, day in stay)
     job_id = repair(w, pid, d.id, ("s-b", "s-d"))
     shown = repairs.get_disruption(HEAD, pid, d.id, **w.kw())
     p = shown.proposal

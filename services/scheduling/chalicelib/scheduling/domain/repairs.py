@@ -23,7 +23,7 @@ from chalicelib.scheduling.domain import periods as rules
 from chalicelib.scheduling.domain.periods import Change, NurseRow, Snapshot
 from chalicelib.scheduling.domain.records import StaffRecord, Unit
 from chalicelib.scheduling.domain.roster.evaluate import evaluate
-from chalicelib.scheduling.domain.roster.model import Pin, RosterProblem
+from chalicelib.scheduling.domain.roster.model import Pin, RosterProblem, ShiftRequest
 from chalicelib.scheduling.domain.setup import ShiftDef
 
 from shared.errors import Conflict, RuleViolation
@@ -201,6 +201,33 @@ def repair_pins(problem: RosterProblem, live: Snapshot, days: Iterable[date], ab
                 continue
             cell = mine.get(day)
             out.append(Pin(n.id, index, cell.shift if cell else None, cell.skill if cell else None))
+    return out
+
+
+STAY_WEIGHT = 1  # a request's weight: each cell a repair moves costs 10 (S4), a missing nurse 30 (S1)
+
+
+def stay_requests(
+    problem: RosterProblem, live: Snapshot, days: Iterable[date], absent: str
+) -> list[ShiftRequest]:
+    """On the repaired days, every other nurse asks to keep what the live version has her do (her shift,
+    or her day off): a repair then moves as few cells as the rules and the coverage need — each nurse
+    moved is a nurse whose day changes at short notice and who is told so — instead of re-rostering
+    those days from scratch."""
+    index = {problem.date_of(d): d for d in range(problem.num_days)}
+    out = []
+    for n in problem.nurses:
+        if n.id == absent:
+            continue
+        mine = live.cells.get(n.id, {})
+        for day in days:
+            if day not in index:
+                continue
+            cell = mine.get(day)
+            if cell is None:
+                out.append(ShiftRequest(n.id, index[day], None, on=False, weight=STAY_WEIGHT))
+            else:
+                out.append(ShiftRequest(n.id, index[day], cell.shift, on=True, weight=STAY_WEIGHT))
     return out
 
 

@@ -398,7 +398,8 @@ def load_repair(
     tenant: str, period_id: str, disruption_id: str, days: Sequence[date], store: PeriodStore | None = None
 ) -> tuple[RosterProblem, Roster, int]:
     """``ProblemSource.load_repair``: the period's problem with every cell outside ``days`` pinned as the
-    live version has it (the disrupted nurse off on ``days``), the live roster and its version."""
+    live version has it (the disrupted nurse off on ``days``), the others asking to keep their cells on
+    ``days`` (``stay_requests``: the fewest moves), the live roster and its version."""
     store = store or wiring.tenant_period_store(tenant)
     period, rows, requests = periods._sheet(store, period_id)
     live = _live(store, period)
@@ -406,6 +407,9 @@ def load_repair(
     d = store.disruptions.get(period_id, disruption_id)
     pins = fix.repair_pins(ctx.problem, live, days, d.staff_id if d is not None else "")
     problem = ctx.problem.with_pins(_without_leave_clashes(ctx.problem, pins))
+    absent = d.staff_id if d is not None else ""
+    stay = fix.stay_requests(problem, live, days, absent)
+    problem = replace(problem, requests=(*problem.requests, *stay))
     return problem, rules.roster_of(problem, amend.live_rows(live, ctx.rows).values()), period.version
 
 
