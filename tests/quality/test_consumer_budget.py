@@ -285,7 +285,12 @@ def _disruptions(
     """The published ward disrupted: its head nurse (to be told), a sick call of one nurse (its
     roster.disrupted → messaging's notice) and leave approved for the other on her published day (made
     here as approvals sends it: scheduling flags her cell and tells the head nurse)."""
-    from shared.events.published.approvals import LEAVE_APPROVED, LeaveApproved
+    from shared.events.published.approvals import (
+        LEAVE_APPROVED,
+        LEAVE_CANCELLED,
+        LeaveApproved,
+        LeaveCancelled,
+    )
 
     (project,) = [h for sub, h in _consumers(stack) if sub.name == "staff-projection"]
     head = make_staff(stack, admin, ward, "病区护士长", f"WH{uuid.uuid4().hex[:6]}", ["head_nurse"])
@@ -298,6 +303,9 @@ def _disruptions(
         instance_id="gate-late", staff_id=nurses[0], leave_type="事假", start="2027-01-04", end="2027-01-04"
     )
     emitted.append(LEAVE_APPROVED.envelope(tenant, late))
+    # and then cancelled (销假) before anyone repaired it: the disruption it flagged is dismissed
+    cancelled = LeaveCancelled(**late.model_dump(), cancelled_by=nurses[0])
+    emitted.append(LEAVE_CANCELLED.envelope(tenant, cancelled))
 
 
 def _swap_scenario(stack: Any, tenant: str, admin: str, emitted: list[Any]) -> None:

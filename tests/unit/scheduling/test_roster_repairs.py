@@ -19,7 +19,7 @@ from chalicelib.scheduling.service import periods, repairs, solve_jobs
 from chalicelib.scheduling.service.amendments import Actor, amend_live
 
 from shared.errors import Conflict, Forbidden, NotFound, RuleViolation
-from shared.events.published.approvals import LEAVE_APPROVED, LeaveApproved
+from shared.events.published.approvals import LEAVE_APPROVED, LEAVE_CANCELLED, LeaveApproved, LeaveCancelled
 from shared.problems import Problem
 from tests.unit.scheduling.fakes import FakeEngine, FakeLauncher, FakeRun, FakeSolveJobs
 from tests.unit.scheduling.test_roster_periods import HEAD, NURSE, OUTSIDER, T, Ward
@@ -102,6 +102,44 @@ def test_leave_approved_after_publishing_flags_her_live_cells_once_and_tells_the
         uow.commit()
     leave(w, "s-d", "2027-01-05", "2027-01-06", "lv-2")  # she works none of those days: nothing to flag
     assert len(listed(w, pid)) == 1 and len(w.events("roster.disrupted")) == 1
+
+
+def cancel(w: Ward, staff_id: str, start: str, end: str, instance: str = "lv-1") -> None:
+    data = LeaveCancelled(
+        instance_id=instance,
+        staff_id=staff_id,
+        leave_type="年假",
+        start=date.fromisoformat(start),
+        end=date.fromisoformat(end),
+        days=2,
+        cancelled_by=staff_id,
+    )
+    with w.store.uow as uow:
+        envelope = LEAVE_CANCELLED.envelope(T, data)
+        repairs.drop_cancelled_leave(envelope, uow, store=w.store, directory=w.directory)  # type: ignore[arg-type]
+        uow.commit()
+
+
+def test_leave_cancelled_before_its_repair_dismisses_what_it_flagged_and_a_repaired_one_stays() -> None:
+    w = Ward()
+    pid = published(w)
+    leave(w, "s-a", "2027-01-05", "2027-01-06")
+    leave(w, "s-b", "2027-01-06", "2027-01-06", "lv-2")
+    cancel(w, "s-a", "2027-01-05", "2027-01-06")  # 销假: she can work her 白班 after all
+    states = {d.staff_id: d.state for d in listed(w, pid)}
+    assert states == {"s-a": "dismissed", "s-b": "open"}
+    record = w.store.uow.audit_records[-1]
+    assert (
+        record["action"] == "roster.disruption.dismiss" and record["after"]["why"] == "leave cancelled (销假)"
+    )
+    cancel(w, "s-a", "2027-01-05", "2027-01-06")  # heard again: nothing open, nothing done
+    assert len([r for r in w.store.uow.audit_records if r["action"] == "roster.disruption.dismiss"]) == 1
+    (lina,) = [d for d in listed(w, pid) if d.staff_id == "s-b"]
+    candidates = repairs.candidates(HEAD, pid, lina.id, **w.kw())
+    take = models.AcceptRepair(version=1, staff_id=candidates.candidates[0].staff_id)
+    repairs.accept(HEAD, pid, lina.id, take, **w.kw())
+    cancel(w, "s-b", "2027-01-06", "2027-01-06", "lv-2")  # repaired already: version 2 stays live
+    assert {d.staff_id: d.state for d in listed(w, pid)} == {"s-a": "dismissed", "s-b": "resolved"}
 
 
 def test_a_sick_call_makes_her_unavailable_in_later_problems_and_is_reported_once() -> None:

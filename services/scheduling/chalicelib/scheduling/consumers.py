@@ -60,6 +60,15 @@ LEAVE_DISRUPTIONS = Subscription(
     # tell (the units, the ward's staff); the disruptions and their events with the marker
     budget={"GetItem": 3, "Query": 3, "TransactWriteItems": 1},
 )
+CANCELLED_LEAVE_DISRUPTIONS = Subscription(
+    service="scheduling",
+    name="cancelled-leave-disruptions",
+    source="approvals",
+    event_types=("approval.leave.cancelled",),
+    # the person's ward; the ward's periods around the leave (its list); per published one: the leave's
+    # disruption; the dismissals, their audit records and the marker in one transaction
+    budget={"GetItem": 3, "Query": 1, "TransactWriteItems": 1},
+)
 SWAP_DECISIONS = Subscription(
     service="scheduling",
     name="swap-decisions",
@@ -77,6 +86,7 @@ SUBSCRIPTIONS = (
     ROSTER_DECISIONS,
     ON_DUTY,
     LEAVE_DISRUPTIONS,
+    CANCELLED_LEAVE_DISRUPTIONS,
     SWAP_DECISIONS,
 )
 
@@ -122,6 +132,14 @@ def on_leave_disrupting(event: Any) -> dict[str, Any]:
     from chalicelib.scheduling.service import repairs  # when a batch arrives (see shared.app)
 
     return consume_batch(event.to_dict(), LEAVE_DISRUPTIONS, repairs.flag_leave)
+
+
+@consumers.on_sqs_message(queue=CANCELLED_LEAVE_DISRUPTIONS.queue_name, batch_size=10)
+def on_leave_cancelled_disruptions(event: Any) -> dict[str, Any]:
+    """Leave cancelled (销假): the disruptions it flagged and nobody repaired are dismissed."""
+    from chalicelib.scheduling.service import repairs  # when a batch arrives (see shared.app)
+
+    return consume_batch(event.to_dict(), CANCELLED_LEAVE_DISRUPTIONS, repairs.drop_cancelled_leave)
 
 
 @consumers.on_sqs_message(queue=SWAP_DECISIONS.queue_name, batch_size=10)

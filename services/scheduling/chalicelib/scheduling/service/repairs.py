@@ -32,7 +32,7 @@ from shared import i18n
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound, RuleViolation
 from shared.events.envelope import EventEnvelope
-from shared.events.published.approvals import LEAVE_APPROVED
+from shared.events.published.approvals import LEAVE_APPROVED, LEAVE_CANCELLED
 from shared.events.published.scheduling import ROSTER_DISRUPTED, RosterDisrupted
 from shared.observability import logger as make_logger
 from shared.pages import Page
@@ -215,6 +215,37 @@ def flag_leave(
         )
         store.disruptions.add(d)
         _announce(envelope.tenant, period, d, store, directory)
+
+
+def drop_cancelled_leave(
+    envelope: EventEnvelope,
+    uow: UnitOfWork,
+    store: PeriodStore | None = None,
+    directory: Directory | None = None,
+) -> None:
+    """approval.leave.cancelled (销假) → the disruptions that leave flagged and nobody has repaired yet are
+    dismissed: she can work those cells again, so there is nothing left to repair (a proposal still
+    solving keeps nothing when it ends). One already resolved stays: its version is live, and the head
+    nurse changes it like any roster. A cancellation heard again finds nothing open and does nothing."""
+    data = LEAVE_CANCELLED.parse(envelope)
+    person = (directory or wiring.directory()).staff(envelope.tenant, data.staff_id)
+    if person is None or not person.department_id:
+        logger.info("cancelled leave of someone with no ward", extra={"instance_id": data.instance_id})
+        return
+    store = store or wiring.consumer_period_store(envelope.tenant, uow)
+    for period in store.periods.around(person.department_id, data.start, data.end):
+        if period.version == 0 or period.end < data.start or period.start > data.end:
+            continue
+        d = store.disruptions.get(period.id, fix.leave_disruption_id(period.id, data.instance_id))
+        if d is None or d.state != "open":
+            continue
+        store.disruptions.save(replace(d, state="dismissed", revision=d.revision + 1), d.revision)
+        store.uow.audit(
+            "roster.disruption.dismiss",
+            "roster_period",
+            period.id,
+            after={"disruption_id": d.id, "by": data.cancelled_by, "why": "leave cancelled (销假)"},
+        )
 
 
 def report_absence(
