@@ -9,17 +9,16 @@ to draft, so the approval of the revision submitted, still pending, is withdrawn
 
 from __future__ import annotations
 
-from dataclasses import replace
+from typing import Any
 
 from chalicelib.approvals.domain import roster
 from chalicelib.approvals.domain.builtin_templates import ROSTER
 from chalicelib.approvals.domain.ports import Directory, Store
 from chalicelib.approvals.service import called_off, wiring
-from chalicelib.approvals.service.approvals import start
+from chalicelib.approvals.service.on_behalf import NotStarted, Refusals, start_for
 
-from shared import observability, problems
+from shared import observability
 from shared.auth import Principal
-from shared.errors import RuleViolation
 from shared.events.envelope import EventEnvelope
 from shared.events.published.approvals import ROSTER_DECIDED, RosterDecided
 from shared.events.published.scheduling import ROSTER_SUBMITTED, ROSTER_WITHDRAWN
@@ -29,12 +28,7 @@ from shared.persistence.uow import UnitOfWork
 logger = observability.logger("approvals.roster")
 
 
-class NotStarted(Exception):
-    """The approval cannot start; ``reason`` is what the head nurse reads (and can act on)."""
-
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(reason)
-        self.reason, self.detail = reason, detail
+REFUSALS = Refusals(roster.NOT_INSTALLED, roster.SUBMITTER_GONE, roster.NO_APPROVER, roster.FORM_REFUSED)
 
 
 def start_approval(
@@ -59,34 +53,25 @@ def start_approval(
             extra={"event_id": envelope.id, "period_id": data.period_id, "revision": data.revision},
         )
         return
-    try:
-        template = store.templates.by_code(ROSTER)
-        if template is None:
-            raise NotStarted(roster.NOT_INSTALLED)
-        if directory.member_status(data.submitter) != "active":
-            raise NotStarted(roster.SUBMITTER_GONE)
+
+    def form() -> dict[str, Any]:
         wards = {ward_id: directory.unit(ward_id) for ward_id in data.ward_ids[: roster.MAX_WARDS]}
-        form = roster.form(
+        return roster.form(
             data.period_id, data.revision, data.ward_ids, wards, data.start, data.end, data.summary
         )
-        # her name as the directory has it now, kept on the approval (its lists name her without a read)
-        named = replace(submitter, staff_name=directory.names([data.submitter]).get(data.submitter))
-        try:
-            start(
-                named,
-                template,
-                form,
-                data.title[: roster.TITLE_LENGTH],
-                f"roster:{data.period_id}:{data.revision}",
-                store,
-                directory,
-                instance_id=instance_id,
-            )
-        except RuleViolation as exc:  # the route: nobody to approve (and no fallback)
-            raise NotStarted(roster.NO_APPROVER, str(exc)) from exc
-        except problems.Problem as exc:  # the form, as the hospital's template now has it
-            fields = ", ".join(e.field for e in exc.errors) or exc.detail
-            raise NotStarted(roster.FORM_REFUSED.format(fields), str(exc)) from exc
+
+    try:
+        start_for(
+            submitter,
+            ROSTER,
+            form,
+            data.title[: roster.TITLE_LENGTH],
+            f"roster:{data.period_id}:{data.revision}",
+            instance_id,
+            store,
+            directory,
+            REFUSALS,
+        )
     except NotStarted as failed:
         _failed(store, data.period_id, data.revision, failed, envelope.id)
 

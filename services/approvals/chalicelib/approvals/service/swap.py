@@ -10,18 +10,14 @@ Mirrors 排班审批 (``service/roster.py``).
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from chalicelib.approvals.domain import swap
 from chalicelib.approvals.domain.builtin_templates import SHIFT_SWAP
 from chalicelib.approvals.domain.ports import Directory, Store
 from chalicelib.approvals.service import called_off, wiring
-from chalicelib.approvals.service.approvals import start
-from chalicelib.approvals.service.roster import NotStarted
+from chalicelib.approvals.service.on_behalf import NotStarted, Refusals, start_for
 
-from shared import observability, problems
+from shared import observability
 from shared.auth import Principal
-from shared.errors import RuleViolation
 from shared.events.envelope import EventEnvelope
 from shared.events.published.approvals import SWAP_DECIDED, SwapDecided
 from shared.events.published.scheduling import ROSTER_SWAP_CANCELLED, ROSTER_SWAP_REQUESTED
@@ -29,6 +25,9 @@ from shared.observability import for_service
 from shared.persistence.uow import UnitOfWork
 
 logger = observability.logger("approvals.swap")
+
+
+REFUSALS = Refusals(swap.NOT_INSTALLED, swap.PROPOSER_GONE, swap.NO_APPROVER, swap.FORM_REFUSED)
 
 
 def start_approval(
@@ -48,38 +47,26 @@ def start_approval(
         logger.info("swap approval already started", extra={"event_id": envelope.id, "swap_id": data.swap_id})
         return
     try:
-        template = store.templates.by_code(SHIFT_SWAP)
-        if template is None:
-            raise NotStarted(swap.NOT_INSTALLED)
-        if directory.member_status(data.proposer) != "active":
-            raise NotStarted(swap.PROPOSER_GONE)
-        form = swap.form(
-            data.swap_id,
-            data.period_id,
-            data.kind,
-            data.colleague,
-            data.my_date,
-            data.their_date,
-            data.summary,
-            data.reason,
+        start_for(
+            proposer,
+            SHIFT_SWAP,
+            lambda: swap.form(
+                data.swap_id,
+                data.period_id,
+                data.kind,
+                data.colleague,
+                data.my_date,
+                data.their_date,
+                data.summary,
+                data.reason,
+            ),
+            data.title[: swap.TITLE_LENGTH],
+            f"swap:{data.swap_id}",
+            instance_id,
+            store,
+            directory,
+            REFUSALS,
         )
-        named = replace(proposer, staff_name=directory.names([data.proposer]).get(data.proposer))
-        try:
-            start(
-                named,
-                template,
-                form,
-                data.title[: swap.TITLE_LENGTH],
-                f"swap:{data.swap_id}",
-                store,
-                directory,
-                instance_id=instance_id,
-            )
-        except RuleViolation as exc:  # the route: nobody to approve (and no fallback)
-            raise NotStarted(swap.NO_APPROVER, str(exc)) from exc
-        except problems.Problem as exc:  # the form, as the hospital's template now has it
-            fields = ", ".join(e.field for e in exc.errors) or exc.detail
-            raise NotStarted(swap.FORM_REFUSED.format(fields), str(exc)) from exc
     except NotStarted as failed:
         logger.warning(
             "swap approval could not start",
