@@ -26,7 +26,7 @@ from chalicelib.scheduling.domain.repairs import Disruption
 from chalicelib.scheduling.domain.roster.model import Pin, Roster, RosterProblem
 from chalicelib.scheduling.domain.solve_jobs import SolveSettings
 from chalicelib.scheduling.service import periods, solve_jobs, wiring
-from chalicelib.scheduling.service.amendments import Actor, amend_live
+from chalicelib.scheduling.service.amendments import Actor, amend_live, read_live
 
 from shared import i18n
 from shared.auth import Principal
@@ -538,9 +538,9 @@ def accept(
     if period.version != body.version:
         raise Conflict(fix.STALE.format(body.version, period.version))
     note: dict[str, object] = {"disruption_id": d.id, "kind": d.kind}
+    live = read_live(store, principal.tenant, period_id)  # read once: the candidate check and the amendment
     if body.staff_id is not None:
-        live = _live(store, period)
-        theirs = live.cells.get(body.staff_id, {})
+        theirs = live.version.cells.get(body.staff_id, {})
         if body.staff_id == d.staff_id or any(c.day in theirs for c in d.cells):
             raise RuleViolation(fix.NOT_A_CANDIDATE, field="staff_id")
         changes = fix.cover_changes(d, body.staff_id)
@@ -561,6 +561,7 @@ def accept(
         note,
         _refusal,
         expected_version=body.version,
+        live=live,
     )
     return view(done)
 
