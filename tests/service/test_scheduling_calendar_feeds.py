@@ -5,7 +5,6 @@ the URL a 404."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,26 +12,9 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar
 
 from tests.service.approvals.conftest import Call
+from tests.service.test_roster_periods_api import _ward
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def _ward(clients: dict[str, Any], stack: Any) -> tuple[str, str, dict[str, str], Call]:
-    tenant = f"t-{uuid.uuid4().hex[:12]}"
-    admin = Call(clients["messaging"], str(stack.token(tenant, "admin-1", ["hospital_admin"])))
-    dept = admin("POST", "/departments", {"name": "内科"}).json_body["id"]
-    ward = admin("POST", "/departments", {"name": "心内科病区", "kind": "ward", "parent_id": dept})
-    assert ward.status_code == 201, ward.body
-    ids = {}
-    for i, (name, user, roles) in enumerate(
-        [("周护士长", "hn", ["head_nurse"]), ("陈思雨", "n1", ["nurse"]), ("李娜", "n2", ["nurse"])]
-    ):
-        body = {"name": name, "employee_no": f"E{i}", "department_id": ward.json_body["id"], "roles": roles}
-        made = admin("POST", "/staff", {**body, "user_id": user})
-        assert made.status_code == 201, made.body
-        ids[user] = made.json_body["id"]
-    stack.drain()  # staff.created → the scheduling projection
-    return tenant, ward.json_body["id"], ids, admin
 
 
 def _fetch(clients: dict[str, Any], path: str) -> Any:
