@@ -15,13 +15,14 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
-SERVICE = Path(__file__).resolve().parents[2] / "services" / "scheduling"
+from fh.services import add_service_paths
+
 NAMES = ["陈思雨", "李娜", "王芳", "赵敏", "刘洋", "杨静", "黄丽", "周婷", "吴敏", "徐慧", "孙悦", "马兰"]
 GRADES = ["N4", "N3", "N3", "N2", "N2", "N2", "N1", "N1", "N1", "N0", "N0", "N1"]
 
 
 def workbook() -> bytes:
-    sys.path.insert(0, str(SERVICE))
+    add_service_paths()
     from chalicelib.scheduling.domain import sheets
     from chalicelib.scheduling.domain.calendar import package_days
     from chalicelib.scheduling.domain.problem import RosterNurse, build_problem, resolved
