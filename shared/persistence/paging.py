@@ -16,7 +16,7 @@ from typing import Any
 from shared.errors import RuleViolation
 
 # The key attributes of every table and index (tables.py): all a page cursor may carry.
-CURSOR_KEY_NAMES = frozenset({"pk", "sk", "gsi1pk", "gsi1sk", "id"})
+CURSOR_KEY_NAMES = frozenset({"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "id"})
 
 
 def encode_cursor(last_key: dict[str, Any] | None) -> str | None:

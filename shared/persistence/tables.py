@@ -39,6 +39,10 @@ class TableSpec:
 
 
 GSI1 = IndexSpec("gsi1", "gsi1pk", "gsi1sk")
+# Follow-up's task board is read per doctor (gsi1), per care team (gsi2) and per department (gsi3), one
+# Query a page each: the task item carries the three keys, so a state change moves it on every board.
+GSI2 = IndexSpec("gsi2", "gsi2pk", "gsi2sk")
+GSI3 = IndexSpec("gsi3", "gsi3pk", "gsi3sk")
 
 # Each service's own table holds its aggregates and its outbox (hence the stream) and its inbox markers.
 SERVICE_TABLES: tuple[TableSpec, ...] = tuple(
@@ -46,7 +50,7 @@ SERVICE_TABLES: tuple[TableSpec, ...] = tuple(
         suffix=svc,
         owner=svc,
         purpose=f"{svc} aggregates, outbox and inbox",
-        indexes=(GSI1,),
+        indexes=(GSI1, GSI2, GSI3) if svc == "followup" else (GSI1,),
         stream=True,
         ttl_attribute="expires_at",
         data_classification="confidential" if svc == "followup" else "internal",

@@ -1,0 +1,486 @@
+"""Follow-up on DynamoDB: one item shape for every record, the patients, the tasks, the access log.
+
+**One item shape** (``FollowupItem``, the followup table): the keys, ``state`` and ``revision`` as
+attributes (for conditions), the record itself as JSON in ``data`` (a pydantic model of ``domain/``), and
+up to three index keys (gsi1..gsi3) for its other access paths. A feature's adapter is then a
+``Codec``: an entity name, how to key a record, which model it is.
+
+**Keys** (every one starts with the tenant):
+
+- a patient's partition ``<t>#patient#<patient_id>`` holds the patient (``patient``) and everything that
+  is theirs, each ``<kind>#<id>`` (``task#…``, and the features' encounters, enrolments, responses,
+  observations, notes): reading a patient's follow-up is one Query, purging it is deleting one
+  partition. Ids of what is a patient's are ``<patient_id>-<id>``, so ``GET /tasks/{id}`` finds the
+  partition without an index.
+- the patient also carries ``gsi1pk = <t>#patient-idn#<blind index>`` (the exact ID-number look-up, one
+  Query), ``gsi2pk = <t>#patient-mobile#<blind index>`` and ``gsi3pk = <t>#department#<id>#patients``; the
+  ID number's claim ``<t>#patient-idn#<blind index>`` / ``claim`` makes it unique (create-only, in the
+  registration's transaction).
+- a task carries its three boards: ``gsi1pk = <t>#board#doctor#<staff_id>#<state>``, ``gsi2pk =
+  <t>#board#team#<team_id>#<state>``, ``gsi3pk = <t>#board#department#<id>#<state>``, each with
+  ``gsiNsk = <due>#<task_id>``: a board page is one Query, and a state change moves it on all three.
+- care-team membership: ``<t>#member#<staff_id>`` / ``team#<team_id>``.
+
+The access log is the shared audit table's trail of the patient (``<t>#patient#<id>``): the changes the
+units of work audit there, and the reads ``DynamoAccessLog.record`` writes (one create-only PutItem).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Generic, TypeVar
+
+from chalicelib.followup.domain.patients import AccessEntry, Patient
+from chalicelib.followup.domain.ports import Page, StaffInfo, Unit
+from chalicelib.followup.domain.tasks import BoardScope, Task, TaskState
+from pydantic import BaseModel
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from shared import directory
+from shared.auth import Principal
+from shared.errors import DomainError
+from shared.persistence.models import AuditRecord, Gsi1, TenantItem, table_meta, tenant_key
+from shared.persistence.paging import decode_cursor, one_page, query_page
+from shared.persistence.uow import UnitOfWork
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Gsi2(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = "gsi2"
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi3(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = "gsi3"
+        projection = AllProjection()
+
+    gsi3pk = UnicodeAttribute(hash_key=True)
+    gsi3sk = UnicodeAttribute(range_key=True)
+
+
+class FollowupItem(TenantItem):
+    """Every follow-up record: keys, state and revision as attributes, the record as JSON."""
+
+    ENTITY = "followup"
+    Meta = table_meta("followup")
+    state = UnicodeAttribute(null=True)
+    revision = NumberAttribute(default=0)
+    data = UnicodeAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute(null=True)
+    index1 = Gsi1()
+    index2 = Gsi2()
+    index3 = Gsi3()
+
+
+INDEXES: dict[int, Any] = {1: FollowupItem.index1, 2: FollowupItem.index2, 3: FollowupItem.index3}
+
+
+def writes(uow: UnitOfWork | None) -> UnitOfWork:
+    if uow is None:
+        raise RuntimeError("this store reads only: open it with a unit of work to write")
+    return uow
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Where a record is stored: its key and its index keys (``{1: (gsi1pk, gsi1sk), …}``)."""
+
+    pk: str
+    sk: str
+    indexes: Mapping[int, tuple[str, str]]
+    state: str | None = None
+    expires_at: int | None = None
+
+
+class Codec(Generic[M]):
+    """A record kind: its entity name, its model, and where a record of it is stored."""
+
+    def __init__(self, tenant: str, keys: Callable[[M], Keys], model: type[M], entity: str):
+        self.tenant = tenant
+        self.keys = keys
+        self.model = model
+        self.entity_name = entity
+
+    def item(self, record: M, revision: int) -> FollowupItem:
+        keys = self.keys(record)
+        if not (keys.pk.startswith(f"{self.tenant}#")):
+            raise ValueError("a key must start with its tenant")
+        item = FollowupItem(
+            keys.pk,
+            keys.sk,
+            entity=self.entity_name,
+            tenant=self.tenant,
+            state=keys.state,
+            revision=revision,
+            data=record.model_dump_json(exclude={"revision"}),
+            expires_at=keys.expires_at,
+        )
+        for n, (ipk, isk) in keys.indexes.items():
+            setattr(item, f"gsi{n}pk", ipk)
+            setattr(item, f"gsi{n}sk", isk)
+        return item
+
+    def record(self, item: FollowupItem) -> M:
+        values = json.loads(item.data or "{}")
+        if "revision" in self.model.model_fields:
+            values["revision"] = int(item.revision or 0)
+        return self.model.model_validate(values)
+
+    def get(self, pk: str, sk: str, consistent: bool = True) -> M | None:
+        try:
+            item = FollowupItem.get(pk, sk, consistent_read=consistent)
+        except DoesNotExist:
+            return None
+        if item.tenant != self.tenant or item.entity != self.entity_name:
+            return None
+        return self.record(item)
+
+    def add(self, uow: UnitOfWork | None, record: M, taken: DomainError | None = None) -> None:
+        """Create-only, staged; ``taken`` when the key is in use."""
+        writes(uow).create(self.item(record, 0), on_conflict=taken)
+
+    def replace(self, uow: UnitOfWork | None, record: M, stale: DomainError) -> None:
+        """Replace if the stored revision is still the record's (staged); the new one is revision + 1."""
+        revision = int(getattr(record, "revision", 0))
+        writes(uow).save(
+            self.item(record, revision + 1), condition=FollowupItem.revision == revision, on_conflict=stale
+        )
+
+    def delete(self, uow: UnitOfWork | None, record: M) -> None:
+        keys = self.keys(record)
+        writes(uow).delete(FollowupItem(keys.pk, keys.sk))
+
+    def page(
+        self,
+        pk: str,
+        limit: int,
+        cursor: str | None,
+        sk_prefix: str | None = None,
+        newest_first: bool = False,
+    ) -> Page:
+        condition = FollowupItem.sk.startswith(sk_prefix) if sk_prefix else None
+        result = FollowupItem.query(
+            pk,
+            range_key_condition=condition,
+            limit=limit,
+            page_size=limit,
+            last_evaluated_key=decode_cursor(cursor, pk),
+            scan_index_forward=not newest_first,
+        )
+        items, next_cursor = one_page(FollowupItem, result)
+        return [self.record(i) for i in items if i.entity == self.entity_name], next_cursor
+
+    def index_page(
+        self,
+        n: int,
+        ipk: str,
+        limit: int,
+        cursor: str | None,
+        sk_from: str | None = None,
+        sk_to: str | None = None,
+        newest_first: bool = False,
+    ) -> Page:
+        """One Query of index ``gsi<n>`` in partition ``ipk``, sort keys between the bounds (included)."""
+        attr = getattr(FollowupItem, f"gsi{n}sk")
+        condition = None
+        if sk_from is not None and sk_to is not None:
+            condition = attr.between(sk_from, sk_to)
+        elif sk_from is not None:
+            condition = attr >= sk_from
+        elif sk_to is not None:
+            condition = attr <= sk_to
+        result = INDEXES[n].query(
+            ipk,
+            range_key_condition=condition,
+            limit=limit,
+            page_size=limit,
+            last_evaluated_key=decode_cursor(cursor, ipk, pk_name=f"gsi{n}pk"),
+            scan_index_forward=not newest_first,
+        )
+        items, next_cursor = one_page(FollowupItem, result)
+        return [self.record(i) for i in items if i.tenant == self.tenant], next_cursor
+
+
+def patient_partition(tenant: str, patient_id: str) -> str:
+    return tenant_key(tenant, "patient", patient_id)
+
+
+def owner_of(record_id: str) -> str:
+    """The patient id a patient-owned record's id starts with (``<patient_id>-<id>``)."""
+    return record_id.split("-", 1)[0]
+
+
+# ---- patients --------------------------------------------------------------------------------------------
+
+
+def _patient_keys(tenant: str) -> Callable[[Patient], Keys]:
+    def keys(p: Patient) -> Keys:
+        indexes = {
+            1: (tenant_key(tenant, "patient-idn", p.id_number_index), p.id),
+            3: (
+                tenant_key(tenant, "department", p.department_id, "patients"),
+                f"{p.created_at.isoformat()}#{p.id}",
+            ),
+        }
+        if p.mobile_index:
+            indexes[2] = (tenant_key(tenant, "patient-mobile", p.mobile_index), p.id)
+        if p.state == "purged":
+            indexes = {}
+        return Keys(patient_partition(tenant, p.id), "patient", indexes, state=p.state)
+
+    return keys
+
+
+class IdNumberClaim(TenantItem):
+    """The claim that makes a resident ID number one patient per hospital (create-only)."""
+
+    ENTITY = "patient_id_number"
+    Meta = table_meta("followup")
+    patient_id = UnicodeAttribute()
+
+
+@dataclass
+class DynamoPatients:
+    tenant: str
+    uow: UnitOfWork | None
+
+    @property
+    def codec(self) -> Codec[Patient]:
+        return Codec(self.tenant, _patient_keys(self.tenant), Patient, "patient")
+
+    def get(self, patient_id: str) -> Patient | None:
+        return self.codec.get(patient_partition(self.tenant, patient_id), "patient")
+
+    def by_id_number(self, digest: str) -> Patient | None:
+        rows, _ = self.codec.index_page(1, tenant_key(self.tenant, "patient-idn", digest), 1, None)
+        return rows[0] if rows else None
+
+    def by_mobile(self, digest: str) -> list[Patient]:
+        rows, _ = self.codec.index_page(2, tenant_key(self.tenant, "patient-mobile", digest), 20, None)
+        return list(rows)
+
+    def of_department(self, department_id: str, limit: int, cursor: str | None) -> Page:
+        partition = tenant_key(self.tenant, "department", department_id, "patients")
+        return self.codec.index_page(3, partition, limit, cursor, newest_first=True)
+
+    def add(self, patient: Patient, taken: DomainError) -> None:
+        claim = IdNumberClaim.new(
+            self.tenant,
+            "claim",
+            pk=tenant_key(self.tenant, "patient-idn", patient.id_number_index),
+            patient_id=patient.id,
+        )
+        writes(self.uow).create(claim, on_conflict=taken)
+        self.codec.add(self.uow, patient, taken)
+
+    def save(self, patient: Patient, stale: DomainError) -> None:
+        self.codec.replace(self.uow, patient, stale)
+
+
+# ---- the access log --------------------------------------------------------------------------------------
+
+
+@dataclass
+class DynamoAccessLog:
+    """The patient's trail in the audit table: reads written here, changes by the units of work."""
+
+    tenant: str
+    principal: Principal | None
+    request_id: str | None = None
+
+    def record(self, patient_id: str, action: str, reason: str = "") -> None:
+        if self.principal is None:
+            raise RuntimeError("a read is audited as its reader: open the store with a principal")
+        after = {"reason": reason} if reason else None
+        AuditRecord.of(self.principal, action, "patient", patient_id, self.request_id, after=after).save(
+            AuditRecord.pk.does_not_exist()
+        )
+
+    def page(self, patient_id: str, limit: int, cursor: str | None) -> Page:
+        rows, next_cursor = query_page(
+            AuditRecord, tenant_key(self.tenant, "patient", patient_id), limit, cursor, newest_first=True
+        )
+        return [_entry(r) for r in rows if r.tenant == self.tenant], next_cursor
+
+
+def _entry(record: AuditRecord) -> AccessEntry:
+    after = json.loads(record.after) if record.after else {}
+    reason = after.get("reason", "") if isinstance(after, dict) else ""
+    return AccessEntry(
+        at=record.at,
+        actor=record.actor,
+        actor_name=record.actor_name or "",
+        actor_kind=record.actor_kind,
+        action=record.action,
+        reason=str(reason or ""),
+    )
+
+
+# ---- tasks -----------------------------------------------------------------------------------------------
+
+
+def board_key(tenant: str, scope: BoardScope, owner_id: str, state: str) -> str:
+    return tenant_key(tenant, "board", scope, owner_id, state)
+
+
+_BOARD_INDEX: dict[BoardScope, int] = {"doctor": 1, "team": 2, "department": 3}
+
+
+def _task_keys(tenant: str) -> Callable[[Task], Keys]:
+    def keys(t: Task) -> Keys:
+        sk = f"{t.due.isoformat()}#{t.id}"
+        indexes = {
+            _BOARD_INDEX[scope]: (board_key(tenant, scope, owner, t.state), sk)
+            for scope, owner in t.board_owners().items()
+        }
+        return Keys(patient_partition(tenant, t.patient_id), f"task#{t.id}", indexes, state=t.state)
+
+    return keys
+
+
+@dataclass
+class DynamoTasks:
+    tenant: str
+    uow: UnitOfWork | None
+
+    @property
+    def codec(self) -> Codec[Task]:
+        return Codec(self.tenant, _task_keys(self.tenant), Task, "task")
+
+    def get(self, task_id: str) -> Task | None:
+        return self.codec.get(patient_partition(self.tenant, owner_of(task_id)), f"task#{task_id}")
+
+    def add(self, task: Task) -> None:
+        self.codec.add(self.uow, task)
+
+    def save(self, task: Task, stale: DomainError) -> None:
+        self.codec.replace(self.uow, task, stale)
+
+    def board(
+        self,
+        scope: BoardScope,
+        owner_id: str,
+        state: TaskState,
+        due_from: date | None,
+        due_to: date | None,
+        limit: int,
+        cursor: str | None,
+    ) -> Page:
+        return self.codec.index_page(
+            _BOARD_INDEX[scope],
+            board_key(self.tenant, scope, owner_id, state),
+            limit,
+            cursor,
+            sk_from=due_from.isoformat() if due_from else None,
+            sk_to=f"{due_to.isoformat()}#\uffff" if due_to else None,
+        )
+
+    def of_patient(self, patient_id: str, limit: int, cursor: str | None) -> Page:
+        return self.codec.page(patient_partition(self.tenant, patient_id), limit, cursor, sk_prefix="task#")
+
+
+# ---- care-team membership --------------------------------------------------------------------------------
+
+
+class MembershipItem(TenantItem):
+    ENTITY = "care_team_member"
+    Meta = table_meta("followup")
+    role = UnicodeAttribute(null=True)
+
+
+@dataclass
+class DynamoMemberships:
+    tenant: str
+
+    def teams_of(self, staff_id: str) -> set[str]:
+        pk = tenant_key(self.tenant, "member", staff_id)
+        return {
+            str(item.sk).removeprefix("team#")
+            for item in MembershipItem.query(pk, MembershipItem.sk.startswith("team#"))
+            if item.tenant == self.tenant
+        }
+
+
+# ---- the store -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class DynamoStore:
+    """``Store`` on DynamoDB for one tenant; writes go into ``uow`` (none: a read-only store)."""
+
+    tenant: str
+    uow: UnitOfWork | None = None
+    principal: Principal | None = None
+    request_id: str | None = None
+
+    @property
+    def patients(self) -> DynamoPatients:
+        return DynamoPatients(self.tenant, self.uow)
+
+    @property
+    def access(self) -> DynamoAccessLog:
+        return DynamoAccessLog(self.tenant, self.principal, self.request_id)
+
+    @property
+    def tasks(self) -> DynamoTasks:
+        return DynamoTasks(self.tenant, self.uow)
+
+    @property
+    def memberships(self) -> DynamoMemberships:
+        return DynamoMemberships(self.tenant)
+
+    def commit(self) -> None:
+        writes(self.uow).commit()
+
+    def audit(
+        self,
+        action: str,
+        resource_type: str,
+        resource_id: str,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        writes(self.uow).audit(action, resource_type, resource_id, before, after)
+
+    def emit(self, event: Any) -> None:
+        writes(self.uow).emit(event)
+
+
+# ---- the directory ---------------------------------------------------------------------------------------
+
+
+class DirectoryReadModel:
+    def staff(self, tenant: str, staff_id: str) -> StaffInfo | None:
+        item = directory.get_staff(tenant, staff_id)
+        if item is None:
+            return None
+        return StaffInfo(staff_id, item.name, item.department_id, tuple(str(r) for r in item.roles), item.status == "active")
+
+    def units(self, tenant: str) -> Mapping[str, Unit]:
+        return {
+            str(u.sk): Unit(str(u.sk), u.name, u.parent_id, u.head_id)
+            for u in directory.DepartmentItem.query(directory.DepartmentItem.partition(tenant))
+        }
+
+    def with_role(self, tenant: str, role: str, department_id: str) -> list[StaffInfo]:
+        return [
+            StaffInfo(str(i.sk), i.name, i.department_id, tuple(str(r) for r in i.roles), True)
+            for i in directory.staff_with_role(tenant, role, department_id)
+        ]

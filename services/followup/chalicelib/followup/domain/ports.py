@@ -1,0 +1,154 @@
+"""What follow-up's use cases need from outside the domain, as Protocols.
+
+The DynamoDB and KMS implementations are in ``adapters/``; in-memory fakes that keep the same
+promises (create-only, revisions) are in ``tests/unit/followup/fakes.py``, and
+``tests/service/test_followup_store.py`` runs the same checks on both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+from chalicelib.followup.domain.patients import Patient
+from chalicelib.followup.domain.tasks import BoardScope, Task, TaskState
+
+from shared.errors import DomainError
+
+Page = tuple[list[Any], str | None]
+
+
+@dataclass(frozen=True)
+class StaffInfo:
+    """A member of staff as the directory has them now."""
+
+    id: str
+    name: str
+    department_id: str
+    roles: tuple[str, ...]
+    active: bool
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A unit of the hospital (科室/病区), with its parent and head."""
+
+    id: str
+    name: str
+    parent_id: str | None = None
+    head_id: str | None = None
+
+
+class Directory(Protocol):
+    def staff(self, tenant: str, staff_id: str) -> StaffInfo | None:
+        """A member of staff (one GetItem); None if unknown."""
+
+    def units(self, tenant: str) -> Mapping[str, Unit]:
+        """Every unit of the hospital by id (one Query)."""
+
+    def with_role(self, tenant: str, role: str, department_id: str) -> list[StaffInfo]:
+        """The active staff of a department holding a role (one Query of the department's staff)."""
+
+
+class Vault(Protocol):
+    """Field encryption and blind indexes (``shared.crypto`` on KMS; a fake in the tests)."""
+
+    def seal(self, tenant: str, plaintext: str) -> str: ...
+
+    def open(self, tenant: str, token: str) -> str: ...
+
+    def digest(self, tenant: str, kind: str, value: str) -> str: ...
+
+
+class PatientRepository(Protocol):
+    def get(self, patient_id: str) -> Patient | None: ...
+
+    def by_id_number(self, digest: str) -> Patient | None:
+        """The patient with this ID number's blind index (one Query)."""
+
+    def by_mobile(self, digest: str) -> list[Patient]:
+        """The patients with this mobile's blind index (one Query; a family may share a mobile)."""
+
+    def of_department(self, department_id: str, limit: int, cursor: str | None) -> Page:
+        """The department's patients, newest first (one Query a page)."""
+
+    def add(self, patient: Patient, taken: DomainError) -> None:
+        """Create-only, with the ID number claimed in the same transaction: ``taken`` if it is."""
+
+    def save(self, patient: Patient, stale: DomainError) -> None:
+        """Replace, if the stored revision is still ``patient.revision`` (then +1)."""
+
+
+class AccessLog(Protocol):
+    """Every read of a patient's record or results, and every change, in the patient's access log."""
+
+    def record(self, patient_id: str, action: str, reason: str = "") -> None:
+        """One create-only write of the read, by the store's caller, now (not staged: a read is audited
+        even when nothing else is written)."""
+
+    def page(self, patient_id: str, limit: int, cursor: str | None) -> Page:
+        """The patient's access log, newest first: ``AccessEntry`` rows."""
+
+
+class TaskRepository(Protocol):
+    def get(self, task_id: str) -> Task | None: ...
+
+    def add(self, task: Task) -> None:
+        """Create-only (staged)."""
+
+    def save(self, task: Task, stale: DomainError) -> None:
+        """Replace if the stored revision is still ``task.revision`` (staged): its boards follow."""
+
+    def board(
+        self,
+        scope: BoardScope,
+        owner_id: str,
+        state: TaskState,
+        due_from: date | None,
+        due_to: date | None,
+        limit: int,
+        cursor: str | None,
+    ) -> Page:
+        """One board's tasks in a state, by due date (both bounds included), one Query a page."""
+
+    def of_patient(self, patient_id: str, limit: int, cursor: str | None) -> Page:
+        """A patient's tasks by due date (one Query a page)."""
+
+
+class CareTeamMembership(Protocol):
+    def teams_of(self, staff_id: str) -> set[str]:
+        """The care teams a member of staff belongs to (one Query)."""
+
+
+class Store(Protocol):
+    """Follow-up's repositories for one tenant, bound to one unit of work."""
+
+    tenant: str
+
+    @property
+    def patients(self) -> PatientRepository: ...
+
+    @property
+    def access(self) -> AccessLog: ...
+
+    @property
+    def tasks(self) -> TaskRepository: ...
+
+    @property
+    def memberships(self) -> CareTeamMembership: ...
+
+    def commit(self) -> None:
+        """Send the staged writes, the audit and the events as one transaction."""
+
+    def audit(
+        self,
+        action: str,
+        resource_type: str,
+        resource_id: str,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None: ...
+
+    def emit(self, event: Any) -> None: ...

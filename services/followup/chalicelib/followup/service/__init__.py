@@ -1,0 +1,1 @@
+"""Follow-up's service."""

@@ -1,0 +1,38 @@
+"""The adapters follow-up's use cases run on unless a caller (a test) passes its own.
+
+A use case takes ``store=``, ``directory=`` and ``vault=``; left out, they are these DynamoDB and KMS ones,
+imported when first asked for (a route module does not pay for models it does not use)."""
+
+from __future__ import annotations
+
+from chalicelib.followup.domain.ports import Directory, Store, Vault
+
+from shared.auth import Principal
+from shared.persistence.uow import UnitOfWork
+
+
+def store(principal: Principal, request_id: str | None = None) -> Store:
+    """The store for a request: its writes are one unit of work audited as the caller, its reads of a
+    patient audited in the patient's access log as the caller."""
+    from chalicelib.followup.adapters.dynamodb import DynamoStore
+
+    return DynamoStore(principal.tenant, UnitOfWork("followup", principal, request_id), principal, request_id)
+
+
+def consumer_store(tenant: str, uow: UnitOfWork) -> Store:
+    """The store inside a consumer's unit of work (with its inbox marker)."""
+    from chalicelib.followup.adapters.dynamodb import DynamoStore
+
+    return DynamoStore(tenant, uow, uow.principal, uow.request_id)
+
+
+def directory() -> Directory:
+    from chalicelib.followup.adapters.dynamodb import DirectoryReadModel
+
+    return DirectoryReadModel()
+
+
+def vault() -> Vault:
+    from chalicelib.followup.adapters.kms import KmsVault
+
+    return KmsVault()

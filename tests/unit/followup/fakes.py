@@ -1,0 +1,318 @@
+"""Follow-up's ports in memory (``chalicelib.followup.domain.ports``).
+
+``tests/service/test_followup_store.py`` runs the same checks on these and on the DynamoDB adapters,
+so a fake cannot drift from what it stands in for: create-only adds, revision-checked saves, one
+tenant never seeing another's records, boards by state and due date.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from chalicelib.followup.domain.patients import AccessEntry, Patient
+from chalicelib.followup.domain.ports import StaffInfo, Unit
+from chalicelib.followup.domain.tasks import BoardScope, Task, TaskState
+
+from shared.auth import Principal
+from shared.errors import Conflict, DomainError
+from tests.fakes import MemoryUnitOfWork, page_after
+
+
+@dataclass
+class Tables:
+    """What the fakes hold, across tenants (a test can check one tenant never sees another's)."""
+
+    patients: dict[tuple[str, str], Patient] = field(default_factory=dict)
+    id_numbers: dict[tuple[str, str], str] = field(default_factory=dict)
+    access: dict[tuple[str, str], list[AccessEntry]] = field(default_factory=dict)
+    tasks: dict[tuple[str, str], Task] = field(default_factory=dict)
+    memberships: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    reads: list[str] = field(default_factory=list)
+
+
+def _stale_check(stored: Any, expected: int, stale: DomainError) -> None:
+    if stored is None or stored.revision != expected:
+        raise stale
+
+
+@dataclass
+class FakePatients:
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+
+    def get(self, patient_id: str) -> Patient | None:
+        self.tables.reads.append("GetItem")
+        return self.tables.patients.get((self.tenant, patient_id))
+
+    def by_id_number(self, digest: str) -> Patient | None:
+        self.tables.reads.append("Query")
+        for (tenant, _), p in self.tables.patients.items():
+            if tenant == self.tenant and p.id_number_index == digest and p.state == "active":
+                return p
+        return None
+
+    def by_mobile(self, digest: str) -> list[Patient]:
+        self.tables.reads.append("Query")
+        return [
+            p
+            for (tenant, _), p in sorted(self.tables.patients.items())
+            if tenant == self.tenant and p.mobile_index == digest and p.state == "active"
+        ]
+
+    def of_department(
+        self, department_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[Any], str | None]:
+        self.tables.reads.append("Query")
+        rows = [
+            (f"{p.created_at.isoformat()}#{p.id}", p)
+            for (tenant, _), p in self.tables.patients.items()
+            if tenant == self.tenant and p.department_id == department_id and p.state == "active"
+        ]
+        return page_after(rows, limit, cursor, f"{self.tenant}#department#{department_id}", newest_first=True)
+
+    def add(self, patient: Patient, taken: DomainError) -> None:
+        key = (self.tenant, patient.id)
+        claim = (self.tenant, patient.id_number_index)
+
+        def free() -> None:
+            if key in self.tables.patients or claim in self.tables.id_numbers:
+                raise taken
+
+        def write() -> None:
+            self.tables.patients[key] = patient.model_copy(update={"revision": 0})
+            self.tables.id_numbers[claim] = patient.id
+
+        self.uow.check(free)
+        self.uow.stage(write)
+
+    def save(self, patient: Patient, stale: DomainError) -> None:
+        key = (self.tenant, patient.id)
+        self.uow.check(lambda: _stale_check(self.tables.patients.get(key), patient.revision, stale))
+        self.uow.stage(
+            lambda: self.tables.patients.__setitem__(
+                key, patient.model_copy(update={"revision": patient.revision + 1})
+            )
+        )
+
+
+@dataclass
+class FakeAccessLog:
+    tenant: str
+    tables: Tables
+    principal: Principal | None
+
+    def record(self, patient_id: str, action: str, reason: str = "") -> None:
+        if self.principal is None:
+            raise RuntimeError("a read is audited as its reader: open the store with a principal")
+        self.tables.reads.append("PutItem")
+        self.tables.access.setdefault((self.tenant, patient_id), []).append(
+            AccessEntry(
+                at=datetime.now(UTC),
+                actor=self.principal.user,
+                actor_name=self.principal.staff_name or "",
+                actor_kind=self.principal.kind,
+                action=action,
+                reason=reason,
+            )
+        )
+
+    def page(self, patient_id: str, limit: int, cursor: str | None) -> tuple[list[Any], str | None]:
+        entries = self.tables.access.get((self.tenant, patient_id), [])
+        rows = [(f"{e.at.isoformat()}#{i:06d}", e) for i, e in enumerate(entries)]
+        return page_after(rows, limit, cursor, f"{self.tenant}#patient#{patient_id}", newest_first=True)
+
+
+@dataclass
+class FakeTasks:
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+
+    def get(self, task_id: str) -> Task | None:
+        self.tables.reads.append("GetItem")
+        return self.tables.tasks.get((self.tenant, task_id))
+
+    def add(self, task: Task) -> None:
+        key = (self.tenant, task.id)
+
+        def free() -> None:
+            if key in self.tables.tasks:
+                raise Conflict("already exists")
+
+        self.uow.check(free)
+        self.uow.stage(lambda: self.tables.tasks.__setitem__(key, task.model_copy(update={"revision": 0})))
+
+    def save(self, task: Task, stale: DomainError) -> None:
+        key = (self.tenant, task.id)
+        self.uow.check(lambda: _stale_check(self.tables.tasks.get(key), task.revision, stale))
+        self.uow.stage(
+            lambda: self.tables.tasks.__setitem__(
+                key, task.model_copy(update={"revision": task.revision + 1})
+            )
+        )
+
+    def board(
+        self,
+        scope: BoardScope,
+        owner_id: str,
+        state: TaskState,
+        due_from: date | None,
+        due_to: date | None,
+        limit: int,
+        cursor: str | None,
+    ) -> tuple[list[Any], str | None]:
+        self.tables.reads.append("Query")
+        rows = [
+            (f"{t.due.isoformat()}#{t.id}", t)
+            for (tenant, _), t in self.tables.tasks.items()
+            if tenant == self.tenant
+            and t.board_owners().get(scope) == owner_id
+            and t.state == state
+            and (due_from is None or t.due >= due_from)
+            and (due_to is None or t.due <= due_to)
+        ]
+        return page_after(rows, limit, cursor, f"{self.tenant}#board#{scope}#{owner_id}#{state}")
+
+    def of_patient(self, patient_id: str, limit: int, cursor: str | None) -> tuple[list[Any], str | None]:
+        self.tables.reads.append("Query")
+        rows = [
+            (t.id, t)
+            for (tenant, _), t in self.tables.tasks.items()
+            if tenant == self.tenant and t.patient_id == patient_id
+        ]
+        return page_after(rows, limit, cursor, f"{self.tenant}#patient#{patient_id}")
+
+
+@dataclass
+class FakeMemberships:
+    tenant: str
+    tables: Tables
+
+    def teams_of(self, staff_id: str) -> set[str]:
+        self.tables.reads.append("Query")
+        return set(self.tables.memberships.get((self.tenant, staff_id), set()))
+
+    def join(self, staff_id: str, team_id: str) -> None:
+        """Test set-up: the care-team feature writes these through its own repository."""
+        self.tables.memberships.setdefault((self.tenant, staff_id), set()).add(team_id)
+
+
+@dataclass
+class FakeStore:
+    """``Store`` in memory for one tenant: writes staged in ``uow`` until ``commit``."""
+
+    tenant: str
+    tables: Tables = field(default_factory=Tables)
+    uow: MemoryUnitOfWork = field(default_factory=MemoryUnitOfWork)
+    principal: Principal | None = None
+
+    @property
+    def patients(self) -> FakePatients:
+        return FakePatients(self.tenant, self.tables, self.uow)
+
+    @property
+    def access(self) -> FakeAccessLog:
+        return FakeAccessLog(self.tenant, self.tables, self.principal)
+
+    @property
+    def tasks(self) -> FakeTasks:
+        return FakeTasks(self.tenant, self.tables, self.uow)
+
+    @property
+    def memberships(self) -> FakeMemberships:
+        return FakeMemberships(self.tenant, self.tables)
+
+    def commit(self) -> None:
+        self.uow.commit()
+
+    def audit(
+        self,
+        action: str,
+        resource_type: str,
+        resource_id: str,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        self.uow.audit(action, resource_type, resource_id, before, after)
+        if resource_type == "patient" and self.principal is not None:
+            # a change is in the patient's access log too, as the audit table's trail holds it
+            staged = AccessEntry(
+                at=datetime.now(UTC),
+                actor=self.principal.user,
+                actor_name=self.principal.staff_name or "",
+                actor_kind=self.principal.kind,
+                action=action,
+            )
+            self.uow.stage(
+                lambda: self.tables.access.setdefault((self.tenant, resource_id), []).append(staged)
+            )
+
+    def emit(self, event: Any) -> None:
+        self.uow.emit(event)
+
+    def for_tenant(self, tenant: str, principal: Principal | None = None) -> FakeStore:
+        """The same tables seen as another hospital (a fresh unit of work)."""
+        return FakeStore(tenant, self.tables, MemoryUnitOfWork(), principal)
+
+    def as_caller(self, principal: Principal) -> FakeStore:
+        """The same tables for a request by ``principal`` (a fresh unit of work, reads audited as them)."""
+        return FakeStore(principal.tenant, self.tables, MemoryUnitOfWork(), principal)
+
+
+class FakeVault:
+    """Sealing that a test can tell apart from plaintext and that is bound to the tenant, as KMS's is."""
+
+    def seal(self, tenant: str, plaintext: str) -> str:
+        return "sealed:" + base64.urlsafe_b64encode(f"{tenant}|{plaintext}".encode()).decode()
+
+    def open(self, tenant: str, token: str) -> str:
+        owner, _, plain = (
+            base64.urlsafe_b64decode(token.removeprefix("sealed:").encode()).decode().partition("|")
+        )
+        if owner != tenant:
+            raise ValueError("value cannot be decrypted")
+        return plain
+
+    def digest(self, tenant: str, kind: str, value: str) -> str:
+        return hashlib.sha256(f"{tenant}|{kind}|{value}".encode()).hexdigest()[:32]
+
+
+@dataclass
+class FakeDirectory:
+    people: dict[tuple[str, str], StaffInfo] = field(default_factory=dict)
+    unit_records: dict[tuple[str, str], Unit] = field(default_factory=dict)
+    reads: list[str] = field(default_factory=list)
+
+    def staff(self, tenant: str, staff_id: str) -> StaffInfo | None:
+        self.reads.append("GetItem")
+        return self.people.get((tenant, staff_id))
+
+    def units(self, tenant: str) -> Mapping[str, Unit]:
+        self.reads.append("Query")
+        return {uid: u for (t, uid), u in self.unit_records.items() if t == tenant}
+
+    def with_role(self, tenant: str, role: str, department_id: str) -> list[StaffInfo]:
+        self.reads.append("Query")
+        return [
+            p
+            for (t, _), p in sorted(self.people.items())
+            if t == tenant and p.active and p.department_id == department_id and role in p.roles
+        ]
+
+    def add_unit(self, tenant: str, unit_id: str, name: str, parent_id: str | None = None) -> Unit:
+        unit = Unit(unit_id, name, parent_id)
+        self.unit_records[(tenant, unit_id)] = unit
+        return unit
+
+    def add_person(
+        self, tenant: str, staff_id: str, name: str, department_id: str, *roles: str, active: bool = True
+    ) -> StaffInfo:
+        person = StaffInfo(staff_id, name, department_id, tuple(roles), active)
+        self.people[(tenant, staff_id)] = person
+        return person
