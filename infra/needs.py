@@ -47,6 +47,7 @@ NEEDS: dict[str, Needs] = {
     "approvals": Needs(attachments=True, attachment_keys="*/approvals/*", read_models=(ON_DUTY,)),
     # scheduling's spreadsheet exports are <tenant>/scheduling/exports/...: its role reaches those keys only
     "scheduling": Needs(solver=True, attachments=True, attachment_keys="*/scheduling/*"),
-    "followup": Needs(),
+    # follow-up's call recordings are <tenant>/followup/recordings/<id>: its role reaches those keys only
+    "followup": Needs(attachments=True, attachment_keys="*/followup/*"),
     "marketplace": Needs(),
 }

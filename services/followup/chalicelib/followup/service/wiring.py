@@ -5,7 +5,7 @@ imported when first asked for (a route module does not pay for models it does no
 
 from __future__ import annotations
 
-from chalicelib.followup.domain.ports import Directory, Store, Vault
+from chalicelib.followup.domain.ports import Directory, Files, Hospitals, Store, Vault
 
 from shared.auth import Principal
 from shared.persistence.uow import UnitOfWork
@@ -36,3 +36,15 @@ def vault() -> Vault:
     from chalicelib.followup.adapters.kms import KmsVault
 
     return KmsVault()
+
+
+def files() -> Files:
+    from chalicelib.followup.adapters.s3 import S3Files
+
+    return S3Files()
+
+
+def hospitals() -> Hospitals:
+    from chalicelib.followup.adapters.board import DynamoHospitals
+
+    return DynamoHospitals()
