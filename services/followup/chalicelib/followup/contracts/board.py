@@ -24,6 +24,7 @@ class BoardQuery(BaseModel):
     owner_id: str | None = Field(
         None,
         max_length=128,
+        pattern=r"^[^#/\s]+$",
         description="the doctor's, team's or department's id (default: the caller, the caller's department)",
     )
     view: View = Field("due_today", description="due_today, overdue, done or missed")

@@ -9,7 +9,7 @@ class KpiQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     department_id: str | None = Field(
-        None, max_length=128, description="the department (default: the caller's own)"
+        None, max_length=128, pattern=r"^[^#/\s]+$", description="the department (default: the caller's own)"
     )
     month: str | None = Field(
         None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM (default: this month, the hospital's)"

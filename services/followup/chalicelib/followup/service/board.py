@@ -85,7 +85,7 @@ def _board_owner(
         if owner != me.id:
             colleague = directory.staff(principal.tenant, owner)
             if colleague is None:
-                raise Forbidden("you do not work in this department")
+                raise NotFound("staff")
             access.require_department(principal, colleague.department_id, directory)
         return owner
     if query.scope == "department":
@@ -111,6 +111,12 @@ def board(
     """One page of a board view (one Query), for the hospital's today."""
     directory = Remembered(directory or wiring.directory())
     store = store or wiring.store(principal)
+    if (
+        query.scope == "doctor"
+        and query.owner_id
+        and directory.staff(principal.tenant, query.owner_id) is None
+    ):
+        raise NotFound("staff")  # no one of this hospital (the caller's own record is the same read)
     me = _clinical(principal, directory)
     owner = _board_owner(principal, query, me, store, directory)
     zone = (hospitals or wiring.hospitals()).time_zone(principal.tenant)
