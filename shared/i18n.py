@@ -118,6 +118,9 @@ NOUNS = {
     # late leave, sick calls and repairs
     "disruption": "排班异动",
     "swap": "换班",
+    # follow-up
+    "task": "随访任务",
+    "recording": "通话录音",
 }
 
 # Values code puts into messages that a reader should see in Chinese too.
@@ -530,6 +533,17 @@ MESSAGES = {
     "the disruption no longer waits for this repair": "该排班异动已不再等待此调整方案",
     "the repair breaks a hard rule: {}": "该调整违反硬性规则：{}",
     "the disruption was resolved or dismissed while solving: the proposal was not kept": "求解期间该排班异动已被处理或忽略：调整方案未保留",
+    # follow-up: the task board, doing a task, the call log, the sweep
+    "this task is not open any more (done, missed or cancelled): it cannot be done again": "该随访任务已不在待办状态（已完成、已错过或已取消），不能再次完成",
+    "lost to follow-up needs the reason (e.g. 号码停机、搬迁)": "失访需填写原因（如号码停机、搬迁）",
+    "the task board is for clinical staff (doctor, nurse, head nurse, department head)": "任务看板仅供临床人员（医生、护士、护士长、科主任）使用",
+    "name the care team whose board to show (owner_id)": "请指定要查看其看板的团队（owner_id）",
+    "only the care team's members read its board": "只有该团队的成员才能查看其任务看板",
+    "this task was changed meanwhile (someone else finished it?): reload it": "该随访任务已被他人修改（可能已由同事完成）：请刷新后重试",
+    "the patient's tasks changed meanwhile: try again": "该患者的随访任务已被修改：请重试",
+    "the patient's tasks changed meanwhile": "该患者的随访任务已被修改",
+    "the recording has not been uploaded yet: PUT it to its upload_url first": "录音尚未上传：请先 PUT 到其 upload_url",
+    "another sweep is on this hospital": "另一轮巡检正在处理本院",
 }
 
 

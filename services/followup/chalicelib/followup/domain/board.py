@@ -88,7 +88,7 @@ def finish(
 ) -> Task:
     """The task done with its outcome: only an open task, and "lost to follow-up" only with its reason."""
     if task.state != "open":
-        raise Conflict(f"this task is {task.state} already: it cannot be done again")
+        raise Conflict("this task is not open any more (done, missed or cancelled): it cannot be done again")
     if outcome == "lost" and not reason.strip():
         raise RuleViolation("lost to follow-up needs the reason (e.g. 号码停机、搬迁)", "reason")
     return task.model_copy(
