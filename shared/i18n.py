@@ -119,6 +119,7 @@ NOUNS = {
     "disruption": "排班异动",
     "swap": "换班",
     # follow-up
+    "patient": "患者",
     "task": "随访任务",
     "recording": "通话录音",
 }
@@ -533,6 +534,10 @@ MESSAGES = {
     "the disruption no longer waits for this repair": "该排班异动已不再等待此调整方案",
     "the repair breaks a hard rule: {}": "该调整违反硬性规则：{}",
     "the disruption was resolved or dismissed while solving: the proposal was not kept": "求解期间该排班异动已被处理或忽略：调整方案未保留",
+    # follow-up: the access policy (service/access.py)
+    "follow-up is used by the hospital's staff": "随访仅供本院员工使用",
+    "you do not work in this department": "您不在该科室工作",
+    "you may not bring patients into this department's follow-up": "您不能将患者纳入该科室的随访",
     # follow-up: the task board, doing a task, the call log, the sweep
     "this task is not open any more (done, missed or cancelled): it cannot be done again": "该随访任务已不在待办状态（已完成、已错过或已取消），不能再次完成",
     "lost to follow-up needs the reason (e.g. 号码停机、搬迁)": "失访需填写原因（如号码停机、搬迁）",

@@ -103,7 +103,7 @@ def require_reach(
 ) -> None:
     """404 (not echoing the id) unless the caller reaches the patient."""
     if not can_reach(principal, department_id, team_ids, directory, store):
-        raise NotFound("patient not found")
+        raise NotFound("patient")
 
 
 def require_department(principal: Principal, department_id: str, directory: Directory) -> None:
