@@ -447,3 +447,9 @@ def test_the_next_day_is_a_new_sweep(world: dict[str, Any]) -> None:
     add_task(store, 0, "p1", TODAY + timedelta(days=1))
     assert run_sweep(world).announced == 0
     assert run_sweep(world, now=NOW + timedelta(days=1)).announced == 1
+
+
+def test_a_call_says_when_with_its_time_zone() -> None:
+    with pytest.raises(ValidationError):
+        LogCall(at=datetime(2026, 12, 5, 9, 30), duration_s=60, result="reached")
+    assert LogCall(at=NOW, duration_s=60, result="busy").at == NOW

@@ -14,7 +14,7 @@ from chalicelib.followup.domain.board import (
     View,
 )
 from chalicelib.followup.domain.tasks import BoardScope, Outcome, TaskKind, TaskState
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 
 class BoardQuery(BaseModel):
@@ -149,7 +149,7 @@ class LogCall(BaseModel):
         },
     )
 
-    at: datetime = Field(description="when the call was made (with its time zone)")
+    at: AwareDatetime = Field(description="when the call was made (with its time zone)")
     duration_s: int = Field(ge=0, le=24 * 3600)
     result: CallResult = Field(description=", ".join(CALL_RESULTS))
     note: str = Field("", max_length=2000)

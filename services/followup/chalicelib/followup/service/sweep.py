@@ -41,7 +41,9 @@ logger = observability.logger("followup.sweep")
 class Budget:
     """How much one run may do: board pages read and tasks changed (each its own transaction)."""
 
-    pages: int = 50
+    # A page Query is a few milliseconds: 500 cover a province's departments (twice: due, then overdue)
+    # within a few runs, and keep one run well inside a Lambda's minutes.
+    pages: int = 500
     tasks: int = 1000
     pages_read: int = 0
     tasks_changed: int = 0
