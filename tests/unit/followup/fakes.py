@@ -16,7 +16,7 @@ from typing import Any
 
 from chalicelib.followup.domain.board import CallEntry, DueNotice, SweepProgress
 from chalicelib.followup.domain.kpis import COUNTERS, Counts
-from chalicelib.followup.domain.patients import AccessEntry, Patient
+from chalicelib.followup.domain.patients import AccessEntry, Patient, RetentionPolicy
 from chalicelib.followup.domain.ports import StaffInfo, Unit
 from chalicelib.followup.domain.tasks import BoardScope, Task, TaskState
 
@@ -34,6 +34,7 @@ class Tables:
     access: dict[tuple[str, str], list[AccessEntry]] = field(default_factory=dict)
     tasks: dict[tuple[str, str], Task] = field(default_factory=dict)
     memberships: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    retention: dict[str, RetentionPolicy] = field(default_factory=dict)
     reads: list[str] = field(default_factory=list)
     calls: dict[tuple[str, str], CallEntry] = field(default_factory=dict)
     notices: dict[tuple[str, str], DueNotice] = field(default_factory=dict)
@@ -196,6 +197,50 @@ class FakeTasks:
             if tenant == self.tenant and t.patient_id == patient_id
         ]
         return page_after(rows, limit, cursor, f"{self.tenant}#patient#{patient_id}")
+
+
+@dataclass
+class FakeRetention:
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+
+    def get(self) -> RetentionPolicy | None:
+        self.tables.reads.append("GetItem")
+        return self.tables.retention.get(self.tenant)
+
+    def put(self, policy: RetentionPolicy, stale: DomainError) -> None:
+        def fresh() -> None:
+            stored = self.tables.retention.get(self.tenant)
+            if (stored.revision if stored else 0) != policy.revision:
+                raise stale
+
+        self.uow.check(fresh)
+        self.uow.stage(
+            lambda: self.tables.retention.__setitem__(
+                self.tenant, policy.model_copy(update={"revision": policy.revision + 1})
+            )
+        )
+
+    def due(self, on: date, limit: int) -> list[str]:
+        self.tables.reads.append("Query")
+        rows = sorted(
+            (p.retention_until, p.id)
+            for (tenant, _), p in self.tables.patients.items()
+            if tenant == self.tenant and p.state == "active" and p.retention_until and p.retention_until <= on
+        )
+        return [pid for _, pid in rows[:limit]]
+
+    def erase(self, patient: Patient) -> int:
+        doomed = [
+            key
+            for key, t in self.tables.tasks.items()
+            if key[0] == self.tenant and t.patient_id == patient.id
+        ]
+        for key in doomed:
+            del self.tables.tasks[key]
+        self.tables.id_numbers.pop((self.tenant, patient.id_number_index), None)
+        return len(doomed)
 
 
 @dataclass
@@ -362,6 +407,10 @@ class FakeStore:
     @property
     def kpis(self) -> FakeKpis:
         return FakeKpis(self.tenant, self.tables, self.uow)
+
+    @property
+    def retention(self) -> FakeRetention:
+        return FakeRetention(self.tenant, self.tables, self.uow)
 
     def commit(self) -> None:
         self.uow.commit()

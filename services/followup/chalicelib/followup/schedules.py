@@ -1,4 +1,5 @@
-"""Follow-up's timers: the task sweep (due today announced, past their window marked missed)."""
+"""Follow-up's timers (thin: each calls its use case): the task sweep (due today announced, past their
+window marked missed) and the retention purge."""
 
 from __future__ import annotations
 
@@ -22,3 +23,13 @@ def sweep_tasks(event: Any) -> dict[str, int]:
     metrics.add_metric(name="TasksAnnounced", unit="Count", value=report.announced)
     metrics.add_metric(name="TasksMissed", unit="Count", value=report.missed)
     return {"announced": report.announced, "missed": report.missed}
+
+
+@schedules.schedule("cron(30 18 * * ? *)", name="followup-retention-purge")
+def purge_expired_patients(event: Any) -> dict[str, int]:
+    """Every night (02:30 in China): purge, in every hospital, the patients whose retention ended."""
+    from chalicelib.followup.service import patients  # when the sweep runs (see shared.app)
+
+    purged = patients.purge_everywhere()
+    for_service("followup").metrics.add_metric(name="PatientsPurged", unit="Count", value=purged)
+    return {"purged": purged}

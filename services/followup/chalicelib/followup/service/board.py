@@ -158,9 +158,13 @@ def _reachable(
     """The task and its patient, if the caller reaches the patient; else the policy's 404 (no id echoed)."""
     task = store.tasks.get(task_id)
     patient = store.patients.get(task.patient_id) if task is not None else None
-    if task is None or patient is None or patient.state != "active":
-        raise NotFound("task")
-    access.require_reach(principal, patient.department_id, patient.team_ids, directory, store)
+    if (
+        task is None
+        or patient is None
+        or patient.state != "active"
+        or not access.Reach(principal, directory, store).reaches(patient.followed_by(), patient.team_ids)
+    ):
+        raise NotFound("task")  # the same answer whether it does not exist or is out of reach
     return task, patient
 
 
