@@ -321,3 +321,29 @@ def test_a_redelivered_event_counts_once(h: Hospital) -> None:
     assert handle_once(KPI_COUNTERS, envelope, kpis.count) is False
     counts = DynamoStore(h.tenant).kpis.get(h.cardio, f"{TODAY:%Y-%m}")
     assert (counts.done, counts.lost, counts.reached) == (1, 1, 0)
+
+
+def test_the_scheduled_sweep_finds_the_hospital_through_the_province_index(h: Hospital, stack: Any) -> None:
+    """What the timer runs (``fh dev`` plays it every few seconds): the province's hospitals, each its day."""
+    from fh.local.runner import _context
+    from tests.conftest import register_hospital
+
+    register_hospital(h.tenant, "市第一人民医院")
+    add_patient(h, "p1")
+    (task,) = add_tasks(h, "p1", TODAY)
+    handler = stack.apps["followup"].handler_map["followup-task-sweep"]
+    event = {
+        "version": "0",
+        "id": uuid.uuid4().hex,
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "000000000000",
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": "cn-northwest-1",
+        "resources": [],
+        "detail": {},
+    }
+    result = handler(event, _context("followup-task-sweep"))
+    assert result["announced"] >= 1
+    assert [e["task_id"] for e in outbox(h.tenant, "followup.task.due")] == [task]
+    assert DynamoStore(h.tenant).sweep.progress(TODAY).finished  # type: ignore[union-attr]
