@@ -41,6 +41,7 @@ def world() -> dict[str, Any]:
     directory.add_person(T, "nurse-zhao", "赵护士", "cardio-ward", "nurse")
     directory.add_person(T, "doc-sun", "孙医生", "surgery", "doctor")
     directory.add_person(T, "clerk", "钱文员", "cardio")
+    directory.add_person(T, "head-chen", "陈主任", "cardio", "department_head")
     store = FakeStore(T, Tables())
     hospitals = FakeHospitals({T: "Asia/Shanghai"})
     return {"directory": directory, "store": store, "hospitals": hospitals, "files": FakeFiles()}
@@ -163,12 +164,22 @@ def test_who_reads_which_board(world: dict[str, Any]) -> None:
     add_patient(store, "p1", teams=["team-htn"])
     add_task(store, 0, "p1", TODAY, doctor="doc-wang", team="team-htn")
     li, zhao, sun = who("doc-li", "doctor"), who("nurse-zhao", "nurse"), who("doc-sun", "doctor")
-    # a colleague's board and the department's: her department (a ward nurse reaches it through the ward? no:
-    # the ward is under the department, not above it)
+    # a colleague's board and the department's, in her own department; a ward nurse does not reach the
+    # department above her ward, nor a surgeon cardiology's
     assert [i.task_id for i in page(world, li, owner_id="doc-wang").items] == ["p1-t000"]
     assert [i.task_id for i in page(world, li, scope="department").items] == ["p1-t000"]
     with pytest.raises(Forbidden):
         page(world, zhao, scope="department", owner_id="cardio")
+    # the head of cardiology reaches the ward under it; the ward nurse her own ward
+    add_task(store, 1, "p1", TODAY, doctor="", department="cardio-ward")
+    ward = [
+        i.task_id
+        for i in page(
+            world, who("head-chen", "department_head"), scope="department", owner_id="cardio-ward"
+        ).items
+    ]
+    assert ward == ["p1-t001"]
+    assert [i.task_id for i in page(world, zhao, scope="department").items] == ["p1-t001"]
     with pytest.raises(Forbidden):
         page(world, sun, owner_id="doc-wang")
     with pytest.raises(Forbidden):
