@@ -31,7 +31,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from chalicelib.followup.domain.patients import AccessEntry, Patient, RetentionPolicy
 from chalicelib.followup.domain.ports import Page, StaffInfo, Unit
@@ -47,6 +47,10 @@ from shared.errors import DomainError
 from shared.persistence.models import AuditRecord, Gsi1, TenantItem, table_meta, tenant_key
 from shared.persistence.paging import decode_cursor, one_page, query_page
 from shared.persistence.uow import UnitOfWork
+
+if TYPE_CHECKING:  # their modules import this one: imported where a store first uses them
+    from chalicelib.followup.adapters.board import DynamoCalls, DynamoSweepMarks
+    from chalicelib.followup.adapters.kpis import DynamoKpis
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -475,6 +479,7 @@ class DynamoTasks:
         due_to: date | None,
         limit: int,
         cursor: str | None,
+        newest_first: bool = False,
     ) -> Page:
         return self.codec.index_page(
             _BOARD_INDEX[scope],
@@ -483,6 +488,7 @@ class DynamoTasks:
             cursor,
             sk_from=due_from.isoformat() if due_from else None,
             sk_to=f"{due_to.isoformat()}#\uffff" if due_to else None,
+            newest_first=newest_first,
         )
 
     def of_patient(self, patient_id: str, limit: int, cursor: str | None) -> Page:
@@ -538,6 +544,24 @@ class DynamoStore:
     @property
     def memberships(self) -> DynamoMemberships:
         return DynamoMemberships(self.tenant)
+
+    @property
+    def calls(self) -> DynamoCalls:
+        from chalicelib.followup.adapters.board import DynamoCalls
+
+        return DynamoCalls(self.tenant, self.uow)
+
+    @property
+    def sweep(self) -> DynamoSweepMarks:
+        from chalicelib.followup.adapters.board import DynamoSweepMarks
+
+        return DynamoSweepMarks(self.tenant, self.uow)
+
+    @property
+    def kpis(self) -> DynamoKpis:
+        from chalicelib.followup.adapters.kpis import DynamoKpis
+
+        return DynamoKpis(self.tenant, self.uow)
 
     @property
     def retention(self) -> DynamoRetention:
