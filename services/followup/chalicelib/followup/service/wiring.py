@@ -5,7 +5,7 @@ imported when first asked for (a route module does not pay for models it does no
 
 from __future__ import annotations
 
-from chalicelib.followup.domain.ports import Directory, Store, Vault
+from chalicelib.followup.domain.ports import Directory, ExpiredClaims, Store, Vault
 
 from shared.auth import Principal
 from shared.persistence.uow import UnitOfWork
@@ -36,3 +36,20 @@ def vault() -> Vault:
     from chalicelib.followup.adapters.kms import KmsVault
 
     return KmsVault()
+
+
+def expired_claims() -> ExpiredClaims:
+    """Revisit claims past their hold, in every hospital (the sweep's system-wide index)."""
+    from chalicelib.followup.adapters.revisits import DynamoExpiredClaims
+
+    return DynamoExpiredClaims()
+
+
+def system_store(tenant: str) -> Store:
+    """A hospital's store for the timers (no caller: what they write is audited as the system)."""
+    from chalicelib.followup.adapters.dynamodb import DynamoStore
+
+    from shared.auth import Principal
+
+    principal = Principal(tenant=tenant, user="system:followup", kind="service", staff_name="随访系统")
+    return DynamoStore(tenant, UnitOfWork("followup", principal, None), principal, None)

@@ -1,0 +1,22 @@
+"""Follow-up's timers: the sweep that returns unhandled revisit claims to their department's pool."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from chalice import Blueprint  # type: ignore[attr-defined]
+
+from shared.observability import for_service
+
+schedules = Blueprint(__name__)
+
+
+@schedules.schedule("rate(1 minute)", name="revisit-claim-sweep")
+def return_expired_revisit_claims(event: Any) -> dict[str, int]:
+    """Every minute: a claim on a revisit request held past its hold, unhandled, goes back to the pool."""
+    from chalicelib.followup.service import revisits  # when the sweep runs (see shared.app)
+
+    returned = revisits.return_expired_claims(datetime.now(UTC))
+    for_service("followup").metrics.add_metric(name="RevisitClaimsReturned", unit="Count", value=returned)
+    return {"returned": returned}
