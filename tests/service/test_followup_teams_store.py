@@ -220,12 +220,11 @@ def test_a_claim_is_written_only_over_the_pool_at_the_revision_read(opener: Open
     now = store.revisits.get("p1-r1")
     assert (now.state, now.doctor_name, now.revision) == ("claimed", "李医生", 1)
     with pytest.raises(Conflict, match="taken"):  # the right revision, but no longer in the pool
-        write(
-            lambda s: s.revisits.save(
-                now.claim("x", "x", AT, timedelta(1)) if False else now, "pool", Conflict("taken")
-            )
-        )
-    ids = lambda state: [r.id for r in all_pages(lambda c: store.revisits.of_department("d1", state, 1, c))]  # noqa: E731
+        write(lambda s: s.revisits.save(now, "pool", Conflict("taken")))
+
+    def ids(state: str) -> list[str]:
+        return [r.id for r in all_pages(lambda c: store.revisits.of_department("d1", state, 1, c))]
+
     assert ids("pool") == ["p1-r2", "p1-r3"] and ids("claimed") == ["p1-r1"]
     other, _, _ = opener(fresh())
     assert (
