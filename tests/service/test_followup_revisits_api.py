@@ -54,6 +54,7 @@ def test_a_partner_request_is_claimed_by_exactly_one_of_twenty_doctors_and_close
     first = token(tenant, doctors[0], ["doctor"])
     status, pool = stack.request("GET", f"/followup/revisits?department_id={dept}", first)
     assert status == 200 and [(r["id"], r["patient_label"]) for r in pool["items"]] == [(made["id"], "张*")]
+    assert "张三" not in str(pool) and "张三" not in str(made)  # the masked name only
     assert (
         stack.request("GET", f"/followup/revisits?department_id={dept}", token(tenant, surgeon, ["doctor"]))[
             0

@@ -164,7 +164,13 @@ def list_revisits(
     directory: Directory | None = None,
 ) -> models.RevisitList:
     """A department's requests in a state (the pool by default), for its clinical staff: one Query a page."""
-    access.require_department(principal, query.department_id, directory or wiring.directory())
+    directory = directory or wiring.directory()
+    try:
+        access.require_department(principal, query.department_id, directory)
+    except Forbidden:
+        if query.department_id not in directory.units(principal.tenant):
+            raise NotFound("department") from None  # not this hospital's: nothing to say about it
+        raise
     store = store or wiring.store(principal)
     page = store.revisits.of_department(query.department_id, query.state, query.limit, query.cursor)
     return models.RevisitList.of(page, _view)
@@ -204,10 +210,10 @@ def claim(
     """One doctor of the department claims it (抢单): written only over the pool state at the revision
     read; a loser is told who has it (409)."""
     directory = directory or wiring.directory()
-    me = _doctor(principal, directory)
     for attempt in range(CLAIM_ATTEMPTS):
         current = store or wiring.store(principal, request_id)
         revisit = _revisit(current, revisit_id, principal, directory)
+        me = _doctor(principal, directory)
         claimed = revisit.claim(me.id, me.name, now or now_utc(), claim_hold())
         current.revisits.save(claimed, "pool", ClaimTaken("", "claimed"))
         current.audit("revisit.claimed", "patient", revisit.patient_id, after={"revisit_id": revisit.id})
@@ -242,9 +248,9 @@ def release(
 ) -> models.RevisitView:
     """The claimant gives it back: it is in the pool again, and the department's doctors are told."""
     directory = directory or wiring.directory()
-    me = access.caller(principal, directory)
     store = store or wiring.store(principal, request_id)
     revisit = _revisit(store, revisit_id, principal, directory)
+    me = access.caller(principal, directory)
     back = revisit.release(me.id, now or now_utc())
     store.revisits.save(back, "claimed", Conflict("the revisit request changed meanwhile; reload it"))
     store.audit("revisit.released", "patient", revisit.patient_id, after={"revisit_id": revisit.id})
@@ -266,9 +272,9 @@ def close(
 ) -> models.RevisitView:
     """Handled by the claimant: renewed (the prescription note), booked (the day), called or declined."""
     directory = directory or wiring.directory()
-    me = access.caller(principal, directory)
     store = store or wiring.store(principal, request_id)
     revisit = _revisit(store, revisit_id, principal, directory)
+    me = access.caller(principal, directory)
     at = now or now_utc()
     if (
         body.resolution == "booked"

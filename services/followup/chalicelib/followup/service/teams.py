@@ -264,9 +264,9 @@ def list_residents(
     directory: Directory | None = None,
 ) -> models.ResidentList:
     """The team's signed residents (masked), for its members only."""
-    access.caller(principal, directory or wiring.directory())
     store = store or wiring.store(principal)
     team = _team(store, team_id)
+    access.caller(principal, directory or wiring.directory())
     if not team.has_member(principal.staff):
         raise Forbidden("only the care team's members see its residents")
     return models.ResidentList.of(
@@ -289,10 +289,10 @@ def add_note(
 ) -> models.Note:
     """A visit note (随访记录/上门记录); for a team, only its members (and its author) read it."""
     directory = directory or wiring.directory()
-    me = access.caller(principal, directory)
     store = store or wiring.store(principal, request_id)
     patient = _patient(store, patient_id)
     access.require_reach(principal, patient.department_id, patient.team_ids, directory, store)
+    me = access.caller(principal, directory)
     team_name = ""
     if body.team_id:
         team = store.teams.get(body.team_id)
@@ -330,10 +330,10 @@ def list_notes(
     """The patient's visit notes the caller may read, newest first; the read is in the access log. A
     page is one Query of the patient's notes; a team's notes are left out for whoever is not in it."""
     directory = directory or wiring.directory()
-    me = access.caller(principal, directory)
     store = store or wiring.store(principal)
     patient = _patient(store, patient_id)
     access.require_reach(principal, patient.department_id, patient.team_ids, directory, store)
+    me = access.caller(principal, directory)
     rows, cursor = store.notes.of_patient(patient.id, query.limit, query.cursor)
     mine = store.memberships.teams_of(me.id) if any(n.team_id for n in rows) else set()
     store.access.record(patient.id, "read:notes")
