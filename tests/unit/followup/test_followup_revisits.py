@@ -254,3 +254,44 @@ def test_the_sweep_returns_a_claim_only_if_it_is_still_the_same_claim(world) -> 
         == 0
     )
     assert store.tables.revisits[(T, made.id)].state == "closed"
+
+
+def test_a_patients_link_asks_through_the_same_use_case_and_the_hold_is_configurable(
+    world, monkeypatch
+) -> None:
+    from shared.settings import reset_settings
+
+    store, d = world
+    link = Principal(T, "link-abc", "patient")
+    own = store.as_caller(link)
+    made = revisits.request_revisit(
+        link,
+        store.patients.get("p1"),
+        "d1",
+        "question",
+        "血压偏高怎么办",
+        "link",
+        store=own,
+        directory=d,
+        now=AT,
+    )
+    assert (made.state, made.channel, made.requested_by_name, made.summary) == (
+        "pool",
+        "link",
+        "患者",
+        "咨询：血压偏高怎么办",
+    )
+    assert [e.type for e in own.uow.published] == ["followup.revisit.requested"]
+    with pytest.raises(RuleViolation):  # a department of no such name in this hospital
+        revisits.request_revisit(
+            link, store.patients.get("p1"), "d9", "book", "", "link", store=own, directory=d
+        )
+
+    monkeypatch.setenv("FH_FOLLOWUP_REVISIT_CLAIM_MINUTES", "45")
+    reset_settings()
+    try:
+        claimed, _ = claim(store, d, doctor(1), made.id)
+    finally:
+        monkeypatch.delenv("FH_FOLLOWUP_REVISIT_CLAIM_MINUTES")
+        reset_settings()
+    assert claimed.claim_expires_at == AT + timedelta(minutes=45)
