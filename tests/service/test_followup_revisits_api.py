@@ -178,3 +178,35 @@ def test_claims_race_on_the_conditional_write_itself_and_an_unhandled_claim_retu
     )
     assert len([i for i in inbox["items"] if i["title"].startswith("慢病复诊待抢单")]) == 3
     assert datetime.now(UTC) < expires  # the real clock never ran out: the sweep was given its time
+
+
+def test_the_sweep_timer_returns_a_claim_held_past_a_configured_hold(
+    stack: Any, tenant: str, admin: str, token: Callable[..., str], monkeypatch: Any
+) -> None:
+    """The schedule's own handler (``revisit-claim-sweep``), with the hold set to zero minutes: a claim is
+    overdue the moment it is made, and the next sweep puts it back in the pool."""
+    from fh.local.runner import ScheduleTrigger
+    from shared.settings import reset_settings
+
+    sweep = ScheduleTrigger(
+        "revisit-claim-sweep", stack.apps["followup"].handler_map["revisit-claim-sweep"], 0
+    )
+
+    dept = department(stack, admin, "呼吸内科")
+    doctor = make_staff(stack, admin, dept, "呼吸科医生", "RS01", ["doctor"])
+    put_patient(tenant, "p3", dept, "呼吸内科")
+    mine = token(tenant, doctor, ["doctor"])
+    body = {"patient_id": "p3", "department_id": dept, "ask": "question", "text": "咳嗽加重"}
+    status, made = stack.request("POST", "/followup/revisits", mine, body)
+    assert status == 201, made
+    monkeypatch.setenv("FH_FOLLOWUP_REVISIT_CLAIM_MINUTES", "0")
+    reset_settings()
+    try:
+        status, claimed = stack.request("POST", f"/followup/revisits/{made['id']}/claim", mine)
+        assert status == 200 and claimed["claim_expires_at"] == claimed["claimed_at"], claimed
+        sweep.poll()  # as EventBridge's rate(1 minute) calls it
+    finally:
+        monkeypatch.delenv("FH_FOLLOWUP_REVISIT_CLAIM_MINUTES")
+        reset_settings()
+    status, pool = stack.request("GET", f"/followup/revisits?department_id={dept}", mine)
+    assert [(r["id"], r["state"]) for r in pool["items"]] == [(made["id"], "pool")]
