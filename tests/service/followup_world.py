@@ -49,7 +49,7 @@ def put_patient(
         id=patient_id,
         masked=masks(name, number, mobile, address),
         sealed={field: vault.seal(tenant, value) for field, value in plain.items()},
-        id_number_index=vault.digest(tenant, "id_number", number),
+        id_number_index=vault.digest(tenant, "resident_id", number),
         mobile_index=vault.digest(tenant, "mobile", mobile),
         sex="male",
         birth_date=date(1950, 1, 1),

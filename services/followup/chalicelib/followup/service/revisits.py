@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 
 from chalicelib.followup.contracts import revisits as models
 from chalicelib.followup.domain.patients import Patient
-from chalicelib.followup.domain.ports import Directory, ExpiredClaims, Store
+from chalicelib.followup.domain.ports import Directory, ExpiredClaims, StaffInfo, Store
 from chalicelib.followup.domain.revisits import Ask, Channel, ClaimTaken, Resolution, Revisit
 from chalicelib.followup.service import access, wiring
 
@@ -127,6 +127,7 @@ def create(
     """``POST /revisits``: a partner app with the scope, a service, or staff reaching the patient (a call)."""
     directory = directory or wiring.directory()
     store = store or wiring.store(principal, request_id)
+    reach = access.Reach(principal, directory, store)
     if principal.kind == "partner":
         if WRITE_SCOPE not in principal.scopes:
             raise Forbidden("requires the scopes: " + WRITE_SCOPE)
@@ -134,13 +135,13 @@ def create(
     elif principal.kind == "service":
         channel = "service"
     else:
-        access.caller(principal, directory)
+        _staff(reach)  # a member of staff, asking for a patient they reach (a call)
         channel = "staff"
     patient = store.patients.get(body.patient_id)
-    if patient is None or patient.state != "active":
-        raise NotFound("patient")
     if channel == "staff":
-        access.require_reach(principal, patient.department_id, patient.team_ids, directory, store)
+        patient = reach.patient(patient)
+    elif patient is None or patient.state != "active":
+        raise NotFound("patient")
     return _view(
         request_revisit(
             principal,
@@ -164,28 +165,28 @@ def list_revisits(
     directory: Directory | None = None,
 ) -> models.RevisitList:
     """A department's requests in a state (the pool by default), for its clinical staff: one Query a page."""
-    directory = directory or wiring.directory()
-    try:
-        access.require_department(principal, query.department_id, directory)
-    except Forbidden:
-        if query.department_id not in directory.units(principal.tenant):
-            raise NotFound("department") from None  # not this hospital's: nothing to say about it
-        raise
+    access.require_department(principal, query.department_id, directory or wiring.directory())
     store = store or wiring.store(principal)
     page = store.revisits.of_department(query.department_id, query.state, query.limit, query.cursor)
     return models.RevisitList.of(page, _view)
 
 
-def _revisit(store: Store, revisit_id: str, principal: Principal, directory: Directory) -> Revisit:
-    """The request, for a doctor of its department (404 otherwise: not echoing the id)."""
+def _revisit(store: Store, revisit_id: str, reach: access.Reach) -> Revisit:
+    """The request, for the clinical staff of its department (404 otherwise: not echoing the id)."""
     revisit = store.revisits.get(revisit_id)
-    if revisit is None or revisit.department_id not in access.reachable_departments(principal, directory):
+    if revisit is None or revisit.department_id not in reach.departments:
         raise NotFound("revisit request")
     return revisit
 
 
-def _doctor(principal: Principal, directory: Directory) -> access.Caller:
-    me = access.caller(principal, directory)
+def _staff(reach: access.Reach) -> StaffInfo:
+    if reach.person is None:
+        raise Forbidden("follow-up is used by the hospital's staff")
+    return reach.person
+
+
+def _doctor(reach: access.Reach) -> StaffInfo:
+    me = _staff(reach)
     if "doctor" not in me.roles:
         raise Forbidden("requires one of the roles: doctor")
     return me
@@ -212,8 +213,9 @@ def claim(
     directory = directory or wiring.directory()
     for attempt in range(CLAIM_ATTEMPTS):
         current = store or wiring.store(principal, request_id)
-        revisit = _revisit(current, revisit_id, principal, directory)
-        me = _doctor(principal, directory)
+        reach = access.Reach(principal, directory, current)
+        revisit = _revisit(current, revisit_id, reach)
+        me = _doctor(reach)
         claimed = revisit.claim(me.id, me.name, now or now_utc(), claim_hold())
         current.revisits.save(claimed, "pool", ClaimTaken("", "claimed"))
         current.audit("revisit.claimed", "patient", revisit.patient_id, after={"revisit_id": revisit.id})
@@ -249,8 +251,9 @@ def release(
     """The claimant gives it back: it is in the pool again, and the department's doctors are told."""
     directory = directory or wiring.directory()
     store = store or wiring.store(principal, request_id)
-    revisit = _revisit(store, revisit_id, principal, directory)
-    me = access.caller(principal, directory)
+    reach = access.Reach(principal, directory, store)
+    revisit = _revisit(store, revisit_id, reach)
+    me = _staff(reach)
     back = revisit.release(me.id, now or now_utc())
     store.revisits.save(back, "claimed", Conflict("the revisit request changed meanwhile; reload it"))
     store.audit("revisit.released", "patient", revisit.patient_id, after={"revisit_id": revisit.id})
@@ -273,8 +276,9 @@ def close(
     """Handled by the claimant: renewed (the prescription note), booked (the day), called or declined."""
     directory = directory or wiring.directory()
     store = store or wiring.store(principal, request_id)
-    revisit = _revisit(store, revisit_id, principal, directory)
-    me = access.caller(principal, directory)
+    reach = access.Reach(principal, directory, store)
+    revisit = _revisit(store, revisit_id, reach)
+    me = _staff(reach)
     at = now or now_utc()
     if (
         body.resolution == "booked"

@@ -17,7 +17,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from chalicelib.followup.contracts import teams as models
-from chalicelib.followup.domain.patients import Patient
 from chalicelib.followup.domain.ports import Directory, Store
 from chalicelib.followup.domain.teams import CareTeam, SignedResident, TeamMember, VisitNote
 from chalicelib.followup.service import access, wiring
@@ -43,12 +42,11 @@ def _note_view(note: VisitNote) -> models.Note:
     return models.Note(**note.model_dump())
 
 
-def _may_run(principal: Principal, department_id: str, directory: Directory) -> None:
+def _may_run(principal: Principal, department_id: str, reach: access.Reach) -> None:
     """A department head of the team's department (or of a unit above it), or a hospital admin."""
     staff = principal.kind == "staff"
-    if staff and "department_head" in principal.roles:
-        if department_id in access.reachable_departments(principal, directory):
-            return
+    if staff and "department_head" in principal.roles and department_id in reach.departments:
+        return
     if staff and access.ADMIN in principal.roles:
         return
     raise Forbidden("a care team is set up by a hospital admin or the head of its department")
@@ -84,12 +82,12 @@ def create_team(
     now: datetime | None = None,
 ) -> models.Team:
     directory = directory or wiring.directory()
-    _may_run(principal, body.department_id, directory)
+    store = store or wiring.store(principal, request_id)
+    _may_run(principal, body.department_id, access.Reach(principal, directory, store))
     unit = directory.units(principal.tenant).get(body.department_id)
     if unit is None:
         raise RuleViolation("no such department in this hospital", "department_id")
     members = _members(principal, body.members, directory)
-    store = store or wiring.store(principal, request_id)
     at = now or now_utc()
     team = CareTeam(
         id=new_id(),
@@ -150,7 +148,7 @@ def set_members(
     directory = directory or wiring.directory()
     store = store or wiring.store(principal, request_id)
     before = _team(store, team_id)
-    _may_run(principal, before.department_id, directory)
+    _may_run(principal, before.department_id, access.Reach(principal, directory, store))
     if body.revision != before.revision:
         raise Conflict("the care team changed meanwhile; reload it")
     members = _members(principal, body.members, directory)
@@ -170,21 +168,11 @@ def set_members(
 # ---- signed residents --------------------------------------------------------------------------------------
 
 
-def _patient(store: Store, patient_id: str) -> Patient:
-    patient = store.patients.get(patient_id)
-    if patient is None or patient.state != "active":
-        raise NotFound("patient")
-    return patient
-
-
-def _may_sign(
-    principal: Principal, team: CareTeam, patient: Patient, directory: Directory, store: Store
-) -> None:
+def _may_sign(team: CareTeam, reach: access.Reach) -> None:
     """A team member who reaches the patient, or the staff of the team's department who do."""
-    access.require_reach(principal, patient.department_id, patient.team_ids, directory, store)
-    if team.has_member(principal.staff):
+    if reach.person is not None and team.has_member(reach.person.id):
         return
-    if team.department_id in access.reachable_departments(principal, directory):
+    if team.department_id in reach.departments:
         return
     raise Forbidden("residents are signed with a care team by its members or its department's staff")
 
@@ -202,8 +190,9 @@ def sign_resident(
     directory = directory or wiring.directory()
     store = store or wiring.store(principal, request_id)
     team = _team(store, team_id)
-    patient = _patient(store, body.patient_id)
-    _may_sign(principal, team, patient, directory, store)
+    reach = access.Reach(principal, directory, store)
+    patient = reach.patient(store.patients.get(body.patient_id))
+    _may_sign(team, reach)
     if team.id in patient.team_ids:
         raise Conflict("the patient is signed with this care team already")
     at = now or now_utc()
@@ -242,8 +231,9 @@ def unsign_resident(
     directory = directory or wiring.directory()
     store = store or wiring.store(principal, request_id)
     team = _team(store, team_id)
-    patient = _patient(store, patient_id)
-    _may_sign(principal, team, patient, directory, store)
+    reach = access.Reach(principal, directory, store)
+    patient = reach.patient(store.patients.get(patient_id))
+    _may_sign(team, reach)
     resident = store.teams.resident(team.id, patient.id)
     if team.id not in patient.team_ids and resident is None:
         raise NotFound("signed resident")
@@ -291,9 +281,9 @@ def add_note(
     """A visit note (随访记录/上门记录); for a team, only its members (and its author) read it."""
     directory = directory or wiring.directory()
     store = store or wiring.store(principal, request_id)
-    patient = _patient(store, patient_id)
-    access.require_reach(principal, patient.department_id, patient.team_ids, directory, store)
-    me = access.caller(principal, directory)
+    reach = access.Reach(principal, directory, store)
+    patient = reach.patient(store.patients.get(patient_id))
+    me = access.caller(principal, directory) if reach.person is None else reach.person
     team_name = ""
     if body.team_id:
         team = store.teams.get(body.team_id)
@@ -332,11 +322,11 @@ def list_notes(
     page is one Query of the patient's notes; a team's notes are left out for whoever is not in it."""
     directory = directory or wiring.directory()
     store = store or wiring.store(principal)
-    patient = _patient(store, patient_id)
-    access.require_reach(principal, patient.department_id, patient.team_ids, directory, store)
-    me = access.caller(principal, directory)
+    reach = access.Reach(principal, directory, store)
+    patient = reach.patient(store.patients.get(patient_id))
+    me = access.caller(principal, directory) if reach.person is None else reach.person
     rows, cursor = store.notes.of_patient(patient.id, query.limit, query.cursor)
-    mine = store.memberships.teams_of(me.id) if any(n.team_id for n in rows) else set()
+    mine = reach.teams if any(n.team_id for n in rows) else set()  # read once per request
     store.access.record(patient.id, "read:notes")
     return models.NoteList(
         items=[_note_view(n) for n in rows if n.readable_by(me.id, mine)], next_cursor=cursor
