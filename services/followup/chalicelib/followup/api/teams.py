@@ -10,8 +10,9 @@ from shared.http import RequestContext, ServiceAPI
 api = ServiceAPI("followup", __name__)
 route = api.route
 STAFF = ("staff",)
-# The access policy on a patient (service/access.can_reach): the caller's record (one GetItem), their care
-# teams and the hospital's units (a Query each) when the department alone does not decide.
+# The access policy on a patient (service/access.Reach, each read at most once a request): the caller's
+# record (one GetItem), their care teams and the hospital's units (a Query each) when the department alone
+# does not decide.
 REACH = {"GetItem": 1, "Query": 2}
 # Running a team: the caller's record and the units they reach (a hospital admin skips both).
 RUN = {"GetItem": 1, "Query": 1}
@@ -78,8 +79,9 @@ def set_members(ctx: RequestContext, team_id: str, body: models.SetMembers) -> m
     status=201,
     kinds=STAFF,
     idempotent=True,
-    # the team, the patient, the access policy, the caller's units (not a member); patient and list entry
-    budget={"GetItem": REACH["GetItem"] + 3, "Query": REACH["Query"] + 1, "TransactWriteItems": 1},
+    # the team, the patient, the access policy (its units also say whether a non-member may sign); the
+    # patient and the team's list entry in one transaction
+    budget={"GetItem": REACH["GetItem"] + 2, "Query": REACH["Query"], "TransactWriteItems": 1},
 )
 def sign_resident(ctx: RequestContext, team_id: str, body: models.SignResident) -> models.Resident:
     return teams.sign_resident(ctx.principal, team_id, body, ctx.request_id)
@@ -92,7 +94,7 @@ def sign_resident(ctx: RequestContext, team_id: str, body: models.SignResident) 
     status=204,
     kinds=STAFF,
     # as signing, and the list entry
-    budget={"GetItem": REACH["GetItem"] + 4, "Query": REACH["Query"] + 1, "TransactWriteItems": 1},
+    budget={"GetItem": REACH["GetItem"] + 3, "Query": REACH["Query"], "TransactWriteItems": 1},
 )
 def unsign_resident(ctx: RequestContext, team_id: str, patient_id: str) -> None:
     return teams.unsign_resident(ctx.principal, team_id, patient_id, ctx.request_id)
@@ -119,8 +121,8 @@ def list_residents(ctx: RequestContext, team_id: str, query: models.TeamsQuery) 
     status=201,
     kinds=STAFF,
     idempotent=True,
-    # the caller's record, the patient, the access policy, the team named
-    budget={"GetItem": REACH["GetItem"] + 3, "Query": REACH["Query"], "TransactWriteItems": 1},
+    # the patient, the access policy, the team named
+    budget={"GetItem": REACH["GetItem"] + 2, "Query": REACH["Query"], "TransactWriteItems": 1},
 )
 def add_note(ctx: RequestContext, patient_id: str, body: models.NewNote) -> models.Note:
     return teams.add_note(ctx.principal, patient_id, body, ctx.request_id)
@@ -132,9 +134,9 @@ def add_note(ctx: RequestContext, patient_id: str, body: models.NewNote) -> mode
     query=models.TeamsQuery,
     response=models.NoteList,
     kinds=STAFF,
-    # the caller's record, the patient, the access policy; the notes (one Query a page), the caller's
-    # teams when a note is a team's; the read in the patient's access log
-    budget={"GetItem": REACH["GetItem"] + 2, "Query": REACH["Query"] + 2, "PutItem": 1},
+    # the patient, the access policy (its teams also say which team notes the caller reads); the notes
+    # (one Query a page); the read in the patient's access log
+    budget={"GetItem": REACH["GetItem"] + 1, "Query": REACH["Query"] + 1, "PutItem": 1},
 )
 def list_notes(ctx: RequestContext, patient_id: str, query: models.TeamsQuery) -> models.NoteList:
     return teams.list_notes(ctx.principal, patient_id, query)
