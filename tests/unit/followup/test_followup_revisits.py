@@ -295,3 +295,59 @@ def test_a_patients_link_asks_through_the_same_use_case_and_the_hold_is_configur
         monkeypatch.delenv("FH_FOLLOWUP_REVISIT_CLAIM_MINUTES")
         reset_settings()
     assert claimed.claim_expires_at == AT + timedelta(minutes=45)
+
+
+class _Reason:
+    def __init__(self, code: str):
+        self.code = code
+
+
+class _Cancelled(Exception):
+    """What PynamoDB raises when DynamoDB cancels a transaction (its reasons, one per item)."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.cancellation_reasons = [_Reason(code)]
+
+
+def _failing_once(monkeypatch: pytest.MonkeyPatch, code: str) -> list[int]:
+    """The next commit fails as DynamoDB would with ``code`` (its unit of work discarded, as a request's is)."""
+    from shared.errors import TransientStoreError
+
+    failed: list[int] = []
+    commit = FakeStore.commit
+
+    def flaky(self: FakeStore) -> None:
+        if not failed:
+            failed.append(1)
+            self.uow.staged.clear()
+            self.uow.checks.clear()
+            self.uow.events.clear()
+            raise TransientStoreError("the store is busy, retry shortly") from _Cancelled(code)
+        commit(self)
+
+    monkeypatch.setattr(FakeStore, "commit", flaky)
+    return failed
+
+
+def test_a_claim_cancelled_as_a_transaction_conflict_is_read_again_and_retried(world, monkeypatch) -> None:
+    """Under DynamoDB two concurrent transactions on one item may both be cancelled (TransactionConflict,
+    not a failed condition): neither landed, so the request is read again and the claim tried again."""
+    store, d = world
+    made, _ = ask(store, d)
+    failed = _failing_once(monkeypatch, "TransactionConflict")
+    claimed, own = claim(store, d, doctor(1), made.id)
+    assert failed and (claimed.state, claimed.doctor_name) == ("claimed", "医生1")
+    assert store.tables.revisits[(T, made.id)].revision == 1  # written once
+    assert [e.type for e in own.uow.published] == ["followup.revisit.claimed"]
+
+
+def test_a_throttled_claim_is_the_callers_to_retry(world, monkeypatch) -> None:
+    from shared.errors import TransientStoreError
+
+    store, d = world
+    made, _ = ask(store, d)
+    _failing_once(monkeypatch, "ThrottlingError")
+    with pytest.raises(TransientStoreError):  # a 503 with Retry-After
+        claim(store, d, doctor(1), made.id)
+    assert store.tables.revisits[(T, made.id)].state == "pool"
