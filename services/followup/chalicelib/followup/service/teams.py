@@ -4,7 +4,7 @@ within it — and only there.
 - A team is made and its members set by a ``hospital_admin`` or a ``department_head`` of its department;
   each member's membership item is written (or deleted) in the team's own transaction, so a member added
   reaches the team's residents at once and a member removed loses them at once
-  (``service/access.can_reach`` reads the memberships on every request).
+  (``service/access.Reach`` reads the memberships on every request).
 - A resident is signed with a team (签约) by a team member who reaches the patient, or by the department's
   staff; the patient's ``team_ids`` gains the team (revision-checked) in the same transaction as the
   team's list entry.
@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from chalicelib.followup.contracts import teams as models
-from chalicelib.followup.domain.ports import Directory, Store
+from chalicelib.followup.domain.ports import Directory, StaffInfo, Store
 from chalicelib.followup.domain.teams import CareTeam, SignedResident, TeamMember, VisitNote
 from chalicelib.followup.service import access, wiring
 
@@ -168,6 +168,13 @@ def set_members(
 # ---- signed residents --------------------------------------------------------------------------------------
 
 
+def _me(reach: access.Reach) -> StaffInfo:
+    """The caller, once ``reach`` found they reach the patient (so they are clinical staff)."""
+    if reach.person is None:  # pragma: no cover - a patient reached has a reader
+        raise Forbidden("follow-up is used by the hospital's staff")
+    return reach.person
+
+
 def _may_sign(team: CareTeam, reach: access.Reach) -> None:
     """A team member who reaches the patient, or the staff of the team's department who do."""
     if reach.person is not None and team.has_member(reach.person.id):
@@ -283,7 +290,7 @@ def add_note(
     store = store or wiring.store(principal, request_id)
     reach = access.Reach(principal, directory, store)
     patient = reach.patient(store.patients.get(patient_id))
-    me = access.caller(principal, directory) if reach.person is None else reach.person
+    me = _me(reach)
     team_name = ""
     if body.team_id:
         team = store.teams.get(body.team_id)
@@ -324,7 +331,7 @@ def list_notes(
     store = store or wiring.store(principal)
     reach = access.Reach(principal, directory, store)
     patient = reach.patient(store.patients.get(patient_id))
-    me = access.caller(principal, directory) if reach.person is None else reach.person
+    me = _me(reach)
     rows, cursor = store.notes.of_patient(patient.id, query.limit, query.cursor)
     mine = reach.teams if any(n.team_id for n in rows) else set()  # read once per request
     store.access.record(patient.id, "read:notes")
