@@ -122,6 +122,10 @@ NOUNS = {
     # follow-up
     "task": "随访任务",
     "recording": "通话录音",
+    # follow-up: chronic revisits and care teams
+    "care team": "家庭医生团队",
+    "signed resident": "签约居民",
+    "revisit request": "复诊申请",
 }
 
 # Values code puts into messages that a reader should see in Chinese too.
@@ -155,6 +159,10 @@ VALUES = {
     # a disruption's states (late leave, sick calls and repairs)
     "resolved": "已调整",
     "dismissed": "已忽略",
+    # a chronic revisit request's states
+    "pool": "待抢单",
+    "claimed": "已被抢单",
+    "closed": "已处理",
 }
 
 # English template → Chinese template; ``{}`` placeholders in the same order.
@@ -560,6 +568,28 @@ MESSAGES = {
     "the patient's tasks changed meanwhile": "该患者的随访任务已被修改",
     "the recording has not been uploaded yet: PUT it to its upload_url first": "录音尚未上传：请先 PUT 到其 upload_url",
     "another sweep is on this hospital": "另一轮巡检正在处理本院",
+    # follow-up: chronic revisits (慢病复诊)
+    "the revisit request was claimed by {}": "该复诊申请已被{}抢单",
+    "the revisit request is closed already": "该复诊申请已处理完毕",
+    "the revisit request is {}, not claimed": "该复诊申请{}，并未被抢单",
+    "only the doctor who claimed the revisit request may do this": "只有抢单的医生可以处理该复诊申请",
+    "the claim has not run out": "抢单尚未超时",
+    "a renewal names the prescription note": "续方须填写处方内容",
+    "a booking names the day of the revisit": "预约复诊须填写复诊日期",
+    "a revisit is booked for today or a later day": "复诊只能预约今天或之后的日期",
+    "the revisit request changed meanwhile; reload it": "该复诊申请已被他人修改，请刷新后重试",
+    "requires one of the roles: doctor": "需要以下角色之一：医生",
+    # follow-up: care teams (家庭医生团队)
+    "a care team is set up by a hospital admin or the head of its department": "家庭医生团队由医院管理员或所属科室主任设立",
+    "residents are signed with a care team by its members or its department's staff": "只有团队成员或所属科室人员可为团队签约居民",
+    "the patient's record changed meanwhile; try again": "该患者档案已被他人修改，请重试",
+    "a member of staff is in a team once": "同一员工在团队中只能出现一次",
+    "every member must be active staff of the hospital": "团队成员须为本院在职员工",
+    "the care team changed meanwhile; reload it": "该团队已被他人修改，请刷新后重试",
+    "the patient is signed with this care team already": "该患者已与此团队签约",
+    "only the care team's members see its residents": "只有团队成员可查看其签约居民",
+    "a note is shared in a care team its author belongs to": "随访记录只能共享给本人所在的团队",
+    "the patient is not signed with this care team": "该患者未与此团队签约",
 }
 
 

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     # The function that runs scheduling's auto-roster jobs (one asynchronous invocation per job).
     # Empty: <table_prefix>-scheduling-solver, the name the stacks give it.
     solver_function: str = ""
+    # How long a doctor's claim on a chronic revisit request (慢病复诊) holds before, unhandled, it returns
+    # to the department's pool.
+    followup_revisit_claim_minutes: int = 30
 
     @property
     def kms_data_key(self) -> str:

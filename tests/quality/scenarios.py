@@ -1280,6 +1280,160 @@ def _register_followup_patients() -> None:
         return Prepared("/retention/purge", made=[thing])
 
 
+def _register_followup() -> None:
+    """Follow-up's chronic revisits and care teams: the caller is made a member of staff (a doctor and the
+    head of a fresh department, as the token's roles say); patients are written through the store in the
+    caller's department, sealed under the stack's KMS key (``tests/service/followup_world.py``), as
+    registration leaves them."""
+    from tests.quality.surface import Made, Prepared, body_recipe, branch, scenario
+
+    def home(maker: ResourceMaker, token: str) -> tuple[str, str, str]:
+        """(tenant, the caller's staff id, the caller's department)."""
+        import jwt
+
+        me = maker.caller_is_staff(token)
+        tenant = jwt.decode(token, options={"verify_signature": False})["tenant"]
+        return str(tenant), me.id, str(me.body["department_id"])
+
+    def a_patient(maker: ResourceMaker, token: str, department: str = "", teams: tuple[str, ...] = ()) -> str:
+        from tests.service.followup_world import put_patient
+
+        tenant, _, dept = home(maker, token)
+        patient_id = "p" + uuid.uuid4().hex[:12]
+        put_patient(tenant, patient_id, department or dept, team_ids=teams)
+        return patient_id
+
+    @body_recipe("followup", "/teams")
+    def a_team_with_the_caller(maker: ResourceMaker, token: str, parents: dict[str, str]) -> dict[str, Any]:
+        _, me, dept = home(maker, token)
+        return {
+            "name": "城东家庭医生团队",
+            "department_id": dept,
+            "members": [{"staff_id": me, "role": "doctor"}],
+        }
+
+    def a_team_without_the_caller(maker: ResourceMaker, token: str) -> str:
+        """A team of the caller's department the caller is not in (signing then reads the units they reach)."""
+        _, _, dept = home(maker, token)
+        colleague = maker.make("messaging", "/staff", token)
+        body = {
+            "name": "城西家庭医生团队",
+            "department_id": dept,
+            "members": [{"staff_id": colleague.id, "role": "nurse"}],
+        }
+        status, team = maker.call("POST", "/followup/teams", token, body)
+        assert status == 201, team
+        return str(team["id"])
+
+    def signed(maker: ResourceMaker, token: str, team_id: str = "") -> tuple[str, str]:
+        team_id = team_id or maker.make("followup", "/teams", token).id
+        patient_id = a_patient(maker, token)
+        status, body = maker.call(
+            "POST", f"/followup/teams/{team_id}/residents", token, {"patient_id": patient_id}
+        )
+        assert status == 201, body
+        return team_id, patient_id
+
+    @scenario("followup", "PUT", "/teams/{team_id}/members")
+    def set_the_members(maker: ResourceMaker, token: str) -> Prepared:
+        _, me, _ = home(maker, token)
+        team = maker.make("followup", "/teams", token)
+        colleague = maker.make("messaging", "/staff", token)
+        members = [{"staff_id": me, "role": "doctor"}, {"staff_id": colleague.id, "role": "public_health"}]
+        body = {"members": members, "revision": team.body["revision"]}
+        return Prepared(f"/teams/{team.id}/members", body, made=[team])
+
+    @scenario("followup", "POST", "/teams/{team_id}/residents")
+    def sign_a_resident(maker: ResourceMaker, token: str) -> Prepared:
+        team = maker.make("followup", "/teams", token)
+        return Prepared(f"/teams/{team.id}/residents", {"patient_id": a_patient(maker, token)}, made=[team])
+
+    @branch("followup", "POST", "/teams/{team_id}/residents", "Query")
+    def sign_for_a_team_of_my_department(maker: ResourceMaker, token: str) -> Prepared:
+        team = a_team_without_the_caller(maker, token)
+        return Prepared(f"/teams/{team}/residents", {"patient_id": a_patient(maker, token)})
+
+    @scenario("followup", "DELETE", "/teams/{team_id}/residents/{patient_id}")
+    def end_a_signing(maker: ResourceMaker, token: str) -> Prepared:
+        team, patient = signed(maker, token)
+        return Prepared(f"/teams/{team}/residents/{patient}")
+
+    @branch("followup", "DELETE", "/teams/{team_id}/residents/{patient_id}", "Query")
+    def end_a_signing_for_a_team_of_my_department(maker: ResourceMaker, token: str) -> Prepared:
+        team, patient = signed(maker, token, a_team_without_the_caller(maker, token))
+        return Prepared(f"/teams/{team}/residents/{patient}")
+
+    @scenario("followup", "GET", "/teams/{team_id}/residents")
+    def my_teams_residents(maker: ResourceMaker, token: str) -> Prepared:
+        team, _ = signed(maker, token)
+        signed(maker, token, team)  # two, so a page of one has a page after it
+        return Prepared(f"/teams/{team}/residents")
+
+    def noted(maker: ResourceMaker, token: str) -> tuple[str, str]:
+        team, patient = signed(maker, token)
+        note = {"text": "上门随访：血压 138/86", "kind": "home", "team_id": team}
+        for body in (note, {"text": "电话随访：已服药", "kind": "phone"}):
+            status, made = maker.call("POST", f"/followup/patients/{patient}/notes", token, body)
+            assert status == 201, made
+        return team, patient
+
+    @scenario("followup", "POST", "/patients/{patient_id}/notes")
+    def a_note_for_my_team(maker: ResourceMaker, token: str) -> Prepared:
+        team, patient = signed(maker, token)
+        return Prepared(
+            f"/patients/{patient}/notes", {"text": "上门随访：血压 138/86", "kind": "home", "team_id": team}
+        )
+
+    @branch("followup", "POST", "/patients/{patient_id}/notes", "Query")
+    @branch("followup", "GET", "/patients/{patient_id}/notes", "Query")
+    def a_note_on_a_resident_of_another_department(maker: ResourceMaker, token: str) -> Prepared:
+        """The patient is followed by another department and signed with the caller's team: the caller
+        reaches them through the team (their teams, one Query)."""
+        team = maker.make("followup", "/teams", token).id
+        elsewhere = maker.make("messaging", "/departments", token).id
+        patient = a_patient(maker, token, elsewhere, (team,))
+        return Prepared(f"/patients/{patient}/notes", {"text": "电话随访", "kind": "phone", "team_id": team})
+
+    @scenario("followup", "GET", "/patients/{patient_id}/notes")
+    def a_patients_notes(maker: ResourceMaker, token: str) -> Prepared:
+        _, patient = noted(maker, token)
+        return Prepared(f"/patients/{patient}/notes")
+
+    @body_recipe("followup", "/revisits")
+    def a_request_of_my_departments_patient(
+        maker: ResourceMaker, token: str, parents: dict[str, str]
+    ) -> dict[str, Any]:
+        _, _, dept = home(maker, token)
+        return {
+            "patient_id": a_patient(maker, token),
+            "department_id": dept,
+            "ask": "renew",
+            "text": "降压药续方",
+        }
+
+    @scenario("followup", "GET", "/revisits")
+    def my_departments_pool(maker: ResourceMaker, token: str) -> Prepared:
+        _, _, dept = home(maker, token)
+        made = [maker.make("followup", "/revisits", token) for _ in range(2)]
+        return Prepared("/revisits", query={"department_id": dept}, made=made)
+
+    def claimed(maker: ResourceMaker, token: str) -> Made:
+        revisit = maker.make("followup", "/revisits", token)
+        status, body = maker.call("POST", f"/followup/revisits/{revisit.id}/claim", token)
+        assert status == 200, body
+        return revisit
+
+    @scenario("followup", "POST", "/revisits/{revisit_id}/release")
+    def give_my_claim_back(maker: ResourceMaker, token: str) -> Prepared:
+        revisit = claimed(maker, token)
+        return Prepared(f"/revisits/{revisit.id}/release", made=[revisit])
+
+    @scenario("followup", "POST", "/revisits/{revisit_id}/close")
+    def close_my_claim(maker: ResourceMaker, token: str) -> Prepared:
+        revisit = claimed(maker, token)
+        return Prepared(f"/revisits/{revisit.id}/close", {"resolution": "called"}, made=[revisit])
+
+
 _register_approvals()
 _register()
 _register_roster_periods()
@@ -1440,3 +1594,4 @@ def _register_followup() -> None:
 
 _register_followup()
 _register_followup_patients()
+_register_followup()

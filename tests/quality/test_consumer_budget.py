@@ -188,6 +188,7 @@ def _scenario(stack: Any, tenant: str, emitted: list[Any]) -> None:
     _roster_scenario(stack, tenant, admin, emitted)
     _swap_scenario(stack, tenant, admin, emitted)
     _followup_scenario(stack, tenant, admin, dept["id"], emitted)
+    _revisit_scenario(stack, tenant, admin)
 
 
 def _followup_scenario(stack: Any, tenant: str, admin: str, dept: str, emitted: list[Any]) -> None:
@@ -277,6 +278,28 @@ def _followup_scenario(stack: Any, tenant: str, admin: str, dept: str, emitted: 
         title="随访异常：收缩压 182 mmHg（>160）",
     )
     emitted.append(FOLLOWUP_ALERT_RAISED.envelope(tenant, alert))
+
+
+def _revisit_scenario(stack: Any, tenant: str, admin: str) -> None:
+    """Chronic revisits (慢病复诊): a partner app's request into a department's pool (its
+    followup.revisit.requested names the department's two doctors, one of whom then leaves: messaging
+    tells the other), and one into a department with no doctor (nobody to tell: logged)."""
+    from tests.service.followup_world import put_patient
+
+    _, dept = stack.request("POST", "/messaging/departments", admin, {"name": "心血管内科"})
+    _, empty = stack.request("POST", "/messaging/departments", admin, {"name": "康复门诊"})
+    doctors = [make_staff(stack, admin, dept["id"], f"心内医生{n}", f"RV{n}", ["doctor"]) for n in range(2)]
+    put_patient(tenant, "gate-patient", dept["id"], "心血管内科")
+    app = stack.token(tenant, "gate-app", [], kind="partner", scopes=["followup:revisits:write"])
+    for department in (dept["id"], empty["id"]):
+        body = {"patient_id": "gate-patient", "department_id": department, "ask": "renew", "text": "降压药"}
+        status, made = stack.request("POST", "/followup/revisits", app, body)
+        assert status == 201, made
+    _, person = stack.request("GET", f"/messaging/staff/{doctors[1]}", admin)
+    status, body = stack.request(
+        "POST", f"/messaging/staff/{doctors[1]}/leave", admin, {"version": person["version"]}
+    )
+    assert status == 200, body
 
 
 def _roster(stack: Any, tenant: str, admin: str, ward: str, nurse: str, emitted: list[Any]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -18,7 +19,9 @@ from chalicelib.followup.domain.board import CallEntry, DueNotice, SweepProgress
 from chalicelib.followup.domain.kpis import COUNTERS, Counts
 from chalicelib.followup.domain.patients import AccessEntry, Patient, RetentionPolicy
 from chalicelib.followup.domain.ports import StaffInfo, Unit
+from chalicelib.followup.domain.revisits import Revisit, RevisitState
 from chalicelib.followup.domain.tasks import BoardScope, Task, TaskState
+from chalicelib.followup.domain.teams import CareTeam, SignedResident, VisitNote
 
 from shared.auth import Principal
 from shared.errors import Conflict, DomainError
@@ -40,6 +43,12 @@ class Tables:
     notices: dict[tuple[str, str], DueNotice] = field(default_factory=dict)
     progress: dict[tuple[str, date], SweepProgress] = field(default_factory=dict)
     kpis: dict[tuple[str, str, str], dict[str, int]] = field(default_factory=dict)
+    teams: dict[tuple[str, str], CareTeam] = field(default_factory=dict)
+    residents: dict[tuple[str, str, str], SignedResident] = field(default_factory=dict)
+    notes: dict[tuple[str, str], VisitNote] = field(default_factory=dict)
+    revisits: dict[tuple[str, str], Revisit] = field(default_factory=dict)
+    # one commit at a time (DynamoDB applies a transaction atomically): concurrent claims race for real
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def _stale_check(stored: Any, expected: int, stale: DomainError) -> None:
@@ -409,11 +418,24 @@ class FakeStore:
         return FakeKpis(self.tenant, self.tables, self.uow)
 
     @property
+    def teams(self) -> FakeCareTeams:
+        return FakeCareTeams(self.tenant, self.tables, self.uow)
+
+    @property
+    def notes(self) -> FakeVisitNotes:
+        return FakeVisitNotes(self.tenant, self.tables, self.uow)
+
+    @property
+    def revisits(self) -> FakeRevisits:
+        return FakeRevisits(self.tenant, self.tables, self.uow)
+
+    @property
     def retention(self) -> FakeRetention:
         return FakeRetention(self.tenant, self.tables, self.uow)
 
     def commit(self) -> None:
-        self.uow.commit()
+        with self.tables.lock:
+            self.uow.commit()
 
     def audit(
         self,
@@ -489,6 +511,10 @@ class FakeDirectory:
             if t == tenant and p.active and p.department_id == department_id and role in p.roles
         ]
 
+    def many(self, tenant: str, staff_ids: list[str]) -> dict[str, StaffInfo]:
+        self.reads.append("BatchGetItem")
+        return {s: self.people[(tenant, s)] for s in staff_ids if (tenant, s) in self.people}
+
     def add_unit(self, tenant: str, unit_id: str, name: str, parent_id: str | None = None) -> Unit:
         unit = Unit(unit_id, name, parent_id)
         self.unit_records[(tenant, unit_id)] = unit
@@ -500,3 +526,180 @@ class FakeDirectory:
         person = StaffInfo(staff_id, name, department_id, tuple(roles), active)
         self.people[(tenant, staff_id)] = person
         return person
+
+
+# ---- care teams, signed residents, visit notes (service/teams.py) ----------------------------------------
+
+
+@dataclass
+class FakeCareTeams:
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+
+    def get(self, team_id: str) -> CareTeam | None:
+        self.tables.reads.append("GetItem")
+        return self.tables.teams.get((self.tenant, team_id))
+
+    def page(self, limit: int, cursor: str | None) -> tuple[list[Any], str | None]:
+        self.tables.reads.append("Query")
+        rows = [
+            (f"{t.department_id}#{t.id}", t)
+            for (tenant, _), t in self.tables.teams.items()
+            if tenant == self.tenant
+        ]
+        return page_after(rows, limit, cursor, f"{self.tenant}#teams")
+
+    def _set_members(self, team_id: str, before: set[str], after: set[str]) -> None:
+        for staff_id in before - after:
+            self.tables.memberships.get((self.tenant, staff_id), set()).discard(team_id)
+        for staff_id in after:
+            self.tables.memberships.setdefault((self.tenant, staff_id), set()).add(team_id)
+
+    def add(self, team: CareTeam, taken: DomainError) -> None:
+        key = (self.tenant, team.id)
+
+        def free() -> None:
+            if key in self.tables.teams:
+                raise taken
+
+        def write() -> None:
+            self.tables.teams[key] = team.model_copy(update={"revision": 0})
+            self._set_members(team.id, set(), team.member_ids())
+
+        self.uow.check(free)
+        self.uow.stage(write)
+
+    def save(self, team: CareTeam, before: CareTeam, stale: DomainError) -> None:
+        key = (self.tenant, team.id)
+
+        def write() -> None:
+            self.tables.teams[key] = team.model_copy(update={"revision": before.revision + 1})
+            self._set_members(team.id, before.member_ids(), team.member_ids())
+
+        self.uow.check(lambda: _stale_check(self.tables.teams.get(key), before.revision, stale))
+        self.uow.stage(write)
+
+    def resident(self, team_id: str, patient_id: str) -> SignedResident | None:
+        self.tables.reads.append("GetItem")
+        return self.tables.residents.get((self.tenant, team_id, patient_id))
+
+    def sign(self, resident: SignedResident, taken: DomainError) -> None:
+        key = (self.tenant, resident.team_id, resident.patient_id)
+
+        def free() -> None:
+            if key in self.tables.residents:
+                raise taken
+
+        self.uow.check(free)
+        self.uow.stage(lambda: self.tables.residents.__setitem__(key, resident))
+
+    def unsign(self, resident: SignedResident) -> None:
+        key = (self.tenant, resident.team_id, resident.patient_id)
+        self.uow.stage(lambda: self.tables.residents.pop(key, None) and None)
+
+    def residents(self, team_id: str, limit: int, cursor: str | None) -> tuple[list[Any], str | None]:
+        self.tables.reads.append("Query")
+        rows = [
+            (f"{r.signed_at.isoformat()}#{r.patient_id}", r)
+            for (tenant, team, _), r in self.tables.residents.items()
+            if tenant == self.tenant and team == team_id
+        ]
+        return page_after(rows, limit, cursor, f"{self.tenant}#team#{team_id}#residents", newest_first=True)
+
+
+@dataclass
+class FakeVisitNotes:
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+
+    def add(self, note: VisitNote) -> None:
+        key = (self.tenant, note.id)
+
+        def free() -> None:
+            if key in self.tables.notes:
+                raise Conflict("already exists")
+
+        self.uow.check(free)
+        self.uow.stage(lambda: self.tables.notes.__setitem__(key, note))
+
+    def of_patient(self, patient_id: str, limit: int, cursor: str | None) -> tuple[list[Any], str | None]:
+        self.tables.reads.append("Query")
+        rows = [
+            (f"note#{n.id}", n)
+            for (tenant, _), n in self.tables.notes.items()
+            if tenant == self.tenant and n.patient_id == patient_id
+        ]
+        return page_after(rows, limit, cursor, f"{self.tenant}#patient#{patient_id}", newest_first=True)
+
+
+# ---- chronic revisits (service/revisits.py) ---------------------------------------------------------------
+
+
+@dataclass
+class FakeRevisits:
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+
+    def get(self, revisit_id: str) -> Revisit | None:
+        self.tables.reads.append("GetItem")
+        return self.tables.revisits.get((self.tenant, revisit_id))
+
+    def add(self, revisit: Revisit) -> None:
+        key = (self.tenant, revisit.id)
+
+        def free() -> None:
+            if key in self.tables.revisits:
+                raise Conflict("already exists")
+
+        self.uow.check(free)
+        self.uow.stage(
+            lambda: self.tables.revisits.__setitem__(key, revisit.model_copy(update={"revision": 0}))
+        )
+
+    def save(self, revisit: Revisit, expected: RevisitState, stale: DomainError) -> None:
+        key = (self.tenant, revisit.id)
+
+        def same() -> None:
+            stored = self.tables.revisits.get(key)
+            if stored is None or stored.revision != revisit.revision or stored.state != expected:
+                raise stale
+
+        self.uow.check(same)
+        self.uow.stage(
+            lambda: self.tables.revisits.__setitem__(
+                key, revisit.model_copy(update={"revision": revisit.revision + 1})
+            )
+        )
+
+    def of_department(
+        self, department_id: str, state: RevisitState, limit: int, cursor: str | None
+    ) -> tuple[list[Any], str | None]:
+        self.tables.reads.append("Query")
+        rows = [
+            (f"{r.created_at.isoformat()}#{r.id}", r)
+            for (tenant, _), r in self.tables.revisits.items()
+            if tenant == self.tenant and r.department_id == department_id and r.state == state
+        ]
+        return page_after(rows, limit, cursor, f"{self.tenant}#revisits#{department_id}#{state}")
+
+
+@dataclass
+class FakeExpiredClaims:
+    """The system-wide claims index in memory: every hospital's claims whose hold ran out."""
+
+    tables: Tables
+
+    def due(self, now: datetime, limit: int) -> list[tuple[str, Revisit]]:
+        self.tables.reads.append("Query")
+        rows = sorted(
+            (
+                (r.claim_expires_at, tenant, r)
+                for (tenant, _), r in self.tables.revisits.items()
+                if r.state == "claimed" and r.claim_expires_at is not None and r.claim_expires_at <= now
+            ),
+            key=lambda row: (row[0], row[1], row[2].id),
+        )
+        return [(tenant, r) for _, tenant, r in rows[:limit]]

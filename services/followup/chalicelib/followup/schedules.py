@@ -1,5 +1,6 @@
 """Follow-up's timers (thin: each calls its use case): the task sweep (due today announced, past their
-window marked missed) and the retention purge."""
+window marked missed), the retention purge, and the sweep that returns unhandled revisit claims to their
+department's pool."""
 
 from __future__ import annotations
 
@@ -33,3 +34,13 @@ def purge_expired_patients(event: Any) -> dict[str, int]:
     purged = patients.purge_everywhere()
     for_service("followup").metrics.add_metric(name="PatientsPurged", unit="Count", value=purged)
     return {"purged": purged}
+
+
+@schedules.schedule("rate(1 minute)", name="revisit-claim-sweep")
+def return_expired_revisit_claims(event: Any) -> dict[str, int]:
+    """Every minute: a claim on a revisit request held past its hold, unhandled, goes back to the pool."""
+    from chalicelib.followup.service import revisits  # when the sweep runs (see shared.app)
+
+    returned = revisits.return_expired_claims(datetime.now(UTC))
+    for_service("followup").metrics.add_metric(name="RevisitClaimsReturned", unit="Count", value=returned)
+    return {"returned": returned}

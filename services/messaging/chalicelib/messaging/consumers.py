@@ -94,6 +94,15 @@ SWAP_FAILURE_NOTICES = Subscription(
     # the marker — the fan-out consumer delivers it
     budget={"BatchGetItem": 1, "TransactWriteItems": 1},
 )
+REVISIT_NOTICES = Subscription(
+    service="messaging",
+    name="revisit-notices",
+    source="followup",
+    event_types=("followup.revisit.requested",),
+    # the pool's doctors' standing (a BatchGetItem per 100); the notification and its notification.sent
+    # with the marker — the fan-out consumer delivers it
+    budget={"BatchGetItem": 1, "TransactWriteItems": 1},
+)
 SUBSCRIPTIONS = (
     FANOUT,
     IMPORTS,
@@ -103,6 +112,7 @@ SUBSCRIPTIONS = (
     ROSTER_NOTICES,
     DISRUPTION_NOTICES,
     SWAP_FAILURE_NOTICES,
+    REVISIT_NOTICES,
 )
 
 
@@ -165,3 +175,11 @@ def on_swap_failed(event: Any) -> dict[str, Any]:
     from chalicelib.messaging.service import notifications  # when a batch arrives (see shared.app)
 
     return consume_batch(event.to_dict(), SWAP_FAILURE_NOTICES, notifications.from_swap_failure)
+
+
+@consumers.on_sqs_message(queue=REVISIT_NOTICES.queue_name, batch_size=10)
+def on_revisit_requested(event: Any) -> dict[str, Any]:
+    """A chronic revisit request entered (or came back to) a department's pool: its doctors are told."""
+    from chalicelib.messaging.service import revisit_notices  # when a batch arrives (see shared.app)
+
+    return consume_batch(event.to_dict(), REVISIT_NOTICES, revisit_notices.from_revisit_request)

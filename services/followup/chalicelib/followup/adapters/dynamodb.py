@@ -564,6 +564,24 @@ class DynamoStore:
         return DynamoKpis(self.tenant, self.uow)
 
     @property
+    def teams(self) -> Any:
+        from chalicelib.followup.adapters.teams import DynamoCareTeams
+
+        return DynamoCareTeams(self.tenant, self.uow)
+
+    @property
+    def notes(self) -> Any:
+        from chalicelib.followup.adapters.teams import DynamoVisitNotes
+
+        return DynamoVisitNotes(self.tenant, self.uow)
+
+    @property
+    def revisits(self) -> Any:
+        from chalicelib.followup.adapters.revisits import DynamoRevisits
+
+        return DynamoRevisits(self.tenant, self.uow)
+
+    @property
     def retention(self) -> DynamoRetention:
         return DynamoRetention(self.tenant, self.uow)
 
@@ -611,3 +629,18 @@ class DirectoryReadModel:
             StaffInfo(str(i.sk), i.name, i.department_id, tuple(str(r) for r in i.roles), True)
             for i in directory.staff_with_role(tenant, role, department_id)
         ]
+
+    def many(self, tenant: str, staff_ids: list[str]) -> dict[str, StaffInfo]:
+        wanted = sorted(set(staff_ids))
+        partition = directory.StaffItem.partition(tenant)
+        out: dict[str, StaffInfo] = {}
+        for start in range(0, len(wanted), 100):
+            for item in directory.StaffItem.batch_get([(partition, s) for s in wanted[start : start + 100]]):
+                out[str(item.sk)] = StaffInfo(
+                    str(item.sk),
+                    item.name,
+                    item.department_id,
+                    tuple(str(r) for r in item.roles),
+                    item.status == "active",
+                )
+        return out

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from chalicelib.followup.domain.board import CallEntry, DueNotice, SweepProgress
 from chalicelib.followup.domain.kpis import Counts
 from chalicelib.followup.domain.patients import Patient, RetentionPolicy
+from chalicelib.followup.domain.revisits import Revisit, RevisitState
 from chalicelib.followup.domain.tasks import BoardScope, Task, TaskState
+from chalicelib.followup.domain.teams import CareTeam, SignedResident, VisitNote
 
 from shared.errors import DomainError
 
@@ -52,6 +54,10 @@ class Directory(Protocol):
 
     def with_role(self, tenant: str, role: str, department_id: str) -> list[StaffInfo]:
         """The active staff of a department holding a role (one Query of the department's staff)."""
+
+    def many(self, tenant: str, staff_ids: list[str]) -> dict[str, StaffInfo]:
+        """These members of staff as the directory has them (one BatchGetItem per 100); unknown ids are
+        left out."""
 
 
 class Vault(Protocol):
@@ -224,6 +230,15 @@ class Store(Protocol):
     @property
     def kpis(self) -> KpiCounters: ...
 
+    @property
+    def teams(self) -> CareTeamRepository: ...
+
+    @property
+    def notes(self) -> VisitNoteRepository: ...
+
+    @property
+    def revisits(self) -> RevisitRepository: ...
+
     def commit(self) -> None:
         """Send the staged writes, the audit and the events as one transaction."""
 
@@ -237,3 +252,57 @@ class Store(Protocol):
     ) -> None: ...
 
     def emit(self, event: Any) -> None: ...
+
+
+class CareTeamRepository(Protocol):
+    def get(self, team_id: str) -> CareTeam | None: ...
+
+    def page(self, limit: int, cursor: str | None) -> Page:
+        """The hospital's care teams by department (one Query a page)."""
+
+    def add(self, team: CareTeam, taken: DomainError) -> None:
+        """Create-only, with a membership item per member, in the same unit of work (staged)."""
+
+    def save(self, team: CareTeam, before: CareTeam, stale: DomainError) -> None:
+        """Replace if the stored revision is still ``before.revision``; memberships follow in the same unit
+        of work: those of members no longer there deleted, the new ones written (staged)."""
+
+    def resident(self, team_id: str, patient_id: str) -> SignedResident | None: ...
+
+    def sign(self, resident: SignedResident, taken: DomainError) -> None:
+        """Create-only (staged): the resident on the team's list."""
+
+    def unsign(self, resident: SignedResident) -> None:
+        """Off the team's list (staged)."""
+
+    def residents(self, team_id: str, limit: int, cursor: str | None) -> Page:
+        """The team's signed residents, newest first (one Query a page)."""
+
+
+class VisitNoteRepository(Protocol):
+    def add(self, note: VisitNote) -> None:
+        """Create-only (staged)."""
+
+    def of_patient(self, patient_id: str, limit: int, cursor: str | None) -> Page:
+        """The patient's visit notes, newest first (one Query a page)."""
+
+
+class RevisitRepository(Protocol):
+    def get(self, revisit_id: str) -> Revisit | None: ...
+
+    def add(self, revisit: Revisit) -> None:
+        """Create-only (staged)."""
+
+    def save(self, revisit: Revisit, expected: RevisitState, stale: DomainError) -> None:
+        """Replace if the stored one is still in state ``expected`` at ``revisit.revision`` (then + 1):
+        of concurrent claims on one request exactly one lands (staged)."""
+
+    def of_department(self, department_id: str, state: RevisitState, limit: int, cursor: str | None) -> Page:
+        """A department's requests in one state, oldest first (one Query a page)."""
+
+
+class ExpiredClaims(Protocol):
+    """Claims past their hold, across hospitals (a system-wide sparse index: never a scan)."""
+
+    def due(self, now: datetime, limit: int) -> list[tuple[str, Revisit]]:
+        """(tenant, revisit) of claims whose hold ended by ``now``, the longest overdue first (one Query)."""

@@ -68,6 +68,9 @@ class Remembered:
     def with_role(self, tenant: str, role: str, department_id: str) -> list[StaffInfo]:
         return self.inner.with_role(tenant, role, department_id)
 
+    def many(self, tenant: str, staff_ids: list[str]) -> dict[str, StaffInfo]:
+        return self.inner.many(tenant, staff_ids)
+
 
 def _clinical(principal: Principal, directory: Directory) -> access.Caller:
     me = access.caller(principal, directory)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from chalicelib.followup.domain.ports import Directory, Files, Hospitals, Store, Vault
+from chalicelib.followup.domain.ports import Directory, ExpiredClaims, Files, Hospitals, Store, Vault
 
 from shared.auth import Principal
 from shared.persistence.uow import UnitOfWork
@@ -57,3 +57,20 @@ def retention_due_everywhere(on: date, limit: int) -> list[tuple[str, str]]:
     from chalicelib.followup.adapters.dynamodb import retention_due_everywhere as due
 
     return due(on, limit)
+
+
+def expired_claims() -> ExpiredClaims:
+    """Revisit claims past their hold, in every hospital (the sweep's system-wide index)."""
+    from chalicelib.followup.adapters.revisits import DynamoExpiredClaims
+
+    return DynamoExpiredClaims()
+
+
+def system_store(tenant: str) -> Store:
+    """A hospital's store for the timers (no caller: what they write is audited as the system)."""
+    from chalicelib.followup.adapters.dynamodb import DynamoStore
+
+    from shared.auth import Principal
+
+    principal = Principal(tenant=tenant, user="system:followup", kind="service", staff_name="随访系统")
+    return DynamoStore(tenant, UnitOfWork("followup", principal, None), principal, None)
