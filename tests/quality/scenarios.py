@@ -1280,7 +1280,7 @@ def _register_followup_patients() -> None:
         return Prepared("/retention/purge", made=[thing])
 
 
-def _register_followup() -> None:
+def _register_followup_revisits() -> None:
     """Follow-up's chronic revisits and care teams: the caller is made a member of staff (a doctor and the
     head of a fresh department, as the token's roles say); patients are written through the store in the
     caller's department, sealed under the stack's KMS key (``tests/service/followup_world.py``), as
@@ -1443,7 +1443,7 @@ _register_roster_repairs()
 _register_swaps()
 
 
-def _register_followup() -> None:
+def _register_followup_board() -> None:
     """Follow-up's board, tasks and KPIs: the caller is a clinical member of staff (the all-roles token
     made staff in a fresh department), and a patient with tasks of hers is put in through the store (the
     routes that enrol patients are other features'); the branches take the patient policy down its
@@ -1592,6 +1592,6 @@ def _register_followup() -> None:
         return Prepared(f"/tasks/{task_id}/calls", body=body)
 
 
-_register_followup()
 _register_followup_patients()
-_register_followup()
+_register_followup_board()
+_register_followup_revisits()
