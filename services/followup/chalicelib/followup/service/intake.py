@@ -1,0 +1,358 @@
+"""Discharges in (JSON or a FHIR R4 bundle) → the patient found or registered, the encounter kept, the
+plan the rules pick, the enrolment and its tasks — one transaction — and the FHIR R4 export.
+
+**The same discharge twice enrols once.** A discharge's key is the HIS's encounter id when it gives
+one, else the patient (ID number's blind index), department and discharge date; its claim is written
+create-only in the enrolment's transaction, so a retry, a second post or a race finds the first
+and answers what it did (``repeated``), with nothing written again.
+
+**Transaction size.** One enrolment writes: the patient and the claim of their ID number (when new),
+the encounter and the discharge's claim, the enrolment, its tasks, two audit records and the
+``followup.enrolled`` event — 7 + tasks items. A plan makes at most ``MAX_TASKS_PER_YEAR`` (80) tasks
+in a year, so every enrolment fits DynamoDB's 100 items (the kidney transplant's first year: 26 tasks,
+33 items).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from chalicelib.followup.contracts.intake import (
+    Discharge,
+    EnrolmentView,
+    FhirBundleIn,
+    IntakeResult,
+    MaskedPatient,
+)
+from chalicelib.followup.domain import enrolments as enrolling
+from chalicelib.followup.domain import fhir
+from chalicelib.followup.domain.enrolments import Encounter, Enrolment
+from chalicelib.followup.domain.patients import Patient, masks, parse_resident_id
+from chalicelib.followup.domain.ports import Directory, ExtensionsDue, Store, Vault
+from chalicelib.followup.domain.tasks import Task
+from chalicelib.followup.service import access, plans, wiring
+from pydantic import ValidationError
+
+from shared import problems
+from shared.auth import Principal
+from shared.errors import Conflict, NotFound, RuleViolation
+from shared.events.published.followup import FOLLOWUP_ENROLLED, Enrolled
+from shared.ids import new_id
+from shared.problems import FieldError
+
+NOT_ENROLLED = "no enrolment rule matches this discharge: it is recorded, not enrolled"
+EXPORT_PAGE = 200
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+# ---- the patient -----------------------------------------------------------------------------------------
+
+
+def _admit(
+    store: Store, vault: Vault, principal: Principal, identity: Any, department: tuple[str, str]
+) -> tuple[Patient, bool]:
+    """The patient with this resident ID number (one Query of the blind index), or a new one staged
+    for registration: ``(patient, registered)``.
+
+    Stands in for the patients feature's find-or-register until it lands (see the report)."""
+    tenant = store.tenant
+    number, born, sex = parse_resident_id(identity.id_number)
+    digest = vault.digest(tenant, "id_number", number)
+    found = store.patients.by_id_number(digest)
+    if found is not None:
+        return found, False
+    at = now()
+    values = {
+        "name": identity.name,
+        "id_number": number,
+        "mobile": identity.mobile,
+        "address": identity.address,
+    }
+    patient = Patient(
+        id=new_id(),
+        masked=masks(identity.name, number, identity.mobile, identity.address),
+        sealed={k: vault.seal(tenant, v) for k, v in values.items() if v},
+        id_number_index=digest,
+        mobile_index=vault.digest(tenant, "mobile", identity.mobile) if identity.mobile else "",
+        sex=identity.sex or sex,
+        birth_date=identity.birth_date or born,
+        department_id=department[0],
+        department_name=department[1],
+        created_at=at,
+        updated_at=at,
+    )
+    store.patients.add(patient, Conflict("this patient was registered meanwhile; post the discharge again"))
+    store.audit("patient.registered", "patient", patient.id, after={"source": "discharge"})
+    return patient, True
+
+
+def _masked(patient: Patient) -> MaskedPatient:
+    return MaskedPatient(
+        id=patient.id,
+        name=patient.label,
+        id_number=patient.masked.get("id_number", ""),
+        mobile=patient.masked.get("mobile", ""),
+        sex=patient.sex,
+        birth_date=patient.birth_date,
+        department_id=patient.department_id,
+        department_name=patient.department_name,
+    )
+
+
+def enrolment_view(e: Enrolment) -> EnrolmentView:
+    return EnrolmentView(**e.model_dump(include=set(EnrolmentView.model_fields)))
+
+
+def _result(
+    patient: Patient, encounter: Encounter, enrolment: Enrolment | None, registered: bool, repeated: bool
+) -> IntakeResult:
+    return IntakeResult(
+        id=encounter.id,
+        patient_id=patient.id,
+        patient_label=patient.label,
+        patient=_masked(patient),
+        patient_registered=registered,
+        enrolled=enrolment is not None,
+        reason="" if enrolment is not None else NOT_ENROLLED,
+        repeated=repeated,
+        enrolment=enrolment_view(enrolment) if enrolment else None,
+        plan_name=enrolment.plan_name if enrolment else "",
+        tasks=enrolment.tasks if enrolment else 0,
+        department_id=encounter.department_id,
+        department_name=encounter.department_name,
+        doctor_id=encounter.doctor_id,
+        doctor_name=encounter.doctor_name,
+    )
+
+
+def _repeated(store: Store, encounter: Encounter) -> IntakeResult:
+    patient = store.patients.get(encounter.patient_id)
+    if patient is None:  # purged since
+        raise Conflict("this discharge was brought in before")
+    enrolment = store.enrolments.get(encounter.enrolment_id) if encounter.enrolment_id else None
+    return _result(patient, encounter, enrolment, registered=False, repeated=True)
+
+
+def discharge_key(cmd: Discharge, id_number_index: str) -> str:
+    if cmd.encounter_id:
+        return f"his:{cmd.encounter_id}"
+    return f"idn:{id_number_index}:{cmd.department_id}:{cmd.discharge_date.isoformat()}"
+
+
+# ---- intake ----------------------------------------------------------------------------------------------
+
+
+def bring_in(
+    principal: Principal,
+    cmd: Discharge,
+    request_id: str | None,
+    source: str = "api",
+    store: Store | None = None,
+    directory: Directory | None = None,
+    vault: Vault | None = None,
+) -> IntakeResult:
+    """Record a discharge and enrol the patient in the plan the rules pick (if one does)."""
+    directory = directory or wiring.directory()
+    access.require_intake(principal, directory, cmd.department_id)
+    store = store or wiring.store(principal, request_id)
+    vault = vault or wiring.vault()
+    tenant = principal.tenant
+    units = directory.units(tenant)
+    department = units.get(cmd.department_id)
+    if department is None:
+        raise RuleViolation("no such department", field="department_id")
+    doctor = directory.staff(tenant, cmd.doctor_id)
+    if doctor is None or not doctor.active:
+        raise RuleViolation("no such member of staff, or they have left", field="doctor_id")
+    number, _, _ = parse_resident_id(cmd.patient.id_number)
+    key = discharge_key(cmd, vault.digest(tenant, "id_number", number))
+    earlier = store.encounters.by_discharge(key)
+    if earlier is not None:
+        return _repeated(store, earlier)
+    patient, registered = _admit(store, vault, principal, cmd.patient, (department.id, department.name))
+    at = now()
+    encounter = Encounter(
+        id=f"{patient.id}-{new_id()}",
+        patient_id=patient.id,
+        source=source,
+        source_id=cmd.encounter_id,
+        diagnoses=cmd.diagnoses,
+        department_id=department.id,
+        department_name=department.name,
+        procedure=cmd.procedure,
+        procedure_name=cmd.procedure_name,
+        discharge_date=cmd.discharge_date,
+        doctor_id=doctor.id,
+        doctor_name=doctor.name,
+        team_id=cmd.team_id,
+        created_at=at,
+        created_by=principal.user,
+    )
+    rule = plans.rule_set(store).match(cmd.diagnoses, department.id, cmd.procedure)
+    plan = plans.current_plan(store, rule.plan_id) if rule else None
+    enrolment: Enrolment | None = None
+    tasks: list[Task] = []
+    if plan is not None:
+        enrolment, tasks = enrolling.enrol(f"{patient.id}-{new_id()}", patient, encounter, plan, at)
+        encounter = encounter.model_copy(update={"enrolment_id": enrolment.id})
+    store.encounters.add(encounter, key, Conflict("this discharge was brought in meanwhile"))
+    if enrolment is not None:
+        store.enrolments.add(enrolment)
+        for task in tasks:
+            store.tasks.add(task)
+        store.emit(
+            FOLLOWUP_ENROLLED.envelope(
+                tenant,
+                Enrolled(
+                    enrolment_id=enrolment.id,
+                    patient_id=patient.id,
+                    plan_id=enrolment.plan_id,
+                    plan_version=enrolment.plan_version,
+                    department_id=enrolment.department_id,
+                    doctor_id=enrolment.doctor_id,
+                    team_id=enrolment.team_id,
+                    discharge_date=enrolment.discharge_date,
+                    tasks=len(tasks),
+                ),
+            )
+        )
+    store.audit(
+        "followup.enrolled" if enrolment else "discharge.recorded",
+        "patient",
+        patient.id,
+        after={
+            "encounter_id": encounter.id,
+            "diagnoses": cmd.diagnoses,
+            "plan_id": enrolment.plan_id if enrolment else "",
+            "plan_version": enrolment.plan_version if enrolment else 0,
+            "tasks": len(tasks),
+        },
+    )
+    try:
+        store.commit()
+    except Conflict:
+        again = store.encounters.by_discharge(key)
+        if again is None:
+            raise
+        return _repeated(store, again)
+    return _result(patient, encounter, enrolment, registered, repeated=False)
+
+
+def bring_in_fhir(
+    principal: Principal,
+    bundle: FhirBundleIn,
+    request_id: str | None,
+    store: Store | None = None,
+    directory: Directory | None = None,
+    vault: Vault | None = None,
+) -> IntakeResult:
+    """A FHIR R4 bundle's discharge, validated (a bad one is a 422 naming the path), brought in."""
+    try:
+        read = fhir.read_discharge(bundle.model_dump(mode="json"))
+    except fhir.BundleProblem as exc:
+        raise problems.validation_failed([FieldError(p, m, "fhir") for p, m in exc.errors]) from None
+    try:
+        cmd = Discharge.model_validate(
+            {
+                "patient": {
+                    "name": read.name,
+                    "id_number": read.id_number,
+                    "mobile": read.mobile,
+                    "address": read.address,
+                    "sex": read.sex,
+                    "birth_date": read.birth_date,
+                },
+                "diagnoses": read.diagnoses,
+                "department_id": read.department_id,
+                "procedure": read.procedure,
+                "procedure_name": read.procedure_name,
+                "discharge_date": read.discharge_date,
+                "doctor_id": read.doctor_id,
+                "encounter_id": read.encounter_id,
+            }
+        )
+    except ValidationError as exc:
+        # the fields named by where they are in the bundle (never echoing a value: no input in the body)
+        errors = []
+        for e in exc.errors():
+            loc = [str(p) for p in e["loc"]]
+            name = loc[1] if loc[0] == "patient" and len(loc) > 1 else loc[0]
+            where = read.paths.get(name, name)
+            errors.append(FieldError(where, str(e.get("msg", "")).removeprefix("Value error, "), "fhir"))
+        raise problems.validation_failed(errors) from None
+    return bring_in(principal, cmd, request_id, "fhir", store, directory, vault)
+
+
+# ---- extension of lifelong plans -------------------------------------------------------------------------
+
+
+def extend_enrolment(store: Store, enrolment_id: str, today: date) -> int:
+    """A lifelong enrolment's tasks made up to a year after ``today`` (one transaction); how many."""
+    enrolment = store.enrolments.get(enrolment_id)
+    if enrolment is None:
+        return 0
+    plan = plans.plan_version(store, enrolment.plan_id, enrolment.plan_version)
+    if plan is None:
+        return 0
+    extended, tasks = enrolling.extend(enrolment, plan, today, now())
+    if not tasks:
+        return 0
+    store.enrolments.save(extended, Conflict("the enrolment changed meanwhile"))
+    for task in tasks:
+        store.tasks.add(task)
+    store.commit()
+    return len(tasks)
+
+
+# How long before its tasks run out a lifelong enrolment is extended (a year ahead again).
+EXTEND_WHEN_LEFT = timedelta(days=300)
+
+
+def extend_due(
+    today: date,
+    due: ExtensionsDue,
+    stores: Any,
+    limit: int = 100,
+) -> int:
+    """The daily sweep: every lifelong enrolment (of any hospital) whose tasks end within
+    ``EXTEND_WHEN_LEFT`` is extended, each in its own hospital's store; how many tasks were made."""
+    made = 0
+    for tenant, enrolment_id in due.due(today + EXTEND_WHEN_LEFT, limit):
+        try:
+            made += extend_enrolment(stores(tenant), enrolment_id, today)
+        except Conflict:
+            continue  # extended by an overlapping sweep: its tasks exist
+    return made
+
+
+# ---- FHIR export -----------------------------------------------------------------------------------------
+
+
+def more_resources(store: Store, patient: Patient) -> list[dict[str, Any]]:
+    """The export's extension point: further FHIR R4 resources of the patient (QuestionnaireResponse,
+    Observation) as FHIR JSON dicts, validated with the rest. None yet from this feature."""
+    return []
+
+
+def export_fhir(
+    principal: Principal,
+    patient_id: str,
+    store: Store | None = None,
+    directory: Directory | None = None,
+) -> dict[str, Any]:
+    directory = directory or wiring.directory()
+    store = store or wiring.store(principal)
+    patient = store.patients.get(patient_id)
+    if patient is None or patient.state != "active":
+        raise NotFound("patient")
+    access.require_reach(principal, patient.department_id, patient.team_ids, directory, store)
+    encounters, _ = store.encounters.of_patient(patient_id, EXPORT_PAGE, None)
+    enrolments, _ = store.enrolments.of_patient(patient_id, EXPORT_PAGE, None)
+    tasks, _ = store.tasks.of_patient(patient_id, EXPORT_PAGE, None)
+    bundle = fhir.export_bundle(patient, encounters, enrolments, tasks, more_resources(store, patient))
+    store.access.record(patient_id, "export:fhir")
+    return bundle
