@@ -399,11 +399,11 @@ class FakeEnrolmentRules:
         self.tables.reads.append("GetItem")
         return self.tables.rules.get(self.tenant)
 
+    def add(self, rules: RuleSet, taken: DomainError) -> None:
+        _create(self.uow, self.tables.rules, self.tenant, rules, taken)
+
     def save(self, rules: RuleSet, stale: DomainError) -> None:
-        if rules.revision == 0:
-            _create(self.uow, self.tables.rules, self.tenant, rules, stale)
-        else:
-            _replace(self.uow, self.tables.rules, self.tenant, rules, stale)
+        _replace(self.uow, self.tables.rules, self.tenant, rules, stale)
 
 
 @dataclass

@@ -101,11 +101,11 @@ class DynamoEnrolmentRules:
     def get(self) -> RuleSet | None:
         return self.codec.get(tenant_key(self.tenant, "followup-config"), "enrolment-rules")
 
+    def add(self, rules: RuleSet, taken: DomainError) -> None:
+        self.codec.add(self.uow, rules, taken)
+
     def save(self, rules: RuleSet, stale: DomainError) -> None:
-        if rules.revision == 0:
-            self.codec.add(self.uow, rules, stale)
-        else:
-            self.codec.replace(self.uow, rules, stale)
+        self.codec.replace(self.uow, rules, stale)
 
 
 def discharge_digest(key: str) -> str:

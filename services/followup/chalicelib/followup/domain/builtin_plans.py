@@ -228,8 +228,8 @@ PLANS: tuple[Plan, ...] = (
             ),
             _labs("labs-month1", 7, 7, 28, "第1个月每周复查：他克莫司谷浓度、血肌酐、尿蛋白"),
             _labs("labs-month3", 42, 14, 84, "第2–3个月每2周复查：他克莫司谷浓度、血肌酐、尿蛋白"),
-            _labs("labs-month12", 120, 30, 360, "第4–12个月每月复查：他克莫司谷浓度、血肌酐、尿蛋白"),
-            _labs("labs-lifelong", 450, 90, None, "每3个月复查：他克莫司谷浓度、血肌酐、尿蛋白（终身）"),
+            _labs("labs-month12", 114, 30, 360, "第4–12个月每月复查：他克莫司谷浓度、血肌酐、尿蛋白"),
+            _labs("labs-lifelong", 444, 90, None, "每3个月复查：他克莫司谷浓度、血肌酐、尿蛋白（终身）"),
             PlanStep(
                 id="questionnaire",
                 offset_days=30,

@@ -6,7 +6,7 @@ procedure, discharge date, responsible doctor and team. It is kept whether a pla
 An **enrolment** is the patient on a plan at the version it had that day, from the discharge date,
 with the responsible doctor and team. Its tasks exist up to ``materialised_to``: the first year at
 enrolment; a lifelong plan is extended a year ahead at a time (``extend``), each task keyed on its
-ordinal in the plan (``<enrolment_id>_<n>``), so extending twice makes nothing twice.
+ordinal in the plan (``<enrolment_id>-<n>``), so extending twice makes nothing twice.
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ def _tasks(enrolment: Enrolment, plan: Plan, first: int, last: int, at: datetime
         detail = {**step.detail(), "plan_version": plan.version, "day": occ.day}
         out.append(
             Task(
-                id=f"{enrolment.id}_{occ.ordinal}",
+                id=f"{enrolment.id}-{occ.ordinal}",
                 patient_id=enrolment.patient_id,
                 patient_label=enrolment.patient_label,
                 kind=step.kind,

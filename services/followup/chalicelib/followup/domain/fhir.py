@@ -226,7 +226,7 @@ def _patient(patient: Patient) -> dict[str, Any]:
     """The Patient with identifiers MASKED (the full values never leave through an export)."""
     out: dict[str, Any] = {
         "resourceType": "Patient",
-        "id": patient.id,
+        "id": fhir_id(patient.id),
         "identifier": [{"system": MASKED_ID_SYSTEM, "value": patient.masked.get("id_number", "")}],
         "name": [{"text": patient.label}],
         "gender": patient.sex,
@@ -242,7 +242,7 @@ def _patient(patient: Patient) -> dict[str, Any]:
 def _encounter(e: Encounter) -> list[dict[str, Any]]:
     encounter: dict[str, Any] = {
         "resourceType": "Encounter",
-        "id": e.id,
+        "id": fhir_id(e.id),
         "status": "finished",
         "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "IMP"},
         "subject": {"reference": f"Patient/{e.patient_id}"},
@@ -262,9 +262,9 @@ def _encounter(e: Encounter) -> list[dict[str, Any]]:
         out.append(
             {
                 "resourceType": "Condition",
-                "id": f"{e.id}-c{n}",
+                "id": fhir_id(f"{e.id}-c{n}"),
                 "subject": {"reference": f"Patient/{e.patient_id}"},
-                "encounter": {"reference": f"Encounter/{e.id}"},
+                "encounter": {"reference": f"Encounter/{fhir_id(e.id)}"},
                 "code": {"coding": [{"system": ICD10_SYSTEMS[0], "code": code}]},
             }
         )
@@ -274,13 +274,13 @@ def _encounter(e: Encounter) -> list[dict[str, Any]]:
 def _care_plan(e: Enrolment) -> dict[str, Any]:
     return {
         "resourceType": "CarePlan",
-        "id": e.id,
+        "id": fhir_id(e.id),
         "status": "active" if e.state == "active" else "completed",
         "intent": "plan",
         "title": e.plan_name,
         "instantiatesUri": [f"urn:fh:followup:plan:{e.plan_id}:{e.plan_version}"],
         "subject": {"reference": f"Patient/{e.patient_id}"},
-        "encounter": {"reference": f"Encounter/{e.encounter_id}"},
+        "encounter": {"reference": f"Encounter/{fhir_id(e.encounter_id)}"},
         "period": {"start": e.discharge_date.isoformat()},
         "author": {"reference": f"Practitioner/{e.doctor_id}", "display": e.doctor_name or None},
     }
@@ -289,7 +289,7 @@ def _care_plan(e: Enrolment) -> dict[str, Any]:
 def _task(t: Task) -> dict[str, Any]:
     out: dict[str, Any] = {
         "resourceType": "Task",
-        "id": t.id,
+        "id": fhir_id(t.id),
         "status": _TASK_STATUS[t.state],
         "intent": "plan",
         "description": t.title,
@@ -299,12 +299,17 @@ def _task(t: Task) -> dict[str, Any]:
         "authoredOn": t.created_at.isoformat(),
     }
     if t.enrolment_id:
-        out["basedOn"] = [{"reference": f"CarePlan/{t.enrolment_id}"}]
+        out["basedOn"] = [{"reference": f"CarePlan/{fhir_id(t.enrolment_id)}"}]
     if t.doctor_id:
         out["owner"] = {"reference": f"Practitioner/{t.doctor_id}", "display": t.doctor_name or None}
     if t.outcome:
         out["businessStatus"] = {"text": t.outcome}
     return out
+
+
+def fhir_id(record_id: str) -> str:
+    """A record's id as a FHIR id (``[A-Za-z0-9-.]{1,64}``)."""
+    return record_id.replace("_", ".")[:64]
 
 
 def _clean(value: Any) -> Any:

@@ -149,8 +149,11 @@ class EnrolmentRuleRepository(Protocol):
     def get(self) -> RuleSet | None:
         """The hospital's saved rules (None: it uses the defaults) (one GetItem)."""
 
+    def add(self, rules: RuleSet, taken: DomainError) -> None:
+        """The hospital's first rules, create-only (staged)."""
+
     def save(self, rules: RuleSet, stale: DomainError) -> None:
-        """Create (revision 0) or replace if the stored revision is still ``rules.revision`` (staged)."""
+        """Replace if the stored revision is still ``rules.revision`` (staged)."""
 
 
 class EncounterRepository(Protocol):

@@ -50,7 +50,8 @@ class EnrolmentRule(BaseModel):
 
 
 class RuleSet(BaseModel):
-    """A hospital's rules (the built-in defaults until it saves its own: ``revision`` 0)."""
+    """A hospital's rules: the built-in defaults (``stored`` false, version 0) until it saves its own
+    (version = stored revision + 1)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -58,7 +59,12 @@ class RuleSet(BaseModel):
     updated_at: datetime | None = None
     updated_by: str = ""
     updated_by_name: str = ""
+    stored: bool = False
     revision: int = 0
+
+    @property
+    def version(self) -> int:
+        return self.revision + 1 if self.stored else 0
 
     def match(self, diagnoses: list[str], department_id: str, procedure: str) -> EnrolmentRule | None:
         """The first rule matching the discharge (none: it is not enrolled)."""

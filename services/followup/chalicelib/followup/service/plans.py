@@ -165,8 +165,9 @@ def publish_plan(
     if current.version != cmd.version:
         raise Conflict(f"the plan is at version {current.version}, not {cmd.version}")
     at = now()
-    published = current.model_copy(
-        update={
+    published = Plan.model_validate(
+        {
+            **current.model_dump(),
             **cmd.model_dump(exclude={"version"}),
             "version": current.version + 1,
             "updated_at": at,
@@ -174,7 +175,6 @@ def publish_plan(
             "updated_by_name": principal.staff_name or "",
         }
     )
-    published = Plan.model_validate(published.model_dump())  # the steps as models, checked again
     changed = Conflict("the plan changed meanwhile; reload and retry")
     if stored is None:
         store.plans.add(published.model_copy(update={"revision": 0}), changed)
@@ -216,8 +216,8 @@ def _rules_view(rules: RuleSet, plan_names: dict[str, str], departments: dict[st
             )
             for r in rules.rules
         ],
-        version=rules.revision,
-        defaults=rules.revision == 0,
+        version=rules.version,
+        defaults=not rules.stored,
         updated_at=rules.updated_at,
         updated_by=rules.updated_by,
         updated_by_name=rules.updated_by_name,
@@ -245,8 +245,8 @@ def put_rules(
     store = store or wiring.store(principal, request_id)
     directory = directory or wiring.directory()
     current = rule_set(store)
-    if current.revision != cmd.version:
-        raise Conflict(f"the rules are at version {current.revision}, not {cmd.version}")
+    if current.version != cmd.version:
+        raise Conflict(f"the rules are at version {current.version}, not {cmd.version}")
     names = _plan_names(store)
     units = {u.id: u.name for u in directory.units(principal.tenant).values()}
     for n, rule in enumerate(cmd.rules):
@@ -259,9 +259,14 @@ def put_rules(
         updated_at=now(),
         updated_by=principal.user,
         updated_by_name=principal.staff_name or "",
+        stored=True,
         revision=current.revision,
     )
-    store.enrolment_rules.save(saved, Conflict("the rules changed meanwhile; reload and retry"))
+    changed = Conflict("the rules changed meanwhile; reload and retry")
+    if current.stored:
+        store.enrolment_rules.save(saved, changed)
+    else:
+        store.enrolment_rules.add(saved, changed)
     store.audit(
         "enrolment-rules.save",
         "followup-config",
@@ -270,7 +275,8 @@ def put_rules(
         after={"rules": [r.model_dump() for r in cmd.rules]},
     )
     store.commit()
-    return _rules_view(saved.model_copy(update={"revision": current.revision + 1}), names, units)
+    after = saved.model_copy(update={"revision": current.revision + 1}) if current.stored else saved
+    return _rules_view(after, names, units)
 
 
 def version_number(text: str) -> int:
