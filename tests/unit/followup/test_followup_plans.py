@@ -3,6 +3,8 @@ rules (ordered, first match wins), on the in-memory fakes."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from chalicelib.followup.contracts.plans import CreatePlan, PublishPlan, PutRules
 from chalicelib.followup.domain import builtin_plans
@@ -57,7 +59,7 @@ def test_the_kidney_transplant_labs_come_at_rising_intervals_for_life() -> None:
     assert labs[4:8] == [42, 56, 70, 84]  # every 2 weeks to month 3
     assert labs[8:17] == list(range(114, 361, 30))  # monthly to month 12
     assert labs[17:] == list(range(444, 365 * 3 + 1, 90))  # then every 3 months, lifelong
-    gaps = [b - a for a, b in zip(labs, labs[1:], strict=False)]
+    gaps = [b - a for a, b in pairwise(labs)]
     assert gaps == sorted(gaps)  # the intervals only ever rise
     step = next(s for s in builtin_plans.BY_ID["kidney-transplant"].steps if s.kind == "lab")
     ranges = {i["code"]: (i["low"], i["high"], i["unit"]) for i in step.detail()["lab_items"]}
