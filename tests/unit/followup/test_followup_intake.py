@@ -264,7 +264,7 @@ def bundle() -> dict[str, Any]:
                     "identifier": [{"system": "urn:oid:2.16.156.10011.1.1", "value": ID_NUMBER}],
                     "name": [{"text": "张三"}],
                     "telecom": [{"system": "phone", "value": "13812345678"}],
-                    "gender": "male",
+                    "gender": "female",
                     "birthDate": "1949-12-31",
                     "address": [{"text": "北京市朝阳区建国路88号"}],
                 },
@@ -329,6 +329,9 @@ def test_a_bad_bundle_is_a_422_naming_the_path(world: World) -> None:
     unknown = copy.deepcopy(bundle())
     unknown["entry"][2]["resource"]["resourceType"] = "Diagnosis"
     assert _problem(world, unknown) == ["entry[2].resource.resourceType"]
+    wrong_sex = bundle()
+    wrong_sex["entry"][0]["resource"]["gender"] = "male"  # the ID number says female
+    assert _problem(world, wrong_sex) == ["entry[0].resource.gender"]
     no_end = bundle()
     del no_end["entry"][1]["resource"]["period"]["end"]
     assert _problem(world, no_end) == ["entry[1].resource.period.end"]

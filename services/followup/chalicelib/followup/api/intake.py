@@ -11,9 +11,10 @@ from shared.http import RequestContext, ServiceAPI
 
 api = ServiceAPI("followup", __name__)
 INTAKE = ("staff", "service")
-# The caller's directory record and the hospital's units (access, department name), the doctor; the
-# discharge's claim, the enrolment rules, the plan; the ID number's blind index; one transaction.
-INTAKE_BUDGET = {"GetItem": 5, "Query": 3, "TransactWriteItems": 1}
+# GetItem: the caller's directory record (staff), the doctor, the discharge's claim, the retention
+# policy, the enrolment rules, the plan. Query: the hospital's units (access; the department's name;
+# the patients feature's admit), the ID number's blind index. One transaction.
+INTAKE_BUDGET = {"GetItem": 6, "Query": 4, "TransactWriteItems": 1}
 
 
 @api.route(

@@ -65,6 +65,9 @@ class Discharge(BaseModel):
     encounter_id: str = Field(
         "", max_length=64, description="the HIS's encounter id: posting it again enrols no one twice"
     )
+    consent_followup: bool = Field(
+        True, description="the patient agreed at discharge to be followed up (recorded with a new patient)"
+    )
 
     @field_validator("diagnoses")
     @classmethod

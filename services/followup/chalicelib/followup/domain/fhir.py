@@ -213,7 +213,17 @@ def read_discharge(data: dict[str, Any]) -> FhirDischarge:
         encounter_id=str(source)[:64],
         procedure=procedure[:20],
         procedure_name=procedure_name[:60],
-        paths={"id_number": f"{at}.identifier", "mobile": f"{at}.telecom", "name": f"{at}.name"},
+        paths={
+            "id_number": f"{at}.identifier",
+            "mobile": f"{at}.telecom",
+            "name": f"{at}.name",
+            "address": f"{at}.address",
+            "sex": f"{at}.gender",
+            "birth_date": f"{at}.birthDate",
+            "department_id": f"{eat}.serviceProvider",
+            "doctor_id": f"{eat}.participant",
+            "discharge_date": f"{eat}.period.end",
+        },
     )
 
 

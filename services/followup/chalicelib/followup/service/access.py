@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from chalicelib.followup.domain.patients import Patient
 from chalicelib.followup.domain.ports import Directory, StaffInfo, Store
 
 from shared.auth import Principal
@@ -39,6 +40,61 @@ class Caller:
     name: str
     department_id: str
     roles: tuple[str, ...]
+
+
+class Reach:
+    """The directory and the care teams as one request's decisions need them, each read at most once:
+    the caller's record (one GetItem), the hospital's units (one Query), the caller's teams (one Query)."""
+
+    def __init__(self, principal: Principal, directory: Directory, store: Store):
+        self.principal = principal
+        self.directory = directory
+        self.store = store
+        self._person: StaffInfo | None | bool = False
+        self._departments: set[str] | None = None
+        self._teams: set[str] | None = None
+
+    @property
+    def person(self) -> StaffInfo | None:
+        if self._person is False:
+            self._person = _record(self.principal, self.directory)
+        return self._person  # type: ignore[return-value]
+
+    @property
+    def clinical(self) -> bool:
+        return self.person is not None and bool(set(self.person.roles) & set(CLINICAL))
+
+    @property
+    def departments(self) -> set[str]:
+        if self._departments is None:
+            self._departments = reachable_departments(self.principal, self.directory, self.person)
+        return self._departments
+
+    @property
+    def teams(self) -> set[str]:
+        if self._teams is None:
+            self._teams = self.store.memberships.teams_of(self.person.id) if self.person else set()
+        return self._teams
+
+    def reaches(self, departments: set[str], team_ids: Iterable[str]) -> bool:
+        if not self.clinical or self.person is None:
+            return False
+        if self.person.department_id in departments:
+            return True
+        teams = set(team_ids)
+        if teams and teams & self.teams:
+            return True
+        return bool(departments & self.departments)
+
+    def patient(self, patient: Patient | None) -> Patient:
+        """The patient if reached; else a 404 that does not echo the id (a purged one is gone)."""
+        if (
+            patient is None
+            or patient.state != "active"
+            or not self.reaches(patient.followed_by(), patient.team_ids)
+        ):
+            raise NotFound("patient not found")
+        return patient
 
 
 def _record(principal: Principal, directory: Directory) -> StaffInfo | None:
@@ -87,15 +143,7 @@ def can_reach(
     store: Store,
 ) -> bool:
     """Whether the caller reaches a patient followed by ``department_id`` and signed with ``team_ids``."""
-    person = _record(principal, directory)
-    if person is None or not set(person.roles) & set(CLINICAL):
-        return False
-    if person.department_id == department_id:
-        return True
-    teams = set(team_ids)
-    if teams and teams & store.memberships.teams_of(person.id):
-        return True
-    return department_id in reachable_departments(principal, directory, person)
+    return Reach(principal, directory, store).reaches({department_id}, team_ids)
 
 
 def require_reach(
@@ -104,6 +152,14 @@ def require_reach(
     """404 (not echoing the id) unless the caller reaches the patient."""
     if not can_reach(principal, department_id, team_ids, directory, store):
         raise NotFound("patient not found")
+
+
+def require_patient(
+    principal: Principal, patient: Patient | None, directory: Directory, store: Store
+) -> Patient:
+    """The patient, if the caller reaches them through any department that follows them or a care team;
+    else a 404 that does not echo the id (a purged patient is gone for everyone)."""
+    return Reach(principal, directory, store).patient(patient)
 
 
 def require_department(principal: Principal, department_id: str, directory: Directory) -> None:

@@ -25,18 +25,19 @@ from chalicelib.followup.contracts.intake import (
     IntakeResult,
     MaskedPatient,
 )
+from chalicelib.followup.contracts.patients import NewPatient
 from chalicelib.followup.domain import enrolments as enrolling
 from chalicelib.followup.domain import fhir
 from chalicelib.followup.domain.enrolments import Encounter, Enrolment
-from chalicelib.followup.domain.patients import Patient, masks, parse_resident_id
+from chalicelib.followup.domain.patients import Patient
 from chalicelib.followup.domain.ports import Directory, ExtensionsDue, Store, Vault
 from chalicelib.followup.domain.tasks import Task
-from chalicelib.followup.service import access, plans, wiring
+from chalicelib.followup.service import access, patients, plans, wiring
 from pydantic import ValidationError
 
 from shared import problems
 from shared.auth import Principal
-from shared.errors import Conflict, NotFound, RuleViolation
+from shared.errors import Conflict, RuleViolation
 from shared.events.published.followup import FOLLOWUP_ENROLLED, Enrolled
 from shared.ids import new_id
 from shared.problems import FieldError
@@ -50,44 +51,6 @@ def now() -> datetime:
 
 
 # ---- the patient -----------------------------------------------------------------------------------------
-
-
-def _admit(
-    store: Store, vault: Vault, principal: Principal, identity: Any, department: tuple[str, str]
-) -> tuple[Patient, bool]:
-    """The patient with this resident ID number (one Query of the blind index), or a new one staged
-    for registration: ``(patient, registered)``.
-
-    Stands in for the patients feature's find-or-register until it lands (see the report)."""
-    tenant = store.tenant
-    number, born, sex = parse_resident_id(identity.id_number)
-    digest = vault.digest(tenant, "id_number", number)
-    found = store.patients.by_id_number(digest)
-    if found is not None:
-        return found, False
-    at = now()
-    values = {
-        "name": identity.name,
-        "id_number": number,
-        "mobile": identity.mobile,
-        "address": identity.address,
-    }
-    patient = Patient(
-        id=new_id(),
-        masked=masks(identity.name, number, identity.mobile, identity.address),
-        sealed={k: vault.seal(tenant, v) for k, v in values.items() if v},
-        id_number_index=digest,
-        mobile_index=vault.digest(tenant, "mobile", identity.mobile) if identity.mobile else "",
-        sex=identity.sex or sex,
-        birth_date=identity.birth_date or born,
-        department_id=department[0],
-        department_name=department[1],
-        created_at=at,
-        updated_at=at,
-    )
-    store.patients.add(patient, Conflict("this patient was registered meanwhile; post the discharge again"))
-    store.audit("patient.registered", "patient", patient.id, after={"source": "discharge"})
-    return patient, True
 
 
 def _masked(patient: Patient) -> MaskedPatient:
@@ -168,12 +131,18 @@ def bring_in(
     doctor = directory.staff(tenant, cmd.doctor_id)
     if doctor is None or not doctor.active:
         raise RuleViolation("no such member of staff, or they have left", field="doctor_id")
-    number, _, _ = parse_resident_id(cmd.patient.id_number)
-    key = discharge_key(cmd, vault.digest(tenant, "id_number", number))
+    key = discharge_key(cmd, patients.identity_digest(vault, tenant, cmd.patient.id_number))
     earlier = store.encounters.by_discharge(key)
     if earlier is not None:
         return _repeated(store, earlier)
-    patient, registered = _admit(store, vault, principal, cmd.patient, (department.id, department.name))
+    identity = NewPatient(
+        **cmd.patient.model_dump(),
+        department_id=department.id,
+        consent_followup=cmd.consent_followup,
+    )
+    patient, registered = patients.admit(
+        principal, identity, store, directory, vault, patients.retention_years(store)
+    )
     at = now()
     encounter = Encounter(
         id=f"{patient.id}-{new_id()}",
@@ -284,7 +253,12 @@ def bring_in_fhir(
             where = read.paths.get(name, name)
             errors.append(FieldError(where, str(e.get("msg", "")).removeprefix("Value error, "), "fhir"))
         raise problems.validation_failed(errors) from None
-    return bring_in(principal, cmd, request_id, "fhir", store, directory, vault)
+    try:
+        return bring_in(principal, cmd, request_id, "fhir", store, directory, vault)
+    except RuleViolation as exc:
+        if exc.field in read.paths:
+            raise problems.validation_failed([FieldError(read.paths[exc.field], str(exc), "fhir")]) from None
+        raise
 
 
 # ---- extension of lifelong plans -------------------------------------------------------------------------
@@ -346,10 +320,7 @@ def export_fhir(
 ) -> dict[str, Any]:
     directory = directory or wiring.directory()
     store = store or wiring.store(principal)
-    patient = store.patients.get(patient_id)
-    if patient is None or patient.state != "active":
-        raise NotFound("patient")
-    access.require_reach(principal, patient.department_id, patient.team_ids, directory, store)
+    patient = access.require_patient(principal, store.patients.get(patient_id), directory, store)
     encounters, _ = store.encounters.of_patient(patient_id, EXPORT_PAGE, None)
     enrolments, _ = store.enrolments.of_patient(patient_id, EXPORT_PAGE, None)
     tasks, _ = store.tasks.of_patient(patient_id, EXPORT_PAGE, None)
