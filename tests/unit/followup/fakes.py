@@ -470,7 +470,7 @@ class FakeEncounters:
         return self.tables.discharges.get((self.tenant, key))
 
     def add(self, encounter: Encounter, key: str, taken: DomainError) -> None:
-        _create(self.uow, self.tables.discharges, (self.tenant, key), encounter, taken)
+        _create(self.uow, self.tables.discharges, (self.tenant, key), encounter.claim(), taken)
         _create(self.uow, self.tables.encounters, (self.tenant, encounter.id), encounter, taken)
 
     def of_patient(self, patient_id: str, limit: int, cursor: str | None) -> tuple[list[Any], str | None]:

@@ -168,6 +168,7 @@ def test_the_same_discharge_posted_again_enrols_once(world: World) -> None:
     assert again.repeated and not again.patient_registered
     assert (again.id, again.enrolment.id) == (first.id, first.enrolment.id)  # type: ignore[union-attr]
     assert len(world.store.tables.enrolments) == 1 and len(world.store.tables.tasks) == 7
+    assert all(claim.diagnoses == [] for claim in world.store.tables.discharges.values())
     # without the HIS's id: the same patient, department and day is the same discharge
     plain = world.post(discharge(discharge_date="2026-11-01"))
     assert world.post(discharge(discharge_date="2026-11-01")).repeated

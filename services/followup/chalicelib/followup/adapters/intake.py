@@ -9,8 +9,9 @@ Keys (every one starts with the tenant):
   its own version of one.
 - the enrolment rules: ``<t>#followup-config`` / ``enrolment-rules`` (one item, revision-checked).
 - an encounter: in the patient's partition, ``encounter#<id>``; the **discharge claim**
-  ``<t>#discharge#<key digest>`` / ``claim`` holds a copy of it (create-only, in the enrolment's
-  transaction): the same discharge posted again finds it in one GetItem and enrols nothing twice.
+  ``<t>#discharge#<key digest>`` / ``claim`` holds a copy of it without the diagnoses (create-only, in
+  the enrolment's transaction): the same discharge posted again finds it in one GetItem and enrols
+  nothing twice.
 - an enrolment: in the patient's partition, ``enrolment#<id>``; an active lifelong one is also on the
   system index ``gsi2 = followupextend`` / ``<materialised_to>#<tenant>#<id>`` (sparse), which the
   daily extension reads across hospitals (every item it returns names its tenant).
@@ -141,7 +142,7 @@ class DynamoEncounters:
         return self.claims(key).get(tenant_key(self.tenant, "discharge", discharge_digest(key)), "claim")
 
     def add(self, encounter: Encounter, key: str, taken: DomainError) -> None:
-        self.claims(key).add(self.uow, encounter, taken)
+        self.claims(key).add(self.uow, encounter.claim(), taken)
         self.codec.add(self.uow, encounter, taken)
 
     def of_patient(self, patient_id: str, limit: int, cursor: str | None) -> Page:

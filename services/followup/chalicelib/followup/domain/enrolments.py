@@ -41,6 +41,11 @@ class Encounter(BaseModel):
     created_by: str = ""
     revision: int = 0
 
+    def claim(self) -> Encounter:
+        """The copy kept under the discharge's claim: what a re-post answers with, without the
+        diagnoses (health data stays in the patient's partition, which a purge deletes)."""
+        return self.model_copy(update={"diagnoses": [], "procedure": "", "procedure_name": ""})
+
 
 class Enrolment(BaseModel):
     model_config = ConfigDict(frozen=True)

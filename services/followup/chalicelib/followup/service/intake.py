@@ -15,6 +15,7 @@ in a year, so every enrolment fits DynamoDB's 100 items (the kidney transplant's
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -48,6 +49,11 @@ EXPORT_PAGE = 200
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def today() -> date:
+    """The hospital's day (China)."""
+    return patients.today()
 
 
 # ---- the patient -----------------------------------------------------------------------------------------
@@ -289,7 +295,7 @@ EXTEND_WHEN_LEFT = timedelta(days=300)
 def extend_due(
     today: date,
     due: ExtensionsDue,
-    stores: Any,
+    stores: Callable[[str], Store],
     limit: int = 100,
 ) -> int:
     """The daily sweep: every lifelong enrolment (of any hospital) whose tasks end within
@@ -301,6 +307,15 @@ def extend_due(
         except Conflict:
             continue  # extended by an overlapping sweep: its tasks exist
     return made
+
+
+def extend_everywhere(today: date) -> int:
+    """The daily extension, in every hospital, as the follow-up service (audited as such)."""
+
+    def store_of(tenant: str) -> Store:
+        return wiring.store(Principal(tenant=tenant, user="service:followup", kind="service"))
+
+    return extend_due(today, wiring.extensions_due(), store_of)
 
 
 # ---- FHIR export -----------------------------------------------------------------------------------------

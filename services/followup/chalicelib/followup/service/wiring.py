@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from chalicelib.followup.domain.ports import Directory, Store, Vault
+from chalicelib.followup.domain.ports import Directory, ExtensionsDue, Store, Vault
 
 from shared.auth import Principal
 from shared.persistence.uow import UnitOfWork
@@ -45,3 +45,10 @@ def retention_due_everywhere(on: date, limit: int) -> list[tuple[str, str]]:
     from chalicelib.followup.adapters.dynamodb import retention_due_everywhere as due
 
     return due(on, limit)
+
+
+def extensions_due() -> ExtensionsDue:
+    """The lifelong enrolments to extend, across hospitals (the daily extension)."""
+    from chalicelib.followup.adapters.intake import DynamoExtensionsDue
+
+    return DynamoExtensionsDue()
