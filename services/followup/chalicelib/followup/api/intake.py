@@ -51,6 +51,9 @@ def post_discharge_fhir(ctx: RequestContext, body: FhirBundleIn) -> IntakeResult
     "/patients/{patient_id}/fhir",
     summary="A patient's follow-up as a FHIR R4 Bundle (identifiers masked); the read is audited",
     response=FhirBundleOut,
+    kinds=("staff",),
+    # reaching the patient (the patient, the caller's record; their teams and the units when the
+    # department alone does not decide), the encounters, enrolments and tasks, the audited read
     budget={"GetItem": 2, "Query": 5, "PutItem": 1},
 )
 def export_fhir(ctx: RequestContext, patient_id: str) -> dict[str, Any]:

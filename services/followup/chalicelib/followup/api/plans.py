@@ -17,6 +17,7 @@ from shared.pages import ListQuery, Page
 
 api = ServiceAPI("followup", __name__)
 ADMIN = ("hospital_admin",)
+STAFF = ("staff",)
 # A clinical reader's own directory record (an admin's is not read).
 READER = {"GetItem": 1}
 
@@ -24,6 +25,7 @@ READER = {"GetItem": 1}
 @api.route(
     "/plans",
     summary="List follow-up plans: the built-ins and the hospital's own",
+    kinds=STAFF,
     query=ListQuery,
     response=Page[PlanSummary],
     budget={**READER, "Query": 1},
@@ -51,6 +53,7 @@ def create_plan(ctx: RequestContext, body: CreatePlan) -> PlanView:
 @api.route(
     "/plans/{plan_id}",
     summary="Get a plan's current version",
+    kinds=STAFF,
     response=PlanView,
     budget={"GetItem": 2},
 )
@@ -75,6 +78,7 @@ def publish_plan(ctx: RequestContext, plan_id: str, body: PublishPlan) -> PlanVi
 @api.route(
     "/plans/{plan_id}/versions/{version}",
     summary="Get one version of a plan, as it was published",
+    kinds=STAFF,
     response=PlanView,
     budget={"GetItem": 2},
 )

@@ -23,7 +23,7 @@ Assignee = Literal["doctor", "nurse", "team"]
 # How far ahead an enrolment's tasks exist: its first year at enrolment, then kept a year ahead.
 HORIZON_DAYS = 365
 # An enrolment of at most this many tasks a year (steps × repeats) fits one transaction with its
-# patient, encounter, claims, audit and event (DynamoDB's 100-item limit).
+# patient (3 items), encounter and claim, enrolment, two audits and event (DynamoDB's 100-item limit).
 MAX_TASKS_PER_YEAR = 80
 
 
