@@ -95,6 +95,7 @@ NOUNS = {
     "conversation": "会话",
     "department": "科室",
     "deputy": "代理人设置",
+    "patient": "患者",
     "hospital": "医院",
     "hospital in this consortium": "该医联体中的医院",
     "solve job": "排班任务",
@@ -569,6 +570,21 @@ MESSAGES = {
     "the department is an Organization/<department id> reference": "科室须为 Organization/<科室 id> 引用",
     "the responsible doctor is a Practitioner/<staff id> participant": "责任医生须为 Practitioner/<员工 id> 参与者",
     "the condition has no ICD-10 coding": "Condition 没有 ICD-10 编码",
+    # follow-up: patients and who reaches them
+    "follow-up is used by the hospital's staff": "随访仅供本院医护人员使用",
+    "you may not bring patients into this department's follow-up": "您不能将患者纳入该科室的随访",
+    "you do not work in this department": "您不在该科室工作",
+    "the birth date differs from the resident ID number's": "出生日期与身份证号不符",
+    "the sex differs from the resident ID number's": "性别与身份证号不符",
+    "no such department in this hospital": "本院没有该科室",
+    "a patient with this resident ID number is registered already": "该身份证号的患者已登记",
+    "give exactly one of id_number and mobile": "请只提供身份证号或手机号中的一项",
+    "the patient changed meanwhile; try again": "患者信息已被他人修改，请重试",
+    "the patient changed meanwhile": "患者信息已被他人修改",
+    "the retention period changed meanwhile; try again": "保存期限已被他人修改，请重试",
+    "a resident ID number has 17 digits and a check digit or X": "身份证号应为17位数字加1位校验码（数字或X）",
+    "the resident ID number's birth date is not a date": "身份证号中的出生日期无效",
+    "the resident ID number's check digit is wrong": "身份证号校验码错误",
 }
 
 

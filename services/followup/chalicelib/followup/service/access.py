@@ -18,11 +18,11 @@ and the department did not decide.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from chalicelib.followup.domain.patients import Patient
-from chalicelib.followup.domain.ports import Directory, StaffInfo, Store
+from chalicelib.followup.domain.ports import Directory, StaffInfo, Store, Unit
 
 from shared.auth import Principal
 from shared.errors import Forbidden, NotFound
@@ -93,7 +93,7 @@ class Reach:
             or patient.state != "active"
             or not self.reaches(patient.followed_by(), patient.team_ids)
         ):
-            raise NotFound("patient not found")
+            raise NotFound("patient")
         return patient
 
 
@@ -115,14 +115,17 @@ def caller(principal: Principal, directory: Directory) -> Caller:
 
 
 def reachable_departments(
-    principal: Principal, directory: Directory, person: StaffInfo | None = None
+    principal: Principal,
+    directory: Directory,
+    person: StaffInfo | None = None,
+    units: Mapping[str, Unit] | None = None,
 ) -> set[str]:
     """The departments whose patients a clinical caller reaches: their own, those under it, those they
     head."""
     person = person or _record(principal, directory)
     if person is None or not set(person.roles) & set(CLINICAL):
         return set()
-    units = directory.units(principal.tenant)
+    units = units if units is not None else directory.units(principal.tenant)
     roots = {person.department_id} | {u.id for u in units.values() if u.head_id == person.id}
     reach = set(roots)
     changed = True
@@ -151,7 +154,7 @@ def require_reach(
 ) -> None:
     """404 (not echoing the id) unless the caller reaches the patient."""
     if not can_reach(principal, department_id, team_ids, directory, store):
-        raise NotFound("patient not found")
+        raise NotFound("patient")
 
 
 def require_patient(
@@ -163,8 +166,12 @@ def require_patient(
 
 
 def require_department(principal: Principal, department_id: str, directory: Directory) -> None:
-    """403 unless a clinical caller reaches the department (its lists, its board)."""
-    if department_id not in reachable_departments(principal, directory):
+    """A department of this hospital (else a 404 without its id) whose patients a clinical caller
+    reaches (else a 403): its lists, its board."""
+    units = directory.units(principal.tenant)
+    if department_id not in units:
+        raise NotFound("department")
+    if department_id not in reachable_departments(principal, directory, units=units):
         raise Forbidden("you do not work in this department")
 
 

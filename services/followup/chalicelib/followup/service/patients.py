@@ -27,7 +27,7 @@ from chalicelib.followup.domain.ports import Directory, Store, Vault
 from chalicelib.followup.service import access, wiring
 
 from shared.auth import Principal
-from shared.errors import Conflict, NotFound, RuleViolation
+from shared.errors import Conflict, Forbidden, NotFound, RuleViolation
 from shared.ids import new_id
 from shared.personal import normalise_mobile
 
@@ -241,7 +241,9 @@ def find_patients(
     """Exact look-up by resident ID number or mobile: one Query of a blind index. Only the patients the
     caller reaches are answered; each answer is a read of that patient, audited."""
     store, directory, vault = _adapters(principal, request_id, store, directory, vault)
-    access.caller(principal, directory)
+    reach = access.Reach(principal, directory, store)
+    if reach.person is None:
+        raise Forbidden("follow-up is used by the hospital's staff")
     if bool(query.id_number) == bool(query.mobile):
         raise RuleViolation("give exactly one of id_number and mobile", field="id_number")
     tenant = principal.tenant
@@ -261,7 +263,7 @@ def find_patients(
     reachable = []
     for patient in candidates:
         try:
-            reachable.append(access.require_patient(principal, patient, directory, store))
+            reachable.append(reach.patient(patient))
         except NotFound:
             continue
     for patient in reachable:
@@ -321,7 +323,7 @@ def access_log(
     patient = store.patients.get(patient_id)
     if access.ADMIN in principal.roles and principal.kind == "staff":
         if patient is None:
-            raise NotFound("patient not found")
+            raise NotFound("patient")
     else:
         patient = access.require_patient(principal, patient, directory, store)
     rows, next_cursor = store.access.page(patient.id, limit, cursor)
