@@ -22,7 +22,7 @@ ROUTES = (
     ("POST", "/plans", "chalicelib.followup.api.plans", "create_plan"),
     ("GET", "/plans/{plan_id}", "chalicelib.followup.api.plans", "get_plan"),
     ("PUT", "/plans/{plan_id}", "chalicelib.followup.api.plans", "publish_plan"),
-    ("GET", "/plans/{plan_id}/versions/{version}", "chalicelib.followup.api.plans", "get_plan_version"),
+    ("GET", "/plans/{plan_id}/versions/{number}", "chalicelib.followup.api.plans", "get_plan_version"),
     ("GET", "/enrolment-rules", "chalicelib.followup.api.plans", "get_rules"),
     ("PUT", "/enrolment-rules", "chalicelib.followup.api.plans", "put_rules"),
 )

@@ -76,14 +76,14 @@ def publish_plan(ctx: RequestContext, plan_id: str, body: PublishPlan) -> PlanVi
 
 
 @api.route(
-    "/plans/{plan_id}/versions/{version}",
+    "/plans/{plan_id}/versions/{number}",
     summary="Get one version of a plan, as it was published",
     kinds=STAFF,
     response=PlanView,
     budget={"GetItem": 2},
 )
-def get_plan_version(ctx: RequestContext, plan_id: str, version: str) -> PlanView:
-    return service.get_plan_version(ctx.principal, plan_id, service.version_number(version))
+def get_plan_version(ctx: RequestContext, plan_id: str, number: str) -> PlanView:
+    return service.get_plan_version(ctx.principal, plan_id, service.version_number(number))
 
 
 @api.route(
