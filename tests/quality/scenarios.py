@@ -26,6 +26,16 @@ KNOWN_GAPS: dict[str, str] = {
     # changes or shows A's (its DELETE, which needs one to be there, is 404 for B).
     "isolation-404 scheduling:PUT /shift-types/{code}": "PUT creates the code in the caller's hospital",
     "isolation-404 scheduling:PUT /calendar/{date}": "PUT sets the day in the caller's hospital",
+    # The five built-in follow-up plans (hypertension, diabetes, post-operative, heart failure, kidney
+    # transplant) are the service's code, listed to every hospital until it publishes its own version;
+    # B's list shows them, never A's own plans (test_followup_intake_api checks A's plan is 404 to B).
+    "isolation-list followup:GET /plans": "the built-in plans are every hospital's (code, not data)",
+    # A discharge is one discharge whoever posts it: the HIS's encounter id (else patient, department and
+    # day) is claimed in the enrolment's transaction, so a second poster of the same body gets the first
+    # encounter back marked ``repeated`` (never a second enrolment), not a new id. The Idempotency-Key
+    # layer itself stays per caller (the first answer is never replayed to the second caller).
+    "idempotency followup:POST /discharges": "the same discharge is the same encounter whoever posts it",
+    "idempotency followup:POST /discharges/fhir": "the same discharge is the same encounter whoever posts it",
 }
 
 

@@ -249,6 +249,11 @@ def test_an_unknown_doctor_or_department_is_refused_by_field(world: World) -> No
     with pytest.raises(Exception) as caught:
         world.post(discharge(department_id="nowhere"), caller=ADMIN)
     assert getattr(caught.value, "field", "") == "department_id"
+    wrong = discharge(patient={**discharge()["patient"], "id_number": ID_NUMBER[:-1] + "1"})
+    with pytest.raises(Exception) as caught:
+        world.post(wrong)
+    assert getattr(caught.value, "field", "") == "patient.id_number"
+    assert world.store.tables.patients == {} and world.store.tables.encounters == {}
 
 
 # ---- FHIR ------------------------------------------------------------------------------------------------

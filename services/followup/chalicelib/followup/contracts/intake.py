@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from chalicelib.followup.domain.patients import InvalidResidentId, Sex, parse_resident_id
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from chalicelib.followup.domain.patients import Sex
+from pydantic import BaseModel, ConfigDict, Field
 
 ICD10 = r"^[A-Za-z][0-9]{2}(\.[0-9A-Za-z]{1,4})?$"
 
@@ -17,20 +17,16 @@ class Identity(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=40, examples=["张三"])
-    id_number: str = Field(min_length=18, max_length=18, examples=["11010519491231002X"])
+    id_number: str = Field(
+        min_length=18,
+        max_length=18,
+        examples=["11010519491231002X"],
+        description="resident ID number (GB 11643: its birth date and check digit are checked)",
+    )
     mobile: str = Field("", pattern=r"^(1[3-9][0-9]{9})?$", examples=["13812345678"])
     address: str = Field("", max_length=200, examples=["北京市朝阳区建国路88号"])
     sex: Sex | None = Field(None, description="defaults to what the ID number encodes")
     birth_date: date | None = Field(None, description="defaults to what the ID number encodes")
-
-    @field_validator("id_number")
-    @classmethod
-    def _resident_id(cls, value: str) -> str:
-        try:
-            number, _, _ = parse_resident_id(value)
-        except InvalidResidentId as exc:
-            raise ValueError(str(exc)) from None
-        return number
 
 
 class Discharge(BaseModel):
@@ -55,7 +51,9 @@ class Discharge(BaseModel):
     )
 
     patient: Identity
-    diagnoses: list[str] = Field(min_length=1, max_length=20, description="ICD-10 codes, principal first")
+    diagnoses: list[Annotated[str, Field(pattern=ICD10, examples=["I10"])]] = Field(
+        min_length=1, max_length=20, description="ICD-10 codes (e.g. I10, E11.9), principal first"
+    )
     department_id: str = Field(min_length=1, max_length=64)
     procedure: str = Field("", max_length=20, description="the procedure code (e.g. ICD-9-CM-3 55.69)")
     procedure_name: str = Field("", max_length=60)
@@ -68,16 +66,6 @@ class Discharge(BaseModel):
     consent_followup: bool = Field(
         True, description="the patient agreed at discharge to be followed up (recorded with a new patient)"
     )
-
-    @field_validator("diagnoses")
-    @classmethod
-    def _icd10(cls, codes: list[str]) -> list[str]:
-        import re
-
-        for code in codes:
-            if not re.match(ICD10, code.strip()):
-                raise ValueError("a diagnosis is an ICD-10 code, e.g. I10 or E11.9")
-        return [c.strip().upper() for c in codes]
 
 
 class FhirBundleIn(BaseModel):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 StepKind = Literal["call", "questionnaire", "revisit", "lab", "visit"]
 Assignee = Literal["doctor", "nurse", "team"]
@@ -39,13 +39,12 @@ class LabItem(BaseModel):
     high: float | None = Field(None, description="the highest normal value (none: no upper bound)")
     normal: str = Field("", max_length=40, description="a qualitative normal result, e.g. 阴性")
 
-    @model_validator(mode="after")
-    def _a_range(self) -> LabItem:
+    def problem(self) -> str | None:
         if self.low is None and self.high is None and not self.normal:
-            raise ValueError("a lab item needs a normal range (low, high) or a normal result")
+            return "a lab item needs a normal range (low, high) or a normal result"
         if self.low is not None and self.high is not None and self.low > self.high:
-            raise ValueError("a lab item's low is above its high")
-        return self
+            return "a lab item's low is above its high"
+        return None
 
     def abnormal(self, value: float | str) -> bool:
         """Whether ``value`` is outside the normal range (a number) or is not the normal result."""
@@ -81,19 +80,21 @@ class PlanStep(BaseModel):
     lab_items: list[LabItem] = Field(default_factory=list, max_length=20)
     repeat: Repeat | None = None
 
-    @model_validator(mode="after")
-    def _detail(self) -> PlanStep:
+    def problems(self, at: str) -> list[tuple[str, str]]:
+        """What is wrong with the step, each (field, message); ``at`` is where the step is."""
+        out = []
         if self.kind == "questionnaire" and not self.questionnaire_code:
-            raise ValueError("a questionnaire step names its questionnaire_code")
+            out.append((f"{at}.questionnaire_code", "a questionnaire step names its questionnaire_code"))
         if self.kind == "lab" and not self.lab_items:
-            raise ValueError("a lab step lists its lab_items")
-        if (
-            self.repeat is not None
-            and self.repeat.until_day is not None
-            and self.repeat.until_day < self.offset_days
-        ):
-            raise ValueError("a step repeats until a day after its first")
-        return self
+            out.append((f"{at}.lab_items", "a lab step lists its lab_items"))
+        for n, item in enumerate(self.lab_items):
+            problem = item.problem()
+            if problem:
+                out.append((f"{at}.lab_items.{n}", problem))
+        until = self.repeat.until_day if self.repeat is not None else None
+        if until is not None and until < self.offset_days:
+            out.append((f"{at}.repeat.until_day", "a step repeats until a day after its first"))
+        return out
 
     def days(self, first: int, last: int) -> list[int]:
         """The days after discharge it falls on, between ``first`` and ``last`` (both included)."""
@@ -128,15 +129,18 @@ class PlanBody(BaseModel):
     description: str = Field("", max_length=500)
     steps: list[PlanStep] = Field(min_length=1, max_length=40)
 
-    @model_validator(mode="after")
-    def _steps(self) -> PlanBody:
+    def problems(self) -> list[tuple[str, str]]:
+        """What is wrong with the plan beyond its schema, each (field, message): a questionnaire step
+        without its questionnaire, a lab step without items or ranges, two steps of one id, more tasks
+        a year than one enrolment's transaction holds."""
+        out = [p for n, step in enumerate(self.steps) for p in step.problems(f"steps.{n}")]
         ids = [s.id for s in self.steps]
         if len(set(ids)) != len(ids):
-            raise ValueError("two steps have the same id")
+            out.append(("steps", "two steps have the same id"))
         made = len(occurrences(self.steps, 0, HORIZON_DAYS))
         if made > MAX_TASKS_PER_YEAR:
-            raise ValueError(f"a plan makes at most {MAX_TASKS_PER_YEAR} tasks in a year")
-        return self
+            out.append(("steps", f"a plan makes at most {MAX_TASKS_PER_YEAR} tasks in a year"))
+        return out
 
     @property
     def lifelong(self) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 
 def normalise_code(code: str) -> str:
@@ -26,11 +26,10 @@ class EnrolmentRule(BaseModel):
     procedure_code: str = Field("", max_length=20, description="a procedure code prefix; * = any procedure")
     plan_id: str = Field(min_length=1, max_length=64, examples=["hypertension"])
 
-    @model_validator(mode="after")
-    def _a_criterion(self) -> EnrolmentRule:
+    def problem(self) -> str | None:
         if not (self.icd10_prefix or self.department_id or self.procedure_code):
-            raise ValueError("a rule sets at least one of icd10_prefix, department_id, procedure_code")
-        return self
+            return "a rule sets at least one of icd10_prefix, department_id, procedure_code"
+        return None
 
     def matches(self, diagnoses: list[str], department_id: str, procedure: str) -> bool:
         if self.icd10_prefix:

@@ -30,7 +30,7 @@ from chalicelib.followup.contracts.patients import NewPatient
 from chalicelib.followup.domain import enrolments as enrolling
 from chalicelib.followup.domain import fhir
 from chalicelib.followup.domain.enrolments import Encounter, Enrolment
-from chalicelib.followup.domain.patients import Patient
+from chalicelib.followup.domain.patients import InvalidResidentId, Patient, parse_resident_id
 from chalicelib.followup.domain.ports import Directory, ExtensionsDue, Store, Vault
 from chalicelib.followup.domain.tasks import Task
 from chalicelib.followup.service import access, patients, plans, wiring
@@ -137,7 +137,17 @@ def bring_in(
     doctor = directory.staff(tenant, cmd.doctor_id)
     if doctor is None or not doctor.active:
         raise RuleViolation("no such member of staff, or they have left", field="doctor_id")
-    key = discharge_key(cmd, patients.identity_digest(vault, tenant, cmd.patient.id_number))
+    try:
+        number, _, _ = parse_resident_id(cmd.patient.id_number)
+    except InvalidResidentId as exc:
+        raise RuleViolation(str(exc), field="patient.id_number") from None
+    cmd = cmd.model_copy(
+        update={
+            "patient": cmd.patient.model_copy(update={"id_number": number}),
+            "diagnoses": [d.strip().upper() for d in cmd.diagnoses],
+        }
+    )
+    key = discharge_key(cmd, patients.identity_digest(vault, tenant, number))
     earlier = store.encounters.by_discharge(key)
     if earlier is not None:
         return _repeated(store, earlier)
@@ -229,7 +239,7 @@ def bring_in_fhir(
     try:
         read = fhir.read_discharge(bundle.model_dump(mode="json"))
     except fhir.BundleProblem as exc:
-        raise problems.validation_failed([FieldError(p, m, "fhir") for p, m in exc.errors]) from None
+        raise problems.validation_failed([FieldError(p, m, "rule") for p, m in exc.errors]) from None
     try:
         cmd = Discharge.model_validate(
             {
@@ -257,13 +267,14 @@ def bring_in_fhir(
             loc = [str(p) for p in e["loc"]]
             name = loc[1] if loc[0] == "patient" and len(loc) > 1 else loc[0]
             where = read.paths.get(name, name)
-            errors.append(FieldError(where, str(e.get("msg", "")).removeprefix("Value error, "), "fhir"))
+            errors.append(FieldError(where, str(e.get("msg", "")).removeprefix("Value error, "), "rule"))
         raise problems.validation_failed(errors) from None
     try:
         return bring_in(principal, cmd, request_id, "fhir", store, directory, vault)
     except RuleViolation as exc:
-        if exc.field in read.paths:
-            raise problems.validation_failed([FieldError(read.paths[exc.field], str(exc), "fhir")]) from None
+        field = exc.field.removeprefix("patient.")
+        if field in read.paths:
+            raise problems.validation_failed([FieldError(read.paths[field], str(exc), "rule")]) from None
         raise
 
 

@@ -19,7 +19,7 @@ from chalicelib.followup.contracts.plans import (
     RuleView,
 )
 from chalicelib.followup.domain import builtin_plans
-from chalicelib.followup.domain.plans import Plan
+from chalicelib.followup.domain.plans import Plan, PlanBody
 from chalicelib.followup.domain.ports import Directory, Store
 from chalicelib.followup.domain.rules import RuleSet
 from chalicelib.followup.service import access, wiring
@@ -131,10 +131,18 @@ def get_plan_version(
     return view(plan)
 
 
+def _check(body: PlanBody) -> None:
+    problems = body.problems()
+    if problems:
+        field, message = problems[0]
+        raise RuleViolation(message, field=field)
+
+
 def create_plan(
     principal: Principal, cmd: CreatePlan, request_id: str | None, store: Store | None = None
 ) -> PlanView:
     access.require_admin(principal)
+    _check(cmd)
     store = store or wiring.store(principal, request_id)
     at = now()
     plan = Plan(
@@ -157,6 +165,7 @@ def publish_plan(
 ) -> PlanView:
     """A new version: enrolments made on earlier ones keep theirs."""
     access.require_admin(principal)
+    _check(cmd)
     store = store or wiring.store(principal, request_id)
     stored = store.plans.get(plan_id)
     current = stored or builtin_plans.BY_ID.get(plan_id)
@@ -250,6 +259,9 @@ def put_rules(
     names = _plan_names(store)
     units = {u.id: u.name for u in directory.units(principal.tenant).values()}
     for n, rule in enumerate(cmd.rules):
+        problem = rule.problem()
+        if problem:
+            raise RuleViolation(problem, field=f"rules.{n}")
         if rule.plan_id not in names:
             raise RuleViolation("no such plan", field=f"rules.{n}.plan_id")
         if rule.department_id and rule.department_id not in units:
