@@ -542,7 +542,6 @@ MESSAGES = {
     "the rules are at version {}, not {}": "入组规则当前为第 {} 版，而不是第 {} 版",
     "the rules changed meanwhile; reload and retry": "入组规则已被他人修改，请刷新后重试",
     "no such plan": "没有该随访方案",
-    "no such department": "没有该科室",
     "no such member of staff, or they have left": "没有该员工，或其已离职",
     "this discharge was brought in before": "该出院记录此前已导入",
     "this discharge was brought in meanwhile": "该出院记录刚刚已被导入",
