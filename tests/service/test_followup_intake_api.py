@@ -267,3 +267,27 @@ def test_only_the_his_admins_and_the_departments_own_staff_bring_discharges_in(h
         "POST", "/discharges", hospital.admin, hospital.discharge(doctor_id="nobody", encounter_id="x")
     )
     assert status == 422 and unknown["errors"][0]["field"] == "doctor_id", unknown
+
+
+def test_the_nightly_extension_adds_a_lifelong_enrolments_next_year_once(hospital: Hospital) -> None:
+    from datetime import date
+
+    from chalicelib.followup.adapters.dynamodb import DynamoStore
+    from chalicelib.followup.service import intake
+
+    body = hospital.discharge(encounter_id="ZY-2025", discharge_date="2025-06-01")
+    status, done = hospital.call("POST", "/discharges", hospital.his, body)
+    assert status == 201 and done["enrolment"]["materialised_to"] == "2026-06-01", done
+    today = date(2026, 12, 5)
+    made = intake.extend_everywhere(today)
+    assert made >= 12  # this one's year from today (others' too, if due)
+    store = DynamoStore(hospital.tenant)
+    enrolment = store.enrolments.get(done["enrolment"]["id"])
+    assert enrolment is not None and enrolment.materialised_to == date(2027, 12, 5)
+    tasks, _ = store.tasks.of_patient(done["patient_id"], 200, None)
+    # from today (D+552) to a year ahead (D+917): labs at D+624, 714, 804, 894 and a questionnaire and
+    # a revisit at D+570, 660, 750, 840 — nothing for the months it was late (D+366…D+551)
+    assert len(tasks) == enrolment.tasks == 26 + 12
+    added = [t for t in tasks if int(t.id.rsplit("-", 1)[1]) >= 26]
+    assert len(added) == 12 and min(t.due for t in added) == date(2026, 12, 23)  # D+570
+    assert intake.extend_everywhere(today) == 0  # nothing twice

@@ -110,12 +110,14 @@ def enrol(
 
 
 def extend(enrolment: Enrolment, plan: Plan, today: date, at: datetime) -> tuple[Enrolment, list[Task]]:
-    """A lifelong enrolment's tasks up to a year after ``today``, from where it stopped (none when it is
-    that far already, or is not lifelong)."""
+    """A lifelong enrolment's tasks up to a year after ``today``, from where it stopped or today, whichever
+    is later (none when it is that far already, or is not lifelong)."""
     if not enrolment.lifelong or enrolment.state != "active":
         return enrolment, []
     target = (today + timedelta(days=HORIZON_DAYS) - enrolment.discharge_date).days
-    first = enrolment.day_reached + 1
+    # From where it stopped, but never into the past: an extension that comes late (the nightly run
+    # down for months) does not fill the boards with tasks already overdue.
+    first = max(enrolment.day_reached + 1, (today - enrolment.discharge_date).days)
     if target < first:
         return enrolment, []
     tasks = _tasks(enrolment, plan, first, target, at)
