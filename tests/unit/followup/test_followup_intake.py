@@ -254,6 +254,12 @@ def test_an_unknown_doctor_or_department_is_refused_by_field(world: World) -> No
         world.post(wrong)
     assert getattr(caught.value, "field", "") == "patient.id_number"
     assert world.store.tables.patients == {} and world.store.tables.encounters == {}
+    not_mobile = discharge(patient={**discharge()["patient"], "mobile": "12345"})
+    with pytest.raises(Exception) as caught:
+        world.post(not_mobile)
+    assert getattr(caught.value, "field", "") == "patient.mobile"
+    spaced = discharge(patient={**discharge()["patient"], "mobile": "+86 138 1234 5678"})
+    assert world.post(spaced).patient.mobile == "138****5678"
 
 
 # ---- FHIR ------------------------------------------------------------------------------------------------
@@ -340,6 +346,9 @@ def test_a_bad_bundle_is_a_422_naming_the_path(world: World) -> None:
     wrong_sex = bundle()
     wrong_sex["entry"][0]["resource"]["gender"] = "male"  # the ID number says female
     assert _problem(world, wrong_sex) == ["entry[0].resource.gender"]
+    bad_phone = bundle()
+    bad_phone["entry"][0]["resource"]["telecom"][0]["value"] = "010-1234"
+    assert _problem(world, bad_phone) == ["entry[0].resource.telecom"]
     no_end = bundle()
     del no_end["entry"][1]["resource"]["period"]["end"]
     assert _problem(world, no_end) == ["entry[1].resource.period.end"]

@@ -23,7 +23,9 @@ class Identity(BaseModel):
         examples=["11010519491231002X"],
         description="resident ID number (GB 11643: its birth date and check digit are checked)",
     )
-    mobile: str = Field("", pattern=r"^(1[3-9][0-9]{9})?$", examples=["13812345678"])
+    mobile: str = Field(
+        "", max_length=20, examples=["13812345678"], description="a mainland mobile (+86, spaces allowed)"
+    )
     address: str = Field("", max_length=200, examples=["北京市朝阳区建国路88号"])
     sex: Sex | None = Field(None, description="defaults to what the ID number encodes")
     birth_date: date | None = Field(None, description="defaults to what the ID number encodes")

@@ -32,6 +32,8 @@ from chalicelib.followup.domain.enrolments import Encounter, Enrolment
 from chalicelib.followup.domain.patients import Patient
 from chalicelib.followup.domain.tasks import Task
 
+from shared import i18n
+
 RESIDENT_ID_SYSTEMS = ("urn:oid:2.16.156.10011.1.1", "urn:oid:1.2.156.10011.1.1")
 ICD10_SYSTEMS = (
     "http://hl7.org/fhir/sid/icd-10",
@@ -111,7 +113,8 @@ def validate_bundle(data: dict[str, Any]) -> Any:
 
 
 def _message(error: Any) -> str:
-    return str(error.get("msg", "")).removeprefix("Value error, ")[:200]
+    """The model's complaint as a person reads it (no regular expression, never the value)."""
+    return i18n.field_message(error)[:200]
 
 
 def _ref_id(reference: Any, kind: str) -> str:

@@ -23,6 +23,7 @@ from chalicelib.followup.contracts.intake import (
     Discharge,
     EnrolmentView,
     FhirBundleIn,
+    Identity,
     IntakeResult,
     MaskedPatient,
 )
@@ -36,7 +37,7 @@ from chalicelib.followup.domain.tasks import Task
 from chalicelib.followup.service import access, patients, plans, wiring
 from pydantic import ValidationError
 
-from shared import problems
+from shared import i18n, problems
 from shared.auth import Principal
 from shared.errors import Conflict, RuleViolation
 from shared.events.published.followup import FOLLOWUP_ENROLLED, Enrolled
@@ -156,9 +157,15 @@ def bring_in(
         department_id=department.id,
         consent_followup=cmd.consent_followup,
     )
-    patient, registered = patients.admit(
-        principal, identity, store, directory, vault, patients.retention_years(store)
-    )
+    try:
+        patient, registered = patients.admit(
+            principal, identity, store, directory, vault, patients.retention_years(store)
+        )
+    except RuleViolation as exc:
+        # the identity's fields are the body's ``patient.*``
+        if exc.field in Identity.model_fields:
+            raise RuleViolation(str(exc), field=f"patient.{exc.field}") from None
+        raise
     at = now()
     encounter = Encounter(
         id=f"{patient.id}-{new_id()}",
@@ -267,7 +274,7 @@ def bring_in_fhir(
             loc = [str(p) for p in e["loc"]]
             name = loc[1] if loc[0] == "patient" and len(loc) > 1 else loc[0]
             where = read.paths.get(name, name)
-            errors.append(FieldError(where, str(e.get("msg", "")).removeprefix("Value error, "), "rule"))
+            errors.append(FieldError(where, i18n.field_message(e), "rule"))
         raise problems.validation_failed(errors) from None
     try:
         return bring_in(principal, cmd, request_id, "fhir", store, directory, vault)
