@@ -171,10 +171,15 @@ def test_the_same_discharge_posted_again_enrols_once(world: World) -> None:
     assert (again.id, again.enrolment.id) == (first.id, first.enrolment.id)  # type: ignore[union-attr]
     assert len(world.store.tables.enrolments) == 1 and len(world.store.tables.tasks) == 7
     assert all(claim.diagnoses == [] for claim in world.store.tables.discharges.values())
+    # the same HIS encounter id with another patient is not an answer about the first one
+    other = world.post(
+        discharge(encounter_id="HIS-0002", patient={**discharge()["patient"], "id_number": OTHER_ID_NUMBER})
+    )
+    assert not other.repeated and other.patient_id != first.patient_id
     # without the HIS's id: the same patient, department and day is the same discharge
     plain = world.post(discharge(discharge_date="2026-11-01"))
     assert world.post(discharge(discharge_date="2026-11-01")).repeated
-    assert len(world.store.tables.enrolments) == 2 and plain.patient_id == first.patient_id
+    assert len(world.store.tables.enrolments) == 3 and plain.patient_id == first.patient_id
     assert not plain.patient_registered  # found by the ID number's blind index
 
 

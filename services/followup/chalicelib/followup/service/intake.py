@@ -1,8 +1,8 @@
 """Discharges in (JSON or a FHIR R4 bundle) → the patient found or registered, the encounter kept, the
 plan the rules pick, the enrolment and its tasks — one transaction — and the FHIR R4 export.
 
-**The same discharge twice enrols once.** A discharge's key is the HIS's encounter id when it gives
-one, else the patient (ID number's blind index), department and discharge date; its claim is written
+**The same discharge twice enrols once.** A discharge's key is the HIS's encounter id (with the
+patient's ID-number blind index) when it gives one, else the patient, department and discharge date; its claim is written
 create-only in the enrolment's transaction, so a retry, a second post or a race finds the first
 and answers what it did (``repeated``), with nothing written again.
 
@@ -108,8 +108,11 @@ def _repeated(store: Store, encounter: Encounter) -> IntakeResult:
 
 
 def discharge_key(cmd: Discharge, id_number_index: str) -> str:
+    """The HIS's encounter id of this patient, else the patient, department and day. The patient is in
+    both: an encounter id posted with another patient (a HIS mistake, a guess) is another discharge,
+    never an answer about someone else."""
     if cmd.encounter_id:
-        return f"his:{cmd.encounter_id}"
+        return f"his:{cmd.encounter_id}:{id_number_index}"
     return f"idn:{id_number_index}:{cmd.department_id}:{cmd.discharge_date.isoformat()}"
 
 
