@@ -108,7 +108,7 @@ def validate_bundle(data: dict[str, Any]) -> Any:
         return Bundle.model_validate(data)
     except ValidationError as exc:
         raise BundleProblem([(path_of(tuple(e["loc"])), _message(e)) for e in exc.errors()]) from None
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as exc:
         raise BundleProblem([("body", f"not a valid FHIR R4 bundle ({type(exc).__name__})")]) from None
 
 
@@ -159,7 +159,9 @@ def read_discharge(data: dict[str, Any]) -> FhirDischarge:
     sex = patient.gender if patient.gender in ("male", "female") else None
     subject_ok = False
     subject = getattr(encounter.subject, "reference", None) or ""
-    if subject and (subject == f"Patient/{patient.id}" or (patient_url and subject == patient_url)):
+    if subject and (
+        (patient.id and subject == f"Patient/{patient.id}") or (patient_url and subject == patient_url)
+    ):
         subject_ok = True
     eat = f"entry[{en}].resource"
     if not subject_ok:
