@@ -2,9 +2,9 @@
 plan the rules pick, the enrolment and its tasks — one transaction — and the FHIR R4 export.
 
 **The same discharge twice enrols once.** A discharge's key is the HIS's encounter id (with the
-patient's ID-number blind index) when it gives one, else the patient, department and discharge date; its claim is written
-create-only in the enrolment's transaction, so a retry, a second post or a race finds the first
-and answers what it did (``repeated``), with nothing written again.
+patient's ID-number blind index) when it gives one, else the patient, department and discharge date;
+its claim is written create-only in the enrolment's transaction, so a retry, a second post or a race
+finds the first and answers what it did (``repeated``), with nothing written again.
 
 **Transaction size.** One enrolment writes: a new patient (the patient, the claim of their ID number,
 its retention marker), the encounter and the discharge's claim, the enrolment, its tasks, two audit
