@@ -103,7 +103,7 @@ def test_a_discharge_registers_the_patient_masked_and_enrols_them_with_their_tas
     enrolment = done.enrolment
     assert enrolment is not None and (enrolment.plan_id, enrolment.plan_version) == ("hypertension", 1)
     tasks = world.tasks(enrolment.id)
-    assert [(t.due - DISCHARGED).days for t in tasks] == [3, 7, 30, 90, 180, 270, 360]
+    assert [(t.due - DISCHARGED).days for t in tasks] == [1, 7, 30, 90, 180, 270, 360]
     call = tasks[0]
     assert (call.kind, call.role, call.doctor_id, call.patient_label) == ("call", "nurse", "", "张*")
     assert tasks[1].detail["questionnaire_code"] == "hypertension-followup"
@@ -123,7 +123,7 @@ def test_a_discharge_registers_the_patient_masked_and_enrols_them_with_their_tas
 @pytest.mark.parametrize(
     ("diagnoses", "procedure", "plan_id", "days"),
     [
-        (["I10"], "", "hypertension", [3, 7, 30, 90, 180, 270, 360]),
+        (["I10"], "", "hypertension", [1, 7, 30, 90, 180, 270, 360]),
         (["E11.9"], "", "type2-diabetes", [3, 7, 30, 90, 180, 270, 360]),
         (["K80.2"], "51.23", "postop-general", [1, 7, 14, 30]),
         (["I50.0"], "", "heart-failure", [3, 7, 14, 30, *range(60, 361, 30)]),

@@ -37,7 +37,7 @@ def days(plan_id: str, kind: str | None = None, last: int = 365) -> list[int]:
 
 
 def test_each_builtin_puts_its_steps_on_the_days_after_discharge() -> None:
-    assert days("hypertension") == [3, 7, 30, 90, 180, 270, 360]
+    assert days("hypertension") == [1, 7, 30, 90, 180, 270, 360]
     assert days("type2-diabetes", "lab") == [90, 180, 270, 360]
     assert days("postop-general") == [1, 7, 14, 30]
     assert days("heart-failure")[:5] == [3, 7, 14, 30, 60] and days("heart-failure")[-1] == 360

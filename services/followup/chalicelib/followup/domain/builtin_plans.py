@@ -70,14 +70,15 @@ PLANS: tuple[Plan, ...] = (
         "高血压出院随访",
         "高血压",
         ["I10", "I11", "I12", "I13", "I15"],
-        "出院后电话随访血压与用药，第7天问卷，第30天复诊，此后每季度电话随访至一年。",
+        "出院后第1天电话随访血压与用药，第7天问卷，第30天复诊，此后每季度电话随访至一年。",
         [
             PlanStep(
-                id="d3-call",
-                offset_days=3,
+                id="d1-call",
+                offset_days=1,
                 kind="call",
-                title="出院后第3天电话随访（血压、用药）",
+                title="出院后第1天电话随访（血压、用药）",
                 assignee="nurse",
+                window_days=2,
             ),
             PlanStep(
                 id="d7-questionnaire",
