@@ -106,7 +106,7 @@ def test_a_discharge_registers_the_patient_masked_and_enrols_them_with_their_tas
     assert [(t.due - DISCHARGED).days for t in tasks] == [1, 7, 30, 90, 180, 270, 360]
     call = tasks[0]
     assert (call.kind, call.role, call.doctor_id, call.patient_label) == ("call", "nurse", "", "张*")
-    assert tasks[1].detail["questionnaire_code"] == "hypertension-followup"
+    assert tasks[1].detail["questionnaire_code"] == "hypertension-bp"
     assert (tasks[2].doctor_id, tasks[2].doctor_name) == ("doc-1", "李医生")
     stored = world.store.tables.patients[(T, done.patient_id)]
     assert ID_NUMBER not in json.dumps(stored.model_dump(mode="json"), ensure_ascii=False)
@@ -148,7 +148,7 @@ def test_a_kidney_transplant_is_enrolled_for_life_with_its_first_year_in_one_tra
     tasks = world.tasks(enrolment.id)
     labs = [(t.due - DISCHARGED).days for t in tasks if t.kind == "lab"]
     assert labs == [7, 14, 21, 28, 42, 56, 70, 84, *range(114, 361, 30)]
-    assert all(t.urgent and t.detail["lab_items"][0]["high"] == 10 for t in tasks if t.kind == "lab")
+    assert all(t.urgent and t.detail["items"][0]["high"] == 10 for t in tasks if t.kind == "lab")
     # What the transaction writes: the patient, its ID-number claim and retention marker, encounter +
     # discharge claim, the enrolment, its tasks, two audit records, one event — within 100 items (the
     # HTTP test measures the same on moto).

@@ -61,7 +61,7 @@ def test_the_kidney_transplant_labs_come_at_rising_intervals_for_life() -> None:
     gaps = [b - a for a, b in pairwise(labs)]
     assert gaps == sorted(gaps)  # the intervals only ever rise
     step = next(s for s in builtin_plans.BY_ID["kidney-transplant"].steps if s.kind == "lab")
-    ranges = {i["code"]: (i["low"], i["high"], i["unit"]) for i in step.detail()["lab_items"]}
+    ranges = {i["code"]: (i["low"], i["high"], i["unit"]) for i in step.detail()["items"]}
     assert ranges["tacrolimus_trough"] == (5, 10, "ng/mL")
     assert ranges["creatinine"] == (44, 133, "µmol/L")
     assert ranges["urine_protein_24h"] == (None, 0.15, "g/24h")

@@ -1,5 +1,9 @@
 """The plans every hospital has from day one, and the enrolment rules that pick them.
 
+Questionnaire steps name the built-in questionnaires (``hypertension-bp`` for blood pressure,
+``discharge-d7`` — how the patient is, fever, wound, pain, medication — for the others) until a hospital
+publishes a plan version naming its own.
+
 Built-ins live here, in code, as **version 1** of plans with fixed ids; they are listed beside the
 hospital's own plans without being written anywhere. A hospital that edits one (``PUT
 /followup/plans/{id}``) publishes its version 2, stored like any plan; version 1 stays the code's, so
@@ -85,7 +89,7 @@ PLANS: tuple[Plan, ...] = (
                 offset_days=7,
                 kind="questionnaire",
                 title="出院后第7天血压随访问卷",
-                questionnaire_code="hypertension-followup",
+                questionnaire_code="hypertension-bp",
             ),
             PlanStep(id="d30-revisit", offset_days=30, kind="revisit", title="出院后第30天门诊复诊提醒"),
             PlanStep(
@@ -118,7 +122,7 @@ PLANS: tuple[Plan, ...] = (
                 offset_days=7,
                 kind="questionnaire",
                 title="出院后第7天血糖随访问卷",
-                questionnaire_code="diabetes-followup",
+                questionnaire_code="discharge-d7",
             ),
             PlanStep(
                 id="d30-revisit", offset_days=30, kind="revisit", title="出院后第30天内分泌门诊复诊提醒"
@@ -154,7 +158,7 @@ PLANS: tuple[Plan, ...] = (
                 offset_days=7,
                 kind="questionnaire",
                 title="术后第7天康复问卷",
-                questionnaire_code="postop-recovery",
+                questionnaire_code="discharge-d7",
             ),
             PlanStep(
                 id="d14-visit",
@@ -186,7 +190,7 @@ PLANS: tuple[Plan, ...] = (
                 offset_days=7,
                 kind="questionnaire",
                 title="出院后第7天心衰随访问卷",
-                questionnaire_code="heart-failure-followup",
+                questionnaire_code="discharge-d7",
                 urgent=True,
             ),
             PlanStep(
@@ -236,7 +240,7 @@ PLANS: tuple[Plan, ...] = (
                 offset_days=30,
                 kind="questionnaire",
                 title="肾移植随访问卷（排斥反应、感染、服药依从性）",
-                questionnaire_code="kidney-transplant-followup",
+                questionnaire_code="discharge-d7",
                 urgent=True,
                 window_days=14,
                 repeat=Repeat(every_days=90),

@@ -108,12 +108,14 @@ class PlanStep(BaseModel):
         return list(range(start, end + 1, every))
 
     def detail(self) -> dict[str, Any]:
-        """What a task of this step carries: the questionnaire, or the lab items with their ranges."""
+        """What a task of this step carries: ``questionnaire_code``, or the lab ``items`` with their ranges
+        (``{code, name, unit, low, high, normal}``)."""
         out: dict[str, Any] = {}
         if self.questionnaire_code:
             out["questionnaire_code"] = self.questionnaire_code
         if self.lab_items:
-            out["lab_items"] = [i.model_dump() for i in self.lab_items]
+            # ``items``: the key the lab-result check reads its ranges from (domain/results.plan_range)
+            out["items"] = [i.model_dump() for i in self.lab_items]
         return out
 
 
