@@ -26,6 +26,16 @@ KNOWN_GAPS: dict[str, str] = {
     # changes or shows A's (its DELETE, which needs one to be there, is 404 for B).
     "isolation-404 scheduling:PUT /shift-types/{code}": "PUT creates the code in the caller's hospital",
     "isolation-404 scheduling:PUT /calendar/{date}": "PUT sets the day in the caller's hospital",
+    # The five built-in follow-up plans (hypertension, diabetes, post-operative, heart failure, kidney
+    # transplant) are the service's code, listed to every hospital until it publishes its own version;
+    # B's list shows them, never A's own plans (test_followup_intake_api checks A's plan is 404 to B).
+    "isolation-list followup:GET /plans": "the built-in plans are every hospital's (code, not data)",
+    # A discharge is one discharge whoever posts it: the HIS's encounter id (else patient, department and
+    # day) is claimed in the enrolment's transaction, so a second poster of the same body gets the first
+    # encounter back marked ``repeated`` (never a second enrolment), not a new id. The Idempotency-Key
+    # layer itself stays per caller (the first answer is never replayed to the second caller).
+    "idempotency followup:POST /discharges": "the same discharge is the same encounter whoever posts it",
+    "idempotency followup:POST /discharges/fhir": "the same discharge is the same encounter whoever posts it",
 }
 
 
@@ -1434,6 +1444,91 @@ def _register_followup_revisits() -> None:
         return Prepared(f"/revisits/{revisit.id}/close", {"resolution": "called"}, made=[revisit])
 
 
+def _register_followup_intake() -> None:
+    """Follow-up's intake: discharges of the caller's own department (the caller is made a member of
+    staff there, with the doctor role the gate token holds), a FHIR bundle of the same, a plan's versions."""
+    import random
+    from datetime import date, timedelta
+
+    from tests.quality.surface import Prepared, body_recipe, scenario
+
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+    def resident_id() -> str:
+        born = date(1940, 1, 1) + timedelta(days=random.randrange(60 * 365))
+        head = f"110105{born:%Y%m%d}{random.randrange(1000):03d}"
+        return head + "10X98765432"[sum(int(d) * w for d, w in zip(head, weights, strict=True)) % 11]
+
+    def discharge(maker: ResourceMaker, token: str) -> dict[str, Any]:
+        me = maker.caller_is_staff(token)
+        return {
+            "patient": {"name": "张建国", "id_number": resident_id(), "mobile": "13912345678"},
+            "diagnoses": ["I10"],
+            "department_id": me.body["department_id"],
+            "discharge_date": "2026-12-01",
+            "doctor_id": me.id,
+            "encounter_id": f"ZY{uuid.uuid4().hex[:12]}",
+        }
+
+    @body_recipe("followup", "/discharges")
+    def a_discharge_of_my_department(
+        maker: ResourceMaker, token: str, parents: dict[str, str]
+    ) -> dict[str, Any]:
+        return discharge(maker, token)
+
+    @scenario("followup", "POST", "/discharges/fhir")
+    def a_discharge_bundle(maker: ResourceMaker, token: str) -> Prepared:
+        body = discharge(maker, token)
+        patient = "urn:uuid:" + str(uuid.uuid4())
+        bundle = {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [
+                {
+                    "fullUrl": patient,
+                    "resource": {
+                        "resourceType": "Patient",
+                        "identifier": [
+                            {"system": "urn:oid:2.16.156.10011.1.1", "value": body["patient"]["id_number"]}
+                        ],
+                        "name": [{"text": "张建国"}],
+                    },
+                },
+                {
+                    "resource": {
+                        "resourceType": "Encounter",
+                        "identifier": [{"value": body["encounter_id"]}],
+                        "status": "finished",
+                        "class": {"code": "IMP"},
+                        "subject": {"reference": patient},
+                        "period": {"end": "2026-12-01"},
+                        "serviceProvider": {"reference": f"Organization/{body['department_id']}"},
+                        "participant": [{"individual": {"reference": f"Practitioner/{body['doctor_id']}"}}],
+                    },
+                },
+                {
+                    "resource": {
+                        "resourceType": "Condition",
+                        "subject": {"reference": patient},
+                        "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "Z94.0"}]},
+                    }
+                },
+            ],
+        }
+        return Prepared("/discharges/fhir", body=bundle)
+
+    @scenario("followup", "GET", "/plans/{plan_id}/versions/{number}")
+    def a_plans_first_version(maker: ResourceMaker, token: str) -> Prepared:
+        plan = maker.make("followup", "/plans", token)
+        return Prepared(f"/plans/{plan.id}/versions/1", made=[plan])
+
+    @scenario("followup", "GET", "/patients/{patient_id}/fhir")
+    def an_enrolled_patients_export(maker: ResourceMaker, token: str) -> Prepared:
+        status, done = maker.call("POST", "/followup/discharges", token, discharge(maker, token))
+        assert status == 201 and done["enrolled"], done
+        return Prepared(f"/patients/{done['patient_id']}/fhir")
+
+
 _register_approvals()
 _register()
 _register_roster_periods()
@@ -1595,3 +1690,4 @@ def _register_followup_board() -> None:
 _register_followup_patients()
 _register_followup_board()
 _register_followup_revisits()
+_register_followup_intake()

@@ -16,10 +16,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from chalicelib.followup.domain.board import CallEntry, DueNotice, SweepProgress
+from chalicelib.followup.domain.enrolments import Encounter, Enrolment
 from chalicelib.followup.domain.kpis import COUNTERS, Counts
 from chalicelib.followup.domain.patients import AccessEntry, Patient, RetentionPolicy
+from chalicelib.followup.domain.plans import Plan
 from chalicelib.followup.domain.ports import StaffInfo, Unit
 from chalicelib.followup.domain.revisits import Revisit, RevisitState
+from chalicelib.followup.domain.rules import RuleSet
 from chalicelib.followup.domain.tasks import BoardScope, Task, TaskState
 from chalicelib.followup.domain.teams import CareTeam, SignedResident, VisitNote
 
@@ -39,6 +42,13 @@ class Tables:
     memberships: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     retention: dict[str, RetentionPolicy] = field(default_factory=dict)
     reads: list[str] = field(default_factory=list)
+    # intake: plans (current and each version), rules, encounters, discharge claims, enrolments
+    plans: dict[tuple[str, str], Plan] = field(default_factory=dict)
+    plan_versions: dict[tuple[str, str, int], Plan] = field(default_factory=dict)
+    rules: dict[str, RuleSet] = field(default_factory=dict)
+    encounters: dict[tuple[str, str], Encounter] = field(default_factory=dict)
+    discharges: dict[tuple[str, str], Encounter] = field(default_factory=dict)
+    enrolments: dict[tuple[str, str], Enrolment] = field(default_factory=dict)
     calls: dict[tuple[str, str], CallEntry] = field(default_factory=dict)
     notices: dict[tuple[str, str], DueNotice] = field(default_factory=dict)
     progress: dict[tuple[str, date], SweepProgress] = field(default_factory=dict)
@@ -406,6 +416,22 @@ class FakeStore:
         return FakeMemberships(self.tenant, self.tables)
 
     @property
+    def plans(self) -> FakePlans:
+        return FakePlans(self.tenant, self.tables, self.uow)
+
+    @property
+    def enrolment_rules(self) -> FakeEnrolmentRules:
+        return FakeEnrolmentRules(self.tenant, self.tables, self.uow)
+
+    @property
+    def encounters(self) -> FakeEncounters:
+        return FakeEncounters(self.tenant, self.tables, self.uow)
+
+    @property
+    def enrolments(self) -> FakeEnrolments:
+        return FakeEnrolments(self.tenant, self.tables, self.uow)
+
+    @property
     def calls(self) -> FakeCalls:
         return FakeCalls(self.tenant, self.tables, self.uow)
 
@@ -703,3 +729,141 @@ class FakeExpiredClaims:
             key=lambda row: (row[0], row[1], row[2].id),
         )
         return [(tenant, r) for _, tenant, r in rows[:limit]]
+
+
+# ---- intake: plans, enrolment rules, encounters, enrolments -------------------------------------------
+
+
+def _create(uow: MemoryUnitOfWork, table: dict[Any, Any], key: Any, record: Any, taken: DomainError) -> None:
+    def free() -> None:
+        if key in table:
+            raise taken
+
+    uow.check(free)
+    uow.stage(lambda: table.__setitem__(key, record.model_copy(update={"revision": 0})))
+
+
+def _replace(uow: MemoryUnitOfWork, table: dict[Any, Any], key: Any, record: Any, stale: DomainError) -> None:
+    uow.check(lambda: _stale_check(table.get(key), record.revision, stale))
+    uow.stage(lambda: table.__setitem__(key, record.model_copy(update={"revision": record.revision + 1})))
+
+
+@dataclass
+class FakePlans:
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+
+    def get(self, plan_id: str) -> Plan | None:
+        self.tables.reads.append("GetItem")
+        return self.tables.plans.get((self.tenant, plan_id))
+
+    def version(self, plan_id: str, version: int) -> Plan | None:
+        self.tables.reads.append("GetItem")
+        return self.tables.plan_versions.get((self.tenant, plan_id, version))
+
+    def page(self, limit: int, cursor: str | None) -> tuple[list[Any], str | None]:
+        self.tables.reads.append("Query")
+        rows = [(pid, p) for (t, pid), p in self.tables.plans.items() if t == self.tenant]
+        return page_after(rows, limit, cursor, f"{self.tenant}#plans")
+
+    def add(self, plan: Plan, taken: DomainError) -> None:
+        _create(self.uow, self.tables.plans, (self.tenant, plan.id), plan, taken)
+        _create(self.uow, self.tables.plan_versions, (self.tenant, plan.id, plan.version), plan, taken)
+
+    def publish(self, plan: Plan, stale: DomainError) -> None:
+        _replace(self.uow, self.tables.plans, (self.tenant, plan.id), plan, stale)
+        _create(self.uow, self.tables.plan_versions, (self.tenant, plan.id, plan.version), plan, stale)
+
+
+@dataclass
+class FakeEnrolmentRules:
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+
+    def get(self) -> RuleSet | None:
+        self.tables.reads.append("GetItem")
+        return self.tables.rules.get(self.tenant)
+
+    def add(self, rules: RuleSet, taken: DomainError) -> None:
+        _create(self.uow, self.tables.rules, self.tenant, rules, taken)
+
+    def save(self, rules: RuleSet, stale: DomainError) -> None:
+        _replace(self.uow, self.tables.rules, self.tenant, rules, stale)
+
+
+@dataclass
+class FakeEncounters:
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+
+    def get(self, encounter_id: str) -> Encounter | None:
+        self.tables.reads.append("GetItem")
+        return self.tables.encounters.get((self.tenant, encounter_id))
+
+    def by_discharge(self, key: str) -> Encounter | None:
+        self.tables.reads.append("GetItem")
+        return self.tables.discharges.get((self.tenant, key))
+
+    def add(self, encounter: Encounter, key: str, taken: DomainError) -> None:
+        _create(self.uow, self.tables.discharges, (self.tenant, key), encounter.claim(), taken)
+        _create(self.uow, self.tables.encounters, (self.tenant, encounter.id), encounter, taken)
+
+    def of_patient(self, patient_id: str, limit: int, cursor: str | None) -> tuple[list[Any], str | None]:
+        self.tables.reads.append("Query")
+        rows = [
+            (e.id, e)
+            for (t, _), e in self.tables.encounters.items()
+            if t == self.tenant and e.patient_id == patient_id
+        ]
+        return page_after(rows, limit, cursor, f"{self.tenant}#patient#{patient_id}", newest_first=True)
+
+
+@dataclass
+class FakeEnrolments:
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+
+    def get(self, enrolment_id: str) -> Enrolment | None:
+        self.tables.reads.append("GetItem")
+        return self.tables.enrolments.get((self.tenant, enrolment_id))
+
+    def add(self, enrolment: Enrolment) -> None:
+        _create(
+            self.uow,
+            self.tables.enrolments,
+            (self.tenant, enrolment.id),
+            enrolment,
+            Conflict("already exists"),
+        )
+
+    def save(self, enrolment: Enrolment, stale: DomainError) -> None:
+        _replace(self.uow, self.tables.enrolments, (self.tenant, enrolment.id), enrolment, stale)
+
+    def of_patient(self, patient_id: str, limit: int, cursor: str | None) -> tuple[list[Any], str | None]:
+        self.tables.reads.append("Query")
+        rows = [
+            (e.id, e)
+            for (t, _), e in self.tables.enrolments.items()
+            if t == self.tenant and e.patient_id == patient_id
+        ]
+        return page_after(rows, limit, cursor, f"{self.tenant}#patient#{patient_id}", newest_first=True)
+
+
+@dataclass
+class FakeExtensionsDue:
+    """The system index of lifelong enrolments by where their tasks end, over the fakes' tables."""
+
+    tables: Tables
+
+    def due(self, by: date, limit: int) -> list[tuple[str, str]]:
+        self.tables.reads.append("Query")
+        rows = sorted(
+            (e.materialised_to, t, e.id)
+            for (t, _), e in self.tables.enrolments.items()
+            if e.lifelong and e.state == "active" and e.materialised_to <= by
+        )
+        return [(t, eid) for _, t, eid in rows[:limit]]

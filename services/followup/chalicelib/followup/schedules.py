@@ -44,3 +44,14 @@ def return_expired_revisit_claims(event: Any) -> dict[str, int]:
     returned = revisits.return_expired_claims(datetime.now(UTC))
     for_service("followup").metrics.add_metric(name="RevisitClaimsReturned", unit="Count", value=returned)
     return {"returned": returned}
+
+
+@schedules.schedule("cron(0 19 * * ? *)", name="followup-lifelong-extension")
+def extend_lifelong_plans(event: Any) -> dict[str, int]:
+    """Every night (03:00 in China): lifelong enrolments (a kidney transplant's) whose tasks would run
+    out within ten months get their next tasks, a year ahead again, on the plan version they started on."""
+    from chalicelib.followup.service import intake  # when the sweep runs (see shared.app)
+
+    made = intake.extend_everywhere(intake.today())
+    for_service("followup").metrics.add_metric(name="LifelongTasksMade", unit="Count", value=made)
+    return {"made": made}

@@ -50,6 +50,12 @@ from shared.persistence.uow import UnitOfWork
 
 if TYPE_CHECKING:  # their modules import this one: imported where a store first uses them
     from chalicelib.followup.adapters.board import DynamoCalls, DynamoSweepMarks
+    from chalicelib.followup.adapters.intake import (
+        DynamoEncounters,
+        DynamoEnrolmentRules,
+        DynamoEnrolments,
+        DynamoPlans,
+    )
     from chalicelib.followup.adapters.kpis import DynamoKpis
 
 M = TypeVar("M", bound=BaseModel)
@@ -544,6 +550,30 @@ class DynamoStore:
     @property
     def memberships(self) -> DynamoMemberships:
         return DynamoMemberships(self.tenant)
+
+    @property
+    def plans(self) -> DynamoPlans:
+        from chalicelib.followup.adapters.intake import DynamoPlans
+
+        return DynamoPlans(self.tenant, self.uow)
+
+    @property
+    def enrolment_rules(self) -> DynamoEnrolmentRules:
+        from chalicelib.followup.adapters.intake import DynamoEnrolmentRules
+
+        return DynamoEnrolmentRules(self.tenant, self.uow)
+
+    @property
+    def encounters(self) -> DynamoEncounters:
+        from chalicelib.followup.adapters.intake import DynamoEncounters
+
+        return DynamoEncounters(self.tenant, self.uow)
+
+    @property
+    def enrolments(self) -> DynamoEnrolments:
+        from chalicelib.followup.adapters.intake import DynamoEnrolments
+
+        return DynamoEnrolments(self.tenant, self.uow)
 
     @property
     def calls(self) -> DynamoCalls:

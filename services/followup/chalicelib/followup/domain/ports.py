@@ -13,9 +13,12 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from chalicelib.followup.domain.board import CallEntry, DueNotice, SweepProgress
+from chalicelib.followup.domain.enrolments import Encounter, Enrolment
 from chalicelib.followup.domain.kpis import Counts
 from chalicelib.followup.domain.patients import Patient, RetentionPolicy
+from chalicelib.followup.domain.plans import Plan
 from chalicelib.followup.domain.revisits import Revisit, RevisitState
+from chalicelib.followup.domain.rules import RuleSet
 from chalicelib.followup.domain.tasks import BoardScope, Task, TaskState
 from chalicelib.followup.domain.teams import CareTeam, SignedResident, VisitNote
 
@@ -201,6 +204,69 @@ class Files(Protocol):
     def uploaded(self, object_key: str) -> bool: ...
 
 
+class PlanRepository(Protocol):
+    """A hospital's plans (built-ins are not stored until the hospital publishes a version of one)."""
+
+    def get(self, plan_id: str) -> Plan | None:
+        """The plan's current version (one GetItem)."""
+
+    def version(self, plan_id: str, version: int) -> Plan | None:
+        """One published version, as it was (one GetItem)."""
+
+    def page(self, limit: int, cursor: str | None) -> Page:
+        """The hospital's stored plans by id (one Query a page)."""
+
+    def add(self, plan: Plan, taken: DomainError) -> None:
+        """Create-only, with its version's record (staged)."""
+
+    def publish(self, plan: Plan, stale: DomainError) -> None:
+        """Replace the current version if its revision is still ``plan.revision``, and add the new
+        version's record (create-only) (staged)."""
+
+
+class EnrolmentRuleRepository(Protocol):
+    def get(self) -> RuleSet | None:
+        """The hospital's saved rules (None: it uses the defaults) (one GetItem)."""
+
+    def add(self, rules: RuleSet, taken: DomainError) -> None:
+        """The hospital's first rules, create-only (staged)."""
+
+    def save(self, rules: RuleSet, stale: DomainError) -> None:
+        """Replace if the stored revision is still ``rules.revision`` (staged)."""
+
+
+class EncounterRepository(Protocol):
+    def get(self, encounter_id: str) -> Encounter | None: ...
+
+    def by_discharge(self, key: str) -> Encounter | None:
+        """The encounter a discharge's key was claimed for (one GetItem)."""
+
+    def add(self, encounter: Encounter, key: str, taken: DomainError) -> None:
+        """Create-only, with the claim of the discharge's ``key`` (staged): ``taken`` if either exists."""
+
+    def of_patient(self, patient_id: str, limit: int, cursor: str | None) -> Page:
+        """The patient's encounters, newest first (one Query a page)."""
+
+
+class EnrolmentRepository(Protocol):
+    def get(self, enrolment_id: str) -> Enrolment | None: ...
+
+    def add(self, enrolment: Enrolment) -> None:
+        """Create-only (staged)."""
+
+    def save(self, enrolment: Enrolment, stale: DomainError) -> None:
+        """Replace if the stored revision is still ``enrolment.revision`` (staged)."""
+
+    def of_patient(self, patient_id: str, limit: int, cursor: str | None) -> Page:
+        """The patient's enrolments, newest first (one Query a page)."""
+
+
+class ExtensionsDue(Protocol):
+    def due(self, by: date, limit: int) -> list[tuple[str, str]]:
+        """(tenant, enrolment id) of the active lifelong enrolments whose tasks end by ``by``, across
+        hospitals, the nearest first (one Query)."""
+
+
 class Store(Protocol):
     """Follow-up's repositories for one tenant, bound to one unit of work."""
 
@@ -238,6 +304,18 @@ class Store(Protocol):
 
     @property
     def revisits(self) -> RevisitRepository: ...
+
+    @property
+    def plans(self) -> PlanRepository: ...
+
+    @property
+    def enrolment_rules(self) -> EnrolmentRuleRepository: ...
+
+    @property
+    def encounters(self) -> EncounterRepository: ...
+
+    @property
+    def enrolments(self) -> EnrolmentRepository: ...
 
     def commit(self) -> None:
         """Send the staged writes, the audit and the events as one transaction."""

@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from chalicelib.followup.domain.ports import Directory, ExpiredClaims, Files, Hospitals, Store, Vault
+from chalicelib.followup.domain.ports import (
+    Directory,
+    ExpiredClaims,
+    ExtensionsDue,
+    Files,
+    Hospitals,
+    Store,
+    Vault,
+)
 
 from shared.auth import Principal
 from shared.persistence.uow import UnitOfWork
@@ -74,3 +82,10 @@ def system_store(tenant: str) -> Store:
 
     principal = Principal(tenant=tenant, user="system:followup", kind="service", staff_name="随访系统")
     return DynamoStore(tenant, UnitOfWork("followup", principal, None), principal, None)
+
+
+def extensions_due() -> ExtensionsDue:
+    """The lifelong enrolments to extend, across hospitals (the daily extension)."""
+    from chalicelib.followup.adapters.intake import DynamoExtensionsDue
+
+    return DynamoExtensionsDue()
