@@ -31,7 +31,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from chalicelib.followup.domain.patients import AccessEntry, Patient
 from chalicelib.followup.domain.ports import Page, StaffInfo, Unit
@@ -47,6 +47,14 @@ from shared.errors import DomainError
 from shared.persistence.models import AuditRecord, Gsi1, TenantItem, table_meta, tenant_key
 from shared.persistence.paging import decode_cursor, one_page, query_page
 from shared.persistence.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from chalicelib.followup.adapters.questionnaires import (
+        DynamoLinks,
+        DynamoObservations,
+        DynamoQuestionnaires,
+        DynamoResponses,
+    )
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -446,6 +454,30 @@ class DynamoStore:
     def memberships(self) -> DynamoMemberships:
         return DynamoMemberships(self.tenant)
 
+    @property
+    def questionnaires(self) -> DynamoQuestionnaires:
+        from chalicelib.followup.adapters.questionnaires import DynamoQuestionnaires
+
+        return DynamoQuestionnaires(self.tenant, self.uow)
+
+    @property
+    def links(self) -> DynamoLinks:
+        from chalicelib.followup.adapters.questionnaires import DynamoLinks
+
+        return DynamoLinks(self.tenant, self.uow)
+
+    @property
+    def responses(self) -> DynamoResponses:
+        from chalicelib.followup.adapters.questionnaires import DynamoResponses
+
+        return DynamoResponses(self.tenant, self.uow)
+
+    @property
+    def observations(self) -> DynamoObservations:
+        from chalicelib.followup.adapters.questionnaires import DynamoObservations
+
+        return DynamoObservations(self.tenant, self.uow)
+
     def commit(self) -> None:
         writes(self.uow).commit()
 
@@ -471,7 +503,13 @@ class DirectoryReadModel:
         item = directory.get_staff(tenant, staff_id)
         if item is None:
             return None
-        return StaffInfo(staff_id, item.name, item.department_id, tuple(str(r) for r in item.roles), item.status == "active")
+        return StaffInfo(
+            staff_id,
+            item.name,
+            item.department_id,
+            tuple(str(r) for r in item.roles),
+            item.status == "active",
+        )
 
     def units(self, tenant: str) -> Mapping[str, Unit]:
         return {

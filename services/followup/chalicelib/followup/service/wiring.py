@@ -5,7 +5,7 @@ imported when first asked for (a route module does not pay for models it does no
 
 from __future__ import annotations
 
-from chalicelib.followup.domain.ports import Directory, Store, Vault
+from chalicelib.followup.domain.ports import Directory, LinkLookup, Store, Vault
 
 from shared.auth import Principal
 from shared.persistence.uow import UnitOfWork
@@ -36,3 +36,10 @@ def vault() -> Vault:
     from chalicelib.followup.adapters.kms import KmsVault
 
     return KmsVault()
+
+
+def link_lookup() -> LinkLookup:
+    """The tenant-free look-up of a patient link by its token's digest."""
+    from chalicelib.followup.adapters.questionnaires import DynamoLinkLookup
+
+    return DynamoLinkLookup()
