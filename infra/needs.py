@@ -47,6 +47,6 @@ NEEDS: dict[str, Needs] = {
     "approvals": Needs(attachments=True, attachment_keys="*/approvals/*", read_models=(ON_DUTY,)),
     # scheduling's spreadsheet exports are <tenant>/scheduling/exports/...: its role reaches those keys only
     "scheduling": Needs(solver=True, attachments=True, attachment_keys="*/scheduling/*"),
-    "followup": Needs(),
+    "followup": Needs(blind_index=True),
     "marketplace": Needs(),
 }

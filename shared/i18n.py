@@ -92,6 +92,7 @@ NOUNS = {
     "conversation": "会话",
     "department": "科室",
     "deputy": "代理人设置",
+    "patient": "患者",
     "hospital": "医院",
     "hospital in this consortium": "该医联体中的医院",
     "solve job": "排班任务",
@@ -122,8 +123,6 @@ NOUNS = {
     "questionnaire": "随访问卷",
     "link": "随访链接",
     "task": "随访任务",
-    "patient": "患者",
-    "patient not found": "患者",  # access.require_reach's NotFound (foundation); lead: drop if yours lands
 }
 
 # Values code puts into messages that a reader should see in Chinese too.
@@ -536,6 +535,21 @@ MESSAGES = {
     "the disruption no longer waits for this repair": "该排班异动已不再等待此调整方案",
     "the repair breaks a hard rule: {}": "该调整违反硬性规则：{}",
     "the disruption was resolved or dismissed while solving: the proposal was not kept": "求解期间该排班异动已被处理或忽略：调整方案未保留",
+    # follow-up: patients and who reaches them
+    "follow-up is used by the hospital's staff": "随访仅供本院医护人员使用",
+    "you may not bring patients into this department's follow-up": "您不能将患者纳入该科室的随访",
+    "you do not work in this department": "您不在该科室工作",
+    "the birth date differs from the resident ID number's": "出生日期与身份证号不符",
+    "the sex differs from the resident ID number's": "性别与身份证号不符",
+    "no such department in this hospital": "本院没有该科室",
+    "a patient with this resident ID number is registered already": "该身份证号的患者已登记",
+    "give exactly one of id_number and mobile": "请只提供身份证号或手机号中的一项",
+    "the patient changed meanwhile; try again": "患者信息已被他人修改，请重试",
+    "the patient changed meanwhile": "患者信息已被他人修改",
+    "the retention period changed meanwhile; try again": "保存期限已被他人修改，请重试",
+    "a resident ID number has 17 digits and a check digit or X": "身份证号应为17位数字加1位校验码（数字或X）",
+    "the resident ID number's birth date is not a date": "身份证号中的出生日期无效",
+    "the resident ID number's check digit is wrong": "身份证号校验码错误",
     # follow-up: questionnaires, patient links, responses, lab results (services/followup)
     "the task is {}: a link is sent for an open task": "该随访任务状态为{}：只能为未完成的任务发送链接",
     "the task names no questionnaire: name one": "该随访任务未指定问卷：请指定问卷",
@@ -569,10 +583,6 @@ MESSAGES = {
     "give a number from {} to {}": "请填写 {} 到 {} 之间的数字",
     "give a date (YYYY-MM-DD)": "请填写日期（YYYY-MM-DD）",
     "give text of at most {} characters": "文字最多 {} 个字",
-    # follow-up's access policy (service/access.py, the foundation): here so the gate passes on this branch
-    "you may not bring patients into this department's follow-up": "您不能将患者纳入该科室的随访",
-    "follow-up is used by the hospital's staff": "随访仅供本院员工使用",
-    "you do not work in this department": "您不在该科室工作",
 }
 
 

@@ -1,7 +1,7 @@
 """The followup function group (routes are imported on first use: see ``shared.app``)."""
 
-from chalicelib.followup import route_table
+from chalicelib.followup import route_table, schedules
 
 from shared.app import create_app
 
-app = create_app("followup", route_table.ROUTES)
+app = create_app("followup", route_table.ROUTES, event_blueprints=(schedules.schedules,))

@@ -1186,6 +1186,100 @@ def _register_roster_repairs() -> None:
         return Prepared(f"/periods/{thing.id}/disruptions/{disruption}/dismiss", made=[thing])
 
 
+def _register_followup_patients() -> None:
+    """Follow-up's patients: registered in the caller's own department (the caller is made a member of
+    staff there), so the caller reaches them; a sub-unit's patient takes the policy's units Query."""
+    import random
+    from datetime import date, timedelta
+
+    from tests.quality.surface import Made, Prepared, body_recipe, branch, scenario
+
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+    def resident_id() -> str:
+        born = date(1940, 1, 1) + timedelta(days=random.randrange(60 * 365))
+        head = f"110105{born:%Y%m%d}{random.randrange(1000):03d}"
+        return head + "10X98765432"[sum(int(d) * w for d, w in zip(head, weights, strict=True)) % 11]
+
+    def patient_body(department_id: str, id_number: str | None = None) -> dict[str, Any]:
+        return {
+            "name": "张建国",
+            "id_number": id_number or resident_id(),
+            "mobile": f"139{random.randrange(10**8):08d}",
+            "address": "北京市朝阳区建国路88号",
+            "department_id": department_id,
+        }
+
+    def my_department(maker: ResourceMaker, token: str) -> str:
+        return str(maker.caller_is_staff(token).body["department_id"])
+
+    @body_recipe("followup", "/patients")
+    def a_patient_of_my_department(
+        maker: ResourceMaker, token: str, parents: dict[str, str]
+    ) -> dict[str, Any]:
+        return patient_body(my_department(maker, token))
+
+    def patient_under_my_department(maker: ResourceMaker, token: str) -> Made:
+        """A patient of a ward under the caller's department: reached through the hospital's units."""
+        body = {"name": "心内科病区", "kind": "ward", "parent_id": my_department(maker, token)}
+        status, ward = maker.call("POST", "/messaging/departments", token, body)
+        assert status == 201, ward
+        status, made = maker.call("POST", "/followup/patients", token, patient_body(ward["id"]))
+        assert status == 201, made
+        return Made("followup", "/patients", f"/followup/patients/{made['id']}", made["id"], made)
+
+    @scenario("followup", "GET", "/patients")
+    def my_departments_patients(maker: ResourceMaker, token: str) -> Prepared:
+        thing = maker.make("followup", "/patients", token)
+        return Prepared("/patients", query={"department_id": thing.body["department_id"]}, made=[thing])
+
+    @scenario("followup", "POST", "/patients/search")
+    def a_patient_by_resident_id(maker: ResourceMaker, token: str) -> Prepared:
+        number = resident_id()
+        status, made = maker.call(
+            "POST", "/followup/patients", token, patient_body(my_department(maker, token), number)
+        )
+        assert status == 201, made
+        thing = Made("followup", "/patients", f"/followup/patients/{made['id']}", made["id"], made)
+        return Prepared("/patients/search", body={"id_number": number}, made=[thing])
+
+    for method, path, body in (
+        ("GET", "/patients/{patient_id}", None),
+        ("POST", "/patients/{patient_id}/reveal", {"fields": ["mobile"], "reason": "电话随访，核对号码"}),
+        ("POST", "/patients/{patient_id}/consents", {"purpose": "research", "given": True}),
+    ):
+
+        def through_the_units(
+            maker: ResourceMaker, token: str, path: str = path, body: Any = body
+        ) -> Prepared:
+            thing = patient_under_my_department(maker, token)
+            return Prepared(path.replace("{patient_id}", thing.id), body=body, made=[thing])
+
+        branch("followup", method, path, "Query")(through_the_units)
+
+    @scenario("followup", "POST", "/retention/purge")
+    def a_patient_past_retention(maker: ResourceMaker, token: str) -> Prepared:
+        """A patient whose retention ended yesterday (set in the store: no route backdates it)."""
+        import jwt
+        from chalicelib.followup.adapters.dynamodb import DynamoStore
+
+        from shared.auth import Principal
+        from shared.errors import Conflict
+        from shared.persistence.uow import UnitOfWork
+
+        thing = maker.make("followup", "/patients", token)
+        tenant = jwt.decode(token, options={"verify_signature": False})["tenant"]
+        system = Principal(tenant=tenant, user="gate", kind="service")
+        with UnitOfWork("followup", system, "gate") as uow:
+            store = DynamoStore(tenant, uow, system)
+            patient = store.patients.get(thing.id)
+            assert patient is not None
+            past = patient.model_copy(update={"retention_until": date.today() - timedelta(days=1)})
+            store.patients.save(past, Conflict("changed"))
+            uow.commit()
+        return Prepared("/retention/purge", made=[thing])
+
+
 def _register_followup_links() -> None:
     """Follow-up's questionnaires, patient links and results. The caller is a clinical member of staff of
     a department, the patient is of a ward under it (so reaching them reads the hospital's units), made
@@ -1293,4 +1387,5 @@ _register_scheduling()
 _register_calendar_feeds()
 _register_roster_repairs()
 _register_swaps()
+_register_followup_patients()
 _register_followup_links()

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from chalicelib.followup.domain.links import Link
-from chalicelib.followup.domain.patients import AccessEntry, Patient
+from chalicelib.followup.domain.patients import AccessEntry, Patient, RetentionPolicy
 from chalicelib.followup.domain.ports import StaffInfo, Unit
 from chalicelib.followup.domain.questionnaires import Questionnaire
 from chalicelib.followup.domain.results import Observation, Response
@@ -35,6 +35,7 @@ class Tables:
     access: dict[tuple[str, str], list[AccessEntry]] = field(default_factory=dict)
     tasks: dict[tuple[str, str], Task] = field(default_factory=dict)
     memberships: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    retention: dict[str, RetentionPolicy] = field(default_factory=dict)
     reads: list[str] = field(default_factory=list)
     # questionnaires (current, and every version), links, link request counters, responses, observations
     questionnaires: dict[tuple[str, str], Any] = field(default_factory=dict)
@@ -200,6 +201,50 @@ class FakeTasks:
 
 
 @dataclass
+class FakeRetention:
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+
+    def get(self) -> RetentionPolicy | None:
+        self.tables.reads.append("GetItem")
+        return self.tables.retention.get(self.tenant)
+
+    def put(self, policy: RetentionPolicy, stale: DomainError) -> None:
+        def fresh() -> None:
+            stored = self.tables.retention.get(self.tenant)
+            if (stored.revision if stored else 0) != policy.revision:
+                raise stale
+
+        self.uow.check(fresh)
+        self.uow.stage(
+            lambda: self.tables.retention.__setitem__(
+                self.tenant, policy.model_copy(update={"revision": policy.revision + 1})
+            )
+        )
+
+    def due(self, on: date, limit: int) -> list[str]:
+        self.tables.reads.append("Query")
+        rows = sorted(
+            (p.retention_until, p.id)
+            for (tenant, _), p in self.tables.patients.items()
+            if tenant == self.tenant and p.state == "active" and p.retention_until and p.retention_until <= on
+        )
+        return [pid for _, pid in rows[:limit]]
+
+    def erase(self, patient: Patient) -> int:
+        doomed = [
+            key
+            for key, t in self.tables.tasks.items()
+            if key[0] == self.tenant and t.patient_id == patient.id
+        ]
+        for key in doomed:
+            del self.tables.tasks[key]
+        self.tables.id_numbers.pop((self.tenant, patient.id_number_index), None)
+        return len(doomed)
+
+
+@dataclass
 class FakeMemberships:
     tenant: str
     tables: Tables
@@ -237,6 +282,10 @@ class FakeStore:
     @property
     def memberships(self) -> FakeMemberships:
         return FakeMemberships(self.tenant, self.tables)
+
+    @property
+    def retention(self) -> FakeRetention:
+        return FakeRetention(self.tenant, self.tables, self.uow)
 
     @property
     def questionnaires(self) -> FakeQuestionnaires:

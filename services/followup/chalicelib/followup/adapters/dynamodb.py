@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from chalicelib.followup.domain.patients import AccessEntry, Patient
+from chalicelib.followup.domain.patients import AccessEntry, Patient, RetentionPolicy
 from chalicelib.followup.domain.ports import Page, StaffInfo, Unit
 from chalicelib.followup.domain.tasks import BoardScope, Task, TaskState
 from pydantic import BaseModel
@@ -256,6 +256,41 @@ def _patient_keys(tenant: str) -> Callable[[Patient], Keys]:
     return keys
 
 
+RETENTION_INDEX = (
+    "retention"  # a system key (gsi1) across hospitals for the daily purge; items name their tenant
+)
+
+
+def _marker(tenant: str, p: Patient) -> FollowupItem | None:
+    """The patient's retention marker, in their partition: due per hospital (gsi2) and across (gsi1)."""
+    if p.retention_until is None or p.state != "active":
+        return None
+    until = p.retention_until.isoformat()
+    return FollowupItem(
+        patient_partition(tenant, p.id),
+        "retention",
+        entity="patient_retention",
+        tenant=tenant,
+        gsi1pk=RETENTION_INDEX,
+        gsi1sk=f"{until}#{tenant}#{p.id}",
+        gsi2pk=tenant_key(tenant, "retention"),
+        gsi2sk=f"{until}#{p.id}",
+    )
+
+
+def retention_due_everywhere(on: date, limit: int) -> list[tuple[str, str]]:
+    """(tenant, patient id) whose retention ended by ``on``, across hospitals (the nightly purge)."""
+    result = FollowupItem.index1.query(
+        RETENTION_INDEX, FollowupItem.gsi1sk <= f"{on.isoformat()}#\uffff", limit=limit
+    )
+    out = []
+    for item in result:
+        _, tenant, patient_id = str(item.gsi1sk).split("#", 2)
+        if tenant == item.tenant:
+            out.append((tenant, patient_id))
+    return out
+
+
 class IdNumberClaim(TenantItem):
     """The claim that makes a resident ID number one patient per hospital (create-only)."""
 
@@ -297,9 +332,67 @@ class DynamoPatients:
         )
         writes(self.uow).create(claim, on_conflict=taken)
         self.codec.add(self.uow, patient, taken)
+        marker = _marker(self.tenant, patient)
+        if marker is not None:
+            writes(self.uow).save(marker)
 
     def save(self, patient: Patient, stale: DomainError) -> None:
         self.codec.replace(self.uow, patient, stale)
+        marker = _marker(self.tenant, patient)
+        uow = writes(self.uow)
+        if marker is not None:
+            uow.save(marker)
+        else:
+            uow.delete(FollowupItem(patient_partition(self.tenant, patient.id), "retention"))
+
+
+@dataclass
+class DynamoRetention:
+    tenant: str
+    uow: UnitOfWork | None
+
+    @property
+    def codec(self) -> Codec[RetentionPolicy]:
+        def keys(_: RetentionPolicy) -> Keys:
+            return Keys(tenant_key(self.tenant, "settings"), "retention", {})
+
+        return Codec(self.tenant, keys, RetentionPolicy, "retention_policy")
+
+    def get(self) -> RetentionPolicy | None:
+        return self.codec.get(tenant_key(self.tenant, "settings"), "retention")
+
+    def put(self, policy: RetentionPolicy, stale: DomainError) -> None:
+        """Stored as revision + 1, if the stored one is ``policy.revision`` (0: none stored yet)."""
+        condition = FollowupItem.revision == policy.revision
+        if policy.revision == 0:
+            condition = condition | FollowupItem.pk.does_not_exist()
+        item = self.codec.item(policy, policy.revision + 1)
+        writes(self.uow).save(item, condition=condition, on_conflict=stale)
+
+    def due(self, on: date, limit: int) -> list[str]:
+        result = FollowupItem.index2.query(
+            tenant_key(self.tenant, "retention"),
+            FollowupItem.gsi2sk <= f"{on.isoformat()}#\uffff",
+            limit=limit,
+        )
+        return [str(item.gsi2sk).split("#", 1)[1] for item in result if item.tenant == self.tenant]
+
+    def erase(self, patient: Patient) -> int:
+        """Deletes now (a BatchWriteItem per 25) what is in the patient's partition but the patient, and the
+        ID number's claim: a run that stops half-way is finished by the next one."""
+        pk = patient_partition(self.tenant, patient.id)
+        doomed = [
+            FollowupItem(pk, item.sk)
+            for item in FollowupItem.query(pk, attributes_to_get=["pk", "sk"])
+            if item.sk != "patient"
+        ]
+        with FollowupItem.batch_write() as batch:
+            for item in doomed:
+                batch.delete(item)
+            batch.delete(
+                FollowupItem(tenant_key(self.tenant, "patient-idn", patient.id_number_index), "claim")
+            )
+        return len(doomed)
 
 
 # ---- the access log --------------------------------------------------------------------------------------
@@ -453,6 +546,10 @@ class DynamoStore:
     @property
     def memberships(self) -> DynamoMemberships:
         return DynamoMemberships(self.tenant)
+
+    @property
+    def retention(self) -> DynamoRetention:
+        return DynamoRetention(self.tenant, self.uow)
 
     @property
     def questionnaires(self) -> DynamoQuestionnaires:

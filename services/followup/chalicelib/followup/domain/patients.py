@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.personal import mask_mobile, mask_name, mask_resident_id
+from shared.personal import mask_mobile, mask_resident_id
 
 SEALED_FIELDS = ("name", "id_number", "mobile", "address")
 SealedField = Literal["name", "id_number", "mobile", "address"]
@@ -58,9 +58,14 @@ def mask_address(address: str) -> str:
     return (address[:6] if len(address) > 6 else address[:2]) + "****"
 
 
+def mask_patient_name(name: str) -> str:
+    """``张建国`` → ``张*``: the family name's first character only, whatever the name's length."""
+    return (name.strip()[:1] or "") + "*"
+
+
 def masks(name: str, id_number: str, mobile: str, address: str) -> dict[str, str]:
     return {
-        "name": mask_name(name),
+        "name": mask_patient_name(name),
         "id_number": mask_resident_id(id_number),
         "mobile": mask_mobile(mobile) if mobile else "",
         "address": mask_address(address) if address else "",
@@ -97,8 +102,12 @@ class Patient(BaseModel):
     mobile_index: str = ""
     sex: Sex
     birth_date: date
-    department_id: str = Field(description="the department following the patient (from the discharge)")
+    department_id: str = Field(description="the department following the patient (the latest discharge's)")
     department_name: str = ""
+    departments: list[str] = Field(
+        default_factory=list,
+        description="every department that follows the patient (a later discharge elsewhere adds one)",
+    )
     team_ids: list[str] = Field(default_factory=list, description="care teams the patient signed with")
     consents: dict[str, Consent] = Field(default_factory=dict)
     retention_until: date | None = Field(None, description="when the record is purged (set at the end)")
@@ -111,6 +120,10 @@ class Patient(BaseModel):
     def label(self) -> str:
         """The patient as lists, events and notifications name them: the masked name."""
         return self.masked.get("name", "*")
+
+    def followed_by(self) -> set[str]:
+        """The departments whose staff reach the patient."""
+        return {self.department_id, *self.departments}
 
     def consents_to(self, purpose: Purpose) -> bool:
         consent = self.consents.get(purpose)
@@ -134,3 +147,30 @@ class AccessEntry(BaseModel):
         description="e.g. read:record, read:results, reveal:mobile, export:fhir, patient.registered"
     )
     reason: str = ""
+
+
+class RetentionPolicy(BaseModel):
+    """How long the hospital keeps a patient's follow-up after it was registered or last changed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    years: int
+    updated_by: str = ""
+    updated_by_name: str = ""
+    revision: int = 0
+
+
+def purged(patient: Patient, at: datetime) -> Patient:
+    """What is left of a purged patient: a tombstone without any personal value, sealed or masked."""
+    return patient.model_copy(
+        update={
+            "masked": {"name": "已清除", "id_number": "", "mobile": "", "address": ""},
+            "sealed": {},
+            "id_number_index": f"purged-{patient.id}",
+            "mobile_index": "",
+            "team_ids": [],
+            "consents": {},
+            "state": "purged",
+            "updated_at": at,
+        }
+    )

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from chalicelib.followup.domain.links import Link
-from chalicelib.followup.domain.patients import Patient
+from chalicelib.followup.domain.patients import Patient, RetentionPolicy
 from chalicelib.followup.domain.questionnaires import Questionnaire
 from chalicelib.followup.domain.results import Observation, Response
 from chalicelib.followup.domain.tasks import BoardScope, Task, TaskState
@@ -93,6 +93,21 @@ class AccessLog(Protocol):
 
     def page(self, patient_id: str, limit: int, cursor: str | None) -> Page:
         """The patient's access log, newest first: ``AccessEntry`` rows."""
+
+
+class RetentionRepository(Protocol):
+    def get(self) -> RetentionPolicy | None:
+        """The hospital's retention policy (one GetItem); None: the default."""
+
+    def put(self, policy: RetentionPolicy, stale: DomainError) -> None:
+        """Replace (staged), if the stored revision is still ``policy.revision``."""
+
+    def due(self, on: date, limit: int) -> list[str]:
+        """Ids of this hospital's patients whose retention ended by ``on`` (one Query of an index)."""
+
+    def erase(self, patient: Patient) -> int:
+        """Delete now everything in the patient's partition but the patient, and the ID number's claim
+        (one Query, then batches); how many items. The caller then saves the patient's tombstone."""
 
 
 class TaskRepository(Protocol):
@@ -195,6 +210,9 @@ class Store(Protocol):
 
     @property
     def tasks(self) -> TaskRepository: ...
+
+    @property
+    def retention(self) -> RetentionRepository: ...
 
     @property
     def memberships(self) -> CareTeamMembership: ...

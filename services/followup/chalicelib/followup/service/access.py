@@ -18,10 +18,11 @@ and the department did not decide.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from chalicelib.followup.domain.ports import Directory, StaffInfo, Store
+from chalicelib.followup.domain.patients import Patient
+from chalicelib.followup.domain.ports import Directory, StaffInfo, Store, Unit
 
 from shared.auth import Principal
 from shared.errors import Forbidden, NotFound
@@ -39,6 +40,61 @@ class Caller:
     name: str
     department_id: str
     roles: tuple[str, ...]
+
+
+class Reach:
+    """The directory and the care teams as one request's decisions need them, each read at most once:
+    the caller's record (one GetItem), the hospital's units (one Query), the caller's teams (one Query)."""
+
+    def __init__(self, principal: Principal, directory: Directory, store: Store):
+        self.principal = principal
+        self.directory = directory
+        self.store = store
+        self._person: StaffInfo | None | bool = False
+        self._departments: set[str] | None = None
+        self._teams: set[str] | None = None
+
+    @property
+    def person(self) -> StaffInfo | None:
+        if self._person is False:
+            self._person = _record(self.principal, self.directory)
+        return self._person  # type: ignore[return-value]
+
+    @property
+    def clinical(self) -> bool:
+        return self.person is not None and bool(set(self.person.roles) & set(CLINICAL))
+
+    @property
+    def departments(self) -> set[str]:
+        if self._departments is None:
+            self._departments = reachable_departments(self.principal, self.directory, self.person)
+        return self._departments
+
+    @property
+    def teams(self) -> set[str]:
+        if self._teams is None:
+            self._teams = self.store.memberships.teams_of(self.person.id) if self.person else set()
+        return self._teams
+
+    def reaches(self, departments: set[str], team_ids: Iterable[str]) -> bool:
+        if not self.clinical or self.person is None:
+            return False
+        if self.person.department_id in departments:
+            return True
+        teams = set(team_ids)
+        if teams and teams & self.teams:
+            return True
+        return bool(departments & self.departments)
+
+    def patient(self, patient: Patient | None) -> Patient:
+        """The patient if reached; else a 404 that does not echo the id (a purged one is gone)."""
+        if (
+            patient is None
+            or patient.state != "active"
+            or not self.reaches(patient.followed_by(), patient.team_ids)
+        ):
+            raise NotFound("patient")
+        return patient
 
 
 def _record(principal: Principal, directory: Directory) -> StaffInfo | None:
@@ -59,14 +115,17 @@ def caller(principal: Principal, directory: Directory) -> Caller:
 
 
 def reachable_departments(
-    principal: Principal, directory: Directory, person: StaffInfo | None = None
+    principal: Principal,
+    directory: Directory,
+    person: StaffInfo | None = None,
+    units: Mapping[str, Unit] | None = None,
 ) -> set[str]:
     """The departments whose patients a clinical caller reaches: their own, those under it, those they
     head."""
     person = person or _record(principal, directory)
     if person is None or not set(person.roles) & set(CLINICAL):
         return set()
-    units = directory.units(principal.tenant)
+    units = units if units is not None else directory.units(principal.tenant)
     roots = {person.department_id} | {u.id for u in units.values() if u.head_id == person.id}
     reach = set(roots)
     changed = True
@@ -87,15 +146,7 @@ def can_reach(
     store: Store,
 ) -> bool:
     """Whether the caller reaches a patient followed by ``department_id`` and signed with ``team_ids``."""
-    person = _record(principal, directory)
-    if person is None or not set(person.roles) & set(CLINICAL):
-        return False
-    if person.department_id == department_id:
-        return True
-    teams = set(team_ids)
-    if teams and teams & store.memberships.teams_of(person.id):
-        return True
-    return department_id in reachable_departments(principal, directory, person)
+    return Reach(principal, directory, store).reaches({department_id}, team_ids)
 
 
 def require_reach(
@@ -103,12 +154,24 @@ def require_reach(
 ) -> None:
     """404 (not echoing the id) unless the caller reaches the patient."""
     if not can_reach(principal, department_id, team_ids, directory, store):
-        raise NotFound("patient not found")
+        raise NotFound("patient")
+
+
+def require_patient(
+    principal: Principal, patient: Patient | None, directory: Directory, store: Store
+) -> Patient:
+    """The patient, if the caller reaches them through any department that follows them or a care team;
+    else a 404 that does not echo the id (a purged patient is gone for everyone)."""
+    return Reach(principal, directory, store).patient(patient)
 
 
 def require_department(principal: Principal, department_id: str, directory: Directory) -> None:
-    """403 unless a clinical caller reaches the department (its lists, its board)."""
-    if department_id not in reachable_departments(principal, directory):
+    """A department of this hospital (else a 404 without its id) whose patients a clinical caller
+    reaches (else a 403): its lists, its board."""
+    units = directory.units(principal.tenant)
+    if department_id not in units:
+        raise NotFound("department")
+    if department_id not in reachable_departments(principal, directory, units=units):
         raise Forbidden("you do not work in this department")
 
 

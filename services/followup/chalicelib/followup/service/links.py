@@ -23,7 +23,7 @@ from chalicelib.followup.domain.ports import Directory, LinkLookup, Store, Vault
 from chalicelib.followup.domain.questionnaires import evaluate
 from chalicelib.followup.domain.results import Response, Responsible
 from chalicelib.followup.service import wiring
-from chalicelib.followup.service.access import can_reach
+from chalicelib.followup.service.access import require_patient
 from chalicelib.followup.service.alerts import raise_alert, task_done_event
 from chalicelib.followup.service.questionnaires import answered_version, current
 
@@ -53,12 +53,12 @@ def base_url(headers: dict[str, str]) -> str:
 def _reached(
     principal: Principal, store: Store, directory: Directory, patient_id: str, missing: str
 ) -> tuple[str, str]:
-    """The patient's (id, masked name) if the caller reaches them; else 404 naming only ``missing``."""
-    patient = store.patients.get(patient_id)
-    if patient is None or patient.state != "active":
-        raise NotFound(missing)
-    if not can_reach(principal, patient.department_id, patient.team_ids, directory, store):
-        raise NotFound(missing)
+    """The patient's (id, masked name) if the caller reaches them (the one policy: any department that
+    follows them, or a care team); else a 404 naming only ``missing``, never the id."""
+    try:
+        patient = require_patient(principal, store.patients.get(patient_id), directory, store)
+    except NotFound:
+        raise NotFound(missing) from None
     return patient.id, patient.label
 
 

@@ -11,7 +11,7 @@ from chalicelib.followup.domain import results as rules
 from chalicelib.followup.domain.ports import Directory, Store
 from chalicelib.followup.domain.results import Observation, Responsible
 from chalicelib.followup.service import wiring
-from chalicelib.followup.service.access import can_reach
+from chalicelib.followup.service.access import require_patient
 from chalicelib.followup.service.alerts import raise_alert
 
 from shared.auth import Principal
@@ -42,12 +42,11 @@ def record_observation(
     store = store or wiring.store(principal, request_id)
     directory = directory or wiring.directory()
     patient = store.patients.get(patient_id)
-    if patient is None or patient.state != "active":
-        raise NotFound("patient")
-    if not _lab_system(principal) and not can_reach(
-        principal, patient.department_id, patient.team_ids, directory, store
-    ):
-        raise NotFound("patient")
+    if _lab_system(principal):
+        if patient is None or patient.state != "active":
+            raise NotFound("patient")
+    else:
+        patient = require_patient(principal, patient, directory, store)
     task = None
     if body.task_id:
         task = store.tasks.get(body.task_id)
@@ -140,13 +139,9 @@ def patient_results(
 ) -> api.PatientResults:
     """The patient's latest responses and lab values (one Query each), the read in their access log."""
     store = store or wiring.store(principal, request_id)
-    patient = store.patients.get(patient_id)
-    if patient is None or patient.state != "active":
-        raise NotFound("patient")
-    if not can_reach(
-        principal, patient.department_id, patient.team_ids, directory or wiring.directory(), store
-    ):
-        raise NotFound("patient")
+    patient = require_patient(
+        principal, store.patients.get(patient_id), directory or wiring.directory(), store
+    )
     store.access.record(patient.id, "read:results")
     responses, _ = store.responses.of_patient(patient.id, query.limit, None)
     observations, _ = store.observations.of_patient(patient.id, query.limit, None)

@@ -5,6 +5,8 @@ imported when first asked for (a route module does not pay for models it does no
 
 from __future__ import annotations
 
+from datetime import date
+
 from chalicelib.followup.domain.ports import Directory, LinkLookup, Store, Vault
 
 from shared.auth import Principal
@@ -36,6 +38,13 @@ def vault() -> Vault:
     from chalicelib.followup.adapters.kms import KmsVault
 
     return KmsVault()
+
+
+def retention_due_everywhere(on: date, limit: int) -> list[tuple[str, str]]:
+    """(tenant, patient id) of every hospital's patients whose retention ended by ``on`` (one Query)."""
+    from chalicelib.followup.adapters.dynamodb import retention_due_everywhere as due
+
+    return due(on, limit)
 
 
 def link_lookup() -> LinkLookup:
