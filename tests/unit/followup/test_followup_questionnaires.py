@@ -99,6 +99,12 @@ def test_answers_are_checked_by_kind_range_and_item() -> None:
         "answers.diastolic": "give a number",
         "answers.symptoms": "choose one or more of the options",
     }
+    assert [
+        f.field
+        for f in evaluate(
+            HYPERTENSION_BP, {"measured_on": "2026-12-05", "systolic": float("nan"), "diastolic": 80}
+        ).faults
+    ] == ["answers.systolic"]  # JSON may carry NaN: never a number here
     scale = evaluate(DISCHARGE_D7, {"feeling": "x", "fever": "no", "wound": "healed", "pain": 2.5})
     assert {f.field for f in scale.faults} == {"answers.feeling", "answers.pain", "answers.medication"}
 

@@ -28,7 +28,8 @@ CLINICAL = ("doctor", "nurse", "head_nurse", "department_head")
     status=201,
     roles=CLINICAL,
     kinds=("staff",),
-    idempotent=True,
+    # Not idempotent on purpose: a replayed answer would keep the URL (the token) in the idempotency
+    # table, and only the token's digest may be stored anywhere. A retry makes a second link instead.
     budget={"GetItem": 4, "Query": 2, "TransactWriteItems": 1},
 )
 def create_link(ctx: RequestContext, task_id: str, body: LinkCreate) -> LinkCreated:

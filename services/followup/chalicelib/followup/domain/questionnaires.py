@@ -17,6 +17,7 @@ Pure: no AWS. Built-ins are in ``domain/builtin_questionnaires.py``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -257,7 +258,7 @@ def _clean(item: Item, raw: Any) -> tuple[Any, str | None]:
             return None, "choose one or more of the options"
         return sorted(set(raw), key=[o.value for o in item.options].index), None
     if item.kind in NUMBER_KINDS:
-        if isinstance(raw, bool) or not isinstance(raw, int | float):
+        if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
             return None, "give a number"
         if item.kind == "scale" and raw != int(raw):
             return None, "give a whole number on the scale"
