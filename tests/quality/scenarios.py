@@ -1352,6 +1352,10 @@ def _register_followup_links() -> None:
     def the_patient_opens_it(maker: ResourceMaker, token: str) -> Prepared:
         return Prepared(my_link(maker, token)["path"].removeprefix("/followup"))
 
+    @scenario("followup", "GET", "/p/{token}/form")
+    def the_patient_opens_the_page(maker: ResourceMaker, token: str) -> Prepared:
+        return Prepared(my_link(maker, token)["path"].removeprefix("/followup") + "/form")
+
     @scenario("followup", "POST", "/p/{token}/responses")
     def the_patient_answers_high(maker: ResourceMaker, token: str) -> Prepared:
         path = my_link(maker, token)["path"].removeprefix("/followup")

@@ -45,7 +45,9 @@ def _inbox(stack: Any, token: str) -> list[dict[str, Any]]:
     return [i for i in page["items"] if i["title"].startswith("随访异常")]
 
 
-def test_an_abnormal_answer_through_the_link_reaches_the_doctor(stack: Any, tenant: str, admin: str) -> None:
+def test_an_abnormal_answer_through_the_link_reaches_the_doctor(
+    clients: dict[str, Any], stack: Any, tenant: str, admin: str
+) -> None:
     h = _hospital(stack, tenant, admin)
     pid = seed_patient(tenant, h["card"])
     task_id = seed_task(tenant, pid, h["card"], h["doctor"], "李医生")
@@ -62,6 +64,10 @@ def test_an_abnormal_answer_through_the_link_reaches_the_doctor(stack: Any, tena
     assert form["title"] == "高血压家庭血压监测" and form["patient_label"] == "张*"
     assert [i["id"] for i in form["items"]][:3] == ["measured_on", "systolic", "diastolic"]
     assert pid not in str(form) and not form["answered"]
+
+    page = clients["followup"].http.get(path.removeprefix("/followup") + "/form", headers={})
+    assert page.status_code == 200 and page.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "高血压家庭血压监测" in page.body.decode() and pid not in page.body.decode()
 
     status, receipt = stack.request("POST", f"{path}/responses", None, BP)
     assert status == 201 and receipt["received"], receipt

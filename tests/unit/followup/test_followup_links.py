@@ -328,3 +328,47 @@ def test_results_are_read_by_staff_who_reach_the_patient_and_the_read_is_audited
         results.patient_results(
             STRANGER, "p1", ResultsQuery(), store=world.store.as_caller(STRANGER), directory=world.directory
         )
+
+
+def test_the_page_for_the_phone_escapes_what_the_hospital_wrote_and_loads_nothing_from_elsewhere() -> None:
+    from chalicelib.followup.contracts.questionnaires import PatientQuestionnaire
+    from chalicelib.followup.domain.builtin_questionnaires import DISCHARGE_D7
+    from chalicelib.followup.domain.questionnaires import Item
+    from chalicelib.followup.service import patient_form
+
+    hostile = Item(id="note", kind="text", label='<img src=x onerror="alert(1)">', required=False)
+    view = PatientQuestionnaire(
+        title="出院后第7天随访问卷<script>",
+        items=[*DISCHARGE_D7.items, hostile],
+        patient_label="张*",
+        expires_at=NOW,
+        answered=False,
+    )
+    page = patient_form.render(view)
+    assert page.startswith("<!doctype html>") and 'name="viewport"' in page
+    assert (
+        "<img" not in page and "&lt;img src=x" in page and "<title>出院后第7天随访问卷&lt;script&gt;" in page
+    )
+    assert (
+        "src=" not in page.replace("&lt;img src=x", "") and "http" not in page
+    )  # nothing loaded from elsewhere
+    assert (
+        'data-item="temperature" data-kind="number" data-show-item="fever" data-show-any="[&quot;yes&quot;]"'
+        in page
+    )
+    assert page.count('type="radio" name="pain"') == 11  # the 0–10 scale as eleven taps
+    assert "张*，您好" in page and "链接有效期至 2026-12-05 10:00" in page
+    done = patient_form.render(view.model_copy(update={"answered": True}))
+    assert "您已提交过本问卷" in done and "<form" not in done
+
+
+def test_the_page_opens_through_the_link_like_the_questionnaire() -> None:
+    world = World()
+    world.task()
+    token = _token(world.link())
+    page = links.open_form(token, FakeLinkLookup(world.store.tables), world._store_of, world.vault, NOW)
+    assert "高血压家庭血压监测" in page and 'name="systolic"' in page
+    with pytest.raises(Unauthenticated):
+        links.open_form(
+            "x" * rules.TOKEN_CHARS, FakeLinkLookup(world.store.tables), world._store_of, world.vault
+        )

@@ -8,6 +8,7 @@ ROUTES = (
     ("POST", "/tasks/{task_id}/link", "chalicelib.followup.api.links", "create_link"),
     ("DELETE", "/links/{link_id}", "chalicelib.followup.api.links", "revoke_link"),
     ("GET", "/p/{token}", "chalicelib.followup.api.links", "open_link"),
+    ("GET", "/p/{token}/form", "chalicelib.followup.api.links", "open_form"),
     ("POST", "/p/{token}/responses", "chalicelib.followup.api.links", "submit_response"),
     ("POST", "/patients", "chalicelib.followup.api.patients", "register_patient"),
     ("GET", "/patients", "chalicelib.followup.api.patients", "list_patients"),

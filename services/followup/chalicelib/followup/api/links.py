@@ -62,6 +62,18 @@ def open_link(ctx: RequestContext, token: str) -> PatientQuestionnaire:
 
 
 @api.route(
+    "/p/{token}/form",
+    summary="The patient's questionnaire as a page for the phone's browser (no bearer token, no external "
+    "script): it sends the answers to …/responses; an expired, revoked or unknown link is 401",
+    public=True,
+    media_type="text/html; charset=utf-8",
+    budget={"Query": 1, "UpdateItem": 1, "GetItem": 1},
+)
+def open_form(ctx: RequestContext, token: str) -> str:
+    return links.open_form(token)
+
+
+@api.route(
     "/p/{token}/responses",
     "POST",
     summary="The patient's answers through their link (no bearer token): one response per link (a "

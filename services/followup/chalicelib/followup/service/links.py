@@ -239,6 +239,19 @@ def open_link(
     )
 
 
+def open_form(
+    token: str,
+    lookup: LinkLookup | None = None,
+    store_of: Callable[[Principal, str | None], Store] | None = None,
+    vault: Vault | None = None,
+    now: datetime | None = None,
+) -> str:
+    """The same questionnaire as a page for the phone's browser (``service/patient_form.py``)."""
+    from chalicelib.followup.service import patient_form
+
+    return patient_form.render(open_link(token, lookup, store_of, vault, now))
+
+
 def submit_response(
     token: str,
     body: api.ResponseBody,
