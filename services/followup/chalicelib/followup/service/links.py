@@ -183,7 +183,7 @@ def _link_principal(tenant: str, link: Link) -> Principal:
     return Principal(tenant=tenant, user=f"link:{link.id}", kind="patient", staff_name=LINK_ACTOR_NAME)
 
 
-def _resolve(
+def resolve(
     token: str,
     request_id: str | None,
     lookup: LinkLookup | None,
@@ -191,8 +191,10 @@ def _resolve(
     vault: Vault | None,
     now: datetime,
 ) -> tuple[Link, Store]:
-    """The link a token names and a store of its hospital acting as it, after the rate limit; any fault
-    is the same 401 (a guesser learns nothing). Reads: one Query (the digest); one UpdateItem (the count)."""
+    """The link a token names and a store of its hospital acting as it (a ``patient`` principal
+    ``link:<link_id>``), after the rate limit; any fault is the same 401 (a guesser learns nothing).
+    Reads: one Query (the digest); one UpdateItem (the count). Another patient-facing use (a revisit
+    request through a link) resolves its token here and then checks what the link is for."""
     if not rules.looks_like_token(token):
         raise Unauthenticated(INVALID)
     found = (lookup or wiring.link_lookup()).find(rules.token_hash(token))
@@ -225,7 +227,7 @@ def open_link(
 ) -> api.PatientQuestionnaire:
     """The questionnaire to render, the patient's masked name, and whether it is answered already."""
     now = now or now_utc()
-    link, store = _resolve(token, None, lookup, store_of, vault, now)
+    link, store = resolve(token, None, lookup, store_of, vault, now)
     questionnaire = answered_version(store, link.questionnaire_id, link.questionnaire_version)
     if questionnaire is None:
         raise Unauthenticated(INVALID)  # its questionnaire is gone: the link opens nothing
@@ -265,7 +267,7 @@ def submit_response(
     """The patient's answers: checked (422 naming each item), scored, kept; the link answered, its task
     done (reached), an alert raised if abnormal — one transaction. A second response is a 409."""
     now = now or now_utc()
-    link, store = _resolve(token, request_id, lookup, store_of, vault, now)
+    link, store = resolve(token, request_id, lookup, store_of, vault, now)
     if link.response_id:
         raise Conflict("this questionnaire has been answered already")
     questionnaire = answered_version(store, link.questionnaire_id, link.questionnaire_version)
