@@ -40,6 +40,9 @@ RATE_PER_MINUTE = 30
 SIGNING_KIND = "followup-link"
 _TOKEN = re.compile(rf"^[A-Za-z0-9_-]{{{TOKEN_CHARS}}}$")
 LinkState = Literal["active", "answered", "revoked", "expired"]
+# What a link opens. Each patient-facing route accepts links of its own purpose only (a revisit request
+# through a link would add its purpose here and check it the same way).
+LinkPurpose = Literal["questionnaire"]
 
 
 class Link(BaseModel):
@@ -50,6 +53,7 @@ class Link(BaseModel):
     id: str = Field(description="<patient_id>-<id>: names the link to staff (revoking), never in its URL")
     patient_id: str
     patient_label: str = Field(description="the patient's masked name (张*)")
+    purpose: LinkPurpose = "questionnaire"
     questionnaire_id: str
     questionnaire_version: int
     questionnaire_title: str

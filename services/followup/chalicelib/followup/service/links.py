@@ -218,6 +218,13 @@ def resolve(
     return link, store
 
 
+def _questionnaire_link(link: Link) -> Link:
+    """A link opens what it was made for and nothing else."""
+    if link.purpose != "questionnaire":
+        raise Unauthenticated(INVALID)
+    return link
+
+
 def open_link(
     token: str,
     lookup: LinkLookup | None = None,
@@ -228,6 +235,7 @@ def open_link(
     """The questionnaire to render, the patient's masked name, and whether it is answered already."""
     now = now or now_utc()
     link, store = resolve(token, None, lookup, store_of, vault, now)
+    _questionnaire_link(link)
     questionnaire = answered_version(store, link.questionnaire_id, link.questionnaire_version)
     if questionnaire is None:
         raise Unauthenticated(INVALID)  # its questionnaire is gone: the link opens nothing
@@ -268,6 +276,7 @@ def submit_response(
     done (reached), an alert raised if abnormal — one transaction. A second response is a 409."""
     now = now or now_utc()
     link, store = resolve(token, request_id, lookup, store_of, vault, now)
+    _questionnaire_link(link)
     if link.response_id:
         raise Conflict("this questionnaire has been answered already")
     questionnaire = answered_version(store, link.questionnaire_id, link.questionnaire_version)
