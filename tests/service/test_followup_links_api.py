@@ -282,3 +282,25 @@ def test_questionnaires_are_written_by_admins_and_a_bad_condition_is_named(
         "PUT", "/followup/questionnaires/bp-weekly", admin, {**definition, "version": 1}
     )
     assert status == 409, stale
+
+
+def test_answers_sent_at_once_are_one_response_and_one_alert(stack: Any, tenant: str, admin: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    h = _hospital(stack, tenant, admin)
+    pid = seed_patient(tenant, h["card"])
+    _, link = stack.request(
+        "POST", f"/followup/tasks/{seed_task(tenant, pid, h['card'], h['doctor'])}/link", h["doc"], {}
+    )
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        answers = list(
+            pool.map(lambda _: stack.request("POST", f"{link['path']}/responses", None, BP), range(5))
+        )
+    assert sorted(status for status, _ in answers) == [201, 409, 409, 409, 409], answers
+    assert {body["detail"] for status, body in answers if status == 409} == {
+        "this questionnaire has been answered already"
+    }
+    status, results = stack.request("GET", f"/followup/patients/{pid}/results", h["doc"])
+    assert status == 200 and len(results["responses"]) == 1, results
+    stack.drain()
+    assert len(_inbox(stack, h["doc"])) == 1

@@ -286,6 +286,12 @@ def submit_response(
     if result.faults:
         raise problems.validation_failed([FieldError(f.field, f.message, "rule") for f in result.faults])
     response_id = f"{link.patient_id}-{new_id()}"
+    # The link first: of answers sent at once, one is kept, and the others are told it was answered (the
+    # transaction reports the first condition that failed).
+    store.links.save(
+        link.model_copy(update={"response_id": response_id}),
+        Conflict("this questionnaire has been answered already"),
+    )
     task = store.tasks.get(link.task_id) if link.task_id else None
     responsible = (
         Responsible.of_task(task)
@@ -344,10 +350,6 @@ def submit_response(
             alert_task_id=alert_id,
             submitted_at=now,
         )
-    )
-    store.links.save(
-        link.model_copy(update={"response_id": response_id}),
-        Conflict("this questionnaire has been answered already"),
     )
     store.audit(
         "response.submit",
