@@ -193,6 +193,13 @@ def test_a_link_opens_only_its_own_questionnaire_and_is_no_bearer_token(
     ):
         status, body = stack.request(method, route, token, {} if method == "POST" else None)
         assert status == 401, (route, status, body)
+    # ... and so does every protected route of every service (swept from the registry)
+    from tests.quality.surface import all_routes, fill
+
+    for route in [r for r in all_routes() if not r.public]:
+        url = f"/{route.service}" + fill(route.path, {p: mine for p in route.path_params})
+        status, body = stack.request(route.method, url, token, {} if route.body is not None else None)
+        assert status == 401, (route.method, url, status, body)
     # the other patient's link still works (nothing of it was reached) and names only its own patient
     status, form = stack.request("GET", other["path"])
     assert status == 200 and form["patient_label"] == "李*" and "张" not in str(form)
