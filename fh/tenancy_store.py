@@ -14,7 +14,14 @@ from pynamodb.exceptions import PutError
 
 from fh.tenancy import ADMIN_ROLE, Onboarding
 from shared.auth import Principal
-from shared.directory import DepartmentItem, EmployeeNumberClaim, HospitalItem, SignInItem, StaffItem
+from shared.directory import (
+    PROVINCE_HOSPITALS,
+    DepartmentItem,
+    EmployeeNumberClaim,
+    HospitalItem,
+    SignInItem,
+    StaffItem,
+)
 from shared.errors import Conflict
 from shared.events.envelope import EventEnvelope
 from shared.ids import new_id
@@ -23,8 +30,9 @@ from shared.persistence.uow import UnitOfWork
 
 # Onboarding writes the directory, which messaging owns: its outbox carries the events.
 OWNER = "messaging"
-# A province-wide index of hospitals (for operators): the only key that does not start with a tenant id.
-PROVINCE_TENANTS = "_province#tenants"
+# A province-wide index of hospitals (for operators and the sweeps): the only key that does not start with a
+# tenant id.
+PROVINCE_TENANTS = PROVINCE_HOSPITALS
 
 
 @dataclass(frozen=True)

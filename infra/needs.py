@@ -47,6 +47,8 @@ NEEDS: dict[str, Needs] = {
     "approvals": Needs(attachments=True, attachment_keys="*/approvals/*", read_models=(ON_DUTY,)),
     # scheduling's spreadsheet exports are <tenant>/scheduling/exports/...: its role reaches those keys only
     "scheduling": Needs(solver=True, attachments=True, attachment_keys="*/scheduling/*"),
-    "followup": Needs(blind_index=True),
+    # follow-up's patients are found by blind index (adapters/kms.py); its call recordings are
+    # <tenant>/followup/recordings/<id>: its role reaches those keys only
+    "followup": Needs(blind_index=True, attachments=True, attachment_keys="*/followup/*"),
     "marketplace": Needs(),
 }

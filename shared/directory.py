@@ -112,10 +112,21 @@ class HospitalItem(TenantItem):
     created_at = UTCDateTimeAttribute(default=now_utc)
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
+    listed = Gsi1()
 
     @staticmethod
     def partition(tenant: str) -> str:
         return tenant_key(tenant, "tenant")
+
+
+# The province-wide index of hospitals (``gsi1pk`` of every HospitalItem, written by ``fh tenant add``): the
+# only key that does not start with a tenant id.
+PROVINCE_HOSPITALS = "_province#tenants"
+
+
+def hospitals() -> list[HospitalItem]:
+    """Every hospital onboarded in the province, by tenant id (the sweeps that work across hospitals)."""
+    return list(HospitalItem.listed.query(PROVINCE_HOSPITALS))
 
 
 def hospital(tenant: str) -> HospitalItem | None:

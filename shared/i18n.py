@@ -119,10 +119,11 @@ NOUNS = {
     # late leave, sick calls and repairs
     "disruption": "排班异动",
     "swap": "换班",
-    # follow-up: questionnaires, patient links, results
+    # follow-up
+    "task": "随访任务",
+    "recording": "通话录音",
     "questionnaire": "随访问卷",
     "link": "随访链接",
-    "task": "随访任务",
 }
 
 # Values code puts into messages that a reader should see in Chinese too.
@@ -550,6 +551,17 @@ MESSAGES = {
     "a resident ID number has 17 digits and a check digit or X": "身份证号应为17位数字加1位校验码（数字或X）",
     "the resident ID number's birth date is not a date": "身份证号中的出生日期无效",
     "the resident ID number's check digit is wrong": "身份证号校验码错误",
+    # follow-up: the task board, doing a task, the call log, the sweep
+    "this task is not open any more (done, missed or cancelled): it cannot be done again": "该随访任务已不在待办状态（已完成、已错过或已取消），不能再次完成",
+    "lost to follow-up needs the reason (e.g. 号码停机、搬迁)": "失访需填写原因（如号码停机、搬迁）",
+    "the task board is for clinical staff (doctor, nurse, head nurse, department head)": "任务看板仅供临床人员（医生、护士、护士长、科主任）使用",
+    "name the care team whose board to show (owner_id)": "请指定要查看其看板的团队（owner_id）",
+    "only the care team's members read its board": "只有该团队的成员才能查看其任务看板",
+    "this task was changed meanwhile (someone else finished it?): reload it": "该随访任务已被他人修改（可能已由同事完成）：请刷新后重试",
+    "the patient's tasks changed meanwhile: try again": "该患者的随访任务已被修改：请重试",
+    "the patient's tasks changed meanwhile": "该患者的随访任务已被修改",
+    "the recording has not been uploaded yet: PUT it to its upload_url first": "录音尚未上传：请先 PUT 到其 upload_url",
+    "another sweep is on this hospital": "另一轮巡检正在处理本院",
     # follow-up: questionnaires, patient links, responses, lab results (services/followup)
     "the task is {}: a link is sent for an open task": "该随访任务状态为{}：只能为未完成的任务发送链接",
     "the task names no questionnaire: name one": "该随访任务未指定问卷：请指定问卷",

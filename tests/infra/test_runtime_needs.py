@@ -286,6 +286,21 @@ def test_scheduling_reaches_its_own_exports_in_the_attachments_bucket_only(
 
 
 @pytest.mark.parametrize("code", PROVINCES)
+def test_followup_reaches_its_own_recordings_in_the_attachments_bucket_only(
+    assembly: Assembly, code: str
+) -> None:
+    """Call recordings are ``<tenant>/followup/recordings/<id>``: follow-up's role puts and gets those keys
+    only (no other service's files), and its functions are told the bucket."""
+    template = _service(assembly, code, "followup")
+    (s3,) = [s for s in _app_statements(template) if any(a.startswith("s3:") for a in _listed(s["Action"]))]
+    assert sorted(_listed(s3["Action"])) == ["s3:GetObject", "s3:PutObject"]
+    assert re.search(rf":s3:::fh-{code}-attachments-.*/\*/followup/\*\"\]\]\}}$", json.dumps(s3["Resource"]))
+    for function in resources(template, "AWS::Serverless::Function").values():
+        env = function["Properties"]["Environment"]["Variables"]
+        assert f"fh-{code}-attachments-" in json.dumps(env["FH_ATTACHMENTS_BUCKET"])
+
+
+@pytest.mark.parametrize("code", PROVINCES)
 def test_only_the_services_that_need_them_get_buckets_phones_push_and_the_index_key(
     assembly: Assembly, code: str
 ) -> None:

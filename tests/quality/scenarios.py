@@ -1391,5 +1391,157 @@ _register_scheduling()
 _register_calendar_feeds()
 _register_roster_repairs()
 _register_swaps()
+
+
+def _register_followup() -> None:
+    """Follow-up's board, tasks and KPIs: the caller is a clinical member of staff (the all-roles token
+    made staff in a fresh department), and a patient with tasks of hers is put in through the store (the
+    routes that enrol patients are other features'); the branches take the patient policy down its
+    department and care-team reads (a patient of a ward under the caller's department, signed with a team)."""
+    from tests.quality.surface import Made, Prepared, branch, maker_recipe, scenario
+
+    def tenant_of(token: str) -> str:
+        import jwt
+
+        from shared.settings import get_settings
+
+        claims = jwt.decode(token, options={"verify_signature": False})
+        return str(claims[get_settings().tenant_claim])
+
+    def tasks_of_a_patient(
+        maker: ResourceMaker, token: str, how_many: int = 1, ward: bool = False, teams: tuple[str, ...] = ()
+    ) -> list[str]:
+        """A patient of the caller's department (or of a ward under it) with tasks of hers due today."""
+        from datetime import UTC, date, datetime
+
+        from chalicelib.followup.adapters.dynamodb import DynamoStore
+        from chalicelib.followup.domain.board import local_day
+        from chalicelib.followup.domain.patients import Patient
+        from chalicelib.followup.domain.tasks import Task
+
+        from shared.auth import Principal
+        from shared.errors import Conflict
+        from shared.persistence.uow import UnitOfWork
+
+        me = maker.caller_is_staff(token)
+        department = me.body["department_id"]
+        if ward:
+            body = {"name": "心内科病区", "kind": "ward", "parent_id": department}
+            status, unit = maker.call("POST", "/messaging/departments", token, body)
+            assert status == 201, unit
+            department = unit["id"]
+        tenant, now = tenant_of(token), datetime.now(UTC)
+        pid = "p" + uuid.uuid4().hex[:12]
+        patient = Patient(
+            id=pid,
+            masked={"name": "张*", "id_number": "110105********002X", "mobile": "138****5678", "address": ""},
+            sealed={"name": "sealed", "id_number": "sealed"},
+            id_number_index=uuid.uuid4().hex,
+            sex="male",
+            birth_date=date(1950, 1, 1),
+            department_id=department,
+            team_ids=list(teams),
+            created_at=now,
+            updated_at=now,
+        )
+        tasks = [
+            Task(
+                id=f"{pid}-t{n}",
+                patient_id=pid,
+                patient_label="张*",
+                kind="call",
+                title="出院后第7天电话随访",
+                due=local_day(now),
+                department_id=department,
+                doctor_id=me.id,
+                doctor_name=me.body["name"],
+                created_at=now,
+            )
+            for n in range(how_many)
+        ]
+        principal = Principal(tenant=tenant, user="gate-set-up", kind="service")
+        with UnitOfWork("followup", principal, "gate") as uow:
+            store = DynamoStore(tenant, uow, principal)
+            store.patients.add(patient, Conflict("taken"))
+            for task in tasks:
+                store.tasks.add(task)
+            uow.commit()
+        return [t.id for t in tasks]
+
+    @maker_recipe("followup", "/tasks")
+    def a_task_of_the_caller(maker: ResourceMaker, token: str, parents: dict[str, str]) -> Made:
+        (task_id,) = tasks_of_a_patient(maker, token)
+        return Made("followup", "/tasks", f"/followup/tasks/{task_id}", task_id, {"id": task_id})
+
+    @scenario("followup", "GET", "/board")
+    def my_board_today(maker: ResourceMaker, token: str) -> Prepared:
+        tasks_of_a_patient(maker, token, how_many=2)
+        me = maker.caller_is_staff(token)  # named: another hospital has no one of that id (a 404)
+        return Prepared("/board", query={"view": "due_today", "owner_id": me.id})
+
+    @branch("followup", "GET", "/board", "Query")
+    def my_departments_board(maker: ResourceMaker, token: str) -> Prepared:
+        """The department's board (the units Query, then the board's)."""
+        tasks_of_a_patient(maker, token)
+        department = maker.caller_is_staff(token).body["department_id"]
+        return Prepared("/board", query={"scope": "department", "owner_id": department})
+
+    @scenario("followup", "GET", "/kpis")
+    def my_departments_figures(maker: ResourceMaker, token: str) -> Prepared:
+        maker.caller_is_staff(token)
+        return Prepared("/kpis")
+
+    def recording_of(maker: ResourceMaker, token: str, task_id: str, upload: bool = True) -> str:
+        import urllib.request
+        from datetime import UTC, datetime
+
+        body = {
+            "at": datetime.now(UTC).isoformat(),
+            "duration_s": 60,
+            "result": "reached",
+            "recording": {"content_type": "audio/amr", "size": 6},
+        }
+        status, call = maker.call("POST", f"/followup/tasks/{task_id}/calls", token, body)
+        assert status == 201, call
+        if upload:
+            put = urllib.request.Request(
+                call["upload_url"], data=b"#!AMR\n", method="PUT", headers=call["upload_headers"]
+            )
+            with urllib.request.urlopen(put, timeout=10) as resp:
+                assert resp.status == 200
+        return str(call["id"])
+
+    @scenario("followup", "GET", "/tasks/{task_id}/calls/{call_id}/recording")
+    def a_recorded_call(maker: ResourceMaker, token: str) -> Prepared:
+        (task_id,) = tasks_of_a_patient(maker, token)
+        return Prepared(f"/tasks/{task_id}/calls/{recording_of(maker, token, task_id)}/recording")
+
+    @branch("followup", "GET", "/tasks/{task_id}/calls/{call_id}/recording", "Query")
+    def a_recorded_call_of_a_wards_patient(maker: ResourceMaker, token: str) -> Prepared:
+        (task_id,) = tasks_of_a_patient(maker, token, ward=True, teams=("team-gate",))
+        return Prepared(f"/tasks/{task_id}/calls/{recording_of(maker, token, task_id)}/recording")
+
+    @branch("followup", "GET", "/tasks/{task_id}", "Query")
+    def a_task_of_a_wards_patient(maker: ResourceMaker, token: str) -> Prepared:
+        (task_id,) = tasks_of_a_patient(maker, token, ward=True, teams=("team-gate",))
+        return Prepared(f"/tasks/{task_id}")
+
+    @branch("followup", "POST", "/tasks/{task_id}/done", "Query")
+    def a_death_cancels_the_rest(maker: ResourceMaker, token: str) -> Prepared:
+        """Deceased: the patient's tasks read (a Query) and the others cancelled with it; of a ward's
+        patient signed with a team, so the policy's two Queries are made too."""
+        task_id, *_ = tasks_of_a_patient(maker, token, how_many=3, ward=True, teams=("team-gate",))
+        return Prepared(f"/tasks/{task_id}/done", body={"outcome": "deceased", "notes": "家属告知"})
+
+    @branch("followup", "POST", "/tasks/{task_id}/calls", "Query")
+    def a_call_for_a_wards_patient(maker: ResourceMaker, token: str) -> Prepared:
+        from datetime import UTC, datetime
+
+        (task_id,) = tasks_of_a_patient(maker, token, ward=True, teams=("team-gate",))
+        body = {"at": datetime.now(UTC).isoformat(), "duration_s": 30, "result": "no_answer"}
+        return Prepared(f"/tasks/{task_id}/calls", body=body)
+
+
+_register_followup()
 _register_followup_patients()
 _register_followup_links()

@@ -188,6 +188,96 @@ def _scenario(stack: Any, tenant: str, emitted: list[Any]) -> None:
     _roster_scenario(stack, tenant, admin, emitted)
     _swap_scenario(stack, tenant, admin, emitted)
     _followup_alerts(stack, tenant, admin, dept["id"], head, emitted)
+    _followup_scenario(stack, tenant, admin, dept["id"], emitted)
+
+
+def _followup_scenario(stack: Any, tenant: str, admin: str, dept: str, emitted: list[Any]) -> None:
+    """A doctor finishes a follow-up call over the API (followup.task.done); the events of the features that
+    enrol patients, raise alerts and sweep the day are their catalog's, for the same department."""
+    from datetime import UTC, datetime
+
+    from chalicelib.followup.adapters.dynamodb import DynamoStore
+    from chalicelib.followup.domain.patients import Patient
+    from chalicelib.followup.domain.tasks import Task
+
+    from shared.auth import Principal
+    from shared.errors import Conflict
+    from shared.events.published.followup import (
+        FOLLOWUP_ALERT_RAISED,
+        FOLLOWUP_ENROLLED,
+        FOLLOWUP_TASK_MISSED,
+        AlertRaised,
+        Enrolled,
+        TaskEvent,
+    )
+
+    doctor = make_staff(stack, admin, dept, "郑医生", "G9", ["doctor"])
+    now = datetime.now(UTC)
+    patient = Patient(
+        id="pgate1",
+        masked={"name": "张*", "id_number": "110105********002X", "mobile": "138****5678", "address": ""},
+        sealed={"name": "sealed", "id_number": "sealed"},
+        id_number_index="gate-idn",
+        sex="male",
+        birth_date=date(1950, 1, 1),
+        department_id=dept,
+        created_at=now,
+        updated_at=now,
+    )
+    task = Task(
+        id="pgate1-t1",
+        patient_id="pgate1",
+        patient_label="张*",
+        kind="call",
+        title="出院后第7天电话随访",
+        due=now.date(),
+        department_id=dept,
+        doctor_id=doctor,
+        created_at=now,
+    )
+    principal = Principal(tenant=tenant, user="gate-set-up", kind="service")
+    with UnitOfWork("followup", principal, "gate") as uow:
+        store = DynamoStore(tenant, uow, principal)
+        store.patients.add(patient, Conflict("taken"))
+        store.tasks.add(task)
+        uow.commit()
+    token = stack.token(tenant, doctor, ["doctor"])
+    status, body = stack.request("POST", f"/followup/tasks/{task.id}/done", token, {"outcome": "reached"})
+    assert status == 200, body
+    emitted.append(
+        FOLLOWUP_ENROLLED.envelope(
+            tenant,
+            Enrolled(
+                enrolment_id="pgate1-e1",
+                patient_id="pgate1",
+                plan_id="hypertension",
+                plan_version=1,
+                department_id=dept,
+                doctor_id=doctor,
+                discharge_date=now.date(),
+                tasks=3,
+            ),
+        )
+    )
+    missed = TaskEvent(
+        task_id="pgate1-t2",
+        patient_id="pgate1",
+        kind="call",
+        title="电话随访",
+        due=now.date(),
+        department_id=dept,
+    )
+    emitted.append(FOLLOWUP_TASK_MISSED.envelope(tenant, missed))
+    alert = AlertRaised(
+        alert_id="pgate1-a1",
+        patient_id="pgate1",
+        patient_label="张*",
+        task_id="pgate1-t3",
+        department_id=dept,
+        notify=[doctor],
+        title="随访异常：收缩压 182 mmHg（>160）",
+    )
+    emitted.append(FOLLOWUP_ALERT_RAISED.envelope(tenant, alert))
 
 
 def _roster(stack: Any, tenant: str, admin: str, ward: str, nurse: str, emitted: list[Any]) -> None:

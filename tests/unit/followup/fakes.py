@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from chalicelib.followup.domain.board import CallEntry, DueNotice, SweepProgress
+from chalicelib.followup.domain.kpis import COUNTERS, Counts
 from chalicelib.followup.domain.links import Link
 from chalicelib.followup.domain.patients import AccessEntry, Patient, RetentionPolicy
 from chalicelib.followup.domain.ports import StaffInfo, Unit
@@ -37,6 +39,10 @@ class Tables:
     memberships: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     retention: dict[str, RetentionPolicy] = field(default_factory=dict)
     reads: list[str] = field(default_factory=list)
+    calls: dict[tuple[str, str], CallEntry] = field(default_factory=dict)
+    notices: dict[tuple[str, str], DueNotice] = field(default_factory=dict)
+    progress: dict[tuple[str, date], SweepProgress] = field(default_factory=dict)
+    kpis: dict[tuple[str, str, str], dict[str, int]] = field(default_factory=dict)
     # questionnaires (current, and every version), links, link request counters, responses, observations
     questionnaires: dict[tuple[str, str], Any] = field(default_factory=dict)
     questionnaire_versions: dict[tuple[str, str, int], Any] = field(default_factory=dict)
@@ -177,6 +183,7 @@ class FakeTasks:
         due_to: date | None,
         limit: int,
         cursor: str | None,
+        newest_first: bool = False,
     ) -> tuple[list[Any], str | None]:
         self.tables.reads.append("Query")
         rows = [
@@ -188,7 +195,9 @@ class FakeTasks:
             and (due_from is None or t.due >= due_from)
             and (due_to is None or t.due <= due_to)
         ]
-        return page_after(rows, limit, cursor, f"{self.tenant}#board#{scope}#{owner_id}#{state}")
+        return page_after(
+            rows, limit, cursor, f"{self.tenant}#board#{scope}#{owner_id}#{state}", newest_first=newest_first
+        )
 
     def of_patient(self, patient_id: str, limit: int, cursor: str | None) -> tuple[list[Any], str | None]:
         self.tables.reads.append("Query")
@@ -259,6 +268,120 @@ class FakeMemberships:
 
 
 @dataclass
+class FakeCalls:
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+
+    def add(self, entry: CallEntry) -> None:
+        key = (self.tenant, entry.id)
+
+        def free() -> None:
+            if key in self.tables.calls:
+                raise Conflict("already exists")
+
+        self.uow.check(free)
+        self.uow.stage(lambda: self.tables.calls.__setitem__(key, entry))
+
+    def get(self, task_id: str, call_id: str) -> CallEntry | None:
+        self.tables.reads.append("GetItem")
+        entry = self.tables.calls.get((self.tenant, call_id))
+        return entry if entry is not None and entry.task_id == task_id else None
+
+    def of_task(self, task_id: str, limit: int) -> list[CallEntry]:
+        self.tables.reads.append("Query")
+        rows = [c for (t, _), c in self.tables.calls.items() if t == self.tenant and c.task_id == task_id]
+        return sorted(rows, key=lambda c: c.id, reverse=True)[:limit]
+
+
+@dataclass
+class FakeSweepMarks:
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+
+    def announce(self, notice: DueNotice, taken: DomainError) -> None:
+        key = (self.tenant, notice.task_id)
+
+        def free() -> None:
+            if key in self.tables.notices:
+                raise taken
+
+        self.uow.check(free)
+        self.uow.stage(lambda: self.tables.notices.__setitem__(key, notice))
+
+    def progress(self, day: date) -> SweepProgress | None:
+        self.tables.reads.append("GetItem")
+        return self.tables.progress.get((self.tenant, day))
+
+    def save_progress(self, progress: SweepProgress, stale: DomainError) -> None:
+        key = (self.tenant, progress.day)
+
+        def current() -> None:
+            stored = self.tables.progress.get(key)
+            if (stored.revision if stored else 0) != progress.revision:
+                raise stale
+
+        self.uow.check(current)
+        saved = progress.model_copy(update={"revision": progress.revision + 1})
+        self.uow.stage(lambda: self.tables.progress.__setitem__(key, saved))
+
+
+@dataclass
+class FakeKpis:
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+
+    def add(self, department_id: str, month: str, moves: Mapping[str, int]) -> None:
+        def write() -> None:
+            counts = self.tables.kpis.setdefault((self.tenant, department_id, month), {})
+            for name, n in moves.items():
+                if name in COUNTERS:
+                    counts[name] = counts.get(name, 0) + n
+
+        self.uow.stage(write)
+
+    def get(self, department_id: str, month: str) -> Counts:
+        self.tables.reads.append("GetItem")
+        return Counts(**self.tables.kpis.get((self.tenant, department_id, month), {}))
+
+
+@dataclass
+class FakeHospitals:
+    """The province's hospitals and their time zones."""
+
+    zones: dict[str, str] = field(default_factory=dict)
+    reads: list[str] = field(default_factory=list)
+
+    def all(self) -> list[tuple[str, str]]:
+        self.reads.append("Query")
+        return sorted(self.zones.items())
+
+    def time_zone(self, tenant: str) -> str | None:
+        self.reads.append("GetItem")
+        return self.zones.get(tenant)
+
+
+@dataclass
+class FakeFiles:
+    """The attachments bucket: URLs that name the key, and the keys "uploaded"."""
+
+    uploads: set[str] = field(default_factory=set)
+    asked: list[tuple[str, str, int]] = field(default_factory=list)
+
+    def upload_url(self, object_key: str, content_type: str, size: int, expires_in: int) -> str:
+        self.asked.append((object_key, content_type, size))
+        return f"https://bucket.example/{object_key}?put&expires={expires_in}"
+
+    def download_url(self, object_key: str, filename: str, expires_in: int) -> str:
+        return f"https://bucket.example/{object_key}?get&expires={expires_in}"
+
+    def uploaded(self, object_key: str) -> bool:
+        return object_key in self.uploads
+
+
+@dataclass
 class FakeStore:
     """``Store`` in memory for one tenant: writes staged in ``uow`` until ``commit``."""
 
@@ -282,6 +405,18 @@ class FakeStore:
     @property
     def memberships(self) -> FakeMemberships:
         return FakeMemberships(self.tenant, self.tables)
+
+    @property
+    def calls(self) -> FakeCalls:
+        return FakeCalls(self.tenant, self.tables, self.uow)
+
+    @property
+    def sweep(self) -> FakeSweepMarks:
+        return FakeSweepMarks(self.tenant, self.tables, self.uow)
+
+    @property
+    def kpis(self) -> FakeKpis:
+        return FakeKpis(self.tenant, self.tables, self.uow)
 
     @property
     def retention(self) -> FakeRetention:

@@ -48,7 +48,9 @@ from shared.persistence.models import AuditRecord, Gsi1, TenantItem, table_meta,
 from shared.persistence.paging import decode_cursor, one_page, query_page
 from shared.persistence.uow import UnitOfWork
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # their modules import this one: imported where a store first uses them
+    from chalicelib.followup.adapters.board import DynamoCalls, DynamoSweepMarks
+    from chalicelib.followup.adapters.kpis import DynamoKpis
     from chalicelib.followup.adapters.questionnaires import (
         DynamoLinks,
         DynamoObservations,
@@ -483,6 +485,7 @@ class DynamoTasks:
         due_to: date | None,
         limit: int,
         cursor: str | None,
+        newest_first: bool = False,
     ) -> Page:
         return self.codec.index_page(
             _BOARD_INDEX[scope],
@@ -491,6 +494,7 @@ class DynamoTasks:
             cursor,
             sk_from=due_from.isoformat() if due_from else None,
             sk_to=f"{due_to.isoformat()}#\uffff" if due_to else None,
+            newest_first=newest_first,
         )
 
     def of_patient(self, patient_id: str, limit: int, cursor: str | None) -> Page:
@@ -546,6 +550,24 @@ class DynamoStore:
     @property
     def memberships(self) -> DynamoMemberships:
         return DynamoMemberships(self.tenant)
+
+    @property
+    def calls(self) -> DynamoCalls:
+        from chalicelib.followup.adapters.board import DynamoCalls
+
+        return DynamoCalls(self.tenant, self.uow)
+
+    @property
+    def sweep(self) -> DynamoSweepMarks:
+        from chalicelib.followup.adapters.board import DynamoSweepMarks
+
+        return DynamoSweepMarks(self.tenant, self.uow)
+
+    @property
+    def kpis(self) -> DynamoKpis:
+        from chalicelib.followup.adapters.kpis import DynamoKpis
+
+        return DynamoKpis(self.tenant, self.uow)
 
     @property
     def retention(self) -> DynamoRetention:

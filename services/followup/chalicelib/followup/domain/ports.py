@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
+from chalicelib.followup.domain.board import CallEntry, DueNotice, SweepProgress
+from chalicelib.followup.domain.kpis import Counts
 from chalicelib.followup.domain.links import Link
 from chalicelib.followup.domain.patients import Patient, RetentionPolicy
 from chalicelib.followup.domain.questionnaires import Questionnaire
@@ -128,6 +130,7 @@ class TaskRepository(Protocol):
         due_to: date | None,
         limit: int,
         cursor: str | None,
+        newest_first: bool = False,
     ) -> Page:
         """One board's tasks in a state, by due date (both bounds included), one Query a page."""
 
@@ -138,6 +141,61 @@ class TaskRepository(Protocol):
 class CareTeamMembership(Protocol):
     def teams_of(self, staff_id: str) -> set[str]:
         """The care teams a member of staff belongs to (one Query)."""
+
+
+class CallLog(Protocol):
+    """The calls made for a patient's tasks, in the patient's partition."""
+
+    def add(self, entry: CallEntry) -> None:
+        """Create-only (staged)."""
+
+    def get(self, task_id: str, call_id: str) -> CallEntry | None: ...
+
+    def of_task(self, task_id: str, limit: int) -> list[CallEntry]:
+        """The task's calls, newest first (one Query)."""
+
+
+class SweepMarks(Protocol):
+    """What the daily sweep keeps: which tasks it announced, and how far it got in a day."""
+
+    def announce(self, notice: DueNotice, taken: DomainError) -> None:
+        """Create-only (staged): ``taken`` when the task was announced already."""
+
+    def progress(self, day: date) -> SweepProgress | None:
+        """The hospital's sweep of that local day so far (one GetItem)."""
+
+    def save_progress(self, progress: SweepProgress, stale: DomainError) -> None:
+        """Create (revision 0, not yet stored) or replace if still at ``progress.revision`` (staged)."""
+
+
+class KpiCounters(Protocol):
+    """Follow-up's counters per department and month (``domain.kpis``)."""
+
+    def add(self, department_id: str, month: str, moves: Mapping[str, int]) -> None:
+        """Add to the counters (staged; an atomic ADD, so concurrent events all count)."""
+
+    def get(self, department_id: str, month: str) -> Counts:
+        """The month's counters (one GetItem; zeros when none moved)."""
+
+
+class Hospitals(Protocol):
+    """The province's hospitals (tenants), for the sweeps that work across them."""
+
+    def all(self) -> list[tuple[str, str]]:
+        """Every onboarded hospital: (tenant, time zone)."""
+
+    def time_zone(self, tenant: str) -> str | None:
+        """The hospital's time zone as its record names it (one GetItem); None: not recorded."""
+
+
+class Files(Protocol):
+    """Files in the province's attachments bucket (``shared.files``): presigned PUT and GET."""
+
+    def upload_url(self, object_key: str, content_type: str, size: int, expires_in: int) -> str: ...
+
+    def download_url(self, object_key: str, filename: str, expires_in: int) -> str: ...
+
+    def uploaded(self, object_key: str) -> bool: ...
 
 
 class QuestionnaireRepository(Protocol):
@@ -216,6 +274,15 @@ class Store(Protocol):
 
     @property
     def memberships(self) -> CareTeamMembership: ...
+
+    @property
+    def calls(self) -> CallLog: ...
+
+    @property
+    def sweep(self) -> SweepMarks: ...
+
+    @property
+    def kpis(self) -> KpiCounters: ...
 
     @property
     def questionnaires(self) -> QuestionnaireRepository: ...

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from chalicelib.followup.domain.ports import Directory, LinkLookup, Store, Vault
+from chalicelib.followup.domain.ports import Directory, Files, Hospitals, LinkLookup, Store, Vault
 
 from shared.auth import Principal
 from shared.persistence.uow import UnitOfWork
@@ -38,6 +38,18 @@ def vault() -> Vault:
     from chalicelib.followup.adapters.kms import KmsVault
 
     return KmsVault()
+
+
+def files() -> Files:
+    from chalicelib.followup.adapters.s3 import S3Files
+
+    return S3Files()
+
+
+def hospitals() -> Hospitals:
+    from chalicelib.followup.adapters.board import DynamoHospitals
+
+    return DynamoHospitals()
 
 
 def retention_due_everywhere(on: date, limit: int) -> list[tuple[str, str]]:
