@@ -129,6 +129,8 @@ NOUNS = {
     "care team": "家庭医生团队",
     "signed resident": "签约居民",
     "revisit request": "复诊申请",
+    "questionnaire": "随访问卷",
+    "link": "随访链接",
 }
 
 # Values code puts into messages that a reader should see in Chinese too.
@@ -628,6 +630,39 @@ MESSAGES = {
     "only the care team's members see its residents": "只有团队成员可查看其签约居民",
     "a note is shared in a care team its author belongs to": "随访记录只能共享给本人所在的团队",
     "the patient is not signed with this care team": "该患者未与此团队签约",
+    # follow-up: questionnaires, patient links, responses, lab results (services/followup)
+    "the task is {}: a link is sent for an open task": "该随访任务状态为{}：只能为未完成的任务发送链接",
+    "the task names no questionnaire: name one": "该随访任务未指定问卷：请指定问卷",
+    "the link changed meanwhile: reload it": "该随访链接已被他人修改，请刷新后重试",
+    "too many requests for this link: wait a minute and try again": "该链接请求过于频繁，请一分钟后再试",
+    "this questionnaire has been answered already": "该问卷已提交，无需重复填写",
+    "the follow-up task changed meanwhile: submit again": "随访任务已被修改，请重新提交",
+    "this link is not valid: it has expired, was revoked, or does not exist": "链接无效：已过期、已撤销或不存在",
+    "the questionnaire changed meanwhile: reload it": "该问卷已被他人修改，请刷新后重试",
+    "a built-in questionnaire has this code: change it with PUT instead": "已有同编码的内置问卷：请用 PUT 修改它",
+    "a questionnaire with this code exists": "已存在同编码的问卷",
+    "the questionnaire is at version {} now, not {}: reload it": "该问卷当前为第 {} 版，而不是第 {} 版：请刷新后重试",
+    "the value is in {}, its range in {}: send it in {}": "该结果单位为 {}，参考范围单位为 {}：请以 {} 提交",
+    "no such task of this patient": "该患者没有此随访任务",
+    "the item id {} is used twice": "题目编号 {} 重复",
+    "a choice item needs options": "选择题需要选项",
+    "an option value is used twice": "选项值重复",
+    "only a choice item has options": "只有选择题可以有选项",
+    "min is above max": "最小值大于最大值",
+    "the condition names an unknown item {}": "显示条件引用了不存在的题目 {}",
+    "{} has no option {}": "{} 没有选项 {}",
+    "a rule on the choice item {} names its options (any_of)": "选择题 {} 的规则须列出选项（any_of）",
+    "a rule on the number item {} gives above or below": "数值题 {} 的规则须给出 above 或 below",
+    "a rule cannot test the {} item {}": "规则不能判断{}题 {}",
+    "no such item": "没有该题目",
+    "an answer is required": "此题必答",
+    "choose one of the options": "请选择一个选项",
+    "choose one or more of the options": "请选择一个或多个选项",
+    "give a number": "请填写数字",
+    "give a whole number on the scale": "请填写量表上的整数",
+    "give a number from {} to {}": "请填写 {} 到 {} 之间的数字",
+    "give a date (YYYY-MM-DD)": "请填写日期（YYYY-MM-DD）",
+    "give text of at most {} characters": "文字最多 {} 个字",
 }
 
 

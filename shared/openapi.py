@@ -135,12 +135,20 @@ def build(service: str, routes: list[RouteSpec], prefix: str = "", title: str = 
             }
         op["responses"][str(route.status)] = ok
         for code, text in _ERRORS.items():
-            if route.public and code in ("401", "403"):
+            if route.public and code == "401" and "token" in route.path_params:
+                # A public route whose path is its credential (a patient's link) refuses a bad one.
+                text = "The link in the path is unknown, expired or revoked"
+            elif route.public and code in ("401", "403"):
                 continue
             if code == "413" and route.body is None:
                 continue
             op["responses"][code] = {
                 "description": text,
+                "content": {"application/problem+json": {"schema": _PROBLEM_REF}},
+            }
+        if route.public and "token" in route.path_params:
+            op["responses"]["429"] = {
+                "description": "Too many requests with this link: retry after the Retry-After header",
                 "content": {"application/problem+json": {"schema": _PROBLEM_REF}},
             }
         paths.setdefault(prefix + route.path, {})[route.method.lower()] = op

@@ -1529,6 +1529,110 @@ def _register_followup_intake() -> None:
         return Prepared(f"/patients/{done['patient_id']}/fhir")
 
 
+def _register_followup_links() -> None:
+    """Follow-up's questionnaires, patient links and results. The caller is a clinical member of staff of
+    a department, the patient is of a ward under it (so reaching them reads the hospital's units), made
+    through the store as registration and enrolment would (tests/service/followup_seed.py); the task's
+    questionnaire is the hospital's own (so the link reads its version). The public routes are driven at
+    the path the link was made with, as the patient's phone opens it."""
+    from tests.quality.surface import Made, Prepared, body_recipe, maker_recipe, scenario
+    from tests.service.followup_seed import seed_patient, seed_task
+
+    @body_recipe("followup", "/questionnaires")
+    def a_blood_pressure_form(maker: ResourceMaker, token: str, parents: dict[str, str]) -> dict[str, Any]:
+        return {
+            "id": f"q{uuid.uuid4().hex[:12]}",
+            "title": "每周血压随访",
+            "urgent": True,
+            "items": [
+                {
+                    "id": "systolic",
+                    "kind": "number",
+                    "label": "收缩压",
+                    "unit": "mmHg",
+                    "min": 50,
+                    "max": 300,
+                    "threshold": {"above": 160},
+                },
+                {"id": "note", "kind": "text", "label": "备注", "required": False},
+            ],
+        }
+
+    def my_patient(maker: ResourceMaker, token: str) -> tuple[str, str, str, str]:
+        """(tenant, patient id, caller's staff id, ward): a patient of a ward under the caller's
+        department."""
+        import jwt
+
+        tenant = str(jwt.decode(token, options={"verify_signature": False})["tenant"])
+        me = maker.caller_is_staff(token)
+        ward = {"name": "心内科病区", "kind": "ward", "parent_id": me.body["department_id"]}
+        status, made = maker.call("POST", "/messaging/departments", token, ward)
+        assert status == 201, made
+        return tenant, seed_patient(tenant, str(made["id"])), me.id, str(made["id"])
+
+    def my_task(maker: ResourceMaker, token: str) -> tuple[str, str, str]:
+        """(tenant, patient id, task id): an open questionnaire task of my patient, for me."""
+        tenant, pid, me, ward = my_patient(maker, token)
+        form = maker.make("followup", "/questionnaires", token)
+        task = seed_task(tenant, pid, ward, me, "gate", detail={"questionnaire_code": form.id})
+        return tenant, pid, task
+
+    @maker_recipe("followup", "/tasks")
+    def a_task(maker: ResourceMaker, token: str, parents: dict[str, str]) -> Made:
+        _, _, task = my_task(maker, token)
+        return Made("followup", "/tasks", f"/followup/tasks/{task}", task, {"id": task})
+
+    def my_link(maker: ResourceMaker, token: str) -> dict[str, Any]:
+        _, _, task = my_task(maker, token)
+        status, link = maker.call("POST", f"/followup/tasks/{task}/link", token, {})
+        assert status == 201, link
+        return dict(link)
+
+    @scenario("followup", "POST", "/tasks/{task_id}/link")
+    def send_a_link(maker: ResourceMaker, token: str) -> Prepared:
+        _, _, task = my_task(maker, token)
+        return Prepared(f"/tasks/{task}/link", body={"days": 7})
+
+    @scenario("followup", "DELETE", "/links/{link_id}")
+    def revoke_a_link(maker: ResourceMaker, token: str) -> Prepared:
+        return Prepared(f"/links/{my_link(maker, token)['id']}")
+
+    @scenario("followup", "GET", "/p/{token}")
+    def the_patient_opens_it(maker: ResourceMaker, token: str) -> Prepared:
+        return Prepared(my_link(maker, token)["path"].removeprefix("/followup"))
+
+    @scenario("followup", "GET", "/p/{token}/form")
+    def the_patient_opens_the_page(maker: ResourceMaker, token: str) -> Prepared:
+        return Prepared(my_link(maker, token)["path"].removeprefix("/followup") + "/form")
+
+    @scenario("followup", "POST", "/p/{token}/responses")
+    def the_patient_answers_high(maker: ResourceMaker, token: str) -> Prepared:
+        path = my_link(maker, token)["path"].removeprefix("/followup")
+        return Prepared(f"{path}/responses", body={"answers": {"systolic": 182}})
+
+    @scenario("followup", "PUT", "/questionnaires/{questionnaire_id}")
+    def a_new_version(maker: ResourceMaker, token: str) -> Prepared:
+        form = maker.make("followup", "/questionnaires", token)
+        body = {k: v for k, v in a_blood_pressure_form(maker, token, {}).items() if k != "id"}
+        return Prepared(f"/questionnaires/{form.id}", body={**body, "version": 1}, made=[form])
+
+    @scenario("followup", "POST", "/patients/{patient_id}/observations")
+    def a_high_trough(maker: ResourceMaker, token: str) -> Prepared:
+        _, pid, _, _ = my_patient(maker, token)
+        body = {
+            "code": "tacrolimus_trough",
+            "value": 14.2,
+            "unit": "ng/mL",
+            "taken_at": "2026-12-05T08:00:00+08:00",
+        }
+        return Prepared(f"/patients/{pid}/observations", body=body)
+
+    @scenario("followup", "GET", "/patients/{patient_id}/results")
+    def my_patients_results(maker: ResourceMaker, token: str) -> Prepared:
+        _, pid, _, _ = my_patient(maker, token)
+        return Prepared(f"/patients/{pid}/results")
+
+
 _register_approvals()
 _register()
 _register_roster_periods()
@@ -1691,3 +1795,4 @@ _register_followup_patients()
 _register_followup_board()
 _register_followup_revisits()
 _register_followup_intake()
+_register_followup_links()

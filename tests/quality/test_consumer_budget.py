@@ -187,6 +187,7 @@ def _scenario(stack: Any, tenant: str, emitted: list[Any]) -> None:
     _roster(stack, tenant, admin, dept["id"], nurse, emitted)
     _roster_scenario(stack, tenant, admin, emitted)
     _swap_scenario(stack, tenant, admin, emitted)
+    _followup_alerts(stack, tenant, admin, dept["id"], head, emitted)
     _followup_scenario(stack, tenant, admin, dept["id"], emitted)
     _revisit_scenario(stack, tenant, admin)
 
@@ -513,6 +514,30 @@ def _swap_scenario(stack: Any, tenant: str, admin: str, emitted: list[Any]) -> N
         notify=[ids["gate-sw-2"], ids["gate-sw-hn"]],
     )
     emitted.append(ROSTER_SWAP_FAILED.envelope(tenant, failed))
+
+
+def _followup_alerts(stack: Any, tenant: str, admin: str, dept: str, head: str, emitted: list[Any]) -> None:
+    """Follow-up's abnormal results, as its unit of work emits them: one urgent (a DING, reading the
+    hospital's policy) for the department's head, one not urgent for two doctors, and one naming only
+    someone the directory does not know (logged, nothing sent)."""
+    from shared.events.published.followup import FOLLOWUP_ALERT_RAISED, AlertRaised
+
+    doctors = [make_staff(stack, admin, dept, f"医生{n}", f"FD{n}", ["doctor"]) for n in range(2)]
+
+    def alert(n: int, notify: list[str], urgent: bool) -> Any:
+        data = AlertRaised(
+            alert_id=f"p1-a{n}",
+            patient_id="p1",
+            patient_label="张*",
+            task_id=f"p1-a{n}",
+            department_id=dept,
+            notify=notify,
+            title="随访异常：张* 收缩压 182 mmHg（>160）",
+            urgent=urgent,
+        )
+        return FOLLOWUP_ALERT_RAISED.envelope(tenant, data)
+
+    emitted += [alert(1, [head], True), alert(2, doctors, False), alert(3, ["gate-nobody"], False)]
 
 
 @pytest.fixture(scope="module")

@@ -18,9 +18,12 @@ from typing import Any
 from chalicelib.followup.domain.board import CallEntry, DueNotice, SweepProgress
 from chalicelib.followup.domain.enrolments import Encounter, Enrolment
 from chalicelib.followup.domain.kpis import COUNTERS, Counts
+from chalicelib.followup.domain.links import Link
 from chalicelib.followup.domain.patients import AccessEntry, Patient, RetentionPolicy
 from chalicelib.followup.domain.plans import Plan
 from chalicelib.followup.domain.ports import StaffInfo, Unit
+from chalicelib.followup.domain.questionnaires import Questionnaire
+from chalicelib.followup.domain.results import Observation, Response
 from chalicelib.followup.domain.revisits import Revisit, RevisitState
 from chalicelib.followup.domain.rules import RuleSet
 from chalicelib.followup.domain.tasks import BoardScope, Task, TaskState
@@ -42,6 +45,13 @@ class Tables:
     memberships: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     retention: dict[str, RetentionPolicy] = field(default_factory=dict)
     reads: list[str] = field(default_factory=list)
+    # questionnaires (current, and every version), links, link request counters, responses, observations
+    questionnaires: dict[tuple[str, str], Any] = field(default_factory=dict)
+    questionnaire_versions: dict[tuple[str, str, int], Any] = field(default_factory=dict)
+    links: dict[tuple[str, str], Any] = field(default_factory=dict)
+    link_hits: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    responses: dict[tuple[str, str], Any] = field(default_factory=dict)
+    observations: dict[tuple[str, str], Any] = field(default_factory=dict)
     # intake: plans (current and each version), rules, encounters, discharge claims, enrolments
     plans: dict[tuple[str, str], Plan] = field(default_factory=dict)
     plan_versions: dict[tuple[str, str, int], Plan] = field(default_factory=dict)
@@ -430,6 +440,22 @@ class FakeStore:
     @property
     def enrolments(self) -> FakeEnrolments:
         return FakeEnrolments(self.tenant, self.tables, self.uow)
+
+    @property
+    def questionnaires(self) -> FakeQuestionnaires:
+        return FakeQuestionnaires(self.tenant, self.tables, self.uow)
+
+    @property
+    def links(self) -> FakeLinks:
+        return FakeLinks(self.tenant, self.tables, self.uow)
+
+    @property
+    def responses(self) -> FakeOwned:
+        return FakeOwned(self.tenant, self.tables, self.uow, self.tables.responses)
+
+    @property
+    def observations(self) -> FakeOwned:
+        return FakeOwned(self.tenant, self.tables, self.uow, self.tables.observations)
 
     @property
     def calls(self) -> FakeCalls:
@@ -867,3 +893,140 @@ class FakeExtensionsDue:
             if e.lifelong and e.state == "active" and e.materialised_to <= by
         )
         return [(t, eid) for _, t, eid in rows[:limit]]
+
+
+# ---- questionnaires, links, responses, observations ------------------------------------------------------
+
+
+@dataclass
+class FakeQuestionnaires:
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+
+    def get(self, questionnaire_id: str) -> Questionnaire | None:
+        self.tables.reads.append("GetItem")
+        return self.tables.questionnaires.get((self.tenant, questionnaire_id))  # type: ignore[no-any-return]
+
+    def version(self, questionnaire_id: str, version: int) -> Questionnaire | None:
+        self.tables.reads.append("GetItem")
+        return self.tables.questionnaire_versions.get((self.tenant, questionnaire_id, version))  # type: ignore[no-any-return]
+
+    def page(self, limit: int, cursor: str | None) -> tuple[list[Any], str | None]:
+        self.tables.reads.append("Query")
+        rows = [(q.id, q) for (t, _), q in self.tables.questionnaires.items() if t == self.tenant]
+        return page_after(rows, limit, cursor, f"{self.tenant}#questionnaires")
+
+    def _keep_version(self, q: Questionnaire, conflict: DomainError) -> None:
+        key = (self.tenant, q.id, q.version)
+
+        def free() -> None:
+            if key in self.tables.questionnaire_versions:
+                raise conflict
+
+        self.uow.check(free)
+        self.uow.stage(lambda: self.tables.questionnaire_versions.__setitem__(key, q))
+
+    def add(self, questionnaire: Questionnaire, taken: DomainError) -> None:
+        key = (self.tenant, questionnaire.id)
+
+        def free() -> None:
+            if key in self.tables.questionnaires:
+                raise taken
+
+        self.uow.check(free)
+        self.uow.stage(
+            lambda: self.tables.questionnaires.__setitem__(
+                key, questionnaire.model_copy(update={"revision": 0})
+            )
+        )
+        self._keep_version(questionnaire, taken)
+
+    def save(self, questionnaire: Questionnaire, stale: DomainError) -> None:
+        key = (self.tenant, questionnaire.id)
+        self.uow.check(
+            lambda: _stale_check(self.tables.questionnaires.get(key), questionnaire.revision, stale)
+        )
+        self.uow.stage(
+            lambda: self.tables.questionnaires.__setitem__(
+                key, questionnaire.model_copy(update={"revision": questionnaire.revision + 1})
+            )
+        )
+        self._keep_version(questionnaire, stale)
+
+
+@dataclass
+class FakeLinks:
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+
+    def get(self, link_id: str) -> Link | None:
+        self.tables.reads.append("GetItem")
+        return self.tables.links.get((self.tenant, link_id))  # type: ignore[no-any-return]
+
+    def add(self, link: Link) -> None:
+        key = (self.tenant, link.id)
+
+        def free() -> None:
+            if key in self.tables.links:
+                raise Conflict("already exists")
+
+        self.uow.check(free)
+        self.uow.stage(lambda: self.tables.links.__setitem__(key, link.model_copy(update={"revision": 0})))
+
+    def save(self, link: Link, stale: DomainError) -> None:
+        key = (self.tenant, link.id)
+        self.uow.check(lambda: _stale_check(self.tables.links.get(key), link.revision, stale))
+        self.uow.stage(
+            lambda: self.tables.links.__setitem__(
+                key, link.model_copy(update={"revision": link.revision + 1})
+            )
+        )
+
+    def hit(self, link_id: str, window: str, limit: int, refused: DomainError) -> None:
+        self.tables.reads.append("UpdateItem")
+        key = (self.tenant, link_id, window)
+        held = self.tables.link_hits.get(key, 0)
+        if held >= limit:
+            raise refused
+        self.tables.link_hits[key] = held + 1
+
+
+@dataclass
+class FakeLinkLookup:
+    tables: Tables
+
+    def find(self, token_hash: str) -> tuple[str, Link] | None:
+        self.tables.reads.append("Query")
+        for (tenant, _), link in self.tables.links.items():
+            if link.token_hash == token_hash:
+                return tenant, link
+        return None
+
+
+@dataclass
+class FakeOwned:
+    """A patient's responses or observations (ids ``<pid>-<time-ordered id>``: newest first by id)."""
+
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+    records: dict[tuple[str, str], Any]
+
+    def add(self, record: Response | Observation) -> None:
+        key = (self.tenant, record.id)
+
+        def free() -> None:
+            if key in self.records:
+                raise Conflict("already exists")
+
+        self.uow.check(free)
+        self.uow.stage(lambda: self.records.__setitem__(key, record))
+
+    def of_patient(self, patient_id: str, limit: int, cursor: str | None) -> tuple[list[Any], str | None]:
+        self.tables.reads.append("Query")
+        rows = [
+            (r.id, r) for (t, _), r in self.records.items() if t == self.tenant and r.patient_id == patient_id
+        ]
+        return page_after(rows, limit, cursor, f"{self.tenant}#patient#{patient_id}", newest_first=True)

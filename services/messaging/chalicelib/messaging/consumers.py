@@ -1,5 +1,5 @@
-"""Messaging's consumers: notification fan-out, imports, department groups, approval notices and roster
-change notices.
+"""Messaging's consumers: notification fan-out, imports, department groups, approval notices, roster
+change notices and follow-up alerts.
 
 Each function imports the service module it needs when it runs: every Lambda function of the service
 loads this module, and one consumer should not start up with the others' code (see ``shared.app``).
@@ -103,6 +103,15 @@ REVISIT_NOTICES = Subscription(
     # with the marker — the fan-out consumer delivers it
     budget={"BatchGetItem": 1, "TransactWriteItems": 1},
 )
+FOLLOWUP_ALERTS = Subscription(
+    service="messaging",
+    name="followup-alerts",
+    source="followup",
+    event_types=("followup.alert.raised",),
+    # the recipients' standing (a BatchGetItem per 100), the hospital's DING minima when urgent; the
+    # notification (and its DING timer) and its notification.sent with the marker — the fan-out delivers it
+    budget={"BatchGetItem": 1, "GetItem": 1, "TransactWriteItems": 1},
+)
 SUBSCRIPTIONS = (
     FANOUT,
     IMPORTS,
@@ -113,6 +122,7 @@ SUBSCRIPTIONS = (
     DISRUPTION_NOTICES,
     SWAP_FAILURE_NOTICES,
     REVISIT_NOTICES,
+    FOLLOWUP_ALERTS,
 )
 
 
@@ -183,3 +193,11 @@ def on_revisit_requested(event: Any) -> dict[str, Any]:
     from chalicelib.messaging.service import revisit_notices  # when a batch arrives (see shared.app)
 
     return consume_batch(event.to_dict(), REVISIT_NOTICES, revisit_notices.from_revisit_request)
+
+
+@consumers.on_sqs_message(queue=FOLLOWUP_ALERTS.queue_name, batch_size=10)
+def on_followup_alert(event: Any) -> dict[str, Any]:
+    """An abnormal follow-up result: the responsible doctor is told (a DING when urgent)."""
+    from chalicelib.messaging.service import notifications  # when a batch arrives (see shared.app)
+
+    return consume_batch(event.to_dict(), FOLLOWUP_ALERTS, notifications.from_followup_alert)

@@ -57,6 +57,12 @@ if TYPE_CHECKING:  # their modules import this one: imported where a store first
         DynamoPlans,
     )
     from chalicelib.followup.adapters.kpis import DynamoKpis
+    from chalicelib.followup.adapters.questionnaires import (
+        DynamoLinks,
+        DynamoObservations,
+        DynamoQuestionnaires,
+        DynamoResponses,
+    )
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -614,6 +620,30 @@ class DynamoStore:
     @property
     def retention(self) -> DynamoRetention:
         return DynamoRetention(self.tenant, self.uow)
+
+    @property
+    def questionnaires(self) -> DynamoQuestionnaires:
+        from chalicelib.followup.adapters.questionnaires import DynamoQuestionnaires
+
+        return DynamoQuestionnaires(self.tenant, self.uow)
+
+    @property
+    def links(self) -> DynamoLinks:
+        from chalicelib.followup.adapters.questionnaires import DynamoLinks
+
+        return DynamoLinks(self.tenant, self.uow)
+
+    @property
+    def responses(self) -> DynamoResponses:
+        from chalicelib.followup.adapters.questionnaires import DynamoResponses
+
+        return DynamoResponses(self.tenant, self.uow)
+
+    @property
+    def observations(self) -> DynamoObservations:
+        from chalicelib.followup.adapters.questionnaires import DynamoObservations
+
+        return DynamoObservations(self.tenant, self.uow)
 
     def commit(self) -> None:
         writes(self.uow).commit()

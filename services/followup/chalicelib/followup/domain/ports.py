@@ -15,8 +15,11 @@ from typing import Any, Protocol
 from chalicelib.followup.domain.board import CallEntry, DueNotice, SweepProgress
 from chalicelib.followup.domain.enrolments import Encounter, Enrolment
 from chalicelib.followup.domain.kpis import Counts
+from chalicelib.followup.domain.links import Link
 from chalicelib.followup.domain.patients import Patient, RetentionPolicy
 from chalicelib.followup.domain.plans import Plan
+from chalicelib.followup.domain.questionnaires import Questionnaire
+from chalicelib.followup.domain.results import Observation, Response
 from chalicelib.followup.domain.revisits import Revisit, RevisitState
 from chalicelib.followup.domain.rules import RuleSet
 from chalicelib.followup.domain.tasks import BoardScope, Task, TaskState
@@ -267,6 +270,63 @@ class ExtensionsDue(Protocol):
         hospitals, the nearest first (one Query)."""
 
 
+class QuestionnaireRepository(Protocol):
+    """The hospital's questionnaires: the current version of each, and every version kept."""
+
+    def get(self, questionnaire_id: str) -> Questionnaire | None:
+        """The current version the hospital stored (one GetItem); None: never stored."""
+
+    def version(self, questionnaire_id: str, version: int) -> Questionnaire | None:
+        """One stored version (one GetItem)."""
+
+    def page(self, limit: int, cursor: str | None) -> Page:
+        """The hospital's questionnaires (current versions) by id, one Query a page."""
+
+    def add(self, questionnaire: Questionnaire, taken: DomainError) -> None:
+        """Create-only, with its version kept (staged)."""
+
+    def save(self, questionnaire: Questionnaire, stale: DomainError) -> None:
+        """A new current version if the stored revision is still ``questionnaire.revision``, the
+        version kept beside it (staged)."""
+
+
+class LinkRepository(Protocol):
+    def get(self, link_id: str) -> Link | None: ...
+
+    def add(self, link: Link) -> None:
+        """Create-only (staged)."""
+
+    def save(self, link: Link, stale: DomainError) -> None:
+        """Replace if the stored revision is still ``link.revision`` (staged)."""
+
+    def hit(self, link_id: str, window: str, limit: int, refused: DomainError) -> None:
+        """Count one request of the link in ``window`` now (one atomic UpdateItem, not staged: a refused
+        request counts too); ``refused`` if the window already holds ``limit``."""
+
+
+class LinkLookup(Protocol):
+    """The tenant-free look-up of a link by its token's digest (a public request names no hospital)."""
+
+    def find(self, token_hash: str) -> tuple[str, Link] | None:
+        """(tenant, link) of the digest (one Query), or None."""
+
+
+class ResponseRepository(Protocol):
+    def add(self, response: Response) -> None:
+        """Create-only (staged)."""
+
+    def of_patient(self, patient_id: str, limit: int, cursor: str | None) -> Page:
+        """A patient's responses, newest first (one Query a page)."""
+
+
+class ObservationRepository(Protocol):
+    def add(self, observation: Observation) -> None:
+        """Create-only (staged)."""
+
+    def of_patient(self, patient_id: str, limit: int, cursor: str | None) -> Page:
+        """A patient's observations, newest first (one Query a page)."""
+
+
 class Store(Protocol):
     """Follow-up's repositories for one tenant, bound to one unit of work."""
 
@@ -316,6 +376,18 @@ class Store(Protocol):
 
     @property
     def enrolments(self) -> EnrolmentRepository: ...
+
+    @property
+    def questionnaires(self) -> QuestionnaireRepository: ...
+
+    @property
+    def links(self) -> LinkRepository: ...
+
+    @property
+    def responses(self) -> ResponseRepository: ...
+
+    @property
+    def observations(self) -> ObservationRepository: ...
 
     def commit(self) -> None:
         """Send the staged writes, the audit and the events as one transaction."""

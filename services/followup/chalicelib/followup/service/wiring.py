@@ -13,6 +13,7 @@ from chalicelib.followup.domain.ports import (
     ExtensionsDue,
     Files,
     Hospitals,
+    LinkLookup,
     Store,
     Vault,
 )
@@ -89,3 +90,10 @@ def extensions_due() -> ExtensionsDue:
     from chalicelib.followup.adapters.intake import DynamoExtensionsDue
 
     return DynamoExtensionsDue()
+
+
+def link_lookup() -> LinkLookup:
+    """The tenant-free look-up of a patient link by its token's digest."""
+    from chalicelib.followup.adapters.questionnaires import DynamoLinkLookup
+
+    return DynamoLinkLookup()

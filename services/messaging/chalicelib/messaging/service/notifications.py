@@ -33,6 +33,7 @@ from shared.auth import Principal
 from shared.errors import Forbidden, NotFound, RateLimited, RuleViolation
 from shared.events.envelope import EventEnvelope, UnknownSchema
 from shared.events.published import event_type
+from shared.events.published.followup import FOLLOWUP_ALERT_RAISED
 from shared.events.published.scheduling import ROSTER_DISRUPTED, ROSTER_PUBLISHED, ROSTER_SWAP_FAILED
 from shared.ids import new_id
 from shared.pages import Page
@@ -448,6 +449,54 @@ def from_swap_failure(
         sender_name="排班",
     )
     store.notifications.create(record)
+    store.emit(
+        NOTIFICATION_SENT.envelope(
+            envelope.tenant, NotificationSent(notification_id=record.id, recipient_count=len(recipients))
+        )
+    )
+
+
+FOLLOWUP_SENDER_NAME = "随访"
+
+
+def from_followup_alert(
+    envelope: EventEnvelope, uow: UnitOfWork, store: NotificationStore | None = None
+) -> None:
+    """followup.alert.raised → a work notification to the people the event names (the responsible
+    doctor, else the department's doctors): an abnormal follow-up result to look at, to acknowledge. When
+    the alert is urgent it is a DING: its SMS step (and call step) at the hospital's policy minima (one
+    GetItem). The recipients' standing (a BatchGetItem per 100). The event carries the masked name only,
+    and so does the notification. The id derives from the event's, so a retry sends nothing twice;
+    nobody active to tell is logged, never silent."""
+    data = FOLLOWUP_ALERT_RAISED.parse(envelope)
+    store = store or wiring.consumer_notifications(envelope.tenant, uow)
+    recipients = sorted(store.audience.active(data.notify)) if data.notify else []
+    if not recipients:
+        logger.warning(
+            "follow-up alert with nobody to tell",
+            extra={"event_id": envelope.id, "task_id": data.task_id, "notify": data.notify[:20]},
+        )
+        observability.for_service(SERVICE).metrics.add_metric(
+            name="FollowupAlertsUntold", unit="Count", value=1
+        )
+        return
+    now = now_utc()
+    record = NotificationRecord(
+        id=f"fa-{envelope.id}"[:64],
+        sender="service:followup",
+        title=data.title,
+        body=f"患者 {data.patient_label} 的随访结果异常，请在随访工作台处理该提醒任务。"
+        + ("（紧急）" if data.urgent else ""),
+        created_at=now,
+        recipient_ids=recipients,
+        ack_required=True,
+        ding=data.urgent,
+        sender_name=FOLLOWUP_SENDER_NAME,
+    )
+    store.notifications.create(record)
+    if data.urgent:
+        policy = store.notifications.policy()
+        store.notifications.start_ding(record.id, policy.sms_min_minutes, policy.call_min_minutes, now)
     store.emit(
         NOTIFICATION_SENT.envelope(
             envelope.tenant, NotificationSent(notification_id=record.id, recipient_count=len(recipients))
