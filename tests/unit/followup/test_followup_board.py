@@ -191,11 +191,13 @@ def test_who_reads_which_board(world: dict[str, Any]) -> None:
     assert [i.task_id for i in page(world, sun, scope="team", owner_id="team-htn").items] == ["p1-t000"]
     with pytest.raises(RuleViolation):
         page(world, sun, scope="team")
-    # not clinical staff, or not staff at all
+    # not clinical staff: no board; someone the directory does not know has nothing assigned (her own
+    # board is empty) and reads no other board
     with pytest.raises(Forbidden):
         page(world, who("clerk"))
+    assert page(world, who("nobody", "doctor")).items == []
     with pytest.raises(Forbidden):
-        page(world, who("nobody", "doctor"))
+        page(world, who("nobody", "doctor"), scope="department", owner_id="cardio")
 
 
 def test_a_task_reads_with_its_calls_and_the_read_is_in_the_patients_access_log(

@@ -114,6 +114,13 @@ def board(
     """One page of a board view (one Query), for the hospital's today."""
     directory = Remembered(directory or wiring.directory())
     store = store or wiring.store(principal)
+    own = query.scope == "doctor" and (query.owner_id or principal.staff) == principal.staff
+    if own and principal.kind == "staff" and directory.staff(principal.tenant, principal.staff) is None:
+        # Someone the directory does not know has nothing assigned: her own board is empty (another
+        # board, or anything else of follow-up, stays closed to her).
+        zone = (hospitals or wiring.hospitals()).time_zone(principal.tenant)
+        day = rules.local_day(now or now_utc(), zone)
+        return Board(scope="doctor", owner_id=principal.staff, view=query.view, today=day, items=[])
     if (
         query.scope == "doctor"
         and query.owner_id

@@ -70,6 +70,8 @@ def kpis(
     """A department's four figures for a month, each with its numerator and denominator."""
     directory = Remembered(directory or wiring.directory())
     store = store or wiring.store(principal)
+    if query.department_id is None and directory.staff(principal.tenant, principal.staff) is None:
+        raise NotFound("department")  # the caller's own department, and the directory has no record of her
     if principal.kind == "staff" and access.ADMIN in principal.roles:
         department_id = query.department_id or access.caller(principal, directory).department_id
     else:
