@@ -610,6 +610,7 @@ MESSAGES = {
     "another sweep is on this hospital": "另一轮巡检正在处理本院",
     # follow-up: chronic revisits (慢病复诊)
     "the revisit request was claimed by {}": "该复诊申请已被{}抢单",
+    "your revisit request is still being handled: a doctor will contact you": "您的复诊申请正在处理中，医生会与您联系",
     "the revisit request is closed already": "该复诊申请已处理完毕",
     "the revisit request is {}, not claimed": "该复诊申请{}，并未被抢单",
     "only the doctor who claimed the revisit request may do this": "只有抢单的医生可以处理该复诊申请",

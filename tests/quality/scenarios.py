@@ -1535,7 +1535,7 @@ def _register_followup_links() -> None:
     through the store as registration and enrolment would (tests/service/followup_seed.py); the task's
     questionnaire is the hospital's own (so the link reads its version). The public routes are driven at
     the path the link was made with, as the patient's phone opens it."""
-    from tests.quality.surface import Made, Prepared, body_recipe, maker_recipe, scenario
+    from tests.quality.surface import Made, Prepared, body_recipe, branch, maker_recipe, scenario
     from tests.service.followup_seed import seed_patient, seed_task
 
     @body_recipe("followup", "/questionnaires")
@@ -1596,6 +1596,36 @@ def _register_followup_links() -> None:
     @scenario("followup", "DELETE", "/links/{link_id}")
     def revoke_a_link(maker: ResourceMaker, token: str) -> Prepared:
         return Prepared(f"/links/{my_link(maker, token)['id']}")
+
+    def my_revisit_link(maker: ResourceMaker, token: str) -> dict[str, Any]:
+        _, pid, _, _ = my_patient(maker, token)
+        status, link = maker.call("POST", f"/followup/patients/{pid}/revisit-link", token, {})
+        assert status == 201, link
+        return dict(link)
+
+    @scenario("followup", "POST", "/patients/{patient_id}/revisit-link")
+    def send_a_revisit_link(maker: ResourceMaker, token: str) -> Prepared:
+        _, pid, _, _ = my_patient(maker, token)
+        return Prepared(f"/patients/{pid}/revisit-link", body={"days": 30})
+
+    @scenario("followup", "GET", "/p/{token}/revisit")
+    def the_patient_opens_the_revisit_page(maker: ResourceMaker, token: str) -> Prepared:
+        return Prepared(my_revisit_link(maker, token)["path"].removeprefix("/followup"))
+
+    @scenario("followup", "POST", "/p/{token}/revisits")
+    def the_patient_asks_for_a_revisit(maker: ResourceMaker, token: str) -> Prepared:
+        path = my_revisit_link(maker, token)["path"].removeprefix("/followup").removesuffix("/revisit")
+        return Prepared(f"{path}/revisits", body={"ask": "renew", "text": "苯磺酸氨氯地平"})
+
+    @branch("followup", "GET", "/p/{token}/revisit", "GetItem")
+    def the_patient_sees_the_request_waiting(maker: ResourceMaker, token: str) -> Prepared:
+        path = my_revisit_link(maker, token)["path"].removeprefix("/followup")
+        body = {"ask": "renew", "text": "苯磺酸氨氯地平"}
+        status, made = maker.call(
+            "POST", "/followup" + path.removesuffix("/revisit") + "/revisits", None, body
+        )
+        assert status == 201, made
+        return Prepared(path)
 
     @scenario("followup", "GET", "/p/{token}")
     def the_patient_opens_it(maker: ResourceMaker, token: str) -> Prepared:

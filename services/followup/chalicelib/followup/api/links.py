@@ -7,8 +7,13 @@ from chalicelib.followup.contracts.questionnaires import (
     LinkCreate,
     LinkCreated,
     PatientQuestionnaire,
+    PatientRevisitBody,
+    PatientRevisitPage,
+    PatientRevisitReceipt,
     ResponseBody,
     ResponseReceipt,
+    RevisitLinkCreate,
+    RevisitLinkCreated,
 )
 from chalicelib.followup.service import links
 
@@ -86,3 +91,52 @@ def open_form(ctx: RequestContext, token: str) -> str:
 )
 def submit_response(ctx: RequestContext, token: str, body: ResponseBody) -> ResponseReceipt:
     return links.submit_response(token, body, ctx.request_id)
+
+
+@api.route(
+    "/patients/{patient_id}/revisit-link",
+    "POST",
+    summary="A link for a chronic patient to ask the department for a revisit (续方, 预约复诊, 咨询) from "
+    "their phone (30 days unless asked): its URL is shown this once",
+    body=RevisitLinkCreate,
+    response=RevisitLinkCreated,
+    status=201,
+    roles=CLINICAL,
+    kinds=("staff",),
+    # Not idempotent, as the questionnaire link: the answer carries the token.
+    # the patient, the caller's record; their teams and the units (reach; the department's name)
+    budget={"GetItem": 3, "Query": 3, "TransactWriteItems": 1},
+)
+def create_revisit_link(ctx: RequestContext, patient_id: str, body: RevisitLinkCreate) -> RevisitLinkCreated:
+    return links.create_revisit_link(
+        ctx.principal, patient_id, body, ctx.request_id, links.base_url(ctx.headers)
+    )
+
+
+@api.route(
+    "/p/{token}/revisit",
+    summary="The patient's revisit page at their link (no bearer token): what they can ask and their latest "
+    "request's state; an expired, revoked or unknown link is 401",
+    response=PatientRevisitPage,
+    public=True,
+    budget={"Query": 1, "UpdateItem": 1, "GetItem": 1},
+)
+def open_revisit(ctx: RequestContext, token: str) -> PatientRevisitPage:
+    return links.open_revisit(token)
+
+
+@api.route(
+    "/p/{token}/revisits",
+    "POST",
+    summary="The patient asks for a revisit through their link (no bearer token): into the department's "
+    "pool, its doctors told; one open request at a time (409 while one is being handled)",
+    body=PatientRevisitBody,
+    response=PatientRevisitReceipt,
+    status=201,
+    public=True,
+    # the link (Query), its count (UpdateItem), its latest request and the patient (GetItem); the units
+    # and the department's doctors (Query); the request, the link, the audit and the event in one
+    budget={"Query": 3, "UpdateItem": 1, "GetItem": 2, "TransactWriteItems": 1},
+)
+def ask_revisit(ctx: RequestContext, token: str, body: PatientRevisitBody) -> PatientRevisitReceipt:
+    return links.ask_revisit(token, body, ctx.request_id)

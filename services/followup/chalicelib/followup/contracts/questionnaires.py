@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from chalicelib.followup.domain.links import DEFAULT_DAYS, MAX_DAYS
 from chalicelib.followup.domain.questionnaires import CODE, Band, Definition, Finding, Item
@@ -229,3 +229,72 @@ class ResultsQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     limit: int = Field(20, ge=1, le=100)
+
+
+# ---- the revisit link (慢病复诊 through a link) ---------------------------------------------------------
+
+
+class RevisitLinkCreate(BaseModel):
+    """A link for a chronic patient to ask the department for a revisit from their phone."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"days": 30}]})
+
+    department_id: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9_-]{1,64}$", description="whose pool (default: the patient's department)"
+    )
+    days: int = Field(MAX_DAYS, ge=1, le=MAX_DAYS, description="how long the link works (default 30)")
+
+
+class RevisitLinkCreated(BaseModel):
+    """The link, with its URL shown this once (only its digest is kept): send it to the patient."""
+
+    id: str = Field(description="the link's id, to revoke it (never part of its URL)")
+    url: str = Field(description="the full URL when the request named its host, else the path")
+    path: str = Field(description="/followup/p/<token>/revisit")
+    expires_at: datetime
+    patient_id: str
+    patient_label: str = Field(description="the patient's masked name")
+    department_id: str
+    department_name: str
+
+
+class AskChoice(BaseModel):
+    ask: str = Field(description="renew, book or question")
+    label: str = Field(description="续方, 预约复诊, 咨询")
+
+
+class OpenRequest(BaseModel):
+    summary: str = Field(description="e.g. '续方：苯磺酸氨氯地平'")
+    state: str = Field(description="pool (waiting for a doctor), claimed (a doctor has it) or closed")
+    state_label: str = Field(description="等待医生接单, 医生已接单, 已处理")
+    doctor_name: str = Field("", description="the doctor who took it, once one has")
+
+
+class PatientRevisitPage(BaseModel):
+    """What the patient's phone shows at a revisit link: whose it is (masked), where the request goes, what
+    can be asked, and the latest request's state."""
+
+    patient_label: str = Field(description="the patient's masked name (张*), so they know it is theirs")
+    department_name: str
+    expires_at: datetime
+    asks: list[AskChoice]
+    latest: OpenRequest | None = None
+    can_ask: bool = Field(description="false while the latest request is still being handled")
+
+
+class PatientRevisitBody(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"ask": "renew", "text": "苯磺酸氨氯地平 5mg，每日一次"}]},
+    )
+
+    ask: Literal["renew", "book", "question"] = Field(
+        description="renew (续方), book (预约复诊), question (咨询)"
+    )
+    text: str = Field(min_length=1, max_length=500, description="what the patient asks, in their words")
+
+
+class PatientRevisitReceipt(BaseModel):
+    submitted_at: datetime
+    state: str = Field(description="pool: waiting for a doctor of the department")
+    message: str = Field(description="what the patient reads")

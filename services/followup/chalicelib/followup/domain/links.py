@@ -40,9 +40,10 @@ RATE_PER_MINUTE = 30
 SIGNING_KIND = "followup-link"
 _TOKEN = re.compile(rf"^[A-Za-z0-9_-]{{{TOKEN_CHARS}}}$")
 LinkState = Literal["active", "answered", "revoked", "expired"]
-# What a link opens. Each patient-facing route accepts links of its own purpose only (a revisit request
-# through a link would add its purpose here and check it the same way).
-LinkPurpose = Literal["questionnaire"]
+# What a link opens. Each patient-facing route accepts links of its own purpose only: a questionnaire
+# link answers its questionnaire; a revisit link (慢病复诊) asks the department for a revisit, one open
+# request at a time, for as long as it works.
+LinkPurpose = Literal["questionnaire", "revisit"]
 
 
 class Link(BaseModel):
@@ -54,9 +55,9 @@ class Link(BaseModel):
     patient_id: str
     patient_label: str = Field(description="the patient's masked name (张*)")
     purpose: LinkPurpose = "questionnaire"
-    questionnaire_id: str
-    questionnaire_version: int
-    questionnaire_title: str
+    questionnaire_id: str = Field("", description="a questionnaire link's questionnaire")
+    questionnaire_version: int = 0
+    questionnaire_title: str = ""
     task_id: str = ""
     department_id: str
     department_name: str = ""
@@ -72,7 +73,7 @@ class Link(BaseModel):
     revoked_at: datetime | None = None
     revoked_by: str = ""
     revoked_by_name: str = ""
-    response_id: str = ""
+    response_id: str = Field("", description="the response it took; a revisit link: its latest request")
     revision: int = 0
 
     def state(self, now: datetime) -> LinkState:

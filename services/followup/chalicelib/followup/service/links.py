@@ -359,3 +359,181 @@ def submit_response(
     )
     store.commit()
     return api.ResponseReceipt(submitted_at=now, message=THANKS)
+
+
+# ---- the revisit link (慢病复诊 through a link) ---------------------------------------------------------
+
+REVISIT_PATH = "/followup/p/{token}/revisit"
+STATE_LABELS = {"pool": "等待医生接单", "claimed": "医生已接单", "closed": "已处理"}
+REVISIT_THANKS = "已提交，科室医生接单后会尽快与您联系。如病情加重请及时就医。"
+
+
+def create_revisit_link(
+    principal: Principal,
+    patient_id: str,
+    body: api.RevisitLinkCreate,
+    request_id: str,
+    base: str = "",
+    store: Store | None = None,
+    directory: Directory | None = None,
+    vault: Vault | None = None,
+    now: datetime | None = None,
+) -> api.RevisitLinkCreated:
+    """A link for a chronic patient to ask the department for a revisit (续方, 预约复诊, 咨询) from
+    their phone, for up to 30 days: its URL is in this answer only. Reads: the patient, the caller's
+    standing and reach, the units (the department's name); one transaction (the link and its audit in the
+    access log)."""
+    store = store or wiring.store(principal, request_id)
+    directory = directory or wiring.directory()
+    try:
+        patient = require_patient(principal, store.patients.get(patient_id), directory, store)
+    except NotFound:
+        raise NotFound("patient") from None
+    department_id = body.department_id or patient.department_id
+    unit = directory.units(principal.tenant).get(department_id)
+    if unit is None:
+        raise RuleViolation("no such department in this hospital", field="department_id")
+    now = now or now_utc()
+    link_id = f"{patient.id}-{new_id()}"
+    secret = rules.new_secret()
+    signature = (vault or wiring.vault()).digest(
+        store.tenant, rules.SIGNING_KIND, rules.signed_message(link_id, secret)
+    )
+    token = rules.token_of(secret, signature)
+    link = Link(
+        id=link_id,
+        patient_id=patient.id,
+        patient_label=patient.label,
+        purpose="revisit",
+        department_id=unit.id,
+        department_name=unit.name,
+        token_hash=rules.token_hash(token),
+        created_by=principal.staff,
+        created_by_name=principal.staff_name or "",
+        created_at=now,
+        expires_at=rules.expiry(now, body.days),
+    )
+    store.links.add(link)
+    store.audit(
+        "link.create",
+        "patient",
+        patient.id,
+        after={
+            "link_id": link_id,
+            "purpose": "revisit",
+            "department_id": unit.id,
+            "expires_at": link.expires_at.isoformat(),
+        },
+    )
+    store.commit()
+    path = REVISIT_PATH.format(token=token)
+    return api.RevisitLinkCreated(
+        id=link_id,
+        url=base.rstrip("/") + path,
+        path=path,
+        expires_at=link.expires_at,
+        patient_id=patient.id,
+        patient_label=patient.label,
+        department_id=unit.id,
+        department_name=unit.name,
+    )
+
+
+def _revisit_link(link: Link) -> Link:
+    """A revisit link asks for revisits and nothing else (a questionnaire link cannot)."""
+    if link.purpose != "revisit":
+        raise Unauthenticated(INVALID)
+    return link
+
+
+def _latest(store: Store, link: Link) -> api.OpenRequest | None:
+    if not link.response_id:
+        return None
+    revisit = store.revisits.get(link.response_id)
+    if revisit is None:
+        return None
+    return api.OpenRequest(
+        summary=revisit.summary,
+        state=revisit.state,
+        state_label=STATE_LABELS[revisit.state],
+        doctor_name=revisit.doctor_name if revisit.state != "pool" else "",
+    )
+
+
+def open_revisit(
+    token: str,
+    lookup: LinkLookup | None = None,
+    store_of: Callable[[Principal, str | None], Store] | None = None,
+    vault: Vault | None = None,
+    now: datetime | None = None,
+) -> api.PatientRevisitPage:
+    """What the patient's phone shows at a revisit link: the masked name, the department, what can be
+    asked, and the latest request's state."""
+    from chalicelib.followup.domain.revisits import ASK_WORDS
+
+    now = now or now_utc()
+    link, store = resolve(token, None, lookup, store_of, vault, now)
+    _revisit_link(link)
+    latest = _latest(store, link)
+    return api.PatientRevisitPage(
+        patient_label=link.patient_label,
+        department_name=link.department_name,
+        expires_at=link.expires_at,
+        asks=[api.AskChoice(ask=ask, label=word) for ask, word in ASK_WORDS.items()],
+        latest=latest,
+        can_ask=latest is None or latest.state == "closed",
+    )
+
+
+def ask_revisit(
+    token: str,
+    body: api.PatientRevisitBody,
+    request_id: str,
+    lookup: LinkLookup | None = None,
+    store_of: Callable[[Principal, str | None], Store] | None = None,
+    directory: Directory | None = None,
+    vault: Vault | None = None,
+    now: datetime | None = None,
+) -> api.PatientRevisitReceipt:
+    """The patient asks through their link: the request enters the department's pool like any other
+    (``service/revisits.request_revisit``: its doctors are told), one open request at a time — a second
+    while the first is waiting or claimed is a 409. The link keeps the latest request, in the same
+    transaction (of two sent at once, one lands)."""
+    from chalicelib.followup.service import revisits
+
+    now = now or now_utc()
+    link, store = resolve(token, request_id, lookup, store_of, vault, now)
+    _revisit_link(link)
+    latest = _latest(store, link)
+    if latest is not None and latest.state != "closed":
+        raise Conflict("your revisit request is still being handled: a doctor will contact you")
+    patient = store.patients.get(link.patient_id)
+    if patient is None or patient.state != "active":
+        raise Unauthenticated(INVALID)
+    link_principal = _link_principal(store.tenant, link)
+    directory = directory or wiring.directory()
+    # The revisit's id is made here so the link can name it in the same transaction.
+    staged = {"id": ""}
+
+    def keep(revisit_id: str) -> None:
+        store.links.save(
+            link.model_copy(update={"response_id": revisit_id}),
+            Conflict("your revisit request is still being handled: a doctor will contact you"),
+        )
+        staged["id"] = revisit_id
+
+    revisit = revisits.request_revisit(
+        link_principal,
+        patient,
+        link.department_id,
+        body.ask,
+        body.text,
+        "link",
+        store=store,
+        directory=directory,
+        now=now,
+        before_commit=keep,
+    )
+    return api.PatientRevisitReceipt(
+        submitted_at=revisit.created_at, state=revisit.state, message=REVISIT_THANKS
+    )

@@ -80,10 +80,12 @@ def request_revisit(
     store: Store,
     directory: Directory,
     now: datetime | None = None,
+    before_commit: Callable[[str], None] | None = None,
 ) -> Revisit:
     """The one way a revisit request enters a department's pool, for whoever checked the asker may ask
     for this patient (the API route below, a patient's link route): staged in ``store`` with its
-    ``followup.revisit.requested`` (naming the department's doctors to tell) and committed."""
+    ``followup.revisit.requested`` (naming the department's doctors to tell) and committed.
+    ``before_commit(revisit_id)`` stages what the caller writes with it (a link keeping its request)."""
     unit = directory.units(principal.tenant).get(department_id)
     if unit is None:
         raise RuleViolation("no such department in this hospital", "department_id")
@@ -106,6 +108,8 @@ def request_revisit(
     store.audit("revisit.requested", "patient", patient.id, after={"revisit_id": revisit.id, "ask": ask})
     doctors = _pool_doctors(principal.tenant, unit.id, directory)
     store.emit(FOLLOWUP_REVISIT_REQUESTED.envelope(principal.tenant, _event(revisit, doctors)))
+    if before_commit is not None:
+        before_commit(revisit.id)
     store.commit()
     if not doctors:
         logger.warning(
