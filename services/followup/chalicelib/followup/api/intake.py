@@ -53,8 +53,9 @@ def post_discharge_fhir(ctx: RequestContext, body: FhirBundleIn) -> IntakeResult
     response=FhirBundleOut,
     kinds=("staff",),
     # reaching the patient (the patient, the caller's record; their teams and the units when the
-    # department alone does not decide), the encounters, enrolments and tasks, the audited read
-    budget={"GetItem": 2, "Query": 5, "PutItem": 1},
+    # department alone does not decide), the encounters, enrolments, tasks, responses and lab values, the
+    # audited read
+    budget={"GetItem": 2, "Query": 7, "PutItem": 1},
 )
 def export_fhir(ctx: RequestContext, patient_id: str) -> dict[str, Any]:
     return service.export_fhir(ctx.principal, patient_id)

@@ -30,6 +30,7 @@ from typing import Any
 
 from chalicelib.followup.domain.enrolments import Encounter, Enrolment
 from chalicelib.followup.domain.patients import Patient
+from chalicelib.followup.domain.results import Observation, Response
 from chalicelib.followup.domain.tasks import Task
 
 from shared import i18n
@@ -320,6 +321,69 @@ def _task(t: Task) -> dict[str, Any]:
     if t.outcome:
         out["businessStatus"] = {"text": t.outcome}
     return out
+
+
+def response_resource(r: Response) -> dict[str, Any]:
+    """A questionnaire response as a FHIR QuestionnaireResponse (the answers, by item id)."""
+    items = []
+    for link_id, value in r.answers.items():
+        values = value if isinstance(value, list) else [value]
+        answers = [_answer(v) for v in values if v is not None and v != ""]
+        if answers:
+            items.append({"linkId": link_id, "answer": answers})
+    out: dict[str, Any] = {
+        "resourceType": "QuestionnaireResponse",
+        "id": fhir_id(r.id),
+        "questionnaire": f"urn:fh:followup:questionnaire:{r.questionnaire_id}|{r.questionnaire_version}",
+        "status": "completed",
+        "subject": {"reference": f"Patient/{fhir_id(r.patient_id)}"},
+        "authored": r.submitted_at.isoformat(),
+        "item": items or None,
+    }
+    if r.task_id:
+        out["basedOn"] = [{"reference": f"Task/{fhir_id(r.task_id)}"}]
+    return out
+
+
+def _answer(value: Any) -> dict[str, Any]:
+    if isinstance(value, bool):
+        return {"valueBoolean": value}
+    if isinstance(value, int | float):
+        return {"valueDecimal": value}
+    return {"valueString": str(value)}
+
+
+def observation_resource(o: Observation) -> dict[str, Any]:
+    """A lab (or measured) value as a FHIR Observation, with its range and whether it was abnormal."""
+    coding = [{"system": "http://loinc.org", "code": o.loinc, "display": o.name}] if o.loinc else None
+    reference: dict[str, Any] = {}
+    if o.low is not None:
+        reference["low"] = {"value": o.low, "unit": o.unit}
+    if o.high is not None:
+        reference["high"] = {"value": o.high, "unit": o.unit}
+    interpretation = "A" if o.abnormal else "N"
+    return {
+        "resourceType": "Observation",
+        "id": fhir_id(o.id),
+        "status": "final",
+        "code": {"coding": coding, "text": o.name},
+        "subject": {"reference": f"Patient/{fhir_id(o.patient_id)}"},
+        "effectiveDateTime": o.taken_at.isoformat(),
+        "valueQuantity": {"value": o.value, "unit": o.unit},
+        "referenceRange": [reference] if reference else None,
+        "interpretation": [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation",
+                        "code": interpretation,
+                    }
+                ]
+            }
+        ]
+        if o.range_source != "none"
+        else None,
+    }
 
 
 def fhir_id(record_id: str) -> str:
