@@ -47,6 +47,7 @@ class Calls:
 
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
+        self.indexed: Counter[str] = Counter()  # "<operation> <index>": the index reads among them
         self.lock = threading.Lock()
 
     def install(self) -> None:
@@ -63,6 +64,8 @@ class Calls:
                     if not str(params.get("TableName", "")).endswith("-idempotency"):
                         with calls.lock:
                             calls.counts[model.name] += 1
+                            if params.get("IndexName"):
+                                calls.indexed[f"{model.name} {params['IndexName']}"] += 1
 
                 client.meta.events.register("before-parameter-build.dynamodb", count)
             return client
@@ -72,6 +75,10 @@ class Calls:
     def snapshot(self) -> Counter[str]:
         with self.lock:
             return Counter(self.counts)
+
+    def index_reads(self, index: str) -> int:
+        with self.lock:
+            return self.indexed[f"Query {index}"]
 
 
 def resident_id(n: int) -> str:
@@ -240,15 +247,15 @@ def run(stack: Any, calls: Calls, discharges: int, board_n: int, threads: int) -
     lookups: list[int] = []
     queries: list[int] = []
     for n in range(0, min(discharges, 20 * 97), 97)[:20]:
-        before = calls.snapshot()
+        before, index_before = calls.snapshot(), calls.index_reads("gsi1")
         found = ok(*stack.request("POST", "/followup/patients/search", doctor, {"id_number": resident_id(n)}))
         spent = calls.snapshot() - before
         lookups.append(sum(spent.values()))
-        queries.append(spent.get("Query", 0))
+        queries.append(calls.index_reads("gsi1") - index_before)
         assert len(found["items"]) <= 1
     print(
-        f"look-up by resident ID number: {statistics.mean(queries):.1f} Query of the blind index "
-        f"(+ the caller's reads: {max(lookups)} calls at most)"
+        f"look-up by resident ID number: {statistics.mean(queries):.1f} Query of the blind index (gsi1) "
+        f"a look-up (+ the caller's reads and the access record: {max(lookups)} calls at most)"
     )
     print(
         json.dumps(
