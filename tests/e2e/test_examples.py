@@ -135,3 +135,17 @@ def test_the_rostering_walk_through_runs_as_written(dev: dict[str, str]) -> None
     out, calls = run(walk, dev)
     assert len(calls) >= 15 and not failures(calls)
     assert "approved" in out and "published 1" in out and "排班" in out, out[-2000:]
+
+
+def test_the_follow_up_walk_through_runs_as_written(dev: dict[str, str]) -> None:
+    """docs/followup.md: a discharge enrolled by disease, the board worked, a questionnaire answered through
+    a link, the abnormal result reaching the doctor, a revisit claimed by exactly one of two doctors."""
+    [walk] = [b for b in blocks("docs/followup.md") if "ZY20261204-001" in b]
+    out, calls = run(walk, dev)
+    # the second doctor's claim is the 409 the walk-through shows on purpose
+    assert len(calls) >= 15 and not failures(calls, {(409, "/claim")}), calls
+    assert "高血压" in out and "张*" in out and "110105********002X" in out, out[-2000:]
+    assert "随访异常" in out and "182" in out, out[-2000:]
+    assert "['409', 'claimed']" in out, out[-2000:]  # exactly one of the two doctors got it
+    assert "closed " in out and "张建国" not in out, out[-2000:]
+    assert "('export:fhir', '冯志远')" in out and "('read:record', '冯志远')" in out, out[-2000:]
