@@ -133,3 +133,29 @@ def test_a_revoked_or_expired_revisit_link_is_401() -> None:
     with pytest.raises(Unauthenticated):
         ask(world, token)
     assert world.store.tables.revisits == {}
+
+
+def test_an_alert_with_no_responsible_doctor_goes_to_the_care_teams_members() -> None:
+    from chalicelib.followup.domain.teams import CareTeam, TeamMember
+
+    world = World()
+    team = CareTeam(
+        id="team-1",
+        name="城东家庭医生团队",
+        department_id="d-card",
+        members=[
+            TeamMember(staff_id="doc-2", name="王医生", role="doctor"),
+            TeamMember(staff_id="nurse-1", name="护士", role="nurse"),
+        ],
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    world.store.tables.teams[("t1", "team-1")] = team
+    task = world.task(doctor="").model_copy(update={"team_id": "team-1", "team_name": "城东家庭医生团队"})
+    world.store.tables.tasks[("t1", task.id)] = task
+    link = world.link()
+    world.submit(
+        link.path.split("/p/", 1)[1], {"measured_on": "2026-12-05", "systolic": 182, "diastolic": 96}
+    )
+    (alert,) = [e for e in world.published if e.type == "followup.alert.raised"]
+    assert sorted(alert.data["notify"]) == ["doc-2", "nurse-1"]

@@ -87,7 +87,9 @@ def open_form(ctx: RequestContext, token: str) -> str:
     response=ResponseReceipt,
     status=201,
     public=True,
-    budget={"Query": 2, "UpdateItem": 1, "GetItem": 2, "TransactWriteItems": 1},
+    # the link, its count, the task, the version answered; an alert: the department's doctors, or the
+    # care team's record when the task names no doctor
+    budget={"Query": 2, "UpdateItem": 1, "GetItem": 3, "TransactWriteItems": 1},
 )
 def submit_response(ctx: RequestContext, token: str, body: ResponseBody) -> ResponseReceipt:
     return links.submit_response(token, body, ctx.request_id)

@@ -26,7 +26,8 @@ CLINICAL = ("doctor", "nurse", "head_nurse", "department_head")
     status=201,
     kinds=("staff", "service"),
     idempotent=True,
-    budget={"GetItem": 3, "Query": 3, "TransactWriteItems": 1},
+    # + the care team's record when an alert has no doctor to go to (its members are told)
+    budget={"GetItem": 4, "Query": 3, "TransactWriteItems": 1},
 )
 def record_observation(ctx: RequestContext, patient_id: str, body: ObservationBody) -> ObservationView:
     return results.record_observation(ctx.principal, patient_id, body, ctx.request_id)

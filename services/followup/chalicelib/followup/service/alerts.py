@@ -30,9 +30,14 @@ def _today(now: datetime) -> date:
 
 
 def notify_list(store: Store, directory: Directory, responsible: Responsible) -> list[str]:
-    """The doctor, else the department's active doctors (at most 20)."""
+    """The doctor; else the responsible care team's members; else the department's active doctors (at
+    most 20)."""
     if responsible.doctor_id:
         return [responsible.doctor_id]
+    if responsible.team_id:
+        team = store.teams.get(responsible.team_id)
+        if team is not None and team.members:
+            return sorted(team.member_ids())[:20]
     doctors = directory.with_role(store.tenant, "doctor", responsible.department_id)
     return [d.id for d in doctors][:20]
 
