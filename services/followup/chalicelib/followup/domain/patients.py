@@ -125,6 +125,11 @@ class Patient(BaseModel):
         """The departments whose staff reach the patient."""
         return {self.department_id, *self.departments}
 
+    def refuses(self, purpose: Purpose) -> bool:
+        """The patient refused this purpose, or withdrew their consent to it (a record says so)."""
+        consent = self.consents.get(purpose)
+        return consent is not None and not consent.active
+
     def consents_to(self, purpose: Purpose) -> bool:
         consent = self.consents.get(purpose)
         return consent is not None and consent.active

@@ -45,6 +45,7 @@ from shared.ids import new_id
 from shared.problems import FieldError
 
 NOT_ENROLLED = "no enrolment rule matches this discharge: it is recorded, not enrolled"
+NO_CONSENT = "the patient has not consented to follow-up: the discharge is recorded, not enrolled"
 EXPORT_PAGE = 200
 
 
@@ -87,7 +88,11 @@ def _result(
         patient=_masked(patient),
         patient_registered=registered,
         enrolled=enrolment is not None,
-        reason="" if enrolment is not None else NOT_ENROLLED,
+        reason=""
+        if enrolment is not None
+        else NOT_ENROLLED
+        if not patient.refuses("followup")
+        else NO_CONSENT,
         repeated=repeated,
         enrolment=enrolment_view(enrolment) if enrolment else None,
         plan_name=enrolment.plan_name if enrolment else "",
@@ -191,7 +196,7 @@ def bring_in(
     plan = plans.current_plan(store, rule.plan_id) if rule else None
     enrolment: Enrolment | None = None
     tasks: list[Task] = []
-    if plan is not None:
+    if plan is not None and not patient.refuses("followup"):
         enrolment, tasks = enrolling.enrol(f"{patient.id}-{new_id()}", patient, encounter, plan, at)
         encounter = encounter.model_copy(update={"enrolment_id": enrolment.id})
     store.encounters.add(encounter, key, Conflict("this discharge was brought in meanwhile"))
@@ -295,6 +300,12 @@ def extend_enrolment(store: Store, enrolment_id: str, today: date) -> int:
     """A lifelong enrolment's tasks made up to a year after ``today`` (one transaction); how many."""
     enrolment = store.enrolments.get(enrolment_id)
     if enrolment is None:
+        return 0
+    patient = store.patients.get(enrolment.patient_id)
+    if patient is None or patient.state != "active" or patient.refuses("followup"):
+        # purged, or consent to follow-up withdrawn: the plan ends here, and is not due again
+        store.enrolments.save(enrolment.model_copy(update={"state": "ended"}), Conflict("changed meanwhile"))
+        store.commit()
         return 0
     plan = plans.plan_version(store, enrolment.plan_id, enrolment.plan_version)
     if plan is None:

@@ -19,6 +19,7 @@ from datetime import datetime
 from chalicelib.followup.contracts import questionnaires as api
 from chalicelib.followup.domain import links as rules
 from chalicelib.followup.domain.links import Link
+from chalicelib.followup.domain.patients import Patient
 from chalicelib.followup.domain.ports import Directory, LinkLookup, Store, Vault
 from chalicelib.followup.domain.questionnaires import evaluate
 from chalicelib.followup.domain.results import Response, Responsible
@@ -62,6 +63,11 @@ def _reached(
     return patient.id, patient.label
 
 
+def _consenting(patient: Patient) -> None:
+    if patient.refuses("followup"):
+        raise Conflict("the patient has withdrawn consent to follow-up: no link is sent to them")
+
+
 def create_link(
     principal: Principal,
     task_id: str,
@@ -81,7 +87,12 @@ def create_link(
     task = store.tasks.get(task_id)
     if task is None:
         raise NotFound("task")
-    patient_id, label = _reached(principal, store, directory, task.patient_id, "task")
+    try:
+        patient = require_patient(principal, store.patients.get(task.patient_id), directory, store)
+    except NotFound:
+        raise NotFound("task") from None
+    _consenting(patient)
+    patient_id, label = patient.id, patient.label
     if task.state != "open":
         raise Conflict(f"the task is {task.state}: a link is sent for an open task")
     code = body.questionnaire_id or str(
@@ -389,6 +400,7 @@ def create_revisit_link(
         patient = require_patient(principal, store.patients.get(patient_id), directory, store)
     except NotFound:
         raise NotFound("patient") from None
+    _consenting(patient)
     department_id = body.department_id or patient.department_id
     unit = directory.units(principal.tenant).get(department_id)
     if unit is None:

@@ -24,6 +24,7 @@ from chalicelib.followup.domain.patients import (
     purged,
 )
 from chalicelib.followup.domain.ports import Directory, Store, Vault
+from chalicelib.followup.domain.tasks import Task
 from chalicelib.followup.service import access, wiring
 
 from shared.auth import Principal
@@ -34,6 +35,7 @@ from shared.personal import normalise_mobile
 HOSPITAL_TZ = ZoneInfo("Asia/Shanghai")
 DEFAULT_RETENTION_YEARS = 30  # 《医疗机构病历管理规定》: inpatient records are kept at least 30 years
 PURGE_BATCH = 25
+CANCEL_WITH_CHANGE = 40  # open tasks cancelled in the consent change's own transaction (then 40 more each)
 
 
 def today() -> date:
@@ -154,15 +156,16 @@ def admit(
         return moved, False
     patient_id = new_id()
     who = principal.staff_name or ""
-    consents = (
-        {
-            "followup": Consent(
-                purpose="followup", given=True, at=at, recorded_by=principal.user, recorded_by_name=who
-            )
-        }
-        if body.consent_followup
-        else {}
-    )
+    # the answer to follow-up is recorded either way: a refusal keeps the patient out of every plan
+    consents = {
+        "followup": Consent(
+            purpose="followup",
+            given=body.consent_followup,
+            at=at,
+            recorded_by=principal.user,
+            recorded_by_name=who,
+        )
+    }
     values = {
         "name": body.name.strip(),
         "id_number": number,
@@ -358,7 +361,8 @@ def change_consent(
     directory: Directory | None = None,
 ) -> models.PatientView:
     """Record the patient's consent to a purpose, or withdraw it (the earlier consent is kept, marked
-    withdrawn). Without consent to follow-up no new task is made for the patient."""
+    withdrawn). Withdrawing consent to follow-up cancels the patient's open tasks (no one calls them
+    again), no discharge enrols them and no link is sent to them until they consent again."""
     store, directory, _ = _adapters(principal, request_id, store, directory, vault=_NO_VAULT)
     patient = _reachable(principal, patient_id, store, directory)
     purpose: Purpose = body.purpose
@@ -386,15 +390,38 @@ def change_consent(
         update={"consents": {**patient.consents, purpose: consent}, "updated_at": at}
     )
     store.patients.save(changed, Conflict("the patient changed meanwhile; try again"))
+    stopped = open_tasks(store, patient.id) if purpose == "followup" and not consent.active else []
+    for task in stopped[:CANCEL_WITH_CHANGE]:
+        store.tasks.save(cancelled(task), Conflict("the patient's tasks changed meanwhile"))
     store.audit(
         "consent." + ("given" if body.given else "withdrawn"),
         "patient",
         patient.id,
         before={"purpose": purpose, "active": bool(current and current.active)},
-        after={"purpose": purpose, "active": consent.active},
+        after={"purpose": purpose, "active": consent.active, "cancelled_tasks": len(stopped)},
     )
     store.commit()
+    for start in range(CANCEL_WITH_CHANGE, len(stopped), CANCEL_WITH_CHANGE):
+        for task in stopped[start : start + CANCEL_WITH_CHANGE]:
+            store.tasks.save(cancelled(task), Conflict("the patient's tasks changed meanwhile"))
+        store.audit("task.cancelled", "patient", patient.id, after={"reason": "consent withdrawn"})
+        store.commit()
     return view(changed)
+
+
+def cancelled(task: Task) -> Task:
+    return task.model_copy(update={"state": "cancelled"})
+
+
+def open_tasks(store: Store, patient_id: str) -> list[Task]:
+    """The patient's open tasks (a Query a page of the patient's partition)."""
+    found: list[Task] = []
+    cursor: str | None = None
+    while True:
+        rows, cursor = store.tasks.of_patient(patient_id, 100, cursor)
+        found += [t for t in rows if t.state == "open"]
+        if cursor is None:
+            return found
 
 
 # ---- retention and the purge -----------------------------------------------------------------------------
@@ -471,7 +498,7 @@ def purge_due(
             continue
         if patient.retention_until is not None and patient.retention_until > day:
             continue
-        if _has_open_task(store, patient):
+        if open_tasks(store, patient.id):
             years = retention_years(store)
             kept = patient.model_copy(
                 update={"retention_until": day + timedelta(days=round(365.25 * years)), "updated_at": _now()}
@@ -504,16 +531,6 @@ def purge_everywhere(on: date | None = None, per_run: int = 500) -> int:
         report = purge_due(system, None, day, limit=per_run)
         total += report.purged
     return total
-
-
-def _has_open_task(store: Store, patient: Patient) -> bool:
-    cursor: str | None = None
-    while True:
-        rows, cursor = store.tasks.of_patient(patient.id, 100, cursor)
-        if any(t.state == "open" for t in rows):
-            return True
-        if cursor is None:
-            return False
 
 
 class _NoVault:
