@@ -102,11 +102,14 @@ def patient_access_log(ctx: RequestContext, patient_id: str, query: ListQuery) -
 @route(
     "/patients/{patient_id}/consents",
     "POST",
-    summary="Record the patient's consent to a purpose (follow-up, research), or its withdrawal",
+    summary="Record the patient's consent to a purpose (follow-up, research), or its withdrawal (which, "
+    "for follow-up, cancels the patient's open tasks)",
     body=models.ConsentChange,
     response=models.PatientView,
     kinds=STAFF,
-    budget={**REACH, "TransactWriteItems": 1},
+    # reaching the patient; on a withdrawal of follow-up, the patient's tasks (a Query a page of 100); the
+    # change with up to 40 cancellations in one transaction (more: a transaction per 40 more)
+    budget={**REACH, "Query": 3, "TransactWriteItems": 1},
 )
 def change_consent(ctx: RequestContext, patient_id: str, body: models.ConsentChange) -> models.PatientView:
     return patients.change_consent(ctx.principal, patient_id, body, ctx.request_id)
