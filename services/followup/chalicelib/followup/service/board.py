@@ -116,19 +116,18 @@ def board(
     store = store or wiring.store(principal)
     own = query.scope == "doctor" and (query.owner_id or principal.staff) == principal.staff
     if own and principal.kind == "staff" and directory.staff(principal.tenant, principal.staff) is None:
-        # Someone the directory does not know has nothing assigned: her own board is empty (another
-        # board, or anything else of follow-up, stays closed to her).
-        zone = (hospitals or wiring.hospitals()).time_zone(principal.tenant)
-        day = rules.local_day(now or now_utc(), zone)
-        return Board(scope="doctor", owner_id=principal.staff, view=query.view, today=day, items=[])
-    if (
-        query.scope == "doctor"
-        and query.owner_id
-        and directory.staff(principal.tenant, query.owner_id) is None
-    ):
-        raise NotFound("staff")  # no one of this hospital (the caller's own record is the same read)
-    me = _clinical(principal, directory)
-    owner = _board_owner(principal, query, me, store, directory)
+        # Someone the directory does not know has nothing assigned: her own board is read (and is
+        # empty); another board, or anything else of follow-up, stays closed to her.
+        owner = principal.staff
+    else:
+        if (
+            query.scope == "doctor"
+            and query.owner_id
+            and directory.staff(principal.tenant, query.owner_id) is None
+        ):
+            raise NotFound("staff")  # no one of this hospital (the caller's own record is the same read)
+        me = _clinical(principal, directory)
+        owner = _board_owner(principal, query, me, store, directory)
     zone = (hospitals or wiring.hospitals()).time_zone(principal.tenant)
     today = rules.local_day(now or now_utc(), zone)
     state, due_from, due_to, newest_first = rules.view_range(query.view, today)
