@@ -593,6 +593,7 @@ MESSAGES = {
     "give exactly one of id_number and mobile": "请只提供身份证号或手机号中的一项",
     "the patient changed meanwhile; try again": "患者信息已被他人修改，请重试",
     "the patient changed meanwhile": "患者信息已被他人修改",
+    "no such care team in this department": "该科室没有这个家庭医生团队",
     "the patient has withdrawn consent to follow-up: no link is sent to them": "患者已撤回随访同意：不能再向其发送随访链接",
     "the retention period changed meanwhile; try again": "保存期限已被他人修改，请重试",
     "a resident ID number has 17 digits and a check digit or X": "身份证号应为17位数字加1位校验码（数字或X）",

@@ -65,3 +65,22 @@ def test_withdrawing_consent_cancels_the_open_tasks_and_stops_links_and_the_plan
     assert made == 0
     (enrolment,) = world.store.tables.enrolments.values()
     assert enrolment.state == "ended"
+
+
+def test_a_discharge_to_a_care_team_names_it_and_an_unknown_team_is_a_422(world: World) -> None:
+    from datetime import UTC, datetime
+
+    from chalicelib.followup.domain.teams import CareTeam
+
+    from shared.errors import RuleViolation
+
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    world.store.tables.teams[("t-intake", "team-1")] = CareTeam(
+        id="team-1", name="城东家庭医生团队", department_id="cardio", created_at=now, updated_at=now
+    )
+    done = world.post(discharge(team_id="team-1"))
+    assert done.enrolment is not None and done.enrolment.team_name == "城东家庭医生团队"
+    assert {t.team_name for t in world.store.tables.tasks.values()} == {"城东家庭医生团队"}
+    with pytest.raises(RuleViolation) as bad:
+        world.post(discharge(team_id="team-x", encounter_id="HIS-2"))
+    assert bad.value.field == "team_id"

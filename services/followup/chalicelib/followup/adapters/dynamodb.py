@@ -63,6 +63,8 @@ if TYPE_CHECKING:  # their modules import this one: imported where a store first
         DynamoQuestionnaires,
         DynamoResponses,
     )
+    from chalicelib.followup.adapters.revisits import DynamoRevisits
+    from chalicelib.followup.adapters.teams import DynamoCareTeams, DynamoVisitNotes
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -600,19 +602,19 @@ class DynamoStore:
         return DynamoKpis(self.tenant, self.uow)
 
     @property
-    def teams(self) -> Any:
+    def teams(self) -> DynamoCareTeams:
         from chalicelib.followup.adapters.teams import DynamoCareTeams
 
         return DynamoCareTeams(self.tenant, self.uow)
 
     @property
-    def notes(self) -> Any:
+    def notes(self) -> DynamoVisitNotes:
         from chalicelib.followup.adapters.teams import DynamoVisitNotes
 
         return DynamoVisitNotes(self.tenant, self.uow)
 
     @property
-    def revisits(self) -> Any:
+    def revisits(self) -> DynamoRevisits:
         from chalicelib.followup.adapters.revisits import DynamoRevisits
 
         return DynamoRevisits(self.tenant, self.uow)

@@ -127,6 +127,7 @@ class EnrolmentView(BaseModel):
     doctor_id: str
     doctor_name: str = ""
     team_id: str = ""
+    team_name: str = ""
     materialised_to: date = Field(description="its tasks exist up to this day")
     tasks: int
 

@@ -36,6 +36,7 @@ class Encounter(BaseModel):
     doctor_id: str
     doctor_name: str = ""
     team_id: str = ""
+    team_name: str = ""
     enrolment_id: str = Field("", description="the enrolment it started (empty: no plan matched)")
     created_at: datetime
     created_by: str = ""
@@ -64,6 +65,7 @@ class Enrolment(BaseModel):
     doctor_id: str
     doctor_name: str = ""
     team_id: str = ""
+    team_name: str = ""
     state: Literal["active", "ended"] = "active"
     materialised_to: date = Field(description="tasks exist up to this day; a lifelong plan is extended")
     tasks: int = Field(0, description="how many tasks it has made so far")
@@ -101,6 +103,7 @@ def enrol(
         doctor_id=encounter.doctor_id,
         doctor_name=encounter.doctor_name,
         team_id=encounter.team_id,
+        team_name=encounter.team_name,
         materialised_to=due_on(encounter.discharge_date, horizon),
         created_at=at,
         updated_at=at,
@@ -155,6 +158,7 @@ def _tasks(enrolment: Enrolment, plan: Plan, first: int, last: int, at: datetime
                 doctor_id=doctor_id,
                 doctor_name=doctor_name,
                 team_id=enrolment.team_id,
+                team_name=enrolment.team_name,
                 role=role,
                 enrolment_id=enrolment.id,
                 plan_id=plan.id,

@@ -143,6 +143,12 @@ def bring_in(
     department = units.get(cmd.department_id)
     if department is None:
         raise RuleViolation("no such department", field="department_id")
+    team_name = ""
+    if cmd.team_id:
+        team = store.teams.get(cmd.team_id)
+        if team is None or team.department_id != department.id:
+            raise RuleViolation("no such care team in this department", field="team_id")
+        team_name = team.name
     doctor = directory.staff(tenant, cmd.doctor_id)
     if doctor is None or not doctor.active:
         raise RuleViolation("no such member of staff, or they have left", field="doctor_id")
@@ -189,6 +195,7 @@ def bring_in(
         doctor_id=doctor.id,
         doctor_name=doctor.name,
         team_id=cmd.team_id,
+        team_name=team_name,
         created_at=at,
         created_by=principal.user,
     )
