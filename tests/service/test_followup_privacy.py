@@ -83,7 +83,8 @@ def _tables_text(tenant: str) -> str:
         if not name.startswith(prefix):
             continue
         for page in client.get_paginator("scan").paginate(TableName=name):
-            out += [json.dumps(i, ensure_ascii=False) for i in page["Items"] if tenant in json.dumps(i)]
+            items = [json.dumps(i, ensure_ascii=False, default=str) for i in page["Items"]]
+            out += [text for text in items if tenant in text]
     return "\n".join(out)
 
 
