@@ -113,7 +113,8 @@ def test_a_patient_is_found_by_blind_index_and_an_id_number_registers_once(opene
         write(lambda s: s.patients.add(again, Conflict("taken")))
     found = store.patients.by_id_number("idn-1")
     assert found is not None and found.id == "p001" and found.revision == 0
-    assert found == store.patients.get("p001")
+    assert found == store.patients.get("p001") == store.patients.claimed("idn-1")
+    assert store.patients.claimed("idn-3") is None
     assert {p.id for p in store.patients.by_mobile("m1")} == {"p001", "p002"}
     assert store.patients.get("p003") is None
     # another hospital finds none of them, by any path

@@ -93,6 +93,11 @@ class FakePatients:
                 return p
         return None
 
+    def claimed(self, digest: str) -> Patient | None:
+        self.tables.reads.append("GetItem")
+        patient_id = self.tables.id_numbers.get((self.tenant, digest))
+        return self.get(patient_id) if patient_id else None
+
     def by_mobile(self, digest: str) -> list[Patient]:
         self.tables.reads.append("Query")
         return [

@@ -325,6 +325,17 @@ class DynamoPatients:
         rows, _ = self.codec.index_page(1, tenant_key(self.tenant, "patient-idn", digest), 1, None)
         return rows[0] if rows else None
 
+    def claimed(self, digest: str) -> Patient | None:
+        try:
+            claim = IdNumberClaim.get(
+                tenant_key(self.tenant, "patient-idn", digest), "claim", consistent_read=True
+            )
+        except DoesNotExist:
+            return None
+        if claim.tenant != self.tenant:
+            return None
+        return self.get(str(claim.patient_id))
+
     def by_mobile(self, digest: str) -> list[Patient]:
         rows, _ = self.codec.index_page(2, tenant_key(self.tenant, "patient-mobile", digest), 20, None)
         return list(rows)

@@ -13,8 +13,9 @@ api = ServiceAPI("followup", __name__)
 INTAKE = ("staff", "service")
 # GetItem: the caller's directory record (staff), the doctor, the discharge's claim, the retention
 # policy, the enrolment rules, the plan. Query: the hospital's units (access; the department's name;
-# the patients feature's admit), the ID number's blind index. One transaction. + the care team named.
-INTAKE_BUDGET = {"GetItem": 7, "Query": 4, "TransactWriteItems": 1}
+# the patients feature's admit). The ID number's claim and its patient (GetItems, read strongly). One
+# transaction. + the care team named.
+INTAKE_BUDGET = {"GetItem": 9, "Query": 3, "TransactWriteItems": 1}
 
 
 @api.route(

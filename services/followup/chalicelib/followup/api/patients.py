@@ -29,8 +29,8 @@ PURGE = 5  # patients purged per request at most
     idempotent=True,
     location="/patients/{id}",
     # the caller's record and the units (may they bring patients in; the department's name), the
-    # retention period, the ID number's blind index; the patient, its claim, marker and audit in one
-    budget={"GetItem": 2, "Query": 3, "TransactWriteItems": 1},
+    # retention period, the ID number's claim (read strongly); the patient, its claim, marker and audit
+    budget={"GetItem": 4, "Query": 2, "TransactWriteItems": 1},
 )
 def register_patient(ctx: RequestContext, body: models.NewPatient) -> models.PatientView:
     return patients.register(ctx.principal, body, ctx.request_id)

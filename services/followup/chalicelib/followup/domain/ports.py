@@ -82,6 +82,10 @@ class PatientRepository(Protocol):
     def by_id_number(self, digest: str) -> Patient | None:
         """The patient with this ID number's blind index (one Query)."""
 
+    def claimed(self, digest: str) -> Patient | None:
+        """The patient holding this ID number's claim, read strongly (two GetItems: the claim, the
+        patient): what a registration must see, even of a patient registered a moment ago."""
+
     def by_mobile(self, digest: str) -> list[Patient]:
         """The patients with this mobile's blind index (one Query; a family may share a mobile)."""
 

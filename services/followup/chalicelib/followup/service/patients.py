@@ -138,7 +138,7 @@ def admit(
     department_name = _department_name(principal, directory, body.department_id)
     tenant = principal.tenant
     digest = identity_digest(vault, tenant, number)
-    found = store.patients.by_id_number(digest)
+    found = store.patients.claimed(digest)  # strongly read: a patient registered a moment ago is found
     at = _now()
     if found is not None:
         if body.department_id in found.followed_by():
