@@ -32,7 +32,7 @@ from chalicelib.followup.domain.board import CallEntry, Recording
 from chalicelib.followup.domain.patients import Patient
 from chalicelib.followup.domain.ports import Directory, Files, Hospitals, StaffInfo, Store, Unit
 from chalicelib.followup.domain.tasks import Task
-from chalicelib.followup.service import access, wiring
+from chalicelib.followup.service import access, patients, wiring
 
 from shared.auth import Principal
 from shared.errors import Conflict, Forbidden, NotFound, RuleViolation
@@ -256,17 +256,6 @@ def _event(task: Task) -> TaskEvent:
     )
 
 
-def _open_tasks_of(store: Store, patient_id: str, but: str) -> list[Task]:
-    """The patient's open tasks other than ``but`` (pages of the patient's tasks: a Query each)."""
-    found: list[Task] = []
-    cursor: str | None = None
-    while True:
-        rows, cursor = store.tasks.of_patient(patient_id, rules.PATIENT_TASK_PAGE, cursor)
-        found += [t for t in rows if t.state == "open" and t.id != but]
-        if cursor is None:
-            return found
-
-
 def finish_task(
     principal: Principal,
     task_id: str,
@@ -285,7 +274,11 @@ def finish_task(
     me = _clinical(principal, directory)
     done = rules.finish(task, body.outcome, body.reason, body.notes, me.id, me.name, now or now_utc())
     store.tasks.save(done, Conflict("this task was changed meanwhile (someone else finished it?): reload it"))
-    others = _open_tasks_of(store, patient.id, task.id) if body.outcome == "deceased" else []
+    others = (
+        [t for t in patients.open_tasks(store, patient.id) if t.id != task.id]
+        if body.outcome == "deceased"
+        else []
+    )
     first, rest = others[: rules.CANCEL_PER_TRANSACTION], others[rules.CANCEL_PER_TRANSACTION :]
     for other in first:
         store.tasks.save(rules.cancelled(other), Conflict("the patient's tasks changed meanwhile: try again"))

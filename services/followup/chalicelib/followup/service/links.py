@@ -53,14 +53,22 @@ def base_url(headers: dict[str, str]) -> str:
 
 def _reached(
     principal: Principal, store: Store, directory: Directory, patient_id: str, missing: str
-) -> tuple[str, str]:
-    """The patient's (id, masked name) if the caller reaches them (the one policy: any department that
-    follows them, or a care team); else a 404 naming only ``missing``, never the id."""
+) -> Patient:
+    """The patient if the caller reaches them (the one policy: any department that follows them, or a
+    care team); else a 404 naming only ``missing``, never the id."""
     try:
-        patient = require_patient(principal, store.patients.get(patient_id), directory, store)
+        return require_patient(principal, store.patients.get(patient_id), directory, store)
     except NotFound:
         raise NotFound(missing) from None
-    return patient.id, patient.label
+
+
+def _signed_token(store: Store, vault: Vault | None, link_id: str) -> str:
+    """A new link's token: a random secret and its signature by the province's HMAC key (KMS)."""
+    secret = rules.new_secret()
+    signature = (vault or wiring.vault()).digest(
+        store.tenant, rules.SIGNING_KIND, rules.signed_message(link_id, secret)
+    )
+    return rules.token_of(secret, signature)
 
 
 def _consenting(patient: Patient) -> None:
@@ -87,10 +95,7 @@ def create_link(
     task = store.tasks.get(task_id)
     if task is None:
         raise NotFound("task")
-    try:
-        patient = require_patient(principal, store.patients.get(task.patient_id), directory, store)
-    except NotFound:
-        raise NotFound("task") from None
+    patient = _reached(principal, store, directory, task.patient_id, "task")
     _consenting(patient)
     patient_id, label = patient.id, patient.label
     if task.state != "open":
@@ -105,11 +110,7 @@ def create_link(
         raise NotFound("questionnaire")
     now = now or now_utc()
     link_id = f"{patient_id}-{new_id()}"
-    secret = rules.new_secret()
-    signature = (vault or wiring.vault()).digest(
-        store.tenant, rules.SIGNING_KIND, rules.signed_message(link_id, secret)
-    )
-    token = rules.token_of(secret, signature)
+    token = _signed_token(store, vault, link_id)
     link = Link(
         id=link_id,
         patient_id=patient_id,
@@ -396,10 +397,7 @@ def create_revisit_link(
     access log)."""
     store = store or wiring.store(principal, request_id)
     directory = directory or wiring.directory()
-    try:
-        patient = require_patient(principal, store.patients.get(patient_id), directory, store)
-    except NotFound:
-        raise NotFound("patient") from None
+    patient = _reached(principal, store, directory, patient_id, "patient")
     _consenting(patient)
     department_id = body.department_id or patient.department_id
     unit = directory.units(principal.tenant).get(department_id)
@@ -407,11 +405,7 @@ def create_revisit_link(
         raise RuleViolation("no such department in this hospital", field="department_id")
     now = now or now_utc()
     link_id = f"{patient.id}-{new_id()}"
-    secret = rules.new_secret()
-    signature = (vault or wiring.vault()).digest(
-        store.tenant, rules.SIGNING_KIND, rules.signed_message(link_id, secret)
-    )
-    token = rules.token_of(secret, signature)
+    token = _signed_token(store, vault, link_id)
     link = Link(
         id=link_id,
         patient_id=patient.id,

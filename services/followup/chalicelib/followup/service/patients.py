@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from chalicelib.followup.contracts import patients as models
+from chalicelib.followup.domain.board import PATIENT_TASK_PAGE, cancelled
 from chalicelib.followup.domain.patients import (
     Consent,
     InvalidResidentId,
@@ -409,16 +410,13 @@ def change_consent(
     return view(changed)
 
 
-def cancelled(task: Task) -> Task:
-    return task.model_copy(update={"state": "cancelled"})
-
-
 def open_tasks(store: Store, patient_id: str) -> list[Task]:
-    """The patient's open tasks (a Query a page of the patient's partition)."""
+    """The patient's open tasks (a Query a page of the patient's partition): what a death or a withdrawn
+    consent cancels, and what keeps a patient from the purge."""
     found: list[Task] = []
     cursor: str | None = None
     while True:
-        rows, cursor = store.tasks.of_patient(patient_id, 100, cursor)
+        rows, cursor = store.tasks.of_patient(patient_id, PATIENT_TASK_PAGE, cursor)
         found += [t for t in rows if t.state == "open"]
         if cursor is None:
             return found
