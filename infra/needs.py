@@ -17,10 +17,26 @@ class ReadModel:
     table: str
     partition: str
     purpose: str
+    actions: tuple[str, ...] = ("dynamodb:Query",)
+    # The partition keys it may touch (IAM ``dynamodb:LeadingKeys`` patterns); by default ``*#<partition>#*``.
+    keys: tuple[str, ...] = ()
+
+    @property
+    def leading_keys(self) -> list[str]:
+        return list(self.keys) or [f"*#{self.partition}#*"]
 
 
 # Scheduling's published rosters (``shared.onduty``): "who is on duty on ward W now".
 ON_DUTY = ReadModel("scheduling", "onduty", "who is on duty now (shared.onduty)")
+# Messaging's consortium links (``shared.consortia``): which hospitals are active members of a consortium —
+# a hospital's own links (``<t>#consortia``, a GetItem) and the lead's roster (``<lead>#consortium#<id>#members``).
+CONSORTIA = ReadModel(
+    "messaging",
+    "consortia",
+    "who is an active member of which consortium (shared.consortia)",
+    actions=("dynamodb:GetItem", "dynamodb:Query"),
+    keys=("*#consortia", "*#consortium#*"),
+)
 
 
 @dataclass(frozen=True)
@@ -48,7 +64,10 @@ NEEDS: dict[str, Needs] = {
     # scheduling's spreadsheet exports are <tenant>/scheduling/exports/...: its role reaches those keys only
     "scheduling": Needs(solver=True, attachments=True, attachment_keys="*/scheduling/*"),
     # follow-up's patients are found by blind index (adapters/kms.py); its call recordings are
-    # <tenant>/followup/recordings/<id>: its role reaches those keys only
-    "followup": Needs(blind_index=True, attachments=True, attachment_keys="*/followup/*"),
+    # <tenant>/followup/recordings/<id>: its role reaches those keys only; referrals and remote
+    # consultations check the consortium read model
+    "followup": Needs(
+        blind_index=True, attachments=True, attachment_keys="*/followup/*", read_models=(CONSORTIA,)
+    ),
     "marketplace": Needs(),
 }

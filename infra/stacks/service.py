@@ -363,11 +363,9 @@ class ServiceStack(Stack):
             # Another service's read model: queries on its items only, never the rest of that table.
             self.policies["app"].add_statements(
                 iam.PolicyStatement(
-                    actions=["dynamodb:Query"],
+                    actions=list(model.actions),
                     resources=[self._table_arn(model.table)],
-                    conditions={
-                        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"*#{model.partition}#*"]}
-                    },
+                    conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": model.leading_keys}},
                 )
             )
         self._grant_needs()

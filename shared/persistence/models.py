@@ -145,18 +145,25 @@ class AuditRecord(TenantItem):
         request_id: str | None,
         before: dict[str, Any] | None = None,
         after: dict[str, Any] | None = None,
+        tenant: str | None = None,
     ) -> AuditRecord:
-        """A record under the resource (its trail) and, through gsi1, under the tenant's day (a sweep)."""
+        """A record under the resource (its trail) and, through gsi1, under the tenant's day (a sweep).
+
+        ``tenant``: the hospital whose trail it goes in when it is not the actor's own — a disclosure
+        across a consortium is recorded in both hospitals' trails; in the other one the actor is named
+        with their hospital (``<hospital>:<user>``) so it is never taken for one of its own staff."""
         at = now_utc()
         record_id = uuid.uuid4().hex
+        home = tenant or principal.tenant
+        foreign = home != principal.tenant
         return cls(
-            tenant_key(principal.tenant, resource_type, resource_id),
+            tenant_key(home, resource_type, resource_id),
             f"{at.isoformat()}#{record_id}",
             entity="audit",
-            tenant=principal.tenant,
-            gsi1pk=tenant_key(principal.tenant, "audit", at.strftime("%Y-%m-%d")),
+            tenant=home,
+            gsi1pk=tenant_key(home, "audit", at.strftime("%Y-%m-%d")),
             gsi1sk=f"{at.isoformat()}#{record_id}",
-            actor=principal.user,
+            actor=f"{principal.tenant}:{principal.user}" if foreign else principal.user,
             actor_name=principal.staff_name,
             actor_kind=principal.kind,
             action=action,

@@ -114,9 +114,14 @@ class UnitOfWork:
         resource_id: str,
         before: dict[str, Any] | None = None,
         after: dict[str, Any] | None = None,
+        tenant: str | None = None,
     ) -> None:
+        """Audit as the unit's principal, in its hospital's trail (``tenant``: in another's, see
+        ``AuditRecord.of``)."""
         principal = self._require_principal()
-        record = AuditRecord.of(principal, action, resource_type, resource_id, self.request_id, before, after)
+        record = AuditRecord.of(
+            principal, action, resource_type, resource_id, self.request_id, before, after, tenant=tenant
+        )
         self.create(record)
 
     def _require_principal(self) -> Principal:

@@ -28,6 +28,7 @@ from chalicelib.followup.domain.revisits import Revisit, RevisitState
 from chalicelib.followup.domain.rules import RuleSet
 from chalicelib.followup.domain.tasks import BoardScope, Task, TaskState
 from chalicelib.followup.domain.teams import CareTeam, SignedResident, VisitNote
+from chalicelib.followup.domain.timers import SlaTimer
 
 from shared.auth import Principal
 from shared.errors import Conflict, DomainError
@@ -67,6 +68,7 @@ class Tables:
     residents: dict[tuple[str, str, str], SignedResident] = field(default_factory=dict)
     notes: dict[tuple[str, str], VisitNote] = field(default_factory=dict)
     revisits: dict[tuple[str, str], Revisit] = field(default_factory=dict)
+    timers: dict[tuple[str, str], SlaTimer] = field(default_factory=dict)
     # one commit at a time (DynamoDB applies a transaction atomically): concurrent claims race for real
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -490,6 +492,10 @@ class FakeStore:
     def retention(self) -> FakeRetention:
         return FakeRetention(self.tenant, self.tables, self.uow)
 
+    @property
+    def timers(self) -> FakeTimers:
+        return FakeTimers(self.tenant, self.tables, self.uow)
+
     def commit(self) -> None:
         with self.tables.lock:
             self.uow.commit()
@@ -518,6 +524,10 @@ class FakeStore:
 
     def emit(self, event: Any) -> None:
         self.uow.emit(event)
+
+    def other(self, tenant: str) -> FakeStore:
+        """The same unit of work seen as hospital ``tenant`` (``Store.other``)."""
+        return FakeStore(tenant, self.tables, self.uow, self.principal)
 
     def for_tenant(self, tenant: str, principal: Principal | None = None) -> FakeStore:
         """The same tables seen as another hospital (a fresh unit of work)."""
@@ -760,6 +770,58 @@ class FakeExpiredClaims:
             key=lambda row: (row[0], row[1], row[2].id),
         )
         return [(tenant, r) for _, tenant, r in rows[:limit]]
+
+
+# ---- SLA timers -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FakeTimers:
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+
+    def put(self, timer: SlaTimer) -> None:
+        self.uow.stage(lambda: self.tables.timers.__setitem__((self.tenant, timer.key), timer))
+
+    def remove(self, timer: SlaTimer) -> None:
+        self.uow.stage(lambda: self.tables.timers.pop((self.tenant, timer.key), None))
+
+    def fire(self, timer: SlaTimer, fired: DomainError) -> None:
+        key = (self.tenant, timer.key)
+
+        def still_there() -> None:
+            if self.tables.timers.get(key) != timer:
+                raise fired
+
+        self.uow.check(still_there)
+        self.uow.stage(lambda: self.tables.timers.pop(key, None))
+
+    def of_subject(self, kind: str, subject_id: str) -> list[SlaTimer]:
+        self.tables.reads.append("Query")
+        return sorted(
+            (
+                t
+                for (tenant, _), t in self.tables.timers.items()
+                if tenant == self.tenant and t.kind == kind and t.subject_id == subject_id
+            ),
+            key=lambda t: t.step,
+        )
+
+
+@dataclass
+class FakeDueTimers:
+    """The system-wide due index in memory: every hospital's timers due by ``now``."""
+
+    tables: Tables
+
+    def due(self, now: datetime, limit: int) -> list[tuple[str, SlaTimer]]:
+        self.tables.reads.append("Query")
+        rows = sorted(
+            ((t.due_at, tenant, t.key, t) for (tenant, _), t in self.tables.timers.items() if t.due_at <= now),
+            key=lambda row: row[:3],
+        )
+        return [(tenant, t) for _, tenant, _, t in rows[:limit]]
 
 
 # ---- intake: plans, enrolment rules, encounters, enrolments -------------------------------------------

@@ -55,3 +55,14 @@ def extend_lifelong_plans(event: Any) -> dict[str, int]:
     made = intake.extend_everywhere(intake.today())
     for_service("followup").metrics.add_metric(name="LifelongTasksMade", unit="Count", value=made)
     return {"made": made}
+
+
+@schedules.schedule("rate(1 minute)", name="followup-sla-sweep")
+def fire_sla_timers(event: Any) -> dict[str, int]:
+    """Every minute: the SLA timers due in every hospital (a referral unanswered, a consultation's
+    reminder or escalation) fired, each once."""
+    from chalicelib.followup.service import timers  # when the sweep runs (see shared.app)
+
+    fired = timers.fire_due(datetime.now(UTC))
+    for_service("followup").metrics.add_metric(name="SlaTimersFired", unit="Count", value=fired)
+    return {"fired": fired}

@@ -65,6 +65,7 @@ if TYPE_CHECKING:  # their modules import this one: imported where a store first
     )
     from chalicelib.followup.adapters.revisits import DynamoRevisits
     from chalicelib.followup.adapters.teams import DynamoCareTeams, DynamoVisitNotes
+    from chalicelib.followup.adapters.timers import DynamoTimers
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -431,9 +432,9 @@ class DynamoAccessLog:
         if self.principal is None:
             raise RuntimeError("a read is audited as its reader: open the store with a principal")
         after = {"reason": reason} if reason else None
-        AuditRecord.of(self.principal, action, "patient", patient_id, self.request_id, after=after).save(
-            AuditRecord.pk.does_not_exist()
-        )
+        AuditRecord.of(
+            self.principal, action, "patient", patient_id, self.request_id, after=after, tenant=self.tenant
+        ).save(AuditRecord.pk.does_not_exist())
 
     def page(self, patient_id: str, limit: int, cursor: str | None) -> Page:
         rows, next_cursor = query_page(
@@ -635,6 +636,12 @@ class DynamoStore:
         return DynamoRetention(self.tenant, self.uow)
 
     @property
+    def timers(self) -> DynamoTimers:
+        from chalicelib.followup.adapters.timers import DynamoTimers
+
+        return DynamoTimers(self.tenant, self.uow)
+
+    @property
     def questionnaires(self) -> DynamoQuestionnaires:
         from chalicelib.followup.adapters.questionnaires import DynamoQuestionnaires
 
@@ -661,6 +668,10 @@ class DynamoStore:
     def commit(self) -> None:
         writes(self.uow).commit()
 
+    def other(self, tenant: str) -> DynamoStore:
+        """The same unit of work seen as hospital ``tenant``: a referral's two ends, one transaction."""
+        return DynamoStore(tenant, self.uow, self.principal, self.request_id)
+
     def audit(
         self,
         action: str,
@@ -669,7 +680,7 @@ class DynamoStore:
         before: dict[str, Any] | None = None,
         after: dict[str, Any] | None = None,
     ) -> None:
-        writes(self.uow).audit(action, resource_type, resource_id, before, after)
+        writes(self.uow).audit(action, resource_type, resource_id, before, after, tenant=self.tenant)
 
     def emit(self, event: Any) -> None:
         writes(self.uow).emit(event)

@@ -24,6 +24,7 @@ from chalicelib.followup.domain.revisits import Revisit, RevisitState
 from chalicelib.followup.domain.rules import RuleSet
 from chalicelib.followup.domain.tasks import BoardScope, Task, TaskState
 from chalicelib.followup.domain.teams import CareTeam, SignedResident, VisitNote
+from chalicelib.followup.domain.timers import SlaTimer
 
 from shared.errors import DomainError
 
@@ -331,6 +332,32 @@ class ObservationRepository(Protocol):
         """A patient's observations, newest first (one Query a page)."""
 
 
+class TimerRepository(Protocol):
+    """A hospital's SLA timers (``domain/timers.py``): staged with the change that starts or ends them."""
+
+    def put(self, timer: SlaTimer) -> None:
+        """Start (or move) the timer ``timer.key`` (staged)."""
+
+    def remove(self, timer: SlaTimer) -> None:
+        """Drop the timer if it is there (staged; answering before it fires)."""
+
+    def fire(self, timer: SlaTimer, fired: DomainError) -> None:
+        """Delete the timer on the condition that it is still there as read (staged): the commit raises
+        ``fired`` when another sweep fired it first."""
+
+    def of_subject(self, kind: str, subject_id: str) -> list[SlaTimer]:
+        """The subject's pending timers (one Query)."""
+        ...
+
+
+class DueTimers(Protocol):
+    """Timers due, across hospitals (a system-wide sparse index: never a scan)."""
+
+    def due(self, now: datetime, limit: int) -> list[tuple[str, SlaTimer]]:
+        """(tenant, timer) due by ``now``, the longest overdue first (one Query)."""
+        ...
+
+
 class Store(Protocol):
     """Follow-up's repositories for one tenant, bound to one unit of work."""
 
@@ -392,6 +419,14 @@ class Store(Protocol):
 
     @property
     def observations(self) -> ObservationRepository: ...
+
+    @property
+    def timers(self) -> TimerRepository: ...
+
+    def other(self, tenant: str) -> Store:
+        """The same unit of work seen as hospital ``tenant`` (a referral's two ends in one transaction):
+        its audit records and access-log entries go in that hospital's trail, naming the caller's."""
+        ...
 
     def commit(self) -> None:
         """Send the staged writes, the audit and the events as one transaction."""

@@ -9,6 +9,7 @@ from datetime import date
 
 from chalicelib.followup.domain.ports import (
     Directory,
+    DueTimers,
     ExpiredClaims,
     ExtensionsDue,
     Files,
@@ -97,3 +98,10 @@ def link_lookup() -> LinkLookup:
     from chalicelib.followup.adapters.questionnaires import DynamoLinkLookup
 
     return DynamoLinkLookup()
+
+
+def due_timers() -> DueTimers:
+    """SLA timers due, in every hospital (the sweep's system-wide index)."""
+    from chalicelib.followup.adapters.timers import DynamoDueTimers
+
+    return DynamoDueTimers()

@@ -66,6 +66,7 @@ from pynamodb.models import Model
 
 from shared.audit import record_access
 from shared.auth import Principal
+from shared.consortia import HospitalLink, RosterEntry, active_hospital_names, hospital_link
 from shared.directory import (
     UNBOUND,
     DepartmentItem,
@@ -960,45 +961,6 @@ def ensure_group(group: ConversationItem) -> None:
 # --- consortium links (医共体/医联体) ----------------------------------------------------------------
 
 
-class HospitalLink(TenantItem):
-    """One hospital's own record of one consortium (under that hospital's tenant)."""
-
-    ENTITY = "consortium_link"
-    Meta = table_meta("messaging")
-    consortium_name = UnicodeAttribute()
-    kind = UnicodeAttribute()
-    lead_hospital_id = UnicodeAttribute()
-    role = UnicodeAttribute()  # lead | member
-    status = UnicodeAttribute()  # invited | active
-    since = UTCDateTimeAttribute(default=now_utc)
-
-    @staticmethod
-    def partition(tenant: str) -> str:
-        return tenant_key(tenant, "consortia")
-
-
-class RosterEntry(TenantItem):
-    """A hospital in the lead's roster of a consortium (under the lead's tenant)."""
-
-    ENTITY = "consortium_member"
-    Meta = table_meta("messaging")
-    hospital_name = UnicodeAttribute(null=True)
-    role = UnicodeAttribute()
-    status = UnicodeAttribute()
-
-    @staticmethod
-    def partition(lead: str, consortium_id: str) -> str:
-        return tenant_key(lead, "consortium", consortium_id, "members")
-
-
-def hospital_link(hospital_id: str, consortium_id: str) -> HospitalLink | None:
-    """The hospital's own link to a consortium (one GetItem under its own tenant), if any."""
-    try:
-        return HospitalLink.get(HospitalLink.partition(hospital_id), consortium_id)
-    except HospitalLink.DoesNotExist:
-        return None
-
-
 def link_page(hospital_id: str, limit: int, cursor: str | None) -> ItemPage:
     """A hospital's consortia and pending invitations: one Query on its own partition."""
     return query_page(HospitalLink, HospitalLink.partition(hospital_id), limit, cursor)
@@ -1023,16 +985,6 @@ def roster_ids(lead: str, consortium_id: str, limit: int) -> list[str]:
 def active_hospitals(lead: str, consortium_id: str) -> list[str]:
     """Ids of the hospitals that have joined (one Query on the lead's roster; a consortium is small)."""
     return list(active_hospital_names(lead, consortium_id))
-
-
-def active_hospital_names(lead: str, consortium_id: str) -> dict[str, str]:
-    """The hospitals that have joined and the names they gave ("" if none): one Query on the roster."""
-    return {
-        entry.sk: entry.hospital_name or ""
-        for entry in RosterEntry.query(
-            RosterEntry.partition(lead, consortium_id), filter_condition=RosterEntry.status == "active"
-        )
-    }
 
 
 # --- the directory's store (the ports of domain/ports.py) -----------------------------------------
