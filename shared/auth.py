@@ -39,6 +39,8 @@ DIRECTORY_ROLES: frozenset[str] = frozenset(
         "pharmacist",
         "technician",
         "clerk",
+        # the referral desk (转诊中心/双向转诊办公室): answers the referrals other hospitals send
+        "referral_desk",
     }
 )
 

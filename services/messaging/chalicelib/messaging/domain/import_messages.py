@@ -107,6 +107,7 @@ ROLE_LABELS: dict[str, tuple[str, str]] = {
     "pharmacist": ("药师", "pharmacist"),
     "technician": ("技师", "technician"),
     "clerk": ("文员", "clerk"),
+    "referral_desk": ("转诊中心", "referral desk"),
 }
 
 

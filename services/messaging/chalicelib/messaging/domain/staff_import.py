@@ -72,6 +72,7 @@ ROLE_NAMES = {
     "药师": "pharmacist",
     "技师": "technician",
     "文员": "clerk",
+    "转诊中心": "referral_desk",
 }
 REQUIRED = ("name", "employee_no", "department")
 OPTIONAL = ("title", "nurse_grade", "roles", "mobile")  # what a ``-`` cell clears
