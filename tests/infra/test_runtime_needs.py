@@ -101,6 +101,8 @@ def test_every_schedule_of_the_apps_is_deployed_named_logged_and_alarmed(
                 for event in function["Properties"].get("Events", {}).values()
                 if event["Type"] == "Schedule"
                 and event["Properties"]["Schedule"] == source.schedule_expression
+                # two timers of a service may share an expression (every minute): the rule's name tells them apart
+                and event["Properties"].get("Name") == names.schedule_rule(code, svc, source.name)
             ]
             assert len(scheduled) == 1, (svc, source.name)
             function, event = scheduled[0]
@@ -318,7 +320,9 @@ def test_only_the_services_that_need_them_get_buckets_phones_push_and_the_index_
                 if json.dumps(s["Resource"]).endswith(f':table/{names.table(code, model.table)}"]]}}')
             ]
             assert sorted(_listed(query["Action"])) == sorted(model.actions)
-            assert query["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": model.leading_keys}}
+            assert query["Condition"] == {
+                "ForAllValues:StringLike": {"dynamodb:LeadingKeys": model.leading_keys}
+            }
 
 
 @pytest.mark.parametrize("code", PROVINCES)

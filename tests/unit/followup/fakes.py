@@ -818,7 +818,11 @@ class FakeDueTimers:
     def due(self, now: datetime, limit: int) -> list[tuple[str, SlaTimer]]:
         self.tables.reads.append("Query")
         rows = sorted(
-            ((t.due_at, tenant, t.key, t) for (tenant, _), t in self.tables.timers.items() if t.due_at <= now),
+            (
+                (t.due_at, tenant, t.key, t)
+                for (tenant, _), t in self.tables.timers.items()
+                if t.due_at <= now
+            ),
             key=lambda row: row[:3],
         )
         return [(tenant, t) for _, tenant, _, t in rows[:limit]]
