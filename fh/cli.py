@@ -15,7 +15,7 @@ from pathlib import Path
 def _dev(args: argparse.Namespace) -> int:
     from fh.dev_issuer import default_home
     from fh.local import state
-    from fh.local.seed import DEMO_ROLES, DEMO_TENANT, seed
+    from fh.local.seed import DEMO_ROLES, DEMO_TENANT, PARTNER_PEOPLE, seed
     from fh.local.stack import LocalStack
 
     home = default_home()
@@ -47,6 +47,11 @@ def _dev(args: argparse.Namespace) -> int:
             for label, roles in DEMO_ROLES.items():
                 who = made["demo"][label]["name"]
                 print(f"  {label:16s} {who}  {stack.token(DEMO_TENANT, f'demo-{label}', roles)}")
+            print("Tokens for its consortium's town clinic (demo-clinic) and an outside hospital:")
+            for label, (_, _, _, roles) in PARTNER_PEOPLE.items():
+                person = made["partner_people"][label]
+                token = stack.token(person["tenant"], f"demo-{label}", roles)
+                print(f"  {label:16s} {person['name']}  {token}")
         print(f"Try: curl -H 'Authorization: Bearer <token>' {stack.url}/messaging/staff")
         print("Ctrl-C stops.", flush=True)
         # Wait in short steps, not one wait without a timeout: the kernel may deliver Ctrl-C to any

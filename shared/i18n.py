@@ -286,6 +286,7 @@ MESSAGES = {
     "escalated meanwhile": "已在此期间升级",
     "the lead hospital can leave only after removing the other hospitals": "牵头医院须先移除其他成员医院才能退出",
     "this conversation already exists": "该会话已存在",
+    "this referral group is closed": "该转诊群已关闭",
     "this group is closed: its hospital is no longer in the consortium": "该群已关闭：其所属医院已不在医联体中",
     "this hospital is already a member": "该医院已是成员",
     "this hospital was invited meanwhile": "该医院已在此期间被邀请",

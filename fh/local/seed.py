@@ -1,4 +1,6 @@
-"""The demo hospital: a campus, departments, wards and a few dozen staff, created over the real API."""
+"""The demo hospitals, created over the real API: the county hospital (a campus, departments, wards and a
+few dozen staff, a referral desk), and for referral and consultation (双向转诊/会诊) a town clinic in its
+consortium (县域医共体) and an outside hospital that is not in it."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ DEMO_ROLES: dict[str, list[str]] = {
     "head-nurse": ["head_nurse", "nurse"],
     "doctor": ["doctor"],
     "nurse": ["nurse"],
+    "desk": ["referral_desk"],
 }
 CAMPUSES = ["东院区"]
 DEPARTMENTS = {
@@ -71,8 +74,11 @@ def _install_builtin_templates(stack: LocalStack, token: str, fallback_staff_id:
     return list(body)
 
 
-def seed(stack: LocalStack, tenant: str = DEMO_TENANT) -> dict[str, Any]:
-    """Create the demo hospital through the gateway with an admin token; returns what was made."""
+def seed(stack: LocalStack, tenant: str = DEMO_TENANT, partners: bool | None = None) -> dict[str, Any]:
+    """Create the demo hospital through the gateway with an admin token; returns what was made. With
+    ``partners`` (by default for the demo tenant only: tests seeding a hospital of their own skip them),
+    also its town clinic and the outside hospital (``partner_tenant``), and the consortium with the
+    clinic: ``made["partner_people"]`` (label → the person, with their ``tenant``), ``made["consortium"]``."""
     from fh.tenancy_store import register
 
     # A hospital of the (local) province, so other hospitals' consortia can invite it.
@@ -119,10 +125,20 @@ def seed(stack: LocalStack, tenant: str = DEMO_TENANT) -> dict[str, Any]:
                 "roles": ["nurse"] if nurse else ["doctor"],
             }
             made["staff"].append(_ok(stack.request("POST", "/messaging/staff", token, body), name))
+    made["departments"].append(
+        _ok(
+            stack.request(
+                "POST", "/messaging/departments", token, {"name": DESK_UNIT, "parent_id": campus["id"]}
+            ),
+            DESK_UNIT,
+        )
+    )
     made["demo"] = _demo_people(stack, token, made["departments"])
     made["staff"].extend(made["demo"].values())
     made["staff"].extend(_demo_ward(stack, token, made["departments"]))
     made["templates"] = _install_builtin_templates(stack, token, fallback_staff_id=made["staff"][-1]["id"])
+    if tenant == DEMO_TENANT if partners is None else partners:
+        made.update(_partners(stack, tenant, token))
     return made
 
 
@@ -134,7 +150,84 @@ DEMO_PEOPLE: dict[str, tuple[str, str, str | None]] = {
     "head-nurse": ("孙丽华", "心内一病区", "department-head"),
     "doctor": ("冯志远", "心血管内科", "department-head"),
     "nurse": ("陈思雨", "心内一病区", "head-nurse"),
+    "desk": ("赵文静", "转诊中心", None),  # answers the referrals the other hospitals send (referral_desk)
 }
+DESK_UNIT = "转诊中心"
+
+# The other demo hospitals, for referral and consultation: a town clinic in the county hospital's
+# consortium, and an outside hospital that is not in it (a referral there is refused).
+CONSORTIUM_NAME = "县域医共体（演示）"
+PARTNERS: dict[str, tuple[str, list[str]]] = {  # suffix → (name, departments)
+    "clinic": ("城关镇卫生院（演示）", ["全科", "公共卫生科"]),
+    "outside": ("外院（演示）", ["心血管内科"]),
+}
+# The partners' people: label → (partner, name, unit, roles); the labelled ones get tokens (``demo-<label>``).
+PARTNER_PEOPLE: dict[str, tuple[str, str, str, list[str]]] = {
+    "clinic-doctor": ("clinic", "郑文华", "全科", ["doctor"]),
+    "clinic-admin": ("clinic", "吴秀英", "全科", ["hospital_admin"]),
+    "outside-doctor": ("outside", "何建国", "心血管内科", ["doctor"]),
+    "outside-admin": ("outside", "林佳", "心血管内科", ["hospital_admin"]),
+}
+CLINIC_STAFF = [
+    ("马丽", "全科", ["nurse"]),
+    ("胡军", "公共卫生科", ["doctor"]),
+    ("郭敏", "公共卫生科", ["nurse"]),
+]
+
+
+def partner_tenant(tenant: str, partner: str) -> str:
+    """The partner hospital's tenant: ``demo-clinic`` beside ``demo-hospital``, else ``<tenant>-clinic``."""
+    return f"demo-{partner}" if tenant == DEMO_TENANT else f"{tenant}-{partner}"
+
+
+def _partners(stack: LocalStack, tenant: str, token: str) -> dict[str, Any]:
+    """The clinic and the outside hospital with their departments and people (each labelled one bound
+    to its token), and the consortium: the county hospital leads it, the clinic accepts its invitation."""
+    from fh.tenancy_store import register
+
+    people: dict[str, dict[str, Any]] = {}
+    admins: dict[str, str] = {}
+    for partner, (name, departments) in PARTNERS.items():
+        hospital = partner_tenant(tenant, partner)
+        register(hospital, name, "local")
+        admins[partner] = admin = stack.token(hospital, "seed-admin", ["hospital_admin"])
+        units = {
+            unit: _ok(stack.request("POST", "/messaging/departments", admin, {"name": unit}), unit)
+            for unit in departments
+        }
+        extra = CLINIC_STAFF if partner == "clinic" else []
+        labelled = [(label, p) for label, p in PARTNER_PEOPLE.items() if p[0] == partner]
+        everyone = [(label, n, u, r) for label, (_, n, u, r) in labelled] + [(None, *p) for p in extra]
+        for n, (label, person, unit, roles) in enumerate(everyone, start=1):
+            body: dict[str, Any] = {
+                "name": person,
+                "employee_no": f"P{n:03d}",
+                "department_id": units[unit]["id"],
+                "roles": roles,
+                **({"user_id": f"demo-{label}"} if label else {}),
+            }
+            made = _ok(stack.request("POST", "/messaging/staff", admin, body), person)
+            if label:
+                people[label] = {**made, "tenant": hospital}
+    clinic = partner_tenant(tenant, "clinic")
+    consortium = _ok(
+        stack.request(
+            "POST",
+            "/messaging/consortia",
+            token,
+            {"name": CONSORTIUM_NAME, "hospital_name": DEMO_HOSPITAL_NAME},
+        ),
+        CONSORTIUM_NAME,
+    )
+    path = f"/messaging/consortia/{consortium['id']}"
+    for method, url, who, body, what in (
+        ("POST", f"{path}/invitations", token, {"hospital_id": clinic}, "the clinic's invitation"),
+        ("POST", f"{path}/accept", admins["clinic"], {"hospital_name": PARTNERS["clinic"][0]}, "joining"),
+    ):
+        status, answer = stack.request(method, url, who, body)
+        if status != 200:
+            raise RuntimeError(f"seeding {what} failed: {status} {answer}")
+    return {"partner_people": people, "consortium": consortium}
 
 
 def _demo_people(stack: LocalStack, token: str, units: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

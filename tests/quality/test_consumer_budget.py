@@ -190,6 +190,85 @@ def _scenario(stack: Any, tenant: str, emitted: list[Any]) -> None:
     _followup_alerts(stack, tenant, admin, dept["id"], head, emitted)
     _followup_scenario(stack, tenant, admin, dept["id"], emitted)
     _revisit_scenario(stack, tenant, admin)
+    _referral_scenario(stack, tenant, admin, emitted)
+
+
+def _referral_scenario(stack: Any, tenant: str, admin: str, emitted: list[Any]) -> None:
+    """Follow-up's referral and consultation events, one copy per hospital side, as its unit of work
+    emits them: a town clinic (in a consortium with this hospital) refers a patient up; the referral
+    group is made (twice: a duplicate event), joined on acceptance and closed on completion; the desk is
+    told, by DING when overdue; a consultation asked; one notice naming nobody, one only the departed."""
+    from shared.events.published.followup import (
+        CONSULTATION_REQUESTED,
+        REFERRAL_ACCEPTED,
+        REFERRAL_COMPLETED,
+        REFERRAL_OVERDUE,
+        REFERRAL_REQUESTED,
+        ConsultationEvent,
+        ReferralEvent,
+    )
+
+    clinic = f"{tenant}-clinic"
+    register_hospital(clinic, "城关镇卫生院")
+    clinic_admin = stack.token(clinic, "gate-admin", ["hospital_admin"])
+    _, gp_dept = stack.request("POST", "/messaging/departments", clinic_admin, {"name": "全科"})
+    gp = make_staff(stack, clinic_admin, gp_dept["id"], "郑医生", "C1", ["doctor"])
+    _, desk_dept = stack.request("POST", "/messaging/departments", admin, {"name": "转诊中心"})
+    desk = make_staff(stack, admin, desk_dept["id"], "赵转诊", "R1", ["referral_desk"])
+    cardio = make_staff(stack, admin, desk_dept["id"], "钱医生", "R2", ["doctor"])
+    status, cons = stack.request(
+        "POST", "/messaging/consortia", admin, {"name": "县域医共体", "hospital_name": "县人民医院"}
+    )
+    assert status == 201, cons
+    path = f"/messaging/consortia/{cons['id']}"
+    status, body = stack.request("POST", f"{path}/invitations", admin, {"hospital_id": clinic})
+    assert status == 200, body
+    status, body = stack.request("POST", f"{path}/accept", clinic_admin, {"hospital_name": "城关镇卫生院"})
+    assert status == 200, body
+
+    def referral(kind: Any, side: str, members: dict[str, list[str]], **extra: Any) -> Any:
+        data = ReferralEvent(
+            referral_id="gate-ref-1",
+            direction="up",
+            consortium_id=cons["id"],
+            from_hospital_id=clinic,
+            to_hospital_id=tenant,
+            side=side,
+            state=kind.name.split(".")[1],
+            urgency="urgent",
+            patient_label="张*",
+            from_department_id=gp_dept["id"],
+            to_department_id=desk_dept["id"],
+            title="转诊申请：张* → 转诊中心（紧急）",
+            group_members=members if side == "from" else {},
+            **extra,
+        )
+        return kind.envelope(clinic if side == "from" else tenant, data)
+
+    asked = {clinic: [gp], tenant: [desk]}
+    joined = {clinic: [gp], tenant: [desk, cardio]}
+    emitted += [
+        referral(REFERRAL_REQUESTED, "from", asked),
+        referral(REFERRAL_REQUESTED, "from", asked),  # a duplicate event: still one group
+        referral(REFERRAL_REQUESTED, "to", {}, notify=[desk]),
+        referral(REFERRAL_OVERDUE, "to", {}, notify=[desk], urgent=True),
+        referral(REFERRAL_ACCEPTED, "from", joined, notify=[gp], receiver_id=cardio),
+        referral(REFERRAL_ACCEPTED, "to", {}),  # names nobody here: nothing to do
+        referral(REFERRAL_COMPLETED, "from", joined, notify=["gate-gone"]),  # only someone unknown
+    ]
+    consult = ConsultationEvent(
+        consultation_id="gate-con-1",
+        scope="local",
+        from_hospital_id=tenant,
+        to_hospital_id=tenant,
+        side="to",
+        urgency="emergency",
+        patient_label="王*",
+        notify=[cardio],
+        urgent=True,
+        title="急会诊：王* · 转诊中心（10分钟内）",
+    )
+    emitted.append(CONSULTATION_REQUESTED.envelope(tenant, consult))
 
 
 def _followup_scenario(stack: Any, tenant: str, admin: str, dept: str, emitted: list[Any]) -> None:

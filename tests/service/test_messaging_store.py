@@ -910,6 +910,37 @@ def test_a_consortiums_groups_are_listed_and_a_departure_is_applied_idempotently
     assert store.conversations.pointer(town, "s02", "c1") is None
 
 
+def test_members_join_and_a_group_closes_with_the_commit_only(convs: ConversationWorld) -> None:
+    home, town = new_tenant(), new_tenant()
+    store = convs.open(home)
+    group = conversation("c1", home, "s01", consortium_id="k1", member_names={"s01": "王医生"})
+    commit(store, lambda s: s.conversations.create(group))
+    assert store.conversations.get(home, "c1").closed is False
+    with store:  # staged, not committed: nothing changes
+        store.conversations.add_members(group, {f"{town}:s02": "赵医生"})
+        store.conversations.close(group)
+    assert store.conversations.get(home, "c1").member_ids == {"s01"}
+    joined = {f"{town}:s02": "赵医生", "s03": ""}
+    commit(store, lambda s: s.conversations.add_members(group, joined))
+    commit(store, lambda s: s.conversations.add_members(group, joined))  # again: nothing more
+    now = store.conversations.get(home, "c1")
+    assert now.member_ids == {"s01", f"{town}:s02", "s03"} and not now.closed
+    assert now.member_names == {"s01": "王医生", f"{town}:s02": "赵医生"}
+    commit(store, lambda s: s.conversations.close(group))
+    assert store.conversations.get(home, "c1").closed is True
+
+
+def test_two_hospitals_share_a_consortium_while_both_are_active_in_it(convs: ConversationWorld) -> None:
+    lead, town, other = new_tenant(), new_tenant(), new_tenant()
+    convs.join(lead, "k1", lead, "active")
+    convs.join(town, "k1", lead, "active")
+    convs.join(other, "k1", lead, "invited")
+    access = convs.open(town).access
+    assert access.shared_lead(town, lead, "k1") == lead and access.shared_lead(lead, town, "k1") == lead
+    assert access.shared_lead(town, other, "k1") is None and access.shared_lead(town, town, "k1") is None
+    assert access.shared_lead(town, lead, "k2") is None
+
+
 def test_conversations_are_create_only_and_start_with_their_pointers_at_once(
     convs: ConversationWorld,
 ) -> None:

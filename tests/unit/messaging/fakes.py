@@ -841,6 +841,8 @@ class ConversationTables:
     staff: dict[tuple[str, str], str] = field(default_factory=dict)  # (hospital, staff id) -> status
     names: dict[tuple[str, str], str] = field(default_factory=dict)  # (hospital, staff id) -> display name
     hospital_names: dict[str, str] = field(default_factory=dict)  # as each named itself in the roster
+    directory_hospitals: dict[str, str] = field(default_factory=dict)  # the province's names
+    departments: dict[tuple[str, str], str] = field(default_factory=dict)  # (hospital, dept) -> name
     links: dict[tuple[str, str], tuple[str, str]] = field(
         default_factory=dict
     )  # (hospital, cons) -> lead, status
@@ -946,6 +948,23 @@ class FakeConversations:
 
     def drop_pointer(self, hospital_id: str, staff_id: str, conversation_id: str) -> None:
         self.tables.pointers.pop((hospital_id, staff_id, conversation_id), None)
+
+    def add_members(self, record: ConversationRecord, names: dict[str, str]) -> None:
+        def apply() -> None:
+            stored = self.tables.conversations.get((record.hospital_id, record.id))
+            if stored is not None:
+                stored.member_ids = frozenset(stored.member_ids | set(names))
+                stored.member_names = {**stored.member_names, **{k: n for k, n in names.items() if n}}
+
+        self.uow.stage(apply)
+
+    def close(self, record: ConversationRecord) -> None:
+        def apply() -> None:
+            stored = self.tables.conversations.get((record.hospital_id, record.id))
+            if stored is not None:
+                stored.closed = True
+
+        self.uow.stage(apply)
 
     def list_in(self, lines: Sequence[ListingRecord]) -> None:
         for line in lines:
@@ -1142,6 +1161,18 @@ class FakeCrossHospitalAccess:
     def active_members(self, lead_hospital_id: str, consortium_id: str) -> dict[str, str]:
         names = self.tables.hospital_names
         return {h: names.get(h, "") for h in self.active_hospitals(lead_hospital_id, consortium_id)}
+
+    def shared_lead(self, hospital_a: str, hospital_b: str, consortium_id: str) -> str | None:
+        lead = self.active_lead(hospital_a, consortium_id)
+        if hospital_a == hospital_b or lead is None or self.active_lead(hospital_b, consortium_id) != lead:
+            return None
+        return lead
+
+    def hospital_name(self, hospital_id: str) -> str:
+        return self.tables.directory_hospitals.get(hospital_id, "")
+
+    def department_name(self, hospital_id: str, department_id: str) -> str:
+        return self.tables.departments.get((hospital_id, department_id), "")
 
 
 @dataclass

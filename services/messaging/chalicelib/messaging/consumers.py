@@ -1,5 +1,5 @@
 """Messaging's consumers: notification fan-out, imports, department groups, approval notices, roster
-change notices and follow-up alerts.
+change notices, follow-up alerts, referral and consultation notices and referral groups.
 
 Each function imports the service module it needs when it runs: every Lambda function of the service
 loads this module, and one consumer should not start up with the others' code (see ``shared.app``).
@@ -112,6 +112,51 @@ FOLLOWUP_ALERTS = Subscription(
     # notification (and its DING timer) and its notification.sent with the marker — the fan-out delivers it
     budget={"BatchGetItem": 1, "GetItem": 1, "TransactWriteItems": 1},
 )
+# Follow-up's referral (双向转诊) and consultation (会诊) events, once per hospital side: the names are
+# the published catalog's, written out (consumers.py loads no service module at start-up).
+REFERRAL_NOTICES = Subscription(
+    service="messaging",
+    name="referral-notices",
+    source="followup",
+    event_types=(
+        "referral.requested",
+        "referral.accepted",
+        "referral.rejected",
+        "referral.arrived",
+        "referral.no_show",
+        "referral.completed",
+        "referral.cancelled",
+        "referral.overdue",
+        "consultation.requested",
+        "consultation.accepted",
+        "consultation.answered",
+        "consultation.reminded",
+        "consultation.overdue",
+        "consultation.cancelled",
+    ),
+    # the recipients' standing (a BatchGetItem per 100), the hospital's DING minima when urgent; the
+    # notification (and its DING timer) and its notification.sent with the marker — the fan-out delivers it
+    budget={"BatchGetItem": 1, "GetItem": 1, "TransactWriteItems": 1},
+)
+REFERRAL_GROUPS = Subscription(
+    service="messaging",
+    name="referral-groups",
+    source="followup",
+    event_types=(
+        "referral.requested",
+        "referral.accepted",
+        "referral.rejected",
+        "referral.no_show",
+        "referral.completed",
+        "referral.cancelled",
+    ),
+    # the referral's group; made: both hospitals' consortium links, the two hospitals' names and the
+    # department's (five GetItems), the members' names (one BatchGetItem); the group, its registration,
+    # the members' pointers and lines with the marker (one transaction; a group past the transaction's
+    # room writes its lines first, a BatchWriteItem per 25); joined: the links, the names, the same
+    # transaction; closed: the group's flag with the marker
+    budget={"GetItem": 6, "BatchGetItem": 1, "TransactWriteItems": 1, "BatchWriteItem": 2},
+)
 SUBSCRIPTIONS = (
     FANOUT,
     IMPORTS,
@@ -123,6 +168,8 @@ SUBSCRIPTIONS = (
     SWAP_FAILURE_NOTICES,
     REVISIT_NOTICES,
     FOLLOWUP_ALERTS,
+    REFERRAL_NOTICES,
+    REFERRAL_GROUPS,
 )
 
 
@@ -201,3 +248,20 @@ def on_followup_alert(event: Any) -> dict[str, Any]:
     from chalicelib.messaging.service import notifications  # when a batch arrives (see shared.app)
 
     return consume_batch(event.to_dict(), FOLLOWUP_ALERTS, notifications.from_followup_alert)
+
+
+@consumers.on_sqs_message(queue=REFERRAL_NOTICES.queue_name, batch_size=10)
+def on_referral_notice(event: Any) -> dict[str, Any]:
+    """A referral or consultation changed: the staff the event names on this side are told (DING when
+    urgent)."""
+    from chalicelib.messaging.service import referral_notices  # when a batch arrives (see shared.app)
+
+    return consume_batch(event.to_dict(), REFERRAL_NOTICES, referral_notices.from_referral_event)
+
+
+@consumers.on_sqs_message(queue=REFERRAL_GROUPS.queue_name, batch_size=10)
+def on_referral_group(event: Any) -> dict[str, Any]:
+    """A referral was made, accepted or ended: its group (转诊群) is made, joined or closed."""
+    from chalicelib.messaging.service import referral_groups  # when a batch arrives (see shared.app)
+
+    return consume_batch(event.to_dict(), REFERRAL_GROUPS, referral_groups.sync)

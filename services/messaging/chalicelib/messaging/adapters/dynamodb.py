@@ -66,7 +66,13 @@ from pynamodb.models import Model
 
 from shared.audit import record_access
 from shared.auth import Principal
-from shared.consortia import HospitalLink, RosterEntry, active_hospital_names, hospital_link
+from shared.consortia import (
+    HospitalLink,
+    RosterEntry,
+    active_hospital_names,
+    hospital_link,
+    shared_consortium,
+)
 from shared.directory import (
     UNBOUND,
     DepartmentItem,
@@ -711,6 +717,7 @@ class ConversationItem(TenantItem):
     last_at = UTCDateTimeAttribute(null=True)
     last_recalled = BooleanAttribute(null=True)
     listed_window = UnicodeAttribute(null=True)  # when its members' lines last moved up
+    closed = BooleanAttribute(null=True)  # a closed group (a finished referral's): no new message
 
     @staticmethod
     def partition(tenant: str) -> str:
@@ -750,6 +757,7 @@ class ConversationOverview(TenantItem):
     last_recalled = BooleanAttribute(null=True)
     member_names = MapAttribute[str, Any](null=True)  # type: ignore[no-untyped-call]
     hospital_names = MapAttribute[str, Any](null=True)  # type: ignore[no-untyped-call]
+    closed = BooleanAttribute(null=True)
     up_to = UnicodeAttribute(null=True)  # a read mark's
     Meta = table_meta("messaging")
 
@@ -1856,6 +1864,7 @@ def _conversation_record(item: ConversationItem | ConversationOverview) -> Conve
         member_names=_names(item.member_names),
         hospital_names=_names(item.hospital_names),
         last=last,
+        closed=bool(item.closed),
     )
 
 
@@ -1982,6 +1991,7 @@ def _conversation_item(record: ConversationRecord) -> ConversationItem:
         created_at=record.created_at,
         member_names=_name_map(record.member_names),
         hospital_names=_name_map(record.hospital_names) if record.hospital_names else None,
+        closed=record.closed or None,
     )
 
 
@@ -2083,6 +2093,16 @@ class DynamoConversations:
                 ConversationItem.member_names[k].remove() for k in sorted(keys) if k in record.member_names
             ]
             item.update(actions=[ConversationItem.member_ids.delete(keys), *names])
+
+    def add_members(self, record: ConversationRecord, names: dict[str, str]) -> None:
+        if names:
+            item = ConversationItem(ConversationItem.partition(record.hospital_id), record.id)
+            named = [ConversationItem.member_names[k].set(n) for k, n in sorted(names.items()) if n]
+            self.uow.update(item, [ConversationItem.member_ids.add(set(names)), *named])
+
+    def close(self, record: ConversationRecord) -> None:
+        item = ConversationItem(ConversationItem.partition(record.hospital_id), record.id)
+        self.uow.update(item, [ConversationItem.closed.set(True)], condition=ConversationItem.pk.exists())
 
     def drop_pointer(self, hospital_id: str, staff_id: str, conversation_id: str) -> None:
         ConversationPointer(ConversationPointer.partition(hospital_id, staff_id), conversation_id).delete()
@@ -2272,6 +2292,18 @@ class DynamoCrossHospitalAccess:
 
     def active_members(self, lead_hospital_id: str, consortium_id: str) -> dict[str, str]:
         return active_hospital_names(lead_hospital_id, consortium_id)
+
+    def shared_lead(self, hospital_a: str, hospital_b: str, consortium_id: str) -> str | None:
+        shared = shared_consortium(hospital_a, hospital_b, consortium_id)
+        return shared.lead_hospital_id if shared is not None else None
+
+    def hospital_name(self, hospital_id: str) -> str:
+        found = registered_hospital(hospital_id)
+        return str(found.name) if found is not None else ""
+
+    def department_name(self, hospital_id: str, department_id: str) -> str:
+        found = get_department(hospital_id, department_id) if department_id else None
+        return str(found.name or "") if found is not None else ""
 
 
 class DynamoConversationStore(_OnUnitOfWork):

@@ -65,6 +65,7 @@ class Conversation(BaseModel):
     consortium_id: str | None = None
     home_hospital_id: str | None = Field(None, description="the hospital holding a cross-hospital group")
     created_at: datetime
+    closed: bool = Field(False, description="closed (a finished referral's group): readable, no new message")
 
 
 class ConversationListQuery(BaseModel):
@@ -92,6 +93,7 @@ class ConversationLine(BaseModel):
     active_at: datetime = Field(description="when its newest message came (else when it started)")
     consortium_id: str | None = None
     home_hospital_id: str | None = Field(None, description="the hospital holding a cross-hospital group")
+    closed: bool = Field(False, description="closed (a finished referral's group): readable, no new message")
 
 
 class PostMessage(BaseModel):

@@ -375,6 +375,13 @@ class Conversations(Protocol):
     def drop_pointer(self, hospital_id: str, staff_id: str, conversation_id: str) -> None:
         """Delete the person's pointer to the group, at once (if it is there)."""
 
+    def add_members(self, record: ConversationRecord, names: dict[str, str]) -> None:
+        """Stage these members (member key → display name) joining the group (one already in it
+        changes nothing)."""
+
+    def close(self, record: ConversationRecord) -> None:
+        """Stage the group's closing: its members still read it, nobody posts in it again."""
+
     # Each person's conversation list: a line per conversation under their own hospital, ordered by
     # when it last moved up; the conversation itself holds its newest message.
 
@@ -488,6 +495,16 @@ class CrossHospitalAccess(Protocol):
 
     def active_members(self, lead_hospital_id: str, consortium_id: str) -> dict[str, str]:
         """The hospitals that have joined, by the lead's roster, with the names they gave (one Query)."""
+
+    def shared_lead(self, hospital_a: str, hospital_b: str, consortium_id: str) -> str | None:
+        """The consortium's lead, if both hospitals are active members of it now (each one's own link:
+        two GetItems), else None."""
+
+    def hospital_name(self, hospital_id: str) -> str:
+        """The province's name of the hospital ("" if it was never onboarded): one GetItem."""
+
+    def department_name(self, hospital_id: str, department_id: str) -> str:
+        """The name of one of the hospital's departments ("" if none): one GetItem."""
 
 
 class ConversationStore(Protocol):

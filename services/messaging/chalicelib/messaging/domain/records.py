@@ -230,6 +230,7 @@ class ConversationRecord:
     member_names: dict[str, str] = field(default_factory=dict)
     hospital_names: dict[str, str] = field(default_factory=dict)
     last: LastMessage | None = None  # its newest message (None: no message yet)
+    closed: bool = False  # a closed group (a finished referral's 转诊群): readable, no new message
 
 
 @dataclass(frozen=True)

@@ -100,6 +100,7 @@ def _conversation(record: ConversationRecord) -> Conversation:
         consortium_id=record.consortium_id,
         home_hospital_id=record.hospital_id if record.consortium_id else None,
         created_at=record.created_at,
+        closed=record.closed,
     )
 
 
@@ -310,6 +311,8 @@ def post(
 ) -> Message:
     store = store or wiring.open_conversations(principal, request_id)
     conversation, me = _member_of(principal, conversation_id, store)
+    if conversation.closed:
+        raise Conflict("this referral group is closed")
     home = conversation.hospital_id
     people = _reachable(store, conversation)
     for attachment_id in cmd.attachments:
@@ -458,6 +461,7 @@ def _line(
         active_at=last.sent_at if last is not None else conv.created_at,
         consortium_id=conv.consortium_id,
         home_hospital_id=conv.hospital_id if conv.consortium_id else None,
+        closed=conv.closed,
     )
 
 
