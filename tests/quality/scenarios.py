@@ -1916,8 +1916,12 @@ def _register_followup_referrals() -> None:
 
     @scenario("followup", "GET", "/referrals")
     def my_out_box(maker: ResourceMaker, token: str) -> Prepared:
-        made = [maker.make("followup", "/referrals", token) for _ in range(2)]
-        return Prepared("/referrals", query={"box": "out", "state": "requested"}, made=made)
+        other, theirs, cid = partner(maker, token)  # two referrals to one partner hospital
+        for _ in range(2):
+            body = referral_body(maker, token, other, theirs, cid)
+            status, made = maker.call("POST", "/followup/referrals", token, body)
+            assert status == 201, made
+        return Prepared("/referrals", query={"box": "out", "state": "requested"})
 
     @scenario("followup", "POST", "/referrals/{referral_id}/accept")
     def accept_a_referral(maker: ResourceMaker, token: str) -> Prepared:

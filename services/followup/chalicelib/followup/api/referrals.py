@@ -64,8 +64,8 @@ def list_referrals(ctx: RequestContext, query: models.ReferralsQuery) -> models.
     summary="One referral as my hospital holds it (the receiver: masked until accepted); the read audited",
     response=models.ReferralView,
     kinds=STAFF,
-    # ONE; the reader's record, the patient (the sender's staff), their units or teams; the access log
-    budget={"GetItem": ONE["GetItem"] + 2, "Query": 2, "PutItem": 1},
+    # ONE; the reader's record (unless the desk or the doctor of either end); the access log
+    budget={"GetItem": ONE["GetItem"] + 1, "PutItem": 1},
 )
 def get_referral(ctx: RequestContext, referral_id: str) -> models.ReferralView:
     return referrals.get(ctx.principal, referral_id, ctx.request_id)
@@ -151,8 +151,8 @@ def complete_referral(ctx: RequestContext, referral_id: str, body: models.NoteBo
     body=models.NoteBody,
     response=models.ReferralView,
     kinds=STAFF,
-    # ONE, the other end; the caller's record and the patient (the reach); the desk to tell
-    budget={"GetItem": ONE["GetItem"] + 3, "Query": 3, "TransactWriteItems": 1},
+    # ONE, the other end; the caller's record (unless the referrer or the desk); the desk to tell
+    budget={"GetItem": ONE["GetItem"] + 2, "Query": 1, "TransactWriteItems": 1},
 )
 def cancel_referral(ctx: RequestContext, referral_id: str, body: models.NoteBody) -> models.ReferralView:
     return referrals.cancel(ctx.principal, referral_id, body, ctx.request_id)
