@@ -687,6 +687,9 @@ MESSAGES = {
     "only the referring hospital withdraws a referral": "只有转出医院可以撤回转诊",
     "the referral is {}: it cannot become {}": "该转诊单{}，不能再变为{}",
     "no such member of staff in this hospital": "本院没有该员工",
+    "no such follow-up plan in this hospital": "本院没有该随访方案",
+    "no such care team in this hospital": "本院没有该家庭医生团队",
+    "this referral was accepted already": "该转诊已被接收",
 }
 
 

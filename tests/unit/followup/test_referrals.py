@@ -284,3 +284,30 @@ def test_the_sla_timer_fires_once_from_a_fresh_store_and_escalates_to_the_desk(w
 def test_destinations_are_the_other_active_members(w: World) -> None:
     found = referrals.destinations(DOC_A, consortia=w.cons, directory=w.dir)
     assert [(d.hospital_id, d.consortium_name) for d in found.items] == [(B, "城市医共体")]
+
+
+def test_a_down_referral_accepted_enrols_the_patient_in_the_receivers_follow_up(w: World) -> None:
+    """下转: the plan travels (a built-in one here), the clinic's patient is enrolled with its team; the
+    tasks are the clinic's (its tenant), never the sender's."""
+    from chalicelib.followup.domain.teams import CareTeam
+
+    w.dir.add_unit(B, "b-gp", "全科")
+    team = CareTeam(
+        id="team1", name="城东家庭医生团队", department_id="b-gp", members=[], created_at=AT, updated_at=AT
+    )
+    w.tables.teams[(B, "team1")] = team
+    made = w.refer(direction="down", followup_plan_id="hypertension", summary="出院小结：血压控制平稳")
+    kw = w.kw(DESK_B)
+    body = models.AcceptReferral(appointment_at=AT + timedelta(days=3), team_id="team1")
+    accepted = referrals.accept(DESK_B, made.id, body, vault=w.vault, now=AT, **kw)
+    assert accepted.enrolment_id
+    tasks = [t for (tenant, _), t in w.tables.tasks.items() if tenant == B]
+    assert tasks and all(t.patient_id == accepted.patient_id and t.team_id == "team1" for t in tasks)
+    assert not [t for (tenant, _), t in w.tables.tasks.items() if tenant == A]
+    assert "followup.enrolled" in [e.type for e in kw["store"].uow.published]
+    with pytest.raises(RuleViolation) as err:  # a plan the clinic does not have
+        other = w.refer(direction="down", followup_plan_id="no-such-plan")
+        referrals.accept(
+            DESK_B, other.id, models.AcceptReferral(appointment_at=AT), vault=w.vault, **w.kw(DESK_B)
+        )
+    assert err.value.field == "plan_id"

@@ -80,8 +80,8 @@ def get_referral(ctx: RequestContext, referral_id: str) -> models.ReferralView:
     roles=DESK,
     kinds=STAFF,
     # ANSWER; the receiving doctor, the sender's patient, the ID number's claim, the retention policy, the
-    # receiver's units (admit)
-    budget={"GetItem": ANSWER["GetItem"] + 4, "Query": 2, "TransactWriteItems": 1},
+    # receiver's units (admit); a down referral: the plan and the care team
+    budget={"GetItem": ANSWER["GetItem"] + 6, "Query": 2, "TransactWriteItems": 1},
 )
 def accept_referral(
     ctx: RequestContext, referral_id: str, body: models.AcceptReferral

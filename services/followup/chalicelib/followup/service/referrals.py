@@ -28,6 +28,8 @@ from typing import Any
 
 from chalicelib.followup.contracts import patients as patient_models
 from chalicelib.followup.contracts import referrals as models
+from chalicelib.followup.domain.enrolments import Encounter
+from chalicelib.followup.domain.patients import Patient
 from chalicelib.followup.domain.ports import Consortia, Directory, Store, Vault
 from chalicelib.followup.domain.referrals import (
     Referral,
@@ -39,7 +41,7 @@ from chalicelib.followup.domain.referrals import (
     title,
 )
 from chalicelib.followup.domain.timers import SlaTimer
-from chalicelib.followup.service import access, patients, wiring
+from chalicelib.followup.service import access, intake, patients, plans, wiring
 from chalicelib.followup.service.timers import FIRED
 
 from shared.auth import Principal
@@ -452,6 +454,9 @@ def accept(
         patients.retention_years(ports.store),
     )
     by, by_name = _by(principal)
+    enrolment_id = ""
+    if mine.direction == "down":
+        enrolment_id = _enrol_down(ports, principal, mine, body, patient, at)
     accepted = moved(
         mine,
         "accepted",
@@ -467,6 +472,7 @@ def accept(
         answered_by_name=by_name,
         patient_id=patient.id,
         patient_label=patient.label,
+        enrolment_id=enrolment_id,
     )
     _save_both(ports.store, accepted, _mirror(accepted, theirs))
     ports.store.timers.remove(_timer(mine))
@@ -499,6 +505,51 @@ def accept(
     )
     ports.store.commit()
     return view(accepted, True)
+
+
+def _enrol_down(
+    ports: Adapters,
+    principal: Principal,
+    referral: Referral,
+    body: models.AcceptReferral,
+    patient: Patient,
+    at: datetime,
+) -> str:
+    """A down referral accepted: the receiver's patient enters the receiver's follow-up with the plan that
+    travelled (the sender's plan id — a built-in plan, or one the receiver has too — unless the desk names
+    one of its own) and the receiver's care team, through intake's one enrolment path. The enrolment's id
+    ("" when the patient refused follow-up here)."""
+    store = ports.store
+    plan_id = body.plan_id or referral.followup_plan_id
+    plan = plans.current_plan(store, plan_id) if plan_id else None
+    if plan is None:
+        raise RuleViolation("no such follow-up plan in this hospital", "plan_id")
+    team_name = ""
+    if body.team_id:
+        team = store.teams.get(body.team_id)
+        if team is None:
+            raise RuleViolation("no such care team in this hospital", "team_id")
+        team_name = team.name
+    if patient.refuses("followup"):
+        return ""
+    encounter = Encounter(
+        id=f"{patient.id}-{new_id()}",
+        patient_id=patient.id,
+        source="referral",
+        source_id=referral.id,
+        diagnoses=[referral.diagnosis_code],
+        department_id=referral.to_department_id,
+        department_name=referral.to_department_name,
+        discharge_date=intake.today(),
+        doctor_id=body.receiver_id or principal.staff,
+        team_id=body.team_id,
+        team_name=team_name,
+        created_at=at,
+        created_by=principal.user,
+    )
+    encounter, enrolment, _ = intake.stage_enrolment(store, patient, encounter, plan, at)
+    store.encounters.add(encounter, f"referral#{referral.id}", Conflict("this referral was accepted already"))
+    return enrolment.id
 
 
 def reject(
