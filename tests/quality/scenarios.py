@@ -1923,6 +1923,16 @@ def _register_followup_referrals() -> None:
             assert status == 201, made
         return Prepared("/referrals", query={"box": "out", "state": "requested"})
 
+    @scenario("followup", "GET", "/referrals/summary")
+    def my_referral_counts(maker: ResourceMaker, token: str) -> Prepared:
+        return Prepared("/referrals/summary", made=[maker.make("followup", "/referrals", token)])
+
+    @scenario("followup", "GET", "/referrals/consortium/{consortium_id}/counts")
+    def the_consortiums_month(maker: ResourceMaker, token: str) -> Prepared:
+        maker.make("followup", "/referrals", token)  # the caller's hospital leads its partner's consortium
+        _, _, cid = partner(maker, token)
+        return Prepared(f"/referrals/consortium/{cid}/counts", query={"month": "2026-12"})
+
     @scenario("followup", "POST", "/referrals/{referral_id}/accept")
     def accept_a_referral(maker: ResourceMaker, token: str) -> Prepared:
         rid = referred_to_me(maker, token)

@@ -67,6 +67,7 @@ def test_referral_across_three_hospitals(stack: Any, token: Callable[..., str]) 
         c, make_staff(stack, admin[c], dept_c, "外院转诊", "R04", ["referral_desk"]), ["referral_desk"]
     )
     put_patient(a, "pA", dept_a, "心内科", name="张建国")
+    put_patient(a, "pA2", dept_a, "心内科", name="李秀英")
 
     status, where = stack.request("GET", "/followup/referrals/destinations", doc_a)
     assert status == 200 and [(d["hospital_id"], d["hospital_name"]) for d in where["items"]] == [
@@ -159,6 +160,49 @@ def test_referral_across_three_hospitals(stack: Any, token: Callable[..., str]) 
     assert status == 200 and overdue["overdue"] is True
     assert ("referral.overdue", "to") in _events(b, urgent["id"])
     assert stack.request("GET", f"/followup/referrals/{urgent['id']}", doc_a)[1]["overdue"] is True
+
+    # a down referral (下转): accepting it enrols B's patient in B's follow-up with the plan that travelled
+    down = {
+        **body,
+        "patient_id": "pA2",
+        "consent": CONSENT,
+        "direction": "down",
+        "followup_plan_id": "hypertension",
+        "urgency": "routine",
+    }
+    status, sent = stack.request(
+        "POST", "/followup/referrals", doc_a, {**down, "summary": "出院小结：血压控制平稳"}
+    )
+    assert status == 201, sent
+    status, enrolled = stack.request(
+        "POST",
+        f"/followup/referrals/{sent['id']}/accept",
+        desk_b,
+        {"appointment_at": "2026-12-20T09:00:00+08:00"},
+    )
+    assert status == 200 and enrolled["enrolment_id"], enrolled
+    from chalicelib.followup.adapters.dynamodb import DynamoStore
+
+    from shared.auth import Principal
+
+    reader = Principal(tenant=b, user="check", kind="staff")
+    tasks, _ = DynamoStore(b, None, reader, "check").tasks.of_patient(enrolled["patient_id"], 50, None)
+    assert tasks and all(t.department_id == dept_b for t in tasks)
+    assert DynamoStore(a, None, reader, "check").tasks.of_patient(enrolled["patient_id"], 50, None)[0] == []
+
+    # the boards' counts; the lead's consortium month (A leads), counts only; B (a member) and C: 404
+    status, mine = stack.request("GET", "/followup/referrals/summary", doc_a)
+    assert status == 200 and mine["outbound"]["completed"] == 1 and mine["outbound"]["accepted"] == 1, mine
+    month = datetime.now(UTC).strftime("%Y-%m")
+    status, counts = stack.request(
+        "GET", f"/followup/referrals/consortium/{cid}/counts?month={month}", admin[a]
+    )
+    assert status == 200 and (counts["up"], counts["down"], counts["sla_breaches"]) == (2, 1, 1), counts
+    for h in (b, c):
+        status, problem = stack.request(
+            "GET", f"/followup/referrals/consortium/{cid}/counts?month={month}", admin[h]
+        )
+        assert status == 404 and cid not in str(problem)
 
     # B leaves mid-referral: B sees nothing; A keeps its record (unlinked) and may only cancel
     assert stack.request("POST", f"/messaging/consortia/{cid}/leave", admin[b])[0] == 204

@@ -23,7 +23,13 @@ from chalicelib.followup.domain.patients import AccessEntry, Patient, RetentionP
 from chalicelib.followup.domain.plans import Plan
 from chalicelib.followup.domain.ports import ConsortiumLink, StaffInfo, Unit
 from chalicelib.followup.domain.questionnaires import Questionnaire
-from chalicelib.followup.domain.referrals import Box, Referral, ReferralState
+from chalicelib.followup.domain.referrals import (
+    CONSORTIUM_COUNTERS,
+    REFERRAL_STATES,
+    Box,
+    Referral,
+    ReferralState,
+)
 from chalicelib.followup.domain.results import Observation, Response
 from chalicelib.followup.domain.revisits import Revisit, RevisitState
 from chalicelib.followup.domain.rules import RuleSet
@@ -71,6 +77,7 @@ class Tables:
     revisits: dict[tuple[str, str], Revisit] = field(default_factory=dict)
     timers: dict[tuple[str, str], SlaTimer] = field(default_factory=dict)
     referrals: dict[tuple[str, str], Referral] = field(default_factory=dict)
+    referral_counts: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
     # one commit at a time (DynamoDB applies a transaction atomically): concurrent claims race for real
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -502,6 +509,10 @@ class FakeStore:
     def referrals(self) -> FakeReferrals:
         return FakeReferrals(self.tenant, self.tables, self.uow)
 
+    @property
+    def referral_counts(self) -> FakeReferralCounts:
+        return FakeReferralCounts(self.tenant, self.tables, self.uow)
+
     def commit(self) -> None:
         with self.tables.lock:
             self.uow.commit()
@@ -863,6 +874,41 @@ class FakeReferrals:
             if tenant == self.tenant and r.box == box and r.state == state
         )
         return page_after(rows, limit, cursor, f"{self.tenant}#referrals#{box}#{state}")
+
+
+@dataclass
+class FakeReferralCounts:
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+
+    def _add(self, key: tuple[str, str], moves: Mapping[str, int]) -> None:
+        def write() -> None:
+            counts = self.tables.referral_counts.setdefault(key, {})
+            for name, n in moves.items():
+                counts[name] = counts.get(name, 0) + n
+
+        self.uow.stage(write)
+
+    def move(self, box: Box, before: ReferralState | None, after: ReferralState) -> None:
+        moves = {f"{box}_{after}": 1}
+        if before is not None:
+            moves[f"{box}_{before}"] = -1
+        self._add((self.tenant, "boxes"), moves)
+
+    def add_consortium(self, consortium_id: str, month: str, moves: Mapping[str, int]) -> None:
+        wanted = {k: n for k, n in moves.items() if k in CONSORTIUM_COUNTERS}
+        self._add((self.tenant, f"{consortium_id}#{month}"), wanted)
+
+    def summary(self) -> dict[str, int]:
+        self.tables.reads.append("GetItem")
+        got = self.tables.referral_counts.get((self.tenant, "boxes"), {})
+        return {f"{b}_{s}": got.get(f"{b}_{s}", 0) for b in ("out", "in") for s in REFERRAL_STATES}
+
+    def consortium(self, consortium_id: str, month: str) -> dict[str, int]:
+        self.tables.reads.append("GetItem")
+        got = self.tables.referral_counts.get((self.tenant, f"{consortium_id}#{month}"), {})
+        return {name: got.get(name, 0) for name in CONSORTIUM_COUNTERS}
 
 
 @dataclass

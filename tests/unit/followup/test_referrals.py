@@ -311,3 +311,24 @@ def test_a_down_referral_accepted_enrols_the_patient_in_the_receivers_follow_up(
             DESK_B, other.id, models.AcceptReferral(appointment_at=AT), vault=w.vault, **w.kw(DESK_B)
         )
     assert err.value.field == "plan_id"
+
+
+def test_the_summary_and_the_leads_consortium_counts_carry_no_patient(w: World) -> None:
+    one, two = w.refer(), w.refer()
+    w.accept(one.id)
+    referrals.reject(DESK_B, two.id, models.RejectReferral(reason="满床"), **w.kw(DESK_B))
+    w.refer(direction="down", followup_plan_id="hypertension")
+    mine = referrals.summary(DOC_A, store=w.store(DOC_A))
+    assert (mine.outbound["requested"], mine.outbound["accepted"], mine.outbound["rejected"]) == (1, 1, 1)
+    theirs = referrals.summary(DESK_B, store=w.store(DESK_B))
+    assert (theirs.inbound["requested"], theirs.inbound["accepted"]) == (1, 1) and theirs.outbound[
+        "requested"
+    ] == 0
+    lead_admin = Principal(B, "adm", "staff", frozenset({"hospital_admin"}))
+    month = datetime.now(UTC).strftime("%Y-%m")
+    counts = referrals.consortium_counts(lead_admin, CID, month, store=w.store(lead_admin), consortia=w.cons)
+    assert (counts.up, counts.down, counts.accepted, counts.rejected) == (2, 1, 1, 1)
+    assert "张" not in counts.model_dump_json()
+    member_admin = Principal(A, "adm", "staff", frozenset({"hospital_admin"}))
+    with pytest.raises(NotFound):  # a member, not the lead
+        referrals.consortium_counts(member_admin, CID, month, store=w.store(member_admin), consortia=w.cons)

@@ -63,7 +63,7 @@ if TYPE_CHECKING:  # their modules import this one: imported where a store first
         DynamoQuestionnaires,
         DynamoResponses,
     )
-    from chalicelib.followup.adapters.referrals import DynamoReferrals
+    from chalicelib.followup.adapters.referrals import DynamoReferralCounts, DynamoReferrals
     from chalicelib.followup.adapters.revisits import DynamoRevisits
     from chalicelib.followup.adapters.teams import DynamoCareTeams, DynamoVisitNotes
     from chalicelib.followup.adapters.timers import DynamoTimers
@@ -647,6 +647,12 @@ class DynamoStore:
         from chalicelib.followup.adapters.referrals import DynamoReferrals
 
         return DynamoReferrals(self.tenant, self.uow)
+
+    @property
+    def referral_counts(self) -> DynamoReferralCounts:
+        from chalicelib.followup.adapters.referrals import DynamoReferralCounts
+
+        return DynamoReferralCounts(self.tenant, self.uow)
 
     @property
     def questionnaires(self) -> DynamoQuestionnaires:

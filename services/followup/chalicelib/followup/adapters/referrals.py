@@ -8,18 +8,26 @@ the earliest due (the overdue) first.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from chalicelib.followup.adapters.dynamodb import Codec, Keys
+from chalicelib.followup.adapters.dynamodb import Codec, Keys, writes
 from chalicelib.followup.domain.ports import ConsortiumLink, Page
-from chalicelib.followup.domain.referrals import Box, Referral, ReferralState
+from chalicelib.followup.domain.referrals import (
+    CONSORTIUM_COUNTERS,
+    REFERRAL_STATES,
+    Box,
+    Referral,
+    ReferralState,
+)
+from pynamodb.attributes import NumberAttribute
+from pynamodb.exceptions import DoesNotExist
 
 from shared import consortia
 from shared import directory as shared_directory
 from shared.errors import DomainError
-from shared.persistence.models import tenant_key
+from shared.persistence.models import TenantItem, table_meta, tenant_key
 from shared.persistence.uow import UnitOfWork
 
 
@@ -102,3 +110,80 @@ class ConsortiaReadModel:
         found = [(str(s.sk), set(s.roles)) for s in staff]
         desk = sorted(sid for sid, roles in found if "referral_desk" in roles)
         return desk or sorted(sid for sid, _ in found)
+
+
+class ReferralCountsItem(TenantItem):
+    """Counters: a hospital's boxes (``<t>#referral-counts`` / ``boxes``) or a consortium's month under
+    its lead (``<lead>#referral-counts#<cid>`` / ``<YYYY-MM>``); ``counts`` a map of atomic ADDs."""
+
+    ENTITY = "referral_counts"
+    Meta = table_meta("followup")
+    up = NumberAttribute(null=True)
+    down = NumberAttribute(null=True)
+    accepted = NumberAttribute(null=True)
+    rejected = NumberAttribute(null=True)
+    arrived = NumberAttribute(null=True)
+    no_show = NumberAttribute(null=True)
+    completed = NumberAttribute(null=True)
+    cancelled = NumberAttribute(null=True)
+    sla_breaches = NumberAttribute(null=True)
+    out_requested = NumberAttribute(null=True)
+    out_accepted = NumberAttribute(null=True)
+    out_rejected = NumberAttribute(null=True)
+    out_arrived = NumberAttribute(null=True)
+    out_no_show = NumberAttribute(null=True)
+    out_completed = NumberAttribute(null=True)
+    out_cancelled = NumberAttribute(null=True)
+    in_requested = NumberAttribute(null=True)
+    in_accepted = NumberAttribute(null=True)
+    in_rejected = NumberAttribute(null=True)
+    in_arrived = NumberAttribute(null=True)
+    in_no_show = NumberAttribute(null=True)
+    in_completed = NumberAttribute(null=True)
+    in_cancelled = NumberAttribute(null=True)
+
+
+BOX_COUNTERS = tuple(f"{box}_{state}" for box in ("out", "in") for state in REFERRAL_STATES)
+
+
+@dataclass
+class DynamoReferralCounts:
+    tenant: str
+    uow: UnitOfWork | None
+
+    def _add(self, pk: str, sk: str, moves: Mapping[str, int]) -> None:
+        actions = [getattr(ReferralCountsItem, name).add(n) for name, n in moves.items() if n]
+        if not actions:
+            return
+        actions += [
+            ReferralCountsItem.entity.set(ReferralCountsItem.ENTITY),
+            ReferralCountsItem.tenant.set(self.tenant),
+        ]
+        writes(self.uow).update(ReferralCountsItem(pk, sk), actions)
+
+    def move(self, box: Box, before: ReferralState | None, after: ReferralState) -> None:
+        moves = {f"{box}_{after}": 1}
+        if before is not None:
+            moves[f"{box}_{before}"] = -1
+        self._add(tenant_key(self.tenant, "referral-counts"), "boxes", moves)
+
+    def add_consortium(self, consortium_id: str, month: str, moves: Mapping[str, int]) -> None:
+        wanted = {k: n for k, n in moves.items() if k in CONSORTIUM_COUNTERS}
+        self._add(tenant_key(self.tenant, "referral-counts", consortium_id), month, wanted)
+
+    def _get(self, pk: str, sk: str, names: tuple[str, ...]) -> dict[str, int]:
+        try:
+            item = ReferralCountsItem.get(pk, sk)
+        except DoesNotExist:
+            return dict.fromkeys(names, 0)
+        if item.tenant != self.tenant:
+            return dict.fromkeys(names, 0)
+        return {name: int(getattr(item, name) or 0) for name in names}
+
+    def summary(self) -> dict[str, int]:
+        return self._get(tenant_key(self.tenant, "referral-counts"), "boxes", BOX_COUNTERS)
+
+    def consortium(self, consortium_id: str, month: str) -> dict[str, int]:
+        return self._get(
+            tenant_key(self.tenant, "referral-counts", consortium_id), month, CONSORTIUM_COUNTERS
+        )

@@ -60,6 +60,32 @@ def list_referrals(ctx: RequestContext, query: models.ReferralsQuery) -> models.
 
 
 @route(
+    "/referrals/summary",
+    summary="My hospital's referrals by box (out, in) and state: counts",
+    response=models.ReferralSummary,
+    kinds=STAFF,
+    budget={"GetItem": 1},
+)
+def referral_summary(ctx: RequestContext) -> models.ReferralSummary:
+    return referrals.summary(ctx.principal)
+
+
+@route(
+    "/referrals/consortium/{consortium_id}/counts",
+    summary="The consortium's referrals in a month (the lead hospital's admins): counts, no patient",
+    query=models.CountsQuery,
+    response=models.ConsortiumCounts,
+    roles=("hospital_admin",),
+    kinds=STAFF,
+    budget={"GetItem": 1, "Query": 1},  # my consortia (one Query); the month's counters
+)
+def consortium_referral_counts(
+    ctx: RequestContext, consortium_id: str, query: models.CountsQuery
+) -> models.ConsortiumCounts:
+    return referrals.consortium_counts(ctx.principal, consortium_id, query.month)
+
+
+@route(
     "/referrals/{referral_id}",
     summary="One referral as my hospital holds it (the receiver: masked until accepted); the read audited",
     response=models.ReferralView,

@@ -153,3 +153,31 @@ class Destination(BaseModel):
 
 class Destinations(BaseModel):
     items: list[Destination]
+
+
+class ReferralSummary(BaseModel):
+    outbound: dict[str, int] = Field(description="the referrals I sent (box out), by state")
+    inbound: dict[str, int] = Field(description="the referrals I received (box in), by state")
+
+
+class CountsQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    month: str = Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM (UTC)")
+
+
+class ConsortiumCounts(BaseModel):
+    """The consortium's referrals in a month: counts only, no patient."""
+
+    consortium_id: str
+    consortium_name: str
+    month: str
+    up: int
+    down: int
+    accepted: int
+    rejected: int
+    arrived: int
+    no_show: int
+    completed: int
+    cancelled: int
+    sla_breaches: int

@@ -376,6 +376,25 @@ class ReferralRepository(Protocol):
         ...
 
 
+class ReferralCounts(Protocol):
+    """Counters moved in the transaction of each referral change (atomic ADDs): a hospital's by box and
+    state (its summary), and a consortium's by month under the lead's tenant (no patient in them)."""
+
+    def move(self, box: Box, before: ReferralState | None, after: ReferralState) -> None:
+        """This hospital's box: one fewer in ``before``, one more in ``after`` (staged)."""
+
+    def add_consortium(self, consortium_id: str, month: str, moves: Mapping[str, int]) -> None:
+        """The consortium's month (this store's tenant being its lead): counters moved (staged)."""
+
+    def summary(self) -> dict[str, int]:
+        """``<box>_<state>`` → how many (one GetItem)."""
+        ...
+
+    def consortium(self, consortium_id: str, month: str) -> dict[str, int]:
+        """The consortium's counters for a month (one GetItem)."""
+        ...
+
+
 @dataclass(frozen=True)
 class ConsortiumLink:
     """A consortium ``hospital`` is an active member of (``shared.consortia.Membership``)."""
@@ -476,6 +495,9 @@ class Store(Protocol):
 
     @property
     def referrals(self) -> ReferralRepository: ...
+
+    @property
+    def referral_counts(self) -> ReferralCounts: ...
 
     def other(self, tenant: str) -> Store:
         """The same unit of work seen as hospital ``tenant`` (a referral's two ends in one transaction):

@@ -84,6 +84,7 @@ class Referral(BaseModel):
     direction: Direction
     consortium_id: str
     consortium_name: str = ""
+    lead_hospital_id: str = Field("", description="the consortium's lead (its counters are under it)")
     from_hospital_id: str
     from_hospital_name: str = ""
     to_hospital_id: str
@@ -162,3 +163,26 @@ def title(referral: Referral, what: str) -> str:
     """What a member of staff reads: the masked label only, e.g. '转诊申请：张* → 心内科（紧急）'."""
     dept = referral.to_department_name or referral.to_department_id
     return f"{what}：{referral.patient_label} → {dept}（{URGENCY_WORDS[referral.urgency]}）"
+
+
+CONSORTIUM_COUNTERS = (
+    "up",
+    "down",
+    "accepted",
+    "rejected",
+    "arrived",
+    "no_show",
+    "completed",
+    "cancelled",
+    "sla_breaches",
+)
+
+
+def consortium_moves(referral: Referral, event: str) -> dict[str, int]:
+    """What one change adds to the consortium's month: a request counts its direction; an answer or an
+    outcome its state; an escalation a breach."""
+    if event == "requested":
+        return {referral.direction: 1}
+    if event == "overdue":
+        return {"sla_breaches": 1}
+    return {event: 1} if event in CONSORTIUM_COUNTERS else {}

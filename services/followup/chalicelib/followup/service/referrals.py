@@ -36,6 +36,7 @@ from chalicelib.followup.domain.referrals import (
     ReferralConsent,
     ReferralState,
     StateChange,
+    consortium_moves,
     moved,
     sla_due,
     title,
@@ -178,6 +179,19 @@ def _emit_both(
     store.emit(kind.envelope(r.to_hospital_id, _event(r, what, "to", to_notify, urgent)))
 
 
+def _count(store: Store, r: Referral, before: ReferralState | None, event: str, at: datetime) -> None:
+    """The counters in the change's transaction: each hospital's box (out at the sender, in at the
+    receiver), and the consortium's month under its lead — counts only, no patient."""
+    if event != "overdue":
+        store.other(r.from_hospital_id).referral_counts.move("out", before, r.state)
+        store.other(r.to_hospital_id).referral_counts.move("in", before, r.state)
+    moves = consortium_moves(r, event)
+    if r.lead_hospital_id and moves:
+        store.other(r.lead_hospital_id).referral_counts.add_consortium(
+            r.consortium_id, at.strftime("%Y-%m"), moves
+        )
+
+
 def _timer(r: Referral) -> SlaTimer:
     return SlaTimer(kind="referral", subject_id=r.id, step="escalate", due_at=r.sla_due_at)
 
@@ -247,6 +261,7 @@ def request(
         direction=body.direction,
         consortium_id=link.consortium_id,
         consortium_name=link.name,
+        lead_hospital_id=link.lead_hospital_id,
         from_hospital_id=me,
         from_hospital_name=names.get(me) or consortia.hospital_name(me),
         to_hospital_id=to,
@@ -298,6 +313,7 @@ def request(
     theirs.audit("referral.received", "referral", referral.id, after={"from": me, "urgency": body.urgency})
     desk = consortia.referral_desk(to)
     _emit_both(store, referral, "requested", to_notify=desk, urgent=body.urgency == "emergency", desk=desk)
+    _count(store, referral, None, "requested", at)
     store.commit()
     return view(referral, True)
 
@@ -475,6 +491,7 @@ def accept(
         enrolment_id=enrolment_id,
     )
     _save_both(ports.store, accepted, _mirror(accepted, theirs))
+    _count(ports.store, accepted, mine.state, "accepted", at)
     ports.store.timers.remove(_timer(mine))
     sender.audit(
         "referral.disclosed",
@@ -581,6 +598,7 @@ def reject(
         answered_by_name=by_name,
     )
     _save_both(ports.store, rejected, _mirror(rejected, theirs))
+    _count(ports.store, rejected, mine.state, "rejected", at)
     ports.store.timers.remove(_timer(mine))
     ports.store.audit("referral.rejected", "referral", mine.id, after={"reason": reason})
     _emit_both(ports.store, rejected, "rejected", from_notify=[rejected.referrer_id])
@@ -611,6 +629,7 @@ def _follow_through(
     by, by_name = _by(principal)
     after = moved(mine, to, at, principal.tenant, by, by_name, note.strip())
     _save_both(ports.store, after, _mirror(after, theirs))
+    _count(ports.store, after, mine.state, to, at)
     if after.patient_id:
         ports.store.audit(f"referral.{to}", "patient", after.patient_id, after={"referral_id": mine.id})
     else:
@@ -694,6 +713,7 @@ def cancel(
     by, by_name = _by(principal)
     cancelled = moved(mine, "cancelled", at, principal.tenant, by, by_name, body.note.strip())
     ports.store.referrals.save(cancelled, STALE)
+    _count(ports.store, cancelled, mine.state, "cancelled", at)
     if theirs is not None:
         theirs_store.referrals.save(_mirror(cancelled, theirs), STALE)
         theirs_store.timers.remove(_timer(theirs))
@@ -735,6 +755,7 @@ def on_timer(
     if theirs is not None:
         sender.referrals.save(_mirror(marked, theirs), STALE)
     store.audit("referral.overdue", "referral", mine.id, after={"due": mine.sla_due_at.isoformat()})
+    _count(store, marked, None, "overdue", now)
     linked = consortia.shared(mine.from_hospital_id, mine.to_hospital_id, mine.consortium_id) is not None
     if linked:
         desk = consortia.referral_desk(tenant)
@@ -743,3 +764,40 @@ def on_timer(
         )
     store.commit()
     logger.info("a referral passed its SLA", extra={"referral_id": mine.id, "tenant": tenant})
+
+
+# ---- boards and counts -----------------------------------------------------------------------------
+
+
+def summary(principal: Principal, *, store: Store | None = None) -> models.ReferralSummary:
+    """My hospital's referrals by box and state (counters moved in each change's transaction)."""
+    store = store or wiring.store(principal)
+    if not principal.has_any_role((*DESK, *access.CLINICAL)):
+        raise Forbidden("the referral boards are for the hospital's staff")
+    counts = store.referral_counts.summary()
+    return models.ReferralSummary(
+        outbound={k.removeprefix("out_"): n for k, n in counts.items() if k.startswith("out_")},
+        inbound={k.removeprefix("in_"): n for k, n in counts.items() if k.startswith("in_")},
+    )
+
+
+def consortium_counts(
+    principal: Principal,
+    consortium_id: str,
+    month: str,
+    *,
+    store: Store | None = None,
+    consortia: Consortia | None = None,
+) -> models.ConsortiumCounts:
+    """The consortium's month, for its lead hospital's admins only (a member or an outsider: 404)."""
+    store = store or wiring.store(principal)
+    consortia = consortia or wiring.consortia()
+    lead = [m for m in consortia.memberships(principal.tenant) if m.consortium_id == consortium_id]
+    if not lead or lead[0].role != "lead" or lead[0].lead_hospital_id != principal.tenant:
+        raise NotFound("consortium")
+    return models.ConsortiumCounts(
+        consortium_id=consortium_id,
+        consortium_name=lead[0].name,
+        month=month,
+        **store.referral_counts.consortium(consortium_id, month),
+    )
