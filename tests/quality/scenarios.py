@@ -1927,7 +1927,7 @@ def _register_followup_referrals() -> None:
     def my_referral_counts(maker: ResourceMaker, token: str) -> Prepared:
         return Prepared("/referrals/summary", made=[maker.make("followup", "/referrals", token)])
 
-    @scenario("followup", "GET", "/referrals/consortium/{consortium_id}/counts")
+    @scenario("followup", "GET", "/referrals/consortium/{cid}/counts")
     def the_consortiums_month(maker: ResourceMaker, token: str) -> Prepared:
         maker.make("followup", "/referrals", token)  # the caller's hospital leads its partner's consortium
         _, _, cid = partner(maker, token)

@@ -47,7 +47,7 @@ ROUTES = (
     ("POST", "/referrals", "chalicelib.followup.api.referrals", "create_referral"),
     ("GET", "/referrals", "chalicelib.followup.api.referrals", "list_referrals"),
     ("GET", "/referrals/summary", "chalicelib.followup.api.referrals", "referral_summary"),
-    ("GET", "/referrals/consortium/{consortium_id}/counts", "chalicelib.followup.api.referrals", "consortium_referral_counts"),
+    ("GET", "/referrals/consortium/{cid}/counts", "chalicelib.followup.api.referrals", "consortium_referral_counts"),
     ("GET", "/referrals/{referral_id}", "chalicelib.followup.api.referrals", "get_referral"),
     ("POST", "/referrals/{referral_id}/accept", "chalicelib.followup.api.referrals", "accept_referral"),
     ("POST", "/referrals/{referral_id}/reject", "chalicelib.followup.api.referrals", "reject_referral"),

@@ -71,7 +71,7 @@ def referral_summary(ctx: RequestContext) -> models.ReferralSummary:
 
 
 @route(
-    "/referrals/consortium/{consortium_id}/counts",
+    "/referrals/consortium/{cid}/counts",
     summary="The consortium's referrals in a month (the lead hospital's admins): counts, no patient",
     query=models.CountsQuery,
     response=models.ConsortiumCounts,
@@ -80,9 +80,9 @@ def referral_summary(ctx: RequestContext) -> models.ReferralSummary:
     budget={"GetItem": 1, "Query": 1},  # my consortia (one Query); the month's counters
 )
 def consortium_referral_counts(
-    ctx: RequestContext, consortium_id: str, query: models.CountsQuery
+    ctx: RequestContext, cid: str, query: models.CountsQuery
 ) -> models.ConsortiumCounts:
-    return referrals.consortium_counts(ctx.principal, consortium_id, query.month)
+    return referrals.consortium_counts(ctx.principal, cid, query.month)
 
 
 @route(

@@ -163,7 +163,9 @@ class ReferralSummary(BaseModel):
 class CountsQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    month: str = Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM (UTC)")
+    month: str = Field(
+        "", pattern=r"^([0-9]{4}-(0[1-9]|1[0-2]))?$", description="YYYY-MM (UTC); default: now"
+    )
 
 
 class ConsortiumCounts(BaseModel):

@@ -792,6 +792,7 @@ def consortium_counts(
     """The consortium's month, for its lead hospital's admins only (a member or an outsider: 404)."""
     store = store or wiring.store(principal)
     consortia = consortia or wiring.consortia()
+    month = month or _now().strftime("%Y-%m")
     lead = [m for m in consortia.memberships(principal.tenant) if m.consortium_id == consortium_id]
     if not lead or lead[0].role != "lead" or lead[0].lead_hospital_id != principal.tenant:
         raise NotFound("consortium")
