@@ -105,6 +105,7 @@ def test_referral_across_three_hospitals(stack: Any, token: Callable[..., str]) 
     # C: nothing, on every route, and no id echo
     for method, path, payload in (
         ("GET", f"/followup/referrals/{rid}", None),
+        ("GET", f"/followup/referrals/{rid}/fhir", None),
         ("POST", f"/followup/referrals/{rid}/accept", {"appointment_at": "2026-12-08T09:00:00+08:00"}),
         ("POST", f"/followup/referrals/{rid}/reject", {"reason": "x"}),
         ("POST", f"/followup/referrals/{rid}/arrived", {}),
@@ -140,6 +141,12 @@ def test_referral_across_three_hospitals(stack: Any, token: Callable[..., str]) 
     assert status == 200 and done["state"] == "completed"
     status, mine = stack.request("GET", f"/followup/referrals/{rid}", doc_a)
     assert [h["state"] for h in mine["history"]] == ["requested", "accepted", "arrived", "completed"]
+    status, bundle = stack.request("GET", f"/followup/referrals/{rid}/fhir", doc_a)
+    assert status == 200 and [e["resource"]["resourceType"] for e in bundle["entry"]] == [
+        "ServiceRequest",
+        "Task",
+    ]
+    assert bundle["entry"][1]["resource"]["status"] == "completed"
     assert _events(a, rid) == sorted(
         ("referral." + s, "from") for s in ("requested", "accepted", "arrived", "completed")
     )

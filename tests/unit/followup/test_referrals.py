@@ -332,3 +332,22 @@ def test_the_summary_and_the_leads_consortium_counts_carry_no_patient(w: World) 
     member_admin = Principal(A, "adm", "staff", frozenset({"hospital_admin"}))
     with pytest.raises(NotFound):  # a member, not the lead
         referrals.consortium_counts(member_admin, CID, month, store=w.store(member_admin), consortia=w.cons)
+
+
+def test_the_fhir_export_is_a_service_request_and_its_task_with_the_history(w: World) -> None:
+    made = w.refer()
+    w.accept(made.id)
+    bundle = referrals.export_fhir(DOC_A, made.id, **w.kw(DOC_A))
+    request, task = (e["resource"] for e in bundle["entry"])
+    assert (request["resourceType"], request["status"], request["priority"]) == (
+        "ServiceRequest",
+        "active",
+        "urgent",
+    )
+    assert request["reasonCode"][0]["coding"][0]["code"] == "I20.0"
+    assert (task["resourceType"], task["status"]) == ("Task", "accepted")
+    assert [n["text"].split(" · ")[0] for n in task["note"]] == ["requested", "accepted"]
+    before = w.refer()
+    theirs = referrals.export_fhir(DESK_B, before.id, **w.kw(DESK_B))
+    assert "reference" not in theirs["entry"][0]["resource"]["subject"]  # the masked label only
+    assert ID_NUMBER not in str(theirs) and "张建国" not in str(theirs)

@@ -49,6 +49,7 @@ ROUTES = (
     ("GET", "/referrals/summary", "chalicelib.followup.api.referrals", "referral_summary"),
     ("GET", "/referrals/consortium/{cid}/counts", "chalicelib.followup.api.referrals", "consortium_referral_counts"),
     ("GET", "/referrals/{referral_id}", "chalicelib.followup.api.referrals", "get_referral"),
+    ("GET", "/referrals/{referral_id}/fhir", "chalicelib.followup.api.referrals", "referral_fhir"),
     ("POST", "/referrals/{referral_id}/accept", "chalicelib.followup.api.referrals", "accept_referral"),
     ("POST", "/referrals/{referral_id}/reject", "chalicelib.followup.api.referrals", "reject_referral"),
     ("POST", "/referrals/{referral_id}/arrived", "chalicelib.followup.api.referrals", "referral_arrived"),

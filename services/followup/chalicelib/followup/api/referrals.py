@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.followup.contracts import referrals as models
+from chalicelib.followup.contracts.intake import FhirBundleOut
 from chalicelib.followup.service import referrals
 
 from shared.http import RequestContext, ServiceAPI
@@ -95,6 +98,17 @@ def consortium_referral_counts(
 )
 def get_referral(ctx: RequestContext, referral_id: str) -> models.ReferralView:
     return referrals.get(ctx.principal, referral_id, ctx.request_id)
+
+
+@route(
+    "/referrals/{referral_id}/fhir",
+    summary="One referral as a FHIR R4 Bundle: ServiceRequest + Task (its status history); the read audited",
+    response=FhirBundleOut,
+    kinds=STAFF,
+    budget={"GetItem": ONE["GetItem"] + 1, "PutItem": 1},  # as GET /referrals/{referral_id}
+)
+def referral_fhir(ctx: RequestContext, referral_id: str) -> dict[str, Any]:
+    return referrals.export_fhir(ctx.principal, referral_id, ctx.request_id)
 
 
 @route(

@@ -28,6 +28,7 @@ from typing import Any
 
 from chalicelib.followup.contracts import patients as patient_models
 from chalicelib.followup.contracts import referrals as models
+from chalicelib.followup.domain import fhir
 from chalicelib.followup.domain.enrolments import Encounter
 from chalicelib.followup.domain.patients import Patient
 from chalicelib.followup.domain.ports import Consortia, Directory, Store, Vault
@@ -364,6 +365,24 @@ def get(
     if r.patient_id:
         ports.store.access.record(r.patient_id, "read:referral")
     return view(r, linked)
+
+
+def export_fhir(
+    principal: Principal,
+    referral_id: str,
+    request_id: str | None = None,
+    *,
+    store: Store | None = None,
+    directory: Directory | None = None,
+    consortia: Consortia | None = None,
+) -> dict[str, Any]:
+    """``GET /referrals/{id}/fhir``: my end as a FHIR R4 Bundle (ServiceRequest + Task); the read audited."""
+    ports = Adapters(principal, request_id, store, directory, consortia)
+    r, _ = _load(ports, principal, referral_id)
+    _require_reader(ports, principal, r)
+    if r.patient_id:
+        ports.store.access.record(r.patient_id, "export:fhir")
+    return fhir.referral_bundle(r)
 
 
 def list_referrals(
