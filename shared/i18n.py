@@ -690,6 +690,7 @@ MESSAGES = {
     "no such follow-up plan in this hospital": "本院没有该随访方案",
     "no such care team in this hospital": "本院没有该家庭医生团队",
     "this referral was accepted already": "该转诊已被接收",
+    "this timer has already fired": "该时限提醒已触发",
 }
 
 
