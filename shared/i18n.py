@@ -691,6 +691,7 @@ MESSAGES = {
     "no such care team in this hospital": "本院没有该家庭医生团队",
     "this referral was accepted already": "该转诊已被接收",
     "this timer has already fired": "该时限提醒已触发",
+    "the referral settings changed meanwhile; reload them": "转诊时限设置已被他人修改，请刷新后重试",
 }
 
 

@@ -28,6 +28,7 @@ from chalicelib.followup.domain.referrals import (
     REFERRAL_STATES,
     Box,
     Referral,
+    ReferralSettings,
     ReferralState,
 )
 from chalicelib.followup.domain.results import Observation, Response
@@ -78,6 +79,7 @@ class Tables:
     timers: dict[tuple[str, str], SlaTimer] = field(default_factory=dict)
     referrals: dict[tuple[str, str], Referral] = field(default_factory=dict)
     referral_counts: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
+    referral_settings: dict[tuple[str, str], ReferralSettings] = field(default_factory=dict)
     # one commit at a time (DynamoDB applies a transaction atomically): concurrent claims race for real
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -874,6 +876,17 @@ class FakeReferrals:
             if tenant == self.tenant and r.box == box and r.state == state
         )
         return page_after(rows, limit, cursor, f"{self.tenant}#referrals#{box}#{state}")
+
+    def settings(self) -> ReferralSettings | None:
+        self.tables.reads.append("GetItem")
+        return self.tables.referral_settings.get((self.tenant, "settings"))
+
+    def put_settings(self, settings: ReferralSettings, stale: DomainError) -> None:
+        key = (self.tenant, "settings")
+        if settings.revision == 0:
+            _create(self.uow, self.tables.referral_settings, key, settings, stale)
+        else:
+            _replace(self.uow, self.tables.referral_settings, key, settings, stale)
 
 
 @dataclass

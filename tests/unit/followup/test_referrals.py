@@ -351,3 +351,17 @@ def test_the_fhir_export_is_a_service_request_and_its_task_with_the_history(w: W
     theirs = referrals.export_fhir(DESK_B, before.id, **w.kw(DESK_B))
     assert "reference" not in theirs["entry"][0]["resource"]["subject"]  # the masked label only
     assert ID_NUMBER not in str(theirs) and "张建国" not in str(theirs)
+
+
+def test_the_receivers_sla_settings_set_the_due_time(w: World) -> None:
+    admin_b = Principal(B, "adm", "staff", frozenset({"hospital_admin"}))
+    assert referrals.get_settings(admin_b, store=w.store(admin_b)).urgent == 240
+    saved = referrals.put_settings(
+        admin_b, models.SettingsBody(emergency=15, urgent=120, routine=720), store=w.store(admin_b)
+    )
+    assert saved.revision == 1
+    assert w.refer("urgent").sla_due_at == AT + timedelta(minutes=120)
+    with pytest.raises(Conflict):  # saved over a stale revision
+        referrals.put_settings(
+            admin_b, models.SettingsBody(emergency=15, urgent=60, routine=720), store=w.store(admin_b)
+        )

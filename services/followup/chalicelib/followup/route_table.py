@@ -46,6 +46,8 @@ ROUTES = (
     ("GET", "/referrals/destinations", "chalicelib.followup.api.referrals", "referral_destinations"),
     ("POST", "/referrals", "chalicelib.followup.api.referrals", "create_referral"),
     ("GET", "/referrals", "chalicelib.followup.api.referrals", "list_referrals"),
+    ("GET", "/referrals/settings", "chalicelib.followup.api.referrals", "get_referral_settings"),
+    ("PUT", "/referrals/settings", "chalicelib.followup.api.referrals", "put_referral_settings"),
     ("GET", "/referrals/summary", "chalicelib.followup.api.referrals", "referral_summary"),
     ("GET", "/referrals/consortium/{cid}/counts", "chalicelib.followup.api.referrals", "consortium_referral_counts"),
     ("GET", "/referrals/{referral_id}", "chalicelib.followup.api.referrals", "get_referral"),

@@ -19,6 +19,7 @@ from chalicelib.followup.domain.referrals import (
     REFERRAL_STATES,
     Box,
     Referral,
+    ReferralSettings,
     ReferralState,
 )
 from pynamodb.attributes import NumberAttribute
@@ -75,6 +76,19 @@ class DynamoReferrals:
 
     def box(self, box: Box, state: ReferralState, limit: int, cursor: str | None) -> Page:
         return codec(self.tenant).index_page(1, board_partition(self.tenant, box, state), limit, cursor)
+
+    def _settings(self) -> Codec[ReferralSettings]:
+        pk = tenant_key(self.tenant, "referral-settings")
+        return Codec(self.tenant, lambda _: Keys(pk, "settings", {}), ReferralSettings, "referral_settings")
+
+    def settings(self) -> ReferralSettings | None:
+        return self._settings().get(tenant_key(self.tenant, "referral-settings"), "settings")
+
+    def put_settings(self, settings: ReferralSettings, stale: DomainError) -> None:
+        if settings.revision == 0:
+            self._settings().add(self.uow, settings, stale)
+        else:
+            self._settings().replace(self.uow, settings, stale)
 
 
 def _link(m: consortia.Membership) -> ConsortiumLink:

@@ -43,7 +43,7 @@ def referral_destinations(ctx: RequestContext) -> models.Destinations:
     idempotent=True,
     # the caller's record, the patient, the link (two), both hospitals' names; the receiver's units, its
     # desk; the caller's units or teams when the department alone does not decide; one transaction
-    budget={"GetItem": 6, "Query": 4, "TransactWriteItems": 1},
+    budget={"GetItem": 7, "Query": 4, "TransactWriteItems": 1},  # and the receiver's SLA settings
 )
 def create_referral(ctx: RequestContext, body: models.NewReferral) -> models.ReferralView:
     return referrals.request(ctx.principal, body, ctx.request_id)
@@ -60,6 +60,31 @@ def create_referral(ctx: RequestContext, body: models.NewReferral) -> models.Ref
 )
 def list_referrals(ctx: RequestContext, query: models.ReferralsQuery) -> models.ReferralList:
     return referrals.list_referrals(ctx.principal, query)
+
+
+@route(
+    "/referrals/settings",
+    summary="The SLA my hospital answers referrals within, in minutes by urgency (defaults: 30, 240, 1440)",
+    response=models.SettingsView,
+    kinds=STAFF,
+    budget={"GetItem": 1},
+)
+def get_referral_settings(ctx: RequestContext) -> models.SettingsView:
+    return referrals.get_settings(ctx.principal)
+
+
+@route(
+    "/referrals/settings",
+    "PUT",
+    summary="Set the SLA my hospital answers referrals within (a hospital admin; over the revision read)",
+    body=models.SettingsBody,
+    response=models.SettingsView,
+    roles=("hospital_admin",),
+    kinds=STAFF,
+    budget={"TransactWriteItems": 1},
+)
+def put_referral_settings(ctx: RequestContext, body: models.SettingsBody) -> models.SettingsView:
+    return referrals.put_settings(ctx.principal, body, ctx.request_id)
 
 
 @route(

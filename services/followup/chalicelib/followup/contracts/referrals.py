@@ -183,3 +183,24 @@ class ConsortiumCounts(BaseModel):
     completed: int
     cancelled: int
     sla_breaches: int
+
+
+class SettingsBody(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"emergency": 30, "urgent": 240, "routine": 1440, "revision": 0}]},
+    )
+
+    emergency: int = Field(ge=5, le=10080, description="minutes to answer an emergency referral")
+    urgent: int = Field(ge=5, le=10080)
+    routine: int = Field(ge=5, le=10080)
+    revision: int = Field(0, ge=0, description="the revision read (0: the defaults, none saved yet)")
+
+
+class SettingsView(BaseModel):
+    emergency: int
+    urgent: int
+    routine: int
+    updated_by: str
+    updated_at: datetime | None
+    revision: int

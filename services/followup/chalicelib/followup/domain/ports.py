@@ -19,7 +19,7 @@ from chalicelib.followup.domain.links import Link
 from chalicelib.followup.domain.patients import Patient, RetentionPolicy
 from chalicelib.followup.domain.plans import Plan
 from chalicelib.followup.domain.questionnaires import Questionnaire
-from chalicelib.followup.domain.referrals import Box, Referral, ReferralState
+from chalicelib.followup.domain.referrals import Box, Referral, ReferralSettings, ReferralState
 from chalicelib.followup.domain.results import Observation, Response
 from chalicelib.followup.domain.revisits import Revisit, RevisitState
 from chalicelib.followup.domain.rules import RuleSet
@@ -374,6 +374,12 @@ class ReferralRepository(Protocol):
     def box(self, box: Box, state: ReferralState, limit: int, cursor: str | None) -> Page:
         """The referrals in a box and state, the earliest SLA due first (one Query a page)."""
         ...
+
+    def settings(self) -> ReferralSettings | None:
+        """The hospital's SLA minutes (one GetItem); None: the defaults."""
+
+    def put_settings(self, settings: ReferralSettings, stale: DomainError) -> None:
+        """Replace over the revision read (0: none yet) (staged)."""
 
 
 class ReferralCounts(Protocol):

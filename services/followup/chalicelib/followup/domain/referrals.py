@@ -130,6 +130,22 @@ class Referral(BaseModel):
         return self.state in OPEN_STATES
 
 
+class ReferralSettings(BaseModel):
+    """A receiving hospital's SLA: minutes to answer a referral, by urgency."""
+
+    model_config = ConfigDict(frozen=True)
+
+    emergency: int = Field(DEFAULT_SLA_MINUTES["emergency"], ge=5, le=10080)
+    urgent: int = Field(DEFAULT_SLA_MINUTES["urgent"], ge=5, le=10080)
+    routine: int = Field(DEFAULT_SLA_MINUTES["routine"], ge=5, le=10080)
+    updated_by: str = ""
+    updated_at: datetime | None = None
+    revision: int = 0
+
+    def minutes(self) -> dict[str, int]:
+        return {"emergency": self.emergency, "urgent": self.urgent, "routine": self.routine}
+
+
 class WrongState(Conflict):
     def __init__(self, state: str, to: str):
         super().__init__(f"the referral is {state}: it cannot become {to}")

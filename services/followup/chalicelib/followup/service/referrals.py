@@ -35,6 +35,7 @@ from chalicelib.followup.domain.ports import Consortia, Directory, Store, Vault
 from chalicelib.followup.domain.referrals import (
     Referral,
     ReferralConsent,
+    ReferralSettings,
     ReferralState,
     StateChange,
     consortium_moves,
@@ -193,6 +194,11 @@ def _count(store: Store, r: Referral, before: ReferralState | None, event: str, 
         )
 
 
+def _sla_minutes(store: Store) -> dict[str, int]:
+    """The receiver's SLA minutes by urgency (its settings, else the defaults)."""
+    return (store.referrals.settings() or ReferralSettings()).minutes()
+
+
 def _timer(r: Referral) -> SlaTimer:
     return SlaTimer(kind="referral", subject_id=r.id, step="escalate", due_at=r.sla_due_at)
 
@@ -289,7 +295,7 @@ def request(
             recorded_by_name=by.name,
             at=at,
         ),
-        sla_due_at=sla_due(body.urgency, at),
+        sla_due_at=sla_due(body.urgency, at, _sla_minutes(store.other(to))),
         summary=body.summary,
         followup_plan_id=body.followup_plan_id,
         history=[StateChange(state="requested", at=at, hospital_id=me, by=by.id, by_name=by.name)],
@@ -821,3 +827,39 @@ def consortium_counts(
         month=month,
         **store.referral_counts.consortium(consortium_id, month),
     )
+
+
+# ---- settings ---------------------------------------------------------------------------------------
+
+
+def _settings_view(s: ReferralSettings) -> models.SettingsView:
+    return models.SettingsView(**s.model_dump())
+
+
+def get_settings(principal: Principal, *, store: Store | None = None) -> models.SettingsView:
+    """The SLA my hospital answers referrals within, by urgency (the defaults until it saves its own)."""
+    store = store or wiring.store(principal)
+    return _settings_view(store.referrals.settings() or ReferralSettings())
+
+
+def put_settings(
+    principal: Principal,
+    body: models.SettingsBody,
+    request_id: str | None = None,
+    *,
+    store: Store | None = None,
+) -> models.SettingsView:
+    """The hospital admin sets the SLA (over the revision read: 409 when someone saved meanwhile)."""
+    store = store or wiring.store(principal, request_id)
+    saved = ReferralSettings(
+        emergency=body.emergency,
+        urgent=body.urgent,
+        routine=body.routine,
+        updated_by=principal.staff_name or principal.user,
+        updated_at=_now(),
+        revision=body.revision,
+    )
+    store.referrals.put_settings(saved, Conflict("the referral settings changed meanwhile; reload them"))
+    store.audit("referral.settings", "referral_settings", "settings", after=saved.minutes())
+    store.commit()
+    return _settings_view(saved.model_copy(update={"revision": body.revision + 1}))
