@@ -131,6 +131,8 @@ NOUNS = {
     "revisit request": "复诊申请",
     "questionnaire": "随访问卷",
     "link": "随访链接",
+    # follow-up: two-way referral (双向转诊)
+    "referral": "转诊单",
 }
 
 # Values code puts into messages that a reader should see in Chinese too.
@@ -168,6 +170,11 @@ VALUES = {
     "pool": "待抢单",
     "claimed": "已被抢单",
     "closed": "已处理",
+    # a referral's states (双向转诊)
+    "accepted": "已接收",
+    "arrived": "已到院",
+    "no_show": "未到院",
+    "completed": "已完成",
 }
 
 # English template → Chinese template; ``{}`` placeholders in the same order.
@@ -667,6 +674,25 @@ MESSAGES = {
     "give a number from {} to {}": "请填写 {} 到 {} 之间的数字",
     "give a date (YYYY-MM-DD)": "请填写日期（YYYY-MM-DD）",
     "give text of at most {} characters": "文字最多 {} 个字",
+    # follow-up: two-way referral (双向转诊)
+    "the referral changed meanwhile; try again": "该转诊单已被他人修改，请重试",
+    "a referral with this id exists already": "该转诊单已存在",
+    "a referral is made by the patient's clinical staff": "转诊须由患者的临床医护人员发起",
+    "the patient's consent to share the referral is required": "转诊须先取得患者同意共享转诊资料",
+    "the receiving hospital is not an active member of this consortium": "接收医院不是该医联体/医共体的成员",
+    "no such department in the receiving hospital": "接收医院没有该科室",
+    "the referral boards are for the hospital's staff": "转诊看板仅供本院医护人员使用",
+    "only the receiving hospital's referral desk answers a referral": "只有接收医院的转诊中心可以处理转诊",
+    "an acceptance names the appointment or the bed's time": "接收转诊须填写预约时间或入院床位时间",
+    "the referred patient's record is not available any more at the sending hospital": "转出医院的患者档案已不可用",
+    "only the referring hospital withdraws a referral": "只有转出医院可以撤回转诊",
+    "the referral is {}: it cannot become {}": "该转诊单{}，不能再变为{}",
+    "no such member of staff in this hospital": "本院没有该员工",
+    "no such follow-up plan in this hospital": "本院没有该随访方案",
+    "no such care team in this hospital": "本院没有该家庭医生团队",
+    "this referral was accepted already": "该转诊已被接收",
+    "this timer has already fired": "该时限提醒已触发",
+    "the referral settings changed meanwhile; reload them": "转诊时限设置已被他人修改，请刷新后重试",
 }
 
 

@@ -1826,3 +1826,133 @@ _register_followup_board()
 _register_followup_revisits()
 _register_followup_intake()
 _register_followup_links()
+
+
+def _register_followup_referrals() -> None:
+    """Two-way referral (双向转诊): a second hospital (minted, registered) and a consortium both are active
+    members of, made through messaging's routes; the caller's hospital refers (its token's subject a
+    doctor of a fresh department, its patient written through the store) or receives (the partner refers
+    one of its patients to the caller's department) and answers as its referral desk."""
+    import jwt
+
+    from tests.quality.surface import Prepared, body_recipe, scenario
+
+    def tenant_of(token: str) -> str:
+        return str(jwt.decode(token, options={"verify_signature": False})["tenant"])
+
+    def partner(maker: ResourceMaker, token: str) -> tuple[str, str, str]:
+        """A second hospital in a consortium with the caller's (led by the caller's): (tenant, its token
+        with the caller's roles, the consortium id)."""
+        from tests.conftest import register_hospital
+
+        me = tenant_of(token)
+        register_hospital(me)
+        claims = jwt.decode(token, options={"verify_signature": False})
+        assert maker.mint is not None, "this recipe needs a ResourceMaker that can mint tokens"
+        other = f"t-rf{uuid.uuid4().hex[:10]}"
+        register_hospital(other, "市第一人民医院")
+        scopes = claims.get("scope", "").split()
+        theirs = str(
+            maker.mint(other, "gate-desk", claims.get("roles", []), **({"scopes": scopes} if scopes else {}))
+        )
+        status, made = maker.call(
+            "POST", "/messaging/consortia", token, {"name": "城东医共体", "hospital_name": "县医院"}
+        )
+        assert status == 201, made
+        cid = str(made["id"])
+        status, body = maker.call(
+            "POST", f"/messaging/consortia/{cid}/invitations", token, {"hospital_id": other}
+        )
+        assert status == 200, body
+        status, body = maker.call(
+            "POST", f"/messaging/consortia/{cid}/accept", theirs, {"hospital_name": "市医院"}
+        )
+        assert status == 200, body
+        return other, theirs, cid
+
+    def referral_body(maker: ResourceMaker, token: str, to: str, to_token: str, cid: str) -> dict[str, Any]:
+        from tests.service.followup_world import put_patient
+
+        me = maker.caller_is_staff(token)
+        patient_id = "p" + uuid.uuid4().hex[:12]
+        put_patient(tenant_of(token), patient_id, str(me.body["department_id"]), name="张建国")
+        dept = maker.make("messaging", "/departments", to_token).id
+        return {
+            "patient_id": patient_id,
+            "to_hospital_id": to,
+            "consortium_id": cid,
+            "to_department_id": dept,
+            "urgency": "urgent",
+            "reason": "胸痛反复发作，需冠脉造影",
+            "diagnosis_code": "I20.0",
+            "diagnosis_name": "不稳定型心绞痛",
+            "consent": {"given": True, "method": "signed"},
+        }
+
+    @body_recipe("followup", "/referrals")
+    def a_referral_to_a_partner(maker: ResourceMaker, token: str, parents: dict[str, str]) -> dict[str, Any]:
+        other, theirs, cid = partner(maker, token)
+        return referral_body(maker, token, other, theirs, cid)
+
+    def referred_to_me(maker: ResourceMaker, token: str, *steps: str) -> str:
+        """A partner hospital refers one of its patients to the caller's hospital; the caller's desk then
+        takes ``steps`` (accept, arrived); returns the referral's id."""
+        _, theirs, cid = partner(maker, token)
+        body = referral_body(maker, theirs, tenant_of(token), token, cid)
+        status, made = maker.call("POST", "/followup/referrals", theirs, body)
+        assert status == 201, made
+        rid = str(made["id"])
+        for step in steps:
+            payload = {"appointment_at": "2026-12-08T09:00:00+08:00"} if step == "accept" else {}
+            status, answer = maker.call("POST", f"/followup/referrals/{rid}/{step}", token, payload)
+            assert status == 200, answer
+        return rid
+
+    @scenario("followup", "GET", "/referrals/destinations")
+    def where_i_may_refer(maker: ResourceMaker, token: str) -> Prepared:
+        maker.caller_is_staff(token)
+        partner(maker, token)
+        return Prepared("/referrals/destinations")
+
+    @scenario("followup", "GET", "/referrals")
+    def my_out_box(maker: ResourceMaker, token: str) -> Prepared:
+        other, theirs, cid = partner(maker, token)  # two referrals to one partner hospital
+        for _ in range(2):
+            body = referral_body(maker, token, other, theirs, cid)
+            status, made = maker.call("POST", "/followup/referrals", token, body)
+            assert status == 201, made
+        return Prepared("/referrals", query={"box": "out", "state": "requested"})
+
+    @scenario("followup", "GET", "/referrals/summary")
+    def my_referral_counts(maker: ResourceMaker, token: str) -> Prepared:
+        return Prepared("/referrals/summary", made=[maker.make("followup", "/referrals", token)])
+
+    @scenario("followup", "GET", "/referrals/consortium/{cid}/counts")
+    def the_consortiums_month(maker: ResourceMaker, token: str) -> Prepared:
+        maker.make("followup", "/referrals", token)  # the caller's hospital leads its partner's consortium
+        _, _, cid = partner(maker, token)
+        return Prepared(f"/referrals/consortium/{cid}/counts", query={"month": "2026-12"})
+
+    @scenario("followup", "POST", "/referrals/{referral_id}/accept")
+    def accept_a_referral(maker: ResourceMaker, token: str) -> Prepared:
+        rid = referred_to_me(maker, token)
+        return Prepared(f"/referrals/{rid}/accept", {"appointment_at": "2026-12-08T09:00:00+08:00"})
+
+    @scenario("followup", "POST", "/referrals/{referral_id}/reject")
+    def reject_a_referral(maker: ResourceMaker, token: str) -> Prepared:
+        return Prepared(f"/referrals/{referred_to_me(maker, token)}/reject", {"reason": "本院暂无床位"})
+
+    @scenario("followup", "POST", "/referrals/{referral_id}/arrived")
+    def the_patient_arrived(maker: ResourceMaker, token: str) -> Prepared:
+        return Prepared(f"/referrals/{referred_to_me(maker, token, 'accept')}/arrived", {})
+
+    @scenario("followup", "POST", "/referrals/{referral_id}/no-show")
+    def the_patient_did_not_come(maker: ResourceMaker, token: str) -> Prepared:
+        return Prepared(f"/referrals/{referred_to_me(maker, token, 'accept')}/no-show", {})
+
+    @scenario("followup", "POST", "/referrals/{referral_id}/complete")
+    def complete_a_referral(maker: ResourceMaker, token: str) -> Prepared:
+        return Prepared(f"/referrals/{referred_to_me(maker, token, 'accept', 'arrived')}/complete", {})
+
+
+_register_followup_referrals()

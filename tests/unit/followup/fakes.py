@@ -21,8 +21,16 @@ from chalicelib.followup.domain.kpis import COUNTERS, Counts
 from chalicelib.followup.domain.links import Link
 from chalicelib.followup.domain.patients import AccessEntry, Patient, RetentionPolicy
 from chalicelib.followup.domain.plans import Plan
-from chalicelib.followup.domain.ports import StaffInfo, Unit
+from chalicelib.followup.domain.ports import ConsortiumLink, StaffInfo, Unit
 from chalicelib.followup.domain.questionnaires import Questionnaire
+from chalicelib.followup.domain.referrals import (
+    CONSORTIUM_COUNTERS,
+    REFERRAL_STATES,
+    Box,
+    Referral,
+    ReferralSettings,
+    ReferralState,
+)
 from chalicelib.followup.domain.results import Observation, Response
 from chalicelib.followup.domain.revisits import Revisit, RevisitState
 from chalicelib.followup.domain.rules import RuleSet
@@ -69,6 +77,9 @@ class Tables:
     notes: dict[tuple[str, str], VisitNote] = field(default_factory=dict)
     revisits: dict[tuple[str, str], Revisit] = field(default_factory=dict)
     timers: dict[tuple[str, str], SlaTimer] = field(default_factory=dict)
+    referrals: dict[tuple[str, str], Referral] = field(default_factory=dict)
+    referral_counts: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
+    referral_settings: dict[tuple[str, str], ReferralSettings] = field(default_factory=dict)
     # one commit at a time (DynamoDB applies a transaction atomically): concurrent claims race for real
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -496,6 +507,14 @@ class FakeStore:
     def timers(self) -> FakeTimers:
         return FakeTimers(self.tenant, self.tables, self.uow)
 
+    @property
+    def referrals(self) -> FakeReferrals:
+        return FakeReferrals(self.tenant, self.tables, self.uow)
+
+    @property
+    def referral_counts(self) -> FakeReferralCounts:
+        return FakeReferralCounts(self.tenant, self.tables, self.uow)
+
     def commit(self) -> None:
         with self.tables.lock:
             self.uow.commit()
@@ -826,6 +845,135 @@ class FakeDueTimers:
             key=lambda row: row[:3],
         )
         return [(tenant, t) for _, tenant, _, t in rows[:limit]]
+
+
+# ---- referrals (service/referrals.py) ---------------------------------------------------------------------
+
+
+@dataclass
+class FakeReferrals:
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+
+    def get(self, referral_id: str) -> Referral | None:
+        self.tables.reads.append("GetItem")
+        return self.tables.referrals.get((self.tenant, referral_id))
+
+    def add(self, referral: Referral, taken: DomainError) -> None:
+        _create(self.uow, self.tables.referrals, (self.tenant, referral.id), referral, taken)
+
+    def save(self, referral: Referral, stale: DomainError) -> None:
+        _replace(self.uow, self.tables.referrals, (self.tenant, referral.id), referral, stale)
+
+    def box(
+        self, box: Box, state: ReferralState, limit: int, cursor: str | None
+    ) -> tuple[list[Any], str | None]:
+        self.tables.reads.append("Query")
+        rows = sorted(
+            (f"{r.sla_due_at.isoformat()}#{r.id}", r)
+            for (tenant, _), r in self.tables.referrals.items()
+            if tenant == self.tenant and r.box == box and r.state == state
+        )
+        return page_after(rows, limit, cursor, f"{self.tenant}#referrals#{box}#{state}")
+
+    def settings(self) -> ReferralSettings | None:
+        self.tables.reads.append("GetItem")
+        return self.tables.referral_settings.get((self.tenant, "settings"))
+
+    def put_settings(self, settings: ReferralSettings, stale: DomainError) -> None:
+        key = (self.tenant, "settings")
+        if settings.revision == 0:
+            _create(self.uow, self.tables.referral_settings, key, settings, stale)
+        else:
+            _replace(self.uow, self.tables.referral_settings, key, settings, stale)
+
+
+@dataclass
+class FakeReferralCounts:
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+
+    def _add(self, key: tuple[str, str], moves: Mapping[str, int]) -> None:
+        def write() -> None:
+            counts = self.tables.referral_counts.setdefault(key, {})
+            for name, n in moves.items():
+                counts[name] = counts.get(name, 0) + n
+
+        self.uow.stage(write)
+
+    def move(self, box: Box, before: ReferralState | None, after: ReferralState) -> None:
+        moves = {f"{box}_{after}": 1}
+        if before is not None:
+            moves[f"{box}_{before}"] = -1
+        self._add((self.tenant, "boxes"), moves)
+
+    def add_consortium(self, consortium_id: str, month: str, moves: Mapping[str, int]) -> None:
+        wanted = {k: n for k, n in moves.items() if k in CONSORTIUM_COUNTERS}
+        self._add((self.tenant, f"{consortium_id}#{month}"), wanted)
+
+    def summary(self) -> dict[str, int]:
+        self.tables.reads.append("GetItem")
+        got = self.tables.referral_counts.get((self.tenant, "boxes"), {})
+        return {f"{b}_{s}": got.get(f"{b}_{s}", 0) for b in ("out", "in") for s in REFERRAL_STATES}
+
+    def consortium(self, consortium_id: str, month: str) -> dict[str, int]:
+        self.tables.reads.append("GetItem")
+        got = self.tables.referral_counts.get((self.tenant, f"{consortium_id}#{month}"), {})
+        return {name: got.get(name, 0) for name in CONSORTIUM_COUNTERS}
+
+
+@dataclass
+class FakeConsortia:
+    """The consortium read model in memory: consortium id → lead, name and members (hospital → active)."""
+
+    consortia: dict[str, tuple[str, str, dict[str, bool]]] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    reads: list[str] = field(default_factory=list)
+
+    def found(self, consortium_id: str, lead: str, *members: str, name: str = "医共体") -> None:
+        self.consortia[consortium_id] = (lead, name, {h: True for h in (lead, *members)})
+
+    def leave(self, consortium_id: str, hospital: str) -> None:
+        self.consortia[consortium_id][2][hospital] = False
+
+    def _link(self, hospital: str, consortium_id: str) -> ConsortiumLink | None:
+        if consortium_id not in self.consortia:
+            return None
+        lead, name, members = self.consortia[consortium_id]
+        if not members.get(hospital):
+            return None
+        return ConsortiumLink(consortium_id, name, lead, "lead" if hospital == lead else "member")
+
+    def shared(self, hospital_a: str, hospital_b: str, consortium_id: str) -> ConsortiumLink | None:
+        self.reads += ["GetItem", "GetItem"]
+        if hospital_a == hospital_b:
+            return None
+        if self._link(hospital_b, consortium_id) is None:
+            return None
+        return self._link(hospital_a, consortium_id)
+
+    def memberships(self, hospital: str) -> list[ConsortiumLink]:
+        self.reads.append("Query")
+        return [link for cid in sorted(self.consortia) if (link := self._link(hospital, cid)) is not None]
+
+    def members(self, lead: str, consortium_id: str) -> dict[str, str]:
+        self.reads.append("Query")
+        found = self.consortia.get(consortium_id)
+        if found is None or found[0] != lead:
+            return {}
+        return {h: self.names.get(h, "") for h, active in found[2].items() if active}
+
+    def hospital_name(self, hospital: str) -> str:
+        self.reads.append("GetItem")
+        return self.names.get(hospital, "")
+
+    desks: dict[str, list[str]] = field(default_factory=dict)
+
+    def referral_desk(self, hospital: str) -> list[str]:
+        self.reads.append("Query")
+        return list(self.desks.get(hospital, []))
 
 
 # ---- intake: plans, enrolment rules, encounters, enrolments -------------------------------------------

@@ -63,6 +63,7 @@ if TYPE_CHECKING:  # their modules import this one: imported where a store first
         DynamoQuestionnaires,
         DynamoResponses,
     )
+    from chalicelib.followup.adapters.referrals import DynamoReferralCounts, DynamoReferrals
     from chalicelib.followup.adapters.revisits import DynamoRevisits
     from chalicelib.followup.adapters.teams import DynamoCareTeams, DynamoVisitNotes
     from chalicelib.followup.adapters.timers import DynamoTimers
@@ -640,6 +641,18 @@ class DynamoStore:
         from chalicelib.followup.adapters.timers import DynamoTimers
 
         return DynamoTimers(self.tenant, self.uow)
+
+    @property
+    def referrals(self) -> DynamoReferrals:
+        from chalicelib.followup.adapters.referrals import DynamoReferrals
+
+        return DynamoReferrals(self.tenant, self.uow)
+
+    @property
+    def referral_counts(self) -> DynamoReferralCounts:
+        from chalicelib.followup.adapters.referrals import DynamoReferralCounts
+
+        return DynamoReferralCounts(self.tenant, self.uow)
 
     @property
     def questionnaires(self) -> DynamoQuestionnaires:

@@ -30,6 +30,7 @@ from typing import Any
 
 from chalicelib.followup.domain.enrolments import Encounter, Enrolment
 from chalicelib.followup.domain.patients import Patient
+from chalicelib.followup.domain.referrals import Referral
 from chalicelib.followup.domain.results import Observation, Response
 from chalicelib.followup.domain.tasks import Task
 
@@ -423,6 +424,120 @@ def export_bundle(
         "entry": [
             {"fullUrl": f"urn:fh:followup:{r['resourceType']}:{r['id']}", "resource": _clean(r)}
             for r in resources
+        ],
+    }
+    bundle = Bundle.model_validate(data)
+    return dict(json.loads(bundle.model_dump_json()))
+
+
+# ---- referral (双向转诊): ServiceRequest + Task --------------------------------------------------------
+
+_REFERRAL_TASK_STATUS = {
+    "requested": "requested",
+    "accepted": "accepted",
+    "rejected": "rejected",
+    "arrived": "in-progress",
+    "no_show": "failed",
+    "completed": "completed",
+    "cancelled": "cancelled",
+}
+_REFERRAL_REQUEST_STATUS = {
+    "requested": "active",
+    "accepted": "active",
+    "arrived": "active",
+    "rejected": "revoked",
+    "cancelled": "revoked",
+    "no_show": "revoked",
+    "completed": "completed",
+}
+_PRIORITY = {"routine": "routine", "urgent": "urgent", "emergency": "stat"}
+SNOMED = "http://snomed.info/sct"
+
+
+def _step(at: str, state: str, hospital: str, who: str, note: str) -> dict[str, str]:
+    return {"time": at, "text": " · ".join(x for x in (state, hospital, who, note) if x)}
+
+
+def referral_bundle(r: Referral) -> dict[str, Any]:
+    """One end of a referral as a validated FHIR R4 collection Bundle: the ServiceRequest (what was asked)
+    and its Task (where it stands, its history as annotated steps). The patient by this hospital's id
+    (or, before acceptance on the receiver's side, by the masked label only)."""
+    from fhir.resources.R4B.bundle import Bundle
+
+    subject: dict[str, Any] = (
+        {"reference": f"Patient/{fhir_id(r.patient_id)}", "display": r.patient_label}
+        if r.patient_id
+        else {"display": r.patient_label}
+    )
+    sender = {
+        "reference": f"Organization/{fhir_id(r.from_hospital_id)}",
+        "display": r.from_hospital_name or None,
+    }
+    receiver = {
+        "reference": f"Organization/{fhir_id(r.to_hospital_id)}",
+        "display": r.to_hospital_name or None,
+    }
+    request = {
+        "resourceType": "ServiceRequest",
+        "id": fhir_id(r.id),
+        "status": _REFERRAL_REQUEST_STATUS[r.state],
+        "intent": "order",
+        "priority": _PRIORITY[r.urgency],
+        "category": [{"text": "上转" if r.direction == "up" else "下转"}],
+        "code": {
+            "coding": [{"system": "http://snomed.info/sct", "code": "3457005", "display": "Patient referral"}]
+        },
+        "subject": subject,
+        "authoredOn": r.created_at.isoformat(),
+        "requester": {
+            "reference": f"Practitioner/{fhir_id(r.referrer_id)}",
+            "display": r.referrer_name or None,
+        },
+        "performer": [receiver],
+        "reasonCode": [
+            {
+                "coding": [
+                    {
+                        "system": "http://hl7.org/fhir/sid/icd-10",
+                        "code": r.diagnosis_code,
+                        "display": r.diagnosis_name or None,
+                    }
+                ],
+                "text": r.reason,
+            }
+        ],
+        "note": [{"text": r.summary}] if r.summary else None,
+    }
+    task = {
+        "resourceType": "Task",
+        "id": fhir_id(r.id) + "-task",
+        "status": _REFERRAL_TASK_STATUS[r.state],
+        "intent": "order",
+        "priority": _PRIORITY[r.urgency],
+        "basedOn": [{"reference": f"ServiceRequest/{fhir_id(r.id)}"}],
+        "for": subject,
+        "authoredOn": r.created_at.isoformat(),
+        "lastModified": r.updated_at.isoformat(),
+        "requester": sender,
+        "owner": receiver,
+        "statusReason": {"text": r.reject_reason} if r.reject_reason else None,
+        "executionPeriod": {"start": r.appointment_at.isoformat()} if r.appointment_at else None,
+        "restriction": {"period": {"end": r.sla_due_at.isoformat()}},
+        "note": [
+            {
+                "time": h.at.isoformat(),
+                "text": f"{h.state} · {h.hospital_id} · {h.by_name or h.by}"
+                + (f" · {h.note}" if h.note else ""),
+            }
+            for h in r.history
+        ],
+    }
+    data = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"fullUrl": f"urn:fh:followup:{x['resourceType']}:{x['id']}", "resource": _clean(x)}
+            for x in (request, task)
         ],
     }
     bundle = Bundle.model_validate(data)

@@ -19,6 +19,7 @@ from chalicelib.followup.domain.links import Link
 from chalicelib.followup.domain.patients import Patient, RetentionPolicy
 from chalicelib.followup.domain.plans import Plan
 from chalicelib.followup.domain.questionnaires import Questionnaire
+from chalicelib.followup.domain.referrals import Box, Referral, ReferralSettings, ReferralState
 from chalicelib.followup.domain.results import Observation, Response
 from chalicelib.followup.domain.revisits import Revisit, RevisitState
 from chalicelib.followup.domain.rules import RuleSet
@@ -358,6 +359,81 @@ class DueTimers(Protocol):
         ...
 
 
+class ReferralRepository(Protocol):
+    """A hospital's ends of referrals (``domain/referrals.py``): its out box and its in box."""
+
+    def get(self, referral_id: str) -> Referral | None:
+        """This hospital's end of the referral (one GetItem, strongly read); None when it has none."""
+
+    def add(self, referral: Referral, taken: DomainError) -> None:
+        """Create this hospital's end (staged)."""
+
+    def save(self, referral: Referral, stale: DomainError) -> None:
+        """Replace over the revision read (staged)."""
+
+    def box(self, box: Box, state: ReferralState, limit: int, cursor: str | None) -> Page:
+        """The referrals in a box and state, the earliest SLA due first (one Query a page)."""
+        ...
+
+    def settings(self) -> ReferralSettings | None:
+        """The hospital's SLA minutes (one GetItem); None: the defaults."""
+
+    def put_settings(self, settings: ReferralSettings, stale: DomainError) -> None:
+        """Replace over the revision read (0: none yet) (staged)."""
+
+
+class ReferralCounts(Protocol):
+    """Counters moved in the transaction of each referral change (atomic ADDs): a hospital's by box and
+    state (its summary), and a consortium's by month under the lead's tenant (no patient in them)."""
+
+    def move(self, box: Box, before: ReferralState | None, after: ReferralState) -> None:
+        """This hospital's box: one fewer in ``before``, one more in ``after`` (staged)."""
+
+    def add_consortium(self, consortium_id: str, month: str, moves: Mapping[str, int]) -> None:
+        """The consortium's month (this store's tenant being its lead): counters moved (staged)."""
+
+    def summary(self) -> dict[str, int]:
+        """``<box>_<state>`` → how many (one GetItem)."""
+        ...
+
+    def consortium(self, consortium_id: str, month: str) -> dict[str, int]:
+        """The consortium's counters for a month (one GetItem)."""
+        ...
+
+
+@dataclass(frozen=True)
+class ConsortiumLink:
+    """A consortium ``hospital`` is an active member of (``shared.consortia.Membership``)."""
+
+    consortium_id: str
+    name: str
+    lead_hospital_id: str
+    role: str
+
+
+class Consortia(Protocol):
+    """The consortium read model (``shared.consortia``) and the hospitals' names (``shared.directory``)."""
+
+    def shared(self, hospital_a: str, hospital_b: str, consortium_id: str) -> ConsortiumLink | None:
+        """The consortium both are active members of now (two GetItems), or None."""
+
+    def memberships(self, hospital: str) -> list[ConsortiumLink]:
+        """The consortia ``hospital`` is an active member of (one Query)."""
+        ...
+
+    def members(self, lead: str, consortium_id: str) -> dict[str, str]:
+        """The active members of a consortium, hospital id → name (one Query on the lead's roster)."""
+        ...
+
+    def hospital_name(self, hospital: str) -> str:
+        """A hospital's name (one GetItem), "" if unknown."""
+        ...
+
+    def referral_desk(self, hospital: str) -> list[str]:
+        """The hospital's active referral desk staff (转诊中心), else its hospital admins (one Query)."""
+        ...
+
+
 class Store(Protocol):
     """Follow-up's repositories for one tenant, bound to one unit of work."""
 
@@ -422,6 +498,12 @@ class Store(Protocol):
 
     @property
     def timers(self) -> TimerRepository: ...
+
+    @property
+    def referrals(self) -> ReferralRepository: ...
+
+    @property
+    def referral_counts(self) -> ReferralCounts: ...
 
     def other(self, tenant: str) -> Store:
         """The same unit of work seen as hospital ``tenant`` (a referral's two ends in one transaction):

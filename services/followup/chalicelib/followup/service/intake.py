@@ -32,6 +32,7 @@ from chalicelib.followup.domain import enrolments as enrolling
 from chalicelib.followup.domain import fhir
 from chalicelib.followup.domain.enrolments import Encounter, Enrolment
 from chalicelib.followup.domain.patients import InvalidResidentId, Patient, parse_resident_id
+from chalicelib.followup.domain.plans import Plan
 from chalicelib.followup.domain.ports import Directory, ExtensionsDue, Store, Vault
 from chalicelib.followup.domain.tasks import Task
 from chalicelib.followup.service import access, patients, plans, wiring
@@ -124,6 +125,36 @@ def discharge_key(cmd: Discharge, id_number_index: str) -> str:
 # ---- intake ----------------------------------------------------------------------------------------------
 
 
+def stage_enrolment(
+    store: Store, patient: Patient, encounter: Encounter, plan: Plan, at: datetime
+) -> tuple[Encounter, Enrolment, list[Task]]:
+    """Enrol the patient of ``encounter`` in ``plan`` (staged in ``store``: the enrolment, its tasks,
+    ``followup.enrolled``): the one way a patient enters a plan — a discharge here, a down referral
+    accepted from another hospital (``service/referrals.py``). Returns the encounter naming the
+    enrolment (the caller adds it), the enrolment and its tasks."""
+    enrolment, tasks = enrolling.enrol(f"{patient.id}-{new_id()}", patient, encounter, plan, at)
+    store.enrolments.add(enrolment)
+    for task in tasks:
+        store.tasks.add(task)
+    store.emit(
+        FOLLOWUP_ENROLLED.envelope(
+            store.tenant,
+            Enrolled(
+                enrolment_id=enrolment.id,
+                patient_id=patient.id,
+                plan_id=enrolment.plan_id,
+                plan_version=enrolment.plan_version,
+                department_id=enrolment.department_id,
+                doctor_id=enrolment.doctor_id,
+                team_id=enrolment.team_id,
+                discharge_date=enrolment.discharge_date,
+                tasks=len(tasks),
+            ),
+        )
+    )
+    return encounter.model_copy(update={"enrolment_id": enrolment.id}), enrolment, tasks
+
+
 def bring_in(
     principal: Principal,
     cmd: Discharge,
@@ -204,29 +235,8 @@ def bring_in(
     enrolment: Enrolment | None = None
     tasks: list[Task] = []
     if plan is not None and not patient.refuses("followup"):
-        enrolment, tasks = enrolling.enrol(f"{patient.id}-{new_id()}", patient, encounter, plan, at)
-        encounter = encounter.model_copy(update={"enrolment_id": enrolment.id})
+        encounter, enrolment, tasks = stage_enrolment(store, patient, encounter, plan, at)
     store.encounters.add(encounter, key, Conflict("this discharge was brought in meanwhile"))
-    if enrolment is not None:
-        store.enrolments.add(enrolment)
-        for task in tasks:
-            store.tasks.add(task)
-        store.emit(
-            FOLLOWUP_ENROLLED.envelope(
-                tenant,
-                Enrolled(
-                    enrolment_id=enrolment.id,
-                    patient_id=patient.id,
-                    plan_id=enrolment.plan_id,
-                    plan_version=enrolment.plan_version,
-                    department_id=enrolment.department_id,
-                    doctor_id=enrolment.doctor_id,
-                    team_id=enrolment.team_id,
-                    discharge_date=enrolment.discharge_date,
-                    tasks=len(tasks),
-                ),
-            )
-        )
     store.audit(
         "followup.enrolled" if enrolment else "discharge.recorded",
         "patient",

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from chalicelib.followup.domain.ports import (
+    Consortia,
     Directory,
     DueTimers,
     ExpiredClaims,
@@ -105,3 +106,10 @@ def due_timers() -> DueTimers:
     from chalicelib.followup.adapters.timers import DynamoDueTimers
 
     return DynamoDueTimers()
+
+
+def consortia() -> Consortia:
+    """The consortium read model (``shared.consortia``) and the hospitals' names."""
+    from chalicelib.followup.adapters.referrals import ConsortiaReadModel
+
+    return ConsortiaReadModel()
