@@ -67,7 +67,7 @@ NEEDS: dict[str, Needs] = {
     # <tenant>/followup/recordings/<id>: its role reaches those keys only; referrals and remote
     # consultations check the consortium read model
     "followup": Needs(
-        blind_index=True, attachments=True, attachment_keys="*/followup/*", read_models=(CONSORTIA,)
+        blind_index=True, attachments=True, attachment_keys="*/followup/*", read_models=(CONSORTIA, ON_DUTY)
     ),
     "marketplace": Needs(),
 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from chalicelib.followup.domain.ports import (
+    ConsultationPeers,
     Directory,
     DueTimers,
     ExpiredClaims,
@@ -105,3 +106,10 @@ def due_timers() -> DueTimers:
     from chalicelib.followup.adapters.timers import DynamoDueTimers
 
     return DynamoDueTimers()
+
+
+def consultation_peers() -> ConsultationPeers:
+    """The consortium links and the on-duty roster a consultation consults."""
+    from chalicelib.followup.adapters.consultations import ConsultationPeersReadModel
+
+    return ConsultationPeersReadModel()
