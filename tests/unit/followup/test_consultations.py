@@ -173,9 +173,9 @@ def test_an_unanswered_emergency_consultation_is_reminded_then_escalated_to_the_
 
 
 def test_two_overlapping_sweeps_fire_a_timer_once(w: World) -> None:
-    made, _ = w.ask()
+    w.ask()
     due = FakeDueTimers(w.tables).due(AT + timedelta(minutes=10), 10)
-    remind = [t for _, t in due if t.step == "remind"][0]
+    remind = next(t for _, t in due if t.step == "remind")
     first, second = w.system(A), w.system(A)
     consultations.on_timer(A, remind, AT + timedelta(minutes=5), store=first, directory=w.d, peers=w.peers)
     with pytest.raises(Conflict):
@@ -207,7 +207,7 @@ def test_accepted_and_answered_it_stops_its_timers_counts_on_time_and_tells_the_
         NEURO, made.id, body, store=s, directory=w.d, peers=w.peers, now=AT + timedelta(hours=2)
     )
     assert (answered.state, answered.on_time, answered.opinions[0].diagnoses) == ("answered", True, ["I63.9"])
-    ((kind, tenant, data),) = _data(s.uow.published)
+    ((kind, _, data),) = _data(s.uow.published)
     assert (kind, data["notify"], data["on_time"]) == ("consultation.answered", ["feng"], True)
     assert w.tables.timers == {}
     assert w.sweep(AT + timedelta(days=2), monkeypatch)[0] == 0

@@ -379,7 +379,7 @@ def _patient_id(opened: Opened) -> str:
 
 
 def _audit_read(opened: Opened, action: str) -> None:
-    """The read in the patient's access log (the requesting hospital's; a foreign reader named with theirs)."""
+    """The read in the patient's access log (the requesting hospital's; a foreign reader with theirs)."""
     patient_id = _patient_id(opened)
     if not patient_id:
         return
@@ -676,7 +676,7 @@ def on_timer(
         tell_to = _on_duty(c, directory, peers, now)
         updated = c.escalate(tell_to, now)
         kind, urgent = CONSULTATION_OVERDUE, True
-        tell_from = [c.requested_by]
+        tell_from = [c.requested_by] if c.remote else []  # local: the on-duty doctors only
         for d in c.department_ids:
             store.consultations.count(d, month_of(c.requested_at), {"overdue": 1})
     store.consultations.save(updated, STALE)
