@@ -174,12 +174,12 @@ def test_consultations_across_three_hospitals_one_leaving_mid_consultation(
         "ClinicalImpression",
     ]
     month = now_utc().strftime("%Y-%m")
-    status, stats = stack.request("GET", f"/followup/consultations/stats?month={month}", admin[a])
+    status, stats = stack.request("GET", f"/followup/consultations/stats?month={month}", doc_a)
     assert status == 200, stats
     assert [
         (s["department_name"], s["requested"], s["answered"], s["on_time"], s["overdue"])
         for s in stats["items"]
     ] == [("神经内科", 2, 1, 1, 1)]
-    status, stats = stack.request("GET", f"/followup/consultations/stats?month={month}", admin[b])
+    status, stats = stack.request("GET", f"/followup/consultations/stats?month={month}", doc_b)
     # B's copy was left as it was when B left (no write crosses a broken link): still counted requested
     assert status == 200 and [(s["requested"], s["answered"]) for s in stats["items"]] == [(1, 0)]
