@@ -427,7 +427,12 @@ def list_consultations(
     a remote consultation from a hospital that no longer shares the consortium is left out."""
     directory = directory or wiring.directory()
     store = store or wiring.store(principal)
-    department_id = query.department_id or access.caller(principal, directory).department_id
+    department_id = query.department_id
+    if not department_id:  # the caller's own; someone of no department has no boards
+        person = directory.staff(principal.tenant, principal.staff) if principal.kind == "staff" else None
+        if person is None or not person.active:
+            raise NotFound("department")
+        department_id = person.department_id
     access.require_department(principal, department_id, directory)
     rows, cursor = store.consultations.box(query.box, department_id, query.state, query.limit, query.cursor)
     ok = (
