@@ -318,9 +318,7 @@ def test_only_the_services_that_need_them_get_buckets_phones_push_and_the_index_
                 if json.dumps(s["Resource"]).endswith(f':table/{names.table(code, model.table)}"]]}}')
             ]
             assert sorted(_listed(query["Action"])) == sorted(model.actions)
-            assert query["Condition"] == {
-                "ForAllValues:StringLike": {"dynamodb:LeadingKeys": model.leading_keys}
-            }
+            assert query["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": model.leading_keys}}
 
 
 @pytest.mark.parametrize("code", PROVINCES)

@@ -62,9 +62,7 @@ def opener(request: pytest.FixtureRequest) -> Iterator[Opener]:
 
 
 def timer(subject: str, step: str, minutes: int) -> SlaTimer:
-    return SlaTimer(
-        kind="consultation", subject_id=subject, step=step, due_at=AT + timedelta(minutes=minutes)
-    )
+    return SlaTimer(kind="consultation", subject_id=subject, step=step, due_at=AT + timedelta(minutes=minutes))
 
 
 def _mine(due: list[tuple[str, SlaTimer]], *tenants: str) -> list[tuple[str, str]]:
