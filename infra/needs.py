@@ -28,8 +28,9 @@ class ReadModel:
 
 # Scheduling's published rosters (``shared.onduty``): "who is on duty on ward W now".
 ON_DUTY = ReadModel("scheduling", "onduty", "who is on duty now (shared.onduty)")
-# Messaging's consortium links (``shared.consortia``): which hospitals are active members of a consortium —
-# a hospital's own links (``<t>#consortia``, a GetItem) and the lead's roster (``<lead>#consortium#<id>#members``).
+# Messaging's consortium links (``shared.consortia``): which hospitals are active members of a
+# consortium — a hospital's own links (``<t>#consortia``, a GetItem) and the lead's roster
+# (``<lead>#consortium#<id>#members``).
 CONSORTIA = ReadModel(
     "messaging",
     "consortia",
@@ -67,7 +68,7 @@ NEEDS: dict[str, Needs] = {
     # <tenant>/followup/recordings/<id>: its role reaches those keys only; referrals and remote
     # consultations check the consortium read model
     "followup": Needs(
-        blind_index=True, attachments=True, attachment_keys="*/followup/*", read_models=(CONSORTIA,)
+        blind_index=True, attachments=True, attachment_keys="*/followup/*", read_models=(CONSORTIA, ON_DUTY)
     ),
     "marketplace": Needs(),
 }

@@ -133,6 +133,8 @@ NOUNS = {
     "link": "随访链接",
     # follow-up: two-way referral (双向转诊)
     "referral": "转诊单",
+    # follow-up: consultations
+    "consultation": "会诊",
 }
 
 # Values code puts into messages that a reader should see in Chinese too.
@@ -175,6 +177,8 @@ VALUES = {
     "arrived": "已到院",
     "no_show": "未到院",
     "completed": "已完成",
+    # a consultation's states
+    "answered": "已答复",
 }
 
 # English template → Chinese template; ``{}`` placeholders in the same order.
@@ -693,6 +697,27 @@ MESSAGES = {
     "this referral was accepted already": "该转诊已被接收",
     "this timer has already fired": "该时限提醒已触发",
     "the referral settings changed meanwhile; reload them": "转诊时限设置已被他人修改，请刷新后重试",
+    # follow-up: consultations (会诊)
+    "the consultation is {}": "该会诊{}",
+    "the consultation was accepted by {}": "该会诊已由{}接诊",
+    "only a target department's doctors give the consultation's opinion": "只有受邀科室的医生可以填写会诊意见",
+    "this department has given its opinion already": "本科室已填写会诊意见",
+    "only the doctor who asked may cancel the consultation": "只有申请会诊的医生可以撤销会诊",
+    "a multi-disciplinary consultation names its time slot": "多学科会诊须填写会诊时段",
+    "this consultation exists already": "该会诊已存在",
+    "the consultation changed meanwhile; reload it": "该会诊已被更新，请刷新后重试",
+    "the settings changed meanwhile; reload them": "设置已被更新，请刷新后重试",
+    "a remote consultation names its consortium": "远程会诊须填写所属医联体",
+    "the receiving hospital is not an active member of this consortium with yours": "受邀医院与本院不同属该医联体",
+    "a multi-disciplinary consultation asks two departments or more": "多学科会诊须邀请两个或以上科室",
+    "a consultation asks one department (several: mdt)": "会诊只能邀请一个科室（多个科室请选多学科会诊）",
+    "an invited specialist is active staff of a target department": "受邀专家须为受邀科室的在职人员",
+    "the time slot ends after it starts, in the future": "会诊时段的结束时间须晚于开始时间且在将来",
+    "only an invited specialist or a target department's doctor may accept the consultation": (
+        "只有受邀专家或受邀科室的医生可以接受会诊"
+    ),
+    "not a target department of this consultation": "该科室不是本次会诊的受邀科室",
+    "a diagnosis is an ICD-10 code (e.g. I20.0)": "诊断须为ICD-10编码（如 I20.0）",
 }
 
 

@@ -1956,3 +1956,77 @@ def _register_followup_referrals() -> None:
 
 
 _register_followup_referrals()
+
+
+def _register_followup_consultations() -> None:
+    """Follow-up's consultations (会诊): the caller (a doctor and head of a fresh department) asks its own
+    department about a patient it follows, so the same caller may accept, answer, cancel and read it."""
+    from tests.quality.surface import Prepared, body_recipe, branch, scenario
+
+    def home(maker: ResourceMaker, token: str) -> tuple[str, str, str]:
+        import jwt
+
+        me = maker.caller_is_staff(token)
+        tenant = jwt.decode(token, options={"verify_signature": False})["tenant"]
+        return str(tenant), me.id, str(me.body["department_id"])
+
+    def ask(maker: ResourceMaker, token: str, **more: Any) -> dict[str, Any]:
+        from tests.service.followup_world import put_patient
+
+        tenant, _, dept = home(maker, token)
+        patient_id = "p" + uuid.uuid4().hex[:12]
+        put_patient(tenant, patient_id, dept)
+        body = {
+            "patient_id": patient_id,
+            "urgency": "ordinary",
+            "department_ids": [dept],
+            "question": "请会诊",
+        }
+        return body | more
+
+    @body_recipe("followup", "/consultations")
+    def a_consultation_of_my_departments_patient(
+        maker: ResourceMaker, token: str, parents: dict[str, str]
+    ) -> dict[str, Any]:
+        return ask(maker, token)
+
+    @branch("followup", "POST", "/consultations", "BatchGetItem")
+    def a_consultation_inviting_a_specialist(maker: ResourceMaker, token: str) -> Prepared:
+        _, me, _ = home(maker, token)
+        return Prepared("/consultations", ask(maker, token, invited=[me]))
+
+    def made(maker: ResourceMaker, token: str) -> str:
+        return maker.make("followup", "/consultations", token).id
+
+    @scenario("followup", "GET", "/consultations")
+    def my_departments_in_box(maker: ResourceMaker, token: str) -> Prepared:
+        _, _, dept = home(maker, token)
+        mine = [maker.make("followup", "/consultations", token) for _ in range(2)]
+        return Prepared("/consultations", query={"box": "in", "department_id": dept}, made=mine)
+
+    @scenario("followup", "GET", "/consultations/stats")
+    def this_months_on_time_rates(maker: ResourceMaker, token: str) -> Prepared:
+        from shared.persistence.models import now_utc
+
+        made(maker, token)
+        return Prepared("/consultations/stats", query={"month": now_utc().strftime("%Y-%m")})
+
+    @scenario("followup", "POST", "/consultations/{consultation_id}/accept")
+    def accept_one(maker: ResourceMaker, token: str) -> Prepared:
+        return Prepared(f"/consultations/{made(maker, token)}/accept")
+
+    @scenario("followup", "POST", "/consultations/{consultation_id}/opinion")
+    def answer_one(maker: ResourceMaker, token: str) -> Prepared:
+        note = {"findings": "所见", "assessment": "评估", "recommendations": "建议", "diagnoses": ["I20.0"]}
+        return Prepared(f"/consultations/{made(maker, token)}/opinion", note)
+
+    @scenario("followup", "POST", "/consultations/{consultation_id}/cancel")
+    def withdraw_one(maker: ResourceMaker, token: str) -> Prepared:
+        return Prepared(f"/consultations/{made(maker, token)}/cancel", {"reason": "已转院"})
+
+    @scenario("followup", "GET", "/consultations/{consultation_id}/fhir")
+    def export_one(maker: ResourceMaker, token: str) -> Prepared:
+        return Prepared(f"/consultations/{made(maker, token)}/fhir")
+
+
+_register_followup_consultations()

@@ -80,6 +80,9 @@ class Tables:
     referrals: dict[tuple[str, str], Referral] = field(default_factory=dict)
     referral_counts: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
     referral_settings: dict[tuple[str, str], ReferralSettings] = field(default_factory=dict)
+    consultations: dict[tuple[str, str], Any] = field(default_factory=dict)
+    consultation_sla: dict[str, Any] = field(default_factory=dict)
+    consultation_stats: dict[tuple[str, str, str], dict[str, int]] = field(default_factory=dict)
     # one commit at a time (DynamoDB applies a transaction atomically): concurrent claims race for real
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -514,6 +517,10 @@ class FakeStore:
     @property
     def referral_counts(self) -> FakeReferralCounts:
         return FakeReferralCounts(self.tenant, self.tables, self.uow)
+
+    @property
+    def consultations(self) -> FakeConsultations:
+        return FakeConsultations(self.tenant, self.tables, self.uow)
 
     def commit(self) -> None:
         with self.tables.lock:
@@ -1249,3 +1256,100 @@ class FakeOwned:
             (r.id, r) for (t, _), r in self.records.items() if t == self.tenant and r.patient_id == patient_id
         ]
         return page_after(rows, limit, cursor, f"{self.tenant}#patient#{patient_id}", newest_first=True)
+
+
+# ---- consultations (service/consultations.py) ------------------------------------------------------------
+
+
+@dataclass
+class FakeConsultations:
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+
+    def get(self, consultation_id: str) -> Any:
+        self.tables.reads.append("GetItem")
+        return self.tables.consultations.get((self.tenant, consultation_id))
+
+    def add(self, consultation: Any, taken: DomainError) -> None:
+        _create(self.uow, self.tables.consultations, (self.tenant, consultation.id), consultation, taken)
+
+    def save(self, consultation: Any, stale: DomainError) -> None:
+        _replace(self.uow, self.tables.consultations, (self.tenant, consultation.id), consultation, stale)
+
+    def box(self, box: str, department_id: str, board: str, limit: int, cursor: str | None) -> Any:
+        from chalicelib.followup.domain.consultations import board_of
+
+        self.tables.reads.append("Query")
+        rows = []
+        for (tenant, _), c in self.tables.consultations.items():
+            if tenant != self.tenant or board_of(c.state) != board:
+                continue
+            receives = c.side == "to" or c.scope == "local"
+            if box == "out" and (c.side != "from" or c.from_department_id != department_id):
+                continue
+            if box == "in" and (not receives or department_id not in c.department_ids):
+                continue
+            rows.append((f"{c.due_at.astimezone(UTC).isoformat()}#{c.id}", c))
+        return page_after(rows, limit, cursor, f"{self.tenant}#consultations#{box}#{department_id}#{board}")
+
+    def settings(self) -> Any:
+        self.tables.reads.append("GetItem")
+        return self.tables.consultation_sla.get(self.tenant)
+
+    def put_settings(self, settings: Any, stale: DomainError) -> None:
+        def same() -> None:
+            stored = self.tables.consultation_sla.get(self.tenant)
+            if (stored.revision if stored else 0) != settings.revision:
+                raise stale
+
+        saved = settings.model_copy(update={"revision": settings.revision + 1})
+        self.uow.check(same)
+        self.uow.stage(lambda: self.tables.consultation_sla.__setitem__(self.tenant, saved))
+
+    def count(self, department_id: str, month: str, moves: Mapping[str, int]) -> None:
+        def write() -> None:
+            counts = self.tables.consultation_stats.setdefault((self.tenant, month, department_id), {})
+            for name, n in moves.items():
+                counts[name] = counts.get(name, 0) + n
+
+        self.uow.stage(write)
+
+    def stats(self, month: str) -> Any:
+        from chalicelib.followup.domain.consultations import Counts as ConsultationCounts
+
+        self.tables.reads.append("Query")
+        return {
+            department: ConsultationCounts(**counts)
+            for (tenant, m, department), counts in sorted(self.tables.consultation_stats.items())
+            if tenant == self.tenant and m == month
+        }
+
+
+@dataclass
+class FakePeers:
+    """The consortium links and the on-duty roster in memory: ``links[(hospital, consortium)] = lead``
+    for active members; ``duty[(tenant, unit)] = staff ids``."""
+
+    links: dict[tuple[str, str], str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    duty: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+
+    def join(self, consortium_id: str, lead: str, *hospitals: str) -> None:
+        for h in (lead, *hospitals):
+            self.links[(h, consortium_id)] = lead
+
+    def leave(self, hospital: str, consortium_id: str) -> None:
+        self.links.pop((hospital, consortium_id), None)
+
+    def shared(self, hospital_a: str, hospital_b: str, consortium_id: str) -> Any:
+        from chalicelib.followup.domain.ports import SharedConsortium
+
+        a, b = self.links.get((hospital_a, consortium_id)), self.links.get((hospital_b, consortium_id))
+        if hospital_a == hospital_b or a is None or a != b:
+            return None
+        members = {h: self.names.get(h, "") for (h, c) in self.links if c == consortium_id}
+        return SharedConsortium(consortium_id, "城东医联体", members)
+
+    def on_duty(self, tenant: str, unit_id: str, at: datetime) -> list[str]:
+        return list(self.duty.get((tenant, unit_id), []))

@@ -50,6 +50,7 @@ from shared.persistence.uow import UnitOfWork
 
 if TYPE_CHECKING:  # their modules import this one: imported where a store first uses them
     from chalicelib.followup.adapters.board import DynamoCalls, DynamoSweepMarks
+    from chalicelib.followup.adapters.consultations import DynamoConsultations
     from chalicelib.followup.adapters.intake import (
         DynamoEncounters,
         DynamoEnrolmentRules,
@@ -677,6 +678,12 @@ class DynamoStore:
         from chalicelib.followup.adapters.questionnaires import DynamoObservations
 
         return DynamoObservations(self.tenant, self.uow)
+
+    @property
+    def consultations(self) -> DynamoConsultations:
+        from chalicelib.followup.adapters.consultations import DynamoConsultations
+
+        return DynamoConsultations(self.tenant, self.uow)
 
     def commit(self) -> None:
         writes(self.uow).commit()

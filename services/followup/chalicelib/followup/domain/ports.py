@@ -13,6 +13,8 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from chalicelib.followup.domain.board import CallEntry, DueNotice, SweepProgress
+from chalicelib.followup.domain.consultations import Board, Consultation, SlaSettings
+from chalicelib.followup.domain.consultations import Counts as ConsultationCounts
 from chalicelib.followup.domain.enrolments import Encounter, Enrolment
 from chalicelib.followup.domain.kpis import Counts
 from chalicelib.followup.domain.links import Link
@@ -505,6 +507,9 @@ class Store(Protocol):
     @property
     def referral_counts(self) -> ReferralCounts: ...
 
+    @property
+    def consultations(self) -> ConsultationRepository: ...
+
     def other(self, tenant: str) -> Store:
         """The same unit of work seen as hospital ``tenant`` (a referral's two ends in one transaction):
         its audit records and access-log entries go in that hospital's trail, naming the caller's."""
@@ -577,3 +582,52 @@ class ExpiredClaims(Protocol):
 
     def due(self, now: datetime, limit: int) -> list[tuple[str, Revisit]]:
         """(tenant, revisit) of claims whose hold ended by ``now``, the longest overdue first (one Query)."""
+
+
+class ConsultationRepository(Protocol):
+    """A hospital's copies of consultations (会诊), its in- and out-boxes, SLA settings and counters."""
+
+    def get(self, consultation_id: str) -> Consultation | None:
+        """This hospital's copy (one GetItem)."""
+
+    def add(self, consultation: Consultation, taken: DomainError) -> None:
+        """Create-only, with its rows on the boards (staged)."""
+
+    def save(self, consultation: Consultation, stale: DomainError) -> None:
+        """Replace if the stored revision is still ``consultation.revision`` (then + 1); its board rows
+        follow (staged)."""
+
+    def box(self, box: Box, department_id: str, board: Board, limit: int, cursor: str | None) -> Page:
+        """A department's out-box (asked by it) or in-box (asked of it) on one board, the earliest due
+        first — the overdue ones first (one Query a page)."""
+
+    def settings(self) -> SlaSettings | None:
+        """The hospital's SLA settings (one GetItem); None: the defaults."""
+
+    def put_settings(self, settings: SlaSettings, stale: DomainError) -> None:
+        """Replace if the stored revision is still ``settings.revision`` (0: none stored) (staged)."""
+
+    def count(self, department_id: str, month: str, moves: Mapping[str, int]) -> None:
+        """Add to a department's counters of a month (staged; atomic ADDs)."""
+
+    def stats(self, month: str) -> dict[str, ConsultationCounts]:
+        """Every department's counters of a month (one Query)."""
+
+
+@dataclass(frozen=True)
+class SharedConsortium:
+    """A consortium two hospitals are active members of now, with its hospitals' names."""
+
+    id: str
+    name: str
+    hospital_names: Mapping[str, str]
+
+
+class ConsultationPeers(Protocol):
+    """What a consultation reads beyond the hospital: the consortium links and who is on duty."""
+
+    def shared(self, hospital_a: str, hospital_b: str, consortium_id: str) -> SharedConsortium | None:
+        """The consortium both are active members of now (``shared.consortia``), or None."""
+
+    def on_duty(self, tenant: str, unit_id: str, at: datetime) -> list[str]:
+        """The staff on duty on a unit at ``at`` (``shared.onduty``, one Query); [] when none known."""

@@ -9,6 +9,7 @@ from datetime import date
 
 from chalicelib.followup.domain.ports import (
     Consortia,
+    ConsultationPeers,
     Directory,
     DueTimers,
     ExpiredClaims,
@@ -113,3 +114,10 @@ def consortia() -> Consortia:
     from chalicelib.followup.adapters.referrals import ConsortiaReadModel
 
     return ConsortiaReadModel()
+
+
+def consultation_peers() -> ConsultationPeers:
+    """The consortium links and the on-duty roster a consultation consults."""
+    from chalicelib.followup.adapters.consultations import ConsultationPeersReadModel
+
+    return ConsultationPeersReadModel()
