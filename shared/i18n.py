@@ -703,6 +703,7 @@ MESSAGES = {
     "only a target department's doctors give the consultation's opinion": "只有受邀科室的医生可以填写会诊意见",
     "this department has given its opinion already": "本科室已填写会诊意见",
     "only the doctor who asked may cancel the consultation": "只有申请会诊的医生可以撤销会诊",
+    "the doctor who asked for a consultation does not answer it": "申请会诊的医生不能接受或答复自己的会诊",
     "a multi-disciplinary consultation names its time slot": "多学科会诊须填写会诊时段",
     "this consultation exists already": "该会诊已存在",
     "the consultation changed meanwhile; reload it": "该会诊已被更新，请刷新后重试",

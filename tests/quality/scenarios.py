@@ -1960,7 +1960,8 @@ _register_followup_referrals()
 
 def _register_followup_consultations() -> None:
     """Follow-up's consultations (会诊): the caller (a doctor and head of a fresh department) asks its own
-    department about a patient it follows, so the same caller may accept, answer, cancel and read it."""
+    department about a patient it follows (to cancel and read it), or a colleague of another department
+    asks the caller's department (to accept and answer it: no one answers their own request)."""
     from tests.quality.surface import Prepared, body_recipe, branch, scenario
 
     def home(maker: ResourceMaker, token: str) -> tuple[str, str, str]:
@@ -2011,14 +2012,36 @@ def _register_followup_consultations() -> None:
         made(maker, token)
         return Prepared("/consultations/stats", query={"month": now_utc().strftime("%Y-%m")})
 
+    def asked_of_me(maker: ResourceMaker, token: str) -> str:
+        """A colleague (minted, a doctor of a fresh department) asks the caller's department."""
+        import jwt
+
+        tenant, _, dept = home(maker, token)
+        claims = jwt.decode(token, options={"verify_signature": False})
+        assert maker.mint is not None, "this recipe needs a ResourceMaker that can mint tokens"
+        scopes = claims.get("scope", "").split()
+        colleague = str(
+            maker.mint(
+                tenant,
+                f"gate-colleague-{uuid.uuid4().hex[:8]}",
+                claims.get("roles", []),
+                **({"scopes": scopes} if scopes else {}),
+            )
+        )
+        status, asked = maker.call(
+            "POST", "/followup/consultations", colleague, ask(maker, colleague, department_ids=[dept])
+        )
+        assert status == 201, asked
+        return str(asked["id"])
+
     @scenario("followup", "POST", "/consultations/{consultation_id}/accept")
     def accept_one(maker: ResourceMaker, token: str) -> Prepared:
-        return Prepared(f"/consultations/{made(maker, token)}/accept")
+        return Prepared(f"/consultations/{asked_of_me(maker, token)}/accept")
 
     @scenario("followup", "POST", "/consultations/{consultation_id}/opinion")
     def answer_one(maker: ResourceMaker, token: str) -> Prepared:
         note = {"findings": "所见", "assessment": "评估", "recommendations": "建议", "diagnoses": ["I20.0"]}
-        return Prepared(f"/consultations/{made(maker, token)}/opinion", note)
+        return Prepared(f"/consultations/{asked_of_me(maker, token)}/opinion", note)
 
     @scenario("followup", "POST", "/consultations/{consultation_id}/cancel")
     def withdraw_one(maker: ResourceMaker, token: str) -> Prepared:

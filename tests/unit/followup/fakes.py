@@ -938,6 +938,7 @@ class FakeConsortia:
     consortia: dict[str, tuple[str, str, dict[str, bool]]] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
     reads: list[str] = field(default_factory=list)
+    desk_duty: dict[str, list[str]] = field(default_factory=dict)  # hospital → the desk on duty now
 
     def found(self, consortium_id: str, lead: str, *members: str, name: str = "医共体") -> None:
         self.consortia[consortium_id] = (lead, name, {h: True for h in (lead, *members)})
@@ -981,6 +982,11 @@ class FakeConsortia:
     def referral_desk(self, hospital: str) -> list[str]:
         self.reads.append("Query")
         return list(self.desks.get(hospital, []))
+
+    def desk_on_duty(self, hospital: str, at: datetime) -> list[str]:
+        self.reads.append("Query")
+        on = self.desk_duty.get(hospital)
+        return list(on) if on else list(self.desks.get(hospital, []))
 
 
 # ---- intake: plans, enrolment rules, encounters, enrolments -------------------------------------------

@@ -170,6 +170,17 @@ def test_an_unanswered_emergency_consultation_is_reminded_then_escalated_to_the_
     assert [(s.department_name, s.requested, s.overdue, s.on_time_rate) for s in stats.items] == [
         ("神经内科", 1, 1, 0.0)
     ]
+    # the on-duty doctor woken (a doctor of the department's ward) opens it and answers for the department
+    on_duty = staff(A, "neuro2", "陈值班", "doctor")
+    assert consultations.get(on_duty, made.id, **w.kw(on_duty), now=AT + timedelta(minutes=11)).overdue
+    late = consultations.opinion(
+        on_duty,
+        made.id,
+        models.OpinionIn(findings="构音障碍", assessment="急性脑梗死可能", recommendations="急查头颅CT"),
+        **w.kw(on_duty),
+        now=AT + timedelta(minutes=12),
+    )
+    assert (late.state, late.on_time, late.opinions[0].department_name) == ("answered", False, "神经内科")
 
 
 def test_two_overlapping_sweeps_fire_a_timer_once(w: World) -> None:
@@ -377,3 +388,21 @@ def test_the_fhir_export_is_a_service_request_a_task_and_the_opinion(w: World) -
     assert impression["summary"] == "急性缺血性卒中"
     assert impression["finding"][0]["itemCodeableConcept"]["coding"][0]["code"] == "I63.9"
     assert "export:consultation-fhir" in [e.action for e in w.tables.access[(A, "p1")]]
+
+
+def test_no_one_accepts_or_answers_the_consultation_they_asked_for_a_colleague_does(w: World) -> None:
+    """A consultation within a department (科内会诊) is answered by a colleague, never by the doctor who
+    asked, whatever department they belong to."""
+    s = w.store(NEURO)
+    s.patients.add(patient("p2").model_copy(update={"department_id": "neuro"}), Conflict("taken"))
+    s.commit()
+    made, _ = w.ask(who=NEURO, patient_id="p2", urgency="ordinary")
+    with pytest.raises(Forbidden):
+        consultations.accept(NEURO, made.id, **w.kw(NEURO))
+    note = models.OpinionIn(findings="所见", assessment="评估", recommendations="建议")
+    with pytest.raises(Forbidden):
+        consultations.opinion(NEURO, made.id, note, **w.kw(NEURO))
+    w.d.add_person(A, "neuro3", "周神经", "neuro", "doctor")
+    colleague = staff(A, "neuro3", "周神经", "doctor")
+    answered = consultations.opinion(colleague, made.id, note, **w.kw(colleague), now=AT + timedelta(hours=1))
+    assert (answered.state, answered.opinions[0].doctor_name) == ("answered", "周神经")

@@ -254,7 +254,9 @@ def test_a_hospital_outside_or_one_that_left_sees_nothing(w: World) -> None:
     assert referrals.cancel(DOC_A, made.id, models.NoteBody(), **w.kw(DOC_A)).state == "cancelled"
 
 
-def test_the_sla_timer_fires_once_from_a_fresh_store_and_escalates_to_the_desk(w: World, monkeypatch) -> None:
+def test_the_sla_timer_fires_once_from_a_fresh_store_and_escalates_to_the_desk_on_duty(
+    w: World, monkeypatch
+) -> None:
     made = w.refer("emergency")
     assert made.sla_due_at == AT + timedelta(minutes=30)
     # a restart: nothing but the tables survive; the sweep opens its own stores
@@ -267,6 +269,8 @@ def test_the_sla_timer_fires_once_from_a_fresh_store_and_escalates_to_the_desk(w
 
     monkeypatch.setattr(referrals.wiring, "system_store", system_store)
     monkeypatch.setattr(referrals.wiring, "consortia", lambda: w.cons)
+    w.cons.desks[B] = ["deskB", "deskB2"]
+    w.cons.desk_duty[B] = ["deskB2"]  # the desk's roster: only she is on duty when it runs over
     due = FakeDueTimers(w.tables)
     assert timers.fire_due(AT + timedelta(minutes=29), due) == 0
     assert timers.fire_due(AT + timedelta(minutes=31), due) == 1
@@ -276,7 +280,8 @@ def test_the_sla_timer_fires_once_from_a_fresh_store_and_escalates_to_the_desk(w
         (A, "from", True),
         (B, "to", True),
     ]
-    assert overdue[1].data["notify"] == ["deskB"]
+    assert overdue[1].data["notify"] == ["deskB2"]  # the desk's on-duty staff, by DING
+    assert overdue[0].data["notify"] == ["docA"]  # the referring doctor hears it ran over
     assert referrals.get(DOC_A, made.id, **w.kw(DOC_A)).overdue
     assert referrals.get(DESK_B, made.id, **w.kw(DESK_B)).overdue
 

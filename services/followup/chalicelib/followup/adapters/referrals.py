@@ -113,6 +113,23 @@ class ConsortiaReadModel:
         return str(item.name) if item is not None and item.name else ""
 
     def referral_desk(self, hospital: str) -> list[str]:
+        return [sid for sid, _ in self._desk(hospital)]
+
+    def desk_on_duty(self, hospital: str, at: datetime) -> list[str]:
+        from shared.onduty import on_duty
+
+        desk = self._desk(hospital)
+        on: set[str] = set()
+        rostered = False
+        for department in sorted({d for _, d in desk}):
+            duty = on_duty(hospital, department, at)  # one Query per desk department
+            rostered = rostered or duty.known
+            on |= set(duty.staff_ids)
+        found = [sid for sid, _ in desk if sid in on]
+        return found if rostered and found else [sid for sid, _ in desk]
+
+    def _desk(self, hospital: str) -> list[tuple[str, str]]:
+        """(staff id, department) of the active referral desk, else of the hospital admins (one Query)."""
         staff = shared_directory.StaffItem.query(
             shared_directory.StaffItem.partition(hospital),
             filter_condition=(
@@ -121,9 +138,9 @@ class ConsortiaReadModel:
             )
             & (shared_directory.StaffItem.status == "active"),
         )
-        found = [(str(s.sk), set(s.roles)) for s in staff]
-        desk = sorted(sid for sid, roles in found if "referral_desk" in roles)
-        return desk or sorted(sid for sid, _ in found)
+        found = [(str(s.sk), set(s.roles), str(s.department_id)) for s in staff]
+        desk = sorted((sid, dept) for sid, roles, dept in found if "referral_desk" in roles)
+        return desk or sorted((sid, dept) for sid, _, dept in found)
 
 
 class ReferralCountsItem(TenantItem):

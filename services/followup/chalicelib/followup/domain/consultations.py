@@ -168,6 +168,7 @@ class Consultation(BaseModel):
 
     def accept(self, doctor_id: str, doctor_name: str, now: datetime) -> Consultation:
         self._must_be_open()
+        self._not_the_requester(doctor_id)
         if self.state == "accepted":
             raise Conflict(f"the consultation was accepted by {self.accepted_by_name or 'another doctor'}")
         return self.model_copy(
@@ -184,6 +185,7 @@ class Consultation(BaseModel):
         """Records a department's opinion; answered once every target department gave one (one for a
         local or remote single-department consultation)."""
         self._must_be_open()
+        self._not_the_requester(opinion.doctor_id)
         if opinion.department_id not in self.department_ids:
             raise Forbidden("only a target department's doctors give the consultation's opinion")
         if any(o.department_id == opinion.department_id for o in self.opinions):
@@ -197,6 +199,11 @@ class Consultation(BaseModel):
         if done:
             update |= {"state": "answered", "answered_at": now, "on_time": now <= self.due_at}
         return self.model_copy(update=update)
+
+    def _not_the_requester(self, doctor_id: str) -> None:
+        """No one answers their own request, in any capacity (a colleague of the department may)."""
+        if doctor_id == self.requested_by:
+            raise Forbidden("the doctor who asked for a consultation does not answer it")
 
     def cancel(self, staff_id: str, reason: str, now: datetime) -> Consultation:
         if staff_id != self.requested_by:

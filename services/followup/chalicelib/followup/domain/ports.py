@@ -435,6 +435,11 @@ class Consortia(Protocol):
         """The hospital's active referral desk staff (转诊中心), else its hospital admins (one Query)."""
         ...
 
+    def desk_on_duty(self, hospital: str, at: datetime) -> list[str]:
+        """Who of the referral desk is on duty at ``at`` (the desk departments' published rosters,
+        ``shared.onduty``); the whole desk (``referral_desk``) where no roster says."""
+        ...
+
 
 class Store(Protocol):
     """Follow-up's repositories for one tenant, bound to one unit of work."""

@@ -338,7 +338,11 @@ def _roles(c: Consultation, reach: access.Reach) -> set[str]:
         return set()
     roles = set()
     targets = c.side == "to" or not c.remote
-    if targets and (me.id in c.invited or set(c.department_ids) & reach.departments):
+    # the invited, a target department's staff, and whoever it was escalated to (the on-duty doctor of
+    # one of its wards, who must be able to open and answer what woke them)
+    if targets and (
+        me.id in c.invited or me.id in c.escalated_to or set(c.department_ids) & reach.departments
+    ):
         roles.add("to")
     if c.side == "from" and (me.id == c.requested_by or c.from_department_id in reach.departments):
         roles.add("from")
@@ -556,10 +560,11 @@ def opinion(
         mine = [d for d in c.department_ids if d == me.department_id] or [
             d for d in c.department_ids if d in opened.reach.departments
         ]
-        department_id = mine[0] if mine else me.department_id
+        single = c.department_ids[0] if len(c.department_ids) == 1 else me.department_id
+        department_id = mine[0] if mine else single
     if department_id not in c.department_ids:
         raise RuleViolation("not a target department of this consultation", "department_id")
-    if department_id not in opened.reach.departments and me.id not in c.invited:
+    if department_id not in opened.reach.departments and me.id not in (*c.invited, *c.escalated_to):
         raise Forbidden("only a target department's doctors give the consultation's opinion")
     at = now or now_utc()
     note = Opinion(

@@ -783,7 +783,7 @@ def on_timer(
     _count(store, marked, None, "overdue", now)
     linked = consortia.shared(mine.from_hospital_id, mine.to_hospital_id, mine.consortium_id) is not None
     if linked:
-        desk = consortia.referral_desk(tenant)
+        desk = consortia.desk_on_duty(tenant, now)  # who is on duty at the desk now, else the whole desk
         _emit_both(
             store, marked, "overdue", from_notify=[marked.referrer_id], to_notify=desk, urgent=True, desk=desk
         )
