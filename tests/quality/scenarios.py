@@ -1914,6 +1914,13 @@ def _register_followup_referrals() -> None:
         partner(maker, token)
         return Prepared("/referrals/destinations")
 
+    @scenario("followup", "GET", "/referrals/destinations/{hospital_id}/departments")
+    def the_departments_i_may_refer_to(maker: ResourceMaker, token: str) -> Prepared:
+        maker.caller_is_staff(token)
+        other, theirs, cid = partner(maker, token)
+        maker.make("messaging", "/departments", theirs)
+        return Prepared(f"/referrals/destinations/{other}/departments", query={"consortium_id": cid})
+
     @scenario("followup", "GET", "/referrals")
     def my_out_box(maker: ResourceMaker, token: str) -> Prepared:
         other, theirs, cid = partner(maker, token)  # two referrals to one partner hospital

@@ -291,6 +291,23 @@ def test_destinations_are_the_other_active_members(w: World) -> None:
     assert [(d.hospital_id, d.consortium_name) for d in found.items] == [(B, "城市医共体")]
 
 
+def test_a_destinations_departments_are_named_to_its_partners_only(w: World) -> None:
+    from chalicelib.followup.contracts.referrals import DepartmentsQuery
+
+    found = referrals.destination_departments(DOC_A, B, DepartmentsQuery(), consortia=w.cons, directory=w.dir)
+    assert (found.hospital_name, [d.name for d in found.items]) == ("市医院", ["心血管内科"])
+    for hospital in (C, "h-nowhere"):  # outside the consortium, or unknown: the same 404
+        with pytest.raises(NotFound):
+            referrals.destination_departments(
+                DOC_A, hospital, DepartmentsQuery(), consortia=w.cons, directory=w.dir
+            )
+    w.cons.leave(CID, B)
+    with pytest.raises(NotFound):
+        referrals.destination_departments(
+            DOC_A, B, DepartmentsQuery(consortium_id=CID), consortia=w.cons, directory=w.dir
+        )
+
+
 def test_a_down_referral_accepted_enrols_the_patient_in_the_receivers_follow_up(w: World) -> None:
     """下转: the plan travels (a built-in one here), the clinic's patient is enrolled with its team; the
     tasks are the clinic's (its tenant), never the sender's."""

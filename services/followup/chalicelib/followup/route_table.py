@@ -54,6 +54,7 @@ ROUTES = (
     ("GET", "/questionnaires/{questionnaire_id}", "chalicelib.followup.api.questionnaires", "get_questionnaire"),
     ("PUT", "/questionnaires/{questionnaire_id}", "chalicelib.followup.api.questionnaires", "update_questionnaire"),
     ("GET", "/referrals/destinations", "chalicelib.followup.api.referrals", "referral_destinations"),
+    ("GET", "/referrals/destinations/{hospital_id}/departments", "chalicelib.followup.api.referrals", "destination_departments"),
     ("POST", "/referrals", "chalicelib.followup.api.referrals", "create_referral"),
     ("GET", "/referrals", "chalicelib.followup.api.referrals", "list_referrals"),
     ("GET", "/referrals/settings", "chalicelib.followup.api.referrals", "get_referral_settings"),

@@ -33,6 +33,22 @@ def referral_destinations(ctx: RequestContext) -> models.Destinations:
 
 
 @route(
+    "/referrals/destinations/{hospital_id}/departments",
+    summary="A destination's departments (names only), to name a referral's target department",
+    query=models.DepartmentsQuery,
+    response=models.DestinationDepartments,
+    kinds=STAFF,
+    # the caller's record; both hospitals' consortium links (two GetItems; without consortium_id, my
+    # consortia first, one Query); its units (one Query); the consortium's roster, for its name (one Query)
+    budget={"GetItem": 3, "Query": 3},
+)
+def destination_departments(
+    ctx: RequestContext, query: models.DepartmentsQuery, hospital_id: str
+) -> models.DestinationDepartments:
+    return referrals.destination_departments(ctx.principal, hospital_id, query)
+
+
+@route(
     "/referrals",
     "POST",
     summary="Refer a patient to another member hospital (上转/下转), with the patient's consent",

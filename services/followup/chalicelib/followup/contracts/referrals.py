@@ -155,6 +155,28 @@ class Destinations(BaseModel):
     items: list[Destination]
 
 
+class DepartmentsQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    consortium_id: str = Field(
+        "", max_length=64, description="the consortium both hospitals are in (default: the first shared)"
+    )
+
+
+class Department(BaseModel):
+    id: str
+    name: str
+    parent_id: str | None = None
+
+
+class DestinationDepartments(BaseModel):
+    """A destination's departments, to name the target department of a referral (names, not people)."""
+
+    hospital_id: str
+    hospital_name: str
+    items: list[Department]
+
+
 class ReferralSummary(BaseModel):
     outbound: dict[str, int] = Field(description="the referrals I sent (box out), by state")
     inbound: dict[str, int] = Field(description="the referrals I received (box in), by state")

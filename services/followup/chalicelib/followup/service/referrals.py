@@ -227,6 +227,44 @@ def destinations(
     return models.Destinations(items=items)
 
 
+def destination_departments(
+    principal: Principal,
+    hospital_id: str,
+    query: models.DepartmentsQuery,
+    *,
+    consortia: Consortia | None = None,
+    directory: Directory | None = None,
+) -> models.DestinationDepartments:
+    """A destination's departments (their names, never its people), for a member of a consortium both
+    hospitals are active in now; to anyone else the hospital does not exist (404)."""
+    consortia = consortia or wiring.consortia()
+    directory = directory or wiring.directory()
+    if query.consortium_id:
+        link = consortia.shared(principal.tenant, hospital_id, query.consortium_id)
+    else:  # the first of my consortia it is an active member of too
+        link = next(
+            (
+                found
+                for mine in consortia.memberships(principal.tenant)
+                if (found := consortia.shared(principal.tenant, hospital_id, mine.consortium_id)) is not None
+            ),
+            None,
+        )
+    if link is None:
+        raise NotFound("hospital")
+    access.caller(principal, directory)
+    units = directory.units(hospital_id)
+    names = consortia.members(link.lead_hospital_id, link.consortium_id)
+    return models.DestinationDepartments(
+        hospital_id=hospital_id,
+        hospital_name=names.get(hospital_id) or consortia.hospital_name(hospital_id),
+        items=[
+            models.Department(id=u.id, name=u.name, parent_id=u.parent_id)
+            for u in sorted(units.values(), key=lambda u: (u.name, u.id))
+        ],
+    )
+
+
 # ---- referring ---------------------------------------------------------------------------------------------
 
 
