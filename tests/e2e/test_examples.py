@@ -149,3 +149,23 @@ def test_the_follow_up_walk_through_runs_as_written(dev: dict[str, str]) -> None
     assert "['409', 'claimed']" in out, out[-2000:]  # exactly one of the two doctors got it
     assert "closed " in out and "张建国" not in out, out[-2000:]
     assert "('export:fhir', '冯志远')" in out and "('read:record', '冯志远')" in out, out[-2000:]
+
+
+def test_the_referral_walk_through_runs_as_written(dev: dict[str, str]) -> None:
+    """docs/referral.md on make dev's three hospitals: a clinic's patient up to the county hospital and back
+    down into the clinic team's follow-up, the outside hospital seeing nothing (404), both access logs
+    recording the disclosure, an unanswered emergency consultation escalated, and the lead's month counted."""
+    [walk] = [b for b in blocks("docs/referral.md") if "demo-clinic-doctor" in b]
+    out, calls = run(walk, dev)
+    assert len(calls) >= 25 and not failures(calls), calls
+    assert "outside: 404" in out, out[-3000:]
+    assert "('李*', '', '城关镇卫生院（演示）')" in out, out[
+        -3000:
+    ]  # masked, no patient id before acceptance
+    assert "accepted\narrived\ncompleted" in out, out[-3000:]
+    assert "李*" in out and "李建华" not in out and "110105195203150013" not in out, out[-3000:]
+    assert "referral.requested" in out and "referral.disclosed" in out and "referral.received" in out
+    assert "('accepted', True)" in out, out[-3000:]  # the down referral enrolled him at the clinic
+    assert "('open', True, '重症医学科')" in out or "('requested', True, '重症医学科')" in out, out[-3000:]
+    assert "('重症医学科', 1, 1)" in out, out[-3000:]
+    assert "'up': 1" in out and "'down': 1" in out, out[-3000:]
