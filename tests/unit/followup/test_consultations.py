@@ -160,6 +160,7 @@ def test_an_unanswered_emergency_consultation_is_reminded_then_escalated_to_the_
 
     seen = consultations.get(NEURO, made.id, **w.kw(NEURO), now=AT + timedelta(minutes=11))
     assert seen.overdue and seen.overdue_at == AT + timedelta(minutes=10)
+    assert [(p.id, p.name) for p in seen.escalated_to] == [("neuro2", "陈值班")]  # by name
     board = consultations.list_consultations(
         NEURO, models.ConsultationsQuery(box="in"), **w.kw(NEURO), now=AT + timedelta(minutes=11)
     )

@@ -171,6 +171,9 @@ class ConsultationView(BaseModel):
     due_at: datetime
     reminded_at: datetime | None
     overdue_at: datetime | None
+    escalated_to: list[NamedId] = Field(
+        default_factory=list, description="overdue: the doctors woken (the departments' on-duty doctors)"
+    )
     accepted_by: str
     accepted_by_name: str
     accepted_at: datetime | None

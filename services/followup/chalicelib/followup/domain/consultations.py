@@ -124,6 +124,7 @@ class Consultation(BaseModel):
     reminded_at: datetime | None = None
     overdue_at: datetime | None = None
     escalated_to: list[str] = Field(default_factory=list)
+    escalated_names: dict[str, str] = Field(default_factory=dict)
     accepted_by: str = ""
     accepted_by_name: str = ""
     accepted_at: datetime | None = None
@@ -216,8 +217,10 @@ class Consultation(BaseModel):
     def remind(self, now: datetime) -> Consultation:
         return self.model_copy(update={"reminded_at": now, "updated_at": now})
 
-    def escalate(self, to: list[str], now: datetime) -> Consultation:
-        return self.model_copy(update={"overdue_at": now, "escalated_to": to, "updated_at": now})
+    def escalate(self, to: list[str], now: datetime, names: dict[str, str] | None = None) -> Consultation:
+        return self.model_copy(
+            update={"overdue_at": now, "escalated_to": to, "escalated_names": names or {}, "updated_at": now}
+        )
 
 
 class Counts(BaseModel):

@@ -69,9 +69,20 @@ NOT_FOUND = NotFound("consultation")
 
 
 def _view(c: Consultation, now: datetime | None = None) -> models.ConsultationView:
-    data = c.model_dump(exclude={"department_ids", "department_names", "invited", "invited_names", "slot"})
+    data = c.model_dump(
+        exclude={
+            "department_ids",
+            "department_names",
+            "invited",
+            "invited_names",
+            "slot",
+            "escalated_to",
+            "escalated_names",
+        }
+    )
     return models.ConsultationView(
         **data,
+        escalated_to=[models.NamedId(id=s, name=c.escalated_names.get(s, "")) for s in c.escalated_to],
         departments=[models.NamedId(id=d, name=c.department_names.get(d, "")) for d in c.department_ids],
         invited=[models.NamedId(id=s, name=c.invited_names.get(s, "")) for s in c.invited],
         slot=models.SlotView(start=c.slot.start, end=c.slot.end) if c.slot else None,
@@ -685,7 +696,8 @@ def on_timer(
         tell_from: list[str] = []
     else:
         tell_to = _on_duty(c, directory, peers, now)
-        updated = c.escalate(tell_to, now)
+        woken = directory.many(c.to_hospital_id, tell_to) if tell_to else {}
+        updated = c.escalate(tell_to, now, {s: p.name for s, p in woken.items()})
         kind, urgent = CONSULTATION_OVERDUE, True
         tell_from = [c.requested_by] if c.remote else []  # local: the on-duty doctors only
         for d in c.department_ids:
