@@ -697,6 +697,8 @@ MESSAGES = {
     "this referral was accepted already": "该转诊已被接收",
     "this timer has already fired": "该时限提醒已触发",
     "the referral settings changed meanwhile; reload them": "转诊时限设置已被他人修改，请刷新后重试",
+    "an attachment was not uploaded: upload it first, then name it": "转诊附件尚未上传：请先上传，再添加到转诊单",
+    "an attachment is named twice": "同一附件不能重复添加",
     # follow-up: consultations (会诊)
     "the consultation is {}": "该会诊{}",
     "the consultation was accepted by {}": "该会诊已由{}接诊",

@@ -1961,6 +1961,32 @@ def _register_followup_referrals() -> None:
     def complete_a_referral(maker: ResourceMaker, token: str) -> Prepared:
         return Prepared(f"/referrals/{referred_to_me(maker, token, 'accept', 'arrived')}/complete", {})
 
+    @body_recipe("followup", "/referrals/attachments")
+    def an_upload_for_a_referral(maker: ResourceMaker, token: str, parents: dict[str, str]) -> dict[str, Any]:
+        maker.caller_is_staff(token)  # a doctor of the referring hospital
+        return {"filename": "出院小结.pdf", "content_type": "application/pdf", "size": 11}
+
+    @scenario("followup", "GET", "/referrals/{referral_id}/attachments/{n}")
+    def download_a_referrals_attachment(maker: ResourceMaker, token: str) -> Prepared:
+        """The caller refers with a summary it uploaded (the object put straight into the bucket, as the
+        presigned PUT would), then opens it."""
+        from shared.files import put
+
+        other, theirs, cid = partner(maker, token)
+        body = referral_body(maker, token, other, theirs, cid)
+        status, up = maker.call(
+            "POST",
+            "/followup/referrals/attachments",
+            token,
+            {"filename": "出院小结.pdf", "content_type": "application/pdf", "size": 11},
+        )
+        assert status == 201, up
+        put(str(up["key"]), b"%PDF-1.4 ok", "application/pdf")
+        attachment = {"upload_id": up["upload_id"], "filename": "出院小结.pdf", "kind": "summary"}
+        status, made = maker.call("POST", "/followup/referrals", token, {**body, "attachments": [attachment]})
+        assert status == 201, made
+        return Prepared(f"/referrals/{made['id']}/attachments/0")
+
 
 _register_followup_referrals()
 

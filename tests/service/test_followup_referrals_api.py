@@ -229,3 +229,86 @@ def test_referral_across_three_hospitals(stack: Any, token: Callable[..., str]) 
     assert status == 200 and mine["linked"] is False
     status, cancelled = stack.request("POST", f"/followup/referrals/{urgent['id']}/cancel", doc_a, {})
     assert status == 200 and cancelled["state"] == "cancelled"
+
+
+def test_a_referral_carries_a_summary_the_receiver_downloads_and_both_reads_are_audited(
+    stack: Any, token: Callable[..., str]
+) -> None:
+    """A's doctor uploads a discharge summary (a presigned PUT to S3), refers with it; B's desk downloads
+    it (a presigned GET); C gets 404; A's access log of the patient shows both downloads."""
+    import urllib.request
+
+    a, b, c = _hospital("county"), _hospital("city"), _hospital("other")
+    admin = {h: token(h, "admin-1", ["hospital_admin"]) for h in (a, b, c)}
+    status, made = stack.request(
+        "POST", "/messaging/consortia", admin[a], {"name": "滨江医共体", "hospital_name": "县医院"}
+    )
+    cid = made["id"]
+    stack.request("POST", f"/messaging/consortia/{cid}/invitations", admin[a], {"hospital_id": b})
+    assert (
+        stack.request("POST", f"/messaging/consortia/{cid}/accept", admin[b], {"hospital_name": "市医院"})[0]
+        == 200
+    )
+    dept_a = department(stack, admin[a], "心内科")
+    dept_b = department(stack, admin[b], "心血管内科")
+    desk_dept_b = department(stack, admin[b], "转诊中心")
+    dept_c = department(stack, admin[c], "转诊中心")
+    doc_a = token(a, make_staff(stack, admin[a], dept_a, "王医生", "R11", ["doctor"]), ["doctor"])
+    desk_b = token(
+        b, make_staff(stack, admin[b], desk_dept_b, "李转诊", "R12", ["referral_desk"]), ["referral_desk"]
+    )
+    desk_c = token(
+        c, make_staff(stack, admin[c], dept_c, "外院转诊", "R14", ["referral_desk"]), ["referral_desk"]
+    )
+    put_patient(a, "pA", dept_a, "心内科", name="张建国")
+
+    pdf = b"%PDF-1.4 discharge summary"
+    announce = {"filename": "出院小结.pdf", "content_type": "application/pdf", "size": len(pdf)}
+    for bad in ({"content_type": "text/html"}, {"size": 21 * 1024 * 1024}):
+        assert stack.request("POST", "/followup/referrals/attachments", doc_a, {**announce, **bad})[0] == 422
+    status, up = stack.request("POST", "/followup/referrals/attachments", doc_a, announce)
+    assert status == 201, up
+    assert up["key"] == f"{a}/followup/referrals/uploads/{up['upload_id']}/出院小结.pdf"
+
+    body = {
+        "patient_id": "pA",
+        "to_hospital_id": b,
+        "consortium_id": cid,
+        "to_department_id": dept_b,
+        "reason": "胸痛反复发作，需冠脉造影",
+        "diagnosis_code": "I20.0",
+        "consent": CONSENT,
+        "attachments": [{"upload_id": up["upload_id"], "filename": "出院小结.pdf", "kind": "summary"}],
+    }
+    status, problem = stack.request("POST", "/followup/referrals", doc_a, body)  # not PUT yet
+    assert status == 422 and problem["errors"][0]["field"] == "attachments", problem
+    assert up["key"] not in str(problem)
+
+    put = urllib.request.Request(up["upload_url"], data=pdf, method="PUT", headers=up["upload_headers"])
+    with urllib.request.urlopen(put, timeout=10) as resp:
+        assert resp.status == 200
+    status, ref = stack.request("POST", "/followup/referrals", doc_a, body)
+    assert status == 201, ref
+    rid = ref["id"]
+    expected = [
+        {"filename": "出院小结.pdf", "kind": "summary", "content_type": "application/pdf", "size": len(pdf)}
+    ]
+    assert ref["attachments"] == expected
+    status, seen = stack.request("GET", f"/followup/referrals/{rid}", desk_b)
+    assert status == 200 and seen["attachments"] == expected and "uploads/" not in str(seen)
+
+    status, link = stack.request("GET", f"/followup/referrals/{rid}/attachments/0", desk_b)
+    assert status == 200 and link["filename"] == "出院小结.pdf", link
+    with urllib.request.urlopen(link["url"], timeout=10) as resp:
+        assert resp.read() == pdf
+        assert "filename*=UTF-8''" in resp.headers.get("Content-Disposition", "")
+    assert stack.request("GET", f"/followup/referrals/{rid}/attachments/1", desk_b)[0] == 404
+    for n in ("0", "1"):
+        status, problem = stack.request("GET", f"/followup/referrals/{rid}/attachments/{n}", desk_c)
+        assert status == 404 and rid not in str(problem), problem
+    assert stack.request("GET", f"/followup/referrals/{rid}/attachments/0", doc_a)[0] == 200
+
+    status, log_a = stack.request("GET", "/followup/patients/pA/access-log", admin[a])
+    assert status == 200, log_a
+    reads = [e["reason"] for e in log_a["items"] if e["action"] == "read:referral-attachment"]
+    assert sorted(reads) == ["出院小结.pdf, read by 县医院", "出院小结.pdf, read by 市医院"], log_a

@@ -15,7 +15,14 @@ from chalicelib.followup.service import referrals, timers
 
 from shared.auth import Principal
 from shared.errors import Conflict, Forbidden, NotFound, RuleViolation
-from tests.unit.followup.fakes import FakeConsortia, FakeDirectory, FakeDueTimers, FakeStore, FakeVault
+from tests.unit.followup.fakes import (
+    FakeConsortia,
+    FakeDirectory,
+    FakeDueTimers,
+    FakeFiles,
+    FakeStore,
+    FakeVault,
+)
 
 A, B, C = "h-county", "h-city", "h-other"
 CID = "c1"
@@ -387,3 +394,119 @@ def test_the_receivers_sla_settings_set_the_due_time(w: World) -> None:
         referrals.put_settings(
             admin_b, models.SettingsBody(emergency=15, urgent=60, routine=720), store=w.store(admin_b)
         )
+
+
+# ---- attachments ---------------------------------------------------------------------------------------
+
+
+def _upload(w: World, files: FakeFiles, name: str = "出院小结.pdf", land: bool = True) -> models.UploadView:
+    up = referrals.new_upload(
+        DOC_A,
+        models.NewUpload(filename=name, content_type="application/pdf", size=1234),
+        store=w.store(DOC_A),
+        directory=w.dir,
+        files=files,
+        now=AT,
+    )
+    if land:
+        files.uploads.add(up.key)  # the client PUT it
+    return up
+
+
+def _refer_with(w: World, files: FakeFiles, attachments: list[dict]) -> models.ReferralView:
+    body = models.NewReferral(
+        patient_id="pA",
+        to_hospital_id=B,
+        consortium_id=CID,
+        to_department_id="b-cardio",
+        reason="胸痛反复发作",
+        diagnosis_code="I20.0",
+        consent=models.ConsentIn(given=True),
+        attachments=[models.AttachmentIn(**a) for a in attachments],
+    )
+    return referrals.request(DOC_A, body, now=AT, files=files, **w.kw(DOC_A))
+
+
+def test_an_upload_is_a_presigned_put_under_the_senders_tenant_and_nothing_is_stored(w: World) -> None:
+    files = FakeFiles()
+    up = _upload(w, files, name="../../etc/出院小结.pdf", land=False)
+    assert up.key == f"{A}/followup/referrals/uploads/{up.upload_id}/出院小结.pdf"
+    assert files.asked == [(up.key, "application/pdf", 1234)]
+    assert up.expires_at == AT + timedelta(seconds=900) and up.upload_headers == {
+        "Content-Type": "application/pdf"
+    }
+    with pytest.raises(Forbidden):  # the referral desk is not clinical staff
+        referrals.new_upload(
+            DESK_B,
+            models.NewUpload(filename="x.pdf", content_type="application/pdf", size=1),
+            store=w.store(DESK_B),
+            directory=w.dir,
+            files=files,
+        )
+    for bad in ({"content_type": "text/html", "size": 1}, {"content_type": "image/png", "size": 21 * 2**20}):
+        with pytest.raises(ValueError):
+            models.NewUpload(filename="x", **bad)
+
+
+def test_a_referral_carries_only_uploads_of_the_senders_that_landed(w: World) -> None:
+    files = FakeFiles()
+    up = _upload(w, files)
+    pending = _upload(w, files, name="ct.png", land=False)
+    for named in (
+        [{"upload_id": pending.upload_id, "filename": "ct.png"}],  # never PUT
+        [{"upload_id": up.upload_id, "filename": "another.pdf"}],  # not the name it was uploaded under
+        [{"upload_id": "0" * 22 + "-pdf-99", "filename": "出院小结.pdf"}],  # an id we never issued
+    ):
+        with pytest.raises(RuleViolation) as err:
+            _refer_with(w, files, named)
+        assert err.value.field == "attachments" and A not in str(err.value)
+    # another hospital's upload, named by its id: looked for under MY tenant, so never found
+    uid = "1" * 22 + "-pdf-5"
+    files.uploads.add(f"{C}/followup/referrals/uploads/{uid}/a.pdf")
+    with pytest.raises(RuleViolation) as err:
+        _refer_with(w, files, [{"upload_id": uid, "filename": "a.pdf"}])
+    assert C not in str(err.value)
+    with pytest.raises(ValueError):  # at most 10
+        models.NewReferral.model_validate(
+            {
+                "patient_id": "pA",
+                "to_hospital_id": B,
+                "consortium_id": CID,
+                "to_department_id": "b-cardio",
+                "reason": "x",
+                "diagnosis_code": "I20.0",
+                "consent": {"given": True},
+                "attachments": [{"upload_id": up.upload_id, "filename": "a.pdf"}] * 11,
+            }
+        )
+    made = _refer_with(w, files, [{"upload_id": up.upload_id, "filename": "出院小结.pdf", "kind": "summary"}])
+    assert [a.model_dump() for a in made.attachments] == [
+        {"filename": "出院小结.pdf", "kind": "summary", "content_type": "application/pdf", "size": 1234}
+    ]
+    theirs = referrals.get(DESK_B, made.id, **w.kw(DESK_B))
+    assert theirs.attachments == made.attachments and "uploads" not in theirs.model_dump_json()
+
+
+def test_either_end_downloads_an_attachment_and_the_senders_log_records_each_read(w: World) -> None:
+    files = FakeFiles()
+    up = _upload(w, files)
+    made = _refer_with(w, files, [{"upload_id": up.upload_id, "filename": "出院小结.pdf", "kind": "summary"}])
+    link = referrals.attachment_link(DOC_A, made.id, 0, files=files, now=AT, **w.kw(DOC_A))
+    assert link.url.startswith(f"https://bucket.example/{up.key}?get") and link.filename == "出院小结.pdf"
+    assert link.expires_at == AT + timedelta(seconds=300)
+    got = referrals.attachment_link(DESK_B, made.id, "0", files=files, now=AT, **w.kw(DESK_B))
+    assert got.url == link.url
+    reads = [e for e in w.tables.access[(A, "pA")] if e.action == "read:referral-attachment"]
+    assert [e.reason for e in reads] == ["出院小结.pdf, read by 县医院", "出院小结.pdf, read by 市医院"]
+    for n in (1, "-1", "x", "999999"):
+        with pytest.raises(NotFound):
+            referrals.attachment_link(DESK_B, made.id, n, files=files, **w.kw(DESK_B))
+    with pytest.raises(NotFound) as err:  # a third hospital: no referral, no echo
+        referrals.attachment_link(DESK_C, made.id, 0, files=files, **w.kw(DESK_C))
+    assert made.id not in str(err.value)
+    accepted = w.accept(made.id)
+    referrals.attachment_link(DOC_B, made.id, 0, files=files, **w.kw(DOC_B))  # the receiving doctor
+    assert any(e.action == "read:referral-attachment" for e in w.tables.access[(B, accepted.patient_id)])
+    w.cons.leave(CID, B)  # the link is gone: the receiver reads nothing
+    with pytest.raises(NotFound):
+        referrals.attachment_link(DESK_B, made.id, 0, files=files, **w.kw(DESK_B))

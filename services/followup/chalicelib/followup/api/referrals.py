@@ -66,6 +66,21 @@ def create_referral(ctx: RequestContext, body: models.NewReferral) -> models.Ref
 
 
 @route(
+    "/referrals/attachments",
+    "POST",
+    summary="A presigned PUT for a file a referral will carry (pdf, jpeg, png, webp, dicom; at most 20 MB)",
+    body=models.NewUpload,
+    response=models.UploadView,
+    status=201,
+    kinds=STAFF,
+    # the caller's record (clinical staff only); nothing stored: the referral checks the upload (S3)
+    budget={"GetItem": 1},
+)
+def new_referral_upload(ctx: RequestContext, body: models.NewUpload) -> models.UploadView:
+    return referrals.new_upload(ctx.principal, body)
+
+
+@route(
     "/referrals",
     summary="My hospital's referrals in a box (in|out) and state, the earliest SLA due (overdue) first",
     query=models.ReferralsQuery,
@@ -150,6 +165,18 @@ def get_referral(ctx: RequestContext, referral_id: str) -> models.ReferralView:
 )
 def referral_fhir(ctx: RequestContext, referral_id: str) -> dict[str, Any]:
     return referrals.export_fhir(ctx.principal, referral_id, ctx.request_id)
+
+
+@route(
+    "/referrals/{referral_id}/attachments/{n}",
+    summary="A presigned GET of a referral's attachment n (from 0), for its readers; in the access logs",
+    response=models.AttachmentLink,
+    kinds=STAFF,
+    # as GET /referrals/{referral_id}; the receiver: the sender's record too, and both access logs
+    budget={"GetItem": ONE["GetItem"] + 2, "PutItem": 2},
+)
+def referral_attachment(ctx: RequestContext, referral_id: str, n: str) -> models.AttachmentLink:
+    return referrals.attachment_link(ctx.principal, referral_id, n, ctx.request_id)
 
 
 @route(

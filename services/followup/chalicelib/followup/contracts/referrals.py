@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chalicelib.followup.domain.referrals import Box, Direction, ReferralState, Urgency
+from chalicelib.followup.domain.referrals import (
+    ATTACHMENT_TYPES,
+    MAX_ATTACHMENT_BYTES,
+    MAX_ATTACHMENTS,
+    AttachmentKind,
+    Box,
+    Direction,
+    ReferralState,
+    Urgency,
+)
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.pages import ListQuery, Page
@@ -19,6 +28,57 @@ class ConsentIn(BaseModel):
     given: bool = Field(description="the patient agreed to share the referral with the receiving hospital")
     method: str = Field("signed", max_length=20, description="signed, verbal, …")
     note: str = Field("", max_length=500)
+
+
+ATTACHMENT_TYPE_PATTERN = "^(" + "|".join(ATTACHMENT_TYPES.values()) + ")$"
+
+
+class NewUpload(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"filename": "出院小结.pdf", "content_type": "application/pdf", "size": 182044}]
+        },
+    )
+
+    filename: str = Field(min_length=1, max_length=200, description="the file's name (kept safe: no folder)")
+    content_type: str = Field(
+        pattern=ATTACHMENT_TYPE_PATTERN, description="one of: " + ", ".join(ATTACHMENT_TYPES.values())
+    )
+    size: int = Field(
+        ge=1, le=MAX_ATTACHMENT_BYTES, description=f"bytes, at most {MAX_ATTACHMENT_BYTES} (20 MB)"
+    )
+
+
+class UploadView(BaseModel):
+    upload_id: str = Field(description="name it in the referral's attachments once the PUT is done")
+    upload_url: str = Field(description="PUT the file here, with upload_headers, before expires_at")
+    upload_headers: dict[str, str]
+    expires_at: datetime
+    key: str = Field(description="where the file lives (under my hospital's tenant)")
+
+
+class AttachmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    upload_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="from POST /referrals/attachments")
+    filename: str = Field(min_length=1, max_length=200, description="the name given to that upload")
+    kind: AttachmentKind = "other"
+
+
+class AttachmentView(BaseModel):
+    filename: str
+    kind: AttachmentKind
+    content_type: str
+    size: int
+
+
+class AttachmentLink(BaseModel):
+    url: str = Field(description="a presigned GET that saves the file under its name")
+    filename: str
+    content_type: str
+    size: int
+    expires_at: datetime
 
 
 class NewReferral(BaseModel):
@@ -55,6 +115,9 @@ class NewReferral(BaseModel):
     summary: str = Field("", max_length=4000, description="down: the discharge summary")
     followup_plan_id: str = Field("", pattern=r"^[A-Za-z0-9_-]{0,64}$", description="down: the plan")
     consent: ConsentIn
+    attachments: list[AttachmentIn] = Field(
+        default_factory=list, max_length=MAX_ATTACHMENTS, description="files uploaded first (at most 10)"
+    )
 
 
 class AcceptReferral(BaseModel):
@@ -130,6 +193,9 @@ class ReferralView(BaseModel):
     reject_reason: str
     summary: str
     enrolment_id: str
+    attachments: list[AttachmentView] = Field(
+        default_factory=list, description="GET /referrals/{id}/attachments/{n} (n from 0) for a link"
+    )
     history: list[StateChangeView]
     created_at: datetime
     updated_at: datetime

@@ -12,12 +12,14 @@ SLA (by urgency) is marked ``overdue`` (a flag: the state stays ``requested``) a
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.errors import Conflict
+from shared.filenames import safe_filename
 
 Direction = Literal["up", "down"]
 Urgency = Literal["routine", "urgent", "emergency"]
@@ -46,6 +48,58 @@ MOVES: dict[ReferralState, tuple[ReferralState, ...]] = {
     "no_show": ("accepted",),
     "completed": ("arrived",),
 }
+
+
+AttachmentKind = Literal["summary", "image", "report", "other"]
+# what a referral may carry, by content type: the code travels in the upload id
+ATTACHMENT_TYPES: dict[str, str] = {
+    "pdf": "application/pdf",
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "dcm": "application/dicom",
+}
+ATTACHMENT_CODES = {v: k for k, v in ATTACHMENT_TYPES.items()}
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+MAX_ATTACHMENTS = 10
+UPLOAD_SECONDS = 900
+DOWNLOAD_SECONDS = 300
+UPLOAD_ID = re.compile(r"^([0-9a-f]{22})-([a-z]{3,4})-([1-9][0-9]{0,8})$")
+
+
+class Attachment(BaseModel):
+    """A file a referral carries (a summary, an image, …): in S3 under the SENDER's tenant, read by either
+    end through a presigned GET. ``key`` never leaves the server."""
+
+    model_config = ConfigDict(frozen=True)
+
+    upload_id: str
+    filename: str
+    kind: AttachmentKind
+    content_type: str
+    size: int
+    key: str
+
+
+def upload_id(random: str, content_type: str, size: int) -> str:
+    """An upload's id: random, with the type's code and the size the presigned PUT was signed for. The
+    object at ``attachment_key`` can only be there if the service signed that PUT, so an id whose object
+    exists says the type and size truly (nothing is stored for an upload)."""
+    return f"{random}-{ATTACHMENT_CODES[content_type]}-{size}"
+
+
+def upload_parts(uid: str) -> tuple[str, int] | None:
+    """(content type, size) an upload id was issued for; None when it is not one of ours."""
+    m = UPLOAD_ID.match(uid)
+    if m is None or m.group(2) not in ATTACHMENT_TYPES:
+        return None
+    size = int(m.group(3))
+    return (ATTACHMENT_TYPES[m.group(2)], size) if size <= MAX_ATTACHMENT_BYTES else None
+
+
+def attachment_key(tenant: str, uid: str, filename: str) -> str:
+    """Where an upload lives: the sender's tenant first, in follow-up's part of the bucket."""
+    return f"{tenant}/followup/referrals/uploads/{uid}/{safe_filename(filename)}"
 
 
 class ReferralConsent(BaseModel):
@@ -120,6 +174,7 @@ class Referral(BaseModel):
     summary: str = Field("", description="a down referral's discharge summary")
     followup_plan_id: str = Field("", description="a down referral: the sender's plan (snapshot travels)")
     enrolment_id: str = Field("", description="a down referral, on the receiver's side: its enrolment")
+    attachments: list[Attachment] = Field(default_factory=list, description="files, in the sender's keys")
     history: list[StateChange] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime

@@ -23,7 +23,7 @@ B's desk by DING).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.followup.contracts import patients as patient_models
@@ -31,17 +31,23 @@ from chalicelib.followup.contracts import referrals as models
 from chalicelib.followup.domain import fhir
 from chalicelib.followup.domain.enrolments import Encounter
 from chalicelib.followup.domain.patients import Patient
-from chalicelib.followup.domain.ports import Consortia, Directory, Store, Vault
+from chalicelib.followup.domain.ports import Consortia, Directory, Files, Store, Vault
 from chalicelib.followup.domain.referrals import (
+    DOWNLOAD_SECONDS,
+    UPLOAD_SECONDS,
+    Attachment,
     Referral,
     ReferralConsent,
     ReferralSettings,
     ReferralState,
     StateChange,
+    attachment_key,
     consortium_moves,
     moved,
     sla_due,
     title,
+    upload_id,
+    upload_parts,
 )
 from chalicelib.followup.domain.timers import SlaTimer
 from chalicelib.followup.service import access, intake, patients, plans, wiring
@@ -68,6 +74,7 @@ from shared.persistence.models import now_utc
 DESK = ("referral_desk", "hospital_admin")
 STALE = Conflict("the referral changed meanwhile; try again")
 TAKEN = Conflict("a referral with this id exists already")
+NOT_UPLOADED = "an attachment was not uploaded: upload it first, then name it"
 logger = make_logger("followup.referrals")
 
 EVENTS: dict[str, EventType[ReferralEvent]] = {
@@ -103,11 +110,19 @@ class Adapters:
         directory: Directory | None,
         consortia: Consortia | None,
         vault: Vault | None = None,
+        files: Files | None = None,
     ):
         self.store = store or wiring.store(principal, request_id)
         self.directory = directory or wiring.directory()
         self.consortia = consortia or wiring.consortia()
         self._vault = vault
+        self._files = files
+
+    @property
+    def files(self) -> Files:
+        if self._files is None:
+            self._files = wiring.files()
+        return self._files
 
     @property
     def vault(self) -> Vault:
@@ -125,7 +140,10 @@ def _now() -> datetime:
 
 def view(r: Referral, linked: bool) -> models.ReferralView:
     return models.ReferralView(
-        **r.model_dump(exclude={"consent", "history", "revision"}),
+        **r.model_dump(exclude={"consent", "history", "revision", "attachments"}),
+        attachments=[
+            models.AttachmentView(**a.model_dump(exclude={"key", "upload_id"})) for a in r.attachments
+        ],
         linked=linked,
         consent_given=r.consent.given,
         consent_method=r.consent.method,
@@ -276,10 +294,11 @@ def request(
     store: Store | None = None,
     directory: Directory | None = None,
     consortia: Consortia | None = None,
+    files: Files | None = None,
     now: datetime | None = None,
 ) -> models.ReferralView:
     """``POST /referrals``: a clinical member of staff refers a patient they reach to another member."""
-    ports = Adapters(principal, request_id, store, directory, consortia)
+    ports = Adapters(principal, request_id, store, directory, consortia, files=files)
     store, directory, consortia = ports.store, ports.directory, ports.consortia
     reach = access.Reach(principal, directory, store)
     if not reach.clinical or reach.person is None:
@@ -296,6 +315,7 @@ def request(
     to_unit = directory.units(to).get(body.to_department_id)
     if to_unit is None:
         raise RuleViolation("no such department in the receiving hospital", "to_department_id")
+    attachments = _attachments(ports, me, body.attachments)
     names = consortia.members(link.lead_hospital_id, link.consortium_id)  # as they named themselves there
     from_department = body.from_department_id or reach.person.department_id
     at = now or _now()
@@ -336,6 +356,7 @@ def request(
         sla_due_at=sla_due(body.urgency, at, _sla_minutes(store.other(to))),
         summary=body.summary,
         followup_plan_id=body.followup_plan_id,
+        attachments=attachments,
         history=[StateChange(state="requested", at=at, hospital_id=me, by=by.id, by_name=by.name)],
         created_at=at,
         updated_at=at,
@@ -361,6 +382,107 @@ def request(
     _count(store, referral, None, "requested", at)
     store.commit()
     return view(referral, True)
+
+
+# ---- attachments ----------------------------------------------------------------------------------------
+
+
+def new_upload(
+    principal: Principal,
+    body: models.NewUpload,
+    *,
+    store: Store | None = None,
+    directory: Directory | None = None,
+    files: Files | None = None,
+    now: datetime | None = None,
+) -> models.UploadView:
+    """``POST /referrals/attachments``: a presigned PUT, under my hospital's tenant, for a file a referral
+    will carry. Nothing is stored: the upload id says the type and size the PUT was signed for, and the
+    referral checks the object is there (HeadObject) when it names it."""
+    store = store or wiring.store(principal)
+    reach = access.Reach(principal, directory or wiring.directory(), store)
+    if not reach.clinical:
+        raise Forbidden("a referral is made by the patient's clinical staff")
+    uid = upload_id(new_id(), body.content_type, body.size)
+    key = attachment_key(principal.tenant, uid, body.filename)
+    url = (files or wiring.files()).upload_url(key, body.content_type, body.size, UPLOAD_SECONDS)
+    return models.UploadView(
+        upload_id=uid,
+        upload_url=url,
+        upload_headers={"Content-Type": body.content_type},
+        expires_at=(now or _now()) + timedelta(seconds=UPLOAD_SECONDS),
+        key=key,
+    )
+
+
+def _attachments(ports: Adapters, tenant: str, named: list[models.AttachmentIn]) -> list[Attachment]:
+    """The files a new referral names: each an upload of mine that landed (one HeadObject each);
+    otherwise 422 on ``attachments`` (the key is not echoed)."""
+    found = []
+    for a in named:
+        parts = upload_parts(a.upload_id)
+        key = attachment_key(tenant, a.upload_id, a.filename)
+        if parts is None or not ports.files.uploaded(key):
+            raise RuleViolation(
+                "an attachment was not uploaded: upload it first, then name it", "attachments"
+            )
+        content_type, size = parts
+        found.append(
+            Attachment(
+                upload_id=a.upload_id,
+                filename=key.rsplit("/", 1)[1],
+                kind=a.kind,
+                content_type=content_type,
+                size=size,
+                key=key,
+            )
+        )
+    if len({a.key for a in found}) != len(found):
+        raise RuleViolation("an attachment is named twice", "attachments")
+    return found
+
+
+def attachment_link(
+    principal: Principal,
+    referral_id: str,
+    n: int | str,
+    request_id: str | None = None,
+    *,
+    store: Store | None = None,
+    directory: Directory | None = None,
+    consortia: Consortia | None = None,
+    files: Files | None = None,
+    now: datetime | None = None,
+) -> models.AttachmentLink:
+    """``GET /referrals/{id}/attachments/{n}``: a presigned GET for whoever reads the referral; each
+    download in the SENDING hospital's access log of the patient (naming the reader's hospital), and the
+    receiver's too once it has the patient."""
+    ports = Adapters(principal, request_id, store, directory, consortia, files=files)
+    r, _ = _load(ports, principal, referral_id)
+    _require_reader(ports, principal, r)
+    index = int(n) if str(n).isdigit() and len(str(n)) < 4 else -1
+    if not 0 <= index < len(r.attachments):
+        raise NotFound("attachment")
+    a = r.attachments[index]
+    reader = r.from_hospital_name if r.box == "out" else r.to_hospital_name
+    reason = f"{a.filename}, read by {reader or principal.tenant}"
+    if r.box == "out":
+        ports.store.access.record(r.patient_id, "read:referral-attachment", reason)
+    else:
+        sender = ports.store.other(r.from_hospital_id)
+        theirs = sender.referrals.get(r.id)
+        if theirs is None:
+            raise NotFound("referral")
+        sender.access.record(theirs.patient_id, "read:referral-attachment", reason)
+        if r.patient_id:
+            ports.store.access.record(r.patient_id, "read:referral-attachment", reason)
+    return models.AttachmentLink(
+        url=ports.files.download_url(a.key, a.filename, DOWNLOAD_SECONDS),
+        filename=a.filename,
+        content_type=a.content_type,
+        size=a.size,
+        expires_at=(now or _now()) + timedelta(seconds=DOWNLOAD_SECONDS),
+    )
 
 
 # ---- reading one --------------------------------------------------------------------------------------
