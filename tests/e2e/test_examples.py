@@ -167,6 +167,6 @@ def test_the_referral_walk_through_runs_as_written(dev: dict[str, str]) -> None:
     assert "referral.requested" in out and "referral.disclosed" in out and "referral.received" in out
     assert "('accepted', True)" in out, out[-3000:]  # the down referral enrolled him at the clinic
     assert "('requested', True, '重症医学科')" in out, out[-3000:]
-    assert re.search(r"\('woken:', \['[^']+'", out), out[-3000:]  # the doctors woken, by name
+    assert re.search(r"woken: \['[^']+'", out), out[-3000:]  # the doctors woken, by name
     assert "('重症医学科', 1, 1)" in out, out[-3000:]
     assert "'up': 1" in out and "'down': 1" in out, out[-3000:]

@@ -294,7 +294,7 @@ def test_the_sla_timer_fires_once_from_a_fresh_store_and_escalates_to_the_desk_o
 
 
 def test_destinations_are_the_other_active_members(w: World) -> None:
-    found = referrals.destinations(DOC_A, consortia=w.cons, directory=w.dir)
+    found = referrals.destinations(DOC_A, consortia=w.cons)
     assert [(d.hospital_id, d.consortium_name) for d in found.items] == [(B, "城市医共体")]
 
 

@@ -25,8 +25,8 @@ ANSWER = {"GetItem": ONE["GetItem"] + 1, "Query": 1, "TransactWriteItems": 1}
     summary="The hospitals I may refer to: my active consortia's other active members, with their names",
     response=models.Destinations,
     kinds=STAFF,
-    # the caller's record; my consortia (one Query); each consortium's roster (one Query, few consortia)
-    budget={"GetItem": 1, "Query": 3},
+    # my consortia (one Query); each consortium's roster (one Query, few consortia)
+    budget={"Query": 3},
 )
 def referral_destinations(ctx: RequestContext) -> models.Destinations:
     return referrals.destinations(ctx.principal)

@@ -224,12 +224,10 @@ def _timer(r: Referral) -> SlaTimer:
 # ---- where I may refer ------------------------------------------------------------------------------------
 
 
-def destinations(
-    principal: Principal, *, consortia: Consortia | None = None, directory: Directory | None = None
-) -> models.Destinations:
-    """The hospitals I may refer to: my active consortia's other active members, with their names."""
+def destinations(principal: Principal, *, consortia: Consortia | None = None) -> models.Destinations:
+    """The hospitals I may refer to: my active consortia's other active members, with their names — the
+    hospital's, not the person's (a staff token of the hospital reads it; no patient, no person in it)."""
     consortia = consortia or wiring.consortia()
-    access.caller(principal, directory or wiring.directory())
     items = []
     for link in consortia.memberships(principal.tenant):
         for hospital, name in sorted(consortia.members(link.lead_hospital_id, link.consortium_id).items()):
