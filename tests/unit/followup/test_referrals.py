@@ -184,6 +184,8 @@ def test_acceptance_seals_the_identity_into_a_patient_of_the_receiver_and_both_l
     assert theirs is not None
     assert w.vault.open(B, theirs.sealed["id_number"]) == ID_NUMBER  # sealed with B's key
     assert theirs.masked["name"] == "张*"
+    # follow-up was not asked at B yet: nothing recorded, so B's own discharge may still enrol him
+    assert "followup" not in theirs.consents and not theirs.refuses("followup")
     assert "referral.disclosed" in [e.action for e in w.tables.access[(A, "pA")]]
     assert "referral.received" in [e.action for e in w.tables.access[(B, pb)]]
     assert w.tables.timers == {}  # answered: no escalation

@@ -39,7 +39,9 @@ class NewPatient(BaseModel):
     sex: Literal["male", "female"] | None = Field(None, description="default: from the ID number")
     birth_date: date | None = Field(None, description="default: from the ID number")
     department_id: str = Field(pattern=ID, description="the department that follows the patient")
-    consent_followup: bool = Field(True, description="the patient agreed to be followed up (recorded now)")
+    consent_followup: bool | None = Field(
+        True, description="the patient agreed to be followed up (recorded now); null: not asked yet"
+    )
 
 
 class ConsentView(BaseModel):

@@ -157,16 +157,21 @@ def admit(
         return moved, False
     patient_id = new_id()
     who = principal.staff_name or ""
-    # the answer to follow-up is recorded either way: a refusal keeps the patient out of every plan
-    consents = {
-        "followup": Consent(
-            purpose="followup",
-            given=body.consent_followup,
-            at=at,
-            recorded_by=principal.user,
-            recorded_by_name=who,
-        )
-    }
+    # the answer to follow-up is recorded either way: a refusal keeps the patient out of every plan; not
+    # asked (a patient received by an up referral: asked at their discharge) records nothing
+    consents = (
+        {
+            "followup": Consent(
+                purpose="followup",
+                given=body.consent_followup,
+                at=at,
+                recorded_by=principal.user,
+                recorded_by_name=who,
+            )
+        }
+        if body.consent_followup is not None
+        else {}
+    )
     values = {
         "name": body.name.strip(),
         "id_number": number,

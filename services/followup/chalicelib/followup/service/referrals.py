@@ -645,7 +645,8 @@ def accept(
             id_number=opened.get("id_number", ""),
             mobile=opened.get("mobile", ""),
             department_id=mine.to_department_id,
-            consent_followup=mine.direction == "down",
+            # down: the clinic follows them up; up: not asked here yet (at this hospital's discharge)
+            consent_followup=True if mine.direction == "down" else None,
         ),
         ports.store,
         ports.directory,
