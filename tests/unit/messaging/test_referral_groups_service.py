@@ -137,3 +137,12 @@ def test_no_group_across_hospitals_no_longer_in_the_consortium(
     consume(tables, event(REFERRAL_REQUESTED, REQUESTED))
     assert tables.conversations == {} and tables.pointers == {}
     assert any("no longer share the consortium" in r.getMessage() for r in caplog.records)
+
+
+def test_an_end_delivered_before_its_start_leaves_no_open_group(tables: ConversationTables) -> None:
+    """Events may arrive out of order: a referral completed before its request is seen makes no group."""
+    consume(tables, event(REFERRAL_COMPLETED, REQUESTED))
+    consume(tables, event(REFERRAL_REQUESTED, REQUESTED))
+    group = tables.conversations[(TOWN, GID)]
+    assert group.closed and group.member_ids == frozenset()
+    assert [p for p in tables.pointers if p[2] == GID] == []

@@ -6,7 +6,8 @@ carries ``group_members``, hospital id → staff ids; the receiving side's copy 
 receiving hospital's people as guests, named without the patient ("转诊 · 甲院 → 乙院 · 心内科"); its
 id derives from the referral's, so a retry or a repeated event makes one group. On ``accepted`` the
 people new to ``group_members`` (the receiving doctor) join. When the referral ends (rejected, no-show,
-completed, cancelled) the group closes: its members still read it, nobody posts in it again.
+completed, cancelled) the group closes: its members still read it, nobody posts in it again; an end that
+arrives before its start leaves a closed, empty marker, so the late start makes no group.
 
 The group is registered in its consortium like any cross-hospital group, so a hospital leaving the
 consortium leaves it too (the consortium-groups consumer). If the two hospitals no longer share the
@@ -74,7 +75,22 @@ def sync(envelope: EventEnvelope, uow: UnitOfWork, store: ConversationStore | No
     store = store or wiring.consumer_conversations(envelope.tenant, uow)
     existing = store.conversations.get(envelope.tenant, group_id(data.referral_id))
     if envelope.type in CLOSING:
-        if existing is not None and not existing.closed:
+        if existing is None:
+            # the end came before the start (events may arrive out of order): a closed, empty marker under
+            # the group's id, so a late ``requested`` makes no group for a finished referral
+            store.conversations.create(
+                ConversationRecord(
+                    id=group_id(data.referral_id),
+                    hospital_id=envelope.tenant,
+                    kind="group",
+                    name="转诊（已结束）",
+                    member_ids=frozenset(),
+                    created_at=now_utc(),
+                    consortium_id=data.consortium_id,
+                    closed=True,
+                )
+            )
+        elif not existing.closed:
             store.conversations.close(existing)
         return
     lead = store.access.shared_lead(data.from_hospital_id, data.to_hospital_id, data.consortium_id)
