@@ -89,12 +89,14 @@ def _tables_text(tenant: str) -> str:
 
 
 def _events(tenant: str) -> list[str]:
-    table = boto3.resource("dynamodb").Table(get_settings().table_name("followup"))
+    """Every outbox event of the tenant (every page of the scan: the table holds other tests' items too)."""
+    client = boto3.client("dynamodb")
+    name = get_settings().table_name("followup")
     return [
-        str(i["event"])
-        for page in [table.scan()]
+        str(i["event"]["S"])
+        for page in client.get_paginator("scan").paginate(TableName=name)
         for i in page["Items"]
-        if i.get("entity") == "outbox" and i.get("tenant") == tenant
+        if i.get("entity", {}).get("S") == "outbox" and i.get("tenant", {}).get("S") == tenant
     ]
 
 
