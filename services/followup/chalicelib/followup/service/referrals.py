@@ -795,11 +795,12 @@ def _follow_through(
     principal: Principal,
     referral_id: str,
     note: str,
-    request_id: str | None,
-    store: Store | None,
-    directory: Directory | None,
-    consortia: Consortia | None,
-    now: datetime | None,
+    request_id: str | None = None,
+    *,
+    store: Store | None = None,
+    directory: Directory | None = None,
+    consortia: Consortia | None = None,
+    now: datetime | None = None,
 ) -> models.ReferralView:
     """arrived, no_show, completed: the receiver's desk (or the receiving doctor) records it."""
     ports = Adapters(principal, request_id, store, directory, consortia)
@@ -826,49 +827,19 @@ def _follow_through(
 def arrived(
     principal: Principal, referral_id: str, body: models.NoteBody, request_id: str | None = None, **kw: Any
 ) -> models.ReferralView:
-    return _follow_through(
-        "arrived",
-        principal,
-        referral_id,
-        body.note,
-        request_id,
-        kw.get("store"),
-        kw.get("directory"),
-        kw.get("consortia"),
-        kw.get("now"),
-    )
+    return _follow_through("arrived", principal, referral_id, body.note, request_id, **kw)
 
 
 def no_show(
     principal: Principal, referral_id: str, body: models.NoteBody, request_id: str | None = None, **kw: Any
 ) -> models.ReferralView:
-    return _follow_through(
-        "no_show",
-        principal,
-        referral_id,
-        body.note,
-        request_id,
-        kw.get("store"),
-        kw.get("directory"),
-        kw.get("consortia"),
-        kw.get("now"),
-    )
+    return _follow_through("no_show", principal, referral_id, body.note, request_id, **kw)
 
 
 def complete(
     principal: Principal, referral_id: str, body: models.NoteBody, request_id: str | None = None, **kw: Any
 ) -> models.ReferralView:
-    return _follow_through(
-        "completed",
-        principal,
-        referral_id,
-        body.note,
-        request_id,
-        kw.get("store"),
-        kw.get("directory"),
-        kw.get("consortia"),
-        kw.get("now"),
-    )
+    return _follow_through("completed", principal, referral_id, body.note, request_id, **kw)
 
 
 # ---- withdrawing (the sender) --------------------------------------------------------------------------
