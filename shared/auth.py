@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -58,6 +58,12 @@ class Principal:
     staff_id: str | None = None
     # Their display name, as the directory's sign-in has it (set by ``shared.standing``), if any.
     staff_name: str | None = None
+    # A partner app's token (issued by the marketplace): the installation and app it acts for, and the
+    # installation's per-minute allowance (set by ``shared.installations``).
+    installation: str | None = None
+    app: str | None = None
+    rate_per_minute: int = 0
+    issued_at: int | None = None  # a partner app token's ``iat`` (its installation may revoke older ones)
 
     @property
     def staff(self) -> str:
@@ -79,12 +85,26 @@ def require(
     kinds = tuple(kinds)
     if kinds and principal.kind not in kinds:
         raise Forbidden(f"callers of kind '{principal.kind}' may not use this operation")
+    scopes = tuple(scopes)
+    if principal.kind == "partner":
+        # A partner app reaches only routes that declare the scopes it needs, holding every one of them
+        # (consented by the hospital); a partner organisation (no installation) only the scope-less
+        # routes made for partners (the marketplace's own). Roles are for staff: a partner has none.
+        if principal.installation is None:
+            if scopes:
+                raise Forbidden("only an installed app's token may use this operation")
+            return
+        if not scopes:
+            raise Forbidden("an app's token may not use this operation (it declares no partner scope)")
+        missing = sorted(set(scopes) - principal.scopes)
+        if missing:
+            raise Forbidden("requires the scopes: " + ", ".join(missing))
+        return
     roles = tuple(roles)
     if roles and not principal.has_any_role(roles):
         raise Forbidden("requires one of the roles: " + ", ".join(roles))
-    missing = sorted(set(scopes) - principal.scopes)
-    if missing:
-        raise Forbidden("requires the scopes: " + ", ".join(missing))
+    # Staff and services are authorised by their roles and the directory; scopes are what a hospital
+    # consents to for a partner app (above).
 
 
 class TokenVerifier:
@@ -98,8 +118,10 @@ class TokenVerifier:
         tenant_claim: str,
         cache_seconds: int,
         staff_claim: str = "staff_id",
+        marketplace_issuer: str = "",
     ):
         self.staff_claim = staff_claim
+        self.marketplace_issuer = marketplace_issuer
         self.issuer = issuer
         self.audience = audience
         self.tenant_claim = tenant_claim
@@ -118,6 +140,7 @@ class TokenVerifier:
             tenant_claim=settings.tenant_claim,
             cache_seconds=settings.jwks_cache_seconds,
             staff_claim=settings.staff_claim,
+            marketplace_issuer=settings.marketplace_issuer,
         )
 
     def _signing_key(self, kid: str) -> jwt.PyJWK:
@@ -181,7 +204,14 @@ class TokenVerifier:
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise Unauthenticated("token has no key id")
-        key = self._signing_key(kid)
+        # Which issuer's keys to check it with: the identity provider's, or the marketplace's for a partner
+        # app's token. The claimed issuer only chooses the key; the signature and ``iss`` are then checked.
+        try:
+            claimed_issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated("malformed token") from exc
+        partner_app = bool(self.marketplace_issuer) and claimed_issuer == self.marketplace_issuer
+        key = self._marketplace_key(kid) if partner_app else self._signing_key(kid)
         if key.algorithm_name != alg:
             # The key decides the algorithm: an RS256 header naming an EC key is a forgery, not a 500.
             raise Unauthenticated("token algorithm does not match its key")
@@ -191,13 +221,45 @@ class TokenVerifier:
                 key.key,
                 algorithms=[alg],
                 audience=self.audience,
-                issuer=self.issuer,
+                issuer=self.marketplace_issuer if partner_app else self.issuer,
                 leeway=30,
-                options={"require": ["iss", "aud", "exp", "sub"]},
+                options={"require": ["iss", "aud", "exp", "sub"] + (["iat"] if partner_app else [])},
             )
         except jwt.PyJWTError as exc:
             raise Unauthenticated(f"invalid token: {exc}") from exc
-        return self._principal(claims)
+        return self._app_principal(claims) if partner_app else self._principal(claims)
+
+    def _marketplace_key(self, kid: str) -> jwt.PyJWK:
+        import jwt
+
+        from shared import partner_tokens
+
+        try:
+            jwk = partner_tokens.public_jwk()
+        except Exception as exc:  # KMS unreachable or the key missing: the token cannot be checked
+            raise Unauthenticated("partner token keys unavailable") from exc
+        if jwk["kid"] != kid:
+            raise Unauthenticated("unknown signing key")
+        return jwt.PyJWK(jwk)
+
+    def _app_principal(self, claims: dict[str, Any]) -> Principal:
+        """A partner app's token: the hospital that installed it, the installation, the consented scopes."""
+        principal = self._principal({**claims, "kind": "partner", "roles": []})
+        scope = claims.get("scope", "")
+        installation, app = claims.get("inst"), claims.get("app")
+        if not isinstance(installation, str) or not STAFF_ID_PATTERN.match(installation):
+            raise Unauthenticated("partner token names no installation")
+        if not isinstance(app, str) or not STAFF_ID_PATTERN.match(app):
+            raise Unauthenticated("partner token names no app")
+        issued = claims.get("iat")
+        return replace(
+            principal,
+            installation=installation,
+            app=app,
+            scopes=frozenset(scope.split() if isinstance(scope, str) else ()),
+            staff_id=None,
+            issued_at=int(issued) if isinstance(issued, int | float) else None,
+        )
 
     def _principal(self, claims: dict[str, Any]) -> Principal:
         tenant = claims.get(self.tenant_claim)
@@ -217,6 +279,11 @@ class TokenVerifier:
         staff_id = claims.get(self.staff_claim)
         if staff_id is not None and (not isinstance(staff_id, str) or not STAFF_ID_PATTERN.match(staff_id)):
             raise Unauthenticated(f"token has an invalid '{self.staff_claim}' claim")
+        if kind == "partner":
+            # The identity provider's partner principal is a partner organisation's developer: it manages
+            # its apps in the marketplace, and reaches a hospital only through an installation's token
+            # (the marketplace's issuer), never with scopes of its own making.
+            scopes, staff_id = [], None
         return Principal(
             tenant=tenant,
             user=sub,

@@ -85,10 +85,15 @@ class RouteSpec:
     @property
     def charged_budget(self) -> dict[str, int]:
         """The route's own DynamoDB budget plus what authorising its caller costs: a staff caller's
-        standing is one GetItem on the directory (``shared.standing``)."""
-        if self.public or "staff" not in self.kinds:
+        standing is one GetItem on the directory (``shared.standing``); an app's, one GetItem for its
+        installation's standing and one UpdateItem counting the call (``shared.installations``)."""
+        if self.public or not {"staff", "partner"} & set(self.kinds):
             return dict(self.budget)
-        return {**self.budget, "GetItem": self.budget.get("GetItem", 0) + 1}
+        charged = {**self.budget, "GetItem": self.budget.get("GetItem", 0) + 1}
+        if "partner" in self.kinds and self.scopes:
+            # an app's token: its installation's standing (the GetItem) and the call counted (an UpdateItem)
+            charged["UpdateItem"] = charged.get("UpdateItem", 0) + 1
+        return charged
 
     @property
     def path_params(self) -> list[str]:
@@ -267,8 +272,16 @@ class ServiceAPI:
         if spec.public:
             principal = Principal(tenant="public", user="anonymous", kind="service")
         else:
-            principal = standing.check(get_verifier().verify_header(headers.get("authorization")))
-            require(principal, roles=spec.roles, scopes=spec.scopes, kinds=spec.kinds)
+            principal = get_verifier().verify_header(headers.get("authorization"))
+            if principal.kind == "partner" and principal.installation is not None:
+                from shared import installations  # PynamoDB: loaded with the first app request
+
+                principal = installations.check(principal)
+                require(principal, roles=spec.roles, scopes=spec.scopes, kinds=spec.kinds)
+                installations.meter(principal)
+            else:
+                principal = standing.check(principal)
+                require(principal, roles=spec.roles, scopes=spec.scopes, kinds=spec.kinds)
         for name, value in path_params.items():
             if not ID_PATTERN.match(value):
                 raise NotFound(name.removesuffix("_id"))

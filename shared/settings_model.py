@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     # The claim naming the caller's staff record (set by the identity provider when the account is
     # bound to a member of staff); without it a staff token's subject is taken as the staff id.
     staff_claim: str = "staff_id"
+    # Partner app tokens (shared.partner_tokens): the marketplace issues them as this issuer, signed by
+    # the province's asymmetric KMS key (empty: alias/<table_prefix>-marketplace-signing).
+    marketplace_issuer: str = "https://marketplace.future-hospital.local"
+    marketplace_signing_key_id: str = ""
     max_body_bytes: int = 256 * 1024
     idempotency_ttl_seconds: int = 24 * 3600
     outbox_ttl_days: int = 7
@@ -53,6 +57,10 @@ class Settings(BaseSettings):
     @property
     def kms_data_key(self) -> str:
         return self.kms_data_key_id or f"alias/{self.table_prefix}-data"
+
+    @property
+    def marketplace_signing_key(self) -> str:
+        return self.marketplace_signing_key_id or f"alias/{self.table_prefix}-marketplace-signing"
 
     @property
     def attachments_bucket_name(self) -> str:

@@ -71,6 +71,15 @@ def token(stack: Any) -> Callable[..., str]:
 
 
 @pytest.fixture
+def app_token(stack: Any) -> Callable[..., str]:
+    """``app_token(tenant, scopes, **standing)``: a partner app installed in ``tenant`` with ``scopes``
+    (its standing written as the marketplace writes it) and its token (``tests/partner_apps.py``)."""
+    from tests import partner_apps
+
+    return partner_apps.app_token
+
+
+@pytest.fixture
 def admin(tenant: str, token: Callable[..., str]) -> str:
     return token(tenant, "admin-1", ["hospital_admin"])
 

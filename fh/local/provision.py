@@ -79,11 +79,15 @@ def create_consumer(
 
 
 def create_keys(kms: Any, settings: Settings) -> None:
-    """The province's KMS keys: field encryption (symmetric) and blind indexes (HMAC)."""
+    """The province's KMS keys: field encryption (symmetric), blind indexes (HMAC), partner token signing."""
     data = kms.create_key(Description="fh field encryption", KeyUsage="ENCRYPT_DECRYPT")
     kms.create_alias(AliasName=settings.kms_data_key, TargetKeyId=data["KeyMetadata"]["KeyId"])
     index = kms.create_key(Description="fh blind index", KeyUsage="GENERATE_VERIFY_MAC", KeySpec="HMAC_256")
     kms.create_alias(AliasName=settings.kms_index_key, TargetKeyId=index["KeyMetadata"]["KeyId"])
+    signing = kms.create_key(
+        Description="fh marketplace token signing", KeyUsage="SIGN_VERIFY", KeySpec="ECC_NIST_P256"
+    )
+    kms.create_alias(AliasName=settings.marketplace_signing_key, TargetKeyId=signing["KeyMetadata"]["KeyId"])
 
 
 def provision(

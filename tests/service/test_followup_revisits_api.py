@@ -23,7 +23,7 @@ SCOPE = "followup:revisits:write"
 
 
 def test_a_partner_request_is_claimed_by_exactly_one_of_twenty_doctors_and_closed(
-    stack: Any, tenant: str, admin: str, token: Callable[..., str]
+    stack: Any, tenant: str, admin: str, token: Callable[..., str], app_token: Callable[..., str]
 ) -> None:
     dept = department(stack, admin, "心血管内科")
     elsewhere = department(stack, admin, "普外科")
@@ -31,7 +31,7 @@ def test_a_partner_request_is_claimed_by_exactly_one_of_twenty_doctors_and_close
     surgeon = make_staff(stack, admin, elsewhere, "外科医生", "RV99", ["doctor"])
     names = {d: f"医生{n:02d}" for n, d in enumerate(doctors)}
     put_patient(tenant, "p1", dept, "心血管内科")
-    app = token(tenant, "app-1", [], kind="partner", scopes=[SCOPE])
+    app = app_token(tenant, [SCOPE])
     body = {"patient_id": "p1", "department_id": dept, "ask": "renew", "text": "苯磺酸氨氯地平"}
 
     status, made = stack.request("POST", "/followup/revisits", app, body)
@@ -42,10 +42,7 @@ def test_a_partner_request_is_claimed_by_exactly_one_of_twenty_doctors_and_close
         "张*",
         "心血管内科",
     )
-    assert (
-        stack.request("POST", "/followup/revisits", token(tenant, "app-2", [], kind="partner"), body)[0]
-        == 403
-    )
+    assert stack.request("POST", "/followup/revisits", app_token(tenant, ["directory:read"]), body)[0] == 403
     unknown = {**body, "patient_id": "nobody"}
     status, problem = stack.request("POST", "/followup/revisits", app, unknown)
     assert status == 404 and "nobody" not in str(problem)

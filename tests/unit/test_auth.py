@@ -130,10 +130,33 @@ def test_require_roles_scopes_kinds() -> None:
     require(nurse, roles=("nurse", "doctor"), scopes=("a",), kinds=("staff",))
     with pytest.raises(Forbidden):
         require(nurse, roles=("hospital_admin",))
-    with pytest.raises(Forbidden):
-        require(nurse, scopes=("a", "b"))
+    require(nurse, scopes=("a", "b"))  # staff are authorised by roles and the directory, not scopes
     with pytest.raises(Forbidden):
         require(nurse, kinds=("partner",))
+
+
+def test_a_partner_app_reaches_only_routes_declaring_scopes_it_holds() -> None:
+    app = Principal("h1", "app:x", "partner", frozenset(), frozenset({"a"}), installation="in1", app="x")
+    require(app, scopes=("a",), kinds=("staff", "partner"))
+    with pytest.raises(Forbidden):
+        require(app, scopes=("a", "b"), kinds=("staff", "partner"))
+    with pytest.raises(Forbidden):  # a partner route that declares no scope is not for an app's token
+        require(app, kinds=("partner",))
+    with pytest.raises(Forbidden):  # a staff-only route
+        require(app, scopes=("a",), kinds=("staff",))
+    developer = Principal("acme", "dev-1", "partner")  # a partner organisation, no installation
+    require(developer, kinds=("partner",))
+    with pytest.raises(Forbidden):
+        require(developer, scopes=("a",), kinds=("partner",))
+
+
+def test_an_identity_provider_partner_token_carries_no_scopes(
+    issuer: DevIssuer, verifier: TokenVerifier
+) -> None:
+    """Only the marketplace's tokens carry a hospital's consent: a partner token from the identity
+    provider naming scopes (and a hospital) gets none of them."""
+    principal = verifier.verify(issuer.token("t-1", "dev-1", [], kind="partner", scopes=["directory:read"]))
+    assert (principal.kind, principal.scopes, principal.installation) == ("partner", frozenset(), None)
 
 
 def test_a_staff_id_claim_binds_the_account_to_a_staff_record(

@@ -23,6 +23,7 @@ ONE = {"GetItem": 2, "Query": 1}
     response=models.RevisitView,
     status=201,
     kinds=("staff", "service", "partner"),
+    scopes=("followup:revisits:write",),  # a partner app's; staff and services are authorised by role
     idempotent=True,
     # the patient; for staff the access policy (their record; their teams, the units); the department (the
     # units), its doctors

@@ -1,0 +1,89 @@
+"""The partner scopes of the province: what an installed app may be given, read by every service.
+
+A scope names, in one place, what a hospital consents to when it installs an app: the routes that
+declare it (``ServiceAPI.route(..., kinds=(..., "partner"), scopes=(<scope>,))``) and the event types
+an installation holding it may subscribe to. The marketplace checks manifests against this catalogue,
+shows the hospital admin the labels below at install time, and fans events out by it; the HTTP layer
+refuses a partner token any route that does not list ``partner`` among its kinds or whose scopes the
+token was not given. No pydantic here: it is read on every partner request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Scope:
+    name: str
+    label: str  # what the hospital admin reads at install time (Chinese)
+    description: str
+    # Event types (exact names, or a prefix ending in ``.*``) an installation with this scope may receive.
+    events: tuple[str, ...] = ()
+
+    def allows_event(self, event_type: str) -> bool:
+        return any(
+            event_type == pattern or (pattern.endswith(".*") and event_type.startswith(pattern[:-1]))
+            for pattern in self.events
+        )
+
+
+SCOPES: dict[str, Scope] = {
+    scope.name: scope
+    for scope in (
+        Scope(
+            "directory:read",
+            "读取通讯录（科室、人员姓名与职务）",
+            "Read the hospital's departments and staff (names, departments, titles, roles; no mobiles).",
+            events=("department.*", "staff.*"),
+        ),
+        Scope(
+            "approvals:read",
+            "读取审批单",
+            "Read approval requests and their progress (approvals of the hospital's templates).",
+            events=("approval.*",),
+        ),
+        Scope(
+            "roster:read",
+            "读取排班与值班",
+            "Read published rosters and who is on duty.",
+            events=("roster.*",),
+        ),
+        Scope(
+            "notifications:send",
+            "向员工发送工作通知",
+            "Send work notifications to the hospital's staff in the app's name.",
+        ),
+        Scope(
+            "followup:revisits:write",
+            "提交慢病复诊申请",
+            "Ask for chronic revisits on a patient's behalf, and hear how they are handled.",
+            events=("followup.revisit.*",),
+        ),
+        Scope(
+            "referral:read",
+            "接收转诊与会诊动态",
+            "Hear about the hospital's referrals and consultations (ids and states, no patient identity).",
+            events=("referral.*", "consultation.*"),
+        ),
+        Scope(
+            "report:census:write",
+            "上报医院运营数据（门急诊、住院、床位）",
+            "Upload the hospital's daily operations census from the HIS.",
+        ),
+    )
+}
+
+# Events every installation hears about itself, whatever its scopes (installed, upgraded, uninstalled).
+LIFECYCLE_EVENTS: tuple[str, ...] = ("app.installed", "app.upgraded", "app.uninstalled")
+
+
+def unknown_scopes(names: list[str] | tuple[str, ...] | set[str] | frozenset[str]) -> list[str]:
+    return sorted(set(names) - set(SCOPES))
+
+
+def events_allowed(scopes: list[str] | tuple[str, ...] | set[str] | frozenset[str], event_type: str) -> bool:
+    """Whether an installation holding ``scopes`` may receive ``event_type``."""
+    if event_type in LIFECYCLE_EVENTS:
+        return True
+    return any(SCOPES[name].allows_event(event_type) for name in scopes if name in SCOPES)
