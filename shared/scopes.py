@@ -32,6 +32,11 @@ SCOPES: dict[str, Scope] = {
     scope.name: scope
     for scope in (
         Scope(
+            "events:read",
+            "接收已授权的事件（事件拉取）",
+            "Read the installation's own events (the polling feed); every installation holds it.",
+        ),
+        Scope(
             "directory:read",
             "读取通讯录（科室、人员姓名与职务）",
             "Read the hospital's departments and staff (names, departments, titles, roles; no mobiles).",
@@ -73,6 +78,9 @@ SCOPES: dict[str, Scope] = {
         ),
     )
 }
+
+# Scopes every installation holds without asking (its own events, already consented type by type).
+BASELINE_SCOPES: tuple[str, ...] = ("events:read",)
 
 # Events every installation hears about itself, whatever its scopes (installed, upgraded, uninstalled).
 LIFECYCLE_EVENTS: tuple[str, ...] = ("app.installed", "app.upgraded", "app.uninstalled")

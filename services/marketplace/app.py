@@ -4,4 +4,8 @@ from chalicelib.marketplace import route_table
 
 from shared.app import create_app
 
-app = create_app("marketplace", route_table.ROUTES)
+app = create_app(
+    "marketplace",
+    route_table.ROUTES,
+    event_types="chalicelib.marketplace.contracts.events",
+)
