@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     # the province's asymmetric KMS key (empty: alias/<table_prefix>-marketplace-signing).
     marketplace_issuer: str = "https://marketplace.future-hospital.local"
     marketplace_signing_key_id: str = ""
+    # The province's platform admins (role ``platform_admin``: they review partner apps) sign in under this
+    # tenant.
+    platform_tenant: str = "platform"
+    # Webhooks go to public https endpoints only; ``fh dev`` allows plain http to 127.0.0.1 for the local
+    # receiver (``fh partner receive``). Never set in a province stack.
+    webhook_allow_loopback_http: bool = False
     max_body_bytes: int = 256 * 1024
     idempotency_ttl_seconds: int = 24 * 3600
     outbox_ttl_days: int = 7
