@@ -88,6 +88,17 @@ HMAC_KEY: list[tuple[str, str]] = [
         "KMS cannot rotate HMAC keys automatically (see AwsSolutions-KMS5 on this key).",
     ),
 ]
+SIGNING_KEY: list[tuple[str, str]] = [
+    (
+        "AwsSolutions-KMS5",
+        "KMS cannot rotate asymmetric keys automatically; a new signing key is published beside the old in "
+        "the JWKS for a token lifetime, then the old alias target retired (docs/marketplace.md).",
+    ),
+    (
+        "HIPAA.Security-KMSBackingKeyRotationEnabled",
+        "KMS cannot rotate asymmetric keys automatically (see AwsSolutions-KMS5 on this key).",
+    ),
+]
 FAILURE_DESTINATION: list[tuple[str, str]] = [
     (
         "AwsSolutions-SQS3",

@@ -58,6 +58,11 @@ def index_key_alias(province: str) -> str:
     return f"alias/{component(province, 'index')}"
 
 
+def signing_key_alias(province: str) -> str:
+    """The marketplace's asymmetric key that signs partner app tokens (``shared.partner_tokens``)."""
+    return f"alias/{component(province, 'marketplace-signing')}"
+
+
 def attachments_bucket(province: str, account: str) -> str:
     """Files people attach: conversations' and approval forms' (``FH_ATTACHMENTS_BUCKET``). Bucket names
     are global within a partition, so the account id makes the name one no other deployment of this code

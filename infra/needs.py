@@ -39,6 +39,24 @@ CONSORTIA = ReadModel(
     keys=("*#consortia", "*#consortium#*"),
 )
 
+# A partner app's standing and its call count (``shared.installations``), read and counted by every service
+# on each app request; written by the marketplace alone.
+APP_STANDING = ReadModel(
+    "marketplace",
+    "app-standing",
+    "whether an installed app may still act, with which scopes (shared.installations)",
+    actions=("dynamodb:GetItem",),
+    keys=("*#app-standing",),
+)
+APP_USAGE = ReadModel(
+    "marketplace",
+    "app-usage",
+    "an installed app's calls a day and its per-minute allowance (shared.installations.meter)",
+    actions=("dynamodb:UpdateItem",),
+)
+# Every service answers partner app tokens (shared.http): these two, on the marketplace's table.
+PARTNER_CALLS = (APP_STANDING, APP_USAGE)
+
 
 @dataclass(frozen=True)
 class Needs:
@@ -56,19 +74,31 @@ class Needs:
     # The container-image solver function (scheduling's auto-roster jobs): the stack builds it, and the
     # service's functions may invoke it (lambda:InvokeFunction on it alone).
     solver: bool = False
+    # kms:Sign on the province's partner token signing key (every role may GetPublicKey to verify).
+    signs_tokens: bool = False
 
 
 NEEDS: dict[str, Needs] = {
-    "messaging": Needs(blind_index=True, attachments=True, alerts=True, push=True, read_models=(ON_DUTY,)),
+    "messaging": Needs(
+        blind_index=True, attachments=True, alerts=True, push=True, read_models=(ON_DUTY, *PARTNER_CALLS)
+    ),
     # approvals' files are <tenant>/approvals/<id>: its role reaches those keys only
-    "approvals": Needs(attachments=True, attachment_keys="*/approvals/*", read_models=(ON_DUTY,)),
+    "approvals": Needs(
+        attachments=True, attachment_keys="*/approvals/*", read_models=(ON_DUTY, *PARTNER_CALLS)
+    ),
     # scheduling's spreadsheet exports are <tenant>/scheduling/exports/...: its role reaches those keys only
-    "scheduling": Needs(solver=True, attachments=True, attachment_keys="*/scheduling/*"),
+    "scheduling": Needs(
+        solver=True, attachments=True, attachment_keys="*/scheduling/*", read_models=PARTNER_CALLS
+    ),
     # follow-up's patients are found by blind index (adapters/kms.py); its call recordings are
     # <tenant>/followup/recordings/<id>: its role reaches those keys only; referrals and remote
     # consultations check the consortium read model
     "followup": Needs(
-        blind_index=True, attachments=True, attachment_keys="*/followup/*", read_models=(CONSORTIA, ON_DUTY)
+        blind_index=True,
+        attachments=True,
+        attachment_keys="*/followup/*",
+        read_models=(CONSORTIA, ON_DUTY, *PARTNER_CALLS),
     ),
-    "marketplace": Needs(),
+    # the marketplace signs partner app tokens with the province's signing key (kms:Sign)
+    "marketplace": Needs(signs_tokens=True),
 }

@@ -103,6 +103,19 @@ class DataStack(Stack):
         )
         nag.suppress_resource(self.index_key, nag.HMAC_KEY)
 
+        # Partner app tokens (shared.partner_tokens): the marketplace signs them with this key's private half,
+        # which never leaves KMS; every service verifies them with its public half (GetPublicKey).
+        self.signing_key = kms.Key(
+            self,
+            "SigningKey",
+            alias=names.signing_key_alias(code),
+            description=f"Future Hospital {province.name} ({code}): partner app tokens (ES256)",
+            key_spec=kms.KeySpec.ECC_NIST_P256,
+            key_usage=kms.KeyUsage.SIGN_VERIFY,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        nag.suppress_resource(self.signing_key, nag.SIGNING_KEY)
+
         self.tables = {spec.suffix: self._table(spec) for spec in TABLES}
 
         self.bus = events.EventBus(self, "Bus", event_bus_name=names.bus(code))
@@ -135,6 +148,7 @@ class DataStack(Stack):
 
         self._export("data-key-arn", self.key.key_arn)
         self._export("index-key-arn", self.index_key.key_arn)
+        self._export("signing-key-arn", self.signing_key.key_arn)
         for spec in TABLES:
             if spec.stream:
                 self._export(f"{spec.suffix}-stream-arn", self.tables[spec.suffix].table_stream_arn or "")

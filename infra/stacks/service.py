@@ -209,6 +209,8 @@ class ServiceStack(Stack):
             "FH_JWT_AUDIENCE": identity.audience,
             "FH_JWKS_URL": identity.jwks_url,
             "FH_TENANT_CLAIM": identity.tenant_claim,
+            # partner app tokens: the province's marketplace issues them (signed by its signing key)
+            "FH_MARKETPLACE_ISSUER": f"urn:fh:{code}:marketplace",
             "POWERTOOLS_SERVICE_NAME": self.service,
         }
 
@@ -349,6 +351,10 @@ class ServiceStack(Stack):
             )
         )
         policy.add_statements(iam.PolicyStatement(actions=KEY_USE, resources=[self.key.key_arn]))
+        # Every function verifies partner app tokens with the signing key's public half
+        # (shared.partner_tokens).
+        signing_key = Fn.import_value(names.export(self.province.code, "signing-key-arn"))
+        policy.add_statements(iam.PolicyStatement(actions=["kms:GetPublicKey"], resources=[signing_key]))
         return role
 
     def _grant_app(self) -> None:
@@ -378,6 +384,9 @@ class ServiceStack(Stack):
     def _grant_needs(self) -> None:
         policy = self.policies["app"]
         code = self.province.code
+        if self.needs.signs_tokens:
+            signing_key = Fn.import_value(names.export(code, "signing-key-arn"))
+            policy.add_statements(iam.PolicyStatement(actions=["kms:Sign"], resources=[signing_key]))
         if self.needs.blind_index:
             # Blind indexes are computed (GenerateMac), never verified against a stored MAC: nothing else.
             index_key_arn = Fn.import_value(names.export(code, "index-key-arn"))

@@ -15,7 +15,7 @@ from chalice.app import ScheduledEventConfig, SQSEventConfig
 
 from fh.services import load_apps
 from infra import names
-from infra.needs import CONSORTIA, NEEDS, ON_DUTY
+from infra.needs import CONSORTIA, NEEDS, ON_DUTY, PARTNER_CALLS
 from tests.infra.conftest import Assembly, resources
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -314,15 +314,15 @@ def test_only_the_services_that_need_them_get_buckets_phones_push_and_the_index_
         assert ("sns:Publish" in actions) == needs.alerts, svc
         assert "kms:VerifyMac" not in actions
         for model in needs.read_models:
-            (query,) = [
+            # another service's table: only its read model's actions, on its read model's keys only
+            (grant,) = [
                 s
-                for s in _granted(statements, "dynamodb:Query")
+                for s in statements
                 if json.dumps(s["Resource"]).endswith(f':table/{names.table(code, model.table)}"]]}}')
+                and s.get("Condition", {}).get("ForAllValues:StringLike", {}).get("dynamodb:LeadingKeys")
+                == model.leading_keys
             ]
-            assert sorted(_listed(query["Action"])) == sorted(model.actions)
-            assert query["Condition"] == {
-                "ForAllValues:StringLike": {"dynamodb:LeadingKeys": model.leading_keys}
-            }
+            assert sorted(_listed(grant["Action"])) == sorted(model.actions)
 
 
 @pytest.mark.parametrize("code", PROVINCES)
@@ -371,6 +371,27 @@ def test_infra_needs_match_what_the_service_code_calls(svc: str) -> None:
     assert (ON_DUTY in needs.read_models) == (reads_on_duty and svc != ON_DUTY.table)
     reads_consortia = bool(re.search(r"from shared import [^\n]*\bconsortia\b|shared\.consortia", code))
     assert (CONSORTIA in needs.read_models) == (reads_consortia and svc != CONSORTIA.table)
+    # Every service answers partner app tokens (shared.http reads the installation's standing and counts the
+    # call on the marketplace's table); the marketplace owns that table.
+    for model in PARTNER_CALLS:
+        assert (model in needs.read_models) == (svc != model.table)
+    assert needs.signs_tokens == ("partner_tokens.sign(" in code)
+
+
+@pytest.mark.parametrize("code", PROVINCES)
+def test_every_role_may_verify_partner_tokens_and_only_the_marketplace_sign_them(
+    assembly: Assembly, code: str
+) -> None:
+    """Partner app tokens are checked by every service with the signing key's public half; the private half
+    signs (kms:Sign) for the marketplace alone, and never leaves KMS."""
+    signing = names.export(code, "signing-key-arn")
+    for svc in names.SERVICES:
+        statements = _app_statements(_service(assembly, code, svc))
+        actions = {
+            a for s in statements if signing in json.dumps(s["Resource"]) for a in _listed(s["Action"])
+        }
+        assert "kms:GetPublicKey" in actions, svc
+        assert ("kms:Sign" in actions) == (svc == "marketplace"), svc
 
 
 # -- the solver function (scheduling's auto-roster jobs) -------------------------------------------------------

@@ -265,10 +265,18 @@ def test_least_privilege_no_wildcards_on_data(assembly: Assembly, code: str) -> 
 
 
 def test_a_service_cannot_touch_another_services_table(assembly: Assembly) -> None:
-    text = json.dumps(_statements(service(assembly, "nx", "scheduling")))
+    statements = _statements(service(assembly, "nx", "scheduling"))
+    text = json.dumps(statements)
     assert ":table/fh-nx-scheduling" in text and ":table/fh-nx-directory" in text
-    for other in ("messaging", "approvals", "followup", "marketplace"):
+    for other in ("messaging", "approvals", "followup"):
         assert f":table/fh-nx-{other}" not in text
+    # the marketplace's table: an installed app's standing and call count only (shared.installations)
+    on_marketplace = [s for s in statements if ":table/fh-nx-marketplace" in json.dumps(s)]
+    assert on_marketplace and all(
+        s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+        in (["*#app-standing"], ["*#app-usage#*"])
+        for s in on_marketplace
+    )
 
 
 @pytest.mark.parametrize("code", PROVINCES)
