@@ -55,11 +55,6 @@ SCOPES: dict[str, Scope] = {
             events=("roster.*",),
         ),
         Scope(
-            "notifications:send",
-            "向员工发送工作通知",
-            "Send work notifications to the hospital's staff in the app's name.",
-        ),
-        Scope(
             "followup:revisits:write",
             "提交慢病复诊申请",
             "Ask for chronic revisits on a patient's behalf, and hear how they are handled.",
@@ -70,11 +65,6 @@ SCOPES: dict[str, Scope] = {
             "接收转诊与会诊动态",
             "Hear about the hospital's referrals and consultations (ids and states, no patient identity).",
             events=("referral.*", "consultation.*"),
-        ),
-        Scope(
-            "report:census:write",
-            "上报医院运营数据（门急诊、住院、床位）",
-            "Upload the hospital's daily operations census from the HIS.",
         ),
     )
 }

@@ -70,6 +70,7 @@ class BudgetCaller:
 
     token: str
     maker: ResourceMaker
+    tenant: str = ""
     stocked: bool = False  # one of everything made (lists then have something to page through)
 
     @classmethod
@@ -89,6 +90,7 @@ class BudgetCaller:
                 solve=stack.run_solver_jobs,
                 routes=routes,
             ),
+            tenant,
         )
 
 
@@ -98,10 +100,12 @@ def measure(
     with_idempotency_key: bool = False,
     only: Any = None,
     caller: BudgetCaller | None = None,
+    app: str | None = None,
 ) -> list[BudgetRow]:
     """Every route (or ``only`` one) once, as ``caller`` (default: a fresh tenant's all-roles caller);
     its DynamoDB calls counted. A list route reads a tenant stocked with one of everything; the list
-    routes' gate passes one stocked caller to all of them (stocking takes ~10 s a tenant)."""
+    routes' gate passes one stocked caller to all of them (stocking takes ~10 s a tenant). ``app``: a
+    partner app's token of the caller's hospital makes the measured call (the caller still sets up)."""
     routes = all_routes()
     caller = caller or BudgetCaller.fresh(stack)
     token, maker = caller.token, caller.maker
@@ -119,7 +123,9 @@ def measure(
             continue
         headers = {"Idempotency-Key": uuid.uuid4().hex} if with_idempotency_key and route.idempotent else {}
         with botocore_hooks.counting() as log:
-            status, _, payload = call(route.method, request.url(route.service), token, request.body, headers)
+            status, _, payload = call(
+                route.method, request.url(route.service), app or token, request.body, headers
+            )
         problem = "" if status < 300 else f"{payload}"[:300]
         rows.append(
             BudgetRow(

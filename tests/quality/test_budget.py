@@ -9,7 +9,7 @@ import pytest
 from tests.quality import botocore_hooks
 from tests.quality.budget import BudgetCaller, inproc_caller, measure, table
 from tests.quality.scenarios import gap, marks
-from tests.quality.surface import all_routes, is_list, route_id
+from tests.quality.surface import all_routes, all_scopes, is_list, route_id
 
 pytestmark = pytest.mark.e2e
 
@@ -30,6 +30,25 @@ def test_route_is_within_its_budget(
     if not row.driven:
         pytest.fail(f"not driven ({row.status}): add a recipe in tests/quality/scenarios.py: {row.problem}")
     assert not row.over, "over budget:\n" + table([row])
+
+
+@pytest.mark.parametrize(
+    "route", [r for r in all_routes() if "partner" in r.kinds and r.scopes], ids=route_id
+)
+def test_an_apps_call_is_within_the_routes_budget(
+    stack: Any, clients: dict[str, Any], route: Any, stocked: BudgetCaller
+) -> None:
+    """A partner app's call costs its installation's standing (GetItem) and its count (UpdateItem) instead
+    of a member of staff's standing: the route's charged budget holds for it too."""
+    from tests import partner_apps
+
+    caller = stocked if is_list(route) else BudgetCaller.fresh(stack)
+    app = partner_apps.app_token(caller.tenant, all_scopes(all_routes()))
+    (row,) = measure(stack, clients, only=route, caller=caller, app=app)
+    if not row.driven:
+        pytest.fail(f"not driven as an app ({row.status}): {row.problem}")
+    assert not row.over, "over budget:\n" + table([row])
+    assert row.calls.get("UpdateItem", 0) >= 1  # the call was counted for the hospital to see
 
 
 def test_budget_holds_with_an_idempotency_key(stack: Any, clients: dict[str, Any]) -> None:

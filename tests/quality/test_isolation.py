@@ -73,8 +73,14 @@ def _denials(route: Any, routes: tuple[Any, ...]) -> list[tuple[str, dict[str, A
     out = []
     if route.roles:
         out.append(("role", {**base, "roles": [r for r in roles if r not in route.roles]}))
-    for scope in route.scopes:
-        out.append((f"scope {scope}", {**base, "scopes": [s for s in scopes if s != scope]}))
+    if "partner" in route.kinds and route.scopes:
+        # Scopes are what a hospital consents to for an app: an installed app's token lacking one of them,
+        # and a partner organisation's own token (no installation: it holds no hospital's consent).
+        for scope in route.scopes:
+            out.append(
+                (f"app without scope {scope}", {"app": True, "scopes": [s for s in scopes if s != scope]})
+            )
+        out.append(("partner organisation", {**base, "kind": "partner"}))
     for kind in KINDS:
         if route.kinds and kind not in route.kinds:
             out.append((f"kind {kind}", {**base, "kind": kind}))
@@ -90,13 +96,76 @@ DENIABLE = [
 
 @pytest.mark.parametrize(("route", "why", "claims"), DENIABLE)
 def test_token_lacking_role_scope_or_kind_is_403(
-    stack: Any, tenant: str, token: Callable[..., str], route: Any, why: str, claims: dict[str, Any]
+    stack: Any,
+    tenant: str,
+    token: Callable[..., str],
+    app_token: Callable[..., str],
+    route: Any,
+    why: str,
+    claims: dict[str, Any],
 ) -> None:
-    jwt = token(tenant, "u-denied", claims.pop("roles"), **claims)
+    if claims.pop("app", False):
+        jwt = app_token(tenant, claims["scopes"])
+    else:
+        jwt = token(tenant, "u-denied", claims.pop("roles"), **claims)
     path = _call_path(route, route.path.replace("{", "x").replace("}", ""))
     status, body = stack.request(route.method, path, jwt, example_body(route) if route.body else None)
     assert status == 403, (why, status, body)
     assert body["type"] == "urn:fh:problem:forbidden"
+
+
+def test_an_app_token_never_reaches_a_route_not_made_for_apps(
+    stack: Any, tenant: str, app_token: Callable[..., str]
+) -> None:
+    """A partner app holding every scope there is still reaches only the routes that list apps among their
+    callers and declare a scope: every staff-only route, every partner-organisation route, is a 403."""
+    jwt = app_token(tenant, all_scopes(all_routes()))
+    refused = [r for r in protected(all_routes()) if not ("partner" in r.kinds and r.scopes)]
+    assert refused
+    for route in refused:
+        path = _call_path(route, route.path.replace("{", "x").replace("}", ""))
+        status, body = stack.request(route.method, path, jwt, example_body(route) if route.body else None)
+        assert status == 403, (route_id(route), status, body)
+
+
+def test_an_uninstalled_apps_token_is_refused_at_once_on_every_app_route(
+    stack: Any, tenant: str, app_token: Callable[..., str]
+) -> None:
+    """Uninstalling (or suspending) an app takes effect on its very next call, whatever its token says."""
+    for status_of_app in ("uninstalled", "suspended"):
+        jwt = app_token(tenant, all_scopes(all_routes()), status=status_of_app)
+        for route in [r for r in protected(all_routes()) if "partner" in r.kinds and r.scopes]:
+            path = _call_path(route, route.path.replace("{", "x").replace("}", ""))
+            status, body = stack.request(route.method, path, jwt, example_body(route) if route.body else None)
+            assert status == 403, (route_id(route), status_of_app, status, body)
+
+
+@pytest.mark.parametrize(
+    "route",
+    [r for r in with_ids(all_routes()) if "partner" in r.kinds and r.scopes],
+    ids=route_id,
+)
+def test_an_app_of_another_hospital_gets_404_and_nothing(
+    stack: Any,
+    maker: ResourceMaker,
+    full_token: Callable[..., str],
+    app_token: Callable[..., str],
+    route: Any,
+) -> None:
+    """Hospital B's app, holding every scope, asks for hospital A's resource: 404, nothing of A's."""
+    tenant_a, tenant_b = f"t-a{uuid.uuid4().hex[:10]}", f"t-b{uuid.uuid4().hex[:10]}"
+    request = maker.prepare_or_fail(route, full_token(tenant_a))
+    body = example_body(route) if route.body is not None else None
+    status, payload = stack.request(
+        route.method, request.url(route.service), app_token(tenant_b, all_scopes(all_routes())), body
+    )
+    assert status == 404, (route_id(route), status, payload)
+    assert not _leaks(payload, _secrets(request.made)), payload
+    # the control: A's own app reads it
+    status, _ = stack.request(
+        route.method, request.url(route.service), app_token(tenant_a, all_scopes(all_routes())), body
+    )
+    assert route.method != "GET" or status == 200, (route_id(route), status)
 
 
 def test_every_permission_is_denied_somewhere() -> None:

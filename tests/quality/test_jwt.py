@@ -15,7 +15,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from tests.quality.surface import all_roles, all_routes, protected, route_id
+from tests.quality.surface import all_roles, all_routes, all_scopes, protected, route_id
 
 pytestmark = pytest.mark.e2e
 TENANT = "t-jwt-battery"
@@ -109,6 +109,53 @@ def _huge(issuer: Any) -> str:
     return _signed(issuer, padding="x" * 100 * 1024)
 
 
+def _app_claims(issuer: Any, **changes: Any) -> dict[str, Any]:
+    """A partner app token's claims (the marketplace's issuer), every scope there is."""
+    from shared.settings import get_settings
+
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "iss": get_settings().marketplace_issuer,
+        "aud": issuer.audience,
+        "sub": "app:attacker",
+        "tenant": TENANT,
+        "inst": "inattacker",
+        "app": "attacker",
+        "scope": " ".join(all_scopes(all_routes())),
+        "iat": now,
+        "exp": now + 600,
+    }
+    for name, value in changes.items():
+        if value is None:
+            claims.pop(name, None)
+        else:
+            claims[name] = value
+    return claims
+
+
+def _app_genuine(issuer: Any, **changes: Any) -> str:
+    """Signed by the province's key in KMS, as the marketplace signs: only ``changes`` make it invalid."""
+    from shared import partner_tokens
+
+    return partner_tokens.sign(_app_claims(issuer, **changes))
+
+
+def _app_foreign_key(issuer: Any) -> str:
+    """The marketplace's kid and issuer, signed by the attacker's key."""
+    from shared import partner_tokens
+
+    mine = ec.generate_private_key(ec.SECP256R1())
+    return jwt.encode(
+        _app_claims(issuer), mine, algorithm="ES256", headers={"kid": partner_tokens.public_jwk()["kid"]}
+    )
+
+
+def _app_by_identity_provider(issuer: Any) -> str:
+    """Claims the marketplace's issuer but is signed by the identity provider's key (its kid)."""
+    key = issuer.ensure_key()
+    return jwt.encode(_app_claims(issuer), key, algorithm="ES256", headers={"kid": issuer.kid(key)})
+
+
 NOW = int(time.time())
 FORGERIES: dict[str, Callable[[Any], str]] = {
     "alg none": lambda i: _unsigned("none", i),
@@ -135,6 +182,16 @@ FORGERIES: dict[str, Callable[[Any], str]] = {
     "three garbage segments": lambda i: "a.b.c",
     "binary junk": lambda i: _b64(bytes(range(256))) * 3,
     "header only": lambda i: _segment({"alg": "ES256"}),
+    # partner app tokens: the marketplace's issuer is checked with the province's key and nothing else
+    "app token by a foreign key": _app_foreign_key,
+    "app token by the identity provider's key": _app_by_identity_provider,
+    "app token alg none": lambda i: (
+        f"{_segment({'alg': 'none', 'typ': 'JWT', 'kid': 'fh-x'})}.{_segment(_app_claims(i))}."
+    ),
+    "app token expired": lambda i: _app_genuine(i, exp=int(time.time()) - 3600, iat=int(time.time()) - 7200),
+    "app token naming no installation": lambda i: _app_genuine(i, inst=None),
+    "app token without iat": lambda i: _app_genuine(i, iat=None),
+    "app token for another audience": lambda i: _app_genuine(i, aud="someone-else"),
 }
 SCHEMES: dict[str, Callable[[str], str]] = {"Bearer": lambda t: f"Bearer {t}"}
 # Authorization values that are not a bearer token at all.
@@ -203,6 +260,23 @@ def test_the_genuine_token_is_accepted(stack: Any) -> None:
     """The control: the same claims, properly signed, pass authentication (so the 401s mean something)."""
     token = _signed(stack.issuer)
     reads = [r for r in ROUTES if r.method == "GET" and not r.path_params]
+    assert reads
+    for route in reads:
+        status, body = stack.request("GET", _path(route), token)
+        assert status not in (401, 403) and status < 500, (route_id(route), status, body)
+
+
+def test_the_genuine_app_token_is_accepted_where_apps_are(stack: Any) -> None:
+    """The control for the app forgeries: the same claims signed by the province's key, for an installed
+    app, pass authentication on the routes made for apps (so their 401s mean something)."""
+    from tests import partner_apps
+
+    scopes = all_scopes(all_routes())
+    installation = partner_apps.install(TENANT, scopes, app="attacker")
+    token = _app_genuine(stack.issuer, inst=installation)
+    reads = [
+        r for r in ROUTES if r.method == "GET" and not r.path_params and "partner" in r.kinds and r.scopes
+    ]
     assert reads
     for route in reads:
         status, body = stack.request("GET", _path(route), token)

@@ -74,6 +74,8 @@ def submit(ctx: RequestContext, body: SubmitApproval) -> Approval:
     "/approvals/{instance_id}",
     summary="Get an approval (its people named)",
     response=Approval,
+    kinds=("staff", "service", "partner"),
+    scopes=("approvals:read",),  # a partner app's, with the hospital's consent
     budget={**GET, **NAMES},
 )
 def get_approval(ctx: RequestContext, instance_id: str) -> Approval:

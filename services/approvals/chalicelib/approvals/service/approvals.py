@@ -190,6 +190,8 @@ def start(
 
 
 def _visible(principal: Principal, inst: Instance) -> bool:
+    if principal.kind == "partner":  # an app the hospital consented to reading its approvals
+        return "approvals:read" in principal.scopes
     return ADMIN_ROLE in principal.roles or principal.staff in inst.participants()
 
 

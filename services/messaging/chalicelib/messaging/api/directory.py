@@ -29,6 +29,10 @@ GET = {"GetItem": 1}
 LIST = {"Query": 1}
 NAMED_LIST = {"Query": 1, "BatchGetItem": 1}  # and the names of the people the page names
 CHANGE = {"GetItem": 1, "TransactWriteItems": 1}
+# The directory's reads are also a partner app's, with the hospital's consent (shared/scopes.py): names,
+# units, titles and roles — never a mobile number, a sign-in or a certificate (service/directory.py).
+DIRECTORY_READERS = ("staff", "service", "partner")
+DIRECTORY_READ = ("directory:read",)
 
 
 @api.route(
@@ -51,6 +55,8 @@ def create_department(ctx: RequestContext, body: CreateDepartment) -> Department
     summary="List departments (each head named)",
     query=ListQuery,
     response=Page[Department],
+    kinds=DIRECTORY_READERS,
+    scopes=DIRECTORY_READ,
     budget=NAMED_LIST,
 )
 def list_departments(ctx: RequestContext, query: ListQuery) -> Page[Department]:
@@ -61,6 +67,8 @@ def list_departments(ctx: RequestContext, query: ListQuery) -> Page[Department]:
     "/departments/tree",
     summary="The hospital's units nested under their parents (name, kind, head)",
     response=list[DepartmentNode],
+    kinds=DIRECTORY_READERS,
+    scopes=DIRECTORY_READ,
     budget=NAMED_LIST,  # the hospital's units: one Query; their heads' names: one BatchGetItem
 )
 def department_tree(ctx: RequestContext) -> list[DepartmentNode]:
@@ -82,7 +90,14 @@ def remove_department(ctx: RequestContext, department_id: str, query: RemoveDepa
     directory.remove_department(ctx.principal, department_id, query.version, ctx.request_id)
 
 
-@api.route("/departments/{department_id}", summary="Get a department", response=Department, budget=GET)
+@api.route(
+    "/departments/{department_id}",
+    summary="Get a department",
+    response=Department,
+    kinds=DIRECTORY_READERS,
+    scopes=DIRECTORY_READ,
+    budget=GET,
+)
 def get_department(ctx: RequestContext, department_id: str) -> Department:
     return directory.get_department(ctx.principal, department_id)
 
@@ -133,6 +148,8 @@ def create_staff(ctx: RequestContext, body: CreateStaff) -> Staff:
     summary="List or search staff (name, pinyin, initials, 工号; by department, status)",
     query=StaffQuery,
     response=Page[Staff],
+    kinds=DIRECTORY_READERS,
+    scopes=DIRECTORY_READ,
     budget=NAMED_LIST,  # the list, or with q the search index: one Query; supervisors' names: one batch
 )
 def list_staff(ctx: RequestContext, query: StaffQuery) -> Page[Staff]:
@@ -150,7 +167,14 @@ def my_colleagues(ctx: RequestContext, query: ListQuery) -> Page[Staff]:
     return directory.my_colleagues(ctx.principal, query.limit, query.cursor)
 
 
-@api.route("/staff/{staff_id}", summary="Get a member of staff", response=Staff, budget=GET)
+@api.route(
+    "/staff/{staff_id}",
+    summary="Get a member of staff",
+    response=Staff,
+    kinds=DIRECTORY_READERS,
+    scopes=DIRECTORY_READ,
+    budget=GET,
+)
 def get_staff(ctx: RequestContext, staff_id: str) -> Staff:
     return directory.get_staff(ctx.principal, staff_id)
 

@@ -441,7 +441,15 @@ def leave_staff(
 
 
 def get_staff(principal: Principal, staff_id: str, store: DirectoryStore | None = None) -> Staff:
-    return _staff(_load_staff(store or wiring.open_store(principal), staff_id))
+    return _for(principal, _staff(_load_staff(store or wiring.open_store(principal), staff_id)))
+
+
+def _for(principal: Principal, staff: Staff) -> Staff:
+    """What the caller may read of a member of staff: a partner app (``directory:read``) their name, unit,
+    title and roles — not their (masked) mobile, their sign-in or their certificates."""
+    if principal.kind != "partner":
+        return staff
+    return staff.model_copy(update={"mobile": None, "user_id": None, "certificates": []})
 
 
 def list_staff(principal: Principal, query: StaffQuery, store: DirectoryStore | None = None) -> Page[Staff]:
@@ -457,7 +465,9 @@ def list_staff(principal: Principal, query: StaffQuery, store: DirectoryStore | 
     names = _names(store, [r.supervisor_id for r in records])
     return Page[Staff].of(
         (records, next_cursor),
-        lambda r: _staff(r).model_copy(update={"supervisor_name": names.get(r.supervisor_id or "")}),
+        lambda r: _for(principal, _staff(r)).model_copy(
+            update={"supervisor_name": names.get(r.supervisor_id or "")}
+        ),
     )
 
 

@@ -15,7 +15,8 @@ api = ServiceAPI("scheduling", __name__)
     summary="Who is on duty on a ward at a time (?ward_id=&at=, default now), by name and shift",
     query=models.OnDutyQuery,
     response=models.OnDuty,
-    kinds=("staff",),
+    kinds=("staff", "partner"),
+    scopes=("roster:read",),  # a partner app's, with the hospital's consent
     budget={"Query": 2},
 )
 def on_duty(ctx: RequestContext, query: models.OnDutyQuery) -> models.OnDuty:
