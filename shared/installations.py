@@ -90,7 +90,11 @@ def check(principal: Principal) -> Principal:
         raise Forbidden("the app's credentials were revoked; request a new token")
     consented = [str(scope) for scope in standing.scopes or []]
     scopes = frozenset(principal.scopes & set(consented))
-    return replace(principal, scopes=scopes, rate_per_minute=int(standing.rate_per_minute or 0))
+    # the app's name stands beside its id where a person reads what it did (audit trails, access logs)
+    name = f"{standing.app_name}（应用）" if standing.app_name else None
+    return replace(
+        principal, scopes=scopes, rate_per_minute=int(standing.rate_per_minute or 0), staff_name=name
+    )
 
 
 def meter(principal: Principal, at: datetime | None = None) -> None:
