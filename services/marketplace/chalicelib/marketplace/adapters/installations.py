@@ -30,6 +30,14 @@ from shared.persistence.models import tenant_key
 from shared.persistence.uow import UnitOfWork
 
 
+class Where(BaseModel):
+    """Which hospital an installation of the partner's app is in (kept under the partner)."""
+
+    tenant: str
+    app_id: str
+    installation_id: str
+
+
 class ClaimRecord(BaseModel):
     app_id: str
     installation_id: str
@@ -97,7 +105,19 @@ class DynamoInstallations:
                 creds = self.credentials_codec.record(item)
         return found, creds
 
-    def _standing(self, i: Installation, not_before: datetime | None) -> StandingItem:
+    def hospital_name(self) -> str:
+        """The hospital's name as the province onboarded it (one GetItem on the directory), else its id."""
+        from shared.directory import hospital
+
+        found = hospital(self.tenant)
+        return str(found.name) if found is not None and found.name else self.tenant
+
+    def usage(self, installation_id: str, start: str, end: str) -> list[tuple[str, int]]:
+        from shared.installations import usage
+
+        return usage(self.tenant, installation_id, start, end)
+
+    def _standing(self, i: Installation) -> StandingItem:
         return StandingItem.new(
             self.tenant,
             i.id,
@@ -106,7 +126,7 @@ class DynamoInstallations:
             partner=i.partner,
             status=i.status,
             scopes=list(i.scopes),
-            not_before=not_before,
+            not_before=i.not_before,
             updated_at=i.consented_at if i.status == "active" else (i.uninstalled_at or i.consented_at),
         )
 
@@ -133,29 +153,32 @@ class DynamoInstallations:
         self.claims.add(self.uow, ClaimRecord(app_id=i.app_id, installation_id=i.id), taken)
         self.codec.add(self.uow, i, taken)
         uow = writes(self.uow)
-        uow.save(self._standing(i, None))
+        uow.save(self._standing(i))
         uow.save(self._partner_view(i))
+        pointer = Where(tenant=self.tenant, app_id=i.app_id, installation_id=i.id)
+        uow.save(
+            MarketplaceItem(
+                tenant_key(i.partner, "inst-of", i.id),
+                "where",
+                entity="installation_pointer",
+                tenant=i.partner,
+                data=pointer.model_dump_json(),
+            )
+        )
 
-    def save(self, i: Installation, stale: DomainError, not_before: datetime | None = None) -> None:
-        """The installation changed (upgrade, uninstall): standing and the partner's view follow; an
-        uninstall frees the app's claim and drops the credentials."""
+    def save(self, i: Installation, stale: DomainError, revoke: bool = False) -> None:
+        """The installation changed (upgrade, uninstall, credentials revoked): its standing and the
+        partner's view follow; an uninstall frees the app's claim; an uninstall or a revocation drops
+        the credentials."""
         self.codec.replace(self.uow, i, stale)
         uow = writes(self.uow)
-        uow.save(self._standing(i, not_before))
+        uow.save(self._standing(i))
         uow.save(self._partner_view(i))
+        if revoke:
+            uow.delete(MarketplaceItem(_partition(self.tenant, i.id), "credentials"))
         if i.status == "uninstalled":
             uow.delete(MarketplaceItem(tenant_key(self.tenant, "app-install", i.app_id), "claim"))
             uow.delete(MarketplaceItem(_partition(self.tenant, i.id), "credentials"))
-
-    def revoke(self, i: Installation, at: datetime) -> None:
-        """Every token issued before ``at`` refused, the secrets gone."""
-        uow = writes(self.uow)
-        uow.update(
-            StandingItem(StandingItem.partition(self.tenant), i.id),
-            actions=[StandingItem.not_before.set(at), StandingItem.updated_at.set(at)],
-            condition=StandingItem.status == "active",
-        )
-        uow.delete(MarketplaceItem(_partition(self.tenant, i.id), "credentials"))
 
     def put_credentials(self, creds: Credentials, stale: DomainError) -> None:
         condition = MarketplaceItem.revision == creds.revision
@@ -191,6 +214,14 @@ class DynamoPartnerInstallations:
     """A partner's view of where its app is installed (``tenant`` = the partner)."""
 
     tenant: str
+
+    def where(self, installation_id: str) -> tuple[str, str] | None:
+        """(hospital, app id) of an installation of one of the partner's apps (one GetItem)."""
+        keys = lambda _: Keys("", "", {})  # noqa: E731 - written by DynamoInstallations.add
+        found = Codec(self.tenant, keys, Where, "installation_pointer").get(
+            tenant_key(self.tenant, "inst-of", installation_id), "where", consistent=False
+        )
+        return (found.tenant, found.app_id) if found else None
 
     def page(self, app_id: str, limit: int, cursor: str | None) -> Page:
         keys = lambda _: Keys("", "", {})  # noqa: E731 - read only

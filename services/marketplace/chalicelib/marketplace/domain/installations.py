@@ -28,8 +28,8 @@ OVERLAP = timedelta(hours=24)
 TOKEN_SECONDS = 600
 # Token requests a client may make a minute (each answers a token good for ten minutes).
 TOKEN_REQUESTS_PER_MINUTE = 30
-# A bundle installs each app in one transaction: 6 items an app (installation, its claim, standing,
-# the partner's list entry, the event, the audit) under DynamoDB's 100 a transaction.
+# A bundle installs all its apps in one transaction: 7 items an app (installation, its claim, standing,
+# the partner's list entry and pointer, the event, the audit) under DynamoDB's 100 items a transaction.
 MAX_BUNDLE_APPS = 10
 
 
@@ -55,6 +55,8 @@ class Installation(BaseModel):
     uninstalled_at: datetime | None = None
     uninstalled_by: str = ""
     bundle_id: str | None = None
+    # Tokens issued before this instant are refused (the hospital revoked the credentials).
+    not_before: datetime | None = None
     revision: int = 0
 
 

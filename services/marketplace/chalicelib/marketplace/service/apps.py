@@ -257,7 +257,7 @@ def submit(
 # ---- review ------------------------------------------------------------------------------------------------
 
 
-def _platform_admin(principal: Principal) -> None:
+def platform_admin(principal: Principal) -> None:
     if principal.tenant != get_settings().platform_tenant or "platform_admin" not in principal.roles:
         raise Forbidden("apps are reviewed by the province's platform admins")
 
@@ -269,7 +269,7 @@ def _review_view(r: domain.ReviewEntry) -> models.ReviewView:
 def list_reviews(
     principal: Principal, query: models.AppsQuery, *, store: AppsStore | None = None
 ) -> models.ReviewList:
-    _platform_admin(principal)
+    platform_admin(principal)
     store = store or wiring.apps_store(principal)
     return models.ReviewList.of(store.province.queue(query.limit, query.cursor), _review_view)
 
@@ -287,7 +287,7 @@ def decide(
 ) -> models.AppView:
     """Approve (the app's listed version becomes the newest approved) or reject (with the reason), audited
     with the reviewer, in one transaction with the queue and the catalogue."""
-    _platform_admin(principal)
+    platform_admin(principal)
     store = store or wiring.apps_store(principal, request_id)
     entry = store.province.review(app_id, version)
     if entry is None:
