@@ -443,7 +443,9 @@ def install_bundle(
                 entry.manifest.scope_names(), entry.manifest.events, consent.scopes, consent.events
             )
         except RuleViolation as exc:
-            raise RuleViolation(f"{entry.manifest.name}: {exc}", f"consents.{app_id}") from exc
+            raise RuleViolation(
+                f"the consent to {entry.manifest.name} differs: {exc}", f"consents.{app_id}"
+            ) from exc
     at = now or now_utc()
     hospital_name = store.installations.hospital_name()
     made = [_new_installation(principal, entries[a], hospital_name, at, bundle.id) for a in bundle.app_ids]
