@@ -135,3 +135,13 @@ def test_a_partner_sees_only_its_own_apps_and_cannot_review(stack: Any, admin: s
     assert stack.request("POST", f"/marketplace/reviews/{app['id']}/1/approve", mine)[0] == 403
     # staff are not partner organisations
     assert stack.request("POST", "/marketplace/apps", admin, SCHEDULER)[0] == 403
+
+
+def test_the_dev_seed_lists_the_demo_app_and_the_support_bundle(stack: Any, admin: str) -> None:
+    from fh.local.seed import SUPPORT_BUNDLE, seed_marketplace
+
+    made = seed_marketplace(stack)
+    status, found = stack.request("GET", "/marketplace/catalogue?q=pb&limit=200", admin)
+    assert status == 200 and made["app"]["id"] in [i["app_id"] for i in found["items"]]
+    assert made["bundle"]["name"] == SUPPORT_BUNDLE
+    assert [a["name"] for a in made["bundle"]["apps"]] == ["智能排班助手"]

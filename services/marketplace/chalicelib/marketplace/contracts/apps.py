@@ -66,7 +66,9 @@ class ManifestIn(BaseModel):
     icon_url: str | None = Field(None, pattern=URL)
     scopes: list[AskedScope] = Field(max_length=20)
     events: list[str] = Field(default_factory=list, max_length=50)
-    webhook_url: str | None = Field(None, pattern=URL)
+    webhook_url: str | None = Field(
+        None, pattern=r"^https?://[^\s]{1,500}$", description="https (a local stack: also http to 127.0.0.1)"
+    )
     pricing: str = Field("", max_length=200)
 
 

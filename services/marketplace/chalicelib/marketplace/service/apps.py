@@ -99,7 +99,7 @@ def _manifest(body: models.ManifestIn) -> domain.Manifest:
         webhook_url=body.webhook_url,
         pricing=body.pricing,
     )
-    domain.check_manifest(manifest)
+    domain.check_manifest(manifest, get_settings().webhook_allow_loopback_http)
     return manifest
 
 
