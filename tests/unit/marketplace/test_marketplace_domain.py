@@ -82,6 +82,7 @@ def test_rotation_keeps_the_previous_secret_for_the_overlap_and_drops_older() ->
     assert verify(creds, second, T0 + timedelta(hours=2)) and verify(creds, first, T0 + timedelta(hours=2))
     assert not verify(creds, first, T0 + timedelta(hours=1) + OVERLAP)
     third, creds = rotate(creds, "h.i", "i", T0 + timedelta(hours=3))
+    assert verify(creds, third, T0 + timedelta(hours=3))
     assert verify(creds, second, T0 + timedelta(hours=3)) and not verify(
         creds, first, T0 + timedelta(hours=3)
     )
