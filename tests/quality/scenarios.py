@@ -2100,8 +2100,8 @@ KNOWN_GAPS.update(
         "isolation-list marketplace:GET /bundles": "bundles are the province's: every hospital reads them",
         "isolation-404 marketplace:POST /bundles/{bundle_id}/install": "a bundle is the province's: any hospital installs it",
         "isolation-list marketplace:GET /reviews": "the review queue is the province's, one platform tenant",
-        "isolation-404 marketplace:POST /reviews/{app_id}/{version}/approve": "the review queue is the province's",
-        "isolation-404 marketplace:POST /reviews/{app_id}/{version}/reject": "the review queue is the province's",
+        "isolation-404 marketplace:POST /reviews/{app_id}/{number}/approve": "the review queue is the province's",
+        "isolation-404 marketplace:POST /reviews/{app_id}/{number}/reject": "the review queue is the province's",
     }
 )
 
@@ -2113,7 +2113,7 @@ def _register_marketplace() -> None:
     import jwt
 
     from shared.settings import get_settings
-    from tests.quality.surface import Made, Prepared, body_recipe, maker_recipe, scenario
+    from tests.quality.surface import Made, Prepared, body_recipe, branch, maker_recipe, scenario
 
     manifest = {
         "name": "质控排班助手",
@@ -2228,7 +2228,7 @@ def _register_marketplace() -> None:
         app, _ = listed(maker, p)
         return as_partner(maker, p, f"/apps/{app}/versions", manifest, made_app(app))
 
-    @scenario("marketplace", "POST", "/apps/{app_id}/versions/{version}/submit")
+    @scenario("marketplace", "POST", "/apps/{app_id}/versions/{number}/submit")
     def submit_draft(maker: ResourceMaker, token: str) -> Prepared:
         p = own_partner(maker, token)
         app = draft(maker, p)
@@ -2243,12 +2243,12 @@ def _register_marketplace() -> None:
         submitted(maker, partner(maker, f"gp{uuid.uuid4().hex[:10]}"))
         return as_reviewer(maker, "/reviews")
 
-    @scenario("marketplace", "POST", "/reviews/{app_id}/{version}/approve")
+    @scenario("marketplace", "POST", "/reviews/{app_id}/{number}/approve")
     def approve_one(maker: ResourceMaker, token: str) -> Prepared:
         app = submitted(maker, partner(maker, f"gp{uuid.uuid4().hex[:10]}"))
         return as_reviewer(maker, f"/reviews/{app}/1/approve", made=made_app(app))
 
-    @scenario("marketplace", "POST", "/reviews/{app_id}/{version}/reject")
+    @scenario("marketplace", "POST", "/reviews/{app_id}/{number}/reject")
     def reject_one(maker: ResourceMaker, token: str) -> Prepared:
         app = submitted(maker, partner(maker, f"gp{uuid.uuid4().hex[:10]}"))
         return as_reviewer(maker, f"/reviews/{app}/1/reject", {"reason": "说明不足"}, made_app(app))
@@ -2267,6 +2267,18 @@ def _register_marketplace() -> None:
     def consent_to_a_listed_app(maker: ResourceMaker, token: str, parents: dict[str, str]) -> dict[str, Any]:
         app, _ = listed(maker)
         return {"app_id": app, "version": 1, **consent}
+
+    @maker_recipe("marketplace", "/reviews")
+    def an_app_to_reference(maker: ResourceMaker, token: str, parents: dict[str, str]) -> Made:
+        """A body naming an ``app_id`` (an install) names a listed app."""
+        app, _ = listed(maker)
+        return Made("marketplace", "/catalogue", f"/marketplace/catalogue/{app}", app, {})
+
+    @scenario("marketplace", "GET", "/installations")
+    @branch("marketplace", "GET", "/installations", "BatchGetItem")
+    def my_installations(maker: ResourceMaker, token: str) -> Prepared:
+        installed(maker, token)
+        return Prepared("/installations")
 
     @scenario("marketplace", "POST", "/installations/{installation_id}/upgrade")
     def upgrade_one(maker: ResourceMaker, token: str) -> Prepared:

@@ -393,7 +393,7 @@ def test_throttled_store_is_503_with_retry_after(
     assert fast_backoff.backoffs and all(0 <= b <= 20 for b in fast_backoff.backoffs), fast_backoff.backoffs
 
     # Once the store recovers, the very same request goes through.
-    status, _, payload = call(route.method, url, token, body)
+    status, _, payload = call(route.method, url, request.token_for(token), body)
     assert status < 300, (status, payload)
 
 

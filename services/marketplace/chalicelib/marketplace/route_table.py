@@ -9,7 +9,7 @@ ROUTES = (
     ("GET", "/apps", "chalicelib.marketplace.api.apps", "list_apps"),
     ("GET", "/apps/{app_id}", "chalicelib.marketplace.api.apps", "get_app"),
     ("POST", "/apps/{app_id}/versions", "chalicelib.marketplace.api.apps", "add_version"),
-    ("POST", "/apps/{app_id}/versions/{version}/submit", "chalicelib.marketplace.api.apps", "submit_version"),
+    ("POST", "/apps/{app_id}/versions/{number}/submit", "chalicelib.marketplace.api.apps", "submit_version"),
     ("POST", "/bundles", "chalicelib.marketplace.api.bundles", "create_bundle"),
     ("GET", "/bundles", "chalicelib.marketplace.api.bundles", "list_bundles"),
     ("POST", "/bundles/{bundle_id}/install", "chalicelib.marketplace.api.bundles", "install_bundle"),
@@ -29,6 +29,6 @@ ROUTES = (
     ("PUT", "/partner", "chalicelib.marketplace.api.partners", "put_partner"),
     ("GET", "/partner", "chalicelib.marketplace.api.partners", "get_partner"),
     ("GET", "/reviews", "chalicelib.marketplace.api.review", "list_reviews"),
-    ("POST", "/reviews/{app_id}/{version}/approve", "chalicelib.marketplace.api.review", "approve_version"),
-    ("POST", "/reviews/{app_id}/{version}/reject", "chalicelib.marketplace.api.review", "reject_version"),
+    ("POST", "/reviews/{app_id}/{number}/approve", "chalicelib.marketplace.api.review", "approve_version"),
+    ("POST", "/reviews/{app_id}/{number}/reject", "chalicelib.marketplace.api.review", "reject_version"),
 )

@@ -13,10 +13,10 @@ route = api.route
 PARTNER = ("partner",)
 
 
-def number(version: str) -> int:
-    if not version.isdigit() or len(version) > 6:
+def version_number(number: str) -> int:
+    if not number.isdigit() or len(number) > 6:
         raise NotFound("app version")
-    return int(version)
+    return int(number)
 
 
 @route(
@@ -72,12 +72,12 @@ def add_version(ctx: RequestContext, app_id: str, body: models.ManifestIn) -> mo
 
 
 @route(
-    "/apps/{app_id}/versions/{version}/submit",
+    "/apps/{app_id}/versions/{number}/submit",
     "POST",
     summary="Submit a draft version for review (draft → in_review)",
     response=models.AppView,
     kinds=PARTNER,
     budget={"GetItem": 1, "TransactWriteItems": 1},
 )
-def submit_version(ctx: RequestContext, app_id: str, version: str) -> models.AppView:
-    return apps.submit(ctx.principal, app_id, number(version), ctx.request_id)
+def submit_version(ctx: RequestContext, app_id: str, number: str) -> models.AppView:
+    return apps.submit(ctx.principal, app_id, version_number(number), ctx.request_id)

@@ -131,7 +131,7 @@ def issue_credentials(ctx: RequestContext, app_id: str, installation_id: str) ->
     query=models.InstallationsQuery,
     response=models.PartnerInstallationList,
     kinds=PARTNER,
-    budget={"Query": 1},
+    budget={"GetItem": 1, "Query": 1},  # the app (the partner's own), its installations
 )
 def list_partner_installations(
     ctx: RequestContext, app_id: str, query: models.InstallationsQuery

@@ -13,10 +13,10 @@ route = api.route
 REVIEWERS = ("platform_admin",)
 
 
-def number(version: str) -> int:
-    if not version.isdigit() or len(version) > 6:
+def version_number(number: str) -> int:
+    if not number.isdigit() or len(number) > 6:
         raise NotFound("app version")
-    return int(version)
+    return int(number)
 
 
 @route(
@@ -33,7 +33,7 @@ def list_reviews(ctx: RequestContext, query: models.AppsQuery) -> models.ReviewL
 
 
 @route(
-    "/reviews/{app_id}/{version}/approve",
+    "/reviews/{app_id}/{number}/approve",
     "POST",
     summary="Approve a version: the app's listed version becomes the newest approved one",
     response=models.AppView,
@@ -43,12 +43,12 @@ def list_reviews(ctx: RequestContext, query: models.AppsQuery) -> models.ReviewL
     # tokens and the audit in one transaction
     budget={"GetItem": 3, "TransactWriteItems": 1},
 )
-def approve_version(ctx: RequestContext, app_id: str, version: str) -> models.AppView:
-    return apps.decide(ctx.principal, app_id, number(version), True, "", ctx.request_id)
+def approve_version(ctx: RequestContext, app_id: str, number: str) -> models.AppView:
+    return apps.decide(ctx.principal, app_id, version_number(number), True, "", ctx.request_id)
 
 
 @route(
-    "/reviews/{app_id}/{version}/reject",
+    "/reviews/{app_id}/{number}/reject",
     "POST",
     summary="Reject a version with the reason (the partner may submit a new version)",
     body=models.Rejection,
@@ -57,5 +57,5 @@ def approve_version(ctx: RequestContext, app_id: str, version: str) -> models.Ap
     kinds=("staff",),
     budget={"GetItem": 2, "TransactWriteItems": 1},
 )
-def reject_version(ctx: RequestContext, app_id: str, version: str, body: models.Rejection) -> models.AppView:
-    return apps.decide(ctx.principal, app_id, number(version), False, body.reason, ctx.request_id)
+def reject_version(ctx: RequestContext, app_id: str, number: str, body: models.Rejection) -> models.AppView:
+    return apps.decide(ctx.principal, app_id, version_number(number), False, body.reason, ctx.request_id)

@@ -311,6 +311,8 @@ def partner_installations(
     principal: Principal, app_id: str, query: models.InstallationsQuery, *, store: AppsStore | None = None
 ) -> models.PartnerInstallationList:
     store = store or wiring.apps_store(principal)
+    if store.apps.get(app_id) is None:  # another partner's app is no app of this one's
+        raise NotFound("app")
     return models.PartnerInstallationList.of(
         store.partner_installations.page(app_id, query.limit, query.cursor),
         lambda p: models.PartnerInstallation(**p.model_dump()),
