@@ -5,8 +5,8 @@ Keys (every one starts with a tenant):
 - a partner's profile: ``<partner>#partner`` / ``profile``;
 - an app (all its versions in one item, revision-checked): ``<partner>#app#<app_id>`` / ``app``, on the
   partner's list ``gsi1pk = <partner>#apps``, ``gsi1sk = <created_at>#<app_id>``;
-- where an app lives (its partner), for the province's routes that name only the app:
-  ``marketplace#app#<app_id>`` / ``owner``;
+- an app id's claim in the province (create-only, with the app: the catalogue and the installations key
+  apps by id alone, so an id is one partner's) naming its partner: ``marketplace#app#<app_id>`` / ``owner``;
 - a version in review: ``marketplace#review#<app_id>`` / ``v<version>``, on the queue
   ``gsi1pk = marketplace#reviews``, ``gsi1sk = <submitted_at>#<app_id>#<version>`` (oldest first);
 - a listed app: ``marketplace#catalogue#<app_id>`` / ``entry`` (the listed version's manifest), and
