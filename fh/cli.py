@@ -15,7 +15,7 @@ from pathlib import Path
 def _dev(args: argparse.Namespace) -> int:
     from fh.dev_issuer import default_home
     from fh.local import state
-    from fh.local.seed import DEMO_ROLES, DEMO_TENANT, PARTNER_PEOPLE, seed
+    from fh.local.seed import DEMO_ROLES, DEMO_TENANT, PARTNER_PEOPLE, marketplace_tokens, seed
     from fh.local.stack import LocalStack
 
     home = default_home()
@@ -52,6 +52,13 @@ def _dev(args: argparse.Namespace) -> int:
                 person = made["partner_people"][label]
                 token = stack.token(person["tenant"], f"demo-{label}", roles)
                 print(f"  {label:16s} {person['name']}  {token}")
+            print("Marketplace: the demo partner organisation (demo-partner) and a platform admin:")
+            for label, token in marketplace_tokens(stack).items():
+                print(f"  {label:16s} {token}")
+            print(
+                f"  demo app {made['marketplace']['app']['id']} (智能排班助手),"
+                f" bundle {made['marketplace']['bundle']['id']}"
+            )
         print(f"Try: curl -H 'Authorization: Bearer <token>' {stack.url}/messaging/staff")
         print("Ctrl-C stops.", flush=True)
         # Wait in short steps, not one wait without a timeout: the kernel may deliver Ctrl-C to any

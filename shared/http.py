@@ -81,6 +81,11 @@ class RouteSpec:
     # What the route answers with: JSON (a model) unless it says otherwise; a route answering another
     # media type (a ``text/calendar`` feed) returns its body as text and is documented so.
     media_type: str = "application/json"
+    # The body may also come as an HTML form (``application/x-www-form-urlencoded``, e.g. an OAuth token
+    # request, RFC 6749 §4.4): parsed to a flat object of strings (a field given twice is a 400) and
+    # validated against ``body`` as JSON is. The handler reads the ``Authorization`` header from
+    # ``ctx.headers`` (a public route's is not verified as a bearer token).
+    form: bool = False
 
     @property
     def charged_budget(self) -> dict[str, int]:
@@ -119,6 +124,22 @@ def _is_json(media_type: str) -> bool:
     return media_type == "application/json" or (
         media_type.startswith("application/") and media_type.endswith("+json")
     )
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def _form(raw: bytes) -> dict[str, str]:
+    """An HTML form body as a flat object of strings; a field given twice is refused (RFC 6749 §3.1)."""
+    from urllib.parse import parse_qsl
+
+    pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False, max_num_fields=50)
+    out: dict[str, str] = {}
+    for name, value in pairs:
+        if name in out:
+            raise problems.bad_request(f"the form gives {name} more than once")
+        out[name] = value
+    return out
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
@@ -209,6 +230,7 @@ class ServiceAPI:
         budget: dict[str, int] | None = None,
         location: str | None = None,
         media_type: str = "application/json",
+        form: bool = False,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
             spec = RouteSpec(
@@ -229,6 +251,7 @@ class ServiceAPI:
                 budget=budget or {},
                 location=location,
                 media_type=media_type,
+                form=form,
             )
             if spec.name in self._handlers:
                 raise ValueError(f"{self.module}: two routes are named {spec.name}")
@@ -296,10 +319,11 @@ class ServiceAPI:
             if len(raw) > limit:
                 raise problems.payload_too_large(limit)
             kind = headers.get("content-type", "").split(";", 1)[0].strip().lower()
-            if raw and kind and not _is_json(kind):
+            as_form = spec.form and kind == FORM
+            if raw and kind and not _is_json(kind) and not as_form:
                 raise problems.unsupported_media_type(kind)
             try:
-                payload = json.loads(raw) if raw else None
+                payload = _form(raw) if as_form else (json.loads(raw) if raw else None)
             except (UnicodeDecodeError, ValueError) as exc:
                 raise problems.bad_request("the body is not valid JSON") from exc
             except RecursionError as exc:  # nesting deeper than the parser's stack

@@ -29,6 +29,9 @@ class Problem(Exception):
     detail: str = ""
     errors: list[FieldError] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
+    # Extension members a protocol asks for beside the standard ones (RFC 9457 §3.2), e.g. OAuth's
+    # ``error`` (RFC 6749 §5.2).
+    members: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__init__(self.detail or self.title)
@@ -38,7 +41,7 @@ class Problem(Exception):
         return PROBLEM_BASE + self.slug
 
     def body(self, instance: str = "", request_id: str = "") -> dict[str, Any]:
-        out: dict[str, Any] = {"type": self.type, "title": self.title, "status": self.status}
+        out: dict[str, Any] = {**self.members, "type": self.type, "title": self.title, "status": self.status}
         if self.detail:
             out["detail"] = self.detail
         if instance:

@@ -139,7 +139,59 @@ def seed(stack: LocalStack, tenant: str = DEMO_TENANT, partners: bool | None = N
     made["templates"] = _install_builtin_templates(stack, token, fallback_staff_id=made["staff"][-1]["id"])
     if tenant == DEMO_TENANT if partners is None else partners:
         made.update(_partners(stack, tenant, token))
+        made["marketplace"] = seed_marketplace(stack)
     return made
+
+
+# The marketplace of ``make dev``: a partner organisation, a platform admin, one approved app and the free
+# support bundle. Five requests through the real API (profile, app, submit, approve, bundle).
+DEMO_PARTNER = "demo-partner"
+DEMO_PARTNER_NAME = "杭州示例医疗科技有限公司"
+DEMO_APP = {
+    "name": "智能排班助手",
+    "description": "读取排班与通讯录，在交接班前提醒值班人员；排班发布时同步到合作方系统。",
+    "icon_url": "https://partner.example.com/icon.png",
+    "scopes": [
+        {"scope": "roster:read", "reason": "读取已发布的排班以生成值班提醒"},
+        {"scope": "directory:read", "reason": "在提醒中显示科室与人员姓名"},
+    ],
+    "events": ["roster.published"],
+    "webhook_url": "https://partner.example.com/hooks",
+    "pricing": "免费",
+}
+SUPPORT_BUNDLE = "西医医院免费支撑套件"
+
+
+def marketplace_tokens(stack: LocalStack) -> dict[str, str]:
+    """The partner organisation's and the platform admin's tokens (``make dev`` prints them)."""
+    from shared.settings import get_settings
+
+    return {
+        "partner": stack.token(DEMO_PARTNER, "demo-partner-dev", [], kind="partner"),
+        "platform-admin": stack.token(
+            get_settings().platform_tenant, "demo-platform-admin", ["platform_admin"]
+        ),
+    }
+
+
+def seed_marketplace(stack: LocalStack) -> dict[str, Any]:
+    tokens = marketplace_tokens(stack)
+    partner, reviewer = tokens["partner"], tokens["platform-admin"]
+    profile = {"name": DEMO_PARTNER_NAME, "contact": "dev@partner.example.com"}
+    status, body = stack.request("PUT", "/marketplace/partner", partner, profile)
+    if status != 200:
+        raise RuntimeError(f"seeding the partner profile failed: {status} {body}")
+    app = _ok(stack.request("POST", "/marketplace/apps", partner, DEMO_APP), "the demo app")
+    for path, token in (
+        (f"/marketplace/apps/{app['id']}/versions/1/submit", partner),
+        (f"/marketplace/reviews/{app['id']}/1/approve", reviewer),
+    ):
+        status, body = stack.request("POST", path, token)
+        if status != 200:
+            raise RuntimeError(f"seeding the demo app failed at {path}: {status} {body}")
+    bundle = {"name": SUPPORT_BUNDLE, "description": "排班、管理与日报的免费应用", "app_ids": [app["id"]]}
+    made = _ok(stack.request("POST", "/marketplace/bundles", reviewer, bundle), SUPPORT_BUNDLE)
+    return {"app": app, "bundle": made}
 
 
 # The people the tokens ``make dev`` prints sign in as (``demo-<label>``, bound by ``user_id``), so the

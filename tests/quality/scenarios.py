@@ -2086,3 +2086,266 @@ def _register_followup_consultations() -> None:
 
 
 _register_followup_consultations()
+
+
+# The marketplace: its partner console is called by a partner organisation (``kind: partner``, tenant =
+# the org) and its review and bundles by the province's platform admin (tenant ``platform``), not by the
+# gate's hospital staff: those recipes return the token to call with (``Prepared.token``) and how to mint
+# one of the same kind for another tenant (``Prepared.caller``). The catalogue, the review queue and the
+# bundles are the province's, read (and, for bundles, installed) by every hospital: not tenant data.
+KNOWN_GAPS.update(
+    {
+        "isolation-404 marketplace:GET /catalogue/{app_id}": "the catalogue is the province's: every hospital reads it",
+        "isolation-list marketplace:GET /catalogue": "the catalogue is the province's: every hospital reads it",
+        "isolation-list marketplace:GET /bundles": "bundles are the province's: every hospital reads them",
+        "isolation-404 marketplace:POST /bundles/{bundle_id}/install": "a bundle is the province's: any hospital installs it",
+        "isolation-list marketplace:GET /reviews": "the review queue is the province's, one platform tenant",
+        "isolation-404 marketplace:POST /reviews/{app_id}/{number}/approve": "the review queue is the province's",
+        "isolation-404 marketplace:POST /reviews/{app_id}/{number}/reject": "the review queue is the province's",
+    }
+)
+
+
+def _register_marketplace() -> None:
+    """Partners' apps, their review, the catalogue, installations (consent), credentials and tokens."""
+    from collections.abc import Callable
+
+    import jwt
+
+    from shared.settings import get_settings
+    from tests.quality.surface import Made, Prepared, body_recipe, branch, maker_recipe, scenario
+
+    manifest = {
+        "name": "质控排班助手",
+        "description": "门禁测试应用",
+        "scopes": [
+            {"scope": "roster:read", "reason": "读取排班"},
+            {"scope": "directory:read", "reason": "显示姓名"},
+        ],
+        "events": ["roster.published"],
+        "webhook_url": "https://partner.example.com/hooks",
+    }
+    consent = {"scopes": ["roster:read", "directory:read"], "events": ["roster.published"]}
+
+    def partner_caller(maker: ResourceMaker) -> Callable[[str, str], str]:
+        assert maker.mint is not None
+
+        def mint(tenant: str, user: str) -> str:
+            assert maker.mint is not None
+            return str(maker.mint(tenant, user, [], kind="partner"))
+
+        return mint
+
+    def platform_caller(maker: ResourceMaker) -> Callable[[str, str], str]:
+        def mint(tenant: str, user: str) -> str:
+            assert maker.mint is not None
+            return str(maker.mint(get_settings().platform_tenant, user, ["platform_admin"]))
+
+        return mint
+
+    def partner(maker: ResourceMaker, org: str) -> str:
+        token = partner_caller(maker)(org, "gate-partner")
+        status, body = maker.call(
+            "PUT", "/marketplace/partner", token, {"name": "门禁合作伙伴", "contact": "q@x.cn"}
+        )
+        assert status == 200, body
+        return token
+
+    def own_partner(maker: ResourceMaker, token: str) -> str:
+        """The gate's tenant as a partner organisation (its profile set)."""
+        return partner(maker, str(jwt.decode(token, options={"verify_signature": False})["tenant"]))
+
+    def draft(maker: ResourceMaker, partner_token: str) -> str:
+        status, app = maker.call("POST", "/marketplace/apps", partner_token, manifest)
+        assert status == 201, app
+        return str(app["id"])
+
+    def submitted(maker: ResourceMaker, partner_token: str) -> str:
+        app = draft(maker, partner_token)
+        status, body = maker.call("POST", f"/marketplace/apps/{app}/versions/1/submit", partner_token)
+        assert status == 200, body
+        return app
+
+    def approve(maker: ResourceMaker, app: str, version: int = 1) -> None:
+        reviewer = platform_caller(maker)("", "gate-reviewer")
+        status, body = maker.call("POST", f"/marketplace/reviews/{app}/{version}/approve", reviewer)
+        assert status == 200, body
+
+    def listed(maker: ResourceMaker, partner_token: str | None = None) -> tuple[str, str]:
+        """A listed app of a partner organisation of its own (or ``partner_token``'s): (app id, partner)."""
+        partner_token = partner_token or partner(maker, f"gp{uuid.uuid4().hex[:10]}")
+        app = submitted(maker, partner_token)
+        approve(maker, app)
+        return app, partner_token
+
+    def installed(maker: ResourceMaker, token: str) -> tuple[str, str, str]:
+        """An app installed in the gate's hospital: (app id, installation id, the partner's token)."""
+        app, partner_token = listed(maker)
+        status, inst = maker.call(
+            "POST", "/marketplace/installations", token, {"app_id": app, "version": 1, **consent}
+        )
+        assert status == 201, inst
+        return app, str(inst["id"]), partner_token
+
+    def as_partner(
+        maker: ResourceMaker, token: str, path: str, body: Any = None, made: Any = None
+    ) -> Prepared:
+        return Prepared(path, body, token=token, caller=partner_caller(maker), made=made or [])
+
+    @scenario("marketplace", "PUT", "/partner")
+    def set_profile(maker: ResourceMaker, token: str) -> Prepared:
+        p = partner_caller(maker)(
+            str(jwt.decode(token, options={"verify_signature": False})["tenant"]), "gate-p"
+        )
+        return as_partner(maker, p, "/partner", {"name": "门禁合作伙伴", "contact": "q@x.cn"})
+
+    @scenario("marketplace", "GET", "/partner")
+    def read_profile(maker: ResourceMaker, token: str) -> Prepared:
+        return as_partner(maker, own_partner(maker, token), "/partner")
+
+    @scenario("marketplace", "POST", "/apps")
+    def register_app(maker: ResourceMaker, token: str) -> Prepared:
+        return as_partner(maker, own_partner(maker, token), "/apps", manifest)
+
+    @scenario("marketplace", "GET", "/apps")
+    def my_apps(maker: ResourceMaker, token: str) -> Prepared:
+        p = own_partner(maker, token)
+        draft(maker, p)
+        return as_partner(maker, p, "/apps")
+
+    def made_app(app: str) -> list[Made]:
+        return [Made("marketplace", "/apps", f"/marketplace/apps/{app}", app, {})]
+
+    @scenario("marketplace", "GET", "/apps/{app_id}")
+    def my_app(maker: ResourceMaker, token: str) -> Prepared:
+        p = own_partner(maker, token)
+        app = draft(maker, p)
+        return as_partner(maker, p, f"/apps/{app}", made=made_app(app))
+
+    @scenario("marketplace", "POST", "/apps/{app_id}/versions")
+    def new_version(maker: ResourceMaker, token: str) -> Prepared:
+        p = own_partner(maker, token)
+        app, _ = listed(maker, p)
+        return as_partner(maker, p, f"/apps/{app}/versions", manifest, made_app(app))
+
+    @scenario("marketplace", "POST", "/apps/{app_id}/versions/{number}/submit")
+    def submit_draft(maker: ResourceMaker, token: str) -> Prepared:
+        p = own_partner(maker, token)
+        app = draft(maker, p)
+        return as_partner(maker, p, f"/apps/{app}/versions/1/submit", made=made_app(app))
+
+    def as_reviewer(maker: ResourceMaker, path: str, body: Any = None, made: Any = None) -> Prepared:
+        caller = platform_caller(maker)
+        return Prepared(path, body, token=caller("", "gate-reviewer"), caller=caller, made=made or [])
+
+    @scenario("marketplace", "GET", "/reviews")
+    def review_queue(maker: ResourceMaker, token: str) -> Prepared:
+        submitted(maker, partner(maker, f"gp{uuid.uuid4().hex[:10]}"))
+        return as_reviewer(maker, "/reviews")
+
+    @scenario("marketplace", "POST", "/reviews/{app_id}/{number}/approve")
+    def approve_one(maker: ResourceMaker, token: str) -> Prepared:
+        app = submitted(maker, partner(maker, f"gp{uuid.uuid4().hex[:10]}"))
+        return as_reviewer(maker, f"/reviews/{app}/1/approve", made=made_app(app))
+
+    @scenario("marketplace", "POST", "/reviews/{app_id}/{number}/reject")
+    def reject_one(maker: ResourceMaker, token: str) -> Prepared:
+        app = submitted(maker, partner(maker, f"gp{uuid.uuid4().hex[:10]}"))
+        return as_reviewer(maker, f"/reviews/{app}/1/reject", {"reason": "说明不足"}, made_app(app))
+
+    @scenario("marketplace", "GET", "/catalogue")
+    def the_catalogue(maker: ResourceMaker, token: str) -> Prepared:
+        listed(maker)
+        return Prepared("/catalogue")
+
+    @maker_recipe("marketplace", "/catalogue")
+    def a_listed_app(maker: ResourceMaker, token: str, parents: dict[str, str]) -> Made:
+        app, _ = listed(maker)
+        return Made("marketplace", "/catalogue", f"/marketplace/catalogue/{app}", app, {})
+
+    @body_recipe("marketplace", "/installations")
+    def consent_to_a_listed_app(maker: ResourceMaker, token: str, parents: dict[str, str]) -> dict[str, Any]:
+        app, _ = listed(maker)
+        return {"app_id": app, "version": 1, **consent}
+
+    @maker_recipe("marketplace", "/reviews")
+    def an_app_to_reference(maker: ResourceMaker, token: str, parents: dict[str, str]) -> Made:
+        """A body naming an ``app_id`` (an install) names a listed app."""
+        app, _ = listed(maker)
+        return Made("marketplace", "/catalogue", f"/marketplace/catalogue/{app}", app, {})
+
+    @scenario("marketplace", "GET", "/installations")
+    @branch("marketplace", "GET", "/installations", "BatchGetItem")
+    def my_installations(maker: ResourceMaker, token: str) -> Prepared:
+        installed(maker, token)
+        return Prepared("/installations")
+
+    @scenario("marketplace", "POST", "/installations/{installation_id}/upgrade")
+    def upgrade_one(maker: ResourceMaker, token: str) -> Prepared:
+        app, inst, p = installed(maker, token)
+        status, body = maker.call("POST", f"/marketplace/apps/{app}/versions", p, manifest)
+        assert status == 201, body
+        status, body = maker.call("POST", f"/marketplace/apps/{app}/versions/2/submit", p)
+        assert status == 200, body
+        approve(maker, app, 2)
+        return Prepared(f"/installations/{inst}/upgrade", {"version": 2, **consent})
+
+    @scenario("marketplace", "GET", "/installations/{installation_id}/usage")
+    def usage_of_one(maker: ResourceMaker, token: str) -> Prepared:
+        _, inst, _ = installed(maker, token)
+        made = [Made("marketplace", "/installations", f"/marketplace/installations/{inst}", inst, {})]
+        return Prepared(f"/installations/{inst}/usage", made=made)
+
+    def credentials(maker: ResourceMaker, token: str) -> tuple[str, str, str, dict[str, Any]]:
+        app, inst, p = installed(maker, token)
+        status, creds = maker.call("POST", f"/marketplace/apps/{app}/installations/{inst}/credentials", p)
+        assert status == 201, creds
+        return app, inst, p, creds
+
+    @scenario("marketplace", "POST", "/apps/{app_id}/installations/{installation_id}/credentials")
+    def issue_credentials(maker: ResourceMaker, token: str) -> Prepared:
+        app, inst, p = installed(maker, token)
+        return as_partner(maker, p, f"/apps/{app}/installations/{inst}/credentials", made=made_app(app))
+
+    @scenario("marketplace", "GET", "/apps/{app_id}/installations")
+    def where_installed(maker: ResourceMaker, token: str) -> Prepared:
+        app, _, p = installed(maker, token)
+        return as_partner(maker, p, f"/apps/{app}/installations", made=made_app(app))
+
+    @scenario("marketplace", "POST", "/oauth/token")
+    def a_token(maker: ResourceMaker, token: str) -> Prepared:
+        _, _, _, creds = credentials(maker, token)
+        body = {"grant_type": "client_credentials", **{k: creds[k] for k in ("client_id", "client_secret")}}
+        return Prepared("/oauth/token", body)
+
+    def bundle(maker: ResourceMaker) -> tuple[str, str]:
+        app, _ = listed(maker)
+        reviewer = platform_caller(maker)("", "gate-reviewer")
+        status, made = maker.call(
+            "POST", "/marketplace/bundles", reviewer, {"name": "门禁套件", "app_ids": [app]}
+        )
+        assert status == 201, made
+        return str(made["id"]), app
+
+    @scenario("marketplace", "POST", "/bundles")
+    def make_bundle(maker: ResourceMaker, token: str) -> Prepared:
+        app, _ = listed(maker)
+        return as_reviewer(maker, "/bundles", {"name": "门禁套件", "app_ids": [app]})
+
+    @scenario("marketplace", "GET", "/bundles")
+    def the_bundles(maker: ResourceMaker, token: str) -> Prepared:
+        bundle(maker)
+        return Prepared("/bundles", query={"limit": "10"})
+
+    @maker_recipe("marketplace", "/bundles")
+    def a_bundle(maker: ResourceMaker, token: str, parents: dict[str, str]) -> Made:
+        bundle_id, _ = bundle(maker)
+        return Made("marketplace", "/bundles", f"/marketplace/bundles/{bundle_id}", bundle_id, {})
+
+    @scenario("marketplace", "POST", "/bundles/{bundle_id}/install")
+    def install_bundle(maker: ResourceMaker, token: str) -> Prepared:
+        bundle_id, app = bundle(maker)
+        return Prepared(f"/bundles/{bundle_id}/install", {"consents": {app: consent}})
+
+
+_register_marketplace()

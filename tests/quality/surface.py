@@ -204,6 +204,17 @@ class Prepared:
     body: Any = None
     query: dict[str, str] = field(default_factory=dict)
     made: list[Made] = field(default_factory=list)
+    # A route whose caller is not a hospital's staff (a partner organisation, the province's platform
+    # admin): the token to send instead of the gate's staff token, and how to mint one of the same kind
+    # for another tenant and user (the isolation and idempotency gates' second caller).
+    token: str | None = None
+    caller: Callable[[str, str], str] | None = None
+
+    def token_for(self, default: str) -> str:
+        return self.token or default
+
+    def other(self, tenant: str, user: str, default: Callable[[], str]) -> str:
+        return self.caller(tenant, user) if self.caller is not None else default()
 
     def url(self, service: str) -> str:
         return f"/{service}{self.path}" + ("?" + urlencode(self.query) if self.query else "")

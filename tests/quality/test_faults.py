@@ -382,7 +382,7 @@ def test_throttled_store_is_503_with_retry_after(
     call = inproc_caller(clients)
 
     with botocore_hooks.counting() as log, botocore_hooks.injecting(Fault(code, operation)) as fault:
-        status, headers, payload = call(route.method, url, token, body)
+        status, headers, payload = call(route.method, url, request.token_for(token), body)
     # A declared operation the request did not make is a branch the gate did not reach: a failure,
     # not a skip, until a branch recipe (tests/quality/scenarios.py) takes the route down it.
     assert fault.injected, f"{route_id(route)} made no {operation}: add a branch recipe for it"
@@ -393,7 +393,7 @@ def test_throttled_store_is_503_with_retry_after(
     assert fast_backoff.backoffs and all(0 <= b <= 20 for b in fast_backoff.backoffs), fast_backoff.backoffs
 
     # Once the store recovers, the very same request goes through.
-    status, _, payload = call(route.method, url, token, body)
+    status, _, payload = call(route.method, url, request.token_for(token), body)
     assert status < 300, (status, payload)
 
 

@@ -87,6 +87,10 @@ def test_fuzz_operation(
     # the route needs one): its path ids go into every generated case, so valid data reaches the route.
     references = reference_fields(route, all_routes()) if mode is GenerationMode.POSITIVE else {}
     prepared = _prepared(maker, route, token) if creates or references else None
+    if prepared is not None and prepared.token is not None:
+        headers = {
+            "Authorization": f"Bearer {prepared.token}"
+        }  # a partner organisation's, a platform admin's
     path_values = _path_values(route.path, prepared.path) if prepared else {}
     if path_values:
         strategy = strategy.map(lambda case: _with_path(case, path_values))

@@ -34,6 +34,8 @@ def test_a_key_replays_for_its_caller_only(
     first, second = full_token(tenant, "ik-first"), full_token(tenant, "ik-second")
     maker.caller_is_staff(second)  # so routes for members of staff can serve the second caller too
     request = maker.prepare_or_fail(route, first)
+    first = request.token_for(first)
+    second = request.other(tenant, "ik-second", lambda: second)
     headers = {"Idempotency-Key": f"shared-{uuid.uuid4().hex}"}
     url = request.url(route.service)
     status, _, made = inproc(route.method, url, first, request.body, headers)

@@ -190,6 +190,8 @@ def test_other_tenants_id_is_404_and_leaks_nothing(
     token_a, token_b = full_token(tenant_a), full_token(tenant_b)
     request = maker.prepare_or_fail(route, token_a)
     path, made = request.path, request.made
+    token_a = request.token_for(token_a)
+    token_b = request.other(tenant_b, "gate-user", lambda: token_b)
     body = maker.body_for(route, token_b, {}) if route.body is not None else None
     before = stack.request("GET", _call_path(route, path), token_a) if route.method != "GET" else None
 
@@ -239,6 +241,8 @@ def test_lists_never_show_another_tenants_items(
     token_a = tenant_a.token
     token_b = full_token(f"t-b{uuid.uuid4().hex[:10]}")
     request = tenant_a.maker.prepare_or_fail(route, token_a)
+    token_a = request.token_for(token_a)
+    token_b = request.other(f"t-b{uuid.uuid4().hex[:10]}", "gate-user", lambda: token_b)
     secrets = _secrets(tenant_a.made + request.made)
     sep = "&" if request.query else "?"
     url = request.url(route.service)

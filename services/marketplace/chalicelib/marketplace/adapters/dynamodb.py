@@ -182,3 +182,61 @@ class DynamoStore:
     uow: UnitOfWork | None = None
     principal: Principal | None = None
     request_id: str | None = None
+
+    # ---- M1: partners, apps, the catalogue, installations, bundles ----------------------------------------
+
+    @property
+    def partners(self) -> Any:
+        from chalicelib.marketplace.adapters.apps import DynamoPartners
+
+        return DynamoPartners(self.tenant, self.uow)
+
+    @property
+    def apps(self) -> Any:
+        from chalicelib.marketplace.adapters.apps import DynamoApps
+
+        return DynamoApps(self.tenant, self.uow)
+
+    @property
+    def province(self) -> Any:
+        from chalicelib.marketplace.adapters.apps import DynamoProvince
+
+        return DynamoProvince(self.uow)
+
+    @property
+    def installations(self) -> Any:
+        from chalicelib.marketplace.adapters.installations import DynamoInstallations
+
+        return DynamoInstallations(self.tenant, self.uow)
+
+    @property
+    def partner_installations(self) -> Any:
+        from chalicelib.marketplace.adapters.installations import DynamoPartnerInstallations
+
+        return DynamoPartnerInstallations(self.tenant)
+
+    @property
+    def bundles(self) -> Any:
+        from chalicelib.marketplace.adapters.installations import DynamoBundles
+
+        return DynamoBundles(self.uow)
+
+    def other(self, tenant: str) -> DynamoStore:
+        """The same unit of work seen as ``tenant`` (a partner's records beside a hospital's)."""
+        return DynamoStore(tenant, self.uow, self.principal, self.request_id)
+
+    def audit(
+        self,
+        action: str,
+        resource_type: str,
+        resource_id: str,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        writes(self.uow).audit(action, resource_type, resource_id, before, after, tenant=self.tenant)
+
+    def emit(self, event: Any) -> None:
+        writes(self.uow).emit(event)
+
+    def commit(self) -> None:
+        writes(self.uow).commit()

@@ -3,7 +3,7 @@ when first asked for (a route module does not pay for models it does not use).""
 
 from __future__ import annotations
 
-from chalicelib.marketplace.domain.ports import Store
+from chalicelib.marketplace.domain.ports import AppsStore, Store
 
 from shared.auth import Principal
 from shared.persistence.uow import UnitOfWork
@@ -24,3 +24,12 @@ def consumer_store(tenant: str, uow: UnitOfWork) -> Store:
     from chalicelib.marketplace.adapters.dynamodb import DynamoStore
 
     return DynamoStore(tenant, uow, uow.principal, uow.request_id)
+
+
+def apps_store(principal: Principal, request_id: str | None = None, tenant: str | None = None) -> AppsStore:
+    """``store`` as the partners, apps, catalogue and installations use cases see it."""
+    from chalicelib.marketplace.adapters.dynamodb import DynamoStore
+
+    return DynamoStore(
+        tenant or principal.tenant, UnitOfWork("marketplace", principal, request_id), principal, request_id
+    )
