@@ -182,3 +182,10 @@ class DynamoStore:
     uow: UnitOfWork | None = None
     principal: Principal | None = None
     request_id: str | None = None
+
+    # --- webhooks ---
+    @property
+    def webhooks(self) -> Any:
+        from chalicelib.marketplace.adapters.webhooks import DynamoWebhooks
+
+        return DynamoWebhooks(self.tenant, self.uow)
