@@ -156,7 +156,7 @@ def world() -> World:
 def test_install_makes_the_endpoint_and_delivers_app_installed_signed(world: World) -> None:
     endpoint = world.store().endpoint("in1")
     assert endpoint.status == "enabled" and endpoint.url == "https://partner.example/hook"
-    ((url, body, headers),) = world.receiver.got
+    ((_, body, headers),) = world.receiver.got
     secret = Cipher().decrypt(H, endpoint.secrets[0].sealed)
     assert secret.startswith("whsec_")
     signing.verify(secret, headers, body, now=T0.timestamp())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 from chalicelib.marketplace.adapters.http import HttpSender, Refused, check_target
@@ -29,7 +30,7 @@ def resolver(*addresses: str):  # type: ignore[no-untyped-def]
         ("https://mapped.example/hook", ["::ffff:192.168.1.1"]),
         ("https://mixed.example/hook", ["93.184.216.34", "192.168.0.9"]),  # one bad address is enough
         ("https://multicast.example/hook", ["224.0.0.1"]),
-        ("https://zero.example/hook", ["0.0.0.0"]),
+        ("https://zero.example/hook", ["0.0.0.0"]),  # noqa: S104
         ("http://public.example/hook", ["93.184.216.34"]),  # http in production
         ("ftp://public.example/hook", ["93.184.216.34"]),
         ("https://user:pw@public.example/hook", ["93.184.216.34"]),
@@ -64,7 +65,7 @@ def test_a_refused_target_is_never_connected_to() -> None:
 
 
 class Redirecting(BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
 
     def do_POST(self) -> None:
         self.hits.append(self.path)
