@@ -135,6 +135,10 @@ NOUNS = {
     "referral": "转诊单",
     # follow-up: consultations
     "consultation": "会诊",
+    # marketplace: webhooks (M2)
+    "installation": "应用安装",
+    "message": "推送消息",
+    "secret": "签名密钥",
 }
 
 # Values code puts into messages that a reader should see in Chinese too.
@@ -730,6 +734,13 @@ MESSAGES = {
     ),
     "not a target department of this consultation": "该科室不是本次会诊的受邀科室",
     "a diagnosis is an ICD-10 code (e.g. I20.0)": "诊断须为ICD-10编码（如 I20.0）",
+    # marketplace: webhooks (M2)
+    "this delivery was claimed by another sender": "该推送已由其他发送进程处理",
+    "this record changed meanwhile": "记录已被修改，请重试",
+    "this endpoint changed meanwhile; read it again": "推送地址已被修改，请重新读取后再试",
+    "the webhook URL must be an https URL": "推送地址必须是 https 地址",
+    "the endpoint is disabled: enable it first": "推送地址已停用：请先重新启用",
+    "an uninstalled app's endpoint cannot be enabled": "已卸载应用的推送地址不能重新启用",
 }
 
 
