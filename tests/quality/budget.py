@@ -119,7 +119,9 @@ def measure(
             continue
         headers = {"Idempotency-Key": uuid.uuid4().hex} if with_idempotency_key and route.idempotent else {}
         with botocore_hooks.counting() as log:
-            status, _, payload = call(route.method, request.url(route.service), token, request.body, headers)
+            status, _, payload = call(
+                route.method, request.url(route.service), request.token or token, request.body, headers
+            )
         problem = "" if status < 300 else f"{payload}"[:300]
         rows.append(
             BudgetRow(

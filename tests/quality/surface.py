@@ -204,6 +204,9 @@ class Prepared:
     body: Any = None
     query: dict[str, str] = field(default_factory=dict)
     made: list[Made] = field(default_factory=list)
+    # The caller, when not the gate's staff caller: a partner organisation or a partner app of the
+    # gate's hospital (the marketplace's partner routes). Gates that send the request use it.
+    token: str | None = None
 
     def url(self, service: str) -> str:
         return f"/{service}{self.path}" + ("?" + urlencode(self.query) if self.query else "")
