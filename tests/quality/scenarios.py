@@ -2191,7 +2191,7 @@ def _register_marketplace_webhooks() -> None:
     def partner_resends(maker: ResourceMaker, token: str) -> Prepared:
         _, installation, partner = installed(maker, token)
         message = first_message(maker, partner, installation)
-        return Prepared(f"{base(installation)}/messages/{message}/resend", {}, token=partner)
+        return Prepared(f"{base(installation)}/messages/{message}/resend", token=partner)
 
     @scenario("marketplace", "POST", "/apps/{app_id}/installations/{installation_id}/recover")
     def partner_recovers(maker: ResourceMaker, token: str) -> Prepared:
@@ -2200,7 +2200,10 @@ def _register_marketplace_webhooks() -> None:
 
     @scenario("marketplace", "GET", "/webhook-notices")
     def partner_reads_its_notices(maker: ResourceMaker, token: str) -> Prepared:
-        _, _, partner = installed(maker, token)
+        from chalicelib.marketplace.service import dispatch
+
+        tenant, installation, partner = installed(maker, token)
+        assert dispatch.disable(tenant, installation, "gone")  # as a 410 answer does: a notice
         return Prepared("/webhook-notices", token=partner)
 
     @scenario("marketplace", "GET", "/events")

@@ -82,7 +82,10 @@ class MessagesQuery(ListQuery):
 class RecoverRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    since: datetime = Field(description="every failed or pending message created since then is queued again")
+    since: datetime = Field(
+        description="every failed or pending message created since then is queued again",
+        examples=["2026-12-01T00:00:00Z"],
+    )
     cursor: str | None = Field(None, max_length=2048, description="continue a recover that had more")
 
 
