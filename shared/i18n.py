@@ -137,7 +137,6 @@ NOUNS = {
     "consultation": "会诊",
     # marketplace: webhooks (M2)
     "installation": "应用安装",
-    "message": "推送消息",
     "secret": "签名密钥",
 }
 

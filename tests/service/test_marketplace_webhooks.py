@@ -162,3 +162,40 @@ def test_rotation_signs_with_both_secrets_and_recover_queues_failed(
     mid = detail["items"][0]["id"]
     status, resent = stack.request("POST", f"{base}/messages/{mid}/resend", partner, {})
     assert resent["attempt_log"][-1]["status_code"] == 204
+
+
+def test_410_disables_the_partner_reenables_and_recovers(
+    stack: Any, tenant: str, token: Callable[..., str], receiver: Receiver
+) -> None:
+    installation = partner_apps.install(tenant, ["directory:read", "events:read"], app=APP)
+    receiver.answer = lambda event: 410
+    publish(APP_INSTALLED.envelope(tenant, change(installation, receiver.url)))
+    stack.drain()
+    partner = token(PARTNER, "dev-1", [], kind="partner")
+    base = f"/marketplace/apps/{APP}/installations/{installation}"
+    _, shown = stack.request("POST", f"{base}/endpoint/secret", partner, {})
+    receiver.secret = shown["secret"]
+    status, log = stack.request("GET", f"{base}/messages", partner)
+    mid = log["items"][0]["id"]
+    status, resent = stack.request("POST", f"{base}/messages/{mid}/resend", partner)
+    assert status == 200 and resent["attempt_log"][-1]["status_code"] == 410 and resent["state"] == "failed"
+    status, endpoint = stack.request("GET", f"{base}/endpoint", partner)
+    assert (endpoint["status"], endpoint["reason"]) == ("disabled", "gone")
+    assert endpoint["failing_since"] is not None
+    status, notices = stack.request("GET", "/marketplace/webhook-notices", partner)
+    assert any(n["installation_id"] == installation and n["reason"] == "gone" for n in notices["items"])
+    status, problem = stack.request("POST", f"{base}/messages/{mid}/resend", partner)
+    assert status == 422, problem  # disabled: enable it first
+    receiver.answer = None
+    status, endpoint = stack.request(
+        "PATCH", f"{base}/endpoint", partner, {"version": endpoint["version"], "enable": True}
+    )
+    assert status == 200 and endpoint["status"] == "enabled" and endpoint["failing_since"] is None, endpoint
+    status, recovered = stack.request("POST", f"{base}/recover", partner, {"since": "2020-01-01T00:00:00Z"})
+    assert recovered["queued"] == 1
+    from chalicelib.marketplace.service import dispatch
+
+    dispatch.sweep()
+    status, detail = stack.request("GET", f"{base}/messages/{mid}", partner)
+    assert detail["state"] == "delivered" and detail["attempt_log"][-1]["status_code"] == 204
+    assert receiver.events[-1][0] == mid  # the same webhook-id throughout

@@ -19,6 +19,7 @@ timer to come back after its lease: the message is sent again with the same ``we
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -59,6 +60,8 @@ STALE = Conflict("this record changed meanwhile")
 TAKEN = Conflict("already exists")
 BATCH = 100
 MAX_BATCHES = 20
+SEND_BUDGET_S = 20.0
+SWEEP_BUDGET_S = 45.0  # a consumer batch sends at once for this long; the sweep sends the rest
 
 
 class Sender(Protocol):
@@ -398,7 +401,10 @@ def sweep(now: datetime | None = None, d: Deps | None = None, due: Any = None) -
     now = now or d.now()
     sent = 0
     seen: set[str] = set()
+    started = time.monotonic()
     for _ in range(MAX_BATCHES):
+        if time.monotonic() - started > SWEEP_BUDGET_S:
+            break  # the next minute's sweep goes on (slow receivers must not overrun the function)
         found = [(t, x) for t, x in due.due(now, BATCH) if f"{t}#{x.message_id}" not in seen]
         if not found:
             break
@@ -441,6 +447,7 @@ def consume(
     from shared.events.consumer import check_payload, envelope_from_sqs_body, handle_once
 
     processor = BatchProcessor(event_type=EventType.SQS)
+    started = time.monotonic()
 
     def record_handler(record: SQSRecord) -> None:
         envelope = envelope_from_sqs_body(record.body)
@@ -452,7 +459,9 @@ def consume(
         def handler(env: Any, uow: Any) -> None:
             planned[:] = (on_lifecycle if lifecycle else fan_out)(env, uow, d)
 
-        if handle_once(subscription, envelope, handler):
+        # A slow receiver (15 s timeouts) must not hold every hospital's events behind it: past the
+        # batch's sending budget, the messages wait for the sweep (their timers are due already).
+        if handle_once(subscription, envelope, handler) and time.monotonic() - started < SEND_BUDGET_S:
             send_all(planned, d)
 
     return dict(process_partial_response(event=event, record_handler=record_handler, processor=processor))
