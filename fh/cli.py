@@ -185,9 +185,10 @@ def main(argv: list[str] | None = None) -> int:
     schemas = sub.add_parser("schemas", help="export OpenAPI documents and event JSON Schemas")
     schemas.add_argument("--out", default="build/schemas")
 
-    from fh import directory_cli, routes, stack_cli, tenant_cli
+    from fh import directory_cli, partner, routes, stack_cli, tenant_cli
 
     routes.register(sub)
+    partner.register(sub)
     stack_cli.register(sub)
     tenant_cli.register(sub)
     directory_cli.register(sub)

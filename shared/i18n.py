@@ -142,6 +142,8 @@ NOUNS = {
     "version in review": "待审核的版本",
     "installation": "应用安装",
     "bundle": "应用套件",
+    # marketplace: webhooks (M2)
+    "secret": "签名密钥",
 }
 
 # Values code puts into messages that a reader should see in Chinese too.
@@ -776,6 +778,13 @@ MESSAGES = {
     "only the client_credentials grant is supported": "仅支持 client_credentials 授权方式",
     "the app is no longer installed in this hospital": "该应用已不再安装于本医院",
     "the scope asked is more than the hospital consented to": "申请的权限范围超出医院的授权",
+    # marketplace: webhooks (M2)
+    "this delivery was claimed by another sender": "该推送已由其他发送进程处理",
+    "this record changed meanwhile": "记录已被修改，请重试",
+    "this endpoint changed meanwhile; read it again": "推送地址已被修改，请重新读取后再试",
+    "the webhook URL must be an https URL": "推送地址必须是 https 地址",
+    "the endpoint is disabled: enable it first": "推送地址已停用：请先重新启用",
+    "an uninstalled app's endpoint cannot be enabled": "已卸载应用的推送地址不能重新启用",
 }
 
 

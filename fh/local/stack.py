@@ -125,6 +125,8 @@ class LocalStack:
                 "POWERTOOLS_METRICS_DISABLED": "false" if self.metrics else "true",
                 # moto has no voice-call API: calls are kept in the delivery log (SMS go through moto's SNS)
                 "FH_VOICE_CHANNEL": "log",
+                # partner webhooks may go to a receiver on this machine over http (fh partner receive)
+                "FH_WEBHOOK_ALLOW_LOOPBACK_HTTP": "true",
                 "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
             }
         )

@@ -1,6 +1,6 @@
 """The marketplace function group (routes are imported on first use: see ``shared.app``)."""
 
-from chalicelib.marketplace import route_table
+from chalicelib.marketplace import consumers, route_table, schedules
 
 from shared.app import create_app
 
@@ -8,4 +8,6 @@ app = create_app(
     "marketplace",
     route_table.ROUTES,
     event_types="chalicelib.marketplace.contracts.events",
+    event_blueprints=(consumers.consumers, schedules.schedules),
+    subscriptions=consumers.SUBSCRIPTIONS,
 )

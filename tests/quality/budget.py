@@ -124,7 +124,11 @@ def measure(
         headers = {"Idempotency-Key": uuid.uuid4().hex} if with_idempotency_key and route.idempotent else {}
         with botocore_hooks.counting() as log:
             status, _, payload = call(
-                route.method, request.url(route.service), app or request.token_for(token), request.body, headers
+                route.method,
+                request.url(route.service),
+                app or request.token_for(token),
+                request.body,
+                headers,
             )
         problem = "" if status < 300 else f"{payload}"[:300]
         rows.append(

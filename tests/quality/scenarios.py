@@ -2349,3 +2349,135 @@ def _register_marketplace() -> None:
 
 
 _register_marketplace()
+
+
+def _register_marketplace_webhooks() -> None:
+    """The marketplace's webhooks (M2): an app installed in the caller's hospital (its standing written as
+    the marketplace writes it, its ``app.installed`` put on the marketplace's outbox and settled: the
+    lifecycle consumer makes the endpoint and tries the first delivery, to a closed loopback port, so a
+    message is pending). The partner organisation's routes are called as that partner
+    (``Prepared.token``), the feed as the app; the hospital admin's as the gate's caller."""
+    import jwt
+
+    from tests.quality.surface import Prepared, branch, scenario
+
+    app_id = "app-gate"
+
+    def installed(maker: ResourceMaker, token: str) -> tuple[str, str, str]:
+        """(tenant, installation, the partner organisation's token)."""
+        from shared.auth import Principal
+        from shared.events.published.marketplace import APP_INSTALLED, InstallationChanged
+        from shared.persistence.uow import UnitOfWork
+        from tests import partner_apps
+
+        tenant = str(jwt.decode(token, options={"verify_signature": False})["tenant"])
+        partner = f"p-{tenant}"[:40]
+        installation = partner_apps.install(tenant, ["directory:read", "events:read"], app=app_id)
+        from shared.installations import StandingItem
+
+        standing = StandingItem.get(StandingItem.partition(tenant), installation)
+        standing.update(actions=[StandingItem.partner.set(partner)])
+        change = InstallationChanged(
+            installation_id=installation,
+            app_id=app_id,
+            app_name="门禁排班助手",
+            partner=partner,
+            version=1,
+            scopes=["directory:read", "events:read"],
+            events=["staff.*"],
+            webhook_url="https://127.0.0.1:9/hook",
+            by="gate",
+        )
+        principal = Principal(tenant=tenant, user="gate", kind="service")
+        with UnitOfWork("marketplace", principal, "gate") as uow:
+            uow.emit(APP_INSTALLED.envelope(tenant, change))
+            uow.commit()
+        maker.settle()
+        return tenant, installation, maker.mint(partner, "gate-dev", [], kind="partner")
+
+    def base(installation: str) -> str:
+        return f"/apps/{app_id}/installations/{installation}"
+
+    def first_message(maker: ResourceMaker, partner: str, installation: str) -> str:
+        status, page = maker.call("GET", f"/marketplace{base(installation)}/messages", partner)
+        assert status == 200 and page["items"], page
+        return str(page["items"][0]["id"])
+
+    @scenario("marketplace", "GET", "/installations/{installation_id}/endpoint")
+    def admin_reads_the_endpoint(maker: ResourceMaker, token: str) -> Prepared:
+        _, installation, _ = installed(maker, token)
+        return Prepared(f"/installations/{installation}/endpoint")
+
+    @scenario("marketplace", "GET", "/installations/{installation_id}/messages")
+    def admin_reads_the_log(maker: ResourceMaker, token: str) -> Prepared:
+        _, installation, _ = installed(maker, token)
+        return Prepared(f"/installations/{installation}/messages")
+
+    @scenario("marketplace", "GET", "/installations/{installation_id}/messages/{message_id}")
+    def admin_reads_a_message(maker: ResourceMaker, token: str) -> Prepared:
+        _, installation, partner = installed(maker, token)
+        return Prepared(
+            f"/installations/{installation}/messages/{first_message(maker, partner, installation)}"
+        )
+
+    @scenario("marketplace", "GET", "/apps/{app_id}/installations/{installation_id}/endpoint")
+    def partner_reads_the_endpoint(maker: ResourceMaker, token: str) -> Prepared:
+        _, installation, partner = installed(maker, token)
+        return Prepared(f"{base(installation)}/endpoint", token=partner)
+
+    @scenario("marketplace", "PATCH", "/apps/{app_id}/installations/{installation_id}/endpoint")
+    def partner_changes_the_url(maker: ResourceMaker, token: str) -> Prepared:
+        _, installation, partner = installed(maker, token)
+        _, endpoint = maker.call("GET", f"/marketplace{base(installation)}/endpoint", partner)
+        body = {"version": endpoint["version"], "url": "https://hooks.example.com/fh"}
+        return Prepared(f"{base(installation)}/endpoint", body, token=partner)
+
+    @scenario("marketplace", "POST", "/apps/{app_id}/installations/{installation_id}/endpoint/secret")
+    def partner_rotates_the_secret(maker: ResourceMaker, token: str) -> Prepared:
+        _, installation, partner = installed(maker, token)
+        return Prepared(f"{base(installation)}/endpoint/secret", {"rotate": True}, token=partner)
+
+    @scenario("marketplace", "GET", "/apps/{app_id}/installations/{installation_id}/messages")
+    def partner_reads_the_log(maker: ResourceMaker, token: str) -> Prepared:
+        _, installation, partner = installed(maker, token)
+        return Prepared(f"{base(installation)}/messages", token=partner)
+
+    @scenario("marketplace", "GET", "/apps/{app_id}/installations/{installation_id}/messages/{message_id}")
+    def partner_reads_a_message(maker: ResourceMaker, token: str) -> Prepared:
+        _, installation, partner = installed(maker, token)
+        message = first_message(maker, partner, installation)
+        return Prepared(f"{base(installation)}/messages/{message}", token=partner)
+
+    @scenario(
+        "marketplace", "POST", "/apps/{app_id}/installations/{installation_id}/messages/{message_id}/resend"
+    )
+    def partner_resends(maker: ResourceMaker, token: str) -> Prepared:
+        _, installation, partner = installed(maker, token)
+        message = first_message(maker, partner, installation)
+        return Prepared(f"{base(installation)}/messages/{message}/resend", token=partner)
+
+    @scenario("marketplace", "POST", "/apps/{app_id}/installations/{installation_id}/recover")
+    def partner_recovers(maker: ResourceMaker, token: str) -> Prepared:
+        _, installation, partner = installed(maker, token)
+        return Prepared(f"{base(installation)}/recover", {"since": "2020-01-01T00:00:00Z"}, token=partner)
+
+    @scenario("marketplace", "GET", "/webhook-notices")
+    def partner_reads_its_notices(maker: ResourceMaker, token: str) -> Prepared:
+        from chalicelib.marketplace.service import dispatch
+
+        tenant, installation, partner = installed(maker, token)
+        assert dispatch.disable(tenant, installation, "gone")  # as a 410 answer does: a notice
+        return Prepared("/webhook-notices", token=partner)
+
+    @scenario("marketplace", "GET", "/events")
+    def the_app_polls_its_feed(maker: ResourceMaker, token: str) -> Prepared:
+        from tests import partner_apps
+
+        tenant, installation, _ = installed(maker, token)
+        app = partner_apps.sign(tenant, installation, ["directory:read", "events:read"], app=app_id)
+        return Prepared("/events", token=app)
+
+    del branch
+
+
+_register_marketplace_webhooks()

@@ -191,6 +191,54 @@ def _scenario(stack: Any, tenant: str, emitted: list[Any]) -> None:
     _followup_scenario(stack, tenant, admin, dept["id"], emitted)
     _revisit_scenario(stack, tenant, admin)
     _referral_scenario(stack, tenant, admin, emitted)
+    _marketplace_scenario(tenant, emitted)
+
+
+def _marketplace_scenario(tenant: str, emitted: list[Any]) -> None:
+    """The marketplace's lifecycle events of an app installed in a hospital of its own (so the other
+    services' events above meet no installation: the dispatcher's fan-out reads the standing and stops),
+    upgraded and uninstalled — each makes or changes the endpoint and is delivered at once to a closed
+    loopback port (a failed attempt, recorded); and an endpoint disabled for failing, which messaging
+    tells this hospital's admins about."""
+    from shared.events.published.marketplace import (
+        APP_INSTALLED,
+        APP_UNINSTALLED,
+        APP_UPGRADED,
+        WEBHOOK_ENDPOINT_DISABLED,
+        EndpointDisabled,
+        InstallationChanged,
+    )
+    from tests import partner_apps
+
+    apps = f"{tenant}-apps"
+    installation = partner_apps.install(apps, ["directory:read", "events:read"], app="app-gate")
+    change = InstallationChanged(
+        installation_id=installation,
+        app_id="app-gate",
+        app_name="排班助手",
+        partner="partner-test",
+        version=1,
+        scopes=["directory:read", "events:read"],
+        events=["staff.*"],
+        webhook_url="https://127.0.0.1:9/hook",
+        by="gate-admin",
+    )
+    emitted += [
+        APP_INSTALLED.envelope(apps, change),
+        APP_UPGRADED.envelope(
+            apps, change.model_copy(update={"version": 2, "events": ["staff.*", "department.*"]})
+        ),
+        APP_UNINSTALLED.envelope(apps, change),
+    ]
+    disabled = EndpointDisabled(
+        installation_id=installation,
+        app_id="app-gate",
+        app_name="排班助手",
+        partner="partner-test",
+        url="https://partner.example/hook",
+        reason="failing",
+    )
+    emitted.append(WEBHOOK_ENDPOINT_DISABLED.envelope(tenant, disabled))
 
 
 def _referral_scenario(stack: Any, tenant: str, admin: str, emitted: list[Any]) -> None:
@@ -370,7 +418,9 @@ def _revisit_scenario(stack: Any, tenant: str, admin: str) -> None:
     _, empty = stack.request("POST", "/messaging/departments", admin, {"name": "康复门诊"})
     doctors = [make_staff(stack, admin, dept["id"], f"心内医生{n}", f"RV{n}", ["doctor"]) for n in range(2)]
     put_patient(tenant, "gate-patient", dept["id"], "心血管内科")
-    app = stack.token(tenant, "gate-app", [], kind="partner", scopes=["followup:revisits:write"])
+    from tests import partner_apps
+
+    app = partner_apps.app_token(tenant, ["followup:revisits:write"])  # an installed app's token
     for department in (dept["id"], empty["id"]):
         body = {"patient_id": "gate-patient", "department_id": department, "ask": "renew", "text": "降压药"}
         status, made = stack.request("POST", "/followup/revisits", app, body)

@@ -49,6 +49,20 @@ def _call_path(route: Any, path: str) -> str:
     return f"/{route.service}{path}"
 
 
+def _counterpart(maker: ResourceMaker, token: str, tenant_b: str) -> str:
+    """B's caller of the same kind as a recipe's own caller (``Prepared.token``): another partner
+    organisation, or an app of the same kind installed in hospital B."""
+    import jwt
+
+    from shared.settings import get_settings
+    from tests import partner_apps
+
+    claims = jwt.decode(token, options={"verify_signature": False})
+    if claims.get("iss") == get_settings().marketplace_issuer:
+        return partner_apps.app_token(tenant_b, claims.get("scope", "").split(), app=claims["app"])
+    return str(maker.mint(f"p-{tenant_b}", "gate-other", [], kind=claims.get("kind", "partner")))
+
+
 def _leaks(payload: Any, secrets: set[str]) -> set[str]:
     text = json.dumps(payload, ensure_ascii=False)
     return {s for s in secrets if s in text}
@@ -190,8 +204,12 @@ def test_other_tenants_id_is_404_and_leaks_nothing(
     token_a, token_b = full_token(tenant_a), full_token(tenant_b)
     request = maker.prepare_or_fail(route, token_a)
     path, made = request.path, request.made
-    token_a = request.token_for(token_a)
-    token_b = request.other(tenant_b, "gate-user", lambda: token_b)
+    if (
+        request.token
+    ):  # the recipe's caller (a partner organisation, an app, the platform) and B's of its kind
+        mine = request.token
+        token_a = mine
+        token_b = request.other(tenant_b, "gate-user", lambda: _counterpart(maker, mine, tenant_b))
     body = maker.body_for(route, token_b, {}) if route.body is not None else None
     before = stack.request("GET", _call_path(route, path), token_a) if route.method != "GET" else None
 
@@ -241,9 +259,13 @@ def test_lists_never_show_another_tenants_items(
     token_a = tenant_a.token
     token_b = full_token(f"t-b{uuid.uuid4().hex[:10]}")
     request = tenant_a.maker.prepare_or_fail(route, token_a)
-    token_a = request.token_for(token_a)
-    token_b = request.other(f"t-b{uuid.uuid4().hex[:10]}", "gate-user", lambda: token_b)
     secrets = _secrets(tenant_a.made + request.made)
+    if (
+        request.token
+    ):  # the recipe's caller (a partner organisation, an app, the platform) and B's of its kind
+        mine, other = request.token, f"t-b{uuid.uuid4().hex[:10]}"
+        token_a = mine
+        token_b = request.other(other, "gate-user", lambda: _counterpart(tenant_a.maker, mine, other))
     sep = "&" if request.query else "?"
     url = request.url(route.service)
 

@@ -138,6 +138,16 @@ REFERRAL_NOTICES = Subscription(
     # notification (and its DING timer) and its notification.sent with the marker — the fan-out delivers it
     budget={"BatchGetItem": 1, "GetItem": 1, "TransactWriteItems": 1},
 )
+# A partner app's webhook endpoint disabled (the marketplace's event): the hospital's admins told.
+WEBHOOK_NOTICES = Subscription(
+    service="messaging",
+    name="webhook-notices",
+    source="marketplace",
+    event_types=("webhook.endpoint.disabled",),
+    # the hospital's admins (one filtered Query of the staff partition); the notification and its
+    # notification.sent with the marker — the fan-out consumer delivers it
+    budget={"Query": 1, "TransactWriteItems": 1},
+)
 REFERRAL_GROUPS = Subscription(
     service="messaging",
     name="referral-groups",
@@ -170,6 +180,7 @@ SUBSCRIPTIONS = (
     FOLLOWUP_ALERTS,
     REFERRAL_NOTICES,
     REFERRAL_GROUPS,
+    WEBHOOK_NOTICES,
 )
 
 
@@ -265,3 +276,11 @@ def on_referral_group(event: Any) -> dict[str, Any]:
     from chalicelib.messaging.service import referral_groups  # when a batch arrives (see shared.app)
 
     return consume_batch(event.to_dict(), REFERRAL_GROUPS, referral_groups.sync)
+
+
+@consumers.on_sqs_message(queue=WEBHOOK_NOTICES.queue_name, batch_size=10)
+def on_webhook_endpoint_disabled(event: Any) -> dict[str, Any]:
+    """A partner app's webhook endpoint was disabled: the hospital's admins are told which app and why."""
+    from chalicelib.messaging.service import webhook_notices  # when a batch arrives (see shared.app)
+
+    return consume_batch(event.to_dict(), WEBHOOK_NOTICES, webhook_notices.from_endpoint_disabled)

@@ -240,3 +240,10 @@ class DynamoStore:
 
     def commit(self) -> None:
         writes(self.uow).commit()
+
+    # --- webhooks ---
+    @property
+    def webhooks(self) -> Any:
+        from chalicelib.marketplace.adapters.webhooks import DynamoWebhooks
+
+        return DynamoWebhooks(self.tenant, self.uow)

@@ -33,3 +33,25 @@ def apps_store(principal: Principal, request_id: str | None = None, tenant: str 
     return DynamoStore(
         tenant or principal.tenant, UnitOfWork("marketplace", principal, request_id), principal, request_id
     )
+
+
+# --- webhooks ---
+def due_deliveries() -> object:
+    """The system-wide due index of webhook deliveries."""
+    from chalicelib.marketplace.adapters.webhooks import DynamoDueDeliveries
+
+    return DynamoDueDeliveries()
+
+
+def sender() -> object:
+    """The one thing that POSTs (``adapters/http.py``)."""
+    from chalicelib.marketplace.adapters.http import HttpSender
+
+    return HttpSender()
+
+
+def standing(tenant: str) -> list[object]:
+    """The hospital's installations' standing (one Query of ``<hospital>#app-standing``)."""
+    from shared.installations import StandingItem
+
+    return list(StandingItem.query(StandingItem.partition(tenant), limit=500, page_size=500))
