@@ -59,3 +59,23 @@ def test_several_secrets_sign_side_by_side() -> None:
     header = signing.signature_header([SECRET, fresh], MSG_ID, TS, BODY)
     assert header.split(" ")[0] == EXPECTED
     signing.verify(fresh, headers(header), BODY, now=TS)
+
+
+def test_the_standard_webhooks_library_verifies_what_the_marketplace_signs_during_a_rotation() -> None:
+    """A partner verifying with the reference library (``standardwebhooks``) accepts a delivery signed with
+    the old and the new secret during a rotation, with either secret, and refuses a changed body."""
+    import time
+
+    import pytest
+    from chalicelib.marketplace.domain import signing
+    from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+    old, new = signing.new_secret(), signing.new_secret()
+    body = b'{"id":"e1","type":"staff.created","data":{"staff_id":"s1","name":"\\u6797\\u6653"}}'
+    sent = signing.headers([old, new], "msg_1", int(time.time()), body)
+    for secret in (old, new):
+        assert Webhook(secret).verify(body, sent)["type"] == "staff.created"
+    with pytest.raises(WebhookVerificationError):
+        Webhook(new).verify(body.replace(b"s1", b"s2"), sent)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(signing.new_secret()).verify(body, sent)
