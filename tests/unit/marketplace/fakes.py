@@ -368,6 +368,7 @@ class FakeAppsStore:
         self.uow.commit()
 
 
+@dataclass
 class WebhookTables:
     """Every tenant's webhook records (shared by the stores of one test, as one table)."""
 
