@@ -49,11 +49,11 @@ typecheck: install
 # module-wide fixtures are made once): docs/testing.md.
 PYTEST_WORKERS ?= 2
 pytest: install
-	FH_FUZZ_EXAMPLES=$${FH_FUZZ_EXAMPLES:-4} $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
+	FH_FUZZ_EXAMPLES=$${FH_FUZZ_EXAMPLES:-4} $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder $(PYTEST_ARGS)
 
 # The suite with line coverage of the shared layer, fh/, infra/ and the services (build/coverage.json).
 coverage: install
-	FH_FUZZ_EXAMPLES=$${FH_FUZZ_EXAMPLES:-4} $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadscope \
+	FH_FUZZ_EXAMPLES=$${FH_FUZZ_EXAMPLES:-4} $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder \
 		--cov=shared --cov=fh --cov=infra --cov=services --cov-report=term:skip-covered \
 		--cov-report=json:build/coverage.json $(PYTEST_ARGS)
 

@@ -27,6 +27,41 @@ hypothesis.settings.register_profile("fh", deadline=None)
 hypothesis.settings.load_profile("fh")
 
 
+# The modules that take longest (a CI run's ``--durations``), longest first: pytest-xdist keeps a
+# module on one worker (``--dist loadscope``) and hands modules out in collection order
+# (``--no-loadscope-reorder``). Its default order, most tests first, put the long modules with few
+# tests (a solver's, a guide's walk-throughs) last, and the suite's end waited on one worker while
+# the other stood idle. The other modules follow, most tests first, as xdist ordered them.
+LONGEST_FIRST: tuple[str, ...] = (
+    "tests/quality/test_isolation.py",
+    "tests/quality/test_fuzz.py",
+    "tests/unit/scheduling/roster/test_roster_solver.py",
+    "tests/e2e/test_examples.py",
+    "tests/quality/test_departed.py",
+    "tests/quality/test_faults.py",
+    "tests/quality/test_budget.py",
+    "tests/unit/scheduling/roster/test_roster_bound.py",
+    "tests/quality/test_consumer_budget.py",
+    "tests/infra/test_templates_deploy.py",
+    "tests/e2e/test_roster_month.py",
+    "tests/service/test_followup_privacy.py",
+    "tests/infra/test_runtime_needs.py",
+)
+
+
+def module_of(item: pytest.Item) -> str:
+    return item.nodeid.split("::", 1)[0]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {module: n for n, module in enumerate(LONGEST_FIRST)}
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[module_of(item)] = counts.get(module_of(item), 0) + 1
+    # stable: a module's tests stay together and in their order
+    items.sort(key=lambda item: (rank.get(module_of(item), len(rank)), -counts[module_of(item)]))
+
+
 _started: list[Any] = []  # the session's stack, once a test has asked for it
 
 

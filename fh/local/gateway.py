@@ -6,6 +6,8 @@ import json
 import logging
 import mimetypes
 import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -35,14 +37,30 @@ def _docs_dir() -> Path | None:
     return Path(redoc.static_path)
 
 
+# ``fh dev`` only (no such route in AWS): ``POST /_dev/schedules/{name}`` with ``{"ahead_seconds": n}``
+# runs that schedule once, now, with its event's ``time`` n seconds ahead — what its next runs would
+# see once the clock got there (the SLA sweep takes its clock from the event, as in AWS). For a
+# walk-through that shows a timer firing without waiting for it; 0 ≤ n ≤ one day.
+DEV_SCHEDULES = "/_dev/schedules/"
+MAX_AHEAD_SECONDS = 86_400
+FireSchedule = Callable[[str, datetime], Any]
+
+
 class Gateway:
     """Dispatches ``/<service>/...`` to that service's Chalice app (one request at a time per app,
     as one Lambda instance would), and serves the merged OpenAPI, the docs page and the dev JWKS."""
 
-    def __init__(self, apps: dict[str, Any], jwks: dict[str, Any], solver: LocalSolverFunction | None = None):
+    def __init__(
+        self,
+        apps: dict[str, Any],
+        jwks: dict[str, Any],
+        solver: LocalSolverFunction | None = None,
+        fire_schedule: FireSchedule | None = None,
+    ):
         self.apps = apps
         self.jwks = jwks
         self.solver = solver  # the Lambda Invoke API of the solver function (fh.local.solver)
+        self.fire_schedule = fire_schedule  # the trigger runner's (DEV_SCHEDULES)
         self._gateways = {
             name: LocalGateway(app, Config.create(lambda_timeout=60)) for name, app in apps.items()
         }
@@ -74,6 +92,8 @@ class Gateway:
             return self._static(route.removeprefix("/docs/static/"))
         if self.solver is not None and self.solver.handles(method, route):
             return self.solver.invoke(route, headers, body)
+        if self.fire_schedule is not None and method == "POST" and route.startswith(DEV_SCHEDULES):
+            return self._fire(route, body)
         service, _, rest = path.lstrip("/").partition("/")
         lang = i18n.language(next((v for k, v in headers.items() if k.lower() == "accept-language"), None))
         if service not in self._gateways:
@@ -91,6 +111,24 @@ class Gateway:
         raw = response.get("body") or b""
         payload = raw.encode() if isinstance(raw, str) else raw
         return int(response["statusCode"]), out_headers, payload
+
+    def _fire(self, route: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        assert self.fire_schedule is not None
+        name = route.removeprefix(DEV_SCHEDULES)
+        try:
+            ahead = json.loads(body or b"{}").get("ahead_seconds", 0)
+        except (ValueError, AttributeError):
+            ahead = None
+        if not isinstance(ahead, int) or isinstance(ahead, bool) or not 0 <= ahead <= MAX_AHEAD_SECONDS:
+            detail = f"ahead_seconds: a whole number of seconds from 0 to {MAX_AHEAD_SECONDS}"
+            return self._problem(Problem(422, "validation-failed", "Validation failed", detail), route)
+        at = datetime.now(UTC) + timedelta(seconds=ahead)
+        try:
+            result = self.fire_schedule(name, at)
+        except KeyError:
+            return self._problem(Problem(404, "not-found", "Not found", "No such schedule"), route)
+        out = {"schedule": name, "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"), "result": result}
+        return 200, {"Content-Type": "application/json"}, json.dumps(out, default=str).encode()
 
     def _static(self, name: str) -> tuple[int, dict[str, str], bytes]:
         base = _docs_dir()

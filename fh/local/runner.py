@@ -173,19 +173,24 @@ class ScheduleTrigger:
         if now - self.last < self.period:
             return 0
         self.last = now
+        self.fire()
+        return 0  # scheduled work does not count as backlog
+
+    def fire(self, at: datetime | None = None) -> Any:
+        """Calls the handler once with EventBridge's scheduled event, whose ``time`` is ``at`` (now
+        by default); returns what the handler returned."""
         event = {
             "version": "0",
             "id": uuid.uuid4().hex,
             "detail-type": "Scheduled Event",
             "source": "aws.events",
             "account": "000000000000",
-            "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "time": (at or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "region": self.region,
             "resources": [],
             "detail": {},
         }
-        self.handler(event, _context(self.name))
-        return 0  # scheduled work does not count as backlog
+        return self.handler(event, _context(self.name))
 
 
 class NotIdle(AssertionError):
@@ -260,6 +265,16 @@ class TriggerRunner:
                 if not (handled or failures or retried):
                     return rounds
         raise NotIdle(f"the event path still had work after {max_rounds} rounds (see the log)")
+
+    def fire_schedule(self, name: str, at: datetime) -> Any:
+        """Runs the schedule ``name`` once now, between rounds, with its event's ``time`` set to ``at``
+        (``fh dev``'s ``POST /_dev/schedules/{name}``: a timer shown without waiting for its clock).
+        Raises ``KeyError`` for a name no schedule has."""
+        trigger = next((t for t in self.triggers if isinstance(t, ScheduleTrigger) and t.name == name), None)
+        if trigger is None:
+            raise KeyError(name)
+        with self._round:
+            return trigger.fire(at)
 
     def discard(self) -> int:
         """Drops the event path's backlog, unprocessed: stream records not yet relayed and queue

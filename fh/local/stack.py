@@ -101,7 +101,8 @@ class LocalStack:
         if self.background:
             self.runner.start()
         self.solver = LocalSolverFunction(get_settings().solver_function_name, deferred=not self.background)
-        self._server = serve(Gateway(self.apps, self.issuer.jwks(), self.solver), self.host, self.port)
+        gateway = Gateway(self.apps, self.issuer.jwks(), self.solver, self.runner.fire_schedule)
+        self._server = serve(gateway, self.host, self.port)
         return self
 
     def configure_environment(self) -> None:

@@ -30,13 +30,29 @@ class Assembly:
 
 
 @pytest.fixture(scope="session")
-def assembly(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assembly]:
-    """Every province of ``infra/provinces.toml``: data stack + five service stacks each, cdk-nag applied."""
-    from infra.assembly import synthesize
+def assembly(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[Assembly]:
+    """Every province of ``infra/provinces.toml``: data stack + five service stacks each, cdk-nag applied.
 
-    result = synthesize(outdir=tmp_path_factory.mktemp("cdk") / "cdk.out")
-    print(f"\n[infra] synthesized {len(result.stacks)} stacks in {result.seconds:.1f}s")
-    yield Assembly(result.outdir, result.stacks, result.findings, result.seconds)
+    Made once per run, not once per pytest-xdist worker: the first worker to need it synthesizes
+    into the run's shared temporary directory (under a file lock), the other reads it (~30 s saved
+    whenever the infra modules land on both workers). The tests only read the assembly."""
+    from filelock import FileLock
+
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent  # the directory the run's workers share
+    shared = root / "infra-assembly"
+    with FileLock(str(root / "infra-assembly.lock")):
+        made = shared / "synthesis.json"
+        if not made.exists():
+            from infra.assembly import synthesize
+
+            result = synthesize(outdir=shared / "cdk.out")
+            print(f"\n[infra] synthesized {len(result.stacks)} stacks in {result.seconds:.1f}s")
+            summary = {"stacks": result.stacks, "findings": result.findings, "seconds": result.seconds}
+            made.write_text(json.dumps(summary), encoding="utf-8")
+        summary = json.loads(made.read_text(encoding="utf-8"))
+    yield Assembly(shared / "cdk.out", summary["stacks"], summary["findings"], summary["seconds"])
 
 
 @pytest.fixture(scope="session")

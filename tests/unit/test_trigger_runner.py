@@ -114,3 +114,32 @@ def test_discard_drops_the_backlog_unconsumed_and_what_comes_after_still_flows()
     sqs.messages.append({"MessageId": "new", "Body": "after", "visible": True})
     runner.drain()
     assert consumed == ["after"]
+
+
+def test_a_schedule_fired_ahead_gets_that_time_and_the_gateway_route_checks_its_input() -> None:
+    """``fh dev``'s ``POST /_dev/schedules/{name}``: the named schedule runs once with its event's
+    ``time`` the seconds ahead asked; an unknown name is a 404, a bad ``ahead_seconds`` a 422."""
+    import json
+    from datetime import UTC, datetime, timedelta
+    from types import SimpleNamespace
+
+    from chalicelib.followup.schedules import scheduled_at
+
+    from fh.local.gateway import Gateway
+
+    seen: list[datetime] = []
+    schedule = ScheduleTrigger(
+        "sweep", lambda event, _: seen.append(scheduled_at(SimpleNamespace(**event))) or {"fired": 1}, 60.0
+    )
+    gateway = Gateway({}, {}, fire_schedule=TriggerRunner([schedule]).fire_schedule)
+
+    before = datetime.now(UTC).replace(microsecond=0)
+    status, _, body = gateway.handle("POST", "/_dev/schedules/sweep", {}, b'{"ahead_seconds": 61}')
+    assert status == 200 and json.loads(body)["result"] == {"fired": 1}
+    assert before + timedelta(seconds=61) <= seen[0] <= datetime.now(UTC) + timedelta(seconds=61)
+
+    assert gateway.handle("POST", "/_dev/schedules/nothing", {}, b"{}")[0] == 404
+    for bad in (b'{"ahead_seconds": -1}', b'{"ahead_seconds": "61"}', b'{"ahead_seconds": 86401}', b"[1]"):
+        assert gateway.handle("POST", "/_dev/schedules/sweep", {}, bad)[0] == 422, bad
+    assert len(seen) == 1
+    assert scheduled_at(SimpleNamespace(time=None)) >= before  # no event time: now

@@ -14,6 +14,15 @@ from shared.observability import for_service
 schedules = Blueprint(__name__)
 
 
+def scheduled_at(event: Any) -> datetime:
+    """The time EventBridge ran the schedule (the event's ``time``): the sweep's clock. In AWS it is
+    the moment of the run; ``fh dev`` can run a sweep ahead of its clock (``POST /_dev/schedules/…``)."""
+    try:
+        return datetime.strptime(event.time, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except (AttributeError, TypeError, ValueError):
+        return datetime.now(UTC)
+
+
 @schedules.schedule("rate(15 minutes)", name="followup-task-sweep")
 def sweep_tasks(event: Any) -> dict[str, int]:
     """Every quarter hour: each hospital's day swept once (resumed where the last run stopped)."""
@@ -63,6 +72,6 @@ def fire_sla_timers(event: Any) -> dict[str, int]:
     reminder or escalation) fired, each once."""
     from chalicelib.followup.service import timers  # when the sweep runs (see shared.app)
 
-    fired = timers.fire_due(datetime.now(UTC))
+    fired = timers.fire_due(scheduled_at(event))
     for_service("followup").metrics.add_metric(name="SlaTimersFired", unit="Count", value=fired)
     return {"fired": fired}
