@@ -64,3 +64,13 @@ def test_a_broken_link_is_caught(tmp_path: Path) -> None:
     links = _links(tmp_path / "a.md")
     assert links == ["#title", "b.md", "#nowhere"]
     assert "title" in _anchors(tmp_path / "a.md") and "nowhere" not in _anchors(tmp_path / "a.md")
+
+
+def test_the_partner_guide_lists_every_scope_a_hospital_can_consent_to() -> None:
+    """A hospital admin and a partner read what each scope opens in the guide: a scope added to the
+    catalogue (shared/scopes.py) without its row there fails here."""
+    from shared.scopes import SCOPES
+
+    guide = (REPO / "docs" / "marketplace.md").read_text(encoding="utf-8")
+    missing = [name for name, scope in SCOPES.items() if f"`{name}`" not in guide or scope.label not in guide]
+    assert not missing, f"add these scopes (name and label) to docs/marketplace.md: {missing}"
