@@ -35,7 +35,8 @@ class InstallIn(Consent):
         },
     )
 
-    app_id: str = Field(pattern=ID)
+    # x-fh-ref: the id names an app of the catalogue (the fuzzing gate makes one to reference)
+    app_id: str = Field(pattern=ID, json_schema_extra={"x-fh-ref": "/catalogue"})
     version: int = Field(ge=1)
 
 
