@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     # Webhooks go to public https endpoints only; ``fh dev`` allows plain http to 127.0.0.1 for the local
     # receiver (``fh partner receive``). Never set in a province stack.
     webhook_allow_loopback_http: bool = False
+    # The polling feed shows messages recorded at least this long ago: a dispatcher stamps a message before
+    # its transaction commits, so a newer one may be readable first; a cursor past it must not skip the
+    # older one still committing (nor an index read that lags).
+    webhook_feed_settle_seconds: int = 10
     max_body_bytes: int = 256 * 1024
     idempotency_ttl_seconds: int = 24 * 3600
     outbox_ttl_days: int = 7

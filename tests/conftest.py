@@ -20,6 +20,9 @@ os.environ.pop("AWS_PROFILE", None)
 os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
 os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+# The polling feed holds back the last seconds' messages (shared/settings_model.py): the tests read what
+# was just delivered; the window itself is tested with a clock (tests/unit/marketplace/test_dispatch.py).
+os.environ.setdefault("FH_WEBHOOK_FEED_SETTLE_SECONDS", "0")
 
 # Hypothesis fails an example that takes longer than its deadline (200 ms by default): a wall-clock
 # assertion that a loaded machine breaks. No test here asserts a duration; `make bench` measures.

@@ -518,12 +518,18 @@ class FakeWebhooks:
             self._rows(installation, since), limit, cursor, f"log#{self.tenant}#{installation}", newest_first
         )
 
-    def feed(self, installation: str, limit: int, cursor: str | None) -> tuple[list[Any], str | None]:
+    def feed(
+        self, installation: str, limit: int, cursor: str | None, before: datetime | None = None
+    ) -> tuple[list[Any], str | None]:
         from tests.fakes import decode_cursor, encode_cursor
 
         partition = f"log#{self.tenant}#{installation}"
         after = decode_cursor(cursor, partition)
-        rows = sorted(r for r in self._rows(installation) if after is None or r[0] > after)[:limit]
+        rows = sorted(
+            r
+            for r in self._rows(installation)
+            if (after is None or r[0] > after) and (before is None or r[1].created_at < before)
+        )[:limit]
         if not rows:
             return [], cursor
         return [m for _, m in rows], encode_cursor(rows[-1][0], partition)

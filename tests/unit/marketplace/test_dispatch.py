@@ -335,3 +335,56 @@ def test_the_dispatch_subscriptions_list_every_type_some_scope_allows() -> None:
     assert listed == allowed
     for sub in consumers.SUBSCRIPTIONS:
         assert all(CATALOG[t].source == sub.source for t in sub.event_types)
+
+
+def test_the_feed_never_skips_a_message_stamped_earlier_but_recorded_later() -> None:
+    """A dispatcher stamps a message, then commits; a newer message may be readable first. The feed holds
+    back the last seconds, so a partner polling on from its cursor still reads the older one."""
+    from chalicelib.marketplace.contracts.webhooks import FeedQuery
+    from chalicelib.marketplace.domain.webhooks import Message
+    from chalicelib.marketplace.service import webhooks as service
+
+    from shared.auth import Principal
+    from shared.settings_model import Settings
+
+    SETTLE = Settings.model_fields["webhook_feed_settle_seconds"].default  # what a province runs with
+    assert SETTLE == 10
+    tables = WebhookTables()
+    app = Principal(
+        H, "app:app-1", "partner", scopes=frozenset({"events:read"}), installation="in1", app="app-1"
+    )
+
+    def record(n: int, at: datetime) -> None:
+        store = WebhookStoreFake(H, MemoryUnitOfWork(), tables)
+        envelope = {"id": f"e{n}", "type": "staff.created", "tenant": H, "data": {"staff_id": f"s{n}"}}
+        message = Message(
+            id=f"m{n}",
+            installation_id="in1",
+            event_id=f"e{n}",
+            event_type="staff.created",
+            created_at=at,
+            envelope=envelope,
+        )
+        store.webhooks.add_message(message, Conflict("taken"))
+        store.uow.commit()
+
+    def poll(cursor: str | None, now: datetime) -> tuple[list[str], str | None]:
+        page = service.feed(
+            app,
+            FeedQuery(cursor=cursor),
+            store=WebhookStoreFake(H, None, tables),
+            now=now,
+            settle_seconds=SETTLE,
+        )
+        return [item.id for item in page.items], page.next_cursor
+
+    record(1, T0)
+    record(3, T0 + timedelta(seconds=2))  # committed first, though stamped after m2
+    seen, cursor = poll(None, T0 + timedelta(seconds=3))
+    assert seen == []  # both are within the last seconds: held back
+    record(2, T0 + timedelta(seconds=1))  # the slower dispatcher's commit lands
+    seen, cursor = poll(cursor, T0 + timedelta(seconds=12))
+    assert seen == ["m1", "m2"]  # m3 is still settling
+    seen, cursor = poll(cursor, T0 + timedelta(seconds=60))
+    assert seen == ["m3"]
+    assert poll(cursor, T0 + timedelta(seconds=61))[0] == []

@@ -241,12 +241,14 @@ class DynamoWebhooks:
         codec = message_codec(self.tenant)
         return [codec.record(i) for i in items if i.tenant == self.tenant], next_cursor
 
-    def feed(self, installation: str, limit: int, cursor: str | None) -> Page:
-        """The feed: one Query oldest first after ``cursor``; the cursor after the last item read (the
-        one given when nothing is new), so a partner polls on from where it stopped."""
+    def feed(self, installation: str, limit: int, cursor: str | None, before: datetime | None = None) -> Page:
+        """The feed: one Query oldest first after ``cursor`` (and recorded before ``before``); the cursor
+        after the last item read (the one given when nothing is new), so a partner polls on from where it
+        stopped."""
         ipk = log_pk(self.tenant, installation)
         result = INDEXES[1].query(
             ipk,
+            range_key_condition=MarketplaceItem.gsi1sk < at(before) if before is not None else None,
             limit=limit,
             page_size=limit,
             last_evaluated_key=decode_cursor(cursor, ipk, pk_name="gsi1pk"),

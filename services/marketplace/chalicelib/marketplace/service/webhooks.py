@@ -8,7 +8,7 @@ names no id. An app token reads its own installation's feed.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.marketplace.contracts import webhooks as models
@@ -27,6 +27,7 @@ from chalicelib.marketplace.service import dispatch, wiring
 
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound, RuleViolation
+from shared.persistence.models import now_utc
 
 STALE = Conflict("this endpoint changed meanwhile; read it again")
 RECOVER_BATCH = 40  # each queued message is two writes of one transaction (at most 100)
@@ -290,13 +291,26 @@ def notices(principal: Principal, query: models.MessagesQuery) -> models.NoticeL
 
 
 # --- the polling feed ---
-def feed(principal: Principal, query: models.FeedQuery) -> models.FeedPage:
-    """The app's installation's messages in order, each with its event; resume after the last read."""
+def feed(
+    principal: Principal,
+    query: models.FeedQuery,
+    store: WebhookStore | None = None,
+    now: datetime | None = None,
+    settle_seconds: int | None = None,
+) -> models.FeedPage:
+    """The app's installation's messages in order, each with its event; resume after the last read.
+
+    Only messages recorded ``webhook_feed_settle_seconds`` ago or earlier: one stamped before a newer one
+    but committed after it would otherwise fall behind a cursor already past it, never to be read."""
+    from shared.settings import get_settings
+
     installation = principal.installation
     if installation is None:
         raise NotFound("installation")
-    store = _store(principal, None)
-    rows, cursor = store.webhooks.feed(installation, query.limit, query.cursor)
+    store = store or _store(principal, None)
+    settle = get_settings().webhook_feed_settle_seconds if settle_seconds is None else settle_seconds
+    settled = (now or now_utc()) - timedelta(seconds=settle)
+    rows, cursor = store.webhooks.feed(installation, query.limit, query.cursor, before=settled)
     return models.FeedPage(
         items=[models.FeedItem(id=m.id, event=_body(m.envelope)) for m in rows], next_cursor=cursor
     )
