@@ -76,6 +76,12 @@ def standing_item(tenant: str, installation: str) -> StandingItem | None:
         return None
 
 
+def standings(tenant: str, limit: int = 500) -> list[StandingItem]:
+    """Every installation's standing in a hospital (one Query of ``<hospital>#app-standing``): who the
+    webhook fan-out may deliver an event to."""
+    return list(StandingItem.query(StandingItem.partition(tenant), limit=limit, page_size=limit))
+
+
 def check(principal: Principal) -> Principal:
     """The partner principal as its installation allows it now; ``Forbidden`` if it may not act at all."""
     if principal.kind != "partner" or principal.installation is None:

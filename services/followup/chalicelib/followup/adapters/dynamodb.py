@@ -31,7 +31,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalicelib.followup.domain.patients import AccessEntry, Patient, RetentionPolicy
 from chalicelib.followup.domain.ports import Page, StaffInfo, Unit
@@ -45,7 +45,12 @@ from shared import directory
 from shared.auth import Principal
 from shared.errors import DomainError
 from shared.persistence.models import AuditRecord, Gsi1, TenantItem, table_meta, tenant_key
-from shared.persistence.paging import decode_cursor, one_page, query_page
+from shared.persistence.paging import query_page
+from shared.persistence.records import Codec as RecordCodec
+
+# the features' adapters key and write their records with these (re-exported)
+from shared.persistence.records import Keys as Keys
+from shared.persistence.records import writes as writes
 from shared.persistence.uow import UnitOfWork
 
 if TYPE_CHECKING:  # their modules import this one: imported where a store first uses them
@@ -113,130 +118,11 @@ class FollowupItem(TenantItem):
 INDEXES: dict[int, Any] = {1: FollowupItem.index1, 2: FollowupItem.index2, 3: FollowupItem.index3}
 
 
-def writes(uow: UnitOfWork | None) -> UnitOfWork:
-    if uow is None:
-        raise RuntimeError("this store reads only: open it with a unit of work to write")
-    return uow
+class Codec(RecordCodec[M]):
+    """A record kind of this table (``shared.persistence.records``)."""
 
-
-@dataclass(frozen=True)
-class Keys:
-    """Where a record is stored: its key and its index keys (``{1: (gsi1pk, gsi1sk), …}``)."""
-
-    pk: str
-    sk: str
-    indexes: Mapping[int, tuple[str, str]]
-    state: str | None = None
-    expires_at: int | None = None
-
-
-class Codec(Generic[M]):
-    """A record kind: its entity name, its model, and where a record of it is stored."""
-
-    def __init__(self, tenant: str, keys: Callable[[M], Keys], model: type[M], entity: str):
-        self.tenant = tenant
-        self.keys = keys
-        self.model = model
-        self.entity_name = entity
-
-    def item(self, record: M, revision: int) -> FollowupItem:
-        keys = self.keys(record)
-        if not (keys.pk.startswith(f"{self.tenant}#")):
-            raise ValueError("a key must start with its tenant")
-        item = FollowupItem(
-            keys.pk,
-            keys.sk,
-            entity=self.entity_name,
-            tenant=self.tenant,
-            state=keys.state,
-            revision=revision,
-            data=record.model_dump_json(exclude={"revision"}),
-            expires_at=keys.expires_at,
-        )
-        for n, (ipk, isk) in keys.indexes.items():
-            setattr(item, f"gsi{n}pk", ipk)
-            setattr(item, f"gsi{n}sk", isk)
-        return item
-
-    def record(self, item: FollowupItem) -> M:
-        values = json.loads(item.data or "{}")
-        if "revision" in self.model.model_fields:
-            values["revision"] = int(item.revision or 0)
-        return self.model.model_validate(values)
-
-    def get(self, pk: str, sk: str, consistent: bool = True) -> M | None:
-        try:
-            item = FollowupItem.get(pk, sk, consistent_read=consistent)
-        except DoesNotExist:
-            return None
-        if item.tenant != self.tenant or item.entity != self.entity_name:
-            return None
-        return self.record(item)
-
-    def add(self, uow: UnitOfWork | None, record: M, taken: DomainError | None = None) -> None:
-        """Create-only, staged; ``taken`` when the key is in use."""
-        writes(uow).create(self.item(record, 0), on_conflict=taken)
-
-    def replace(self, uow: UnitOfWork | None, record: M, stale: DomainError) -> None:
-        """Replace if the stored revision is still the record's (staged); the new one is revision + 1."""
-        revision = int(getattr(record, "revision", 0))
-        writes(uow).save(
-            self.item(record, revision + 1), condition=FollowupItem.revision == revision, on_conflict=stale
-        )
-
-    def delete(self, uow: UnitOfWork | None, record: M) -> None:
-        keys = self.keys(record)
-        writes(uow).delete(FollowupItem(keys.pk, keys.sk))
-
-    def page(
-        self,
-        pk: str,
-        limit: int,
-        cursor: str | None,
-        sk_prefix: str | None = None,
-        newest_first: bool = False,
-    ) -> Page:
-        condition = FollowupItem.sk.startswith(sk_prefix) if sk_prefix else None
-        result = FollowupItem.query(
-            pk,
-            range_key_condition=condition,
-            limit=limit,
-            page_size=limit,
-            last_evaluated_key=decode_cursor(cursor, pk),
-            scan_index_forward=not newest_first,
-        )
-        items, next_cursor = one_page(FollowupItem, result)
-        return [self.record(i) for i in items if i.entity == self.entity_name], next_cursor
-
-    def index_page(
-        self,
-        n: int,
-        ipk: str,
-        limit: int,
-        cursor: str | None,
-        sk_from: str | None = None,
-        sk_to: str | None = None,
-        newest_first: bool = False,
-    ) -> Page:
-        """One Query of index ``gsi<n>`` in partition ``ipk``, sort keys between the bounds (included)."""
-        attr = getattr(FollowupItem, f"gsi{n}sk")
-        condition = None
-        if sk_from is not None and sk_to is not None:
-            condition = attr.between(sk_from, sk_to)
-        elif sk_from is not None:
-            condition = attr >= sk_from
-        elif sk_to is not None:
-            condition = attr <= sk_to
-        result = INDEXES[n].query(
-            ipk,
-            range_key_condition=condition,
-            limit=limit,
-            page_size=limit,
-            last_evaluated_key=decode_cursor(cursor, ipk, pk_name=f"gsi{n}pk"),
-            scan_index_forward=not newest_first,
-        )
-        items, next_cursor = one_page(FollowupItem, result)
-        return [self.record(i) for i in items if i.tenant == self.tenant], next_cursor
+    item_class = FollowupItem
+    indexes = INDEXES
 
 
 def patient_partition(tenant: str, patient_id: str) -> str:

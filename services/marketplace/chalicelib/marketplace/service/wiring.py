@@ -52,6 +52,6 @@ def sender() -> object:
 
 def standing(tenant: str) -> list[object]:
     """The hospital's installations' standing (one Query of ``<hospital>#app-standing``)."""
-    from shared.installations import StandingItem
+    from shared.installations import standings
 
-    return list(StandingItem.query(StandingItem.partition(tenant), limit=500, page_size=500))
+    return list(standings(tenant))
