@@ -101,4 +101,5 @@ NEEDS: dict[str, Needs] = {
     ),
     # the marketplace signs partner app tokens with the province's signing key (kms:Sign)
     "marketplace": Needs(signs_tokens=True),
+    "reports": Needs(read_models=PARTNER_CALLS),
 }

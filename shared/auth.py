@@ -41,6 +41,8 @@ DIRECTORY_ROLES: frozenset[str] = frozenset(
         "clerk",
         # the referral desk (转诊中心/双向转诊办公室): answers the referrals other hospitals send
         "referral_desk",
+        # the hospital's leaders (院领导: 院长, 副院长): the daily report (院长日报) is theirs
+        "hospital_leader",
     }
 )
 

@@ -17,6 +17,7 @@ DEMO_ROLES: dict[str, list[str]] = {
     "doctor": ["doctor"],
     "nurse": ["nurse"],
     "desk": ["referral_desk"],
+    "director": ["hospital_leader"],
 }
 CAMPUSES = ["东院区"]
 DEPARTMENTS = {
@@ -125,14 +126,15 @@ def seed(stack: LocalStack, tenant: str = DEMO_TENANT, partners: bool | None = N
                 "roles": ["nurse"] if nurse else ["doctor"],
             }
             made["staff"].append(_ok(stack.request("POST", "/messaging/staff", token, body), name))
-    made["departments"].append(
-        _ok(
-            stack.request(
-                "POST", "/messaging/departments", token, {"name": DESK_UNIT, "parent_id": campus["id"]}
-            ),
-            DESK_UNIT,
+    for unit_name in (DESK_UNIT, OFFICE_UNIT):
+        made["departments"].append(
+            _ok(
+                stack.request(
+                    "POST", "/messaging/departments", token, {"name": unit_name, "parent_id": campus["id"]}
+                ),
+                unit_name,
+            )
         )
-    )
     made["demo"] = _demo_people(stack, token, made["departments"])
     made["staff"].extend(made["demo"].values())
     made["staff"].extend(_demo_ward(stack, token, made["departments"]))
@@ -203,8 +205,10 @@ DEMO_PEOPLE: dict[str, tuple[str, str, str | None]] = {
     "doctor": ("冯志远", "心血管内科", "department-head"),
     "nurse": ("陈思雨", "心内一病区", "head-nurse"),
     "desk": ("赵文静", "转诊中心", None),  # answers the referrals the other hospitals send (referral_desk)
+    "director": ("林振华", "院长办公室", None),  # the hospital's leader: reads the daily report (院长日报)
 }
 DESK_UNIT = "转诊中心"
+OFFICE_UNIT = "院长办公室"
 
 # The other demo hospitals, for referral and consultation: a town clinic in the county hospital's
 # consortium, and an outside hospital that is not in it (a referral there is refused).

@@ -10,6 +10,7 @@ import pytest
 
 from fh import stack_cli
 from fh.cli import main
+from shared.services import SERVICES
 
 
 def test_list_shows_every_province_stack_and_hospital(capsys: pytest.CaptureFixture[str]) -> None:
@@ -40,9 +41,7 @@ def test_deploy_of_a_province_includes_its_data_stack(cdk_calls: list[list[str]]
     assert main(["stack", "deploy", "--province", "zj", "--yes", "--out", out]) == 0
     (call,) = cdk_calls
     assert call[:3] == ["deploy", "--require-approval", "never"]
-    assert call[5:] == [
-        f"fh-zj-{c}" for c in ("data", "messaging", "approvals", "scheduling", "followup", "marketplace")
-    ]
+    assert call[5:] == ["fh-zj-data", *(f"fh-zj-{svc}" for svc in SERVICES)]
 
 
 def test_diff_names_the_selected_stacks(cdk_calls: list[list[str]], tmp_path: Path) -> None:

@@ -18,11 +18,19 @@ from shared.events.published.approvals import APPROVALS_EVENTS
 from shared.events.published.followup import FOLLOWUP_EVENTS
 from shared.events.published.marketplace import MARKETPLACE_EVENTS
 from shared.events.published.messaging import MESSAGING_EVENTS
+from shared.events.published.reports import REPORTS_EVENTS
 from shared.events.published.scheduling import SCHEDULING_EVENTS
 
 CATALOG: dict[str, EventType[Any]] = {
     t.name: t
-    for t in (*MESSAGING_EVENTS, *APPROVALS_EVENTS, *SCHEDULING_EVENTS, *FOLLOWUP_EVENTS, *MARKETPLACE_EVENTS)
+    for t in (
+        *MESSAGING_EVENTS,
+        *APPROVALS_EVENTS,
+        *SCHEDULING_EVENTS,
+        *FOLLOWUP_EVENTS,
+        *MARKETPLACE_EVENTS,
+        *REPORTS_EVENTS,
+    )
 }
 
 

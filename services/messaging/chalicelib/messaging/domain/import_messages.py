@@ -108,6 +108,7 @@ ROLE_LABELS: dict[str, tuple[str, str]] = {
     "technician": ("技师", "technician"),
     "clerk": ("文员", "clerk"),
     "referral_desk": ("转诊中心", "referral desk"),
+    "hospital_leader": ("院领导", "hospital leader"),
 }
 
 

@@ -73,6 +73,7 @@ ROLE_NAMES = {
     "技师": "technician",
     "文员": "clerk",
     "转诊中心": "referral_desk",
+    "院领导": "hospital_leader",
 }
 REQUIRED = ("name", "employee_no", "department")
 OPTIONAL = ("title", "nurse_grade", "roles", "mobile")  # what a ``-`` cell clears

@@ -1,0 +1,45 @@
+"""The reports service's ports: what its use cases need from storage (no AWS here).
+
+``Days`` keeps a hospital's daily figures (one item per day: every count and census figure, every
+sample list); the other record kinds (settings, the morning's sent markers, census uploads) are added by
+the features that need them. A use case takes a ``Store`` (``service/wiring.py`` gives the DynamoDB one;
+tests pass ``tests/unit/reports/fakes.py``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Protocol
+
+from chalicelib.reports.domain.days import Contribution, DayFigures
+
+# Days are kept this long in the table (a year back and its comparison day, with room); older history is
+# in the point-in-time exports (docs/reports.md, "History beyond the table").
+KEEP_DAYS = 800
+
+
+class Days(Protocol):
+    def get(self, day: date) -> DayFigures | None:
+        """One day's figures (one GetItem), None if nothing was kept for it."""
+        ...
+
+    def between(self, start: date, end: date) -> list[DayFigures]:
+        """Every kept day from ``start`` to ``end`` inclusive, oldest first (one Query a 1 MB page)."""
+        ...
+
+    def add(self, contribution: Contribution) -> None:
+        """Stage the contribution's counts (added) and samples (appended) to its day: one update in the
+        unit of work, which creates the day if it is new. Never read-modify-write: consumers of several
+        services add to the same day at once."""
+        ...
+
+    def set_census(self, day: date, values: dict[str, float], by: str) -> None:
+        """Stage the day's HIS census (each figure set, replacing an earlier upload of the same day)."""
+        ...
+
+
+class Store(Protocol):
+    tenant: str
+
+    @property
+    def days(self) -> Days: ...

@@ -1,0 +1,33 @@
+"""The adapters the reports use cases run on unless a caller (a test) passes its own, imported when first
+asked for (a route module does not pay for models it does not use)."""
+
+from __future__ import annotations
+
+from chalicelib.reports.domain.ports import Store
+
+from shared.auth import Principal
+from shared.persistence.uow import UnitOfWork
+
+
+def store(principal: Principal, request_id: str | None = None, tenant: str | None = None) -> Store:
+    """The store of ``tenant`` (the caller's by default) for a request: its writes are one unit of work
+    audited as the caller."""
+    from chalicelib.reports.adapters.dynamodb import DynamoStore
+
+    return DynamoStore(
+        tenant or principal.tenant, UnitOfWork("reports", principal, request_id), principal, request_id
+    )
+
+
+def consumer_store(tenant: str, uow: UnitOfWork) -> Store:
+    """The store inside a consumer's unit of work (with its inbox marker)."""
+    from chalicelib.reports.adapters.dynamodb import DynamoStore
+
+    return DynamoStore(tenant, uow, uow.principal, uow.request_id)
+
+
+def reader(tenant: str) -> Store:
+    """A read-only store of ``tenant`` (the consortium view reads its members' days)."""
+    from chalicelib.reports.adapters.dynamodb import DynamoStore
+
+    return DynamoStore(tenant)
