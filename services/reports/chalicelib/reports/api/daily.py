@@ -14,9 +14,9 @@ STAFF = ("staff",)
 HTML = "text/html; charset=utf-8"
 # The hospital (its name and time zone), the 30 days up to the day, the day a year before.
 DAY_BUDGET = {"GetItem": 2, "Query": 1}
-# The caller's own link to the consortium, its roster, every member's day and the day before (at most
-# MAX_MEMBERS = 50 members: 100 keys, one BatchGetItem).
-CONSORTIUM_BUDGET = {"GetItem": 1, "Query": 1, "BatchGetItem": 1}
+# The caller's own link to the consortium and its hospital (time zone, name), the roster, every member's
+# day and the day before (at most MAX_MEMBERS = 50 members: 100 keys, one BatchGetItem).
+CONSORTIUM_BUDGET = {"GetItem": 2, "Query": 1, "BatchGetItem": 1}
 
 
 @route(

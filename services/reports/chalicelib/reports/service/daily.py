@@ -124,8 +124,9 @@ def daily_html(principal: Principal, day: str) -> str:
 def consortium_report(
     principal: Principal, consortium_id: str, day_text: str, across: DaysAcross | None = None
 ) -> daily.ConsortiumReport:
-    """The lead's own link (one GetItem), the roster (one Query), every member's day and the day before
-    (one BatchGetItem). A member hospital, or a consortium that is not the caller's, is a 404."""
+    """The lead's own link and its hospital record (two GetItems), the roster (one Query), every member's
+    day and the day before (one BatchGetItem). A member hospital, or a consortium that is not the caller's,
+    is a 404."""
     from chalicelib.reports.service import wiring
 
     from shared import consortia
@@ -140,10 +141,11 @@ def consortium_report(
         or link.lead_hospital_id != principal.tenant
     ):
         raise NotFound("consortium")
-    # the lead's own time zone decides what "today" is (no extra read: the day check is generous by a day)
-    _checked(day, today_in(None))
+    # the lead's own record: its time zone decides what "today" is, its name where the roster has none
+    lead_name, timezone = _hospital(principal.tenant)
+    _checked(day, today_in(timezone))
     names = consortia.active_hospital_names(principal.tenant, consortium_id)
-    names.setdefault(principal.tenant, "")
+    names[principal.tenant] = names.get(principal.tenant) or lead_name
     members = sorted(names.items(), key=lambda kv: (kv[0] != principal.tenant, kv[1], kv[0]))[:MAX_MEMBERS]
     kept: dict[str, dict[date, DayFigures]] = (across or wiring.across()).days_of(
         [m for m, _ in members], [day, daily.before(day)]
