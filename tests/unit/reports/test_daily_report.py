@@ -163,3 +163,20 @@ def test_the_consortium_sums_counts_and_recomputes_ratios_from_summed_parts() ->
     html = page.consortium_page(r)
     assert "&lt;b&gt;镇&lt;/b&gt;卫生院" in html and "<b>" not in html
     assert 'data-total="approvals_overdue">3<' in html
+
+
+def test_an_arrow_is_green_when_the_figure_moves_the_better_way_and_red_when_not(store: MemoryStore) -> None:
+    html = page.daily_page(service.build(store, "医院", DAY, TODAY))
+    # outpatient visits (better up) rose 1000 → 1200; overdue approval tasks (better down) rose 0 → 3
+    assert '<span class="change good">较前日 ↑+200（+20.0%）</span>' in html
+    assert '<span class="change bad">较前日 ↑+3</span>' in html  # no % against a zero
+    # emergency visits have no better way: grey
+    assert '<span class="change flat">较前日 →0（0.0%）</span>' in html
+
+
+def test_the_json_says_not_reported_for_a_census_that_did_not_arrive() -> None:
+    view = service.view(service.build(MemoryStore("hosp-c", Tables()), "卫生院", DAY, TODAY))
+    figures = {f.indicator: f for s in view.sections for f in s.figures}
+    assert figures["outpatient_visits"].value is None and figures["outpatient_visits"].display == "未上报"
+    assert figures["approvals_submitted"].value == 0 and figures["approvals_submitted"].display == "0"
+    assert view.sections[0].code == "overdue" and view.sections[0].figures == []
