@@ -3,7 +3,7 @@ asked for (a route module does not pay for models it does not use)."""
 
 from __future__ import annotations
 
-from chalicelib.reports.domain.ports import Store
+from chalicelib.reports.domain.ports import DaysAcross, Store
 
 from shared.auth import Principal
 from shared.persistence.uow import UnitOfWork
@@ -31,3 +31,10 @@ def reader(tenant: str) -> Store:
     from chalicelib.reports.adapters.dynamodb import DynamoStore
 
     return DynamoStore(tenant)
+
+
+def across() -> DaysAcross:
+    """Several hospitals' days in one read (the consortium view of a lead hospital)."""
+    from chalicelib.reports.adapters.dynamodb import DynamoDaysAcross
+
+    return DynamoDaysAcross()
