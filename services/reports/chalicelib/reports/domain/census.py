@@ -17,7 +17,7 @@ import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib.reports.domain.measures import CENSUS
@@ -100,11 +100,10 @@ def value_of(raw: Any) -> tuple[int | None, str | None]:
 
 
 def day_of(raw: Any) -> date | None:
+    if isinstance(raw, datetime):  # a date cell of a workbook
+        return raw.date()
     if isinstance(raw, date):
         return raw
-    if hasattr(raw, "date") and callable(raw.date):  # a datetime cell
-        found = raw.date()
-        return found if isinstance(found, date) else None
     if isinstance(raw, str):
         text = raw.strip().replace("/", "-").replace(".", "-")
         try:
