@@ -30,7 +30,7 @@ def test_every_indicator_has_its_row_in_the_guide_with_name_formula_and_unit() -
     assert not missing, f"add these indicators to docs/reports.md's table: {missing}"
     assert set(rows) <= {i.code for i in INDICATORS}, "the guide lists an indicator that no longer exists"
     for indicator in INDICATORS:
-        code, name, formula, unit, *_ = rows[indicator.code]
+        _code, name, formula, unit, *_ = rows[indicator.code]
         assert name == indicator.name, indicator.code
         assert BY_NAME[indicator.numerator].label in formula, indicator.code
         if indicator.denominator:
