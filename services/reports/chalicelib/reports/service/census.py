@@ -51,7 +51,7 @@ def refused(faults: list[census.Fault], in_file: bool) -> Problem:
             where = f"row {f.row}" + (f" ({f.day})" if f.day else "") + f" · {f.field}"
         else:
             where = f"rows[{f.row}]" + (f" ({f.day})" if f.day else "") + f".{f.field}"
-        # "rule": a business rule refused the row (the row's own fault, e.g. "out_of_range", is in the message)
+        # "rule": a business rule refused the row (what is wrong with it is in the message)
         errors.append(FieldError(where, f.message, "rule"))
     return Problem(
         422,
