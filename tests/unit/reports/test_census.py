@@ -232,3 +232,32 @@ def test_the_template_is_an_xlsx_with_the_chinese_headers() -> None:
     # the template reads back as a valid (empty) census
     table = census.read(content, "xlsx")
     assert table.faults == []
+
+
+def test_a_later_chunk_failing_says_how_many_days_were_kept_and_a_retry_lands_on_the_same_figures() -> None:
+    from shared.errors import TransientStoreError
+
+    store = MemoryStore("h-one")
+    real_commit = store.uow.commit
+    calls = {"n": 0}
+
+    def flaky_commit() -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            store.uow.staged.clear()
+            raise TransientStoreError("the store is busy, retry shortly")
+        real_commit()
+
+    store.uow.commit = flaky_commit  # type: ignore[method-assign]
+    first = TODAY - timedelta(days=149)
+    rows = [{"day": (first + timedelta(days=i)).isoformat(), "admissions": i} for i in range(150)]
+    with pytest.raises(Problem) as partly:
+        service.put_days(ADMIN, models.CensusBatch(rows=rows), store=store, now=NOW)
+    assert partly.value.status == 503 and partly.value.headers == {"Retry-After": "1"}
+    assert partly.value.detail.startswith(
+        f"99 of 150 days were recorded (up to {(first + timedelta(days=98))})"
+    )
+    assert len(store.days.between(first, TODAY)) == 99
+    service.put_days(ADMIN, models.CensusBatch(rows=rows), store=store, now=NOW)  # the retry
+    kept = store.days.between(first, TODAY)
+    assert len(kept) == 150 and [d.values["census.admissions"] for d in kept] == list(range(150))
