@@ -67,6 +67,12 @@ ATTACHMENT_OBJECTS = (
     "(messaging: <tenant>/<conversation>/<attachment>; approvals: <tenant>/approvals/<attachment>, its "
     "role limited to those); a role may put and get objects in this one bucket only.",
 )
+REPORT_HISTORY_OBJECTS = (
+    r"regex:/^Resource::arn:<AWS::Partition>:s3:::fh-[a-z0-9]+-report-history-.+\/exports\/\*$/",
+    "A point-in-time export writes objects DynamoDB names under the prefix it is given "
+    "(exports/<date>/AWSDynamoDB/<export id>/...) and aborts a failed export's multipart uploads: the "
+    "reports role reaches the report-history bucket's exports/ prefix only.",
+)
 SMS_TO_PHONE_NUMBERS = (
     "Resource::*",
     "DING escalation texts a phone number with sns:Publish(PhoneNumber=...): SNS has no resource ARN for a "
@@ -133,6 +139,9 @@ RESIDENCY = (
     "out of the province; versioning and retention keep it recoverable in place."
 )
 ATTACHMENTS_BUCKET: list[tuple[str, str]] = [
+    ("HIPAA.Security-S3BucketReplicationEnabled", RESIDENCY),
+]
+REPORT_HISTORY_BUCKET: list[tuple[str, str]] = [
     ("HIPAA.Security-S3BucketReplicationEnabled", RESIDENCY),
 ]
 ACCESS_LOG_BUCKET: list[tuple[str, str]] = [

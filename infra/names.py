@@ -70,6 +70,21 @@ def attachments_bucket(province: str, account: str) -> str:
     return component(province, f"attachments-{account}")
 
 
+def report_history_bucket(province: str, account: str) -> str:
+    """The reports table's point-in-time exports and the Athena workgroup's results
+    (``FH_REPORT_HISTORY_BUCKET``)."""
+    return component(province, f"report-history-{account}")
+
+
+def report_history_database(province: str) -> str:
+    """The Glue database of the report history (Glue and Athena names take underscores, not dashes)."""
+    return f"fh_{province}_report_history"
+
+
+def report_history_workgroup(province: str) -> str:
+    return component(province, "report-history")
+
+
 def access_logs_bucket(province: str, account: str) -> str:
     """Server access logs of the province's buckets."""
     return component(province, f"access-logs-{account}")

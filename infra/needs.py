@@ -66,6 +66,9 @@ class Needs:
     # allows HeadObject: whether an upload landed), on the keys matching ``attachment_keys``.
     attachments: bool = False
     attachment_keys: str = "*"
+    # dynamodb:ExportTableToPointInTime on the service's own table into the province's report-history
+    # bucket (s3:PutObject… on its exports/ prefix): the reports' weekly history export (adapters/history.py).
+    history_export: bool = False
     # sns:Publish to phone numbers (SMS) and sms-voice:SendVoiceMessage (calls) for DING escalation.
     alerts: bool = False
     # sns:CreatePlatformEndpoint/Publish on the province's push platform applications.
@@ -101,6 +104,13 @@ NEEDS: dict[str, Needs] = {
     ),
     # the marketplace signs partner app tokens with the province's signing key (kms:Sign)
     "marketplace": Needs(signs_tokens=True),
-    # the consortium view of a lead hospital reads its own link and the roster
-    "reports": Needs(read_models=(CONSORTIA, *PARTNER_CALLS)),
+    # the census uploads and xlsx exports are <tenant>/reports/...: its role reaches those keys only; its
+    # weekly point-in-time export of its table goes to the history bucket (data stack); the consortium
+    # view of a lead hospital reads its own link and the roster
+    "reports": Needs(
+        attachments=True,
+        attachment_keys="*/reports/*",
+        history_export=True,
+        read_models=(CONSORTIA, *PARTNER_CALLS),
+    ),
 }

@@ -77,3 +77,20 @@ class S3Files:
 
     def put(self, object_key: str, content: bytes, content_type: str) -> None:
         put(object_key, content, content_type)
+
+    def read(self, object_key: str, max_bytes: int) -> bytes | None:
+        return read(object_key, max_bytes)
+
+
+def read(object_key: str, max_bytes: int) -> bytes | None:
+    """An uploaded file's bytes (a service reading what a user put through ``upload_url``), None when it is
+    not there; ``ValueError`` when it is larger than ``max_bytes`` (read no further)."""
+    try:
+        found = aws.client("s3").get_object(Bucket=get_settings().attachments_bucket_name, Key=object_key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    if int(found.get("ContentLength", 0)) > max_bytes:
+        raise ValueError(f"the file is larger than {max_bytes} bytes")
+    return bytes(found["Body"].read(max_bytes + 1))

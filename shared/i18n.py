@@ -85,6 +85,7 @@ STATUS_TITLES = {
 
 # What ``NotFound(what)`` names, for "No such {what}".
 NOUNS = {
+    "census upload": "日报上传文件",
     "resource": "资源",
     # follow-up: intake
     "plan": "随访方案",
@@ -790,6 +791,31 @@ MESSAGES = {
     "the webhook URL must be an https URL": "推送地址必须是 https 地址",
     "the endpoint is disabled: enable it first": "推送地址已停用：请先重新启用",
     "an uninstalled app's endpoint cannot be enabled": "已卸载应用的推送地址不能重新启用",
+    # reports: the HIS census, ranges and the export
+    "the census has no rows": "日报数据没有任何行",
+    "the file must be CSV or xlsx": "文件须为 CSV 或 xlsx",
+    "at most {} days per file": "每个文件最多 {} 天",
+    "the file cannot be read as {}": "无法按 {} 读取该文件",
+    "the file is larger than {} bytes": "文件超过 {} 字节",
+    "a range is at most {} days": "查询区间最多 {} 天",
+    "no indicator {}": "没有指标 {}",
+    "must be a whole number of at least 0": "须为不小于 0 的整数",
+    "is not a census field": "不是日报数据字段",
+    "a future day's census cannot be recorded": "不能报送未来日期的数据",
+    "the report keeps {} days: an older day is in the history exports": "日报只保留 {} 天：更早的数据见历史导出",
+    "the same day is already in row {}": "同一日期已出现在第 {} 行",
+    "the row has no figures": "该行没有任何数据",
+    "is not a census column": "不是日报数据列",
+    "names a column twice": "列名重复",
+    "the header has no 日期 column": "表头缺少“日期”列",
+    "the file is empty": "文件为空",
+    "the file is neither UTF-8 nor GB18030 text": "文件既不是 UTF-8 也不是 GB18030 编码的文本",
+    "The census cannot be recorded": "日报数据无法保存",
+    "{} problems in the census; nothing was recorded": "日报数据有 {} 处问题，未保存任何数据",
+    "The census was partly recorded": "日报数据仅部分保存",
+    "{} of {} days were recorded (up to {}); send the same batch again: each day is replaced, not added": (
+        "已保存 {} 天（共 {} 天，至 {}）；请重新提交同一批数据：每天的数据会被替换，不会重复累加"
+    ),
 }
 
 

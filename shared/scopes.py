@@ -66,6 +66,12 @@ SCOPES: dict[str, Scope] = {
             "Hear about the hospital's referrals and consultations (ids and states, no patient identity).",
             events=("referral.*", "consultation.*"),
         ),
+        Scope(
+            "report:census:write",
+            "报送医疗业务日报数据（门急诊、出入院、床位、手术）",
+            "Send the hospital's daily HIS census (visits, admissions, discharges, inpatients, beds, "
+            "surgeries) for the director's daily report; read the indicator catalogue it feeds.",
+        ),
     )
 }
 

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     # SNS platform application ARNs for mobile push, by platform: {"fcm": "...", "apns": "..."}.
     push_apps: dict[str, str] = {}
     attachments_bucket: str = ""  # empty: <table_prefix>-attachments
+    # The reports' history: the bucket the weekly point-in-time export of the reports table goes to
+    # (empty: <table_prefix>-report-history), and the table's ARN (set by the stacks; empty: asked of
+    # DynamoDB, which only the local stack does).
+    report_history_bucket: str = ""
+    report_table_arn: str = ""
     # Urgent-alert voice calls: "pinpoint" (Pinpoint SMS and Voice v2) or "log" (delivery log only).
     voice_channel: str = "pinpoint"
     voice_origination: str = ""
@@ -75,6 +80,10 @@ class Settings(BaseSettings):
     @property
     def attachments_bucket_name(self) -> str:
         return self.attachments_bucket or f"{self.table_prefix}-attachments"
+
+    @property
+    def report_history_bucket_name(self) -> str:
+        return self.report_history_bucket or f"{self.table_prefix}-report-history"
 
     @property
     def solver_function_name(self) -> str:

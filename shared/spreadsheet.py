@@ -81,3 +81,30 @@ def xlsx_bytes(sheet: str, header: Sequence[str], rows: Iterable[Sequence[Any]])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def xlsx_book(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
+    """An xlsx workbook of several sheets (each ``(title, header, rows)``), streamed as ``xlsx_bytes``
+    writes one: no cell is a formula."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    book = Workbook(write_only=True)
+    for title, header, rows in sheets:
+        page = book.create_sheet(title=title[:31] or "Sheet")
+
+        def cells(values: Sequence[Any], page: Any = page) -> list[Any]:
+            out = []
+            for value in values:
+                cell = WriteOnlyCell(page, value=value)
+                if is_formula_like(value):
+                    cell.data_type = "s"  # stored as text: never evaluated
+                out.append(cell)
+            return out
+
+        page.append(cells(header))
+        for row in rows:
+            page.append(cells(row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

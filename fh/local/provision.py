@@ -42,6 +42,11 @@ def create_table(ddb: Any, spec: TableSpec, settings: Settings) -> None:
             TableName=kwargs["TableName"],
             TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute},
         )
+    # PITR as in the data stack (the reports' weekly history export reads it; moto exports too)
+    ddb.update_continuous_backups(
+        TableName=kwargs["TableName"],
+        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+    )
 
 
 def queue_name(settings: Settings, subscription: Subscription) -> str:
@@ -106,10 +111,10 @@ def provision(
         )["PlatformApplicationArn"]
         for platform, kind in (("fcm", "GCM"), ("apns", "APNS"))
     }
-    clients["s3"].create_bucket(
-        Bucket=settings.attachments_bucket_name,
-        CreateBucketConfiguration={"LocationConstraint": settings.region},
-    )
+    for bucket in (settings.attachments_bucket_name, settings.report_history_bucket_name):
+        clients["s3"].create_bucket(
+            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": settings.region}
+        )
     for spec in TABLES:
         create_table(clients["dynamodb"], spec, settings)
     clients["events"].create_event_bus(Name=settings.event_bus_name)

@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aws_cdk import ArnFormat, CfnOutput, Duration, Fn, RemovalPolicy, Stack, Tags
+from aws_cdk import aws_athena as athena
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -27,6 +29,26 @@ from infra.config import Province
 from infra.tagging import tag
 from shared.events.subscription import Subscription
 from shared.persistence.tables import TABLES, TableSpec
+
+# The reports table's items as an export writes them (DynamoDB JSON: each attribute a {"S"|"N"|"L": …}
+# object; the JSON SerDe reads keys lower-cased). A day's census figures are ``m_census_<field>`` (the
+# reports' measures, ``Measure.attribute``); ``tests/infra`` checks every census measure is a column here.
+REPORT_HISTORY_CENSUS = (
+    "outpatient_visits",
+    "emergency_visits",
+    "admissions",
+    "discharges",
+    "inpatients",
+    "beds_open",
+    "discharged_bed_days",
+    "surgeries",
+)
+REPORT_HISTORY_ITEM = (
+    "struct<pk:struct<s:string>,sk:struct<s:string>,entity:struct<s:string>,tenant:struct<s:string>,"
+    "day:struct<s:string>,census_at:struct<s:string>,census_by:struct<s:string>,"
+    + ",".join(f"m_census_{f}:struct<n:string>" for f in REPORT_HISTORY_CENSUS)
+    + ">"
+)
 
 
 def _attribute(name: str) -> dynamodb.Attribute:
@@ -134,6 +156,7 @@ class DataStack(Stack):
         self.queues = {sub.queue_name: self._consumer(sub) for sub in consumers}
 
         self.access_logs, self.attachments = self._attachments()
+        self.report_history = self._report_history()
 
         self.alarm_topic = sns.Topic(
             self,
@@ -207,6 +230,116 @@ class DataStack(Stack):
         Tags.of(bucket).add("service", "messaging approvals")
         Tags.of(bucket).add("data-classification", "confidential")
         return logs_bucket, bucket
+
+    def _report_history(self) -> s3.Bucket:
+        """The reports table's history beyond its keep (``KEEP_DAYS``): the reports service's weekly
+        point-in-time exports (``exports/<date>/AWSDynamoDB/<id>/data/*.json.gz``, DynamoDB JSON), a Glue
+        table over them (a partition per export date, projected: no crawler) and an Athena workgroup whose
+        results stay in the same bucket under ``athena-results/``, encrypted with the province key."""
+        code = self.province.code
+        bucket = s3.Bucket(
+            self,
+            "ReportHistory",
+            bucket_name=names.report_history_bucket(code, self.account),
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self.key,
+            bucket_key_enabled=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            versioned=True,
+            server_access_logs_bucket=self.access_logs,
+            server_access_logs_prefix="report-history/",
+            lifecycle_rules=[
+                # exports are the history: kept, moved to infrequent access once a month old
+                s3.LifecycleRule(
+                    id="exports-to-infrequent-access",
+                    prefix="exports/",
+                    transitions=[
+                        s3.Transition(
+                            storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                            transition_after=Duration.days(30),
+                        )
+                    ],
+                ),
+                # query results are a convenience: a week
+                s3.LifecycleRule(id="athena-results", prefix="athena-results/", expiration=Duration.days(7)),
+                s3.LifecycleRule(
+                    id="undo-window-and-abandoned-uploads",
+                    noncurrent_version_expiration=Duration.days(30),
+                    abort_incomplete_multipart_upload_after=Duration.days(1),
+                ),
+            ],
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        nag.suppress_resource(bucket, nag.REPORT_HISTORY_BUCKET)
+        Tags.of(bucket).add("service", "reports")
+        Tags.of(bucket).add("data-classification", "internal")
+        database_name = names.report_history_database(code)
+        database = glue.CfnDatabase(
+            self,
+            "ReportHistoryDatabase",
+            catalog_id=self.account,
+            database_input=glue.CfnDatabase.DatabaseInputProperty(
+                name=database_name,
+                description=f"Future Hospital {code}: the reports table's point-in-time exports",
+            ),
+        )
+        exports = f"s3://{bucket.bucket_name}/exports"
+        table = glue.CfnTable(
+            self,
+            "ReportHistoryDays",
+            catalog_id=self.account,
+            database_name=database_name,
+            table_input=glue.CfnTable.TableInputProperty(
+                name="exports",
+                description="Every item of the reports table, one export (a partition) per export_date",
+                table_type="EXTERNAL_TABLE",
+                parameters={
+                    "classification": "json",
+                    "compressionType": "gzip",
+                    "projection.enabled": "true",
+                    "projection.export_date.type": "date",
+                    "projection.export_date.format": "yyyy-MM-dd",
+                    "projection.export_date.range": "2026-01-01,NOW",
+                    "projection.export_date.interval": "1",
+                    "projection.export_date.interval.unit": "DAYS",
+                    "storage.location.template": exports + "/${export_date}/",
+                },
+                partition_keys=[glue.CfnTable.ColumnProperty(name="export_date", type="string")],
+                storage_descriptor=glue.CfnTable.StorageDescriptorProperty(
+                    location=exports + "/",
+                    input_format="org.apache.hadoop.mapred.TextInputFormat",
+                    output_format="org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+                    serde_info=glue.CfnTable.SerdeInfoProperty(
+                        serialization_library="org.openx.data.jsonserde.JsonSerDe",
+                        # an export's manifest files are JSON of another shape: their rows read as nulls
+                        parameters={"ignore.malformed.json": "true"},
+                    ),
+                    columns=[glue.CfnTable.ColumnProperty(name="item", type=REPORT_HISTORY_ITEM)],
+                ),
+            ),
+        )
+        table.add_dependency(database)
+        athena.CfnWorkGroup(
+            self,
+            "ReportHistoryWorkGroup",
+            name=names.report_history_workgroup(code),
+            description=f"Future Hospital {code}: queries of the report history",
+            state="ENABLED",
+            work_group_configuration=athena.CfnWorkGroup.WorkGroupConfigurationProperty(
+                enforce_work_group_configuration=True,
+                publish_cloud_watch_metrics_enabled=True,
+                bytes_scanned_cutoff_per_query=10 * 1024**3,
+                result_configuration=athena.CfnWorkGroup.ResultConfigurationProperty(
+                    output_location=f"s3://{bucket.bucket_name}/athena-results/",
+                    encryption_configuration=athena.CfnWorkGroup.EncryptionConfigurationProperty(
+                        encryption_option="SSE_KMS", kms_key=self.key.key_arn
+                    ),
+                ),
+            ),
+        )
+        return bucket
 
     def _export(self, what: str, value: str) -> None:
         name = names.export(self.province.code, what)

@@ -282,6 +282,9 @@ class ServiceStack(Stack):
         messaging = self.province.messaging
         if self.needs.attachments:
             env["FH_ATTACHMENTS_BUCKET"] = names.attachments_bucket(self.province.code, self.account)
+        if self.needs.history_export:
+            env["FH_REPORT_HISTORY_BUCKET"] = names.report_history_bucket(self.province.code, self.account)
+            env["FH_REPORT_TABLE_ARN"] = self._table_arn(self.service)
         if self.needs.push:
             env["FH_PUSH_APPS"] = self.to_json_string(
                 {platform: self._push_app_arn(arn) for platform, arn in messaging.push_apps.items()}
@@ -407,6 +410,26 @@ class ServiceStack(Stack):
                 )
             )
             nag.allow_wildcard(policy, *nag.ATTACHMENT_OBJECTS)
+        if needs.history_export:
+            # The weekly point-in-time export of its own table (reads PITR, not the table's capacity) into
+            # the report-history bucket's exports/ prefix; the files' KMS use is the data key statement.
+            policy.add_statements(
+                iam.PolicyStatement(
+                    actions=["dynamodb:ExportTableToPointInTime"], resources=[self._table_arn(self.service)]
+                ),
+                iam.PolicyStatement(
+                    actions=["s3:AbortMultipartUpload", "s3:PutObject", "s3:PutObjectAcl"],
+                    resources=[
+                        self.format_arn(
+                            service="s3",
+                            region="",
+                            account="",
+                            resource=f"{names.report_history_bucket(code, self.account)}/exports/*",
+                        )
+                    ],
+                ),
+            )
+            nag.allow_wildcard(policy, *nag.REPORT_HISTORY_OBJECTS)
         if self.needs.alerts:
             # SMS to a phone number has no resource ARN: SNS only authorizes it on "*" (reason in infra.nag).
             policy.add_statements(

@@ -345,7 +345,7 @@ def _source(svc: str) -> str:
     )
 
 
-KNOWN_CLIENTS = {"s3", "sns", "pinpoint-sms-voice-v2", "lambda"}
+KNOWN_CLIENTS = {"s3", "sns", "pinpoint-sms-voice-v2", "lambda", "dynamodb"}
 # shared modules that make AWS calls for the service that imports them → the client they use
 SHARED_CLIENTS = {r"shared\.files": "s3"}
 
@@ -365,6 +365,8 @@ def test_infra_needs_match_what_the_service_code_calls(svc: str) -> None:
     assert needs.push == ("create_platform_endpoint" in code)
     assert needs.blind_index == ("get_blind_index" in code)
     assert needs.solver == ("lambda" in clients)  # only the solver function is ever invoked
+    # the table itself is PynamoDB's; a dynamodb client is only the reports' point-in-time export
+    assert needs.history_export == ("export_table_to_point_in_time" in code) == ("dynamodb" in clients)
     # A read model is another service's table: its owner (scheduling writes the on-duty items) reads
     # and writes its own table anyway and declares none.
     reads_on_duty = bool(re.search(r"from shared import [^\n]*\bonduty\b|shared\.onduty", code))

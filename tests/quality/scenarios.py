@@ -40,6 +40,10 @@ KNOWN_GAPS: dict[str, str] = {
     # day (tests/service/test_reports_daily.py checks it never shows A's figures).
     "isolation-404 reports:GET /daily/{day}": "the day is a date: B reads its own hospital's day",
     "isolation-404 reports:GET /daily/{day}/page": "the day is a date: B reads its own hospital's day",
+    # A day of the census is a date the hospital's HIS reports (a natural key, like scheduling's calendar
+    # day): B's PUT records B's own day and never reads, changes or shows A's (the range gate reads A's).
+    "isolation-404 reports:PUT /census/{day}": "PUT records the day in the caller's hospital",
+    "isolation-app-404 reports:PUT /census/{day}": "PUT records the day in the app's hospital",
 }
 
 
@@ -2529,3 +2533,73 @@ def _register_reports_daily() -> None:
 
 
 _register_reports_daily()
+
+
+def _register_reports() -> None:
+    """The director's report: the HIS census (a day, a batch, an uploaded xlsx), ranges and the export."""
+    import urllib.request
+    from datetime import timedelta
+
+    from chalicelib.reports.service.census import today
+
+    from shared import spreadsheet
+    from tests.quality.surface import Prepared, scenario
+
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    def yesterday() -> str:
+        return (today() - timedelta(days=1)).isoformat()
+
+    def recorded(maker: ResourceMaker, token: str) -> str:
+        day = yesterday()
+        status, body = maker.call(
+            "PUT",
+            f"/reports/census/{day}",
+            token,
+            {"outpatient_visits": 3120, "inpatients": 980, "beds_open": 1000},
+        )
+        assert status == 200, body
+        return day
+
+    @scenario("reports", "PUT", "/census/{day}")
+    def a_day(maker: ResourceMaker, token: str) -> Prepared:
+        return Prepared(f"/census/{yesterday()}", body={"outpatient_visits": 3120, "surgeries": 87})
+
+    @scenario("reports", "POST", "/census")
+    def two_days(maker: ResourceMaker, token: str) -> Prepared:
+        first = (today() - timedelta(days=2)).isoformat()
+        rows = [{"day": first, "admissions": 110}, {"day": yesterday(), "admissions": 118}]
+        return Prepared("/census", body={"rows": rows})
+
+    @scenario("reports", "POST", "/census/uploads/{upload_id}/import")
+    def an_uploaded_workbook(maker: ResourceMaker, token: str) -> Prepared:
+        content = spreadsheet.xlsx_bytes("日报", ["日期", "门诊人次"], [[yesterday(), 3120]])
+        status, ticket = maker.call(
+            "POST",
+            "/reports/census/uploads",
+            token,
+            {"filename": "日报.xlsx", "content_type": xlsx, "size": len(content)},
+        )
+        assert status == 201, ticket
+        put = urllib.request.Request(
+            ticket["upload_url"], data=content, method="PUT", headers=ticket["upload_headers"]
+        )
+        with urllib.request.urlopen(put, timeout=10) as resp:
+            assert resp.status == 200
+        return Prepared(f"/census/uploads/{ticket['id']}/import", body={})
+
+    @scenario("reports", "GET", "/range")
+    def a_week(maker: ResourceMaker, token: str) -> Prepared:
+        day = recorded(maker, token)
+        first = (today() - timedelta(days=7)).isoformat()
+        return Prepared(
+            "/range", query={"from": first, "to": day, "indicators": "outpatient_visits,bed_occupancy"}
+        )
+
+    @scenario("reports", "GET", "/export")
+    def a_week_as_xlsx(maker: ResourceMaker, token: str) -> Prepared:
+        day = recorded(maker, token)
+        return Prepared("/export", query={"from": (today() - timedelta(days=7)).isoformat(), "to": day})
+
+
+_register_reports()

@@ -156,8 +156,11 @@ def test_an_uninstalled_apps_token_is_refused_at_once_on_every_app_route(
 
 @pytest.mark.parametrize(
     "route",
-    [r for r in with_ids(all_routes()) if "partner" in r.kinds and r.scopes],
-    ids=route_id,
+    [
+        pytest.param(r, id=route_id(r), marks=marks("isolation-app-404", route_id(r)))
+        for r in with_ids(all_routes())
+        if "partner" in r.kinds and r.scopes
+    ],
 )
 def test_an_app_of_another_hospital_gets_404_and_nothing(
     stack: Any,

@@ -90,3 +90,35 @@ class MemoryDaysAcross:
                 if found is not None:
                     out.setdefault(tenant, {})[day] = copy.deepcopy(found)
         return out
+
+
+class MemoryFiles:
+    """``Files`` in memory: what was put (or "uploaded" by a test), by key; URLs name the key."""
+
+    objects: dict[str, bytes] = field(default_factory=dict)
+
+    def upload_url(self, object_key: str, content_type: str, size: int, expires_in: int) -> str:
+        return f"memory://put/{object_key}?size={size}"
+
+    def download_url(self, object_key: str, filename: str, expires_in: int) -> str:
+        return f"memory://get/{object_key}"
+
+    def put(self, object_key: str, content: bytes, content_type: str) -> None:
+        self.objects[object_key] = content
+
+    def read(self, object_key: str, max_bytes: int) -> bytes | None:
+        found = self.objects.get(object_key)
+        if found is not None and len(found) > max_bytes:
+            raise ValueError(f"the file is larger than {max_bytes} bytes")
+        return found
+
+
+@dataclass
+class MemoryHistory:
+    """``HistoryExport`` in memory: the prefixes exported to."""
+
+    prefixes: list[str] = field(default_factory=list)
+
+    def export(self, prefix: str) -> str | None:
+        self.prefixes.append(prefix)
+        return f"export-{len(self.prefixes)}"

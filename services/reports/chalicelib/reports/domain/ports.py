@@ -51,3 +51,26 @@ class Store(Protocol):
 
     @property
     def days(self) -> Days: ...
+
+
+class Files(Protocol):
+    """The attachments bucket (``shared.files``): census uploads and the xlsx exports, under
+    ``<tenant>/reports/``."""
+
+    def upload_url(self, object_key: str, content_type: str, size: int, expires_in: int) -> str: ...
+
+    def download_url(self, object_key: str, filename: str, expires_in: int) -> str: ...
+
+    def put(self, object_key: str, content: bytes, content_type: str) -> None: ...
+
+    def read(self, object_key: str, max_bytes: int) -> bytes | None:
+        """The object's bytes (None when it is not there); refused (ValueError) past ``max_bytes``."""
+        ...
+
+
+class HistoryExport(Protocol):
+    """The reports table's point-in-time export to the history bucket (``adapters/history.py``)."""
+
+    def export(self, prefix: str) -> str | None:
+        """Start an export under ``prefix``; its id, or None when the environment cannot export."""
+        ...

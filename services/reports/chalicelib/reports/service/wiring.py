@@ -3,7 +3,7 @@ asked for (a route module does not pay for models it does not use)."""
 
 from __future__ import annotations
 
-from chalicelib.reports.domain.ports import DaysAcross, Store
+from chalicelib.reports.domain.ports import DaysAcross, Files, HistoryExport, Store
 
 from shared.auth import Principal
 from shared.persistence.uow import UnitOfWork
@@ -38,3 +38,17 @@ def across() -> DaysAcross:
     from chalicelib.reports.adapters.dynamodb import DynamoDaysAcross
 
     return DynamoDaysAcross()
+
+
+def files() -> Files:
+    """The attachments bucket (``shared.files``)."""
+    from chalicelib.reports.adapters.s3 import S3Files
+
+    return S3Files()
+
+
+def history() -> HistoryExport:
+    """The reports table's point-in-time export to the history bucket."""
+    from chalicelib.reports.adapters.history import DynamoHistoryExport
+
+    return DynamoHistoryExport()
