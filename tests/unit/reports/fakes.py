@@ -92,6 +92,7 @@ class MemoryDaysAcross:
         return out
 
 
+@dataclass
 class MemoryFiles:
     """``Files`` in memory: what was put (or "uploaded" by a test), by key; URLs name the key."""
 
