@@ -75,6 +75,7 @@ bench: install
 	$(PY) bench/followup_bench.py
 	$(PY) bench/referral_bench.py
 	$(PY) bench/webhook_bench.py
+	$(PY) bench/report_bench.py
 	$(PY) bench/ddb_budget.py
 	$(PY) bench/load.py --clients 20 --requests 2000
 	$(PY) bench/local_latency.py --staff 5

@@ -35,9 +35,26 @@ def alerts_for(messaging: Api, nid: str) -> list[dict[str, Any]]:
 
 
 def test_ding_escalates_to_the_unacknowledged_only_and_survives_a_runner_restart(
-    stack: Any, messaging: Api, clients: dict[str, Any], token: Any, tenant: str
+    stack: Any,
+    messaging: Api,
+    clients: dict[str, Any],
+    token: Any,
+    tenant: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from chalicelib.messaging.service import ding
+
+    from shared.persistence.uow import UnitOfWork
+
+    escalations: list[tuple[str, str]] = []
+    original = UnitOfWork.emit
+
+    def capture(self: UnitOfWork, event: Any) -> None:
+        if event.type == "ding.escalated" and event.tenant == tenant:
+            escalations.append((event.data["staff_id"], event.data["channel"]))
+        original(self, event)
+
+    monkeypatch.setattr(UnitOfWork, "emit", capture)
 
     dept = make_department(messaging, "急诊科")
     quick = add_staff(messaging, dept["id"], "快", "Q1", user_id="quick", mobile="13900000001")
@@ -85,4 +102,6 @@ def test_ding_escalates_to_the_unacknowledged_only_and_survives_a_runner_restart
     )
     ding.sweep(sent + timedelta(minutes=60))  # the ladder is finished: nothing more goes out
     assert len(alerts_for(messaging, nid)) == 4
+    # one ding.escalated per SMS or call that went out (the daily report's count): not the skipped
+    assert escalations == [(slow["id"], "sms"), (slow["id"], "phone")]
     assert len(sms_sent_to("13900000002")) == 1

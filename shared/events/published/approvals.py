@@ -3,7 +3,7 @@ scheduling needs)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -19,6 +19,9 @@ class InstanceEvent(BaseModel):
     status: str
     title: str = Field(
         "", description="the approval's title (its template's name unless the submitter gave one)"
+    )
+    submitted_at: datetime | None = Field(
+        None, description="on approved/rejected: when it was submitted, for the turnaround (None: not given)"
     )
 
 

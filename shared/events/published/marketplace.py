@@ -63,4 +63,26 @@ WEBHOOK_ENDPOINT_DISABLED = EventType(
     description="A hospital's webhook endpoint of an app was disabled (its admins are told)",
 )
 
-MARKETPLACE_EVENTS = (APP_INSTALLED, APP_UPGRADED, APP_UNINSTALLED, WEBHOOK_ENDPOINT_DISABLED)
+
+class DeliveryFailing(BaseModel):
+    installation_id: str
+    app_id: str
+    app_name: str
+    event_type: str = Field(description="the type of the event the message carries")
+    message_id: str
+
+
+WEBHOOK_DELIVERY_FAILING = EventType(
+    "webhook.delivery.failing",
+    "marketplace",
+    DeliveryFailing,
+    description="A webhook message's first attempt failed (once per message; it is retried on its schedule)",
+)
+
+MARKETPLACE_EVENTS = (
+    APP_INSTALLED,
+    APP_UPGRADED,
+    APP_UNINSTALLED,
+    WEBHOOK_ENDPOINT_DISABLED,
+    WEBHOOK_DELIVERY_FAILING,
+)

@@ -3,7 +3,7 @@ notifications, imports, certificates and consortium links."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -45,10 +45,45 @@ STAFF_CHANGES = {t.name: t for t in (STAFF_CREATED, STAFF_UPDATED, STAFF_LEFT)}
 class NotificationSent(BaseModel):
     notification_id: str
     recipient_count: int
+    ack_required: bool = Field(False, description="the recipients are asked to acknowledge it (DING too)")
 
 
 NOTIFICATION_SENT = EventType(
     "notification.sent", "messaging", NotificationSent, description="A work notification was sent"
+)
+
+
+class NotificationReceipt(BaseModel):
+    notification_id: str
+    staff_id: str = Field(description="the recipient who read or acknowledged it")
+    sent_at: datetime = Field(description="when the notification was sent (its day counts the receipt)")
+
+
+NOTIFICATION_READ = EventType(
+    "notification.read",
+    "messaging",
+    NotificationReceipt,
+    description="A recipient read a work notification (the first read only)",
+)
+NOTIFICATION_ACKNOWLEDGED = EventType(
+    "notification.acknowledged",
+    "messaging",
+    NotificationReceipt,
+    description="A recipient acknowledged a work notification (the first acknowledgement only)",
+)
+
+
+class DingEscalated(BaseModel):
+    notification_id: str
+    staff_id: str = Field(description="the recipient who had not acknowledged")
+    channel: Literal["sms", "phone"]
+
+
+DING_ESCALATED = EventType(
+    "ding.escalated",
+    "messaging",
+    DingEscalated,
+    description="A DING no one acknowledged in time went to a recipient by SMS or a voice call",
 )
 
 
@@ -113,5 +148,8 @@ MESSAGING_EVENTS: tuple[EventType[Any], ...] = (
     CONSORTIUM_JOINED,
     CONSORTIUM_DECLINED,
     CONSORTIUM_LEFT,
-    DEPARTMENT_REMOVED,  # last: the catalog lists schemas in the order they were added
+    DEPARTMENT_REMOVED,  # the catalog lists schemas in the order they were added
+    NOTIFICATION_READ,
+    NOTIFICATION_ACKNOWLEDGED,
+    DING_ESCALATED,
 )

@@ -57,6 +57,10 @@ class RosterPublished(BaseModel):
     end: date = Field(description="the period's last day (included)")
     published_by: str = Field(description="the staff id who published it")
     changes: list[NurseChange] = Field(default_factory=list)
+    below_minimum: int = Field(
+        0, description="staffing places below the shifts' minimum in this version (the coverage check)"
+    )
+    open_shifts: int = Field(0, description="staffing places below the shifts' optimum in this version")
 
 
 ROSTER_PUBLISHED = EventType(

@@ -242,7 +242,10 @@ def test_leave_goes_through_two_steps_with_records_lists_audit_and_events(h: Hos
     audit = [a for a in h.tables.audit if a[1:] == ("approval", approval.id)]
     assert [a[0] for a in audit] == ["approval.submit", "approval.approve", "approval.approve"]
     assert len(h.events("approval.task.assigned", approval.id)) == 3
-    assert h.events("approval.instance.approved", approval.id)
+    [decided] = h.events("approval.instance.approved", approval.id)
+    # its submit time, for the daily report's turnaround (#27); the submit event itself has none
+    assert decided.data["submitted_at"] is not None
+    assert all(e.data["submitted_at"] is None for e in h.events("approval.instance.submitted", approval.id))
     [leave_event] = h.events("approval.leave.approved", approval.id)
     assert leave_event.data["staff_id"] == "nurse" and leave_event.tenant == T
 

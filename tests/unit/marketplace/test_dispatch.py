@@ -200,6 +200,26 @@ def test_500_then_200_is_delivered_once_with_two_attempts_logged(world: World) -
     assert world.store().endpoint("in1").failing_since is None  # cleared by the success
     world.at(T0 + timedelta(hours=1))
     assert world.sweep() == 0  # nothing left to send
+    # the first failure is one webhook.delivery.failing for the daily report (#27); the retry none
+    (failing,) = [e for e in world.published if e.type == "webhook.delivery.failing"]
+    assert failing.data == {
+        "installation_id": "in1",
+        "app_id": failing.data["app_id"],
+        "app_name": "护理排班助手",
+        "event_type": "staff.created",
+        "message_id": mid,
+    }
+
+
+def test_a_message_failing_every_attempt_is_one_failing_event(world: World) -> None:
+    world.receiver.script = [500] * 20
+    event = staff_event()
+    world.apply(event)
+    for minutes in (1, 10, 60, 600, 6000, 60000):
+        world.at(T0 + timedelta(minutes=minutes))
+        world.sweep()
+    assert world.store().message("in1", message_id(event.id, "in1")).attempts > 1
+    assert [e.type for e in world.published].count("webhook.delivery.failing") == 1
 
 
 def test_410_disables_the_endpoint_and_tells_hospital_and_partner(world: World) -> None:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from chalicelib.messaging.contracts.events import NOTIFICATION_SENT, NotificationSent
+from chalicelib.messaging.contracts.events import NOTIFICATION_READ, NOTIFICATION_SENT, NotificationSent
 from chalicelib.messaging.contracts.notifications import RecipientQuery, SendNotification
 from chalicelib.messaging.domain.approval_notices import (
     APPROVAL_ASSIGNED,
@@ -160,7 +160,7 @@ def test_send_stores_the_notification_and_emits_one_event(tables: NotificationTa
     )
     assert (sent.ack_required, sent.ding) == (False, False)
     assert [(e.type, e.data) for e in s.uow.published] == [
-        ("notification.sent", {"notification_id": sent.id, "recipient_count": 3})
+        ("notification.sent", {"notification_id": sent.id, "recipient_count": 3, "ack_required": False})
     ]
     assert tables.notifications[(T, sent.id)].recipient_ids == ["s-ward-0", "s-ward-1", "s-ward-2"]
     assert tables.dings == {}
@@ -480,3 +480,28 @@ def test_an_approval_notice_names_its_sender(tables: NotificationTables) -> None
     deliver(tables, "ap-ev-1")
     inbox = notifications.inbox(as_user("chief"), 10, None, store=store(tables))
     assert [(i.sender, i.sender_name) for i in inbox.items] == [("service:approvals", "审批")]
+
+
+# --- receipts for the daily report (#27) ----------------------------------------------------------
+
+
+def test_only_the_first_read_and_the_first_ack_are_events_naming_the_send_time(
+    tables: NotificationTables, delivered: str
+) -> None:
+    def receipts(user: str, action: str) -> list[tuple[str, str]]:
+        s = store(tables)
+        notifications.mark(as_user(user), delivered, action, "req-2", store=s)
+        return [(e.type, e.data["staff_id"]) for e in s.uow.published]
+
+    assert receipts("nurse-0", "read") == [("notification.read", "s-ward-0")]
+    assert receipts("nurse-0", "read") == []  # a repeat read is no second event
+    assert receipts("chief", "ack") == [
+        ("notification.read", "s-chief"),  # acknowledged unread: read and acknowledged at once
+        ("notification.acknowledged", "s-chief"),
+    ]
+    assert receipts("chief", "ack") == [] and receipts("chief", "read") == []
+    s = store(tables)
+    notifications.read(as_user("nurse-1"), delivered, "req-3", store=s)
+    (event,) = s.uow.published
+    assert event.type == "notification.read"  # its day in the report is the day the notification was sent
+    assert NOTIFICATION_READ.parse(event).sent_at == tables.notifications[(T, delivered)].created_at

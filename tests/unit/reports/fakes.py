@@ -70,10 +70,14 @@ class MemoryStore:
     tenant: str
     tables: Tables = field(default_factory=Tables)
     uow: MemoryUnitOfWork = field(default_factory=MemoryUnitOfWork)
+    zone: str | None = None  # the directory's time zone of the hospital (None: unset)
 
     @property
     def days(self) -> MemoryDays:
         return MemoryDays(self.tenant, self.tables, self.uow)
+
+    def timezone(self) -> str | None:
+        return self.zone
 
 
 @dataclass

@@ -387,6 +387,10 @@ def test_publishing_makes_version_one_telling_every_rostered_nurse_then_only_tho
     assert (first.state, first.version, first.published_by_name) == ("published", 1, "周护士长")
     (v1,) = w.events("roster.published")
     assert v1.data["version"] == 1 and v1.data["title"] == "心内科病区 2027年1月4日–1月10日排班"
+    # the coverage check at publishing, for the daily report (#27): places below the minimum, the optimum
+    grid = w.grid(period_id)  # what the head nurse saw: the same coverage check
+    assert (v1.data["below_minimum"], v1.data["open_shifts"]) == (grid.below_minimum, grid.open_shifts)
+    assert grid.below_minimum > 0  # three cells cannot cover a week's demand
     assert {c["staff_id"]: c["lines"] for c in v1.data["changes"]} == {
         "s-a": ["1月4日 白班"],
         "s-b": ["1月4日 大夜", "1月5日 大夜"],

@@ -54,6 +54,9 @@ def events(tenant: str, before: Instance | None, after: Instance, command: Comma
                         submitter=after.submitter,
                         status=after.status,
                         title=after.submission.title,
+                        submitted_at=(
+                            after.submitted_at if change.status in ("approved", "rejected") else None
+                        ),
                     ),
                 )
             )

@@ -47,7 +47,9 @@ from shared.events.published.marketplace import (
     APP_INSTALLED,
     APP_UNINSTALLED,
     APP_UPGRADED,
+    WEBHOOK_DELIVERY_FAILING,
     WEBHOOK_ENDPOINT_DISABLED,
+    DeliveryFailing,
     EndpointDisabled,
     InstallationChanged,
 )
@@ -317,6 +319,16 @@ def send(planned: Planned, d: Deps | None = None) -> str:
             store.webhooks.clear_failing(endpoint.installation_id)
         elif not outcome.delivered and endpoint.failing_since is None:
             store.webhooks.mark_failing(endpoint.installation_id, now)
+        if n == 1 and not outcome.delivered:
+            # once per message (its first attempt), with that attempt: the daily report's count
+            failing = DeliveryFailing(
+                installation_id=endpoint.installation_id,
+                app_id=endpoint.app_id,
+                app_name=endpoint.app_name,
+                event_type=message.event_type,
+                message_id=message.id,
+            )
+            uow.emit(WEBHOOK_DELIVERY_FAILING.envelope(tenant, failing))
         _commit(uow)
     reason = outcome.disable or (
         "failing" if not outcome.delivered and failing_too_long(endpoint.failing_since, done) else None

@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from chalicelib.messaging.domain.directory import SIGN_IN_TAKEN, STALE, number_taken, sign_in_subject
 from chalicelib.messaging.domain.notify_policy import DEFAULT as DEFAULT_POLICY
@@ -1711,6 +1711,15 @@ class DynamoNotificationStore(_OnUnitOfWork):
 ALERTS_PER_TRANSACTION = 90  # a transaction holds 100 items; larger groups log the rest right after
 
 
+def _ding_escalated(tenant: str, alert: AlertEntry) -> EventEnvelope:
+    from shared.events.published.messaging import DING_ESCALATED, DingEscalated
+
+    channel: Literal["sms", "phone"] = "sms" if alert.channel == "sms" else "phone"
+    return DING_ESCALATED.envelope(
+        tenant, DingEscalated(notification_id=alert.notification_id, staff_id=alert.staff_id, channel=channel)
+    )
+
+
 def _timer_record(item: DingTimer) -> DingTimerRecord:
     return DingTimerRecord(
         tenant=item.tenant,
@@ -1802,9 +1811,14 @@ class DynamoDingStore:
     ) -> None:
         tenant, nid = timer.tenant, timer.notification_id
         logs = [_alert_item(tenant, a) for a in alerts]
+        # Each alert that went out is a ding.escalated (the daily report's count), in the transaction that
+        # logs it: a log and its event are two items, so the first transaction holds half as many.
+        first = ALERTS_PER_TRANSACTION // 2
         with UnitOfWork("messaging") as uow:
-            for log in logs[:ALERTS_PER_TRANSACTION]:
+            for alert, log in zip(alerts[:first], logs[:first], strict=True):
                 uow.create(log)
+                if alert.status == "sent":
+                    uow.emit(_ding_escalated(tenant, alert))
             if then is not None:
                 uow.save(
                     ding_timer(tenant, nid, then.step, then.due_at, then.sent_at, then.call_after_minutes),
@@ -1816,8 +1830,14 @@ class DynamoDingStore:
                     DingTimer(DingTimer.partition(tenant), nid), condition=DingTimer.step == timer.step
                 )
             uow.commit()
-        for log in logs[ALERTS_PER_TRANSACTION:]:
-            save(log)
+        rest = list(zip(alerts[first:], logs[first:], strict=True))
+        for start in range(0, len(rest), first):
+            with UnitOfWork("messaging") as more:
+                for alert, log in rest[start : start + first]:
+                    more.create(log)
+                    if alert.status == "sent":
+                        more.emit(_ding_escalated(tenant, alert))
+                more.commit()
 
     def stop(self, tenant: str, notification_id: str) -> None:
         delete_ding_timer(tenant, notification_id)

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from chalicelib.messaging.contracts.events import NOTIFICATION_SENT, NotificationSent
+from chalicelib.messaging.contracts.events import (
+    NOTIFICATION_ACKNOWLEDGED,
+    NOTIFICATION_READ,
+    NOTIFICATION_SENT,
+    NotificationReceipt,
+    NotificationSent,
+)
 from chalicelib.messaging.contracts.notifications import (
     MAX_RECIPIENTS,
     InboxItem,
@@ -209,7 +215,12 @@ def send(
         )
         store.emit(
             NOTIFICATION_SENT.envelope(
-                tenant, NotificationSent(notification_id=record.id, recipient_count=len(recipients))
+                tenant,
+                NotificationSent(
+                    notification_id=record.id,
+                    recipient_count=len(recipients),
+                    ack_required=record.ack_required,
+                ),
             )
         )
         store.commit()
@@ -335,7 +346,10 @@ def from_approval(envelope: EventEnvelope, uow: UnitOfWork, store: NotificationS
     store.notifications.create(record)
     store.emit(
         NOTIFICATION_SENT.envelope(
-            envelope.tenant, NotificationSent(notification_id=record.id, recipient_count=len(staff_ids))
+            envelope.tenant,
+            NotificationSent(
+                notification_id=record.id, recipient_count=len(staff_ids), ack_required=record.ack_required
+            ),
         )
     )
 
@@ -381,7 +395,10 @@ def from_roster(envelope: EventEnvelope, uow: UnitOfWork, store: NotificationSto
     store.notifications.create(record)
     store.emit(
         NOTIFICATION_SENT.envelope(
-            envelope.tenant, NotificationSent(notification_id=record.id, recipient_count=len(recipients))
+            envelope.tenant,
+            NotificationSent(
+                notification_id=record.id, recipient_count=len(recipients), ack_required=record.ack_required
+            ),
         )
     )
 
@@ -418,7 +435,10 @@ def from_disruption(envelope: EventEnvelope, uow: UnitOfWork, store: Notificatio
     store.notifications.create(record)
     store.emit(
         NOTIFICATION_SENT.envelope(
-            envelope.tenant, NotificationSent(notification_id=record.id, recipient_count=len(recipients))
+            envelope.tenant,
+            NotificationSent(
+                notification_id=record.id, recipient_count=len(recipients), ack_required=record.ack_required
+            ),
         )
     )
 
@@ -451,7 +471,10 @@ def from_swap_failure(
     store.notifications.create(record)
     store.emit(
         NOTIFICATION_SENT.envelope(
-            envelope.tenant, NotificationSent(notification_id=record.id, recipient_count=len(recipients))
+            envelope.tenant,
+            NotificationSent(
+                notification_id=record.id, recipient_count=len(recipients), ack_required=record.ack_required
+            ),
         )
     )
 
@@ -499,7 +522,10 @@ def from_followup_alert(
         store.notifications.start_ding(record.id, policy.sms_min_minutes, policy.call_min_minutes, now)
     store.emit(
         NOTIFICATION_SENT.envelope(
-            envelope.tenant, NotificationSent(notification_id=record.id, recipient_count=len(recipients))
+            envelope.tenant,
+            NotificationSent(
+                notification_id=record.id, recipient_count=len(recipients), ack_required=record.ack_required
+            ),
         )
     )
 
@@ -537,6 +563,7 @@ def read(
             before, mine.status, mine.read_at = mine.status, "read", now_utc()
             with store:
                 store.notifications.mark(mine, before, read=True, ack=False)
+                store.emit(_receipt(principal.tenant, mine, ack=False))
                 store.commit()
         view.my_status = _status(mine).status
     if not _sends(principal, record):
@@ -643,5 +670,20 @@ def mark(
         record.status, record.acked_at = "acknowledged", now
     with store:
         store.notifications.mark(record, before, read=read, ack=action == "ack")
+        if read:
+            store.emit(_receipt(principal.tenant, record, ack=False))
+        if action == "ack":
+            store.emit(_receipt(principal.tenant, record, ack=True))
         store.commit()
     return _status(record)
+
+
+def _receipt(tenant: str, record: RecipientRecord, ack: bool) -> EventEnvelope:
+    """The first read (or acknowledgement) of a notification by one recipient, for the daily report: it
+    rides in the transaction that moves her status, whose condition on the status before makes a repeat
+    (or a concurrent second read) write nothing and emit nothing."""
+    event = NOTIFICATION_ACKNOWLEDGED if ack else NOTIFICATION_READ
+    receipt = NotificationReceipt(
+        notification_id=record.notification_id, staff_id=record.staff_id, sent_at=record.created_at
+    )
+    return event.envelope(tenant, receipt)

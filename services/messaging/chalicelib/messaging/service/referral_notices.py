@@ -94,6 +94,9 @@ def from_referral_event(
         store.notifications.start_ding(record.id, policy.sms_min_minutes, policy.call_min_minutes, now)
     store.emit(
         NOTIFICATION_SENT.envelope(
-            envelope.tenant, NotificationSent(notification_id=record.id, recipient_count=len(recipients))
+            envelope.tenant,
+            NotificationSent(
+                notification_id=record.id, recipient_count=len(recipients), ack_required=record.ack_required
+            ),
         )
     )

@@ -54,6 +54,9 @@ def from_revisit_request(
     store.notifications.create(record)
     store.emit(
         NOTIFICATION_SENT.envelope(
-            envelope.tenant, NotificationSent(notification_id=record.id, recipient_count=len(recipients))
+            envelope.tenant,
+            NotificationSent(
+                notification_id=record.id, recipient_count=len(recipients), ack_required=record.ack_required
+            ),
         )
     )

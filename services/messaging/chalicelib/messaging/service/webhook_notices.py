@@ -60,6 +60,9 @@ def from_endpoint_disabled(
     store.notifications.create(record)
     store.emit(
         NOTIFICATION_SENT.envelope(
-            envelope.tenant, NotificationSent(notification_id=record.id, recipient_count=len(recipients))
+            envelope.tenant,
+            NotificationSent(
+                notification_id=record.id, recipient_count=len(recipients), ack_required=record.ack_required
+            ),
         )
     )

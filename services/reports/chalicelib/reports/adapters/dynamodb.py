@@ -190,3 +190,23 @@ class DynamoStore:
     @property
     def days(self) -> DynamoDays:
         return DynamoDays(self.tenant, self.uow)
+
+    def timezone(self) -> str | None:
+        from shared import directory
+
+        record = directory.hospital(self.tenant)
+        return (record.timezone or None) if record is not None else None
+
+
+# The hospitals' time zones, read once a process (a hospital's zone never changes in practice).
+_ZONES: dict[str, str | None] = {}
+
+
+def hospital_zone(tenant: str) -> str | None:
+    """The hospital's time zone as the province's directory has it (one GetItem, then remembered)."""
+    if tenant not in _ZONES:
+        from shared import directory
+
+        record = directory.hospital(tenant)
+        _ZONES[tenant] = (record.timezone or None) if record is not None else None
+    return _ZONES[tenant]

@@ -16,7 +16,7 @@ ADMIN = ("hospital_admin",)
 WRITERS = ("staff", "partner")
 SCOPE = ("report:census:write",)
 # a year of days: four transactions of at most 99 days (and their audit records)
-BATCH = {"TransactWriteItems": 4}
+BATCH = {"GetItem": 1, "TransactWriteItems": 4}
 
 
 def _day(text: str) -> date:
@@ -36,7 +36,7 @@ def _day(text: str) -> date:
     roles=ADMIN,
     kinds=WRITERS,
     scopes=SCOPE,
-    budget={"TransactWriteItems": 1},
+    budget={"GetItem": 1, "TransactWriteItems": 1},
 )
 def put_census_day(ctx: RequestContext, day: str, body: models.CensusFigures) -> models.CensusResult:
     return census.put_day(ctx.principal, _day(day), body, ctx.request_id)

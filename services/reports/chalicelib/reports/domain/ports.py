@@ -52,6 +52,11 @@ class Store(Protocol):
     @property
     def days(self) -> Days: ...
 
+    def timezone(self) -> str | None:
+        """The hospital's time zone as the province's directory has it now (one GetItem), None if unset:
+        its "today" (a census day in the future is refused in it)."""
+        ...
+
 
 class Files(Protocol):
     """The attachments bucket (``shared.files``): census uploads and the xlsx exports, under

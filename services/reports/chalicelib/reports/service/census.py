@@ -11,11 +11,11 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from chalicelib.reports.contracts import census as models
 from chalicelib.reports.domain import census
 from chalicelib.reports.domain.ports import Files, Store
+from chalicelib.reports.domain.sources import zone_of
 from chalicelib.reports.service import wiring
 
 from shared import spreadsheet
@@ -24,14 +24,18 @@ from shared.errors import NotFound, RuleViolation
 from shared.persistence.models import now_utc
 from shared.problems import FieldError, Problem
 
-HOSPITAL_TZ = ZoneInfo("Asia/Shanghai")  # the hospital's local time zone: "today" for the census
 UPLOAD_SECONDS = 900
 DOWNLOAD_SECONDS = 300
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def today(at: datetime | None = None) -> date:
-    return (at or now_utc()).astimezone(HOSPITAL_TZ).date()
+def today(at: datetime | None = None, timezone: str | None = None) -> date:
+    """The hospital's today, in its own time zone (the directory's; ``Asia/Shanghai`` when unset)."""
+    return (at or now_utc()).astimezone(zone_of(timezone)).date()
+
+
+def _hospital_today(principal: Principal, store: Store | None, at: datetime | None) -> date:
+    return today(at, (store or wiring.reader(principal.tenant)).timezone())
 
 
 def object_key(tenant: str, upload_id: str, fmt: str) -> str:
@@ -111,7 +115,7 @@ def put_day(
     now: datetime | None = None,
 ) -> models.CensusResult:
     row: dict[str, Any] = {"day": day, **body.model_dump(exclude_none=True)}
-    checked = census.check([row], today(now))
+    checked = census.check([row], _hospital_today(principal, store, now))
     if checked.faults:
         f = checked.faults[0]
         raise RuleViolation(f.message, field=f.field if f.field != "day" else "day")
@@ -125,7 +129,7 @@ def put_days(
     store: Store | None = None,
     now: datetime | None = None,
 ) -> models.CensusResult:
-    checked = census.check(body.rows, today(now))
+    checked = census.check(body.rows, _hospital_today(principal, store, now))
     if checked.faults:
         raise refused(checked.faults, in_file=False)
     return write(principal, checked.days, request_id, store, "api")
@@ -190,7 +194,9 @@ def import_upload(
         raise RuleViolation(f"the file cannot be read as {fmt}", field="file") from exc
     if table.faults:
         raise refused(table.faults, in_file=True)
-    checked = census.check(table.rows, today(now), numbers=table.numbers, columns=table.columns)
+    checked = census.check(
+        table.rows, _hospital_today(principal, store, now), numbers=table.numbers, columns=table.columns
+    )
     if checked.faults:
         raise refused(checked.faults, in_file=True)
     return write(principal, checked.days, request_id, store, f"upload:{upload_id}")

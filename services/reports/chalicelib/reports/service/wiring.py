@@ -3,7 +3,10 @@ asked for (a route module does not pay for models it does not use)."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from chalicelib.reports.domain.ports import DaysAcross, Files, HistoryExport, Store
+from chalicelib.reports.domain.sources import zone_of
 
 from shared.auth import Principal
 from shared.persistence.uow import UnitOfWork
@@ -52,3 +55,10 @@ def history() -> HistoryExport:
     from chalicelib.reports.adapters.history import DynamoHistoryExport
 
     return DynamoHistoryExport()
+
+
+def zone(tenant: str) -> ZoneInfo:
+    """The hospital's time zone (``Asia/Shanghai`` when the directory has none): its days are in it."""
+    from chalicelib.reports.adapters.dynamodb import hospital_zone
+
+    return zone_of(hospital_zone(tenant))

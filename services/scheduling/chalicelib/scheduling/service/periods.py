@@ -753,6 +753,7 @@ def publish(
     )
     store.periods.save(updated, period.revision, [], relist=True)
     store.versions.add(snapshot)
+    cover = rules.coverage(ctx.problem, rules.roster_of(ctx.problem, ctx.rows.values()))
     store.uow.emit(
         ROSTER_PUBLISHED.envelope(
             principal.tenant,
@@ -765,6 +766,8 @@ def publish(
                 end=period.end,
                 published_by=principal.staff,
                 changes=[NurseChange(staff_id=s, lines=lines) for s, lines in changes],
+                below_minimum=sum(c.below_minimum for c in cover),
+                open_shifts=sum(c.open for c in cover),
             ),
         )
     )
