@@ -3,7 +3,7 @@ asked for (a route module does not pay for models it does not use)."""
 
 from __future__ import annotations
 
-from chalicelib.reports.domain.ports import Store
+from chalicelib.reports.domain.ports import Directory, Store
 
 from shared.auth import Principal
 from shared.persistence.uow import UnitOfWork
@@ -31,3 +31,17 @@ def reader(tenant: str) -> Store:
     from chalicelib.reports.adapters.dynamodb import DynamoStore
 
     return DynamoStore(tenant)
+
+
+def sweep_store(tenant: str) -> Store:
+    """The store of a timer's work in ``tenant`` (no caller: nothing audited, its events emitted)."""
+    from chalicelib.reports.adapters.dynamodb import DynamoStore
+
+    return DynamoStore(tenant, UnitOfWork("reports"))
+
+
+def directory() -> Directory:
+    """The hospitals and their staff (the shared directory read model)."""
+    from chalicelib.reports.adapters.morning import DirectoryReadModel
+
+    return DirectoryReadModel()
