@@ -73,8 +73,7 @@ def _number(value: float) -> str:
 def _signed(amount: float, suffix: str) -> str:
     if amount == 0:
         return f"±0{suffix}"
-    text = f"{abs(amount):,.1f}".removesuffix(".0") if suffix != "%" else f"{abs(amount):.1f}"
-    return f"{'+' if amount > 0 else MINUS}{text}{suffix}"
+    return f"{'+' if amount > 0 else MINUS}{abs(amount):,.1f}{suffix}"
 
 
 def _change(figure: Figure, against: float | None) -> str:
