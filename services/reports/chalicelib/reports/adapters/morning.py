@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from chalicelib.reports.adapters.dynamodb import Codec, Keys
+from chalicelib.reports.adapters.dynamodb import Codec, Keys, ReportsItem
 from chalicelib.reports.domain.morning import MARKER_KEEP_DAYS, ReportSettings
 from chalicelib.reports.domain.ports import Hospital, Person
 from pydantic import BaseModel
 
 from shared.errors import DomainError
 from shared.persistence.models import tenant_key
+from shared.persistence.records import writes
 from shared.persistence.uow import UnitOfWork
 
 
@@ -52,10 +53,12 @@ class DynamoSettings:
         return _settings_codec(self.tenant).get(tenant_key(self.tenant, "report-settings"), "settings")
 
     def put(self, settings: ReportSettings, stale: DomainError) -> None:
+        # saved as revision + 1, on the revision read (0: none saved yet, so create-only)
+        condition = ReportsItem.revision == settings.revision
         if settings.revision == 0:
-            _settings_codec(self.tenant).add(self.uow, settings, stale)
-        else:
-            _settings_codec(self.tenant).replace(self.uow, settings, stale)
+            condition = ReportsItem.pk.does_not_exist()
+        item = _settings_codec(self.tenant).item(settings, settings.revision + 1)
+        writes(self.uow).save(item, condition=condition, on_conflict=stale)
 
 
 @dataclass
