@@ -13,7 +13,7 @@ ADMINS = ("hospital_admin",)
 
 
 @route(
-    "/reports/settings",
+    "/settings",
     summary="The morning report's settings: the leaders told (roles and people), the local time, on or off",
     response=models.SettingsView,
     kinds=("staff",),
@@ -26,7 +26,7 @@ def get_report_settings(ctx: RequestContext) -> models.SettingsView:
 
 
 @route(
-    "/reports/settings",
+    "/settings",
     "PUT",
     summary="Change the morning report's settings (the version it replaces; 409 if stale, 422 naming "
     "listed leaders who are not active staff)",
