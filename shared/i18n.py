@@ -785,6 +785,10 @@ MESSAGES = {
     "the webhook URL must be an https URL": "推送地址必须是 https 地址",
     "the endpoint is disabled: enable it first": "推送地址已停用：请先重新启用",
     "an uninstalled app's endpoint cannot be enabled": "已卸载应用的推送地址不能重新启用",
+    # reports: the morning report (院长日报)
+    "this morning's report was already sent": "今天早上的院长日报已发送",
+    "not active staff of this hospital: {}": "以下人员不是本院在职员工：{}",
+    "the report settings changed meanwhile; reload them": "日报设置已被他人修改，请刷新",
 }
 
 
