@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from chalicelib.reports.adapters.dynamodb import Codec, Keys, ReportsItem
 from chalicelib.reports.domain.morning import MARKER_KEEP_DAYS, ReportSettings
@@ -54,7 +55,7 @@ class DynamoSettings:
 
     def put(self, settings: ReportSettings, stale: DomainError) -> None:
         # saved as revision + 1, on the revision read (0: none saved yet, so create-only)
-        condition = ReportsItem.revision == settings.revision
+        condition: Any = ReportsItem.revision == settings.revision
         if settings.revision == 0:
             condition = ReportsItem.pk.does_not_exist()
         item = _settings_codec(self.tenant).item(settings, settings.revision + 1)
