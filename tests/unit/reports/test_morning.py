@@ -283,3 +283,12 @@ def test_settings_need_an_admin(world: World) -> None:
     leader = Principal(tenant=H1, user="dir-1", roles=frozenset({"hospital_leader"}), staff_id="dir-1")
     with pytest.raises(Forbidden):
         settings.get_settings(leader, store=world.store(H1), directory=world.directory)
+
+
+def test_the_sweep_takes_its_clock_from_the_scheduled_event() -> None:
+    from types import SimpleNamespace
+
+    from chalicelib.reports import schedules
+
+    assert schedules.scheduled_at(SimpleNamespace(time="2026-12-05T23:00:00Z")) == SH_0700
+    assert schedules.scheduled_at(SimpleNamespace()).tzinfo is UTC  # no time given: now
