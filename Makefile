@@ -7,7 +7,7 @@ STAMP := $(VENV)/.deps-stamp
 # pip prints a warning per package for this machine's missing local mirrors; they are noise.
 QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
-.PHONY: install dev test lint typecheck pytest coverage bench fuzz lock clean
+.PHONY: install chromium dev test lint typecheck pytest coverage bench fuzz lock clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -25,7 +25,16 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $(NPM_STAMP)
 
-install: $(STAMP) $(NPM_STAMP)
+# Debian's chromium, for the report page's browser test (tests/e2e/test_report_page_browser.py): installed
+# when missing (as root, or with sudo), checked on every run so a removed browser comes back.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium (the report page's browser test)"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
+install: $(STAMP) $(NPM_STAMP) chromium
 
 dev: install
 	$(VENV)/bin/fh dev $(ARGS)

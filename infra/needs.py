@@ -101,5 +101,6 @@ NEEDS: dict[str, Needs] = {
     ),
     # the marketplace signs partner app tokens with the province's signing key (kms:Sign)
     "marketplace": Needs(signs_tokens=True),
-    "reports": Needs(read_models=PARTNER_CALLS),
+    # the consortium view of a lead hospital reads its own link and the roster
+    "reports": Needs(read_models=(CONSORTIA, *PARTNER_CALLS)),
 }

@@ -92,6 +92,8 @@ NOUNS = {
     "approval": "审批",
     "attachment": "附件",
     "consortium": "医联体",
+    # reports: the daily report
+    "day kept in the table (older days are in the history export)": "保留期内的报表日（更早的数据请查询历史导出）",
     "conversation": "会话",
     "department": "科室",
     "deputy": "代理人设置",
@@ -194,6 +196,9 @@ VALUES = {
 MESSAGES = {
     # shared: the HTTP layer, auth, persistence
     "No such {}": "未找到{}",
+    # reports: the daily report
+    "the day must be a date (YYYY-MM-DD)": "日期格式应为 YYYY-MM-DD",
+    "the day is in the future": "该日期尚未到来，暂无日报",
     "No service at {}": "{} 处没有服务",
     "No route {}": "没有路由 {}",
     "the local gateway failed": "本地网关出错",

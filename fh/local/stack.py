@@ -219,9 +219,13 @@ class LocalStack:
             with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310
                 raw = resp.read()
                 status = resp.status
+                kind = resp.headers.get("Content-Type", "")
         except urllib.error.HTTPError as err:
             raw = err.read()
             status = err.code
+            kind = err.headers.get("Content-Type", "")
+        if raw and kind.startswith("text/"):  # a page or a feed, as its text
+            return status, raw.decode()
         return status, (json.loads(raw) if raw else None)
 
     def stop(self) -> None:

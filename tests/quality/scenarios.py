@@ -36,6 +36,10 @@ KNOWN_GAPS: dict[str, str] = {
     # layer itself stays per caller (the first answer is never replayed to the second caller).
     "idempotency followup:POST /discharges": "the same discharge is the same encounter whoever posts it",
     "idempotency followup:POST /discharges/fhir": "the same discharge is the same encounter whoever posts it",
+    # A report's day is a date, not an id of a resource: B asking for the same date reads B's own hospital's
+    # day (tests/service/test_reports_daily.py checks it never shows A's figures).
+    "isolation-404 reports:GET /daily/{day}": "the day is a date: B reads its own hospital's day",
+    "isolation-404 reports:GET /daily/{day}/page": "the day is a date: B reads its own hospital's day",
 }
 
 
@@ -2516,3 +2520,45 @@ def _register_reports_settings() -> None:
 
 
 _register_reports_settings()
+
+
+def _register_reports_daily() -> None:
+    """The daily report (a day: yesterday in the hospital's time zone) and the consortium view of a
+    consortium the caller's hospital leads, with a member, each with a kept day."""
+    from tests.quality.surface import Prepared, scenario
+
+    def yesterday() -> str:
+        from datetime import timedelta
+
+        from chalicelib.reports.service.daily import today_in
+
+        return (today_in(None) - timedelta(days=1)).isoformat()
+
+    @scenario("reports", "GET", "/daily/{day}")
+    def a_days_report(maker: ResourceMaker, token: str) -> Prepared:
+        return Prepared(f"/daily/{yesterday()}")
+
+    @scenario("reports", "GET", "/daily/{day}/page")
+    def a_days_page(maker: ResourceMaker, token: str) -> Prepared:
+        return Prepared(f"/daily/{yesterday()}/page")
+
+    def led_consortium(maker: ResourceMaker, token: str) -> Any:
+        import jwt
+
+        from tests.conftest import register_hospital
+
+        register_hospital(jwt.decode(token, options={"verify_signature": False})["tenant"])
+        return maker.make("messaging", "/consortia", token)
+
+    @scenario("reports", "GET", "/consortia/{consortium_id}/daily/{day}")
+    def a_consortium_day(maker: ResourceMaker, token: str) -> Prepared:
+        consortium = led_consortium(maker, token)
+        return Prepared(f"/consortia/{consortium.id}/daily/{yesterday()}", made=[consortium])
+
+    @scenario("reports", "GET", "/consortia/{consortium_id}/daily/{day}/page")
+    def a_consortium_page(maker: ResourceMaker, token: str) -> Prepared:
+        consortium = led_consortium(maker, token)
+        return Prepared(f"/consortia/{consortium.id}/daily/{yesterday()}/page", made=[consortium])
+
+
+_register_reports_daily()

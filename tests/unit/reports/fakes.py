@@ -181,3 +181,19 @@ class MemoryStore:
 
     def commit(self) -> None:
         self.uow.commit()
+
+
+@dataclass
+class MemoryDaysAcross:
+    """``DaysAcross`` in memory: several hospitals' kept days of ``tables``."""
+
+    tables: Tables
+
+    def days_of(self, tenants: list[str], days: list[date]) -> dict[str, dict[date, DayFigures]]:
+        out: dict[str, dict[date, DayFigures]] = {}
+        for tenant in tenants:
+            for day in days:
+                found = self.tables.days.get((tenant, day))
+                if found is not None:
+                    out.setdefault(tenant, {})[day] = copy.deepcopy(found)
+        return out

@@ -153,6 +153,31 @@ class DynamoDays:
 
 
 @dataclass
+class DynamoDaysAcross:
+    """``DaysAcross``: several hospitals' days in one BatchGetItem (100 keys a call, unprocessed keys
+    retried by PynamoDB)."""
+
+    def days_of(self, tenants: list[str], days: list[date]) -> dict[str, dict[date, DayFigures]]:
+        connection = DayItem._get_connection()
+        keys: list[Any] = [
+            {"pk": {"S": DayItem.partition(t)}, "sk": {"S": d.isoformat()}} for t in tenants for d in days
+        ]
+        out: dict[str, dict[date, DayFigures]] = {}
+        pending = [keys[i : i + 100] for i in range(0, len(keys), 100)]
+        while pending:
+            chunk = pending.pop(0)
+            found = connection.batch_get_item(chunk, consistent_read=True)
+            for item in found.get("Responses", {}).get(DayItem.Meta.table_name, []):
+                figures = _figures(item)
+                tenant = item["pk"]["S"].rsplit("#", 1)[0]
+                out.setdefault(tenant, {})[figures.day] = figures
+            left = found.get("UnprocessedKeys", {}).get(DayItem.Meta.table_name, {}).get("Keys", [])
+            if left:
+                pending.append(left)
+        return out
+
+
+@dataclass
 class DynamoStore:
     """``Store`` on DynamoDB for one tenant; writes go into ``uow`` (none: a read-only store). Each feature
     adds its repositories as properties."""

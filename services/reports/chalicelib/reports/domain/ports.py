@@ -42,6 +42,14 @@ class Days(Protocol):
         ...
 
 
+class DaysAcross(Protocol):
+    """Several hospitals' days at once (the consortium view): one BatchGetItem for up to 100 keys."""
+
+    def days_of(self, tenants: list[str], days: list[date]) -> dict[str, dict[date, DayFigures]]:
+        """Each tenant's kept days among ``days`` (a day nothing was kept for is absent)."""
+        ...
+
+
 class Settings(Protocol):
     """The hospital's report settings (one JSON record, ``<hospital>#report-settings``)."""
 

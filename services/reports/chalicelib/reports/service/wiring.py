@@ -3,7 +3,7 @@ asked for (a route module does not pay for models it does not use)."""
 
 from __future__ import annotations
 
-from chalicelib.reports.domain.ports import Directory, Store
+from chalicelib.reports.domain.ports import DaysAcross, Directory, Store
 
 from shared.auth import Principal
 from shared.persistence.uow import UnitOfWork
@@ -45,3 +45,10 @@ def directory() -> Directory:
     from chalicelib.reports.adapters.morning import DirectoryReadModel
 
     return DirectoryReadModel()
+
+
+def across() -> DaysAcross:
+    """Several hospitals' days in one read (the consortium view of a lead hospital)."""
+    from chalicelib.reports.adapters.dynamodb import DynamoDaysAcross
+
+    return DynamoDaysAcross()
