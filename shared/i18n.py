@@ -816,6 +816,10 @@ MESSAGES = {
     "{} of {} days were recorded (up to {}); send the same batch again: each day is replaced, not added": (
         "已保存 {} 天（共 {} 天，至 {}）；请重新提交同一批数据：每天的数据会被替换，不会重复累加"
     ),
+    # reports: the morning report (院长日报)
+    "this morning's report was already sent": "今天早上的院长日报已发送",
+    "not active staff of this hospital: {}": "以下人员不是本院在职员工：{}",
+    "the report settings changed meanwhile; reload them": "日报设置已被他人修改，请刷新",
 }
 
 

@@ -2493,6 +2493,39 @@ def _register_marketplace_webhooks() -> None:
 _register_marketplace_webhooks()
 
 
+def _register_reports_settings() -> None:
+    """The morning report's settings (a hospital admin's): saved on the version read, the caller named as a
+    listed leader where the route reads the leaders' names (a BatchGetItem)."""
+    from tests.quality.surface import Prepared, branch, scenario
+
+    def version(maker: ResourceMaker, token: str) -> int:
+        status, view = maker.call("GET", "/reports/settings", token, None)
+        assert status == 200, view
+        return int(view["version"])
+
+    def settings(maker: ResourceMaker, token: str, **more: Any) -> dict[str, Any]:
+        return {"version": version(maker, token), "send_at": "07:00", "enabled": True} | more
+
+    @scenario("reports", "PUT", "/settings")
+    def save_the_defaults(maker: ResourceMaker, token: str) -> Prepared:
+        return Prepared("/settings", settings(maker, token))
+
+    @branch("reports", "PUT", "/settings", "BatchGetItem")
+    def name_myself_a_leader(maker: ResourceMaker, token: str) -> Prepared:
+        me = maker.caller_is_staff(token)
+        return Prepared("/settings", settings(maker, token, leaders=[me.id]))
+
+    @branch("reports", "GET", "/settings", "BatchGetItem")
+    def settings_naming_me(maker: ResourceMaker, token: str) -> Prepared:
+        me = maker.caller_is_staff(token)
+        status, saved = maker.call("PUT", "/reports/settings", token, settings(maker, token, leaders=[me.id]))
+        assert status == 200, saved
+        return Prepared("/settings")
+
+
+_register_reports_settings()
+
+
 def _register_reports_daily() -> None:
     """The daily report (a day: yesterday in the hospital's time zone) and the consortium view of a
     consortium the caller's hospital leads, with a member, each with a kept day."""

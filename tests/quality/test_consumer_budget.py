@@ -192,6 +192,24 @@ def _scenario(stack: Any, tenant: str, emitted: list[Any]) -> None:
     _revisit_scenario(stack, tenant, admin)
     _referral_scenario(stack, tenant, admin, emitted)
     _marketplace_scenario(tenant, emitted)
+    _daily_report(tenant, [head, dean, nurse], emitted)
+
+
+def _daily_report(tenant: str, leaders: list[str], emitted: list[Any]) -> None:
+    """The morning's 院长日报 as the reports sweep emits it (its sweep is a schedule, not a request): the
+    leaders resolved at 07:00, the headline lines and the link; messaging tells them."""
+    from datetime import date
+
+    from shared.events.published.reports import DAILY_REPORT_READY, DailyReportReady
+
+    ready = DailyReportReady(
+        day=date(2026, 12, 5),
+        notify=leaders,
+        title="院长日报 · 12月5日",
+        lines=["门诊人次 1,234（较前日 +5.2%，较上周同日 −1.0%）", "急诊人次 未上报"],
+        link="/reports/daily/2026-12-05/page",
+    )
+    emitted.append(DAILY_REPORT_READY.envelope(tenant, ready))
 
 
 def _marketplace_scenario(tenant: str, emitted: list[Any]) -> None:

@@ -14,7 +14,10 @@ from typing import Any
 
 from chalicelib.reports.domain.days import Contribution, DayFigures
 from chalicelib.reports.domain.measures import CENSUS
+from chalicelib.reports.domain.morning import ReportSettings
+from chalicelib.reports.domain.ports import Hospital, Person
 
+from shared.errors import DomainError
 from tests.fakes import MemoryUnitOfWork
 
 
@@ -66,6 +69,86 @@ class MemoryDays:
 
 
 @dataclass
+class MemorySettings:
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+
+    def get(self) -> ReportSettings | None:
+        found = self.tables.records.get((self.tenant, "report-settings", "settings"))
+        return found.model_copy(deep=True) if found else None
+
+    def put(self, settings: ReportSettings, stale: DomainError) -> None:
+        key = (self.tenant, "report-settings", "settings")
+
+        def same() -> None:
+            stored = self.tables.records.get(key)
+            if (stored.revision if stored else 0) != settings.revision:
+                raise stale
+
+        saved = settings.model_copy(update={"revision": settings.revision + 1})
+        self.uow.check(same)
+        self.uow.stage(lambda: self.tables.records.__setitem__(key, saved))
+
+
+@dataclass
+class MemoryMornings:
+    tenant: str
+    tables: Tables
+    uow: MemoryUnitOfWork
+
+    def sent(self, local_day: date) -> bool:
+        return (self.tenant, "morning", local_day.isoformat()) in self.tables.records
+
+    def mark(self, local_day: date, taken: DomainError) -> None:
+        key = (self.tenant, "morning", local_day.isoformat())
+
+        def absent() -> None:
+            if key in self.tables.records:
+                raise taken
+
+        self.uow.check(absent)
+        self.uow.stage(lambda: self.tables.records.__setitem__(key, {"day": local_day}))
+
+
+@dataclass
+class MemoryDirectory:
+    """The shared directory read model: hospitals (tenant → time zone) and their staff."""
+
+    zones: dict[str, str] = field(default_factory=dict)
+    # (tenant, staff id) → (name, status, roles)
+    staff: dict[tuple[str, str], tuple[str, str, tuple[str, ...]]] = field(default_factory=dict)
+
+    def add_hospital(self, tenant: str, timezone: str = "Asia/Shanghai") -> None:
+        self.zones[tenant] = timezone
+
+    def add_staff(
+        self, tenant: str, staff_id: str, name: str, roles: tuple[str, ...] = (), status: str = "active"
+    ) -> None:
+        self.staff[(tenant, staff_id)] = (name, status, roles)
+
+    def hospitals(self) -> list[Hospital]:
+        return [Hospital(t, t, z) for t, z in sorted(self.zones.items())]
+
+    def hospital(self, tenant: str) -> Hospital | None:
+        return Hospital(tenant, tenant, self.zones[tenant]) if tenant in self.zones else None
+
+    def people(self, tenant: str, ids: list[str]) -> dict[str, Person]:
+        return {
+            i: Person(i, self.staff[(tenant, i)][0], self.staff[(tenant, i)][1])
+            for i in ids
+            if (tenant, i) in self.staff
+        }
+
+    def with_role(self, tenant: str, role: str) -> list[str]:
+        return sorted(
+            i
+            for (t, i), (_, status, roles) in self.staff.items()
+            if t == tenant and status == "active" and role in roles
+        )
+
+
+@dataclass
 class MemoryStore:
     tenant: str
     tables: Tables = field(default_factory=Tables)
@@ -78,6 +161,30 @@ class MemoryStore:
 
     def timezone(self) -> str | None:
         return self.zone
+
+    @property
+    def settings(self) -> MemorySettings:
+        return MemorySettings(self.tenant, self.tables, self.uow)
+
+    @property
+    def mornings(self) -> MemoryMornings:
+        return MemoryMornings(self.tenant, self.tables, self.uow)
+
+    def emit(self, event: Any) -> None:
+        self.uow.emit(event)
+
+    def audit(
+        self,
+        action: str,
+        resource_type: str,
+        resource_id: str,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        self.uow.audit(action, resource_type, resource_id, before, after)
+
+    def commit(self) -> None:
+        self.uow.commit()
 
 
 @dataclass

@@ -148,6 +148,16 @@ WEBHOOK_NOTICES = Subscription(
     # notification.sent with the marker — the fan-out consumer delivers it
     budget={"Query": 1, "TransactWriteItems": 1},
 )
+# The director's daily report (the reports service's, 07:00 local): its leaders told.
+DAILY_REPORT_NOTICES = Subscription(
+    service="messaging",
+    name="daily-report-notices",
+    source="reports",
+    event_types=("report.daily.ready",),
+    # the leaders' standing (a BatchGetItem per 100); the notification and its notification.sent with the
+    # marker — the fan-out consumer delivers it
+    budget={"BatchGetItem": 1, "TransactWriteItems": 1},
+)
 REFERRAL_GROUPS = Subscription(
     service="messaging",
     name="referral-groups",
@@ -181,6 +191,7 @@ SUBSCRIPTIONS = (
     REFERRAL_NOTICES,
     REFERRAL_GROUPS,
     WEBHOOK_NOTICES,
+    DAILY_REPORT_NOTICES,
 )
 
 
@@ -284,3 +295,11 @@ def on_webhook_endpoint_disabled(event: Any) -> dict[str, Any]:
     from chalicelib.messaging.service import webhook_notices  # when a batch arrives (see shared.app)
 
     return consume_batch(event.to_dict(), WEBHOOK_NOTICES, webhook_notices.from_endpoint_disabled)
+
+
+@consumers.on_sqs_message(queue=DAILY_REPORT_NOTICES.queue_name, batch_size=10)
+def on_daily_report_ready(event: Any) -> dict[str, Any]:
+    """The director's daily report is ready: the hospital's leaders get its headline figures and link."""
+    from chalicelib.messaging.service import report_notices  # when a batch arrives (see shared.app)
+
+    return consume_batch(event.to_dict(), DAILY_REPORT_NOTICES, report_notices.from_daily_report)

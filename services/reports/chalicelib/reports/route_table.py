@@ -17,4 +17,6 @@ ROUTES = (
     ("GET", "/indicators", "chalicelib.reports.api.indicators", "list_indicators"),
     ("GET", "/range", "chalicelib.reports.api.indicators", "indicator_range"),
     ("GET", "/export", "chalicelib.reports.api.indicators", "export_range"),
+    ("GET", "/settings", "chalicelib.reports.api.settings", "get_report_settings"),
+    ("PUT", "/settings", "chalicelib.reports.api.settings", "put_report_settings"),
 )

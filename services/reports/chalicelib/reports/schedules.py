@@ -1,10 +1,13 @@
-"""The reports service's timers."""
+"""The reports service's timers (thin: each calls its use case)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from chalice import Blueprint  # type: ignore[attr-defined]
+
+from shared.observability import for_service
 
 schedules = Blueprint(__name__)
 
@@ -15,3 +18,25 @@ def reports_history_export(event: Any) -> None:
     from chalicelib.reports.service import history
 
     history.export_history()
+
+
+def scheduled_at(event: Any) -> datetime:
+    """The time EventBridge ran the schedule (the event's ``time``): the sweep's clock. ``fh dev`` can run
+    it ahead of its clock (``POST /_dev/schedules/reports-morning`` with ``ahead_seconds``)."""
+    try:
+        return datetime.strptime(event.time, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except (AttributeError, TypeError, ValueError):
+        return datetime.now(UTC)
+
+
+@schedules.schedule("rate(5 minutes)", name="reports-morning")
+def morning_reports(event: Any) -> dict[str, int]:
+    """Every five minutes: each hospital whose morning (send_at, 07:00 local by default) has come and whose
+    report has not gone yet has its leaders told, once."""
+    from chalicelib.reports.service import morning  # when the sweep runs (see shared.app)
+
+    report = morning.sweep(scheduled_at(event))
+    metrics = for_service("reports").metrics
+    metrics.add_metric(name="MorningReportsSent", unit="Count", value=len(report.sent))
+    metrics.add_metric(name="MorningReportsFailed", unit="Count", value=len(report.failed))
+    return {"sent": len(report.sent), "untold": len(report.untold), "failed": len(report.failed)}

@@ -191,6 +191,34 @@ class DynamoStore:
     def days(self) -> DynamoDays:
         return DynamoDays(self.tenant, self.uow)
 
+    @property
+    def settings(self) -> Any:
+        from chalicelib.reports.adapters.morning import DynamoSettings
+
+        return DynamoSettings(self.tenant, self.uow)
+
+    @property
+    def mornings(self) -> Any:
+        from chalicelib.reports.adapters.morning import DynamoMornings
+
+        return DynamoMornings(self.tenant, self.uow)
+
+    def emit(self, event: Any) -> None:
+        writes(self.uow).emit(event)
+
+    def audit(
+        self,
+        action: str,
+        resource_type: str,
+        resource_id: str,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        writes(self.uow).audit(action, resource_type, resource_id, before, after, tenant=self.tenant)
+
+    def commit(self) -> None:
+        writes(self.uow).commit()
+
     def timezone(self) -> str | None:
         from shared import directory
 

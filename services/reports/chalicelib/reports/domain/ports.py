@@ -8,10 +8,14 @@ tests pass ``tests/unit/reports/fakes.py``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 from chalicelib.reports.domain.days import Contribution, DayFigures
+from chalicelib.reports.domain.morning import ReportSettings
+
+from shared.errors import DomainError
 
 # Days are kept this long in the table (a year back and its comparison day, with room); older history is
 # in the point-in-time exports (docs/reports.md, "History beyond the table").
@@ -46,12 +50,87 @@ class DaysAcross(Protocol):
         ...
 
 
+class Settings(Protocol):
+    """The hospital's report settings (one JSON record, ``<hospital>#report-settings``)."""
+
+    def get(self) -> ReportSettings | None:
+        """The saved settings (one GetItem), None while the defaults apply."""
+        ...
+
+    def put(self, settings: ReportSettings, stale: DomainError) -> None:
+        """Stage the settings replacing revision ``settings.revision`` (0: none saved); ``stale`` on commit
+        when another save came first."""
+        ...
+
+
+class Mornings(Protocol):
+    """The mornings a hospital's report was sent (``<hospital>#morning`` / local date)."""
+
+    def sent(self, local_day: date) -> bool:
+        """Whether that morning's report went (one GetItem)."""
+        ...
+
+    def mark(self, local_day: date, taken: DomainError) -> None:
+        """Stage the morning's marker, create-only: ``taken`` on commit when it was already sent."""
+        ...
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    status: str  # active | on_leave | left
+
+
+@dataclass(frozen=True)
+class Hospital:
+    tenant: str
+    name: str
+    timezone: str
+
+
+class Directory(Protocol):
+    """The hospitals and their staff, as the shared directory read model has them."""
+
+    def hospitals(self) -> list[Hospital]:
+        """Every hospital of the province (one Query of the province's index)."""
+        ...
+
+    def hospital(self, tenant: str) -> Hospital | None: ...
+
+    def people(self, tenant: str, ids: list[str]) -> dict[str, Person]:
+        """These staff of the hospital, left or not (a BatchGetItem per 100); unknown ids left out."""
+        ...
+
+    def with_role(self, tenant: str, role: str) -> list[str]:
+        """The active staff holding ``role`` (one filtered Query of the staff partition)."""
+        ...
+
+
 class Store(Protocol):
     tenant: str
 
     @property
     def days(self) -> Days: ...
 
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def mornings(self) -> Mornings: ...
+
+    def emit(self, event: Any) -> None: ...
+
+    def audit(
+        self,
+        action: str,
+        resource_type: str,
+        resource_id: str,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
     def timezone(self) -> str | None:
         """The hospital's time zone as the province's directory has it now (one GetItem), None if unset:
         its "today" (a census day in the future is refused in it)."""

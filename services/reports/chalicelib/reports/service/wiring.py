@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from chalicelib.reports.domain.ports import DaysAcross, Files, HistoryExport, Store
+from chalicelib.reports.domain.ports import DaysAcross, Directory, Files, HistoryExport, Store
 from chalicelib.reports.domain.sources import zone_of
 
 from shared.auth import Principal
@@ -34,6 +34,20 @@ def reader(tenant: str) -> Store:
     from chalicelib.reports.adapters.dynamodb import DynamoStore
 
     return DynamoStore(tenant)
+
+
+def sweep_store(tenant: str) -> Store:
+    """The store of a timer's work in ``tenant`` (no caller: nothing audited, its events emitted)."""
+    from chalicelib.reports.adapters.dynamodb import DynamoStore
+
+    return DynamoStore(tenant, UnitOfWork("reports"))
+
+
+def directory() -> Directory:
+    """The hospitals and their staff (the shared directory read model)."""
+    from chalicelib.reports.adapters.morning import DirectoryReadModel
+
+    return DirectoryReadModel()
 
 
 def across() -> DaysAcross:
