@@ -10,17 +10,9 @@ from typing import Any
 from chalice import Blueprint  # type: ignore[attr-defined]
 
 from shared.observability import for_service
+from shared.schedules import scheduled_at
 
 schedules = Blueprint(__name__)
-
-
-def scheduled_at(event: Any) -> datetime:
-    """The time EventBridge ran the schedule (the event's ``time``): the sweep's clock. In AWS it is
-    the moment of the run; ``fh dev`` can run a sweep ahead of its clock (``POST /_dev/schedules/…``)."""
-    try:
-        return datetime.strptime(event.time, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    except (AttributeError, TypeError, ValueError):
-        return datetime.now(UTC)
 
 
 @schedules.schedule("rate(15 minutes)", name="followup-task-sweep")

@@ -11,6 +11,7 @@ from typing import Any
 from chalice import Blueprint  # type: ignore[attr-defined]
 
 from shared.observability import for_service
+from shared.schedules import scheduled_at
 
 schedules = Blueprint(__name__)
 
@@ -20,7 +21,7 @@ def escalate_due_dings(event: Any) -> dict[str, int]:
     """Every minute: SMS, then call, whoever has not acknowledged a DING whose step is due."""
     from chalicelib.messaging.service import ding
 
-    alerts = ding.sweep(datetime.now(UTC))
+    alerts = ding.sweep(scheduled_at(event))
     for_service("messaging").metrics.add_metric(name="DingAlerts", unit="Count", value=alerts)
     return {"alerts": alerts}
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from chalice import Blueprint  # type: ignore[attr-defined]
 
 from shared.observability import for_service
+from shared.schedules import scheduled_at
 
 schedules = Blueprint(__name__)
 
@@ -18,15 +18,6 @@ def reports_history_export(event: Any) -> None:
     from chalicelib.reports.service import history
 
     history.export_history()
-
-
-def scheduled_at(event: Any) -> datetime:
-    """The time EventBridge ran the schedule (the event's ``time``): the sweep's clock. ``fh dev`` can run
-    it ahead of its clock (``POST /_dev/schedules/reports-morning`` with ``ahead_seconds``)."""
-    try:
-        return datetime.strptime(event.time, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    except (AttributeError, TypeError, ValueError):
-        return datetime.now(UTC)
 
 
 @schedules.schedule("rate(5 minutes)", name="reports-morning")
