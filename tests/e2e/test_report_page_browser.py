@@ -68,7 +68,6 @@ def demo_day(i: int) -> tuple[dict[str, float], dict[str, float], dict[str, list
         "staff.joined": 1 if i % 6 == 0 else 0,
         "staff.left": 1 if i % 11 == 0 else 0,
         "scheduling.shortfall_shifts": (i * 3 + 1) % 4,
-        "scheduling.overtime_hours": 12 + (i * 5) % 9,
     }
     samples = {"approvals.turnaround_hours": [1.5 + (i + k) % 7 for k in range(5)]}
     return counts, census, samples

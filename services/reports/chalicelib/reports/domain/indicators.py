@@ -203,13 +203,6 @@ INDICATORS: tuple[Indicator, ...] = (
         definition="当日发布的排班中未满足最低配置的班次数",
     ),
     _i(
-        "overtime_hours",
-        "加班时长",
-        "scheduling.overtime_hours",
-        better="down",
-        definition="当日发布的排班中超出合同工时的小时数",
-    ),
-    _i(
         "roster_disruptions",
         "请假致排班缺口",
         "scheduling.disruptions",

@@ -69,7 +69,6 @@ MEASURES: tuple[Measure, ...] = (
     _m("staff.left", "离职", unit="人"),
     # ---- scheduling (排班) ------------------------------------------------------------------------------
     _m("scheduling.shortfall_shifts", "排班缺口", unit="班次"),
-    _m("scheduling.overtime_hours", "加班时长", unit="小时"),
     _m("scheduling.disruptions", "请假致排班缺口", unit="次"),
     # ---- follow-up (随访) -------------------------------------------------------------------------------
     _m("followup.due", "应随访", unit="次"),

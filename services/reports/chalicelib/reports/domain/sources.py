@@ -16,7 +16,7 @@ Choices a director would ask about:
   sending hospital counts its 上转 and the receiving one the same 上转 — both are right for their report.
 - a roster's staffing shortfall is counted when its FIRST version is published (places below the shifts'
   minimum); a later version of the same period does not count its shortfall again.
-- overtime is not known to any event yet: ``scheduling.overtime_hours`` stays 0.
+- overtime is not known to any event yet, so the report has no overtime figure (rather than a made-up 0).
 """
 
 from __future__ import annotations
