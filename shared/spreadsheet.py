@@ -60,27 +60,7 @@ def set_cell(sheet: Any, row: int, column: int, value: Any) -> Any:
 
 def xlsx_bytes(sheet: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """An xlsx workbook of one sheet (streamed: rows are not held in memory); no cell is a formula."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    book = Workbook(write_only=True)
-    page = book.create_sheet(title=sheet[:31] or "Sheet1")
-
-    def cells(values: Sequence[Any]) -> list[Any]:
-        out = []
-        for value in values:
-            cell = WriteOnlyCell(page, value=value)
-            if is_formula_like(value):
-                cell.data_type = "s"  # stored as text: never evaluated
-            out.append(cell)
-        return out
-
-    page.append(cells(header))
-    for row in rows:
-        page.append(cells(row))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_book([(sheet or "Sheet1", header, rows)])
 
 
 def xlsx_book(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
@@ -91,7 +71,7 @@ def xlsx_book(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]
 
     book = Workbook(write_only=True)
     for title, header, rows in sheets:
-        page = book.create_sheet(title=title[:31] or "Sheet")
+        page = book.create_sheet(title=title[:31] or "Sheet1")
 
         def cells(values: Sequence[Any], page: Any = page) -> list[Any]:
             out = []

@@ -204,10 +204,23 @@ class DataStack(Stack):
             removal_policy=RemovalPolicy.RETAIN,
         )
         nag.suppress_resource(logs_bucket, nag.ACCESS_LOG_BUCKET)
-        bucket = s3.Bucket(
+        bucket = self._private_bucket(
+            "Attachments", names.attachments_bucket(code, self.account), logs_bucket, "attachments/", []
+        )
+        nag.suppress_resource(bucket, nag.ATTACHMENTS_BUCKET)
+        Tags.of(bucket).add("service", "messaging approvals")
+        Tags.of(bucket).add("data-classification", "confidential")
+        return logs_bucket, bucket
+
+    def _private_bucket(
+        self, logical_id: str, name: str, logs: s3.IBucket, logs_prefix: str, rules: list[s3.LifecycleRule]
+    ) -> s3.Bucket:
+        """A bucket of the province's data: its key, no public access, TLS only, versioned, access-logged,
+        kept on stack deletion; ``rules`` and then a 30-day undo window and abandoned uploads cleared."""
+        return s3.Bucket(
             self,
-            "Attachments",
-            bucket_name=names.attachments_bucket(code, self.account),
+            logical_id,
+            bucket_name=name,
             encryption=s3.BucketEncryption.KMS,
             encryption_key=self.key,
             bucket_key_enabled=True,
@@ -215,21 +228,18 @@ class DataStack(Stack):
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             enforce_ssl=True,
             versioned=True,
-            server_access_logs_bucket=logs_bucket,
-            server_access_logs_prefix="attachments/",
+            server_access_logs_bucket=logs,
+            server_access_logs_prefix=logs_prefix,
             lifecycle_rules=[
+                *rules,
                 s3.LifecycleRule(
                     id="undo-window-and-abandoned-uploads",
                     noncurrent_version_expiration=Duration.days(30),
                     abort_incomplete_multipart_upload_after=Duration.days(1),
-                )
+                ),
             ],
             removal_policy=RemovalPolicy.RETAIN,
         )
-        nag.suppress_resource(bucket, nag.ATTACHMENTS_BUCKET)
-        Tags.of(bucket).add("service", "messaging approvals")
-        Tags.of(bucket).add("data-classification", "confidential")
-        return logs_bucket, bucket
 
     def _report_history(self) -> s3.Bucket:
         """The reports table's history beyond its keep (``KEEP_DAYS``): the reports service's weekly
@@ -237,20 +247,12 @@ class DataStack(Stack):
         table over them (a partition per export date, projected: no crawler) and an Athena workgroup whose
         results stay in the same bucket under ``athena-results/``, encrypted with the province key."""
         code = self.province.code
-        bucket = s3.Bucket(
-            self,
+        bucket = self._private_bucket(
             "ReportHistory",
-            bucket_name=names.report_history_bucket(code, self.account),
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=self.key,
-            bucket_key_enabled=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            enforce_ssl=True,
-            versioned=True,
-            server_access_logs_bucket=self.access_logs,
-            server_access_logs_prefix="report-history/",
-            lifecycle_rules=[
+            names.report_history_bucket(code, self.account),
+            self.access_logs,
+            "report-history/",
+            [
                 # exports are the history: kept, moved to infrequent access once a month old
                 s3.LifecycleRule(
                     id="exports-to-infrequent-access",
@@ -264,13 +266,7 @@ class DataStack(Stack):
                 ),
                 # query results are a convenience: a week
                 s3.LifecycleRule(id="athena-results", prefix="athena-results/", expiration=Duration.days(7)),
-                s3.LifecycleRule(
-                    id="undo-window-and-abandoned-uploads",
-                    noncurrent_version_expiration=Duration.days(30),
-                    abort_incomplete_multipart_upload_after=Duration.days(1),
-                ),
             ],
-            removal_policy=RemovalPolicy.RETAIN,
         )
         nag.suppress_resource(bucket, nag.REPORT_HISTORY_BUCKET)
         Tags.of(bucket).add("service", "reports")
