@@ -143,13 +143,13 @@ def test_the_consortium_sums_counts_and_recomputes_ratios_from_summed_parts() ->
     write(
         lead,
         DAY,
-        {"approvals.overdue_tasks": 2},
+        {"approvals.overdue_tasks": 2, "referral.overdue": 1},
         {**CENSUS, "census.inpatients": 400, "census.beds_open": 500},
     )
     write(
         town,
         DAY,
-        {"approvals.overdue_tasks": 1},
+        {"approvals.overdue_tasks": 1, "referral.overdue": 1},
         {**CENSUS, "census.inpatients": 90, "census.beds_open": 100},
     )
     members = [("lead", "县人民医院"), ("town", "<b>镇</b>卫生院"), ("quiet", "")]
@@ -160,6 +160,9 @@ def test_the_consortium_sums_counts_and_recomputes_ratios_from_summed_parts() ->
     assert r.total["bed_occupancy"] == round(490 / 600 * 100, 2)  # not the mean of 80 and 90
     assert r.total["approvals_overdue"] == 3
     assert r.total["inpatients"] == 490
+    # one overdue referral between the two, counted by each side: each member shows it, no total counts it twice
+    assert [m.values["referrals_overdue"] for m in r.members] == [1, 1, 0]
+    assert r.total["referrals_overdue"] is None
     html = page.consortium_page(r)
     assert "&lt;b&gt;镇&lt;/b&gt;卫生院" in html and "<b>" not in html
     assert 'data-total="approvals_overdue">3<' in html

@@ -119,7 +119,10 @@ def compared_indicators() -> list[Indicator]:
 def _total(indicator: Indicator, days: Sequence[DayFigures]) -> float | None:
     """The consortium's figure on one day: a count's sum, a ratio of the summed parts (the indicator
     over the members' days taken as one pool), a census level (inpatients at midnight) summed over the
-    members that reported it; None for medians, which do not add up."""
+    members that reported it; None for medians, which do not add up, and for what both hospitals of a
+    referral count (a referral between two members would be counted twice)."""
+    if indicator.both_sides and indicator.aggregate == "sum":
+        return None
     if indicator.aggregate in ("sum", "ratio"):
         return indicator.value(list(days))
     if indicator.aggregate == "average":

@@ -48,6 +48,9 @@ class Indicator:
     better: Literal["up", "down"] | None = None  # which way is good (the arrow's colour)
     headline: bool = False  # in the morning notification
     overdue: bool = False  # an overdue item the page lists first
+    # counted by both hospitals an event concerns (a referral: each side its own copy), so a consortium's
+    # total would count a referral between two members twice: the consortium view gives it no total
+    both_sides: bool = False
 
     def value(self, days: Sequence[DayFigures]) -> float | None:
         """The indicator over ``days`` (their kept measures), or None when there is nothing to say."""
@@ -233,13 +236,20 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     _i("abnormal_results", "异常结果", "followup.abnormal", definition="当日随访发现的异常结果例数"),
     # ---- 转诊与会诊 -------------------------------------------------------------------------------------
-    _i("referrals_up", "上转", "referral.up", definition="当日本院发起或接收的上转申请例数"),
-    _i("referrals_down", "下转", "referral.down", definition="当日本院发起或接收的下转申请例数"),
+    _i("referrals_up", "上转", "referral.up", both_sides=True, definition="当日本院发起或接收的上转申请例数"),
+    _i(
+        "referrals_down",
+        "下转",
+        "referral.down",
+        both_sides=True,
+        definition="当日本院发起或接收的下转申请例数",
+    ),
     _i(
         "referrals_rejected",
         "转诊被拒",
         "referral.rejected",
         better="down",
+        both_sides=True,
         definition="当日被拒绝的转诊例数",
     ),
     _i(
@@ -248,6 +258,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "referral.overdue",
         better="down",
         overdue=True,
+        both_sides=True,
         definition="当日超过时限未处理的转诊例数",
     ),
     _i(
