@@ -44,13 +44,14 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 # mypy, strict as configured in pyproject.toml, over the shared layer, fh/, infra/ and every service
-# (each from its own folder: the services' chalicelib packages are namespace packages side by side).
+# (each from its own folder: the services' chalicelib packages are namespace packages side by side),
+# all with the one cache, so the shared layer and the libraries are analysed once, not once a service.
 SERVICE_DIRS := $(sort $(dir $(wildcard services/*/app.py)))
 typecheck: install
 	$(VENV)/bin/mypy shared fh infra
 	@set -e; for dir in $(SERVICE_DIRS); do \
 		echo "mypy $$dir"; \
-		(cd $$dir && MYPYPATH=../.. ../../$(VENV)/bin/mypy --config-file ../../pyproject.toml --explicit-package-bases app.py chalicelib); \
+		(cd $$dir && MYPYPATH=../.. ../../$(VENV)/bin/mypy --config-file ../../pyproject.toml --cache-dir ../../.mypy_cache --explicit-package-bases app.py chalicelib); \
 	done
 
 # make test fuzzes each operation with a few examples; make fuzz runs many more. The suite runs on

@@ -231,10 +231,10 @@ def apply() -> None:
     from moto.dynamodb.models.table import StreamShard, Table
     from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-    Table.all_items = _scoped_all_items(Table.all_items)  # type: ignore[method-assign]
-    Table.query = _partition_query(Table.query)  # type: ignore[method-assign]
-    StreamShard.add = _locked(_retaining_add(StreamShard.add))  # type: ignore[method-assign]
-    StreamShard.get = _tolerant_get(StreamShard.get)  # type: ignore[method-assign]
-    DynamoDBStreamsBackend.get_records = _locked(DynamoDBStreamsBackend.get_records)  # type: ignore[method-assign]
+    DynamoDBBackend.transact_write_items = transact_write_items
+    Table.all_items = _scoped_all_items(Table.all_items)
+    Table.query = _partition_query(Table.query)
+    StreamShard.add = _locked(_retaining_add(StreamShard.add))
+    StreamShard.get = _tolerant_get(StreamShard.get)
+    DynamoDBStreamsBackend.get_records = _locked(DynamoDBStreamsBackend.get_records)
     _applied = True
