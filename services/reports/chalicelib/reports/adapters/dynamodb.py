@@ -220,10 +220,15 @@ class DynamoStore:
         writes(self.uow).commit()
 
     def timezone(self) -> str | None:
-        from shared import directory
+        return directory_zone(self.tenant)
 
-        record = directory.hospital(self.tenant)
-        return (record.timezone or None) if record is not None else None
+
+def directory_zone(tenant: str) -> str | None:
+    """The hospital's time zone as the province's directory has it now (one GetItem), None if unset."""
+    from shared import directory
+
+    record = directory.hospital(tenant)
+    return (record.timezone or None) if record is not None else None
 
 
 # The hospitals' time zones, read once a process (a hospital's zone never changes in practice).
@@ -233,8 +238,5 @@ _ZONES: dict[str, str | None] = {}
 def hospital_zone(tenant: str) -> str | None:
     """The hospital's time zone as the province's directory has it (one GetItem, then remembered)."""
     if tenant not in _ZONES:
-        from shared import directory
-
-        record = directory.hospital(tenant)
-        _ZONES[tenant] = (record.timezone or None) if record is not None else None
+        _ZONES[tenant] = directory_zone(tenant)
     return _ZONES[tenant]

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalicelib.reports.contracts import daily as models
 from chalicelib.reports.domain import daily, page
 from chalicelib.reports.domain.compare import Figure, window
 from chalicelib.reports.domain.days import DayFigures
 from chalicelib.reports.domain.ports import DaysAcross, Store
+from chalicelib.reports.domain.sources import zone_of
 
 from shared.auth import Principal
 from shared.errors import NotFound, RuleViolation
 
-DEFAULT_TZ = "Asia/Shanghai"
 # The consortium view reads every member's day and the day before in one BatchGetItem (100 keys at most).
 MAX_MEMBERS = 50
 
@@ -27,10 +26,7 @@ def parse_day(text: str) -> date:
 
 
 def today_in(timezone: str | None, now: datetime | None = None) -> date:
-    try:
-        zone = ZoneInfo(timezone or DEFAULT_TZ)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo(DEFAULT_TZ)
+    zone = zone_of(timezone)
     return (now or datetime.now(zone)).astimezone(zone).date()
 
 
