@@ -107,11 +107,12 @@ def test_solves_n005w4_and_the_evaluator_agrees(inrc2_dir: Path) -> None:
 def test_solves_a_30_nurse_instance_feasibly(inrc2_dir: Path) -> None:
     problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
     work = Work(start_dtime=0.5, iterations=10, sub_dtime=0.5)
-    result = solve(problem, SolveOptions(HANG, seed=0, dive=0.0, work=work))
+    # no dive and no quick start: week by week, each week on its CP-SAT budget
+    result = solve(problem, SolveOptions(HANG, seed=0, dive=0.0, quick=0.0, work=work))
     ev = evaluate(problem, result.roster)
     assert ev.hard_violations == 0
     assert result.cost == ev.cost
-    assert result.stats["start"] == "construct"  # week by week, each week on its CP-SAT budget
+    assert result.stats["start"] == "construct"
     assert result.iterations == work.iterations  # the neighbourhood search ran on top of the first roster
     assert ev.cost < result.stats["first_phase_cost"]
 
@@ -192,6 +193,36 @@ def test_starts_from_the_dive_and_stops_at_no_roster_below_its_bound(inrc2_dir: 
     assert 0.8 * 1670 < result.lower_bound <= ev.cost <= 1.15 * result.lower_bound  # best known 1670
 
 
+def test_a_roster_exists_before_the_dive_from_the_quick_start(inrc2_dir: Path) -> None:
+    """Any time: the first roster reported is the quick start's (the whole model's first solution
+    after a local-search descent), feasible and reported before the dive begins; the search then
+    starts from the better of it and the dive's, and ends no worse than either."""
+    problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
+    work = Work(relax_rounds=1000, start_dtime=1.0, iterations=4, sub_dtime=0.5)
+    seen: list[tuple[float, int]] = []
+    result = solve(problem, SolveOptions(HANG, seed=0, work=work), lambda t, c: seen.append((t, c)))
+    stats = result.stats
+    assert seen[0][1] == result.progress[0][1] == stats["quick_cost"]
+    assert seen[0][0] <= stats["quick_seconds"] + stats["build_seconds"] + 1.0
+    assert stats["start"] in ("dive", "quick") and "construct_seconds" not in stats
+    assert stats["first_phase_cost"] == min(stats["quick_cost"], stats.get("dive_cost", stats["quick_cost"]))
+    assert evaluate(problem, result.roster).hard_violations == 0
+    assert result.cost <= stats["first_phase_cost"] <= stats["quick_cost"]
+    assert all(b[1] < a[1] for a, b in itertools.pairwise(result.progress))
+
+
+def test_a_failed_dive_hands_over_to_the_quick_roster_without_another_start(inrc2_dir: Path) -> None:
+    """A relaxation that does not converge in its rounds gives no dive; the search starts from the
+    quick roster at once instead of spending a fifth of the time on the week-by-week start."""
+    problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
+    work = Work(relax_rounds=2, start_dtime=1.0, iterations=4, sub_dtime=0.5)
+    result = solve(problem, SolveOptions(HANG, seed=0, work=work))
+    assert result.stats["start"] == "quick" and result.stats["dive_lp_rounds"] == 2
+    assert "construct_seconds" not in result.stats and "dive_cost" not in result.stats
+    ev = evaluate(problem, result.roster)
+    assert ev.hard_violations == 0 and result.cost == ev.cost <= result.stats["quick_cost"]
+
+
 def test_pinned_problem_starts_week_by_week_and_keeps_its_pins(inrc2_dir: Path) -> None:
     """The dive does not keep pins, so a problem with pins starts from the constructive start."""
     from chalicelib.scheduling.domain.roster.model import Pin
@@ -203,7 +234,8 @@ def test_pinned_problem_starts_week_by_week_and_keeps_its_pins(inrc2_dir: Path) 
     problem = problem.with_pins(pins)
     work = Work(start_dtime=0.5, iterations=4, sub_dtime=0.5)
     result = solve(problem, SolveOptions(HANG, seed=0, work=work))
-    assert result.stats["start"] == "construct"
+    # the quick start keeps the pins too; the week-by-week start ran, the better of the two won
+    assert "construct_seconds" in result.stats and result.stats["start"] in ("construct", "quick")
     assert evaluate(problem, result.roster).hard_violations == 0
     cells = {(a.nurse, a.day): (a.shift, a.skill) for a in result.roster.assignments}
     assert cells[nurse.id, 3] == (shift, nurse.skills[0]) and (nurse.id, 10) not in cells

@@ -41,6 +41,10 @@ from chalicelib.scheduling.domain.roster.model import RosterProblem
 
 SHORTFALL = 5000.0  # the relaxation's price for a nurse missing from a minimum coverage
 PROBE = 3  # the dive's first rounds, that tell whether the relaxation can converge in its time
+# the rounds the probe expects the relaxation to need at its pace: the large 4-week instances
+# converge in 45-60 rounds (slower ones, the small instances, in up to 167 at a tenth of the
+# pace); a hopeless relaxation (n120w8: 4.5 s a round) is still given up at once
+PROBE_ROUNDS = 40
 
 
 @dataclass(frozen=True)
@@ -217,7 +221,13 @@ class ColumnGeneration:
         )
 
     def dive(
-        self, seconds: float, rounds: int = 3, leave_open: int = 0, relax_rounds: int | None = None
+        self,
+        seconds: float,
+        rounds: int = 3,
+        leave_open: int = 0,
+        relax_rounds: int | None = None,
+        relax_seconds: float | None = None,
+        steps_seconds: float = 0.0,
     ) -> list[list[int]] | None:
         """A roster's rows from the relaxation (price and dive): solve the relaxation to optimality
         within 60 % of `seconds` (else give up: None, as soon as the first rounds' pace says it
@@ -237,24 +247,32 @@ class ColumnGeneration:
 
         With `relax_rounds` the dive is bounded by work instead of `seconds`: the relaxation gets
         that many rounds (None if it has not converged by then), and each step fixes one nurse
-        (and those already at 1) and re-prices for `rounds` rounds, whatever the clock says."""
+        (and those already at 1) and re-prices for `rounds` rounds, whatever the clock says.
+
+        `relax_seconds` (default 60 % of `seconds`) is the relaxation's own share, when the dive
+        has less time than it was planned with (the solver's quick start came first): the
+        relaxation's pace is the instance's, not the time left's. `steps_seconds`: the fixing
+        steps get at least this long after the relaxation, even past `seconds` (a relaxation
+        that took most of the time would otherwise leave a dive fixing nurses by the dozen)."""
         deadline = self.clock() + seconds
         step = 0.0  # seconds per step of the dive so far (mean)
         with ThreadPoolExecutor(2) as pool:
-            # a few rounds first: if at their pace even 60 rounds (the 4-week instances converge
-            # in 56-167) do not fit, give up now rather than at the end of the share
-            share = 0.6 * seconds
+            # a few rounds first: if at their pace even PROBE_ROUNDS rounds do not fit, give up
+            # now rather than at the end of the share
+            share = 0.6 * seconds if relax_seconds is None else min(relax_seconds, seconds)
             if relax_rounds is not None:
                 self.bound = self.run(math.inf, relax_rounds, pool)
             else:
                 probe = self.bound = self.run(share, PROBE, pool)
-                if not probe.proved_optimal_lp and probe.seconds / probe.rounds * 60 <= share - probe.seconds:
+                pace = probe.seconds / probe.rounds
+                if not probe.proved_optimal_lp and pace * PROBE_ROUNDS <= share - probe.seconds:
                     rest = self.run(share - probe.seconds, pool=pool)
                     self.bound = replace(
                         rest, rounds=probe.rounds + rest.rounds, seconds=probe.seconds + rest.seconds
                     )
             if not self.bound.proved_optimal_lp:
                 return None
+            deadline = max(deadline, self.clock() + steps_seconds)
             while self.N - len(self.fixed) > leave_open:
                 began = self.clock()
                 self.solve()  # the values of every row, the ones just priced out included

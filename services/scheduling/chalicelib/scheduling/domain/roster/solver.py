@@ -100,6 +100,15 @@ class SolveOptions:
     # rosters them around the dive's rows in at most `dive_open_time` of the time.
     dive_open: int = 10
     dive_open_time: float = 0.1
+    # The relaxation's share of the dive's time (it gives up when its first rounds' pace says
+    # it cannot converge in it), and the least share the fixing steps get after it.
+    dive_relax: float = 0.75
+    dive_steps: float = 0.4
+    # The quick start (any time): CP-SAT's first solution of the whole model within this share of
+    # the time (0 = off), then a local-search descent of `quick_descent` of the time; the dive or
+    # the week-by-week start replaces it only if it does better.
+    quick: float = 0.1
+    quick_descent: float = 0.025
     log: bool = False
     # A budget of work instead of time (`Work`); None: every stage is timed against `time_limit`.
     work: Work | None = None
@@ -656,9 +665,17 @@ def solve(
         opts.first_phase if opts.first_phase is not None else (0.15 if len(problem.nurses) <= 40 else 0.25)
     )
     stats: dict[str, Any] = {"build_seconds": round(build_seconds, 2)}
+    quick: tuple[Roster, int] | None = None
     if initial is not None:
         rm.hint(grid_of(problem, initial))
     elif opts.lns and problem.num_days > opts.chunk_days and len(problem.nurses) >= 20:
+        # A roster at once, so that a solve stopped early has one (any time): the whole model's
+        # first solution, then a short descent by the local search. The better starts below
+        # (the dive, the week-by-week one) take over only if they do better; if they fail, the
+        # search starts from this one instead of spending a fifth of the time on another start.
+        quick = _quick_start(problem, rm, solver, opts, t0, stats)
+        if quick is not None:
+            progress.report(quick[1])
         # A first roster's shifts, then the model's auxiliary variables (and the roles) completed
         # with every shift fixed. From a dive on the relaxation where it applies; otherwise, or if
         # that fails, the constructive start: the horizon rostered chunk by chunk (each chunk
@@ -666,8 +683,22 @@ def solve(
         starts: list[tuple[str, Callable[[], tuple[list[list[int]], set[int], set[int]] | None]]] = []
         if opts.dive > 0 and not problem.pins and _dive_applies(problem):
             open_rows = min(opts.dive_open, len(problem.nurses) // 4)
+            # the dive ends where it always did (its share of the time from the start): the
+            # quick start's seconds come out of the dive, not out of the search
+            # — except on large instances, whose relaxation alone takes most of it: it gets
+            # `dive_relax` of the dive's time whatever came first, and the fixing steps at least
+            # `dive_steps` after it (on two 120-nurse instances the relaxation needs 31-37 s, the
+            # dive gave up, and the search from the quick roster ended at 1.5 times the bound)
+            dive_seconds = max(1.0, opts.time_limit * opts.dive - (time.monotonic() - t0))
+            relax_seconds = opts.dive_relax * opts.time_limit * opts.dive
+            steps_seconds = opts.dive_steps * opts.time_limit * opts.dive
             starts.append(
-                ("dive", lambda: _dive(problem, opts.time_limit * opts.dive, open_rows, stats, opts.work))
+                (
+                    "dive",
+                    lambda: _dive(
+                        problem, dive_seconds, open_rows, stats, opts.work, relax_seconds, steps_seconds
+                    ),
+                )
             )
         budget = opts.time_limit * first_phase
 
@@ -675,7 +706,8 @@ def solve(
             grid = construct(problem, budget, opts, deadline - 1.0)
             return None if grid is None else (grid, set(), set())
 
-        starts.append(("construct", constructed_grid))
+        if quick is None or not starts:
+            starts.append(("construct", constructed_grid))
         for name, make in starts:
             t_start = time.monotonic()
             made = make()
@@ -707,6 +739,17 @@ def solve(
                 if name == "dive":
                     opts = replace(opts, anneal_t0=opts.dive_anneal_t0)
                 break
+        made_cost: float = math.inf
+        if constructed and quick is not None:
+            made_cost = evaluate(problem, rm.roster(list(solver.response_proto.solution))).cost
+            stats[f"{stats['start']}_cost"] = made_cost
+        if quick is not None and (not constructed or quick[1] < made_cost):
+            # no better start than the quick one: the search starts from it, and the annealing
+            # as hot as from the week-by-week start (from a quick roster that a dive beat
+            # nowhere near, a cool one stalled: 1.29 and 1.51 times the bound on two instances)
+            stats["start"] = "quick"
+            status, constructed = cp_model.FEASIBLE, True
+            opts = replace(opts, anneal_t0=(options or SolveOptions()).anneal_t0)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         share = max(first_phase, 0.3) if len(problem.nurses) < 20 else first_phase
         first = max(1.0, (deadline - time.monotonic()) * (share if opts.lns else 1.0))
@@ -723,13 +766,14 @@ def solve(
         status = solver.solve(rm.model, _Callback())
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             raise InfeasibleRoster(f"{problem.name}: {solver.status_name(status)}")
-    best = list(solver.response_proto.solution)
-    best_cost = round(solver.objective_value)
+    if stats.get("start") == "quick" and quick is not None:
+        roster, best_cost = quick
+    else:
+        roster, best_cost = rm.roster(list(solver.response_proto.solution)), round(solver.objective_value)
     bound = stats.get("dive_bound", 0.0) if constructed else solver.best_objective_bound
     progress.report(best_cost)
     stats["first_phase_cost"] = best_cost
     iterations = 0
-    roster = rm.roster(best)
     if opts.lns and status != cp_model.OPTIMAL and best_cost > bound:
         search = _Search(problem, roster, deadline, opts, progress, bound)
         search.run()
@@ -750,6 +794,45 @@ def solve(
     )
 
 
+def _quick_start(
+    problem: RosterProblem, rm: RosterModel, solver: Any, opts: SolveOptions, t0: float, stats: dict[str, Any]
+) -> tuple[Roster, int] | None:
+    """A feasible roster early, and its cost: CP-SAT's first solution of the whole model (within a
+    tenth of the time limit, whatever the share already spent), then a descent by the local search
+    (`quick_descent` of the time, or ten runs' moves under a budget of work). None where the local
+    search does not apply (the raw first solution is far too poor to start from) or CP-SAT found
+    nothing in the time."""
+    from chalicelib.scheduling.domain.roster.localsearch import LocalSearch
+    from ortools.sat.python import cp_model
+
+    if opts.quick <= 0 or not LocalSearch.applicable(problem):
+        return None
+    began = time.monotonic()
+    prm = solver.parameters
+    prm.stop_after_first_solution = True
+    prm.max_time_in_seconds = max(1.0, opts.quick * opts.time_limit - (began - t0))
+    if opts.work is not None:
+        prm.max_deterministic_time = opts.work.start_dtime
+    try:
+        status = solver.solve(rm.model)
+    finally:
+        prm.stop_after_first_solution = False
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        stats["quick_seconds"] = round(time.monotonic() - began, 2)
+        return None
+    roster = rm.roster(list(solver.response_proto.solution))
+    moves = LocalSearch(problem)
+    rng = random.Random(opts.seed)  # noqa: S311 - search, not security
+    if opts.work is not None:
+        roster = moves.run(roster, rng, 0.0, moves=10 * opts.work.moves)
+    else:
+        roster = moves.run(roster, rng, max(0.2, opts.quick_descent * opts.time_limit))
+    cost = evaluate(problem, roster).cost
+    stats["quick_seconds"] = round(time.monotonic() - began, 2)
+    stats["quick_cost"] = cost
+    return roster, cost
+
+
 def _dive_applies(problem: RosterProblem) -> bool:
     from chalicelib.scheduling.domain.roster.localsearch import LocalSearch
 
@@ -757,7 +840,13 @@ def _dive_applies(problem: RosterProblem) -> bool:
 
 
 def _dive(
-    problem: RosterProblem, seconds: float, open_rows: int, stats: dict[str, Any], work: Work | None = None
+    problem: RosterProblem,
+    seconds: float,
+    open_rows: int,
+    stats: dict[str, Any],
+    work: Work | None = None,
+    relax_seconds: float | None = None,
+    steps_seconds: float = 0.0,
 ) -> tuple[list[list[int]], set[int], set[int]] | None:
     """The rows of a dive on the column-generation relaxation (None if the relaxation did not
     converge in time), the days to roster again (those whose minimum coverage the rows miss, with
@@ -766,9 +855,18 @@ def _dive(
     from chalicelib.scheduling.domain.roster.bound import ColumnGeneration
 
     cg = ColumnGeneration(problem)
-    grid = cg.dive(seconds, leave_open=open_rows, relax_rounds=None if work is None else work.relax_rounds)
+    grid = cg.dive(
+        seconds,
+        leave_open=open_rows,
+        relax_rounds=None if work is None else work.relax_rounds,
+        relax_seconds=relax_seconds,
+        steps_seconds=steps_seconds,
+    )
     if cg.bound is not None:
         stats["dive_lp_rounds"] = cg.bound.rounds
+        stats["dive_lp_seconds"] = round(cg.bound.seconds, 2)
+        if cg.bound.lp > 0:  # how far from converged: the relaxation's value over its Lagrangian bound
+            stats["dive_lp_gap"] = round(1 - cg.bound.value / cg.bound.lp, 4)
         if cg.bound.proved_optimal_lp:
             stats["dive_bound"] = math.ceil(cg.bound.value - 1e-6)
     if grid is None:
