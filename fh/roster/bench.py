@@ -218,7 +218,14 @@ def run_instance(
     # when the first roster existed (the first report of a cost): what a solve stopped early has
     row["first_roster_s"] = result.progress[0][0] if result.progress else None
     row["start"] = result.stats.get("start")  # which start the search took: quick, dive, construct
-    for key in ("quick_cost", "dive_cost", "dive_seconds"):
+    for key in (
+        "quick_cost",
+        "dive_cost",
+        "dive_seconds",
+        "dive_lp_rounds",
+        "dive_lp_seconds",
+        "dive_lp_gap",
+    ):
         if key in result.stats:
             row[key] = result.stats[key]
     row["hard_violations"] = ev.hard_violations

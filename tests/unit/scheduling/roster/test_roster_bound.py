@@ -116,7 +116,7 @@ def test_dive_out_of_time_still_rosters_every_nurse_and_can_leave_the_last_open(
     The dive's clock is the test's: each reading is a tenth of a second later than the last."""
     problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
     slow = Ticker(0.1)
-    # 3 probe rounds at 0.1 s each: 60 rounds would take longer than the relaxation's share
+    # 3 probe rounds at 0.1 s each: 40 rounds would take longer than the relaxation's share
     assert ColumnGeneration(problem, clock=slow).dive(seconds=0.5) is None
     clock = Ticker(0.0)
     cg = ColumnGeneration(problem, clock=clock)
@@ -134,6 +134,34 @@ def test_dive_out_of_time_still_rosters_every_nurse_and_can_leave_the_last_open(
         assert tuple(grid[n]) in cg.rows[n]
     for n, row in cg.fixed.items():
         assert tuple(grid[n]) == row
+
+
+def test_a_relaxation_keeps_its_share_and_the_steps_their_time_when_the_dive_is_late(
+    inrc2_dir: Path,
+) -> None:
+    """The solver's quick start comes before the dive, so the dive has less than it was planned
+    with: `relax_seconds` keeps the relaxation its own share (where 60 % of the time left would
+    have given up), and `steps_seconds` gives the fixing steps their time after it, one nurse a
+    step, past `seconds` (where without it the dive ends within a few steps of its limit)."""
+    problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
+    # the same 0.1 s a reading as above, with too little `seconds` for the relaxation's share
+    assert ColumnGeneration(problem, clock=Ticker(0.1)).dive(seconds=0.5) is None
+    cg = ColumnGeneration(problem, clock=Ticker(0.1))
+    grid = cg.dive(seconds=0.5, relax_seconds=10_000.0, leave_open=7)
+    assert grid is not None and cg.bound is not None and cg.bound.proved_optimal_lp
+    _assert_legal_rows(cg, grid)
+    took = {}
+    for steps in (0.0, 10_000.0):
+        clock = Ticker(0.0)
+        cg = ColumnGeneration(problem, clock=clock)
+        assert cg.run(math.inf).proved_optimal_lp
+        clock.tick = 0.1
+        began = clock.now
+        grid = cg.dive(seconds=1.0, leave_open=7, steps_seconds=steps)
+        assert grid is not None
+        _assert_legal_rows(cg, grid)
+        took[steps] = clock.now - began
+    assert took[0.0] < 3.0 < 10 * 0.1 * 20 < took[10_000.0]  # >= 20 steps of >= 10 readings each
 
 
 def test_a_dive_in_a_fresh_process_does_not_count_the_first_compile(

@@ -867,7 +867,7 @@ def _dive(
         stats["dive_lp_seconds"] = round(cg.bound.seconds, 2)
         if cg.bound.lp > 0:  # how far from converged: the relaxation's value over its Lagrangian bound
             stats["dive_lp_gap"] = round(1 - cg.bound.value / cg.bound.lp, 4)
-        if cg.bound.proved_optimal_lp:
+        if cg.bound.proved_optimal_lp or grid is not None:  # converged, or nearly: a bound all the same
             stats["dive_bound"] = math.ceil(cg.bound.value - 1e-6)
     if grid is None:
         return None
