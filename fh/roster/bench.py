@@ -68,10 +68,7 @@ def _busy() -> None:  # pragma: no cover - a competing load, killed by the bench
 @contextmanager
 def competing_load(processes: int) -> Iterator[None]:
     """`processes` busy loops beside the solves (each takes a core's time slices), stopped after."""
-    ctx = multiprocessing.get_context(
-        "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    )
-    procs = [ctx.Process(target=_busy, daemon=True) for _ in range(processes)]
+    procs = [multiprocessing.Process(target=_busy, daemon=True) for _ in range(processes)]
     for proc in procs:
         proc.start()
     try:
