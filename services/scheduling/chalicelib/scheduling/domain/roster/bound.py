@@ -234,9 +234,10 @@ class ColumnGeneration:
         steps_seconds: float = 0.0,
     ) -> list[list[int]] | None:
         """A roster's rows from the relaxation (price and dive): solve the relaxation to optimality
-        (or to within `NEARLY` of it) within 60 % of `seconds` (else give up: None, as soon as the
-        first rounds' pace says it cannot; on n120w8_0 a dive from a relaxation far from its
-        optimum gave a roster at 23 times the best known cost), then repeatedly fix the free nurse
+        (or to within `NEARLY` of it) within its share (`relax_seconds`, else 60 % of `seconds`)
+        — else give up: None, as soon as the first rounds' pace says it cannot (on n120w8_0 a dive
+        from a relaxation far from its optimum gave a roster at 23 times the best known cost) —
+        then repeatedly fix the free nurse
         whose row has the largest value (and every nurse whose row is already 1), and re-price the
         others for up to `rounds` rounds, until every nurse has her row. As the time runs out more
         nurses are fixed per step and the re-pricing stops, so it ends with a row per nurse (shift
