@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from chalicelib.scheduling.domain.roster.evaluate import evaluate, run_penalty
+from chalicelib.scheduling.domain.roster.model import Roster
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -200,9 +201,21 @@ def test_a_roster_exists_before_the_dive_from_the_quick_start(inrc2_dir: Path) -
     problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
     work = Work(relax_rounds=1000, start_dtime=1.0, iterations=4, sub_dtime=0.5)
     seen: list[tuple[float, int]] = []
-    result = solve(problem, SolveOptions(HANG, seed=0, work=work), lambda t, c: seen.append((t, c)))
+    kept: list[tuple[Roster, int]] = []
+    result = solve(
+        problem,
+        SolveOptions(HANG, seed=0, work=work),
+        lambda t, c: seen.append((t, c)),
+        keep=lambda roster, cost: kept.append((roster, cost)),
+    )
     stats = result.stats
     assert seen[0][1] == result.progress[0][1] == stats["quick_cost"]
+    # each better roster is handed over as it is found (a stop keeps the last): the quick one
+    # first, each one's cost its own, better each time, the last one as good as the result (the
+    # search also moves between rosters of equal cost)
+    assert kept[0][1] == stats["quick_cost"] and kept[-1][1] == result.cost
+    assert all(evaluate(problem, roster).cost == cost for roster, cost in kept)
+    assert all(b[1] < a[1] for a, b in itertools.pairwise(kept))
     assert seen[0][0] <= stats["quick_seconds"] + stats["build_seconds"] + 1.0
     assert stats["start"] in ("dive", "quick") and "construct_seconds" not in stats
     assert stats["first_phase_cost"] == min(stats["quick_cost"], stats.get("dive_cost", stats["quick_cost"]))

@@ -24,7 +24,13 @@ from chalicelib.scheduling.domain.roster.model import (
     RosterProblem,
     Weights,
 )
-from chalicelib.scheduling.domain.roster.solver import ProgressCallback, SolveOptions, SolveResult, solve
+from chalicelib.scheduling.domain.roster.solver import (
+    KeepCallback,
+    ProgressCallback,
+    SolveOptions,
+    SolveResult,
+    solve,
+)
 
 
 def restrict_to_wards(problem: RosterProblem, wards: Iterable[str]) -> RosterProblem:
@@ -133,6 +139,7 @@ def fill_open_shifts(
     fairness_weight: int = 20,
     keep_days_off: Iterable[tuple[str, int]] = (),
     on_progress: ProgressCallback | None = None,
+    keep: KeepCallback | None = None,
 ) -> SolveResult:
     """Keep every existing assignment (published days, manual edits) and fill the open shifts (余班分配),
     spreading nights and weekends evenly across comparable staff.
@@ -145,7 +152,7 @@ def fill_open_shifts(
     if fairness_weight and not weights.fairness:
         weights = replace(weights, fairness=fairness_weight)
     pinned = replace(problem, pins=tuple(pins), weights=weights)
-    return solve(pinned, options, on_progress, initial=existing)
+    return solve(pinned, options, on_progress, initial=existing, keep=keep)
 
 
 @dataclass

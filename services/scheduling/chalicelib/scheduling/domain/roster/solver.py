@@ -45,6 +45,8 @@ if TYPE_CHECKING:  # imported where a search starts: numpy and numba, like OR-To
 
 ProgressCallback = Callable[[float, int], None]
 """Called with (seconds since the start, best cost so far) whenever the best roster improves."""
+KeepCallback = Callable[[Roster, int], None]
+"""Called with each better roster and its cost where the search holds it (a stop keeps the last)."""
 
 
 @dataclass(frozen=True)
@@ -619,19 +621,31 @@ def grid_of(problem: RosterProblem, roster: Roster) -> list[list[int]]:
 
 
 class _Progress:
-    def __init__(self, start: float, callback: ProgressCallback | None) -> None:
+    """The best cost over time (``callback``), and each better roster itself where it is known
+    (``keep``: a solve stopped early hands over the best it holds)."""
+
+    def __init__(
+        self, start: float, callback: ProgressCallback | None, keep: KeepCallback | None = None
+    ) -> None:
         self.start = start
         self.callback = callback
+        self.keep = keep
         self.best: int | None = None
+        self.kept: int | None = None
         self.trace: list[tuple[float, int]] = []
 
-    def report(self, cost: int) -> None:
+    def report(self, cost: int, roster: Roster | None = None) -> None:
         if self.best is None or cost < self.best:
             self.best = cost
             t = time.monotonic() - self.start
             self.trace.append((round(t, 2), cost))
             if self.callback is not None:
                 self.callback(t, cost)
+        # a CP-SAT solution reports its cost before its roster exists (the roster comes with the
+        # first phase's end), so the rosters have a best of their own
+        if roster is not None and self.keep is not None and (self.kept is None or cost < self.kept):
+            self.kept = cost
+            self.keep(roster, cost)
 
 
 def solve(
@@ -639,14 +653,17 @@ def solve(
     options: SolveOptions | None = None,
     on_progress: ProgressCallback | None = None,
     initial: Roster | None = None,
+    keep: KeepCallback | None = None,
 ) -> SolveResult:
-    """Solve `problem` within `options.time_limit` seconds; raise InfeasibleRoster if no roster is found."""
+    """Solve `problem` within `options.time_limit` seconds; raise InfeasibleRoster if no roster is found.
+    `keep` is given each better roster as soon as it exists (from the quick start on), so that a solve
+    stopped early still has its best."""
     from ortools.sat.python import cp_model
 
     opts = options or SolveOptions()
     t0 = time.monotonic()
     deadline = t0 + opts.time_limit
-    progress = _Progress(t0, on_progress)
+    progress = _Progress(t0, on_progress, keep)
     rm = RosterModel(problem)
     build_seconds = time.monotonic() - t0
 
@@ -675,7 +692,7 @@ def solve(
         # search starts from this one instead of spending a fifth of the time on another start.
         quick = _quick_start(problem, rm, solver, opts, t0, stats)
         if quick is not None:
-            progress.report(quick[1])
+            progress.report(quick[1], quick[0])
         # A first roster's shifts, then the model's auxiliary variables (and the roles) completed
         # with every shift fixed. From a dive on the relaxation where it applies; otherwise, or if
         # that fails, the constructive start: the horizon rostered chunk by chunk (each chunk
@@ -771,7 +788,7 @@ def solve(
     else:
         roster, best_cost = rm.roster(list(solver.response_proto.solution)), round(solver.objective_value)
     bound = stats.get("dive_bound", 0.0) if constructed else solver.best_objective_bound
-    progress.report(best_cost)
+    progress.report(best_cost, roster)
     stats["first_phase_cost"] = best_cost
     iterations = 0
     if opts.lns and status != cp_model.OPTIMAL and best_cost > bound:
@@ -1442,7 +1459,7 @@ class _Search:
                     if improved:
                         self.last_gain = t_e
                         hood.gains += 1
-                        self.progress.report(ev.cost)
+                        self.progress.report(ev.cost, candidate)
                         self.per_nurse_cost = self._nurse_costs(ev.per_nurse)
                         self.spare = self._spare(candidate)
             spent = t_e - t_a
