@@ -567,6 +567,8 @@ MESSAGES = {
     "the solver failed: {}": "排班求解失败：{}",
     "cancelled by {}": "已由 {} 取消",
     "cancelled while solving: nothing was kept": "求解中被取消：未保留任何结果",
+    "stopped by {} after {} s: the best roster found by then": "已由 {} 在第 {} 秒停止：保留此时找到的最佳排班",
+    "the job has ended ({}): there is nothing to stop": "该任务已结束（{}）：无可停止",
     "the draft changed while solving (revision {} → {}): the result is kept on the job; apply it to "
     "replace the draft": "求解期间草稿已被修改（版本 {} → {}）：结果保留在任务中，如需替换草稿请应用该结果",
     # late leave, sick calls and repairs (scheduling/domain/repairs.py, service/repairs.py)

@@ -874,6 +874,11 @@ def _register_roster_periods() -> None:
         assert jobs.start(record, datetime.now(UTC)) is not None
         return Prepared(f"/periods/{thing.id}/jobs/{job['id']}/cancel", made=[thing])
 
+    @scenario("scheduling", "POST", "/periods/{period_id}/jobs/{job_id}/stop")
+    def stop_a_job_keeping_its_best(maker: ResourceMaker, token: str) -> Prepared:
+        thing, job = solving(maker, token)
+        return Prepared(f"/periods/{thing.id}/jobs/{job['id']}/stop", made=[thing])
+
     @scenario("scheduling", "POST", "/periods/{period_id}/jobs/{job_id}/apply")
     def apply_a_kept_result(maker: ResourceMaker, token: str) -> Prepared:
         """A result kept because the draft changed while solving (ended here as the worker ends it)."""

@@ -106,6 +106,38 @@ def test_a_solve_from_post_to_a_succeeded_job_over_http(
     assert stack.run_solver_jobs() == [{"job_id": second["id"], "outcome": "skipped"}]
 
 
+def test_stop_and_keep_the_best_over_http(
+    stack: Any, tenant: str, token: Callable[..., str], ward: dict[str, Any]
+) -> None:
+    """A head nurse who asks for ten minutes and stops at once gets the best roster found by then as
+    the draft, not nothing and not a ten-minute wait."""
+    head = token(tenant, ward["head"], ["head_nurse"])
+    base = f"/scheduling/periods/{ward['period']['id']}"
+    status, job, headers = send(stack, "POST", f"{base}/solve", head, {"time_limit": 600})
+    assert status == 202, job
+    location = headers["Location"]
+    nurse = token(tenant, ward["nurses"][0], ["nurse"])
+    assert send(stack, "POST", f"{location}/stop", nurse, {})[0] == 403
+    assert (
+        send(stack, "POST", f"{location}/stop", token(f"{tenant}x", ward["head"], ["head_nurse"]), {})[0]
+        == 404
+    )
+    status, asked, _ = send(stack, "POST", f"{location}/stop", head, {})
+    assert status == 200 and (asked["state"], asked["stop_requested"]) == ("queued", True), asked
+    assert asked["stop_requested_by"] == "王护士长"
+    assert stack.run_solver_jobs() == [{"job_id": job["id"], "outcome": "succeeded"}]
+    status, done, _ = send(stack, "GET", location, head, Accept_Language="zh-CN")
+    assert (done["state"], done["result"]) == ("succeeded", "saved"), done
+    assert done["reason"].startswith("已由 王护士长 在第 ") and done["reason"].endswith(
+        "秒停止：保留此时找到的最佳排班"
+    )
+    status, grid, _ = send(stack, "GET", base, head)
+    assert grid["period"]["revision"] == done["revision"] and grid["below_minimum"] == 0
+    status, problem, got = send(stack, "POST", f"{location}/stop", head, {}, Accept_Language="zh-CN")
+    assert status == 409 and got["Content-Type"] == "application/problem+json"
+    assert "无可停止" in problem["detail"]
+
+
 def test_only_the_wards_rosterers_follow_its_jobs_and_another_hospital_finds_nothing(
     stack: Any, tenant: str, token: Callable[..., str], ward: dict[str, Any]
 ) -> None:

@@ -369,6 +369,28 @@ def test_a_job_starts_once_beats_while_running_and_is_asked_to_stop(jobs_opener:
     assert jobs.beat(beaten, later + timedelta(seconds=5), 16, ()).cancel_requested
 
 
+def test_a_live_job_is_asked_to_stop_and_keep_its_best_by_name_and_an_ended_one_is_not(
+    jobs_opener: JobsOpener,
+) -> None:
+    jobs, _ = jobs_opener(f"t-{uuid.uuid4().hex[:10]}")
+    jobs.create(a_job("0001"))
+    asked = jobs.request_stop(jobs.get("p1", "0001"), "王护士长")  # queued: its worker reads it at start
+    assert asked is not None and (asked.state, asked.stop_requested, asked.stop_requested_by) == (
+        "queued",
+        True,
+        "王护士长",
+    )
+    running = jobs.start(asked, AT)
+    assert running is not None and running.stop_requested and running.stop_requested_by == "王护士长"
+    beaten = jobs.beat(running, AT + timedelta(seconds=5), 4, ())
+    assert beaten.stop_requested and not beaten.cancel_requested
+    assert jobs.finish(beaten, replace(beaten, state="succeeded", result="saved", revision=5))
+    ended = jobs.get("p1", "0001")
+    assert ended.stop_requested and ended.stop_requested_by == "王护士长"
+    assert jobs.request_stop(ended, "李护士长") is None
+    assert jobs.get("p1", "0001").stop_requested_by == "王护士长"
+
+
 def test_a_job_ends_once_from_the_state_and_beat_it_was_read_in(jobs_opener: JobsOpener) -> None:
     jobs, _ = jobs_opener(f"t-{uuid.uuid4().hex[:10]}")
     jobs.create(a_job("0001"))

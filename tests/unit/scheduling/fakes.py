@@ -694,7 +694,10 @@ class FakeSolveJobs:
         if self.tables.locks.get((self.tenant, job.period_id)) != job.id:
             return False
         self.tables.jobs[key] = replace(
-            ended, cancel_requested=stored.cancel_requested or ended.cancel_requested
+            ended,
+            cancel_requested=stored.cancel_requested or ended.cancel_requested,
+            stop_requested=stored.stop_requested or ended.stop_requested,
+            stop_requested_by=ended.stop_requested_by or stored.stop_requested_by,
         )
         del self.tables.locks[(self.tenant, job.period_id)]
         self.tables.writes += 1
@@ -702,6 +705,9 @@ class FakeSolveJobs:
 
     def request_cancel(self, job: SolveJob) -> bool:
         return self._change(job, lambda s: s.state == "running", cancel_requested=True) is not None
+
+    def request_stop(self, job: SolveJob, by: str) -> SolveJob | None:
+        return self._change(job, lambda s: s.live, stop_requested=True, stop_requested_by=by)
 
     def mark_applied(self, job: SolveJob, revision: int) -> bool:
         return (
@@ -790,15 +796,22 @@ class FakeRun:
     during: Callable[[int], None] | None = None
     calls: int = 0
     stopped: bool = False
+    finished_at: int | None = None  # the wait call after which ``finish`` was asked (0: before any)
 
     def wait(self, seconds: float) -> EngineOutcome | None:
         self.calls += 1
         if self.during is not None:
             self.during(self.calls)
+        if self.finished_at is not None and self.outcome.roster is not None:
+            return replace(self.outcome, stopped=True)  # the best so far, at the first wait after
         if self.calls <= self.waits:
             self.points.append((float(self.calls * seconds), 1000 - self.calls))
             return None
         return self.outcome
+
+    def finish(self) -> None:
+        if self.finished_at is None:
+            self.finished_at = self.calls
 
     def progress(self) -> list[tuple[float, int]]:
         return list(self.points)

@@ -105,3 +105,33 @@ def test_a_real_solve_cancelled_at_a_beat_stops_its_process_and_keeps_nothing() 
     assert jobs.get("p1", "job-1").state == "cancelled" and source.saves == []
     (run,) = runs
     assert not run.process.is_alive()  # killed with its process group, not left searching
+
+
+def test_a_real_solve_stopped_keeps_its_best_roster_and_stops_its_process() -> None:
+    """Stop and keep the best, asked before the worker took the job (the hardest case: no roster
+    yet): the first roster the search finds is the result, long before the 120 s asked for."""
+    problem = ward(30, 28)
+    source, jobs = FakeProblemSource(problem), FakeSolveJobs("h1")
+    job = queued(jobs, seconds=120)
+    assert jobs.request_stop(job, "王护士长") is not None
+    engine = ProcessEngine()
+    runs = []
+    start = engine.start
+
+    def started(*args: object) -> object:
+        run = start(*args)  # type: ignore[arg-type]
+        runs.append(run)
+        return run
+
+    engine.start = started  # type: ignore[method-assign]
+    outcome = solve_jobs.run_job(
+        "h1", "p1", "job-1", jobs=jobs, source=source, engine=engine, beat_seconds=0.5
+    )
+    done = jobs.get("p1", "job-1")
+    assert outcome == "succeeded", done
+    assert done.result == "saved" and done.reason.startswith("stopped by 王护士长 after ")
+    ((_, roster, _),) = source.saves
+    evaluation = evaluate(problem, roster)
+    assert evaluation.feasible and done.cost == evaluation.cost
+    (run,) = runs
+    assert not run.process.is_alive()  # the search (and its annealing) ended, not left to its 120 s

@@ -303,6 +303,90 @@ def test_a_cancel_that_arrives_as_the_solve_ends_keeps_nothing_either() -> None:
 # -- failures ---------------------------------------------------------------------------------------------
 
 
+# -- stop and keep the best ---------------------------------------------------------------------------------
+
+
+def test_a_running_job_stopped_ends_at_its_next_beat_with_its_best_roster_as_the_new_draft() -> None:
+    world = World()
+    job = world.start(time_limit=120)
+    best = a_roster(world.source.problem)
+
+    def stop_on_the_second_wait(call: int) -> None:
+        world.clock.advance(5)
+        if call == 2:
+            asked = solve_jobs.stop(HEAD_NURSE, "p1", job.id, jobs=world.jobs, directory=DIRECTORY)
+            assert (asked.state, asked.stop_requested, asked.stop_requested_by) == (
+                "running",
+                True,
+                "王护士长",
+            )
+            again = solve_jobs.stop(HEAD_NURSE, "p1", job.id, jobs=world.jobs, directory=DIRECTORY)
+            assert again == asked  # asking twice changes nothing
+
+    run = FakeRun(EngineOutcome(best), waits=20, during=stop_on_the_second_wait)
+    outcome, _ = world.run(job.id, run)
+    done = world.job(job.id)
+    # asked at the second beat, the search ended there (not at its 120 s) and its roster was kept
+    assert outcome == "succeeded" and run.finished_at == 2 and run.calls == 3 and not run.stopped
+    assert (done.state, done.result, done.revision) == ("succeeded", "saved", 2)
+    assert done.reason == "stopped by 王护士长 after 15 s: the best roster found by then"
+    view = solve_jobs.get(HEAD_NURSE, "p1", job.id, "zh-CN", jobs=world.jobs, directory=DIRECTORY)
+    assert view.reason == "已由 王护士长 在第 15 秒停止：保留此时找到的最佳排班"
+    assert (
+        view.stop_requested and view.percent == 100 and view.cost == evaluate(world.source.problem, best).cost
+    )
+    ((revision, saved, _),) = world.source.saves
+    assert (revision, saved) == (2, best) and world.jobs.running("p1") is None
+    with pytest.raises(Conflict, match="nothing to stop"):
+        solve_jobs.stop(HEAD_NURSE, "p1", job.id, jobs=world.jobs, directory=DIRECTORY)
+
+
+def test_a_queued_job_stopped_keeps_the_first_roster_its_search_finds() -> None:
+    world = World()
+    job = world.start(time_limit=600)
+    asked = solve_jobs.stop(HEAD_NURSE, "p1", job.id, jobs=world.jobs, directory=DIRECTORY)
+    assert (asked.state, asked.stop_requested) == ("queued", True)
+    run = FakeRun(EngineOutcome(a_roster(world.source.problem)), waits=100, during=ticking(world))
+    outcome, _ = world.run(job.id, run)
+    assert outcome == "succeeded" and run.finished_at == 0 and run.calls == 1
+    assert world.job(job.id).result == "saved" and len(world.source.saves) == 1
+
+
+def test_a_stop_does_not_outrank_a_cancel_and_only_rosterers_stop() -> None:
+    world = World()
+    job = world.start()
+    with pytest.raises(Forbidden):
+        solve_jobs.stop(NURSE, "p1", job.id, jobs=world.jobs, directory=DIRECTORY)
+    assert not world.job(job.id).stop_requested
+    other = Principal(tenant="h2", user="u-head", roles=frozenset({"head_nurse"}), staff_name="王护士长")
+    with pytest.raises(NotFound):
+        solve_jobs.stop(other, "p1", job.id, jobs=FakeSolveJobs("h2", world.tables), directory=DIRECTORY)
+
+    def stop_then_cancel(call: int) -> None:
+        world.clock.advance(5)
+        if call == 1:
+            solve_jobs.stop(HEAD_NURSE, "p1", job.id, jobs=world.jobs, directory=DIRECTORY)
+            solve_jobs.cancel(HEAD_NURSE, "p1", job.id, jobs=world.jobs, directory=DIRECTORY)
+
+    run = FakeRun(EngineOutcome(a_roster(world.source.problem)), waits=10, during=stop_then_cancel)
+    outcome, _ = world.run(job.id, run)
+    assert outcome == "cancelled" and run.stopped and world.source.saves == []
+
+
+def test_a_stopped_job_whose_search_finds_no_roster_fails_with_the_reason_as_it_would() -> None:
+    world = World()
+    job = world.start()
+
+    def stop_at_once(call: int) -> None:
+        if call == 1:
+            solve_jobs.stop(HEAD_NURSE, "p1", job.id, jobs=world.jobs, directory=DIRECTORY)
+
+    outcome, _ = world.run(
+        job.id, FakeRun(EngineOutcome(None, error="infeasible"), waits=3, during=stop_at_once)
+    )
+    assert outcome == "failed" and world.job(job.id).reason.startswith("no roster satisfies")
+
+
 def test_an_infeasible_problem_fails_naming_what_is_short() -> None:
     problem = small_problem(nurses=3)
     # all three on leave on day 2: nobody can cover that day's shifts
@@ -447,6 +531,8 @@ def test_every_reason_a_job_records_reads_in_chinese() -> None:
         "NOT_KEPT",
         "CANCELLED",
         "CANCELLED_RUNNING",
+        "STOPPED",
+        "NOTHING_TO_STOP",
         "NOT_LAUNCHED",
         "DRAFT_CHANGED",
     ):

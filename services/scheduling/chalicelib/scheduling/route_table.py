@@ -54,6 +54,7 @@ ROUTES = (
     ("GET", "/periods/{period_id}/jobs/{job_id}", "chalicelib.scheduling.api.solve_jobs", "get_solve_job"),
     ("GET", "/periods/{period_id}/jobs", "chalicelib.scheduling.api.solve_jobs", "list_solve_jobs"),
     ("POST", "/periods/{period_id}/jobs/{job_id}/cancel", "chalicelib.scheduling.api.solve_jobs", "cancel_solve_job"),
+    ("POST", "/periods/{period_id}/jobs/{job_id}/stop", "chalicelib.scheduling.api.solve_jobs", "stop_solve_job"),
     ("POST", "/periods/{period_id}/jobs/{job_id}/apply", "chalicelib.scheduling.api.solve_jobs", "apply_solve_job"),
     ("GET", "/staff", "chalicelib.scheduling.api.staff", "list_staff"),
     ("POST", "/periods/{period_id}/swaps", "chalicelib.scheduling.api.swaps", "propose_swap"),

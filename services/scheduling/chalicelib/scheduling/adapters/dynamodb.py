@@ -617,6 +617,8 @@ class SolveJobItem(TenantItem):
     result = UnicodeAttribute(null=True)
     reason = UnicodeAttribute(default="")
     cancel_requested = BooleanAttribute(default=False)
+    stop_requested = BooleanAttribute(default=False)
+    stop_requested_by = UnicodeAttribute(default="")
     kept = BinaryAttribute(null=True, legacy_encoding=False)  # zlib JSON rows of a kept roster
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
@@ -683,6 +685,8 @@ def _job(item: SolveJobItem) -> SolveJob:
         result=item.result,  # type: ignore[arg-type]
         reason=item.reason or "",
         cancel_requested=bool(item.cancel_requested),
+        stop_requested=bool(item.stop_requested),
+        stop_requested_by=item.stop_requested_by or "",
         kept=kept,
     )
 
@@ -718,6 +722,8 @@ def _job_item(tenant: str, job: SolveJob) -> SolveJobItem:
         result=job.result,
         reason=job.reason,
         cancel_requested=job.cancel_requested,
+        stop_requested=job.stop_requested,
+        stop_requested_by=job.stop_requested_by,
         kept=_kept_blob(job.kept),
         gsi1pk=LIVE_JOBS_INDEX if live else None,
         gsi1sk=_live_key(tenant, job) if live else None,
@@ -846,6 +852,14 @@ class DynamoSolveJobs:
             SolveJobItem.state == "running",
         )
         return item is not None
+
+    def request_stop(self, job: SolveJob, by: str) -> SolveJob | None:
+        item = _conditional_update(
+            self._item(job.period_id, job.id),
+            [SolveJobItem.stop_requested.set(True), SolveJobItem.stop_requested_by.set(by)],
+            SolveJobItem.state.is_in("queued", "running"),
+        )
+        return _job(item) if item is not None else None
 
     def mark_applied(self, job: SolveJob, revision: int) -> bool:
         item = _conditional_update(

@@ -1,6 +1,7 @@
 """The roster engine in a process of its own, beside the job's worker: the worker keeps beating while
 it solves, and a cancel stops the solve (and the annealing process it may fork) without stopping the
-invocation. Progress (each better cost) and the result come back through a pipe."""
+invocation. Progress (each better cost) and the result come back through a pipe; a second pipe asks it
+to stop early and send the best roster it holds ("stop and keep the best")."""
 
 from __future__ import annotations
 
@@ -17,26 +18,53 @@ from chalicelib.scheduling.domain.roster.model import Roster, RosterProblem
 from chalicelib.scheduling.domain.solve_jobs import Mode
 
 
-def _solve(conn: Any, problem: RosterProblem, current: Roster, mode: Mode, time_limit: float) -> None:
-    """The child: solve or fill, sending ("progress", t, cost) and then how it ended."""
+def _solve(
+    conn: Any, control: Any, problem: RosterProblem, current: Roster, mode: Mode, time_limit: float
+) -> None:
+    """The child: solve or fill, sending ("progress", t, cost) and then how it ended — ("done", roster,
+    cost, stopped) once: at the end of the search, or on a "stop" from ``control`` with the best
+    roster so far (as soon as there is one)."""
     from chalicelib.scheduling.domain.roster.operations import fill_open_shifts
     from chalicelib.scheduling.domain.roster.solver import InfeasibleRoster, SolveOptions, solve
 
     os.setpgrp()  # a group of its own: stopping it also stops the annealing process the search forks
     sending = threading.Lock()  # the search reports from several threads
+    ended = threading.Event()  # how it ended is sent once
+    stopping = threading.Event()
+    best: list[tuple[Roster, int]] = []
 
     def send(message: tuple[Any, ...]) -> None:
         with sending:
+            if ended.is_set():
+                return
             conn.send(message)
+            if message[0] != "progress":
+                ended.set()
 
+    def keep(roster: Roster, cost: int) -> None:
+        best[:] = [(roster, cost)]
+        if stopping.is_set():  # asked to stop before there was a roster: this first one is the result
+            send(("done", roster, cost, True))
+
+    def listen() -> None:
+        try:
+            control.recv()
+        except (EOFError, OSError):  # the worker went away: the solve runs to its limit, unheard
+            return
+        stopping.set()
+        if best:
+            roster, cost = best[0]
+            send(("done", roster, cost, True))
+
+    threading.Thread(target=listen, name="stop-listener", daemon=True).start()
     try:
         options = SolveOptions(time_limit=time_limit)
         progress = lambda t, cost: send(("progress", round(t, 2), cost))  # noqa: E731
         if mode == "fill":
-            result = fill_open_shifts(problem, current, options, on_progress=progress)
+            result = fill_open_shifts(problem, current, options, on_progress=progress, keep=keep)
         else:
-            result = solve(problem, options, progress)
-        send(("done", result.roster, result.cost))
+            result = solve(problem, options, progress, keep=keep)
+        send(("done", result.roster, result.cost, False))
     except InfeasibleRoster as exc:
         send(("infeasible", str(exc)))
     except Exception as exc:  # noqa: BLE001 - whatever the engine raised, the worker ends the job with it
@@ -48,9 +76,10 @@ def _solve(conn: Any, problem: RosterProblem, current: Roster, mode: Mode, time_
 class ProcessRun:
     """``EngineRun``: a solve running in a child process."""
 
-    def __init__(self, conn: Any, process: Any) -> None:
+    def __init__(self, conn: Any, process: Any, control: Any = None) -> None:
         self.conn = conn
         self.process = process
+        self.control = control  # "stop" to the child: end the search, send the best roster
         self._progress: list[tuple[float, int]] = []
 
     def wait(self, seconds: float) -> EngineOutcome | None:
@@ -71,6 +100,9 @@ class ProcessRun:
             if kind == "progress":
                 self._progress.append((float(message[1]), int(message[2])))
                 continue
+            if kind == "done" and message[3]:  # stopped: the search is still running, end it
+                self.stop()
+                return EngineOutcome(message[1], cost=int(message[2]), stopped=True)
             self.process.join(timeout=10)
             if kind == "done":
                 return EngineOutcome(message[1], cost=int(message[2]))
@@ -79,6 +111,12 @@ class ProcessRun:
     def progress(self) -> list[tuple[float, int]]:
         return list(self._progress)
 
+    def finish(self) -> None:
+        if self.control is None:
+            return
+        with contextlib.suppress(OSError, ValueError):  # it ended meanwhile: wait has its outcome
+            self.control.send("stop")
+
     def stop(self) -> None:
         if self.process.is_alive():
             try:
@@ -86,8 +124,9 @@ class ProcessRun:
             except (ProcessLookupError, PermissionError):  # not in its own group yet
                 self.process.kill()
         self.process.join(timeout=10)
-        with contextlib.suppress(OSError):
-            self.conn.close()
+        for pipe in (self.conn, self.control):
+            with contextlib.suppress(OSError, AttributeError):
+                pipe.close()
 
 
 class ProcessEngine:
@@ -96,10 +135,12 @@ class ProcessEngine:
     def start(self, problem: RosterProblem, current: Roster, mode: Mode, time_limit: float) -> ProcessRun:
         context = multiprocessing.get_context("fork")
         parent, child = context.Pipe(duplex=False)
+        listens, asks = context.Pipe(duplex=False)
         # Not a daemon: the search forks its annealing process, which a daemon may not.
         process = context.Process(
-            target=_solve, args=(child, problem, current, mode, time_limit), daemon=False
+            target=_solve, args=(child, listens, problem, current, mode, time_limit), daemon=False
         )
         process.start()
         child.close()
-        return ProcessRun(parent, process)
+        listens.close()
+        return ProcessRun(parent, process, asks)

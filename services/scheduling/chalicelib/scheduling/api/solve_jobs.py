@@ -1,4 +1,5 @@
-"""Auto-roster jobs: start a solve of a period, follow it, cancel it, apply a kept result."""
+"""Auto-roster jobs: start a solve of a period, follow it, cancel it or stop it keeping its best, apply a
+kept result."""
 
 from __future__ import annotations
 
@@ -69,6 +70,20 @@ def list_solve_jobs(ctx: RequestContext, period_id: str, query: ListQuery) -> Pa
 )
 def cancel_solve_job(ctx: RequestContext, period_id: str, job_id: str) -> SolveJobView:
     return solve_jobs.cancel(ctx.principal, period_id, job_id, ctx.headers.get("accept-language"))
+
+
+@api.route(
+    "/periods/{period_id}/jobs/{job_id}/stop",
+    "POST",
+    summary="Stop a solve job and keep its best roster so far: it ends at its next heartbeat and the "
+    "roster becomes the result, as a finished job's (a queued job keeps the first roster it finds)",
+    response=SolveJobView,
+    kinds=STAFF,
+    # the job; the rostering policy (the units; the caller's record); the job asked (one update)
+    budget={"GetItem": 2, "Query": 1, "UpdateItem": 1},
+)
+def stop_solve_job(ctx: RequestContext, period_id: str, job_id: str) -> SolveJobView:
+    return solve_jobs.stop(ctx.principal, period_id, job_id, ctx.headers.get("accept-language"))
 
 
 @api.route(

@@ -58,6 +58,10 @@ class SolveJobView(BaseModel):
     heartbeat_at: datetime | None = Field(None, description="the worker's last sign of life")
     ended_at: datetime | None = None
     cancel_requested: bool = False
+    stop_requested: bool = Field(
+        False, description="asked to stop and keep its best roster so far (POST …/stop): at its next beat"
+    )
+    stop_requested_by: str | None = Field(None, description="who asked it to stop (a name)")
     progress: list[CostPoint] = Field(
         default_factory=list, description="best cost over time (at most 20 points)"
     )

@@ -229,6 +229,10 @@ class SolveJobs(Protocol):
     def request_cancel(self, job: SolveJob) -> bool:
         """Ask a running job's worker to stop at its next beat; False when it is not running."""
 
+    def request_stop(self, job: SolveJob, by: str) -> SolveJob | None:
+        """Ask a live job's worker to end the search and keep its best roster (at its next beat, or
+        at its start if it is still queued); the job as stored, None when it is no longer live."""
+
     def mark_applied(self, job: SolveJob, revision: int) -> bool:
         """A kept result applied as ``revision``; False when it was applied already."""
 
@@ -252,6 +256,7 @@ class EngineOutcome:
     cost: int | None = None
     error: str = ""  # "" | "infeasible" | "error"
     message: str = ""
+    stopped: bool = False  # the search was stopped (``EngineRun.finish``): its best roster so far
 
 
 class EngineRun(Protocol):
@@ -263,6 +268,10 @@ class EngineRun(Protocol):
 
     def stop(self) -> None:
         """Stop the solve now (a cancel); nothing it found is kept."""
+
+    def finish(self) -> None:
+        """End the search early: ``wait`` then returns its best roster so far (``stopped``), at once
+        if it has one, or as soon as it finds its first."""
 
 
 class RosterEngine(Protocol):

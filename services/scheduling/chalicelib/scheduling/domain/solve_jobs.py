@@ -2,7 +2,8 @@
 
 A job is one solve of one roster period: ``queued`` when ``POST …/solve`` made it, ``running`` once a
 worker took it (only one worker ever does: the change is conditional on ``queued``), then ``succeeded``,
-``failed`` or ``cancelled``. While it runs, the worker beats every ``HEARTBEAT`` with its progress; a
+``failed`` or ``cancelled`` (a cancel keeps nothing; a stop ends the search early and keeps its best
+roster as the result). While it runs, the worker beats every ``HEARTBEAT`` with its progress; a
 job whose beats stop (``STALE_RUNNING``) or that no worker took (``STALE_QUEUED``) is failed by the
 sweep. A job's result is a new draft revision, or, when the draft changed while it solved, the roster
 kept on the job (``result = kept``) for a head nurse to apply on purpose.
@@ -43,6 +44,8 @@ ALREADY_ENDED = "the job has ended ({}): there is nothing to cancel"
 NOT_KEPT = "only a result kept because the draft changed can be applied; this job's is {}"
 CANCELLED = "cancelled by {}"
 CANCELLED_RUNNING = "cancelled while solving: nothing was kept"
+STOPPED = "stopped by {} after {} s: the best roster found by then"
+NOTHING_TO_STOP = "the job has ended ({}): there is nothing to stop"
 NOT_LAUNCHED = "the solver could not be started, retry shortly"
 SAVED_NOTE = "auto-roster job {}"
 APPLIED_NOTE = "auto-roster job {}, applied by {}"
@@ -87,6 +90,10 @@ class SolveJob:
     result: Result | None = None
     reason: str = ""  # why it failed, or why its result was kept
     cancel_requested: bool = False
+    # "stop and keep the best": the worker ends the search at its next beat (or, asked before it
+    # started, at the first roster) and the best roster so far is the result, like a finished one's
+    stop_requested: bool = False
+    stop_requested_by: str = ""  # who asked (a name where the directory has one)
     kept: tuple[Assignment, ...] = ()  # the roster of a kept result, for apply
 
     @property

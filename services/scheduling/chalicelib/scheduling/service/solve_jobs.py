@@ -83,6 +83,8 @@ def view(job: SolveJob, language_header: str | None = None) -> SolveJobView:
         heartbeat_at=job.heartbeat_at,
         ended_at=job.ended_at,
         cancel_requested=job.cancel_requested,
+        stop_requested=job.stop_requested,
+        stop_requested_by=job.stop_requested_by or None,
         progress=[CostPoint(seconds=t, cost=c) for t, c in job.progress],
         cost=job.cost,
         cost_by_rule=dict(job.cost_by_rule),
@@ -224,6 +226,29 @@ def cancel(
     raise Conflict(rules.ALREADY_ENDED.format(job.state))
 
 
+def stop(
+    principal: Principal,
+    period_id: str,
+    job_id: str,
+    language_header: str | None = None,
+    jobs: SolveJobs | None = None,
+    directory: Directory | None = None,
+) -> SolveJobView:
+    """Stop and keep the best: a running job ends its search at its next beat and its best roster so
+    far is the result (saved, kept or proposed like a finished job's); a queued one keeps the first
+    roster its search finds. Asking again changes nothing; an ended job is a 409."""
+    jobs = jobs or wiring.solve_jobs(principal.tenant)
+    job = _job(jobs, principal, period_id, job_id, directory)
+    if job.live and job.stop_requested:
+        return view(job, language_header)
+    if job.live:
+        asked = jobs.request_stop(job, principal.staff_name or principal.staff)
+        if asked is not None:
+            return view(asked, language_header)
+        job = jobs.get(period_id, job_id) or job  # it ended meanwhile
+    raise Conflict(rules.NOTHING_TO_STOP.format(job.state))
+
+
 def apply(
     principal: Principal,
     period_id: str,
@@ -339,6 +364,9 @@ def _run(
     except Exception as exc:
         logger.exception("the solve could not start", extra={"job_id": job.id})
         return _failed(jobs, job, clock(), rules.SOLVER_ERROR.format(_said(exc)))
+    stopping = job.stop_requested  # asked while queued: the first roster the search finds is the result
+    if stopping:
+        run.finish()
     try:
         while True:
             outcome = run.wait(beat_seconds)
@@ -355,6 +383,9 @@ def _run(
             if stored.cancel_requested:
                 run.stop()
                 return _cancelled(jobs, job, clock())
+            if stored.stop_requested and not stopping:  # end the search; its best comes back next
+                run.finish()
+                stopping = True
     except BaseException:
         run.stop()
         raise
@@ -392,6 +423,12 @@ def _finish(
     if latest is not None:
         job = replace(job, heartbeat_at=latest.heartbeat_at)
     evaluation = evaluate(problem, outcome.roster)
+    stopped = ""
+    if outcome.stopped:
+        if latest is not None:
+            job = replace(job, stop_requested=True, stop_requested_by=latest.stop_requested_by)
+        after = (clock() - (job.started_at or clock())).total_seconds()
+        stopped = rules.STOPPED.format(job.stop_requested_by or "?", round(after))
     scored = replace(
         job,
         state="succeeded",
@@ -399,6 +436,7 @@ def _finish(
         cost=evaluation.cost,
         cost_by_rule=rules.cost_by_rule(evaluation.soft, evaluation.hard),
         base_revision=base,
+        reason=stopped,
     )
     if job.settings.mode == "repair":  # the result is the disruption's proposal, never the draft
         try:
