@@ -107,15 +107,8 @@ def test_a_real_solve_cancelled_at_a_beat_stops_its_process_and_keeps_nothing() 
     assert not run.process.is_alive()  # killed with its process group, not left searching
 
 
-def test_a_real_solve_stopped_keeps_its_best_roster_and_stops_its_process() -> None:
-    """Stop and keep the best, asked before the worker took the job (the hardest case: no roster
-    yet): the first roster the search finds is the result, long before the 120 s asked for."""
-    problem = ward(30, 28)
-    source, jobs = FakeProblemSource(problem), FakeSolveJobs("h1")
-    job = queued(jobs, seconds=120)
-    assert jobs.request_stop(job, "王护士长") is not None
-    engine = ProcessEngine()
-    runs = []
+def _recording(engine: ProcessEngine) -> list[object]:
+    runs: list[object] = []
     start = engine.start
 
     def started(*args: object) -> object:
@@ -124,6 +117,52 @@ def test_a_real_solve_stopped_keeps_its_best_roster_and_stops_its_process() -> N
         return run
 
     engine.start = started  # type: ignore[method-assign]
+    return runs
+
+
+def test_a_real_solve_stopped_keeps_its_best_roster_and_stops_its_process() -> None:
+    """Stop and keep the best, asked at a beat once the search has a roster (its progress shows a
+    cost): the best roster so far is the result at once, long before the 120 s asked for."""
+    problem = ward(30, 28)
+    source, jobs = FakeProblemSource(problem), FakeSolveJobs("h1")
+    job = queued(jobs, seconds=120)
+    engine = ProcessEngine()
+    runs = _recording(engine)
+    real_beat = jobs.beat
+    asked_at: list[tuple[tuple[float, int], ...]] = []
+
+    def beat_then_stop(*args: object) -> SolveJob | None:
+        stored = real_beat(*args)  # type: ignore[arg-type]
+        progress = args[3]
+        if progress and not asked_at:  # a roster exists: its cost was reported
+            asked_at.append(progress)  # type: ignore[arg-type]
+            jobs.request_stop(replace(job, state="running"), "王护士长")
+        return jobs.get("p1", "job-1") if stored else None
+
+    jobs.beat = beat_then_stop  # type: ignore[method-assign]
+    outcome = solve_jobs.run_job(
+        "h1", "p1", "job-1", jobs=jobs, source=source, engine=engine, beat_seconds=0.5
+    )
+    done = jobs.get("p1", "job-1")
+    assert outcome == "succeeded", done
+    assert done.result == "saved" and done.reason.startswith("stopped by 王护士长 after ")
+    ((_, roster, _),) = source.saves
+    evaluation = evaluate(problem, roster)
+    # the roster is the search's best: no worse than the best cost reported when the stop was asked
+    assert evaluation.feasible and done.cost == evaluation.cost <= asked_at[0][-1][1]
+    (run,) = runs
+    assert not run.process.is_alive()  # type: ignore[attr-defined]  # the search and its annealing ended
+
+
+def test_a_real_solve_stopped_before_it_started_keeps_its_first_roster() -> None:
+    """Asked before the worker took the job (no roster yet): the first roster the search finds is
+    the result."""
+    problem = ward(30, 28)
+    source, jobs = FakeProblemSource(problem), FakeSolveJobs("h1")
+    job = queued(jobs, seconds=120)
+    assert jobs.request_stop(job, "王护士长") is not None
+    engine = ProcessEngine()
+    runs = _recording(engine)
     outcome = solve_jobs.run_job(
         "h1", "p1", "job-1", jobs=jobs, source=source, engine=engine, beat_seconds=0.5
     )
@@ -134,4 +173,4 @@ def test_a_real_solve_stopped_keeps_its_best_roster_and_stops_its_process() -> N
     evaluation = evaluate(problem, roster)
     assert evaluation.feasible and done.cost == evaluation.cost
     (run,) = runs
-    assert not run.process.is_alive()  # the search (and its annealing) ended, not left to its 120 s
+    assert not run.process.is_alive()  # type: ignore[attr-defined]
