@@ -39,6 +39,19 @@ def queued(jobs: FakeSolveJobs, seconds: int, mode: str = "solve") -> SolveJob:
     return job
 
 
+def _recording(engine: ProcessEngine) -> list[object]:
+    runs: list[object] = []
+    start = engine.start
+
+    def started(*args: object) -> object:
+        run = start(*args)  # type: ignore[arg-type]
+        runs.append(run)
+        return run
+
+    engine.start = started  # type: ignore[method-assign]
+    return runs
+
+
 def test_a_real_solve_of_a_small_ward_becomes_a_roster_without_hard_violations() -> None:
     problem = ward(7, 7)
     source, jobs = FakeProblemSource(problem), FakeSolveJobs("h1")
@@ -81,15 +94,7 @@ def test_a_real_solve_cancelled_at_a_beat_stops_its_process_and_keeps_nothing() 
     source, jobs = FakeProblemSource(problem), FakeSolveJobs("h1")
     job = queued(jobs, seconds=120)
     engine = ProcessEngine()
-    runs = []
-    start = engine.start
-
-    def started(*args: object) -> object:
-        run = start(*args)  # type: ignore[arg-type]
-        runs.append(run)
-        return run
-
-    engine.start = started  # type: ignore[method-assign]
+    runs = _recording(engine)
     real_beat = jobs.beat
 
     def beat_then_cancel(*args: object) -> SolveJob | None:
@@ -104,20 +109,7 @@ def test_a_real_solve_cancelled_at_a_beat_stops_its_process_and_keeps_nothing() 
     assert outcome == "cancelled"
     assert jobs.get("p1", "job-1").state == "cancelled" and source.saves == []
     (run,) = runs
-    assert not run.process.is_alive()  # killed with its process group, not left searching
-
-
-def _recording(engine: ProcessEngine) -> list[object]:
-    runs: list[object] = []
-    start = engine.start
-
-    def started(*args: object) -> object:
-        run = start(*args)  # type: ignore[arg-type]
-        runs.append(run)
-        return run
-
-    engine.start = started  # type: ignore[method-assign]
-    return runs
+    assert not run.process.is_alive()  # type: ignore[attr-defined]  # killed with its group, not left searching
 
 
 def test_a_real_solve_stopped_keeps_its_best_roster_and_stops_its_process() -> None:
