@@ -112,6 +112,30 @@ def test_a_real_solve_cancelled_at_a_beat_stops_its_process_and_keeps_nothing() 
     assert not run.process.is_alive()  # type: ignore[attr-defined]  # killed with its group, not left searching
 
 
+def _stopped_and_saved(
+    problem: RosterProblem,
+    source: FakeProblemSource,
+    jobs: FakeSolveJobs,
+    engine: ProcessEngine,
+    runs: list[object],
+) -> int:
+    """Run the job to its end: it succeeds, stopped by 王护士长, its feasible roster saved as the draft
+    at the cost the job shows, and the engine's process gone (the search and its annealing did not
+    go on to the time limit). Returns that cost."""
+    outcome = solve_jobs.run_job(
+        "h1", "p1", "job-1", jobs=jobs, source=source, engine=engine, beat_seconds=0.5
+    )
+    done = jobs.get("p1", "job-1")
+    assert outcome == "succeeded", done
+    assert done.result == "saved" and done.reason.startswith("stopped by 王护士长 after ")
+    ((_, roster, _),) = source.saves
+    evaluation = evaluate(problem, roster)
+    assert evaluation.feasible and done.cost == evaluation.cost
+    (run,) = runs
+    assert not run.process.is_alive()  # type: ignore[attr-defined]
+    return evaluation.cost
+
+
 def test_a_real_solve_stopped_keeps_its_best_roster_and_stops_its_process() -> None:
     """Stop and keep the best, asked at a beat once the search has a roster (its progress shows a
     cost): the best roster so far is the result at once, long before the 120 s asked for."""
@@ -132,18 +156,9 @@ def test_a_real_solve_stopped_keeps_its_best_roster_and_stops_its_process() -> N
         return jobs.get("p1", "job-1") if stored else None
 
     jobs.beat = beat_then_stop  # type: ignore[method-assign]
-    outcome = solve_jobs.run_job(
-        "h1", "p1", "job-1", jobs=jobs, source=source, engine=engine, beat_seconds=0.5
-    )
-    done = jobs.get("p1", "job-1")
-    assert outcome == "succeeded", done
-    assert done.result == "saved" and done.reason.startswith("stopped by 王护士长 after ")
-    ((_, roster, _),) = source.saves
-    evaluation = evaluate(problem, roster)
+    cost = _stopped_and_saved(problem, source, jobs, engine, runs)
     # the roster is the search's best: no worse than the best cost reported when the stop was asked
-    assert evaluation.feasible and done.cost == evaluation.cost <= asked_at[0][-1][1]
-    (run,) = runs
-    assert not run.process.is_alive()  # type: ignore[attr-defined]  # the search and its annealing ended
+    assert cost <= asked_at[0][-1][1]
 
 
 def test_a_real_solve_stopped_before_it_started_keeps_its_first_roster() -> None:
@@ -154,15 +169,4 @@ def test_a_real_solve_stopped_before_it_started_keeps_its_first_roster() -> None
     job = queued(jobs, seconds=120)
     assert jobs.request_stop(job, "王护士长") is not None
     engine = ProcessEngine()
-    runs = _recording(engine)
-    outcome = solve_jobs.run_job(
-        "h1", "p1", "job-1", jobs=jobs, source=source, engine=engine, beat_seconds=0.5
-    )
-    done = jobs.get("p1", "job-1")
-    assert outcome == "succeeded", done
-    assert done.result == "saved" and done.reason.startswith("stopped by 王护士长 after ")
-    ((_, roster, _),) = source.saves
-    evaluation = evaluate(problem, roster)
-    assert evaluation.feasible and done.cost == evaluation.cost
-    (run,) = runs
-    assert not run.process.is_alive()  # type: ignore[attr-defined]
+    _stopped_and_saved(problem, source, jobs, engine, _recording(engine))

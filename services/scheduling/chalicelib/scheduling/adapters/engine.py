@@ -76,7 +76,7 @@ def _solve(
 class ProcessRun:
     """``EngineRun``: a solve running in a child process."""
 
-    def __init__(self, conn: Any, process: Any, control: Any = None) -> None:
+    def __init__(self, conn: Any, process: Any, control: Any) -> None:
         self.conn = conn
         self.process = process
         self.control = control  # "stop" to the child: end the search, send the best roster
@@ -112,8 +112,6 @@ class ProcessRun:
         return list(self._progress)
 
     def finish(self) -> None:
-        if self.control is None:
-            return
         with contextlib.suppress(OSError, ValueError):  # it ended meanwhile: wait has its outcome
             self.control.send("stop")
 
@@ -125,7 +123,7 @@ class ProcessRun:
                 self.process.kill()
         self.process.join(timeout=10)
         for pipe in (self.conn, self.control):
-            with contextlib.suppress(OSError, AttributeError):
+            with contextlib.suppress(OSError):
                 pipe.close()
 
 

@@ -237,9 +237,9 @@ class ColumnGeneration:
         (or to within `NEARLY` of it) within its share (`relax_seconds`, else 60 % of `seconds`)
         — else give up: None, as soon as the first rounds' pace says it cannot (on n120w8_0 a dive
         from a relaxation far from its optimum gave a roster at 23 times the best known cost) —
-        then repeatedly fix the free nurse
-        whose row has the largest value (and every nurse whose row is already 1), and re-price the
-        others for up to `rounds` rounds, until every nurse has her row. As the time runs out more
+        then repeatedly fix the free nurse whose row has the largest value (and every nurse whose
+        row is already 1), and re-price the others for up to `rounds` rounds, until every nurse
+        has her row. As the time runs out more
         nurses are fixed per step and the re-pricing stops, so it ends with a row per nurse (shift
         index per day, -1 = off). Greedy fixing can leave a minimum coverage that no free nurse
         can fill: those days are in `missed` afterwards (the solver re-rosters them). Pins are not
