@@ -8,8 +8,9 @@ stderr. The cost and the hard violations are the evaluator's, not the solver's o
 
 Sets: `published` (the 4-week instances of the best-known table, the comparison with the
 literature), `validation` (`validation.txt`: instances the engine is not tuned on; the reference is
-the stored lower bound), `w8` (the 8-week instances of the table). `--load N` runs N busy-loop
-processes beside the solves, to measure the engine on a machine that is not quiet.
+the stored lower bound), `w8` (the 8-week instances of the table), `validation-w8`
+(`validation_w8.txt`: 8-week instances the engine is not tuned on, no stored bound). `--load N`
+runs N busy-loop processes beside the solves, to measure the engine on a machine that is not quiet.
 """
 
 from __future__ import annotations
@@ -151,9 +152,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--instances", help="comma-separated instance names (default: the set's, see --set)")
     p.add_argument(
         "--set",
-        choices=["published", "validation", "w8"],
+        choices=["published", "validation", "w8", "validation-w8"],
         default="published",
-        help="published: the table's 4-week instances (default); validation: validation.txt; w8: 8 weeks",
+        help="published: the table's 4-week instances (default); validation: validation.txt; "
+        "w8: the table's 8-week instances; validation-w8: validation_w8.txt",
     )
     p.add_argument("--time-limit", type=float, default=120.0, help="seconds per instance (default 120)")
     p.add_argument(
@@ -248,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
         names = [n.strip() for n in args.instances.split(",") if n.strip()]
     elif args.set == "validation":
         names = list(bounds)
+    elif args.set == "validation-w8":
+        names = list(validation.load(validation.FILE_W8))
     else:
         names = default_instances(best, "w8" if args.set == "w8" else "w4")
     if not names:

@@ -6,7 +6,12 @@ table. Changes to the engine are decided on this set; the published set is the c
 literature. The reference is the engine's own lower bound (`fh roster bound`), stored beside the
 names in `validation.txt`, so no best-known value is needed: a run reports cost / bound.
 
-`python -m fh.roster.validation` prints the draw; a test keeps the file equal to it.
+The 8-week instances have a validation set of their own (`validation_w8.txt`, drawn the same way,
+one per dataset from 30 nurses up): the engine's changes for long horizons are decided there and
+checked on the published 8-week instances. Their relaxation does not converge within minutes, so
+no bound is stored: a change is decided by comparing the costs of two runs on the same instances.
+
+`python -m fh.roster.validation` prints both draws; a test keeps the files equal to them.
 """
 
 from __future__ import annotations
@@ -24,17 +29,29 @@ EXTRA = 4  # drawn from random datasets, for 20 in all
 HISTORIES = 3
 WEEK_FILES = 10
 FILE = Path(__file__).with_name("validation.txt")
+# The 8-week datasets with 30 nurses or more (n012w8 is under the 20 where the search applies).
+DATASETS_W8 = ("n030w8", "n040w8", "n050w8", "n060w8", "n080w8", "n100w8", "n120w8")
+FILE_W8 = Path(__file__).with_name("validation_w8.txt")
 
 
 def draw(published: set[str], seed: int = SEED) -> list[str]:
     """20 four-week instance names, none of them published, in a fixed order."""
     rng = random.Random(seed)  # noqa: S311 - a reproducible draw, not security
-    out: list[str] = []
     datasets = [d for d in DATASETS for _ in range(PER_DATASET)]
     datasets += [rng.choice(DATASETS) for _ in range(EXTRA)]
+    return _names(rng, datasets, 4, published)
+
+
+def draw_w8(published: set[str], seed: int = SEED) -> list[str]:
+    """One 8-week instance name per dataset of `DATASETS_W8`, none of them published."""
+    return _names(random.Random(seed), list(DATASETS_W8), 8, published)  # noqa: S311 - as above
+
+
+def _names(rng: random.Random, datasets: list[str], weeks_count: int, published: set[str]) -> list[str]:
+    out: list[str] = []
     for dataset in datasets:
         while True:
-            weeks = "-".join(str(rng.randrange(WEEK_FILES)) for _ in range(4))
+            weeks = "-".join(str(rng.randrange(WEEK_FILES)) for _ in range(weeks_count))
             name = f"{dataset}_{rng.randrange(HISTORIES)}_{weeks}"
             if name not in published and name not in out:
                 out.append(name)
@@ -61,3 +78,5 @@ if __name__ == "__main__":
     data = data_folder(None)
     published = set(parse_best_known(data / "README.md")) if data else set()
     print("\n".join(draw(published)))
+    print()
+    print("\n".join(draw_w8(published)))
