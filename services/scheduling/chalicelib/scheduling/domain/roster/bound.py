@@ -262,19 +262,21 @@ class ColumnGeneration:
         deadline = self.clock() + seconds
         step = 0.0  # seconds per step of the dive so far (mean)
         with ThreadPoolExecutor(2) as pool:
-            # a few rounds first: if at their pace even PROBE_ROUNDS rounds do not fit, give up
-            # now rather than at the end of the share
+            # a few rounds first, one at a time: as soon as their pace says even PROBE_ROUNDS
+            # rounds do not fit, give up now rather than at the end of the share (the rounds only
+            # get slower as the columns accumulate; over 56 days one round took 2-9 s, and the
+            # three of the probe 5-28 s of a 120 s solve for nothing)
             share = 0.6 * seconds if relax_seconds is None else relax_seconds
             if relax_rounds is not None:
                 self.bound = self.run(math.inf, relax_rounds, pool)
             else:
-                probe = self.bound = self.run(share, PROBE, pool)
-                pace = probe.seconds / probe.rounds
-                if not probe.proved_optimal_lp and pace * PROBE_ROUNDS <= share - probe.seconds:
-                    rest = self.run(share - probe.seconds, pool=pool)
-                    self.bound = replace(
-                        rest, rounds=probe.rounds + rest.rounds, seconds=probe.seconds + rest.seconds
-                    )
+                probe = self.bound = self.run(share, 1, pool)
+                fits = probe.seconds / probe.rounds * PROBE_ROUNDS <= share - probe.seconds
+                while fits and not probe.proved_optimal_lp and probe.rounds < PROBE:
+                    probe = self.bound = _joined(probe, self.run(share - probe.seconds, 1, pool))
+                    fits = probe.seconds / probe.rounds * PROBE_ROUNDS <= share - probe.seconds
+                if fits and not probe.proved_optimal_lp:
+                    self.bound = _joined(probe, self.run(share - probe.seconds, pool=pool))
             b = self.bound
             if not b.proved_optimal_lp and not (b.lp > 0 and b.value >= (1 - NEARLY) * b.lp):
                 return None
@@ -313,6 +315,17 @@ class ColumnGeneration:
         for n in self.open:
             rows[n] = max(self.rows[n].items(), key=lambda row: row[1].solution_value())[0]
         return [list(rows[n]) for n in range(self.N)]
+
+
+def _joined(first: Bound, then: Bound) -> Bound:
+    """One relaxation's bound from two successive runs of its rounds: the better bound proved,
+    the later state, the rounds and seconds of both."""
+    return replace(
+        then,
+        value=max(first.value, then.value),
+        rounds=first.rounds + then.rounds,
+        seconds=first.seconds + then.seconds,
+    )
 
 
 def lower_bound(problem: RosterProblem, seconds: float = 300.0, rounds: int = 1000) -> Bound:
