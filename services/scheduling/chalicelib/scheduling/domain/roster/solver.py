@@ -112,7 +112,8 @@ class SolveOptions:
     quick: float = 0.1
     quick_descent: float = 0.025
     # Horizons longer than this many days get their quick roster week by week instead (each
-    # chunk's first solution with the earlier ones fixed): on 120 nurses x 56 days CP-SAT found no
+    # chunk's first solution with the earlier ones fixed, its roles as the chunk chose them), in a
+    # share grown with the horizon (`quick` x days / this): on 120 nurses x 56 days CP-SAT found no
     # first solution of the whole model in 12 s, and the first roster came at 72 s of 120.
     quick_whole_days: int = 28
     log: bool = False
@@ -830,34 +831,33 @@ def _quick_start(
     if opts.quick <= 0 or not LocalSearch.applicable(problem):
         return None
     began = time.monotonic()
-    seconds = max(1.0, opts.quick * opts.time_limit - (began - t0))
     prm = solver.parameters
     if problem.num_days > opts.quick_whole_days:
+        # its share grows with the horizon (a week's model for 120 nurses takes over a second to
+        # build and solve: 11 s for 8 weeks, after the whole model's 3 s build)
+        seconds = max(1.0, opts.quick * opts.time_limit * problem.num_days / opts.quick_whole_days)
+        seconds = max(1.0, seconds - (began - t0))
         params = {**(opts.construct_params or {}), "stop_after_first_solution": True}
-        first = replace(opts, construct_params=params)
-        grid = construct(problem, seconds, first, began + seconds)
-        status = cp_model.UNKNOWN
-        if grid is not None:
-            rm.fix(grid, lambda n, d: False)
-            prm.max_time_in_seconds = max(1.0, began + seconds - time.monotonic())
-            if opts.work is not None:
-                prm.max_deterministic_time = opts.work.start_dtime
-            status = solver.solve(rm.model)
-            rm.unfix()
+        roles: list[Assignment] = []
+        grid = construct(problem, seconds, replace(opts, construct_params=params), began + seconds, roles)
         stats["quick_weekly"] = True
+        if grid is None:
+            stats["quick_seconds"] = round(time.monotonic() - began, 2)
+            return None
+        roster = Roster(tuple(roles))
     else:
         prm.stop_after_first_solution = True
-        prm.max_time_in_seconds = seconds
+        prm.max_time_in_seconds = max(1.0, opts.quick * opts.time_limit - (began - t0))
         if opts.work is not None:
             prm.max_deterministic_time = opts.work.start_dtime
         try:
             status = solver.solve(rm.model)
         finally:
             prm.stop_after_first_solution = False
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        stats["quick_seconds"] = round(time.monotonic() - began, 2)
-        return None
-    roster = rm.roster(list(solver.response_proto.solution))
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            stats["quick_seconds"] = round(time.monotonic() - began, 2)
+            return None
+        roster = rm.roster(list(solver.response_proto.solution))
     moves = LocalSearch(problem)
     rng = random.Random(opts.seed)  # noqa: S311 - search, not security
     if opts.work is not None:
@@ -1030,9 +1030,14 @@ def window_problem(
 
 
 def construct(
-    problem: RosterProblem, budget: float, opts: SolveOptions, hard_deadline: float | None = None
+    problem: RosterProblem,
+    budget: float,
+    opts: SolveOptions,
+    hard_deadline: float | None = None,
+    roles: list[Assignment] | None = None,
 ) -> list[list[int]] | None:
-    """A first roster built chunk by chunk (as a week-by-week planner would); None if a chunk fails."""
+    """A first roster built chunk by chunk (as a week-by-week planner would); None if a chunk fails.
+    `roles`, if given, receives the chunks' assignments with their roles (a roster of its own)."""
     from ortools.sat.python import cp_model
 
     D = problem.num_days
@@ -1063,6 +1068,7 @@ def construct(
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
         part = rm.values(list(solver.response_proto.solution))
+        chunk = rm.roster(list(solver.response_proto.solution)) if roles is not None else None
         chunk_deadline = time.monotonic() + max(0.0, (deadline - time.monotonic()) / left)
         if (
             opts.chunk_lns
@@ -1081,6 +1087,9 @@ def construct(
             )
             search.run()
             part = grid_of(rm.problem, search.roster)
+            chunk = search.roster
+        if roles is not None and chunk is not None:
+            roles.extend(replace(a, day=a.day + begin) for a in chunk.assignments)
         for n, row in enumerate(part):
             grid[n][begin:end] = row
         begin = end
