@@ -13,6 +13,9 @@ moto 5 has three behaviours real DynamoDB never shows, and each hurts a long-run
 - **Streams** keep every record forever. Here records older than the retention (24 hours in
   DynamoDB; shorter for a local stack, see ``set_stream_retention``) are trimmed when a record is added.
 This patches the fake, not our code: the services call the same DynamoDB API either way.
+
+It also reads two things from the fake without a request (``queue_has_visible``, ``stream_end``),
+so the local trigger runner polls only the queues and streams that have something for it.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import copy
 import functools
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 _LOCK = threading.RLock()
@@ -221,6 +225,37 @@ def _tolerant_get(original: Any) -> Any:
         return original(self, max(start, self.starting_sequence_number), quantity)  # type: ignore[no-any-return]
 
     return get
+
+
+def queue_has_visible(queue_url: str, region: str) -> Callable[[], bool]:
+    """Whether the queue at ``queue_url`` holds a message a receive would return now (visible, not
+    delayed), read from the in-process moto instead of asked over its API: the local trigger
+    runner skips an empty queue's poll (most of a round's requests, most rounds)."""
+    from moto.sqs.models import sqs_backends
+
+    account, name = queue_url.rstrip("/").split("/")[-2:]
+
+    def visible() -> bool:
+        queue = sqs_backends[account][region].queues.get(name)
+        return queue is None or bool(queue.messages)  # a queue moto lost: let the API say so
+
+    return visible
+
+
+def stream_end(stream_arn: str) -> Callable[[], int]:
+    """The sequence number the next record of the table's stream will get (read from the
+    in-process moto): the local trigger runner skips a stream's poll until it moves."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    _, _, _, region, account, resource = stream_arn.split(":", 5)
+    table_name = resource.split("/")[1]
+
+    def end() -> int:
+        with _LOCK:
+            shard = dynamodb_backends[account][region].tables[table_name].stream_shard
+            return 0 if shard is None else int(shard.starting_sequence_number) + len(shard.items)
+
+    return end
 
 
 def apply() -> None:

@@ -31,32 +31,33 @@ class StreamTrigger:
     handler: Handler
     streams: Any
     iterators: dict[str, str] = field(default_factory=dict)
+    # The sequence number the stream's next record will get, read without an API call (the local
+    # stack's in-process moto: ``fh.local.moto_fixes.stream_end``); None: every poll asks the API.
+    # A poll that would find nothing new is skipped: an idle round costs no requests.
+    end: Callable[[], int] | None = None
+    _read_to: int | None = None  # the stream's end when everything before it was read
 
     def poll(self) -> int:
         """Hands each shard's new records to the relay; returns how many it handled. Raises when
         the relay fails: the iterator stays, and the same records come again next round."""
-        shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
-        handled = 0
-        for shard in shards:
-            shard_id = shard["ShardId"]
-            if shard_id not in self.iterators:
-                self.iterators[shard_id] = self.streams.get_shard_iterator(
-                    StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
-            response = self.streams.get_records(ShardIterator=self.iterators[shard_id], Limit=100)
-            records = response.get("Records", [])
-            if records:
-                # On failure the iterator is not advanced: the same records come again, like Lambda's retry.
-                self.handler({"Records": records}, _context(self.name))
-                handled += len(records)
-            if response.get("NextShardIterator"):
-                self.iterators[shard_id] = response["NextShardIterator"]
-        return handled
+        return self._read(self._relay, 100)
 
     def discard(self) -> int:
         """Moves past every record the stream holds now without relaying it; returns how many."""
+        return self._read(lambda records: None, 1000, until_empty=True)
+
+    def _relay(self, records: list[dict[str, Any]]) -> None:
+        # On failure the iterator is not advanced: the same records come again, like Lambda's retry.
+        self.handler({"Records": records}, _context(self.name))
+
+    def _read(
+        self, take: Callable[[list[dict[str, Any]]], None], limit: int, until_empty: bool = False
+    ) -> int:
+        end = self.end() if self.end is not None else None
+        if end is not None and self._read_to is not None and end <= self._read_to:
+            return 0  # nothing written since everything was read
         shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
-        dropped = 0
+        count, caught_up = 0, True
         for shard in shards:
             shard_id = shard["ShardId"]
             if shard_id not in self.iterators:
@@ -64,14 +65,22 @@ class StreamTrigger:
                     StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
                 )["ShardIterator"]
             while True:
-                response = self.streams.get_records(ShardIterator=self.iterators[shard_id], Limit=1000)
+                response = self.streams.get_records(ShardIterator=self.iterators[shard_id], Limit=limit)
                 records = response.get("Records", [])
-                dropped += len(records)
+                if records:
+                    take(records)
+                    count += len(records)
                 if response.get("NextShardIterator"):
                     self.iterators[shard_id] = response["NextShardIterator"]
-                if not records:
+                if len(records) == limit:
+                    caught_up = False  # more may follow: the next poll reads on
+                if not records or not until_empty:
                     break
-        return dropped
+                caught_up = True
+        # every record written before ``end`` was read (the end was taken before reading), so a
+        # later poll has work only once the end moves past it
+        self._read_to = end if caught_up and len(shards) == 1 else None
+        return count
 
 
 @dataclass
@@ -87,8 +96,14 @@ class QueueTrigger:
     # Receipt handles of messages the consumer reported failed: SQS shows them again after the
     # visibility timeout; a drain (``TriggerRunner.drain``) makes them visible at once instead.
     failed: list[str] = field(default_factory=list)
+    # Whether the queue has a message a receive would return now, read without an API call (the
+    # local stack's in-process moto: ``fh.local.moto_fixes.queue_has_visible``); None: every poll
+    # asks the API. An empty queue's poll is skipped: an idle round costs no requests.
+    visible: Callable[[], bool] | None = None
 
     def poll(self) -> int:
+        if self.visible is not None and not self.visible():
+            return 0
         messages = self.sqs.receive_message(
             QueueUrl=self.queue_url,
             MaxNumberOfMessages=self.batch_size,
@@ -118,7 +133,7 @@ class QueueTrigger:
         """Deletes every message the queue holds now without consuming it; returns how many."""
         self.failed = []
         dropped = 0
-        while True:
+        while self.visible is None or self.visible():
             messages = self.sqs.receive_message(
                 QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0, VisibilityTimeout=30
             ).get("Messages", [])
@@ -129,6 +144,7 @@ class QueueTrigger:
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
             )
             dropped += len(messages)
+        return dropped
 
     def retry_now(self) -> int:
         """Makes the messages that failed visible again now (Lambda's retry, without the wait for

@@ -146,7 +146,9 @@ class LocalStack:
         for service, app in self.apps.items():
             relay = next(f for f in app.pure_lambda_functions if f.name == "relay")
             table = ddb.describe_table(TableName=settings.table_name(service))["Table"]
-            triggers.append(StreamTrigger(f"{service}-relay", table["LatestStreamArn"], relay, streams))
+            stream_arn = table["LatestStreamArn"]
+            end = moto_fixes.stream_end(stream_arn)
+            triggers.append(StreamTrigger(f"{service}-relay", stream_arn, relay, streams, end=end))
             for source in app.event_sources:
                 if isinstance(source, ScheduledEventConfig):
                     triggers.append(
@@ -158,7 +160,10 @@ class LocalStack:
                     "QueueArn"
                 ]
                 handler = app.handler_map[source.name]
-                triggers.append(QueueTrigger(source.name, url, arn, handler, sqs, source.batch_size))
+                visible = moto_fixes.queue_has_visible(url, LOCAL_REGION)
+                triggers.append(
+                    QueueTrigger(source.name, url, arn, handler, sqs, source.batch_size, visible=visible)
+                )
         return triggers
 
     @contextmanager

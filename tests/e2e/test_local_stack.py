@@ -12,6 +12,8 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,39 @@ from fh.services import SERVICES
 pytestmark = pytest.mark.e2e
 
 
+@contextmanager
+def _trigger_requests(stack: Any) -> Iterator[list[str]]:
+    """The API operations the trigger runner's clients make inside the block (appended as they go)."""
+    made: list[str] = []
+    clients = {
+        id(c): c
+        for t in stack.runner.triggers
+        for c in (getattr(t, "sqs", None), getattr(t, "streams", None))
+        if c
+    }
+    for client in clients.values():
+        client.meta.events.register("before-call", lambda model, **_: made.append(model.name), "counting")
+    try:
+        yield made
+    finally:
+        for client in clients.values():
+            client.meta.events.unregister("before-call", unique_id="counting")
+
+
 def test_staff_created_over_http_appears_in_scheduling(stack: Any, tenant: str, admin: str) -> None:
+    """Through the stream, the relay, the bus and the consumer's queue; a drain polls only what
+    has work (the runner reads the in-process moto first): an idle event path costs no request."""
+    stack.drain()
+    with _trigger_requests(stack) as made:
+        assert stack.drain() == 1 and made == []
+        _create_staff_and_see_it_projected(stack, admin)
+        # the messaging stream read and the consumers' queues received from; nothing more once idle
+        assert "GetRecords" in made and "ReceiveMessage" in made and "DeleteMessageBatch" in made
+        del made[:]
+        assert stack.drain() == 1 and made == []
+
+
+def _create_staff_and_see_it_projected(stack: Any, admin: str) -> None:
     status, dept = stack.request(
         "POST", "/messaging/departments", admin, {"name": "重症医学科", "kind": "department"}
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from fh.local.runner import NotIdle, QueueTrigger, ScheduleTrigger, TriggerRunner
+from fh.local.runner import NotIdle, QueueTrigger, ScheduleTrigger, StreamTrigger, TriggerRunner
 
 
 class FakeQueue:
@@ -114,6 +114,72 @@ def test_discard_drops_the_backlog_unconsumed_and_what_comes_after_still_flows()
     sqs.messages.append({"MessageId": "new", "Body": "after", "visible": True})
     runner.drain()
     assert consumed == ["after"]
+
+
+def test_a_queue_said_empty_is_not_polled_and_one_with_messages_is() -> None:
+    """The local stack tells each queue trigger, from moto's memory, whether a receive would get a
+    message: an empty queue costs no request in a drain or a discard."""
+    consumed: list[str] = []
+    sqs = FakeQueue([])
+    trigger = _queue(sqs, lambda event, _: consumed.extend(r["body"] for r in event["Records"]))
+    trigger.visible = lambda: any(m["visible"] for m in sqs.messages)
+    runner = TriggerRunner([trigger])
+    assert runner.drain() == 1 and runner.discard() == 0 and sqs.receives == 0
+    sqs.messages.append({"MessageId": "m", "Body": "news", "visible": True})
+    runner.drain()
+    assert consumed == ["news"] and sqs.messages == [] and sqs.receives == 1
+
+
+class FakeStream:
+    """One shard of a table's stream: records numbered from 100, an iterator is the next number."""
+
+    def __init__(self) -> None:
+        self.records: list[int] = []
+        self.calls = 0
+
+    def end(self) -> int:
+        return 100 + len(self.records)
+
+    def describe_stream(self, StreamArn: str) -> dict[str, Any]:
+        self.calls += 1
+        return {"StreamDescription": {"Shards": [{"ShardId": "s0"}]}}
+
+    def get_shard_iterator(self, **_: Any) -> dict[str, str]:
+        return {"ShardIterator": "100"}
+
+    def get_records(self, ShardIterator: str, Limit: int) -> dict[str, Any]:
+        self.calls += 1
+        start = int(ShardIterator) - 100
+        out = self.records[start : start + Limit]
+        return {"Records": [{"seq": n} for n in out], "NextShardIterator": str(100 + start + len(out))}
+
+
+def test_a_stream_is_read_again_only_once_written_to_and_a_failed_relay_reads_the_same_again() -> None:
+    """Told where the stream ends (from moto's memory), the relay's trigger reads nothing and makes
+    no request until a record is written past what it read; a long backlog is read 100 at a time,
+    round after round; a relay that fails gets the same records again."""
+    stream = FakeStream()
+    relayed: list[int] = []
+    fail = [True]
+
+    def relay(event: dict[str, Any], _: Any) -> None:
+        if fail[0]:
+            fail[0] = False
+            raise RuntimeError("the bus is down once")
+        relayed.extend(r["seq"] for r in event["Records"])
+
+    trigger = StreamTrigger("relay", "arn:stream", relay, stream, end=stream.end)
+    runner = TriggerRunner([trigger])
+    stream.records = list(range(250))
+    runner.drain()
+    assert relayed == list(range(250))  # the failed first batch came again, then the rest in order
+    calls = stream.calls
+    assert runner.drain() == 1 and runner.discard() == 0 and stream.calls == calls
+    stream.records.append(250)
+    runner.drain()
+    assert relayed[-1] == 250 and stream.calls > calls
+    stream.records += [251, 252]
+    assert runner.discard() == 2 and runner.drain() == 1 and relayed[-1] == 250
 
 
 def test_a_schedule_fired_ahead_gets_that_time_and_the_gateway_route_checks_its_input() -> None:
