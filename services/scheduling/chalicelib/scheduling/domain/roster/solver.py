@@ -111,11 +111,12 @@ class SolveOptions:
     # the week-by-week start replaces it only if it does better.
     quick: float = 0.1
     quick_descent: float = 0.025
-    # Horizons longer than this many days get their quick roster week by week instead (each
-    # chunk's first solution with the earlier ones fixed, its roles as the chunk chose them), in a
-    # share grown with the horizon (`quick` x days / this): on 120 nurses x 56 days CP-SAT found no
-    # first solution of the whole model in 12 s, and the first roster came at 72 s of 120.
-    quick_whole_days: int = 28
+    # Horizons longer than this many days (a month: a ward's period stays on the whole model)
+    # get their quick roster week by week instead (each chunk's first solution with the earlier
+    # ones fixed, its roles as the chunk chose them), in a share grown with the horizon (`quick` x
+    # days / 28): on 120 nurses x 56 days CP-SAT found no first solution of the whole model in 12
+    # s, and the first roster came at 72 s of 120.
+    quick_whole_days: int = 31
     log: bool = False
     # A budget of work instead of time (`Work`); None: every stage is timed against `time_limit`.
     work: Work | None = None
@@ -821,10 +822,11 @@ def _quick_start(
 ) -> tuple[Roster, int] | None:
     """A feasible roster early, and its cost: CP-SAT's first solution of the whole model (within a
     tenth of the time limit, whatever the share already spent) — on a horizon longer than
-    `quick_whole_days`, the first solution of each week in turn (`construct`), then the roles with
-    every shift fixed — then a descent by the local search (`quick_descent` of the time, or ten
-    runs' moves under a budget of work). None where the local search does not apply (the raw first
-    solution is far too poor to start from) or CP-SAT found nothing in the time."""
+    `quick_whole_days`, the first solution of each week in turn (`construct`, each week's roles as
+    its solution chose them, in that share times the horizon's days / 28) — then a descent by the
+    local search (`quick_descent` of the time, or ten runs' moves under a budget of work). None
+    where the local search does not apply (the raw first solution is far too poor to start from)
+    or CP-SAT found nothing in the time."""
     from chalicelib.scheduling.domain.roster.localsearch import LocalSearch
     from ortools.sat.python import cp_model
 
@@ -833,9 +835,9 @@ def _quick_start(
     began = time.monotonic()
     prm = solver.parameters
     if problem.num_days > opts.quick_whole_days:
-        # its share grows with the horizon (a week's model for 120 nurses takes over a second to
-        # build and solve: 11 s for 8 weeks, after the whole model's 3 s build)
-        seconds = max(1.0, opts.quick * opts.time_limit * problem.num_days / opts.quick_whole_days)
+        # the 4-week share grown with the horizon (a week's model for 120 nurses takes 1.3-2 s to
+        # build and solve: 11-16 s for 8 weeks, after the whole model's 3 s build)
+        seconds = max(1.0, opts.quick * opts.time_limit * problem.num_days / 28)
         seconds = max(1.0, seconds - (began - t0))
         params = {**(opts.construct_params or {}), "stop_after_first_solution": True}
         roles: list[Assignment] = []
