@@ -45,6 +45,11 @@ PROBE = 3  # the dive's first rounds, that tell whether the relaxation can conve
 # converge in 45-60 rounds (slower ones, the small instances, in up to 167 at a tenth of the
 # pace); a hopeless relaxation (n120w8: 4.5 s a round) is still given up at once
 PROBE_ROUNDS = 40
+# A round before the PROBE-th gives the dive up only when its pace misses by this factor: one
+# round's pace is a noisy guess (on n120w4_1_8-4-8-3 the first took 1.33 times the second), and a
+# relaxation 20-60 % slower inside a solve than alone would otherwise lose n120w4's dives to it;
+# over 56 days the first round misses by 1.8 times or more and still stops the probe at once
+PROBE_EARLY = 1.5
 # A relaxation stopped by its time within this share of its optimum (its value over the
 # Lagrangian bound) is dived from all the same: a few rounds short of convergence (n060w4_1_8-2-5-3
 # at 85 of 89 rounds, 0.18 % off) its rows are as good, and giving up wasted the dive's whole share
@@ -263,19 +268,21 @@ class ColumnGeneration:
         step = 0.0  # seconds per step of the dive so far (mean)
         with ThreadPoolExecutor(2) as pool:
             # a few rounds first, one at a time: as soon as their pace says even PROBE_ROUNDS
-            # rounds do not fit, give up now rather than at the end of the share (the rounds only
-            # get slower as the columns accumulate; over 56 days one round took 2-9 s, and the
-            # three of the probe 5-28 s of a 120 s solve for nothing)
+            # rounds do not fit (by PROBE_EARLY before the PROBE-th), give up now rather than at
+            # the end of the share (over 56 days one round takes 2-9 s, and the probe's three
+            # cost 5-28 s of a 120 s solve for nothing)
             share = 0.6 * seconds if relax_seconds is None else relax_seconds
+
+            def fits(probe: Bound, margin: float) -> bool:
+                return probe.seconds / probe.rounds * PROBE_ROUNDS <= margin * (share - probe.seconds)
+
             if relax_rounds is not None:
                 self.bound = self.run(math.inf, relax_rounds, pool)
             else:
                 probe = self.bound = self.run(share, 1, pool)
-                fits = probe.seconds / probe.rounds * PROBE_ROUNDS <= share - probe.seconds
-                while fits and not probe.proved_optimal_lp and probe.rounds < PROBE:
+                while not probe.proved_optimal_lp and probe.rounds < PROBE and fits(probe, PROBE_EARLY):
                     probe = self.bound = _joined(probe, self.run(share - probe.seconds, 1, pool))
-                    fits = probe.seconds / probe.rounds * PROBE_ROUNDS <= share - probe.seconds
-                if fits and not probe.proved_optimal_lp:
+                if not probe.proved_optimal_lp and probe.rounds >= PROBE and fits(probe, 1.0):
                     self.bound = _joined(probe, self.run(share - probe.seconds, pool=pool))
             b = self.bound
             if not b.proved_optimal_lp and not (b.lp > 0 and b.value >= (1 - NEARLY) * b.lp):
