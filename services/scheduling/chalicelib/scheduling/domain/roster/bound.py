@@ -48,7 +48,7 @@ PROBE_ROUNDS = 40
 # A round before the PROBE-th gives the dive up only when its pace misses by this factor: one
 # round's pace is a noisy guess (on n120w4_1_8-4-8-3 the first took 1.33 times the second), and a
 # relaxation 20-60 % slower inside a solve than alone would otherwise lose n120w4's dives to it;
-# over 56 days the first round misses by 1.8 times or more and still stops the probe at once
+# over 56 days the first round misses by 1.55 times or more (n030w8) and still stops the probe
 PROBE_EARLY = 1.5
 # A relaxation stopped by its time within this share of its optimum (its value over the
 # Lagrangian bound) is dived from all the same: a few rounds short of convergence (n060w4_1_8-2-5-3
