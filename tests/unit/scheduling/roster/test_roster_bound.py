@@ -121,6 +121,12 @@ def test_dive_out_of_time_still_rosters_every_nurse_and_can_leave_the_last_open(
     late = ColumnGeneration(problem, clock=slow)
     assert late.dive(seconds=0.5) is None
     assert late.bound is not None and late.bound.rounds == 1
+    # a pace that misses by less than PROBE_EARLY (1.5 times) is one round's noise, not a verdict:
+    # 0.2 s a round (two readings), 40 rounds = 8 s against 6.8 s left — the probe's three rounds
+    # run, and then it gives up
+    close = ColumnGeneration(problem, clock=Ticker(0.1))
+    assert close.dive(seconds=100.0, relax_seconds=7.0) is None
+    assert close.bound is not None and close.bound.rounds == 3
     clock = Ticker(0.0)
     cg = ColumnGeneration(problem, clock=clock)
     assert cg.run(math.inf).proved_optimal_lp
