@@ -103,6 +103,23 @@ def test_an_install_records_the_consent_and_is_one_per_app(tables: Tables) -> No
     assert [v.hospital_name for v in view.values()] == ["未来医院"]
 
 
+def test_usage_counts_todays_calls_on_the_provinces_day(
+    tables: Tables, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Calls are metered on the China day (UTC+8): at 16:30 UTC on 1 December it is 2 December
+    there, and the admin's usage view (no dates asked) includes that day's calls."""
+    app_id = listed(tables)
+    store = as_(ADMIN, tables)
+    made = installations.install(
+        ADMIN, models.InstallIn(app_id=app_id, version=1, **CONSENT), store=store, now=AT
+    )
+    tables.usage[("h-one", made.id)] = {"2026-12-01": 3, "2026-12-02": 2}
+    monkeypatch.setattr(installations, "now_utc", lambda: datetime(2026, 12, 1, 16, 30, tzinfo=UTC))
+    seen = installations.usage(ADMIN, made.id, models.UsageQuery(), store=as_(ADMIN, tables))
+    assert [(d.day.isoformat(), d.calls) for d in seen.days] == [("2026-12-01", 3), ("2026-12-02", 2)]
+    assert seen.total == 5
+
+
 def test_uninstall_ends_standing_and_credentials_together_and_a_reinstall_is_new(tables: Tables) -> None:
     app_id = listed(tables)
     inst = installations.install(

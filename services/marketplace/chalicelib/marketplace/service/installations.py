@@ -8,7 +8,7 @@ app request), the partner's list entry, the outbox event (``app.installed`` / ``
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from chalicelib.marketplace.contracts import installations as models
 from chalicelib.marketplace.domain import installations as domain
@@ -27,6 +27,8 @@ from shared.events.published.marketplace import (
 from shared.ids import new_id
 from shared.persistence.models import now_utc
 from shared.scopes import BASELINE_SCOPES
+
+PROVINCE_TZ = timezone(timedelta(hours=8))  # the metering day's zone (shared.installations.PROVINCE_TZ)
 
 STALE = "the installation changed meanwhile; reload it"
 USAGE_DAYS = 31
@@ -332,7 +334,9 @@ def usage(
 ) -> models.Usage:
     store = store or wiring.apps_store(principal)
     i = _installation(store, installation_id)
-    end = query.to or today or now_utc().date()
+    # the province's today: the meter counts each call on the China day (shared.installations),
+    # and from 16:00 UTC that is already tomorrow's — a UTC today left the day's calls out
+    end = query.to or today or now_utc().astimezone(PROVINCE_TZ).date()
     start = query.from_ or end - timedelta(days=USAGE_DAYS - 1)
     if start > end or (end - start).days >= 366:
         raise RuleViolation("from must be before to, at most a year apart", "from")
