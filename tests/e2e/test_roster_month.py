@@ -205,12 +205,26 @@ def test_a_ward_runs_a_month_requests_solve_publish_leave_repair_swap_republish(
     v2 = m.check_version(pid, 2)
     assert not set(leave_days) & set(v2.get(away, {}))
 
-    # a sick call today: the nurses who can cover, one taken → version 3
-    sick = next((n for n in m.nurses if str(today + timedelta(days=1)) in v2.get(n, {})), None)
-    assert sick is not None
-    call = {"staff_id": sick, "date": str(today + timedelta(days=1)), "reason": "发热"}
+    # a sick call in the days ahead: the nurses who can cover, one taken → version 3. The day is one a
+    # colleague is off with a day off either side, so no rest rule can refuse her: whether a nurse off
+    # that day can cover depends on the roster (off between 小夜 and 白班 is 8 hours' rest, refused), and
+    # the roster changes with today's date: on 2026-12-07 the three off on the 8th all were (an empty list
+    # is then the right answer; the rest rule's refusal is tests/unit/scheduling/test_roster_repairs.py's)
+    def free(n: str, d: date) -> bool:
+        return all(str(d + timedelta(days=k)) not in v2.get(n, {}) for k in (-1, 0, 1))
+
+    sick, day, spare = next(
+        (s, d, f)
+        for d in (today + timedelta(days=k) for k in range(1, 6))
+        for s in m.nurses
+        if str(d) in v2.get(s, {})
+        for f in m.nurses
+        if free(f, d)
+    )
+    call = {"staff_id": sick, "date": str(day), "reason": "发热"}
     reported = m.call("POST", f"{base}/absences", m.as_head, call, 201)
     found = m.call("GET", f"{base}/disruptions/{reported['id']}/candidates", m.as_head)
+    assert spare in {c["staff_id"] for c in found["candidates"]}, found
     cover = found["candidates"][0]["staff_id"]
     m.call(
         "POST", f"{base}/disruptions/{reported['id']}/accept", m.as_head, {"version": 2, "staff_id": cover}
