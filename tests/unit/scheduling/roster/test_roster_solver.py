@@ -105,6 +105,18 @@ def test_solves_n005w4_and_the_evaluator_agrees(inrc2_dir: Path) -> None:
     print(f"n005w4_0_1-2-3-3: {ev.cost} in {result.seconds}s", file=sys.stderr)
 
 
+def test_a_solve_stopped_early_reports_its_rosters_own_cost(inrc2_dir: Path) -> None:
+    """A solve stopped on its budget before CP-SAT tightened the penalty variables: the cost reported
+    is the roster's (the evaluator's), not the model's objective (n005w4 stopped here: objective 2780
+    for a roster that costs 2645)."""
+    problem = load_instance(inrc2_dir, "n005w4_0_1-2-3-3")
+    for budget in (0.01, 0.05):
+        work = Work(start_dtime=budget, iterations=1, sub_dtime=0.5)
+        result = solve(problem, SolveOptions(HANG, seed=0, lns=False, dive=0.0, quick=0.0, work=work))
+        assert result.cost == evaluate(problem, result.roster).cost
+        assert result.progress[-1][1] == result.cost
+
+
 def test_solves_a_30_nurse_instance_feasibly(inrc2_dir: Path) -> None:
     problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
     work = Work(start_dtime=0.5, iterations=10, sub_dtime=0.5)

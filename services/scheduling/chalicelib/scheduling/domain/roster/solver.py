@@ -792,7 +792,10 @@ def solve(
     if stats.get("start") == "quick" and quick is not None:
         roster, best_cost = quick
     else:
-        roster, best_cost = rm.roster(list(solver.response_proto.solution)), round(solver.objective_value)
+        # the roster's cost is the evaluator's: a solve stopped on its time (or work) may hold a
+        # solution whose penalty variables are not yet tight, its objective above the roster's cost
+        roster = rm.roster(list(solver.response_proto.solution))
+        best_cost = evaluate(problem, roster).cost
     bound = stats.get("dive_bound", 0.0) if constructed else solver.best_objective_bound
     progress.report(best_cost, roster)
     stats["first_phase_cost"] = best_cost
