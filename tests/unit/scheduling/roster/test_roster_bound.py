@@ -29,7 +29,11 @@ def test_best_row_is_exact_and_no_single_day_change_beats_it(inrc2_dir: Path) ->
     for _ in range(30):
         n = int(rng.integers(cg.N))
         extra = rng.normal(0, 40, (D, S + 1))
-        price = kernel.best_row(n, cg.requests[n] + extra, *cg.dp_args, row)
+        price = kernel.best_row(n, cg.requests[n] + extra, *cg.dp_args, row, cg.work[0])
+        # with no workspace (too short to hold the back pointers) it allocates its own: the same row
+        alone = np.zeros(D, np.int64)
+        assert kernel.best_row(n, cg.requests[n] + extra, *cg.dp_args, alone, np.empty(0, np.int32)) == price
+        assert (alone == row).all()
 
         def priced(r: np.ndarray, n: int = n, extra: np.ndarray = extra) -> float:
             return kernel.row_cost(n, r, *ls.pricing) + sum(extra[d, r[d] + 1] for d in range(D))

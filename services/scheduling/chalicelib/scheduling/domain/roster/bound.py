@@ -99,7 +99,10 @@ class ColumnGeneration:
         )  # fmt: skip
         # Compile the pricing now (or load it from numba's cache), not inside the dive's timed
         # probe: a first compile (about 2 s) made the probe's pace look too slow to converge.
-        kernel.best_row(0, np.zeros((D, S + 1)), *self.dp_args, np.zeros(D, np.int64))
+        # the pricing's two threads each keep one workspace for the dynamic program's back pointers
+        states = max(kernel.row_states(n, rules, shift_rules) for n in range(N)) if N else 0
+        self.work = [np.empty(D * states, np.int32) for _ in range(2)]
+        kernel.best_row(0, np.zeros((D, S + 1)), *self.dp_args, np.zeros(D, np.int64), self.work[0])
         # each nurse's requests as a price per (day, value + 1): the rows' costs include them
         self.requests = np.zeros((N, D, S + 1))
         for n in range(N):
@@ -186,15 +189,15 @@ class ColumnGeneration:
         costs (for the Lagrangian bound) and the rows added."""
         free = [n for n in range(self.N) if n not in self.fixed]
 
-        def cheapest(part: list[int]) -> list[tuple[int, float, np.ndarray]]:
+        def cheapest(part: list[int], work: np.ndarray) -> list[tuple[int, float, np.ndarray]]:
             found = []
             for n in part:
                 row = np.zeros(self.D, np.int64)
-                found.append((n, kernel.best_row(n, prices[n], *self.dp_args, row) - one[n], row))
+                found.append((n, kernel.best_row(n, prices[n], *self.dp_args, row, work) - one[n], row))
             return found
 
         reduced, added = 0.0, 0
-        for part in pool.map(cheapest, [free[0::2], free[1::2]]):
+        for part in pool.map(cheapest, [free[0::2], free[1::2]], self.work):
             for n, r, row in part:
                 if r < -1e-6:
                     reduced += r

@@ -150,7 +150,7 @@ def row_cost(n, row, rules, shift_rules, weekends, req_ptr, req, weights, hours,
 
 @_compiled
 def best_row(  # type: ignore[no-untyped-def]
-    n, daycost, rules, shift_rules, weekends, weights, forbidden, last, leave, locked, grid, out
+    n, daycost, rules, shift_rules, weekends, weights, forbidden, last, leave, locked, grid, out, work
 ):
     """The exact cheapest row for nurse `n` (into `out[D]`, shift index per day, -1 = off) and its
     price: the row rules of `row_cost` except requests, hours and nights (runs of work, of days off and of
@@ -159,7 +159,11 @@ def best_row(  # type: ignore[no-untyped-def]
     a locked day keeps `grid[n, d]`). A dynamic program over the days whose state is the last
     value, the lengths of the runs in progress, the total and the weekends worked, each capped
     where the charge stops changing; a same-shift run is charged only up to 10 days (a row is never
-    over-charged). Requests go into `daycost`: `bound.ColumnGeneration` does that."""
+    over-charged). Requests go into `daycost`: `bound.ColumnGeneration` does that.
+
+    `work` (int32, at least D * `row_states(n, ...)` long) holds the back pointers: a caller pricing
+    nurse after nurse passes the same one each time (over 56 days it is up to 100 MB, and a fresh
+    one per row cost a third of the pricing's time in page faults); a shorter one is not used."""
     D = daycost.shape[0]
     S = shift_rules.shape[1]
     W = weights
@@ -181,18 +185,29 @@ def best_row(  # type: ignore[no-untyped-def]
     INF = 1e18
     cur = np.full(size, INF)
     nxt = np.full(size, INF)
-    back = np.full((D, size), -1, np.int32)
+    # Only the states reached are visited (a tenth of them or fewer: a run of work has no days off in
+    # progress, a shift's run is no longer than the work's, the total is at most the day): their
+    # indices, in increasing order, so that ties go as a scan of every state would take them. A
+    # state's back pointer is written whenever it is reached, so `back` needs no initial value.
+    act = np.empty(size, np.int64)
+    reached = np.empty(size, np.int64)
+    if work.shape[0] >= D * size:
+        back = work[: D * size].reshape((D, size))
+    else:
+        back = np.empty((D, size), np.int32)
     v0 = last[n]
     cw0 = min(w_streak, CW - 1) if v0 >= 0 else 0
     cs0 = min(shift_rules[n, v0, 2], CS - 1) if v0 >= 0 else 0
     co0 = min(o_streak, CO - 1) if v0 < 0 else 0
-    cur[((((v0 + 1) * CW + cw0) * CS + cs0) * CO + co0) * CT * CK] = 0.0
+    act[0] = ((((v0 + 1) * CW + cw0) * CS + cs0) * CO + co0) * CT * CK
+    cur[act[0]] = 0.0
+    n_act = 1
     for d in range(D):
-        nxt[:] = INF
-        for idx in range(size):
+        n_reached = 0
+        lock_d, value_d, leave_d, x = locked[n, d], grid[n, d], leave[n, d], wk_first[d]
+        for a in range(n_act):
+            idx = act[a]
             c = cur[idx]
-            if c >= INF:
-                continue
             r = idx
             wk = r % CK
             r //= CK
@@ -206,9 +221,9 @@ def best_row(  # type: ignore[no-untyped-def]
             r //= CW
             v = r - 1
             for u in range(-1, S):
-                if locked[n, d] and u != grid[n, d]:
+                if lock_d and u != value_d:
                     continue
-                if u >= 0 and leave[n, d]:
+                if u >= 0 and leave_d:
                     continue
                 if v >= 0 and u >= 0 and forbidden[v, u]:
                     continue
@@ -250,7 +265,6 @@ def best_row(  # type: ignore[no-untyped-def]
                         add += W[3]
                     ncw, ncs, nco, nt = min(cw2, CW - 1), min(cs2, CS - 1), 0, min(t + 1, CT - 1)
                 nwk = wk
-                x = wk_first[d]
                 if x >= 0:
                     worked_x = (v >= 0) if x == d - 1 else (u >= 0)
                     if worked_x or u >= 0:
@@ -261,15 +275,22 @@ def best_row(  # type: ignore[no-untyped-def]
                         add += W[5]
                 j = (((((u + 1) * CW + ncw) * CS + ncs) * CO + nco) * CT + nt) * CK + nwk
                 if c + add < nxt[j]:
+                    if nxt[j] >= INF:
+                        reached[n_reached] = j
+                        n_reached += 1
                     nxt[j] = c + add
                     back[d, j] = idx
+        for a in range(n_act):  # the day's states back to unreached: the buffer is the day after next's
+            cur[act[a]] = INF
         cur, nxt = nxt, cur
+        act, reached = reached, act
+        n_act = n_reached
+        act[:n_act] = np.sort(act[:n_act])
     best = INF
     bj = -1
-    for idx in range(size):
+    for a in range(n_act):
+        idx = act[a]
         c = cur[idx]
-        if c >= INF:
-            continue
         t = (idx // CK) % CT
         if t < t_min:
             c += W[3] * (t_min - t)
@@ -281,6 +302,21 @@ def best_row(  # type: ignore[no-untyped-def]
         out[d] = j // (CW * CS * CO * CT * CK) - 1
         j = back[d, j]
     return best
+
+
+@_compiled
+def row_states(n, rules, shift_rules):  # type: ignore[no-untyped-def]
+    """The number of states of `best_row`'s dynamic program for nurse `n` (its `work` holds the
+    days times this)."""
+    S = shift_rules.shape[1]
+    w_low, w_high, o_low, o_high = rules[n, 1], rules[n, 2], rules[n, 4], rules[n, 5]
+    t_min, t_max, wk_max = rules[n, 6], rules[n, 7], rules[n, 8]
+    CS = 1
+    for s in range(S):
+        CS = max(CS, max(shift_rules[n, s, 0], min(shift_rules[n, s, 1], 10) + 1) + 1)
+    CW = max(w_low, w_high + 1) + 1
+    CO = max(o_low, o_high + 1) + 1
+    return (S + 1) * CW * CS * CO * (max(t_min, t_max + 1, 0) + 1) * (max(wk_max + 1, 0) + 1)
 
 
 @_compiled
