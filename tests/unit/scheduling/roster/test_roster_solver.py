@@ -256,6 +256,23 @@ def test_a_failed_dive_hands_over_to_the_quick_roster_without_another_start(inrc
     assert ev.hard_violations == 0 and result.cost == ev.cost <= result.stats["quick_cost"]
 
 
+def test_a_horizon_longer_than_the_dive_days_starts_from_the_weekly_quick_roster_without_a_dive(
+    inrc2_dir: Path,
+) -> None:
+    """Over 8 weeks the relaxation does not converge in its share: the dive is not tried at all, nor
+    the week-by-week start again (the quick roster is its first solutions); the search starts from
+    the quick roster (here 4 weeks against limits of 14 days)."""
+    problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
+    work = Work(relax_rounds=1000, start_dtime=1.0, iterations=4, sub_dtime=0.5)
+    options = SolveOptions(HANG, seed=0, work=work, quick_whole_days=14, dive_days=14)
+    result = solve(problem, options)
+    stats = result.stats
+    assert stats["start"] == "quick" and stats["quick_weekly"]
+    assert not {"dive_seconds", "dive_lp_rounds", "construct_seconds"} & set(stats)
+    ev = evaluate(problem, result.roster)
+    assert ev.hard_violations == 0 and result.cost == ev.cost <= stats["quick_cost"]
+
+
 def test_pinned_problem_starts_week_by_week_and_keeps_its_pins(inrc2_dir: Path) -> None:
     """The dive does not keep pins, so a problem with pins starts from the constructive start."""
     from chalicelib.scheduling.domain.roster.model import Pin

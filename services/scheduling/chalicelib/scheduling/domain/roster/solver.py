@@ -106,6 +106,11 @@ class SolveOptions:
     # it cannot converge in it), and the least share the fixing steps get after it.
     dive_relax: float = 0.75
     dive_steps: float = 0.4
+    # Horizons longer than this many days start without the dive: over 56 days the relaxation does
+    # not converge in its share however fast a round is (with the pricing 3.8 times faster, the
+    # 8-week validation instances ran 35-54 rounds in their 45 s and stopped 1.3-1.7 times away
+    # from their optimum: a dive's whole share lost), and a month's period (28-31 days) converges.
+    dive_days: int = 35
     # The quick start (any time): CP-SAT's first solution of the whole model within this share of
     # the time (0 = off), then a local-search descent of `quick_descent` of the time; the dive or
     # the week-by-week start replaces it only if it does better.
@@ -704,7 +709,12 @@ def solve(
         # that fails, the constructive start: the horizon rostered chunk by chunk (each chunk
         # solved with the earlier ones fixed and the contract totals scaled to the days so far).
         starts: list[tuple[str, Callable[[], tuple[list[list[int]], set[int], set[int]] | None]]] = []
-        if opts.dive > 0 and not problem.pins and _dive_applies(problem):
+        if (
+            opts.dive > 0
+            and not problem.pins
+            and problem.num_days <= opts.dive_days
+            and _dive_applies(problem)
+        ):
             open_rows = min(opts.dive_open, len(problem.nurses) // 4)
             # the dive ends where it always did (its share of the time from the start): the
             # quick start's seconds come out of the dive, not out of the search
@@ -729,7 +739,9 @@ def solve(
             grid = construct(problem, budget, opts, deadline - 1.0)
             return None if grid is None else (grid, set(), set())
 
-        if quick is None or not starts:
+        # (a quick roster made week by week is the week-by-week start's first solutions: the search
+        # starts from it, as it did when the dive was tried there and gave up)
+        if quick is None or not (starts or stats.get("quick_weekly")):
             starts.append(("construct", constructed_grid))
         for name, make in starts:
             t_start = time.monotonic()
