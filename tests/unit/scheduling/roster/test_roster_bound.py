@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from chalicelib.scheduling.domain.roster import kernel
@@ -210,3 +211,34 @@ def test_a_relaxation_stopped_just_short_of_its_optimum_is_dived_from(inrc2_dir:
     assert grid is not None
     _assert_legal_rows(cg, grid)
     assert ColumnGeneration(problem).dive(math.inf, relax_rounds=2) is None
+
+
+class _FlakyGlop:
+    """GLOP that fails (ABNORMAL) on the given calls of `Solve` and is itself otherwise."""
+
+    def __init__(self, lp: Any, failing: set[int]) -> None:
+        self.lp, self.failing, self.calls = lp, failing, 0
+
+    def Solve(self, *params: Any) -> int:
+        self.calls += 1
+        return 4 if self.calls in self.failing else int(self.lp.Solve(*params))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.lp, name)
+
+
+def test_glop_failing_once_is_solved_again_and_failing_for_good_ends_the_dive_with_none(
+    inrc2_dir: Path,
+) -> None:
+    """GLOP can lose its way numerically (ABNORMAL mid-dive on n080w4_2_7-8-8-3): one failure is
+    solved again from scratch and the dive goes on; a relaxation that still fails ends the dive
+    with None and says why (the solver then starts from its other roster), never an exception."""
+    problem = load_instance(inrc2_dir, "n005w4_0_1-2-3-3")
+    once = ColumnGeneration(problem)
+    once.lp = _FlakyGlop(once.lp, {3})
+    rows = once.dive(math.inf, leave_open=1, relax_rounds=1000)
+    assert rows is not None and len(rows) == once.N and once.failed == ""
+    for_good = ColumnGeneration(problem)
+    for_good.lp = _FlakyGlop(for_good.lp, set(range(5, 10_000)))
+    assert for_good.dive(math.inf, leave_open=1, relax_rounds=1000) is None
+    assert "GLOP status 4" in for_good.failed

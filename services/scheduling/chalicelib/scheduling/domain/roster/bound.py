@@ -56,6 +56,10 @@ PROBE_EARLY = 1.5
 NEARLY = 0.01
 
 
+class RelaxationFailed(RuntimeError):
+    """GLOP found no optimum of the relaxation (a numerical failure: it always has one)."""
+
+
 @dataclass(frozen=True)
 class Bound:
     """`value`: the best bound proved (the cost of every roster is at least this); `lp`: the last
@@ -126,6 +130,7 @@ class ColumnGeneration:
         self.shortfalls: list[tuple[int, Any]] = []  # (day, a minimum coverage's shortfall)
         self.missed: list[int] = []  # after a dive: the days whose minimum coverage its rows miss
         self.open: list[int] = []  # after a dive with `leave_open`: the nurses it left free
+        self.failed = ""  # after a dive ended by a relaxation GLOP could not solve: why
         for d in range(D):
             for s in range(S):
                 for k in range(K):
@@ -175,8 +180,18 @@ class ColumnGeneration:
     def solve(self) -> tuple[np.ndarray, list[float]]:
         """Solve the relaxation; its value, and the dual prices per (nurse, day, value + 1) and of
         each nurse's one-row constraint (read before any column is added)."""
-        if self.lp.Solve() != 0:  # the relaxation always has a solution (shortfalls priced)
-            raise RuntimeError("the relaxation did not solve")
+        status = self.lp.Solve()
+        if status != 0:
+            # the relaxation always has a solution (shortfalls priced), but GLOP can lose its way
+            # numerically (ABNORMAL on n080w4_2_7-8-8-3 with 61 rows fixed and 4 700 columns): once
+            # more from scratch, then give up (the dive returns None, the solve starts otherwise)
+            from ortools.linear_solver import pywraplp
+
+            scratch = pywraplp.MPSolverParameters()
+            scratch.SetIntegerParam(scratch.INCREMENTALITY, scratch.INCREMENTALITY_OFF)
+            status = self.lp.Solve(scratch)
+        if status != 0:
+            raise RelaxationFailed(f"the relaxation did not solve (GLOP status {status})")
         self.value = self.lp.Objective().Value()
         links = np.zeros((int(self.group.max()) + 1, self.D, self.S + 1))
         for (g, d, s), c in self.link.items():
@@ -266,7 +281,25 @@ class ColumnGeneration:
         has less time than it was planned with (the solver's quick start came first): the
         relaxation's pace is the instance's, not the time left's. `steps_seconds`: the fixing
         steps get at least this long after the relaxation, even past `seconds` (a relaxation
-        that took most of the time would otherwise leave a dive fixing nurses by the dozen)."""
+        that took most of the time would otherwise leave a dive fixing nurses by the dozen).
+
+        A relaxation GLOP fails to solve (`RelaxationFailed`) ends the dive with None too; `failed`
+        says why."""
+        try:
+            return self._dive(seconds, rounds, leave_open, relax_rounds, relax_seconds, steps_seconds)
+        except RelaxationFailed as exc:
+            self.failed = str(exc)
+            return None
+
+    def _dive(
+        self,
+        seconds: float,
+        rounds: int,
+        leave_open: int,
+        relax_rounds: int | None,
+        relax_seconds: float | None,
+        steps_seconds: float,
+    ) -> list[list[int]] | None:
         deadline = self.clock() + seconds
         step = 0.0  # seconds per step of the dive so far (mean)
         with ThreadPoolExecutor(2) as pool:
