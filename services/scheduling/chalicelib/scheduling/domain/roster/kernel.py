@@ -162,7 +162,7 @@ def best_row(  # type: ignore[no-untyped-def]
     over-charged). Requests go into `daycost`: `bound.ColumnGeneration` does that.
 
     `work` (int32, at least D * `row_states(n, ...)` long) holds the back pointers: a caller pricing
-    nurse after nurse passes the same one each time (over 56 days it is up to 100 MB, and a fresh
+    nurse after nurse passes the same one each time (over 56 days it is up to 126 MB, and a fresh
     one per row cost a third of the pricing's time in page faults); a shorter one is not used."""
     D = daycost.shape[0]
     S = shift_rules.shape[1]
