@@ -215,11 +215,11 @@ def test_a_ward_runs_a_month_requests_solve_publish_leave_repair_swap_republish(
 
     sick, day, spare = next(
         (s, d, f)
-        for d in (today + timedelta(days=k) for k in range(1, 6))
+        for d in (today + timedelta(days=k) for k in range(1, 13))
         for s in m.nurses
         if str(d) in v2.get(s, {})
         for f in m.nurses
-        if free(f, d)
+        if f != away and free(f, d)  # (she is off on her leave: not free to cover)
     )
     call = {"staff_id": sick, "date": str(day), "reason": "发热"}
     reported = m.call("POST", f"{base}/absences", m.as_head, call, 201)

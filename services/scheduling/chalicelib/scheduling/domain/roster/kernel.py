@@ -185,7 +185,7 @@ def best_row(  # type: ignore[no-untyped-def]
     INF = 1e18
     cur = np.full(size, INF)
     nxt = np.full(size, INF)
-    # Only the states reached are visited (a tenth of them or fewer: a run of work has no days off in
+    # Only the states reached are visited (a fraction of them: a run of work has no days off in
     # progress, a shift's run is no longer than the work's, the total is at most the day): their
     # indices, in increasing order, so that ties go as a scan of every state would take them. A
     # state's back pointer is written whenever it is reached, so `back` needs no initial value.
