@@ -8,7 +8,7 @@ app request), the partner's list entry, the outbox event (``app.installed`` / ``
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from chalicelib.marketplace.contracts import installations as models
 from chalicelib.marketplace.domain import installations as domain
@@ -25,10 +25,9 @@ from shared.events.published.marketplace import (
     InstallationChanged,
 )
 from shared.ids import new_id
+from shared.installations import PROVINCE_TZ
 from shared.persistence.models import now_utc
 from shared.scopes import BASELINE_SCOPES
-
-PROVINCE_TZ = timezone(timedelta(hours=8))  # the metering day's zone (shared.installations.PROVINCE_TZ)
 
 STALE = "the installation changed meanwhile; reload it"
 USAGE_DAYS = 31

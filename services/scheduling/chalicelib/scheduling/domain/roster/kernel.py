@@ -149,6 +149,21 @@ def row_cost(n, row, rules, shift_rules, weekends, req_ptr, req, weights, hours,
 
 
 @_compiled
+def _state_caps(n, rules, shift_rules):  # type: ignore[no-untyped-def]
+    """`best_row`'s state for nurse `n`: how many values each of the run of work, the run of one
+    shift, the run of days off, the total and the weekends worked takes (each capped where its
+    charge stops changing)."""
+    w_low, w_high, o_low, o_high = rules[n, 1], rules[n, 2], rules[n, 4], rules[n, 5]
+    t_min, t_max, wk_max = rules[n, 6], rules[n, 7], rules[n, 8]
+    CS = 1
+    for s in range(shift_rules.shape[1]):
+        CS = max(CS, max(shift_rules[n, s, 0], min(shift_rules[n, s, 1], 10) + 1) + 1)
+    CW = max(w_low, w_high + 1) + 1
+    CO = max(o_low, o_high + 1) + 1
+    return CW, CS, CO, max(t_min, t_max + 1, 0) + 1, max(wk_max + 1, 0) + 1
+
+
+@_compiled
 def best_row(  # type: ignore[no-untyped-def]
     n, daycost, rules, shift_rules, weekends, weights, forbidden, last, leave, locked, grid, out, work
 ):
@@ -170,13 +185,7 @@ def best_row(  # type: ignore[no-untyped-def]
     w_streak, w_low, w_high = rules[n, 0], rules[n, 1], rules[n, 2]
     o_streak, o_low, o_high = rules[n, 3], rules[n, 4], rules[n, 5]
     t_min, t_max, wk_max, complete = rules[n, 6], rules[n, 7], rules[n, 8], rules[n, 9]
-    CW = max(w_low, w_high + 1) + 1
-    CO = max(o_low, o_high + 1) + 1
-    CS = 1
-    for s in range(S):
-        CS = max(CS, max(shift_rules[n, s, 0], min(shift_rules[n, s, 1], 10) + 1) + 1)
-    CT = max(t_min, t_max + 1, 0) + 1
-    CK = max(wk_max + 1, 0) + 1
+    CW, CS, CO, CT, CK = _state_caps(n, rules, shift_rules)
     V = S + 1
     wk_first = np.full(D, -1, np.int64)  # for a weekend's last day, its first day
     for i in range(weekends.shape[0]):
@@ -308,15 +317,8 @@ def best_row(  # type: ignore[no-untyped-def]
 def row_states(n, rules, shift_rules):  # type: ignore[no-untyped-def]
     """The number of states of `best_row`'s dynamic program for nurse `n` (its `work` holds the
     days times this)."""
-    S = shift_rules.shape[1]
-    w_low, w_high, o_low, o_high = rules[n, 1], rules[n, 2], rules[n, 4], rules[n, 5]
-    t_min, t_max, wk_max = rules[n, 6], rules[n, 7], rules[n, 8]
-    CS = 1
-    for s in range(S):
-        CS = max(CS, max(shift_rules[n, s, 0], min(shift_rules[n, s, 1], 10) + 1) + 1)
-    CW = max(w_low, w_high + 1) + 1
-    CO = max(o_low, o_high + 1) + 1
-    return (S + 1) * CW * CS * CO * (max(t_min, t_max + 1, 0) + 1) * (max(wk_max + 1, 0) + 1)
+    CW, CS, CO, CT, CK = _state_caps(n, rules, shift_rules)
+    return (shift_rules.shape[1] + 1) * CW * CS * CO * CT * CK
 
 
 @_compiled

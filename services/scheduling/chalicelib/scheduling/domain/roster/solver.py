@@ -108,8 +108,9 @@ class SolveOptions:
     dive_steps: float = 0.4
     # Horizons longer than this many days start without the dive: over 56 days the relaxation does
     # not converge in its share however fast a round is (with the pricing 3.8 times faster, the
-    # 8-week validation instances ran 35-54 rounds in their 45 s and stopped 1.3-1.7 times away
-    # from their optimum: a dive's whole share lost), and a month's period (28-31 days) converges.
+    # 8-week validation instances ran 35-54 rounds in their 45 s and stopped with their Lagrangian
+    # bound 133-170 % below their value, a dive needing 1 %: its whole share lost), and a month's
+    # period (28-31 days) converges.
     dive_days: int = 35
     # The quick start (any time): CP-SAT's first solution of the whole model within this share of
     # the time (0 = off), then a local-search descent of `quick_descent` of the time; the dive or
