@@ -261,14 +261,15 @@ def test_a_horizon_longer_than_the_dive_days_starts_from_the_weekly_quick_roster
 ) -> None:
     """Over 8 weeks the relaxation does not converge in its share: the dive is not tried at all, nor
     the week-by-week start again (the quick roster is its first solutions); the search starts from
-    the quick roster (here 4 weeks against limits of 14 days)."""
+    the quick roster (here 4 weeks against limits of 14 days). The whole horizon's model is never
+    built: on 100-120 nurses x 56 days it cost 1.6-3 s before the first roster."""
     problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
     work = Work(relax_rounds=1000, start_dtime=1.0, iterations=4, sub_dtime=0.5)
     options = SolveOptions(HANG, seed=0, work=work, quick_whole_days=14, dive_days=14)
     result = solve(problem, options)
     stats = result.stats
     assert stats["start"] == "quick" and stats["quick_weekly"]
-    assert not {"dive_seconds", "dive_lp_rounds", "construct_seconds"} & set(stats)
+    assert not {"dive_seconds", "dive_lp_rounds", "construct_seconds", "build_seconds"} & set(stats)
     ev = evaluate(problem, result.roster)
     assert ev.hard_violations == 0 and result.cost == ev.cost <= stats["quick_cost"]
 
