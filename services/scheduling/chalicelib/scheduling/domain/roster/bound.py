@@ -135,7 +135,7 @@ class ColumnGeneration:
         self.link = {
             (g, d, s): m.Constraint(0, 0) for g in range(len(sets)) for d in range(D) for s in range(S)
         }
-        # for the Lagrangian function at any prices (`lagrangian`): each skill's groups, their sizes,
+        # for the Lagrangian function at any prices (`coverage_part`): each skill's groups, their sizes,
         # and each (day, shift, skill)'s minimum and optimal coverage
         self.size = size
         self.groups_of = [[g for skills, g in sets.items() if k in skills] for k in range(K)]

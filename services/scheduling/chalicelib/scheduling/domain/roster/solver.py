@@ -878,9 +878,9 @@ def _quick_start(
             return None
         roster = Roster(tuple(roles))
     else:
-        rm = model()
+        rm = model()  # built here at the latest: its seconds count against the share, as they did
         prm.stop_after_first_solution = True
-        prm.max_time_in_seconds = max(1.0, opts.quick * opts.time_limit - (began - t0))
+        prm.max_time_in_seconds = max(1.0, opts.quick * opts.time_limit - (time.monotonic() - t0))
         if opts.work is not None:
             prm.max_deterministic_time = opts.work.start_dtime
         try:
