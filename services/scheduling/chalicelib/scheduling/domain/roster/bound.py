@@ -139,7 +139,6 @@ class ColumnGeneration:
         # and each (day, shift, skill)'s minimum and optimal coverage
         self.size = size
         self.groups_of = [[g for skills, g in sets.items() if k in skills] for k in range(K)]
-        self.dmin, self.dopt, self.w_under = ls.dmin, ls.dopt, float(weights[7])
         covers: dict[tuple[int, int, int], list[Any]] = {}
         self.shortfalls: list[tuple[int, Any]] = []  # (day, a minimum coverage's shortfall)
         self.missed: list[int] = []  # after a dive: the days whose minimum coverage its rows miss
@@ -219,27 +218,19 @@ class ColumnGeneration:
     def coverage_part(self, links: np.ndarray) -> float:
         """The coverage's part of the Lagrangian function at the link prices `links` (group, day,
         value + 1): with the link constraints priced instead of kept, each (day, shift, skill)
-        chooses its own fill, its groups' nurses at their price against the shortfall's and the
-        unmet optimum's — the cheapest first, while one more beats what it saves."""
-        total = 0.0
-        for d in range(self.D):
-            for s in range(self.S):
-                for k, groups in enumerate(self.groups_of):
-                    low, opt = float(self.dmin[d, s, k]), float(self.dopt[d, s, k])
-                    total += SHORTFALL * low + self.w_under * opt
-                    filled = 0.0
-                    for g in sorted(groups, key=lambda g: -links[g, d, s + 1]):
-                        price, room = -links[g, d, s + 1], float(self.size[g])
-                        while room > 0:
-                            saves = SHORTFALL * (filled < low) + self.w_under * (filled < opt)
-                            if price >= saves:
-                                break
-                            ahead = [x for x in (low, opt) if x > filled]
-                            take = min(room, min(ahead) - filled) if saves > 0 else room
-                            total += take * (price - saves)
-                            filled += take
-                            room -= take
-        return total
+        chooses its own fill from its groups' nurses at their price (`_cheapest_fill`)."""
+        under = float(self.ls.pricing[5][7])
+        return sum(
+            _cheapest_fill(
+                float(self.ls.dmin[d, s, k]),
+                float(self.ls.dopt[d, s, k]),
+                under,
+                sorted((-links[g, d, s + 1], float(self.size[g])) for g in groups),
+            )
+            for d in range(self.D)
+            for s in range(self.S)
+            for k, groups in enumerate(self.groups_of)
+        )
 
     def price(
         self, prices: np.ndarray, one: list[float], pool: Any, at: np.ndarray | None = None
@@ -428,6 +419,24 @@ class ColumnGeneration:
         for n in self.open:
             rows[n] = max(self.rows[n].items(), key=lambda row: row[1].solution_value())[0]
         return [list(rows[n]) for n in range(self.N)]
+
+
+def _cheapest_fill(low: float, opt: float, under: float, offers: list[tuple[float, float]]) -> float:
+    """The least cost of one (day, shift, skill)'s coverage: a nurse short of its minimum costs
+    `SHORTFALL`, one short of its optimum `under`, and `offers` (price, nurses), cheapest first,
+    fill it — the cheapest first, while one more costs less than it saves."""
+    total, filled = SHORTFALL * low + under * opt, 0.0
+    for price, room in offers:
+        while room > 0:
+            saves = SHORTFALL * (filled < low) + under * (filled < opt)
+            if price >= saves:
+                return total
+            ahead = [x for x in (low, opt) if x > filled]
+            take = min(room, min(ahead) - filled) if saves > 0 else room
+            total += take * (price - saves)
+            filled += take
+            room -= take
+    return total
 
 
 def _joined(first: Bound, then: Bound) -> Bound:

@@ -766,17 +766,18 @@ def solve(
             def free(n: int, d: int, days: set[int] = free_days, nurses: set[int] = free_nurses) -> bool:
                 return d in days or n in nurses
 
-            model().fix(grid, free)
+            rm = model()
+            rm.fix(grid, free)
             left = deadline - time.monotonic()
             prm.max_time_in_seconds = left
             if free_days or free_nurses:
-                model().hint(grid)
+                rm.hint(grid)
                 if opts.work is None:
                     prm.max_time_in_seconds = max(1.0, min(left, opts.dive_open_time * opts.time_limit))
             if opts.work is not None:
                 prm.max_deterministic_time = opts.work.start_dtime
-            status = solver.solve(model().model)
-            model().unfix()
+            status = solver.solve(rm.model)
+            rm.unfix()
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 status = cp_model.FEASIBLE
                 constructed = True
