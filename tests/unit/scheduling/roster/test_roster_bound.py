@@ -49,6 +49,47 @@ def test_best_row_is_exact_and_no_single_day_change_beats_it(inrc2_dir: Path) ->
                 assert priced(other) >= price - 1e-6, (n, d, v)
 
 
+def test_best_row_is_the_cheapest_of_all_rows_and_its_pruning_changes_nothing(inrc2_dir: Path) -> None:
+    """The dynamic program skips the states that cannot be on a cheapest row (a state beaten by
+    another by more than their totals' and weekends' difference can be worth; a state whose cost
+    plus a bound on its completion exceeds a greedy row's). Over a week every legal row is tried:
+    none is cheaper. Over 56 days (the totals and weekends where the skipping bites) the program
+    with the skipping finds the same price and row as without, at prices that make work cheap
+    (totals over their maximum), dear (under their minimum) or anything between."""
+    import itertools
+
+    from chalicelib.scheduling.domain.roster.solver import truncated
+
+    week = truncated(load_instance(inrc2_dir, "n030w4_1_6-2-9-1"), 7)
+    cg = ColumnGeneration(week)
+    ls, S, D = cg.ls, cg.S, cg.D
+    forbidden, last, leave = ls.rules_moves[:3]
+    every = np.array(list(itertools.product(range(-1, S), repeat=D)), np.int64)
+    rng = np.random.default_rng(17)
+    row = np.zeros(D, np.int64)
+    for n, shift in zip(rng.choice(cg.N, 6, replace=False), (-40.0, 0.0, 40.0) * 2, strict=True):
+        extra = rng.normal(shift, 30, (D, S + 1))
+        extra[:, 0] = 0.0
+        price = kernel.best_row(int(n), cg.requests[n] + extra, *cg.dp_args, row, cg.work[0])
+        costs = [
+            kernel.row_cost(int(n), r, *ls.pricing) + float(extra[np.arange(D), r + 1].sum())
+            for r in every
+            if kernel.legal(int(n), r, 0, D - 1, forbidden, last, leave)
+        ]
+        assert abs(price - min(costs)) < 1e-6
+    for name in ("n030w8_1_2-7-0-9-3-6-0-6", "n005w4_0_1-2-3-3"):
+        cg = ColumnGeneration(load_instance(inrc2_dir, name))
+        D, S = cg.D, cg.S
+        row, plain = np.zeros(D, np.int64), np.zeros(D, np.int64)
+        for k in range(12):
+            n = int(rng.integers(cg.N))
+            extra = rng.normal((-60.0, -20.0, 0.0, 30.0)[k % 4], 25, (D, S + 1))
+            extra[:, 0] = 0.0
+            price = kernel.best_row(n, cg.requests[n] + extra, *cg.dp_args, row, cg.work[0])
+            unpruned = kernel.best_row(n, cg.requests[n] + extra, *cg.dp_args, plain, cg.work[1], False)
+            assert price == unpruned and (row == plain).all(), (name, n, k)
+
+
 def test_bound_is_below_the_reference_roster_and_an_early_stop_is_weaker(inrc2_dir: Path) -> None:
     folder = inrc2_dir / "reference_solutions" / "n005w4" / "Solution_H_0-WD_1-2-3-3"
     problem = load_instance(inrc2_dir, "n005w4_0_1-2-3-3")
