@@ -128,6 +128,11 @@ class ColumnGeneration:
         self.group = np.array([sets.setdefault(tuple(np.flatnonzero(k)), len(sets)) for k in skill_ok])
         size = np.bincount(self.group, minlength=len(sets))
         m = self.lp = pywraplp.Solver.CreateSolver("GLOP")
+        # No presolve: each round adds columns to the last round's LP, and GLOP's presolve
+        # rebuilt it each time instead of going on from the last basis (on n030w8_0 the LP took
+        # 0.33 s a round with it, 0.1 s without, and the relaxation converged in 191 rounds
+        # instead of 197: 54 s instead of 104)
+        m.SetSolverSpecificParametersAsString("use_preprocessing: false")
         objective = m.Objective()
         objective.SetMinimization()
         self.one = [m.Constraint(1, 1) for _ in range(N)]  # one row per nurse
