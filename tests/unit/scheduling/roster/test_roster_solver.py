@@ -25,9 +25,6 @@ from chalicelib.scheduling.domain.roster.solver import (  # noqa: E402
     RosterModel,
     SolveOptions,
     Work,
-    closed_groups,
-    grid_of,
-    group_problem,
     solve,
     truncated,
 )
@@ -262,14 +259,11 @@ def test_a_failed_dive_hands_over_to_the_quick_roster_without_another_start(inrc
 def test_a_horizon_longer_than_the_dive_days_starts_from_the_weekly_quick_roster_without_a_dive(
     inrc2_dir: Path,
 ) -> None:
-    """Over 8 weeks the relaxation of one closed group does not converge in its share: the dive is
-    not tried at all, nor the week-by-week start again (the quick roster is its first solutions);
-    the search starts from the quick roster (here 4 weeks against limits of 14 days). The whole
-    horizon's model is never built: on 100-120 nurses x 56 days it cost 1.6-3 s before the first
-    roster."""
-    whole = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
-    problem = group_problem(whole, closed_groups(whole)[0])  # its 25 nurses who are not trainees
-    assert len(closed_groups(problem)) == 1
+    """Over 8 weeks the relaxation does not converge in its share: the dive is not tried at all, nor
+    the week-by-week start again (the quick roster is its first solutions); the search starts from
+    the quick roster (here 4 weeks against limits of 14 days). The whole horizon's model is never
+    built: on 100-120 nurses x 56 days it cost 1.6-3 s before the first roster."""
+    problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
     work = Work(relax_rounds=1000, start_dtime=1.0, iterations=4, sub_dtime=0.5)
     options = SolveOptions(HANG, seed=0, work=work, quick_whole_days=14, dive_days=14)
     result = solve(problem, options)
@@ -278,78 +272,6 @@ def test_a_horizon_longer_than_the_dive_days_starts_from_the_weekly_quick_roster
     assert not {"dive_seconds", "dive_lp_rounds", "construct_seconds", "build_seconds"} & set(stats)
     ev = evaluate(problem, result.roster)
     assert ev.hard_violations == 0 and result.cost == ev.cost <= stats["quick_cost"]
-
-
-def test_closed_groups_share_no_skill_and_their_costs_add_up(inrc2_dir: Path) -> None:
-    """The trainees of an INRC-II ward share no skill with the others: two groups, each a problem
-    of its own whose costs add up to the whole roster's, whatever the roster."""
-    problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
-    groups = closed_groups(problem)
-    assert [len(g) for g in groups] == [25, 5]
-    assert sorted(itertools.chain(*groups)) == list(range(len(problem.nurses)))
-    skills = [{k for i in g for k in problem.nurses[i].skills} for g in groups]
-    assert not skills[0] & skills[1] and skills[1] == {"Trainee"}
-    roster = solve(problem, SolveOptions(HANG, seed=0, work=Work(start_dtime=0.5, iterations=2))).roster
-    parts = []
-    for g in groups:
-        ids = {problem.nurses[i].id for i in g}
-        part = group_problem(problem, g)
-        parts.append(evaluate(part, Roster(tuple(a for a in roster.assignments if a.nurse in ids))).cost)
-    assert sum(parts) == evaluate(problem, roster).cost and min(parts) > 0
-
-
-def test_a_long_horizon_dives_group_by_group_and_their_bounds_add_up(inrc2_dir: Path) -> None:
-    """Past `dive_days` (here 14 days against 4 weeks) the whole relaxation is not tried: each
-    closed group has its relaxation and dive, the largest first; the rows come together into one
-    roster, the groups' bounds into the problem's: the whole relaxation's own, and no roster
-    below it."""
-    import math
-
-    from chalicelib.scheduling.domain.roster.bound import ColumnGeneration
-
-    problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
-    work = Work(relax_rounds=1000, start_dtime=1.0, iterations=4, sub_dtime=0.5)
-    options = SolveOptions(HANG, seed=0, work=work, quick_whole_days=14, dive_days=14)
-    result = solve(problem, options)
-    stats = result.stats
-    assert stats["quick_weekly"] and stats["dive_groups"] == "2/2" and stats["start"] in ("dive", "quick")
-    whole = ColumnGeneration(problem).run(math.inf)
-    assert whole.proved_optimal_lp and stats["dive_bound"] == math.ceil(whole.value - 1e-6)
-    ev = evaluate(problem, result.roster)
-    assert ev.hard_violations == 0 and result.cost == ev.cost >= stats["dive_bound"]
-    assert result.cost <= min(stats["quick_cost"], stats["dive_cost"])
-
-
-def test_a_group_whose_dive_gives_up_keeps_the_quick_rows(
-    inrc2_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A group's dive that gives up (its relaxation too slow) leaves that group's rows as the quick
-    roster has them, fixed; the others' come from their dives, their open nurses and short days
-    named in the whole problem's terms. With no quick roster to fall back on, no dive at all."""
-    from chalicelib.scheduling.domain.roster import solver as solver_module
-
-    problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
-    groups = closed_groups(problem)
-    quick = solve(problem, SolveOptions(HANG, seed=0, work=Work(start_dtime=0.5, iterations=2))).roster
-    fallback = grid_of(problem, quick)
-    D = problem.num_days
-
-    def dive(sub, seconds, open_rows, stats, *rest):  # type: ignore[no-untyped-def]
-        if len(sub.nurses) == 5:
-            return None  # the trainees' gives up
-        stats["dive_lp_rounds"] = 7
-        return [[0] * D for _ in sub.nurses], {3, 4, 5}, {1, 24}
-
-    monkeypatch.setattr(solver_module, "_dive", dive)
-    stats: dict = {}
-    grid, days, nurses = solver_module._dive_by_group(
-        problem, groups, fallback, 60.0, 10, stats, None, 45.0, 24.0
-    )
-    assert [grid[i] for i in groups[1]] == [fallback[i] for i in groups[1]]
-    assert all(grid[i] == [0] * D for i in groups[0])
-    assert days == {3, 4, 5} and nurses == {groups[0][1], groups[0][24]}
-    assert stats["dive_groups"] == "1/2" and stats["dive_lp_rounds"] == 7 and "dive_bound" not in stats
-    assert solver_module._dive_by_group(problem, groups, [], 60.0, 10, {}, None, 45.0, 24.0) is None
 
 
 def test_pinned_problem_starts_week_by_week_and_keeps_its_pins(inrc2_dir: Path) -> None:

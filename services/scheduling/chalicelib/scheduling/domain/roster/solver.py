@@ -112,9 +112,6 @@ class SolveOptions:
     # bound 133-170 % below their value, a dive needing 1 %: its whole share lost), and a month's
     # period (28-31 days) converges.
     dive_days: int = 35
-    # ... except by closed group (`closed_groups`), each group's relaxation and dive in turn, in
-    # this share of the time (the groups' relaxations take longer than a month's whole one)
-    dive_long: float = 0.6
     # The quick start (any time): CP-SAT's first solution of the whole model within this share of
     # the time (0 = off), then a local-search descent of `quick_descent` of the time; the dive or
     # the week-by-week start replaces it only if it does better.
@@ -722,13 +719,10 @@ def solve(
         # that fails, the constructive start: the horizon rostered chunk by chunk (each chunk
         # solved with the earlier ones fixed and the contract totals scaled to the days so far).
         starts: list[tuple[str, Callable[[], tuple[list[list[int]], set[int], set[int]] | None]]] = []
-        # over a longer horizon the whole relaxation does not converge in time, each closed group's
-        # does: a dive per group (the rows of a group whose dive gives up are the quick roster's)
-        groups = closed_groups(problem) if problem.num_days > opts.dive_days and quick is not None else []
         if (
             opts.dive > 0
             and not problem.pins
-            and (problem.num_days <= opts.dive_days or len(groups) > 1)
+            and problem.num_days <= opts.dive_days
             and _dive_applies(problem)
         ):
             open_rows = min(opts.dive_open, len(problem.nurses) // 4)
@@ -738,21 +732,17 @@ def solve(
             # `dive_relax` of the dive's time whatever came first, and the fixing steps at least
             # `dive_steps` after it (on two 120-nurse instances the relaxation needs 31-37 s, the
             # dive gave up, and the search from the quick roster ended at 1.5 times the bound)
-            dive_share = opts.dive if len(groups) < 2 else opts.dive_long
-            dive_seconds = max(1.0, opts.time_limit * dive_share - (time.monotonic() - t0))
-            relax_seconds = opts.dive_relax * opts.time_limit * dive_share
-            steps_seconds = opts.dive_steps * opts.time_limit * dive_share
-            fallback = grid_of(problem, quick[0]) if quick is not None else []
-
-            def dive() -> tuple[list[list[int]], set[int], set[int]] | None:
-                if len(groups) > 1:
-                    return _dive_by_group(
-                        problem, groups, fallback, dive_seconds, open_rows, stats, opts.work,
-                        relax_seconds, steps_seconds,
-                    )  # fmt: skip
-                return _dive(problem, dive_seconds, open_rows, stats, opts.work, relax_seconds, steps_seconds)
-
-            starts.append(("dive", dive))
+            dive_seconds = max(1.0, opts.time_limit * opts.dive - (time.monotonic() - t0))
+            relax_seconds = opts.dive_relax * opts.time_limit * opts.dive
+            steps_seconds = opts.dive_steps * opts.time_limit * opts.dive
+            starts.append(
+                (
+                    "dive",
+                    lambda: _dive(
+                        problem, dive_seconds, open_rows, stats, opts.work, relax_seconds, steps_seconds
+                    ),
+                )
+            )
         budget = opts.time_limit * first_phase
 
         def constructed_grid() -> tuple[list[list[int]], set[int], set[int]] | None:
@@ -928,7 +918,6 @@ def _dive(
     work: Work | None = None,
     relax_seconds: float | None = None,
     steps_seconds: float = 0.0,
-    smooth: float = 0.0,
 ) -> tuple[list[list[int]], set[int], set[int]] | None:
     """The rows of a dive on the column-generation relaxation (None if the relaxation did not
     converge in time), the days to roster again (those whose minimum coverage the rows miss, with
@@ -936,7 +925,7 @@ def _dive(
     relaxation's bound goes into `stats` (the search stops if it is reached)."""
     from chalicelib.scheduling.domain.roster.bound import ColumnGeneration
 
-    cg = ColumnGeneration(problem, smooth=smooth)
+    cg = ColumnGeneration(problem)
     grid = cg.dive(
         seconds,
         leave_open=open_rows,
@@ -957,119 +946,6 @@ def _dive(
     stats["dive_open_nurses"] = len(cg.open)
     days = {d + e for d in cg.missed for e in (-1, 0, 1) if 0 <= d + e < problem.num_days}
     return grid, days, set(cg.open)
-
-
-def closed_groups(problem: RosterProblem) -> list[list[int]]:
-    """The nurses (indices, the largest group first) in groups that no skill joins: two nurses are
-    in one group if a chain of shared skills links them. Coverage is per skill, every other rule
-    per nurse, so a roster's cost is the sum of its groups' and each group is a problem of its own
-    (`group_problem`) — where there are no fairness counts across them."""
-    parent = {k: k for k in problem.skills}
-
-    def root(k: str) -> str:
-        while parent.setdefault(k, k) != k:
-            k = parent[k]
-        return k
-
-    for nurse in problem.nurses:
-        for k in nurse.skills[1:]:
-            parent[root(k)] = root(nurse.skills[0])
-    groups: dict[str, list[int]] = {}
-    for i, nurse in enumerate(problem.nurses):
-        groups.setdefault(root(nurse.skills[0]) if nurse.skills else "", []).append(i)
-    return sorted(groups.values(), key=len, reverse=True)
-
-
-def group_problem(problem: RosterProblem, members: Sequence[int]) -> RosterProblem:
-    """The problem of the nurses `members` (a closed group, `closed_groups`) and of their skills'
-    demand alone."""
-    nurses = tuple(problem.nurses[i] for i in members)
-    ids = {n.id for n in nurses}
-    skills = {k for n in nurses for k in n.skills}
-    return replace(
-        problem,
-        nurses=nurses,
-        skills=tuple(k for k in problem.skills if k in skills),
-        demand=tuple(x for x in problem.demand if x.skill in skills),
-        leave=tuple(x for x in problem.leave if x.nurse in ids),
-        requests=tuple(x for x in problem.requests if x.nurse in ids),
-        pins=tuple(x for x in problem.pins if x.nurse in ids),
-        history=MappingProxyType({k: v for k, v in problem.history.items() if k in ids}),
-        fair_share=MappingProxyType({k: v for k, v in problem.fair_share.items() if k in ids}),
-    )
-
-
-def _dive_by_group(
-    problem: RosterProblem,
-    groups: list[list[int]],
-    fallback: list[list[int]],
-    seconds: float,
-    open_rows: int,
-    stats: dict[str, Any],
-    work: Work | None,
-    relax_seconds: float,
-    steps_seconds: float,
-) -> tuple[list[list[int]], set[int], set[int]] | None:
-    """`_dive` on each closed group in turn (the largest first), each with the time left shared by
-    its nurses, the open nurses shared likewise; a group whose dive gives up keeps its rows of
-    `fallback` (the quick roster), fixed like the others. None if no group's dive gave rows. The
-    groups' bounds add up to the problem's where every one converged.
-
-    Over 56 days the whole relaxation of n100w8_1_2-5-3-4-0-7-8-7 stood 27 % from its optimum after
-    45 s; its 75-nurse group's converged in 40 s and its 25-nurse group's in 14 s."""
-    from chalicelib.scheduling.domain.roster.bound import SMOOTH
-
-    N, D = len(problem.nurses), problem.num_days
-    grid = [list(row) for row in fallback] if fallback else [[-1] * D for _ in range(N)]
-    free_days: set[int] = set()
-    free_nurses: set[int] = set()
-    began = time.monotonic()
-    left = N
-    dived, bound, converged = 0, 0.0, True
-    totals: dict[str, float] = {"dive_lp_rounds": 0, "dive_lp_seconds": 0.0}
-    for members in groups:
-        # the relaxations share `relax_seconds` (what one left unused goes to the next), the
-        # fixing steps `steps_seconds`, by nurses
-        share = len(members) / left
-        left -= len(members)
-        spent = time.monotonic() - began
-        part: dict[str, Any] = {}
-        made = _dive(
-            group_problem(problem, members),
-            max(1.0, (seconds - spent) * share),
-            round(open_rows * len(members) / N),
-            part,
-            work,
-            max(1.0, (relax_seconds - totals["dive_lp_seconds"]) * share),
-            steps_seconds * len(members) / N,
-            SMOOTH,
-        )
-        for key in totals:
-            totals[key] += part.get(key, 0)
-        stats["dive_lp_gap"] = max(stats.get("dive_lp_gap", 0.0), part.get("dive_lp_gap", 0.0))
-        if "dive_bound" in part:
-            bound += part["dive_bound"]
-        else:
-            converged = False
-        if made is None:
-            if not fallback:
-                return None
-            continue
-        dived += 1
-        rows, days, opened = made
-        for i, n in enumerate(members):
-            grid[n] = list(rows[i])
-        free_days |= days
-        free_nurses |= {members[i] for i in opened}
-    stats.update({k: round(v, 2) for k, v in totals.items()})
-    stats["dive_groups"] = f"{dived}/{len(groups)}"
-    if converged:
-        stats["dive_bound"] = math.ceil(bound - 1e-6)
-    if not dived:
-        return None
-    stats["dive_missed_days"] = len(free_days)
-    stats["dive_open_nurses"] = len(free_nurses)
-    return grid, free_days, free_nurses
 
 
 def truncated(problem: RosterProblem, days: int) -> RosterProblem:
