@@ -118,12 +118,26 @@ def _token(made: Any) -> str:
     return str(made.path.rsplit("/", 1)[1])
 
 
-def test_a_link_names_nobody_keeps_only_a_digest_and_opens_the_questionnaire() -> None:
+def test_a_link_names_nobody_keeps_only_a_digest_and_opens_the_questionnaire(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the token is a random secret and its signature, nothing of the patient's: with the secret
+    # drawn known (a random one holds "p1" about once in 80 draws), every character is accounted for
+    drawn: list[str] = []
+    draw = rules.new_secret
+
+    def known() -> str:
+        drawn.append(draw().replace("p", "q"))
+        return drawn[-1]
+
+    monkeypatch.setattr(rules, "new_secret", known)
     world = World()
     world.task()
     made = world.link()
     token = _token(made)
     assert made.url == f"https://fh.example.cn/followup/p/{token}" and len(token) == rules.TOKEN_CHARS
+    secret, signature = rules.split(token)
+    assert [secret] == drawn and all(c in "0123456789abcdef" for c in signature)
     assert "p1" not in token and made.expires_at == NOW + timedelta(days=7)
     (stored,) = world.store.tables.links.values()
     assert stored.token_hash == rules.token_hash(token) and token not in stored.model_dump_json()
