@@ -122,7 +122,7 @@ def test_a_link_names_nobody_keeps_only_a_digest_and_opens_the_questionnaire(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # the token is a random secret and its signature, nothing of the patient's: with the secret
-    # drawn known (a random one holds "p1" about once in 80 draws), every character is accounted for
+    # drawn known (a random one holds "p1" about once in 130 draws), every character is accounted for
     drawn: list[str] = []
     draw = rules.new_secret
 
