@@ -45,9 +45,11 @@ def test_8_week_validation_set_is_its_fixed_draw_one_per_dataset(inrc2_dir: Path
 def test_summary_gives_each_instance_its_mean_and_worst_over_the_seeds() -> None:
     rows = [
         {"instance": "a", "seed": 0, "cost": 100, "ratio": None, "ratio_bound": 1.0, "bound": 100,
-         "best_known": None, "first_roster_s": 2.0, "hard_violations": 0, "seconds": 10.0},
+         "best_known": None, "first_roster_s": 2.0, "hard_violations": 0, "seconds": 10.0,
+         "tenth_ratio_bound": 1.5},
         {"instance": "a", "seed": 1, "cost": 110, "ratio": None, "ratio_bound": 1.1, "bound": 100,
-         "best_known": None, "first_roster_s": 4.0, "hard_violations": 0, "seconds": 10.0},
+         "best_known": None, "first_roster_s": 4.0, "hard_violations": 0, "seconds": 10.0,
+         "tenth_ratio_bound": 1.3},
         {"instance": "b", "seed": 0, "cost": 240, "ratio": 1.2, "ratio_bound": 1.2, "bound": 200,
          "best_known": 200, "first_roster_s": 9.0, "hard_violations": 0, "seconds": 10.0},
         {"instance": "b", "seed": 1, "cost": None, "ratio": None, "ratio_bound": None, "bound": 200,
@@ -67,7 +69,10 @@ def test_summary_gives_each_instance_its_mean_and_worst_over_the_seeds() -> None
     assert s["mean_ratio_bound"] == pytest.approx((1.05 + 1.2) / 2, abs=1e-4)
     assert s["max_ratio_bound"] == 1.2 and s["max_first_roster_s"] == 9.0
     table = bench.markdown(s)
-    assert "| a | 100 | — | 105 (110) | 1.050 (1.100) | — | 3.0 (4.0) |" in table
+    # at a tenth of the time: the mean and worst of what a solve stopped then keeps; none for b
+    assert "| a | 100 | — | 105 (110) | 1.050 (1.100) | — | 3.0 (4.0) | 1.400 (1.500) |" in table
+    assert "| b | 200 | 200 | 240 (240) | 1.200 (1.200) | 1.200 (1.200) | 9.0 (9.0) | — |" in table
+    assert s["mean_tenth_ratio_bound"] == 1.4 and s["max_tenth_ratio_bound"] == 1.5
     assert "**1.125** (1.200)" in table
 
 
@@ -97,6 +102,8 @@ def test_bench_solves_each_seed_and_reports_the_bound_ratio(
     for r in runs:
         assert r["hard_violations"] == 0 and r["ratio"] == round(r["cost"] / 1695, 4)
         assert 0 < r["first_roster_s"] <= r["seconds"]
+        # the first roster is never better than the last; nor is the best at a tenth of the time
+        assert r["first_roster_cost"] >= r["cost"] and (r["tenth_cost"] or r["cost"]) >= r["cost"]
     summary = json.loads(lines[2])["summary"]
     assert summary["solves"] == 2 and summary["per_instance"][0]["seeds"] == 2
     assert lines[3].startswith("| instance |")

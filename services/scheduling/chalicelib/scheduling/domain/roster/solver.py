@@ -711,7 +711,7 @@ def solve(
         # first solution, then a short descent by the local search. The better starts below
         # (the dive, the week-by-week one) take over only if they do better; if they fail, the
         # search starts from this one instead of spending a fifth of the time on another start.
-        quick = _quick_start(problem, model, solver, opts, t0, stats)
+        quick = _quick_start(problem, model, solver, opts, t0, stats, progress.report)
         if quick is not None:
             progress.report(quick[1], quick[0])
         # A first roster's shifts, then the model's auxiliary variables (and the roles) completed
@@ -850,14 +850,17 @@ def _quick_start(
     opts: SolveOptions,
     t0: float,
     stats: dict[str, Any],
+    report: Callable[[int, Roster], None] | None = None,
 ) -> tuple[Roster, int] | None:
     """A feasible roster early, and its cost: CP-SAT's first solution of the whole model (within a
     tenth of the time limit, whatever the share already spent) — on a horizon longer than
     `quick_whole_days`, the first solution of each week in turn (`construct`, each week's roles as
     its solution chose them, in that share times the horizon's days / 28) — then a descent by the
-    local search (`quick_descent` of the time, or ten runs' moves under a budget of work). None
-    where the local search does not apply (the raw first solution is far too poor to start from)
-    or CP-SAT found nothing in the time."""
+    local search (`quick_descent` of the time, or ten runs' moves under a budget of work). The
+    first solution is given to `report` as soon as it exists, before the descent: a solve stopped
+    during the descent (or while a fresh process compiles the search's kernels for it, about 5 s)
+    keeps it. None where the local search does not apply (the raw first solution is far too poor
+    to start from) or CP-SAT found nothing in the time."""
     from chalicelib.scheduling.domain.roster.localsearch import LocalSearch
     from ortools.sat.python import cp_model
 
@@ -892,6 +895,11 @@ def _quick_start(
             stats["quick_seconds"] = round(time.monotonic() - began, 2)
             return None
         roster = rm.roster(list(solver.response_proto.solution))
+    first = evaluate(problem, roster)
+    if report is not None and first.hard_violations == 0:
+        report(first.cost, roster)
+    stats["quick_first_cost"] = first.cost
+    stats["quick_first_seconds"] = round(time.monotonic() - t0, 2)
     moves = LocalSearch(problem)
     rng = random.Random(opts.seed)  # noqa: S311 - search, not security
     if opts.work is not None:
