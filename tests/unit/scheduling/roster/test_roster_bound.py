@@ -339,3 +339,27 @@ def test_smoothed_prices_reach_the_same_bound_in_fewer_rounds(inrc2_dir: Path) -
     early = ColumnGeneration(problem, smooth=0.8).run(math.inf, rounds=30)
     assert not early.proved_optimal_lp and early.value <= plain.value + 1e-6
     assert lower_bound(problem, math.inf).rounds == smooth.rounds  # the CLI smooths
+
+
+def test_the_bound_by_closed_group_is_the_whole_relaxations(inrc2_dir: Path) -> None:
+    """The trainees share no skill with anyone else, so the relaxation splits into one per closed
+    group: each converges on its own (over 56 days in a minute where the whole does not in
+    minutes), and their bounds add up to the whole relaxation's optimum — n021w4_0_5-4-2-0's
+    stored bound (validation.txt) from either."""
+    from chalicelib.scheduling.domain.roster.bound import closed_groups, group_problem
+
+    problem = load_instance(inrc2_dir, "n021w4_0_5-4-2-0")
+    groups = closed_groups(problem)
+    assert [len(g) for g in groups] == [5, 16]
+    assert sorted(n for g in groups for n in g) == list(range(len(problem.nurses)))
+    trainees = group_problem(problem, groups[0])
+    assert {k for n in trainees.nurses for k in n.skills} == {"Trainee"} == set(trainees.skills)
+    assert {x.skill for x in trainees.demand} == {"Trainee"}
+    assert {x.nurse for x in trainees.requests} <= {n.id for n in trainees.nurses}
+    whole = ColumnGeneration(problem, smooth=0.8).run(math.inf)
+    split = lower_bound(problem, math.inf)
+    assert whole.proved_optimal_lp and split.proved_optimal_lp
+    assert abs(split.value - whole.value) < 1e-3 and math.floor(split.value + 1e-6) == 1694
+    # each group's bound on its own, the sum the whole's
+    parts = [ColumnGeneration(group_problem(problem, g), smooth=0.8).run(math.inf) for g in groups]
+    assert abs(sum(b.value for b in parts) - split.value) < 1e-6 and all(b.value > 0 for b in parts)

@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -455,7 +456,70 @@ def _joined(first: Bound, then: Bound) -> Bound:
     )
 
 
+def closed_groups(problem: RosterProblem) -> list[list[int]]:
+    """The nurses (indices) in groups that no skill joins, the smallest group first: two nurses are
+    in one group if a chain of shared skills links them (INRC-II's trainees are one such group, the
+    head nurses, nurses and caretakers another). A demanded skill no nurse has is in no group: its
+    demand, which no roster meets, is left out of every group's problem (a bound still)."""
+    parent = {k: k for k in problem.skills}
+
+    def root(k: str) -> str:
+        while parent.setdefault(k, k) != k:
+            k = parent[k]
+        return k
+
+    for nurse in problem.nurses:
+        for k in nurse.skills[1:]:
+            parent[root(k)] = root(nurse.skills[0])
+    groups: dict[str, list[int]] = {}
+    for i, nurse in enumerate(problem.nurses):
+        groups.setdefault(root(nurse.skills[0]) if nurse.skills else "", []).append(i)
+    return sorted(groups.values(), key=len)
+
+
+def group_problem(problem: RosterProblem, members: list[int]) -> RosterProblem:
+    """The problem of the nurses `members` (a closed group, `closed_groups`) and of their skills'
+    demand alone. Without fairness weights or ward-tagged demand (what the relaxation takes) a
+    roster's cost is the sum of its groups': coverage is per skill, every other rule per nurse."""
+    nurses = tuple(problem.nurses[i] for i in members)
+    ids = {n.id for n in nurses}
+    skills = {k for n in nurses for k in n.skills}
+    return replace(
+        problem,
+        nurses=nurses,
+        skills=tuple(k for k in problem.skills if k in skills),
+        demand=tuple(x for x in problem.demand if x.skill in skills),
+        leave=tuple(x for x in problem.leave if x.nurse in ids),
+        requests=tuple(x for x in problem.requests if x.nurse in ids),
+        pins=tuple(x for x in problem.pins if x.nurse in ids),
+        history=MappingProxyType({k: v for k, v in problem.history.items() if k in ids}),
+        fair_share=MappingProxyType({k: v for k, v in problem.fair_share.items() if k in ids}),
+    )
+
+
 def lower_bound(
     problem: RosterProblem, seconds: float = 300.0, rounds: int = 1000, smooth: float = SMOOTH
 ) -> Bound:
-    return ColumnGeneration(problem, smooth=smooth).run(seconds, rounds)
+    """The relaxation's bound, one closed group (`closed_groups`) at a time where there are several:
+    the relaxation is the sum of its groups', each converging on its own and much sooner than
+    the whole (over 56 days the whole of n100w8_1_2-5-3-4-0-7-8-7 stood 27 % from its optimum
+    after 45 s; its groups of 75 and 25 nurses converge in 41 and 10 s). The groups share
+    `seconds` by nurses, the smallest first, what one leaves going to the next; the bounds add
+    up (converged only if every group's did), as do the rounds, rows and seconds."""
+    groups = closed_groups(problem)
+    if len(groups) < 2:
+        return ColumnGeneration(problem, smooth=smooth).run(seconds, rounds)
+    began, left = time.monotonic(), len(problem.nurses)
+    parts: list[Bound] = []
+    for members in groups:
+        share = (seconds - (time.monotonic() - began)) * len(members) / left
+        left -= len(members)
+        parts.append(ColumnGeneration(group_problem(problem, members), smooth=smooth).run(share, rounds))
+    return Bound(
+        value=sum(b.value for b in parts),
+        lp=sum(b.lp for b in parts),
+        proved_optimal_lp=all(b.proved_optimal_lp for b in parts),
+        rounds=sum(b.rounds for b in parts),
+        columns=sum(b.columns for b in parts),
+        seconds=time.monotonic() - began,
+    )
