@@ -10,7 +10,7 @@ stderr. The cost and the hard violations are the evaluator's, not the solver's o
 Sets: `published` (the 4-week instances of the best-known table, the comparison with the
 literature), `validation` (`validation.txt`: instances the engine is not tuned on; the reference is
 the stored lower bound), `w8` (the 8-week instances of the table), `validation-w8`
-(`validation_w8.txt`: 8-week instances the engine is not tuned on, no stored bound). `--load N`
+(`validation_w8.txt`: 8-week instances the engine is not tuned on, their bounds stored too). `--load N`
 runs N busy-loop processes beside the solves, to measure the engine on a machine that is not quiet.
 """
 
@@ -258,11 +258,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     table = args.best_known or data / "README.md"
     best = parse_best_known(table) if table.exists() else {}
-    bounds = validation.load()
+    bounds = {**validation.load(), **validation.load(validation.FILE_W8)}
     if args.instances:
         names = [n.strip() for n in args.instances.split(",") if n.strip()]
     elif args.set == "validation":
-        names = list(bounds)
+        names = list(validation.load())
     elif args.set == "validation-w8":
         names = list(validation.load(validation.FILE_W8))
     else:
