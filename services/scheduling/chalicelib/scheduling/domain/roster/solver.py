@@ -113,10 +113,14 @@ class SolveOptions:
     # period (28-31 days) converges.
     dive_days: int = 35
     # The quick start (any time): CP-SAT's first solution of the whole model within this share of
-    # the time (0 = off), then a local-search descent of `quick_descent` of the time; the dive or
+    # the time (0 = off), then a local search of `quick_descent` of the time; the dive or
     # the week-by-week start replaces it only if it does better.
     quick: float = 0.1
     quick_descent: float = 0.025
+    # ... an annealing over those seconds (`anneal_t0` to `anneal_t1`, as the search's), not a
+    # descent: the descent stalls within a second (n100w4_0_1-0-7-9: 2640 after 3 s and after 6 s),
+    # 3 s of annealing end at 2260; 1.08 instead of 1.26 times the bound on n030w4_0_0-9-3-0
+    quick_anneal: bool = True
     # Horizons longer than this many days (a month: a ward's period stays on the whole model)
     # get their quick roster week by week instead (each chunk's first solution with the earlier
     # ones fixed, its roles as the chunk chose them), in a share grown with the horizon (`quick` x
@@ -855,12 +859,13 @@ def _quick_start(
     """A feasible roster early, and its cost: CP-SAT's first solution of the whole model (within a
     tenth of the time limit, whatever the share already spent) — on a horizon longer than
     `quick_whole_days`, the first solution of each week in turn (`construct`, each week's roles as
-    its solution chose them, in that share times the horizon's days / 28) — then a descent by the
-    local search (`quick_descent` of the time, or ten runs' moves under a budget of work). The
-    first solution is given to `report` as soon as it exists, before the descent: a solve stopped
-    during the descent (or while a fresh process compiles the search's kernels for it, about 5 s)
-    keeps it. None where the local search does not apply (the raw first solution is far too poor
-    to start from) or CP-SAT found nothing in the time."""
+    its solution chose them, in that share times the horizon's days / 28) — then a short annealing
+    by the local search's moves (`quick_descent` of the time, or ten runs' moves under a budget of
+    work; a descent without `quick_anneal`), its best roster kept. The first solution is given to
+    `report` as soon as it exists, before that: a solve stopped meanwhile (or while a fresh process
+    compiles the search's kernels for it, about 5 s) keeps it. None where the local search does not
+    apply (the raw first solution is far too poor to start from) or CP-SAT found nothing in the
+    time."""
     from chalicelib.scheduling.domain.roster.localsearch import LocalSearch
     from ortools.sat.python import cp_model
 
@@ -902,14 +907,22 @@ def _quick_start(
     stats["quick_first_seconds"] = round(time.monotonic() - t0, 2)
     moves = LocalSearch(problem)
     rng = random.Random(opts.seed)  # noqa: S311 - search, not security
+    hot, cold = _temperatures(problem, opts) if opts.quick_anneal else (0.0, 0.0)
     if opts.work is not None:
-        roster = moves.run(roster, rng, 0.0, moves=10 * opts.work.moves)
+        roster = moves.run(roster, rng, 0.0, hot, cold, moves=10 * opts.work.moves)
     else:
-        roster = moves.run(roster, rng, max(0.2, opts.quick_descent * opts.time_limit))
+        roster = moves.run(roster, rng, max(0.2, opts.quick_descent * opts.time_limit), hot, cold)
     cost = evaluate(problem, roster).cost
     stats["quick_seconds"] = round(time.monotonic() - began, 2)
     stats["quick_cost"] = cost
     return roster, cost
+
+
+def _temperatures(problem: RosterProblem, opts: SolveOptions) -> tuple[float, float]:
+    """The annealing's start and end temperatures, in units of the largest soft weight / 30
+    (INRC-II's scale)."""
+    scale = max(1, *vars(problem.weights).values()) / 30
+    return opts.anneal_t0 * scale, opts.anneal_t1 * scale
 
 
 def _dive_applies(problem: RosterProblem) -> bool:
@@ -1570,8 +1583,7 @@ class _Search:
             time.sleep(max(0.0, self.anneal_from - time.monotonic()))
             with self.lock:
                 roster, seconds = self.roster, self.deadline - time.monotonic() - 0.5
-            scale = max(1, *vars(self.problem.weights).values()) / 30
-            temps = (self.opts.anneal_t0 * scale, self.opts.anneal_t1 * scale)
+            temps = _temperatures(self.problem, self.opts)
             work = None if self.work is None else (self.work.anneal_segments, self.work.moves)
             if seconds < 1.0 or not annealer.begin(
                 roster, self.opts.seed + 7919 * chain, seconds, self.opts.anneal_segment, temps, work
