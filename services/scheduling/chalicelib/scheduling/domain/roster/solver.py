@@ -712,7 +712,7 @@ def solve(
         model().hint(grid_of(problem, initial))
     elif opts.lns and problem.num_days > opts.chunk_days and len(problem.nurses) >= 20:
         # A roster at once, so that a solve stopped early has one (any time): the whole model's
-        # first solution, then a short descent by the local search. The better starts below
+        # first solution, then a short annealing by the local search. The better starts below
         # (the dive, the week-by-week one) take over only if they do better; if they fail, the
         # search starts from this one instead of spending a fifth of the time on another start.
         quick = _quick_start(problem, model, solver, opts, t0, stats, progress.report)
