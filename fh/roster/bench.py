@@ -258,13 +258,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     table = args.best_known or data / "README.md"
     best = parse_best_known(table) if table.exists() else {}
-    bounds = {**validation.load(), **validation.load(validation.FILE_W8)}
+    weeks4, weeks8 = validation.load(), validation.load(validation.FILE_W8)
+    bounds = {**weeks4, **weeks8}
     if args.instances:
         names = [n.strip() for n in args.instances.split(",") if n.strip()]
     elif args.set == "validation":
-        names = list(validation.load())
+        names = list(weeks4)
     elif args.set == "validation-w8":
-        names = list(validation.load(validation.FILE_W8))
+        names = list(weeks8)
     else:
         names = default_instances(best, "w8" if args.set == "w8" else "w4")
     if not names:
