@@ -289,16 +289,45 @@ def test_a_failed_dive_hands_over_to_the_quick_roster_without_another_start(inrc
     assert ev.hard_violations == 0 and result.cost == ev.cost <= result.stats["quick_cost"]
 
 
-def test_a_horizon_longer_than_the_dive_days_starts_from_the_weekly_quick_roster_without_a_dive(
+def test_a_horizon_longer_than_the_dive_days_dives_part_by_part_from_the_weekly_quick_roster(
     inrc2_dir: Path,
 ) -> None:
-    """Over 8 weeks the relaxation does not converge in its share: the dive is not tried at all, nor
-    the week-by-week start again (the quick roster is its first solutions); the search starts from
-    the quick roster (here 4 weeks against limits of 14 days). The whole horizon's model is never
-    built: on 100-120 nurses x 56 days it cost 1.6-3 s before the first roster."""
+    """Over 8 weeks the whole relaxation does not converge in its share, a month's does: the dive
+    goes part by part (here 4 weeks against limits of 14 days: two fortnights, the second carrying
+    the first's rows as its history), each part's relaxation converged, and the roster the search
+    starts from is the better of the quick one and the dive's. The rows are kept across the seam:
+    the CP-SAT completion with them fixed (all but the cells the dive left open) found a roster. No
+    bound is claimed from the parts (their totals are scaled): the search stops on no part's bound."""
     problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
     work = Work(relax_rounds=1000, start_dtime=1.0, iterations=4, sub_dtime=0.5)
-    options = SolveOptions(HANG, seed=0, work=work, quick_whole_days=14, dive_days=14)
+    options = SolveOptions(
+        HANG, seed=0, work=work, quick_whole_days=14, dive_days=14, dive_part_days=14, dive_part_nurses=30
+    )
+    result = solve(problem, options)
+    stats = result.stats
+    assert stats["quick_weekly"] and [part["days"] for part in stats["dive_parts"]] == [14, 14]
+    assert all(part["dive_open_nurses"] == 7 for part in stats["dive_parts"])  # a quarter of 30
+    assert all(part["dive_lp_rounds"] < work.relax_rounds for part in stats["dive_parts"])
+    assert "dive_bound" not in stats and result.lower_bound == 0
+    assert stats["start"] == ("dive" if stats["dive_cost"] <= stats["quick_cost"] else "quick")
+    assert stats["first_phase_cost"] == min(stats["dive_cost"], stats["quick_cost"])
+    ev = evaluate(problem, result.roster)
+    assert ev.hard_violations == 0 and result.cost == ev.cost <= stats["first_phase_cost"]
+
+
+@pytest.mark.parametrize("parts", [{"dive_part_days": 0}, {"dive_part_nurses": 31}])
+def test_without_parts_a_horizon_longer_than_the_dive_days_starts_from_the_weekly_quick_roster(
+    inrc2_dir: Path, parts: dict[str, int]
+) -> None:
+    """With `dive_part_days` 0, or fewer nurses than `dive_part_nurses` (80 by default: below, the
+    search from the quick roster did as well in the time a dive takes), a horizon past `dive_days`
+    is not dived at all, nor is the week-by-week start made again (the quick roster is its first
+    solutions); the search starts from the quick roster (here 4 weeks against limits of 14 days).
+    The whole horizon's model is never built: on 100-120 nurses x 56 days it cost 1.6-3 s before
+    the first roster."""
+    problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
+    work = Work(relax_rounds=1000, start_dtime=1.0, iterations=4, sub_dtime=0.5)
+    options = SolveOptions(HANG, seed=0, work=work, quick_whole_days=14, dive_days=14, **parts)
     result = solve(problem, options)
     stats = result.stats
     assert stats["start"] == "quick" and stats["quick_weekly"]

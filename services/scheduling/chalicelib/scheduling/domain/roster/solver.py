@@ -106,12 +106,23 @@ class SolveOptions:
     # it cannot converge in it), and the least share the fixing steps get after it.
     dive_relax: float = 0.75
     dive_steps: float = 0.4
-    # Horizons longer than this many days start without the dive: over 56 days the relaxation does
-    # not converge in its share however fast a round is (with the pricing 3.8 times faster, the
-    # 8-week validation instances ran 35-54 rounds in their 45 s and stopped with their Lagrangian
-    # bound 133-170 % below their value, a dive needing 1 %: its whole share lost), and a month's
-    # period (28-31 days) converges.
+    # Horizons longer than this many days do not dive whole: over 56 days the relaxation does not
+    # converge in its share however fast a round is (with the pricing 3.8 times faster, the 8-week
+    # validation instances ran 35-54 rounds in their 45 s and stopped with their Lagrangian bound
+    # 133-170 % below their value, a dive needing 1 %: its whole share lost), and a month's period
+    # (28-31 days) converges.
     dive_days: int = 35
+    # ... they dive part by part instead, each part about this many days (a part ends on a week's
+    # end) as a problem of its own: its contract totals scaled to the days up to its end, its
+    # history the rows dived before it (as the week-by-week start's chunks); 0 = no dive past
+    # `dive_days`. Each month's relaxation of an 8-week instance converged in 3.4-17 s (30-120
+    # nurses); on 80-120 nurses the dive's roster beat the quick one by far (n100w8_1_2-5-3-4:
+    # 3115 against 5510) and the solves ended 5-14 % lower (run 17).
+    dive_part_days: int = 28
+    # ... and only with at least this many nurses: below, the search from the week-by-week quick
+    # roster did as well or better in the time the dive takes (on the published 8-week instances
+    # of 30-60 nurses: 1.112 against 1.144 times the best known with the dive, run 17)
+    dive_part_nurses: int = 80
     # The quick start (any time): CP-SAT's first solution of the whole model within this share of
     # the time (0 = off), then a local search of `quick_descent` of the time; the dive or
     # the week-by-week start replaces it only if it does better.
@@ -722,13 +733,8 @@ def solve(
         # with every shift fixed. From a dive on the relaxation where it applies; otherwise, or if
         # that fails, the constructive start: the horizon rostered chunk by chunk (each chunk
         # solved with the earlier ones fixed and the contract totals scaled to the days so far).
-        starts: list[tuple[str, Callable[[], tuple[list[list[int]], set[int], set[int]] | None]]] = []
-        if (
-            opts.dive > 0
-            and not problem.pins
-            and problem.num_days <= opts.dive_days
-            and _dive_applies(problem)
-        ):
+        starts: list[tuple[str, Callable[[], _Start | None]]] = []
+        if opts.dive > 0 and not problem.pins and _dive_applies(problem):
             open_rows = min(opts.dive_open, len(problem.nurses) // 4)
             # the dive ends where it always did (its share of the time from the start): the
             # quick start's seconds come out of the dive, not out of the search
@@ -739,17 +745,27 @@ def solve(
             dive_seconds = max(1.0, opts.time_limit * opts.dive - (time.monotonic() - t0))
             relax_seconds = opts.dive_relax * opts.time_limit * opts.dive
             steps_seconds = opts.dive_steps * opts.time_limit * opts.dive
-            starts.append(
-                (
-                    "dive",
-                    lambda: _dive(
-                        problem, dive_seconds, open_rows, stats, opts.work, relax_seconds, steps_seconds
-                    ),
+            if problem.num_days <= opts.dive_days:
+                starts.append(
+                    (
+                        "dive",
+                        lambda: _dive(
+                            problem, dive_seconds, open_rows, stats, opts.work, relax_seconds, steps_seconds
+                        ),
+                    )
                 )
-            )
+            elif opts.dive_part_days > 0 and len(problem.nurses) >= opts.dive_part_nurses:
+                starts.append(
+                    (
+                        "dive",
+                        lambda: _dive_parts(
+                            problem, opts.dive_part_days, dive_seconds, open_rows, stats, opts.work, opts
+                        ),
+                    )
+                )
         budget = opts.time_limit * first_phase
 
-        def constructed_grid() -> tuple[list[list[int]], set[int], set[int]] | None:
+        def constructed_grid() -> _Start | None:
             grid = construct(problem, budget, opts, deadline - 1.0)
             return None if grid is None else (grid, set(), set())
 
@@ -763,18 +779,20 @@ def solve(
             stats[f"{name}_seconds"] = round(time.monotonic() - t_start, 2)
             if made is None:
                 continue
-            # the days a dive's rows leave short are solved again in full, and the nurses it
-            # left open over the whole horizon (from its suggested rows)
-            grid, free_days, free_nurses = made
+            # the days a dive's rows leave short are solved again in full, and the cells of the
+            # nurses it left open (from its suggested rows)
+            grid, free_days, free_cells = made
 
-            def free(n: int, d: int, days: set[int] = free_days, nurses: set[int] = free_nurses) -> bool:
-                return d in days or n in nurses
+            def free(
+                n: int, d: int, days: set[int] = free_days, cells: set[tuple[int, int]] = free_cells
+            ) -> bool:
+                return d in days or (n, d) in cells
 
             rm = model()
             rm.fix(grid, free)
             left = deadline - time.monotonic()
             prm.max_time_in_seconds = left
-            if free_days or free_nurses:
+            if free_days or free_cells:
                 rm.hint(grid)
                 if opts.work is None:
                     prm.max_time_in_seconds = max(1.0, min(left, opts.dive_open_time * opts.time_limit))
@@ -925,6 +943,11 @@ def _temperatures(problem: RosterProblem, opts: SolveOptions) -> tuple[float, fl
     return opts.anneal_t0 * scale, opts.anneal_t1 * scale
 
 
+# a start's rows (shift index per nurse and day, -1 = off), the days to roster again in full, and
+# the cells (nurse, day) to roster again around the rows
+_Start = tuple[list[list[int]], set[int], set[tuple[int, int]]]
+
+
 def _dive_applies(problem: RosterProblem) -> bool:
     from chalicelib.scheduling.domain.roster.localsearch import LocalSearch
 
@@ -939,11 +962,11 @@ def _dive(
     work: Work | None = None,
     relax_seconds: float | None = None,
     steps_seconds: float = 0.0,
-) -> tuple[list[list[int]], set[int], set[int]] | None:
+) -> _Start | None:
     """The rows of a dive on the column-generation relaxation (None if the relaxation did not
     converge in time), the days to roster again (those whose minimum coverage the rows miss, with
-    the day before and after: successions) and the `open_rows` nurses the dive left free. The
-    relaxation's bound goes into `stats` (the search stops if it is reached)."""
+    the day before and after: successions) and the cells (nurse, day) of the `open_rows` nurses the
+    dive left free. The relaxation's bound goes into `stats` (the search stops if it is reached)."""
     from chalicelib.scheduling.domain.roster.bound import ColumnGeneration
 
     cg = ColumnGeneration(problem)
@@ -966,7 +989,58 @@ def _dive(
     stats["dive_missed_days"] = len(cg.missed)
     stats["dive_open_nurses"] = len(cg.open)
     days = {d + e for d in cg.missed for e in (-1, 0, 1) if 0 <= d + e < problem.num_days}
-    return grid, days, set(cg.open)
+    return grid, days, {(n, d) for n in cg.open for d in range(problem.num_days)}
+
+
+def _dive_parts(
+    problem: RosterProblem,
+    part_days: int,
+    seconds: float,
+    open_rows: int,
+    stats: dict[str, Any],
+    work: Work | None,
+    opts: SolveOptions,
+) -> _Start | None:
+    """A long horizon's rows dived part by part (`SolveOptions.dive_part_days`): each part is a
+    problem of its own (`window_problem`: its totals scaled to the days up to its end, its history
+    the rows before it), dived in its share of `seconds`. None if any part's dive gives up (the
+    solve starts from its quick roster). No bound comes of it: the parts' totals are scaled, so
+    their bounds do not add up to the horizon's. The days whose minimum coverage a part's rows
+    miss are rostered again (with the days either side), and so are the nurses a part left open,
+    within that part."""
+    D = problem.num_days
+    count = math.ceil(D / part_days)  # parts of at most about `part_days`, each ending on a week's end
+    ends = sorted({7 * round(D * (i + 1) / count / 7) for i in range(count - 1)} - {0} | {D})
+    grid: list[list[int]] = [[-1] * D for _ in problem.nurses]
+    days: set[int] = set()
+    cells: set[tuple[int, int]] = set()
+    deadline = time.monotonic() + seconds
+    begin = 0
+    parts = []
+    for i, end in enumerate(ends):
+        sub = window_problem(problem, grid, begin, end)
+        share = max(1.0, (deadline - time.monotonic()) / (len(ends) - i))
+        part_stats: dict[str, Any] = {}
+        made = _dive(
+            sub,
+            share,
+            open_rows,
+            part_stats,
+            work,
+            opts.dive_relax * share,
+            opts.dive_steps * share,
+        )
+        parts.append({k: v for k, v in part_stats.items() if k != "dive_bound"} | {"days": end - begin})
+        stats["dive_parts"] = parts
+        if made is None:
+            return None
+        rows, missed, open_cells = made
+        for n, row in enumerate(rows):
+            grid[n][begin:end] = row
+        days |= {d + begin for d in missed}
+        cells |= {(n, d + begin) for n, d in open_cells}
+        begin = end
+    return grid, days, cells
 
 
 def truncated(problem: RosterProblem, days: int) -> RosterProblem:
