@@ -237,6 +237,9 @@ def run_instance(
         "dive_lp_rounds",
         "dive_lp_seconds",
         "dive_lp_gap",
+        "dive_parts",
+        "dive_missed_days",
+        "dive_open_nurses",
     ):
         if key in result.stats:
             row[key] = result.stats[key]
