@@ -758,9 +758,7 @@ def solve(
                 starts.append(
                     (
                         "dive",
-                        lambda: _dive_parts(
-                            problem, opts.dive_part_days, dive_seconds, open_rows, stats, opts.work, opts
-                        ),
+                        lambda: _dive_parts(problem, dive_seconds, open_rows, stats, opts),
                     )
                 )
         budget = opts.time_limit * first_phase
@@ -993,13 +991,7 @@ def _dive(
 
 
 def _dive_parts(
-    problem: RosterProblem,
-    part_days: int,
-    seconds: float,
-    open_rows: int,
-    stats: dict[str, Any],
-    work: Work | None,
-    opts: SolveOptions,
+    problem: RosterProblem, seconds: float, open_rows: int, stats: dict[str, Any], opts: SolveOptions
 ) -> _Start | None:
     """A long horizon's rows dived part by part (`SolveOptions.dive_part_days`): each part is a
     problem of its own (`window_problem`: its totals scaled to the days up to its end, its history
@@ -1009,14 +1001,16 @@ def _dive_parts(
     miss are rostered again (with the days either side), and so are the nurses a part left open,
     within that part."""
     D = problem.num_days
-    count = math.ceil(D / part_days)  # parts of at most about `part_days`, each ending on a week's end
+    # parts of at most about `dive_part_days`, each ending on a week's end
+    count = math.ceil(D / opts.dive_part_days)
     ends = sorted({7 * round(D * (i + 1) / count / 7) for i in range(count - 1)} - {0} | {D})
     grid: list[list[int]] = [[-1] * D for _ in problem.nurses]
     days: set[int] = set()
     cells: set[tuple[int, int]] = set()
     deadline = time.monotonic() + seconds
     begin = 0
-    parts = []
+    parts: list[dict[str, Any]] = []
+    stats["dive_parts"] = parts  # each part's, as it ends (a dive given up keeps the parts so far)
     for i, end in enumerate(ends):
         sub = window_problem(problem, grid, begin, end)
         share = max(1.0, (deadline - time.monotonic()) / (len(ends) - i))
@@ -1026,12 +1020,11 @@ def _dive_parts(
             share,
             open_rows,
             part_stats,
-            work,
+            opts.work,
             opts.dive_relax * share,
             opts.dive_steps * share,
         )
         parts.append({k: v for k, v in part_stats.items() if k != "dive_bound"} | {"days": end - begin})
-        stats["dive_parts"] = parts
         if made is None:
             return None
         rows, missed, open_cells = made
