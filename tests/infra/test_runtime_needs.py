@@ -494,3 +494,13 @@ def test_the_solver_image_builds_from_its_dockerfile_with_the_locked_runtime_and
     assert (context / "solver_handler.py").exists() is False and (context / "handler.py").exists()
     assert (context / "chalicelib" / "scheduling" / "service" / "solve_jobs.py").exists()
     assert (context / "shared" / "persistence" / "uow.py").exists()
+    # the numba kernels compiled at build time, for any x86-64, into the folder the handler seeds
+    # the cold container's cache from (tests/unit/scheduling/roster/test_roster_compile_ahead.py)
+    env = dict(re.findall(r"(\w+)=(\S+)", " ".join(re.findall(r"^ENV ((?:.*\\\n)*.*)", dockerfile, re.M))))
+    assert env["NUMBA_CPU_NAME"] == "generic" and env["NUMBA_CACHE_DIR"].startswith("/tmp/")  # noqa: S108 - Lambda's one writable folder
+    assert env["FH_NUMBA_CACHE_SEED"].startswith("/var/task/")
+    (step,) = [cmd for cmd in re.findall(r"^RUN ((?:.*\\\n)*.*)", dockerfile, re.M) if "ahead" in cmd]
+    assert 'NUMBA_CACHE_DIR="${FH_NUMBA_CACHE_SEED}"' in step
+    assert "python -m chalicelib.scheduling.domain.roster.ahead" in step
+    assert dockerfile.index(step) > dockerfile.index("COPY chalicelib")  # compiles the copied sources
+    assert (context / "chalicelib" / "scheduling" / "domain" / "roster" / "ahead.py").exists()
