@@ -1,6 +1,6 @@
 """The local search's and the relaxation's numba kernels compiled ahead, into numba's cache.
 
-A fresh process compiles every kernel the first time a solve needs it: about 5 s of a cold solver
+A fresh process compiles every kernel the first time a solve needs it: about 12 s of a cold solver
 container's first solve (numba keeps the machine code in its cache folder, `NUMBA_CACHE_DIR`, for
 the processes after it). The solver image runs this module once at build time
 (``python -m chalicelib.scheduling.domain.roster.ahead``), with the cache folder inside the image;
