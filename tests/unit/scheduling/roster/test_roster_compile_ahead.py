@@ -25,7 +25,7 @@ spec = importlib.util.spec_from_file_location("solver_handler", sys.argv[1])
 handler = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(handler)
 from chalicelib.scheduling.domain.roster import ahead
-missing = ahead.compile_kernels()
+ahead.compile_kernels()
 print(json.dumps({
     name: [sum(fn.stats.cache_hits.values()), sum(fn.stats.cache_misses.values())]
     for name, fn in ahead.kernels().items()
