@@ -233,6 +233,7 @@ def run_instance(
     for key in (
         "quick_cost",
         "dive_cost",
+        "dive_annealed_cost",  # the dive's roster after the quick one's short annealing (when it lost raw)
         "dive_seconds",
         "dive_lp_rounds",
         "dive_lp_seconds",
