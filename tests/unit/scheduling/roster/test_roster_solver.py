@@ -247,8 +247,10 @@ def _dive_start_cost(stats: dict) -> float:
 
 def _chosen_start(stats: dict) -> str:
     """The start a solve must have chosen: the dive's roster if it was as good as the quick one raw,
-    or better after the same short annealing."""
-    return "dive" if _dive_start_cost(stats) <= stats["quick_cost"] else "quick"
+    or, having lost raw, better than it after the same short annealing."""
+    if "dive_annealed_cost" in stats:
+        return "dive" if stats["dive_annealed_cost"] < stats["quick_cost"] else "quick"
+    return "dive" if stats.get("dive_cost", float("inf")) <= stats["quick_cost"] else "quick"
 
 
 def test_a_dive_roster_that_loses_raw_is_annealed_like_the_quick_one_before_the_start_is_chosen(
