@@ -4,8 +4,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.deps-stamp
-# pip prints a warning per package for this machine's missing local mirrors; they are noise.
+# pip prints a warning per package for this machine's missing local mirrors; they are noise. The filter
+# must not hide a failed install: every recipe line runs with pipefail, so pip's exit code stands.
 QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+.SHELLFLAGS := -o pipefail -c
 
 .PHONY: install chromium dev test lint typecheck pytest coverage bench fuzz lock clean
 
@@ -13,8 +15,8 @@ $(PY):
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): requirements.lock pyproject.toml | $(PY)
-	$(PY) -m pip install -q "pip<26.3" $(QUIET_PIP)
+$(STAMP): pip.lock requirements.lock pyproject.toml | $(PY)
+	$(PY) -m pip install -q --require-hashes -r pip.lock $(QUIET_PIP)
 	$(PY) -m pip install -q --require-hashes -r requirements.lock $(QUIET_PIP)
 	$(PY) -m pip install -q --no-deps -e . $(QUIET_PIP)
 	@touch $(STAMP)
