@@ -151,6 +151,47 @@ def test_dive_gives_every_nurse_a_legal_row_close_to_the_bound(inrc2_dir: Path) 
     assert set(np.flatnonzero(short)) <= set(cg.missed)
 
 
+def test_a_window_dived_with_the_rest_kept_is_priced_across_its_seams(inrc2_dir: Path) -> None:
+    """`keep`: only days [7, 14) are priced and dived, the other days keep a roster's values and are
+    priced with them. The dynamic program's price of a row is then its whole row's cost (the
+    evaluator's rules over all 28 days: the runs that cross the seams, the horizon's totals and
+    weekends) plus its prices, no single change inside the window is cheaper, and the dive's rows
+    are the roster's outside the window, legal across both seams."""
+    problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
+    first = ColumnGeneration(problem).dive(math.inf, relax_rounds=1000)
+    assert first is not None
+    lo, hi = 7, 14
+    cg = ColumnGeneration(problem)
+    cg.keep(first, [[lo <= d < hi for d in range(cg.D)] for _ in first])
+    ls, S, D = cg.ls, cg.S, cg.D
+    forbidden, last, leave = ls.rules_moves[:3]
+    rng = np.random.default_rng(11)
+    row = np.zeros(D, np.int64)
+    outside = [d for d in range(D) if not lo <= d < hi]
+    for _ in range(30):
+        n = int(rng.integers(cg.N))
+        extra = rng.normal(0, 40, (D, S + 1))
+        price = kernel.best_row(n, cg.requests[n] + extra, *cg.dp_args, row, cg.work[0])
+        assert [int(row[d]) for d in outside] == [first[n][d] for d in outside]
+
+        def priced(r: np.ndarray, n: int = n, extra: np.ndarray = extra) -> float:
+            return kernel.row_cost(n, r, *ls.pricing) + sum(extra[d, r[d] + 1] for d in range(D))
+
+        assert abs(price - priced(row)) < 1e-6
+        for d in range(lo, hi):
+            for v in range(-1, S):
+                other = row.copy()
+                other[d] = v
+                if v == row[d] or not kernel.legal(n, other, 0, D - 1, forbidden, last, leave):
+                    continue
+                assert priced(other) >= price - 1e-6, (n, d, v)
+    grid = cg.dive(math.inf, relax_rounds=1000, leave_open=5)
+    assert grid is not None and cg.bound is not None and cg.bound.proved_optimal_lp
+    _assert_legal_rows(cg, grid)
+    assert all([row[d] for d in outside] == [first[n][d] for d in outside] for n, row in enumerate(grid))
+    assert len(cg.open) <= 5  # (rows already whole are fixed at once: fewer may be left open)
+
+
 def test_dive_out_of_time_still_rosters_every_nurse_and_can_leave_the_last_open(
     inrc2_dir: Path,
 ) -> None:

@@ -334,16 +334,31 @@ def test_a_horizon_longer_than_the_dive_days_dives_part_by_part_from_the_weekly_
     the first's rows as its history), each part's relaxation converged, and the roster the search
     starts from is the better of the quick one and the dive's. The rows are kept across the seam:
     the CP-SAT completion with them fixed (all but the cells the dive left open) found a roster. No
-    bound is claimed from the parts (their totals are scaled): the search stops on no part's bound."""
+    bound is claimed from the parts (their totals are scaled): the search stops on no part's bound.
+    With `dive_sweep` (off by default), the first part is then dived again with the second's rows kept: the whole
+    problem, its relaxation over the part's days converged too, and still no bound from it (it
+    bounds only the rosters that keep the other part's rows); the last part has no future to meet
+    and is not dived again."""
     problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
     work = Work(relax_rounds=1000, start_dtime=1.0, iterations=4, sub_dtime=0.5)
     options = SolveOptions(
-        HANG, seed=0, work=work, quick_whole_days=14, dive_days=14, dive_part_days=14, dive_part_nurses=30
+        HANG,
+        seed=0,
+        work=work,
+        quick_whole_days=14,
+        dive_days=14,
+        dive_part_days=14,
+        dive_part_nurses=30,
+        dive_sweep=0.2,
     )
     result = solve(problem, options)
     stats = result.stats
-    assert stats["quick_weekly"] and [part["days"] for part in stats["dive_parts"]] == [14, 14]
-    assert all(part["dive_open_nurses"] == 7 for part in stats["dive_parts"])  # a quarter of 30
+    first = [part for part in stats["dive_parts"] if not part.get("again")]
+    again = [part for part in stats["dive_parts"] if part.get("again")]
+    assert stats["quick_weekly"] and [part["days"] for part in first] == [14, 14]
+    assert all(part["dive_open_nurses"] == 7 for part in first)  # a quarter of 30
+    assert [part["days"] for part in again] == [14] and all(part["rows"] for part in again)
+    assert all(part["dive_open_nurses"] <= 7 for part in again)
     assert all(part["dive_lp_rounds"] < work.relax_rounds for part in stats["dive_parts"])
     assert "dive_bound" not in stats and result.lower_bound == 0
     assert stats["start"] == _chosen_start(stats)

@@ -186,6 +186,25 @@ class ColumnGeneration:
         for n in range(N):  # a first column each: the row off every day
             self.add(n, np.full(D, -1, np.int64))
 
+    def keep(self, grid: Any, free: Any) -> None:
+        """Price and dive only the cells (nurse, day) where `free` (N x D booleans): every other
+        cell keeps `grid`'s value, as the dynamic program's locked cells, so a row's runs and totals
+        are priced across the free days' seams with the days before and after them (a month dived
+        with the months after it in view). The rows so far (off every day) break the lock and are
+        dropped; each nurse's row in `grid` is added, and that row with its free days off. Rows of
+        `grid` are shift indices, -1 = off. The relaxation then bounds only the rosters that keep
+        those cells: no bound of the problem."""
+        locked, values = self.dp_args[7], self.dp_args[8]
+        for n in range(self.N):
+            row = np.asarray(grid[n], np.int64)
+            kept = ~np.asarray(free[n], np.bool_)
+            locked[n] = kept
+            values[n] = np.where(kept, row, -1)
+            for y in self.rows[n].values():
+                y.SetBounds(0, 0)
+            self.add(n, row)
+            self.add(n, np.where(kept, row, -1))
+
     def add(self, n: int, row: np.ndarray) -> bool:
         key = tuple(int(v) for v in row)
         if key in self.rows[n]:
