@@ -335,10 +335,10 @@ def test_a_horizon_longer_than_the_dive_days_dives_part_by_part_from_the_weekly_
     starts from is the better of the quick one and the dive's. The rows are kept across the seam:
     the CP-SAT completion with them fixed (all but the cells the dive left open) found a roster. No
     bound is claimed from the parts (their totals are scaled): the search stops on no part's bound.
-    With `dive_sweep` (off by default), the first part is then dived again with the second's rows kept: the whole
-    problem, its relaxation over the part's days converged too, and still no bound from it (it
-    bounds only the rosters that keep the other part's rows); the last part has no future to meet
-    and is not dived again."""
+    With `dive_sweep` (off by default), the first part is then dived again with the second's rows
+    kept: the whole problem, its relaxation over the part's days converged too, and still no bound
+    from it (it bounds only the rosters that keep the other part's rows); the last part has no
+    future to meet and is not dived again."""
     problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
     work = Work(relax_rounds=1000, start_dtime=1.0, iterations=4, sub_dtime=0.5)
     options = SolveOptions(
