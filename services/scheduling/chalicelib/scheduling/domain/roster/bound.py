@@ -199,11 +199,11 @@ class ColumnGeneration:
             row = np.asarray(grid[n], np.int64)
             kept = ~np.asarray(free[n], np.bool_)
             locked[n] = kept
-            values[n] = np.where(kept, row, -1)
+            values[n] = np.where(kept, row, -1)  # the row with its free days off
             for y in self.rows[n].values():
                 y.SetBounds(0, 0)
             self.add(n, row)
-            self.add(n, np.where(kept, row, -1))
+            self.add(n, values[n])
 
     def add(self, n: int, row: np.ndarray) -> bool:
         key = tuple(int(v) for v in row)

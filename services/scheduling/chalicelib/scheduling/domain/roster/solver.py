@@ -1001,7 +1001,6 @@ def _dive(
     from chalicelib.scheduling.domain.roster.bound import ColumnGeneration
 
     cg = ColumnGeneration(problem)
-    free = [[True] * problem.num_days for _ in problem.nurses] if keep is None else keep[1]
     if keep is not None:
         cg.keep(*keep)
     grid = cg.dive(
@@ -1024,7 +1023,12 @@ def _dive(
     stats["dive_missed_days"] = len(cg.missed)
     stats["dive_open_nurses"] = len(cg.open)
     days = {d + e for d in cg.missed for e in (-1, 0, 1) if 0 <= d + e < problem.num_days}
-    return grid, days, {(n, d) for n in cg.open for d in range(problem.num_days) if free[n][d]}
+    free = None if keep is None else keep[1]
+    return (
+        grid,
+        days,
+        {(n, d) for n in cg.open for d in range(problem.num_days) if free is None or free[n][d]},
+    )
 
 
 def _dive_parts(
