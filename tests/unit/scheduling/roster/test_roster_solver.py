@@ -8,6 +8,7 @@ is measured by `make bench`, which reports and does not fail."""
 from __future__ import annotations
 
 import itertools
+import math
 import sys
 from pathlib import Path
 
@@ -335,10 +336,11 @@ def test_a_horizon_longer_than_the_dive_days_dives_part_by_part_from_the_weekly_
     starts from is the better of the quick one and the dive's. The rows are kept across the seam:
     the CP-SAT completion with them fixed (all but the cells the dive left open) found a roster. No
     bound is claimed from the parts (their totals are scaled): the search stops on no part's bound.
-    With `dive_sweep` (off by default), the first part is then dived again with the second's rows
-    kept: the whole problem, its relaxation over the part's days converged too, and still no bound
-    from it (it bounds only the rosters that keep the other part's rows); the last part has no
-    future to meet and is not dived again."""
+    With `dive_sweep` (a fifth of the time by default), the first part is then dived again with
+    the second's rows kept: the whole problem, its relaxation over the part's days converged too,
+    and still no bound from it (it bounds only the rosters that keep the other part's rows); the
+    last part has no future to meet and is not dived again. The completion frees only the days the
+    part dived again missed, not their neighbours."""
     problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
     work = Work(relax_rounds=1000, start_dtime=1.0, iterations=4, sub_dtime=0.5)
     options = SolveOptions(
@@ -349,7 +351,6 @@ def test_a_horizon_longer_than_the_dive_days_dives_part_by_part_from_the_weekly_
         dive_days=14,
         dive_part_days=14,
         dive_part_nurses=30,
-        dive_sweep=0.2,
     )
     result = solve(problem, options)
     stats = result.stats
@@ -359,12 +360,51 @@ def test_a_horizon_longer_than_the_dive_days_dives_part_by_part_from_the_weekly_
     assert all(part["dive_open_nurses"] == 7 for part in first)  # a quarter of 30
     assert [part["days"] for part in again] == [14] and all(part["rows"] for part in again)
     assert all(part["dive_open_nurses"] <= 7 for part in again)
+    assert all(part["dive_free_days"] == part["dive_missed_days"] for part in again)
+    assert all(part["dive_free_days"] >= part["dive_missed_days"] for part in first)
     assert all(part["dive_lp_rounds"] < work.relax_rounds for part in stats["dive_parts"])
     assert "dive_bound" not in stats and result.lower_bound == 0
     assert stats["start"] == _chosen_start(stats)
     assert stats["first_phase_cost"] == min(_dive_start_cost(stats), stats["quick_cost"])
     ev = evaluate(problem, result.roster)
     assert ev.hard_violations == 0 and result.cost == ev.cost <= stats["first_phase_cost"]
+
+
+def test_a_dive_hands_the_days_it_missed_to_the_completion_with_their_neighbours_unless_kept(
+    inrc2_dir: Path,
+) -> None:
+    """The days whose minimum coverage a dive's rows miss are rostered again by CP-SAT for every
+    nurse: by default with the day before and after (successions), only the days themselves for a
+    part dived again with the rest kept (`around` 0; its neighbours freed for every nurse made the
+    completion's 12 s end far higher on 120 nurses: benchmarks, run 22). Here only five nurses are
+    free over days 7-13 and the rest are kept off there, so their rows cannot cover those days."""
+    from chalicelib.scheduling.domain.roster.bound import ColumnGeneration
+    from chalicelib.scheduling.domain.roster.solver import _dive
+
+    problem = load_instance(inrc2_dir, "n030w4_1_6-2-9-1")
+    first = ColumnGeneration(problem).dive(math.inf, relax_rounds=1000)
+    assert first is not None
+    window = range(7, 14)
+    grid = [[-1 if d in window else v for d, v in enumerate(row)] for row in first]
+    free = [[n < 5 and d in window for d in range(problem.num_days)] for n in range(len(grid))]
+    work = Work(relax_rounds=1000)
+    found = {}
+    for around in (0, 1):
+        stats: dict = {}
+        made = _dive(problem, HANG, 2, stats, work, keep=(grid, free), around=around)
+        assert made is not None
+        rows, days, cells = made
+        assert stats["dive_missed_days"] > 0 and stats["dive_free_days"] == len(days)
+        assert all(
+            rows[n][d] == grid[n][d]
+            for n in range(len(grid))
+            for d in range(problem.num_days)
+            if not free[n][d]
+        )
+        assert cells <= {(n, d) for n in range(5) for d in window}
+        found[around] = days
+    assert found[0] <= set(window) and len(found[0]) == len(window)  # five nurses cover no day's minimum
+    assert found[1] == {d + e for d in found[0] for e in (-1, 0, 1)}
 
 
 @pytest.mark.parametrize("parts", [{"dive_part_days": 0}, {"dive_part_nurses": 31}])

@@ -125,11 +125,13 @@ class SolveOptions:
     dive_part_nurses: int = 80
     # ... then each part but the last is dived again, in order, in this share of the time (0 =
     # not): the whole horizon's problem with the other parts' rows kept and priced with its own
-    # (`ColumnGeneration.keep`), so a month's runs and totals meet the months after it. Off: the
-    # dived rows come out 7-18 % cheaper (n120w8_2, outside a solve), but in a 120 s solve the
-    # search has 23 s after it instead of 48 and ended no lower (the 8-week validation instances
-    # of 80-120 nurses: 1.285-1.304 times the bound against 1.290 without; benchmarks, run 21)
-    dive_sweep: float = 0.0
+    # (`ColumnGeneration.keep`), so a month's runs and totals meet the months after it; only the
+    # days its rows miss go to the completion, not their neighbours. The dived rows come out 7-18 %
+    # cheaper (n120w8_2, outside a solve, run 21); with the missed days' neighbours freed too the
+    # completion lost it again (run 21: 1.304 against 1.290), with the missed days alone the
+    # 8-week validation instances of 80-120 nurses ended lower at both seeds measured, though the
+    # search has 24 s less (1.262 against 1.290 at seed 0, 1.275 against 1.299 at seed 1; run 22)
+    dive_sweep: float = 0.2
     # The quick start (any time): CP-SAT's first solution of the whole model within this share of
     # the time (0 = off), then a local search of `quick_descent` of the time; the dive or
     # the week-by-week start replaces it only if it does better.
@@ -990,14 +992,15 @@ def _dive(
     relax_seconds: float | None = None,
     steps_seconds: float = 0.0,
     keep: tuple[Sequence[Sequence[int]], Sequence[Sequence[bool]]] | None = None,
+    around: int = 1,
 ) -> _Start | None:
     """The rows of a dive on the column-generation relaxation (None if the relaxation did not
     converge in time), the days to roster again (those whose minimum coverage the rows miss, with
-    the day before and after: successions) and the cells (nurse, day) of the `open_rows` nurses the
-    dive left free. The relaxation's bound goes into `stats` (the search stops if it is reached).
-    `keep` (grid, free): only the free cells (nurse, day) are dived, the rest keep the grid's values
-    and are priced with them (`ColumnGeneration.keep`); no bound then, and the open nurses' cells
-    are their free ones."""
+    `around` days before and after: successions) and the cells (nurse, day) of the `open_rows`
+    nurses the dive left free. The relaxation's bound goes into `stats` (the search stops if it is
+    reached). `keep` (grid, free): only the free cells (nurse, day) are dived, the rest keep the
+    grid's values and are priced with them (`ColumnGeneration.keep`); no bound then, and the open
+    nurses' cells are their free ones."""
     from chalicelib.scheduling.domain.roster.bound import ColumnGeneration
 
     cg = ColumnGeneration(problem)
@@ -1022,7 +1025,8 @@ def _dive(
         return None
     stats["dive_missed_days"] = len(cg.missed)
     stats["dive_open_nurses"] = len(cg.open)
-    days = {d + e for d in cg.missed for e in (-1, 0, 1) if 0 <= d + e < problem.num_days}
+    days = {d + e for d in cg.missed for e in range(-around, around + 1) if 0 <= d + e < problem.num_days}
+    stats["dive_free_days"] = len(days)
     free = None if keep is None else keep[1]
     return (
         grid,
@@ -1061,9 +1065,15 @@ def _dive_parts(
         part_stats: dict[str, Any],
         keep: tuple[Sequence[Sequence[int]], Sequence[Sequence[bool]]] | None = None,
     ) -> _Start | None:
-        """A part's dive in `share` seconds."""
+        """A part's dive in `share` seconds. A part dived again frees only the days it missed for
+        the completion, not the days either side: over the whole horizon its dive missed 0-5 days
+        where the first pass's missed none, and with their neighbours freed for every nurse, CP-SAT's
+        completion ended far higher in its 12 s (n120w8_0_0-8-1-7, two dives again from one first
+        pass: 6310 with 12 days free, 3965 with the 5 missed; benchmarks, run 22)."""
         relax, steps = opts.dive_relax * share, opts.dive_steps * share
-        return _dive(sub, share, open_rows, part_stats, opts.work, relax, steps, keep)
+        return _dive(
+            sub, share, open_rows, part_stats, opts.work, relax, steps, keep, 1 if keep is None else 0
+        )
 
     for i, (begin, end) in enumerate(spans):
         sub = window_problem(problem, grid, begin, end)
