@@ -1066,7 +1066,7 @@ def _dive_parts(
         keep: tuple[Sequence[Sequence[int]], Sequence[Sequence[bool]]] | None = None,
     ) -> _Start | None:
         """A part's dive in `share` seconds. A part dived again frees only the days it missed for
-        the completion, not the days either side: over the whole horizon its dive missed 0-5 days
+        the completion, not the days either side: over the whole horizon its dive missed 0-8 days
         where the first pass's missed none, and with their neighbours freed for every nurse, CP-SAT's
         completion ended far higher in its 12 s (n120w8_0_0-8-1-7, two dives again from one first
         pass: 6310 with 12 days free, 3965 with the 5 missed; benchmarks, run 22)."""
