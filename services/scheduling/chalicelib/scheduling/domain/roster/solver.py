@@ -1071,9 +1071,8 @@ def _dive_parts(
         completion ended far higher in its 12 s (n120w8_0_0-8-1-7, two dives again from one first
         pass: 6310 with 12 days free, 3965 with the 5 missed; benchmarks, run 22)."""
         relax, steps = opts.dive_relax * share, opts.dive_steps * share
-        return _dive(
-            sub, share, open_rows, part_stats, opts.work, relax, steps, keep, 1 if keep is None else 0
-        )
+        around = 1 if keep is None else 0
+        return _dive(sub, share, open_rows, part_stats, opts.work, relax, steps, keep=keep, around=around)
 
     for i, (begin, end) in enumerate(spans):
         sub = window_problem(problem, grid, begin, end)
